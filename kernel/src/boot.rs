@@ -1,0 +1,134 @@
+//! The boot sequence, from the hal's entry to the first thing the kernel runs.
+
+use crate::ktest::KernelTest;
+use crate::{cmdline, klog, ktest, mm, time};
+use nymph_hal::bootinfo::{BootInfo, MemoryKind};
+use nymph_hal::cpu::{Accelerator, CpuInfo};
+use nymph_hal::exit::{ExitStatus, exit_qemu};
+use nymph_hal::trap::{TrapFrame, TrapHandlers};
+use spin::Once;
+
+static BOOT_INFO: Once<&'static BootInfo> = Once::new();
+
+/// What the boot loader passed (available once `start` has run).
+pub fn boot_info() -> &'static BootInfo {
+    match BOOT_INFO.get() {
+        Some(info) => info,
+        None => panic!("boot_info() before boot"),
+    }
+}
+
+/// What the image adds to the core kernel.
+#[derive(Debug)]
+pub struct ImageConfig {
+    /// In-kernel test suites of the image's own crates (personalities).
+    pub extra_tests: &'static [&'static [KernelTest]],
+}
+
+fn irq(irq: u8, _frame: &mut TrapFrame) {
+    if irq == 0 {
+        time::tick();
+    }
+}
+
+fn user_exception(frame: &mut TrapFrame, fault_address: u64) {
+    nymph_hal::trap::report(frame, fault_address);
+    panic!("exception from user mode, but no process can exist yet");
+}
+
+fn user_software_interrupt(frame: &mut TrapFrame) {
+    panic!(
+        "software interrupt {} from user mode, but no personality is installed",
+        frame.vector
+    );
+}
+
+/// Brings the kernel up and runs what the command line asks for. Never returns: the run
+/// ends by leaving QEMU with a status.
+pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
+    BOOT_INFO.call_once(|| info);
+    let line = info.cmdline();
+    let level = cmdline::get(line, "loglevel")
+        .and_then(klog::parse_level)
+        .unwrap_or(log::LevelFilter::Info);
+    klog::init(level);
+    let cpu = CpuInfo::read();
+    mm::init(info);
+    nymph_hal::trap::set_handlers(TrapHandlers {
+        irq,
+        user_exception,
+        user_software_interrupt,
+    });
+    nymph_hal::timer::pic_init();
+    time::init();
+    banner(info, &cpu);
+
+    if let Some(which) = cmdline::get(line, "nymph.selftest") {
+        crate::selftest::run(which);
+    }
+    if let Some(filter) = cmdline::get(line, "nymph.test") {
+        let core = ktest::core_suites();
+        let suites: alloc::vec::Vec<&[KernelTest]> = core
+            .iter()
+            .chain(image.extra_tests.iter())
+            .copied()
+            .collect();
+        let ok = ktest::run(&suites, if filter.is_empty() { "all" } else { filter });
+        exit_qemu(if ok {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        });
+    }
+    log::info!("no init program yet (that arrives with processes); shutting down");
+    exit_qemu(ExitStatus::Success)
+}
+
+fn banner(info: &BootInfo, cpu: &CpuInfo) {
+    let usable: u64 = info
+        .memory_regions()
+        .iter()
+        .filter(|r| r.kind == MemoryKind::Usable)
+        .map(|r| r.len)
+        .sum();
+    let regions = info.memory_regions().len();
+    let (free, managed, ignored) = {
+        let frames = mm::frame::FRAMES.lock();
+        (
+            frames.free_count(),
+            frames.usable_count(),
+            frames.ignored_bytes,
+        )
+    };
+    let accel = match cpu.accelerator() {
+        Accelerator::Kvm => "KVM",
+        Accelerator::Tcg => "TCG",
+        Accelerator::OtherHypervisor => "another hypervisor",
+        Accelerator::BareMetal => "no hypervisor (or TCG without a signature)",
+    };
+    let on = |b: bool| if b { "yes" } else { "no" };
+    nymph_hal::serial::print(format_args!(
+        "Nymph {} (x86_64)\n\
+         \x20 memory: {} MiB usable in {} map entries; {} of {} frames free; {} MiB above 4 GiB unused\n\
+         \x20 cpu: {}; using SSE2/FXSR: {}, NX: {}; present, not yet used: SMEP {}, SMAP {}, XSAVE {}\n\
+         \x20 accelerator: {} (hypervisor signature \"{}\")\n\
+         \x20 timer: PIT at {} Hz\n\
+         \x20 command line: \"{}\"\n",
+        env!("CARGO_PKG_VERSION"),
+        usable >> 20,
+        regions,
+        free,
+        managed,
+        ignored >> 20,
+        cpu.vendor_str(),
+        on(cpu.sse2 && cpu.fxsr),
+        on(cpu.nx),
+        on(cpu.smep),
+        on(cpu.smap),
+        on(cpu.xsave),
+        accel,
+        cpu.hypervisor_str(),
+        time::hz(),
+        info.cmdline(),
+    ));
+}

@@ -1,0 +1,19 @@
+//! Nymph's core kernel: memory management, time, the boot sequence and the in-kernel
+//! test framework, in ABI-neutral terms. It reaches the hardware only through
+//! `nymph-hal`, and holds no syscall numbers, errno values or struct layouts of any ABI.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod boot;
+pub mod cmdline;
+pub mod klog;
+pub mod ktest;
+pub mod mm;
+mod selftest;
+pub mod time;
+mod trap_tests;
+
+#[doc(hidden)]
+pub use alloc::format as __format;
