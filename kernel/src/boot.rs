@@ -5,7 +5,7 @@ use crate::{cmdline, klog, ktest, mm, time};
 use nymph_hal::bootinfo::{BootInfo, MemoryKind};
 use nymph_hal::cpu::{Accelerator, CpuInfo};
 use nymph_hal::exit::{ExitStatus, exit_qemu};
-use nymph_hal::trap::{TrapFrame, TrapHandlers};
+use nymph_hal::trap::TrapHandlers;
 use spin::Once;
 
 static BOOT_INFO: Once<&'static BootInfo> = Once::new();
@@ -25,22 +25,10 @@ pub struct ImageConfig {
     pub extra_tests: &'static [&'static [KernelTest]],
 }
 
-fn irq(irq: u8, _frame: &mut TrapFrame) {
+fn irq(irq: u8) {
     if irq == 0 {
         time::tick();
     }
-}
-
-fn user_exception(frame: &mut TrapFrame, fault_address: u64) {
-    nymph_hal::trap::report(frame, fault_address);
-    panic!("exception from user mode, but no process can exist yet");
-}
-
-fn user_software_interrupt(frame: &mut TrapFrame) {
-    panic!(
-        "software interrupt {} from user mode, but no personality is installed",
-        frame.vector
-    );
 }
 
 /// Brings the kernel up and runs what the command line asks for. Never returns: the run
@@ -54,14 +42,12 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     klog::init(level);
     let cpu = CpuInfo::read();
     mm::init(info);
-    nymph_hal::trap::set_handlers(TrapHandlers {
-        irq,
-        user_exception,
-        user_software_interrupt,
-    });
+    nymph_hal::trap::set_handlers(TrapHandlers { irq });
+    nymph_hal::user::init_syscall();
+    let (smep, smap) = nymph_hal::copy::enable_user_access_protection();
     nymph_hal::timer::pic_init();
     time::init();
-    banner(info, &cpu);
+    banner(info, &cpu, smep, smap);
 
     if let Some(which) = cmdline::get(line, "nymph.selftest") {
         crate::selftest::run(which);
@@ -84,7 +70,7 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     exit_qemu(ExitStatus::Success)
 }
 
-fn banner(info: &BootInfo, cpu: &CpuInfo) {
+fn banner(info: &BootInfo, cpu: &CpuInfo, smep: bool, smap: bool) {
     let usable: u64 = info
         .memory_regions()
         .iter()
@@ -110,7 +96,7 @@ fn banner(info: &BootInfo, cpu: &CpuInfo) {
     nymph_hal::serial::print(format_args!(
         "Nymph {} (x86_64)\n\
          \x20 memory: {} MiB usable in {} map entries; {} of {} frames free; {} MiB above 4 GiB unused\n\
-         \x20 cpu: {}; using SSE2/FXSR: {}, NX: {}; present, not yet used: SMEP {}, SMAP {}, XSAVE {}\n\
+         \x20 cpu: {}; using SSE2/FXSR: {}, NX: {}, SMEP: {}, SMAP: {}; XSAVE present: {} (FXSAVE used)\n\
          \x20 accelerator: {} (hypervisor signature \"{}\")\n\
          \x20 timer: PIT at {} Hz\n\
          \x20 command line: \"{}\"\n",
@@ -123,8 +109,8 @@ fn banner(info: &BootInfo, cpu: &CpuInfo) {
         cpu.vendor_str(),
         on(cpu.sse2 && cpu.fxsr),
         on(cpu.nx),
-        on(cpu.smep),
-        on(cpu.smap),
+        on(smep),
+        on(smap),
         on(cpu.xsave),
         accel,
         cpu.hypervisor_str(),

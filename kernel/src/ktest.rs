@@ -101,12 +101,13 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 5] {
+pub fn core_suites() -> [&'static [KernelTest]; 6] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
         crate::mm::heap::KTESTS,
         crate::trap_tests::KTESTS,
+        crate::user_tests::KTESTS,
         crate::time::KTESTS,
     ]
 }

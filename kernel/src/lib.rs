@@ -14,6 +14,7 @@ pub mod mm;
 mod selftest;
 pub mod time;
 mod trap_tests;
+mod user_tests;
 
 #[doc(hidden)]
 pub use alloc::format as __format;

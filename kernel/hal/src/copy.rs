@@ -6,6 +6,8 @@
 
 use crate::layout::USER_END;
 use crate::trap::{CaughtFault, last_caught_fault};
+use core::sync::atomic::{AtomicBool, Ordering};
+use x86_64::registers::control::{Cr4, Cr4Flags};
 
 core::arch::global_asm!(
     r#"
@@ -21,6 +23,23 @@ hal_copy_fault_ip:
     ret
     .global hal_copy_fixup
 hal_copy_fixup:
+    mov %rcx, %rax
+    ret
+
+    .global hal_copy_user_smap
+// The same copy with SMAP's AC flag raised around it, for user memory when SMAP is on.
+hal_copy_user_smap:
+    mov %rdx, %rcx
+    stac
+    .global hal_copy_smap_fault_ip
+hal_copy_smap_fault_ip:
+    rep movsb
+    clac
+    xor %eax, %eax
+    ret
+    .global hal_copy_smap_fixup
+hal_copy_smap_fixup:
+    clac
     mov %rcx, %rax
     ret
 
@@ -42,6 +61,9 @@ hal_ud_fixup:
 
 unsafe extern "C" {
     fn hal_copy_checked(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    fn hal_copy_user_smap(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    static hal_copy_smap_fault_ip: u8;
+    static hal_copy_smap_fixup: u8;
     fn hal_invalid_opcode_probe() -> u64;
     static hal_copy_fault_ip: u8;
     static hal_copy_fixup: u8;
@@ -59,6 +81,7 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
     let table = unsafe {
         [
             (addr(&hal_copy_fault_ip), addr(&hal_copy_fixup)),
+            (addr(&hal_copy_smap_fault_ip), addr(&hal_copy_smap_fixup)),
             (addr(&hal_ud_fault_ip), addr(&hal_ud_fixup)),
         ]
     };
@@ -86,6 +109,42 @@ pub enum UserCopyError {
     Fault(CopyFault),
 }
 
+static SMAP_ON: AtomicBool = AtomicBool::new(false);
+
+/// Turns on SMEP and SMAP where the CPU has them: from then on the kernel can neither
+/// execute user pages nor touch user memory outside the user-copy routine.
+/// Returns (SMEP on, SMAP on).
+pub fn enable_user_access_protection() -> (bool, bool) {
+    let info = crate::cpu::CpuInfo::read();
+    let mut flags = Cr4::read();
+    if info.smep {
+        flags.insert(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION);
+    }
+    if info.smap {
+        flags.insert(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION);
+    }
+    // SAFETY: SMEP and SMAP only restrict the kernel's access to user pages; every
+    // deliberate user access goes through `copy_user`, which raises AC when SMAP is on.
+    unsafe { Cr4::write(flags) };
+    SMAP_ON.store(info.smap, Ordering::Relaxed);
+    (info.smep, info.smap)
+}
+
+/// Copies between kernel and user memory with the routine SMAP requires, if it is on.
+///
+/// # Safety
+/// `kernel` must be valid for `len` bytes in the direction of the copy; `user` must have
+/// been checked to lie in the user half.
+unsafe fn copy_user(dst: *mut u8, src: *const u8, len: usize) -> usize {
+    if SMAP_ON.load(Ordering::Relaxed) {
+        // SAFETY: forwarded from the caller; faults on the user side are caught.
+        unsafe { hal_copy_user_smap(dst, src, len) }
+    } else {
+        // SAFETY: as above.
+        unsafe { hal_copy_checked(dst, src, len) }
+    }
+}
+
 fn user_range_ok(addr: u64, len: usize, limit: u64) -> bool {
     let limit = limit.min(USER_END);
     addr.checked_add(len as u64).is_some_and(|end| end <= limit)
@@ -99,7 +158,7 @@ pub fn copy_from_user(dst: &mut [u8], src: u64, limit: u64) -> Result<(), UserCo
     }
     // SAFETY: `dst` is a valid kernel buffer of this length; the source range is in the
     // user half, and a fault while reading it is caught and turned into an error.
-    let left = unsafe { hal_copy_checked(dst.as_mut_ptr(), src as *const u8, dst.len()) };
+    let left = unsafe { copy_user(dst.as_mut_ptr(), src as *const u8, dst.len()) };
     finish(dst.len(), left).map_err(UserCopyError::Fault)
 }
 
@@ -110,11 +169,12 @@ pub fn copy_to_user(dst: u64, src: &[u8], limit: u64) -> Result<(), UserCopyErro
     }
     // SAFETY: `src` is a valid kernel buffer; the destination range is in the user half,
     // never kernel memory, and a fault while writing it is caught.
-    let left = unsafe { hal_copy_checked(dst as *mut u8, src.as_ptr(), src.len()) };
+    let left = unsafe { copy_user(dst as *mut u8, src.as_ptr(), src.len()) };
     finish(src.len(), left).map_err(UserCopyError::Fault)
 }
 
-/// Reads kernel-half memory that may be unmapped (diagnostics and tests only).
+/// Reads memory that may be unmapped, without SMAP's permission: on a user address it
+/// faults when SMAP is on (diagnostics and tests only).
 pub fn probe_kernel_read(dst: &mut [u8], src: u64) -> Result<(), CopyFault> {
     // SAFETY: `dst` is valid; reading `src` either succeeds or faults and is caught. The
     // bytes are copied, never referenced, so no Rust aliasing rule is involved.

@@ -96,3 +96,9 @@ pub fn set_kernel_stack(top: u64) {
     // SAFETY: see `TssCell`: single CPU, interrupts off, so no other access is live.
     unsafe { (*TSS.0.get()).privilege_stack_table[0] = VirtAddr::new(top) }
 }
+
+/// The TSS's RSP0 field, for the user-entry code to store the current kernel stack in.
+pub(crate) fn rsp0_slot() -> *mut u64 {
+    // SAFETY: only the field's address is computed; the TSS is a static that lives forever.
+    unsafe { (&raw mut (*TSS.0.get()).privilege_stack_table[0]).cast::<u64>() }
+}

@@ -25,5 +25,6 @@ mod rt;
 pub mod serial;
 pub mod timer;
 pub mod trap;
+pub mod user;
 
 pub use x86_64::{PhysAddr, VirtAddr};

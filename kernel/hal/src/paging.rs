@@ -351,3 +351,54 @@ pub fn write_frame(phys: u64, offset: usize, bytes: &[u8]) {
         )
     }
 }
+
+impl PageTableRoot {
+    /// Frees every page-table frame of the user half (slots 0-255) through `free` and
+    /// clears the top-level entries. Leaf frames are the owner's to free, before this.
+    /// The root must not be the active address space.
+    pub fn free_user_tables(&self, free: &mut dyn FnMut(u64)) {
+        assert!(!self.is_active(), "tearing down the active address space");
+        for l4 in 0..256 {
+            let e4 = read_entry(self.0, l4);
+            if e4 & PageFlags::PRESENT.bits() == 0 {
+                continue;
+            }
+            let pdpt = e4 & ENTRY_ADDR_MASK;
+            for l3 in 0..512 {
+                let e3 = read_entry(pdpt, l3);
+                if e3 & PageFlags::PRESENT.bits() == 0 || e3 & PageFlags::HUGE_PAGE.bits() != 0 {
+                    continue;
+                }
+                let pd = e3 & ENTRY_ADDR_MASK;
+                for l2 in 0..512 {
+                    let e2 = read_entry(pd, l2);
+                    if e2 & PageFlags::PRESENT.bits() != 0 && e2 & PageFlags::HUGE_PAGE.bits() == 0
+                    {
+                        free(e2 & ENTRY_ADDR_MASK);
+                    }
+                }
+                free(pd);
+            }
+            free(pdpt);
+            write_entry(self.0, l4, 0);
+        }
+    }
+
+    /// Changes the flags of an existing 4 KiB mapping (copy-on-write, mprotect).
+    pub fn set_flags_4k(&self, virt: u64, flags: PageFlags) -> Option<()> {
+        let (table, index, level) = self.leaf(virt)?;
+        if level != 3 {
+            return None;
+        }
+        let entry = read_entry(table, index);
+        write_entry(
+            table,
+            index,
+            (entry & ENTRY_ADDR_MASK) | sanitize(flags).bits(),
+        );
+        if self.is_active() {
+            x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(virt));
+        }
+        Some(())
+    }
+}

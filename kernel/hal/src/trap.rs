@@ -69,6 +69,8 @@ hal_trap_stubs:
 hal_trap_stubs_end:
 
 trap_common:
+    testb $3, 24(%rsp)
+    jnz hal_user_trap
     push %rax
     push %rbx
     push %rcx
@@ -161,22 +163,38 @@ impl Gate {
 #[repr(C, align(16))]
 struct Idt([Gate; 256]);
 
-static IDT: spin::Once<Idt> = spin::Once::new();
+/// The IDT is written after it is loaded (a personality opens its trap vector to user
+/// mode), so it lives in an `UnsafeCell`.
+struct IdtCell(core::cell::UnsafeCell<Idt>);
 
-/// Vectors user code may raise with `int n` (their gates have DPL 3); every other
-/// vector raised from user mode is a general-protection fault.
-fn user_vector_allowed(vector: u8) -> bool {
-    vector == 3
-}
+// SAFETY: one CPU, and the table is only written with interrupts off, so no other
+// access is live during a write; the CPU reads it only when delivering an interrupt.
+unsafe impl Sync for IdtCell {}
+
+static IDT: IdtCell = IdtCell(core::cell::UnsafeCell::new(Idt([Gate::MISSING; 256])));
 
 /// Builds and loads the IDT: every vector gets its stub; double fault, NMI and machine
 /// check run on their own IST stacks; `int3` may be raised from user mode.
 pub fn init() {
-    let idt = IDT.call_once(build_idt);
-    load(idt);
+    let gates = build_gates();
+    // SAFETY: runs once at boot with interrupts off, before the IDT is loaded.
+    unsafe { (*IDT.0.get()).0 = gates };
+    load();
 }
 
-fn build_idt() -> Idt {
+/// Lets user code raise `vector` with `int` (gate DPL 3), as a personality's trap
+/// instruction needs (`int $0x80`). Every other vector raised from user mode is a #GP.
+pub fn allow_user_vector(vector: u8) {
+    x86_64::instructions::interrupts::without_interrupts(|| {
+        // SAFETY: one CPU with interrupts off: nothing else reads or writes the entry now.
+        unsafe {
+            let gate = &mut (*IDT.0.get()).0[usize::from(vector)];
+            gate.type_attr |= 3 << 5;
+        }
+    });
+}
+
+fn build_gates() -> [Gate; 256] {
     // SAFETY: only the addresses of the assembly labels are taken.
     let (base, end) = unsafe {
         (
@@ -197,31 +215,28 @@ fn build_idt() -> Idt {
             18 => IST_MACHINE_CHECK,
             _ => 0,
         };
-        let dpl = if user_vector_allowed(vector) { 3 } else { 0 };
+        let dpl = if vector == 3 { 3 } else { 0 };
         *gate = Gate::interrupt(base + u64::from(vector) * STUB_SIZE, ist, dpl);
     }
-    Idt(gates)
+    gates
 }
 
-fn load(idt: &'static Idt) {
+fn load() {
     let pointer = x86_64::structures::DescriptorTablePointer {
         limit: (core::mem::size_of::<Idt>() - 1) as u16,
-        base: x86_64::VirtAddr::new(core::ptr::from_ref(idt) as u64),
+        base: x86_64::VirtAddr::new(IDT.0.get() as u64),
     };
     // SAFETY: the table is static, fully initialised, and every gate points at a stub
     // that saves state and calls `hal_trap_dispatch`.
     unsafe { x86_64::instructions::tables::lidt(&pointer) }
 }
 
-/// Where the kernel's policy lives: set once by the core kernel at boot.
+/// Where the kernel's policy lives: set once by the core kernel at boot. (Traps from
+/// user mode do not come here: they return from `UserContext::execute`.)
 #[derive(Clone, Copy, Debug)]
 pub struct TrapHandlers {
     /// A hardware interrupt (legacy IRQ number 0-15), after its EOI was sent.
-    pub irq: fn(irq: u8, frame: &mut TrapFrame),
-    /// A CPU exception raised by user code (vector < 32).
-    pub user_exception: fn(frame: &mut TrapFrame, fault_address: u64),
-    /// A software interrupt user code raised through a DPL-3 gate other than int3.
-    pub user_software_interrupt: fn(frame: &mut TrapFrame),
+    pub irq: fn(irq: u8),
 }
 
 static HANDLERS: spin::Once<TrapHandlers> = spin::Once::new();
@@ -274,15 +289,10 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
         3 => {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             crate::fpu::breakpoint_hook();
-            if frame.from_user() {
-                user_exception(frame, 0);
-            }
         }
         0..=31 => {
             let fault_address = if vector == 14 { Cr2::read_raw() } else { 0 };
-            if frame.from_user() {
-                user_exception(frame, fault_address);
-            } else if let Some(fixup) = copy::fixup_for(frame.rip) {
+            if let Some(fixup) = copy::fixup_for(frame.rip) {
                 CAUGHT_VECTOR.store(vector, Ordering::Relaxed);
                 CAUGHT_ERROR.store(frame.error_code, Ordering::Relaxed);
                 CAUGHT_ADDRESS.store(fault_address, Ordering::Relaxed);
@@ -291,30 +301,21 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
                 kernel_exception(frame, fault_address);
             }
         }
-        32..=47 => {
-            let irq = (vector - PIC_BASE) as u8;
-            if !crate::timer::pic_acknowledge(irq) {
-                SPURIOUS.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            if let Some(h) = HANDLERS.get() {
-                (h.irq)(irq, frame);
-            }
-        }
-        _ if frame.from_user() && user_vector_allowed(vector as u8) => match HANDLERS.get() {
-            Some(h) => (h.user_software_interrupt)(frame),
-            None => kernel_exception(frame, 0),
-        },
+        32..=47 => handle_irq((vector - PIC_BASE) as u8),
         _ => {
             SPURIOUS.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
-fn user_exception(frame: &mut TrapFrame, fault_address: u64) {
-    match HANDLERS.get() {
-        Some(h) => (h.user_exception)(frame, fault_address),
-        None => kernel_exception(frame, fault_address),
+/// Acknowledges a hardware interrupt and runs the kernel's handler for it.
+pub(crate) fn handle_irq(irq: u8) {
+    if !crate::timer::pic_acknowledge(irq) {
+        SPURIOUS.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    if let Some(h) = HANDLERS.get() {
+        (h.irq)(irq);
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod frame;
 pub mod heap;
 pub mod kspace;
+pub mod uspace;
 
 use nymph_hal::bootinfo::BootInfo;
 

@@ -1,0 +1,453 @@
+//! Running user code: [`UserContext::execute`] enters user mode with a saved register
+//! state and returns when user code next enters the kernel, saying why.
+//!
+//! The kernel's side of every thread is then an ordinary loop: execute, handle the
+//! system call, fault or interrupt, execute again. The user state lives in the
+//! `UserContext` (general registers, FXSAVE image), never on a kernel stack, so a
+//! personality can read and rewrite it freely (syscall results, signal frames).
+//!
+//! Entries: `syscall` from 64-bit code (LSTAR), any exception or interrupt from user mode
+//! (the trap stubs divert to here when the saved CS has RPL 3), and `int` through a DPL-3
+//! gate. Exit to user is always `iretq`, which restores every register exactly.
+
+use crate::gdt::{USER_CODE32, USER_CODE64, USER_DATA};
+use crate::layout::USER_END;
+use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask};
+use x86_64::registers::rflags::RFlags;
+
+/// The general registers of a user context, in the order the entry code stores them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserRegs {
+    pub rax: u64,
+    pub rbx: u64,
+    pub rcx: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rbp: u64,
+    pub r8: u64,
+    pub r9: u64,
+    pub r10: u64,
+    pub r11: u64,
+    pub r12: u64,
+    pub r13: u64,
+    pub r14: u64,
+    pub r15: u64,
+    pub rip: u64,
+    pub rsp: u64,
+    pub rflags: u64,
+    pub cs: u64,
+    pub ss: u64,
+}
+
+/// The FXSAVE image (x87, MMX, SSE state).
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The state of a fresh process for a given x87 control word (FreeBSD 4 uses 0x127f,
+    /// the native ABI 0x037f) and the default MXCSR.
+    pub fn with_control_word(fcw: u16) -> Self {
+        let mut image = [0u8; 512];
+        image[0..2].copy_from_slice(&fcw.to_le_bytes());
+        image[24..28].copy_from_slice(&crate::fpu::DEFAULT_MXCSR.to_le_bytes());
+        // MXCSR_MASK: the bits of MXCSR the CPU accepts.
+        image[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
+        FpuState(image)
+    }
+
+    /// The saved MXCSR.
+    pub fn mxcsr(&self) -> u32 {
+        u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]])
+    }
+}
+
+/// Which instruction set the user code runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserMode {
+    /// 64-bit long mode.
+    Long,
+    /// 32-bit compatibility mode (IA-32 binaries).
+    Compat32,
+}
+
+/// A user thread's complete register state plus why it last left user mode.
+#[repr(C, align(64))]
+#[derive(Clone, Debug)]
+pub struct UserContext {
+    pub regs: UserRegs,
+    exit_vector: u64,
+    exit_error: u64,
+    exit_cr2: u64,
+    _pad: [u64; 1],
+    pub fpu: FpuState,
+}
+
+/// Why `execute` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserExit {
+    /// The `syscall` instruction (64-bit code).
+    Syscall,
+    /// `int n` through a gate user code may use (for example `int $0x80`).
+    SoftwareInterrupt(u8),
+    /// A CPU exception; `address` is CR2 for page faults, else 0.
+    Exception {
+        vector: u8,
+        error_code: u64,
+        address: u64,
+    },
+    /// A hardware interrupt arrived while user code ran; it has been handled already.
+    Interrupt(u8),
+    /// The context could not be entered: its state was not a valid user state.
+    Refused(RefusedState),
+}
+
+/// What made a user state unenterable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusedState {
+    InstructionPointer(u64),
+    StackPointer(u64),
+}
+
+const SYSCALL_VECTOR: u64 = 0x100;
+const PIC_BASE: u64 = 32;
+
+/// RFLAGS bits user code may set (arithmetic flags, TF, DF, OF, AC, ID).
+const USER_RFLAGS: u64 =
+    0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4_0000 | 0x20_0000;
+
+core::arch::global_asm!(
+    r#"
+    .set UR_RAX, 0
+    .set UR_RBX, 8
+    .set UR_RCX, 16
+    .set UR_RDX, 24
+    .set UR_RSI, 32
+    .set UR_RDI, 40
+    .set UR_RBP, 48
+    .set UR_R8, 56
+    .set UR_R9, 64
+    .set UR_R10, 72
+    .set UR_R11, 80
+    .set UR_R12, 88
+    .set UR_R13, 96
+    .set UR_R14, 104
+    .set UR_R15, 112
+    .set UR_RIP, 120
+    .set UR_RSP, 128
+    .set UR_RFLAGS, 136
+    .set UR_CS, 144
+    .set UR_SS, 152
+    .set UR_VECTOR, 160
+    .set UR_ERROR, 168
+    .set UR_CR2, 176
+    .set UR_FPU, 192
+
+    .section .bss.hal_cpu, "aw", @nobits
+    .p2align 3
+    .global hal_cpu_kernel_rsp
+hal_cpu_kernel_rsp:
+    .skip 8
+hal_cpu_user_context:
+    .skip 8
+hal_cpu_scratch:
+    .skip 8
+
+    .section .rodata.hal_user, "a"
+    .p2align 2
+hal_kernel_mxcsr:
+    .long 0x1f80
+
+    .section .text.hal_user, "ax"
+// rdi: the UserContext; rsi: where RSP0 (the kernel stack for traps from user) goes.
+    .global hal_enter_user
+hal_enter_user:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, hal_cpu_kernel_rsp(%rip)
+    mov %rdi, hal_cpu_user_context(%rip)
+    mov %rsp, %rax
+    and $-16, %rax
+    mov %rax, (%rsi)
+    fxrstor64 UR_FPU(%rdi)
+    pushq UR_SS(%rdi)
+    pushq UR_RSP(%rdi)
+    pushq UR_RFLAGS(%rdi)
+    pushq UR_CS(%rdi)
+    pushq UR_RIP(%rdi)
+    mov UR_SS(%rdi), %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov UR_RAX(%rdi), %rax
+    mov UR_RBX(%rdi), %rbx
+    mov UR_RCX(%rdi), %rcx
+    mov UR_RDX(%rdi), %rdx
+    mov UR_RSI(%rdi), %rsi
+    mov UR_RBP(%rdi), %rbp
+    mov UR_R8(%rdi), %r8
+    mov UR_R9(%rdi), %r9
+    mov UR_R10(%rdi), %r10
+    mov UR_R11(%rdi), %r11
+    mov UR_R12(%rdi), %r12
+    mov UR_R13(%rdi), %r13
+    mov UR_R14(%rdi), %r14
+    mov UR_R15(%rdi), %r15
+    mov UR_RDI(%rdi), %rdi
+    iretq
+
+// From the trap stubs, for a trap whose saved CS has RPL 3. The stack holds
+// vector, error code and the CPU's frame (rip, cs, rflags, rsp, ss) on RSP0.
+    .global hal_user_trap
+hal_user_trap:
+    push %rdi
+    mov hal_cpu_user_context(%rip), %rdi
+    mov %rax, UR_RAX(%rdi)
+    mov %rbx, UR_RBX(%rdi)
+    mov %rcx, UR_RCX(%rdi)
+    mov %rdx, UR_RDX(%rdi)
+    mov %rsi, UR_RSI(%rdi)
+    mov %rbp, UR_RBP(%rdi)
+    mov %r8, UR_R8(%rdi)
+    mov %r9, UR_R9(%rdi)
+    mov %r10, UR_R10(%rdi)
+    mov %r11, UR_R11(%rdi)
+    mov %r12, UR_R12(%rdi)
+    mov %r13, UR_R13(%rdi)
+    mov %r14, UR_R14(%rdi)
+    mov %r15, UR_R15(%rdi)
+    pop %rax
+    mov %rax, UR_RDI(%rdi)
+    pop %rax
+    mov %rax, UR_VECTOR(%rdi)
+    pop %rax
+    mov %rax, UR_ERROR(%rdi)
+    pop %rax
+    mov %rax, UR_RIP(%rdi)
+    pop %rax
+    mov %rax, UR_CS(%rdi)
+    pop %rax
+    mov %rax, UR_RFLAGS(%rdi)
+    pop %rax
+    mov %rax, UR_RSP(%rdi)
+    pop %rax
+    mov %rax, UR_SS(%rdi)
+    mov %cr2, %rax
+    mov %rax, UR_CR2(%rdi)
+    jmp hal_user_exit
+
+// SYSCALL from 64-bit code: rcx = user rip, r11 = user rflags, rsp = user rsp, IF off
+// (FMASK). Nothing touches the stack until it is the kernel's.
+    .global hal_syscall_entry
+hal_syscall_entry:
+    mov %rdi, hal_cpu_scratch(%rip)
+    mov hal_cpu_user_context(%rip), %rdi
+    mov %rax, UR_RAX(%rdi)
+    mov %rbx, UR_RBX(%rdi)
+    mov %rcx, UR_RCX(%rdi)
+    mov %rdx, UR_RDX(%rdi)
+    mov %rsi, UR_RSI(%rdi)
+    mov %rbp, UR_RBP(%rdi)
+    mov %r8, UR_R8(%rdi)
+    mov %r9, UR_R9(%rdi)
+    mov %r10, UR_R10(%rdi)
+    mov %r11, UR_R11(%rdi)
+    mov %r12, UR_R12(%rdi)
+    mov %r13, UR_R13(%rdi)
+    mov %r14, UR_R14(%rdi)
+    mov %r15, UR_R15(%rdi)
+    mov hal_cpu_scratch(%rip), %rax
+    mov %rax, UR_RDI(%rdi)
+    mov %rsp, UR_RSP(%rdi)
+    mov %rcx, UR_RIP(%rdi)
+    mov %r11, UR_RFLAGS(%rdi)
+    movq ${user_cs64}, UR_CS(%rdi)
+    movq ${user_ds}, UR_SS(%rdi)
+    movq ${syscall_vector}, UR_VECTOR(%rdi)
+    movq $0, UR_ERROR(%rdi)
+    jmp hal_user_exit
+
+// SYSCALL from compatibility mode (AMD only; Intel raises #UD itself). No 32-bit ABI
+// Nymph serves enters this way: report it as the #UD it is on Intel. Only the return
+// rip (rcx) and rflags (r11) are known; the other registers are kept as they are.
+    .global hal_syscall32_entry
+hal_syscall32_entry:
+    mov %rdi, hal_cpu_scratch(%rip)
+    mov hal_cpu_user_context(%rip), %rdi
+    mov %rax, UR_RAX(%rdi)
+    mov %rbx, UR_RBX(%rdi)
+    mov %rdx, UR_RDX(%rdi)
+    mov %rsi, UR_RSI(%rdi)
+    mov %rbp, UR_RBP(%rdi)
+    mov %r8, UR_R8(%rdi)
+    mov %r9, UR_R9(%rdi)
+    mov %r10, UR_R10(%rdi)
+    mov %r12, UR_R12(%rdi)
+    mov %r13, UR_R13(%rdi)
+    mov %r14, UR_R14(%rdi)
+    mov %r15, UR_R15(%rdi)
+    mov hal_cpu_scratch(%rip), %rax
+    mov %rax, UR_RDI(%rdi)
+    mov %rsp, UR_RSP(%rdi)
+    sub $2, %rcx
+    mov %rcx, UR_RIP(%rdi)
+    mov %r11, UR_RFLAGS(%rdi)
+    movq ${user_cs32}, UR_CS(%rdi)
+    movq ${user_ds}, UR_SS(%rdi)
+    movq $6, UR_VECTOR(%rdi)
+    movq $0, UR_ERROR(%rdi)
+    jmp hal_user_exit
+
+hal_user_exit:
+    fxsave64 UR_FPU(%rdi)
+    ldmxcsr hal_kernel_mxcsr(%rip)
+    mov hal_cpu_kernel_rsp(%rip), %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    "#,
+    user_cs64 = const USER_CODE64 as u64,
+    user_cs32 = const USER_CODE32 as u64,
+    user_ds = const USER_DATA as u64,
+    syscall_vector = const SYSCALL_VECTOR,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    fn hal_enter_user(context: *mut UserContext, rsp0: *mut u64);
+    fn hal_syscall_entry();
+    fn hal_syscall32_entry();
+}
+
+const _: () = {
+    assert!(core::mem::offset_of!(UserContext, regs) == 0);
+    assert!(core::mem::offset_of!(UserRegs, r15) == 112);
+    assert!(core::mem::offset_of!(UserRegs, rip) == 120);
+    assert!(core::mem::offset_of!(UserRegs, ss) == 152);
+    assert!(core::mem::offset_of!(UserContext, exit_vector) == 160);
+    assert!(core::mem::offset_of!(UserContext, exit_error) == 168);
+    assert!(core::mem::offset_of!(UserContext, exit_cr2) == 176);
+    assert!(core::mem::offset_of!(UserContext, fpu) == 192);
+};
+
+/// Turns on SYSCALL/SYSRET and points the 64-bit and compatibility-mode entries at ours.
+pub fn init_syscall() {
+    // SAFETY: the entry points exist, the selectors match the GDT's SYSCALL layout
+    // (kernel CS 0x08 / SS 0x10; user base 0x18: CS32, then data 0x20, then CS64 0x28),
+    // and FMASK clears IF, TF, DF, AC and NT so the entry runs with interrupts off.
+    unsafe {
+        Efer::update(|f| f.insert(EferFlags::SYSTEM_CALL_EXTENSIONS));
+        x86_64::registers::model_specific::Msr::new(0xc000_0081)
+            .write((0x18u64 << 48) | (0x08u64 << 32));
+        LStar::write(x86_64::VirtAddr::new(hal_syscall_entry as *const () as u64));
+        x86_64::registers::model_specific::Msr::new(0xc000_0083)
+            .write(hal_syscall32_entry as *const () as u64);
+    }
+    let mask = RFlags::INTERRUPT_FLAG
+        | RFlags::TRAP_FLAG
+        | RFlags::DIRECTION_FLAG
+        | RFlags::ALIGNMENT_CHECK
+        | RFlags::NESTED_TASK
+        | RFlags::IOPL_HIGH
+        | RFlags::IOPL_LOW;
+    SFMask::write(mask);
+}
+
+impl UserContext {
+    /// A context that starts at `rip` with stack `rsp` in the given mode, interrupts on,
+    /// every other register zero and the FPU in the state `fpu`.
+    pub fn new(mode: UserMode, rip: u64, rsp: u64, fpu: FpuState) -> Self {
+        let cs = match mode {
+            UserMode::Long => USER_CODE64,
+            UserMode::Compat32 => USER_CODE32,
+        };
+        UserContext {
+            regs: UserRegs {
+                rip,
+                rsp,
+                rflags: RFlags::INTERRUPT_FLAG.bits() | 0x2,
+                cs: u64::from(cs),
+                ss: u64::from(USER_DATA),
+                ..UserRegs::default()
+            },
+            exit_vector: 0,
+            exit_error: 0,
+            exit_cr2: 0,
+            _pad: [0],
+            fpu,
+        }
+    }
+
+    /// The mode this context runs in.
+    pub fn mode(&self) -> UserMode {
+        if self.regs.cs == u64::from(USER_CODE32) {
+            UserMode::Compat32
+        } else {
+            UserMode::Long
+        }
+    }
+
+    /// Forces the parts of the state user code does not own into shape: the selectors,
+    /// the privileged RFLAGS bits, reserved MXCSR bits. Refuses instruction or stack
+    /// pointers `iretq` would fault on in kernel mode.
+    fn sanitize(&mut self) -> Result<(), RefusedState> {
+        let limit = match self.mode() {
+            UserMode::Long => USER_END,
+            UserMode::Compat32 => 1 << 32,
+        };
+        self.regs.cs = match self.mode() {
+            UserMode::Long => u64::from(USER_CODE64),
+            UserMode::Compat32 => u64::from(USER_CODE32),
+        };
+        self.regs.ss = u64::from(USER_DATA);
+        self.regs.rflags = (self.regs.rflags & USER_RFLAGS) | RFlags::INTERRUPT_FLAG.bits() | 0x2;
+        let mxcsr = self.fpu.mxcsr() & 0xffff;
+        self.fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        if self.regs.rip >= limit {
+            return Err(RefusedState::InstructionPointer(self.regs.rip));
+        }
+        if self.regs.rsp > limit {
+            return Err(RefusedState::StackPointer(self.regs.rsp));
+        }
+        Ok(())
+    }
+
+    /// Runs the user code until it enters the kernel, and says why. Interrupts that
+    /// arrive meanwhile are acknowledged and handled before this returns.
+    ///
+    /// The caller must have made the address space this code runs in current.
+    pub fn execute(&mut self) -> UserExit {
+        if let Err(e) = self.sanitize() {
+            return UserExit::Refused(e);
+        }
+        // SAFETY: the context is a valid, sanitized user state (user selectors, RFLAGS
+        // with IOPL 0, a canonical rip below the user limit, a valid MXCSR); the entry code
+        // saves the kernel's callee-saved registers and stack, and every path back from
+        // user mode restores them and returns here. `rsp0_slot` is the TSS's RSP0 field.
+        unsafe { hal_enter_user(self, crate::gdt::rsp0_slot()) };
+        let vector = self.exit_vector;
+        match vector {
+            SYSCALL_VECTOR => UserExit::Syscall,
+            0..=31 => UserExit::Exception {
+                vector: vector as u8,
+                error_code: self.exit_error,
+                address: if vector == 14 { self.exit_cr2 } else { 0 },
+            },
+            _ if (PIC_BASE..PIC_BASE + 16).contains(&vector) => {
+                let irq = (vector - PIC_BASE) as u8;
+                crate::trap::handle_irq(irq);
+                UserExit::Interrupt(irq)
+            }
+            _ => UserExit::SoftwareInterrupt(vector as u8),
+        }
+    }
+}
