@@ -46,6 +46,7 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     nymph_hal::user::init_syscall();
     let (smep, smap) = nymph_hal::copy::enable_user_access_protection();
     nymph_hal::timer::pic_init();
+    crate::sched::init();
     time::init();
     banner(info, &cpu, smep, smap);
 

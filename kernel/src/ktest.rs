@@ -101,13 +101,14 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 6] {
+pub fn core_suites() -> [&'static [KernelTest]; 7] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
         crate::mm::heap::KTESTS,
         crate::trap_tests::KTESTS,
         crate::user_tests::KTESTS,
+        crate::sched_tests::KTESTS,
         crate::time::KTESTS,
     ]
 }

@@ -11,6 +11,8 @@ pub mod cmdline;
 pub mod klog;
 pub mod ktest;
 pub mod mm;
+pub mod sched;
+mod sched_tests;
 mod selftest;
 pub mod time;
 mod trap_tests;

@@ -16,7 +16,8 @@ pub fn init() {
 
 /// Called from the timer interrupt. The scheduler will preempt from here.
 pub fn tick() {
-    TICKS.fetch_add(1, Ordering::Relaxed);
+    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    crate::sched::on_tick(now);
 }
 
 /// Ticks since the timer started.

@@ -17,7 +17,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
 ];
 
 /// Hand-assembled programs (GNU as, AT&T syntax in the comments), loaded at `CODE`.
-mod programs {
+pub(crate) mod programs {
     /// mov $42,%edi; mov $7,%eax; syscall; add $1,%rax; mov %rax,%rdi; mov $8,%eax;
     /// syscall; ud2
     pub const CALLS64: &[u8] = &[
@@ -44,10 +44,10 @@ mod programs {
     ];
 }
 
-const CODE: u64 = 0x40_0000;
+pub(crate) const CODE: u64 = 0x40_0000;
 const STACK_TOP: u64 = 0x80_0000;
 
-fn space_with(program: &[u8]) -> Result<AddressSpace, crate::ktest::TestFailure> {
+pub(crate) fn space_with(program: &[u8]) -> Result<AddressSpace, crate::ktest::TestFailure> {
     let mut space = match AddressSpace::new() {
         Ok(s) => s,
         Err(e) => kfail!("address space: {e:?}"),
@@ -61,7 +61,7 @@ fn space_with(program: &[u8]) -> Result<AddressSpace, crate::ktest::TestFailure>
     Ok(space)
 }
 
-fn context(mode: UserMode) -> UserContext {
+pub(crate) fn context(mode: UserMode) -> UserContext {
     UserContext::new(mode, CODE, STACK_TOP, FpuState::with_control_word(0x037f))
 }
 

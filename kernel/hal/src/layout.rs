@@ -15,3 +15,9 @@ pub const USER_END: u64 = 0x0000_8000_0000_0000;
 pub const TEST_WINDOW: u64 = 0xFFFF_C080_0000_0000;
 /// Frame size.
 pub const PAGE_SIZE: u64 = 4096;
+/// Kernel stacks, one slot of `KSTACK_SLOT` bytes each, the lowest page of every slot a
+/// guard that stays unmapped (PML4 slot 386).
+pub const KSTACK_BASE: u64 = 0xFFFF_C100_0000_0000;
+pub const KSTACK_SLOT: u64 = 64 * 1024;
+pub const KSTACK_SLOTS: u64 = 4096;
+pub const KSTACK_END: u64 = KSTACK_BASE + KSTACK_SLOT * KSTACK_SLOTS;

@@ -11,6 +11,7 @@
 #[cfg(feature = "bare-metal")]
 mod boot;
 pub mod bootinfo;
+pub mod context;
 pub mod copy;
 pub mod cpu;
 pub mod exit;

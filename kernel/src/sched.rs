@@ -1,0 +1,385 @@
+//! Kernel threads and the scheduler: round robin over runnable threads, an idle thread
+//! when none is, sleeping with a tick deadline and wait queues for everything else.
+//!
+//! Kernel code runs with interrupts off, so a switch happens only where a thread asks
+//! for one: when it blocks, yields, exits, or (for threads running user code) when
+//! `UserContext::execute` comes back because the timer fired and the time slice is up.
+
+use crate::mm::frame::{self, FRAMES};
+use crate::mm::kspace::kernel_root;
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+use nymph_hal::context::{self, Context};
+use nymph_hal::layout::{KSTACK_BASE, KSTACK_SLOT, KSTACK_SLOTS, PAGE_SIZE};
+use nymph_hal::paging::PageFlags;
+use spin::Mutex;
+
+/// Threads that can exist at once (the boot thread and the idle thread included).
+pub const MAX_THREADS: usize = 1024;
+/// Usable stack per kernel thread; the page below it is an unmapped guard.
+pub const KSTACK_SIZE: u64 = 32 * 1024;
+/// Ticks a thread running user code may run before it is preempted.
+pub const TIME_SLICE_TICKS: u64 = 2;
+
+const BOOT_SLOT: usize = 0;
+const IDLE_SLOT: usize = 1;
+
+static CONTEXTS: [Context; MAX_THREADS] = [const { Context::new() }; MAX_THREADS];
+
+/// A thread's identity, never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ThreadId(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Running,
+    Runnable,
+    Blocked,
+    /// Asleep until the tick count reaches this.
+    Sleeping(u64),
+    Dead,
+}
+
+/// A kernel stack in its slot of the kernel-stack region.
+#[derive(Debug)]
+struct KernelStack {
+    slot: usize,
+}
+
+impl KernelStack {
+    fn top(&self) -> u64 {
+        KSTACK_BASE + (self.slot as u64 + 1) * KSTACK_SLOT
+    }
+
+    fn allocate(slot: usize) -> Option<KernelStack> {
+        if slot as u64 >= KSTACK_SLOTS {
+            return None;
+        }
+        let stack = KernelStack { slot };
+        let root = kernel_root();
+        let top = stack.top();
+        let mut frames = FRAMES.lock();
+        for virt in (top - KSTACK_SIZE..top).step_by(PAGE_SIZE as usize) {
+            let phys = frames.alloc()?;
+            let flags = PageFlags::WRITABLE | PageFlags::NO_EXECUTE | PageFlags::GLOBAL;
+            if root.map_4k(virt, phys, flags, &mut *frames).is_err() {
+                let _ = frames.free(phys);
+                drop(frames);
+                stack.release();
+                return None;
+            }
+        }
+        Some(stack)
+    }
+
+    fn release(&self) {
+        let root = kernel_root();
+        let top = self.top();
+        for virt in (top - KSTACK_SIZE..top).step_by(PAGE_SIZE as usize) {
+            if let Some(phys) = root.unmap_4k(virt) {
+                frame::free(phys);
+            }
+        }
+    }
+}
+
+struct Thread {
+    id: ThreadId,
+    name: &'static str,
+    state: State,
+    stack: Option<KernelStack>,
+    start: Option<Box<dyn FnOnce() + Send>>,
+}
+
+struct Scheduler {
+    threads: BTreeMap<usize, Thread>,
+    run_queue: VecDeque<usize>,
+    current: usize,
+    free_slots: Vec<usize>,
+    next_id: u64,
+    /// Dead threads whose stacks are freed once another thread runs.
+    dead: Vec<usize>,
+    slice_start: u64,
+}
+
+static SCHED: Mutex<Option<Scheduler>> = Mutex::new(None);
+static NEED_RESCHED: AtomicBool = AtomicBool::new(false);
+
+fn with<R>(f: impl FnOnce(&mut Scheduler) -> R) -> R {
+    let mut guard = SCHED.lock();
+    match guard.as_mut() {
+        Some(s) => f(s),
+        None => panic!("scheduler used before sched::init"),
+    }
+}
+
+/// Makes the boot flow thread 0 and starts the idle thread.
+pub fn init() {
+    let mut threads = BTreeMap::new();
+    threads.insert(
+        BOOT_SLOT,
+        Thread {
+            id: ThreadId(0),
+            name: "boot",
+            state: State::Running,
+            stack: None,
+            start: None,
+        },
+    );
+    *SCHED.lock() = Some(Scheduler {
+        threads,
+        run_queue: VecDeque::new(),
+        current: BOOT_SLOT,
+        free_slots: (IDLE_SLOT + 1..MAX_THREADS).rev().collect(),
+        next_id: 1,
+        dead: Vec::new(),
+        slice_start: 0,
+    });
+    match create(IDLE_SLOT, "idle", Box::new(idle)) {
+        Ok(_) => {}
+        Err(e) => panic!("cannot start the idle thread: {e:?}"),
+    }
+}
+
+/// Why a thread could not be created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpawnError {
+    TooManyThreads,
+    OutOfMemory,
+}
+
+fn create(
+    slot: usize,
+    name: &'static str,
+    start: Box<dyn FnOnce() + Send>,
+) -> Result<ThreadId, SpawnError> {
+    let stack = KernelStack::allocate(slot).ok_or(SpawnError::OutOfMemory)?;
+    if context::prepare(&CONTEXTS[slot], stack.top(), thread_entry, slot).is_err() {
+        stack.release();
+        return Err(SpawnError::OutOfMemory);
+    }
+    Ok(with(|s| {
+        let id = ThreadId(s.next_id);
+        s.next_id += 1;
+        s.threads.insert(
+            slot,
+            Thread {
+                id,
+                name,
+                state: State::Runnable,
+                stack: Some(stack),
+                start: Some(start),
+            },
+        );
+        if slot != IDLE_SLOT {
+            s.run_queue.push_back(slot);
+        }
+        id
+    }))
+}
+
+/// Starts a kernel thread running `f`; it ends when `f` returns.
+pub fn spawn(
+    name: &'static str,
+    f: impl FnOnce() + Send + 'static,
+) -> Result<ThreadId, SpawnError> {
+    let slot = with(|s| s.free_slots.pop()).ok_or(SpawnError::TooManyThreads)?;
+    create(slot, name, Box::new(f)).inspect_err(|_| with(|s| s.free_slots.push(slot)))
+}
+
+extern "C" fn thread_entry(slot: usize) -> ! {
+    after_switch();
+    let start = with(|s| s.threads.get_mut(&slot).and_then(|t| t.start.take()));
+    if let Some(start) = start {
+        start();
+    }
+    exit()
+}
+
+fn idle() {
+    loop {
+        if with(|s| s.run_queue.is_empty()) {
+            nymph_hal::cpu::wait_for_interrupt();
+        } else {
+            yield_now();
+        }
+    }
+}
+
+/// The running thread's id.
+pub fn current() -> ThreadId {
+    with(|s| {
+        s.threads
+            .get(&s.current)
+            .map_or(ThreadId(u64::MAX), |t| t.id)
+    })
+}
+
+/// The running thread's name.
+pub fn current_name() -> &'static str {
+    with(|s| s.threads.get(&s.current).map_or("?", |t| t.name))
+}
+
+/// Switches to the next runnable thread (or idle). The current thread's state must
+/// already say what it waits for, unless it stays runnable (`requeue`).
+fn reschedule(requeue: bool) {
+    let switch = with(|s| {
+        let from = s.current;
+        if let Some(t) = s.threads.get_mut(&from)
+            && requeue
+            && t.state == State::Running
+        {
+            t.state = State::Runnable;
+            if from != IDLE_SLOT {
+                s.run_queue.push_back(from);
+            }
+        }
+        let next = s.run_queue.pop_front().unwrap_or(IDLE_SLOT);
+        if let Some(t) = s.threads.get_mut(&next) {
+            t.state = State::Running;
+        }
+        s.current = next;
+        s.slice_start = crate::time::ticks();
+        (from != next).then_some((from, next))
+    });
+    NEED_RESCHED.store(false, Ordering::Relaxed);
+    if let Some((from, next)) = switch {
+        context::switch(&CONTEXTS[from], &CONTEXTS[next]);
+        after_switch();
+    }
+}
+
+/// Frees the stacks of threads that died, now that none of them is running.
+fn after_switch() {
+    let dead: Vec<Thread> = with(|s| {
+        let current = s.current;
+        let slots: Vec<usize> = s.dead.iter().copied().filter(|&d| d != current).collect();
+        s.dead.retain(|&d| d == current);
+        let mut gone = Vec::new();
+        for slot in slots {
+            if let Some(t) = s.threads.remove(&slot) {
+                gone.push(t);
+            }
+            s.free_slots.push(slot);
+        }
+        gone
+    });
+    for t in dead {
+        if let Some(stack) = &t.stack {
+            stack.release();
+        }
+    }
+}
+
+/// Lets other runnable threads run.
+pub fn yield_now() {
+    reschedule(true);
+}
+
+/// Ends the running thread.
+pub fn exit() -> ! {
+    with(|s| {
+        let current = s.current;
+        if let Some(t) = s.threads.get_mut(&current) {
+            t.state = State::Dead;
+        }
+        s.dead.push(current);
+    });
+    reschedule(false);
+    panic!("a dead thread was resumed");
+}
+
+/// Sleeps for at least `ticks` timer ticks.
+pub fn sleep_ticks(ticks: u64) {
+    let deadline = crate::time::ticks() + ticks.max(1);
+    with(|s| {
+        let current = s.current;
+        if let Some(t) = s.threads.get_mut(&current) {
+            t.state = State::Sleeping(deadline);
+        }
+    });
+    reschedule(false);
+}
+
+/// Called on every tick (from the interrupt): wakes sleepers whose time has come and
+/// asks for a switch when the running thread's slice is used up.
+pub fn on_tick(now: u64) {
+    let mut guard = SCHED.lock();
+    let Some(s) = guard.as_mut() else { return };
+    let mut woken = Vec::new();
+    for (&slot, t) in s.threads.iter_mut() {
+        if let State::Sleeping(deadline) = t.state
+            && now >= deadline
+        {
+            t.state = State::Runnable;
+            woken.push(slot);
+        }
+    }
+    s.run_queue.extend(woken);
+    if now.saturating_sub(s.slice_start) >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
+        NEED_RESCHED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Where threads running user code let the scheduler preempt them: switches away if the
+/// time slice is over and someone else can run.
+pub fn preempt_point() {
+    if NEED_RESCHED.load(Ordering::Relaxed) {
+        yield_now();
+    }
+}
+
+/// Threads blocked until someone wakes them.
+#[derive(Debug, Default)]
+pub struct WaitQueue {
+    waiters: Mutex<VecDeque<usize>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> Self {
+        WaitQueue {
+            waiters: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Blocks until `ready()` holds, checking again after every wake-up.
+    pub fn wait_until(&self, ready: impl Fn() -> bool) {
+        while !ready() {
+            with(|s| {
+                let current = s.current;
+                if let Some(t) = s.threads.get_mut(&current) {
+                    t.state = State::Blocked;
+                }
+                self.waiters.lock().push_back(current);
+            });
+            reschedule(false);
+        }
+    }
+
+    /// Makes every waiter runnable.
+    pub fn wake_all(&self) {
+        let waiters: Vec<usize> = self.waiters.lock().drain(..).collect();
+        with(|s| {
+            for slot in waiters {
+                if let Some(t) = s.threads.get_mut(&slot)
+                    && t.state == State::Blocked
+                {
+                    t.state = State::Runnable;
+                    s.run_queue.push_back(slot);
+                }
+            }
+        });
+    }
+}
+
+/// Live threads (for diagnostics and tests).
+pub fn thread_count() -> usize {
+    with(|s| {
+        s.threads
+            .values()
+            .filter(|t| t.state != State::Dead)
+            .count()
+    })
+}
