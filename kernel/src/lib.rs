@@ -8,6 +8,7 @@ extern crate alloc;
 
 pub mod boot;
 pub mod cmdline;
+pub mod exec;
 pub mod klog;
 pub mod ktest;
 pub mod mm;

@@ -1,0 +1,4 @@
+//! Executing programs: reading images and (with the personality seam) building the
+//! process that runs them.
+
+pub mod elf;
