@@ -14,6 +14,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(user_faults_come_back_as_exceptions),
     ktest!(address_space_frames_are_returned),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
+    ktest!(fork_shares_pages_copy_on_write),
 ];
 
 /// Hand-assembled programs (GNU as, AT&T syntax in the comments), loaded at `CODE`.
@@ -31,6 +32,10 @@ pub(crate) mod programs {
     pub const FPU64: &[u8] = &[
         0x48, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x66, 0x48, 0x0f, 0x6e, 0xe8,
         0x0f, 0x05, 0x66, 0x48, 0x0f, 0x7e, 0xe8, 0x0f, 0x05, 0x0f, 0x0b,
+    ];
+    /// movl $0x99,0x600000; syscall; ud2
+    pub const WRITE64: &[u8] = &[
+        0xc7, 0x04, 0x25, 0, 0, 0x60, 0, 0x99, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b,
     ];
     /// int $0x81 (a vector user mode may not raise)
     pub const GP64: &[u8] = &[0xcd, 0x81];
@@ -239,5 +244,62 @@ fn kernel_reaches_user_memory_only_through_the_copy_routine() -> TestResult {
             Ok(()) => kfail!("SMAP is on but the kernel read a user page directly"),
         }
     }
+    Ok(())
+}
+
+fn fork_shares_pages_copy_on_write() -> TestResult {
+    use crate::mm::uspace::FaultResolution;
+    const DATA: u64 = 0x60_0000;
+    let mut parent = space_with(programs::WRITE64)?;
+    kassert_eq!(parent.map_zeroed(DATA, Protection::READ_WRITE), Ok(()));
+    kassert_eq!(parent.write_bytes(DATA, &[1, 2, 3, 4]), Ok(()));
+    let free_before = crate::mm::frame::FRAMES.lock().free_count();
+    let child = parent.fork();
+    kassert!(child.is_ok(), "fork: {child:?}");
+    let Ok(mut child) = child else {
+        kfail!("fork failed")
+    };
+    // Only page tables were allocated: data frames are shared.
+    kassert!(crate::mm::frame::FRAMES.lock().free_count() + 8 > free_before);
+
+    child.activate();
+    let mut ctx = context(UserMode::Long);
+    let first = run(&mut ctx);
+    let resolution = match first {
+        UserExit::Exception {
+            vector: 14,
+            address,
+            error_code,
+        } if error_code & 2 == 2 => child.handle_fault(address, true),
+        other => {
+            kernel_root_activate();
+            kfail!("write to a shared page gave {other:?}")
+        }
+    };
+    let second = run(&mut ctx);
+    let mut in_child = [0u8; 4];
+    let read_child = nymph_hal::copy::copy_from_user(&mut in_child, DATA, u64::MAX);
+    parent.activate();
+    let mut in_parent = [0u8; 4];
+    let read_parent = nymph_hal::copy::copy_from_user(&mut in_parent, DATA, u64::MAX);
+    kernel_root_activate();
+    kassert_eq!(resolution, FaultResolution::Resolved);
+    kassert_eq!(second, UserExit::Syscall);
+    kassert_eq!((read_child, read_parent), (Ok(()), Ok(())));
+    kassert_eq!(in_child, [0x99, 0, 0, 0]);
+    kassert_eq!(in_parent, [1, 2, 3, 4]);
+    // The parent is now the page's only owner: its write fault just re-enables writing.
+    kassert_eq!(parent.handle_fault(DATA, true), FaultResolution::Resolved);
+    // Reads of mapped pages and writes to read-only pages are real faults.
+    kassert_eq!(
+        parent.handle_fault(DATA, false),
+        FaultResolution::NotResolved
+    );
+    kassert_eq!(
+        parent.handle_fault(CODE, true),
+        FaultResolution::NotResolved
+    );
+    drop(child);
+    drop(parent);
     Ok(())
 }

@@ -165,6 +165,35 @@ pub fn init(info: &BootInfo) {
     }
 }
 
+/// Extra references to frames shared copy-on-write (a frame absent here has one owner).
+static SHARES: Mutex<alloc::collections::BTreeMap<u64, u32>> =
+    Mutex::new(alloc::collections::BTreeMap::new());
+
+/// Records one more owner of `phys` (a copy-on-write share after fork).
+pub fn share(phys: u64) {
+    *SHARES.lock().entry(phys).or_insert(0) += 1;
+}
+
+/// Whether `phys` has more than one owner.
+pub fn is_shared(phys: u64) -> bool {
+    SHARES.lock().contains_key(&phys)
+}
+
+/// Drops one owner's reference to `phys`, freeing the frame with its last owner.
+pub fn release(phys: u64) {
+    let mut shares = SHARES.lock();
+    match shares.get_mut(&phys) {
+        Some(n) if *n > 1 => *n -= 1,
+        Some(_) => {
+            shares.remove(&phys);
+        }
+        None => {
+            drop(shares);
+            free(phys);
+        }
+    }
+}
+
 /// Allocates one frame from the system allocator.
 pub fn alloc() -> Option<u64> {
     FRAMES.lock().alloc()

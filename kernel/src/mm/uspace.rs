@@ -1,5 +1,5 @@
 //! User address spaces: the lower half of a page-table tree whose upper half is the
-//! kernel's, plus the frames it owns.
+//! kernel's, the pages mapped in it, and copy-on-write sharing between them after fork.
 
 use super::frame::{self, FRAMES};
 use super::kspace::kernel_root;
@@ -25,6 +25,10 @@ impl Protection {
     };
     pub const READ_EXECUTE: Protection = Protection {
         write: false,
+        execute: true,
+    };
+    pub const ALL: Protection = Protection {
+        write: true,
         execute: true,
     };
 
@@ -60,12 +64,30 @@ impl From<MapError> for MemError {
     }
 }
 
+#[derive(Clone, Copy, Debug)]
+struct Page {
+    phys: u64,
+    /// What the program asked for; the hardware mapping may be read-only while the
+    /// frame is shared copy-on-write.
+    prot: Protection,
+}
+
 /// One process's user address space.
 #[derive(Debug)]
 pub struct AddressSpace {
     root: PageTableRoot,
-    /// Every mapped user page and the frame behind it (this space owns the frame).
-    pages: BTreeMap<u64, u64>,
+    pages: BTreeMap<u64, Page>,
+}
+
+/// What a page fault in user mode turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultResolution {
+    /// A write to a copy-on-write page: it now has its own frame; retry the access.
+    Resolved,
+    /// A real fault: the program touched memory it may not (a signal for it).
+    NotResolved,
+    /// Resolving needed memory that is not there.
+    OutOfMemory,
 }
 
 impl AddressSpace {
@@ -79,11 +101,16 @@ impl AddressSpace {
         })
     }
 
-    /// Maps a fresh zeroed page at `virt` (page-aligned, in the user half).
-    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
-        if !virt.is_multiple_of(PAGE_SIZE) || virt >= USER_END {
+    fn check(virt: u64) -> Result<(), MemError> {
+        if !virt.is_multiple_of(PAGE_SIZE) || !(PAGE_SIZE..USER_END).contains(&virt) {
             return Err(MemError::BadAddress);
         }
+        Ok(())
+    }
+
+    /// Maps a fresh zeroed page at `virt` (page-aligned, in the user half, not page 0).
+    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
+        Self::check(virt)?;
         if self.pages.contains_key(&virt) {
             return Err(MemError::AlreadyMapped);
         }
@@ -96,19 +123,70 @@ impl AddressSpace {
             frame::free(phys);
             return Err(e.into());
         }
-        self.pages.insert(virt, phys);
+        self.pages.insert(virt, Page { phys, prot });
         Ok(())
     }
 
+    /// Maps zeroed pages over `[start, end)` (rounded out to pages), skipping pages
+    /// already mapped; returns how many were added.
+    pub fn map_range_zeroed(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: Protection,
+    ) -> Result<usize, MemError> {
+        let first = start & !(PAGE_SIZE - 1);
+        let last = end.checked_add(PAGE_SIZE - 1).ok_or(MemError::BadAddress)? & !(PAGE_SIZE - 1);
+        let mut added = 0;
+        for virt in (first..last).step_by(PAGE_SIZE as usize) {
+            if !self.pages.contains_key(&virt) {
+                self.map_zeroed(virt, prot)?;
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// Removes the mappings in `[start, end)`; returns how many pages were mapped there.
+    pub fn unmap_range(&mut self, start: u64, end: u64) -> usize {
+        let pages: alloc::vec::Vec<u64> = self.pages.range(start..end).map(|(&v, _)| v).collect();
+        for virt in &pages {
+            if let Some(page) = self.pages.remove(virt) {
+                self.root.unmap_4k(*virt);
+                frame::release(page.phys);
+            }
+        }
+        pages.len()
+    }
+
+    /// Changes the protection of the pages mapped in `[start, end)`.
+    pub fn protect_range(&mut self, start: u64, end: u64, prot: Protection) {
+        let root = self.root;
+        for (&virt, page) in self.pages.range_mut(start..end) {
+            page.prot = prot;
+            let mut flags = prot.flags();
+            if frame::is_shared(page.phys) {
+                flags.remove(PageFlags::WRITABLE);
+            }
+            root.set_flags_4k(virt, flags);
+        }
+    }
+
+    /// Whether `virt`'s page is mapped, and with what protection.
+    pub fn protection(&self, virt: u64) -> Option<Protection> {
+        self.pages.get(&(virt & !(PAGE_SIZE - 1))).map(|p| p.prot)
+    }
+
     /// Writes `bytes` at `virt` into pages of this space (mapped or not, current or not),
-    /// through the frames, regardless of the pages' protection: for the loader.
+    /// through the frames, regardless of the pages' protection: for the loader. Pages
+    /// shared copy-on-write are copied first.
     pub fn write_bytes(&mut self, virt: u64, bytes: &[u8]) -> Result<(), MemError> {
         let mut done = 0usize;
         while done < bytes.len() {
             let addr = virt.checked_add(done as u64).ok_or(MemError::BadAddress)?;
             let page = addr & !(PAGE_SIZE - 1);
             let offset = (addr - page) as usize;
-            let phys = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
+            let phys = self.private_frame(page)?;
             let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
             paging::write_frame(phys, offset, &bytes[done..done + n]);
             done += n;
@@ -116,8 +194,79 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Makes this address space the CPU's.
+    /// The frame behind `page`, made private to this space if it was shared.
+    fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {
+        let entry = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
+        if !frame::is_shared(entry.phys) {
+            return Ok(entry.phys);
+        }
+        let copy = frame::alloc().ok_or(MemError::OutOfMemory)?;
+        paging::copy_frame(copy, entry.phys);
+        self.root.unmap_4k(page);
+        if let Err(e) = self
+            .root
+            .map_4k(page, copy, entry.prot.flags(), &mut *FRAMES.lock())
+        {
+            frame::free(copy);
+            return Err(e.into());
+        }
+        frame::release(entry.phys);
+        self.pages.insert(
+            page,
+            Page {
+                phys: copy,
+                prot: entry.prot,
+            },
+        );
+        Ok(copy)
+    }
+
+    /// Resolves a user page fault if it is a write to a copy-on-write page.
+    pub fn handle_fault(&mut self, address: u64, write: bool) -> FaultResolution {
+        let page = address & !(PAGE_SIZE - 1);
+        let Some(entry) = self.pages.get(&page).copied() else {
+            return FaultResolution::NotResolved;
+        };
+        if !write || !entry.prot.write {
+            return FaultResolution::NotResolved;
+        }
+        if frame::is_shared(entry.phys) {
+            match self.private_frame(page) {
+                Ok(_) => FaultResolution::Resolved,
+                Err(MemError::OutOfMemory) => FaultResolution::OutOfMemory,
+                Err(_) => FaultResolution::NotResolved,
+            }
+        } else {
+            // The last sharer: the frame is ours alone now; make it writable again.
+            self.root.set_flags_4k(page, entry.prot.flags());
+            FaultResolution::Resolved
+        }
+    }
+
+    /// A copy of this space for a forked child: every page is shared copy-on-write
+    /// (read-only in both until one of them writes it).
+    pub fn fork(&mut self) -> Result<AddressSpace, MemError> {
+        let mut child = AddressSpace::new()?;
+        for (&virt, page) in &self.pages {
+            let mut flags = page.prot.flags();
+            flags.remove(PageFlags::WRITABLE);
+            child
+                .root
+                .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?;
+            frame::share(page.phys);
+            child.pages.insert(virt, *page);
+            if page.prot.write {
+                self.root.set_flags_4k(virt, flags);
+            }
+        }
+        Ok(child)
+    }
+
+    /// Makes this address space the CPU's (if it is not already).
     pub fn activate(&self) {
+        if PageTableRoot::current() == self.root {
+            return;
+        }
         if let Err(e) = paging::activate(self.root, &[]) {
             panic!("user address space does not map the kernel: {e:?}");
         }
@@ -139,9 +288,9 @@ impl Drop for AddressSpace {
         if PageTableRoot::current() == self.root {
             kernel_root_activate();
         }
-        for (&virt, &phys) in &self.pages {
+        for (&virt, page) in &self.pages {
             self.root.unmap_4k(virt);
-            frame::free(phys);
+            frame::release(page.phys);
         }
         self.root.free_user_tables(&mut |table| frame::free(table));
         frame::free(self.root.phys());
@@ -150,6 +299,9 @@ impl Drop for AddressSpace {
 
 /// Switches back to the kernel's own tables.
 pub fn kernel_root_activate() {
+    if PageTableRoot::current() == kernel_root() {
+        return;
+    }
     if let Err(e) = paging::activate(kernel_root(), &[]) {
         panic!("kernel page tables unusable: {e:?}");
     }
