@@ -11,7 +11,10 @@ use nymph_kernel::boot::ImageConfig;
 
 nymph_hal::entry_point!(kernel_main);
 
-static IMAGE: ImageConfig = ImageConfig { extra_tests: &[] };
+static IMAGE: ImageConfig = ImageConfig {
+    personalities: &[],
+    extra_tests: &[],
+};
 
 fn kernel_main(info: &'static BootInfo) -> ! {
     nymph_kernel::boot::start(info, &IMAGE)

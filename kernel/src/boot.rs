@@ -21,6 +21,8 @@ pub fn boot_info() -> &'static BootInfo {
 /// What the image adds to the core kernel.
 #[derive(Debug)]
 pub struct ImageConfig {
+    /// The ABIs this kernel serves, in claim-tie order.
+    pub personalities: &'static [&'static dyn crate::process::Personality],
     /// In-kernel test suites of the image's own crates (personalities).
     pub extra_tests: &'static [&'static [KernelTest]],
 }
@@ -49,6 +51,15 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     crate::sched::init();
     time::init();
     banner(info, &cpu, smep, smap);
+    load_initrd(info);
+    let testing = cmdline::get(line, "nymph.test").is_some();
+    let mut personalities: alloc::vec::Vec<&'static dyn crate::process::Personality> =
+        image.personalities.to_vec();
+    if testing {
+        personalities.push(&crate::process_tests::TEST_PERSONALITY);
+    }
+    // Registered once for the kernel's life.
+    crate::process::register_personalities(personalities.leak());
 
     if let Some(which) = cmdline::get(line, "nymph.selftest") {
         crate::selftest::run(which);
@@ -69,6 +80,20 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     }
     log::info!("no init program yet (that arrives with processes); shutting down");
     exit_qemu(ExitStatus::Success)
+}
+
+fn load_initrd(info: &BootInfo) {
+    let Some(module) = info.modules().first() else {
+        log::info!("no initrd");
+        return;
+    };
+    match nymph_hal::paging::boot_module_bytes(module) {
+        Some(bytes) => match crate::fs::load_initrd(bytes) {
+            Ok(n) => log::info!("initrd: {} entries, {} KiB", n, bytes.len() / 1024),
+            Err(e) => log::error!("initrd unreadable: {e:?}"),
+        },
+        None => log::error!("initrd at {:#x} is outside the direct map", module.start),
+    }
 }
 
 fn banner(info: &BootInfo, cpu: &CpuInfo, smep: bool, smap: bool) {

@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 7] {
+pub fn core_suites() -> [&'static [KernelTest]; 8] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -109,6 +109,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 7] {
         crate::trap_tests::KTESTS,
         crate::user_tests::KTESTS,
         crate::sched_tests::KTESTS,
+        crate::process_tests::KTESTS,
         crate::time::KTESTS,
     ]
 }

@@ -402,3 +402,21 @@ impl PageTableRoot {
         Some(())
     }
 }
+
+/// A boot module's bytes, read-only, for the rest of the kernel's life.
+///
+/// Sound because the core kernel reserves a module's frames before the allocator hands
+/// out anything (so nothing else ever writes them) and the direct map is permanent.
+/// Returns `None` when the module is not inside the direct map.
+pub fn boot_module_bytes(module: &crate::bootinfo::BootModule) -> Option<&'static [u8]> {
+    let end = DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed);
+    let module_end = module.start.checked_add(module.len)?;
+    if module_end > end || usize::try_from(module.len).is_err() {
+        return None;
+    }
+    // SAFETY: the range is inside the direct map (checked), its frames are reserved from
+    // the allocator at boot and never written, so a shared `'static` slice is valid.
+    Some(unsafe {
+        core::slice::from_raw_parts(phys_to_virt(module.start) as *const u8, module.len as usize)
+    })
+}

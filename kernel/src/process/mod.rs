@@ -1,0 +1,843 @@
+//! Processes: the table, the personality seam, exec, fork, exit, wait and signals, all
+//! in ABI-neutral terms.
+//!
+//! Each process has one thread of execution (a kernel thread) whose body is
+//! [`run_user`]: enter user mode, and on the way back hand system-call traps to the
+//! process's personality, resolve copy-on-write faults, turn other faults into signals
+//! through the personality, deliver pending signals, and let the scheduler preempt.
+
+pub mod signal;
+
+use crate::exec::elf::{self, ElfError, ElfIdentity, ElfImage};
+use crate::fs::{self, FsError};
+use crate::mm::uspace::{
+    AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
+};
+use crate::sched::{self, WaitQueue};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use nymph_hal::layout::{PAGE_SIZE, USER_END};
+use nymph_hal::user::{UserContext, UserExit};
+pub use signal::{DefaultAction, ExitStatus, Signal, SignalSet};
+use spin::{Mutex, Once};
+
+/// A process id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pid(pub u32);
+
+/// The init process: orphans are re-parented to it.
+pub const INIT: Pid = Pid(1);
+const PID_MAX: u32 = 99_999;
+
+/// How a trap entered the kernel, for the personality to decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trap {
+    /// `syscall` from 64-bit code.
+    Syscall,
+    /// `int n` through a gate the personality opened.
+    SoftwareInterrupt(u8),
+}
+
+/// A CPU fault in user code, for the personality to name as a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub vector: u8,
+    pub error_code: u64,
+    pub address: u64,
+}
+
+/// What a process does on a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigAction {
+    Default,
+    Ignore,
+    /// A user handler, with what the personality needs to build the frame.
+    Catch(CatchAction),
+}
+
+/// A handler as a personality registered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CatchAction {
+    pub handler: u64,
+    /// Signals blocked while the handler runs (besides the signal itself).
+    pub mask: SignalSet,
+    /// The personality's own flag bits (SA_RESTART, SA_SIGINFO...), opaque to the core.
+    pub flags: u64,
+    /// A user trampoline (sa_restorer), where the ABI has one.
+    pub restorer: u64,
+}
+
+/// Why exec failed (personalities map these to their errno values).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecError {
+    File(FsError),
+    BadImage(ElfError),
+    /// No personality claims the image; `reason` says what it looked like.
+    NoPersonality {
+        class: elf::ElfClass,
+        machine: u16,
+        osabi: u8,
+    },
+    /// A personality recognised the image but refuses it (an ABI version this kernel
+    /// lacks, say), with a message for the user.
+    Refused(&'static str),
+    OutOfMemory,
+    ArgumentsTooLong,
+    /// A user pointer in the request was bad.
+    Fault,
+}
+
+impl From<MemError> for ExecError {
+    fn from(e: MemError) -> Self {
+        match e {
+            MemError::OutOfMemory => ExecError::OutOfMemory,
+            MemError::BadAddress | MemError::AlreadyMapped => {
+                ExecError::BadImage(ElfError::BadProgramHeaders("segment mapping"))
+            }
+        }
+    }
+}
+
+/// What exec hands the personality to build the initial user state from.
+#[derive(Debug)]
+pub struct ExecRequest<'a> {
+    pub path: &'a str,
+    pub image: &'a ElfImage<'a>,
+    pub argv: &'a [Vec<u8>],
+    pub envp: &'a [Vec<u8>],
+    /// First address above the loaded segments (page-aligned): where brk starts.
+    pub image_end: u64,
+}
+
+/// The running process's state, as a personality sees it during a trap.
+#[derive(Debug)]
+pub struct Task<'a> {
+    pub process: &'a Arc<Process>,
+    pub context: &'a mut UserContext,
+}
+
+/// An ABI: how programs of one kind are recognised, started, and served.
+pub trait Personality: Send + Sync + core::fmt::Debug {
+    /// Short name for logs ("freebsd4", "native").
+    fn name(&self) -> &'static str;
+
+    /// Whether this personality runs the image, and how strongly it claims it (the
+    /// highest claim wins; ties go to the personality registered first).
+    fn claim(&self, identity: &ElfIdentity) -> Option<u8>;
+
+    /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
+    fn trap_vectors(&self) -> &'static [u8] {
+        &[]
+    }
+
+    /// Builds the initial stack and registers of a freshly loaded image. The core has
+    /// mapped the image's segments into `space` already.
+    fn setup_exec(
+        &self,
+        request: &ExecRequest<'_>,
+        space: &mut AddressSpace,
+    ) -> Result<UserContext, ExecError>;
+
+    /// Serves one trap: decodes the call from the registers, does it through the core's
+    /// API, and writes the result back the way the ABI returns it.
+    fn handle_trap(&self, task: &mut Task<'_>, trap: Trap);
+
+    /// Names the signal a CPU fault raises in this ABI.
+    fn fault_signal(&self, fault: &Fault) -> Signal;
+
+    /// Builds the frame that runs `action`'s handler for `signal`, rewriting the context
+    /// to enter it. An error means the frame could not be written (bad stack): the core
+    /// then kills the process.
+    fn deliver_signal(
+        &self,
+        task: &mut Task<'_>,
+        signal: Signal,
+        action: &CatchAction,
+    ) -> Result<(), ExecError>;
+}
+
+static PERSONALITIES: Once<&'static [&'static dyn Personality]> = Once::new();
+
+/// Installs the personalities the image provides, in claim-tie order.
+pub fn register_personalities(list: &'static [&'static dyn Personality]) {
+    PERSONALITIES.call_once(|| list);
+    for p in list {
+        for &v in p.trap_vectors() {
+            nymph_hal::trap::allow_user_vector(v);
+        }
+        log::info!("personality {} registered", p.name());
+    }
+}
+
+fn personalities() -> &'static [&'static dyn Personality] {
+    PERSONALITIES.get().copied().unwrap_or(&[])
+}
+
+/// The personality that claims `identity`, if any.
+pub fn choose_personality(identity: &ElfIdentity) -> Option<&'static dyn Personality> {
+    let mut best: Option<(u8, &'static dyn Personality)> = None;
+    for &p in personalities() {
+        if let Some(strength) = p.claim(identity)
+            && best.is_none_or(|(b, _)| strength > b)
+        {
+            best = Some((strength, p));
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+#[derive(Debug)]
+struct Inner {
+    parent: Pid,
+    pgid: Pid,
+    sid: Pid,
+    personality: &'static dyn Personality,
+    space: Option<AddressSpace>,
+    /// Set once the process has ended: a zombie until its parent reaps it.
+    exit: Option<ExitStatus>,
+    children: Vec<Pid>,
+    pending: SignalSet,
+    blocked: SignalSet,
+    actions: BTreeMap<Signal, SigAction>,
+    /// Program break: start (end of the image) and current end.
+    brk_start: u64,
+    brk: u64,
+    /// Opaque per-process state of the personality.
+    personality_state: BTreeMap<&'static str, u64>,
+}
+
+/// A process.
+#[derive(Debug)]
+pub struct Process {
+    pub pid: Pid,
+    inner: Mutex<Inner>,
+    /// Woken when a child changes state (for wait).
+    child_events: WaitQueue,
+}
+
+static TABLE: Mutex<BTreeMap<Pid, Arc<Process>>> = Mutex::new(BTreeMap::new());
+static NEXT_PID: Mutex<u32> = Mutex::new(1);
+
+fn allocate_pid(table: &BTreeMap<Pid, Arc<Process>>) -> Option<Pid> {
+    let mut next = NEXT_PID.lock();
+    for _ in 0..PID_MAX {
+        let candidate = Pid(*next);
+        *next = if *next >= PID_MAX { 2 } else { *next + 1 };
+        if !table.contains_key(&candidate) {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// Looks a process up.
+pub fn find(pid: Pid) -> Option<Arc<Process>> {
+    TABLE.lock().get(&pid).cloned()
+}
+
+/// Processes in the table, zombies included.
+pub fn count() -> usize {
+    TABLE.lock().len()
+}
+
+impl Process {
+    pub fn personality(&self) -> &'static dyn Personality {
+        self.inner.lock().personality
+    }
+    pub fn parent(&self) -> Pid {
+        self.inner.lock().parent
+    }
+    pub fn pgid(&self) -> Pid {
+        self.inner.lock().pgid
+    }
+    pub fn sid(&self) -> Pid {
+        self.inner.lock().sid
+    }
+    pub fn has_exited(&self) -> bool {
+        self.inner.lock().exit.is_some()
+    }
+
+    /// Runs `f` on the address space (none once the process has exited).
+    pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> R) -> Option<R> {
+        self.inner.lock().space.as_mut().map(f)
+    }
+
+    /// The current program break and where it started.
+    pub fn brk(&self) -> (u64, u64) {
+        let inner = self.inner.lock();
+        (inner.brk_start, inner.brk)
+    }
+
+    /// Moves the program break to `new_end` (mapping or unmapping whole pages), within
+    /// `limit` bytes above its start. Returns the new break.
+    pub fn set_brk(&self, new_end: u64, limit: u64) -> Result<u64, MemError> {
+        let mut inner = self.inner.lock();
+        let start = inner.brk_start;
+        if new_end < start || new_end - start > limit || new_end >= USER_END {
+            return Err(MemError::OutOfMemory);
+        }
+        let old_top = inner.brk.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let new_top = new_end.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let space = inner.space.as_mut().ok_or(MemError::BadAddress)?;
+        if new_top > old_top {
+            space.map_range_zeroed(old_top, new_top, Protection::READ_WRITE)?;
+        } else if new_top < old_top {
+            space.unmap_range(new_top, old_top);
+        }
+        inner.brk = new_end;
+        Ok(new_end)
+    }
+
+    /// The personality's own per-process value under `key` (0 if never set).
+    pub fn personality_value(&self, key: &'static str) -> u64 {
+        self.inner
+            .lock()
+            .personality_state
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn set_personality_value(&self, key: &'static str, value: u64) {
+        self.inner.lock().personality_state.insert(key, value);
+    }
+
+    /// The action for `signal`.
+    pub fn sigaction(&self, signal: Signal) -> SigAction {
+        self.inner
+            .lock()
+            .actions
+            .get(&signal)
+            .copied()
+            .unwrap_or(SigAction::Default)
+    }
+
+    /// Sets the action for `signal`, returning the old one; refused for KILL and STOP.
+    pub fn set_sigaction(&self, signal: Signal, action: SigAction) -> Option<SigAction> {
+        if !signal.catchable() {
+            return None;
+        }
+        let mut inner = self.inner.lock();
+        let old = inner
+            .actions
+            .insert(signal, action)
+            .unwrap_or(SigAction::Default);
+        if action == SigAction::Ignore
+            || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
+        {
+            inner.pending.remove(signal);
+        }
+        Some(old)
+    }
+
+    pub fn blocked(&self) -> SignalSet {
+        self.inner.lock().blocked
+    }
+
+    /// Sets the blocked mask (KILL and STOP cannot be blocked: they are skipped at delivery).
+    pub fn set_blocked(&self, mask: SignalSet) {
+        self.inner.lock().blocked = mask;
+    }
+
+    pub fn pending(&self) -> SignalSet {
+        self.inner.lock().pending
+    }
+
+    /// Posts `signal` to this process (ignored ones are dropped at once).
+    pub fn post(&self, signal: Signal) {
+        let mut inner = self.inner.lock();
+        if inner.exit.is_some() {
+            return;
+        }
+        let action = inner
+            .actions
+            .get(&signal)
+            .copied()
+            .unwrap_or(SigAction::Default);
+        let ignored = action == SigAction::Ignore
+            || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore);
+        if ignored && signal.catchable() {
+            return;
+        }
+        inner.pending.insert(signal);
+    }
+}
+
+/// Which children `wait` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    Any,
+    Pid(Pid),
+    Group(Pid),
+}
+
+/// Why `wait` returned nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitError {
+    /// No child matches.
+    NoChildren,
+}
+
+/// Waits for a matching child to end and reaps it. With `no_hang`, returns `Ok(None)`
+/// at once when children match but none has ended.
+pub fn wait(
+    parent: &Arc<Process>,
+    which: WaitFor,
+    no_hang: bool,
+) -> Result<Option<(Pid, ExitStatus)>, WaitError> {
+    loop {
+        let children: Vec<Pid> = parent.inner.lock().children.clone();
+        let mut matched = false;
+        for pid in children {
+            let Some(child) = find(pid) else { continue };
+            let ok = match which {
+                WaitFor::Any => true,
+                WaitFor::Pid(p) => p == pid,
+                WaitFor::Group(g) => child.pgid() == g,
+            };
+            if !ok {
+                continue;
+            }
+            matched = true;
+            let status = child.inner.lock().exit;
+            if let Some(status) = status {
+                parent.inner.lock().children.retain(|&c| c != pid);
+                TABLE.lock().remove(&pid);
+                return Ok(Some((pid, status)));
+            }
+        }
+        if !matched {
+            return Err(WaitError::NoChildren);
+        }
+        if no_hang {
+            return Ok(None);
+        }
+        let me = parent.clone();
+        parent.child_events.wait_until(move || {
+            let kids = me.inner.lock().children.clone();
+            kids.iter().filter_map(|&p| find(p)).any(|c| c.has_exited())
+        });
+    }
+}
+
+/// Ends `process` with `status`: its memory goes, its children go to init, its parent
+/// gets SIGCHLD and a wake-up. Its thread stops at its next return towards user mode.
+pub fn exit(process: &Arc<Process>, status: ExitStatus) {
+    let (space, children, parent) = {
+        let mut inner = process.inner.lock();
+        if inner.exit.is_some() {
+            return;
+        }
+        inner.exit = Some(status);
+        inner.pending = SignalSet::EMPTY;
+        (
+            inner.space.take(),
+            core::mem::take(&mut inner.children),
+            inner.parent,
+        )
+    };
+    kernel_root_activate();
+    drop(space);
+    if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
+        let mut orphans_done = false;
+        for &child in &children {
+            if let Some(c) = find(child) {
+                c.inner.lock().parent = INIT;
+                orphans_done |= c.has_exited();
+            }
+        }
+        init.inner.lock().children.extend(children.iter().copied());
+        if orphans_done {
+            init.child_events.wake_all();
+        }
+    } else {
+        // No init to inherit them: orphans are reaped when they end.
+        for &child in &children {
+            if let Some(c) = find(child) {
+                c.inner.lock().parent = Pid(0);
+            }
+        }
+    }
+    match find(parent) {
+        Some(p) => {
+            p.post(Signal::Chld);
+            p.child_events.wake_all();
+        }
+        None => DETACHED_EXITS.wake_all(),
+    }
+    log::debug!("pid {} exited: {status:?}", process.pid.0);
+    if process.pid == INIT {
+        init_exited(status);
+    }
+}
+
+static INIT_EXIT: Once<fn(ExitStatus)> = Once::new();
+
+/// What the kernel does when init ends (the image decides: shut down, report...).
+pub fn on_init_exit(f: fn(ExitStatus)) {
+    INIT_EXIT.call_once(|| f);
+}
+
+fn init_exited(status: ExitStatus) {
+    if let Some(f) = INIT_EXIT.get() {
+        f(status);
+    }
+}
+
+/// Why a signal could not be sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillError {
+    NoSuchProcess,
+}
+
+/// Sends `signal` to `pid`.
+pub fn kill(pid: Pid, signal: Signal) -> Result<(), KillError> {
+    let process = find(pid).ok_or(KillError::NoSuchProcess)?;
+    process.post(signal);
+    Ok(())
+}
+
+/// Processes started by the kernel itself (no parent process) end here; the kernel
+/// collects them with [`wait_detached`].
+static DETACHED_EXITS: WaitQueue = WaitQueue::new();
+
+/// Waits for a process the kernel started (with [`spawn`]) to end, and reaps it.
+pub fn wait_detached(pid: Pid) -> Option<ExitStatus> {
+    let process = find(pid)?;
+    let watched = process.clone();
+    DETACHED_EXITS.wait_until(move || watched.has_exited());
+    TABLE.lock().remove(&pid);
+    process.inner.lock().exit
+}
+
+/// A loaded program, ready to become a process image.
+struct Loaded {
+    personality: &'static dyn Personality,
+    space: AddressSpace,
+    context: UserContext,
+    image_end: u64,
+}
+
+fn load(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Loaded, ExecError> {
+    let contents = fs::read_file(path).map_err(ExecError::File)?;
+    let bytes = contents.bytes();
+    let image = elf::parse(bytes, USER_END).map_err(ExecError::BadImage)?;
+    let identity = &image.identity;
+    let personality = choose_personality(identity).ok_or(ExecError::NoPersonality {
+        class: identity.class,
+        machine: identity.machine,
+        osabi: identity.osabi,
+    })?;
+    let mut space = AddressSpace::new()?;
+    let mut image_end = 0;
+    for seg in &image.segments {
+        let prot = Protection {
+            write: seg.write,
+            execute: seg.execute,
+        };
+        let end = seg.vaddr + seg.mem_size;
+        space.map_range_zeroed(seg.vaddr, end, prot)?;
+        let from = seg.file_offset as usize;
+        let data = &bytes[from..from + seg.file_size as usize];
+        space.write_bytes(seg.vaddr, data)?;
+        image_end = image_end.max(end.div_ceil(PAGE_SIZE) * PAGE_SIZE);
+    }
+    let request = ExecRequest {
+        path,
+        image: &image,
+        argv,
+        envp,
+        image_end,
+    };
+    let context = personality.setup_exec(&request, &mut space)?;
+    Ok(Loaded {
+        personality,
+        space,
+        context,
+        image_end,
+    })
+}
+
+/// Starts a process from `path` with no parent process (the first one gets pid 1 and
+/// becomes init).
+pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
+    let loaded = load(path, argv, envp)?;
+    let mut table = TABLE.lock();
+    let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
+    let process = Arc::new(Process {
+        pid,
+        inner: Mutex::new(Inner {
+            parent: Pid(0),
+            pgid: pid,
+            sid: pid,
+            personality: loaded.personality,
+            space: Some(loaded.space),
+            exit: None,
+            children: Vec::new(),
+            pending: SignalSet::EMPTY,
+            blocked: SignalSet::EMPTY,
+            actions: BTreeMap::new(),
+            brk_start: loaded.image_end,
+            brk: loaded.image_end,
+            personality_state: BTreeMap::new(),
+        }),
+        child_events: WaitQueue::new(),
+    });
+    table.insert(pid, process.clone());
+    drop(table);
+    start_thread(process, Box::new(loaded.context)).map_err(|_| ExecError::OutOfMemory)?;
+    Ok(pid)
+}
+
+/// Replaces the calling process's image. On success the task's context is the new
+/// program's; on failure nothing has changed.
+pub fn exec(
+    task: &mut Task<'_>,
+    path: &str,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<(), ExecError> {
+    let loaded = load(path, argv, envp)?;
+    let old_space = {
+        let mut inner = task.process.inner.lock();
+        inner.personality = loaded.personality;
+        inner.brk_start = loaded.image_end;
+        inner.brk = loaded.image_end;
+        inner.personality_state.clear();
+        // Caught signals go back to their default action; ignored stay ignored.
+        for action in inner.actions.values_mut() {
+            if matches!(action, SigAction::Catch(_)) {
+                *action = SigAction::Default;
+            }
+        }
+        inner.space.replace(loaded.space)
+    };
+    kernel_root_activate();
+    drop(old_space);
+    *task.context = loaded.context;
+    Ok(())
+}
+
+/// Why fork failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkError {
+    OutOfMemory,
+    TooManyProcesses,
+}
+
+/// Creates a child that is a copy of the calling process (memory copy-on-write); the
+/// child resumes with `child_context`, which the personality has set up to return the
+/// child's fork result.
+pub fn fork(task: &mut Task<'_>, child_context: UserContext) -> Result<Pid, ForkError> {
+    let parent = task.process;
+    let (space, inner_copy) = {
+        let mut inner = parent.inner.lock();
+        let space = inner
+            .space
+            .as_mut()
+            .ok_or(ForkError::OutOfMemory)?
+            .fork()
+            .map_err(|_| ForkError::OutOfMemory)?;
+        (
+            space,
+            (
+                inner.pgid,
+                inner.sid,
+                inner.personality,
+                inner.blocked,
+                inner.actions.clone(),
+                inner.brk_start,
+                inner.brk,
+                inner.personality_state.clone(),
+            ),
+        )
+    };
+    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state) = inner_copy;
+    let mut table = TABLE.lock();
+    let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
+    let child = Arc::new(Process {
+        pid,
+        inner: Mutex::new(Inner {
+            parent: parent.pid,
+            pgid,
+            sid,
+            personality,
+            space: Some(space),
+            exit: None,
+            children: Vec::new(),
+            pending: SignalSet::EMPTY,
+            blocked,
+            actions,
+            brk_start,
+            brk,
+            personality_state,
+        }),
+        child_events: WaitQueue::new(),
+    });
+    table.insert(pid, child.clone());
+    drop(table);
+    parent.inner.lock().children.push(pid);
+    if start_thread(child.clone(), Box::new(child_context)).is_err() {
+        parent.inner.lock().children.retain(|&c| c != pid);
+        TABLE.lock().remove(&pid);
+        return Err(ForkError::OutOfMemory);
+    }
+    Ok(pid)
+}
+
+/// Sets the process group (setpgid), within the caller's session.
+pub fn set_pgid(process: &Arc<Process>, pgid: Pid) {
+    process.inner.lock().pgid = pgid;
+}
+
+/// Starts a new session led by the process (setsid).
+pub fn set_sid(process: &Arc<Process>) -> Pid {
+    let mut inner = process.inner.lock();
+    inner.sid = process.pid;
+    inner.pgid = process.pid;
+    process.pid
+}
+
+fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), sched::SpawnError> {
+    sched::spawn("user", move || run_user(process, context)).map(|_| ())
+}
+
+/// The body of every process's thread.
+fn run_user(process: Arc<Process>, mut context: Box<UserContext>) {
+    while !process.has_exited() {
+        let activated = process.with_space(|space| space.activate());
+        if activated.is_none() {
+            break;
+        }
+        let exit = context.execute();
+        let personality = process.personality();
+        match exit {
+            UserExit::Interrupt(_) => {}
+            UserExit::Syscall => personality.handle_trap(
+                &mut Task {
+                    process: &process,
+                    context: &mut context,
+                },
+                Trap::Syscall,
+            ),
+            UserExit::SoftwareInterrupt(v) => personality.handle_trap(
+                &mut Task {
+                    process: &process,
+                    context: &mut context,
+                },
+                Trap::SoftwareInterrupt(v),
+            ),
+            UserExit::Exception {
+                vector,
+                error_code,
+                address,
+            } => {
+                let resolution = if vector == 14 {
+                    process
+                        .with_space(|s| s.handle_fault(address, error_code & 2 != 0))
+                        .unwrap_or(FaultResolution::NotResolved)
+                } else {
+                    FaultResolution::NotResolved
+                };
+                match resolution {
+                    FaultResolution::Resolved => {}
+                    FaultResolution::OutOfMemory => {
+                        exit_with_signal(&process, Signal::Kill);
+                    }
+                    FaultResolution::NotResolved => {
+                        let fault = Fault {
+                            vector,
+                            error_code,
+                            address,
+                        };
+                        let signal = personality.fault_signal(&fault);
+                        trap_signal(&process, signal);
+                    }
+                }
+            }
+            UserExit::Refused(state) => {
+                log::warn!("pid {}: unenterable user state {state:?}", process.pid.0);
+                trap_signal(&process, Signal::Segv);
+            }
+        }
+        deliver_signals(&process, &mut context);
+        sched::preempt_point();
+    }
+    kernel_root_activate();
+}
+
+fn exit_with_signal(process: &Arc<Process>, signal: Signal) {
+    let core = signal.default_action() == DefaultAction::Core;
+    exit(process, ExitStatus::Signaled { signal, core });
+}
+
+/// A signal caused by the process's own instruction: if it is blocked or ignored it
+/// cannot be delivered, and the process dies of it (as in BSD's trapsignal).
+fn trap_signal(process: &Arc<Process>, signal: Signal) {
+    let action = process.sigaction(signal);
+    if process.blocked().contains(signal) || action == SigAction::Ignore {
+        exit_with_signal(process, signal);
+    } else {
+        process.inner.lock().pending.insert(signal);
+    }
+}
+
+/// Acts on pending, unblocked signals before the process returns to user mode.
+fn deliver_signals(process: &Arc<Process>, context: &mut UserContext) {
+    loop {
+        let next = {
+            let mut inner = process.inner.lock();
+            if inner.exit.is_some() {
+                return;
+            }
+            let Some(signal) = inner.pending.first_unblocked(inner.blocked) else {
+                return;
+            };
+            inner.pending.remove(signal);
+            (
+                signal,
+                inner
+                    .actions
+                    .get(&signal)
+                    .copied()
+                    .unwrap_or(SigAction::Default),
+            )
+        };
+        match next {
+            (signal, SigAction::Catch(action)) if signal.catchable() => {
+                let personality = process.personality();
+                let mut task = Task { process, context };
+                if personality
+                    .deliver_signal(&mut task, signal, &action)
+                    .is_err()
+                {
+                    exit_with_signal(process, Signal::Segv);
+                    return;
+                }
+                let mut inner = process.inner.lock();
+                let mut blocked = inner.blocked;
+                for s in Signal::ALL {
+                    if action.mask.contains(s) {
+                        blocked.insert(s);
+                    }
+                }
+                blocked.insert(signal);
+                inner.blocked = blocked;
+                // One handler frame at a time; the rest wait for the next return.
+                return;
+            }
+            (_, SigAction::Ignore) => {}
+            (signal, _) => match signal.default_action() {
+                DefaultAction::Ignore | DefaultAction::Continue => {}
+                // Job control arrives with the terminal; until then, stopping is ignored.
+                DefaultAction::Stop => {}
+                DefaultAction::Terminate | DefaultAction::Core => {
+                    exit_with_signal(process, signal);
+                    return;
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Tests of processes through a small test personality: exec of ELF images from the
+//! file system, fork with copy-on-write, exit and wait, faults as signals, and exec
+//! refusing bad images.
+
+use crate::exec::elf::ElfIdentity;
+use crate::ktest::{KernelTest, TestResult};
+use crate::mm::uspace::{AddressSpace, Protection};
+use crate::process::{
+    self, CatchAction, ExecError, ExecRequest, ExitStatus, Fault, Personality, Signal, Task, Trap,
+    WaitFor,
+};
+use crate::{kassert, kassert_eq, kfail, ktest};
+use alloc::vec;
+use alloc::vec::Vec;
+use nymph_hal::user::{FpuState, UserContext, UserMode};
+
+pub(crate) const KTESTS: &[KernelTest] = &[
+    ktest!(exit_status_reaches_the_waiter),
+    ktest!(fork_wait_and_copy_on_write_isolation),
+    ktest!(faults_become_signals_that_kill),
+    ktest!(corrupt_or_unclaimed_images_are_refused),
+];
+
+/// OSABI byte of the test personality's images (unused by any real ABI).
+const TEST_OSABI: u8 = 0xfe;
+
+/// A personality for these tests only: rax selects 0 exit(rdi), 1 getpid, 2 fork,
+/// 3 wait(pid rdi) -> exit code. Anything else kills the caller with SIGSYS.
+#[derive(Debug)]
+pub(crate) struct TestPersonality;
+
+pub(crate) static TEST_PERSONALITY: TestPersonality = TestPersonality;
+
+impl Personality for TestPersonality {
+    fn name(&self) -> &'static str {
+        "ktest"
+    }
+
+    fn claim(&self, identity: &ElfIdentity) -> Option<u8> {
+        (identity.osabi == TEST_OSABI && identity.machine == 62).then_some(1)
+    }
+
+    fn setup_exec(
+        &self,
+        request: &ExecRequest<'_>,
+        space: &mut AddressSpace,
+    ) -> Result<UserContext, ExecError> {
+        const STACK_TOP: u64 = 0x7fff_0000;
+        space.map_range_zeroed(STACK_TOP - 0x4000, STACK_TOP, Protection::READ_WRITE)?;
+        Ok(UserContext::new(
+            UserMode::Long,
+            request.image.entry,
+            STACK_TOP,
+            FpuState::with_control_word(0x037f),
+        ))
+    }
+
+    fn handle_trap(&self, task: &mut Task<'_>, trap: Trap) {
+        if trap != Trap::Syscall {
+            process::exit(
+                task.process,
+                ExitStatus::Signaled {
+                    signal: Signal::Sys,
+                    core: true,
+                },
+            );
+            return;
+        }
+        let regs = &mut task.context.regs;
+        match regs.rax {
+            0 => process::exit(task.process, ExitStatus::Exited(regs.rdi as u8)),
+            1 => regs.rax = u64::from(task.process.pid.0),
+            2 => {
+                let mut child = task.context.clone();
+                child.regs.rax = 0;
+                task.context.regs.rax = match process::fork(task, child) {
+                    Ok(pid) => u64::from(pid.0),
+                    Err(_) => u64::MAX,
+                };
+            }
+            3 => {
+                let pid = process::Pid(regs.rdi as u32);
+                task.context.regs.rax = match process::wait(task.process, WaitFor::Pid(pid), false)
+                {
+                    Ok(Some((_, ExitStatus::Exited(code)))) => u64::from(code),
+                    _ => u64::MAX,
+                };
+            }
+            _ => process::exit(
+                task.process,
+                ExitStatus::Signaled {
+                    signal: Signal::Sys,
+                    core: true,
+                },
+            ),
+        }
+    }
+
+    fn fault_signal(&self, fault: &Fault) -> Signal {
+        match fault.vector {
+            0 => Signal::Fpe,
+            6 => Signal::Ill,
+            14 => Signal::Segv,
+            _ => Signal::Bus,
+        }
+    }
+
+    fn deliver_signal(
+        &self,
+        _task: &mut Task<'_>,
+        _signal: Signal,
+        _action: &CatchAction,
+    ) -> Result<(), ExecError> {
+        Err(ExecError::Refused(
+            "the test personality has no signal frames",
+        ))
+    }
+}
+
+/// An ELF64 image: `code` at 0x400000 (RX) and a zeroed RW page at 0x600000.
+fn image(osabi: u8, code: &[u8]) -> Vec<u8> {
+    let mut v = vec![0u8; 0x1000];
+    v[..4].copy_from_slice(b"\x7fELF");
+    v[4] = 2;
+    v[5] = 1;
+    v[6] = 1;
+    v[7] = osabi;
+    let mut put = |at: usize, bytes: &[u8]| v[at..at + bytes.len()].copy_from_slice(bytes);
+    put(16, &2u16.to_le_bytes());
+    put(18, &62u16.to_le_bytes());
+    put(20, &1u32.to_le_bytes());
+    put(24, &0x40_0000u64.to_le_bytes());
+    put(32, &64u64.to_le_bytes());
+    put(52, &64u16.to_le_bytes());
+    put(54, &56u16.to_le_bytes());
+    put(56, &2u16.to_le_bytes());
+    // Code: file offset 0x1000 -> 0x400000, R+X.
+    let ph = 64;
+    put(ph, &1u32.to_le_bytes());
+    put(ph + 4, &5u32.to_le_bytes());
+    put(ph + 8, &0x1000u64.to_le_bytes());
+    put(ph + 16, &0x40_0000u64.to_le_bytes());
+    put(ph + 24, &0x40_0000u64.to_le_bytes());
+    put(ph + 32, &(code.len() as u64).to_le_bytes());
+    put(ph + 40, &(code.len() as u64).to_le_bytes());
+    put(ph + 48, &0x1000u64.to_le_bytes());
+    // Data: 0x600000, R+W, bss only.
+    let ph = 64 + 56;
+    put(ph, &1u32.to_le_bytes());
+    put(ph + 4, &6u32.to_le_bytes());
+    put(ph + 8, &0x1000u64.to_le_bytes());
+    put(ph + 16, &0x60_0000u64.to_le_bytes());
+    put(ph + 24, &0x60_0000u64.to_le_bytes());
+    put(ph + 32, &0u64.to_le_bytes());
+    put(ph + 40, &0x1000u64.to_le_bytes());
+    put(ph + 48, &0x1000u64.to_le_bytes());
+    v.extend_from_slice(code);
+    v
+}
+
+mod code {
+    /// mov $0,%eax; mov $7,%edi; syscall
+    pub const EXIT7: &[u8] = &[0xb8, 0, 0, 0, 0, 0xbf, 7, 0, 0, 0, 0x0f, 0x05];
+    /// movl $1,0x600000; fork; child: movl $2,0x600000; exit(*0x600000)
+    /// parent: wait(child) -> eax; exit(*0x600000 + 10 * eax)
+    pub const FORKER: &[u8] = &[
+        0xc7, 0x04, 0x25, 0, 0, 0x60, 0, 1, 0, 0, 0, 0xb8, 2, 0, 0, 0, 0x0f, 0x05, 0x48, 0x85,
+        0xc0, 0x75, 0x19, 0xc7, 0x04, 0x25, 0, 0, 0x60, 0, 2, 0, 0, 0, 0x8b, 0x3c, 0x25, 0, 0,
+        0x60, 0, 0xb8, 0, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 3, 0, 0, 0, 0x0f, 0x05,
+        0x6b, 0xc0, 0x0a, 0x8b, 0x3c, 0x25, 0, 0, 0x60, 0, 0x01, 0xc7, 0xb8, 0, 0, 0, 0, 0x0f,
+        0x05,
+    ];
+    /// movl $0,0x8 (a write to the unmapped first page); ud2
+    pub const SEGV: &[u8] = &[0xc7, 0x04, 0x25, 8, 0, 0, 0, 0, 0, 0, 0, 0x0f, 0x0b];
+}
+
+fn run_program(path: &str, code: &[u8]) -> Result<ExitStatus, crate::ktest::TestFailure> {
+    kassert_eq!(
+        crate::fs::add_file(path, 0o755, image(TEST_OSABI, code)),
+        Ok(())
+    );
+    let pid = match process::spawn(path, &[], &[]) {
+        Ok(pid) => pid,
+        Err(e) => kfail!("spawn {path}: {e:?}"),
+    };
+    match process::wait_detached(pid) {
+        Some(status) => Ok(status),
+        None => kfail!("{path} vanished"),
+    }
+}
+
+fn exit_status_reaches_the_waiter() -> TestResult {
+    let processes = process::count();
+    let status = run_program("/tmp/ktest/exit7", code::EXIT7)?;
+    kassert_eq!(status, ExitStatus::Exited(7));
+    kassert_eq!(process::count(), processes);
+    Ok(())
+}
+
+fn fork_wait_and_copy_on_write_isolation() -> TestResult {
+    let frames = crate::mm::frame::FRAMES.lock().free_count();
+    let status = run_program("/tmp/ktest/forker", code::FORKER)?;
+    // Child wrote 2 to its copy and exited with it; the parent still reads its own 1.
+    kassert_eq!(status, ExitStatus::Exited(21));
+    // Let the exited threads be reaped, then nothing may be left behind.
+    crate::sched::sleep_ticks(2);
+    kassert_eq!(crate::mm::frame::FRAMES.lock().free_count(), frames);
+    Ok(())
+}
+
+fn faults_become_signals_that_kill() -> TestResult {
+    let status = run_program("/tmp/ktest/segv", code::SEGV)?;
+    kassert_eq!(
+        status,
+        ExitStatus::Signaled {
+            signal: Signal::Segv,
+            core: true
+        }
+    );
+    Ok(())
+}
+
+fn corrupt_or_unclaimed_images_are_refused() -> TestResult {
+    let mut corrupt = image(TEST_OSABI, code::EXIT7);
+    // e_phoff far outside the file.
+    corrupt[32..40].copy_from_slice(&0x7fff_ffff_0000u64.to_le_bytes());
+    kassert_eq!(
+        crate::fs::add_file("/tmp/ktest/corrupt", 0o755, corrupt),
+        Ok(())
+    );
+    kassert!(
+        matches!(
+            process::spawn("/tmp/ktest/corrupt", &[], &[]),
+            Err(ExecError::BadImage(_))
+        ),
+        "corrupt image was not refused as a bad image"
+    );
+    kassert_eq!(
+        crate::fs::add_file("/tmp/ktest/alien", 0o755, image(0x42, code::EXIT7)),
+        Ok(())
+    );
+    kassert!(
+        matches!(
+            process::spawn("/tmp/ktest/alien", &[], &[]),
+            Err(ExecError::NoPersonality { osabi: 0x42, .. })
+        ),
+        "an image no personality claims was not refused"
+    );
+    kassert!(matches!(
+        process::spawn("/tmp/ktest/missing", &[], &[]),
+        Err(ExecError::File(crate::fs::FsError::NotFound))
+    ));
+    Ok(())
+}
