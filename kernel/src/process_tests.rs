@@ -19,13 +19,16 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(fork_wait_and_copy_on_write_isolation),
     ktest!(faults_become_signals_that_kill),
     ktest!(corrupt_or_unclaimed_images_are_refused),
+    ktest!(user_memory_access_is_checked_and_typed),
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
 const TEST_OSABI: u8 = 0xfe;
 
 /// A personality for these tests only: rax selects 0 exit(rdi), 1 getpid, 2 fork,
-/// 3 wait(pid rdi) -> exit code. Anything else kills the caller with SIGSYS.
+/// 3 wait(pid rdi) -> exit code, 4 strlen(rdi) through `read_cstr` (-2 on a bad
+/// address, -3 past 16 bytes), 5 store(rdi, rsi) through `write_val`. Anything else
+/// kills the caller with SIGSYS.
 #[derive(Debug)]
 pub(crate) struct TestPersonality;
 
@@ -84,6 +87,21 @@ impl Personality for TestPersonality {
                 {
                     Ok(Some((_, ExitStatus::Exited(code)))) => u64::from(code),
                     _ => u64::MAX,
+                };
+            }
+            4 => {
+                let addr = regs.rdi;
+                task.context.regs.rax = match task.read_cstr(addr, 16) {
+                    Ok(s) => s.len() as u64,
+                    Err(process::uaccess::UserFault::BadAddress(_)) => -2i64 as u64,
+                    Err(process::uaccess::UserFault::StringTooLong) => -3i64 as u64,
+                };
+            }
+            5 => {
+                let (addr, value) = (regs.rdi, regs.rsi);
+                task.context.regs.rax = match task.write_val(addr, &(value as u32)) {
+                    Ok(()) => 0,
+                    Err(_) => -2i64 as u64,
                 };
             }
             _ => process::exit(
@@ -170,6 +188,18 @@ mod code {
         0x6b, 0xc0, 0x0a, 0x8b, 0x3c, 0x25, 0, 0, 0x60, 0, 0x01, 0xc7, 0xb8, 0, 0, 0, 0, 0x0f,
         0x05,
     ];
+    /// strlen("hello") -> rbx; strlen(0x10) must be -2; strlen(kernel address) must be
+    /// -2; store(0x600000, 0x55) and read it back; exit(rbx), or exit(99) on a mismatch.
+    pub const UACCESS: &[u8] = &[
+        0x48, 0x8d, 0x3d, 0x66, 0x00, 0x00, 0x00, 0xb8, 0x04, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48,
+        0x89, 0xc3, 0xbf, 0x10, 0x00, 0x00, 0x00, 0xb8, 0x04, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48,
+        0x83, 0xf8, 0xfe, 0x75, 0x3e, 0x48, 0xbf, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0xff, 0xff,
+        0xb8, 0x04, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x83, 0xf8, 0xfe, 0x75, 0x27, 0xbf, 0x00,
+        0x00, 0x60, 0x00, 0xbe, 0x55, 0x00, 0x00, 0x00, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x0f, 0x05,
+        0x8b, 0x3c, 0x25, 0x00, 0x00, 0x60, 0x00, 0x83, 0xff, 0x55, 0x75, 0x0a, 0x48, 0x89, 0xdf,
+        0xb8, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xbf, 0x63, 0x00, 0x00, 0x00, 0xb8, 0x00, 0x00,
+        0x00, 0x00, 0x0f, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
     /// movl $0,0x8 (a write to the unmapped first page); ud2
     pub const SEGV: &[u8] = &[0xc7, 0x04, 0x25, 8, 0, 0, 0, 0, 0, 0, 0, 0x0f, 0x0b];
 }
@@ -250,5 +280,11 @@ fn corrupt_or_unclaimed_images_are_refused() -> TestResult {
         process::spawn("/tmp/ktest/missing", &[], &[]),
         Err(ExecError::File(crate::fs::FsError::NotFound))
     ));
+    Ok(())
+}
+
+fn user_memory_access_is_checked_and_typed() -> TestResult {
+    let status = run_program("/tmp/ktest/uaccess", code::UACCESS)?;
+    kassert_eq!(status, ExitStatus::Exited(5));
     Ok(())
 }

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_hal::context::{self, Context};
 use nymph_hal::layout::{KSTACK_BASE, KSTACK_SLOT, KSTACK_SLOTS, PAGE_SIZE};
-use nymph_hal::paging::PageFlags;
+use nymph_hal::paging::{PageFlags, PageTableRoot};
 use spin::Mutex;
 
 /// Threads that can exist at once (the boot thread and the idle thread included).
@@ -87,6 +87,9 @@ impl KernelStack {
 
 struct Thread {
     id: ThreadId,
+    /// The address space this thread last made current (None: the kernel's own), made
+    /// current again whenever the thread is switched back in.
+    space: Option<PageTableRoot>,
     name: &'static str,
     state: State,
     stack: Option<KernelStack>,
@@ -122,6 +125,7 @@ pub fn init() {
         BOOT_SLOT,
         Thread {
             id: ThreadId(0),
+            space: None,
             name: "boot",
             state: State::Running,
             stack: None,
@@ -167,6 +171,7 @@ fn create(
             slot,
             Thread {
                 id,
+                space: None,
                 name,
                 state: State::Runnable,
                 stack: Some(stack),
@@ -248,6 +253,29 @@ fn reschedule(requeue: bool) {
     if let Some((from, next)) = switch {
         context::switch(&CONTEXTS[from], &CONTEXTS[next]);
         after_switch();
+        restore_address_space();
+    }
+}
+
+/// Records the address space the running thread uses (called when one is activated).
+pub fn note_address_space(root: Option<PageTableRoot>) {
+    let mut guard = SCHED.lock();
+    if let Some(s) = guard.as_mut() {
+        let current = s.current;
+        if let Some(t) = s.threads.get_mut(&current) {
+            t.space = root;
+        }
+    }
+}
+
+/// Makes the running thread's address space current again after a switch.
+fn restore_address_space() {
+    let root = with(|s| s.threads.get(&s.current).and_then(|t| t.space));
+    let wanted = root.unwrap_or_else(kernel_root);
+    if PageTableRoot::current() != wanted
+        && let Err(e) = nymph_hal::paging::activate(wanted, &[])
+    {
+        panic!("cannot switch back to a thread's address space: {e:?}");
     }
 }
 

@@ -262,7 +262,8 @@ impl AddressSpace {
         Ok(child)
     }
 
-    /// Makes this address space the CPU's (if it is not already).
+    /// Makes this address space the CPU's (if it is not already), for the running
+    /// thread: it is made current again whenever the thread is switched back in.
     pub fn activate(&self) {
         if PageTableRoot::current() == self.root {
             return;
@@ -270,6 +271,7 @@ impl AddressSpace {
         if let Err(e) = paging::activate(self.root, &[]) {
             panic!("user address space does not map the kernel: {e:?}");
         }
+        crate::sched::note_address_space(Some(self.root));
     }
 
     /// The page-table root (for diagnostics and tests).
@@ -305,4 +307,5 @@ pub fn kernel_root_activate() {
     if let Err(e) = paging::activate(kernel_root(), &[]) {
         panic!("kernel page tables unusable: {e:?}");
     }
+    crate::sched::note_address_space(None);
 }

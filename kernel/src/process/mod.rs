@@ -7,6 +7,7 @@
 //! through the personality, deliver pending signals, and let the scheduler preempt.
 
 pub mod signal;
+pub mod uaccess;
 
 use crate::exec::elf::{self, ElfError, ElfIdentity, ElfImage};
 use crate::fs::{self, FsError};
