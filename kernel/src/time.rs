@@ -7,17 +7,89 @@ pub const HZ: u32 = 100;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static ACTUAL_HZ: AtomicU32 = AtomicU32::new(HZ);
+/// Seconds since the Unix epoch when the timer started, from the RTC.
+static BOOT_REALTIME: AtomicU64 = AtomicU64::new(0);
+/// TSC at the last tick and the TSC cycles of the tick before it, for interpolating
+/// between ticks.
+static TSC_AT_TICK: AtomicU64 = AtomicU64::new(0);
+static TSC_PER_TICK: AtomicU64 = AtomicU64::new(0);
 
-/// Starts the periodic timer.
+/// Starts the periodic timer and reads the wall clock.
 pub fn init() {
+    let rtc = nymph_hal::rtc::read_time();
+    BOOT_REALTIME.store(unix_seconds(&rtc), Ordering::Relaxed);
+    TSC_AT_TICK.store(nymph_hal::cpu::rdtsc(), Ordering::Relaxed);
     let hz = nymph_hal::timer::start_periodic(HZ);
     ACTUAL_HZ.store(hz, Ordering::Relaxed);
 }
 
-/// Called from the timer interrupt. The scheduler will preempt from here.
+/// Called from the timer interrupt: counts, wakes sleepers, asks for preemption.
 pub fn tick() {
+    let tsc = nymph_hal::cpu::rdtsc();
+    let previous = TSC_AT_TICK.swap(tsc, Ordering::Relaxed);
+    TSC_PER_TICK.store(tsc.saturating_sub(previous), Ordering::Relaxed);
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     crate::sched::on_tick(now);
+}
+
+/// Nanoseconds per tick.
+pub fn tick_ns() -> u64 {
+    1_000_000_000 / u64::from(hz().max(1))
+}
+
+/// Nanoseconds since the timer started: ticks, plus the part of the current tick
+/// estimated from the TSC (never more than one tick, so the clock never runs ahead of
+/// the next tick and never goes backwards across it).
+pub fn monotonic_ns() -> u64 {
+    let period = tick_ns();
+    let base = ticks() * period;
+    let per_tick = TSC_PER_TICK.load(Ordering::Relaxed);
+    if per_tick == 0 {
+        return base;
+    }
+    let since = nymph_hal::cpu::rdtsc().saturating_sub(TSC_AT_TICK.load(Ordering::Relaxed));
+    let within = (u128::from(since) * u128::from(period) / u128::from(per_tick)) as u64;
+    base + within.min(period - 1)
+}
+
+/// Wall-clock time: (seconds, nanoseconds) since the Unix epoch.
+pub fn realtime() -> (u64, u32) {
+    let ns = monotonic_ns();
+    (
+        BOOT_REALTIME.load(Ordering::Relaxed) + ns / 1_000_000_000,
+        (ns % 1_000_000_000) as u32,
+    )
+}
+
+/// Sets the wall clock (settimeofday), keeping the monotonic clock as it is.
+pub fn set_realtime(seconds: u64) {
+    let elapsed = monotonic_ns() / 1_000_000_000;
+    BOOT_REALTIME.store(seconds.saturating_sub(elapsed), Ordering::Relaxed);
+}
+
+/// Sleeps at least `ns` nanoseconds, and at most one tick more.
+pub fn sleep_ns(ns: u64) {
+    let period = tick_ns();
+    // The current tick is partly over: one extra tick makes the sleep at least `ns`.
+    crate::sched::sleep_ticks(ns.div_ceil(period) + 1);
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn unix_seconds(t: &nymph_hal::rtc::RtcTime) -> u64 {
+    let days = days_from_civil(i64::from(t.year), t.month.clamp(1, 12), t.day.clamp(1, 31));
+    let secs =
+        days * 86_400 + i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
+    u64::try_from(secs).unwrap_or(0)
 }
 
 /// Ticks since the timer started.
@@ -55,9 +127,48 @@ pub fn wait_until(max_ticks: u64, done: impl Fn() -> bool) -> bool {
 }
 
 use crate::ktest::{KernelTest, TestResult};
-use crate::{kassert, ktest};
+use crate::{kassert, kassert_eq, ktest};
 
-pub(crate) const KTESTS: &[KernelTest] = &[ktest!(timer_ticks_advance)];
+pub(crate) const KTESTS: &[KernelTest] = &[
+    ktest!(timer_ticks_advance),
+    ktest!(sleep_is_accurate_within_a_tick),
+    ktest!(clocks_are_sane),
+];
+
+fn sleep_is_accurate_within_a_tick() -> TestResult {
+    for request in [1_000_000u64, 25_000_000, 40_000_000] {
+        let start = monotonic_ns();
+        sleep_ns(request);
+        let slept = monotonic_ns() - start;
+        kassert!(
+            slept >= request && slept <= request + 2 * tick_ns(),
+            "asked for {request} ns, slept {slept} ns"
+        );
+    }
+    Ok(())
+}
+
+fn clocks_are_sane() -> TestResult {
+    let mut last = monotonic_ns();
+    for _ in 0..1000 {
+        let now = monotonic_ns();
+        kassert!(
+            now >= last,
+            "monotonic clock went back from {last} to {now}"
+        );
+        last = now;
+    }
+    let (secs, _) = realtime();
+    // After 2020-01-01 and before 2100: the RTC was read and converted.
+    kassert!(
+        (1_577_836_800..4_102_444_800).contains(&secs),
+        "realtime {secs}"
+    );
+    kassert_eq!(days_from_civil(1970, 1, 1), 0);
+    kassert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    kassert_eq!(days_from_civil(2026, 11, 25), 20_782);
+    Ok(())
+}
 
 fn timer_ticks_advance() -> TestResult {
     let start = ticks();

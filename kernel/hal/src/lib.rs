@@ -23,6 +23,7 @@ pub mod paging;
 mod port;
 #[cfg(feature = "bare-metal")]
 mod rt;
+pub mod rtc;
 pub mod serial;
 pub mod timer;
 pub mod trap;
