@@ -2,6 +2,7 @@
 
 use crate::ktest::KernelTest;
 use crate::{cmdline, klog, ktest, mm, time};
+use alloc::vec::Vec;
 use nymph_hal::bootinfo::{BootInfo, MemoryKind};
 use nymph_hal::cpu::{Accelerator, CpuInfo};
 use nymph_hal::exit::{ExitStatus, exit_qemu};
@@ -41,6 +42,11 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     let level = cmdline::get(line, "loglevel")
         .and_then(klog::parse_level)
         .unwrap_or(log::LevelFilter::Info);
+    if cmdline::get(line, "nymph.log") == Some("com2") && !nymph_hal::serial::log_to_com2() {
+        nymph_hal::serial::print(format_args!(
+            "nymph.log=com2: no COM2 here; logging to COM1\n"
+        ));
+    }
     klog::init(level);
     let cpu = CpuInfo::read();
     mm::init(info);
@@ -78,8 +84,90 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
             ExitStatus::Failure
         });
     }
-    log::info!("no init program yet (that arrives with processes); shutting down");
-    exit_qemu(ExitStatus::Success)
+    start_init(line)
+}
+
+/// The program init runs and its arguments: `init=PATH` on the command line (default
+/// /sbin/init); `nymph.initargs=FILE` names a file in the initrd holding argv then
+/// envp, each string NUL-terminated, the two lists separated by an empty string.
+fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let path = alloc::string::String::from(cmdline::get(line, "init").unwrap_or("/sbin/init"));
+    let mut argv = alloc::vec![path.as_bytes().to_vec()];
+    let mut envp = alloc::vec![
+        b"PATH=/bin:/sbin:/usr/bin".to_vec(),
+        b"HOME=/".to_vec(),
+        b"TERM=vt100".to_vec()
+    ];
+    if let Some(file) = cmdline::get(line, "nymph.initargs") {
+        match crate::fs::read_file(file) {
+            Ok(contents) => {
+                let bytes = contents.bytes();
+                let body = bytes.strip_suffix(&[0]).unwrap_or(bytes);
+                let mut lists = body.split(|&b| b == 0);
+                argv = lists
+                    .by_ref()
+                    .take_while(|s| !s.is_empty())
+                    .map(<[u8]>::to_vec)
+                    .collect();
+                envp = lists
+                    .filter(|s| !s.is_empty())
+                    .map(<[u8]>::to_vec)
+                    .collect();
+                if argv.is_empty() {
+                    argv.push(path.as_bytes().to_vec());
+                }
+            }
+            Err(e) => log::error!("nymph.initargs={file}: {e:?}"),
+        }
+    }
+    (path, argv, envp)
+}
+
+/// Reports how init ended, as one structured line on the console, and leaves QEMU:
+/// success exactly when init exited with status 0.
+fn init_exited(status: crate::process::ExitStatus) {
+    use crate::process::ExitStatus as S;
+    match status {
+        S::Exited(code) => {
+            nymph_hal::serial::print(format_args!("\nNYMPH init-exit code={code}\n"));
+            exit_qemu(if code == 0 {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            });
+        }
+        S::Signaled { signal, core } => {
+            nymph_hal::serial::print(format_args!(
+                "\nNYMPH init-exit signal={signal:?} core={core}\n"
+            ));
+            exit_qemu(ExitStatus::Failure);
+        }
+    }
+}
+
+fn start_init(line: &str) -> ! {
+    let (path, argv, envp) = init_request(line);
+    crate::process::on_init_exit(init_exited);
+    match crate::process::spawn(&path, &argv, &envp) {
+        Ok(pid) => log::info!("init: {path} is pid {}", pid.0),
+        Err(crate::process::ExecError::File(crate::fs::FsError::NotFound))
+            if cmdline::get(line, "init").is_none() =>
+        {
+            // No userland in this image (and none asked for): a clean stop, as before
+            // the image grew one.
+            log::info!("no {path} in the root file system; shutting down");
+            exit_qemu(ExitStatus::Success);
+        }
+        Err(e) => {
+            nymph_hal::serial::print(format_args!("NYMPH init-failed path={path} error={e:?}\n"));
+            log::info!("cannot start init {path}: {e:?}; shutting down");
+            exit_qemu(ExitStatus::Failure);
+        }
+    }
+    // The boot thread has nothing more to do: it waits while processes run.
+    loop {
+        crate::sched::sleep_ticks(u64::MAX / 2);
+    }
 }
 
 fn load_initrd(info: &BootInfo) {

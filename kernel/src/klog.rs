@@ -17,7 +17,7 @@ impl Log for ConsoleLogger {
             return;
         }
         let ms = crate::time::uptime_ms();
-        nymph_hal::serial::print(format_args!(
+        nymph_hal::serial::log(format_args!(
             "[{:5}.{:03}] {:<5} {}: {}\n",
             ms / 1000,
             ms % 1000,

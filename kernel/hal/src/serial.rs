@@ -1,38 +1,81 @@
-//! The 16550 UART on COM1: the kernel console.
+//! The 16550 UARTs: COM1 is the console; COM2, when the command line asks for it,
+//! carries the kernel log so that a program's output on the console stays clean.
 
 use crate::port::{inb, outb};
 use core::fmt;
+use core::sync::atomic::{AtomicU16, Ordering};
 use spin::Mutex;
 
-const COM1: u16 = 0x3f8;
+/// The console port.
+pub const COM1: u16 = 0x3f8;
+/// The second port.
+pub const COM2: u16 = 0x2f8;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
 static LOCK: Mutex<()> = Mutex::new(());
+static LOG_PORT: AtomicU16 = AtomicU16::new(COM1);
+
+fn init_port(port: u16) {
+    outb(port + 1, 0x00);
+    outb(port + 3, 0x80);
+    outb(port, 0x01);
+    outb(port + 1, 0x00);
+    outb(port + 3, 0x03);
+    outb(port + 2, 0xc7);
+    outb(port + 4, 0x0b);
+}
 
 /// Programs COM1 for 115200 8N1 with FIFOs on and interrupts off.
 pub fn init() {
-    outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x80);
-    outb(COM1, 0x01);
-    outb(COM1 + 1, 0x00);
-    outb(COM1 + 3, 0x03);
-    outb(COM1 + 2, 0xc7);
-    outb(COM1 + 4, 0x0b);
+    init_port(COM1);
 }
 
-fn put_byte(byte: u8) {
-    while inb(COM1 + 5) & LSR_THR_EMPTY == 0 {
+/// Sends the kernel log to COM2 from now on (when the machine has one: the scratch
+/// register must hold what is written to it).
+pub fn log_to_com2() -> bool {
+    outb(COM2 + 7, 0x5a);
+    if inb(COM2 + 7) != 0x5a {
+        return false;
+    }
+    init_port(COM2);
+    LOG_PORT.store(COM2, Ordering::Relaxed);
+    true
+}
+
+fn put_byte(port: u16, byte: u8) {
+    while inb(port + 5) & LSR_THR_EMPTY == 0 {
         core::hint::spin_loop();
     }
-    outb(COM1, byte);
+    outb(port, byte);
+}
+
+fn put_bytes_to(port: u16, bytes: &[u8]) {
+    for &b in bytes {
+        if b == b'\n' {
+            put_byte(port, b'\r');
+        }
+        put_byte(port, b);
+    }
 }
 
 fn put_bytes(bytes: &[u8]) {
-    for &b in bytes {
-        if b == b'\n' {
-            put_byte(b'\r');
-        }
-        put_byte(b);
+    put_bytes_to(COM1, bytes);
+}
+
+/// Formats a kernel log line to the log port (COM1 unless moved to COM2).
+pub fn log(args: fmt::Arguments<'_>) {
+    let port = LOG_PORT.load(Ordering::Relaxed);
+    let _guard = LOCK.lock();
+    let mut sink = PortSink(port);
+    let _ = fmt::write(&mut sink, args);
+}
+
+struct PortSink(u16);
+
+impl fmt::Write for PortSink {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        put_bytes_to(self.0, s.as_bytes());
+        Ok(())
     }
 }
 
@@ -79,4 +122,10 @@ impl fmt::Write for RawConsole {
         put_bytes(s.as_bytes());
         Ok(())
     }
+}
+
+/// Writes program output to the console byte for byte (newline becomes CR LF, as a
+/// terminal's output processing does).
+pub fn write_console(bytes: &[u8]) {
+    write_bytes(bytes);
 }
