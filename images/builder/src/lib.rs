@@ -1,0 +1,200 @@
+//! Building the initrd: directory trees on the host become one cpio newc archive the
+//! kernel unpacks at boot. Later trees are laid over earlier ones (a file in a later
+//! tree replaces the same path in an earlier one), which is how `cargo xtask exec
+//! --root DIR` adds a user's programs to the default image.
+//!
+//! The archive is deterministic: entries sorted by path, owner root, times zero, so
+//! the same trees always give the same bytes.
+#![forbid(unsafe_code)]
+
+use nymph_cpio::{S_IFDIR, S_IFLNK, S_IFREG, Writer};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// One member of the image, by its path inside the guest (no leading slash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    Directory { mode: u32 },
+    File { mode: u32, data: Vec<u8> },
+    Symlink { target: String },
+}
+
+/// A guest root file system being assembled.
+#[derive(Clone, Debug, Default)]
+pub struct Image {
+    members: BTreeMap<String, Member>,
+}
+
+fn guest_path(path: &str) -> String {
+    path.trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_string()
+}
+
+impl Image {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file (and its parent directories), replacing what was at that path.
+    pub fn add_file(&mut self, path: &str, mode: u32, data: Vec<u8>) {
+        let path = guest_path(path);
+        self.add_parents(&path);
+        self.members.insert(
+            path,
+            Member::File {
+                mode: mode & 0o7777,
+                data,
+            },
+        );
+    }
+
+    fn add_parents(&mut self, path: &str) {
+        let mut prefix = String::new();
+        let parts: Vec<&str> = path.split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            self.members
+                .entry(prefix.clone())
+                .or_insert(Member::Directory { mode: 0o755 });
+        }
+    }
+
+    /// Lays the tree under `root` over the image.
+    pub fn add_tree(&mut self, root: &Path) -> io::Result<()> {
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        let mut stack = vec![PathBuf::new()];
+        while let Some(relative) = stack.pop() {
+            let dir = root.join(&relative);
+            let mut entries: Vec<_> = fs::read_dir(&dir)?.collect::<Result<_, _>>()?;
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                let rel = relative.join(entry.file_name());
+                let name = rel.to_string_lossy().into_owned();
+                let meta = fs::symlink_metadata(entry.path())?;
+                let mode = meta.permissions().mode() & 0o7777;
+                if meta.file_type().is_symlink() {
+                    let target = fs::read_link(entry.path())?.to_string_lossy().into_owned();
+                    self.add_parents(&name);
+                    self.members.insert(name, Member::Symlink { target });
+                } else if meta.is_dir() {
+                    self.add_parents(&name);
+                    self.members.insert(name, Member::Directory { mode });
+                    stack.push(rel);
+                } else if meta.is_file() {
+                    self.add_file(&name, mode, fs::read(entry.path())?);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The member at `path`, if any.
+    pub fn get(&self, path: &str) -> Option<&Member> {
+        self.members.get(&guest_path(path))
+    }
+
+    /// The archive.
+    pub fn to_cpio(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        for (path, member) in &self.members {
+            match member {
+                Member::Directory { mode } => w.add(path, S_IFDIR | mode, 0, 0, b""),
+                Member::File { mode, data } => w.add(path, S_IFREG | mode, 0, 0, data),
+                Member::Symlink { target } => w.add(path, S_IFLNK | 0o777, 0, 0, target.as_bytes()),
+            }
+        }
+        w.finish()
+    }
+}
+
+/// The contents of an init arguments file (`nymph.initargs=`): argv then envp, each
+/// string NUL-terminated, the lists separated by an empty string.
+pub fn init_args(argv: &[String], envp: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for a in argv {
+        out.extend_from_slice(a.as_bytes());
+        out.push(0);
+    }
+    out.push(0);
+    for e in envp {
+        out.extend_from_slice(e.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nymph_cpio::Reader;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nymph-images-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn later_trees_replace_earlier_files() {
+        let a = scratch("a");
+        let b = scratch("b");
+        fs::create_dir_all(a.join("bin")).unwrap();
+        fs::write(a.join("bin/tool"), b"old").unwrap();
+        fs::write(a.join("keep"), b"kept").unwrap();
+        fs::create_dir_all(b.join("bin")).unwrap();
+        fs::write(b.join("bin/tool"), b"new").unwrap();
+        std::os::unix::fs::symlink("tool", b.join("bin/alias")).unwrap();
+        let mut image = Image::new();
+        image.add_tree(&a).unwrap();
+        image.add_tree(&b).unwrap();
+        image.add_file(
+            "/etc/exec.args",
+            0o644,
+            init_args(&["/bin/tool".into()], &["A=1".into()]),
+        );
+        let archive = image.to_cpio();
+        let entries: Vec<_> = Reader::new(&archive).collect::<Result<_, _>>().unwrap();
+        let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+        assert_eq!(
+            names,
+            [
+                "bin",
+                "bin/alias",
+                "bin/tool",
+                "etc",
+                "etc/exec.args",
+                "keep"
+            ]
+        );
+        assert_eq!(entries[2].data, b"new");
+        assert!(entries[1].is_symlink());
+        assert_eq!(entries[4].data, b"/bin/tool\0\0A=1\0");
+        // Deterministic.
+        assert_eq!(archive, image.to_cpio());
+        fs::remove_dir_all(&a).unwrap();
+        fs::remove_dir_all(&b).unwrap();
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        let mut image = Image::new();
+        assert!(
+            image
+                .add_tree(Path::new("/nonexistent/nymph/root"))
+                .is_err()
+        );
+    }
+}
