@@ -58,10 +58,10 @@ impl Personality for TestPersonality {
         ))
     }
 
-    fn handle_trap(&self, task: &mut Task<'_>, trap: Trap) {
+    fn handle_trap(&self, task: &mut Task, trap: Trap) {
         if trap != Trap::Syscall {
             process::exit(
-                task.process,
+                &task.process,
                 ExitStatus::Signaled {
                     signal: Signal::Sys,
                     core: true,
@@ -71,10 +71,10 @@ impl Personality for TestPersonality {
         }
         let regs = &mut task.context.regs;
         match regs.rax {
-            0 => process::exit(task.process, ExitStatus::Exited(regs.rdi as u8)),
+            0 => process::exit(&task.process, ExitStatus::Exited(regs.rdi as u8)),
             1 => regs.rax = u64::from(task.process.pid.0),
             2 => {
-                let mut child = task.context.clone();
+                let mut child = (*task.context).clone();
                 child.regs.rax = 0;
                 task.context.regs.rax = match process::fork(task, child) {
                     Ok(pid) => u64::from(pid.0),
@@ -83,7 +83,7 @@ impl Personality for TestPersonality {
             }
             3 => {
                 let pid = process::Pid(regs.rdi as u32);
-                task.context.regs.rax = match process::wait(task.process, WaitFor::Pid(pid), false)
+                task.context.regs.rax = match process::wait(&task.process, WaitFor::Pid(pid), false)
                 {
                     Ok(Some((_, ExitStatus::Exited(code)))) => u64::from(code),
                     _ => u64::MAX,
@@ -105,7 +105,7 @@ impl Personality for TestPersonality {
                 };
             }
             _ => process::exit(
-                task.process,
+                &task.process,
                 ExitStatus::Signaled {
                     signal: Signal::Sys,
                     core: true,
@@ -125,7 +125,7 @@ impl Personality for TestPersonality {
 
     fn deliver_signal(
         &self,
-        _task: &mut Task<'_>,
+        _task: &mut Task,
         _signal: Signal,
         _action: &CatchAction,
     ) -> Result<(), ExecError> {

@@ -112,11 +112,13 @@ pub struct ExecRequest<'a> {
     pub image_end: u64,
 }
 
-/// The running process's state, as a personality sees it during a trap.
+/// A process's thread as a personality sees it during a trap: the process and the
+/// user register state to resume with. It owns both (no lifetimes), so a personality's
+/// handler table can be a plain `static`.
 #[derive(Debug)]
-pub struct Task<'a> {
-    pub process: &'a Arc<Process>,
-    pub context: &'a mut UserContext,
+pub struct Task {
+    pub process: Arc<Process>,
+    pub context: Box<UserContext>,
 }
 
 /// An ABI: how programs of one kind are recognised, started, and served.
@@ -143,7 +145,7 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
 
     /// Serves one trap: decodes the call from the registers, does it through the core's
     /// API, and writes the result back the way the ABI returns it.
-    fn handle_trap(&self, task: &mut Task<'_>, trap: Trap);
+    fn handle_trap(&self, task: &mut Task, trap: Trap);
 
     /// Names the signal a CPU fault raises in this ABI.
     fn fault_signal(&self, fault: &Fault) -> Signal;
@@ -153,7 +155,7 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// then kills the process.
     fn deliver_signal(
         &self,
-        task: &mut Task<'_>,
+        task: &mut Task,
         signal: Signal,
         action: &CatchAction,
     ) -> Result<(), ExecError>;
@@ -595,7 +597,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
 /// Replaces the calling process's image. On success the task's context is the new
 /// program's; on failure nothing has changed.
 pub fn exec(
-    task: &mut Task<'_>,
+    task: &mut Task,
     path: &str,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
@@ -631,8 +633,8 @@ pub enum ForkError {
 /// Creates a child that is a copy of the calling process (memory copy-on-write); the
 /// child resumes with `child_context`, which the personality has set up to return the
 /// child's fork result.
-pub fn fork(task: &mut Task<'_>, child_context: UserContext) -> Result<Pid, ForkError> {
-    let parent = task.process;
+pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
+    let parent = &task.process;
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
         let space = inner
@@ -706,37 +708,28 @@ fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), 
 }
 
 /// The body of every process's thread.
-fn run_user(process: Arc<Process>, mut context: Box<UserContext>) {
-    while !process.has_exited() {
-        let activated = process.with_space(|space| space.activate());
+fn run_user(process: Arc<Process>, context: Box<UserContext>) {
+    let mut task = Task { process, context };
+    while !task.process.has_exited() {
+        let activated = task.process.with_space(|space| space.activate());
         if activated.is_none() {
             break;
         }
-        let exit = context.execute();
-        let personality = process.personality();
+        let exit = task.context.execute();
+        let personality = task.process.personality();
         match exit {
             UserExit::Interrupt(_) => {}
-            UserExit::Syscall => personality.handle_trap(
-                &mut Task {
-                    process: &process,
-                    context: &mut context,
-                },
-                Trap::Syscall,
-            ),
-            UserExit::SoftwareInterrupt(v) => personality.handle_trap(
-                &mut Task {
-                    process: &process,
-                    context: &mut context,
-                },
-                Trap::SoftwareInterrupt(v),
-            ),
+            UserExit::Syscall => personality.handle_trap(&mut task, Trap::Syscall),
+            UserExit::SoftwareInterrupt(v) => {
+                personality.handle_trap(&mut task, Trap::SoftwareInterrupt(v));
+            }
             UserExit::Exception {
                 vector,
                 error_code,
                 address,
             } => {
                 let resolution = if vector == 14 {
-                    process
+                    task.process
                         .with_space(|s| s.handle_fault(address, error_code & 2 != 0))
                         .unwrap_or(FaultResolution::NotResolved)
                 } else {
@@ -745,7 +738,7 @@ fn run_user(process: Arc<Process>, mut context: Box<UserContext>) {
                 match resolution {
                     FaultResolution::Resolved => {}
                     FaultResolution::OutOfMemory => {
-                        exit_with_signal(&process, Signal::Kill);
+                        exit_with_signal(&task.process, Signal::Kill);
                     }
                     FaultResolution::NotResolved => {
                         let fault = Fault {
@@ -754,16 +747,19 @@ fn run_user(process: Arc<Process>, mut context: Box<UserContext>) {
                             address,
                         };
                         let signal = personality.fault_signal(&fault);
-                        trap_signal(&process, signal);
+                        trap_signal(&task.process, signal);
                     }
                 }
             }
             UserExit::Refused(state) => {
-                log::warn!("pid {}: unenterable user state {state:?}", process.pid.0);
-                trap_signal(&process, Signal::Segv);
+                log::warn!(
+                    "pid {}: unenterable user state {state:?}",
+                    task.process.pid.0
+                );
+                trap_signal(&task.process, Signal::Segv);
             }
         }
-        deliver_signals(&process, &mut context);
+        deliver_signals(&mut task);
         sched::preempt_point();
     }
     kernel_root_activate();
@@ -786,7 +782,9 @@ fn trap_signal(process: &Arc<Process>, signal: Signal) {
 }
 
 /// Acts on pending, unblocked signals before the process returns to user mode.
-fn deliver_signals(process: &Arc<Process>, context: &mut UserContext) {
+fn deliver_signals(task: &mut Task) {
+    let process = task.process.clone();
+    let process = &process;
     loop {
         let next = {
             let mut inner = process.inner.lock();
@@ -809,11 +807,7 @@ fn deliver_signals(process: &Arc<Process>, context: &mut UserContext) {
         match next {
             (signal, SigAction::Catch(action)) if signal.catchable() => {
                 let personality = process.personality();
-                let mut task = Task { process, context };
-                if personality
-                    .deliver_signal(&mut task, signal, &action)
-                    .is_err()
-                {
+                if personality.deliver_signal(task, signal, &action).is_err() {
                     exit_with_signal(process, Signal::Segv);
                     return;
                 }

@@ -29,7 +29,7 @@ impl From<(UserCopyError, u64)> for UserFault {
 /// Chunk size for string reads (a string may end near the end of a mapping).
 const CSTR_CHUNK: u64 = 64;
 
-impl Task<'_> {
+impl Task {
     /// The first address above what this process may name.
     pub fn user_limit(&self) -> u64 {
         match self.context.mode() {
