@@ -12,8 +12,8 @@ use nymph_kernel::boot::ImageConfig;
 nymph_hal::entry_point!(kernel_main);
 
 static IMAGE: ImageConfig = ImageConfig {
-    personalities: &[],
-    extra_tests: &[],
+    personalities: &[&nymph_compat_native::NATIVE],
+    extra_tests: &[nymph_compat_native::ktests::KTESTS],
 };
 
 fn kernel_main(info: &'static BootInfo) -> ! {

@@ -130,7 +130,7 @@ impl Personality for TestPersonality {
         _action: &CatchAction,
     ) -> Result<(), ExecError> {
         Err(ExecError::Refused(
-            "the test personality has no signal frames",
+            "the test personality has no signal frames".into(),
         ))
     }
 }

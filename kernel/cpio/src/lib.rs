@@ -2,10 +2,17 @@
 //! `bsdcpio` read and write, so images can be listed and unpacked with standard tools.
 //!
 //! The reader borrows the archive and never panics on malformed input; the writer
-//! (feature `std`) produces archives in a fixed order with fixed times, so the same tree
-//! always gives the same bytes.
-#![cfg_attr(not(any(test, feature = "std")), no_std)]
+//! produces archives in a fixed order with fixed times, so the same tree always gives
+//! the same bytes. Both are `no_std` (the writer needs `alloc`): a `std` feature here
+//! would be unified into the kernel image whenever the workspace builds host tools
+//! and the kernel together.
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
 
 const MAGIC: &[u8; 6] = b"070701";
 const HEADER_LEN: usize = 110;
@@ -161,14 +168,12 @@ impl<'a> Reader<'a> {
 }
 
 /// Builds an archive in memory.
-#[cfg(any(test, feature = "std"))]
 #[derive(Debug, Default)]
 pub struct Writer {
     out: Vec<u8>,
     next_ino: u32,
 }
 
-#[cfg(any(test, feature = "std"))]
 impl Writer {
     pub fn new() -> Self {
         Writer {
@@ -178,7 +183,7 @@ impl Writer {
     }
 
     fn header(&mut self, name: &str, mode: u32, uid: u32, gid: u32, nlink: u32, size: usize) {
-        use std::fmt::Write;
+        use core::fmt::Write;
         let mut h = String::with_capacity(HEADER_LEN);
         let fields = [
             self.next_ino,

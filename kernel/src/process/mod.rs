@@ -83,7 +83,7 @@ pub enum ExecError {
     },
     /// A personality recognised the image but refuses it (an ABI version this kernel
     /// lacks, say), with a message for the user.
-    Refused(&'static str),
+    Refused(alloc::string::String),
     OutOfMemory,
     ArgumentsTooLong,
     /// A user pointer in the request was bad.

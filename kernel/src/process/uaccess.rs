@@ -4,6 +4,7 @@
 //! 4 GiB for 32-bit processes) before any access.
 
 use super::Task;
+use crate::mm::uspace::FaultResolution;
 use alloc::vec::Vec;
 use nymph_hal::copy::{self, UserCopyError};
 use nymph_hal::layout::USER_END;
@@ -43,9 +44,35 @@ impl Task {
         copy::copy_from_user(buf, addr, self.user_limit()).map_err(|e| (e, addr).into())
     }
 
-    /// Writes `bytes` at `addr`.
+    /// Writes `bytes` at `addr`. A page shared copy-on-write since a fork is read-only
+    /// in the page tables: the write faults, the fault is resolved as a user write would
+    /// be, and the copy goes on from where it stopped.
     pub fn write_bytes(&self, addr: u64, bytes: &[u8]) -> Result<(), UserFault> {
-        copy::copy_to_user(addr, bytes, self.user_limit()).map_err(|e| (e, addr).into())
+        let limit = self.user_limit();
+        let mut done = 0usize;
+        // Each retry resolves one page, so this many attempts always suffice.
+        let attempts = bytes.len() / 4096 + 2;
+        for _ in 0..attempts {
+            let at = addr + done as u64;
+            match copy::copy_to_user(at, &bytes[done..], limit) {
+                Ok(()) => return Ok(()),
+                Err(UserCopyError::Fault(f)) => {
+                    done += f.copied;
+                    let Some(caught) = f.fault.filter(|c| c.vector == 14) else {
+                        return Err(UserFault::BadAddress(at));
+                    };
+                    let resolved = self
+                        .process
+                        .with_space(|s| s.handle_fault(caught.address, true))
+                        == Some(FaultResolution::Resolved);
+                    if !resolved {
+                        return Err(UserFault::BadAddress(caught.address));
+                    }
+                }
+                Err(e) => return Err((e, at).into()),
+            }
+        }
+        Err(UserFault::BadAddress(addr))
     }
 
     /// Reads a value of a plain-data type at `addr`.

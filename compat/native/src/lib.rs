@@ -1,0 +1,114 @@
+//! The native personality: Nymph's own 64-bit ABI (`abi/spec/native-v1.json`), entered
+//! with `syscall`, number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result or
+//! negative errno in rax. Calls are decoded and dispatched by the table abi-gen
+//! generates; this crate supplies the typed handlers, the start-up state and the
+//! mapping of the kernel's neutral signals and errors to the ABI's numbers.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod ktests;
+mod startup;
+mod sys;
+
+use alloc::format;
+use nymph_abi::native_v1 as v1;
+use nymph_hal::user::UserContext;
+use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
+use nymph_kernel::mm::uspace::AddressSpace;
+use nymph_kernel::process::{
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Signal, Task, Trap,
+};
+
+/// The native ABI versions this kernel serves.
+pub const SERVED_VERSIONS: core::ops::RangeInclusive<u32> = 1..=1;
+
+const EM_X86_64: u16 = 62;
+
+/// The native personality.
+#[derive(Debug)]
+pub struct Native;
+
+/// The one instance the image registers.
+pub static NATIVE: Native = Native;
+
+/// The ABI version a binary's "Nymph" note asks for.
+pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
+    let note = identity.note(b"Nymph", v1::consts::NT_NYMPH_ABI)?;
+    let bytes: [u8; 4] = note.desc.get(..4)?.try_into().ok()?;
+    Some(u32::from_le_bytes(bytes))
+}
+
+impl Personality for Native {
+    fn name(&self) -> &'static str {
+        "native"
+    }
+
+    fn claim(&self, identity: &ElfIdentity) -> Option<u8> {
+        // Claimed whatever version it asks for: a version this kernel lacks is then
+        // refused at exec with a message, not left to another personality.
+        (identity.class == ElfClass::Elf64
+            && identity.machine == EM_X86_64
+            && abi_version(identity).is_some())
+        .then_some(10)
+    }
+
+    fn setup_exec(
+        &self,
+        request: &ExecRequest<'_>,
+        space: &mut AddressSpace,
+    ) -> Result<UserContext, ExecError> {
+        let version = abi_version(&request.image.identity).unwrap_or(0);
+        if !SERVED_VERSIONS.contains(&version) {
+            let message = format!(
+                "{} needs Nymph ABI v{version}; this kernel serves v{}..v{}",
+                request.path,
+                SERVED_VERSIONS.start(),
+                SERVED_VERSIONS.end()
+            );
+            log::warn!("exec refused: {message}");
+            return Err(ExecError::Refused(message));
+        }
+        startup::build(request, space, version)
+    }
+
+    fn handle_trap(&self, task: &mut Task, trap: Trap) {
+        match trap {
+            Trap::Syscall => sys::syscall(task),
+            Trap::SoftwareInterrupt(vector) => {
+                log::warn!(
+                    "pid {}: int {vector:#x} is not a native system call",
+                    task.process.pid.0
+                );
+                task.process.post(Signal::Segv);
+            }
+        }
+    }
+
+    fn fault_signal(&self, fault: &Fault) -> Signal {
+        match fault.vector {
+            0 | 16 | 19 => Signal::Fpe,
+            1 | 3 => Signal::Trap,
+            6 => Signal::Ill,
+            17 => Signal::Bus,
+            _ => Signal::Segv,
+        }
+    }
+
+    fn deliver_signal(
+        &self,
+        task: &mut Task,
+        signal: Signal,
+        _action: &CatchAction,
+    ) -> Result<(), ExecError> {
+        // sigaction is not implemented yet, so no native process can have a handler.
+        log::error!(
+            "pid {}: no native signal frame for {signal:?} (sigaction not implemented)",
+            task.process.pid.0
+        );
+        Err(ExecError::Refused(format!(
+            "no native signal frame for {signal:?}"
+        )))
+    }
+}

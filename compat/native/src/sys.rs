@@ -1,0 +1,509 @@
+//! The native system calls: typed handlers plugged into the generated dispatch table.
+//! Each returns the call's value or the ABI's errno; `syscall` writes either into rax
+//! (negative errno), the one place results meet registers.
+
+use crate::SERVED_VERSIONS;
+use alloc::vec::Vec;
+use nymph_abi::native_v1::{self as v1, errno};
+use nymph_abi::rt::Dispatch;
+use nymph_kernel::fs::FsError;
+use nymph_kernel::mm::uspace::Protection;
+use nymph_kernel::process::uaccess::UserFault;
+use nymph_kernel::process::{
+    self, ExecError, ExitStatus, ForkError, Pid, Signal, Task, WaitError, WaitFor,
+};
+
+type SysResult = Result<u64, i32>;
+
+static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
+    exit: Some(sys_exit),
+    write: Some(sys_write),
+    mmap: Some(sys_mmap),
+    munmap: Some(sys_munmap),
+    mprotect: Some(sys_mprotect),
+    brk: Some(sys_brk),
+    fork: Some(sys_fork),
+    execve: Some(sys_execve),
+    wait4: Some(sys_wait4),
+    getpid: Some(sys_getpid),
+    getppid: Some(sys_getppid),
+    kill: Some(sys_kill),
+    nanosleep: Some(sys_nanosleep),
+    clock_gettime: Some(sys_clock_gettime),
+    abi_versions: Some(sys_abi_versions),
+    sched_yield: Some(sys_sched_yield),
+    setpgid: Some(sys_setpgid),
+    getpgid: Some(sys_getpgid),
+    setsid: Some(sys_setsid),
+    getpgrp: Some(sys_getpgrp),
+    getsid: Some(sys_getsid),
+    ..v1::Handlers::NONE
+};
+
+/// Decodes, dispatches and completes one `syscall` trap.
+pub(crate) fn syscall(task: &mut Task) {
+    let r = &task.context.regs;
+    let number = r.rax;
+    let words = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
+    let result = match HANDLERS.dispatch(task, number, &words) {
+        Dispatch::Handled(result) => result,
+        Dispatch::NotImplemented { number, name } => {
+            log::warn!(
+                "pid {}: native system call {name} ({number}) is not implemented",
+                task.process.pid.0
+            );
+            Err(errno::ENOSYS)
+        }
+        Dispatch::NoSuchSyscall { number } => {
+            log::warn!("pid {}: no native system call {number}", task.process.pid.0);
+            Err(errno::ENOSYS)
+        }
+        Dispatch::BadArgs { name, error, .. } => {
+            log::debug!("pid {}: {name}: {error}", task.process.pid.0);
+            Err(errno::EINVAL)
+        }
+    };
+    // exit and a successful execve leave rax to the new state.
+    if task.process.has_exited() {
+        return;
+    }
+    task.context.regs.rax = match result {
+        Ok(value) => value,
+        Err(e) => (-i64::from(e)) as u64,
+    };
+}
+
+fn fault(_: UserFault) -> i32 {
+    errno::EFAULT
+}
+
+fn sys_exit(task: &mut Task, a: v1::ExitArgs) -> SysResult {
+    process::exit(&task.process, ExitStatus::Exited(a.status as u8));
+    Ok(0)
+}
+
+/// Descriptors 1 and 2 are the console until the file-descriptor tables arrive.
+fn sys_write(task: &mut Task, a: v1::WriteArgs) -> SysResult {
+    if a.fd != 1 && a.fd != 2 {
+        return Err(errno::EBADF);
+    }
+    let mut done = 0u64;
+    let mut chunk = [0u8; 512];
+    while done < a.count {
+        let n = (a.count - done).min(chunk.len() as u64) as usize;
+        let addr = a.buf.addr().checked_add(done).ok_or(errno::EFAULT)?;
+        if let Err(e) = task.read_bytes(addr, &mut chunk[..n]) {
+            // Bytes already written stay written: report them, as a short write.
+            return if done > 0 { Ok(done) } else { Err(fault(e)) };
+        }
+        nymph_hal::serial::write_console(&chunk[..n]);
+        done += n as u64;
+    }
+    Ok(done)
+}
+
+const PAGE: u64 = 4096;
+/// Where mmap places mappings without MAP_FIXED (growing upwards).
+const MMAP_BASE: u64 = 0x1000_0000_0000;
+/// The most a process's break may grow.
+const BRK_LIMIT: u64 = 512 * 1024 * 1024;
+
+fn protection(prot: v1::prot) -> Protection {
+    Protection {
+        write: prot.contains(v1::prot::PROT_WRITE),
+        execute: prot.contains(v1::prot::PROT_EXEC),
+    }
+}
+
+fn page_range(addr: u64, len: u64) -> Result<(u64, u64), i32> {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
+        return Err(errno::EINVAL);
+    }
+    let end = addr
+        .checked_add(len.div_ceil(PAGE) * PAGE)
+        .filter(|&e| e <= nymph_hal::layout::USER_END)
+        .ok_or(errno::EINVAL)?;
+    Ok((addr, end))
+}
+
+/// Anonymous private mappings only: file mappings need the VFS (ENODEV until then).
+fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
+    use v1::map_flags as F;
+    if !a.flags.contains(F::MAP_ANON) || a.fd != -1 || a.offset != 0 {
+        log::warn!(
+            "pid {}: mmap of a file is not supported yet",
+            task.process.pid.0
+        );
+        return Err(errno::ENODEV);
+    }
+    if !a.flags.contains(F::MAP_PRIVATE) {
+        return Err(errno::EINVAL);
+    }
+    let len = a.len.div_ceil(PAGE) * PAGE;
+    if len == 0 {
+        return Err(errno::EINVAL);
+    }
+    let fixed = a.flags.contains(F::MAP_FIXED) || a.flags.contains(F::MAP_FIXED_NOREPLACE);
+    let start = if fixed {
+        let (start, end) = page_range(a.addr, len)?;
+        let occupied = task
+            .process
+            .with_space(|s| {
+                (start..end)
+                    .step_by(PAGE as usize)
+                    .any(|p| s.protection(p).is_some())
+            })
+            .unwrap_or(false);
+        if occupied && a.flags.contains(F::MAP_FIXED_NOREPLACE) {
+            return Err(errno::EEXIST);
+        }
+        task.process.with_space(|s| s.unmap_range(start, end));
+        start
+    } else {
+        let mut next = task.process.personality_value("mmap_next").max(MMAP_BASE);
+        loop {
+            let end = next.checked_add(len).ok_or(errno::ENOMEM)?;
+            if end > nymph_hal::layout::USER_END {
+                return Err(errno::ENOMEM);
+            }
+            let busy = task
+                .process
+                .with_space(|s| {
+                    (next..end)
+                        .step_by(PAGE as usize)
+                        .find(|&p| s.protection(p).is_some())
+                })
+                .flatten();
+            match busy {
+                Some(page) => next = page + PAGE,
+                None => break,
+            }
+        }
+        task.process.set_personality_value("mmap_next", next + len);
+        next
+    };
+    if a.prot == v1::prot::PROT_NONE {
+        // Reserved, never mapped: any access faults, as PROT_NONE must.
+        return Ok(start);
+    }
+    let prot = protection(a.prot);
+    match task
+        .process
+        .with_space(|s| s.map_range_zeroed(start, start + len, prot))
+    {
+        Some(Ok(_)) => Ok(start),
+        Some(Err(_)) | None => {
+            task.process
+                .with_space(|s| s.unmap_range(start, start + len));
+            Err(errno::ENOMEM)
+        }
+    }
+}
+
+fn sys_munmap(task: &mut Task, a: v1::MunmapArgs) -> SysResult {
+    let (start, end) = page_range(a.addr, a.len)?;
+    task.process.with_space(|s| s.unmap_range(start, end));
+    Ok(0)
+}
+
+fn sys_mprotect(task: &mut Task, a: v1::MprotectArgs) -> SysResult {
+    let (start, end) = page_range(a.addr, a.len)?;
+    let all_mapped = task
+        .process
+        .with_space(|s| {
+            (start..end)
+                .step_by(PAGE as usize)
+                .all(|p| s.protection(p).is_some())
+        })
+        .unwrap_or(false);
+    if !all_mapped {
+        return Err(errno::ENOMEM);
+    }
+    if a.prot == v1::prot::PROT_NONE {
+        log::warn!(
+            "pid {}: mprotect to PROT_NONE is not supported yet",
+            task.process.pid.0
+        );
+        return Err(errno::ENOTSUP);
+    }
+    let prot = protection(a.prot);
+    task.process
+        .with_space(|s| s.protect_range(start, end, prot));
+    Ok(0)
+}
+
+fn sys_brk(task: &mut Task, a: v1::BrkArgs) -> SysResult {
+    let (_, current) = task.process.brk();
+    if a.addr == 0 {
+        return Ok(current);
+    }
+    task.process
+        .set_brk(a.addr, BRK_LIMIT)
+        .map_err(|_| errno::ENOMEM)
+}
+
+fn sys_fork(task: &mut Task, _: v1::ForkArgs) -> SysResult {
+    let mut child = (*task.context).clone();
+    child.regs.rax = 0;
+    match process::fork(task, child) {
+        Ok(pid) => Ok(u64::from(pid.0)),
+        Err(ForkError::OutOfMemory) => Err(errno::ENOMEM),
+        Err(ForkError::TooManyProcesses) => Err(errno::EAGAIN),
+    }
+}
+
+fn exec_errno(e: &ExecError) -> i32 {
+    match e {
+        ExecError::File(FsError::NotFound) => errno::ENOENT,
+        ExecError::File(FsError::NotADirectory) => errno::ENOTDIR,
+        ExecError::File(FsError::IsADirectory) => errno::EACCES,
+        ExecError::File(FsError::TooManyLinks) => errno::ELOOP,
+        ExecError::File(FsError::NameTooLong) => errno::ENAMETOOLONG,
+        ExecError::File(FsError::InvalidArchive) => errno::EIO,
+        ExecError::BadImage(_) | ExecError::NoPersonality { .. } | ExecError::Refused(_) => {
+            errno::ENOEXEC
+        }
+        ExecError::OutOfMemory => errno::ENOMEM,
+        ExecError::ArgumentsTooLong => errno::E2BIG,
+        ExecError::Fault => errno::EFAULT,
+    }
+}
+
+const ARG_MAX: usize = 256 * 1024;
+const PATH_MAX: usize = 4096;
+
+fn sys_execve(task: &mut Task, a: v1::ExecveArgs) -> SysResult {
+    let path = task
+        .read_cstr(a.path.addr(), PATH_MAX)
+        .map_err(|e| match e {
+            UserFault::StringTooLong => errno::ENAMETOOLONG,
+            UserFault::BadAddress(_) => errno::EFAULT,
+        })?;
+    let path = core::str::from_utf8(&path).map_err(|_| errno::ENOENT)?;
+    let too_long = |e| match e {
+        UserFault::StringTooLong => errno::E2BIG,
+        UserFault::BadAddress(_) => errno::EFAULT,
+    };
+    let argv: Vec<Vec<u8>> = task
+        .read_string_array(a.argv.addr(), 8, ARG_MAX)
+        .map_err(too_long)?;
+    let envp: Vec<Vec<u8>> = task
+        .read_string_array(a.envp.addr(), 8, ARG_MAX)
+        .map_err(too_long)?;
+    match process::exec(task, path, &argv, &envp) {
+        // The new image's registers are in place; rax is what its start-up says.
+        Ok(()) => Ok(task.context.regs.rax),
+        Err(e) => Err(exec_errno(&e)),
+    }
+}
+
+/// The kernel's neutral signal for a native signal number.
+pub(crate) fn signal_from_native(n: i32) -> Option<Signal> {
+    use v1::signal as s;
+    Some(match n {
+        s::SIGHUP => Signal::Hup,
+        s::SIGINT => Signal::Int,
+        s::SIGQUIT => Signal::Quit,
+        s::SIGILL => Signal::Ill,
+        s::SIGTRAP => Signal::Trap,
+        s::SIGABRT => Signal::Abrt,
+        s::SIGBUS => Signal::Bus,
+        s::SIGFPE => Signal::Fpe,
+        s::SIGKILL => Signal::Kill,
+        s::SIGUSR1 => Signal::Usr1,
+        s::SIGSEGV => Signal::Segv,
+        s::SIGUSR2 => Signal::Usr2,
+        s::SIGPIPE => Signal::Pipe,
+        s::SIGALRM => Signal::Alrm,
+        s::SIGTERM => Signal::Term,
+        s::SIGCHLD => Signal::Chld,
+        s::SIGCONT => Signal::Cont,
+        s::SIGSTOP => Signal::Stop,
+        s::SIGTSTP => Signal::Tstp,
+        s::SIGTTIN => Signal::Ttin,
+        s::SIGTTOU => Signal::Ttou,
+        s::SIGURG => Signal::Urg,
+        s::SIGXCPU => Signal::Xcpu,
+        s::SIGXFSZ => Signal::Xfsz,
+        s::SIGVTALRM => Signal::Vtalrm,
+        s::SIGPROF => Signal::Prof,
+        s::SIGWINCH => Signal::Winch,
+        s::SIGIO => Signal::Io,
+        s::SIGSYS => Signal::Sys,
+        _ => return None,
+    })
+}
+
+/// The native number of a neutral signal (signals the ABI lacks come out as 0).
+pub(crate) fn signal_to_native(signal: Signal) -> i32 {
+    (1..=64)
+        .find(|&n| signal_from_native(n) == Some(signal))
+        .unwrap_or(0)
+}
+
+/// The wait status word: exit code in bits 8-15, or the signal in bits 0-6 with the
+/// core flag in bit 7.
+fn wait_status(status: ExitStatus) -> i32 {
+    match status {
+        ExitStatus::Exited(code) => i32::from(code) << 8,
+        ExitStatus::Signaled { signal, core } => {
+            signal_to_native(signal) & 0x7f | if core { 0x80 } else { 0 }
+        }
+    }
+}
+
+fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
+    let which = match a.pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Group(task.process.pgid()),
+        p if p > 0 => WaitFor::Pid(Pid(p.unsigned_abs())),
+        g => WaitFor::Group(Pid(g.unsigned_abs())),
+    };
+    let no_hang = a.options.contains(v1::wait_options::WNOHANG);
+    match process::wait(&task.process, which, no_hang) {
+        Ok(Some((pid, status))) => {
+            if !a.status.is_null() {
+                task.write_val(a.status.addr(), &wait_status(status))
+                    .map_err(fault)?;
+            }
+            if !a.rusage.is_null() {
+                // Resource accounting is not kept yet: the usage reads as zero.
+                let usage = <v1::rusage as zerocopy::FromZeros>::new_zeroed();
+                task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
+            }
+            Ok(u64::from(pid.0))
+        }
+        Ok(None) => Ok(0),
+        Err(WaitError::NoChildren) => Err(errno::ECHILD),
+    }
+}
+
+fn sys_getpid(task: &mut Task, _: v1::GetpidArgs) -> SysResult {
+    Ok(u64::from(task.process.pid.0))
+}
+
+fn sys_getppid(task: &mut Task, _: v1::GetppidArgs) -> SysResult {
+    Ok(u64::from(task.process.parent().0))
+}
+
+fn sys_kill(task: &mut Task, a: v1::KillArgs) -> SysResult {
+    if a.pid <= 0 {
+        log::warn!(
+            "pid {}: kill of a process group is not supported yet",
+            task.process.pid.0
+        );
+        return Err(errno::ENOSYS);
+    }
+    let target = process::find(Pid(a.pid.unsigned_abs()))
+        .filter(|p| !p.has_exited())
+        .ok_or(errno::ESRCH)?;
+    if a.sig == 0 {
+        return Ok(0);
+    }
+    let signal = signal_from_native(a.sig).ok_or(errno::EINVAL)?;
+    target.post(signal);
+    Ok(0)
+}
+
+fn sys_nanosleep(task: &mut Task, a: v1::NanosleepArgs) -> SysResult {
+    let req: v1::timespec = task.read_val(a.req.addr()).map_err(fault)?;
+    if req.tv_sec < 0 || !(0..1_000_000_000).contains(&req.tv_nsec) {
+        return Err(errno::EINVAL);
+    }
+    let ns = (req.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(req.tv_nsec as u64);
+    nymph_kernel::time::sleep_ns(ns);
+    if !a.rem.is_null() {
+        let rem = v1::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        task.write_val(a.rem.addr(), &rem).map_err(fault)?;
+    }
+    Ok(0)
+}
+
+fn sys_clock_gettime(task: &mut Task, a: v1::ClockGettimeArgs) -> SysResult {
+    let (sec, nsec) = match a.clock {
+        v1::clockid_t::CLOCK_REALTIME => {
+            let (s, ns) = nymph_kernel::time::realtime();
+            (s, u64::from(ns))
+        }
+        v1::clockid_t::CLOCK_MONOTONIC => {
+            let ns = nymph_kernel::time::monotonic_ns();
+            (ns / 1_000_000_000, ns % 1_000_000_000)
+        }
+    };
+    let ts = v1::timespec {
+        tv_sec: i64::try_from(sec).unwrap_or(i64::MAX),
+        tv_nsec: nsec as i64,
+    };
+    task.write_val(a.tp.addr(), &ts).map_err(fault)?;
+    Ok(0)
+}
+
+fn sys_abi_versions(task: &mut Task, a: v1::AbiVersionsArgs) -> SysResult {
+    let served: Vec<u32> = SERVED_VERSIONS.collect();
+    let room = usize::try_from(a.count)
+        .unwrap_or(usize::MAX)
+        .min(served.len());
+    for (i, v) in served.iter().take(room).enumerate() {
+        let addr = a
+            .buf
+            .addr()
+            .checked_add(i as u64 * 4)
+            .ok_or(errno::EFAULT)?;
+        task.write_val(addr, v).map_err(fault)?;
+    }
+    Ok(served.len() as u64)
+}
+
+fn sys_sched_yield(_: &mut Task, _: v1::SchedYieldArgs) -> SysResult {
+    nymph_kernel::sched::yield_now();
+    Ok(0)
+}
+
+fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
+    if pid == 0 {
+        return Ok(task.process.clone());
+    }
+    let pid = u32::try_from(pid).map_err(|_| errno::EINVAL)?;
+    process::find(Pid(pid)).ok_or(errno::ESRCH)
+}
+
+fn sys_setpgid(task: &mut Task, a: v1::SetpgidArgs) -> SysResult {
+    let p = target(task, a.pid)?;
+    if p.pid != task.process.pid && p.parent() != task.process.pid {
+        return Err(errno::ESRCH);
+    }
+    if p.sid() != task.process.sid() || p.pid == p.sid() {
+        return Err(errno::EPERM);
+    }
+    let pgid = match a.pgid {
+        0 => p.pid,
+        g if g > 0 => Pid(g.unsigned_abs()),
+        _ => return Err(errno::EINVAL),
+    };
+    process::set_pgid(&p, pgid);
+    Ok(0)
+}
+
+fn sys_getpgid(task: &mut Task, a: v1::GetpgidArgs) -> SysResult {
+    Ok(u64::from(target(task, a.pid)?.pgid().0))
+}
+
+fn sys_setsid(task: &mut Task, _: v1::SetsidArgs) -> SysResult {
+    if task.process.pgid() == task.process.pid {
+        return Err(errno::EPERM);
+    }
+    Ok(u64::from(process::set_sid(&task.process).0))
+}
+
+fn sys_getpgrp(task: &mut Task, _: v1::GetpgrpArgs) -> SysResult {
+    Ok(u64::from(task.process.pgid().0))
+}
+
+fn sys_getsid(task: &mut Task, a: v1::GetsidArgs) -> SysResult {
+    Ok(u64::from(target(task, a.pid)?.sid().0))
+}
