@@ -1,0 +1,246 @@
+//! Command-line parsing for xtask, by hand.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use nymph_harness::Accel;
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  run    build the kernel and boot it with the serial console on this terminal
+         (Ctrl-A X quits QEMU); exits 0 iff the kernel reports success
+           --release            build with the release profile
+           --accel tcg|kvm      accelerator (default tcg; kvm does not work on these machines)
+           --append \"ARGS\"      kernel command line
+           --initrd FILE        pass FILE as the initrd
+  test   run every test: host tests, in-guest kernel tests, harness self-checks;
+         ends with `N passed, M failed`
+           --release            build the kernel with the release profile
+           --accel tcg|kvm      accelerator (default tcg)
+           --timeout SECS       limit for each boot (default 60)
+           --verbose            echo every serial line
+  build  build the kernel and print the ELF path
+           --release            build with the release profile
+  help   this text";
+
+/// The default limit of one boot in `cargo xtask test`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run(RunArgs),
+    Test(TestArgs),
+    Build(BuildArgs),
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunArgs {
+    pub release: bool,
+    pub accel: Accel,
+    pub append: String,
+    pub initrd: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestArgs {
+    pub release: bool,
+    pub accel: Accel,
+    pub timeout: Duration,
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BuildArgs {
+    pub release: bool,
+}
+
+/// Splits `--name=value` and hands out values of `--name value`.
+struct Args<I: Iterator<Item = String>> {
+    rest: I,
+    pending: Option<String>,
+}
+
+impl<I: Iterator<Item = String>> Args<I> {
+    /// The next flag name, with an inline `=value` kept for [`Self::value`].
+    fn next_flag(&mut self) -> Result<Option<String>, String> {
+        if let Some(value) = self.pending.take() {
+            return Err(format!("unexpected value `{value}`"));
+        }
+        let Some(arg) = self.rest.next() else {
+            return Ok(None);
+        };
+        match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                self.pending = Some(value.to_string());
+                Ok(Some(flag.to_string()))
+            }
+            _ => Ok(Some(arg)),
+        }
+    }
+
+    fn value(&mut self, flag: &str) -> Result<String, String> {
+        self.pending
+            .take()
+            .or_else(|| self.rest.next())
+            .ok_or_else(|| format!("{flag} needs a value"))
+    }
+
+    fn no_value(&mut self, flag: &str) -> Result<(), String> {
+        match self.pending.take() {
+            Some(_) => Err(format!("{flag} takes no value")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Parses the arguments after `xtask`.
+///
+/// # Errors
+/// A one-line message naming the bad argument.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = Args {
+        rest: args.into_iter(),
+        pending: None,
+    };
+    let Some(sub) = args.next_flag()? else {
+        return Err("no command given".to_string());
+    };
+    match sub.as_str() {
+        "help" | "-h" | "--help" => Ok(Command::Help),
+        "run" => {
+            let mut a = RunArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--release" => {
+                        args.no_value(&flag)?;
+                        a.release = true;
+                    }
+                    "--accel" => a.accel = args.value(&flag)?.parse()?,
+                    "--append" => a.append = args.value(&flag)?,
+                    "--initrd" => a.initrd = Some(args.value(&flag)?.into()),
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for run")),
+                }
+            }
+            Ok(Command::Run(a))
+        }
+        "test" => {
+            let mut a = TestArgs {
+                release: false,
+                accel: Accel::Tcg,
+                timeout: DEFAULT_TIMEOUT,
+                verbose: false,
+            };
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--release" => {
+                        args.no_value(&flag)?;
+                        a.release = true;
+                    }
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "--accel" => a.accel = args.value(&flag)?.parse()?,
+                    "--timeout" => {
+                        let v = args.value(&flag)?;
+                        let secs: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                            format!("--timeout wants a positive number of seconds, not `{v}`")
+                        })?;
+                        a.timeout = Duration::from_secs(secs);
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for test")),
+                }
+            }
+            Ok(Command::Test(a))
+        }
+        "build" => {
+            let mut a = BuildArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--release" => {
+                        args.no_value(&flag)?;
+                        a.release = true;
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for build")),
+                }
+            }
+            Ok(Command::Build(a))
+        }
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn run_flags() {
+        assert_eq!(p(&["run"]), Ok(Command::Run(RunArgs::default())));
+        assert_eq!(
+            p(&[
+                "run",
+                "--release",
+                "--accel",
+                "kvm",
+                "--append",
+                "nymph.test=all x",
+                "--initrd=/i"
+            ]),
+            Ok(Command::Run(RunArgs {
+                release: true,
+                accel: Accel::Kvm,
+                append: "nymph.test=all x".into(),
+                initrd: Some("/i".into()),
+            }))
+        );
+        assert_eq!(
+            p(&["run", "--append=a=b"]),
+            Ok(Command::Run(RunArgs {
+                append: "a=b".into(),
+                ..RunArgs::default()
+            }))
+        );
+    }
+
+    #[test]
+    fn test_flags() {
+        let Ok(Command::Test(a)) = p(&["test", "--timeout", "5", "--accel=tcg", "--release"])
+        else {
+            panic!()
+        };
+        assert_eq!(a.timeout, Duration::from_secs(5));
+        assert!(a.release);
+        let Ok(Command::Test(a)) = p(&["test"]) else {
+            panic!()
+        };
+        assert_eq!(a.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(a.accel, Accel::Tcg);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(p(&[]).is_err());
+        assert!(p(&["frob"]).is_err());
+        assert!(p(&["run", "--accel"]).is_err());
+        assert!(p(&["run", "--accel", "hvf"]).is_err());
+        assert!(p(&["test", "--timeout", "0"]).is_err());
+        assert!(p(&["build", "--release=yes"]).is_err());
+        assert!(p(&["build", "--bogus"]).is_err());
+        assert_eq!(
+            p(&["build", "--release"]),
+            Ok(Command::Build(BuildArgs { release: true }))
+        );
+        assert_eq!(p(&["--help"]), Ok(Command::Help));
+    }
+}

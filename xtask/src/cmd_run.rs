@@ -1,0 +1,47 @@
+//! `cargo xtask run`: build the kernel and boot it with the serial console on the terminal.
+
+use std::process::ExitCode;
+
+use nymph_harness::{
+    Accel, Console, ExitKind, KVM_FIRST_OUTPUT_TIMEOUT, KVM_NOTE, Profile, QemuCommand, Workspace,
+    check_kvm, ensure_qemu,
+};
+
+use crate::args::RunArgs;
+
+pub fn main(args: &RunArgs) -> crate::Result<ExitCode> {
+    // Fail on an unusable /dev/kvm before spending time on a build.
+    if args.accel == Accel::Kvm {
+        check_kvm()?;
+    }
+    let ws = Workspace::locate()?;
+    let elf = ws.build_kernel(Profile::from_release_flag(args.release))?;
+    let qemu = ensure_qemu()?;
+    let mut cmd = QemuCommand::new(qemu, &elf)
+        .accel(args.accel)
+        .cmdline(args.append.as_str());
+    if let Some(initrd) = &args.initrd {
+        cmd = cmd.initrd(initrd);
+    }
+    eprintln!("xtask: {}", cmd.display(Console::Interactive));
+    eprintln!("xtask: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor");
+    // KVM may hang here without a word; it gets a first-output limit, TCG does not.
+    let first_output = (args.accel == Accel::Kvm).then_some(KVM_FIRST_OUTPUT_TIMEOUT);
+    let exit = cmd.run_interactive(first_output)?;
+    match exit {
+        ExitKind::Timeout(after) => eprintln!(
+            "\nxtask: no output within {} s; QEMU was stopped",
+            after.as_secs()
+        ),
+        ExitKind::Died(0) => eprintln!("\nxtask: {exit} (or QEMU was quit with Ctrl-A X)"),
+        other => eprintln!("\nxtask: {other}"),
+    }
+    if args.accel == Accel::Kvm && !matches!(exit, ExitKind::Success | ExitKind::Failure) {
+        eprintln!("xtask: {KVM_NOTE}");
+    }
+    Ok(if exit.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

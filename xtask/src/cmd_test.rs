@@ -1,0 +1,322 @@
+//! `cargo xtask test`: every test. Host tests, the in-guest kernel tests judged by the KTEST
+//! judge, and the harness's self-checks (a panic, a fault, a hang and a normal boot must each
+//! be recognised for what they are). Ends with the line `N passed, M failed`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use nymph_harness::{
+    Accel, Console, Echo, HarnessError, KERNEL_PACKAGE, KtestLine, Profile, QemuCommand,
+    RunOptions, RunOutcome, TestOutcome, Verdict, Workspace, check_kvm, ensure_qemu,
+    expect_exception, expect_panic, expect_timeout, judge_boot, judge_ktest, parse_ktest_line,
+};
+
+use crate::args::TestArgs;
+
+/// How long the hang self-test may run before the harness must call it a timeout.
+const HANG_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many serial lines a failed boot shows.
+const TAIL_ON_FAILURE: usize = 25;
+/// How many lines of QEMU's own stderr a failed boot shows (the rest is in the log).
+const QEMU_STDERR_SHOWN: usize = 5;
+
+/// The pass/fail count, and the reasons of the failures for the recap.
+#[derive(Debug, Default)]
+struct Tally {
+    passed: usize,
+    failures: Vec<(String, String)>,
+}
+
+impl Tally {
+    fn pass(&mut self, what: &str, detail: &str) {
+        println!("check {what} ... ok ({detail})");
+        self.passed += 1;
+    }
+
+    fn fail(&mut self, what: &str, reason: &str) {
+        println!("check {what} ... FAILED: {reason}");
+        self.failures.push((what.to_string(), reason.to_string()));
+    }
+
+    fn verdict(&mut self, what: &str, verdict: &Verdict) {
+        match verdict {
+            Verdict::Pass { summary } => self.pass(what, summary),
+            Verdict::Fail { reason, .. } => self.fail(what, reason),
+        }
+    }
+}
+
+/// A boot the harness makes and judges.
+struct Boot {
+    /// Also the name of its serial log file.
+    name: &'static str,
+    what: &'static str,
+    cmdline: &'static str,
+    timeout: Option<Duration>,
+    judge: fn(&RunOutcome) -> Verdict,
+}
+
+const SELF_CHECKS: [Boot; 4] = [
+    Boot {
+        name: "selftest-panic",
+        what: "a kernel panic is reported with its message (nymph.selftest=panic)",
+        cmdline: "nymph.selftest=panic",
+        timeout: None,
+        judge: expect_panic,
+    },
+    Boot {
+        name: "selftest-fault",
+        what: "an unexpected CPU exception is reported (nymph.selftest=fault)",
+        cmdline: "nymph.selftest=fault",
+        timeout: None,
+        judge: expect_exception,
+    },
+    Boot {
+        name: "selftest-hang",
+        what: "a hung kernel is stopped by the timeout (nymph.selftest=hang)",
+        cmdline: "nymph.selftest=hang",
+        timeout: Some(HANG_TIMEOUT),
+        judge: expect_timeout,
+    },
+    Boot {
+        name: "boot",
+        what: "a normal boot prints the banner and exits with success",
+        cmdline: "",
+        timeout: None,
+        judge: judge_boot,
+    },
+];
+
+/// The name of the in-guest run's protocol check.
+const KTEST_RUN: &str = "in-guest kernel tests: plan, results, summary and exit status agree";
+
+pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
+    let ws = Workspace::locate()?;
+    let mut tally = Tally::default();
+
+    host_tests(&ws, &mut tally);
+
+    let profile = Profile::from_release_flag(args.release);
+    header(&format!(
+        "kernel build: cargo {}",
+        Workspace::build_kernel_args(profile).join(" ")
+    ));
+    let ready = ws
+        .build_kernel(profile)
+        .map_err(|e| ("kernel build", e))
+        .and_then(|elf| {
+            tally.pass("kernel build", &elf.display().to_string());
+            let qemu = ensure_qemu().map_err(|e| ("QEMU", e))?;
+            if args.accel == Accel::Kvm {
+                check_kvm().map_err(|e| ("KVM", e))?;
+            }
+            Ok(QemuCommand::new(qemu, elf).accel(args.accel))
+        });
+    match ready {
+        Ok(base) => boots(&ws, &base, args, &mut tally),
+        Err((what, e)) => {
+            tally.fail(what, &e.to_string());
+            for check in std::iter::once(KTEST_RUN).chain(SELF_CHECKS.iter().map(|b| b.what)) {
+                tally.fail(check, &format!("not run: {what} unavailable"));
+            }
+        }
+    }
+
+    let failed = tally.failures.len();
+    if failed > 0 {
+        println!("\nfailures:");
+        for (what, reason) in &tally.failures {
+            println!("  {what}: {reason}");
+        }
+    }
+    println!("\n{} passed, {failed} failed", tally.passed);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn header(title: &str) {
+    println!("\n== {title}");
+}
+
+fn host_tests(ws: &Workspace, tally: &mut Tally) {
+    let args = ["test", "--workspace", "--exclude", KERNEL_PACKAGE];
+    let shown = format!("cargo {}", args.join(" "));
+    header(&format!("host tests: {shown}"));
+    let what = "host tests (cargo test)";
+    match ws.cargo().args(args).status() {
+        Ok(status) if status.success() => tally.pass(what, "all passed"),
+        Ok(status) => tally.fail(
+            what,
+            &format!("`{shown}` failed ({status}); see its output above"),
+        ),
+        Err(e) => tally.fail(what, &format!("could not start `{shown}`: {e}")),
+    }
+}
+
+fn boots(ws: &Workspace, base: &QemuCommand, args: &TestArgs, tally: &mut Tally) {
+    let echo = if args.verbose {
+        Echo::Stderr
+    } else {
+        Echo::Quiet
+    };
+    let cmd = base.clone().cmdline("nymph.test=all");
+    header(&format!(
+        "in-guest kernel tests: {}",
+        cmd.display(Console::Captured)
+    ));
+    let opts = RunOptions::for_accel(args.accel, args.timeout).echo(echo);
+    // Print results live, as the guest reports them.
+    let mut live = |line: &str| match parse_ktest_line(line) {
+        Some(KtestLine::Pass { name }) => println!("ktest {name} ... ok"),
+        Some(KtestLine::Fail {
+            name,
+            location,
+            message,
+        }) => {
+            println!("ktest {name} ... FAILED at {location}: {message}");
+        }
+        _ => {}
+    };
+    let mut skip_rest = None;
+    match cmd.run_with(&opts, &mut live) {
+        Ok(outcome) => {
+            let log = save_log(ws, "ktest", &cmd, &outcome);
+            // A KVM that cannot run the kernel at all would only burn the first-output
+            // timeout again on every following boot.
+            if args.accel == Accel::Kvm && outcome.lines.is_empty() {
+                skip_rest = outcome.note.clone();
+            }
+            let report = judge_ktest(&outcome);
+            for result in &report.results {
+                match &result.outcome {
+                    TestOutcome::Passed => tally.passed += 1,
+                    TestOutcome::Failed { location, message } => {
+                        tally.failures.push((
+                            format!("ktest {}", result.name),
+                            format!("failed at {location}: {message}"),
+                        ));
+                    }
+                }
+            }
+            let run_problems: Vec<&str> =
+                report.run_problems().map(|p| p.message.as_str()).collect();
+            if run_problems.is_empty() {
+                let detail = format!(
+                    "plan {}, {} passed, {} failed, {}",
+                    report.plan.unwrap_or(0),
+                    report.passed_count(),
+                    report.failed_count(),
+                    outcome.exit
+                );
+                tally.pass(KTEST_RUN, &detail);
+            } else {
+                let mut reason = run_problems.join("; ");
+                if let Some(note) = &outcome.note {
+                    let _ = write!(reason, " ({note})");
+                }
+                tally.fail(KTEST_RUN, &reason);
+            }
+            if !report.verdict.is_pass() {
+                show_tail(&outcome, log.as_deref());
+            }
+        }
+        Err(e) => run_error(tally, KTEST_RUN, &e),
+    }
+
+    header("harness self-checks");
+    if let Some(why) = skip_rest {
+        for boot in &SELF_CHECKS {
+            tally.fail(
+                boot.what,
+                &format!("not run: the kernel produced no output ({why})"),
+            );
+        }
+        return;
+    }
+    for boot in &SELF_CHECKS {
+        let cmd = base.clone().cmdline(boot.cmdline);
+        let opts =
+            RunOptions::for_accel(args.accel, boot.timeout.unwrap_or(args.timeout)).echo(echo);
+        match cmd.run(&opts) {
+            Ok(outcome) => {
+                let log = save_log(ws, boot.name, &cmd, &outcome);
+                let verdict = (boot.judge)(&outcome);
+                tally.verdict(boot.what, &verdict);
+                if !verdict.is_pass() {
+                    show_tail(&outcome, log.as_deref());
+                }
+            }
+            Err(e) => run_error(tally, boot.what, &e),
+        }
+    }
+}
+
+fn run_error(tally: &mut Tally, what: &str, e: &HarnessError) {
+    tally.fail(what, &format!("could not boot: {e}"));
+}
+
+/// Writes the command, serial lines, QEMU's stderr and the exit to
+/// `<target>/nymph-logs/<name>.log`; returns the path, or `None` (with a warning) if it
+/// cannot be written.
+fn save_log(
+    ws: &Workspace,
+    name: &str,
+    cmd: &QemuCommand,
+    outcome: &RunOutcome,
+) -> Option<PathBuf> {
+    let dir = ws.log_dir();
+    let path = dir.join(format!("{name}.log"));
+    let mut text = format!("# {}\n", cmd.display(Console::Captured));
+    for line in &outcome.lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for line in &outcome.stderr {
+        let _ = writeln!(text, "# qemu stderr: {line}");
+    }
+    let _ = writeln!(
+        text,
+        "# {}; elapsed {:.2} s",
+        outcome.exit,
+        outcome.elapsed.as_secs_f64()
+    );
+    match fs::create_dir_all(&dir).and_then(|()| fs::write(&path, text)) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            eprintln!("xtask: warning: cannot write {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+fn show_tail(outcome: &RunOutcome, log: Option<&Path>) {
+    let tail = outcome.last_lines(TAIL_ON_FAILURE);
+    if tail.is_empty() {
+        println!("    (no serial output)");
+    } else {
+        println!("    last serial lines:");
+        for line in tail {
+            println!("    | {line}");
+        }
+    }
+    for line in outcome.stderr.iter().take(QEMU_STDERR_SHOWN) {
+        println!("    qemu: {line}");
+    }
+    if let Some(more) = outcome
+        .stderr
+        .len()
+        .checked_sub(QEMU_STDERR_SHOWN)
+        .filter(|&n| n > 0)
+    {
+        println!("    qemu: ... {more} more lines in the log");
+    }
+    if let Some(log) = log {
+        println!("    full log: {}", log.display());
+    }
+}

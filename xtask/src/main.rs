@@ -1,0 +1,39 @@
+//! Host orchestrator: `cargo xtask run | test | build`.
+//!
+//! Each subcommand lives in its own module; the QEMU and judging machinery is the
+//! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: three
+//! subcommands with a handful of flags do not need it).
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod cmd_build;
+mod cmd_run;
+mod cmd_test;
+
+use std::process::ExitCode;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> ExitCode {
+    let command = match args::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("xtask: {e}\n\n{}", args::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        args::Command::Help => {
+            println!("{}", args::USAGE);
+            Ok(ExitCode::SUCCESS)
+        }
+        args::Command::Build(a) => cmd_build::main(&a),
+        args::Command::Run(a) => cmd_run::main(&a),
+        args::Command::Test(a) => cmd_test::main(&a),
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("xtask: error: {e}");
+        ExitCode::FAILURE
+    })
+}
