@@ -350,7 +350,10 @@ pub struct CoverageMismatch {
 /// # Errors
 /// `DecodeError::MissingWord` when `words` is too short.
 pub fn word<W: Copy>(words: &[W], i: usize, arg: &'static str) -> Result<W, DecodeError> {
-    words.get(i).copied().ok_or(DecodeError::MissingWord { arg })
+    words
+        .get(i)
+        .copied()
+        .ok_or(DecodeError::MissingWord { arg })
 }
 
 /// Joins two 32-bit words (low first) into a 64-bit value, as i386 passes `off_t`.
@@ -415,6 +418,58 @@ pub fn call<C: ?Sized, W, A, R>(
     }
 }
 
+/// Why a neutral value could not be written into an ABI struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvertError {
+    /// The value does not fit, and the ABI says the call fails with this errno
+    /// (EOVERFLOW, usually).
+    Overflow {
+        /// The ABI field.
+        field: &'static str,
+        /// The ABI's errno value.
+        errno: i32,
+    },
+    /// The spec says the value always fits, and it did not: a kernel bug, reported
+    /// rather than truncated.
+    Unfit {
+        /// The ABI field.
+        field: &'static str,
+    },
+}
+
+/// Copies a neutral byte string into an ABI array of `A` bytes. Bytes past `A` must be
+/// zero unless `truncate`, in which case the result is cut and stays NUL-terminated.
+#[must_use]
+pub fn bytes_to_abi<const A: usize, const N: usize>(
+    src: &[u8; N],
+    truncate: bool,
+) -> Option<[u8; A]> {
+    let mut out = [0u8; A];
+    let mut cut = false;
+    for (i, b) in src.iter().enumerate() {
+        match out.get_mut(i) {
+            Some(o) => *o = *b,
+            None if *b == 0 => {}
+            None if truncate => cut = true,
+            None => return None,
+        }
+    }
+    if cut && let Some(last) = out.last_mut() {
+        *last = 0;
+    }
+    Some(out)
+}
+
+/// Copies an ABI byte array into a neutral one of `N` bytes (zero-filled).
+#[must_use]
+pub fn bytes_to_neutral<const A: usize, const N: usize>(src: &[u8; A]) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (o, b) in out.iter_mut().zip(src) {
+        *o = *b;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,6 +479,15 @@ mod tests {
         assert_eq!(join_u32(0xffff_ffff, 0), 0xffff_ffff);
         assert_eq!(join_u32(0, 1), 1 << 32);
         assert_eq!(join_u32(0xffff_ffff, 0xffff_ffff).cast_signed(), -1);
+    }
+
+    #[test]
+    fn byte_strings_fit_or_say_so() {
+        let src = *b"abcdef\0\0";
+        assert_eq!(bytes_to_abi::<4, 8>(&src, false), None);
+        assert_eq!(bytes_to_abi::<4, 8>(&src, true), Some(*b"abc\0"));
+        assert_eq!(bytes_to_abi::<7, 8>(&src, false), Some(*b"abcdef\0"));
+        assert_eq!(bytes_to_neutral::<4, 6>(b"ab\0\0"), *b"ab\0\0\0\0");
     }
 
     #[test]

@@ -7,11 +7,11 @@
 
 #[allow(unused_imports)]
 use crate::rt::{
-    self, CoverageMismatch, DecodeError, Dispatch, In, InOut, Out, Status, SyscallInfo, UserBuf,
-    UserCStr, UserPtr, UserSlice,
+    self, ConvertError, CoverageMismatch, DecodeError, Dispatch, In, InOut, Out, Status,
+    SyscallInfo, UserBuf, UserCStr, UserPtr, UserSlice,
 };
 #[allow(unused_imports)]
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 /// The ABI's name.
 pub const ABI_NAME: &str = "freebsd4-i386";
@@ -21,6 +21,31 @@ pub const ABI_VERSION: u32 = 1;
 pub type Word = u32;
 /// The most argument words any call copies in from the user stack.
 pub const MAX_ARG_WORDS: usize = 8;
+
+/// How a binary of this ABI is recognised.
+pub mod recognition {
+    /// `EI_CLASS` (32 or 64).
+    pub const ELF_CLASS: u8 = 32;
+    /// Accepted `e_machine` values.
+    pub const ELF_MACHINES: &[u16] = &[3, 6];
+    /// Required `EI_OSABI`, if any.
+    pub const ELF_OSABI: Option<u8> = Some(9);
+    /// Interpreter paths that select this ABI.
+    pub const INTERP_PATHS: &[&str] = &["/usr/libexec/ld-elf.so.1"];
+}
+
+/// The calling convention's numbers.
+pub mod convention {
+    /// Length of the trap instruction `int $0x80` (how far a restart moves the IP back).
+    pub const TRAP_LENGTH: u8 = 2;
+    /// errno for an unknown or empty slot (`EINVAL`), with SIGSYS posted.
+    pub const UNKNOWN_CALL_ERRNO: i32 = 22;
+    /// Whether errors are reported with the carry flag and a positive errno.
+    pub const CARRY_FLAG_ERRORS: bool = true;
+    /// Indirect calls: (slot, argument words holding the real number, byte offset of
+    /// the real arguments from the stack pointer).
+    pub const INDIRECT: &[(u32, u32, u32)] = &[(0, 1, 8), (198, 2, 12)];
+}
 
 // ---- Types -------------------------------------------------------------
 
@@ -1806,6 +1831,1016 @@ const _: () = assert!(core::mem::offset_of!(winsize, ws_col) == 2);
 const _: () = assert!(core::mem::offset_of!(winsize, ws_xpixel) == 4);
 const _: () = assert!(core::mem::offset_of!(winsize, ws_ypixel) == 6);
 
+// ---- Converters ----------------------------------------------------------
+
+/// The kernel's ABI-neutral values, as this ABI's field maps name them.
+pub mod neutral {
+    /// Neutral `dirent`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Dirent {
+        pub ino: u64,
+        pub kind: u64,
+        pub name: [u8; 256],
+        pub name_len: u64,
+    }
+
+    impl Dirent {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            ino: 0,
+            kind: 0,
+            name: [0; 256],
+            name_len: 0,
+        };
+    }
+
+    /// Neutral `rlimit`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Rlimit {
+        pub cur: i64,
+        pub max: i64,
+    }
+
+    impl Rlimit {
+        /// All zero.
+        pub const ZERO: Self = Self { cur: 0, max: 0 };
+    }
+
+    /// Neutral `rusage`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Rusage {
+        pub idrss: i64,
+        pub inblock: i64,
+        pub isrss: i64,
+        pub ixrss: i64,
+        pub majflt: i64,
+        pub maxrss: i64,
+        pub minflt: i64,
+        pub msgrcv: i64,
+        pub msgsnd: i64,
+        pub nivcsw: i64,
+        pub nsignals: i64,
+        pub nswap: i64,
+        pub nvcsw: i64,
+        pub oublock: i64,
+        pub stime: Timeval,
+        pub utime: Timeval,
+    }
+
+    impl Rusage {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            idrss: 0,
+            inblock: 0,
+            isrss: 0,
+            ixrss: 0,
+            majflt: 0,
+            maxrss: 0,
+            minflt: 0,
+            msgrcv: 0,
+            msgsnd: 0,
+            nivcsw: 0,
+            nsignals: 0,
+            nswap: 0,
+            nvcsw: 0,
+            oublock: 0,
+            stime: Timeval::ZERO,
+            utime: Timeval::ZERO,
+        };
+    }
+
+    /// Neutral `sigaction`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Sigaction {
+        pub flags: i64,
+        pub handler: u64,
+        pub mask: u64,
+    }
+
+    impl Sigaction {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            flags: 0,
+            handler: 0,
+            mask: 0,
+        };
+    }
+
+    /// Neutral `sigaltstack`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Sigaltstack {
+        pub flags: i64,
+        pub size: u64,
+        pub sp: u64,
+    }
+
+    impl Sigaltstack {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            flags: 0,
+            size: 0,
+            sp: 0,
+        };
+    }
+
+    /// Neutral `siginfo`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Siginfo {
+        pub addr: u64,
+        pub code: i64,
+        pub errno: i64,
+        pub pid: i64,
+        pub signo: i64,
+        pub status: i64,
+        pub uid: u64,
+    }
+
+    impl Siginfo {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            addr: 0,
+            code: 0,
+            errno: 0,
+            pid: 0,
+            signo: 0,
+            status: 0,
+            uid: 0,
+        };
+    }
+
+    /// Neutral `stat`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Stat {
+        pub atime: Timespec,
+        pub blksize: i64,
+        pub blocks: i64,
+        pub ctime: Timespec,
+        pub dev: u64,
+        pub flags: u64,
+        pub gen_: u64,
+        pub gid: u64,
+        pub ino: u64,
+        pub mode: u64,
+        pub mtime: Timespec,
+        pub nlink: u64,
+        pub rdev: u64,
+        pub size: i64,
+        pub uid: u64,
+    }
+
+    impl Stat {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            atime: Timespec::ZERO,
+            blksize: 0,
+            blocks: 0,
+            ctime: Timespec::ZERO,
+            dev: 0,
+            flags: 0,
+            gen_: 0,
+            gid: 0,
+            ino: 0,
+            mode: 0,
+            mtime: Timespec::ZERO,
+            nlink: 0,
+            rdev: 0,
+            size: 0,
+            uid: 0,
+        };
+    }
+
+    /// Neutral `statfs`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Statfs {
+        pub bavail: i64,
+        pub bfree: i64,
+        pub blocks: i64,
+        pub bsize: i64,
+        pub ffree: i64,
+        pub files: i64,
+        pub flags: i64,
+        pub fstype: [u8; 16],
+        pub iosize: i64,
+        pub mntfrom: [u8; 80],
+        pub mnton: [u8; 80],
+    }
+
+    impl Statfs {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            bavail: 0,
+            bfree: 0,
+            blocks: 0,
+            bsize: 0,
+            ffree: 0,
+            files: 0,
+            flags: 0,
+            fstype: [0; 16],
+            iosize: 0,
+            mntfrom: [0; 80],
+            mnton: [0; 80],
+        };
+    }
+
+    /// Neutral `termios`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Termios {
+        pub cflag: u64,
+        pub iflag: u64,
+        pub ispeed: u64,
+        pub lflag: u64,
+        pub oflag: u64,
+        pub ospeed: u64,
+    }
+
+    impl Termios {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            cflag: 0,
+            iflag: 0,
+            ispeed: 0,
+            lflag: 0,
+            oflag: 0,
+            ospeed: 0,
+        };
+    }
+
+    /// Neutral `timespec`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Timespec {
+        pub nsec: i64,
+        pub sec: i64,
+    }
+
+    impl Timespec {
+        /// All zero.
+        pub const ZERO: Self = Self { nsec: 0, sec: 0 };
+    }
+
+    /// Neutral `timeval`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Timeval {
+        pub sec: i64,
+        pub usec: i64,
+    }
+
+    impl Timeval {
+        /// All zero.
+        pub const ZERO: Self = Self { sec: 0, usec: 0 };
+    }
+
+    /// Neutral `uname`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Uname {
+        pub machine: [u8; 32],
+        pub nodename: [u8; 32],
+        pub release: [u8; 32],
+        pub sysname: [u8; 32],
+        pub version: [u8; 32],
+    }
+
+    impl Uname {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            machine: [0; 32],
+            nodename: [0; 32],
+            release: [0; 32],
+            sysname: [0; 32],
+            version: [0; 32],
+        };
+    }
+}
+
+/// The value translations the spec names (`transform`), implemented by the
+/// personality: `*_to_abi` on the way out, `*_to_neutral` on the way in.
+pub trait Transforms {
+    /// `freebsd4_cflag`, neutral to ABI.
+    fn freebsd4_cflag_to_abi(&self, v: u64) -> u64;
+    /// `freebsd4_cflag`, ABI to neutral.
+    fn freebsd4_cflag_to_neutral(&self, v: u64) -> u64;
+    /// `freebsd4_iflag`, neutral to ABI.
+    fn freebsd4_iflag_to_abi(&self, v: u64) -> u64;
+    /// `freebsd4_iflag`, ABI to neutral.
+    fn freebsd4_iflag_to_neutral(&self, v: u64) -> u64;
+    /// `freebsd4_lflag`, neutral to ABI.
+    fn freebsd4_lflag_to_abi(&self, v: u64) -> u64;
+    /// `freebsd4_lflag`, ABI to neutral.
+    fn freebsd4_lflag_to_neutral(&self, v: u64) -> u64;
+    /// `freebsd4_mnt_flags`, neutral to ABI.
+    fn freebsd4_mnt_flags_to_abi(&self, v: i64) -> i64;
+    /// `freebsd4_mnt_flags`, ABI to neutral.
+    fn freebsd4_mnt_flags_to_neutral(&self, v: i64) -> i64;
+    /// `freebsd4_oflag`, neutral to ABI.
+    fn freebsd4_oflag_to_abi(&self, v: u64) -> u64;
+    /// `freebsd4_oflag`, ABI to neutral.
+    fn freebsd4_oflag_to_neutral(&self, v: u64) -> u64;
+    /// `freebsd4_sa_flags`, neutral to ABI.
+    fn freebsd4_sa_flags_to_abi(&self, v: i64) -> i64;
+    /// `freebsd4_sa_flags`, ABI to neutral.
+    fn freebsd4_sa_flags_to_neutral(&self, v: i64) -> i64;
+    /// `freebsd4_ss_flags`, neutral to ABI.
+    fn freebsd4_ss_flags_to_abi(&self, v: i64) -> i64;
+    /// `freebsd4_ss_flags`, ABI to neutral.
+    fn freebsd4_ss_flags_to_neutral(&self, v: i64) -> i64;
+    /// `kind_to_dtype`, neutral to ABI.
+    fn kind_to_dtype_to_abi(&self, v: u64) -> u64;
+    /// `kind_to_dtype`, ABI to neutral.
+    fn kind_to_dtype_to_neutral(&self, v: u64) -> u64;
+    /// `osigset`, neutral to ABI.
+    fn osigset_to_abi(&self, v: u64) -> u64;
+    /// `osigset`, ABI to neutral.
+    fn osigset_to_neutral(&self, v: u64) -> u64;
+}
+
+impl dirent {
+    /// Builds the ABI struct from neutral `dirent` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Dirent, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.d_fileno = u32::try_from(n.ino).map_err(|_| ConvertError::Overflow {
+            field: "d_fileno",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.d_type = u8::try_from(t.kind_to_dtype_to_abi(n.kind))
+            .map_err(|_| ConvertError::Unfit { field: "d_type" })?;
+        s.d_namlen =
+            u8::try_from(n.name_len).map_err(|_| ConvertError::Unfit { field: "d_namlen" })?;
+        s.d_name =
+            rt::bytes_to_abi(&n.name, false).ok_or(ConvertError::Unfit { field: "d_name" })?;
+        Ok(s)
+    }
+
+    /// The neutral `dirent` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Dirent {
+        let mut n = neutral::Dirent::ZERO;
+        n.ino = u64::from(self.d_fileno);
+        n.kind = t.kind_to_dtype_to_neutral(u64::from(self.d_type));
+        n.name_len = u64::from(self.d_namlen);
+        n.name = rt::bytes_to_neutral(&self.d_name);
+        n
+    }
+}
+
+impl nstat {
+    /// Builds the ABI struct from neutral `stat` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Stat, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.st_dev = rt::low_u32(n.dev);
+        s.st_ino = u32::try_from(n.ino).map_err(|_| ConvertError::Overflow {
+            field: "st_ino",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_mode = u32::try_from(n.mode).map_err(|_| ConvertError::Unfit { field: "st_mode" })?;
+        s.st_nlink = u32::try_from(n.nlink).map_err(|_| ConvertError::Overflow {
+            field: "st_nlink",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_uid = u32::try_from(n.uid).map_err(|_| ConvertError::Unfit { field: "st_uid" })?;
+        s.st_gid = u32::try_from(n.gid).map_err(|_| ConvertError::Unfit { field: "st_gid" })?;
+        s.st_rdev = rt::low_u32(n.rdev);
+        s.st_atimespec = timespec::from_neutral(&n.atime, t)?;
+        s.st_mtimespec = timespec::from_neutral(&n.mtime, t)?;
+        s.st_ctimespec = timespec::from_neutral(&n.ctime, t)?;
+        s.st_size = (n.size).into();
+        s.st_blocks = (n.blocks).into();
+        s.st_blksize = {
+            let v = n.blksize;
+            u32::try_from(v).unwrap_or(if v < 0 { u32::MIN } else { u32::MAX })
+        };
+        s.st_flags = rt::low_u32(n.flags);
+        s.st_gen = rt::low_u32(n.gen_);
+        Ok(s)
+    }
+
+    /// The neutral `stat` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Stat {
+        let mut n = neutral::Stat::ZERO;
+        n.dev = u64::from(self.st_dev);
+        n.ino = u64::from(self.st_ino);
+        n.mode = u64::from(self.st_mode);
+        n.nlink = u64::from(self.st_nlink);
+        n.uid = u64::from(self.st_uid);
+        n.gid = u64::from(self.st_gid);
+        n.rdev = u64::from(self.st_rdev);
+        n.atime = self.st_atimespec.to_neutral(t);
+        n.mtime = self.st_mtimespec.to_neutral(t);
+        n.ctime = self.st_ctimespec.to_neutral(t);
+        n.size = self.st_size.get();
+        n.blocks = self.st_blocks.get();
+        n.blksize = i64::from(self.st_blksize);
+        n.flags = u64::from(self.st_flags);
+        n.gen_ = u64::from(self.st_gen);
+        n
+    }
+}
+
+impl orlimit {
+    /// Builds the ABI struct from neutral `rlimit` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Rlimit, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.rlim_cur = {
+            let v = n.cur;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.rlim_max = {
+            let v = n.max;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        Ok(s)
+    }
+
+    /// The neutral `rlimit` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Rlimit {
+        let mut n = neutral::Rlimit::ZERO;
+        n.cur = i64::from(self.rlim_cur);
+        n.max = i64::from(self.rlim_max);
+        n
+    }
+}
+
+impl osigaction {
+    /// Builds the ABI struct from neutral `sigaction` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Sigaction, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.sa_handler = u32::try_from(n.handler).map_err(|_| ConvertError::Unfit {
+            field: "sa_handler",
+        })?;
+        s.sa_mask = rt::low_u32(t.osigset_to_abi(n.mask));
+        s.sa_flags = i32::try_from(t.freebsd4_sa_flags_to_abi(n.flags))
+            .map_err(|_| ConvertError::Unfit { field: "sa_flags" })?;
+        Ok(s)
+    }
+
+    /// The neutral `sigaction` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Sigaction {
+        let mut n = neutral::Sigaction::ZERO;
+        n.handler = u64::from(self.sa_handler);
+        n.mask = t.osigset_to_neutral(u64::from(self.sa_mask));
+        n.flags = t.freebsd4_sa_flags_to_neutral(i64::from(self.sa_flags));
+        n
+    }
+}
+
+impl ostat {
+    /// Builds the ABI struct from neutral `stat` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Stat, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.st_dev = rt::low_u16(n.dev);
+        s.st_ino = u32::try_from(n.ino).map_err(|_| ConvertError::Overflow {
+            field: "st_ino",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_mode = u16::try_from(n.mode).map_err(|_| ConvertError::Unfit { field: "st_mode" })?;
+        s.st_nlink = u16::try_from(n.nlink).map_err(|_| ConvertError::Overflow {
+            field: "st_nlink",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_uid = u16::try_from(n.uid).map_err(|_| ConvertError::Overflow {
+            field: "st_uid",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_gid = u16::try_from(n.gid).map_err(|_| ConvertError::Overflow {
+            field: "st_gid",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_rdev = rt::low_u16(n.rdev);
+        s.st_size = i32::try_from(n.size).map_err(|_| ConvertError::Overflow {
+            field: "st_size",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_atimespec = timespec::from_neutral(&n.atime, t)?;
+        s.st_mtimespec = timespec::from_neutral(&n.mtime, t)?;
+        s.st_ctimespec = timespec::from_neutral(&n.ctime, t)?;
+        s.st_blksize = {
+            let v = n.blksize;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.st_blocks = i32::try_from(n.blocks).map_err(|_| ConvertError::Overflow {
+            field: "st_blocks",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_flags = rt::low_u32(n.flags);
+        s.st_gen = rt::low_u32(n.gen_);
+        Ok(s)
+    }
+
+    /// The neutral `stat` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Stat {
+        let mut n = neutral::Stat::ZERO;
+        n.dev = u64::from(self.st_dev);
+        n.ino = u64::from(self.st_ino);
+        n.mode = u64::from(self.st_mode);
+        n.nlink = u64::from(self.st_nlink);
+        n.uid = u64::from(self.st_uid);
+        n.gid = u64::from(self.st_gid);
+        n.rdev = u64::from(self.st_rdev);
+        n.size = i64::from(self.st_size);
+        n.atime = self.st_atimespec.to_neutral(t);
+        n.mtime = self.st_mtimespec.to_neutral(t);
+        n.ctime = self.st_ctimespec.to_neutral(t);
+        n.blksize = i64::from(self.st_blksize);
+        n.blocks = i64::from(self.st_blocks);
+        n.flags = u64::from(self.st_flags);
+        n.gen_ = u64::from(self.st_gen);
+        n
+    }
+}
+
+impl rlimit {
+    /// Builds the ABI struct from neutral `rlimit` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Rlimit, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.rlim_cur = (n.cur).into();
+        s.rlim_max = (n.max).into();
+        Ok(s)
+    }
+
+    /// The neutral `rlimit` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Rlimit {
+        let mut n = neutral::Rlimit::ZERO;
+        n.cur = self.rlim_cur.get();
+        n.max = self.rlim_max.get();
+        n
+    }
+}
+
+impl rusage {
+    /// Builds the ABI struct from neutral `rusage` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Rusage, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.ru_utime = timeval::from_neutral(&n.utime, t)?;
+        s.ru_stime = timeval::from_neutral(&n.stime, t)?;
+        s.ru_maxrss = {
+            let v = n.maxrss;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_ixrss = {
+            let v = n.ixrss;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_idrss = {
+            let v = n.idrss;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_isrss = {
+            let v = n.isrss;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_minflt = {
+            let v = n.minflt;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_majflt = {
+            let v = n.majflt;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_nswap = {
+            let v = n.nswap;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_inblock = {
+            let v = n.inblock;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_oublock = {
+            let v = n.oublock;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_msgsnd = {
+            let v = n.msgsnd;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_msgrcv = {
+            let v = n.msgrcv;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_nsignals = {
+            let v = n.nsignals;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_nvcsw = {
+            let v = n.nvcsw;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.ru_nivcsw = {
+            let v = n.nivcsw;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        Ok(s)
+    }
+
+    /// The neutral `rusage` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Rusage {
+        let mut n = neutral::Rusage::ZERO;
+        n.utime = self.ru_utime.to_neutral(t);
+        n.stime = self.ru_stime.to_neutral(t);
+        n.maxrss = i64::from(self.ru_maxrss);
+        n.ixrss = i64::from(self.ru_ixrss);
+        n.idrss = i64::from(self.ru_idrss);
+        n.isrss = i64::from(self.ru_isrss);
+        n.minflt = i64::from(self.ru_minflt);
+        n.majflt = i64::from(self.ru_majflt);
+        n.nswap = i64::from(self.ru_nswap);
+        n.inblock = i64::from(self.ru_inblock);
+        n.oublock = i64::from(self.ru_oublock);
+        n.msgsnd = i64::from(self.ru_msgsnd);
+        n.msgrcv = i64::from(self.ru_msgrcv);
+        n.nsignals = i64::from(self.ru_nsignals);
+        n.nvcsw = i64::from(self.ru_nvcsw);
+        n.nivcsw = i64::from(self.ru_nivcsw);
+        n
+    }
+}
+
+impl sigaction {
+    /// Builds the ABI struct from neutral `sigaction` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    ///
+    /// Left to the personality: `sa_mask`: sigset_t has nothing to convert.
+    pub fn from_neutral(n: &neutral::Sigaction, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.sa_handler = u32::try_from(n.handler).map_err(|_| ConvertError::Unfit {
+            field: "sa_handler",
+        })?;
+        s.sa_flags = i32::try_from(t.freebsd4_sa_flags_to_abi(n.flags))
+            .map_err(|_| ConvertError::Unfit { field: "sa_flags" })?;
+        Ok(s)
+    }
+
+    /// The neutral `sigaction` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Sigaction {
+        let mut n = neutral::Sigaction::ZERO;
+        n.handler = u64::from(self.sa_handler);
+        n.flags = t.freebsd4_sa_flags_to_neutral(i64::from(self.sa_flags));
+        n
+    }
+}
+
+impl siginfo_t {
+    /// Builds the ABI struct from neutral `siginfo` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Siginfo, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.si_signo =
+            i32::try_from(n.signo).map_err(|_| ConvertError::Unfit { field: "si_signo" })?;
+        s.si_errno =
+            i32::try_from(n.errno).map_err(|_| ConvertError::Unfit { field: "si_errno" })?;
+        s.si_code = i32::try_from(n.code).map_err(|_| ConvertError::Unfit { field: "si_code" })?;
+        s.si_pid = i32::try_from(n.pid).map_err(|_| ConvertError::Unfit { field: "si_pid" })?;
+        s.si_uid = u32::try_from(n.uid).map_err(|_| ConvertError::Unfit { field: "si_uid" })?;
+        s.si_status =
+            i32::try_from(n.status).map_err(|_| ConvertError::Unfit { field: "si_status" })?;
+        s.si_addr = rt::low_u32(n.addr);
+        Ok(s)
+    }
+
+    /// The neutral `siginfo` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Siginfo {
+        let mut n = neutral::Siginfo::ZERO;
+        n.signo = i64::from(self.si_signo);
+        n.errno = i64::from(self.si_errno);
+        n.code = i64::from(self.si_code);
+        n.pid = i64::from(self.si_pid);
+        n.uid = u64::from(self.si_uid);
+        n.status = i64::from(self.si_status);
+        n.addr = u64::from(self.si_addr);
+        n
+    }
+}
+
+impl stack_t {
+    /// Builds the ABI struct from neutral `sigaltstack` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(
+        n: &neutral::Sigaltstack,
+        t: &impl Transforms,
+    ) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.ss_sp = u32::try_from(n.sp).map_err(|_| ConvertError::Unfit { field: "ss_sp" })?;
+        s.ss_size = u32::try_from(n.size).map_err(|_| ConvertError::Unfit { field: "ss_size" })?;
+        s.ss_flags = i32::try_from(t.freebsd4_ss_flags_to_abi(n.flags))
+            .map_err(|_| ConvertError::Unfit { field: "ss_flags" })?;
+        Ok(s)
+    }
+
+    /// The neutral `sigaltstack` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Sigaltstack {
+        let mut n = neutral::Sigaltstack::ZERO;
+        n.sp = u64::from(self.ss_sp);
+        n.size = u64::from(self.ss_size);
+        n.flags = t.freebsd4_ss_flags_to_neutral(i64::from(self.ss_flags));
+        n
+    }
+}
+
+impl stat {
+    /// Builds the ABI struct from neutral `stat` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Stat, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.st_dev = rt::low_u32(n.dev);
+        s.st_ino = u32::try_from(n.ino).map_err(|_| ConvertError::Overflow {
+            field: "st_ino",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_mode = u16::try_from(n.mode).map_err(|_| ConvertError::Unfit { field: "st_mode" })?;
+        s.st_nlink = u16::try_from(n.nlink).map_err(|_| ConvertError::Overflow {
+            field: "st_nlink",
+            errno: errno::EOVERFLOW,
+        })?;
+        s.st_uid = u32::try_from(n.uid).map_err(|_| ConvertError::Unfit { field: "st_uid" })?;
+        s.st_gid = u32::try_from(n.gid).map_err(|_| ConvertError::Unfit { field: "st_gid" })?;
+        s.st_rdev = rt::low_u32(n.rdev);
+        s.st_atimespec = timespec::from_neutral(&n.atime, t)?;
+        s.st_mtimespec = timespec::from_neutral(&n.mtime, t)?;
+        s.st_ctimespec = timespec::from_neutral(&n.ctime, t)?;
+        s.st_size = (n.size).into();
+        s.st_blocks = (n.blocks).into();
+        s.st_blksize = {
+            let v = n.blksize;
+            u32::try_from(v).unwrap_or(if v < 0 { u32::MIN } else { u32::MAX })
+        };
+        s.st_flags = rt::low_u32(n.flags);
+        s.st_gen = rt::low_u32(n.gen_);
+        Ok(s)
+    }
+
+    /// The neutral `stat` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Stat {
+        let mut n = neutral::Stat::ZERO;
+        n.dev = u64::from(self.st_dev);
+        n.ino = u64::from(self.st_ino);
+        n.mode = u64::from(self.st_mode);
+        n.nlink = u64::from(self.st_nlink);
+        n.uid = u64::from(self.st_uid);
+        n.gid = u64::from(self.st_gid);
+        n.rdev = u64::from(self.st_rdev);
+        n.atime = self.st_atimespec.to_neutral(t);
+        n.mtime = self.st_mtimespec.to_neutral(t);
+        n.ctime = self.st_ctimespec.to_neutral(t);
+        n.size = self.st_size.get();
+        n.blocks = self.st_blocks.get();
+        n.blksize = i64::from(self.st_blksize);
+        n.flags = u64::from(self.st_flags);
+        n.gen_ = u64::from(self.st_gen);
+        n
+    }
+}
+
+impl statfs {
+    /// Builds the ABI struct from neutral `statfs` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Statfs, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.f_bsize = {
+            let v = n.bsize;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_iosize = {
+            let v = n.iosize;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_blocks = {
+            let v = n.blocks;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_bfree = {
+            let v = n.bfree;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_bavail = {
+            let v = n.bavail;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_files = {
+            let v = n.files;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_ffree = {
+            let v = n.ffree;
+            i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX })
+        };
+        s.f_flags = i32::try_from(t.freebsd4_mnt_flags_to_abi(n.flags))
+            .map_err(|_| ConvertError::Unfit { field: "f_flags" })?;
+        s.f_fstypename = rt::bytes_to_abi(&n.fstype, true).ok_or(ConvertError::Unfit {
+            field: "f_fstypename",
+        })?;
+        s.f_mntonname = rt::bytes_to_abi(&n.mnton, true).ok_or(ConvertError::Unfit {
+            field: "f_mntonname",
+        })?;
+        s.f_mntfromname = rt::bytes_to_abi(&n.mntfrom, true).ok_or(ConvertError::Unfit {
+            field: "f_mntfromname",
+        })?;
+        Ok(s)
+    }
+
+    /// The neutral `statfs` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Statfs {
+        let mut n = neutral::Statfs::ZERO;
+        n.bsize = i64::from(self.f_bsize);
+        n.iosize = i64::from(self.f_iosize);
+        n.blocks = i64::from(self.f_blocks);
+        n.bfree = i64::from(self.f_bfree);
+        n.bavail = i64::from(self.f_bavail);
+        n.files = i64::from(self.f_files);
+        n.ffree = i64::from(self.f_ffree);
+        n.flags = t.freebsd4_mnt_flags_to_neutral(i64::from(self.f_flags));
+        n.fstype = rt::bytes_to_neutral(&self.f_fstypename);
+        n.mnton = rt::bytes_to_neutral(&self.f_mntonname);
+        n.mntfrom = rt::bytes_to_neutral(&self.f_mntfromname);
+        n
+    }
+}
+
+impl termios {
+    /// Builds the ABI struct from neutral `termios` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    ///
+    /// Left to the personality: `c_cc`: an array with a transform.
+    pub fn from_neutral(n: &neutral::Termios, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.c_iflag = u32::try_from(t.freebsd4_iflag_to_abi(n.iflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_iflag" })?;
+        s.c_oflag = u32::try_from(t.freebsd4_oflag_to_abi(n.oflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_oflag" })?;
+        s.c_cflag = u32::try_from(t.freebsd4_cflag_to_abi(n.cflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_cflag" })?;
+        s.c_lflag = u32::try_from(t.freebsd4_lflag_to_abi(n.lflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_lflag" })?;
+        s.c_ispeed =
+            u32::try_from(n.ispeed).map_err(|_| ConvertError::Unfit { field: "c_ispeed" })?;
+        s.c_ospeed =
+            u32::try_from(n.ospeed).map_err(|_| ConvertError::Unfit { field: "c_ospeed" })?;
+        Ok(s)
+    }
+
+    /// The neutral `termios` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Termios {
+        let mut n = neutral::Termios::ZERO;
+        n.iflag = t.freebsd4_iflag_to_neutral(u64::from(self.c_iflag));
+        n.oflag = t.freebsd4_oflag_to_neutral(u64::from(self.c_oflag));
+        n.cflag = t.freebsd4_cflag_to_neutral(u64::from(self.c_cflag));
+        n.lflag = t.freebsd4_lflag_to_neutral(u64::from(self.c_lflag));
+        n.ispeed = u64::from(self.c_ispeed);
+        n.ospeed = u64::from(self.c_ospeed);
+        n
+    }
+}
+
+impl timespec {
+    /// Builds the ABI struct from neutral `timespec` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Timespec, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.tv_sec = rt::low_u32(n.sec.cast_unsigned()).cast_signed();
+        s.tv_nsec = i32::try_from(n.nsec).map_err(|_| ConvertError::Unfit { field: "tv_nsec" })?;
+        Ok(s)
+    }
+
+    /// The neutral `timespec` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Timespec {
+        let mut n = neutral::Timespec::ZERO;
+        n.sec = i64::from(self.tv_sec);
+        n.nsec = i64::from(self.tv_nsec);
+        n
+    }
+}
+
+impl timeval {
+    /// Builds the ABI struct from neutral `timeval` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Timeval, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.tv_sec = rt::low_u32(n.sec.cast_unsigned()).cast_signed();
+        s.tv_usec = i32::try_from(n.usec).map_err(|_| ConvertError::Unfit { field: "tv_usec" })?;
+        Ok(s)
+    }
+
+    /// The neutral `timeval` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Timeval {
+        let mut n = neutral::Timeval::ZERO;
+        n.sec = i64::from(self.tv_sec);
+        n.usec = i64::from(self.tv_usec);
+        n
+    }
+}
+
+impl utsname {
+    /// Builds the ABI struct from neutral `uname` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Uname, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.sysname =
+            rt::bytes_to_abi(&n.sysname, true).ok_or(ConvertError::Unfit { field: "sysname" })?;
+        s.nodename =
+            rt::bytes_to_abi(&n.nodename, true).ok_or(ConvertError::Unfit { field: "nodename" })?;
+        s.release =
+            rt::bytes_to_abi(&n.release, true).ok_or(ConvertError::Unfit { field: "release" })?;
+        s.version =
+            rt::bytes_to_abi(&n.version, true).ok_or(ConvertError::Unfit { field: "version" })?;
+        s.machine =
+            rt::bytes_to_abi(&n.machine, true).ok_or(ConvertError::Unfit { field: "machine" })?;
+        Ok(s)
+    }
+
+    /// The neutral `uname` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Uname {
+        let mut n = neutral::Uname::ZERO;
+        n.sysname = rt::bytes_to_neutral(&self.sysname);
+        n.nodename = rt::bytes_to_neutral(&self.nodename);
+        n.release = rt::bytes_to_neutral(&self.release);
+        n.version = rt::bytes_to_neutral(&self.version);
+        n.machine = rt::bytes_to_neutral(&self.machine);
+        n
+    }
+}
+
 // ---- Numbers -----------------------------------------------------------
 
 /// Named constants of the ABI.
@@ -1873,6 +2908,10 @@ pub mod consts {
     pub const FPE_INTDIV: u32 = 2;
     pub const FPE_FLTSUB: u32 = 8;
     pub const BUS_SEGM_FAULT: u32 = 30;
+    /// traditional status (sys/sys/wait.h): exit code in bits 8-15, terminating signal in the low 7 bits
+    pub const WCOREFLAG: u32 = 128;
+    /// low 7 bits of a stopped child's status; the stop signal is in bits 8-15
+    pub const _WSTOPPED: u32 = 127;
     pub const ELFOSABI_FREEBSD: u32 = 9;
     pub const EM_386: u32 = 3;
     pub const EM_486: u32 = 6;

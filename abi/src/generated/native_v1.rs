@@ -7,11 +7,11 @@
 
 #[allow(unused_imports)]
 use crate::rt::{
-    self, CoverageMismatch, DecodeError, Dispatch, In, InOut, Out, Status, SyscallInfo, UserBuf,
-    UserCStr, UserPtr, UserSlice,
+    self, ConvertError, CoverageMismatch, DecodeError, Dispatch, In, InOut, Out, Status,
+    SyscallInfo, UserBuf, UserCStr, UserPtr, UserSlice,
 };
 #[allow(unused_imports)]
-use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 /// The ABI's name.
 pub const ABI_NAME: &str = "nymph-native";
@@ -21,6 +21,33 @@ pub const ABI_VERSION: u32 = 1;
 pub type Word = u64;
 /// The most argument words (registers) any call takes.
 pub const MAX_ARG_WORDS: usize = 6;
+
+/// How a binary of this ABI is recognised.
+pub mod recognition {
+    /// `EI_CLASS` (32 or 64).
+    pub const ELF_CLASS: u8 = 64;
+    /// Accepted `e_machine` values.
+    pub const ELF_MACHINES: &[u16] = &[62];
+    /// Required `EI_OSABI`, if any.
+    pub const ELF_OSABI: Option<u8> = Some(0);
+    /// Interpreter paths that select this ABI.
+    pub const INTERP_PATHS: &[&str] = &[];
+}
+
+/// The calling convention's numbers.
+pub mod convention {
+    /// Length of the trap instruction `syscall` (how far a restart moves the IP back).
+    pub const TRAP_LENGTH: u8 = 2;
+    /// errno for an unknown or empty slot (`ENOSYS`).
+    pub const UNKNOWN_CALL_ERRNO: i32 = 35;
+    /// Results in `[NEGATIVE_ERRNO_MIN, -1]` are `-errno`.
+    pub const NEGATIVE_ERRNO_MIN: i64 = -4095;
+    /// Whether errors are reported with the carry flag and a positive errno.
+    pub const CARRY_FLAG_ERRORS: bool = false;
+    /// Indirect calls: (slot, argument words holding the real number, byte offset of
+    /// the real arguments from the stack pointer).
+    pub const INDIRECT: &[(u32, u32, u32)] = &[];
+}
 
 // ---- Types -------------------------------------------------------------
 
@@ -331,15 +358,6 @@ const _: () = assert!(core::mem::size_of::<pipe_fds>() == 8);
 const _: () = assert!(core::mem::align_of::<pipe_fds>() == 4);
 const _: () = assert!(core::mem::offset_of!(pipe_fds, fd0) == 0);
 const _: () = assert!(core::mem::offset_of!(pipe_fds, fd1) == 4);
-
-bitflags::bitflags! {
-/// Same bits as O_CLOEXEC/O_NONBLOCK.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub struct pipe_flags: u32 {
-        const PIPE_CLOEXEC = 0x10000;
-        const PIPE_NONBLOCK = 0x2000;
-    }
-}
 
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -732,6 +750,518 @@ const _: () = assert!(core::mem::offset_of!(winsize, ws_col) == 2);
 const _: () = assert!(core::mem::offset_of!(winsize, ws_xpixel) == 4);
 const _: () = assert!(core::mem::offset_of!(winsize, ws_ypixel) == 6);
 
+// ---- Converters ----------------------------------------------------------
+
+/// The kernel's ABI-neutral values, as this ABI's field maps name them.
+pub mod neutral {
+    /// Neutral `dirent`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Dirent {
+        pub cookie: i64,
+        pub ino: u64,
+        pub kind: u64,
+        pub name: [u8; 256],
+        pub name_len: u64,
+    }
+
+    impl Dirent {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            cookie: 0,
+            ino: 0,
+            kind: 0,
+            name: [0; 256],
+            name_len: 0,
+        };
+    }
+
+    /// Neutral `rusage`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Rusage {
+        pub majflt: i64,
+        pub maxrss: i64,
+        pub minflt: i64,
+        pub nivcsw: i64,
+        pub nvcsw: i64,
+        pub stime: Timespec,
+        pub utime: Timespec,
+    }
+
+    impl Rusage {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            majflt: 0,
+            maxrss: 0,
+            minflt: 0,
+            nivcsw: 0,
+            nvcsw: 0,
+            stime: Timespec::ZERO,
+            utime: Timespec::ZERO,
+        };
+    }
+
+    /// Neutral `sigaction`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Sigaction {
+        pub flags: u64,
+        pub handler: u64,
+        pub mask: u64,
+        pub restorer: u64,
+    }
+
+    impl Sigaction {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            flags: 0,
+            handler: 0,
+            mask: 0,
+            restorer: 0,
+        };
+    }
+
+    /// Neutral `siginfo`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Siginfo {
+        pub addr: u64,
+        pub code: i64,
+        pub errno: i64,
+        pub pid: i64,
+        pub signo: i64,
+        pub status: i64,
+        pub uid: u64,
+        pub value: i64,
+    }
+
+    impl Siginfo {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            addr: 0,
+            code: 0,
+            errno: 0,
+            pid: 0,
+            signo: 0,
+            status: 0,
+            uid: 0,
+            value: 0,
+        };
+    }
+
+    /// Neutral `stat`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Stat {
+        pub atime: Timespec,
+        pub blksize: i64,
+        pub blocks: i64,
+        pub btime: Timespec,
+        pub ctime: Timespec,
+        pub dev: u64,
+        pub flags: u64,
+        pub gen_: u64,
+        pub gid: u64,
+        pub ino: u64,
+        pub mode: u64,
+        pub mtime: Timespec,
+        pub nlink: u64,
+        pub rdev: u64,
+        pub size: i64,
+        pub uid: u64,
+    }
+
+    impl Stat {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            atime: Timespec::ZERO,
+            blksize: 0,
+            blocks: 0,
+            btime: Timespec::ZERO,
+            ctime: Timespec::ZERO,
+            dev: 0,
+            flags: 0,
+            gen_: 0,
+            gid: 0,
+            ino: 0,
+            mode: 0,
+            mtime: Timespec::ZERO,
+            nlink: 0,
+            rdev: 0,
+            size: 0,
+            uid: 0,
+        };
+    }
+
+    /// Neutral `termios`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Termios {
+        pub cflag: u64,
+        pub iflag: u64,
+        pub ispeed: u64,
+        pub lflag: u64,
+        pub oflag: u64,
+        pub ospeed: u64,
+    }
+
+    impl Termios {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            cflag: 0,
+            iflag: 0,
+            ispeed: 0,
+            lflag: 0,
+            oflag: 0,
+            ospeed: 0,
+        };
+    }
+
+    /// Neutral `timespec`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Timespec {
+        pub nsec: i64,
+        pub sec: i64,
+    }
+
+    impl Timespec {
+        /// All zero.
+        pub const ZERO: Self = Self { nsec: 0, sec: 0 };
+    }
+
+    /// Neutral `uname`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Uname {
+        pub machine: [u8; 64],
+        pub nodename: [u8; 64],
+        pub release: [u8; 64],
+        pub sysname: [u8; 64],
+        pub version: [u8; 64],
+    }
+
+    impl Uname {
+        /// All zero.
+        pub const ZERO: Self = Self {
+            machine: [0; 64],
+            nodename: [0; 64],
+            release: [0; 64],
+            sysname: [0; 64],
+            version: [0; 64],
+        };
+    }
+}
+
+/// The value translations the spec names (`transform`), implemented by the
+/// personality: `*_to_abi` on the way out, `*_to_neutral` on the way in.
+pub trait Transforms {
+    /// `kind_to_dtype`, neutral to ABI.
+    fn kind_to_dtype_to_abi(&self, v: u64) -> u64;
+    /// `kind_to_dtype`, ABI to neutral.
+    fn kind_to_dtype_to_neutral(&self, v: u64) -> u64;
+    /// `native_cflag`, neutral to ABI.
+    fn native_cflag_to_abi(&self, v: u64) -> u64;
+    /// `native_cflag`, ABI to neutral.
+    fn native_cflag_to_neutral(&self, v: u64) -> u64;
+    /// `native_iflag`, neutral to ABI.
+    fn native_iflag_to_abi(&self, v: u64) -> u64;
+    /// `native_iflag`, ABI to neutral.
+    fn native_iflag_to_neutral(&self, v: u64) -> u64;
+    /// `native_lflag`, neutral to ABI.
+    fn native_lflag_to_abi(&self, v: u64) -> u64;
+    /// `native_lflag`, ABI to neutral.
+    fn native_lflag_to_neutral(&self, v: u64) -> u64;
+    /// `native_oflag`, neutral to ABI.
+    fn native_oflag_to_abi(&self, v: u64) -> u64;
+    /// `native_oflag`, ABI to neutral.
+    fn native_oflag_to_neutral(&self, v: u64) -> u64;
+    /// `native_sa_flags`, neutral to ABI.
+    fn native_sa_flags_to_abi(&self, v: u64) -> u64;
+    /// `native_sa_flags`, ABI to neutral.
+    fn native_sa_flags_to_neutral(&self, v: u64) -> u64;
+}
+
+impl dirent {
+    /// Builds the ABI struct from neutral `dirent` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Dirent, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.d_ino = n.ino;
+        s.d_off = n.cookie;
+        s.d_type = u8::try_from(t.kind_to_dtype_to_abi(n.kind))
+            .map_err(|_| ConvertError::Unfit { field: "d_type" })?;
+        s.d_namlen =
+            u8::try_from(n.name_len).map_err(|_| ConvertError::Unfit { field: "d_namlen" })?;
+        s.d_name =
+            rt::bytes_to_abi(&n.name, false).ok_or(ConvertError::Unfit { field: "d_name" })?;
+        Ok(s)
+    }
+
+    /// The neutral `dirent` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Dirent {
+        let mut n = neutral::Dirent::ZERO;
+        n.ino = self.d_ino;
+        n.cookie = self.d_off;
+        n.kind = t.kind_to_dtype_to_neutral(u64::from(self.d_type));
+        n.name_len = u64::from(self.d_namlen);
+        n.name = rt::bytes_to_neutral(&self.d_name);
+        n
+    }
+}
+
+impl rusage {
+    /// Builds the ABI struct from neutral `rusage` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Rusage, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.ru_utime = timespec::from_neutral(&n.utime, t)?;
+        s.ru_stime = timespec::from_neutral(&n.stime, t)?;
+        s.ru_maxrss = n.maxrss;
+        s.ru_minflt = n.minflt;
+        s.ru_majflt = n.majflt;
+        s.ru_nvcsw = n.nvcsw;
+        s.ru_nivcsw = n.nivcsw;
+        Ok(s)
+    }
+
+    /// The neutral `rusage` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Rusage {
+        let mut n = neutral::Rusage::ZERO;
+        n.utime = self.ru_utime.to_neutral(t);
+        n.stime = self.ru_stime.to_neutral(t);
+        n.maxrss = self.ru_maxrss;
+        n.minflt = self.ru_minflt;
+        n.majflt = self.ru_majflt;
+        n.nvcsw = self.ru_nvcsw;
+        n.nivcsw = self.ru_nivcsw;
+        n
+    }
+}
+
+impl sigaction {
+    /// Builds the ABI struct from neutral `sigaction` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Sigaction, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.sa_flags = u32::try_from(t.native_sa_flags_to_abi(n.flags))
+            .map_err(|_| ConvertError::Unfit { field: "sa_flags" })?;
+        s.sa_handler = n.handler;
+        s.sa_restorer = n.restorer;
+        s.sa_mask = n.mask;
+        Ok(s)
+    }
+
+    /// The neutral `sigaction` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Sigaction {
+        let mut n = neutral::Sigaction::ZERO;
+        n.flags = t.native_sa_flags_to_neutral(u64::from(self.sa_flags));
+        n.handler = self.sa_handler;
+        n.restorer = self.sa_restorer;
+        n.mask = self.sa_mask;
+        n
+    }
+}
+
+impl siginfo {
+    /// Builds the ABI struct from neutral `siginfo` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Siginfo, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.si_signo =
+            i32::try_from(n.signo).map_err(|_| ConvertError::Unfit { field: "si_signo" })?;
+        s.si_errno =
+            i32::try_from(n.errno).map_err(|_| ConvertError::Unfit { field: "si_errno" })?;
+        s.si_code = i32::try_from(n.code).map_err(|_| ConvertError::Unfit { field: "si_code" })?;
+        s.si_pid = i32::try_from(n.pid).map_err(|_| ConvertError::Unfit { field: "si_pid" })?;
+        s.si_uid = u32::try_from(n.uid).map_err(|_| ConvertError::Unfit { field: "si_uid" })?;
+        s.si_status =
+            i32::try_from(n.status).map_err(|_| ConvertError::Unfit { field: "si_status" })?;
+        s.si_addr = n.addr;
+        s.si_value = n.value;
+        Ok(s)
+    }
+
+    /// The neutral `siginfo` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Siginfo {
+        let mut n = neutral::Siginfo::ZERO;
+        n.signo = i64::from(self.si_signo);
+        n.errno = i64::from(self.si_errno);
+        n.code = i64::from(self.si_code);
+        n.pid = i64::from(self.si_pid);
+        n.uid = u64::from(self.si_uid);
+        n.status = i64::from(self.si_status);
+        n.addr = self.si_addr;
+        n.value = self.si_value;
+        n
+    }
+}
+
+impl stat {
+    /// Builds the ABI struct from neutral `stat` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Stat, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.st_mode = u32::try_from(n.mode).map_err(|_| ConvertError::Unfit { field: "st_mode" })?;
+        s.st_dev = n.dev;
+        s.st_ino = n.ino;
+        s.st_nlink = n.nlink;
+        s.st_uid = u32::try_from(n.uid).map_err(|_| ConvertError::Unfit { field: "st_uid" })?;
+        s.st_gid = u32::try_from(n.gid).map_err(|_| ConvertError::Unfit { field: "st_gid" })?;
+        s.st_rdev = n.rdev;
+        s.st_size = n.size;
+        s.st_blocks = n.blocks;
+        s.st_blksize = n.blksize;
+        s.st_flags =
+            u32::try_from(n.flags).map_err(|_| ConvertError::Unfit { field: "st_flags" })?;
+        s.st_gen = u32::try_from(n.gen_).map_err(|_| ConvertError::Unfit { field: "st_gen" })?;
+        s.st_atim = timespec::from_neutral(&n.atime, t)?;
+        s.st_mtim = timespec::from_neutral(&n.mtime, t)?;
+        s.st_ctim = timespec::from_neutral(&n.ctime, t)?;
+        s.st_birthtim = timespec::from_neutral(&n.btime, t)?;
+        Ok(s)
+    }
+
+    /// The neutral `stat` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Stat {
+        let mut n = neutral::Stat::ZERO;
+        n.mode = u64::from(self.st_mode);
+        n.dev = self.st_dev;
+        n.ino = self.st_ino;
+        n.nlink = self.st_nlink;
+        n.uid = u64::from(self.st_uid);
+        n.gid = u64::from(self.st_gid);
+        n.rdev = self.st_rdev;
+        n.size = self.st_size;
+        n.blocks = self.st_blocks;
+        n.blksize = self.st_blksize;
+        n.flags = u64::from(self.st_flags);
+        n.gen_ = u64::from(self.st_gen);
+        n.atime = self.st_atim.to_neutral(t);
+        n.mtime = self.st_mtim.to_neutral(t);
+        n.ctime = self.st_ctim.to_neutral(t);
+        n.btime = self.st_birthtim.to_neutral(t);
+        n
+    }
+}
+
+impl termios {
+    /// Builds the ABI struct from neutral `termios` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    ///
+    /// Left to the personality: `c_cc`: an array with a transform.
+    pub fn from_neutral(n: &neutral::Termios, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.c_iflag = u32::try_from(t.native_iflag_to_abi(n.iflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_iflag" })?;
+        s.c_oflag = u32::try_from(t.native_oflag_to_abi(n.oflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_oflag" })?;
+        s.c_cflag = u32::try_from(t.native_cflag_to_abi(n.cflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_cflag" })?;
+        s.c_lflag = u32::try_from(t.native_lflag_to_abi(n.lflag))
+            .map_err(|_| ConvertError::Unfit { field: "c_lflag" })?;
+        s.c_ispeed =
+            u32::try_from(n.ispeed).map_err(|_| ConvertError::Unfit { field: "c_ispeed" })?;
+        s.c_ospeed =
+            u32::try_from(n.ospeed).map_err(|_| ConvertError::Unfit { field: "c_ospeed" })?;
+        Ok(s)
+    }
+
+    /// The neutral `termios` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Termios {
+        let mut n = neutral::Termios::ZERO;
+        n.iflag = t.native_iflag_to_neutral(u64::from(self.c_iflag));
+        n.oflag = t.native_oflag_to_neutral(u64::from(self.c_oflag));
+        n.cflag = t.native_cflag_to_neutral(u64::from(self.c_cflag));
+        n.lflag = t.native_lflag_to_neutral(u64::from(self.c_lflag));
+        n.ispeed = u64::from(self.c_ispeed);
+        n.ospeed = u64::from(self.c_ospeed);
+        n
+    }
+}
+
+impl timespec {
+    /// Builds the ABI struct from neutral `timespec` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Timespec, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.tv_sec = n.sec;
+        s.tv_nsec = n.nsec;
+        Ok(s)
+    }
+
+    /// The neutral `timespec` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Timespec {
+        let mut n = neutral::Timespec::ZERO;
+        n.sec = self.tv_sec;
+        n.nsec = self.tv_nsec;
+        n
+    }
+}
+
+impl utsname {
+    /// Builds the ABI struct from neutral `uname` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Uname, _t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.sysname =
+            rt::bytes_to_abi(&n.sysname, false).ok_or(ConvertError::Unfit { field: "sysname" })?;
+        s.nodename = rt::bytes_to_abi(&n.nodename, false)
+            .ok_or(ConvertError::Unfit { field: "nodename" })?;
+        s.release =
+            rt::bytes_to_abi(&n.release, false).ok_or(ConvertError::Unfit { field: "release" })?;
+        s.version =
+            rt::bytes_to_abi(&n.version, false).ok_or(ConvertError::Unfit { field: "version" })?;
+        s.machine =
+            rt::bytes_to_abi(&n.machine, false).ok_or(ConvertError::Unfit { field: "machine" })?;
+        Ok(s)
+    }
+
+    /// The neutral `uname` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, _t: &impl Transforms) -> neutral::Uname {
+        let mut n = neutral::Uname::ZERO;
+        n.sysname = rt::bytes_to_neutral(&self.sysname);
+        n.nodename = rt::bytes_to_neutral(&self.nodename);
+        n.release = rt::bytes_to_neutral(&self.release);
+        n.version = rt::bytes_to_neutral(&self.version);
+        n.machine = rt::bytes_to_neutral(&self.machine);
+        n
+    }
+}
+
 // ---- Numbers -----------------------------------------------------------
 
 /// Named constants of the ABI.
@@ -758,6 +1288,12 @@ pub mod consts {
     pub const MINSIGSTKSZ: u32 = 0x2000;
     pub const SIGSTKSZ: u32 = 0x8000;
     pub const UTS_LEN: u32 = 64;
+    /// wait status: low 7 bits = terminating signal, 0x7F = stopped (signal in bits 8-15), 0 = exited (code in bits 8-15)
+    pub const WSTOPPED_LOW: u32 = 127;
+    /// wait status: a core was dumped
+    pub const WCOREFLAG: u32 = 128;
+    /// wait status of a continued child (WCONTINUED)
+    pub const WCONTINUED_STATUS: u32 = 0xffff;
 }
 
 /// errno values (positive, as the ABI numbers them; internal ones may be negative).
@@ -1641,11 +2177,13 @@ impl SigreturnArgs {
     }
 }
 
-/// Arguments of `pipe2(ptr<pipe_fds, Out> fds, pipe_flags flags)`, slot 21 (2 words); returns `int`.
+/// Arguments of `pipe2(ptr<pipe_fds, Out> fds, open_flags flags)`, slot 21 (2 words); returns `int`.
+///
+/// flags: O_CLOEXEC and O_NONBLOCK only (others: EINVAL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pipe2Args {
     pub fds: UserPtr<pipe_fds, Out>,
-    pub flags: pipe_flags,
+    pub flags: open_flags,
 }
 
 impl Pipe2Args {
@@ -1664,7 +2202,7 @@ impl Pipe2Args {
         let w1 = rt::word(words, 1, "flags")?;
         Ok(Self {
             fds: UserPtr::new(rt::widen(w0)),
-            flags: pipe_flags::from_bits_retain(rt::low_u32(w1)),
+            flags: open_flags::from_bits_retain(rt::low_u32(w1)),
         })
     }
 }
@@ -1694,14 +2232,14 @@ impl DupArgs {
     }
 }
 
-/// Arguments of `dup3(fd_t oldfd, fd_t newfd, pipe_flags flags)`, slot 23 (3 words); returns `fd_t`.
+/// Arguments of `dup3(fd_t oldfd, fd_t newfd, open_flags flags)`, slot 23 (3 words); returns `fd_t`.
 ///
 /// Only O_CLOEXEC is accepted in flags; oldfd == newfd gives EINVAL. dup2 is dup3 with 0 (libc handles oldfd == newfd).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dup3Args {
     pub oldfd: fd_t,
     pub newfd: fd_t,
-    pub flags: pipe_flags,
+    pub flags: open_flags,
 }
 
 impl Dup3Args {
@@ -1722,7 +2260,7 @@ impl Dup3Args {
         Ok(Self {
             oldfd: rt::low_u32(w0).cast_signed(),
             newfd: rt::low_u32(w1).cast_signed(),
-            flags: pipe_flags::from_bits_retain(rt::low_u32(w2)),
+            flags: open_flags::from_bits_retain(rt::low_u32(w2)),
         })
     }
 }
