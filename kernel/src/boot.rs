@@ -123,13 +123,13 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
     (path, argv, envp)
 }
 
-/// Reports how init ended, as one structured line on the console, and leaves QEMU:
+/// Reports how init ended, as one structured line on the kernel log, and leaves QEMU:
 /// success exactly when init exited with status 0.
 fn init_exited(status: crate::process::ExitStatus) {
     use crate::process::ExitStatus as S;
     match status {
         S::Exited(code) => {
-            nymph_hal::serial::print(format_args!("\nNYMPH init-exit code={code}\n"));
+            nymph_hal::serial::log(format_args!("NYMPH init-exit code={code}\n"));
             exit_qemu(if code == 0 {
                 ExitStatus::Success
             } else {
@@ -137,8 +137,8 @@ fn init_exited(status: crate::process::ExitStatus) {
             });
         }
         S::Signaled { signal, core } => {
-            nymph_hal::serial::print(format_args!(
-                "\nNYMPH init-exit signal={signal:?} core={core}\n"
+            nymph_hal::serial::log(format_args!(
+                "NYMPH init-exit signal={signal:?} core={core}\n"
             ));
             exit_qemu(ExitStatus::Failure);
         }
@@ -159,7 +159,7 @@ fn start_init(line: &str) -> ! {
             exit_qemu(ExitStatus::Success);
         }
         Err(e) => {
-            nymph_hal::serial::print(format_args!("NYMPH init-failed path={path} error={e:?}\n"));
+            nymph_hal::serial::log(format_args!("NYMPH init-failed path={path} error={e:?}\n"));
             log::info!("cannot start init {path}: {e:?}; shutting down");
             exit_qemu(ExitStatus::Failure);
         }
@@ -207,7 +207,7 @@ fn banner(info: &BootInfo, cpu: &CpuInfo, smep: bool, smap: bool) {
         Accelerator::BareMetal => "no hypervisor (or TCG without a signature)",
     };
     let on = |b: bool| if b { "yes" } else { "no" };
-    nymph_hal::serial::print(format_args!(
+    nymph_hal::serial::log(format_args!(
         "Nymph {} (x86_64)\n\
          \x20 memory: {} MiB usable in {} map entries; {} of {} frames free; {} MiB above 4 GiB unused\n\
          \x20 cpu: {}; using SSE2/FXSR: {}, NX: {}, SMEP: {}, SMAP: {}; XSAVE present: {} (FXSAVE used)\n\

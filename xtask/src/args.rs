@@ -21,6 +21,13 @@ commands:
            --accel tcg|kvm      accelerator (default tcg)
            --timeout SECS       limit for each boot (default 60)
            --verbose            echo every serial line
+  exec   run one program in Nymph: cargo xtask exec [options] -- /guest/path ARGS...
+         its output on stdout, its exit status as ours (128+signal if killed)
+           --root DIR           lay DIR over the guest's root (repeatable)
+           --accel tcg|kvm      accelerator (default tcg)
+           --release            build the kernel with the release profile
+           --timeout SECS       limit for the run (default 60)
+           --verbose            copy the kernel log to stderr
   build  build the kernel and print the ELF path
            --release            build with the release profile
   help   this text";
@@ -31,6 +38,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Run(RunArgs),
+    Exec(ExecArgs),
     Test(TestArgs),
     Build(BuildArgs),
     Help,
@@ -50,6 +58,17 @@ pub struct TestArgs {
     pub accel: Accel,
     pub timeout: Duration,
     pub verbose: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecArgs {
+    pub release: bool,
+    pub accel: Accel,
+    pub roots: Vec<PathBuf>,
+    pub timeout: Duration,
+    pub verbose: bool,
+    /// The guest path and its arguments.
+    pub argv: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -158,6 +177,52 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::Test(a))
         }
+        "exec" => {
+            let mut a = ExecArgs {
+                release: false,
+                accel: Accel::Tcg,
+                roots: Vec::new(),
+                timeout: DEFAULT_TIMEOUT,
+                verbose: false,
+                argv: Vec::new(),
+            };
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--" => {
+                        a.argv = args.rest.by_ref().collect();
+                        break;
+                    }
+                    "--release" => {
+                        args.no_value(&flag)?;
+                        a.release = true;
+                    }
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "--accel" => a.accel = args.value(&flag)?.parse()?,
+                    "--root" => a.roots.push(args.value(&flag)?.into()),
+                    "--timeout" => {
+                        let v = args.value(&flag)?;
+                        let secs: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
+                            format!("--timeout wants a positive number of seconds, not `{v}`")
+                        })?;
+                        a.timeout = Duration::from_secs(secs);
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    path if path.starts_with('/') => {
+                        a.argv.push(path.to_string());
+                        a.argv.extend(args.rest.by_ref());
+                        break;
+                    }
+                    other => return Err(format!("unknown option `{other}` for exec")),
+                }
+            }
+            if a.argv.is_empty() {
+                return Err("exec needs a program: cargo xtask exec -- /guest/path ARGS...".into());
+            }
+            Ok(Command::Exec(a))
+        }
         "build" => {
             let mut a = BuildArgs::default();
             while let Some(flag) = args.next_flag()? {
@@ -226,6 +291,26 @@ mod tests {
         };
         assert_eq!(a.timeout, DEFAULT_TIMEOUT);
         assert_eq!(a.accel, Accel::Tcg);
+    }
+
+    #[test]
+    fn exec_flags_and_program() {
+        let Ok(Command::Exec(a)) = p(&[
+            "exec",
+            "--root",
+            "/r1",
+            "--root=/r2",
+            "--",
+            "/bin/echo",
+            "a b",
+            "--root",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(a.roots, [PathBuf::from("/r1"), PathBuf::from("/r2")]);
+        assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
+        assert!(p(&["exec"]).is_err());
+        assert!(p(&["exec", "--"]).is_err());
     }
 
     #[test]

@@ -90,6 +90,72 @@ const SELF_CHECKS: [Boot; 4] = [
     },
 ];
 
+/// The checks of `cargo xtask exec` (a program from a --root directory).
+const EXEC_CHECKS: [&str; 2] = [
+    "xtask exec runs a program from --root with its arguments, output and exit status",
+    "xtask exec reports a missing program as not found (status 127)",
+];
+
+/// Builds the native check program and runs it (and a missing one) through `exec`.
+fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: &mut Tally) {
+    use crate::cmd_exec::{ExecStatus, Guest, run_program};
+    let guest = Guest {
+        ws,
+        elf,
+        qemu,
+        accel: args.accel,
+        timeout: args.timeout,
+    };
+    header("xtask exec");
+    let root = ws.target_dir.join("nymph-exec-check/root");
+    let program = root.join("bin/echo-arg");
+    let source = ws.root.join("images/programs/echo-arg.S");
+    let built = fs::create_dir_all(root.join("bin"))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            let status = std::process::Command::new("gcc")
+                .args(["-nostdlib", "-static", "-no-pie", "-o"])
+                .arg(&program)
+                .arg(&source)
+                .status()
+                .map_err(|e| format!("cannot run gcc: {e}"))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("gcc failed on {} ({status})", source.display()))
+            }
+        });
+    if let Err(e) = built {
+        for check in EXEC_CHECKS {
+            tally.fail(check, &format!("not run: {e}"));
+        }
+        return;
+    }
+    let roots = [root];
+    let argv = ["/bin/echo-arg".to_string(), "hello from exec".to_string()];
+    match run_program(&guest, &roots, &argv, &mut |_| {}) {
+        Ok(out) if out.stdout == ["hello from exec"] && out.status == ExecStatus::Exited(3) => {
+            tally.pass(EXEC_CHECKS[0], "stdout `hello from exec`, status 3");
+        }
+        Ok(out) => tally.fail(
+            EXEC_CHECKS[0],
+            &format!("stdout {:?}, status {:?}", out.stdout, out.status),
+        ),
+        Err(e) => tally.fail(EXEC_CHECKS[0], &e.to_string()),
+    }
+    let missing = ["/bin/no-such-program".to_string()];
+    match run_program(&guest, &roots, &missing, &mut |_| {}) {
+        Ok(out) if out.status.code() == 127 && out.stdout.is_empty() => {
+            tally.pass(EXEC_CHECKS[1], &format!("{:?}", out.status));
+        }
+        Ok(out) => tally.fail(
+            EXEC_CHECKS[1],
+            &format!("stdout {:?}, status {:?}", out.stdout, out.status),
+        ),
+        Err(e) => tally.fail(EXEC_CHECKS[1], &e.to_string()),
+    }
+}
+
 /// The name of the in-guest run's protocol check.
 const KTEST_RUN: &str = "in-guest kernel tests: plan, results, summary and exit status agree";
 
@@ -113,13 +179,20 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
             if args.accel == Accel::Kvm {
                 check_kvm().map_err(|e| ("KVM", e))?;
             }
-            Ok(QemuCommand::new(qemu, elf).accel(args.accel))
+            let base = QemuCommand::new(&qemu, &elf).accel(args.accel);
+            Ok((base, elf, qemu))
         });
     match ready {
-        Ok(base) => boots(&ws, &base, args, &mut tally),
+        Ok((base, elf, qemu)) => {
+            boots(&ws, &base, args, &mut tally);
+            exec_checks(&ws, &elf, &qemu, args, &mut tally);
+        }
         Err((what, e)) => {
             tally.fail(what, &e.to_string());
-            for check in std::iter::once(KTEST_RUN).chain(SELF_CHECKS.iter().map(|b| b.what)) {
+            let all = std::iter::once(KTEST_RUN)
+                .chain(SELF_CHECKS.iter().map(|b| b.what))
+                .chain(EXEC_CHECKS);
+            for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }
         }

@@ -1,4 +1,4 @@
-//! Host orchestrator: `cargo xtask run | test | build`.
+//! Host orchestrator: `cargo xtask run | test | exec | build`.
 //!
 //! Each subcommand lives in its own module; the QEMU and judging machinery is the
 //! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: three
@@ -8,6 +8,7 @@
 
 mod args;
 mod cmd_build;
+mod cmd_exec;
 mod cmd_run;
 mod cmd_test;
 
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         }
         args::Command::Build(a) => cmd_build::main(&a),
         args::Command::Run(a) => cmd_run::main(&a),
+        args::Command::Exec(a) => cmd_exec::main(&a),
         args::Command::Test(a) => cmd_test::main(&a),
     };
     result.unwrap_or_else(|e| {

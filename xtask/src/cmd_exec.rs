@@ -1,0 +1,267 @@
+//! `cargo xtask exec -- /guest/path ARGS...`: run one program in Nymph and behave like
+//! it: its console output on stdout, the kernel log on stderr only with `--verbose`
+//! (or in a file), and its exit status as ours (128 + signal when it was killed).
+//!
+//! The guest's root is the default image (`images/rootfs`, when present) with each
+//! `--root DIR` laid over it. The program becomes init; its arguments travel in a file
+//! of the initrd (`nymph.initargs=`), so they may hold any bytes but NUL. The kernel log
+//! goes to the second serial port, so nothing of the kernel's mixes into stdout.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use nymph_harness::{
+    Accel, Echo, ExitKind, Profile, QemuCommand, RunOptions, Workspace, check_kvm, ensure_qemu,
+};
+use nymph_images::{Image, init_args};
+
+use crate::args::ExecArgs;
+
+/// Where the program's arguments go in the guest.
+const ARGS_FILE: &str = "/etc/nymph/exec.args";
+/// What the program's environment is.
+const ENVIRONMENT: [&str; 3] = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/", "TERM=vt100"];
+/// Exit status when the harness, not the program, failed (as `env` and shells use 125+).
+const STATUS_HARNESS: u8 = 125;
+const STATUS_NOT_EXECUTABLE: u8 = 126;
+const STATUS_NOT_FOUND: u8 = 127;
+
+/// How a program run in the guest ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecStatus {
+    Exited(u8),
+    Signaled(String),
+    /// The kernel could not start it (no such file, no personality...).
+    NotStarted {
+        error: String,
+    },
+    /// The kernel died or QEMU stopped without the kernel saying how init ended.
+    KernelFailed(String),
+}
+
+impl ExecStatus {
+    /// The status a shell would report for it.
+    pub fn code(&self) -> u8 {
+        match self {
+            ExecStatus::Exited(c) => *c,
+            ExecStatus::Signaled(name) => 128u8.saturating_add(signal_number(name)),
+            ExecStatus::NotStarted { error } if error.contains("NotFound") => STATUS_NOT_FOUND,
+            ExecStatus::NotStarted { .. } => STATUS_NOT_EXECUTABLE,
+            ExecStatus::KernelFailed(_) => STATUS_HARNESS,
+        }
+    }
+}
+
+/// The host's (Linux) number for a signal the kernel names, for 128 + N.
+fn signal_number(name: &str) -> u8 {
+    match name {
+        "Hup" => 1,
+        "Int" => 2,
+        "Quit" => 3,
+        "Ill" => 4,
+        "Trap" => 5,
+        "Abrt" => 6,
+        "Bus" => 7,
+        "Fpe" => 8,
+        "Kill" => 9,
+        "Usr1" => 10,
+        "Segv" => 11,
+        "Usr2" => 12,
+        "Pipe" => 13,
+        "Alrm" => 14,
+        "Term" => 15,
+        "Chld" => 17,
+        "Cont" => 18,
+        "Stop" => 19,
+        "Tstp" => 20,
+        "Ttin" => 21,
+        "Ttou" => 22,
+        "Urg" => 23,
+        "Xcpu" => 24,
+        "Xfsz" => 25,
+        "Vtalrm" => 26,
+        "Prof" => 27,
+        "Winch" => 28,
+        "Io" => 29,
+        "Sys" => 31,
+        _ => 0,
+    }
+}
+
+/// What one run produced.
+#[derive(Debug)]
+pub struct ExecOutcome {
+    pub stdout: Vec<String>,
+    pub kernel_log: String,
+    pub status: ExecStatus,
+}
+
+/// Reads how init ended from the kernel log's structured line.
+fn status_from_log(log: &str) -> Option<ExecStatus> {
+    log.lines().rev().find_map(|line| {
+        let rest = line.trim_end_matches('\r');
+        if let Some(code) = rest.strip_prefix("NYMPH init-exit code=") {
+            return code.trim().parse().ok().map(ExecStatus::Exited);
+        }
+        if let Some(sig) = rest.strip_prefix("NYMPH init-exit signal=") {
+            let name = sig.split_whitespace().next().unwrap_or("");
+            return Some(ExecStatus::Signaled(name.to_string()));
+        }
+        rest.strip_prefix("NYMPH init-failed ")
+            .map(|what| ExecStatus::NotStarted {
+                error: what.to_string(),
+            })
+    })
+}
+
+/// Assembles the guest root for `argv` from `roots`.
+pub fn build_image(
+    workspace_root: &Path,
+    roots: &[PathBuf],
+    argv: &[String],
+) -> crate::Result<Image> {
+    let mut image = Image::new();
+    let default_root = workspace_root.join("images/rootfs");
+    if default_root.is_dir() {
+        image.add_tree(&default_root)?;
+    }
+    for root in roots {
+        image
+            .add_tree(root)
+            .map_err(|e| format!("--root {}: {e}", root.display()))?;
+    }
+    let env: Vec<String> = ENVIRONMENT.iter().map(|s| s.to_string()).collect();
+    image.add_file(ARGS_FILE, 0o644, init_args(argv, &env));
+    Ok(image)
+}
+
+/// A kernel to run programs in: where it is and how to boot it.
+#[derive(Debug)]
+pub struct Guest<'a> {
+    pub ws: &'a Workspace,
+    pub elf: &'a Path,
+    pub qemu: &'a Path,
+    pub accel: Accel,
+    pub timeout: Duration,
+}
+
+/// Runs `argv` (argv[0] is the guest path) in a freshly booted Nymph.
+pub fn run_program(
+    guest: &Guest<'_>,
+    roots: &[PathBuf],
+    argv: &[String],
+    on_output: &mut dyn FnMut(&str),
+) -> crate::Result<ExecOutcome> {
+    let Guest {
+        ws,
+        elf,
+        qemu,
+        accel,
+        timeout,
+    } = *guest;
+    let path = argv.first().ok_or("no program given")?;
+    if !path.starts_with('/') {
+        return Err(format!("the program must be an absolute guest path, not `{path}`").into());
+    }
+    let image = build_image(&ws.root, roots, argv)?;
+    let dir = ws.target_dir.join("nymph-exec");
+    std::fs::create_dir_all(&dir)?;
+    let initrd = dir.join("initrd.cpio");
+    std::fs::write(&initrd, image.to_cpio())?;
+    let log_path = dir.join("kernel.log");
+    let _ = std::fs::remove_file(&log_path);
+    let cmdline = format!("init={path} nymph.initargs={ARGS_FILE} nymph.log=com2 loglevel=info");
+    let cmd = QemuCommand::new(qemu, elf)
+        .accel(accel)
+        .cmdline(cmdline)
+        .initrd(&initrd)
+        .arg("-serial")
+        .arg(format!("file:{}", log_path.display()));
+    let opts = RunOptions::for_accel(accel, timeout).echo(Echo::Quiet);
+    let outcome = cmd.run_with(&opts, on_output)?;
+    let kernel_log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let status = match status_from_log(&kernel_log) {
+        Some(status) => status,
+        None => {
+            let why = match &outcome.crash {
+                Some(crash) => format!("the kernel crashed: {crash:?}"),
+                None => match outcome.exit {
+                    ExitKind::Timeout(after) => {
+                        format!("the program did not finish within {} s", after.as_secs())
+                    }
+                    other => {
+                        format!("the kernel stopped without reporting how init ended ({other})")
+                    }
+                },
+            };
+            ExecStatus::KernelFailed(why)
+        }
+    };
+    Ok(ExecOutcome {
+        stdout: outcome.lines,
+        kernel_log,
+        status,
+    })
+}
+
+pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
+    if a.accel == Accel::Kvm {
+        check_kvm()?;
+    }
+    let ws = Workspace::locate()?;
+    let elf = ws.build_kernel(Profile::from_release_flag(a.release))?;
+    let qemu = ensure_qemu()?;
+    let guest = Guest {
+        ws: &ws,
+        elf: &elf,
+        qemu: &qemu,
+        accel: a.accel,
+        timeout: a.timeout,
+    };
+    let outcome = run_program(&guest, &a.roots, &a.argv, &mut |line| println!("{line}"))?;
+    if a.verbose {
+        eprint!("{}", outcome.kernel_log.replace('\r', ""));
+    }
+    match &outcome.status {
+        ExecStatus::Exited(_) => {}
+        ExecStatus::Signaled(name) => {
+            eprintln!("xtask: {} killed by SIG{}", a.argv[0], name.to_uppercase())
+        }
+        ExecStatus::NotStarted { error } if error.contains("NotFound") => {
+            eprintln!("xtask: {}: no such file in the guest", a.argv[0]);
+        }
+        ExecStatus::NotStarted { error } if error.contains("NoPersonality") => eprintln!(
+            "xtask: {}: no personality of this kernel runs this file ({error})",
+            a.argv[0]
+        ),
+        ExecStatus::NotStarted { error } => eprintln!("xtask: cannot run {}: {error}", a.argv[0]),
+        ExecStatus::KernelFailed(why) => eprintln!(
+            "xtask: {why}; kernel log: {}",
+            ws.target_dir.join("nymph-exec/kernel.log").display()
+        ),
+    }
+    Ok(ExitCode::from(outcome.status.code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_come_from_the_structured_line() {
+        assert_eq!(
+            status_from_log("x\nNYMPH init-exit code=3\r\n"),
+            Some(ExecStatus::Exited(3))
+        );
+        assert_eq!(
+            status_from_log("NYMPH init-exit signal=Segv core=true\n"),
+            Some(ExecStatus::Signaled("Segv".into()))
+        );
+        assert_eq!(status_from_log("[ 0.0] INFO boot\n"), None);
+        let failed = status_from_log("NYMPH init-failed path=/x error=File(NotFound)\n");
+        assert_eq!(failed.as_ref().map(ExecStatus::code), Some(127));
+        assert_eq!(ExecStatus::Signaled("Segv".into()).code(), 139);
+        assert_eq!(ExecStatus::Exited(0).code(), 0);
+    }
+}
