@@ -458,6 +458,16 @@ const _: () = assert!(core::mem::offset_of!(sigaction, sa_handler) == 8);
 const _: () = assert!(core::mem::offset_of!(sigaction, sa_restorer) == 16);
 const _: () = assert!(core::mem::offset_of!(sigaction, sa_mask) == 24);
 
+impl sigaction {
+    /// Extensible struct: byte offset of `sa_struct_size`, where the caller stores the size it
+    /// passes.
+    pub const SIZE_FIELD_OFFSET: usize = 0;
+    /// The smallest size accepted (smaller is EINVAL).
+    pub const MIN_SIZE: usize = 32;
+    /// The errno for a larger struct whose extra bytes are not all zero.
+    pub const NONZERO_TAIL_ERRNO: i32 = errno::E2BIG;
+}
+
 /// Written below the interrupted rsp (after the 128-byte red zone) or at the top of the alternate stack.
 ///
 /// C: `struct sigframe`; 848 bytes, aligned to 8.
@@ -607,6 +617,16 @@ const _: () = assert!(core::mem::offset_of!(stat, st_atim) == 80);
 const _: () = assert!(core::mem::offset_of!(stat, st_mtim) == 96);
 const _: () = assert!(core::mem::offset_of!(stat, st_ctim) == 112);
 const _: () = assert!(core::mem::offset_of!(stat, st_birthtim) == 128);
+
+impl stat {
+    /// Extensible struct: byte offset of `st_struct_size`, where the caller stores the size it
+    /// passes.
+    pub const SIZE_FIELD_OFFSET: usize = 0;
+    /// The smallest size accepted (smaller is EINVAL).
+    pub const MIN_SIZE: usize = 144;
+    /// The errno for a larger struct whose extra bytes are not all zero.
+    pub const NONZERO_TAIL_ERRNO: i32 = errno::E2BIG;
+}
 
 /// C: `struct termios`; 56 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
@@ -3334,7 +3354,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 0,
         name: "exit",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -3348,7 +3368,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 2,
         name: "write",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "only descriptors 1 and 2, both the console: descriptor tables arrive with the VFS",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
@@ -3390,70 +3412,74 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 8,
         name: "mmap",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "anonymous private mappings only (file mappings give ENODEV); PROT_NONE reserves the range without mapping it",
+        ),
         arg_words: 6,
     },
     SyscallInfo {
         number: 9,
         name: "munmap",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 10,
         name: "mprotect",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial("PROT_NONE gives ENOTSUP"),
         arg_words: 3,
     },
     SyscallInfo {
         number: 11,
         name: "brk",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 12,
         name: "fork",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
         number: 13,
         name: "execve",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial("no descriptor tables yet, so nothing to close on exec"),
         arg_words: 3,
     },
     SyscallInfo {
         number: 14,
         name: "wait4",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial("rusage is written as zeros: no resource accounting yet"),
         arg_words: 4,
     },
     SyscallInfo {
         number: 15,
         name: "getpid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
         number: 16,
         name: "getppid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
         number: 17,
         name: "kill",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "single processes only (pid <= 0 gives ENOSYS); no permission checks between users yet",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
@@ -3586,14 +3612,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 36,
         name: "nanosleep",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial("not interrupted by signals, so rem is always written as zero"),
         arg_words: 2,
     },
     SyscallInfo {
         number: 37,
         name: "clock_gettime",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -3628,21 +3654,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 42,
         name: "setpgid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 43,
         name: "getpgid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 44,
         name: "setsid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -3663,7 +3689,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 47,
         name: "abi_versions",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -3698,7 +3724,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 52,
         name: "sched_yield",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -3754,14 +3780,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 60,
         name: "getpgrp",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
         number: 61,
         name: "getsid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
 ];

@@ -507,3 +507,34 @@ fn sys_getpgrp(task: &mut Task, _: v1::GetpgrpArgs) -> SysResult {
 fn sys_getsid(task: &mut Task, a: v1::GetsidArgs) -> SysResult {
     Ok(u64::from(target(task, a.pid)?.sid().0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spec's status of every slot (and so the generated coverage table) must say
+    /// exactly which calls this table handles.
+    #[test]
+    fn coverage_matches_the_spec() {
+        let mismatches: Vec<_> = HANDLERS.coverage_mismatches().collect();
+        assert!(
+            mismatches.is_empty(),
+            "spec and handlers disagree: {mismatches:#?}"
+        );
+    }
+
+    #[test]
+    fn wait_status_and_signal_numbers_round_trip() {
+        assert_eq!(wait_status(ExitStatus::Exited(5)), 0x500);
+        let segv = wait_status(ExitStatus::Signaled {
+            signal: Signal::Segv,
+            core: true,
+        });
+        assert_eq!(segv, v1::signal::SIGSEGV | 0x80);
+        for n in 1..=64 {
+            if let Some(s) = signal_from_native(n) {
+                assert_eq!(signal_to_native(s), n);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The ABI compiler: JSON specs to Rust, C, Markdown, coverage and version diffs.
+//!
+//! [`model`] holds the typed form of an ABI document and [`model::load`] reads one;
+//! [`check`] validates documents (JSON Schema, then semantic rules). The generators build
+//! on the [`model::Spec`] that `load` returns.
+
+pub mod check;
+pub mod import;
+pub mod model;
+// Generators (the other engineer's modules are above).
+pub mod c;
+pub mod common;
+pub mod convert;
+pub mod coverage;
+pub mod diff;
+pub mod markdown;
+pub mod names;
+pub mod output;
+pub mod rust;
+pub mod targets;
+
+pub use check::{check, validate, validate_schema};
+pub use model::{Issue, Spec, SpecError, load};
