@@ -30,6 +30,8 @@ commands:
            --verbose            copy the kernel log to stderr
   build  build the kernel and print the ELF path
            --release            build with the release profile
+  gen    regenerate the checked-in outputs of abi/spec (Rust, C, Markdown, coverage)
+           --check              change nothing; fail if an output is stale
   help   this text";
 
 /// The default limit of one boot in `cargo xtask test`.
@@ -37,6 +39,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    Gen { check: bool },
     Run(RunArgs),
     Exec(ExecArgs),
     Test(TestArgs),
@@ -222,6 +225,20 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 return Err("exec needs a program: cargo xtask exec -- /guest/path ARGS...".into());
             }
             Ok(Command::Exec(a))
+        }
+        "gen" => {
+            let mut check = false;
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--check" => {
+                        args.no_value(&flag)?;
+                        check = true;
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for gen")),
+                }
+            }
+            Ok(Command::Gen { check })
         }
         "build" => {
             let mut a = BuildArgs::default();

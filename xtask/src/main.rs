@@ -1,7 +1,7 @@
-//! Host orchestrator: `cargo xtask run | test | exec | build`.
+//! Host orchestrator: `cargo xtask run | test | exec | gen | build`.
 //!
 //! Each subcommand lives in its own module; the QEMU and judging machinery is the
-//! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: three
+//! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: a few
 //! subcommands with a handful of flags do not need it).
 
 #![forbid(unsafe_code)]
@@ -9,6 +9,7 @@
 mod args;
 mod cmd_build;
 mod cmd_exec;
+mod cmd_gen;
 mod cmd_run;
 mod cmd_test;
 
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         args::Command::Build(a) => cmd_build::main(&a),
         args::Command::Run(a) => cmd_run::main(&a),
         args::Command::Exec(a) => cmd_exec::main(&a),
+        args::Command::Gen { check } => cmd_gen::main(check),
         args::Command::Test(a) => cmd_test::main(&a),
     };
     result.unwrap_or_else(|e| {
