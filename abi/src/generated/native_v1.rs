@@ -3486,21 +3486,23 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 18,
         name: "sigaction",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "SA_ONSTACK, SA_RESETHAND and SA_NODEFER are recorded but have no effect yet; the handler's siginfo carries no fault address (si_addr is 0)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 19,
         name: "sigprocmask",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 20,
         name: "sigreturn",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {

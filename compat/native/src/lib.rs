@@ -9,6 +9,7 @@
 extern crate alloc;
 
 pub mod ktests;
+mod signals;
 mod startup;
 mod sys;
 
@@ -100,15 +101,8 @@ impl Personality for Native {
         &self,
         task: &mut Task,
         signal: Signal,
-        _action: &CatchAction,
+        action: &CatchAction,
     ) -> Result<(), ExecError> {
-        // sigaction is not implemented yet, so no native process can have a handler.
-        log::error!(
-            "pid {}: no native signal frame for {signal:?} (sigaction not implemented)",
-            task.process.pid.0
-        );
-        Err(ExecError::Refused(format!(
-            "no native signal frame for {signal:?}"
-        )))
+        signals::deliver(task, signal, action)
     }
 }

@@ -13,7 +13,7 @@ use nymph_kernel::process::{
     self, ExecError, ExitStatus, ForkError, Pid, Signal, Task, WaitError, WaitFor,
 };
 
-type SysResult = Result<u64, i32>;
+pub(crate) type SysResult = Result<u64, i32>;
 
 static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     exit: Some(sys_exit),
@@ -28,6 +28,9 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     getpid: Some(sys_getpid),
     getppid: Some(sys_getppid),
     kill: Some(sys_kill),
+    sigaction: Some(crate::signals::sys_sigaction),
+    sigprocmask: Some(crate::signals::sys_sigprocmask),
+    sigreturn: Some(crate::signals::sys_sigreturn),
     nanosleep: Some(sys_nanosleep),
     clock_gettime: Some(sys_clock_gettime),
     abi_versions: Some(sys_abi_versions),

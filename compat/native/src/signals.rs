@@ -1,0 +1,237 @@
+//! Native signals: sigaction (an extensible struct), sigprocmask, and the frame a
+//! handler runs on (native-v1.json `signal_delivery`): a `sigframe` below the red zone
+//! holding the restorer as the handler's return address, a siginfo, and a ucontext with
+//! every register and the FXSAVE image; `sigreturn(&sf_uc)` puts them back.
+
+use crate::sys::{SysResult, signal_from_native, signal_to_native};
+use nymph_abi::native_v1::{self as v1, errno};
+use nymph_kernel::process::{CatchAction, ExecError, SigAction, Signal, SignalSet, Task};
+use zerocopy::{FromZeros, IntoBytes};
+
+/// Size of the struct this kernel knows (v1): larger ones must have a zero tail.
+const SIGACTION_SIZE: u32 = core::mem::size_of::<v1::sigaction>() as u32;
+/// The most of an unknown tail this kernel reads to check it is zero.
+const SIGACTION_MAX: u32 = 4096;
+const RED_ZONE: u64 = 128;
+const SIG_DFL: u64 = 0;
+const SIG_IGN: u64 = 1;
+/// RFLAGS bits a handler starts with cleared: trap and direction.
+const HANDLER_CLEARS: u64 = 0x100 | 0x400;
+
+/// The native sigset_t (bit n-1 for signal n) of a set of neutral signals.
+pub(crate) fn to_sigset(set: SignalSet) -> u64 {
+    Signal::ALL
+        .iter()
+        .filter(|&&s| set.contains(s))
+        .map(|&s| signal_to_native(s))
+        .filter(|&n| (1..=64).contains(&n))
+        .fold(0, |m, n| m | (1u64 << (n - 1)))
+}
+
+/// The neutral set of a native sigset_t; bits of no signal are dropped.
+pub(crate) fn from_sigset(bits: u64) -> SignalSet {
+    let mut set = SignalSet::EMPTY;
+    for n in 1..=64 {
+        if bits & (1 << (n - 1)) != 0
+            && let Some(s) = signal_from_native(n)
+        {
+            set.insert(s);
+        }
+    }
+    set
+}
+
+fn native_action(action: SigAction) -> v1::sigaction {
+    let mut sa = v1::sigaction::new_zeroed();
+    sa.sa_struct_size = SIGACTION_SIZE;
+    match action {
+        SigAction::Default => sa.sa_handler = SIG_DFL,
+        SigAction::Ignore => sa.sa_handler = SIG_IGN,
+        SigAction::Catch(c) => {
+            sa.sa_handler = c.handler;
+            sa.sa_restorer = c.restorer;
+            sa.sa_mask = to_sigset(c.mask);
+            sa.sa_flags = u32::try_from(c.flags).unwrap_or(0);
+        }
+    }
+    sa
+}
+
+/// Reads a caller's sigaction under the extensible-struct rule.
+fn read_action(task: &Task, addr: u64) -> Result<v1::sigaction, i32> {
+    let size: u32 = task.read_val(addr).map_err(|_| errno::EFAULT)?;
+    if !(SIGACTION_SIZE..=SIGACTION_MAX).contains(&size) {
+        return Err(if size < SIGACTION_SIZE {
+            errno::EINVAL
+        } else {
+            errno::E2BIG
+        });
+    }
+    let mut tail = [0u8; 256];
+    let mut at = u64::from(SIGACTION_SIZE);
+    while at < u64::from(size) {
+        let n = (u64::from(size) - at).min(tail.len() as u64) as usize;
+        task.read_bytes(addr + at, &mut tail[..n])
+            .map_err(|_| errno::EFAULT)?;
+        if tail[..n].iter().any(|&b| b != 0) {
+            return Err(errno::E2BIG);
+        }
+        at += n as u64;
+    }
+    task.read_val(addr).map_err(|_| errno::EFAULT)
+}
+
+/// Writes `sa` for a caller whose struct is `size` bytes: min(size, ours), with the
+/// count stored in its size field.
+fn write_action(task: &Task, addr: u64, mut sa: v1::sigaction) -> Result<(), i32> {
+    let size: u32 = task.read_val(addr).map_err(|_| errno::EFAULT)?;
+    if size < SIGACTION_SIZE {
+        return Err(errno::EINVAL);
+    }
+    sa.sa_struct_size = SIGACTION_SIZE;
+    task.write_bytes(addr, sa.as_bytes())
+        .map_err(|_| errno::EFAULT)
+}
+
+pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult {
+    let signal = signal_from_native(a.sig).ok_or(errno::EINVAL)?;
+    let new = if a.act.is_null() {
+        None
+    } else {
+        let sa = read_action(task, a.act.addr())?;
+        let flags = v1::sa_flags::from_bits(sa.sa_flags).ok_or(errno::EINVAL)?;
+        Some(match sa.sa_handler {
+            SIG_DFL => SigAction::Default,
+            SIG_IGN => SigAction::Ignore,
+            handler => {
+                // Handlers return through the caller's restorer: without one there is
+                // nowhere to return to.
+                if sa.sa_restorer == 0 {
+                    return Err(errno::EINVAL);
+                }
+                SigAction::Catch(CatchAction {
+                    handler,
+                    mask: from_sigset(sa.sa_mask),
+                    flags: u64::from(flags.bits()),
+                    restorer: sa.sa_restorer,
+                })
+            }
+        })
+    };
+    let old = match new {
+        Some(action) => task
+            .process
+            .set_sigaction(signal, action)
+            .ok_or(errno::EINVAL)?,
+        None => task.process.sigaction(signal),
+    };
+    if !a.oldact.is_null() {
+        write_action(task, a.oldact.addr(), native_action(old))?;
+    }
+    Ok(0)
+}
+
+pub(crate) fn sys_sigprocmask(task: &mut Task, a: v1::SigprocmaskArgs) -> SysResult {
+    let old = task.process.blocked();
+    if !a.set.is_null() {
+        let bits: u64 = task.read_val(a.set.addr()).map_err(|_| errno::EFAULT)?;
+        let set = from_sigset(bits);
+        let mut blocked = old;
+        for s in Signal::ALL {
+            let change = set.contains(s) && s.catchable();
+            match a.how {
+                v1::sigprocmask_how::SIG_BLOCK if change => blocked.insert(s),
+                v1::sigprocmask_how::SIG_UNBLOCK if change => blocked.remove(s),
+                v1::sigprocmask_how::SIG_SETMASK if change => blocked.insert(s),
+                v1::sigprocmask_how::SIG_SETMASK => blocked.remove(s),
+                _ => {}
+            }
+        }
+        task.process.set_blocked(blocked);
+    }
+    if !a.oldset.is_null() {
+        task.write_val(a.oldset.addr(), &to_sigset(old))
+            .map_err(|_| errno::EFAULT)?;
+    }
+    Ok(0)
+}
+
+/// Builds the frame for `action` and points the context at the handler.
+pub(crate) fn deliver(
+    task: &mut Task,
+    signal: Signal,
+    action: &CatchAction,
+) -> Result<(), ExecError> {
+    let r = task.context.regs;
+    let size = core::mem::size_of::<v1::sigframe>() as u64;
+    let below = r.rsp.checked_sub(RED_ZONE + size).ok_or(ExecError::Fault)?;
+    // rsp + 8 is 16-aligned at handler entry, as after a call.
+    let frame = (below & !15) - 8;
+    let mut sf = v1::sigframe::new_zeroed();
+    sf.sf_restorer = action.restorer;
+    sf.sf_si.si_signo = signal_to_native(signal);
+    let uc = &mut sf.sf_uc;
+    uc.uc_sigmask = to_sigset(task.process.blocked());
+    let mc = &mut uc.uc_mcontext;
+    mc.mc_flags = 1;
+    (mc.mc_r8, mc.mc_r9, mc.mc_r10, mc.mc_r11) = (r.r8, r.r9, r.r10, r.r11);
+    (mc.mc_r12, mc.mc_r13, mc.mc_r14, mc.mc_r15) = (r.r12, r.r13, r.r14, r.r15);
+    (mc.mc_rdi, mc.mc_rsi, mc.mc_rbp, mc.mc_rbx) = (r.rdi, r.rsi, r.rbp, r.rbx);
+    (mc.mc_rdx, mc.mc_rax, mc.mc_rcx, mc.mc_rsp) = (r.rdx, r.rax, r.rcx, r.rsp);
+    (mc.mc_rip, mc.mc_rflags, mc.mc_cs, mc.mc_ss) = (r.rip, r.rflags, r.cs, r.ss);
+    mc.mc_fpstate = task.context.fpu.0;
+    task.write_bytes(frame, sf.as_bytes())
+        .map_err(|_| ExecError::Fault)?;
+    let regs = &mut task.context.regs;
+    regs.rip = action.handler;
+    regs.rsp = frame;
+    regs.rdi = u64::try_from(signal_to_native(signal)).unwrap_or(0);
+    regs.rsi = frame + core::mem::offset_of!(v1::sigframe, sf_si) as u64;
+    regs.rdx = frame + core::mem::offset_of!(v1::sigframe, sf_uc) as u64;
+    regs.rax = 0;
+    regs.rflags &= !HANDLER_CLEARS;
+    Ok(())
+}
+
+/// Restores the context a handler was entered from. The selectors and the mode stay
+/// the process's own whatever the frame says; privileged RFLAGS bits and reserved MXCSR
+/// bits are cleared when the context is next entered; a non-canonical rip is refused
+/// there too (and the process gets SIGSEGV).
+pub(crate) fn sys_sigreturn(task: &mut Task, a: v1::SigreturnArgs) -> SysResult {
+    let uc: v1::ucontext = task.read_val(a.uc.addr()).map_err(|_| errno::EFAULT)?;
+    let mc = &uc.uc_mcontext;
+    let regs = &mut task.context.regs;
+    (regs.r8, regs.r9, regs.r10, regs.r11) = (mc.mc_r8, mc.mc_r9, mc.mc_r10, mc.mc_r11);
+    (regs.r12, regs.r13, regs.r14, regs.r15) = (mc.mc_r12, mc.mc_r13, mc.mc_r14, mc.mc_r15);
+    (regs.rdi, regs.rsi, regs.rbp, regs.rbx) = (mc.mc_rdi, mc.mc_rsi, mc.mc_rbp, mc.mc_rbx);
+    (regs.rdx, regs.rcx, regs.rsp, regs.rip) = (mc.mc_rdx, mc.mc_rcx, mc.mc_rsp, mc.mc_rip);
+    regs.rflags = mc.mc_rflags;
+    if mc.mc_flags & 1 != 0 {
+        task.context.fpu.0 = mc.mc_fpstate;
+    }
+    let mut blocked = from_sigset(uc.uc_sigmask);
+    blocked.remove(Signal::Kill);
+    blocked.remove(Signal::Stop);
+    task.process.set_blocked(blocked);
+    // The restored rax is the "result": syscall() writes it back unchanged.
+    Ok(mc.mc_rax)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigsets_map_bit_n_minus_one_to_signal_n() {
+        let mut set = SignalSet::EMPTY;
+        set.insert(Signal::Int);
+        set.insert(Signal::Usr1);
+        let bits = to_sigset(set);
+        let int = 1u64 << (v1::signal::SIGINT - 1);
+        let usr1 = 1u64 << (v1::signal::SIGUSR1 - 1);
+        assert_eq!(bits, int | usr1);
+        assert_eq!(from_sigset(bits), set);
+        // Bits of no signal are dropped, not kept.
+        assert_eq!(from_sigset(1 << 63), SignalSet::EMPTY);
+    }
+}
