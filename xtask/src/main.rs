@@ -12,6 +12,7 @@ mod cmd_exec;
 mod cmd_gen;
 mod cmd_run;
 mod cmd_test;
+mod layering;
 
 use std::process::ExitCode;
 

@@ -3,11 +3,12 @@
 //! [`model`] holds the typed form of an ABI document and [`model::load`] reads one;
 //! [`check`] validates documents (JSON Schema, then semantic rules). The generators build
 //! on the [`model::Spec`] that `load` returns.
+#![forbid(unsafe_code)]
 
 pub mod check;
 pub mod import;
 pub mod model;
-// Generators (the other engineer's modules are above).
+// Generators.
 pub mod c;
 pub mod common;
 pub mod convert;

@@ -1,5 +1,6 @@
 //! `abi-gen`: the ABI compiler's command line. Every output is produced by the library
 //! (`abi_gen::targets`), so the CLI, `cargo xtask gen` and the staleness tests agree.
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -12,6 +12,7 @@ pub static KTESTS: &[KernelTest] = &[
     ktest!(native_program_forks_waits_writes_and_gets_errors),
     ktest!(binary_for_a_missing_abi_version_is_refused_with_both_versions),
     ktest!(signal_handler_runs_on_its_frame_and_sigreturn_restores_registers),
+    ktest!(execve_replaces_the_image_and_reports_a_missing_file),
 ];
 
 /// An ELF64 executable: a PT_NOTE with the "Nymph" ABI note for `version`, and `code`
@@ -145,6 +146,37 @@ fn signal_handler_runs_on_its_frame_and_sigreturn_restores_registers() -> TestRe
         Ok(())
     );
     let pid = match process::spawn("/tmp/ktest/native-signal", &[], &[]) {
+        Ok(pid) => pid,
+        Err(e) => kfail!("spawn: {e:?}"),
+    };
+    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(0)));
+    Ok(())
+}
+
+/// execve("/tmp/ktest/no-such-program", NULL, NULL) must give -ENOENT (-2); then
+/// execve("/tmp/ktest/native-check", NULL, NULL) replaces this image, whose exit status
+/// (0) becomes the process's; if either goes wrong, exit 1.
+const EXEC_CHECK: &[u8] = &[
+    0x48, 0x8d, 0x3d, 0x2f, 0x00, 0x00, 0x00, 0x31, 0xf6, 0x31, 0xd2, 0xb8, 0x0d, 0x00, 0x00, 0x00,
+    0x0f, 0x05, 0x48, 0x83, 0xf8, 0xfe, 0x75, 0x12, 0x48, 0x8d, 0x3d, 0x32, 0x00, 0x00, 0x00, 0x31,
+    0xf6, 0x31, 0xd2, 0xb8, 0x0d, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xb8, 0x00, 0x00, 0x00, 0x00, 0xbf,
+    0x01, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x6b, 0x74, 0x65, 0x73, 0x74,
+    0x2f, 0x6e, 0x6f, 0x2d, 0x73, 0x75, 0x63, 0x68, 0x2d, 0x70, 0x72, 0x6f, 0x67, 0x72, 0x61, 0x6d,
+    0x00, 0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x6b, 0x74, 0x65, 0x73, 0x74, 0x2f, 0x6e, 0x61, 0x74, 0x69,
+    0x76, 0x65, 0x2d, 0x63, 0x68, 0x65, 0x63, 0x6b, 0x00,
+];
+
+fn execve_replaces_the_image_and_reports_a_missing_file() -> TestResult {
+    let fs = |path: &str, image: Vec<u8>| nymph_kernel::fs::add_file(path, 0o755, image);
+    kassert_eq!(
+        fs("/tmp/ktest/native-check", native_image(1, SELF_CHECK)),
+        Ok(())
+    );
+    kassert_eq!(
+        fs("/tmp/ktest/native-exec", native_image(1, EXEC_CHECK)),
+        Ok(())
+    );
+    let pid = match process::spawn("/tmp/ktest/native-exec", &[], &[]) {
         Ok(pid) => pid,
         Err(e) => kfail!("spawn: {e:?}"),
     };

@@ -3,6 +3,7 @@
 //! spec was bootstrapped from; the JSON is the source of truth afterwards). The `abi-gen`
 //! CLI can expose the same thing as `abi-gen import-master` through
 //! [`abi_gen::import::master_to_json`].
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 
