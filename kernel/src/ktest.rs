@@ -147,3 +147,22 @@ pub fn run(suites: &[&[KernelTest]], filter: &str) -> bool {
     ));
     failed == 0
 }
+
+/// Adds `image` to the file tree at `path`, runs it as a process with no parent, and
+/// returns how it ended (for tests of exec and of personalities).
+pub fn run_image(
+    path: &str,
+    image: Vec<u8>,
+    argv: &[Vec<u8>],
+) -> Result<crate::process::ExitStatus, TestFailure> {
+    let fail = |message: String| TestFailure {
+        file: file!(),
+        line: line!(),
+        message,
+    };
+    crate::fs::add_file(path, 0o755, image)
+        .map_err(|e| fail(alloc::format!("add {path}: {e:?}")))?;
+    let pid = crate::process::spawn(path, argv, &[])
+        .map_err(|e| fail(alloc::format!("spawn {path}: {e:?}")))?;
+    crate::process::wait_detached(pid).ok_or_else(|| fail(alloc::format!("{path} vanished")))
+}

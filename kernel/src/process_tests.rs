@@ -9,8 +9,7 @@ use crate::process::{
     self, CatchAction, ExecError, ExecRequest, ExitStatus, Fault, Personality, Signal, Task, Trap,
     WaitFor,
 };
-use crate::{kassert, kassert_eq, kfail, ktest};
-use alloc::vec;
+use crate::{kassert, kassert_eq, ktest};
 use alloc::vec::Vec;
 use nymph_hal::user::{FpuState, UserContext, UserMode};
 
@@ -135,45 +134,9 @@ impl Personality for TestPersonality {
     }
 }
 
-/// An ELF64 image: `code` at 0x400000 (RX) and a zeroed RW page at 0x600000.
+/// An ELF64 image of the test personality: `code` at 0x400000, a page at 0x600000.
 fn image(osabi: u8, code: &[u8]) -> Vec<u8> {
-    let mut v = vec![0u8; 0x1000];
-    v[..4].copy_from_slice(b"\x7fELF");
-    v[4] = 2;
-    v[5] = 1;
-    v[6] = 1;
-    v[7] = osabi;
-    let mut put = |at: usize, bytes: &[u8]| v[at..at + bytes.len()].copy_from_slice(bytes);
-    put(16, &2u16.to_le_bytes());
-    put(18, &62u16.to_le_bytes());
-    put(20, &1u32.to_le_bytes());
-    put(24, &0x40_0000u64.to_le_bytes());
-    put(32, &64u64.to_le_bytes());
-    put(52, &64u16.to_le_bytes());
-    put(54, &56u16.to_le_bytes());
-    put(56, &2u16.to_le_bytes());
-    // Code: file offset 0x1000 -> 0x400000, R+X.
-    let ph = 64;
-    put(ph, &1u32.to_le_bytes());
-    put(ph + 4, &5u32.to_le_bytes());
-    put(ph + 8, &0x1000u64.to_le_bytes());
-    put(ph + 16, &0x40_0000u64.to_le_bytes());
-    put(ph + 24, &0x40_0000u64.to_le_bytes());
-    put(ph + 32, &(code.len() as u64).to_le_bytes());
-    put(ph + 40, &(code.len() as u64).to_le_bytes());
-    put(ph + 48, &0x1000u64.to_le_bytes());
-    // Data: 0x600000, R+W, bss only.
-    let ph = 64 + 56;
-    put(ph, &1u32.to_le_bytes());
-    put(ph + 4, &6u32.to_le_bytes());
-    put(ph + 8, &0x1000u64.to_le_bytes());
-    put(ph + 16, &0x60_0000u64.to_le_bytes());
-    put(ph + 24, &0x60_0000u64.to_le_bytes());
-    put(ph + 32, &0u64.to_le_bytes());
-    put(ph + 40, &0x1000u64.to_le_bytes());
-    put(ph + 48, &0x1000u64.to_le_bytes());
-    v.extend_from_slice(code);
-    v
+    crate::exec::test_image::elf64(osabi, None, code)
 }
 
 mod code {
@@ -205,18 +168,7 @@ mod code {
 }
 
 fn run_program(path: &str, code: &[u8]) -> Result<ExitStatus, crate::ktest::TestFailure> {
-    kassert_eq!(
-        crate::fs::add_file(path, 0o755, image(TEST_OSABI, code)),
-        Ok(())
-    );
-    let pid = match process::spawn(path, &[], &[]) {
-        Ok(pid) => pid,
-        Err(e) => kfail!("spawn {path}: {e:?}"),
-    };
-    match process::wait_detached(pid) {
-        Some(status) => Ok(status),
-        None => kfail!("{path} vanished"),
-    }
+    crate::ktest::run_image(path, image(TEST_OSABI, code), &[])
 }
 
 fn exit_status_reaches_the_waiter() -> TestResult {

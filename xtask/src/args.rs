@@ -118,6 +118,15 @@ impl<I: Iterator<Item = String>> Args<I> {
     }
 }
 
+/// A `--timeout` value: a positive number of seconds.
+fn seconds(v: &str) -> Result<Duration, String> {
+    v.parse()
+        .ok()
+        .filter(|&s| s > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("--timeout wants a positive number of seconds, not `{v}`"))
+}
+
 /// Parses the arguments after `xtask`.
 ///
 /// # Errors
@@ -167,13 +176,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                         a.verbose = true;
                     }
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
-                    "--timeout" => {
-                        let v = args.value(&flag)?;
-                        let secs: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
-                            format!("--timeout wants a positive number of seconds, not `{v}`")
-                        })?;
-                        a.timeout = Duration::from_secs(secs);
-                    }
+                    "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
                     "-h" | "--help" => return Ok(Command::Help),
                     other => return Err(format!("unknown option `{other}` for test")),
                 }
@@ -205,13 +208,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     }
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
                     "--root" => a.roots.push(args.value(&flag)?.into()),
-                    "--timeout" => {
-                        let v = args.value(&flag)?;
-                        let secs: u64 = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
-                            format!("--timeout wants a positive number of seconds, not `{v}`")
-                        })?;
-                        a.timeout = Duration::from_secs(secs);
-                    }
+                    "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
                     "-h" | "--help" => return Ok(Command::Help),
                     path if path.starts_with('/') => {
                         a.argv.push(path.to_string());

@@ -1,9 +1,9 @@
 //! In-kernel tests of the native personality: real images with the "Nymph" ABI note,
 //! exec'd from the file tree and run through the generated dispatch table.
 
-use alloc::vec;
 use alloc::vec::Vec;
-use nymph_kernel::ktest::{KernelTest, TestResult};
+use nymph_kernel::exec::test_image::{Note, elf64};
+use nymph_kernel::ktest::{KernelTest, TestResult, run_image};
 use nymph_kernel::process::{self, ExecError, ExitStatus};
 use nymph_kernel::{kassert, kassert_eq, kfail, ktest};
 
@@ -15,44 +15,20 @@ pub static KTESTS: &[KernelTest] = &[
     ktest!(execve_replaces_the_image_and_reports_a_missing_file),
 ];
 
-/// An ELF64 executable: a PT_NOTE with the "Nymph" ABI note for `version`, and `code`
-/// loaded at 0x400000 (R+X), entry at its start.
+/// An ELF64 executable carrying the "Nymph" ABI note for `version`.
 fn native_image(version: u32, code: &[u8]) -> Vec<u8> {
-    let mut note = Vec::new();
-    note.extend_from_slice(&6u32.to_le_bytes());
-    note.extend_from_slice(&4u32.to_le_bytes());
-    note.extend_from_slice(&1u32.to_le_bytes());
-    note.extend_from_slice(b"Nymph\0\0\0");
-    note.extend_from_slice(&version.to_le_bytes());
-    let mut v = vec![0u8; 0x1000];
-    let mut put = |at: usize, bytes: &[u8]| v[at..at + bytes.len()].copy_from_slice(bytes);
-    put(0, b"\x7fELF\x02\x01\x01");
-    put(16, &2u16.to_le_bytes());
-    put(18, &62u16.to_le_bytes());
-    put(20, &1u32.to_le_bytes());
-    put(24, &0x40_0000u64.to_le_bytes());
-    put(32, &64u64.to_le_bytes());
-    put(52, &64u16.to_le_bytes());
-    put(54, &56u16.to_le_bytes());
-    put(56, &2u16.to_le_bytes());
-    let load = 64;
-    put(load, &1u32.to_le_bytes());
-    put(load + 4, &5u32.to_le_bytes());
-    put(load + 8, &0x1000u64.to_le_bytes());
-    put(load + 16, &0x40_0000u64.to_le_bytes());
-    put(load + 24, &0x40_0000u64.to_le_bytes());
-    put(load + 32, &(code.len() as u64).to_le_bytes());
-    put(load + 40, &(code.len() as u64).to_le_bytes());
-    put(load + 48, &0x1000u64.to_le_bytes());
-    let pnote = 64 + 56;
-    put(pnote, &4u32.to_le_bytes());
-    put(pnote + 4, &4u32.to_le_bytes());
-    put(pnote + 8, &0x200u64.to_le_bytes());
-    put(pnote + 32, &(note.len() as u64).to_le_bytes());
-    put(pnote + 48, &4u64.to_le_bytes());
-    put(0x200, &note);
-    v.extend_from_slice(code);
-    v
+    let desc = version.to_le_bytes();
+    let note = Note {
+        name: b"Nymph",
+        kind: 1,
+        desc: &desc,
+    };
+    elf64(0, Some(note), code)
+}
+
+/// Runs a native image and returns its exit status.
+fn run(path: &str, code: &[u8]) -> Result<ExitStatus, nymph_kernel::ktest::TestFailure> {
+    run_image(path, native_image(1, code), &[b"native-test".to_vec()])
 }
 
 /// fork; the child exits 5; the parent wait4s it and checks the status word is 5 << 8,
@@ -83,18 +59,9 @@ const SELF_CHECK: &[u8] = &[
 
 fn native_program_forks_waits_writes_and_gets_errors() -> TestResult {
     kassert_eq!(
-        nymph_kernel::fs::add_file(
-            "/tmp/ktest/native-check",
-            0o755,
-            native_image(1, SELF_CHECK)
-        ),
-        Ok(())
+        run("/tmp/ktest/native-check", SELF_CHECK)?,
+        ExitStatus::Exited(0)
     );
-    let pid = match process::spawn("/tmp/ktest/native-check", &[b"native-check".to_vec()], &[]) {
-        Ok(pid) => pid,
-        Err(e) => kfail!("spawn: {e:?}"),
-    };
-    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(0)));
     Ok(())
 }
 
@@ -138,18 +105,9 @@ const SIGNAL_CHECK: &[u8] = &[
 
 fn signal_handler_runs_on_its_frame_and_sigreturn_restores_registers() -> TestResult {
     kassert_eq!(
-        nymph_kernel::fs::add_file(
-            "/tmp/ktest/native-signal",
-            0o755,
-            native_image(1, SIGNAL_CHECK)
-        ),
-        Ok(())
+        run("/tmp/ktest/native-signal", SIGNAL_CHECK)?,
+        ExitStatus::Exited(0)
     );
-    let pid = match process::spawn("/tmp/ktest/native-signal", &[], &[]) {
-        Ok(pid) => pid,
-        Err(e) => kfail!("spawn: {e:?}"),
-    };
-    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(0)));
     Ok(())
 }
 
@@ -167,19 +125,15 @@ const EXEC_CHECK: &[u8] = &[
 ];
 
 fn execve_replaces_the_image_and_reports_a_missing_file() -> TestResult {
-    let fs = |path: &str, image: Vec<u8>| nymph_kernel::fs::add_file(path, 0o755, image);
-    kassert_eq!(
-        fs("/tmp/ktest/native-check", native_image(1, SELF_CHECK)),
-        Ok(())
+    let target = nymph_kernel::fs::add_file(
+        "/tmp/ktest/native-check",
+        0o755,
+        native_image(1, SELF_CHECK),
     );
+    kassert_eq!(target, Ok(()));
     kassert_eq!(
-        fs("/tmp/ktest/native-exec", native_image(1, EXEC_CHECK)),
-        Ok(())
+        run("/tmp/ktest/native-exec", EXEC_CHECK)?,
+        ExitStatus::Exited(0)
     );
-    let pid = match process::spawn("/tmp/ktest/native-exec", &[], &[]) {
-        Ok(pid) => pid,
-        Err(e) => kfail!("spawn: {e:?}"),
-    };
-    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(0)));
     Ok(())
 }

@@ -187,20 +187,7 @@ impl PageTableRoot {
         flags: PageFlags,
         frames: &mut dyn FrameSource,
     ) -> Result<(), MapError> {
-        if !virt.is_multiple_of(PAGE_SIZE) || !phys.is_multiple_of(PAGE_SIZE) {
-            return Err(MapError::Misaligned);
-        }
-        if !canonical(virt) {
-            return Err(MapError::NonCanonical);
-        }
-        let user = flags.contains(PageFlags::USER_ACCESSIBLE);
-        let pt = self.walk_create(virt, 3, user, frames)?;
-        let index = indices(virt)[3];
-        if read_entry(pt, index) & PageFlags::PRESENT.bits() != 0 {
-            return Err(MapError::AlreadyMapped { virt });
-        }
-        write_entry(pt, index, phys | sanitize(flags).bits());
-        Ok(())
+        self.map_leaf(virt, phys, PAGE_SIZE, flags, frames)
     }
 
     /// Maps one 2 MiB page.
@@ -211,23 +198,32 @@ impl PageTableRoot {
         flags: PageFlags,
         frames: &mut dyn FrameSource,
     ) -> Result<(), MapError> {
-        if !virt.is_multiple_of(HUGE_2M) || !phys.is_multiple_of(HUGE_2M) {
+        self.map_leaf(virt, phys, HUGE_2M, flags | PageFlags::HUGE_PAGE, frames)
+    }
+
+    /// Maps a leaf of `size` (4 KiB in a page table, 2 MiB in a page directory).
+    fn map_leaf(
+        &self,
+        virt: u64,
+        phys: u64,
+        size: u64,
+        flags: PageFlags,
+        frames: &mut dyn FrameSource,
+    ) -> Result<(), MapError> {
+        if !virt.is_multiple_of(size) || !phys.is_multiple_of(size) {
             return Err(MapError::Misaligned);
         }
         if !canonical(virt) {
             return Err(MapError::NonCanonical);
         }
+        let depth = if size == HUGE_2M { 2 } else { 3 };
         let user = flags.contains(PageFlags::USER_ACCESSIBLE);
-        let pd = self.walk_create(virt, 2, user, frames)?;
-        let index = indices(virt)[2];
-        if read_entry(pd, index) & PageFlags::PRESENT.bits() != 0 {
+        let table = self.walk_create(virt, depth, user, frames)?;
+        let index = indices(virt)[depth];
+        if read_entry(table, index) & PageFlags::PRESENT.bits() != 0 {
             return Err(MapError::AlreadyMapped { virt });
         }
-        write_entry(
-            pd,
-            index,
-            phys | (sanitize(flags) | PageFlags::HUGE_PAGE).bits(),
-        );
+        write_entry(table, index, phys | sanitize(flags).bits());
         Ok(())
     }
 

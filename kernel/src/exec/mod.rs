@@ -2,3 +2,4 @@
 //! process that runs them.
 
 pub mod elf;
+pub mod test_image;
