@@ -9,6 +9,7 @@ extern crate alloc;
 pub mod boot;
 pub mod cmdline;
 pub mod exec;
+pub mod file;
 pub mod fs;
 pub mod klog;
 pub mod ktest;

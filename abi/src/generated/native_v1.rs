@@ -3361,16 +3361,16 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 1,
         name: "read",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "reading the console needs the terminal line discipline (ENXIO until then); no regular files before the VFS",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 2,
         name: "write",
         kind: "standard",
-        status: Status::Partial(
-            "only descriptors 1 and 2, both the console: descriptor tables arrive with the VFS",
-        ),
+        status: Status::Partial("no regular files before the VFS: the console and pipes only"),
         arg_words: 3,
     },
     SyscallInfo {
@@ -3384,7 +3384,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 4,
         name: "close",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -3449,7 +3449,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 13,
         name: "execve",
         kind: "standard",
-        status: Status::Partial("no descriptor tables yet, so nothing to close on exec"),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -3509,28 +3509,28 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 21,
         name: "pipe2",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 22,
         name: "dup",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 23,
         name: "dup3",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 24,
         name: "fcntl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+mod files;
 pub mod ktests;
 mod signals;
 mod startup;

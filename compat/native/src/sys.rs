@@ -17,7 +17,13 @@ pub(crate) type SysResult = Result<u64, i32>;
 
 static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     exit: Some(sys_exit),
-    write: Some(sys_write),
+    read: Some(crate::files::sys_read),
+    write: Some(crate::files::sys_write),
+    close: Some(crate::files::sys_close),
+    dup: Some(crate::files::sys_dup),
+    dup3: Some(crate::files::sys_dup3),
+    pipe2: Some(crate::files::sys_pipe2),
+    fcntl: Some(crate::files::sys_fcntl),
     mmap: Some(sys_mmap),
     munmap: Some(sys_munmap),
     mprotect: Some(sys_mprotect),
@@ -76,33 +82,13 @@ pub(crate) fn syscall(task: &mut Task) {
     };
 }
 
-fn fault(_: UserFault) -> i32 {
+pub(crate) fn fault(_: UserFault) -> i32 {
     errno::EFAULT
 }
 
 fn sys_exit(task: &mut Task, a: v1::ExitArgs) -> SysResult {
     process::exit(&task.process, ExitStatus::Exited(a.status as u8));
     Ok(0)
-}
-
-/// Descriptors 1 and 2 are the console until the file-descriptor tables arrive.
-fn sys_write(task: &mut Task, a: v1::WriteArgs) -> SysResult {
-    if a.fd != 1 && a.fd != 2 {
-        return Err(errno::EBADF);
-    }
-    let mut done = 0u64;
-    let mut chunk = [0u8; 512];
-    while done < a.count {
-        let n = (a.count - done).min(chunk.len() as u64) as usize;
-        let addr = a.buf.addr().checked_add(done).ok_or(errno::EFAULT)?;
-        if let Err(e) = task.read_bytes(addr, &mut chunk[..n]) {
-            // Bytes already written stay written: report them, as a short write.
-            return if done > 0 { Ok(done) } else { Err(fault(e)) };
-        }
-        nymph_hal::serial::write_console(&chunk[..n]);
-        done += n as u64;
-    }
-    Ok(done)
 }
 
 const PAGE: u64 = 4096;

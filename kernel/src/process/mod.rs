@@ -10,6 +10,7 @@ pub mod signal;
 pub mod uaccess;
 
 use crate::exec::elf::{self, ElfError, ElfIdentity, ElfImage};
+use crate::file::{FdTable, OpenFile};
 use crate::fs::{self, FsError};
 use crate::mm::uspace::{
     AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
@@ -209,6 +210,7 @@ struct Inner {
     brk: u64,
     /// Opaque per-process state of the personality.
     personality_state: BTreeMap<&'static str, u64>,
+    files: FdTable,
 }
 
 /// A process.
@@ -260,6 +262,17 @@ impl Process {
     }
     pub fn has_exited(&self) -> bool {
         self.inner.lock().exit.is_some()
+    }
+
+    /// Runs `f` on the descriptor table. Never block inside `f`: take the open file
+    /// out (`file`) and operate on it after the table is released.
+    pub fn with_files<R>(&self, f: impl FnOnce(&mut FdTable) -> R) -> R {
+        f(&mut self.inner.lock().files)
+    }
+
+    /// The open file behind descriptor `fd`.
+    pub fn file(&self, fd: usize) -> Result<alloc::sync::Arc<OpenFile>, crate::file::FileError> {
+        self.inner.lock().files.get(fd)
     }
 
     /// Runs `f` on the address space (none once the process has exited).
@@ -435,13 +448,15 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         }
         inner.exit = Some(status);
         inner.pending = SignalSet::EMPTY;
+        let files = core::mem::take(&mut inner.files);
         (
-            inner.space.take(),
+            (inner.space.take(), files),
             core::mem::take(&mut inner.children),
             inner.parent,
         )
     };
     kernel_root_activate();
+    // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop(space);
     if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
         let mut orphans_done = false;
@@ -585,6 +600,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: BTreeMap::new(),
+            files: FdTable::with_console(),
         }),
         child_events: WaitQueue::new(),
     });
@@ -609,6 +625,7 @@ pub fn exec(
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
         inner.personality_state.clear();
+        inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
             if matches!(action, SigAction::Catch(_)) {
@@ -654,10 +671,12 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
                 inner.brk_start,
                 inner.brk,
                 inner.personality_state.clone(),
+                inner.files.clone(),
             ),
         )
     };
-    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state) = inner_copy;
+    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state, files) =
+        inner_copy;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
     let child = Arc::new(Process {
@@ -676,6 +695,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             brk_start,
             brk,
             personality_state,
+            files,
         }),
         child_events: WaitQueue::new(),
     });
