@@ -90,15 +90,75 @@ const SELF_CHECKS: [Boot; 4] = [
     },
 ];
 
-/// The checks of `cargo xtask exec` (a program from a --root directory).
-const EXEC_CHECKS: [&str; 2] = [
-    "xtask exec runs a program from --root with its arguments, output and exit status",
-    "xtask exec reports a missing program as not found (status 127)",
+/// Programs of images/programs that `cargo xtask test` runs through `cargo xtask exec`:
+/// the check's name, the source, argv, the expected stdout lines and exit status.
+struct ExecCase {
+    what: &'static str,
+    source: &'static str,
+    argv: &'static [&'static str],
+    stdout: &'static [&'static str],
+    status: u8,
+}
+
+const EXEC_CASES: [ExecCase; 3] = [
+    ExecCase {
+        what: "xtask exec runs a program from --root with its arguments, output and exit status",
+        source: "echo-arg.S",
+        argv: &["/bin/echo-arg", "hello from exec"],
+        stdout: &["hello from exec"],
+        status: 3,
+    },
+    ExecCase {
+        what: "an orphan is re-parented to init, which reaps it (reparent as init)",
+        source: "reparent.S",
+        argv: &["/bin/reparent"],
+        stdout: &["reparented"],
+        status: 0,
+    },
+    ExecCase {
+        what: "xtask exec reports a missing program as not found (status 127)",
+        source: "",
+        argv: &["/bin/no-such-program"],
+        stdout: &[],
+        status: 127,
+    },
 ];
 
-/// Builds the native check program and runs it (and a missing one) through `exec`.
+/// The names of the exec checks, for reporting them as not run.
+fn exec_check_names() -> impl Iterator<Item = &'static str> {
+    EXEC_CASES.iter().map(|c| c.what)
+}
+
+/// Builds the programs of images/programs (gcc, no libc) into a root directory.
+fn build_programs(ws: &Workspace, root: &Path) -> Result<(), String> {
+    fs::create_dir_all(root.join("bin")).map_err(|e| e.to_string())?;
+    for case in EXEC_CASES.iter().filter(|c| !c.source.is_empty()) {
+        let source = ws.root.join("images/programs").join(case.source);
+        let program = root.join("bin").join(case.source.trim_end_matches(".S"));
+        let status = std::process::Command::new("gcc")
+            .args(["-nostdlib", "-static", "-no-pie", "-o"])
+            .arg(&program)
+            .arg(&source)
+            .status()
+            .map_err(|e| format!("cannot run gcc: {e}"))?;
+        if !status.success() {
+            return Err(format!("gcc failed on {} ({status})", source.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the check programs and runs each case through `exec`.
 fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: &mut Tally) {
-    use crate::cmd_exec::{ExecStatus, Guest, run_program};
+    use crate::cmd_exec::{Guest, run_program};
+    header("xtask exec");
+    let root = ws.target_dir.join("nymph-exec-check/root");
+    if let Err(e) = build_programs(ws, &root) {
+        for check in exec_check_names() {
+            tally.fail(check, &format!("not run: {e}"));
+        }
+        return;
+    }
     let guest = Guest {
         ws,
         elf,
@@ -106,53 +166,25 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
         accel: args.accel,
         timeout: args.timeout,
     };
-    header("xtask exec");
-    let root = ws.target_dir.join("nymph-exec-check/root");
-    let program = root.join("bin/echo-arg");
-    let source = ws.root.join("images/programs/echo-arg.S");
-    let built = fs::create_dir_all(root.join("bin"))
-        .map_err(|e| e.to_string())
-        .and_then(|()| {
-            let status = std::process::Command::new("gcc")
-                .args(["-nostdlib", "-static", "-no-pie", "-o"])
-                .arg(&program)
-                .arg(&source)
-                .status()
-                .map_err(|e| format!("cannot run gcc: {e}"))?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(format!("gcc failed on {} ({status})", source.display()))
-            }
-        });
-    if let Err(e) = built {
-        for check in EXEC_CHECKS {
-            tally.fail(check, &format!("not run: {e}"));
-        }
-        return;
-    }
     let roots = [root];
-    let argv = ["/bin/echo-arg".to_string(), "hello from exec".to_string()];
-    match run_program(&guest, &roots, &argv, &mut |_| {}) {
-        Ok(out) if out.stdout == ["hello from exec"] && out.status == ExecStatus::Exited(3) => {
-            tally.pass(EXEC_CHECKS[0], "stdout `hello from exec`, status 3");
+    for case in &EXEC_CASES {
+        let argv: Vec<String> = case.argv.iter().map(|a| a.to_string()).collect();
+        match run_program(&guest, &roots, &argv, &mut |_| {}) {
+            Ok(out) if out.stdout == case.stdout && out.status.code() == case.status => {
+                tally.pass(
+                    case.what,
+                    &format!("stdout {:?}, status {}", out.stdout, case.status),
+                );
+            }
+            Ok(out) => tally.fail(
+                case.what,
+                &format!(
+                    "stdout {:?}, status {:?}; wanted {:?}, status {}",
+                    out.stdout, out.status, case.stdout, case.status
+                ),
+            ),
+            Err(e) => tally.fail(case.what, &e.to_string()),
         }
-        Ok(out) => tally.fail(
-            EXEC_CHECKS[0],
-            &format!("stdout {:?}, status {:?}", out.stdout, out.status),
-        ),
-        Err(e) => tally.fail(EXEC_CHECKS[0], &e.to_string()),
-    }
-    let missing = ["/bin/no-such-program".to_string()];
-    match run_program(&guest, &roots, &missing, &mut |_| {}) {
-        Ok(out) if out.status.code() == 127 && out.stdout.is_empty() => {
-            tally.pass(EXEC_CHECKS[1], &format!("{:?}", out.status));
-        }
-        Ok(out) => tally.fail(
-            EXEC_CHECKS[1],
-            &format!("stdout {:?}, status {:?}", out.stdout, out.status),
-        ),
-        Err(e) => tally.fail(EXEC_CHECKS[1], &e.to_string()),
     }
 }
 
@@ -191,7 +223,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
             tally.fail(what, &e.to_string());
             let all = std::iter::once(KTEST_RUN)
                 .chain(SELF_CHECKS.iter().map(|b| b.what))
-                .chain(EXEC_CHECKS);
+                .chain(exec_check_names());
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }
