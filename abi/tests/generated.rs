@@ -157,6 +157,27 @@ macro_rules! identity {
                 fn $to(&self, v: $t) -> $t { v }
                 fn $from(&self, v: $t) -> $t { v }
             )*
+
+            // The array and struct transforms: FreeBSD's 128-bit signal set as words, and
+            // a one-word neutral signal set (the low 64 signals).
+            fn sigset_words_to_abi(&self, v: [u64; 4]) -> [u32; 4] {
+                v.map(|w| w as u32)
+            }
+            fn sigset_words_to_neutral(&self, v: [u32; 4]) -> [u64; 4] {
+                v.map(u64::from)
+            }
+            fn sigset_to_abi(&self, v: u64) -> fb::sigset_t {
+                fb::sigset_t { __bits: [v as u32, (v >> 32) as u32, 0, 0] }
+            }
+            fn sigset_to_neutral(&self, v: fb::sigset_t) -> u64 {
+                u64::from(v.__bits[0]) | (u64::from(v.__bits[1]) << 32)
+            }
+            fn freebsd4_cc_to_abi(&self, v: [u64; 20]) -> [u8; 20] {
+                v.map(|c| c as u8)
+            }
+            fn freebsd4_cc_to_neutral(&self, v: [u8; 20]) -> [u64; 20] {
+                v.map(u64::from)
+            }
         }
     };
 }
@@ -240,4 +261,23 @@ fn native_decoders_keep_flags_and_bound_strings() {
     assert_eq!(a.flags.bits() & 0x8000_0000, 0x8000_0000);
     assert_eq!(nv::stat::MIN_SIZE, 144);
     assert_eq!(nv::stat::SIZE_FIELD_OFFSET, 0);
+}
+
+#[test]
+fn array_and_struct_transforms_convert_signal_sets_and_control_characters() {
+    // sigaction: the mask (a sigset_t struct) goes through the `sigset` transform.
+    let mut n = fb::neutral::Sigaction::ZERO;
+    n.handler = 0x0804_9000;
+    n.mask = (1 << 1) | (1 << 40);
+    let sa = fb::sigaction::from_neutral(&n, &Identity).expect("fits");
+    assert_eq!(sa.sa_mask.__bits, [1 << 1, 1 << 8, 0, 0]);
+    assert_eq!(sa.to_neutral(&Identity).mask, n.mask);
+    // termios: c_cc (an array of cc_t) goes through `freebsd4_cc` element by element.
+    let mut t = fb::neutral::Termios::ZERO;
+    t.cc[0] = 4;
+    t.cc[19] = 0x7f;
+    let abi = fb::termios::from_neutral(&t, &Identity).expect("fits");
+    assert_eq!(abi.c_cc[0], 4);
+    assert_eq!(abi.c_cc[19], 0x7f);
+    assert_eq!(abi.to_neutral(&Identity).cc, t.cc);
 }

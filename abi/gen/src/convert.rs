@@ -27,6 +27,8 @@ enum NTy {
     U64,
     Record(String),
     Bytes(u64),
+    /// A fixed array of neutral words: what an ABI array with a transform maps to.
+    Words(u64),
 }
 
 impl NTy {
@@ -36,6 +38,7 @@ impl NTy {
             NTy::U64 => "u64".into(),
             NTy::Record(r) => camel(r),
             NTy::Bytes(n) => format!("[u8; {n}]"),
+            NTy::Words(n) => format!("[u64; {n}]"),
         }
     }
 
@@ -43,7 +46,7 @@ impl NTy {
         match self {
             NTy::I64 | NTy::U64 => "0".into(),
             NTy::Record(r) => format!("{}::ZERO", camel(r)),
-            NTy::Bytes(n) => format!("[0; {n}]"),
+            NTy::Bytes(n) | NTy::Words(n) => format!("[0; {n}]"),
         }
     }
 }
@@ -62,6 +65,17 @@ enum Kind {
     },
     Bytes {
         count: u64,
+    },
+    /// An array of integers with a transform: the personality's transform converts the
+    /// whole array to and from neutral words (a signal set's words, control characters).
+    TransformedArray {
+        elem: String,
+        count: u64,
+    },
+    /// A struct with a transform: the personality's transform converts it to and from
+    /// one neutral word (an ABI's signal-set struct and the kernel's set of signals).
+    TransformedStruct {
+        ty: String,
     },
     Skip(String),
 }
@@ -96,7 +110,16 @@ fn classify(spec: &Spec, f: &Field) -> Kind {
     match spec.resolve(&f.ty) {
         TypeRef::Array(a) => {
             if has_transform {
-                return Kind::Skip(format!("`{}`: an array with a transform", f.name));
+                return match int_of(spec, &a.array) {
+                    Some((bits, signed)) if bits <= 32 => Kind::TransformedArray {
+                        elem: format!("{}{bits}", if signed { 'i' } else { 'u' }),
+                        count: a.count,
+                    },
+                    _ => Kind::Skip(format!(
+                        "`{}`: an array of {} with a transform",
+                        f.name, a.array
+                    )),
+                };
             }
             match int_of(spec, &a.array) {
                 Some((8, _)) => Kind::Bytes { count: a.count },
@@ -105,7 +128,7 @@ fn classify(spec: &Spec, f: &Field) -> Kind {
         }
         TypeRef::Named(n) if spec.struct_def(n).is_some() => {
             if has_transform {
-                return Kind::Skip(format!("`{}`: a struct with a transform", f.name));
+                return Kind::TransformedStruct { ty: n.clone() };
             }
             match spec.struct_def(n).and_then(record_of) {
                 Some(record) if matches!(spec.types.get(n), Some(TypeDef::Struct(_))) => {
@@ -196,6 +219,8 @@ pub fn section(spec: &Spec) -> String {
                 Kind::Int { signed: false, .. } => NTy::U64,
                 Kind::Nested { record, .. } => NTy::Record(record.clone()),
                 Kind::Bytes { count } => NTy::Bytes(*count),
+                Kind::TransformedArray { count, .. } => NTy::Words(*count),
+                Kind::TransformedStruct { .. } => NTy::U64,
                 Kind::Skip(_) => continue,
             };
             let rec = records.entry(m.record.clone()).or_default();
@@ -206,6 +231,7 @@ pub fn section(spec: &Spec) -> String {
                 }
                 (Some(NTy::U64), NTy::U64) => Some(NTy::U64),
                 (Some(NTy::Bytes(a)), NTy::Bytes(b)) => Some(NTy::Bytes((*a).max(*b))),
+                (Some(NTy::Words(a)), NTy::Words(b)) if a == b => Some(want.clone()),
                 (Some(NTy::Record(a)), NTy::Record(b)) if a == b => Some(want.clone()),
                 _ => None,
             };
@@ -222,17 +248,24 @@ pub fn section(spec: &Spec) -> String {
             }
         }
     }
-    // Transforms: name -> neutral type of the value.
-    let mut transforms: BTreeMap<String, NTy> = BTreeMap::new();
+    // Transforms: name -> (neutral type, ABI type) of the value; for integers both are
+    // the neutral type (the transform maps values), for arrays they differ.
+    let mut transforms: BTreeMap<String, (String, String)> = BTreeMap::new();
     for (_, fields) in &structs {
         for m in fields {
-            if let (Kind::Int { .. }, Some(t)) = (
-                &m.kind,
-                m.field.map.as_ref().and_then(|x| x.transform.as_ref()),
-            ) {
-                let nt = records[&m.record][&m.name].clone();
-                transforms.entry(t.clone()).or_insert(nt);
-            }
+            let Some(t) = m.field.map.as_ref().and_then(|x| x.transform.as_ref()) else {
+                continue;
+            };
+            let Some(nt) = records.get(&m.record).and_then(|r| r.get(&m.name)) else {
+                continue;
+            };
+            let sig = match &m.kind {
+                Kind::Int { .. } => (nt.rust(), nt.rust()),
+                Kind::TransformedArray { elem, count } => (nt.rust(), format!("[{elem}; {count}]")),
+                Kind::TransformedStruct { ty } => (nt.rust(), os_type(ty)),
+                _ => continue,
+            };
+            transforms.entry(t.clone()).or_insert(sig);
         }
     }
 
@@ -261,11 +294,10 @@ pub fn section(spec: &Spec) -> String {
     o.push_str(
         "/// The value translations the spec names (`transform`), implemented by the\n/// personality: `*_to_abi` on the way out, `*_to_neutral` on the way in.\npub trait Transforms {\n",
     );
-    for (t, nt) in &transforms {
-        let ty = nt.rust();
+    for (t, (nty, aty)) in &transforms {
         let _ = writeln!(
             o,
-            "    /// `{t}`, neutral to ABI.\n    fn {t}_to_abi(&self, v: {ty}) -> {ty};\n    /// `{t}`, ABI to neutral.\n    fn {t}_to_neutral(&self, v: {ty}) -> {ty};"
+            "    /// `{t}`, neutral to ABI.\n    fn {t}_to_abi(&self, v: {nty}) -> {aty};\n    /// `{t}`, ABI to neutral.\n    fn {t}_to_neutral(&self, v: {aty}) -> {nty};"
         );
     }
     o.push_str("}\n\n");
@@ -281,9 +313,13 @@ pub fn section(spec: &Spec) -> String {
             })
             .collect();
         let uses_t = fields.iter().any(|m| {
-            matches!(m.kind, Kind::Nested { .. })
-                || (matches!(m.kind, Kind::Int { .. })
-                    && m.field.map.as_ref().is_some_and(|x| x.transform.is_some()))
+            matches!(
+                m.kind,
+                Kind::Nested { .. }
+                    | Kind::TransformedArray { .. }
+                    | Kind::TransformedStruct { .. }
+            ) || (matches!(m.kind, Kind::Int { .. })
+                && m.field.map.as_ref().is_some_and(|x| x.transform.is_some()))
         });
         let tp = if uses_t { "t" } else { "_t" };
         let mut to_abi = String::new();
@@ -385,6 +421,13 @@ pub fn section(spec: &Spec) -> String {
                         os_type(ty)
                     );
                     let _ = writeln!(to_neutral, "        n.{nf} = self.{f}.to_neutral(t);");
+                }
+                (Kind::TransformedArray { .. } | Kind::TransformedStruct { .. }, Some(_)) => {
+                    if let Some(t) = &map.transform {
+                        let _ = writeln!(to_abi, "        s.{f} = t.{t}_to_abi(n.{nf});");
+                        let _ =
+                            writeln!(to_neutral, "        n.{nf} = t.{t}_to_neutral(self.{f});");
+                    }
                 }
                 (Kind::Bytes { .. }, Some(_)) => {
                     let truncate = matches!(map.overflow, Overflow::Truncate | Overflow::Saturate);

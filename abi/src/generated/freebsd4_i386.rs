@@ -1968,6 +1968,17 @@ pub mod neutral {
         };
     }
 
+    /// Neutral `sigset`: every field some struct of this ABI maps to it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Sigset {
+        pub bits: [u64; 4],
+    }
+
+    impl Sigset {
+        /// All zero.
+        pub const ZERO: Self = Self { bits: [0; 4] };
+    }
+
     /// Neutral `stat`: every field some struct of this ABI maps to it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct Stat {
@@ -2045,6 +2056,7 @@ pub mod neutral {
     /// Neutral `termios`: every field some struct of this ABI maps to it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct Termios {
+        pub cc: [u64; 20],
         pub cflag: u64,
         pub iflag: u64,
         pub ispeed: u64,
@@ -2056,6 +2068,7 @@ pub mod neutral {
     impl Termios {
         /// All zero.
         pub const ZERO: Self = Self {
+            cc: [0; 20],
             cflag: 0,
             iflag: 0,
             ispeed: 0,
@@ -2114,6 +2127,10 @@ pub mod neutral {
 /// The value translations the spec names (`transform`), implemented by the
 /// personality: `*_to_abi` on the way out, `*_to_neutral` on the way in.
 pub trait Transforms {
+    /// `freebsd4_cc`, neutral to ABI.
+    fn freebsd4_cc_to_abi(&self, v: [u64; 20]) -> [u8; 20];
+    /// `freebsd4_cc`, ABI to neutral.
+    fn freebsd4_cc_to_neutral(&self, v: [u8; 20]) -> [u64; 20];
     /// `freebsd4_cflag`, neutral to ABI.
     fn freebsd4_cflag_to_abi(&self, v: u64) -> u64;
     /// `freebsd4_cflag`, ABI to neutral.
@@ -2150,6 +2167,14 @@ pub trait Transforms {
     fn osigset_to_abi(&self, v: u64) -> u64;
     /// `osigset`, ABI to neutral.
     fn osigset_to_neutral(&self, v: u64) -> u64;
+    /// `sigset`, neutral to ABI.
+    fn sigset_to_abi(&self, v: u64) -> sigset_t;
+    /// `sigset`, ABI to neutral.
+    fn sigset_to_neutral(&self, v: sigset_t) -> u64;
+    /// `sigset_words`, neutral to ABI.
+    fn sigset_words_to_abi(&self, v: [u64; 4]) -> [u32; 4];
+    /// `sigset_words`, ABI to neutral.
+    fn sigset_words_to_neutral(&self, v: [u32; 4]) -> [u64; 4];
 }
 
 impl dirent {
@@ -2500,8 +2525,6 @@ impl sigaction {
     /// # Errors
     /// A value that does not fit where the map says the call fails (or says it
     /// always fits).
-    ///
-    /// Left to the personality: `sa_mask`: sigset_t has nothing to convert.
     pub fn from_neutral(n: &neutral::Sigaction, t: &impl Transforms) -> Result<Self, ConvertError> {
         let mut s = <Self as FromZeros>::new_zeroed();
         s.sa_handler = u32::try_from(n.handler).map_err(|_| ConvertError::Unfit {
@@ -2509,6 +2532,7 @@ impl sigaction {
         })?;
         s.sa_flags = i32::try_from(t.freebsd4_sa_flags_to_abi(n.flags))
             .map_err(|_| ConvertError::Unfit { field: "sa_flags" })?;
+        s.sa_mask = t.sigset_to_abi(n.mask);
         Ok(s)
     }
 
@@ -2518,6 +2542,7 @@ impl sigaction {
         let mut n = neutral::Sigaction::ZERO;
         n.handler = u64::from(self.sa_handler);
         n.flags = t.freebsd4_sa_flags_to_neutral(i64::from(self.sa_flags));
+        n.mask = t.sigset_to_neutral(self.sa_mask);
         n
     }
 }
@@ -2555,6 +2580,28 @@ impl siginfo_t {
         n.uid = u64::from(self.si_uid);
         n.status = i64::from(self.si_status);
         n.addr = u64::from(self.si_addr);
+        n
+    }
+}
+
+impl sigset_t {
+    /// Builds the ABI struct from neutral `sigset` values; unmapped fields and
+    /// padding are zero.
+    ///
+    /// # Errors
+    /// A value that does not fit where the map says the call fails (or says it
+    /// always fits).
+    pub fn from_neutral(n: &neutral::Sigset, t: &impl Transforms) -> Result<Self, ConvertError> {
+        let mut s = <Self as FromZeros>::new_zeroed();
+        s.__bits = t.sigset_words_to_abi(n.bits);
+        Ok(s)
+    }
+
+    /// The neutral `sigset` values this struct carries (other fields zero).
+    #[must_use]
+    pub fn to_neutral(&self, t: &impl Transforms) -> neutral::Sigset {
+        let mut n = neutral::Sigset::ZERO;
+        n.bits = t.sigset_words_to_neutral(self.__bits);
         n
     }
 }
@@ -2725,8 +2772,6 @@ impl termios {
     /// # Errors
     /// A value that does not fit where the map says the call fails (or says it
     /// always fits).
-    ///
-    /// Left to the personality: `c_cc`: an array with a transform.
     pub fn from_neutral(n: &neutral::Termios, t: &impl Transforms) -> Result<Self, ConvertError> {
         let mut s = <Self as FromZeros>::new_zeroed();
         s.c_iflag = u32::try_from(t.freebsd4_iflag_to_abi(n.iflag))
@@ -2737,6 +2782,7 @@ impl termios {
             .map_err(|_| ConvertError::Unfit { field: "c_cflag" })?;
         s.c_lflag = u32::try_from(t.freebsd4_lflag_to_abi(n.lflag))
             .map_err(|_| ConvertError::Unfit { field: "c_lflag" })?;
+        s.c_cc = t.freebsd4_cc_to_abi(n.cc);
         s.c_ispeed =
             u32::try_from(n.ispeed).map_err(|_| ConvertError::Unfit { field: "c_ispeed" })?;
         s.c_ospeed =
@@ -2752,6 +2798,7 @@ impl termios {
         n.oflag = t.freebsd4_oflag_to_neutral(u64::from(self.c_oflag));
         n.cflag = t.freebsd4_cflag_to_neutral(u64::from(self.c_cflag));
         n.lflag = t.freebsd4_lflag_to_neutral(u64::from(self.c_lflag));
+        n.cc = t.freebsd4_cc_to_neutral(self.c_cc);
         n.ispeed = u64::from(self.c_ispeed);
         n.ospeed = u64::from(self.c_ospeed);
         n

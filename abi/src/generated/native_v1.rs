@@ -912,6 +912,7 @@ pub mod neutral {
     /// Neutral `termios`: every field some struct of this ABI maps to it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct Termios {
+        pub cc: [u64; 32],
         pub cflag: u64,
         pub iflag: u64,
         pub ispeed: u64,
@@ -923,6 +924,7 @@ pub mod neutral {
     impl Termios {
         /// All zero.
         pub const ZERO: Self = Self {
+            cc: [0; 32],
             cflag: 0,
             iflag: 0,
             ispeed: 0,
@@ -973,6 +975,10 @@ pub trait Transforms {
     fn kind_to_dtype_to_abi(&self, v: u64) -> u64;
     /// `kind_to_dtype`, ABI to neutral.
     fn kind_to_dtype_to_neutral(&self, v: u64) -> u64;
+    /// `native_cc`, neutral to ABI.
+    fn native_cc_to_abi(&self, v: [u64; 32]) -> [u8; 32];
+    /// `native_cc`, ABI to neutral.
+    fn native_cc_to_neutral(&self, v: [u8; 32]) -> [u64; 32];
     /// `native_cflag`, neutral to ABI.
     fn native_cflag_to_abi(&self, v: u64) -> u64;
     /// `native_cflag`, ABI to neutral.
@@ -1190,8 +1196,6 @@ impl termios {
     /// # Errors
     /// A value that does not fit where the map says the call fails (or says it
     /// always fits).
-    ///
-    /// Left to the personality: `c_cc`: an array with a transform.
     pub fn from_neutral(n: &neutral::Termios, t: &impl Transforms) -> Result<Self, ConvertError> {
         let mut s = <Self as FromZeros>::new_zeroed();
         s.c_iflag = u32::try_from(t.native_iflag_to_abi(n.iflag))
@@ -1202,6 +1206,7 @@ impl termios {
             .map_err(|_| ConvertError::Unfit { field: "c_cflag" })?;
         s.c_lflag = u32::try_from(t.native_lflag_to_abi(n.lflag))
             .map_err(|_| ConvertError::Unfit { field: "c_lflag" })?;
+        s.c_cc = t.native_cc_to_abi(n.cc);
         s.c_ispeed =
             u32::try_from(n.ispeed).map_err(|_| ConvertError::Unfit { field: "c_ispeed" })?;
         s.c_ospeed =
@@ -1217,6 +1222,7 @@ impl termios {
         n.oflag = t.native_oflag_to_neutral(u64::from(self.c_oflag));
         n.cflag = t.native_cflag_to_neutral(u64::from(self.c_cflag));
         n.lflag = t.native_lflag_to_neutral(u64::from(self.c_lflag));
+        n.cc = t.native_cc_to_neutral(self.c_cc);
         n.ispeed = u64::from(self.c_ispeed);
         n.ospeed = u64::from(self.c_ospeed);
         n
