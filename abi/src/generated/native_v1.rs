@@ -3484,7 +3484,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kill",
         kind: "standard",
         status: Status::Partial(
-            "single processes only (pid <= 0 gives ENOSYS); no permission checks between users yet",
+            "no permission checks between users yet (every process runs as root)",
         ),
         arg_words: 2,
     },

@@ -10,7 +10,7 @@ use nymph_kernel::fs::FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
-    self, ExecError, ExitStatus, ForkError, Pid, Signal, Task, WaitError, WaitFor,
+    self, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError, WaitFor,
 };
 
 pub(crate) type SysResult = Result<u64, i32>;
@@ -376,21 +376,27 @@ fn sys_getppid(task: &mut Task, _: v1::GetppidArgs) -> SysResult {
 }
 
 fn sys_kill(task: &mut Task, a: v1::KillArgs) -> SysResult {
-    if a.pid <= 0 {
-        log::warn!(
-            "pid {}: kill of a process group is not supported yet",
-            task.process.pid.0
-        );
-        return Err(errno::ENOSYS);
-    }
-    let target = process::find(Pid(a.pid.unsigned_abs()))
-        .filter(|p| !p.has_exited())
-        .ok_or(errno::ESRCH)?;
-    if a.sig == 0 {
-        return Ok(0);
-    }
-    let signal = signal_from_native(a.sig).ok_or(errno::EINVAL)?;
-    target.post(signal);
+    let signal = match a.sig {
+        0 => None,
+        n => Some(signal_from_native(n).ok_or(errno::EINVAL)?),
+    };
+    let target = match a.pid {
+        p if p > 0 => {
+            let target = process::find(Pid(p.unsigned_abs()))
+                .filter(|p| !p.has_exited())
+                .ok_or(errno::ESRCH)?;
+            if let Some(s) = signal {
+                target.post(s);
+            }
+            return Ok(0);
+        }
+        0 => KillTarget::Group(task.process.pgid()),
+        -1 => KillTarget::All {
+            sender: task.process.pid,
+        },
+        g => KillTarget::Group(Pid(g.unsigned_abs())),
+    };
+    process::kill_many(target, signal).map_err(|_| errno::ESRCH)?;
     Ok(0)
 }
 

@@ -517,6 +517,41 @@ pub fn kill(pid: Pid, signal: Signal) -> Result<(), KillError> {
     Ok(())
 }
 
+/// Which processes a group signal reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KillTarget {
+    /// Every member of a process group.
+    Group(Pid),
+    /// Every process but init and the sender (kill(-1)).
+    All { sender: Pid },
+}
+
+/// Sends `signal` (or, with `None`, only checks that someone would get it) to every
+/// live process `target` names; returns how many it reached.
+pub fn kill_many(target: KillTarget, signal: Option<Signal>) -> Result<usize, KillError> {
+    let processes: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
+    let mut reached = 0;
+    for p in processes {
+        if p.has_exited() {
+            continue;
+        }
+        let hit = match target {
+            KillTarget::Group(g) => p.pgid() == g,
+            KillTarget::All { sender } => p.pid != INIT && p.pid != sender,
+        };
+        if hit {
+            if let Some(s) = signal {
+                p.post(s);
+            }
+            reached += 1;
+        }
+    }
+    if reached == 0 {
+        return Err(KillError::NoSuchProcess);
+    }
+    Ok(reached)
+}
+
 /// Processes started by the kernel itself (no parent process) end here; the kernel
 /// collects them with [`wait_detached`].
 static DETACHED_EXITS: WaitQueue = WaitQueue::new();
