@@ -179,8 +179,3 @@ pub fn read_file(path: &str) -> Result<Contents, FsError> {
         Node::Symlink { .. } => Err(FsError::TooManyLinks),
     }
 }
-
-/// Paths in the tree (for diagnostics).
-pub fn paths() -> Vec<String> {
-    TREE.lock().keys().cloned().collect()
-}

@@ -15,6 +15,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(address_space_frames_are_returned),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(fork_shares_pages_copy_on_write),
+    ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
 ];
 
 /// Hand-assembled programs (GNU as, AT&T syntax in the comments), loaded at `CODE`.
@@ -37,6 +38,8 @@ pub(crate) mod programs {
     pub const WRITE64: &[u8] = &[
         0xc7, 0x04, 0x25, 0, 0, 0x60, 0, 0x99, 0, 0, 0, 0x0f, 0x05, 0x0f, 0x0b,
     ];
+    /// (32-bit) syscall
+    pub const SYSCALL32: &[u8] = &[0x0f, 0x05];
     /// int $0x81 (a vector user mode may not raise)
     pub const GP64: &[u8] = &[0xcd, 0x81];
     /// movabs 0xffff800000001000,%rax (the direct map: a present kernel page)
@@ -301,5 +304,26 @@ fn fork_shares_pages_copy_on_write() -> TestResult {
     );
     drop(child);
     drop(parent);
+    Ok(())
+}
+
+fn syscall_from_compat_mode_is_an_invalid_opcode() -> TestResult {
+    let space = space_with(programs::SYSCALL32)?;
+    space.activate();
+    let mut ctx = context(UserMode::Compat32);
+    ctx.regs.rbx = 0x5151;
+    let exit = run(&mut ctx);
+    kernel_root_activate();
+    kassert_eq!(
+        exit,
+        UserExit::Exception {
+            vector: 6,
+            error_code: 0,
+            address: 0
+        }
+    );
+    kassert_eq!(ctx.regs.rip, CODE);
+    kassert_eq!(ctx.regs.rbx, 0x5151);
+    kassert_eq!(ctx.mode(), UserMode::Compat32);
     Ok(())
 }

@@ -116,8 +116,3 @@ pub fn wait_for_interrupt() {
     // frame pushed on this stack overwrites nothing live.
     unsafe { core::arch::asm!("sti", "hlt", "cli") }
 }
-
-/// Whether interrupts are currently enabled.
-pub fn interrupts_enabled() -> bool {
-    interrupts::are_enabled()
-}

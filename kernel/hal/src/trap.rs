@@ -40,13 +40,6 @@ pub struct TrapFrame {
     pub ss: u64,
 }
 
-impl TrapFrame {
-    /// Whether the trap came from user mode (CPL 3 in the saved CS).
-    pub fn from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
-
 core::arch::global_asm!(
     r#"
     .section .text.hal_trap, "ax"

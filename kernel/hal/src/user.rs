@@ -241,10 +241,10 @@ hal_user_trap:
     mov %rax, UR_CR2(%rdi)
     jmp hal_user_exit
 
-// SYSCALL from 64-bit code: rcx = user rip, r11 = user rflags, rsp = user rsp, IF off
-// (FMASK). Nothing touches the stack until it is the kernel's.
-    .global hal_syscall_entry
-hal_syscall_entry:
+// Saves the state SYSCALL leaves (rcx = user rip, r11 = user rflags, rsp = user rsp,
+// IF off by FMASK) into the UserContext, without touching the stack, which is still
+// the user's. rcx and r11 are saved as they are: SYSCALL has already replaced them.
+    .macro SAVE_SYSCALL_STATE
     mov %rdi, hal_cpu_scratch(%rip)
     mov hal_cpu_user_context(%rip), %rdi
     mov %rax, UR_RAX(%rdi)
@@ -266,41 +266,27 @@ hal_syscall_entry:
     mov %rsp, UR_RSP(%rdi)
     mov %rcx, UR_RIP(%rdi)
     mov %r11, UR_RFLAGS(%rdi)
-    movq ${user_cs64}, UR_CS(%rdi)
     movq ${user_ds}, UR_SS(%rdi)
-    movq ${syscall_vector}, UR_VECTOR(%rdi)
     movq $0, UR_ERROR(%rdi)
+    .endm
+
+// SYSCALL from 64-bit code.
+    .global hal_syscall_entry
+hal_syscall_entry:
+    SAVE_SYSCALL_STATE
+    movq ${user_cs64}, UR_CS(%rdi)
+    movq ${syscall_vector}, UR_VECTOR(%rdi)
     jmp hal_user_exit
 
 // SYSCALL from compatibility mode (AMD only; Intel raises #UD itself). No 32-bit ABI
-// Nymph serves enters this way: report it as the #UD it is on Intel. Only the return
-// rip (rcx) and rflags (r11) are known; the other registers are kept as they are.
+// Nymph serves enters this way: report it as the #UD it is on Intel, at the SYSCALL
+// instruction (2 bytes before the return address).
     .global hal_syscall32_entry
 hal_syscall32_entry:
-    mov %rdi, hal_cpu_scratch(%rip)
-    mov hal_cpu_user_context(%rip), %rdi
-    mov %rax, UR_RAX(%rdi)
-    mov %rbx, UR_RBX(%rdi)
-    mov %rdx, UR_RDX(%rdi)
-    mov %rsi, UR_RSI(%rdi)
-    mov %rbp, UR_RBP(%rdi)
-    mov %r8, UR_R8(%rdi)
-    mov %r9, UR_R9(%rdi)
-    mov %r10, UR_R10(%rdi)
-    mov %r12, UR_R12(%rdi)
-    mov %r13, UR_R13(%rdi)
-    mov %r14, UR_R14(%rdi)
-    mov %r15, UR_R15(%rdi)
-    mov hal_cpu_scratch(%rip), %rax
-    mov %rax, UR_RDI(%rdi)
-    mov %rsp, UR_RSP(%rdi)
     sub $2, %rcx
-    mov %rcx, UR_RIP(%rdi)
-    mov %r11, UR_RFLAGS(%rdi)
+    SAVE_SYSCALL_STATE
     movq ${user_cs32}, UR_CS(%rdi)
-    movq ${user_ds}, UR_SS(%rdi)
     movq $6, UR_VECTOR(%rdi)
-    movq $0, UR_ERROR(%rdi)
     jmp hal_user_exit
 
 hal_user_exit:

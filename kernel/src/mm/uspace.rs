@@ -274,11 +274,6 @@ impl AddressSpace {
         crate::sched::note_address_space(Some(self.root));
     }
 
-    /// The page-table root (for diagnostics and tests).
-    pub fn root(&self) -> PageTableRoot {
-        self.root
-    }
-
     /// Pages mapped.
     pub fn page_count(&self) -> usize {
         self.pages.len()

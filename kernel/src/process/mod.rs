@@ -357,10 +357,6 @@ impl Process {
         self.inner.lock().blocked = mask;
     }
 
-    pub fn pending(&self) -> SignalSet {
-        self.inner.lock().pending
-    }
-
     /// Posts `signal` to this process (ignored ones are dropped at once).
     pub fn post(&self, signal: Signal) {
         let mut inner = self.inner.lock();
@@ -508,13 +504,6 @@ fn init_exited(status: ExitStatus) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KillError {
     NoSuchProcess,
-}
-
-/// Sends `signal` to `pid`.
-pub fn kill(pid: Pid, signal: Signal) -> Result<(), KillError> {
-    let process = find(pid).ok_or(KillError::NoSuchProcess)?;
-    process.post(signal);
-    Ok(())
 }
 
 /// Which processes a group signal reaches.
