@@ -58,6 +58,9 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     time::init();
     banner(info, &cpu, smep, smap);
     load_initrd(info);
+    if let Err(e) = crate::vfs::devfs::mount() {
+        log::error!("devfs not mounted on /dev: {e:?}");
+    }
     let testing = cmdline::get(line, "nymph.test").is_some();
     let mut personalities: alloc::vec::Vec<&'static dyn crate::process::Personality> =
         image.personalities.to_vec();
@@ -99,9 +102,9 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
         b"TERM=vt100".to_vec()
     ];
     if let Some(file) = cmdline::get(line, "nymph.initargs") {
-        match crate::fs::read_file(file) {
+        match crate::vfs::read_file(file) {
             Ok(contents) => {
-                let bytes = contents.bytes();
+                let bytes = contents.as_slice();
                 let body = bytes.strip_suffix(&[0]).unwrap_or(bytes);
                 let mut lists = body.split(|&b| b == 0);
                 argv = lists
@@ -150,7 +153,7 @@ fn start_init(line: &str) -> ! {
     crate::process::on_init_exit(init_exited);
     match crate::process::spawn(&path, &argv, &envp) {
         Ok(pid) => log::info!("init: {path} is pid {}", pid.0),
-        Err(crate::process::ExecError::File(crate::fs::FsError::NotFound))
+        Err(crate::process::ExecError::File(crate::error::Error::NotFound))
             if cmdline::get(line, "init").is_none() =>
         {
             // No userland in this image (and none asked for): a clean stop, as before
@@ -176,7 +179,7 @@ fn load_initrd(info: &BootInfo) {
         return;
     };
     match nymph_hal::paging::boot_module_bytes(module) {
-        Some(bytes) => match crate::fs::load_initrd(bytes) {
+        Some(bytes) => match crate::vfs::tmpfs::load_archive(bytes) {
             Ok(n) => log::info!("initrd: {} entries, {} KiB", n, bytes.len() / 1024),
             Err(e) => log::error!("initrd unreadable: {e:?}"),
         },

@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 8] {
+pub fn core_suites() -> [&'static [KernelTest]; 9] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -111,6 +111,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 8] {
         crate::sched_tests::KTESTS,
         crate::process_tests::KTESTS,
         crate::time::KTESTS,
+        crate::vfs_tests::KTESTS,
     ]
 }
 
@@ -160,7 +161,7 @@ pub fn run_image(
         line: line!(),
         message,
     };
-    crate::fs::add_file(path, 0o755, image)
+    crate::vfs::add_file(path, 0o755, image)
         .map_err(|e| fail(alloc::format!("add {path}: {e:?}")))?;
     let pid = crate::process::spawn(path, argv, &[])
         .map_err(|e| fail(alloc::format!("spawn {path}: {e:?}")))?;

@@ -8,9 +8,9 @@ extern crate alloc;
 
 pub mod boot;
 pub mod cmdline;
+pub mod error;
 pub mod exec;
 pub mod file;
-pub mod fs;
 pub mod klog;
 pub mod ktest;
 pub mod mm;
@@ -22,6 +22,8 @@ mod selftest;
 pub mod time;
 mod trap_tests;
 mod user_tests;
+pub mod vfs;
+mod vfs_tests;
 
 #[doc(hidden)]
 pub use alloc::format as __format;

@@ -184,6 +184,9 @@ fn fork_wait_and_copy_on_write_isolation() -> TestResult {
     let status = run_program("/tmp/ktest/forker", code::FORKER)?;
     // Child wrote 2 to its copy and exited with it; the parent still reads its own 1.
     kassert_eq!(status, ExitStatus::Exited(21));
+    // The program file's own pages go with its name.
+    let ctx = crate::vfs::FsContext::initial();
+    kassert_eq!(crate::vfs::unlink(&ctx, None, b"/tmp/ktest/forker"), Ok(()));
     // Let the exited threads be reaped, then nothing may be left behind.
     crate::sched::sleep_ticks(2);
     kassert_eq!(crate::mm::frame::FRAMES.lock().free_count(), frames);
@@ -207,7 +210,7 @@ fn corrupt_or_unclaimed_images_are_refused() -> TestResult {
     // e_phoff far outside the file.
     corrupt[32..40].copy_from_slice(&0x7fff_ffff_0000u64.to_le_bytes());
     kassert_eq!(
-        crate::fs::add_file("/tmp/ktest/corrupt", 0o755, corrupt),
+        crate::vfs::add_file("/tmp/ktest/corrupt", 0o755, corrupt),
         Ok(())
     );
     kassert!(
@@ -218,7 +221,7 @@ fn corrupt_or_unclaimed_images_are_refused() -> TestResult {
         "corrupt image was not refused as a bad image"
     );
     kassert_eq!(
-        crate::fs::add_file("/tmp/ktest/alien", 0o755, image(0x42, code::EXIT7)),
+        crate::vfs::add_file("/tmp/ktest/alien", 0o755, image(0x42, code::EXIT7)),
         Ok(())
     );
     kassert!(
@@ -230,7 +233,7 @@ fn corrupt_or_unclaimed_images_are_refused() -> TestResult {
     );
     kassert!(matches!(
         process::spawn("/tmp/ktest/missing", &[], &[]),
-        Err(ExecError::File(crate::fs::FsError::NotFound))
+        Err(ExecError::File(crate::error::Error::NotFound))
     ));
     Ok(())
 }

@@ -11,17 +11,39 @@ use nymph_kernel::process::{Signal, Task};
 /// The most one read or write call moves through the kernel at once.
 const CHUNK: usize = 64 * 1024;
 
-fn file_errno(e: FileError) -> i32 {
+/// The native errno for a neutral kernel error.
+pub(crate) fn file_errno(e: FileError) -> i32 {
     match e {
+        FileError::NotFound => errno::ENOENT,
+        FileError::NotADirectory => errno::ENOTDIR,
+        FileError::IsADirectory => errno::EISDIR,
+        FileError::Exists => errno::EEXIST,
+        FileError::NotEmpty => errno::ENOTEMPTY,
+        FileError::CrossDevice => errno::EXDEV,
+        FileError::AccessDenied => errno::EACCES,
+        FileError::NotPermitted => errno::EPERM,
+        FileError::Loop => errno::ELOOP,
+        FileError::NameTooLong => errno::ENAMETOOLONG,
+        FileError::InvalidArgument => errno::EINVAL,
+        FileError::Busy => errno::EBUSY,
         FileError::WouldBlock => errno::EAGAIN,
         FileError::BrokenPipe => errno::EPIPE,
         FileError::BadDescriptor => errno::EBADF,
-        FileError::NotSupported => errno::ENXIO,
+        FileError::NotSupported => errno::ENODEV,
+        FileError::NotSeekable => errno::ESPIPE,
+        FileError::NotATerminal => errno::ENOTTY,
+        FileError::NoDevice => errno::ENXIO,
         FileError::TooManyOpen => errno::EMFILE,
+        FileError::TooManyOpenSystem => errno::ENFILE,
+        FileError::OutOfMemory => errno::ENOMEM,
+        FileError::FileTooBig => errno::EFBIG,
+        FileError::Interrupted => errno::EINTR,
+        FileError::Deadlock => errno::EDEADLK,
+        FileError::Io | FileError::InvalidArchive => errno::EIO,
     }
 }
 
-fn descriptor(fd: i32) -> Result<usize, i32> {
+pub(crate) fn descriptor(fd: i32) -> Result<usize, i32> {
     usize::try_from(fd).map_err(|_| errno::EBADF)
 }
 
@@ -114,7 +136,7 @@ pub(crate) fn sys_pipe2(task: &mut Task, a: v1::Pipe2Args) -> SysResult {
         return Err(errno::EINVAL);
     }
     let cloexec = a.flags.contains(v1::open_flags::O_CLOEXEC);
-    let (read_end, write_end) = pipe::new();
+    let (read_end, write_end) = pipe::new().map_err(file_errno)?;
     if a.flags.contains(v1::open_flags::O_NONBLOCK) {
         let nb = StatusFlags {
             nonblock: true,

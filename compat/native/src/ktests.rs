@@ -69,7 +69,7 @@ fn native_program_forks_waits_writes_and_gets_errors() -> TestResult {
 
 fn binary_for_a_missing_abi_version_is_refused_with_both_versions() -> TestResult {
     kassert_eq!(
-        nymph_kernel::fs::add_file("/tmp/ktest/native-v9", 0o755, native_image(9, SELF_CHECK)),
+        nymph_kernel::vfs::add_file("/tmp/ktest/native-v9", 0o755, native_image(9, SELF_CHECK)),
         Ok(())
     );
     match process::spawn("/tmp/ktest/native-v9", &[], &[]) {
@@ -127,7 +127,7 @@ const EXEC_CHECK: &[u8] = &[
 ];
 
 fn execve_replaces_the_image_and_reports_a_missing_file() -> TestResult {
-    let target = nymph_kernel::fs::add_file(
+    let target = nymph_kernel::vfs::add_file(
         "/tmp/ktest/native-check",
         0o755,
         native_image(1, SELF_CHECK),

@@ -8,7 +8,9 @@
 
 extern crate alloc;
 
+mod convert;
 mod files;
+mod fs;
 pub mod ktests;
 mod signals;
 mod startup;

@@ -6,7 +6,7 @@ use crate::SERVED_VERSIONS;
 use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno};
 use nymph_abi::rt::Dispatch;
-use nymph_kernel::fs::FsError;
+use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
@@ -46,6 +46,32 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     setsid: Some(sys_setsid),
     getpgrp: Some(sys_getpgrp),
     getsid: Some(sys_getsid),
+    openat: Some(crate::fs::sys_openat),
+    fstat: Some(crate::fs::sys_fstat),
+    fstatat: Some(crate::fs::sys_fstatat),
+    lseek: Some(crate::fs::sys_lseek),
+    pread: Some(crate::fs::sys_pread),
+    pwrite: Some(crate::fs::sys_pwrite),
+    getdents: Some(crate::fs::sys_getdents),
+    chdir: Some(crate::fs::sys_chdir),
+    fchdir: Some(crate::fs::sys_fchdir),
+    getcwd: Some(crate::fs::sys_getcwd),
+    mkdirat: Some(crate::fs::sys_mkdirat),
+    unlinkat: Some(crate::fs::sys_unlinkat),
+    renameat: Some(crate::fs::sys_renameat),
+    linkat: Some(crate::fs::sys_linkat),
+    symlinkat: Some(crate::fs::sys_symlinkat),
+    readlinkat: Some(crate::fs::sys_readlinkat),
+    faccessat: Some(crate::fs::sys_faccessat),
+    umask: Some(crate::fs::sys_umask),
+    ftruncate: Some(crate::fs::sys_ftruncate),
+    fsync: Some(crate::fs::sys_fsync),
+    getuid: Some(crate::fs::sys_getuid),
+    geteuid: Some(crate::fs::sys_geteuid),
+    getgid: Some(crate::fs::sys_getgid),
+    getegid: Some(crate::fs::sys_getegid),
+    setuid: Some(crate::fs::sys_setuid),
+    setgid: Some(crate::fs::sys_setgid),
     ..v1::Handlers::NONE
 };
 
@@ -243,12 +269,9 @@ fn sys_fork(task: &mut Task, _: v1::ForkArgs) -> SysResult {
 
 fn exec_errno(e: &ExecError) -> i32 {
     match e {
-        ExecError::File(FsError::NotFound) => errno::ENOENT,
-        ExecError::File(FsError::NotADirectory) => errno::ENOTDIR,
+        // A directory or a special file is not executable.
         ExecError::File(FsError::IsADirectory) => errno::EACCES,
-        ExecError::File(FsError::TooManyLinks) => errno::ELOOP,
-        ExecError::File(FsError::NameTooLong) => errno::ENAMETOOLONG,
-        ExecError::File(FsError::InvalidArchive) => errno::EIO,
+        ExecError::File(e) => crate::files::file_errno(*e),
         ExecError::BadImage(_) | ExecError::NoPersonality { .. } | ExecError::Refused(_) => {
             errno::ENOEXEC
         }

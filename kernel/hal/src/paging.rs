@@ -348,6 +348,28 @@ pub fn write_frame(phys: u64, offset: usize, bytes: &[u8]) {
     }
 }
 
+/// Reads from a frame at `offset` into `buf`, through the direct map.
+pub fn read_frame(phys: u64, offset: usize, buf: &mut [u8]) {
+    let end = DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed);
+    assert!(
+        phys.is_multiple_of(PAGE_SIZE)
+            && phys + PAGE_SIZE <= end
+            && offset
+                .checked_add(buf.len())
+                .is_some_and(|e| e as u64 <= PAGE_SIZE),
+        "bad frame read {phys:#x}+{offset:#x}"
+    );
+    // SAFETY: the range lies inside one frame in the direct map; frames are only written
+    // with interrupts off on one CPU, so nothing changes it during the copy.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            (phys_to_virt(phys) + offset as u64) as *const u8,
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    }
+}
+
 impl PageTableRoot {
     /// Frees every page-table frame of the user half (slots 0-255) through `free` and
     /// clears the top-level entries. Leaf frames are the owner's to free, before this.

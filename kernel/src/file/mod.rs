@@ -7,22 +7,12 @@ pub mod pipe;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Debug;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Mutex;
 
-/// Why a file operation failed (personalities map these to their errno values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileError {
-    /// Non-blocking and nothing can be done now.
-    WouldBlock,
-    /// Writing to a pipe nobody reads: the writer also gets SIGPIPE.
-    BrokenPipe,
-    /// The descriptor is not open, or not open for this direction.
-    BadDescriptor,
-    /// The operation does not apply to this kind of file.
-    NotSupported,
-    /// The descriptor table is full.
-    TooManyOpen,
-}
+pub use crate::error::Error as FileError;
+use crate::error::Result;
+use crate::vfs::Inode;
 
 /// What kind of object a descriptor names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,15 +20,65 @@ pub enum FileKind {
     Console,
     PipeRead,
     PipeWrite,
+    Regular,
+    Directory,
+    Device,
+}
+
+/// What a file is ready for now (poll and select).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Readiness {
+    /// A read would not block.
+    pub read: bool,
+    /// A write would not block.
+    pub write: bool,
+    /// The other side is gone (a pipe without writers).
+    pub hangup: bool,
 }
 
 /// The operations of one kind of open object.
 pub trait FileOps: Send + Sync + Debug {
     fn kind(&self) -> FileKind;
     /// Reads into `buf`, blocking unless `nonblock`; 0 is end of file.
-    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError>;
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize>;
     /// Writes from `buf`, blocking unless `nonblock`; returns how much was taken.
-    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError>;
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize>;
+    /// Whether the file has a position (regular files, directories): then reads and
+    /// writes go through `read_at`/`write_at` at the open file's offset.
+    fn seekable(&self) -> bool {
+        false
+    }
+    fn read_at(&self, _offset: u64, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        self.read(buf, nonblock)
+    }
+    fn write_at(&self, _offset: u64, buf: &[u8], nonblock: bool) -> Result<usize> {
+        self.write(buf, nonblock)
+    }
+    /// The end of the file, for appending and seeking from the end.
+    fn size(&self) -> u64 {
+        0
+    }
+    /// What the file is ready for now.
+    fn poll(&self) -> Readiness {
+        Readiness {
+            read: true,
+            write: true,
+            hangup: false,
+        }
+    }
+    /// Queues to wait on for a change of readiness (poll and select register on them).
+    fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        None
+    }
+}
+
+/// Open files that may exist in the whole system at once (ENFILE past it).
+pub const MAX_OPEN_FILES: usize = 8192;
+static OPEN_FILES: AtomicUsize = AtomicUsize::new(0);
+
+/// Open files in the system now.
+pub fn open_file_count() -> usize {
+    OPEN_FILES.load(Ordering::Relaxed)
 }
 
 /// Status flags of an open file (shared by every descriptor naming it).
@@ -48,27 +88,65 @@ pub struct StatusFlags {
     pub append: bool,
 }
 
-/// An open file: the object, how it was opened, and its status flags.
+/// Where a seek counts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whence {
+    Start,
+    Current,
+    End,
+}
+
+/// An open file: the object, the node it was opened from, how it was opened, its
+/// status flags and its offset (all shared by every descriptor naming it).
 #[derive(Debug)]
 pub struct OpenFile {
     ops: Arc<dyn FileOps>,
+    node: Option<Arc<Inode>>,
     pub readable: bool,
     pub writable: bool,
     status: Mutex<StatusFlags>,
+    offset: Mutex<u64>,
 }
 
 impl OpenFile {
-    pub fn new(ops: Arc<dyn FileOps>, readable: bool, writable: bool) -> Arc<Self> {
-        Arc::new(OpenFile {
+    /// A new open file, counted against the system's limit.
+    pub fn new(ops: Arc<dyn FileOps>, readable: bool, writable: bool) -> Result<Arc<Self>> {
+        Self::with_node(ops, None, readable, writable)
+    }
+
+    /// A new open file of a VFS node.
+    pub fn with_node(
+        ops: Arc<dyn FileOps>,
+        node: Option<Arc<Inode>>,
+        readable: bool,
+        writable: bool,
+    ) -> Result<Arc<Self>> {
+        let taken = OPEN_FILES.fetch_add(1, Ordering::Relaxed);
+        if taken >= MAX_OPEN_FILES {
+            OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
+            return Err(FileError::TooManyOpenSystem);
+        }
+        Ok(Arc::new(OpenFile {
             ops,
+            node,
             readable,
             writable,
             status: Mutex::new(StatusFlags::default()),
-        })
+            offset: Mutex::new(0),
+        }))
     }
 
     pub fn kind(&self) -> FileKind {
         self.ops.kind()
+    }
+
+    /// The node this file was opened from (None for pipes and the boot console).
+    pub fn node(&self) -> Option<&Arc<Inode>> {
+        self.node.as_ref()
+    }
+
+    pub fn ops(&self) -> &Arc<dyn FileOps> {
+        &self.ops
     }
 
     pub fn status(&self) -> StatusFlags {
@@ -79,18 +157,95 @@ impl OpenFile {
         *self.status.lock() = flags;
     }
 
-    pub fn read(&self, buf: &mut [u8]) -> Result<usize, FileError> {
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
         if !self.readable {
             return Err(FileError::BadDescriptor);
         }
-        self.ops.read(buf, self.status().nonblock)
+        let nonblock = self.status().nonblock;
+        if !self.ops.seekable() {
+            return self.ops.read(buf, nonblock);
+        }
+        let mut offset = self.offset.lock();
+        let n = self.ops.read_at(*offset, buf, nonblock)?;
+        *offset += n as u64;
+        Ok(n)
     }
 
-    pub fn write(&self, buf: &[u8]) -> Result<usize, FileError> {
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
         if !self.writable {
             return Err(FileError::BadDescriptor);
         }
-        self.ops.write(buf, self.status().nonblock)
+        let status = self.status();
+        if !self.ops.seekable() {
+            return self.ops.write(buf, status.nonblock);
+        }
+        let mut offset = self.offset.lock();
+        if status.append {
+            *offset = self.ops.size();
+        }
+        let n = self.ops.write_at(*offset, buf, status.nonblock)?;
+        *offset += n as u64;
+        Ok(n)
+    }
+
+    /// Reads at `offset` without moving the file's offset (pread).
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        if !self.readable {
+            return Err(FileError::BadDescriptor);
+        }
+        if !self.ops.seekable() {
+            return Err(FileError::NotSeekable);
+        }
+        self.ops.read_at(offset, buf, self.status().nonblock)
+    }
+
+    /// Writes at `offset` without moving the file's offset (pwrite).
+    pub fn write_at(&self, offset: u64, buf: &[u8]) -> Result<usize> {
+        if !self.writable {
+            return Err(FileError::BadDescriptor);
+        }
+        if !self.ops.seekable() {
+            return Err(FileError::NotSeekable);
+        }
+        self.ops.write_at(offset, buf, self.status().nonblock)
+    }
+
+    /// Moves the offset; the result may not be negative.
+    pub fn seek(&self, offset: i64, whence: Whence) -> Result<u64> {
+        if !self.ops.seekable() {
+            return Err(FileError::NotSeekable);
+        }
+        let mut current = self.offset.lock();
+        let base = match whence {
+            Whence::Start => 0,
+            Whence::Current => *current,
+            Whence::End => self.ops.size(),
+        };
+        let new = i128::from(base) + i128::from(offset);
+        if new < 0 || new > i128::from(i64::MAX) {
+            return Err(FileError::InvalidArgument);
+        }
+        *current = new as u64;
+        Ok(*current)
+    }
+
+    /// The offset now (a directory's: the cookie where reading resumes).
+    pub fn offset(&self) -> u64 {
+        *self.offset.lock()
+    }
+
+    pub fn set_offset(&self, offset: u64) {
+        *self.offset.lock() = offset;
+    }
+
+    pub fn poll(&self) -> Readiness {
+        self.ops.poll()
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -103,10 +258,10 @@ impl FileOps for Console {
     fn kind(&self) -> FileKind {
         FileKind::Console
     }
-    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize, FileError> {
-        Err(FileError::NotSupported)
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        Err(FileError::NoDevice)
     }
-    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
         nymph_hal::serial::write_console(buf);
         Ok(buf.len())
     }
@@ -129,13 +284,13 @@ pub struct FdTable {
 
 impl FdTable {
     /// Descriptors 0, 1 and 2 on the console.
-    pub fn with_console() -> Self {
-        let console = OpenFile::new(Arc::new(Console), true, true);
+    pub fn with_console() -> Result<Self> {
+        let console = OpenFile::new(Arc::new(Console), true, true)?;
         let mut t = FdTable::default();
         for _ in 0..3 {
-            let _ = t.install(console.clone(), false, 0);
+            t.install(console.clone(), false, 0)?;
         }
-        t
+        Ok(t)
     }
 
     /// Puts `file` in the lowest free slot at or above `min`.
@@ -144,7 +299,7 @@ impl FdTable {
         file: Arc<OpenFile>,
         close_on_exec: bool,
         min: usize,
-    ) -> Result<usize, FileError> {
+    ) -> Result<usize> {
         let free =
             (min..MAX_DESCRIPTORS).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none));
         let fd = free.ok_or(FileError::TooManyOpen)?;
@@ -159,7 +314,7 @@ impl FdTable {
     }
 
     /// The open file behind `fd`.
-    pub fn get(&self, fd: usize) -> Result<Arc<OpenFile>, FileError> {
+    pub fn get(&self, fd: usize) -> Result<Arc<OpenFile>> {
         self.slots
             .get(fd)
             .and_then(Option::as_ref)
@@ -168,7 +323,7 @@ impl FdTable {
     }
 
     /// Closes `fd`.
-    pub fn close(&mut self, fd: usize) -> Result<(), FileError> {
+    pub fn close(&mut self, fd: usize) -> Result<()> {
         match self.slots.get_mut(fd).and_then(Option::take) {
             Some(_) => Ok(()),
             None => Err(FileError::BadDescriptor),
@@ -176,12 +331,7 @@ impl FdTable {
     }
 
     /// Makes `new` name what `old` names (closing what `new` named), as dup2/dup3 do.
-    pub fn duplicate_to(
-        &mut self,
-        old: usize,
-        new: usize,
-        close_on_exec: bool,
-    ) -> Result<usize, FileError> {
+    pub fn duplicate_to(&mut self, old: usize, new: usize, close_on_exec: bool) -> Result<usize> {
         let file = self.get(old)?;
         if new >= MAX_DESCRIPTORS {
             return Err(FileError::BadDescriptor);
@@ -196,7 +346,7 @@ impl FdTable {
         Ok(new)
     }
 
-    pub fn close_on_exec(&self, fd: usize) -> Result<bool, FileError> {
+    pub fn close_on_exec(&self, fd: usize) -> Result<bool> {
         self.slots
             .get(fd)
             .and_then(Option::as_ref)
@@ -204,7 +354,7 @@ impl FdTable {
             .ok_or(FileError::BadDescriptor)
     }
 
-    pub fn set_close_on_exec(&mut self, fd: usize, on: bool) -> Result<(), FileError> {
+    pub fn set_close_on_exec(&mut self, fd: usize, on: bool) -> Result<()> {
         match self.slots.get_mut(fd).and_then(Option::as_mut) {
             Some(s) => {
                 s.close_on_exec = on;
@@ -227,4 +377,9 @@ impl FdTable {
     pub fn count(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()
     }
+}
+
+/// The console as a file (until the terminal's line discipline takes it over).
+pub fn console() -> Arc<dyn FileOps> {
+    Arc::new(Console)
 }

@@ -3,7 +3,8 @@
 //! there is no room, and a write of at most `PIPE_BUF` bytes is never interleaved with
 //! another; writing with no reader left is `BrokenPipe`.
 
-use super::{FileError, FileKind, FileOps, OpenFile};
+use super::{FileError, FileKind, FileOps, OpenFile, Readiness};
+use crate::error::Result;
 use crate::sched::WaitQueue;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -19,10 +20,13 @@ struct State {
     data: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Counts opens, so that a FIFO opener notices a partner that came and went.
+    opens: u64,
 }
 
+/// The shared state of a pipe or a FIFO.
 #[derive(Debug)]
-struct Pipe {
+pub struct Pipe {
     state: Mutex<State>,
     /// Readers and writers wait here for data, room, or the other side going away.
     changed: WaitQueue,
@@ -35,19 +39,78 @@ struct ReadEnd(Arc<Pipe>);
 struct WriteEnd(Arc<Pipe>);
 
 /// A new pipe: its read end and its write end, as open files.
-pub fn new() -> (Arc<OpenFile>, Arc<OpenFile>) {
-    let pipe = Arc::new(Pipe {
-        state: Mutex::new(State {
-            data: VecDeque::new(),
-            readers: 1,
-            writers: 1,
-        }),
-        changed: WaitQueue::new(),
+pub fn new() -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
+    let pipe = Arc::new(Pipe::empty());
+    let read_end = OpenFile::new(ReadEnd::open(&pipe), true, false)?;
+    let write_end = OpenFile::new(WriteEnd::open(&pipe), false, true)?;
+    Ok((read_end, write_end))
+}
+
+impl Pipe {
+    /// A pipe with no ends open yet (a FIFO's, until someone opens it).
+    pub fn empty() -> Pipe {
+        Pipe {
+            state: Mutex::new(State {
+                data: VecDeque::new(),
+                readers: 0,
+                writers: 0,
+                opens: 0,
+            }),
+            changed: WaitQueue::new(),
+        }
+    }
+
+    fn ends(&self) -> (usize, usize) {
+        let s = self.state.lock();
+        (s.readers, s.writers)
+    }
+}
+
+/// Opens one end of a FIFO's pipe. Opening blocks until the other side is open too,
+/// except a non-blocking open: for reading it succeeds at once, for writing it fails
+/// with `NoDevice` while nobody reads.
+pub fn open_fifo(pipe: &Arc<Pipe>, read: bool, nonblock: bool) -> Result<Arc<dyn FileOps>> {
+    if !read && nonblock && pipe.ends().0 == 0 {
+        return Err(FileError::NoDevice);
+    }
+    let end: Arc<dyn FileOps> = if read {
+        ReadEnd::open(pipe)
+    } else {
+        WriteEnd::open(pipe)
+    };
+    pipe.changed.wake_all();
+    if nonblock {
+        return Ok(end);
+    }
+    // Wait for a partner: one open now, or one that came and went meanwhile.
+    let generation = pipe.state.lock().opens;
+    let me = pipe.clone();
+    pipe.changed.wait_until(move || {
+        let s = me.state.lock();
+        let partner = if read { s.writers } else { s.readers };
+        partner > 0 || s.opens != generation
     });
-    (
-        OpenFile::new(Arc::new(ReadEnd(pipe.clone())), true, false),
-        OpenFile::new(Arc::new(WriteEnd(pipe)), false, true),
-    )
+    Ok(end)
+}
+
+impl ReadEnd {
+    fn open(pipe: &Arc<Pipe>) -> Arc<dyn FileOps> {
+        let mut s = pipe.state.lock();
+        s.readers += 1;
+        s.opens += 1;
+        drop(s);
+        Arc::new(ReadEnd(pipe.clone()))
+    }
+}
+
+impl WriteEnd {
+    fn open(pipe: &Arc<Pipe>) -> Arc<dyn FileOps> {
+        let mut s = pipe.state.lock();
+        s.writers += 1;
+        s.opens += 1;
+        drop(s);
+        Arc::new(WriteEnd(pipe.clone()))
+    }
 }
 
 impl FileOps for ReadEnd {
@@ -55,7 +118,20 @@ impl FileOps for ReadEnd {
         FileKind::PipeRead
     }
 
-    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+    fn poll(&self) -> Readiness {
+        let s = self.0.state.lock();
+        Readiness {
+            read: !s.data.is_empty() || s.writers == 0,
+            write: false,
+            hangup: s.writers == 0,
+        }
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.0.changed)
+    }
+
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -86,7 +162,7 @@ impl FileOps for ReadEnd {
         }
     }
 
-    fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+    fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
         Err(FileError::BadDescriptor)
     }
 }
@@ -96,11 +172,24 @@ impl FileOps for WriteEnd {
         FileKind::PipeWrite
     }
 
-    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize, FileError> {
+    fn poll(&self) -> Readiness {
+        let s = self.0.state.lock();
+        Readiness {
+            read: false,
+            write: CAPACITY - s.data.len() >= PIPE_BUF || s.readers == 0,
+            hangup: s.readers == 0,
+        }
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&self.0.changed)
+    }
+
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
         Err(FileError::BadDescriptor)
     }
 
-    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
         let mut written = 0;
         while written < buf.len() {
             {

@@ -9,13 +9,14 @@
 pub mod signal;
 pub mod uaccess;
 
+use crate::error::Error as FsError;
 use crate::exec::elf::{self, ElfError, ElfIdentity, ElfImage};
 use crate::file::{FdTable, OpenFile};
-use crate::fs::{self, FsError};
 use crate::mm::uspace::{
     AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
 };
 use crate::sched::{self, WaitQueue};
+use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
@@ -211,6 +212,8 @@ struct Inner {
     /// Opaque per-process state of the personality.
     personality_state: BTreeMap<&'static str, u64>,
     files: FdTable,
+    /// Root, working directory, credentials and umask.
+    fs: FsContext,
 }
 
 /// A process.
@@ -276,6 +279,16 @@ impl Process {
     }
 
     /// Runs `f` on the address space (none once the process has exited).
+    /// A copy of the process's file-system context (root, cwd, credentials, umask).
+    pub fn fs(&self) -> FsContext {
+        self.inner.lock().fs.clone()
+    }
+
+    /// Changes the file-system context in place.
+    pub fn with_fs<R>(&self, f: impl FnOnce(&mut FsContext) -> R) -> R {
+        f(&mut self.inner.lock().fs)
+    }
+
     pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> R) -> Option<R> {
         self.inner.lock().space.as_mut().map(f)
     }
@@ -562,9 +575,26 @@ struct Loaded {
     image_end: u64,
 }
 
-fn load(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Loaded, ExecError> {
-    let contents = fs::read_file(path).map_err(ExecError::File)?;
-    let bytes = contents.bytes();
+/// The contents of the program at `path`, if `ctx` may execute it.
+fn read_program(ctx: &FsContext, path: &str) -> Result<Vec<u8>, ExecError> {
+    let node =
+        vfs::lookup(ctx, None, path.as_bytes(), vfs::Follow::Yes).map_err(ExecError::File)?;
+    if node.kind() != vfs::NodeType::Regular {
+        return Err(ExecError::File(FsError::AccessDenied));
+    }
+    vfs::check_access(&node, &ctx.creds, vfs::Access::EXECUTE).map_err(ExecError::File)?;
+    node.touch_access();
+    node.read_all().map_err(ExecError::File)
+}
+
+fn load(
+    ctx: &FsContext,
+    path: &str,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> Result<Loaded, ExecError> {
+    let contents = read_program(ctx, path)?;
+    let bytes = contents.as_slice();
     let image = elf::parse(bytes, USER_END).map_err(ExecError::BadImage)?;
     let identity = &image.identity;
     let personality = choose_personality(identity).ok_or(ExecError::NoPersonality {
@@ -605,7 +635,9 @@ fn load(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Loaded, ExecEr
 /// Starts a process from `path` with no parent process (the first one gets pid 1 and
 /// becomes init).
 pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
-    let loaded = load(path, argv, envp)?;
+    let fs = FsContext::initial();
+    let loaded = load(&fs, path, argv, envp)?;
+    let files = FdTable::with_console().map_err(|_| ExecError::OutOfMemory)?;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
     let process = Arc::new(Process {
@@ -624,7 +656,8 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: BTreeMap::new(),
-            files: FdTable::with_console(),
+            files,
+            fs,
         }),
         child_events: WaitQueue::new(),
     });
@@ -642,7 +675,8 @@ pub fn exec(
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<(), ExecError> {
-    let loaded = load(path, argv, envp)?;
+    let fs = task.process.fs();
+    let loaded = load(&fs, path, argv, envp)?;
     let old_space = {
         let mut inner = task.process.inner.lock();
         inner.personality = loaded.personality;
@@ -696,10 +730,11 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
                 inner.brk,
                 inner.personality_state.clone(),
                 inner.files.clone(),
+                inner.fs.clone(),
             ),
         )
     };
-    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state, files) =
+    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state, files, fs) =
         inner_copy;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
@@ -720,6 +755,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             brk,
             personality_state,
             files,
+            fs,
         }),
         child_events: WaitQueue::new(),
     });

@@ -1,0 +1,451 @@
+//! Native file-system calls on the core VFS: the *at family, stat, getdents, the
+//! working directory, credentials and umask.
+
+use crate::files::{descriptor, file_errno};
+use crate::sys::{SysResult, fault};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use nymph_abi::native_v1::{self as v1, errno, neutral};
+use nymph_abi::rt::UserCStr;
+use nymph_kernel::file::{FileKind, OpenFile, Whence};
+use nymph_kernel::process::Task;
+use nymph_kernel::process::uaccess::UserFault;
+use nymph_kernel::vfs::{self, Access, Follow, Inode, NodeType, OpenFlags, Stat};
+use zerocopy::IntoBytes;
+
+/// Reads a path argument (the ABI's bound, NUL included).
+fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
+    task.read_cstr(p.addr(), p.max() as usize)
+        .map_err(|e| match e {
+            UserFault::StringTooLong => errno::ENAMETOOLONG,
+            UserFault::BadAddress(_) => errno::EFAULT,
+        })
+}
+
+/// The directory a relative path starts from: the working directory for AT_FDCWD,
+/// else the directory open on `dirfd`. Absolute paths ignore it.
+fn dir_arg(task: &Task, dirfd: i32, path: &[u8]) -> Result<Option<Arc<Inode>>, i32> {
+    if dirfd == v1::consts::AT_FDCWD || path.first() == Some(&b'/') {
+        return Ok(None);
+    }
+    let file = task.process.file(descriptor(dirfd)?).map_err(file_errno)?;
+    match file.node() {
+        Some(node) if node.is_dir() => Ok(Some(node.clone())),
+        _ => Err(errno::ENOTDIR),
+    }
+}
+
+fn file_arg(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
+    task.process.file(descriptor(fd)?).map_err(file_errno)
+}
+
+pub(crate) fn sys_openat(task: &mut Task, a: v1::OpenatArgs) -> SysResult {
+    use v1::open_flags as o;
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    let (read, write) = match a.flags.bits() & o::O_ACCMODE.bits() {
+        0 => (true, false),
+        1 => (false, true),
+        2 => (true, true),
+        _ => return Err(errno::EINVAL),
+    };
+    let flags = OpenFlags {
+        read,
+        write,
+        create: a.flags.contains(o::O_CREAT),
+        exclusive: a.flags.contains(o::O_EXCL),
+        truncate: a.flags.contains(o::O_TRUNC),
+        append: a.flags.contains(o::O_APPEND),
+        nonblock: a.flags.contains(o::O_NONBLOCK),
+        directory: a.flags.contains(o::O_DIRECTORY),
+        no_follow: a.flags.contains(o::O_NOFOLLOW),
+    };
+    let ctx = task.process.fs();
+    let file = vfs::open(&ctx, at.as_ref(), &path, flags, a.mode).map_err(file_errno)?;
+    let cloexec = a.flags.contains(o::O_CLOEXEC);
+    let fd = task
+        .process
+        .with_files(|t| t.install(file, cloexec, 0))
+        .map_err(file_errno)?;
+    Ok(fd as u64)
+}
+
+/// What stat says of an open file that has no node (a pipe, the boot console).
+fn stat_of_file(file: &OpenFile) -> Stat {
+    if let Some(node) = file.node() {
+        return node.stat();
+    }
+    let kind = match file.kind() {
+        FileKind::PipeRead | FileKind::PipeWrite => NodeType::Fifo,
+        _ => NodeType::CharDevice,
+    };
+    let now = vfs::Timestamp::now();
+    Stat {
+        device: 0,
+        inode: 0,
+        kind,
+        mode: 0o600,
+        links: 1,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        size: 0,
+        blocks: 0,
+        block_size: 4096,
+        atime: now,
+        mtime: now,
+        ctime: now,
+    }
+}
+
+fn type_bits(kind: NodeType) -> u32 {
+    match kind {
+        NodeType::Regular => v1::consts::S_IFREG,
+        NodeType::Directory => v1::consts::S_IFDIR,
+        NodeType::Symlink => v1::consts::S_IFLNK,
+        NodeType::Fifo => v1::consts::S_IFIFO,
+        NodeType::CharDevice => v1::consts::S_IFCHR,
+    }
+}
+
+fn timespec(t: vfs::Timestamp) -> neutral::Timespec {
+    neutral::Timespec {
+        sec: t.seconds as i64,
+        nsec: i64::from(t.nanoseconds),
+    }
+}
+
+/// Writes `st` as the caller's extensible `struct stat`.
+fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+    let size: u32 = task.read_val(addr).map_err(fault)?;
+    let ours = core::mem::size_of::<v1::stat>() as u32;
+    if size < ours {
+        return Err(errno::EINVAL);
+    }
+    let n = neutral::Stat {
+        atime: timespec(st.atime),
+        blksize: i64::from(st.block_size),
+        blocks: st.blocks as i64,
+        btime: timespec(st.ctime),
+        ctime: timespec(st.ctime),
+        dev: st.device,
+        flags: 0,
+        gen_: 0,
+        gid: u64::from(st.gid),
+        ino: st.inode,
+        mode: u64::from(type_bits(st.kind) | st.mode),
+        mtime: timespec(st.mtime),
+        nlink: u64::from(st.links),
+        rdev: st.rdev,
+        size: st.size as i64,
+        uid: u64::from(st.uid),
+    };
+    let mut out =
+        v1::stat::from_neutral(&n, &crate::convert::NATIVE).map_err(|_| errno::EOVERFLOW)?;
+    out.st_struct_size = ours;
+    task.write_bytes(addr, out.as_bytes()).map_err(fault)
+}
+
+pub(crate) fn sys_fstat(task: &mut Task, a: v1::FstatArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    write_stat(task, a.buf.addr(), &stat_of_file(&file))?;
+    Ok(0)
+}
+
+pub(crate) fn sys_fstatat(task: &mut Task, a: v1::FstatatArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let st = if path.is_empty() && a.flags.contains(v1::at_flags::AT_EMPTY_PATH) {
+        stat_of_file(&*file_arg(task, a.dirfd)?)
+    } else {
+        let at = dir_arg(task, a.dirfd, &path)?;
+        let follow = if a.flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
+            Follow::No
+        } else {
+            Follow::Yes
+        };
+        vfs::stat(&task.process.fs(), at.as_ref(), &path, follow).map_err(file_errno)?
+    };
+    write_stat(task, a.buf.addr(), &st)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_lseek(task: &mut Task, a: v1::LseekArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let whence = match a.whence {
+        v1::whence::SEEK_SET => Whence::Start,
+        v1::whence::SEEK_CUR => Whence::Current,
+        v1::whence::SEEK_END => Whence::End,
+    };
+    file.seek(a.offset, whence).map_err(file_errno)
+}
+
+pub(crate) fn sys_pread(task: &mut Task, a: v1::PreadArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    let want = usize::try_from(a.count)
+        .unwrap_or(usize::MAX)
+        .min(64 * 1024);
+    let mut buf = alloc::vec![0u8; want];
+    let n = file.read_at(offset, &mut buf).map_err(file_errno)?;
+    task.write_bytes(a.buf.addr(), &buf[..n]).map_err(fault)?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_pwrite(task: &mut Task, a: v1::PwriteArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    let len = usize::try_from(a.count)
+        .unwrap_or(usize::MAX)
+        .min(64 * 1024);
+    let mut buf = alloc::vec![0u8; len];
+    task.read_bytes(a.buf.addr(), &mut buf).map_err(fault)?;
+    let n = file.write_at(offset, &buf).map_err(file_errno)?;
+    Ok(n as u64)
+}
+
+/// Bytes of one dirent record for a name of `len` bytes.
+fn dirent_len(len: usize) -> usize {
+    24 + (len + 1).next_multiple_of(8)
+}
+
+pub(crate) fn sys_getdents(task: &mut Task, a: v1::GetdentsArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    if !file.readable {
+        return Err(errno::EBADF);
+    }
+    let node = match (file.kind(), file.node()) {
+        (FileKind::Directory, Some(node)) => node.clone(),
+        _ => return Err(errno::ENOTDIR),
+    };
+    let room = usize::try_from(a.count)
+        .unwrap_or(usize::MAX)
+        .min(64 * 1024);
+    let ctx = task.process.fs();
+    let entries =
+        vfs::read_dir(&ctx.root, &node, file.offset(), room / dirent_len(1)).map_err(file_errno)?;
+    let mut out = Vec::new();
+    let mut next = file.offset();
+    for e in &entries {
+        let len = dirent_len(e.name.len());
+        if out.len() + len > room {
+            break;
+        }
+        let mut record = alloc::vec![0u8; len];
+        record[..8].copy_from_slice(&e.inode.to_le_bytes());
+        record[8..16].copy_from_slice(&e.next_cookie.to_le_bytes());
+        record[16..18].copy_from_slice(&(len as u16).to_le_bytes());
+        record[18] = dtype(e.kind);
+        record[19] = e.name.len() as u8;
+        record[24..24 + e.name.len()].copy_from_slice(&e.name);
+        out.extend_from_slice(&record);
+        next = e.next_cookie;
+    }
+    if out.is_empty() && !entries.is_empty() {
+        return Err(errno::EINVAL);
+    }
+    task.write_bytes(a.buf.addr(), &out).map_err(fault)?;
+    file.set_offset(next);
+    Ok(out.len() as u64)
+}
+
+fn dtype(kind: NodeType) -> u8 {
+    crate::convert::dtype(kind) as u8
+}
+
+pub(crate) fn sys_chdir(task: &mut Task, a: v1::ChdirArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    task.process
+        .with_fs(|ctx| vfs::chdir(ctx, None, &path))
+        .map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_fchdir(task: &mut Task, a: v1::FchdirArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let node = file.node().cloned().ok_or(errno::ENOTDIR)?;
+    task.process
+        .with_fs(|ctx| vfs::set_cwd(ctx, node))
+        .map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_getcwd(task: &mut Task, a: v1::GetcwdArgs) -> SysResult {
+    let mut path = vfs::getcwd(&task.process.fs()).map_err(file_errno)?;
+    path.push(0);
+    if (a.size as usize) < path.len() {
+        return Err(errno::ERANGE);
+    }
+    task.write_bytes(a.buf.addr(), &path).map_err(fault)?;
+    Ok(path.len() as u64)
+}
+
+pub(crate) fn sys_mkdirat(task: &mut Task, a: v1::MkdiratArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    vfs::mkdir(&task.process.fs(), at.as_ref(), &path, a.mode).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_unlinkat(task: &mut Task, a: v1::UnlinkatArgs) -> SysResult {
+    if !v1::at_flags::AT_REMOVEDIR.contains(a.flags) {
+        return Err(errno::EINVAL);
+    }
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    let ctx = task.process.fs();
+    if a.flags.contains(v1::at_flags::AT_REMOVEDIR) {
+        vfs::rmdir(&ctx, at.as_ref(), &path)
+    } else {
+        vfs::unlink(&ctx, at.as_ref(), &path)
+    }
+    .map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_renameat(task: &mut Task, a: v1::RenameatArgs) -> SysResult {
+    let old = path_arg(task, a.oldpath)?;
+    let new = path_arg(task, a.newpath)?;
+    let old_at = dir_arg(task, a.olddirfd, &old)?;
+    let new_at = dir_arg(task, a.newdirfd, &new)?;
+    vfs::rename(
+        &task.process.fs(),
+        old_at.as_ref(),
+        &old,
+        new_at.as_ref(),
+        &new,
+    )
+    .map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_linkat(task: &mut Task, a: v1::LinkatArgs) -> SysResult {
+    if !v1::at_flags::AT_SYMLINK_FOLLOW.contains(a.flags) {
+        return Err(errno::EINVAL);
+    }
+    let old = path_arg(task, a.oldpath)?;
+    let new = path_arg(task, a.newpath)?;
+    let old_at = dir_arg(task, a.olddirfd, &old)?;
+    let new_at = dir_arg(task, a.newdirfd, &new)?;
+    let follow = if a.flags.contains(v1::at_flags::AT_SYMLINK_FOLLOW) {
+        Follow::Yes
+    } else {
+        Follow::No
+    };
+    let ctx = task.process.fs();
+    vfs::link(&ctx, old_at.as_ref(), &old, follow, new_at.as_ref(), &new).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_symlinkat(task: &mut Task, a: v1::SymlinkatArgs) -> SysResult {
+    let target = path_arg(task, a.target)?;
+    let path = path_arg(task, a.linkpath)?;
+    let at = dir_arg(task, a.newdirfd, &path)?;
+    vfs::symlink(&task.process.fs(), &target, at.as_ref(), &path).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_readlinkat(task: &mut Task, a: v1::ReadlinkatArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    let target = vfs::readlink(&task.process.fs(), at.as_ref(), &path).map_err(file_errno)?;
+    let n = target.len().min(a.size as usize);
+    task.write_bytes(a.buf.addr(), &target[..n])
+        .map_err(fault)?;
+    Ok(n as u64)
+}
+
+pub(crate) fn sys_faccessat(task: &mut Task, a: v1::FaccessatArgs) -> SysResult {
+    if !v1::at_flags::AT_SYMLINK_NOFOLLOW.contains(a.flags) {
+        return Err(errno::EINVAL);
+    }
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    let want = Access {
+        read: a.mode.contains(v1::access_mode::R_OK),
+        write: a.mode.contains(v1::access_mode::W_OK),
+        execute: a.mode.contains(v1::access_mode::X_OK),
+    };
+    let follow = if a.flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
+    vfs::access(&task.process.fs(), at.as_ref(), &path, want, follow).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_umask(task: &mut Task, a: v1::UmaskArgs) -> SysResult {
+    let old = task
+        .process
+        .with_fs(|ctx| core::mem::replace(&mut ctx.umask, a.mask & 0o777));
+    Ok(u64::from(old))
+}
+
+pub(crate) fn sys_ftruncate(task: &mut Task, a: v1::FtruncateArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let size = u64::try_from(a.length).map_err(|_| errno::EINVAL)?;
+    if !file.writable {
+        return Err(errno::EINVAL);
+    }
+    match (file.kind(), file.node()) {
+        (FileKind::Regular, Some(node)) => node.truncate(size).map_err(file_errno)?,
+        _ => return Err(errno::EINVAL),
+    }
+    Ok(0)
+}
+
+/// tmpfs keeps everything in memory: there is nothing to write back, so fsync only
+/// checks the descriptor.
+pub(crate) fn sys_fsync(task: &mut Task, a: v1::FsyncArgs) -> SysResult {
+    file_arg(task, a.fd)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_getuid(task: &mut Task, _a: v1::GetuidArgs) -> SysResult {
+    Ok(u64::from(task.process.fs().creds.uid))
+}
+
+pub(crate) fn sys_geteuid(task: &mut Task, _a: v1::GeteuidArgs) -> SysResult {
+    Ok(u64::from(task.process.fs().creds.euid))
+}
+
+pub(crate) fn sys_getgid(task: &mut Task, _a: v1::GetgidArgs) -> SysResult {
+    Ok(u64::from(task.process.fs().creds.gid))
+}
+
+pub(crate) fn sys_getegid(task: &mut Task, _a: v1::GetegidArgs) -> SysResult {
+    Ok(u64::from(task.process.fs().creds.egid))
+}
+
+/// setuid: root sets every id; others may only set the effective id to the real one.
+pub(crate) fn sys_setuid(task: &mut Task, a: v1::SetuidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() {
+            c.uid = a.uid;
+            c.euid = a.uid;
+            Ok(0)
+        } else if a.uid == c.uid {
+            c.euid = a.uid;
+            Ok(0)
+        } else {
+            Err(errno::EPERM)
+        }
+    })
+}
+
+pub(crate) fn sys_setgid(task: &mut Task, a: v1::SetgidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() {
+            c.gid = a.gid;
+            c.egid = a.gid;
+            Ok(0)
+        } else if a.gid == c.gid {
+            c.egid = a.gid;
+            Ok(0)
+        } else {
+            Err(errno::EPERM)
+        }
+    })
+}

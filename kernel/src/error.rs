@@ -1,0 +1,63 @@
+//! Why a kernel operation failed, in ABI-neutral terms: every personality maps these to
+//! its own errno values (each ABI numbers them differently, and some lack a few).
+
+/// A failed file, file-system or descriptor operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A path component does not exist.
+    NotFound,
+    /// A path component used as a directory is not one.
+    NotADirectory,
+    /// The operation needs something other than a directory.
+    IsADirectory,
+    /// The name to create exists already.
+    Exists,
+    /// The directory to remove or replace has entries.
+    NotEmpty,
+    /// The two paths are on different file systems.
+    CrossDevice,
+    /// The permission bits deny it (EACCES).
+    AccessDenied,
+    /// Only the owner or root may do it (EPERM).
+    NotPermitted,
+    /// Too many symbolic links met while resolving a path.
+    Loop,
+    /// A path, or one of its components, is too long.
+    NameTooLong,
+    /// An argument is out of range or contradicts itself.
+    InvalidArgument,
+    /// The object is in use (a mount point, the root).
+    Busy,
+    /// Non-blocking and nothing can be done now.
+    WouldBlock,
+    /// Writing to a pipe nobody reads: the writer also gets SIGPIPE.
+    BrokenPipe,
+    /// The descriptor is not open, or not open for this direction.
+    BadDescriptor,
+    /// The operation does not apply to this kind of file.
+    NotSupported,
+    /// Seeking on a pipe, FIFO or terminal.
+    NotSeekable,
+    /// Not a terminal (a terminal control operation on another kind of file).
+    NotATerminal,
+    /// The device does not exist, or cannot do this (ENXIO).
+    NoDevice,
+    /// The descriptor table of the process is full.
+    TooManyOpen,
+    /// The system's table of open files is full.
+    TooManyOpenSystem,
+    /// Memory or frames ran out.
+    OutOfMemory,
+    /// The file would grow past what a file may hold.
+    FileTooBig,
+    /// A blocking call was interrupted by a signal.
+    Interrupted,
+    /// A lock request would deadlock.
+    Deadlock,
+    /// An input/output error (a terminal read from an orphaned background group).
+    Io,
+    /// The boot archive is malformed.
+    InvalidArchive,
+}
+
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,214 @@
+//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom), an
+//! in-memory file system of its own mounted over the root's /dev.
+
+use super::node::{Device, Inode};
+use super::tmpfs::{self, Kind};
+use super::{Error, Result};
+use crate::file::{FileKind, FileOps, Readiness};
+use alloc::sync::Arc;
+use spin::Mutex;
+
+/// st_dev of devfs.
+pub const DEVICE: u64 = 2;
+
+/// Device numbers (major << 8 | minor, as FreeBSD 4 makes them).
+pub mod number {
+    pub const CONSOLE: u64 = 0;
+    pub const TTY: u64 = 1 << 8;
+    pub const NULL: u64 = 2 << 8 | 2;
+    pub const ZERO: u64 = 2 << 8 | 12;
+    pub const RANDOM: u64 = 2 << 8 | 3;
+    pub const URANDOM: u64 = 2 << 8 | 4;
+}
+
+/// A device made of a number and a function giving its open instances.
+#[derive(Debug)]
+pub struct SimpleDevice {
+    pub number: u64,
+    pub open: OpenFn,
+}
+
+/// Makes an open instance of a device.
+pub type OpenFn = fn() -> Result<Arc<dyn FileOps>>;
+
+impl Device for SimpleDevice {
+    fn number(&self) -> u64 {
+        self.number
+    }
+    fn open(&self) -> Result<Arc<dyn FileOps>> {
+        (self.open)()
+    }
+}
+
+/// /dev/null: reads end at once, writes vanish.
+#[derive(Debug)]
+struct Null;
+
+impl FileOps for Null {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        Ok(0)
+    }
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
+        Ok(buf.len())
+    }
+}
+
+/// /dev/zero: reads give zeros, writes vanish.
+#[derive(Debug)]
+struct Zero;
+
+impl FileOps for Zero {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        buf.fill(0);
+        Ok(buf.len())
+    }
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
+        Ok(buf.len())
+    }
+}
+
+/// /dev/random and /dev/urandom: a xoshiro256** generator seeded from the cycle counter
+/// and the clock, stirred with the cycle counter on every read. Unpredictable enough for
+/// test programs and hash seeds; not a cryptographic source.
+#[derive(Debug)]
+struct Random;
+
+static RANDOM_STATE: Mutex<[u64; 4]> = Mutex::new([0; 4]);
+
+fn splitmix(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn entropy() -> u64 {
+    #[cfg(not(test))]
+    {
+        nymph_hal::cpu::rdtsc() ^ crate::time::realtime().0.rotate_left(32)
+    }
+    #[cfg(test)]
+    {
+        0x1234_5678
+    }
+}
+
+/// Fills `buf` with generator output.
+pub fn random_bytes(buf: &mut [u8]) {
+    let mut s = RANDOM_STATE.lock();
+    let mut seed = entropy() ^ s[0];
+    if s.iter().all(|&w| w == 0) {
+        for w in s.iter_mut() {
+            *w = splitmix(&mut seed);
+        }
+    } else {
+        s[3] ^= splitmix(&mut seed);
+    }
+    for chunk in buf.chunks_mut(8) {
+        let out = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        chunk.copy_from_slice(&out.to_le_bytes()[..chunk.len()]);
+    }
+}
+
+impl FileOps for Random {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        random_bytes(buf);
+        Ok(buf.len())
+    }
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
+        // Written bytes stir the state, as on BSD.
+        let mut s = RANDOM_STATE.lock();
+        for (i, chunk) in buf.chunks(8).enumerate() {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            s[i % 4] ^= u64::from_le_bytes(word);
+        }
+        Ok(buf.len())
+    }
+    fn poll(&self) -> Readiness {
+        Readiness {
+            read: true,
+            write: true,
+            hangup: false,
+        }
+    }
+}
+
+fn open_null() -> Result<Arc<dyn FileOps>> {
+    Ok(Arc::new(Null))
+}
+fn open_zero() -> Result<Arc<dyn FileOps>> {
+    Ok(Arc::new(Zero))
+}
+fn open_random() -> Result<Arc<dyn FileOps>> {
+    Ok(Arc::new(Random))
+}
+fn open_console() -> Result<Arc<dyn FileOps>> {
+    Ok(crate::file::console())
+}
+
+static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
+
+/// The root of devfs, with its standard nodes.
+pub fn root() -> Arc<Inode> {
+    ROOT.call_once(|| {
+        let root = tmpfs::new_fs_root(DEVICE, 0o755);
+        let nodes: [(&[u8], u64, u32, OpenFn); 6] = [
+            (b"console", number::CONSOLE, 0o600, open_console),
+            (b"tty", number::TTY, 0o666, open_console),
+            (b"null", number::NULL, 0o666, open_null),
+            (b"zero", number::ZERO, 0o666, open_zero),
+            (b"random", number::RANDOM, 0o644, open_random),
+            (b"urandom", number::URANDOM, 0o644, open_random),
+        ];
+        for (name, number, mode, open) in nodes {
+            add(&root, name, mode, Arc::new(SimpleDevice { number, open }));
+        }
+        root
+    })
+    .clone()
+}
+
+/// Adds a device node to devfs's root.
+pub fn add(root: &Arc<Inode>, name: &[u8], mode: u32, device: Arc<dyn Device>) {
+    let node = tmpfs::make(DEVICE, mode, 0, 0, Kind::Device(device));
+    if let Ok(dir) = root.dir() {
+        let mut data = dir.lock();
+        tmpfs::attach(root, &mut data, name, &node);
+    }
+}
+
+/// Mounts devfs at /dev of the system root, making /dev if it is missing.
+pub fn mount() -> Result<()> {
+    let system = super::root();
+    let dev = {
+        let mut data = system.dir()?.lock();
+        match data.get(b"dev") {
+            Some(d) if d.is_dir() => d,
+            Some(_) => return Err(Error::NotADirectory),
+            None => {
+                let d = tmpfs::make(system.device, 0o755, 0, 0, Kind::Directory);
+                tmpfs::attach(&system, &mut data, b"dev", &d);
+                d
+            }
+        }
+    };
+    super::mount(&dev, root())
+}

@@ -1,0 +1,888 @@
+//! The virtual file system: nodes of mounted file systems, path lookup, and the
+//! operations on names (create, link, unlink, rename, ...), with permission checks
+//! against the caller's credentials. Everything here is ABI-neutral; each personality
+//! turns its calls into these and maps [`Error`] to its own errno values.
+//!
+//! The root is a tmpfs filled from the boot archive; devfs is mounted at /dev.
+
+pub mod devfs;
+pub mod node;
+pub mod open;
+pub mod page;
+#[cfg(test)]
+mod tests;
+pub mod tmpfs;
+
+pub use crate::error::{Error, Result};
+pub use node::{Device, Inode, NodeType, Stat, Timestamp};
+pub use open::{OpenFlags, open};
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::{Mutex, Once};
+
+/// Longest name of one directory entry.
+pub const NAME_MAX: usize = 255;
+/// Longest path, after symlinks are expanded into it.
+pub const PATH_MAX: usize = 1024;
+/// Symlinks one lookup may follow (FreeBSD's MAXSYMLINKS).
+pub const MAX_SYMLINKS: usize = 32;
+
+/// Who is asking: the effective ids decide permissions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub groups: Vec<u32>,
+}
+
+impl Credentials {
+    pub fn root() -> Self {
+        Credentials::default()
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.euid == 0
+    }
+
+    fn in_group(&self, gid: u32) -> bool {
+        self.egid == gid || self.groups.contains(&gid)
+    }
+}
+
+/// Access wanted: read, write, execute/search.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    pub read: bool,
+    pub write: bool,
+    pub execute: bool,
+}
+
+impl Access {
+    pub const READ: Access = Access {
+        read: true,
+        write: false,
+        execute: false,
+    };
+    pub const WRITE: Access = Access {
+        read: false,
+        write: true,
+        execute: false,
+    };
+    pub const EXECUTE: Access = Access {
+        read: false,
+        write: false,
+        execute: true,
+    };
+}
+
+/// Checks the permission bits of `node` for `creds` (root passes, except that executing
+/// needs some execute bit on a non-directory).
+pub fn check_access(node: &Inode, creds: &Credentials, want: Access) -> Result<()> {
+    let mode = node.mode();
+    if creds.is_root() {
+        if want.execute && !node.is_dir() && mode & 0o111 == 0 {
+            return Err(Error::AccessDenied);
+        }
+        return Ok(());
+    }
+    let (uid, gid) = node.owner();
+    let bits = if creds.euid == uid {
+        (mode >> 6) & 7
+    } else if creds.in_group(gid) {
+        (mode >> 3) & 7
+    } else {
+        mode & 7
+    };
+    let denied = (want.read && bits & 4 == 0)
+        || (want.write && bits & 2 == 0)
+        || (want.execute && bits & 1 == 0);
+    if denied {
+        Err(Error::AccessDenied)
+    } else {
+        Ok(())
+    }
+}
+
+/// A process's view of the tree: its root (chroot), working directory, credentials
+/// and file-creation mask.
+#[derive(Clone, Debug)]
+pub struct FsContext {
+    pub root: Arc<Inode>,
+    pub cwd: Arc<Inode>,
+    pub creds: Credentials,
+    pub umask: u32,
+}
+
+impl FsContext {
+    /// The boot context: the system root, as root, umask 022.
+    pub fn initial() -> FsContext {
+        let root = root();
+        FsContext {
+            cwd: root.clone(),
+            root,
+            creds: Credentials::root(),
+            umask: 0o022,
+        }
+    }
+}
+
+struct Mount {
+    /// The directory the file system covers.
+    covered: Arc<Inode>,
+    root: Arc<Inode>,
+}
+
+static ROOT: Once<Arc<Inode>> = Once::new();
+static MOUNTS: Mutex<Vec<Mount>> = Mutex::new(Vec::new());
+
+/// The system root (a fresh, empty tmpfs until the boot fills it).
+pub fn root() -> Arc<Inode> {
+    ROOT.call_once(tmpfs::new_root).clone()
+}
+
+/// Mounts the file system whose root is `fs_root` on the directory `on`.
+pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>) -> Result<()> {
+    if !on.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    let mut mounts = MOUNTS.lock();
+    if mounts.iter().any(|m| Arc::ptr_eq(&m.covered, on)) {
+        return Err(Error::Busy);
+    }
+    mounts.push(Mount {
+        covered: on.clone(),
+        root: fs_root,
+    });
+    Ok(())
+}
+
+/// What is mounted on `dir`, if anything (followed down, for stacked mounts).
+fn mounted_on(dir: &Arc<Inode>) -> Option<Arc<Inode>> {
+    let mounts = MOUNTS.lock();
+    let mut at = mounts
+        .iter()
+        .find(|m| Arc::ptr_eq(&m.covered, dir))?
+        .root
+        .clone();
+    while let Some(m) = mounts.iter().find(|m| Arc::ptr_eq(&m.covered, &at)) {
+        at = m.root.clone();
+    }
+    Some(at)
+}
+
+/// The directory a mounted root covers.
+fn covered_by(fs_root: &Arc<Inode>) -> Option<Arc<Inode>> {
+    MOUNTS
+        .lock()
+        .iter()
+        .find(|m| Arc::ptr_eq(&m.root, fs_root))
+        .map(|m| m.covered.clone())
+}
+
+fn is_mount_point(node: &Arc<Inode>) -> bool {
+    let mounts = MOUNTS.lock();
+    mounts
+        .iter()
+        .any(|m| Arc::ptr_eq(&m.covered, node) || Arc::ptr_eq(&m.root, node))
+}
+
+/// The parent of a directory inside its own file system (None at a file system's root
+/// or for a removed directory).
+fn parent_of(dir: &Arc<Inode>) -> Option<Arc<Inode>> {
+    dir.dir().ok()?.lock().parent.upgrade()
+}
+
+/// `..` of `dir`, as seen from a process whose root is `root`.
+fn dot_dot(root: &Arc<Inode>, dir: &Arc<Inode>) -> Result<Arc<Inode>> {
+    let mut at = dir.clone();
+    loop {
+        if Arc::ptr_eq(&at, root) {
+            return Ok(at);
+        }
+        if let Some(p) = parent_of(&at) {
+            return Ok(p);
+        }
+        // A file system's root: step onto the directory it covers, and up from there.
+        match covered_by(&at) {
+            Some(covered) => at = covered,
+            None if at.links() == 0 => return Err(Error::NotFound),
+            None => return Ok(at),
+        }
+    }
+}
+
+fn split_components(path: &[u8]) -> VecDeque<Vec<u8>> {
+    path.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// How to resolve the last component of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Follow a symlink in the last position (open, stat, chdir...).
+    Yes,
+    /// Return the symlink itself (lstat, unlink, readlink, O_NOFOLLOW...).
+    No,
+}
+
+/// Where a relative path starts: the working directory, or a directory descriptor's node.
+fn start_dir(ctx: &FsContext, path: &[u8], at: Option<&Arc<Inode>>) -> Arc<Inode> {
+    if path.first() == Some(&b'/') {
+        ctx.root.clone()
+    } else {
+        at.cloned().unwrap_or_else(|| ctx.cwd.clone())
+    }
+}
+
+/// The result of resolving all but the last component.
+#[derive(Debug)]
+pub struct Parent {
+    pub dir: Arc<Inode>,
+    /// The last component ("." when the path names a directory with a trailing slash
+    /// or is "/"); never contains '/'.
+    pub name: Vec<u8>,
+    /// The path ended in '/' (the last component must then be a directory).
+    pub trailing_slash: bool,
+}
+
+/// Resolves every component but the last, following symlinks on the way.
+pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<Parent> {
+    if path.is_empty() {
+        return Err(Error::NotFound);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(Error::NameTooLong);
+    }
+    let mut comps = split_components(path);
+    let trailing_slash = path.ends_with(b"/");
+    let name = comps.pop_back().unwrap_or_else(|| b".".to_vec());
+    if name.len() > NAME_MAX {
+        return Err(Error::NameTooLong);
+    }
+    let mut links = 0;
+    let dir = walk(ctx, start_dir(ctx, path, at), comps, &mut links)?;
+    if !dir.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    Ok(Parent {
+        dir,
+        name,
+        trailing_slash,
+    })
+}
+
+/// Resolves `path` to a node.
+pub fn lookup(
+    ctx: &FsContext,
+    at: Option<&Arc<Inode>>,
+    path: &[u8],
+    follow: Follow,
+) -> Result<Arc<Inode>> {
+    let parent = lookup_parent(ctx, at, path)?;
+    let mut links = 0;
+    let node = step(ctx, &parent.dir, &parent.name)?;
+    let node = match node.symlink_target() {
+        Some(target) if follow == Follow::Yes || parent.trailing_slash => {
+            follow_link(ctx, &parent.dir, target, &mut links)?
+        }
+        _ => node,
+    };
+    if parent.trailing_slash && !node.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    Ok(node)
+}
+
+/// One step from directory `dir` by `name` (with search permission on `dir`), crossing
+/// mount points.
+fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
+    if !dir.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    check_access(dir, &ctx.creds, Access::EXECUTE)?;
+    if name.len() > NAME_MAX {
+        return Err(Error::NameTooLong);
+    }
+    match name {
+        b"." => Ok(dir.clone()),
+        b".." => dot_dot(&ctx.root, dir),
+        _ => {
+            let child = dir.dir()?.lock().get(name).ok_or(Error::NotFound)?;
+            Ok(mounted_on(&child).unwrap_or(child))
+        }
+    }
+}
+
+fn follow_link(
+    ctx: &FsContext,
+    dir: &Arc<Inode>,
+    target: &[u8],
+    links: &mut usize,
+) -> Result<Arc<Inode>> {
+    *links += 1;
+    if *links > MAX_SYMLINKS {
+        return Err(Error::Loop);
+    }
+    if target.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let start = if target.first() == Some(&b'/') {
+        ctx.root.clone()
+    } else {
+        dir.clone()
+    };
+    walk(ctx, start, split_components(target), links)
+}
+
+/// Walks `comps` from `start`, following every symlink met.
+fn walk(
+    ctx: &FsContext,
+    start: Arc<Inode>,
+    mut comps: VecDeque<Vec<u8>>,
+    links: &mut usize,
+) -> Result<Arc<Inode>> {
+    let mut at = start;
+    while let Some(name) = comps.pop_front() {
+        let next = step(ctx, &at, &name)?;
+        if let Some(target) = next.symlink_target() {
+            *links += 1;
+            if *links > MAX_SYMLINKS {
+                return Err(Error::Loop);
+            }
+            let mut expanded = split_components(target);
+            if expanded.len() + comps.len() > PATH_MAX / 2 {
+                return Err(Error::NameTooLong);
+            }
+            if target.first() == Some(&b'/') {
+                at = ctx.root.clone();
+            }
+            expanded.extend(comps);
+            comps = expanded;
+            continue;
+        }
+        at = next;
+    }
+    Ok(at)
+}
+
+/// Checks that `creds` may add or remove entries of `dir` (write and search), and, for
+/// a sticky directory, that it may remove `victim`.
+fn check_dir_change(dir: &Inode, creds: &Credentials, victim: Option<&Inode>) -> Result<()> {
+    check_access(
+        dir,
+        creds,
+        Access {
+            read: false,
+            write: true,
+            execute: true,
+        },
+    )?;
+    if let Some(v) = victim
+        && dir.mode() & 0o1000 != 0
+        && !creds.is_root()
+        && v.owner().0 != creds.euid
+        && dir.owner().0 != creds.euid
+    {
+        return Err(Error::NotPermitted);
+    }
+    Ok(())
+}
+
+/// The name to create in `parent`: "." and ".." are taken already.
+fn new_name(parent: &Parent) -> Result<&[u8]> {
+    match parent.name.as_slice() {
+        b"." | b".." => Err(Error::Exists),
+        n => Ok(n),
+    }
+}
+
+/// Links a fresh node under `parent`, which must not have the name yet.
+fn link_new(ctx: &FsContext, parent: &Parent, node: &Arc<Inode>) -> Result<()> {
+    let name = new_name(parent)?;
+    check_dir_change(&parent.dir, &ctx.creds, None)?;
+    let mut dir = parent.dir.dir()?.lock();
+    if dir.get(name).is_some() {
+        return Err(Error::Exists);
+    }
+    if parent.dir.links() == 0 {
+        return Err(Error::NotFound);
+    }
+    tmpfs::attach(&parent.dir, &mut dir, name, node);
+    drop(dir);
+    parent.dir.touch_modify();
+    Ok(())
+}
+
+/// Creates a directory.
+pub fn mkdir(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], mode: u32) -> Result<()> {
+    let parent = lookup_parent(ctx, at, path)?;
+    let node = tmpfs::new_node(
+        &parent.dir,
+        mode & !ctx.umask & 0o7777,
+        &ctx.creds,
+        tmpfs::Kind::Directory,
+    )?;
+    link_new(ctx, &parent, &node)
+}
+
+/// Adds (or replaces) a regular file at absolute `path`, making its directories: for
+/// the kernel's own tests.
+pub fn add_file(path: &str, mode: u32, bytes: Vec<u8>) -> Result<()> {
+    tmpfs::add_file(path, mode, &bytes).map(|_| ())
+}
+
+/// The contents of the regular file at absolute `path`, looked up as root.
+pub fn read_file(path: &str) -> Result<Vec<u8>> {
+    let node = lookup(&FsContext::initial(), None, path.as_bytes(), Follow::Yes)?;
+    node.read_all()
+}
+
+/// What mknod creates.
+#[derive(Clone, Debug)]
+pub enum Special {
+    Fifo,
+    Device(Arc<dyn Device>),
+}
+
+/// Creates a FIFO or a device node (devices: root only).
+pub fn mknod(
+    ctx: &FsContext,
+    at: Option<&Arc<Inode>>,
+    path: &[u8],
+    mode: u32,
+    special: Special,
+) -> Result<()> {
+    let parent = lookup_parent(ctx, at, path)?;
+    if parent.trailing_slash {
+        return Err(Error::NotFound);
+    }
+    let kind = match special {
+        Special::Fifo => tmpfs::Kind::Fifo,
+        Special::Device(d) if ctx.creds.is_root() => tmpfs::Kind::Device(d),
+        Special::Device(_) => return Err(Error::NotPermitted),
+    };
+    let node = tmpfs::new_node(&parent.dir, mode & !ctx.umask & 0o7777, &ctx.creds, kind)?;
+    link_new(ctx, &parent, &node)
+}
+
+/// Creates a symlink at `path` holding `target`.
+pub fn symlink(ctx: &FsContext, target: &[u8], at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    if target.len() >= PATH_MAX {
+        return Err(Error::NameTooLong);
+    }
+    let parent = lookup_parent(ctx, at, path)?;
+    if parent.trailing_slash {
+        return Err(Error::NotFound);
+    }
+    let node = tmpfs::new_node(
+        &parent.dir,
+        0o777,
+        &ctx.creds,
+        tmpfs::Kind::Symlink(target.to_vec()),
+    )?;
+    link_new(ctx, &parent, &node)
+}
+
+/// Reads a symlink's target.
+pub fn readlink(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<Vec<u8>> {
+    let node = lookup(ctx, at, path, Follow::No)?;
+    let target = node
+        .symlink_target()
+        .ok_or(Error::InvalidArgument)?
+        .to_vec();
+    node.touch_access();
+    Ok(target)
+}
+
+/// Makes a new name for an existing non-directory.
+pub fn link(
+    ctx: &FsContext,
+    old_at: Option<&Arc<Inode>>,
+    old: &[u8],
+    follow: Follow,
+    new_at: Option<&Arc<Inode>>,
+    new: &[u8],
+) -> Result<()> {
+    let node = lookup(ctx, old_at, old, follow)?;
+    if node.is_dir() {
+        return Err(Error::NotPermitted);
+    }
+    let parent = lookup_parent(ctx, new_at, new)?;
+    if parent.trailing_slash {
+        return Err(Error::NotFound);
+    }
+    if parent.dir.device != node.device {
+        return Err(Error::CrossDevice);
+    }
+    link_new(ctx, &parent, &node)?;
+    node.touch_change();
+    Ok(())
+}
+
+/// Removes a name of a non-directory (the node lives on while open).
+pub fn unlink(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    let parent = lookup_parent(ctx, at, path)?;
+    let name = parent.name.as_slice();
+    if name == b"." || name == b".." {
+        return Err(Error::IsADirectory);
+    }
+    let node = step(ctx, &parent.dir, name)?;
+    if node.is_dir() {
+        return Err(Error::IsADirectory);
+    }
+    if parent.trailing_slash {
+        return Err(Error::NotADirectory);
+    }
+    check_dir_change(&parent.dir, &ctx.creds, Some(&node))?;
+    let mut dir = parent.dir.dir()?.lock();
+    let removed = dir.remove(name).ok_or(Error::NotFound)?;
+    drop(dir);
+    tmpfs::detach(&parent.dir, &removed);
+    parent.dir.touch_modify();
+    Ok(())
+}
+
+/// Removes an empty directory.
+pub fn rmdir(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    let parent = lookup_parent(ctx, at, path)?;
+    match parent.name.as_slice() {
+        b"." => return Err(Error::InvalidArgument),
+        b".." => return Err(Error::NotEmpty),
+        _ => {}
+    }
+    let dir_node = parent.dir.dir()?.lock().get(&parent.name);
+    let node = dir_node.ok_or(Error::NotFound)?;
+    check_access(&parent.dir, &ctx.creds, Access::EXECUTE)?;
+    if !node.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    if is_mount_point(&node) || Arc::ptr_eq(&node, &ctx.root) {
+        return Err(Error::Busy);
+    }
+    check_dir_change(&parent.dir, &ctx.creds, Some(&node))?;
+    if !node.dir()?.lock().is_empty() {
+        return Err(Error::NotEmpty);
+    }
+    parent.dir.dir()?.lock().remove(&parent.name);
+    tmpfs::detach(&parent.dir, &node);
+    parent.dir.touch_modify();
+    Ok(())
+}
+
+/// Whether `ancestor` is `node` or above it in its file system.
+fn is_ancestor(ancestor: &Arc<Inode>, node: &Arc<Inode>) -> bool {
+    let mut at = Some(node.clone());
+    while let Some(n) = at {
+        if Arc::ptr_eq(&n, ancestor) {
+            return true;
+        }
+        at = parent_of(&n);
+    }
+    false
+}
+
+/// Renames `old` to `new`, replacing what `new` names when the kinds agree (an empty
+/// directory for a directory, a non-directory for a non-directory).
+pub fn rename(
+    ctx: &FsContext,
+    old_at: Option<&Arc<Inode>>,
+    old: &[u8],
+    new_at: Option<&Arc<Inode>>,
+    new: &[u8],
+) -> Result<()> {
+    let from = lookup_parent(ctx, old_at, old)?;
+    let to = lookup_parent(ctx, new_at, new)?;
+    for p in [&from, &to] {
+        if matches!(p.name.as_slice(), b"." | b"..") {
+            return Err(Error::InvalidArgument);
+        }
+    }
+    let node = step(ctx, &from.dir, &from.name)?;
+    check_access(&to.dir, &ctx.creds, Access::EXECUTE)?;
+    if (from.trailing_slash || to.trailing_slash) && !node.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    if from.dir.device != to.dir.device || is_mount_point(&node) {
+        return Err(if is_mount_point(&node) {
+            Error::Busy
+        } else {
+            Error::CrossDevice
+        });
+    }
+    let target = to.dir.dir()?.lock().get(&to.name);
+    if let Some(t) = &target {
+        if Arc::ptr_eq(t, &node) {
+            return Ok(());
+        }
+        match (node.is_dir(), t.is_dir()) {
+            (true, false) => return Err(Error::NotADirectory),
+            (false, true) => return Err(Error::IsADirectory),
+            (true, true) if !t.dir()?.lock().is_empty() => return Err(Error::NotEmpty),
+            _ => {}
+        }
+        if is_mount_point(t) {
+            return Err(Error::Busy);
+        }
+    }
+    // A directory cannot move under itself.
+    if node.is_dir() && is_ancestor(&node, &to.dir) {
+        return Err(Error::InvalidArgument);
+    }
+    check_dir_change(&from.dir, &ctx.creds, Some(&node))?;
+    check_dir_change(&to.dir, &ctx.creds, target.as_deref())?;
+    // Moving a directory rewrites its "..": that needs write access to it.
+    if node.is_dir() && !Arc::ptr_eq(&from.dir, &to.dir) {
+        check_access(&node, &ctx.creds, Access::WRITE)?;
+    }
+    let replaced = to.dir.dir()?.lock().remove(&to.name);
+    if let Some(t) = replaced {
+        tmpfs::detach(&to.dir, &t);
+    }
+    let moved = from.dir.dir()?.lock().remove(&from.name);
+    let moved = moved.ok_or(Error::NotFound)?;
+    to.dir.dir()?.lock().insert(&to.name, moved.clone());
+    tmpfs::moved(&from.dir, &to.dir, &moved);
+    from.dir.touch_modify();
+    to.dir.touch_modify();
+    Ok(())
+}
+
+/// What `stat`, `lstat` and `fstatat` report.
+pub fn stat(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], follow: Follow) -> Result<Stat> {
+    Ok(lookup(ctx, at, path, follow)?.stat())
+}
+
+/// access(): checks against the real ids, as the call is defined.
+pub fn access(
+    ctx: &FsContext,
+    at: Option<&Arc<Inode>>,
+    path: &[u8],
+    want: Access,
+    follow: Follow,
+) -> Result<()> {
+    let mut real = ctx.clone();
+    real.creds.euid = ctx.creds.uid;
+    real.creds.egid = ctx.creds.gid;
+    let node = lookup(&real, at, path, follow)?;
+    check_access(&node, &real.creds, want)
+}
+
+/// Changes the permission bits (owner or root).
+pub fn chmod(ctx: &FsContext, node: &Inode, mode: u32) -> Result<()> {
+    let (uid, gid) = node.owner();
+    if !ctx.creds.is_root() && ctx.creds.euid != uid {
+        return Err(Error::NotPermitted);
+    }
+    let mut mode = mode & 0o7777;
+    // Only root may set the sticky bit on a file or set-group-id outside its groups.
+    if !ctx.creds.is_root() {
+        if !node.is_dir() {
+            mode &= !0o1000;
+        }
+        if !ctx.creds.in_group(gid) {
+            mode &= !0o2000;
+        }
+    }
+    node.meta.lock().mode = mode;
+    node.touch_change();
+    Ok(())
+}
+
+/// Changes owner and group (`None` keeps one): root changes anything; an owner may only
+/// give the file to one of its own groups.
+pub fn chown(ctx: &FsContext, node: &Inode, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+    let (cur_uid, cur_gid) = node.owner();
+    if !ctx.creds.is_root() {
+        let uid_ok = uid.is_none_or(|u| u == cur_uid);
+        let gid_ok = gid.is_none_or(|g| g == cur_gid || ctx.creds.in_group(g));
+        if ctx.creds.euid != cur_uid || !uid_ok || !gid_ok {
+            return Err(Error::NotPermitted);
+        }
+    }
+    let mut meta = node.meta.lock();
+    meta.uid = uid.unwrap_or(cur_uid);
+    meta.gid = gid.unwrap_or(cur_gid);
+    if !ctx.creds.is_root() {
+        meta.mode &= !0o6000;
+    }
+    drop(meta);
+    node.touch_change();
+    Ok(())
+}
+
+/// Sets access and modification times (`None`: now). Explicit times need the owner
+/// or root; "now" also accepts write permission.
+pub fn utimes(
+    ctx: &FsContext,
+    node: &Inode,
+    atime: Option<Timestamp>,
+    mtime: Option<Timestamp>,
+) -> Result<()> {
+    let owner = ctx.creds.is_root() || ctx.creds.euid == node.owner().0;
+    if !owner {
+        if atime.is_some() || mtime.is_some() {
+            return Err(Error::NotPermitted);
+        }
+        check_access(node, &ctx.creds, Access::WRITE)?;
+    }
+    let now = Timestamp::now();
+    let mut meta = node.meta.lock();
+    meta.atime = atime.unwrap_or(now);
+    meta.mtime = mtime.unwrap_or(now);
+    meta.ctime = now;
+    Ok(())
+}
+
+/// Truncates the regular file at `path`.
+pub fn truncate(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], size: u64) -> Result<()> {
+    let node = lookup(ctx, at, path, Follow::Yes)?;
+    if node.is_dir() {
+        return Err(Error::IsADirectory);
+    }
+    check_access(&node, &ctx.creds, Access::WRITE)?;
+    node.truncate(size)
+}
+
+/// Changes the working directory.
+pub fn chdir(ctx: &mut FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    let node = lookup(ctx, at, path, Follow::Yes)?;
+    set_cwd(ctx, node)
+}
+
+/// Makes `dir` the working directory (fchdir).
+pub fn set_cwd(ctx: &mut FsContext, dir: Arc<Inode>) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    check_access(&dir, &ctx.creds, Access::EXECUTE)?;
+    ctx.cwd = dir;
+    Ok(())
+}
+
+/// Changes the root directory (root only); the working directory stays where it is.
+pub fn chroot(ctx: &mut FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    if !ctx.creds.is_root() {
+        return Err(Error::NotPermitted);
+    }
+    let node = lookup(ctx, at, path, Follow::Yes)?;
+    if !node.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    check_access(&node, &ctx.creds, Access::EXECUTE)?;
+    ctx.root = node;
+    Ok(())
+}
+
+/// The name of `child` in directory `dir`.
+fn name_in(dir: &Arc<Inode>, child: &Arc<Inode>) -> Option<Vec<u8>> {
+    let d = dir.dir().ok()?.lock();
+    d.entries
+        .values()
+        .find(|(_, n)| {
+            Arc::ptr_eq(n, child) || mounted_on(n).is_some_and(|m| Arc::ptr_eq(&m, child))
+        })
+        .map(|(name, _)| name.clone())
+}
+
+/// The path of the working directory from the process's root. A directory outside the
+/// root (after chroot) or removed gives NotFound.
+pub fn getcwd(ctx: &FsContext) -> Result<Vec<u8>> {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    let mut at = ctx.cwd.clone();
+    while !Arc::ptr_eq(&at, &ctx.root) {
+        if at.links() == 0 {
+            return Err(Error::NotFound);
+        }
+        let fs_top = match covered_by(&at) {
+            Some(covered) => covered,
+            None => at.clone(),
+        };
+        let parent = match parent_of(&fs_top) {
+            Some(p) => p,
+            // The system root, reached without meeting the process root.
+            None => return Err(Error::NotFound),
+        };
+        names.push(name_in(&parent, &fs_top).ok_or(Error::NotFound)?);
+        at = parent;
+    }
+    let mut path = Vec::new();
+    for name in names.iter().rev() {
+        path.push(b'/');
+        path.extend_from_slice(name);
+    }
+    if path.is_empty() {
+        path.push(b'/');
+    }
+    Ok(path)
+}
+
+/// One directory entry as readdir reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirEntry {
+    pub inode: u64,
+    pub kind: NodeType,
+    pub name: Vec<u8>,
+    /// Where the next read resumes.
+    pub next_cookie: u64,
+}
+
+/// Entries of `dir` from `cookie` on ("." and ".." first), at most `max`.
+pub fn read_dir(
+    root: &Arc<Inode>,
+    dir: &Arc<Inode>,
+    cookie: u64,
+    max: usize,
+) -> Result<Vec<DirEntry>> {
+    let data = dir.dir()?.lock();
+    let mut out = Vec::new();
+    if cookie == 0 && out.len() < max {
+        out.push(DirEntry {
+            inode: dir.number,
+            kind: NodeType::Directory,
+            name: b".".to_vec(),
+            next_cookie: 1,
+        });
+    }
+    if cookie <= 1 && out.len() < max {
+        drop(data);
+        let up = dot_dot(root, dir).unwrap_or_else(|_| dir.clone());
+        out.push(DirEntry {
+            inode: up.number,
+            kind: NodeType::Directory,
+            name: b"..".to_vec(),
+            next_cookie: node::FIRST_ENTRY_COOKIE,
+        });
+        return read_more(dir, node::FIRST_ENTRY_COOKIE, max, out);
+    }
+    drop(data);
+    read_more(dir, cookie.max(node::FIRST_ENTRY_COOKIE), max, out)
+}
+
+fn read_more(
+    dir: &Arc<Inode>,
+    from: u64,
+    max: usize,
+    mut out: Vec<DirEntry>,
+) -> Result<Vec<DirEntry>> {
+    let data = dir.dir()?.lock();
+    for (&c, (name, node)) in data.entries.range(from..) {
+        if out.len() >= max {
+            break;
+        }
+        out.push(DirEntry {
+            inode: node.number,
+            kind: node.kind(),
+            name: name.clone(),
+            next_cookie: c + 1,
+        });
+    }
+    drop(data);
+    dir.touch_access();
+    Ok(out)
+}

@@ -1,0 +1,429 @@
+//! In-memory nodes, as tmpfs and devfs keep them: metadata, and per kind the data of a
+//! regular file (pages, sparse), the entries of a directory (with stable cookies), a
+//! symlink's target, a FIFO's pipe or a device.
+
+use super::page::{PAGE_SIZE, Page};
+use crate::error::{Error, Result};
+use crate::file::FileOps;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::fmt;
+use spin::Mutex;
+
+/// The largest regular file (pages are indexed by u64; this keeps offsets sane).
+pub const MAX_FILE_SIZE: u64 = 1 << 40;
+
+/// Kinds of node, as stat reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeType {
+    Regular,
+    Directory,
+    Symlink,
+    Fifo,
+    CharDevice,
+}
+
+/// A point in wall-clock time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    pub seconds: u64,
+    pub nanoseconds: u32,
+}
+
+impl Timestamp {
+    pub fn now() -> Timestamp {
+        #[cfg(not(test))]
+        let (seconds, nanoseconds) = crate::time::realtime();
+        #[cfg(test)]
+        let (seconds, nanoseconds) = test_clock();
+        Timestamp {
+            seconds,
+            nanoseconds,
+        }
+    }
+}
+
+#[cfg(test)]
+fn test_clock() -> (u64, u32) {
+    use core::sync::atomic::{AtomicU64, Ordering};
+    static NOW: AtomicU64 = AtomicU64::new(1_000_000);
+    (NOW.fetch_add(1, Ordering::Relaxed), 0)
+}
+
+/// What `stat` reports, in neutral terms (each personality lays it out its own way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub device: u64,
+    pub inode: u64,
+    pub kind: NodeType,
+    /// Permission bits, with set-id and sticky bits (07777).
+    pub mode: u32,
+    pub links: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// For device nodes: which device.
+    pub rdev: u64,
+    pub size: u64,
+    /// 512-byte blocks holding data.
+    pub blocks: u64,
+    pub block_size: u32,
+    pub atime: Timestamp,
+    pub mtime: Timestamp,
+    pub ctime: Timestamp,
+}
+
+#[derive(Debug)]
+pub(crate) struct Meta {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub links: u32,
+    pub atime: Timestamp,
+    pub mtime: Timestamp,
+    pub ctime: Timestamp,
+}
+
+/// A device: what opening its node gives.
+pub trait Device: Send + Sync + fmt::Debug {
+    /// The device number stat reports as st_rdev.
+    fn number(&self) -> u64;
+    /// A new open instance of the device.
+    fn open(&self) -> Result<Arc<dyn FileOps>>;
+}
+
+/// The data of a regular file: pages where bytes were written, holes elsewhere (read as
+/// zeros); a file loaded from the boot archive reads through to the archive's bytes
+/// until a page of it is written.
+#[derive(Debug, Default)]
+pub(crate) struct FileData {
+    pub size: u64,
+    pub pages: BTreeMap<u64, Page>,
+    pub backing: &'static [u8],
+}
+
+impl FileData {
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> usize {
+        if offset >= self.size {
+            return 0;
+        }
+        let n = buf.len().min((self.size - offset) as usize);
+        let mut done = 0;
+        while done < n {
+            let pos = offset + done as u64;
+            let index = pos / PAGE_SIZE as u64;
+            let within = (pos % PAGE_SIZE as u64) as usize;
+            let chunk = (PAGE_SIZE - within).min(n - done);
+            let out = &mut buf[done..done + chunk];
+            match self.pages.get(&index) {
+                Some(page) => page.read(within, out),
+                None => self.read_backing(pos, out),
+            }
+            done += chunk;
+        }
+        n
+    }
+
+    fn read_backing(&self, pos: u64, out: &mut [u8]) {
+        out.fill(0);
+        if let Some(rest) = usize::try_from(pos)
+            .ok()
+            .and_then(|p| self.backing.get(p..))
+        {
+            let n = rest.len().min(out.len());
+            out[..n].copy_from_slice(&rest[..n]);
+        }
+    }
+
+    /// The page holding `index`, made if absent (filled from the archive if it has it).
+    pub fn page(&mut self, index: u64) -> Result<&Page> {
+        if !self.pages.contains_key(&index) {
+            let page = Page::zeroed()?;
+            let start = index * PAGE_SIZE as u64;
+            if (start as usize) < self.backing.len() {
+                let mut buf = [0u8; PAGE_SIZE];
+                self.read_backing(start, &mut buf);
+                page.write(0, &buf);
+            }
+            self.pages.insert(index, page);
+        }
+        Ok(&self.pages[&index])
+    }
+
+    pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<usize> {
+        offset
+            .checked_add(bytes.len() as u64)
+            .filter(|&e| e <= MAX_FILE_SIZE)
+            .ok_or(Error::FileTooBig)?;
+        let mut done = 0;
+        while done < bytes.len() {
+            let pos = offset + done as u64;
+            let index = pos / PAGE_SIZE as u64;
+            let within = (pos % PAGE_SIZE as u64) as usize;
+            let chunk = (PAGE_SIZE - within).min(bytes.len() - done);
+            match self.page(index) {
+                Ok(page) => page.write(within, &bytes[done..done + chunk]),
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+            done += chunk;
+        }
+        self.size = self.size.max(offset + done as u64);
+        Ok(done)
+    }
+
+    /// Sets the size: pages past it go, and the tail of the last page is zeroed so that
+    /// growing again shows zeros.
+    pub fn truncate(&mut self, size: u64) -> Result<()> {
+        if size > MAX_FILE_SIZE {
+            return Err(Error::FileTooBig);
+        }
+        if size < self.size {
+            let first_gone = size.div_ceil(PAGE_SIZE as u64);
+            let _ = self.pages.split_off(&first_gone);
+            let within = (size % PAGE_SIZE as u64) as usize;
+            if within != 0
+                && let Some(page) = self.pages.get(&(size / PAGE_SIZE as u64))
+            {
+                page.write(within, &[0u8; PAGE_SIZE][within..]);
+            }
+            let keep = usize::try_from(size).unwrap_or(usize::MAX);
+            self.backing = &self.backing[..keep.min(self.backing.len())];
+        }
+        self.size = size;
+        Ok(())
+    }
+
+    pub fn blocks(&self) -> u64 {
+        let backing_pages = self.backing.len().div_ceil(PAGE_SIZE) as u64;
+        let unread = (0..backing_pages)
+            .filter(|i| !self.pages.contains_key(i))
+            .count() as u64;
+        (self.pages.len() as u64 + unread) * (PAGE_SIZE as u64 / 512)
+    }
+}
+
+/// A directory's entries. Each gets a cookie when linked, larger than every earlier one,
+/// so a reader resuming at a cookie sees every entry that stayed, exactly once.
+#[derive(Debug, Default)]
+pub(crate) struct DirData {
+    pub entries: BTreeMap<u64, (Vec<u8>, Arc<Inode>)>,
+    pub names: BTreeMap<Vec<u8>, u64>,
+    pub next_cookie: u64,
+    pub parent: Weak<Inode>,
+}
+
+/// Cookies 0 and 1 are "." and ".."; entries start here.
+pub const FIRST_ENTRY_COOKIE: u64 = 2;
+
+impl DirData {
+    pub fn get(&self, name: &[u8]) -> Option<Arc<Inode>> {
+        self.names.get(name).map(|c| self.entries[c].1.clone())
+    }
+
+    pub fn insert(&mut self, name: &[u8], node: Arc<Inode>) {
+        let cookie = self.next_cookie.max(FIRST_ENTRY_COOKIE);
+        self.next_cookie = cookie + 1;
+        self.names.insert(name.to_vec(), cookie);
+        self.entries.insert(cookie, (name.to_vec(), node));
+    }
+
+    pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
+        let cookie = self.names.remove(name)?;
+        self.entries.remove(&cookie).map(|(_, n)| n)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+pub(crate) enum Body {
+    Regular(Mutex<FileData>),
+    Directory(Mutex<DirData>),
+    Symlink(Vec<u8>),
+    /// The pipe is made when the FIFO is first opened and kept while anyone has it open.
+    Fifo(Mutex<Weak<crate::file::pipe::Pipe>>),
+    CharDevice(Arc<dyn Device>),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Body::Regular(_) => "Regular",
+            Body::Directory(_) => "Directory",
+            Body::Symlink(_) => "Symlink",
+            Body::Fifo(_) => "Fifo",
+            Body::CharDevice(_) => "CharDevice",
+        })
+    }
+}
+
+/// A node of an in-memory file system.
+#[derive(Debug)]
+pub struct Inode {
+    /// The file system it belongs to (st_dev).
+    pub device: u64,
+    pub number: u64,
+    pub(crate) meta: Mutex<Meta>,
+    pub(crate) body: Body,
+}
+
+impl Inode {
+    pub(crate) fn new(
+        device: u64,
+        number: u64,
+        mode: u32,
+        uid: u32,
+        gid: u32,
+        body: Body,
+    ) -> Arc<Inode> {
+        let now = Timestamp::now();
+        Arc::new(Inode {
+            device,
+            number,
+            meta: Mutex::new(Meta {
+                mode: mode & 0o7777,
+                uid,
+                gid,
+                links: 0,
+                atime: now,
+                mtime: now,
+                ctime: now,
+            }),
+            body,
+        })
+    }
+
+    pub fn kind(&self) -> NodeType {
+        match self.body {
+            Body::Regular(_) => NodeType::Regular,
+            Body::Directory(_) => NodeType::Directory,
+            Body::Symlink(_) => NodeType::Symlink,
+            Body::Fifo(_) => NodeType::Fifo,
+            Body::CharDevice(_) => NodeType::CharDevice,
+        }
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.kind() == NodeType::Directory
+    }
+
+    pub(crate) fn dir(&self) -> Result<&Mutex<DirData>> {
+        match &self.body {
+            Body::Directory(d) => Ok(d),
+            _ => Err(Error::NotADirectory),
+        }
+    }
+
+    pub(crate) fn data(&self) -> Result<&Mutex<FileData>> {
+        match &self.body {
+            Body::Regular(d) => Ok(d),
+            Body::Directory(_) => Err(Error::IsADirectory),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+
+    pub fn stat(&self) -> Stat {
+        let meta = self.meta.lock();
+        let (size, blocks, rdev) = match &self.body {
+            Body::Regular(d) => {
+                let d = d.lock();
+                (d.size, d.blocks(), 0)
+            }
+            Body::Directory(d) => ((d.lock().entries.len() as u64 + 2) * 32, 8, 0),
+            Body::Symlink(t) => (t.len() as u64, 0, 0),
+            Body::Fifo(_) => (0, 0, 0),
+            Body::CharDevice(dev) => (0, 0, dev.number()),
+        };
+        Stat {
+            device: self.device,
+            inode: self.number,
+            kind: self.kind(),
+            mode: meta.mode,
+            links: meta.links,
+            uid: meta.uid,
+            gid: meta.gid,
+            rdev,
+            size,
+            blocks,
+            block_size: PAGE_SIZE as u32,
+            atime: meta.atime,
+            mtime: meta.mtime,
+            ctime: meta.ctime,
+        }
+    }
+
+    /// Marks data read (atime).
+    pub fn touch_access(&self) {
+        self.meta.lock().atime = Timestamp::now();
+    }
+
+    /// Marks data changed (mtime and ctime).
+    pub fn touch_modify(&self) {
+        let now = Timestamp::now();
+        let mut m = self.meta.lock();
+        m.mtime = now;
+        m.ctime = now;
+    }
+
+    /// Marks metadata changed (ctime).
+    pub fn touch_change(&self) {
+        self.meta.lock().ctime = Timestamp::now();
+    }
+
+    /// Bytes of a regular file at `offset`.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let n = self.data()?.lock().read(offset, buf);
+        self.touch_access();
+        Ok(n)
+    }
+
+    pub fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<usize> {
+        let n = self.data()?.lock().write(offset, bytes)?;
+        self.touch_modify();
+        Ok(n)
+    }
+
+    pub fn size(&self) -> u64 {
+        match &self.body {
+            Body::Regular(d) => d.lock().size,
+            _ => self.stat().size,
+        }
+    }
+
+    pub fn truncate(&self, size: u64) -> Result<()> {
+        self.data()?.lock().truncate(size)?;
+        self.touch_modify();
+        Ok(())
+    }
+
+    /// The whole contents of a regular file (for exec).
+    pub fn read_all(&self) -> Result<Vec<u8>> {
+        let data = self.data()?.lock();
+        let len = usize::try_from(data.size).map_err(|_| Error::FileTooBig)?;
+        let mut out = alloc::vec![0u8; len];
+        data.read(0, &mut out);
+        Ok(out)
+    }
+
+    pub fn symlink_target(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Symlink(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn mode(&self) -> u32 {
+        self.meta.lock().mode
+    }
+
+    pub fn owner(&self) -> (u32, u32) {
+        let m = self.meta.lock();
+        (m.uid, m.gid)
+    }
+
+    pub fn links(&self) -> u32 {
+        self.meta.lock().links
+    }
+}

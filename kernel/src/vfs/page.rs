@@ -1,0 +1,66 @@
+//! One page of file data. In the kernel it is a physical frame, so that mmap can map the
+//! very page that read and write use (one page cache, two views that always agree); in
+//! host unit tests it is a heap buffer.
+
+#[cfg(not(test))]
+use crate::error::Error;
+use crate::error::Result;
+
+pub const PAGE_SIZE: usize = 4096;
+
+/// A page owned by a file (one reference on its frame, dropped with the page).
+#[derive(Debug)]
+pub struct Page {
+    #[cfg(not(test))]
+    phys: u64,
+    #[cfg(test)]
+    data: spin::Mutex<alloc::boxed::Box<[u8; PAGE_SIZE]>>,
+}
+
+#[cfg(not(test))]
+impl Page {
+    /// A zero-filled page.
+    pub fn zeroed() -> Result<Page> {
+        let phys = crate::mm::frame::alloc().ok_or(Error::OutOfMemory)?;
+        nymph_hal::paging::zero_frame(phys);
+        Ok(Page { phys })
+    }
+
+    pub fn read(&self, offset: usize, buf: &mut [u8]) {
+        nymph_hal::paging::read_frame(self.phys, offset, buf);
+    }
+
+    pub fn write(&self, offset: usize, bytes: &[u8]) {
+        nymph_hal::paging::write_frame(self.phys, offset, bytes);
+    }
+
+    /// The frame, for mapping it into an address space (which takes its own reference
+    /// with `frame::share`).
+    pub fn phys(&self) -> u64 {
+        self.phys
+    }
+}
+
+#[cfg(not(test))]
+impl Drop for Page {
+    fn drop(&mut self) {
+        crate::mm::frame::release(self.phys);
+    }
+}
+
+#[cfg(test)]
+impl Page {
+    pub fn zeroed() -> Result<Page> {
+        Ok(Page {
+            data: spin::Mutex::new(alloc::boxed::Box::new([0; PAGE_SIZE])),
+        })
+    }
+
+    pub fn read(&self, offset: usize, buf: &mut [u8]) {
+        buf.copy_from_slice(&self.data.lock()[offset..offset + buf.len()]);
+    }
+
+    pub fn write(&self, offset: usize, bytes: &[u8]) {
+        self.data.lock()[offset..offset + bytes.len()].copy_from_slice(bytes);
+    }
+}

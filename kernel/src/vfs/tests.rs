@@ -1,0 +1,358 @@
+//! Host tests of path lookup and the name operations on tmpfs.
+
+use super::*;
+
+/// A fresh tree (not the global root, so tests run in parallel) and a root context.
+fn fresh() -> FsContext {
+    let root = tmpfs::new_fs_root(100, 0o755);
+    FsContext {
+        cwd: root.clone(),
+        root,
+        creds: Credentials::root(),
+        umask: 0o022,
+    }
+}
+
+fn rw_create() -> OpenFlags {
+    OpenFlags {
+        read: true,
+        write: true,
+        create: true,
+        ..OpenFlags::default()
+    }
+}
+
+fn write_file(ctx: &FsContext, path: &[u8], bytes: &[u8]) {
+    let f = open(ctx, None, path, rw_create(), 0o644).unwrap();
+    assert_eq!(f.write(bytes).unwrap(), bytes.len());
+}
+
+fn read_file(ctx: &FsContext, path: &[u8]) -> Vec<u8> {
+    let flags = OpenFlags {
+        read: true,
+        ..OpenFlags::default()
+    };
+    let f = open(ctx, None, path, flags, 0).unwrap();
+    let mut out = alloc::vec![0u8; 1 << 16];
+    let n = f.read(&mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn create_read_write_and_umask() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/a", 0o777).unwrap();
+    write_file(&ctx, b"/a/f", b"hello");
+    assert_eq!(read_file(&ctx, b"a/f"), b"hello");
+    assert_eq!(stat(&ctx, None, b"/a", Follow::Yes).unwrap().mode, 0o755);
+    let st = stat(&ctx, None, b"/a/f", Follow::Yes).unwrap();
+    assert_eq!((st.mode, st.size, st.links), (0o644, 5, 1));
+    assert_eq!(mkdir(&ctx, None, b"/a", 0o777), Err(Error::Exists));
+    let excl = OpenFlags {
+        exclusive: true,
+        ..rw_create()
+    };
+    assert_eq!(
+        open(&ctx, None, b"/a/f", excl, 0).err(),
+        Some(Error::Exists)
+    );
+}
+
+#[test]
+fn lookup_errors() {
+    let ctx = fresh();
+    write_file(&ctx, b"/f", b"x");
+    let ro = OpenFlags {
+        read: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&ctx, None, b"/missing", ro, 0).err(),
+        Some(Error::NotFound)
+    );
+    assert_eq!(
+        open(&ctx, None, b"/f/x", ro, 0).err(),
+        Some(Error::NotADirectory)
+    );
+    assert_eq!(
+        open(&ctx, None, b"/f/", ro, 0).err(),
+        Some(Error::NotADirectory)
+    );
+    let long = alloc::vec![b'n'; 256];
+    assert_eq!(
+        open(&ctx, None, &long, ro, 0).err(),
+        Some(Error::NameTooLong)
+    );
+    let wr = OpenFlags {
+        write: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&ctx, None, b"/", wr, 0).err(),
+        Some(Error::IsADirectory)
+    );
+    assert_eq!(open(&ctx, None, b"", ro, 0).err(), Some(Error::NotFound));
+}
+
+#[test]
+fn dot_dot_and_cwd() {
+    let mut ctx = fresh();
+    mkdir(&ctx, None, b"/a", 0o755).unwrap();
+    mkdir(&ctx, None, b"/a/b", 0o755).unwrap();
+    chdir(&mut ctx, None, b"/a/b").unwrap();
+    assert_eq!(getcwd(&ctx).unwrap(), b"/a/b");
+    write_file(&ctx, b"../../top", b"t");
+    assert_eq!(read_file(&ctx, b"/top"), b"t");
+    assert_eq!(read_file(&ctx, b"/../../top"), b"t");
+    chdir(&mut ctx, None, b"..").unwrap();
+    assert_eq!(getcwd(&ctx).unwrap(), b"/a");
+    // chroot: ".." stops at the new root, and getcwd is relative to it.
+    chroot(&mut ctx, None, b"/a").unwrap();
+    chdir(&mut ctx, None, b"/../..").unwrap();
+    assert_eq!(getcwd(&ctx).unwrap(), b"/");
+    assert!(stat(&ctx, None, b"/b", Follow::Yes).is_ok());
+    assert_eq!(
+        stat(&ctx, None, b"/top", Follow::Yes).err(),
+        Some(Error::NotFound)
+    );
+}
+
+#[test]
+fn symlinks_and_loops() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    write_file(&ctx, b"/d/f", b"data");
+    symlink(&ctx, b"d/f", None, b"/rel").unwrap();
+    symlink(&ctx, b"/d", None, b"/abs").unwrap();
+    assert_eq!(read_file(&ctx, b"/rel"), b"data");
+    assert_eq!(read_file(&ctx, b"/abs/f"), b"data");
+    assert_eq!(readlink(&ctx, None, b"/rel").unwrap(), b"d/f");
+    let lst = stat(&ctx, None, b"/rel", Follow::No).unwrap();
+    assert_eq!((lst.kind, lst.size), (NodeType::Symlink, 3));
+    symlink(&ctx, b"/loop2", None, b"/loop1").unwrap();
+    symlink(&ctx, b"/loop1", None, b"/loop2").unwrap();
+    assert_eq!(
+        stat(&ctx, None, b"/loop1", Follow::Yes).err(),
+        Some(Error::Loop)
+    );
+    assert_eq!(
+        stat(&ctx, None, b"/loop1/x", Follow::Yes).err(),
+        Some(Error::Loop)
+    );
+    let nofollow = OpenFlags {
+        read: true,
+        no_follow: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&ctx, None, b"/rel", nofollow, 0).err(),
+        Some(Error::Loop)
+    );
+    // A chain of 32 links resolves; 33 is a loop.
+    write_file(&ctx, b"/t0", b"end");
+    for i in 1..=33 {
+        let target = alloc::format!("/t{}", i - 1);
+        let name = alloc::format!("/t{i}");
+        symlink(&ctx, target.as_bytes(), None, name.as_bytes()).unwrap();
+    }
+    assert_eq!(read_file(&ctx, b"/t32"), b"end");
+    assert_eq!(
+        stat(&ctx, None, b"/t33", Follow::Yes).err(),
+        Some(Error::Loop)
+    );
+}
+
+#[test]
+fn hard_links_unlink_and_open_files() {
+    let ctx = fresh();
+    write_file(&ctx, b"/f", b"keep");
+    link(&ctx, None, b"/f", Follow::Yes, None, b"/g").unwrap();
+    assert_eq!(stat(&ctx, None, b"/g", Follow::Yes).unwrap().links, 2);
+    let ro = OpenFlags {
+        read: true,
+        ..OpenFlags::default()
+    };
+    let open_file = open(&ctx, None, b"/f", ro, 0).unwrap();
+    unlink(&ctx, None, b"/f").unwrap();
+    unlink(&ctx, None, b"/g").unwrap();
+    assert_eq!(
+        stat(&ctx, None, b"/f", Follow::Yes).err(),
+        Some(Error::NotFound)
+    );
+    let mut buf = [0u8; 8];
+    assert_eq!(open_file.read(&mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], b"keep");
+    assert_eq!(open_file.node().unwrap().links(), 0);
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    assert_eq!(unlink(&ctx, None, b"/d"), Err(Error::IsADirectory));
+    assert_eq!(
+        link(&ctx, None, b"/d", Follow::Yes, None, b"/e"),
+        Err(Error::NotPermitted)
+    );
+}
+
+#[test]
+fn rmdir_and_rename() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    write_file(&ctx, b"/d/f", b"1");
+    assert_eq!(rmdir(&ctx, None, b"/d"), Err(Error::NotEmpty));
+    assert_eq!(rmdir(&ctx, None, b"/d/f"), Err(Error::NotADirectory));
+    // Rename over an existing file replaces it.
+    write_file(&ctx, b"/d/g", b"2");
+    rename(&ctx, None, b"/d/f", None, b"/d/g").unwrap();
+    assert_eq!(read_file(&ctx, b"/d/g"), b"1");
+    assert_eq!(
+        stat(&ctx, None, b"/d/f", Follow::Yes).err(),
+        Some(Error::NotFound)
+    );
+    // Directories: into another, over an empty one, not over a full one, not under itself.
+    mkdir(&ctx, None, b"/e", 0o755).unwrap();
+    rename(&ctx, None, b"/d", None, b"/e").unwrap();
+    assert_eq!(read_file(&ctx, b"/e/g"), b"1");
+    mkdir(&ctx, None, b"/x", 0o755).unwrap();
+    assert_eq!(rename(&ctx, None, b"/x", None, b"/e"), Err(Error::NotEmpty));
+    assert_eq!(
+        rename(&ctx, None, b"/e", None, b"/e/sub"),
+        Err(Error::InvalidArgument)
+    );
+    assert_eq!(
+        rename(&ctx, None, b"/x", None, b"/e/g"),
+        Err(Error::NotADirectory)
+    );
+    assert_eq!(
+        rename(&ctx, None, b"/e/g", None, b"/x"),
+        Err(Error::IsADirectory)
+    );
+    rename(&ctx, None, b"/x", None, b"/e/x").unwrap();
+    let mut c2 = ctx.clone();
+    chdir(&mut c2, None, b"/e/x").unwrap();
+    assert_eq!(getcwd(&c2).unwrap(), b"/e/x");
+    assert_eq!(stat(&ctx, None, b"/e", Follow::Yes).unwrap().links, 3);
+    rmdir(&ctx, None, b"/e/x").unwrap();
+    assert_eq!(stat(&ctx, None, b"/e", Follow::Yes).unwrap().links, 2);
+    assert_eq!(getcwd(&c2).err(), Some(Error::NotFound));
+}
+
+#[test]
+fn sparse_files_and_truncate() {
+    let ctx = fresh();
+    let f = open(&ctx, None, b"/s", rw_create(), 0o644).unwrap();
+    f.seek(10_000, crate::file::Whence::Start).unwrap();
+    f.write(b"end").unwrap();
+    assert_eq!(f.node().unwrap().size(), 10_003);
+    let mut buf = alloc::vec![0xffu8; 10_003];
+    assert_eq!(f.read_at(0, &mut buf).unwrap(), 10_003);
+    assert!(buf[..10_000].iter().all(|&b| b == 0));
+    assert_eq!(&buf[10_000..], b"end");
+    // Only the written page holds data.
+    assert_eq!(f.node().unwrap().stat().blocks, 8);
+    f.node().unwrap().truncate(10_001).unwrap();
+    f.node().unwrap().truncate(20_000).unwrap();
+    let mut tail = [0xffu8; 4];
+    f.read_at(10_000, &mut tail).unwrap();
+    assert_eq!(tail, [b'e', 0, 0, 0]);
+    // O_APPEND writes at the end whatever the offset.
+    let ap = OpenFlags {
+        write: true,
+        append: true,
+        ..OpenFlags::default()
+    };
+    let a = open(&ctx, None, b"/s", ap, 0).unwrap();
+    a.write(b"!").unwrap();
+    assert_eq!(f.node().unwrap().size(), 20_001);
+}
+
+#[test]
+fn readdir_cookies_are_stable() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    for name in ["a", "b", "c"] {
+        write_file(&ctx, alloc::format!("/d/{name}").as_bytes(), b"");
+    }
+    let flags = OpenFlags {
+        read: true,
+        directory: true,
+        ..OpenFlags::default()
+    };
+    let dir = open(&ctx, None, b"/d", flags, 0).unwrap();
+    let first = open::read_dir(&ctx, &dir, 3).unwrap();
+    let names: Vec<&[u8]> = first.iter().map(|e| e.name.as_slice()).collect();
+    assert_eq!(names, [&b"."[..], b"..", b"a"]);
+    // Removing a seen and an unseen entry and adding one: the rest appear once each.
+    unlink(&ctx, None, b"/d/a").unwrap();
+    unlink(&ctx, None, b"/d/b").unwrap();
+    write_file(&ctx, b"/d/z", b"");
+    let rest = open::read_dir(&ctx, &dir, 10).unwrap();
+    let names: Vec<&[u8]> = rest.iter().map(|e| e.name.as_slice()).collect();
+    assert_eq!(names, [&b"c"[..], b"z"]);
+    assert!(open::read_dir(&ctx, &dir, 10).unwrap().is_empty());
+}
+
+#[test]
+fn permissions_for_a_user() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/private", 0o700).unwrap();
+    write_file(&ctx, b"/private/f", b"secret");
+    write_file(&ctx, b"/readable", b"r");
+    let mut user = ctx.clone();
+    user.creds = Credentials {
+        uid: 1000,
+        euid: 1000,
+        gid: 1000,
+        egid: 1000,
+        groups: Vec::new(),
+    };
+    let ro = OpenFlags {
+        read: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&user, None, b"/private/f", ro, 0).err(),
+        Some(Error::AccessDenied)
+    );
+    assert!(open(&user, None, b"/readable", ro, 0).is_ok());
+    let wr = OpenFlags {
+        write: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&user, None, b"/readable", wr, 0).err(),
+        Some(Error::AccessDenied)
+    );
+    assert_eq!(
+        mkdir(&user, None, b"/mine", 0o755),
+        Err(Error::AccessDenied)
+    );
+    assert_eq!(
+        access(&user, None, b"/readable", Access::WRITE, Follow::Yes),
+        Err(Error::AccessDenied)
+    );
+    assert!(access(&user, None, b"/readable", Access::READ, Follow::Yes).is_ok());
+    let node = lookup(&ctx, None, b"/readable", Follow::Yes).unwrap();
+    assert_eq!(chmod(&user, &node, 0o777), Err(Error::NotPermitted));
+    chown(&ctx, &node, Some(1000), None).unwrap();
+    chmod(&user, &node, 0o600).unwrap();
+    assert!(open(&user, None, b"/readable", wr, 0).is_ok());
+    // Root reads anything, but executes only what has an execute bit.
+    assert!(open(&ctx, None, b"/private/f", ro, 0).is_ok());
+    assert_eq!(
+        access(&ctx, None, b"/private/f", Access::EXECUTE, Follow::Yes),
+        Err(Error::AccessDenied)
+    );
+}
+
+#[test]
+fn timestamps_move() {
+    let ctx = fresh();
+    write_file(&ctx, b"/f", b"1");
+    let before = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
+    write_file(&ctx, b"/f", b"2");
+    let after = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
+    assert!(after.mtime > before.mtime);
+    let node = lookup(&ctx, None, b"/f", Follow::Yes).unwrap();
+    chmod(&ctx, &node, 0o600).unwrap();
+    let changed = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
+    assert!(changed.ctime > after.ctime && changed.mtime == after.mtime);
+}

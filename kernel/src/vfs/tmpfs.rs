@@ -1,0 +1,196 @@
+//! tmpfs: the in-memory file system the root lives on. Nodes and their link counts,
+//! and the loading of the boot archive into it.
+
+use super::node::{Body, DirData, FileData, Inode};
+use super::{Credentials, Device, Error, FsContext, Result};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use nymph_cpio::Reader;
+use spin::Mutex;
+
+/// st_dev of the root tmpfs.
+pub const ROOT_DEVICE: u64 = 1;
+
+static NEXT_INODE: AtomicU64 = AtomicU64::new(2);
+
+/// What kind of node to make.
+#[derive(Debug)]
+pub enum Kind {
+    Regular,
+    Directory,
+    Symlink(Vec<u8>),
+    Fifo,
+    Device(Arc<dyn Device>),
+}
+
+fn body(kind: Kind) -> Body {
+    match kind {
+        Kind::Regular => Body::Regular(Mutex::new(FileData::default())),
+        Kind::Directory => Body::Directory(Mutex::new(DirData::default())),
+        Kind::Symlink(t) => Body::Symlink(t),
+        Kind::Fifo => Body::Fifo(Mutex::new(alloc::sync::Weak::new())),
+        Kind::Device(d) => Body::CharDevice(d),
+    }
+}
+
+/// A node with no name yet, on `dir`'s file system, owned by the caller (its group is
+/// the directory's, as in BSD).
+pub fn new_node(dir: &Inode, mode: u32, creds: &Credentials, kind: Kind) -> Result<Arc<Inode>> {
+    Ok(make(dir.device, mode, creds.euid, dir.owner().1, kind))
+}
+
+/// A node on file system `device`.
+pub fn make(device: u64, mode: u32, uid: u32, gid: u32, kind: Kind) -> Arc<Inode> {
+    let is_dir = matches!(kind, Kind::Directory);
+    let number = NEXT_INODE.fetch_add(1, Ordering::Relaxed);
+    let node = Inode::new(device, number, mode, uid, gid, body(kind));
+    if is_dir {
+        // Its own ".".
+        node.meta.lock().links = 1;
+    }
+    node
+}
+
+/// The root directory of a new tmpfs.
+pub fn new_root() -> Arc<Inode> {
+    new_fs_root(ROOT_DEVICE, 0o755)
+}
+
+/// The root directory of a new in-memory file system numbered `device`.
+pub fn new_fs_root(device: u64, mode: u32) -> Arc<Inode> {
+    let root = make(device, mode, 0, 0, Kind::Directory);
+    // "." and the ".." that points at itself.
+    root.meta.lock().links = 2;
+    root
+}
+
+/// Enters `node` in `parent` (whose entries `data` are, locked) as `name`.
+pub(crate) fn attach(parent: &Arc<Inode>, data: &mut DirData, name: &[u8], node: &Arc<Inode>) {
+    data.insert(name, node.clone());
+    node.meta.lock().links += 1;
+    if let Ok(d) = node.dir() {
+        d.lock().parent = Arc::downgrade(parent);
+        parent.meta.lock().links += 1;
+    }
+    node.touch_change();
+}
+
+/// Accounts for `node`'s entry in `parent` having been removed.
+pub(crate) fn detach(parent: &Arc<Inode>, node: &Arc<Inode>) {
+    if let Ok(d) = node.dir() {
+        d.lock().parent = alloc::sync::Weak::new();
+        node.meta.lock().links = 0;
+        let mut p = parent.meta.lock();
+        p.links = p.links.saturating_sub(1);
+    } else {
+        let mut m = node.meta.lock();
+        m.links = m.links.saturating_sub(1);
+    }
+    node.touch_change();
+}
+
+/// Accounts for `node` having moved from `from` to `to` (rename).
+pub(crate) fn moved(from: &Arc<Inode>, to: &Arc<Inode>, node: &Arc<Inode>) {
+    if let Ok(d) = node.dir()
+        && !Arc::ptr_eq(from, to)
+    {
+        d.lock().parent = Arc::downgrade(to);
+        let mut f = from.meta.lock();
+        f.links = f.links.saturating_sub(1);
+        drop(f);
+        to.meta.lock().links += 1;
+    }
+    node.touch_change();
+}
+
+/// Fills the root from a newc archive; returns the number of entries. Directories the
+/// archive leaves implicit are made; file data stays in the archive until written.
+pub fn load_archive(archive: &'static [u8]) -> Result<usize> {
+    let ctx = FsContext::initial();
+    let mut count = 0;
+    for entry in Reader::new(archive) {
+        let entry = entry.map_err(|_| Error::InvalidArchive)?;
+        let path = entry.name.as_bytes();
+        let comps: Vec<&[u8]> = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty() && *c != b".")
+            .collect();
+        let Some((last, dirs)) = comps.split_last() else {
+            continue;
+        };
+        if comps.contains(&&b".."[..]) {
+            return Err(Error::InvalidArchive);
+        }
+        let mut dir = ctx.root.clone();
+        for comp in dirs {
+            dir = ensure_dir(&dir, comp, 0o755, 0, 0)?;
+        }
+        let mode = entry.mode & 0o7777;
+        if entry.is_dir() {
+            let d = ensure_dir(&dir, last, mode, entry.uid, entry.gid)?;
+            let mut meta = d.meta.lock();
+            meta.mode = mode;
+            meta.uid = entry.uid;
+            meta.gid = entry.gid;
+        } else {
+            let kind = if entry.is_symlink() {
+                Kind::Symlink(entry.data.to_vec())
+            } else {
+                Kind::Regular
+            };
+            let node = make(dir.device, mode, entry.uid, entry.gid, kind);
+            if let Ok(data) = node.data() {
+                let mut data = data.lock();
+                data.backing = entry.data;
+                data.size = entry.data.len() as u64;
+            }
+            let mut data = dir.dir()?.lock();
+            if let Some(old) = data.remove(last) {
+                detach(&dir, &old);
+            }
+            attach(&dir, &mut data, last, &node);
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The directory `name` in `dir`, made if missing.
+fn ensure_dir(dir: &Arc<Inode>, name: &[u8], mode: u32, uid: u32, gid: u32) -> Result<Arc<Inode>> {
+    let mut data = dir.dir()?.lock();
+    if let Some(existing) = data.get(name) {
+        return if existing.is_dir() {
+            Ok(existing)
+        } else {
+            Err(Error::InvalidArchive)
+        };
+    }
+    let node = make(dir.device, mode, uid, gid, Kind::Directory);
+    attach(dir, &mut data, name, &node);
+    Ok(node)
+}
+
+/// Adds (or replaces) a regular file holding `bytes` at absolute `path`, making its
+/// directories: for the kernel's own tests and the boot.
+pub fn add_file(path: &str, mode: u32, bytes: &[u8]) -> Result<Arc<Inode>> {
+    let ctx = FsContext::initial();
+    let comps: Vec<&[u8]> = path
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let (last, dirs) = comps.split_last().ok_or(Error::InvalidArgument)?;
+    let mut dir = ctx.root.clone();
+    for comp in dirs {
+        dir = ensure_dir(&dir, comp, 0o755, 0, 0)?;
+    }
+    let node = make(dir.device, mode, 0, 0, Kind::Regular);
+    node.write_at(0, bytes)?;
+    let mut data = dir.dir()?.lock();
+    if let Some(old) = data.remove(last) {
+        detach(&dir, &old);
+    }
+    attach(&dir, &mut data, last, &node);
+    Ok(node)
+}

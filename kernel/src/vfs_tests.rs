@@ -1,0 +1,109 @@
+//! In-guest tests of the VFS where the host tests cannot reach: file pages in physical
+//! frames, the boot archive's files, devfs.
+
+use crate::ktest::{KernelTest, TestResult};
+use crate::mm::frame::FRAMES;
+use crate::vfs::{self, Follow, FsContext, OpenFlags};
+use crate::{kassert, kassert_eq, kfail, ktest};
+
+pub(crate) const KTESTS: &[KernelTest] = &[
+    ktest!(file_pages_are_frames_freed_with_the_last_reference),
+    ktest!(devfs_has_the_standard_devices),
+    ktest!(exec_needs_an_execute_bit),
+];
+
+fn rw_create() -> OpenFlags {
+    OpenFlags {
+        read: true,
+        write: true,
+        create: true,
+        ..OpenFlags::default()
+    }
+}
+
+fn file_pages_are_frames_freed_with_the_last_reference() -> TestResult {
+    let ctx = FsContext::initial();
+    let _ = vfs::mkdir(&ctx, None, b"/tmp", 0o1777);
+    let before = FRAMES.lock().free_count();
+    let opened = vfs::open(&ctx, None, b"/tmp/ktest-pages", rw_create(), 0o600);
+    let Ok(file) = opened else {
+        kfail!("open: {:?}", opened.err())
+    };
+    let chunk = [0xa5u8; 4096];
+    for _ in 0..64 {
+        kassert_eq!(file.write(&chunk), Ok(4096));
+    }
+    // A hole past the end costs nothing.
+    kassert!(file.seek(1 << 30, crate::file::Whence::Start).is_ok());
+    kassert_eq!(file.write(b"z"), Ok(1));
+    let used = before - FRAMES.lock().free_count();
+    kassert!(
+        (65..=70).contains(&used),
+        "{used} frames for 65 written pages"
+    );
+    let mut back = [0u8; 4096];
+    kassert_eq!(file.read_at(63 * 4096, &mut back), Ok(4096));
+    kassert!(back.iter().all(|&b| b == 0xa5));
+    kassert_eq!(file.read_at(1 << 29, &mut back), Ok(4096));
+    kassert!(back.iter().all(|&b| b == 0));
+    // Unlinked but open: the data stays; closed: the frames go back.
+    kassert_eq!(vfs::unlink(&ctx, None, b"/tmp/ktest-pages"), Ok(()));
+    kassert_eq!(file.read_at(0, &mut back[..1]), Ok(1));
+    drop(file);
+    let after = FRAMES.lock().free_count();
+    kassert!(before - after < 4, "{} frames leaked", before - after);
+    Ok(())
+}
+
+fn devfs_has_the_standard_devices() -> TestResult {
+    let ctx = FsContext::initial();
+    let rw = OpenFlags {
+        read: true,
+        write: true,
+        ..OpenFlags::default()
+    };
+    let Ok(null) = vfs::open(&ctx, None, b"/dev/null", rw, 0) else {
+        kfail!("cannot open /dev/null")
+    };
+    let mut buf = [1u8; 64];
+    kassert_eq!(null.read(&mut buf), Ok(0));
+    kassert_eq!(null.write(b"gone"), Ok(4));
+    let Ok(zero) = vfs::open(&ctx, None, b"/dev/zero", rw, 0) else {
+        kfail!("cannot open /dev/zero")
+    };
+    kassert_eq!(zero.read(&mut buf), Ok(64));
+    kassert!(buf.iter().all(|&b| b == 0));
+    let Ok(random) = vfs::open(&ctx, None, b"/dev/urandom", rw, 0) else {
+        kfail!("cannot open /dev/urandom")
+    };
+    let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+    kassert_eq!(random.read(&mut a), Ok(32));
+    kassert_eq!(random.read(&mut b), Ok(32));
+    kassert!(a != b && a != [0; 32]);
+    let st = vfs::stat(&ctx, None, b"/dev/null", Follow::Yes);
+    kassert!(
+        matches!(st, Ok(s) if s.kind == vfs::NodeType::CharDevice && s.device == vfs::devfs::DEVICE)
+    );
+    // getcwd climbs out of devfs through the directory it covers.
+    let mut in_dev = ctx.clone();
+    kassert_eq!(vfs::chdir(&mut in_dev, None, b"/dev"), Ok(()));
+    kassert_eq!(vfs::getcwd(&in_dev), Ok(b"/dev".to_vec()));
+    kassert_eq!(vfs::chdir(&mut in_dev, None, b".."), Ok(()));
+    kassert!(alloc::sync::Arc::ptr_eq(&in_dev.cwd, &ctx.root));
+    // Renaming across the mount is refused.
+    kassert_eq!(
+        vfs::rename(&ctx, None, b"/dev/null", None, b"/null"),
+        Err(vfs::Error::CrossDevice)
+    );
+    Ok(())
+}
+
+fn exec_needs_an_execute_bit() -> TestResult {
+    let image = crate::exec::test_image::elf64(0xfe, None, &[0xf4]);
+    kassert_eq!(vfs::add_file("/tmp/ktest/noexec", 0o644, image), Ok(()));
+    kassert!(matches!(
+        crate::process::spawn("/tmp/ktest/noexec", &[], &[]),
+        Err(crate::process::ExecError::File(vfs::Error::AccessDenied))
+    ));
+    Ok(())
+}
