@@ -28,6 +28,14 @@ commands:
            --release            build the kernel with the release profile
            --timeout SECS       limit for the run (default 60)
            --verbose            copy the kernel log to stderr
+  abi-test  build libc-shim and the conformance cases (abi-tests/cases), run them in
+         one guest and write target/abi-report/report.{md,json}:
+         cargo xtask abi-test [options] [FILTER]  (FILTER: part of a case name)
+           --abi NAME           only this ABI (default: every ABI the suite builds)
+           --timeout SECS       limit for each case (default 60)
+           --accel tcg|kvm      accelerator (default tcg)
+           --release            build the kernel with the release profile
+           --verbose            show every line the cases print
   build  build the kernel and print the ELF path
            --release            build with the release profile
   gen    regenerate the checked-in outputs of abi/spec (Rust, C, Markdown, coverage)
@@ -44,7 +52,19 @@ pub enum Command {
     Exec(ExecArgs),
     Test(TestArgs),
     Build(BuildArgs),
+    AbiTest(AbiTestArgs),
     Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbiTestArgs {
+    pub release: bool,
+    pub accel: Accel,
+    /// The limit of each case.
+    pub timeout: Duration,
+    pub verbose: bool,
+    pub abi: Option<String>,
+    pub filter: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -223,6 +243,37 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::Exec(a))
         }
+        "abi-test" => {
+            let mut a = AbiTestArgs {
+                release: false,
+                accel: Accel::Tcg,
+                timeout: DEFAULT_TIMEOUT,
+                verbose: false,
+                abi: None,
+                filter: None,
+            };
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--release" => {
+                        args.no_value(&flag)?;
+                        a.release = true;
+                    }
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "--accel" => a.accel = args.value(&flag)?.parse()?,
+                    "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
+                    "--abi" => a.abi = Some(args.value(&flag)?),
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other if !other.starts_with('-') && a.filter.is_none() => {
+                        a.filter = Some(other.to_string());
+                    }
+                    other => return Err(format!("unknown option `{other}` for abi-test")),
+                }
+            }
+            Ok(Command::AbiTest(a))
+        }
         "gen" => {
             let mut check = false;
             while let Some(flag) = args.next_flag()? {
@@ -325,6 +376,19 @@ mod tests {
         assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
         assert!(p(&["exec"]).is_err());
         assert!(p(&["exec", "--"]).is_err());
+    }
+
+    #[test]
+    fn abi_test_flags() {
+        let Ok(Command::AbiTest(a)) = p(&["abi-test", "--abi", "native-v1", "pipe", "--timeout=9"])
+        else {
+            panic!()
+        };
+        assert_eq!(a.abi.as_deref(), Some("native-v1"));
+        assert_eq!(a.filter.as_deref(), Some("pipe"));
+        assert_eq!(a.timeout, Duration::from_secs(9));
+        assert!(p(&["abi-test", "a", "b"]).is_err());
+        assert!(p(&["abi-test", "--abi"]).is_err());
     }
 
     #[test]

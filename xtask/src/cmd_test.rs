@@ -188,6 +188,66 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     }
 }
 
+/// The name of the conformance suite's protocol check.
+const ABI_SUITE_RUN: &str =
+    "ABI conformance suite: plan, case lines, summary and runner status agree";
+/// The limit of each conformance case in the guest.
+const ABI_CASE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Builds libc-shim and the conformance cases, runs them in one guest and counts each
+/// case as a check (a skip or an expected failure passes, naming why).
+fn abi_suite_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: &mut Tally) {
+    use crate::abi_suite::{RunConfig, Selection, Status, run};
+    use crate::cmd_exec::Guest;
+    header("ABI conformance suite (abi-tests/cases, target/abi-report/)");
+    let cfg = RunConfig {
+        guest: Guest {
+            ws,
+            elf,
+            qemu,
+            accel: args.accel,
+            timeout: args.timeout,
+        },
+        case_timeout: ABI_CASE_TIMEOUT,
+        selection: Selection::default(),
+        verbose: args.verbose,
+    };
+    let report = match run(&cfg, &mut |line| println!("  {line}")) {
+        Ok(report) => report,
+        Err(e) => return tally.fail(ABI_SUITE_RUN, &e.to_string()),
+    };
+    for r in &report.results {
+        let what = format!("abi case {}/{}", r.abi, r.case);
+        let time = r
+            .millis
+            .map(|ms| format!(", {:.1} s", ms as f64 / 1000.0))
+            .unwrap_or_default();
+        match &r.status {
+            Status::Pass => tally.pass(&what, &format!("pass{time}")),
+            Status::Skip(why) => tally.pass(&what, &format!("skipped: {why}")),
+            Status::ExpectedFail { seen, why } => {
+                tally.pass(&what, &format!("expected failure ({why}): {seen}"))
+            }
+            Status::UnexpectedPass { why } => tally.pass(
+                &what,
+                &format!("passed; remove it from abi-tests/expected-failures.txt ({why})"),
+            ),
+            Status::Fail(why) | Status::NotRun(why) => tally.fail(&what, why),
+            Status::NotApplicable => {}
+        }
+    }
+    if report.problems.is_empty() {
+        let detail = format!(
+            "{}, {:.1} s",
+            report.summary.as_deref().unwrap_or(""),
+            report.elapsed.as_secs_f64()
+        );
+        tally.pass(ABI_SUITE_RUN, &detail);
+    } else {
+        tally.fail(ABI_SUITE_RUN, &report.problems.join("; "));
+    }
+}
+
 /// The name of the in-guest run's protocol check.
 const KTEST_RUN: &str = "in-guest kernel tests: plan, results, summary and exit status agree";
 
@@ -218,12 +278,14 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
         Ok((base, elf, qemu)) => {
             boots(&ws, &base, args, &mut tally);
             exec_checks(&ws, &elf, &qemu, args, &mut tally);
+            abi_suite_checks(&ws, &elf, &qemu, args, &mut tally);
         }
         Err((what, e)) => {
             tally.fail(what, &e.to_string());
             let all = std::iter::once(KTEST_RUN)
                 .chain(SELF_CHECKS.iter().map(|b| b.what))
-                .chain(exec_check_names());
+                .chain(exec_check_names())
+                .chain(std::iter::once(ABI_SUITE_RUN));
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }

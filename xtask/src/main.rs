@@ -1,4 +1,4 @@
-//! Host orchestrator: `cargo xtask run | test | exec | gen | build`.
+//! Host orchestrator: `cargo xtask run | test | exec | abi-test | gen | build`.
 //!
 //! Each subcommand lives in its own module; the QEMU and judging machinery is the
 //! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: a few
@@ -6,7 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+mod abi_suite;
 mod args;
+mod cmd_abi_test;
 mod cmd_build;
 mod cmd_exec;
 mod cmd_gen;
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         args::Command::Exec(a) => cmd_exec::main(&a),
         args::Command::Gen { check } => cmd_gen::main(check),
         args::Command::Test(a) => cmd_test::main(&a),
+        args::Command::AbiTest(a) => cmd_abi_test::main(&a),
     };
     result.unwrap_or_else(|e| {
         eprintln!("xtask: error: {e}");

@@ -1,0 +1,222 @@
+/*
+ * libc-shim: every declaration of the library, shared by all ABIs. The standard
+ * headers (<unistd.h>, <stdio.h>, ...) all include this one; the constants and
+ * kernel structs come from the generated headers through <_nymph_abi.h>.
+ */
+#ifndef _NYMPH_LIBC_H
+#define _NYMPH_LIBC_H
+
+#include <_nymph_abi.h>
+#include <limits.h>
+
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+#define EXIT_SUCCESS 0
+#define EXIT_FAILURE 1
+#define STDIN_FILENO 0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+#define MAP_ANONYMOUS MAP_ANON
+#define MAP_FAILED ((void *)-1)
+#define st_atime st_atim.tv_sec
+#define st_mtime st_mtim.tv_sec
+#define st_ctime st_ctim.tv_sec
+
+#define __noreturn __attribute__((noreturn))
+#define __printflike(f, a) __attribute__((format(printf, f, a)))
+
+/* errno.c */
+const char *strerror(int e);
+const char *strerrorname(int e);     /* "EPIPE"; NULL if unknown */
+const char *signame(int sig);        /* "SIGPIPE"; NULL if unknown */
+void perror(const char *s);
+
+/* start-up and exit */
+extern char **environ;
+__noreturn void exit(int status);
+__noreturn void _exit(int status);
+__noreturn void abort(void);
+int atexit(void (*fn)(void));
+
+/* unistd.h */
+ssize_t read(int fd, void *buf, size_t n);
+ssize_t write(int fd, const void *buf, size_t n);
+ssize_t pread(int fd, void *buf, size_t n, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
+int close(int fd);
+int pipe(int fds[2]);
+int pipe2(int fds[2], int flags);
+int dup(int fd);
+int dup2(int oldfd, int newfd);
+int dup3(int oldfd, int newfd, int flags);
+off_t lseek(int fd, off_t off, int whence);
+pid_t fork(void);
+int execve(const char *path, char *const argv[], char *const envp[]);
+int execv(const char *path, char *const argv[]);
+pid_t getpid(void);
+pid_t getppid(void);
+pid_t getpgrp(void);
+pid_t getpgid(pid_t pid);
+int setpgid(pid_t pid, pid_t pgid);
+pid_t setsid(void);
+pid_t getsid(pid_t pid);
+uid_t getuid(void);
+uid_t geteuid(void);
+gid_t getgid(void);
+gid_t getegid(void);
+int setuid(uid_t uid);
+int setgid(gid_t gid);
+int unlink(const char *path);
+int rmdir(const char *path);
+int link(const char *old, const char *new_);
+int symlink(const char *target, const char *linkpath);
+ssize_t readlink(const char *path, char *buf, size_t size);
+int chdir(const char *path);
+int fchdir(int fd);
+char *getcwd(char *buf, size_t size);
+int access(const char *path, int mode);
+int ftruncate(int fd, off_t len);
+int fsync(int fd);
+unsigned int sleep(unsigned int secs);
+int usleep(unsigned long usecs);
+int sched_yield(void);
+
+/* fcntl.h */
+int open(const char *path, int flags, ...);
+int openat(int dirfd, const char *path, int flags, ...);
+int creat(const char *path, mode_t mode);
+int fcntl(int fd, int cmd, ...);
+
+/* sys/stat.h */
+int stat(const char *path, struct stat *st);
+int lstat(const char *path, struct stat *st);
+int fstat(int fd, struct stat *st);
+int fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int mkdir(const char *path, mode_t mode);
+mode_t umask(mode_t mask);
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
+#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+
+/* stdio.h (rename lives here too) */
+int rename(const char *old, const char *new_);
+
+/* sys/wait.h: the status word's low 7 bits are the signal, WSTOPPED_LOW when stopped. */
+pid_t wait(int *status);
+pid_t waitpid(pid_t pid, int *status, int options);
+pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru);
+#define WTERMSIG(s) ((s) & WSTOPPED_LOW)
+#define WIFEXITED(s) (WTERMSIG(s) == 0)
+#define WEXITSTATUS(s) (((s) >> 8) & 0xff)
+#define WIFSTOPPED(s) (((s) & 0xff) == WSTOPPED_LOW)
+#define WSTOPSIG(s) WEXITSTATUS(s)
+#define WIFSIGNALED(s) (WTERMSIG(s) != 0 && WTERMSIG(s) != WSTOPPED_LOW)
+#define WCOREDUMP(s) (((s) & WCOREFLAG) != 0)
+
+/* signal.h */
+struct sigaction {
+	union {
+		void (*sa_handler)(int);
+		void (*sa_sigaction)(int, siginfo_t *, void *);
+	};
+	sigset_t sa_mask;
+	int sa_flags;
+};
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+sighandler_t signal(int sig, sighandler_t handler);
+int sigprocmask(int how, const sigset_t *set, sigset_t *old);
+int sigsuspend(const sigset_t *mask);
+int sigpending(sigset_t *set);
+int kill(pid_t pid, int sig);
+int raise(int sig);
+int sigemptyset(sigset_t *set);
+int sigfillset(sigset_t *set);
+int sigaddset(sigset_t *set, int sig);
+int sigdelset(sigset_t *set, int sig);
+int sigismember(const sigset_t *set, int sig);
+
+/* time.h */
+int clock_gettime(int clock, struct timespec *ts);
+int nanosleep(const struct timespec *req, struct timespec *rem);
+time_t time(time_t *t);
+
+/* sys/mman.h */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int munmap(void *addr, size_t len);
+int mprotect(void *addr, size_t len, int prot);
+void *sbrk(intptr_t incr);
+
+/* poll.h, sys/ioctl.h */
+int poll(struct pollfd *fds, nfds_t n, int timeout_ms);
+int ioctl(int fd, unsigned long req, ...);
+
+/* dirent.h */
+typedef struct __dir DIR;
+DIR *opendir(const char *path);
+DIR *fdopendir(int fd);
+struct dirent *readdir(DIR *d);
+int closedir(DIR *d);
+int dirfd(DIR *d);
+void rewinddir(DIR *d);
+
+/* string.h */
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strcpy(char *restrict d, const char *restrict s);
+char *strncpy(char *restrict d, const char *restrict s, size_t n);
+char *strcat(char *restrict d, const char *restrict s);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+char *strstr(const char *hay, const char *needle);
+char *strdup(const char *s);
+size_t strspn(const char *s, const char *accept);
+size_t strcspn(const char *s, const char *reject);
+
+/* stdlib.h */
+void *malloc(size_t n);
+void free(void *p);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t n);
+int atoi(const char *s);
+long atol(const char *s);
+long strtol(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+long long strtoll(const char *s, char **end, int base);
+unsigned long long strtoull(const char *s, char **end, int base);
+char *getenv(const char *name);
+int abs(int x);
+long labs(long x);
+
+/* stdio.h: unbuffered streams over descriptors (each call is one write). */
+typedef struct __file { int fd; int err; } FILE;
+extern FILE *const stdin, *const stdout, *const stderr;
+#define EOF (-1)
+int printf(const char *fmt, ...) __printflike(1, 2);
+int fprintf(FILE *f, const char *fmt, ...) __printflike(2, 3);
+int dprintf(int fd, const char *fmt, ...) __printflike(2, 3);
+int sprintf(char *buf, const char *fmt, ...) __printflike(2, 3);
+int snprintf(char *buf, size_t n, const char *fmt, ...) __printflike(3, 4);
+int vprintf(const char *fmt, va_list ap) __printflike(1, 0);
+int vfprintf(FILE *f, const char *fmt, va_list ap) __printflike(2, 0);
+int vdprintf(int fd, const char *fmt, va_list ap) __printflike(2, 0);
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap) __printflike(3, 0);
+int vsprintf(char *buf, const char *fmt, va_list ap) __printflike(2, 0);
+int puts(const char *s);
+int fputs(const char *s, FILE *f);
+int putchar(int c);
+int fputc(int c, FILE *f);
+int fflush(FILE *f);
+#define putc fputc
+
+#endif

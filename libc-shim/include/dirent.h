@@ -1,0 +1,4 @@
+#ifndef _DIRENT_H
+#define _DIRENT_H
+#include <_libc.h>
+#endif

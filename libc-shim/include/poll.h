@@ -1,0 +1,4 @@
+#ifndef _POLL_H
+#define _POLL_H
+#include <_libc.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef _STDIO_H
+#define _STDIO_H
+#include <_libc.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef _STRINGS_H
+#define _STRINGS_H
+#include <_libc.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef _SYS_MMAN_H
+#define _SYS_MMAN_H
+#include <_libc.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef _UNISTD_H
+#define _UNISTD_H
+#include <_libc.h>
+#endif
