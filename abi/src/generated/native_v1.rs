@@ -699,6 +699,21 @@ pub type uintptr_t = u64;
 /// C: `unsigned long`.
 pub type ulong = u64;
 
+/// C: `struct timespec[2]`; 32 bytes, aligned to 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct utimens_times {
+    /// new access time (tv_nsec may be UTIME_NOW or UTIME_OMIT)
+    pub atime: timespec,
+    /// new modification time (tv_nsec may be UTIME_NOW or UTIME_OMIT)
+    pub mtime: timespec,
+}
+
+const _: () = assert!(core::mem::size_of::<utimens_times>() == 32);
+const _: () = assert!(core::mem::align_of::<utimens_times>() == 8);
+const _: () = assert!(core::mem::offset_of!(utimens_times, atime) == 0);
+const _: () = assert!(core::mem::offset_of!(utimens_times, mtime) == 16);
+
 /// C: `struct utsname`; 320 bytes, aligned to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
 #[repr(C)]
@@ -1296,6 +1311,10 @@ pub mod consts {
     /// ELF note type of the ABI-version note (name "Nymph").
     pub const NT_NYMPH_ABI: u32 = 1;
     pub const AT_FDCWD: super::fd_t = -100;
+    /// utimensat: set this time to now
+    pub const UTIME_NOW: u32 = 0x3fffffff;
+    /// utimensat: leave this time as it is
+    pub const UTIME_OMIT: u32 = 0x3ffffffe;
     pub const PATH_MAX: u32 = 0x1000;
     pub const NAME_MAX: u32 = 255;
     pub const PIPE_BUF: u32 = 0x1000;
@@ -1568,6 +1587,10 @@ pub mod nr {
     pub const SYS_setgid: u32 = 59;
     pub const SYS_getpgrp: u32 = 60;
     pub const SYS_getsid: u32 = 61;
+    pub const SYS_fchmodat: u32 = 65;
+    pub const SYS_fchownat: u32 = 66;
+    pub const SYS_utimensat: u32 = 67;
+    pub const SYS_chroot: u32 = 68;
 }
 
 /// Arguments of `exit(int status)`, slot 0 (1 word); returns `void`.
@@ -3350,8 +3373,146 @@ impl GetsidArgs {
     }
 }
 
+/// Arguments of `fchmodat(fd_t dirfd, cstr<4096> path, mode_t mode, at_flags flags)`, slot 65 (4 words); returns `int`.
+///
+/// Changes permission bits (owner or root). AT_EMPTY_PATH with an empty path acts on dirfd itself (fchmod); AT_SYMLINK_NOFOLLOW acts on a symlink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FchmodatArgs {
+    pub dirfd: fd_t,
+    pub path: UserCStr,
+    pub mode: mode_t,
+    pub flags: at_flags,
+}
+
+impl FchmodatArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 65;
+    /// The name.
+    pub const NAME: &str = "fchmodat";
+    /// Argument words taken.
+    pub const WORDS: usize = 4;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "dirfd")?;
+        let w1 = rt::word(words, 1, "path")?;
+        let w2 = rt::word(words, 2, "mode")?;
+        let w3 = rt::word(words, 3, "flags")?;
+        Ok(Self {
+            dirfd: rt::low_u32(w0).cast_signed(),
+            path: UserCStr::new(rt::widen(w1), 4096),
+            mode: rt::low_u32(w2),
+            flags: at_flags::from_bits_retain(rt::low_u32(w3)),
+        })
+    }
+}
+
+/// Arguments of `fchownat(fd_t dirfd, cstr<4096> path, uid_t uid, gid_t gid, at_flags flags)`, slot 66 (5 words); returns `int`.
+///
+/// Changes owner and group; (uid_t)-1 or (gid_t)-1 keeps one. AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW as for fchmodat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FchownatArgs {
+    pub dirfd: fd_t,
+    pub path: UserCStr,
+    pub uid: uid_t,
+    pub gid: gid_t,
+    pub flags: at_flags,
+}
+
+impl FchownatArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 66;
+    /// The name.
+    pub const NAME: &str = "fchownat";
+    /// Argument words taken.
+    pub const WORDS: usize = 5;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "dirfd")?;
+        let w1 = rt::word(words, 1, "path")?;
+        let w2 = rt::word(words, 2, "uid")?;
+        let w3 = rt::word(words, 3, "gid")?;
+        let w4 = rt::word(words, 4, "flags")?;
+        Ok(Self {
+            dirfd: rt::low_u32(w0).cast_signed(),
+            path: UserCStr::new(rt::widen(w1), 4096),
+            uid: rt::low_u32(w2),
+            gid: rt::low_u32(w3),
+            flags: at_flags::from_bits_retain(rt::low_u32(w4)),
+        })
+    }
+}
+
+/// Arguments of `utimensat(fd_t dirfd, cstr<4096> path, ptr<utimens_times, In> times, at_flags flags)`, slot 67 (4 words); returns `int`.
+///
+/// Sets access and modification times; NULL times means both now. AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW as for fchmodat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UtimensatArgs {
+    pub dirfd: fd_t,
+    pub path: UserCStr,
+    pub times: UserPtr<utimens_times, In>,
+    pub flags: at_flags,
+}
+
+impl UtimensatArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 67;
+    /// The name.
+    pub const NAME: &str = "utimensat";
+    /// Argument words taken.
+    pub const WORDS: usize = 4;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "dirfd")?;
+        let w1 = rt::word(words, 1, "path")?;
+        let w2 = rt::word(words, 2, "times")?;
+        let w3 = rt::word(words, 3, "flags")?;
+        Ok(Self {
+            dirfd: rt::low_u32(w0).cast_signed(),
+            path: UserCStr::new(rt::widen(w1), 4096),
+            times: UserPtr::new(rt::widen(w2)),
+            flags: at_flags::from_bits_retain(rt::low_u32(w3)),
+        })
+    }
+}
+
+/// Arguments of `chroot(cstr<4096> path)`, slot 68 (1 word); returns `int`.
+///
+/// Makes path the process's root directory (root only); the working directory stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChrootArgs {
+    pub path: UserCStr,
+}
+
+impl ChrootArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 68;
+    /// The name.
+    pub const NAME: &str = "chroot";
+    /// Argument words taken.
+    pub const WORDS: usize = 1;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "path")?;
+        Ok(Self {
+            path: UserCStr::new(rt::widen(w0), 4096),
+        })
+    }
+}
+
 /// Number of slots in the table (one past the highest number).
-pub const SLOT_COUNT: usize = 62;
+pub const SLOT_COUNT: usize = 69;
 
 /// Every slot, empty ones included: what the spec says, and what the coverage
 /// table is printed from.
@@ -3798,6 +3959,55 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         status: Status::Implemented,
         arg_words: 1,
     },
+    SyscallInfo {
+        number: 62,
+        name: "",
+        kind: "gap",
+        status: Status::Empty,
+        arg_words: 0,
+    },
+    SyscallInfo {
+        number: 63,
+        name: "",
+        kind: "gap",
+        status: Status::Empty,
+        arg_words: 0,
+    },
+    SyscallInfo {
+        number: 64,
+        name: "",
+        kind: "gap",
+        status: Status::Empty,
+        arg_words: 0,
+    },
+    SyscallInfo {
+        number: 65,
+        name: "fchmodat",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 4,
+    },
+    SyscallInfo {
+        number: 66,
+        name: "fchownat",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 5,
+    },
+    SyscallInfo {
+        number: 67,
+        name: "utimensat",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 4,
+    },
+    SyscallInfo {
+        number: 68,
+        name: "chroot",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 1,
+    },
 ];
 
 /// The dispatch table a personality fills: one typed handler per call, `None`
@@ -3930,6 +4140,14 @@ pub struct Handlers<C: ?Sized, R> {
     pub getpgrp: Option<fn(&mut C, GetpgrpArgs) -> R>,
     /// Slot 61: `getsid`.
     pub getsid: Option<fn(&mut C, GetsidArgs) -> R>,
+    /// Slot 65: `fchmodat`.
+    pub fchmodat: Option<fn(&mut C, FchmodatArgs) -> R>,
+    /// Slot 66: `fchownat`.
+    pub fchownat: Option<fn(&mut C, FchownatArgs) -> R>,
+    /// Slot 67: `utimensat`.
+    pub utimensat: Option<fn(&mut C, UtimensatArgs) -> R>,
+    /// Slot 68: `chroot`.
+    pub chroot: Option<fn(&mut C, ChrootArgs) -> R>,
 }
 
 impl<C: ?Sized, R> Clone for Handlers<C, R> {
@@ -4018,6 +4236,10 @@ impl<C: ?Sized, R> Handlers<C, R> {
         setgid: None,
         getpgrp: None,
         getsid: None,
+        fchmodat: None,
+        fchownat: None,
+        utimensat: None,
+        chroot: None,
     };
 
     /// Decodes and runs syscall `number` with its raw argument words.
@@ -4267,6 +4489,31 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 GetpgrpArgs::decode,
             ),
             61 => rt::call(self.getsid, cx, number, "getsid", words, GetsidArgs::decode),
+            65 => rt::call(
+                self.fchmodat,
+                cx,
+                number,
+                "fchmodat",
+                words,
+                FchmodatArgs::decode,
+            ),
+            66 => rt::call(
+                self.fchownat,
+                cx,
+                number,
+                "fchownat",
+                words,
+                FchownatArgs::decode,
+            ),
+            67 => rt::call(
+                self.utimensat,
+                cx,
+                number,
+                "utimensat",
+                words,
+                UtimensatArgs::decode,
+            ),
+            68 => rt::call(self.chroot, cx, number, "chroot", words, ChrootArgs::decode),
             _ => Dispatch::NoSuchSyscall { number },
         }
     }
@@ -4337,6 +4584,10 @@ impl<C: ?Sized, R> Handlers<C, R> {
             59 => self.setgid.is_some(),
             60 => self.getpgrp.is_some(),
             61 => self.getsid.is_some(),
+            65 => self.fchmodat.is_some(),
+            66 => self.fchownat.is_some(),
+            67 => self.utimensat.is_some(),
+            68 => self.chroot.is_some(),
             _ => false,
         }
     }

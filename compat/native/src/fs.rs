@@ -449,3 +449,83 @@ pub(crate) fn sys_setgid(task: &mut Task, a: v1::SetgidArgs) -> SysResult {
         }
     })
 }
+
+/// The node a *at call with AT_EMPTY_PATH / AT_SYMLINK_NOFOLLOW acts on.
+fn node_arg(task: &Task, dirfd: i32, path: &[u8], flags: v1::at_flags) -> Result<Arc<Inode>, i32> {
+    if path.is_empty() {
+        if !flags.contains(v1::at_flags::AT_EMPTY_PATH) {
+            return Err(errno::ENOENT);
+        }
+        let file = file_arg(task, dirfd)?;
+        return file.node().cloned().ok_or(errno::EINVAL);
+    }
+    let at = dir_arg(task, dirfd, path)?;
+    let follow = if flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
+        Follow::No
+    } else {
+        Follow::Yes
+    };
+    vfs::lookup(&task.process.fs(), at.as_ref(), path, follow).map_err(file_errno)
+}
+
+fn check_at_flags(flags: v1::at_flags) -> Result<(), i32> {
+    let allowed = v1::at_flags::AT_EMPTY_PATH | v1::at_flags::AT_SYMLINK_NOFOLLOW;
+    if allowed.contains(flags) {
+        Ok(())
+    } else {
+        Err(errno::EINVAL)
+    }
+}
+
+pub(crate) fn sys_fchmodat(task: &mut Task, a: v1::FchmodatArgs) -> SysResult {
+    check_at_flags(a.flags)?;
+    let path = path_arg(task, a.path)?;
+    let node = node_arg(task, a.dirfd, &path, a.flags)?;
+    vfs::chmod(&task.process.fs(), &node, a.mode).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_fchownat(task: &mut Task, a: v1::FchownatArgs) -> SysResult {
+    check_at_flags(a.flags)?;
+    let path = path_arg(task, a.path)?;
+    let node = node_arg(task, a.dirfd, &path, a.flags)?;
+    let keep = |id: u32| (id != u32::MAX).then_some(id);
+    vfs::chown(&task.process.fs(), &node, keep(a.uid), keep(a.gid)).map_err(file_errno)?;
+    Ok(0)
+}
+
+fn time_set(t: &v1::timespec) -> Result<vfs::TimeSet, i32> {
+    match t.tv_nsec {
+        n if n == i64::from(v1::consts::UTIME_NOW) => Ok(vfs::TimeSet::Now),
+        n if n == i64::from(v1::consts::UTIME_OMIT) => Ok(vfs::TimeSet::Omit),
+        n if (0..1_000_000_000).contains(&n) && t.tv_sec >= 0 => {
+            Ok(vfs::TimeSet::At(vfs::Timestamp {
+                seconds: t.tv_sec as u64,
+                nanoseconds: n as u32,
+            }))
+        }
+        _ => Err(errno::EINVAL),
+    }
+}
+
+pub(crate) fn sys_utimensat(task: &mut Task, a: v1::UtimensatArgs) -> SysResult {
+    check_at_flags(a.flags)?;
+    let (atime, mtime) = if a.times.is_null() {
+        (vfs::TimeSet::Now, vfs::TimeSet::Now)
+    } else {
+        let times: v1::utimens_times = task.read_val(a.times.addr()).map_err(fault)?;
+        (time_set(&times.atime)?, time_set(&times.mtime)?)
+    };
+    let path = path_arg(task, a.path)?;
+    let node = node_arg(task, a.dirfd, &path, a.flags)?;
+    vfs::utimes(&task.process.fs(), &node, atime, mtime).map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_chroot(task: &mut Task, a: v1::ChrootArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    task.process
+        .with_fs(|ctx| vfs::chroot(ctx, None, &path))
+        .map_err(file_errno)?;
+    Ok(0)
+}

@@ -72,6 +72,10 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     getegid: Some(crate::fs::sys_getegid),
     setuid: Some(crate::fs::sys_setuid),
     setgid: Some(crate::fs::sys_setgid),
+    fchmodat: Some(crate::fs::sys_fchmodat),
+    fchownat: Some(crate::fs::sys_fchownat),
+    utimensat: Some(crate::fs::sys_utimensat),
+    chroot: Some(crate::fs::sys_chroot),
     ..v1::Handlers::NONE
 };
 

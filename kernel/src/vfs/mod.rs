@@ -716,25 +716,37 @@ pub fn chown(ctx: &FsContext, node: &Inode, uid: Option<u32>, gid: Option<u32>) 
     Ok(())
 }
 
-/// Sets access and modification times (`None`: now). Explicit times need the owner
-/// or root; "now" also accepts write permission.
-pub fn utimes(
-    ctx: &FsContext,
-    node: &Inode,
-    atime: Option<Timestamp>,
-    mtime: Option<Timestamp>,
-) -> Result<()> {
+/// How utimes changes one time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSet {
+    Now,
+    Omit,
+    At(Timestamp),
+}
+
+/// Sets access and modification times. Explicit times need the owner or root; "now"
+/// for both also accepts write permission; omitting both changes nothing.
+pub fn utimes(ctx: &FsContext, node: &Inode, atime: TimeSet, mtime: TimeSet) -> Result<()> {
+    if atime == TimeSet::Omit && mtime == TimeSet::Omit {
+        return Ok(());
+    }
     let owner = ctx.creds.is_root() || ctx.creds.euid == node.owner().0;
     if !owner {
-        if atime.is_some() || mtime.is_some() {
+        let explicit = |t| matches!(t, TimeSet::At(_));
+        if explicit(atime) || explicit(mtime) {
             return Err(Error::NotPermitted);
         }
         check_access(node, &ctx.creds, Access::WRITE)?;
     }
     let now = Timestamp::now();
+    let pick = |set, old| match set {
+        TimeSet::Now => now,
+        TimeSet::At(t) => t,
+        TimeSet::Omit => old,
+    };
     let mut meta = node.meta.lock();
-    meta.atime = atime.unwrap_or(now);
-    meta.mtime = mtime.unwrap_or(now);
+    meta.atime = pick(atime, meta.atime);
+    meta.mtime = pick(mtime, meta.mtime);
     meta.ctime = now;
     Ok(())
 }

@@ -635,6 +635,49 @@ __sys_getsid:
 	ret
 	.size	__sys_getsid, .-__sys_getsid
 
+	.globl	__sys_fchmodat
+	.type	__sys_fchmodat, @function
+__sys_fchmodat:
+	movq	%rcx, %r10
+	movl	$65, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_fchmodat, .-__sys_fchmodat
+
+	.globl	__sys_fchownat
+	.type	__sys_fchownat, @function
+__sys_fchownat:
+	movq	%rcx, %r10
+	movl	$66, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_fchownat, .-__sys_fchownat
+
+	.globl	__sys_utimensat
+	.type	__sys_utimensat, @function
+__sys_utimensat:
+	movq	%rcx, %r10
+	movl	$67, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_utimensat, .-__sys_utimensat
+
+	.globl	__sys_chroot
+	.type	__sys_chroot, @function
+__sys_chroot:
+	movl	$68, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_chroot, .-__sys_chroot
+
 .Lerror:
 	negl	%eax
 	movl	%eax, errno(%rip)

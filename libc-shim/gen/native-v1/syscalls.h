@@ -73,6 +73,10 @@ extern int errno;
 #define SYS_setgid 59
 #define SYS_getpgrp 60
 #define SYS_getsid 61
+#define SYS_fchmodat 65
+#define SYS_fchownat 66
+#define SYS_utimensat 67
+#define SYS_chroot 68
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
@@ -139,5 +143,9 @@ int32_t __sys_setuid(uint32_t uid);
 int32_t __sys_setgid(uint32_t gid);
 int32_t __sys_getpgrp(void);
 int32_t __sys_getsid(int32_t pid);
+int32_t __sys_fchmodat(int32_t dirfd, const char *path, uint32_t mode, uint32_t flags);
+int32_t __sys_fchownat(int32_t dirfd, const char *path, uint32_t uid, uint32_t gid, uint32_t flags);
+int32_t __sys_utimensat(int32_t dirfd, const char *path, const void *times, uint32_t flags);
+int32_t __sys_chroot(const char *path);
 
 #endif /* NYMPH_NATIVE_V1_SYSCALLS_H */

@@ -35,6 +35,8 @@ typedef uint64_t uintptr_t;
 #define NYMPH_ABI_VERSION 1
 #define NT_NYMPH_ABI 1
 #define AT_FDCWD (-100)
+#define UTIME_NOW 0x3fffffff
+#define UTIME_OMIT 0x3ffffffe
 #define PATH_MAX 0x1000
 #define NAME_MAX 0xff
 #define PIPE_BUF 0x1000
@@ -537,6 +539,15 @@ _Static_assert(__builtin_offsetof(struct termios, c_lflag) == 12, "termios.c_lfl
 _Static_assert(__builtin_offsetof(struct termios, c_cc) == 16, "termios.c_cc: offset");
 _Static_assert(__builtin_offsetof(struct termios, c_ispeed) == 48, "termios.c_ispeed: offset");
 _Static_assert(__builtin_offsetof(struct termios, c_ospeed) == 52, "termios.c_ospeed: offset");
+
+struct utimens_times {
+	struct timespec atime;	/* 0 */
+	struct timespec mtime;	/* 16 */
+};
+_Static_assert(sizeof(struct utimens_times) == 32, "struct utimens_times: size");
+_Static_assert(_Alignof(struct utimens_times) == 8, "struct utimens_times: alignment");
+_Static_assert(__builtin_offsetof(struct utimens_times, atime) == 0, "utimens_times.atime: offset");
+_Static_assert(__builtin_offsetof(struct utimens_times, mtime) == 16, "utimens_times.mtime: offset");
 
 struct utsname {
 	uint8_t sysname[64];	/* 0 */

@@ -142,6 +142,23 @@ int link(const char *old, const char *new_) { return __sys_linkat(AT_FDCWD, old,
 int symlink(const char *target, const char *linkpath) { return __sys_symlinkat(target, AT_FDCWD, linkpath); }
 ssize_t readlink(const char *path, char *buf, size_t size) { return __sys_readlinkat(AT_FDCWD, path, buf, size); }
 int access(const char *path, int mode) { return __sys_faccessat(AT_FDCWD, path, (uint32_t)mode, 0); }
+int chmod(const char *path, mode_t mode) { return __sys_fchmodat(AT_FDCWD, path, mode, 0); }
+int fchmod(int fd, mode_t mode) { return __sys_fchmodat(fd, "", mode, AT_EMPTY_PATH); }
+int chown(const char *path, uid_t uid, gid_t gid) { return __sys_fchownat(AT_FDCWD, path, uid, gid, 0); }
+int lchown(const char *path, uid_t uid, gid_t gid)
+{
+	return __sys_fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+int fchown(int fd, uid_t uid, gid_t gid) { return __sys_fchownat(fd, "", uid, gid, AT_EMPTY_PATH); }
+int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
+{
+	return __sys_utimensat(dirfd, path, (const struct utimens_times *)times, (uint32_t)flags);
+}
+int futimens(int fd, const struct timespec times[2])
+{
+	return __sys_utimensat(fd, "", (const struct utimens_times *)times, AT_EMPTY_PATH);
+}
+int chroot(const char *path) { return __sys_chroot(path); }
 
 char *getcwd(char *buf, size_t size)
 {
