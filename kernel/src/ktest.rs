@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 8] {
+pub fn core_suites() -> [&'static [KernelTest]; 9] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -111,6 +111,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 8] {
         crate::sched_tests::KTESTS,
         crate::process_tests::KTESTS,
         crate::time::KTESTS,
+        crate::tty_tests::KTESTS,
     ]
 }
 

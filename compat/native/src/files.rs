@@ -11,13 +11,15 @@ use nymph_kernel::process::{Signal, Task};
 /// The most one read or write call moves through the kernel at once.
 const CHUNK: usize = 64 * 1024;
 
-fn file_errno(e: FileError) -> i32 {
+pub(crate) fn file_errno(e: FileError) -> i32 {
     match e {
         FileError::WouldBlock => errno::EAGAIN,
         FileError::BrokenPipe => errno::EPIPE,
         FileError::BadDescriptor => errno::EBADF,
         FileError::NotSupported => errno::ENXIO,
         FileError::TooManyOpen => errno::EMFILE,
+        FileError::Interrupted => errno::EINTR,
+        FileError::Io => errno::EIO,
     }
 }
 

@@ -22,6 +22,11 @@ pub enum FileError {
     NotSupported,
     /// The descriptor table is full.
     TooManyOpen,
+    /// A signal arrived while the call was blocked (EINTR in most ABIs).
+    Interrupted,
+    /// An input/output error; also a terminal read or write refused to a background
+    /// process that cannot be stopped for it (EIO).
+    Io,
 }
 
 /// What kind of object a descriptor names.
@@ -39,6 +44,10 @@ pub trait FileOps: Send + Sync + Debug {
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError>;
     /// Writes from `buf`, blocking unless `nonblock`; returns how much was taken.
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError>;
+    /// The terminal this object is, if it is one (for the terminal control calls).
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        None
+    }
 }
 
 /// Status flags of an open file (shared by every descriptor naming it).
@@ -71,6 +80,11 @@ impl OpenFile {
         self.ops.kind()
     }
 
+    /// The terminal behind this file, if it is one.
+    pub fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        self.ops.terminal()
+    }
+
     pub fn status(&self) -> StatusFlags {
         *self.status.lock()
     }
@@ -94,8 +108,7 @@ impl OpenFile {
     }
 }
 
-/// The console as a file: writes go to the serial console. Reading needs the terminal
-/// line discipline, which does not exist yet: it is refused, not faked.
+/// The console as a file: the console terminal ([`crate::tty::console`]).
 #[derive(Debug)]
 pub struct Console;
 
@@ -103,12 +116,14 @@ impl FileOps for Console {
     fn kind(&self) -> FileKind {
         FileKind::Console
     }
-    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize, FileError> {
-        Err(FileError::NotSupported)
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+        crate::tty::console().read(buf, nonblock)
     }
-    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
-        nymph_hal::serial::write_console(buf);
-        Ok(buf.len())
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+        crate::tty::console().write(buf, nonblock)
+    }
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        Some(crate::tty::console())
     }
 }
 
