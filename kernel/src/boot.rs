@@ -29,8 +29,10 @@ pub struct ImageConfig {
 }
 
 fn irq(irq: u8) {
-    if irq == 0 {
-        time::tick();
+    match irq {
+        0 => time::tick(),
+        nymph_hal::serial::COM1_IRQ => crate::tty::poll_console_input(),
+        _ => {}
     }
 }
 
@@ -56,6 +58,7 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     nymph_hal::timer::pic_init();
     crate::sched::init();
     time::init();
+    crate::tty::init();
     banner(info, &cpu, smep, smap);
     load_initrd(info);
     if let Err(e) = crate::vfs::devfs::mount() {
@@ -152,7 +155,11 @@ fn start_init(line: &str) -> ! {
     let (path, argv, envp) = init_request(line);
     crate::process::on_init_exit(init_exited);
     match crate::process::spawn(&path, &argv, &envp) {
-        Ok(pid) => log::info!("init: {path} is pid {}", pid.0),
+        Ok(pid) => {
+            // Init's session owns the console: init leads it and is its foreground.
+            crate::tty::console().set_session(Some(pid), Some(pid));
+            log::info!("init: {path} is pid {}", pid.0);
+        }
         Err(crate::process::ExecError::File(crate::error::Error::NotFound))
             if cmdline::get(line, "init").is_none() =>
         {

@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 9] {
+pub fn core_suites() -> [&'static [KernelTest]; 10] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -112,6 +112,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 9] {
         crate::process_tests::KTESTS,
         crate::time::KTESTS,
         crate::vfs_tests::KTESTS,
+        crate::tty_tests::KTESTS,
     ]
 }
 

@@ -21,6 +21,8 @@ mod sched_tests;
 mod selftest;
 pub mod time;
 mod trap_tests;
+pub mod tty;
+mod tty_tests;
 mod user_tests;
 pub mod vfs;
 mod vfs_tests;

@@ -22,12 +22,21 @@ pub(crate) const KTESTS: &[KernelTest] = &[
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
-const TEST_OSABI: u8 = 0xfe;
+pub(crate) const TEST_OSABI: u8 = 0xfe;
+
+/// A handler address the test personality "delivers" by doing nothing: the process
+/// resumes where it was, as if a handler had run and returned.
+pub(crate) const NULL_HANDLER: u64 = 1;
+
+/// Counts system call 7 (a process's sign of life for the job-control tests).
+pub(crate) static HEARTBEATS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// A personality for these tests only: rax selects 0 exit(rdi), 1 getpid, 2 fork,
 /// 3 wait(pid rdi) -> exit code, 4 strlen(rdi) through `read_cstr` (-2 on a bad
-/// address, -3 past 16 bytes), 5 store(rdi, rsi) through `write_val`. Anything else
-/// kills the caller with SIGSYS.
+/// address, -3 past 16 bytes), 5 store(rdi, rsi) through `write_val`, 6 read one byte
+/// from descriptor rdi (-4 interrupted, -5 EIO, -11 would block, -1 other errors),
+/// 7 count a heartbeat, 8 wait(pid rdi) reporting stops too (0x200 stopped by SIGTTIN,
+/// 0x201 by another signal). Anything else kills the caller with SIGSYS.
 #[derive(Debug)]
 pub(crate) struct TestPersonality;
 
@@ -96,6 +105,38 @@ impl Personality for TestPersonality {
                     Err(process::uaccess::UserFault::StringTooLong) => -3i64 as u64,
                 };
             }
+            6 => {
+                let fd = regs.rdi as usize;
+                let mut byte = [0u8; 1];
+                let result = task.process.file(fd).and_then(|f| f.read(&mut byte));
+                task.context.regs.rax = match result {
+                    Ok(1) => u64::from(byte[0]),
+                    Ok(_) => 0x100,
+                    Err(crate::file::FileError::Interrupted) => -4i64 as u64,
+                    Err(crate::file::FileError::Io) => -5i64 as u64,
+                    Err(crate::file::FileError::WouldBlock) => -11i64 as u64,
+                    Err(_) => u64::MAX,
+                };
+            }
+            7 => {
+                HEARTBEATS.fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+            }
+            8 => {
+                let pid = process::Pid(regs.rdi as u32);
+                let options = process::WaitOptions {
+                    no_hang: false,
+                    untraced: true,
+                };
+                task.context.regs.rax =
+                    match process::wait_child(&task.process, WaitFor::Pid(pid), options) {
+                        Ok(Some((_, process::ChildEvent::Stopped(Signal::Ttin)))) => 0x200,
+                        Ok(Some((_, process::ChildEvent::Stopped(_)))) => 0x201,
+                        Ok(Some((_, process::ChildEvent::Exited(ExitStatus::Exited(c))))) => {
+                            u64::from(c)
+                        }
+                        _ => u64::MAX,
+                    };
+            }
             5 => {
                 let (addr, value) = (regs.rdi, regs.rsi);
                 task.context.regs.rax = match task.write_val(addr, &(value as u32)) {
@@ -126,8 +167,11 @@ impl Personality for TestPersonality {
         &self,
         _task: &mut Task,
         _signal: Signal,
-        _action: &CatchAction,
+        action: &CatchAction,
     ) -> Result<(), ExecError> {
+        if action.handler == NULL_HANDLER {
+            return Ok(());
+        }
         Err(ExecError::Refused(
             "the test personality has no signal frames".into(),
         ))
@@ -135,7 +179,7 @@ impl Personality for TestPersonality {
 }
 
 /// An ELF64 image of the test personality: `code` at 0x400000, a page at 0x600000.
-fn image(osabi: u8, code: &[u8]) -> Vec<u8> {
+pub(crate) fn image(osabi: u8, code: &[u8]) -> Vec<u8> {
     crate::exec::test_image::elf64(osabi, None, code)
 }
 

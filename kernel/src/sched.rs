@@ -37,6 +37,8 @@ enum State {
     Running,
     Runnable,
     Blocked,
+    /// Blocked on a wait queue, but woken at this tick count at the latest.
+    BlockedUntil(u64),
     /// Asleep until the tick count reaches this.
     Sleeping(u64),
     Dead,
@@ -338,7 +340,7 @@ pub fn on_tick(now: u64) {
     let Some(s) = guard.as_mut() else { return };
     let mut woken = Vec::new();
     for (&slot, t) in s.threads.iter_mut() {
-        if let State::Sleeping(deadline) = t.state
+        if let State::Sleeping(deadline) | State::BlockedUntil(deadline) = t.state
             && now >= deadline
         {
             t.state = State::Runnable;
@@ -375,15 +377,68 @@ impl WaitQueue {
     /// Blocks until `ready()` holds, checking again after every wake-up.
     pub fn wait_until(&self, ready: impl Fn() -> bool) {
         while !ready() {
-            with(|s| {
-                let current = s.current;
-                if let Some(t) = s.threads.get_mut(&current) {
-                    t.state = State::Blocked;
-                }
-                self.waiters.lock().push_back(current);
-            });
-            reschedule(false);
+            self.block(None);
         }
+        self.forget_current();
+    }
+
+    /// Blocks until `ready()` holds, or until `interrupted()` does (checked before
+    /// every sleep and after every wake-up, [`wake`] included): the way system calls
+    /// sleep, so that a signal ends the sleep.
+    pub fn wait_until_interruptible(
+        &self,
+        ready: impl Fn() -> bool,
+        interrupted: impl Fn() -> bool,
+    ) -> Result<(), Interrupted> {
+        self.wait_until_deadline(ready, interrupted, None)
+            .map(|_| ())
+    }
+
+    /// As [`WaitQueue::wait_until_interruptible`], but also gives up when the tick count
+    /// reaches `deadline` (if any): `Ok(true)` when `ready()` holds, `Ok(false)` on the
+    /// deadline.
+    pub fn wait_until_deadline(
+        &self,
+        ready: impl Fn() -> bool,
+        interrupted: impl Fn() -> bool,
+        deadline: Option<u64>,
+    ) -> Result<bool, Interrupted> {
+        let outcome = loop {
+            if ready() {
+                break Ok(true);
+            }
+            if interrupted() {
+                break Err(Interrupted);
+            }
+            if deadline.is_some_and(|d| crate::time::ticks() >= d) {
+                break Ok(false);
+            }
+            self.block(deadline);
+        };
+        self.forget_current();
+        outcome
+    }
+
+    /// Puts the running thread to sleep on this queue until a wake-up (or `deadline`).
+    fn block(&self, deadline: Option<u64>) {
+        with(|s| {
+            let current = s.current;
+            if let Some(t) = s.threads.get_mut(&current) {
+                t.state = deadline.map_or(State::Blocked, State::BlockedUntil);
+            }
+            let mut waiters = self.waiters.lock();
+            if !waiters.contains(&current) {
+                waiters.push_back(current);
+            }
+        });
+        reschedule(false);
+    }
+
+    /// Takes the running thread off the queue (after a wake-up that did not come from
+    /// this queue).
+    fn forget_current(&self) {
+        let current = with(|s| s.current);
+        self.waiters.lock().retain(|&slot| slot != current);
     }
 
     /// Makes every waiter runnable.
@@ -391,15 +446,48 @@ impl WaitQueue {
         let waiters: Vec<usize> = self.waiters.lock().drain(..).collect();
         with(|s| {
             for slot in waiters {
-                if let Some(t) = s.threads.get_mut(&slot)
-                    && t.state == State::Blocked
-                {
-                    t.state = State::Runnable;
-                    s.run_queue.push_back(slot);
-                }
+                make_runnable(s, slot);
             }
         });
     }
+}
+
+/// A blocking wait ended because the thread was woken for a signal (or whatever else
+/// its `interrupted` condition checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted;
+
+fn make_runnable(s: &mut Scheduler, slot: usize) {
+    if let Some(t) = s.threads.get_mut(&slot)
+        && matches!(t.state, State::Blocked | State::BlockedUntil(_))
+    {
+        t.state = State::Runnable;
+        s.run_queue.push_back(slot);
+    }
+}
+
+/// Makes thread `id` runnable if it is blocked on a wait queue (a sleep with
+/// [`sleep_ticks`] is not cut short). Its wait re-checks its conditions, so a wake-up
+/// with nothing to do is harmless. Returns whether the thread was blocked.
+pub fn wake(id: ThreadId) -> bool {
+    let mut guard = SCHED.lock();
+    let Some(s) = guard.as_mut() else {
+        return false;
+    };
+    let Some(slot) = s
+        .threads
+        .iter()
+        .find(|(_, t)| t.id == id)
+        .map(|(&slot, _)| slot)
+    else {
+        return false;
+    };
+    let blocked = s
+        .threads
+        .get(&slot)
+        .is_some_and(|t| matches!(t.state, State::Blocked | State::BlockedUntil(_)));
+    make_runnable(s, slot);
+    blocked
 }
 
 /// Live threads (for diagnostics and tests).

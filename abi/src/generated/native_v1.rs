@@ -3623,7 +3623,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 14,
         name: "wait4",
         kind: "standard",
-        status: Status::Partial("rusage is written as zeros: no resource accounting yet"),
+        status: Status::Partial(
+            "rusage is written as zeros: no resource accounting yet; WCONTINUED: continued children are not reported",
+        ),
         arg_words: 4,
     },
     SyscallInfo {

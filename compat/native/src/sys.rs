@@ -10,7 +10,8 @@ use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
-    self, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError, WaitFor,
+    self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError,
+    WaitFor,
 };
 
 pub(crate) type SysResult = Result<u64, i32>;
@@ -375,12 +376,19 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
         p if p > 0 => WaitFor::Pid(Pid(p.unsigned_abs())),
         g => WaitFor::Group(Pid(g.unsigned_abs())),
     };
-    let no_hang = a.options.contains(v1::wait_options::WNOHANG);
-    match process::wait(&task.process, which, no_hang) {
-        Ok(Some((pid, status))) => {
+    let options = process::WaitOptions {
+        no_hang: a.options.contains(v1::wait_options::WNOHANG),
+        untraced: a.options.contains(v1::wait_options::WUNTRACED),
+    };
+    match process::wait_child(&task.process, which, options) {
+        Ok(Some((pid, event))) => {
+            let status = match event {
+                ChildEvent::Exited(status) => wait_status(status),
+                // Stopped: 0x7f in the low bits, the signal in bits 8-15.
+                ChildEvent::Stopped(signal) => 0x7f | (signal_to_native(signal) & 0xff) << 8,
+            };
             if !a.status.is_null() {
-                task.write_val(a.status.addr(), &wait_status(status))
-                    .map_err(fault)?;
+                task.write_val(a.status.addr(), &status).map_err(fault)?;
             }
             if !a.rusage.is_null() {
                 // Resource accounting is not kept yet: the usage reads as zero.
@@ -391,6 +399,7 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
         }
         Ok(None) => Ok(0),
         Err(WaitError::NoChildren) => Err(errno::ECHILD),
+        Err(WaitError::Interrupted) => Err(errno::EINTR),
     }
 }
 

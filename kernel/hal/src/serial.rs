@@ -10,7 +10,11 @@ use spin::Mutex;
 pub const COM1: u16 = 0x3f8;
 /// The second port.
 pub const COM2: u16 = 0x2f8;
+/// The console port's interrupt line.
+pub const COM1_IRQ: u8 = 4;
 const LSR_THR_EMPTY: u8 = 1 << 5;
+const LSR_DATA_READY: u8 = 1 << 0;
+const IER_RX_AVAILABLE: u8 = 1 << 0;
 
 static LOCK: Mutex<()> = Mutex::new(());
 static LOG_PORT: AtomicU16 = AtomicU16::new(COM1);
@@ -124,8 +128,24 @@ impl fmt::Write for RawConsole {
     }
 }
 
-/// Writes program output to the console byte for byte (newline becomes CR LF, as a
-/// terminal's output processing does).
+/// Writes terminal output to the console byte for byte, untranslated: the terminal's
+/// output processing (ONLCR) has made newlines CR LF already when it should.
 pub fn write_console(bytes: &[u8]) {
-    write_bytes(bytes);
+    let _guard = LOCK.lock();
+    for &b in bytes {
+        put_byte(COM1, b);
+    }
+}
+
+/// Turns on COM1's received-data interrupt (IRQ 4 once the PIC line is unmasked).
+pub fn enable_input_interrupt() {
+    outb(COM1 + 1, IER_RX_AVAILABLE);
+}
+
+/// Hands every byte COM1 has received to `f`, oldest first (also acknowledges the
+/// received-data interrupt, which ends when the FIFO is empty).
+pub fn take_input(mut f: impl FnMut(u8)) {
+    while inb(COM1 + 5) & LSR_DATA_READY != 0 {
+        f(inb(COM1));
+    }
 }

@@ -70,6 +70,10 @@ pub trait FileOps: Send + Sync + Debug {
     fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
         None
     }
+    /// The terminal this object is, if it is one (for the terminal control calls).
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        None
+    }
 }
 
 /// Open files that may exist in the whole system at once (ENFILE past it).
@@ -147,6 +151,11 @@ impl OpenFile {
 
     pub fn ops(&self) -> &Arc<dyn FileOps> {
         &self.ops
+    }
+
+    /// The terminal behind this file, if it is one.
+    pub fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        self.ops.terminal()
     }
 
     pub fn status(&self) -> StatusFlags {
@@ -249,8 +258,7 @@ impl Drop for OpenFile {
     }
 }
 
-/// The console as a file: writes go to the serial console. Reading needs the terminal
-/// line discipline, which does not exist yet: it is refused, not faked.
+/// The console as a file: the console terminal ([`crate::tty::console`]).
 #[derive(Debug)]
 pub struct Console;
 
@@ -258,12 +266,14 @@ impl FileOps for Console {
     fn kind(&self) -> FileKind {
         FileKind::Console
     }
-    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
-        Err(FileError::NoDevice)
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        crate::tty::console().read(buf, nonblock)
     }
-    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
-        nymph_hal::serial::write_console(buf);
-        Ok(buf.len())
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
+        crate::tty::console().write(buf, nonblock)
+    }
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        Some(crate::tty::console())
     }
 }
 

@@ -155,10 +155,11 @@ impl FileOps for ReadEnd {
                 return Err(FileError::WouldBlock);
             }
             let pipe = self.0.clone();
-            self.0.changed.wait_until(move || {
+            crate::process::sleep_interruptible(&self.0.changed, move || {
                 let s = pipe.state.lock();
                 !s.data.is_empty() || s.writers == 0
-            });
+            })
+            .map_err(|_| FileError::Interrupted)?;
         }
     }
 
@@ -231,10 +232,18 @@ impl FileOps for WriteEnd {
             } else {
                 1
             };
-            self.0.changed.wait_until(move || {
+            let slept = crate::process::sleep_interruptible(&self.0.changed, move || {
                 let s = pipe.state.lock();
                 CAPACITY - s.data.len() >= need || s.readers == 0
             });
+            if slept.is_err() {
+                // What went in stays in; a signal ends the write with what was taken.
+                return if written > 0 {
+                    Ok(written)
+                } else {
+                    Err(FileError::Interrupted)
+                };
+            }
         }
         Ok(written)
     }

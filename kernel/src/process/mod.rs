@@ -15,7 +15,7 @@ use crate::file::{FdTable, OpenFile};
 use crate::mm::uspace::{
     AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
 };
-use crate::sched::{self, WaitQueue};
+use crate::sched::{self, Interrupted, ThreadId, WaitQueue};
 use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -223,7 +223,33 @@ pub struct Process {
     inner: Mutex<Inner>,
     /// Woken when a child changes state (for wait).
     child_events: WaitQueue,
+    /// Its thread and job-control state (never locked together with `inner`).
+    job: Mutex<JobState>,
 }
+
+/// Which thread runs a process and whether it is stopped.
+#[derive(Debug, Default)]
+struct JobState {
+    /// The kernel thread running the process (set when it starts running).
+    thread: Option<ThreadId>,
+    /// Stopped by this signal, until SIGCONT (or SIGKILL).
+    stopped: Option<Signal>,
+    /// The stop was reported to the parent by `wait` already.
+    stop_reported: bool,
+}
+
+impl JobState {
+    const fn new() -> Self {
+        JobState {
+            thread: None,
+            stopped: None,
+            stop_reported: false,
+        }
+    }
+}
+
+/// Stopped processes' threads wait here (a continue wakes them by thread id).
+static STOPPED: WaitQueue = WaitQueue::new();
 
 static TABLE: Mutex<BTreeMap<Pid, Arc<Process>>> = Mutex::new(BTreeMap::new());
 static NEXT_PID: Mutex<u32> = Mutex::new(1);
@@ -243,6 +269,12 @@ fn allocate_pid(table: &BTreeMap<Pid, Arc<Process>>) -> Option<Pid> {
 /// Looks a process up.
 pub fn find(pid: Pid) -> Option<Arc<Process>> {
     TABLE.lock().get(&pid).cloned()
+}
+
+/// The processes that have not exited.
+pub fn live() -> Vec<Arc<Process>> {
+    let all: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
+    all.into_iter().filter(|p| !p.has_exited()).collect()
 }
 
 /// Processes in the table, zombies included.
@@ -265,6 +297,32 @@ impl Process {
     }
     pub fn has_exited(&self) -> bool {
         self.inner.lock().exit.is_some()
+    }
+    /// The signal that stopped the process, while it is stopped.
+    pub fn stopped(&self) -> Option<Signal> {
+        self.job.lock().stopped
+    }
+    /// Its children (zombies included).
+    pub fn children(&self) -> Vec<Pid> {
+        self.inner.lock().children.clone()
+    }
+    /// The kernel thread running the process, once it has started.
+    pub fn thread(&self) -> Option<ThreadId> {
+        self.job.lock().thread
+    }
+
+    /// Whether `signal` would not reach the process now: blocked, or ignored (by its
+    /// action, or by default). Job control asks this before sending SIGTTIN/SIGTTOU.
+    pub fn blocks_or_ignores(&self, signal: Signal) -> bool {
+        let inner = self.inner.lock();
+        let action = inner
+            .actions
+            .get(&signal)
+            .copied()
+            .unwrap_or(SigAction::Default);
+        (inner.blocked.contains(signal) && signal.catchable())
+            || action == SigAction::Ignore
+            || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
     }
 
     /// Runs `f` on the descriptor table. Never block inside `f`: take the open file
@@ -370,24 +428,158 @@ impl Process {
         self.inner.lock().blocked = mask;
     }
 
-    /// Posts `signal` to this process (ignored ones are dropped at once).
+    /// Posts `signal` to this process (ignored ones are dropped at once) and wakes its
+    /// thread if it sleeps, so that an interruptible sleep ends. SIGCONT continues a
+    /// stopped process whatever its action (it stays pending only when caught), and
+    /// cancels pending stop signals; a stop signal cancels a pending SIGCONT. SIGKILL
+    /// also lets a stopped process run, to die.
     pub fn post(&self, signal: Signal) {
-        let mut inner = self.inner.lock();
-        if inner.exit.is_some() {
-            return;
+        {
+            let mut inner = self.inner.lock();
+            if inner.exit.is_some() {
+                return;
+            }
+            let action = inner
+                .actions
+                .get(&signal)
+                .copied()
+                .unwrap_or(SigAction::Default);
+            if signal == Signal::Cont {
+                for s in Signal::ALL {
+                    if s.default_action() == DefaultAction::Stop {
+                        inner.pending.remove(s);
+                    }
+                }
+            } else if signal.default_action() == DefaultAction::Stop {
+                inner.pending.remove(Signal::Cont);
+            }
+            let ignored = action == SigAction::Ignore
+                || (action == SigAction::Default
+                    && matches!(
+                        signal.default_action(),
+                        DefaultAction::Ignore | DefaultAction::Continue
+                    ));
+            if !ignored || !signal.catchable() {
+                inner.pending.insert(signal);
+            }
         }
-        let action = inner
-            .actions
-            .get(&signal)
-            .copied()
-            .unwrap_or(SigAction::Default);
-        let ignored = action == SigAction::Ignore
-            || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore);
-        if ignored && signal.catchable() {
-            return;
+        let thread = {
+            let mut job = self.job.lock();
+            if matches!(signal, Signal::Cont | Signal::Kill) {
+                job.stopped = None;
+            }
+            job.thread
+        };
+        if let Some(thread) = thread {
+            sched::wake(thread);
         }
-        inner.pending.insert(signal);
     }
+}
+
+/// The process the running thread runs, if it runs one.
+pub fn current() -> Option<Arc<Process>> {
+    let me = sched::current();
+    TABLE
+        .lock()
+        .values()
+        .find(|p| p.job.lock().thread == Some(me))
+        .cloned()
+}
+
+/// Whether a signal should end an interruptible sleep of the running thread's process
+/// (false for kernel threads that run no process). See [`signal_pending`].
+pub fn current_signal_pending() -> bool {
+    current().is_some_and(|p| signal_pending(&p))
+}
+
+/// Whether `process` has a pending, unblocked signal that an interruptible sleep must
+/// return for (or has exited). Called by the process's own thread, as a sleep checks:
+/// pending signals whose default action is to stop do so here, in the sleep (the
+/// sleep goes on after SIGCONT), and ones whose default is to be ignored are dropped,
+/// as BSD's `issignal` does.
+pub fn signal_pending(process: &Arc<Process>) -> bool {
+    loop {
+        let next = {
+            let mut inner = process.inner.lock();
+            if inner.exit.is_some() {
+                return true;
+            }
+            let Some(signal) = inner.pending.first_unblocked(inner.blocked) else {
+                return false;
+            };
+            let action = inner
+                .actions
+                .get(&signal)
+                .copied()
+                .unwrap_or(SigAction::Default);
+            let default = signal.default_action();
+            let acts_now = action == SigAction::Ignore
+                || (action == SigAction::Default
+                    && matches!(
+                        default,
+                        DefaultAction::Stop | DefaultAction::Ignore | DefaultAction::Continue
+                    ));
+            if !acts_now || signal == Signal::Kill {
+                return true;
+            }
+            inner.pending.remove(signal);
+            (action == SigAction::Default && default == DefaultAction::Stop).then_some(signal)
+        };
+        if let Some(signal) = next {
+            stop(process, signal);
+        }
+    }
+}
+
+/// Sleeps on `queue` until `ready()`, or until a signal interrupts the sleep of the
+/// running thread's process (the way blocking system calls sleep).
+pub fn sleep_interruptible(queue: &WaitQueue, ready: impl Fn() -> bool) -> Result<(), Interrupted> {
+    match current() {
+        Some(p) => queue.wait_until_interruptible(ready, || signal_pending(&p)),
+        None => {
+            queue.wait_until(ready);
+            Ok(())
+        }
+    }
+}
+
+/// Whether the members of process group `pgid` are orphaned: none has a parent in a
+/// different group of the same session (POSIX). An orphaned group is not stopped by
+/// terminal signals, since nobody would be left to continue it. A group with no
+/// members counts as orphaned.
+pub fn group_orphaned(pgid: Pid) -> bool {
+    let members: Vec<Arc<Process>> = live().into_iter().filter(|p| p.pgid() == pgid).collect();
+    !members.iter().any(|m| {
+        let (parent, sid) = {
+            let inner = m.inner.lock();
+            (inner.parent, inner.sid)
+        };
+        find(parent)
+            .filter(|p| !p.has_exited())
+            .is_some_and(|p| p.pgid() != pgid && p.sid() == sid)
+    })
+}
+
+/// Stops `process` (its own thread calls this) because of `signal`: the parent gets
+/// SIGCHLD and a wake-up, and the thread waits until SIGCONT or SIGKILL. Terminal
+/// stop signals to an orphaned group are discarded instead.
+fn stop(process: &Arc<Process>, signal: Signal) {
+    if signal != Signal::Stop && group_orphaned(process.pgid()) {
+        return;
+    }
+    {
+        let mut job = process.job.lock();
+        job.stopped = Some(signal);
+        job.stop_reported = false;
+    }
+    log::debug!("pid {} stopped by {signal:?}", process.pid.0);
+    if let Some(parent) = find(process.parent()) {
+        parent.post(Signal::Chld);
+        parent.child_events.wake_all();
+    }
+    let me = process.clone();
+    STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
+    log::debug!("pid {} continued", process.pid.0);
 }
 
 /// Which children `wait` accepts.
@@ -403,6 +595,26 @@ pub enum WaitFor {
 pub enum WaitError {
     /// No child matches.
     NoChildren,
+    /// A signal arrived while waiting.
+    Interrupted,
+}
+
+/// How `wait` behaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitOptions {
+    /// Return `Ok(None)` at once when matching children exist but none has news.
+    pub no_hang: bool,
+    /// Also report children that stopped (once per stop), as WUNTRACED does.
+    pub untraced: bool,
+}
+
+/// What `wait` reports about a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildEvent {
+    /// It ended (and has been reaped).
+    Exited(ExitStatus),
+    /// It was stopped by this signal.
+    Stopped(Signal),
 }
 
 /// Waits for a matching child to end and reaps it. With `no_hang`, returns `Ok(None)`
@@ -412,17 +624,35 @@ pub fn wait(
     which: WaitFor,
     no_hang: bool,
 ) -> Result<Option<(Pid, ExitStatus)>, WaitError> {
+    let options = WaitOptions {
+        no_hang,
+        untraced: false,
+    };
+    match wait_child(parent, which, options)? {
+        Some((pid, ChildEvent::Exited(status))) => Ok(Some((pid, status))),
+        // Not asked for: never reported.
+        Some((_, ChildEvent::Stopped(_))) | None => Ok(None),
+    }
+}
+
+/// Waits for a matching child to end (and reaps it) or, with `untraced`, to stop.
+/// The sleep is interruptible: a signal makes it return `WaitError::Interrupted`.
+pub fn wait_child(
+    parent: &Arc<Process>,
+    which: WaitFor,
+    options: WaitOptions,
+) -> Result<Option<(Pid, ChildEvent)>, WaitError> {
+    let matches = move |pid: Pid, child: &Process| match which {
+        WaitFor::Any => true,
+        WaitFor::Pid(p) => p == pid,
+        WaitFor::Group(g) => child.pgid() == g,
+    };
     loop {
         let children: Vec<Pid> = parent.inner.lock().children.clone();
         let mut matched = false;
         for pid in children {
             let Some(child) = find(pid) else { continue };
-            let ok = match which {
-                WaitFor::Any => true,
-                WaitFor::Pid(p) => p == pid,
-                WaitFor::Group(g) => child.pgid() == g,
-            };
-            if !ok {
+            if !matches(pid, &child) {
                 continue;
             }
             matched = true;
@@ -430,20 +660,42 @@ pub fn wait(
             if let Some(status) = status {
                 parent.inner.lock().children.retain(|&c| c != pid);
                 TABLE.lock().remove(&pid);
-                return Ok(Some((pid, status)));
+                return Ok(Some((pid, ChildEvent::Exited(status))));
+            }
+            if options.untraced {
+                let mut job = child.job.lock();
+                if let Some(signal) = job.stopped
+                    && !job.stop_reported
+                {
+                    job.stop_reported = true;
+                    return Ok(Some((pid, ChildEvent::Stopped(signal))));
+                }
             }
         }
         if !matched {
             return Err(WaitError::NoChildren);
         }
-        if no_hang {
+        if options.no_hang {
             return Ok(None);
         }
         let me = parent.clone();
-        parent.child_events.wait_until(move || {
-            let kids = me.inner.lock().children.clone();
-            kids.iter().filter_map(|&p| find(p)).any(|c| c.has_exited())
-        });
+        let untraced = options.untraced;
+        parent
+            .child_events
+            .wait_until_interruptible(
+                move || {
+                    let kids = me.inner.lock().children.clone();
+                    kids.iter().filter_map(|&p| find(p)).any(|c| {
+                        c.has_exited()
+                            || (untraced && {
+                                let job = c.job.lock();
+                                job.stopped.is_some() && !job.stop_reported
+                            })
+                    })
+                },
+                || signal_pending(parent),
+            )
+            .map_err(|_| WaitError::Interrupted)?;
     }
 }
 
@@ -660,6 +912,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             fs,
         }),
         child_events: WaitQueue::new(),
+        job: Mutex::new(JobState::new()),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -758,6 +1011,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             fs,
         }),
         child_events: WaitQueue::new(),
+        job: Mutex::new(JobState::new()),
     });
     table.insert(pid, child.clone());
     drop(table);
@@ -789,6 +1043,7 @@ fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), 
 
 /// The body of every process's thread.
 fn run_user(process: Arc<Process>, context: Box<UserContext>) {
+    process.job.lock().thread = Some(sched::current());
     let mut task = Task { process, context };
     while !task.process.has_exited() {
         let activated = task.process.with_space(|space| space.activate());
@@ -906,8 +1161,7 @@ fn deliver_signals(task: &mut Task) {
             (_, SigAction::Ignore) => {}
             (signal, _) => match signal.default_action() {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
-                // Job control arrives with the terminal; until then, stopping is ignored.
-                DefaultAction::Stop => {}
+                DefaultAction::Stop => stop(process, signal),
                 DefaultAction::Terminate | DefaultAction::Core => {
                     exit_with_signal(process, signal);
                     return;

@@ -1,0 +1,700 @@
+//! The terminal line discipline, as pure logic: input processing (CR/NL mapping,
+//! canonical line editing, signal characters, echo) and output processing (OPOST,
+//! ONLCR). It owns no device, lock or process: what it echoes and which signals it
+//! raises go to a [`Hooks`] object, so it runs the same in the kernel and in host tests.
+
+use crate::process::Signal;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+/// A control character slot holding this value is disabled (`_POSIX_VDISABLE`).
+pub const DISABLED: u8 = 0xff;
+/// The longest line canonical mode edits (further characters are refused with a bell).
+pub const MAX_CANON: usize = 255;
+/// The most input bytes held for readers (further input is dropped).
+pub const MAX_INPUT: usize = 4096;
+
+macro_rules! flag_set {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $flag:ident = $bit:expr,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            $($(#[$fdoc])* pub const $flag: $name = $name(1 << $bit);)*
+
+            pub const fn empty() -> Self {
+                $name(0)
+            }
+            pub const fn union(self, other: Self) -> Self {
+                $name(self.0 | other.0)
+            }
+            pub const fn contains(self, other: Self) -> bool {
+                self.0 & other.0 == other.0
+            }
+            pub fn set(&mut self, other: Self, on: bool) {
+                if on {
+                    self.0 |= other.0;
+                } else {
+                    self.0 &= !other.0;
+                }
+            }
+        }
+    };
+}
+
+flag_set!(
+    /// Input processing.
+    InputFlags {
+        /// Map CR to NL on input.
+        ICRNL = 0,
+        /// Map NL to CR on input.
+        INLCR = 1,
+        /// Ignore CR on input.
+        IGNCR = 2,
+    }
+);
+
+flag_set!(
+    /// Output processing.
+    OutputFlags {
+        /// Process output at all.
+        OPOST = 0,
+        /// Map NL to CR NL on output.
+        ONLCR = 1,
+    }
+);
+
+flag_set!(
+    /// Local modes.
+    LocalFlags {
+        /// Echo input.
+        ECHO = 0,
+        /// Erase characters visually ("\b \b").
+        ECHOE = 1,
+        /// Echo NL after the kill character.
+        ECHOK = 2,
+        /// Echo NL even without ECHO.
+        ECHONL = 3,
+        /// Canonical (line-by-line) input.
+        ICANON = 4,
+        /// The INTR, QUIT and SUSP characters raise signals.
+        ISIG = 5,
+        /// Extended characters: WERASE, LNEXT, REPRINT.
+        IEXTEN = 6,
+        /// Do not flush the queues on a signal character.
+        NOFLSH = 7,
+        /// Background writers get SIGTTOU.
+        TOSTOP = 8,
+        /// Echo control characters as ^X.
+        ECHOCTL = 9,
+    }
+);
+
+/// The control characters, by meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cc {
+    Eof,
+    Eol,
+    Erase,
+    Werase,
+    Kill,
+    Reprint,
+    Intr,
+    Quit,
+    Susp,
+    Lnext,
+    /// Non-canonical reads: minimum byte count.
+    Min,
+    /// Non-canonical reads: timeout in tenths of a second.
+    Time,
+}
+
+impl Cc {
+    pub const COUNT: usize = 12;
+}
+
+/// A terminal's modes, in neutral terms (each personality converts its own termios).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Termios {
+    pub input: InputFlags,
+    pub output: OutputFlags,
+    pub local: LocalFlags,
+    /// Indexed by [`Cc`]; [`DISABLED`] disables one.
+    pub cc: [u8; Cc::COUNT],
+}
+
+const fn ctrl(c: u8) -> u8 {
+    c & 0x1f
+}
+
+impl Termios {
+    /// The usual defaults of a login terminal ("sane").
+    pub const fn sane() -> Self {
+        let mut cc = [DISABLED; Cc::COUNT];
+        cc[Cc::Eof as usize] = ctrl(b'D');
+        cc[Cc::Erase as usize] = 0x7f;
+        cc[Cc::Werase as usize] = ctrl(b'W');
+        cc[Cc::Kill as usize] = ctrl(b'U');
+        cc[Cc::Reprint as usize] = ctrl(b'R');
+        cc[Cc::Intr as usize] = ctrl(b'C');
+        cc[Cc::Quit as usize] = 0x1c;
+        cc[Cc::Susp as usize] = ctrl(b'Z');
+        cc[Cc::Lnext as usize] = ctrl(b'V');
+        cc[Cc::Min as usize] = 1;
+        cc[Cc::Time as usize] = 0;
+        Termios {
+            input: InputFlags::ICRNL,
+            output: OutputFlags::OPOST.union(OutputFlags::ONLCR),
+            local: LocalFlags::ECHO
+                .union(LocalFlags::ECHOE)
+                .union(LocalFlags::ECHOK)
+                .union(LocalFlags::ICANON)
+                .union(LocalFlags::ISIG)
+                .union(LocalFlags::IEXTEN)
+                .union(LocalFlags::ECHOCTL),
+            cc,
+        }
+    }
+
+    pub fn cc(&self, which: Cc) -> u8 {
+        self.cc[which as usize]
+    }
+
+    /// Whether `byte` is the (enabled) control character `which`.
+    fn is(&self, which: Cc, byte: u8) -> bool {
+        let c = self.cc(which);
+        c != DISABLED && c == byte
+    }
+
+    pub fn canonical(&self) -> bool {
+        self.local.contains(LocalFlags::ICANON)
+    }
+}
+
+impl Default for Termios {
+    fn default() -> Self {
+        Termios::sane()
+    }
+}
+
+/// Where the line discipline's effects go.
+pub trait Hooks {
+    /// Bytes for the device (echo), output processing already applied.
+    fn output(&mut self, bytes: &[u8]);
+    /// A signal for the foreground process group.
+    fn signal(&mut self, signal: Signal);
+}
+
+/// Applies output processing to `bytes`, handing the result to `out` in pieces.
+pub fn process_output(termios: &Termios, bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
+    let onlcr =
+        termios.output.contains(OutputFlags::OPOST) && termios.output.contains(OutputFlags::ONLCR);
+    if !onlcr {
+        out(bytes);
+        return;
+    }
+    for piece in bytes.split_inclusive(|&b| b == b'\n') {
+        match piece.split_last() {
+            Some((b'\n', head)) => {
+                out(head);
+                out(b"\r\n");
+            }
+            _ => out(piece),
+        }
+    }
+}
+
+/// One terminal's input state.
+#[derive(Debug)]
+pub struct LineDiscipline {
+    termios: Termios,
+    /// Bytes readers may take.
+    ready: VecDeque<u8>,
+    /// Canonical mode: lengths of the complete lines in `ready`, oldest first (a line
+    /// ended by EOF has no terminator; an empty one reads as end of file).
+    lines: VecDeque<usize>,
+    /// Canonical mode: the line being edited.
+    line: Vec<u8>,
+    /// The next byte is literal (after LNEXT).
+    literal: bool,
+}
+
+/// What a read found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// This many bytes were copied (0 means end of file in canonical mode).
+    Bytes(usize),
+    /// Nothing to return yet.
+    Empty,
+}
+
+impl Default for LineDiscipline {
+    fn default() -> Self {
+        LineDiscipline::new()
+    }
+}
+
+impl LineDiscipline {
+    pub const fn new() -> Self {
+        LineDiscipline {
+            termios: Termios::sane(),
+            ready: VecDeque::new(),
+            lines: VecDeque::new(),
+            line: Vec::new(),
+            literal: false,
+        }
+    }
+
+    pub fn termios(&self) -> Termios {
+        self.termios
+    }
+
+    /// Changes the modes. Leaving canonical mode makes the line being edited readable;
+    /// entering it makes what was pending one complete line.
+    pub fn set_termios(&mut self, termios: Termios) {
+        let was = self.termios.canonical();
+        self.termios = termios;
+        match (was, termios.canonical()) {
+            (true, false) => {
+                self.ready.extend(self.line.drain(..));
+                self.lines.clear();
+            }
+            (false, true) => {
+                let queued: usize = self.lines.iter().sum();
+                if self.ready.len() > queued {
+                    self.lines.push_back(self.ready.len() - queued);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Discards all input, pending and being edited.
+    pub fn flush_input(&mut self) {
+        self.ready.clear();
+        self.lines.clear();
+        self.line.clear();
+        self.literal = false;
+    }
+
+    /// Bytes a read could return now (in canonical mode: complete lines only).
+    pub fn available(&self) -> usize {
+        if self.termios.canonical() {
+            self.lines.iter().sum()
+        } else {
+            self.ready.len()
+        }
+    }
+
+    /// Whether a read would return at once: a complete line (or end of file) in
+    /// canonical mode, at least `min` bytes otherwise.
+    pub fn readable(&self, min: usize) -> bool {
+        if self.termios.canonical() {
+            !self.lines.is_empty()
+        } else {
+            self.ready.len() >= min.max(1)
+        }
+    }
+
+    /// Takes input into `buf`: at most one line in canonical mode.
+    pub fn read(&mut self, buf: &mut [u8]) -> ReadOutcome {
+        if self.termios.canonical() {
+            let Some(front) = self.lines.front_mut() else {
+                return ReadOutcome::Empty;
+            };
+            if *front == 0 {
+                self.lines.pop_front();
+                return ReadOutcome::Bytes(0);
+            }
+            let n = buf.len().min(*front);
+            *front -= n;
+            if *front == 0 {
+                self.lines.pop_front();
+            }
+            self.take(&mut buf[..n]);
+            ReadOutcome::Bytes(n)
+        } else {
+            if self.ready.is_empty() {
+                return ReadOutcome::Empty;
+            }
+            let n = buf.len().min(self.ready.len());
+            self.take(&mut buf[..n]);
+            ReadOutcome::Bytes(n)
+        }
+    }
+
+    fn take(&mut self, buf: &mut [u8]) {
+        let n = buf.len();
+        for (dst, src) in buf.iter_mut().zip(self.ready.drain(..n)) {
+            *dst = src;
+        }
+    }
+
+    fn echo(&self, byte: u8, hooks: &mut dyn Hooks) {
+        let t = &self.termios;
+        if !t.local.contains(LocalFlags::ECHO) {
+            if byte == b'\n' && t.local.contains(LocalFlags::ECHONL) {
+                process_output(t, b"\n", &mut |b| hooks.output(b));
+            }
+            return;
+        }
+        if t.local.contains(LocalFlags::ECHOCTL) && is_control(byte) {
+            hooks.output(&[b'^', byte ^ 0x40]);
+        } else {
+            process_output(t, &[byte], &mut |b| hooks.output(b));
+        }
+    }
+
+    /// Columns `byte` took when echoed.
+    fn echo_width(&self, byte: u8) -> usize {
+        if self.termios.local.contains(LocalFlags::ECHOCTL) && is_control(byte) {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Removes the last character of the line being edited, visually too.
+    fn rub_out(&mut self, hooks: &mut dyn Hooks) -> bool {
+        let Some(byte) = self.line.pop() else {
+            return false;
+        };
+        let local = self.termios.local;
+        if local.contains(LocalFlags::ECHO) {
+            if local.contains(LocalFlags::ECHOE) {
+                for _ in 0..self.echo_width(byte) {
+                    hooks.output(b"\x08 \x08");
+                }
+            } else {
+                self.echo(self.termios.cc(Cc::Erase), hooks);
+            }
+        }
+        true
+    }
+
+    fn complete_line(&mut self) {
+        self.lines.push_back(self.line.len());
+        self.ready.extend(self.line.drain(..));
+    }
+
+    fn room(&self) -> bool {
+        self.ready.len() + self.line.len() < MAX_INPUT
+    }
+
+    /// Processes one byte of input from the device.
+    pub fn input(&mut self, byte: u8, hooks: &mut dyn Hooks) {
+        let t = self.termios;
+        let local = t.local;
+        let mut c = byte;
+        if self.literal {
+            self.literal = false;
+            self.store(c, hooks);
+            return;
+        }
+        if local.contains(LocalFlags::IEXTEN) && t.is(Cc::Lnext, c) {
+            self.literal = true;
+            if local.contains(LocalFlags::ECHO) && local.contains(LocalFlags::ECHOCTL) {
+                hooks.output(b"^\x08");
+            }
+            return;
+        }
+        if local.contains(LocalFlags::ISIG) {
+            let signal = if t.is(Cc::Intr, c) {
+                Some(Signal::Int)
+            } else if t.is(Cc::Quit, c) {
+                Some(Signal::Quit)
+            } else if t.is(Cc::Susp, c) {
+                Some(Signal::Tstp)
+            } else {
+                None
+            };
+            if let Some(signal) = signal {
+                if !local.contains(LocalFlags::NOFLSH) {
+                    self.flush_input();
+                }
+                self.echo(c, hooks);
+                hooks.signal(signal);
+                return;
+            }
+        }
+        if c == b'\r' {
+            if t.input.contains(InputFlags::IGNCR) {
+                return;
+            }
+            if t.input.contains(InputFlags::ICRNL) {
+                c = b'\n';
+            }
+        } else if c == b'\n' && t.input.contains(InputFlags::INLCR) {
+            c = b'\r';
+        }
+        if !t.canonical() {
+            if self.room() {
+                self.ready.push_back(c);
+                self.echo(c, hooks);
+            }
+            return;
+        }
+        if t.is(Cc::Erase, c) {
+            self.rub_out(hooks);
+            return;
+        }
+        if t.is(Cc::Kill, c) {
+            if local.contains(LocalFlags::ECHOE) && local.contains(LocalFlags::ECHO) {
+                while self.rub_out(hooks) {}
+            } else {
+                self.line.clear();
+                self.echo(c, hooks);
+                if local.contains(LocalFlags::ECHOK) && local.contains(LocalFlags::ECHO) {
+                    process_output(&t, b"\n", &mut |b| hooks.output(b));
+                }
+            }
+            return;
+        }
+        if local.contains(LocalFlags::IEXTEN) {
+            if t.is(Cc::Werase, c) {
+                while self.line.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                    self.rub_out(hooks);
+                }
+                while self.line.last().is_some_and(|b| !b.is_ascii_whitespace()) {
+                    self.rub_out(hooks);
+                }
+                return;
+            }
+            if t.is(Cc::Reprint, c) {
+                self.echo(c, hooks);
+                process_output(&t, b"\n", &mut |b| hooks.output(b));
+                for i in 0..self.line.len() {
+                    self.echo(self.line[i], hooks);
+                }
+                return;
+            }
+        }
+        if t.is(Cc::Eof, c) {
+            self.complete_line();
+            return;
+        }
+        self.store(c, hooks);
+    }
+
+    /// Stores a data byte: into the line (ending it at NL or EOL) in canonical mode.
+    fn store(&mut self, c: u8, hooks: &mut dyn Hooks) {
+        if !self.termios.canonical() {
+            if self.room() {
+                self.ready.push_back(c);
+                self.echo(c, hooks);
+            }
+            return;
+        }
+        let ends_line = c == b'\n' || self.termios.is(Cc::Eol, c);
+        if !ends_line && (self.line.len() >= MAX_CANON - 1 || !self.room()) {
+            hooks.output(b"\x07");
+            return;
+        }
+        self.line.push(c);
+        if c == b'\n' {
+            // NL is echoed as a newline, not ^J.
+            let t = self.termios;
+            if t.local.contains(LocalFlags::ECHO) || t.local.contains(LocalFlags::ECHONL) {
+                process_output(&t, b"\n", &mut |b| hooks.output(b));
+            }
+        } else {
+            self.echo(c, hooks);
+        }
+        if ends_line {
+            self.complete_line();
+        }
+    }
+}
+
+fn is_control(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t' && byte != b'\n') || byte == 0x7f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[derive(Default)]
+    struct Record {
+        out: Vec<u8>,
+        signals: Vec<Signal>,
+    }
+
+    impl Hooks for Record {
+        fn output(&mut self, bytes: &[u8]) {
+            self.out.extend_from_slice(bytes);
+        }
+        fn signal(&mut self, signal: Signal) {
+            self.signals.push(signal);
+        }
+    }
+
+    fn feed(l: &mut LineDiscipline, bytes: &[u8]) -> Record {
+        let mut r = Record::default();
+        for &b in bytes {
+            l.input(b, &mut r);
+        }
+        r
+    }
+
+    fn read_all(l: &mut LineDiscipline, size: usize) -> Option<Vec<u8>> {
+        let mut buf = vec![0; size];
+        match l.read(&mut buf) {
+            ReadOutcome::Bytes(n) => Some(buf[..n].to_vec()),
+            ReadOutcome::Empty => None,
+        }
+    }
+
+    #[test]
+    fn canonical_lines_are_edited_echoed_and_read_one_at_a_time() {
+        let mut l = LineDiscipline::new();
+        let r = feed(&mut l, b"helo\x7flo\r");
+        assert_eq!(r.out, b"helo\x08 \x08lo\r\n");
+        assert!(r.signals.is_empty());
+        feed(&mut l, b"second\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"hello\n"[..]));
+        // A short read leaves the rest of the line for the next.
+        assert_eq!(read_all(&mut l, 3).as_deref(), Some(&b"sec"[..]));
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ond\n"[..]));
+        assert_eq!(read_all(&mut l, 64), None);
+        // A partial line is not readable.
+        feed(&mut l, b"part");
+        assert!(!l.readable(1));
+        assert_eq!(read_all(&mut l, 64), None);
+    }
+
+    #[test]
+    fn kill_and_word_erase() {
+        let mut l = LineDiscipline::new();
+        let r = feed(&mut l, b"ab\x15");
+        assert_eq!(r.out, b"ab\x08 \x08\x08 \x08");
+        let r = feed(&mut l, b"one two  \x17x\n");
+        assert_eq!(
+            r.out,
+            b"one two  \x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08x\r\n".as_slice()
+        );
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"one x\n"[..]));
+        // Without ECHOE, kill echoes the character and (ECHOK) a newline.
+        let mut t = l.termios();
+        t.local.set(LocalFlags::ECHOE, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"zz\x15ok\n");
+        assert_eq!(r.out, b"zz^U\r\nok\r\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ok\n"[..]));
+    }
+
+    #[test]
+    fn eof_pushes_the_line_or_reads_as_end_of_file() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"abc\x04\x04");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"abc"[..]));
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b""[..]));
+        assert_eq!(read_all(&mut l, 64), None);
+    }
+
+    #[test]
+    fn signal_characters_flush_and_signal() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"done\n");
+        let r = feed(&mut l, b"typing\x03");
+        assert_eq!(r.signals, vec![Signal::Int]);
+        assert!(r.out.ends_with(b"^C"));
+        assert_eq!(l.available(), 0);
+        assert_eq!(read_all(&mut l, 64), None);
+        let r = feed(&mut l, b"\x1c\x1a");
+        assert_eq!(r.signals, vec![Signal::Quit, Signal::Tstp]);
+        // NOFLSH keeps the input; without ISIG the characters are data.
+        let mut t = l.termios();
+        t.local.set(LocalFlags::NOFLSH, true);
+        l.set_termios(t);
+        let r = feed(&mut l, b"keep\n\x03");
+        assert_eq!(r.signals, vec![Signal::Int]);
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"keep\n"[..]));
+        t.local.set(LocalFlags::ISIG, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"\x03\n");
+        assert!(r.signals.is_empty());
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x03\n"[..]));
+    }
+
+    #[test]
+    fn literal_next_and_input_mapping() {
+        let mut l = LineDiscipline::new();
+        feed(&mut l, b"\x16\x03\x16\x7f\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x03\x7f\n"[..]));
+        let mut t = l.termios();
+        t.input = InputFlags::IGNCR;
+        l.set_termios(t);
+        feed(&mut l, b"a\rb\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ab\n"[..]));
+        t.input = InputFlags::INLCR;
+        t.local.set(LocalFlags::ICANON, false);
+        t.local.set(LocalFlags::ECHO, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"x\n");
+        assert!(r.out.is_empty());
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"x\r"[..]));
+    }
+
+    #[test]
+    fn raw_mode_returns_bytes_as_they_come() {
+        let mut l = LineDiscipline::new();
+        let mut t = l.termios();
+        t.local.set(LocalFlags::ICANON, false);
+        t.local.set(LocalFlags::ECHO, false);
+        l.set_termios(t);
+        feed(&mut l, b"ab\x7f");
+        assert!(l.readable(3));
+        assert!(!l.readable(4));
+        assert_eq!(read_all(&mut l, 2).as_deref(), Some(&b"ab"[..]));
+        assert_eq!(read_all(&mut l, 2).as_deref(), Some(&b"\x7f"[..]));
+        // Switching modes keeps what was typed.
+        t.local.set(LocalFlags::ICANON, true);
+        l.set_termios(t);
+        feed(&mut l, b"half");
+        t.local.set(LocalFlags::ICANON, false);
+        l.set_termios(t);
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"half"[..]));
+    }
+
+    #[test]
+    fn echo_nl_and_control_echo() {
+        let mut l = LineDiscipline::new();
+        let mut t = l.termios();
+        t.local.set(LocalFlags::ECHO, false);
+        t.local.set(LocalFlags::ECHONL, true);
+        l.set_termios(t);
+        let r = feed(&mut l, b"secret\n");
+        assert_eq!(r.out, b"\r\n");
+        t.local.set(LocalFlags::ECHO, true);
+        l.set_termios(t);
+        // A control character echoes as ^X and erases as two columns.
+        let r = feed(&mut l, b"\x01\x7f");
+        assert_eq!(r.out, b"^A\x08 \x08\x08 \x08");
+    }
+
+    #[test]
+    fn output_processing_maps_newlines() {
+        let t = Termios::sane();
+        let mut out = Vec::new();
+        process_output(&t, b"a\nb\n\nc", &mut |b| out.extend_from_slice(b));
+        assert_eq!(out, b"a\r\nb\r\n\r\nc");
+        let mut raw = t;
+        raw.output.set(OutputFlags::OPOST, false);
+        out.clear();
+        process_output(&raw, b"a\n", &mut |b| out.extend_from_slice(b));
+        assert_eq!(out, b"a\n");
+    }
+
+    #[test]
+    fn long_lines_are_refused_with_a_bell() {
+        let mut l = LineDiscipline::new();
+        let long = vec![b'x'; MAX_CANON + 10];
+        let r = feed(&mut l, &long);
+        assert!(r.out.ends_with(b"\x07"));
+        feed(&mut l, b"\n");
+        assert_eq!(read_all(&mut l, 1024).map(|v| v.len()), Some(MAX_CANON));
+    }
+}

@@ -1,0 +1,449 @@
+//! Terminals, in ABI-neutral terms: the line discipline ([`ldisc`]) on a device, with
+//! what job control needs around it: the session it is the controlling terminal of,
+//! its foreground process group, the window size, and the checks that stop background
+//! readers (SIGTTIN) and, with TOSTOP, writers (SIGTTOU).
+//!
+//! The console (COM1) is the one terminal today. Its input arrives from the serial
+//! interrupt through [`Terminal::input`]; output goes through OPOST/ONLCR to the port.
+//! Personalities convert their termios, winsize and pid types to and from these.
+
+pub mod ldisc;
+
+use crate::file::FileError;
+use crate::process::{self, KillTarget, Pid, Process, Signal};
+use crate::sched::WaitQueue;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+pub use ldisc::{Cc, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios};
+use spin::Mutex;
+
+/// A terminal's window size, as TIOCGWINSZ/TIOCSWINSZ carry it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WinSize {
+    pub rows: u16,
+    pub cols: u16,
+    pub xpixel: u16,
+    pub ypixel: u16,
+}
+
+/// Why a terminal control operation failed (personalities map these to errno values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TtyError {
+    /// The terminal is not the caller's controlling terminal (ENOTTY).
+    NotControllingTerminal,
+    /// Not allowed: a group of another session, a session that is not the caller's
+    /// own, a terminal another session controls (EPERM).
+    NotPermitted,
+    /// A signal arrived while the caller was held back as a background process (EINTR).
+    Interrupted,
+    /// A background process that cannot be stopped (orphaned group) (EIO).
+    Io,
+}
+
+impl From<TtyError> for FileError {
+    fn from(e: TtyError) -> Self {
+        match e {
+            TtyError::Interrupted => FileError::Interrupted,
+            TtyError::Io | TtyError::NotControllingTerminal | TtyError::NotPermitted => {
+                FileError::Io
+            }
+        }
+    }
+}
+
+/// When new modes take effect (tcsetattr's TCSANOW, TCSADRAIN, TCSAFLUSH).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetWhen {
+    Now,
+    /// After pending output is sent (output is synchronous here: same as `Now`).
+    Drain,
+    /// After pending output is sent, discarding pending input.
+    Flush,
+}
+
+#[derive(Debug)]
+struct State {
+    ldisc: LineDiscipline,
+    winsize: WinSize,
+    /// The session this is the controlling terminal of.
+    session: Option<Pid>,
+    /// Its foreground process group.
+    foreground: Option<Pid>,
+    /// Tick of the last input byte (for VTIME).
+    last_input: u64,
+}
+
+/// A terminal: line discipline, job-control state, and the device's output.
+#[derive(Debug)]
+pub struct Terminal {
+    state: Mutex<State>,
+    /// Readers wait here for input.
+    input_ready: WaitQueue,
+    device: fn(&[u8]),
+}
+
+struct Effects {
+    out: Vec<u8>,
+    signals: Vec<Signal>,
+}
+
+impl ldisc::Hooks for Effects {
+    fn output(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+    fn signal(&mut self, signal: Signal) {
+        self.signals.push(signal);
+    }
+}
+
+fn console_device(bytes: &[u8]) {
+    nymph_hal::serial::write_console(bytes);
+}
+
+static CONSOLE: Terminal = Terminal::new(console_device);
+
+/// The console terminal.
+pub fn console() -> &'static Terminal {
+    &CONSOLE
+}
+
+/// Turns console input on: the serial receive interrupt (IRQ 4) feeds the console.
+pub fn init() {
+    nymph_hal::serial::enable_input_interrupt();
+    nymph_hal::timer::unmask_irq(nymph_hal::serial::COM1_IRQ);
+    // Bytes that arrived before the interrupt was on.
+    poll_console_input();
+}
+
+/// Moves received bytes from the serial port into the console (the IRQ 4 handler).
+pub fn poll_console_input() {
+    nymph_hal::serial::take_input(|byte| CONSOLE.input(byte));
+}
+
+/// What a job-control check decided.
+enum Access {
+    Allowed,
+    /// The caller's group was sent a signal and the caller continued after it: check
+    /// again.
+    Retry,
+}
+
+impl Terminal {
+    /// A terminal writing to `device`, with sane modes and a 24x80 window.
+    pub const fn new(device: fn(&[u8])) -> Self {
+        Terminal {
+            state: Mutex::new(State {
+                ldisc: LineDiscipline::new(),
+                winsize: WinSize {
+                    rows: 24,
+                    cols: 80,
+                    xpixel: 0,
+                    ypixel: 0,
+                },
+                session: None,
+                foreground: None,
+                last_input: 0,
+            }),
+            input_ready: WaitQueue::new(),
+            device,
+        }
+    }
+
+    /// Processes bytes received by the device: editing, echo, signal characters (sent
+    /// to the foreground group), waking readers. The serial interrupt calls this;
+    /// tests call it to type.
+    pub fn input_bytes(&self, bytes: &[u8]) {
+        let mut effects = Effects {
+            out: Vec::new(),
+            signals: Vec::new(),
+        };
+        let foreground = {
+            let mut s = self.state.lock();
+            for &b in bytes {
+                s.ldisc.input(b, &mut effects);
+            }
+            s.last_input = crate::time::ticks();
+            s.foreground
+        };
+        if !effects.out.is_empty() {
+            (self.device)(&effects.out);
+        }
+        if let Some(group) = foreground {
+            for signal in effects.signals {
+                let _ = process::kill_many(KillTarget::Group(group), Some(signal));
+            }
+        }
+        self.input_ready.wake_all();
+    }
+
+    /// One received byte (see [`Terminal::input_bytes`]).
+    pub fn input(&self, byte: u8) {
+        self.input_bytes(&[byte]);
+    }
+
+    /// Whether `p` is in a background group of the session this terminal controls.
+    fn is_background(&self, p: &Process) -> bool {
+        let s = self.state.lock();
+        s.session == Some(p.sid()) && s.foreground.is_some_and(|fg| fg != p.pgid())
+    }
+
+    /// Job control for a process touching the terminal: a background caller gets
+    /// `signal` sent to its group (and stops in `signal_pending` if it is not caught),
+    /// unless the signal would not reach it: then `if_unreachable` decides.
+    fn job_control(
+        &self,
+        p: &Arc<Process>,
+        signal: Signal,
+        if_unreachable: Result<Access, TtyError>,
+    ) -> Result<Access, TtyError> {
+        if !self.is_background(p) {
+            return Ok(Access::Allowed);
+        }
+        if p.blocks_or_ignores(signal) {
+            return if_unreachable;
+        }
+        if process::group_orphaned(p.pgid()) {
+            return Err(TtyError::Io);
+        }
+        let _ = process::kill_many(KillTarget::Group(p.pgid()), Some(signal));
+        if process::signal_pending(p) {
+            return Err(TtyError::Interrupted);
+        }
+        Ok(Access::Retry)
+    }
+
+    /// Job control for an operation that changes the terminal (as a write with TOSTOP).
+    fn check_output(&self, p: Option<&Arc<Process>>, always: bool) -> Result<(), TtyError> {
+        let Some(p) = p else { return Ok(()) };
+        loop {
+            let tostop = self
+                .state
+                .lock()
+                .ldisc
+                .termios()
+                .local
+                .contains(LocalFlags::TOSTOP);
+            if !tostop && !always {
+                return Ok(());
+            }
+            // A background process ignoring or blocking SIGTTOU may write.
+            match self.job_control(p, Signal::Ttou, Ok(Access::Allowed))? {
+                Access::Allowed => return Ok(()),
+                Access::Retry => {}
+            }
+        }
+    }
+
+    /// Reads input, blocking (interruptibly) unless `nonblock`: one line at most in
+    /// canonical mode; otherwise as VMIN and VTIME say. A background process of the
+    /// controlling session gets SIGTTIN (EIO when it ignores or blocks it, or its
+    /// group is orphaned).
+    pub fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let me = process::current();
+        let interrupted = || me.as_ref().is_some_and(process::signal_pending);
+        // VTIME's first deadline when VMIN is 0 runs from the call.
+        let start = crate::time::ticks();
+        loop {
+            if let Some(p) = &me {
+                match self.job_control(p, Signal::Ttin, Err(TtyError::Io))? {
+                    Access::Allowed => {}
+                    Access::Retry => continue,
+                }
+            }
+            let termios = self.state.lock().ldisc.termios();
+            let canonical = termios.canonical();
+            let min = usize::from(termios.cc(Cc::Min)).min(buf.len());
+            let time = u64::from(termios.cc(Cc::Time)) * u64::from(crate::time::hz()) / 10;
+            let done = {
+                let mut s = self.state.lock();
+                let available = s.ldisc.available();
+                let idle = crate::time::ticks().saturating_sub(s.last_input);
+                let enough = if canonical {
+                    s.ldisc.readable(1)
+                } else if min == 0 {
+                    available > 0 || time == 0 || crate::time::ticks() >= start + time
+                } else {
+                    available >= min || (time > 0 && available > 0 && idle >= time)
+                };
+                enough.then(|| match s.ldisc.read(buf) {
+                    ReadOutcome::Bytes(n) => n,
+                    ReadOutcome::Empty => 0,
+                })
+            };
+            if let Some(n) = done {
+                return Ok(n);
+            }
+            if nonblock {
+                return Err(FileError::WouldBlock);
+            }
+            let deadline = if canonical || time == 0 {
+                None
+            } else if min == 0 {
+                Some(start + time)
+            } else {
+                // The inter-byte timer runs once a byte has come.
+                let s = self.state.lock();
+                (s.ldisc.available() > 0).then_some(s.last_input + time)
+            };
+            let ready = || {
+                let s = self.state.lock();
+                if canonical {
+                    s.ldisc.readable(1)
+                } else {
+                    s.ldisc.available() >= min.max(1)
+                }
+            };
+            self.input_ready
+                .wait_until_deadline(ready, interrupted, deadline)
+                .map_err(|_| FileError::Interrupted)?;
+        }
+    }
+
+    /// Writes through output processing to the device. With TOSTOP a background
+    /// writer gets SIGTTOU (unless it ignores or blocks it).
+    pub fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+        let me = process::current();
+        self.check_output(me.as_ref(), false)?;
+        let termios = self.state.lock().ldisc.termios();
+        ldisc::process_output(&termios, buf, &mut |b| (self.device)(b));
+        Ok(buf.len())
+    }
+
+    /// The current modes.
+    pub fn termios(&self) -> Termios {
+        self.state.lock().ldisc.termios()
+    }
+
+    /// Sets the modes (tcsetattr). A background caller gets SIGTTOU first, as for a
+    /// write with TOSTOP, unless it ignores or blocks it. Readers are woken: what they
+    /// wait for may have changed.
+    pub fn set_termios(
+        &self,
+        caller: Option<&Arc<Process>>,
+        termios: Termios,
+        when: SetWhen,
+    ) -> Result<(), TtyError> {
+        self.check_output(caller, true)?;
+        {
+            let mut s = self.state.lock();
+            if when == SetWhen::Flush {
+                s.ldisc.flush_input();
+            }
+            s.ldisc.set_termios(termios);
+        }
+        self.input_ready.wake_all();
+        Ok(())
+    }
+
+    /// Discards pending input (tcflush TCIFLUSH; output is never queued).
+    pub fn flush_input(&self) {
+        self.state.lock().ldisc.flush_input();
+    }
+
+    /// Bytes a read could take now (FIONREAD).
+    pub fn available(&self) -> usize {
+        self.state.lock().ldisc.available()
+    }
+
+    pub fn winsize(&self) -> WinSize {
+        self.state.lock().winsize
+    }
+
+    /// Sets the window size; a change sends SIGWINCH to the foreground group.
+    pub fn set_winsize(&self, size: WinSize) {
+        let foreground = {
+            let mut s = self.state.lock();
+            if s.winsize == size {
+                return;
+            }
+            s.winsize = size;
+            s.foreground
+        };
+        if let Some(group) = foreground {
+            let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Winch));
+        }
+    }
+
+    /// The session this terminal controls, if any.
+    pub fn session(&self) -> Option<Pid> {
+        self.state.lock().session
+    }
+
+    /// The session, for a caller it is the controlling terminal of (tcgetsid).
+    pub fn session_of(&self, caller: &Process) -> Result<Pid, TtyError> {
+        let s = self.state.lock();
+        match s.session {
+            Some(sid) if sid == caller.sid() => Ok(sid),
+            _ => Err(TtyError::NotControllingTerminal),
+        }
+    }
+
+    /// Makes this the controlling terminal of `session` with `foreground` in front, or
+    /// of none (the kernel's own decision: init's session gets the console).
+    pub fn set_session(&self, session: Option<Pid>, foreground: Option<Pid>) {
+        let mut s = self.state.lock();
+        s.session = session;
+        s.foreground = session.and(foreground);
+    }
+
+    /// TIOCSCTTY: a session leader takes this as its controlling terminal, if no live
+    /// session has it.
+    pub fn acquire(&self, caller: &Process) -> Result<(), TtyError> {
+        if caller.sid() != caller.pid {
+            return Err(TtyError::NotPermitted);
+        }
+        let current = self.session();
+        if let Some(sid) = current
+            && sid != caller.sid()
+            && session_alive(sid)
+        {
+            return Err(TtyError::NotPermitted);
+        }
+        self.set_session(Some(caller.sid()), Some(caller.pgid()));
+        Ok(())
+    }
+
+    /// TIOCNOTTY: the caller gives up its controlling terminal; when the session leader
+    /// does, the terminal is free again.
+    pub fn release(&self, caller: &Process) -> Result<(), TtyError> {
+        let sid = self.session_of(caller)?;
+        if caller.pid == sid {
+            self.set_session(None, None);
+        }
+        Ok(())
+    }
+
+    /// The foreground group, for a caller of the controlling session (tcgetpgrp).
+    pub fn foreground(&self, caller: &Process) -> Result<Option<Pid>, TtyError> {
+        self.session_of(caller)?;
+        Ok(self.state.lock().foreground)
+    }
+
+    /// Puts group `pgid` in the foreground (tcsetpgrp): the caller must be in the
+    /// controlling session, and the group a live group of that session. A background
+    /// caller gets SIGTTOU first unless it ignores or blocks it.
+    pub fn set_foreground(&self, caller: &Arc<Process>, pgid: Pid) -> Result<(), TtyError> {
+        let sid = self.session_of(caller)?;
+        self.check_output(Some(caller), true)?;
+        if !group_in_session(pgid, sid) {
+            return Err(TtyError::NotPermitted);
+        }
+        self.state.lock().foreground = Some(pgid);
+        self.input_ready.wake_all();
+        Ok(())
+    }
+}
+
+fn session_alive(sid: Pid) -> bool {
+    process::live().iter().any(|p| p.sid() == sid)
+}
+
+/// Whether a live process of session `sid` is in group `pgid`.
+fn group_in_session(pgid: Pid, sid: Pid) -> bool {
+    process::live()
+        .iter()
+        .any(|p| p.pgid() == pgid && p.sid() == sid)
+}
