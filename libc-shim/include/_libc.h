@@ -162,6 +162,16 @@ void *sbrk(intptr_t incr);
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 int ioctl(int fd, unsigned long req, ...);
 
+/* termios.h */
+#define TCSANOW 0
+#define TCSADRAIN 1
+#define TCSAFLUSH 2
+int tcgetattr(int fd, struct termios *t);
+int tcsetattr(int fd, int when, const struct termios *t);
+int isatty(int fd);
+pid_t tcgetpgrp(int fd);
+int tcsetpgrp(int fd, pid_t pgrp);
+
 /* dirent.h */
 typedef struct __dir DIR;
 DIR *opendir(const char *path);

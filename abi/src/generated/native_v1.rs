@@ -1333,6 +1333,60 @@ pub mod consts {
     pub const MINSIGSTKSZ: u32 = 0x2000;
     pub const SIGSTKSZ: u32 = 0x8000;
     pub const UTS_LEN: u32 = 64;
+    /// c_cc entries
+    pub const NCCS: u32 = 32;
+    /// a c_cc value that disables the character
+    pub const _POSIX_VDISABLE: u32 = 255;
+    pub const VEOF: u32 = 0;
+    pub const VEOL: u32 = 1;
+    pub const VERASE: u32 = 3;
+    pub const VWERASE: u32 = 4;
+    pub const VKILL: u32 = 5;
+    pub const VREPRINT: u32 = 6;
+    pub const VINTR: u32 = 8;
+    pub const VQUIT: u32 = 9;
+    pub const VSUSP: u32 = 10;
+    pub const VLNEXT: u32 = 14;
+    pub const VMIN: u32 = 16;
+    pub const VTIME: u32 = 17;
+    /// c_iflag: map NL to CR on input
+    pub const INLCR: u32 = 64;
+    /// c_iflag: ignore CR
+    pub const IGNCR: u32 = 128;
+    /// c_iflag: map CR to NL
+    pub const ICRNL: u32 = 0x100;
+    /// c_oflag: process output
+    pub const OPOST: u32 = 1;
+    /// c_oflag: NL to CR-NL
+    pub const ONLCR: u32 = 2;
+    /// c_lflag: erase visually
+    pub const ECHOE: u32 = 2;
+    /// c_lflag: echo NL after kill
+    pub const ECHOK: u32 = 4;
+    /// c_lflag: echo input
+    pub const ECHO: u32 = 8;
+    /// c_lflag: echo NL even without ECHO
+    pub const ECHONL: u32 = 16;
+    /// c_lflag: echo control characters as ^X
+    pub const ECHOCTL: u32 = 64;
+    /// c_lflag: INTR, QUIT and SUSP send signals
+    pub const ISIG: u32 = 128;
+    /// c_lflag: canonical input (lines)
+    pub const ICANON: u32 = 0x100;
+    /// c_lflag: WERASE, REPRINT, LNEXT
+    pub const IEXTEN: u32 = 0x400;
+    /// c_lflag: SIGTTOU for background output
+    pub const TOSTOP: u32 = 0x400000;
+    /// c_lflag: no flush after a signal character
+    pub const NOFLSH: u32 = 0x80000000;
+    /// c_cflag: 8-bit characters (the console's only size)
+    pub const CS8: u32 = 0x300;
+    /// c_cflag: receiver on
+    pub const CREAD: u32 = 0x800;
+    /// c_cflag: no modem control
+    pub const CLOCAL: u32 = 0x8000;
+    /// the console's speed
+    pub const B115200: u32 = 0x1c200;
     /// wait status: low 7 bits = terminating signal, 0x7F = stopped (signal in bits 8-15), 0 = exited (code in bits 8-15)
     pub const WSTOPPED_LOW: u32 = 127;
     /// wait status: a core was dumped
@@ -3528,9 +3582,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 1,
         name: "read",
         kind: "standard",
-        status: Status::Partial(
-            "reading the console needs the terminal line discipline (ENXIO until then)",
-        ),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -3706,7 +3758,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 25,
         name: "ioctl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

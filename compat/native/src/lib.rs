@@ -15,6 +15,7 @@ pub mod ktests;
 mod signals;
 mod startup;
 mod sys;
+mod tty;
 
 use alloc::format;
 use nymph_abi::native_v1 as v1;

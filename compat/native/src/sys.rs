@@ -77,6 +77,7 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     fchownat: Some(crate::fs::sys_fchownat),
     utimensat: Some(crate::fs::sys_utimensat),
     chroot: Some(crate::fs::sys_chroot),
+    ioctl: Some(crate::tty::sys_ioctl),
     ..v1::Handlers::NONE
 };
 

@@ -293,3 +293,32 @@ void rewinddir(DIR *d)
 	lseek(d->fd, 0, SEEK_SET);
 	d->pos = d->len = 0;
 }
+
+/* Terminals: the native ioctls. */
+int tcgetattr(int fd, struct termios *t) { return ioctl(fd, TCGETS, t); }
+int tcsetattr(int fd, int when, const struct termios *t)
+{
+	switch (when) {
+	case TCSANOW:
+		return ioctl(fd, TCSETS, t);
+	case TCSADRAIN:
+		return ioctl(fd, TCSETSW, t);
+	case TCSAFLUSH:
+		return ioctl(fd, TCSETSF, t);
+	}
+	errno = EINVAL;
+	return -1;
+}
+int isatty(int fd)
+{
+	struct termios t;
+	return tcgetattr(fd, &t) == 0;
+}
+pid_t tcgetpgrp(int fd)
+{
+	pid_t pgrp;
+	if (ioctl(fd, TIOCGPGRP, &pgrp) < 0)
+		return -1;
+	return pgrp;
+}
+int tcsetpgrp(int fd, pid_t pgrp) { return ioctl(fd, TIOCSPGRP, &pgrp); }

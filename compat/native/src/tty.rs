@@ -1,0 +1,126 @@
+//! Native ioctl: the descriptor commands (FIOCLEX, FIONCLEX, FIONBIO) and the terminal
+//! commands, converting the native termios, winsize and pid_t to the core terminal's.
+
+use crate::files::{descriptor, file_errno};
+use crate::sys::{SysResult, fault};
+use nymph_abi::native_v1::{self as v1, errno, neutral};
+use nymph_kernel::process::{Pid, Task};
+use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags, SetWhen, Termios, TtyError, WinSize};
+
+fn tty_errno(e: TtyError) -> i32 {
+    match e {
+        TtyError::NotControllingTerminal => errno::ENOTTY,
+        TtyError::NotPermitted => errno::EPERM,
+        TtyError::Interrupted => errno::EINTR,
+        TtyError::Io => errno::EIO,
+    }
+}
+
+fn to_native(t: &Termios) -> Result<v1::termios, i32> {
+    let mut cc = [u64::from(v1::consts::_POSIX_VDISABLE); 32];
+    for (i, &value) in t.cc.iter().enumerate() {
+        cc[i] = u64::from(value);
+    }
+    let n = neutral::Termios {
+        cc,
+        cflag: 0,
+        iflag: u64::from(t.input.0),
+        oflag: u64::from(t.output.0),
+        lflag: u64::from(t.local.0),
+        ispeed: u64::from(v1::consts::B115200),
+        ospeed: u64::from(v1::consts::B115200),
+    };
+    v1::termios::from_neutral(&n, &crate::convert::NATIVE).map_err(|_| errno::EINVAL)
+}
+
+fn from_native(t: &v1::termios) -> Termios {
+    let n = t.to_neutral(&crate::convert::NATIVE);
+    let mut out = Termios::sane();
+    for (i, slot) in out.cc.iter_mut().enumerate() {
+        *slot = n.cc[i] as u8;
+    }
+    out.input = InputFlags(n.iflag as u32);
+    out.output = OutputFlags(n.oflag as u32);
+    out.local = LocalFlags(n.lflag as u32);
+    out
+}
+
+pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
+    use v1::ioctl;
+    let fd = descriptor(a.fd)?;
+    let file = task.process.file(fd).map_err(file_errno)?;
+    let cmd = u32::try_from(a.cmd).map_err(|_| errno::ENOTTY)?;
+    match cmd {
+        ioctl::FIOCLEX | ioctl::FIONCLEX => {
+            let on = cmd == ioctl::FIOCLEX;
+            task.process
+                .with_files(|t| t.set_close_on_exec(fd, on))
+                .map_err(file_errno)?;
+            return Ok(0);
+        }
+        ioctl::FIONBIO => {
+            let on: i32 = task.read_val(a.arg).map_err(fault)?;
+            let mut status = file.status();
+            status.nonblock = on != 0;
+            file.set_status(status);
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let tty = file.terminal().ok_or(errno::ENOTTY)?;
+    match cmd {
+        ioctl::TCGETS => {
+            let t = to_native(&tty.termios())?;
+            task.write_val(a.arg, &t).map_err(fault)?;
+        }
+        ioctl::TCSETS | ioctl::TCSETSW | ioctl::TCSETSF => {
+            let t: v1::termios = task.read_val(a.arg).map_err(fault)?;
+            let when = match cmd {
+                ioctl::TCSETS => SetWhen::Now,
+                ioctl::TCSETSW => SetWhen::Drain,
+                _ => SetWhen::Flush,
+            };
+            tty.set_termios(Some(&task.process), from_native(&t), when)
+                .map_err(tty_errno)?;
+        }
+        ioctl::FIONREAD => {
+            let n = i32::try_from(tty.available()).unwrap_or(i32::MAX);
+            task.write_val(a.arg, &n).map_err(fault)?;
+        }
+        ioctl::TIOCGWINSZ => {
+            let w = tty.winsize();
+            let ws = v1::winsize {
+                ws_row: w.rows,
+                ws_col: w.cols,
+                ws_xpixel: w.xpixel,
+                ws_ypixel: w.ypixel,
+            };
+            task.write_val(a.arg, &ws).map_err(fault)?;
+        }
+        ioctl::TIOCSWINSZ => {
+            let ws: v1::winsize = task.read_val(a.arg).map_err(fault)?;
+            tty.set_winsize(WinSize {
+                rows: ws.ws_row,
+                cols: ws.ws_col,
+                xpixel: ws.ws_xpixel,
+                ypixel: ws.ws_ypixel,
+            });
+        }
+        ioctl::TIOCGPGRP => {
+            let group = tty.foreground(&task.process).map_err(tty_errno)?;
+            // No foreground group: a value no group has (as BSD's NO_PID).
+            let pgid = group.map_or(i32::MAX, |g| i32::try_from(g.0).unwrap_or(i32::MAX));
+            task.write_val(a.arg, &pgid).map_err(fault)?;
+        }
+        ioctl::TIOCSPGRP => {
+            let pgid: i32 = task.read_val(a.arg).map_err(fault)?;
+            let pgid = u32::try_from(pgid).map_err(|_| errno::EINVAL)?;
+            tty.set_foreground(&task.process, Pid(pgid))
+                .map_err(tty_errno)?;
+        }
+        ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
+        ioctl::TIOCNOTTY => tty.release(&task.process).map_err(tty_errno)?,
+        _ => return Err(errno::ENOTTY),
+    }
+    Ok(0)
+}
