@@ -143,7 +143,7 @@ pub fn parse_expected_failures(text: &str) -> BTreeMap<String, String> {
 }
 
 /// Runs the commands, a few at a time; the first failure's stderr is the error.
-fn run_jobs(jobs: Vec<Command>) -> crate::Result<()> {
+pub(crate) fn run_jobs(jobs: Vec<Command>) -> crate::Result<()> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -184,7 +184,7 @@ fn run_jobs(jobs: Vec<Command>) -> crate::Result<()> {
     }
 }
 
-fn gcc_include_dir() -> crate::Result<String> {
+pub(crate) fn gcc_include_dir() -> crate::Result<String> {
     let out = Command::new("gcc")
         .arg("-print-file-name=include")
         .output()
@@ -193,7 +193,7 @@ fn gcc_include_dir() -> crate::Result<String> {
 }
 
 /// libc-shim built for one ABI.
-struct Libc {
+pub(crate) struct Libc {
     start_objects: Vec<PathBuf>,
     archive: PathBuf,
     cflags: Vec<String>,
@@ -211,7 +211,12 @@ fn sources_in(dir: &Path) -> crate::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn build_libc(ws: &Workspace, abi: &Abi, gcc_include: &str, out: &Path) -> crate::Result<Libc> {
+pub(crate) fn build_libc(
+    ws: &Workspace,
+    abi: &Abi,
+    gcc_include: &str,
+    out: &Path,
+) -> crate::Result<Libc> {
     let root = &ws.root;
     let mut cflags: Vec<String> = CFLAGS.iter().map(|s| s.to_string()).collect();
     cflags.extend(abi.cflags.iter().map(|s| s.to_string()));
@@ -260,7 +265,7 @@ fn build_libc(ws: &Workspace, abi: &Abi, gcc_include: &str, out: &Path) -> crate
     })
 }
 
-fn link_command(libc: &Libc, source: &Path, output: &Path) -> Command {
+pub(crate) fn link_command(libc: &Libc, source: &Path, output: &Path) -> Command {
     let mut cmd = Command::new("gcc");
     cmd.args(&libc.cflags)
         .args(["-static", "-no-pie", "-nostdlib", "-o"])

@@ -20,9 +20,12 @@ pub fn main(args: &RunArgs) -> crate::Result<ExitCode> {
     let mut cmd = QemuCommand::new(qemu, &elf)
         .accel(args.accel)
         .cmdline(args.append.as_str());
-    if let Some(initrd) = &args.initrd {
-        cmd = cmd.initrd(initrd);
-    }
+    // Without --initrd, the default image: nsh as init and a few programs.
+    let initrd = match &args.initrd {
+        Some(initrd) => initrd.clone(),
+        None => crate::default_image::build(&ws)?,
+    };
+    cmd = cmd.initrd(initrd);
     eprintln!("xtask: {}", cmd.display(Console::Interactive));
     eprintln!("xtask: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor");
     // KVM may hang here without a word; it gets a first-output limit, TCG does not.

@@ -188,6 +188,19 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     }
 }
 
+/// Boots the default image and types into its console.
+fn console_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: &mut Tally) {
+    use crate::console_check::{CONSOLE_CHECK, run};
+    header("the console (default image, typed input)");
+    let result = crate::default_image::build(ws)
+        .map_err(|e| format!("default image: {e}"))
+        .and_then(|initrd| run(elf, qemu, &initrd, args));
+    match result {
+        Ok(detail) => tally.pass(CONSOLE_CHECK, &detail),
+        Err(reason) => tally.fail(CONSOLE_CHECK, &reason),
+    }
+}
+
 /// The name of the conformance suite's protocol check.
 const ABI_SUITE_RUN: &str =
     "ABI conformance suite: plan, case lines, summary and runner status agree";
@@ -278,6 +291,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
         Ok((base, elf, qemu)) => {
             boots(&ws, &base, args, &mut tally);
             exec_checks(&ws, &elf, &qemu, args, &mut tally);
+            console_checks(&ws, &elf, &qemu, args, &mut tally);
             abi_suite_checks(&ws, &elf, &qemu, args, &mut tally);
         }
         Err((what, e)) => {
@@ -285,6 +299,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
             let all = std::iter::once(KTEST_RUN)
                 .chain(SELF_CHECKS.iter().map(|b| b.what))
                 .chain(exec_check_names())
+                .chain(std::iter::once(crate::console_check::CONSOLE_CHECK))
                 .chain(std::iter::once(ABI_SUITE_RUN));
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));

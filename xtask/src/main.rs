@@ -14,6 +14,8 @@ mod cmd_exec;
 mod cmd_gen;
 mod cmd_run;
 mod cmd_test;
+mod console_check;
+mod default_image;
 mod layering;
 
 use std::process::ExitCode;

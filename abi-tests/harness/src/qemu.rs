@@ -333,13 +333,43 @@ impl QemuCommand {
         opts: &RunOptions,
         on_line: &mut dyn FnMut(&str),
     ) -> Result<RunOutcome, HarnessError> {
+        self.run_inner(opts, false, &mut |line| {
+            on_line(line);
+            None
+        })
+    }
+
+    /// [`Self::run`] as a conversation on the serial console: after each line the
+    /// guest prints, `respond` may give bytes to type into the console (its input).
+    ///
+    /// # Errors
+    /// As [`Self::run`].
+    pub fn run_conversation(
+        &self,
+        opts: &RunOptions,
+        respond: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    ) -> Result<RunOutcome, HarnessError> {
+        self.run_inner(opts, true, respond)
+    }
+
+    fn run_inner(
+        &self,
+        opts: &RunOptions,
+        typed_input: bool,
+        on_line: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    ) -> Result<RunOutcome, HarnessError> {
         self.prepare()?;
         let mut cmd = self.command(Console::Captured);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.stdin(if typed_input {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let start = Instant::now();
         let mut qemu = self.spawn(cmd)?;
+        let mut input = qemu.child_mut().stdin.take();
         let (line_tx, line_rx) = mpsc::channel();
         let (err_tx, err_rx) = mpsc::channel();
         if let Some(out) = qemu.child_mut().stdout.take() {
@@ -366,7 +396,12 @@ impl QemuCommand {
             match line_rx.recv_timeout(limit - now) {
                 Ok(line) => {
                     opts.echo.line(&line);
-                    on_line(&line);
+                    if let Some(bytes) = on_line(&line)
+                        && let Some(stdin) = input.as_mut()
+                    {
+                        // A guest that stopped reading is seen by its exit, not here.
+                        let _ = stdin.write_all(&bytes).and_then(|()| stdin.flush());
+                    }
                     lines.push(line);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -390,6 +425,7 @@ impl QemuCommand {
                 }
             },
         };
+        drop(input);
         drop(qemu);
         let drain_until = Instant::now() + DRAIN_GRACE;
         for line in drain(&line_rx, drain_until) {

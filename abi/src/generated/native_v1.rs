@@ -1641,10 +1641,10 @@ pub mod nr {
     pub const SYS_setgid: u32 = 59;
     pub const SYS_getpgrp: u32 = 60;
     pub const SYS_getsid: u32 = 61;
-    pub const SYS_fchmodat: u32 = 65;
-    pub const SYS_fchownat: u32 = 66;
-    pub const SYS_utimensat: u32 = 67;
-    pub const SYS_chroot: u32 = 68;
+    pub const SYS_fchmodat: u32 = 62;
+    pub const SYS_fchownat: u32 = 63;
+    pub const SYS_utimensat: u32 = 64;
+    pub const SYS_chroot: u32 = 65;
 }
 
 /// Arguments of `exit(int status)`, slot 0 (1 word); returns `void`.
@@ -3427,7 +3427,7 @@ impl GetsidArgs {
     }
 }
 
-/// Arguments of `fchmodat(fd_t dirfd, cstr<4096> path, mode_t mode, at_flags flags)`, slot 65 (4 words); returns `int`.
+/// Arguments of `fchmodat(fd_t dirfd, cstr<4096> path, mode_t mode, at_flags flags)`, slot 62 (4 words); returns `int`.
 ///
 /// Changes permission bits (owner or root). AT_EMPTY_PATH with an empty path acts on dirfd itself (fchmod); AT_SYMLINK_NOFOLLOW acts on a symlink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -3440,7 +3440,7 @@ pub struct FchmodatArgs {
 
 impl FchmodatArgs {
     /// The slot number.
-    pub const NUMBER: u32 = 65;
+    pub const NUMBER: u32 = 62;
     /// The name.
     pub const NAME: &str = "fchmodat";
     /// Argument words taken.
@@ -3463,7 +3463,7 @@ impl FchmodatArgs {
     }
 }
 
-/// Arguments of `fchownat(fd_t dirfd, cstr<4096> path, uid_t uid, gid_t gid, at_flags flags)`, slot 66 (5 words); returns `int`.
+/// Arguments of `fchownat(fd_t dirfd, cstr<4096> path, uid_t uid, gid_t gid, at_flags flags)`, slot 63 (5 words); returns `int`.
 ///
 /// Changes owner and group; (uid_t)-1 or (gid_t)-1 keeps one. AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW as for fchmodat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -3477,7 +3477,7 @@ pub struct FchownatArgs {
 
 impl FchownatArgs {
     /// The slot number.
-    pub const NUMBER: u32 = 66;
+    pub const NUMBER: u32 = 63;
     /// The name.
     pub const NAME: &str = "fchownat";
     /// Argument words taken.
@@ -3502,7 +3502,7 @@ impl FchownatArgs {
     }
 }
 
-/// Arguments of `utimensat(fd_t dirfd, cstr<4096> path, ptr<utimens_times, In> times, at_flags flags)`, slot 67 (4 words); returns `int`.
+/// Arguments of `utimensat(fd_t dirfd, cstr<4096> path, ptr<utimens_times, In> times, at_flags flags)`, slot 64 (4 words); returns `int`.
 ///
 /// Sets access and modification times; NULL times means both now. AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW as for fchmodat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -3515,7 +3515,7 @@ pub struct UtimensatArgs {
 
 impl UtimensatArgs {
     /// The slot number.
-    pub const NUMBER: u32 = 67;
+    pub const NUMBER: u32 = 64;
     /// The name.
     pub const NAME: &str = "utimensat";
     /// Argument words taken.
@@ -3538,7 +3538,7 @@ impl UtimensatArgs {
     }
 }
 
-/// Arguments of `chroot(cstr<4096> path)`, slot 68 (1 word); returns `int`.
+/// Arguments of `chroot(cstr<4096> path)`, slot 65 (1 word); returns `int`.
 ///
 /// Makes path the process's root directory (root only); the working directory stays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -3548,7 +3548,7 @@ pub struct ChrootArgs {
 
 impl ChrootArgs {
     /// The slot number.
-    pub const NUMBER: u32 = 68;
+    pub const NUMBER: u32 = 65;
     /// The name.
     pub const NAME: &str = "chroot";
     /// Argument words taken.
@@ -3566,7 +3566,7 @@ impl ChrootArgs {
 }
 
 /// Number of slots in the table (one past the highest number).
-pub const SLOT_COUNT: usize = 69;
+pub const SLOT_COUNT: usize = 66;
 
 /// Every slot, empty ones included: what the spec says, and what the coverage
 /// table is printed from.
@@ -4015,48 +4015,27 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
     },
     SyscallInfo {
         number: 62,
-        name: "",
-        kind: "gap",
-        status: Status::Empty,
-        arg_words: 0,
-    },
-    SyscallInfo {
-        number: 63,
-        name: "",
-        kind: "gap",
-        status: Status::Empty,
-        arg_words: 0,
-    },
-    SyscallInfo {
-        number: 64,
-        name: "",
-        kind: "gap",
-        status: Status::Empty,
-        arg_words: 0,
-    },
-    SyscallInfo {
-        number: 65,
         name: "fchmodat",
         kind: "standard",
         status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
-        number: 66,
+        number: 63,
         name: "fchownat",
         kind: "standard",
         status: Status::Implemented,
         arg_words: 5,
     },
     SyscallInfo {
-        number: 67,
+        number: 64,
         name: "utimensat",
         kind: "standard",
         status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
-        number: 68,
+        number: 65,
         name: "chroot",
         kind: "standard",
         status: Status::Implemented,
@@ -4194,13 +4173,13 @@ pub struct Handlers<C: ?Sized, R> {
     pub getpgrp: Option<fn(&mut C, GetpgrpArgs) -> R>,
     /// Slot 61: `getsid`.
     pub getsid: Option<fn(&mut C, GetsidArgs) -> R>,
-    /// Slot 65: `fchmodat`.
+    /// Slot 62: `fchmodat`.
     pub fchmodat: Option<fn(&mut C, FchmodatArgs) -> R>,
-    /// Slot 66: `fchownat`.
+    /// Slot 63: `fchownat`.
     pub fchownat: Option<fn(&mut C, FchownatArgs) -> R>,
-    /// Slot 67: `utimensat`.
+    /// Slot 64: `utimensat`.
     pub utimensat: Option<fn(&mut C, UtimensatArgs) -> R>,
-    /// Slot 68: `chroot`.
+    /// Slot 65: `chroot`.
     pub chroot: Option<fn(&mut C, ChrootArgs) -> R>,
 }
 
@@ -4543,7 +4522,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 GetpgrpArgs::decode,
             ),
             61 => rt::call(self.getsid, cx, number, "getsid", words, GetsidArgs::decode),
-            65 => rt::call(
+            62 => rt::call(
                 self.fchmodat,
                 cx,
                 number,
@@ -4551,7 +4530,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 words,
                 FchmodatArgs::decode,
             ),
-            66 => rt::call(
+            63 => rt::call(
                 self.fchownat,
                 cx,
                 number,
@@ -4559,7 +4538,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 words,
                 FchownatArgs::decode,
             ),
-            67 => rt::call(
+            64 => rt::call(
                 self.utimensat,
                 cx,
                 number,
@@ -4567,7 +4546,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 words,
                 UtimensatArgs::decode,
             ),
-            68 => rt::call(self.chroot, cx, number, "chroot", words, ChrootArgs::decode),
+            65 => rt::call(self.chroot, cx, number, "chroot", words, ChrootArgs::decode),
             _ => Dispatch::NoSuchSyscall { number },
         }
     }
@@ -4638,10 +4617,10 @@ impl<C: ?Sized, R> Handlers<C, R> {
             59 => self.setgid.is_some(),
             60 => self.getpgrp.is_some(),
             61 => self.getsid.is_some(),
-            65 => self.fchmodat.is_some(),
-            66 => self.fchownat.is_some(),
-            67 => self.utimensat.is_some(),
-            68 => self.chroot.is_some(),
+            62 => self.fchmodat.is_some(),
+            63 => self.fchownat.is_some(),
+            64 => self.utimensat.is_some(),
+            65 => self.chroot.is_some(),
             _ => false,
         }
     }

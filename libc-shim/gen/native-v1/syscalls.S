@@ -639,7 +639,7 @@ __sys_getsid:
 	.type	__sys_fchmodat, @function
 __sys_fchmodat:
 	movq	%rcx, %r10
-	movl	$65, %eax
+	movl	$62, %eax
 	syscall
 	cmpq	$-4095, %rax
 	jae	.Lerror
@@ -650,7 +650,7 @@ __sys_fchmodat:
 	.type	__sys_fchownat, @function
 __sys_fchownat:
 	movq	%rcx, %r10
-	movl	$66, %eax
+	movl	$63, %eax
 	syscall
 	cmpq	$-4095, %rax
 	jae	.Lerror
@@ -661,7 +661,7 @@ __sys_fchownat:
 	.type	__sys_utimensat, @function
 __sys_utimensat:
 	movq	%rcx, %r10
-	movl	$67, %eax
+	movl	$64, %eax
 	syscall
 	cmpq	$-4095, %rax
 	jae	.Lerror
@@ -671,7 +671,7 @@ __sys_utimensat:
 	.globl	__sys_chroot
 	.type	__sys_chroot, @function
 __sys_chroot:
-	movl	$68, %eax
+	movl	$65, %eax
 	syscall
 	cmpq	$-4095, %rax
 	jae	.Lerror

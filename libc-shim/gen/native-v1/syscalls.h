@@ -73,10 +73,10 @@ extern int errno;
 #define SYS_setgid 59
 #define SYS_getpgrp 60
 #define SYS_getsid 61
-#define SYS_fchmodat 65
-#define SYS_fchownat 66
-#define SYS_utimensat 67
-#define SYS_chroot 68
+#define SYS_fchmodat 62
+#define SYS_fchownat 63
+#define SYS_utimensat 64
+#define SYS_chroot 65
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
