@@ -10,6 +10,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(file_pages_are_frames_freed_with_the_last_reference),
     ktest!(devfs_has_the_standard_devices),
     ktest!(exec_needs_an_execute_bit),
+    ktest!(the_system_table_of_open_files_is_bounded),
 ];
 
 fn rw_create() -> OpenFlags {
@@ -105,5 +106,35 @@ fn exec_needs_an_execute_bit() -> TestResult {
         crate::process::spawn("/tmp/ktest/noexec", &[], &[]),
         Err(crate::process::ExecError::File(vfs::Error::AccessDenied))
     ));
+    Ok(())
+}
+
+fn the_system_table_of_open_files_is_bounded() -> TestResult {
+    use crate::file::{MAX_OPEN_FILES, OpenFile, open_file_count};
+    let ctx = FsContext::initial();
+    let flags = OpenFlags {
+        read: true,
+        ..OpenFlags::default()
+    };
+    let before = open_file_count();
+    let mut held = alloc::vec::Vec::new();
+    let last = loop {
+        match vfs::open(&ctx, None, b"/dev/null", flags, 0) {
+            Ok(file) => held.push(file),
+            Err(e) => break e,
+        }
+        if held.len() > MAX_OPEN_FILES {
+            break vfs::Error::InvalidArgument;
+        }
+    };
+    kassert_eq!(last, vfs::Error::TooManyOpenSystem);
+    kassert_eq!(open_file_count(), MAX_OPEN_FILES);
+    kassert_eq!(held.len(), MAX_OPEN_FILES - before);
+    // A pipe cannot be made either, and nothing leaks from the failed attempt.
+    kassert!(crate::file::pipe::new().is_err());
+    kassert_eq!(open_file_count(), MAX_OPEN_FILES);
+    held.clear();
+    kassert_eq!(open_file_count(), before);
+    kassert!(OpenFile::new(crate::file::console(), true, true).is_ok());
     Ok(())
 }
