@@ -388,6 +388,12 @@ impl Process {
         }
         inner.pending.insert(signal);
     }
+
+    /// Whether a pending signal is not blocked (a blocking call should give way to it).
+    pub fn has_deliverable_signal(&self) -> bool {
+        let inner = self.inner.lock();
+        inner.pending.first_unblocked(inner.blocked).is_some()
+    }
 }
 
 /// Which children `wait` accepts.
@@ -467,6 +473,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     kernel_root_activate();
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop(space);
+    crate::vfs::lock::release_owner(process.pid.0);
     if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
         let mut orphans_done = false;
         for &child in &children {

@@ -635,6 +635,26 @@ __sys_getsid:
 	ret
 	.size	__sys_getsid, .-__sys_getsid
 
+	.globl	__sys_mknodat
+	.type	__sys_mknodat, @function
+__sys_mknodat:
+	movl	$62, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_mknodat, .-__sys_mknodat
+
+	.globl	__sys_flock
+	.type	__sys_flock, @function
+__sys_flock:
+	movl	$63, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_flock, .-__sys_flock
+
 .Lerror:
 	negl	%eax
 	movl	%eax, errno(%rip)

@@ -73,6 +73,8 @@ extern int errno;
 #define SYS_setgid 59
 #define SYS_getpgrp 60
 #define SYS_getsid 61
+#define SYS_mknodat 62
+#define SYS_flock 63
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
@@ -139,5 +141,7 @@ int32_t __sys_setuid(uint32_t uid);
 int32_t __sys_setgid(uint32_t gid);
 int32_t __sys_getpgrp(void);
 int32_t __sys_getsid(int32_t pid);
+int32_t __sys_mknodat(int32_t dirfd, const char *path, uint32_t mode);
+int32_t __sys_flock(int32_t fd, int32_t op);
 
 #endif /* NYMPH_NATIVE_V1_SYSCALLS_H */
