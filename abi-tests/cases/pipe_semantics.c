@@ -67,12 +67,17 @@ static void epipe_caught_and_ignored(void)
 
 static void sigpipe_default_kills(void)
 {
-	int p[2];
+	int p[2], go[2];
 	CHECK_OK(pipe(p));
+	CHECK_OK(pipe(go));
 	pid_t pid = CHECK_OK(fork());
 	if (pid == 0) {
+		char c;
 		signal(SIGPIPE, SIG_DFL);
 		close(p[0]);
+		close(go[1]);
+		/* Write only once the parent has closed its read end too. */
+		read(go[0], &c, 1);
 		write(p[1], "x", 1);
 		dprintf(1, "FAIL pipe_semantics: the writer survived a write to a pipe with no reader (errno %s)\n",
 			nt_errname(errno));
@@ -80,6 +85,8 @@ static void sigpipe_default_kills(void)
 	}
 	close(p[0]);
 	close(p[1]);
+	close(go[0]);
+	close(go[1]);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	if (!WIFSIGNALED(status))

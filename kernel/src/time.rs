@@ -30,6 +30,7 @@ pub fn tick() {
     TSC_PER_TICK.store(tsc.saturating_sub(previous), Ordering::Relaxed);
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     crate::sched::on_tick(now);
+    crate::sched::expire_timed_waits(now);
 }
 
 /// Nanoseconds per tick.

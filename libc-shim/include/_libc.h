@@ -95,6 +95,7 @@ int open(const char *path, int flags, ...);
 int openat(int dirfd, const char *path, int flags, ...);
 int creat(const char *path, mode_t mode);
 int fcntl(int fd, int cmd, ...);
+int flock(int fd, int op);
 
 /* sys/stat.h */
 int stat(const char *path, struct stat *st);
@@ -102,6 +103,9 @@ int lstat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
 int fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int mkdir(const char *path, mode_t mode);
+int mkfifo(const char *path, mode_t mode);
+int mknod(const char *path, mode_t mode, dev_t dev);
+int mkfifoat(int dirfd, const char *path, mode_t mode);
 mode_t umask(mode_t mask);
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)

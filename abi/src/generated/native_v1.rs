@@ -180,6 +180,7 @@ const _: () = assert!(core::mem::offset_of!(dirent, d_namlen) == 19);
 const _: () = assert!(core::mem::offset_of!(dirent, _pad0) == 20);
 const _: () = assert!(core::mem::offset_of!(dirent, d_name) == 24);
 
+/// F_GETLK, F_SETLK and F_SETLKW take the address of a struct flock in arg.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum fcntl_cmd {
@@ -189,6 +190,9 @@ pub enum fcntl_cmd {
     F_GETFL = 3,
     F_SETFL = 4,
     F_DUPFD_CLOEXEC = 5,
+    F_GETLK = 6,
+    F_SETLK = 7,
+    F_SETLKW = 8,
 }
 
 impl fcntl_cmd {
@@ -202,6 +206,9 @@ impl fcntl_cmd {
             3 => Some(Self::F_GETFL),
             4 => Some(Self::F_SETFL),
             5 => Some(Self::F_DUPFD_CLOEXEC),
+            6 => Some(Self::F_GETLK),
+            7 => Some(Self::F_SETLK),
+            8 => Some(Self::F_SETLKW),
             _ => None,
         }
     }
@@ -221,6 +228,72 @@ bitflags::bitflags! {
 
 /// A file descriptor (AT_FDCWD where a directory fd is accepted).
 pub type fd_t = i32;
+
+/// A POSIX byte-range lock (fcntl F_GETLK, F_SETLK, F_SETLKW).
+///
+/// C: `struct flock`; 32 bytes, aligned to 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct flock {
+    /// Values: [`flock_type`].
+    pub l_type: i16,
+    /// SEEK_SET, SEEK_CUR or SEEK_END: what l_start counts from.
+    pub l_whence: i16,
+    pub _pad0: [u8; 4],
+    pub l_start: off_t,
+    /// 0: to the end of the file, however far it grows; negative: the bytes before l_start.
+    pub l_len: off_t,
+    /// F_GETLK: the process holding the conflicting lock.
+    pub l_pid: pid_t,
+    pub _pad1: [u8; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<flock>() == 32);
+const _: () = assert!(core::mem::align_of::<flock>() == 8);
+const _: () = assert!(core::mem::offset_of!(flock, l_type) == 0);
+const _: () = assert!(core::mem::offset_of!(flock, l_whence) == 2);
+const _: () = assert!(core::mem::offset_of!(flock, _pad0) == 4);
+const _: () = assert!(core::mem::offset_of!(flock, l_start) == 8);
+const _: () = assert!(core::mem::offset_of!(flock, l_len) == 16);
+const _: () = assert!(core::mem::offset_of!(flock, l_pid) == 24);
+const _: () = assert!(core::mem::offset_of!(flock, _pad1) == 28);
+
+bitflags::bitflags! {
+/// flock: exactly one of LOCK_SH, LOCK_EX, LOCK_UN, optionally with LOCK_NB.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct flock_op: i32 {
+        const LOCK_SH = 1;
+        const LOCK_EX = 2;
+        const LOCK_NB = 4;
+        const LOCK_UN = 8;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i16)]
+pub enum flock_type {
+    F_RDLCK = 0,
+    F_WRLCK = 1,
+    F_UNLCK = 2,
+}
+
+impl flock_type {
+    /// The value for a raw number, if the ABI defines one.
+    #[must_use]
+    pub const fn from_raw(v: i16) -> Option<Self> {
+        match v {
+            0 => Some(Self::F_RDLCK),
+            1 => Some(Self::F_WRLCK),
+            2 => Some(Self::F_UNLCK),
+            _ => None,
+        }
+    }
+    /// The raw number.
+    #[must_use]
+    pub const fn raw(self) -> i16 {
+        self as i16
+    }
+}
 
 pub type gid_t = u32;
 
@@ -1645,6 +1718,8 @@ pub mod nr {
     pub const SYS_fchownat: u32 = 63;
     pub const SYS_utimensat: u32 = 64;
     pub const SYS_chroot: u32 = 65;
+    pub const SYS_mknodat: u32 = 66;
+    pub const SYS_flock: u32 = 67;
 }
 
 /// Arguments of `exit(int status)`, slot 0 (1 word); returns `void`.
@@ -3565,8 +3640,71 @@ impl ChrootArgs {
     }
 }
 
+/// Arguments of `mknodat(fd_t dirfd, cstr<4096> path, mode_t mode)`, slot 66 (3 words); returns `int`.
+///
+/// mode: the S_IFMT type bits and the permission bits. Only S_IFIFO is created for now; S_IFCHR and S_IFBLK give EPERM (no device numbers are taken yet), other types EINVAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MknodatArgs {
+    pub dirfd: fd_t,
+    pub path: UserCStr,
+    pub mode: mode_t,
+}
+
+impl MknodatArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 66;
+    /// The name.
+    pub const NAME: &str = "mknodat";
+    /// Argument words taken.
+    pub const WORDS: usize = 3;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "dirfd")?;
+        let w1 = rt::word(words, 1, "path")?;
+        let w2 = rt::word(words, 2, "mode")?;
+        Ok(Self {
+            dirfd: rt::low_u32(w0).cast_signed(),
+            path: UserCStr::new(rt::widen(w1), 4096),
+            mode: rt::low_u32(w2),
+        })
+    }
+}
+
+/// Arguments of `flock(fd_t fd, flock_op op)`, slot 67 (2 words); returns `int`.
+///
+/// An advisory lock of the open file (shared by dup and fork), released by LOCK_UN or when its last descriptor closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlockArgs {
+    pub fd: fd_t,
+    pub op: flock_op,
+}
+
+impl FlockArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 67;
+    /// The name.
+    pub const NAME: &str = "flock";
+    /// Argument words taken.
+    pub const WORDS: usize = 2;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "fd")?;
+        let w1 = rt::word(words, 1, "op")?;
+        Ok(Self {
+            fd: rt::low_u32(w0).cast_signed(),
+            op: flock_op::from_bits_retain(rt::low_u32(w1).cast_signed()),
+        })
+    }
+}
+
 /// Number of slots in the table (one past the highest number).
-pub const SLOT_COUNT: usize = 66;
+pub const SLOT_COUNT: usize = 68;
 
 /// Every slot, empty ones included: what the spec says, and what the coverage
 /// table is printed from.
@@ -3905,7 +4043,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 46,
         name: "poll",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -4040,6 +4178,20 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         kind: "standard",
         status: Status::Implemented,
         arg_words: 1,
+    },
+    SyscallInfo {
+        number: 66,
+        name: "mknodat",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 3,
+    },
+    SyscallInfo {
+        number: 67,
+        name: "flock",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 2,
     },
 ];
 
@@ -4181,6 +4333,10 @@ pub struct Handlers<C: ?Sized, R> {
     pub utimensat: Option<fn(&mut C, UtimensatArgs) -> R>,
     /// Slot 65: `chroot`.
     pub chroot: Option<fn(&mut C, ChrootArgs) -> R>,
+    /// Slot 66: `mknodat`.
+    pub mknodat: Option<fn(&mut C, MknodatArgs) -> R>,
+    /// Slot 67: `flock`.
+    pub flock: Option<fn(&mut C, FlockArgs) -> R>,
 }
 
 impl<C: ?Sized, R> Clone for Handlers<C, R> {
@@ -4273,6 +4429,8 @@ impl<C: ?Sized, R> Handlers<C, R> {
         fchownat: None,
         utimensat: None,
         chroot: None,
+        mknodat: None,
+        flock: None,
     };
 
     /// Decodes and runs syscall `number` with its raw argument words.
@@ -4547,6 +4705,15 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 UtimensatArgs::decode,
             ),
             65 => rt::call(self.chroot, cx, number, "chroot", words, ChrootArgs::decode),
+            66 => rt::call(
+                self.mknodat,
+                cx,
+                number,
+                "mknodat",
+                words,
+                MknodatArgs::decode,
+            ),
+            67 => rt::call(self.flock, cx, number, "flock", words, FlockArgs::decode),
             _ => Dispatch::NoSuchSyscall { number },
         }
     }
@@ -4621,6 +4788,8 @@ impl<C: ?Sized, R> Handlers<C, R> {
             63 => self.fchownat.is_some(),
             64 => self.utimensat.is_some(),
             65 => self.chroot.is_some(),
+            66 => self.mknodat.is_some(),
+            67 => self.flock.is_some(),
             _ => false,
         }
     }

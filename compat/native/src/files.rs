@@ -5,8 +5,9 @@
 use crate::sys::{SysResult, fault};
 use alloc::vec;
 use nymph_abi::native_v1::{self as v1, errno};
-use nymph_kernel::file::{FileError, StatusFlags, pipe};
+use nymph_kernel::file::{FileError, OpenFile, StatusFlags, pipe};
 use nymph_kernel::process::{Signal, Task};
+use nymph_kernel::vfs::lock::{self, LockKind};
 
 /// The most one read or write call moves through the kernel at once.
 const CHUNK: usize = 64 * 1024;
@@ -102,6 +103,7 @@ pub(crate) fn sys_close(task: &mut Task, a: v1::CloseArgs) -> SysResult {
     task.process
         .with_files(|t| t.close(fd))
         .map_err(file_errno)?;
+    release_range_locks(task, &file);
     drop(file);
     Ok(0)
 }
@@ -126,6 +128,9 @@ pub(crate) fn sys_dup3(task: &mut Task, a: v1::Dup3Args) -> SysResult {
         .process
         .with_files(|t| t.duplicate_to(old, new, cloexec))
         .map_err(file_errno)?;
+    if let Some(replaced) = &replaced {
+        release_range_locks(task, replaced);
+    }
     drop(replaced);
     Ok(fd as u64)
 }
@@ -221,7 +226,99 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: v1::FcntlArgs) -> SysResult {
             });
             Ok(0)
         }
+        v1::fcntl_cmd::F_GETLK | v1::fcntl_cmd::F_SETLK | v1::fcntl_cmd::F_SETLKW => {
+            range_lock(task, &file, a.cmd, a.arg)
+        }
     }
+}
+
+/// A process loses its byte-range locks on a file when it closes any descriptor of it.
+fn release_range_locks(task: &Task, file: &OpenFile) {
+    if let Some(node) = file.node() {
+        lock::release_owner_on(lock::key(node), task.process.pid.0);
+    }
+}
+
+/// fcntl F_GETLK, F_SETLK and F_SETLKW: `arg` is the address of a struct flock.
+fn range_lock(task: &mut Task, file: &OpenFile, cmd: v1::fcntl_cmd, arg: u64) -> SysResult {
+    let mut fl: v1::flock = task.read_val(arg).map_err(fault)?;
+    let node = file.node().ok_or(errno::EINVAL)?.clone();
+    let kind = match v1::flock_type::from_raw(fl.l_type).ok_or(errno::EINVAL)? {
+        v1::flock_type::F_RDLCK => Some(LockKind::Shared),
+        v1::flock_type::F_WRLCK => Some(LockKind::Exclusive),
+        v1::flock_type::F_UNLCK => None,
+    };
+    let base = match v1::whence::from_raw(i32::from(fl.l_whence)).ok_or(errno::EINVAL)? {
+        v1::whence::SEEK_SET => 0,
+        v1::whence::SEEK_CUR => file.offset(),
+        v1::whence::SEEK_END => file.ops().size(),
+    };
+    let (start, end) = lock::range(base, fl.l_start, fl.l_len).map_err(file_errno)?;
+    let owner = task.process.pid.0;
+    let key = lock::key(&node);
+    if cmd == v1::fcntl_cmd::F_GETLK {
+        let kind = kind.ok_or(errno::EINVAL)?;
+        let req = lock::RangeLock {
+            owner,
+            kind,
+            start,
+            end,
+        };
+        match lock::test_range(key, req) {
+            None => fl.l_type = v1::flock_type::F_UNLCK.raw(),
+            Some(held) => {
+                fl.l_type = match held.kind {
+                    LockKind::Shared => v1::flock_type::F_RDLCK,
+                    LockKind::Exclusive => v1::flock_type::F_WRLCK,
+                }
+                .raw();
+                fl.l_whence = v1::whence::SEEK_SET.raw() as i16;
+                fl.l_start = held.start as i64;
+                fl.l_len = if held.end == lock::TO_EOF {
+                    0
+                } else {
+                    (held.end - held.start) as i64
+                };
+                fl.l_pid = held.owner as i32;
+            }
+        }
+        task.write_val(arg, &fl).map_err(fault)?;
+        return Ok(0);
+    }
+    match kind {
+        Some(LockKind::Shared) if !file.readable => return Err(errno::EBADF),
+        Some(LockKind::Exclusive) if !file.writable => return Err(errno::EBADF),
+        _ => {}
+    }
+    let wait = cmd == v1::fcntl_cmd::F_SETLKW;
+    let process = task.process.clone();
+    lock::set_range(key, owner, kind, start, end, wait, || {
+        nymph_kernel::process::signal_pending(&process)
+    })
+    .map_err(file_errno)?;
+    Ok(0)
+}
+
+pub(crate) fn sys_flock(task: &mut Task, a: v1::FlockArgs) -> SysResult {
+    use v1::flock_op as op;
+    let file = task.process.file(descriptor(a.fd)?).map_err(file_errno)?;
+    let node = file.node().ok_or(errno::EINVAL)?.clone();
+    let kind = match (a.op - op::LOCK_NB).bits() {
+        x if x == op::LOCK_SH.bits() => Some(LockKind::Shared),
+        x if x == op::LOCK_EX.bits() => Some(LockKind::Exclusive),
+        x if x == op::LOCK_UN.bits() => None,
+        _ => return Err(errno::EINVAL),
+    };
+    let process = task.process.clone();
+    lock::flock(
+        lock::key(&node),
+        file.id(),
+        kind,
+        a.op.contains(op::LOCK_NB),
+        || nymph_kernel::process::signal_pending(&process),
+    )
+    .map_err(file_errno)?;
+    Ok(0)
 }
 
 /// The O_RDONLY/O_WRONLY/O_RDWR value of an open file.
@@ -231,4 +328,86 @@ fn access_mode(readable: bool, writable: bool) -> u64 {
         (false, true) => u64::from(v1::open_flags::O_WRONLY.bits()),
         _ => 0,
     }
+}
+
+pub(crate) fn sys_poll(task: &mut Task, a: v1::PollArgs) -> SysResult {
+    use nymph_kernel::file::poll::{self, Interest, Timeout};
+    use v1::poll_events as ev;
+    let nfds = usize::try_from(a.nfds).map_err(|_| errno::EINVAL)?;
+    if nfds > nymph_kernel::file::MAX_DESCRIPTORS {
+        return Err(errno::EINVAL);
+    }
+    let size = core::mem::size_of::<v1::pollfd>();
+    let mut entries = alloc::vec::Vec::with_capacity(nfds);
+    for i in 0..nfds {
+        let addr = a
+            .fds
+            .addr()
+            .checked_add((i * size) as u64)
+            .ok_or(errno::EFAULT)?;
+        entries.push(task.read_val::<v1::pollfd>(addr).map_err(fault)?);
+    }
+    // The open files polled (None: a negative fd, ignored, or a bad one, POLLNVAL).
+    let files: alloc::vec::Vec<_> = entries
+        .iter()
+        .map(|p| {
+            if p.fd < 0 {
+                return Ok(None);
+            }
+            task.process.file(p.fd as usize).map(Some).map_err(|_| ())
+        })
+        .collect();
+    let bad = files.iter().any(Result::is_err);
+    let wanted: alloc::vec::Vec<_> = entries
+        .iter()
+        .zip(&files)
+        .filter_map(|(p, f)| match f {
+            Ok(Some(file)) => {
+                let events = ev::from_bits_truncate(p.events);
+                let interest = Interest {
+                    read: events.contains(ev::POLLIN),
+                    write: events.contains(ev::POLLOUT),
+                };
+                Some((&**file, interest))
+            }
+            _ => None,
+        })
+        .collect();
+    let timeout = if bad || a.timeout_ms == 0 {
+        Timeout::Now
+    } else if a.timeout_ms < 0 {
+        Timeout::Forever
+    } else {
+        Timeout::Nanos(a.timeout_ms as u64 * 1_000_000)
+    };
+    let process = task.process.clone();
+    let states = poll::poll(&wanted, timeout, || {
+        nymph_kernel::process::signal_pending(&process)
+    })
+    .map_err(file_errno)?;
+    let mut states = states.into_iter().zip(wanted.iter().map(|w| w.1));
+    let mut ready = 0u64;
+    for (i, (p, f)) in entries.iter_mut().zip(&files).enumerate() {
+        let revents = match f {
+            Ok(None) => ev::empty(),
+            Err(()) => ev::POLLNVAL,
+            Ok(Some(_)) => {
+                let Some((r, want)) = states.next() else {
+                    break;
+                };
+                let mut out = ev::empty();
+                out.set(ev::POLLIN, want.read && r.read);
+                out.set(ev::POLLOUT, want.write && r.write && !r.hangup);
+                out.set(ev::POLLHUP, r.hangup);
+                out
+            }
+        };
+        p.revents = revents.bits();
+        if !revents.is_empty() {
+            ready += 1;
+        }
+        let addr = a.fds.addr() + (i * size) as u64;
+        task.write_val(addr, p).map_err(fault)?;
+    }
+    Ok(ready)
 }

@@ -286,6 +286,26 @@ pub(crate) fn sys_mkdirat(task: &mut Task, a: v1::MkdiratArgs) -> SysResult {
     Ok(0)
 }
 
+/// Only FIFOs for now: device nodes need device numbers, which native v1 does not take.
+pub(crate) fn sys_mknodat(task: &mut Task, a: v1::MknodatArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let at = dir_arg(task, a.dirfd, &path)?;
+    match a.mode & v1::consts::S_IFMT {
+        v1::consts::S_IFIFO => {}
+        v1::consts::S_IFCHR | v1::consts::S_IFBLK => return Err(errno::EPERM),
+        _ => return Err(errno::EINVAL),
+    }
+    vfs::mknod(
+        &task.process.fs(),
+        at.as_ref(),
+        &path,
+        a.mode & 0o7777,
+        vfs::Special::Fifo,
+    )
+    .map_err(file_errno)?;
+    Ok(0)
+}
+
 pub(crate) fn sys_unlinkat(task: &mut Task, a: v1::UnlinkatArgs) -> SysResult {
     if !v1::at_flags::AT_REMOVEDIR.contains(a.flags) {
         return Err(errno::EINVAL);

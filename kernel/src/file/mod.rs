@@ -3,11 +3,12 @@
 //! [`FileOps`] object (the console, a pipe end; files of the VFS later).
 
 pub mod pipe;
+pub mod poll;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Debug;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use spin::Mutex;
 
 pub use crate::error::Error as FileError;
@@ -79,6 +80,7 @@ pub trait FileOps: Send + Sync + Debug {
 /// Open files that may exist in the whole system at once (ENFILE past it).
 pub const MAX_OPEN_FILES: usize = 8192;
 static OPEN_FILES: AtomicUsize = AtomicUsize::new(0);
+static NEXT_OPEN_FILE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Open files in the system now.
 pub fn open_file_count() -> usize {
@@ -110,6 +112,8 @@ pub struct OpenFile {
     pub writable: bool,
     status: Mutex<StatusFlags>,
     offset: Mutex<u64>,
+    /// Never reused: names the open file as the owner of its flock lock.
+    id: u64,
 }
 
 impl OpenFile {
@@ -137,6 +141,7 @@ impl OpenFile {
             writable,
             status: Mutex::new(StatusFlags::default()),
             offset: Mutex::new(0),
+            id: NEXT_OPEN_FILE_ID.fetch_add(1, Ordering::Relaxed),
         }))
     }
 
@@ -147,6 +152,11 @@ impl OpenFile {
     /// The node this file was opened from (None for pipes and the boot console).
     pub fn node(&self) -> Option<&Arc<Inode>> {
         self.node.as_ref()
+    }
+
+    /// The open file's identity (the owner of its whole-file lock).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     pub fn ops(&self) -> &Arc<dyn FileOps> {
@@ -250,11 +260,20 @@ impl OpenFile {
     pub fn poll(&self) -> Readiness {
         self.ops.poll()
     }
+
+    /// The queue woken when this file's readiness changes (None: it never changes).
+    pub fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        self.ops.wait_queue()
+    }
 }
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
         OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
+        // The last descriptor is gone: so is the open file's flock lock.
+        if let Some(node) = &self.node {
+            crate::vfs::lock::release_open_file(crate::vfs::lock::key(node), self.id);
+        }
     }
 }
 
@@ -274,6 +293,16 @@ impl FileOps for Console {
     }
     fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
         Some(crate::tty::console())
+    }
+    fn poll(&self) -> Readiness {
+        Readiness {
+            read: crate::tty::console().has_input(),
+            write: true,
+            hangup: false,
+        }
+    }
+    fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        Some(crate::tty::console().input_queue())
     }
 }
 

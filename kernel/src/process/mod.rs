@@ -719,6 +719,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     kernel_root_activate();
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop(space);
+    crate::vfs::lock::release_owner(process.pid.0);
     if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
         let mut orphans_done = false;
         for &child in &children {

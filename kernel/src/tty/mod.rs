@@ -343,6 +343,17 @@ impl Terminal {
         self.state.lock().ldisc.flush_input();
     }
 
+    /// Whether a read would return without waiting for input (poll): a line in
+    /// canonical mode (an end-of-file mark counts), a byte otherwise.
+    pub fn has_input(&self) -> bool {
+        self.state.lock().ldisc.readable(1)
+    }
+
+    /// Woken when input arrives (poll waits on it).
+    pub fn input_queue(&self) -> &WaitQueue {
+        &self.input_ready
+    }
+
     /// Bytes a read could take now (FIONREAD).
     pub fn available(&self) -> usize {
         self.state.lock().ldisc.available()

@@ -6,6 +6,7 @@
 //! The root is a tmpfs filled from the boot archive; devfs is mounted at /dev.
 
 pub mod devfs;
+pub mod lock;
 pub mod node;
 pub mod open;
 pub mod page;

@@ -678,6 +678,26 @@ __sys_chroot:
 	ret
 	.size	__sys_chroot, .-__sys_chroot
 
+	.globl	__sys_mknodat
+	.type	__sys_mknodat, @function
+__sys_mknodat:
+	movl	$66, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_mknodat, .-__sys_mknodat
+
+	.globl	__sys_flock
+	.type	__sys_flock, @function
+__sys_flock:
+	movl	$67, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_flock, .-__sys_flock
+
 .Lerror:
 	negl	%eax
 	movl	%eax, errno(%rip)

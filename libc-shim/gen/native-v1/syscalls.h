@@ -77,6 +77,8 @@ extern int errno;
 #define SYS_fchownat 63
 #define SYS_utimensat 64
 #define SYS_chroot 65
+#define SYS_mknodat 66
+#define SYS_flock 67
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
@@ -147,5 +149,7 @@ int32_t __sys_fchmodat(int32_t dirfd, const char *path, uint32_t mode, uint32_t 
 int32_t __sys_fchownat(int32_t dirfd, const char *path, uint32_t uid, uint32_t gid, uint32_t flags);
 int32_t __sys_utimensat(int32_t dirfd, const char *path, const void *times, uint32_t flags);
 int32_t __sys_chroot(const char *path);
+int32_t __sys_mknodat(int32_t dirfd, const char *path, uint32_t mode);
+int32_t __sys_flock(int32_t fd, int32_t op);
 
 #endif /* NYMPH_NATIVE_V1_SYSCALLS_H */

@@ -125,9 +125,23 @@ typedef uint64_t uintptr_t;
 #define F_GETFL 3
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 5
+#define F_GETLK 6
+#define F_SETLK 7
+#define F_SETLKW 8
 
 /* fd_flags */
 #define FD_CLOEXEC 1
+
+/* flock_op */
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+/* flock_type */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
 
 /* map_flags */
 #define MAP_SHARED 1
@@ -321,6 +335,26 @@ _Static_assert(__builtin_offsetof(struct dirent, d_type) == 18, "dirent.d_type: 
 _Static_assert(__builtin_offsetof(struct dirent, d_namlen) == 19, "dirent.d_namlen: offset");
 _Static_assert(__builtin_offsetof(struct dirent, _pad0) == 20, "dirent._pad0: offset");
 _Static_assert(__builtin_offsetof(struct dirent, d_name) == 24, "dirent.d_name: offset");
+
+/* A POSIX byte-range lock (fcntl F_GETLK, F_SETLK, F_SETLKW). */
+struct flock {
+	int16_t l_type;	/* 0 */
+	int16_t l_whence;	/* 2 */
+	uint8_t _pad0[4];	/* 4 */
+	int64_t l_start;	/* 8 */
+	int64_t l_len;	/* 16 */
+	int32_t l_pid;	/* 24 */
+	uint8_t _pad1[4];	/* 28 */
+};
+_Static_assert(sizeof(struct flock) == 32, "struct flock: size");
+_Static_assert(_Alignof(struct flock) == 8, "struct flock: alignment");
+_Static_assert(__builtin_offsetof(struct flock, l_type) == 0, "flock.l_type: offset");
+_Static_assert(__builtin_offsetof(struct flock, l_whence) == 2, "flock.l_whence: offset");
+_Static_assert(__builtin_offsetof(struct flock, _pad0) == 4, "flock._pad0: offset");
+_Static_assert(__builtin_offsetof(struct flock, l_start) == 8, "flock.l_start: offset");
+_Static_assert(__builtin_offsetof(struct flock, l_len) == 16, "flock.l_len: offset");
+_Static_assert(__builtin_offsetof(struct flock, l_pid) == 24, "flock.l_pid: offset");
+_Static_assert(__builtin_offsetof(struct flock, _pad1) == 28, "flock._pad1: offset");
 
 struct mcontext {
 	uint64_t mc_flags;	/* 0 */

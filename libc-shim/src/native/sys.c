@@ -135,6 +135,14 @@ int fstat(int fd, struct stat *st)
 }
 
 int mkdir(const char *path, mode_t mode) { return __sys_mkdirat(AT_FDCWD, path, mode); }
+int mkfifoat(int dirfd, const char *path, mode_t mode) { return __sys_mknodat(dirfd, path, S_IFIFO | (mode & 07777)); }
+int mkfifo(const char *path, mode_t mode) { return mkfifoat(AT_FDCWD, path, mode); }
+int mknod(const char *path, mode_t mode, dev_t dev)
+{
+	(void)dev; /* native v1 takes no device number (device nodes: EPERM) */
+	return __sys_mknodat(AT_FDCWD, path, mode);
+}
+int flock(int fd, int op) { return __sys_flock(fd, op); }
 int unlink(const char *path) { return __sys_unlinkat(AT_FDCWD, path, 0); }
 int rmdir(const char *path) { return __sys_unlinkat(AT_FDCWD, path, AT_REMOVEDIR); }
 int rename(const char *old, const char *new_) { return __sys_renameat(AT_FDCWD, old, AT_FDCWD, new_); }
