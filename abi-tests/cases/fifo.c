@@ -10,13 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int main(void)
 {
 	char buf[16];
@@ -56,9 +49,9 @@ int main(void)
 		close(cw);
 		_exit(0);
 	}
-	long start = now_ms();
+	long start = nt_now_ms();
 	r = CHECK_OK(open("f", O_RDONLY));
-	CHECK(now_ms() - start >= 50);
+	CHECK(nt_now_ms() - start >= 50);
 	int got = 0;
 	while (got < 5) {
 		ssize_t n = CHECK_OK(read(r, buf + got, sizeof(buf) - got));
@@ -81,9 +74,9 @@ int main(void)
 		close(cr);
 		_exit(0);
 	}
-	start = now_ms();
+	start = nt_now_ms();
 	w = CHECK_OK(open("f", O_WRONLY));
-	CHECK(now_ms() - start >= 50);
+	CHECK(nt_now_ms() - start >= 50);
 	CHECK_EQ(write(w, "abc", 3), 3);
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK_CHILD_OK(status);

@@ -69,8 +69,19 @@ static void flock_cases(void)
 	close(b);
 }
 
-int main(void)
+/* Run by exec from the close-on-exec check: waits until its parent writes (or
+ * closes) the pipe on descriptor 0. */
+static int exec_probe(void)
 {
+	char c;
+	read(0, &c, 1);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "probe") == 0)
+		return exec_probe();
 	nt_scratch_dir("locks");
 	nt_write_file("f", "0123456789abcdefghij");
 	flock_cases();
@@ -145,6 +156,33 @@ int main(void)
 		CHECK_EQ(holder(fd, 0, 0, NULL), F_UNLCK);
 		_exit(0);
 	}
+	wait_child(pid);
+
+	/* A descriptor closed by exec (close-on-exec) drops the locks too. */
+	int go[2], ready[2];
+	CHECK_OK(pipe(go));
+	CHECK_OK(pipe(ready));
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		int cfd = CHECK_OK(open("f", O_RDWR | O_CLOEXEC));
+		CHECK_OK(range(cfd, F_SETLK, F_WRLCK, 0, 5));
+		CHECK_EQ(write(ready[1], "l", 1), 1);
+		CHECK_OK(dup2(go[0], 0));
+		char *args[] = {argv[0], "probe", NULL};
+		execve(argv[0], args, NULL);
+		_exit(2);
+	}
+	close(ready[1]);
+	close(go[0]);
+	char c2;
+	CHECK_EQ(read(ready[0], &c2, 1), 1);
+	/* Until the exec the child holds 0..5; after it, nothing (the probe waits on go). */
+	for (int tries = 0; holder(fd, 0, 5, NULL) != F_UNLCK; tries++) {
+		if (tries > 200)
+			FAIL("the lock survived the child's exec");
+		usleep(10000);
+	}
+	CHECK_EQ(write(go[1], "x", 1), 1);
 	wait_child(pid);
 	close(fd);
 	PASS();

@@ -75,5 +75,16 @@ int main(void)
 	CHECK_ERRNO(ioctl(p[0], 0x7fffffff, &on), ENOTTY);
 	int null = CHECK_OK(open("/dev/null", O_RDONLY));
 	CHECK_ERRNO(tcgetattr(null, &t), ENOTTY);
+
+	/* A new session has no controlling terminal: /dev/tty is ENXIO there. */
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		CHECK(setsid() > 0);
+		CHECK_ERRNO(open("/dev/tty", O_RDWR), ENXIO);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
 	PASS();
 }

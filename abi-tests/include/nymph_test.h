@@ -126,4 +126,13 @@ static inline void nt_write_file(const char *path, const char *s)
 	close(fd);
 }
 
+/* Milliseconds on the monotonic clock, for checks that a wait lasted. */
+#include <time.h>
+static inline long nt_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #endif

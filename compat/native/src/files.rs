@@ -103,7 +103,7 @@ pub(crate) fn sys_close(task: &mut Task, a: v1::CloseArgs) -> SysResult {
     task.process
         .with_files(|t| t.close(fd))
         .map_err(file_errno)?;
-    release_range_locks(task, &file);
+    task.process.release_range_locks(&file);
     drop(file);
     Ok(0)
 }
@@ -129,7 +129,7 @@ pub(crate) fn sys_dup3(task: &mut Task, a: v1::Dup3Args) -> SysResult {
         .with_files(|t| t.duplicate_to(old, new, cloexec))
         .map_err(file_errno)?;
     if let Some(replaced) = &replaced {
-        release_range_locks(task, replaced);
+        task.process.release_range_locks(replaced);
     }
     drop(replaced);
     Ok(fd as u64)
@@ -229,13 +229,6 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: v1::FcntlArgs) -> SysResult {
         v1::fcntl_cmd::F_GETLK | v1::fcntl_cmd::F_SETLK | v1::fcntl_cmd::F_SETLKW => {
             range_lock(task, &file, a.cmd, a.arg)
         }
-    }
-}
-
-/// A process loses its byte-range locks on a file when it closes any descriptor of it.
-fn release_range_locks(task: &Task, file: &OpenFile) {
-    if let Some(node) = file.node() {
-        lock::release_owner_on(lock::key(node), task.process.pid.0);
     }
 }
 

@@ -403,13 +403,18 @@ impl FdTable {
         }
     }
 
-    /// Closes every descriptor marked close-on-exec (exec does this).
-    pub fn close_marked(&mut self) {
+    /// Closes every descriptor marked close-on-exec (exec does this); returns the open
+    /// files they named, for the caller to release what the process held on them.
+    pub fn close_marked(&mut self) -> Vec<Arc<OpenFile>> {
+        let mut closed = Vec::new();
         for slot in &mut self.slots {
-            if slot.as_ref().is_some_and(|s| s.close_on_exec) {
-                *slot = None;
+            if slot.as_ref().is_some_and(|s| s.close_on_exec)
+                && let Some(s) = slot.take()
+            {
+                closed.push(s.file);
             }
         }
+        closed
     }
 
     /// Open descriptors.

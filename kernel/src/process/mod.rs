@@ -337,6 +337,14 @@ impl Process {
     }
 
     /// Runs `f` on the address space (none once the process has exited).
+    /// Drops the process's byte-range locks on `file`'s node: POSIX releases them when
+    /// the process closes any descriptor of the file.
+    pub fn release_range_locks(&self, file: &OpenFile) {
+        if let Some(node) = file.node() {
+            vfs::lock::release_owner_on(vfs::lock::key(node), self.pid.0);
+        }
+    }
+
     /// A copy of the process's file-system context (root, cwd, credentials, umask).
     pub fn fs(&self) -> FsContext {
         self.inner.lock().fs.clone()
@@ -931,13 +939,14 @@ pub fn exec(
 ) -> Result<(), ExecError> {
     let fs = task.process.fs();
     let loaded = load(&fs, path, argv, envp)?;
+    let closed;
     let old_space = {
         let mut inner = task.process.inner.lock();
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
         inner.personality_state.clear();
-        inner.files.close_marked();
+        closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
             if matches!(action, SigAction::Catch(_)) {
@@ -948,6 +957,10 @@ pub fn exec(
     };
     kernel_root_activate();
     drop(old_space);
+    for file in &closed {
+        task.process.release_range_locks(file);
+    }
+    drop(closed);
     *task.context = loaded.context;
     Ok(())
 }

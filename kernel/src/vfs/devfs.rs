@@ -164,6 +164,17 @@ fn open_console() -> Result<Arc<dyn FileOps>> {
     Ok(crate::file::console())
 }
 
+/// /dev/tty: the caller's controlling terminal (the console is the only terminal), or
+/// ENXIO for a process whose session has none.
+fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
+    if let Some(process) = crate::process::current()
+        && crate::tty::console().session() != Some(process.sid())
+    {
+        return Err(Error::NoDevice);
+    }
+    Ok(crate::file::console())
+}
+
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
 
 /// The root of devfs, with its standard nodes.
@@ -172,7 +183,7 @@ pub fn root() -> Arc<Inode> {
         let root = tmpfs::new_fs_root(DEVICE, 0o755);
         let nodes: [(&[u8], u64, u32, OpenFn); 6] = [
             (b"console", number::CONSOLE, 0o600, open_console),
-            (b"tty", number::TTY, 0o666, open_console),
+            (b"tty", number::TTY, 0o666, open_controlling_tty),
             (b"null", number::NULL, 0o666, open_null),
             (b"zero", number::ZERO, 0o666, open_zero),
             (b"random", number::RANDOM, 0o644, open_random),

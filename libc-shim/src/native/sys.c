@@ -77,27 +77,28 @@ pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 pid_t waitpid(pid_t pid, int *status, int options) { return wait4(pid, status, options, NULL); }
 pid_t wait(int *status) { return wait4(-1, status, 0, NULL); }
 
+/* The mode argument exists only with O_CREAT. */
+#define OPEN_MODE(flags, mode)                                                         \
+	do {                                                                           \
+		if ((flags) & O_CREAT) {                                               \
+			va_list ap;                                                    \
+			va_start(ap, flags);                                           \
+			mode = va_arg(ap, mode_t);                                     \
+			va_end(ap);                                                    \
+		}                                                                      \
+	} while (0)
+
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	return __sys_openat(dirfd, path, (uint32_t)flags, mode);
 }
 
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
+	OPEN_MODE(flags, mode);
 	return __sys_openat(AT_FDCWD, path, (uint32_t)flags, mode);
 }
 
