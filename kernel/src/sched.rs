@@ -500,15 +500,12 @@ pub fn thread_count() -> usize {
     })
 }
 
-/// Threads blocked in [`wait_any`] with a deadline: (thread slot, deadline tick).
-static TIMED_WAITS: Mutex<Vec<(usize, u64)>> = Mutex::new(Vec::new());
-
 /// Blocks the running thread on every queue in `queues` at once, until one of them is
 /// woken or (with a deadline) the tick count reaches `deadline`. The caller re-checks
 /// what it waits for: a return says only that something may have changed. `None` with
 /// no queue would never return, so it returns at once.
 ///
-/// The deadline is checked by [`expire_timed_waits`], which the tick calls.
+/// The deadline is checked on every tick, as for any thread blocked until one.
 pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
     if queues.is_empty() && deadline.is_none() {
         return;
@@ -519,13 +516,10 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
     let slot = with(|s| {
         let current = s.current;
         if let Some(t) = s.threads.get_mut(&current) {
-            t.state = State::Blocked;
+            t.state = deadline.map_or(State::Blocked, State::BlockedUntil);
         }
         for q in queues {
             q.waiters.lock().push_back(current);
-        }
-        if let Some(d) = deadline {
-            TIMED_WAITS.lock().push((current, d));
         }
         current
     });
@@ -536,39 +530,6 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
         let mut w = q.waiters.lock();
         if let Some(i) = w.iter().position(|&x| x == slot) {
             w.remove(i);
-        }
-    }
-    if deadline.is_some() {
-        TIMED_WAITS.lock().retain(|&(x, _)| x != slot);
-    }
-}
-
-/// Wakes the threads of [`wait_any`] whose deadline has come (called on every tick).
-pub fn expire_timed_waits(now: u64) {
-    let due: Vec<usize> = {
-        let mut timed = TIMED_WAITS.lock();
-        if timed.is_empty() {
-            return;
-        }
-        let due = timed
-            .iter()
-            .filter(|&&(_, d)| now >= d)
-            .map(|&(slot, _)| slot)
-            .collect();
-        timed.retain(|&(_, d)| now < d);
-        due
-    };
-    if due.is_empty() {
-        return;
-    }
-    let mut guard = SCHED.lock();
-    let Some(s) = guard.as_mut() else { return };
-    for slot in due {
-        if let Some(t) = s.threads.get_mut(&slot)
-            && t.state == State::Blocked
-        {
-            t.state = State::Runnable;
-            s.run_queue.push_back(slot);
         }
     }
 }

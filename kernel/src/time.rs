@@ -30,7 +30,6 @@ pub fn tick() {
     TSC_PER_TICK.store(tsc.saturating_sub(previous), Ordering::Relaxed);
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
     crate::sched::on_tick(now);
-    crate::sched::expire_timed_waits(now);
 }
 
 /// Nanoseconds per tick.
@@ -73,6 +72,19 @@ pub fn sleep_ns(ns: u64) {
     let period = tick_ns();
     // The current tick is partly over: one extra tick makes the sleep at least `ns`.
     crate::sched::sleep_ticks(ns.div_ceil(period) + 1);
+}
+
+/// Sleeps like [`sleep_ns`] unless `interrupted()` turns true first (a signal for the
+/// sleeping process): then `Err` with the nanoseconds that were left.
+pub fn sleep_ns_interruptible(ns: u64, interrupted: impl Fn() -> bool) -> Result<(), u64> {
+    // Nobody wakes this queue: only the deadline or a signal's wake-up end the wait.
+    let never = crate::sched::WaitQueue::new();
+    let start = monotonic_ns();
+    let deadline = ticks() + ns.div_ceil(tick_ns()) + 1;
+    match never.wait_until_deadline(|| false, interrupted, Some(deadline)) {
+        Err(crate::sched::Interrupted) => Err(ns.saturating_sub(monotonic_ns() - start)),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Days from 1970-01-01 to a civil date (proleptic Gregorian).

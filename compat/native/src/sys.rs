@@ -448,15 +448,21 @@ fn sys_nanosleep(task: &mut Task, a: v1::NanosleepArgs) -> SysResult {
     let ns = (req.tv_sec as u64)
         .saturating_mul(1_000_000_000)
         .saturating_add(req.tv_nsec as u64);
-    nymph_kernel::time::sleep_ns(ns);
+    let process = task.process.clone();
+    let left = match nymph_kernel::time::sleep_ns_interruptible(ns, || {
+        process::signal_pending(&process)
+    }) {
+        Ok(()) => 0,
+        Err(left) => left,
+    };
     if !a.rem.is_null() {
         let rem = v1::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
+            tv_sec: (left / 1_000_000_000) as i64,
+            tv_nsec: (left % 1_000_000_000) as i64,
         };
         task.write_val(a.rem.addr(), &rem).map_err(fault)?;
     }
-    Ok(0)
+    if left > 0 { Err(errno::EINTR) } else { Ok(0) }
 }
 
 fn sys_clock_gettime(task: &mut Task, a: v1::ClockGettimeArgs) -> SysResult {
