@@ -314,6 +314,16 @@ const _: () = assert!(core::mem::offset_of!(mcontext, mc_fpstate) == 208);
 
 pub type mode_t = u32;
 
+bitflags::bitflags! {
+/// At most one of MS_ASYNC/MS_SYNC.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct msync_flags: u32 {
+        const MS_ASYNC = 1;
+        const MS_INVALIDATE = 2;
+        const MS_SYNC = 4;
+    }
+}
+
 pub type nfds_t = u64;
 
 pub type nlink_t = u64;
@@ -1568,6 +1578,7 @@ pub mod nr {
     pub const SYS_setgid: u32 = 59;
     pub const SYS_getpgrp: u32 = 60;
     pub const SYS_getsid: u32 = 61;
+    pub const SYS_msync: u32 = 64;
 }
 
 /// Arguments of `exit(int status)`, slot 0 (1 word); returns `void`.
@@ -3350,8 +3361,39 @@ impl GetsidArgs {
     }
 }
 
+/// Arguments of `msync(ptr<void, None> addr, size_t len, msync_flags flags)`, slot 64 (3 words); returns `int`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsyncArgs {
+    pub addr: u64,
+    pub len: size_t,
+    pub flags: msync_flags,
+}
+
+impl MsyncArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 64;
+    /// The name.
+    pub const NAME: &str = "msync";
+    /// Argument words taken.
+    pub const WORDS: usize = 3;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "addr")?;
+        let w1 = rt::word(words, 1, "len")?;
+        let w2 = rt::word(words, 2, "flags")?;
+        Ok(Self {
+            addr: rt::widen(w0),
+            len: rt::low_u64(w1),
+            flags: msync_flags::from_bits_retain(rt::low_u32(w2)),
+        })
+    }
+}
+
 /// Number of slots in the table (one past the highest number).
-pub const SLOT_COUNT: usize = 62;
+pub const SLOT_COUNT: usize = 65;
 
 /// Every slot, empty ones included: what the spec says, and what the coverage
 /// table is printed from.
@@ -3419,7 +3461,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "mmap",
         kind: "standard",
         status: Status::Partial(
-            "anonymous private mappings only (file mappings give ENODEV); PROT_NONE reserves the range without mapping it",
+            "truncating a mapped file detaches the mapped pages past the new end (they keep their contents, no SIGBUS; the file growing again is not seen through them)",
         ),
         arg_words: 6,
     },
@@ -3434,7 +3476,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 10,
         name: "mprotect",
         kind: "standard",
-        status: Status::Partial("PROT_NONE gives ENOTSUP"),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -3798,6 +3840,27 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         status: Status::Implemented,
         arg_words: 1,
     },
+    SyscallInfo {
+        number: 62,
+        name: "",
+        kind: "gap",
+        status: Status::Empty,
+        arg_words: 0,
+    },
+    SyscallInfo {
+        number: 63,
+        name: "",
+        kind: "gap",
+        status: Status::Empty,
+        arg_words: 0,
+    },
+    SyscallInfo {
+        number: 64,
+        name: "msync",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 3,
+    },
 ];
 
 /// The dispatch table a personality fills: one typed handler per call, `None`
@@ -3930,6 +3993,8 @@ pub struct Handlers<C: ?Sized, R> {
     pub getpgrp: Option<fn(&mut C, GetpgrpArgs) -> R>,
     /// Slot 61: `getsid`.
     pub getsid: Option<fn(&mut C, GetsidArgs) -> R>,
+    /// Slot 64: `msync`.
+    pub msync: Option<fn(&mut C, MsyncArgs) -> R>,
 }
 
 impl<C: ?Sized, R> Clone for Handlers<C, R> {
@@ -4018,6 +4083,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
         setgid: None,
         getpgrp: None,
         getsid: None,
+        msync: None,
     };
 
     /// Decodes and runs syscall `number` with its raw argument words.
@@ -4267,6 +4333,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 GetpgrpArgs::decode,
             ),
             61 => rt::call(self.getsid, cx, number, "getsid", words, GetsidArgs::decode),
+            64 => rt::call(self.msync, cx, number, "msync", words, MsyncArgs::decode),
             _ => Dispatch::NoSuchSyscall { number },
         }
     }
@@ -4337,6 +4404,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
             59 => self.setgid.is_some(),
             60 => self.getpgrp.is_some(),
             61 => self.getsid.is_some(),
+            64 => self.msync.is_some(),
             _ => false,
         }
     }

@@ -635,6 +635,16 @@ __sys_getsid:
 	ret
 	.size	__sys_getsid, .-__sys_getsid
 
+	.globl	__sys_msync
+	.type	__sys_msync, @function
+__sys_msync:
+	movl	$64, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_msync, .-__sys_msync
+
 .Lerror:
 	negl	%eax
 	movl	%eax, errno(%rip)

@@ -73,6 +73,7 @@ extern int errno;
 #define SYS_setgid 59
 #define SYS_getpgrp 60
 #define SYS_getsid 61
+#define SYS_msync 64
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
@@ -139,5 +140,6 @@ int32_t __sys_setuid(uint32_t uid);
 int32_t __sys_setgid(uint32_t gid);
 int32_t __sys_getpgrp(void);
 int32_t __sys_getsid(int32_t pid);
+int32_t __sys_msync(void *addr, uint64_t len, uint32_t flags);
 
 #endif /* NYMPH_NATIVE_V1_SYSCALLS_H */
