@@ -15,6 +15,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(address_space_frames_are_returned),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(fork_shares_pages_copy_on_write),
+    ktest!(file_mappings_share_page_cache_frames),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
 ];
 
@@ -325,5 +326,85 @@ fn syscall_from_compat_mode_is_an_invalid_opcode() -> TestResult {
     kassert_eq!(ctx.regs.rip, CODE);
     kassert_eq!(ctx.regs.rbx, 0x5151);
     kassert_eq!(ctx.mode(), UserMode::Compat32);
+    Ok(())
+}
+
+/// Shared and private mappings of a file's pages, a fork, a private copy and PROT_NONE:
+/// writes through the shared mapping are the file's, and once the spaces and the file
+/// are gone every frame is back.
+#[cfg(not(test))]
+fn file_mappings_share_page_cache_frames() -> TestResult {
+    use crate::mm::uspace::FaultResolution;
+    use crate::vfs::tmpfs;
+    const SHARED: u64 = 0x70_0000;
+    const PRIVATE: u64 = 0x80_0000;
+    const BEYOND: u64 = SHARED + 0x2000;
+    let free = || crate::mm::frame::FRAMES.lock().free_count();
+    let before = free();
+    {
+        let file = tmpfs::make(1, 0o644, 0, 0, tmpfs::Kind::Regular);
+        kassert_eq!(file.write_at(0, b"page zero"), Ok(9));
+        kassert_eq!(file.write_at(4096, b"page one"), Ok(8));
+        let mut space = space_with(programs::SPIN64)?;
+        let frames = file.share_frames(0, 3);
+        kassert!(frames.as_ref().is_ok_and(|f| f.len() == 2), "{frames:?}");
+        let Ok(frames) = frames else {
+            kfail!("share_frames failed")
+        };
+        for (i, &phys) in frames.iter().enumerate() {
+            let virt = SHARED + i as u64 * 4096;
+            kassert_eq!(
+                space.map_frame(virt, phys, Protection::READ_WRITE, true, true),
+                Ok(())
+            );
+        }
+        kassert_eq!(space.reserve_beyond(BEYOND, Protection::READ), Ok(()));
+        let Ok(frames) = file.share_frames(0, 1) else {
+            kfail!("share_frames failed")
+        };
+        kassert_eq!(
+            space.map_frame(PRIVATE, frames[0], Protection::READ_WRITE, false, false),
+            Ok(())
+        );
+        // Through the shared mapping: the file sees it. Through the private one: not.
+        kassert_eq!(space.write_bytes(SHARED + 5, b"ZERO"), Ok(()));
+        kassert_eq!(space.write_bytes(PRIVATE, b"private"), Ok(()));
+        let mut buf = [0u8; 9];
+        kassert_eq!(file.read_at(0, &mut buf), Ok(9));
+        kassert_eq!(&buf, b"page ZERO");
+        kassert_eq!(space.handle_fault(BEYOND, false), FaultResolution::BusError);
+        // A shared page never needs copying: a write fault on it is a real one.
+        kassert_eq!(
+            space.handle_fault(SHARED, true),
+            FaultResolution::NotResolved
+        );
+        kassert_eq!(
+            space.protect_range(SHARED, SHARED + 0x1000, Protection::NONE),
+            Ok(())
+        );
+        let child = space.fork();
+        kassert!(child.is_ok(), "fork: {child:?}");
+        let Ok(mut child) = child else {
+            kfail!("fork failed")
+        };
+        kassert_eq!(child.write_bytes(SHARED + 4096, b"PAGE"), Ok(()));
+        kassert_eq!(child.protection(SHARED), Some(Protection::NONE));
+        kassert_eq!(
+            child.protect_range(SHARED, SHARED + 0x1000, Protection::READ),
+            Ok(())
+        );
+        drop(space);
+        kassert_eq!(file.read_at(4096, &mut buf[..8]), Ok(8));
+        kassert_eq!(&buf[..8], b"PAGE one");
+        kassert_eq!(child.unmap_range(SHARED, SHARED + 0x3000), 3);
+        drop(child);
+    }
+    kassert_eq!(free(), before);
+    Ok(())
+}
+
+/// File pages are heap buffers in host builds: nothing to map.
+#[cfg(test)]
+fn file_mappings_share_page_cache_frames() -> TestResult {
     Ok(())
 }

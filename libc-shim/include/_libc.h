@@ -160,6 +160,7 @@ time_t time(time_t *t);
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, size_t len);
 int mprotect(void *addr, size_t len, int prot);
+int msync(void *addr, size_t len, int flags);
 void *sbrk(intptr_t incr);
 
 /* poll.h, sys/ioctl.h */

@@ -387,6 +387,16 @@ const _: () = assert!(core::mem::offset_of!(mcontext, mc_fpstate) == 208);
 
 pub type mode_t = u32;
 
+bitflags::bitflags! {
+/// At most one of MS_ASYNC/MS_SYNC.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct msync_flags: u32 {
+        const MS_ASYNC = 1;
+        const MS_INVALIDATE = 2;
+        const MS_SYNC = 4;
+    }
+}
+
 pub type nfds_t = u64;
 
 pub type nlink_t = u64;
@@ -1720,6 +1730,7 @@ pub mod nr {
     pub const SYS_chroot: u32 = 65;
     pub const SYS_mknodat: u32 = 66;
     pub const SYS_flock: u32 = 67;
+    pub const SYS_msync: u32 = 68;
 }
 
 /// Arguments of `exit(int status)`, slot 0 (1 word); returns `void`.
@@ -3703,8 +3714,39 @@ impl FlockArgs {
     }
 }
 
+/// Arguments of `msync(ptr<void, None> addr, size_t len, msync_flags flags)`, slot 68 (3 words); returns `int`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsyncArgs {
+    pub addr: u64,
+    pub len: size_t,
+    pub flags: msync_flags,
+}
+
+impl MsyncArgs {
+    /// The slot number.
+    pub const NUMBER: u32 = 68;
+    /// The name.
+    pub const NAME: &str = "msync";
+    /// Argument words taken.
+    pub const WORDS: usize = 3;
+    /// Decodes the raw argument words.
+    ///
+    /// # Errors
+    /// A missing word, or a value the argument's type does not allow.
+    pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
+        let w0 = rt::word(words, 0, "addr")?;
+        let w1 = rt::word(words, 1, "len")?;
+        let w2 = rt::word(words, 2, "flags")?;
+        Ok(Self {
+            addr: rt::widen(w0),
+            len: rt::low_u64(w1),
+            flags: msync_flags::from_bits_retain(rt::low_u32(w2)),
+        })
+    }
+}
+
 /// Number of slots in the table (one past the highest number).
-pub const SLOT_COUNT: usize = 68;
+pub const SLOT_COUNT: usize = 69;
 
 /// Every slot, empty ones included: what the spec says, and what the coverage
 /// table is printed from.
@@ -3770,7 +3812,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "mmap",
         kind: "standard",
         status: Status::Partial(
-            "anonymous private mappings only (file mappings give ENODEV); PROT_NONE reserves the range without mapping it",
+            "truncating a mapped file detaches the mapped pages past the new end (they keep their contents, no SIGBUS; the file growing again is not seen through them)",
         ),
         arg_words: 6,
     },
@@ -3785,7 +3827,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 10,
         name: "mprotect",
         kind: "standard",
-        status: Status::Partial("PROT_NONE gives ENOTSUP"),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -4193,6 +4235,13 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         status: Status::Implemented,
         arg_words: 2,
     },
+    SyscallInfo {
+        number: 68,
+        name: "msync",
+        kind: "standard",
+        status: Status::Implemented,
+        arg_words: 3,
+    },
 ];
 
 /// The dispatch table a personality fills: one typed handler per call, `None`
@@ -4337,6 +4386,8 @@ pub struct Handlers<C: ?Sized, R> {
     pub mknodat: Option<fn(&mut C, MknodatArgs) -> R>,
     /// Slot 67: `flock`.
     pub flock: Option<fn(&mut C, FlockArgs) -> R>,
+    /// Slot 68: `msync`.
+    pub msync: Option<fn(&mut C, MsyncArgs) -> R>,
 }
 
 impl<C: ?Sized, R> Clone for Handlers<C, R> {
@@ -4431,6 +4482,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
         chroot: None,
         mknodat: None,
         flock: None,
+        msync: None,
     };
 
     /// Decodes and runs syscall `number` with its raw argument words.
@@ -4714,6 +4766,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
                 MknodatArgs::decode,
             ),
             67 => rt::call(self.flock, cx, number, "flock", words, FlockArgs::decode),
+            68 => rt::call(self.msync, cx, number, "msync", words, MsyncArgs::decode),
             _ => Dispatch::NoSuchSyscall { number },
         }
     }
@@ -4790,6 +4843,7 @@ impl<C: ?Sized, R> Handlers<C, R> {
             65 => self.chroot.is_some(),
             66 => self.mknodat.is_some(),
             67 => self.flock.is_some(),
+            68 => self.msync.is_some(),
             _ => false,
         }
     }

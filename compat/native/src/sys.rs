@@ -31,6 +31,7 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     mmap: Some(sys_mmap),
     munmap: Some(sys_munmap),
     mprotect: Some(sys_mprotect),
+    msync: Some(sys_msync),
     brk: Some(sys_brk),
     fork: Some(sys_fork),
     execve: Some(sys_execve),
@@ -134,6 +135,7 @@ const BRK_LIMIT: u64 = 512 * 1024 * 1024;
 
 fn protection(prot: v1::prot) -> Protection {
     Protection {
+        read: prot.contains(v1::prot::PROT_READ),
         write: prot.contains(v1::prot::PROT_WRITE),
         execute: prot.contains(v1::prot::PROT_EXEC),
     }
@@ -143,30 +145,66 @@ fn page_range(addr: u64, len: u64) -> Result<(u64, u64), i32> {
     if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(errno::EINVAL);
     }
-    let end = addr
-        .checked_add(len.div_ceil(PAGE) * PAGE)
+    let end = len
+        .checked_next_multiple_of(PAGE)
+        .and_then(|l| addr.checked_add(l))
         .filter(|&e| e <= nymph_hal::layout::USER_END)
         .ok_or(errno::EINVAL)?;
     Ok((addr, end))
 }
 
-/// Anonymous private mappings only: file mappings need the VFS (ENODEV until then).
+/// What a file mapping maps: the node, and whether its descriptor was writable.
+struct MappedFile {
+    node: alloc::sync::Arc<nymph_kernel::vfs::Inode>,
+    writable: bool,
+}
+
+/// Checks mmap's descriptor: a regular file open for reading (and for writing too if
+/// the mapping is shared and writable).
+fn mapped_file(task: &Task, a: &v1::MmapArgs, shared: bool) -> Result<MappedFile, i32> {
+    if a.offset < 0 || !(a.offset as u64).is_multiple_of(PAGE) {
+        return Err(errno::EINVAL);
+    }
+    let file = task
+        .process
+        .file(crate::files::descriptor(a.fd)?)
+        .map_err(crate::files::file_errno)?;
+    let node = match (file.kind(), file.node()) {
+        (nymph_kernel::file::FileKind::Regular, Some(node)) => node.clone(),
+        _ => return Err(errno::ENODEV),
+    };
+    if !file.readable || (shared && a.prot.contains(v1::prot::PROT_WRITE) && !file.writable) {
+        return Err(errno::EACCES);
+    }
+    Ok(MappedFile {
+        node,
+        writable: file.writable,
+    })
+}
+
+/// Anonymous and file mappings, private or shared. A file mapping maps the file's own
+/// page-cache frames (materialised now, not on demand), so read/write and the mapping
+/// always agree; a private one copies a page on its first write. Pages of the mapping
+/// wholly past the end of the file are reserved and give SIGBUS when touched.
 fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
     use v1::map_flags as F;
-    if !a.flags.contains(F::MAP_ANON) || a.fd != -1 || a.offset != 0 {
-        log::warn!(
-            "pid {}: mmap of a file is not supported yet",
-            task.process.pid.0
-        );
-        return Err(errno::ENODEV);
-    }
-    if !a.flags.contains(F::MAP_PRIVATE) {
+    let shared = a.flags.contains(F::MAP_SHARED);
+    if shared == a.flags.contains(F::MAP_PRIVATE) {
         return Err(errno::EINVAL);
     }
-    let len = a.len.div_ceil(PAGE) * PAGE;
-    if len == 0 {
-        return Err(errno::EINVAL);
-    }
+    let len = a
+        .len
+        .checked_next_multiple_of(PAGE)
+        .filter(|&l| l != 0)
+        .ok_or(errno::EINVAL)?;
+    let file = if a.flags.contains(F::MAP_ANON) {
+        if a.fd != -1 || a.offset != 0 {
+            return Err(errno::EINVAL);
+        }
+        None
+    } else {
+        Some(mapped_file(task, &a, shared)?)
+    };
     let fixed = a.flags.contains(F::MAP_FIXED) || a.flags.contains(F::MAP_FIXED_NOREPLACE);
     let start = if fixed {
         let (start, end) = page_range(a.addr, len)?;
@@ -206,19 +244,42 @@ fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
         task.process.set_personality_value("mmap_next", next + len);
         next
     };
-    if a.prot == v1::prot::PROT_NONE {
-        // Reserved, never mapped: any access faults, as PROT_NONE must.
-        return Ok(start);
-    }
     let prot = protection(a.prot);
-    match task
-        .process
-        .with_space(|s| s.map_range_zeroed(start, start + len, prot))
-    {
-        Some(Ok(_)) => Ok(start),
+    let end = start + len;
+    let mapped = match file {
+        None => task.process.with_space(|s| {
+            (start..end).step_by(PAGE as usize).try_for_each(|virt| {
+                if shared {
+                    s.map_zeroed_shared(virt, prot)
+                } else {
+                    s.map_zeroed(virt, prot)
+                }
+            })
+        }),
+        Some(file) => {
+            let frames = file
+                .node
+                .share_frames(a.offset as u64 / PAGE, len / PAGE)
+                .map_err(|_| errno::ENOMEM)?;
+            let mut frames = frames.into_iter();
+            let result = task.process.with_space(|s| {
+                for virt in (start..end).step_by(PAGE as usize) {
+                    match frames.next() {
+                        Some(phys) => s.map_frame(virt, phys, prot, shared, file.writable)?,
+                        None => s.reserve_beyond(virt, prot)?,
+                    }
+                }
+                Ok(())
+            });
+            // Frames not mapped (after a failure, or with no address space) go back.
+            frames.for_each(nymph_kernel::mm::frame::release);
+            result
+        }
+    };
+    match mapped {
+        Some(Ok(())) => Ok(start),
         Some(Err(_)) | None => {
-            task.process
-                .with_space(|s| s.unmap_range(start, start + len));
+            task.process.with_space(|s| s.unmap_range(start, end));
             Err(errno::ENOMEM)
         }
     }
@@ -230,29 +291,53 @@ fn sys_munmap(task: &mut Task, a: v1::MunmapArgs) -> SysResult {
     Ok(0)
 }
 
-fn sys_mprotect(task: &mut Task, a: v1::MprotectArgs) -> SysResult {
-    let (start, end) = page_range(a.addr, a.len)?;
-    let all_mapped = task
-        .process
+fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
+    task.process
         .with_space(|s| {
             (start..end)
                 .step_by(PAGE as usize)
                 .all(|p| s.protection(p).is_some())
         })
-        .unwrap_or(false);
-    if !all_mapped {
+        .unwrap_or(false)
+}
+
+fn sys_mprotect(task: &mut Task, a: v1::MprotectArgs) -> SysResult {
+    let (start, end) = page_range(a.addr, a.len)?;
+    if !all_mapped(task, start, end) {
         return Err(errno::ENOMEM);
     }
-    if a.prot == v1::prot::PROT_NONE {
-        log::warn!(
-            "pid {}: mprotect to PROT_NONE is not supported yet",
-            task.process.pid.0
-        );
-        return Err(errno::ENOTSUP);
-    }
     let prot = protection(a.prot);
-    task.process
-        .with_space(|s| s.protect_range(start, end, prot));
+    if prot.write && task.process.with_space(|s| s.write_allowed(start, end)) != Some(true) {
+        return Err(errno::EACCES);
+    }
+    match task
+        .process
+        .with_space(|s| s.protect_range(start, end, prot))
+    {
+        Some(Ok(())) => Ok(0),
+        Some(Err(_)) | None => Err(errno::ENOMEM),
+    }
+}
+
+/// There is one page cache: a shared mapping maps the file's own pages, so there is
+/// nothing to write back or invalidate. msync only checks its arguments and the range.
+fn sys_msync(task: &mut Task, a: v1::MsyncArgs) -> SysResult {
+    use v1::msync_flags as M;
+    if a.flags.bits() & !M::all().bits() != 0
+        || (a.flags.contains(M::MS_ASYNC) && a.flags.contains(M::MS_SYNC))
+    {
+        return Err(errno::EINVAL);
+    }
+    if !a.addr.is_multiple_of(PAGE) {
+        return Err(errno::EINVAL);
+    }
+    if a.len == 0 {
+        return Ok(0);
+    }
+    let (start, end) = page_range(a.addr, a.len).map_err(|_| errno::ENOMEM)?;
+    if !all_mapped(task, start, end) {
+        return Err(errno::ENOMEM);
+    }
     Ok(0)
 }
 

@@ -10,27 +10,46 @@ use nymph_hal::paging::{self, MapError, PageFlags, PageTableRoot};
 /// Access a user page grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Protection {
+    /// Any access at all: a page with none of read, write and execute (PROT_NONE) is
+    /// kept, frame and all, but left out of the page tables, so that every access
+    /// faults (the kernel's own accesses on the program's behalf too).
+    pub read: bool,
     pub write: bool,
     pub execute: bool,
 }
 
 impl Protection {
+    pub const NONE: Protection = Protection {
+        read: false,
+        write: false,
+        execute: false,
+    };
     pub const READ: Protection = Protection {
+        read: true,
         write: false,
         execute: false,
     };
     pub const READ_WRITE: Protection = Protection {
+        read: true,
         write: true,
         execute: false,
     };
     pub const READ_EXECUTE: Protection = Protection {
+        read: true,
         write: false,
         execute: true,
     };
     pub const ALL: Protection = Protection {
+        read: true,
         write: true,
         execute: true,
     };
+
+    /// Whether the page is in the page tables at all (x86 cannot map a page
+    /// write- or execute-only: either implies read).
+    pub fn accessible(self) -> bool {
+        self.read || self.write || self.execute
+    }
 
     fn flags(self) -> PageFlags {
         let mut flags = PageFlags::USER_ACCESSIBLE;
@@ -70,6 +89,12 @@ struct Page {
     /// What the program asked for; the hardware mapping may be read-only while the
     /// frame is shared copy-on-write.
     prot: Protection,
+    /// A shared mapping (MAP_SHARED): the frame is the same for every sharer (a file's
+    /// page-cache page, or anonymous memory shared across fork); it is never copied.
+    shared: bool,
+    /// Whether the protection may include write (false for a shared mapping of a file
+    /// opened read-only).
+    may_write: bool,
 }
 
 /// One process's user address space.
@@ -77,6 +102,9 @@ struct Page {
 pub struct AddressSpace {
     root: PageTableRoot,
     pages: BTreeMap<u64, Page>,
+    /// Pages of a file mapping past the end of the file when it was mapped: reserved,
+    /// with no frame; touching one is a bus error (SIGBUS).
+    beyond: BTreeMap<u64, Protection>,
 }
 
 /// What a page fault in user mode turned out to be.
@@ -86,6 +114,8 @@ pub enum FaultResolution {
     Resolved,
     /// A real fault: the program touched memory it may not (a signal for it).
     NotResolved,
+    /// An access to a mapped page past the end of the file it maps (SIGBUS).
+    BusError,
     /// Resolving needed memory that is not there.
     OutOfMemory,
 }
@@ -98,6 +128,7 @@ impl AddressSpace {
         Ok(AddressSpace {
             root,
             pages: BTreeMap::new(),
+            beyond: BTreeMap::new(),
         })
     }
 
@@ -108,22 +139,96 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Maps a fresh zeroed page at `virt` (page-aligned, in the user half, not page 0).
-    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
+    /// The hardware flags for `page`, or `None` to leave it out of the tables
+    /// (PROT_NONE). A private page whose frame has other owners is read-only until
+    /// written (copy-on-write).
+    fn hw_flags(page: &Page) -> Option<PageFlags> {
+        if !page.prot.accessible() {
+            return None;
+        }
+        let mut flags = page.prot.flags();
+        if !page.shared && frame::is_shared(page.phys) {
+            flags.remove(PageFlags::WRITABLE);
+        }
+        Some(flags)
+    }
+
+    /// Records `page` at `virt` and maps it (if accessible). On failure nothing is
+    /// recorded and the caller still owns its reference on the frame.
+    fn install(&mut self, virt: u64, page: Page) -> Result<(), MemError> {
         Self::check(virt)?;
-        if self.pages.contains_key(&virt) {
+        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
+            return Err(MemError::AlreadyMapped);
+        }
+        if let Some(flags) = Self::hw_flags(&page) {
+            self.root
+                .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?;
+        }
+        self.pages.insert(virt, page);
+        Ok(())
+    }
+
+    fn map_fresh(&mut self, virt: u64, prot: Protection, shared: bool) -> Result<(), MemError> {
+        Self::check(virt)?;
+        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
             return Err(MemError::AlreadyMapped);
         }
         let phys = frame::alloc().ok_or(MemError::OutOfMemory)?;
         paging::zero_frame(phys);
-        if let Err(e) = self
-            .root
-            .map_4k(virt, phys, prot.flags(), &mut *FRAMES.lock())
-        {
+        let page = Page {
+            phys,
+            prot,
+            shared,
+            may_write: true,
+        };
+        if let Err(e) = self.install(virt, page) {
             frame::free(phys);
-            return Err(e.into());
+            return Err(e);
         }
-        self.pages.insert(virt, Page { phys, prot });
+        Ok(())
+    }
+
+    /// Maps a fresh zeroed page at `virt` (page-aligned, in the user half, not page 0).
+    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
+        self.map_fresh(virt, prot, false)
+    }
+
+    /// Maps a fresh zeroed page at `virt` that stays shared with forked children
+    /// (anonymous MAP_SHARED memory).
+    pub fn map_zeroed_shared(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
+        self.map_fresh(virt, prot, true)
+    }
+
+    /// Maps the frame `phys` at `virt`, adopting one reference to it that the caller
+    /// took with `frame::share` (on error the reference is dropped). `shared`: a shared
+    /// mapping, writes going to the frame itself (`may_write` bounds what mprotect may
+    /// grant later); otherwise a private one, copied on the first write.
+    pub fn map_frame(
+        &mut self,
+        virt: u64,
+        phys: u64,
+        prot: Protection,
+        shared: bool,
+        may_write: bool,
+    ) -> Result<(), MemError> {
+        let page = Page {
+            phys,
+            prot,
+            shared,
+            may_write: may_write || !shared,
+        };
+        self.install(virt, page)
+            .inspect_err(|_| frame::release(phys))
+    }
+
+    /// Reserves `virt` as a page of a file mapping past the file's end: accessing it
+    /// is a bus error.
+    pub fn reserve_beyond(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
+        Self::check(virt)?;
+        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
+            return Err(MemError::AlreadyMapped);
+        }
+        self.beyond.insert(virt, prot);
         Ok(())
     }
 
@@ -156,25 +261,54 @@ impl AddressSpace {
                 frame::release(page.phys);
             }
         }
-        pages.len()
+        let beyond: alloc::vec::Vec<u64> = self.beyond.range(start..end).map(|(&v, _)| v).collect();
+        for virt in &beyond {
+            self.beyond.remove(virt);
+        }
+        pages.len() + beyond.len()
+    }
+
+    /// Whether every page mapped in `[start, end)` may be made writable (a shared
+    /// mapping of a file opened read-only may not).
+    pub fn write_allowed(&self, start: u64, end: u64) -> bool {
+        self.pages.range(start..end).all(|(_, p)| p.may_write)
     }
 
     /// Changes the protection of the pages mapped in `[start, end)`.
-    pub fn protect_range(&mut self, start: u64, end: u64, prot: Protection) {
+    pub fn protect_range(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: Protection,
+    ) -> Result<(), MemError> {
         let root = self.root;
         for (&virt, page) in self.pages.range_mut(start..end) {
+            let was = page.prot.accessible();
             page.prot = prot;
-            let mut flags = prot.flags();
-            if frame::is_shared(page.phys) {
-                flags.remove(PageFlags::WRITABLE);
+            match (was, Self::hw_flags(page)) {
+                (true, Some(flags)) => {
+                    root.set_flags_4k(virt, flags);
+                }
+                (true, None) => {
+                    root.unmap_4k(virt);
+                }
+                (false, Some(flags)) => root.map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?,
+                (false, None) => {}
             }
-            root.set_flags_4k(virt, flags);
         }
+        for (_, p) in self.beyond.range_mut(start..end) {
+            *p = prot;
+        }
+        Ok(())
     }
 
     /// Whether `virt`'s page is mapped, and with what protection.
     pub fn protection(&self, virt: u64) -> Option<Protection> {
-        self.pages.get(&(virt & !(PAGE_SIZE - 1))).map(|p| p.prot)
+        let page = virt & !(PAGE_SIZE - 1);
+        self.pages
+            .get(&page)
+            .map(|p| p.prot)
+            .or_else(|| self.beyond.get(&page).copied())
     }
 
     /// Writes `bytes` at `virt` into pages of this space (mapped or not, current or not),
@@ -194,40 +328,47 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// The frame behind `page`, made private to this space if it was shared.
+    /// The frame behind `page`, made private to this space if it was shared
+    /// copy-on-write (a shared mapping's frame is written in place).
     fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {
         let entry = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
-        if !frame::is_shared(entry.phys) {
+        if entry.shared || !frame::is_shared(entry.phys) {
             return Ok(entry.phys);
         }
         let copy = frame::alloc().ok_or(MemError::OutOfMemory)?;
         paging::copy_frame(copy, entry.phys);
         self.root.unmap_4k(page);
-        if let Err(e) = self
-            .root
-            .map_4k(page, copy, entry.prot.flags(), &mut *FRAMES.lock())
+        let new = Page {
+            phys: copy,
+            ..entry
+        };
+        if let Some(flags) = Self::hw_flags(&new)
+            && let Err(e) = self.root.map_4k(page, copy, flags, &mut *FRAMES.lock())
         {
             frame::free(copy);
+            // Put the shared frame back as it was (the tables exist, so this holds).
+            if let Some(flags) = Self::hw_flags(&entry) {
+                let _ = self
+                    .root
+                    .map_4k(page, entry.phys, flags, &mut *FRAMES.lock());
+            }
             return Err(e.into());
         }
         frame::release(entry.phys);
-        self.pages.insert(
-            page,
-            Page {
-                phys: copy,
-                prot: entry.prot,
-            },
-        );
+        self.pages.insert(page, new);
         Ok(copy)
     }
 
     /// Resolves a user page fault if it is a write to a copy-on-write page.
     pub fn handle_fault(&mut self, address: u64, write: bool) -> FaultResolution {
         let page = address & !(PAGE_SIZE - 1);
+        if self.beyond.contains_key(&page) {
+            return FaultResolution::BusError;
+        }
         let Some(entry) = self.pages.get(&page).copied() else {
             return FaultResolution::NotResolved;
         };
-        if !write || !entry.prot.write {
+        if !write || !entry.prot.write || entry.shared {
             return FaultResolution::NotResolved;
         }
         if frame::is_shared(entry.phys) {
@@ -243,22 +384,30 @@ impl AddressSpace {
         }
     }
 
-    /// A copy of this space for a forked child: every page is shared copy-on-write
-    /// (read-only in both until one of them writes it).
+    /// A copy of this space for a forked child: every private page is shared
+    /// copy-on-write (read-only in both until one of them writes it); shared mappings
+    /// map the same frame in both, writable as before.
     pub fn fork(&mut self) -> Result<AddressSpace, MemError> {
         let mut child = AddressSpace::new()?;
         for (&virt, page) in &self.pages {
-            let mut flags = page.prot.flags();
-            flags.remove(PageFlags::WRITABLE);
-            child
-                .root
-                .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?;
             frame::share(page.phys);
+            if let Some(flags) = Self::hw_flags(page)
+                && let Err(e) = child
+                    .root
+                    .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())
+            {
+                frame::release(page.phys);
+                return Err(e.into());
+            }
             child.pages.insert(virt, *page);
-            if page.prot.write {
+            if !page.shared
+                && page.prot.write
+                && let Some(flags) = Self::hw_flags(page)
+            {
                 self.root.set_flags_4k(virt, flags);
             }
         }
+        child.beyond = self.beyond.clone();
         Ok(child)
     }
 

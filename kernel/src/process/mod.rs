@@ -867,6 +867,7 @@ fn load(
     let mut image_end = 0;
     for seg in &image.segments {
         let prot = Protection {
+            read: true,
             write: seg.write,
             execute: seg.execute,
         };
@@ -1089,6 +1090,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                     FaultResolution::OutOfMemory => {
                         exit_with_signal(&task.process, Signal::Kill);
                     }
+                    FaultResolution::BusError => trap_signal(&task.process, Signal::Bus),
                     FaultResolution::NotResolved => {
                         let fault = Fault {
                             vector,

@@ -398,6 +398,34 @@ impl Inode {
         Ok(())
     }
 
+    /// The frames of up to `count` pages of a regular file from page `first`, for
+    /// mmap: only pages holding some of the file (up to its size, rounded up to a page)
+    /// are given, materialised if they were holes or still in the boot archive. Each
+    /// frame comes with one reference (`frame::share`) that the caller owns: the mapping
+    /// and the file then see the same page-cache page.
+    #[cfg(not(test))]
+    pub fn share_frames(&self, first: u64, count: u64) -> Result<Vec<u64>> {
+        let mut data = self.data()?.lock();
+        let pages_in_file = data.size.div_ceil(PAGE_SIZE as u64);
+        let end = first.saturating_add(count).min(pages_in_file);
+        let mut frames = Vec::new();
+        for index in first..end {
+            match data.page(index) {
+                Ok(page) => {
+                    crate::mm::frame::share(page.phys());
+                    frames.push(page.phys());
+                }
+                Err(e) => {
+                    for &phys in &frames {
+                        crate::mm::frame::release(phys);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(frames)
+    }
+
     /// The whole contents of a regular file (for exec).
     pub fn read_all(&self) -> Result<Vec<u8>> {
         let data = self.data()?.lock();

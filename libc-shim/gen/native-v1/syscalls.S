@@ -698,6 +698,16 @@ __sys_flock:
 	ret
 	.size	__sys_flock, .-__sys_flock
 
+	.globl	__sys_msync
+	.type	__sys_msync, @function
+__sys_msync:
+	movl	$68, %eax
+	syscall
+	cmpq	$-4095, %rax
+	jae	.Lerror
+	ret
+	.size	__sys_msync, .-__sys_msync
+
 .Lerror:
 	negl	%eax
 	movl	%eax, errno(%rip)

@@ -79,6 +79,7 @@ extern int errno;
 #define SYS_chroot 65
 #define SYS_mknodat 66
 #define SYS_flock 67
+#define SYS_msync 68
 
 /*
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
@@ -151,5 +152,6 @@ int32_t __sys_utimensat(int32_t dirfd, const char *path, const void *times, uint
 int32_t __sys_chroot(const char *path);
 int32_t __sys_mknodat(int32_t dirfd, const char *path, uint32_t mode);
 int32_t __sys_flock(int32_t fd, int32_t op);
+int32_t __sys_msync(void *addr, uint64_t len, uint32_t flags);
 
 #endif /* NYMPH_NATIVE_V1_SYSCALLS_H */

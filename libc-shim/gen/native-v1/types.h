@@ -151,6 +151,11 @@ typedef uint64_t uintptr_t;
 #define MAP_NORESERVE 0x40
 #define MAP_FIXED_NOREPLACE 0x80
 
+/* msync_flags */
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
 /* open_flags */
 #define O_RDONLY 0
 #define O_WRONLY 1

@@ -39,6 +39,7 @@ int clock_gettime(int clock, struct timespec *ts) { return __sys_clock_gettime(c
 int nanosleep(const struct timespec *req, struct timespec *rem) { return __sys_nanosleep(req, rem); }
 int munmap(void *addr, size_t len) { return __sys_munmap(addr, len); }
 int mprotect(void *addr, size_t len, int prot) { return __sys_mprotect(addr, len, (uint32_t)prot); }
+int msync(void *addr, size_t len, int flags) { return __sys_msync(addr, len, (uint32_t)flags); }
 int sigsuspend(const sigset_t *mask) { return __sys_sigsuspend(mask); }
 int sigpending(sigset_t *set) { return __sys_sigpending(set); }
 __noreturn void _exit(int status) { for (;;) __sys_exit(status); }

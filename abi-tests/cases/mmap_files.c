@@ -1,0 +1,221 @@
+// abi: all
+/*
+ * mmap of files and anonymous memory: MAP_SHARED file mappings agreeing with read and
+ * write both ways, MAP_PRIVATE copies staying private, anonymous MAP_SHARED memory
+ * shared across fork, munmap and mprotect (read-only, PROT_NONE) faulting, SIGBUS past
+ * the end of the file, msync, and the descriptor checks (EACCES, ENODEV, EINVAL).
+ */
+#include <nymph_test.h>
+#include <sys/mman.h>
+
+#define PG 4096
+
+/* Forks a child that runs `touch(p)`; checks it was killed by `sig`. */
+static void expect_signal(void (*touch)(volatile char *), volatile char *p, int sig)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		touch(p);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status))
+		FAIL("child not killed (wait status 0x%x), wanted %s", status, signame(sig));
+	CHECK_EQ(WTERMSIG(status), sig);
+}
+
+static void do_read(volatile char *p) { (void)*p; }
+static void do_write(volatile char *p) { *p = 1; }
+
+int main(void)
+{
+	nt_scratch_dir("mmap_files");
+	char buf[64];
+
+	/* A two-page file, mapped shared. */
+	int fd = CHECK_OK(open("f", O_RDWR | O_CREAT, 0644));
+	CHECK_OK(ftruncate(fd, 2 * PG));
+	CHECK_EQ(pwrite(fd, "first", 5, 0), 5);
+	CHECK_EQ(pwrite(fd, "second", 6, PG), 6);
+	char *s = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(s != MAP_FAILED);
+	CHECK(memcmp(s, "first", 5) == 0);
+	CHECK(memcmp(s + PG, "second", 6) == 0);
+
+	/* Writes through the mapping are what read() sees... */
+	memcpy(s + 100, "mapped", 6);
+	CHECK_EQ(pread(fd, buf, 6, 100), 6);
+	CHECK(memcmp(buf, "mapped", 6) == 0);
+	/* ...and write() is what the mapping sees. */
+	CHECK_EQ(pwrite(fd, "written", 7, PG + 200), 7);
+	CHECK(memcmp(s + PG + 200, "written", 7) == 0);
+
+	/* A second mapping, with an offset, is the same memory. */
+	char *s2 = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, PG);
+	CHECK(s2 != MAP_FAILED);
+	CHECK(memcmp(s2, "second", 6) == 0);
+	s[PG + 1] = 'E';
+	CHECK_EQ(s2[1], 'E');
+
+	/* MAP_PRIVATE: reads the file; its writes are seen by nobody else. */
+	char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	CHECK(p != MAP_FAILED);
+	CHECK(memcmp(p, "first", 5) == 0);
+	memcpy(p, "PRIV", 4);
+	CHECK(memcmp(p, "PRIV", 4) == 0);
+	CHECK(memcmp(s, "first", 5) == 0);
+	CHECK_EQ(pread(fd, buf, 5, 0), 5);
+	CHECK(memcmp(buf, "first", 5) == 0);
+	/* Later writes to the file do not reach the page the process wrote. */
+	CHECK_EQ(pwrite(fd, "fXrst", 5, 0), 5);
+	CHECK(memcmp(p, "PRIV", 4) == 0);
+
+	/* A shared file mapping stays shared across fork. */
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		memcpy(s + 300, "child", 5);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
+	CHECK(memcmp(s + 300, "child", 5) == 0);
+	CHECK_EQ(pread(fd, buf, 5, 300), 5);
+	CHECK(memcmp(buf, "child", 5) == 0);
+
+	/* msync: nothing to write back, but the arguments are checked. */
+	CHECK_OK(msync(s, 2 * PG, MS_SYNC));
+	CHECK_OK(msync(s, PG, MS_ASYNC | MS_INVALIDATE));
+	CHECK_ERRNO(msync(s, PG, MS_SYNC | MS_ASYNC), EINVAL);
+	CHECK_ERRNO(msync(s, PG, 0x100), EINVAL);
+	CHECK_ERRNO(msync(s + 1, PG, MS_SYNC), EINVAL);
+
+	/* munmap: the pages go (for this mapping only). */
+	CHECK_OK(munmap(s2, PG));
+	expect_signal(do_read, s2, SIGSEGV);
+	CHECK_ERRNO(msync(s2, PG, MS_SYNC), ENOMEM);
+	CHECK_EQ(s[PG], 's');
+
+	/* mprotect read-only, then PROT_NONE, then back. */
+	CHECK_OK(mprotect(s, PG, PROT_READ));
+	CHECK_EQ(s[0], 'f');
+	expect_signal(do_write, s, SIGSEGV);
+	CHECK_OK(mprotect(s, PG, PROT_NONE));
+	expect_signal(do_read, s, SIGSEGV);
+	CHECK_ERRNO(write(fd, s, 1), EFAULT); /* the kernel may not read it either */
+	CHECK_OK(mprotect(s, PG, PROT_READ | PROT_WRITE));
+	s[0] = 'F';
+	CHECK_EQ(pread(fd, buf, 1, 0), 1);
+	CHECK_EQ(buf[0], 'F');
+	CHECK_OK(munmap(s, 2 * PG));
+	CHECK_OK(munmap(p, 2 * PG));
+
+	/* PROT_NONE mappings: present but inaccessible until mprotect. */
+	char *n = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	CHECK(n != MAP_FAILED);
+	expect_signal(do_read, n, SIGSEGV);
+	CHECK_OK(mprotect(n, PG, PROT_READ | PROT_WRITE));
+	CHECK_EQ(n[0], 0);
+	n[0] = 7;
+	CHECK_OK(munmap(n, PG));
+
+	/* Past the end of the file: the rest of the last page reads as zeros; whole pages
+	 * past the end give SIGBUS. */
+	int small = CHECK_OK(open("small", O_RDWR | O_CREAT, 0644));
+	CHECK_EQ(write(small, "tiny", 4), 4);
+	char *t = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, small, 0);
+	CHECK(t != MAP_FAILED);
+	CHECK(memcmp(t, "tiny", 4) == 0);
+	CHECK_EQ(t[4], 0);
+	CHECK_EQ(t[PG - 1], 0);
+	expect_signal(do_read, t + PG, SIGBUS);
+	CHECK_OK(munmap(t, 2 * PG));
+
+	/* Truncating a mapped file: Nymph detaches the mapped pages past the new end (no
+	 * SIGBUS, unlike POSIX); what matters here is that the file itself reads zeros when
+	 * it grows again, whatever the mapping holds. */
+	t = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, small, 0);
+	CHECK(t != MAP_FAILED);
+	CHECK_OK(ftruncate(small, 0));
+	t[1] = 'X';
+	CHECK_OK(ftruncate(small, 4));
+	CHECK_EQ(pread(small, buf, 4, 0), 4);
+	CHECK(memcmp(buf, "\0\0\0\0", 4) == 0);
+	CHECK_OK(munmap(t, PG));
+	CHECK_OK(close(small));
+
+	/* Anonymous MAP_SHARED memory: one copy for parent and child. */
+	volatile int *shared = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, -1, 0);
+	CHECK(shared != MAP_FAILED);
+	volatile int *priv = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	CHECK(priv != MAP_FAILED);
+	shared[0] = 1;
+	priv[0] = 1;
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		if (shared[0] != 1 || priv[0] != 1)
+			_exit(2);
+		shared[0] = 42;
+		priv[0] = 42;
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
+	CHECK_EQ(shared[0], 42);
+	CHECK_EQ(priv[0], 1);
+	/* And the other way round, the parent writing after the fork. */
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		while (shared[1] == 0)
+			sched_yield();
+		_exit(shared[1] == 9 ? 0 : 3);
+	}
+	shared[1] = 9;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
+
+	/* Descriptor checks. */
+	int wo = CHECK_OK(open("f", O_WRONLY));
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, wo, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EACCES);
+	CHECK_OK(close(wo));
+	int ro = CHECK_OK(open("f", O_RDONLY));
+	CHECK(mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EACCES);
+	/* Read-only shared mappings may not become writable; private ones may. */
+	char *r = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
+	CHECK(r != MAP_FAILED);
+	CHECK_ERRNO(mprotect(r, PG, PROT_READ | PROT_WRITE), EACCES);
+	CHECK_OK(munmap(r, PG));
+	r = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
+	CHECK(r != MAP_FAILED);
+	r[0] = 'z';
+	CHECK_OK(munmap(r, PG));
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 1) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED | MAP_PRIVATE, ro, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_OK(close(ro));
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, 999, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EBADF);
+	int dir = CHECK_OK(open(".", O_RDONLY));
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, dir, 0) == MAP_FAILED);
+	CHECK_EQ(errno, ENODEV);
+	CHECK_OK(close(dir));
+	int pp[2];
+	CHECK_OK(pipe(pp));
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, pp[0], 0) == MAP_FAILED);
+	CHECK_EQ(errno, ENODEV);
+
+	/* A mapping outlives its descriptor and the file's name. */
+	char *k = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(k != MAP_FAILED);
+	CHECK_OK(close(fd));
+	CHECK_OK(unlink("f"));
+	CHECK_EQ(k[0], 'F');
+	k[0] = 'g';
+	CHECK_EQ(k[0], 'g');
+	CHECK_OK(munmap(k, PG));
+	PASS();
+}
