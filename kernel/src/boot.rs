@@ -133,6 +133,12 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
 /// success exactly when init exited with status 0.
 fn init_exited(status: crate::process::ExitStatus) {
     use crate::process::ExitStatus as S;
+    // Memory in use when init ends, for leak checks (cargo xtask fuzz compares runs).
+    let (heap_used, _) = nymph_hal::heap::usage();
+    let free_frames = mm::frame::FRAMES.lock().free_count();
+    nymph_hal::serial::log(format_args!(
+        "NYMPH mem heap_used={heap_used} free_frames={free_frames}\n"
+    ));
     match status {
         S::Exited(code) => {
             nymph_hal::serial::log(format_args!("NYMPH init-exit code={code}\n"));

@@ -40,7 +40,19 @@ commands:
            --release            build with the release profile
   gen    regenerate the checked-in outputs of abi/spec (Rust, C, Markdown, coverage)
            --check              change nothing; fail if an output is stale
+  fuzz   run random syscalls drawn from the spec in the guest (abi-tests/fuzz):
+         fails on a kernel panic, a hang or a leak of kernel memory
+           --abi NAME           the ABI (default native-v1)
+           --seed N             the seed (default 1)
+           --iterations N       calls in all (default 10000)
+           --procs N            worker processes (default 4)
+           --timeout SECS       limit for the run (default: 120 + 2 ms per call)
+           --verbose            show every call the fuzzer prints
   help   this text";
+
+fn number(s: &str) -> Result<u64, String> {
+    s.parse().map_err(|_| format!("not a number: `{s}`"))
+}
 
 /// The default limit of one boot in `cargo xtask test`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -53,6 +65,7 @@ pub enum Command {
     Test(TestArgs),
     Build(BuildArgs),
     AbiTest(AbiTestArgs),
+    Fuzz(crate::cmd_fuzz::FuzzArgs),
     Help,
 }
 
@@ -242,6 +255,25 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 return Err("exec needs a program: cargo xtask exec -- /guest/path ARGS...".into());
             }
             Ok(Command::Exec(a))
+        }
+        "fuzz" => {
+            let mut a = crate::cmd_fuzz::FuzzArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--abi" => a.abi = args.value(&flag)?,
+                    "--seed" => a.seed = number(&args.value(&flag)?)?,
+                    "--iterations" => a.iterations = number(&args.value(&flag)?)?,
+                    "--procs" => a.procs = number(&args.value(&flag)?)?,
+                    "--timeout" => a.timeout = Some(seconds(&args.value(&flag)?)?),
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for fuzz")),
+                }
+            }
+            Ok(Command::Fuzz(a))
         }
         "abi-test" => {
             let mut a = AbiTestArgs {

@@ -293,6 +293,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
             exec_checks(&ws, &elf, &qemu, args, &mut tally);
             console_checks(&ws, &elf, &qemu, args, &mut tally);
             abi_suite_checks(&ws, &elf, &qemu, args, &mut tally);
+            fuzz_check(&ws, &elf, args, &mut tally);
         }
         Err((what, e)) => {
             tally.fail(what, &e.to_string());
@@ -300,7 +301,8 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
                 .chain(SELF_CHECKS.iter().map(|b| b.what))
                 .chain(exec_check_names())
                 .chain(std::iter::once(crate::console_check::CONSOLE_CHECK))
-                .chain(std::iter::once(ABI_SUITE_RUN));
+                .chain(std::iter::once(ABI_SUITE_RUN))
+                .chain(std::iter::once(FUZZ_CHECK));
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }
@@ -320,6 +322,23 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+const FUZZ_CHECK: &str = "syscall fuzzer (seed 1, 5000 calls)";
+
+/// A short run of the syscall fuzzer (cargo xtask fuzz) with a fixed seed.
+fn fuzz_check(ws: &Workspace, elf: &std::path::Path, args: &TestArgs, tally: &mut Tally) {
+    header(FUZZ_CHECK);
+    let a = crate::cmd_fuzz::FuzzArgs {
+        iterations: 5000,
+        timeout: Some(args.timeout),
+        ..Default::default()
+    };
+    match crate::cmd_fuzz::fuzz(ws, elf, args.accel, &a) {
+        Ok(problems) if problems.is_empty() => tally.pass(FUZZ_CHECK, "no panic, hang or leak"),
+        Ok(problems) => tally.fail(FUZZ_CHECK, &problems.join("; ")),
+        Err(e) => tally.fail(FUZZ_CHECK, &e.to_string()),
+    }
 }
 
 fn header(title: &str) {

@@ -11,6 +11,7 @@ mod args;
 mod cmd_abi_test;
 mod cmd_build;
 mod cmd_exec;
+mod cmd_fuzz;
 mod cmd_gen;
 mod cmd_run;
 mod cmd_test;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         args::Command::Gen { check } => cmd_gen::main(check),
         args::Command::Test(a) => cmd_test::main(&a),
         args::Command::AbiTest(a) => cmd_abi_test::main(&a),
+        args::Command::Fuzz(a) => cmd_fuzz::main(&a),
     };
     result.unwrap_or_else(|e| {
         eprintln!("xtask: error: {e}");

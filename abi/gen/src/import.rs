@@ -325,6 +325,7 @@ pub fn to_syscalls(entries: &[MasterEntry]) -> Vec<Syscall> {
                 since: None,
                 retired_in: None,
                 doc: (!e.comment.is_empty()).then(|| e.comment.clone()),
+                fuzz: None,
             }
         })
         .collect()

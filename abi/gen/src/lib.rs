@@ -14,6 +14,7 @@ pub mod common;
 pub mod convert;
 pub mod coverage;
 pub mod diff;
+pub mod fuzz;
 pub mod markdown;
 pub mod names;
 pub mod output;

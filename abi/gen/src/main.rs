@@ -44,6 +44,10 @@ enum Cmd {
     /// The coverage table, `coverage.md`: slot, name, kind and status of every slot of
     /// every ABI, from the same data as the dispatch tables. Default output: abi/doc.
     Coverage(GenArgs),
+    /// The syscall fuzzer's table, `<abi>/fuzz_table.h` (native ABIs): each call's number,
+    /// name and argument kinds, with the spec's `fuzz` restrictions. Default output:
+    /// libc-shim/gen.
+    Fuzz(GenArgs),
     /// Every output above, each to its default place (what `cargo xtask gen` runs).
     All {
         /// Compare instead of writing; exit 1 if anything is stale.
@@ -152,6 +156,7 @@ fn run(cli: Cli) -> Result<bool, String> {
         Cmd::C(a) => run_target(Target::C, a),
         Cmd::Markdown(a) => run_target(Target::Markdown, a),
         Cmd::Coverage(a) => run_target(Target::Coverage, a),
+        Cmd::Fuzz(a) => run_target(Target::Fuzz, a),
         Cmd::All { check } => {
             let specs = targets::load_all(&targets::default_specs())?;
             let mut ok = true;

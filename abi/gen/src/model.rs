@@ -692,6 +692,42 @@ pub struct Syscall {
     pub retired_in: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// How the syscall fuzzer treats the call (added for `abi-gen fuzz`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzz: Option<FuzzHint>,
+}
+
+/// A syscall's fuzzing restrictions: skip it, or narrow some arguments so the call does
+/// not end or wreck the fuzzing process in uninteresting ways.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FuzzHint {
+    /// Never call it; the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+    /// The call returns 0 in a new process, which the fuzzer ends at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub child_exits: bool,
+    /// Restrictions per argument name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, FuzzArg>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc: Option<String>,
+}
+
+/// How one argument is narrowed for fuzzing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FuzzArg {
+    /// Only these values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Int>,
+    /// Bits always set in the drawn value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_bits: Option<Int>,
+    /// An input buffer's contents are zero (not random), but for an extensible struct's size.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zero_fill: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

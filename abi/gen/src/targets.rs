@@ -19,18 +19,26 @@ pub enum Target {
     Markdown,
     /// `abi/doc/coverage.md`, slot / name / status for every ABI.
     Coverage,
+    /// `libc-shim/gen/<abi>/fuzz_table.h`, the syscall fuzzer's table (native ABIs).
+    Fuzz,
 }
 
 impl Target {
     /// Every target, in the order `all` writes them.
-    pub const ALL: [Target; 4] = [Target::Rust, Target::C, Target::Markdown, Target::Coverage];
+    pub const ALL: [Target; 5] = [
+        Target::Rust,
+        Target::C,
+        Target::Markdown,
+        Target::Coverage,
+        Target::Fuzz,
+    ];
 
     /// The default output directory, relative to the workspace root.
     #[must_use]
     pub fn default_dir(self) -> &'static str {
         match self {
             Target::Rust => "abi/src",
-            Target::C => "libc-shim/gen",
+            Target::C | Target::Fuzz => "libc-shim/gen",
             Target::Markdown | Target::Coverage => "abi/doc",
         }
     }
@@ -106,5 +114,6 @@ pub fn generate(target: Target, specs: &[Loaded]) -> Result<Files, String> {
         Target::C => crate::c::generate(&pairs),
         Target::Markdown => Ok(crate::markdown::generate(&pairs)),
         Target::Coverage => Ok(crate::coverage::generate(&pairs)),
+        Target::Fuzz => Ok(crate::fuzz::generate(&pairs)),
     }
 }
