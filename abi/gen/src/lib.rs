@@ -16,6 +16,7 @@ pub mod coverage;
 pub mod diff;
 pub mod markdown;
 pub mod names;
+pub mod negative;
 pub mod output;
 pub mod rust;
 pub mod targets;

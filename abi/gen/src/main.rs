@@ -44,6 +44,10 @@ enum Cmd {
     /// The coverage table, `coverage.md`: slot, name, kind and status of every slot of
     /// every ABI, from the same data as the dispatch tables. Default output: abi/doc.
     Coverage(GenArgs),
+    /// Negative conformance cases derived from the spec, `<abi>/neg_<call>.c` and
+    /// `<abi>/neg_nosys.c` (bad pointers, descriptors, flag bits, unserved numbers).
+    /// Default output: abi-tests/generated.
+    Negative(GenArgs),
     /// Every output above, each to its default place (what `cargo xtask gen` runs).
     All {
         /// Compare instead of writing; exit 1 if anything is stale.
@@ -152,6 +156,7 @@ fn run(cli: Cli) -> Result<bool, String> {
         Cmd::C(a) => run_target(Target::C, a),
         Cmd::Markdown(a) => run_target(Target::Markdown, a),
         Cmd::Coverage(a) => run_target(Target::Coverage, a),
+        Cmd::Negative(a) => run_target(Target::Negative, a),
         Cmd::All { check } => {
             let specs = targets::load_all(&targets::default_specs())?;
             let mut ok = true;

@@ -19,11 +19,19 @@ pub enum Target {
     Markdown,
     /// `abi/doc/coverage.md`, slot / name / status for every ABI.
     Coverage,
+    /// `abi-tests/generated/<abi>/neg_*.c`, negative cases derived from the spec.
+    Negative,
 }
 
 impl Target {
     /// Every target, in the order `all` writes them.
-    pub const ALL: [Target; 4] = [Target::Rust, Target::C, Target::Markdown, Target::Coverage];
+    pub const ALL: [Target; 5] = [
+        Target::Rust,
+        Target::C,
+        Target::Markdown,
+        Target::Coverage,
+        Target::Negative,
+    ];
 
     /// The default output directory, relative to the workspace root.
     #[must_use]
@@ -32,6 +40,7 @@ impl Target {
             Target::Rust => "abi/src",
             Target::C => "libc-shim/gen",
             Target::Markdown | Target::Coverage => "abi/doc",
+            Target::Negative => crate::negative::DIR,
         }
     }
 }
@@ -106,5 +115,6 @@ pub fn generate(target: Target, specs: &[Loaded]) -> Result<Files, String> {
         Target::C => crate::c::generate(&pairs),
         Target::Markdown => Ok(crate::markdown::generate(&pairs)),
         Target::Coverage => Ok(crate::coverage::generate(&pairs)),
+        Target::Negative => Ok(crate::negative::generate(&pairs)),
     }
 }
