@@ -105,11 +105,26 @@ pub fn declared_abis(text: &str) -> Option<Vec<String>> {
     }
 }
 
-/// Every case, sorted by name.
+/// Every case, sorted by name: the hand-written ones of abi-tests/cases and, for each
+/// ABI of the suite, the ones abi-gen derives from its spec
+/// (abi-tests/generated/<abi>/*.c, named `neg_*`; they apply to that ABI only).
 pub fn discover_cases(ws: &Workspace) -> crate::Result<Vec<Case>> {
-    let dir = ws.root.join("abi-tests/cases");
+    let mut cases = cases_in(&ws.root.join("abi-tests/cases"), None)?;
+    for abi in &ABIS {
+        let dir = ws.root.join("abi-tests/generated").join(abi.name);
+        if dir.is_dir() {
+            cases.extend(cases_in(&dir, Some(abi.name))?);
+        }
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(cases)
+}
+
+/// The `*.c` cases of one directory; `abi` (generated cases) overrides their
+/// `// abi:` line.
+fn cases_in(dir: &Path, abi: Option<&str>) -> crate::Result<Vec<Case>> {
     let mut cases = Vec::new();
-    for entry in fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+    for entry in fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry?.path();
         if path.extension().and_then(|e| e.to_str()) != Some("c") {
             continue;
@@ -122,11 +137,13 @@ pub fn discover_cases(ws: &Workspace) -> crate::Result<Vec<Case>> {
         let text = fs::read_to_string(&path)?;
         cases.push(Case {
             name,
-            abis: declared_abis(&text),
+            abis: match abi {
+                Some(a) => Some(vec![a.to_string()]),
+                None => declared_abis(&text),
+            },
             source: path,
         });
     }
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(cases)
 }
 

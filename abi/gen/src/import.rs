@@ -305,6 +305,7 @@ pub fn to_syscalls(entries: &[MasterEntry]) -> Vec<Syscall> {
                     name: n.clone(),
                     ty: map_ctype(t, n),
                     pad: n == "pad",
+                    negative: None,
                     doc: None,
                 })
                 .collect();
@@ -323,6 +324,7 @@ pub fn to_syscalls(entries: &[MasterEntry]) -> Vec<Syscall> {
                 errors: Vec::new(),
                 status: Status::NotImplemented { doc: None },
                 since: None,
+                negative: None,
                 retired_in: None,
                 doc: (!e.comment.is_empty()).then(|| e.comment.clone()),
                 fuzz: None,

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod fuzz;
 pub mod markdown;
 pub mod names;
+pub mod negative;
 pub mod output;
 pub mod rust;
 pub mod targets;

@@ -48,6 +48,10 @@ enum Cmd {
     /// name and argument kinds, with the spec's `fuzz` restrictions. Default output:
     /// libc-shim/gen.
     Fuzz(GenArgs),
+    /// Negative conformance cases derived from the spec, `<abi>/neg_<call>.c` and
+    /// `<abi>/neg_nosys.c` (bad pointers, descriptors, flag bits, unserved numbers).
+    /// Default output: abi-tests/generated.
+    Negative(GenArgs),
     /// Every output above, each to its default place (what `cargo xtask gen` runs).
     All {
         /// Compare instead of writing; exit 1 if anything is stale.
@@ -157,6 +161,7 @@ fn run(cli: Cli) -> Result<bool, String> {
         Cmd::Markdown(a) => run_target(Target::Markdown, a),
         Cmd::Coverage(a) => run_target(Target::Coverage, a),
         Cmd::Fuzz(a) => run_target(Target::Fuzz, a),
+        Cmd::Negative(a) => run_target(Target::Negative, a),
         Cmd::All { check } => {
             let specs = targets::load_all(&targets::default_specs())?;
             let mut ok = true;

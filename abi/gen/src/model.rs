@@ -690,6 +690,9 @@ pub struct Syscall {
     pub since: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retired_in: Option<u32>,
+    /// Hints for the generated negative cases (`abi-gen negative`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative: Option<NegativeCall>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
     /// How the syscall fuzzer treats the call (added for `abi-gen fuzz`).
@@ -730,6 +733,27 @@ pub struct FuzzArg {
     pub zero_fill: bool,
 }
 
+/// A call's hints for the generated negative cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeCall {
+    /// Why no negative case is generated for the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+}
+
+/// An argument's hints for the generated negative cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeArg {
+    /// C expression of a valid value (default: derived from the type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<String>,
+    /// Check kind (`null`, `closed`, `bits`, ... or `all`) -> why it is not generated.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skip: BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Arg {
@@ -738,6 +762,9 @@ pub struct Arg {
     pub ty: TypeRef,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pad: bool,
+    /// Hints for the generated negative cases (`abi-gen negative`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative: Option<NegativeArg>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }

@@ -21,16 +21,19 @@ pub enum Target {
     Coverage,
     /// `libc-shim/gen/<abi>/fuzz_table.h`, the syscall fuzzer's table (native ABIs).
     Fuzz,
+    /// `abi-tests/generated/<abi>/neg_*.c`, negative cases derived from the spec.
+    Negative,
 }
 
 impl Target {
     /// Every target, in the order `all` writes them.
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Rust,
         Target::C,
         Target::Markdown,
         Target::Coverage,
         Target::Fuzz,
+        Target::Negative,
     ];
 
     /// The default output directory, relative to the workspace root.
@@ -40,6 +43,7 @@ impl Target {
             Target::Rust => "abi/src",
             Target::C | Target::Fuzz => "libc-shim/gen",
             Target::Markdown | Target::Coverage => "abi/doc",
+            Target::Negative => crate::negative::DIR,
         }
     }
 }
@@ -115,5 +119,6 @@ pub fn generate(target: Target, specs: &[Loaded]) -> Result<Files, String> {
         Target::Markdown => Ok(crate::markdown::generate(&pairs)),
         Target::Coverage => Ok(crate::coverage::generate(&pairs)),
         Target::Fuzz => Ok(crate::fuzz::generate(&pairs)),
+        Target::Negative => Ok(crate::negative::generate(&pairs)),
     }
 }

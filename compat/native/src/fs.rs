@@ -41,6 +41,9 @@ fn file_arg(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
 
 pub(crate) fn sys_openat(task: &mut Task, a: v1::OpenatArgs) -> SysResult {
     use v1::open_flags as o;
+    if a.flags.bits() & !o::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
     let path = path_arg(task, a.path)?;
     let at = dir_arg(task, a.dirfd, &path)?;
     let (read, write) = match a.flags.bits() & o::O_ACCMODE.bits() {
@@ -153,6 +156,9 @@ pub(crate) fn sys_fstat(task: &mut Task, a: v1::FstatArgs) -> SysResult {
 }
 
 pub(crate) fn sys_fstatat(task: &mut Task, a: v1::FstatatArgs) -> SysResult {
+    if !(v1::at_flags::AT_SYMLINK_NOFOLLOW | v1::at_flags::AT_EMPTY_PATH).contains(a.flags) {
+        return Err(errno::EINVAL);
+    }
     let path = path_arg(task, a.path)?;
     let st = if path.is_empty() && a.flags.contains(v1::at_flags::AT_EMPTY_PATH) {
         stat_of_file(&*file_arg(task, a.dirfd)?)
@@ -375,7 +381,9 @@ pub(crate) fn sys_readlinkat(task: &mut Task, a: v1::ReadlinkatArgs) -> SysResul
 }
 
 pub(crate) fn sys_faccessat(task: &mut Task, a: v1::FaccessatArgs) -> SysResult {
-    if !v1::at_flags::AT_SYMLINK_NOFOLLOW.contains(a.flags) {
+    if !v1::at_flags::AT_SYMLINK_NOFOLLOW.contains(a.flags)
+        || a.mode.bits() & !v1::access_mode::all().bits() != 0
+    {
         return Err(errno::EINVAL);
     }
     let path = path_arg(task, a.path)?;

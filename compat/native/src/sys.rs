@@ -188,6 +188,9 @@ fn mapped_file(task: &Task, a: &v1::MmapArgs, shared: bool) -> Result<MappedFile
 /// wholly past the end of the file are reserved and give SIGBUS when touched.
 fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
     use v1::map_flags as F;
+    if a.flags.bits() & !F::all().bits() != 0 || a.prot.bits() & !v1::prot::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
     let shared = a.flags.contains(F::MAP_SHARED);
     if shared == a.flags.contains(F::MAP_PRIVATE) {
         return Err(errno::EINVAL);
@@ -302,6 +305,9 @@ fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
 }
 
 fn sys_mprotect(task: &mut Task, a: v1::MprotectArgs) -> SysResult {
+    if a.prot.bits() & !v1::prot::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
     let (start, end) = page_range(a.addr, a.len)?;
     if !all_mapped(task, start, end) {
         return Err(errno::ENOMEM);
@@ -459,6 +465,9 @@ fn wait_status(status: ExitStatus) -> i32 {
 }
 
 fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
+    if a.options.bits() & !v1::wait_options::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
     let which = match a.pid {
         -1 => WaitFor::Any,
         0 => WaitFor::Group(task.process.pgid()),

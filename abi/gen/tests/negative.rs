@@ -1,0 +1,58 @@
+//! The negative cases abi-gen derives from the specs.
+
+use abi_gen::targets::{self, Target};
+
+fn native_case(name: &str) -> String {
+    let specs = targets::load_all(&targets::default_specs()).expect("specs load");
+    let files = targets::generate(Target::Negative, &specs).expect("generate");
+    assert!(
+        files.files.iter().all(|f| f.path.starts_with("native-v1")),
+        "cases only for ABIs with implemented calls"
+    );
+    files
+        .files
+        .iter()
+        .find(|f| f.path.to_str() == Some(&format!("native-v1/{name}.c")))
+        .unwrap_or_else(|| panic!("no case {name}"))
+        .contents
+        .clone()
+}
+
+#[test]
+fn pointers_descriptors_and_flags() {
+    let read = native_case("neg_read");
+    assert!(read.starts_with("// abi: native-v1\n"));
+    for want in [
+        "__sys_read(nt_neg_closed, nt_neg_buf, 256)",
+        "__sys_read(-5, nt_neg_buf, 256)",
+        "__sys_read(nt_neg_fd, NULL, 256)",
+        "__sys_read(nt_neg_fd, NT_NEG_KERNEL, 256)",
+        "{\"buf=unmapped\", NT_NEG_IS, EFAULT,",
+    ] {
+        assert!(read.contains(want), "neg_read lacks {want}");
+    }
+    let openat = native_case("neg_openat");
+    // The directory descriptor: bad with an absolute path must not give EBADF.
+    assert!(openat.contains("__sys_openat(-5, nt_neg_abs, 0, 0)"));
+    assert!(openat.contains("{\"dirfd=-5,path=absolute\", NT_NEG_NOT, EBADF,"));
+    // Lowest undefined bit of open_flags (bits 0-1 are the access mode).
+    assert!(openat.contains("(0) | 0x4u"));
+    // A nullable pointer is not tried with NULL; an extensible struct gets its size.
+    let sigaction = native_case("neg_sigaction");
+    assert!(!sigaction.contains("NULL)"));
+    assert!(sigaction.contains("nt_neg_put(0, 4, 32);"));
+    assert!(sigaction.contains("__sys_sigaction(SIGUSR1, nt_neg_unmapped, nt_neg_buf)"));
+    // A skip in the spec is listed with its reason.
+    assert!(native_case("neg_nanosleep").contains("rem unmapped: written only when"));
+}
+
+#[test]
+fn unserved_numbers() {
+    let nosys = native_case("neg_nosys");
+    assert!(
+        nosys.contains("nt_neg_raw(45UL)"),
+        "uname is not implemented"
+    );
+    assert!(nosys.contains("nt_neg_raw(1UL << 32)"));
+    assert!(nosys.contains("ENOSYS"));
+}
