@@ -688,18 +688,23 @@ pub fn wait_child(
         }
         let me = parent.clone();
         let untraced = options.untraced;
+        // Only a change of a child this wait accepts ends the sleep: an unrelated zombie
+        // (an orphan handed to init, say) would otherwise make it spin in the kernel.
         parent
             .child_events
             .wait_until_interruptible(
                 move || {
                     let kids = me.inner.lock().children.clone();
-                    kids.iter().filter_map(|&p| find(p)).any(|c| {
-                        c.has_exited()
-                            || (untraced && {
-                                let job = c.job.lock();
-                                job.stopped.is_some() && !job.stop_reported
-                            })
-                    })
+                    kids.iter()
+                        .filter_map(|&p| find(p).map(|c| (p, c)))
+                        .filter(|(p, c)| matches(*p, c))
+                        .any(|(_, c)| {
+                            c.has_exited()
+                                || (untraced && {
+                                    let job = c.job.lock();
+                                    job.stopped.is_some() && !job.stop_reported
+                                })
+                        })
                 },
                 || signal_pending(parent),
             )
