@@ -769,6 +769,93 @@ fn write_report(dir: &Path, report: &SuiteReport) -> crate::Result<()> {
     Ok(())
 }
 
+/// What the runner must report for each self-check case (abi-tests/selfcheck), as a
+/// predicate on its outcome and a description of what was wanted.
+type Expectation = (&'static str, fn(&Outcome) -> bool, &'static str);
+
+const SELF_CHECKS: [Expectation; 6] = [
+    (
+        "sc_fail",
+        |o| matches!(o, Outcome::Fail(d) if d.contains("sc_fail.c:")),
+        "fail naming sc_fail.c:LINE",
+    ),
+    (
+        "sc_skip",
+        |o| matches!(o, Outcome::Skip(d) if d.contains("selfcheck reason")),
+        "skip with its reason",
+    ),
+    (
+        "sc_segv",
+        |o| matches!(o, Outcome::Killed(d) if d.contains("SIGSEGV")),
+        "killed SIGSEGV",
+    ),
+    ("sc_hang", |o| matches!(o, Outcome::Timeout(_)), "timeout"),
+    (
+        "sc_exit",
+        |o| matches!(o, Outcome::Fail(_)),
+        "fail (exit status 3)",
+    ),
+    ("sc_pass", |o| *o == Outcome::Pass, "pass"),
+];
+
+/// Proves the runner reports what happened: builds the self-check cases, runs them
+/// under the runner with a 2 s limit, and returns one problem per case reported wrong
+/// (or a runner exit status that claims success).
+pub fn run_self_checks(guest: &Guest<'_>) -> crate::Result<Vec<String>> {
+    let ws = guest.ws;
+    let out = ws.target_dir.join("abi-selfcheck");
+    let root = out.join("root");
+    if root.exists() {
+        fs::remove_dir_all(&root)?;
+    }
+    let dir = root.join("abi/selfcheck");
+    fs::create_dir_all(&dir)?;
+    fs::create_dir_all(root.join("bin"))?;
+    let abi = ABIS
+        .iter()
+        .find(|a| a.name == RUNNER_ABI)
+        .ok_or("the runner's ABI is not in the list")?;
+    let libc = build_libc(ws, abi, &gcc_include_dir()?, &out.join("libc"))?;
+    let mut jobs = vec![link_command(
+        &libc,
+        &ws.root.join("abi-tests/runner/runner.c"),
+        &root.join(RUNNER_GUEST_PATH.trim_start_matches('/')),
+    )];
+    let mut argv: Vec<String> = [RUNNER_GUEST_PATH, "--timeout", "2", "--"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (name, _, _) in &SELF_CHECKS {
+        let source = ws.root.join(format!("abi-tests/selfcheck/{name}.c"));
+        jobs.push(link_command(&libc, &source, &dir.join(name)));
+        argv.push(format!("/abi/selfcheck/{name}"));
+    }
+    run_jobs(jobs)?;
+    let guest = Guest {
+        timeout: Duration::from_secs(60),
+        ..*guest
+    };
+    let outcome = run_program(&guest, std::slice::from_ref(&root), &argv, &mut |_| {})?;
+    let reported: BTreeMap<String, Outcome> = outcome
+        .stdout
+        .iter()
+        .filter_map(|l| parse_case_line(l.trim_end_matches('\r')))
+        .map(|(_, case, o)| (case, o))
+        .collect();
+    let mut problems = Vec::new();
+    for (name, ok, wanted) in &SELF_CHECKS {
+        match reported.get(*name) {
+            Some(o) if ok(o) => {}
+            Some(o) => problems.push(format!("{name}: reported {o:?}, wanted {wanted}")),
+            None => problems.push(format!("{name}: no result line (wanted {wanted})")),
+        }
+    }
+    if outcome.status == ExecStatus::Exited(0) {
+        problems.push("the runner exited 0 although cases failed".into());
+    }
+    Ok(problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -259,7 +259,19 @@ fn abi_suite_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, ta
     } else {
         tally.fail(ABI_SUITE_RUN, &report.problems.join("; "));
     }
+    match crate::abi_suite::run_self_checks(&cfg.guest) {
+        Ok(problems) if problems.is_empty() => tally.pass(
+            RUNNER_SELF_CHECK,
+            "fail, skip, SIGSEGV, timeout, exit status and pass each reported as such",
+        ),
+        Ok(problems) => tally.fail(RUNNER_SELF_CHECK, &problems.join("; ")),
+        Err(e) => tally.fail(RUNNER_SELF_CHECK, &e.to_string()),
+    }
 }
+
+/// The check that the in-guest runner reports failures truthfully.
+const RUNNER_SELF_CHECK: &str =
+    "the conformance runner reports what cases did (abi-tests/selfcheck)";
 
 /// The name of the in-guest run's protocol check.
 const KTEST_RUN: &str = "in-guest kernel tests: plan, results, summary and exit status agree";
