@@ -201,7 +201,7 @@ pub(crate) fn run_jobs(jobs: Vec<Command>) -> crate::Result<()> {
     }
 }
 
-pub(crate) fn gcc_include_dir() -> crate::Result<String> {
+fn gcc_include_dir() -> crate::Result<String> {
     let out = Command::new("gcc")
         .arg("-print-file-name=include")
         .output()
@@ -210,6 +210,7 @@ pub(crate) fn gcc_include_dir() -> crate::Result<String> {
 }
 
 /// libc-shim built for one ABI.
+#[derive(Clone)]
 pub(crate) struct Libc {
     start_objects: Vec<PathBuf>,
     archive: PathBuf,
@@ -228,12 +229,28 @@ fn sources_in(dir: &Path) -> crate::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-pub(crate) fn build_libc(
-    ws: &Workspace,
-    abi: &Abi,
-    gcc_include: &str,
-    out: &Path,
-) -> crate::Result<Libc> {
+/// The ABI named `name`.
+pub(crate) fn abi_named(name: &str) -> crate::Result<&'static Abi> {
+    ABIS.iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| format!("no ABI named `{name}`").into())
+}
+
+/// libc-shim for `abi`, built once per xtask run into `target/libc-shim/<abi>` and shared
+/// by the suite, the runner self-checks, the default image and the fuzzer.
+pub(crate) fn libc_for(ws: &Workspace, abi: &Abi) -> crate::Result<Libc> {
+    static BUILT: Mutex<BTreeMap<&'static str, Libc>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(libc) = built.get(abi.name) {
+        return Ok(libc.clone());
+    }
+    let out = ws.target_dir.join("libc-shim").join(abi.name);
+    let libc = build_libc(ws, abi, &gcc_include_dir()?, &out)?;
+    built.insert(abi.name, libc.clone());
+    Ok(libc)
+}
+
+fn build_libc(ws: &Workspace, abi: &Abi, gcc_include: &str, out: &Path) -> crate::Result<Libc> {
     let root = &ws.root;
     let mut cflags: Vec<String> = CFLAGS.iter().map(|s| s.to_string()).collect();
     cflags.extend(abi.cflags.iter().map(|s| s.to_string()));
@@ -311,7 +328,6 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
         fs::remove_dir_all(&root)?;
     }
     fs::create_dir_all(root.join("bin"))?;
-    let gcc_include = gcc_include_dir()?;
     let cases = discover_cases(ws)?;
     let abis: Vec<&Abi> = ABIS
         .iter()
@@ -338,7 +354,7 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
         if !wanted && abi.name != RUNNER_ABI {
             continue;
         }
-        let libc = build_libc(ws, abi, &gcc_include, &out.join(abi.name))?;
+        let libc = libc_for(ws, abi)?;
         if wanted {
             let dir = root.join("abi").join(abi.name);
             fs::create_dir_all(&dir)?;
@@ -811,11 +827,7 @@ pub fn run_self_checks(guest: &Guest<'_>) -> crate::Result<Vec<String>> {
     let dir = root.join("abi/selfcheck");
     fs::create_dir_all(&dir)?;
     fs::create_dir_all(root.join("bin"))?;
-    let abi = ABIS
-        .iter()
-        .find(|a| a.name == RUNNER_ABI)
-        .ok_or("the runner's ABI is not in the list")?;
-    let libc = build_libc(ws, abi, &gcc_include_dir()?, &out.join("libc"))?;
+    let libc = libc_for(ws, abi_named(RUNNER_ABI)?)?;
     let mut jobs = vec![link_command(
         &libc,
         &ws.root.join("abi-tests/runner/runner.c"),

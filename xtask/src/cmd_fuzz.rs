@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use nymph_harness::{Accel, Profile, Workspace, ensure_qemu};
 
-use crate::abi_suite::{ABIS, build_libc, gcc_include_dir, link_command, run_jobs};
+use crate::abi_suite::{abi_named, libc_for, link_command, run_jobs};
 use crate::cmd_exec::{ExecStatus, Guest, run_program};
 
 /// Heap bytes a run may hold beyond the baseline (allocator slack, grown tables).
@@ -50,14 +50,11 @@ impl Default for FuzzArgs {
 
 /// Builds the fuzzer into `<target>/fuzz/root/bin/fuzzer`; returns the root.
 pub fn build(ws: &Workspace, abi_name: &str) -> crate::Result<PathBuf> {
-    let abi = ABIS
-        .iter()
-        .find(|a| a.name == abi_name)
-        .ok_or_else(|| format!("no ABI `{abi_name}` to fuzz"))?;
+    let abi = abi_named(abi_name)?;
     let out = ws.target_dir.join("fuzz");
     let root = out.join("root");
     fs::create_dir_all(root.join("bin"))?;
-    let libc = build_libc(ws, abi, &gcc_include_dir()?, &out)?;
+    let libc = libc_for(ws, abi)?;
     let source = ws.root.join("abi-tests/fuzz/fuzzer.c");
     run_jobs(vec![link_command(&libc, &source, &root.join("bin/fuzzer"))])?;
     Ok(root)

@@ -7,18 +7,14 @@ use std::path::PathBuf;
 use nymph_harness::Workspace;
 use nymph_images::Image;
 
-use crate::abi_suite::{ABIS, build_libc, gcc_include_dir, link_command, run_jobs};
+use crate::abi_suite::{abi_named, libc_for, link_command, run_jobs};
 
 /// Builds the default image and returns the path of its archive.
 pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
     let out = ws.target_dir.join("default-image");
     let bin = out.join("bin");
     fs::create_dir_all(&bin)?;
-    let abi = ABIS
-        .iter()
-        .find(|a| a.name == "native-v1")
-        .ok_or("the native ABI is not in the suite's list")?;
-    let libc = build_libc(ws, abi, &gcc_include_dir()?, &out.join("libc"))?;
+    let libc = libc_for(ws, abi_named("native-v1")?)?;
     let sources_dir = ws.root.join("images/userland");
     let mut jobs = Vec::new();
     let mut programs = Vec::new();

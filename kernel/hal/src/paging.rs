@@ -327,47 +327,34 @@ pub fn activate(
     Ok(())
 }
 
-/// Writes `bytes` into a frame the caller owns, at `offset`, through the direct map.
-pub fn write_frame(phys: u64, offset: usize, bytes: &[u8]) {
+/// The direct-map address of `len` bytes at `offset` in frame `phys`, after checking
+/// that they lie inside one frame of the direct map (a bad range is a kernel bug).
+fn frame_range(phys: u64, offset: usize, len: usize, what: &str) -> u64 {
     let end = DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed);
     assert!(
         phys.is_multiple_of(PAGE_SIZE)
             && phys + PAGE_SIZE <= end
             && offset
-                .checked_add(bytes.len())
+                .checked_add(len)
                 .is_some_and(|e| e as u64 <= PAGE_SIZE),
-        "bad frame write {phys:#x}+{offset:#x}"
+        "bad frame {what} {phys:#x}+{offset:#x}"
     );
+    phys_to_virt(phys) + offset as u64
+}
+
+/// Writes `bytes` into a frame the caller owns, at `offset`, through the direct map.
+pub fn write_frame(phys: u64, offset: usize, bytes: &[u8]) {
+    let at = frame_range(phys, offset, bytes.len(), "write");
     // SAFETY: the range lies inside one frame in the direct map, owned by the caller.
-    unsafe {
-        core::ptr::copy_nonoverlapping(
-            bytes.as_ptr(),
-            (phys_to_virt(phys) + offset as u64) as *mut u8,
-            bytes.len(),
-        )
-    }
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), at as *mut u8, bytes.len()) }
 }
 
 /// Reads from a frame at `offset` into `buf`, through the direct map.
 pub fn read_frame(phys: u64, offset: usize, buf: &mut [u8]) {
-    let end = DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed);
-    assert!(
-        phys.is_multiple_of(PAGE_SIZE)
-            && phys + PAGE_SIZE <= end
-            && offset
-                .checked_add(buf.len())
-                .is_some_and(|e| e as u64 <= PAGE_SIZE),
-        "bad frame read {phys:#x}+{offset:#x}"
-    );
+    let at = frame_range(phys, offset, buf.len(), "read");
     // SAFETY: the range lies inside one frame in the direct map; frames are only written
     // with interrupts off on one CPU, so nothing changes it during the copy.
-    unsafe {
-        core::ptr::copy_nonoverlapping(
-            (phys_to_virt(phys) + offset as u64) as *const u8,
-            buf.as_mut_ptr(),
-            buf.len(),
-        )
-    }
+    unsafe { core::ptr::copy_nonoverlapping(at as *const u8, buf.as_mut_ptr(), buf.len()) }
 }
 
 impl PageTableRoot {

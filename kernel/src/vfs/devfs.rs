@@ -4,7 +4,7 @@
 use super::node::{Device, Inode};
 use super::tmpfs::{self, Kind};
 use super::{Error, Result};
-use crate::file::{FileKind, FileOps, Readiness};
+use crate::file::{FileKind, FileOps};
 use alloc::sync::Arc;
 use spin::Mutex;
 
@@ -141,13 +141,6 @@ impl FileOps for Random {
             s[i % 4] ^= u64::from_le_bytes(word);
         }
         Ok(buf.len())
-    }
-    fn poll(&self) -> Readiness {
-        Readiness {
-            read: true,
-            write: true,
-            hangup: false,
-        }
     }
 }
 

@@ -178,6 +178,46 @@ fn sleep() {
     sched::wait_any(&[&CHANGED], Some(until));
 }
 
+/// Runs `attempt` until it grants the lock (`Ok(woke)`: whether others may now go on),
+/// fails, or, having said `Busy`, the caller is interrupted while it sleeps between
+/// attempts; `leave` undoes what a busy attempt registered for deadlock detection.
+fn acquire(
+    mut attempt: impl FnMut(&mut Table) -> Result<bool>,
+    leave: impl Fn(&mut Table),
+    interrupted: impl Fn() -> bool,
+) -> Result<()> {
+    loop {
+        let outcome = with(|t| {
+            let outcome = attempt(t);
+            if outcome == Err(Error::Busy) {
+                t.sleepers += 1;
+            }
+            outcome
+        });
+        match outcome {
+            Ok(woke) => {
+                if woke {
+                    CHANGED.wake_all();
+                }
+                return Ok(());
+            }
+            Err(Error::Busy) => {
+                if !interrupted() {
+                    sleep();
+                }
+                with(|t| {
+                    t.sleepers -= 1;
+                    leave(t);
+                });
+                if interrupted() {
+                    return Err(Error::Interrupted);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Takes (or, with `kind` None, releases) `owner`'s lock on `start..end` of `file`.
 /// A conflict is `WouldBlock` unless `wait`: then it blocks until the lock can be had,
 /// `interrupted()` holds (`Interrupted`), or waiting would deadlock (`Deadlock`).
@@ -211,8 +251,8 @@ pub fn set_range(
         start,
         end,
     };
-    loop {
-        let outcome = with(|t| {
+    acquire(
+        |t| {
             t.waiting.remove(&owner);
             let locks = t.ranges.entry(file).or_default();
             let blockers: Vec<u32> = locks
@@ -232,31 +272,13 @@ pub fn set_range(
                 return Err(Error::Deadlock);
             }
             t.waiting.insert(owner, (file, req));
-            t.sleepers += 1;
             Err(Error::Busy)
-        });
-        match outcome {
-            Ok(woke) => {
-                if woke {
-                    CHANGED.wake_all();
-                }
-                return Ok(());
-            }
-            Err(Error::Busy) => {
-                if !interrupted() {
-                    sleep();
-                }
-                with(|t| {
-                    t.sleepers -= 1;
-                    t.waiting.remove(&owner);
-                });
-                if interrupted() {
-                    return Err(Error::Interrupted);
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        },
+        |t| {
+            t.waiting.remove(&owner);
+        },
+        interrupted,
+    )
 }
 
 /// Drops every range lock `owner` holds on `file` (it closed a descriptor of it).
@@ -292,8 +314,8 @@ pub fn flock(
         release_open_file(file, id);
         return Ok(());
     };
-    loop {
-        let outcome = with(|t| {
+    acquire(
+        |t| {
             let holders = t.flocks.entry(file).or_default();
             let blocked = holders.iter().any(|&(other, k)| {
                 other != id && (k == LockKind::Exclusive || kind == LockKind::Exclusive)
@@ -309,28 +331,11 @@ pub fn flock(
             if nonblock {
                 return Err(Error::WouldBlock);
             }
-            t.sleepers += 1;
             Err(Error::Busy)
-        });
-        match outcome {
-            Ok(woke) => {
-                if woke {
-                    CHANGED.wake_all();
-                }
-                return Ok(());
-            }
-            Err(Error::Busy) => {
-                if !interrupted() {
-                    sleep();
-                }
-                with(|t| t.sleepers -= 1);
-                if interrupted() {
-                    return Err(Error::Interrupted);
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
+        },
+        |_| {},
+        interrupted,
+    )
 }
 
 /// Drops the whole-file lock of open file `id` (unlocked, or its last descriptor closed).

@@ -609,12 +609,11 @@ pub fn rename(
     if (from.trailing_slash || to.trailing_slash) && !node.is_dir() {
         return Err(Error::NotADirectory);
     }
-    if from.dir.device != to.dir.device || is_mount_point(&node) {
-        return Err(if is_mount_point(&node) {
-            Error::Busy
-        } else {
-            Error::CrossDevice
-        });
+    if is_mount_point(&node) {
+        return Err(Error::Busy);
+    }
+    if from.dir.device != to.dir.device {
+        return Err(Error::CrossDevice);
     }
     let target = to.dir.dir()?.lock().get(&to.name);
     if let Some(t) = &target {
@@ -852,9 +851,9 @@ pub fn read_dir(
     cookie: u64,
     max: usize,
 ) -> Result<Vec<DirEntry>> {
-    let data = dir.dir()?.lock();
+    dir.dir()?;
     let mut out = Vec::new();
-    if cookie == 0 && out.len() < max {
+    if cookie == 0 && max > 0 {
         out.push(DirEntry {
             inode: dir.number,
             kind: NodeType::Directory,
@@ -863,7 +862,6 @@ pub fn read_dir(
         });
     }
     if cookie <= 1 && out.len() < max {
-        drop(data);
         let up = dot_dot(root, dir).unwrap_or_else(|_| dir.clone());
         out.push(DirEntry {
             inode: up.number,
@@ -871,9 +869,7 @@ pub fn read_dir(
             name: b"..".to_vec(),
             next_cookie: node::FIRST_ENTRY_COOKIE,
         });
-        return read_more(dir, node::FIRST_ENTRY_COOKIE, max, out);
     }
-    drop(data);
     read_more(dir, cookie.max(node::FIRST_ENTRY_COOKIE), max, out)
 }
 
