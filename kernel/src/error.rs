@@ -58,6 +58,8 @@ pub enum Error {
     Io,
     /// The boot archive is malformed.
     InvalidArchive,
+    /// A user address the call was given is not mapped, or not for this access (EFAULT).
+    BadAddress,
 }
 
 pub type Result<T> = core::result::Result<T, Error>;

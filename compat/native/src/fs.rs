@@ -8,8 +8,8 @@ use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno, neutral};
 use nymph_abi::rt::UserCStr;
 use nymph_kernel::file::{FileKind, OpenFile, Whence};
-use nymph_kernel::process::Task;
 use nymph_kernel::process::uaccess::UserFault;
+use nymph_kernel::process::{Task, calls};
 use nymph_kernel::vfs::{self, Access, Follow, Inode, NodeType, OpenFlags, Stat};
 use zerocopy::IntoBytes;
 
@@ -73,34 +73,6 @@ pub(crate) fn sys_openat(task: &mut Task, a: v1::OpenatArgs) -> SysResult {
     Ok(fd as u64)
 }
 
-/// What stat says of an open file that has no node (a pipe, the boot console).
-fn stat_of_file(file: &OpenFile) -> Stat {
-    if let Some(node) = file.node() {
-        return node.stat();
-    }
-    let kind = match file.kind() {
-        FileKind::PipeRead | FileKind::PipeWrite => NodeType::Fifo,
-        _ => NodeType::CharDevice,
-    };
-    let now = vfs::Timestamp::now();
-    Stat {
-        device: 0,
-        inode: 0,
-        kind,
-        mode: 0o600,
-        links: 1,
-        uid: 0,
-        gid: 0,
-        rdev: 0,
-        size: 0,
-        blocks: 0,
-        block_size: 4096,
-        atime: now,
-        mtime: now,
-        ctime: now,
-    }
-}
-
 fn type_bits(kind: NodeType) -> u32 {
     match kind {
         NodeType::Regular => v1::consts::S_IFREG,
@@ -151,7 +123,7 @@ fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
 
 pub(crate) fn sys_fstat(task: &mut Task, a: v1::FstatArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
-    write_stat(task, a.buf.addr(), &stat_of_file(&file))?;
+    write_stat(task, a.buf.addr(), &calls::stat_file(&file))?;
     Ok(0)
 }
 
@@ -161,7 +133,7 @@ pub(crate) fn sys_fstatat(task: &mut Task, a: v1::FstatatArgs) -> SysResult {
     }
     let path = path_arg(task, a.path)?;
     let st = if path.is_empty() && a.flags.contains(v1::at_flags::AT_EMPTY_PATH) {
-        stat_of_file(&*file_arg(task, a.dirfd)?)
+        calls::stat_file(&*file_arg(task, a.dirfd)?)
     } else {
         let at = dir_arg(task, a.dirfd, &path)?;
         let follow = if a.flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
@@ -186,27 +158,13 @@ pub(crate) fn sys_lseek(task: &mut Task, a: v1::LseekArgs) -> SysResult {
 }
 
 pub(crate) fn sys_pread(task: &mut Task, a: v1::PreadArgs) -> SysResult {
-    let file = file_arg(task, a.fd)?;
     let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
-    let want = usize::try_from(a.count)
-        .unwrap_or(usize::MAX)
-        .min(64 * 1024);
-    let mut buf = alloc::vec![0u8; want];
-    let n = file.read_at(offset, &mut buf).map_err(file_errno)?;
-    task.write_bytes(a.buf.addr(), &buf[..n]).map_err(fault)?;
-    Ok(n as u64)
+    calls::pread(task, a.fd.into(), a.buf.addr(), a.count, offset).map_err(file_errno)
 }
 
 pub(crate) fn sys_pwrite(task: &mut Task, a: v1::PwriteArgs) -> SysResult {
-    let file = file_arg(task, a.fd)?;
     let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
-    let len = usize::try_from(a.count)
-        .unwrap_or(usize::MAX)
-        .min(64 * 1024);
-    let mut buf = alloc::vec![0u8; len];
-    task.read_bytes(a.buf.addr(), &mut buf).map_err(fault)?;
-    let n = file.write_at(offset, &buf).map_err(file_errno)?;
-    Ok(n as u64)
+    calls::pwrite(task, a.fd.into(), a.buf.addr(), a.count, offset).map_err(file_errno)
 }
 
 /// Bytes of one dirent record for a name of `len` bytes.
@@ -410,15 +368,8 @@ pub(crate) fn sys_umask(task: &mut Task, a: v1::UmaskArgs) -> SysResult {
 }
 
 pub(crate) fn sys_ftruncate(task: &mut Task, a: v1::FtruncateArgs) -> SysResult {
-    let file = file_arg(task, a.fd)?;
     let size = u64::try_from(a.length).map_err(|_| errno::EINVAL)?;
-    if !file.writable {
-        return Err(errno::EINVAL);
-    }
-    match (file.kind(), file.node()) {
-        (FileKind::Regular, Some(node)) => node.truncate(size).map_err(file_errno)?,
-        _ => return Err(errno::EINVAL),
-    }
+    calls::ftruncate(task, a.fd.into(), size).map_err(file_errno)?;
     Ok(0)
 }
 
@@ -445,37 +396,14 @@ pub(crate) fn sys_getegid(task: &mut Task, _a: v1::GetegidArgs) -> SysResult {
     Ok(u64::from(task.process.fs().creds.egid))
 }
 
-/// setuid: root sets every id; others may only set the effective id to the real one.
 pub(crate) fn sys_setuid(task: &mut Task, a: v1::SetuidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() {
-            c.uid = a.uid;
-            c.euid = a.uid;
-            Ok(0)
-        } else if a.uid == c.uid {
-            c.euid = a.uid;
-            Ok(0)
-        } else {
-            Err(errno::EPERM)
-        }
-    })
+    calls::set_uid(task, a.uid).map_err(file_errno)?;
+    Ok(0)
 }
 
 pub(crate) fn sys_setgid(task: &mut Task, a: v1::SetgidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() {
-            c.gid = a.gid;
-            c.egid = a.gid;
-            Ok(0)
-        } else if a.gid == c.gid {
-            c.egid = a.gid;
-            Ok(0)
-        } else {
-            Err(errno::EPERM)
-        }
-    })
+    calls::set_gid(task, a.gid).map_err(file_errno)?;
+    Ok(0)
 }
 
 /// The node a *at call with AT_EMPTY_PATH / AT_SYMLINK_NOFOLLOW acts on.

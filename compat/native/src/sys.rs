@@ -6,8 +6,10 @@ use crate::SERVED_VERSIONS;
 use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno};
 use nymph_abi::rt::Dispatch;
+use nymph_hal::layout::USER_END;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
+use nymph_kernel::process::calls::{self, MapError, MapRequest};
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
     self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError,
@@ -141,51 +143,19 @@ fn protection(prot: v1::prot) -> Protection {
     }
 }
 
-fn page_range(addr: u64, len: u64) -> Result<(u64, u64), i32> {
-    if !addr.is_multiple_of(PAGE) || len == 0 {
-        return Err(errno::EINVAL);
+fn map_errno(e: MapError) -> i32 {
+    match e {
+        MapError::Invalid => errno::EINVAL,
+        MapError::NoMemory => errno::ENOMEM,
+        MapError::Exists => errno::EEXIST,
+        MapError::NotMappable => errno::ENODEV,
+        MapError::AccessDenied => errno::EACCES,
+        MapError::BadDescriptor => errno::EBADF,
     }
-    let end = len
-        .checked_next_multiple_of(PAGE)
-        .and_then(|l| addr.checked_add(l))
-        .filter(|&e| e <= nymph_hal::layout::USER_END)
-        .ok_or(errno::EINVAL)?;
-    Ok((addr, end))
 }
 
-/// What a file mapping maps: the node, and whether its descriptor was writable.
-struct MappedFile {
-    node: alloc::sync::Arc<nymph_kernel::vfs::Inode>,
-    writable: bool,
-}
-
-/// Checks mmap's descriptor: a regular file open for reading (and for writing too if
-/// the mapping is shared and writable).
-fn mapped_file(task: &Task, a: &v1::MmapArgs, shared: bool) -> Result<MappedFile, i32> {
-    if a.offset < 0 || !(a.offset as u64).is_multiple_of(PAGE) {
-        return Err(errno::EINVAL);
-    }
-    let file = task
-        .process
-        .file(crate::files::descriptor(a.fd)?)
-        .map_err(crate::files::file_errno)?;
-    let node = match (file.kind(), file.node()) {
-        (nymph_kernel::file::FileKind::Regular, Some(node)) => node.clone(),
-        _ => return Err(errno::ENODEV),
-    };
-    if !file.readable || (shared && a.prot.contains(v1::prot::PROT_WRITE) && !file.writable) {
-        return Err(errno::EACCES);
-    }
-    Ok(MappedFile {
-        node,
-        writable: file.writable,
-    })
-}
-
-/// Anonymous and file mappings, private or shared. A file mapping maps the file's own
-/// page-cache frames (materialised now, not on demand), so read/write and the mapping
-/// always agree; a private one copies a page on its first write. Pages of the mapping
-/// wholly past the end of the file are reserved and give SIGBUS when touched.
+/// Anonymous and file mappings, private or shared (the work is the core's
+/// `calls::mmap`); without MAP_FIXED they go upwards from MMAP_BASE.
 fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
     use v1::map_flags as F;
     if a.flags.bits() & !F::all().bits() != 0 || a.prot.bits() & !v1::prot::all().bits() != 0 {
@@ -195,134 +165,47 @@ fn sys_mmap(task: &mut Task, a: v1::MmapArgs) -> SysResult {
     if shared == a.flags.contains(F::MAP_PRIVATE) {
         return Err(errno::EINVAL);
     }
-    let len = a
-        .len
-        .checked_next_multiple_of(PAGE)
-        .filter(|&l| l != 0)
-        .ok_or(errno::EINVAL)?;
     let file = if a.flags.contains(F::MAP_ANON) {
         if a.fd != -1 || a.offset != 0 {
             return Err(errno::EINVAL);
         }
         None
     } else {
-        Some(mapped_file(task, &a, shared)?)
+        let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+        Some((i64::from(a.fd), offset))
     };
     let fixed = a.flags.contains(F::MAP_FIXED) || a.flags.contains(F::MAP_FIXED_NOREPLACE);
-    let start = if fixed {
-        let (start, end) = page_range(a.addr, len)?;
-        let occupied = task
-            .process
-            .with_space(|s| {
-                (start..end)
-                    .step_by(PAGE as usize)
-                    .any(|p| s.protection(p).is_some())
-            })
-            .unwrap_or(false);
-        if occupied && a.flags.contains(F::MAP_FIXED_NOREPLACE) {
-            return Err(errno::EEXIST);
-        }
-        task.process.with_space(|s| s.unmap_range(start, end));
-        start
-    } else {
-        let mut next = task.process.personality_value("mmap_next").max(MMAP_BASE);
-        loop {
-            let end = next.checked_add(len).ok_or(errno::ENOMEM)?;
-            if end > nymph_hal::layout::USER_END {
-                return Err(errno::ENOMEM);
-            }
-            let busy = task
-                .process
-                .with_space(|s| {
-                    (next..end)
-                        .step_by(PAGE as usize)
-                        .find(|&p| s.protection(p).is_some())
-                })
-                .flatten();
-            match busy {
-                Some(page) => next = page + PAGE,
-                None => break,
-            }
-        }
-        task.process.set_personality_value("mmap_next", next + len);
-        next
+    let floor = task.process.personality_value("mmap_next").max(MMAP_BASE);
+    let request = MapRequest {
+        addr: if fixed { a.addr } else { 0 },
+        len: a.len,
+        prot: protection(a.prot),
+        shared,
+        fixed,
+        no_replace: a.flags.contains(F::MAP_FIXED_NOREPLACE),
+        file,
+        floor,
+        ceiling: USER_END,
     };
-    let prot = protection(a.prot);
-    let end = start + len;
-    let mapped = match file {
-        None => task.process.with_space(|s| {
-            (start..end).step_by(PAGE as usize).try_for_each(|virt| {
-                if shared {
-                    s.map_zeroed_shared(virt, prot)
-                } else {
-                    s.map_zeroed(virt, prot)
-                }
-            })
-        }),
-        Some(file) => {
-            let frames = file
-                .node
-                .share_frames(a.offset as u64 / PAGE, len / PAGE)
-                .map_err(|_| errno::ENOMEM)?;
-            let mut frames = frames.into_iter();
-            let result = task.process.with_space(|s| {
-                for virt in (start..end).step_by(PAGE as usize) {
-                    match frames.next() {
-                        Some(phys) => s.map_frame(virt, phys, prot, shared, file.writable)?,
-                        None => s.reserve_beyond(virt, prot)?,
-                    }
-                }
-                Ok(())
-            });
-            // Frames not mapped (after a failure, or with no address space) go back.
-            frames.for_each(nymph_kernel::mm::frame::release);
-            result
-        }
-    };
-    match mapped {
-        Some(Ok(())) => Ok(start),
-        Some(Err(_)) | None => {
-            task.process.with_space(|s| s.unmap_range(start, end));
-            Err(errno::ENOMEM)
-        }
+    let start = calls::mmap(task, request).map_err(map_errno)?;
+    if !fixed {
+        let end = start + a.len.next_multiple_of(PAGE);
+        task.process.set_personality_value("mmap_next", end);
     }
+    Ok(start)
 }
 
 fn sys_munmap(task: &mut Task, a: v1::MunmapArgs) -> SysResult {
-    let (start, end) = page_range(a.addr, a.len)?;
-    task.process.with_space(|s| s.unmap_range(start, end));
+    calls::munmap(task, a.addr, a.len, USER_END).map_err(map_errno)?;
     Ok(0)
-}
-
-fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
-    task.process
-        .with_space(|s| {
-            (start..end)
-                .step_by(PAGE as usize)
-                .all(|p| s.protection(p).is_some())
-        })
-        .unwrap_or(false)
 }
 
 fn sys_mprotect(task: &mut Task, a: v1::MprotectArgs) -> SysResult {
     if a.prot.bits() & !v1::prot::all().bits() != 0 {
         return Err(errno::EINVAL);
     }
-    let (start, end) = page_range(a.addr, a.len)?;
-    if !all_mapped(task, start, end) {
-        return Err(errno::ENOMEM);
-    }
-    let prot = protection(a.prot);
-    if prot.write && task.process.with_space(|s| s.write_allowed(start, end)) != Some(true) {
-        return Err(errno::EACCES);
-    }
-    match task
-        .process
-        .with_space(|s| s.protect_range(start, end, prot))
-    {
-        Some(Ok(())) => Ok(0),
-        Some(Err(_)) | None => Err(errno::ENOMEM),
-    }
+    calls::mprotect(task, a.addr, a.len, protection(a.prot), USER_END).map_err(map_errno)?;
+    Ok(0)
 }
 
 /// There is one page cache: a shared mapping maps the file's own pages, so there is
@@ -340,8 +223,8 @@ fn sys_msync(task: &mut Task, a: v1::MsyncArgs) -> SysResult {
     if a.len == 0 {
         return Ok(0);
     }
-    let (start, end) = page_range(a.addr, a.len).map_err(|_| errno::ENOMEM)?;
-    if !all_mapped(task, start, end) {
+    let (start, end) = calls::page_range(a.addr, a.len, USER_END).ok_or(errno::ENOMEM)?;
+    if !calls::all_mapped(task, start, end) {
         return Err(errno::ENOMEM);
     }
     Ok(0)

@@ -6,6 +6,7 @@
 //! process's personality, resolve copy-on-write faults, turn other faults into signals
 //! through the personality, deliver pending signals, and let the scheduler preempt.
 
+pub mod calls;
 pub mod signal;
 pub mod uaccess;
 
@@ -205,6 +206,12 @@ struct Inner {
     children: Vec<Pid>,
     pending: SignalSet,
     blocked: SignalSet,
+    /// The mask a handler's frame restores instead of `blocked`, set while a call such as
+    /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
+    saved_mask: Option<SignalSet>,
+    /// The CPU fault behind the last signal the process's own instruction raised, kept
+    /// for the personality to describe in the handler's frame.
+    last_fault: Option<Fault>,
     actions: BTreeMap<Signal, SigAction>,
     /// Program break: start (end of the image) and current end.
     brk_start: u64,
@@ -431,6 +438,28 @@ impl Process {
         self.inner.lock().blocked
     }
 
+    /// Signals posted and not yet delivered.
+    pub fn pending(&self) -> SignalSet {
+        self.inner.lock().pending
+    }
+
+    /// Arranges for `mask` to be the mask the next handler's frame restores (and the
+    /// mask again if no handler runs), for calls that wait with a temporary mask.
+    pub fn restore_mask_after_handler(&self, mask: SignalSet) {
+        self.inner.lock().saved_mask = Some(mask);
+    }
+
+    /// The mask a handler being delivered now must restore on return.
+    pub fn mask_to_restore(&self) -> SignalSet {
+        let inner = self.inner.lock();
+        inner.saved_mask.unwrap_or(inner.blocked)
+    }
+
+    /// The fault behind the signal being delivered, if a fault raised it.
+    pub fn take_fault(&self) -> Option<Fault> {
+        self.inner.lock().last_fault.take()
+    }
+
     /// Sets the blocked mask (KILL and STOP cannot be blocked: they are skipped at delivery).
     pub fn set_blocked(&self, mask: SignalSet) {
         self.inner.lock().blocked = mask;
@@ -549,6 +578,12 @@ pub fn sleep_interruptible(queue: &WaitQueue, ready: impl Fn() -> bool) -> Resul
             Ok(())
         }
     }
+}
+
+/// Sleeps until a signal is pending for `process` (sigsuspend, pause).
+pub fn pause_until_signal(process: &Arc<Process>) {
+    static NOTHING: WaitQueue = WaitQueue::new();
+    let _ = NOTHING.wait_until_interruptible(|| false, || signal_pending(process));
 }
 
 /// Whether the members of process group `pgid` are orphaned: none has a parent in a
@@ -919,6 +954,8 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             blocked: SignalSet::EMPTY,
+            saved_mask: None,
+            last_fault: None,
             actions: BTreeMap::new(),
             brk_start: loaded.image_end,
             brk: loaded.image_end,
@@ -1023,6 +1060,8 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             blocked,
+            saved_mask: None,
+            last_fault: None,
             actions,
             brk_start,
             brk,
@@ -1103,6 +1142,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                             address,
                         };
                         let signal = personality.fault_signal(&fault);
+                        task.process.inner.lock().last_fault = Some(fault);
                         trap_signal(&task.process, signal);
                     }
                 }
@@ -1148,6 +1188,10 @@ fn deliver_signals(task: &mut Task) {
                 return;
             }
             let Some(signal) = inner.pending.first_unblocked(inner.blocked) else {
+                // No handler ran: a temporary mask (sigsuspend's) ends here.
+                if let Some(mask) = inner.saved_mask.take() {
+                    inner.blocked = mask;
+                }
                 return;
             };
             inner.pending.remove(signal);
@@ -1168,6 +1212,8 @@ fn deliver_signals(task: &mut Task) {
                     return;
                 }
                 let mut inner = process.inner.lock();
+                inner.saved_mask = None;
+                inner.last_fault = None;
                 let mut blocked = inner.blocked;
                 for s in Signal::ALL {
                     if action.mask.contains(s) {

@@ -895,3 +895,37 @@ fn read_more(
     dir.touch_access();
     Ok(out)
 }
+
+/// What statfs reports of the file system a node is on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FsInfo {
+    pub type_name: &'static str,
+    pub mount_point: &'static str,
+    pub device: u64,
+    pub block_size: u32,
+    /// Capacity and free space in blocks: memory file systems hold what memory holds.
+    pub blocks: u64,
+    pub free_blocks: u64,
+}
+
+/// The file system `node` lives on (tmpfs at /, devfs at /dev).
+pub fn fs_info(node: &Inode) -> FsInfo {
+    let device = node.stat().device;
+    let (type_name, mount_point) = if device == devfs::DEVICE {
+        ("devfs", "/dev")
+    } else {
+        ("tmpfs", "/")
+    };
+    let (blocks, free_blocks) = {
+        let frames = crate::mm::frame::FRAMES.lock();
+        (frames.usable_count() as u64, frames.free_count() as u64)
+    };
+    FsInfo {
+        type_name,
+        mount_point,
+        device,
+        block_size: 4096,
+        blocks,
+        free_blocks,
+    }
+}

@@ -1,0 +1,645 @@
+//! The ABI-neutral bodies of system calls every personality offers: moving data between
+//! descriptors and user memory, closing and duplicating descriptors, pipes, and memory
+//! mappings. A personality decodes its arguments, calls these, and maps the neutral
+//! [`Error`] to its errno; what differs between ABIs stays in the personality.
+
+use super::Task;
+use crate::error::Error;
+use crate::file::poll::{self as file_poll, Interest, Timeout};
+use crate::file::{FileKind, MAX_DESCRIPTORS, OpenFile, Readiness, StatusFlags, Whence, pipe};
+#[cfg(not(test))]
+use crate::mm::frame;
+use crate::mm::uspace::Protection;
+use crate::process::Signal;
+use crate::vfs::lock::{self, LockKind, RangeLock};
+use crate::vfs::{NodeType, Stat, Timestamp};
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use nymph_hal::layout::USER_END;
+
+/// The most one read or write moves through the kernel at once.
+const CHUNK: usize = 64 * 1024;
+const PAGE: u64 = 4096;
+
+/// The open file behind descriptor `fd` (negative numbers are never open).
+pub fn file(task: &Task, fd: i64) -> Result<Arc<OpenFile>, Error> {
+    let fd = usize::try_from(fd).map_err(|_| Error::BadDescriptor)?;
+    task.process.file(fd)
+}
+
+/// read(2): up to `count` bytes into user memory at `addr`.
+pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    let want = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    let mut buf = vec![0u8; want];
+    let n = file.read(&mut buf)?;
+    task.write_bytes(addr, &buf[..n])
+        .map_err(|_| Error::BadAddress)?;
+    Ok(n as u64)
+}
+
+/// write(2): `count` bytes from user memory at `addr`. A pipe with no reader posts
+/// SIGPIPE; a partial transfer reports what was written.
+pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    let mut done = 0u64;
+    // Small writes go in one piece, so a pipe keeps them atomic.
+    let mut buf = vec![0u8; usize::try_from(count).unwrap_or(CHUNK).min(CHUNK)];
+    while done < count {
+        let n = (count - done).min(buf.len() as u64) as usize;
+        let from = addr.checked_add(done).ok_or(Error::BadAddress)?;
+        if task.read_bytes(from, &mut buf[..n]).is_err() {
+            return if done > 0 {
+                Ok(done)
+            } else {
+                Err(Error::BadAddress)
+            };
+        }
+        match file.write(&buf[..n]) {
+            Ok(taken) => {
+                done += taken as u64;
+                if taken < n {
+                    break;
+                }
+            }
+            Err(e) => {
+                if e == Error::BrokenPipe {
+                    task.process.post(Signal::Pipe);
+                }
+                return if done > 0 { Ok(done) } else { Err(e) };
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// readv(2) over (address, length) pairs: stops at the first short read.
+pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    let mut total = 0u64;
+    for &(addr, len) in iov {
+        if len == 0 {
+            continue;
+        }
+        let n = match read(task, fd, addr, len) {
+            Ok(n) => n,
+            Err(_) if total > 0 => return Ok(total),
+            Err(e) => return Err(e),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// writev(2) over (address, length) pairs: stops at the first short write.
+pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    let mut total = 0u64;
+    for &(addr, len) in iov {
+        if len == 0 {
+            continue;
+        }
+        let n = match write(task, fd, addr, len) {
+            Ok(n) => n,
+            Err(_) if total > 0 => return Ok(total),
+            Err(e) => return Err(e),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// close(2). The file may be the last reference to a pipe end: it goes outside the
+/// table lock; its range locks go with any close.
+pub fn close(task: &Task, fd: i64) -> Result<(), Error> {
+    let file = file(task, fd)?;
+    let fd = fd as usize;
+    task.process.with_files(|t| t.close(fd))?;
+    task.process.release_range_locks(&file);
+    drop(file);
+    Ok(())
+}
+
+/// dup(2) / F_DUPFD: the lowest free descriptor at or above `min`. A `min` past the
+/// table is an invalid argument, not a full table.
+pub fn dup(task: &Task, fd: i64, min: u64, cloexec: bool) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    let min = usize::try_from(min).map_err(|_| Error::InvalidArgument)?;
+    if min >= MAX_DESCRIPTORS {
+        return Err(Error::InvalidArgument);
+    }
+    let fd = task.process.with_files(|t| t.install(file, cloexec, min))?;
+    Ok(fd as u64)
+}
+
+/// dup2(2): `new` becomes a copy of `old`, closing what `new` had.
+pub fn dup_to(task: &Task, old: i64, new: i64, cloexec: bool) -> Result<u64, Error> {
+    let old = usize::try_from(old).map_err(|_| Error::BadDescriptor)?;
+    let new = usize::try_from(new).map_err(|_| Error::BadDescriptor)?;
+    let replaced = task.process.with_files(|t| t.get(new).ok());
+    let fd = task
+        .process
+        .with_files(|t| t.duplicate_to(old, new, cloexec))?;
+    if let Some(replaced) = &replaced {
+        task.process.release_range_locks(replaced);
+    }
+    drop(replaced);
+    Ok(fd as u64)
+}
+
+/// pipe(2): the read and write descriptors.
+pub fn pipe(task: &Task, nonblock: bool, cloexec: bool) -> Result<(u64, u64), Error> {
+    let (read_end, write_end) = pipe::new()?;
+    if nonblock {
+        let nb = StatusFlags {
+            nonblock: true,
+            append: false,
+        };
+        read_end.set_status(nb);
+        write_end.set_status(nb);
+    }
+    let (r, w) = task.process.with_files(|t| {
+        let r = t.install(read_end, cloexec, 0)?;
+        match t.install(write_end, cloexec, 0) {
+            Ok(w) => Ok((r, w)),
+            Err(e) => {
+                let _ = t.close(r);
+                Err(e)
+            }
+        }
+    })?;
+    Ok((r as u64, w as u64))
+}
+
+/// Undoes [`pipe`] when the personality could not hand the descriptors over.
+pub fn unpipe(task: &Task, fds: (u64, u64)) {
+    task.process.with_files(|t| {
+        let _ = t.close(fds.0 as usize);
+        let _ = t.close(fds.1 as usize);
+    });
+}
+
+/// What an mmap request maps.
+#[derive(Debug, Clone, Copy)]
+pub struct MapRequest {
+    /// The hint, or the address for `fixed`.
+    pub addr: u64,
+    pub len: u64,
+    pub prot: Protection,
+    pub shared: bool,
+    /// Replace whatever is mapped at `addr` (MAP_FIXED).
+    pub fixed: bool,
+    /// With `fixed`: fail with `Exists` if anything is mapped there.
+    pub no_replace: bool,
+    /// A file (descriptor and page-aligned offset), or anonymous memory.
+    pub file: Option<(i64, u64)>,
+    /// The lowest address a mapping without `fixed` may take, and the limit above it.
+    pub floor: u64,
+    pub ceiling: u64,
+}
+
+/// Why mmap failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapError {
+    /// Bad alignment, length or range (EINVAL).
+    Invalid,
+    /// No room, or no memory (ENOMEM).
+    NoMemory,
+    /// `no_replace` and something is mapped (EEXIST).
+    Exists,
+    /// The descriptor cannot be mapped (ENODEV).
+    NotMappable,
+    /// The descriptor's access does not allow the mapping (EACCES).
+    AccessDenied,
+    /// The descriptor is not open (EBADF).
+    BadDescriptor,
+}
+
+/// The page range [addr, addr + len rounded up) if it is aligned and below `limit`.
+pub fn page_range(addr: u64, len: u64, limit: u64) -> Option<(u64, u64)> {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
+        return None;
+    }
+    let end = len
+        .checked_next_multiple_of(PAGE)
+        .and_then(|l| addr.checked_add(l))
+        .filter(|&e| e <= limit)?;
+    Some((addr, end))
+}
+
+#[cfg(not(test))]
+fn mapped_file(
+    task: &Task,
+    fd: i64,
+    offset: u64,
+    req: &MapRequest,
+) -> Result<(Arc<crate::vfs::Inode>, bool), MapError> {
+    if !offset.is_multiple_of(PAGE) {
+        return Err(MapError::Invalid);
+    }
+    let file = file(task, fd).map_err(|_| MapError::BadDescriptor)?;
+    let node = match (file.kind(), file.node()) {
+        (FileKind::Regular, Some(node)) => node.clone(),
+        _ => return Err(MapError::NotMappable),
+    };
+    if !file.readable || (req.shared && req.prot.write && !file.writable) {
+        return Err(MapError::AccessDenied);
+    }
+    Ok((node, file.writable))
+}
+
+#[cfg(not(test))]
+/// The first free range of `len` bytes at or above `from`, below `ceiling`.
+fn first_fit(process: &super::Process, from: u64, len: u64, ceiling: u64) -> Result<u64, MapError> {
+    let mut next = from;
+    loop {
+        let end = next.checked_add(len).ok_or(MapError::NoMemory)?;
+        if end > ceiling {
+            return Err(MapError::NoMemory);
+        }
+        let busy = process
+            .with_space(|s| {
+                (next..end)
+                    .step_by(PAGE as usize)
+                    .find(|&p| s.protection(p).is_some())
+            })
+            .flatten();
+        match busy {
+            Some(page) => next = page + PAGE,
+            None => return Ok(next),
+        }
+    }
+}
+
+/// (Not in host tests: file mappings need page frames.)
+///
+/// mmap(2): anonymous or file mappings, private or shared. A file mapping maps the
+/// file's own page-cache frames (materialised now, not on demand), so read/write and
+/// the mapping always agree; a private one copies a page on its first write. Pages
+/// wholly past the end of the file are reserved and give SIGBUS when touched.
+#[cfg(not(test))]
+pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
+    let len = req
+        .len
+        .checked_next_multiple_of(PAGE)
+        .filter(|&l| l != 0)
+        .ok_or(MapError::Invalid)?;
+    let file = match req.file {
+        Some((fd, offset)) => Some((mapped_file(task, fd, offset, &req)?, offset)),
+        None => None,
+    };
+    let process = &task.process;
+    let start = if req.fixed {
+        let (start, end) = page_range(req.addr, len, req.ceiling).ok_or(MapError::Invalid)?;
+        let occupied = process
+            .with_space(|s| {
+                (start..end)
+                    .step_by(PAGE as usize)
+                    .any(|p| s.protection(p).is_some())
+            })
+            .unwrap_or(false);
+        if occupied && req.no_replace {
+            return Err(MapError::Exists);
+        }
+        process.with_space(|s| s.unmap_range(start, end));
+        start
+    } else {
+        let hint = req.addr.next_multiple_of(PAGE).max(req.floor);
+        first_fit(process, hint, len, req.ceiling)
+            .or_else(|_| first_fit(process, req.floor, len, req.ceiling))?
+    };
+    let end = start + len;
+    let prot = req.prot;
+    let mapped = match file {
+        None => process.with_space(|s| {
+            (start..end).step_by(PAGE as usize).try_for_each(|virt| {
+                if req.shared {
+                    s.map_zeroed_shared(virt, prot)
+                } else {
+                    s.map_zeroed(virt, prot)
+                }
+            })
+        }),
+        Some(((node, writable), offset)) => {
+            let frames = node
+                .share_frames(offset / PAGE, len / PAGE)
+                .map_err(|_| MapError::NoMemory)?;
+            let mut frames = frames.into_iter();
+            let result = process.with_space(|s| {
+                for virt in (start..end).step_by(PAGE as usize) {
+                    match frames.next() {
+                        Some(phys) => s.map_frame(virt, phys, prot, req.shared, writable)?,
+                        None => s.reserve_beyond(virt, prot)?,
+                    }
+                }
+                Ok(())
+            });
+            // Frames not mapped (after a failure, or with no address space) go back.
+            frames.for_each(frame::release);
+            result
+        }
+    };
+    match mapped {
+        Some(Ok(())) => Ok(start),
+        Some(Err(_)) | None => {
+            process.with_space(|s| s.unmap_range(start, end));
+            Err(MapError::NoMemory)
+        }
+    }
+}
+
+/// munmap(2) of a page-aligned range below `limit`.
+pub fn munmap(task: &Task, addr: u64, len: u64, limit: u64) -> Result<(), MapError> {
+    let (start, end) = page_range(addr, len, limit).ok_or(MapError::Invalid)?;
+    task.process.with_space(|s| s.unmap_range(start, end));
+    Ok(())
+}
+
+/// Whether every page of [start, end) is mapped.
+pub fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
+    task.process
+        .with_space(|s| {
+            (start..end)
+                .step_by(PAGE as usize)
+                .all(|p| s.protection(p).is_some())
+        })
+        .unwrap_or(false)
+}
+
+/// mprotect(2): every page must be mapped (ENOMEM otherwise); write access to a shared
+/// file mapping needs a writable descriptor (EACCES).
+pub fn mprotect(
+    task: &Task,
+    addr: u64,
+    len: u64,
+    prot: Protection,
+    limit: u64,
+) -> Result<(), MapError> {
+    let (start, end) = page_range(addr, len, limit).ok_or(MapError::Invalid)?;
+    if !all_mapped(task, start, end) {
+        return Err(MapError::NoMemory);
+    }
+    if prot.write && task.process.with_space(|s| s.write_allowed(start, end)) != Some(true) {
+        return Err(MapError::AccessDenied);
+    }
+    match task
+        .process
+        .with_space(|s| s.protect_range(start, end, prot))
+    {
+        Some(Ok(())) => Ok(()),
+        Some(Err(_)) | None => Err(MapError::NoMemory),
+    }
+}
+
+/// The user address limit of the task's mode (the user half, or 4 GiB for 32-bit).
+pub fn address_limit(task: &Task) -> u64 {
+    task.user_limit().min(USER_END)
+}
+
+/// Reads `count` (address, length) pairs of `word`-byte fields starting at `addr`: the
+/// iovec arrays of readv/writev in either width.
+pub fn read_iovec(
+    task: &Task,
+    addr: u64,
+    count: usize,
+    word: usize,
+) -> Result<Vec<(u64, u64)>, Error> {
+    let mut out = Vec::with_capacity(count);
+    let mut bytes = vec![0u8; 2 * word];
+    for i in 0..count {
+        let at = addr
+            .checked_add((i * 2 * word) as u64)
+            .ok_or(Error::BadAddress)?;
+        task.read_bytes(at, &mut bytes)
+            .map_err(|_| Error::BadAddress)?;
+        let field = |b: &[u8]| {
+            let mut v = [0u8; 8];
+            v[..word].copy_from_slice(b);
+            u64::from_le_bytes(v)
+        };
+        out.push((field(&bytes[..word]), field(&bytes[word..])));
+    }
+    Ok(out)
+}
+
+/// What fcntl asks of a byte-range lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeCommand {
+    /// F_GETLK: the first lock that would block the request, if any.
+    Test,
+    /// F_SETLK: take or release now, or fail with `WouldBlock`.
+    Set,
+    /// F_SETLKW: wait for conflicting locks to go (EINTR on a signal).
+    SetWait,
+}
+
+/// A byte range as fcntl names it: `start` relative to `whence`, `len` bytes (0: to
+/// the end of the file, negative: before `start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeRequest {
+    /// None: unlock.
+    pub kind: Option<LockKind>,
+    pub whence: Whence,
+    pub start: i64,
+    pub len: i64,
+}
+
+/// fcntl F_GETLK/F_SETLK/F_SETLKW on descriptor `fd`. For `Test`, the conflicting lock
+/// (owner pid, kind and absolute range) or None; for the others, None on success.
+pub fn range_lock(
+    task: &Task,
+    fd: i64,
+    cmd: RangeCommand,
+    req: RangeRequest,
+) -> Result<Option<RangeLock>, Error> {
+    let file = file(task, fd)?;
+    let node = file.node().ok_or(Error::InvalidArgument)?.clone();
+    let base = match req.whence {
+        Whence::Start => 0,
+        Whence::Current => file.offset(),
+        Whence::End => file.ops().size(),
+    };
+    let (start, end) = lock::range(base, req.start, req.len)?;
+    let owner = task.process.pid.0;
+    let key = lock::key(&node);
+    if cmd == RangeCommand::Test {
+        let kind = req.kind.ok_or(Error::InvalidArgument)?;
+        let wanted = RangeLock {
+            owner,
+            kind,
+            start,
+            end,
+        };
+        return Ok(lock::test_range(key, wanted));
+    }
+    match req.kind {
+        Some(LockKind::Shared) if !file.readable => return Err(Error::BadDescriptor),
+        Some(LockKind::Exclusive) if !file.writable => return Err(Error::BadDescriptor),
+        _ => {}
+    }
+    let process = task.process.clone();
+    let wait = cmd == RangeCommand::SetWait;
+    lock::set_range(key, owner, req.kind, start, end, wait, || {
+        super::signal_pending(&process)
+    })?;
+    Ok(None)
+}
+
+/// flock(2) on descriptor `fd`: `kind` None unlocks; `nonblock` fails with
+/// `WouldBlock` instead of waiting.
+pub fn flock(task: &Task, fd: i64, kind: Option<LockKind>, nonblock: bool) -> Result<(), Error> {
+    let file = file(task, fd)?;
+    let node = file.node().ok_or(Error::InvalidArgument)?.clone();
+    let process = task.process.clone();
+    lock::flock(lock::key(&node), file.id(), kind, nonblock, || {
+        super::signal_pending(&process)
+    })
+}
+
+/// What poll found for one descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// A negative descriptor: skipped.
+    Skipped,
+    /// Not open (POLLNVAL).
+    Invalid,
+    /// Its readiness now.
+    Ready(Readiness),
+}
+
+/// poll(2) over (descriptor, interest) pairs: waits until one is ready, the timeout
+/// passes or a signal arrives (`Interrupted`). A descriptor that is not open makes the
+/// call return at once, as POSIX says.
+pub fn poll(
+    task: &Task,
+    wanted: &[(i64, Interest)],
+    timeout: Timeout,
+) -> Result<Vec<PollOutcome>, Error> {
+    let files: Vec<Option<Result<Arc<OpenFile>, Error>>> = wanted
+        .iter()
+        .map(|&(fd, _)| (fd >= 0).then(|| file(task, fd)))
+        .collect();
+    let bad = files.iter().any(|f| matches!(f, Some(Err(_))));
+    let open: Vec<(&OpenFile, Interest)> = files
+        .iter()
+        .zip(wanted)
+        .filter_map(|(f, &(_, interest))| match f {
+            Some(Ok(file)) => Some((&**file, interest)),
+            _ => None,
+        })
+        .collect();
+    let timeout = if bad { Timeout::Now } else { timeout };
+    let process = task.process.clone();
+    let mut states =
+        file_poll::poll(&open, timeout, || super::signal_pending(&process))?.into_iter();
+    Ok(files
+        .iter()
+        .map(|f| match f {
+            None => PollOutcome::Skipped,
+            Some(Err(_)) => PollOutcome::Invalid,
+            Some(Ok(_)) => states
+                .next()
+                .map_or(PollOutcome::Invalid, PollOutcome::Ready),
+        })
+        .collect())
+}
+
+/// What fstat says of an open file: its node's attributes, or for a file with no node
+/// (a pipe, the boot console) a FIFO or character device owned by root.
+pub fn stat_file(file: &OpenFile) -> Stat {
+    if let Some(node) = file.node() {
+        return node.stat();
+    }
+    let kind = match file.kind() {
+        FileKind::PipeRead | FileKind::PipeWrite => NodeType::Fifo,
+        _ => NodeType::CharDevice,
+    };
+    let now = Timestamp::now();
+    Stat {
+        device: 0,
+        inode: 0,
+        kind,
+        mode: 0o600,
+        links: 1,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        size: 0,
+        blocks: 0,
+        block_size: 4096,
+        atime: now,
+        mtime: now,
+        ctime: now,
+    }
+}
+
+/// pread(2): up to `count` bytes at `offset` into user memory, the file offset unmoved.
+pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    let want = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    let mut buf = vec![0u8; want];
+    let n = file.read_at(offset, &mut buf)?;
+    task.write_bytes(addr, &buf[..n])
+        .map_err(|_| Error::BadAddress)?;
+    Ok(n as u64)
+}
+
+/// pwrite(2): up to one chunk from user memory at `offset`, the file offset unmoved.
+pub fn pwrite(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    let len = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    let mut buf = vec![0u8; len];
+    task.read_bytes(addr, &mut buf)
+        .map_err(|_| Error::BadAddress)?;
+    Ok(file.write_at(offset, &buf)? as u64)
+}
+
+/// ftruncate(2): a regular file open for writing.
+pub fn ftruncate(task: &Task, fd: i64, size: u64) -> Result<(), Error> {
+    let file = file(task, fd)?;
+    if !file.writable {
+        return Err(Error::InvalidArgument);
+    }
+    match (file.kind(), file.node()) {
+        (FileKind::Regular, Some(node)) => node.truncate(size),
+        _ => Err(Error::InvalidArgument),
+    }
+}
+
+/// setuid(2): root sets the real and effective ids; others may only set the effective
+/// id back to the real one.
+pub fn set_uid(task: &Task, uid: u32) -> Result<(), Error> {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() {
+            (c.uid, c.euid) = (uid, uid);
+            Ok(())
+        } else if uid == c.uid {
+            c.euid = uid;
+            Ok(())
+        } else {
+            Err(Error::NotPermitted)
+        }
+    })
+}
+
+/// setgid(2), as [`set_uid`] for the group ids.
+pub fn set_gid(task: &Task, gid: u32) -> Result<(), Error> {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() {
+            (c.gid, c.egid) = (gid, gid);
+            Ok(())
+        } else if gid == c.gid {
+            c.egid = gid;
+            Ok(())
+        } else {
+            Err(Error::NotPermitted)
+        }
+    })
+}
