@@ -12,7 +12,10 @@ use nymph_kernel::boot::ImageConfig;
 nymph_hal::entry_point!(kernel_main);
 
 static IMAGE: ImageConfig = ImageConfig {
-    personalities: &[&nymph_compat_native::NATIVE],
+    personalities: &[
+        &nymph_compat_native::NATIVE,
+        &nymph_compat_freebsd4::FREEBSD4,
+    ],
     extra_tests: &[nymph_compat_native::ktests::KTESTS],
 };
 

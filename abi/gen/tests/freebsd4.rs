@@ -447,17 +447,24 @@ fn off_t_arguments_are_padded_as_in_4x() {
     assert!(sf.args.iter().all(|a| !a.pad));
 }
 
+/// Which slots are implemented is the personality's to say (its handler table is
+/// tested against the spec there); the spec itself must never claim the indirection
+/// slots, which the personality's trap path serves before dispatch, or a slot 4.x had
+/// no call in.
 #[test]
-fn nothing_is_claimed_implemented() {
+fn indirection_and_empty_slots_are_never_claimed_implemented() {
     let s = spec();
     for c in &s.syscalls {
-        assert!(
-            matches!(c.status, Status::NotImplemented { .. }),
-            "slot {} {} claims {:?}",
-            c.number,
-            c.name,
-            c.status
-        );
+        let empty = matches!(c.master_type.as_deref(), Some("UNIMPL" | "OBSOL" | "NODEF"));
+        if c.number == 0 || c.number == 198 || empty {
+            assert!(
+                matches!(c.status, Status::NotImplemented { .. }),
+                "slot {} {} claims {:?}",
+                c.number,
+                c.name,
+                c.status
+            );
+        }
     }
 }
 

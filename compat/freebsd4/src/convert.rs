@@ -1,0 +1,214 @@
+//! The value transforms the FreeBSD-4 spec names in its field maps, between the
+//! kernel's neutral values and 4.x ones (termios flags and c_cc, d_type, signal sets,
+//! sigaction and sigaltstack flags, mount flags).
+
+use crate::fb::{self, Transforms, consts as c};
+use crate::signals;
+use nymph_kernel::process::SignalSet;
+use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags};
+use nymph_kernel::vfs::NodeType;
+
+/// 4.x c_cc index of each neutral control character, in `tty::Cc` order (VEOF, VEOL,
+/// VERASE, VWERASE, VKILL, VREPRINT, VINTR, VQUIT, VSUSP, VLNEXT, VMIN, VTIME;
+/// reference §4 termios).
+const CC_INDEX: [usize; 12] = [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17];
+/// `_POSIX_VDISABLE` in 4.x.
+pub(crate) const VDISABLE: u8 = 0xff;
+
+/// (neutral bit, 4.x bit) pairs of each termios flag word.
+const IFLAG: [(u32, u32); 3] = [
+    (InputFlags::ICRNL.0, fb::c_iflag::ICRNL.bits()),
+    (InputFlags::INLCR.0, fb::c_iflag::INLCR.bits()),
+    (InputFlags::IGNCR.0, fb::c_iflag::IGNCR.bits()),
+];
+const OFLAG: [(u32, u32); 2] = [
+    (OutputFlags::OPOST.0, fb::c_oflag::OPOST.bits()),
+    (OutputFlags::ONLCR.0, fb::c_oflag::ONLCR.bits()),
+];
+/// ECHOCTL is 0x40 in 4.x (`sys/sys/termios.h`); the spec lists only the common flags.
+const LFLAG: [(u32, u32); 10] = [
+    (LocalFlags::ECHO.0, fb::c_lflag::ECHO.bits()),
+    (LocalFlags::ECHOE.0, fb::c_lflag::ECHOE.bits()),
+    (LocalFlags::ECHOK.0, fb::c_lflag::ECHOK.bits()),
+    (LocalFlags::ECHONL.0, fb::c_lflag::ECHONL.bits()),
+    (LocalFlags::ICANON.0, fb::c_lflag::ICANON.bits()),
+    (LocalFlags::ISIG.0, fb::c_lflag::ISIG.bits()),
+    (LocalFlags::IEXTEN.0, fb::c_lflag::IEXTEN.bits()),
+    (LocalFlags::NOFLSH.0, fb::c_lflag::NOFLSH.bits()),
+    (LocalFlags::TOSTOP.0, fb::c_lflag::TOSTOP.bits()),
+    (LocalFlags::ECHOCTL.0, 0x40),
+];
+
+fn bits_to_abi(v: u64, map: &[(u32, u32)]) -> u64 {
+    map.iter()
+        .filter(|(n, _)| v & u64::from(*n) != 0)
+        .fold(0, |acc, (_, a)| acc | u64::from(*a))
+}
+
+/// 4.x bits the kernel does not implement are dropped.
+fn bits_to_neutral(v: u64, map: &[(u32, u32)]) -> u64 {
+    map.iter()
+        .filter(|(_, a)| v & u64::from(*a) != 0)
+        .fold(0, |acc, (n, _)| acc | u64::from(*n))
+}
+
+/// The 4.x transforms.
+pub(crate) struct FreeBsd4Transforms;
+
+pub(crate) static FREEBSD4: FreeBsd4Transforms = FreeBsd4Transforms;
+
+/// Neutral node kinds, numbered as `NodeType` is declared.
+const KINDS: [NodeType; 5] = [
+    NodeType::Regular,
+    NodeType::Directory,
+    NodeType::Symlink,
+    NodeType::Fifo,
+    NodeType::CharDevice,
+];
+
+/// The neutral number of a node kind (its place in `KINDS`).
+pub(crate) fn neutral_kind(kind: NodeType) -> u64 {
+    KINDS.iter().position(|&k| k == kind).unwrap_or(0) as u64
+}
+
+/// The 4.x d_type of a node kind.
+fn dtype(kind: NodeType) -> fb::d_type {
+    use fb::d_type as d;
+    match kind {
+        NodeType::Regular => d::DT_REG,
+        NodeType::Directory => d::DT_DIR,
+        NodeType::Symlink => d::DT_LNK,
+        NodeType::Fifo => d::DT_FIFO,
+        NodeType::CharDevice => d::DT_CHR,
+    }
+}
+
+/// The S_IFMT bits of a node kind.
+pub(crate) fn type_bits(kind: NodeType) -> u32 {
+    match kind {
+        NodeType::Regular => c::S_IFREG,
+        NodeType::Directory => c::S_IFDIR,
+        NodeType::Symlink => c::S_IFLNK,
+        NodeType::Fifo => c::S_IFIFO,
+        NodeType::CharDevice => c::S_IFCHR,
+    }
+}
+
+/// Neutral signal sets travel as the kernel's `SignalSet` bits.
+fn set_from_bits(v: u64) -> SignalSet {
+    let mut set = SignalSet::EMPTY;
+    for (i, s) in nymph_kernel::process::Signal::ALL.iter().enumerate() {
+        if v & (1 << i) != 0 {
+            set.insert(*s);
+        }
+    }
+    set
+}
+
+fn bits_from_set(set: SignalSet) -> u64 {
+    nymph_kernel::process::Signal::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| set.contains(**s))
+        .fold(0, |acc, (i, _)| acc | 1 << i)
+}
+
+impl Transforms for FreeBsd4Transforms {
+    fn freebsd4_cc_to_abi(&self, v: [u64; 20]) -> [u8; 20] {
+        let mut out = [VDISABLE; 20];
+        for (neutral, &index) in CC_INDEX.iter().enumerate() {
+            out[index] = v[neutral] as u8;
+        }
+        out
+    }
+    fn freebsd4_cc_to_neutral(&self, v: [u8; 20]) -> [u64; 20] {
+        let mut out = [u64::from(VDISABLE); 20];
+        for (neutral, &index) in CC_INDEX.iter().enumerate() {
+            out[neutral] = u64::from(v[index]);
+        }
+        out
+    }
+    /// The console line is fixed: 8 bits, receiver on, no modem control.
+    fn freebsd4_cflag_to_abi(&self, _v: u64) -> u64 {
+        u64::from((fb::c_cflag::CS8 | fb::c_cflag::CREAD | fb::c_cflag::CLOCAL).bits())
+    }
+    fn freebsd4_cflag_to_neutral(&self, _v: u64) -> u64 {
+        0
+    }
+    fn freebsd4_iflag_to_abi(&self, v: u64) -> u64 {
+        bits_to_abi(v, &IFLAG)
+    }
+    fn freebsd4_iflag_to_neutral(&self, v: u64) -> u64 {
+        bits_to_neutral(v, &IFLAG)
+    }
+    fn freebsd4_lflag_to_abi(&self, v: u64) -> u64 {
+        bits_to_abi(v, &LFLAG)
+    }
+    fn freebsd4_lflag_to_neutral(&self, v: u64) -> u64 {
+        bits_to_neutral(v, &LFLAG)
+    }
+    fn freebsd4_oflag_to_abi(&self, v: u64) -> u64 {
+        bits_to_abi(v, &OFLAG)
+    }
+    fn freebsd4_oflag_to_neutral(&self, v: u64) -> u64 {
+        bits_to_neutral(v, &OFLAG)
+    }
+    /// No mount options are set on the memory file systems.
+    fn freebsd4_mnt_flags_to_abi(&self, _v: i64) -> i64 {
+        0
+    }
+    fn freebsd4_mnt_flags_to_neutral(&self, _v: i64) -> i64 {
+        0
+    }
+    // sigaction and sigaltstack flags are kept in 4.x values (signals.rs reads them
+    // straight): the identity.
+    fn freebsd4_sa_flags_to_abi(&self, v: i64) -> i64 {
+        v
+    }
+    fn freebsd4_sa_flags_to_neutral(&self, v: i64) -> i64 {
+        v
+    }
+    fn freebsd4_ss_flags_to_abi(&self, v: i64) -> i64 {
+        v
+    }
+    fn freebsd4_ss_flags_to_neutral(&self, v: i64) -> i64 {
+        v
+    }
+    fn kind_to_dtype_to_abi(&self, v: u64) -> u64 {
+        KINDS
+            .get(v as usize)
+            .map_or(fb::d_type::DT_UNKNOWN as u64, |&k| dtype(k) as u64)
+    }
+    fn kind_to_dtype_to_neutral(&self, v: u64) -> u64 {
+        KINDS
+            .iter()
+            .position(|&k| dtype(k) as u64 == v)
+            .map_or(u64::MAX, |i| i as u64)
+    }
+    fn osigset_to_abi(&self, v: u64) -> u64 {
+        u64::from(signals::to_sigset(set_from_bits(v)).__bits[0])
+    }
+    fn osigset_to_neutral(&self, v: u64) -> u64 {
+        let set = fb::sigset_t {
+            __bits: [v as u32, 0, 0, 0],
+        };
+        bits_from_set(signals::from_sigset(&set))
+    }
+    fn sigset_to_abi(&self, v: u64) -> fb::sigset_t {
+        signals::to_sigset(set_from_bits(v))
+    }
+    fn sigset_to_neutral(&self, v: fb::sigset_t) -> u64 {
+        bits_from_set(signals::from_sigset(&v))
+    }
+    fn sigset_words_to_abi(&self, v: [u64; 4]) -> [u32; 4] {
+        signals::to_sigset(set_from_bits(v[0])).__bits
+    }
+    fn sigset_words_to_neutral(&self, v: [u32; 4]) -> [u64; 4] {
+        [
+            bits_from_set(signals::from_sigset(&fb::sigset_t { __bits: v })),
+            0,
+            0,
+            0,
+        ]
+    }
+}

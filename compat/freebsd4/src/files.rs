@@ -1,0 +1,392 @@
+//! 4.x descriptor calls: read, write, readv, writev, close, dup, dup2, pipe, fcntl,
+//! flock, poll and select, on the core's `calls` with 4.x numbers and structs.
+
+use crate::fb::{self, errno};
+use crate::sys::{Ret, SysResult, fault};
+use alloc::vec::Vec;
+use nymph_kernel::error::Error;
+use nymph_kernel::file::poll::{Interest, Timeout};
+use nymph_kernel::file::{MAX_DESCRIPTORS, StatusFlags, Whence};
+use nymph_kernel::process::Task;
+use nymph_kernel::process::calls::{self, PollOutcome, RangeCommand, RangeRequest};
+use nymph_kernel::vfs::lock::{self, LockKind};
+
+/// The 4.x errno for a neutral kernel error.
+pub(crate) fn file_errno(e: Error) -> i32 {
+    match e {
+        Error::NotFound => errno::ENOENT,
+        Error::NotADirectory => errno::ENOTDIR,
+        Error::IsADirectory => errno::EISDIR,
+        Error::Exists => errno::EEXIST,
+        Error::NotEmpty => errno::ENOTEMPTY,
+        Error::CrossDevice => errno::EXDEV,
+        Error::AccessDenied => errno::EACCES,
+        Error::NotPermitted => errno::EPERM,
+        Error::Loop => errno::ELOOP,
+        Error::NameTooLong => errno::ENAMETOOLONG,
+        Error::InvalidArgument => errno::EINVAL,
+        Error::Busy => errno::EBUSY,
+        Error::WouldBlock => errno::EAGAIN,
+        Error::BrokenPipe => errno::EPIPE,
+        Error::BadDescriptor => errno::EBADF,
+        Error::NotSupported => errno::ENODEV,
+        Error::NotSeekable => errno::ESPIPE,
+        Error::NotATerminal => errno::ENOTTY,
+        Error::NoDevice => errno::ENXIO,
+        Error::TooManyOpen => errno::EMFILE,
+        Error::TooManyOpenSystem => errno::ENFILE,
+        Error::OutOfMemory => errno::ENOMEM,
+        Error::FileTooBig => errno::EFBIG,
+        Error::Interrupted => errno::EINTR,
+        Error::Deadlock => errno::EDEADLK,
+        Error::Io | Error::InvalidArchive => errno::EIO,
+        Error::BadAddress => errno::EFAULT,
+    }
+}
+
+fn word(r: Result<u64, Error>) -> SysResult {
+    r.map(Ret::word).map_err(file_errno)
+}
+
+pub(crate) fn sys_read(task: &mut Task, a: fb::ReadArgs) -> SysResult {
+    word(calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into()))
+}
+
+pub(crate) fn sys_write(task: &mut Task, a: fb::WriteArgs) -> SysResult {
+    word(calls::write(
+        task,
+        a.fd.into(),
+        a.buf.addr(),
+        a.nbyte.into(),
+    ))
+}
+
+/// `UIO_MAXIOV`.
+const UIO_MAXIOV: u32 = 1024;
+
+fn iovec(task: &Task, addr: u64, count: u32) -> Result<Vec<(u64, u64)>, i32> {
+    if count > UIO_MAXIOV {
+        return Err(errno::EINVAL);
+    }
+    let iov = calls::read_iovec(task, addr, count as usize, 4).map_err(file_errno)?;
+    // The total must fit a ssize_t.
+    let total: u64 = iov.iter().map(|v| v.1).sum();
+    if total > i32::MAX as u64 {
+        return Err(errno::EINVAL);
+    }
+    Ok(iov)
+}
+
+pub(crate) fn sys_readv(task: &mut Task, a: fb::ReadvArgs) -> SysResult {
+    let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
+    word(calls::read_vector(task, a.fd.into(), &iov))
+}
+
+pub(crate) fn sys_writev(task: &mut Task, a: fb::WritevArgs) -> SysResult {
+    let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
+    word(calls::write_vector(task, a.fd.into(), &iov))
+}
+
+pub(crate) fn sys_close(task: &mut Task, a: fb::CloseArgs) -> SysResult {
+    calls::close(task, a.fd.into()).map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_dup(task: &mut Task, a: fb::DupArgs) -> SysResult {
+    word(calls::dup(task, i64::from(a.fd as i32), 0, false))
+}
+
+/// dup2: the same descriptor twice is a no-op that still checks it is open.
+pub(crate) fn sys_dup2(task: &mut Task, a: fb::Dup2Args) -> SysResult {
+    let (from, to) = (i64::from(a.from as i32), i64::from(a.to as i32));
+    if from == to {
+        calls::file(task, from).map_err(file_errno)?;
+        return Ok(Ret::word(to as u64));
+    }
+    if to < 0 || to >= MAX_DESCRIPTORS as i64 {
+        return Err(errno::EBADF);
+    }
+    word(calls::dup_to(task, from, to, false))
+}
+
+/// pipe: the read end in eax, the write end in edx.
+pub(crate) fn sys_pipe(task: &mut Task, _: fb::PipeArgs) -> SysResult {
+    let (r, w) = calls::pipe(task, false, false).map_err(file_errno)?;
+    Ok(Ret::Pair(r | w << 32))
+}
+
+pub(crate) fn sys_getdtablesize(_: &mut Task, _: fb::GetdtablesizeArgs) -> SysResult {
+    Ok(Ret::word(MAX_DESCRIPTORS as u64))
+}
+
+fn access_mode(readable: bool, writable: bool) -> i32 {
+    match (readable, writable) {
+        (true, true) => fb::open_flags::O_RDWR.bits(),
+        (false, true) => fb::open_flags::O_WRONLY.bits(),
+        _ => fb::open_flags::O_RDONLY.bits(),
+    }
+}
+
+pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
+    use fb::fcntl_cmd as C;
+    let fd = i64::from(a.fd);
+    let file = calls::file(task, fd).map_err(file_errno)?;
+    let slot = fd as usize;
+    match a.cmd {
+        C::F_DUPFD => {
+            drop(file);
+            let min = u64::try_from(a.arg).map_err(|_| errno::EINVAL)?;
+            word(calls::dup(task, fd, min, false))
+        }
+        C::F_GETFD => {
+            let on = task
+                .process
+                .with_files(|t| t.close_on_exec(slot))
+                .map_err(file_errno)?;
+            Ok(Ret::word(u64::from(on)))
+        }
+        C::F_SETFD => {
+            task.process
+                .with_files(|t| t.set_close_on_exec(slot, a.arg & 1 != 0))
+                .map_err(file_errno)?;
+            Ok(Ret::word(0))
+        }
+        C::F_GETFL => {
+            let s = file.status();
+            let mut flags = fb::open_flags::empty();
+            flags.set(fb::open_flags::O_NONBLOCK, s.nonblock);
+            flags.set(fb::open_flags::O_APPEND, s.append);
+            let bits = flags.bits() | access_mode(file.readable, file.writable);
+            Ok(Ret::word(bits as u32 as u64))
+        }
+        C::F_SETFL => {
+            let flags = fb::open_flags::from_bits_truncate(a.arg);
+            file.set_status(StatusFlags {
+                nonblock: flags.contains(fb::open_flags::O_NONBLOCK),
+                append: flags.contains(fb::open_flags::O_APPEND),
+            });
+            Ok(Ret::word(0))
+        }
+        C::F_GETOWN | C::F_SETOWN => {
+            log::warn!(
+                "pid {}: fcntl F_GETOWN/F_SETOWN is not supported (no SIGIO)",
+                task.process.pid.0
+            );
+            Err(errno::ENOTTY)
+        }
+        C::F_GETLK | C::F_SETLK | C::F_SETLKW => {
+            drop(file);
+            range_lock(task, a.fd, a.cmd, a.arg as u32 as u64)
+        }
+    }
+}
+
+/// fcntl F_GETLK, F_SETLK and F_SETLKW on a 4.x `struct flock` at `arg`.
+fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResult {
+    let mut fl: fb::flock = task.read_val(arg).map_err(fault)?;
+    let kind = match fb::lock_type::from_raw(fl.l_type).ok_or(errno::EINVAL)? {
+        fb::lock_type::F_RDLCK => Some(LockKind::Shared),
+        fb::lock_type::F_WRLCK => Some(LockKind::Exclusive),
+        fb::lock_type::F_UNLCK => None,
+    };
+    let whence = match fb::whence::from_raw(i32::from(fl.l_whence)).ok_or(errno::EINVAL)? {
+        fb::whence::SEEK_SET => Whence::Start,
+        fb::whence::SEEK_CUR => Whence::Current,
+        fb::whence::SEEK_END => Whence::End,
+    };
+    let command = match cmd {
+        fb::fcntl_cmd::F_GETLK => RangeCommand::Test,
+        fb::fcntl_cmd::F_SETLKW => RangeCommand::SetWait,
+        _ => RangeCommand::Set,
+    };
+    let request = RangeRequest {
+        kind,
+        whence,
+        start: fl.l_start.get(),
+        len: fl.l_len.get(),
+    };
+    let held = calls::range_lock(task, fd.into(), command, request).map_err(file_errno)?;
+    if command != RangeCommand::Test {
+        return Ok(Ret::word(0));
+    }
+    match held {
+        None => fl.l_type = fb::lock_type::F_UNLCK.raw(),
+        Some(held) => {
+            fl.l_type = match held.kind {
+                LockKind::Shared => fb::lock_type::F_RDLCK,
+                LockKind::Exclusive => fb::lock_type::F_WRLCK,
+            }
+            .raw();
+            fl.l_whence = fb::whence::SEEK_SET.raw() as i16;
+            fl.l_start = (held.start as i64).into();
+            let len = if held.end == lock::TO_EOF {
+                0
+            } else {
+                (held.end - held.start) as i64
+            };
+            fl.l_len = len.into();
+            fl.l_pid = held.owner as i32;
+        }
+    }
+    task.write_val(arg, &fl).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
+    use fb::flock_op as op;
+    let kind = match (a.how - op::LOCK_NB).bits() {
+        x if x == op::LOCK_SH.bits() => Some(LockKind::Shared),
+        x if x == op::LOCK_EX.bits() => Some(LockKind::Exclusive),
+        x if x == op::LOCK_UN.bits() => None,
+        _ => return Err(errno::EINVAL),
+    };
+    calls::flock(task, a.fd.into(), kind, a.how.contains(op::LOCK_NB)).map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+/// The read/write interest of 4.x poll bits (the normal-data and band variants too).
+fn interest(events: fb::poll_events) -> Interest {
+    use fb::poll_events as ev;
+    Interest {
+        read: events.intersects(ev::POLLIN | ev::POLLRDNORM | ev::POLLRDBAND | ev::POLLPRI),
+        write: events.intersects(ev::POLLOUT | ev::POLLWRBAND),
+    }
+}
+
+pub(crate) fn sys_poll(task: &mut Task, a: fb::PollArgs) -> SysResult {
+    use fb::poll_events as ev;
+    let nfds = a.nfds as usize;
+    if nfds > MAX_DESCRIPTORS {
+        return Err(errno::EINVAL);
+    }
+    let size = core::mem::size_of::<fb::pollfd>();
+    let mut entries = Vec::with_capacity(nfds);
+    for i in 0..nfds {
+        let addr = a.fds.addr() + (i * size) as u64;
+        entries.push(task.read_val::<fb::pollfd>(addr).map_err(fault)?);
+    }
+    let wanted: Vec<(i64, Interest)> = entries
+        .iter()
+        .map(|p| (i64::from(p.fd), interest(ev::from_bits_truncate(p.events))))
+        .collect();
+    // INFTIM is -1; other negative timeouts are invalid in 4.x.
+    let timeout = match a.timeout {
+        0 => Timeout::Now,
+        -1 => Timeout::Forever,
+        t if t < 0 => return Err(errno::EINVAL),
+        t => Timeout::Nanos(t as u64 * 1_000_000),
+    };
+    let outcomes = calls::poll(task, &wanted, timeout).map_err(file_errno)?;
+    let mut ready = 0u64;
+    for (i, (p, outcome)) in entries.iter_mut().zip(outcomes).enumerate() {
+        let events = ev::from_bits_truncate(p.events);
+        let revents = match outcome {
+            PollOutcome::Skipped => ev::empty(),
+            PollOutcome::Invalid => ev::POLLNVAL,
+            PollOutcome::Ready(r) => {
+                let read = events & (ev::POLLIN | ev::POLLRDNORM);
+                let write = events & (ev::POLLOUT | ev::POLLWRBAND);
+                let mut out = ev::empty();
+                if r.read {
+                    out |= read;
+                }
+                if r.write && !r.hangup {
+                    out |= write;
+                }
+                out.set(ev::POLLHUP, r.hangup);
+                out
+            }
+        };
+        p.revents = revents.bits();
+        if !revents.is_empty() {
+            ready += 1;
+        }
+        task.write_val(a.fds.addr() + (i * size) as u64, p)
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(ready))
+}
+
+/// `FD_SETSIZE`.
+const FD_SETSIZE: i32 = 1024;
+
+fn read_set(task: &Task, addr: u64) -> Result<Option<fb::fd_set>, i32> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    task.read_val(addr).map(Some).map_err(fault)
+}
+
+fn is_set(set: &Option<fb::fd_set>, fd: usize) -> bool {
+    set.as_ref()
+        .is_some_and(|s| s.fds_bits[fd / 32] & (1 << (fd % 32)) != 0)
+}
+
+/// select: descriptors below `nd` in the read and write sets are polled; nothing is
+/// ever exceptional here (no out-of-band data), so the except set comes back empty.
+pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
+    if a.nd < 0 {
+        return Err(errno::EINVAL);
+    }
+    let nd = a.nd.min(FD_SETSIZE).min(MAX_DESCRIPTORS as i32) as usize;
+    let (rin, win, ein) = (
+        read_set(task, a.in_.addr())?,
+        read_set(task, a.ou.addr())?,
+        read_set(task, a.ex.addr())?,
+    );
+    let timeout = if a.tv.is_null() {
+        Timeout::Forever
+    } else {
+        let tv: fb::timeval = task.read_val(a.tv.addr()).map_err(fault)?;
+        if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+            return Err(errno::EINVAL);
+        }
+        let ns = (tv.tv_sec as u64) * 1_000_000_000 + tv.tv_usec as u64 * 1000;
+        if ns == 0 {
+            Timeout::Now
+        } else {
+            Timeout::Nanos(ns)
+        }
+    };
+    let mut fds = Vec::new();
+    let mut wanted = Vec::new();
+    for fd in 0..nd {
+        let want = Interest {
+            read: is_set(&rin, fd),
+            write: is_set(&win, fd),
+        };
+        if want.read || want.write || is_set(&ein, fd) {
+            fds.push(fd);
+            wanted.push((fd as i64, want));
+        }
+    }
+    let outcomes = calls::poll(task, &wanted, timeout).map_err(file_errno)?;
+    if outcomes.contains(&PollOutcome::Invalid) {
+        return Err(errno::EBADF);
+    }
+    let empty = fb::fd_set { fds_bits: [0; 32] };
+    let (mut rout, mut wout) = (empty, empty);
+    let mut count = 0u64;
+    for ((fd, (_, want)), outcome) in fds.iter().zip(&wanted).zip(&outcomes) {
+        if let PollOutcome::Ready(r) = outcome {
+            if want.read && (r.read || r.hangup) {
+                rout.fds_bits[fd / 32] |= 1 << (fd % 32);
+                count += 1;
+            }
+            if want.write && (r.write || r.hangup) {
+                wout.fds_bits[fd / 32] |= 1 << (fd % 32);
+                count += 1;
+            }
+        }
+    }
+    for (addr, set) in [
+        (a.in_.addr(), rout),
+        (a.ou.addr(), wout),
+        (a.ex.addr(), empty),
+    ] {
+        if addr != 0 {
+            task.write_val(addr, &set).map_err(fault)?;
+        }
+    }
+    Ok(Ret::word(count))
+}

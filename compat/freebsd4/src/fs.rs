@@ -1,0 +1,587 @@
+//! 4.x file-system calls on the core VFS: paths, stat (the 96-byte `struct stat`),
+//! getdirentries (4.x `struct dirent`), statfs, credentials.
+//!
+//! A 4.x process sees the tree through `/compat/freebsd4` first: an absolute path that
+//! exists under that prefix names the file there (so `/etc/...` or `/usr/lib/...` of a
+//! 4.x userland can sit beside the native one); otherwise it names the file itself.
+
+use crate::convert::{FREEBSD4, type_bits};
+use crate::fb::{self, errno, neutral};
+use crate::files::file_errno;
+use crate::sys::{Ret, SysResult, fault};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use nymph_abi::rt::UserCStr;
+use nymph_kernel::file::{FileKind, OpenFile, Whence};
+use nymph_kernel::process::Task;
+use nymph_kernel::process::calls;
+use nymph_kernel::process::uaccess::UserFault;
+use nymph_kernel::vfs::{self, Access, Follow, Inode, OpenFlags, Stat};
+use zerocopy::{FromZeros, IntoBytes};
+
+/// Where a 4.x userland installed beside the native one lives.
+pub(crate) const COMPAT_PREFIX: &[u8] = b"/compat/freebsd4";
+
+/// Reads a path argument (MAXPATHLEN with its NUL) and applies the compat prefix.
+pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
+    let path = task
+        .read_cstr(p.addr(), p.max() as usize)
+        .map_err(|e| match e {
+            UserFault::StringTooLong => errno::ENAMETOOLONG,
+            UserFault::BadAddress(_) => errno::EFAULT,
+        })?;
+    Ok(compat_path(task, path))
+}
+
+/// `path` under the compat prefix if it is absolute and exists there.
+fn compat_path(task: &Task, path: Vec<u8>) -> Vec<u8> {
+    if path.first() != Some(&b'/') {
+        return path;
+    }
+    let mut prefixed = COMPAT_PREFIX.to_vec();
+    prefixed.extend_from_slice(&path);
+    let ctx = task.process.fs();
+    if vfs::lookup(&ctx, None, &prefixed, Follow::No).is_ok() {
+        prefixed
+    } else {
+        path
+    }
+}
+
+fn file_arg(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
+    calls::file(task, fd.into()).map_err(file_errno)
+}
+
+fn ok() -> SysResult {
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
+    use fb::open_flags as o;
+    let path = path_arg(task, a.path)?;
+    let (read, write) = match a.flags.bits() & o::O_ACCMODE.bits() {
+        0 => (true, false),
+        1 => (false, true),
+        2 => (true, true),
+        _ => return Err(errno::EINVAL),
+    };
+    let flags = OpenFlags {
+        read,
+        write,
+        create: a.flags.contains(o::O_CREAT),
+        exclusive: a.flags.contains(o::O_EXCL),
+        truncate: a.flags.contains(o::O_TRUNC),
+        append: a.flags.contains(o::O_APPEND),
+        nonblock: a.flags.contains(o::O_NONBLOCK),
+        directory: false,
+        no_follow: a.flags.contains(o::O_NOFOLLOW),
+    };
+    let ctx = task.process.fs();
+    let mode = (a.mode as u32) & 0o7777;
+    let file = vfs::open(&ctx, None, &path, flags, mode).map_err(file_errno)?;
+    // O_SHLOCK and O_EXLOCK take a flock lock as part of the open.
+    let lock = if a.flags.contains(o::O_EXLOCK) {
+        Some(vfs::lock::LockKind::Exclusive)
+    } else if a.flags.contains(o::O_SHLOCK) {
+        Some(vfs::lock::LockKind::Shared)
+    } else {
+        None
+    };
+    let fd = task
+        .process
+        .with_files(|t| t.install(file, false, 0))
+        .map_err(file_errno)?;
+    if lock.is_some() {
+        let nonblock = a.flags.contains(o::O_NONBLOCK);
+        if let Err(e) = calls::flock(task, fd as i64, lock, nonblock) {
+            let _ = calls::close(task, fd as i64);
+            return Err(file_errno(e));
+        }
+    }
+    Ok(Ret::word(fd as u64))
+}
+
+/// Writes `st` as a 4.x `struct stat` (EOVERFLOW for an inode number past 32 bits).
+fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+    let ts = |t: vfs::Timestamp| neutral::Timespec {
+        sec: t.seconds as i64,
+        nsec: i64::from(t.nanoseconds),
+    };
+    let n = neutral::Stat {
+        atime: ts(st.atime),
+        blksize: i64::from(st.block_size),
+        blocks: st.blocks as i64,
+        ctime: ts(st.ctime),
+        dev: st.device,
+        flags: 0,
+        gen_: 0,
+        gid: u64::from(st.gid),
+        ino: st.inode,
+        mode: u64::from(type_bits(st.kind) | st.mode),
+        mtime: ts(st.mtime),
+        nlink: u64::from(st.links),
+        rdev: st.rdev,
+        size: st.size as i64,
+        uid: u64::from(st.uid),
+    };
+    let out = fb::stat::from_neutral(&n, &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
+    task.write_bytes(addr, out.as_bytes()).map_err(fault)
+}
+
+fn stat_path(task: &Task, p: UserCStr, follow: Follow, out: u64) -> SysResult {
+    let path = path_arg(task, p)?;
+    let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
+    write_stat(task, out, &st)?;
+    ok()
+}
+
+pub(crate) fn sys_stat(task: &mut Task, a: fb::StatArgs) -> SysResult {
+    stat_path(task, a.path, Follow::Yes, a.ub.addr())
+}
+
+pub(crate) fn sys_lstat(task: &mut Task, a: fb::LstatArgs) -> SysResult {
+    stat_path(task, a.path, Follow::No, a.ub.addr())
+}
+
+pub(crate) fn sys_fstat(task: &mut Task, a: fb::FstatArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    write_stat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    ok()
+}
+
+fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
+    let info = vfs::fs_info(node);
+    let mut s = fb::statfs::new_zeroed();
+    let long = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
+    s.f_bsize = info.block_size as i32;
+    s.f_iosize = info.block_size as i32;
+    s.f_blocks = long(info.blocks);
+    s.f_bfree = long(info.free_blocks);
+    s.f_bavail = long(info.free_blocks);
+    s.f_files = long(info.blocks);
+    s.f_ffree = long(info.free_blocks);
+    s.f_fsid.val = [info.device as i32, 0];
+    s.f_type = info.device as i32;
+    let copy = |dst: &mut [u8], src: &str| {
+        let n = src.len().min(dst.len() - 1);
+        dst[..n].copy_from_slice(&src.as_bytes()[..n]);
+    };
+    copy(&mut s.f_fstypename, info.type_name);
+    copy(&mut s.f_mntonname, info.mount_point);
+    copy(&mut s.f_mntfromname, info.type_name);
+    task.write_val(addr, &s).map_err(fault)
+}
+
+pub(crate) fn sys_statfs(task: &mut Task, a: fb::StatfsArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let node = vfs::lookup(&task.process.fs(), None, &path, Follow::Yes).map_err(file_errno)?;
+    write_statfs(task, &node, a.buf.addr())?;
+    ok()
+}
+
+pub(crate) fn sys_fstatfs(task: &mut Task, a: fb::FstatfsArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let node = file.node().cloned().ok_or(errno::EINVAL)?;
+    write_statfs(task, &node, a.buf.addr())?;
+    ok()
+}
+
+pub(crate) fn sys_lseek(task: &mut Task, a: fb::LseekArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let whence = match a.whence {
+        fb::whence::SEEK_SET => Whence::Start,
+        fb::whence::SEEK_CUR => Whence::Current,
+        fb::whence::SEEK_END => Whence::End,
+    };
+    let at = file.seek(a.offset, whence).map_err(file_errno)?;
+    Ok(Ret::Pair(at))
+}
+
+pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
+    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
+        .map(Ret::word)
+        .map_err(file_errno)
+}
+
+pub(crate) fn sys_pwrite(task: &mut Task, a: fb::PwriteArgs) -> SysResult {
+    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    calls::pwrite(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
+        .map(Ret::word)
+        .map_err(file_errno)
+}
+
+pub(crate) fn sys_truncate(task: &mut Task, a: fb::TruncateArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let size = u64::try_from(a.length).map_err(|_| errno::EINVAL)?;
+    vfs::truncate(&task.process.fs(), None, &path, size).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_ftruncate(task: &mut Task, a: fb::FtruncateArgs) -> SysResult {
+    let size = u64::try_from(a.length).map_err(|_| errno::EINVAL)?;
+    calls::ftruncate(task, a.fd.into(), size).map_err(file_errno)?;
+    ok()
+}
+
+/// One 4.x dirent record: 8 bytes of header and the name with its NUL, padded to 4.
+fn dirent_len(name_len: usize) -> usize {
+    8 + (name_len + 1).next_multiple_of(4)
+}
+
+/// Fills `count` bytes of 4.x dirents from the directory open on `fd`; returns the
+/// bytes and the offset the read started from.
+fn read_dirents(task: &Task, fd: i32, addr: u64, count: usize) -> Result<(usize, u64), i32> {
+    let file = file_arg(task, fd)?;
+    if !file.readable {
+        return Err(errno::EBADF);
+    }
+    let node = match (file.kind(), file.node()) {
+        (FileKind::Directory, Some(node)) => node.clone(),
+        _ => return Err(errno::EINVAL),
+    };
+    let room = count.min(64 * 1024);
+    let start = file.offset();
+    let ctx = task.process.fs();
+    let entries =
+        vfs::read_dir(&ctx.root, &node, start, room / dirent_len(1) + 1).map_err(file_errno)?;
+    let mut out = Vec::new();
+    let mut next = start;
+    for e in &entries {
+        let len = dirent_len(e.name.len());
+        if out.len() + len > room {
+            break;
+        }
+        let d = neutral::Dirent {
+            ino: e.inode,
+            kind: crate::convert::neutral_kind(e.kind),
+            name: {
+                let mut n = [0u8; 256];
+                n[..e.name.len()].copy_from_slice(&e.name);
+                n
+            },
+            name_len: e.name.len() as u64,
+        };
+        let mut rec = fb::dirent::from_neutral(&d, &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
+        rec.d_reclen = len as u16;
+        out.extend_from_slice(&rec.as_bytes()[..len]);
+        next = e.next_cookie;
+    }
+    if out.is_empty() && !entries.is_empty() {
+        return Err(errno::EINVAL);
+    }
+    task.write_bytes(addr, &out).map_err(fault)?;
+    file.set_offset(next);
+    Ok((out.len(), start))
+}
+
+pub(crate) fn sys_getdirentries(task: &mut Task, a: fb::GetdirentriesArgs) -> SysResult {
+    let (n, base) = read_dirents(task, a.fd, a.buf.addr(), a.count as usize)?;
+    if !a.basep.is_null() {
+        task.write_val(a.basep.addr(), &(base as i32))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(n as u64))
+}
+
+pub(crate) fn sys_getdents(task: &mut Task, a: fb::GetdentsArgs) -> SysResult {
+    let (n, _) = read_dirents(task, a.fd, a.buf.addr(), a.count as usize)?;
+    Ok(Ret::word(n as u64))
+}
+
+pub(crate) fn sys_link(task: &mut Task, a: fb::LinkArgs) -> SysResult {
+    let old = path_arg(task, a.path)?;
+    let new = path_arg(task, a.link)?;
+    vfs::link(&task.process.fs(), None, &old, Follow::Yes, None, &new).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_unlink(task: &mut Task, a: fb::UnlinkArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    vfs::unlink(&task.process.fs(), None, &path).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_rename(task: &mut Task, a: fb::RenameArgs) -> SysResult {
+    let from = path_arg(task, a.from)?;
+    let to = path_arg(task, a.to)?;
+    vfs::rename(&task.process.fs(), None, &from, None, &to).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_mkdir(task: &mut Task, a: fb::MkdirArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    vfs::mkdir(&task.process.fs(), None, &path, a.mode as u32 & 0o7777).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_rmdir(task: &mut Task, a: fb::RmdirArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    vfs::rmdir(&task.process.fs(), None, &path).map_err(file_errno)?;
+    ok()
+}
+
+fn make_fifo(task: &Task, path: &[u8], mode: u32) -> SysResult {
+    vfs::mknod(
+        &task.process.fs(),
+        None,
+        path,
+        mode & 0o7777,
+        vfs::Special::Fifo,
+    )
+    .map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_mkfifo(task: &mut Task, a: fb::MkfifoArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    make_fifo(task, &path, a.mode as u32)
+}
+
+/// mknod: FIFOs for anyone (4.x allows that through mknod too); device nodes need root
+/// and a device this kernel has, which it cannot name by 4.x numbers: EPERM / EINVAL.
+pub(crate) fn sys_mknod(task: &mut Task, a: fb::MknodArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let mode = a.mode as u32;
+    match mode & fb::consts::S_IFMT {
+        fb::consts::S_IFIFO => make_fifo(task, &path, mode),
+        fb::consts::S_IFCHR | fb::consts::S_IFBLK if !task.process.fs().creds.is_root() => {
+            Err(errno::EPERM)
+        }
+        _ => {
+            log::warn!(
+                "pid {}: mknod of a device node is not supported",
+                task.process.pid.0
+            );
+            Err(errno::EINVAL)
+        }
+    }
+}
+
+pub(crate) fn sys_symlink(task: &mut Task, a: fb::SymlinkArgs) -> SysResult {
+    // The target is stored as written, never prefixed.
+    let target = task
+        .read_cstr(a.path.addr(), a.path.max() as usize)
+        .map_err(|e| match e {
+            UserFault::StringTooLong => errno::ENAMETOOLONG,
+            UserFault::BadAddress(_) => errno::EFAULT,
+        })?;
+    let link = path_arg(task, a.link)?;
+    vfs::symlink(&task.process.fs(), &target, None, &link).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_readlink(task: &mut Task, a: fb::ReadlinkArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let target = vfs::readlink(&task.process.fs(), None, &path).map_err(file_errno)?;
+    let n = target.len().min(a.count.max(0) as usize);
+    task.write_bytes(a.buf.addr(), &target[..n])
+        .map_err(fault)?;
+    Ok(Ret::word(n as u64))
+}
+
+pub(crate) fn sys_access(task: &mut Task, a: fb::AccessArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    let want = Access {
+        read: a.flags.contains(fb::access_mode::R_OK),
+        write: a.flags.contains(fb::access_mode::W_OK),
+        execute: a.flags.contains(fb::access_mode::X_OK),
+    };
+    vfs::access(&task.process.fs(), None, &path, want, Follow::Yes).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_chdir(task: &mut Task, a: fb::ChdirArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    task.process
+        .with_fs(|ctx| vfs::chdir(ctx, None, &path))
+        .map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_fchdir(task: &mut Task, a: fb::FchdirArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    let node = file.node().cloned().ok_or(errno::ENOTDIR)?;
+    task.process
+        .with_fs(|ctx| vfs::set_cwd(ctx, node))
+        .map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_chroot(task: &mut Task, a: fb::ChrootArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    task.process
+        .with_fs(|ctx| vfs::chroot(ctx, None, &path))
+        .map_err(file_errno)?;
+    ok()
+}
+
+/// `__getcwd`: the path with its NUL; ERANGE if it does not fit.
+pub(crate) fn sys_getcwd(task: &mut Task, a: fb::GetcwdArgs) -> SysResult {
+    let mut path = vfs::getcwd(&task.process.fs()).map_err(file_errno)?;
+    path.push(0);
+    if (a.buflen as usize) < path.len() {
+        return Err(errno::ERANGE);
+    }
+    task.write_bytes(a.buf.addr(), &path).map_err(fault)?;
+    ok()
+}
+
+fn node_at(task: &Task, p: UserCStr, follow: Follow) -> Result<Arc<Inode>, i32> {
+    let path = path_arg(task, p)?;
+    vfs::lookup(&task.process.fs(), None, &path, follow).map_err(file_errno)
+}
+
+fn fd_node(task: &Task, fd: i32) -> Result<Arc<Inode>, i32> {
+    file_arg(task, fd)?.node().cloned().ok_or(errno::EINVAL)
+}
+
+fn chmod(task: &Task, node: &Arc<Inode>, mode: i32) -> SysResult {
+    vfs::chmod(&task.process.fs(), node, mode as u32 & 0o7777).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_chmod(task: &mut Task, a: fb::ChmodArgs) -> SysResult {
+    chmod(task, &node_at(task, a.path, Follow::Yes)?, a.mode)
+}
+
+pub(crate) fn sys_fchmod(task: &mut Task, a: fb::FchmodArgs) -> SysResult {
+    chmod(task, &fd_node(task, a.fd)?, a.mode)
+}
+
+/// chown with -1 keeping an id.
+fn chown(task: &Task, node: &Arc<Inode>, uid: i32, gid: i32) -> SysResult {
+    let keep = |id: i32| (id != -1).then_some(id as u32);
+    vfs::chown(&task.process.fs(), node, keep(uid), keep(gid)).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_chown(task: &mut Task, a: fb::ChownArgs) -> SysResult {
+    chown(task, &node_at(task, a.path, Follow::Yes)?, a.uid, a.gid)
+}
+
+pub(crate) fn sys_lchown(task: &mut Task, a: fb::LchownArgs) -> SysResult {
+    chown(task, &node_at(task, a.path, Follow::No)?, a.uid, a.gid)
+}
+
+pub(crate) fn sys_fchown(task: &mut Task, a: fb::FchownArgs) -> SysResult {
+    chown(task, &fd_node(task, a.fd)?, a.uid, a.gid)
+}
+
+/// utimes/futimes: NULL means now; otherwise two timevals.
+fn utimes(task: &Task, node: &Arc<Inode>, tptr: u64) -> SysResult {
+    let (atime, mtime) = if tptr == 0 {
+        (vfs::TimeSet::Now, vfs::TimeSet::Now)
+    } else {
+        let tv: [fb::timeval; 2] = task.read_val(tptr).map_err(fault)?;
+        let at = |t: &fb::timeval| -> Result<vfs::TimeSet, i32> {
+            if t.tv_sec < 0 || !(0..1_000_000).contains(&t.tv_usec) {
+                return Err(errno::EINVAL);
+            }
+            Ok(vfs::TimeSet::At(vfs::Timestamp {
+                seconds: t.tv_sec as u64,
+                nanoseconds: t.tv_usec as u32 * 1000,
+            }))
+        };
+        (at(&tv[0])?, at(&tv[1])?)
+    };
+    vfs::utimes(&task.process.fs(), node, atime, mtime).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_utimes(task: &mut Task, a: fb::UtimesArgs) -> SysResult {
+    utimes(task, &node_at(task, a.path, Follow::Yes)?, a.tptr.addr())
+}
+
+pub(crate) fn sys_futimes(task: &mut Task, a: fb::FutimesArgs) -> SysResult {
+    utimes(task, &fd_node(task, a.fd)?, a.tptr.addr())
+}
+
+pub(crate) fn sys_umask(task: &mut Task, a: fb::UmaskArgs) -> SysResult {
+    let old = task
+        .process
+        .with_fs(|ctx| core::mem::replace(&mut ctx.umask, a.newmask as u32 & 0o777));
+    Ok(Ret::word(u64::from(old)))
+}
+
+/// tmpfs keeps everything in memory: nothing to write back.
+pub(crate) fn sys_fsync(task: &mut Task, a: fb::FsyncArgs) -> SysResult {
+    file_arg(task, a.fd)?;
+    ok()
+}
+
+/// sync: nothing is buffered on its way to a disk.
+pub(crate) fn sys_sync(_: &mut Task, _: fb::SyncArgs) -> SysResult {
+    ok()
+}
+
+/// getuid: the real uid, and (COMPAT_43) the effective one in edx.
+pub(crate) fn sys_getuid(task: &mut Task, _: fb::GetuidArgs) -> SysResult {
+    let c = task.process.fs().creds;
+    Ok(Ret::Pair(u64::from(c.uid) | u64::from(c.euid) << 32))
+}
+
+pub(crate) fn sys_geteuid(task: &mut Task, _: fb::GeteuidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(task.process.fs().creds.euid)))
+}
+
+/// getgid: the real gid, and (COMPAT_43) the effective one in edx.
+pub(crate) fn sys_getgid(task: &mut Task, _: fb::GetgidArgs) -> SysResult {
+    let c = task.process.fs().creds;
+    Ok(Ret::Pair(u64::from(c.gid) | u64::from(c.egid) << 32))
+}
+
+pub(crate) fn sys_getegid(task: &mut Task, _: fb::GetegidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(task.process.fs().creds.egid)))
+}
+
+pub(crate) fn sys_setuid(task: &mut Task, a: fb::SetuidArgs) -> SysResult {
+    calls::set_uid(task, a.uid).map_err(file_errno)?;
+    ok()
+}
+
+pub(crate) fn sys_setgid(task: &mut Task, a: fb::SetgidArgs) -> SysResult {
+    calls::set_gid(task, a.gid).map_err(file_errno)?;
+    ok()
+}
+
+/// seteuid: root may take any effective uid; others only their real one.
+pub(crate) fn sys_seteuid(task: &mut Task, a: fb::SeteuidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() || a.euid == c.uid {
+            c.euid = a.euid;
+            ok()
+        } else {
+            Err(errno::EPERM)
+        }
+    })
+}
+
+pub(crate) fn sys_setegid(task: &mut Task, a: fb::SetegidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if c.is_root() || a.egid == c.gid {
+            c.egid = a.egid;
+            ok()
+        } else {
+            Err(errno::EPERM)
+        }
+    })
+}
+
+/// getgroups: the one group of the process's credentials (supplementary groups are not
+/// kept), 4.x-style with the effective gid first.
+pub(crate) fn sys_getgroups(task: &mut Task, a: fb::GetgroupsArgs) -> SysResult {
+    let gid = task.process.fs().creds.egid;
+    if a.gidsetsize == 0 {
+        return Ok(Ret::word(1));
+    }
+    task.write_val(a.gidset.addr(), &gid).map_err(fault)?;
+    Ok(Ret::word(1))
+}
+
+/// issetugid: no set-id exec exists here, so no process is tainted.
+pub(crate) fn sys_issetugid(_: &mut Task, _: fb::IssetugidArgs) -> SysResult {
+    ok()
+}

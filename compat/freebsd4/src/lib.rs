@@ -1,0 +1,146 @@
+//! The FreeBSD-4 personality: 4.x i386 ELF binaries (`abi/spec/freebsd4-i386.json`)
+//! run unmodified in IA-32e compatibility mode. Recognition and start-up follow a 4.x
+//! kernel's `imgact_elf.c` and `exec_copyout_strings`; calls come in by `int $0x80`
+//! with the number in eax and the arguments on the user stack, and go back in
+//! eax (and edx) with errors as carry flag plus a positive errno. Calls are decoded by
+//! the table abi-gen generates; this crate supplies the handlers, the 4.x signal
+//! frames and the mapping of the kernel's neutral signals and errors to 4.x numbers.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod convert;
+mod files;
+mod fs;
+mod signals;
+mod startup;
+mod sys;
+mod sysctl;
+mod tty;
+
+use nymph_abi::freebsd4_i386 as fb;
+use nymph_hal::user::UserContext;
+use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
+use nymph_kernel::mm::uspace::AddressSpace;
+use nymph_kernel::process::{
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Signal, Task, Trap,
+};
+
+const EM_386: u16 = 3;
+const EM_486: u16 = 6;
+/// `e_ident[EI_OSABI]` of a FreeBSD binary.
+const ELFOSABI_FREEBSD: u8 = 9;
+/// The 3.x-style brand at `e_ident[8]`.
+const OLD_BRAND: &[u8] = b"FreeBSD";
+/// The interpreter path that brands a dynamic 4.x binary.
+const INTERP_PATH: &str = "/usr/libexec/ld-elf.so.1";
+/// The vector 4.x libc enters the kernel through.
+const SYSCALL_VECTOR: u8 = 0x80;
+
+/// The FreeBSD-4 personality.
+#[derive(Debug)]
+pub struct FreeBsd4;
+
+/// The one instance the image registers.
+pub static FREEBSD4: FreeBsd4 = FreeBsd4;
+
+/// Whether a 4.x kernel would run this image as a FreeBSD ELF binary
+/// (`exec_elf_imgact`'s brand selection, reference §3.1).
+pub fn is_freebsd4(identity: &ElfIdentity) -> bool {
+    identity.class == ElfClass::Elf32
+        && matches!(identity.machine, EM_386 | EM_486)
+        && (identity.osabi == ELFOSABI_FREEBSD
+            || identity.ident_brand.starts_with(OLD_BRAND)
+            || identity.interp.as_deref() == Some(INTERP_PATH))
+}
+
+impl Personality for FreeBsd4 {
+    fn name(&self) -> &'static str {
+        "freebsd4"
+    }
+
+    fn claim(&self, identity: &ElfIdentity) -> Option<u8> {
+        is_freebsd4(identity).then_some(10)
+    }
+
+    fn trap_vectors(&self) -> &'static [u8] {
+        &[SYSCALL_VECTOR]
+    }
+
+    fn setup_exec(
+        &self,
+        request: &ExecRequest<'_>,
+        space: &mut AddressSpace,
+    ) -> Result<UserContext, ExecError> {
+        startup::build(request, space)
+    }
+
+    fn handle_trap(&self, task: &mut Task, trap: Trap) {
+        match trap {
+            Trap::SoftwareInterrupt(SYSCALL_VECTOR) => sys::syscall(task),
+            other => {
+                // A 4.x kernel has no gate there: the instruction faults (#GP), which
+                // 4.x turns into SIGBUS; `syscall` in 32-bit code is #UD, SIGILL.
+                log::warn!(
+                    "pid {}: {other:?} is not a FreeBSD-4 system call",
+                    task.process.pid.0
+                );
+                task.process.post(match other {
+                    Trap::Syscall => Signal::Ill,
+                    Trap::SoftwareInterrupt(_) => Signal::Bus,
+                });
+            }
+        }
+    }
+
+    fn fault_signal(&self, fault: &Fault) -> Signal {
+        signals::fault_signal(fault)
+    }
+
+    fn deliver_signal(
+        &self,
+        task: &mut Task,
+        signal: Signal,
+        action: &CatchAction,
+    ) -> Result<(), ExecError> {
+        signals::deliver(task, signal, action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+
+    fn identity(osabi: u8, brand: [u8; 8], interp: Option<&str>) -> ElfIdentity {
+        ElfIdentity {
+            class: ElfClass::Elf32,
+            machine: EM_386,
+            osabi,
+            ident_brand: brand,
+            interp: interp.map(ToString::to_string),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn brands_are_recognised_as_4x_does() {
+        assert!(is_freebsd4(&identity(9, [0; 8], None)));
+        assert!(is_freebsd4(&identity(0, *b"FreeBSD\0", None)));
+        assert!(is_freebsd4(&identity(0, [0; 8], Some(INTERP_PATH))));
+        // A Linux (SysV) i386 binary, and a FreeBSD binary for another machine.
+        assert!(!is_freebsd4(&identity(
+            0,
+            [0; 8],
+            Some("/lib/ld-linux.so.2")
+        )));
+        let mut other = identity(9, [0; 8], None);
+        other.machine = 62;
+        assert!(!is_freebsd4(&other));
+        let mut elf64 = identity(9, [0; 8], None);
+        elf64.class = ElfClass::Elf64;
+        assert!(!is_freebsd4(&elf64));
+    }
+}

@@ -1,0 +1,570 @@
+//! 4.x signals (reference §5): numbers, 128-bit masks, sigaction/sigprocmask/
+//! sigpending/sigsuspend/sigaltstack, the 408-byte `struct sigframe` a handler runs
+//! on, the trampolines at the top of the stack that call sigreturn (344), and the
+//! mapping of CPU faults to signals as 4.x `trap()` does it.
+
+use crate::fb::{self, errno};
+use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
+use crate::sys::{Ret, SysResult, fault};
+use nymph_kernel::process::{
+    self, CatchAction, ExecError, Fault, SigAction, Signal, SignalSet, Task,
+};
+use zerocopy::{FromZeros, IntoBytes};
+
+/// The new-style trampoline, copied to `SIGCODE_ADDR` (locore.s `sigcode`, assembled):
+/// `call *16(%esp)` (SIGF_HANDLER); `lea 20(%esp),%eax` (SIGF_UC); `push %eax`;
+/// `testl $0x20000,84(%eax)` (PSL_VM in UC_EFLAGS); `jne 1f`; `mov 20(%eax),%gs`
+/// (UC_GS); `1: mov $344,%eax` (SYS_sigreturn); `push %eax`; `int $0x80`; `jmp .`;
+/// one byte of alignment.
+pub(crate) const SIGCODE: [u8; 32] = [
+    0xff, 0x54, 0x24, 0x10, 0x8d, 0x44, 0x24, 0x14, 0x50, 0xf7, 0x40, 0x54, 0x00, 0x00, 0x02, 0x00,
+    0x75, 0x03, 0x8e, 0x68, 0x14, 0xb8, 0x58, 0x01, 0x00, 0x00, 0x50, 0xcd, 0x80, 0xeb, 0xfe, 0x90,
+];
+
+/// The old-style trampoline (`osigcode`), for handlers installed through the 4.3BSD
+/// calls: `call *16(%esp)`; `lea 20(%esp),%eax` (&sf_siginfo.si_sc); `push %eax`;
+/// `testl $0x20000,24(%eax)` (sc_efl); `jne 1f`; `mov 68(%eax),%gs` (sc_gs);
+/// `1: movl $0x1d516,76(%eax)` (the "0ldSiG" magic in sc_trapno); `mov $344,%eax`;
+/// `push %eax`; `int $0x80`; `jmp .`; two bytes of alignment.
+pub(crate) const OSIGCODE: [u8; 40] = [
+    0xff, 0x54, 0x24, 0x10, 0x8d, 0x44, 0x24, 0x14, 0x50, 0xf7, 0x40, 0x18, 0x00, 0x00, 0x02, 0x00,
+    0x75, 0x03, 0x8e, 0x68, 0x44, 0xc7, 0x40, 0x4c, 0x16, 0xd5, 0x01, 0x00, 0xb8, 0x58, 0x01, 0x00,
+    0x00, 0x50, 0xcd, 0x80, 0xeb, 0xfe, 0x90, 0x90,
+];
+
+const SIG_DFL: u32 = 0;
+const SIG_IGN: u32 = 1;
+const SIG_ERR: u32 = u32::MAX;
+/// Handlers installed with this personality's own bit: the frame is the old style.
+const OLD_STYLE: u64 = 1 << 32;
+/// PSL_T and PSL_VM: cleared for a handler / never allowed.
+const PSL_T: u32 = 0x100;
+const PSL_VM: u32 = 0x2_0000;
+/// The eflags bits sigreturn lets user code change (`PSL_USERCHANGE`): C, PF, AF, ZF,
+/// SF, TF, DF, OF, NT, AC, ID; RF is ignored.
+const PSL_USERCHANGE: u32 =
+    0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x4_0000 | 0x20_0000;
+const PSL_RF: u32 = 0x1_0000;
+/// `osigreturn`'s magic in `sc_trapno` ("0ldSiG").
+const OLD_SIGRETURN_MAGIC: i32 = 0x01d516;
+/// The size of `struct osigcontext`: the part sigreturn must be able to read first.
+const OSIGCONTEXT_SIZE: usize = 84;
+/// `MINSIGSTKSZ`.
+const MINSIGSTKSZ: u32 = 8192;
+/// T_PAGEFLT, and BUS_SEGM_FAULT added to a segment fault's trap number.
+const T_PAGEFLT: i32 = 12;
+
+/// The neutral signal of a 4.x signal number (4.x numbers the signals in the order the
+/// kernel's `Signal::ALL` lists them).
+pub(crate) fn signal_from_fb(n: i32) -> Option<Signal> {
+    let index = usize::try_from(n).ok()?.checked_sub(1)?;
+    Signal::ALL.get(index).copied()
+}
+
+/// The 4.x number of a neutral signal.
+pub(crate) fn signal_to_fb(signal: Signal) -> i32 {
+    Signal::ALL
+        .iter()
+        .position(|&s| s == signal)
+        .map_or(0, |i| i as i32 + 1)
+}
+
+/// The 4.x `sigset_t` of a neutral set.
+pub(crate) fn to_sigset(set: SignalSet) -> fb::sigset_t {
+    let mut bits = [0u32; 4];
+    for s in Signal::ALL {
+        if set.contains(s) {
+            let n = signal_to_fb(s) - 1;
+            bits[(n >> 5) as usize] |= 1 << (n & 31);
+        }
+    }
+    fb::sigset_t { __bits: bits }
+}
+
+/// The neutral set of a 4.x `sigset_t`; bits of signals the kernel lacks are dropped.
+pub(crate) fn from_sigset(set: &fb::sigset_t) -> SignalSet {
+    let mut out = SignalSet::EMPTY;
+    for (i, s) in Signal::ALL.iter().enumerate() {
+        if set.__bits[i >> 5] & (1 << (i & 31)) != 0 {
+            out.insert(*s);
+        }
+    }
+    out
+}
+
+/// 4.x `trap()`: #GP, #NP, #SS and the like are SIGBUS; a page fault is SIGSEGV when
+/// nothing is mapped and SIGBUS when it was a protection violation.
+pub(crate) fn fault_signal(fault: &Fault) -> Signal {
+    match fault.vector {
+        0 | 4 | 5 | 16 | 19 => Signal::Fpe,
+        1 | 3 => Signal::Trap,
+        6 => Signal::Ill,
+        10..=13 | 8 | 17 => Signal::Bus,
+        14 if fault.error_code & 1 != 0 => Signal::Bus,
+        _ => Signal::Segv,
+    }
+}
+
+fn fb_action(action: SigAction) -> fb::sigaction {
+    let mut sa = fb::sigaction::new_zeroed();
+    match action {
+        SigAction::Default => sa.sa_handler = SIG_DFL,
+        SigAction::Ignore => sa.sa_handler = SIG_IGN,
+        SigAction::Catch(c) => {
+            sa.sa_handler = c.handler as u32;
+            sa.sa_flags = c.flags as u32 as i32;
+            sa.sa_mask = to_sigset(c.mask);
+        }
+    }
+    sa
+}
+
+fn catch(handler: u32, mask: SignalSet, flags: u64) -> SigAction {
+    match handler {
+        SIG_DFL => SigAction::Default,
+        SIG_IGN => SigAction::Ignore,
+        h => SigAction::Catch(CatchAction {
+            handler: u64::from(h),
+            mask,
+            flags,
+            restorer: 0,
+        }),
+    }
+}
+
+/// Installs `new` for signal number `sig` (1..=31 known here; 4.x also takes up to 128,
+/// which no 4.x program uses) and returns the old action.
+fn swap_action(task: &Task, sig: i32, new: Option<SigAction>) -> Result<SigAction, i32> {
+    let signal = signal_from_fb(sig).ok_or(errno::EINVAL)?;
+    match new {
+        Some(action) => task
+            .process
+            .set_sigaction(signal, action)
+            .ok_or(errno::EINVAL),
+        None => Ok(task.process.sigaction(signal)),
+    }
+}
+
+pub(crate) fn sys_sigaction(task: &mut Task, a: fb::SigactionArgs) -> SysResult {
+    let new = if a.act.is_null() {
+        None
+    } else {
+        let sa: fb::sigaction = task.read_val(a.act.addr()).map_err(fault)?;
+        let flags = fb::sa_flags::from_bits_truncate(sa.sa_flags);
+        Some(catch(
+            sa.sa_handler,
+            from_sigset(&sa.sa_mask),
+            u64::from(flags.bits() as u32),
+        ))
+    };
+    let old = swap_action(task, a.sig, new)?;
+    if !a.oact.is_null() {
+        task.write_val(a.oact.addr(), &fb_action(old))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// `osigaction` (46): the 4.3BSD struct with a 32-bit mask; its handlers get the
+/// old-style frame.
+pub(crate) fn sys_osigaction(task: &mut Task, a: fb::OsigactionArgs) -> SysResult {
+    if !(1..=31).contains(&a.signum) {
+        return Err(errno::EINVAL);
+    }
+    let new = if a.nsa.is_null() {
+        None
+    } else {
+        let sa: fb::osigaction = task.read_val(a.nsa.addr()).map_err(fault)?;
+        let mask = from_osigset(sa.sa_mask);
+        let flags = u64::from(fb::sa_flags::from_bits_truncate(sa.sa_flags).bits() as u32);
+        Some(catch(sa.sa_handler, mask, flags | OLD_STYLE))
+    };
+    let old = swap_action(task, a.signum, new)?;
+    if !a.osa.is_null() {
+        let sa = fb_action(old);
+        let out = fb::osigaction {
+            sa_handler: sa.sa_handler,
+            sa_mask: sa.sa_mask.__bits[0],
+            sa_flags: sa.sa_flags,
+        };
+        task.write_val(a.osa.addr(), &out).map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+fn from_osigset(bits: u32) -> SignalSet {
+    from_sigset(&fb::sigset_t {
+        __bits: [bits, 0, 0, 0],
+    })
+}
+
+/// Applies `how` with `set` to the blocked mask (SIGKILL and SIGSTOP never block).
+fn change_mask(task: &Task, how: fb::sigprocmask_how, set: SignalSet) {
+    let mut blocked = task.process.blocked();
+    for s in Signal::ALL.into_iter().filter(|s| s.catchable()) {
+        match how {
+            fb::sigprocmask_how::SIG_BLOCK if set.contains(s) => blocked.insert(s),
+            fb::sigprocmask_how::SIG_UNBLOCK if set.contains(s) => blocked.remove(s),
+            fb::sigprocmask_how::SIG_SETMASK if set.contains(s) => blocked.insert(s),
+            fb::sigprocmask_how::SIG_SETMASK => blocked.remove(s),
+            _ => {}
+        }
+    }
+    task.process.set_blocked(blocked);
+}
+
+pub(crate) fn sys_sigprocmask(task: &mut Task, a: fb::SigprocmaskArgs) -> SysResult {
+    let old = task.process.blocked();
+    if !a.set.is_null() {
+        let set: fb::sigset_t = task.read_val(a.set.addr()).map_err(fault)?;
+        change_mask(task, a.how, from_sigset(&set));
+    }
+    if !a.oset.is_null() {
+        task.write_val(a.oset.addr(), &to_sigset(old))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// `osigprocmask` (48): the mask travels in registers, the old one comes back in eax.
+pub(crate) fn sys_osigprocmask(task: &mut Task, a: fb::OsigprocmaskArgs) -> SysResult {
+    let old = to_sigset(task.process.blocked()).__bits[0];
+    let how = fb::sigprocmask_how::from_raw(a.how).ok_or(errno::EINVAL)?;
+    change_mask(task, how, from_osigset(a.mask));
+    Ok(Ret::word(u64::from(old)))
+}
+
+pub(crate) fn sys_sigpending(task: &mut Task, a: fb::SigpendingArgs) -> SysResult {
+    let pending = task.process.pending();
+    task.write_val(a.set.addr(), &to_sigset(pending))
+        .map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// Waits with `mask` blocked until a signal is delivered; always EINTR. The mask the
+/// handler's frame restores is the one from before the call.
+pub(crate) fn sys_sigsuspend(task: &mut Task, a: fb::SigsuspendArgs) -> SysResult {
+    let set: fb::sigset_t = task.read_val(a.sigmask.addr()).map_err(fault)?;
+    suspend(task, from_sigset(&set))
+}
+
+pub(crate) fn sys_osigsuspend(task: &mut Task, a: fb::OsigsuspendArgs) -> SysResult {
+    suspend(task, from_osigset(a.mask))
+}
+
+fn suspend(task: &mut Task, mut mask: SignalSet) -> SysResult {
+    mask.remove(Signal::Kill);
+    mask.remove(Signal::Stop);
+    let old = task.process.blocked();
+    task.process.set_blocked(mask);
+    process::pause_until_signal(&task.process);
+    task.process.restore_mask_after_handler(old);
+    Err(errno::EINTR)
+}
+
+/// The alternate stack, kept as personality state: base, size and whether it is
+/// disabled (4.x starts every image with SS_DISABLE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AltStack {
+    sp: u32,
+    size: u32,
+    disabled: bool,
+}
+
+const ALT_SP: &str = "fb4.altstack.sp";
+const ALT_SIZE: &str = "fb4.altstack.size";
+const ALT_ENABLED: &str = "fb4.altstack.enabled";
+
+fn alt_stack(task: &Task) -> AltStack {
+    let p = &task.process;
+    AltStack {
+        sp: p.personality_value(ALT_SP) as u32,
+        size: p.personality_value(ALT_SIZE) as u32,
+        disabled: p.personality_value(ALT_ENABLED) == 0,
+    }
+}
+
+fn on_alt_stack(alt: &AltStack, esp: u32) -> bool {
+    !alt.disabled && esp.wrapping_sub(alt.sp) < alt.size
+}
+
+fn stack_t_of(alt: &AltStack, esp: u32) -> fb::stack_t {
+    let mut flags = 0;
+    if alt.disabled {
+        flags |= fb::ss_flags::SS_DISABLE.bits();
+    }
+    if on_alt_stack(alt, esp) {
+        flags |= fb::ss_flags::SS_ONSTACK.bits();
+    }
+    fb::stack_t {
+        ss_sp: alt.sp,
+        ss_size: alt.size,
+        ss_flags: flags,
+    }
+}
+
+pub(crate) fn sys_sigaltstack(task: &mut Task, a: fb::SigaltstackArgs) -> SysResult {
+    let esp = task.context.regs.rsp as u32;
+    let alt = alt_stack(task);
+    if !a.ss.is_null() {
+        let ss: fb::stack_t = task.read_val(a.ss.addr()).map_err(fault)?;
+        if on_alt_stack(&alt, esp) {
+            return Err(errno::EINVAL);
+        }
+        if ss.ss_flags & !fb::ss_flags::SS_DISABLE.bits() != 0 {
+            return Err(errno::EINVAL);
+        }
+        let disable = ss.ss_flags & fb::ss_flags::SS_DISABLE.bits() != 0;
+        if !disable && ss.ss_size < MINSIGSTKSZ {
+            return Err(errno::ENOMEM);
+        }
+        let p = &task.process;
+        p.set_personality_value(ALT_ENABLED, u64::from(!disable));
+        if !disable {
+            p.set_personality_value(ALT_SP, u64::from(ss.ss_sp));
+            p.set_personality_value(ALT_SIZE, u64::from(ss.ss_size));
+        }
+    }
+    if !a.oss.is_null() {
+        task.write_val(a.oss.addr(), &stack_t_of(&alt, esp))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// The saved user registers as 4.x's `struct trapframe` part of an mcontext.
+fn save_context(task: &Task, mc: &mut fb::mcontext_t, trapno: i32, err: i32) {
+    let r = &task.context.regs;
+    let w = |v: u64| v as u32 as i32;
+    let data = w(r.ss);
+    (mc.mc_gs, mc.mc_fs, mc.mc_es, mc.mc_ds) = (data, data, data, data);
+    (mc.mc_edi, mc.mc_esi, mc.mc_ebp, mc.mc_ebx) = (w(r.rdi), w(r.rsi), w(r.rbp), w(r.rbx));
+    (mc.mc_edx, mc.mc_ecx, mc.mc_eax) = (w(r.rdx), w(r.rcx), w(r.rax));
+    (mc.mc_trapno, mc.mc_err) = (trapno, err);
+    (mc.mc_eip, mc.mc_cs, mc.mc_eflags) = (w(r.rip), w(r.cs), w(r.rflags));
+    (mc.mc_esp, mc.mc_ss) = (w(r.rsp), data);
+}
+
+/// Builds the frame that runs `action` for `signal` (4.x `sendsig`, or `osendsig` for
+/// handlers installed through the 4.3BSD calls) and enters the trampoline's call.
+pub(crate) fn deliver(
+    task: &mut Task,
+    signal: Signal,
+    action: &CatchAction,
+) -> Result<(), ExecError> {
+    let fault = task.process.take_fault();
+    let (code, addr) = match fault {
+        Some(f) if f.vector == 14 => (T_PAGEFLT, f.address as u32),
+        Some(f) => (i32::from(f.vector), f.error_code as u32),
+        None => (0, 0),
+    };
+    let esp = task.context.regs.rsp as u32;
+    let alt = alt_stack(task);
+    let onstack = on_alt_stack(&alt, esp);
+    let flags = fb::sa_flags::from_bits_truncate(action.flags as u32 as i32);
+    let use_alt = flags.contains(fb::sa_flags::SA_ONSTACK) && !alt.disabled && !onstack;
+    let top = if use_alt {
+        alt.sp.wrapping_add(alt.size)
+    } else {
+        esp
+    };
+    if action.flags & OLD_STYLE != 0 {
+        return deliver_old(task, signal, action, top, onstack || use_alt, code, addr);
+    }
+    let size = core::mem::size_of::<fb::sigframe>() as u32;
+    let frame = top.checked_sub(size).ok_or(ExecError::Fault)?;
+    let mut sf = fb::sigframe::new_zeroed();
+    sf.sf_signum = signal_to_fb(signal);
+    let si_at = frame + core::mem::offset_of!(fb::sigframe, sf_si) as u32;
+    let uc_at = frame + core::mem::offset_of!(fb::sigframe, sf_uc) as u32;
+    if flags.contains(fb::sa_flags::SA_SIGINFO) {
+        sf.sf_siginfo = si_at;
+        sf.sf_si.si_signo = sf.sf_signum;
+        sf.sf_si.si_code = code;
+        sf.sf_si.si_addr = addr;
+    } else {
+        sf.sf_siginfo = code as u32;
+        sf.sf_addr = addr;
+    }
+    sf.sf_ucontext = uc_at;
+    sf.sf_ahu = action.handler as u32;
+    sf.sf_uc.uc_sigmask = to_sigset(task.process.mask_to_restore());
+    sf.sf_uc.uc_stack = stack_t_of(&alt, esp);
+    sf.sf_uc.uc_mcontext.mc_onstack = i32::from(onstack);
+    save_context(task, &mut sf.sf_uc.uc_mcontext, code, addr as i32);
+    task.write_bytes(u64::from(frame), sf.as_bytes())
+        .map_err(|_| ExecError::Fault)?;
+    enter_trampoline(task, SIGCODE_ADDR, frame);
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deliver_old(
+    task: &mut Task,
+    signal: Signal,
+    action: &CatchAction,
+    top: u32,
+    onstack: bool,
+    code: i32,
+    addr: u32,
+) -> Result<(), ExecError> {
+    let size = core::mem::size_of::<fb::osigframe>() as u32;
+    let frame = top.checked_sub(size).ok_or(ExecError::Fault)?;
+    let r = task.context.regs;
+    let w = |v: u64| v as u32 as i32;
+    let mut sf = fb::osigframe::new_zeroed();
+    sf.sf_signum = signal_to_fb(signal);
+    let sc_at = frame + core::mem::offset_of!(fb::osigframe, sf_siginfo) as u32;
+    let flags = fb::sa_flags::from_bits_truncate(action.flags as u32 as i32);
+    sf.sf_arg2 = if flags.contains(fb::sa_flags::SA_SIGINFO) {
+        sc_at
+    } else {
+        code as u32
+    };
+    sf.sf_scp = sc_at;
+    sf.sf_addr = addr;
+    sf.sf_ahu = action.handler as u32;
+    let si = &mut sf.sf_siginfo;
+    si.si_signo = sf.sf_signum;
+    si.si_code = code;
+    let sc = &mut si.si_sc;
+    sc.sc_onstack = i32::from(onstack);
+    sc.sc_mask = to_sigset(task.process.mask_to_restore()).__bits[0];
+    (sc.sc_esp, sc.sc_ebp, sc.sc_eip, sc.sc_efl) = (w(r.rsp), w(r.rbp), w(r.rip), w(r.rflags));
+    let data = w(r.ss);
+    (sc.sc_es, sc.sc_ds, sc.sc_cs, sc.sc_ss) = (data, data, w(r.cs), data);
+    (sc.sc_edi, sc.sc_esi, sc.sc_ebx, sc.sc_edx) = (w(r.rdi), w(r.rsi), w(r.rbx), w(r.rdx));
+    (sc.sc_ecx, sc.sc_eax, sc.sc_gs, sc.sc_fs) = (w(r.rcx), w(r.rax), data, data);
+    (sc.sc_trapno, sc.sc_err) = (code, addr as i32);
+    task.write_bytes(u64::from(frame), sf.as_bytes())
+        .map_err(|_| ExecError::Fault)?;
+    enter_trampoline(task, OSIGCODE_ADDR, frame);
+    Ok(())
+}
+
+fn enter_trampoline(task: &mut Task, trampoline: u32, frame: u32) {
+    let regs = &mut task.context.regs;
+    regs.rip = u64::from(trampoline);
+    regs.rsp = u64::from(frame);
+    regs.rflags &= !u64::from(PSL_T);
+}
+
+/// `sigreturn(ucontext_t *)` (344): restores the registers and mask a trampoline hands
+/// back; an `osigcontext` marked with the magic goes the old way.
+pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult {
+    let addr = a.sigcntxp.addr();
+    let mut head = [0u8; OSIGCONTEXT_SIZE];
+    task.read_bytes(addr, &mut head).map_err(fault)?;
+    let osc: fb::osigcontext = task.read_val(addr).map_err(fault)?;
+    if osc.sc_trapno == OLD_SIGRETURN_MAGIC {
+        return old_sigreturn(task, &osc);
+    }
+    let uc: fb::ucontext_t = task.read_val(addr).map_err(fault)?;
+    let mc = &uc.uc_mcontext;
+    check_eflags(task, mc.mc_eflags as u32)?;
+    if mc.mc_cs & 3 != 3 {
+        task.process.post(Signal::Bus);
+        return Err(errno::EINVAL);
+    }
+    let u = |v: i32| u64::from(v as u32);
+    let regs = &mut task.context.regs;
+    (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =
+        (u(mc.mc_edi), u(mc.mc_esi), u(mc.mc_ebp), u(mc.mc_ebx));
+    (regs.rdx, regs.rcx, regs.rax) = (u(mc.mc_edx), u(mc.mc_ecx), u(mc.mc_eax));
+    (regs.rip, regs.rflags, regs.rsp) = (u(mc.mc_eip), u(mc.mc_eflags), u(mc.mc_esp));
+    let mut blocked = from_sigset(&uc.uc_sigmask);
+    blocked.remove(Signal::Kill);
+    blocked.remove(Signal::Stop);
+    task.process.set_blocked(blocked);
+    Ok(Ret::JustReturn)
+}
+
+fn check_eflags(task: &Task, new: u32) -> Result<(), i32> {
+    let old = task.context.regs.rflags as u32;
+    if (new ^ old) & !(PSL_USERCHANGE | PSL_RF) != 0 || new & PSL_VM != 0 {
+        log::warn!("pid {}: sigreturn: eflags = {new:#x}", task.process.pid.0);
+        return Err(errno::EINVAL);
+    }
+    Ok(())
+}
+
+fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
+    check_eflags(task, sc.sc_efl as u32)?;
+    if sc.sc_cs & 3 != 3 {
+        task.process.post(Signal::Bus);
+        return Err(errno::EINVAL);
+    }
+    let u = |v: i32| u64::from(v as u32);
+    let regs = &mut task.context.regs;
+    (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =
+        (u(sc.sc_edi), u(sc.sc_esi), u(sc.sc_ebp), u(sc.sc_ebx));
+    (regs.rdx, regs.rcx, regs.rax) = (u(sc.sc_edx), u(sc.sc_ecx), u(sc.sc_eax));
+    (regs.rip, regs.rflags, regs.rsp) = (u(sc.sc_eip), u(sc.sc_efl), u(sc.sc_esp));
+    let mut blocked = from_osigset(sc.sc_mask);
+    blocked.remove(Signal::Kill);
+    blocked.remove(Signal::Stop);
+    task.process.set_blocked(blocked);
+    Ok(Ret::JustReturn)
+}
+
+/// What `signal()`-era code sees for a bad handler value.
+#[allow(dead_code)]
+const _SIG_ERR_IS_MINUS_ONE: () = assert!(SIG_ERR == u32::MAX);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_numbers_are_the_4x_ones() {
+        assert_eq!(signal_to_fb(Signal::Bus), fb::signal::SIGBUS);
+        assert_eq!(signal_to_fb(Signal::Usr1), fb::signal::SIGUSR1);
+        assert_eq!(signal_to_fb(Signal::Chld), fb::signal::SIGCHLD);
+        assert_eq!(signal_to_fb(Signal::Info), fb::signal::SIGINFO);
+        for n in 1..=31 {
+            assert_eq!(signal_to_fb(signal_from_fb(n).unwrap()), n);
+        }
+        assert_eq!(signal_from_fb(0), None);
+        assert_eq!(signal_from_fb(32), None);
+    }
+
+    #[test]
+    fn sigsets_are_128_bits_with_signal_n_at_bit_n_minus_one() {
+        let mut set = SignalSet::EMPTY;
+        set.insert(Signal::Hup);
+        set.insert(Signal::Usr2);
+        let s = to_sigset(set);
+        assert_eq!(s.__bits, [1 | 1 << 30, 0, 0, 0]);
+        assert_eq!(from_sigset(&s), set);
+    }
+
+    #[test]
+    fn trampolines_fill_the_72_bytes_below_ps_strings() {
+        assert_eq!(SIGCODE.len() + OSIGCODE.len(), 72);
+        assert_eq!(SIGCODE_ADDR, 0xBFBF_FFA8);
+        assert_eq!(OSIGCODE_ADDR, 0xBFBF_FFC8);
+        // Both end in `int $0x80; jmp .` after loading 344 into eax.
+        assert_eq!(
+            &SIGCODE[21..31],
+            &[0xb8, 0x58, 0x01, 0, 0, 0x50, 0xcd, 0x80, 0xeb, 0xfe]
+        );
+        assert_eq!(
+            &OSIGCODE[28..38],
+            &[0xb8, 0x58, 0x01, 0, 0, 0x50, 0xcd, 0x80, 0xeb, 0xfe]
+        );
+    }
+
+    #[test]
+    fn faults_map_as_4x_trap_does() {
+        let f = |vector, error_code| Fault {
+            vector,
+            error_code,
+            address: 0,
+        };
+        assert_eq!(fault_signal(&f(13, 0)), Signal::Bus);
+        assert_eq!(fault_signal(&f(14, 4)), Signal::Segv);
+        assert_eq!(fault_signal(&f(14, 7)), Signal::Bus);
+        assert_eq!(fault_signal(&f(6, 0)), Signal::Ill);
+        assert_eq!(fault_signal(&f(0, 0)), Signal::Fpe);
+    }
+}

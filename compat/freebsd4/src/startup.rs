@@ -1,0 +1,144 @@
+//! The initial stack and registers of a 4.x process (reference §3.2-3.4): ps_strings at
+//! 0xBFBFFFF0 with the signal trampolines below it, the strings below those, then
+//! argc, argv, envp and the 4.x auxv at esp; eax = edx = ebx = 0, eflags 0x202 and the
+//! FPU control word 0x127F.
+
+use crate::fb;
+use crate::signals::{OSIGCODE, SIGCODE};
+use alloc::vec::Vec;
+use nymph_hal::user::{FpuState, UserContext, UserMode};
+use nymph_kernel::mm::uspace::{AddressSpace, Protection};
+use nymph_kernel::process::{ExecError, ExecRequest};
+use zerocopy::IntoBytes;
+
+/// `USRSTACK`, the top of the user stack and of user space.
+pub(crate) const USRSTACK: u32 = 0xBFC0_0000;
+/// `PS_STRINGS`: `struct ps_strings` sits just below the top.
+pub(crate) const PS_STRINGS: u32 = USRSTACK - 16;
+/// Where the new-style trampoline is copied (`PS_STRINGS - szsigcode`).
+pub(crate) const SIGCODE_ADDR: u32 = PS_STRINGS - SZSIGCODE;
+/// Where the old-style trampoline starts (`PS_STRINGS - szosigcode`).
+pub(crate) const OSIGCODE_ADDR: u32 = PS_STRINGS - OSIGCODE.len() as u32;
+/// Both trampolines together.
+const SZSIGCODE: u32 = (SIGCODE.len() + OSIGCODE.len()) as u32;
+/// `SPARE_USRSPACE`: left free between the trampoline and the strings.
+const SPARE_USRSPACE: u32 = 256;
+/// `ARG_MAX`: argument and environment strings together.
+pub(crate) const ARG_MAX: usize = 65536;
+/// The stack mapped at exec (it does not grow on demand yet).
+const STACK_MAPPED: u32 = 1024 * 1024;
+/// `MAXDSIZ`: the interpreter (and so AT_BASE) sits this far above the data segment.
+const MAXDSIZ: u64 = 512 * 1024 * 1024;
+/// `__INITIAL_NPXCW__`: double precision, every exception masked.
+const INITIAL_NPXCW: u16 = 0x127F;
+const PAGE: u64 = 4096;
+
+/// `vm_daddr`: the start of the data segment, the last loaded segment that does not hold
+/// the entry point (the text segment if there is no other).
+pub(crate) fn data_start(request: &ExecRequest<'_>) -> u64 {
+    let image = request.image;
+    let holds_entry = |s: &&nymph_kernel::exec::elf::Segment| {
+        (s.vaddr..s.vaddr + s.mem_size).contains(&image.entry)
+    };
+    image
+        .segments
+        .iter()
+        .rfind(|s| !holds_entry(s))
+        .or(image.segments.first())
+        .map_or(0, |s| s.vaddr & !(PAGE - 1))
+}
+
+pub(crate) fn build(
+    request: &ExecRequest<'_>,
+    space: &mut AddressSpace,
+) -> Result<UserContext, ExecError> {
+    let strings: usize = request
+        .argv
+        .iter()
+        .chain(request.envp.iter())
+        .map(|s| s.len() + 1)
+        .sum();
+    if strings > ARG_MAX {
+        return Err(ExecError::ArgumentsTooLong);
+    }
+    // 4.x maps its stack with every permission: the trampoline runs from it.
+    let bottom = u64::from(USRSTACK - STACK_MAPPED);
+    space.map_range_zeroed(bottom, u64::from(USRSTACK), Protection::ALL)?;
+
+    let mut code = Vec::with_capacity(SZSIGCODE as usize);
+    code.extend_from_slice(&SIGCODE);
+    code.extend_from_slice(&OSIGCODE);
+    space.write_bytes(u64::from(SIGCODE_ADDR), &code)?;
+
+    // Strings packed upwards from destp, arguments first.
+    let strings_size = strings.next_multiple_of(4) as u32;
+    let destp = SIGCODE_ADDR - SPARE_USRSPACE - strings_size;
+    let mut cursor = destp;
+    let mut place = |space: &mut AddressSpace, s: &[u8]| -> Result<u32, ExecError> {
+        let at = cursor;
+        space.write_bytes(u64::from(at), s)?;
+        space.write_bytes(u64::from(at) + s.len() as u64, &[0])?;
+        cursor += s.len() as u32 + 1;
+        Ok(at)
+    };
+    let argv: Vec<u32> = request
+        .argv
+        .iter()
+        .map(|a| place(space, a))
+        .collect::<Result<_, _>>()?;
+    let envp: Vec<u32> = request
+        .envp
+        .iter()
+        .map(|e| place(space, e))
+        .collect::<Result<_, _>>()?;
+
+    let image = request.image;
+    let at_base = (data_start(request) + MAXDSIZ).next_multiple_of(PAGE);
+    let auxv: [(u32, u64); 8] = [
+        (fb::auxv::AT_PHDR, image.phdr_vaddr.unwrap_or(0)),
+        (fb::auxv::AT_PHENT, u64::from(image.phentsize)),
+        (fb::auxv::AT_PHNUM, u64::from(image.phnum)),
+        (fb::auxv::AT_PAGESZ, PAGE),
+        (fb::auxv::AT_FLAGS, 0),
+        (fb::auxv::AT_ENTRY, image.entry),
+        (fb::auxv::AT_BASE, at_base),
+        (fb::auxv::AT_NULL, 0),
+    ];
+    let mut words: Vec<u32> = Vec::new();
+    words.push(argv.len() as u32);
+    words.extend_from_slice(&argv);
+    words.push(0);
+    words.extend_from_slice(&envp);
+    words.push(0);
+    for (kind, value) in auxv {
+        words.push(kind);
+        words.push(value as u32);
+    }
+    // The vector area reserves room for the full auxv (AT_COUNT pairs), as 4.x does.
+    let vector_words = argv.len() + 1 + envp.len() + 1 + 2 * AT_COUNT + 1;
+    let vectp = destp - 4 * vector_words as u32;
+    let esp = vectp;
+    if u64::from(esp) < bottom {
+        return Err(ExecError::ArgumentsTooLong);
+    }
+    space.write_bytes(u64::from(esp), words.as_bytes())?;
+
+    let ps = fb::ps_strings {
+        ps_argvstr: esp + 4,
+        ps_nargvstr: argv.len() as i32,
+        ps_envstr: esp + 4 * (argv.len() as u32 + 2),
+        ps_nenvstr: envp.len() as i32,
+    };
+    space.write_bytes(u64::from(PS_STRINGS), ps.as_bytes())?;
+
+    // eax, ebx (imgp->ps_strings, 0 for ELF), ecx, edx, esi, edi and ebp all start 0.
+    Ok(UserContext::new(
+        UserMode::Compat32,
+        image.entry,
+        u64::from(esp),
+        FpuState::with_control_word(INITIAL_NPXCW),
+    ))
+}
+
+/// `AT_COUNT`: the auxv pairs 4.x leaves room for.
+const AT_COUNT: usize = 15;

@@ -1,0 +1,701 @@
+//! The 4.x system-call path (reference §2): `int $0x80`, the number in eax, the
+//! arguments on the user stack above the stub's return address, syscall 0 and 198
+//! (`__syscall`) indirection, results in eax (and edx), errors as the carry flag with a
+//! positive errno in eax. Also the process, memory and time calls.
+
+use crate::fb::{self, errno};
+use crate::files::file_errno;
+use crate::signals::{signal_from_fb, signal_to_fb};
+use crate::startup::{ARG_MAX, USRSTACK};
+use alloc::vec::Vec;
+use nymph_abi::rt::Dispatch;
+use nymph_kernel::error::Error as FsError;
+use nymph_kernel::mm::uspace::Protection;
+use nymph_kernel::process::calls::{self, MapError, MapRequest};
+use nymph_kernel::process::uaccess::UserFault;
+use nymph_kernel::process::{
+    self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError,
+    WaitFor,
+};
+
+/// What a handler leaves in the registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ret {
+    /// eax; edx keeps its value.
+    Word(u32),
+    /// edx:eax (64-bit results, and calls with a second result in edx).
+    Pair(u64),
+    /// Nothing: the handler set every register (sigreturn, 4.x's EJUSTRETURN).
+    JustReturn,
+}
+
+impl Ret {
+    pub(crate) fn word(v: u64) -> Ret {
+        Ret::Word(v as u32)
+    }
+}
+
+pub(crate) type SysResult = Result<Ret, i32>;
+
+/// The carry flag: set on error.
+const PSL_C: u64 = 0x1;
+/// `SYS_syscall` and `SYS___syscall`.
+const SYS_SYSCALL: u64 = 0;
+const SYS___SYSCALL: u64 = 198;
+
+static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
+    exit: Some(sys_exit),
+    fork: Some(sys_fork),
+    vfork: Some(sys_vfork),
+    read: Some(crate::files::sys_read),
+    write: Some(crate::files::sys_write),
+    readv: Some(crate::files::sys_readv),
+    writev: Some(crate::files::sys_writev),
+    open: Some(crate::fs::sys_open),
+    close: Some(crate::files::sys_close),
+    wait4: Some(sys_wait4),
+    link: Some(crate::fs::sys_link),
+    unlink: Some(crate::fs::sys_unlink),
+    chdir: Some(crate::fs::sys_chdir),
+    fchdir: Some(crate::fs::sys_fchdir),
+    mknod: Some(crate::fs::sys_mknod),
+    chmod: Some(crate::fs::sys_chmod),
+    fchmod: Some(crate::fs::sys_fchmod),
+    chown: Some(crate::fs::sys_chown),
+    fchown: Some(crate::fs::sys_fchown),
+    lchown: Some(crate::fs::sys_lchown),
+    break_: Some(sys_break),
+    getpid: Some(sys_getpid),
+    getppid: Some(sys_getppid),
+    getuid: Some(crate::fs::sys_getuid),
+    geteuid: Some(crate::fs::sys_geteuid),
+    getgid: Some(crate::fs::sys_getgid),
+    getegid: Some(crate::fs::sys_getegid),
+    setuid: Some(crate::fs::sys_setuid),
+    setgid: Some(crate::fs::sys_setgid),
+    seteuid: Some(crate::fs::sys_seteuid),
+    setegid: Some(crate::fs::sys_setegid),
+    access: Some(crate::fs::sys_access),
+    sync: Some(crate::fs::sys_sync),
+    fsync: Some(crate::fs::sys_fsync),
+    kill: Some(sys_kill),
+    dup: Some(crate::files::sys_dup),
+    dup2: Some(crate::files::sys_dup2),
+    pipe: Some(crate::files::sys_pipe),
+    ioctl: Some(crate::tty::sys_ioctl),
+    readlink: Some(crate::fs::sys_readlink),
+    symlink: Some(crate::fs::sys_symlink),
+    execve: Some(sys_execve),
+    umask: Some(crate::fs::sys_umask),
+    chroot: Some(crate::fs::sys_chroot),
+    msync: Some(sys_msync),
+    mmap: Some(sys_mmap),
+    munmap: Some(sys_munmap),
+    mprotect: Some(sys_mprotect),
+    madvise: Some(sys_madvise),
+    getgroups: Some(crate::fs::sys_getgroups),
+    getpgrp: Some(sys_getpgrp),
+    setpgid: Some(sys_setpgid),
+    getpgid: Some(sys_getpgid),
+    setsid: Some(sys_setsid),
+    getsid: Some(sys_getsid),
+    getdtablesize: Some(crate::files::sys_getdtablesize),
+    fcntl: Some(crate::files::sys_fcntl),
+    poll: Some(crate::files::sys_poll),
+    select: Some(crate::files::sys_select),
+    gettimeofday: Some(sys_gettimeofday),
+    getrusage: Some(sys_getrusage),
+    rename: Some(crate::fs::sys_rename),
+    flock: Some(crate::files::sys_flock),
+    mkfifo: Some(crate::fs::sys_mkfifo),
+    mkdir: Some(crate::fs::sys_mkdir),
+    rmdir: Some(crate::fs::sys_rmdir),
+    utimes: Some(crate::fs::sys_utimes),
+    futimes: Some(crate::fs::sys_futimes),
+    statfs: Some(crate::fs::sys_statfs),
+    fstatfs: Some(crate::fs::sys_fstatfs),
+    stat: Some(crate::fs::sys_stat),
+    fstat: Some(crate::fs::sys_fstat),
+    lstat: Some(crate::fs::sys_lstat),
+    getrlimit: Some(crate::sysctl::sys_getrlimit),
+    setrlimit: Some(crate::sysctl::sys_setrlimit),
+    getdirentries: Some(crate::fs::sys_getdirentries),
+    getdents: Some(crate::fs::sys_getdents),
+    lseek: Some(crate::fs::sys_lseek),
+    truncate: Some(crate::fs::sys_truncate),
+    ftruncate: Some(crate::fs::sys_ftruncate),
+    pread: Some(crate::fs::sys_pread),
+    pwrite: Some(crate::fs::sys_pwrite),
+    __sysctl: Some(crate::sysctl::sys_sysctl),
+    nanosleep: Some(sys_nanosleep),
+    issetugid: Some(crate::fs::sys_issetugid),
+    __getcwd: Some(crate::fs::sys_getcwd),
+    sigaction: Some(crate::signals::sys_sigaction),
+    sigprocmask: Some(crate::signals::sys_sigprocmask),
+    sigsuspend: Some(crate::signals::sys_sigsuspend),
+    sigpending: Some(crate::signals::sys_sigpending),
+    sigreturn: Some(crate::signals::sys_sigreturn),
+    sigaltstack: Some(crate::signals::sys_sigaltstack),
+    osigaction: Some(crate::signals::sys_osigaction),
+    osigprocmask: Some(crate::signals::sys_osigprocmask),
+    osigsuspend: Some(crate::signals::sys_osigsuspend),
+    clock_gettime: Some(sys_clock_gettime),
+    uname: Some(crate::sysctl::sys_uname),
+    getpriority: Some(sys_getpriority),
+    setpriority: Some(sys_setpriority),
+    getlogin: Some(crate::sysctl::sys_getlogin),
+    setlogin: Some(crate::sysctl::sys_setlogin),
+    sched_yield: Some(sys_sched_yield),
+    yield_: Some(sys_yield),
+    ..fb::Handlers::NONE
+};
+
+/// Reads the call's argument words from the user stack; which call, and from where,
+/// depends on the indirection (reference §2).
+fn fetch(task: &Task) -> Result<(u64, Vec<u32>), i32> {
+    let eax = task.context.regs.rax & 0xffff_ffff;
+    let esp = task.context.regs.rsp & 0xffff_ffff;
+    let read_word = |at: u64| task.read_val::<u32>(at).map_err(fault);
+    let (code, args) = match eax {
+        SYS_SYSCALL => (u64::from(read_word(esp + 4)?), esp + 8),
+        // The number is a quad: its low word is the code, the high word is skipped.
+        SYS___SYSCALL => (u64::from(read_word(esp + 4)?), esp + 12),
+        n => (n, esp + 4),
+    };
+    let count = fb::SYSCALLS
+        .get(code as usize)
+        .map_or(0, |s| usize::from(s.arg_words));
+    let mut words = alloc::vec![0u32; count];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = read_word(args + 4 * i as u64)?;
+    }
+    Ok((code, words))
+}
+
+/// Decodes, dispatches and completes one `int $0x80`.
+pub(crate) fn syscall(task: &mut Task) {
+    let pid = task.process.pid.0;
+    let result = match fetch(task) {
+        Err(e) => Err(e),
+        Ok((code, words)) => match HANDLERS.dispatch(task, code, &words) {
+            Dispatch::Handled(result) => result,
+            // 4.x `nosys`, for slots it had no call in and for calls this kernel
+            // lacks alike: SIGSYS, and EINVAL for a process that ignores it.
+            Dispatch::NotImplemented { number, name } => {
+                log::warn!(
+                    "pid {pid}: FreeBSD-4 system call {name} ({number}) is not implemented: SIGSYS"
+                );
+                task.process.post(Signal::Sys);
+                Err(errno::EINVAL)
+            }
+            Dispatch::NoSuchSyscall { number } => {
+                log::warn!("pid {pid}: no FreeBSD-4 system call {number}: SIGSYS");
+                task.process.post(Signal::Sys);
+                Err(errno::EINVAL)
+            }
+            Dispatch::BadArgs { name, error, .. } => {
+                log::debug!("pid {pid}: {name}: {error}");
+                Err(errno::EINVAL)
+            }
+        },
+    };
+    // exit and a successful execve leave the registers to the new state.
+    if task.process.has_exited() {
+        return;
+    }
+    let regs = &mut task.context.regs;
+    match result {
+        Ok(Ret::Word(v)) => {
+            regs.rax = u64::from(v);
+            regs.rflags &= !PSL_C;
+        }
+        Ok(Ret::Pair(v)) => {
+            regs.rax = v & 0xffff_ffff;
+            regs.rdx = v >> 32;
+            regs.rflags &= !PSL_C;
+        }
+        Ok(Ret::JustReturn) => {}
+        Err(e) => {
+            regs.rax = e as u32 as u64;
+            regs.rflags |= PSL_C;
+        }
+    }
+}
+
+pub(crate) fn fault(_: UserFault) -> i32 {
+    errno::EFAULT
+}
+
+fn sys_exit(task: &mut Task, a: fb::ExitArgs) -> SysResult {
+    process::exit(&task.process, ExitStatus::Exited(a.rval as u8));
+    Ok(Ret::word(0))
+}
+
+/// fork: the parent gets (pid, 0), the child (0, 1) in eax and edx.
+fn sys_fork(task: &mut Task, _: fb::ForkArgs) -> SysResult {
+    fork(task)
+}
+
+/// vfork shares nothing here: it is a fork (which 4.x programs cannot tell apart, as
+/// long as the child only execs or exits).
+fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
+    fork(task)
+}
+
+fn fork(task: &mut Task) -> SysResult {
+    let mut child = (*task.context).clone();
+    child.regs.rax = 0;
+    child.regs.rdx = 1;
+    child.regs.rflags &= !PSL_C;
+    match process::fork(task, child) {
+        Ok(pid) => Ok(Ret::Pair(u64::from(pid.0))),
+        Err(ForkError::OutOfMemory) => Err(errno::ENOMEM),
+        Err(ForkError::TooManyProcesses) => Err(errno::EAGAIN),
+    }
+}
+
+fn exec_errno(e: &ExecError) -> i32 {
+    match e {
+        ExecError::File(FsError::IsADirectory) => errno::EACCES,
+        ExecError::File(e) => file_errno(*e),
+        ExecError::BadImage(_) | ExecError::NoPersonality { .. } | ExecError::Refused(_) => {
+            errno::ENOEXEC
+        }
+        ExecError::OutOfMemory => errno::ENOMEM,
+        ExecError::ArgumentsTooLong => errno::E2BIG,
+        ExecError::Fault => errno::EFAULT,
+    }
+}
+
+fn sys_execve(task: &mut Task, a: fb::ExecveArgs) -> SysResult {
+    let path = crate::fs::path_arg(task, a.fname)?;
+    let path = core::str::from_utf8(&path).map_err(|_| errno::ENOENT)?;
+    let too_long = |e| match e {
+        UserFault::StringTooLong => errno::E2BIG,
+        UserFault::BadAddress(_) => errno::EFAULT,
+    };
+    let argv = task
+        .read_string_array(a.argv.addr(), 4, ARG_MAX)
+        .map_err(too_long)?;
+    let envp = task
+        .read_string_array(a.envv.addr(), 4, ARG_MAX)
+        .map_err(too_long)?;
+    match process::exec(task, path, &argv, &envp) {
+        // The new image's registers are in place (the start-up state says eax = edx
+        // = 0, whichever personality runs it now).
+        Ok(()) => Ok(Ret::JustReturn),
+        Err(e) => Err(exec_errno(&e)),
+    }
+}
+
+/// The traditional wait status: exit code in bits 8-15, or the signal in bits 0-6 with
+/// the core flag in bit 7; 0x7f with the signal above it for a stopped child.
+fn wait_status(event: ChildEvent) -> i32 {
+    match event {
+        ChildEvent::Exited(ExitStatus::Exited(code)) => i32::from(code) << 8,
+        ChildEvent::Exited(ExitStatus::Signaled { signal, core }) => {
+            signal_to_fb(signal) & 0x7f | if core { 0x80 } else { 0 }
+        }
+        ChildEvent::Stopped(signal) => 0x7f | (signal_to_fb(signal) & 0xff) << 8,
+    }
+}
+
+fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
+    if a.options.bits() & !fb::wait_options::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
+    let which = match a.pid {
+        -1 => WaitFor::Any,
+        0 => WaitFor::Group(task.process.pgid()),
+        p if p > 0 => WaitFor::Pid(Pid(p.unsigned_abs())),
+        g => WaitFor::Group(Pid(g.unsigned_abs())),
+    };
+    let options = process::WaitOptions {
+        no_hang: a.options.contains(fb::wait_options::WNOHANG),
+        untraced: a.options.contains(fb::wait_options::WUNTRACED),
+    };
+    match process::wait_child(&task.process, which, options) {
+        Ok(Some((pid, event))) => {
+            if !a.status.is_null() {
+                task.write_val(a.status.addr(), &wait_status(event))
+                    .map_err(fault)?;
+            }
+            if !a.rusage.is_null() {
+                // Resource accounting is not kept yet: the usage reads as zero.
+                let usage = <fb::rusage as zerocopy::FromZeros>::new_zeroed();
+                task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
+            }
+            Ok(Ret::word(u64::from(pid.0)))
+        }
+        Ok(None) => Ok(Ret::word(0)),
+        Err(WaitError::NoChildren) => Err(errno::ECHILD),
+        Err(WaitError::Interrupted) => Err(errno::EINTR),
+    }
+}
+
+/// getpid: the pid in eax, and (COMPAT_43) the parent's in edx.
+fn sys_getpid(task: &mut Task, _: fb::GetpidArgs) -> SysResult {
+    let p = &task.process;
+    Ok(Ret::Pair(
+        u64::from(p.pid.0) | u64::from(p.parent().0) << 32,
+    ))
+}
+
+fn sys_getppid(task: &mut Task, _: fb::GetppidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(task.process.parent().0)))
+}
+
+fn sys_kill(task: &mut Task, a: fb::KillArgs) -> SysResult {
+    let signal = match a.signum {
+        0 => None,
+        n => Some(signal_from_fb(n).ok_or(errno::EINVAL)?),
+    };
+    let target = match a.pid {
+        p if p > 0 => {
+            let target = process::find(Pid(p.unsigned_abs()))
+                .filter(|p| !p.has_exited())
+                .ok_or(errno::ESRCH)?;
+            if let Some(s) = signal {
+                target.post(s);
+            }
+            return Ok(Ret::word(0));
+        }
+        0 => KillTarget::Group(task.process.pgid()),
+        -1 => KillTarget::All {
+            sender: task.process.pid,
+        },
+        g => KillTarget::Group(Pid(g.unsigned_abs())),
+    };
+    process::kill_many(target, signal).map_err(|_| errno::ESRCH)?;
+    Ok(Ret::word(0))
+}
+
+const PAGE: u64 = 4096;
+/// `MAXDSIZ`: the data segment may grow this far, and mmap starts above it.
+const MAXDSIZ: u64 = 512 * 1024 * 1024;
+/// `DFLDSIZ`: the default RLIMIT_DATA the break may reach.
+pub(crate) const DFLDSIZ: u64 = 128 * 1024 * 1024;
+
+/// `obreak`: the break moves to `round_page(nsize)`; below the data segment's start is
+/// EINVAL, past the data limit or into the stack ENOMEM. Returns 0: libc keeps the
+/// break itself.
+fn sys_break(task: &mut Task, a: fb::BreakArgs) -> SysResult {
+    let (base, _) = task.process.brk();
+    let new = a.nsize.next_multiple_of(PAGE);
+    if new < base {
+        return Err(errno::EINVAL);
+    }
+    let limit = crate::sysctl::data_limit(task);
+    if new - base > limit || new >= u64::from(USRSTACK) - crate::sysctl::stack_limit(task) {
+        return Err(errno::ENOMEM);
+    }
+    task.process
+        .set_brk(new, limit)
+        .map_err(|_| errno::ENOMEM)?;
+    Ok(Ret::word(0))
+}
+
+fn protection(prot: fb::prot) -> Protection {
+    // On i386 every readable page is executable, and 4.x code relies on it.
+    let read = prot.intersects(fb::prot::PROT_READ | fb::prot::PROT_EXEC);
+    Protection {
+        read,
+        write: prot.contains(fb::prot::PROT_WRITE),
+        execute: read,
+    }
+}
+
+fn map_errno(e: MapError) -> i32 {
+    match e {
+        MapError::Invalid | MapError::Exists => errno::EINVAL,
+        MapError::NoMemory => errno::ENOMEM,
+        MapError::NotMappable => errno::ENODEV,
+        MapError::AccessDenied => errno::EACCES,
+        MapError::BadDescriptor => errno::EBADF,
+    }
+}
+
+/// mmap (197, reached through `__syscall`): without MAP_FIXED a hint of 0 or inside
+/// the text/data area moves to `round_page(vm_daddr + MAXDSIZ)`, then first fit upwards.
+fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
+    use fb::map_flags as F;
+    let shared = a.flags.contains(F::MAP_SHARED);
+    let file = if a.flags.contains(F::MAP_ANON) {
+        if a.fd != -1 {
+            return Err(errno::EINVAL);
+        }
+        None
+    } else {
+        let offset = u64::try_from(a.pos).map_err(|_| errno::EINVAL)?;
+        if !offset.is_multiple_of(PAGE) {
+            return Err(errno::EINVAL);
+        }
+        Some((i64::from(a.fd), offset))
+    };
+    if a.flags.contains(F::MAP_STACK)
+        && (a.fd != -1 || !a.prot.contains(fb::prot::PROT_READ | fb::prot::PROT_WRITE))
+    {
+        return Err(errno::EINVAL);
+    }
+    let fixed = a.flags.contains(F::MAP_FIXED);
+    let floor = (task.process.brk().0 + MAXDSIZ).next_multiple_of(PAGE);
+    let hint = a.addr;
+    let request = MapRequest {
+        addr: if fixed || hint >= floor { hint } else { 0 },
+        len: u64::from(a.len),
+        prot: protection(a.prot),
+        shared,
+        fixed,
+        no_replace: false,
+        file,
+        floor,
+        ceiling: u64::from(USRSTACK) - crate::sysctl::stack_limit(task),
+    };
+    let request = if fixed {
+        MapRequest {
+            ceiling: u64::from(USRSTACK),
+            ..request
+        }
+    } else {
+        request
+    };
+    let start = calls::mmap(task, request).map_err(map_errno)?;
+    Ok(Ret::word(start))
+}
+
+fn sys_munmap(task: &mut Task, a: fb::MunmapArgs) -> SysResult {
+    calls::munmap(task, a.addr, u64::from(a.len), u64::from(USRSTACK)).map_err(map_errno)?;
+    Ok(Ret::word(0))
+}
+
+fn sys_mprotect(task: &mut Task, a: fb::MprotectArgs) -> SysResult {
+    calls::mprotect(
+        task,
+        a.addr,
+        u64::from(a.len),
+        protection(a.prot),
+        u64::from(USRSTACK),
+    )
+    .map_err(map_errno)?;
+    Ok(Ret::word(0))
+}
+
+/// There is one page cache: nothing to write back. msync checks its arguments.
+fn sys_msync(task: &mut Task, a: fb::MsyncArgs) -> SysResult {
+    use fb::msync_flags as M;
+    if a.flags.contains(M::MS_ASYNC) && a.flags.contains(M::MS_INVALIDATE) {
+        return Err(errno::EINVAL);
+    }
+    let addr = a.addr;
+    if !addr.is_multiple_of(PAGE) {
+        return Err(errno::EINVAL);
+    }
+    if a.len == 0 {
+        return Ok(Ret::word(0));
+    }
+    let (start, end) =
+        calls::page_range(addr, u64::from(a.len), u64::from(USRSTACK)).ok_or(errno::EINVAL)?;
+    if !calls::all_mapped(task, start, end) {
+        return Err(errno::EINVAL);
+    }
+    Ok(Ret::word(0))
+}
+
+/// madvise is advice: the range is checked and nothing else is done (pages are not
+/// paged out here, so there is nothing to act on).
+fn sys_madvise(_: &mut Task, a: fb::MadviseArgs) -> SysResult {
+    let addr = a.addr;
+    let end = addr.checked_add(u64::from(a.len)).ok_or(errno::EINVAL)?;
+    if end > u64::from(USRSTACK) {
+        return Err(errno::EINVAL);
+    }
+    Ok(Ret::word(0))
+}
+
+fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
+    if pid == 0 {
+        return Ok(task.process.clone());
+    }
+    let pid = u32::try_from(pid).map_err(|_| errno::ESRCH)?;
+    process::find(Pid(pid)).ok_or(errno::ESRCH)
+}
+
+fn sys_setpgid(task: &mut Task, a: fb::SetpgidArgs) -> SysResult {
+    let p = target(task, a.pid)?;
+    if p.pid != task.process.pid && p.parent() != task.process.pid {
+        return Err(errno::ESRCH);
+    }
+    if p.sid() != task.process.sid() || p.pid == p.sid() {
+        return Err(errno::EPERM);
+    }
+    let pgid = match a.pgid {
+        0 => p.pid,
+        g if g > 0 => Pid(g.unsigned_abs()),
+        _ => return Err(errno::EINVAL),
+    };
+    process::set_pgid(&p, pgid);
+    Ok(Ret::word(0))
+}
+
+fn sys_getpgid(task: &mut Task, a: fb::GetpgidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(target(task, a.pid)?.pgid().0)))
+}
+
+fn sys_setsid(task: &mut Task, _: fb::SetsidArgs) -> SysResult {
+    if task.process.pgid() == task.process.pid {
+        return Err(errno::EPERM);
+    }
+    Ok(Ret::word(u64::from(process::set_sid(&task.process).0)))
+}
+
+fn sys_getpgrp(task: &mut Task, _: fb::GetpgrpArgs) -> SysResult {
+    Ok(Ret::word(u64::from(task.process.pgid().0)))
+}
+
+fn sys_getsid(task: &mut Task, a: fb::GetsidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(target(task, a.pid)?.sid().0)))
+}
+
+fn sys_nanosleep(task: &mut Task, a: fb::NanosleepArgs) -> SysResult {
+    let req: fb::timespec = task.read_val(a.rqtp.addr()).map_err(fault)?;
+    if req.tv_sec < 0 || !(0..1_000_000_000).contains(&req.tv_nsec) {
+        return Err(errno::EINVAL);
+    }
+    let ns = (req.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(req.tv_nsec as u64);
+    let process = task.process.clone();
+    let left = match nymph_kernel::time::sleep_ns_interruptible(ns, || {
+        process::signal_pending(&process)
+    }) {
+        Ok(()) => 0,
+        Err(left) => left,
+    };
+    if left > 0 {
+        if !a.rmtp.is_null() {
+            let rem = fb::timespec {
+                tv_sec: (left / 1_000_000_000) as i32,
+                tv_nsec: (left % 1_000_000_000) as i32,
+            };
+            task.write_val(a.rmtp.addr(), &rem).map_err(fault)?;
+        }
+        return Err(errno::EINTR);
+    }
+    Ok(Ret::word(0))
+}
+
+fn now() -> (u64, u32) {
+    nymph_kernel::time::realtime()
+}
+
+fn sys_gettimeofday(task: &mut Task, a: fb::GettimeofdayArgs) -> SysResult {
+    if !a.tp.is_null() {
+        let (sec, ns) = now();
+        let tv = fb::timeval {
+            tv_sec: sec as i32,
+            tv_usec: (ns / 1000) as i32,
+        };
+        task.write_val(a.tp.addr(), &tv).map_err(fault)?;
+    }
+    if !a.tzp.is_null() {
+        let tz = fb::timezone {
+            tz_minuteswest: 0,
+            tz_dsttime: 0,
+        };
+        task.write_val(a.tzp.addr(), &tz).map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// 4.x has only CLOCK_REALTIME (and the two profiling clocks it refuses here).
+fn sys_clock_gettime(task: &mut Task, a: fb::ClockGettimeArgs) -> SysResult {
+    if a.clock_id != 0 {
+        return Err(errno::EINVAL);
+    }
+    let (sec, ns) = now();
+    let ts = fb::timespec {
+        tv_sec: sec as i32,
+        tv_nsec: ns as i32,
+    };
+    task.write_val(a.tp.addr(), &ts).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// getrusage: user and system time are not accounted yet; they read as zero.
+fn sys_getrusage(task: &mut Task, a: fb::GetrusageArgs) -> SysResult {
+    let usage = <fb::rusage as zerocopy::FromZeros>::new_zeroed();
+    task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// Scheduling priorities are not kept: every process has nice 0, and only 0 may be set.
+fn sys_getpriority(task: &mut Task, a: fb::GetpriorityArgs) -> SysResult {
+    priority_target(task, a.which, a.who)?;
+    Ok(Ret::word(0))
+}
+
+fn sys_setpriority(task: &mut Task, a: fb::SetpriorityArgs) -> SysResult {
+    priority_target(task, a.which, a.who)?;
+    if a.prio < 0 && task.process.fs().creds.euid != 0 {
+        return Err(errno::EACCES);
+    }
+    if a.prio != 0 {
+        log::warn!(
+            "pid {}: setpriority({}) is not supported: priorities are not kept",
+            task.process.pid.0,
+            a.prio
+        );
+        return Err(errno::EPERM);
+    }
+    Ok(Ret::word(0))
+}
+
+fn priority_target(task: &Task, which: i32, who: i32) -> Result<(), i32> {
+    match which {
+        // PRIO_PROCESS, PRIO_PGRP, PRIO_USER.
+        0 => target(task, who).map(|_| ()),
+        1 | 2 => Ok(()),
+        _ => Err(errno::EINVAL),
+    }
+}
+
+fn sys_sched_yield(_: &mut Task, _: fb::SchedYieldArgs) -> SysResult {
+    nymph_kernel::sched::yield_now();
+    Ok(Ret::word(0))
+}
+
+fn sys_yield(_: &mut Task, _: fb::YieldArgs) -> SysResult {
+    nymph_kernel::sched::yield_now();
+    Ok(Ret::word(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_matches_the_spec() {
+        let mismatches: Vec<_> = HANDLERS.coverage_mismatches().collect();
+        assert!(
+            mismatches.is_empty(),
+            "spec and handlers disagree: {mismatches:#?}"
+        );
+    }
+
+    #[test]
+    fn wait_status_words_are_the_traditional_ones() {
+        assert_eq!(
+            wait_status(ChildEvent::Exited(ExitStatus::Exited(3))),
+            0x300
+        );
+        let bus = ChildEvent::Exited(ExitStatus::Signaled {
+            signal: Signal::Bus,
+            core: true,
+        });
+        assert_eq!(wait_status(bus), 10 | 0x80);
+        assert_eq!(
+            wait_status(ChildEvent::Stopped(Signal::Tstp)),
+            0x7f | 18 << 8
+        );
+    }
+}

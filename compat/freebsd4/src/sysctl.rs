@@ -1,0 +1,294 @@
+//! `__sysctl` with the MIBs a 4.x libc asks for (reference §4 "struct utsname and
+//! sysctl"), uname, resource limits, and the login name.
+
+use crate::fb::{self, errno};
+use crate::startup::{ARG_MAX, PS_STRINGS, USRSTACK};
+use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use nymph_kernel::process::Task;
+use spin::Mutex;
+use zerocopy::IntoBytes;
+
+const OSTYPE: &str = "FreeBSD";
+/// The release the spec's `__FreeBSD_version` (480101) belongs to.
+const OSRELEASE: &str = "4.8-STABLE";
+const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
+const HOSTNAME: &str = "nymph";
+const MACHINE: &str = "i386";
+/// `CTL_MAXNAME`.
+const CTL_MAXNAME: u32 = 12;
+
+/// A MIB's value.
+enum Value {
+    Str(&'static str),
+    Int(i32),
+    Bytes(Vec<u8>),
+}
+
+/// Every name this kernel answers, with its OID.
+const NAMES: [(&str, [i32; 2]); 13] = [
+    ("kern.ostype", [1, 1]),
+    ("kern.osrelease", [1, 2]),
+    ("kern.version", [1, 4]),
+    ("kern.argmax", [1, 8]),
+    ("kern.hostname", [1, 10]),
+    ("kern.boottime", [1, 21]),
+    ("kern.osreldate", [1, 24]),
+    ("kern.ps_strings", [1, 32]),
+    ("kern.usrstack", [1, 33]),
+    ("hw.machine", [6, 1]),
+    ("hw.ncpu", [6, 3]),
+    ("hw.pagesize", [6, 7]),
+    ("hw.machine_arch", [6, 11]),
+];
+
+fn value(oid: &[i32]) -> Option<Value> {
+    Some(match oid {
+        [1, 1] => Value::Str(OSTYPE),
+        [1, 2] => Value::Str(OSRELEASE),
+        [1, 4] => Value::Str(VERSION),
+        [1, 8] => Value::Int(ARG_MAX as i32),
+        [1, 10] => Value::Str(HOSTNAME),
+        [1, 21] => {
+            let (now, _) = nymph_kernel::time::realtime();
+            let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;
+            let tv = fb::timeval {
+                tv_sec: now.saturating_sub(up) as i32,
+                tv_usec: 0,
+            };
+            Value::Bytes(tv.as_bytes().to_vec())
+        }
+        [1, 24] => Value::Int(fb::consts::__FreeBSD_version as i32),
+        [1, 32] => Value::Int(PS_STRINGS as i32),
+        [1, 33] => Value::Int(USRSTACK as i32),
+        [6, 1] | [6, 11] => Value::Str(MACHINE),
+        [6, 3] => Value::Int(1),
+        [6, 7] => Value::Int(4096),
+        _ => return None,
+    })
+}
+
+fn bytes(v: Value) -> Vec<u8> {
+    match v {
+        Value::Str(s) => {
+            let mut b = s.as_bytes().to_vec();
+            b.push(0);
+            b
+        }
+        Value::Int(i) => i.to_le_bytes().to_vec(),
+        Value::Bytes(b) => b,
+    }
+}
+
+/// `{0, 3}` (name2oid): the OID of the name written as the new value.
+fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
+    if a.new.addr() == 0 || a.newlen == 0 || a.newlen > 1024 {
+        return Err(errno::ENOENT);
+    }
+    let mut name = alloc::vec![0u8; a.newlen as usize];
+    task.read_bytes(a.new.addr(), &mut name).map_err(fault)?;
+    while name.last() == Some(&0) {
+        name.pop();
+    }
+    let oid = NAMES
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name.as_slice())
+        .ok_or(errno::ENOENT)?
+        .1;
+    Ok(oid.iter().flat_map(|w| w.to_le_bytes()).collect())
+}
+
+/// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
+/// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
+/// new value), except name2oid, which takes the name as its new value.
+pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
+    if !(2..=CTL_MAXNAME).contains(&a.namelen) {
+        return Err(errno::EINVAL);
+    }
+    let mut oid = Vec::with_capacity(a.namelen as usize);
+    for i in 0..a.namelen {
+        let w: i32 = task
+            .read_val(a.name.addr() + 4 * u64::from(i))
+            .map_err(fault)?;
+        oid.push(w);
+    }
+    let data = if oid == [0, 3] {
+        name2oid(task, &a)?
+    } else {
+        let v = value(&oid).ok_or_else(|| {
+            log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
+            errno::ENOENT
+        })?;
+        if a.new.addr() != 0 {
+            return Err(errno::EPERM);
+        }
+        bytes(v)
+    };
+    if a.oldlenp.is_null() {
+        return Ok(Ret::word(0));
+    }
+    let room: u32 = task.read_val(a.oldlenp.addr()).map_err(fault)?;
+    if a.old.is_null() {
+        task.write_val(a.oldlenp.addr(), &(data.len() as u32))
+            .map_err(fault)?;
+        return Ok(Ret::word(0));
+    }
+    let n = data.len().min(room as usize);
+    task.write_bytes(a.old.addr(), &data[..n]).map_err(fault)?;
+    task.write_val(a.oldlenp.addr(), &(n as u32))
+        .map_err(fault)?;
+    if n < data.len() {
+        return Err(errno::ENOMEM);
+    }
+    Ok(Ret::word(0))
+}
+
+/// uname (164): the five sysctl strings in `struct utsname`.
+pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
+    let field = |s: &str| {
+        let mut f = [0u8; 32];
+        f[..s.len()].copy_from_slice(s.as_bytes());
+        f
+    };
+    let u = fb::utsname {
+        sysname: field(OSTYPE),
+        nodename: field(HOSTNAME),
+        release: field(OSRELEASE),
+        version: field(&VERSION[..31]),
+        machine: field(MACHINE),
+    };
+    task.write_val(a.name.addr(), &u).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+const INFINITY: i64 = fb::consts::RLIM_INFINITY;
+/// `DFLSSIZ` / `MAXSSIZ` and `MAXDSIZ`.
+const DFLSSIZ: u64 = 8 * 1024 * 1024;
+const MAXSSIZ: u64 = 64 * 1024 * 1024;
+const MAXDSIZ: u64 = 512 * 1024 * 1024;
+
+/// The limits a fresh 4.x process has: (current, maximum).
+fn default_limit(which: fb::rlimit_resource) -> (i64, i64) {
+    use fb::rlimit_resource as R;
+    match which {
+        R::RLIMIT_DATA => (DFLDSIZ as i64, MAXDSIZ as i64),
+        R::RLIMIT_STACK => (DFLSSIZ as i64, MAXSSIZ as i64),
+        R::RLIMIT_NOFILE => {
+            let n = nymph_kernel::file::MAX_DESCRIPTORS as i64;
+            (n, n)
+        }
+        _ => (INFINITY, INFINITY),
+    }
+}
+
+/// Personality-state keys of the limits (current and maximum per resource).
+const CUR_KEYS: [&str; 11] = [
+    "fb4.rlim.0.cur",
+    "fb4.rlim.1.cur",
+    "fb4.rlim.2.cur",
+    "fb4.rlim.3.cur",
+    "fb4.rlim.4.cur",
+    "fb4.rlim.5.cur",
+    "fb4.rlim.6.cur",
+    "fb4.rlim.7.cur",
+    "fb4.rlim.8.cur",
+    "fb4.rlim.9.cur",
+    "fb4.rlim.10.cur",
+];
+const MAX_KEYS: [&str; 11] = [
+    "fb4.rlim.0.max",
+    "fb4.rlim.1.max",
+    "fb4.rlim.2.max",
+    "fb4.rlim.3.max",
+    "fb4.rlim.4.max",
+    "fb4.rlim.5.max",
+    "fb4.rlim.6.max",
+    "fb4.rlim.7.max",
+    "fb4.rlim.8.max",
+    "fb4.rlim.9.max",
+    "fb4.rlim.10.max",
+];
+/// Stored values are offset by one so that 0 (absent) means "the default".
+fn limit(task: &Task, which: fb::rlimit_resource) -> (i64, i64) {
+    let i = which.raw() as usize;
+    let (dcur, dmax) = default_limit(which);
+    let get = |key, default| match task.process.personality_value(key) {
+        0 => default,
+        v => (v - 1) as i64,
+    };
+    (get(CUR_KEYS[i], dcur), get(MAX_KEYS[i], dmax))
+}
+
+/// The data-segment limit the break may grow to, in bytes.
+pub(crate) fn data_limit(task: &Task) -> u64 {
+    limit(task, fb::rlimit_resource::RLIMIT_DATA).0 as u64
+}
+
+/// The stack limit: mmap and the break stay below `USRSTACK` minus this.
+pub(crate) fn stack_limit(task: &Task) -> u64 {
+    (limit(task, fb::rlimit_resource::RLIMIT_STACK).0 as u64).min(MAXSSIZ)
+}
+
+pub(crate) fn sys_getrlimit(task: &mut Task, a: fb::GetrlimitArgs) -> SysResult {
+    let (cur, max) = limit(task, a.which);
+    let rl = fb::rlimit {
+        rlim_cur: cur.into(),
+        rlim_max: max.into(),
+    };
+    task.write_val(a.rlp.addr(), &rl).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// setrlimit: the current limit may not exceed the maximum; only root raises a
+/// maximum. Limits are kept and reported; the data and stack ones bound the break and
+/// mmap, the others are not enforced yet.
+pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult {
+    let rl: fb::rlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
+    let (cur, max) = (rl.rlim_cur.get(), rl.rlim_max.get());
+    if cur < 0 || max < 0 || cur > max {
+        return Err(errno::EINVAL);
+    }
+    let (_, old_max) = limit(task, a.which);
+    if max > old_max && !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    let i = a.which.raw() as usize;
+    task.process
+        .set_personality_value(CUR_KEYS[i], cur as u64 + 1);
+    task.process
+        .set_personality_value(MAX_KEYS[i], max as u64 + 1);
+    Ok(Ret::word(0))
+}
+
+/// Login names by session id (4.x keeps the name on the session).
+static LOGINS: Mutex<BTreeMap<u32, Vec<u8>>> = Mutex::new(BTreeMap::new());
+/// `MAXLOGNAME`.
+const MAXLOGNAME: usize = 17;
+
+pub(crate) fn sys_getlogin(task: &mut Task, a: fb::GetloginArgs) -> SysResult {
+    let sid = task.process.sid().0;
+    let mut name = LOGINS.lock().get(&sid).cloned().unwrap_or_default();
+    name.push(0);
+    let n = name.len().min(a.namelen as usize).min(MAXLOGNAME);
+    if n < name.len() {
+        return Err(errno::ERANGE);
+    }
+    task.write_bytes(a.namebuf.addr(), &name[..n])
+        .map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    let name = task
+        .read_cstr(a.namebuf.addr(), MAXLOGNAME)
+        .map_err(|e| match e {
+            nymph_kernel::process::uaccess::UserFault::StringTooLong => errno::EINVAL,
+            nymph_kernel::process::uaccess::UserFault::BadAddress(_) => errno::EFAULT,
+        })?;
+    LOGINS.lock().insert(task.process.sid().0, name);
+    Ok(Ret::word(0))
+}

@@ -1,0 +1,160 @@
+//! 4.x ioctl: the descriptor commands (FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC,
+//! FIONREAD) and the terminal ones (TIOCGETA, TIOCSETA*, TIOCGWINSZ, TIOCSWINSZ,
+//! TIOCGPGRP, TIOCSPGRP, TIOCSCTTY, TIOCNOTTY, TIOCFLUSH) on the core's terminal.
+
+use crate::convert::{FREEBSD4, VDISABLE};
+use crate::fb::{self, errno, neutral};
+use crate::files::file_errno;
+use crate::sys::{Ret, SysResult, fault};
+use nymph_kernel::process::calls;
+use nymph_kernel::process::{Pid, Task};
+use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags, SetWhen, Termios, TtyError, WinSize};
+
+/// The console's speed as 4.x reports it (speeds are literal numbers in 4.x).
+const SPEED: u64 = 9600;
+
+fn tty_errno(e: TtyError) -> i32 {
+    match e {
+        TtyError::NotControllingTerminal => errno::ENOTTY,
+        TtyError::NotPermitted => errno::EPERM,
+        TtyError::Interrupted => errno::EINTR,
+        TtyError::Io => errno::EIO,
+    }
+}
+
+fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
+    let mut cc = [u64::from(VDISABLE); 20];
+    for (i, &value) in t.cc.iter().enumerate() {
+        cc[i] = u64::from(value);
+    }
+    let n = neutral::Termios {
+        cc,
+        cflag: 0,
+        iflag: u64::from(t.input.0),
+        oflag: u64::from(t.output.0),
+        lflag: u64::from(t.local.0),
+        ispeed: SPEED,
+        ospeed: SPEED,
+    };
+    fb::termios::from_neutral(&n, &FREEBSD4).map_err(|_| errno::EINVAL)
+}
+
+fn from_fb(t: &fb::termios) -> Termios {
+    let n = t.to_neutral(&FREEBSD4);
+    let mut out = Termios::sane();
+    for (i, slot) in out.cc.iter_mut().enumerate() {
+        *slot = n.cc[i] as u8;
+    }
+    out.input = InputFlags(n.iflag as u32);
+    out.output = OutputFlags(n.oflag as u32);
+    out.local = LocalFlags(n.lflag as u32);
+    out
+}
+
+pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
+    use fb::ioctl;
+    let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
+    let slot = a.fd as usize;
+    let arg = a.data.addr();
+    let cmd = a.com;
+    match cmd {
+        ioctl::FIOCLEX | ioctl::FIONCLEX => {
+            task.process
+                .with_files(|t| t.set_close_on_exec(slot, cmd == ioctl::FIOCLEX))
+                .map_err(file_errno)?;
+            return Ok(Ret::word(0));
+        }
+        ioctl::FIONBIO => {
+            let on: i32 = task.read_val(arg).map_err(fault)?;
+            let mut status = file.status();
+            status.nonblock = on != 0;
+            file.set_status(status);
+            return Ok(Ret::word(0));
+        }
+        ioctl::FIOASYNC => {
+            let on: i32 = task.read_val(arg).map_err(fault)?;
+            if on != 0 {
+                log::warn!(
+                    "pid {}: ioctl FIOASYNC is not supported (no SIGIO)",
+                    task.process.pid.0
+                );
+                return Err(errno::EINVAL);
+            }
+            return Ok(Ret::word(0));
+        }
+        _ => {}
+    }
+    let Some(tty) = file.terminal() else {
+        if cmd == ioctl::FIONREAD {
+            // What is left to read of a regular file; pipes report nothing buffered
+            // through this path yet.
+            let left = file.ops().size().saturating_sub(file.offset());
+            let n = i32::try_from(left).unwrap_or(i32::MAX);
+            task.write_val(arg, &n).map_err(fault)?;
+            return Ok(Ret::word(0));
+        }
+        return Err(errno::ENOTTY);
+    };
+    match cmd {
+        ioctl::TIOCGETA => {
+            let t = to_fb(&tty.termios())?;
+            task.write_val(arg, &t).map_err(fault)?;
+        }
+        ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
+            let t: fb::termios = task.read_val(arg).map_err(fault)?;
+            let when = match cmd {
+                ioctl::TIOCSETA => SetWhen::Now,
+                ioctl::TIOCSETAW => SetWhen::Drain,
+                _ => SetWhen::Flush,
+            };
+            tty.set_termios(Some(&task.process), from_fb(&t), when)
+                .map_err(tty_errno)?;
+        }
+        ioctl::FIONREAD => {
+            let n = i32::try_from(tty.available()).unwrap_or(i32::MAX);
+            task.write_val(arg, &n).map_err(fault)?;
+        }
+        ioctl::TIOCGWINSZ => {
+            let w = tty.winsize();
+            let ws = fb::winsize {
+                ws_row: w.rows,
+                ws_col: w.cols,
+                ws_xpixel: w.xpixel,
+                ws_ypixel: w.ypixel,
+            };
+            task.write_val(arg, &ws).map_err(fault)?;
+        }
+        ioctl::TIOCSWINSZ => {
+            let ws: fb::winsize = task.read_val(arg).map_err(fault)?;
+            tty.set_winsize(WinSize {
+                rows: ws.ws_row,
+                cols: ws.ws_col,
+                xpixel: ws.ws_xpixel,
+                ypixel: ws.ws_ypixel,
+            });
+        }
+        ioctl::TIOCGPGRP => {
+            let group = tty.foreground(&task.process).map_err(tty_errno)?;
+            // No foreground group: 4.x's NO_PID.
+            let pgid = group.map_or(99999, |g| i32::try_from(g.0).unwrap_or(i32::MAX));
+            task.write_val(arg, &pgid).map_err(fault)?;
+        }
+        ioctl::TIOCSPGRP => {
+            let pgid: i32 = task.read_val(arg).map_err(fault)?;
+            let pgid = u32::try_from(pgid).map_err(|_| errno::EINVAL)?;
+            tty.set_foreground(&task.process, Pid(pgid))
+                .map_err(tty_errno)?;
+        }
+        ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
+        ioctl::TIOCNOTTY => tty.release(&task.process).map_err(tty_errno)?,
+        ioctl::TIOCFLUSH => {
+            // The argument says which queues; the input queue is the one kept here.
+            let _which: i32 = task.read_val(arg).map_err(fault)?;
+            let current = tty.termios();
+            tty.set_termios(Some(&task.process), current, SetWhen::Flush)
+                .map_err(tty_errno)?;
+        }
+        _ => return Err(errno::ENOTTY),
+    }
+    Ok(Ret::word(0))
+}
