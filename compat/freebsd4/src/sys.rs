@@ -14,8 +14,8 @@ use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, MapError, MapRequest};
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
-    self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, Signal, Task, WaitError,
-    WaitFor,
+    self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, SigAction, Signal, Task,
+    WaitError, WaitFor,
 };
 
 /// What a handler leaves in the registers.
@@ -172,10 +172,36 @@ fn fetch(task: &Task) -> Result<(u64, Vec<u32>), i32> {
     Ok((code, words))
 }
 
+/// Calls 4.x never restarts after a handler, SA_RESTART or not: select, poll,
+/// nanosleep and the sigsuspend pair (they report EINTR by design).
+const NEVER_RESTARTED: [u64; 6] = [93, 209, 240, 111, 341, 1];
+
+/// Whether an EINTR from call `code` becomes 4.x's ERESTART: the signal about to be
+/// delivered is caught with SA_RESTART.
+fn restarts(task: &Task, code: u64) -> bool {
+    if NEVER_RESTARTED.contains(&code) {
+        return false;
+    }
+    let p = &task.process;
+    let Some(signal) = p.pending().first_unblocked(p.blocked()) else {
+        return false;
+    };
+    match p.sigaction(signal) {
+        SigAction::Catch(c) => c.flags & fb::sa_flags::SA_RESTART.bits() as u64 != 0,
+        _ => false,
+    }
+}
+
+/// The length of `int $0x80` (4.x's `tf_err`): ERESTART backs eip up by it.
+const INT80_LEN: u64 = 2;
+
 /// Decodes, dispatches and completes one `int $0x80`.
 pub(crate) fn syscall(task: &mut Task) {
     let pid = task.process.pid.0;
-    let result = match fetch(task) {
+    let number = task.context.regs.rax;
+    let fetched = fetch(task);
+    let code = fetched.as_ref().map_or(u64::MAX, |(c, _)| *c);
+    let result = match fetched {
         Err(e) => Err(e),
         Ok((code, words)) => match HANDLERS.dispatch(task, code, &words) {
             Dispatch::Handled(result) => result,
@@ -201,6 +227,14 @@ pub(crate) fn syscall(task: &mut Task) {
     };
     // exit and a successful execve leave the registers to the new state.
     if task.process.has_exited() {
+        return;
+    }
+    if result == Err(errno::EINTR) && restarts(task, code) {
+        // The handler runs first; its sigreturn comes back to the `int $0x80` with
+        // every register as the call found them.
+        let regs = &mut task.context.regs;
+        regs.rip -= INT80_LEN;
+        regs.rax = number;
         return;
     }
     let regs = &mut task.context.regs;
