@@ -12,6 +12,20 @@
 
 static int is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
+/* A duplicate at `min` or above with FD_CLOEXEC: F_DUPFD_CLOEXEC, or (FreeBSD 4.x has
+ * none) F_DUPFD then F_SETFD. */
+static int dup_cloexec(int fd, int min)
+{
+#ifdef F_DUPFD_CLOEXEC
+	return fcntl(fd, F_DUPFD_CLOEXEC, min);
+#else
+	int d = fcntl(fd, F_DUPFD, min);
+	if (d >= 0 && fcntl(d, F_SETFD, FD_CLOEXEC) < 0)
+		FAIL("F_SETFD FD_CLOEXEC on %d: errno %s", d, nt_errname(errno));
+	return d;
+#endif
+}
+
 static int lowest_free(void)
 {
 	for (int fd = 0;; fd++)
@@ -64,11 +78,15 @@ static void cloexec_flags(void)
 	CHECK_EQ(fcntl(p[0], F_GETFD), FD_CLOEXEC);
 	int d = CHECK_OK(dup(p[0]));
 	CHECK_EQ(fcntl(d, F_GETFD), 0);             /* dup clears FD_CLOEXEC */
-	int e = CHECK_OK(fcntl(p[0], F_DUPFD_CLOEXEC, 0));
+	int e = CHECK_OK(dup_cloexec(p[0], 0));
 	CHECK_EQ(fcntl(e, F_GETFD), FD_CLOEXEC);
 	CHECK_OK(fcntl(p[0], F_SETFD, 0));
 	CHECK_EQ(fcntl(p[0], F_GETFD), 0);
 	CHECK_EQ(fcntl(d, F_GETFD), 0);
+	int all[] = {p[0], p[1], d, e};
+	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		CHECK_OK(close(all[i]));
+#ifdef O_CLOEXEC /* pipe2 and dup3 (FreeBSD 4.x has neither) */
 	int q[2];
 	CHECK_OK(pipe2(q, O_CLOEXEC));
 	CHECK_EQ(fcntl(q[0], F_GETFD), FD_CLOEXEC);
@@ -77,9 +95,10 @@ static void cloexec_flags(void)
 	CHECK_EQ(r, 60);
 	CHECK_EQ(fcntl(60, F_GETFD), FD_CLOEXEC);
 	CHECK_ERRNO(dup3(q[0], q[0], 0), EINVAL);
-	int all[] = {p[0], p[1], d, e, q[0], q[1], 60};
-	for (unsigned i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		CHECK_OK(close(all[i]));
+	int more[] = {q[0], q[1], 60};
+	for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		CHECK_OK(close(more[i]));
+#endif
 }
 
 /* Run in the exec'd image: argv = self, "exec-check", kept fd, closed fd. */
@@ -97,7 +116,7 @@ static void cloexec_across_exec(const char *self)
 {
 	int p[2];
 	CHECK_OK(pipe(p));
-	int gone = CHECK_OK(fcntl(p[1], F_DUPFD_CLOEXEC, 40));
+	int gone = CHECK_OK(dup_cloexec(p[1], 40));
 	pid_t pid = CHECK_OK(fork());
 	if (pid == 0) {
 		char kept_s[16], gone_s[16];

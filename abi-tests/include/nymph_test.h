@@ -126,13 +126,23 @@ static inline void nt_write_file(const char *path, const char *s)
 	close(fd);
 }
 
-/* Milliseconds on the monotonic clock, for checks that a wait lasted. */
+/* Milliseconds on the monotonic clock, for checks that a wait lasted. An ABI without
+ * one (FreeBSD 4.x) uses the real-time clock, counted from the first call so that the
+ * value fits a 32-bit long. */
 #include <time.h>
 static inline long nt_now_ms(void)
 {
 	struct timespec ts;
+#ifdef CLOCK_MONOTONIC
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#else
+	static time_t base;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (base == 0)
+		base = ts.tv_sec;
+	return (long)(ts.tv_sec - base) * 1000 + ts.tv_nsec / 1000000;
+#endif
 }
 
 #endif

@@ -46,10 +46,12 @@ ssize_t pread(int fd, void *buf, size_t n, off_t off);
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
 int close(int fd);
 int pipe(int fds[2]);
-int pipe2(int fds[2], int flags);
 int dup(int fd);
 int dup2(int oldfd, int newfd);
+#ifdef O_CLOEXEC /* not in every ABI (FreeBSD 4.x has neither) */
+int pipe2(int fds[2], int flags);
 int dup3(int oldfd, int newfd, int flags);
+#endif
 off_t lseek(int fd, off_t off, int whence);
 pid_t fork(void);
 int execve(const char *path, char *const argv[], char *const envp[]);
@@ -81,8 +83,6 @@ int fchmod(int fd, mode_t mode);
 int chown(const char *path, uid_t uid, gid_t gid);
 int lchown(const char *path, uid_t uid, gid_t gid);
 int fchown(int fd, uid_t uid, gid_t gid);
-int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags);
-int futimens(int fd, const struct timespec times[2]);
 int chroot(const char *path);
 int ftruncate(int fd, off_t len);
 int fsync(int fd);
@@ -92,7 +92,6 @@ int sched_yield(void);
 
 /* fcntl.h */
 int open(const char *path, int flags, ...);
-int openat(int dirfd, const char *path, int flags, ...);
 int creat(const char *path, mode_t mode);
 int fcntl(int fd, int cmd, ...);
 int flock(int fd, int op);
@@ -101,11 +100,9 @@ int flock(int fd, int op);
 int stat(const char *path, struct stat *st);
 int lstat(const char *path, struct stat *st);
 int fstat(int fd, struct stat *st);
-int fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int mkdir(const char *path, mode_t mode);
 int mkfifo(const char *path, mode_t mode);
 int mknod(const char *path, mode_t mode, dev_t dev);
-int mkfifoat(int dirfd, const char *path, mode_t mode);
 mode_t umask(mode_t mask);
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
@@ -113,6 +110,14 @@ mode_t umask(mode_t mask);
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+
+#ifdef AT_FDCWD /* the *at calls and nanosecond times: not in every ABI (not FreeBSD 4.x) */
+int openat(int dirfd, const char *path, int flags, ...);
+int fstatat(int dirfd, const char *path, struct stat *st, int flags);
+int mkfifoat(int dirfd, const char *path, mode_t mode);
+int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags);
+int futimens(int fd, const struct timespec times[2]);
+#endif
 
 /* stdio.h (rename lives here too) */
 int rename(const char *old, const char *new_);
@@ -241,5 +246,35 @@ int putchar(int c);
 int fputc(int c, FILE *f);
 int fflush(FILE *f);
 #define putc fputc
+
+#ifdef __FreeBSD_version
+/* FreeBSD 4.x only (src/freebsd4/). */
+int syscall(int number, ...);         /* the number in eax, as 4.x libc's syscall() */
+quad_t __syscall(quad_t number, ...); /* through SYS___syscall (198): edx:eax */
+int brk(const void *addr);
+int truncate(const char *path, off_t len);
+int gettimeofday(struct timeval *tv, struct timezone *tz);
+int utimes(const char *path, const struct timeval times[2]);
+int futimes(int fd, const struct timeval times[2]);
+int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
+#define FD_ZERO(s) memset((s), 0, sizeof(*(s)))
+#define FD_SET(fd, s) ((s)->fds_bits[(fd) / 32] |= 1U << ((fd) % 32))
+#define FD_CLR(fd, s) ((s)->fds_bits[(fd) / 32] &= ~(1U << ((fd) % 32)))
+#define FD_ISSET(fd, s) (((s)->fds_bits[(fd) / 32] >> ((fd) % 32)) & 1)
+int getdirentries(int fd, char *buf, int nbytes, long *basep);
+int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, const void *new_,
+	   size_t newlen);
+int getpagesize(void);
+int uname(struct utsname *u);
+
+/* The machine state crt0 found at _start (before it changed anything), for the cases
+ * that check the kernel's start-up state (fb4_startup). */
+struct __fb4_entry {
+	uint32_t eflags, eax, ebx, ecx, edx, esi, edi, ebp, esp;
+	uint32_t cs, ds, es, fs, gs, ss;
+	uint32_t fpucw; /* x87 control word (fnstcw) */
+};
+extern struct __fb4_entry __fb4_entry;
+#endif
 
 #endif

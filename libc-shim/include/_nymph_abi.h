@@ -26,6 +26,21 @@ enum { __ABI_SIG_DFL = SIG_DFL, __ABI_SIG_IGN = SIG_IGN };
 #define SIG_IGN ((sighandler_t)__ABI_SIG_IGN)
 #define SIG_ERR ((sighandler_t)-1)
 
+#ifdef __FreeBSD_version
+/*
+ * FreeBSD 4.x (the generated header defines __FreeBSD_version, as <sys/param.h>
+ * does): what its libc headers add to the kernel's definitions, and the POSIX
+ * spellings libc-shim uses.
+ */
+typedef unsigned int nfds_t;       /* <poll.h> */
+#define NAME_MAX MAXNAMLEN         /* <sys/syslimits.h> */
+#define PIPE_BUF 512
+#define st_atim st_atimespec       /* the POSIX names of struct stat's times */
+#define st_mtim st_mtimespec
+#define st_ctim st_ctimespec
+#define WSTOPPED_LOW _WSTOPPED     /* <sys/wait.h>: the low 7 bits of a stopped status */
+#else
 typedef int64_t clock_t;
+#endif
 
 #endif

@@ -31,15 +31,49 @@ pub struct Abi {
     /// crt0 and the ABI-specific C of libc-shim.
     arch_dir: &'static str,
     cflags: &'static [&'static str],
+    /// Linker flags of its programs, after the cflags.
+    ldflags: &'static [&'static str],
+    /// Link the host's libgcc (which exists for x86_64 only; libc-shim carries the
+    /// i386 helpers itself).
+    libgcc: bool,
+    /// The `EI_OSABI` byte to brand each linked program with (no linker flag sets it).
+    osabi: Option<u8>,
 }
 
-/// Every ABI the suite builds cases for (FreeBSD-4 i386 joins with its personality).
-pub const ABIS: [Abi; 1] = [Abi {
-    name: "native-v1",
-    gen_dir: "libc-shim/gen/native-v1",
-    arch_dir: "libc-shim/src/native",
-    cflags: &["-m64"],
-}];
+/// `ELFOSABI_FREEBSD`: the brand the 4.x kernel looks for (reference §3.1).
+const ELFOSABI_FREEBSD: u8 = 9;
+
+/// Every ABI the suite builds cases for.
+pub const ABIS: [Abi; 2] = [
+    Abi {
+        name: "native-v1",
+        gen_dir: "libc-shim/gen/native-v1",
+        arch_dir: "libc-shim/src/native",
+        cflags: &["-m64"],
+        ldflags: &[],
+        libgcc: true,
+        osabi: None,
+    },
+    // Static ELF32 i386 ET_EXEC laid out as 4.x linked them: one text segment from
+    // 0x08048000 holding the headers and read-only data, one data segment, no
+    // build-id, no RELRO; EI_OSABI FreeBSD. i686 code: no SSE, so handlers run on the
+    // kernel's 4-byte aligned signal frames are fine.
+    Abi {
+        name: "freebsd4-i386",
+        gen_dir: "libc-shim/gen/freebsd4-i386",
+        arch_dir: "libc-shim/src/freebsd4",
+        cflags: &["-m32", "-march=i686"],
+        ldflags: &[
+            "-Wl,-m,elf_i386",
+            "-Wl,-Ttext-segment=0x08048000",
+            "-Wl,-z,noseparate-code",
+            "-Wl,-z,norelro",
+            "-Wl,--build-id=none",
+        ],
+        libgcc: false,
+        osabi: Some(ELFOSABI_FREEBSD),
+    },
+];
 
 /// The runner is a native program whatever ABI the cases are for.
 const RUNNER_ABI: &str = "native-v1";
@@ -215,6 +249,9 @@ pub(crate) struct Libc {
     start_objects: Vec<PathBuf>,
     archive: PathBuf,
     cflags: Vec<String>,
+    ldflags: &'static [&'static str],
+    libgcc: bool,
+    osabi: Option<u8>,
 }
 
 fn sources_in(dir: &Path) -> crate::Result<Vec<PathBuf>> {
@@ -296,19 +333,59 @@ fn build_libc(ws: &Workspace, abi: &Abi, gcc_include: &str, out: &Path) -> crate
         start_objects,
         archive,
         cflags,
+        ldflags: abi.ldflags,
+        libgcc: abi.libgcc,
+        osabi: abi.osabi,
     })
 }
 
+/// The command that links one program; run [`brand`] on the output afterwards.
 pub(crate) fn link_command(libc: &Libc, source: &Path, output: &Path) -> Command {
     let mut cmd = Command::new("gcc");
     cmd.args(&libc.cflags)
+        .args(libc.ldflags)
         .args(["-static", "-no-pie", "-nostdlib", "-o"])
         .arg(output)
         .args(&libc.start_objects)
         .arg(source)
-        .arg(&libc.archive)
-        .arg("-lgcc");
+        .arg(&libc.archive);
+    if libc.libgcc {
+        cmd.arg("-lgcc");
+    }
     cmd
+}
+
+/// Brands linked programs for their ABI: writes `EI_OSABI` (`e_ident[7]`) when the
+/// ABI wants one. GNU ld leaves it 0 (SYSV) for i386 and has no option to set it, and
+/// the FreeBSD 4.x kernel picks its brand by this byte (FreeBSD's own binutils wrote it).
+pub(crate) fn brand(libc: &Libc, programs: &[PathBuf]) -> crate::Result<()> {
+    let Some(osabi) = libc.osabi else {
+        return Ok(());
+    };
+    for program in programs {
+        set_osabi(program, osabi)?;
+    }
+    Ok(())
+}
+
+/// Sets `e_ident[EI_OSABI]` of the ELF file at `path`.
+fn set_osabi(path: &Path, osabi: u8) -> crate::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    const EI_OSABI: u64 = 7;
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut ident = [0u8; 8];
+    f.read_exact(&mut ident)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if &ident[..4] != b"\x7fELF" {
+        return Err(format!("{}: not an ELF file", path.display()).into());
+    }
+    f.seek(SeekFrom::Start(EI_OSABI))?;
+    f.write_all(&[osabi])?;
+    Ok(())
 }
 
 /// The guest tree and what it holds.
@@ -348,6 +425,7 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
         not_applicable: Vec::new(),
     };
     let mut jobs = Vec::new();
+    let mut to_brand = Vec::new();
     let mut runner_libc = None;
     for abi in ABIS.iter() {
         let wanted = abis.iter().any(|a| a.name == abi.name);
@@ -358,6 +436,7 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
         if wanted {
             let dir = root.join("abi").join(abi.name);
             fs::create_dir_all(&dir)?;
+            let mut programs = Vec::new();
             for case in &cases {
                 if sel
                     .filter
@@ -372,8 +451,10 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
                     continue;
                 }
                 jobs.push(link_command(&libc, &case.source, &dir.join(&case.name)));
+                programs.push(dir.join(&case.name));
                 built.planned.push(key);
             }
+            to_brand.push((libc.clone(), programs));
         }
         if abi.name == RUNNER_ABI {
             runner_libc = Some(libc);
@@ -386,6 +467,9 @@ pub fn build(ws: &Workspace, sel: &Selection) -> crate::Result<Built> {
         &root.join(RUNNER_GUEST_PATH.trim_start_matches('/')),
     ));
     run_jobs(jobs)?;
+    for (libc, programs) in &to_brand {
+        brand(libc, programs)?;
+    }
     Ok(built)
 }
 
@@ -880,6 +964,31 @@ mod tests {
             declared_abis("/* x */\n// abi: native-v1, freebsd4-i386\n"),
             Some(vec!["native-v1".into(), "freebsd4-i386".into()])
         );
+    }
+
+    #[test]
+    fn osabi_branding() {
+        let dir = std::env::temp_dir().join(format!("xtask-osabi-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let elf = dir.join("prog");
+        let mut bytes = b"\x7fELF\x01\x01\x01\x00".to_vec();
+        bytes.extend_from_slice(&[0xaa; 8]);
+        fs::write(&elf, &bytes).unwrap();
+        set_osabi(&elf, ELFOSABI_FREEBSD).unwrap();
+        let got = fs::read(&elf).unwrap();
+        assert_eq!(got[7], 9);
+        assert_eq!(got.len(), bytes.len());
+        assert_eq!(got[..7], bytes[..7]);
+        assert_eq!(got[8..], bytes[8..]);
+        let text = dir.join("text");
+        fs::write(&text, b"#!/bin/sh\nexit 0\n").unwrap();
+        assert!(set_osabi(&text, 9).is_err());
+        let _ = fs::remove_dir_all(&dir);
+        // Only the FreeBSD flavour is branded, and links without the host libgcc.
+        let fb4 = abi_named("freebsd4-i386").unwrap();
+        assert_eq!((fb4.osabi, fb4.libgcc), (Some(9), false));
+        let native = abi_named("native-v1").unwrap();
+        assert_eq!((native.osabi, native.libgcc), (None, true));
     }
 
     #[test]

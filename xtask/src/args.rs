@@ -36,6 +36,8 @@ commands:
            --accel tcg|kvm      accelerator (default tcg)
            --release            build the kernel with the release profile
            --verbose            show every line the cases print
+           --build-only         build libc-shim and the cases into target/abi-tests/root
+                                and stop (no kernel, no QEMU)
   build  build the kernel and print the ELF path
            --release            build with the release profile
   gen    regenerate the checked-in outputs of abi/spec (Rust, C, Markdown, coverage)
@@ -78,6 +80,8 @@ pub struct AbiTestArgs {
     pub verbose: bool,
     pub abi: Option<String>,
     pub filter: Option<String>,
+    /// Build libc-shim and the cases, then stop.
+    pub build_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -283,6 +287,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 verbose: false,
                 abi: None,
                 filter: None,
+                build_only: false,
             };
             while let Some(flag) = args.next_flag()? {
                 match flag.as_str() {
@@ -293,6 +298,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "--verbose" | "-v" => {
                         args.no_value(&flag)?;
                         a.verbose = true;
+                    }
+                    "--build-only" => {
+                        args.no_value(&flag)?;
+                        a.build_only = true;
                     }
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
                     "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
@@ -419,6 +428,14 @@ mod tests {
         assert_eq!(a.abi.as_deref(), Some("native-v1"));
         assert_eq!(a.filter.as_deref(), Some("pipe"));
         assert_eq!(a.timeout, Duration::from_secs(9));
+        assert!(!a.build_only);
+        let Ok(Command::AbiTest(a)) = p(&["abi-test", "--build-only", "--abi=freebsd4-i386"])
+        else {
+            panic!()
+        };
+        assert!(a.build_only);
+        assert_eq!(a.abi.as_deref(), Some("freebsd4-i386"));
+        assert!(p(&["abi-test", "--build-only=yes"]).is_err());
         assert!(p(&["abi-test", "a", "b"]).is_err());
         assert!(p(&["abi-test", "--abi"]).is_err());
     }

@@ -1,16 +1,32 @@
 //! `cargo xtask abi-test [--abi NAME] [FILTER]`: the conformance suite alone (see
 //! [`crate::abi_suite`]); prints a line per case as the guest finishes it, the run's
-//! problems if any, and where the report is.
+//! problems if any, and where the report is. With `--build-only` it builds libc-shim
+//! and the selected cases and stops.
 
 use std::process::ExitCode;
 
 use nymph_harness::{Accel, Profile, Workspace, check_kvm, ensure_qemu};
 
-use crate::abi_suite::{RunConfig, Selection, Status, run};
+use crate::abi_suite::{RunConfig, Selection, Status, build, run};
 use crate::args::AbiTestArgs;
 use crate::cmd_exec::Guest;
 
 pub fn main(a: &AbiTestArgs) -> crate::Result<ExitCode> {
+    let selection = Selection {
+        abi: a.abi.clone(),
+        filter: a.filter.clone(),
+    };
+    if a.build_only {
+        let ws = Workspace::locate()?;
+        let built = build(&ws, &selection)?;
+        println!(
+            "abi-test: built {} cases ({} not applicable) into {}",
+            built.planned.len(),
+            built.not_applicable.len(),
+            built.root.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if a.accel == Accel::Kvm {
         check_kvm()?;
     }
@@ -26,10 +42,7 @@ pub fn main(a: &AbiTestArgs) -> crate::Result<ExitCode> {
             timeout: a.timeout,
         },
         case_timeout: a.timeout,
-        selection: Selection {
-            abi: a.abi.clone(),
-            filter: a.filter.clone(),
-        },
+        selection,
         verbose: a.verbose,
     };
     let report = run(&cfg, &mut |line| println!("{line}"))?;

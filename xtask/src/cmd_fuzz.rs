@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use nymph_harness::{Accel, Profile, Workspace, ensure_qemu};
 
-use crate::abi_suite::{abi_named, libc_for, link_command, run_jobs};
+use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
 use crate::cmd_exec::{ExecStatus, Guest, run_program};
 
 /// Heap bytes a run may hold beyond the baseline (allocator slack, grown tables).
@@ -56,7 +56,9 @@ pub fn build(ws: &Workspace, abi_name: &str) -> crate::Result<PathBuf> {
     fs::create_dir_all(root.join("bin"))?;
     let libc = libc_for(ws, abi)?;
     let source = ws.root.join("abi-tests/fuzz/fuzzer.c");
-    run_jobs(vec![link_command(&libc, &source, &root.join("bin/fuzzer"))])?;
+    let fuzzer = root.join("bin/fuzzer");
+    run_jobs(vec![link_command(&libc, &source, &fuzzer)])?;
+    brand(&libc, &[fuzzer])?;
     Ok(root)
 }
 

@@ -7,7 +7,9 @@
 //! `errno = eax; return -1`; x86_64 uses `syscall` with the fourth argument moved from
 //! rcx to r10, and turns a result in [min, -1] into `errno = -rax; return -1`. Calls
 //! that also return a value in edx (pipe, fork...) are declared returning `uint64_t`:
-//! edx:eax is exactly where i386 C returns a 64-bit value.
+//! edx:eax is exactly where i386 C returns a 64-bit value. So are the indirect calls
+//! (`syscall`, `__syscall`): they return what the call they reach returns, which may be
+//! a pair or an `off_t` (lseek through `__syscall`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -282,9 +284,10 @@ fn types_h(spec: &Spec, source: &str) -> Result<String, String> {
     Ok(o)
 }
 
-/// Whether the call also returns a value in the second success register.
+/// Whether the call also returns a value in the second success register (on i386 the
+/// indirect calls do whenever the call they reach does, so they always return the pair).
 fn pair_return(spec: &Spec, c: &Syscall) -> bool {
-    spec.abi.arch == Arch::I386 && !c.extra_returns.is_empty()
+    spec.abi.arch == Arch::I386 && (!c.extra_returns.is_empty() || c.indirect)
 }
 
 fn c_arg(spec: &Spec, t: &TypeRef) -> Result<String, String> {

@@ -287,7 +287,7 @@ extern int errno;
  * Raw stubs (syscalls.S): return the kernel's result, or -1 with errno set.
  * A uint64_t result is the edx:eax pair (for example pipe: fd0 low, fd1 high).
  */
-int32_t __sys_syscall(int code, ...);
+uint64_t __sys_syscall(int code, ...);
 long __sys_exit(int32_t rval);
 uint64_t __sys_fork(void);
 int32_t __sys_read(int32_t fd, void *buf, uint32_t nbyte);
@@ -455,7 +455,7 @@ int32_t __sys_getrlimit(int32_t which, void *rlp);
 int32_t __sys_setrlimit(int32_t which, const void *rlp);
 int32_t __sys_getdirentries(int32_t fd, void *buf, uint32_t count, void *basep);
 uint32_t __sys_mmap(void *addr, uint32_t len, int32_t prot, int32_t flags, int32_t fd, int32_t pad, int64_t pos);
-int32_t __sys___syscall(int64_t code, ...);
+uint64_t __sys___syscall(int64_t code, ...);
 int64_t __sys_lseek(int32_t fd, int32_t pad, int64_t offset, int32_t whence);
 int32_t __sys_truncate(const char *path, int32_t pad, int64_t length);
 int32_t __sys_ftruncate(int32_t fd, int32_t pad, int64_t length);

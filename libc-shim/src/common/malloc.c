@@ -11,6 +11,12 @@
 #define LARGE (128 * 1024)
 #define ARENA_STEP (64 * 1024)
 #define MMAPPED 1
+/* Larger requests fail at once (and the rounding below cannot overflow). */
+#if __SIZEOF_SIZE_T__ == 8
+#define MAX_REQUEST ((size_t)1 << 48)
+#else
+#define MAX_REQUEST ((size_t)1 << 31)
+#endif
 
 struct block {
 	size_t size;   /* usable bytes after the header */
@@ -34,8 +40,9 @@ static struct block *from_arena(size_t size)
 		char *p = sbrk((intptr_t)grow);
 		if (p == (char *)-1)
 			return NULL;
-		if (p != arena_end) /* someone else moved the break: start a new arena */
-			arena_cur = p;
+		if (p != arena_end) /* someone else moved the break (or the first call): a new
+				       arena, its start aligned (a break need not be) */
+			arena_cur = (char *)round_up((uintptr_t)p, ALIGN);
 		arena_end = p + grow;
 		if ((size_t)(arena_end - arena_cur) < need)
 			return NULL;
@@ -51,7 +58,7 @@ void *malloc(size_t n)
 {
 	if (n == 0)
 		n = 1;
-	if (n > (size_t)1 << 48) {
+	if (n > MAX_REQUEST) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -37,6 +37,15 @@ mode_t umask(mode_t mask) { return __sys_umask(mask); }
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms) { return __sys_poll(fds, n, timeout_ms); }
 int clock_gettime(int clock, struct timespec *ts) { return __sys_clock_gettime(clock, ts); }
 int nanosleep(const struct timespec *req, struct timespec *rem) { return __sys_nanosleep(req, rem); }
+time_t time(time_t *t)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return (time_t)-1;
+	if (t)
+		*t = ts.tv_sec;
+	return ts.tv_sec;
+}
 int munmap(void *addr, size_t len) { return __sys_munmap(addr, len); }
 int mprotect(void *addr, size_t len, int prot) { return __sys_mprotect(addr, len, (uint32_t)prot); }
 int msync(void *addr, size_t len, int flags) { return __sys_msync(addr, len, (uint32_t)flags); }
