@@ -100,7 +100,7 @@ struct ExecCase {
     status: u8,
 }
 
-const EXEC_CASES: [ExecCase; 3] = [
+const EXEC_CASES: [ExecCase; 4] = [
     ExecCase {
         what: "xtask exec runs a program from --root with its arguments, output and exit status",
         source: "echo-arg.S",
@@ -114,6 +114,13 @@ const EXEC_CASES: [ExecCase; 3] = [
         argv: &["/bin/reparent"],
         stdout: &["reparented"],
         status: 0,
+    },
+    ExecCase {
+        what: "a FreeBSD-4 i386 program runs: int $0x80, syscall 0/198, carry-flag errors",
+        source: "fb4-echo.i386.S",
+        argv: &["/bin/fb4-echo", "hello from 4.x"],
+        stdout: &["hello from 4.x"],
+        status: 7,
     },
     ExecCase {
         what: "xtask exec reports a missing program as not found (status 127)",
@@ -134,15 +141,30 @@ fn build_programs(ws: &Workspace, root: &Path) -> Result<(), String> {
     fs::create_dir_all(root.join("bin")).map_err(|e| e.to_string())?;
     for case in EXEC_CASES.iter().filter(|c| !c.source.is_empty()) {
         let source = ws.root.join("images/programs").join(case.source);
-        let program = root.join("bin").join(case.source.trim_end_matches(".S"));
-        let status = std::process::Command::new("gcc")
-            .args(["-nostdlib", "-static", "-no-pie", "-o"])
+        let name = case.source.trim_end_matches(".S");
+        // `.i386.S`: a FreeBSD-4 program, linked where 4.x links and branded as 4.x's
+        // binutils brands (EI_OSABI 9).
+        let (name, i386) = match name.strip_suffix(".i386") {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
+        let program = root.join("bin").join(name);
+        let mut gcc = std::process::Command::new("gcc");
+        gcc.args(["-nostdlib", "-static", "-no-pie"]);
+        if i386 {
+            gcc.args(["-m32", "-Wl,-Ttext-segment=0x08048000"]);
+        }
+        let status = gcc
+            .arg("-o")
             .arg(&program)
             .arg(&source)
             .status()
             .map_err(|e| format!("cannot run gcc: {e}"))?;
         if !status.success() {
             return Err(format!("gcc failed on {} ({status})", source.display()));
+        }
+        if i386 {
+            crate::abi_suite::brand_freebsd(&program).map_err(|e| e.to_string())?;
         }
     }
     Ok(())

@@ -232,13 +232,19 @@ fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResu
     Ok(Ret::word(0))
 }
 
+/// flock as 4.x reads `how`: LOCK_UN first, then LOCK_EX over LOCK_SH; none of them
+/// is EBADF.
 pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     use fb::flock_op as op;
-    let kind = match (a.how - op::LOCK_NB).bits() {
-        x if x == op::LOCK_SH.bits() => Some(LockKind::Shared),
-        x if x == op::LOCK_EX.bits() => Some(LockKind::Exclusive),
-        x if x == op::LOCK_UN.bits() => None,
-        _ => return Err(errno::EINVAL),
+    let kind = if a.how.contains(op::LOCK_UN) {
+        None
+    } else if a.how.contains(op::LOCK_EX) {
+        Some(LockKind::Exclusive)
+    } else if a.how.contains(op::LOCK_SH) {
+        Some(LockKind::Shared)
+    } else {
+        calls::file(task, a.fd.into()).map_err(file_errno)?;
+        return Err(errno::EBADF);
     };
     calls::flock(task, a.fd.into(), kind, a.how.contains(op::LOCK_NB)).map_err(file_errno)?;
     Ok(Ret::word(0))

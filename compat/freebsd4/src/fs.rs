@@ -78,7 +78,17 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
     };
     let ctx = task.process.fs();
     let mode = (a.mode as u32) & 0o7777;
-    let file = vfs::open(&ctx, None, &path, flags, mode).map_err(file_errno)?;
+    let file = vfs::open(&ctx, None, &path, flags, mode).map_err(|e| match e {
+        // 4.x's O_NOFOLLOW on a symbolic link is EMLINK (`vn_open`), not ELOOP.
+        nymph_kernel::error::Error::Loop
+            if flags.no_follow
+                && vfs::lookup(&ctx, None, &path, Follow::No)
+                    .is_ok_and(|n| n.kind() == vfs::NodeType::Symlink) =>
+        {
+            errno::EMLINK
+        }
+        e => file_errno(e),
+    })?;
     // O_SHLOCK and O_EXLOCK take a flock lock as part of the open.
     let lock = if a.flags.contains(o::O_EXLOCK) {
         Some(vfs::lock::LockKind::Exclusive)
@@ -296,9 +306,13 @@ pub(crate) fn sys_link(task: &mut Task, a: fb::LinkArgs) -> SysResult {
     ok()
 }
 
+/// unlink of a directory is EPERM in 4.x (`ufs_remove`), not EISDIR.
 pub(crate) fn sys_unlink(task: &mut Task, a: fb::UnlinkArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
-    vfs::unlink(&task.process.fs(), None, &path).map_err(file_errno)?;
+    vfs::unlink(&task.process.fs(), None, &path).map_err(|e| match e {
+        nymph_kernel::error::Error::IsADirectory => errno::EPERM,
+        e => file_errno(e),
+    })?;
     ok()
 }
 
@@ -338,24 +352,25 @@ pub(crate) fn sys_mkfifo(task: &mut Task, a: fb::MkfifoArgs) -> SysResult {
     make_fifo(task, &path, a.mode as u32)
 }
 
-/// mknod: FIFOs for anyone (4.x allows that through mknod too); device nodes need root
-/// and a device this kernel has, which it cannot name by 4.x numbers: EPERM / EINVAL.
+/// mknod (4.x `vfs_syscalls.c`): root only, and only device nodes and whiteouts; a
+/// FIFO is mkfifo's (EINVAL here, as in 4.x). Device nodes cannot be named by 4.x
+/// device numbers in this kernel: EINVAL with a log line.
 pub(crate) fn sys_mknod(task: &mut Task, a: fb::MknodArgs) -> SysResult {
-    let path = path_arg(task, a.path)?;
-    let mode = a.mode as u32;
-    match mode & fb::consts::S_IFMT {
-        fb::consts::S_IFIFO => make_fifo(task, &path, mode),
-        fb::consts::S_IFCHR | fb::consts::S_IFBLK if !task.process.fs().creds.is_root() => {
-            Err(errno::EPERM)
-        }
-        _ => {
-            log::warn!(
-                "pid {}: mknod of a device node is not supported",
-                task.process.pid.0
-            );
-            Err(errno::EINVAL)
-        }
+    let _ = path_arg(task, a.path)?;
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
     }
+    let mode = a.mode as u32;
+    if matches!(
+        mode & fb::consts::S_IFMT,
+        fb::consts::S_IFCHR | fb::consts::S_IFBLK
+    ) {
+        log::warn!(
+            "pid {}: mknod of a device node is not supported",
+            task.process.pid.0
+        );
+    }
+    Err(errno::EINVAL)
 }
 
 pub(crate) fn sys_symlink(task: &mut Task, a: fb::SymlinkArgs) -> SysResult {

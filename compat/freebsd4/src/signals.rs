@@ -100,7 +100,7 @@ pub(crate) fn fault_signal(fault: &Fault) -> Signal {
         1 | 3 => Signal::Trap,
         6 => Signal::Ill,
         10..=13 | 8 | 17 => Signal::Bus,
-        14 if fault.error_code & 1 != 0 => Signal::Bus,
+        14 if fault.mapped || fault.error_code & 1 != 0 => Signal::Bus,
         _ => Signal::Segv,
     }
 }
@@ -560,10 +560,17 @@ mod tests {
             vector,
             error_code,
             address: 0,
+            mapped: false,
         };
         assert_eq!(fault_signal(&f(13, 0)), Signal::Bus);
         assert_eq!(fault_signal(&f(14, 4)), Signal::Segv);
         assert_eq!(fault_signal(&f(14, 7)), Signal::Bus);
+        // PROT_NONE: mapped, nothing present.
+        let none = Fault {
+            mapped: true,
+            ..f(14, 4)
+        };
+        assert_eq!(fault_signal(&none), Signal::Bus);
         assert_eq!(fault_signal(&f(6, 0)), Signal::Ill);
         assert_eq!(fault_signal(&f(0, 0)), Signal::Fpe);
     }

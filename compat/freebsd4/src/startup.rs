@@ -95,7 +95,14 @@ pub(crate) fn build(
     let image = request.image;
     let at_base = (data_start(request) + MAXDSIZ).next_multiple_of(PAGE);
     let auxv: [(u32, u64); 8] = [
-        (fb::auxv::AT_PHDR, image.phdr_vaddr.unwrap_or(0)),
+        // 4.x takes AT_PHDR from PT_PHDR alone (static binaries often have none).
+        (
+            fb::auxv::AT_PHDR,
+            image
+                .phdr_vaddr
+                .filter(|_| image.phdr_declared)
+                .unwrap_or(0),
+        ),
         (fb::auxv::AT_PHENT, u64::from(image.phentsize)),
         (fb::auxv::AT_PHNUM, u64::from(image.phnum)),
         (fb::auxv::AT_PAGESZ, PAGE),

@@ -439,11 +439,11 @@ fn protection(prot: fb::prot) -> Protection {
     }
 }
 
+/// 4.x `mmap` says EINVAL for a descriptor that is not a regular file or device.
 fn map_errno(e: MapError) -> i32 {
     match e {
-        MapError::Invalid | MapError::Exists => errno::EINVAL,
+        MapError::Invalid | MapError::Exists | MapError::NotMappable => errno::EINVAL,
         MapError::NoMemory => errno::ENOMEM,
-        MapError::NotMappable => errno::ENODEV,
         MapError::AccessDenied => errno::EACCES,
         MapError::BadDescriptor => errno::EBADF,
     }
@@ -514,21 +514,20 @@ fn sys_mprotect(task: &mut Task, a: fb::MprotectArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// There is one page cache: nothing to write back. msync checks its arguments.
+/// There is one page cache: nothing to write back. msync checks its arguments as 4.x
+/// does: MS_ASYNC with MS_INVALIDATE is EINVAL, the address is rounded down to its
+/// page, and an unmapped range is EINVAL.
 fn sys_msync(task: &mut Task, a: fb::MsyncArgs) -> SysResult {
     use fb::msync_flags as M;
     if a.flags.contains(M::MS_ASYNC) && a.flags.contains(M::MS_INVALIDATE) {
         return Err(errno::EINVAL);
     }
-    let addr = a.addr;
-    if !addr.is_multiple_of(PAGE) {
-        return Err(errno::EINVAL);
-    }
+    let addr = a.addr & !(PAGE - 1);
+    let len = a.addr - addr + u64::from(a.len);
     if a.len == 0 {
         return Ok(Ret::word(0));
     }
-    let (start, end) =
-        calls::page_range(addr, u64::from(a.len), u64::from(USRSTACK)).ok_or(errno::EINVAL)?;
+    let (start, end) = calls::page_range(addr, len, u64::from(USRSTACK)).ok_or(errno::EINVAL)?;
     if !calls::all_mapped(task, start, end) {
         return Err(errno::EINVAL);
     }

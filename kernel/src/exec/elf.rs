@@ -71,6 +71,8 @@ pub struct ElfImage<'a> {
     /// Where the program headers are in memory, when a loaded segment contains them
     /// (for AT_PHDR), with their count and entry size.
     pub phdr_vaddr: Option<u64>,
+    /// Whether a PT_PHDR header named them (4.x passes AT_PHDR 0 otherwise).
+    pub phdr_declared: bool,
     pub phnum: u16,
     pub phentsize: u16,
     pub data: &'a [u8],
@@ -247,6 +249,7 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
     {
         return Err(ElfError::EntryNotExecutable { entry });
     }
+    let phdr_declared = phdr_vaddr.is_some();
     if phdr_vaddr.is_none() {
         // Most static binaries have no PT_PHDR: the headers are in the first segment
         // when it maps file offset 0.
@@ -269,6 +272,7 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
         entry,
         segments,
         phdr_vaddr,
+        phdr_declared,
         phnum: hdr.e_phnum,
         phentsize: hdr.e_phentsize,
         data,

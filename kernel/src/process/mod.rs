@@ -50,6 +50,9 @@ pub struct Fault {
     pub vector: u8,
     pub error_code: u64,
     pub address: u64,
+    /// For a page fault: whether the address is inside a mapping (a protection
+    /// failure, even where no page is present, as for PROT_NONE) rather than unmapped.
+    pub mapped: bool,
 }
 
 /// What a process does on a signal.
@@ -1136,10 +1139,16 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                     }
                     FaultResolution::BusError => trap_signal(&task.process, Signal::Bus),
                     FaultResolution::NotResolved => {
+                        let mapped = vector == 14
+                            && task
+                                .process
+                                .with_space(|s| s.protection(address & !0xfff).is_some())
+                                .unwrap_or(false);
                         let fault = Fault {
                             vector,
                             error_code,
                             address,
+                            mapped,
                         };
                         let signal = personality.fault_signal(&fault);
                         task.process.inner.lock().last_fault = Some(fault);
