@@ -11,11 +11,11 @@ use alloc::vec::Vec;
 use nymph_abi::rt::Dispatch;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
-use nymph_kernel::process::calls::{self, MapError, MapRequest};
+use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
-    self, ChildEvent, ExecError, ExitStatus, ForkError, KillTarget, Pid, SigAction, Signal, Task,
-    WaitError, WaitFor,
+    self, ChildEvent, ExecError, ExitStatus, ForkError, Pid, SigAction, Signal, Task, WaitError,
+    WaitFor,
 };
 
 /// What a handler leaves in the registers.
@@ -384,23 +384,7 @@ fn sys_kill(task: &mut Task, a: fb::KillArgs) -> SysResult {
         0 => None,
         n => Some(signal_from_fb(n).ok_or(errno::EINVAL)?),
     };
-    let target = match a.pid {
-        p if p > 0 => {
-            let target = process::find(Pid(p.unsigned_abs()))
-                .filter(|p| !p.has_exited())
-                .ok_or(errno::ESRCH)?;
-            if let Some(s) = signal {
-                target.post(s);
-            }
-            return Ok(Ret::word(0));
-        }
-        0 => KillTarget::Group(task.process.pgid()),
-        -1 => KillTarget::All {
-            sender: task.process.pid,
-        },
-        g => KillTarget::Group(Pid(g.unsigned_abs())),
-    };
-    process::kill_many(target, signal).map_err(|_| errno::ESRCH)?;
+    calls::kill(task, a.pid, signal).map_err(group_errno)?;
     Ok(Ret::word(0))
 }
 
@@ -545,28 +529,23 @@ fn sys_madvise(_: &mut Task, a: fb::MadviseArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
-    if pid == 0 {
-        return Ok(task.process.clone());
+fn group_errno(e: GroupError) -> i32 {
+    match e {
+        GroupError::NoSuchProcess => errno::ESRCH,
+        GroupError::NotPermitted => errno::EPERM,
     }
+}
+
+/// The process a pid argument names (negative pids name none in 4.x: ESRCH).
+fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
     let pid = u32::try_from(pid).map_err(|_| errno::ESRCH)?;
-    process::find(Pid(pid)).ok_or(errno::ESRCH)
+    calls::target_process(task, pid).map_err(group_errno)
 }
 
 fn sys_setpgid(task: &mut Task, a: fb::SetpgidArgs) -> SysResult {
-    let p = target(task, a.pid)?;
-    if p.pid != task.process.pid && p.parent() != task.process.pid {
-        return Err(errno::ESRCH);
-    }
-    if p.sid() != task.process.sid() || p.pid == p.sid() {
-        return Err(errno::EPERM);
-    }
-    let pgid = match a.pgid {
-        0 => p.pid,
-        g if g > 0 => Pid(g.unsigned_abs()),
-        _ => return Err(errno::EINVAL),
-    };
-    process::set_pgid(&p, pgid);
+    let pid = u32::try_from(a.pid).map_err(|_| errno::ESRCH)?;
+    let pgid = u32::try_from(a.pgid).map_err(|_| errno::EINVAL)?;
+    calls::set_pgid(task, pid, pgid).map_err(group_errno)?;
     Ok(Ret::word(0))
 }
 
@@ -575,10 +554,9 @@ fn sys_getpgid(task: &mut Task, a: fb::GetpgidArgs) -> SysResult {
 }
 
 fn sys_setsid(task: &mut Task, _: fb::SetsidArgs) -> SysResult {
-    if task.process.pgid() == task.process.pid {
-        return Err(errno::EPERM);
-    }
-    Ok(Ret::word(u64::from(process::set_sid(&task.process).0)))
+    Ok(Ret::word(u64::from(
+        calls::set_sid(task).map_err(group_errno)?,
+    )))
 }
 
 fn sys_getpgrp(task: &mut Task, _: fb::GetpgrpArgs) -> SysResult {

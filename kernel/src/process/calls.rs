@@ -74,14 +74,17 @@ pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> 
     Ok(done)
 }
 
-/// readv(2) over (address, length) pairs: stops at the first short read.
-pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+/// Moves each (address, length) piece with `op` until one comes up short; an error
+/// after some data reports the data.
+fn vector(
+    task: &Task,
+    fd: i64,
+    iov: &[(u64, u64)],
+    op: fn(&Task, i64, u64, u64) -> Result<u64, Error>,
+) -> Result<u64, Error> {
     let mut total = 0u64;
-    for &(addr, len) in iov {
-        if len == 0 {
-            continue;
-        }
-        let n = match read(task, fd, addr, len) {
+    for &(addr, len) in iov.iter().filter(|v| v.1 != 0) {
+        let n = match op(task, fd, addr, len) {
             Ok(n) => n,
             Err(_) if total > 0 => return Ok(total),
             Err(e) => return Err(e),
@@ -94,24 +97,14 @@ pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Erro
     Ok(total)
 }
 
+/// readv(2) over (address, length) pairs: stops at the first short read.
+pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    vector(task, fd, iov, read)
+}
+
 /// writev(2) over (address, length) pairs: stops at the first short write.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
-    let mut total = 0u64;
-    for &(addr, len) in iov {
-        if len == 0 {
-            continue;
-        }
-        let n = match write(task, fd, addr, len) {
-            Ok(n) => n,
-            Err(_) if total > 0 => return Ok(total),
-            Err(e) => return Err(e),
-        };
-        total += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(total)
+    vector(task, fd, iov, write)
 }
 
 /// close(2). The file may be the last reference to a pipe end: it goes outside the
@@ -642,4 +635,69 @@ pub fn set_gid(task: &Task, gid: u32) -> Result<(), Error> {
             Err(Error::NotPermitted)
         }
     })
+}
+
+/// Why a process-group call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupError {
+    /// No such process, or not the caller or one of its children (ESRCH).
+    NoSuchProcess,
+    /// In another session, or a session leader (EPERM).
+    NotPermitted,
+}
+
+/// The process `pid` names for getpgid/getsid/setpgid: the caller for 0.
+pub fn target_process(task: &Task, pid: u32) -> Result<Arc<super::Process>, GroupError> {
+    if pid == 0 {
+        return Ok(task.process.clone());
+    }
+    super::find(super::Pid(pid)).ok_or(GroupError::NoSuchProcess)
+}
+
+/// setpgid(2): `pid` (0: the caller) joins or starts group `pgid` (0: its own pid);
+/// only the caller or its children, within the caller's session, never a session
+/// leader.
+pub fn set_pgid(task: &Task, pid: u32, pgid: u32) -> Result<(), GroupError> {
+    let p = target_process(task, pid)?;
+    if p.pid != task.process.pid && p.parent() != task.process.pid {
+        return Err(GroupError::NoSuchProcess);
+    }
+    if p.sid() != task.process.sid() || p.pid == p.sid() {
+        return Err(GroupError::NotPermitted);
+    }
+    let pgid = if pgid == 0 { p.pid } else { super::Pid(pgid) };
+    super::set_pgid(&p, pgid);
+    Ok(())
+}
+
+/// setsid(2): a process that leads no group starts a session; the new session id.
+pub fn set_sid(task: &Task) -> Result<u32, GroupError> {
+    if task.process.pgid() == task.process.pid {
+        return Err(GroupError::NotPermitted);
+    }
+    Ok(super::set_sid(&task.process).0)
+}
+
+/// kill(2) by the traditional pid encoding: > 0 a process, 0 the caller's group, -1
+/// every process but init and the caller, < -1 the group -pid. `None` only checks.
+pub fn kill(task: &Task, pid: i32, signal: Option<Signal>) -> Result<(), GroupError> {
+    use super::{KillTarget, Pid};
+    let target = match pid {
+        p if p > 0 => {
+            let target = super::find(Pid(p.unsigned_abs()))
+                .filter(|p| !p.has_exited())
+                .ok_or(GroupError::NoSuchProcess)?;
+            if let Some(s) = signal {
+                target.post(s);
+            }
+            return Ok(());
+        }
+        0 => KillTarget::Group(task.process.pgid()),
+        -1 => KillTarget::All {
+            sender: task.process.pid,
+        },
+        g => KillTarget::Group(Pid(g.unsigned_abs())),
+    };
+    super::kill_many(target, signal).map_err(|_| GroupError::NoSuchProcess)?;
+    Ok(())
 }
