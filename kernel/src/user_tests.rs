@@ -13,6 +13,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(user_fpu_state_survives_kernel_entry),
     ktest!(user_faults_come_back_as_exceptions),
     ktest!(address_space_frames_are_returned),
+    ktest!(promised_pages_cost_frames_only_when_touched),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(fork_shares_pages_copy_on_write),
     ktest!(file_mappings_share_page_cache_frames),
@@ -223,6 +224,76 @@ fn address_space_frames_are_returned() -> TestResult {
         kassert!(crate::mm::frame::FRAMES.lock().free_count() < before - 66);
     }
     kassert_eq!(crate::mm::frame::FRAMES.lock().free_count(), before);
+    Ok(())
+}
+
+/// A promised range takes no frames; a touch (a fault, resolved) maps one zeroed page;
+/// unmapping the middle splits the promise; protection changes reach untouched pages;
+/// a fork keeps the promise; dropping the space frees what was touched.
+fn promised_pages_cost_frames_only_when_touched() -> TestResult {
+    use crate::mm::uspace::FaultResolution;
+    const BASE: u64 = 0x2000_0000;
+    const SIZE: u64 = 64 * 0x1000;
+    let free = || crate::mm::frame::FRAMES.lock().free_count();
+    let before = free();
+    {
+        let mut space = space_with(programs::SPIN64)?;
+        let pages = space.page_count();
+        kassert_eq!(
+            space.reserve_zeroed(BASE, BASE + SIZE, Protection::READ_WRITE),
+            Ok(())
+        );
+        kassert_eq!(space.page_count(), pages);
+        // Overlapping promises are refused.
+        kassert!(
+            space
+                .reserve_zeroed(BASE + 0x1000, BASE + 0x3000, Protection::READ)
+                .is_err()
+        );
+        kassert_eq!(
+            space.protection(BASE + SIZE - 1),
+            Some(Protection::READ_WRITE)
+        );
+        kassert_eq!(space.protection(BASE + SIZE), None);
+        kassert_eq!(
+            space.handle_fault(BASE + 0x5123, true),
+            FaultResolution::Resolved
+        );
+        kassert_eq!(space.page_count(), pages + 1);
+        // The loader's writes materialise pages too.
+        kassert_eq!(space.write_bytes(BASE + 0x9000, b"x"), Ok(()));
+        kassert_eq!(space.page_count(), pages + 2);
+        // A hole in the middle: the pages on each side stay promised.
+        kassert_eq!(space.unmap_range(BASE + 0x10000, BASE + 0x12000), 2);
+        kassert_eq!(space.protection(BASE + 0x10000), None);
+        kassert_eq!(
+            space.protection(BASE + 0x12000),
+            Some(Protection::READ_WRITE)
+        );
+        // Read-only now: a write to an untouched page is a real fault, a read is not.
+        kassert_eq!(
+            space.protect_range(BASE + 0x20000, BASE + SIZE, Protection::READ),
+            Ok(())
+        );
+        kassert_eq!(
+            space.handle_fault(BASE + 0x30000, true),
+            FaultResolution::NotResolved
+        );
+        kassert_eq!(
+            space.handle_fault(BASE + 0x30000, false),
+            FaultResolution::Resolved
+        );
+        let child = match space.fork() {
+            Ok(child) => child,
+            Err(e) => kfail!("fork: {e:?}"),
+        };
+        kassert_eq!(
+            child.protection(BASE + 0x12000),
+            Some(Protection::READ_WRITE)
+        );
+        drop(child);
+    }
+    kassert_eq!(free(), before);
     Ok(())
 }
 

@@ -25,8 +25,8 @@ const SZSIGCODE: u32 = (SIGCODE.len() + OSIGCODE.len()) as u32;
 const SPARE_USRSPACE: u32 = 256;
 /// `ARG_MAX`: argument and environment strings together.
 pub(crate) const ARG_MAX: usize = 65536;
-/// The stack mapped at exec (it does not grow on demand yet).
-const STACK_MAPPED: u32 = 1024 * 1024;
+/// The stack promised at exec, `DFLSSIZ` (pages are mapped as they are touched).
+const STACK_SIZE: u32 = 8 * 1024 * 1024;
 /// `MAXDSIZ`: the interpreter (and so AT_BASE) sits this far above the data segment.
 const MAXDSIZ: u64 = 512 * 1024 * 1024;
 /// `__INITIAL_NPXCW__`: double precision, every exception masked.
@@ -62,8 +62,8 @@ pub(crate) fn build(
         return Err(ExecError::ArgumentsTooLong);
     }
     // 4.x maps its stack with every permission: the trampoline runs from it.
-    let bottom = u64::from(USRSTACK - STACK_MAPPED);
-    space.map_range_zeroed(bottom, u64::from(USRSTACK), Protection::ALL)?;
+    let bottom = u64::from(USRSTACK - STACK_SIZE);
+    space.reserve_zeroed(bottom, u64::from(USRSTACK), Protection::ALL)?;
 
     let mut code = Vec::with_capacity(SZSIGCODE as usize);
     code.extend_from_slice(&SIGCODE);

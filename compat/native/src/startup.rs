@@ -9,8 +9,8 @@ use nymph_kernel::mm::uspace::{AddressSpace, Protection};
 use nymph_kernel::process::{ExecError, ExecRequest};
 
 const STACK_TOP: u64 = 0x7FFF_FFFF_F000;
-/// Mapped at exec; the stack does not grow on demand yet.
-const STACK_MAPPED: u64 = 256 * 1024;
+/// Promised at exec; its pages are mapped as they are touched.
+const STACK_MAPPED: u64 = 8 * 1024 * 1024;
 /// argv + envp strings and pointers together (ARG_MAX).
 const ARG_MAX: usize = 256 * 1024;
 /// The x87 control word of a fresh native process (the SysV default).
@@ -30,7 +30,7 @@ pub(crate) fn build(
     if strings > ARG_MAX {
         return Err(ExecError::ArgumentsTooLong);
     }
-    space.map_range_zeroed(STACK_TOP - STACK_MAPPED, STACK_TOP, Protection::READ_WRITE)?;
+    space.reserve_zeroed(STACK_TOP - STACK_MAPPED, STACK_TOP, Protection::READ_WRITE)?;
 
     // Strings at the top, argument strings first.
     let mut cursor = STACK_TOP;

@@ -105,6 +105,10 @@ pub struct AddressSpace {
     /// Pages of a file mapping past the end of the file when it was mapped: reserved,
     /// with no frame; touching one is a bus error (SIGBUS).
     beyond: BTreeMap<u64, Protection>,
+    /// Private anonymous memory promised and not yet touched, as page ranges (start ->
+    /// end, protection): the first access maps a zeroed page. Stacks and large
+    /// anonymous mappings cost frames only for what is used.
+    demand: BTreeMap<u64, (u64, Protection)>,
 }
 
 /// What a page fault in user mode turned out to be.
@@ -129,6 +133,7 @@ impl AddressSpace {
             root,
             pages: BTreeMap::new(),
             beyond: BTreeMap::new(),
+            demand: BTreeMap::new(),
         })
     }
 
@@ -265,7 +270,12 @@ impl AddressSpace {
         for virt in &beyond {
             self.beyond.remove(virt);
         }
-        pages.len() + beyond.len()
+        let promised: u64 = self
+            .carve_demand(start, end)
+            .iter()
+            .map(|(s, e, _)| (e - s) / PAGE_SIZE)
+            .sum();
+        pages.len() + beyond.len() + promised as usize
     }
 
     /// Whether every page mapped in `[start, end)` may be made writable (a shared
@@ -296,6 +306,9 @@ impl AddressSpace {
                 (false, None) => {}
             }
         }
+        for (s, e, _) in self.carve_demand(start, end) {
+            self.demand.insert(s, (e, prot));
+        }
         for (_, p) in self.beyond.range_mut(start..end) {
             *p = prot;
         }
@@ -309,6 +322,75 @@ impl AddressSpace {
             .get(&page)
             .map(|p| p.prot)
             .or_else(|| self.beyond.get(&page).copied())
+            .or_else(|| self.demand_at(page).map(|(_, _, prot)| prot))
+    }
+
+    /// The untouched demand range holding `page`: (start, end, protection).
+    fn demand_at(&self, page: u64) -> Option<(u64, u64, Protection)> {
+        let (&start, &(end, prot)) = self.demand.range(..=page).next_back()?;
+        (page < end).then_some((start, end, prot))
+    }
+
+    /// Takes `[start, end)` out of the demand ranges (splitting those it cuts), and
+    /// returns the pieces taken with their protection.
+    fn carve_demand(&mut self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64, Protection)> {
+        let mut taken = alloc::vec::Vec::new();
+        let first = self
+            .demand
+            .range(..start)
+            .next_back()
+            .filter(|(_, (e, _))| *e > start)
+            .map(|(&s, _)| s)
+            .unwrap_or(start);
+        let keys: alloc::vec::Vec<u64> = self.demand.range(first..end).map(|(&s, _)| s).collect();
+        for s in keys {
+            let Some((e, prot)) = self.demand.remove(&s) else {
+                continue;
+            };
+            if s < start {
+                self.demand.insert(s, (start, prot));
+            }
+            if e > end {
+                self.demand.insert(end, (e, prot));
+            }
+            taken.push((s.max(start), e.min(end), prot));
+        }
+        taken
+    }
+
+    /// Promises zeroed private memory over `[start, end)` (page-aligned) without
+    /// allocating it: each page is mapped on its first access. Fails if any page there
+    /// is mapped or promised already.
+    pub fn reserve_zeroed(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: Protection,
+    ) -> Result<(), MemError> {
+        if !start.is_multiple_of(PAGE_SIZE) || !end.is_multiple_of(PAGE_SIZE) || start >= end {
+            return Err(MemError::BadAddress);
+        }
+        Self::check(start)?;
+        Self::check(end - PAGE_SIZE)?;
+        let busy = self.pages.range(start..end).next().is_some()
+            || self.beyond.range(start..end).next().is_some()
+            || self.demand.range(start..end).next().is_some()
+            || self.demand_at(start).is_some();
+        if busy {
+            return Err(MemError::AlreadyMapped);
+        }
+        self.demand.insert(start, (end, prot));
+        Ok(())
+    }
+
+    /// Maps the promised page `page` now, zeroed, with its promised protection.
+    fn materialise(&mut self, page: u64) -> Result<(), MemError> {
+        let (_, _, prot) = self.demand_at(page).ok_or(MemError::BadAddress)?;
+        self.carve_demand(page, page + PAGE_SIZE);
+        self.map_zeroed(page, prot).inspect_err(|_| {
+            // Keep the promise if the page could not be made.
+            self.demand.insert(page, (page + PAGE_SIZE, prot));
+        })
     }
 
     /// Writes `bytes` at `virt` into pages of this space (mapped or not, current or not),
@@ -331,6 +413,9 @@ impl AddressSpace {
     /// The frame behind `page`, made private to this space if it was shared
     /// copy-on-write (a shared mapping's frame is written in place).
     fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {
+        if !self.pages.contains_key(&page) && self.demand_at(page).is_some() {
+            self.materialise(page)?;
+        }
         let entry = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
         if entry.shared || !frame::is_shared(entry.phys) {
             return Ok(entry.phys);
@@ -366,7 +451,17 @@ impl AddressSpace {
             return FaultResolution::BusError;
         }
         let Some(entry) = self.pages.get(&page).copied() else {
-            return FaultResolution::NotResolved;
+            // A promised page: its first touch maps it, if the access is allowed.
+            return match self.demand_at(page) {
+                Some((_, _, prot)) if prot.accessible() && (prot.write || !write) => {
+                    match self.materialise(page) {
+                        Ok(()) => FaultResolution::Resolved,
+                        Err(MemError::OutOfMemory) => FaultResolution::OutOfMemory,
+                        Err(_) => FaultResolution::NotResolved,
+                    }
+                }
+                _ => FaultResolution::NotResolved,
+            };
         };
         if !write || !entry.prot.write || entry.shared {
             return FaultResolution::NotResolved;
@@ -408,6 +503,7 @@ impl AddressSpace {
             }
         }
         child.beyond = self.beyond.clone();
+        child.demand = self.demand.clone();
         Ok(child)
     }
 

@@ -309,14 +309,13 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     let end = start + len;
     let prot = req.prot;
     let mapped = match file {
+        // Private anonymous memory is promised and mapped page by page as it is
+        // touched; shared memory needs its frames now, to share them at fork.
+        None if !req.shared => process.with_space(|s| s.reserve_zeroed(start, end, prot)),
         None => process.with_space(|s| {
-            (start..end).step_by(PAGE as usize).try_for_each(|virt| {
-                if req.shared {
-                    s.map_zeroed_shared(virt, prot)
-                } else {
-                    s.map_zeroed(virt, prot)
-                }
-            })
+            (start..end)
+                .step_by(PAGE as usize)
+                .try_for_each(|virt| s.map_zeroed_shared(virt, prot))
         }),
         Some(((node, writable), offset)) => {
             let frames = node

@@ -387,7 +387,8 @@ impl Process {
         let new_top = new_end.div_ceil(PAGE_SIZE) * PAGE_SIZE;
         let space = inner.space.as_mut().ok_or(MemError::BadAddress)?;
         if new_top > old_top {
-            space.map_range_zeroed(old_top, new_top, Protection::READ_WRITE)?;
+            // Promised, not allocated: a page of the break costs a frame when touched.
+            space.reserve_zeroed(old_top, new_top, Protection::READ_WRITE)?;
         } else if new_top < old_top {
             space.unmap_range(new_top, old_top);
         }

@@ -39,9 +39,15 @@ impl Task {
         }
     }
 
-    /// Reads `buf.len()` bytes at `addr`.
+    /// Reads `buf.len()` bytes at `addr`. A page promised but not yet touched (a fresh
+    /// stack or anonymous mapping) faults: it is mapped as the user's read would map
+    /// it, and the copy goes on.
     pub fn read_bytes(&self, addr: u64, buf: &mut [u8]) -> Result<(), UserFault> {
-        copy::copy_from_user(buf, addr, self.user_limit()).map_err(|e| (e, addr).into())
+        let limit = self.user_limit();
+        let len = buf.len();
+        self.resolving_faults(addr, len, false, |at, done| {
+            copy::copy_from_user(&mut buf[done..], at, limit)
+        })
     }
 
     /// Writes `bytes` at `addr`. A page shared copy-on-write since a fork is read-only
@@ -49,12 +55,26 @@ impl Task {
     /// be, and the copy goes on from where it stopped.
     pub fn write_bytes(&self, addr: u64, bytes: &[u8]) -> Result<(), UserFault> {
         let limit = self.user_limit();
+        self.resolving_faults(addr, bytes.len(), true, |at, done| {
+            copy::copy_to_user(at, &bytes[done..], limit)
+        })
+    }
+
+    /// Runs `copy(address, done)` until it completes, resolving each page fault it
+    /// stops at as a user access would be resolved (copy-on-write, pages on demand).
+    fn resolving_faults(
+        &self,
+        addr: u64,
+        len: usize,
+        write: bool,
+        mut copy: impl FnMut(u64, usize) -> Result<(), UserCopyError>,
+    ) -> Result<(), UserFault> {
         let mut done = 0usize;
         // Each retry resolves one page, so this many attempts always suffice.
-        let attempts = bytes.len() / 4096 + 2;
+        let attempts = len / 4096 + 2;
         for _ in 0..attempts {
             let at = addr + done as u64;
-            match copy::copy_to_user(at, &bytes[done..], limit) {
+            match copy(at, done) {
                 Ok(()) => return Ok(()),
                 Err(UserCopyError::Fault(f)) => {
                     done += f.copied;
@@ -63,7 +83,7 @@ impl Task {
                     };
                     let resolved = self
                         .process
-                        .with_space(|s| s.handle_fault(caught.address, true))
+                        .with_space(|s| s.handle_fault(caught.address, write))
                         == Some(FaultResolution::Resolved);
                     if !resolved {
                         return Err(UserFault::BadAddress(caught.address));
