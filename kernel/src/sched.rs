@@ -96,6 +96,9 @@ struct Thread {
     state: State,
     stack: Option<KernelStack>,
     start: Option<Box<dyn FnOnce() + Send>>,
+    /// Time on the CPU before its current turn, and when that turn began (ns).
+    cpu_ns: u64,
+    since: u64,
 }
 
 struct Scheduler {
@@ -132,6 +135,8 @@ pub fn init() {
             state: State::Running,
             stack: None,
             start: None,
+            cpu_ns: 0,
+            since: crate::time::monotonic_ns(),
         },
     );
     *SCHED.lock() = Some(Scheduler {
@@ -178,6 +183,8 @@ fn create(
                 state: State::Runnable,
                 stack: Some(stack),
                 start: Some(start),
+                cpu_ns: 0,
+                since: 0,
             },
         );
         if slot != IDLE_SLOT {
@@ -224,6 +231,19 @@ pub fn current() -> ThreadId {
     })
 }
 
+/// The time thread `id` has spent on the CPU, in nanoseconds (None once it is gone).
+pub fn cpu_ns(id: ThreadId) -> Option<u64> {
+    with(|s| {
+        let (&slot, t) = s.threads.iter().find(|(_, t)| t.id == id)?;
+        let running = if slot == s.current {
+            crate::time::monotonic_ns().saturating_sub(t.since)
+        } else {
+            0
+        };
+        Some(t.cpu_ns + running)
+    })
+}
+
 /// The running thread's name.
 pub fn current_name() -> &'static str {
     with(|s| s.threads.get(&s.current).map_or("?", |t| t.name))
@@ -244,6 +264,15 @@ fn reschedule(requeue: bool) {
             }
         }
         let next = s.run_queue.pop_front().unwrap_or(IDLE_SLOT);
+        if from != next {
+            let now = crate::time::monotonic_ns();
+            if let Some(t) = s.threads.get_mut(&from) {
+                t.cpu_ns += now.saturating_sub(t.since);
+            }
+            if let Some(t) = s.threads.get_mut(&next) {
+                t.since = now;
+            }
+        }
         if let Some(t) = s.threads.get_mut(&next) {
             t.state = State::Running;
         }

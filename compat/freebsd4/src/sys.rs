@@ -348,16 +348,15 @@ fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
         no_hang: a.options.contains(fb::wait_options::WNOHANG),
         untraced: a.options.contains(fb::wait_options::WUNTRACED),
     };
-    match process::wait_child(&task.process, which, options) {
-        Ok(Some((pid, event))) => {
+    match process::wait_child_usage(&task.process, which, options) {
+        Ok(Some((pid, event, used))) => {
             if !a.status.is_null() {
                 task.write_val(a.status.addr(), &wait_status(event))
                     .map_err(fault)?;
             }
             if !a.rusage.is_null() {
-                // Resource accounting is not kept yet: the usage reads as zero.
-                let usage = <fb::rusage as zerocopy::FromZeros>::new_zeroed();
-                task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
+                task.write_val(a.rusage.addr(), &rusage(used))
+                    .map_err(fault)?;
             }
             Ok(Ret::word(u64::from(pid.0)))
         }
@@ -632,10 +631,32 @@ fn sys_clock_gettime(task: &mut Task, a: fb::ClockGettimeArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// getrusage: user and system time are not accounted yet; they read as zero.
+fn timeval(ns: u64) -> fb::neutral::Timeval {
+    fb::neutral::Timeval {
+        sec: (ns / 1_000_000_000) as i64,
+        usec: (ns % 1_000_000_000 / 1000) as i64,
+    }
+}
+
+/// A 4.x `struct rusage` with the CPU times (the other counters are not kept: 0).
+fn rusage(used: process::Usage) -> fb::rusage {
+    let n = fb::neutral::Rusage {
+        utime: timeval(used.user_ns),
+        stime: timeval(used.system_ns),
+        ..fb::neutral::Rusage::ZERO
+    };
+    fb::rusage::from_neutral(&n, &crate::convert::FREEBSD4)
+        .unwrap_or_else(|_| <fb::rusage as zerocopy::FromZeros>::new_zeroed())
+}
+
+/// getrusage: user and system CPU time of the process or of its reaped children.
 fn sys_getrusage(task: &mut Task, a: fb::GetrusageArgs) -> SysResult {
-    let usage = <fb::rusage as zerocopy::FromZeros>::new_zeroed();
-    task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
+    let used = match a.who {
+        fb::rusage_who::RUSAGE_SELF => task.process.usage(),
+        fb::rusage_who::RUSAGE_CHILDREN => task.process.children_usage(),
+    };
+    task.write_val(a.rusage.addr(), &rusage(used))
+        .map_err(fault)?;
     Ok(Ret::word(0))
 }
 

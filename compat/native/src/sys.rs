@@ -360,8 +360,8 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
         no_hang: a.options.contains(v1::wait_options::WNOHANG),
         untraced: a.options.contains(v1::wait_options::WUNTRACED),
     };
-    match process::wait_child(&task.process, which, options) {
-        Ok(Some((pid, event))) => {
+    match process::wait_child_usage(&task.process, which, options) {
+        Ok(Some((pid, event, used))) => {
             let status = match event {
                 ChildEvent::Exited(status) => wait_status(status),
                 // Stopped: 0x7f in the low bits, the signal in bits 8-15.
@@ -371,8 +371,14 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
                 task.write_val(a.status.addr(), &status).map_err(fault)?;
             }
             if !a.rusage.is_null() {
-                // Resource accounting is not kept yet: the usage reads as zero.
-                let usage = <v1::rusage as zerocopy::FromZeros>::new_zeroed();
+                // CPU times are kept; the other counters read as zero.
+                let mut usage = <v1::rusage as zerocopy::FromZeros>::new_zeroed();
+                let ts = |ns: u64| v1::timespec {
+                    tv_sec: (ns / 1_000_000_000) as i64,
+                    tv_nsec: (ns % 1_000_000_000) as i64,
+                };
+                usage.ru_utime = ts(used.user_ns);
+                usage.ru_stime = ts(used.system_ns);
                 task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
             }
             Ok(u64::from(pid.0))

@@ -212,6 +212,12 @@ struct Inner {
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
     saved_mask: Option<SignalSet>,
+    /// Time spent running its user code, in nanoseconds.
+    user_ns: u64,
+    /// What it used in all, fixed when it exits.
+    final_usage: Option<Usage>,
+    /// What its reaped children (and theirs) used.
+    children_usage: Usage,
     /// The CPU fault behind the last signal the process's own instruction raised, kept
     /// for the personality to describe in the handler's frame.
     last_fault: Option<Fault>,
@@ -224,6 +230,27 @@ struct Inner {
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
+}
+
+/// CPU time used, split as getrusage splits it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Running user code.
+    pub user_ns: u64,
+    /// Running in the kernel on the process's behalf.
+    pub system_ns: u64,
+}
+
+impl Usage {
+    pub const ZERO: Usage = Usage {
+        user_ns: 0,
+        system_ns: 0,
+    };
+
+    fn add(&mut self, other: Usage) {
+        self.user_ns += other.user_ns;
+        self.system_ns += other.system_ns;
+    }
 }
 
 /// A process.
@@ -440,6 +467,25 @@ impl Process {
 
     pub fn blocked(&self) -> SignalSet {
         self.inner.lock().blocked
+    }
+
+    /// The CPU time this process has used (getrusage RUSAGE_SELF).
+    pub fn usage(&self) -> Usage {
+        if let Some(u) = self.inner.lock().final_usage {
+            return u;
+        }
+        let thread = self.job.lock().thread;
+        let cpu = thread.and_then(sched::cpu_ns).unwrap_or(0);
+        let user = self.inner.lock().user_ns;
+        Usage {
+            user_ns: user,
+            system_ns: cpu.saturating_sub(user),
+        }
+    }
+
+    /// What the process's reaped descendants used (getrusage RUSAGE_CHILDREN).
+    pub fn children_usage(&self) -> Usage {
+        self.inner.lock().children_usage
     }
 
     /// Signals posted and not yet delivered.
@@ -689,6 +735,16 @@ pub fn wait_child(
     which: WaitFor,
     options: WaitOptions,
 ) -> Result<Option<(Pid, ChildEvent)>, WaitError> {
+    Ok(wait_child_usage(parent, which, options)?.map(|(pid, event, _)| (pid, event)))
+}
+
+/// [`wait_child`], also giving what a reaped child (with its own reaped children)
+/// used; zero for a stopped one.
+pub fn wait_child_usage(
+    parent: &Arc<Process>,
+    which: WaitFor,
+    options: WaitOptions,
+) -> Result<Option<(Pid, ChildEvent, Usage)>, WaitError> {
     let matches = move |pid: Pid, child: &Process| match which {
         WaitFor::Any => true,
         WaitFor::Pid(p) => p == pid,
@@ -705,9 +761,19 @@ pub fn wait_child(
             matched = true;
             let status = child.inner.lock().exit;
             if let Some(status) = status {
-                parent.inner.lock().children.retain(|&c| c != pid);
+                let used = {
+                    let c = child.inner.lock();
+                    let mut all = c.children_usage;
+                    all.add(c.final_usage.unwrap_or_default());
+                    all
+                };
+                {
+                    let mut p = parent.inner.lock();
+                    p.children.retain(|&c| c != pid);
+                    p.children_usage.add(used);
+                }
                 TABLE.lock().remove(&pid);
-                return Ok(Some((pid, ChildEvent::Exited(status))));
+                return Ok(Some((pid, ChildEvent::Exited(status), used)));
             }
             if options.untraced {
                 let mut job = child.job.lock();
@@ -715,7 +781,7 @@ pub fn wait_child(
                     && !job.stop_reported
                 {
                     job.stop_reported = true;
-                    return Ok(Some((pid, ChildEvent::Stopped(signal))));
+                    return Ok(Some((pid, ChildEvent::Stopped(signal), Usage::ZERO)));
                 }
             }
         }
@@ -754,12 +820,14 @@ pub fn wait_child(
 /// Ends `process` with `status`: its memory goes, its children go to init, its parent
 /// gets SIGCHLD and a wake-up. Its thread stops at its next return towards user mode.
 pub fn exit(process: &Arc<Process>, status: ExitStatus) {
+    let usage = process.usage();
     let (space, children, parent) = {
         let mut inner = process.inner.lock();
         if inner.exit.is_some() {
             return;
         }
         inner.exit = Some(status);
+        inner.final_usage = Some(usage);
         inner.pending = SignalSet::EMPTY;
         let files = core::mem::take(&mut inner.files);
         (
@@ -960,6 +1028,9 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
+            user_ns: 0,
+            final_usage: None,
+            children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
             brk_start: loaded.image_end,
             brk: loaded.image_end,
@@ -1066,6 +1137,9 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             blocked,
             saved_mask: None,
             last_fault: None,
+            user_ns: 0,
+            final_usage: None,
+            children_usage: Usage::ZERO,
             actions,
             brk_start,
             brk,
@@ -1113,7 +1187,10 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
         if activated.is_none() {
             break;
         }
+        let entered = crate::time::monotonic_ns();
         let exit = task.context.execute();
+        let ran = crate::time::monotonic_ns().saturating_sub(entered);
+        task.process.inner.lock().user_ns += ran;
         let personality = task.process.personality();
         match exit {
             UserExit::Interrupt(_) => {}
