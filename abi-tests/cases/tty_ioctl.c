@@ -1,6 +1,5 @@
-// abi: native-v1
 /*
- * The console as a terminal through the native ioctls: termios read and written
+ * The console as a terminal through each ABI's ioctls: termios read and written
  * back (canonical mode, echo, the control characters), window size round trip,
  * the foreground group, and ENOTTY for files that are not terminals. The case runs
  * in a background group: it ignores SIGTTOU to be allowed to make itself the

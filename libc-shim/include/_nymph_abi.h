@@ -39,6 +39,9 @@ typedef unsigned int nfds_t;       /* <poll.h> */
 #define st_mtim st_mtimespec
 #define st_ctim st_ctimespec
 #define WSTOPPED_LOW _WSTOPPED     /* <sys/wait.h>: the low 7 bits of a stopped status */
+#define B9600 9600                 /* <sys/termios.h>: speeds are literal numbers */
+#define B38400 38400
+#define B115200 115200
 #else
 typedef int64_t clock_t;
 #endif

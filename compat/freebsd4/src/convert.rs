@@ -5,28 +5,32 @@
 use crate::fb::{self, Transforms, consts as c};
 use crate::signals;
 use nymph_kernel::process::SignalSet;
-use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags};
+use nymph_kernel::tty::{CcMap, FlagMap, InputFlags, LocalFlags, OutputFlags};
 use nymph_kernel::vfs::NodeType;
 
-/// 4.x c_cc index of each neutral control character, in `tty::Cc` order (VEOF, VEOL,
-/// VERASE, VWERASE, VKILL, VREPRINT, VINTR, VQUIT, VSUSP, VLNEXT, VMIN, VTIME;
-/// reference §4 termios).
-const CC_INDEX: [usize; 12] = [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17];
 /// `_POSIX_VDISABLE` in 4.x.
 pub(crate) const VDISABLE: u8 = 0xff;
 
-/// (neutral bit, 4.x bit) pairs of each termios flag word.
-const IFLAG: [(u32, u32); 3] = [
+/// The 4.x c_cc array: the index of each kernel control character (`tty::Cc` order:
+/// VEOF 0, VEOL 1, VERASE 3, VWERASE 4, VKILL 5, VREPRINT 6, VINTR 8, VQUIT 9, VSUSP
+/// 10, VLNEXT 14, VMIN 16, VTIME 17; reference §4 termios).
+const CC: CcMap = CcMap {
+    index: [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17],
+    disabled: VDISABLE,
+};
+
+/// The 4.x bits of each termios flag word.
+const IFLAG: FlagMap = FlagMap(&[
     (InputFlags::ICRNL.0, fb::c_iflag::ICRNL.bits()),
     (InputFlags::INLCR.0, fb::c_iflag::INLCR.bits()),
     (InputFlags::IGNCR.0, fb::c_iflag::IGNCR.bits()),
-];
-const OFLAG: [(u32, u32); 2] = [
+]);
+const OFLAG: FlagMap = FlagMap(&[
     (OutputFlags::OPOST.0, fb::c_oflag::OPOST.bits()),
     (OutputFlags::ONLCR.0, fb::c_oflag::ONLCR.bits()),
-];
+]);
 /// ECHOCTL is 0x40 in 4.x (`sys/sys/termios.h`); the spec lists only the common flags.
-const LFLAG: [(u32, u32); 10] = [
+const LFLAG: FlagMap = FlagMap(&[
     (LocalFlags::ECHO.0, fb::c_lflag::ECHO.bits()),
     (LocalFlags::ECHOE.0, fb::c_lflag::ECHOE.bits()),
     (LocalFlags::ECHOK.0, fb::c_lflag::ECHOK.bits()),
@@ -37,20 +41,7 @@ const LFLAG: [(u32, u32); 10] = [
     (LocalFlags::NOFLSH.0, fb::c_lflag::NOFLSH.bits()),
     (LocalFlags::TOSTOP.0, fb::c_lflag::TOSTOP.bits()),
     (LocalFlags::ECHOCTL.0, 0x40),
-];
-
-fn bits_to_abi(v: u64, map: &[(u32, u32)]) -> u64 {
-    map.iter()
-        .filter(|(n, _)| v & u64::from(*n) != 0)
-        .fold(0, |acc, (_, a)| acc | u64::from(*a))
-}
-
-/// 4.x bits the kernel does not implement are dropped.
-fn bits_to_neutral(v: u64, map: &[(u32, u32)]) -> u64 {
-    map.iter()
-        .filter(|(_, a)| v & u64::from(*a) != 0)
-        .fold(0, |acc, (n, _)| acc | u64::from(*n))
-}
+]);
 
 /// The 4.x transforms.
 pub(crate) struct FreeBsd4Transforms;
@@ -115,18 +106,10 @@ fn bits_from_set(set: SignalSet) -> u64 {
 
 impl Transforms for FreeBsd4Transforms {
     fn freebsd4_cc_to_abi(&self, v: [u64; 20]) -> [u8; 20] {
-        let mut out = [VDISABLE; 20];
-        for (neutral, &index) in CC_INDEX.iter().enumerate() {
-            out[index] = v[neutral] as u8;
-        }
-        out
+        CC.to_abi(&v)
     }
     fn freebsd4_cc_to_neutral(&self, v: [u8; 20]) -> [u64; 20] {
-        let mut out = [u64::from(VDISABLE); 20];
-        for (neutral, &index) in CC_INDEX.iter().enumerate() {
-            out[neutral] = u64::from(v[index]);
-        }
-        out
+        CC.to_kernel(&v)
     }
     /// The console line is fixed: 8 bits, receiver on, no modem control.
     fn freebsd4_cflag_to_abi(&self, _v: u64) -> u64 {
@@ -136,22 +119,22 @@ impl Transforms for FreeBsd4Transforms {
         0
     }
     fn freebsd4_iflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &IFLAG)
+        IFLAG.to_abi(v)
     }
     fn freebsd4_iflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &IFLAG)
+        IFLAG.to_kernel(v)
     }
     fn freebsd4_lflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &LFLAG)
+        LFLAG.to_abi(v)
     }
     fn freebsd4_lflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &LFLAG)
+        LFLAG.to_kernel(v)
     }
     fn freebsd4_oflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &OFLAG)
+        OFLAG.to_abi(v)
     }
     fn freebsd4_oflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &OFLAG)
+        OFLAG.to_kernel(v)
     }
     /// No mount options are set on the memory file systems.
     fn freebsd4_mnt_flags_to_abi(&self, _v: i64) -> i64 {

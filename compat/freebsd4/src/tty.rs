@@ -8,10 +8,11 @@ use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
-use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags, SetWhen, Termios, TtyError, WinSize};
+use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
 
-/// The console's speed as 4.x reports it (speeds are literal numbers in 4.x).
-const SPEED: u64 = 9600;
+/// The console's speed (4.x speeds are literal numbers: B115200 is 115200), the
+/// same line the native ABI reports.
+const SPEED: u64 = 115_200;
 
 fn tty_errno(e: TtyError) -> i32 {
     match e {
@@ -23,12 +24,8 @@ fn tty_errno(e: TtyError) -> i32 {
 }
 
 fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
-    let mut cc = [u64::from(VDISABLE); 20];
-    for (i, &value) in t.cc.iter().enumerate() {
-        cc[i] = u64::from(value);
-    }
     let n = neutral::Termios {
-        cc,
+        cc: t.neutral_cc(VDISABLE),
         cflag: 0,
         iflag: u64::from(t.input.0),
         oflag: u64::from(t.output.0),
@@ -41,14 +38,7 @@ fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
 
 fn from_fb(t: &fb::termios) -> Termios {
     let n = t.to_neutral(&FREEBSD4);
-    let mut out = Termios::sane();
-    for (i, slot) in out.cc.iter_mut().enumerate() {
-        *slot = n.cc[i] as u8;
-    }
-    out.input = InputFlags(n.iflag as u32);
-    out.output = OutputFlags(n.oflag as u32);
-    out.local = LocalFlags(n.lflag as u32);
-    out
+    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag)
 }
 
 pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {

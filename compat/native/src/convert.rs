@@ -2,36 +2,41 @@
 //! neutral values and native ones.
 
 use nymph_abi::native_v1::{self as v1, Transforms, consts as c};
-use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags};
+use nymph_kernel::tty::{CcMap, FlagMap, InputFlags, LocalFlags, OutputFlags};
 use nymph_kernel::vfs::NodeType;
 
-/// Native c_cc index of each neutral control character, in `tty::Cc` order.
-const CC_INDEX: [u32; 12] = [
-    c::VEOF,
-    c::VEOL,
-    c::VERASE,
-    c::VWERASE,
-    c::VKILL,
-    c::VREPRINT,
-    c::VINTR,
-    c::VQUIT,
-    c::VSUSP,
-    c::VLNEXT,
-    c::VMIN,
-    c::VTIME,
-];
+/// The native c_cc array: the index of each kernel control character (`tty::Cc`
+/// order: VEOF, VEOL, VERASE, VWERASE, VKILL, VREPRINT, VINTR, VQUIT, VSUSP, VLNEXT,
+/// VMIN, VTIME).
+pub(crate) const CC: CcMap = CcMap {
+    index: [
+        c::VEOF as usize,
+        c::VEOL as usize,
+        c::VERASE as usize,
+        c::VWERASE as usize,
+        c::VKILL as usize,
+        c::VREPRINT as usize,
+        c::VINTR as usize,
+        c::VQUIT as usize,
+        c::VSUSP as usize,
+        c::VLNEXT as usize,
+        c::VMIN as usize,
+        c::VTIME as usize,
+    ],
+    disabled: c::_POSIX_VDISABLE as u8,
+};
 
-/// (neutral bit, native bit) pairs of each termios flag word.
-const IFLAG: [(u32, u32); 3] = [
+/// The native bits of each termios flag word.
+const IFLAG: FlagMap = FlagMap(&[
     (InputFlags::ICRNL.0, c::ICRNL),
     (InputFlags::INLCR.0, c::INLCR),
     (InputFlags::IGNCR.0, c::IGNCR),
-];
-const OFLAG: [(u32, u32); 2] = [
+]);
+const OFLAG: FlagMap = FlagMap(&[
     (OutputFlags::OPOST.0, c::OPOST),
     (OutputFlags::ONLCR.0, c::ONLCR),
-];
-const LFLAG: [(u32, u32); 10] = [
+]);
+const LFLAG: FlagMap = FlagMap(&[
     (LocalFlags::ECHO.0, c::ECHO),
     (LocalFlags::ECHOE.0, c::ECHOE),
     (LocalFlags::ECHOK.0, c::ECHOK),
@@ -42,20 +47,7 @@ const LFLAG: [(u32, u32); 10] = [
     (LocalFlags::NOFLSH.0, c::NOFLSH),
     (LocalFlags::TOSTOP.0, c::TOSTOP),
     (LocalFlags::ECHOCTL.0, c::ECHOCTL),
-];
-
-fn bits_to_abi(v: u64, map: &[(u32, u32)]) -> u64 {
-    map.iter()
-        .filter(|(n, _)| v & u64::from(*n) != 0)
-        .fold(0, |acc, (_, a)| acc | u64::from(*a))
-}
-
-/// Native bits the kernel does not implement are dropped.
-fn bits_to_neutral(v: u64, map: &[(u32, u32)]) -> u64 {
-    map.iter()
-        .filter(|(_, a)| v & u64::from(*a) != 0)
-        .fold(0, |acc, (n, _)| acc | u64::from(*n))
-}
+]);
 
 /// The native transforms.
 pub(crate) struct Native;
@@ -98,18 +90,10 @@ impl Transforms for Native {
     // Termios: the neutral values are the kernel line discipline's own (flag bit i of
     // its sets, c_cc indexed by `tty::Cc`); the native ones are BSD's, from the spec.
     fn native_cc_to_abi(&self, v: [u64; 32]) -> [u8; 32] {
-        let mut out = [c::_POSIX_VDISABLE as u8; 32];
-        for (neutral, &native) in CC_INDEX.iter().enumerate() {
-            out[native as usize] = v[neutral] as u8;
-        }
-        out
+        CC.to_abi(&v)
     }
     fn native_cc_to_neutral(&self, v: [u8; 32]) -> [u64; 32] {
-        let mut out = [u64::from(c::_POSIX_VDISABLE); 32];
-        for (neutral, &native) in CC_INDEX.iter().enumerate() {
-            out[neutral] = u64::from(v[native as usize]);
-        }
-        out
+        CC.to_kernel(&v)
     }
     /// The console line is fixed: 8 bits, receiver on, no modem control.
     fn native_cflag_to_abi(&self, _v: u64) -> u64 {
@@ -119,22 +103,22 @@ impl Transforms for Native {
         0
     }
     fn native_iflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &IFLAG)
+        IFLAG.to_abi(v)
     }
     fn native_iflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &IFLAG)
+        IFLAG.to_kernel(v)
     }
     fn native_lflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &LFLAG)
+        LFLAG.to_abi(v)
     }
     fn native_lflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &LFLAG)
+        LFLAG.to_kernel(v)
     }
     fn native_oflag_to_abi(&self, v: u64) -> u64 {
-        bits_to_abi(v, &OFLAG)
+        OFLAG.to_abi(v)
     }
     fn native_oflag_to_neutral(&self, v: u64) -> u64 {
-        bits_to_neutral(v, &OFLAG)
+        OFLAG.to_kernel(v)
     }
     // sigaction flags: the native values are the neutral ones (signals.rs reads them
     // straight), so this map is the identity.

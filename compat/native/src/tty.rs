@@ -5,7 +5,7 @@ use crate::files::{descriptor, file_errno};
 use crate::sys::{SysResult, fault};
 use nymph_abi::native_v1::{self as v1, errno, neutral};
 use nymph_kernel::process::{Pid, Task};
-use nymph_kernel::tty::{InputFlags, LocalFlags, OutputFlags, SetWhen, Termios, TtyError, WinSize};
+use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
 
 fn tty_errno(e: TtyError) -> i32 {
     match e {
@@ -17,12 +17,8 @@ fn tty_errno(e: TtyError) -> i32 {
 }
 
 fn to_native(t: &Termios) -> Result<v1::termios, i32> {
-    let mut cc = [u64::from(v1::consts::_POSIX_VDISABLE); 32];
-    for (i, &value) in t.cc.iter().enumerate() {
-        cc[i] = u64::from(value);
-    }
     let n = neutral::Termios {
-        cc,
+        cc: t.neutral_cc(v1::consts::_POSIX_VDISABLE as u8),
         cflag: 0,
         iflag: u64::from(t.input.0),
         oflag: u64::from(t.output.0),
@@ -35,14 +31,7 @@ fn to_native(t: &Termios) -> Result<v1::termios, i32> {
 
 fn from_native(t: &v1::termios) -> Termios {
     let n = t.to_neutral(&crate::convert::NATIVE);
-    let mut out = Termios::sane();
-    for (i, slot) in out.cc.iter_mut().enumerate() {
-        *slot = n.cc[i] as u8;
-    }
-    out.input = InputFlags(n.iflag as u32);
-    out.output = OutputFlags(n.oflag as u32);
-    out.local = LocalFlags(n.lflag as u32);
-    out
+    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag)
 }
 
 pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {

@@ -124,6 +124,84 @@ pub struct Termios {
     pub cc: [u8; Cc::COUNT],
 }
 
+/// An ABI's termios flag word as (kernel bit, ABI bit) pairs: what the personalities'
+/// termios transforms translate through. Bits a side lacks are dropped.
+#[derive(Clone, Copy, Debug)]
+pub struct FlagMap(pub &'static [(u32, u32)]);
+
+impl FlagMap {
+    /// The ABI's bits for kernel flag bits `v`.
+    pub fn to_abi(&self, v: u64) -> u64 {
+        self.0
+            .iter()
+            .filter(|(k, _)| v & u64::from(*k) != 0)
+            .fold(0, |acc, (_, a)| acc | u64::from(*a))
+    }
+
+    /// The kernel's bits for ABI flag bits `v`.
+    pub fn to_kernel(&self, v: u64) -> u64 {
+        self.0
+            .iter()
+            .filter(|(_, a)| v & u64::from(*a) != 0)
+            .fold(0, |acc, (k, _)| acc | u64::from(*k))
+    }
+}
+
+/// An ABI's c_cc array: the index of each kernel control character (in [`Cc`] order)
+/// and the value that disables a character.
+#[derive(Clone, Copy, Debug)]
+pub struct CcMap {
+    pub index: [usize; Cc::COUNT],
+    pub disabled: u8,
+}
+
+impl CcMap {
+    /// The ABI's array from neutral values (the kernel's characters, first).
+    pub fn to_abi<const N: usize>(&self, v: &[u64]) -> [u8; N] {
+        let mut out = [self.disabled; N];
+        for (kernel, &abi) in self.index.iter().enumerate() {
+            if let (Some(slot), Some(&value)) = (out.get_mut(abi), v.get(kernel)) {
+                *slot = value as u8;
+            }
+        }
+        out
+    }
+
+    /// Neutral values (the kernel's characters, first) from the ABI's array.
+    pub fn to_kernel<const N: usize>(&self, v: &[u8]) -> [u64; N] {
+        let mut out = [u64::from(self.disabled); N];
+        for (kernel, &abi) in self.index.iter().enumerate() {
+            if let (Some(slot), Some(&value)) = (out.get_mut(kernel), v.get(abi)) {
+                *slot = u64::from(value);
+            }
+        }
+        out
+    }
+}
+
+impl Termios {
+    /// The control characters as neutral values: the kernel's first, `fill` after.
+    pub fn neutral_cc<const N: usize>(&self, fill: u8) -> [u64; N] {
+        let mut out = [u64::from(fill); N];
+        for (slot, &c) in out.iter_mut().zip(self.cc.iter()) {
+            *slot = u64::from(c);
+        }
+        out
+    }
+
+    /// A termios from neutral values (kernel flag bits, the kernel's characters first).
+    pub fn from_neutral(cc: &[u64], input: u64, output: u64, local: u64) -> Termios {
+        let mut t = Termios::sane();
+        for (slot, &c) in t.cc.iter_mut().zip(cc.iter()) {
+            *slot = c as u8;
+        }
+        t.input = InputFlags(input as u32);
+        t.output = OutputFlags(output as u32);
+        t.local = LocalFlags(local as u32);
+        t
+    }
+}
+
 const fn ctrl(c: u8) -> u8 {
     c & 0x1f
 }
@@ -513,6 +591,24 @@ fn is_control(byte: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn flag_and_cc_maps_translate_both_ways_and_drop_unknown_bits() {
+        const MAP: FlagMap = FlagMap(&[(1, 0x100), (2, 0x8)]);
+        assert_eq!(MAP.to_abi(1 | 2 | 4), 0x108);
+        assert_eq!(MAP.to_kernel(0x108 | 0x1), 3);
+        let cc = CcMap {
+            index: [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17],
+            disabled: 0xff,
+        };
+        let t = Termios::sane();
+        let abi: [u8; 20] = cc.to_abi(&t.neutral_cc::<20>(0xff));
+        assert_eq!(abi[8], t.cc[Cc::Intr as usize]);
+        assert_eq!(abi[2], 0xff);
+        let back: [u64; 20] = cc.to_kernel(&abi);
+        let again = Termios::from_neutral(&back, 0, 0, 0);
+        assert_eq!(again.cc, t.cc);
+    }
+
     use super::*;
     use alloc::vec;
 

@@ -14,7 +14,9 @@ use crate::process::{self, KillTarget, Pid, Process, Signal};
 use crate::sched::WaitQueue;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-pub use ldisc::{Cc, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios};
+pub use ldisc::{
+    Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
+};
 use spin::Mutex;
 
 /// A terminal's window size, as TIOCGWINSZ/TIOCSWINSZ carry it.
