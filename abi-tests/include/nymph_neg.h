@@ -19,9 +19,16 @@
  *   nt_neg_argv    { "nt_file", NULL }
  * and the invalid ones:
  *   nt_neg_unmapped  a page that was mapped and then unmapped
- *   NT_NEG_KERNEL    the first kernel-half address
- *   NT_NEG_NONCANON  the first non-canonical address
+ *   NT_NEG_KERNEL    the first kernel address: the kernel half on x86_64; for i386
+ *                    code 0xC0000000, 4.x's KERNBASE (above Nymph's 32-bit USRSTACK,
+ *                    0xBFC00000, nothing is mapped for the process)
+ *   NT_NEG_NONCANON  the first non-canonical address (x86_64 only: a 32-bit address
+ *                    has none, and abi-gen generates no such check for 32-bit ABIs)
  *   nt_neg_closed    a descriptor number that was open and has been closed
+ *
+ * Both architectures: x86_64 (native-v1) and i386 (freebsd4-i386). nt_neg_raw makes
+ * a call by number the ABI's way: `syscall` with -errno in rax, or 4.x's `int $0x80`
+ * with the arguments on the stack and the carry flag (libc's syscall()).
  */
 #ifndef NYMPH_NEG_H
 #define NYMPH_NEG_H
@@ -32,8 +39,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#if defined(__x86_64__)
 #define NT_NEG_KERNEL ((void *)0xffff800000000000UL)
 #define NT_NEG_NONCANON ((void *)0x0000800000000000UL)
+#elif defined(__i386__)
+#define NT_NEG_KERNEL ((void *)0xc0000000UL)
+#else
+#error "nymph_neg.h: x86_64 or i386 only"
+#endif
 #define NT_NEG_FILE_SIZE 4096
 
 /* The child's exit status when its check got what it wanted. */
@@ -81,7 +94,11 @@ static void nt_neg_setup(const char *name)
 	nt_scratch_dir(name);
 	nt_neg_file();
 	nt_neg_fd = open("nt_file", O_RDWR);
+#ifdef O_DIRECTORY
 	nt_neg_dirfd = open(".", O_RDONLY | O_DIRECTORY);
+#else
+	nt_neg_dirfd = open(".", O_RDONLY); /* 4.x has no O_DIRECTORY */
+#endif
 	if (nt_neg_fd < 0 || nt_neg_dirfd < 0)
 		FAIL("open the scratch files: errno %s", nt_errname(errno));
 	nt_neg_closed = dup(nt_neg_fd);
@@ -96,17 +113,20 @@ static void nt_neg_setup(const char *name)
 	nt_neg_unmapped = p;
 }
 
-/* Before each check: the scratch file as set up, the buffer zeroed. */
+/* Before each check: the scratch file as set up, both offsets at 0 (the children share
+ * them with the case), the buffer zeroed. */
 static void nt_neg_prepare(void)
 {
 	nt_neg_file();
 	if (lseek(nt_neg_fd, 0, SEEK_SET) != 0)
 		FAIL("lseek nt_file: errno %s", nt_errname(errno));
+	if (lseek(nt_neg_dirfd, 0, SEEK_SET) != 0)
+		FAIL("lseek the scratch directory: errno %s", nt_errname(errno));
 	memset(nt_neg_buf, 0, sizeof(nt_neg_buf));
 }
 
 /* Writes a size field of an extensible struct into the valid buffer. */
-static inline void nt_neg_put(unsigned offset, unsigned width, unsigned long value)
+static inline void nt_neg_put(unsigned offset, unsigned width, unsigned long long value)
 {
 	memcpy(nt_neg_buf + offset, &value, width);
 }
@@ -135,8 +155,11 @@ static inline long nt_neg_raw(unsigned long nr)
 	}
 	return r;
 #else
-	(void)nr;
-	SKIP("raw calls by number are only written for x86_64");
+	/* 4.x: the number in eax, the arguments on the stack above the return address:
+	 * libc's syscall() (libc-shim/src/freebsd4/syscall.S), with eight zero words
+	 * (max_words) where a call would find its arguments, so that an indirect slot
+	 * (0, 198) reads number 0. The carry flag sets errno. */
+	return syscall((int)nr, 0, 0, 0, 0, 0, 0, 0, 0);
 #endif
 }
 

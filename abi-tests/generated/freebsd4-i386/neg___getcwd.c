@@ -20,16 +20,10 @@ static long check_2(void)
 	return (long)__sys___getcwd(NT_NEG_KERNEL, 256);
 }
 
-static long check_3(void)
-{
-	return (long)__sys___getcwd(NT_NEG_NONCANON, 256);
-}
-
 static const struct nt_neg_check checks[] = {
 	{"buf=NULL", NT_NEG_IS, EFAULT, check_0},
 	{"buf=unmapped", NT_NEG_IS, EFAULT, check_1},
 	{"buf=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_3},
 };
 
 int main(void)

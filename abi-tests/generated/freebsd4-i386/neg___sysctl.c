@@ -7,83 +7,59 @@
 
 static long check_0(void)
 {
-	return (long)__sys___sysctl(NULL, 1, nt_neg_buf, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl(NULL, 2, nt_neg_buf, &(size_t){256}, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_1(void)
 {
-	return (long)__sys___sysctl(nt_neg_unmapped, 1, nt_neg_buf, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl(nt_neg_unmapped, 2, nt_neg_buf, &(size_t){256}, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_2(void)
 {
-	return (long)__sys___sysctl(NT_NEG_KERNEL, 1, nt_neg_buf, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl(NT_NEG_KERNEL, 2, nt_neg_buf, &(size_t){256}, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_3(void)
 {
-	return (long)__sys___sysctl(NT_NEG_NONCANON, 1, nt_neg_buf, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, nt_neg_unmapped, &(size_t){256}, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_4(void)
 {
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_unmapped, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, NT_NEG_KERNEL, &(size_t){256}, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_5(void)
 {
-	return (long)__sys___sysctl(nt_neg_buf, 1, NT_NEG_KERNEL, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, nt_neg_buf, nt_neg_unmapped, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_6(void)
 {
-	return (long)__sys___sysctl(nt_neg_buf, 1, NT_NEG_NONCANON, nt_neg_buf, nt_neg_buf, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, nt_neg_buf, NT_NEG_KERNEL, "kern.ostype", sizeof("kern.ostype") - 1);
 }
 
 static long check_7(void)
 {
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, nt_neg_unmapped, nt_neg_buf, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, nt_neg_buf, &(size_t){256}, nt_neg_unmapped, sizeof("kern.ostype") - 1);
 }
 
 static long check_8(void)
 {
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, NT_NEG_KERNEL, nt_neg_buf, 256);
-}
-
-static long check_9(void)
-{
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, NT_NEG_NONCANON, nt_neg_buf, 256);
-}
-
-static long check_10(void)
-{
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, nt_neg_buf, nt_neg_unmapped, 256);
-}
-
-static long check_11(void)
-{
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, nt_neg_buf, NT_NEG_KERNEL, 256);
-}
-
-static long check_12(void)
-{
-	return (long)__sys___sysctl(nt_neg_buf, 1, nt_neg_buf, nt_neg_buf, NT_NEG_NONCANON, 256);
+	return (long)__sys___sysctl((int[]){0, 3}, 2, nt_neg_buf, &(size_t){256}, NT_NEG_KERNEL, sizeof("kern.ostype") - 1);
 }
 
 static const struct nt_neg_check checks[] = {
 	{"name=NULL", NT_NEG_IS, EFAULT, check_0},
 	{"name=unmapped", NT_NEG_IS, EFAULT, check_1},
 	{"name=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"name=noncanonical", NT_NEG_IS, EFAULT, check_3},
-	{"old=unmapped", NT_NEG_IS, EFAULT, check_4},
-	{"old=kernel", NT_NEG_IS, EFAULT, check_5},
-	{"old=noncanonical", NT_NEG_IS, EFAULT, check_6},
-	{"oldlenp=unmapped", NT_NEG_IS, EFAULT, check_7},
-	{"oldlenp=kernel", NT_NEG_IS, EFAULT, check_8},
-	{"oldlenp=noncanonical", NT_NEG_IS, EFAULT, check_9},
-	{"new=unmapped", NT_NEG_IS, EFAULT, check_10},
-	{"new=kernel", NT_NEG_IS, EFAULT, check_11},
-	{"new=noncanonical", NT_NEG_IS, EFAULT, check_12},
+	{"old=unmapped", NT_NEG_IS, EFAULT, check_3},
+	{"old=kernel", NT_NEG_IS, EFAULT, check_4},
+	{"oldlenp=unmapped", NT_NEG_IS, EFAULT, check_5},
+	{"oldlenp=kernel", NT_NEG_IS, EFAULT, check_6},
+	{"new=unmapped", NT_NEG_IS, EFAULT, check_7},
+	{"new=kernel", NT_NEG_IS, EFAULT, check_8},
 };
 
 int main(void)

@@ -22,38 +22,26 @@ static long check_2(void)
 
 static long check_3(void)
 {
-	return (long)__sys_lstat(NT_NEG_NONCANON, nt_neg_buf);
+	return (long)__sys_lstat("nt_file", NULL);
 }
 
 static long check_4(void)
 {
-	return (long)__sys_lstat("nt_file", NULL);
+	return (long)__sys_lstat("nt_file", nt_neg_unmapped);
 }
 
 static long check_5(void)
 {
-	return (long)__sys_lstat("nt_file", nt_neg_unmapped);
-}
-
-static long check_6(void)
-{
 	return (long)__sys_lstat("nt_file", NT_NEG_KERNEL);
-}
-
-static long check_7(void)
-{
-	return (long)__sys_lstat("nt_file", NT_NEG_NONCANON);
 }
 
 static const struct nt_neg_check checks[] = {
 	{"path=NULL", NT_NEG_IS, EFAULT, check_0},
 	{"path=unmapped", NT_NEG_IS, EFAULT, check_1},
 	{"path=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"path=noncanonical", NT_NEG_IS, EFAULT, check_3},
-	{"ub=NULL", NT_NEG_IS, EFAULT, check_4},
-	{"ub=unmapped", NT_NEG_IS, EFAULT, check_5},
-	{"ub=kernel", NT_NEG_IS, EFAULT, check_6},
-	{"ub=noncanonical", NT_NEG_IS, EFAULT, check_7},
+	{"ub=NULL", NT_NEG_IS, EFAULT, check_3},
+	{"ub=unmapped", NT_NEG_IS, EFAULT, check_4},
+	{"ub=kernel", NT_NEG_IS, EFAULT, check_5},
 };
 
 int main(void)

@@ -23,16 +23,10 @@ static long check_2(void)
 	return (long)__sys_open(NT_NEG_KERNEL, 0, 0);
 }
 
-static long check_3(void)
-{
-	return (long)__sys_open(NT_NEG_NONCANON, 0, 0);
-}
-
 static const struct nt_neg_check checks[] = {
 	{"path=NULL", NT_NEG_IS, EFAULT, check_0},
 	{"path=unmapped", NT_NEG_IS, EFAULT, check_1},
 	{"path=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"path=noncanonical", NT_NEG_IS, EFAULT, check_3},
 };
 
 int main(void)

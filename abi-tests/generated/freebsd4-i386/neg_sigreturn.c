@@ -20,16 +20,10 @@ static long check_2(void)
 	return (long)__sys_sigreturn(NT_NEG_KERNEL);
 }
 
-static long check_3(void)
-{
-	return (long)__sys_sigreturn(NT_NEG_NONCANON);
-}
-
 static const struct nt_neg_check checks[] = {
 	{"sigcntxp=NULL", NT_NEG_IS, EFAULT, check_0},
 	{"sigcntxp=unmapped", NT_NEG_IS, EFAULT, check_1},
 	{"sigcntxp=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"sigcntxp=noncanonical", NT_NEG_IS, EFAULT, check_3},
 };
 
 int main(void)

@@ -5,8 +5,10 @@
 //! the call with one argument invalid and the others valid, and wants one errno:
 //!
 //! * a pointer the kernel dereferences (`ptr` with `dir` in/out/inout, or `cstr`):
-//!   NULL (unless `nullable`), a freshly unmapped page, the first kernel-half address
-//!   and the first non-canonical address give EFAULT;
+//!   NULL (unless `nullable`), a freshly unmapped page, the first kernel address
+//!   (`NT_NEG_KERNEL`: the kernel half on x86_64, 4.x's KERNBASE for 32-bit code) and,
+//!   for 64-bit pointers, the first non-canonical address give EFAULT (a 32-bit
+//!   address has no non-canonical form);
 //! * an `fd_t`: a closed descriptor, `1 << 20` and (the type being signed) -5 give
 //!   EBADF. An `fd_t` just before a `cstr` is that path's directory descriptor (the
 //!   `*at` convention): its valid value is a directory, the path is relative while it
@@ -15,7 +17,12 @@
 //! * a `flags` argument with its lowest and its highest undefined bit added gives
 //!   EINVAL;
 //! * (`neg_nosys`) every not_implemented or retired slot and numbers past the table
-//!   give the `calling_convention.number.out_of_range` errno.
+//!   give the `calling_convention.number.out_of_range` errno, with its `signal` (4.x's
+//!   SIGSYS) ignored first, as a process that wants the errno must; numbers with bits
+//!   above 32 only where the number register is wider.
+//!
+//! Cases and the `__sys_` stubs they call are named by the call's unique identifier
+//! ([`crate::common::calls`]: `o<name>` for old-compat slots).
 //!
 //! A check is generated only when the call lists its errno in `errors` (EINVAL, for
 //! flags, is how the spec says the call rejects bad flags). An argument's or a call's
@@ -27,6 +34,7 @@
 
 use std::fmt::Write as _;
 
+use crate::common;
 use crate::model::{Dir, Spec, Status, Syscall, TypeDef, TypeRef, primitive_int};
 use crate::output::Files;
 
@@ -41,10 +49,13 @@ pub fn generate(specs: &[(&str, &Spec)]) -> Files {
         if !spec.syscalls.iter().any(served) {
             continue;
         }
-        let abi = crate::common::file_stem(spec);
-        for call in spec.syscalls.iter().filter(|c| served(c)) {
-            if let Some(text) = call_case(source, spec, call) {
-                files.push(format!("{abi}/neg_{}.c", call.name), text);
+        let abi = common::file_stem(spec);
+        for (call, id) in common::calls(spec) {
+            if !served(call) {
+                continue;
+            }
+            if let Some(text) = call_case(source, spec, call, &id) {
+                files.push(format!("{abi}/neg_{id}.c"), text);
             }
         }
         if let Some(text) = nosys_case(source, spec) {
@@ -202,6 +213,8 @@ fn prelude(spec: &Spec, call: &Syscall) -> String {
 
 fn call_checks(spec: &Spec, call: &Syscall, notes: &mut Vec<String>) -> Vec<Check> {
     let lists = |e: &str| call.errors.iter().any(|x| x == e);
+    // Only 64-bit addresses can be non-canonical.
+    let noncanonical = spec.data_model.pointer_bytes >= 8;
     let valid: Vec<String> = (0..call.args.len())
         .map(|i| valid_value(spec, call, i))
         .collect();
@@ -229,11 +242,13 @@ fn call_checks(spec: &Spec, call: &Syscall, notes: &mut Vec<String>) -> Vec<Chec
                 }
                 variants.push(("unmapped", "unmapped".into(), "nt_neg_unmapped".into()));
                 variants.push(("kernel", "kernel".into(), "NT_NEG_KERNEL".into()));
-                variants.push((
-                    "noncanonical",
-                    "noncanonical".into(),
-                    "NT_NEG_NONCANON".into(),
-                ));
+                if noncanonical {
+                    variants.push((
+                        "noncanonical",
+                        "noncanonical".into(),
+                        "NT_NEG_NONCANON".into(),
+                    ));
+                }
                 "EFAULT"
             }
             Class::Fd { dirfd, signed } => {
@@ -336,7 +351,7 @@ fn footer(out: &mut String, case: &str, checks: &[Check]) {
     out.push_str("}\n");
 }
 
-fn call_case(source: &str, spec: &Spec, call: &Syscall) -> Option<String> {
+fn call_case(source: &str, spec: &Spec, call: &Syscall, id: &str) -> Option<String> {
     let mut notes = Vec::new();
     if call.negative.as_ref().is_some_and(|n| n.skip.is_some()) {
         return None;
@@ -348,7 +363,7 @@ fn call_case(source: &str, spec: &Spec, call: &Syscall) -> Option<String> {
     let mut out = String::new();
     header(
         &mut out,
-        &crate::common::file_stem(spec),
+        &common::file_stem(spec),
         source,
         &format!(
             "Negative cases of {} ({} slot {}): invalid arguments, one at a time.",
@@ -361,23 +376,21 @@ fn call_case(source: &str, spec: &Spec, call: &Syscall) -> Option<String> {
         out.push_str(&c.prelude);
         let _ = writeln!(
             out,
-            "\treturn (long)__sys_{}({});\n}}\n",
-            call.name,
+            "\treturn (long)__sys_{id}({});\n}}\n",
             c.args.join(", ")
         );
     }
-    footer(&mut out, &format!("neg_{}", call.name), &checks);
+    footer(&mut out, &format!("neg_{id}"), &checks);
     Some(out)
 }
 
 fn nosys_case(source: &str, spec: &Spec) -> Option<String> {
-    let errno = spec
-        .calling_convention
-        .number
-        .out_of_range
-        .as_ref()?
-        .errno
-        .clone();
+    let unknown = spec.calling_convention.number.out_of_range.as_ref()?;
+    let errno = unknown.errno.clone();
+    // 4.x posts SIGSYS as well: a process gets the errno only when it ignores it.
+    let prelude = unknown.signal.as_ref().map_or(String::new(), |sig| {
+        format!("\tsignal({sig}, SIG_IGN); /* it is posted too: ignored, the call returns */\n")
+    });
     let mut numbers: Vec<(String, String)> = spec
         .syscalls
         .iter()
@@ -401,35 +414,41 @@ fn nosys_case(source: &str, spec: &Spec) -> Option<String> {
     ] {
         numbers.push((format!("{n}"), format!("{n}UL")));
     }
-    // Bits above 32 must not be dropped (1<<32 would be slot 0).
-    numbers.push(("1<<32".into(), "1UL << 32".into()));
-    numbers.push(("-1".into(), "~0UL".into()));
+    if spec.data_model.word_bytes >= 8 {
+        // Bits above 32 must not be dropped (1<<32 would be slot 0).
+        numbers.push(("1<<32".into(), "1UL << 32".into()));
+        numbers.push(("-1".into(), "~0UL".into()));
+    }
     let checks: Vec<Check> = numbers
         .into_iter()
         .map(|(label, n)| Check {
             label,
             not: false,
             errno: errno.clone(),
-            prelude: String::new(),
+            prelude: prelude.clone(),
             args: vec![n],
         })
         .collect();
     let mut out = String::new();
     header(
         &mut out,
-        &crate::common::file_stem(spec),
+        &common::file_stem(spec),
         source,
         &format!(
-            "Numbers {} does not serve (not implemented or retired slots, numbers past the table) give {errno}.",
-            spec.abi.name
+            "Numbers {} does not serve (not implemented or retired slots, numbers past the table) give {errno}{}.",
+            spec.abi.name,
+            unknown
+                .signal
+                .as_ref()
+                .map_or(String::new(), |s| format!(" (and {s}, ignored here)"))
         ),
         &[],
     );
     for (k, c) in checks.iter().enumerate() {
         let _ = writeln!(
             out,
-            "static long check_{k}(void)\n{{\n\treturn nt_neg_raw({});\n}}\n",
-            c.args[0]
+            "static long check_{k}(void)\n{{\n{}\treturn nt_neg_raw({});\n}}\n",
+            c.prelude, c.args[0]
         );
     }
     footer(&mut out, "neg_nosys", &checks);

@@ -2,7 +2,7 @@
 
 use abi_gen::targets::{self, Target};
 
-fn native_case(name: &str) -> String {
+fn case(abi: &str, name: &str) -> String {
     let specs = targets::load_all(&targets::default_specs()).expect("specs load");
     let files = targets::generate(Target::Negative, &specs).expect("generate");
     assert!(
@@ -15,10 +15,14 @@ fn native_case(name: &str) -> String {
     files
         .files
         .iter()
-        .find(|f| f.path.to_str() == Some(&format!("native-v1/{name}.c")))
-        .unwrap_or_else(|| panic!("no case {name}"))
+        .find(|f| f.path.to_str() == Some(&format!("{abi}/{name}.c")))
+        .unwrap_or_else(|| panic!("no case {abi}/{name}"))
         .contents
         .clone()
+}
+
+fn native_case(name: &str) -> String {
+    case("native-v1", name)
 }
 
 #[test]
@@ -58,4 +62,24 @@ fn unserved_numbers() {
     );
     assert!(nosys.contains("nt_neg_raw(1UL << 32)"));
     assert!(nosys.contains("ENOSYS"));
+}
+
+#[test]
+fn freebsd4_cases_are_32_bit() {
+    let read = case("freebsd4-i386", "neg_read");
+    assert!(read.starts_with("// abi: freebsd4-i386\n"));
+    // Descriptors are fd_t (4.x says int): they get the descriptor checks.
+    assert!(read.contains("__sys_read(nt_neg_closed, nt_neg_buf, 256)"));
+    assert!(read.contains("__sys_read(nt_neg_fd, NT_NEG_KERNEL, 256)"));
+    // A 32-bit address has no non-canonical form.
+    assert!(!read.contains("NONCANON"));
+    let nosys = case("freebsd4-i386", "neg_nosys");
+    assert!(nosys.contains("signal(SIGSYS, SIG_IGN);"));
+    assert!(nosys.contains("nt_neg_raw(394UL)"));
+    assert!(nosys.contains("{\"4294967295\", NT_NEG_IS, EINVAL,"));
+    assert!(!nosys.contains("1UL << 32"), "eax has no bits above 32");
+    // 4.x's mmap ignores unknown prot and flags bits: skipped, with the reason.
+    let mmap = case("freebsd4-i386", "neg_mmap");
+    assert!(mmap.contains("prot +0x8: 4.x keeps prot & VM_PROT_ALL"));
+    assert!(mmap.contains("__sys_mmap(nt_neg_buf, 4096, 0, MAP_PRIVATE, -5, 0, 0)"));
 }

@@ -382,6 +382,11 @@ const _: () = assert!(core::mem::size_of::<fd_set>() == 128);
 const _: () = assert!(core::mem::align_of::<fd_set>() == 4);
 const _: () = assert!(core::mem::offset_of!(fd_set, fds_bits) == 0);
 
+/// A descriptor argument. 4.x declares these int; the name tells the generated negative cases (abi-gen negative) to try closed, huge and negative descriptors, which 4.x refuses with EBADF.
+///
+/// C: `int`.
+pub type fd_t = i32;
+
 ///
 /// C: `u_int32_t`.
 pub type fflags_t = u32;
@@ -3580,10 +3585,10 @@ impl ForkArgs {
     }
 }
 
-/// Arguments of `read(int fd, ptr<u8, Out> buf, size_t nbyte)`, slot 3 (3 words); returns `ssize_t`.
+/// Arguments of `read(fd_t fd, ptr<u8, Out> buf, size_t nbyte)`, slot 3 (3 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub nbyte: size_t,
 }
@@ -3611,10 +3616,10 @@ impl ReadArgs {
     }
 }
 
-/// Arguments of `write(int fd, ptr<u8, In> buf, size_t nbyte)`, slot 4 (3 words); returns `ssize_t`.
+/// Arguments of `write(fd_t fd, ptr<u8, In> buf, size_t nbyte)`, slot 4 (3 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<In>,
     pub nbyte: size_t,
 }
@@ -3675,10 +3680,10 @@ impl OpenArgs {
     }
 }
 
-/// Arguments of `close(int fd)`, slot 6 (1 word); returns `int`.
+/// Arguments of `close(fd_t fd)`, slot 6 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CloseArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl CloseArgs {
@@ -3840,10 +3845,10 @@ impl ChdirArgs {
     }
 }
 
-/// Arguments of `fchdir(int fd)`, slot 13 (1 word); returns `int`.
+/// Arguments of `fchdir(fd_t fd)`, slot 13 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchdirArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl FchdirArgs {
@@ -4011,10 +4016,10 @@ impl GetfsstatArgs {
     }
 }
 
-/// Arguments of `lseek(int fd, long offset, whence whence)`, slot 19 (3 words); returns `long`.
+/// Arguments of `lseek(fd_t fd, long offset, whence whence)`, slot 19 (3 words); returns `long`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OlseekArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub offset: long,
     pub whence: whence,
 }
@@ -4228,10 +4233,10 @@ impl PtraceArgs {
     }
 }
 
-/// Arguments of `recvmsg(int s, ptr<msghdr, Inout> msg, int flags)`, slot 27 (3 words); returns `int`.
+/// Arguments of `recvmsg(fd_t s, ptr<msghdr, Inout> msg, int flags)`, slot 27 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecvmsgArgs {
-    pub s: int,
+    pub s: fd_t,
     pub msg: UserPtr<u8, InOut>,
     pub flags: int,
 }
@@ -4259,10 +4264,10 @@ impl RecvmsgArgs {
     }
 }
 
-/// Arguments of `sendmsg(int s, caddr_t msg, int flags)`, slot 28 (3 words); returns `int`.
+/// Arguments of `sendmsg(fd_t s, caddr_t msg, int flags)`, slot 28 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendmsgArgs {
-    pub s: int,
+    pub s: fd_t,
     pub msg: UserPtr<u8, InOut>,
     pub flags: int,
 }
@@ -4290,10 +4295,10 @@ impl SendmsgArgs {
     }
 }
 
-/// Arguments of `recvfrom(int s, ptr<u8, Out> buf, size_t len, int flags, ptr<u8, Out> from, ptr<int, Inout> fromlenaddr)`, slot 29 (6 words); returns `int`.
+/// Arguments of `recvfrom(fd_t s, ptr<u8, Out> buf, size_t len, int flags, ptr<u8, Out> from, ptr<int, Inout> fromlenaddr)`, slot 29 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecvfromArgs {
-    pub s: int,
+    pub s: fd_t,
     pub buf: UserBuf<Out>,
     pub len: size_t,
     pub flags: int,
@@ -4330,10 +4335,10 @@ impl RecvfromArgs {
     }
 }
 
-/// Arguments of `accept(int s, caddr_t name, ptr<int, Inout> anamelen)`, slot 30 (3 words); returns `int`.
+/// Arguments of `accept(fd_t s, caddr_t name, ptr<int, Inout> anamelen)`, slot 30 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcceptArgs {
-    pub s: int,
+    pub s: fd_t,
     pub name: UserPtr<u8, InOut>,
     pub anamelen: UserPtr<int, InOut>,
 }
@@ -4361,10 +4366,10 @@ impl AcceptArgs {
     }
 }
 
-/// Arguments of `getpeername(int fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 31 (3 words); returns `int`.
+/// Arguments of `getpeername(fd_t fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 31 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetpeernameArgs {
-    pub fdes: int,
+    pub fdes: fd_t,
     pub asa: UserPtr<u8, InOut>,
     pub alen: UserPtr<int, InOut>,
 }
@@ -4392,10 +4397,10 @@ impl GetpeernameArgs {
     }
 }
 
-/// Arguments of `getsockname(int fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 32 (3 words); returns `int`.
+/// Arguments of `getsockname(fd_t fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 32 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetsocknameArgs {
-    pub fdes: int,
+    pub fdes: fd_t,
     pub asa: UserPtr<u8, InOut>,
     pub alen: UserPtr<int, InOut>,
 }
@@ -4479,10 +4484,10 @@ impl ChflagsArgs {
     }
 }
 
-/// Arguments of `fchflags(int fd, int flags)`, slot 35 (2 words); returns `int`.
+/// Arguments of `fchflags(fd_t fd, int flags)`, slot 35 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchflagsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub flags: int,
 }
 
@@ -4969,10 +4974,10 @@ impl SigaltstackArgs {
     }
 }
 
-/// Arguments of `ioctl(int fd, u_long com, ptr<u8, Inout> data)`, slot 54 (3 words); returns `int`.
+/// Arguments of `ioctl(fd_t fd, u_long com, ptr<u8, Inout> data)`, slot 54 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoctlArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub com: u_long,
     /// Points to the command's argument type (see ioctls); ignored for IOC_VOID commands.
     pub data: UserPtr<u8, InOut>,
@@ -5191,10 +5196,10 @@ impl ChrootArgs {
     }
 }
 
-/// Arguments of `fstat(int fd, ptr<ostat, Out> sb)`, slot 62 (2 words); returns `int`.
+/// Arguments of `fstat(fd_t fd, ptr<ostat, Out> sb)`, slot 62 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OfstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<ostat, Out>,
 }
 
@@ -5374,14 +5379,14 @@ impl SstkArgs {
     }
 }
 
-/// Arguments of `mmap(ptr<u8, None> addr, int len, prot prot, map_flags flags, int fd, long pos)`, slot 71 (6 words); returns `int`.
+/// Arguments of `mmap(ptr<u8, None> addr, int len, prot prot, map_flags flags, fd_t fd, long pos)`, slot 71 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OmmapArgs {
     pub addr: u64,
     pub len: int,
     pub prot: prot,
     pub flags: map_flags,
-    pub fd: int,
+    pub fd: fd_t,
     pub pos: long,
 }
 
@@ -5877,10 +5882,10 @@ impl Dup2Args {
     }
 }
 
-/// Arguments of `fcntl(int fd, fcntl_cmd cmd, long arg)`, slot 92 (3 words); returns `int`.
+/// Arguments of `fcntl(fd_t fd, fcntl_cmd cmd, long arg)`, slot 92 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FcntlArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub cmd: fcntl_cmd,
     pub arg: long,
 }
@@ -5950,10 +5955,10 @@ impl SelectArgs {
     }
 }
 
-/// Arguments of `fsync(int fd)`, slot 95 (1 word); returns `int`.
+/// Arguments of `fsync(fd_t fd)`, slot 95 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FsyncArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl FsyncArgs {
@@ -6037,10 +6042,10 @@ impl SocketArgs {
     }
 }
 
-/// Arguments of `connect(int s, caddr_t name, int namelen)`, slot 98 (3 words); returns `int`.
+/// Arguments of `connect(fd_t s, caddr_t name, int namelen)`, slot 98 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectArgs {
-    pub s: int,
+    pub s: fd_t,
     pub name: UserPtr<u8, InOut>,
     pub namelen: int,
 }
@@ -6068,10 +6073,10 @@ impl ConnectArgs {
     }
 }
 
-/// Arguments of `accept(int s, caddr_t name, ptr<int, Inout> anamelen)`, slot 99 (3 words); returns `int`.
+/// Arguments of `accept(fd_t s, caddr_t name, ptr<int, Inout> anamelen)`, slot 99 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OacceptArgs {
-    pub s: int,
+    pub s: fd_t,
     pub name: UserPtr<u8, InOut>,
     pub anamelen: UserPtr<int, InOut>,
 }
@@ -6127,10 +6132,10 @@ impl GetpriorityArgs {
     }
 }
 
-/// Arguments of `send(int s, caddr_t buf, int len, int flags)`, slot 101 (4 words); returns `int`.
+/// Arguments of `send(fd_t s, caddr_t buf, int len, int flags)`, slot 101 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendArgs {
-    pub s: int,
+    pub s: fd_t,
     pub buf: UserPtr<u8, InOut>,
     pub len: int,
     pub flags: int,
@@ -6161,10 +6166,10 @@ impl OsendArgs {
     }
 }
 
-/// Arguments of `recv(int s, caddr_t buf, int len, int flags)`, slot 102 (4 words); returns `int`.
+/// Arguments of `recv(fd_t s, caddr_t buf, int len, int flags)`, slot 102 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrecvArgs {
-    pub s: int,
+    pub s: fd_t,
     pub buf: UserPtr<u8, InOut>,
     pub len: int,
     pub flags: int,
@@ -6220,10 +6225,10 @@ impl OsigreturnArgs {
     }
 }
 
-/// Arguments of `bind(int s, caddr_t name, int namelen)`, slot 104 (3 words); returns `int`.
+/// Arguments of `bind(fd_t s, caddr_t name, int namelen)`, slot 104 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BindArgs {
-    pub s: int,
+    pub s: fd_t,
     pub name: UserPtr<u8, InOut>,
     pub namelen: int,
 }
@@ -6251,10 +6256,10 @@ impl BindArgs {
     }
 }
 
-/// Arguments of `setsockopt(int s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
+/// Arguments of `setsockopt(fd_t s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetsockoptArgs {
-    pub s: int,
+    pub s: fd_t,
     pub level: int,
     pub name: int,
     pub val: UserPtr<u8, InOut>,
@@ -6288,10 +6293,10 @@ impl SetsockoptArgs {
     }
 }
 
-/// Arguments of `listen(int s, int backlog)`, slot 106 (2 words); returns `int`.
+/// Arguments of `listen(fd_t s, int backlog)`, slot 106 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenArgs {
-    pub s: int,
+    pub s: fd_t,
     pub backlog: int,
 }
 
@@ -6450,10 +6455,10 @@ impl OsigstackArgs {
     }
 }
 
-/// Arguments of `recvmsg(int s, ptr<omsghdr, Inout> msg, int flags)`, slot 113 (3 words); returns `int`.
+/// Arguments of `recvmsg(fd_t s, ptr<omsghdr, Inout> msg, int flags)`, slot 113 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrecvmsgArgs {
-    pub s: int,
+    pub s: fd_t,
     pub msg: UserPtr<u8, InOut>,
     pub flags: int,
 }
@@ -6481,10 +6486,10 @@ impl OrecvmsgArgs {
     }
 }
 
-/// Arguments of `sendmsg(int s, caddr_t msg, int flags)`, slot 114 (3 words); returns `int`.
+/// Arguments of `sendmsg(fd_t s, caddr_t msg, int flags)`, slot 114 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendmsgArgs {
-    pub s: int,
+    pub s: fd_t,
     pub msg: UserPtr<u8, InOut>,
     pub flags: int,
 }
@@ -6573,10 +6578,10 @@ impl GetrusageArgs {
     }
 }
 
-/// Arguments of `getsockopt(int s, int level, int name, caddr_t val, ptr<int, Inout> avalsize)`, slot 118 (5 words); returns `int`.
+/// Arguments of `getsockopt(fd_t s, int level, int name, caddr_t val, ptr<int, Inout> avalsize)`, slot 118 (5 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetsockoptArgs {
-    pub s: int,
+    pub s: fd_t,
     pub level: int,
     pub name: int,
     pub val: UserPtr<u8, InOut>,
@@ -6610,10 +6615,10 @@ impl GetsockoptArgs {
     }
 }
 
-/// Arguments of `readv(int fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 120 (3 words); returns `int`.
+/// Arguments of `readv(fd_t fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 120 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadvArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
@@ -6641,10 +6646,10 @@ impl ReadvArgs {
     }
 }
 
-/// Arguments of `writev(int fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 121 (3 words); returns `int`.
+/// Arguments of `writev(fd_t fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 121 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WritevArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
@@ -6700,10 +6705,10 @@ impl SettimeofdayArgs {
     }
 }
 
-/// Arguments of `fchown(int fd, int uid, int gid)`, slot 123 (3 words); returns `int`.
+/// Arguments of `fchown(fd_t fd, int uid, int gid)`, slot 123 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchownArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub uid: int,
     pub gid: int,
 }
@@ -6731,10 +6736,10 @@ impl FchownArgs {
     }
 }
 
-/// Arguments of `fchmod(int fd, int mode)`, slot 124 (2 words); returns `int`.
+/// Arguments of `fchmod(fd_t fd, int mode)`, slot 124 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchmodArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub mode: int,
 }
 
@@ -6759,10 +6764,10 @@ impl FchmodArgs {
     }
 }
 
-/// Arguments of `recvfrom(int s, caddr_t buf, size_t len, int flags, caddr_t from, ptr<int, Inout> fromlenaddr)`, slot 125 (6 words); returns `int`.
+/// Arguments of `recvfrom(fd_t s, caddr_t buf, size_t len, int flags, caddr_t from, ptr<int, Inout> fromlenaddr)`, slot 125 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrecvfromArgs {
-    pub s: int,
+    pub s: fd_t,
     pub buf: UserPtr<u8, InOut>,
     pub len: size_t,
     pub flags: int,
@@ -6911,10 +6916,10 @@ impl OtruncateArgs {
     }
 }
 
-/// Arguments of `ftruncate(int fd, long length)`, slot 130 (2 words); returns `int`.
+/// Arguments of `ftruncate(fd_t fd, long length)`, slot 130 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OftruncateArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub length: long,
 }
 
@@ -6939,10 +6944,10 @@ impl OftruncateArgs {
     }
 }
 
-/// Arguments of `flock(int fd, flock_op how)`, slot 131 (2 words); returns `int`.
+/// Arguments of `flock(fd_t fd, flock_op how)`, slot 131 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlockArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub how: flock_op,
 }
 
@@ -6995,10 +7000,10 @@ impl MkfifoArgs {
     }
 }
 
-/// Arguments of `sendto(int s, ptr<u8, In> buf, size_t len, int flags, ptr<u8, In> to, int tolen)`, slot 133 (6 words); returns `int`.
+/// Arguments of `sendto(fd_t s, ptr<u8, In> buf, size_t len, int flags, ptr<u8, In> to, int tolen)`, slot 133 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendtoArgs {
-    pub s: int,
+    pub s: fd_t,
     pub buf: UserBuf<In>,
     pub len: size_t,
     pub flags: int,
@@ -7035,10 +7040,10 @@ impl SendtoArgs {
     }
 }
 
-/// Arguments of `shutdown(int s, int how)`, slot 134 (2 words); returns `int`.
+/// Arguments of `shutdown(fd_t s, int how)`, slot 134 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShutdownArgs {
-    pub s: int,
+    pub s: fd_t,
     pub how: int,
 }
 
@@ -7206,10 +7211,10 @@ impl AdjtimeArgs {
     }
 }
 
-/// Arguments of `getpeername(int fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 141 (3 words); returns `int`.
+/// Arguments of `getpeername(fd_t fdes, caddr_t asa, ptr<int, Inout> alen)`, slot 141 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetpeernameArgs {
-    pub fdes: int,
+    pub fdes: fd_t,
     pub asa: UserPtr<u8, InOut>,
     pub alen: UserPtr<int, InOut>,
 }
@@ -7440,10 +7445,10 @@ impl OquotaArgs {
     }
 }
 
-/// Arguments of `getsockname(int fdec, caddr_t asa, ptr<int, Inout> alen)`, slot 150 (3 words); returns `int`.
+/// Arguments of `getsockname(fd_t fdec, caddr_t asa, ptr<int, Inout> alen)`, slot 150 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetsocknameArgs {
-    pub fdec: int,
+    pub fdec: fd_t,
     pub asa: UserPtr<u8, InOut>,
     pub alen: UserPtr<int, InOut>,
 }
@@ -7499,10 +7504,10 @@ impl NfssvcArgs {
     }
 }
 
-/// Arguments of `getdirentries(int fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 156 (4 words); returns `int`.
+/// Arguments of `getdirentries(fd_t fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 156 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetdirentriesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: u_int,
     pub basep: UserPtr<long, Out>,
@@ -7561,10 +7566,10 @@ impl StatfsArgs {
     }
 }
 
-/// Arguments of `fstatfs(int fd, ptr<statfs, Out> buf)`, slot 158 (2 words); returns `int`.
+/// Arguments of `fstatfs(fd_t fd, ptr<statfs, Out> buf)`, slot 158 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FstatfsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserPtr<statfs, Out>,
 }
 
@@ -7873,10 +7878,10 @@ impl ShmsysArgs {
     }
 }
 
-/// Arguments of `pread(int fd, ptr<u8, Out> buf, size_t nbyte, off_t offset)`, slot 173 (6 words); returns `ssize_t`.
+/// Arguments of `pread(fd_t fd, ptr<u8, Out> buf, size_t nbyte, off_t offset)`, slot 173 (6 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PreadArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub nbyte: size_t,
     pub offset: off_t,
@@ -7908,10 +7913,10 @@ impl PreadArgs {
     }
 }
 
-/// Arguments of `pwrite(int fd, ptr<u8, In> buf, size_t nbyte, off_t offset)`, slot 174 (6 words); returns `ssize_t`.
+/// Arguments of `pwrite(fd_t fd, ptr<u8, In> buf, size_t nbyte, off_t offset)`, slot 174 (6 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PwriteArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<In>,
     pub nbyte: size_t,
     pub offset: off_t,
@@ -8071,10 +8076,10 @@ impl StatArgs {
     }
 }
 
-/// Arguments of `fstat(int fd, ptr<stat, Out> sb)`, slot 189 (2 words); returns `int`.
+/// Arguments of `fstat(fd_t fd, ptr<stat, Out> sb)`, slot 189 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<stat, Out>,
 }
 
@@ -8155,10 +8160,10 @@ impl PathconfArgs {
     }
 }
 
-/// Arguments of `fpathconf(int fd, int name)`, slot 192 (2 words); returns `int`.
+/// Arguments of `fpathconf(fd_t fd, int name)`, slot 192 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FpathconfArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub name: int,
 }
 
@@ -8249,10 +8254,10 @@ impl SetrlimitArgs {
     }
 }
 
-/// Arguments of `getdirentries(int fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 196 (4 words); returns `int`.
+/// Arguments of `getdirentries(fd_t fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 196 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetdirentriesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: u_int,
     pub basep: UserPtr<long, Out>,
@@ -8283,14 +8288,14 @@ impl GetdirentriesArgs {
     }
 }
 
-/// Arguments of `mmap(ptr<u8, None> addr, size_t len, prot prot, map_flags flags, int fd, off_t pos)`, slot 197 (8 words); returns `uintptr_t`.
+/// Arguments of `mmap(ptr<u8, None> addr, size_t len, prot prot, map_flags flags, fd_t fd, off_t pos)`, slot 197 (8 words); returns `uintptr_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MmapArgs {
     pub addr: u64,
     pub len: size_t,
     pub prot: prot,
     pub flags: map_flags,
-    pub fd: int,
+    pub fd: fd_t,
     pub pos: off_t,
 }
 
@@ -8344,10 +8349,10 @@ impl Syscall198Args {
     }
 }
 
-/// Arguments of `lseek(int fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
+/// Arguments of `lseek(fd_t fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LseekArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub offset: off_t,
     pub whence: whence,
 }
@@ -8410,10 +8415,10 @@ impl TruncateArgs {
     }
 }
 
-/// Arguments of `ftruncate(int fd, off_t length)`, slot 201 (4 words); returns `int`.
+/// Arguments of `ftruncate(fd_t fd, off_t length)`, slot 201 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FtruncateArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub length: off_t,
 }
 
@@ -8560,10 +8565,10 @@ impl UndeleteArgs {
     }
 }
 
-/// Arguments of `futimes(int fd, ptr<timeval, In> tptr)`, slot 206 (2 words); returns `int`.
+/// Arguments of `futimes(fd_t fd, ptr<timeval, In> tptr)`, slot 206 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FutimesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub tptr: UserPtr<timeval, In>,
 }
 
@@ -9243,10 +9248,10 @@ impl LchownArgs {
     }
 }
 
-/// Arguments of `getdents(int fd, ptr<u8, Out> buf, size_t count)`, slot 272 (3 words); returns `int`.
+/// Arguments of `getdents(fd_t fd, ptr<u8, Out> buf, size_t count)`, slot 272 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetdentsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: size_t,
 }
@@ -9420,10 +9425,10 @@ impl NstatArgs {
     }
 }
 
-/// Arguments of `nfstat(int fd, ptr<nstat, Out> sb)`, slot 279 (2 words); returns `int`.
+/// Arguments of `nfstat(fd_t fd, ptr<nstat, Out> sb)`, slot 279 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NfstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<nstat, Out>,
 }
 
@@ -9959,10 +9964,10 @@ impl AioSuspendArgs {
     }
 }
 
-/// Arguments of `aio_cancel(int fd, ptr<aiocb, Inout> aiocbp)`, slot 316 (2 words); returns `int`.
+/// Arguments of `aio_cancel(fd_t fd, ptr<aiocb, Inout> aiocbp)`, slot 316 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AioCancelArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub aiocbp: UserPtr<u8, InOut>,
 }
 
@@ -10477,11 +10482,11 @@ impl UtraceArgs {
     }
 }
 
-/// Arguments of `sendfile(int fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 336 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 336 (8 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendfileArgs {
-    pub fd: int,
-    pub s: int,
+    pub fd: fd_t,
+    pub s: fd_t,
     pub offset: off_t,
     pub nbytes: size_t,
     pub hdtr: UserPtr<u8, InOut>,
@@ -10781,10 +10786,10 @@ impl AclSetFileArgs {
     }
 }
 
-/// Arguments of `__acl_get_fd(int filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 349 (3 words); returns `int`.
+/// Arguments of `__acl_get_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 349 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclGetFdArgs {
-    pub filedes: int,
+    pub filedes: fd_t,
     pub type_: acl_type_t,
     pub aclp: UserPtr<u8, InOut>,
 }
@@ -10812,10 +10817,10 @@ impl AclGetFdArgs {
     }
 }
 
-/// Arguments of `__acl_set_fd(int filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 350 (3 words); returns `int`.
+/// Arguments of `__acl_set_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 350 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclSetFdArgs {
-    pub filedes: int,
+    pub filedes: fd_t,
     pub type_: acl_type_t,
     pub aclp: UserPtr<u8, InOut>,
 }
@@ -10871,10 +10876,10 @@ impl AclDeleteFileArgs {
     }
 }
 
-/// Arguments of `__acl_delete_fd(int filedes, acl_type_t type)`, slot 352 (2 words); returns `int`.
+/// Arguments of `__acl_delete_fd(fd_t filedes, acl_type_t type)`, slot 352 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclDeleteFdArgs {
-    pub filedes: int,
+    pub filedes: fd_t,
     pub type_: acl_type_t,
 }
 
@@ -10930,10 +10935,10 @@ impl AclAclcheckFileArgs {
     }
 }
 
-/// Arguments of `__acl_aclcheck_fd(int filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 354 (3 words); returns `int`.
+/// Arguments of `__acl_aclcheck_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 354 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclAclcheckFdArgs {
-    pub filedes: int,
+    pub filedes: fd_t,
     pub type_: acl_type_t,
     pub aclp: UserPtr<u8, InOut>,
 }
@@ -11201,10 +11206,10 @@ impl KqueueArgs {
     }
 }
 
-/// Arguments of `kevent(int fd, ptr<kevent, In> changelist, int nchanges, ptr<kevent, Out> eventlist, int nevents, ptr<timespec, In> timeout)`, slot 363 (6 words); returns `int`.
+/// Arguments of `kevent(fd_t fd, ptr<kevent, In> changelist, int nchanges, ptr<kevent, Out> eventlist, int nevents, ptr<timespec, In> timeout)`, slot 363 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeventArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub changelist: UserSlice<kevent, In>,
     pub nchanges: int,
     pub eventlist: UserSlice<kevent, Out>,
@@ -11241,11 +11246,11 @@ impl KeventArgs {
     }
 }
 
-/// Arguments of `sendfile(int fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 393 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 393 (8 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendfileArgs {
-    pub fd: int,
-    pub s: int,
+    pub fd: fd_t,
+    pub s: fd_t,
     pub offset: off_t,
     pub nbytes: size_t,
     pub hdtr: UserPtr<u8, InOut>,

@@ -285,12 +285,11 @@ fn read_dirents(task: &Task, fd: i32, addr: u64, count: usize) -> Result<(usize,
     Ok((out.len(), start))
 }
 
+/// 4.x copies the base out unconditionally: a NULL `basep` is EFAULT (after the read).
 pub(crate) fn sys_getdirentries(task: &mut Task, a: fb::GetdirentriesArgs) -> SysResult {
     let (n, base) = read_dirents(task, a.fd, a.buf.addr(), a.count as usize)?;
-    if !a.basep.is_null() {
-        task.write_val(a.basep.addr(), &(base as i32))
-            .map_err(fault)?;
-    }
+    task.write_val(a.basep.addr(), &(base as i32))
+        .map_err(fault)?;
     Ok(Ret::word(n as u64))
 }
 
