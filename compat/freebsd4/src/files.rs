@@ -10,6 +10,7 @@ use nymph_kernel::file::{MAX_DESCRIPTORS, StatusFlags, Whence};
 use nymph_kernel::process::Task;
 use nymph_kernel::process::calls::{self, PollOutcome, RangeCommand, RangeRequest};
 use nymph_kernel::vfs::lock::{self, LockKind};
+use zerocopy::IntoBytes;
 
 /// The 4.x errno for a neutral kernel error.
 pub(crate) fn file_errno(e: Error) -> i32 {
@@ -316,11 +317,16 @@ pub(crate) fn sys_poll(task: &mut Task, a: fb::PollArgs) -> SysResult {
 /// `FD_SETSIZE`.
 const FD_SETSIZE: i32 = 1024;
 
-fn read_set(task: &Task, addr: u64) -> Result<Option<fb::fd_set>, i32> {
+/// The first `words` 32-bit words of the fd_set at `addr` (4.x copies in and out only
+/// `howmany(nd, NFDBITS)` of them: programs size their sets by nd).
+fn read_set(task: &Task, addr: u64, words: usize) -> Result<Option<fb::fd_set>, i32> {
     if addr == 0 {
         return Ok(None);
     }
-    task.read_val(addr).map(Some).map_err(fault)
+    let mut set = fb::fd_set { fds_bits: [0; 32] };
+    task.read_bytes(addr, &mut set.fds_bits.as_mut_bytes()[..4 * words])
+        .map_err(fault)?;
+    Ok(Some(set))
 }
 
 fn is_set(set: &Option<fb::fd_set>, fd: usize) -> bool {
@@ -330,15 +336,18 @@ fn is_set(set: &Option<fb::fd_set>, fd: usize) -> bool {
 
 /// select: descriptors below `nd` in the read and write sets are polled; nothing is
 /// ever exceptional here (no out-of-band data), so the except set comes back empty.
+/// Only the words of each set that cover `nd` are read and written, as 4.x does; the
+/// timeval is not written back.
 pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
     if a.nd < 0 {
         return Err(errno::EINVAL);
     }
     let nd = a.nd.min(FD_SETSIZE).min(MAX_DESCRIPTORS as i32) as usize;
+    let words = nd.div_ceil(32);
     let (rin, win, ein) = (
-        read_set(task, a.in_.addr())?,
-        read_set(task, a.ou.addr())?,
-        read_set(task, a.ex.addr())?,
+        read_set(task, a.in_.addr(), words)?,
+        read_set(task, a.ou.addr(), words)?,
+        read_set(task, a.ex.addr(), words)?,
     );
     let timeout = if a.tv.is_null() {
         Timeout::Forever
@@ -391,7 +400,8 @@ pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
         (a.ex.addr(), empty),
     ] {
         if addr != 0 {
-            task.write_val(addr, &set).map_err(fault)?;
+            task.write_bytes(addr, &set.fds_bits.as_bytes()[..4 * words])
+                .map_err(fault)?;
         }
     }
     Ok(Ret::word(count))

@@ -76,6 +76,11 @@ impl Personality for FreeBsd4 {
         startup::build(request, space)
     }
 
+    /// `vm_daddr`, which the break and mmap placement count from.
+    fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
+        alloc::vec![(sys::DATA_START, startup::data_start(request))]
+    }
+
     fn handle_trap(&self, task: &mut Task, trap: Trap) {
         match trap {
             Trap::SoftwareInterrupt(SYSCALL_VECTOR) => sys::syscall(task),
@@ -105,6 +110,10 @@ impl Personality for FreeBsd4 {
         action: &CatchAction,
     ) -> Result<(), ExecError> {
         signals::deliver(task, signal, action)
+    }
+
+    fn blocks_signal_in_handler(&self, action: &CatchAction) -> bool {
+        signals::blocks_signal_in_handler(action)
     }
 }
 

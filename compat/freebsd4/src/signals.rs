@@ -7,7 +7,7 @@ use crate::fb::{self, errno};
 use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::process::{
-    self, CatchAction, ExecError, Fault, SigAction, Signal, SignalSet, Task,
+    self, CatchAction, ExecError, ExitStatus, Fault, SigAction, Signal, SignalSet, Task,
 };
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -51,8 +51,104 @@ const OLD_SIGRETURN_MAGIC: i32 = 0x01d516;
 const OSIGCONTEXT_SIZE: usize = 84;
 /// `MINSIGSTKSZ`.
 const MINSIGSTKSZ: u32 = 8192;
-/// T_PAGEFLT, and BUS_SEGM_FAULT added to a segment fault's trap number.
+/// The 4.x trap numbers (`sys/i386/include/trap.h`) a frame's `mc_trapno` holds.
+const T_PRIVINFLT: i32 = 1;
+const T_BPTFLT: i32 = 3;
+const T_ARITHTRAP: i32 = 6;
+const T_PROTFLT: i32 = 9;
+const T_TRCTRAP: i32 = 10;
 const T_PAGEFLT: i32 = 12;
+const T_ALIGNFLT: i32 = 14;
+const T_DIVIDE: i32 = 18;
+const T_OFLOW: i32 = 20;
+const T_BOUND: i32 = 21;
+const T_DOUBLEFLT: i32 = 23;
+const T_TSSFLT: i32 = 25;
+const T_SEGNPFLT: i32 = 26;
+const T_STKFLT: i32 = 27;
+const T_XMMFLT: i32 = 29;
+/// The codes `trap()` hands SIGFPE handlers, and what it adds to a segment fault's
+/// error code for SIGBUS.
+const FPE_INTOVF: i32 = 1;
+const FPE_INTDIV: i32 = 2;
+const FPE_FLTSUB: i32 = 8;
+const BUS_SEGM_FAULT: i32 = 30;
+/// `tf_err` of a system call: the length of `int $0x80` (exception.s).
+const INT80_ERR: u32 = 2;
+/// The vector 4.x system calls come in through.
+const INT80_VECTOR: u64 = 0x80;
+
+/// What a 4.x trap frame and `trap()` say about how the kernel was entered: the trap
+/// number (`tf_trapno`), the code a handler gets (`ucode`: sf_siginfo / si_code) and
+/// `tf_err` (sf_addr / si_addr / mc_err).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TrapWords {
+    trapno: i32,
+    code: i32,
+    err: u32,
+}
+
+/// 4.x `trap()` for a fault from user mode: #DE is T_DIVIDE with FPE_INTDIV, #UD
+/// T_PRIVINFLT with that as the code, int3 T_BPTFLT with code 0, a page fault T_PAGEFLT
+/// with the fault address in tf_err (`trap_pfault`'s "kludge to pass faulting virtual
+/// address to sendsig"), #GP and the other segment faults their T_ number with
+/// `err + BUS_SEGM_FAULT` as the code. Without a fault the signal came from kill and
+/// friends: the code is 0 and tf_err is 2 when the kernel was entered by `int $0x80`
+/// (the frame of the system call the signal is delivered on the way out of), else 0;
+/// tf_trapno of a system call is whatever the frame's slot held in 4.x: 0 here.
+fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords {
+    let Some(f) = fault else {
+        let err = if entry_vector == INT80_VECTOR {
+            INT80_ERR
+        } else {
+            0
+        };
+        return TrapWords {
+            trapno: 0,
+            code: 0,
+            err,
+        };
+    };
+    let err = f.error_code as u32;
+    let segment = |trapno| TrapWords {
+        trapno,
+        code: err as i32 + BUS_SEGM_FAULT,
+        err,
+    };
+    let simple = |trapno, code| TrapWords {
+        trapno,
+        code,
+        err: 0,
+    };
+    match f.vector {
+        0 => simple(T_DIVIDE, FPE_INTDIV),
+        1 => simple(T_TRCTRAP, 0),
+        3 => simple(T_BPTFLT, 0),
+        4 => simple(T_OFLOW, FPE_INTOVF),
+        5 => simple(T_BOUND, FPE_FLTSUB),
+        6 => simple(T_PRIVINFLT, T_PRIVINFLT),
+        8 => segment(T_DOUBLEFLT),
+        10 => segment(T_TSSFLT),
+        11 => segment(T_SEGNPFLT),
+        12 => segment(T_STKFLT),
+        13 => segment(T_PROTFLT),
+        14 => TrapWords {
+            trapno: T_PAGEFLT,
+            code: T_PAGEFLT,
+            err: f.address as u32,
+        },
+        // 4.x passes the x87 exception as an FPE_* code from its npx tables; the
+        // status is not decoded here.
+        16 => simple(T_ARITHTRAP, 0),
+        17 => segment(T_ALIGNFLT),
+        19 => simple(T_XMMFLT, 0),
+        v => TrapWords {
+            trapno: i32::from(v),
+            code: 0,
+            err,
+        },
+    }
+}
 
 /// The neutral signal of a 4.x signal number (4.x numbers the signals in the order the
 /// kernel's `Signal::ALL` lists them).
@@ -136,6 +232,14 @@ fn catch(handler: u32, mask: SignalSet, flags: u64) -> SigAction {
 /// which no 4.x program uses) and returns the old action.
 fn swap_action(task: &Task, sig: i32, new: Option<SigAction>) -> Result<SigAction, i32> {
     let signal = signal_from_fb(sig).ok_or(errno::EINVAL)?;
+    // `do_sigaction`: SIGKILL and SIGSTOP refuse a handler or SIG_IGN, but setting them
+    // to SIG_DFL (what programs resetting every signal do) succeeds.
+    if !signal.catchable() && new.is_some() {
+        return match new {
+            Some(SigAction::Default) => Ok(SigAction::Default),
+            _ => Err(errno::EINVAL),
+        };
+    }
     match new {
         Some(action) => task
             .process
@@ -303,31 +407,37 @@ fn stack_t_of(alt: &AltStack, esp: u32) -> fb::stack_t {
     }
 }
 
+/// sigaltstack as 4.x `kern_sig.c` orders it: the old stack goes out first (so a
+/// refused new one still reports it), then the new one is checked: a stack smaller
+/// than MINSIGSTKSZ is ENOMEM, and a change while on the stack EINVAL (4.x refuses only
+/// disabling it there; replacing it under a running handler is refused here too, as
+/// are flags other than SS_DISABLE).
 pub(crate) fn sys_sigaltstack(task: &mut Task, a: fb::SigaltstackArgs) -> SysResult {
     let esp = task.context.regs.rsp as u32;
     let alt = alt_stack(task);
-    if !a.ss.is_null() {
-        let ss: fb::stack_t = task.read_val(a.ss.addr()).map_err(fault)?;
-        if on_alt_stack(&alt, esp) {
-            return Err(errno::EINVAL);
-        }
-        if ss.ss_flags & !fb::ss_flags::SS_DISABLE.bits() != 0 {
-            return Err(errno::EINVAL);
-        }
-        let disable = ss.ss_flags & fb::ss_flags::SS_DISABLE.bits() != 0;
-        if !disable && ss.ss_size < MINSIGSTKSZ {
-            return Err(errno::ENOMEM);
-        }
-        let p = &task.process;
-        p.set_personality_value(ALT_ENABLED, u64::from(!disable));
-        if !disable {
-            p.set_personality_value(ALT_SP, u64::from(ss.ss_sp));
-            p.set_personality_value(ALT_SIZE, u64::from(ss.ss_size));
-        }
-    }
     if !a.oss.is_null() {
         task.write_val(a.oss.addr(), &stack_t_of(&alt, esp))
             .map_err(fault)?;
+    }
+    if a.ss.is_null() {
+        return Ok(Ret::word(0));
+    }
+    let ss: fb::stack_t = task.read_val(a.ss.addr()).map_err(fault)?;
+    if ss.ss_flags & !fb::ss_flags::SS_DISABLE.bits() != 0 {
+        return Err(errno::EINVAL);
+    }
+    if on_alt_stack(&alt, esp) {
+        return Err(errno::EINVAL);
+    }
+    let disable = ss.ss_flags & fb::ss_flags::SS_DISABLE.bits() != 0;
+    if !disable && ss.ss_size < MINSIGSTKSZ {
+        return Err(errno::ENOMEM);
+    }
+    let p = &task.process;
+    p.set_personality_value(ALT_ENABLED, u64::from(!disable));
+    if !disable {
+        p.set_personality_value(ALT_SP, u64::from(ss.ss_sp));
+        p.set_personality_value(ALT_SIZE, u64::from(ss.ss_size));
     }
     Ok(Ret::word(0))
 }
@@ -347,17 +457,52 @@ fn save_context(task: &Task, mc: &mut fb::mcontext_t, trapno: i32, err: i32) {
 
 /// Builds the frame that runs `action` for `signal` (4.x `sendsig`, or `osendsig` for
 /// handlers installed through the 4.3BSD calls) and enters the trampoline's call.
+///
+/// With SA_RESETHAND the action is SIG_DFL again once the handler is entered (4.x
+/// `postsig`); SA_NODEFER is `blocks_signal_in_handler`.
+///
+/// A frame that cannot be written (the stack pointer is bad or the stack is full) is,
+/// in 4.x, a process that "has trashed its stack": sendsig resets SIGILL to its default
+/// and posts it, which kills the process before it returns to user mode. The same
+/// here: the process dies of SIGILL (not of the SIGSEGV the core would pick).
 pub(crate) fn deliver(
     task: &mut Task,
     signal: Signal,
     action: &CatchAction,
 ) -> Result<(), ExecError> {
+    match build_frame(task, signal, action) {
+        // SA_RESETHAND: the action goes back to SIG_DFL as the handler is entered.
+        Ok(()) if action.flags & fb::sa_flags::SA_RESETHAND.bits() as u64 != 0 => {
+            task.process.set_sigaction(signal, SigAction::Default);
+            Ok(())
+        }
+        Err(ExecError::Fault) => {
+            log::warn!(
+                "pid {}: no room for a signal frame at esp {:#x}: SIGILL",
+                task.process.pid.0,
+                task.context.regs.rsp as u32
+            );
+            process::exit(
+                &task.process,
+                ExitStatus::Signaled {
+                    signal: Signal::Ill,
+                    core: true,
+                },
+            );
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// SA_NODEFER: the signal stays unblocked while its handler runs (4.x `postsig`).
+pub(crate) fn blocks_signal_in_handler(action: &CatchAction) -> bool {
+    action.flags & fb::sa_flags::SA_NODEFER.bits() as u64 == 0
+}
+
+fn build_frame(task: &mut Task, signal: Signal, action: &CatchAction) -> Result<(), ExecError> {
     let fault = task.process.take_fault();
-    let (code, addr) = match fault {
-        Some(f) if f.vector == 14 => (T_PAGEFLT, f.address as u32),
-        Some(f) => (i32::from(f.vector), f.error_code as u32),
-        None => (0, 0),
-    };
+    let words = trap_words(fault.as_ref(), task.context.last_entry_vector());
     let esp = task.context.regs.rsp as u32;
     let alt = alt_stack(task);
     let onstack = on_alt_stack(&alt, esp);
@@ -369,7 +514,7 @@ pub(crate) fn deliver(
         esp
     };
     if action.flags & OLD_STYLE != 0 {
-        return deliver_old(task, signal, action, top, onstack || use_alt, code, addr);
+        return deliver_old(task, signal, action, top, onstack, words);
     }
     let size = core::mem::size_of::<fb::sigframe>() as u32;
     let frame = top.checked_sub(size).ok_or(ExecError::Fault)?;
@@ -380,33 +525,40 @@ pub(crate) fn deliver(
     if flags.contains(fb::sa_flags::SA_SIGINFO) {
         sf.sf_siginfo = si_at;
         sf.sf_si.si_signo = sf.sf_signum;
-        sf.sf_si.si_code = code;
-        sf.sf_si.si_addr = addr;
+        sf.sf_si.si_code = words.code;
+        sf.sf_si.si_addr = words.err;
     } else {
-        sf.sf_siginfo = code as u32;
-        sf.sf_addr = addr;
+        sf.sf_siginfo = words.code as u32;
+        sf.sf_addr = words.err;
     }
     sf.sf_ucontext = uc_at;
     sf.sf_ahu = action.handler as u32;
     sf.sf_uc.uc_sigmask = to_sigset(task.process.mask_to_restore());
     sf.sf_uc.uc_stack = stack_t_of(&alt, esp);
     sf.sf_uc.uc_mcontext.mc_onstack = i32::from(onstack);
-    save_context(task, &mut sf.sf_uc.uc_mcontext, code, addr as i32);
+    save_context(
+        task,
+        &mut sf.sf_uc.uc_mcontext,
+        words.trapno,
+        words.err as i32,
+    );
     task.write_bytes(u64::from(frame), sf.as_bytes())
         .map_err(|_| ExecError::Fault)?;
     enter_trampoline(task, SIGCODE_ADDR, frame);
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `osendsig`: the 116-byte `struct osigframe` with its `struct osigcontext` (84
+/// bytes), entered through the old trampoline. sc_onstack is whether the process was on
+/// its alternate stack before (as in the new frame's mc_onstack), not where this frame
+/// goes.
 fn deliver_old(
     task: &mut Task,
     signal: Signal,
     action: &CatchAction,
     top: u32,
     onstack: bool,
-    code: i32,
-    addr: u32,
+    words: TrapWords,
 ) -> Result<(), ExecError> {
     let size = core::mem::size_of::<fb::osigframe>() as u32;
     let frame = top.checked_sub(size).ok_or(ExecError::Fault)?;
@@ -416,17 +568,17 @@ fn deliver_old(
     sf.sf_signum = signal_to_fb(signal);
     let sc_at = frame + core::mem::offset_of!(fb::osigframe, sf_siginfo) as u32;
     let flags = fb::sa_flags::from_bits_truncate(action.flags as u32 as i32);
-    sf.sf_arg2 = if flags.contains(fb::sa_flags::SA_SIGINFO) {
-        sc_at
+    if flags.contains(fb::sa_flags::SA_SIGINFO) {
+        sf.sf_arg2 = sc_at;
     } else {
-        code as u32
-    };
+        sf.sf_arg2 = words.code as u32;
+        sf.sf_addr = words.err;
+    }
     sf.sf_scp = sc_at;
-    sf.sf_addr = addr;
     sf.sf_ahu = action.handler as u32;
     let si = &mut sf.sf_siginfo;
     si.si_signo = sf.sf_signum;
-    si.si_code = code;
+    si.si_code = words.code;
     let sc = &mut si.si_sc;
     sc.sc_onstack = i32::from(onstack);
     sc.sc_mask = to_sigset(task.process.mask_to_restore()).__bits[0];
@@ -435,7 +587,7 @@ fn deliver_old(
     (sc.sc_es, sc.sc_ds, sc.sc_cs, sc.sc_ss) = (data, data, w(r.cs), data);
     (sc.sc_edi, sc.sc_esi, sc.sc_ebx, sc.sc_edx) = (w(r.rdi), w(r.rsi), w(r.rbx), w(r.rdx));
     (sc.sc_ecx, sc.sc_eax, sc.sc_gs, sc.sc_fs) = (w(r.rcx), w(r.rax), data, data);
-    (sc.sc_trapno, sc.sc_err) = (code, addr as i32);
+    (sc.sc_trapno, sc.sc_err) = (words.trapno, words.err as i32);
     task.write_bytes(u64::from(frame), sf.as_bytes())
         .map_err(|_| ExecError::Fault)?;
     enter_trampoline(task, OSIGCODE_ADDR, frame);
@@ -573,5 +725,33 @@ mod tests {
         assert_eq!(fault_signal(&none), Signal::Bus);
         assert_eq!(fault_signal(&f(6, 0)), Signal::Ill);
         assert_eq!(fault_signal(&f(0, 0)), Signal::Fpe);
+    }
+
+    #[test]
+    fn frames_carry_4x_trap_numbers_codes_and_tf_err() {
+        let f = |vector, error_code, address| Fault {
+            vector,
+            error_code,
+            address,
+            mapped: false,
+        };
+        let w = |trapno, code, err| TrapWords { trapno, code, err };
+        // A signal on the way out of `int $0x80`: tf_err is the instruction's length.
+        assert_eq!(trap_words(None, 0x80), w(0, 0, 2));
+        assert_eq!(trap_words(None, 0x20), w(0, 0, 0));
+        // #GP(0) (hlt) and #GP(selector): the error code plus BUS_SEGM_FAULT.
+        assert_eq!(trap_words(Some(&f(13, 0, 0)), 0), w(T_PROTFLT, 30, 0));
+        assert_eq!(
+            trap_words(Some(&f(13, 0xfff8, 0)), 0),
+            w(T_PROTFLT, 0xfff8 + 30, 0xfff8)
+        );
+        // Page faults: the address in tf_err, T_PAGEFLT as the code.
+        assert_eq!(
+            trap_words(Some(&f(14, 7, 0x2805_0010)), 0),
+            w(12, 12, 0x2805_0010)
+        );
+        assert_eq!(trap_words(Some(&f(6, 0, 0)), 0), w(1, 1, 0));
+        assert_eq!(trap_words(Some(&f(3, 0, 0)), 0), w(3, 0, 0));
+        assert_eq!(trap_words(Some(&f(0, 0, 0)), 0), w(18, 2, 0));
     }
 }

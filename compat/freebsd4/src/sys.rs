@@ -392,22 +392,38 @@ const PAGE: u64 = 4096;
 const MAXDSIZ: u64 = 512 * 1024 * 1024;
 /// `DFLDSIZ`: the default RLIMIT_DATA the break may reach.
 pub(crate) const DFLDSIZ: u64 = 128 * 1024 * 1024;
+/// The personality-state key of `vm_daddr`, the page the data segment starts at (set
+/// at exec from the image, see `FreeBsd4::initial_state`).
+pub(crate) const DATA_START: &str = "fb4.vm_daddr";
 
-/// `obreak`: the break moves to `round_page(nsize)`; below the data segment's start is
-/// EINVAL, past the data limit or into the stack ENOMEM. Returns 0: libc keeps the
-/// break itself.
+/// `vm_daddr` of the running image (the break's start if it is somehow unknown).
+fn data_start(task: &Task) -> u64 {
+    match task.process.personality_value(DATA_START) {
+        0 => task.process.brk().0,
+        d => d,
+    }
+}
+
+/// `obreak`: the break moves to `round_page(nsize)`. Below the data segment's start is
+/// EINVAL; RLIMIT_DATA counts from that start (`new - base > rlim_cur` is ENOMEM, as
+/// is reaching into the stack). Returns 0: libc keeps the break itself.
+///
+/// 4.x would also shrink the break into the loaded data segment itself (unmapping
+/// initialised data); that is refused here with EINVAL, as below the segment.
 fn sys_break(task: &mut Task, a: fb::BreakArgs) -> SysResult {
-    let (base, _) = task.process.brk();
+    let base = data_start(task).next_multiple_of(PAGE);
+    let (image_end, _) = task.process.brk();
     let new = a.nsize.next_multiple_of(PAGE);
-    if new < base {
+    if new < base.max(image_end) {
         return Err(errno::EINVAL);
     }
     let limit = crate::sysctl::data_limit(task);
     if new - base > limit || new >= u64::from(USRSTACK) - crate::sysctl::stack_limit(task) {
         return Err(errno::ENOMEM);
     }
+    // The limit is checked above, from vm_daddr; the core's is from the image's end.
     task.process
-        .set_brk(new, limit)
+        .set_brk(new, u64::MAX)
         .map_err(|_| errno::ENOMEM)?;
     Ok(Ret::word(0))
 }
@@ -455,7 +471,7 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
         return Err(errno::EINVAL);
     }
     let fixed = a.flags.contains(F::MAP_FIXED);
-    let floor = (task.process.brk().0 + MAXDSIZ).next_multiple_of(PAGE);
+    let floor = (data_start(task) + MAXDSIZ).next_multiple_of(PAGE);
     let hint = a.addr;
     let request = MapRequest {
         addr: if fixed || hint >= floor { hint } else { 0 },

@@ -144,18 +144,29 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// uname (164): the five sysctl strings in `struct utsname`.
+/// The version field of the uname system call: 4.x (`kern_xxx.c`, "to make the version
+/// field look like FreeBSD 1.1") copies kern.version from its first '#' up to the next
+/// ':', e.g. "#0"; libc's uname() uses the sysctls instead.
+fn uname_version() -> &'static str {
+    let from = VERSION.find('#').unwrap_or(VERSION.len());
+    let rest = &VERSION[from..];
+    &rest[..rest.find(':').unwrap_or(rest.len())]
+}
+
+/// uname (164), the FreeBSD 1.1 call 4.x keeps: each field as its sysctl gives it, cut
+/// to 31 characters, and the version the 1.1 way.
 pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
     let field = |s: &str| {
         let mut f = [0u8; 32];
-        f[..s.len()].copy_from_slice(s.as_bytes());
+        let n = s.len().min(31);
+        f[..n].copy_from_slice(&s.as_bytes()[..n]);
         f
     };
     let u = fb::utsname {
         sysname: field(OSTYPE),
         nodename: field(HOSTNAME),
         release: field(OSRELEASE),
-        version: field(&VERSION[..31]),
+        version: field(uname_version()),
         machine: field(MACHINE),
     };
     task.write_val(a.name.addr(), &u).map_err(fault)?;
@@ -240,18 +251,30 @@ pub(crate) fn sys_getrlimit(task: &mut Task, a: fb::GetrlimitArgs) -> SysResult 
     Ok(Ret::word(0))
 }
 
-/// setrlimit: the current limit may not exceed the maximum; only root raises a
-/// maximum. Limits are kept and reported; the data and stack ones bound the break and
-/// mmap, the others are not enforced yet.
+/// setrlimit as 4.x `dosetrlimit` has it: a negative limit is RLIM_INFINITY ("preserve
+/// historical bugs by treating negative limits as unsigned"); going past the old
+/// maximum, with either limit, needs root; a current limit above the maximum is cut to
+/// it (not EINVAL); DATA and STACK are cut to MAXDSIZ and MAXSSIZ, NOFILE to the
+/// descriptor table (maxfilesperproc). Limits are kept and reported; the data and stack
+/// ones bound the break and mmap, the others are not enforced yet.
 pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult {
+    use fb::rlimit_resource as R;
     let rl: fb::rlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
-    let (cur, max) = (rl.rlim_cur.get(), rl.rlim_max.get());
-    if cur < 0 || max < 0 || cur > max {
-        return Err(errno::EINVAL);
-    }
+    let unsigned = |v: i64| if v < 0 { INFINITY } else { v };
+    let (mut cur, mut max) = (unsigned(rl.rlim_cur.get()), unsigned(rl.rlim_max.get()));
     let (_, old_max) = limit(task, a.which);
-    if max > old_max && !task.process.fs().creds.is_root() {
+    if (cur > old_max || max > old_max) && !task.process.fs().creds.is_root() {
         return Err(errno::EPERM);
+    }
+    cur = cur.min(max);
+    let ceiling = match a.which {
+        R::RLIMIT_DATA => Some(MAXDSIZ as i64),
+        R::RLIMIT_STACK => Some(MAXSSIZ as i64),
+        R::RLIMIT_NOFILE => Some(nymph_kernel::file::MAX_DESCRIPTORS as i64),
+        _ => None,
+    };
+    if let Some(c) = ceiling {
+        (cur, max) = (cur.min(c), max.min(c));
     }
     let i = a.which.raw() as usize;
     task.process
@@ -291,4 +314,15 @@ pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
         })?;
     LOGINS.lock().insert(task.process.sid().0, name);
     Ok(Ret::word(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uname_call_has_the_freebsd_1_1_version_field() {
+        assert_eq!(uname_version(), "#0");
+        assert!(VERSION.starts_with(OSTYPE));
+    }
 }

@@ -373,6 +373,15 @@ impl UserContext {
         }
     }
 
+    /// The vector of the last entry from this context into the kernel: an exception or
+    /// interrupt vector, the `n` of an `int n`, 0x100 for `syscall` (0 before the
+    /// context first ran). A personality whose signal frames record how the kernel was
+    /// entered (FreeBSD's `tf_err` is the length of `int $0x80` for a system call) reads
+    /// it while it builds one, before the context runs again.
+    pub fn last_entry_vector(&self) -> u64 {
+        self.exit_vector
+    }
+
     /// The mode this context runs in.
     pub fn mode(&self) -> UserMode {
         if self.regs.cs == u64::from(USER_CODE32) {

@@ -149,6 +149,20 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         space: &mut AddressSpace,
     ) -> Result<UserContext, ExecError>;
 
+    /// Whether the signal a handler runs for is blocked while it runs (the rule, unless
+    /// the action asks otherwise with its ABI's SA_NODEFER).
+    fn blocks_signal_in_handler(&self, _action: &CatchAction) -> bool {
+        true
+    }
+
+    /// The personality's own per-process values (see [`Process::personality_value`]) a
+    /// fresh image starts with, for facts about the image its calls need later (a
+    /// FreeBSD process's data segment start, which its break and mmap placement count
+    /// from). Called after `setup_exec`; none by default.
+    fn initial_state(&self, _request: &ExecRequest<'_>) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
     /// Serves one trap: decodes the call from the registers, does it through the core's
     /// API, and writes the result back the way the ABI returns it.
     fn handle_trap(&self, task: &mut Task, trap: Trap);
@@ -946,6 +960,7 @@ struct Loaded {
     space: AddressSpace,
     context: UserContext,
     image_end: u64,
+    personality_state: BTreeMap<&'static str, u64>,
 }
 
 /// The contents of the program at `path`, if `ctx` may execute it.
@@ -998,11 +1013,13 @@ fn load(
         image_end,
     };
     let context = personality.setup_exec(&request, &mut space)?;
+    let personality_state = personality.initial_state(&request).into_iter().collect();
     Ok(Loaded {
         personality,
         space,
         context,
         image_end,
+        personality_state,
     })
 }
 
@@ -1034,7 +1051,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             actions: BTreeMap::new(),
             brk_start: loaded.image_end,
             brk: loaded.image_end,
-            personality_state: BTreeMap::new(),
+            personality_state: loaded.personality_state,
             files,
             fs,
         }),
@@ -1063,7 +1080,7 @@ pub fn exec(
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
-        inner.personality_state.clear();
+        inner.personality_state = loaded.personality_state;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
@@ -1298,6 +1315,7 @@ fn deliver_signals(task: &mut Task) {
                     exit_with_signal(process, Signal::Segv);
                     return;
                 }
+                let defer = personality.blocks_signal_in_handler(&action);
                 let mut inner = process.inner.lock();
                 inner.saved_mask = None;
                 inner.last_fault = None;
@@ -1307,7 +1325,9 @@ fn deliver_signals(task: &mut Task) {
                         blocked.insert(s);
                     }
                 }
-                blocked.insert(signal);
+                if defer {
+                    blocked.insert(signal);
+                }
                 inner.blocked = blocked;
                 // One handler frame at a time; the rest wait for the next return.
                 return;
