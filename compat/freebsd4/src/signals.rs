@@ -150,39 +150,51 @@ fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords {
     }
 }
 
-/// The neutral signal of a 4.x signal number (4.x numbers the signals in the order the
-/// kernel's `Signal::ALL` lists them).
+/// The neutral signal of a 4.x signal number: 1..=31 are the named ones (4.x numbers
+/// them in the order the kernel's `Signal::ALL` lists them), 32..=128 the numbered.
 pub(crate) fn signal_from_fb(n: i32) -> Option<Signal> {
     let index = usize::try_from(n).ok()?.checked_sub(1)?;
-    Signal::ALL.get(index).copied()
+    Signal::ALL
+        .get(index)
+        .copied()
+        .or_else(|| Signal::numbered(n as u32))
 }
 
 /// The 4.x number of a neutral signal.
 pub(crate) fn signal_to_fb(signal: Signal) -> i32 {
-    Signal::ALL
-        .iter()
-        .position(|&s| s == signal)
-        .map_or(0, |i| i as i32 + 1)
+    match signal {
+        Signal::Numbered(n) => i32::from(n),
+        named => Signal::ALL
+            .iter()
+            .position(|&s| s == named)
+            .map_or(0, |i| i as i32 + 1),
+    }
 }
 
-/// The 4.x `sigset_t` of a neutral set.
+/// Every signal 4.x numbers, 1..=128.
+fn all_fb_signals() -> impl Iterator<Item = Signal> {
+    (1..=i32::from(Signal::LAST_NUMBERED)).filter_map(signal_from_fb)
+}
+
+/// The 4.x `sigset_t` (128 bits, signal n at bit n-1) of a neutral set.
 pub(crate) fn to_sigset(set: SignalSet) -> fb::sigset_t {
     let mut bits = [0u32; 4];
-    for s in Signal::ALL {
-        if set.contains(s) {
-            let n = signal_to_fb(s) - 1;
+    for s in set.iter() {
+        let n = signal_to_fb(s) - 1;
+        if (0..128).contains(&n) {
             bits[(n >> 5) as usize] |= 1 << (n & 31);
         }
     }
     fb::sigset_t { __bits: bits }
 }
 
-/// The neutral set of a 4.x `sigset_t`; bits of signals the kernel lacks are dropped.
+/// The neutral set of a 4.x `sigset_t`.
 pub(crate) fn from_sigset(set: &fb::sigset_t) -> SignalSet {
     let mut out = SignalSet::EMPTY;
-    for (i, s) in Signal::ALL.iter().enumerate() {
-        if set.__bits[i >> 5] & (1 << (i & 31)) != 0 {
-            out.insert(*s);
+    for s in all_fb_signals() {
+        let n = (signal_to_fb(s) - 1) as usize;
+        if set.__bits[n >> 5] & (1 << (n & 31)) != 0 {
+            out.insert(s);
         }
     }
     out
@@ -228,8 +240,8 @@ fn catch(handler: u32, mask: SignalSet, flags: u64) -> SigAction {
     }
 }
 
-/// Installs `new` for signal number `sig` (1..=31 known here; 4.x also takes up to 128,
-/// which no 4.x program uses) and returns the old action.
+/// Installs `new` for signal number `sig` (1..=128, as 4.x takes them) and returns
+/// the old action.
 fn swap_action(task: &Task, sig: i32, new: Option<SigAction>) -> Result<SigAction, i32> {
     let signal = signal_from_fb(sig).ok_or(errno::EINVAL)?;
     // `do_sigaction`: SIGKILL and SIGSTOP refuse a handler or SIG_IGN, but setting them
@@ -305,7 +317,7 @@ fn from_osigset(bits: u32) -> SignalSet {
 /// Applies `how` with `set` to the blocked mask (SIGKILL and SIGSTOP never block).
 fn change_mask(task: &Task, how: fb::sigprocmask_how, set: SignalSet) {
     let mut blocked = task.process.blocked();
-    for s in Signal::ALL.into_iter().filter(|s| s.catchable()) {
+    for s in all_fb_signals().filter(|s| s.catchable()) {
         match how {
             fb::sigprocmask_how::SIG_BLOCK if set.contains(s) => blocked.insert(s),
             fb::sigprocmask_how::SIG_UNBLOCK if set.contains(s) => blocked.remove(s),
@@ -673,11 +685,12 @@ mod tests {
         assert_eq!(signal_to_fb(Signal::Usr1), fb::signal::SIGUSR1);
         assert_eq!(signal_to_fb(Signal::Chld), fb::signal::SIGCHLD);
         assert_eq!(signal_to_fb(Signal::Info), fb::signal::SIGINFO);
-        for n in 1..=31 {
+        for n in 1..=128 {
             assert_eq!(signal_to_fb(signal_from_fb(n).unwrap()), n);
         }
         assert_eq!(signal_from_fb(0), None);
-        assert_eq!(signal_from_fb(32), None);
+        assert_eq!(signal_from_fb(32), Some(Signal::Numbered(32)));
+        assert_eq!(signal_from_fb(129), None);
     }
 
     #[test]

@@ -324,6 +324,8 @@ pub(crate) fn signal_from_native(n: i32) -> Option<Signal> {
         s::SIGWINCH => Signal::Winch,
         s::SIGIO => Signal::Io,
         s::SIGSYS => Signal::Sys,
+        // The unnamed numbers up to SIG_MAX: the kernel's numbered signals.
+        n if (32..=s::SIG_MAX).contains(&n) => Signal::Numbered(n as u8),
         _ => return None,
     })
 }

@@ -1319,12 +1319,7 @@ fn deliver_signals(task: &mut Task) {
                 let mut inner = process.inner.lock();
                 inner.saved_mask = None;
                 inner.last_fault = None;
-                let mut blocked = inner.blocked;
-                for s in Signal::ALL {
-                    if action.mask.contains(s) {
-                        blocked.insert(s);
-                    }
-                }
+                let mut blocked = inner.blocked.union(action.mask);
                 if defer {
                     blocked.insert(signal);
                 }

@@ -35,6 +35,9 @@ pub enum Signal {
     Info,
     Usr1,
     Usr2,
+    /// A signal with no name, by its BSD number (32..=128): 4.x accepts them in kill,
+    /// sigaction and its 128-bit masks; by default they terminate.
+    Numbered(u8),
 }
 
 /// What a signal does when its action is the default.
@@ -93,7 +96,7 @@ impl Signal {
             Urg | Chld | Io | Winch | Info => DefaultAction::Ignore,
             Stop | Tstp | Ttin | Ttou => DefaultAction::Stop,
             Cont => DefaultAction::Continue,
-            Hup | Int | Kill | Pipe | Alrm | Term | Vtalrm | Prof | Usr1 | Usr2 => {
+            Hup | Int | Kill | Pipe | Alrm | Term | Vtalrm | Prof | Usr1 | Usr2 | Numbered(_) => {
                 DefaultAction::Terminate
             }
         }
@@ -104,14 +107,42 @@ impl Signal {
         !matches!(self, Signal::Kill | Signal::Stop)
     }
 
-    fn bit(self) -> u64 {
-        1 << (self as u32)
+    /// The lowest and highest number a `Numbered` signal may have.
+    pub const FIRST_NUMBERED: u8 = 32;
+    pub const LAST_NUMBERED: u8 = 128;
+
+    /// A numbered signal, if `n` is in the numbered range.
+    pub fn numbered(n: u32) -> Option<Signal> {
+        let n = u8::try_from(n).ok()?;
+        (Self::FIRST_NUMBERED..=Self::LAST_NUMBERED)
+            .contains(&n)
+            .then_some(Signal::Numbered(n))
+    }
+
+    /// Its place in a [`SignalSet`]: the named signals first, in declaration order,
+    /// then the numbered ones (n - 1).
+    fn index(self) -> u32 {
+        match self {
+            Signal::Numbered(n) => u32::from(n) - 1,
+            named => Signal::ALL.iter().position(|&s| s == named).unwrap_or(0) as u32,
+        }
+    }
+
+    fn from_index(i: u32) -> Option<Signal> {
+        match Signal::ALL.get(i as usize) {
+            Some(&s) => Some(s),
+            None => Signal::numbered(i + 1),
+        }
+    }
+
+    fn bit(self) -> u128 {
+        1 << self.index()
     }
 }
 
 /// A set of signals.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SignalSet(u64);
+pub struct SignalSet(u128);
 
 impl SignalSet {
     pub const EMPTY: SignalSet = SignalSet(0);
@@ -130,10 +161,20 @@ impl SignalSet {
     }
     /// The lowest-numbered member not in `blocked`.
     pub fn first_unblocked(&self, blocked: SignalSet) -> Option<Signal> {
-        Signal::ALL
-            .iter()
-            .copied()
-            .find(|&s| self.contains(s) && (!blocked.contains(s) || !s.catchable()))
+        self.iter()
+            .find(|&s| !blocked.contains(s) || !s.catchable())
+    }
+
+    /// The members, named ones first.
+    pub fn iter(self) -> impl Iterator<Item = Signal> {
+        (0..128u32)
+            .filter(move |i| self.0 & (1 << i) != 0)
+            .filter_map(Signal::from_index)
+    }
+
+    /// Every signal of either set.
+    pub fn union(self, other: SignalSet) -> SignalSet {
+        SignalSet(self.0 | other.0)
     }
 }
 
