@@ -11356,7 +11356,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 8,
         name: "creat",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -11433,7 +11433,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 19,
         name: "lseek",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -11566,7 +11566,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 38,
         name: "stat",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -11580,7 +11580,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 40,
         name: "lstat",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -11664,7 +11664,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 52,
         name: "sigpending",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -11734,7 +11734,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 62,
         name: "fstat",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -11748,7 +11748,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 64,
         name: "getpagesize",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -11888,7 +11888,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 84,
         name: "wait",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -12021,7 +12021,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 103,
         name: "sigreturn",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -12056,21 +12056,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 108,
         name: "sigvec",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 109,
         name: "sigblock",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 110,
         name: "sigsetmask",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -12203,14 +12203,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 129,
         name: "truncate",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 130,
         name: "ftruncate",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12322,7 +12322,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 146,
         name: "killpg",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

@@ -308,6 +308,75 @@ pub(crate) fn sys_osigaction(task: &mut Task, a: fb::OsigactionArgs) -> SysResul
     Ok(Ret::word(0))
 }
 
+/// `osigvec` (108): the 4.2BSD struct sigvec; SV_INTERRUPT is the inverse of
+/// SA_RESTART (same bit), and its handlers get the old-style frame.
+pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
+    if !(1..=31).contains(&a.signum) {
+        return Err(errno::EINVAL);
+    }
+    let restart = u64::from(fb::sa_flags::SA_RESTART.bits() as u32);
+    let new = if a.nsv.is_null() {
+        None
+    } else {
+        let sv: fb::sigvec = task.read_val(a.nsv.addr()).map_err(fault)?;
+        let flags = u64::from(sv.sv_flags as u32 & 0x7) ^ restart;
+        Some(catch(
+            sv.sv_handler,
+            from_osigset(sv.sv_mask as u32),
+            flags | OLD_STYLE,
+        ))
+    };
+    let old = swap_action(task, a.signum, new)?;
+    if !a.osv.is_null() {
+        let sa = fb_action(old);
+        let out = fb::sigvec {
+            sv_handler: sa.sa_handler,
+            sv_mask: sa.sa_mask.__bits[0] as i32,
+            sv_flags: ((sa.sa_flags as u32 as u64 ^ restart) & 0x7) as i32,
+        };
+        task.write_val(a.osv.addr(), &out).map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// `osigblock` (109): adds to the mask; the old mask comes back in eax.
+pub(crate) fn sys_osigblock(task: &mut Task, a: fb::OsigblockArgs) -> SysResult {
+    let old = to_sigset(task.process.blocked()).__bits[0];
+    change_mask(
+        task,
+        fb::sigprocmask_how::SIG_BLOCK,
+        from_osigset(a.mask as u32),
+    );
+    Ok(Ret::word(u64::from(old)))
+}
+
+/// `osigsetmask` (110): replaces the 32-bit mask; the old one comes back in eax.
+pub(crate) fn sys_osigsetmask(task: &mut Task, a: fb::OsigsetmaskArgs) -> SysResult {
+    let old = to_sigset(task.process.blocked()).__bits[0];
+    let mut set = from_osigset(a.mask as u32);
+    // The numbered signals 32..128 keep their state: the old call only names 1..31.
+    for s in task.process.blocked().iter() {
+        if signal_to_fb(s) > 31 {
+            set.insert(s);
+        }
+    }
+    change_mask(task, fb::sigprocmask_how::SIG_SETMASK, set);
+    Ok(Ret::word(u64::from(old)))
+}
+
+/// `osigpending` (52): the pending signals 1..31 in eax.
+pub(crate) fn sys_osigpending(task: &mut Task, _: fb::OsigpendingArgs) -> SysResult {
+    Ok(Ret::word(u64::from(
+        to_sigset(task.process.pending()).__bits[0],
+    )))
+}
+
+/// `osigreturn` (103): returns from an old-style frame's `struct osigcontext`.
+pub(crate) fn sys_osigreturn(task: &mut Task, a: fb::OsigreturnArgs) -> SysResult {
+    let sc: fb::osigcontext = task.read_val(a.sigcntxp.addr()).map_err(fault)?;
+    old_sigreturn(task, &sc)
+}
+
 fn from_osigset(bits: u32) -> SignalSet {
     from_sigset(&fb::sigset_t {
         __bits: [bits, 0, 0, 0],

@@ -146,6 +146,21 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getlogin: Some(crate::sysctl::sys_getlogin),
     setlogin: Some(crate::sysctl::sys_setlogin),
     sched_yield: Some(sys_sched_yield),
+    ocreat: Some(crate::old::sys_ocreat),
+    olseek: Some(crate::old::sys_olseek),
+    ostat: Some(crate::old::sys_ostat),
+    olstat: Some(crate::old::sys_olstat),
+    ofstat: Some(crate::old::sys_ofstat),
+    otruncate: Some(crate::old::sys_otruncate),
+    oftruncate: Some(crate::old::sys_oftruncate),
+    ogetpagesize: Some(crate::old::sys_ogetpagesize),
+    owait: Some(crate::old::sys_owait),
+    okillpg: Some(crate::old::sys_okillpg),
+    osigvec: Some(crate::signals::sys_osigvec),
+    osigblock: Some(crate::signals::sys_osigblock),
+    osigsetmask: Some(crate::signals::sys_osigsetmask),
+    osigpending: Some(crate::signals::sys_osigpending),
+    osigreturn: Some(crate::signals::sys_osigreturn),
     yield_: Some(sys_yield),
     ..fb::Handlers::NONE
 };
@@ -361,6 +376,20 @@ fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
             Ok(Ret::word(u64::from(pid.0)))
         }
         Ok(None) => Ok(Ret::word(0)),
+        Err(WaitError::NoChildren) => Err(errno::ECHILD),
+        Err(WaitError::Interrupted) => Err(errno::EINTR),
+    }
+}
+
+/// Waits for any child to end (owait): its pid and wait status word.
+pub(crate) fn wait_any(task: &Task) -> Result<(u32, i32), i32> {
+    let options = process::WaitOptions {
+        no_hang: false,
+        untraced: false,
+    };
+    match process::wait_child(&task.process, WaitFor::Any, options) {
+        Ok(Some((pid, event))) => Ok((pid.0, wait_status(event))),
+        Ok(None) => Ok((0, 0)),
         Err(WaitError::NoChildren) => Err(errno::ECHILD),
         Err(WaitError::Interrupted) => Err(errno::EINTR),
     }

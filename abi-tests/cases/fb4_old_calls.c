@@ -1,0 +1,108 @@
+// abi: freebsd4-i386
+/*
+ * The 4.3BSD entries 4.x keeps under COMPAT_43 for older binaries: creat (8), lseek
+ * with a 32-bit offset (19), the 64-byte struct ostat of stat/lstat/fstat (38, 40,
+ * 62), truncate/ftruncate with 32-bit lengths (129, 130), getpagesize (64), the
+ * 32-bit masks of sigblock/sigsetmask/sigpending (109, 110, 52), sigvec (108) whose
+ * handlers return through the old-style frame, killpg (146), and wait (84) with the
+ * status in edx.
+ */
+#include <nymph_test.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile int caught;
+static void on_usr1(int sig) { caught = sig; }
+
+/* owait: eax = pid, edx = status. */
+static int owait(int *status)
+{
+	int pid, st;
+	unsigned char cf;
+	__asm__ volatile("pushl $0\n\t"
+			 "movl $84, %%eax\n\t"
+			 "int $0x80\n\t"
+			 "setc %2\n\t"
+			 "addl $4, %%esp"
+			 : "=a"(pid), "=d"(st), "=q"(cf)
+			 :
+			 : "memory", "cc");
+	if (cf)
+		return -1;
+	*status = st;
+	return pid;
+}
+
+int main(void)
+{
+	nt_scratch_dir("fb4_old_calls");
+	/* creat, 32-bit lseek, ofstat/ostat/olstat */
+	int fd = CHECK_OK(syscall(8, "old", 0640));
+	CHECK_EQ(write(fd, "0123456789", 10), 10);
+	CHECK_EQ(syscall(19, fd, 3, SEEK_SET), 3);
+	CHECK_EQ(syscall(19, fd, -1, SEEK_END), 9);
+	unsigned char os[64];
+	memset(os, 0xee, sizeof os);
+	CHECK_OK(syscall(62, fd, os));
+	uint16_t mode;
+	int32_t size, blksize;
+	memcpy(&mode, os + 8, 2);
+	memcpy(&size, os + 20, 4);
+	memcpy(&blksize, os + 48, 4);
+	CHECK_EQ(mode, S_IFREG | 0640);
+	CHECK_EQ(size, 10);
+	CHECK(blksize > 0);
+	CHECK_OK(symlink("old", "old-link"));
+	CHECK_OK(syscall(38, "old-link", os));
+	memcpy(&mode, os + 8, 2);
+	CHECK_EQ(mode & S_IFMT, S_IFREG);
+	CHECK_OK(syscall(40, "old-link", os));
+	memcpy(&mode, os + 8, 2);
+	CHECK_EQ(mode & S_IFMT, S_IFLNK);
+	/* otruncate, oftruncate */
+	CHECK_OK(syscall(129, "old", 4));
+	CHECK_OK(syscall(62, fd, os));
+	memcpy(&size, os + 20, 4);
+	CHECK_EQ(size, 4);
+	CHECK_OK(syscall(130, fd, 7));
+	CHECK_OK(syscall(62, fd, os));
+	memcpy(&size, os + 20, 4);
+	CHECK_EQ(size, 7);
+	CHECK_EQ(syscall(64), 4096);
+
+	/* sigblock / sigsetmask / sigpending: 32-bit masks, the old one returned. */
+	int usr1 = 1 << (SIGUSR1 - 1), usr2 = 1 << (SIGUSR2 - 1);
+	CHECK_EQ(syscall(110, 0), 0);
+	CHECK_EQ(syscall(109, usr1), 0);
+	CHECK_EQ(syscall(109, usr2), usr1);
+	CHECK_EQ(syscall(110, 0), usr1 | usr2);
+
+	/* sigvec: the handler runs (old-style frame) and the program goes on. */
+	struct sigvec sv = {(uint32_t)(uintptr_t)on_usr1, 0, 0};
+	CHECK_OK(syscall(108, SIGUSR1, &sv, NULL));
+	CHECK_OK(syscall(109, usr1));
+	CHECK_OK(kill(getpid(), SIGUSR1));
+	CHECK_EQ(caught, 0);
+	CHECK_EQ(syscall(52), usr1);
+	CHECK_EQ(syscall(110, 0), usr1);
+	CHECK_EQ(caught, SIGUSR1);
+	struct sigvec old;
+	CHECK_OK(syscall(108, SIGUSR1, NULL, &old));
+	CHECK_EQ(old.sv_handler, (uint32_t)(uintptr_t)on_usr1);
+	/* killpg to our own group */
+	caught = 0;
+	CHECK_OK(syscall(146, 0, SIGUSR1));
+	CHECK_EQ(caught, SIGUSR1);
+
+	/* wait: the status word comes back in edx. */
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0)
+		_exit(5);
+	int status = -1;
+	CHECK_EQ(owait(&status), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+	PASS();
+}
