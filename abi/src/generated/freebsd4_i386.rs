@@ -11860,7 +11860,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 80,
         name: "setgroups",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -11881,7 +11881,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 83,
         name: "setitimer",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -11902,7 +11902,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 86,
         name: "getitimer",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12154,7 +12154,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 122,
         name: "settimeofday",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12182,14 +12182,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 126,
         name: "setreuid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 127,
         name: "setregid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13645,7 +13645,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 335,
         name: "utrace",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

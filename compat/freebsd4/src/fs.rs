@@ -584,15 +584,86 @@ pub(crate) fn sys_setegid(task: &mut Task, a: fb::SetegidArgs) -> SysResult {
     })
 }
 
-/// getgroups: the one group of the process's credentials (supplementary groups are not
-/// kept), 4.x-style with the effective gid first.
+/// `NGROUPS_MAX`.
+const NGROUPS_MAX: u32 = 16;
+
+/// getgroups: the effective gid first, then the supplementary groups (4.x keeps the
+/// egid as cr_groups[0]); size 0 asks for the count; a smaller size is EINVAL.
 pub(crate) fn sys_getgroups(task: &mut Task, a: fb::GetgroupsArgs) -> SysResult {
-    let gid = task.process.fs().creds.egid;
+    let creds = task.process.fs().creds;
+    let mut groups = alloc::vec![creds.egid];
+    groups.extend(creds.groups.iter().copied().filter(|&g| g != creds.egid));
     if a.gidsetsize == 0 {
-        return Ok(Ret::word(1));
+        return Ok(Ret::word(groups.len() as u64));
     }
-    task.write_val(a.gidset.addr(), &gid).map_err(fault)?;
-    Ok(Ret::word(1))
+    if (a.gidsetsize as usize) < groups.len() {
+        return Err(errno::EINVAL);
+    }
+    for (i, g) in groups.iter().enumerate() {
+        task.write_val(a.gidset.addr() + 4 * i as u64, g)
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(groups.len() as u64))
+}
+
+/// setgroups: root only, at most NGROUPS_MAX; the first becomes the effective gid (as
+/// 4.x's cr_groups[0]), the rest the supplementary groups.
+pub(crate) fn sys_setgroups(task: &mut Task, a: fb::SetgroupsArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    if a.gidsetsize > NGROUPS_MAX {
+        return Err(errno::EINVAL);
+    }
+    let mut groups = Vec::with_capacity(a.gidsetsize as usize);
+    for i in 0..u64::from(a.gidsetsize) {
+        let g: u32 = task.read_val(a.gidset.addr() + 4 * i).map_err(fault)?;
+        groups.push(g);
+    }
+    task.process.with_fs(|ctx| {
+        let c = &mut ctx.creds;
+        if let Some((&first, rest)) = groups.split_first() {
+            c.egid = first;
+            c.groups = rest.to_vec();
+        } else {
+            c.groups.clear();
+        }
+    });
+    ok()
+}
+
+/// setreuid/setregid (4.x `kern_prot.c`): -1 keeps an id; others than root may only
+/// swap between their real and effective ids.
+fn set_pair(real: &mut u32, effective: &mut u32, root: bool, r: i32, e: i32) -> Result<(), i32> {
+    let allowed = |v: i32| v == -1 || root || v as u32 == *real || v as u32 == *effective;
+    if !allowed(r) || !allowed(e) {
+        return Err(errno::EPERM);
+    }
+    if e != -1 {
+        *effective = e as u32;
+    }
+    if r != -1 {
+        *real = r as u32;
+    }
+    Ok(())
+}
+
+pub(crate) fn sys_setreuid(task: &mut Task, a: fb::SetreuidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let root = ctx.creds.is_root();
+        let c = &mut ctx.creds;
+        set_pair(&mut c.uid, &mut c.euid, root, a.ruid, a.euid)
+    })?;
+    ok()
+}
+
+pub(crate) fn sys_setregid(task: &mut Task, a: fb::SetregidArgs) -> SysResult {
+    task.process.with_fs(|ctx| {
+        let root = ctx.creds.is_root();
+        let c = &mut ctx.creds;
+        set_pair(&mut c.gid, &mut c.egid, root, a.rgid, a.egid)
+    })?;
+    ok()
 }
 
 /// issetugid: no set-id exec exists here, so no process is tainted.

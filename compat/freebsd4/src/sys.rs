@@ -12,6 +12,7 @@ use nymph_abi::rt::Dispatch;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
+use nymph_kernel::process::timer;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
     self, ChildEvent, ExecError, ExitStatus, ForkError, Pid, SigAction, Signal, Task, WaitError,
@@ -146,6 +147,13 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getlogin: Some(crate::sysctl::sys_getlogin),
     setlogin: Some(crate::sysctl::sys_setlogin),
     sched_yield: Some(sys_sched_yield),
+    setitimer: Some(sys_setitimer),
+    getitimer: Some(sys_getitimer),
+    settimeofday: Some(sys_settimeofday),
+    utrace: Some(sys_utrace),
+    setgroups: Some(crate::fs::sys_setgroups),
+    setreuid: Some(crate::fs::sys_setreuid),
+    setregid: Some(crate::fs::sys_setregid),
     ocreat: Some(crate::old::sys_ocreat),
     olseek: Some(crate::old::sys_olseek),
     ostat: Some(crate::old::sys_ostat),
@@ -702,6 +710,104 @@ fn sys_getrusage(task: &mut Task, a: fb::GetrusageArgs) -> SysResult {
     };
     task.write_val(a.rusage.addr(), &rusage(used))
         .map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// A timer's clock: ITIMER_REAL 0, ITIMER_VIRTUAL 1, ITIMER_PROF 2.
+fn timer_which(which: u32) -> Result<timer::Which, i32> {
+    match which {
+        0 => Ok(timer::Which::Real),
+        1 => Ok(timer::Which::Virtual),
+        2 => Ok(timer::Which::Profiling),
+        _ => Err(errno::EINVAL),
+    }
+}
+
+/// One clock tick (10 ms at 4.x's HZ 100): `itimerfix` rounds a set, non-zero time
+/// up to it.
+const TICK_US: i64 = 10_000;
+
+/// A timeval as nanoseconds, as `itimerfix` accepts it (EINVAL when negative or with
+/// a microsecond field out of range).
+fn timer_ns(tv: &fb::timeval) -> Result<u64, i32> {
+    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+        return Err(errno::EINVAL);
+    }
+    let mut usec = i64::from(tv.tv_sec) * 1_000_000 + i64::from(tv.tv_usec);
+    if usec != 0 && usec < TICK_US {
+        usec = TICK_US;
+    }
+    Ok(usec as u64 * 1000)
+}
+
+fn itimerval(t: timer::Setting) -> fb::itimerval {
+    let tv = |ns: u64| fb::timeval {
+        tv_sec: (ns / 1_000_000_000) as i32,
+        tv_usec: (ns % 1_000_000_000 / 1000) as i32,
+    };
+    fb::itimerval {
+        it_interval: tv(t.interval_ns),
+        it_value: tv(t.value_ns),
+    }
+}
+
+fn sys_getitimer(task: &mut Task, a: fb::GetitimerArgs) -> SysResult {
+    let which = timer_which(a.which)?;
+    let now = timer::get(&task.process, which);
+    task.write_val(a.itv.addr(), &itimerval(now))
+        .map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// setitimer: a NULL new value only reads the old one (as 4.x's setitimer does by
+/// calling getitimer).
+fn sys_setitimer(task: &mut Task, a: fb::SetitimerArgs) -> SysResult {
+    let which = timer_which(a.which)?;
+    if a.itv.is_null() {
+        if !a.oitv.is_null() {
+            let now = timer::get(&task.process, which);
+            task.write_val(a.oitv.addr(), &itimerval(now))
+                .map_err(fault)?;
+        }
+        return Ok(Ret::word(0));
+    }
+    let new: fb::itimerval = task.read_val(a.itv.addr()).map_err(fault)?;
+    let value_ns = timer_ns(&new.it_value)?;
+    let interval_ns = timer_ns(&new.it_interval)?;
+    let old = timer::set(
+        &task.process,
+        which,
+        timer::Setting {
+            value_ns,
+            interval_ns,
+        },
+    );
+    if !a.oitv.is_null() {
+        task.write_val(a.oitv.addr(), &itimerval(old))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(0))
+}
+
+/// settimeofday: root only; the time zone is not kept (4.x kept it for compatibility
+/// only, and nothing reads it back but gettimeofday, which reports UTC).
+fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    if !a.tv.is_null() {
+        let tv: fb::timeval = task.read_val(a.tv.addr()).map_err(fault)?;
+        if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+            return Err(errno::EINVAL);
+        }
+        nymph_kernel::time::set_realtime(tv.tv_sec as u64);
+    }
+    Ok(Ret::word(0))
+}
+
+/// utrace: records go to ktrace, and with no ktrace here nobody traces the process,
+/// which is exactly when 4.x returns 0 without looking at the record.
+fn sys_utrace(_: &mut Task, _: fb::UtraceArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 

@@ -8,6 +8,7 @@
 
 pub mod calls;
 pub mod signal;
+pub mod timer;
 pub mod uaccess;
 
 use crate::error::Error as FsError;
@@ -228,6 +229,8 @@ struct Inner {
     saved_mask: Option<SignalSet>,
     /// Time spent running its user code, in nanoseconds.
     user_ns: u64,
+    /// Its armed virtual and profiling interval timers (the real one is in `timer`).
+    cpu_timers: BTreeMap<timer::Which, timer::Setting>,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// What its reaped children (and theirs) used.
@@ -842,6 +845,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         }
         inner.exit = Some(status);
         inner.final_usage = Some(usage);
+        inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
         let files = core::mem::take(&mut inner.files);
         (
@@ -850,6 +854,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             inner.parent,
         )
     };
+    timer::forget(process.pid);
     kernel_root_activate();
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop(space);
@@ -1046,6 +1051,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             saved_mask: None,
             last_fault: None,
             user_ns: 0,
+            cpu_timers: BTreeMap::new(),
             final_usage: None,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
@@ -1155,6 +1161,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             saved_mask: None,
             last_fault: None,
             user_ns: 0,
+            cpu_timers: BTreeMap::new(),
             final_usage: None,
             children_usage: Usage::ZERO,
             actions,
@@ -1208,6 +1215,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
         let exit = task.context.execute();
         let ran = crate::time::monotonic_ns().saturating_sub(entered);
         task.process.inner.lock().user_ns += ran;
+        timer::charge(&task.process, ran, 0);
         let personality = task.process.personality();
         match exit {
             UserExit::Interrupt(_) => {}
