@@ -7,29 +7,47 @@
 
 static long check_0(void)
 {
-	return (long)__sys_fstatfs(0, NULL);
+	return (long)__sys_fstatfs(nt_neg_closed, nt_neg_buf);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_fstatfs(0, nt_neg_unmapped);
+	return (long)__sys_fstatfs(1 << 20, nt_neg_buf);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_fstatfs(0, NT_NEG_KERNEL);
+	return (long)__sys_fstatfs(-5, nt_neg_buf);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_fstatfs(0, NT_NEG_NONCANON);
+	return (long)__sys_fstatfs(nt_neg_fd, NULL);
+}
+
+static long check_4(void)
+{
+	return (long)__sys_fstatfs(nt_neg_fd, nt_neg_unmapped);
+}
+
+static long check_5(void)
+{
+	return (long)__sys_fstatfs(nt_neg_fd, NT_NEG_KERNEL);
+}
+
+static long check_6(void)
+{
+	return (long)__sys_fstatfs(nt_neg_fd, NT_NEG_NONCANON);
 }
 
 static const struct nt_neg_check checks[] = {
-	{"buf=NULL", NT_NEG_IS, EFAULT, check_0},
-	{"buf=unmapped", NT_NEG_IS, EFAULT, check_1},
-	{"buf=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_3},
+	{"fd=closed", NT_NEG_IS, EBADF, check_0},
+	{"fd=1<<20", NT_NEG_IS, EBADF, check_1},
+	{"fd=-5", NT_NEG_IS, EBADF, check_2},
+	{"buf=NULL", NT_NEG_IS, EFAULT, check_3},
+	{"buf=unmapped", NT_NEG_IS, EFAULT, check_4},
+	{"buf=kernel", NT_NEG_IS, EFAULT, check_5},
+	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_6},
 };
 
 int main(void)

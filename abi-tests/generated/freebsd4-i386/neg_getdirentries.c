@@ -7,53 +7,71 @@
 
 static long check_0(void)
 {
-	return (long)__sys_getdirentries(0, NULL, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_closed, nt_neg_buf, 256, nt_neg_buf);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_getdirentries(0, nt_neg_unmapped, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(1 << 20, nt_neg_buf, 256, nt_neg_buf);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_getdirentries(0, NT_NEG_KERNEL, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(-5, nt_neg_buf, 256, nt_neg_buf);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_getdirentries(0, NT_NEG_NONCANON, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_fd, NULL, 256, nt_neg_buf);
 }
 
 static long check_4(void)
 {
-	return (long)__sys_getdirentries(0, nt_neg_buf, 256, NULL);
+	return (long)__sys_getdirentries(nt_neg_fd, nt_neg_unmapped, 256, nt_neg_buf);
 }
 
 static long check_5(void)
 {
-	return (long)__sys_getdirentries(0, nt_neg_buf, 256, nt_neg_unmapped);
+	return (long)__sys_getdirentries(nt_neg_fd, NT_NEG_KERNEL, 256, nt_neg_buf);
 }
 
 static long check_6(void)
 {
-	return (long)__sys_getdirentries(0, nt_neg_buf, 256, NT_NEG_KERNEL);
+	return (long)__sys_getdirentries(nt_neg_fd, NT_NEG_NONCANON, 256, nt_neg_buf);
 }
 
 static long check_7(void)
 {
-	return (long)__sys_getdirentries(0, nt_neg_buf, 256, NT_NEG_NONCANON);
+	return (long)__sys_getdirentries(nt_neg_fd, nt_neg_buf, 256, NULL);
+}
+
+static long check_8(void)
+{
+	return (long)__sys_getdirentries(nt_neg_fd, nt_neg_buf, 256, nt_neg_unmapped);
+}
+
+static long check_9(void)
+{
+	return (long)__sys_getdirentries(nt_neg_fd, nt_neg_buf, 256, NT_NEG_KERNEL);
+}
+
+static long check_10(void)
+{
+	return (long)__sys_getdirentries(nt_neg_fd, nt_neg_buf, 256, NT_NEG_NONCANON);
 }
 
 static const struct nt_neg_check checks[] = {
-	{"buf=NULL", NT_NEG_IS, EFAULT, check_0},
-	{"buf=unmapped", NT_NEG_IS, EFAULT, check_1},
-	{"buf=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_3},
-	{"basep=NULL", NT_NEG_IS, EFAULT, check_4},
-	{"basep=unmapped", NT_NEG_IS, EFAULT, check_5},
-	{"basep=kernel", NT_NEG_IS, EFAULT, check_6},
-	{"basep=noncanonical", NT_NEG_IS, EFAULT, check_7},
+	{"fd=closed", NT_NEG_IS, EBADF, check_0},
+	{"fd=1<<20", NT_NEG_IS, EBADF, check_1},
+	{"fd=-5", NT_NEG_IS, EBADF, check_2},
+	{"buf=NULL", NT_NEG_IS, EFAULT, check_3},
+	{"buf=unmapped", NT_NEG_IS, EFAULT, check_4},
+	{"buf=kernel", NT_NEG_IS, EFAULT, check_5},
+	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_6},
+	{"basep=NULL", NT_NEG_IS, EFAULT, check_7},
+	{"basep=unmapped", NT_NEG_IS, EFAULT, check_8},
+	{"basep=kernel", NT_NEG_IS, EFAULT, check_9},
+	{"basep=noncanonical", NT_NEG_IS, EFAULT, check_10},
 };
 
 int main(void)

@@ -7,29 +7,47 @@
 
 static long check_0(void)
 {
-	return (long)__sys_ioctl(0, 0, NULL);
+	return (long)__sys_ioctl(nt_neg_closed, 0, nt_neg_buf);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_ioctl(0, 0, nt_neg_unmapped);
+	return (long)__sys_ioctl(1 << 20, 0, nt_neg_buf);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_ioctl(0, 0, NT_NEG_KERNEL);
+	return (long)__sys_ioctl(-5, 0, nt_neg_buf);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_ioctl(0, 0, NT_NEG_NONCANON);
+	return (long)__sys_ioctl(nt_neg_fd, 0, NULL);
+}
+
+static long check_4(void)
+{
+	return (long)__sys_ioctl(nt_neg_fd, 0, nt_neg_unmapped);
+}
+
+static long check_5(void)
+{
+	return (long)__sys_ioctl(nt_neg_fd, 0, NT_NEG_KERNEL);
+}
+
+static long check_6(void)
+{
+	return (long)__sys_ioctl(nt_neg_fd, 0, NT_NEG_NONCANON);
 }
 
 static const struct nt_neg_check checks[] = {
-	{"data=NULL", NT_NEG_IS, EFAULT, check_0},
-	{"data=unmapped", NT_NEG_IS, EFAULT, check_1},
-	{"data=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"data=noncanonical", NT_NEG_IS, EFAULT, check_3},
+	{"fd=closed", NT_NEG_IS, EBADF, check_0},
+	{"fd=1<<20", NT_NEG_IS, EBADF, check_1},
+	{"fd=-5", NT_NEG_IS, EBADF, check_2},
+	{"data=NULL", NT_NEG_IS, EFAULT, check_3},
+	{"data=unmapped", NT_NEG_IS, EFAULT, check_4},
+	{"data=kernel", NT_NEG_IS, EFAULT, check_5},
+	{"data=noncanonical", NT_NEG_IS, EFAULT, check_6},
 };
 
 int main(void)

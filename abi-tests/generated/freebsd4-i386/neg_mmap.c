@@ -7,22 +7,37 @@
 
 static long check_0(void)
 {
-	return (long)__sys_mmap(nt_neg_buf, 0, (0) | 0x8u, 0, 0, 0, 0);
+	return (long)__sys_mmap(nt_neg_buf, 0, (0) | 0x8u, 0, nt_neg_fd, 0, 0);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_mmap(nt_neg_buf, 0, (0) | 0x40000000u, 0, 0, 0, 0);
+	return (long)__sys_mmap(nt_neg_buf, 0, (0) | 0x40000000u, 0, nt_neg_fd, 0, 0);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_mmap(nt_neg_buf, 0, 0, (0) | 0x4u, 0, 0, 0);
+	return (long)__sys_mmap(nt_neg_buf, 0, 0, (0) | 0x4u, nt_neg_fd, 0, 0);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_mmap(nt_neg_buf, 0, 0, (0) | 0x40000000u, 0, 0, 0);
+	return (long)__sys_mmap(nt_neg_buf, 0, 0, (0) | 0x40000000u, nt_neg_fd, 0, 0);
+}
+
+static long check_4(void)
+{
+	return (long)__sys_mmap(nt_neg_buf, 0, 0, 0, nt_neg_closed, 0, 0);
+}
+
+static long check_5(void)
+{
+	return (long)__sys_mmap(nt_neg_buf, 0, 0, 0, 1 << 20, 0, 0);
+}
+
+static long check_6(void)
+{
+	return (long)__sys_mmap(nt_neg_buf, 0, 0, 0, -5, 0, 0);
 }
 
 static const struct nt_neg_check checks[] = {
@@ -30,6 +45,9 @@ static const struct nt_neg_check checks[] = {
 	{"prot=+0x40000000", NT_NEG_IS, EINVAL, check_1},
 	{"flags=+0x4", NT_NEG_IS, EINVAL, check_2},
 	{"flags=+0x40000000", NT_NEG_IS, EINVAL, check_3},
+	{"fd=closed", NT_NEG_IS, EBADF, check_4},
+	{"fd=1<<20", NT_NEG_IS, EBADF, check_5},
+	{"fd=-5", NT_NEG_IS, EBADF, check_6},
 };
 
 int main(void)

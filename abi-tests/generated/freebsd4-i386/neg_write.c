@@ -7,29 +7,47 @@
 
 static long check_0(void)
 {
-	return (long)__sys_write(0, NULL, 256);
+	return (long)__sys_write(nt_neg_closed, nt_neg_buf, 256);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_write(0, nt_neg_unmapped, 256);
+	return (long)__sys_write(1 << 20, nt_neg_buf, 256);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_write(0, NT_NEG_KERNEL, 256);
+	return (long)__sys_write(-5, nt_neg_buf, 256);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_write(0, NT_NEG_NONCANON, 256);
+	return (long)__sys_write(nt_neg_fd, NULL, 256);
+}
+
+static long check_4(void)
+{
+	return (long)__sys_write(nt_neg_fd, nt_neg_unmapped, 256);
+}
+
+static long check_5(void)
+{
+	return (long)__sys_write(nt_neg_fd, NT_NEG_KERNEL, 256);
+}
+
+static long check_6(void)
+{
+	return (long)__sys_write(nt_neg_fd, NT_NEG_NONCANON, 256);
 }
 
 static const struct nt_neg_check checks[] = {
-	{"buf=NULL", NT_NEG_IS, EFAULT, check_0},
-	{"buf=unmapped", NT_NEG_IS, EFAULT, check_1},
-	{"buf=kernel", NT_NEG_IS, EFAULT, check_2},
-	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_3},
+	{"fd=closed", NT_NEG_IS, EBADF, check_0},
+	{"fd=1<<20", NT_NEG_IS, EBADF, check_1},
+	{"fd=-5", NT_NEG_IS, EBADF, check_2},
+	{"buf=NULL", NT_NEG_IS, EFAULT, check_3},
+	{"buf=unmapped", NT_NEG_IS, EFAULT, check_4},
+	{"buf=kernel", NT_NEG_IS, EFAULT, check_5},
+	{"buf=noncanonical", NT_NEG_IS, EFAULT, check_6},
 };
 
 int main(void)

@@ -382,6 +382,9 @@ const _: () = assert!(core::mem::size_of::<fd_set>() == 128);
 const _: () = assert!(core::mem::align_of::<fd_set>() == 4);
 const _: () = assert!(core::mem::offset_of!(fd_set, fds_bits) == 0);
 
+/// A file descriptor: an int in 4.x's syscalls.master, named so the fuzzer and the negative cases know it.
+pub type fd_t = i32;
+
 ///
 /// C: `u_int32_t`.
 pub type fflags_t = u32;
@@ -3580,10 +3583,10 @@ impl ForkArgs {
     }
 }
 
-/// Arguments of `read(int fd, ptr<u8, Out> buf, size_t nbyte)`, slot 3 (3 words); returns `ssize_t`.
+/// Arguments of `read(fd_t fd, ptr<u8, Out> buf, size_t nbyte)`, slot 3 (3 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub nbyte: size_t,
 }
@@ -3611,10 +3614,10 @@ impl ReadArgs {
     }
 }
 
-/// Arguments of `write(int fd, ptr<u8, In> buf, size_t nbyte)`, slot 4 (3 words); returns `ssize_t`.
+/// Arguments of `write(fd_t fd, ptr<u8, In> buf, size_t nbyte)`, slot 4 (3 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<In>,
     pub nbyte: size_t,
 }
@@ -3675,10 +3678,10 @@ impl OpenArgs {
     }
 }
 
-/// Arguments of `close(int fd)`, slot 6 (1 word); returns `int`.
+/// Arguments of `close(fd_t fd)`, slot 6 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CloseArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl CloseArgs {
@@ -3840,10 +3843,10 @@ impl ChdirArgs {
     }
 }
 
-/// Arguments of `fchdir(int fd)`, slot 13 (1 word); returns `int`.
+/// Arguments of `fchdir(fd_t fd)`, slot 13 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchdirArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl FchdirArgs {
@@ -4011,10 +4014,10 @@ impl GetfsstatArgs {
     }
 }
 
-/// Arguments of `lseek(int fd, long offset, whence whence)`, slot 19 (3 words); returns `long`.
+/// Arguments of `lseek(fd_t fd, long offset, whence whence)`, slot 19 (3 words); returns `long`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OlseekArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub offset: long,
     pub whence: whence,
 }
@@ -4479,10 +4482,10 @@ impl ChflagsArgs {
     }
 }
 
-/// Arguments of `fchflags(int fd, int flags)`, slot 35 (2 words); returns `int`.
+/// Arguments of `fchflags(fd_t fd, int flags)`, slot 35 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchflagsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub flags: int,
 }
 
@@ -4969,10 +4972,10 @@ impl SigaltstackArgs {
     }
 }
 
-/// Arguments of `ioctl(int fd, u_long com, ptr<u8, Inout> data)`, slot 54 (3 words); returns `int`.
+/// Arguments of `ioctl(fd_t fd, u_long com, ptr<u8, Inout> data)`, slot 54 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoctlArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub com: u_long,
     /// Points to the command's argument type (see ioctls); ignored for IOC_VOID commands.
     pub data: UserPtr<u8, InOut>,
@@ -5191,10 +5194,10 @@ impl ChrootArgs {
     }
 }
 
-/// Arguments of `fstat(int fd, ptr<ostat, Out> sb)`, slot 62 (2 words); returns `int`.
+/// Arguments of `fstat(fd_t fd, ptr<ostat, Out> sb)`, slot 62 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OfstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<ostat, Out>,
 }
 
@@ -5374,14 +5377,14 @@ impl SstkArgs {
     }
 }
 
-/// Arguments of `mmap(ptr<u8, None> addr, int len, prot prot, map_flags flags, int fd, long pos)`, slot 71 (6 words); returns `int`.
+/// Arguments of `mmap(ptr<u8, None> addr, int len, prot prot, map_flags flags, fd_t fd, long pos)`, slot 71 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OmmapArgs {
     pub addr: u64,
     pub len: int,
     pub prot: prot,
     pub flags: map_flags,
-    pub fd: int,
+    pub fd: fd_t,
     pub pos: long,
 }
 
@@ -5877,10 +5880,10 @@ impl Dup2Args {
     }
 }
 
-/// Arguments of `fcntl(int fd, fcntl_cmd cmd, long arg)`, slot 92 (3 words); returns `int`.
+/// Arguments of `fcntl(fd_t fd, fcntl_cmd cmd, long arg)`, slot 92 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FcntlArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub cmd: fcntl_cmd,
     pub arg: long,
 }
@@ -5950,10 +5953,10 @@ impl SelectArgs {
     }
 }
 
-/// Arguments of `fsync(int fd)`, slot 95 (1 word); returns `int`.
+/// Arguments of `fsync(fd_t fd)`, slot 95 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FsyncArgs {
-    pub fd: int,
+    pub fd: fd_t,
 }
 
 impl FsyncArgs {
@@ -6610,10 +6613,10 @@ impl GetsockoptArgs {
     }
 }
 
-/// Arguments of `readv(int fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 120 (3 words); returns `int`.
+/// Arguments of `readv(fd_t fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 120 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadvArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
@@ -6641,10 +6644,10 @@ impl ReadvArgs {
     }
 }
 
-/// Arguments of `writev(int fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 121 (3 words); returns `int`.
+/// Arguments of `writev(fd_t fd, ptr<iovec, In> iovp, u_int iovcnt)`, slot 121 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WritevArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
@@ -6700,10 +6703,10 @@ impl SettimeofdayArgs {
     }
 }
 
-/// Arguments of `fchown(int fd, int uid, int gid)`, slot 123 (3 words); returns `int`.
+/// Arguments of `fchown(fd_t fd, int uid, int gid)`, slot 123 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchownArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub uid: int,
     pub gid: int,
 }
@@ -6731,10 +6734,10 @@ impl FchownArgs {
     }
 }
 
-/// Arguments of `fchmod(int fd, int mode)`, slot 124 (2 words); returns `int`.
+/// Arguments of `fchmod(fd_t fd, int mode)`, slot 124 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FchmodArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub mode: int,
 }
 
@@ -6911,10 +6914,10 @@ impl OtruncateArgs {
     }
 }
 
-/// Arguments of `ftruncate(int fd, long length)`, slot 130 (2 words); returns `int`.
+/// Arguments of `ftruncate(fd_t fd, long length)`, slot 130 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OftruncateArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub length: long,
 }
 
@@ -6939,10 +6942,10 @@ impl OftruncateArgs {
     }
 }
 
-/// Arguments of `flock(int fd, flock_op how)`, slot 131 (2 words); returns `int`.
+/// Arguments of `flock(fd_t fd, flock_op how)`, slot 131 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlockArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub how: flock_op,
 }
 
@@ -7499,10 +7502,10 @@ impl NfssvcArgs {
     }
 }
 
-/// Arguments of `getdirentries(int fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 156 (4 words); returns `int`.
+/// Arguments of `getdirentries(fd_t fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 156 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetdirentriesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: u_int,
     pub basep: UserPtr<long, Out>,
@@ -7561,10 +7564,10 @@ impl StatfsArgs {
     }
 }
 
-/// Arguments of `fstatfs(int fd, ptr<statfs, Out> buf)`, slot 158 (2 words); returns `int`.
+/// Arguments of `fstatfs(fd_t fd, ptr<statfs, Out> buf)`, slot 158 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FstatfsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserPtr<statfs, Out>,
 }
 
@@ -7873,10 +7876,10 @@ impl ShmsysArgs {
     }
 }
 
-/// Arguments of `pread(int fd, ptr<u8, Out> buf, size_t nbyte, off_t offset)`, slot 173 (6 words); returns `ssize_t`.
+/// Arguments of `pread(fd_t fd, ptr<u8, Out> buf, size_t nbyte, off_t offset)`, slot 173 (6 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PreadArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub nbyte: size_t,
     pub offset: off_t,
@@ -7908,10 +7911,10 @@ impl PreadArgs {
     }
 }
 
-/// Arguments of `pwrite(int fd, ptr<u8, In> buf, size_t nbyte, off_t offset)`, slot 174 (6 words); returns `ssize_t`.
+/// Arguments of `pwrite(fd_t fd, ptr<u8, In> buf, size_t nbyte, off_t offset)`, slot 174 (6 words); returns `ssize_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PwriteArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<In>,
     pub nbyte: size_t,
     pub offset: off_t,
@@ -8071,10 +8074,10 @@ impl StatArgs {
     }
 }
 
-/// Arguments of `fstat(int fd, ptr<stat, Out> sb)`, slot 189 (2 words); returns `int`.
+/// Arguments of `fstat(fd_t fd, ptr<stat, Out> sb)`, slot 189 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<stat, Out>,
 }
 
@@ -8155,10 +8158,10 @@ impl PathconfArgs {
     }
 }
 
-/// Arguments of `fpathconf(int fd, int name)`, slot 192 (2 words); returns `int`.
+/// Arguments of `fpathconf(fd_t fd, int name)`, slot 192 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FpathconfArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub name: int,
 }
 
@@ -8249,10 +8252,10 @@ impl SetrlimitArgs {
     }
 }
 
-/// Arguments of `getdirentries(int fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 196 (4 words); returns `int`.
+/// Arguments of `getdirentries(fd_t fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 196 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetdirentriesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: u_int,
     pub basep: UserPtr<long, Out>,
@@ -8283,14 +8286,14 @@ impl GetdirentriesArgs {
     }
 }
 
-/// Arguments of `mmap(ptr<u8, None> addr, size_t len, prot prot, map_flags flags, int fd, off_t pos)`, slot 197 (8 words); returns `uintptr_t`.
+/// Arguments of `mmap(ptr<u8, None> addr, size_t len, prot prot, map_flags flags, fd_t fd, off_t pos)`, slot 197 (8 words); returns `uintptr_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MmapArgs {
     pub addr: u64,
     pub len: size_t,
     pub prot: prot,
     pub flags: map_flags,
-    pub fd: int,
+    pub fd: fd_t,
     pub pos: off_t,
 }
 
@@ -8344,10 +8347,10 @@ impl Syscall198Args {
     }
 }
 
-/// Arguments of `lseek(int fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
+/// Arguments of `lseek(fd_t fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LseekArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub offset: off_t,
     pub whence: whence,
 }
@@ -8410,10 +8413,10 @@ impl TruncateArgs {
     }
 }
 
-/// Arguments of `ftruncate(int fd, off_t length)`, slot 201 (4 words); returns `int`.
+/// Arguments of `ftruncate(fd_t fd, off_t length)`, slot 201 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FtruncateArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub length: off_t,
 }
 
@@ -8560,10 +8563,10 @@ impl UndeleteArgs {
     }
 }
 
-/// Arguments of `futimes(int fd, ptr<timeval, In> tptr)`, slot 206 (2 words); returns `int`.
+/// Arguments of `futimes(fd_t fd, ptr<timeval, In> tptr)`, slot 206 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FutimesArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub tptr: UserPtr<timeval, In>,
 }
 
@@ -9243,10 +9246,10 @@ impl LchownArgs {
     }
 }
 
-/// Arguments of `getdents(int fd, ptr<u8, Out> buf, size_t count)`, slot 272 (3 words); returns `int`.
+/// Arguments of `getdents(fd_t fd, ptr<u8, Out> buf, size_t count)`, slot 272 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetdentsArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub buf: UserBuf<Out>,
     pub count: size_t,
 }
@@ -9420,10 +9423,10 @@ impl NstatArgs {
     }
 }
 
-/// Arguments of `nfstat(int fd, ptr<nstat, Out> sb)`, slot 279 (2 words); returns `int`.
+/// Arguments of `nfstat(fd_t fd, ptr<nstat, Out> sb)`, slot 279 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NfstatArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub sb: UserPtr<nstat, Out>,
 }
 
@@ -9959,10 +9962,10 @@ impl AioSuspendArgs {
     }
 }
 
-/// Arguments of `aio_cancel(int fd, ptr<aiocb, Inout> aiocbp)`, slot 316 (2 words); returns `int`.
+/// Arguments of `aio_cancel(fd_t fd, ptr<aiocb, Inout> aiocbp)`, slot 316 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AioCancelArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub aiocbp: UserPtr<u8, InOut>,
 }
 
@@ -10477,10 +10480,10 @@ impl UtraceArgs {
     }
 }
 
-/// Arguments of `sendfile(int fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 336 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 336 (8 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendfileArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub s: int,
     pub offset: off_t,
     pub nbytes: size_t,
@@ -11201,10 +11204,10 @@ impl KqueueArgs {
     }
 }
 
-/// Arguments of `kevent(int fd, ptr<kevent, In> changelist, int nchanges, ptr<kevent, Out> eventlist, int nevents, ptr<timespec, In> timeout)`, slot 363 (6 words); returns `int`.
+/// Arguments of `kevent(fd_t fd, ptr<kevent, In> changelist, int nchanges, ptr<kevent, Out> eventlist, int nevents, ptr<timespec, In> timeout)`, slot 363 (6 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeventArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub changelist: UserSlice<kevent, In>,
     pub nchanges: int,
     pub eventlist: UserSlice<kevent, Out>,
@@ -11241,10 +11244,10 @@ impl KeventArgs {
     }
 }
 
-/// Arguments of `sendfile(int fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 393 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, int s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 393 (8 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendfileArgs {
-    pub fd: int,
+    pub fd: fd_t,
     pub s: int,
     pub offset: off_t,
     pub nbytes: size_t,

@@ -17,6 +17,7 @@ typedef uint8_t cc_t;
 typedef uint32_t clock_t;
 typedef int32_t clockid_t;
 typedef uint32_t dev_t;
+typedef int32_t fd_t;
 typedef uint32_t u_int32_t;
 typedef uint32_t gid_t;
 typedef uint32_t ino_t;
