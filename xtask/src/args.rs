@@ -44,7 +44,7 @@ commands:
            --check              change nothing; fail if an output is stale
   fuzz   run random syscalls drawn from the spec in the guest (abi-tests/fuzz):
          fails on a kernel panic, a hang or a leak of kernel memory
-           --abi NAME           the ABI (default native-v1)
+           --abi NAME           the ABI: native-v1 (default) or freebsd4-i386
            --seed N             the seed (default 1)
            --iterations N       calls in all (default 10000)
            --procs N            worker processes (default 4)
@@ -438,6 +438,24 @@ mod tests {
         assert!(p(&["abi-test", "--build-only=yes"]).is_err());
         assert!(p(&["abi-test", "a", "b"]).is_err());
         assert!(p(&["abi-test", "--abi"]).is_err());
+    }
+
+    #[test]
+    fn fuzz_flags() {
+        let Ok(Command::Fuzz(a)) = p(&[
+            "fuzz",
+            "--abi",
+            "freebsd4-i386",
+            "--seed=7",
+            "--iterations",
+            "20000",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(a.abi, "freebsd4-i386");
+        assert_eq!((a.seed, a.iterations, a.procs), (7, 20000, 4));
+        assert_eq!(p(&["fuzz"]), Ok(Command::Fuzz(Default::default())));
+        assert!(p(&["fuzz", "--seed", "x"]).is_err());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `cargo xtask fuzz`: the syscall fuzzer (abi-tests/fuzz/fuzzer.c, on the table abi-gen
-//! derives from the spec) run as init in a fresh guest.
+//! derives from the spec) run as init in a fresh guest, for any ABI of the suite
+//! (`--abi native-v1`, the default, or `--abi freebsd4-i386`: the fuzzer built as a
+//! static 4.x i386 program, making its calls through `int $0x80`).
 //!
 //! A run fails on a kernel panic or exception (the harness sees it), on a hang (the run's
 //! limit passes; the fuzzer itself kills workers blocked for 3 s and reports a worker it
@@ -48,11 +50,11 @@ impl Default for FuzzArgs {
     }
 }
 
-/// Builds the fuzzer into `<target>/fuzz/root/bin/fuzzer`; returns the root.
+/// Builds the fuzzer for one ABI of the suite (libc-shim's flavour, the ABI's
+/// `fuzz_table.h`) into `<target>/fuzz/<abi>/root/bin/fuzzer`; returns the root.
 pub fn build(ws: &Workspace, abi_name: &str) -> crate::Result<PathBuf> {
     let abi = abi_named(abi_name)?;
-    let out = ws.target_dir.join("fuzz");
-    let root = out.join("root");
+    let root = ws.target_dir.join("fuzz").join(abi.name).join("root");
     fs::create_dir_all(root.join("bin"))?;
     let libc = libc_for(ws, abi)?;
     let source = ws.root.join("abi-tests/fuzz/fuzzer.c");
@@ -159,7 +161,8 @@ pub fn fuzz(ws: &Workspace, elf: &Path, accel: Accel, a: &FuzzArgs) -> crate::Re
     let base = boot(&guest, &root, a, 0)?;
     let run = boot(&guest, &root, a, a.iterations)?;
     println!(
-        "fuzz: seed {} iterations {} procs {}: {} in {:.1} s",
+        "fuzz: {} seed {} iterations {} procs {}: {} in {:.1} s",
+        a.abi,
         a.seed,
         a.iterations,
         a.procs,
@@ -192,8 +195,8 @@ pub fn fuzz(ws: &Workspace, elf: &Path, accel: Accel, a: &FuzzArgs) -> crate::Re
     }
     if !problems.is_empty() {
         eprintln!(
-            "fuzz: FAILED with seed {} iterations {} procs {}",
-            a.seed, a.iterations, a.procs
+            "fuzz: FAILED with --abi {} --seed {} --iterations {} --procs {}",
+            a.abi, a.seed, a.iterations, a.procs
         );
         for n in &run.notes {
             eprintln!("  {n}");

@@ -336,7 +336,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
                 .chain(exec_check_names())
                 .chain(std::iter::once(crate::console_check::CONSOLE_CHECK))
                 .chain(std::iter::once(ABI_SUITE_RUN))
-                .chain(std::iter::once(FUZZ_CHECK));
+                .chain(FUZZ_CHECKS.iter().map(|(_, what)| *what));
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }
@@ -358,20 +358,33 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
     })
 }
 
-const FUZZ_CHECK: &str = "syscall fuzzer (seed 1, 5000 calls)";
+/// The ABIs `cargo xtask test` fuzzes, and the names of the checks.
+const FUZZ_CHECKS: [(&str, &str); 2] = [
+    (
+        "native-v1",
+        "syscall fuzzer, native-v1 (seed 1, 5000 calls)",
+    ),
+    (
+        "freebsd4-i386",
+        "syscall fuzzer, freebsd4-i386 (seed 1, 5000 calls)",
+    ),
+];
 
-/// A short run of the syscall fuzzer (cargo xtask fuzz) with a fixed seed.
+/// A short run of the syscall fuzzer (cargo xtask fuzz) with a fixed seed, per ABI.
 fn fuzz_check(ws: &Workspace, elf: &std::path::Path, args: &TestArgs, tally: &mut Tally) {
-    header(FUZZ_CHECK);
-    let a = crate::cmd_fuzz::FuzzArgs {
-        iterations: 5000,
-        timeout: Some(args.timeout),
-        ..Default::default()
-    };
-    match crate::cmd_fuzz::fuzz(ws, elf, args.accel, &a) {
-        Ok(problems) if problems.is_empty() => tally.pass(FUZZ_CHECK, "no panic, hang or leak"),
-        Ok(problems) => tally.fail(FUZZ_CHECK, &problems.join("; ")),
-        Err(e) => tally.fail(FUZZ_CHECK, &e.to_string()),
+    for (abi, what) in FUZZ_CHECKS {
+        header(what);
+        let a = crate::cmd_fuzz::FuzzArgs {
+            abi: abi.to_string(),
+            iterations: 5000,
+            timeout: Some(args.timeout),
+            ..Default::default()
+        };
+        match crate::cmd_fuzz::fuzz(ws, elf, args.accel, &a) {
+            Ok(problems) if problems.is_empty() => tally.pass(what, "no panic, hang or leak"),
+            Ok(problems) => tally.fail(what, &problems.join("; ")),
+            Err(e) => tally.fail(what, &e.to_string()),
+        }
     }
 }
 

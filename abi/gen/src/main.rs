@@ -44,9 +44,9 @@ enum Cmd {
     /// The coverage table, `coverage.md`: slot, name, kind and status of every slot of
     /// every ABI, from the same data as the dispatch tables. Default output: abi/doc.
     Coverage(GenArgs),
-    /// The syscall fuzzer's table, `<abi>/fuzz_table.h` (native ABIs): each call's number,
-    /// name and argument kinds, with the spec's `fuzz` restrictions. Default output:
-    /// libc-shim/gen.
+    /// The syscall fuzzer's table, `<abi>/fuzz_table.h` (every ABI): each served call's
+    /// number, name and argument kinds and words, with the spec's `fuzz` restrictions.
+    /// Default output: libc-shim/gen.
     Fuzz(GenArgs),
     /// Negative conformance cases derived from the spec, `<abi>/neg_<call>.c` and
     /// `<abi>/neg_nosys.c` (bad pointers, descriptors, flag bits, unserved numbers).

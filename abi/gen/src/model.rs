@@ -731,6 +731,9 @@ pub struct FuzzArg {
     /// An input buffer's contents are zero (not random), but for an extensible struct's size.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub zero_fill: bool,
+    /// A pointer is never NULL (for a call NULL makes wait forever, e.g. select's timeout).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_null: bool,
 }
 
 /// A call's hints for the generated negative cases.

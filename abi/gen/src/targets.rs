@@ -19,7 +19,7 @@ pub enum Target {
     Markdown,
     /// `abi/doc/coverage.md`, slot / name / status for every ABI.
     Coverage,
-    /// `libc-shim/gen/<abi>/fuzz_table.h`, the syscall fuzzer's table (native ABIs).
+    /// `libc-shim/gen/<abi>/fuzz_table.h`, the syscall fuzzer's table.
     Fuzz,
     /// `abi-tests/generated/<abi>/neg_*.c`, negative cases derived from the spec.
     Negative,

@@ -382,7 +382,7 @@ const _: () = assert!(core::mem::size_of::<fd_set>() == 128);
 const _: () = assert!(core::mem::align_of::<fd_set>() == 4);
 const _: () = assert!(core::mem::offset_of!(fd_set, fds_bits) == 0);
 
-/// A descriptor argument. 4.x declares these int; the name tells the generated negative cases (abi-gen negative) to try closed, huge and negative descriptors, which 4.x refuses with EBADF.
+/// A descriptor argument. 4.x declares these int; the name tells the generated negative cases (abi-gen negative) to try closed, huge and negative descriptors, which 4.x refuses with EBADF, and the fuzzer to draw real descriptors.
 ///
 /// C: `int`.
 pub type fd_t = i32;

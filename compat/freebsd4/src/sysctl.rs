@@ -289,9 +289,22 @@ static LOGINS: Mutex<BTreeMap<u32, Vec<u8>>> = Mutex::new(BTreeMap::new());
 /// `MAXLOGNAME`.
 const MAXLOGNAME: usize = 17;
 
+/// The login names, less those of sessions no live process is in any more: a name
+/// goes with its session (else the table grows with every session that ever set one,
+/// and a session whose id is a recycled pid would inherit a stale name).
+fn logins() -> spin::MutexGuard<'static, BTreeMap<u32, Vec<u8>>> {
+    let live: Vec<u32> = nymph_kernel::process::live()
+        .iter()
+        .map(|p| p.sid().0)
+        .collect();
+    let mut logins = LOGINS.lock();
+    logins.retain(|sid, _| live.contains(sid));
+    logins
+}
+
 pub(crate) fn sys_getlogin(task: &mut Task, a: fb::GetloginArgs) -> SysResult {
     let sid = task.process.sid().0;
-    let mut name = LOGINS.lock().get(&sid).cloned().unwrap_or_default();
+    let mut name = logins().get(&sid).cloned().unwrap_or_default();
     name.push(0);
     let n = name.len().min(a.namelen as usize).min(MAXLOGNAME);
     if n < name.len() {
@@ -312,7 +325,7 @@ pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
             nymph_kernel::process::uaccess::UserFault::StringTooLong => errno::EINVAL,
             nymph_kernel::process::uaccess::UserFault::BadAddress(_) => errno::EFAULT,
         })?;
-    LOGINS.lock().insert(task.process.sid().0, name);
+    logins().insert(task.process.sid().0, name);
     Ok(Ret::word(0))
 }
 

@@ -66,9 +66,9 @@ impl Pipe {
     }
 }
 
-/// Opens one end of a FIFO's pipe. Opening blocks until the other side is open too,
-/// except a non-blocking open: for reading it succeeds at once, for writing it fails
-/// with `NoDevice` while nobody reads.
+/// Opens one end of a FIFO's pipe. Opening blocks until the other side is open too
+/// (or a signal comes: `Interrupted`), except a non-blocking open: for reading it
+/// succeeds at once, for writing it fails with `NoDevice` while nobody reads.
 pub fn open_fifo(pipe: &Arc<Pipe>, read: bool, nonblock: bool) -> Result<Arc<dyn FileOps>> {
     if !read && nonblock && pipe.ends().0 == 0 {
         return Err(FileError::NoDevice);
@@ -82,14 +82,17 @@ pub fn open_fifo(pipe: &Arc<Pipe>, read: bool, nonblock: bool) -> Result<Arc<dyn
     if nonblock {
         return Ok(end);
     }
-    // Wait for a partner: one open now, or one that came and went meanwhile.
+    // Wait for a partner: one open now, or one that came and went meanwhile. Signals
+    // end the wait (EINTR; SIGKILL must be able to end an opener nobody answers), and
+    // the end opened for it goes again.
     let generation = pipe.state.lock().opens;
     let me = pipe.clone();
-    pipe.changed.wait_until(move || {
+    crate::process::sleep_interruptible(&pipe.changed, move || {
         let s = me.state.lock();
         let partner = if read { s.writers } else { s.readers };
         partner > 0 || s.opens != generation
-    });
+    })
+    .map_err(|_| FileError::Interrupted)?;
     Ok(end)
 }
 
