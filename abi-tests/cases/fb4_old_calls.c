@@ -5,11 +5,12 @@
  * 62), truncate/ftruncate with 32-bit lengths (129, 130), getpagesize (64), the
  * 32-bit masks of sigblock/sigsetmask/sigpending (109, 110, 52), sigvec (108) whose
  * handlers return through the old-style frame, killpg (146), and wait (84) with the
- * status in edx.
+ * status in edx. Also FIODTYPE, which 4.x dd asks of every character device.
  */
 #include <nymph_test.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,17 @@ int main(void)
 	memcpy(&size, os + 20, 4);
 	CHECK_EQ(size, 7);
 	CHECK_EQ(syscall(64), 4096);
+
+	/* FIODTYPE (_IOR('f', 122, int)): D_MEM for /dev/null, D_TTY for the console, no
+	 * answer for a regular file. */
+	int type = -1;
+	int null = CHECK_OK(open("/dev/null", O_RDWR));
+	CHECK_OK(ioctl(null, 0x4004667a, &type));
+	CHECK_EQ(type, 0x8);
+	int cons = CHECK_OK(open("/dev/console", O_RDWR));
+	CHECK_OK(ioctl(cons, 0x4004667a, &type));
+	CHECK_EQ(type, 0x4);
+	CHECK_ERRNO(ioctl(fd, 0x4004667a, &type), ENOTTY);
 
 	/* sigblock / sigsetmask / sigpending: 32-bit masks, the old one returned. */
 	int usr1 = 1 << (SIGUSR1 - 1), usr2 = 1 << (SIGUSR2 - 1);

@@ -6,6 +6,7 @@ use crate::convert::{FREEBSD4, VDISABLE};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
+use nymph_kernel::file::FileKind;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
 use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
@@ -13,6 +14,13 @@ use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
 /// The console's speed (4.x speeds are literal numbers: B115200 is 115200), the
 /// same line the native ABI reports.
 const SPEED: u64 = 115_200;
+
+/// `FIODTYPE` (`_IOR('f', 122, int)`, `sys/filio.h`) and the `d_flags` types it
+/// reports (`sys/conf.h`): terminals are D_TTY, the memory devices (null, zero,
+/// random) D_MEM.
+const FIODTYPE: u32 = 0x4004_667a;
+const D_TTY: i32 = 0x0004;
+const D_MEM: i32 = 0x0008;
 
 fn tty_errno(e: TtyError) -> i32 {
     match e {
@@ -59,6 +67,17 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             let mut status = file.status();
             status.nonblock = on != 0;
             file.set_status(status);
+            return Ok(Ret::word(0));
+        }
+        FIODTYPE => {
+            // 4.x `vn_ioctl`: character devices say their driver's type (dd asks,
+            // and gives up on an error); other files do not answer.
+            let kind = match (file.kind(), file.terminal().is_some()) {
+                (_, true) | (FileKind::Console, _) => D_TTY,
+                (FileKind::Device, false) => D_MEM,
+                _ => return Err(errno::ENOTTY),
+            };
+            task.write_val(arg, &kind).map_err(fault)?;
             return Ok(Ret::word(0));
         }
         ioctl::FIOASYNC => {
