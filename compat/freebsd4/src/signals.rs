@@ -528,7 +528,9 @@ fn save_context(task: &Task, mc: &mut fb::mcontext_t, trapno: i32, err: i32) {
     let r = &task.context.regs;
     let w = |v: u64| v as u32 as i32;
     let data = w(r.ss);
-    (mc.mc_gs, mc.mc_fs, mc.mc_es, mc.mc_ds) = (data, data, data, data);
+    let (fs, gs) = task.context.segment_selectors();
+    (mc.mc_gs, mc.mc_fs) = (i32::from(gs), i32::from(fs));
+    (mc.mc_es, mc.mc_ds) = (data, data);
     (mc.mc_edi, mc.mc_esi, mc.mc_ebp, mc.mc_ebx) = (w(r.rdi), w(r.rsi), w(r.rbp), w(r.rbx));
     (mc.mc_edx, mc.mc_ecx, mc.mc_eax) = (w(r.rdx), w(r.rcx), w(r.rax));
     (mc.mc_trapno, mc.mc_err) = (trapno, err);
@@ -667,7 +669,9 @@ fn deliver_old(
     let data = w(r.ss);
     (sc.sc_es, sc.sc_ds, sc.sc_cs, sc.sc_ss) = (data, data, w(r.cs), data);
     (sc.sc_edi, sc.sc_esi, sc.sc_ebx, sc.sc_edx) = (w(r.rdi), w(r.rsi), w(r.rbx), w(r.rdx));
-    (sc.sc_ecx, sc.sc_eax, sc.sc_gs, sc.sc_fs) = (w(r.rcx), w(r.rax), data, data);
+    let (fs, gs) = task.context.segment_selectors();
+    (sc.sc_ecx, sc.sc_eax) = (w(r.rcx), w(r.rax));
+    (sc.sc_gs, sc.sc_fs) = (i32::from(gs), i32::from(fs));
     (sc.sc_trapno, sc.sc_err) = (words.trapno, words.err as i32);
     task.write_bytes(u64::from(frame), sf.as_bytes())
         .map_err(|_| ExecError::Fault)?;

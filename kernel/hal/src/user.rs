@@ -81,7 +81,10 @@ pub struct UserContext {
     exit_vector: u64,
     exit_error: u64,
     exit_cr2: u64,
-    _pad: [u64; 1],
+    /// The %fs and %gs selectors of 32-bit code (4.x starts them at its data selector
+    /// and programs may load others): saved on every entry to the kernel and put back
+    /// on return, so they belong to the context, not to whoever ran last.
+    selectors: [u16; 4],
     pub fpu: FpuState,
 }
 
@@ -143,6 +146,8 @@ core::arch::global_asm!(
     .set UR_VECTOR, 160
     .set UR_ERROR, 168
     .set UR_CR2, 176
+    .set UR_SEL_FS, 184
+    .set UR_SEL_GS, 186
     .set UR_FPU, 192
 
     .section .bss.hal_cpu, "aw", @nobits
@@ -184,6 +189,14 @@ hal_enter_user:
     mov UR_SS(%rdi), %eax
     mov %eax, %ds
     mov %eax, %es
+    // 32-bit code gets its own %fs and %gs back (sanitized: null or a user selector).
+    cmpq ${user_cs32}, UR_CS(%rdi)
+    jne 1f
+    movzwl UR_SEL_FS(%rdi), %eax
+    mov %eax, %fs
+    movzwl UR_SEL_GS(%rdi), %eax
+    mov %eax, %gs
+1:
     mov UR_RAX(%rdi), %rax
     mov UR_RBX(%rdi), %rbx
     mov UR_RCX(%rdi), %rcx
@@ -290,6 +303,8 @@ hal_syscall32_entry:
     jmp hal_user_exit
 
 hal_user_exit:
+    movw %fs, UR_SEL_FS(%rdi)
+    movw %gs, UR_SEL_GS(%rdi)
     fxsave64 UR_FPU(%rdi)
     ldmxcsr hal_kernel_mxcsr(%rip)
     mov hal_cpu_kernel_rsp(%rip), %rsp
@@ -322,6 +337,7 @@ const _: () = {
     assert!(core::mem::offset_of!(UserContext, exit_vector) == 160);
     assert!(core::mem::offset_of!(UserContext, exit_error) == 168);
     assert!(core::mem::offset_of!(UserContext, exit_cr2) == 176);
+    assert!(core::mem::offset_of!(UserContext, selectors) == 184);
     assert!(core::mem::offset_of!(UserContext, fpu) == 192);
 };
 
@@ -368,7 +384,10 @@ impl UserContext {
             exit_vector: 0,
             exit_error: 0,
             exit_cr2: 0,
-            _pad: [0],
+            selectors: match mode {
+                UserMode::Long => [0; 4],
+                UserMode::Compat32 => [USER_DATA, USER_DATA, 0, 0],
+            },
             fpu,
         }
     }
@@ -380,6 +399,11 @@ impl UserContext {
     /// it while it builds one, before the context runs again.
     pub fn last_entry_vector(&self) -> u64 {
         self.exit_vector
+    }
+
+    /// The (%fs, %gs) selectors the context runs with.
+    pub fn segment_selectors(&self) -> (u16, u16) {
+        (self.selectors[0], self.selectors[1])
     }
 
     /// The mode this context runs in.
@@ -404,6 +428,12 @@ impl UserContext {
             UserMode::Compat32 => u64::from(USER_CODE32),
         };
         self.regs.ss = u64::from(USER_DATA);
+        // Only selectors user code may hold are loaded back in kernel mode.
+        for sel in &mut self.selectors[..2] {
+            if ![0, USER_DATA, USER_CODE32].contains(sel) {
+                *sel = 0;
+            }
+        }
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS) | RFlags::INTERRUPT_FLAG.bits() | 0x2;
         let mxcsr = self.fpu.mxcsr() & 0xffff;
         self.fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
