@@ -3888,7 +3888,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "sigaction",
         kind: "standard",
         status: Status::Partial(
-            "SA_ONSTACK, SA_RESETHAND and SA_NODEFER are recorded but have no effect yet; the handler's siginfo carries no fault address (si_addr is 0)",
+            "SA_ONSTACK is recorded but has no effect yet (there is no sigaltstack); the handler's siginfo carries no fault address (si_addr is 0)",
         ),
         arg_words: 3,
     },

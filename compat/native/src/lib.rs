@@ -109,4 +109,9 @@ impl Personality for Native {
     ) -> Result<(), ExecError> {
         signals::deliver(task, signal, action)
     }
+
+    /// SA_NODEFER leaves the signal unblocked while its handler runs.
+    fn blocks_signal_in_handler(&self, action: &CatchAction) -> bool {
+        action.flags & u64::from(v1::sa_flags::SA_NODEFER.bits()) == 0
+    }
 }

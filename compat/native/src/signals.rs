@@ -188,6 +188,10 @@ pub(crate) fn deliver(
     regs.rdx = frame + core::mem::offset_of!(v1::sigframe, sf_uc) as u64;
     regs.rax = 0;
     regs.rflags &= !HANDLER_CLEARS;
+    // SA_RESETHAND: the action is the default again once the handler is entered.
+    if action.flags & u64::from(v1::sa_flags::SA_RESETHAND.bits()) != 0 {
+        task.process.set_sigaction(signal, SigAction::Default);
+    }
     Ok(())
 }
 
