@@ -5,7 +5,8 @@
  * 62), truncate/ftruncate with 32-bit lengths (129, 130), getpagesize (64), the
  * 32-bit masks of sigblock/sigsetmask/sigpending (109, 110, 52), sigvec (108) whose
  * handlers return through the old-style frame, killpg (146), and wait (84) with the
- * status in edx. Also FIODTYPE, which 4.x dd asks of every character device.
+ * status in edx, getrlimit/setrlimit with 32-bit limits (144, 145), gethostname and
+ * sethostname (87, 88). Also FIODTYPE, which 4.x dd asks of every character device.
  */
 #include <nymph_test.h>
 #include <fcntl.h>
@@ -108,6 +109,36 @@ int main(void)
 	caught = 0;
 	CHECK_OK(syscall(146, 0, SIGUSR1));
 	CHECK_EQ(caught, SIGUSR1);
+
+	/* 32-bit limits: past 2^31-1 they read as 0x7fffffff; -1 sets infinity. */
+	int32_t orl[2];
+	CHECK_OK(syscall(144, 3 /* RLIMIT_STACK */, orl));
+	CHECK_EQ(orl[0], 8 * 1024 * 1024);
+	CHECK_EQ(orl[1], 64 * 1024 * 1024);
+	CHECK_OK(syscall(144, 0 /* RLIMIT_CPU */, orl));
+	CHECK_EQ(orl[0], 0x7fffffff);
+	orl[0] = 4 * 1024 * 1024;
+	orl[1] = 64 * 1024 * 1024;
+	CHECK_OK(syscall(145, 3, orl));
+	struct rlimit rl;
+	CHECK_OK(__sys_getrlimit(RLIMIT_STACK, &rl));
+	CHECK_EQ(rl.rlim_cur, 4 * 1024 * 1024);
+	CHECK_ERRNO(syscall(144, 99, orl), EINVAL);
+
+	/* Host names: sethostname (root) is what gethostname and kern.hostname say. */
+	char host[64];
+	CHECK_OK(syscall(88, "oldhost", 7));
+	memset(host, 0xff, sizeof host);
+	CHECK_OK(syscall(87, host, sizeof host));
+	CHECK_EQ(strcmp(host, "oldhost"), 0);
+	CHECK_ERRNO(syscall(87, host, 3), ENOMEM);
+	int mib[2] = {1, 10};
+	size_t len = sizeof host;
+	CHECK_OK(sysctl(mib, 2, host, &len, NULL, 0));
+	CHECK_EQ(strcmp(host, "oldhost"), 0);
+	CHECK_OK(sysctl(mib, 2, NULL, NULL, "nymph", 5));
+	CHECK_OK(syscall(87, host, sizeof host));
+	CHECK_EQ(strcmp(host, "nymph"), 0);
 
 	/* wait: the status word comes back in edx. */
 	pid_t pid = CHECK_OK(fork());

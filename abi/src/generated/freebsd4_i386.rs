@@ -11909,14 +11909,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 87,
         name: "gethostname",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 88,
         name: "sethostname",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12308,14 +12308,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 144,
         name: "getrlimit",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 145,
         name: "setrlimit",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

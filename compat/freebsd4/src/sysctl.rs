@@ -14,7 +14,35 @@ const OSTYPE: &str = "FreeBSD";
 /// The release the spec's `__FreeBSD_version` (480101) belongs to.
 const OSRELEASE: &str = "4.8-STABLE";
 const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
-const HOSTNAME: &str = "nymph";
+/// The host name until root sets another (kern.hostname, sethostname).
+const DEFAULT_HOSTNAME: &str = "nymph";
+/// `MAXHOSTNAMELEN`.
+const MAXHOSTNAMELEN: usize = 256;
+static HOSTNAME: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+fn hostname() -> Vec<u8> {
+    HOSTNAME
+        .lock()
+        .clone()
+        .unwrap_or_else(|| DEFAULT_HOSTNAME.as_bytes().to_vec())
+}
+
+/// Sets the host name from a new sysctl value (root only; a trailing NUL is dropped).
+fn set_hostname(task: &Task, addr: u64, len: usize) -> Result<(), i32> {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    if len >= MAXHOSTNAMELEN {
+        return Err(errno::EINVAL);
+    }
+    let mut name = alloc::vec![0u8; len];
+    task.read_bytes(addr, &mut name).map_err(fault)?;
+    if let Some(end) = name.iter().position(|&b| b == 0) {
+        name.truncate(end);
+    }
+    *HOSTNAME.lock() = Some(name);
+    Ok(())
+}
 const MACHINE: &str = "i386";
 /// `CTL_MAXNAME`.
 const CTL_MAXNAME: u32 = 12;
@@ -49,7 +77,11 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 2] => Value::Str(OSRELEASE),
         [1, 4] => Value::Str(VERSION),
         [1, 8] => Value::Int(ARG_MAX as i32),
-        [1, 10] => Value::Str(HOSTNAME),
+        [1, 10] => {
+            let mut name = hostname();
+            name.push(0);
+            Value::Bytes(name)
+        }
         [1, 21] => {
             let (now, _) = nymph_kernel::time::realtime();
             let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;
@@ -101,7 +133,8 @@ fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
 
 /// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
 /// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
-/// new value), except name2oid, which takes the name as its new value.
+/// new value) but kern.hostname (root) and name2oid, which takes the name as its new
+/// value.
 pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if !(2..=CTL_MAXNAME).contains(&a.namelen) {
         return Err(errno::EINVAL);
@@ -120,10 +153,15 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
             errno::ENOENT
         })?;
+        let old = bytes(v);
         if a.new.addr() != 0 {
-            return Err(errno::EPERM);
+            // kern.hostname is the one writable node here.
+            if oid != [1, 10] {
+                return Err(errno::EPERM);
+            }
+            set_hostname(task, a.new.addr(), a.newlen as usize)?;
         }
-        bytes(v)
+        old
     };
     if a.oldlenp.is_null() {
         return Ok(Ret::word(0));
@@ -164,7 +202,7 @@ pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
     };
     let u = fb::utsname {
         sysname: field(OSTYPE),
-        nodename: field(HOSTNAME),
+        nodename: field(core::str::from_utf8(&hostname()).unwrap_or(DEFAULT_HOSTNAME)),
         release: field(OSRELEASE),
         version: field(uname_version()),
         machine: field(MACHINE),
@@ -258,16 +296,62 @@ pub(crate) fn sys_getrlimit(task: &mut Task, a: fb::GetrlimitArgs) -> SysResult 
 /// descriptor table (maxfilesperproc). Limits are kept and reported; the data and stack
 /// ones bound the break and mmap, the others are not enforced yet.
 pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult {
-    use fb::rlimit_resource as R;
     let rl: fb::rlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
+    set_limit(task, a.which, rl.rlim_cur.get(), rl.rlim_max.get())
+}
+
+/// `osetrlimit` (145): the 4.3BSD struct with 32-bit limits (-1 is infinity).
+pub(crate) fn sys_osetrlimit(task: &mut Task, a: fb::OsetrlimitArgs) -> SysResult {
+    let which = fb::rlimit_resource::from_raw(a.which as i32).ok_or(errno::EINVAL)?;
+    let rl: fb::orlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
+    set_limit(task, which, i64::from(rl.rlim_cur), i64::from(rl.rlim_max))
+}
+
+/// `ogetrlimit` (144): limits past 2^31 - 1 read as 0x7fffffff.
+pub(crate) fn sys_ogetrlimit(task: &mut Task, a: fb::OgetrlimitArgs) -> SysResult {
+    let which = fb::rlimit_resource::from_raw(a.which as i32).ok_or(errno::EINVAL)?;
+    let (cur, max) = limit(task, which);
+    let clip = |v: i64| v.min(i64::from(i32::MAX)) as i32;
+    let rl = fb::orlimit {
+        rlim_cur: clip(cur),
+        rlim_max: clip(max),
+    };
+    task.write_val(a.rlp.addr(), &rl).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// `ogethostname` (87): kern.hostname into a buffer of `len` bytes.
+pub(crate) fn sys_ogethostname(task: &mut Task, a: fb::OgethostnameArgs) -> SysResult {
+    let mut name = hostname();
+    name.push(0);
+    let n = name.len().min(a.len as usize);
+    task.write_bytes(a.hostname.addr(), &name[..n])
+        .map_err(fault)?;
+    if n < name.len() {
+        return Err(errno::ENOMEM);
+    }
+    Ok(Ret::word(0))
+}
+
+/// `osethostname` (88): root sets kern.hostname.
+pub(crate) fn sys_osethostname(task: &mut Task, a: fb::OsethostnameArgs) -> SysResult {
+    set_hostname(task, a.hostname.addr(), a.len as usize)?;
+    Ok(Ret::word(0))
+}
+
+/// setrlimit's rules (4.x `dosetrlimit`): negative means infinity, the current limit
+/// is cut to the maximum, raising past the old maximum needs root, and the data,
+/// stack and descriptor limits stop at what the system allows.
+fn set_limit(task: &Task, which: fb::rlimit_resource, cur: i64, max: i64) -> SysResult {
+    use fb::rlimit_resource as R;
     let unsigned = |v: i64| if v < 0 { INFINITY } else { v };
-    let (mut cur, mut max) = (unsigned(rl.rlim_cur.get()), unsigned(rl.rlim_max.get()));
-    let (_, old_max) = limit(task, a.which);
+    let (mut cur, mut max) = (unsigned(cur), unsigned(max));
+    let (_, old_max) = limit(task, which);
     if (cur > old_max || max > old_max) && !task.process.fs().creds.is_root() {
         return Err(errno::EPERM);
     }
     cur = cur.min(max);
-    let ceiling = match a.which {
+    let ceiling = match which {
         R::RLIMIT_DATA => Some(MAXDSIZ as i64),
         R::RLIMIT_STACK => Some(MAXSSIZ as i64),
         R::RLIMIT_NOFILE => Some(nymph_kernel::file::MAX_DESCRIPTORS as i64),
@@ -276,7 +360,7 @@ pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult 
     if let Some(c) = ceiling {
         (cur, max) = (cur.min(c), max.min(c));
     }
-    let i = a.which.raw() as usize;
+    let i = which.raw() as usize;
     task.process
         .set_personality_value(CUR_KEYS[i], cur as u64 + 1);
     task.process

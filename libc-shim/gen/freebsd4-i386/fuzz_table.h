@@ -66,9 +66,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 146 slots Nymph does not serve (status not_implemented) are left out. */
+/* 142 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 117
+#define FZ_NCALLS 121
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -255,6 +255,14 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "which", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "itv", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
 	} },
+	{ 87, "ogethostname", 2, 0, {
+		{ "hostname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 88, "osethostname", 2, 0, {
+		{ "hostname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 89, "getdtablesize", 0, 0, {
 	} },
 	{ 90, "dup2", 2, 0, {
@@ -368,6 +376,14 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 138, "utimes", 2, 0, {
 		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tptr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+	} },
+	{ 144, "ogetrlimit", 2, 0, {
+		{ "which", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "rlp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+	} },
+	{ 145, "osetrlimit", 2, 0, {
+		{ "which", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "rlp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
 	{ 146, "okillpg", 2, 0, {
 		{ "pgid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
