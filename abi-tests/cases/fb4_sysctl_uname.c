@@ -75,6 +75,16 @@ int main(void)
 	CHECK_EQ((uint32_t)get_int(CTL_KERN, KERN_PS_STRINGS), 0xBFBFFFF0u);
 	CHECK_EQ((uint32_t)get_int(CTL_KERN, KERN_USRSTACK), 0xBFC00000u);
 	CHECK_EQ(get_int(CTL_KERN, KERN_ARGMAX), 65536);
+	/* What 4.x libc's sysconf() asks: POSIX.1 version, groups, job control. */
+	CHECK_EQ(get_int(CTL_KERN, 17 /* KERN_POSIX1 */), 199309);
+	CHECK_EQ(get_int(CTL_KERN, 18 /* KERN_NGROUPS */), 16);
+	CHECK_EQ(get_int(CTL_KERN, 19 /* KERN_JOB_CONTROL */), 1);
+	CHECK(get_int(CTL_KERN, 28 /* KERN_MAXPROCPERUID */) > 0);
+	CHECK_EQ(get_int(CTL_HW, 4 /* HW_BYTEORDER */), 1234);
+	CHECK(get_int(CTL_HW, 5 /* HW_PHYSMEM */) >= 16 * 1024 * 1024);
+	int32_t clock[5];
+	CHECK_EQ(get(CTL_KERN, 12 /* KERN_CLOCKRATE */, clock, sizeof clock), sizeof clock);
+	CHECK(clock[0] > 0 && clock[1] == 1000000 / clock[0]);
 
 	/* name2oid, as sysctlbyname asks: the name without its NUL as the new value. */
 	int meta[2] = {0, 3};

@@ -54,34 +54,82 @@ enum Value {
     Bytes(Vec<u8>),
 }
 
-/// Every name this kernel answers, with its OID.
-const NAMES: [(&str, [i32; 2]); 13] = [
+/// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_HW 6).
+const NAMES: [(&str, [i32; 2]); 30] = [
     ("kern.ostype", [1, 1]),
     ("kern.osrelease", [1, 2]),
+    ("kern.osrevision", [1, 3]),
     ("kern.version", [1, 4]),
+    ("kern.maxproc", [1, 6]),
+    ("kern.maxfiles", [1, 7]),
     ("kern.argmax", [1, 8]),
+    ("kern.securelevel", [1, 9]),
     ("kern.hostname", [1, 10]),
+    ("kern.hostid", [1, 11]),
+    ("kern.clockrate", [1, 12]),
+    ("kern.posix1version", [1, 17]),
+    ("kern.ngroups", [1, 18]),
+    ("kern.job_control", [1, 19]),
+    ("kern.saved_ids", [1, 20]),
     ("kern.boottime", [1, 21]),
     ("kern.osreldate", [1, 24]),
+    ("kern.maxfilesperproc", [1, 27]),
+    ("kern.maxprocperuid", [1, 28]),
     ("kern.ps_strings", [1, 32]),
     ("kern.usrstack", [1, 33]),
     ("hw.machine", [6, 1]),
+    ("hw.model", [6, 2]),
     ("hw.ncpu", [6, 3]),
+    ("hw.byteorder", [6, 4]),
+    ("hw.physmem", [6, 5]),
+    ("hw.usermem", [6, 6]),
     ("hw.pagesize", [6, 7]),
+    ("hw.floatingpoint", [6, 10]),
     ("hw.machine_arch", [6, 11]),
 ];
 
+/// The process table's size (pids run to 99999, as in 4.x).
+const MAXPROC: i32 = 99_998;
+/// `_POSIX_VERSION` of 4.x's `<unistd.h>`.
+const POSIX1_VERSION: i32 = 199_309;
+/// `BSD` of `<sys/param.h>`, kern.osrevision.
+const OSREVISION: i32 = 199_506;
+const MODEL: &str = "Nymph IA-32e (FreeBSD-4 compatibility)";
+
+/// Memory in bytes as a 4.x int reports it (clipped to 2 GiB - 1).
+fn memory(pages: usize) -> Value {
+    Value::Int((pages as u64 * 4096).min(i32::MAX as u64) as i32)
+}
+
 fn value(oid: &[i32]) -> Option<Value> {
+    use nymph_kernel::file::{MAX_DESCRIPTORS, MAX_OPEN_FILES};
     Some(match oid {
         [1, 1] => Value::Str(OSTYPE),
         [1, 2] => Value::Str(OSRELEASE),
+        [1, 3] => Value::Int(OSREVISION),
         [1, 4] => Value::Str(VERSION),
+        [1, 6] | [1, 28] => Value::Int(MAXPROC),
+        [1, 7] => Value::Int(MAX_OPEN_FILES as i32),
         [1, 8] => Value::Int(ARG_MAX as i32),
+        // No securelevel: -1, "permanently insecure".
+        [1, 9] => Value::Int(-1),
         [1, 10] => {
             let mut name = hostname();
             name.push(0);
             Value::Bytes(name)
         }
+        [1, 11] => Value::Int(0),
+        [1, 12] => {
+            // struct clockinfo { hz, tick (us per tick), tickadj, stathz, profhz }.
+            let hz = nymph_kernel::time::hz() as i32;
+            let words = [hz, 1_000_000 / hz.max(1), 1, hz, hz];
+            Value::Bytes(words.iter().flat_map(|w| w.to_le_bytes()).collect())
+        }
+        [1, 17] => Value::Int(POSIX1_VERSION),
+        [1, 18] => Value::Int(16),
+        [1, 19] => Value::Int(1),
+        // setuid does not keep a saved set-user-ID here.
+        [1, 20] => Value::Int(0),
         [1, 21] => {
             let (now, _) = nymph_kernel::time::realtime();
             let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;
@@ -92,11 +140,17 @@ fn value(oid: &[i32]) -> Option<Value> {
             Value::Bytes(tv.as_bytes().to_vec())
         }
         [1, 24] => Value::Int(fb::consts::__FreeBSD_version as i32),
+        [1, 27] => Value::Int(MAX_DESCRIPTORS as i32),
         [1, 32] => Value::Int(PS_STRINGS as i32),
         [1, 33] => Value::Int(USRSTACK as i32),
         [6, 1] | [6, 11] => Value::Str(MACHINE),
+        [6, 2] => Value::Str(MODEL),
         [6, 3] => Value::Int(1),
+        [6, 4] => Value::Int(1234),
+        [6, 5] => memory(nymph_kernel::mm::frame::FRAMES.lock().usable_count()),
+        [6, 6] => memory(nymph_kernel::mm::frame::FRAMES.lock().free_count()),
         [6, 7] => Value::Int(4096),
+        [6, 10] => Value::Int(1),
         _ => return None,
     })
 }
