@@ -6,7 +6,8 @@
  * 32-bit masks of sigblock/sigsetmask/sigpending (109, 110, 52), sigvec (108) whose
  * handlers return through the old-style frame, killpg (146), and wait (84) with the
  * status in edx, getrlimit/setrlimit with 32-bit limits (144, 145), gethostname and
- * sethostname (87, 88). Also FIODTYPE, which 4.x dd asks of every character device.
+ * sethostname (87, 88). Also FIODTYPE, which 4.x dd asks of every character device,
+ * chflags/fchflags (cp -p clears flags; none can be set here) and pathconf.
  */
 #include <nymph_test.h>
 #include <fcntl.h>
@@ -109,6 +110,18 @@ int main(void)
 	caught = 0;
 	CHECK_OK(syscall(146, 0, SIGUSR1));
 	CHECK_EQ(caught, SIGUSR1);
+
+	/* File flags: clearing them works, setting one is EOPNOTSUPP (no flags here). */
+	CHECK_OK(syscall(35, fd, 0));
+	CHECK_OK(syscall(34, "old", 0));
+	CHECK_ERRNO(syscall(35, fd, 0x1 /* UF_NODUMP */), EOPNOTSUPP);
+	CHECK_ERRNO(syscall(34, "missing", 0), ENOENT);
+	/* pathconf: NAME_MAX 255, PATH_MAX 1024, PIPE_BUF 512; unknown names EINVAL. */
+	CHECK_EQ(syscall(191, "old", 4), 255);
+	CHECK_EQ(syscall(191, "old", 5), 1024);
+	CHECK_EQ(syscall(192, fd, 6), 512);
+	CHECK_ERRNO(syscall(192, fd, 99), EINVAL);
+	CHECK_ERRNO(syscall(192, -1, 4), EBADF);
 
 	/* 32-bit limits: past 2^31-1 they read as 0x7fffffff; -1 sets infinity. */
 	int32_t orl[2];

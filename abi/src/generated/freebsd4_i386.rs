@@ -11538,14 +11538,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 34,
         name: "chflags",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 35,
         name: "fchflags",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12637,14 +12637,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 191,
         name: "pathconf",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 192,
         name: "fpathconf",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

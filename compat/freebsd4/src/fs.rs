@@ -463,6 +463,55 @@ pub(crate) fn sys_fchmod(task: &mut Task, a: fb::FchmodArgs) -> SysResult {
     chmod(task, &fd_node(task, a.fd)?, a.mode)
 }
 
+/// chflags/fchflags: the memory file systems keep no file flags (st_flags reads 0), so
+/// clearing them is a no-op the owner or root may do, and setting any is EOPNOTSUPP,
+/// as 4.x says for a file system without flags. (cp -p and install clear them.)
+fn chflags(task: &Task, node: &Arc<Inode>, flags: i32) -> SysResult {
+    let creds = task.process.fs().creds;
+    if !creds.is_root() && creds.euid != node.owner().0 {
+        return Err(errno::EPERM);
+    }
+    if flags != 0 {
+        return Err(errno::EOPNOTSUPP);
+    }
+    ok()
+}
+
+pub(crate) fn sys_chflags(task: &mut Task, a: fb::ChflagsArgs) -> SysResult {
+    chflags(task, &node_at(task, a.path, Follow::Yes)?, a.flags)
+}
+
+pub(crate) fn sys_fchflags(task: &mut Task, a: fb::FchflagsArgs) -> SysResult {
+    chflags(task, &fd_node(task, a.fd)?, a.flags)
+}
+
+/// pathconf values (4.x `sys/unistd.h` names; UFS-like limits of the memory file
+/// systems): LINK_MAX, MAX_CANON, MAX_INPUT, NAME_MAX, PATH_MAX, PIPE_BUF,
+/// CHOWN_RESTRICTED, NO_TRUNC, VDISABLE.
+fn pathconf(name: i32) -> SysResult {
+    let value: u64 = match name {
+        1 => 32767,
+        2 | 3 => 255,
+        4 => 255,
+        5 => 1024,
+        6 => 512,
+        7 | 8 => 1,
+        9 => 0xff,
+        _ => return Err(errno::EINVAL),
+    };
+    Ok(Ret::word(value))
+}
+
+pub(crate) fn sys_pathconf(task: &mut Task, a: fb::PathconfArgs) -> SysResult {
+    node_at(task, a.path, Follow::Yes)?;
+    pathconf(a.name)
+}
+
+pub(crate) fn sys_fpathconf(task: &mut Task, a: fb::FpathconfArgs) -> SysResult {
+    file_arg(task, a.fd)?;
+    pathconf(a.name)
+}
+
 /// chown with -1 keeping an id.
 fn chown(task: &Task, node: &Arc<Inode>, uid: i32, gid: i32) -> SysResult {
     let keep = |id: i32| (id != -1).then_some(id as u32);
