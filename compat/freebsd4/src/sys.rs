@@ -301,10 +301,15 @@ fn sys_fork(task: &mut Task, _: fb::ForkArgs) -> SysResult {
     fork(task)
 }
 
-/// vfork shares nothing here: it is a fork (which 4.x programs cannot tell apart, as
-/// long as the child only execs or exits).
+/// vfork: the parent waits until the child execs or exits, as in 4.x. The child runs
+/// on a copy-on-write copy of the memory rather than on the parent's own, which a
+/// program only notices if its child writes memory before exec (4.x says not to).
 fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
-    fork(task)
+    let result = fork(task)?;
+    if let Ret::Pair(pid) = result {
+        process::wait_vfork_child(&task.process, Pid(pid as u32));
+    }
+    Ok(result)
 }
 
 fn fork(task: &mut Task) -> SysResult {

@@ -227,6 +227,8 @@ struct Inner {
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
     saved_mask: Option<SignalSet>,
+    /// How many times it has replaced its image (a vfork parent waits for the first).
+    execs: u64,
     /// Time spent running its user code, in nanoseconds.
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
@@ -1050,6 +1052,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
+            execs: 0,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             final_usage: None,
@@ -1087,6 +1090,7 @@ pub fn exec(
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
         inner.personality_state = loaded.personality_state;
+        inner.execs += 1;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
@@ -1103,7 +1107,24 @@ pub fn exec(
     }
     drop(closed);
     *task.context = loaded.context;
+    // A parent waiting in vfork for this exec may go on.
+    let parent = task.process.parent();
+    if let Some(p) = find(parent) {
+        p.child_events.wake_all();
+    }
     Ok(())
+}
+
+/// The wait of a vfork parent: until the child `pid` has replaced its image or ended
+/// (BSD's "ppwait" sleep, which signals do not end). The child runs on its own copy of
+/// the address space here, not on the parent's; the waiting is what 4.x programs see.
+pub fn wait_vfork_child(parent: &Arc<Process>, pid: Pid) {
+    let Some(child) = find(pid) else { return };
+    let started = child.inner.lock().execs;
+    parent.child_events.wait_until(|| {
+        let inner = child.inner.lock();
+        inner.exit.is_some() || inner.execs != started
+    });
 }
 
 /// Why fork failed.
@@ -1160,6 +1181,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             blocked,
             saved_mask: None,
             last_fault: None,
+            execs: 0,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             final_usage: None,
