@@ -34,7 +34,6 @@ pub(crate) const OSIGCODE: [u8; 40] = [
 
 const SIG_DFL: u32 = 0;
 const SIG_IGN: u32 = 1;
-const SIG_ERR: u32 = u32::MAX;
 /// Handlers installed with this personality's own bit: the frame is the old style.
 const OLD_STYLE: u64 = 1 << 32;
 /// PSL_T and PSL_VM: cleared for a handler / never allowed.
@@ -743,10 +742,6 @@ fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
     task.process.set_blocked(blocked);
     Ok(Ret::JustReturn)
 }
-
-/// What `signal()`-era code sees for a bad handler value.
-#[allow(dead_code)]
-const _SIG_ERR_IS_MINUS_ONE: () = assert!(SIG_ERR == u32::MAX);
 
 #[cfg(test)]
 mod tests {

@@ -196,10 +196,13 @@ fn fetch(task: &Task) -> Result<(u64, Vec<u32>), i32> {
     let count = fb::SYSCALLS
         .get(code as usize)
         .map_or(0, |s| usize::from(s.arg_words));
-    let mut words = alloc::vec![0u32; count];
-    for (i, w) in words.iter_mut().enumerate() {
-        *w = read_word(args + 4 * i as u64)?;
-    }
+    // One copy for all the words (copyin of narg * 4 bytes, as 4.x does).
+    let mut bytes = alloc::vec![0u8; 4 * count];
+    task.read_bytes(args, &mut bytes).map_err(fault)?;
+    let words = bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
     Ok((code, words))
 }
 

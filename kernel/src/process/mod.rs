@@ -1236,8 +1236,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
         let entered = crate::time::monotonic_ns();
         let exit = task.context.execute();
         let ran = crate::time::monotonic_ns().saturating_sub(entered);
-        task.process.inner.lock().user_ns += ran;
-        timer::charge(&task.process, ran, 0);
+        timer::charge_user_time(&task.process, ran);
         let personality = task.process.personality();
         match exit {
             UserExit::Interrupt(_) => {}

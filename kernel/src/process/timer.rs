@@ -1,7 +1,7 @@
 //! Interval timers (setitimer/getitimer, alarm): per process, one real-time timer that
 //! posts SIGALRM, and two CPU-time ones: virtual (user time, SIGVTALRM) and profiling
-//! (user and system time, SIGPROF). Each has a value (time to the next expiry, 0 for
-//! disarmed) and an interval to re-arm with.
+//! (SIGPROF; user and system time in BSD, user time only here). Each has a value (time
+//! to the next expiry, 0 for disarmed) and an interval to re-arm with.
 //!
 //! Real timers are served by one kernel thread that sleeps until the earliest expiry
 //! (so that an expiry interrupts a process blocked in a call); the CPU-time timers are
@@ -135,22 +135,20 @@ pub fn set(process: &Arc<Process>, which: Which, new: Setting) -> Setting {
     old
 }
 
-/// Charges `user_ns` of user time and `system_ns` of system time to the CPU-time
-/// timers of `process`, posting SIGVTALRM / SIGPROF for those that expire.
-pub(super) fn charge(process: &Process, user_ns: u64, system_ns: u64) {
+/// Adds `user_ns` of user time to `process` and charges it to its CPU-time timers
+/// (the profiling one counts user time only), posting SIGVTALRM / SIGPROF for those
+/// that expire. One lock per return from user code: this runs on every trap.
+pub(super) fn charge_user_time(process: &Process, user_ns: u64) {
     let mut fired = alloc::vec::Vec::new();
     {
         let mut inner = process.inner.lock();
+        inner.user_ns += user_ns;
         if inner.cpu_timers.is_empty() {
             return;
         }
         inner.cpu_timers.retain(|&which, t| {
-            let spent = match which {
-                Which::Virtual => user_ns,
-                _ => user_ns + system_ns,
-            };
-            if spent < t.value_ns {
-                t.value_ns -= spent;
+            if user_ns < t.value_ns {
+                t.value_ns -= user_ns;
                 return true;
             }
             fired.push(match which {
