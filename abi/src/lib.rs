@@ -9,7 +9,7 @@
 //! checked-in file is stale; `cargo run -p abi-gen -- all` regenerates,
 //! `cargo run -p abi-gen -- all --check` checks.
 //!
-//! Per ABI module (`freebsd4_i386`, `native_v1`): integer aliases, enums, flag sets
+//! Per ABI module (`freebsd4_i386`, `native_v1`, `native_v2`): integer aliases, enums, flag sets
 //! (bitflags), `#[repr(C)]` zerocopy structs with every size, alignment and offset
 //! asserted at compile time, converters to and from the kernel's neutral values,
 //! constants / errno / signals / ioctls / auxv numbers, one `<Name>Args` struct with
@@ -21,4 +21,4 @@
 pub mod generated;
 pub mod rt;
 
-pub use generated::{freebsd4_i386, native_v1};
+pub use generated::{freebsd4_i386, native_v1, native_v2};

@@ -91,22 +91,25 @@ const SELF_CHECKS: [Boot; 4] = [
 ];
 
 /// Programs of images/programs that `cargo xtask test` runs through `cargo xtask exec`:
-/// the check's name, the source, argv, the expected stdout lines and exit status.
+/// the check's name, the source, argv, the expected stdout lines and exit status, and
+/// what the kernel log must contain.
 struct ExecCase {
     what: &'static str,
     source: &'static str,
     argv: &'static [&'static str],
     stdout: &'static [&'static str],
     status: u8,
+    log: &'static [&'static str],
 }
 
-const EXEC_CASES: [ExecCase; 4] = [
+const EXEC_CASES: [ExecCase; 5] = [
     ExecCase {
         what: "xtask exec runs a program from --root with its arguments, output and exit status",
         source: "echo-arg.S",
         argv: &["/bin/echo-arg", "hello from exec"],
         stdout: &["hello from exec"],
         status: 3,
+        log: &[],
     },
     ExecCase {
         what: "an orphan is re-parented to init, which reaps it (reparent as init)",
@@ -114,6 +117,7 @@ const EXEC_CASES: [ExecCase; 4] = [
         argv: &["/bin/reparent"],
         stdout: &["reparented"],
         status: 0,
+        log: &[],
     },
     ExecCase {
         what: "a FreeBSD-4 i386 program runs: int $0x80, syscall 0/198, carry-flag errors",
@@ -121,6 +125,7 @@ const EXEC_CASES: [ExecCase; 4] = [
         argv: &["/bin/fb4-echo", "hello from 4.x"],
         stdout: &["hello from 4.x"],
         status: 7,
+        log: &[],
     },
     ExecCase {
         what: "xtask exec reports a missing program as not found (status 127)",
@@ -128,6 +133,15 @@ const EXEC_CASES: [ExecCase; 4] = [
         argv: &["/bin/no-such-program"],
         stdout: &[],
         status: 127,
+        log: &[],
+    },
+    ExecCase {
+        what: "a binary needing native ABI v3 is refused at exec, naming both versions (126)",
+        source: "needs-v3.S",
+        argv: &["/bin/needs-v3"],
+        stdout: &[],
+        status: 126,
+        log: &["/bin/needs-v3 needs Nymph ABI v3; this kernel serves v1..v2"],
     },
 ];
 
@@ -192,17 +206,29 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     for case in &EXEC_CASES {
         let argv: Vec<String> = case.argv.iter().map(|a| a.to_string()).collect();
         match run_program(&guest, &roots, &argv, &mut |_| {}) {
-            Ok(out) if out.stdout == case.stdout && out.status.code() == case.status => {
+            Ok(out)
+                if out.stdout == case.stdout
+                    && out.status.code() == case.status
+                    && case.log.iter().all(|l| out.kernel_log.contains(l)) =>
+            {
                 tally.pass(
                     case.what,
-                    &format!("stdout {:?}, status {}", out.stdout, case.status),
+                    &format!(
+                        "stdout {:?}, status {}{}",
+                        out.stdout,
+                        case.status,
+                        case.log
+                            .iter()
+                            .map(|l| format!(", log {l:?}"))
+                            .collect::<String>()
+                    ),
                 );
             }
             Ok(out) => tally.fail(
                 case.what,
                 &format!(
-                    "stdout {:?}, status {:?}; wanted {:?}, status {}",
-                    out.stdout, out.status, case.stdout, case.status
+                    "stdout {:?}, status {:?}; wanted {:?}, status {}, log lines {:?}",
+                    out.stdout, out.status, case.stdout, case.status, case.log
                 ),
             ),
             Err(e) => tally.fail(case.what, &e.to_string()),

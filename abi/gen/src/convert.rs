@@ -162,6 +162,15 @@ fn classify(spec: &Spec, f: &Field) -> Kind {
 /// The converter section of one ABI module (empty when the spec maps nothing).
 #[must_use]
 pub fn section(spec: &Spec) -> String {
+    let (prelude, impls) = section_parts(spec);
+    prelude + &impls
+}
+
+/// The converter section in two parts: the neutral records and the `Transforms` trait
+/// (which a newer version re-exports when they did not change, see [`crate::shared`]),
+/// then the converters of each struct.
+#[must_use]
+pub fn section_parts(spec: &Spec) -> (String, String) {
     // Mapped structs and their fields.
     let mut structs: Vec<(&str, Vec<Mapped<'_>>)> = Vec::new();
     for (name, def) in &spec.types {
@@ -208,7 +217,7 @@ pub fn section(spec: &Spec) -> String {
         }
     }
     if structs.is_empty() {
-        return String::new();
+        return (String::new(), String::new());
     }
     // Neutral records: the union of every mapped field, widest type wins.
     let mut records: BTreeMap<String, BTreeMap<String, NTy>> = BTreeMap::new();
@@ -301,6 +310,7 @@ pub fn section(spec: &Spec) -> String {
         );
     }
     o.push_str("}\n\n");
+    let prelude = std::mem::take(&mut o);
 
     for (sname, fields) in &structs {
         let tn = os_type(sname);
@@ -472,5 +482,5 @@ pub fn section(spec: &Spec) -> String {
             "    /// The neutral `{record}` values this struct carries (other fields zero).\n    #[must_use]\n    pub fn to_neutral(&self, {tp}: &impl Transforms) -> neutral::{rt_name} {{\n        let mut n = neutral::{rt_name}::ZERO;\n{to_neutral}        n\n    }}\n}}\n"
         );
     }
-    o
+    (prelude, o)
 }

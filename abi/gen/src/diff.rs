@@ -192,7 +192,7 @@ fn strip_docs(v: &mut Value) {
     }
 }
 
-fn json<T: serde::Serialize>(t: &T) -> Value {
+pub(crate) fn json<T: serde::Serialize>(t: &T) -> Value {
     let mut v = serde_json::to_value(t).unwrap_or(Value::Null);
     strip_docs(&mut v);
     v

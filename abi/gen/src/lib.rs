@@ -20,6 +20,7 @@ pub mod names;
 pub mod negative;
 pub mod output;
 pub mod rust;
+pub mod shared;
 pub mod targets;
 
 pub use check::{check, validate, validate_schema};

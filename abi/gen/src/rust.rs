@@ -31,9 +31,10 @@ pub type GenResult<T> = Result<T, String>;
 pub fn generate(specs: &[(&str, &Spec)]) -> GenResult<Files> {
     let mut files = Files::default();
     let mut mods = Vec::new();
+    let all: Vec<&Spec> = specs.iter().map(|(_, s)| *s).collect();
     for (source, spec) in specs {
         let m = common::module_name(spec);
-        let src = module(spec, source)?;
+        let src = module_on(spec, source, crate::shared::base_of(spec, &all))?;
         files.push(format!("generated/{m}.rs"), crate::output::rustfmt(&src)?);
         mods.push((
             m,
@@ -60,7 +61,16 @@ pub fn generate(specs: &[(&str, &Spec)]) -> GenResult<Files> {
 /// # Errors
 /// A spec form the generator cannot express.
 pub fn module(spec: &Spec, source: &str) -> GenResult<String> {
-    let g = Gen { spec };
+    module_on(spec, source, None)
+}
+
+/// The Rust source of one ABI's module, re-exporting from `base` (the version before,
+/// a sibling module) what did not change (see [`crate::shared`]).
+///
+/// # Errors
+/// A spec form the generator cannot express.
+pub fn module_on(spec: &Spec, source: &str, base: Option<&Spec>) -> GenResult<String> {
+    let g = Gen { spec, base };
     let mut o = String::new();
     let title = spec
         .abi
@@ -108,7 +118,19 @@ pub fn module(spec: &Spec, source: &str) -> GenResult<String> {
     o.push('\n');
     g.identity(&mut o);
     g.types(&mut o)?;
-    o.push_str(&crate::convert::section(spec));
+    let (prelude, impls) = crate::convert::section_parts(spec);
+    match base {
+        Some(b) if !prelude.is_empty() && crate::convert::section_parts(b).0 == prelude => {
+            let _ = writeln!(
+                o,
+                "/// Unchanged since v{}: one set of neutral records and transforms serves both.\npub use super::{}::{{Transforms, neutral}};\n",
+                b.abi.version,
+                crate::shared::module_of(b)
+            );
+        }
+        _ => o.push_str(&prelude),
+    }
+    o.push_str(&impls);
     g.constants(&mut o)?;
     g.syscalls(&mut o)?;
     Ok(o)
@@ -116,6 +138,8 @@ pub fn module(spec: &Spec, source: &str) -> GenResult<String> {
 
 struct Gen<'a> {
     spec: &'a Spec,
+    /// The version this one builds on, whose unchanged argument structs it re-exports.
+    base: Option<&'a Spec>,
 }
 
 /// A resolved integer: width in bits and signedness.
@@ -716,7 +740,18 @@ impl Gen<'_> {
                 t = format!("{}{}Args", camel(id), c.number);
                 type_names.insert(t.clone());
             }
-            self.args_struct(o, c, &t)?;
+            match self.base {
+                Some(b) if crate::shared::same_call(b, spec, c) => {
+                    let _ = writeln!(
+                        o,
+                        "/// `{}` is unchanged since v{}: its arguments, and so its handler, are shared.\npub use super::{}::{t};\n",
+                        c.name,
+                        b.abi.version,
+                        crate::shared::module_of(b)
+                    );
+                }
+                _ => self.args_struct(o, c, &t)?,
+            }
             arg_types.push(t);
         }
 

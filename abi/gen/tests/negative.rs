@@ -9,7 +9,9 @@ fn case(abi: &str, name: &str) -> String {
         files
             .files
             .iter()
-            .all(|f| f.path.starts_with("native-v1") || f.path.starts_with("freebsd4-i386")),
+            .all(|f| ["native-v1", "native-v2", "freebsd4-i386"]
+                .iter()
+                .any(|abi| f.path.starts_with(abi))),
         "cases only for ABIs with implemented calls"
     );
     files
@@ -62,6 +64,13 @@ fn unserved_numbers() {
     );
     assert!(nosys.contains("nt_neg_raw(1UL << 32)"));
     assert!(nosys.contains("ENOSYS"));
+}
+
+#[test]
+fn a_retired_call_is_unserved_in_its_version_only() {
+    assert!(case("native-v2", "neg_nosys").contains("nt_neg_raw(60UL)"));
+    assert!(!case("native-v1", "neg_nosys").contains("nt_neg_raw(60UL)"));
+    assert!(case("native-v2", "neg_openat2").starts_with("// abi: native-v2\n"));
 }
 
 #[test]

@@ -5,3 +5,5 @@
 pub mod freebsd4_i386;
 /// Nymph native ABI, version 1
 pub mod native_v1;
+/// Nymph native ABI, version 2
+pub mod native_v2;

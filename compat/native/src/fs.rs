@@ -6,12 +6,13 @@ use crate::sys::{SysResult, fault};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno, neutral};
+use nymph_abi::native_v2 as v2;
 use nymph_abi::rt::UserCStr;
 use nymph_kernel::file::{FileKind, OpenFile, Whence};
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{Task, calls};
 use nymph_kernel::vfs::{self, Access, Follow, Inode, NodeType, OpenFlags, Stat};
-use zerocopy::IntoBytes;
+use zerocopy::{FromBytes, IntoBytes};
 
 /// Reads a path argument (the ABI's bound, NUL included).
 fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
@@ -40,13 +41,73 @@ fn file_arg(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
 }
 
 pub(crate) fn sys_openat(task: &mut Task, a: v1::OpenatArgs) -> SysResult {
-    use v1::open_flags as o;
-    if a.flags.bits() & !o::all().bits() != 0 {
+    open(task, a.dirfd, a.path, a.flags, a.mode)
+}
+
+/// v2: openat with flags and mode in an extensible `struct open_how`.
+pub(crate) fn sys_openat2(task: &mut Task, a: v2::Openat2Args) -> SysResult {
+    let how: v2::open_how = read_extensible(
+        task,
+        a.how.addr(),
+        v2::open_how::SIZE_FIELD_OFFSET,
+        v2::open_how::MIN_SIZE,
+    )?;
+    // The flag bits are v1's (the diff proves open_flags unchanged).
+    let flags = v1::open_flags::from_bits_retain(how.how_flags);
+    let mode = u32::try_from(how.how_mode).map_err(|_| errno::EINVAL)?;
+    open(task, a.dirfd, a.path, flags, mode)
+}
+
+/// The most bytes an extensible struct may claim (its tail is checked byte by byte).
+const EXTENSIBLE_MAX: usize = 4096;
+
+/// Reads a caller's extensible input struct under the rule of the spec's `versioning`:
+/// the caller's size (a u32 at `size_offset`) below `min_size` is EINVAL; bytes past
+/// ours must be zero (else E2BIG); a smaller struct is zero-extended.
+pub(crate) fn read_extensible<T: FromBytes + IntoBytes>(
+    task: &Task,
+    addr: u64,
+    size_offset: usize,
+    min_size: usize,
+) -> Result<T, i32> {
+    let size: u32 = task.read_val(addr + size_offset as u64).map_err(fault)?;
+    let size = size as usize;
+    let ours = core::mem::size_of::<T>();
+    if size < min_size {
         return Err(errno::EINVAL);
     }
-    let path = path_arg(task, a.path)?;
-    let at = dir_arg(task, a.dirfd, &path)?;
-    let (read, write) = match a.flags.bits() & o::O_ACCMODE.bits() {
+    if size > EXTENSIBLE_MAX {
+        return Err(errno::E2BIG);
+    }
+    if size > ours {
+        let mut tail = alloc::vec![0u8; size - ours];
+        task.read_bytes(addr + ours as u64, &mut tail)
+            .map_err(fault)?;
+        if tail.iter().any(|&b| b != 0) {
+            return Err(errno::E2BIG);
+        }
+    }
+    let mut value = T::new_zeroed();
+    let known = size.min(ours);
+    task.read_bytes(addr, &mut value.as_mut_bytes()[..known])
+        .map_err(fault)?;
+    Ok(value)
+}
+
+fn open(
+    task: &mut Task,
+    dirfd: i32,
+    path: UserCStr,
+    oflags: v1::open_flags,
+    mode: u32,
+) -> SysResult {
+    use v1::open_flags as o;
+    if oflags.bits() & !o::all().bits() != 0 {
+        return Err(errno::EINVAL);
+    }
+    let path = path_arg(task, path)?;
+    let at = dir_arg(task, dirfd, &path)?;
+    let (read, write) = match oflags.bits() & o::O_ACCMODE.bits() {
         0 => (true, false),
         1 => (false, true),
         2 => (true, true),
@@ -55,17 +116,17 @@ pub(crate) fn sys_openat(task: &mut Task, a: v1::OpenatArgs) -> SysResult {
     let flags = OpenFlags {
         read,
         write,
-        create: a.flags.contains(o::O_CREAT),
-        exclusive: a.flags.contains(o::O_EXCL),
-        truncate: a.flags.contains(o::O_TRUNC),
-        append: a.flags.contains(o::O_APPEND),
-        nonblock: a.flags.contains(o::O_NONBLOCK),
-        directory: a.flags.contains(o::O_DIRECTORY),
-        no_follow: a.flags.contains(o::O_NOFOLLOW),
+        create: oflags.contains(o::O_CREAT),
+        exclusive: oflags.contains(o::O_EXCL),
+        truncate: oflags.contains(o::O_TRUNC),
+        append: oflags.contains(o::O_APPEND),
+        nonblock: oflags.contains(o::O_NONBLOCK),
+        directory: oflags.contains(o::O_DIRECTORY),
+        no_follow: oflags.contains(o::O_NOFOLLOW),
     };
     let ctx = task.process.fs();
-    let file = vfs::open(&ctx, at.as_ref(), &path, flags, a.mode).map_err(file_errno)?;
-    let cloexec = a.flags.contains(o::O_CLOEXEC);
+    let file = vfs::open(&ctx, at.as_ref(), &path, flags, mode).map_err(file_errno)?;
+    let cloexec = oflags.contains(o::O_CLOEXEC);
     let fd = task
         .process
         .with_files(|t| t.install(file, cloexec, 0))
@@ -90,14 +151,45 @@ fn timespec(t: vfs::Timestamp) -> neutral::Timespec {
     }
 }
 
-/// Writes `st` as the caller's extensible `struct stat`.
-fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+/// Which version's `struct stat` a caller passes.
+#[derive(Clone, Copy)]
+enum StatLayout {
+    V1,
+    V2,
+}
+
+/// Writes `st` as the caller's extensible `struct stat` of `layout`.
+fn write_stat(task: &Task, addr: u64, st: &Stat, layout: StatLayout) -> Result<(), i32> {
+    let n = neutral_stat(st);
+    match layout {
+        StatLayout::V1 => {
+            let mut out = v1::stat::from_neutral(&n, &crate::convert::NATIVE)
+                .map_err(|_| errno::EOVERFLOW)?;
+            out.st_struct_size = core::mem::size_of::<v1::stat>() as u32;
+            write_extensible(task, addr, out.as_bytes())
+        }
+        StatLayout::V2 => {
+            let mut out = v2::stat::from_neutral(&n, &crate::convert::NATIVE)
+                .map_err(|_| errno::EOVERFLOW)?;
+            out.st_struct_size = core::mem::size_of::<v2::stat>() as u32;
+            write_extensible(task, addr, out.as_bytes())
+        }
+    }
+}
+
+/// Writes an extensible output struct whose size field (a u32 at offset 0) the caller
+/// set: a caller's struct smaller than ours is EINVAL (stat has no smaller version).
+fn write_extensible(task: &Task, addr: u64, bytes: &[u8]) -> Result<(), i32> {
     let size: u32 = task.read_val(addr).map_err(fault)?;
-    let ours = core::mem::size_of::<v1::stat>() as u32;
-    if size < ours {
+    if (size as usize) < bytes.len() {
         return Err(errno::EINVAL);
     }
-    let n = neutral::Stat {
+    task.write_bytes(addr, bytes).map_err(fault)
+}
+
+/// The neutral stat record (shared by v1 and v2: the generator re-exports it).
+fn neutral_stat(st: &Stat) -> neutral::Stat {
+    neutral::Stat {
         atime: timespec(st.atime),
         blksize: i64::from(st.block_size),
         blocks: st.blocks as i64,
@@ -114,36 +206,57 @@ fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
         rdev: st.rdev,
         size: st.size as i64,
         uid: u64::from(st.uid),
-    };
-    let mut out =
-        v1::stat::from_neutral(&n, &crate::convert::NATIVE).map_err(|_| errno::EOVERFLOW)?;
-    out.st_struct_size = ours;
-    task.write_bytes(addr, out.as_bytes()).map_err(fault)
+    }
 }
 
 pub(crate) fn sys_fstat(task: &mut Task, a: v1::FstatArgs) -> SysResult {
-    let file = file_arg(task, a.fd)?;
-    write_stat(task, a.buf.addr(), &calls::stat_file(&file))?;
+    fstat(task, a.fd, a.buf.addr(), StatLayout::V1)
+}
+
+pub(crate) fn sys_fstat_v2(task: &mut Task, a: v2::FstatArgs) -> SysResult {
+    fstat(task, a.fd, a.buf.addr(), StatLayout::V2)
+}
+
+fn fstat(task: &Task, fd: i32, buf: u64, layout: StatLayout) -> SysResult {
+    let file = file_arg(task, fd)?;
+    write_stat(task, buf, &calls::stat_file(&file), layout)?;
     Ok(0)
 }
 
 pub(crate) fn sys_fstatat(task: &mut Task, a: v1::FstatatArgs) -> SysResult {
-    if !(v1::at_flags::AT_SYMLINK_NOFOLLOW | v1::at_flags::AT_EMPTY_PATH).contains(a.flags) {
+    fstatat(task, a.dirfd, a.path, a.flags, a.buf.addr(), StatLayout::V1)
+}
+
+pub(crate) fn sys_fstatat_v2(task: &mut Task, a: v2::FstatatArgs) -> SysResult {
+    // at_flags is unchanged in v2: its bits are v1's.
+    let flags = v1::at_flags::from_bits_retain(a.flags.bits());
+    fstatat(task, a.dirfd, a.path, flags, a.buf.addr(), StatLayout::V2)
+}
+
+fn fstatat(
+    task: &Task,
+    dirfd: i32,
+    path: UserCStr,
+    flags: v1::at_flags,
+    buf: u64,
+    layout: StatLayout,
+) -> SysResult {
+    if !(v1::at_flags::AT_SYMLINK_NOFOLLOW | v1::at_flags::AT_EMPTY_PATH).contains(flags) {
         return Err(errno::EINVAL);
     }
-    let path = path_arg(task, a.path)?;
-    let st = if path.is_empty() && a.flags.contains(v1::at_flags::AT_EMPTY_PATH) {
-        calls::stat_file(&*file_arg(task, a.dirfd)?)
+    let path = path_arg(task, path)?;
+    let st = if path.is_empty() && flags.contains(v1::at_flags::AT_EMPTY_PATH) {
+        calls::stat_file(&*file_arg(task, dirfd)?)
     } else {
-        let at = dir_arg(task, a.dirfd, &path)?;
-        let follow = if a.flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
+        let at = dir_arg(task, dirfd, &path)?;
+        let follow = if flags.contains(v1::at_flags::AT_SYMLINK_NOFOLLOW) {
             Follow::No
         } else {
             Follow::Yes
         };
         vfs::stat(&task.process.fs(), at.as_ref(), &path, follow).map_err(file_errno)?
     };
-    write_stat(task, a.buf.addr(), &st)?;
+    write_stat(task, buf, &st, layout)?;
     Ok(0)
 }
 

@@ -1,4 +1,5 @@
-//! The native personality: Nymph's own 64-bit ABI (`abi/spec/native-v1.json`), entered
+//! The native personality: Nymph's own 64-bit ABI (`abi/spec/native-v1.json`,
+//! `native-v2.json`: every served version at once, each process with its own), entered
 //! with `syscall`, number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result or
 //! negative errno in rax. Calls are decoded and dispatched by the table abi-gen
 //! generates; this crate supplies the typed handlers, the start-up state and the
@@ -27,7 +28,16 @@ use nymph_kernel::process::{
 };
 
 /// The native ABI versions this kernel serves.
-pub const SERVED_VERSIONS: core::ops::RangeInclusive<u32> = 1..=1;
+pub const SERVED_VERSIONS: core::ops::RangeInclusive<u32> = 1..=2;
+
+/// The personality value holding the native ABI version a process runs under (its
+/// binary's note), read by the dispatcher and by whoever describes processes (ps).
+pub const ABI_VERSION_KEY: &str = "abi_version";
+
+/// The native ABI version `process` runs under.
+pub(crate) fn process_version(process: &nymph_kernel::process::Process) -> u32 {
+    u32::try_from(process.personality_value(ABI_VERSION_KEY)).unwrap_or(0)
+}
 
 const EM_X86_64: u16 = 62;
 
@@ -76,6 +86,12 @@ impl Personality for Native {
             return Err(ExecError::Refused(message));
         }
         startup::build(request, space, version)
+    }
+
+    /// The version the binary's note names (setup_exec refused any other).
+    fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
+        let version = abi_version(&request.image.identity).unwrap_or(0);
+        alloc::vec![(ABI_VERSION_KEY, u64::from(version))]
     }
 
     fn handle_trap(&self, task: &mut Task, trap: Trap) {

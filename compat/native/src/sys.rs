@@ -5,6 +5,7 @@
 use crate::SERVED_VERSIONS;
 use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno};
+use nymph_abi::native_v2 as v2;
 use nymph_abi::rt::Dispatch;
 use nymph_hal::layout::USER_END;
 use nymph_kernel::error::Error as FsError;
@@ -17,81 +18,106 @@ use nymph_kernel::process::{
 
 pub(crate) type SysResult = Result<u64, i32>;
 
-static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
-    exit: Some(sys_exit),
-    read: Some(crate::files::sys_read),
-    write: Some(crate::files::sys_write),
-    close: Some(crate::files::sys_close),
-    dup: Some(crate::files::sys_dup),
-    dup3: Some(crate::files::sys_dup3),
-    pipe2: Some(crate::files::sys_pipe2),
-    fcntl: Some(crate::files::sys_fcntl),
-    poll: Some(crate::files::sys_poll),
-    flock: Some(crate::files::sys_flock),
-    mknodat: Some(crate::fs::sys_mknodat),
-    mmap: Some(sys_mmap),
-    munmap: Some(sys_munmap),
-    mprotect: Some(sys_mprotect),
-    msync: Some(sys_msync),
-    brk: Some(sys_brk),
-    fork: Some(sys_fork),
-    execve: Some(sys_execve),
-    wait4: Some(sys_wait4),
-    getpid: Some(sys_getpid),
-    getppid: Some(sys_getppid),
-    kill: Some(sys_kill),
-    sigaction: Some(crate::signals::sys_sigaction),
-    sigprocmask: Some(crate::signals::sys_sigprocmask),
-    sigreturn: Some(crate::signals::sys_sigreturn),
-    nanosleep: Some(sys_nanosleep),
-    clock_gettime: Some(sys_clock_gettime),
-    abi_versions: Some(sys_abi_versions),
-    sched_yield: Some(sys_sched_yield),
-    setpgid: Some(sys_setpgid),
-    getpgid: Some(sys_getpgid),
-    setsid: Some(sys_setsid),
-    getpgrp: Some(sys_getpgrp),
-    getsid: Some(sys_getsid),
-    openat: Some(crate::fs::sys_openat),
-    fstat: Some(crate::fs::sys_fstat),
-    fstatat: Some(crate::fs::sys_fstatat),
-    lseek: Some(crate::fs::sys_lseek),
-    pread: Some(crate::fs::sys_pread),
-    pwrite: Some(crate::fs::sys_pwrite),
-    getdents: Some(crate::fs::sys_getdents),
-    chdir: Some(crate::fs::sys_chdir),
-    fchdir: Some(crate::fs::sys_fchdir),
-    getcwd: Some(crate::fs::sys_getcwd),
-    mkdirat: Some(crate::fs::sys_mkdirat),
-    unlinkat: Some(crate::fs::sys_unlinkat),
-    renameat: Some(crate::fs::sys_renameat),
-    linkat: Some(crate::fs::sys_linkat),
-    symlinkat: Some(crate::fs::sys_symlinkat),
-    readlinkat: Some(crate::fs::sys_readlinkat),
-    faccessat: Some(crate::fs::sys_faccessat),
-    umask: Some(crate::fs::sys_umask),
-    ftruncate: Some(crate::fs::sys_ftruncate),
-    fsync: Some(crate::fs::sys_fsync),
-    getuid: Some(crate::fs::sys_getuid),
-    geteuid: Some(crate::fs::sys_geteuid),
-    getgid: Some(crate::fs::sys_getgid),
-    getegid: Some(crate::fs::sys_getegid),
-    setuid: Some(crate::fs::sys_setuid),
-    setgid: Some(crate::fs::sys_setgid),
-    fchmodat: Some(crate::fs::sys_fchmodat),
-    fchownat: Some(crate::fs::sys_fchownat),
-    utimensat: Some(crate::fs::sys_utimensat),
-    chroot: Some(crate::fs::sys_chroot),
-    ioctl: Some(crate::tty::sys_ioctl),
-    ..v1::Handlers::NONE
-};
+/// One dispatch table per served version, sharing every handler of a call that did not
+/// change: the generator re-exports an unchanged call's argument struct from the older
+/// version's module, so the same `fn` fits both tables. The list of shared calls is
+/// written once, here; each version adds only what differs in it.
+macro_rules! handlers {
+    ($abi:ident { $($name:ident: $handler:expr),* $(,)? }) => {
+        $abi::Handlers {
+            exit: Some(sys_exit),
+            read: Some(crate::files::sys_read),
+            write: Some(crate::files::sys_write),
+            close: Some(crate::files::sys_close),
+            dup: Some(crate::files::sys_dup),
+            dup3: Some(crate::files::sys_dup3),
+            pipe2: Some(crate::files::sys_pipe2),
+            fcntl: Some(crate::files::sys_fcntl),
+            poll: Some(crate::files::sys_poll),
+            flock: Some(crate::files::sys_flock),
+            mknodat: Some(crate::fs::sys_mknodat),
+            mmap: Some(sys_mmap),
+            munmap: Some(sys_munmap),
+            mprotect: Some(sys_mprotect),
+            msync: Some(sys_msync),
+            brk: Some(sys_brk),
+            fork: Some(sys_fork),
+            execve: Some(sys_execve),
+            wait4: Some(sys_wait4),
+            getpid: Some(sys_getpid),
+            getppid: Some(sys_getppid),
+            kill: Some(sys_kill),
+            sigaction: Some(crate::signals::sys_sigaction),
+            sigprocmask: Some(crate::signals::sys_sigprocmask),
+            sigreturn: Some(crate::signals::sys_sigreturn),
+            nanosleep: Some(sys_nanosleep),
+            clock_gettime: Some(sys_clock_gettime),
+            abi_versions: Some(sys_abi_versions),
+            sched_yield: Some(sys_sched_yield),
+            setpgid: Some(sys_setpgid),
+            getpgid: Some(sys_getpgid),
+            setsid: Some(sys_setsid),
+            getsid: Some(sys_getsid),
+            openat: Some(crate::fs::sys_openat),
+            lseek: Some(crate::fs::sys_lseek),
+            pread: Some(crate::fs::sys_pread),
+            pwrite: Some(crate::fs::sys_pwrite),
+            getdents: Some(crate::fs::sys_getdents),
+            chdir: Some(crate::fs::sys_chdir),
+            fchdir: Some(crate::fs::sys_fchdir),
+            getcwd: Some(crate::fs::sys_getcwd),
+            mkdirat: Some(crate::fs::sys_mkdirat),
+            unlinkat: Some(crate::fs::sys_unlinkat),
+            renameat: Some(crate::fs::sys_renameat),
+            linkat: Some(crate::fs::sys_linkat),
+            symlinkat: Some(crate::fs::sys_symlinkat),
+            readlinkat: Some(crate::fs::sys_readlinkat),
+            faccessat: Some(crate::fs::sys_faccessat),
+            umask: Some(crate::fs::sys_umask),
+            ftruncate: Some(crate::fs::sys_ftruncate),
+            fsync: Some(crate::fs::sys_fsync),
+            getuid: Some(crate::fs::sys_getuid),
+            geteuid: Some(crate::fs::sys_geteuid),
+            getgid: Some(crate::fs::sys_getgid),
+            getegid: Some(crate::fs::sys_getegid),
+            setuid: Some(crate::fs::sys_setuid),
+            setgid: Some(crate::fs::sys_setgid),
+            fchmodat: Some(crate::fs::sys_fchmodat),
+            fchownat: Some(crate::fs::sys_fchownat),
+            utimensat: Some(crate::fs::sys_utimensat),
+            chroot: Some(crate::fs::sys_chroot),
+            ioctl: Some(crate::tty::sys_ioctl),
+            $($name: Some($handler),)*
+            ..$abi::Handlers::NONE
+        }
+    };
+}
+
+/// v1: stat in its 144-byte layout, and getpgrp.
+static V1_HANDLERS: v1::Handlers<Task, SysResult> = handlers!(v1 {
+    fstat: crate::fs::sys_fstat,
+    fstatat: crate::fs::sys_fstatat,
+    getpgrp: sys_getpgrp,
+});
+
+/// v2: stat in its 160-byte layout and openat2; getpgrp is retired.
+static V2_HANDLERS: v2::Handlers<Task, SysResult> = handlers!(v2 {
+    fstat: crate::fs::sys_fstat_v2,
+    fstatat: crate::fs::sys_fstatat_v2,
+    openat2: crate::fs::sys_openat2,
+});
 
 /// Decodes, dispatches and completes one `syscall` trap.
 pub(crate) fn syscall(task: &mut Task) {
     let r = &task.context.regs;
     let number = r.rax;
     let words = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
-    let result = match HANDLERS.dispatch(task, number, &words) {
+    let version = crate::process_version(&task.process);
+    let dispatched = match version {
+        2 => V2_HANDLERS.dispatch(task, number, &words),
+        _ => V1_HANDLERS.dispatch(task, number, &words),
+    };
+    let result = match dispatched {
         Dispatch::Handled(result) => result,
         Dispatch::NotImplemented { number, name } => {
             log::warn!(
@@ -101,7 +127,16 @@ pub(crate) fn syscall(task: &mut Task) {
             Err(errno::ENOSYS)
         }
         Dispatch::NoSuchSyscall { number } => {
-            log::warn!("pid {}: no native system call {number}", task.process.pid.0);
+            match retired(version, number) {
+                Some(name) => log::warn!(
+                    "pid {}: native system call {name} ({number}) is retired in ABI v{version}",
+                    task.process.pid.0
+                ),
+                None => log::warn!(
+                    "pid {}: no native system call {number} in ABI v{version}",
+                    task.process.pid.0
+                ),
+            }
             Err(errno::ENOSYS)
         }
         Dispatch::BadArgs { name, error, .. } => {
@@ -117,6 +152,16 @@ pub(crate) fn syscall(task: &mut Task) {
         Ok(value) => value,
         Err(e) => (-i64::from(e)) as u64,
     };
+}
+
+/// The name of slot `number` if `version` retired it.
+fn retired(version: u32, number: u64) -> Option<&'static str> {
+    let slots: &[nymph_abi::rt::SyscallInfo] = match version {
+        2 => &v2::SYSCALLS,
+        _ => &v1::SYSCALLS,
+    };
+    let slot = slots.get(usize::try_from(number).ok()?)?;
+    (slot.kind == "retired").then_some(slot.name)
 }
 
 pub(crate) fn fault(_: UserFault) -> i32 {
@@ -516,11 +561,24 @@ mod tests {
     /// exactly which calls this table handles.
     #[test]
     fn coverage_matches_the_spec() {
-        let mismatches: Vec<_> = HANDLERS.coverage_mismatches().collect();
-        assert!(
-            mismatches.is_empty(),
-            "spec and handlers disagree: {mismatches:#?}"
-        );
+        let v1: Vec<_> = V1_HANDLERS.coverage_mismatches().collect();
+        assert!(v1.is_empty(), "v1 spec and handlers disagree: {v1:#?}");
+        let v2: Vec<_> = V2_HANDLERS.coverage_mismatches().collect();
+        assert!(v2.is_empty(), "v2 spec and handlers disagree: {v2:#?}");
+    }
+
+    /// Shared handlers return v1's errno constants to v2 processes too.
+    #[test]
+    fn errno_numbering_is_shared() {
+        assert_eq!(v1::errno::NAMES, v2::errno::NAMES);
+    }
+
+    #[test]
+    fn only_v2_retires_getpgrp() {
+        let n = u64::from(v1::nr::SYS_getpgrp);
+        assert_eq!(retired(1, n), None);
+        assert_eq!(retired(2, n), Some("getpgrp"));
+        assert!(V1_HANDLERS.has_handler(n) && !V2_HANDLERS.has_handler(n));
     }
 
     #[test]

@@ -16,7 +16,12 @@ off_t lseek(int fd, off_t off, int whence) { return __sys_lseek(fd, off, whence)
 pid_t fork(void) { return __sys_fork(); }
 pid_t getpid(void) { return __sys_getpid(); }
 pid_t getppid(void) { return __sys_getppid(); }
+#ifdef SYS_getpgrp
 pid_t getpgrp(void) { return __sys_getpgrp(); }
+#else
+/* Retired in v2: getpgid(0) answers the same. */
+pid_t getpgrp(void) { return __sys_getpgid(0); }
+#endif
 pid_t getpgid(pid_t pid) { return __sys_getpgid(pid); }
 int setpgid(pid_t pid, pid_t pgid) { return __sys_setpgid(pid, pgid); }
 pid_t setsid(void) { return __sys_setsid(); }
@@ -98,18 +103,29 @@ pid_t wait(int *status) { return wait4(-1, status, 0, NULL); }
 		}                                                                      \
 	} while (0)
 
+/* Where the ABI has openat2 (v2 on), every open goes through it. */
+static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+#ifdef SYS_openat2
+	struct open_how how = { .how_size = sizeof(how), .how_flags = (uint32_t)flags, .how_mode = mode };
+	return __sys_openat2(dirfd, path, &how);
+#else
+	return __sys_openat(dirfd, path, (uint32_t)flags, mode);
+#endif
+}
+
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 	OPEN_MODE(flags, mode);
-	return __sys_openat(dirfd, path, (uint32_t)flags, mode);
+	return do_openat(dirfd, path, flags, mode);
 }
 
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 	OPEN_MODE(flags, mode);
-	return __sys_openat(AT_FDCWD, path, (uint32_t)flags, mode);
+	return do_openat(AT_FDCWD, path, flags, mode);
 }
 
 int creat(const char *path, mode_t mode) { return open(path, O_WRONLY | O_CREAT | O_TRUNC, mode); }
