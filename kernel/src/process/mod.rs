@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod signal;
 pub mod timer;
+pub mod trace;
 pub mod uaccess;
 
 use crate::error::Error as FsError;
@@ -281,6 +282,8 @@ pub struct Process {
     child_events: WaitQueue,
     /// Its thread and job-control state (never locked together with `inner`).
     job: Mutex<JobState>,
+    /// Its system calls are traced (see [`trace`]); inherited by fork, kept by exec.
+    traced: core::sync::atomic::AtomicBool,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -1066,6 +1069,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: trace::spawned_traced(),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1195,6 +1199,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: core::sync::atomic::AtomicBool::new(parent.traced()),
     });
     table.insert(pid, child.clone());
     drop(table);
