@@ -4155,14 +4155,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 56,
         name: "sigsuspend",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 57,
         name: "sigpending",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {

@@ -44,6 +44,8 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     sigaction: Some(crate::signals::sys_sigaction),
     sigprocmask: Some(crate::signals::sys_sigprocmask),
     sigreturn: Some(crate::signals::sys_sigreturn),
+    sigsuspend: Some(crate::signals::sys_sigsuspend),
+    sigpending: Some(crate::signals::sys_sigpending),
     nanosleep: Some(sys_nanosleep),
     clock_gettime: Some(sys_clock_gettime),
     abi_versions: Some(sys_abi_versions),
