@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno};
 use nymph_abi::native_v2 as v2;
 use nymph_abi::rt::Dispatch;
+use nymph_abi::trace::Outcome;
 use nymph_hal::layout::USER_END;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
@@ -50,9 +51,12 @@ macro_rules! handlers {
             sigaction: Some(crate::signals::sys_sigaction),
             sigprocmask: Some(crate::signals::sys_sigprocmask),
             sigreturn: Some(crate::signals::sys_sigreturn),
+            sigsuspend: Some(crate::signals::sys_sigsuspend),
+            sigpending: Some(crate::signals::sys_sigpending),
             nanosleep: Some(sys_nanosleep),
             clock_gettime: Some(sys_clock_gettime),
             abi_versions: Some(sys_abi_versions),
+            uname: Some(sys_uname),
             sched_yield: Some(sys_sched_yield),
             setpgid: Some(sys_setpgid),
             getpgid: Some(sys_getpgid),
@@ -113,6 +117,13 @@ pub(crate) fn syscall(task: &mut Task) {
     let number = r.rax;
     let words = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
     let version = crate::process_version(&task.process);
+    let trace_table = match version {
+        2 => (&v2::TRACE, "native-v2"),
+        _ => (&v1::TRACE, "native-v1"),
+    };
+    let pending = (task.process.traced())
+        .then(|| crate::trace::enter(task, trace_table.0, trace_table.1, number, &words))
+        .flatten();
     let dispatched = match version {
         2 => V2_HANDLERS.dispatch(task, number, &words),
         _ => V1_HANDLERS.dispatch(task, number, &words),
@@ -144,8 +155,17 @@ pub(crate) fn syscall(task: &mut Task) {
             Err(errno::EINVAL)
         }
     };
+    let exited = task.process.has_exited();
+    if let Some(call) = pending {
+        let outcome = match result {
+            _ if exited => Outcome::NoReturn,
+            Ok(v) => Outcome::Value(v),
+            Err(e) => Outcome::Errno(e),
+        };
+        crate::trace::leave(task, trace_table.0, trace_table.1, call, outcome);
+    }
     // exit and a successful execve leave rax to the new state.
-    if task.process.has_exited() {
+    if exited {
         return;
     }
     task.context.regs.rax = match result {
@@ -166,6 +186,25 @@ fn retired(version: u32, number: u64) -> Option<&'static str> {
 
 pub(crate) fn fault(_: UserFault) -> i32 {
     errno::EFAULT
+}
+
+fn sys_uname(task: &mut Task, a: v1::UnameArgs) -> SysResult {
+    use nymph_kernel::host;
+    fn field(s: &[u8]) -> [u8; 64] {
+        let mut f = [0u8; 64];
+        let n = s.len().min(63);
+        f[..n].copy_from_slice(&s[..n]);
+        f
+    }
+    let u = v1::utsname {
+        sysname: field(host::SYSNAME.as_bytes()),
+        nodename: field(&host::hostname()),
+        release: field(host::RELEASE.as_bytes()),
+        version: field(alloc::format!("{} {}", host::SYSNAME, host::RELEASE).as_bytes()),
+        machine: field(host::MACHINE.as_bytes()),
+    };
+    task.write_val(a.buf.addr(), &u).map_err(fault)?;
+    Ok(0)
 }
 
 fn sys_exit(task: &mut Task, a: v1::ExitArgs) -> SysResult {

@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod signal;
 pub mod timer;
+pub mod trace;
 pub mod uaccess;
 
 use crate::error::Error as FsError;
@@ -21,6 +22,7 @@ use crate::sched::{self, Interrupted, ThreadId, WaitQueue};
 use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
@@ -35,6 +37,13 @@ pub struct Pid(pub u32);
 /// The init process: orphans are re-parented to it.
 pub const INIT: Pid = Pid(1);
 const PID_MAX: u32 = 99_999;
+/// Processes the system holds at once, zombies included: sized so their kernel stacks,
+/// page tables and records fit the kernel heap and memory with room to spare.
+pub const MAX_PROCESSES: usize = 1024;
+/// Slots only root may fill, so root can still run a shell and kill a runaway user.
+const ROOT_RESERVE: usize = 16;
+/// Live processes one non-root user may own: a fork bomb gets EAGAIN here.
+pub const MAX_PROCESSES_PER_USER: usize = 128;
 
 /// How a trap entered the kernel, for the personality to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +145,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// Whether this personality runs the image, and how strongly it claims it (the
     /// highest claim wins; ties go to the personality registered first).
     fn claim(&self, identity: &ElfIdentity) -> Option<u8>;
+
+    /// How ps and /proc name the ABI a process runs ("native v1", "freebsd4-i386"); the
+    /// personality's name unless it says more.
+    fn describe(&self, _process: &Process) -> String {
+        String::from(self.name())
+    }
 
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
     fn trap_vectors(&self) -> &'static [u8] {
@@ -246,6 +261,8 @@ struct Inner {
     brk: u64,
     /// Opaque per-process state of the personality.
     personality_state: BTreeMap<&'static str, u64>,
+    /// The command line of its image, for ps (shortened; set at exec).
+    command: Vec<u8>,
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
@@ -281,6 +298,8 @@ pub struct Process {
     child_events: WaitQueue,
     /// Its thread and job-control state (never locked together with `inner`).
     job: Mutex<JobState>,
+    /// Its system calls are traced (see [`trace`]); inherited by fork, kept by exec.
+    traced: core::sync::atomic::AtomicBool,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -333,6 +352,11 @@ pub fn live() -> Vec<Arc<Process>> {
     all.into_iter().filter(|p| !p.has_exited()).collect()
 }
 
+/// Every process in the table, zombies included, by pid.
+pub fn all() -> Vec<Arc<Process>> {
+    TABLE.lock().values().cloned().collect()
+}
+
 /// Processes in the table, zombies included.
 pub fn count() -> usize {
     TABLE.lock().len()
@@ -350,6 +374,10 @@ impl Process {
     }
     pub fn sid(&self) -> Pid {
         self.inner.lock().sid
+    }
+    /// Its command line as exec gave it (arguments joined by spaces, shortened).
+    pub fn command(&self) -> Vec<u8> {
+        self.inner.lock().command.clone()
     }
     pub fn has_exited(&self) -> bool {
         self.inner.lock().exit.is_some()
@@ -402,6 +430,11 @@ impl Process {
     }
 
     /// A copy of the process's file-system context (root, cwd, credentials, umask).
+    /// The real user id (whose process count a fork is charged to).
+    pub fn real_uid(&self) -> u32 {
+        self.inner.lock().fs.creds.uid
+    }
+
     pub fn fs(&self) -> FsContext {
         self.inner.lock().fs.clone()
     }
@@ -1030,6 +1063,31 @@ fn load(
     })
 }
 
+/// Longest command line kept for ps.
+const COMMAND_MAX: usize = 80;
+
+/// The command line ps shows: the arguments, or the path when there are none.
+fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
+    let mut line = Vec::new();
+    for arg in argv {
+        if !line.is_empty() {
+            line.push(b' ');
+        }
+        line.extend_from_slice(arg);
+    }
+    if line.is_empty() {
+        line.extend_from_slice(path.as_bytes());
+    }
+    line.truncate(COMMAND_MAX);
+    // One line per process: control characters would break the status file's lines.
+    for b in &mut line {
+        if *b < b' ' {
+            *b = b'?';
+        }
+    }
+    line
+}
+
 /// Starts a process from `path` with no parent process (the first one gets pid 1 and
 /// becomes init).
 pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
@@ -1061,11 +1119,13 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
+            command: command_line(path, argv),
             files,
             fs,
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: trace::spawned_traced(),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1090,6 +1150,7 @@ pub fn exec(
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
         inner.personality_state = loaded.personality_state;
+        inner.command = command_line(path, argv);
         inner.execs += 1;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
@@ -1139,6 +1200,14 @@ pub enum ForkError {
 /// child's fork result.
 pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
     let parent = &task.process;
+    if !may_fork(parent.real_uid()) {
+        log::warn!(
+            "pid {}: fork refused: process limit reached (uid {})",
+            parent.pid.0,
+            parent.real_uid()
+        );
+        return Err(ForkError::TooManyProcesses);
+    }
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
         let space = inner
@@ -1158,13 +1227,25 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
                 inner.brk_start,
                 inner.brk,
                 inner.personality_state.clone(),
+                inner.command.clone(),
                 inner.files.clone(),
                 inner.fs.clone(),
             ),
         )
     };
-    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state, files, fs) =
-        inner_copy;
+    let (
+        pgid,
+        sid,
+        personality,
+        blocked,
+        actions,
+        brk_start,
+        brk,
+        personality_state,
+        command,
+        files,
+        fs,
+    ) = inner_copy;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
     let child = Arc::new(Process {
@@ -1190,11 +1271,13 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             brk_start,
             brk,
             personality_state,
+            command,
             files,
             fs,
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: core::sync::atomic::AtomicBool::new(parent.traced()),
     });
     table.insert(pid, child.clone());
     drop(table);
@@ -1205,6 +1288,23 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         return Err(ForkError::OutOfMemory);
     }
     Ok(pid)
+}
+
+/// Whether a process of real user `uid` may create one more (the system's and the
+/// user's limits; root only meets the first).
+fn may_fork(uid: u32) -> bool {
+    let all: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
+    if all.len() >= MAX_PROCESSES || crate::mm::heap::under_pressure() {
+        return false;
+    }
+    if uid == 0 {
+        return true;
+    }
+    let owned = all
+        .iter()
+        .filter(|p| !p.has_exited() && p.real_uid() == uid)
+        .count();
+    all.len() < MAX_PROCESSES - ROOT_RESERVE && owned < MAX_PROCESSES_PER_USER
 }
 
 /// Sets the process group (setpgid), within the caller's session.
@@ -1259,6 +1359,12 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 match resolution {
                     FaultResolution::Resolved => {}
                     FaultResolution::OutOfMemory => {
+                        // The policy: the process whose touch finds no free page is
+                        // killed; nothing else is disturbed.
+                        log::warn!(
+                            "pid {}: killed: out of memory at {address:#x}",
+                            task.process.pid.0
+                        );
                         exit_with_signal(&task.process, Signal::Kill);
                     }
                     FaultResolution::BusError => trap_signal(&task.process, Signal::Bus),

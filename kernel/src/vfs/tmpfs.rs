@@ -22,6 +22,10 @@ pub enum Kind {
     Symlink(Vec<u8>),
     Fifo,
     Device(Arc<dyn Device>),
+    /// Contents made on each read (procfs).
+    Generated(super::node::Generator),
+    /// A symlink whose target is made on each lookup (/proc/self).
+    ComputedLink(fn() -> Vec<u8>),
 }
 
 fn body(kind: Kind) -> Body {
@@ -31,12 +35,17 @@ fn body(kind: Kind) -> Body {
         Kind::Symlink(t) => Body::Symlink(t),
         Kind::Fifo => Body::Fifo(Mutex::new(alloc::sync::Weak::new())),
         Kind::Device(d) => Body::CharDevice(d),
+        Kind::Generated(g) => Body::Generated(g),
+        Kind::ComputedLink(f) => Body::ComputedLink(f),
     }
 }
 
 /// A node with no name yet, on `dir`'s file system, owned by the caller (its group is
 /// the directory's, as in BSD).
 pub fn new_node(dir: &Inode, mode: u32, creds: &Credentials, kind: Kind) -> Result<Arc<Inode>> {
+    if crate::mm::heap::under_pressure() {
+        return Err(crate::error::Error::NoSpace);
+    }
     Ok(make(dir.device, mode, creds.euid, dir.owner().1, kind))
 }
 
