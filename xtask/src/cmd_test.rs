@@ -91,7 +91,8 @@ const SELF_CHECKS: [Boot; 4] = [
 ];
 
 /// Programs of images/programs that `cargo xtask test` runs through `cargo xtask exec`:
-/// the check's name, the source, argv, the expected stdout lines and exit status.
+/// the check's name, the source (`*.S`; a name without `.S` is a Rust program of
+/// images/rust), argv, the expected stdout lines and exit status.
 struct ExecCase {
     what: &'static str,
     source: &'static str,
@@ -100,7 +101,7 @@ struct ExecCase {
     status: u8,
 }
 
-const EXEC_CASES: [ExecCase; 4] = [
+const EXEC_CASES: [ExecCase; 5] = [
     ExecCase {
         what: "xtask exec runs a program from --root with its arguments, output and exit status",
         source: "echo-arg.S",
@@ -123,6 +124,19 @@ const EXEC_CASES: [ExecCase; 4] = [
         status: 7,
     },
     ExecCase {
+        what: "a Rust program on the generated nymph-sys-v1 bindings runs (hello-rs)",
+        source: "hello-rs",
+        argv: &["/bin/hello-rs", "one", "two words"],
+        stdout: &[
+            "hello from Rust on nymph-native v1",
+            "arg: one",
+            "arg: two words",
+            "kernel serves: v1",
+            "openat /no/such/file: ENOENT",
+        ],
+        status: 4,
+    },
+    ExecCase {
         what: "xtask exec reports a missing program as not found (status 127)",
         source: "",
         argv: &["/bin/no-such-program"],
@@ -136,10 +150,22 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
     EXEC_CASES.iter().map(|c| c.what)
 }
 
-/// Builds the programs of images/programs (gcc, no libc) into a root directory.
+/// Whether an exec case's source names a Rust program of images/rust.
+fn is_rust(source: &str) -> bool {
+    !source.is_empty() && !source.ends_with(".S")
+}
+
+/// Builds the programs of images/programs (gcc, no libc) and of images/rust into a root
+/// directory.
 fn build_programs(ws: &Workspace, root: &Path) -> Result<(), String> {
     fs::create_dir_all(root.join("bin")).map_err(|e| e.to_string())?;
-    for case in EXEC_CASES.iter().filter(|c| !c.source.is_empty()) {
+    if EXEC_CASES.iter().any(|c| is_rust(c.source)) {
+        for (name, path) in crate::rust_programs::build(ws)? {
+            fs::copy(&path, root.join("bin").join(&name))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    for case in EXEC_CASES.iter().filter(|c| c.source.ends_with(".S")) {
         let source = ws.root.join("images/programs").join(case.source);
         let name = case.source.trim_end_matches(".S");
         // `.i386.S`: a FreeBSD-4 program, linked where 4.x links and branded as 4.x's

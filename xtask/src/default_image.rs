@@ -1,5 +1,6 @@
 //! The default image `cargo xtask run` boots: the programs of images/userland built on
-//! libc-shim for the native ABI, with nsh as /sbin/init (and /bin/sh).
+//! libc-shim for the native ABI, with nsh as /sbin/init (and /bin/sh), and the Rust
+//! programs of images/rust.
 
 use std::fs;
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         } else {
             image.add_file(&format!("/bin/{name}"), 0o755, bytes);
         }
+    }
+    for (name, path) in crate::rust_programs::build(ws)? {
+        image.add_file(&format!("/bin/{name}"), 0o755, fs::read(&path)?);
     }
     image.add_file(
         "/etc/motd",
