@@ -1,6 +1,7 @@
 //! Generated, no_std Rust types and syscall tables for every ABI Nymph speaks.
 //!
-//! `rt` is written by hand: the ABI-independent vocabulary (user pointers with a
+//! `rt` and `trace` (the syscall tracer's formatter) are written by hand.
+//! `rt` holds the ABI-independent vocabulary (user pointers with a
 //! direction, decode errors, dispatch outcomes, conversion errors). Everything under
 //! `generated` is produced by `abi-gen` from `abi/spec/*.json` and checked in:
 //! reviewers see the generated code change in the same diff as the spec, and this
@@ -20,5 +21,6 @@
 
 pub mod generated;
 pub mod rt;
+pub mod trace;
 
 pub use generated::{freebsd4_i386, native_v1};

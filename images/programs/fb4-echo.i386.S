@@ -1,6 +1,6 @@
 /*
  * A FreeBSD-4 i386 program (branded EI_OSABI 9 by xtask): prints argv[1] and a
- * newline with write(2) through int $0x80, checks getpid through both indirections
+ * newline with write(2) through int $0x80, opens /dev/null, checks getpid through both indirections
  * (syscall 0, and __syscall 198 with its quad code) against the direct call, checks
  * that close(-1) sets the carry flag with EBADF (9) in eax and preserves ebx, esi,
  * edi and ebp, then exits 7 (or 99 at the first mismatch).
@@ -31,6 +31,14 @@ _start:
 	jc	bad
 	addl	$16, %esp
 
+	pushl	$0
+	pushl	$9
+	pushl	$devnull
+	pushl	$0
+	movl	$5, %eax		/* open("/dev/null", O_WRONLY|O_APPEND, 0) */
+	int	$0x80
+	jc	bad
+	addl	$16, %esp
 	movl	$20, %eax		/* getpid, direct */
 	int	$0x80
 	movl	%eax, %edi
@@ -84,3 +92,5 @@ bad:
 	.data
 newline:
 	.ascii	"\n"
+devnull:
+	.asciz	"/dev/null"

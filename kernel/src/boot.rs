@@ -90,6 +90,8 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
             ExitStatus::Failure
         });
     }
+    // `nymph.trace=init`: init and everything it starts is traced from its first call.
+    crate::process::trace::trace_spawned(cmdline::get(line, "nymph.trace") == Some("init"));
     start_init(line)
 }
 

@@ -48,6 +48,8 @@ pub enum Error {
     TooManyOpenSystem,
     /// Memory or frames ran out.
     OutOfMemory,
+    /// The file system has no room for more data or nodes (ENOSPC).
+    NoSpace,
     /// The file would grow past what a file may hold.
     FileTooBig,
     /// A blocking call was interrupted by a signal.

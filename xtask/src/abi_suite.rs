@@ -84,6 +84,8 @@ const RUNNER_ABI: &str = "native-v1";
 const RUNNER_GUEST_PATH: &str = "/bin/abi-runner";
 /// The objects linked into every program ahead of the case (start-up and the ABI note).
 const START_SOURCES: [&str; 2] = ["crt0.S", "abinote.c"];
+/// Cases that exec their own builds for the other ABIs (abi-tests/include/nymph_cross.h).
+const CROSS_PREFIX: &str = "cross_";
 const EXPECTED_FAILURES: &str = "abi-tests/expected-failures.txt";
 
 const CFLAGS: [&str; 12] = [
@@ -833,6 +835,14 @@ pub fn render_markdown(report: &SuiteReport) -> String {
             let _ = write!(md, " {} |", md_cell(&text));
         }
         md.push('\n');
+    }
+    if cases.iter().any(|c| c.starts_with(CROSS_PREFIX)) {
+        let _ = writeln!(
+            md,
+            "\n`{CROSS_PREFIX}*` rows are the cross-ABI cases: under each column the case \
+             is the parent and execs its own build for every other ABI in the image as the \
+             child, so each pair of ABIs is crossed both ways across the row."
+        );
     }
     if !report.problems.is_empty() {
         md.push_str("\n## Problems with the run\n\n");

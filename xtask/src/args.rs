@@ -28,6 +28,8 @@ commands:
            --release            build the kernel with the release profile
            --timeout SECS       limit for the run (default 60)
            --verbose            copy the kernel log to stderr
+           --trace              trace its system calls (and its children's): one line
+                                per call on stderr, `[trace] PID ABI call(args) = result`
   abi-test  build libc-shim and the conformance cases (abi-tests/cases), run them in
          one guest and write target/abi-report/report.{md,json}:
          cargo xtask abi-test [options] [FILTER]  (FILTER: part of a case name)
@@ -107,6 +109,8 @@ pub struct ExecArgs {
     pub roots: Vec<PathBuf>,
     pub timeout: Duration,
     pub verbose: bool,
+    /// Trace the program's system calls (`nymph.trace=init`), printed on stderr.
+    pub trace: bool,
     /// The guest path and its arguments.
     pub argv: Vec<String>,
 }
@@ -227,6 +231,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 roots: Vec::new(),
                 timeout: DEFAULT_TIMEOUT,
                 verbose: false,
+                trace: false,
                 argv: Vec::new(),
             };
             while let Some(flag) = args.next_flag()? {
@@ -242,6 +247,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "--verbose" | "-v" => {
                         args.no_value(&flag)?;
                         a.verbose = true;
+                    }
+                    "--trace" => {
+                        args.no_value(&flag)?;
+                        a.trace = true;
                     }
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
                     "--root" => a.roots.push(args.value(&flag)?.into()),
@@ -405,6 +414,7 @@ mod tests {
             "exec",
             "--root",
             "/r1",
+            "--trace",
             "--root=/r2",
             "--",
             "/bin/echo",
@@ -415,6 +425,7 @@ mod tests {
         };
         assert_eq!(a.roots, [PathBuf::from("/r1"), PathBuf::from("/r2")]);
         assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
+        assert!(a.trace && !a.verbose);
         assert!(p(&["exec"]).is_err());
         assert!(p(&["exec", "--"]).is_err());
     }

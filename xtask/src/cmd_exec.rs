@@ -6,6 +6,8 @@
 //! `--root DIR` laid over it. The program becomes init; its arguments travel in a file
 //! of the initrd (`nymph.initargs=`), so they may hold any bytes but NUL. The kernel log
 //! goes to the second serial port, so nothing of the kernel's mixes into stdout.
+//! With `--trace` the kernel traces the program and everything it starts
+//! (`nymph.trace=init`), and the `[trace]` lines of the log are printed on stderr.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,6 +99,23 @@ pub struct ExecOutcome {
     pub status: ExecStatus,
 }
 
+/// What a trace line of the kernel log starts with.
+pub const TRACE_PREFIX: &str = "[trace] ";
+
+impl ExecOutcome {
+    /// The syscall-trace lines of the kernel log (`[trace] PID ABI call = result`).
+    pub fn trace_lines(&self) -> Vec<&str> {
+        trace_lines(&self.kernel_log)
+    }
+}
+
+fn trace_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| l.starts_with(TRACE_PREFIX))
+        .collect()
+}
+
 /// Reads how init ended from the kernel log's structured line.
 fn status_from_log(log: &str) -> Option<ExecStatus> {
     log.lines().rev().find_map(|line| {
@@ -153,6 +172,17 @@ pub fn run_program(
     argv: &[String],
     on_output: &mut dyn FnMut(&str),
 ) -> crate::Result<ExecOutcome> {
+    run_program_traced(guest, roots, argv, false, on_output)
+}
+
+/// [`run_program`], with the program's system calls traced when `trace` is set.
+pub fn run_program_traced(
+    guest: &Guest<'_>,
+    roots: &[PathBuf],
+    argv: &[String],
+    trace: bool,
+    on_output: &mut dyn FnMut(&str),
+) -> crate::Result<ExecOutcome> {
     let Guest {
         ws,
         elf,
@@ -171,7 +201,11 @@ pub fn run_program(
     std::fs::write(&initrd, image.to_cpio())?;
     let log_path = dir.join("kernel.log");
     let _ = std::fs::remove_file(&log_path);
-    let cmdline = format!("init={path} nymph.initargs={ARGS_FILE} nymph.log=com2 loglevel=info");
+    let mut cmdline =
+        format!("init={path} nymph.initargs={ARGS_FILE} nymph.log=com2 loglevel=info");
+    if trace {
+        cmdline.push_str(" nymph.trace=init");
+    }
     let cmd = QemuCommand::new(qemu, elf)
         .accel(accel)
         .cmdline(cmdline)
@@ -219,9 +253,15 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
         accel: a.accel,
         timeout: a.timeout,
     };
-    let outcome = run_program(&guest, &a.roots, &a.argv, &mut |line| println!("{line}"))?;
+    let outcome = run_program_traced(&guest, &a.roots, &a.argv, a.trace, &mut |line| {
+        println!("{line}")
+    })?;
     if a.verbose {
         eprint!("{}", outcome.kernel_log.replace('\r', ""));
+    } else if a.trace {
+        for line in outcome.trace_lines() {
+            eprintln!("{line}");
+        }
     }
     match &outcome.status {
         ExecStatus::Exited(_) => {}
@@ -263,5 +303,11 @@ mod tests {
         assert_eq!(failed.as_ref().map(ExecStatus::code), Some(127));
         assert_eq!(ExecStatus::Signaled("Segv".into()).code(), 139);
         assert_eq!(ExecStatus::Exited(0).code(), 0);
+    }
+
+    #[test]
+    fn trace_lines_are_picked_from_the_log() {
+        let log = "[    0.1] INFO boot\r\n[trace] 1 freebsd4 getpid() = 1\r\nhello\n";
+        assert_eq!(trace_lines(log), ["[trace] 1 freebsd4 getpid() = 1"]);
     }
 }

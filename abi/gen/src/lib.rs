@@ -22,6 +22,7 @@ pub mod negative;
 pub mod output;
 pub mod rust;
 pub mod targets;
+pub mod trace;
 
 pub use check::{check, validate, validate_schema};
 pub use model::{Issue, Spec, SpecError, load};

@@ -7,7 +7,8 @@
 //! numbers; one typed argument struct with a decoder per syscall; the slot metadata
 //! (`SYSCALLS`) the coverage table is printed from; and `Handlers`, the dispatch table
 //! a personality fills with typed handlers (an empty slot is `None` and dispatches to
-//! an explicit `NotImplemented`).
+//! an explicit `NotImplemented`); and `TRACE`, the syscall tracer's tables
+//! ([`crate::trace`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -111,6 +112,7 @@ pub fn module(spec: &Spec, source: &str) -> GenResult<String> {
     o.push_str(&crate::convert::section(spec));
     g.constants(&mut o)?;
     g.syscalls(&mut o)?;
+    o.push_str(&crate::trace::section(spec)?);
     Ok(o)
 }
 

@@ -16574,3 +16574,3256 @@ impl<C: ?Sized, R> Handlers<C, R> {
         })
     }
 }
+// ---- Tracing ------------------------------------------------------------
+
+use crate::trace as tr;
+
+/// What the syscall tracer prints each call of this ABI from (`crate::trace`).
+pub static TRACE: tr::AbiTrace = tr::AbiTrace {
+    calls: &TRACE_CALLS,
+    errno: errno::NAMES,
+    wide_high_first: false,
+    at_fdcwd: None,
+};
+
+static TRACE_CALLS: [Option<tr::Call>; 394] = [
+    Some(tr::Call {
+        name: "syscall",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "exit",
+        args: &[tr::Arg::new("rval", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Void,
+    }),
+    Some(tr::Call {
+        name: "fork",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "read",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nbyte", tr::Kind::Size, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "write",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nbyte", tr::Kind::Size, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "open",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_open_flags),
+                32,
+                true,
+                1,
+                1,
+            ),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "close",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "wait4",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("status", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new(
+                "options",
+                tr::Kind::Flags(TRACE_FLAGS_wait_options),
+                32,
+                true,
+                2,
+                1,
+            ),
+            tr::Arg::new("rusage", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "creat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "link",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("link", tr::Kind::Str, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "unlink",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "chdir",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchdir",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mknod",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("dev", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chmod",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chown",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("gid", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "break",
+        args: &[tr::Arg::new("nsize", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getfsstat",
+        args: &[
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("bufsize", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lseek",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("whence", tr::Kind::Enum(TRACE_ENUM_whence), 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mount",
+        args: &[
+            tr::Arg::new("type", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("data", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "unmount",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setuid",
+        args: &[tr::Arg::new("uid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getuid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "geteuid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "ptrace",
+        args: &[
+            tr::Arg::new("req", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("data", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "recvmsg",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("msg", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sendmsg",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("msg", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "recvfrom",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("from", tr::Kind::Ptr, 32, false, 4, 1),
+            tr::Arg::new("fromlenaddr", tr::Kind::Ptr, 32, false, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "accept",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("name", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("anamelen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpeername",
+        args: &[
+            tr::Arg::new("fdes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("asa", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("alen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getsockname",
+        args: &[
+            tr::Arg::new("fdes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("asa", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("alen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "access",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_access_mode),
+                32,
+                true,
+                1,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chflags",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchflags",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sync",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kill",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("signum", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "stat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getppid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lstat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "dup",
+        args: &[tr::Arg::new("fd", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pipe",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getegid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "profil",
+        args: &[
+            tr::Arg::new("samples", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("size", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new("offset", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("scale", tr::Kind::Int, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ktrace",
+        args: &[
+            tr::Arg::new("fname", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ops", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("facs", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigaction",
+        args: &[
+            tr::Arg::new("signum", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("nsa", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("osa", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getgid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigprocmask",
+        args: &[
+            tr::Arg::new("how", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("mask", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getlogin",
+        args: &[
+            tr::Arg::new("namebuf", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("namelen", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setlogin",
+        args: &[tr::Arg::new("namebuf", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "acct",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigpending",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigaltstack",
+        args: &[
+            tr::Arg::new("ss", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("oss", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ioctl",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("com", tr::Kind::Ioctl(TRACE_IOCTLS), 32, false, 1, 1),
+            tr::Arg::new("data", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "reboot",
+        args: &[tr::Arg::new("opt", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "revoke",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "symlink",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("link", tr::Kind::Str, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "readlink",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "execve",
+        args: &[
+            tr::Arg::new("fname", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("argv", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("envv", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "umask",
+        args: &[tr::Arg::new("newmask", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chroot",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fstat",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("sb", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getkerninfo",
+        args: &[
+            tr::Arg::new("op", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("where", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("size", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("arg", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpagesize",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msync",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_msync_flags),
+                32,
+                true,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "vfork",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    Some(tr::Call {
+        name: "sbrk",
+        args: &[tr::Arg::new("incr", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sstk",
+        args: &[tr::Arg::new("incr", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mmap",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, true, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_map_flags),
+                32,
+                true,
+                3,
+                1,
+            ),
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 4, 1),
+            tr::Arg::new("pos", tr::Kind::Int, 32, true, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "vadvise",
+        args: &[tr::Arg::new("anom", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "munmap",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mprotect",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "madvise",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new(
+                "behav",
+                tr::Kind::Enum(TRACE_ENUM_madvise_behav),
+                32,
+                true,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    Some(tr::Call {
+        name: "mincore",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new("vec", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getgroups",
+        args: &[
+            tr::Arg::new("gidsetsize", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("gidset", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setgroups",
+        args: &[
+            tr::Arg::new("gidsetsize", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("gidset", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpgrp",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setpgid",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("pgid", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setitimer",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("itv", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("oitv", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "wait",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "swapon",
+        args: &[tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getitimer",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("itv", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "gethostname",
+        args: &[
+            tr::Arg::new("hostname", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sethostname",
+        args: &[
+            tr::Arg::new("hostname", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getdtablesize",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "dup2",
+        args: &[
+            tr::Arg::new("from", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("to", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "fcntl",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Enum(TRACE_ENUM_fcntl_cmd), 32, true, 1, 1),
+            tr::Arg::new("arg", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "select",
+        args: &[
+            tr::Arg::new("nd", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("in", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("ou", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("ex", tr::Kind::Ptr, 32, false, 3, 1),
+            tr::Arg::new("tv", tr::Kind::Ptr, 32, false, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "fsync",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setpriority",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("who", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("prio", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "socket",
+        args: &[
+            tr::Arg::new("domain", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("protocol", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "connect",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("name", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("namelen", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "accept",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("name", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("anamelen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpriority",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("who", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "send",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "recv",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigreturn",
+        args: &[tr::Arg::new("sigcntxp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "bind",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("name", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("namelen", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setsockopt",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("level", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("name", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("val", tr::Kind::Ptr, 32, false, 3, 1),
+            tr::Arg::new("valsize", tr::Kind::Int, 32, true, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "listen",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("backlog", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "sigvec",
+        args: &[
+            tr::Arg::new("signum", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("nsv", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("osv", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigblock",
+        args: &[tr::Arg::new("mask", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigsetmask",
+        args: &[tr::Arg::new("mask", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigsuspend",
+        args: &[tr::Arg::new("mask", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigstack",
+        args: &[
+            tr::Arg::new("nss", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("oss", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "recvmsg",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("msg", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sendmsg",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("msg", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "gettimeofday",
+        args: &[
+            tr::Arg::new("tp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("tzp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getrusage",
+        args: &[
+            tr::Arg::new("who", tr::Kind::Enum(TRACE_ENUM_rusage_who), 32, true, 0, 1),
+            tr::Arg::new("rusage", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getsockopt",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("level", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("name", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("val", tr::Kind::Ptr, 32, false, 3, 1),
+            tr::Arg::new("avalsize", tr::Kind::Ptr, 32, false, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "readv",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("iovp", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("iovcnt", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "writev",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("iovp", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("iovcnt", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "settimeofday",
+        args: &[
+            tr::Arg::new("tv", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("tzp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchown",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("gid", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchmod",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "recvfrom",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("from", tr::Kind::Ptr, 32, false, 4, 1),
+            tr::Arg::new("fromlenaddr", tr::Kind::Ptr, 32, false, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setreuid",
+        args: &[
+            tr::Arg::new("ruid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("euid", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setregid",
+        args: &[
+            tr::Arg::new("rgid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("egid", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "rename",
+        args: &[
+            tr::Arg::new("from", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("to", tr::Kind::Str, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "truncate",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("length", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ftruncate",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("length", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "flock",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("how", tr::Kind::Flags(TRACE_FLAGS_flock_op), 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mkfifo",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sendto",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("to", tr::Kind::Ptr, 32, false, 4, 1),
+            tr::Arg::new("tolen", tr::Kind::Int, 32, true, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shutdown",
+        args: &[
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("how", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "socketpair",
+        args: &[
+            tr::Arg::new("domain", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("protocol", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("rsv", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mkdir",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "rmdir",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "utimes",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("tptr", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "adjtime",
+        args: &[
+            tr::Arg::new("delta", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("olddelta", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpeername",
+        args: &[
+            tr::Arg::new("fdes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("asa", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("alen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "gethostid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sethostid",
+        args: &[tr::Arg::new("hostid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getrlimit",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("rlp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setrlimit",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("rlp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "killpg",
+        args: &[
+            tr::Arg::new("pgid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("signum", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setsid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "quotactl",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("arg", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "quota",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getsockname",
+        args: &[
+            tr::Arg::new("fdec", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("asa", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("alen", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "nfssvc",
+        args: &[
+            tr::Arg::new("flag", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("argp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getdirentries",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Int, 32, false, 2, 1),
+            tr::Arg::new("basep", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "statfs",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fstatfs",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    Some(tr::Call {
+        name: "getfh",
+        args: &[
+            tr::Arg::new("fname", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("fhp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getdomainname",
+        args: &[
+            tr::Arg::new("domainname", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setdomainname",
+        args: &[
+            tr::Arg::new("domainname", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "uname",
+        args: &[tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sysarch",
+        args: &[
+            tr::Arg::new("op", tr::Kind::Enum(TRACE_ENUM_sysarch_op), 32, true, 0, 1),
+            tr::Arg::new("parms", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "rtprio",
+        args: &[
+            tr::Arg::new("function", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("rtp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    Some(tr::Call {
+        name: "semsys",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("a2", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("a3", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("a4", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("a5", tr::Kind::Int, 32, true, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msgsys",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("a2", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("a3", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("a4", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("a5", tr::Kind::Int, 32, true, 4, 1),
+            tr::Arg::new("a6", tr::Kind::Int, 32, true, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shmsys",
+        args: &[
+            tr::Arg::new("which", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("a2", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("a3", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("a4", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "pread",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nbyte", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 4, 2),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pwrite",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nbyte", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 4, 2),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "ntp_adjtime",
+        args: &[tr::Arg::new("tp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "setgid",
+        args: &[tr::Arg::new("gid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setegid",
+        args: &[tr::Arg::new("egid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "seteuid",
+        args: &[tr::Arg::new("euid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "stat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fstat",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("sb", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lstat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pathconf",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("name", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fpathconf",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("name", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "getrlimit",
+        args: &[
+            tr::Arg::new(
+                "which",
+                tr::Kind::Enum(TRACE_ENUM_rlimit_resource),
+                32,
+                true,
+                0,
+                1,
+            ),
+            tr::Arg::new("rlp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setrlimit",
+        args: &[
+            tr::Arg::new(
+                "which",
+                tr::Kind::Enum(TRACE_ENUM_rlimit_resource),
+                32,
+                true,
+                0,
+                1,
+            ),
+            tr::Arg::new("rlp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getdirentries",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Int, 32, false, 2, 1),
+            tr::Arg::new("basep", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mmap",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, true, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_map_flags),
+                32,
+                true,
+                3,
+                1,
+            ),
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 4, 1),
+            tr::Arg::new("pos", tr::Kind::Int, 64, true, 6, 2),
+        ],
+        ret: tr::Ret::Hex,
+    }),
+    Some(tr::Call {
+        name: "__syscall",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lseek",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 2, 2),
+            tr::Arg::new("whence", tr::Kind::Enum(TRACE_ENUM_whence), 32, true, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "truncate",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("length", tr::Kind::Int, 64, true, 2, 2),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ftruncate",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("length", tr::Kind::Int, 64, true, 2, 2),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__sysctl",
+        args: &[
+            tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("namelen", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("old", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("oldlenp", tr::Kind::Ptr, 32, false, 3, 1),
+            tr::Arg::new("new", tr::Kind::Ptr, 32, false, 4, 1),
+            tr::Arg::new("newlen", tr::Kind::Size, 32, false, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mlock",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "munlock",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "undelete",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "futimes",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("tptr", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpgid",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "poll",
+        args: &[
+            tr::Arg::new("fds", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("nfds", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("timeout", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "__semctl",
+        args: &[
+            tr::Arg::new("semid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("semnum", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("arg", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "semget",
+        args: &[
+            tr::Arg::new("key", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("nsems", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("semflg", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "semop",
+        args: &[
+            tr::Arg::new("semid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("sops", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nsops", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "msgctl",
+        args: &[
+            tr::Arg::new("msqid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msgget",
+        args: &[
+            tr::Arg::new("key", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("msgflg", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msgsnd",
+        args: &[
+            tr::Arg::new("msqid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("msgp", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("msgsz", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("msgflg", tr::Kind::Int, 32, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msgrcv",
+        args: &[
+            tr::Arg::new("msqid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("msgp", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("msgsz", tr::Kind::Size, 32, false, 2, 1),
+            tr::Arg::new("msgtyp", tr::Kind::Int, 32, true, 3, 1),
+            tr::Arg::new("msgflg", tr::Kind::Int, 32, true, 4, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shmat",
+        args: &[
+            tr::Arg::new("shmid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("shmaddr", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("shmflg", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shmctl",
+        args: &[
+            tr::Arg::new("shmid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shmdt",
+        args: &[tr::Arg::new("shmaddr", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "shmget",
+        args: &[
+            tr::Arg::new("key", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("size", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("shmflg", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "clock_gettime",
+        args: &[
+            tr::Arg::new("clock_id", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("tp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "clock_settime",
+        args: &[
+            tr::Arg::new("clock_id", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("tp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "clock_getres",
+        args: &[
+            tr::Arg::new("clock_id", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("tp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "nanosleep",
+        args: &[
+            tr::Arg::new("rqtp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("rmtp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "minherit",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new(
+                "inherit",
+                tr::Kind::Enum(TRACE_ENUM_minherit_mode),
+                32,
+                true,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "rfork",
+        args: &[tr::Arg::new("flags", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "openbsd_poll",
+        args: &[
+            tr::Arg::new("fds", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("nfds", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("timeout", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "issetugid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lchown",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("gid", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "getdents",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "lchmod",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("mode", tr::Kind::Octal, 16, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "netbsd_lchown",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("gid", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lutimes",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("tptr", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "netbsd_msync",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "nstat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "nfstat",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("sb", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "nlstat",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("ub", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "fhstatfs",
+        args: &[
+            tr::Arg::new("u_fhp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fhopen",
+        args: &[
+            tr::Arg::new("u_fhp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fhstat",
+        args: &[
+            tr::Arg::new("u_fhp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("sb", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "modnext",
+        args: &[tr::Arg::new("modid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "modstat",
+        args: &[
+            tr::Arg::new("modid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("stat", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "modfnext",
+        args: &[tr::Arg::new("modid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "modfind",
+        args: &[tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldload",
+        args: &[tr::Arg::new("file", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldunload",
+        args: &[tr::Arg::new("fileid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldfind",
+        args: &[tr::Arg::new("file", tr::Kind::Str, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldnext",
+        args: &[tr::Arg::new("fileid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldstat",
+        args: &[
+            tr::Arg::new("fileid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("stat", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldfirstmod",
+        args: &[tr::Arg::new("fileid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getsid",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setresuid",
+        args: &[
+            tr::Arg::new("ruid", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("euid", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("suid", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setresgid",
+        args: &[
+            tr::Arg::new("rgid", tr::Kind::Int, 32, false, 0, 1),
+            tr::Arg::new("egid", tr::Kind::Int, 32, false, 1, 1),
+            tr::Arg::new("sgid", tr::Kind::Int, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "aio_return",
+        args: &[tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_suspend",
+        args: &[
+            tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("nent", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("timeout", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_cancel",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_error",
+        args: &[tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_read",
+        args: &[tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_write",
+        args: &[tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lio_listio",
+        args: &[
+            tr::Arg::new("mode", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("acb_list", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nent", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("sig", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "yield",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "thr_sleep",
+        args: &[tr::Arg::new("timeout", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "thr_wakeup",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mlockall",
+        args: &[tr::Arg::new(
+            "how",
+            tr::Kind::Flags(TRACE_FLAGS_mlockall_flags),
+            32,
+            true,
+            0,
+            1,
+        )],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "munlockall",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__getcwd",
+        args: &[
+            tr::Arg::new("buf", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("buflen", tr::Kind::Int, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_setparam",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("param", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_getparam",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("param", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_setscheduler",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("policy", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("param", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_getscheduler",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_yield",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_get_priority_max",
+        args: &[tr::Arg::new("policy", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_get_priority_min",
+        args: &[tr::Arg::new("policy", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sched_rr_get_interval",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("interval", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "utrace",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sendfile",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 1, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 2, 2),
+            tr::Arg::new("nbytes", tr::Kind::Size, 32, false, 4, 1),
+            tr::Arg::new("hdtr", tr::Kind::Ptr, 32, false, 5, 1),
+            tr::Arg::new("sbytes", tr::Kind::Ptr, 32, false, 6, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 7, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kldsym",
+        args: &[
+            tr::Arg::new("fileid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("data", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "jail",
+        args: &[tr::Arg::new("jail", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    Some(tr::Call {
+        name: "sigprocmask",
+        args: &[
+            tr::Arg::new(
+                "how",
+                tr::Kind::Enum(TRACE_ENUM_sigprocmask_how),
+                32,
+                true,
+                0,
+                1,
+            ),
+            tr::Arg::new("set", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("oset", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigsuspend",
+        args: &[tr::Arg::new("sigmask", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigaction",
+        args: &[
+            tr::Arg::new("sig", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("act", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("oact", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigpending",
+        args: &[tr::Arg::new("set", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigreturn",
+        args: &[tr::Arg::new("sigcntxp", tr::Kind::Ptr, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    Some(tr::Call {
+        name: "__acl_get_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_set_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_get_fd",
+        args: &[
+            tr::Arg::new("filedes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_set_fd",
+        args: &[
+            tr::Arg::new("filedes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_delete_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_delete_fd",
+        args: &[
+            tr::Arg::new("filedes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_aclcheck_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "__acl_aclcheck_fd",
+        args: &[
+            tr::Arg::new("filedes", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("type", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("aclp", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "extattrctl",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Int, 32, true, 1, 1),
+            tr::Arg::new("attrname", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("arg", tr::Kind::Ptr, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "extattr_set_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("attrname", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("iovp", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("iovcnt", tr::Kind::Int, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "extattr_get_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("attrname", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("iovp", tr::Kind::Ptr, 32, false, 2, 1),
+            tr::Arg::new("iovcnt", tr::Kind::Int, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "extattr_delete_file",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 32, false, 0, 1),
+            tr::Arg::new("attrname", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "aio_waitcomplete",
+        args: &[
+            tr::Arg::new("aiocbp", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("timeout", tr::Kind::Ptr, 32, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getresuid",
+        args: &[
+            tr::Arg::new("ruid", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("euid", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("suid", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getresgid",
+        args: &[
+            tr::Arg::new("rgid", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("egid", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("sgid", tr::Kind::Ptr, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kqueue",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kevent",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("changelist", tr::Kind::Ptr, 32, false, 1, 1),
+            tr::Arg::new("nchanges", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("eventlist", tr::Kind::Ptr, 32, false, 3, 1),
+            tr::Arg::new("nevents", tr::Kind::Int, 32, true, 4, 1),
+            tr::Arg::new("timeout", tr::Kind::Ptr, 32, false, 5, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    None,
+    Some(tr::Call {
+        name: "sendfile",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("s", tr::Kind::Fd, 32, true, 1, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 2, 2),
+            tr::Arg::new("nbytes", tr::Kind::Size, 32, false, 4, 1),
+            tr::Arg::new("hdtr", tr::Kind::Ptr, 32, false, 5, 1),
+            tr::Arg::new("sbytes", tr::Kind::Ptr, 32, false, 6, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 7, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+];
+
+static TRACE_ENUM_fcntl_cmd: &[(&str, i64)] = &[
+    ("F_DUPFD", 0),
+    ("F_GETFD", 1),
+    ("F_SETFD", 2),
+    ("F_GETFL", 3),
+    ("F_SETFL", 4),
+    ("F_GETOWN", 5),
+    ("F_SETOWN", 6),
+    ("F_GETLK", 7),
+    ("F_SETLK", 8),
+    ("F_SETLKW", 9),
+];
+
+static TRACE_ENUM_madvise_behav: &[(&str, i64)] = &[
+    ("MADV_NORMAL", 0),
+    ("MADV_RANDOM", 1),
+    ("MADV_SEQUENTIAL", 2),
+    ("MADV_WILLNEED", 3),
+    ("MADV_DONTNEED", 4),
+    ("MADV_FREE", 5),
+    ("MADV_NOSYNC", 6),
+    ("MADV_AUTOSYNC", 7),
+    ("MADV_NOCORE", 8),
+    ("MADV_CORE", 9),
+];
+
+static TRACE_ENUM_minherit_mode: &[(&str, i64)] = &[
+    ("INHERIT_SHARE", 0),
+    ("INHERIT_COPY", 1),
+    ("INHERIT_NONE", 2),
+];
+
+static TRACE_ENUM_rlimit_resource: &[(&str, i64)] = &[
+    ("RLIMIT_CPU", 0),
+    ("RLIMIT_FSIZE", 1),
+    ("RLIMIT_DATA", 2),
+    ("RLIMIT_STACK", 3),
+    ("RLIMIT_CORE", 4),
+    ("RLIMIT_RSS", 5),
+    ("RLIMIT_MEMLOCK", 6),
+    ("RLIMIT_NPROC", 7),
+    ("RLIMIT_NOFILE", 8),
+    ("RLIMIT_SBSIZE", 9),
+    ("RLIMIT_VMEM", 10),
+];
+
+static TRACE_ENUM_rusage_who: &[(&str, i64)] = &[("RUSAGE_SELF", 0), ("RUSAGE_CHILDREN", -1)];
+
+static TRACE_ENUM_sigprocmask_how: &[(&str, i64)] =
+    &[("SIG_BLOCK", 1), ("SIG_UNBLOCK", 2), ("SIG_SETMASK", 3)];
+
+static TRACE_ENUM_sysarch_op: &[(&str, i64)] = &[
+    ("I386_GET_LDT", 0),
+    ("I386_SET_LDT", 1),
+    ("I386_GET_IOPERM", 3),
+    ("I386_SET_IOPERM", 4),
+    ("I386_VM86", 6),
+];
+
+static TRACE_ENUM_whence: &[(&str, i64)] = &[("SEEK_SET", 0), ("SEEK_CUR", 1), ("SEEK_END", 2)];
+
+static TRACE_FLAGS_access_mode: &[(&str, u64)] =
+    &[("F_OK", 0x0), ("X_OK", 0x1), ("W_OK", 0x2), ("R_OK", 0x4)];
+
+static TRACE_FLAGS_flock_op: &[(&str, u64)] = &[
+    ("LOCK_SH", 0x1),
+    ("LOCK_EX", 0x2),
+    ("LOCK_NB", 0x4),
+    ("LOCK_UN", 0x8),
+];
+
+static TRACE_FLAGS_map_flags: &[(&str, u64)] = &[
+    ("MAP_FILE", 0x0),
+    ("MAP_SHARED", 0x1),
+    ("MAP_PRIVATE", 0x2),
+    ("MAP_FIXED", 0x10),
+    ("MAP_RENAME", 0x20),
+    ("MAP_NORESERVE", 0x40),
+    ("MAP_INHERIT", 0x80),
+    ("MAP_NOEXTEND", 0x100),
+    ("MAP_HASSEMAPHORE", 0x200),
+    ("MAP_STACK", 0x400),
+    ("MAP_NOSYNC", 0x800),
+    ("MAP_ANON", 0x1000),
+    ("MAP_NOCORE", 0x20000),
+];
+
+static TRACE_FLAGS_mlockall_flags: &[(&str, u64)] = &[("MCL_CURRENT", 0x1), ("MCL_FUTURE", 0x2)];
+
+static TRACE_FLAGS_msync_flags: &[(&str, u64)] =
+    &[("MS_SYNC", 0x0), ("MS_ASYNC", 0x1), ("MS_INVALIDATE", 0x2)];
+
+static TRACE_FLAGS_open_flags: &[(&str, u64)] = &[
+    ("O_RDONLY", 0x0),
+    ("O_WRONLY", 0x1),
+    ("O_RDWR", 0x2),
+    ("O_ACCMODE", 0x3),
+    ("O_NONBLOCK", 0x4),
+    ("O_APPEND", 0x8),
+    ("O_SHLOCK", 0x10),
+    ("O_EXLOCK", 0x20),
+    ("O_ASYNC", 0x40),
+    ("O_FSYNC", 0x80),
+    ("O_NOFOLLOW", 0x100),
+    ("O_CREAT", 0x200),
+    ("O_TRUNC", 0x400),
+    ("O_EXCL", 0x800),
+    ("O_NOCTTY", 0x8000),
+    ("O_DIRECT", 0x10000),
+];
+
+static TRACE_FLAGS_prot: &[(&str, u64)] = &[
+    ("PROT_NONE", 0x0),
+    ("PROT_READ", 0x1),
+    ("PROT_WRITE", 0x2),
+    ("PROT_EXEC", 0x4),
+];
+
+static TRACE_FLAGS_wait_options: &[(&str, u64)] = &[("WNOHANG", 0x1), ("WUNTRACED", 0x2)];
+
+static TRACE_IOCTLS: &[(&str, u64)] = &[
+    ("TIOCGETA", 0x402c7413),
+    ("TIOCSETA", 0x802c7414),
+    ("TIOCSETAW", 0x802c7415),
+    ("TIOCSETAF", 0x802c7416),
+    ("TIOCGWINSZ", 0x40087468),
+    ("TIOCSWINSZ", 0x80087467),
+    ("TIOCGPGRP", 0x40047477),
+    ("TIOCSPGRP", 0x80047476),
+    ("TIOCSCTTY", 0x20007461),
+    ("TIOCNOTTY", 0x20007471),
+    ("TIOCFLUSH", 0x80047410),
+    ("FIOCLEX", 0x20006601),
+    ("FIONCLEX", 0x20006602),
+    ("FIONREAD", 0x4004667f),
+    ("FIONBIO", 0x8004667e),
+    ("FIOASYNC", 0x8004667d),
+];

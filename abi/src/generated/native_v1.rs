@@ -4155,14 +4155,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 56,
         name: "sigsuspend",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 57,
         name: "sigpending",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -4863,3 +4863,934 @@ impl<C: ?Sized, R> Handlers<C, R> {
         })
     }
 }
+// ---- Tracing ------------------------------------------------------------
+
+use crate::trace as tr;
+
+/// What the syscall tracer prints each call of this ABI from (`crate::trace`).
+pub static TRACE: tr::AbiTrace = tr::AbiTrace {
+    calls: &TRACE_CALLS,
+    errno: errno::NAMES,
+    wide_high_first: false,
+    at_fdcwd: Some(-100),
+};
+
+static TRACE_CALLS: [Option<tr::Call>; 69] = [
+    Some(tr::Call {
+        name: "exit",
+        args: &[tr::Arg::new("status", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Void,
+    }),
+    Some(tr::Call {
+        name: "read",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "write",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "openat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_open_flags),
+                32,
+                false,
+                2,
+                1,
+            ),
+            tr::Arg::new("mode", tr::Kind::Octal, 32, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "close",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fstat",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fstatat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                3,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "lseek",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 1, 1),
+            tr::Arg::new("whence", tr::Kind::Enum(TRACE_ENUM_whence), 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mmap",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 64, false, 1, 1),
+            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, false, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_map_flags),
+                32,
+                false,
+                3,
+                1,
+            ),
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 4, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 5, 1),
+        ],
+        ret: tr::Ret::Hex,
+    }),
+    Some(tr::Call {
+        name: "munmap",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mprotect",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 64, false, 1, 1),
+            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "brk",
+        args: &[tr::Arg::new("addr", tr::Kind::Ptr, 64, false, 0, 1)],
+        ret: tr::Ret::Hex,
+    }),
+    Some(tr::Call {
+        name: "fork",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "execve",
+        args: &[
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 0, 1),
+            tr::Arg::new("argv", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("envp", tr::Kind::Ptr, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "wait4",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("status", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new(
+                "options",
+                tr::Kind::Flags(TRACE_FLAGS_wait_options),
+                32,
+                false,
+                2,
+                1,
+            ),
+            tr::Arg::new("rusage", tr::Kind::Ptr, 64, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getppid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "kill",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("sig", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigaction",
+        args: &[
+            tr::Arg::new("sig", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("act", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("oldact", tr::Kind::Ptr, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigprocmask",
+        args: &[
+            tr::Arg::new(
+                "how",
+                tr::Kind::Enum(TRACE_ENUM_sigprocmask_how),
+                32,
+                true,
+                0,
+                1,
+            ),
+            tr::Arg::new("set", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("oldset", tr::Kind::Ptr, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigreturn",
+        args: &[tr::Arg::new("uc", tr::Kind::Ptr, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pipe2",
+        args: &[
+            tr::Arg::new("fds", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_open_flags),
+                32,
+                false,
+                1,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "dup",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "dup3",
+        args: &[
+            tr::Arg::new("oldfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("newfd", tr::Kind::Fd, 32, true, 1, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_open_flags),
+                32,
+                false,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fcntl",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Enum(TRACE_ENUM_fcntl_cmd), 32, true, 1, 1),
+            tr::Arg::new("arg", tr::Kind::Int, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ioctl",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("cmd", tr::Kind::Ioctl(TRACE_IOCTLS), 64, false, 1, 1),
+            tr::Arg::new("arg", tr::Kind::Hex, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getdents",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chdir",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchdir",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getcwd",
+        args: &[
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("size", tr::Kind::Size, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mkdirat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("mode", tr::Kind::Octal, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "unlinkat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "renameat",
+        args: &[
+            tr::Arg::new("olddirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("oldpath", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("newdirfd", tr::Kind::Fd, 32, true, 2, 1),
+            tr::Arg::new("newpath", tr::Kind::Str, 64, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "linkat",
+        args: &[
+            tr::Arg::new("olddirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("oldpath", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("newdirfd", tr::Kind::Fd, 32, true, 2, 1),
+            tr::Arg::new("newpath", tr::Kind::Str, 64, false, 3, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                4,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "symlinkat",
+        args: &[
+            tr::Arg::new("target", tr::Kind::Str, 64, false, 0, 1),
+            tr::Arg::new("newdirfd", tr::Kind::Fd, 32, true, 1, 1),
+            tr::Arg::new("linkpath", tr::Kind::Str, 64, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "readlinkat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 2, 1),
+            tr::Arg::new("size", tr::Kind::Size, 64, false, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "nanosleep",
+        args: &[
+            tr::Arg::new("req", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("rem", tr::Kind::Ptr, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "clock_gettime",
+        args: &[
+            tr::Arg::new(
+                "clock",
+                tr::Kind::Enum(TRACE_ENUM_clockid_t),
+                32,
+                true,
+                0,
+                1,
+            ),
+            tr::Arg::new("tp", tr::Kind::Ptr, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getuid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "geteuid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "getgid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "getegid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: false,
+        },
+    }),
+    Some(tr::Call {
+        name: "setpgid",
+        args: &[
+            tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1),
+            tr::Arg::new("pgid", tr::Kind::Int, 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpgid",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setsid",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "uname",
+        args: &[tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "poll",
+        args: &[
+            tr::Arg::new("fds", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("nfds", tr::Kind::Int, 64, false, 1, 1),
+            tr::Arg::new("timeout_ms", tr::Kind::Int, 32, true, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "abi_versions",
+        args: &[
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pread",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 2, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "pwrite",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("buf", tr::Kind::Ptr, 64, false, 1, 1),
+            tr::Arg::new("count", tr::Kind::Size, 64, false, 2, 1),
+            tr::Arg::new("offset", tr::Kind::Int, 64, true, 3, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 64,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "faccessat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new(
+                "mode",
+                tr::Kind::Flags(TRACE_FLAGS_access_mode),
+                32,
+                false,
+                2,
+                1,
+            ),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                3,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "umask",
+        args: &[tr::Arg::new("mask", tr::Kind::Octal, 32, false, 0, 1)],
+        ret: tr::Ret::Octal,
+    }),
+    Some(tr::Call {
+        name: "sched_yield",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "ftruncate",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("length", tr::Kind::Int, 64, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fsync",
+        args: &[tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigaltstack",
+        args: &[
+            tr::Arg::new("ss", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("old_ss", tr::Kind::Ptr, 64, false, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigsuspend",
+        args: &[tr::Arg::new("mask", tr::Kind::Ptr, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "sigpending",
+        args: &[tr::Arg::new("set", tr::Kind::Ptr, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setuid",
+        args: &[tr::Arg::new("uid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "setgid",
+        args: &[tr::Arg::new("gid", tr::Kind::Int, 32, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getpgrp",
+        args: &[],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "getsid",
+        args: &[tr::Arg::new("pid", tr::Kind::Int, 32, true, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchmodat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("mode", tr::Kind::Octal, 32, false, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                3,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "fchownat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("uid", tr::Kind::Int, 32, false, 2, 1),
+            tr::Arg::new("gid", tr::Kind::Int, 32, false, 3, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                4,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "utimensat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("times", tr::Kind::Ptr, 64, false, 2, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_at_flags),
+                32,
+                false,
+                3,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "chroot",
+        args: &[tr::Arg::new("path", tr::Kind::Str, 64, false, 0, 1)],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "mknodat",
+        args: &[
+            tr::Arg::new("dirfd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("path", tr::Kind::Str, 64, false, 1, 1),
+            tr::Arg::new("mode", tr::Kind::Octal, 32, false, 2, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "flock",
+        args: &[
+            tr::Arg::new("fd", tr::Kind::Fd, 32, true, 0, 1),
+            tr::Arg::new("op", tr::Kind::Flags(TRACE_FLAGS_flock_op), 32, true, 1, 1),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+    Some(tr::Call {
+        name: "msync",
+        args: &[
+            tr::Arg::new("addr", tr::Kind::Ptr, 64, false, 0, 1),
+            tr::Arg::new("len", tr::Kind::Size, 64, false, 1, 1),
+            tr::Arg::new(
+                "flags",
+                tr::Kind::Flags(TRACE_FLAGS_msync_flags),
+                32,
+                false,
+                2,
+                1,
+            ),
+        ],
+        ret: tr::Ret::Int {
+            bits: 32,
+            signed: true,
+        },
+    }),
+];
+
+static TRACE_ENUM_clockid_t: &[(&str, i64)] = &[("CLOCK_REALTIME", 0), ("CLOCK_MONOTONIC", 1)];
+
+static TRACE_ENUM_fcntl_cmd: &[(&str, i64)] = &[
+    ("F_DUPFD", 0),
+    ("F_GETFD", 1),
+    ("F_SETFD", 2),
+    ("F_GETFL", 3),
+    ("F_SETFL", 4),
+    ("F_DUPFD_CLOEXEC", 5),
+    ("F_GETLK", 6),
+    ("F_SETLK", 7),
+    ("F_SETLKW", 8),
+];
+
+static TRACE_ENUM_sigprocmask_how: &[(&str, i64)] =
+    &[("SIG_BLOCK", 0), ("SIG_UNBLOCK", 1), ("SIG_SETMASK", 2)];
+
+static TRACE_ENUM_whence: &[(&str, i64)] = &[("SEEK_SET", 0), ("SEEK_CUR", 1), ("SEEK_END", 2)];
+
+static TRACE_FLAGS_access_mode: &[(&str, u64)] =
+    &[("F_OK", 0x0), ("X_OK", 0x1), ("W_OK", 0x2), ("R_OK", 0x4)];
+
+static TRACE_FLAGS_at_flags: &[(&str, u64)] = &[
+    ("AT_SYMLINK_NOFOLLOW", 0x100),
+    ("AT_REMOVEDIR", 0x200),
+    ("AT_SYMLINK_FOLLOW", 0x400),
+    ("AT_EMPTY_PATH", 0x1000),
+];
+
+static TRACE_FLAGS_flock_op: &[(&str, u64)] = &[
+    ("LOCK_SH", 0x1),
+    ("LOCK_EX", 0x2),
+    ("LOCK_NB", 0x4),
+    ("LOCK_UN", 0x8),
+];
+
+static TRACE_FLAGS_map_flags: &[(&str, u64)] = &[
+    ("MAP_SHARED", 0x1),
+    ("MAP_PRIVATE", 0x2),
+    ("MAP_FIXED", 0x10),
+    ("MAP_ANON", 0x20),
+    ("MAP_NORESERVE", 0x40),
+    ("MAP_FIXED_NOREPLACE", 0x80),
+];
+
+static TRACE_FLAGS_msync_flags: &[(&str, u64)] =
+    &[("MS_ASYNC", 0x1), ("MS_INVALIDATE", 0x2), ("MS_SYNC", 0x4)];
+
+static TRACE_FLAGS_open_flags: &[(&str, u64)] = &[
+    ("O_RDONLY", 0x0),
+    ("O_WRONLY", 0x1),
+    ("O_RDWR", 0x2),
+    ("O_ACCMODE", 0x3),
+    ("O_CREAT", 0x100),
+    ("O_EXCL", 0x200),
+    ("O_NOCTTY", 0x400),
+    ("O_TRUNC", 0x800),
+    ("O_APPEND", 0x1000),
+    ("O_NONBLOCK", 0x2000),
+    ("O_DIRECTORY", 0x4000),
+    ("O_NOFOLLOW", 0x8000),
+    ("O_CLOEXEC", 0x10000),
+    ("O_SYNC", 0x20000),
+];
+
+static TRACE_FLAGS_prot: &[(&str, u64)] = &[
+    ("PROT_NONE", 0x0),
+    ("PROT_READ", 0x1),
+    ("PROT_WRITE", 0x2),
+    ("PROT_EXEC", 0x4),
+];
+
+static TRACE_FLAGS_wait_options: &[(&str, u64)] =
+    &[("WNOHANG", 0x1), ("WUNTRACED", 0x2), ("WCONTINUED", 0x4)];
+
+static TRACE_IOCTLS: &[(&str, u64)] = &[
+    ("TCGETS", 0x40385401),
+    ("TCSETS", 0x80385402),
+    ("TCSETSW", 0x80385403),
+    ("TCSETSF", 0x80385404),
+    ("TIOCGWINSZ", 0x40085405),
+    ("TIOCSWINSZ", 0x80085406),
+    ("TIOCGPGRP", 0x40045407),
+    ("TIOCSPGRP", 0x80045408),
+    ("TIOCSCTTY", 0x20005409),
+    ("TIOCNOTTY", 0x2000540a),
+    ("FIONREAD", 0x40046601),
+    ("FIONBIO", 0x80046602),
+    ("FIOCLEX", 0x20006603),
+    ("FIONCLEX", 0x20006604),
+];

@@ -37,6 +37,7 @@ pub(crate) fn file_errno(e: Error) -> i32 {
         Error::TooManyOpen => errno::EMFILE,
         Error::TooManyOpenSystem => errno::ENFILE,
         Error::OutOfMemory => errno::ENOMEM,
+        Error::NoSpace => errno::ENOSPC,
         Error::FileTooBig => errno::EFBIG,
         Error::Interrupted => errno::EINTR,
         Error::Deadlock => errno::EDEADLK,

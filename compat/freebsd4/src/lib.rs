@@ -18,6 +18,7 @@ mod signals;
 mod startup;
 mod sys;
 mod sysctl;
+mod trace;
 mod tty;
 
 use nymph_abi::freebsd4_i386 as fb;

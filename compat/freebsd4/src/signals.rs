@@ -6,6 +6,7 @@
 use crate::fb::{self, errno};
 use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
+use nymph_kernel::process::calls;
 use nymph_kernel::process::{
     self, CatchAction, ExecError, ExitStatus, Fault, SigAction, Signal, SignalSet, Task,
 };
@@ -436,13 +437,8 @@ pub(crate) fn sys_osigsuspend(task: &mut Task, a: fb::OsigsuspendArgs) -> SysRes
     suspend(task, from_osigset(a.mask))
 }
 
-fn suspend(task: &mut Task, mut mask: SignalSet) -> SysResult {
-    mask.remove(Signal::Kill);
-    mask.remove(Signal::Stop);
-    let old = task.process.blocked();
-    task.process.set_blocked(mask);
-    process::pause_until_signal(&task.process);
-    task.process.restore_mask_after_handler(old);
+fn suspend(task: &mut Task, mask: SignalSet) -> SysResult {
+    calls::suspend_with_mask(task, mask);
     Err(errno::EINTR)
 }
 

@@ -9,6 +9,7 @@ use crate::signals::{signal_from_fb, signal_to_fb};
 use crate::startup::{ARG_MAX, USRSTACK};
 use alloc::vec::Vec;
 use nymph_abi::rt::Dispatch;
+use nymph_abi::trace::Outcome;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
@@ -229,12 +230,26 @@ fn restarts(task: &Task, code: u64) -> bool {
 /// The length of `int $0x80` (4.x's `tf_err`): ERESTART backs eip up by it.
 const INT80_LEN: u64 = 2;
 
+/// The ABI on trace lines.
+const TRACE_LABEL: &str = "freebsd4";
+
 /// Decodes, dispatches and completes one `int $0x80`.
 pub(crate) fn syscall(task: &mut Task) {
     let pid = task.process.pid.0;
     let number = task.context.regs.rax;
     let fetched = fetch(task);
     let code = fetched.as_ref().map_or(u64::MAX, |(c, _)| *c);
+    let pending = task
+        .process
+        .traced()
+        .then(|| {
+            let (shown, words) = match &fetched {
+                Ok((c, w)) => (*c, w.iter().map(|&w| u64::from(w)).collect()),
+                Err(_) => (number & 0xffff_ffff, Vec::new()),
+            };
+            crate::trace::enter(task, &fb::TRACE, TRACE_LABEL, shown, &words)
+        })
+        .flatten();
     let result = match fetched {
         Err(e) => Err(e),
         Ok((code, words)) => match HANDLERS.dispatch(task, code, &words) {
@@ -259,11 +274,24 @@ pub(crate) fn syscall(task: &mut Task) {
             }
         },
     };
+    let exited = task.process.has_exited();
+    let restart = !exited && result == Err(errno::EINTR) && restarts(task, code);
+    if let Some(call) = pending {
+        let outcome = match result {
+            _ if exited => Outcome::NoReturn,
+            _ if restart => Outcome::Restart,
+            Ok(Ret::Word(v)) => Outcome::Value(u64::from(v)),
+            Ok(Ret::Pair(v)) => Outcome::Value(v),
+            Ok(Ret::JustReturn) => Outcome::NoReturn,
+            Err(e) => Outcome::Errno(e),
+        };
+        crate::trace::leave(task, &fb::TRACE, TRACE_LABEL, call, outcome);
+    }
     // exit and a successful execve leave the registers to the new state.
-    if task.process.has_exited() {
+    if exited {
         return;
     }
-    if result == Err(errno::EINTR) && restarts(task, code) {
+    if restart {
         // The handler runs first; its sigreturn comes back to the `int $0x80` with
         // every register as the call found them.
         let regs = &mut task.context.regs;

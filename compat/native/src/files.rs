@@ -35,6 +35,7 @@ pub(crate) fn file_errno(e: FileError) -> i32 {
         FileError::TooManyOpen => errno::EMFILE,
         FileError::TooManyOpenSystem => errno::ENFILE,
         FileError::OutOfMemory => errno::ENOMEM,
+        FileError::NoSpace => errno::ENOSPC,
         FileError::FileTooBig => errno::EFBIG,
         FileError::Interrupted => errno::EINTR,
         FileError::Deadlock => errno::EDEADLK,

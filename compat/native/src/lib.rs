@@ -15,6 +15,7 @@ pub mod ktests;
 mod signals;
 mod startup;
 mod sys;
+mod trace;
 mod tty;
 
 use alloc::format;

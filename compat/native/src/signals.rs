@@ -5,6 +5,7 @@
 
 use crate::sys::{SysResult, signal_from_native, signal_to_native};
 use nymph_abi::native_v1::{self as v1, errno};
+use nymph_kernel::process::calls;
 use nymph_kernel::process::{CatchAction, ExecError, SigAction, Signal, SignalSet, Task};
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -151,6 +152,19 @@ pub(crate) fn sys_sigprocmask(task: &mut Task, a: v1::SigprocmaskArgs) -> SysRes
         task.write_val(a.oldset.addr(), &to_sigset(old))
             .map_err(|_| errno::EFAULT)?;
     }
+    Ok(0)
+}
+
+pub(crate) fn sys_sigsuspend(task: &mut Task, a: v1::SigsuspendArgs) -> SysResult {
+    let bits: u64 = task.read_val(a.mask.addr()).map_err(|_| errno::EFAULT)?;
+    calls::suspend_with_mask(task, from_sigset(bits));
+    Err(errno::EINTR)
+}
+
+pub(crate) fn sys_sigpending(task: &mut Task, a: v1::SigpendingArgs) -> SysResult {
+    let pending = task.process.pending();
+    task.write_val(a.set.addr(), &to_sigset(pending))
+        .map_err(|_| errno::EFAULT)?;
     Ok(0)
 }
 

@@ -6,6 +6,7 @@ use crate::SERVED_VERSIONS;
 use alloc::vec::Vec;
 use nymph_abi::native_v1::{self as v1, errno};
 use nymph_abi::rt::Dispatch;
+use nymph_abi::trace::Outcome;
 use nymph_hal::layout::USER_END;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
@@ -43,6 +44,8 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     sigaction: Some(crate::signals::sys_sigaction),
     sigprocmask: Some(crate::signals::sys_sigprocmask),
     sigreturn: Some(crate::signals::sys_sigreturn),
+    sigsuspend: Some(crate::signals::sys_sigsuspend),
+    sigpending: Some(crate::signals::sys_sigpending),
     nanosleep: Some(sys_nanosleep),
     clock_gettime: Some(sys_clock_gettime),
     abi_versions: Some(sys_abi_versions),
@@ -86,11 +89,17 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     ..v1::Handlers::NONE
 };
 
+/// The ABI on trace lines.
+const TRACE_LABEL: &str = "native-v1";
+
 /// Decodes, dispatches and completes one `syscall` trap.
 pub(crate) fn syscall(task: &mut Task) {
     let r = &task.context.regs;
     let number = r.rax;
     let words = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
+    let pending = (task.process.traced())
+        .then(|| crate::trace::enter(task, &v1::TRACE, TRACE_LABEL, number, &words))
+        .flatten();
     let result = match HANDLERS.dispatch(task, number, &words) {
         Dispatch::Handled(result) => result,
         Dispatch::NotImplemented { number, name } => {
@@ -109,8 +118,17 @@ pub(crate) fn syscall(task: &mut Task) {
             Err(errno::EINVAL)
         }
     };
+    let exited = task.process.has_exited();
+    if let Some(call) = pending {
+        let outcome = match result {
+            _ if exited => Outcome::NoReturn,
+            Ok(v) => Outcome::Value(v),
+            Err(e) => Outcome::Errno(e),
+        };
+        crate::trace::leave(task, &v1::TRACE, TRACE_LABEL, call, outcome);
+    }
     // exit and a successful execve leave rax to the new state.
-    if task.process.has_exited() {
+    if exited {
         return;
     }
     task.context.regs.rax = match result {

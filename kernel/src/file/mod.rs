@@ -130,7 +130,7 @@ impl OpenFile {
         writable: bool,
     ) -> Result<Arc<Self>> {
         let taken = OPEN_FILES.fetch_add(1, Ordering::Relaxed);
-        if taken >= MAX_OPEN_FILES {
+        if taken >= MAX_OPEN_FILES || crate::mm::heap::under_pressure() {
             OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
             return Err(FileError::TooManyOpenSystem);
         }

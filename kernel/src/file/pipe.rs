@@ -47,11 +47,13 @@ pub fn new() -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
 }
 
 impl Pipe {
-    /// A pipe with no ends open yet (a FIFO's, until someone opens it).
+    /// A pipe with no ends open yet (a FIFO's, until someone opens it). Its buffer is
+    /// taken whole now, so the heap it can use is paid for while making the pipe, where
+    /// the heap's reserve is checked (a write never grows the heap).
     pub fn empty() -> Pipe {
         Pipe {
             state: Mutex::new(State {
-                data: VecDeque::new(),
+                data: VecDeque::with_capacity(CAPACITY),
                 readers: 0,
                 writers: 0,
                 opens: 0,

@@ -7,6 +7,18 @@ use nymph_hal::paging::{MapError, PageFlags};
 /// The heap's size. A later issue makes it grow on demand, up to a limit.
 pub const HEAP_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Heap kept free for the kernel's own work: past it, calls that would make user-owned
+/// kernel objects (open files, pipes, file-system nodes, processes) fail with the ABI's
+/// ENFILE / ENOSPC / EAGAIN instead of the heap running dry under the kernel.
+pub const HEAP_RESERVE: usize = 2 * 1024 * 1024;
+
+/// Whether the heap is down to its reserve (never on the host, where unit tests use the
+/// host's allocator and the kernel heap is not set up).
+pub fn under_pressure() -> bool {
+    let (used, size) = nymph_hal::heap::usage();
+    size != 0 && size - used < HEAP_RESERVE
+}
+
 /// Why the heap could not be set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapInitError {

@@ -700,3 +700,15 @@ pub fn kill(task: &Task, pid: i32, signal: Option<Signal>) -> Result<(), GroupEr
     super::kill_many(target, signal).map_err(|_| GroupError::NoSuchProcess)?;
     Ok(())
 }
+
+/// sigsuspend: waits with `mask` blocked (KILL and STOP never are) until a signal is
+/// delivered. The handler's frame restores the mask from before the call; the call
+/// itself always ends interrupted (the caller returns its ABI's EINTR).
+pub fn suspend_with_mask(task: &Task, mut mask: super::SignalSet) {
+    mask.remove(Signal::Kill);
+    mask.remove(Signal::Stop);
+    let old = task.process.blocked();
+    task.process.set_blocked(mask);
+    super::pause_until_signal(&task.process);
+    task.process.restore_mask_after_handler(old);
+}

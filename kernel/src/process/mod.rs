@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod signal;
 pub mod timer;
+pub mod trace;
 pub mod uaccess;
 
 use crate::error::Error as FsError;
@@ -35,6 +36,13 @@ pub struct Pid(pub u32);
 /// The init process: orphans are re-parented to it.
 pub const INIT: Pid = Pid(1);
 const PID_MAX: u32 = 99_999;
+/// Processes the system holds at once, zombies included: sized so their kernel stacks,
+/// page tables and records fit the kernel heap and memory with room to spare.
+pub const MAX_PROCESSES: usize = 1024;
+/// Slots only root may fill, so root can still run a shell and kill a runaway user.
+const ROOT_RESERVE: usize = 16;
+/// Live processes one non-root user may own: a fork bomb gets EAGAIN here.
+pub const MAX_PROCESSES_PER_USER: usize = 128;
 
 /// How a trap entered the kernel, for the personality to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,6 +289,8 @@ pub struct Process {
     child_events: WaitQueue,
     /// Its thread and job-control state (never locked together with `inner`).
     job: Mutex<JobState>,
+    /// Its system calls are traced (see [`trace`]); inherited by fork, kept by exec.
+    traced: core::sync::atomic::AtomicBool,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -402,6 +412,11 @@ impl Process {
     }
 
     /// A copy of the process's file-system context (root, cwd, credentials, umask).
+    /// The real user id (whose process count a fork is charged to).
+    pub fn real_uid(&self) -> u32 {
+        self.inner.lock().fs.creds.uid
+    }
+
     pub fn fs(&self) -> FsContext {
         self.inner.lock().fs.clone()
     }
@@ -1066,6 +1081,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: trace::spawned_traced(),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1139,6 +1155,14 @@ pub enum ForkError {
 /// child's fork result.
 pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
     let parent = &task.process;
+    if !may_fork(parent.real_uid()) {
+        log::warn!(
+            "pid {}: fork refused: process limit reached (uid {})",
+            parent.pid.0,
+            parent.real_uid()
+        );
+        return Err(ForkError::TooManyProcesses);
+    }
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
         let space = inner
@@ -1195,6 +1219,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
+        traced: core::sync::atomic::AtomicBool::new(parent.traced()),
     });
     table.insert(pid, child.clone());
     drop(table);
@@ -1205,6 +1230,23 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         return Err(ForkError::OutOfMemory);
     }
     Ok(pid)
+}
+
+/// Whether a process of real user `uid` may create one more (the system's and the
+/// user's limits; root only meets the first).
+fn may_fork(uid: u32) -> bool {
+    let all: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
+    if all.len() >= MAX_PROCESSES || crate::mm::heap::under_pressure() {
+        return false;
+    }
+    if uid == 0 {
+        return true;
+    }
+    let owned = all
+        .iter()
+        .filter(|p| !p.has_exited() && p.real_uid() == uid)
+        .count();
+    all.len() < MAX_PROCESSES - ROOT_RESERVE && owned < MAX_PROCESSES_PER_USER
 }
 
 /// Sets the process group (setpgid), within the caller's session.
@@ -1259,6 +1301,12 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 match resolution {
                     FaultResolution::Resolved => {}
                     FaultResolution::OutOfMemory => {
+                        // The policy: the process whose touch finds no free page is
+                        // killed; nothing else is disturbed.
+                        log::warn!(
+                            "pid {}: killed: out of memory at {address:#x}",
+                            task.process.pid.0
+                        );
                         exit_with_signal(&task.process, Signal::Kill);
                     }
                     FaultResolution::BusError => trap_signal(&task.process, Signal::Bus),

@@ -1,4 +1,4 @@
-//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom), an
+//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom, trace), an
 //! in-memory file system of its own mounted over the root's /dev.
 
 use super::node::{Device, Inode};
@@ -6,6 +6,7 @@ use super::tmpfs::{self, Kind};
 use super::{Error, Result};
 use crate::file::{FileKind, FileOps};
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 
 /// st_dev of devfs.
@@ -19,6 +20,8 @@ pub mod number {
     pub const ZERO: u64 = 2 << 8 | 12;
     pub const RANDOM: u64 = 2 << 8 | 3;
     pub const URANDOM: u64 = 2 << 8 | 4;
+    /// Not a FreeBSD device: Nymph's syscall-trace switch.
+    pub const TRACE: u64 = 200 << 8;
 }
 
 /// A device made of a number and a function giving its open instances.
@@ -144,6 +147,43 @@ impl FileOps for Random {
     }
 }
 
+/// /dev/trace: writing `on` or `off` starts or stops tracing the writing process's
+/// system calls (its later children and exec'd images inherit it); reading gives the
+/// reader's setting once, then end of file.
+#[derive(Debug, Default)]
+struct Trace {
+    read_done: AtomicBool,
+}
+
+impl FileOps for Trace {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        if self.read_done.swap(true, Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let on = crate::process::current().is_some_and(|p| p.traced());
+        let text: &[u8] = if on { b"on\n" } else { b"off\n" };
+        let n = text.len().min(buf.len());
+        buf[..n].copy_from_slice(&text[..n]);
+        Ok(n)
+    }
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize> {
+        let on = match buf.trim_ascii() {
+            b"on" => true,
+            b"off" => false,
+            _ => return Err(Error::InvalidArgument),
+        };
+        let process = crate::process::current().ok_or(Error::InvalidArgument)?;
+        process.set_traced(on);
+        Ok(buf.len())
+    }
+}
+
+fn open_trace() -> Result<Arc<dyn FileOps>> {
+    Ok(Arc::new(Trace::default()))
+}
 fn open_null() -> Result<Arc<dyn FileOps>> {
     Ok(Arc::new(Null))
 }
@@ -174,13 +214,14 @@ static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
 pub fn root() -> Arc<Inode> {
     ROOT.call_once(|| {
         let root = tmpfs::new_fs_root(DEVICE, 0o755);
-        let nodes: [(&[u8], u64, u32, OpenFn); 6] = [
+        let nodes: [(&[u8], u64, u32, OpenFn); 7] = [
             (b"console", number::CONSOLE, 0o600, open_console),
             (b"tty", number::TTY, 0o666, open_controlling_tty),
             (b"null", number::NULL, 0o666, open_null),
             (b"zero", number::ZERO, 0o666, open_zero),
             (b"random", number::RANDOM, 0o644, open_random),
             (b"urandom", number::URANDOM, 0o644, open_random),
+            (b"trace", number::TRACE, 0o666, open_trace),
         ];
         for (name, number, mode, open) in nodes {
             add(&root, name, mode, Arc::new(SimpleDevice { number, open }));

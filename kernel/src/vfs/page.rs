@@ -17,11 +17,28 @@ pub struct Page {
     data: spin::Mutex<alloc::boxed::Box<[u8; PAGE_SIZE]>>,
 }
 
+/// Pages of file data in the system (tmpfs holds all of it in memory).
+#[cfg(not(test))]
+static FILE_PAGES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+/// The most file data may take, fixed at the first page: half the memory free then, so
+/// a full file system leaves the other half to processes and the kernel (ENOSPC past it).
+#[cfg(not(test))]
+static FILE_PAGE_LIMIT: spin::Once<usize> = spin::Once::new();
+
 #[cfg(not(test))]
 impl Page {
-    /// A zero-filled page.
+    /// A zero-filled page, counted against the file-data limit.
     pub fn zeroed() -> Result<Page> {
-        let phys = crate::mm::frame::alloc().ok_or(Error::OutOfMemory)?;
+        use core::sync::atomic::Ordering;
+        let limit = *FILE_PAGE_LIMIT.call_once(|| crate::mm::frame::FRAMES.lock().free_count() / 2);
+        if FILE_PAGES.fetch_add(1, Ordering::Relaxed) >= limit {
+            FILE_PAGES.fetch_sub(1, Ordering::Relaxed);
+            return Err(Error::NoSpace);
+        }
+        let Some(phys) = crate::mm::frame::alloc() else {
+            FILE_PAGES.fetch_sub(1, Ordering::Relaxed);
+            return Err(Error::OutOfMemory);
+        };
         nymph_hal::paging::zero_frame(phys);
         Ok(Page { phys })
     }
@@ -44,6 +61,7 @@ impl Page {
 #[cfg(not(test))]
 impl Drop for Page {
     fn drop(&mut self) {
+        FILE_PAGES.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
         crate::mm::frame::release(self.phys);
     }
 }

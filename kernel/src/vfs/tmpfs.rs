@@ -37,6 +37,9 @@ fn body(kind: Kind) -> Body {
 /// A node with no name yet, on `dir`'s file system, owned by the caller (its group is
 /// the directory's, as in BSD).
 pub fn new_node(dir: &Inode, mode: u32, creds: &Credentials, kind: Kind) -> Result<Arc<Inode>> {
+    if crate::mm::heap::under_pressure() {
+        return Err(crate::error::Error::NoSpace);
+    }
     Ok(make(dir.device, mode, creds.euid, dir.owner().1, kind))
 }
 

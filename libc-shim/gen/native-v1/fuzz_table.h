@@ -58,11 +58,12 @@ static const long long fz_v_poll_timeout_ms[] = { 0ULL, 1ULL, 5ULL };
  *   brk (11): could shrink the heap under the fuzzer's own allocations
  *   execve (13): replaces the worker's image
  *   sigreturn (20): restores a random context: the worker jumps to garbage
+ *   sigsuspend (56): waits for a signal nothing sends
  */
 
-/* 4 slots Nymph does not serve (status not_implemented) are left out. */
+/* 2 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 59
+#define FZ_NCALLS 60
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 1, "read", 3, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -266,6 +267,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 54, "fsync", 1, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 57, "sigpending", 1, 0, {
+		{ "set", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 58, "setuid", 1, 0, {
 		{ "uid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
