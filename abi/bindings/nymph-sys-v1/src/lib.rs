@@ -2543,6 +2543,36 @@ pub unsafe fn fsync(fd: fd_t) -> Result<i64, Errno> {
     result(unsafe { raw::syscall1(nr::SYS_fsync, i64::from(fd).cast_unsigned()) })
 }
 
+/// `sigsuspend(ptr<sigset_t, In> mask)` -> `int`, slot 56.
+///
+/// Always fails with EINTR once a handler has run.
+///
+/// # Errors
+/// The errno the kernel returned: EINTR, EFAULT.
+///
+/// # Safety
+/// Every pointer must be valid for what the call does with it (reads, writes, a
+/// NUL-terminated string), as the ABI reference says.
+#[inline]
+pub unsafe fn sigsuspend(mask: *const sigset_t) -> Result<i64, Errno> {
+    // SAFETY: the caller upholds this function's contract, which is the call's.
+    result(unsafe { raw::syscall1(nr::SYS_sigsuspend, mask.addr() as u64) })
+}
+
+/// `sigpending(ptr<sigset_t, Out> set)` -> `int`, slot 57.
+///
+/// # Errors
+/// The errno the kernel returned: EFAULT.
+///
+/// # Safety
+/// Every pointer must be valid for what the call does with it (reads, writes, a
+/// NUL-terminated string), as the ABI reference says.
+#[inline]
+pub unsafe fn sigpending(set: *mut sigset_t) -> Result<i64, Errno> {
+    // SAFETY: the caller upholds this function's contract, which is the call's.
+    result(unsafe { raw::syscall1(nr::SYS_sigpending, set.addr() as u64) })
+}
+
 /// `setuid(uid_t uid)` -> `int`, slot 58.
 ///
 /// # Errors
