@@ -1,4 +1,5 @@
-/* cat: copies files (or the terminal) to standard output. */
+/* cat: copies files (or standard input, also for "-") to standard output. Built for
+ * native and FreeBSD 4. */
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -12,7 +13,7 @@ static int copy(int fd, const char *name)
 		if (write(1, buf, (size_t)n) != n)
 			return 1;
 	if (n < 0) {
-		printf("cat: %s: %s\n", name, strerror(errno));
+		dprintf(2, "cat: %s: %s\n", name, strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -24,9 +25,13 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return copy(0, "stdin");
 	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			status |= copy(0, "stdin");
+			continue;
+		}
 		int fd = open(argv[i], O_RDONLY);
 		if (fd < 0) {
-			printf("cat: %s: %s\n", argv[i], strerror(errno));
+			dprintf(2, "cat: %s: %s\n", argv[i], strerror(errno));
 			status = 1;
 			continue;
 		}

@@ -1,47 +1,93 @@
-/* ls: lists directories (mode, links, size, name), or names a file. */
+/* ls: lists directories (names, or with -l mode, links, owner, size and name; -a shows
+ * dot files), or names files. */
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
+
+static int longform, all;
 
 static char kind(mode_t m)
 {
 	return S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' : S_ISFIFO(m) ? 'p' : '-';
 }
 
-static void show(const char *path, const char *name)
+static int show(const char *path, const char *name)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0) {
-		printf("ls: %s: %s\n", path, strerror(errno));
-		return;
+		dprintf(2, "ls: %s: %s\n", path, strerror(errno));
+		return 1;
 	}
-	printf("%c%04o %3d %8ld %s\n", kind(st.st_mode), (unsigned)(st.st_mode & 07777),
-	       (int)st.st_nlink, (long)st.st_size, name);
+	if (!longform) {
+		printf("%s\n", name);
+		return 0;
+	}
+	char mode[11] = "----------";
+	static const char rwx[] = "rwxrwxrwx";
+	mode[0] = kind(st.st_mode);
+	for (int i = 0; i < 9; i++)
+		if (st.st_mode & (0400 >> i))
+			mode[i + 1] = rwx[i];
+	char target[256] = "";
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(path, target + 4, sizeof(target) - 5);
+		if (n >= 0) {
+			memcpy(target, " -> ", 4);
+			target[4 + n] = 0;
+		}
+	}
+	printf("%s %3d %4u %4u %8ld %s%s\n", mode, (int)st.st_nlink, (unsigned)st.st_uid,
+	       (unsigned)st.st_gid, (long)st.st_size, name, target);
+	return 0;
 }
 
 static int list(const char *dir)
 {
+	struct stat st;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return show(dir, dir);
 	DIR *d = opendir(dir);
 	if (!d) {
-		show(dir, dir);
-		return 0;
+		dprintf(2, "ls: %s: %s\n", dir, strerror(errno));
+		return 1;
 	}
+	int status = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
+		const char *name = (const char *)e->d_name;
+		if (name[0] == '.' && !all)
+			continue;
 		char path[512];
-		snprintf(path, sizeof(path), "%s/%s", dir, (const char *)e->d_name);
-		show(path, (const char *)e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		status |= show(path, name);
 	}
 	closedir(d);
-	return 0;
+	return status;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	int i = 1, status = 0;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		for (const char *f = argv[i] + 1; *f; f++) {
+			if (*f == 'l')
+				longform = 1;
+			else if (*f == 'a')
+				all = 1;
+			else {
+				dprintf(2, "usage: ls [-la] [FILE...]\n");
+				return 1;
+			}
+		}
+	}
+	if (i >= argc)
 		return list(".");
-	for (int i = 1; i < argc; i++)
-		list(argv[i]);
-	return 0;
+	for (int first = i; i < argc; i++) {
+		if (argc - first > 1)
+			printf("%s%s:\n", i > first ? "\n" : "", argv[i]);
+		status |= list(argv[i]);
+	}
+	return status;
 }

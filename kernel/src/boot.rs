@@ -64,6 +64,9 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     if let Err(e) = crate::vfs::devfs::mount() {
         log::error!("devfs not mounted on /dev: {e:?}");
     }
+    if let Err(e) = crate::vfs::procfs::mount() {
+        log::error!("procfs not mounted on /proc: {e:?}");
+    }
     let testing = cmdline::get(line, "nymph.test").is_some();
     let mut personalities: alloc::vec::Vec<&'static dyn crate::process::Personality> =
         image.personalities.to_vec();

@@ -11,6 +11,7 @@ pub mod cmdline;
 pub mod error;
 pub mod exec;
 pub mod file;
+pub mod host;
 pub mod klog;
 pub mod ktest;
 pub mod mm;

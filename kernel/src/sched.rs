@@ -244,6 +244,18 @@ pub fn cpu_ns(id: ThreadId) -> Option<u64> {
     })
 }
 
+/// Whether thread `id` is waiting (on a queue or asleep) rather than running or ready
+/// to run (None once it is gone): ps's S or R.
+pub fn is_waiting(id: ThreadId) -> Option<bool> {
+    with(|s| {
+        let t = s.threads.values().find(|t| t.id == id)?;
+        Some(matches!(
+            t.state,
+            State::Blocked | State::BlockedUntil(_) | State::Sleeping(_)
+        ))
+    })
+}
+
 /// The running thread's name.
 pub fn current_name() -> &'static str {
     with(|s| s.threads.get(&s.current).map_or("?", |t| t.name))

@@ -11,6 +11,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(devfs_has_the_standard_devices),
     ktest!(exec_needs_an_execute_bit),
     ktest!(the_system_table_of_open_files_is_bounded),
+    ktest!(procfs_shows_each_process_and_refuses_changes),
 ];
 
 fn rw_create() -> OpenFlags {
@@ -136,5 +137,73 @@ fn the_system_table_of_open_files_is_bounded() -> TestResult {
     held.clear();
     kassert_eq!(open_file_count(), before);
     kassert!(OpenFile::new(crate::file::console(), true, true).is_ok());
+    Ok(())
+}
+
+fn read_path(ctx: &FsContext, path: &[u8]) -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec::Vec::new();
+    if let Ok(file) = vfs::open(
+        ctx,
+        None,
+        path,
+        OpenFlags {
+            read: true,
+            ..OpenFlags::default()
+        },
+        0,
+    ) {
+        let mut buf = [0u8; 256];
+        while let Ok(n @ 1..) = file.read(&mut buf) {
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+    out
+}
+
+fn procfs_shows_each_process_and_refuses_changes() -> TestResult {
+    use crate::process::{self, Signal};
+    // jmp . : runs until killed.
+    let image = crate::process_tests::image(crate::process_tests::TEST_OSABI, &[0xeb, 0xfe]);
+    kassert!(vfs::add_file("/tmp/ktest/spin", 0o755, image).is_ok());
+    let argv = [b"spin".to_vec(), b"--forever".to_vec()];
+    let Ok(pid) = process::spawn("/tmp/ktest/spin", &argv, &[]) else {
+        kfail!("spawn failed")
+    };
+    let ctx = FsContext::initial();
+    let dir = alloc::format!("/proc/{}", pid.0);
+    let status = read_path(&ctx, alloc::format!("{dir}/status").as_bytes());
+    let text = core::str::from_utf8(&status).unwrap_or("");
+    let listed = vfs::stat(&ctx, None, dir.as_bytes(), Follow::Yes);
+    let created = vfs::open(&ctx, None, b"/proc/new", rw_create(), 0o644).err();
+    let written = vfs::open(
+        &ctx,
+        None,
+        alloc::format!("{dir}/status").as_bytes(),
+        OpenFlags {
+            write: true,
+            ..OpenFlags::default()
+        },
+        0,
+    )
+    .err();
+    let removed = vfs::rmdir(&ctx, None, dir.as_bytes());
+    if let Some(p) = process::find(pid) {
+        p.post(Signal::Kill);
+    }
+    let reaped = process::wait_detached(pid);
+    kassert!(text.contains(&alloc::format!("pid {}\n", pid.0)), "{text}");
+    kassert!(text.contains("ppid 0\n"), "{text}");
+    kassert!(text.contains("abi ktest\n"), "{text}");
+    kassert!(text.contains("command spin --forever\n"), "{text}");
+    kassert!(listed.is_ok_and(|s| s.kind == vfs::NodeType::Directory));
+    kassert_eq!(created, Some(vfs::Error::NotPermitted));
+    kassert_eq!(written, Some(vfs::Error::NotPermitted));
+    kassert_eq!(removed, Err(vfs::Error::NotPermitted));
+    kassert!(reaped.is_some());
+    // Reaped: its directory is gone.
+    kassert_eq!(
+        vfs::stat(&ctx, None, dir.as_bytes(), Follow::Yes).err(),
+        Some(vfs::Error::NotFound)
+    );
     Ok(())
 }

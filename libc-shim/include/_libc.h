@@ -168,6 +168,9 @@ int mprotect(void *addr, size_t len, int prot);
 int msync(void *addr, size_t len, int flags);
 void *sbrk(intptr_t incr);
 
+/* sys/utsname.h */
+int uname(struct utsname *u);
+
 /* poll.h, sys/ioctl.h */
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 int ioctl(int fd, unsigned long req, ...);
@@ -265,7 +268,6 @@ int getdirentries(int fd, char *buf, int nbytes, long *basep);
 int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, const void *new_,
 	   size_t newlen);
 int getpagesize(void);
-int uname(struct utsname *u);
 
 /* The machine state crt0 found at _start (before it changed anything), for the cases
  * that check the kernel's start-up state (fb4_startup). */

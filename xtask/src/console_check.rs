@@ -1,7 +1,10 @@
-//! The terminal, end to end: boots the default image (nsh as init) and types into its
-//! serial console as a user would: a command, a line for `readline` to read, a ^C
-//! that must interrupt a second `readline` (and not the shell), then `exit 3`, which
-//! must end init with status 3.
+//! The terminal, end to end: boots the default image (nsh as init) and types a short
+//! session into its serial console as a user would: a pipeline mixing a FreeBSD 4
+//! program with native ones, redirections, file tools, ps showing both ABIs, kill of a
+//! background job, ^Z / bg / fg / ^C of a foreground job, readline reading a line, and
+//! `exit 3`, which must end init with status 3. Each step waits for the output of the
+//! one before (never for a fixed time), and matches output the typed line's echo does
+//! not contain.
 
 use std::path::Path;
 
@@ -11,16 +14,78 @@ use crate::args::TestArgs;
 
 /// The check's name in the tally.
 pub const CONSOLE_CHECK: &str =
-    "console: nsh runs readline on a typed line, ^C interrupts it, exit ends init";
+    "console: nsh runs pipelines (FreeBSD 4 and native), redirections, ps, kill and job control";
 
-/// What the guest must print, in order, and what is typed after each.
-const SCRIPT: [(&str, &[u8]); 6] = [
-    ("Nymph shell:", b"echo typed words\n"),
-    ("typed words", b"readline\n"),
-    ("readline: type a line", b"a line from the terminal\n"),
-    ("readline: got 'a line from the terminal'", b"readline\n"),
-    ("readline: type a line", b"\x03"),
-    ("nsh: readline: killed by SIGINT", b"exit 3\n"),
+/// How a step recognises its line of output.
+#[derive(Clone, Copy, Debug)]
+enum Match {
+    Contains(&'static str),
+    Exact(&'static str),
+    StartsWith(&'static str),
+    /// Both texts on one line.
+    Both(&'static str, &'static str),
+}
+
+impl Match {
+    fn test(self, line: &str) -> bool {
+        // Typed text is echoed as soon as it arrives, so a prompt may lead output.
+        let mut line = line.trim_end();
+        while let Some(rest) = line.strip_prefix("nsh$ ") {
+            line = rest;
+        }
+        match self {
+            Match::Contains(s) => line.contains(s),
+            Match::Exact(s) => line == s,
+            Match::StartsWith(s) => line.starts_with(s),
+            Match::Both(a, b) => line.contains(a) && line.contains(b),
+        }
+    }
+}
+
+/// What to type once a step's line is seen; `{pid}` is the background job's pid.
+type Step = (Match, &'static str);
+
+/// The session. The FreeBSD `sleep` goes to the background and is listed by ps with its
+/// ABI next to the native ps, then killed; a native pipeline is stopped with ^Z once
+/// its `echo` has printed (so the job owns the terminal), continued with bg, brought
+/// back with fg and interrupted with ^C.
+const SCRIPT: [Step; 15] = [
+    (
+        Match::StartsWith("Nymph shell:"),
+        "fb4 echo hello from freebsd | cat | wc\n",
+    ),
+    (
+        Match::Exact("       1       3      19"),
+        "mkdir -p /tmp/a/b; echo one two > /tmp/a/f; echo three >> /tmp/a/f; cat < /tmp/a/f\n",
+    ),
+    (Match::Exact("one two"), ""),
+    (
+        Match::Exact("three"),
+        "cp /tmp/a/f /tmp/a/b/g; mv /tmp/a/b/g /tmp/a/b/h; rm /tmp/a/f; ls -l /tmp/a/b\n",
+    ),
+    (
+        Match::Both("-rw", "      14 h"),
+        "rm -r /tmp/a; ls /tmp/a 2> /tmp/err; cat /tmp/err\n",
+    ),
+    (Match::StartsWith("ls: /tmp/a: "), "fb4 sleep 100 &\n"),
+    (Match::StartsWith("[1] "), "ps\n"),
+    (Match::Both("freebsd4-i386", "sleep 100"), ""),
+    (Match::Both("native v1", " ps"), "kill -TERM {pid}; wait\n"),
+    (
+        Match::Contains("[1] Killed by SIGTERM  fb4 sleep 100 &"),
+        "sleep 100 | echo ready\n",
+    ),
+    (Match::Exact("ready"), "\x1a"),
+    (
+        Match::Contains("[1]+ Stopped  sleep 100 | echo ready"),
+        "bg\n",
+    ),
+    (Match::Exact("[1] sleep 100 | echo ready"), "fg\n"),
+    (Match::Exact("sleep 100 | echo ready"), "\x03"),
+    (
+        Match::Contains("nsh: sleep 100 | echo ready: killed by SIGINT"),
+        "exit 3\n",
+    ),
 ];
 
 /// Runs the conversation; Ok(detail) or Err(reason).
@@ -28,14 +93,20 @@ pub fn run(elf: &Path, qemu: &Path, initrd: &Path, args: &TestArgs) -> Result<St
     let cmd = QemuCommand::new(qemu, elf).accel(args.accel).initrd(initrd);
     let opts = RunOptions::for_accel(args.accel, args.timeout).echo(Echo::Quiet);
     let mut step = 0;
+    let mut pid = String::new();
     let outcome = cmd
         .run_conversation(&opts, &mut |line| {
             let (expect, reply) = SCRIPT.get(step)?;
-            if line.contains(expect) {
-                step += 1;
-                return Some(reply.to_vec());
+            if !expect.test(line) {
+                return None;
             }
-            None
+            if let Some((_, rest)) = line.trim_end().split_once("[1] ")
+                && pid.is_empty()
+            {
+                pid = rest.to_string();
+            }
+            step += 1;
+            Some(reply.replace("{pid}", &pid).into_bytes())
         })
         .map_err(|e| e.to_string())?;
     if let Some(crash) = &outcome.crash {
@@ -43,9 +114,9 @@ pub fn run(elf: &Path, qemu: &Path, initrd: &Path, args: &TestArgs) -> Result<St
     }
     if step < SCRIPT.len() {
         return Err(format!(
-            "never saw `{}`; last lines: {:?}",
+            "never saw {:?}; last lines: {:?}",
             SCRIPT[step].0,
-            outcome.last_lines(6)
+            outcome.last_lines(8)
         ));
     }
     if !outcome

@@ -1,6 +1,7 @@
 //! The default image `cargo xtask run` boots: the programs of images/userland built on
-//! libc-shim for the native ABI, with nsh as /sbin/init (and /bin/sh), and the Rust
-//! programs of images/rust.
+//! libc-shim for the native ABI in /bin, with nsh as /sbin/init (and /bin/sh), the
+//! ABI-neutral ones among them also built for FreeBSD 4.x i386 in /compat/freebsd4/bin
+//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin.
 
 use std::fs;
 use std::path::PathBuf;
@@ -8,14 +9,23 @@ use std::path::PathBuf;
 use nymph_harness::Workspace;
 use nymph_images::Image;
 
-use crate::abi_suite::{abi_named, libc_for, link_command, run_jobs};
+use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
+
+/// The programs also built for FreeBSD 4 (sources that use only what 4.x has).
+pub const FREEBSD4_PROGRAMS: [&str; 4] = ["cat", "echo", "sleep", "wc"];
+
+/// Where the FreeBSD 4 builds live in the guest.
+pub const FREEBSD4_BIN: &str = "/compat/freebsd4/bin";
 
 /// Builds the default image and returns the path of its archive.
 pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
     let out = ws.target_dir.join("default-image");
     let bin = out.join("bin");
+    let fb4_bin = out.join("fb4-bin");
     fs::create_dir_all(&bin)?;
+    fs::create_dir_all(&fb4_bin)?;
     let libc = libc_for(ws, abi_named("native-v1")?)?;
+    let fb4_libc = libc_for(ws, abi_named("freebsd4-i386")?)?;
     let sources_dir = ws.root.join("images/userland");
     let mut jobs = Vec::new();
     let mut programs = Vec::new();
@@ -36,7 +46,14 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         jobs.push(link_command(&libc, &source, &bin.join(&name)));
         programs.push(name);
     }
+    let mut fb4_programs = Vec::new();
+    for name in FREEBSD4_PROGRAMS {
+        let source = sources_dir.join(format!("{name}.c"));
+        jobs.push(link_command(&fb4_libc, &source, &fb4_bin.join(name)));
+        fb4_programs.push(fb4_bin.join(name));
+    }
     run_jobs(jobs)?;
+    brand(&fb4_libc, &fb4_programs)?;
     let mut image = Image::new();
     for name in &programs {
         let bytes = fs::read(bin.join(name))?;
@@ -49,6 +66,10 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
     }
     for (name, path) in crate::rust_programs::build(ws)? {
         image.add_file(&format!("/bin/{name}"), 0o755, fs::read(&path)?);
+    }
+    for name in FREEBSD4_PROGRAMS {
+        let bytes = fs::read(fb4_bin.join(name))?;
+        image.add_file(&format!("{FREEBSD4_BIN}/{name}"), 0o755, bytes);
     }
     image.add_file(
         "/etc/motd",

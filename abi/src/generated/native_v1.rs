@@ -4078,7 +4078,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 45,
         name: "uname",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {

@@ -21,12 +21,13 @@ mod sysctl;
 mod trace;
 mod tty;
 
+use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;
 use nymph_hal::user::UserContext;
 use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
 use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
-    CatchAction, ExecError, ExecRequest, Fault, Personality, Signal, Task, Trap,
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
 };
 
 const EM_386: u16 = 3;
@@ -60,6 +61,10 @@ pub fn is_freebsd4(identity: &ElfIdentity) -> bool {
 impl Personality for FreeBsd4 {
     fn name(&self) -> &'static str {
         "freebsd4"
+    }
+
+    fn describe(&self, _process: &Process) -> String {
+        String::from("freebsd4-i386")
     }
 
     fn claim(&self, identity: &ElfIdentity) -> Option<u8> {

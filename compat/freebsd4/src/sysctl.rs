@@ -14,18 +14,9 @@ const OSTYPE: &str = "FreeBSD";
 /// The release the spec's `__FreeBSD_version` (480101) belongs to.
 const OSRELEASE: &str = "4.8-STABLE";
 const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
-/// The host name until root sets another (kern.hostname, sethostname).
-const DEFAULT_HOSTNAME: &str = "nymph";
 /// `MAXHOSTNAMELEN`.
 const MAXHOSTNAMELEN: usize = 256;
-static HOSTNAME: Mutex<Option<Vec<u8>>> = Mutex::new(None);
-
-fn hostname() -> Vec<u8> {
-    HOSTNAME
-        .lock()
-        .clone()
-        .unwrap_or_else(|| DEFAULT_HOSTNAME.as_bytes().to_vec())
-}
+use nymph_kernel::host::{DEFAULT_HOSTNAME, hostname};
 
 /// Sets the host name from a new sysctl value (root only; a trailing NUL is dropped).
 fn set_hostname(task: &Task, addr: u64, len: usize) -> Result<(), i32> {
@@ -40,7 +31,7 @@ fn set_hostname(task: &Task, addr: u64, len: usize) -> Result<(), i32> {
     if let Some(end) = name.iter().position(|&b| b == 0) {
         name.truncate(end);
     }
-    *HOSTNAME.lock() = Some(name);
+    nymph_kernel::host::set_hostname(name);
     Ok(())
 }
 const MACHINE: &str = "i386";

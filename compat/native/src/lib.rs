@@ -19,12 +19,13 @@ mod trace;
 mod tty;
 
 use alloc::format;
+use alloc::string::String;
 use nymph_abi::native_v1 as v1;
 use nymph_hal::user::UserContext;
 use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
 use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
-    CatchAction, ExecError, ExecRequest, Fault, Personality, Signal, Task, Trap,
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
 };
 
 /// The native ABI versions this kernel serves.
@@ -46,9 +47,21 @@ pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
     Some(u32::from_le_bytes(bytes))
 }
 
+/// The per-process key holding the ABI version a process's image asked for.
+pub const ABI_VERSION_KEY: &str = "abi_version";
+
 impl Personality for Native {
     fn name(&self) -> &'static str {
         "native"
+    }
+
+    fn describe(&self, process: &Process) -> String {
+        // Images from before versions were recorded ran v1.
+        let version = match process.personality_value(ABI_VERSION_KEY) {
+            0 => 1,
+            v => v,
+        };
+        format!("native v{version}")
     }
 
     fn claim(&self, identity: &ElfIdentity) -> Option<u8> {

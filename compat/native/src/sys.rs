@@ -49,6 +49,7 @@ static HANDLERS: v1::Handlers<Task, SysResult> = v1::Handlers {
     nanosleep: Some(sys_nanosleep),
     clock_gettime: Some(sys_clock_gettime),
     abi_versions: Some(sys_abi_versions),
+    uname: Some(sys_uname),
     sched_yield: Some(sys_sched_yield),
     setpgid: Some(sys_setpgid),
     getpgid: Some(sys_getpgid),
@@ -139,6 +140,25 @@ pub(crate) fn syscall(task: &mut Task) {
 
 pub(crate) fn fault(_: UserFault) -> i32 {
     errno::EFAULT
+}
+
+fn sys_uname(task: &mut Task, a: v1::UnameArgs) -> SysResult {
+    use nymph_kernel::host;
+    fn field(s: &[u8]) -> [u8; 64] {
+        let mut f = [0u8; 64];
+        let n = s.len().min(63);
+        f[..n].copy_from_slice(&s[..n]);
+        f
+    }
+    let u = v1::utsname {
+        sysname: field(host::SYSNAME.as_bytes()),
+        nodename: field(&host::hostname()),
+        release: field(host::RELEASE.as_bytes()),
+        version: field(alloc::format!("{} {}", host::SYSNAME, host::RELEASE).as_bytes()),
+        machine: field(host::MACHINE.as_bytes()),
+    };
+    task.write_val(a.buf.addr(), &u).map_err(fault)?;
+    Ok(0)
 }
 
 fn sys_exit(task: &mut Task, a: v1::ExitArgs) -> SysResult {

@@ -22,6 +22,7 @@ use crate::sched::{self, Interrupted, ThreadId, WaitQueue};
 use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
@@ -145,6 +146,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// highest claim wins; ties go to the personality registered first).
     fn claim(&self, identity: &ElfIdentity) -> Option<u8>;
 
+    /// How ps and /proc name the ABI a process runs ("native v1", "freebsd4-i386"); the
+    /// personality's name unless it says more.
+    fn describe(&self, _process: &Process) -> String {
+        String::from(self.name())
+    }
+
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
     fn trap_vectors(&self) -> &'static [u8] {
         &[]
@@ -254,6 +261,8 @@ struct Inner {
     brk: u64,
     /// Opaque per-process state of the personality.
     personality_state: BTreeMap<&'static str, u64>,
+    /// The command line of its image, for ps (shortened; set at exec).
+    command: Vec<u8>,
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
@@ -343,6 +352,11 @@ pub fn live() -> Vec<Arc<Process>> {
     all.into_iter().filter(|p| !p.has_exited()).collect()
 }
 
+/// Every process in the table, zombies included, by pid.
+pub fn all() -> Vec<Arc<Process>> {
+    TABLE.lock().values().cloned().collect()
+}
+
 /// Processes in the table, zombies included.
 pub fn count() -> usize {
     TABLE.lock().len()
@@ -360,6 +374,10 @@ impl Process {
     }
     pub fn sid(&self) -> Pid {
         self.inner.lock().sid
+    }
+    /// Its command line as exec gave it (arguments joined by spaces, shortened).
+    pub fn command(&self) -> Vec<u8> {
+        self.inner.lock().command.clone()
     }
     pub fn has_exited(&self) -> bool {
         self.inner.lock().exit.is_some()
@@ -1045,6 +1063,31 @@ fn load(
     })
 }
 
+/// Longest command line kept for ps.
+const COMMAND_MAX: usize = 80;
+
+/// The command line ps shows: the arguments, or the path when there are none.
+fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
+    let mut line = Vec::new();
+    for arg in argv {
+        if !line.is_empty() {
+            line.push(b' ');
+        }
+        line.extend_from_slice(arg);
+    }
+    if line.is_empty() {
+        line.extend_from_slice(path.as_bytes());
+    }
+    line.truncate(COMMAND_MAX);
+    // One line per process: control characters would break the status file's lines.
+    for b in &mut line {
+        if *b < b' ' {
+            *b = b'?';
+        }
+    }
+    line
+}
+
 /// Starts a process from `path` with no parent process (the first one gets pid 1 and
 /// becomes init).
 pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
@@ -1076,6 +1119,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
+            command: command_line(path, argv),
             files,
             fs,
         }),
@@ -1106,6 +1150,7 @@ pub fn exec(
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
         inner.personality_state = loaded.personality_state;
+        inner.command = command_line(path, argv);
         inner.execs += 1;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
@@ -1182,13 +1227,25 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
                 inner.brk_start,
                 inner.brk,
                 inner.personality_state.clone(),
+                inner.command.clone(),
                 inner.files.clone(),
                 inner.fs.clone(),
             ),
         )
     };
-    let (pgid, sid, personality, blocked, actions, brk_start, brk, personality_state, files, fs) =
-        inner_copy;
+    let (
+        pgid,
+        sid,
+        personality,
+        blocked,
+        actions,
+        brk_start,
+        brk,
+        personality_state,
+        command,
+        files,
+        fs,
+    ) = inner_copy;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
     let child = Arc::new(Process {
@@ -1214,6 +1271,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             brk_start,
             brk,
             personality_state,
+            command,
             files,
             fs,
         }),

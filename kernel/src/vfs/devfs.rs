@@ -242,18 +242,5 @@ pub fn add(root: &Arc<Inode>, name: &[u8], mode: u32, device: Arc<dyn Device>) {
 
 /// Mounts devfs at /dev of the system root, making /dev if it is missing.
 pub fn mount() -> Result<()> {
-    let system = super::root();
-    let dev = {
-        let mut data = system.dir()?.lock();
-        match data.get(b"dev") {
-            Some(d) if d.is_dir() => d,
-            Some(_) => return Err(Error::NotADirectory),
-            None => {
-                let d = tmpfs::make(system.device, 0o755, 0, 0, Kind::Directory);
-                tmpfs::attach(&system, &mut data, b"dev", &d);
-                d
-            }
-        }
-    };
-    super::mount(&dev, root())
+    super::mount_at_top(b"dev", root())
 }

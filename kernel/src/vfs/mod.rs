@@ -3,13 +3,15 @@
 //! against the caller's credentials. Everything here is ABI-neutral; each personality
 //! turns its calls into these and maps [`Error`] to its own errno values.
 //!
-//! The root is a tmpfs filled from the boot archive; devfs is mounted at /dev.
+//! The root is a tmpfs filled from the boot archive; devfs is mounted at /dev, procfs
+//! (read-only, made from the process table) at /proc.
 
 pub mod devfs;
 pub mod lock;
 pub mod node;
 pub mod open;
 pub mod page;
+pub mod procfs;
 #[cfg(test)]
 mod tests;
 pub mod tmpfs;
@@ -83,6 +85,9 @@ impl Access {
 /// Checks the permission bits of `node` for `creds` (root passes, except that executing
 /// needs some execute bit on a non-directory).
 pub fn check_access(node: &Inode, creds: &Credentials, want: Access) -> Result<()> {
+    if want.write {
+        writable_fs(node)?;
+    }
     let mode = node.mode();
     if creds.is_root() {
         if want.execute && !node.is_dir() && mode & 0o111 == 0 {
@@ -159,6 +164,25 @@ pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>) -> Result<()> {
         root: fs_root,
     });
     Ok(())
+}
+
+/// Mounts `fs_root` on the directory `name` of the system root, making it if missing
+/// (/dev, /proc).
+pub fn mount_at_top(name: &[u8], fs_root: Arc<Inode>) -> Result<()> {
+    let system = root();
+    let on = {
+        let mut data = system.dir()?.lock();
+        match data.get(name) {
+            Some(d) if d.is_dir() => d,
+            Some(_) => return Err(Error::NotADirectory),
+            None => {
+                let d = tmpfs::make(system.device, 0o755, 0, 0, tmpfs::Kind::Directory);
+                tmpfs::attach(&system, &mut data, name, &d);
+                d
+            }
+        }
+    };
+    mount(&on, fs_root)
 }
 
 /// What is mounted on `dir`, if anything (followed down, for stacked mounts).
@@ -290,7 +314,7 @@ pub fn lookup(
     let node = step(ctx, &parent.dir, &parent.name)?;
     let node = match node.symlink_target() {
         Some(target) if follow == Follow::Yes || parent.trailing_slash => {
-            follow_link(ctx, &parent.dir, target, &mut links)?
+            follow_link(ctx, &parent.dir, &target, &mut links)?
         }
         _ => node,
     };
@@ -314,6 +338,7 @@ fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
         b"." => Ok(dir.clone()),
         b".." => dot_dot(&ctx.root, dir),
         _ => {
+            procfs::refresh(dir);
             let child = dir.dir()?.lock().get(name).ok_or(Error::NotFound)?;
             Ok(mounted_on(&child).unwrap_or(child))
         }
@@ -356,7 +381,7 @@ fn walk(
             if *links > MAX_SYMLINKS {
                 return Err(Error::Loop);
             }
-            let mut expanded = split_components(target);
+            let mut expanded = split_components(&target);
             if expanded.len() + comps.len() > PATH_MAX / 2 {
                 return Err(Error::NameTooLong);
             }
@@ -673,8 +698,17 @@ pub fn access(
     check_access(&node, &real.creds, want)
 }
 
+/// Refuses changes on a read-only file system (procfs), whoever asks.
+fn writable_fs(node: &Inode) -> Result<()> {
+    if node.device == procfs::DEVICE {
+        return Err(Error::NotPermitted);
+    }
+    Ok(())
+}
+
 /// Changes the permission bits (owner or root).
 pub fn chmod(ctx: &FsContext, node: &Inode, mode: u32) -> Result<()> {
+    writable_fs(node)?;
     let (uid, gid) = node.owner();
     if !ctx.creds.is_root() && ctx.creds.euid != uid {
         return Err(Error::NotPermitted);
@@ -697,6 +731,7 @@ pub fn chmod(ctx: &FsContext, node: &Inode, mode: u32) -> Result<()> {
 /// Changes owner and group (`None` keeps one): root changes anything; an owner may only
 /// give the file to one of its own groups.
 pub fn chown(ctx: &FsContext, node: &Inode, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
+    writable_fs(node)?;
     let (cur_uid, cur_gid) = node.owner();
     if !ctx.creds.is_root() {
         let uid_ok = uid.is_none_or(|u| u == cur_uid);
@@ -730,6 +765,7 @@ pub fn utimes(ctx: &FsContext, node: &Inode, atime: TimeSet, mtime: TimeSet) -> 
     if atime == TimeSet::Omit && mtime == TimeSet::Omit {
         return Ok(());
     }
+    writable_fs(node)?;
     let owner = ctx.creds.is_root() || ctx.creds.euid == node.owner().0;
     if !owner {
         let explicit = |t| matches!(t, TimeSet::At(_));
@@ -879,6 +915,7 @@ fn read_more(
     max: usize,
     mut out: Vec<DirEntry>,
 ) -> Result<Vec<DirEntry>> {
+    procfs::refresh(dir);
     let data = dir.dir()?.lock();
     for (&c, (name, node)) in data.entries.range(from..) {
         if out.len() >= max {
@@ -913,6 +950,8 @@ pub fn fs_info(node: &Inode) -> FsInfo {
     let device = node.stat().device;
     let (type_name, mount_point) = if device == devfs::DEVICE {
         ("devfs", "/dev")
+    } else if device == procfs::DEVICE {
+        ("procfs", "/proc")
     } else {
         ("tmpfs", "/")
     };

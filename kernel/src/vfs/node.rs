@@ -5,6 +5,7 @@
 use super::page::{PAGE_SIZE, Page};
 use crate::error::{Error, Result};
 use crate::file::FileOps;
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -245,6 +246,20 @@ pub(crate) enum Body {
     /// The pipe is made when the FIFO is first opened and kept while anyone has it open.
     Fifo(Mutex<Weak<crate::file::pipe::Pipe>>),
     CharDevice(Arc<dyn Device>),
+    /// A read-only regular file whose bytes are made on each read (procfs).
+    Generated(Generator),
+    /// A symlink whose target is computed at each lookup (/proc/self).
+    ComputedLink(fn() -> Vec<u8>),
+}
+
+/// What makes a generated file's contents.
+#[derive(Clone)]
+pub struct Generator(pub Arc<dyn Fn() -> Vec<u8> + Send + Sync>);
+
+impl fmt::Debug for Generator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Generator")
+    }
 }
 
 impl fmt::Debug for Body {
@@ -255,6 +270,8 @@ impl fmt::Debug for Body {
             Body::Symlink(_) => "Symlink",
             Body::Fifo(_) => "Fifo",
             Body::CharDevice(_) => "CharDevice",
+            Body::Generated(_) => "Generated",
+            Body::ComputedLink(_) => "ComputedLink",
         })
     }
 }
@@ -297,9 +314,9 @@ impl Inode {
 
     pub fn kind(&self) -> NodeType {
         match self.body {
-            Body::Regular(_) => NodeType::Regular,
+            Body::Regular(_) | Body::Generated(_) => NodeType::Regular,
             Body::Directory(_) => NodeType::Directory,
-            Body::Symlink(_) => NodeType::Symlink,
+            Body::Symlink(_) | Body::ComputedLink(_) => NodeType::Symlink,
             Body::Fifo(_) => NodeType::Fifo,
             Body::CharDevice(_) => NodeType::CharDevice,
         }
@@ -333,6 +350,8 @@ impl Inode {
             }
             Body::Directory(d) => ((d.lock().entries.len() as u64 + 2) * 32, 8, 0),
             Body::Symlink(t) => (t.len() as u64, 0, 0),
+            Body::ComputedLink(f) => (f().len() as u64, 0, 0),
+            Body::Generated(g) => ((g.0)().len() as u64, 0, 0),
             Body::Fifo(_) => (0, 0, 0),
             Body::CharDevice(dev) => (0, 0, dev.number()),
         };
@@ -374,6 +393,16 @@ impl Inode {
 
     /// Bytes of a regular file at `offset`.
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        if let Body::Generated(make) = &self.body {
+            let bytes = (make.0)();
+            let rest = usize::try_from(offset)
+                .ok()
+                .and_then(|o| bytes.get(o..))
+                .unwrap_or(&[]);
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            return Ok(n);
+        }
         let n = self.data()?.lock().read(offset, buf);
         self.touch_access();
         Ok(n)
@@ -435,11 +464,18 @@ impl Inode {
         Ok(out)
     }
 
-    pub fn symlink_target(&self) -> Option<&[u8]> {
+    pub fn symlink_target(&self) -> Option<Cow<'_, [u8]>> {
         match &self.body {
-            Body::Symlink(t) => Some(t),
+            Body::Symlink(t) => Some(Cow::Borrowed(t)),
+            Body::ComputedLink(f) => Some(Cow::Owned(f())),
             _ => None,
         }
+    }
+
+    /// Whether the node is made by the kernel on demand (procfs): never changed by
+    /// writes or metadata calls.
+    pub fn is_read_only(&self) -> bool {
+        matches!(self.body, Body::Generated(_) | Body::ComputedLink(_))
     }
 
     pub fn mode(&self) -> u32 {

@@ -84,14 +84,14 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
     };
     check_access(node, &ctx.creds, want)?;
     let ops: Arc<dyn FileOps> = match &node.body {
-        Body::Regular(_) => {
+        Body::Regular(_) | Body::Generated(_) => {
             if flags.truncate && flags.write {
                 node.truncate(0)?;
             }
             Arc::new(RegularFile(node.clone()))
         }
         Body::Directory(_) => Arc::new(DirectoryFile(node.clone())),
-        Body::Symlink(_) => return Err(Error::Loop),
+        Body::Symlink(_) | Body::ComputedLink(_) => return Err(Error::Loop),
         Body::Fifo(slot) => {
             if flags.read == flags.write {
                 // Both ends at once would deadlock a FIFO open; POSIX leaves it undefined.

@@ -22,6 +22,10 @@ pub enum Kind {
     Symlink(Vec<u8>),
     Fifo,
     Device(Arc<dyn Device>),
+    /// Contents made on each read (procfs).
+    Generated(super::node::Generator),
+    /// A symlink whose target is made on each lookup (/proc/self).
+    ComputedLink(fn() -> Vec<u8>),
 }
 
 fn body(kind: Kind) -> Body {
@@ -31,6 +35,8 @@ fn body(kind: Kind) -> Body {
         Kind::Symlink(t) => Body::Symlink(t),
         Kind::Fifo => Body::Fifo(Mutex::new(alloc::sync::Weak::new())),
         Kind::Device(d) => Body::CharDevice(d),
+        Kind::Generated(g) => Body::Generated(g),
+        Kind::ComputedLink(f) => Body::ComputedLink(f),
     }
 }
 

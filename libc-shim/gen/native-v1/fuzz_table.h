@@ -61,9 +61,9 @@ static const long long fz_v_poll_timeout_ms[] = { 0ULL, 1ULL, 5ULL };
  *   sigsuspend (56): waits for a signal nothing sends
  */
 
-/* 2 slots Nymph does not serve (status not_implemented) are left out. */
+/* 1 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 60
+#define FZ_NCALLS 61
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 1, "read", 3, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -228,6 +228,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 44, "setsid", 0, 0, {
+	} },
+	{ 45, "uname", 1, 0, {
+		{ "buf", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 320, -1, 0, -1, 0, 320, 0x0ULL, 0, 0 },
 	} },
 	{ 46, "poll", 3, 0, {
 		{ "fds", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 8, 1, 1, -1, 0, 8, 0x0ULL, 0, 0 },

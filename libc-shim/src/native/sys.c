@@ -178,6 +178,7 @@ int futimens(int fd, const struct timespec times[2])
 	return __sys_utimensat(fd, "", (const struct utimens_times *)times, AT_EMPTY_PATH);
 }
 int chroot(const char *path) { return __sys_chroot(path); }
+int uname(struct utsname *u) { return __sys_uname(u); }
 
 char *getcwd(char *buf, size_t size)
 {

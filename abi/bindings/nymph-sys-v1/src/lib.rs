@@ -2373,6 +2373,20 @@ pub unsafe fn setsid() -> Result<i64, Errno> {
     result(unsafe { raw::syscall0(nr::SYS_setsid) })
 }
 
+/// `uname(ptr<utsname, Out> buf)` -> `int`, slot 45.
+///
+/// # Errors
+/// The errno the kernel returned: EFAULT.
+///
+/// # Safety
+/// Every pointer must be valid for what the call does with it (reads, writes, a
+/// NUL-terminated string), as the ABI reference says.
+#[inline]
+pub unsafe fn uname(buf: *mut utsname) -> Result<i64, Errno> {
+    // SAFETY: the caller upholds this function's contract, which is the call's.
+    result(unsafe { raw::syscall1(nr::SYS_uname, buf.addr() as u64) })
+}
+
 /// `poll(ptr<pollfd, Inout> fds, nfds_t nfds, int timeout_ms)` -> `int`, slot 46.
 ///
 /// # Errors

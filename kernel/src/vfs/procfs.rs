@@ -1,0 +1,127 @@
+//! procfs: a read-only view of the process table, mounted at /proc. Each process has a
+//! directory named by its pid holding `status`, a text file of "key value" lines made
+//! anew on every read; `self` is a link to the caller's own directory. The directories
+//! follow the table: they are brought up to date whenever /proc is searched or listed.
+
+use super::Result;
+use super::node::{Generator, Inode};
+use super::tmpfs::{self, Kind};
+use crate::process::{self, Pid};
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::Once;
+
+/// st_dev of procfs.
+pub const DEVICE: u64 = 3;
+
+static ROOT: Once<Arc<Inode>> = Once::new();
+
+/// The root of procfs (with `self`; the pid directories come with the first refresh).
+pub fn root() -> Arc<Inode> {
+    ROOT.call_once(|| {
+        let root = tmpfs::new_fs_root(DEVICE, 0o555);
+        let link = tmpfs::make(DEVICE, 0o777, 0, 0, Kind::ComputedLink(self_target));
+        if let Ok(dir) = root.dir() {
+            tmpfs::attach(&root, &mut dir.lock(), b"self", &link);
+        }
+        root
+    })
+    .clone()
+}
+
+/// Mounts procfs at /proc of the system root, making /proc if it is missing.
+pub fn mount() -> Result<()> {
+    super::mount_at_top(b"proc", root())
+}
+
+/// Where /proc/self points: the caller's pid (empty, so not found, for a kernel thread).
+fn self_target() -> Vec<u8> {
+    process::current().map_or_else(Vec::new, |p| format!("{}", p.pid.0).into_bytes())
+}
+
+fn pid_of_name(name: &[u8]) -> Option<u32> {
+    core::str::from_utf8(name).ok()?.parse().ok()
+}
+
+/// Brings procfs's root up to date with the process table when `dir` is that root: a
+/// directory for every process in the table (zombies too), none for a pid gone.
+pub fn refresh(dir: &Arc<Inode>) {
+    let Some(root) = ROOT.get() else { return };
+    if !Arc::ptr_eq(root, dir) {
+        return;
+    }
+    let pids: Vec<u32> = process::all().iter().map(|p| p.pid.0).collect();
+    let Ok(entries) = root.dir() else { return };
+    let mut data = entries.lock();
+    let stale: Vec<Vec<u8>> = data
+        .names
+        .keys()
+        .filter(|name| pid_of_name(name).is_some_and(|pid| !pids.contains(&pid)))
+        .cloned()
+        .collect();
+    for name in stale {
+        if let Some(node) = data.remove(&name) {
+            tmpfs::detach(root, &node);
+        }
+    }
+    for pid in pids {
+        let name = format!("{pid}");
+        if data.get(name.as_bytes()).is_some() {
+            continue;
+        }
+        let dir = tmpfs::make(DEVICE, 0o555, 0, 0, Kind::Directory);
+        let status = tmpfs::make(
+            DEVICE,
+            0o444,
+            0,
+            0,
+            Kind::Generated(Generator(Arc::new(move || status(Pid(pid))))),
+        );
+        if let Ok(d) = dir.dir() {
+            tmpfs::attach(&dir, &mut d.lock(), b"status", &status);
+        }
+        tmpfs::attach(root, &mut data, name.as_bytes(), &dir);
+    }
+}
+
+/// One letter for what the process is doing, as ps shows it: R running or ready, S
+/// waiting, T stopped, Z exited and not yet reaped.
+fn state(p: &process::Process) -> char {
+    if p.has_exited() {
+        'Z'
+    } else if p.stopped().is_some() {
+        'T'
+    } else {
+        match p.thread().and_then(crate::sched::is_waiting) {
+            Some(true) => 'S',
+            _ => 'R',
+        }
+    }
+}
+
+/// The text of /proc/PID/status (empty once the process is gone).
+pub fn status(pid: Pid) -> Vec<u8> {
+    let Some(p) = process::find(pid) else {
+        return Vec::new();
+    };
+    let creds = p.fs().creds;
+    let mut text = String::new();
+    text += &format!(
+        "pid {}\nppid {}\npgid {}\nsid {}\nuid {}\ngid {}\nstate {}\nabi {}\n",
+        p.pid.0,
+        p.parent().0,
+        p.pgid().0,
+        p.sid().0,
+        creds.uid,
+        creds.gid,
+        state(&p),
+        p.personality().describe(&p),
+    );
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"command ");
+    bytes.extend_from_slice(&p.command());
+    bytes.push(b'\n');
+    bytes
+}
