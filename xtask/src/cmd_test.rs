@@ -91,8 +91,9 @@ const SELF_CHECKS: [Boot; 4] = [
 ];
 
 /// Programs of images/programs that `cargo xtask test` runs through `cargo xtask exec`:
-/// the check's name, the source, argv, the expected stdout lines and exit status, and
-/// what the kernel log must contain.
+/// the check's name, the source (`*.S`; a name without `.S` is a Rust program of
+/// images/rust), argv, the expected stdout lines and exit status, and what the kernel
+/// log must contain.
 struct ExecCase {
     what: &'static str,
     source: &'static str,
@@ -102,7 +103,7 @@ struct ExecCase {
     log: &'static [&'static str],
 }
 
-const EXEC_CASES: [ExecCase; 5] = [
+const EXEC_CASES: [ExecCase; 6] = [
     ExecCase {
         what: "xtask exec runs a program from --root with its arguments, output and exit status",
         source: "echo-arg.S",
@@ -125,6 +126,20 @@ const EXEC_CASES: [ExecCase; 5] = [
         argv: &["/bin/fb4-echo", "hello from 4.x"],
         stdout: &["hello from 4.x"],
         status: 7,
+        log: &[],
+    },
+    ExecCase {
+        what: "a Rust program on the generated nymph-sys-v1 bindings runs (hello-rs)",
+        source: "hello-rs",
+        argv: &["/bin/hello-rs", "one", "two words"],
+        stdout: &[
+            "hello from Rust on nymph-native v1",
+            "arg: one",
+            "arg: two words",
+            "kernel serves: v1 v2",
+            "openat /no/such/file: ENOENT",
+        ],
+        status: 4,
         log: &[],
     },
     ExecCase {
@@ -210,10 +225,22 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
         .chain(std::iter::once(TRACE_COMMAND_CHECK))
 }
 
-/// Builds the programs of images/programs (gcc, no libc) into a root directory.
+/// Whether an exec case's source names a Rust program of images/rust.
+fn is_rust(source: &str) -> bool {
+    !source.is_empty() && !source.ends_with(".S")
+}
+
+/// Builds the programs of images/programs (gcc, no libc) and of images/rust into a root
+/// directory.
 fn build_programs(ws: &Workspace, root: &Path) -> Result<(), String> {
     fs::create_dir_all(root.join("bin")).map_err(|e| e.to_string())?;
-    for case in EXEC_CASES.iter().filter(|c| !c.source.is_empty()) {
+    if EXEC_CASES.iter().any(|c| is_rust(c.source)) {
+        for (name, path) in crate::rust_programs::build(ws)? {
+            fs::copy(&path, root.join("bin").join(&name))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    for case in EXEC_CASES.iter().filter(|c| c.source.ends_with(".S")) {
         let source = ws.root.join("images/programs").join(case.source);
         let name = case.source.trim_end_matches(".S");
         // `.i386.S`: a FreeBSD-4 program, linked where 4.x links and branded as 4.x's

@@ -1,7 +1,7 @@
 //! The default image `cargo xtask run` boots: the programs of images/userland built on
-//! libc-shim for the native ABI in /bin, with nsh as /sbin/init (and /bin/sh), and the
+//! libc-shim for the native ABI in /bin, with nsh as /sbin/init (and /bin/sh), the
 //! ABI-neutral ones among them also built for FreeBSD 4.x i386 in /compat/freebsd4/bin
-//! (nsh runs them as `fb4 NAME`).
+//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin.
 
 use std::fs;
 use std::path::PathBuf;
@@ -63,6 +63,9 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         } else {
             image.add_file(&format!("/bin/{name}"), 0o755, bytes);
         }
+    }
+    for (name, path) in crate::rust_programs::build(ws)? {
+        image.add_file(&format!("/bin/{name}"), 0o755, fs::read(&path)?);
     }
     for name in FREEBSD4_PROGRAMS {
         let bytes = fs::read(fb4_bin.join(name))?;

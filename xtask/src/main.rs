@@ -18,6 +18,7 @@ mod cmd_test;
 mod console_check;
 mod default_image;
 mod layering;
+mod rust_programs;
 
 use std::process::ExitCode;
 

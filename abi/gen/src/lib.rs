@@ -9,6 +9,7 @@ pub mod check;
 pub mod import;
 pub mod model;
 // Generators.
+pub mod bindings;
 pub mod c;
 pub mod common;
 pub mod convert;

@@ -52,6 +52,11 @@ enum Cmd {
     /// `<abi>/neg_nosys.c` (bad pointers, descriptors, flag bits, unserved numbers).
     /// Default output: abi-tests/generated.
     Negative(GenArgs),
+    /// User-space bindings, `nymph-sys-v<N>/{Cargo.toml, src/lib.rs}` per spec of the
+    /// native calling convention (others are skipped): a `no_std` crate with the ABI's
+    /// types and numbers, `Errno`, the ABI note and one raw `unsafe fn` per served call
+    /// (`syscall` in asm, `-errno` results). Default output: abi/bindings.
+    Bindings(GenArgs),
     /// Every output above, each to its default place (what `cargo xtask gen` runs).
     All {
         /// Compare instead of writing; exit 1 if anything is stale.
@@ -162,6 +167,7 @@ fn run(cli: Cli) -> Result<bool, String> {
         Cmd::Coverage(a) => run_target(Target::Coverage, a),
         Cmd::Fuzz(a) => run_target(Target::Fuzz, a),
         Cmd::Negative(a) => run_target(Target::Negative, a),
+        Cmd::Bindings(a) => run_target(Target::Bindings, a),
         Cmd::All { check } => {
             let specs = targets::load_all(&targets::default_specs())?;
             let mut ok = true;

@@ -138,6 +138,21 @@ pub fn module_on(spec: &Spec, source: &str, base: Option<&Spec>) -> GenResult<St
     Ok(o)
 }
 
+/// The ABI's data without the kernel's tables: integer aliases, enums, flag sets,
+/// structs with their layout assertions, then constants, errno, signal, ioctl and auxv
+/// numbers. The user-space bindings ([`crate::bindings`]) embed it, so kernel and user
+/// space spell every type the same way.
+///
+/// # Errors
+/// A spec form the generator cannot express.
+pub fn data_items(spec: &Spec) -> GenResult<String> {
+    let g = Gen { spec };
+    let mut o = String::new();
+    g.types(&mut o)?;
+    g.constants(&mut o)?;
+    Ok(o)
+}
+
 struct Gen<'a> {
     spec: &'a Spec,
     /// The version this one builds on, whose unchanged argument structs it re-exports.

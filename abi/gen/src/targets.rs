@@ -23,17 +23,20 @@ pub enum Target {
     Fuzz,
     /// `abi-tests/generated/<abi>/neg_*.c`, negative cases derived from the spec.
     Negative,
+    /// `abi/bindings/nymph-sys-v<N>/`, a user-space `no_std` crate per native ABI.
+    Bindings,
 }
 
 impl Target {
     /// Every target, in the order `all` writes them.
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::Rust,
         Target::C,
         Target::Markdown,
         Target::Coverage,
         Target::Fuzz,
         Target::Negative,
+        Target::Bindings,
     ];
 
     /// The default output directory, relative to the workspace root.
@@ -44,6 +47,7 @@ impl Target {
             Target::C | Target::Fuzz => "libc-shim/gen",
             Target::Markdown | Target::Coverage => "abi/doc",
             Target::Negative => crate::negative::DIR,
+            Target::Bindings => "abi/bindings",
         }
     }
 }
@@ -120,5 +124,6 @@ pub fn generate(target: Target, specs: &[Loaded]) -> Result<Files, String> {
         Target::Coverage => Ok(crate::coverage::generate(&pairs)),
         Target::Fuzz => Ok(crate::fuzz::generate(&pairs)),
         Target::Negative => Ok(crate::negative::generate(&pairs)),
+        Target::Bindings => crate::bindings::generate(&pairs),
     }
 }

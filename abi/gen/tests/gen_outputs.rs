@@ -160,3 +160,56 @@ fn stubs_follow_each_calling_convention() {
     );
     assert!(nv.contains(".Lerror:\n\tnegl\t%eax\n\tmovl\t%eax, errno(%rip)"));
 }
+
+/// The user-space bindings exist for the native ABIs only, trap the way the spec says
+/// and carry the ABI note the kernel looks for.
+#[test]
+fn bindings_follow_the_native_convention() {
+    let specs = specs();
+    let files = targets::generate(Target::Bindings, &specs).expect("generate");
+    let paths: Vec<String> = files
+        .files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    assert!(
+        paths.contains(&"nymph-sys-v1/src/lib.rs".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().all(|p| p.starts_with("nymph-sys-v")),
+        "{paths:?}"
+    );
+    let lib = &files
+        .files
+        .iter()
+        .find(|f| f.path == std::path::Path::new("nymph-sys-v1/src/lib.rs"))
+        .expect("lib.rs")
+        .contents;
+    assert!(lib.starts_with("//! ") && lib.contains("#![no_std]"));
+    // The fourth argument goes in r10 (not rcx, which syscall overwrites).
+    let s4 = lib
+        .split("pub unsafe fn syscall4(")
+        .nth(1)
+        .and_then(|s| s.split("pub unsafe fn").next())
+        .expect("syscall4");
+    for want in [
+        "inlateout(\"rax\") nr => ret",
+        "in(\"rdi\") a1",
+        "in(\"rsi\") a2",
+        "in(\"rdx\") a3",
+        "in(\"r10\") a4",
+        "lateout(\"rcx\") _",
+        "lateout(\"r11\") _",
+    ] {
+        assert!(s4.contains(want), "{want} missing in {s4}");
+    }
+    assert!(lib.contains("pub unsafe fn openat(\n    dirfd: fd_t,\n    path: *const u8,\n    flags: open_flags,\n    mode: mode_t,\n) -> Result<i64, Errno>"));
+    // The note: "Nymph\0" padded to 8, version 1, in the section the spec names.
+    assert!(lib.contains("#[unsafe(link_section = \".note.nymph.abi\")]"));
+    assert!(lib.contains("namesz: 6,\n    descsz: 4,\n    note_type: 1,\n    name: *b\"Nymph\\0\\0\\0\",\n    desc: 1,"));
+    // Only served calls get a function: uname is not implemented in v1.
+    assert!(lib.contains("pub const SYS_uname: u64 = 45;"));
+    assert!(!lib.contains("pub unsafe fn uname("));
+    assert!(lib.contains("if (-4095..0).contains(&v)"));
+}
