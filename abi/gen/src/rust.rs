@@ -146,7 +146,7 @@ pub fn module_on(spec: &Spec, source: &str, base: Option<&Spec>) -> GenResult<St
 /// # Errors
 /// A spec form the generator cannot express.
 pub fn data_items(spec: &Spec) -> GenResult<String> {
-    let g = Gen { spec };
+    let g = Gen { spec, base: None };
     let mut o = String::new();
     g.types(&mut o)?;
     g.constants(&mut o)?;
