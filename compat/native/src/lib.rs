@@ -36,9 +36,13 @@ pub const SERVED_VERSIONS: core::ops::RangeInclusive<u32> = 1..=2;
 /// binary's note), read by the dispatcher and by whoever describes processes (ps).
 pub const ABI_VERSION_KEY: &str = "abi_version";
 
-/// The native ABI version `process` runs under.
+/// The native ABI version `process` runs under (v1 for a process whose image recorded
+/// none: the kernel's own test programs).
 pub(crate) fn process_version(process: &nymph_kernel::process::Process) -> u32 {
-    u32::try_from(process.personality_value(ABI_VERSION_KEY)).unwrap_or(0)
+    match u32::try_from(process.personality_value(ABI_VERSION_KEY)) {
+        Ok(0) | Err(_) => 1,
+        Ok(v) => v,
+    }
 }
 
 const EM_X86_64: u16 = 62;
@@ -57,21 +61,13 @@ pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
     Some(u32::from_le_bytes(bytes))
 }
 
-/// The per-process key holding the ABI version a process's image asked for.
-pub const ABI_VERSION_KEY: &str = "abi_version";
-
 impl Personality for Native {
     fn name(&self) -> &'static str {
         "native"
     }
 
     fn describe(&self, process: &Process) -> String {
-        // Images from before versions were recorded ran v1.
-        let version = match process.personality_value(ABI_VERSION_KEY) {
-            0 => 1,
-            v => v,
-        };
-        format!("native v{version}")
+        format!("native v{}", process_version(process))
     }
 
     fn claim(&self, identity: &ElfIdentity) -> Option<u8> {
