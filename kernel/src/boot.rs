@@ -60,6 +60,11 @@ pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     time::init();
     crate::tty::init();
     banner(info, &cpu, smep, smap);
+    // For boot counts under `-icount` (cargo xtask bench): what ran before the kernel.
+    nymph_hal::serial::log(format_args!(
+        "NYMPH boot-tsc entry={}\n",
+        nymph_hal::cpu::boot_entry_tsc()
+    ));
     load_initrd(info);
     if let Err(e) = crate::vfs::devfs::mount() {
         log::error!("devfs not mounted on /dev: {e:?}");

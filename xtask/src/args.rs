@@ -40,6 +40,10 @@ commands:
            --verbose            show every line the cases print
            --build-only         build libc-shim and the cases into target/abi-tests/root
                                 and stop (no kernel, no QEMU)
+  bench  Nymph against Linux in guest instructions (QEMU TCG, -icount shift=0): null
+         syscall, fstat, fork+exec+wait, pipe throughput, boot; prints the table and
+         writes target/bench/bench.{json,md} (installs linux-image-amd64 where missing)
+           --verbose            echo every serial line of both boots
   build  build the kernel and print the ELF path
            --release            build with the release profile
   gen    regenerate the checked-in outputs of abi/spec (Rust, C, Markdown, coverage)
@@ -70,6 +74,7 @@ pub enum Command {
     Build(BuildArgs),
     AbiTest(AbiTestArgs),
     Fuzz(crate::cmd_fuzz::FuzzArgs),
+    Bench(crate::cmd_bench::BenchArgs),
     Help,
 }
 
@@ -287,6 +292,20 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 }
             }
             Ok(Command::Fuzz(a))
+        }
+        "bench" => {
+            let mut a = crate::cmd_bench::BenchArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for bench")),
+                }
+            }
+            Ok(Command::Bench(a))
         }
         "abi-test" => {
             let mut a = AbiTestArgs {

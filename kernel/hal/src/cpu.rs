@@ -92,6 +92,19 @@ impl CpuInfo {
     }
 }
 
+static BOOT_ENTRY_TSC: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Kept by the boot code: the TSC at the kernel's first instruction.
+pub(crate) fn set_boot_entry_tsc(tsc: u64) {
+    BOOT_ENTRY_TSC.store(tsc, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The TSC at the kernel's first instruction (0 where no boot code saved it, as in
+/// host tests).
+pub fn boot_entry_tsc() -> u64 {
+    BOOT_ENTRY_TSC.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Reads the time-stamp counter (under `-icount`, it counts guest instructions).
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC is unprivileged unless CR4.TSD is set, which Nymph never sets.

@@ -42,6 +42,11 @@ pub trait FileOps: Send + Sync + Debug {
     fn kind(&self) -> FileKind;
     /// Reads into `buf`, blocking unless `nonblock`; 0 is end of file.
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize>;
+    /// The most one read can return, where that is less than any request (a pipe's
+    /// capacity): read(2) sizes its kernel buffer by it instead of by the request.
+    fn read_limit(&self) -> Option<usize> {
+        None
+    }
     /// Writes from `buf`, blocking unless `nonblock`; returns how much was taken.
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize>;
     /// Whether the file has a position (regular files, directories): then reads and
@@ -174,6 +179,11 @@ impl OpenFile {
 
     pub fn set_status(&self, flags: StatusFlags) {
         *self.status.lock() = flags;
+    }
+
+    /// The most one read of this file can return (see [`FileOps::read_limit`]).
+    pub fn read_limit(&self) -> Option<usize> {
+        self.ops.read_limit()
     }
 
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {

@@ -123,6 +123,10 @@ impl FileOps for ReadEnd {
         FileKind::PipeRead
     }
 
+    fn read_limit(&self) -> Option<usize> {
+        Some(CAPACITY)
+    }
+
     fn poll(&self) -> Readiness {
         let s = self.0.state.lock();
         Readiness {
@@ -145,9 +149,12 @@ impl FileOps for ReadEnd {
                 let mut s = self.0.state.lock();
                 if !s.data.is_empty() {
                     let n = buf.len().min(s.data.len());
-                    for (dst, src) in buf.iter_mut().zip(s.data.drain(..n)) {
-                        *dst = src;
-                    }
+                    // The queue's two halves in two copies, not byte by byte.
+                    let (front, back) = s.data.as_slices();
+                    let first = n.min(front.len());
+                    buf[..first].copy_from_slice(&front[..first]);
+                    buf[first..n].copy_from_slice(&back[..n - first]);
+                    s.data.drain(..n);
                     drop(s);
                     self.0.changed.wake_all();
                     return Ok(n);

@@ -31,7 +31,10 @@ pub fn file(task: &Task, fd: i64) -> Result<Arc<OpenFile>, Error> {
 /// read(2): up to `count` bytes into user memory at `addr`.
 pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    let want = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    let want = usize::try_from(count)
+        .unwrap_or(usize::MAX)
+        .min(CHUNK)
+        .min(file.read_limit().unwrap_or(usize::MAX));
     let mut buf = vec![0u8; want];
     let n = file.read(&mut buf)?;
     task.write_bytes(addr, &buf[..n])
