@@ -464,7 +464,12 @@ fn sys_kill(task: &mut Task, a: fb::KillArgs) -> SysResult {
         0 => None,
         n => Some(signal_from_fb(n).ok_or(errno::EINVAL)?),
     };
-    calls::kill(task, a.pid, signal).map_err(group_errno)?;
+    // 4.x's killpg1 skips the group members the caller may not signal and says ESRCH
+    // when none is left; only a single process refuses with EPERM.
+    calls::kill(task, a.pid, signal).map_err(|e| match e {
+        GroupError::NotPermitted if a.pid <= 0 => errno::ESRCH,
+        e => group_errno(e),
+    })?;
     Ok(Ret::word(0))
 }
 

@@ -689,6 +689,9 @@ pub fn kill(task: &Task, pid: i32, signal: Option<Signal>) -> Result<(), GroupEr
             let target = super::find(Pid(p.unsigned_abs()))
                 .filter(|p| !p.has_exited())
                 .ok_or(GroupError::NoSuchProcess)?;
+            if !super::may_signal(&task.process, &target, signal) {
+                return Err(GroupError::NotPermitted);
+            }
             if let Some(s) = signal {
                 target.post(s);
             }
@@ -700,7 +703,10 @@ pub fn kill(task: &Task, pid: i32, signal: Option<Signal>) -> Result<(), GroupEr
         },
         g => KillTarget::Group(Pid(g.unsigned_abs())),
     };
-    super::kill_many(target, signal).map_err(|_| GroupError::NoSuchProcess)?;
+    super::kill_many_from(Some(&task.process), target, signal).map_err(|e| match e {
+        super::KillError::NoSuchProcess => GroupError::NoSuchProcess,
+        super::KillError::NotPermitted => GroupError::NotPermitted,
+    })?;
     Ok(())
 }
 

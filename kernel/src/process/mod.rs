@@ -944,6 +944,8 @@ fn init_exited(status: ExitStatus) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KillError {
     NoSuchProcess,
+    /// Every process named belongs to another user (EPERM).
+    NotPermitted,
 }
 
 /// Which processes a group signal reaches.
@@ -956,10 +958,36 @@ pub enum KillTarget {
 }
 
 /// Sends `signal` (or, with `None`, only checks that someone would get it) to every
-/// live process `target` names; returns how many it reached.
+/// live process `target` names; returns how many it reached. The kernel's own signals
+/// (the terminal's) reach all of them.
 pub fn kill_many(target: KillTarget, signal: Option<Signal>) -> Result<usize, KillError> {
+    kill_many_from(None, target, signal)
+}
+
+/// Whether `sender` may signal `target` (POSIX): root may signal anyone, others the
+/// processes whose real or effective user is one of theirs, and SIGCONT goes to
+/// anyone in the sender's session.
+pub fn may_signal(sender: &Process, target: &Process, signal: Option<Signal>) -> bool {
+    let from = sender.fs().creds;
+    if from.is_root() || (signal == Some(Signal::Cont) && sender.sid() == target.sid()) {
+        return true;
+    }
+    let to = target.fs().creds;
+    [from.uid, from.euid]
+        .iter()
+        .any(|u| *u == to.uid || *u == to.euid)
+}
+
+/// [`kill_many`] on behalf of `sender`: the processes it may not signal are skipped,
+/// and when it may signal none of those named, that is `NotPermitted`.
+pub fn kill_many_from(
+    sender: Option<&Process>,
+    target: KillTarget,
+    signal: Option<Signal>,
+) -> Result<usize, KillError> {
     let processes: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
     let mut reached = 0;
+    let mut refused = 0;
     for p in processes {
         if p.has_exited() {
             continue;
@@ -968,17 +996,20 @@ pub fn kill_many(target: KillTarget, signal: Option<Signal>) -> Result<usize, Ki
             KillTarget::Group(g) => p.pgid() == g,
             KillTarget::All { sender } => p.pid != INIT && p.pid != sender,
         };
-        if hit {
+        if hit && sender.is_some_and(|s| !may_signal(s, &p, signal)) {
+            refused += 1;
+        } else if hit {
             if let Some(s) = signal {
                 p.post(s);
             }
             reached += 1;
         }
     }
-    if reached == 0 {
-        return Err(KillError::NoSuchProcess);
+    match (reached, refused) {
+        (0, 0) => Err(KillError::NoSuchProcess),
+        (0, _) => Err(KillError::NotPermitted),
+        _ => Ok(reached),
     }
-    Ok(reached)
 }
 
 /// Processes started by the kernel itself (no parent process) end here; the kernel
