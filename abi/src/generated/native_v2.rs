@@ -1964,9 +1964,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 17,
         name: "kill",
         kind: "standard",
-        status: Status::Partial(
-            "no permission checks between users yet (every process runs as root)",
-        ),
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

@@ -1834,8 +1834,6 @@ pub unsafe fn getppid() -> Result<i64, Errno> {
 
 /// `kill(pid_t pid, int sig)` -> `int`, slot 17.
 ///
-/// Partial in this kernel: no permission checks between users yet (every process runs as root).
-///
 /// # Errors
 /// The errno the kernel returned: EINVAL, EPERM, ESRCH.
 ///
