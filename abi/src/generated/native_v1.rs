@@ -3856,7 +3856,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "wait4",
         kind: "standard",
         status: Status::Partial(
-            "rusage is written as zeros: no resource accounting yet; WCONTINUED: continued children are not reported",
+            "rusage carries the CPU times only (the other fields are zero); WCONTINUED: continued children are not reported",
         ),
         arg_words: 4,
     },

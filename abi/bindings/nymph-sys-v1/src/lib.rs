@@ -1777,7 +1777,7 @@ pub unsafe fn execve(
 ///
 /// waitpid is wait4 with a null rusage.
 ///
-/// Partial in this kernel: rusage is written as zeros: no resource accounting yet; WCONTINUED: continued children are not reported.
+/// Partial in this kernel: rusage carries the CPU times only (the other fields are zero); WCONTINUED: continued children are not reported.
 ///
 /// # Errors
 /// The errno the kernel returned: ECHILD, EINTR, EINVAL, EFAULT.
