@@ -19,6 +19,8 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 pub mod generated;
 pub mod rt;
 pub mod trace;

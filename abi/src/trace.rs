@@ -113,6 +113,13 @@ pub enum Outcome {
     Restart,
 }
 
+/// A traced call between its entry and its return: its decoded `name(args)`.
+#[derive(Debug)]
+pub struct Entered {
+    line: alloc::string::String,
+    number: u64,
+}
+
 /// Longest string argument shown; longer ones end in `...`.
 pub const STR_MAX: usize = 64;
 
@@ -126,6 +133,34 @@ impl AbiTrace {
     pub fn call(&self, number: u64) -> Option<&'static Call> {
         let slot = usize::try_from(number).ok()?;
         self.calls.get(slot)?.as_ref()
+    }
+
+    /// Decodes call `number` at its entry (strings are read now, before the call can
+    /// change them). A call that never returns is finished at once: its whole line,
+    /// `name(args) = ?`, goes to `emit` and there is nothing to finish.
+    pub fn enter(
+        &self,
+        number: u64,
+        words: &[u64],
+        read_str: &mut ReadStr<'_>,
+        emit: &mut dyn FnMut(&str),
+    ) -> Option<Entered> {
+        let mut line = alloc::string::String::new();
+        let _ = self.write_call(&mut line, number, words, read_str);
+        if self.no_return(number) {
+            let _ = self.write_result(&mut line, number, Outcome::NoReturn);
+            emit(&line);
+            return None;
+        }
+        Some(Entered { line, number })
+    }
+
+    /// The whole line of a call entered with [`AbiTrace::enter`], now that it ended.
+    #[must_use]
+    pub fn finish(&self, call: Entered, outcome: Outcome) -> alloc::string::String {
+        let mut line = call.line;
+        let _ = self.write_result(&mut line, call.number, outcome);
+        line
     }
 
     /// Whether the call never returns, so its line must be printed at entry.

@@ -4,12 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
-
-static const char *base(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	return slash ? slash + 1 : path;
-}
+#include "targets.h"
 
 static int copy(const char *from, const char *to)
 {
@@ -51,25 +46,5 @@ static int copy(const char *from, const char *to)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		dprintf(2, "usage: cp FROM TO, or cp FROM... DIR\n");
-		return 1;
-	}
-	const char *dest = argv[argc - 1];
-	struct stat st;
-	int into_dir = stat(dest, &st) == 0 && S_ISDIR(st.st_mode);
-	if (argc > 3 && !into_dir) {
-		dprintf(2, "cp: %s: not a directory\n", dest);
-		return 1;
-	}
-	int status = 0;
-	for (int i = 1; i < argc - 1; i++) {
-		char target[512];
-		if (into_dir)
-			snprintf(target, sizeof(target), "%s/%s", dest, base(argv[i]));
-		else
-			snprintf(target, sizeof(target), "%s", dest);
-		status |= copy(argv[i], target);
-	}
-	return status;
+	return for_each_target(argc, argv, "cp", copy);
 }

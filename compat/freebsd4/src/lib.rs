@@ -18,7 +18,6 @@ mod signals;
 mod startup;
 mod sys;
 mod sysctl;
-mod trace;
 mod tty;
 
 use alloc::string::String;

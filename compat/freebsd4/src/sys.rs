@@ -13,12 +13,12 @@ use nymph_abi::trace::Outcome;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
-use nymph_kernel::process::timer;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
     self, ChildEvent, ExecError, ExitStatus, ForkError, Pid, SigAction, Signal, Task, WaitError,
     WaitFor,
 };
+use nymph_kernel::process::{timer, trace};
 
 /// What a handler leaves in the registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,7 +247,12 @@ pub(crate) fn syscall(task: &mut Task) {
                 Ok((c, w)) => (*c, w.iter().map(|&w| u64::from(w)).collect()),
                 Err(_) => (number & 0xffff_ffff, Vec::new()),
             };
-            crate::trace::enter(task, &fb::TRACE, TRACE_LABEL, shown, &words)
+            fb::TRACE.enter(
+                shown,
+                &words,
+                &mut |a, b| trace::read_str(task, a, b),
+                &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
+            )
         })
         .flatten();
     let result = match fetched {
@@ -285,7 +290,7 @@ pub(crate) fn syscall(task: &mut Task) {
             Ok(Ret::JustReturn) => Outcome::NoReturn,
             Err(e) => Outcome::Errno(e),
         };
-        crate::trace::leave(task, &fb::TRACE, TRACE_LABEL, call, outcome);
+        trace::emit(&task.process, TRACE_LABEL, &fb::TRACE.finish(call, outcome));
     }
     // exit and a successful execve leave the registers to the new state.
     if exited {

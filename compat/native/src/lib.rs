@@ -16,7 +16,6 @@ pub mod ktests;
 mod signals;
 mod startup;
 mod sys;
-mod trace;
 mod tty;
 
 use alloc::format;

@@ -15,6 +15,7 @@ use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::process::{
     self, ChildEvent, ExecError, ExitStatus, ForkError, Pid, Signal, Task, WaitError, WaitFor,
+    trace,
 };
 
 pub(crate) type SysResult = Result<u64, i32>;
@@ -121,8 +122,17 @@ pub(crate) fn syscall(task: &mut Task) {
         2 => (&v2::TRACE, "native-v2"),
         _ => (&v1::TRACE, "native-v1"),
     };
-    let pending = (task.process.traced())
-        .then(|| crate::trace::enter(task, trace_table.0, trace_table.1, number, &words))
+    let pending = task
+        .process
+        .traced()
+        .then(|| {
+            trace_table.0.enter(
+                number,
+                &words,
+                &mut |a, b| trace::read_str(task, a, b),
+                &mut |line| trace::emit(&task.process, trace_table.1, line),
+            )
+        })
         .flatten();
     let dispatched = match version {
         2 => V2_HANDLERS.dispatch(task, number, &words),
@@ -162,7 +172,11 @@ pub(crate) fn syscall(task: &mut Task) {
             Ok(v) => Outcome::Value(v),
             Err(e) => Outcome::Errno(e),
         };
-        crate::trace::leave(task, trace_table.0, trace_table.1, call, outcome);
+        trace::emit(
+            &task.process,
+            trace_table.1,
+            &trace_table.0.finish(call, outcome),
+        );
     }
     // exit and a successful execve leave rax to the new state.
     if exited {
