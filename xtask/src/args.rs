@@ -50,7 +50,7 @@ commands:
            --check              change nothing; fail if an output is stale
   fuzz   run random syscalls drawn from the spec in the guest (abi-tests/fuzz):
          fails on a kernel panic, a hang or a leak of kernel memory
-           --abi NAME           the ABI: native-v1 (default) or freebsd4-i386
+           --abi NAME           the ABI: native-v1 (default), native-v2 or freebsd4-i386
            --seed N             the seed (default 1)
            --iterations N       calls in all (default 10000)
            --procs N            worker processes (default 4)

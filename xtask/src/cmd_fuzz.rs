@@ -1,7 +1,7 @@
 //! `cargo xtask fuzz`: the syscall fuzzer (abi-tests/fuzz/fuzzer.c, on the table abi-gen
 //! derives from the spec) run as init in a fresh guest, for any ABI of the suite
-//! (`--abi native-v1`, the default, or `--abi freebsd4-i386`: the fuzzer built as a
-//! static 4.x i386 program, making its calls through `int $0x80`).
+//! (`--abi native-v1`, the default, `--abi native-v2`, or `--abi freebsd4-i386`: the
+//! fuzzer built as a static 4.x i386 program, making its calls through `int $0x80`).
 //!
 //! A run fails on a kernel panic or exception (the harness sees it), on a hang (the run's
 //! limit passes; the fuzzer itself kills workers blocked for 3 s and reports a worker it

@@ -549,10 +549,14 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
 }
 
 /// The ABIs `cargo xtask test` fuzzes, and the names of the checks.
-const FUZZ_CHECKS: [(&str, &str); 2] = [
+const FUZZ_CHECKS: [(&str, &str); 3] = [
     (
         "native-v1",
         "syscall fuzzer, native-v1 (seed 1, 5000 calls)",
+    ),
+    (
+        "native-v2",
+        "syscall fuzzer, native-v2 (seed 1, 5000 calls)",
     ),
     (
         "freebsd4-i386",
