@@ -48,7 +48,12 @@ pub fn monotonic_ns() -> u64 {
         return base;
     }
     let since = nymph_hal::cpu::rdtsc().saturating_sub(TSC_AT_TICK.load(Ordering::Relaxed));
-    let within = (u128::from(since) * u128::from(period) / u128::from(per_tick)) as u64;
+    // In 64 bits when the product fits (always, within a tick): a 128-bit division is a
+    // library call, and this runs twice per system call.
+    let within = match since.checked_mul(period) {
+        Some(product) => product / per_tick,
+        None => (u128::from(since) * u128::from(period) / u128::from(per_tick)) as u64,
+    };
     base + within.min(period - 1)
 }
 

@@ -165,11 +165,21 @@ impl SignalSet {
             .find(|&s| !blocked.contains(s) || !s.catchable())
     }
 
-    /// The members, named ones first.
+    /// The members, named ones first. Walks the set bits only: the trap path asks for
+    /// the first pending signal after every system call, and the set is nearly always
+    /// empty (a walk over all 128 bits cost ~2,000 instructions per call).
     pub fn iter(self) -> impl Iterator<Item = Signal> {
-        (0..128u32)
-            .filter(move |i| self.0 & (1 << i) != 0)
-            .filter_map(Signal::from_index)
+        let mut bits = self.0;
+        core::iter::from_fn(move || {
+            while bits != 0 {
+                let index = bits.trailing_zeros();
+                bits &= bits - 1;
+                if let Some(signal) = Signal::from_index(index) {
+                    return Some(signal);
+                }
+            }
+            None
+        })
     }
 
     /// Every signal of either set.
