@@ -56,6 +56,13 @@ commands:
            --procs N            worker processes (default 4)
            --timeout SECS       limit for the run (default: 120 + 2 ms per call)
            --verbose            show every call the fuzzer prints
+  fuzz-exec  exec mutated executables of every ABI in the guest (abi-tests/fuzz/execer.c):
+         each must be refused with ENOEXEC (or ENOMEM) or run and end; fails on a kernel
+         panic, a hang or a leak of kernel memory
+           --seed N             the seed (default 1)
+           --count N            mutants (default 1000)
+           --timeout SECS       limit for the run (default: 60 + 0.1 s per mutant)
+           --verbose            show every line the execer prints
   help   this text";
 
 fn number(s: &str) -> Result<u64, String> {
@@ -74,6 +81,7 @@ pub enum Command {
     Build(BuildArgs),
     AbiTest(AbiTestArgs),
     Fuzz(crate::cmd_fuzz::FuzzArgs),
+    FuzzExec(crate::cmd_fuzz_exec::FuzzExecArgs),
     Bench(crate::cmd_bench::BenchArgs),
     Help,
 }
@@ -293,6 +301,23 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::Fuzz(a))
         }
+        "fuzz-exec" => {
+            let mut a = crate::cmd_fuzz_exec::FuzzExecArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--seed" => a.seed = number(&args.value(&flag)?)?,
+                    "--count" => a.count = number(&args.value(&flag)?)?,
+                    "--timeout" => a.timeout = Some(seconds(&args.value(&flag)?)?),
+                    "--verbose" | "-v" => {
+                        args.no_value(&flag)?;
+                        a.verbose = true;
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for fuzz-exec")),
+                }
+            }
+            Ok(Command::FuzzExec(a))
+        }
         "bench" => {
             let mut a = crate::cmd_bench::BenchArgs::default();
             while let Some(flag) = args.next_flag()? {
@@ -486,6 +511,16 @@ mod tests {
         assert_eq!((a.seed, a.iterations, a.procs), (7, 20000, 4));
         assert_eq!(p(&["fuzz"]), Ok(Command::Fuzz(Default::default())));
         assert!(p(&["fuzz", "--seed", "x"]).is_err());
+    }
+
+    #[test]
+    fn fuzz_exec_flags() {
+        let Ok(Command::FuzzExec(a)) = p(&["fuzz-exec", "--seed=9", "--count", "50"]) else {
+            panic!()
+        };
+        assert_eq!((a.seed, a.count, a.timeout), (9, 50, None));
+        assert_eq!(p(&["fuzz-exec"]), Ok(Command::FuzzExec(Default::default())));
+        assert!(p(&["fuzz-exec", "--abi", "native-v1"]).is_err());
     }
 
     #[test]

@@ -21,9 +21,9 @@ use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
 use crate::cmd_exec::{ExecStatus, Guest, run_program};
 
 /// Heap bytes a run may hold beyond the baseline (allocator slack, grown tables).
-const HEAP_SLACK: i64 = 256 * 1024;
+pub(crate) const HEAP_SLACK: i64 = 256 * 1024;
 /// Frames likewise.
-const FRAME_SLACK: i64 = 64;
+pub(crate) const FRAME_SLACK: i64 = 64;
 /// Calls kept to show on a failure.
 const KEEP: usize = 30;
 

@@ -518,6 +518,7 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
             console_checks(&ws, &elf, &qemu, args, &mut tally);
             abi_suite_checks(&ws, &elf, &qemu, args, &mut tally);
             fuzz_check(&ws, &elf, args, &mut tally);
+            fuzz_exec_check(&ws, &elf, args, &mut tally);
         }
         Err((what, e)) => {
             tally.fail(what, &e.to_string());
@@ -526,7 +527,8 @@ pub fn main(args: &TestArgs) -> crate::Result<ExitCode> {
                 .chain(exec_check_names())
                 .chain(std::iter::once(crate::console_check::CONSOLE_CHECK))
                 .chain(std::iter::once(ABI_SUITE_RUN))
-                .chain(FUZZ_CHECKS.iter().map(|(_, what)| *what));
+                .chain(FUZZ_CHECKS.iter().map(|(_, what)| *what))
+                .chain(std::iter::once(FUZZ_EXEC_CHECK));
             for check in all {
                 tally.fail(check, &format!("not run: {what} unavailable"));
             }
@@ -579,6 +581,28 @@ fn fuzz_check(ws: &Workspace, elf: &std::path::Path, args: &TestArgs, tally: &mu
             Ok(problems) => tally.fail(what, &problems.join("; ")),
             Err(e) => tally.fail(what, &e.to_string()),
         }
+    }
+}
+
+/// The short exec fuzzing run of `cargo xtask test`.
+const FUZZ_EXEC_CHECK: &str = "exec fuzzer, every ABI (seed 1, 300 mutants)";
+
+/// A short run of `cargo xtask fuzz-exec` with a fixed seed.
+fn fuzz_exec_check(ws: &Workspace, elf: &std::path::Path, args: &TestArgs, tally: &mut Tally) {
+    header(FUZZ_EXEC_CHECK);
+    let a = crate::cmd_fuzz_exec::FuzzExecArgs {
+        seed: 1,
+        count: 300,
+        timeout: Some(args.timeout),
+        verbose: false,
+    };
+    match crate::cmd_fuzz_exec::fuzz_exec(ws, elf, args.accel, &a) {
+        Ok(problems) if problems.is_empty() => tally.pass(
+            FUZZ_EXEC_CHECK,
+            "each refused with ENOEXEC/ENOMEM or ran and ended; no panic, hang or leak",
+        ),
+        Ok(problems) => tally.fail(FUZZ_EXEC_CHECK, &problems.join("; ")),
+        Err(e) => tally.fail(FUZZ_EXEC_CHECK, &e.to_string()),
     }
 }
 

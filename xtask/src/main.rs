@@ -1,4 +1,4 @@
-//! Host orchestrator: `cargo xtask run | test | exec | abi-test | fuzz | bench | gen | build`.
+//! Host orchestrator: `cargo xtask run | test | exec | abi-test | fuzz | fuzz-exec | bench | gen | build`.
 //!
 //! Each subcommand lives in its own module; the QEMU and judging machinery is the
 //! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: a few
@@ -13,6 +13,7 @@ mod cmd_bench;
 mod cmd_build;
 mod cmd_exec;
 mod cmd_fuzz;
+mod cmd_fuzz_exec;
 mod cmd_gen;
 mod cmd_run;
 mod cmd_test;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         args::Command::Test(a) => cmd_test::main(&a),
         args::Command::AbiTest(a) => cmd_abi_test::main(&a),
         args::Command::Fuzz(a) => cmd_fuzz::main(&a),
+        args::Command::FuzzExec(a) => cmd_fuzz_exec::main(&a),
         args::Command::Bench(a) => cmd_bench::main(&a),
     };
     result.unwrap_or_else(|e| {
