@@ -165,6 +165,10 @@ impl AddressSpace {
         if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
             return Err(MemError::AlreadyMapped);
         }
+        // Each page's record is kernel heap: at the heap's reserve, no more.
+        if crate::mm::heap::under_pressure() {
+            return Err(MemError::OutOfMemory);
+        }
         if let Some(flags) = Self::hw_flags(&page) {
             self.root
                 .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?;
@@ -233,6 +237,11 @@ impl AddressSpace {
         if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
             return Err(MemError::AlreadyMapped);
         }
+        // One record per page: a huge mapping of a small file must stop at the heap's
+        // reserve (ENOMEM), not exhaust it (the 1,000,000-call fuzz run did).
+        if crate::mm::heap::under_pressure() {
+            return Err(MemError::OutOfMemory);
+        }
         self.beyond.insert(virt, prot);
         Ok(())
     }
@@ -259,23 +268,26 @@ impl AddressSpace {
 
     /// Removes the mappings in `[start, end)`; returns how many pages were mapped there.
     pub fn unmap_range(&mut self, start: u64, end: u64) -> usize {
-        let pages: alloc::vec::Vec<u64> = self.pages.range(start..end).map(|(&v, _)| v).collect();
-        for virt in &pages {
-            if let Some(page) = self.pages.remove(virt) {
-                self.root.unmap_4k(*virt);
+        // One entry at a time, allocating nothing: this runs when the heap is at its
+        // reserve too (undoing a mapping that ran into it).
+        let mut removed = 0;
+        while let Some(virt) = self.pages.range(start..end).next().map(|(&v, _)| v) {
+            if let Some(page) = self.pages.remove(&virt) {
+                self.root.unmap_4k(virt);
                 frame::release(page.phys);
             }
+            removed += 1;
         }
-        let beyond: alloc::vec::Vec<u64> = self.beyond.range(start..end).map(|(&v, _)| v).collect();
-        for virt in &beyond {
-            self.beyond.remove(virt);
+        while let Some(virt) = self.beyond.range(start..end).next().map(|(&v, _)| v) {
+            self.beyond.remove(&virt);
+            removed += 1;
         }
         let promised: u64 = self
             .carve_demand(start, end)
             .iter()
             .map(|(s, e, _)| (e - s) / PAGE_SIZE)
             .sum();
-        pages.len() + beyond.len() + promised as usize
+        removed + promised as usize
     }
 
     /// Whether every page mapped in `[start, end)` may be made writable (a shared
