@@ -217,14 +217,19 @@ pub fn main(a: &FuzzArgs) -> crate::Result<ExitCode> {
     let ws = Workspace::locate()?;
     let elf = ws.build_kernel(Profile::Debug)?;
     let problems = fuzz(&ws, &elf, Accel::Tcg, a)?;
-    for p in &problems {
-        eprintln!("fuzz: {p}");
+    Ok(report(&problems, "fuzz"))
+}
+
+/// Prints a fuzzing command's problems, one a line; success when there are none.
+pub(crate) fn report(problems: &[String], command: &str) -> ExitCode {
+    for p in problems {
+        eprintln!("{command}: {p}");
     }
-    Ok(if problems.is_empty() {
+    if problems.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
 }
 
 #[cfg(test)]

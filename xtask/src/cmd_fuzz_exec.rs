@@ -483,14 +483,7 @@ pub fn main(a: &FuzzExecArgs) -> crate::Result<ExitCode> {
     let ws = Workspace::locate()?;
     let elf = ws.build_kernel(Profile::Debug)?;
     let problems = fuzz_exec(&ws, &elf, Accel::Tcg, a)?;
-    for p in &problems {
-        eprintln!("fuzz-exec: {p}");
-    }
-    Ok(if problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(crate::cmd_fuzz::report(&problems, "fuzz-exec"))
 }
 
 #[cfg(test)]
