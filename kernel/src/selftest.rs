@@ -10,6 +10,28 @@ pub fn run(which: &str) -> ! {
         "hang" => loop {
             nymph_hal::cpu::wait_for_interrupt();
         },
-        other => panic!("unknown self-test '{other}' (known: panic, fault, hang)"),
+        "stack-overflow" => overflow_a_kernel_stack(),
+        other => {
+            panic!("unknown self-test '{other}' (known: panic, fault, hang, stack-overflow)")
+        }
+    }
+}
+
+/// Recurses without end on a kernel thread's own stack: the guard area below it must stop
+/// this with a report naming the overflow, not let it run into other memory.
+fn overflow_a_kernel_stack() -> ! {
+    #[allow(unconditional_recursion, reason = "the point of the self-test")]
+    fn descend(depth: u64) -> u64 {
+        // A frame of real size that the optimiser cannot fold into a loop.
+        let frame = core::hint::black_box([depth; 32]);
+        descend(depth + 1).wrapping_add(frame[(depth % 32) as usize])
+    }
+    if let Err(e) = crate::sched::spawn("stack-overflow", || {
+        core::hint::black_box(descend(0));
+    }) {
+        panic!("self-test: could not start a thread: {e:?}");
+    }
+    loop {
+        crate::sched::yield_now();
     }
 }

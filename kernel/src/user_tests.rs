@@ -15,6 +15,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(address_space_frames_are_returned),
     ktest!(promised_pages_cost_frames_only_when_touched),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
+    ktest!(kernel_cannot_execute_user_pages),
     ktest!(fork_shares_pages_copy_on_write),
     ktest!(file_mappings_share_page_cache_frames),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
@@ -298,6 +299,11 @@ fn promised_pages_cost_frames_only_when_touched() -> TestResult {
 }
 
 fn kernel_reaches_user_memory_only_through_the_copy_routine() -> TestResult {
+    // The harness runs QEMU with `-cpu max`, which has SMAP: without it this proves nothing.
+    kassert!(
+        nymph_hal::cpu::CpuInfo::read().smap,
+        "the CPU lacks SMAP (the harness runs -cpu max)"
+    );
     let space = space_with(programs::CALLS64)?;
     space.activate();
     let mut through_copy = [0u8; 4];
@@ -307,17 +313,39 @@ fn kernel_reaches_user_memory_only_through_the_copy_routine() -> TestResult {
     kernel_root_activate();
     kassert_eq!(copied, Ok(()));
     kassert_eq!(through_copy, [0xbf, 0x2a, 0, 0]);
-    if nymph_hal::cpu::CpuInfo::read().smap {
-        // SMAP: a present user page read by kernel code without AC set is a protection
-        // fault (error code bit 0: page present).
-        match touched {
-            Err(f) => kassert!(
-                f.fault
-                    .is_some_and(|c| c.vector == 14 && c.error_code & 1 == 1),
-                "fault was {f:?}"
-            ),
-            Ok(()) => kfail!("SMAP is on but the kernel read a user page directly"),
-        }
+    // SMAP: a present user page read by kernel code without AC set is a protection fault
+    // (error code bit 0: page present).
+    match touched {
+        Err(f) => kassert!(
+            f.fault
+                .is_some_and(|c| c.vector == 14 && c.error_code & 1 == 1),
+            "fault was {f:?}"
+        ),
+        Ok(()) => kfail!("SMAP is on but the kernel read a user page directly"),
+    }
+    Ok(())
+}
+
+fn kernel_cannot_execute_user_pages() -> TestResult {
+    kassert!(
+        nymph_hal::cpu::CpuInfo::read().smep,
+        "the CPU lacks SMEP (the harness runs -cpu max)"
+    );
+    // A user page holding a lone `ret`: without SMEP the kernel's call would simply return.
+    const RET: u8 = 0xc3;
+    let space = space_with(&[RET])?;
+    space.activate();
+    let called = nymph_hal::copy::probe_kernel_execute(CODE);
+    kernel_root_activate();
+    // SMEP: an instruction fetch (error code bit 4) from a present (bit 0) user page.
+    match called {
+        Err(f) => kassert!(
+            f.fault.is_some_and(|c| c.vector == 14
+                && c.error_code & 0x11 == 0x11
+                && c.address == CODE),
+            "fault was {f:?}"
+        ),
+        Ok(()) => kfail!("SMEP is on but the kernel ran code on a user page"),
     }
     Ok(())
 }

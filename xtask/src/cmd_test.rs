@@ -11,7 +11,8 @@ use std::time::Duration;
 use nymph_harness::{
     Accel, Console, Echo, HarnessError, KERNEL_PACKAGE, KtestLine, Profile, QemuCommand,
     RunOptions, RunOutcome, TestOutcome, Verdict, Workspace, check_kvm, ensure_qemu,
-    expect_exception, expect_panic, expect_timeout, judge_boot, judge_ktest, parse_ktest_line,
+    expect_exception, expect_panic, expect_stack_overflow, expect_timeout, judge_boot, judge_ktest,
+    parse_ktest_line,
 };
 
 use crate::args::TestArgs;
@@ -59,7 +60,7 @@ struct Boot {
     judge: fn(&RunOutcome) -> Verdict,
 }
 
-const SELF_CHECKS: [Boot; 4] = [
+const SELF_CHECKS: [Boot; 5] = [
     Boot {
         name: "selftest-panic",
         what: "a kernel panic is reported with its message (nymph.selftest=panic)",
@@ -73,6 +74,14 @@ const SELF_CHECKS: [Boot; 4] = [
         cmdline: "nymph.selftest=fault",
         timeout: None,
         judge: expect_exception,
+    },
+    Boot {
+        name: "selftest-stack-overflow",
+        what: "a kernel stack overflow stops at the guard area with a report naming it \
+               (nymph.selftest=stack-overflow)",
+        cmdline: "nymph.selftest=stack-overflow",
+        timeout: None,
+        judge: expect_stack_overflow,
     },
     Boot {
         name: "selftest-hang",

@@ -222,6 +222,33 @@ pub fn expect_panic(outcome: &RunOutcome) -> Verdict {
     }
 }
 
+/// Self-test `nymph.selftest=stack-overflow`: a kernel thread recursing without end must
+/// stop at its stack's guard area with a CPU exception report and a panic that says it
+/// was a stack overflow, and a failure exit.
+pub fn expect_stack_overflow(outcome: &RunOutcome) -> Verdict {
+    let crash = outcome.crash.as_ref();
+    let panic = crash.and_then(|c| c.panic.as_ref());
+    let named = panic.is_some_and(|p| {
+        p.message.contains("kernel stack overflow") && p.message.contains("kernel stack slot")
+    });
+    match (crash, named, outcome.exit) {
+        (Some(crash), true, ExitKind::Failure) if crash.exception.is_some() => Verdict::Pass {
+            summary: format!("detected: {crash}"),
+        },
+        _ => Verdict::Fail {
+            cause: FailCause::Unexpected,
+            reason: with_note(
+                outcome,
+                format!(
+                    "expected an exception report and a panic naming a kernel stack \
+                     overflow in a kernel stack slot, then status 35; got: {}",
+                    describe(outcome)
+                ),
+            ),
+        },
+    }
+}
+
 /// Self-test `nymph.selftest=fault`: the harness must see the unexpected exception (the
 /// EXCEPTION report, or at least the panic it leads to) and a failure exit (35).
 pub fn expect_exception(outcome: &RunOutcome) -> Verdict {

@@ -162,7 +162,7 @@ unsafe extern "Rust" {
 
 static BOOT_INFO: spin::Once<BootInfo> = spin::Once::new();
 
-fn kernel_image() -> KernelImage {
+pub(crate) fn kernel_image() -> KernelImage {
     fn addr(sym: &u8) -> u64 {
         core::ptr::from_ref(sym) as u64
     }

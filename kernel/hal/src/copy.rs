@@ -6,7 +6,7 @@
 
 use crate::layout::USER_END;
 use crate::trap::{CaughtFault, last_caught_fault};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use x86_64::registers::control::{Cr4, Cr4Flags};
 
 core::arch::global_asm!(
@@ -43,6 +43,19 @@ hal_copy_smap_fixup:
     mov %rcx, %rax
     ret
 
+    .global hal_execute_probe
+// rdi: an address to call. Returns 0 when the call came back (the code there ran), 1
+// when fetching it faulted; the fault's rip is the target itself, see `fixup_for`.
+hal_execute_probe:
+    call *%rdi
+    xor %eax, %eax
+    ret
+    .global hal_execute_fixup
+hal_execute_fixup:
+    add $8, %rsp
+    mov $1, %eax
+    ret
+
     .global hal_invalid_opcode_probe
 // Executes ud2; returns 1 when the fault was caught (0 would mean ud2 did not fault).
 hal_invalid_opcode_probe:
@@ -65,6 +78,8 @@ unsafe extern "C" {
     static hal_copy_smap_fault_ip: u8;
     static hal_copy_smap_fixup: u8;
     fn hal_invalid_opcode_probe() -> u64;
+    fn hal_execute_probe(target: u64) -> u64;
+    static hal_execute_fixup: u8;
     static hal_copy_fault_ip: u8;
     static hal_copy_fixup: u8;
     static hal_ud_fault_ip: u8;
@@ -75,8 +90,17 @@ fn addr(sym: &u8) -> u64 {
     core::ptr::from_ref(sym) as u64
 }
 
+/// The address [`probe_kernel_execute`] is calling (0: none): a fault with this rip is
+/// that probe's instruction fetch.
+static EXECUTE_PROBE_TARGET: AtomicU64 = AtomicU64::new(0);
+
 /// The resume address for a fault at `rip`, if `rip` is a routine that expects faults.
 pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
+    let probed = EXECUTE_PROBE_TARGET.load(Ordering::Relaxed);
+    if probed != 0 && rip == probed {
+        // SAFETY: only the address of the label is taken.
+        return Some(addr(unsafe { &hal_execute_fixup }));
+    }
     // SAFETY: only the addresses of the assembly labels are taken.
     let table = unsafe {
         [
@@ -180,6 +204,25 @@ pub fn probe_kernel_read(dst: &mut [u8], src: u64) -> Result<(), CopyFault> {
     // bytes are copied, never referenced, so no Rust aliasing rule is involved.
     let left = unsafe { hal_copy_checked(dst.as_mut_ptr(), src as *const u8, dst.len()) };
     finish(dst.len(), left)
+}
+
+/// Calls `target` from kernel mode, where a fetch fault is caught: with SMEP on, a user
+/// page there must fault (diagnostics and tests only). `Ok` means the code ran and came
+/// back; it must be a lone `ret` if it is mapped and runnable.
+pub fn probe_kernel_execute(target: u64) -> Result<(), CopyFault> {
+    EXECUTE_PROBE_TARGET.store(target, Ordering::Relaxed);
+    // SAFETY: the callers pass a page holding `ret` (or nothing executable); a fetch fault
+    // at `target` resumes at the fixup, which drops the return address `call` pushed.
+    let faulted = unsafe { hal_execute_probe(target) } == 1;
+    EXECUTE_PROBE_TARGET.store(0, Ordering::Relaxed);
+    if faulted {
+        Err(CopyFault {
+            copied: 0,
+            fault: last_caught_fault(),
+        })
+    } else {
+        Ok(())
+    }
 }
 
 fn finish(len: usize, left: usize) -> Result<(), CopyFault> {

@@ -8,6 +8,7 @@
 
 use crate::copy;
 use crate::gdt::{IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, KERNEL_CODE};
+use crate::layout::{KSTACK_BASE, KSTACK_END, KSTACK_SLOT, PAGE_SIZE};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::registers::control::Cr2;
@@ -284,7 +285,13 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
             crate::fpu::breakpoint_hook();
         }
         0..=31 => {
-            let fault_address = if vector == 14 { Cr2::read_raw() } else { 0 };
+            // A double fault keeps CR2 of the page fault it could not deliver: that is
+            // where a kernel stack overflow shows.
+            let fault_address = if vector == 14 || vector == 8 {
+                Cr2::read_raw()
+            } else {
+                0
+            };
             if let Some(fixup) = copy::fixup_for(frame.rip) {
                 CAUGHT_VECTOR.store(vector, Ordering::Relaxed);
                 CAUGHT_ERROR.store(frame.error_code, Ordering::Relaxed);
@@ -394,8 +401,52 @@ pub fn report(frame: &TrapFrame, fault_address: u64) {
     );
 }
 
+/// Which kernel stack's guard area holds `address`: a fault there is a stack overflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackGuard {
+    /// The unmapped page at the bottom of the boot stack.
+    Boot,
+    /// The unmapped part of a kernel-stack slot (below the thread's stack pages).
+    Slot(u64),
+}
+
+impl core::fmt::Display for StackGuard {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StackGuard::Boot => write!(f, "the boot stack"),
+            StackGuard::Slot(slot) => write!(f, "kernel stack slot {slot}"),
+        }
+    }
+}
+
+/// The guard area `address` lies in, if any. Kernel-stack slots map their stack at the
+/// top and nothing else, so any unmapped address in a slot is guard.
+pub fn stack_guard_at(address: u64) -> Option<StackGuard> {
+    let boot = crate::boot::kernel_image().boot_stack.0;
+    if (boot..boot + PAGE_SIZE).contains(&address) {
+        return Some(StackGuard::Boot);
+    }
+    let in_region = (KSTACK_BASE..KSTACK_END).contains(&address);
+    let unmapped = || {
+        crate::paging::PageTableRoot::current()
+            .translate(address & !(PAGE_SIZE - 1))
+            .is_none()
+    };
+    (in_region && unmapped()).then(|| StackGuard::Slot((address - KSTACK_BASE) / KSTACK_SLOT))
+}
+
 fn kernel_exception(frame: &TrapFrame, fault_address: u64) -> ! {
     report(frame, fault_address);
+    if matches!(frame.vector, 8 | 14)
+        && let Some(guard) = stack_guard_at(fault_address)
+    {
+        panic!(
+            "kernel stack overflow: {} at rip {:#x} touched {:#x}, in the guard area below {guard}",
+            exception_name(frame.vector),
+            frame.rip,
+            fault_address,
+        );
+    }
     panic!(
         "unhandled {} in kernel mode at rip {:#x} (error {:#x}, cr2 {:#x})",
         exception_name(frame.vector),
