@@ -23,8 +23,6 @@
 #include <nymph_test.h>
 #include <signal.h>
 
-/* libc's sigaltstack is the bare system call (53). */
-static int sigaltstack(const stack_t *ss, stack_t *oss) { return __sys_sigaltstack(ss, oss); }
 
 #define PSL_C_BIT 0x1
 #define OSIGCODE_ADDR (PS_STRINGS - 40) /* 0xBFBFFFC8 */

@@ -148,6 +148,7 @@ sighandler_t signal(int sig, sighandler_t handler);
 int sigprocmask(int how, const sigset_t *set, sigset_t *old);
 int sigsuspend(const sigset_t *mask);
 int sigpending(sigset_t *set);
+int sigaltstack(const stack_t *ss, stack_t *old);
 int kill(pid_t pid, int sig);
 int raise(int sig);
 int sigemptyset(sigset_t *set);

@@ -180,12 +180,15 @@ fn bindings_follow_the_native_convention() {
         paths.iter().all(|p| p.starts_with("nymph-sys-v")),
         "{paths:?}"
     );
-    let lib = &files
-        .files
-        .iter()
-        .find(|f| f.path == std::path::Path::new("nymph-sys-v1/src/lib.rs"))
-        .expect("lib.rs")
-        .contents;
+    let lib_of = |path: &str| {
+        &files
+            .files
+            .iter()
+            .find(|f| f.path == std::path::Path::new(path))
+            .expect("lib.rs")
+            .contents
+    };
+    let lib = lib_of("nymph-sys-v1/src/lib.rs");
     assert!(lib.starts_with("//! ") && lib.contains("#![no_std]"));
     // The fourth argument goes in r10 (not rcx, which syscall overwrites).
     let s4 = lib
@@ -208,8 +211,9 @@ fn bindings_follow_the_native_convention() {
     // The note: "Nymph\0" padded to 8, version 1, in the section the spec names.
     assert!(lib.contains("#[unsafe(link_section = \".note.nymph.abi\")]"));
     assert!(lib.contains("namesz: 6,\n    descsz: 4,\n    note_type: 1,\n    name: *b\"Nymph\\0\\0\\0\",\n    desc: 1,"));
-    // Only served calls get a function: sigaltstack is not implemented in v1.
-    assert!(lib.contains("pub const SYS_sigaltstack: u64 = 55;"));
-    assert!(!lib.contains("pub unsafe fn sigaltstack("));
+    // Only served calls get a function: v2 retired getpgrp, which v1 still serves.
+    let v2 = lib_of("nymph-sys-v2/src/lib.rs");
+    assert!(lib.contains("pub unsafe fn getpgrp("));
+    assert!(!v2.contains("pub unsafe fn getpgrp("));
     assert!(lib.contains("if (-4095..0).contains(&v)"));
 }

@@ -1971,9 +1971,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 18,
         name: "sigaction",
         kind: "standard",
-        status: Status::Partial(
-            "SA_ONSTACK is recorded but has no effect yet (there is no sigaltstack); the handler's siginfo carries no fault address (si_addr is 0)",
-        ),
+        status: Status::Partial("the handler's siginfo carries no fault address (si_addr is 0)"),
         arg_words: 3,
     },
     SyscallInfo {
@@ -2232,7 +2230,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 55,
         name: "sigaltstack",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

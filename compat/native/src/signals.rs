@@ -168,21 +168,107 @@ pub(crate) fn sys_sigpending(task: &mut Task, a: v1::SigpendingArgs) -> SysResul
     Ok(0)
 }
 
-/// Builds the frame for `action` and points the context at the handler.
+/// The alternate signal stack, kept as personality state (so fork copies it and exec
+/// starts without one): base, size, and whether one is set at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AltStack {
+    sp: u64,
+    size: u64,
+    enabled: bool,
+}
+
+const ALT_SP: &str = "native.altstack.sp";
+const ALT_SIZE: &str = "native.altstack.size";
+const ALT_ENABLED: &str = "native.altstack.enabled";
+
+impl AltStack {
+    fn of(task: &Task) -> AltStack {
+        let p = &task.process;
+        AltStack {
+            sp: p.personality_value(ALT_SP),
+            size: p.personality_value(ALT_SIZE),
+            enabled: p.personality_value(ALT_ENABLED) != 0,
+        }
+    }
+
+    /// Whether `rsp` is on this stack (a handler running on it).
+    fn holds(&self, rsp: u64) -> bool {
+        self.enabled && rsp.wrapping_sub(self.sp) < self.size
+    }
+
+    /// The ABI's description of it, as seen from code running with `rsp`.
+    fn stack_t(&self, rsp: u64) -> v1::stack_t {
+        let mut flags = v1::ss_flags::empty();
+        flags.set(v1::ss_flags::SS_DISABLE, !self.enabled);
+        flags.set(v1::ss_flags::SS_ONSTACK, self.holds(rsp));
+        v1::stack_t {
+            ss_sp: self.sp,
+            ss_flags: flags.bits(),
+            _pad0: [0; 4],
+            ss_size: self.size,
+        }
+    }
+}
+
+/// sigaltstack: the old stack goes out first (so a refused change still reports it);
+/// flags other than SS_DISABLE are EINVAL, a change while running on the stack EPERM,
+/// a stack under MINSIGSTKSZ ENOMEM.
+pub(crate) fn sys_sigaltstack(task: &mut Task, a: v1::SigaltstackArgs) -> SysResult {
+    let rsp = task.context.regs.rsp;
+    let alt = AltStack::of(task);
+    if !a.old_ss.is_null() {
+        task.write_val(a.old_ss.addr(), &alt.stack_t(rsp))
+            .map_err(|_| errno::EFAULT)?;
+    }
+    if a.ss.is_null() {
+        return Ok(0);
+    }
+    let ss: v1::stack_t = task.read_val(a.ss.addr()).map_err(|_| errno::EFAULT)?;
+    let disable = v1::ss_flags::SS_DISABLE.bits();
+    if ss.ss_flags & !disable != 0 {
+        return Err(errno::EINVAL);
+    }
+    if alt.holds(rsp) {
+        return Err(errno::EPERM);
+    }
+    let enable = ss.ss_flags & disable == 0;
+    if enable && ss.ss_size < u64::from(v1::consts::MINSIGSTKSZ) {
+        return Err(errno::ENOMEM);
+    }
+    let p = &task.process;
+    p.set_personality_value(ALT_ENABLED, u64::from(enable));
+    if enable {
+        p.set_personality_value(ALT_SP, ss.ss_sp);
+        p.set_personality_value(ALT_SIZE, ss.ss_size);
+    }
+    Ok(0)
+}
+
+/// Builds the frame for `action` and points the context at the handler: on the
+/// alternate stack when the action asks for it (SA_ONSTACK), one is set and the process
+/// is not already on it; otherwise below the red zone of the current stack.
 pub(crate) fn deliver(
     task: &mut Task,
     signal: Signal,
     action: &CatchAction,
 ) -> Result<(), ExecError> {
     let r = task.context.regs;
+    let alt = AltStack::of(task);
+    let onstack = action.flags & u64::from(v1::sa_flags::SA_ONSTACK.bits()) != 0;
+    let top = if onstack && alt.enabled && !alt.holds(r.rsp) {
+        alt.sp.wrapping_add(alt.size)
+    } else {
+        r.rsp.checked_sub(RED_ZONE).ok_or(ExecError::Fault)?
+    };
     let size = core::mem::size_of::<v1::sigframe>() as u64;
-    let below = r.rsp.checked_sub(RED_ZONE + size).ok_or(ExecError::Fault)?;
+    let below = top.checked_sub(size).ok_or(ExecError::Fault)?;
     // rsp + 8 is 16-aligned at handler entry, as after a call.
-    let frame = (below & !15) - 8;
+    let frame = (below & !15).checked_sub(8).ok_or(ExecError::Fault)?;
     let mut sf = v1::sigframe::new_zeroed();
     sf.sf_restorer = action.restorer;
     sf.sf_si.si_signo = signal_to_native(signal);
     let uc = &mut sf.sf_uc;
+    uc.uc_stack = alt.stack_t(r.rsp);
     uc.uc_sigmask = to_sigset(task.process.blocked());
     let mc = &mut uc.uc_mcontext;
     mc.mc_flags = 1;

@@ -54,6 +54,7 @@ macro_rules! handlers {
             sigreturn: Some(crate::signals::sys_sigreturn),
             sigsuspend: Some(crate::signals::sys_sigsuspend),
             sigpending: Some(crate::signals::sys_sigpending),
+            sigaltstack: Some(crate::signals::sys_sigaltstack),
             nanosleep: Some(sys_nanosleep),
             clock_gettime: Some(sys_clock_gettime),
             abi_versions: Some(sys_abi_versions),

@@ -419,11 +419,18 @@ impl core::fmt::Display for StackGuard {
     }
 }
 
+/// The boot stack's guard page (host builds have no boot stack).
+fn boot_stack_guard() -> Option<u64> {
+    #[cfg(feature = "bare-metal")]
+    return Some(crate::boot::kernel_image().boot_stack.0);
+    #[cfg(not(feature = "bare-metal"))]
+    None
+}
+
 /// The guard area `address` lies in, if any. Kernel-stack slots map their stack at the
 /// top and nothing else, so any unmapped address in a slot is guard.
 pub fn stack_guard_at(address: u64) -> Option<StackGuard> {
-    let boot = crate::boot::kernel_image().boot_stack.0;
-    if (boot..boot + PAGE_SIZE).contains(&address) {
+    if boot_stack_guard().is_some_and(|guard| (guard..guard + PAGE_SIZE).contains(&address)) {
         return Some(StackGuard::Boot);
     }
     let in_region = (KSTACK_BASE..KSTACK_END).contains(&address);

@@ -61,9 +61,7 @@ static const long long fz_v_poll_timeout_ms[] = { 0ULL, 1ULL, 5ULL };
  *   sigsuspend (56): waits for a signal nothing sends
  */
 
-/* 1 slots Nymph does not serve (status not_implemented) are left out. */
-
-#define FZ_NCALLS 61
+#define FZ_NCALLS 62
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 1, "read", 3, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -270,6 +268,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 54, "fsync", 1, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 55, "sigaltstack", 2, 0, {
+		{ "ss", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 24, -1, 0, -1, 0, 24, 0x0ULL, 0, 0 },
+		{ "old_ss", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 24, -1, 0, -1, 0, 24, 0x0ULL, 0, 0 },
 	} },
 	{ 57, "sigpending", 1, 0, {
 		{ "set", FZ_PTR, 64, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },

@@ -48,6 +48,7 @@ int mprotect(void *addr, size_t len, int prot) { return __sys_mprotect(addr, len
 int msync(void *addr, size_t len, int flags) { return __sys_msync(addr, len, flags); }
 int sigsuspend(const sigset_t *mask) { return __sys_sigsuspend(mask); }
 int sigpending(sigset_t *set) { return __sys_sigpending(set); }
+int sigaltstack(const stack_t *ss, stack_t *old) { return __sys_sigaltstack(ss, old); }
 int sigprocmask(int how, const sigset_t *set, sigset_t *old) { return __sys_sigprocmask(how, set, old); }
 __noreturn void _exit(int status) { for (;;) __sys_exit(status); }
 

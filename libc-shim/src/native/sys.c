@@ -267,6 +267,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 }
 
 int sigprocmask(int how, const sigset_t *set, sigset_t *old) { return __sys_sigprocmask(how, set, old); }
+int sigaltstack(const stack_t *ss, stack_t *old) { return __sys_sigaltstack(ss, old); }
 
 /* getdents records: d_reclen bytes each, 8-byte aligned (struct dirent of types.h). */
 struct __dir {

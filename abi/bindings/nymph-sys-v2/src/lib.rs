@@ -1886,7 +1886,7 @@ pub unsafe fn kill(pid: pid_t, sig: int) -> Result<i64, Errno> {
 ///
 /// act/oldact carry their own sa_struct_size (extensible struct).
 ///
-/// Partial in this kernel: SA_ONSTACK is recorded but has no effect yet (there is no sigaltstack); the handler's siginfo carries no fault address (si_addr is 0).
+/// Partial in this kernel: the handler's siginfo carries no fault address (si_addr is 0).
 ///
 /// # Errors
 /// The errno the kernel returned: EINVAL, EFAULT, E2BIG.
@@ -2583,6 +2583,20 @@ pub unsafe fn ftruncate(fd: fd_t, length: off_t) -> Result<i64, Errno> {
 pub unsafe fn fsync(fd: fd_t) -> Result<i64, Errno> {
     // SAFETY: the caller upholds this function's contract, which is the call's.
     result(unsafe { raw::syscall1(nr::SYS_fsync, i64::from(fd).cast_unsigned()) })
+}
+
+/// `sigaltstack(ptr<stack_t, In> ss, ptr<stack_t, Out> old_ss)` -> `int`, slot 55.
+///
+/// # Errors
+/// The errno the kernel returned: EFAULT, EINVAL, ENOMEM, EPERM.
+///
+/// # Safety
+/// Every pointer must be valid for what the call does with it (reads, writes, a
+/// NUL-terminated string), as the ABI reference says.
+#[inline]
+pub unsafe fn sigaltstack(ss: *const stack_t, old_ss: *mut stack_t) -> Result<i64, Errno> {
+    // SAFETY: the caller upholds this function's contract, which is the call's.
+    result(unsafe { raw::syscall2(nr::SYS_sigaltstack, ss.addr() as u64, old_ss.addr() as u64) })
 }
 
 /// `sigsuspend(ptr<sigset_t, In> mask)` -> `int`, slot 56.
