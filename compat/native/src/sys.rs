@@ -94,7 +94,8 @@ macro_rules! handlers {
             chroot: Some(crate::fs::sys_chroot),
             ioctl: Some(crate::tty::sys_ioctl),
             $($name: Some($handler),)*
-            ..$abi::Handlers::NONE
+            // No `..NONE`: every slot is served, and a slot the spec gains must be
+            // given its handler here (or an explicit `None`) before this compiles.
         }
     };
 }
