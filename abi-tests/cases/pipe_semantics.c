@@ -3,7 +3,8 @@
  * Pipe semantics: EOF once every writer has closed; EPIPE with SIGPIPE (caught,
  * ignored, and the default action killing the writer) once every reader has
  * closed; O_NONBLOCK giving EAGAIN on an empty read and on a full pipe; writes of
- * PIPE_BUF bytes from two writers never interleaved.
+ * PIPE_BUF bytes from two writers never interleaved; a bad buffer giving EFAULT
+ * without losing or queueing data.
  */
 #include <nymph_test.h>
 #include <fcntl.h>
@@ -156,6 +157,24 @@ static void nonblocking(void)
 	close(p[1]);
 }
 
+/* The pipe copies straight between user memory and its queue: a read into memory the
+ * process cannot write fails and leaves the data queued; a write from memory it cannot
+ * read fails and queues nothing. */
+static void bad_buffers(void)
+{
+	int p[2];
+	char buf[4];
+	pipe_nonblock(p);
+	CHECK_ERRNO(write(p[1], (void *)8, 3), EFAULT);
+	CHECK_EQ(write(p[1], "abc", 3), 3);
+	CHECK_ERRNO(read(p[0], (void *)8, 3), EFAULT);
+	CHECK_EQ(read(p[0], buf, sizeof(buf)), 3);
+	CHECK(memcmp(buf, "abc", 3) == 0);
+	CHECK_ERRNO(read(p[0], buf, 1), EAGAIN);
+	close(p[0]);
+	close(p[1]);
+}
+
 #define RECORDS 48
 
 static void atomic_writes(void)
@@ -211,6 +230,7 @@ int main(void)
 	epipe_caught_and_ignored();
 	sigpipe_default_kills();
 	nonblocking();
+	bad_buffers();
 	atomic_writes();
 	PASS();
 }

@@ -1,8 +1,9 @@
 //! Copies whose faults are caught: the only way the kernel touches memory it does not own.
 //!
-//! The copy is `rep movsb` at a known address; when it faults, the trap dispatcher finds
-//! that address in the fixup table, records the fault, and resumes at the fixup, which
-//! returns the number of bytes left. No Rust reference into the faulting memory ever exists.
+//! The copy is `rep movsq` then `rep movsb` at known addresses; when one faults, the
+//! trap dispatcher finds that address in the fixup table, records the fault, and resumes
+//! at the fixup, which returns the number of bytes left. No Rust reference into the
+//! faulting memory ever exists.
 
 use crate::layout::USER_END;
 use crate::trap::{CaughtFault, last_caught_fault};
@@ -14,13 +15,26 @@ core::arch::global_asm!(
     .section .text.hal_copy, "ax"
     .global hal_copy_checked
 // rdi: destination, rsi: source, rdx: length. Returns the bytes not copied (0 on success).
+// Whole words first, then the tail; a fault among the words goes on byte by byte from
+// where the words stopped, so the count left is exact to the byte.
 hal_copy_checked:
     mov %rdx, %rcx
+    shr $3, %rcx
+    .global hal_copy_words_fault_ip
+hal_copy_words_fault_ip:
+    rep movsq
+    mov %edx, %ecx
+    and $7, %ecx
     .global hal_copy_fault_ip
 hal_copy_fault_ip:
     rep movsb
     xor %eax, %eax
     ret
+    .global hal_copy_words_fixup
+hal_copy_words_fixup:
+    and $7, %edx
+    lea (%rdx, %rcx, 8), %rcx
+    jmp hal_copy_fault_ip
     .global hal_copy_fixup
 hal_copy_fixup:
     mov %rcx, %rax
@@ -30,13 +44,24 @@ hal_copy_fixup:
 // The same copy with SMAP's AC flag raised around it, for user memory when SMAP is on.
 hal_copy_user_smap:
     mov %rdx, %rcx
+    shr $3, %rcx
     stac
+    .global hal_copy_smap_words_fault_ip
+hal_copy_smap_words_fault_ip:
+    rep movsq
+    mov %edx, %ecx
+    and $7, %ecx
     .global hal_copy_smap_fault_ip
 hal_copy_smap_fault_ip:
     rep movsb
     clac
     xor %eax, %eax
     ret
+    .global hal_copy_smap_words_fixup
+hal_copy_smap_words_fixup:
+    and $7, %edx
+    lea (%rdx, %rcx, 8), %rcx
+    jmp hal_copy_smap_fault_ip
     .global hal_copy_smap_fixup
 hal_copy_smap_fixup:
     clac
@@ -77,11 +102,15 @@ unsafe extern "C" {
     fn hal_copy_user_smap(dst: *mut u8, src: *const u8, len: usize) -> usize;
     static hal_copy_smap_fault_ip: u8;
     static hal_copy_smap_fixup: u8;
+    static hal_copy_smap_words_fault_ip: u8;
+    static hal_copy_smap_words_fixup: u8;
     fn hal_invalid_opcode_probe() -> u64;
     fn hal_execute_probe(target: u64) -> u64;
     static hal_execute_fixup: u8;
     static hal_copy_fault_ip: u8;
     static hal_copy_fixup: u8;
+    static hal_copy_words_fault_ip: u8;
+    static hal_copy_words_fixup: u8;
     static hal_ud_fault_ip: u8;
     static hal_ud_fixup: u8;
 }
@@ -105,6 +134,11 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
     let table = unsafe {
         [
             (addr(&hal_copy_fault_ip), addr(&hal_copy_fixup)),
+            (addr(&hal_copy_words_fault_ip), addr(&hal_copy_words_fixup)),
+            (
+                addr(&hal_copy_smap_words_fault_ip),
+                addr(&hal_copy_smap_words_fixup),
+            ),
             (addr(&hal_copy_smap_fault_ip), addr(&hal_copy_smap_fixup)),
             (addr(&hal_ud_fault_ip), addr(&hal_ud_fixup)),
         ]

@@ -280,9 +280,15 @@ impl PageTableRoot {
     /// Copies the top-level entries for the kernel half (slots 256-511) from `other`, so
     /// that this address space shares the kernel's tables.
     pub fn share_kernel_half(&self, other: &PageTableRoot) {
-        for index in 256..512 {
-            write_entry(self.0, index, read_entry(other.0, index));
-        }
+        assert!(
+            self.0 != other.0,
+            "sharing a root's kernel half with itself"
+        );
+        let from = entry_ptr(other.0, 256);
+        let to = entry_ptr(self.0, 256);
+        // SAFETY: `entry_ptr` checked that both tables lie in the direct map; entries
+        // 256-511 are the second half of each table's frame, and the frames differ.
+        unsafe { core::ptr::copy_nonoverlapping(from.cast_const(), to, 256) }
     }
 }
 
@@ -358,37 +364,6 @@ pub fn read_frame(phys: u64, offset: usize, buf: &mut [u8]) {
 }
 
 impl PageTableRoot {
-    /// Frees every page-table frame of the user half (slots 0-255) through `free` and
-    /// clears the top-level entries. Leaf frames are the owner's to free, before this.
-    /// The root must not be the active address space.
-    pub fn free_user_tables(&self, free: &mut dyn FnMut(u64)) {
-        assert!(!self.is_active(), "tearing down the active address space");
-        for l4 in 0..256 {
-            let e4 = read_entry(self.0, l4);
-            if e4 & PageFlags::PRESENT.bits() == 0 {
-                continue;
-            }
-            let pdpt = e4 & ENTRY_ADDR_MASK;
-            for l3 in 0..512 {
-                let e3 = read_entry(pdpt, l3);
-                if e3 & PageFlags::PRESENT.bits() == 0 || e3 & PageFlags::HUGE_PAGE.bits() != 0 {
-                    continue;
-                }
-                let pd = e3 & ENTRY_ADDR_MASK;
-                for l2 in 0..512 {
-                    let e2 = read_entry(pd, l2);
-                    if e2 & PageFlags::PRESENT.bits() != 0 && e2 & PageFlags::HUGE_PAGE.bits() == 0
-                    {
-                        free(e2 & ENTRY_ADDR_MASK);
-                    }
-                }
-                free(pd);
-            }
-            free(pdpt);
-            write_entry(self.0, l4, 0);
-        }
-    }
-
     /// Changes the flags of an existing 4 KiB mapping (copy-on-write, mprotect).
     pub fn set_flags_4k(&self, virt: u64, flags: PageFlags) -> Option<()> {
         let (table, index, level) = self.leaf(virt)?;

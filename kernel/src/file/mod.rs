@@ -37,6 +37,58 @@ pub struct Readiness {
     pub hangup: bool,
 }
 
+/// Bytes a write takes: a kernel slice, or a user buffer reached only through
+/// fallible copies, so it is copied out piece by piece.
+pub trait Source {
+    /// Bytes in all.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `into` with the bytes from `offset` on (`BadAddress` where they cannot be
+    /// read).
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<()>;
+}
+
+/// Where a read puts its bytes: a kernel slice, or a user buffer (as [`Source`]).
+pub trait Sink {
+    /// Room in all.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Puts `bytes` at `offset` (`BadAddress` where they cannot be written).
+    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<()>;
+}
+
+impl Source for [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<()> {
+        let end = offset
+            .checked_add(into.len())
+            .ok_or(FileError::BadAddress)?;
+        into.copy_from_slice(self.get(offset..end).ok_or(FileError::BadAddress)?);
+        Ok(())
+    }
+}
+
+impl Sink for [u8] {
+    fn len(&self) -> usize {
+        <[u8]>::len(self)
+    }
+    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<()> {
+        let end = offset
+            .checked_add(bytes.len())
+            .ok_or(FileError::BadAddress)?;
+        self.get_mut(offset..end)
+            .ok_or(FileError::BadAddress)?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
 /// The operations of one kind of open object.
 pub trait FileOps: Send + Sync + Debug {
     fn kind(&self) -> FileKind;
@@ -49,6 +101,15 @@ pub trait FileOps: Send + Sync + Debug {
     }
     /// Writes from `buf`, blocking unless `nonblock`; returns how much was taken.
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize>;
+    /// Reads straight into `to` (a user buffer), for objects that can without a kernel
+    /// buffer between (a pipe): one copy instead of two. `None`: use `read`.
+    fn read_to(&self, _to: &mut dyn Sink, _nonblock: bool) -> Option<Result<usize>> {
+        None
+    }
+    /// Writes straight from `from`, as `read_to` reads. `None`: use `write`.
+    fn write_from(&self, _from: &dyn Source, _nonblock: bool) -> Option<Result<usize>> {
+        None
+    }
     /// Whether the file has a position (regular files, directories): then reads and
     /// writes go through `read_at`/`write_at` at the open file's offset.
     fn seekable(&self) -> bool {
@@ -198,6 +259,28 @@ impl OpenFile {
         let n = self.ops.read_at(*offset, buf, nonblock)?;
         *offset += n as u64;
         Ok(n)
+    }
+
+    /// Reads straight into `to`, where the object can (see [`FileOps::read_to`]).
+    pub fn read_to(&self, to: &mut dyn Sink) -> Option<Result<usize>> {
+        if !self.readable {
+            return Some(Err(FileError::BadDescriptor));
+        }
+        if self.ops.seekable() {
+            return None;
+        }
+        self.ops.read_to(to, self.status().nonblock)
+    }
+
+    /// Writes straight from `from`, where the object can (see [`FileOps::write_from`]).
+    pub fn write_from(&self, from: &dyn Source) -> Option<Result<usize>> {
+        if !self.writable {
+            return Some(Err(FileError::BadDescriptor));
+        }
+        if self.ops.seekable() {
+            return None;
+        }
+        self.ops.write_from(from, self.status().nonblock)
     }
 
     pub fn write(&self, buf: &[u8]) -> Result<usize> {

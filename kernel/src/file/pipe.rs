@@ -2,26 +2,71 @@
 //! pipe is empty and a writer exists (end of file once none does); writes block while
 //! there is no room, and a write of at most `PIPE_BUF` bytes is never interleaved with
 //! another; writing with no reader left is `BrokenPipe`.
+//!
+//! Bytes move between the caller's memory and the queue in one copy each way: a user
+//! buffer is copied straight into the queue's free space and out of its filled part
+//! (see [`Source`] and [`Sink`]), with no kernel buffer between.
 
-use super::{FileError, FileKind, FileOps, OpenFile, Readiness};
+use super::{FileError, FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::Result;
 use crate::sched::WaitQueue;
-use alloc::collections::VecDeque;
+use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec;
 use spin::Mutex;
 
-/// Bytes a pipe holds.
-pub const CAPACITY: usize = 16 * 1024;
+/// Bytes a pipe holds (as Linux's default: a 64 KiB write goes in without a switch).
+pub const CAPACITY: usize = 64 * 1024;
 /// Writes up to this size are atomic.
 pub const PIPE_BUF: usize = 4096;
 
 #[derive(Debug)]
 struct State {
-    data: VecDeque<u8>,
+    /// A ring of `CAPACITY` bytes: `len` bytes from `head` on (wrapping) are queued.
+    ring: Box<[u8]>,
+    head: usize,
+    len: usize,
     readers: usize,
     writers: usize,
     /// Counts opens, so that a FIFO opener notices a partner that came and went.
     opens: u64,
+}
+
+impl State {
+    fn room(&self) -> usize {
+        CAPACITY - self.len
+    }
+
+    /// Copies up to `n` queued bytes to `to` from its offset `at` on, oldest first, and
+    /// takes them off the queue; a failed copy takes nothing.
+    fn take_into<S: Sink + ?Sized>(&mut self, to: &mut S, at: usize, n: usize) -> Result<()> {
+        let first = n.min(CAPACITY - self.head);
+        to.copy_in(at, &self.ring[self.head..self.head + first])?;
+        if n > first {
+            to.copy_in(at + first, &self.ring[..n - first])?;
+        }
+        self.len -= n;
+        // An empty ring starts over at its front: the next write is one piece.
+        self.head = if self.len == 0 {
+            0
+        } else {
+            (self.head + n) % CAPACITY
+        };
+        Ok(())
+    }
+
+    /// Copies `n` bytes of `from` at its offset `at` into the free space behind the
+    /// queued bytes and queues them; a failed copy queues nothing.
+    fn put_from<S: Source + ?Sized>(&mut self, from: &S, at: usize, n: usize) -> Result<()> {
+        let tail = (self.head + self.len) % CAPACITY;
+        let first = n.min(CAPACITY - tail);
+        from.copy_out(at, &mut self.ring[tail..tail + first])?;
+        if n > first {
+            from.copy_out(at + first, &mut self.ring[..n - first])?;
+        }
+        self.len += n;
+        Ok(())
+    }
 }
 
 /// The shared state of a pipe or a FIFO.
@@ -53,7 +98,9 @@ impl Pipe {
     pub fn empty() -> Pipe {
         Pipe {
             state: Mutex::new(State {
-                data: VecDeque::with_capacity(CAPACITY),
+                ring: vec![0u8; CAPACITY].into_boxed_slice(),
+                head: 0,
+                len: 0,
                 readers: 0,
                 writers: 0,
                 opens: 0,
@@ -66,6 +113,82 @@ impl Pipe {
         let s = self.state.lock();
         (s.readers, s.writers)
     }
+}
+
+/// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
+/// some unless `nonblock`. A copy that fails takes nothing off the queue.
+fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
+    if to.len() == 0 {
+        return Ok(0);
+    }
+    loop {
+        {
+            let mut s = pipe.state.lock();
+            if s.len > 0 {
+                let n = to.len().min(s.len);
+                s.take_into(to, 0, n)?;
+                drop(s);
+                pipe.changed.wake_all();
+                return Ok(n);
+            }
+            if s.writers == 0 {
+                return Ok(0);
+            }
+        }
+        if nonblock {
+            return Err(FileError::WouldBlock);
+        }
+        let me = pipe.clone();
+        crate::process::sleep_interruptible(&pipe.changed, move || {
+            let s = me.state.lock();
+            s.len > 0 || s.writers == 0
+        })
+        .map_err(|_| FileError::Interrupted)?;
+    }
+}
+
+/// Queues all of `from`, waiting for room unless `nonblock`: at most `PIPE_BUF` bytes go
+/// in whole, more in pieces as room appears. Returns how much went in; a signal, a
+/// reader going away or a failing copy after some bytes ends it short.
+fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Result<usize> {
+    let total = from.len();
+    let atomic = total <= PIPE_BUF;
+    let mut written = 0;
+    let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
+    while written < total {
+        {
+            let mut s = pipe.state.lock();
+            if s.readers == 0 {
+                return short(written, FileError::BrokenPipe);
+            }
+            let room = s.room();
+            let left = total - written;
+            if (atomic && room >= left) || (!atomic && room > 0) {
+                let n = left.min(room);
+                if let Err(e) = s.put_from(from, written, n) {
+                    return short(written, e);
+                }
+                written += n;
+                drop(s);
+                pipe.changed.wake_all();
+                continue;
+            }
+        }
+        if nonblock {
+            return short(written, FileError::WouldBlock);
+        }
+        let me = pipe.clone();
+        let need = if atomic { total - written } else { 1 };
+        let slept = crate::process::sleep_interruptible(&pipe.changed, move || {
+            let s = me.state.lock();
+            s.room() >= need || s.readers == 0
+        });
+        if slept.is_err() {
+            // What went in stays in; a signal ends the write with what was taken.
+            return short(written, FileError::Interrupted);
+        }
+    }
+    Ok(written)
 }
 
 /// Opens one end of a FIFO's pipe. Opening blocks until the other side is open too
@@ -130,7 +253,7 @@ impl FileOps for ReadEnd {
     fn poll(&self) -> Readiness {
         let s = self.0.state.lock();
         Readiness {
-            read: !s.data.is_empty() || s.writers == 0,
+            read: s.len > 0 || s.writers == 0,
             write: false,
             hangup: s.writers == 0,
         }
@@ -141,38 +264,11 @@ impl FileOps for ReadEnd {
     }
 
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            {
-                let mut s = self.0.state.lock();
-                if !s.data.is_empty() {
-                    let n = buf.len().min(s.data.len());
-                    // The queue's two halves in two copies, not byte by byte.
-                    let (front, back) = s.data.as_slices();
-                    let first = n.min(front.len());
-                    buf[..first].copy_from_slice(&front[..first]);
-                    buf[first..n].copy_from_slice(&back[..n - first]);
-                    s.data.drain(..n);
-                    drop(s);
-                    self.0.changed.wake_all();
-                    return Ok(n);
-                }
-                if s.writers == 0 {
-                    return Ok(0);
-                }
-            }
-            if nonblock {
-                return Err(FileError::WouldBlock);
-            }
-            let pipe = self.0.clone();
-            crate::process::sleep_interruptible(&self.0.changed, move || {
-                let s = pipe.state.lock();
-                !s.data.is_empty() || s.writers == 0
-            })
-            .map_err(|_| FileError::Interrupted)?;
-        }
+        read(&self.0, buf, nonblock)
+    }
+
+    fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
+        Some(read(&self.0, to, nonblock))
     }
 
     fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
@@ -189,7 +285,7 @@ impl FileOps for WriteEnd {
         let s = self.0.state.lock();
         Readiness {
             read: false,
-            write: CAPACITY - s.data.len() >= PIPE_BUF || s.readers == 0,
+            write: s.room() >= PIPE_BUF || s.readers == 0,
             hangup: s.readers == 0,
         }
     }
@@ -203,61 +299,11 @@ impl FileOps for WriteEnd {
     }
 
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
-        let mut written = 0;
-        while written < buf.len() {
-            {
-                let mut s = self.0.state.lock();
-                if s.readers == 0 {
-                    return if written > 0 {
-                        Ok(written)
-                    } else {
-                        Err(FileError::BrokenPipe)
-                    };
-                }
-                let room = CAPACITY - s.data.len();
-                let left = buf.len() - written;
-                // A small write goes in whole or waits; a large one goes in pieces.
-                let fits = if buf.len() <= PIPE_BUF {
-                    room >= left
-                } else {
-                    room > 0
-                };
-                if fits {
-                    let n = left.min(room);
-                    s.data.extend(&buf[written..written + n]);
-                    written += n;
-                    drop(s);
-                    self.0.changed.wake_all();
-                    continue;
-                }
-            }
-            if nonblock {
-                return if written > 0 {
-                    Ok(written)
-                } else {
-                    Err(FileError::WouldBlock)
-                };
-            }
-            let pipe = self.0.clone();
-            let need = if buf.len() <= PIPE_BUF {
-                buf.len() - written
-            } else {
-                1
-            };
-            let slept = crate::process::sleep_interruptible(&self.0.changed, move || {
-                let s = pipe.state.lock();
-                CAPACITY - s.data.len() >= need || s.readers == 0
-            });
-            if slept.is_err() {
-                // What went in stays in; a signal ends the write with what was taken.
-                return if written > 0 {
-                    Ok(written)
-                } else {
-                    Err(FileError::Interrupted)
-                };
-            }
-        }
-        Ok(written)
+        write(&self.0, buf, nonblock)
+    }
+
+    fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
+        Some(write(&self.0, from, nonblock))
     }
 }
 

@@ -1,11 +1,12 @@
 //! User address spaces: the lower half of a page-table tree whose upper half is the
 //! kernel's, the pages mapped in it, and copy-on-write sharing between them after fork.
 
-use super::frame::{self, FRAMES};
+use super::frame::{self, FRAMES, FrameAllocator};
 use super::kspace::kernel_root;
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
-use nymph_hal::paging::{self, MapError, PageFlags, PageTableRoot};
+use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
 /// Access a user page grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +110,25 @@ pub struct AddressSpace {
     /// end, protection): the first access maps a zeroed page. Stacks and large
     /// anonymous mappings cost frames only for what is used.
     demand: BTreeMap<u64, (u64, Protection)>,
+    /// The frames of the user page tables below the root, noted as they are made, so
+    /// that teardown frees them without walking every table's 512 entries.
+    tables: Vec<u64>,
+}
+
+/// The frame allocator as the source of one space's page tables: notes each table it
+/// hands out (and hands none out when it could not note it).
+struct TableSource<'a> {
+    frames: spin::MutexGuard<'a, FrameAllocator>,
+    tables: &'a mut Vec<u64>,
+}
+
+impl FrameSource for TableSource<'_> {
+    fn alloc_frame(&mut self) -> Option<u64> {
+        self.tables.try_reserve(1).ok()?;
+        let table = self.frames.alloc()?;
+        self.tables.push(table);
+        Some(table)
+    }
 }
 
 /// What a page fault in user mode turned out to be.
@@ -134,7 +154,17 @@ impl AddressSpace {
             pages: BTreeMap::new(),
             beyond: BTreeMap::new(),
             demand: BTreeMap::new(),
+            tables: Vec::new(),
         })
+    }
+
+    /// Maps `virt` to `phys` in the tables, making (and noting) the tables it needs.
+    fn map(&mut self, virt: u64, phys: u64, flags: PageFlags) -> Result<(), MapError> {
+        let mut source = TableSource {
+            frames: FRAMES.lock(),
+            tables: &mut self.tables,
+        };
+        self.root.map_4k(virt, phys, flags, &mut source)
     }
 
     fn check(virt: u64) -> Result<(), MemError> {
@@ -170,8 +200,7 @@ impl AddressSpace {
             return Err(MemError::OutOfMemory);
         }
         if let Some(flags) = Self::hw_flags(&page) {
-            self.root
-                .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?;
+            self.map(virt, page.phys, flags)?;
         }
         self.pages.insert(virt, page);
         Ok(())
@@ -304,6 +333,10 @@ impl AddressSpace {
         prot: Protection,
     ) -> Result<(), MemError> {
         let root = self.root;
+        let mut source = TableSource {
+            frames: FRAMES.lock(),
+            tables: &mut self.tables,
+        };
         for (&virt, page) in self.pages.range_mut(start..end) {
             let was = page.prot.accessible();
             page.prot = prot;
@@ -314,10 +347,11 @@ impl AddressSpace {
                 (true, None) => {
                     root.unmap_4k(virt);
                 }
-                (false, Some(flags)) => root.map_4k(virt, page.phys, flags, &mut *FRAMES.lock())?,
+                (false, Some(flags)) => root.map_4k(virt, page.phys, flags, &mut source)?,
                 (false, None) => {}
             }
         }
+        drop(source);
         for (s, e, _) in self.carve_demand(start, end) {
             self.demand.insert(s, (e, prot));
         }
@@ -440,14 +474,12 @@ impl AddressSpace {
             ..entry
         };
         if let Some(flags) = Self::hw_flags(&new)
-            && let Err(e) = self.root.map_4k(page, copy, flags, &mut *FRAMES.lock())
+            && let Err(e) = self.map(page, copy, flags)
         {
             frame::free(copy);
             // Put the shared frame back as it was (the tables exist, so this holds).
             if let Some(flags) = Self::hw_flags(&entry) {
-                let _ = self
-                    .root
-                    .map_4k(page, entry.phys, flags, &mut *FRAMES.lock());
+                let _ = self.map(page, entry.phys, flags);
             }
             return Err(e.into());
         }
@@ -496,26 +528,30 @@ impl AddressSpace {
     /// map the same frame in both, writable as before.
     pub fn fork(&mut self) -> Result<AddressSpace, MemError> {
         let mut child = AddressSpace::new()?;
+        // The records are copied whole (a clone builds the trees without a search per
+        // page); the child owns one share of each page's frame from here on.
+        child.pages = self.pages.clone();
+        child.beyond = self.beyond.clone();
+        child.demand = self.demand.clone();
         for (&virt, page) in &self.pages {
             frame::share(page.phys);
-            if let Some(flags) = Self::hw_flags(page)
-                && let Err(e) = child
-                    .root
-                    .map_4k(virt, page.phys, flags, &mut *FRAMES.lock())
-            {
-                frame::release(page.phys);
+            if !page.prot.accessible() {
+                continue;
+            }
+            // The frame is shared now: a private page is read-only in both spaces.
+            let mut flags = page.prot.flags();
+            if !page.shared {
+                flags.remove(PageFlags::WRITABLE);
+            }
+            if let Err(e) = child.map(virt, page.phys, flags) {
+                // The child gives back the shares taken so far, and only those.
+                child.pages.retain(|&v, _| v <= virt);
                 return Err(e.into());
             }
-            child.pages.insert(virt, *page);
-            if !page.shared
-                && page.prot.write
-                && let Some(flags) = Self::hw_flags(page)
-            {
+            if !page.shared && page.prot.write {
                 self.root.set_flags_4k(virt, flags);
             }
         }
-        child.beyond = self.beyond.clone();
-        child.demand = self.demand.clone();
         Ok(child)
     }
 
@@ -542,11 +578,13 @@ impl Drop for AddressSpace {
         if PageTableRoot::current() == self.root {
             kernel_root_activate();
         }
-        for (&virt, page) in &self.pages {
-            self.root.unmap_4k(virt);
+        // Not the active space now: its entries need no clearing, only its frames go.
+        for page in self.pages.values() {
             frame::release(page.phys);
         }
-        self.root.free_user_tables(&mut |table| frame::free(table));
+        for &table in &self.tables {
+            frame::free(table);
+        }
         frame::free(self.root.phys());
     }
 }

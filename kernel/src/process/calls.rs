@@ -6,7 +6,9 @@
 use super::Task;
 use crate::error::Error;
 use crate::file::poll::{self as file_poll, Interest, Timeout};
-use crate::file::{FileKind, MAX_DESCRIPTORS, OpenFile, Readiness, StatusFlags, Whence, pipe};
+use crate::file::{
+    FileKind, MAX_DESCRIPTORS, OpenFile, Readiness, Sink, Source, StatusFlags, Whence, pipe,
+};
 #[cfg(not(test))]
 use crate::mm::frame;
 use crate::mm::uspace::Protection;
@@ -28,9 +30,51 @@ pub fn file(task: &Task, fd: i64) -> Result<Arc<OpenFile>, Error> {
     task.process.file(fd)
 }
 
+/// A user buffer as the source of a write or the sink of a read: reached only through
+/// the task's fault-resolving copies.
+struct UserBuffer<'a> {
+    task: &'a Task,
+    addr: u64,
+    len: usize,
+}
+
+impl UserBuffer<'_> {
+    fn at(&self, offset: usize) -> Result<u64, Error> {
+        self.addr
+            .checked_add(offset as u64)
+            .ok_or(Error::BadAddress)
+    }
+}
+
+impl Source for UserBuffer<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<(), Error> {
+        self.task
+            .read_bytes(self.at(offset)?, into)
+            .map_err(|_| Error::BadAddress)
+    }
+}
+
+impl Sink for UserBuffer<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<(), Error> {
+        self.task
+            .write_bytes(self.at(offset)?, bytes)
+            .map_err(|_| Error::BadAddress)
+    }
+}
+
 /// read(2): up to `count` bytes into user memory at `addr`.
 pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
+    let len = usize::try_from(count).unwrap_or(usize::MAX);
+    if let Some(n) = file.read_to(&mut UserBuffer { task, addr, len }) {
+        return n.map(|n| n as u64);
+    }
     let want = usize::try_from(count)
         .unwrap_or(usize::MAX)
         .min(CHUNK)
@@ -46,6 +90,13 @@ pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
 /// SIGPIPE; a partial transfer reports what was written.
 pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
+    let len = usize::try_from(count).unwrap_or(usize::MAX);
+    if let Some(n) = file.write_from(&UserBuffer { task, addr, len }) {
+        if n == Err(Error::BrokenPipe) {
+            task.process.post(Signal::Pipe);
+        }
+        return n.map(|n| n as u64);
+    }
     let mut done = 0u64;
     // Small writes go in one piece, so a pipe keeps them atomic.
     let mut buf = vec![0u8; usize::try_from(count).unwrap_or(CHUNK).min(CHUNK)];
