@@ -40,6 +40,9 @@ commands:
            --verbose            show every line the cases print
            --build-only         build libc-shim and the cases into target/abi-tests/root
                                 and stop (no kernel, no QEMU)
+  fuzz-elf  fuzz exec's ELF checks on the host (kernel/fuzz, cargo-fuzz on nightly),
+         seeded from kernel/tests/elf-corpus; fails on a crash
+           --seconds N          how long (default 60)
   bench  Nymph against Linux in guest instructions (QEMU TCG, -icount shift=0): null
          syscall, fstat, fork+exec+wait, pipe throughput, boot; prints the table and
          writes target/bench/bench.{json,md} (installs linux-image-amd64 where missing)
@@ -82,6 +85,7 @@ pub enum Command {
     AbiTest(AbiTestArgs),
     Fuzz(crate::cmd_fuzz::FuzzArgs),
     FuzzExec(crate::cmd_fuzz_exec::FuzzExecArgs),
+    FuzzElf(crate::cmd_fuzz_elf::FuzzElfArgs),
     Bench(crate::cmd_bench::BenchArgs),
     Help,
 }
@@ -318,6 +322,22 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::FuzzExec(a))
         }
+        "fuzz-elf" => {
+            let mut a = crate::cmd_fuzz_elf::FuzzElfArgs::default();
+            while let Some(flag) = args.next_flag()? {
+                match flag.as_str() {
+                    "--seconds" => {
+                        a.seconds = number(&args.value(&flag)?)?;
+                        if a.seconds == 0 {
+                            return Err("--seconds wants a positive number".into());
+                        }
+                    }
+                    "-h" | "--help" => return Ok(Command::Help),
+                    other => return Err(format!("unknown option `{other}` for fuzz-elf")),
+                }
+            }
+            Ok(Command::FuzzElf(a))
+        }
         "bench" => {
             let mut a = crate::cmd_bench::BenchArgs::default();
             while let Some(flag) = args.next_flag()? {
@@ -520,6 +540,13 @@ mod tests {
         };
         assert_eq!((a.seed, a.count, a.timeout), (9, 50, None));
         assert_eq!(p(&["fuzz-exec"]), Ok(Command::FuzzExec(Default::default())));
+        assert_eq!(
+            p(&["fuzz-elf", "--seconds", "900"]),
+            Ok(Command::FuzzElf(crate::cmd_fuzz_elf::FuzzElfArgs {
+                seconds: 900
+            }))
+        );
+        assert!(p(&["fuzz-elf", "--seconds=0"]).is_err());
         assert!(p(&["fuzz-exec", "--abi", "native-v1"]).is_err());
     }
 

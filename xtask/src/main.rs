@@ -1,4 +1,4 @@
-//! Host orchestrator: `cargo xtask run | test | exec | abi-test | fuzz | fuzz-exec | bench | gen | build`.
+//! Host orchestrator: `cargo xtask run | test | exec | abi-test | fuzz | fuzz-exec | fuzz-elf | bench | gen | build`.
 //!
 //! Each subcommand lives in its own module; the QEMU and judging machinery is the
 //! `nymph-harness` library. Arguments are parsed by hand in [`args`] (no clap: a few
@@ -13,6 +13,7 @@ mod cmd_bench;
 mod cmd_build;
 mod cmd_exec;
 mod cmd_fuzz;
+mod cmd_fuzz_elf;
 mod cmd_fuzz_exec;
 mod cmd_gen;
 mod cmd_run;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         args::Command::AbiTest(a) => cmd_abi_test::main(&a),
         args::Command::Fuzz(a) => cmd_fuzz::main(&a),
         args::Command::FuzzExec(a) => cmd_fuzz_exec::main(&a),
+        args::Command::FuzzElf(a) => cmd_fuzz_elf::main(&a),
         args::Command::Bench(a) => cmd_bench::main(&a),
     };
     result.unwrap_or_else(|e| {

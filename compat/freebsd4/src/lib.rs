@@ -128,6 +128,7 @@ mod tests {
     use super::*;
     use alloc::string::ToString;
     use alloc::vec::Vec;
+    use nymph_kernel::process::check_image;
 
     fn identity(osabi: u8, brand: [u8; 8], interp: Option<&str>) -> ElfIdentity {
         ElfIdentity {
@@ -157,5 +158,46 @@ mod tests {
         let mut elf64 = identity(9, [0; 8], None);
         elf64.class = ElfClass::Elf64;
         assert!(!is_freebsd4(&elf64));
+    }
+
+    /// exec's checks with this personality over every file of kernel/tests/elf-corpus
+    /// (the inputs of the ELF fuzz target in kernel/fuzz): no panic, the unmutated 4.x
+    /// image claimed with a 32-bit data segment address, native ones left alone.
+    #[test]
+    fn the_elf_corpus_is_judged_without_panic() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kernel/tests/elf-corpus");
+        let mut claimed = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus directory") {
+            let path = entry.expect("a corpus entry").path();
+            let data = std::fs::read(&path).expect("a corpus file");
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let result = check_image(&data, &[&FREEBSD4]);
+            if let Ok((image, _)) = &result {
+                claimed += 1;
+                let request = ExecRequest {
+                    path: name,
+                    image,
+                    argv: &[],
+                    envp: &[],
+                    image_end: image.end(),
+                };
+                let state = FREEBSD4.initial_state(&request);
+                // Each value is a 32-bit process's address.
+                assert!(
+                    state.iter().all(|&(_, v)| u32::try_from(v).is_ok()),
+                    "{name}: {state:?}"
+                );
+            }
+            if name.starts_with("ok-freebsd4") {
+                assert!(result.is_ok(), "{name} refused: {result:?}");
+            } else if name.starts_with("ok-") {
+                assert!(
+                    matches!(result, Err(ExecError::NoPersonality { .. })),
+                    "{name} claimed by freebsd4"
+                );
+            }
+        }
+        assert!(claimed >= 1, "no corpus file claimed");
     }
 }

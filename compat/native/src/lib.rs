@@ -140,3 +140,52 @@ impl Personality for Native {
         action.flags & u64::from(v1::sa_flags::SA_NODEFER.bits()) == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nymph_kernel::process::check_image;
+
+    /// exec's checks with this personality over every file of kernel/tests/elf-corpus
+    /// (the inputs of the ELF fuzz target in kernel/fuzz): no panic, the unmutated native
+    /// images claimed with the version their note names, the FreeBSD one left alone.
+    #[test]
+    fn the_elf_corpus_is_judged_without_panic() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kernel/tests/elf-corpus");
+        let mut claimed = 0;
+        for entry in std::fs::read_dir(&dir).expect("the corpus directory") {
+            let path = entry.expect("a corpus entry").path();
+            let data = std::fs::read(&path).expect("a corpus file");
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let result = check_image(&data, &[&NATIVE]);
+            if let Ok((image, _)) = &result {
+                claimed += 1;
+                let request = ExecRequest {
+                    path: name,
+                    image,
+                    argv: &[],
+                    envp: &[],
+                    image_end: image.end(),
+                };
+                let state = NATIVE.initial_state(&request);
+                assert_eq!(state.len(), 1, "{name}");
+            }
+            if let Some(version) = name.strip_prefix("ok-native-v") {
+                let (image, _) = result.unwrap_or_else(|e| panic!("{name} refused: {e:?}"));
+                assert_eq!(
+                    abi_version(&image.identity)
+                        .map(|v| v.to_string())
+                        .as_deref(),
+                    Some(version)
+                );
+            } else if name.starts_with("ok-") {
+                assert!(
+                    matches!(result, Err(ExecError::NoPersonality { .. })),
+                    "{name} claimed by native"
+                );
+            }
+        }
+        assert!(claimed >= 2, "only {claimed} corpus files claimed");
+    }
+}

@@ -78,6 +78,17 @@ pub struct ElfImage<'a> {
     pub data: &'a [u8],
 }
 
+impl ElfImage<'_> {
+    /// The first page boundary above every loaded segment: where the break starts.
+    pub fn end(&self) -> u64 {
+        self.segments
+            .iter()
+            .map(|s| (s.vaddr + s.mem_size).div_ceil(PAGE) * PAGE)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Why an image was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ElfError {
@@ -644,7 +655,8 @@ mod tests {
     }
 
     /// Every file of kernel/tests/elf-corpus (mutants `cargo xtask fuzz-exec` made of
-    /// real images of each ABI, and any input that ever broke the kernel) is checked
+    /// real images of each ABI, `libfuzzer-*` inputs of the fuzz target in kernel/fuzz
+    /// that reach code the others do not, and any input that ever broke the kernel) is checked
     /// without a panic; the `ok-*` files, unmutated images, must be accepted, and so
     /// must no prefix of them shorter than their segments.
     #[test]

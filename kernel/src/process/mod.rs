@@ -214,10 +214,13 @@ fn personalities() -> &'static [&'static dyn Personality] {
     PERSONALITIES.get().copied().unwrap_or(&[])
 }
 
-/// The personality that claims `identity`, if any.
-pub fn choose_personality(identity: &ElfIdentity) -> Option<&'static dyn Personality> {
+/// The personality of `list` that claims `identity`, if any.
+pub fn choose_personality(
+    list: &[&'static dyn Personality],
+    identity: &ElfIdentity,
+) -> Option<&'static dyn Personality> {
     let mut best: Option<(u8, &'static dyn Personality)> = None;
-    for &p in personalities() {
+    for &p in list {
         if let Some(strength) = p.claim(identity)
             && best.is_none_or(|(b, _)| strength > b)
         {
@@ -1046,6 +1049,23 @@ fn read_program(ctx: &FsContext, path: &str) -> Result<Vec<u8>, ExecError> {
     node.read_all().map_err(ExecError::File)
 }
 
+/// Everything exec checks before it maps anything: the image's headers and layout, and
+/// which of `list` runs it. Pure, so the host runs it too (the ELF fuzz target in
+/// kernel/fuzz and the corpus tests of the personalities).
+pub fn check_image<'a>(
+    bytes: &'a [u8],
+    list: &[&'static dyn Personality],
+) -> Result<(ElfImage<'a>, &'static dyn Personality), ExecError> {
+    let image = elf::parse(bytes, USER_END).map_err(ExecError::BadImage)?;
+    let identity = &image.identity;
+    let personality = choose_personality(list, identity).ok_or(ExecError::NoPersonality {
+        class: identity.class,
+        machine: identity.machine,
+        osabi: identity.osabi,
+    })?;
+    Ok((image, personality))
+}
+
 fn load(
     ctx: &FsContext,
     path: &str,
@@ -1054,15 +1074,8 @@ fn load(
 ) -> Result<Loaded, ExecError> {
     let contents = read_program(ctx, path)?;
     let bytes = contents.as_slice();
-    let image = elf::parse(bytes, USER_END).map_err(ExecError::BadImage)?;
-    let identity = &image.identity;
-    let personality = choose_personality(identity).ok_or(ExecError::NoPersonality {
-        class: identity.class,
-        machine: identity.machine,
-        osabi: identity.osabi,
-    })?;
+    let (image, personality) = check_image(bytes, personalities())?;
     let mut space = AddressSpace::new()?;
-    let mut image_end = 0;
     for seg in &image.segments {
         let prot = Protection {
             read: true,
@@ -1074,8 +1087,8 @@ fn load(
         let from = seg.file_offset as usize;
         let data = &bytes[from..from + seg.file_size as usize];
         space.write_bytes(seg.vaddr, data)?;
-        image_end = image_end.max(end.div_ceil(PAGE_SIZE) * PAGE_SIZE);
     }
+    let image_end = image.end();
     let request = ExecRequest {
         path,
         image: &image,
