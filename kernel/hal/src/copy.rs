@@ -14,12 +14,25 @@ core::arch::global_asm!(
     .section .text.hal_copy, "ax"
     .global hal_copy_checked
 // rdi: destination, rsi: source, rdx: length. Returns the bytes not copied (0 on success).
+// Eight bytes a step, then the tail: a step per byte would make every copy cost as many
+// instructions as it has bytes. A fault in either part resumes at its fixup.
 hal_copy_checked:
     mov %rdx, %rcx
+    shr $3, %rcx
+    .global hal_copy_fault_ip_q
+hal_copy_fault_ip_q:
+    rep movsq
+    mov %edx, %ecx
+    and $7, %ecx
     .global hal_copy_fault_ip
 hal_copy_fault_ip:
     rep movsb
     xor %eax, %eax
+    ret
+    .global hal_copy_fixup_q
+hal_copy_fixup_q:
+    and $7, %edx
+    lea (%rdx, %rcx, 8), %rax
     ret
     .global hal_copy_fixup
 hal_copy_fixup:
@@ -30,12 +43,24 @@ hal_copy_fixup:
 // The same copy with SMAP's AC flag raised around it, for user memory when SMAP is on.
 hal_copy_user_smap:
     mov %rdx, %rcx
+    shr $3, %rcx
     stac
+    .global hal_copy_smap_fault_ip_q
+hal_copy_smap_fault_ip_q:
+    rep movsq
+    mov %edx, %ecx
+    and $7, %ecx
     .global hal_copy_smap_fault_ip
 hal_copy_smap_fault_ip:
     rep movsb
     clac
     xor %eax, %eax
+    ret
+    .global hal_copy_smap_fixup_q
+hal_copy_smap_fixup_q:
+    clac
+    and $7, %edx
+    lea (%rdx, %rcx, 8), %rax
     ret
     .global hal_copy_smap_fixup
 hal_copy_smap_fixup:
@@ -64,9 +89,13 @@ unsafe extern "C" {
     fn hal_copy_user_smap(dst: *mut u8, src: *const u8, len: usize) -> usize;
     static hal_copy_smap_fault_ip: u8;
     static hal_copy_smap_fixup: u8;
+    static hal_copy_smap_fault_ip_q: u8;
+    static hal_copy_smap_fixup_q: u8;
     fn hal_invalid_opcode_probe() -> u64;
     static hal_copy_fault_ip: u8;
     static hal_copy_fixup: u8;
+    static hal_copy_fault_ip_q: u8;
+    static hal_copy_fixup_q: u8;
     static hal_ud_fault_ip: u8;
     static hal_ud_fixup: u8;
 }
@@ -81,7 +110,12 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
     let table = unsafe {
         [
             (addr(&hal_copy_fault_ip), addr(&hal_copy_fixup)),
+            (addr(&hal_copy_fault_ip_q), addr(&hal_copy_fixup_q)),
             (addr(&hal_copy_smap_fault_ip), addr(&hal_copy_smap_fixup)),
+            (
+                addr(&hal_copy_smap_fault_ip_q),
+                addr(&hal_copy_smap_fixup_q),
+            ),
             (addr(&hal_ud_fault_ip), addr(&hal_ud_fixup)),
         ]
     };
