@@ -13,7 +13,8 @@ nymph_hal::entry_point!(kernel_main);
 
 static IMAGE: ImageConfig = ImageConfig {
     personalities: &[
-        &nymph_compat_native::NATIVE,
+        &nymph_compat_native::NATIVE_V1,
+        &nymph_compat_native::NATIVE_V2,
         &nymph_compat_freebsd4::FREEBSD4,
     ],
     extra_tests: &[nymph_compat_native::ktests::KTESTS],

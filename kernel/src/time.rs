@@ -57,6 +57,17 @@ pub fn monotonic_ns() -> u64 {
     base + within.min(period - 1)
 }
 
+/// The nanoseconds `cycles` of the TSC last, at the rate measured over the last tick
+/// (None until a tick has been measured).
+pub fn cycles_to_ns(cycles: u64) -> Option<u64> {
+    let per_tick = TSC_PER_TICK.load(Ordering::Relaxed);
+    if per_tick == 0 {
+        return None;
+    }
+    let ns = u128::from(cycles) * u128::from(tick_ns()) / u128::from(per_tick);
+    Some(u64::try_from(ns).unwrap_or(u64::MAX))
+}
+
 /// Wall-clock time: (seconds, nanoseconds) since the Unix epoch.
 pub fn realtime() -> (u64, u32) {
     let ns = monotonic_ns();

@@ -19,6 +19,7 @@ use nymph_kernel::process::{
     WaitFor,
 };
 use nymph_kernel::process::{timer, trace};
+use zerocopy::IntoBytes;
 
 /// What a handler leaves in the registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,9 +183,32 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     ..fb::Handlers::NONE
 };
 
+/// The most argument words a 4.x call takes (mmap's eight).
+const MAX_ARG_WORDS: usize = 8;
+
+const _: () = {
+    let mut i = 0;
+    while i < fb::SYSCALLS.len() {
+        assert!(fb::SYSCALLS[i].arg_words as usize <= MAX_ARG_WORDS);
+        i += 1;
+    }
+};
+
+/// A call's argument words, fetched without an allocation (this runs on every call).
+struct Words {
+    words: [u32; MAX_ARG_WORDS],
+    count: usize,
+}
+
+impl Words {
+    fn as_slice(&self) -> &[u32] {
+        self.words.get(..self.count).unwrap_or(&[])
+    }
+}
+
 /// Reads the call's argument words from the user stack; which call, and from where,
 /// depends on the indirection (reference §2).
-fn fetch(task: &Task) -> Result<(u64, Vec<u32>), i32> {
+fn fetch(task: &Task) -> Result<(u64, Words), i32> {
     let eax = task.context.regs.rax & 0xffff_ffff;
     let esp = task.context.regs.rsp & 0xffff_ffff;
     let read_word = |at: u64| task.read_val::<u32>(at).map_err(fault);
@@ -194,16 +218,22 @@ fn fetch(task: &Task) -> Result<(u64, Vec<u32>), i32> {
         SYS___SYSCALL => (u64::from(read_word(esp + 4)?), esp + 12),
         n => (n, esp + 4),
     };
-    let count = fb::SYSCALLS
-        .get(code as usize)
+    let count = usize::try_from(code)
+        .ok()
+        .and_then(|c| fb::SYSCALLS.get(c))
         .map_or(0, |s| usize::from(s.arg_words));
-    // One copy for all the words (copyin of narg * 4 bytes, as 4.x does).
-    let mut bytes = alloc::vec![0u8; 4 * count];
-    task.read_bytes(args, &mut bytes).map_err(fault)?;
-    let words = bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect();
+    let mut words = Words {
+        words: [0; MAX_ARG_WORDS],
+        count,
+    };
+    if count > 0 {
+        // One copy for all the words (copyin of narg * 4 bytes, as 4.x does).
+        let dest = words.words.get_mut(..count).unwrap_or(&mut []);
+        task.read_bytes(args, dest.as_mut_bytes()).map_err(fault)?;
+        for w in dest {
+            *w = u32::from_le(*w);
+        }
+    }
     Ok((code, words))
 }
 
@@ -235,74 +265,74 @@ const TRACE_LABEL: &str = "freebsd4";
 
 /// Decodes, dispatches and completes one `int $0x80`.
 pub(crate) fn syscall(task: &mut Task) {
-    let pid = task.process.pid.0;
     let number = task.context.regs.rax;
     let fetched = fetch(task);
-    let code = fetched.as_ref().map_or(u64::MAX, |(c, _)| *c);
-    let pending = task
-        .process
-        .traced()
-        .then(|| {
-            let (shown, words) = match &fetched {
-                Ok((c, w)) => (*c, w.iter().map(|&w| u64::from(w)).collect()),
-                Err(_) => (number & 0xffff_ffff, Vec::new()),
-            };
-            fb::TRACE.enter(
-                shown,
-                &words,
-                &mut |a, b| trace::read_str(task, a, b),
-                &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
-            )
-        })
-        .flatten();
-    let result = match fetched {
-        Err(e) => Err(e),
-        Ok((code, words)) => match HANDLERS.dispatch(task, code, &words) {
-            Dispatch::Handled(result) => result,
-            // 4.x `nosys`, for slots it had no call in and for calls this kernel
-            // lacks alike: SIGSYS, and EINVAL for a process that ignores it.
-            Dispatch::NotImplemented { number, name } => {
-                log::warn!(
-                    "pid {pid}: FreeBSD-4 system call {name} ({number}) is not implemented: SIGSYS"
-                );
-                task.process.post(Signal::Sys);
-                Err(errno::EINVAL)
-            }
-            Dispatch::NoSuchSyscall { number } => {
-                log::warn!("pid {pid}: no FreeBSD-4 system call {number}: SIGSYS");
-                task.process.post(Signal::Sys);
-                Err(errno::EINVAL)
-            }
-            Dispatch::BadArgs { name, error, .. } => {
-                log::debug!("pid {pid}: {name}: {error}");
-                Err(errno::EINVAL)
-            }
-        },
+    if task.process.traced() {
+        return traced_syscall(task, number, fetched);
+    }
+    let (code, result) = match fetched {
+        Err(e) => (u64::MAX, Err(e)),
+        Ok((code, words)) => (code, dispatch(task, code, &words)),
     };
-    let exited = task.process.has_exited();
-    let restart = !exited && result == Err(errno::EINTR) && restarts(task, code);
-    if let Some(call) = pending {
-        let outcome = match result {
-            _ if exited => Outcome::NoReturn,
-            _ if restart => Outcome::Restart,
-            Ok(Ret::Word(v)) => Outcome::Value(u64::from(v)),
-            Ok(Ret::Pair(v)) => Outcome::Value(v),
-            Ok(Ret::JustReturn) => Outcome::NoReturn,
-            Err(e) => Outcome::Errno(e),
-        };
-        trace::emit(&task.process, TRACE_LABEL, &fb::TRACE.finish(call, outcome));
+    complete(task, number, code, result);
+}
+
+/// Runs the call through the table; a refusal becomes 4.x's `nosys` here.
+fn dispatch(task: &mut Task, code: u64, words: &Words) -> SysResult {
+    match HANDLERS.dispatch(task, code, words.as_slice()) {
+        Dispatch::Handled(result) => result,
+        refused => Err(refusal(task, refused)),
     }
-    // exit and a successful execve leave the registers to the new state.
-    if exited {
-        return;
+}
+
+/// 4.x `nosys`, for slots it had no call in and for calls this kernel lacks alike:
+/// SIGSYS, and EINVAL for a process that ignores it. Undecodable arguments are EINVAL.
+#[cold]
+fn refusal(task: &Task, refused: Dispatch<SysResult>) -> i32 {
+    let pid = task.process.pid.0;
+    match refused {
+        Dispatch::Handled(_) => {}
+        Dispatch::NotImplemented { number, name } => {
+            log::warn!(
+                "pid {pid}: FreeBSD-4 system call {name} ({number}) is not implemented: SIGSYS"
+            );
+            task.process.post(Signal::Sys);
+        }
+        Dispatch::NoSuchSyscall { number } => {
+            log::warn!("pid {pid}: no FreeBSD-4 system call {number}: SIGSYS");
+            task.process.post(Signal::Sys);
+        }
+        Dispatch::BadArgs { name, error, .. } => {
+            log::debug!("pid {pid}: {name}: {error}");
+        }
     }
-    if restart {
+    errno::EINVAL
+}
+
+/// What happens to the registers after call `code` (which came in as `number`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Completion {
+    /// exit and a successful execve leave the registers to the new state.
+    Exited,
+    /// The call is started again after the handler of the signal that interrupted it.
+    Restart,
+    /// The result goes into the registers.
+    Result,
+}
+
+/// Writes the result into the registers the 4.x way (carry flag and positive errno),
+/// or backs the call up to be restarted; says which it did.
+fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Completion {
+    if task.process.has_exited() {
+        return Completion::Exited;
+    }
+    if result == Err(errno::EINTR) && restarts(task, code) {
         // The handler runs first; its sigreturn comes back to the `int $0x80` with
         // every register as the call found them.
         let regs = &mut task.context.regs;
         regs.rip -= INT80_LEN;
         regs.rax = number;
-        return;
+        return Completion::Restart;
     }
     let regs = &mut task.context.regs;
     match result {
@@ -320,6 +350,38 @@ pub(crate) fn syscall(task: &mut Task) {
             regs.rax = e as u32 as u64;
             regs.rflags |= PSL_C;
         }
+    }
+    Completion::Result
+}
+
+/// The same as [`syscall`], with the call and its outcome written to the trace.
+#[cold]
+fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i32>) {
+    let (shown, words): (u64, Vec<u64>) = match &fetched {
+        Ok((c, w)) => (*c, w.as_slice().iter().map(|&w| u64::from(w)).collect()),
+        Err(_) => (number & 0xffff_ffff, Vec::new()),
+    };
+    let pending = fb::TRACE.enter(
+        shown,
+        &words,
+        &mut |a, b| trace::read_str(task, a, b),
+        &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
+    );
+    let (code, result) = match fetched {
+        Err(e) => (u64::MAX, Err(e)),
+        Ok((code, words)) => (code, dispatch(task, code, &words)),
+    };
+    let completion = complete(task, number, code, result);
+    if let Some(call) = pending {
+        let outcome = match (completion, result) {
+            (Completion::Exited, _) => Outcome::NoReturn,
+            (Completion::Restart, _) => Outcome::Restart,
+            (_, Ok(Ret::Word(v))) => Outcome::Value(u64::from(v)),
+            (_, Ok(Ret::Pair(v))) => Outcome::Value(v),
+            (_, Ok(Ret::JustReturn)) => Outcome::NoReturn,
+            (_, Err(e)) => Outcome::Errno(e),
+        };
+        trace::emit(&task.process, TRACE_LABEL, &fb::TRACE.finish(call, outcome));
     }
 }
 

@@ -31,27 +31,20 @@ use nymph_kernel::process::{
 /// The native ABI versions this kernel serves.
 pub const SERVED_VERSIONS: core::ops::RangeInclusive<u32> = 1..=2;
 
-/// The personality value holding the native ABI version a process runs under (its
-/// binary's note), read by the dispatcher and by whoever describes processes (ps).
-pub const ABI_VERSION_KEY: &str = "abi_version";
-
-/// The native ABI version `process` runs under (v1 for a process whose image recorded
-/// none: the kernel's own test programs).
-pub(crate) fn process_version(process: &nymph_kernel::process::Process) -> u32 {
-    match u32::try_from(process.personality_value(ABI_VERSION_KEY)) {
-        Ok(0) | Err(_) => 1,
-        Ok(v) => v,
-    }
-}
-
 const EM_X86_64: u16 = 62;
 
-/// The native personality.
+/// The native personality for one ABI version: each served version is a personality of
+/// its own, so a trap knows its process's version from the personality it reaches,
+/// without a per-call lookup.
 #[derive(Debug)]
-pub struct Native;
+pub struct Native {
+    version: u32,
+}
 
-/// The one instance the image registers.
-pub static NATIVE: Native = Native;
+/// The instances the image registers, one per served version. The first also claims
+/// binaries of versions this kernel lacks, to refuse them at exec with a message.
+pub static NATIVE_V1: Native = Native { version: 1 };
+pub static NATIVE_V2: Native = Native { version: 2 };
 
 /// The ABI version a binary's "Nymph" note asks for.
 pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
@@ -62,19 +55,25 @@ pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
 
 impl Personality for Native {
     fn name(&self) -> &'static str {
-        "native"
+        match self.version {
+            1 => "native-v1",
+            _ => "native-v2",
+        }
     }
 
-    fn describe(&self, process: &Process) -> String {
-        format!("native v{}", process_version(process))
+    fn describe(&self, _process: &Process) -> String {
+        format!("native v{}", self.version)
     }
 
     fn claim(&self, identity: &ElfIdentity) -> Option<u8> {
-        // Claimed whatever version it asks for: a version this kernel lacks is then
-        // refused at exec with a message, not left to another personality.
-        (identity.class == ElfClass::Elf64
-            && identity.machine == EM_X86_64
-            && abi_version(identity).is_some())
+        if identity.class != ElfClass::Elf64 || identity.machine != EM_X86_64 {
+            return None;
+        }
+        // A version this kernel lacks is claimed too (by the oldest served version), to
+        // be refused at exec with a message rather than left to another personality.
+        let version = abi_version(identity)?;
+        (version == self.version
+            || (!SERVED_VERSIONS.contains(&version) && self.version == *SERVED_VERSIONS.start()))
         .then_some(10)
     }
 
@@ -84,7 +83,7 @@ impl Personality for Native {
         space: &mut AddressSpace,
     ) -> Result<UserContext, ExecError> {
         let version = abi_version(&request.image.identity).unwrap_or(0);
-        if !SERVED_VERSIONS.contains(&version) {
+        if version != self.version {
             let message = format!(
                 "{} needs Nymph ABI v{version}; this kernel serves v{}..v{}",
                 request.path,
@@ -97,15 +96,9 @@ impl Personality for Native {
         startup::build(request, space, version)
     }
 
-    /// The version the binary's note names (setup_exec refused any other).
-    fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
-        let version = abi_version(&request.image.identity).unwrap_or(0);
-        alloc::vec![(ABI_VERSION_KEY, u64::from(version))]
-    }
-
     fn handle_trap(&self, task: &mut Task, trap: Trap) {
         match trap {
-            Trap::Syscall => sys::syscall(task),
+            Trap::Syscall => sys::syscall(task, self.version),
             Trap::SoftwareInterrupt(vector) => {
                 log::warn!(
                     "pid {}: int {vector:#x} is not a native system call",
@@ -158,8 +151,8 @@ mod tests {
             let path = entry.expect("a corpus entry").path();
             let data = std::fs::read(&path).expect("a corpus file");
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let result = check_image(&data, &[&NATIVE]);
-            if let Ok((image, _)) = &result {
+            let result = check_image(&data, &[&NATIVE_V1, &NATIVE_V2]);
+            if let Ok((image, personality)) = &result {
                 claimed += 1;
                 let request = ExecRequest {
                     path: name,
@@ -168,11 +161,12 @@ mod tests {
                     envp: &[],
                     image_end: image.end(),
                 };
-                let state = NATIVE.initial_state(&request);
-                assert_eq!(state.len(), 1, "{name}");
+                let _ = personality.initial_state(&request);
             }
             if let Some(version) = name.strip_prefix("ok-native-v") {
-                let (image, _) = result.unwrap_or_else(|e| panic!("{name} refused: {e:?}"));
+                let (image, personality) =
+                    result.unwrap_or_else(|e| panic!("{name} refused: {e:?}"));
+                assert_eq!(personality.name(), format!("native-v{version}"));
                 assert_eq!(
                     abi_version(&image.identity)
                         .map(|v| v.to_string())

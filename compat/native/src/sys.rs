@@ -115,39 +115,40 @@ static V2_HANDLERS: v2::Handlers<Task, SysResult> = handlers!(v2 {
 });
 
 /// Decodes, dispatches and completes one `syscall` trap.
-pub(crate) fn syscall(task: &mut Task) {
+pub(crate) fn syscall(task: &mut Task, version: u32) {
     let r = &task.context.regs;
     let number = r.rax;
     let words = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
-    let version = crate::process_version(&task.process);
-    let trace_table = match version {
-        2 => (&v2::TRACE, "native-v2"),
-        _ => (&v1::TRACE, "native-v1"),
-    };
-    let pending = task
-        .process
-        .traced()
-        .then(|| {
-            trace_table.0.enter(
-                number,
-                &words,
-                &mut |a, b| trace::read_str(task, a, b),
-                &mut |line| trace::emit(&task.process, trace_table.1, line),
-            )
-        })
-        .flatten();
+    if task.process.traced() {
+        return traced_syscall(task, version, number, &words);
+    }
+    let result = dispatch(task, version, number, &words);
+    complete(task, result);
+}
+
+/// Runs the call through `version`'s table; a refusal becomes ENOSYS or EINVAL here.
+fn dispatch(task: &mut Task, version: u32, number: u64, words: &[u64; 6]) -> SysResult {
     let dispatched = match version {
-        2 => V2_HANDLERS.dispatch(task, number, &words),
-        _ => V1_HANDLERS.dispatch(task, number, &words),
+        2 => V2_HANDLERS.dispatch(task, number, words),
+        _ => V1_HANDLERS.dispatch(task, number, words),
     };
-    let result = match dispatched {
+    match dispatched {
         Dispatch::Handled(result) => result,
+        refused => Err(refusal(task, version, refused)),
+    }
+}
+
+/// Logs why a call did not run, and says which errno the caller gets.
+#[cold]
+fn refusal(task: &Task, version: u32, refused: Dispatch<SysResult>) -> i32 {
+    match refused {
+        Dispatch::Handled(_) => errno::EINVAL,
         Dispatch::NotImplemented { number, name } => {
             log::warn!(
                 "pid {}: native system call {name} ({number}) is not implemented",
                 task.process.pid.0
             );
-            Err(errno::ENOSYS)
+            errno::ENOSYS
         }
         Dispatch::NoSuchSyscall { number } => {
             match retired(version, number) {
@@ -160,34 +161,50 @@ pub(crate) fn syscall(task: &mut Task) {
                     task.process.pid.0
                 ),
             }
-            Err(errno::ENOSYS)
+            errno::ENOSYS
         }
         Dispatch::BadArgs { name, error, .. } => {
             log::debug!("pid {}: {name}: {error}", task.process.pid.0);
-            Err(errno::EINVAL)
+            errno::EINVAL
         }
-    };
-    let exited = task.process.has_exited();
-    if let Some(call) = pending {
-        let outcome = match result {
-            _ if exited => Outcome::NoReturn,
-            Ok(v) => Outcome::Value(v),
-            Err(e) => Outcome::Errno(e),
-        };
-        trace::emit(
-            &task.process,
-            trace_table.1,
-            &trace_table.0.finish(call, outcome),
-        );
     }
+}
+
+/// Writes the result into rax: the value, or the negative errno.
+fn complete(task: &mut Task, result: SysResult) {
     // exit and a successful execve leave rax to the new state.
-    if exited {
+    if task.process.has_exited() {
         return;
     }
     task.context.regs.rax = match result {
         Ok(value) => value,
         Err(e) => (-i64::from(e)) as u64,
     };
+}
+
+/// The same as [`syscall`], with the call and its outcome written to the trace.
+#[cold]
+fn traced_syscall(task: &mut Task, version: u32, number: u64, words: &[u64; 6]) {
+    let (table, label) = match version {
+        2 => (&v2::TRACE, "native-v2"),
+        _ => (&v1::TRACE, "native-v1"),
+    };
+    let pending = table.enter(
+        number,
+        words,
+        &mut |a, b| trace::read_str(task, a, b),
+        &mut |line| trace::emit(&task.process, label, line),
+    );
+    let result = dispatch(task, version, number, words);
+    if let Some(call) = pending {
+        let outcome = match result {
+            _ if task.process.has_exited() => Outcome::NoReturn,
+            Ok(v) => Outcome::Value(v),
+            Err(e) => Outcome::Errno(e),
+        };
+        trace::emit(&task.process, label, &table.finish(call, outcome));
+    }
+    complete(task, result);
 }
 
 /// The name of slot `number` if `version` retired it.

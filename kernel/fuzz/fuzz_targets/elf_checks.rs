@@ -7,11 +7,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use nymph_compat_freebsd4::FREEBSD4;
-use nymph_compat_native::NATIVE;
+use nymph_compat_native::{NATIVE_V1, NATIVE_V2};
 use nymph_kernel::process::{ExecRequest, check_image};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((image, personality)) = check_image(data, &[&NATIVE, &FREEBSD4]) else {
+    let Ok((image, personality)) = check_image(data, &[&NATIVE_V1, &NATIVE_V2, &FREEBSD4]) else {
         return;
     };
     let request = ExecRequest {

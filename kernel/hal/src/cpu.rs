@@ -106,6 +106,7 @@ pub fn boot_entry_tsc() -> u64 {
 }
 
 /// Reads the time-stamp counter (under `-icount`, it counts guest instructions).
+#[inline]
 pub fn rdtsc() -> u64 {
     // SAFETY: RDTSC is unprivileged unless CR4.TSD is set, which Nymph never sets.
     unsafe { _rdtsc() }

@@ -133,6 +133,7 @@ impl PageTableRoot {
     }
 
     /// The address space the CPU is using now.
+    #[inline]
     pub fn current() -> Self {
         let (frame, _) = Cr3::read();
         PageTableRoot(frame.start_address().as_u64())

@@ -419,24 +419,29 @@ impl UserContext {
     /// the privileged RFLAGS bits, reserved MXCSR bits. Refuses instruction or stack
     /// pointers `iretq` would fault on in kernel mode.
     fn sanitize(&mut self) -> Result<(), RefusedState> {
-        let limit = match self.mode() {
-            UserMode::Long => USER_END,
-            UserMode::Compat32 => 1 << 32,
+        // Once per return to user mode: written to decide the mode once and touch
+        // each field once.
+        let (cs, limit) = if self.regs.cs == u64::from(USER_CODE32) {
+            (USER_CODE32, 1 << 32)
+        } else {
+            (USER_CODE64, USER_END)
         };
-        self.regs.cs = match self.mode() {
-            UserMode::Long => u64::from(USER_CODE64),
-            UserMode::Compat32 => u64::from(USER_CODE32),
-        };
+        self.regs.cs = u64::from(cs);
         self.regs.ss = u64::from(USER_DATA);
-        // Only selectors user code may hold are loaded back in kernel mode.
-        for sel in &mut self.selectors[..2] {
-            if ![0, USER_DATA, USER_CODE32].contains(sel) {
-                *sel = 0;
+        // Only selectors user code may hold are loaded back in kernel mode (and only
+        // into 32-bit code: 64-bit code keeps whatever it had, as the entry does not
+        // load them for it).
+        if cs == USER_CODE32 {
+            for sel in &mut self.selectors[..2] {
+                if !matches!(*sel, 0 | USER_DATA | USER_CODE32) {
+                    *sel = 0;
+                }
             }
         }
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS) | RFlags::INTERRUPT_FLAG.bits() | 0x2;
-        let mxcsr = self.fpu.mxcsr() & 0xffff;
-        self.fpu.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+        // MXCSR's reserved upper half must be zero, or FXRSTOR faults.
+        self.fpu.0[26] = 0;
+        self.fpu.0[27] = 0;
         if self.regs.rip >= limit {
             return Err(RefusedState::InstructionPointer(self.regs.rip));
         }

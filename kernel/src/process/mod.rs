@@ -25,6 +25,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{UserContext, UserExit};
 pub use signal::{DefaultAction, ExitStatus, Signal, SignalSet};
@@ -303,6 +304,11 @@ pub struct Process {
     job: Mutex<JobState>,
     /// Its system calls are traced (see [`trace`]); inherited by fork, kept by exec.
     traced: core::sync::atomic::AtomicBool,
+    /// `Inner::exit` is set: for checks on the trap path that take no lock.
+    exited: AtomicBool,
+    /// User time its thread has run and not yet charged, in TSC cycles: counted on every
+    /// return from user mode without a lock, turned into `Inner::user_ns` once a tick.
+    user_cycles: AtomicU64,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -382,8 +388,9 @@ impl Process {
     pub fn command(&self) -> Vec<u8> {
         self.inner.lock().command.clone()
     }
+    #[inline]
     pub fn has_exited(&self) -> bool {
-        self.inner.lock().exit.is_some()
+        self.exited.load(Ordering::Relaxed)
     }
     /// The signal that stopped the process, while it is stopped.
     pub fn stopped(&self) -> Option<Signal> {
@@ -526,12 +533,16 @@ impl Process {
 
     /// The CPU time this process has used (getrusage RUSAGE_SELF).
     pub fn usage(&self) -> Usage {
-        if let Some(u) = self.inner.lock().final_usage {
-            return u;
-        }
+        let user = {
+            let inner = self.inner.lock();
+            if let Some(u) = inner.final_usage {
+                return u;
+            }
+            let uncharged = self.user_cycles.load(Ordering::Relaxed);
+            inner.user_ns + crate::time::cycles_to_ns(uncharged).unwrap_or(0)
+        };
         let thread = self.job.lock().thread;
         let cpu = thread.and_then(sched::cpu_ns).unwrap_or(0);
-        let user = self.inner.lock().user_ns;
         Usage {
             user_ns: user,
             system_ns: cpu.saturating_sub(user),
@@ -882,6 +893,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             return;
         }
         inner.exit = Some(status);
+        process.exited.store(true, Ordering::Relaxed);
         inner.final_usage = Some(usage);
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
@@ -1170,6 +1182,8 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
         traced: trace::spawned_traced(),
+        exited: AtomicBool::new(false),
+        user_cycles: AtomicU64::new(0),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1322,6 +1336,8 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
         traced: core::sync::atomic::AtomicBool::new(parent.traced()),
+        exited: AtomicBool::new(false),
+        user_cycles: AtomicU64::new(0),
     });
     table.insert(pid, child.clone());
     drop(table);
@@ -1372,16 +1388,19 @@ fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), 
 fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     process.job.lock().thread = Some(sched::current());
     let mut task = Task { process, context };
-    while !task.process.has_exited() {
-        let activated = task.process.with_space(|space| space.activate());
-        if activated.is_none() {
-            break;
-        }
-        let entered = crate::time::monotonic_ns();
+    let mut charged_at = crate::time::ticks();
+    while let Some(personality) = ready_to_enter(&mut task) {
+        let entered = nymph_hal::cpu::rdtsc();
         let exit = task.context.execute();
-        let ran = crate::time::monotonic_ns().saturating_sub(entered);
-        timer::charge_user_time(&task.process, ran);
-        let personality = task.process.personality();
+        let ran = nymph_hal::cpu::rdtsc().wrapping_sub(entered);
+        // Counted raw here and charged once a tick: a clock read and a lock on every
+        // trap cost more than many a system call does.
+        task.process.user_cycles.fetch_add(ran, Ordering::Relaxed);
+        let now = crate::time::ticks();
+        if now != charged_at {
+            charged_at = now;
+            timer::charge_user_time(&task.process);
+        }
         match exit {
             UserExit::Interrupt(_) => {}
             UserExit::Syscall => personality.handle_trap(&mut task, Trap::Syscall),
@@ -1438,10 +1457,32 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 trap_signal(&task.process, Signal::Segv);
             }
         }
-        deliver_signals(&mut task);
         sched::preempt_point();
     }
     kernel_root_activate();
+}
+
+/// Readies the process to go (back) to user mode: acts on its pending signals, makes
+/// its address space current and says which personality serves its next trap; None
+/// once it has ended. One lock when no signal waits, as on nearly every return.
+fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
+    {
+        let inner = task.process.inner.lock();
+        if inner.exit.is_some() {
+            return None;
+        }
+        if !inner.pending.any_unblocked(inner.blocked) && inner.saved_mask.is_none() {
+            inner.space.as_ref()?.activate();
+            return Some(inner.personality);
+        }
+    }
+    deliver_signals(task);
+    let inner = task.process.inner.lock();
+    if inner.exit.is_some() {
+        return None;
+    }
+    inner.space.as_ref()?.activate();
+    Some(inner.personality)
 }
 
 fn exit_with_signal(process: &Arc<Process>, signal: Signal) {

@@ -11,6 +11,7 @@ use super::{Pid, Process, Signal, find};
 use crate::sched::{self, WaitQueue};
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
 use spin::{Mutex, Once};
 
 /// Which timer.
@@ -135,13 +136,21 @@ pub fn set(process: &Arc<Process>, which: Which, new: Setting) -> Setting {
     old
 }
 
-/// Adds `user_ns` of user time to `process` and charges it to its CPU-time timers
-/// (the profiling one counts user time only), posting SIGVTALRM / SIGPROF for those
-/// that expire. One lock per return from user code: this runs on every trap.
-pub(super) fn charge_user_time(process: &Process, user_ns: u64) {
+/// Converts the user time `process` has run since the last charge (counted in TSC
+/// cycles by its thread, see [`Process::usage`]) into nanoseconds, and charges it to
+/// its CPU-time timers (the profiling one counts user time only), posting SIGVTALRM /
+/// SIGPROF for those that expire. Called once per tick of the process's user time, not
+/// on every trap: the timers, like BSD's, expire at tick granularity.
+pub(super) fn charge_user_time(process: &Process) {
+    let cycles = process.user_cycles.load(Ordering::Relaxed);
+    let Some(user_ns) = crate::time::cycles_to_ns(cycles) else {
+        return;
+    };
     let mut fired = alloc::vec::Vec::new();
     {
         let mut inner = process.inner.lock();
+        // Under the lock, so that `usage` never counts the cycles twice or not at all.
+        process.user_cycles.fetch_sub(cycles, Ordering::Relaxed);
         inner.user_ns += user_ns;
         if inner.cpu_timers.is_empty() {
             return;

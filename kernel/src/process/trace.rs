@@ -21,6 +21,7 @@ pub(super) fn spawned_traced() -> AtomicBool {
 impl Process {
     /// Whether its system calls are traced. One relaxed load: the untraced path pays
     /// nothing else.
+    #[inline]
     pub fn traced(&self) -> bool {
         self.traced.load(Ordering::Relaxed)
     }
