@@ -105,7 +105,7 @@ pub(crate) fn sys_dup2(task: &mut Task, a: fb::Dup2Args) -> SysResult {
         calls::file(task, from).map_err(file_errno)?;
         return Ok(Ret::word(to as u64));
     }
-    if to < 0 || to >= MAX_DESCRIPTORS as i64 {
+    if to < 0 || to >= descriptor_limit(task) as i64 {
         return Err(errno::EBADF);
     }
     word(calls::dup_to(task, from, to, false))
@@ -117,8 +117,13 @@ pub(crate) fn sys_pipe(task: &mut Task, _: fb::PipeArgs) -> SysResult {
     Ok(Ret::Pair(r | w << 32))
 }
 
-pub(crate) fn sys_getdtablesize(_: &mut Task, _: fb::GetdtablesizeArgs) -> SysResult {
-    Ok(Ret::word(MAX_DESCRIPTORS as u64))
+/// getdtablesize: RLIMIT_NOFILE's current value, as the table enforces it.
+pub(crate) fn sys_getdtablesize(task: &mut Task, _: fb::GetdtablesizeArgs) -> SysResult {
+    Ok(Ret::word(descriptor_limit(task) as u64))
+}
+
+fn descriptor_limit(task: &Task) -> usize {
+    task.process.with_files(|t| t.limit())
 }
 
 fn access_mode(readable: bool, writable: bool) -> i32 {

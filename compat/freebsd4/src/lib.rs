@@ -82,6 +82,11 @@ impl Personality for FreeBsd4 {
         startup::build(request, space)
     }
 
+    /// Resource limits outlive exec, as a 4.x process's `p_limit` does.
+    fn keeps_across_exec(&self, key: &str) -> bool {
+        sysctl::is_limit_key(key)
+    }
+
     /// `vm_daddr`, which the break and mmap placement count from.
     fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
         alloc::vec![(sys::DATA_START, startup::data_start(request))]

@@ -303,6 +303,11 @@ const MAX_KEYS: [&str; 11] = [
     "fb4.rlim.9.max",
     "fb4.rlim.10.max",
 ];
+/// Whether `key` holds one of the limits.
+pub(crate) fn is_limit_key(key: &str) -> bool {
+    key.starts_with("fb4.rlim.")
+}
+
 /// Stored values are offset by one so that 0 (absent) means "the default".
 fn limit(task: &Task, which: fb::rlimit_resource) -> (i64, i64) {
     let i = which.raw() as usize;
@@ -410,6 +415,10 @@ fn set_limit(task: &Task, which: fb::rlimit_resource, cur: i64, max: i64) -> Sys
         .set_personality_value(CUR_KEYS[i], cur as u64 + 1);
     task.process
         .set_personality_value(MAX_KEYS[i], max as u64 + 1);
+    if which == R::RLIMIT_NOFILE {
+        // Enforced by the descriptor table: open, dup and F_DUPFD number below it.
+        task.process.with_files(|t| t.set_limit(cur as usize));
+    }
     Ok(Ret::word(0))
 }
 
@@ -466,5 +475,17 @@ mod tests {
     fn the_uname_call_has_the_freebsd_1_1_version_field() {
         assert_eq!(uname_version(), "#0");
         assert!(VERSION.starts_with(OSTYPE));
+    }
+
+    #[test]
+    fn every_limit_and_only_limits_outlive_exec() {
+        assert!(
+            CUR_KEYS
+                .iter()
+                .chain(MAX_KEYS.iter())
+                .all(|k| is_limit_key(k))
+        );
+        assert!(!is_limit_key(crate::sys::DATA_START));
+        assert!(!is_limit_key("fb4.altstack.sp"));
     }
 }

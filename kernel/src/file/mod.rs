@@ -409,12 +409,34 @@ struct Slot {
 }
 
 /// A process's descriptor table.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct FdTable {
     slots: Vec<Option<Slot>>,
+    /// New descriptors are numbered below this (a personality's descriptor rlimit);
+    /// lowering it leaves descriptors already above it open, as BSD does.
+    limit: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable {
+            slots: Vec::new(),
+            limit: MAX_DESCRIPTORS,
+        }
+    }
 }
 
 impl FdTable {
+    /// The number below which new descriptors are made.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Sets that number, at most [`MAX_DESCRIPTORS`].
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit.min(MAX_DESCRIPTORS);
+    }
+
     /// Descriptors 0, 1 and 2 on the console.
     pub fn with_console() -> Result<Self> {
         let console = OpenFile::new(Arc::new(Console), true, true)?;
@@ -432,8 +454,7 @@ impl FdTable {
         close_on_exec: bool,
         min: usize,
     ) -> Result<usize> {
-        let free =
-            (min..MAX_DESCRIPTORS).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none));
+        let free = (min..self.limit).find(|&fd| self.slots.get(fd).is_none_or(Option::is_none));
         let fd = free.ok_or(FileError::TooManyOpen)?;
         if self.slots.len() <= fd {
             self.slots.resize(fd + 1, None);
@@ -465,7 +486,7 @@ impl FdTable {
     /// Makes `new` name what `old` names (closing what `new` named), as dup2/dup3 do.
     pub fn duplicate_to(&mut self, old: usize, new: usize, close_on_exec: bool) -> Result<usize> {
         let file = self.get(old)?;
-        if new >= MAX_DESCRIPTORS {
+        if new >= self.limit {
             return Err(FileError::BadDescriptor);
         }
         if self.slots.len() <= new {

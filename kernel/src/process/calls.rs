@@ -6,9 +6,7 @@
 use super::Task;
 use crate::error::Error;
 use crate::file::poll::{self as file_poll, Interest, Timeout};
-use crate::file::{
-    FileKind, MAX_DESCRIPTORS, OpenFile, Readiness, Sink, Source, StatusFlags, Whence, pipe,
-};
+use crate::file::{FileKind, OpenFile, Readiness, Sink, Source, StatusFlags, Whence, pipe};
 #[cfg(not(test))]
 use crate::mm::frame;
 use crate::mm::uspace::Protection;
@@ -177,7 +175,7 @@ pub fn close(task: &Task, fd: i64) -> Result<(), Error> {
 pub fn dup(task: &Task, fd: i64, min: u64, cloexec: bool) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let min = usize::try_from(min).map_err(|_| Error::InvalidArgument)?;
-    if min >= MAX_DESCRIPTORS {
+    if min >= task.process.with_files(|t| t.limit()) {
         return Err(Error::InvalidArgument);
     }
     let fd = task.process.with_files(|t| t.install(file, cloexec, min))?;

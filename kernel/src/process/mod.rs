@@ -180,6 +180,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         Vec::new()
     }
 
+    /// Whether the per-process value under `key` outlives exec (BSD's resource limits
+    /// do). Values any registered personality keeps pass through every image, whatever
+    /// its ABI, so a 4.x process's limits survive an exec through a native program;
+    /// the new image's `initial_state` is laid over them. None by default.
+    fn keeps_across_exec(&self, _key: &str) -> bool {
+        false
+    }
+
     /// Serves one trap: decodes the call from the registers, does it through the core's
     /// API, and writes the result back the way the ABI returns it.
     fn handle_trap(&self, task: &mut Task, trap: Trap);
@@ -1207,7 +1215,11 @@ pub fn exec(
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
-        inner.personality_state = loaded.personality_state;
+        let registered = personalities();
+        inner
+            .personality_state
+            .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
+        inner.personality_state.extend(loaded.personality_state);
         inner.command = command_line(path, argv);
         inner.execs += 1;
         closed = inner.files.close_marked();
