@@ -485,6 +485,10 @@ impl WaitQueue {
     /// Makes every waiter runnable.
     pub fn wake_all(&self) {
         let waiters: Vec<usize> = self.waiters.lock().drain(..).collect();
+        // Nobody waiting is the common case: no scheduler lock for it.
+        if waiters.is_empty() {
+            return;
+        }
         with(|s| {
             for slot in waiters {
                 make_runnable(s, slot);

@@ -15,14 +15,19 @@ use alloc::sync::Arc;
 use alloc::vec;
 use spin::Mutex;
 
-/// Bytes a pipe holds (as Linux's default: a 64 KiB write goes in without a switch).
+/// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
+/// switch).
 pub const CAPACITY: usize = 64 * 1024;
+/// Bytes a new pipe holds: its ring grows to `CAPACITY` when a write needs the room,
+/// so the many pipes that carry little cost a quarter of the heap.
+const INITIAL_CAPACITY: usize = 16 * 1024;
 /// Writes up to this size are atomic.
 pub const PIPE_BUF: usize = 4096;
 
 #[derive(Debug)]
 struct State {
-    /// A ring of `CAPACITY` bytes: `len` bytes from `head` on (wrapping) are queued.
+    /// A ring of `INITIAL_CAPACITY` or `CAPACITY` bytes: `len` bytes from `head` on
+    /// (wrapping) are queued.
     ring: Box<[u8]>,
     head: usize,
     len: usize,
@@ -33,14 +38,32 @@ struct State {
 }
 
 impl State {
+    fn capacity(&self) -> usize {
+        self.ring.len()
+    }
+
     fn room(&self) -> usize {
-        CAPACITY - self.len
+        self.capacity() - self.len
+    }
+
+    /// Grows the ring to `CAPACITY`, unless it is there already or the heap is down to
+    /// its reserve (the pipe then goes on at the size it has).
+    fn grow(&mut self) {
+        if self.capacity() >= CAPACITY || crate::mm::heap::under_pressure() {
+            return;
+        }
+        let mut ring = vec![0u8; CAPACITY].into_boxed_slice();
+        let first = self.len.min(self.capacity() - self.head);
+        ring[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
+        ring[first..self.len].copy_from_slice(&self.ring[..self.len - first]);
+        self.ring = ring;
+        self.head = 0;
     }
 
     /// Copies up to `n` queued bytes to `to` from its offset `at` on, oldest first, and
     /// takes them off the queue; a failed copy takes nothing.
     fn take_into<S: Sink + ?Sized>(&mut self, to: &mut S, at: usize, n: usize) -> Result<()> {
-        let first = n.min(CAPACITY - self.head);
+        let first = n.min(self.capacity() - self.head);
         to.copy_in(at, &self.ring[self.head..self.head + first])?;
         if n > first {
             to.copy_in(at + first, &self.ring[..n - first])?;
@@ -50,7 +73,7 @@ impl State {
         self.head = if self.len == 0 {
             0
         } else {
-            (self.head + n) % CAPACITY
+            (self.head + n) % self.capacity()
         };
         Ok(())
     }
@@ -58,8 +81,8 @@ impl State {
     /// Copies `n` bytes of `from` at its offset `at` into the free space behind the
     /// queued bytes and queues them; a failed copy queues nothing.
     fn put_from<S: Source + ?Sized>(&mut self, from: &S, at: usize, n: usize) -> Result<()> {
-        let tail = (self.head + self.len) % CAPACITY;
-        let first = n.min(CAPACITY - tail);
+        let tail = (self.head + self.len) % self.capacity();
+        let first = n.min(self.capacity() - tail);
         from.copy_out(at, &mut self.ring[tail..tail + first])?;
         if n > first {
             from.copy_out(at + first, &mut self.ring[..n - first])?;
@@ -92,13 +115,13 @@ pub fn new() -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
 }
 
 impl Pipe {
-    /// A pipe with no ends open yet (a FIFO's, until someone opens it). Its buffer is
-    /// taken whole now, so the heap it can use is paid for while making the pipe, where
-    /// the heap's reserve is checked (a write never grows the heap).
+    /// A pipe with no ends open yet (a FIFO's, until someone opens it). Its first
+    /// buffer is taken now, while making the pipe, where the heap's reserve is checked;
+    /// a write grows it only while the heap is above that reserve.
     pub fn empty() -> Pipe {
         Pipe {
             state: Mutex::new(State {
-                ring: vec![0u8; CAPACITY].into_boxed_slice(),
+                ring: vec![0u8; INITIAL_CAPACITY].into_boxed_slice(),
                 head: 0,
                 len: 0,
                 readers: 0,
@@ -161,8 +184,11 @@ fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Resu
             if s.readers == 0 {
                 return short(written, FileError::BrokenPipe);
             }
-            let room = s.room();
             let left = total - written;
+            if s.room() < left {
+                s.grow();
+            }
+            let room = s.room();
             if (atomic && room >= left) || (!atomic && room > 0) {
                 let n = left.min(room);
                 if let Err(e) = s.put_from(from, written, n) {
@@ -318,5 +344,50 @@ impl Drop for WriteEnd {
     fn drop(&mut self) {
         self.0.state.lock().writers -= 1;
         self.0.changed.wake_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn bytes(n: usize, seed: u8) -> Vec<u8> {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+            .collect()
+    }
+
+    #[test]
+    fn a_pipe_starts_small_and_grows_keeping_wrapped_bytes_in_order() {
+        let pipe = Arc::new(Pipe::empty());
+        {
+            let mut s = pipe.state.lock();
+            (s.readers, s.writers) = (1, 1);
+        }
+        let capacity = || pipe.state.lock().capacity();
+        assert_eq!(capacity(), INITIAL_CAPACITY);
+        let (a, b, c) = (bytes(10_000, 1), bytes(9_000, 2), bytes(10_000, 3));
+        let mut sink = vec![0u8; 8_000];
+        assert_eq!(write(&pipe, &a[..], true).ok(), Some(10_000));
+        assert_eq!(read(&pipe, &mut sink[..], true).ok(), Some(8_000));
+        assert_eq!(sink[..], a[..8_000]);
+        // Fits without growing, and wraps around the end of the small ring.
+        assert_eq!(write(&pipe, &b[..], true).ok(), Some(9_000));
+        assert_eq!(capacity(), INITIAL_CAPACITY);
+        // Needs more room than the small ring has: it grows, the queue unwrapped.
+        assert_eq!(write(&pipe, &c[..], true).ok(), Some(10_000));
+        assert_eq!(capacity(), CAPACITY);
+        let mut all = vec![0u8; 21_000];
+        assert_eq!(read(&pipe, &mut all[..], true).ok(), Some(21_000));
+        let wanted: Vec<u8> = a[8_000..].iter().chain(&b).chain(&c).copied().collect();
+        assert_eq!(all, wanted);
+        // At its largest, a non-blocking write takes what fits and no more.
+        let big = bytes(CAPACITY + 100, 4);
+        assert_eq!(write(&pipe, &big[..], true).ok(), Some(CAPACITY));
+        assert!(matches!(
+            write(&pipe, &big[..1], true),
+            Err(FileError::WouldBlock)
+        ));
     }
 }
