@@ -22,6 +22,7 @@
  *    maximum needs root (EPERM otherwise), the limits are inherited by fork.
  */
 #include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <signal.h>
 #include <sys/mman.h>
 
@@ -66,14 +67,7 @@ static uint32_t data_start(void)
 	return trunc_page(data);
 }
 
-static struct rlimit lim(int which)
-{
-	struct rlimit rl;
-	memset(&rl, 0xa5, sizeof(rl));
-	if (__sys_getrlimit(which, &rl) < 0)
-		FAIL("getrlimit(%d): errno %s", which, nt_errname(errno));
-	return rl;
-}
+static struct rlimit lim(int which) { return nt_getrlimit(which); }
 
 static void lim_is(int which, int64_t cur, int64_t max)
 {

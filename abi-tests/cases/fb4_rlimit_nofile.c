@@ -10,6 +10,7 @@
  *    new image sees the same getrlimit values and getdtablesize.
  */
 #include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 
 #define RLIMIT_DATA_ 2
@@ -17,14 +18,7 @@
 #define LIMIT 10
 #define DATA_LIMIT (64LL * 1024 * 1024)
 
-static struct rlimit lim(int which)
-{
-	struct rlimit rl;
-	memset(&rl, 0xa5, sizeof(rl));
-	if (__sys_getrlimit(which, &rl) < 0)
-		FAIL("getrlimit(%d): errno %s", which, nt_errname(errno));
-	return rl;
-}
+static struct rlimit lim(int which) { return nt_getrlimit(which); }
 
 static void limits_are_kept(void)
 {
