@@ -270,11 +270,16 @@ pub(crate) fn syscall(task: &mut Task) {
     if task.process.traced() {
         return traced_syscall(task, number, fetched);
     }
-    let (code, result) = match fetched {
+    let (code, result) = run(task, fetched);
+    complete(task, number, code, result);
+}
+
+/// Runs the fetched call (code `u64::MAX` when its words could not be fetched).
+fn run(task: &mut Task, fetched: Result<(u64, Words), i32>) -> (u64, SysResult) {
+    match fetched {
         Err(e) => (u64::MAX, Err(e)),
         Ok((code, words)) => (code, dispatch(task, code, &words)),
-    };
-    complete(task, number, code, result);
+    }
 }
 
 /// Runs the call through the table; a refusal becomes 4.x's `nosys` here.
@@ -367,10 +372,7 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i3
         &mut |a, b| trace::read_str(task, a, b),
         &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
     );
-    let (code, result) = match fetched {
-        Err(e) => (u64::MAX, Err(e)),
-        Ok((code, words)) => (code, dispatch(task, code, &words)),
-    };
+    let (code, result) = run(task, fetched);
     let completion = complete(task, number, code, result);
     if let Some(call) = pending {
         let outcome = match (completion, result) {

@@ -39,12 +39,19 @@ const EM_X86_64: u16 = 62;
 #[derive(Debug)]
 pub struct Native {
     version: u32,
+    name: &'static str,
 }
 
 /// The instances the image registers, one per served version. The first also claims
 /// binaries of versions this kernel lacks, to refuse them at exec with a message.
-pub static NATIVE_V1: Native = Native { version: 1 };
-pub static NATIVE_V2: Native = Native { version: 2 };
+pub static NATIVE_V1: Native = Native {
+    version: 1,
+    name: "native-v1",
+};
+pub static NATIVE_V2: Native = Native {
+    version: 2,
+    name: "native-v2",
+};
 
 /// The ABI version a binary's "Nymph" note asks for.
 pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
@@ -55,10 +62,7 @@ pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
 
 impl Personality for Native {
     fn name(&self) -> &'static str {
-        match self.version {
-            1 => "native-v1",
-            _ => "native-v2",
-        }
+        self.name
     }
 
     fn describe(&self, _process: &Process) -> String {

@@ -175,10 +175,12 @@ pub fn close(task: &Task, fd: i64) -> Result<(), Error> {
 pub fn dup(task: &Task, fd: i64, min: u64, cloexec: bool) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let min = usize::try_from(min).map_err(|_| Error::InvalidArgument)?;
-    if min >= task.process.with_files(|t| t.limit()) {
-        return Err(Error::InvalidArgument);
-    }
-    let fd = task.process.with_files(|t| t.install(file, cloexec, min))?;
+    let fd = task.process.with_files(|t| {
+        if min >= t.limit() {
+            return Err(Error::InvalidArgument);
+        }
+        t.install(file, cloexec, min)
+    })?;
     Ok(fd as u64)
 }
 
