@@ -1,12 +1,17 @@
 // abi: freebsd4-i386
 /*
- * vfork (66): the parent does not run again until the child has exec'd or exited
- * (4.x's "ppwait"); the child's results are eax 0 and edx 1 as for fork.
+ * vfork (66): the child runs in the parent's own memory, not a copy, and the parent
+ * does not run again until the child has exec'd or exited (4.x's shared vmspace and
+ * "ppwait"); the child's results are eax 0 and edx 1 as for fork. Programs such as
+ * xargs rely on the sharing: the child stores exec's errno where the parent reads it.
  */
 #include <nymph_test.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+static volatile int child_wrote;
+static volatile int exec_errno;
 
 static void sleep_ms(long ms)
 {
@@ -22,25 +27,28 @@ int main(int argc, char **argv)
 		_exit(7);
 	}
 
-	/* The child exits after 150 ms: the parent cannot go on before. */
+	/* The child exits after 150 ms: the parent cannot go on before, and then it sees
+	 * what the child wrote. */
 	long start = nt_now_ms();
 	int pid = syscall(66);
 	if (pid == 0) {
 		sleep_ms(150);
+		child_wrote = 1234;
 		_exit(4);
 	}
 	CHECK(pid > 0);
 	long waited = nt_now_ms() - start;
 	if (waited < 120)
 		FAIL("the parent ran again after %ld ms, before its vfork child exited", waited);
+	CHECK_EQ(child_wrote, 1234);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 4);
 
 	/* The child execs after 150 ms, and the new image runs for a second: the parent
-	 * goes on at the exec, not at the exit. */
+	 * goes on at the exec, not at the exit, with its own memory intact. */
 	start = nt_now_ms();
-	pid = syscall(66);
+	pid = vfork();
 	if (pid == 0) {
 		sleep_ms(150);
 		char *args[] = {argv[0], "late-exit", NULL};
@@ -52,5 +60,35 @@ int main(int argc, char **argv)
 		FAIL("the parent ran again after %ld ms (child execs at 150 ms, exits at ~1150)", waited);
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+
+	/* xargs's pattern: a failed exec's errno reaches the parent through memory. */
+	exec_errno = 0;
+	pid = vfork();
+	if (pid == 0) {
+		char *args[] = {"/no/such/program", NULL};
+		execve(args[0], args, NULL);
+		exec_errno = errno;
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(exec_errno, ENOENT);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+
+	/* Memory the child maps stays the parent's: the space is one. */
+	pid = vfork();
+	if (pid == 0) {
+		char *p = malloc(100000);
+		if (p)
+			p[0] = 'x';
+		child_wrote = p ? 1 : 2;
+		_exit(0);
+	}
+	CHECK_EQ(child_wrote, 1);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char *q = malloc(100000);
+	CHECK(q != NULL);
+	q[99999] = 'y';
 	PASS();
 }

@@ -255,6 +255,7 @@ int fflush(FILE *f);
 /* FreeBSD 4.x only (src/freebsd4/). */
 int syscall(int number, ...);         /* the number in eax, as 4.x libc's syscall() */
 quad_t __syscall(quad_t number, ...); /* through SYS___syscall (198): edx:eax */
+pid_t vfork(void);                    /* the child shares the caller's memory until exec or exit */
 int brk(const void *addr);
 int truncate(const char *path, off_t len);
 int gettimeofday(struct timeval *tv, struct timezone *tz);

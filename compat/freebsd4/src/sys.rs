@@ -10,6 +10,7 @@ use crate::startup::{ARG_MAX, USRSTACK};
 use alloc::vec::Vec;
 use nymph_abi::rt::Dispatch;
 use nymph_abi::trace::Outcome;
+use nymph_hal::user::UserContext;
 use nymph_kernel::error::Error as FsError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
@@ -398,26 +399,25 @@ fn sys_exit(task: &mut Task, a: fb::ExitArgs) -> SysResult {
 
 /// fork: the parent gets (pid, 0), the child (0, 1) in eax and edx.
 fn sys_fork(task: &mut Task, _: fb::ForkArgs) -> SysResult {
-    fork(task)
+    fork(task, process::fork)
 }
 
-/// vfork: the parent waits until the child execs or exits, as in 4.x. The child runs
-/// on a copy-on-write copy of the memory rather than on the parent's own, which a
-/// program only notices if its child writes memory before exec (4.x says not to).
+/// vfork: the child runs in the parent's own memory until it execs or exits, and the
+/// parent waits until then, as in 4.x.
 fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
-    let result = fork(task)?;
-    if let Ret::Pair(pid) = result {
-        process::wait_vfork_child(&task.process, Pid(pid as u32));
-    }
-    Ok(result)
+    fork(task, process::vfork)
 }
 
-fn fork(task: &mut Task) -> SysResult {
+/// fork and vfork (`create`): the parent gets (pid, 0), the child (0, 1).
+fn fork(
+    task: &mut Task,
+    create: fn(&mut Task, UserContext) -> Result<Pid, ForkError>,
+) -> SysResult {
     let mut child = (*task.context).clone();
     child.regs.rax = 0;
     child.regs.rdx = 1;
     child.regs.rflags &= !PSL_C;
-    match process::fork(task, child) {
+    match create(task, child) {
         Ok(pid) => Ok(Ret::Pair(u64::from(pid.0))),
         Err(ForkError::OutOfMemory) => Err(errno::ENOMEM),
         Err(ForkError::TooManyProcesses) => Err(errno::EAGAIN),

@@ -254,8 +254,9 @@ struct Inner {
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
     saved_mask: Option<SignalSet>,
-    /// How many times it has replaced its image (a vfork parent waits for the first).
-    execs: u64,
+    /// Set while the process runs in its vfork parent's address space, lent to it until
+    /// it execs or exits (BSD's shared vmspace); the parent waits meanwhile.
+    lender: Option<Pid>,
     /// Time spent running its user code, in nanoseconds.
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
@@ -906,16 +907,26 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
         let files = core::mem::take(&mut inner.files);
+        let brk = (inner.brk_start, inner.brk);
+        // A vfork child's memory is its parent's, which gets it back.
+        let (own, lent) = match (inner.lender.take(), inner.space.take()) {
+            (Some(lender), Some(space)) => (None, Some((lender, space, brk))),
+            (_, space) => (space, None),
+        };
         (
-            (inner.space.take(), files),
+            (own, files, lent),
             core::mem::take(&mut inner.children),
             inner.parent,
         )
     };
     timer::forget(process.pid);
     kernel_root_activate();
+    let (space, files, lent) = space;
+    if let Some((lender, lent_space, brk)) = lent {
+        give_back_space(lender, lent_space, brk);
+    }
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
-    drop(space);
+    drop((space, files));
     crate::vfs::lock::release_owner(process.pid.0);
     if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
         let mut orphans_done = false;
@@ -1174,7 +1185,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
-            execs: 0,
+            lender: None,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             final_usage: None,
@@ -1210,8 +1221,9 @@ pub fn exec(
     let fs = task.process.fs();
     let loaded = load(&fs, path, argv, envp)?;
     let closed;
-    let old_space = {
+    let (old_space, lender, old_brk) = {
         let mut inner = task.process.inner.lock();
+        let old_brk = (inner.brk_start, inner.brk);
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
@@ -1221,7 +1233,6 @@ pub fn exec(
             .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
         inner.personality_state.extend(loaded.personality_state);
         inner.command = command_line(path, argv);
-        inner.execs += 1;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
@@ -1229,33 +1240,59 @@ pub fn exec(
                 *action = SigAction::Default;
             }
         }
-        inner.space.replace(loaded.space)
+        let old_space = inner.space.replace(loaded.space);
+        (old_space, inner.lender.take(), old_brk)
     };
     kernel_root_activate();
-    drop(old_space);
+    // A vfork child's old memory is its parent's, which gets it back.
+    match (lender, old_space) {
+        (Some(lender), Some(space)) => give_back_space(lender, space, old_brk),
+        (_, old_space) => drop(old_space),
+    }
     for file in &closed {
         task.process.release_range_locks(file);
     }
     drop(closed);
     *task.context = loaded.context;
-    // A parent waiting in vfork for this exec may go on.
-    let parent = task.process.parent();
-    if let Some(p) = find(parent) {
-        p.child_events.wake_all();
-    }
     Ok(())
 }
 
-/// The wait of a vfork parent: until the child `pid` has replaced its image or ended
-/// (BSD's "ppwait" sleep, which signals do not end). The child runs on its own copy of
-/// the address space here, not on the parent's; the waiting is what 4.x programs see.
-pub fn wait_vfork_child(parent: &Arc<Process>, pid: Pid) {
-    let Some(child) = find(pid) else { return };
-    let started = child.inner.lock().execs;
+/// Returns a vfork parent's address space, and the break its child left (the break is
+/// part of the memory they shared), and lets the parent go on.
+fn give_back_space(lender: Pid, space: AddressSpace, (brk_start, brk): (u64, u64)) {
+    let Some(parent) = find(lender) else { return };
+    let mut inner = parent.inner.lock();
+    if inner.exit.is_some() {
+        return;
+    }
+    inner.space = Some(space);
+    inner.brk_start = brk_start;
+    inner.brk = brk;
+    drop(inner);
+    parent.child_events.wake_all();
+}
+
+/// vfork: a child that runs in the caller's own address space, not a copy, until it
+/// execs or exits, while the caller waits (BSD's "ppwait" sleep, which signals do not
+/// end). The space moves to the child and back, so it always has one owner. The child
+/// resumes with `child_context`.
+pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
+    let pid = fork_with(task, child_context, ChildMemory::Lent)?;
+    let parent = &task.process;
     parent.child_events.wait_until(|| {
-        let inner = child.inner.lock();
-        inner.exit.is_some() || inner.execs != started
+        let inner = parent.inner.lock();
+        inner.space.is_some() || inner.exit.is_some()
     });
+    Ok(pid)
+}
+
+/// How a new child gets its memory.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChildMemory {
+    /// A copy-on-write copy (fork).
+    Copied,
+    /// The parent's own, until the child execs or exits (vfork).
+    Lent,
 }
 
 /// Why fork failed.
@@ -1269,6 +1306,14 @@ pub enum ForkError {
 /// child resumes with `child_context`, which the personality has set up to return the
 /// child's fork result.
 pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
+    fork_with(task, child_context, ChildMemory::Copied)
+}
+
+fn fork_with(
+    task: &mut Task,
+    child_context: UserContext,
+    memory: ChildMemory,
+) -> Result<Pid, ForkError> {
     let parent = &task.process;
     if !may_fork(parent.real_uid()) {
         log::warn!(
@@ -1280,12 +1325,11 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
     }
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
-        let space = inner
-            .space
-            .as_mut()
-            .ok_or(ForkError::OutOfMemory)?
-            .fork()
-            .map_err(|_| ForkError::OutOfMemory)?;
+        let own = inner.space.as_mut().ok_or(ForkError::OutOfMemory)?;
+        let space = match memory {
+            ChildMemory::Copied => own.fork().map_err(|_| ForkError::OutOfMemory)?,
+            ChildMemory::Lent => inner.space.take().ok_or(ForkError::OutOfMemory)?,
+        };
         (
             space,
             (
@@ -1316,8 +1360,15 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         files,
         fs,
     ) = inner_copy;
+    let lent = memory == ChildMemory::Lent;
     let mut table = TABLE.lock();
-    let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
+    let Some(pid) = allocate_pid(&table) else {
+        drop(table);
+        if lent {
+            parent.inner.lock().space = Some(space);
+        }
+        return Err(ForkError::TooManyProcesses);
+    };
     let child = Arc::new(Process {
         pid,
         inner: Mutex::new(Inner {
@@ -1332,7 +1383,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             blocked,
             saved_mask: None,
             last_fault: None,
-            execs: 0,
+            lender: lent.then_some(parent.pid),
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             final_usage: None,
@@ -1357,6 +1408,9 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
         TABLE.lock().remove(&pid);
+        if let Some(space) = child.inner.lock().space.take().filter(|_| lent) {
+            parent.inner.lock().space = Some(space);
+        }
         return Err(ForkError::OutOfMemory);
     }
     Ok(pid)

@@ -43,4 +43,26 @@ __syscall:
 	ret
 	.size	__syscall, .-__syscall
 
+/*
+ * vfork(): the child runs on the parent's memory and stack until it execs or exits, so
+ * whatever it calls overwrites the stack below its caller's frame, where a return
+ * address would be. Like 4.x libc's, the stub keeps its return address in ecx (which
+ * the kernel preserves) and returns by jumping through it. The child's edx is 1.
+ */
+	.globl	vfork
+	.type	vfork, @function
+vfork:
+	popl	%ecx			/* return address */
+	movl	$66, %eax
+	int	$0x80
+	jb	1f
+	testl	%edx, %edx
+	jz	2f
+	xorl	%eax, %eax		/* the child returns 0 */
+2:	jmp	*%ecx
+1:	movl	%eax, errno
+	movl	$-1, %eax
+	jmp	*%ecx
+	.size	vfork, .-vfork
+
 	.section	.note.GNU-stack,"",@progbits
