@@ -11783,14 +11783,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 69,
         name: "sbrk",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 70,
         name: "sstk",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -11804,7 +11804,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 72,
         name: "vadvise",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -12938,7 +12938,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 234,
         name: "clock_getres",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13218,14 +13218,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 274,
         name: "lchmod",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 275,
         name: "netbsd_lchown",
         kind: "alias",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13239,7 +13239,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 277,
         name: "netbsd_msync",
         kind: "alias",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

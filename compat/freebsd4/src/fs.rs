@@ -459,6 +459,11 @@ pub(crate) fn sys_chmod(task: &mut Task, a: fb::ChmodArgs) -> SysResult {
     chmod(task, &node_at(task, a.path, Follow::Yes)?, a.mode)
 }
 
+/// lchmod: the mode of a symbolic link itself, not of what it names.
+pub(crate) fn sys_lchmod(task: &mut Task, a: fb::LchmodArgs) -> SysResult {
+    chmod(task, &node_at(task, a.path, Follow::No)?, i32::from(a.mode))
+}
+
 pub(crate) fn sys_fchmod(task: &mut Task, a: fb::FchmodArgs) -> SysResult {
     chmod(task, &fd_node(task, a.fd)?, a.mode)
 }
@@ -525,6 +530,16 @@ pub(crate) fn sys_chown(task: &mut Task, a: fb::ChownArgs) -> SysResult {
 
 pub(crate) fn sys_lchown(task: &mut Task, a: fb::LchownArgs) -> SysResult {
     chown(task, &node_at(task, a.path, Follow::No)?, a.uid, a.gid)
+}
+
+/// NetBSD's lchown (275): 4.x's own (254) under the number NetBSD gave it.
+pub(crate) fn sys_netbsd_lchown(task: &mut Task, a: fb::NetbsdLchownArgs) -> SysResult {
+    chown(
+        task,
+        &node_at(task, a.path, Follow::No)?,
+        a.uid as i32,
+        a.gid as i32,
+    )
 }
 
 pub(crate) fn sys_fchown(task: &mut Task, a: fb::FchownArgs) -> SysResult {

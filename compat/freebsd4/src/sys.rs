@@ -181,6 +181,13 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     osigpending: Some(crate::signals::sys_osigpending),
     osigreturn: Some(crate::signals::sys_osigreturn),
     yield_: Some(sys_yield),
+    lchmod: Some(crate::fs::sys_lchmod),
+    netbsd_lchown: Some(crate::fs::sys_netbsd_lchown),
+    netbsd_msync: Some(sys_netbsd_msync),
+    sbrk: Some(sys_sbrk),
+    sstk: Some(sys_sstk),
+    vadvise: Some(sys_vadvise),
+    clock_getres: Some(sys_clock_getres),
     ..fb::Handlers::NONE
 };
 
@@ -688,6 +695,34 @@ fn sys_msync(task: &mut Task, a: fb::MsyncArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
+/// NetBSD's msync (277): 4.x's own (65) under the number NetBSD gave it.
+fn sys_netbsd_msync(task: &mut Task, a: fb::NetbsdMsyncArgs) -> SysResult {
+    let flags = fb::msync_flags::from_bits(a.flags).ok_or(errno::EINVAL)?;
+    sys_msync(
+        task,
+        fb::MsyncArgs {
+            addr: a.addr,
+            len: a.len,
+            flags,
+        },
+    )
+}
+
+/// sbrk and sstk (69, 70) were never implemented in 4.x, whose kernel answers both
+/// with EOPNOTSUPP (libc's sbrk is built on break, 17).
+fn sys_sbrk(_: &mut Task, _: fb::SbrkArgs) -> SysResult {
+    Err(errno::EOPNOTSUPP)
+}
+
+fn sys_sstk(_: &mut Task, _: fb::SstkArgs) -> SysResult {
+    Err(errno::EOPNOTSUPP)
+}
+
+/// vadvise (72, the old ovadvise): 4.x refuses every advice with EINVAL.
+fn sys_vadvise(_: &mut Task, _: fb::VadviseArgs) -> SysResult {
+    Err(errno::EINVAL)
+}
+
 /// madvise is advice: the range is checked and nothing else is done (pages are not
 /// paged out here, so there is nothing to act on).
 fn sys_madvise(_: &mut Task, a: fb::MadviseArgs) -> SysResult {
@@ -799,6 +834,22 @@ fn sys_clock_gettime(task: &mut Task, a: fb::ClockGettimeArgs) -> SysResult {
         tv_nsec: ns as i32,
     };
     task.write_val(a.tp.addr(), &ts).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// clock_getres: the clocks clock_gettime knows (4.x's CLOCK_REALTIME), whose
+/// resolution here is a nanosecond (the clock is interpolated from the TSC).
+fn sys_clock_getres(task: &mut Task, a: fb::ClockGetresArgs) -> SysResult {
+    if a.clock_id != 0 {
+        return Err(errno::EINVAL);
+    }
+    if !a.tp.is_null() {
+        let ts = fb::timespec {
+            tv_sec: 0,
+            tv_nsec: 1,
+        };
+        task.write_val(a.tp.addr(), &ts).map_err(fault)?;
+    }
     Ok(Ret::word(0))
 }
 
