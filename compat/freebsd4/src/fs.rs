@@ -16,7 +16,7 @@ use nymph_kernel::file::{FileKind, OpenFile, Whence};
 use nymph_kernel::process::Task;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::uaccess::UserFault;
-use nymph_kernel::vfs::{self, Access, Follow, Inode, OpenFlags, Stat};
+use nymph_kernel::vfs::{self, Access, Follow, FsContext, Inode, OpenFlags, Stat};
 use zerocopy::{FromZeros, IntoBytes};
 
 /// Where a 4.x userland installed beside the native one lives.
@@ -35,13 +35,17 @@ pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
 
 /// `path` under the compat prefix if it is absolute and exists there.
 fn compat_path(task: &Task, path: Vec<u8>) -> Vec<u8> {
+    compat_path_in(&task.process.fs(), path)
+}
+
+/// [`compat_path`] as seen from `ctx`.
+pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     if path.first() != Some(&b'/') {
         return path;
     }
     let mut prefixed = COMPAT_PREFIX.to_vec();
     prefixed.extend_from_slice(&path);
-    let ctx = task.process.fs();
-    if vfs::lookup(&ctx, None, &prefixed, Follow::No).is_ok() {
+    if vfs::lookup(ctx, None, &prefixed, Follow::No).is_ok() {
         prefixed
     } else {
         path

@@ -28,6 +28,7 @@ use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
     CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
 };
+use nymph_kernel::vfs::FsContext;
 
 const EM_386: u16 = 3;
 const EM_486: u16 = 6;
@@ -80,6 +81,13 @@ impl Personality for FreeBsd4 {
         space: &mut AddressSpace,
     ) -> Result<UserContext, ExecError> {
         startup::build(request, space)
+    }
+
+    /// A script's interpreter is looked up as 4.x programs' paths are: under the
+    /// compat prefix first.
+    fn interpreter_path(&self, ctx: &FsContext, path: &str) -> String {
+        let mapped = fs::compat_path_in(ctx, path.as_bytes().to_vec());
+        String::from_utf8(mapped).unwrap_or_else(|_| String::from(path))
     }
 
     /// Resource limits outlive exec, as a 4.x process's `p_limit` does.

@@ -2,4 +2,5 @@
 //! process that runs them.
 
 pub mod elf;
+pub mod script;
 pub mod test_image;

@@ -14,6 +14,7 @@ pub mod uaccess;
 
 use crate::error::Error as FsError;
 use crate::exec::elf::{self, ElfError, ElfIdentity, ElfImage};
+use crate::exec::script;
 use crate::file::{FdTable, OpenFile};
 use crate::mm::uspace::{
     AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
@@ -92,6 +93,8 @@ pub struct CatchAction {
 pub enum ExecError {
     File(FsError),
     BadImage(ElfError),
+    /// A `#!` script whose line cannot be used.
+    BadScript(crate::exec::script::ScriptError),
     /// No personality claims the image; `reason` says what it looked like.
     NoPersonality {
         class: elf::ElfClass,
@@ -151,6 +154,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// personality's name unless it says more.
     fn describe(&self, _process: &Process) -> String {
         String::from(self.name())
+    }
+
+    /// The path exec opens for an interpreter a script names (its `#!` line) when a
+    /// program of this personality runs the script: a personality with its own view
+    /// of the file system maps it as it maps the paths its calls pass. Unchanged by
+    /// default.
+    fn interpreter_path(&self, _ctx: &FsContext, path: &str) -> String {
+        String::from(path)
     }
 
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
@@ -1066,6 +1077,8 @@ struct Loaded {
     context: UserContext,
     image_end: u64,
     personality_state: BTreeMap<&'static str, u64>,
+    /// What ps shows: the arguments it runs with (an interpreter's, for a script).
+    command: Vec<u8>,
 }
 
 /// The contents of the program at `path`, if `ctx` may execute it.
@@ -1097,14 +1110,56 @@ pub fn check_image<'a>(
     Ok((image, personality))
 }
 
+/// The program exec maps.
+struct Program {
+    path: String,
+    contents: Vec<u8>,
+    /// The argument vector when it is not the caller's (an interpreter's).
+    argv: Option<Vec<Vec<u8>>>,
+}
+
+/// What exec runs for `path`: the program itself, or the interpreter a script names
+/// (looked up through `interpreter_path`), with the interpreter's argument vector.
+fn resolve_program(
+    ctx: &FsContext,
+    path: &str,
+    argv: &[Vec<u8>],
+    interpreter_path: &dyn Fn(&str) -> String,
+) -> Result<Program, ExecError> {
+    let contents = read_program(ctx, path)?;
+    let Some(words) = script::interpreter_words(&contents) else {
+        return Ok(Program {
+            path: String::from(path),
+            contents,
+            argv: None,
+        });
+    };
+    let words = words.map_err(ExecError::BadScript)?;
+    let interpreter =
+        core::str::from_utf8(words[0]).map_err(|_| ExecError::File(FsError::NotFound))?;
+    let interpreter = interpreter_path(interpreter);
+    let program = read_program(ctx, &interpreter)?;
+    if script::is_script(&program) {
+        return Err(ExecError::BadScript(script::ScriptError::NestedInterpreter));
+    }
+    Ok(Program {
+        path: interpreter,
+        contents: program,
+        argv: Some(script::interpreter_argv(&words, path, argv)),
+    })
+}
+
 fn load(
     ctx: &FsContext,
     path: &str,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
+    interpreter_path: &dyn Fn(&str) -> String,
 ) -> Result<Loaded, ExecError> {
-    let contents = read_program(ctx, path)?;
-    let bytes = contents.as_slice();
+    let program = resolve_program(ctx, path, argv, interpreter_path)?;
+    let path = program.path.as_str();
+    let argv = program.argv.as_deref().unwrap_or(argv);
+    let bytes = program.contents.as_slice();
     let (image, personality) = check_image(bytes, personalities())?;
     let mut space = AddressSpace::new()?;
     for seg in &image.segments {
@@ -1135,6 +1190,7 @@ fn load(
         context,
         image_end,
         personality_state,
+        command: command_line(path, argv),
     })
 }
 
@@ -1167,7 +1223,7 @@ fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
 /// becomes init).
 pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
     let fs = FsContext::initial();
-    let loaded = load(&fs, path, argv, envp)?;
+    let loaded = load(&fs, path, argv, envp, &|p| String::from(p))?;
     let files = FdTable::with_console().map_err(|_| ExecError::OutOfMemory)?;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
@@ -1194,7 +1250,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
-            command: command_line(path, argv),
+            command: loaded.command,
             files,
             fs,
         }),
@@ -1219,7 +1275,8 @@ pub fn exec(
     envp: &[Vec<u8>],
 ) -> Result<(), ExecError> {
     let fs = task.process.fs();
-    let loaded = load(&fs, path, argv, envp)?;
+    let caller = task.process.personality();
+    let loaded = load(&fs, path, argv, envp, &|p| caller.interpreter_path(&fs, p))?;
     let closed;
     let (old_space, lender, old_brk) = {
         let mut inner = task.process.inner.lock();
@@ -1232,7 +1289,7 @@ pub fn exec(
             .personality_state
             .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
         inner.personality_state.extend(loaded.personality_state);
-        inner.command = command_line(path, argv);
+        inner.command = loaded.command;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
