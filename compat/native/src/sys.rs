@@ -371,9 +371,10 @@ fn exec_errno(e: &ExecError) -> i32 {
         // A directory or a special file is not executable.
         ExecError::File(FsError::IsADirectory) => errno::EACCES,
         ExecError::File(e) => crate::files::file_errno(*e),
-        ExecError::BadImage(_) | ExecError::NoPersonality { .. } | ExecError::Refused(_) => {
-            errno::ENOEXEC
-        }
+        ExecError::BadImage(_)
+        | ExecError::NoPersonality { .. }
+        | ExecError::Refused(_)
+        | ExecError::SegmentPlacement { .. } => errno::ENOEXEC,
         ExecError::OutOfMemory => errno::ENOMEM,
         ExecError::ArgumentsTooLong => errno::E2BIG,
         ExecError::Fault => errno::EFAULT,

@@ -105,6 +105,12 @@ pub enum ExecError {
     ArgumentsTooLong,
     /// A user pointer in the request was bad.
     Fault,
+    /// A loadable segment lies where the personality's address-space layout has no room
+    /// for it (on its stack, above its user space): [`Personality::vet_image`] said so.
+    SegmentPlacement {
+        vaddr: u64,
+        end: u64,
+    },
 }
 
 impl From<MemError> for ExecError {
@@ -156,6 +162,13 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
     fn trap_vectors(&self) -> &'static [u8] {
         &[]
+    }
+
+    /// Refuses an image this personality claims but cannot lay out (a segment where its
+    /// stack goes, say), before anything is mapped: part of [`check_image`], so the
+    /// host's corpus and fuzz tests judge it too. Anything goes by default.
+    fn vet_image(&self, _image: &ElfImage<'_>) -> Result<(), ExecError> {
+        Ok(())
     }
 
     /// Builds the initial stack and registers of a freshly loaded image. The core has
@@ -260,6 +273,8 @@ struct Inner {
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
     cpu_timers: BTreeMap<timer::Which, timer::Setting>,
+    /// Its bound on CPU time, if a personality set one (kept by fork and exec).
+    cpu_limit: Option<timer::CpuLimit>,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// What its reaped children (and theirs) used.
@@ -275,6 +290,9 @@ struct Inner {
     personality_state: BTreeMap<&'static str, u64>,
     /// The command line of its image, for ps (shortened; set at exec).
     command: Vec<u8>,
+    /// The arguments its image was started with (shared with forked children), if they
+    /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
+    argv: Option<Arc<Vec<Vec<u8>>>>,
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
@@ -395,6 +413,15 @@ impl Process {
     /// Its command line as exec gave it (arguments joined by spaces, shortened).
     pub fn command(&self) -> Vec<u8> {
         self.inner.lock().command.clone()
+    }
+    /// Its argument vector as exec gave it (or as last set); None when it was longer
+    /// than [`ARGV_KEPT`] bytes.
+    pub fn argv(&self) -> Option<Arc<Vec<Vec<u8>>>> {
+        self.inner.lock().argv.clone()
+    }
+    /// Replaces the argument vector others see (not the image's own copy in user memory).
+    pub fn set_argv(&self, argv: &[Vec<u8>]) {
+        self.inner.lock().argv = kept_argv(argv);
     }
     #[inline]
     pub fn has_exited(&self) -> bool {
@@ -1083,6 +1110,7 @@ pub fn check_image<'a>(
         machine: identity.machine,
         osabi: identity.osabi,
     })?;
+    personality.vet_image(&image)?;
     Ok((image, personality))
 }
 
@@ -1129,6 +1157,14 @@ fn load(
 
 /// Longest command line kept for ps.
 const COMMAND_MAX: usize = 80;
+/// The most argument bytes (with a NUL each) a process keeps for others to read: more
+/// are not kept at all, as BSD's argument cache does (whose own limit is smaller).
+pub const ARGV_KEPT: usize = 4096;
+
+fn kept_argv(argv: &[Vec<u8>]) -> Option<Arc<Vec<Vec<u8>>>> {
+    let bytes: usize = argv.iter().map(|a| a.len() + 1).sum();
+    (bytes <= ARGV_KEPT).then(|| Arc::new(argv.to_vec()))
+}
 
 /// The command line ps shows: the arguments, or the path when there are none.
 fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
@@ -1177,6 +1213,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             execs: 0,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
+            cpu_limit: None,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
@@ -1184,6 +1221,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
             command: command_line(path, argv),
+            argv: kept_argv(argv),
             files,
             fs,
         }),
@@ -1221,6 +1259,7 @@ pub fn exec(
             .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
         inner.personality_state.extend(loaded.personality_state);
         inner.command = command_line(path, argv);
+        inner.argv = kept_argv(argv);
         inner.execs += 1;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
@@ -1316,6 +1355,10 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
         files,
         fs,
     ) = inner_copy;
+    let (cpu_limit, argv) = {
+        let inner = parent.inner.lock();
+        (inner.cpu_limit, inner.argv.clone())
+    };
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ForkError::TooManyProcesses)?;
     let child = Arc::new(Process {
@@ -1335,6 +1378,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             execs: 0,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
+            cpu_limit,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions,
@@ -1342,6 +1386,7 @@ pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErro
             brk,
             personality_state,
             command,
+            argv,
             files,
             fs,
         }),
