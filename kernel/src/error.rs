@@ -52,6 +52,9 @@ pub enum Error {
     NoSpace,
     /// The file would grow past what a file may hold.
     FileTooBig,
+    /// A write to a regular file would end past the process's file-size limit (BSD's
+    /// RLIMIT_FSIZE); a personality may also signal the process for it.
+    FileSizeLimit,
     /// A blocking call was interrupted by a signal.
     Interrupted,
     /// A lock request would deadlock.

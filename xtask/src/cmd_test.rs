@@ -608,7 +608,7 @@ fn fuzz_exec_check(ws: &Workspace, elf: &std::path::Path, args: &TestArgs, tally
     match crate::cmd_fuzz_exec::fuzz_exec(ws, elf, args.accel, &a) {
         Ok(problems) if problems.is_empty() => tally.pass(
             FUZZ_EXEC_CHECK,
-            "each refused with ENOEXEC/ENOMEM or ran and ended; no panic, hang or leak",
+            "each refused with ENOEXEC/ENOMEM/EINVAL or ran and ended; no panic, hang or leak",
         ),
         Ok(problems) => tally.fail(FUZZ_EXEC_CHECK, &problems.join("; ")),
         Err(e) => tally.fail(FUZZ_EXEC_CHECK, &e.to_string()),

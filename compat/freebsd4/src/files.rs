@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::poll::{Interest, Timeout};
 use nymph_kernel::file::{MAX_DESCRIPTORS, StatusFlags, Whence};
-use nymph_kernel::process::Task;
 use nymph_kernel::process::calls::{self, PollOutcome, RangeCommand, RangeRequest};
+use nymph_kernel::process::{Signal, Task};
 use nymph_kernel::vfs::lock::{self, LockKind};
 use zerocopy::IntoBytes;
 
@@ -38,7 +38,7 @@ pub(crate) fn file_errno(e: Error) -> i32 {
         Error::TooManyOpenSystem => errno::ENFILE,
         Error::OutOfMemory => errno::ENOMEM,
         Error::NoSpace => errno::ENOSPC,
-        Error::FileTooBig => errno::EFBIG,
+        Error::FileTooBig | Error::FileSizeLimit => errno::EFBIG,
         Error::Interrupted => errno::EINTR,
         Error::Deadlock => errno::EDEADLK,
         Error::Io | Error::InvalidArchive => errno::EIO,
@@ -54,13 +54,18 @@ pub(crate) fn sys_read(task: &mut Task, a: fb::ReadArgs) -> SysResult {
     word(calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into()))
 }
 
+/// A write's result. One refused for ending past RLIMIT_FSIZE also posts SIGXFSZ, as
+/// 4.x's `ffs_write` does.
+pub(crate) fn written(task: &Task, r: Result<u64, Error>) -> SysResult {
+    if r == Err(Error::FileSizeLimit) {
+        task.process.post(Signal::Xfsz);
+    }
+    word(r)
+}
+
 pub(crate) fn sys_write(task: &mut Task, a: fb::WriteArgs) -> SysResult {
-    word(calls::write(
-        task,
-        a.fd.into(),
-        a.buf.addr(),
-        a.nbyte.into(),
-    ))
+    let r = calls::write(task, a.fd.into(), a.buf.addr(), a.nbyte.into());
+    written(task, r)
 }
 
 /// `UIO_MAXIOV`.
@@ -86,7 +91,8 @@ pub(crate) fn sys_readv(task: &mut Task, a: fb::ReadvArgs) -> SysResult {
 
 pub(crate) fn sys_writev(task: &mut Task, a: fb::WritevArgs) -> SysResult {
     let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
-    word(calls::write_vector(task, a.fd.into(), &iov))
+    let r = calls::write_vector(task, a.fd.into(), &iov);
+    written(task, r)
 }
 
 pub(crate) fn sys_close(task: &mut Task, a: fb::CloseArgs) -> SysResult {

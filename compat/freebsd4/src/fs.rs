@@ -220,9 +220,8 @@ pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
 
 pub(crate) fn sys_pwrite(task: &mut Task, a: fb::PwriteArgs) -> SysResult {
     let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
-    calls::pwrite(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
-        .map(Ret::word)
-        .map_err(file_errno)
+    let r = calls::pwrite(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset);
+    crate::files::written(task, r)
 }
 
 pub(crate) fn sys_truncate(task: &mut Task, a: fb::TruncateArgs) -> SysResult {

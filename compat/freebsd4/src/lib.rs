@@ -23,7 +23,7 @@ mod tty;
 use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;
 use nymph_hal::user::UserContext;
-use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
+use nymph_kernel::exec::elf::{ElfClass, ElfIdentity, ElfImage};
 use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
     CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
@@ -73,6 +73,11 @@ impl Personality for FreeBsd4 {
 
     fn trap_vectors(&self) -> &'static [u8] {
         &[SYSCALL_VECTOR]
+    }
+
+    /// No segment on or above the stack (see [`startup::vet`]).
+    fn vet_image(&self, image: &ElfImage<'_>) -> Result<(), ExecError> {
+        startup::vet(image)
     }
 
     fn setup_exec(
@@ -204,6 +209,11 @@ mod tests {
             }
             if name.starts_with("ok-freebsd4") {
                 assert!(result.is_ok(), "{name} refused: {result:?}");
+            } else if name.starts_with("refused-freebsd4") {
+                assert!(
+                    matches!(result, Err(ExecError::SegmentPlacement { .. })),
+                    "{name}: {result:?}"
+                );
             } else if name.starts_with("ok-") {
                 assert!(
                     matches!(result, Err(ExecError::NoPersonality { .. })),
@@ -212,5 +222,43 @@ mod tests {
             }
         }
         assert!(claimed >= 1, "no corpus file claimed");
+    }
+
+    /// exec refuses a 4.x image whose segment reaches the stack 4.x maps at exec
+    /// (USRSTACK - SGROWSIZ up) or passes USRSTACK, to the byte: the page a segment
+    /// ends in counts, as 4.x maps whole pages.
+    #[test]
+    fn segments_on_or_above_the_stack_are_refused() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../kernel/tests/elf-corpus/ok-freebsd4-i386");
+        let data = std::fs::read(path).expect("the 4.x corpus image");
+        let (image, _) = check_image(&data, &[&FREEBSD4]).expect("the image is claimed");
+        let stack = 0xBFC0_0000 - 128 * 1024;
+        let with_data_at = |vaddr: u64, mem_size: u64| {
+            let mut moved = image.clone();
+            let last = moved.segments.last_mut().expect("a data segment");
+            (last.vaddr, last.mem_size) = (vaddr, mem_size);
+            startup::vet(&moved)
+        };
+        assert_eq!(with_data_at(0x0804_da04, 0x10c), Ok(()));
+        assert_eq!(with_data_at(stack - 0x1000, 0x1000), Ok(()));
+        assert_eq!(with_data_at(stack - 0x1000, 0xfff), Ok(()));
+        for (vaddr, size) in [
+            (stack - 0x1000, 0x1001),
+            (stack, 1),
+            (0xBFBF_FA04, 0x10c),
+            (0xBFC0_0A04, 0x10c),
+            (0xC000_0000, 0x1000),
+            (0xFFFF_F000, 0x1000),
+        ] {
+            assert_eq!(
+                with_data_at(vaddr, size),
+                Err(ExecError::SegmentPlacement {
+                    vaddr,
+                    end: vaddr + size
+                }),
+                "{vaddr:#x}+{size:#x}"
+            );
+        }
     }
 }

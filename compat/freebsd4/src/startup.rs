@@ -7,6 +7,7 @@ use crate::fb;
 use crate::signals::{OSIGCODE, SIGCODE};
 use alloc::vec::Vec;
 use nymph_hal::user::{FpuState, UserContext, UserMode};
+use nymph_kernel::exec::elf::ElfImage;
 use nymph_kernel::mm::uspace::{AddressSpace, Protection};
 use nymph_kernel::process::{ExecError, ExecRequest};
 use zerocopy::IntoBytes;
@@ -48,6 +49,31 @@ pub(crate) fn data_start(request: &ExecRequest<'_>) -> u64 {
         .map_or(0, |s| s.vaddr & !(PAGE - 1))
 }
 
+/// `SGROWSIZ`: the part of the stack 4.x's `exec_new_vmspace` maps at exec (the rest of
+/// `MAXSSIZ` below it is only reserved in name).
+const SGROWSIZ: u64 = 128 * 1024;
+
+/// Refuses an image with a segment 4.x could not map: one reaching into the stack
+/// 4.x maps at exec (its top `SGROWSIZ`) or above it, past `USRSTACK` =
+/// `VM_MAXUSER_ADDRESS` (imgact_elf.c `elf_load_section`: `vm_map_insert` fails and it
+/// returns EINVAL). 4.x finds that only after `exec_new_vmspace`, past the point of no
+/// return, and kills the process with SIGABRT (kern_exec.c `exec_fail`); here it is
+/// found before anything changes and execve fails with that EINVAL instead.
+pub(crate) fn vet(image: &ElfImage<'_>) -> Result<(), ExecError> {
+    let stack = u64::from(USRSTACK) - SGROWSIZ;
+    match image
+        .segments
+        .iter()
+        .find(|s| (s.vaddr + s.mem_size).next_multiple_of(PAGE) > stack)
+    {
+        Some(s) => Err(ExecError::SegmentPlacement {
+            vaddr: s.vaddr,
+            end: s.vaddr + s.mem_size,
+        }),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn build(
     request: &ExecRequest<'_>,
     space: &mut AddressSpace,
@@ -61,8 +87,10 @@ pub(crate) fn build(
     if strings > ARG_MAX {
         return Err(ExecError::ArgumentsTooLong);
     }
-    // 4.x maps its stack with every permission: the trampoline runs from it.
-    let bottom = u64::from(USRSTACK - STACK_SIZE);
+    // 4.x maps its stack with every permission: the trampoline runs from it. A segment
+    // in the stack's reach (`vet` keeps them below its top SGROWSIZ) stops it, as 4.x's
+    // growth stops at the next mapping.
+    let bottom = u64::from(USRSTACK - STACK_SIZE).max(request.image_end);
     space.reserve_zeroed(bottom, u64::from(USRSTACK), Protection::ALL)?;
 
     let mut code = Vec::with_capacity(SZSIGCODE as usize);

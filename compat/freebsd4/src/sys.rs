@@ -442,6 +442,9 @@ fn exec_errno(e: &ExecError) -> i32 {
         ExecError::OutOfMemory => errno::ENOMEM,
         ExecError::ArgumentsTooLong => errno::E2BIG,
         ExecError::Fault => errno::EFAULT,
+        // 4.x maps the segments after the point of no return and kills the process
+        // (SIGABRT) when one cannot be mapped; its loader's error there is EINVAL.
+        ExecError::SegmentPlacement { .. } => errno::EINVAL,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::startup::{ARG_MAX, PS_STRINGS, USRSTACK};
 use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use nymph_kernel::process::Task;
+use nymph_kernel::process::{Task, timer};
 use spin::Mutex;
 use zerocopy::IntoBytes;
 
@@ -176,6 +176,57 @@ fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
     Ok(oid.iter().flat_map(|w| w.to_le_bytes()).collect())
 }
 
+/// kern.proc.args: `{CTL_KERN, KERN_PROC, KERN_PROC_ARGS}`, then a pid.
+const PROC_ARGS: [i32; 3] = [1, 14, 7];
+/// `ps_arg_cache_limit` (PAGE_SIZE / 16) and `sizeof(struct pargs)`: arguments whose
+/// bytes and that header pass the limit are not kept, and read as nothing.
+const PS_ARG_CACHE_LIMIT: usize = 256;
+const PARGS_HEADER: usize = 8;
+
+/// kern.proc.args as 4.x's `sysctl_kern_proc_args` serves it: the process's arguments,
+/// each with its NUL, for any process (`ps_argsopen` is 1); nothing (and success) for a
+/// pid no process has, or arguments too long to have been kept. A new value (what
+/// setproctitle writes) replaces the caller's own arguments, after the old ones are
+/// read (EPERM for another process's; a value too long to keep leaves none).
+fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i32> {
+    let &[pid] = pid else {
+        return Err(errno::EINVAL);
+    };
+    let Some(process) = u32::try_from(pid)
+        .ok()
+        .and_then(|p| nymph_kernel::process::find(nymph_kernel::process::Pid(p)))
+    else {
+        return Ok(Vec::new());
+    };
+    if a.new.addr() != 0 && process.pid != task.process.pid {
+        return Err(errno::EPERM);
+    }
+    let mut old = Vec::new();
+    for arg in process.argv().iter().flat_map(|v| v.iter()) {
+        old.extend_from_slice(arg);
+        old.push(0);
+    }
+    if old.len() + PARGS_HEADER > PS_ARG_CACHE_LIMIT {
+        old.clear();
+    }
+    if a.new.addr() != 0 {
+        // The old ones go first, whatever becomes of the new ones.
+        process.set_argv(&[]);
+        let len = a.newlen as usize;
+        if len + PARGS_HEADER <= PS_ARG_CACHE_LIMIT {
+            let mut new = alloc::vec![0u8; len];
+            task.read_bytes(a.new.addr(), &mut new).map_err(fault)?;
+            // Kept as a vector: a value without a final NUL reads back with one.
+            let args: Vec<Vec<u8>> = match new.strip_suffix(&[0]).unwrap_or(&new) {
+                [] if new.is_empty() => Vec::new(),
+                body => body.split(|&b| b == 0).map(<[u8]>::to_vec).collect(),
+            };
+            process.set_argv(&args);
+        }
+    }
+    Ok(old)
+}
+
 /// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
 /// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
 /// new value) but kern.hostname (root) and name2oid, which takes the name as its new
@@ -193,6 +244,8 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     }
     let data = if oid == [0, 3] {
         name2oid(task, &a)?
+    } else if oid.starts_with(&PROC_ARGS) {
+        proc_args(task, &a, &oid[PROC_ARGS.len()..])?
     } else {
         let v = value(&oid).ok_or_else(|| {
             log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
@@ -308,7 +361,8 @@ pub(crate) fn is_limit_key(key: &str) -> bool {
     key.starts_with("fb4.rlim.")
 }
 
-/// Stored values are offset by one so that 0 (absent) means "the default".
+/// Stored values are offset by one so that 0 (absent) means "the default". The CPU
+/// limit's current value is the core's, which moves up as SIGXCPU is sent.
 fn limit(task: &Task, which: fb::rlimit_resource) -> (i64, i64) {
     let i = which.raw() as usize;
     let (dcur, dmax) = default_limit(which);
@@ -316,7 +370,30 @@ fn limit(task: &Task, which: fb::rlimit_resource) -> (i64, i64) {
         0 => default,
         v => (v - 1) as i64,
     };
-    (get(CUR_KEYS[i], dcur), get(MAX_KEYS[i], dmax))
+    let mut cur = get(CUR_KEYS[i], dcur);
+    if which == fb::rlimit_resource::RLIMIT_CPU
+        && let Some(l) = timer::cpu_limit(&task.process)
+    {
+        cur = (l.soft_ns / NS_PER_SEC) as i64;
+    }
+    (cur, get(MAX_KEYS[i], dmax))
+}
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// RLIMIT_CPU as 4.x's `mi_switch` enforces it (kern_synch.c): once the process's CPU
+/// time (user and system) passes the current limit it gets SIGXCPU and the current limit
+/// goes up by 5 s, while below the maximum; at the maximum it is killed (SIGKILL). An
+/// infinite current limit checks nothing, not even the maximum. (4.x compares against
+/// a copy of the limit taken at setrlimit that the 5 s steps do not move, so it sends
+/// SIGXCPU again at every context switch; here the next one comes 5 s later.)
+fn cpu_limit(cur: i64, max: i64) -> Option<timer::CpuLimit> {
+    let ns = |s: i64| (s as u64).saturating_mul(NS_PER_SEC);
+    (cur != INFINITY).then(|| timer::CpuLimit {
+        soft_ns: ns(cur),
+        hard_ns: if max == INFINITY { u64::MAX } else { ns(max) },
+        step_ns: 5 * NS_PER_SEC,
+    })
 }
 
 /// The data-segment limit the break may grow to, in bytes.
@@ -344,7 +421,8 @@ pub(crate) fn sys_getrlimit(task: &mut Task, a: fb::GetrlimitArgs) -> SysResult 
 /// maximum, with either limit, needs root; a current limit above the maximum is cut to
 /// it (not EINVAL); DATA and STACK are cut to MAXDSIZ and MAXSSIZ, NOFILE to the
 /// descriptor table (maxfilesperproc). Limits are kept and reported; the data and stack
-/// ones bound the break and mmap, the others are not enforced yet.
+/// ones bound the break and mmap, NOFILE the descriptor table, FSIZE writes, CPU the
+/// CPU time; the others are not enforced yet.
 pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult {
     let rl: fb::rlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
     set_limit(task, a.which, rl.rlim_cur.get(), rl.rlim_max.get())
@@ -418,6 +496,15 @@ fn set_limit(task: &Task, which: fb::rlimit_resource, cur: i64, max: i64) -> Sys
     if which == R::RLIMIT_NOFILE {
         // Enforced by the descriptor table: open, dup and F_DUPFD number below it.
         task.process.with_files(|t| t.set_limit(cur as usize));
+    }
+    if which == R::RLIMIT_CPU {
+        timer::set_cpu_limit(&task.process, cpu_limit(cur, max));
+    }
+    if which == R::RLIMIT_FSIZE {
+        // Enforced by the core's write calls (EFBIG here, plus SIGXFSZ); the table
+        // carries it through fork and exec.
+        let bytes = (cur != INFINITY).then_some(cur as u64);
+        task.process.with_files(|t| t.set_max_file_size(bytes));
     }
     Ok(Ret::word(0))
 }

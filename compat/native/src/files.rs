@@ -36,7 +36,7 @@ pub(crate) fn file_errno(e: FileError) -> i32 {
         FileError::TooManyOpenSystem => errno::ENFILE,
         FileError::OutOfMemory => errno::ENOMEM,
         FileError::NoSpace => errno::ENOSPC,
-        FileError::FileTooBig => errno::EFBIG,
+        FileError::FileTooBig | FileError::FileSizeLimit => errno::EFBIG,
         FileError::Interrupted => errno::EINTR,
         FileError::Deadlock => errno::EDEADLK,
         FileError::Io | FileError::InvalidArchive => errno::EIO,

@@ -374,7 +374,8 @@ fn exec_errno(e: &ExecError) -> i32 {
         ExecError::BadImage(_)
         | ExecError::BadScript(_)
         | ExecError::NoPersonality { .. }
-        | ExecError::Refused(_) => errno::ENOEXEC,
+        | ExecError::Refused(_)
+        | ExecError::SegmentPlacement { .. } => errno::ENOEXEC,
         ExecError::OutOfMemory => errno::ENOMEM,
         ExecError::ArgumentsTooLong => errno::E2BIG,
         ExecError::Fault => errno::EFAULT,

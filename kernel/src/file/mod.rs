@@ -322,6 +322,24 @@ impl OpenFile {
         self.ops.write_at(offset, buf, self.status().nonblock)
     }
 
+    /// Whether a write of `len` bytes (at `at`, or where the next write goes) stays
+    /// within `limit`: one that would end past it is refused whole, as BSD refuses a
+    /// write past RLIMIT_FSIZE (truncation is not limited). Only regular files have one.
+    pub fn check_write_end(&self, at: Option<u64>, len: u64, limit: u64) -> Result<()> {
+        if self.kind() != FileKind::Regular {
+            return Ok(());
+        }
+        let start = match at {
+            Some(offset) => offset,
+            None if self.status().append => self.ops.size(),
+            None => self.offset(),
+        };
+        if start.saturating_add(len) > limit {
+            return Err(FileError::FileSizeLimit);
+        }
+        Ok(())
+    }
+
     /// Moves the offset; the result may not be negative.
     pub fn seek(&self, offset: i64, whence: Whence) -> Result<u64> {
         if !self.ops.seekable() {
@@ -415,6 +433,10 @@ pub struct FdTable {
     /// New descriptors are numbered below this (a personality's descriptor rlimit);
     /// lowering it leaves descriptors already above it open, as BSD does.
     limit: usize,
+    /// No write through this table may end past this many bytes of a regular file (a
+    /// personality's file-size rlimit); None: no limit. Kept by fork and exec, as the
+    /// table is.
+    max_file_size: Option<u64>,
 }
 
 impl Default for FdTable {
@@ -422,6 +444,7 @@ impl Default for FdTable {
         FdTable {
             slots: Vec::new(),
             limit: MAX_DESCRIPTORS,
+            max_file_size: None,
         }
     }
 }
@@ -435,6 +458,15 @@ impl FdTable {
     /// Sets that number, at most [`MAX_DESCRIPTORS`].
     pub fn set_limit(&mut self, limit: usize) {
         self.limit = limit.min(MAX_DESCRIPTORS);
+    }
+
+    /// The file-size limit writes meet, if any.
+    pub fn max_file_size(&self) -> Option<u64> {
+        self.max_file_size
+    }
+
+    pub fn set_max_file_size(&mut self, limit: Option<u64>) {
+        self.max_file_size = limit;
     }
 
     /// Descriptors 0, 1 and 2 on the console.

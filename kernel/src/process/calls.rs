@@ -84,10 +84,20 @@ pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     Ok(n as u64)
 }
 
+/// Refuses a write of `len` bytes at `at` (None: where the file's next write goes) that
+/// would end past the process's file-size limit (`Error::FileSizeLimit`).
+fn within_size_limit(task: &Task, file: &OpenFile, at: Option<u64>, len: u64) -> Result<(), Error> {
+    match task.process.with_files(|t| t.max_file_size()) {
+        Some(limit) => file.check_write_end(at, len, limit),
+        None => Ok(()),
+    }
+}
+
 /// write(2): `count` bytes from user memory at `addr`. A pipe with no reader posts
 /// SIGPIPE; a partial transfer reports what was written.
 pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
+    within_size_limit(task, &file, None, count)?;
     let len = usize::try_from(count).unwrap_or(usize::MAX);
     if let Some(n) = file.write_from(&UserBuffer { task, addr, len }) {
         if n == Err(Error::BrokenPipe) {
@@ -154,8 +164,14 @@ pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Erro
     vector(task, fd, iov, read)
 }
 
-/// writev(2) over (address, length) pairs: stops at the first short write.
+/// writev(2) over (address, length) pairs: stops at the first short write. One past
+/// the file-size limit is refused whole, as one write would be.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    if task.process.with_files(|t| t.max_file_size()).is_some() {
+        let total = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
+        let file = file(task, fd)?;
+        within_size_limit(task, &file, None, total)?;
+    }
     vector(task, fd, iov, write)
 }
 
@@ -639,6 +655,7 @@ pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result
 pub fn pwrite(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let len = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    within_size_limit(task, &file, Some(offset), count)?;
     let mut buf = vec![0u8; len];
     task.read_bytes(addr, &mut buf)
         .map_err(|_| Error::BadAddress)?;

@@ -108,6 +108,12 @@ pub enum ExecError {
     ArgumentsTooLong,
     /// A user pointer in the request was bad.
     Fault,
+    /// A loadable segment lies where the personality's address-space layout has no room
+    /// for it (on its stack, above its user space): [`Personality::vet_image`] said so.
+    SegmentPlacement {
+        vaddr: u64,
+        end: u64,
+    },
 }
 
 impl From<MemError> for ExecError {
@@ -167,6 +173,13 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
     fn trap_vectors(&self) -> &'static [u8] {
         &[]
+    }
+
+    /// Refuses an image this personality claims but cannot lay out (a segment where its
+    /// stack goes, say), before anything is mapped: part of [`check_image`], so the
+    /// host's corpus and fuzz tests judge it too. Anything goes by default.
+    fn vet_image(&self, _image: &ElfImage<'_>) -> Result<(), ExecError> {
+        Ok(())
     }
 
     /// Builds the initial stack and registers of a freshly loaded image. The core has
@@ -272,6 +285,8 @@ struct Inner {
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
     cpu_timers: BTreeMap<timer::Which, timer::Setting>,
+    /// Its bound on CPU time, if a personality set one (kept by fork and exec).
+    cpu_limit: Option<timer::CpuLimit>,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// What its reaped children (and theirs) used.
@@ -287,6 +302,9 @@ struct Inner {
     personality_state: BTreeMap<&'static str, u64>,
     /// The command line of its image, for ps (shortened; set at exec).
     command: Vec<u8>,
+    /// The arguments its image was started with (shared with forked children), if they
+    /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
+    argv: Option<Arc<Vec<Vec<u8>>>>,
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
@@ -407,6 +425,15 @@ impl Process {
     /// Its command line as exec gave it (arguments joined by spaces, shortened).
     pub fn command(&self) -> Vec<u8> {
         self.inner.lock().command.clone()
+    }
+    /// Its argument vector as exec gave it (or as last set); None when it was longer
+    /// than [`ARGV_KEPT`] bytes.
+    pub fn argv(&self) -> Option<Arc<Vec<Vec<u8>>>> {
+        self.inner.lock().argv.clone()
+    }
+    /// Replaces the argument vector others see (not the image's own copy in user memory).
+    pub fn set_argv(&self, argv: &[Vec<u8>]) {
+        self.inner.lock().argv = kept_argv(argv);
     }
     #[inline]
     pub fn has_exited(&self) -> bool {
@@ -1079,6 +1106,8 @@ struct Loaded {
     personality_state: BTreeMap<&'static str, u64>,
     /// What ps shows: the arguments it runs with (an interpreter's, for a script).
     command: Vec<u8>,
+    /// Those arguments, kept for the personality (BSD's kern.proc.args).
+    argv: Option<Arc<Vec<Vec<u8>>>>,
 }
 
 /// The contents of the program at `path`, if `ctx` may execute it.
@@ -1107,6 +1136,7 @@ pub fn check_image<'a>(
         machine: identity.machine,
         osabi: identity.osabi,
     })?;
+    personality.vet_image(&image)?;
     Ok((image, personality))
 }
 
@@ -1191,11 +1221,20 @@ fn load(
         image_end,
         personality_state,
         command: command_line(path, argv),
+        argv: kept_argv(argv),
     })
 }
 
 /// Longest command line kept for ps.
 const COMMAND_MAX: usize = 80;
+/// The most argument bytes (with a NUL each) a process keeps for others to read: more
+/// are not kept at all, as BSD's argument cache does (whose own limit is smaller).
+pub const ARGV_KEPT: usize = 4096;
+
+fn kept_argv(argv: &[Vec<u8>]) -> Option<Arc<Vec<Vec<u8>>>> {
+    let bytes: usize = argv.iter().map(|a| a.len() + 1).sum();
+    (bytes <= ARGV_KEPT).then(|| Arc::new(argv.to_vec()))
+}
 
 /// The command line ps shows: the arguments, or the path when there are none.
 fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
@@ -1244,6 +1283,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             lender: None,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
+            cpu_limit: None,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
@@ -1251,6 +1291,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
             command: loaded.command,
+            argv: loaded.argv,
             files,
             fs,
         }),
@@ -1290,6 +1331,7 @@ pub fn exec(
             .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
         inner.personality_state.extend(loaded.personality_state);
         inner.command = loaded.command;
+        inner.argv = loaded.argv;
         closed = inner.files.close_marked();
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
@@ -1417,6 +1459,10 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
+    let (cpu_limit, argv) = {
+        let inner = parent.inner.lock();
+        (inner.cpu_limit, inner.argv.clone())
+    };
     let lent = memory == ChildMemory::Lent;
     let mut table = TABLE.lock();
     let Some(pid) = allocate_pid(&table) else {
@@ -1443,6 +1489,7 @@ fn fork_with(
             lender: lent.then_some(parent.pid),
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
+            cpu_limit,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions,
@@ -1450,6 +1497,7 @@ fn fork_with(
             brk,
             personality_state,
             command,
+            argv,
             files,
             fs,
         }),

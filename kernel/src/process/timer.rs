@@ -31,6 +31,17 @@ pub struct Setting {
     pub interval_ns: u64,
 }
 
+/// A bound on the CPU time (user and system) a process may use, BSD's RLIMIT_CPU in
+/// neutral terms: once past `soft_ns` the process gets SIGXCPU and, while it is below
+/// `hard_ns`, the soft bound moves up by `step_ns` (the next SIGXCPU comes that much
+/// later); at `hard_ns` it gets SIGKILL. Kept by fork and exec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuLimit {
+    pub soft_ns: u64,
+    pub hard_ns: u64,
+    pub step_ns: u64,
+}
+
 /// Armed real timers: pid -> (expiry in monotonic ns, interval).
 static REAL: Mutex<BTreeMap<Pid, (u64, u64)>> = Mutex::new(BTreeMap::new());
 /// Woken when a real timer is set, so the timer thread looks again.
@@ -147,14 +158,11 @@ pub(super) fn charge_user_time(process: &Process) {
         return;
     };
     let mut fired = alloc::vec::Vec::new();
-    {
+    let limited = {
         let mut inner = process.inner.lock();
         // Under the lock, so that `usage` never counts the cycles twice or not at all.
         process.user_cycles.fetch_sub(cycles, Ordering::Relaxed);
         inner.user_ns += user_ns;
-        if inner.cpu_timers.is_empty() {
-            return;
-        }
         inner.cpu_timers.retain(|&which, t| {
             if user_ns < t.value_ns {
                 t.value_ns -= user_ns;
@@ -170,10 +178,54 @@ pub(super) fn charge_user_time(process: &Process) {
             t.value_ns = t.interval_ns;
             true
         });
-    }
+        inner.cpu_limit.is_some()
+    };
     for signal in fired {
         process.post(signal);
     }
+    if limited {
+        enforce_cpu_limit(process);
+    }
+}
+
+/// The CPU-time bound of `process`, with its soft bound as it has moved.
+pub fn cpu_limit(process: &Process) -> Option<CpuLimit> {
+    process.inner.lock().cpu_limit
+}
+
+/// Sets (or, with None, lifts) the CPU-time bound of `process`.
+pub fn set_cpu_limit(process: &Process, limit: Option<CpuLimit>) {
+    process.inner.lock().cpu_limit = limit;
+}
+
+/// Signals `process` if its CPU time has passed its bound (see [`CpuLimit`]).
+fn enforce_cpu_limit(process: &Process) {
+    let used = process.usage();
+    let total = used.user_ns.saturating_add(used.system_ns);
+    let signal = {
+        let mut inner = process.inner.lock();
+        let Some(limit) = inner.cpu_limit.as_mut() else {
+            return;
+        };
+        if total <= limit.soft_ns {
+            return;
+        }
+        if total >= limit.hard_ns {
+            Signal::Kill
+        } else {
+            if limit.soft_ns < limit.hard_ns {
+                limit.soft_ns = limit.soft_ns.saturating_add(limit.step_ns);
+            }
+            Signal::Xcpu
+        }
+    };
+    if signal == Signal::Kill {
+        log::warn!(
+            "pid {}: killed: exceeded its maximum CPU time",
+            process.pid.0
+        );
+    }
+    process.post(signal);
 }
 
 /// Drops the real timer of a process that exits.
