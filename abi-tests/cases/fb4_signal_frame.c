@@ -257,6 +257,10 @@ static void check_frame(int siginfo, const sigset_t *old)
 	for (int i = 0; i < 4; i++)
 		word("uc_sigmask word", uc->uc_sigmask.__bits[i], old->__bits[i]);
 	const mcontext_t *mc = &uc->uc_mcontext;
+	/* What the probe ran with are 4.x's own selectors, cs 0x1f and data 0x2f. */
+	static const uint32_t fb4_selectors[6] = {0x1f, 0x2f, 0x2f, 0x2f, 0x2f, 0x2f};
+	for (int i = 0; i < 6; i++)
+		word("live selector", live[i], fb4_selectors[i]);
 	word("mc_onstack", (uint32_t)mc->mc_onstack, 0);
 	word("mc_gs", (uint32_t)mc->mc_gs, live[4]);
 	word("mc_fs", (uint32_t)mc->mc_fs, live[3]);

@@ -8,7 +8,7 @@
  *    static program), in that order (AT_DEBUG may come first), then AT_NULL; no type
  *    past AT_COUNT (no AT_RANDOM, AT_HWCAP, AT_EXECFN, ...);
  *  - eflags PSL_USER (0x202), eax ebx ecx edx esi edi ebp all 0, the x87 control word
- *    0x127f, user-mode code and stack selectors, ds = es = ss;
+ *    0x127f, cs 0x1f and ds = es = fs = gs = ss = 0x2f (4.x's LDT selectors);
  *  - the stack below USRSTACK, struct ps_strings at PS_STRINGS naming argv and envp.
  * Checked as the runner starts the case, and again in an image the case execs itself
  * with arguments and an environment of its own.
@@ -61,10 +61,14 @@ static void check_registers(void)
 	if ((r->fpucw & 0xffff) != INITIAL_NPXCW)
 		FAIL("x87 control word at entry 0x%x, wanted 0x%x", r->fpucw & 0xffff,
 		     INITIAL_NPXCW);
-	CHECK_EQ(r->cs & 3, 3);
-	CHECK_EQ(r->ss & 3, 3);
-	CHECK_EQ(r->ds & 0xffff, r->ss & 0xffff);
-	CHECK_EQ(r->es & 0xffff, r->ss & 0xffff);
+	/* 4.x's own selectors: _ucodesel LSEL(LUCODE_SEL 3) and _udatasel LSEL(LUDATA_SEL
+	 * 5), LDT descriptors with RPL 3, in cs and in every data segment register. */
+	CHECK_EQ(r->cs & 0xffff, 0x1f);
+	CHECK_EQ(r->ss & 0xffff, 0x2f);
+	CHECK_EQ(r->ds & 0xffff, 0x2f);
+	CHECK_EQ(r->es & 0xffff, 0x2f);
+	CHECK_EQ(r->fs & 0xffff, 0x2f);
+	CHECK_EQ(r->gs & 0xffff, 0x2f);
 }
 
 static void check_stack(int argc, char **argv, char **envp)

@@ -19,6 +19,39 @@ pub const USER_DATA: u16 = 0x20 | 3;
 /// 64-bit user code, with RPL 3.
 pub const USER_CODE64: u16 = 0x28 | 3;
 pub const TSS_SELECTOR: u16 = 0x30;
+/// The LDT's descriptor (after the TSS's two slots).
+const LDT_SELECTOR: u16 = 0x40;
+
+/// 32-bit user code and data in the LDT, at the indices the i386 BSD ABI fixed (its
+/// LUCODE_SEL 3 and LUDATA_SEL 5), so 32-bit code runs with the selectors that ABI's
+/// programs see and save in their signal contexts: 0x1f and 0x2f.
+pub const LDT_CODE32: u16 = (3 << 3) | 4 | 3;
+pub const LDT_DATA: u16 = (5 << 3) | 4 | 3;
+
+/// The LDT: every slot but the two above is null (loading one faults, as on i386 BSD,
+/// whose other slots user code cannot load either). The descriptors have their
+/// accessed bit set, so the CPU never writes to this read-only table.
+static LDT: [u64; 6] = [
+    0,
+    0,
+    0,
+    DescriptorFlags::USER_CODE32.bits(),
+    0,
+    DescriptorFlags::USER_DATA.bits(),
+];
+
+/// The 16-byte system descriptor of the LDT (type 2, present, DPL 0).
+fn ldt_descriptor() -> Descriptor {
+    let base = LDT.as_ptr() as u64;
+    let limit = (core::mem::size_of_val(&LDT) - 1) as u64;
+    let low = (limit & 0xffff)
+        | ((base & 0xff_ffff) << 16)
+        | (0x2 << 40)
+        | (1 << 47)
+        | (((limit >> 16) & 0xf) << 48)
+        | (((base >> 24) & 0xff) << 56);
+    Descriptor::SystemSegment(low, base >> 32)
+}
 
 /// IST slots (1-based as the IDT counts them).
 pub const IST_DOUBLE_FAULT: u8 = 1;
@@ -42,7 +75,7 @@ unsafe impl Sync for TssCell {}
 
 static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
 
-static GDT: spin::Once<GlobalDescriptorTable<8>> = spin::Once::new();
+static GDT: spin::Once<GlobalDescriptorTable<10>> = spin::Once::new();
 
 /// Builds and loads the GDT and TSS and reloads every segment register.
 pub fn init() {
@@ -62,17 +95,20 @@ pub fn init() {
         &*TSS.0.get()
     };
     let gdt = GDT.call_once(|| {
-        let mut gdt = GlobalDescriptorTable::<8>::empty();
+        let mut gdt = GlobalDescriptorTable::<10>::empty();
         gdt.append(Descriptor::kernel_code_segment());
         gdt.append(Descriptor::kernel_data_segment());
         gdt.append(Descriptor::UserSegment(DescriptorFlags::USER_CODE32.bits()));
         gdt.append(Descriptor::user_data_segment());
         gdt.append(Descriptor::user_code_segment());
         gdt.append(Descriptor::tss_segment(tss));
+        let ldt = gdt.append(ldt_descriptor());
+        assert_eq!(ldt.0, LDT_SELECTOR, "the LDT descriptor's slot");
         gdt
     });
     gdt.load();
-    // SAFETY: the selectors name the descriptors just loaded, in the order above.
+    // SAFETY: the selectors name the descriptors just loaded, in the order above; the
+    // LDT selector names the LDT descriptor, whose table is a static that lives forever.
     unsafe {
         CS::set_reg(SegmentSelector::new(
             KERNEL_CODE >> 3,
@@ -88,6 +124,7 @@ pub fn init() {
             TSS_SELECTOR >> 3,
             PrivilegeLevel::Ring0,
         ));
+        core::arch::asm!("lldt {0:x}", in(reg) LDT_SELECTOR, options(nostack, preserves_flags));
     }
 }
 

@@ -10,7 +10,7 @@
 //! (the trap stubs divert to here when the saved CS has RPL 3), and `int` through a DPL-3
 //! gate. Exit to user is always `iretq`, which restores every register exactly.
 
-use crate::gdt::{USER_CODE32, USER_CODE64, USER_DATA};
+use crate::gdt::{LDT_CODE32, LDT_DATA, USER_CODE32, USER_CODE64, USER_DATA};
 use crate::layout::USER_END;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask};
 use x86_64::registers::rflags::RFlags;
@@ -190,8 +190,8 @@ hal_enter_user:
     mov %eax, %ds
     mov %eax, %es
     // 32-bit code gets its own %fs and %gs back (sanitized: null or a user selector).
-    cmpq ${user_cs32}, UR_CS(%rdi)
-    jne 1f
+    cmpq ${user_cs64}, UR_CS(%rdi)
+    je 1f
     movzwl UR_SEL_FS(%rdi), %eax
     mov %eax, %fs
     movzwl UR_SEL_GS(%rdi), %eax
@@ -298,7 +298,8 @@ hal_syscall_entry:
 hal_syscall32_entry:
     sub $2, %rcx
     SAVE_SYSCALL_STATE
-    movq ${user_cs32}, UR_CS(%rdi)
+    movq ${ldt_cs32}, UR_CS(%rdi)
+    movq ${ldt_ds}, UR_SS(%rdi)
     movq $6, UR_VECTOR(%rdi)
     jmp hal_user_exit
 
@@ -317,8 +318,9 @@ hal_user_exit:
     ret
     "#,
     user_cs64 = const USER_CODE64 as u64,
-    user_cs32 = const USER_CODE32 as u64,
     user_ds = const USER_DATA as u64,
+    ldt_cs32 = const LDT_CODE32 as u64,
+    ldt_ds = const LDT_DATA as u64,
     syscall_vector = const SYSCALL_VECTOR,
     options(att_syntax)
 );
@@ -364,13 +366,19 @@ pub fn init_syscall() {
     SFMask::write(mask);
 }
 
+/// Whether `cs` is one of the 32-bit user code selectors (the GDT's or the LDT's).
+fn is_code32(cs: u64) -> bool {
+    cs == u64::from(USER_CODE32) || cs == u64::from(LDT_CODE32)
+}
+
 impl UserContext {
     /// A context that starts at `rip` with stack `rsp` in the given mode, interrupts on,
     /// every other register zero and the FPU in the state `fpu`.
     pub fn new(mode: UserMode, rip: u64, rsp: u64, fpu: FpuState) -> Self {
-        let cs = match mode {
-            UserMode::Long => USER_CODE64,
-            UserMode::Compat32 => USER_CODE32,
+        // 32-bit code runs on the LDT's selectors (see `gdt::LDT_CODE32`).
+        let (cs, ss) = match mode {
+            UserMode::Long => (USER_CODE64, USER_DATA),
+            UserMode::Compat32 => (LDT_CODE32, LDT_DATA),
         };
         UserContext {
             regs: UserRegs {
@@ -378,7 +386,7 @@ impl UserContext {
                 rsp,
                 rflags: RFlags::INTERRUPT_FLAG.bits() | 0x2,
                 cs: u64::from(cs),
-                ss: u64::from(USER_DATA),
+                ss: u64::from(ss),
                 ..UserRegs::default()
             },
             exit_vector: 0,
@@ -386,7 +394,7 @@ impl UserContext {
             exit_cr2: 0,
             selectors: match mode {
                 UserMode::Long => [0; 4],
-                UserMode::Compat32 => [USER_DATA, USER_DATA, 0, 0],
+                UserMode::Compat32 => [LDT_DATA, LDT_DATA, 0, 0],
             },
             fpu,
         }
@@ -408,7 +416,7 @@ impl UserContext {
 
     /// The mode this context runs in.
     pub fn mode(&self) -> UserMode {
-        if self.regs.cs == u64::from(USER_CODE32) {
+        if is_code32(self.regs.cs) {
             UserMode::Compat32
         } else {
             UserMode::Long
@@ -421,19 +429,22 @@ impl UserContext {
     fn sanitize(&mut self) -> Result<(), RefusedState> {
         // Once per return to user mode: written to decide the mode once and touch
         // each field once.
-        let (cs, limit) = if self.regs.cs == u64::from(USER_CODE32) {
-            (USER_CODE32, 1 << 32)
-        } else {
-            (USER_CODE64, USER_END)
-        };
-        self.regs.cs = u64::from(cs);
-        self.regs.ss = u64::from(USER_DATA);
+        let code32 = is_code32(self.regs.cs);
+        let limit = if code32 { 1 << 32 } else { USER_END };
+        if !code32 {
+            self.regs.cs = u64::from(USER_CODE64);
+        }
+        // Either data selector does for 32-bit code (the one it started with is kept);
+        // 64-bit code gets the GDT's.
+        if !(code32 && self.regs.ss == u64::from(LDT_DATA)) {
+            self.regs.ss = u64::from(USER_DATA);
+        }
         // Only selectors user code may hold are loaded back in kernel mode (and only
         // into 32-bit code: 64-bit code keeps whatever it had, as the entry does not
         // load them for it).
-        if cs == USER_CODE32 {
+        if code32 {
             for sel in &mut self.selectors[..2] {
-                if !matches!(*sel, 0 | USER_DATA | USER_CODE32) {
+                if !matches!(*sel, 0 | USER_DATA | USER_CODE32 | LDT_DATA | LDT_CODE32) {
                     *sel = 0;
                 }
             }
