@@ -3,8 +3,9 @@
  * Slots a 4.x kernel answers that a program may reach: sbrk and sstk (69, 70), which
  * 4.x never implemented and answers with EOPNOTSUPP; vadvise (72), always EINVAL;
  * clock_getres (234) for CLOCK_REALTIME only; lchmod (274), the mode of a symbolic
- * link itself; and NetBSD's numbers for lchown and msync (275, 277). None of them
- * raises SIGSYS, as a slot 4.x lacks would.
+ * link itself; NetBSD's numbers for lchown and msync (275, 277); and getfsstat (18),
+ * which df and mount use: every mounted file system, as many as fit, or the count
+ * for no buffer. None of them raises SIGSYS, as a slot 4.x lacks would.
  */
 #include <nymph_test.h>
 #include <fcntl.h>
@@ -65,6 +66,26 @@ int main(void)
 	CHECK_OK(munmap(page, 4096));
 	CHECK_ERRNO(syscall(277, page, 4096, 0), EINVAL);
 
+	/* getfsstat: /, then /dev and /proc (mounted at boot). */
+	int mounted = syscall(18, (void *)0, 0, 2 /* MNT_NOWAIT */);
+	CHECK(mounted >= 3);
+	static struct statfs fs[8];
+	CHECK_EQ(syscall(18, fs, (long)sizeof fs[0], 2), 1);
+	CHECK(strcmp((const char *)fs[0].f_mntonname, "/") == 0);
+	CHECK(strcmp((const char *)fs[0].f_fstypename, "tmpfs") == 0);
+	CHECK(fs[0].f_flags & 0x1000 /* MNT_LOCAL */);
+	memset(fs, 0, sizeof fs);
+	CHECK_EQ(syscall(18, fs, (long)sizeof fs, 1 /* MNT_WAIT */), mounted);
+	int dev = -1;
+	for (int i = 0; i < mounted; i++)
+		if (strcmp((const char *)fs[i].f_mntonname, "/dev") == 0)
+			dev = i;
+	CHECK(dev > 0);
+	CHECK(strcmp((const char *)fs[dev].f_fstypename, "devfs") == 0);
+	/* The same record statfs gives for a path on it. */
+	struct statfs one;
+	CHECK_OK(__sys_statfs("/dev/null", &one));
+	CHECK_EQ(memcmp(&one, &fs[dev], sizeof one), 0);
 	CHECK_EQ(sigsys, 0);
 	unlink("mc_link");
 	unlink("mc_target");

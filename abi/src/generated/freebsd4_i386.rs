@@ -11426,7 +11426,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 18,
         name: "getfsstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

@@ -164,7 +164,12 @@ pub(crate) fn sys_fstat(task: &mut Task, a: fb::FstatArgs) -> SysResult {
 }
 
 fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
-    let info = vfs::fs_info(node);
+    task.write_val(addr, &statfs(&vfs::fs_info(node)))
+        .map_err(fault)
+}
+
+/// 4.x's `struct statfs` for a file system.
+fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     let mut s = fb::statfs::new_zeroed();
     let long = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
     s.f_bsize = info.block_size as i32;
@@ -183,7 +188,27 @@ fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
     copy(&mut s.f_fstypename, info.type_name);
     copy(&mut s.f_mntonname, info.mount_point);
     copy(&mut s.f_mntfromname, info.type_name);
-    task.write_val(addr, &s).map_err(fault)
+    // MNT_LOCAL: every file system here is local.
+    s.f_flags = 0x1000;
+    s
+}
+
+/// getfsstat: the statfs of every mounted file system, as many as fit in `bufsize`
+/// bytes, and how many were written; with no buffer, how many are mounted. 4.x
+/// accepts any `flags` (MNT_WAIT or MNT_NOWAIT only choose whether to refresh).
+pub(crate) fn sys_getfsstat(task: &mut Task, a: fb::GetfsstatArgs) -> SysResult {
+    let all = vfs::mounted();
+    if a.buf.addr() == 0 {
+        return Ok(Ret::word(all.len() as u64));
+    }
+    let size = core::mem::size_of::<fb::statfs>();
+    let room = usize::try_from(a.buf.len()).unwrap_or(0) / size;
+    let mut at = a.buf.addr();
+    for info in all.iter().take(room) {
+        task.write_val(at, &statfs(info)).map_err(fault)?;
+        at += size as u64;
+    }
+    Ok(Ret::word(all.len().min(room) as u64))
 }
 
 pub(crate) fn sys_statfs(task: &mut Task, a: fb::StatfsArgs) -> SysResult {

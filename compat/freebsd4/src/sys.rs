@@ -188,6 +188,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     sstk: Some(sys_sstk),
     vadvise: Some(sys_vadvise),
     clock_getres: Some(sys_clock_getres),
+    getfsstat: Some(crate::fs::sys_getfsstat),
     ..fb::Handlers::NONE
 };
 

@@ -166,6 +166,16 @@ pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>) -> Result<()> {
     Ok(())
 }
 
+/// Every mounted file system, as the file system its root is on: the system root
+/// first, then the others in mount order (getfsstat).
+pub fn mounted() -> Vec<FsInfo> {
+    let roots: Vec<Arc<Inode>> = MOUNTS.lock().iter().map(|m| m.root.clone()).collect();
+    core::iter::once(root())
+        .chain(roots)
+        .map(|r| fs_info(&r))
+        .collect()
+}
+
 /// Mounts `fs_root` on the directory `name` of the system root, making it if missing
 /// (/dev, /proc).
 pub fn mount_at_top(name: &[u8], fs_root: Arc<Inode>) -> Result<()> {
