@@ -372,6 +372,7 @@ fn syscalls(o: &mut String, spec: &Spec) {
             .collect();
         let st = common::slot_status(c);
         let status = match &st {
+            _ if c.indirect => crate::coverage::INDIRECTION.to_owned(),
             SlotStatus::Partial(m) => format!("partial: {m}"),
             other => other.word().to_owned(),
         };
