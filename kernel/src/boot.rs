@@ -143,6 +143,18 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
 /// success exactly when init exited with status 0.
 fn init_exited(status: crate::process::ExitStatus) {
     use crate::process::ExitStatus as S;
+    // Processes that outlive init hold memory the leak check would count: name them.
+    for p in crate::process::all() {
+        if p.pid != crate::process::INIT {
+            nymph_hal::serial::log(format_args!(
+                "NYMPH left pid={} ppid={} state={} command={}\n",
+                p.pid.0,
+                p.parent().0,
+                crate::vfs::procfs::state(&p),
+                alloc::string::String::from_utf8_lossy(&p.command()),
+            ));
+        }
+    }
     // Memory in use when init ends, for leak checks (cargo xtask fuzz compares runs).
     let (heap_used, _) = nymph_hal::heap::usage();
     let free_frames = mm::frame::FRAMES.lock().free_count();

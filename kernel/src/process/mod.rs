@@ -773,6 +773,13 @@ fn stop(process: &Arc<Process>, signal: Signal) {
     if signal != Signal::Stop && group_orphaned(process.pgid()) {
         return;
     }
+    // A vfork child running in its parent's memory is not stopped: the parent waits
+    // for it and could never go on (BSD's psignal skips such a stop for the same
+    // deadlock).
+    if process.inner.lock().lender.is_some() {
+        log::debug!("pid {}: {signal:?} ignored while its vfork parent waits", process.pid.0);
+        return;
+    }
     {
         let mut job = process.job.lock();
         job.stopped = Some(signal);

@@ -88,7 +88,7 @@ pub fn refresh(dir: &Arc<Inode>) {
 
 /// One letter for what the process is doing, as ps shows it: R running or ready, S
 /// waiting, T stopped, Z exited and not yet reaped.
-fn state(p: &process::Process) -> char {
+pub fn state(p: &process::Process) -> char {
     if p.has_exited() {
         'Z'
     } else if p.stopped().is_some() {
