@@ -65,6 +65,28 @@ pub enum Error {
     InvalidArchive,
     /// A user address the call was given is not mapped, or not for this access (EFAULT).
     BadAddress,
+    /// The operation is not supported by this kind of object or socket (EOPNOTSUPP).
+    OperationNotSupported,
+    /// A socket operation on something that is not a socket.
+    NotASocket,
+    /// The name to bind a socket to is taken.
+    AddressInUse,
+    /// Nobody listens at the address, or its queue is full.
+    ConnectionRefused,
+    /// The peer of a connected socket went away.
+    ConnectionReset,
+    /// The socket is not connected.
+    NotConnected,
+    /// The socket is connected already.
+    AlreadyConnected,
+    /// A datagram without an address on a socket with no peer.
+    DestinationRequired,
+    /// The two sockets are of different types.
+    WrongProtocolType,
+    /// A datagram larger than the socket's send buffer.
+    MessageTooBig,
+    /// The receiver's buffer has no room for the datagram, or memory is short.
+    NoBufferSpace,
 }
 
 pub type Result<T> = core::result::Result<T, Error>;

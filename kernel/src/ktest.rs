@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 10] {
+pub fn core_suites() -> [&'static [KernelTest]; 11] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -113,6 +113,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 10] {
         crate::time::KTESTS,
         crate::vfs_tests::KTESTS,
         crate::tty_tests::KTESTS,
+        crate::socket_tests::KTESTS,
     ]
 }
 

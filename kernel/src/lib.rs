@@ -20,6 +20,7 @@ mod process_tests;
 pub mod sched;
 mod sched_tests;
 mod selftest;
+mod socket_tests;
 pub mod time;
 mod trap_tests;
 pub mod tty;

@@ -759,10 +759,35 @@ pub type mode_t = u16;
 /// C: `struct module_stat`.
 pub type module_stat = ();
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/sys/socket.h: sendmsg and recvmsg.
 ///
-/// C: `struct msghdr`.
-pub type msghdr = ();
+/// C: `struct msghdr`; 28 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct msghdr {
+    /// optional address (a struct sockaddr)
+    pub msg_name: u32,
+    /// socklen_t
+    pub msg_namelen: u32,
+    pub msg_iov: u32,
+    pub msg_iovlen: int,
+    /// ancillary data (struct cmsghdr records)
+    pub msg_control: u32,
+    /// socklen_t
+    pub msg_controllen: u32,
+    /// MSG_* flags of the received message (MSG_TRUNC, MSG_CTRUNC)
+    pub msg_flags: int,
+}
+
+const _: () = assert!(core::mem::size_of::<msghdr>() == 28);
+const _: () = assert!(core::mem::align_of::<msghdr>() == 4);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_name) == 0);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_namelen) == 4);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_iov) == 8);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_iovlen) == 12);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_control) == 16);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_controllen) == 20);
+const _: () = assert!(core::mem::offset_of!(msghdr, msg_flags) == 24);
 
 /// Layout not described in this spec yet: passed by address only.
 ///
@@ -1479,6 +1504,45 @@ const _: () = assert!(core::mem::offset_of!(sigvec, sv_mask) == 4);
 const _: () = assert!(core::mem::offset_of!(sigvec, sv_flags) == 8);
 
 pub type size_t = u32;
+
+/// sys/sys/socket.h: the generic address; a Unix-domain socket with no name reports this one (sa_len 16, AF_LOCAL, zeros).
+///
+/// C: `struct sockaddr`; 16 bytes, aligned to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sockaddr {
+    /// total length
+    pub sa_len: u8,
+    /// AF_*
+    pub sa_family: u8,
+    pub sa_data: [char; 14],
+}
+
+const _: () = assert!(core::mem::size_of::<sockaddr>() == 16);
+const _: () = assert!(core::mem::align_of::<sockaddr>() == 1);
+const _: () = assert!(core::mem::offset_of!(sockaddr, sa_len) == 0);
+const _: () = assert!(core::mem::offset_of!(sockaddr, sa_family) == 1);
+const _: () = assert!(core::mem::offset_of!(sockaddr, sa_data) == 2);
+
+/// sys/sys/un.h: a Unix-domain address.
+///
+/// C: `struct sockaddr_un`; 106 bytes, aligned to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sockaddr_un {
+    /// the kernel sets it to the length the call was given
+    pub sun_len: u8,
+    /// AF_UNIX
+    pub sun_family: u8,
+    /// the path; up to 253 bytes when the length says so (SOCK_MAXADDRLEN 255)
+    pub sun_path: [char; 104],
+}
+
+const _: () = assert!(core::mem::size_of::<sockaddr_un>() == 106);
+const _: () = assert!(core::mem::align_of::<sockaddr_un>() == 1);
+const _: () = assert!(core::mem::offset_of!(sockaddr_un, sun_len) == 0);
+const _: () = assert!(core::mem::offset_of!(sockaddr_un, sun_family) == 1);
+const _: () = assert!(core::mem::offset_of!(sockaddr_un, sun_path) == 2);
 
 pub type speed_t = u32;
 
@@ -2968,6 +3032,42 @@ pub mod consts {
     pub const EM_386: u32 = 3;
     pub const EM_486: u32 = 6;
     pub const ABI_NOTETYPE: u32 = 1;
+    pub const AF_UNSPEC: u32 = 0;
+    pub const AF_UNIX: u32 = 1;
+    /// alias of AF_UNIX
+    pub const AF_LOCAL: u32 = 1;
+    pub const AF_INET: u32 = 2;
+    pub const SOCK_STREAM: u32 = 1;
+    pub const SOCK_DGRAM: u32 = 2;
+    pub const SOCK_RAW: u32 = 3;
+    pub const SOCK_RDM: u32 = 4;
+    pub const SOCK_SEQPACKET: u32 = 5;
+    pub const SOL_SOCKET: u32 = 0xffff;
+    pub const SO_DEBUG: u32 = 1;
+    pub const SO_ACCEPTCONN: u32 = 2;
+    pub const SO_REUSEADDR: u32 = 4;
+    pub const SO_KEEPALIVE: u32 = 8;
+    pub const SO_SNDBUF: u32 = 0x1001;
+    pub const SO_RCVBUF: u32 = 0x1002;
+    pub const SO_ERROR: u32 = 0x1007;
+    pub const SO_TYPE: u32 = 0x1008;
+    pub const SHUT_RD: u32 = 0;
+    pub const SHUT_WR: u32 = 1;
+    pub const SHUT_RDWR: u32 = 2;
+    pub const MSG_OOB: u32 = 1;
+    pub const MSG_PEEK: u32 = 2;
+    pub const MSG_DONTROUTE: u32 = 4;
+    pub const MSG_EOR: u32 = 8;
+    pub const MSG_TRUNC: u32 = 16;
+    pub const MSG_CTRUNC: u32 = 32;
+    pub const MSG_WAITALL: u32 = 64;
+    pub const MSG_DONTWAIT: u32 = 128;
+    pub const MSG_EOF: u32 = 0x100;
+    pub const SCM_RIGHTS: u32 = 1;
+    /// listen backlogs above it (or negative) become it
+    pub const SOMAXCONN: u32 = 128;
+    /// longest address bind, connect and sendto take (ENAMETOOLONG past it)
+    pub const SOCK_MAXADDRLEN: u32 = 255;
 }
 
 /// errno values (positive, as the ABI numbers them; internal ones may be negative).
@@ -4237,7 +4337,7 @@ impl PtraceArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecvmsgArgs {
     pub s: fd_t,
-    pub msg: UserPtr<u8, InOut>,
+    pub msg: UserPtr<msghdr, InOut>,
     pub flags: int,
 }
 
@@ -4264,11 +4364,11 @@ impl RecvmsgArgs {
     }
 }
 
-/// Arguments of `sendmsg(fd_t s, caddr_t msg, int flags)`, slot 28 (3 words); returns `int`.
+/// Arguments of `sendmsg(fd_t s, ptr<msghdr, In> msg, int flags)`, slot 28 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendmsgArgs {
     pub s: fd_t,
-    pub msg: UserPtr<u8, InOut>,
+    pub msg: UserPtr<msghdr, In>,
     pub flags: int,
 }
 
@@ -11489,42 +11589,42 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 27,
         name: "recvmsg",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 28,
         name: "sendmsg",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 29,
         name: "recvfrom",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
         number: 30,
         name: "accept",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 31,
         name: "getpeername",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 32,
         name: "getsockname",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -11979,21 +12079,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 97,
         name: "socket",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 98,
         name: "connect",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 99,
         name: "accept",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -12007,14 +12107,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 101,
         name: "send",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
         number: 102,
         name: "recv",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -12028,21 +12128,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 104,
         name: "bind",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 105,
         name: "setsockopt",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 5,
     },
     SyscallInfo {
         number: 106,
         name: "listen",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -12126,7 +12226,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 118,
         name: "getsockopt",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 5,
     },
     SyscallInfo {
@@ -12175,7 +12275,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 125,
         name: "recvfrom",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
@@ -12231,21 +12331,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 133,
         name: "sendto",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
         number: 134,
         name: "shutdown",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 135,
         name: "socketpair",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -12287,7 +12387,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 141,
         name: "getpeername",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -12350,7 +12450,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 150,
         name: "getsockname",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

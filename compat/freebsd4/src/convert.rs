@@ -49,12 +49,13 @@ pub(crate) struct FreeBsd4Transforms;
 pub(crate) static FREEBSD4: FreeBsd4Transforms = FreeBsd4Transforms;
 
 /// Neutral node kinds, numbered as `NodeType` is declared.
-const KINDS: [NodeType; 5] = [
+const KINDS: [NodeType; 6] = [
     NodeType::Regular,
     NodeType::Directory,
     NodeType::Symlink,
     NodeType::Fifo,
     NodeType::CharDevice,
+    NodeType::Socket,
 ];
 
 /// The neutral number of a node kind (its place in `KINDS`).
@@ -71,6 +72,7 @@ fn dtype(kind: NodeType) -> fb::d_type {
         NodeType::Symlink => d::DT_LNK,
         NodeType::Fifo => d::DT_FIFO,
         NodeType::CharDevice => d::DT_CHR,
+        NodeType::Socket => d::DT_SOCK,
     }
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn type_bits(kind: NodeType) -> u32 {
         NodeType::Symlink => c::S_IFLNK,
         NodeType::Fifo => c::S_IFIFO,
         NodeType::CharDevice => c::S_IFCHR,
+        NodeType::Socket => c::S_IFSOCK,
     }
 }
 

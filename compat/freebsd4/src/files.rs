@@ -43,6 +43,17 @@ pub(crate) fn file_errno(e: Error) -> i32 {
         Error::Deadlock => errno::EDEADLK,
         Error::Io | Error::InvalidArchive => errno::EIO,
         Error::BadAddress => errno::EFAULT,
+        Error::OperationNotSupported => errno::EOPNOTSUPP,
+        Error::NotASocket => errno::ENOTSOCK,
+        Error::AddressInUse => errno::EADDRINUSE,
+        Error::ConnectionRefused => errno::ECONNREFUSED,
+        Error::ConnectionReset => errno::ECONNRESET,
+        Error::NotConnected => errno::ENOTCONN,
+        Error::AlreadyConnected => errno::EISCONN,
+        Error::DestinationRequired => errno::EDESTADDRREQ,
+        Error::WrongProtocolType => errno::EPROTOTYPE,
+        Error::MessageTooBig => errno::EMSGSIZE,
+        Error::NoBufferSpace => errno::ENOBUFS,
     }
 }
 

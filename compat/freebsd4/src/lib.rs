@@ -15,6 +15,7 @@ mod files;
 mod fs;
 mod old;
 mod signals;
+mod socket;
 mod startup;
 mod sys;
 mod sysctl;

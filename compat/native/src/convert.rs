@@ -55,12 +55,13 @@ pub(crate) struct Native;
 pub(crate) static NATIVE: Native = Native;
 
 /// Neutral node kinds, numbered as `NodeType` is declared.
-const KINDS: [NodeType; 5] = [
+const KINDS: [NodeType; 6] = [
     NodeType::Regular,
     NodeType::Directory,
     NodeType::Symlink,
     NodeType::Fifo,
     NodeType::CharDevice,
+    NodeType::Socket,
 ];
 
 /// The native d_type of a node kind.
@@ -72,6 +73,7 @@ pub(crate) fn dtype(kind: NodeType) -> v1::d_type {
         NodeType::Symlink => d::DT_LNK,
         NodeType::Fifo => d::DT_FIFO,
         NodeType::CharDevice => d::DT_CHR,
+        NodeType::Socket => d::DT_SOCK,
     }
 }
 

@@ -41,6 +41,18 @@ pub(crate) fn file_errno(e: FileError) -> i32 {
         FileError::Deadlock => errno::EDEADLK,
         FileError::Io | FileError::InvalidArchive => errno::EIO,
         FileError::BadAddress => errno::EFAULT,
+        FileError::OperationNotSupported => errno::ENOTSUP,
+        // The native ABI has no socket calls: these cannot reach it.
+        FileError::NotASocket
+        | FileError::AddressInUse
+        | FileError::ConnectionRefused
+        | FileError::ConnectionReset
+        | FileError::NotConnected
+        | FileError::AlreadyConnected
+        | FileError::DestinationRequired
+        | FileError::WrongProtocolType
+        | FileError::MessageTooBig
+        | FileError::NoBufferSpace => errno::EINVAL,
     }
 }
 

@@ -141,6 +141,7 @@ fn type_bits(kind: NodeType) -> u32 {
         NodeType::Symlink => v1::consts::S_IFLNK,
         NodeType::Fifo => v1::consts::S_IFIFO,
         NodeType::CharDevice => v1::consts::S_IFCHR,
+        NodeType::Socket => v1::consts::S_IFSOCK,
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod pipe;
 pub mod poll;
+pub mod socket;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -24,6 +25,7 @@ pub enum FileKind {
     Regular,
     Directory,
     Device,
+    Socket,
 }
 
 /// What a file is ready for now (poll and select).
@@ -139,6 +141,15 @@ pub trait FileOps: Send + Sync + Debug {
     }
     /// The terminal this object is, if it is one (for the terminal control calls).
     fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        None
+    }
+    /// A second queue whose wake-ups change readiness (a connected socket's two
+    /// directions each have one).
+    fn other_wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        None
+    }
+    /// The socket this object is, if it is one (for the socket calls).
+    fn socket(&self) -> Option<&socket::Socket> {
         None
     }
 }
@@ -375,6 +386,16 @@ impl OpenFile {
     /// The queue woken when this file's readiness changes (None: it never changes).
     pub fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
         self.ops.wait_queue()
+    }
+
+    /// See [`FileOps::other_wait_queue`].
+    pub fn other_wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        self.ops.other_wait_queue()
+    }
+
+    /// The socket behind this file, if it is one.
+    pub fn socket(&self) -> Option<&socket::Socket> {
+        self.ops.socket()
     }
 }
 

@@ -132,6 +132,11 @@ impl Pipe {
         }
     }
 
+    /// The queue its readers and writers wait on (a socket polls it).
+    pub fn wait_queue(&self) -> &WaitQueue {
+        &self.changed
+    }
+
     fn ends(&self) -> (usize, usize) {
         let s = self.state.lock();
         (s.readers, s.writers)
@@ -140,7 +145,7 @@ impl Pipe {
 
 /// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
 /// some unless `nonblock`. A copy that fails takes nothing off the queue.
-fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
+pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
     if to.len() == 0 {
         return Ok(0);
     }
@@ -173,7 +178,7 @@ fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Resul
 /// Queues all of `from`, waiting for room unless `nonblock`: at most `PIPE_BUF` bytes go
 /// in whole, more in pieces as room appears. Returns how much went in; a signal, a
 /// reader going away or a failing copy after some bytes ends it short.
-fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Result<usize> {
+pub fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Result<usize> {
     let total = from.len();
     let atomic = total <= PIPE_BUF;
     let mut written = 0;
@@ -215,6 +220,16 @@ fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Resu
         }
     }
     Ok(written)
+}
+
+/// A new read or write end of `pipe` (one direction of a socket connection holds
+/// one of each).
+pub fn open_end(pipe: &Arc<Pipe>, read: bool) -> Arc<dyn FileOps> {
+    if read {
+        ReadEnd::open(pipe)
+    } else {
+        WriteEnd::open(pipe)
+    }
 }
 
 /// Opens one end of a FIFO's pipe. Opening blocks until the other side is open too

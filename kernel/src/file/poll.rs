@@ -72,7 +72,11 @@ pub fn poll(
         if deadline.is_some_and(|d| tick >= d) {
             return Ok(now);
         }
-        let queues: Vec<&WaitQueue> = files.iter().filter_map(|(f, _)| f.wait_queue()).collect();
+        let queues: Vec<&WaitQueue> = files
+            .iter()
+            .flat_map(|(f, _)| [f.wait_queue(), f.other_wait_queue()])
+            .flatten()
+            .collect();
         let check = tick + SIGNAL_CHECK_TICKS;
         let wake_at = deadline.map_or(check, |d| d.min(check));
         sched::wait_any(&queues, Some(wake_at));

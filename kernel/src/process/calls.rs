@@ -619,6 +619,7 @@ pub fn stat_file(file: &OpenFile) -> Stat {
     }
     let kind = match file.kind() {
         FileKind::PipeRead | FileKind::PipeWrite => NodeType::Fifo,
+        FileKind::Socket => NodeType::Socket,
         _ => NodeType::CharDevice,
     };
     let now = Timestamp::now();

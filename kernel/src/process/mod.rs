@@ -777,7 +777,10 @@ fn stop(process: &Arc<Process>, signal: Signal) {
     // for it and could never go on (BSD's psignal skips such a stop for the same
     // deadlock).
     if process.inner.lock().lender.is_some() {
-        log::debug!("pid {}: {signal:?} ignored while its vfork parent waits", process.pid.0);
+        log::debug!(
+            "pid {}: {signal:?} ignored while its vfork parent waits",
+            process.pid.0
+        );
         return;
     }
     {

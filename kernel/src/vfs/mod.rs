@@ -484,6 +484,8 @@ pub fn read_file(path: &str) -> Result<Vec<u8>> {
 pub enum Special {
     Fifo,
     Device(Arc<dyn Device>),
+    /// A Unix-domain socket's name (bind).
+    Socket(alloc::sync::Weak<crate::file::socket::Socket>),
 }
 
 /// Creates a FIFO or a device node (devices: root only).
@@ -502,6 +504,7 @@ pub fn mknod(
         Special::Fifo => tmpfs::Kind::Fifo,
         Special::Device(d) if ctx.creds.is_root() => tmpfs::Kind::Device(d),
         Special::Device(_) => return Err(Error::NotPermitted),
+        Special::Socket(s) => tmpfs::Kind::Socket(s),
     };
     let node = tmpfs::new_node(&parent.dir, mode & !ctx.umask & 0o7777, &ctx.creds, kind)?;
     link_new(ctx, &parent, &node)

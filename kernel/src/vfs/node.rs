@@ -23,6 +23,7 @@ pub enum NodeType {
     Symlink,
     Fifo,
     CharDevice,
+    Socket,
 }
 
 /// A point in wall-clock time.
@@ -246,6 +247,8 @@ pub(crate) enum Body {
     /// The pipe is made when the FIFO is first opened and kept while anyone has it open.
     Fifo(Mutex<Weak<crate::file::pipe::Pipe>>),
     CharDevice(Arc<dyn Device>),
+    /// A bound Unix-domain socket: gone (connections refused) once it is closed.
+    Socket(Weak<crate::file::socket::Socket>),
     /// A read-only regular file whose bytes are made on each read (procfs).
     Generated(Generator),
     /// A symlink whose target is computed at each lookup (/proc/self).
@@ -270,6 +273,7 @@ impl fmt::Debug for Body {
             Body::Symlink(_) => "Symlink",
             Body::Fifo(_) => "Fifo",
             Body::CharDevice(_) => "CharDevice",
+            Body::Socket(_) => "Socket",
             Body::Generated(_) => "Generated",
             Body::ComputedLink(_) => "ComputedLink",
         })
@@ -319,6 +323,7 @@ impl Inode {
             Body::Symlink(_) | Body::ComputedLink(_) => NodeType::Symlink,
             Body::Fifo(_) => NodeType::Fifo,
             Body::CharDevice(_) => NodeType::CharDevice,
+            Body::Socket(_) => NodeType::Socket,
         }
     }
 
@@ -352,7 +357,7 @@ impl Inode {
             Body::Symlink(t) => (t.len() as u64, 0, 0),
             Body::ComputedLink(f) => (f().len() as u64, 0, 0),
             Body::Generated(g) => ((g.0)().len() as u64, 0, 0),
-            Body::Fifo(_) => (0, 0, 0),
+            Body::Fifo(_) | Body::Socket(_) => (0, 0, 0),
             Body::CharDevice(dev) => (0, 0, dev.number()),
         };
         Stat {
@@ -462,6 +467,14 @@ impl Inode {
         let mut out = alloc::vec![0u8; len];
         data.read(0, &mut out);
         Ok(out)
+    }
+
+    /// The socket bound to this node, while it is open.
+    pub fn socket(&self) -> Option<Arc<crate::file::socket::Socket>> {
+        match &self.body {
+            Body::Socket(s) => s.upgrade(),
+            _ => None,
+        }
     }
 
     pub fn symlink_target(&self) -> Option<Cow<'_, [u8]>> {

@@ -111,6 +111,8 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
             pipe::open_fifo(&pipe, flags.read, flags.nonblock)?
         }
         Body::CharDevice(dev) => dev.open()?,
+        // A socket is reached by connect, not open (4.4BSD's vn_open).
+        Body::Socket(_) => return Err(Error::OperationNotSupported),
     };
     let file = OpenFile::with_node(ops, Some(node.clone()), flags.read, flags.write)?;
     file.set_status(StatusFlags {

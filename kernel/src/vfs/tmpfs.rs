@@ -22,6 +22,7 @@ pub enum Kind {
     Symlink(Vec<u8>),
     Fifo,
     Device(Arc<dyn Device>),
+    Socket(alloc::sync::Weak<crate::file::socket::Socket>),
     /// Contents made on each read (procfs).
     Generated(super::node::Generator),
     /// A symlink whose target is made on each lookup (/proc/self).
@@ -35,6 +36,7 @@ fn body(kind: Kind) -> Body {
         Kind::Symlink(t) => Body::Symlink(t),
         Kind::Fifo => Body::Fifo(Mutex::new(alloc::sync::Weak::new())),
         Kind::Device(d) => Body::CharDevice(d),
+        Kind::Socket(s) => Body::Socket(s),
         Kind::Generated(g) => Body::Generated(g),
         Kind::ComputedLink(f) => Body::ComputedLink(f),
     }

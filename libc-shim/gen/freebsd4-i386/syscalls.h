@@ -314,7 +314,7 @@ uint64_t __sys_getuid(void);
 uint32_t __sys_geteuid(void);
 int32_t __sys_ptrace(int32_t req, int32_t pid, void *addr, int32_t data);
 int32_t __sys_recvmsg(int32_t s, void *msg, int32_t flags);
-int32_t __sys_sendmsg(int32_t s, void *msg, int32_t flags);
+int32_t __sys_sendmsg(int32_t s, const void *msg, int32_t flags);
 int32_t __sys_recvfrom(int32_t s, void *buf, uint32_t len, int32_t flags, void *from, void *fromlenaddr);
 int32_t __sys_accept(int32_t s, void *name, void *anamelen);
 int32_t __sys_getpeername(int32_t fdes, void *asa, void *alen);

@@ -105,6 +105,39 @@ typedef uint32_t uintptr_t;
 #define EM_386 3
 #define EM_486 6
 #define ABI_NOTETYPE 1
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_LOCAL 1
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_RDM 4
+#define SOCK_SEQPACKET 5
+#define SOL_SOCKET 0xffff
+#define SO_DEBUG 1
+#define SO_ACCEPTCONN 2
+#define SO_REUSEADDR 4
+#define SO_KEEPALIVE 8
+#define SO_SNDBUF 0x1001
+#define SO_RCVBUF 0x1002
+#define SO_ERROR 0x1007
+#define SO_TYPE 0x1008
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define MSG_OOB 1
+#define MSG_PEEK 2
+#define MSG_DONTROUTE 4
+#define MSG_EOR 8
+#define MSG_TRUNC 0x10
+#define MSG_CTRUNC 0x20
+#define MSG_WAITALL 0x40
+#define MSG_DONTWAIT 0x80
+#define MSG_EOF 0x100
+#define SCM_RIGHTS 1
+#define SOMAXCONN 0x80
+#define SOCK_MAXADDRLEN 0xff
 
 /* access_mode */
 #define F_OK 0
@@ -659,6 +692,26 @@ _Static_assert(__builtin_offsetof(struct mcontext_t, mc_fpregs) == 80, "mcontext
 _Static_assert(__builtin_offsetof(struct mcontext_t, __spare__) == 192, "mcontext_t.__spare__: offset");
 typedef struct mcontext_t mcontext_t;
 
+/* sys/sys/socket.h: sendmsg and recvmsg. */
+struct msghdr {
+	void *msg_name;	/* 0 */
+	uint32_t msg_namelen;	/* 4 */
+	void *msg_iov;	/* 8 */
+	int32_t msg_iovlen;	/* 12 */
+	void *msg_control;	/* 16 */
+	uint32_t msg_controllen;	/* 20 */
+	int32_t msg_flags;	/* 24 */
+};
+_Static_assert(sizeof(struct msghdr) == 28, "struct msghdr: size");
+_Static_assert(_Alignof(struct msghdr) == 4, "struct msghdr: alignment");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_name) == 0, "msghdr.msg_name: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_namelen) == 4, "msghdr.msg_namelen: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_iov) == 8, "msghdr.msg_iov: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_iovlen) == 12, "msghdr.msg_iovlen: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_control) == 16, "msghdr.msg_control: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_controllen) == 20, "msghdr.msg_controllen: offset");
+_Static_assert(__builtin_offsetof(struct msghdr, msg_flags) == 24, "msghdr.msg_flags: offset");
+
 struct timespec {
 	int32_t tv_sec;	/* 0 */
 	int32_t tv_nsec;	/* 4 */
@@ -1085,6 +1138,30 @@ _Static_assert(_Alignof(struct sigvec) == 4, "struct sigvec: alignment");
 _Static_assert(__builtin_offsetof(struct sigvec, sv_handler) == 0, "sigvec.sv_handler: offset");
 _Static_assert(__builtin_offsetof(struct sigvec, sv_mask) == 4, "sigvec.sv_mask: offset");
 _Static_assert(__builtin_offsetof(struct sigvec, sv_flags) == 8, "sigvec.sv_flags: offset");
+
+/* sys/sys/socket.h: the generic address; a Unix-domain socket with no name reports this one (sa_len 16, AF_LOCAL, zeros). */
+struct sockaddr {
+	uint8_t sa_len;	/* 0 */
+	uint8_t sa_family;	/* 1 */
+	int8_t sa_data[14];	/* 2 */
+};
+_Static_assert(sizeof(struct sockaddr) == 16, "struct sockaddr: size");
+_Static_assert(_Alignof(struct sockaddr) == 1, "struct sockaddr: alignment");
+_Static_assert(__builtin_offsetof(struct sockaddr, sa_len) == 0, "sockaddr.sa_len: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr, sa_family) == 1, "sockaddr.sa_family: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr, sa_data) == 2, "sockaddr.sa_data: offset");
+
+/* sys/sys/un.h: a Unix-domain address. */
+struct sockaddr_un {
+	uint8_t sun_len;	/* 0 */
+	uint8_t sun_family;	/* 1 */
+	int8_t sun_path[104];	/* 2 */
+};
+_Static_assert(sizeof(struct sockaddr_un) == 106, "struct sockaddr_un: size");
+_Static_assert(_Alignof(struct sockaddr_un) == 1, "struct sockaddr_un: alignment");
+_Static_assert(__builtin_offsetof(struct sockaddr_un, sun_len) == 0, "sockaddr_un.sun_len: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_un, sun_family) == 1, "sockaddr_un.sun_family: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_un, sun_path) == 2, "sockaddr_un.sun_path: offset");
 
 /* sys/sys/stat.h 1.20; syscalls 188/189/190 and fhstat 299. */
 struct stat {

@@ -1,0 +1,597 @@
+//! 4.x socket calls (`uipc_syscalls.c`) on the core's Unix-domain sockets, the only
+//! domain there is: no network stack. Addresses are 4.x `struct sockaddr_un` (sun_len,
+//! sun_family, the path); the "old" 4.3BSD entries write the family as a 16-bit word
+//! where sun_len and sun_family sit. Control data (descriptor passing) is refused.
+
+use crate::fb::{self, consts as c, errno};
+use crate::files::file_errno;
+use crate::fs::compat_path_in;
+use crate::sys::{Ret, SysResult, fault};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use nymph_kernel::error::Error;
+use nymph_kernel::file::socket::{self, Received, Shutdown, SocketType};
+use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
+use nymph_kernel::process::calls;
+use nymph_kernel::process::{Signal, Task};
+
+const AF_UNIX: i32 = c::AF_UNIX as i32;
+const SOCK_STREAM: i32 = c::SOCK_STREAM as i32;
+const SOCK_DGRAM: i32 = c::SOCK_DGRAM as i32;
+const SOL_SOCKET: i32 = c::SOL_SOCKET as i32;
+const MSG_OOB: i32 = c::MSG_OOB as i32;
+const MSG_PEEK: i32 = c::MSG_PEEK as i32;
+const MSG_WAITALL: i32 = c::MSG_WAITALL as i32;
+const MSG_DONTWAIT: i32 = c::MSG_DONTWAIT as i32;
+const MSG_EOF: i32 = c::MSG_EOF as i32;
+/// Where sun_path starts: after sun_len and sun_family.
+const SUN_PATH: usize = 2;
+/// What an unbound socket's address is: a `struct sockaddr` of 16 bytes.
+const UNNAMED_LEN: usize = 16;
+/// `UIO_MAXIOV`: sendmsg and recvmsg with this many pieces or more are EMSGSIZE.
+const UIO_MAXIOV: u32 = 1024;
+
+fn word(r: Result<u64, i32>) -> SysResult {
+    r.map(Ret::word)
+}
+
+/// The open file behind `fd`, which must be a socket (ENOTSOCK).
+fn socket_file(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
+    let file = calls::file(task, fd.into()).map_err(file_errno)?;
+    if file.socket().is_none() {
+        return Err(errno::ENOTSOCK);
+    }
+    Ok(file)
+}
+
+/// The socket of a file [`socket_file`] gave.
+fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
+    file.socket().ok_or(errno::ENOTSOCK)
+}
+
+fn install(task: &Task, file: Arc<OpenFile>) -> Result<u64, i32> {
+    task.process
+        .with_files(|t| t.install(file, false, 0))
+        .map(|fd| fd as u64)
+        .map_err(file_errno)
+}
+
+fn close(task: &Task, fd: u64) {
+    let _ = calls::close(task, fd as i64);
+}
+
+/// The kind of socket asked for (`socreate`): AF_UNIX stream or datagram with protocol
+/// 0. Any other domain or type is EPROTONOSUPPORT, as 4.x finds no protocol for it.
+fn socket_type(task: &Task, domain: i32, ty: i32, protocol: i32) -> Result<SocketType, i32> {
+    if domain != AF_UNIX {
+        log::warn!(
+            "pid {} ({}): socket domain {domain}: there is no network stack: EPROTONOSUPPORT",
+            task.process.pid.0,
+            String::from_utf8_lossy(&task.process.command())
+        );
+        return Err(errno::EPROTONOSUPPORT);
+    }
+    match (ty, protocol) {
+        (SOCK_STREAM, 0) => Ok(SocketType::Stream),
+        (SOCK_DGRAM, 0) => Ok(SocketType::Datagram),
+        _ => Err(errno::EPROTONOSUPPORT),
+    }
+}
+
+pub(crate) fn sys_socket(task: &mut Task, a: fb::SocketArgs) -> SysResult {
+    let kind = socket_type(task, a.domain, a.type_, a.protocol)?;
+    let file = socket::open(kind).map_err(file_errno)?;
+    word(install(task, file))
+}
+
+pub(crate) fn sys_socketpair(task: &mut Task, a: fb::SocketpairArgs) -> SysResult {
+    let kind = socket_type(task, a.domain, a.type_, a.protocol)?;
+    let (x, y) = socket::pair(kind).map_err(file_errno)?;
+    let fx = install(task, x)?;
+    let fy = install(task, y).inspect_err(|_| close(task, fx))?;
+    if task
+        .write_val(a.rsv.addr(), &[fx as i32, fy as i32])
+        .is_err()
+    {
+        close(task, fx);
+        close(task, fy);
+        return Err(errno::EFAULT);
+    }
+    Ok(Ret::word(0))
+}
+
+/// A 4.x address from the user (`getsockaddr`): the name (the bytes after sun_len and
+/// sun_family, kept as given) and the path it spells (up to a NUL, under the compat
+/// prefix). Longer than SOCK_MAXADDRLEN is ENAMETOOLONG; no path bytes at all EINVAL.
+fn read_address(task: &Task, addr: u64, len: i32) -> Result<(Vec<u8>, Vec<u8>), i32> {
+    let len = len as u32;
+    if len > c::SOCK_MAXADDRLEN {
+        return Err(errno::ENAMETOOLONG);
+    }
+    let mut bytes = vec![0u8; len as usize];
+    task.read_bytes(addr, &mut bytes).map_err(fault)?;
+    let name = bytes.get(SUN_PATH..).unwrap_or(&[]).to_vec();
+    if name.is_empty() {
+        return Err(errno::EINVAL);
+    }
+    let path = name.split(|&b| b == 0).next().unwrap_or(&[]).to_vec();
+    Ok((name, compat_path_in(&task.process.fs(), path)))
+}
+
+/// The 4.x address of a socket named `name` (sun_len is the whole length, as bind
+/// set it; the family is AF_UNIX); an unbound socket's is 4.x's 16-byte unnamed
+/// sockaddr. `old`: the 4.3BSD layout, a 16-bit family first.
+fn address_bytes(name: &[u8], old: bool) -> Vec<u8> {
+    let mut sa = if name.is_empty() {
+        vec![0u8; UNNAMED_LEN]
+    } else {
+        [&[0u8; SUN_PATH][..], name].concat()
+    };
+    let family = fb::consts::AF_UNIX as u8;
+    let head = if old {
+        [family, 0]
+    } else {
+        [sa.len().min(255) as u8, family]
+    };
+    sa[..SUN_PATH].copy_from_slice(&head);
+    sa
+}
+
+/// Writes the address of `name` at `addr`, at most `room` bytes; returns how many.
+fn put_address(task: &Task, name: &[u8], addr: u64, room: i32, old: bool) -> Result<i32, i32> {
+    let sa = address_bytes(name, old);
+    let n = usize::try_from(room).unwrap_or(0).min(sa.len());
+    task.write_bytes(addr, &sa[..n]).map_err(fault)?;
+    Ok(n as i32)
+}
+
+/// Writes the address of `name` at `addr` with the room the int at `lenp` gives, and
+/// the length written back there (getsockname, getpeername, accept).
+fn write_address(task: &Task, name: &[u8], addr: u64, lenp: u64, old: bool) -> Result<(), i32> {
+    let room: i32 = task.read_val(lenp).map_err(fault)?;
+    if room < 0 {
+        return Err(errno::EINVAL);
+    }
+    let n = put_address(task, name, addr, room, old)?;
+    task.write_val(lenp, &n).map_err(fault)
+}
+
+pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let (name, path) = read_address(task, a.name.addr(), a.namelen)?;
+    sock(&file)?
+        .bind(&task.process.fs(), &path, &name)
+        .map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_connect(task: &mut Task, a: fb::ConnectArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let (_, path) = read_address(task, a.name.addr(), a.namelen)?;
+    sock(&file)?
+        .connect(&task.process.fs(), &path)
+        .map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+/// listen: a negative backlog or one past SOMAXCONN is SOMAXCONN, as in 4.x.
+pub(crate) fn sys_listen(task: &mut Task, a: fb::ListenArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let max = c::SOMAXCONN as i32;
+    let backlog = if (0..=max).contains(&a.backlog) {
+        a.backlog
+    } else {
+        max
+    };
+    sock(&file)?.listen(backlog as usize).map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+/// accept: the new descriptor takes the listener's non-blocking flag, as 4.x's
+/// accept copies the listening file's flags.
+fn accept(task: &Task, fd: i32, name: u64, lenp: u64, old: bool) -> SysResult {
+    let file = socket_file(task, fd)?;
+    if name != 0 {
+        task.read_val::<i32>(lenp).map_err(fault)?;
+    }
+    let status = file.status();
+    let conn = sock(&file)?.accept(status.nonblock).map_err(file_errno)?;
+    let peer = conn.peer_name().unwrap_or_default();
+    let new = socket::file(conn).map_err(file_errno)?;
+    new.set_status(StatusFlags {
+        nonblock: status.nonblock,
+        append: false,
+    });
+    let fd = install(task, new)?;
+    if name != 0
+        && let Err(e) = write_address(task, &peer, name, lenp, old)
+    {
+        close(task, fd);
+        return Err(e);
+    }
+    Ok(Ret::word(fd))
+}
+
+pub(crate) fn sys_accept(task: &mut Task, a: fb::AcceptArgs) -> SysResult {
+    accept(task, a.s, a.name.addr(), a.anamelen.addr(), false)
+}
+
+pub(crate) fn sys_oaccept(task: &mut Task, a: fb::OacceptArgs) -> SysResult {
+    accept(task, a.s, a.name.addr(), a.anamelen.addr(), true)
+}
+
+/// getsockname and getpeername (the peer's: ENOTCONN without one).
+fn sockname(task: &Task, fd: i32, addr: u64, lenp: u64, peer: bool, old: bool) -> SysResult {
+    let file = socket_file(task, fd)?;
+    let s = sock(&file)?;
+    let name = if peer {
+        s.peer_name().map_err(file_errno)?
+    } else {
+        s.name()
+    };
+    write_address(task, &name, addr, lenp, old)?;
+    Ok(Ret::word(0))
+}
+
+pub(crate) fn sys_getsockname(task: &mut Task, a: fb::GetsocknameArgs) -> SysResult {
+    sockname(task, a.fdes, a.asa.addr(), a.alen.addr(), false, false)
+}
+
+pub(crate) fn sys_ogetsockname(task: &mut Task, a: fb::OgetsocknameArgs) -> SysResult {
+    sockname(task, a.fdec, a.asa.addr(), a.alen.addr(), false, true)
+}
+
+pub(crate) fn sys_getpeername(task: &mut Task, a: fb::GetpeernameArgs) -> SysResult {
+    sockname(task, a.fdes, a.asa.addr(), a.alen.addr(), true, false)
+}
+
+pub(crate) fn sys_ogetpeername(task: &mut Task, a: fb::OgetpeernameArgs) -> SysResult {
+    sockname(task, a.fdes, a.asa.addr(), a.alen.addr(), true, true)
+}
+
+/// shutdown: SHUT_RD, SHUT_WR or SHUT_RDWR; anything else EINVAL.
+pub(crate) fn sys_shutdown(task: &mut Task, a: fb::ShutdownArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let how = match a.how as u32 {
+        c::SHUT_RD => Shutdown::Read,
+        c::SHUT_WR => Shutdown::Write,
+        c::SHUT_RDWR => Shutdown::Both,
+        _ => return Err(errno::EINVAL),
+    };
+    sock(&file)?.shutdown(how).map_err(file_errno)?;
+    Ok(Ret::word(0))
+}
+
+/// User memory in pieces (one buffer, or an iovec), as a source and a sink; `start`
+/// skips what an earlier pass already filled.
+struct UserPieces<'a> {
+    task: &'a Task,
+    iov: &'a [(u64, u64)],
+    start: usize,
+    total: usize,
+}
+
+impl<'a> UserPieces<'a> {
+    fn new(task: &'a Task, iov: &'a [(u64, u64)]) -> Self {
+        let total = iov.iter().map(|v| v.1 as usize).sum();
+        UserPieces {
+            task,
+            iov,
+            start: 0,
+            total,
+        }
+    }
+
+    /// Calls `f` with the user address and the range of the caller's bytes for each
+    /// piece of `len` bytes from `offset` on.
+    fn walk(
+        &self,
+        offset: usize,
+        len: usize,
+        mut f: impl FnMut(u64, core::ops::Range<usize>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut pos = self.start.checked_add(offset).ok_or(Error::BadAddress)?;
+        let end = pos.checked_add(len).ok_or(Error::BadAddress)?;
+        let (mut base, mut done) = (0usize, 0usize);
+        for &(addr, piece) in self.iov {
+            if pos >= end {
+                break;
+            }
+            let top = base.saturating_add(piece as usize);
+            if pos < top {
+                let n = top.min(end) - pos;
+                let user = addr
+                    .checked_add((pos - base) as u64)
+                    .ok_or(Error::BadAddress)?;
+                f(user, done..done + n)?;
+                done += n;
+                pos += n;
+            }
+            base = top;
+        }
+        if pos < end {
+            return Err(Error::BadAddress);
+        }
+        Ok(())
+    }
+}
+
+impl Source for UserPieces<'_> {
+    fn len(&self) -> usize {
+        self.total - self.start
+    }
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<(), Error> {
+        self.walk(offset, into.len(), |user, r| {
+            self.task
+                .read_bytes(user, &mut into[r])
+                .map_err(|_| Error::BadAddress)
+        })
+    }
+}
+
+impl Sink for UserPieces<'_> {
+    fn len(&self) -> usize {
+        self.total - self.start
+    }
+    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<(), Error> {
+        let task = self.task;
+        self.walk(offset, bytes.len(), |user, r| {
+            task.write_bytes(user, &bytes[r])
+                .map_err(|_| Error::BadAddress)
+        })
+    }
+}
+
+/// The flags 4.x's Unix domain cannot honour: out-of-band data (none there) and
+/// MSG_PEEK (not kept here).
+fn refuse_flags(task: &Task, flags: i32) -> Result<(), i32> {
+    if flags & MSG_OOB != 0 {
+        return Err(errno::EOPNOTSUPP);
+    }
+    if flags & MSG_PEEK != 0 {
+        log::warn!(
+            "pid {}: recv with MSG_PEEK is not supported: EOPNOTSUPP",
+            task.process.pid.0
+        );
+        return Err(errno::EOPNOTSUPP);
+    }
+    Ok(())
+}
+
+/// Sends from the user pieces `iov` (4.x `sendit`), to the address at `to` if any.
+/// EPIPE also posts SIGPIPE; MSG_EOF shuts the socket for writing after the data.
+fn send(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32, to: Option<(u64, i32)>) -> SysResult {
+    let file = socket_file(task, fd)?;
+    let s = sock(&file)?;
+    if flags & MSG_OOB != 0 {
+        return Err(errno::EOPNOTSUPP);
+    }
+    let path = match to {
+        Some((addr, len)) if addr != 0 => Some(read_address(task, addr, len)?.1),
+        _ => None,
+    };
+    let ctx = task.process.fs();
+    let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
+    let sent = s.send(
+        path.as_deref().map(|p| (&ctx, p)),
+        &UserPieces::new(task, iov),
+        nonblock,
+    );
+    if sent == Err(Error::BrokenPipe) {
+        task.process.post(Signal::Pipe);
+    }
+    let n = sent.map_err(file_errno)?;
+    if flags & MSG_EOF != 0 {
+        s.shutdown(Shutdown::Write).map_err(file_errno)?;
+    }
+    Ok(Ret::word(n as u64))
+}
+
+/// Receives into the user pieces `iov` (4.x `recvit`); MSG_WAITALL on a stream goes
+/// on until they are full, end of file, or an error (after data: the data).
+fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Received, i32> {
+    let file = socket_file(task, fd)?;
+    let s = sock(&file)?;
+    refuse_flags(task, flags)?;
+    let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
+    let mut to = UserPieces::new(task, iov);
+    let mut got = s.receive(&mut to, nonblock).map_err(file_errno)?;
+    if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
+        let mut last = got.len;
+        while last > 0 && got.len < to.total {
+            to.start = got.len;
+            match s.receive(&mut to, nonblock) {
+                Ok(r) => last = r.len,
+                Err(_) => break,
+            }
+            got.len += last;
+        }
+    }
+    Ok(got)
+}
+
+pub(crate) fn sys_sendto(task: &mut Task, a: fb::SendtoArgs) -> SysResult {
+    let iov = [(a.buf.addr(), u64::from(a.len))];
+    send(task, a.s, &iov, a.flags, Some((a.to.addr(), a.tolen)))
+}
+
+pub(crate) fn sys_osend(task: &mut Task, a: fb::OsendArgs) -> SysResult {
+    let iov = [(a.buf.addr(), u64::from(a.len as u32))];
+    send(task, a.s, &iov, a.flags, None)
+}
+
+/// recvfrom: the sender's address, if asked for, with the room the int at `lenp`
+/// gives (a stream has none: length 0).
+fn recvfrom(
+    task: &Task,
+    fd: i32,
+    buf: (u64, u64),
+    flags: i32,
+    from: u64,
+    lenp: u64,
+    old: bool,
+) -> SysResult {
+    let room = if from != 0 && lenp != 0 {
+        task.read_val::<i32>(lenp).map_err(fault)?
+    } else {
+        0
+    };
+    let got = receive(task, fd, &[buf], flags)?;
+    if from != 0 && lenp != 0 {
+        let n = match &got.from {
+            Some(name) if room > 0 => put_address(task, name, from, room, old)?,
+            _ => 0,
+        };
+        task.write_val(lenp, &n).map_err(fault)?;
+    }
+    Ok(Ret::word(got.len as u64))
+}
+
+pub(crate) fn sys_recvfrom(task: &mut Task, a: fb::RecvfromArgs) -> SysResult {
+    let buf = (a.buf.addr(), u64::from(a.len));
+    let (from, lenp) = (a.from.addr(), a.fromlenaddr.addr());
+    recvfrom(task, a.s, buf, a.flags, from, lenp, false)
+}
+
+pub(crate) fn sys_orecvfrom(task: &mut Task, a: fb::OrecvfromArgs) -> SysResult {
+    let buf = (a.buf.addr(), u64::from(a.len));
+    let (from, lenp) = (a.from.addr(), a.fromlenaddr.addr());
+    recvfrom(task, a.s, buf, a.flags, from, lenp, true)
+}
+
+pub(crate) fn sys_orecv(task: &mut Task, a: fb::OrecvArgs) -> SysResult {
+    let buf = (a.buf.addr(), u64::from(a.len as u32));
+    recvfrom(task, a.s, buf, a.flags, 0, 0, false)
+}
+
+/// The pieces a `struct msghdr` names (UIO_MAXIOV or more is EMSGSIZE).
+fn message_pieces(task: &Task, m: &fb::msghdr) -> Result<Vec<(u64, u64)>, i32> {
+    let count = m.msg_iovlen as u32;
+    if count >= UIO_MAXIOV {
+        return Err(errno::EMSGSIZE);
+    }
+    let iov =
+        calls::read_iovec(task, u64::from(m.msg_iov), count as usize, 4).map_err(file_errno)?;
+    if iov.iter().map(|v| v.1).sum::<u64>() > i32::MAX as u64 {
+        return Err(errno::EINVAL);
+    }
+    Ok(iov)
+}
+
+/// sendmsg without control data: descriptor passing (SCM_RIGHTS) is not supported.
+pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
+    let m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
+    if m.msg_control != 0 && m.msg_controllen > 0 {
+        log::warn!(
+            "pid {}: sendmsg with control data (descriptor passing) is not supported: EOPNOTSUPP",
+            task.process.pid.0
+        );
+        return Err(errno::EOPNOTSUPP);
+    }
+    let iov = message_pieces(task, &m)?;
+    let to = (m.msg_name != 0).then_some((u64::from(m.msg_name), m.msg_namelen as i32));
+    send(task, a.s, &iov, a.flags, to)
+}
+
+/// recvmsg: the data, the sender's address in msg_name, no control data, and
+/// MSG_TRUNC in msg_flags when a datagram was cut.
+pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
+    let mut m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
+    let iov = message_pieces(task, &m)?;
+    let got = receive(task, a.s, &iov, a.flags)?;
+    if m.msg_name != 0 {
+        let room = m.msg_namelen as i32;
+        let n = match &got.from {
+            Some(name) if room > 0 => put_address(task, name, u64::from(m.msg_name), room, false)?,
+            _ => 0,
+        };
+        m.msg_namelen = n as u32;
+    }
+    m.msg_controllen = 0;
+    m.msg_flags = if got.truncated {
+        c::MSG_TRUNC as i32
+    } else {
+        0
+    };
+    task.write_val(a.msg.addr(), &m).map_err(fault)?;
+    Ok(Ret::word(got.len as u64))
+}
+
+/// setsockopt at SOL_SOCKET: SO_REUSEADDR (kept, and reported back), SO_SNDBUF and
+/// SO_RCVBUF; other options and levels ENOPROTOOPT. Values are ints (a shorter one is
+/// EINVAL).
+pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let s = sock(&file)?;
+    if a.level != SOL_SOCKET {
+        return Err(errno::ENOPROTOOPT);
+    }
+    let name = a.name as u32;
+    if !matches!(name, c::SO_REUSEADDR | c::SO_SNDBUF | c::SO_RCVBUF) {
+        return Err(errno::ENOPROTOOPT);
+    }
+    if a.valsize < 4 {
+        return Err(errno::EINVAL);
+    }
+    let value: i32 = task.read_val(a.val.addr()).map_err(fault)?;
+    match name {
+        c::SO_REUSEADDR => s.set_reuse_address(value != 0),
+        _ => {
+            let size = usize::try_from(value).map_err(|_| errno::EINVAL)?;
+            s.set_buffer_size(name == c::SO_SNDBUF, size)
+                .map_err(file_errno)?;
+        }
+    }
+    Ok(Ret::word(0))
+}
+
+/// getsockopt at SOL_SOCKET: SO_TYPE, SO_ERROR (always 0: every error is reported by
+/// the call that met it), SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR and SO_ACCEPTCONN (as
+/// 4.x, the option's bit when on). The int is cut to the room given.
+pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResult {
+    let file = socket_file(task, a.s)?;
+    let s = sock(&file)?;
+    if a.level != SOL_SOCKET {
+        return Err(errno::ENOPROTOOPT);
+    }
+    let (send, receive) = s.buffer_sizes();
+    let value: u32 = match a.name as u32 {
+        c::SO_TYPE => match s.socket_type() {
+            SocketType::Stream => c::SOCK_STREAM,
+            SocketType::Datagram => c::SOCK_DGRAM,
+        },
+        c::SO_ERROR => 0,
+        c::SO_SNDBUF => send as u32,
+        c::SO_RCVBUF => receive as u32,
+        c::SO_REUSEADDR => {
+            if s.reuse_address() {
+                c::SO_REUSEADDR
+            } else {
+                0
+            }
+        }
+        c::SO_ACCEPTCONN => {
+            if s.is_listening() {
+                c::SO_ACCEPTCONN
+            } else {
+                0
+            }
+        }
+        _ => return Err(errno::ENOPROTOOPT),
+    };
+    if a.val.is_null() {
+        return Ok(Ret::word(0));
+    }
+    let room: i32 = task.read_val(a.avalsize.addr()).map_err(fault)?;
+    if room < 0 {
+        return Err(errno::EINVAL);
+    }
+    let bytes = value.to_le_bytes();
+    let n = (room as usize).min(bytes.len());
+    task.write_bytes(a.val.addr(), &bytes[..n]).map_err(fault)?;
+    task.write_val(a.avalsize.addr(), &(n as i32))
+        .map_err(fault)?;
+    Ok(Ret::word(0))
+}

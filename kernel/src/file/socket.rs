@@ -1,0 +1,764 @@
+//! Unix-domain sockets, in neutral terms. A stream connection is two pipes, one each
+//! way ([`super::pipe`]: the rings, the waiting, end of file and `BrokenPipe` all come
+//! from there); a datagram socket keeps a bounded queue of whole messages. A bound
+//! socket has a node in the file system that names it weakly: once the socket is
+//! closed, connecting there is refused, and unlink removes the name.
+//!
+//! A socket's name is the byte string the personality gives (its address bytes after
+//! the family, kept as given so that getsockname hands them back unchanged); the path
+//! where it lives is given beside it (the personality knows how its addresses spell a
+//! path). An empty name means unbound.
+
+use super::pipe::{self, Pipe};
+use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
+use crate::error::{Error, Result};
+use crate::sched::WaitQueue;
+use crate::vfs::{self, Access, Follow, FsContext, NodeType};
+use alloc::collections::VecDeque;
+use alloc::sync::{Arc, Weak};
+use alloc::vec;
+use alloc::vec::Vec;
+use spin::{Mutex, Once};
+
+/// The kinds of socket there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketType {
+    /// A connected byte stream.
+    Stream,
+    /// Messages kept whole, to a peer or to a named socket.
+    Datagram,
+}
+
+/// Which directions shutdown closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    Read,
+    Write,
+    Both,
+}
+
+/// The most a buffer size may be set to (keeps one socket's memory bounded).
+pub const MAX_BUFFER: usize = 256 * 1024;
+/// The buffer sizes a new socket reports, as 4.4BSD's Unix domain has them: a pipe's
+/// 8 KiB each way for streams, 2 KiB out (the largest datagram) and 4 KiB in for
+/// datagrams.
+const STREAM_BUFFER: usize = 8192;
+const DATAGRAM_SEND: usize = 2048;
+const DATAGRAM_RECEIVE: usize = 4096;
+
+/// One received datagram and who sent it.
+#[derive(Debug)]
+struct Message {
+    from: Vec<u8>,
+    data: Vec<u8>,
+}
+
+/// A stream socket's connection: our reading and writing pipes, and our ends of them
+/// (the ends' counts give the peer end of file and `BrokenPipe`).
+#[derive(Debug)]
+struct Connection {
+    rx: Arc<Pipe>,
+    tx: Arc<Pipe>,
+    reader: Arc<dyn FileOps>,
+    /// Taken by shutdown for writing: the peer then reads end of file.
+    writer: Mutex<Option<Arc<dyn FileOps>>>,
+    /// The peer's name when the connection was made.
+    peer: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct State {
+    name: Vec<u8>,
+    bound: bool,
+    /// Listening: how many connections may wait (4.4BSD refuses past 3/2 of it).
+    backlog: Option<usize>,
+    /// Connections made to a listening socket, not yet accepted.
+    pending: VecDeque<Arc<Socket>>,
+    read_shut: bool,
+    write_shut: bool,
+    /// A datagram socket's peer and its name.
+    peer: Option<(Weak<Socket>, Vec<u8>)>,
+    /// Datagrams received and their total size.
+    queue: VecDeque<Message>,
+    queued: usize,
+    send_buffer: usize,
+    receive_buffer: usize,
+    reuse_address: bool,
+}
+
+/// A Unix-domain socket.
+#[derive(Debug)]
+pub struct Socket {
+    kind: SocketType,
+    me: Weak<Socket>,
+    state: Mutex<State>,
+    /// Set once, when a stream socket connects (or is made connected).
+    connection: Once<Connection>,
+    /// Woken when a connection queues for accept and when a datagram arrives.
+    changed: WaitQueue,
+}
+
+/// What a receive got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// Bytes given (a datagram's first bytes when the buffer was shorter).
+    pub len: usize,
+    /// The datagram was longer than the buffer: the rest is gone.
+    pub truncated: bool,
+    /// A datagram's sender name (empty: unbound); None on a stream.
+    pub from: Option<Vec<u8>>,
+}
+
+/// A new unconnected socket, as an open file.
+pub fn open(kind: SocketType) -> Result<Arc<OpenFile>> {
+    file(Socket::new(kind)?)
+}
+
+/// An open file for `socket` (a new one, or one that accept took).
+pub fn file(socket: Arc<Socket>) -> Result<Arc<OpenFile>> {
+    OpenFile::new(socket, true, true)
+}
+
+/// Two sockets connected to each other (socketpair), as open files.
+pub fn pair(kind: SocketType) -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
+    let (a, b) = (Socket::new(kind)?, Socket::new(kind)?);
+    match kind {
+        SocketType::Stream => join(&a, &b)?,
+        SocketType::Datagram => {
+            a.state.lock().peer = Some((Arc::downgrade(&b), Vec::new()));
+            b.state.lock().peer = Some((Arc::downgrade(&a), Vec::new()));
+        }
+    }
+    Ok((file(a)?, file(b)?))
+}
+
+/// Connects stream sockets `a` and `b` with a pipe each way; `AlreadyConnected` if `a`
+/// is (`b` is always new).
+fn join(a: &Socket, b: &Socket) -> Result<()> {
+    if crate::mm::heap::under_pressure() {
+        return Err(Error::NoBufferSpace);
+    }
+    let (ab, ba) = (Arc::new(Pipe::empty()), Arc::new(Pipe::empty()));
+    let mut joined = false;
+    a.connection.call_once(|| {
+        joined = true;
+        Connection::new(&ba, &ab, b.name())
+    });
+    if !joined {
+        return Err(Error::AlreadyConnected);
+    }
+    b.connection
+        .call_once(|| Connection::new(&ab, &ba, a.name()));
+    Ok(())
+}
+
+impl Connection {
+    fn new(rx: &Arc<Pipe>, tx: &Arc<Pipe>, peer: Vec<u8>) -> Connection {
+        Connection {
+            rx: rx.clone(),
+            tx: tx.clone(),
+            reader: pipe::open_end(rx, true),
+            writer: Mutex::new(Some(pipe::open_end(tx, false))),
+            peer,
+        }
+    }
+}
+
+impl Socket {
+    fn new(kind: SocketType) -> Result<Arc<Socket>> {
+        if crate::mm::heap::under_pressure() {
+            return Err(Error::NoBufferSpace);
+        }
+        let (send_buffer, receive_buffer) = match kind {
+            SocketType::Stream => (STREAM_BUFFER, STREAM_BUFFER),
+            SocketType::Datagram => (DATAGRAM_SEND, DATAGRAM_RECEIVE),
+        };
+        Ok(Arc::new_cyclic(|me| Socket {
+            kind,
+            me: me.clone(),
+            state: Mutex::new(State {
+                name: Vec::new(),
+                bound: false,
+                backlog: None,
+                pending: VecDeque::new(),
+                read_shut: false,
+                write_shut: false,
+                peer: None,
+                queue: VecDeque::new(),
+                queued: 0,
+                send_buffer,
+                receive_buffer,
+                reuse_address: false,
+            }),
+            connection: Once::new(),
+            changed: WaitQueue::new(),
+        }))
+    }
+
+    pub fn socket_type(&self) -> SocketType {
+        self.kind
+    }
+
+    /// The name bound (empty: none).
+    pub fn name(&self) -> Vec<u8> {
+        self.state.lock().name.clone()
+    }
+
+    /// The peer's name (empty: unbound); `NotConnected` without a live peer.
+    pub fn peer_name(&self) -> Result<Vec<u8>> {
+        match self.kind {
+            SocketType::Stream => self
+                .connection
+                .get()
+                .map(|c| c.peer.clone())
+                .ok_or(Error::NotConnected),
+            SocketType::Datagram => match &self.state.lock().peer {
+                Some((peer, name)) if peer.strong_count() > 0 => Ok(name.clone()),
+                _ => Err(Error::NotConnected),
+            },
+        }
+    }
+
+    /// Gives the socket `name`, making a socket node at `path` (mode 0777 less the
+    /// umask, as BSD does). A taken path is `AddressInUse`; a bound socket, or an
+    /// empty path, `InvalidArgument`.
+    pub fn bind(&self, ctx: &FsContext, path: &[u8], name: &[u8]) -> Result<()> {
+        if path.is_empty() {
+            return Err(Error::InvalidArgument);
+        }
+        let mut s = self.state.lock();
+        if s.bound {
+            return Err(Error::InvalidArgument);
+        }
+        let node = vfs::Special::Socket(self.me.clone());
+        vfs::mknod(ctx, None, path, 0o777, node).map_err(|e| match e {
+            Error::Exists => Error::AddressInUse,
+            e => e,
+        })?;
+        s.bound = true;
+        s.name = name.to_vec();
+        Ok(())
+    }
+
+    /// Lets a bound stream socket take connections, at most `backlog` waiting (more
+    /// calls change it).
+    pub fn listen(&self, backlog: usize) -> Result<()> {
+        if self.kind == SocketType::Datagram {
+            return Err(Error::OperationNotSupported);
+        }
+        let mut s = self.state.lock();
+        if !s.bound || self.connection.get().is_some() {
+            return Err(Error::InvalidArgument);
+        }
+        s.backlog = Some(backlog);
+        Ok(())
+    }
+
+    pub fn is_listening(&self) -> bool {
+        self.state.lock().backlog.is_some()
+    }
+
+    /// The socket at `path`, if `self` may connect to it.
+    fn find(&self, ctx: &FsContext, path: &[u8]) -> Result<Arc<Socket>> {
+        let node = vfs::lookup(ctx, None, path, Follow::Yes)?;
+        if node.kind() != NodeType::Socket {
+            return Err(Error::NotASocket);
+        }
+        vfs::check_access(&node, &ctx.creds, Access::WRITE)?;
+        let target = node.socket().ok_or(Error::ConnectionRefused)?;
+        if target.kind != self.kind {
+            return Err(Error::WrongProtocolType);
+        }
+        Ok(target)
+    }
+
+    /// Connects to the socket at `path`. A stream connection is made at once and
+    /// waits in the listener's queue for accept; a datagram socket just takes the
+    /// target as its peer (replacing any earlier one).
+    pub fn connect(&self, ctx: &FsContext, path: &[u8]) -> Result<()> {
+        if self.kind == SocketType::Stream {
+            if self.is_listening() {
+                return Err(Error::OperationNotSupported);
+            }
+            if self.connection.get().is_some() {
+                return Err(Error::AlreadyConnected);
+            }
+        }
+        let target = self.find(ctx, path)?;
+        if self.kind == SocketType::Datagram {
+            let peer_name = target.name();
+            self.state.lock().peer = Some((Arc::downgrade(&target), peer_name));
+            return Ok(());
+        }
+        let server = Socket::new(SocketType::Stream)?;
+        let mut t = target.state.lock();
+        let Some(backlog) = t.backlog else {
+            return Err(Error::ConnectionRefused);
+        };
+        if t.pending.len() > 3 * backlog / 2 {
+            return Err(Error::ConnectionRefused);
+        }
+        // The accepted socket carries the listener's name, as in BSD.
+        server.state.lock().name = t.name.clone();
+        join(self, &server)?;
+        t.pending.push_back(server);
+        drop(t);
+        target.changed.wake_all();
+        Ok(())
+    }
+
+    /// Takes the first waiting connection, waiting for one unless `nonblock`.
+    pub fn accept(&self, nonblock: bool) -> Result<Arc<Socket>> {
+        loop {
+            {
+                let mut s = self.state.lock();
+                if s.backlog.is_none() {
+                    return Err(Error::InvalidArgument);
+                }
+                if let Some(c) = s.pending.pop_front() {
+                    return Ok(c);
+                }
+            }
+            if nonblock {
+                return Err(Error::WouldBlock);
+            }
+            crate::process::sleep_interruptible(&self.changed, || {
+                let s = self.state.lock();
+                !s.pending.is_empty() || s.backlog.is_none()
+            })
+            .map_err(|_| Error::Interrupted)?;
+        }
+    }
+
+    /// Sends `from`. On a stream, as a pipe write (`to` is ignored, as BSD does once
+    /// connected); a datagram goes whole, to the socket at path `to` or to the peer.
+    pub fn send<S: Source + ?Sized>(
+        &self,
+        to: Option<(&FsContext, &[u8])>,
+        from: &S,
+        nonblock: bool,
+    ) -> Result<usize> {
+        if self.state.lock().write_shut {
+            return Err(Error::BrokenPipe);
+        }
+        if self.kind == SocketType::Stream {
+            let c = self.connection.get().ok_or(Error::NotConnected)?;
+            if c.writer.lock().is_none() {
+                return Err(Error::BrokenPipe);
+            }
+            return pipe::write(&c.tx, from, nonblock);
+        }
+        let len = from.len();
+        let target = {
+            let mut s = self.state.lock();
+            if len > s.send_buffer {
+                return Err(Error::MessageTooBig);
+            }
+            match (to, &s.peer) {
+                (Some(_), Some(_)) => return Err(Error::AlreadyConnected),
+                (Some((ctx, path)), None) => {
+                    drop(s);
+                    self.find(ctx, path)?
+                }
+                (None, None) => return Err(Error::DestinationRequired),
+                (None, Some((peer, _))) => match peer.upgrade() {
+                    Some(p) => p,
+                    None => {
+                        // The peer closed: report it once, then the socket is
+                        // unconnected (4.4BSD's unp_drop).
+                        s.peer = None;
+                        return Err(Error::ConnectionReset);
+                    }
+                },
+            }
+        };
+        target.deliver(self.name(), from)
+    }
+
+    /// Queues a datagram from the sender named `from_name`.
+    fn deliver<S: Source + ?Sized>(&self, from_name: Vec<u8>, from: &S) -> Result<usize> {
+        if crate::mm::heap::under_pressure() {
+            return Err(Error::NoBufferSpace);
+        }
+        let mut data = vec![0u8; from.len()];
+        from.copy_out(0, &mut data)?;
+        let mut s = self.state.lock();
+        // No room is an error, not a wait: 4.4BSD's datagrams never block the sender.
+        if s.queued + data.len() > s.receive_buffer {
+            return Err(Error::NoBufferSpace);
+        }
+        let len = data.len();
+        s.queued += len;
+        s.queue.push_back(Message {
+            from: from_name,
+            data,
+        });
+        drop(s);
+        self.changed.wake_all();
+        Ok(len)
+    }
+
+    /// Receives into `to`, waiting unless `nonblock`: on a stream what is there (0 at
+    /// end of file), on a datagram socket one message (its rest lost if `to` is
+    /// shorter).
+    pub fn receive<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
+        let stream = |len| Received {
+            len,
+            truncated: false,
+            from: None,
+        };
+        if self.kind == SocketType::Stream {
+            let read_shut = self.state.lock().read_shut;
+            let c = match self.connection.get() {
+                Some(c) => c,
+                None if read_shut => return Ok(stream(0)),
+                None => return Err(Error::NotConnected),
+            };
+            if read_shut {
+                // Shut for reading: what came since, else end of file.
+                return match pipe::read(&c.rx, to, true) {
+                    Err(Error::WouldBlock) => Ok(stream(0)),
+                    r => r.map(stream),
+                };
+            }
+            return pipe::read(&c.rx, to, nonblock).map(stream);
+        }
+        loop {
+            {
+                let mut s = self.state.lock();
+                if let Some(m) = s.queue.front() {
+                    let n = m.data.len().min(to.len());
+                    to.copy_in(0, &m.data[..n])?;
+                    let m = s.queue.pop_front().ok_or(Error::Io)?;
+                    s.queued -= m.data.len();
+                    return Ok(Received {
+                        len: n,
+                        truncated: n < m.data.len(),
+                        from: Some(m.from),
+                    });
+                }
+                if s.read_shut {
+                    return Ok(stream(0));
+                }
+            }
+            if nonblock {
+                return Err(Error::WouldBlock);
+            }
+            crate::process::sleep_interruptible(&self.changed, || {
+                let s = self.state.lock();
+                !s.queue.is_empty() || s.read_shut
+            })
+            .map_err(|_| Error::Interrupted)?;
+        }
+    }
+
+    /// Shuts one or both directions: reading drops what is queued and ends further
+    /// reads at end of file; writing makes further sends `BrokenPipe` and gives the
+    /// stream's peer end of file.
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        if matches!(how, Shutdown::Read | Shutdown::Both) {
+            {
+                let mut s = self.state.lock();
+                s.read_shut = true;
+                s.queue.clear();
+                s.queued = 0;
+            }
+            if let Some(c) = self.connection.get() {
+                let mut scratch = [0u8; 512];
+                while matches!(pipe::read(&c.rx, &mut scratch[..], true), Ok(n) if n > 0) {}
+            }
+            self.changed.wake_all();
+        }
+        if matches!(how, Shutdown::Write | Shutdown::Both) {
+            self.state.lock().write_shut = true;
+            if let Some(c) = self.connection.get() {
+                drop(c.writer.lock().take());
+            }
+        }
+        Ok(())
+    }
+
+    /// The send and receive buffer sizes.
+    pub fn buffer_sizes(&self) -> (usize, usize) {
+        let s = self.state.lock();
+        (s.send_buffer, s.receive_buffer)
+    }
+
+    /// Sets the send or receive buffer size: 0 is `InvalidArgument`, past
+    /// [`MAX_BUFFER`] `NoBufferSpace`. A datagram socket's send size is its largest
+    /// message and its receive size what it queues; a stream's pipes keep their own.
+    pub fn set_buffer_size(&self, send: bool, size: usize) -> Result<()> {
+        if size == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        if size > MAX_BUFFER {
+            return Err(Error::NoBufferSpace);
+        }
+        let mut s = self.state.lock();
+        if send {
+            s.send_buffer = size;
+        } else {
+            s.receive_buffer = size;
+        }
+        Ok(())
+    }
+
+    /// Whether the address may be reused (kept for the option's sake: a Unix-domain
+    /// name is a file, which bind never replaces).
+    pub fn reuse_address(&self) -> bool {
+        self.state.lock().reuse_address
+    }
+
+    pub fn set_reuse_address(&self, on: bool) {
+        self.state.lock().reuse_address = on;
+    }
+}
+
+impl FileOps for Socket {
+    fn kind(&self) -> FileKind {
+        FileKind::Socket
+    }
+
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        self.receive(buf, nonblock).map(|r| r.len)
+    }
+
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
+        self.send(None, buf, nonblock)
+    }
+
+    fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
+        Some(self.receive(to, nonblock).map(|r| r.len))
+    }
+
+    fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
+        Some(self.send(None, from, nonblock))
+    }
+
+    /// As BSD's sockets: readable with data, at end of file or with a connection to
+    /// accept; writable with room or when writing would fail at once. Never a hang-up.
+    fn poll(&self) -> Readiness {
+        let s = self.state.lock();
+        let (read, write) = match (self.kind, self.connection.get()) {
+            (SocketType::Stream, Some(c)) => (
+                s.read_shut || c.reader.poll().read,
+                s.write_shut || c.writer.lock().as_ref().is_none_or(|w| w.poll().write),
+            ),
+            (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
+            (SocketType::Datagram, _) => (s.read_shut || !s.queue.is_empty(), true),
+        };
+        Readiness {
+            read,
+            write,
+            hangup: false,
+        }
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(match self.connection.get() {
+            Some(c) => c.rx.wait_queue(),
+            None => &self.changed,
+        })
+    }
+
+    fn other_wait_queue(&self) -> Option<&WaitQueue> {
+        self.connection.get().map(|c| c.tx.wait_queue())
+    }
+
+    fn socket(&self) -> Option<&Socket> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::{Credentials, tmpfs};
+
+    fn ctx() -> FsContext {
+        let root = tmpfs::new_fs_root(300, 0o755);
+        FsContext {
+            cwd: root.clone(),
+            root,
+            creds: Credentials::root(),
+            umask: 0o022,
+        }
+    }
+
+    fn sock(f: &OpenFile) -> &Socket {
+        f.socket().expect("a socket")
+    }
+
+    #[test]
+    fn a_stream_pair_carries_bytes_both_ways_then_eof_and_broken_pipe() {
+        let (a, b) = pair(SocketType::Stream).unwrap();
+        assert_eq!(a.write(b"ping"), Ok(4));
+        let mut buf = [0u8; 16];
+        assert_eq!(b.read(&mut buf), Ok(4));
+        assert_eq!(&buf[..4], b"ping");
+        assert_eq!(b.write(b"pong!"), Ok(5));
+        assert!(a.poll().read && a.poll().write && !b.poll().read);
+        assert_eq!(a.read(&mut buf), Ok(5));
+        b.set_status(crate::file::StatusFlags {
+            nonblock: true,
+            append: false,
+        });
+        assert_eq!(b.read(&mut buf), Err(Error::WouldBlock));
+        drop(b);
+        assert_eq!(a.read(&mut buf), Ok(0));
+        assert_eq!(a.write(b"x"), Err(Error::BrokenPipe));
+    }
+
+    #[test]
+    fn shutdown_for_writing_gives_the_peer_eof() {
+        let (a, b) = pair(SocketType::Stream).unwrap();
+        assert_eq!(a.write(b"last"), Ok(4));
+        assert_eq!(sock(&a).shutdown(Shutdown::Write), Ok(()));
+        assert_eq!(a.write(b"more"), Err(Error::BrokenPipe));
+        let mut buf = [0u8; 8];
+        assert_eq!(b.read(&mut buf), Ok(4));
+        assert_eq!(b.read(&mut buf), Ok(0));
+        // The other direction still works.
+        assert_eq!(b.write(b"back"), Ok(4));
+        assert_eq!(a.read(&mut buf), Ok(4));
+        // Shut for reading: what was queued is gone, and reads end at once.
+        assert_eq!(b.write(b"dropped"), Ok(7));
+        assert_eq!(sock(&a).shutdown(Shutdown::Read), Ok(()));
+        assert_eq!(a.read(&mut buf), Ok(0));
+    }
+
+    #[test]
+    fn bind_listen_connect_accept() {
+        let ctx = ctx();
+        let server = open(SocketType::Stream).unwrap();
+        let s = sock(&server);
+        assert_eq!(s.listen(5), Err(Error::InvalidArgument));
+        assert_eq!(s.bind(&ctx, b"/sock", b"/sock\0junk"), Ok(()));
+        assert_eq!(
+            s.bind(&ctx, b"/other", b"/other"),
+            Err(Error::InvalidArgument)
+        );
+        assert_eq!(s.name(), b"/sock\0junk");
+        let st = vfs::stat(&ctx, None, b"/sock", Follow::No).unwrap();
+        assert_eq!((st.kind, st.mode), (NodeType::Socket, 0o755));
+        let other = open(SocketType::Stream).unwrap();
+        assert_eq!(
+            sock(&other).bind(&ctx, b"/sock", b"/sock"),
+            Err(Error::AddressInUse)
+        );
+        let client = open(SocketType::Stream).unwrap();
+        let c = sock(&client);
+        // Bound but not listening.
+        assert_eq!(c.connect(&ctx, b"/sock"), Err(Error::ConnectionRefused));
+        assert_eq!(s.accept(true).err(), Some(Error::InvalidArgument));
+        assert_eq!(s.listen(1), Ok(()));
+        assert_eq!(s.accept(true).err(), Some(Error::WouldBlock));
+        assert_eq!(c.connect(&ctx, b"/nothing"), Err(Error::NotFound));
+        assert_eq!(c.connect(&ctx, b"/"), Err(Error::NotASocket));
+        let dgram = open(SocketType::Datagram).unwrap();
+        assert_eq!(
+            sock(&dgram).connect(&ctx, b"/sock"),
+            Err(Error::WrongProtocolType)
+        );
+        assert_eq!(c.connect(&ctx, b"/sock"), Ok(()));
+        assert_eq!(c.connect(&ctx, b"/sock"), Err(Error::AlreadyConnected));
+        assert_eq!(client.write(b"hello"), Ok(5));
+        assert!(server.poll().read);
+        let accepted = file(s.accept(false).unwrap()).unwrap();
+        assert_eq!(sock(&accepted).name(), b"/sock\0junk");
+        assert_eq!(sock(&accepted).peer_name(), Ok(Vec::new()));
+        assert_eq!(c.peer_name(), Ok(b"/sock\0junk".to_vec()));
+        let mut buf = [0u8; 8];
+        assert_eq!(accepted.read(&mut buf), Ok(5));
+        // Backlog 1 holds two waiting connections (3/2 of it, rounded down, plus one).
+        let more: Vec<_> = (0..3).map(|_| open(SocketType::Stream).unwrap()).collect();
+        assert_eq!(sock(&more[0]).connect(&ctx, b"/sock"), Ok(()));
+        assert_eq!(sock(&more[1]).connect(&ctx, b"/sock"), Ok(()));
+        assert_eq!(
+            sock(&more[2]).connect(&ctx, b"/sock"),
+            Err(Error::ConnectionRefused)
+        );
+        // Closed: the name stays, connections are refused; unlink removes it.
+        drop(server);
+        assert_eq!(
+            sock(&more[2]).connect(&ctx, b"/sock"),
+            Err(Error::ConnectionRefused)
+        );
+        // The waiting connections went with the listener.
+        assert_eq!(more[0].read(&mut buf), Ok(0));
+        assert_eq!(vfs::unlink(&ctx, None, b"/sock"), Ok(()));
+        assert_eq!(sock(&more[2]).connect(&ctx, b"/sock"), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn datagrams_keep_their_boundaries_and_senders() {
+        let ctx = ctx();
+        let server = open(SocketType::Datagram).unwrap();
+        let s = sock(&server);
+        assert_eq!(s.bind(&ctx, b"/log", b"/log"), Ok(()));
+        let client = open(SocketType::Datagram).unwrap();
+        let c = sock(&client);
+        assert_eq!(client.write(b"x"), Err(Error::DestinationRequired));
+        assert_eq!(
+            c.send(Some((&ctx, &b"/log"[..])), &b"one"[..], false),
+            Ok(3)
+        );
+        assert_eq!(c.bind(&ctx, b"/client", b"/client"), Ok(()));
+        assert_eq!(
+            c.send(Some((&ctx, &b"/log"[..])), &b"second"[..], false),
+            Ok(6)
+        );
+        let mut buf = [0u8; 16];
+        let got = s.receive(&mut buf[..], false).unwrap();
+        assert_eq!(
+            (got.len, got.truncated, got.from),
+            (3, false, Some(Vec::new()))
+        );
+        let got = s.receive(&mut buf[..3], false).unwrap();
+        assert_eq!(
+            (got.len, got.truncated, got.from),
+            (3, true, Some(b"/client".to_vec()))
+        );
+        assert_eq!(&buf[..3], b"sec");
+        assert_eq!(s.receive(&mut buf[..], true), Err(Error::WouldBlock));
+        // Connected: plain writes go to the peer; an address is then refused.
+        assert_eq!(c.connect(&ctx, b"/log"), Ok(()));
+        assert_eq!(c.peer_name(), Ok(b"/log".to_vec()));
+        assert_eq!(client.write(b"abc"), Ok(3));
+        assert_eq!(
+            c.send(Some((&ctx, &b"/log"[..])), &b"x"[..], false),
+            Err(Error::AlreadyConnected)
+        );
+        assert_eq!(server.read(&mut buf), Ok(3));
+        // Too big for the send buffer; too much for the receiver's.
+        let big = vec![0u8; DATAGRAM_SEND + 1];
+        assert_eq!(client.write(&big), Err(Error::MessageTooBig));
+        let half = vec![7u8; DATAGRAM_SEND];
+        assert_eq!(client.write(&half), Ok(DATAGRAM_SEND));
+        assert_eq!(client.write(&half), Ok(DATAGRAM_SEND));
+        assert_eq!(client.write(b"!"), Err(Error::NoBufferSpace));
+        // The peer closed: reset once, then unconnected.
+        drop(server);
+        assert_eq!(client.write(b"x"), Err(Error::ConnectionReset));
+        assert_eq!(client.write(b"x"), Err(Error::DestinationRequired));
+        assert_eq!(
+            c.send(Some((&ctx, &b"/log"[..])), &b"x"[..], false),
+            Err(Error::ConnectionRefused)
+        );
+    }
+
+    #[test]
+    fn a_datagram_pair_is_connected_both_ways() {
+        let (a, b) = pair(SocketType::Datagram).unwrap();
+        assert_eq!(a.write(b"12345"), Ok(5));
+        assert_eq!(a.write(b"678"), Ok(3));
+        let mut buf = [0u8; 4];
+        assert_eq!(b.read(&mut buf), Ok(4));
+        assert_eq!(&buf, b"1234");
+        assert_eq!(b.read(&mut buf), Ok(3));
+        assert_eq!(b.write(b""), Ok(0));
+        assert!(a.poll().read);
+        assert_eq!(a.read(&mut buf), Ok(0));
+        assert!(!a.poll().read);
+    }
+}

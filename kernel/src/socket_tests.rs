@@ -1,0 +1,176 @@
+//! In-guest tests of Unix-domain sockets where threads really block: accept woken by a
+//! connect, a reader woken by its peer, poll woken through either direction, and the
+//! name in the system's root tmpfs.
+
+use crate::file::poll::{self, Interest, Timeout};
+use crate::file::socket::{self, Shutdown, SocketType};
+use crate::file::{OpenFile, StatusFlags};
+use crate::ktest::{KernelTest, TestResult};
+use crate::sched;
+use crate::vfs::{self, Follow, FsContext, NodeType};
+use crate::{kassert, kassert_eq, kfail, ktest};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use spin::Mutex;
+
+pub(crate) const KTESTS: &[KernelTest] = &[
+    ktest!(socket_accept_blocks_until_a_client_connects),
+    ktest!(socket_stream_reader_blocks_until_its_peer_writes_or_closes),
+    ktest!(socket_poll_wakes_for_either_direction),
+    ktest!(socket_datagram_reader_blocks_for_one_message),
+];
+
+/// Waits until `count` reaches `n` (at most 500 ticks).
+fn wait_for(count: &AtomicUsize, n: usize) -> bool {
+    let deadline = crate::time::ticks() + 500;
+    while count.load(Ordering::SeqCst) < n {
+        if crate::time::ticks() > deadline {
+            return false;
+        }
+        sched::sleep_ticks(1);
+    }
+    true
+}
+
+fn sock(f: &OpenFile) -> &socket::Socket {
+    f.socket().expect("a socket")
+}
+
+fn socket_accept_blocks_until_a_client_connects() -> TestResult {
+    let ctx = FsContext::initial();
+    let _ = vfs::mkdir(&ctx, None, b"/tmp", 0o1777);
+    let _ = vfs::unlink(&ctx, None, b"/tmp/ktest-sock");
+    let Ok(server) = socket::open(SocketType::Stream) else {
+        kfail!("socket")
+    };
+    kassert_eq!(
+        sock(&server).bind(&ctx, b"/tmp/ktest-sock", b"/tmp/ktest-sock"),
+        Ok(())
+    );
+    kassert_eq!(sock(&server).listen(4), Ok(()));
+    let st = vfs::stat(&ctx, None, b"/tmp/ktest-sock", Follow::No);
+    kassert!(matches!(st, Ok(s) if s.kind == NodeType::Socket), "{st:?}");
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (server2, got2, done2) = (server.clone(), got.clone(), done.clone());
+    let spawned = sched::spawn("acceptor", move || {
+        if let Ok(c) = sock(&server2).accept(false) {
+            let mut buf = [0u8; 16];
+            if let Ok(f) = socket::file(c)
+                && let Ok(n) = f.read(&mut buf)
+            {
+                got2.lock().extend_from_slice(&buf[..n]);
+            }
+        }
+        done2.fetch_add(1, Ordering::SeqCst);
+    });
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    sched::sleep_ticks(3);
+    kassert!(done.load(Ordering::SeqCst) == 0, "accept did not wait");
+    let Ok(client) = socket::open(SocketType::Stream) else {
+        kfail!("socket")
+    };
+    kassert_eq!(sock(&client).connect(&ctx, b"/tmp/ktest-sock"), Ok(()));
+    kassert_eq!(client.write(b"hi there"), Ok(8));
+    kassert!(wait_for(&done, 1), "the acceptor never finished");
+    kassert_eq!(got.lock().as_slice(), b"hi there");
+    kassert_eq!(vfs::unlink(&ctx, None, b"/tmp/ktest-sock"), Ok(()));
+    Ok(())
+}
+
+fn socket_stream_reader_blocks_until_its_peer_writes_or_closes() -> TestResult {
+    let Ok((a, b)) = socket::pair(SocketType::Stream) else {
+        kfail!("socketpair")
+    };
+    let reads = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (reads2, done2) = (reads.clone(), done.clone());
+    let spawned = sched::spawn("reader", move || {
+        let mut buf = [0u8; 64];
+        loop {
+            let n = b.read(&mut buf);
+            reads2.lock().push(n);
+            done2.fetch_add(1, Ordering::SeqCst);
+            if !matches!(n, Ok(n) if n > 0) {
+                break;
+            }
+        }
+    });
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    sched::sleep_ticks(2);
+    kassert!(done.load(Ordering::SeqCst) == 0, "the read did not wait");
+    kassert_eq!(a.write(b"abc"), Ok(3));
+    kassert!(wait_for(&done, 1), "the reader never woke");
+    // Shutting the write side ends the reader's stream even with `a` still open.
+    kassert_eq!(sock(&a).shutdown(Shutdown::Write), Ok(()));
+    kassert!(wait_for(&done, 2), "the reader never saw end of file");
+    kassert_eq!(reads.lock().as_slice(), &[Ok(3), Ok(0)]);
+    Ok(())
+}
+
+fn socket_poll_wakes_for_either_direction() -> TestResult {
+    let Ok((a, b)) = socket::pair(SocketType::Stream) else {
+        kfail!("socketpair")
+    };
+    a.set_status(StatusFlags {
+        nonblock: true,
+        append: false,
+    });
+    // Fill a's direction until it would block.
+    let chunk = [0x5au8; 4096];
+    let mut filled = 0;
+    while let Ok(n) = a.write(&chunk) {
+        filled += n;
+    }
+    kassert!(filled >= 16 * 1024, "only {filled} bytes went in");
+    kassert!(!a.poll().write);
+    let want = Interest {
+        read: true,
+        write: true,
+    };
+    let done = Arc::new(AtomicUsize::new(0));
+    let (b2, done2) = (b.clone(), done.clone());
+    let spawned = sched::spawn("drainer", move || {
+        sched::sleep_ticks(2);
+        let mut buf = [0u8; 8192];
+        let _ = b2.read(&mut buf);
+        done2.fetch_add(1, Ordering::SeqCst);
+    });
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    // Nothing to read on a, no room to write: only the peer's read (on the other
+    // pipe's queue) can end this wait.
+    let start = crate::time::ticks();
+    let got = poll::poll(&[(&a, want)], Timeout::Nanos(2_000_000_000), || false);
+    let Ok(got) = got else {
+        kfail!("poll: {got:?}")
+    };
+    kassert!(got[0].write && !got[0].read, "{:?}", got[0]);
+    kassert!(crate::time::ticks() - start < 100, "poll woke late");
+    kassert!(wait_for(&done, 1));
+    Ok(())
+}
+
+fn socket_datagram_reader_blocks_for_one_message() -> TestResult {
+    let Ok((a, b)) = socket::pair(SocketType::Datagram) else {
+        kfail!("socketpair")
+    };
+    let lens = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (lens2, done2) = (lens.clone(), done.clone());
+    let spawned = sched::spawn("dgram", move || {
+        let mut buf = [0u8; 4];
+        for _ in 0..2 {
+            let got = sock(&b).receive(&mut buf[..], false);
+            lens2.lock().push(got.map(|r| (r.len, r.truncated)));
+        }
+        done2.fetch_add(1, Ordering::SeqCst);
+    });
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    sched::sleep_ticks(2);
+    kassert_eq!(a.write(b"123456"), Ok(6));
+    kassert_eq!(a.write(b"78"), Ok(2));
+    kassert!(wait_for(&done, 1), "the reader never finished");
+    kassert_eq!(lens.lock().as_slice(), &[Ok((4, true)), Ok((2, false))]);
+    Ok(())
+}
