@@ -699,8 +699,12 @@ int main(int argc, char **argv)
 		if (unkillable)
 			break;
 	}
-	/* reap the workers' orphans */
-	while (waitpid(-1, 0, WNOHANG) > 0)
+	/* End every process left (the workers' orphans: children not yet run, stopped
+	 * or blocked) and reap them all, so the kernel's memory at init's exit counts
+	 * only what the kernel itself kept. A process that does not die hangs the run
+	 * here, which the host reports. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, 0, 0) > 0)
 		;
 	unsigned long total = 0;
 	for (int i = 0; i < procs; i++)
