@@ -7,18 +7,11 @@
  * EDESTADDRREQ, EMSGSIZE past SO_SNDBUF, socket options, ECONNRESET once the peer is
  * gone, EPROTOTYPE between a stream and a datagram socket.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 
-static int address(struct sockaddr_un *sun, const char *path)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	strcpy((char *)sun->sun_path, path);
-	return 2 + (int)strlen(path);
-}
 
 static int dgram_socket(void) { return CHECK_OK(__sys_socket(AF_UNIX, SOCK_DGRAM, 0)); }
 
@@ -33,7 +26,7 @@ int main(void)
 	int log = dgram_socket();
 	if (stat("/var/run/log", &st) == 0)
 		SKIP("/var/run/log exists");
-	CHECK_ERRNO(__sys_connect(log, &sun, address(&sun, "/var/run/log")), ENOENT);
+	CHECK_ERRNO(__sys_connect(log, &sun, nt_sockaddr_un(&sun, "/var/run/log")), ENOENT);
 	CHECK_ERRNO(write(log, "x", 1), EDESTADDRREQ);
 	CHECK_ERRNO(__sys_sendto(log, "x", 1, 0, NULL, 0), EDESTADDRREQ);
 	close(log);
@@ -72,7 +65,7 @@ int main(void)
 	close(sv[1]);
 
 	/* A bound receiver; sendto its path. */
-	int len = address(&sun, "log.sock");
+	int len = nt_sockaddr_un(&sun, "log.sock");
 	int srv = dgram_socket();
 	CHECK_OK(__sys_bind(srv, &sun, len));
 	int cli = dgram_socket();
@@ -86,7 +79,7 @@ int main(void)
 	CHECK_EQ(from[0], 16);
 	CHECK_EQ(from[1], AF_UNIX);
 	CHECK_EQ(from[16], 0xee);
-	int clen = address(&cl, "cli.sock");
+	int clen = nt_sockaddr_un(&cl, "cli.sock");
 	CHECK_OK(__sys_bind(cli, &cl, clen));
 	CHECK_EQ(__sys_sendto(cli, "named", 5, 0, &sun, len), 5);
 	flen = sizeof(from);

@@ -7,7 +7,7 @@
  * non-blocking calls and poll; shutdown; and EPROTONOSUPPORT for AF_INET (no network
  * stack), with the process alive after it.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,14 +16,6 @@
 static volatile int sigpipes;
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
-/* A sockaddr_un for `path`; returns the length bind and connect take (SUN_LEN). */
-static int address(struct sockaddr_un *sun, const char *path)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	strcpy((char *)sun->sun_path, path);
-	return 2 + (int)strlen(path);
-}
 
 static int stream_socket(void) { return CHECK_OK(__sys_socket(AF_UNIX, SOCK_STREAM, 0)); }
 
@@ -91,7 +83,7 @@ int main(void)
 
 	/* A server on a bound path. */
 	struct sockaddr_un sun, bad;
-	int len = address(&sun, "srv.sock");
+	int len = nt_sockaddr_un(&sun, "srv.sock");
 	int srv = stream_socket();
 	CHECK_ERRNO(__sys_listen(srv, 5), EINVAL);
 	CHECK_ERRNO(__sys_bind(srv, &sun, 2), EINVAL);
@@ -105,8 +97,8 @@ int main(void)
 	CHECK_ERRNO(__sys_bind(other, &sun, len), EADDRINUSE);
 	CHECK_ERRNO(__sys_getpeername(other, buf, &status), ENOTCONN);
 	CHECK_ERRNO(__sys_connect(other, &sun, len), ECONNREFUSED);
-	CHECK_ERRNO(__sys_connect(other, &bad, address(&bad, "nothing")), ENOENT);
-	CHECK_ERRNO(__sys_connect(other, &bad, address(&bad, ".")), ENOTSOCK);
+	CHECK_ERRNO(__sys_connect(other, &bad, nt_sockaddr_un(&bad, "nothing")), ENOENT);
+	CHECK_ERRNO(__sys_connect(other, &bad, nt_sockaddr_un(&bad, ".")), ENOTSOCK);
 	CHECK_ERRNO(__sys_connect(1, &sun, len), ENOTSOCK);
 	CHECK_OK(__sys_listen(srv, 5));
 
@@ -176,7 +168,7 @@ int main(void)
 
 	/* Backlog 1: two connections wait, the third is refused (4.x's 3/2 rule). */
 	struct sockaddr_un q;
-	int qlen = address(&q, "q.sock");
+	int qlen = nt_sockaddr_un(&q, "q.sock");
 	int qs = stream_socket();
 	CHECK_OK(__sys_bind(qs, &q, qlen));
 	CHECK_OK(__sys_listen(qs, 1));

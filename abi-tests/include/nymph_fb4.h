@@ -18,4 +18,13 @@ static inline struct rlimit nt_getrlimit(int which)
 	return rl;
 }
 
+/* A sockaddr_un for `path`; returns the length bind and connect take (SUN_LEN). */
+static inline int nt_sockaddr_un(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strcpy((char *)sun->sun_path, path);
+	return 2 + (int)strlen(path);
+}
+
 #endif
