@@ -766,6 +766,38 @@ pub fn group_orphaned(pgid: Pid) -> bool {
     })
 }
 
+/// The process groups `process`'s exit may orphan: its own and its children's (a
+/// member of either may have had `process` as the parent that kept the group in
+/// touch with its session), each with whether it is orphaned already.
+fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
+    let mut groups = alloc::vec![process.pgid()];
+    let children = process.inner.lock().children.clone();
+    for child in children.iter().filter_map(|&c| find(c)) {
+        let pgid = child.pgid();
+        if !groups.contains(&pgid) {
+            groups.push(pgid);
+        }
+    }
+    groups.into_iter().map(|g| (g, group_orphaned(g))).collect()
+}
+
+/// A group just became orphaned: if any member is stopped, nobody is left to continue
+/// it, so every member gets SIGHUP and then SIGCONT (POSIX; BSD's orphanpg).
+fn group_became_orphaned(pgid: Pid) {
+    let members: Vec<Arc<Process>> = live().into_iter().filter(|p| p.pgid() == pgid).collect();
+    if !members.iter().any(|m| m.stopped().is_some()) {
+        return;
+    }
+    log::debug!(
+        "process group {} orphaned with stopped members: SIGHUP, SIGCONT",
+        pgid.0
+    );
+    for m in &members {
+        m.post(Signal::Hup);
+        m.post(Signal::Cont);
+    }
+}
+
 /// Stops `process` (its own thread calls this) because of `signal`: the parent gets
 /// SIGCHLD and a wake-up, and the thread waits until SIGCONT or SIGKILL. Terminal
 /// stop signals to an orphaned group are discarded instead.
@@ -943,6 +975,12 @@ pub fn wait_child_usage(
 /// Ends `process` with `status`: its memory goes, its children go to init, its parent
 /// gets SIGCHLD and a wake-up. Its thread stops at its next return towards user mode.
 pub fn exit(process: &Arc<Process>, status: ExitStatus) {
+    if process.has_exited() {
+        return;
+    }
+    // The groups this exit can orphan (its own and its children's), and whether each
+    // was orphaned before it.
+    let groups = groups_at_stake(process);
     let usage = process.usage();
     let (space, children, parent) = {
         let mut inner = process.inner.lock();
@@ -1002,6 +1040,11 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             p.child_events.wake_all();
         }
         None => DETACHED_EXITS.wake_all(),
+    }
+    for (pgid, was_orphaned) in groups {
+        if !was_orphaned && group_orphaned(pgid) {
+            group_became_orphaned(pgid);
+        }
     }
     log::debug!("pid {} exited: {status:?}", process.pid.0);
     if process.pid == INIT {
