@@ -428,27 +428,31 @@ impl UserContext {
     /// pointers `iretq` would fault on in kernel mode.
     fn sanitize(&mut self) -> Result<(), RefusedState> {
         // Once per return to user mode: written to decide the mode once and touch
-        // each field once.
-        let code32 = is_code32(self.regs.cs);
-        let limit = if code32 { 1 << 32 } else { USER_END };
-        if !code32 {
-            self.regs.cs = u64::from(USER_CODE64);
-        }
-        // Either data selector does for 32-bit code (the one it started with is kept);
-        // 64-bit code gets the GDT's.
-        if !(code32 && self.regs.ss == u64::from(LDT_DATA)) {
+        // each field once, with 64-bit code (nearly every return) tested first.
+        let limit = if self.regs.cs == u64::from(USER_CODE64) {
             self.regs.ss = u64::from(USER_DATA);
-        }
-        // Only selectors user code may hold are loaded back in kernel mode (and only
-        // into 32-bit code: 64-bit code keeps whatever it had, as the entry does not
-        // load them for it).
-        if code32 {
+            USER_END
+        } else if is_code32(self.regs.cs) {
+            // Either data selector does for 32-bit code (the one it started with is
+            // kept).
+            if self.regs.ss != u64::from(LDT_DATA) {
+                self.regs.ss = u64::from(USER_DATA);
+            }
+            // Only selectors user code may hold are loaded back in kernel mode (and
+            // only into 32-bit code: 64-bit code keeps whatever it had, as the entry
+            // does not load them for it).
             for sel in &mut self.selectors[..2] {
                 if !matches!(*sel, 0 | USER_DATA | USER_CODE32 | LDT_DATA | LDT_CODE32) {
                     *sel = 0;
                 }
             }
-        }
+            1 << 32
+        } else {
+            // Any other value (a sigreturn may hand one over) becomes 64-bit user code.
+            self.regs.cs = u64::from(USER_CODE64);
+            self.regs.ss = u64::from(USER_DATA);
+            USER_END
+        };
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS) | RFlags::INTERRUPT_FLAG.bits() | 0x2;
         // MXCSR's reserved upper half must be zero, or FXRSTOR faults.
         self.fpu.0[26] = 0;
