@@ -770,6 +770,16 @@ pub fn group_orphaned(pgid: Pid) -> bool {
 /// member of either may have had `process` as the parent that kept the group in
 /// touch with its session), each with whether it is orphaned already.
 fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
+    // Only a group with a stopped member can need waking, and on nearly every exit
+    // no process is stopped: one pass over the table then settles it.
+    let stopped: Vec<Pid> = live()
+        .iter()
+        .filter(|p| p.stopped().is_some())
+        .map(|p| p.pgid())
+        .collect();
+    if stopped.is_empty() {
+        return Vec::new();
+    }
     let mut groups = alloc::vec![process.pgid()];
     let children = process.inner.lock().children.clone();
     for child in children.iter().filter_map(|&c| find(c)) {
@@ -778,7 +788,11 @@ fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
             groups.push(pgid);
         }
     }
-    groups.into_iter().map(|g| (g, group_orphaned(g))).collect()
+    groups
+        .into_iter()
+        .filter(|g| stopped.contains(g))
+        .map(|g| (g, group_orphaned(g)))
+        .collect()
 }
 
 /// A group just became orphaned: if any member is stopped, nobody is left to continue
@@ -1477,9 +1491,13 @@ fn fork_with(
     }
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
-        let own = inner.space.as_mut().ok_or(ForkError::OutOfMemory)?;
         let space = match memory {
-            ChildMemory::Copied => own.fork().map_err(|_| ForkError::OutOfMemory)?,
+            ChildMemory::Copied => inner
+                .space
+                .as_mut()
+                .ok_or(ForkError::OutOfMemory)?
+                .fork()
+                .map_err(|_| ForkError::OutOfMemory)?,
             ChildMemory::Lent => inner.space.take().ok_or(ForkError::OutOfMemory)?,
         };
         (
