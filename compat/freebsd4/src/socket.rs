@@ -197,14 +197,25 @@ fn accept(task: &Task, fd: i32, name: u64, lenp: u64, old: bool) -> SysResult {
         task.read_val::<i32>(lenp).map_err(fault)?;
     }
     let status = file.status();
-    let conn = sock(&file)?.accept(status.nonblock).map_err(file_errno)?;
+    let listener = sock(&file)?;
+    let conn = listener.accept(status.nonblock).map_err(file_errno)?;
     let peer = conn.peer_name().unwrap_or_default();
-    let new = socket::file(conn).map_err(file_errno)?;
-    new.set_status(StatusFlags {
-        nonblock: status.nonblock,
-        append: false,
+    // Without a descriptor for it the connection goes back to the queue for the next
+    // accept, as 4.x's accept1 puts it back.
+    let installed = socket::file(conn.clone()).and_then(|new| {
+        new.set_status(StatusFlags {
+            nonblock: status.nonblock,
+            append: false,
+        });
+        task.process.with_files(|t| t.install(new, false, 0))
     });
-    let fd = install(task, new)?;
+    let fd = match installed {
+        Ok(fd) => fd as u64,
+        Err(e) => {
+            listener.put_back(conn);
+            return Err(file_errno(e));
+        }
+    };
     if name != 0
         && let Err(e) = write_address(task, &peer, name, lenp, old)
     {
@@ -344,22 +355,6 @@ impl Sink for UserPieces<'_> {
     }
 }
 
-/// The flags 4.x's Unix domain cannot honour: out-of-band data (none there) and
-/// MSG_PEEK (not kept here).
-fn refuse_flags(task: &Task, flags: i32) -> Result<(), i32> {
-    if flags & MSG_OOB != 0 {
-        return Err(errno::EOPNOTSUPP);
-    }
-    if flags & MSG_PEEK != 0 {
-        log::warn!(
-            "pid {}: recv with MSG_PEEK is not supported: EOPNOTSUPP",
-            task.process.pid.0
-        );
-        return Err(errno::EOPNOTSUPP);
-    }
-    Ok(())
-}
-
 /// Sends from the user pieces `iov` (4.x `sendit`), to the address at `to` if any.
 /// EPIPE also posts SIGPIPE; MSG_EOF shuts the socket for writing after the data.
 fn send(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32, to: Option<(u64, i32)>) -> SysResult {
@@ -394,9 +389,16 @@ fn send(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32, to: Option<(u64, i
 fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Received, i32> {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
-    refuse_flags(task, flags)?;
+    // The Unix domain has no out-of-band data.
+    if flags & MSG_OOB != 0 {
+        return Err(errno::EOPNOTSUPP);
+    }
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let mut to = UserPieces::new(task, iov);
+    if flags & MSG_PEEK != 0 {
+        // A peek never waits for more than the first data, MSG_WAITALL or not.
+        return s.peek(&mut to, nonblock).map_err(file_errno);
+    }
     let mut got = s.receive(&mut to, nonblock).map_err(file_errno)?;
     if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
         let mut last = got.len;

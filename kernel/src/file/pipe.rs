@@ -60,14 +60,21 @@ impl State {
         self.head = 0;
     }
 
-    /// Copies up to `n` queued bytes to `to` from its offset `at` on, oldest first, and
-    /// takes them off the queue; a failed copy takes nothing.
-    fn take_into<S: Sink + ?Sized>(&mut self, to: &mut S, at: usize, n: usize) -> Result<()> {
+    /// Copies the oldest `n` queued bytes to `to` from its offset `at` on, leaving them
+    /// queued.
+    fn copy_into<S: Sink + ?Sized>(&self, to: &mut S, at: usize, n: usize) -> Result<()> {
         let first = n.min(self.capacity() - self.head);
         to.copy_in(at, &self.ring[self.head..self.head + first])?;
         if n > first {
             to.copy_in(at + first, &self.ring[..n - first])?;
         }
+        Ok(())
+    }
+
+    /// Copies up to `n` queued bytes to `to` from its offset `at` on, oldest first, and
+    /// takes them off the queue; a failed copy takes nothing.
+    fn take_into<S: Sink + ?Sized>(&mut self, to: &mut S, at: usize, n: usize) -> Result<()> {
+        self.copy_into(to, at, n)?;
         self.len -= n;
         // An empty ring starts over at its front: the next write is one piece.
         self.head = if self.len == 0 {
@@ -146,6 +153,20 @@ impl Pipe {
 /// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
 /// some unless `nonblock`. A copy that fails takes nothing off the queue.
 pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
+    receive(pipe, to, nonblock, true)
+}
+
+/// As [`read`], but the bytes stay queued (a socket's MSG_PEEK).
+pub fn peek<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
+    receive(pipe, to, nonblock, false)
+}
+
+fn receive<S: Sink + ?Sized>(
+    pipe: &Arc<Pipe>,
+    to: &mut S,
+    nonblock: bool,
+    take: bool,
+) -> Result<usize> {
     if to.len() == 0 {
         return Ok(0);
     }
@@ -154,6 +175,10 @@ pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> R
             let mut s = pipe.state.lock();
             if s.len > 0 {
                 let n = to.len().min(s.len);
+                if !take {
+                    s.copy_into(to, 0, n)?;
+                    return Ok(n);
+                }
                 s.take_into(to, 0, n)?;
                 drop(s);
                 pipe.changed.wake_all();

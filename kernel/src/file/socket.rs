@@ -64,6 +64,9 @@ struct Connection {
     writer: Mutex<Option<Arc<dyn FileOps>>>,
     /// The peer's name when the connection was made.
     peer: Vec<u8>,
+    /// The peer itself: once it is gone the connection is over (4.4BSD's
+    /// unp_disconnect), though what it sent can still be read.
+    peer_socket: Weak<Socket>,
 }
 
 #[derive(Debug)]
@@ -142,24 +145,24 @@ fn join(a: &Socket, b: &Socket) -> Result<()> {
     let mut joined = false;
     a.connection.call_once(|| {
         joined = true;
-        Connection::new(&ba, &ab, b.name())
+        Connection::new(&ba, &ab, b)
     });
     if !joined {
         return Err(Error::AlreadyConnected);
     }
-    b.connection
-        .call_once(|| Connection::new(&ab, &ba, a.name()));
+    b.connection.call_once(|| Connection::new(&ab, &ba, a));
     Ok(())
 }
 
 impl Connection {
-    fn new(rx: &Arc<Pipe>, tx: &Arc<Pipe>, peer: Vec<u8>) -> Connection {
+    fn new(rx: &Arc<Pipe>, tx: &Arc<Pipe>, peer: &Socket) -> Connection {
         Connection {
             rx: rx.clone(),
             tx: tx.clone(),
             reader: pipe::open_end(rx, true),
             writer: Mutex::new(Some(pipe::open_end(tx, false))),
-            peer,
+            peer: peer.name(),
+            peer_socket: peer.me.clone(),
         }
     }
 }
@@ -210,6 +213,7 @@ impl Socket {
             SocketType::Stream => self
                 .connection
                 .get()
+                .filter(|c| c.peer_socket.strong_count() > 0)
                 .map(|c| c.peer.clone())
                 .ok_or(Error::NotConnected),
             SocketType::Datagram => match &self.state.lock().peer {
@@ -240,12 +244,10 @@ impl Socket {
         Ok(())
     }
 
-    /// Lets a bound stream socket take connections, at most `backlog` waiting (more
-    /// calls change it).
+    /// Lets a bound socket take connections, at most `backlog` waiting (more calls
+    /// change it). A datagram socket may listen too, as in 4.4BSD, though no
+    /// connection ever waits for it: connecting to it only names a peer.
     pub fn listen(&self, backlog: usize) -> Result<()> {
-        if self.kind == SocketType::Datagram {
-            return Err(Error::OperationNotSupported);
-        }
         let mut s = self.state.lock();
         if !s.bound || self.connection.get().is_some() {
             return Err(Error::InvalidArgument);
@@ -305,6 +307,13 @@ impl Socket {
         drop(t);
         target.changed.wake_all();
         Ok(())
+    }
+
+    /// Returns a connection `accept` gave out to the front of the queue, for when the
+    /// caller could not take it (its descriptor table full), as 4.4BSD's accept does.
+    pub fn put_back(&self, connection: Arc<Socket>) {
+        self.state.lock().pending.push_front(connection);
+        self.changed.wake_all();
     }
 
     /// Takes the first waiting connection, waiting for one unless `nonblock`.
@@ -402,6 +411,22 @@ impl Socket {
     /// end of file), on a datagram socket one message (its rest lost if `to` is
     /// shorter).
     pub fn receive<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
+        self.receive_or_peek(to, nonblock, false)
+    }
+
+    /// As [`Socket::receive`], but what is given stays queued (MSG_PEEK): a datagram
+    /// whole, a stream's bytes for the next read.
+    pub fn peek<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
+        self.receive_or_peek(to, nonblock, true)
+    }
+
+    fn receive_or_peek<S: Sink + ?Sized>(
+        &self,
+        to: &mut S,
+        nonblock: bool,
+        peek: bool,
+    ) -> Result<Received> {
+        let read = if peek { pipe::peek } else { pipe::read };
         let stream = |len| Received {
             len,
             truncated: false,
@@ -416,12 +441,12 @@ impl Socket {
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
-                return match pipe::read(&c.rx, to, true) {
+                return match read(&c.rx, to, true) {
                     Err(Error::WouldBlock) => Ok(stream(0)),
                     r => r.map(stream),
                 };
             }
-            return pipe::read(&c.rx, to, nonblock).map(stream);
+            return read(&c.rx, to, nonblock).map(stream);
         }
         loop {
             {
@@ -429,6 +454,13 @@ impl Socket {
                 if let Some(m) = s.queue.front() {
                     let n = m.data.len().min(to.len());
                     to.copy_in(0, &m.data[..n])?;
+                    if peek {
+                        return Ok(Received {
+                            len: n,
+                            truncated: n < m.data.len(),
+                            from: Some(m.from.clone()),
+                        });
+                    }
                     let m = s.queue.pop_front().ok_or(Error::Io)?;
                     s.queued -= m.data.len();
                     return Ok(Received {
@@ -625,6 +657,52 @@ mod tests {
         assert_eq!(b.write(b"dropped"), Ok(7));
         assert_eq!(sock(&a).shutdown(Shutdown::Read), Ok(()));
         assert_eq!(a.read(&mut buf), Ok(0));
+    }
+
+    #[test]
+    fn peeking_leaves_the_data_and_a_closed_peer_ends_the_connection() {
+        let (a, b) = pair(SocketType::Stream).unwrap();
+        assert_eq!(b.write(b"abcdef"), Ok(6));
+        let mut buf = [0u8; 4];
+        assert_eq!(sock(&a).peek(&mut buf[..], true).map(|r| r.len), Ok(4));
+        assert_eq!(&buf, b"abcd");
+        assert_eq!(sock(&a).peer_name(), Ok(Vec::new()));
+        drop(b);
+        assert_eq!(sock(&a).peer_name(), Err(Error::NotConnected));
+        let mut all = [0u8; 8];
+        assert_eq!(a.read(&mut all), Ok(6));
+        assert_eq!(&all[..6], b"abcdef");
+
+        let (a, b) = pair(SocketType::Datagram).unwrap();
+        assert_eq!(b.write(b"one"), Ok(3));
+        assert_eq!(b.write(b"two"), Ok(3));
+        let got = sock(&a).peek(&mut buf[..2], true).unwrap();
+        assert_eq!((got.len, got.truncated), (2, true));
+        assert_eq!(a.read(&mut buf), Ok(3));
+        assert_eq!(&buf[..3], b"one");
+        assert_eq!(a.read(&mut buf), Ok(3));
+        assert_eq!(&buf[..3], b"two");
+    }
+
+    #[test]
+    fn a_bound_datagram_socket_may_listen_and_accept_can_put_back() {
+        let ctx = ctx();
+        let d = open(SocketType::Datagram).unwrap();
+        assert_eq!(sock(&d).listen(1), Err(Error::InvalidArgument));
+        assert_eq!(sock(&d).bind(&ctx, b"/d", b"/d"), Ok(()));
+        assert_eq!(sock(&d).listen(1), Ok(()));
+
+        let server = open(SocketType::Stream).unwrap();
+        let s = sock(&server);
+        assert_eq!(s.bind(&ctx, b"/s", b"/s"), Ok(()));
+        assert_eq!(s.listen(1), Ok(()));
+        let client = open(SocketType::Stream).unwrap();
+        assert_eq!(sock(&client).connect(&ctx, b"/s"), Ok(()));
+        let taken = s.accept(true).unwrap();
+        assert_eq!(s.accept(true).err(), Some(Error::WouldBlock));
+        s.put_back(taken);
+        assert!(server.poll().read);
+        assert!(s.accept(true).is_ok());
     }
 
     #[test]
