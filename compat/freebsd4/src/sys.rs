@@ -764,6 +764,7 @@ fn group_errno(e: GroupError) -> i32 {
     match e {
         GroupError::NoSuchProcess => errno::ESRCH,
         GroupError::NotPermitted => errno::EPERM,
+        GroupError::ChildExeced => errno::EACCES,
     }
 }
 

@@ -713,8 +713,10 @@ pub fn set_gid(task: &Task, gid: u32) -> Result<(), Error> {
 pub enum GroupError {
     /// No such process, or not the caller or one of its children (ESRCH).
     NoSuchProcess,
-    /// In another session, or a session leader (EPERM).
+    /// In another session, or a session leader, or a group not in the session (EPERM).
     NotPermitted,
+    /// A child that has exec'd since it was forked (EACCES).
+    ChildExeced,
 }
 
 /// The process `pid` names for getpgid/getsid/setpgid: the caller for 0.
@@ -726,17 +728,30 @@ pub fn target_process(task: &Task, pid: u32) -> Result<Arc<super::Process>, Grou
 }
 
 /// setpgid(2): `pid` (0: the caller) joins or starts group `pgid` (0: its own pid);
-/// only the caller or its children, within the caller's session, never a session
-/// leader.
+/// only the caller or its children that have not exec'd, within the caller's session,
+/// never a session leader; a group other than its own pid must exist in the session.
 pub fn set_pgid(task: &Task, pid: u32, pgid: u32) -> Result<(), GroupError> {
     let p = target_process(task, pid)?;
-    if p.pid != task.process.pid && p.parent() != task.process.pid {
-        return Err(GroupError::NoSuchProcess);
+    if p.pid != task.process.pid {
+        if p.parent() != task.process.pid {
+            return Err(GroupError::NoSuchProcess);
+        }
+        if super::has_execed(&p) {
+            return Err(GroupError::ChildExeced);
+        }
     }
-    if p.sid() != task.process.sid() || p.pid == p.sid() {
+    let sid = task.process.sid();
+    if p.sid() != sid || p.pid == p.sid() {
         return Err(GroupError::NotPermitted);
     }
     let pgid = if pgid == 0 { p.pid } else { super::Pid(pgid) };
+    if pgid != p.pid
+        && !super::live()
+            .iter()
+            .any(|q| q.pgid() == pgid && q.sid() == sid)
+    {
+        return Err(GroupError::NotPermitted);
+    }
     super::set_pgid(&p, pgid);
     Ok(())
 }

@@ -281,6 +281,9 @@ struct Inner {
     /// Set while the process runs in its vfork parent's address space, lent to it until
     /// it execs or exits (BSD's shared vmspace); the parent waits meanwhile.
     lender: Option<Pid>,
+    /// It has exec'd since it was forked: its parent may no longer move it to another
+    /// process group (POSIX; BSD's P_EXEC).
+    execed: bool,
     /// Time spent running its user code, in nanoseconds.
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
@@ -766,10 +769,11 @@ pub fn group_orphaned(pgid: Pid) -> bool {
     })
 }
 
-/// The process groups `process`'s exit may orphan: its own and its children's (a
-/// member of either may have had `process` as the parent that kept the group in
-/// touch with its session), each with whether it is orphaned already.
-fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
+/// The process groups `process`'s exit or move to group `joining` may orphan: its own
+/// and its children's (a member of either may have had `process` as the parent that
+/// kept the group in touch with its session) and the one it joins, each with whether
+/// it is orphaned already.
+fn groups_at_stake(process: &Arc<Process>, joining: Option<Pid>) -> Vec<(Pid, bool)> {
     // Only a group with a stopped member can need waking, and on nearly every exit
     // no process is stopped: one pass over the table then settles it.
     let stopped: Vec<Pid> = live()
@@ -781,6 +785,7 @@ fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
         return Vec::new();
     }
     let mut groups = alloc::vec![process.pgid()];
+    groups.extend(joining.filter(|&g| g != process.pgid()));
     let children = process.inner.lock().children.clone();
     for child in children.iter().filter_map(|&c| find(c)) {
         let pgid = child.pgid();
@@ -793,6 +798,15 @@ fn groups_at_stake(process: &Arc<Process>) -> Vec<(Pid, bool)> {
         .filter(|g| stopped.contains(g))
         .map(|g| (g, group_orphaned(g)))
         .collect()
+}
+
+/// Wakes each of `groups` (from [`groups_at_stake`]) that was not orphaned and now is.
+fn settle_orphaned(groups: Vec<(Pid, bool)>) {
+    for (pgid, was_orphaned) in groups {
+        if !was_orphaned && group_orphaned(pgid) {
+            group_became_orphaned(pgid);
+        }
+    }
 }
 
 /// A group just became orphaned: if any member is stopped, nobody is left to continue
@@ -994,7 +1008,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     }
     // The groups this exit can orphan (its own and its children's), and whether each
     // was orphaned before it.
-    let groups = groups_at_stake(process);
+    let groups = groups_at_stake(process, None);
     let usage = process.usage();
     let (space, children, parent) = {
         let mut inner = process.inner.lock();
@@ -1055,11 +1069,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         }
         None => DETACHED_EXITS.wake_all(),
     }
-    for (pgid, was_orphaned) in groups {
-        if !was_orphaned && group_orphaned(pgid) {
-            group_became_orphaned(pgid);
-        }
-    }
+    settle_orphaned(groups);
     log::debug!("pid {} exited: {status:?}", process.pid.0);
     if process.pid == INIT {
         init_exited(status);
@@ -1348,6 +1358,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             saved_mask: None,
             last_fault: None,
             lender: None,
+            execed: false,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit: None,
@@ -1389,6 +1400,7 @@ pub fn exec(
     let (old_space, lender, old_brk) = {
         let mut inner = task.process.inner.lock();
         let old_brk = (inner.brk_start, inner.brk);
+        inner.execed = true;
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
@@ -1558,6 +1570,7 @@ fn fork_with(
             saved_mask: None,
             last_fault: None,
             lender: lent.then_some(parent.pid),
+            execed: false,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit,
@@ -1609,16 +1622,28 @@ fn may_fork(uid: u32) -> bool {
     all.len() < MAX_PROCESSES - ROOT_RESERVE && owned < MAX_PROCESSES_PER_USER
 }
 
-/// Sets the process group (setpgid), within the caller's session.
+/// Sets the process group (setpgid), within the caller's session. A group the move
+/// leaves orphaned with a stopped member is woken, as on exit (BSD's fixjobc).
 pub fn set_pgid(process: &Arc<Process>, pgid: Pid) {
+    let groups = groups_at_stake(process, Some(pgid));
     process.inner.lock().pgid = pgid;
+    settle_orphaned(groups);
+}
+
+/// Whether the process has exec'd since it was forked.
+pub fn has_execed(process: &Process) -> bool {
+    process.inner.lock().execed
 }
 
 /// Starts a new session led by the process (setsid).
 pub fn set_sid(process: &Arc<Process>) -> Pid {
-    let mut inner = process.inner.lock();
-    inner.sid = process.pid;
-    inner.pgid = process.pid;
+    let groups = groups_at_stake(process, Some(process.pid));
+    {
+        let mut inner = process.inner.lock();
+        inner.sid = process.pid;
+        inner.pgid = process.pid;
+    }
+    settle_orphaned(groups);
     process.pid
 }
 
