@@ -1,5 +1,6 @@
-//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom, trace), an
-//! in-memory file system of its own mounted over the root's /dev.
+//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom, trace, and
+//! fd/0..63 with stdin, stdout and stderr linked to the first three, as 4.x's MAKEDEV
+//! makes them), an in-memory file system of its own mounted over the root's /dev.
 
 use super::node::{Device, Inode};
 use super::tmpfs::{self, Kind};
@@ -22,6 +23,28 @@ pub mod number {
     pub const URANDOM: u64 = 2 << 8 | 4;
     /// Not a FreeBSD device: Nymph's syscall-trace switch.
     pub const TRACE: u64 = 200 << 8;
+    /// /dev/fd/N is minor N of this.
+    pub const FD: u64 = 22 << 8;
+}
+
+/// How many /dev/fd nodes there are (4.x's MAKEDEV makes 64).
+const FD_NODES: usize = 64;
+
+/// /dev/fd/N: opening it opens the opener's descriptor N again.
+#[derive(Debug)]
+struct DescriptorDevice(usize);
+
+impl Device for DescriptorDevice {
+    fn number(&self) -> u64 {
+        number::FD | self.0 as u64
+    }
+    fn open(&self) -> Result<Arc<dyn FileOps>> {
+        // The open path asks `descriptor` first and never comes here.
+        Err(Error::NoDevice)
+    }
+    fn descriptor(&self) -> Option<usize> {
+        Some(self.0)
+    }
 }
 
 /// A device made of a number and a function giving its open instances.
@@ -226,17 +249,36 @@ pub fn root() -> Arc<Inode> {
         for (name, number, mode, open) in nodes {
             add(&root, name, mode, Arc::new(SimpleDevice { number, open }));
         }
+        let fd = tmpfs::make(DEVICE, 0o555, 0, 0, Kind::Directory);
+        for n in 0..FD_NODES {
+            let name = alloc::format!("{n}");
+            add(&fd, name.as_bytes(), 0o666, Arc::new(DescriptorDevice(n)));
+        }
+        attach_node(&root, b"fd", &fd);
+        let links: [(&[u8], &[u8]); 3] = [
+            (b"stdin", b"fd/0"),
+            (b"stdout", b"fd/1"),
+            (b"stderr", b"fd/2"),
+        ];
+        for (name, target) in links {
+            let link = tmpfs::make(DEVICE, 0o755, 0, 0, Kind::Symlink(target.to_vec()));
+            attach_node(&root, name, &link);
+        }
         root
     })
     .clone()
 }
 
-/// Adds a device node to devfs's root.
-pub fn add(root: &Arc<Inode>, name: &[u8], mode: u32, device: Arc<dyn Device>) {
+/// Adds a device node to a devfs directory.
+pub fn add(dir: &Arc<Inode>, name: &[u8], mode: u32, device: Arc<dyn Device>) {
     let node = tmpfs::make(DEVICE, mode, 0, 0, Kind::Device(device));
-    if let Ok(dir) = root.dir() {
-        let mut data = dir.lock();
-        tmpfs::attach(root, &mut data, name, &node);
+    attach_node(dir, name, &node);
+}
+
+fn attach_node(dir: &Arc<Inode>, name: &[u8], node: &Arc<Inode>) {
+    if let Ok(entries) = dir.dir() {
+        let mut data = entries.lock();
+        tmpfs::attach(dir, &mut data, name, node);
     }
 }
 

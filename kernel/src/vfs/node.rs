@@ -92,6 +92,11 @@ pub trait Device: Send + Sync + fmt::Debug {
     fn number(&self) -> u64;
     /// A new open instance of the device.
     fn open(&self) -> Result<Arc<dyn FileOps>>;
+    /// The opener's descriptor that opening this device opens again, sharing its open
+    /// file (4.4BSD's /dev/fd/N), instead of [`Device::open`].
+    fn descriptor(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// The data of a regular file: pages where bytes were written, holes elsewhere (read as

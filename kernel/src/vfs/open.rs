@@ -110,7 +110,10 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
             };
             pipe::open_fifo(&pipe, flags.read, flags.nonblock)?
         }
-        Body::CharDevice(dev) => dev.open()?,
+        Body::CharDevice(dev) => match dev.descriptor() {
+            Some(fd) => return open_descriptor(fd, flags),
+            None => dev.open()?,
+        },
         // A socket is reached by connect, not open (4.4BSD's vn_open).
         Body::Socket(_) => return Err(Error::OperationNotSupported),
     };
@@ -119,6 +122,19 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
         nonblock: flags.nonblock,
         append: flags.append,
     });
+    Ok(file)
+}
+
+/// Opens the caller's descriptor `fd` again (/dev/fd/N): the new descriptor shares its
+/// open file, offset and flags included, as 4.4BSD's dupfdopen does, so truncation and
+/// the other open flags do not apply. Asking for more access than it has is
+/// `AccessDenied`; a closed descriptor `BadDescriptor`.
+fn open_descriptor(fd: usize, flags: OpenFlags) -> Result<Arc<OpenFile>> {
+    let process = crate::process::current().ok_or(Error::NoDevice)?;
+    let file = process.with_files(|t| t.get(fd))?;
+    if (flags.read && !file.readable) || (flags.write && !file.writable) {
+        return Err(Error::AccessDenied);
+    }
     Ok(file)
 }
 
