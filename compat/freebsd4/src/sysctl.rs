@@ -314,6 +314,8 @@ const INFINITY: i64 = fb::consts::RLIM_INFINITY;
 const DFLSSIZ: u64 = 8 * 1024 * 1024;
 const MAXSSIZ: u64 = 64 * 1024 * 1024;
 const MAXDSIZ: u64 = 512 * 1024 * 1024;
+/// `maxprocperuid`: the core's bound on one user's processes.
+const MAXPROCPERUID: i64 = nymph_kernel::process::MAX_PROCESSES_PER_USER as i64;
 
 /// The limits a fresh 4.x process has: (current, maximum).
 fn default_limit(which: fb::rlimit_resource) -> (i64, i64) {
@@ -325,6 +327,8 @@ fn default_limit(which: fb::rlimit_resource) -> (i64, i64) {
             let n = nymph_kernel::file::MAX_DESCRIPTORS as i64;
             (n, n)
         }
+        // 4.x starts every process at maxprocperuid.
+        R::RLIMIT_NPROC => (MAXPROCPERUID, MAXPROCPERUID),
         _ => (INFINITY, INFINITY),
     }
 }
@@ -420,9 +424,10 @@ pub(crate) fn sys_getrlimit(task: &mut Task, a: fb::GetrlimitArgs) -> SysResult 
 /// historical bugs by treating negative limits as unsigned"); going past the old
 /// maximum, with either limit, needs root; a current limit above the maximum is cut to
 /// it (not EINVAL); DATA and STACK are cut to MAXDSIZ and MAXSSIZ, NOFILE to the
-/// descriptor table (maxfilesperproc). Limits are kept and reported; the data and stack
-/// ones bound the break and mmap, NOFILE the descriptor table, FSIZE writes, CPU the
-/// CPU time; the others are not enforced yet.
+/// descriptor table (maxfilesperproc), NPROC to maxprocperuid and at least 1. Limits
+/// are kept and reported; the data and stack ones bound the break and mmap, NOFILE the
+/// descriptor table, FSIZE writes, CPU the CPU time, NPROC fork; the others are not
+/// enforced yet.
 pub(crate) fn sys_setrlimit(task: &mut Task, a: fb::SetrlimitArgs) -> SysResult {
     let rl: fb::rlimit = task.read_val(a.rlp.addr()).map_err(fault)?;
     set_limit(task, a.which, rl.rlim_cur.get(), rl.rlim_max.get())
@@ -483,10 +488,15 @@ fn set_limit(task: &Task, which: fb::rlimit_resource, cur: i64, max: i64) -> Sys
         R::RLIMIT_DATA => Some(MAXDSIZ as i64),
         R::RLIMIT_STACK => Some(MAXSSIZ as i64),
         R::RLIMIT_NOFILE => Some(nymph_kernel::file::MAX_DESCRIPTORS as i64),
+        R::RLIMIT_NPROC => Some(MAXPROCPERUID),
         _ => None,
     };
     if let Some(c) = ceiling {
         (cur, max) = (cur.min(c), max.min(c));
+    }
+    if which == R::RLIMIT_NPROC {
+        // dosetrlimit: never below one process.
+        (cur, max) = (cur.max(1), max.max(1));
     }
     let i = which.raw() as usize;
     task.process
@@ -499,6 +509,10 @@ fn set_limit(task: &Task, which: fb::rlimit_resource, cur: i64, max: i64) -> Sys
     }
     if which == R::RLIMIT_CPU {
         timer::set_cpu_limit(&task.process, cpu_limit(cur, max));
+    }
+    if which == R::RLIMIT_NPROC {
+        // Enforced by the core's fork, for processes of the real user (not root).
+        nymph_kernel::process::set_process_limit(&task.process, Some(cur as usize));
     }
     if which == R::RLIMIT_FSIZE {
         // Enforced by the core's write calls (EFBIG here, plus SIGXFSZ); the table

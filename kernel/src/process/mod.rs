@@ -290,6 +290,9 @@ struct Inner {
     cpu_timers: BTreeMap<timer::Which, timer::Setting>,
     /// Its bound on CPU time, if a personality set one (kept by fork and exec).
     cpu_limit: Option<timer::CpuLimit>,
+    /// How many processes its real user may have, if a personality set a bound below
+    /// the system's (BSD's RLIMIT_NPROC; kept by fork and exec).
+    process_limit: Option<usize>,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// What its reaped children (and theirs) used.
@@ -1362,6 +1365,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit: None,
+            process_limit: None,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
@@ -1493,7 +1497,8 @@ fn fork_with(
     memory: ChildMemory,
 ) -> Result<Pid, ForkError> {
     let parent = &task.process;
-    if !may_fork(parent.real_uid()) {
+    let process_limit = parent.inner.lock().process_limit;
+    if !may_fork(parent.real_uid(), process_limit) {
         log::warn!(
             "pid {}: fork refused: process limit reached (uid {})",
             parent.pid.0,
@@ -1542,9 +1547,9 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, argv) = {
+    let (cpu_limit, process_limit, argv) = {
         let inner = parent.inner.lock();
-        (inner.cpu_limit, inner.argv.clone())
+        (inner.cpu_limit, inner.process_limit, inner.argv.clone())
     };
     let lent = memory == ChildMemory::Lent;
     let mut table = TABLE.lock();
@@ -1574,6 +1579,7 @@ fn fork_with(
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit,
+            process_limit,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions,
@@ -1605,9 +1611,10 @@ fn fork_with(
     Ok(pid)
 }
 
-/// Whether a process of real user `uid` may create one more (the system's and the
-/// user's limits; root only meets the first).
-fn may_fork(uid: u32) -> bool {
+/// Whether a process of real user `uid`, bound to `limit` processes of that user if
+/// set, may create one more (the system's and the user's limits; root only meets the
+/// first).
+fn may_fork(uid: u32, limit: Option<usize>) -> bool {
     let all: Vec<Arc<Process>> = TABLE.lock().values().cloned().collect();
     if all.len() >= MAX_PROCESSES || crate::mm::heap::under_pressure() {
         return false;
@@ -1619,7 +1626,14 @@ fn may_fork(uid: u32) -> bool {
         .iter()
         .filter(|p| !p.has_exited() && p.real_uid() == uid)
         .count();
-    all.len() < MAX_PROCESSES - ROOT_RESERVE && owned < MAX_PROCESSES_PER_USER
+    let per_user = limit.map_or(MAX_PROCESSES_PER_USER, |l| l.min(MAX_PROCESSES_PER_USER));
+    all.len() < MAX_PROCESSES - ROOT_RESERVE && owned < per_user
+}
+
+/// Bounds the processes `process`'s real user may have when it forks (None: the
+/// system's per-user bound); root is never bound by it.
+pub fn set_process_limit(process: &Process, limit: Option<usize>) {
+    process.inner.lock().process_limit = limit;
 }
 
 /// Sets the process group (setpgid), within the caller's session. A group the move
