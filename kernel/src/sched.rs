@@ -99,6 +99,8 @@ struct Thread {
     /// Time on the CPU before its current turn, and when that turn began (ns).
     cpu_ns: u64,
     since: u64,
+    /// How many ticks a turn lasts when others wait (see [`set_slice`]).
+    slice_ticks: u64,
 }
 
 struct Scheduler {
@@ -136,6 +138,7 @@ pub fn init() {
             stack: None,
             start: None,
             cpu_ns: 0,
+            slice_ticks: TIME_SLICE_TICKS,
             since: crate::time::monotonic_ns(),
         },
     );
@@ -184,6 +187,7 @@ fn create(
                 stack: Some(stack),
                 start: Some(start),
                 cpu_ns: 0,
+                slice_ticks: TIME_SLICE_TICKS,
                 since: 0,
             },
         );
@@ -389,9 +393,23 @@ pub fn on_tick(now: u64) {
         }
     }
     s.run_queue.extend(woken);
-    if now.saturating_sub(s.slice_start) >= TIME_SLICE_TICKS && !s.run_queue.is_empty() {
+    let slice = s
+        .threads
+        .get(&s.current)
+        .map_or(TIME_SLICE_TICKS, |t| t.slice_ticks);
+    if now.saturating_sub(s.slice_start) >= slice && !s.run_queue.is_empty() {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }
+}
+
+/// Sets how many ticks thread `id`'s turns last (at least one) while others wait: the
+/// scheduler's only weighting, which processes' nice values set.
+pub fn set_slice(id: ThreadId, ticks: u64) {
+    with(|s| {
+        if let Some(t) = s.threads.values_mut().find(|t| t.id == id) {
+            t.slice_ticks = ticks.max(1);
+        }
+    });
 }
 
 /// Where threads running user code let the scheduler preempt them: switches away if the

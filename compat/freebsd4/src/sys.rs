@@ -1007,34 +1007,39 @@ fn sys_utrace(_: &mut Task, _: fb::UtraceArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// Scheduling priorities are not kept: every process has nice 0, and only 0 may be set.
+/// getpriority: the lowest nice value of the processes named (PRIO_PROCESS 0,
+/// PRIO_PGRP 1, PRIO_USER 2); a negative value is a result, not an error.
 fn sys_getpriority(task: &mut Task, a: fb::GetpriorityArgs) -> SysResult {
-    priority_target(task, a.which, a.who)?;
-    Ok(Ret::word(0))
+    let target = priority_target(a.which, a.who)?;
+    let nice = calls::get_priority(task, target).map_err(priority_errno)?;
+    Ok(Ret::word(nice as u32 as u64))
 }
 
+/// setpriority: clamped to -20..20; others' processes EPERM, lowering without root
+/// EACCES (4.x's donice).
 fn sys_setpriority(task: &mut Task, a: fb::SetpriorityArgs) -> SysResult {
-    priority_target(task, a.which, a.who)?;
-    if a.prio < 0 && task.process.fs().creds.euid != 0 {
-        return Err(errno::EACCES);
-    }
-    if a.prio != 0 {
-        log::warn!(
-            "pid {}: setpriority({}) is not supported: priorities are not kept",
-            task.process.pid.0,
-            a.prio
-        );
-        return Err(errno::EPERM);
-    }
+    let target = priority_target(a.which, a.who)?;
+    calls::set_priority(task, target, a.prio).map_err(priority_errno)?;
     Ok(Ret::word(0))
 }
 
-fn priority_target(task: &Task, which: i32, who: i32) -> Result<(), i32> {
+/// The processes a priority call names; a negative `who` names none (ESRCH).
+fn priority_target(which: i32, who: i32) -> Result<calls::PriorityTarget, i32> {
+    use calls::PriorityTarget as T;
+    let who = u32::try_from(who).map_err(|_| errno::ESRCH)?;
     match which {
-        // PRIO_PROCESS, PRIO_PGRP, PRIO_USER.
-        0 => target(task, who).map(|_| ()),
-        1 | 2 => Ok(()),
+        0 => Ok(T::Process(who)),
+        1 => Ok(T::Group(who)),
+        2 => Ok(T::User(who)),
         _ => Err(errno::EINVAL),
+    }
+}
+
+fn priority_errno(e: calls::PriorityError) -> i32 {
+    match e {
+        calls::PriorityError::NoSuchProcess => errno::ESRCH,
+        calls::PriorityError::NotPermitted => errno::EPERM,
+        calls::PriorityError::AccessDenied => errno::EACCES,
     }
 }
 

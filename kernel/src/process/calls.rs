@@ -805,3 +805,86 @@ pub fn suspend_with_mask(task: &Task, mut mask: super::SignalSet) {
     super::pause_until_signal(&task.process);
     task.process.restore_mask_after_handler(old);
 }
+
+/// Whose nice value getpriority and setpriority mean; 0 names the caller's own
+/// process, group or effective user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityTarget {
+    Process(u32),
+    Group(u32),
+    User(u32),
+}
+
+/// Why a priority call failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityError {
+    /// Nothing matched (ESRCH).
+    NoSuchProcess,
+    /// Another user's process (EPERM).
+    NotPermitted,
+    /// Only root may lower a nice value (EACCES).
+    AccessDenied,
+}
+
+/// The live processes `target` names.
+fn priority_targets(task: &Task, target: PriorityTarget) -> Vec<Arc<super::Process>> {
+    let me = &task.process;
+    match target {
+        PriorityTarget::Process(pid) => {
+            let p = if pid == 0 {
+                Some(me.clone())
+            } else {
+                super::find(super::Pid(pid)).filter(|p| !p.has_exited())
+            };
+            p.into_iter().collect()
+        }
+        PriorityTarget::Group(g) => {
+            let pgid = if g == 0 { me.pgid() } else { super::Pid(g) };
+            super::live()
+                .into_iter()
+                .filter(|p| p.pgid() == pgid)
+                .collect()
+        }
+        PriorityTarget::User(u) => {
+            let uid = if u == 0 { me.fs().creds.euid } else { u };
+            super::live()
+                .into_iter()
+                .filter(|p| p.fs().creds.euid == uid)
+                .collect()
+        }
+    }
+}
+
+/// getpriority(2): the lowest nice value among the processes `target` names.
+pub fn get_priority(task: &Task, target: PriorityTarget) -> Result<i32, PriorityError> {
+    priority_targets(task, target)
+        .iter()
+        .map(|p| super::nice(p))
+        .min()
+        .ok_or(PriorityError::NoSuchProcess)
+}
+
+/// setpriority(2): sets the nice value of every process `target` names, clamped to
+/// the range; as BSD's donice, a process that is not root may change only those
+/// whose effective user is its real or effective one, and may not lower a value.
+/// The last failure is the result, unless nothing matched.
+pub fn set_priority(task: &Task, target: PriorityTarget, nice: i32) -> Result<(), PriorityError> {
+    let targets = priority_targets(task, target);
+    if targets.is_empty() {
+        return Err(PriorityError::NoSuchProcess);
+    }
+    let me = task.process.fs().creds;
+    let nice = nice.clamp(super::NICE_MIN, super::NICE_MAX);
+    let mut result = Ok(());
+    for p in targets {
+        let theirs = p.fs().creds.euid;
+        if me.uid != 0 && me.euid != 0 && me.euid != theirs && me.uid != theirs {
+            result = Err(PriorityError::NotPermitted);
+        } else if nice < super::nice(&p) && !me.is_root() {
+            result = Err(PriorityError::AccessDenied);
+        } else {
+            super::set_nice(&p, nice);
+        }
+    }
+    result
+}

@@ -293,6 +293,8 @@ struct Inner {
     /// How many processes its real user may have, if a personality set a bound below
     /// the system's (BSD's RLIMIT_NPROC; kept by fork and exec).
     process_limit: Option<usize>,
+    /// Its nice value, [`NICE_MIN`] to [`NICE_MAX`] (kept by fork and exec).
+    nice: i32,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// What its reaped children (and theirs) used.
@@ -1366,6 +1368,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             cpu_timers: BTreeMap::new(),
             cpu_limit: None,
             process_limit: None,
+            nice: 0,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
@@ -1547,9 +1550,14 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, process_limit, argv) = {
+    let (cpu_limit, process_limit, nice, argv) = {
         let inner = parent.inner.lock();
-        (inner.cpu_limit, inner.process_limit, inner.argv.clone())
+        (
+            inner.cpu_limit,
+            inner.process_limit,
+            inner.nice,
+            inner.argv.clone(),
+        )
     };
     let lent = memory == ChildMemory::Lent;
     let mut table = TABLE.lock();
@@ -1580,6 +1588,7 @@ fn fork_with(
             cpu_timers: BTreeMap::new(),
             cpu_limit,
             process_limit,
+            nice,
             final_usage: None,
             children_usage: Usage::ZERO,
             actions,
@@ -1644,6 +1653,34 @@ pub fn set_pgid(process: &Arc<Process>, pgid: Pid) {
     settle_orphaned(groups);
 }
 
+/// The range of nice values (BSD's PRIO_MIN and PRIO_MAX): lower runs first.
+pub const NICE_MIN: i32 = -20;
+pub const NICE_MAX: i32 = 20;
+
+/// A process's nice value.
+pub fn nice(process: &Process) -> i32 {
+    process.inner.lock().nice
+}
+
+/// Sets a process's nice value (clamped to the range), which weights its turns on
+/// the CPU: see [`slice_for_nice`].
+pub fn set_nice(process: &Process, nice: i32) {
+    let nice = nice.clamp(NICE_MIN, NICE_MAX);
+    process.inner.lock().nice = nice;
+    if let Some(thread) = process.job.lock().thread {
+        sched::set_slice(thread, slice_for_nice(nice));
+    }
+}
+
+/// The ticks a turn of a process with `nice` lasts while others wait: 2 at 0, one
+/// more for every 5 below it (6 at -20), 1 from 5 up. The round-robin scheduler has
+/// no priorities; longer or shorter turns are its weighting (a CPU-bound nice 20
+/// process gets a sixth of what a -20 one does, where BSD's decay scheduler would
+/// give it far less).
+fn slice_for_nice(nice: i32) -> u64 {
+    (sched::TIME_SLICE_TICKS as i32 - nice / 5).clamp(1, 6) as u64
+}
+
 /// Whether the process has exec'd since it was forked.
 pub fn has_execed(process: &Process) -> bool {
     process.inner.lock().execed
@@ -1668,6 +1705,10 @@ fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), 
 /// The body of every process's thread.
 fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     process.job.lock().thread = Some(sched::current());
+    let nice = nice(&process);
+    if nice != 0 {
+        sched::set_slice(sched::current(), slice_for_nice(nice));
+    }
     let mut task = Task { process, context };
     let mut charged_at = crate::time::ticks();
     while let Some(personality) = ready_to_enter(&mut task) {
