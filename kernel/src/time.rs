@@ -7,8 +7,9 @@ pub const HZ: u32 = 100;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 static ACTUAL_HZ: AtomicU32 = AtomicU32::new(HZ);
-/// Seconds since the Unix epoch when the timer started, from the RTC.
-static BOOT_REALTIME: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds since the Unix epoch when the timer started: from the RTC, moved when
+/// the clock is set.
+static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
 /// TSC at the last tick and the TSC cycles of the tick before it, for interpolating
 /// between ticks.
 static TSC_AT_TICK: AtomicU64 = AtomicU64::new(0);
@@ -17,7 +18,7 @@ static TSC_PER_TICK: AtomicU64 = AtomicU64::new(0);
 /// Starts the periodic timer and reads the wall clock.
 pub fn init() {
     let rtc = nymph_hal::rtc::read_time();
-    BOOT_REALTIME.store(unix_seconds(&rtc), Ordering::Relaxed);
+    BOOT_REALTIME_NS.store(unix_seconds(&rtc) * NS_PER_SEC, Ordering::Relaxed);
     TSC_AT_TICK.store(nymph_hal::cpu::rdtsc(), Ordering::Relaxed);
     let hz = nymph_hal::timer::start_periodic(HZ);
     ACTUAL_HZ.store(hz, Ordering::Relaxed);
@@ -70,17 +71,19 @@ pub fn cycles_to_ns(cycles: u64) -> Option<u64> {
 
 /// Wall-clock time: (seconds, nanoseconds) since the Unix epoch.
 pub fn realtime() -> (u64, u32) {
-    let ns = monotonic_ns();
-    (
-        BOOT_REALTIME.load(Ordering::Relaxed) + ns / 1_000_000_000,
-        (ns % 1_000_000_000) as u32,
-    )
+    let ns = BOOT_REALTIME_NS.load(Ordering::Relaxed) + monotonic_ns();
+    (ns / NS_PER_SEC, (ns % NS_PER_SEC) as u32)
 }
 
-/// Sets the wall clock (settimeofday), keeping the monotonic clock as it is.
-pub fn set_realtime(seconds: u64) {
-    let elapsed = monotonic_ns() / 1_000_000_000;
-    BOOT_REALTIME.store(seconds.saturating_sub(elapsed), Ordering::Relaxed);
+const NS_PER_SEC: u64 = 1_000_000_000;
+
+/// Sets the wall clock (settimeofday, clock_settime), keeping the monotonic clock as
+/// it is.
+pub fn set_realtime(seconds: u64, nanos: u32) {
+    let at = seconds
+        .saturating_mul(NS_PER_SEC)
+        .saturating_add(u64::from(nanos));
+    BOOT_REALTIME_NS.store(at.saturating_sub(monotonic_ns()), Ordering::Relaxed);
 }
 
 /// Sleeps at least `ns` nanoseconds, and at most one tick more.

@@ -12394,14 +12394,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 142,
         name: "gethostid",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
         number: 143,
         name: "sethostid",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -12534,14 +12534,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 162,
         name: "getdomainname",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 163,
         name: "setdomainname",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13031,7 +13031,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 233,
         name: "clock_settime",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13332,7 +13332,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 276,
         name: "lutimes",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

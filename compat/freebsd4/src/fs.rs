@@ -599,6 +599,11 @@ pub(crate) fn sys_utimes(task: &mut Task, a: fb::UtimesArgs) -> SysResult {
     utimes(task, &node_at(task, a.path, Follow::Yes)?, a.tptr.addr())
 }
 
+/// lutimes: the times of a symbolic link itself, not of what it names.
+pub(crate) fn sys_lutimes(task: &mut Task, a: fb::LutimesArgs) -> SysResult {
+    utimes(task, &node_at(task, a.path, Follow::No)?, a.tptr.addr())
+}
+
 pub(crate) fn sys_futimes(task: &mut Task, a: fb::FutimesArgs) -> SysResult {
     utimes(task, &fd_node(task, a.fd)?, a.tptr.addr())
 }

@@ -116,6 +116,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     rmdir: Some(crate::fs::sys_rmdir),
     utimes: Some(crate::fs::sys_utimes),
     futimes: Some(crate::fs::sys_futimes),
+    lutimes: Some(crate::fs::sys_lutimes),
     statfs: Some(crate::fs::sys_statfs),
     fstatfs: Some(crate::fs::sys_fstatfs),
     stat: Some(crate::fs::sys_stat),
@@ -158,6 +159,10 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     ogetrlimit: Some(crate::sysctl::sys_ogetrlimit),
     osetrlimit: Some(crate::sysctl::sys_osetrlimit),
     ogethostname: Some(crate::sysctl::sys_ogethostname),
+    ogethostid: Some(crate::sysctl::sys_ogethostid),
+    osethostid: Some(crate::sysctl::sys_osethostid),
+    getdomainname: Some(crate::sysctl::sys_getdomainname),
+    setdomainname: Some(crate::sysctl::sys_setdomainname),
     osethostname: Some(crate::sysctl::sys_osethostname),
     getitimer: Some(sys_getitimer),
     settimeofday: Some(sys_settimeofday),
@@ -188,6 +193,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     sstk: Some(sys_sstk),
     vadvise: Some(sys_vadvise),
     clock_getres: Some(sys_clock_getres),
+    clock_settime: Some(sys_clock_settime),
     getfsstat: Some(crate::fs::sys_getfsstat),
     socket: Some(crate::socket::sys_socket),
     socketpair: Some(crate::socket::sys_socketpair),
@@ -864,6 +870,23 @@ fn sys_clock_gettime(task: &mut Task, a: fb::ClockGettimeArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
+/// clock_settime: root only (EPERM, checked first, as kern_time.c does), then
+/// CLOCK_REALTIME only and a nanosecond field within a second (EINVAL).
+fn sys_clock_settime(task: &mut Task, a: fb::ClockSettimeArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    if a.clock_id != 0 {
+        return Err(errno::EINVAL);
+    }
+    let ts: fb::timespec = task.read_val(a.tp.addr()).map_err(fault)?;
+    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(errno::EINVAL);
+    }
+    nymph_kernel::time::set_realtime(ts.tv_sec as u64, ts.tv_nsec as u32);
+    Ok(Ret::word(0))
+}
+
 /// clock_getres: the clocks clock_gettime knows (4.x's CLOCK_REALTIME), whose
 /// resolution here is a nanosecond (the clock is interpolated from the TSC).
 fn sys_clock_getres(task: &mut Task, a: fb::ClockGetresArgs) -> SysResult {
@@ -996,7 +1019,7 @@ fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
         if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
             return Err(errno::EINVAL);
         }
-        nymph_kernel::time::set_realtime(tv.tv_sec as u64);
+        nymph_kernel::time::set_realtime(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
     }
     Ok(Ret::word(0))
 }

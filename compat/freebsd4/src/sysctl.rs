@@ -18,8 +18,9 @@ const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
 const MAXHOSTNAMELEN: usize = 256;
 use nymph_kernel::host::{DEFAULT_HOSTNAME, hostname};
 
-/// Sets the host name from a new sysctl value (root only; a trailing NUL is dropped).
-fn set_hostname(task: &Task, addr: u64, len: usize) -> Result<(), i32> {
+/// A new host or domain name of `len` bytes at `addr` (root only; shorter than
+/// MAXHOSTNAMELEN; it ends at its first NUL).
+fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
     if !task.process.fs().creds.is_root() {
         return Err(errno::EPERM);
     }
@@ -31,7 +32,27 @@ fn set_hostname(task: &Task, addr: u64, len: usize) -> Result<(), i32> {
     if let Some(end) = name.iter().position(|&b| b == 0) {
         name.truncate(end);
     }
-    nymph_kernel::host::set_hostname(name);
+    Ok(name)
+}
+
+/// Sets a writable node from a sysctl's new value: kern.hostname, kern.hostid (an int:
+/// fewer bytes are EINVAL) and kern.domainname, all root's (EPERM); any other EPERM.
+fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
+    match oid {
+        [1, 10] => nymph_kernel::host::set_hostname(read_name(task, addr, len)?),
+        [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
+        [1, 11] => {
+            if !task.process.fs().creds.is_root() {
+                return Err(errno::EPERM);
+            }
+            if len < 4 {
+                return Err(errno::EINVAL);
+            }
+            let id: u32 = task.read_val(addr).map_err(fault)?;
+            nymph_kernel::host::set_hostid(id);
+        }
+        _ => return Err(errno::EPERM),
+    }
     Ok(())
 }
 const MACHINE: &str = "i386";
@@ -46,7 +67,7 @@ enum Value {
 }
 
 /// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_HW 6).
-const NAMES: [(&str, [i32; 2]); 30] = [
+const NAMES: [(&str, [i32; 2]); 31] = [
     ("kern.ostype", [1, 1]),
     ("kern.osrelease", [1, 2]),
     ("kern.osrevision", [1, 3]),
@@ -63,6 +84,7 @@ const NAMES: [(&str, [i32; 2]); 30] = [
     ("kern.job_control", [1, 19]),
     ("kern.saved_ids", [1, 20]),
     ("kern.boottime", [1, 21]),
+    ("kern.domainname", [1, 22]),
     ("kern.osreldate", [1, 24]),
     ("kern.maxfilesperproc", [1, 27]),
     ("kern.maxprocperuid", [1, 28]),
@@ -109,7 +131,7 @@ fn value(oid: &[i32]) -> Option<Value> {
             name.push(0);
             Value::Bytes(name)
         }
-        [1, 11] => Value::Int(0),
+        [1, 11] => Value::Int(nymph_kernel::host::hostid() as i32),
         [1, 12] => {
             // struct clockinfo { hz, tick (us per tick), tickadj, stathz, profhz }.
             let hz = nymph_kernel::time::hz() as i32;
@@ -129,6 +151,11 @@ fn value(oid: &[i32]) -> Option<Value> {
                 tv_usec: 0,
             };
             Value::Bytes(tv.as_bytes().to_vec())
+        }
+        [1, 22] => {
+            let mut name = nymph_kernel::host::domainname();
+            name.push(0);
+            Value::Bytes(name)
         }
         [1, 24] => Value::Int(fb::consts::__FreeBSD_version as i32),
         [1, 27] => Value::Int(MAX_DESCRIPTORS as i32),
@@ -229,8 +256,8 @@ fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i3
 
 /// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
 /// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
-/// new value) but kern.hostname (root) and name2oid, which takes the name as its new
-/// value.
+/// new value) but kern.hostname, kern.hostid and kern.domainname (root) and name2oid,
+/// which takes the name as its new value.
 pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if !(2..=CTL_MAXNAME).contains(&a.namelen) {
         return Err(errno::EINVAL);
@@ -253,11 +280,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
         })?;
         let old = bytes(v);
         if a.new.addr() != 0 {
-            // kern.hostname is the one writable node here.
-            if oid != [1, 10] {
-                return Err(errno::EPERM);
-            }
-            set_hostname(task, a.new.addr(), a.newlen as usize)?;
+            set_node(task, &oid, a.new.addr(), a.newlen as usize)?;
         }
         old
     };
@@ -468,7 +491,40 @@ pub(crate) fn sys_ogethostname(task: &mut Task, a: fb::OgethostnameArgs) -> SysR
 
 /// `osethostname` (88): root sets kern.hostname.
 pub(crate) fn sys_osethostname(task: &mut Task, a: fb::OsethostnameArgs) -> SysResult {
-    set_hostname(task, a.hostname.addr(), a.len as usize)?;
+    let name = read_name(task, a.hostname.addr(), a.len as usize)?;
+    nymph_kernel::host::set_hostname(name);
+    Ok(Ret::word(0))
+}
+
+/// getdomainname (162): as kern_xxx.c, the name, its NUL and one more zero byte, cut
+/// to `len` (taken unsigned).
+pub(crate) fn sys_getdomainname(task: &mut Task, a: fb::GetdomainnameArgs) -> SysResult {
+    let mut name = nymph_kernel::host::domainname();
+    name.extend_from_slice(&[0, 0]);
+    let n = name.len().min(a.len as u32 as usize);
+    task.write_bytes(a.domainname.addr(), &name[..n])
+        .map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// setdomainname (163): root only; at most MAXHOSTNAMELEN - 1 bytes (taken unsigned).
+pub(crate) fn sys_setdomainname(task: &mut Task, a: fb::SetdomainnameArgs) -> SysResult {
+    let name = read_name(task, a.domainname.addr(), a.len as u32 as usize)?;
+    nymph_kernel::host::set_domainname(name);
+    Ok(Ret::word(0))
+}
+
+/// `ogethostid` (142): kern.hostid.
+pub(crate) fn sys_ogethostid(_: &mut Task, _: fb::OgethostidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(nymph_kernel::host::hostid())))
+}
+
+/// `osethostid` (143): root sets kern.hostid.
+pub(crate) fn sys_osethostid(task: &mut Task, a: fb::OsethostidArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    nymph_kernel::host::set_hostid(a.hostid as u32);
     Ok(Ret::word(0))
 }
 

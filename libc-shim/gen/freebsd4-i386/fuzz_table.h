@@ -68,9 +68,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 109 slots Nymph does not serve (status not_implemented) are left out. */
+/* 103 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 152
+#define FZ_NCALLS 158
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -504,6 +504,11 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "asa", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "alen", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 142, "ogethostid", 0, 0, {
+	} },
+	{ 143, "osethostid", 1, 0, {
+		{ "hostid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 144, "ogetrlimit", 2, 0, {
 		{ "which", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "rlp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
@@ -530,6 +535,14 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 158, "fstatfs", 2, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "buf", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 256, -1, 0, -1, 0, 256, 0x0ULL, 0, 0 },
+	} },
+	{ 162, "getdomainname", 2, 0, {
+		{ "domainname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 163, "setdomainname", 2, 0, {
+		{ "domainname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 164, "uname", 1, 0, {
 		{ "name", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 160, -1, 0, -1, 0, 160, 0x0ULL, 0, 0 },
@@ -640,6 +653,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "clock_id", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
+	{ 233, "clock_settime", 2, 0, {
+		{ "clock_id", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "tp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+	} },
 	{ 234, "clock_getres", 2, 0, {
 		{ "clock_id", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
@@ -668,6 +685,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "uid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "gid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 276, "lutimes", 2, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "tptr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
 	{ 277, "netbsd_msync", 3, 0, {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
