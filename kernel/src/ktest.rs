@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 11] {
+pub fn core_suites() -> [&'static [KernelTest]; 12] {
     [
         crate::mm::frame::KTESTS,
         crate::mm::kspace::KTESTS,
@@ -114,6 +114,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 11] {
         crate::vfs_tests::KTESTS,
         crate::tty_tests::KTESTS,
         crate::socket_tests::KTESTS,
+        crate::kqueue_tests::KTESTS,
     ]
 }
 

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod file;
 pub mod host;
 pub mod klog;
+mod kqueue_tests;
 pub mod ktest;
 pub mod mm;
 pub mod process;

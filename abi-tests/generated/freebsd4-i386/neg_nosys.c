@@ -1172,214 +1172,202 @@ static long check_193(void)
 static long check_194(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(362UL);
+	return nt_neg_raw(364UL);
 }
 
 static long check_195(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(363UL);
+	return nt_neg_raw(365UL);
 }
 
 static long check_196(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(364UL);
+	return nt_neg_raw(366UL);
 }
 
 static long check_197(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(365UL);
+	return nt_neg_raw(367UL);
 }
 
 static long check_198(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(366UL);
+	return nt_neg_raw(368UL);
 }
 
 static long check_199(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(367UL);
+	return nt_neg_raw(369UL);
 }
 
 static long check_200(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(368UL);
+	return nt_neg_raw(370UL);
 }
 
 static long check_201(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(369UL);
+	return nt_neg_raw(371UL);
 }
 
 static long check_202(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(370UL);
+	return nt_neg_raw(372UL);
 }
 
 static long check_203(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(371UL);
+	return nt_neg_raw(373UL);
 }
 
 static long check_204(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(372UL);
+	return nt_neg_raw(374UL);
 }
 
 static long check_205(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(373UL);
+	return nt_neg_raw(375UL);
 }
 
 static long check_206(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(374UL);
+	return nt_neg_raw(376UL);
 }
 
 static long check_207(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(375UL);
+	return nt_neg_raw(377UL);
 }
 
 static long check_208(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(376UL);
+	return nt_neg_raw(378UL);
 }
 
 static long check_209(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(377UL);
+	return nt_neg_raw(379UL);
 }
 
 static long check_210(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(378UL);
+	return nt_neg_raw(380UL);
 }
 
 static long check_211(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(379UL);
+	return nt_neg_raw(381UL);
 }
 
 static long check_212(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(380UL);
+	return nt_neg_raw(382UL);
 }
 
 static long check_213(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(381UL);
+	return nt_neg_raw(383UL);
 }
 
 static long check_214(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(382UL);
+	return nt_neg_raw(384UL);
 }
 
 static long check_215(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(383UL);
+	return nt_neg_raw(385UL);
 }
 
 static long check_216(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(384UL);
+	return nt_neg_raw(386UL);
 }
 
 static long check_217(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(385UL);
+	return nt_neg_raw(387UL);
 }
 
 static long check_218(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(386UL);
+	return nt_neg_raw(388UL);
 }
 
 static long check_219(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(387UL);
+	return nt_neg_raw(389UL);
 }
 
 static long check_220(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(388UL);
+	return nt_neg_raw(390UL);
 }
 
 static long check_221(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(389UL);
+	return nt_neg_raw(391UL);
 }
 
 static long check_222(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(390UL);
+	return nt_neg_raw(392UL);
 }
 
 static long check_223(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(391UL);
+	return nt_neg_raw(393UL);
 }
 
 static long check_224(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(392UL);
+	return nt_neg_raw(394UL);
 }
 
 static long check_225(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(393UL);
+	return nt_neg_raw(457UL);
 }
 
 static long check_226(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(394UL);
-}
-
-static long check_227(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(457UL);
-}
-
-static long check_228(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(2147483647UL);
 }
 
-static long check_229(void)
+static long check_227(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(4294967295UL);
@@ -1580,42 +1568,40 @@ static const struct nt_neg_check checks[] = {
 	{"aio_waitcomplete (359)", NT_NEG_IS, EINVAL, check_191},
 	{"getresuid (360)", NT_NEG_IS, EINVAL, check_192},
 	{"getresgid (361)", NT_NEG_IS, EINVAL, check_193},
-	{"kqueue (362)", NT_NEG_IS, EINVAL, check_194},
-	{"kevent (363)", NT_NEG_IS, EINVAL, check_195},
-	{"nosys (364)", NT_NEG_IS, EINVAL, check_196},
-	{"nosys (365)", NT_NEG_IS, EINVAL, check_197},
-	{"nosys (366)", NT_NEG_IS, EINVAL, check_198},
-	{"nosys (367)", NT_NEG_IS, EINVAL, check_199},
-	{"nosys (368)", NT_NEG_IS, EINVAL, check_200},
-	{"nosys (369)", NT_NEG_IS, EINVAL, check_201},
-	{"nosys (370)", NT_NEG_IS, EINVAL, check_202},
-	{"nosys (371)", NT_NEG_IS, EINVAL, check_203},
-	{"nosys (372)", NT_NEG_IS, EINVAL, check_204},
-	{"nosys (373)", NT_NEG_IS, EINVAL, check_205},
-	{"nosys (374)", NT_NEG_IS, EINVAL, check_206},
-	{"nosys (375)", NT_NEG_IS, EINVAL, check_207},
-	{"nosys (376)", NT_NEG_IS, EINVAL, check_208},
-	{"nosys (377)", NT_NEG_IS, EINVAL, check_209},
-	{"nosys (378)", NT_NEG_IS, EINVAL, check_210},
-	{"nosys (379)", NT_NEG_IS, EINVAL, check_211},
-	{"nosys (380)", NT_NEG_IS, EINVAL, check_212},
-	{"nosys (381)", NT_NEG_IS, EINVAL, check_213},
-	{"nosys (382)", NT_NEG_IS, EINVAL, check_214},
-	{"nosys (383)", NT_NEG_IS, EINVAL, check_215},
-	{"nosys (384)", NT_NEG_IS, EINVAL, check_216},
-	{"nosys (385)", NT_NEG_IS, EINVAL, check_217},
-	{"nosys (386)", NT_NEG_IS, EINVAL, check_218},
-	{"nosys (387)", NT_NEG_IS, EINVAL, check_219},
-	{"nosys (388)", NT_NEG_IS, EINVAL, check_220},
-	{"nosys (389)", NT_NEG_IS, EINVAL, check_221},
-	{"nosys (390)", NT_NEG_IS, EINVAL, check_222},
-	{"nosys (391)", NT_NEG_IS, EINVAL, check_223},
-	{"nosys (392)", NT_NEG_IS, EINVAL, check_224},
-	{"sendfile (393)", NT_NEG_IS, EINVAL, check_225},
-	{"394", NT_NEG_IS, EINVAL, check_226},
-	{"457", NT_NEG_IS, EINVAL, check_227},
-	{"2147483647", NT_NEG_IS, EINVAL, check_228},
-	{"4294967295", NT_NEG_IS, EINVAL, check_229},
+	{"nosys (364)", NT_NEG_IS, EINVAL, check_194},
+	{"nosys (365)", NT_NEG_IS, EINVAL, check_195},
+	{"nosys (366)", NT_NEG_IS, EINVAL, check_196},
+	{"nosys (367)", NT_NEG_IS, EINVAL, check_197},
+	{"nosys (368)", NT_NEG_IS, EINVAL, check_198},
+	{"nosys (369)", NT_NEG_IS, EINVAL, check_199},
+	{"nosys (370)", NT_NEG_IS, EINVAL, check_200},
+	{"nosys (371)", NT_NEG_IS, EINVAL, check_201},
+	{"nosys (372)", NT_NEG_IS, EINVAL, check_202},
+	{"nosys (373)", NT_NEG_IS, EINVAL, check_203},
+	{"nosys (374)", NT_NEG_IS, EINVAL, check_204},
+	{"nosys (375)", NT_NEG_IS, EINVAL, check_205},
+	{"nosys (376)", NT_NEG_IS, EINVAL, check_206},
+	{"nosys (377)", NT_NEG_IS, EINVAL, check_207},
+	{"nosys (378)", NT_NEG_IS, EINVAL, check_208},
+	{"nosys (379)", NT_NEG_IS, EINVAL, check_209},
+	{"nosys (380)", NT_NEG_IS, EINVAL, check_210},
+	{"nosys (381)", NT_NEG_IS, EINVAL, check_211},
+	{"nosys (382)", NT_NEG_IS, EINVAL, check_212},
+	{"nosys (383)", NT_NEG_IS, EINVAL, check_213},
+	{"nosys (384)", NT_NEG_IS, EINVAL, check_214},
+	{"nosys (385)", NT_NEG_IS, EINVAL, check_215},
+	{"nosys (386)", NT_NEG_IS, EINVAL, check_216},
+	{"nosys (387)", NT_NEG_IS, EINVAL, check_217},
+	{"nosys (388)", NT_NEG_IS, EINVAL, check_218},
+	{"nosys (389)", NT_NEG_IS, EINVAL, check_219},
+	{"nosys (390)", NT_NEG_IS, EINVAL, check_220},
+	{"nosys (391)", NT_NEG_IS, EINVAL, check_221},
+	{"nosys (392)", NT_NEG_IS, EINVAL, check_222},
+	{"sendfile (393)", NT_NEG_IS, EINVAL, check_223},
+	{"394", NT_NEG_IS, EINVAL, check_224},
+	{"457", NT_NEG_IS, EINVAL, check_225},
+	{"2147483647", NT_NEG_IS, EINVAL, check_226},
+	{"4294967295", NT_NEG_IS, EINVAL, check_227},
 };
 
 int main(void)

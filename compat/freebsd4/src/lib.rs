@@ -13,6 +13,7 @@ extern crate alloc;
 mod convert;
 mod files;
 mod fs;
+mod kqueue;
 mod old;
 mod signals;
 mod socket;

@@ -216,6 +216,8 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     shutdown: Some(crate::socket::sys_shutdown),
     setsockopt: Some(crate::socket::sys_setsockopt),
     getsockopt: Some(crate::socket::sys_getsockopt),
+    kqueue: Some(crate::kqueue::sys_kqueue),
+    kevent: Some(crate::kqueue::sys_kevent),
     ..fb::Handlers::NONE
 };
 
@@ -274,8 +276,8 @@ fn fetch(task: &Task) -> Result<(u64, Words), i32> {
 }
 
 /// Calls 4.x never restarts after a handler, SA_RESTART or not: select, poll,
-/// nanosleep and the sigsuspend pair (they report EINTR by design).
-const NEVER_RESTARTED: [u64; 6] = [93, 209, 240, 111, 341, 1];
+/// nanosleep, kevent and the sigsuspend pair (they report EINTR by design).
+const NEVER_RESTARTED: [u64; 7] = [93, 209, 240, 111, 341, 1, 363];
 
 /// Whether an EINTR from call `code` becomes 4.x's ERESTART: the signal about to be
 /// delivered is caught with SA_RESTART.
@@ -499,7 +501,7 @@ fn sys_execve(task: &mut Task, a: fb::ExecveArgs) -> SysResult {
 
 /// The traditional wait status: exit code in bits 8-15, or the signal in bits 0-6 with
 /// the core flag in bit 7; 0x7f with the signal above it for a stopped child.
-fn wait_status(event: ChildEvent) -> i32 {
+pub(crate) fn wait_status(event: ChildEvent) -> i32 {
     match event {
         ChildEvent::Exited(ExitStatus::Exited(code)) => i32::from(code) << 8,
         ChildEvent::Exited(ExitStatus::Signaled { signal, core }) => {

@@ -2,6 +2,7 @@
 //! [`OpenFile`] (shared by dup and fork, with its flags), whose operations come from a
 //! [`FileOps`] object (the console, a pipe end; files of the VFS later).
 
+pub mod kqueue;
 pub mod pipe;
 pub mod poll;
 pub mod socket;
@@ -26,6 +27,8 @@ pub enum FileKind {
     Directory,
     Device,
     Socket,
+    /// An event queue ([`kqueue`]).
+    EventQueue,
 }
 
 /// What a file is ready for now (poll and select).
@@ -150,6 +153,19 @@ pub trait FileOps: Send + Sync + Debug {
     }
     /// The socket this object is, if it is one (for the socket calls).
     fn socket(&self) -> Option<&socket::Socket> {
+        None
+    }
+    /// Bytes a read would find queued, where the object counts them (event queues
+    /// report it).
+    fn readable_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// Bytes a write would find room for, where the object counts them.
+    fn writable_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// The event queue this object is, if it is one.
+    fn event_queue(&self) -> Option<&kqueue::EventQueue> {
         None
     }
 }
@@ -397,6 +413,11 @@ impl OpenFile {
     pub fn socket(&self) -> Option<&socket::Socket> {
         self.ops.socket()
     }
+
+    /// The event queue behind this file, if it is one.
+    pub fn event_queue(&self) -> Option<&kqueue::EventQueue> {
+        self.ops.event_queue()
+    }
 }
 
 impl Drop for OpenFile {
@@ -582,6 +603,21 @@ impl FdTable {
             }
         }
         closed
+    }
+
+    /// The table a forked child starts with: this one without its event queues, which
+    /// are not inherited (4.x's fdcopy).
+    pub fn copy_for_fork(&self) -> FdTable {
+        let mut copy = self.clone();
+        for slot in &mut copy.slots {
+            if slot
+                .as_ref()
+                .is_some_and(|s| s.file.kind() == FileKind::EventQueue)
+            {
+                *slot = None;
+            }
+        }
+        copy
     }
 
     /// Open descriptors.

@@ -329,6 +329,10 @@ impl FileOps for ReadEnd {
         Some(&self.0.changed)
     }
 
+    fn readable_bytes(&self) -> Option<u64> {
+        Some(self.0.state.lock().len as u64)
+    }
+
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
         read(&self.0, buf, nonblock)
     }
@@ -358,6 +362,10 @@ impl FileOps for WriteEnd {
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
         Some(&self.0.changed)
+    }
+
+    fn writable_bytes(&self) -> Option<u64> {
+        Some(self.0.state.lock().room() as u64)
     }
 
     fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {

@@ -33,7 +33,7 @@ pub enum Timeout {
 
 /// How often a blocked poll looks for pending signals, in ticks (a signal does not wake
 /// a blocked thread yet: this bounds how late it is noticed).
-const SIGNAL_CHECK_TICKS: u64 = 5;
+pub(super) const SIGNAL_CHECK_TICKS: u64 = 5;
 
 /// The readiness of every file now.
 pub fn readiness(files: &[(&OpenFile, Interest)]) -> Vec<Readiness> {

@@ -316,6 +316,17 @@ struct Inner {
     files: FdTable,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
+    /// What event queues count on this process.
+    events: EventCounts,
+}
+
+/// Forks, execs and posts of the signals event queues asked to count (kept apart from
+/// the rest so that the hooks stay one increment).
+#[derive(Debug, Default)]
+struct EventCounts {
+    forks: u32,
+    execs: u32,
+    signals: Vec<(Signal, u64)>,
 }
 
 /// CPU time used, split as getrusage splits it.
@@ -472,6 +483,38 @@ impl Process {
         (inner.blocked.contains(signal) && signal.catchable())
             || action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
+    }
+
+    /// How many times it forked and exec'd (for event queues).
+    pub fn event_counts(&self) -> (u32, u32) {
+        let inner = self.inner.lock();
+        (inner.events.forks, inner.events.execs)
+    }
+
+    /// How it ended, once it has.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        self.inner.lock().exit
+    }
+
+    /// Starts counting posts of `signal` (if not counting already); returns the count.
+    pub fn watch_signal(&self, signal: Signal) -> u64 {
+        let mut inner = self.inner.lock();
+        if let Some(c) = inner.events.signals.iter().find(|c| c.0 == signal) {
+            return c.1;
+        }
+        inner.events.signals.push((signal, 0));
+        0
+    }
+
+    /// Posts of `signal` counted since [`Process::watch_signal`] asked for them.
+    pub fn signal_posts(&self, signal: Signal) -> u64 {
+        let inner = self.inner.lock();
+        inner
+            .events
+            .signals
+            .iter()
+            .find(|c| c.0 == signal)
+            .map_or(0, |c| c.1)
     }
 
     /// Runs `f` on the descriptor table. Never block inside `f`: take the open file
@@ -669,6 +712,10 @@ impl Process {
                     ));
             if !ignored || !signal.catchable() {
                 inner.pending.insert(signal);
+            }
+            // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL).
+            if let Some(c) = inner.events.signals.iter_mut().find(|c| c.0 == signal) {
+                c.1 += 1;
             }
         }
         let thread = {
@@ -1379,6 +1426,7 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             argv: loaded.argv,
             files,
             fs,
+            events: EventCounts::default(),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -1419,6 +1467,7 @@ pub fn exec(
         inner.command = loaded.command;
         inner.argv = loaded.argv;
         closed = inner.files.close_marked();
+        inner.events.execs = inner.events.execs.wrapping_add(1);
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
             if matches!(action, SigAction::Catch(_)) {
@@ -1532,7 +1581,7 @@ fn fork_with(
                 inner.brk,
                 inner.personality_state.clone(),
                 inner.command.clone(),
-                inner.files.clone(),
+                inner.files.copy_for_fork(),
                 inner.fs.clone(),
             ),
         )
@@ -1599,6 +1648,7 @@ fn fork_with(
             argv,
             files,
             fs,
+            events: EventCounts::default(),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -1608,7 +1658,11 @@ fn fork_with(
     });
     table.insert(pid, child.clone());
     drop(table);
-    parent.inner.lock().children.push(pid);
+    {
+        let mut inner = parent.inner.lock();
+        inner.children.push(pid);
+        inner.events.forks = inner.events.forks.wrapping_add(1);
+    }
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
         TABLE.lock().remove(&pid);

@@ -686,6 +686,7 @@ pub fn rename(
     let moved = moved.ok_or(Error::NotFound)?;
     to.dir.dir()?.lock().insert(&to.name, moved.clone());
     tmpfs::moved(&from.dir, &to.dir, &moved);
+    moved.note_rename();
     from.dir.touch_modify();
     to.dir.touch_modify();
     Ok(())

@@ -10,6 +10,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Mutex;
 
 /// The largest regular file (pages are indexed by u64; this keeps offsets sane).
@@ -293,6 +294,8 @@ pub struct Inode {
     pub number: u64,
     pub(crate) meta: Mutex<Meta>,
     pub(crate) body: Body,
+    /// Counts data changes, attribute changes and renames, for event queues.
+    changes: [AtomicU32; 3],
 }
 
 impl Inode {
@@ -318,6 +321,7 @@ impl Inode {
                 ctime: now,
             }),
             body,
+            changes: Default::default(),
         })
     }
 
@@ -390,6 +394,7 @@ impl Inode {
 
     /// Marks data changed (mtime and ctime).
     pub fn touch_modify(&self) {
+        self.changes[0].fetch_add(1, Ordering::Relaxed);
         let now = Timestamp::now();
         let mut m = self.meta.lock();
         m.mtime = now;
@@ -398,6 +403,7 @@ impl Inode {
 
     /// Marks metadata changed (ctime).
     pub fn touch_change(&self) {
+        self.changes[1].fetch_add(1, Ordering::Relaxed);
         self.meta.lock().ctime = Timestamp::now();
     }
 
@@ -507,5 +513,20 @@ impl Inode {
 
     pub fn links(&self) -> u32 {
         self.meta.lock().links
+    }
+
+    /// Marks the node renamed (for event queues).
+    pub fn note_rename(&self) {
+        self.changes[2].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many times its data, its attributes and its name changed.
+    pub fn change_counts(&self) -> (u32, u32, u32) {
+        let [m, c, r] = &self.changes;
+        (
+            m.load(Ordering::Relaxed),
+            c.load(Ordering::Relaxed),
+            r.load(Ordering::Relaxed),
+        )
     }
 }

@@ -68,9 +68,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 103 slots Nymph does not serve (status not_implemented) are left out. */
+/* 101 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 158
+#define FZ_NCALLS 160
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -722,6 +722,16 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 343, "sigpending", 1, 0, {
 		{ "set", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
+	} },
+	{ 362, "kqueue", 0, 0, {
+	} },
+	{ 363, "kevent", 6, 0, {
+		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "changelist", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 20, 2, 1, -1, 0, 20, 0x0ULL, 0, 0 },
+		{ "nchanges", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "eventlist", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 20, 4, 1, -1, 0, 20, 0x0ULL, 0, 0 },
+		{ "nevents", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "timeout", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 1, 1 },
 	} },
 };
 

@@ -256,6 +256,44 @@ typedef uint32_t uintptr_t;
 #define KERN_PS_STRINGS 0x20
 #define KERN_USRSTACK 0x21
 
+/* kevent_filter */
+#define EVFILT_READ (-1)
+#define EVFILT_WRITE (-2)
+#define EVFILT_AIO (-3)
+#define EVFILT_VNODE (-4)
+#define EVFILT_PROC (-5)
+#define EVFILT_SIGNAL (-6)
+
+/* kevent_flags */
+#define EV_ADD 1
+#define EV_DELETE 2
+#define EV_ENABLE 4
+#define EV_DISABLE 8
+#define EV_ONESHOT 0x10
+#define EV_CLEAR 0x20
+#define EV_ERROR 0x4000
+#define EV_EOF 0x8000
+
+/* kevent_note_proc */
+#define NOTE_TRACK 1
+#define NOTE_TRACKERR 2
+#define NOTE_CHILD 4
+#define NOTE_EXEC 0x20000000
+#define NOTE_FORK 0x40000000
+#define NOTE_EXIT 0x80000000U
+
+/* kevent_note_read */
+#define NOTE_LOWAT 1
+
+/* kevent_note_vnode */
+#define NOTE_DELETE 1
+#define NOTE_WRITE 2
+#define NOTE_EXTEND 4
+#define NOTE_ATTRIB 8
+#define NOTE_LINK 0x10
+#define NOTE_RENAME 0x20
+#define NOTE_REVOKE 0x40
+
 /* lock_type */
 #define F_RDLCK 1
 #define F_UNLCK 2

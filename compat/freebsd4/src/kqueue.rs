@@ -1,0 +1,256 @@
+//! 4.x kqueue and kevent on the core's event queues: 4.x's struct kevent, filter
+//! numbers, flag and note bits, and its rules for a change list (changes applied in
+//! order; a failed one becomes an EV_ERROR event while the event list has room, else
+//! the call's error; any such event ends the call before events are collected).
+
+use crate::fb::{self, errno};
+use crate::files::file_errno;
+use crate::signals::signal_from_fb;
+use crate::sys::{Ret, SysResult, fault};
+use fb::kevent_flags as ev;
+use nymph_kernel::file::kqueue::{self, Change, ChangeError, Changes, Event, Filter};
+use nymph_kernel::file::poll::Timeout;
+use nymph_kernel::process::calls;
+use nymph_kernel::process::{ChildEvent, Task};
+
+pub(crate) fn sys_kqueue(task: &mut Task, _: fb::KqueueArgs) -> SysResult {
+    let file = kqueue::new().map_err(file_errno)?;
+    let fd = task
+        .process
+        .with_files(|t| t.install(file, false, 0))
+        .map_err(file_errno)?;
+    Ok(Ret::word(fd as u64))
+}
+
+/// 4.x's NOTE_* bits of the vnode and process filters, and the neutral change each is.
+const NOTES: [(u32, Changes); 9] = [
+    (fb::kevent_note_vnode::NOTE_DELETE.bits(), Changes::DELETE),
+    (fb::kevent_note_vnode::NOTE_WRITE.bits(), Changes::WRITE),
+    (fb::kevent_note_vnode::NOTE_EXTEND.bits(), Changes::EXTEND),
+    (fb::kevent_note_vnode::NOTE_ATTRIB.bits(), Changes::ATTRIB),
+    (fb::kevent_note_vnode::NOTE_LINK.bits(), Changes::LINK),
+    (fb::kevent_note_vnode::NOTE_RENAME.bits(), Changes::RENAME),
+    (fb::kevent_note_proc::NOTE_EXIT.bits(), Changes::EXIT),
+    (fb::kevent_note_proc::NOTE_FORK.bits(), Changes::FORK),
+    (fb::kevent_note_proc::NOTE_EXEC.bits(), Changes::EXEC),
+];
+
+/// The changes `fflags` asks for on `filter` (the vnode and process bits overlap
+/// nowhere, but each filter reads only its own).
+fn watched(filter: Filter, fflags: u32) -> Changes {
+    let vnode = matches!(filter, Filter::Vnode);
+    NOTES
+        .iter()
+        .filter(|(bit, c)| {
+            let of_vnode = c
+                .intersection(Changes::EXIT.union(Changes::FORK).union(Changes::EXEC))
+                .is_empty();
+            of_vnode == vnode && fflags & bit != 0
+        })
+        .fold(Changes::NONE, |acc, (_, c)| acc.union(*c))
+}
+
+fn fflags_of(filter: Filter, changes: Changes) -> u32 {
+    let mut bits = NOTES
+        .iter()
+        .filter(|(_, c)| changes.contains(*c) && !c.is_empty())
+        .fold(0, |acc, (bit, _)| acc | bit);
+    if filter == Filter::Process && changes.contains(Changes::TRACK_ERROR) {
+        bits |= fb::kevent_note_proc::NOTE_TRACKERR.bits();
+    }
+    bits
+}
+
+/// A change-list entry in neutral terms, or the errno 4.x answers for it.
+fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
+    use fb::kevent_filter as F;
+    let filter = match F::from_raw(k.filter) {
+        Some(F::EVFILT_READ) => Filter::Read,
+        Some(F::EVFILT_WRITE) => Filter::Write,
+        Some(F::EVFILT_VNODE) => Filter::Vnode,
+        Some(F::EVFILT_PROC) => Filter::Process,
+        Some(F::EVFILT_SIGNAL) => Filter::Signal,
+        Some(F::EVFILT_AIO) => {
+            // Only the kernel attaches AIO notes in 4.x (filt_aioattach): EPERM.
+            log::warn!(
+                "pid {}: kevent: EVFILT_AIO is not supported (EPERM)",
+                task.process.pid.0
+            );
+            return Err(errno::EPERM);
+        }
+        None => return Err(errno::EINVAL),
+    };
+    let flags = ev::from_bits_retain(k.flags);
+    let mut stored = k.flags;
+    // 4.x forces EV_CLEAR on process and signal notes, and reports it.
+    if matches!(filter, Filter::Process | Filter::Signal) {
+        stored |= ev::EV_CLEAR.bits();
+    }
+    let track =
+        filter == Filter::Process && k.fflags & fb::kevent_note_proc::NOTE_TRACK.bits() != 0;
+    Ok(Change {
+        ident: u64::from(k.ident),
+        filter: Some(filter),
+        add: flags.contains(ev::EV_ADD),
+        delete: flags.contains(ev::EV_DELETE),
+        enable: flags.contains(ev::EV_ENABLE),
+        disable: flags.contains(ev::EV_DISABLE),
+        oneshot: flags.contains(ev::EV_ONESHOT),
+        clear: flags.contains(ev::EV_CLEAR),
+        watch: watched(filter, k.fflags),
+        signal: (filter == Filter::Signal)
+            .then(|| i32::try_from(k.ident).ok().and_then(signal_from_fb))
+            .flatten(),
+        track,
+        flags: u32::from(stored),
+        udata: u64::from(k.udata),
+    })
+}
+
+fn change_errno(e: ChangeError) -> i32 {
+    match e {
+        ChangeError::NoSuchProcess => errno::ESRCH,
+        ChangeError::Error(e) => file_errno(e),
+    }
+}
+
+fn filter_raw(filter: Filter) -> i16 {
+    use fb::kevent_filter as F;
+    match filter {
+        Filter::Read => F::EVFILT_READ,
+        Filter::Write => F::EVFILT_WRITE,
+        Filter::Vnode => F::EVFILT_VNODE,
+        Filter::Process => F::EVFILT_PROC,
+        Filter::Signal => F::EVFILT_SIGNAL,
+    }
+    .raw()
+}
+
+/// An event as 4.x's struct kevent.
+fn encode(e: &Event) -> fb::kevent {
+    let mut flags = e.flags as u16;
+    if e.eof {
+        flags |= ev::EV_EOF.bits();
+    }
+    if e.oneshot {
+        flags |= ev::EV_ONESHOT.bits();
+    }
+    let data = match e.exit {
+        Some(status) => i64::from(crate::sys::wait_status(ChildEvent::Exited(status))),
+        None => e.data,
+    };
+    fb::kevent {
+        ident: e.ident as u32,
+        filter: filter_raw(e.filter),
+        flags,
+        fflags: fflags_of(e.filter, e.changes),
+        data: data.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
+        udata: e.udata as u32,
+    }
+}
+
+/// The timeout 4.x accepts (itimerfix's bounds on the timeval it becomes).
+fn timeout(task: &Task, addr: u64) -> Result<Timeout, i32> {
+    if addr == 0 {
+        return Ok(Timeout::Forever);
+    }
+    let ts: fb::timespec = task.read_val(addr).map_err(fault)?;
+    if !(0..=100_000_000).contains(&ts.tv_sec) || !(0..1_000_000_000).contains(&ts.tv_nsec) {
+        return Err(errno::EINVAL);
+    }
+    let ns = (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64;
+    Ok(if ns == 0 {
+        Timeout::Now
+    } else {
+        Timeout::Nanos(ns)
+    })
+}
+
+const KEVENT_SIZE: u64 = core::mem::size_of::<fb::kevent>() as u64;
+
+pub(crate) fn sys_kevent(task: &mut Task, a: fb::KeventArgs) -> SysResult {
+    let file = calls::file(task, i64::from(a.fd)).map_err(file_errno)?;
+    let queue = file.event_queue().ok_or(errno::EBADF)?;
+    if a.nevents < 0 {
+        return Err(errno::EINVAL);
+    }
+    let room = a.nevents as u64;
+    let (changes, out) = (a.changelist.addr(), a.eventlist.addr());
+    let mut written = 0u64;
+    for i in 0..u64::try_from(a.nchanges).unwrap_or(0) {
+        let k: fb::kevent = task.read_val(changes + i * KEVENT_SIZE).map_err(fault)?;
+        let result =
+            decode(task, &k).and_then(|c| queue.apply(&task.process, &c).map_err(change_errno));
+        let Err(e) = result else { continue };
+        if written >= room {
+            return Err(e);
+        }
+        let report = fb::kevent {
+            flags: ev::EV_ERROR.bits(),
+            data: e,
+            ..k
+        };
+        task.write_val(out + written * KEVENT_SIZE, &report)
+            .map_err(fault)?;
+        written += 1;
+    }
+    if written > 0 {
+        return Ok(Ret::word(written));
+    }
+    let timeout = timeout(task, a.timeout.addr())?;
+    let events = queue
+        .wait(&task.process, room as usize, timeout)
+        .map_err(file_errno)?;
+    for (i, e) in events.iter().enumerate() {
+        task.write_val(out + i as u64 * KEVENT_SIZE, &encode(e))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(events.len() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn note_bits_map_both_ways_per_filter() {
+        let vnode = fb::kevent_note_vnode::NOTE_DELETE | fb::kevent_note_vnode::NOTE_RENAME;
+        let c = watched(Filter::Vnode, vnode.bits());
+        assert_eq!(c, Changes::DELETE.union(Changes::RENAME));
+        assert_eq!(fflags_of(Filter::Vnode, c), vnode.bits());
+        // The process bits mean nothing to a vnode note, and the other way round.
+        assert_eq!(
+            watched(Filter::Vnode, fb::kevent_note_proc::NOTE_EXIT.bits()),
+            Changes::NONE
+        );
+        let exit = fb::kevent_note_proc::NOTE_EXIT.bits();
+        assert_eq!(watched(Filter::Process, exit | 1), Changes::EXIT);
+        let c = Changes::FORK.union(Changes::TRACK_ERROR);
+        assert_eq!(
+            fflags_of(Filter::Process, c),
+            (fb::kevent_note_proc::NOTE_FORK | fb::kevent_note_proc::NOTE_TRACKERR).bits()
+        );
+    }
+
+    #[test]
+    fn events_encode_as_4x_struct_kevent() {
+        let e = Event {
+            ident: 7,
+            filter: Filter::Process,
+            flags: u32::from((ev::EV_ADD | ev::EV_CLEAR).bits()),
+            eof: true,
+            oneshot: true,
+            changes: Changes::EXIT,
+            data: 0,
+            exit: Some(nymph_kernel::process::ExitStatus::Exited(3)),
+            udata: 0x1234,
+        };
+        let k = encode(&e);
+        assert_eq!(k.ident, 7);
+        assert_eq!(k.filter, -5);
+        assert_eq!(k.flags, 0x1 | 0x20 | 0x10 | 0x8000);
+        assert_eq!(k.fflags, 0x8000_0000);
+        assert_eq!(k.data, 0x300);
+        assert_eq!(k.udata, 0x1234);
+    }
+}

@@ -1,0 +1,715 @@
+//! Event queues (BSD's kqueue), in neutral terms: a queue holds notes, each naming what
+//! to watch (a descriptor's readiness, changes to the node behind a descriptor, a
+//! process, a signal), and reports those that have something to say. Nothing is pushed
+//! to a queue: when asked, it looks at readiness and at counters the core keeps anyway
+//! (a node's change counters, a process's fork/exec counts and the posts of signals it
+//! asked to count). A waiting caller sleeps on the wait queues of the files it watches,
+//! with the periodic wake-up poll uses for what has no queue.
+
+use super::{FileKind, FileOps, OpenFile, Readiness};
+use crate::error::{Error, Result};
+use crate::process::{ExitStatus, Process, Signal};
+use crate::sched::{self, WaitQueue};
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use spin::Mutex;
+
+/// Notes one queue holds at most (more is `OutOfMemory`, as 4.x's allocation failing).
+pub const MAX_NOTES: usize = 512;
+
+/// What a note watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Filter {
+    /// Descriptor `ident` has bytes to read (or, as a regular file, its offset is not at
+    /// its end).
+    Read,
+    /// Descriptor `ident` can take a write.
+    Write,
+    /// The node behind descriptor `ident` changed.
+    Vnode,
+    /// Process `ident` forked, exec'd or ended.
+    Process,
+    /// Signal `ident` was posted to the process that registered the note.
+    Signal,
+}
+
+/// A set of changes to a node or a process: what a note watches for, and what it
+/// reports happened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changes(u16);
+
+impl Changes {
+    pub const NONE: Changes = Changes(0);
+    /// The node's last link went.
+    pub const DELETE: Changes = Changes(1);
+    /// The node's contents changed.
+    pub const WRITE: Changes = Changes(1 << 1);
+    /// The node grew.
+    pub const EXTEND: Changes = Changes(1 << 2);
+    /// The node's attributes changed.
+    pub const ATTRIB: Changes = Changes(1 << 3);
+    /// The node's link count changed (and is not zero).
+    pub const LINK: Changes = Changes(1 << 4);
+    /// The node was renamed.
+    pub const RENAME: Changes = Changes(1 << 5);
+    /// The process ended.
+    pub const EXIT: Changes = Changes(1 << 6);
+    /// The process forked.
+    pub const FORK: Changes = Changes(1 << 7);
+    /// The process exec'd.
+    pub const EXEC: Changes = Changes(1 << 8);
+    /// The process forked and its child could not be followed (following children is
+    /// not supported: every fork of a process watched with `track` reports this).
+    pub const TRACK_ERROR: Changes = Changes(1 << 9);
+
+    pub const fn union(self, other: Changes) -> Changes {
+        Changes(self.0 | other.0)
+    }
+    pub const fn intersection(self, other: Changes) -> Changes {
+        Changes(self.0 & other.0)
+    }
+    pub const fn contains(self, other: Changes) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// One change to a queue's notes (an entry of kevent's change list).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Change {
+    pub ident: u64,
+    pub filter: Option<Filter>,
+    /// Create the note, or update the one there.
+    pub add: bool,
+    pub delete: bool,
+    pub enable: bool,
+    pub disable: bool,
+    /// Deleted after its first report.
+    pub oneshot: bool,
+    /// After a report, fires again only on a new change.
+    pub clear: bool,
+    /// For vnode and process notes: what to report.
+    pub watch: Changes,
+    /// For signal notes: the signal `ident` names in the caller's ABI (None: a number
+    /// that names none, accepted and never firing, as in 4.x).
+    pub signal: Option<Signal>,
+    /// Follow the children of a watched process (not supported: see
+    /// [`Changes::TRACK_ERROR`]).
+    pub track: bool,
+    /// The caller's flag word, given back with every event of the note.
+    pub flags: u32,
+    pub udata: u64,
+}
+
+/// What a note reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub ident: u64,
+    pub filter: Filter,
+    /// The flag word of the change that made the note.
+    pub flags: u32,
+    /// End of file (a pipe's other end is gone) or the process ended.
+    pub eof: bool,
+    /// The note is gone after this report (one-shot, or its process ended).
+    pub oneshot: bool,
+    pub changes: Changes,
+    /// Bytes to read (negative: a regular file's offset is past its end) or room to
+    /// write, or how many times the signal came.
+    pub data: i64,
+    /// How the watched process ended.
+    pub exit: Option<ExitStatus>,
+    pub udata: u64,
+}
+
+/// Why a change failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeError {
+    Error(Error),
+    /// A process note names no process.
+    NoSuchProcess,
+}
+
+impl From<Error> for ChangeError {
+    fn from(e: Error) -> Self {
+        ChangeError::Error(e)
+    }
+}
+
+/// What a note looks at, and where it was when it last reported.
+#[derive(Debug)]
+enum Target {
+    /// Read, write and vnode notes: the open file descriptor `ident` named at
+    /// registration (the note goes when the descriptor no longer names it), the state
+    /// reported last (for `clear`), and the node's marks last seen (vnode).
+    File {
+        file: Weak<OpenFile>,
+        id: u64,
+        reported: Option<(i64, bool, u32)>,
+        marks: Marks,
+    },
+    Process {
+        process: Arc<Process>,
+        forks: u32,
+        execs: u32,
+    },
+    Signal {
+        owner: Weak<Process>,
+        signal: Option<Signal>,
+        seen: u64,
+    },
+}
+
+/// A node's change counters and link count and size, as a vnode note last saw them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Marks {
+    modify: u32,
+    change: u32,
+    rename: u32,
+    links: u32,
+    size: u64,
+}
+
+impl Marks {
+    fn of(node: &crate::vfs::Inode) -> Marks {
+        let (modify, change, rename) = node.change_counts();
+        Marks {
+            modify,
+            change,
+            rename,
+            links: node.links(),
+            size: node.size(),
+        }
+    }
+
+    /// What happened between `self` and `now`.
+    fn since(self, now: Marks) -> Changes {
+        let mut c = Changes::NONE;
+        let mut add = |cond: bool, what: Changes| {
+            if cond {
+                c = c.union(what);
+            }
+        };
+        add(now.links == 0 && self.links != 0, Changes::DELETE);
+        add(now.links != 0 && now.links != self.links, Changes::LINK);
+        add(now.modify != self.modify, Changes::WRITE);
+        add(now.size > self.size, Changes::EXTEND);
+        add(now.change != self.change, Changes::ATTRIB);
+        add(now.rename != self.rename, Changes::RENAME);
+        c
+    }
+}
+
+#[derive(Debug)]
+struct Note {
+    filter: Filter,
+    enabled: bool,
+    oneshot: bool,
+    clear: bool,
+    watch: Changes,
+    track: bool,
+    flags: u32,
+    udata: u64,
+    target: Target,
+    /// Changes seen and not yet reported (vnode and process notes).
+    pending: Changes,
+}
+
+/// What a look at a note found.
+enum Look {
+    /// Its descriptor was closed (or its owner is gone): the note goes.
+    Gone,
+    Quiet,
+    /// It fires; `state` is what a `clear` note remembers as reported.
+    Fires(Event, Option<(i64, bool, u32)>),
+}
+
+/// A file's readiness for a read or write note: ready, data, end of file, and the
+/// node's modify counter (a regular file's "new change" for `clear`).
+fn io_state(file: &OpenFile, write: bool) -> (bool, i64, bool, u32) {
+    if file.ops.seekable() {
+        if write {
+            return (true, 0, false, 0);
+        }
+        let size = i64::try_from(file.ops.size()).unwrap_or(i64::MAX);
+        let offset = i64::try_from(file.offset()).unwrap_or(i64::MAX);
+        let data = size.saturating_sub(offset);
+        let modify = file.node().map_or(0, |n| n.change_counts().0);
+        return (data != 0, data, false, modify);
+    }
+    let r: Readiness = file.poll();
+    let (ready, count) = if write {
+        (r.write, file.ops.writable_bytes())
+    } else {
+        (r.read, file.ops.readable_bytes())
+    };
+    let data = count.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    (
+        ready || r.hangup,
+        if r.hangup && write { 0 } else { data },
+        r.hangup,
+        0,
+    )
+}
+
+impl Note {
+    /// Looks at what the note watches; `fds` is the descriptor table the idents are in,
+    /// when the caller has it (a note whose descriptor no longer names its file goes).
+    fn look(&mut self, ident: u64, fds: Option<&Process>) -> Look {
+        let mut event = Event {
+            ident,
+            filter: self.filter,
+            flags: self.flags,
+            eof: false,
+            oneshot: self.oneshot,
+            changes: Changes::NONE,
+            data: 0,
+            exit: None,
+            udata: self.udata,
+        };
+        match &mut self.target {
+            Target::File {
+                file,
+                id,
+                reported,
+                marks,
+            } => {
+                let Some(file) = file.upgrade() else {
+                    return Look::Gone;
+                };
+                if let Some(p) = fds {
+                    let named = usize::try_from(ident).ok().and_then(|fd| p.file(fd).ok());
+                    if named.is_none_or(|f| f.id() != *id) {
+                        return Look::Gone;
+                    }
+                }
+                if self.filter == Filter::Vnode {
+                    let Some(node) = file.node() else {
+                        return Look::Quiet;
+                    };
+                    let now = Marks::of(node);
+                    self.pending = self
+                        .pending
+                        .union(marks.since(now).intersection(self.watch));
+                    *marks = now;
+                    if self.pending.is_empty() {
+                        return Look::Quiet;
+                    }
+                    event.changes = self.pending;
+                    return Look::Fires(event, None);
+                }
+                let (ready, data, eof, modify) = io_state(&file, self.filter == Filter::Write);
+                let state = (data, eof, modify);
+                if !ready || (self.clear && *reported == Some(state)) {
+                    return Look::Quiet;
+                }
+                event.data = data;
+                event.eof = eof;
+                Look::Fires(event, Some(state))
+            }
+            Target::Process {
+                process,
+                forks,
+                execs,
+            } => {
+                let (f, e) = process.event_counts();
+                let exit = process.exit_status();
+                let mut seen = Changes::NONE;
+                if f != *forks {
+                    seen = seen.union(Changes::FORK);
+                    if self.track {
+                        log::warn!(
+                            "pid {}: kqueue: following the children of pid {} is not supported",
+                            crate::process::current().map_or(0, |p| p.pid.0),
+                            process.pid.0
+                        );
+                        self.pending = self.pending.union(Changes::TRACK_ERROR);
+                    }
+                }
+                if e != *execs {
+                    seen = seen.union(Changes::EXEC);
+                }
+                if exit.is_some() {
+                    seen = seen.union(Changes::EXIT);
+                }
+                (*forks, *execs) = (f, e);
+                self.pending = self.pending.union(seen.intersection(self.watch));
+                // An end is always reported, watched for or not (4.x's filt_proc).
+                if self.pending.is_empty() && exit.is_none() {
+                    return Look::Quiet;
+                }
+                event.changes = self.pending;
+                if exit.is_some() {
+                    event.eof = true;
+                    event.oneshot = true;
+                    event.exit = exit;
+                }
+                Look::Fires(event, None)
+            }
+            Target::Signal {
+                owner,
+                signal,
+                seen,
+            } => {
+                let Some(owner) = owner.upgrade() else {
+                    return Look::Gone;
+                };
+                let Some(signal) = *signal else {
+                    return Look::Quiet;
+                };
+                let posts = owner.signal_posts(signal);
+                if posts == *seen {
+                    return Look::Quiet;
+                }
+                event.data = i64::try_from(posts - *seen).unwrap_or(i64::MAX);
+                Look::Fires(event, None)
+            }
+        }
+    }
+
+    /// Forgets what was just reported (a `clear` note, and the counting filters).
+    fn reported(&mut self, state: Option<(i64, bool, u32)>, event: &Event) {
+        match &mut self.target {
+            Target::File { reported, .. } => {
+                if self.clear {
+                    *reported = state;
+                    self.pending = Changes::NONE;
+                }
+            }
+            Target::Process { .. } => self.pending = Changes::NONE,
+            Target::Signal { seen, .. } => {
+                *seen += u64::try_from(event.data).unwrap_or(0);
+            }
+        }
+    }
+}
+
+/// An event queue: its notes, keyed by (ident, filter).
+#[derive(Debug, Default)]
+pub struct EventQueue {
+    notes: Mutex<BTreeMap<(u64, Filter), Note>>,
+}
+
+/// A new event queue, as an open file.
+pub fn new() -> Result<Arc<OpenFile>> {
+    OpenFile::new(Arc::new(EventQueue::default()), true, false)
+}
+
+impl EventQueue {
+    /// Applies one change for `process` (whose descriptors the idents of read, write and
+    /// vnode notes name, and whose signals signal notes count).
+    pub fn apply(
+        &self,
+        process: &Arc<Process>,
+        c: &Change,
+    ) -> core::result::Result<(), ChangeError> {
+        let filter = c.filter.ok_or(Error::InvalidArgument)?;
+        // A descriptor note's descriptor must be open, whatever the change (4.x).
+        let file = match filter {
+            Filter::Read | Filter::Write | Filter::Vnode => {
+                let fd = usize::try_from(c.ident).map_err(|_| Error::BadDescriptor)?;
+                Some(process.file(fd)?)
+            }
+            Filter::Process | Filter::Signal => None,
+        };
+        self.update(c, filter, file, || match filter {
+            Filter::Process => {
+                let pid = u32::try_from(c.ident).map_err(|_| ChangeError::NoSuchProcess)?;
+                let watched = crate::process::find(crate::process::Pid(pid))
+                    .ok_or(ChangeError::NoSuchProcess)?;
+                let (forks, execs) = watched.event_counts();
+                Ok(Target::Process {
+                    process: watched,
+                    forks,
+                    execs,
+                })
+            }
+            _ => {
+                let signal = c.signal;
+                let seen = signal.map_or(0, |s| process.watch_signal(s));
+                Ok(Target::Signal {
+                    owner: Arc::downgrade(process),
+                    signal,
+                    seen,
+                })
+            }
+        })
+    }
+
+    /// Applies a change to a read, write or vnode note on `file` (named `c.ident`).
+    pub fn apply_to_file(
+        &self,
+        c: &Change,
+        file: Arc<OpenFile>,
+    ) -> core::result::Result<(), ChangeError> {
+        let filter = c.filter.ok_or(Error::InvalidArgument)?;
+        if matches!(filter, Filter::Process | Filter::Signal) {
+            return Err(Error::InvalidArgument.into());
+        }
+        self.update(c, filter, Some(file), || Err(Error::InvalidArgument.into()))
+    }
+
+    /// Applies `c` to the note (`c.ident`, `filter`); a new note of a process or signal
+    /// filter watches what `target` makes.
+    fn update(
+        &self,
+        c: &Change,
+        filter: Filter,
+        file: Option<Arc<OpenFile>>,
+        target: impl FnOnce() -> core::result::Result<Target, ChangeError>,
+    ) -> core::result::Result<(), ChangeError> {
+        let key = (c.ident, filter);
+        let mut notes = self.notes.lock();
+        // A note whose descriptor was closed since is gone already (4.x drops notes at
+        // close; here the first look after it does).
+        let stale = |n: &Note| matches!(&n.target, Target::File { id, .. } if file.as_ref().is_none_or(|f| f.id() != *id));
+        if notes.get(&key).is_some_and(stale) {
+            notes.remove(&key);
+        }
+        if !c.add {
+            let note = notes.get_mut(&key).ok_or(Error::NotFound)?;
+            if c.delete {
+                notes.remove(&key);
+                return Ok(());
+            }
+            switch(note, c);
+            return Ok(());
+        }
+        if let Some(note) = notes.get_mut(&key) {
+            note.watch = c.watch;
+            note.track = c.track;
+            note.udata = c.udata;
+            switch(note, c);
+            return Ok(());
+        }
+        if notes.len() >= MAX_NOTES || crate::mm::heap::under_pressure() {
+            return Err(Error::OutOfMemory.into());
+        }
+        let target = match (filter, file) {
+            (Filter::Vnode, Some(f)) if f.node().is_none() => {
+                return Err(Error::InvalidArgument.into());
+            }
+            (_, Some(f)) => Target::File {
+                file: Arc::downgrade(&f),
+                id: f.id(),
+                reported: None,
+                marks: f.node().map(|n| Marks::of(n)).unwrap_or_default(),
+            },
+            _ => target()?,
+        };
+        let counted = matches!(filter, Filter::Process | Filter::Signal);
+        let mut note = Note {
+            filter,
+            enabled: true,
+            oneshot: c.oneshot,
+            clear: c.clear || counted,
+            watch: c.watch,
+            track: c.track,
+            flags: c.flags,
+            udata: c.udata,
+            target,
+            pending: Changes::NONE,
+        };
+        switch(&mut note, c);
+        notes.insert(key, note);
+        Ok(())
+    }
+
+    /// Takes up to `max` events of enabled notes that fire now (a one-shot note goes
+    /// with its report); `fds`: as in [`Note::look`].
+    fn collect(&self, fds: Option<&Process>, max: usize) -> Vec<Event> {
+        let mut out = Vec::new();
+        let mut notes = self.notes.lock();
+        let mut gone = Vec::new();
+        for (&(ident, filter), note) in notes.iter_mut() {
+            if out.len() >= max {
+                break;
+            }
+            if !note.enabled {
+                continue;
+            }
+            match note.look(ident, fds) {
+                Look::Gone => gone.push((ident, filter)),
+                Look::Quiet => {}
+                Look::Fires(event, state) => {
+                    note.reported(state, &event);
+                    if event.oneshot {
+                        gone.push((ident, filter));
+                    }
+                    out.push(event);
+                }
+            }
+        }
+        for key in gone {
+            notes.remove(&key);
+        }
+        out
+    }
+
+    /// Whether some enabled note would fire now, without taking its event (poll and
+    /// select on the queue). A queue busy elsewhere, or being asked about itself
+    /// through a note on its own descriptor, says no: the caller looks again.
+    fn any_pending(&self) -> bool {
+        let Some(mut notes) = self.notes.try_lock() else {
+            return false;
+        };
+        notes
+            .iter_mut()
+            .any(|(&(ident, _), n)| n.enabled && matches!(n.look(ident, None), Look::Fires(..)))
+    }
+
+    /// The open files the notes watch (for their wait queues).
+    fn watched_files(&self) -> Vec<Arc<OpenFile>> {
+        self.notes
+            .lock()
+            .values()
+            .filter_map(|n| match &n.target {
+                Target::File { file, .. } => file.upgrade(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Notes held now.
+    pub fn len(&self) -> usize {
+        self.notes.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until some note of `process`'s fires (up to `max` events), the timeout
+    /// passes (no events) or a signal is pending for `process` (`Interrupted`).
+    pub fn wait(
+        &self,
+        process: &Arc<Process>,
+        max: usize,
+        timeout: super::poll::Timeout,
+    ) -> Result<Vec<Event>> {
+        self.wait_with(Some(process), max, timeout, || {
+            crate::process::signal_pending(process)
+        })
+    }
+
+    /// [`EventQueue::wait`] for a caller that may have no descriptor table (`fds`) and
+    /// says itself when a wait is interrupted.
+    pub fn wait_with(
+        &self,
+        fds: Option<&Process>,
+        max: usize,
+        timeout: super::poll::Timeout,
+        interrupted: impl Fn() -> bool,
+    ) -> Result<Vec<Event>> {
+        use super::poll::Timeout;
+        let deadline = match timeout {
+            Timeout::Nanos(ns) if ns > 0 => {
+                Some(crate::time::ticks() + ns.div_ceil(crate::time::tick_ns()) + 1)
+            }
+            _ => None,
+        };
+        let may_block = matches!(timeout, Timeout::Forever | Timeout::Nanos(1..));
+        loop {
+            let events = self.collect(fds, max);
+            if !events.is_empty() || !may_block || max == 0 {
+                return Ok(events);
+            }
+            if interrupted() {
+                return Err(Error::Interrupted);
+            }
+            let tick = crate::time::ticks();
+            if deadline.is_some_and(|d| tick >= d) {
+                return Ok(events);
+            }
+            let files = self.watched_files();
+            let queues: Vec<&WaitQueue> = files
+                .iter()
+                .flat_map(|f| [f.wait_queue(), f.other_wait_queue()])
+                .flatten()
+                .collect();
+            let check = tick + super::poll::SIGNAL_CHECK_TICKS;
+            sched::wait_any(&queues, Some(deadline.map_or(check, |d| d.min(check))));
+        }
+    }
+}
+
+/// Enables or disables a note as the change asks (disable first, as 4.x does).
+fn switch(note: &mut Note, c: &Change) {
+    if c.disable {
+        note.enabled = false;
+    }
+    if c.enable {
+        note.enabled = true;
+    }
+}
+
+impl FileOps for EventQueue {
+    fn kind(&self) -> FileKind {
+        FileKind::EventQueue
+    }
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        Err(Error::NoDevice)
+    }
+    fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
+        Err(Error::NoDevice)
+    }
+    fn poll(&self) -> Readiness {
+        Readiness {
+            read: self.any_pending(),
+            write: false,
+            hangup: false,
+        }
+    }
+    fn event_queue(&self) -> Option<&EventQueue> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_marks_name_what_changed() {
+        let base = Marks {
+            modify: 1,
+            change: 1,
+            rename: 0,
+            links: 1,
+            size: 10,
+        };
+        assert_eq!(base.since(base), Changes::NONE);
+        let grown = Marks {
+            modify: 2,
+            size: 20,
+            ..base
+        };
+        assert_eq!(base.since(grown), Changes::WRITE.union(Changes::EXTEND));
+        let shrunk = Marks {
+            modify: 2,
+            size: 0,
+            ..base
+        };
+        assert_eq!(base.since(shrunk), Changes::WRITE);
+        let unlinked = Marks { links: 0, ..base };
+        assert_eq!(base.since(unlinked), Changes::DELETE);
+        let linked = Marks {
+            links: 2,
+            change: 2,
+            ..base
+        };
+        assert_eq!(base.since(linked), Changes::LINK.union(Changes::ATTRIB));
+        let renamed = Marks { rename: 1, ..base };
+        assert_eq!(base.since(renamed), Changes::RENAME);
+    }
+
+    #[test]
+    fn change_sets_combine() {
+        let c = Changes::DELETE.union(Changes::RENAME);
+        assert!(c.contains(Changes::DELETE) && !c.contains(Changes::WRITE));
+        assert_eq!(c.intersection(Changes::RENAME), Changes::RENAME);
+        assert!(Changes::NONE.is_empty());
+    }
+}
