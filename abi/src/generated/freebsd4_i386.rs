@@ -13655,14 +13655,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 311,
         name: "setresuid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 312,
         name: "setresgid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13998,14 +13998,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 360,
         name: "getresuid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 361,
         name: "getresgid",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

@@ -11,10 +11,11 @@ use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use nymph_abi::rt::UserCStr;
+use nymph_abi::rt::{Out, UserCStr, UserPtr};
 use nymph_kernel::file::{FileKind, OpenFile, Whence};
 use nymph_kernel::process::Task;
 use nymph_kernel::process::calls;
+use nymph_kernel::process::creds::IdKind;
 use nymph_kernel::process::uaccess::UserFault;
 use nymph_kernel::vfs::{self, Access, Follow, FsContext, Inode, OpenFlags, Stat};
 use zerocopy::{FromZeros, IntoBytes};
@@ -656,29 +657,15 @@ pub(crate) fn sys_setgid(task: &mut Task, a: fb::SetgidArgs) -> SysResult {
     ok()
 }
 
-/// seteuid: root may take any effective uid; others only their real one.
+/// seteuid: to the real or saved uid (any, as root).
 pub(crate) fn sys_seteuid(task: &mut Task, a: fb::SeteuidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() || a.euid == c.uid {
-            c.euid = a.euid;
-            ok()
-        } else {
-            Err(errno::EPERM)
-        }
-    })
+    calls::set_effective_id(task, IdKind::User, a.euid).map_err(file_errno)?;
+    ok()
 }
 
 pub(crate) fn sys_setegid(task: &mut Task, a: fb::SetegidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() || a.egid == c.gid {
-            c.egid = a.egid;
-            ok()
-        } else {
-            Err(errno::EPERM)
-        }
-    })
+    calls::set_effective_id(task, IdKind::Group, a.egid).map_err(file_errno)?;
+    ok()
 }
 
 /// `NGROUPS_MAX`.
@@ -725,45 +712,70 @@ pub(crate) fn sys_setgroups(task: &mut Task, a: fb::SetgroupsArgs) -> SysResult 
         } else {
             c.groups.clear();
         }
+        // 4.x marks the process whatever the new set is.
+        c.tainted = true;
     });
     ok()
 }
 
-/// setreuid/setregid (4.x `kern_prot.c`): -1 keeps an id; others than root may only
-/// swap between their real and effective ids.
-fn set_pair(real: &mut u32, effective: &mut u32, root: bool, r: i32, e: i32) -> Result<(), i32> {
-    let allowed = |v: i32| v == -1 || root || v as u32 == *real || v as u32 == *effective;
-    if !allowed(r) || !allowed(e) {
-        return Err(errno::EPERM);
-    }
-    if e != -1 {
-        *effective = e as u32;
-    }
-    if r != -1 {
-        *real = r as u32;
-    }
-    Ok(())
+/// An id argument: (uid_t)-1 keeps the current id.
+fn keep_id(id: u32) -> Option<u32> {
+    (id != u32::MAX).then_some(id)
 }
 
+/// setreuid/setregid take ints; -1 keeps an id.
 pub(crate) fn sys_setreuid(task: &mut Task, a: fb::SetreuidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let root = ctx.creds.is_root();
-        let c = &mut ctx.creds;
-        set_pair(&mut c.uid, &mut c.euid, root, a.ruid, a.euid)
-    })?;
+    let r = keep_id(a.ruid.cast_unsigned());
+    let e = keep_id(a.euid.cast_unsigned());
+    calls::set_real_effective_ids(task, IdKind::User, r, e).map_err(file_errno)?;
     ok()
 }
 
 pub(crate) fn sys_setregid(task: &mut Task, a: fb::SetregidArgs) -> SysResult {
-    task.process.with_fs(|ctx| {
-        let root = ctx.creds.is_root();
-        let c = &mut ctx.creds;
-        set_pair(&mut c.gid, &mut c.egid, root, a.rgid, a.egid)
-    })?;
+    let r = keep_id(a.rgid.cast_unsigned());
+    let e = keep_id(a.egid.cast_unsigned());
+    calls::set_real_effective_ids(task, IdKind::Group, r, e).map_err(file_errno)?;
     ok()
 }
 
-/// issetugid: no set-id exec exists here, so no process is tainted.
-pub(crate) fn sys_issetugid(_: &mut Task, _: fb::IssetugidArgs) -> SysResult {
+pub(crate) fn sys_setresuid(task: &mut Task, a: fb::SetresuidArgs) -> SysResult {
+    let (r, e, s) = (keep_id(a.ruid), keep_id(a.euid), keep_id(a.suid));
+    calls::set_all_ids(task, IdKind::User, r, e, s).map_err(file_errno)?;
     ok()
+}
+
+pub(crate) fn sys_setresgid(task: &mut Task, a: fb::SetresgidArgs) -> SysResult {
+    let (r, e, s) = (keep_id(a.rgid), keep_id(a.egid), keep_id(a.sgid));
+    calls::set_all_ids(task, IdKind::Group, r, e, s).map_err(file_errno)?;
+    ok()
+}
+
+/// getresuid/getresgid: each non-NULL pointer gets its id; all are tried, and the
+/// first failure is the answer (as 4.x).
+fn get_ids(task: &Task, kind: IdKind, to: [UserPtr<u32, Out>; 3]) -> SysResult {
+    let ids = task.process.fs().creds.ids(kind);
+    let mut result = ok();
+    for (ptr, id) in to.into_iter().zip([ids.real, ids.effective, ids.saved]) {
+        if ptr.is_null() {
+            continue;
+        }
+        let written = task.write_val(ptr.addr(), &id).map_err(fault);
+        if result.is_ok() {
+            result = written.and_then(|()| ok());
+        }
+    }
+    result
+}
+
+pub(crate) fn sys_getresuid(task: &mut Task, a: fb::GetresuidArgs) -> SysResult {
+    get_ids(task, IdKind::User, [a.ruid, a.euid, a.suid])
+}
+
+pub(crate) fn sys_getresgid(task: &mut Task, a: fb::GetresgidArgs) -> SysResult {
+    get_ids(task, IdKind::Group, [a.rgid, a.egid, a.sgid])
+}
+
+/// issetugid: whether the process is tainted by an id change or a set-id exec.
+pub(crate) fn sys_issetugid(task: &mut Task, _: fb::IssetugidArgs) -> SysResult {
+    Ok(Ret::word(u64::from(task.process.fs().creds.tainted)))
 }

@@ -141,8 +141,8 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 17] => Value::Int(POSIX1_VERSION),
         [1, 18] => Value::Int(16),
         [1, 19] => Value::Int(1),
-        // setuid does not keep a saved set-user-ID here.
-        [1, 20] => Value::Int(0),
+        // Saved set-user and set-group ids are kept (4.x defines _POSIX_SAVED_IDS).
+        [1, 20] => Value::Int(1),
         [1, 21] => {
             let (now, _) = nymph_kernel::time::realtime();
             let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;

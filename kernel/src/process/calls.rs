@@ -4,6 +4,7 @@
 //! [`Error`] to its errno; what differs between ABIs stays in the personality.
 
 use super::Task;
+use super::creds::IdKind;
 use crate::error::Error;
 use crate::file::poll::{self as file_poll, Interest, Timeout};
 use crate::file::{FileKind, OpenFile, Readiness, Sink, Source, StatusFlags, Whence, pipe};
@@ -675,37 +676,49 @@ pub fn ftruncate(task: &Task, fd: i64, size: u64) -> Result<(), Error> {
     }
 }
 
-/// setuid(2): root sets the real and effective ids; others may only set the effective
-/// id back to the real one.
+/// Applies one of the id-change rules of [`super::creds`] to the caller's credentials.
+fn change_ids(
+    task: &Task,
+    change: impl FnOnce(&mut crate::vfs::Credentials) -> Result<(), Error>,
+) -> Result<(), Error> {
+    task.process.with_fs(|ctx| change(&mut ctx.creds))
+}
+
+/// setuid(2): root sets the real, effective and saved ids; others may only set the
+/// effective id to the real or saved one.
 pub fn set_uid(task: &Task, uid: u32) -> Result<(), Error> {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() {
-            (c.uid, c.euid) = (uid, uid);
-            Ok(())
-        } else if uid == c.uid {
-            c.euid = uid;
-            Ok(())
-        } else {
-            Err(Error::NotPermitted)
-        }
-    })
+    change_ids(task, |c| c.set_id(IdKind::User, uid))
 }
 
 /// setgid(2), as [`set_uid`] for the group ids.
 pub fn set_gid(task: &Task, gid: u32) -> Result<(), Error> {
-    task.process.with_fs(|ctx| {
-        let c = &mut ctx.creds;
-        if c.is_root() {
-            (c.gid, c.egid) = (gid, gid);
-            Ok(())
-        } else if gid == c.gid {
-            c.egid = gid;
-            Ok(())
-        } else {
-            Err(Error::NotPermitted)
-        }
-    })
+    change_ids(task, |c| c.set_id(IdKind::Group, gid))
+}
+
+/// seteuid(2)/setegid(2): the effective id, to the real or saved one unless root.
+pub fn set_effective_id(task: &Task, kind: IdKind, id: u32) -> Result<(), Error> {
+    change_ids(task, |c| c.set_effective_id(kind, id))
+}
+
+/// setreuid(2)/setregid(2); `None` keeps an id.
+pub fn set_real_effective_ids(
+    task: &Task,
+    kind: IdKind,
+    real: Option<u32>,
+    effective: Option<u32>,
+) -> Result<(), Error> {
+    change_ids(task, |c| c.set_real_effective_ids(kind, real, effective))
+}
+
+/// setresuid(2)/setresgid(2); `None` keeps an id.
+pub fn set_all_ids(
+    task: &Task,
+    kind: IdKind,
+    real: Option<u32>,
+    effective: Option<u32>,
+    saved: Option<u32>,
+) -> Result<(), Error> {
+    change_ids(task, |c| c.set_all_ids(kind, real, effective, saved))
 }
 
 /// Why a process-group call failed.

@@ -7,6 +7,7 @@
 //! through the personality, deliver pending signals, and let the scheduler preempt.
 
 pub mod calls;
+pub mod creds;
 pub mod signal;
 pub mod timer;
 pub mod trace;
@@ -1167,7 +1168,8 @@ pub fn kill_many(target: KillTarget, signal: Option<Signal>) -> Result<usize, Ki
 
 /// Whether `sender` may signal `target` (POSIX): root may signal anyone, others the
 /// processes whose real or effective user is one of theirs, and SIGCONT goes to
-/// anyone in the sender's session.
+/// anyone in the sender's session. The saved ids play no part: 4.x's p_trespass
+/// compares real and effective ids only (comparing the saved ones came with FreeBSD 5).
 pub fn may_signal(sender: &Process, target: &Process, signal: Option<Signal>) -> bool {
     let from = sender.fs().creds;
     if from.is_root() || (signal == Some(Signal::Cont) && sender.sid() == target.sid()) {
@@ -1237,10 +1239,12 @@ struct Loaded {
     command: Vec<u8>,
     /// Those arguments, kept for the personality (BSD's kern.proc.args).
     argv: Option<Arc<Vec<Vec<u8>>>>,
+    /// The set-id bits of the file mapped.
+    set_ids: creds::SetIds,
 }
 
-/// The contents of the program at `path`, if `ctx` may execute it.
-fn read_program(ctx: &FsContext, path: &str) -> Result<Vec<u8>, ExecError> {
+/// The contents of the program at `path`, if `ctx` may execute it, and its set-id bits.
+fn read_program(ctx: &FsContext, path: &str) -> Result<(Vec<u8>, creds::SetIds), ExecError> {
     let node =
         vfs::lookup(ctx, None, path.as_bytes(), vfs::Follow::Yes).map_err(ExecError::File)?;
     if node.kind() != vfs::NodeType::Regular {
@@ -1248,7 +1252,8 @@ fn read_program(ctx: &FsContext, path: &str) -> Result<Vec<u8>, ExecError> {
     }
     vfs::check_access(&node, &ctx.creds, vfs::Access::EXECUTE).map_err(ExecError::File)?;
     node.touch_access();
-    node.read_all().map_err(ExecError::File)
+    let set_ids = creds::SetIds::of_file(node.mode(), node.owner());
+    Ok((node.read_all().map_err(ExecError::File)?, set_ids))
 }
 
 /// Everything exec checks before it maps anything: the image's headers and layout, and
@@ -1275,6 +1280,9 @@ struct Program {
     contents: Vec<u8>,
     /// The argument vector when it is not the caller's (an interpreter's).
     argv: Option<Vec<Vec<u8>>>,
+    /// The set-id bits of the file mapped: for a script, its interpreter's (4.x takes
+    /// them from the last file its image activators open).
+    set_ids: creds::SetIds,
 }
 
 /// What exec runs for `path`: the program itself, or the interpreter a script names
@@ -1285,19 +1293,20 @@ fn resolve_program(
     argv: &[Vec<u8>],
     interpreter_path: &dyn Fn(&str) -> String,
 ) -> Result<Program, ExecError> {
-    let contents = read_program(ctx, path)?;
+    let (contents, set_ids) = read_program(ctx, path)?;
     let Some(words) = script::interpreter_words(&contents) else {
         return Ok(Program {
             path: String::from(path),
             contents,
             argv: None,
+            set_ids,
         });
     };
     let words = words.map_err(ExecError::BadScript)?;
     let interpreter =
         core::str::from_utf8(words[0]).map_err(|_| ExecError::File(FsError::NotFound))?;
     let interpreter = interpreter_path(interpreter);
-    let program = read_program(ctx, &interpreter)?;
+    let (program, set_ids) = read_program(ctx, &interpreter)?;
     if script::is_script(&program) {
         return Err(ExecError::BadScript(script::ScriptError::NestedInterpreter));
     }
@@ -1305,6 +1314,7 @@ fn resolve_program(
         path: interpreter,
         contents: program,
         argv: Some(script::interpreter_argv(&words, path, argv)),
+        set_ids,
     })
 }
 
@@ -1351,6 +1361,7 @@ fn load(
         personality_state,
         command: command_line(path, argv),
         argv: kept_argv(argv),
+        set_ids: program.set_ids,
     })
 }
 
@@ -1466,6 +1477,7 @@ pub fn exec(
         inner.personality_state.extend(loaded.personality_state);
         inner.command = loaded.command;
         inner.argv = loaded.argv;
+        inner.fs.creds.exec_set_ids(loaded.set_ids);
         closed = inner.files.close_marked();
         inner.events.execs = inner.events.execs.wrapping_add(1);
         // Caught signals go back to their default action; ignored stay ignored.

@@ -32,7 +32,8 @@ pub const PATH_MAX: usize = 1024;
 /// Symlinks one lookup may follow (FreeBSD's MAXSYMLINKS).
 pub const MAX_SYMLINKS: usize = 32;
 
-/// Who is asking: the effective ids decide permissions.
+/// Who is asking: the effective ids decide permissions. The saved ids and the taint
+/// mark belong to the id-change rules (`process::creds`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credentials {
     pub uid: u32,
@@ -40,6 +41,11 @@ pub struct Credentials {
     pub gid: u32,
     pub egid: u32,
     pub groups: Vec<u32>,
+    /// The saved set-user and set-group ids.
+    pub svuid: u32,
+    pub svgid: u32,
+    /// An id changed, or a set-id exec changed one (BSD's P_SUGID): issetugid's answer.
+    pub tainted: bool,
 }
 
 impl Credentials {

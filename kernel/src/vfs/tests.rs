@@ -303,6 +303,9 @@ fn permissions_for_a_user() {
         gid: 1000,
         egid: 1000,
         groups: Vec::new(),
+        svuid: 1000,
+        svgid: 1000,
+        tainted: false,
     };
     let ro = OpenFlags {
         read: true,

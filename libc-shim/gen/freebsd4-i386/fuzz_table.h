@@ -68,9 +68,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 101 slots Nymph does not serve (status not_implemented) are left out. */
+/* 97 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 160
+#define FZ_NCALLS 164
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -698,6 +698,16 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 310, "getsid", 1, 0, {
 		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 311, "setresuid", 3, 0, {
+		{ "ruid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "euid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "suid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 312, "setresgid", 3, 0, {
+		{ "rgid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "egid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "sgid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 321, "yield_", 0, 0, {
 	} },
 	{ 326, "__getcwd", 2, 0, {
@@ -722,6 +732,16 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 343, "sigpending", 1, 0, {
 		{ "set", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
+	} },
+	{ 360, "getresuid", 3, 0, {
+		{ "ruid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "euid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "suid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 361, "getresgid", 3, 0, {
+		{ "rgid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "egid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "sgid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 362, "kqueue", 0, 0, {
 	} },
