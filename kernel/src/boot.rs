@@ -40,6 +40,8 @@ fn irq(irq: u8) {
 /// ends by leaving QEMU with a status.
 pub fn start(info: &'static BootInfo, image: &ImageConfig) -> ! {
     BOOT_INFO.call_once(|| info);
+    // One CPU, no preemption in the kernel: from here a lock found taken is a deadlock.
+    crate::sync::deadlocks_panic();
     let line = info.cmdline();
     let level = cmdline::get(line, "loglevel")
         .and_then(klog::parse_level)

@@ -2,8 +2,8 @@
 //! (one for the whole system, whichever ABI set it), domain name and host id, and the
 //! kernel's own name and version for the native ABI.
 
+use crate::sync::Mutex;
 use alloc::vec::Vec;
-use spin::Mutex;
 
 /// The host name until root sets another.
 pub const DEFAULT_HOSTNAME: &str = "nymph";

@@ -7,6 +7,7 @@
 
 use crate::mm::frame::{self, FRAMES};
 use crate::mm::kspace::kernel_root;
+use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -14,7 +15,6 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_hal::context::{self, Context};
 use nymph_hal::layout::{KSTACK_BASE, KSTACK_SLOT, KSTACK_SLOTS, PAGE_SIZE};
 use nymph_hal::paging::{PageFlags, PageTableRoot};
-use spin::Mutex;
 
 /// Threads that can exist at once (the boot thread and the idle thread included).
 pub const MAX_THREADS: usize = 1024;

@@ -2,13 +2,13 @@
 
 use crate::ktest::{KernelTest, TestResult};
 use crate::sched::{self, WaitQueue};
+use crate::sync::Mutex;
 use crate::user_tests::{context, programs, space_with};
 use crate::{kassert, kassert_eq, kfail, ktest};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use nymph_hal::user::{UserExit, UserMode};
-use spin::Mutex;
 
 pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(threads_take_turns),

@@ -11,10 +11,21 @@ pub fn run(which: &str) -> ! {
             nymph_hal::cpu::wait_for_interrupt();
         },
         "stack-overflow" => overflow_a_kernel_stack(),
-        other => {
-            panic!("unknown self-test '{other}' (known: panic, fault, hang, stack-overflow)")
-        }
+        "deadlock" => take_a_lock_twice(),
+        other => panic!(
+            "unknown self-test '{other}' (known: panic, fault, hang, stack-overflow, deadlock)"
+        ),
     }
+}
+
+/// Takes a lock it holds: with one CPU and no preemption in the kernel this can never
+/// finish, and the lock must say so (a panic naming this place), not spin for ever.
+fn take_a_lock_twice() -> ! {
+    static LOCK: crate::sync::Mutex<()> = crate::sync::Mutex::new(());
+    let held = LOCK.lock();
+    let again = LOCK.lock();
+    drop((held, again));
+    panic!("self-test: a lock was taken twice without a deadlock report");
 }
 
 /// Recurses without end on a kernel thread's own stack: the guard area below it must stop

@@ -7,12 +7,12 @@ use crate::file::socket::{self, Shutdown, SocketType};
 use crate::file::{OpenFile, StatusFlags};
 use crate::ktest::{KernelTest, TestResult};
 use crate::sched;
+use crate::sync::Mutex;
 use crate::vfs::{self, Follow, FsContext, NodeType};
 use crate::{kassert, kassert_eq, kfail, ktest};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use spin::Mutex;
 
 pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(socket_accept_blocks_until_a_client_connects),

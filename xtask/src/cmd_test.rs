@@ -11,8 +11,8 @@ use std::time::Duration;
 use nymph_harness::{
     Accel, Console, Echo, HarnessError, KERNEL_PACKAGE, KtestLine, Profile, QemuCommand,
     RunOptions, RunOutcome, TestOutcome, Verdict, Workspace, check_kvm, ensure_qemu,
-    expect_exception, expect_panic, expect_stack_overflow, expect_timeout, judge_boot, judge_ktest,
-    parse_ktest_line,
+    expect_deadlock, expect_exception, expect_panic, expect_stack_overflow, expect_timeout,
+    judge_boot, judge_ktest, parse_ktest_line,
 };
 
 use crate::args::TestArgs;
@@ -60,7 +60,7 @@ struct Boot {
     judge: fn(&RunOutcome) -> Verdict,
 }
 
-const SELF_CHECKS: [Boot; 5] = [
+const SELF_CHECKS: [Boot; 6] = [
     Boot {
         name: "selftest-panic",
         what: "a kernel panic is reported with its message (nymph.selftest=panic)",
@@ -82,6 +82,14 @@ const SELF_CHECKS: [Boot; 5] = [
         cmdline: "nymph.selftest=stack-overflow",
         timeout: None,
         judge: expect_stack_overflow,
+    },
+    Boot {
+        name: "selftest-deadlock",
+        what: "a lock taken while held is reported as a deadlock naming the place, not a \
+               silent hang (nymph.selftest=deadlock)",
+        cmdline: "nymph.selftest=deadlock",
+        timeout: None,
+        judge: expect_deadlock,
     },
     Boot {
         name: "selftest-hang",

@@ -29,7 +29,7 @@ pub use qemu::{
     check_kvm, ensure_qemu, find_qemu,
 };
 pub use verdict::{
-    FailCause, Problem, Verdict, expect_exception, expect_panic, expect_stack_overflow,
-    expect_timeout, judge_boot,
+    FailCause, Problem, Verdict, expect_deadlock, expect_exception, expect_panic,
+    expect_stack_overflow, expect_timeout, judge_boot,
 };
 pub use workspace::{KERNEL_BIN, KERNEL_PACKAGE, Profile, Workspace};

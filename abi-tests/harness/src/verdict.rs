@@ -225,6 +225,31 @@ pub fn expect_panic(outcome: &RunOutcome) -> Verdict {
 /// Self-test `nymph.selftest=stack-overflow`: a kernel thread recursing without end must
 /// stop at its stack's guard area with a CPU exception report and a panic that says it
 /// was a stack overflow, and a failure exit.
+/// The deadlock self-test: a panic that says "deadlock" and names the selftest source
+/// line where the lock was taken again, then the failure status.
+pub fn expect_deadlock(outcome: &RunOutcome) -> Verdict {
+    let panic = outcome.crash.as_ref().and_then(|c| c.panic.as_ref());
+    let named = panic.is_some_and(|p| {
+        p.message.contains("deadlock") && p.message.contains("kernel/src/selftest.rs")
+    });
+    match (panic, named, outcome.exit) {
+        (Some(panic), true, ExitKind::Failure) => Verdict::Pass {
+            summary: format!("detected: kernel panicked: {panic}"),
+        },
+        _ => Verdict::Fail {
+            cause: FailCause::Unexpected,
+            reason: with_note(
+                outcome,
+                format!(
+                    "expected a panic reporting a deadlock at kernel/src/selftest.rs, then \
+                     status 35; got: {}",
+                    describe(outcome)
+                ),
+            ),
+        },
+    }
+}
+
 pub fn expect_stack_overflow(outcome: &RunOutcome) -> Verdict {
     let crash = outcome.crash.as_ref();
     let panic = crash.and_then(|c| c.panic.as_ref());

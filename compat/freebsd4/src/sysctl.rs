@@ -7,7 +7,7 @@ use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use nymph_kernel::process::{Task, timer};
-use spin::Mutex;
+use nymph_kernel::sync::Mutex;
 use zerocopy::IntoBytes;
 
 const OSTYPE: &str = "FreeBSD";
@@ -587,7 +587,7 @@ const MAXLOGNAME: usize = 17;
 /// The login names, less those of sessions no live process is in any more: a name
 /// goes with its session (else the table grows with every session that ever set one,
 /// and a session whose id is a recycled pid would inherit a stale name).
-fn logins() -> spin::MutexGuard<'static, BTreeMap<u32, Vec<u8>>> {
+fn logins() -> nymph_kernel::sync::MutexGuard<'static, BTreeMap<u32, Vec<u8>>> {
     let live: Vec<u32> = nymph_kernel::process::live()
         .iter()
         .map(|p| p.sid().0)

@@ -10,10 +10,10 @@ use super::{FileKind, FileOps, OpenFile, Readiness};
 use crate::error::{Error, Result};
 use crate::process::{ExitStatus, Process, Signal};
 use crate::sched::{self, WaitQueue};
+use crate::sync::Mutex;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use spin::Mutex;
 
 /// Notes one queue holds at most (more is `OutOfMemory`, as 4.x's allocation failing).
 pub const MAX_NOTES: usize = 512;

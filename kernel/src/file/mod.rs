@@ -7,11 +7,11 @@ pub mod pipe;
 pub mod poll;
 pub mod socket;
 
+use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use spin::Mutex;
 
 pub use crate::error::Error as FileError;
 use crate::error::Result;

@@ -10,10 +10,10 @@
 use super::{FileError, FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::Result;
 use crate::sched::WaitQueue;
+use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec;
-use spin::Mutex;
 
 /// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
 /// switch).

@@ -87,8 +87,8 @@ pub fn poll(
 mod tests {
     use super::*;
     use crate::file::{FileKind, FileOps};
+    use crate::sync::Mutex;
     use alloc::sync::Arc;
-    use spin::Mutex;
 
     #[derive(Debug)]
     struct Fake(Mutex<Readiness>);

@@ -13,12 +13,13 @@ use super::pipe::{self, Pipe};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
 use crate::sched::WaitQueue;
+use crate::sync::Mutex;
 use crate::vfs::{self, Access, Follow, FsContext, NodeType};
 use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// The kinds of socket there are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

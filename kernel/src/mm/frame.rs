@@ -3,9 +3,9 @@
 //! The bitmap is static (it must exist before the heap does) and covers the first
 //! `MAX_PHYS` bytes; memory above is reported at boot and left unused.
 
+use crate::sync::Mutex;
 use nymph_hal::bootinfo::{BootInfo, MemoryKind};
 use nymph_hal::layout::PAGE_SIZE;
-use spin::Mutex;
 
 /// Physical memory the bitmap covers.
 pub const MAX_PHYS: u64 = 4 << 30;

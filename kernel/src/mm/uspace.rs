@@ -118,7 +118,7 @@ pub struct AddressSpace {
 /// The frame allocator as the source of one space's page tables: notes each table it
 /// hands out (and hands none out when it could not note it).
 struct TableSource<'a> {
-    frames: spin::MutexGuard<'a, FrameAllocator>,
+    frames: crate::sync::MutexGuard<'a, FrameAllocator>,
     tables: &'a mut Vec<u64>,
 }
 

@@ -21,6 +21,7 @@ use crate::mm::uspace::{
     AddressSpace, FaultResolution, MemError, Protection, kernel_root_activate,
 };
 use crate::sched::{self, Interrupted, ThreadId, WaitQueue};
+use crate::sync::Mutex;
 use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -31,7 +32,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{UserContext, UserExit};
 pub use signal::{DefaultAction, ExitStatus, Signal, SignalSet};
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// A process id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

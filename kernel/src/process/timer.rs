@@ -9,10 +9,11 @@
 
 use super::{Pid, Process, Signal, find};
 use crate::sched::{self, WaitQueue};
+use crate::sync::Mutex;
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// Which timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

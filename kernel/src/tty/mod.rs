@@ -12,12 +12,12 @@ pub mod ldisc;
 use crate::file::FileError;
 use crate::process::{self, KillTarget, Pid, Process, Signal};
 use crate::sched::WaitQueue;
+use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
-use spin::Mutex;
 
 /// A terminal's window size, as TIOCGWINSZ/TIOCSWINSZ carry it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

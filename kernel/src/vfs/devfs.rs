@@ -6,9 +6,9 @@ use super::node::{Device, Inode};
 use super::tmpfs::{self, Kind};
 use super::{Error, Result};
 use crate::file::{FileKind, FileOps};
+use crate::sync::Mutex;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
-use spin::Mutex;
 
 /// st_dev of devfs.
 pub const DEVICE: u64 = 2;

@@ -9,9 +9,9 @@
 use super::Inode;
 use crate::error::{Error, Result};
 use crate::sched::{self, WaitQueue};
+use crate::sync::Mutex;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
-use spin::Mutex;
 
 /// A node, as locks name it: (device, inode number).
 pub type FileKey = (u64, u64);

@@ -20,10 +20,11 @@ pub use crate::error::{Error, Result};
 pub use node::{Device, Inode, NodeType, Stat, Timestamp};
 pub use open::{OpenFlags, open};
 
+use crate::sync::Mutex;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use spin::{Mutex, Once};
+use spin::Once;
 
 /// Longest name of one directory entry.
 pub const NAME_MAX: usize = 255;

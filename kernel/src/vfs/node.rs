@@ -5,13 +5,13 @@
 use super::page::{PAGE_SIZE, Page};
 use crate::error::{Error, Result};
 use crate::file::FileOps;
+use crate::sync::Mutex;
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU32, Ordering};
-use spin::Mutex;
 
 /// The largest regular file (pages are indexed by u64; this keeps offsets sane).
 pub const MAX_FILE_SIZE: u64 = 1 << 40;

@@ -14,7 +14,7 @@ pub struct Page {
     #[cfg(not(test))]
     phys: u64,
     #[cfg(test)]
-    data: spin::Mutex<alloc::boxed::Box<[u8; PAGE_SIZE]>>,
+    data: crate::sync::Mutex<alloc::boxed::Box<[u8; PAGE_SIZE]>>,
 }
 
 /// Pages of file data in the system (tmpfs holds all of it in memory).
@@ -70,7 +70,7 @@ impl Drop for Page {
 impl Page {
     pub fn zeroed() -> Result<Page> {
         Ok(Page {
-            data: spin::Mutex::new(alloc::boxed::Box::new([0; PAGE_SIZE])),
+            data: crate::sync::Mutex::new(alloc::boxed::Box::new([0; PAGE_SIZE])),
         })
     }
 

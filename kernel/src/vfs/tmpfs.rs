@@ -3,11 +3,11 @@
 
 use super::node::{Body, DirData, FileData, Inode};
 use super::{Credentials, Device, Error, FsContext, Result};
+use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use nymph_cpio::Reader;
-use spin::Mutex;
 
 /// st_dev of the root tmpfs.
 pub const ROOT_DEVICE: u64 = 1;
