@@ -12024,7 +12024,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 78,
         name: "mincore",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

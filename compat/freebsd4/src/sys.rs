@@ -198,6 +198,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     vadvise: Some(sys_vadvise),
     clock_getres: Some(sys_clock_getres),
     clock_settime: Some(sys_clock_settime),
+    mincore: Some(sys_mincore),
     getfsstat: Some(crate::fs::sys_getfsstat),
     socket: Some(crate::socket::sys_socket),
     socketpair: Some(crate::socket::sys_socketpair),
@@ -763,6 +764,24 @@ fn sys_vadvise(_: &mut Task, _: fb::VadviseArgs) -> SysResult {
 
 /// madvise is advice: the range is checked and nothing else is done (pages are not
 /// paged out here, so there is nothing to act on).
+/// `MINCORE_INCORE` (`sys/mman.h`).
+const MINCORE_INCORE: u8 = 1;
+
+/// mincore: a byte per page, MINCORE_INCORE for pages in memory and 0 for others,
+/// unmapped ones included (4.x zero-fills the gaps rather than failing); a range past
+/// the user space is EINVAL. The referenced and modified bits 4.x reads from the page
+/// tables are not reported.
+fn sys_mincore(task: &mut Task, a: fb::MincoreArgs) -> SysResult {
+    let pages = calls::residency(task, a.addr, u64::from(a.len), u64::from(USRSTACK))
+        .ok_or(errno::EINVAL)?;
+    let bytes: Vec<u8> = pages
+        .iter()
+        .map(|&r| if r { MINCORE_INCORE } else { 0 })
+        .collect();
+    task.write_bytes(a.vec.addr(), &bytes).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
 fn sys_madvise(_: &mut Task, a: fb::MadviseArgs) -> SysResult {
     let addr = a.addr;
     let end = addr.checked_add(u64::from(a.len)).ok_or(errno::EINVAL)?;

@@ -361,6 +361,11 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Whether `virt`'s page is in memory now (mapped and touched, not merely promised).
+    pub fn resident(&self, virt: u64) -> bool {
+        self.pages.contains_key(&(virt & !(PAGE_SIZE - 1)))
+    }
+
     /// Whether `virt`'s page is mapped, and with what protection.
     pub fn protection(&self, virt: u64) -> Option<Protection> {
         let page = virt & !(PAGE_SIZE - 1);

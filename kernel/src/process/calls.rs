@@ -434,6 +434,28 @@ pub fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
         .unwrap_or(false)
 }
 
+/// mincore(2): for each page from the one holding `addr` through `len` bytes on,
+/// whether it is in memory (an unmapped page is not); `None` when the range wraps or
+/// passes `limit`.
+pub fn residency(task: &Task, addr: u64, len: u64, limit: u64) -> Option<Vec<bool>> {
+    let start = addr & !(PAGE - 1);
+    let end = (addr - start)
+        .checked_add(len)?
+        .checked_next_multiple_of(PAGE)
+        .and_then(|l| start.checked_add(l))
+        .filter(|&e| e <= limit)?;
+    Some(
+        task.process
+            .with_space(|s| {
+                (start..end)
+                    .step_by(PAGE as usize)
+                    .map(|p| s.resident(p))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
+
 /// mprotect(2): every page must be mapped (ENOMEM otherwise); write access to a shared
 /// file mapping needs a writable descriptor (EACCES).
 pub fn mprotect(

@@ -68,9 +68,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 97 slots Nymph does not serve (status not_implemented) are left out. */
+/* 96 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 164
+#define FZ_NCALLS 165
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -286,6 +286,11 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "behav", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_madvise_behav, 10, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 78, "mincore", 3, 0, {
+		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "vec", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 79, "getgroups", 2, 0, {
 		{ "gidsetsize", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
