@@ -230,6 +230,52 @@ pub type clock_t = u32;
 
 pub type clockid_t = i32;
 
+/// sys/sys/socket.h: the sender's credentials, filled in by the kernel (SCM_CREDS).
+///
+/// C: `struct cmsgcred`; 84 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct cmsgcred {
+    pub cmcred_pid: pid_t,
+    /// real uid
+    pub cmcred_uid: uid_t,
+    pub cmcred_euid: uid_t,
+    /// real gid
+    pub cmcred_gid: gid_t,
+    pub cmcred_ngroups: short,
+    pub __pad: short,
+    /// CMGROUP_MAX groups: the effective gid first
+    pub cmcred_groups: [gid_t; 16],
+}
+
+const _: () = assert!(core::mem::size_of::<cmsgcred>() == 84);
+const _: () = assert!(core::mem::align_of::<cmsgcred>() == 4);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_pid) == 0);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_uid) == 4);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_euid) == 8);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_gid) == 12);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_ngroups) == 16);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, __pad) == 18);
+const _: () = assert!(core::mem::offset_of!(cmsgcred, cmcred_groups) == 20);
+
+/// sys/sys/socket.h: one control message header; its data follows at offset 12.
+///
+/// C: `struct cmsghdr`; 12 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct cmsghdr {
+    /// bytes, this header included
+    pub cmsg_len: u32,
+    pub cmsg_level: int,
+    pub cmsg_type: int,
+}
+
+const _: () = assert!(core::mem::size_of::<cmsghdr>() == 12);
+const _: () = assert!(core::mem::align_of::<cmsghdr>() == 4);
+const _: () = assert!(core::mem::offset_of!(cmsghdr, cmsg_len) == 0);
+const _: () = assert!(core::mem::offset_of!(cmsghdr, cmsg_level) == 4);
+const _: () = assert!(core::mem::offset_of!(cmsghdr, cmsg_type) == 8);
+
 /// sysctl top-level names used by libc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
@@ -3142,6 +3188,9 @@ pub mod consts {
     pub const MSG_DONTWAIT: u32 = 128;
     pub const MSG_EOF: u32 = 0x100;
     pub const SCM_RIGHTS: u32 = 1;
+    pub const SCM_CREDS: u32 = 3;
+    /// groups a struct cmsgcred holds
+    pub const CMGROUP_MAX: u32 = 16;
     /// listen backlogs above it (or negative) become it
     pub const SOMAXCONN: u32 = 128;
     /// longest address bind, connect and sendto take (ENAMETOOLONG past it)

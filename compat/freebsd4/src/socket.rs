@@ -1,7 +1,9 @@
 //! 4.x socket calls (`uipc_syscalls.c`) on the core's Unix-domain sockets, the only
 //! domain there is: no network stack. Addresses are 4.x `struct sockaddr_un` (sun_len,
 //! sun_family, the path); the "old" 4.3BSD entries write the family as a 16-bit word
-//! where sun_len and sun_family sit. Control data (descriptor passing) is refused.
+//! where sun_len and sun_family sit. Control data: one SCM_RIGHTS (descriptors) or
+//! SCM_CREDS (the sender's credentials, filled in here) message per send, as 4.x's
+//! unp_internalize takes it; recvmsg hands it back as unp_externalize does.
 
 use crate::fb::{self, consts as c, errno};
 use crate::files::file_errno;
@@ -12,10 +14,13 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
-use nymph_kernel::file::socket::{self, Received, Shutdown, SocketType};
+use nymph_kernel::file::socket::{
+    self, Control, Received, Rights, SenderCredentials, Shutdown, SocketType,
+};
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Signal, Task};
+use zerocopy::{FromZeros, IntoBytes};
 
 const AF_UNIX: i32 = c::AF_UNIX as i32;
 const SOCK_STREAM: i32 = c::SOCK_STREAM as i32;
@@ -32,6 +37,10 @@ const SUN_PATH: usize = 2;
 const UNNAMED_LEN: usize = 16;
 /// `UIO_MAXIOV`: sendmsg and recvmsg with this many pieces or more are EMSGSIZE.
 const UIO_MAXIOV: u32 = 1024;
+/// `MLEN` on i386: the most control one sendmsg may carry (one mbuf; EINVAL past it).
+const MLEN: u32 = 236;
+/// Bytes of a `struct cmsghdr`: the data follows.
+const CMSG_HDR: usize = core::mem::size_of::<fb::cmsghdr>();
 
 fn word(r: Result<u64, i32>) -> SysResult {
     r.map(Ret::word)
@@ -357,7 +366,14 @@ impl Sink for UserPieces<'_> {
 
 /// Sends from the user pieces `iov` (4.x `sendit`), to the address at `to` if any.
 /// EPIPE also posts SIGPIPE; MSG_EOF shuts the socket for writing after the data.
-fn send(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32, to: Option<(u64, i32)>) -> SysResult {
+fn send(
+    task: &Task,
+    fd: i32,
+    iov: &[(u64, u64)],
+    flags: i32,
+    to: Option<(u64, i32)>,
+    control: Option<Control>,
+) -> SysResult {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
     if flags & MSG_OOB != 0 {
@@ -369,10 +385,11 @@ fn send(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32, to: Option<(u64, i
     };
     let ctx = task.process.fs();
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
-    let sent = s.send(
+    let sent = s.send_control(
         path.as_deref().map(|p| (&ctx, p)),
         &UserPieces::new(task, iov),
         nonblock,
+        control,
     );
     if sent == Err(Error::BrokenPipe) {
         task.process.post(Signal::Pipe);
@@ -405,7 +422,10 @@ fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Recei
         while last > 0 && got.len < to.total {
             to.start = got.len;
             match s.receive(&mut to, nonblock) {
-                Ok(r) => last = r.len,
+                Ok(r) => {
+                    last = r.len;
+                    got.control.extend(r.control);
+                }
                 Err(_) => break,
             }
             got.len += last;
@@ -416,12 +436,12 @@ fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Recei
 
 pub(crate) fn sys_sendto(task: &mut Task, a: fb::SendtoArgs) -> SysResult {
     let iov = [(a.buf.addr(), u64::from(a.len))];
-    send(task, a.s, &iov, a.flags, Some((a.to.addr(), a.tolen)))
+    send(task, a.s, &iov, a.flags, Some((a.to.addr(), a.tolen)), None)
 }
 
 pub(crate) fn sys_osend(task: &mut Task, a: fb::OsendArgs) -> SysResult {
     let iov = [(a.buf.addr(), u64::from(a.len as u32))];
-    send(task, a.s, &iov, a.flags, None)
+    send(task, a.s, &iov, a.flags, None, None)
 }
 
 /// recvfrom: the sender's address, if asked for, with the room the int at `lenp`
@@ -482,27 +502,139 @@ fn message_pieces(task: &Task, m: &fb::msghdr) -> Result<Vec<(u64, u64)>, i32> {
     Ok(iov)
 }
 
-/// sendmsg without control data: descriptor passing (SCM_RIGHTS) is not supported.
-pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
-    let m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
-    if m.msg_control != 0 && m.msg_controllen > 0 {
-        log::warn!(
-            "pid {}: sendmsg with control data (descriptor passing) is not supported: EOPNOTSUPP",
-            task.process.pid.0
-        );
-        return Err(errno::EOPNOTSUPP);
+/// The control of a sendmsg, as 4.x's sendit and unp_internalize take it: at least a
+/// header and at most MLEN bytes, exactly one message filling it, SOL_SOCKET with
+/// SCM_RIGHTS (every descriptor open, else EBADF) or SCM_CREDS (whose data the kernel
+/// fills in: what the sender put there is not read); anything else EINVAL.
+fn internalize(task: &Task, addr: u64, len: u32) -> Result<Control, i32> {
+    if (len as usize) < CMSG_HDR || len > MLEN {
+        return Err(errno::EINVAL);
     }
-    let iov = message_pieces(task, &m)?;
-    let to = (m.msg_name != 0).then_some((u64::from(m.msg_name), m.msg_namelen as i32));
-    send(task, a.s, &iov, a.flags, to)
+    let h: fb::cmsghdr = task.read_val(addr).map_err(fault)?;
+    if h.cmsg_len != len || h.cmsg_level != SOL_SOCKET {
+        return Err(errno::EINVAL);
+    }
+    match h.cmsg_type as u32 {
+        c::SCM_RIGHTS => {
+            let count = (len as usize - CMSG_HDR) / 4;
+            let mut fds = vec![0i32; count];
+            task.read_bytes(addr + CMSG_HDR as u64, fds.as_mut_bytes())
+                .map_err(fault)?;
+            let files = fds
+                .iter()
+                .map(|&fd| calls::file(task, fd.into()).map_err(|_| errno::EBADF))
+                .collect::<Result<Vec<_>, i32>>()?;
+            Ok(Control::Rights(Rights::new(files).map_err(file_errno)?))
+        }
+        c::SCM_CREDS => {
+            let creds = task.process.fs().creds;
+            let mut groups = vec![creds.egid];
+            groups.extend(creds.groups.iter().copied().filter(|&g| g != creds.egid));
+            groups.truncate(c::CMGROUP_MAX as usize);
+            Ok(Control::Credentials(SenderCredentials {
+                pid: task.process.pid.0,
+                uid: creds.uid,
+                euid: creds.euid,
+                gid: creds.gid,
+                groups,
+            }))
+        }
+        _ => Err(errno::EINVAL),
+    }
 }
 
-/// recvmsg: the data, the sender's address in msg_name, no control data, and
-/// MSG_TRUNC in msg_flags when a datagram was cut.
+/// sendmsg: the data, to msg_name if given, with the control msg_control holds.
+pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
+    let m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
+    let iov = message_pieces(task, &m)?;
+    // As 4.x's sendit: the descriptor is checked before the control.
+    socket_file(task, a.s)?;
+    let control = match m.msg_control {
+        0 => None,
+        addr => Some(internalize(task, u64::from(addr), m.msg_controllen)?),
+    };
+    let to = (m.msg_name != 0).then_some((u64::from(m.msg_name), m.msg_namelen as i32));
+    send(task, a.s, &iov, a.flags, to, control)
+}
+
+/// A control message: header then data.
+fn control_message(ty: u32, data: &[u8]) -> Vec<u8> {
+    let header = fb::cmsghdr {
+        cmsg_len: (CMSG_HDR + data.len()) as u32,
+        cmsg_level: SOL_SOCKET,
+        cmsg_type: ty as i32,
+    };
+    [header.as_bytes(), data].concat()
+}
+
+/// The control bytes for what a receive got (4.x's unp_externalize): passed files take
+/// the lowest free descriptors, all or none (EMSGSIZE, the files dropped, when the
+/// table has no room for them all).
+fn externalize(task: &Task, control: Vec<Control>) -> Result<Vec<u8>, i32> {
+    let mut bytes = Vec::new();
+    for item in control {
+        match item {
+            Control::Rights(rights) => {
+                let files = rights.into_files();
+                let fds = task.process.with_files(|t| {
+                    let mut fds: Vec<i32> = Vec::with_capacity(files.len());
+                    for f in &files {
+                        match t.install(f.clone(), false, 0) {
+                            Ok(fd) => fds.push(fd as i32),
+                            Err(_) => {
+                                for &fd in &fds {
+                                    let _ = t.close(fd as usize);
+                                }
+                                return Err(errno::EMSGSIZE);
+                            }
+                        }
+                    }
+                    Ok(fds)
+                })?;
+                bytes.extend(control_message(c::SCM_RIGHTS, fds.as_bytes()));
+            }
+            Control::Credentials(who) => {
+                let mut cred = fb::cmsgcred::new_zeroed();
+                cred.cmcred_pid = who.pid as i32;
+                cred.cmcred_uid = who.uid;
+                cred.cmcred_euid = who.euid;
+                cred.cmcred_gid = who.gid;
+                cred.cmcred_ngroups = who.groups.len() as i16;
+                for (slot, g) in cred.cmcred_groups.iter_mut().zip(&who.groups) {
+                    *slot = *g;
+                }
+                bytes.extend(control_message(c::SCM_CREDS, cred.as_bytes()));
+            }
+        }
+    }
+    Ok(bytes)
+}
+
+/// recvmsg: the data, the sender's address in msg_name, the control (when msg_control
+/// is given: else passed files are dropped), and in msg_flags MSG_TRUNC when a datagram
+/// was cut, MSG_CTRUNC when the control was. As 4.x's recvit, a short control buffer
+/// gets what fits (the descriptors stay installed) and msg_controllen what was copied;
+/// with msg_controllen 0 nothing is copied and no flag set.
 pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     let mut m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
     let iov = message_pieces(task, &m)?;
-    let got = receive(task, a.s, &iov, a.flags)?;
+    let mut got = receive(task, a.s, &iov, a.flags)?;
+    let mut flags = if got.truncated {
+        c::MSG_TRUNC as i32
+    } else {
+        0
+    };
+    let control = core::mem::take(&mut got.control);
+    let mut copied = 0;
+    if m.msg_control != 0 && !control.is_empty() {
+        let bytes = externalize(task, control)?;
+        copied = bytes.len().min(m.msg_controllen as usize);
+        if copied < bytes.len() && m.msg_controllen > 0 {
+            flags |= c::MSG_CTRUNC as i32;
+        }
+        task.write_bytes(u64::from(m.msg_control), &bytes[..copied])
+            .map_err(fault)?;
+    }
     if m.msg_name != 0 {
         let room = m.msg_namelen as i32;
         let n = match &got.from {
@@ -511,12 +643,8 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
         };
         m.msg_namelen = n as u32;
     }
-    m.msg_controllen = 0;
-    m.msg_flags = if got.truncated {
-        c::MSG_TRUNC as i32
-    } else {
-        0
-    };
+    m.msg_controllen = copied as u32;
+    m.msg_flags = flags;
     task.write_val(a.msg.addr(), &m).map_err(fault)?;
     Ok(Ret::word(got.len as u64))
 }

@@ -468,6 +468,15 @@ struct Slot {
     close_on_exec: bool,
 }
 
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // A socket may hold the last other references to itself, in flight.
+        if let Some(socket) = self.file.socket() {
+            socket.descriptor_closed(&self.file);
+        }
+    }
+}
+
 /// A process's descriptor table.
 #[derive(Clone, Debug)]
 pub struct FdTable {
@@ -599,7 +608,7 @@ impl FdTable {
             if slot.as_ref().is_some_and(|s| s.close_on_exec)
                 && let Some(s) = slot.take()
             {
-                closed.push(s.file);
+                closed.push(s.file.clone());
             }
         }
         closed

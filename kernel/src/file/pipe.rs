@@ -6,14 +6,21 @@
 //! Bytes move between the caller's memory and the queue in one copy each way: a user
 //! buffer is copied straight into the queue's free space and out of its filled part
 //! (see [`Source`] and [`Sink`]), with no kernel buffer between.
+//!
+//! A socket's stream may mark a position with control (descriptors in flight): the
+//! control belongs to the bytes written from there, a read that starts there takes it,
+//! and no read runs on past the next mark. A pipe without marks pays one check per read.
 
+use super::socket::Control;
 use super::{FileError, FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::Result;
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec;
+use alloc::vec::Vec;
 
 /// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
 /// switch).
@@ -35,6 +42,17 @@ struct State {
     writers: usize,
     /// Counts opens, so that a FIFO opener notices a partner that came and went.
     opens: u64,
+    /// Bytes ever taken off the queue: the stream position of its first byte.
+    taken: u64,
+    /// Control bound to stream positions, oldest first (at or past `taken`).
+    marks: VecDeque<Mark>,
+}
+
+/// Control that arrives with the bytes from stream position `at` on.
+#[derive(Debug)]
+struct Mark {
+    at: u64,
+    control: Vec<Control>,
 }
 
 impl State {
@@ -76,6 +94,7 @@ impl State {
     fn take_into<S: Sink + ?Sized>(&mut self, to: &mut S, at: usize, n: usize) -> Result<()> {
         self.copy_into(to, at, n)?;
         self.len -= n;
+        self.taken += n as u64;
         // An empty ring starts over at its front: the next write is one piece.
         self.head = if self.len == 0 {
             0
@@ -96,6 +115,37 @@ impl State {
         }
         self.len += n;
         Ok(())
+    }
+
+    /// Stream position of the next byte written.
+    fn end(&self) -> u64 {
+        self.taken + self.len as u64
+    }
+
+    /// Binds `control` to the byte at `at` (with any control already there).
+    fn mark(&mut self, at: u64, control: Control) {
+        match self.marks.back_mut() {
+            Some(m) if m.at == at => m.control.push(control),
+            _ => self.marks.push_back(Mark {
+                at,
+                control: alloc::vec![control],
+            }),
+        }
+    }
+
+    /// How many of the queued bytes one read may give (it stops before the next mark
+    /// past its start), and whether a mark sits at its start.
+    fn readable_run(&self) -> (usize, bool) {
+        let mut marks = self.marks.iter();
+        let Some(first) = marks.next() else {
+            return (self.len, false);
+        };
+        let at_start = first.at == self.taken;
+        let next = if at_start { marks.next() } else { Some(first) };
+        let run = next.map_or(self.len, |m| {
+            (m.at.saturating_sub(self.taken) as usize).min(self.len)
+        });
+        (run, at_start)
     }
 }
 
@@ -134,6 +184,8 @@ impl Pipe {
                 readers: 0,
                 writers: 0,
                 opens: 0,
+                taken: 0,
+                marks: VecDeque::new(),
             }),
             changed: WaitQueue::new(),
         }
@@ -148,17 +200,49 @@ impl Pipe {
         let s = self.state.lock();
         (s.readers, s.writers)
     }
+
+    /// Bytes queued.
+    pub fn queued(&self) -> usize {
+        self.state.lock().len
+    }
+
+    /// Room for bytes now.
+    pub fn room(&self) -> usize {
+        self.state.lock().room()
+    }
+
+    /// Calls `f` with each control waiting in the pipe.
+    pub fn each_control(&self, f: impl FnMut(&Control)) {
+        let s = self.state.lock();
+        s.marks.iter().flat_map(|m| &m.control).for_each(f);
+    }
+
+    /// Takes every control waiting in the pipe (its bytes stay, as if never marked).
+    pub fn take_controls(&self) -> Vec<Control> {
+        let mut s = self.state.lock();
+        s.marks.drain(..).flat_map(|m| m.control).collect()
+    }
 }
 
 /// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
 /// some unless `nonblock`. A copy that fails takes nothing off the queue.
 pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
+    receive(pipe, to, nonblock, true).map(|(n, _)| n)
+}
+
+/// As [`read`], but also hands back the control marked at the first byte read; the
+/// read stops before the next marked byte.
+pub fn read_marked<S: Sink + ?Sized>(
+    pipe: &Arc<Pipe>,
+    to: &mut S,
+    nonblock: bool,
+) -> Result<(usize, Vec<Control>)> {
     receive(pipe, to, nonblock, true)
 }
 
-/// As [`read`], but the bytes stay queued (a socket's MSG_PEEK).
+/// As [`read`], but the bytes (and any control) stay queued (a socket's MSG_PEEK).
 pub fn peek<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
-    receive(pipe, to, nonblock, false)
+    receive(pipe, to, nonblock, false).map(|(n, _)| n)
 }
 
 fn receive<S: Sink + ?Sized>(
@@ -166,26 +250,31 @@ fn receive<S: Sink + ?Sized>(
     to: &mut S,
     nonblock: bool,
     take: bool,
-) -> Result<usize> {
+) -> Result<(usize, Vec<Control>)> {
     if to.len() == 0 {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     loop {
         {
             let mut s = pipe.state.lock();
             if s.len > 0 {
-                let n = to.len().min(s.len);
+                let (run, at_mark) = s.readable_run();
+                let n = to.len().min(run);
                 if !take {
                     s.copy_into(to, 0, n)?;
-                    return Ok(n);
+                    return Ok((n, Vec::new()));
                 }
                 s.take_into(to, 0, n)?;
+                let control = match at_mark {
+                    true => s.marks.pop_front().map(|m| m.control).unwrap_or_default(),
+                    false => Vec::new(),
+                };
                 drop(s);
                 pipe.changed.wake_all();
-                return Ok(n);
+                return Ok((n, control));
             }
             if s.writers == 0 {
-                return Ok(0);
+                return Ok((0, Vec::new()));
             }
         }
         if nonblock {
@@ -204,7 +293,29 @@ fn receive<S: Sink + ?Sized>(
 /// in whole, more in pieces as room appears. Returns how much went in; a signal, a
 /// reader going away or a failing copy after some bytes ends it short.
 pub fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Result<usize> {
+    write_marked(pipe, from, nonblock, None)
+}
+
+/// As [`write`], binding `control` to the first byte that goes in (dropped, its files
+/// closing, if none does). Without bytes, the control waits for the next ones written.
+pub fn write_marked<S: Source + ?Sized>(
+    pipe: &Arc<Pipe>,
+    from: &S,
+    nonblock: bool,
+    mut control: Option<Control>,
+) -> Result<usize> {
     let total = from.len();
+    if total == 0
+        && let Some(c) = control.take()
+    {
+        let mut s = pipe.state.lock();
+        if s.readers == 0 {
+            return Err(FileError::BrokenPipe);
+        }
+        let at = s.end();
+        s.mark(at, c);
+        return Ok(0);
+    }
     let atomic = total <= PIPE_BUF;
     let mut written = 0;
     let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
@@ -221,8 +332,14 @@ pub fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> 
             let room = s.room();
             if (atomic && room >= left) || (!atomic && room > 0) {
                 let n = left.min(room);
+                let at = s.end();
                 if let Err(e) = s.put_from(from, written, n) {
                     return short(written, e);
+                }
+                if let Some(c) = control.take() {
+                    // Marked under the lock the bytes went in with: no reader sees
+                    // them without it.
+                    s.mark(at, c);
                 }
                 written += n;
                 drop(s);

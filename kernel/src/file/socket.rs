@@ -8,6 +8,18 @@
 //! the family, kept as given so that getsockname hands them back unchanged); the path
 //! where it lives is given beside it (the personality knows how its addresses spell a
 //! path). An empty name means unbound.
+//!
+//! A send may carry [`Control`]: open files in flight ([`Rights`]) or the sender's
+//! credentials. A datagram carries it whole; on a stream it is bound to the first byte
+//! of the send (see [`super::pipe`]), so it arrives with the read that starts there. A
+//! receive hands it back; a peek leaves it queued.
+//!
+//! Files in flight keep what they name alive. A socket whose only holders left are
+//! messages in its own queue can never be read again: when its last descriptor goes,
+//! it drops what its queue holds ([`Socket::descriptor_closed`]), and so goes itself.
+//! Longer cycles (a socket in flight to a second one that is in flight to the first)
+//! live until the kernel goes: there is no garbage collector. What bounds that loss is
+//! [`MAX_IN_FLIGHT`] for the whole system.
 
 use super::pipe::{self, Pipe};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
@@ -19,7 +31,86 @@ use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Once;
+
+/// Open files that may be in flight in the whole system at once: sending more is
+/// `NoBufferSpace` until some are received or dropped.
+pub const MAX_IN_FLIGHT: usize = 1024;
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Open files in flight now.
+pub fn in_flight() -> usize {
+    IN_FLIGHT.load(Ordering::Relaxed)
+}
+
+/// Open files on their way to a receiver, counted against [`MAX_IN_FLIGHT`] until
+/// received ([`Rights::into_files`]) or dropped (the files close).
+#[derive(Debug)]
+pub struct Rights(Vec<Arc<OpenFile>>);
+
+impl Rights {
+    /// Puts `files` in flight; `NoBufferSpace` past [`MAX_IN_FLIGHT`].
+    pub fn new(files: Vec<Arc<OpenFile>>) -> Result<Rights> {
+        let n = files.len();
+        let before = IN_FLIGHT.fetch_add(n, Ordering::Relaxed);
+        if before + n > MAX_IN_FLIGHT {
+            IN_FLIGHT.fetch_sub(n, Ordering::Relaxed);
+            return Err(Error::NoBufferSpace);
+        }
+        Ok(Rights(files))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many of the files are `file`.
+    pub fn count_of(&self, file: &Arc<OpenFile>) -> usize {
+        self.0.iter().filter(|f| Arc::ptr_eq(f, file)).count()
+    }
+
+    /// The files, no longer in flight.
+    pub fn into_files(mut self) -> Vec<Arc<OpenFile>> {
+        core::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Rights {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(self.0.len(), Ordering::Relaxed);
+    }
+}
+
+impl PartialEq for Rights {
+    fn eq(&self, other: &Rights) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|(a, b)| Arc::ptr_eq(a, b))
+    }
+}
+
+impl Eq for Rights {}
+
+/// Who sent a message, as the kernel saw it when it was sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SenderCredentials {
+    pub pid: u32,
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    /// The effective gid first, then the supplementary groups.
+    pub groups: Vec<u32>,
+}
+
+/// What a message carries beside its bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Control {
+    Rights(Rights),
+    Credentials(SenderCredentials),
+}
 
 /// The kinds of socket there are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +143,7 @@ const DATAGRAM_RECEIVE: usize = 4096;
 struct Message {
     from: Vec<u8>,
     data: Vec<u8>,
+    control: Option<Control>,
 }
 
 /// A stream socket's connection: our reading and writing pipes, and our ends of them
@@ -103,7 +195,7 @@ pub struct Socket {
 }
 
 /// What a receive got.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Received {
     /// Bytes given (a datagram's first bytes when the buffer was shorter).
     pub len: usize,
@@ -111,6 +203,8 @@ pub struct Received {
     pub truncated: bool,
     /// A datagram's sender name (empty: unbound); None on a stream.
     pub from: Option<Vec<u8>>,
+    /// The control that came with the bytes (none for a peek).
+    pub control: Vec<Control>,
 }
 
 /// A new unconnected socket, as an open file.
@@ -348,6 +442,18 @@ impl Socket {
         from: &S,
         nonblock: bool,
     ) -> Result<usize> {
+        self.send_control(to, from, nonblock, None)
+    }
+
+    /// As [`Socket::send`], with `control` travelling with the bytes; when the send
+    /// fails it is dropped (its files close), nothing sent.
+    pub fn send_control<S: Source + ?Sized>(
+        &self,
+        to: Option<(&FsContext, &[u8])>,
+        from: &S,
+        nonblock: bool,
+        control: Option<Control>,
+    ) -> Result<usize> {
         if self.state.lock().write_shut {
             return Err(Error::BrokenPipe);
         }
@@ -356,7 +462,7 @@ impl Socket {
             if c.writer.lock().is_none() {
                 return Err(Error::BrokenPipe);
             }
-            return pipe::write(&c.tx, from, nonblock);
+            return pipe::write_marked(&c.tx, from, nonblock, control);
         }
         let len = from.len();
         let target = {
@@ -382,11 +488,16 @@ impl Socket {
                 },
             }
         };
-        target.deliver(self.name(), from)
+        target.deliver(self.name(), from, control)
     }
 
     /// Queues a datagram from the sender named `from_name`.
-    fn deliver<S: Source + ?Sized>(&self, from_name: Vec<u8>, from: &S) -> Result<usize> {
+    fn deliver<S: Source + ?Sized>(
+        &self,
+        from_name: Vec<u8>,
+        from: &S,
+        control: Option<Control>,
+    ) -> Result<usize> {
         if crate::mm::heap::under_pressure() {
             return Err(Error::NoBufferSpace);
         }
@@ -402,6 +513,7 @@ impl Socket {
         s.queue.push_back(Message {
             from: from_name,
             data,
+            control,
         });
         drop(s);
         self.changed.wake_all();
@@ -427,23 +539,30 @@ impl Socket {
         nonblock: bool,
         peek: bool,
     ) -> Result<Received> {
-        let read = if peek { pipe::peek } else { pipe::read };
-        let stream = |len| Received {
+        let read = |rx: &Arc<Pipe>, to: &mut S, nonblock| {
+            if peek {
+                pipe::peek(rx, to, nonblock).map(|n| (n, Vec::new()))
+            } else {
+                pipe::read_marked(rx, to, nonblock)
+            }
+        };
+        let stream = |(len, control)| Received {
             len,
             truncated: false,
             from: None,
+            control,
         };
         if self.kind == SocketType::Stream {
             let read_shut = self.state.lock().read_shut;
             let c = match self.connection.get() {
                 Some(c) => c,
-                None if read_shut => return Ok(stream(0)),
+                None if read_shut => return Ok(stream((0, Vec::new()))),
                 None => return Err(Error::NotConnected),
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
                 return match read(&c.rx, to, true) {
-                    Err(Error::WouldBlock) => Ok(stream(0)),
+                    Err(Error::WouldBlock) => Ok(stream((0, Vec::new()))),
                     r => r.map(stream),
                 };
             }
@@ -460,6 +579,7 @@ impl Socket {
                             len: n,
                             truncated: n < m.data.len(),
                             from: Some(m.from.clone()),
+                            control: Vec::new(),
                         });
                     }
                     let m = s.queue.pop_front().ok_or(Error::Io)?;
@@ -468,10 +588,11 @@ impl Socket {
                         len: n,
                         truncated: n < m.data.len(),
                         from: Some(m.from),
+                        control: m.control.into_iter().collect(),
                     });
                 }
                 if s.read_shut {
-                    return Ok(stream(0));
+                    return Ok(stream((0, Vec::new())));
                 }
             }
             if nonblock {
@@ -536,6 +657,45 @@ impl Socket {
         Ok(())
     }
 
+    /// Called as a descriptor naming `file` (this socket's open file) goes: if the only
+    /// other holders of `file` are messages queued on this socket itself, nobody can
+    /// ever receive them, so every file in flight in its queue is dropped (the socket
+    /// with them, once the caller lets go).
+    pub fn descriptor_closed(&self, file: &Arc<OpenFile>) {
+        let mut own = 0;
+        let mut count = |c: &Control| {
+            if let Control::Rights(r) = c {
+                own += r.count_of(file);
+            }
+        };
+        let stream = self.connection.get();
+        match stream {
+            Some(c) => c.rx.each_control(&mut count),
+            None => self
+                .state
+                .lock()
+                .queue
+                .iter()
+                .filter_map(|m| m.control.as_ref())
+                .for_each(&mut count),
+        }
+        // The descriptor going holds one more.
+        if own == 0 || Arc::strong_count(file) != own + 1 {
+            return;
+        }
+        // Dropped here, with no lock held: closing them may close more sockets.
+        let _dropped: Vec<Control> = match stream {
+            Some(c) => c.rx.take_controls(),
+            None => self
+                .state
+                .lock()
+                .queue
+                .iter_mut()
+                .filter_map(|m| m.control.take())
+                .collect(),
+        };
+    }
+
     /// Whether the address may be reused (kept for the option's sake: a Unix-domain
     /// name is a file, which bind never replaces).
     pub fn reuse_address(&self) -> bool {
@@ -596,6 +756,25 @@ impl FileOps for Socket {
 
     fn other_wait_queue(&self) -> Option<&WaitQueue> {
         self.connection.get().map(|c| c.tx.wait_queue())
+    }
+
+    /// Bytes queued: a stream's, or all the datagrams'.
+    fn readable_bytes(&self) -> Option<u64> {
+        Some(match (self.kind, self.connection.get()) {
+            (SocketType::Stream, Some(c)) => c.rx.queued() as u64,
+            // A listener: connections waiting (4.x reports its queue length).
+            (SocketType::Stream, None) => self.state.lock().pending.len() as u64,
+            (SocketType::Datagram, _) => self.state.lock().queued as u64,
+        })
+    }
+
+    /// Room: a stream's, or the largest datagram that may be sent.
+    fn writable_bytes(&self) -> Option<u64> {
+        Some(match (self.kind, self.connection.get()) {
+            (SocketType::Stream, Some(c)) => c.tx.room() as u64,
+            (SocketType::Stream, None) => 0,
+            (SocketType::Datagram, _) => self.state.lock().send_buffer as u64,
+        })
     }
 
     fn socket(&self) -> Option<&Socket> {
@@ -839,5 +1018,127 @@ mod tests {
         assert!(a.poll().read);
         assert_eq!(a.read(&mut buf), Ok(0));
         assert!(!a.poll().read);
+    }
+
+    fn rights(files: &[&Arc<OpenFile>]) -> Option<Control> {
+        let files = files.iter().map(|f| Arc::clone(f)).collect();
+        Some(Control::Rights(Rights::new(files).unwrap()))
+    }
+
+    /// The files of the one set of rights `got` holds.
+    fn files_of(got: Received) -> Vec<Arc<OpenFile>> {
+        match got.control.into_iter().next() {
+            Some(Control::Rights(r)) => r.into_files(),
+            other => panic!("no rights: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_datagram_carries_files_and_a_plain_read_drops_them() {
+        let (a, b) = pair(SocketType::Datagram).unwrap();
+        let (r, w) = pipe::new().unwrap();
+        let ctl = rights(&[&r, &w]);
+        assert_eq!(sock(&a).send_control(None, &b"two"[..], true, ctl), Ok(3));
+        assert_eq!(Arc::strong_count(&w), 2);
+        let mut buf = [0u8; 8];
+        // A peek gives none and leaves them.
+        let peeked = sock(&b).peek(&mut buf[..], true).unwrap();
+        assert!(peeked.control.is_empty());
+        let files = files_of(sock(&b).receive(&mut buf[..], true).unwrap());
+        assert!(Arc::ptr_eq(&files[0], &r) && Arc::ptr_eq(&files[1], &w));
+        drop(files);
+        // Read without asking: the files are dropped with the message.
+        assert_eq!(
+            sock(&a).send_control(None, &b"x"[..], true, rights(&[&w])),
+            Ok(1)
+        );
+        assert_eq!(Arc::strong_count(&w), 2);
+        assert_eq!(b.read(&mut buf), Ok(1));
+        assert_eq!(Arc::strong_count(&w), 1);
+        // A failed send drops them too: nothing is queued.
+        let big = vec![0u8; DATAGRAM_SEND + 1];
+        let sent = sock(&a).send_control(None, &big[..], true, rights(&[&w]));
+        assert_eq!(sent, Err(Error::MessageTooBig));
+        assert_eq!(Arc::strong_count(&w), 1);
+        let creds = SenderCredentials {
+            pid: 7,
+            uid: 1,
+            euid: 2,
+            gid: 3,
+            groups: vec![4],
+        };
+        let ctl = Some(Control::Credentials(creds.clone()));
+        assert_eq!(sock(&a).send_control(None, &b""[..], true, ctl), Ok(0));
+        let got = sock(&b).receive(&mut buf[..], true).unwrap();
+        assert_eq!(got.control, vec![Control::Credentials(creds)]);
+    }
+
+    #[test]
+    fn a_stream_read_starts_with_its_rights_and_stops_before_the_next() {
+        let (a, b) = pair(SocketType::Stream).unwrap();
+        let (r, w) = pipe::new().unwrap();
+        let send = |data: &[u8], ctl| sock(&a).send_control(None, data, true, ctl);
+        assert_eq!(send(b"abc", None), Ok(3));
+        assert_eq!(send(b"def", rights(&[&r])), Ok(3));
+        assert_eq!(send(b"ghi", None), Ok(3));
+        // Rights with no bytes wait for the next bytes, with the rights already there.
+        assert_eq!(send(b"", rights(&[&w])), Ok(0));
+        assert_eq!(send(b"jk", rights(&[&r])), Ok(2));
+        let mut buf = [0u8; 16];
+        let got = sock(&b).receive(&mut buf[..], true).unwrap();
+        assert_eq!((got.len, got.control.len()), (3, 0));
+        assert_eq!(sock(&b).peek(&mut buf[..], true).map(|g| g.len), Ok(6));
+        assert_eq!(sock(&b).peek(&mut buf[..], true).unwrap().control, vec![]);
+        // A short read at the mark takes the rights; the rest of the run follows bare.
+        let got = sock(&b).receive(&mut buf[..2], true).unwrap();
+        assert_eq!(&buf[..2], b"de");
+        assert!(Arc::ptr_eq(&files_of(got)[0], &r));
+        let got = sock(&b).receive(&mut buf[..], true).unwrap();
+        assert_eq!((got.len, got.control.len()), (4, 0));
+        assert_eq!(&buf[..4], b"fghi");
+        let got = sock(&b).receive(&mut buf[..], true).unwrap();
+        assert_eq!((got.len, got.control.len()), (2, 2));
+        assert_eq!(sock(&b).receive(&mut buf[..], true), Err(Error::WouldBlock));
+        drop(got);
+        assert_eq!((Arc::strong_count(&r), Arc::strong_count(&w)), (1, 1));
+        // Queued rights go with the connection.
+        assert_eq!(send(b"z", rights(&[&w])), Ok(1));
+        drop((a, b));
+        assert_eq!(Arc::strong_count(&w), 1);
+    }
+
+    #[test]
+    fn files_in_flight_are_bounded() {
+        let (r, _w) = pipe::new().unwrap();
+        let many = vec![r.clone(); MAX_IN_FLIGHT + 1];
+        assert_eq!(Rights::new(many).err(), Some(Error::NoBufferSpace));
+        assert_eq!(Arc::strong_count(&r), 1);
+    }
+
+    #[test]
+    fn a_socket_holding_the_last_references_to_itself_goes_with_its_descriptor() {
+        for kind in [SocketType::Datagram, SocketType::Stream] {
+            let (a, b) = pair(kind).unwrap();
+            let gone = sock(&b).me.clone();
+            let mut table = crate::file::FdTable::default();
+            let fd = table.install(b.clone(), false, 0).unwrap();
+            let second = table.install(b.clone(), false, 0).unwrap();
+            // b's own queue holds b, twice.
+            assert_eq!(
+                sock(&a).send_control(None, &b"x"[..], true, rights(&[&b])),
+                Ok(1)
+            );
+            assert_eq!(
+                sock(&a).send_control(None, &b"y"[..], true, rights(&[&b])),
+                Ok(1)
+            );
+            drop(b);
+            assert_eq!(table.close(fd), Ok(()));
+            // Another descriptor is left: it could still read them.
+            assert!(gone.upgrade().is_some());
+            assert_eq!(table.close(second), Ok(()));
+            assert!(gone.upgrade().is_none(), "{kind:?}");
+            drop(a);
+        }
     }
 }

@@ -136,6 +136,8 @@ typedef uint32_t uintptr_t;
 #define MSG_DONTWAIT 0x80
 #define MSG_EOF 0x100
 #define SCM_RIGHTS 1
+#define SCM_CREDS 3
+#define CMGROUP_MAX 0x10
 #define SOMAXCONN 0x80
 #define SOCK_MAXADDRLEN 0xff
 
@@ -586,6 +588,38 @@ _Static_assert(_Alignof(struct Elf32_Auxinfo) == 4, "struct Elf32_Auxinfo: align
 _Static_assert(__builtin_offsetof(struct Elf32_Auxinfo, a_type) == 0, "Elf32_Auxinfo.a_type: offset");
 _Static_assert(__builtin_offsetof(struct Elf32_Auxinfo, a_val) == 4, "Elf32_Auxinfo.a_val: offset");
 typedef struct Elf32_Auxinfo Elf32_Auxinfo;
+
+/* sys/sys/socket.h: the sender's credentials, filled in by the kernel (SCM_CREDS). */
+struct cmsgcred {
+	int32_t cmcred_pid;	/* 0 */
+	uint32_t cmcred_uid;	/* 4 */
+	uint32_t cmcred_euid;	/* 8 */
+	uint32_t cmcred_gid;	/* 12 */
+	int16_t cmcred_ngroups;	/* 16 */
+	int16_t __pad;	/* 18 */
+	uint32_t cmcred_groups[16];	/* 20 */
+};
+_Static_assert(sizeof(struct cmsgcred) == 84, "struct cmsgcred: size");
+_Static_assert(_Alignof(struct cmsgcred) == 4, "struct cmsgcred: alignment");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_pid) == 0, "cmsgcred.cmcred_pid: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_uid) == 4, "cmsgcred.cmcred_uid: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_euid) == 8, "cmsgcred.cmcred_euid: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_gid) == 12, "cmsgcred.cmcred_gid: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_ngroups) == 16, "cmsgcred.cmcred_ngroups: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, __pad) == 18, "cmsgcred.__pad: offset");
+_Static_assert(__builtin_offsetof(struct cmsgcred, cmcred_groups) == 20, "cmsgcred.cmcred_groups: offset");
+
+/* sys/sys/socket.h: one control message header; its data follows at offset 12. */
+struct cmsghdr {
+	uint32_t cmsg_len;	/* 0 */
+	int32_t cmsg_level;	/* 4 */
+	int32_t cmsg_type;	/* 8 */
+};
+_Static_assert(sizeof(struct cmsghdr) == 12, "struct cmsghdr: size");
+_Static_assert(_Alignof(struct cmsghdr) == 4, "struct cmsghdr: alignment");
+_Static_assert(__builtin_offsetof(struct cmsghdr, cmsg_len) == 0, "cmsghdr.cmsg_len: offset");
+_Static_assert(__builtin_offsetof(struct cmsghdr, cmsg_level) == 4, "cmsghdr.cmsg_level: offset");
+_Static_assert(__builtin_offsetof(struct cmsghdr, cmsg_type) == 8, "cmsghdr.cmsg_type: offset");
 
 /* getdirentries/getdents return variable-length records: d_reclen bytes each, 4-byte aligned. */
 struct dirent {
