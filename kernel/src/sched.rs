@@ -101,6 +101,9 @@ struct Thread {
     since: u64,
     /// How many ticks a turn lasts when others wait (see [`set_slice`]).
     slice_ticks: u64,
+    /// Switches away because it waited, and because its turn was over.
+    voluntary_switches: u64,
+    involuntary_switches: u64,
 }
 
 struct Scheduler {
@@ -139,6 +142,8 @@ pub fn init() {
             start: None,
             cpu_ns: 0,
             slice_ticks: TIME_SLICE_TICKS,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
             since: crate::time::monotonic_ns(),
         },
     );
@@ -188,6 +193,8 @@ fn create(
                 start: Some(start),
                 cpu_ns: 0,
                 slice_ticks: TIME_SLICE_TICKS,
+                voluntary_switches: 0,
+                involuntary_switches: 0,
                 since: 0,
             },
         );
@@ -248,6 +255,15 @@ pub fn cpu_ns(id: ThreadId) -> Option<u64> {
     })
 }
 
+/// How many times thread `id` was switched away from because it waited (voluntary)
+/// and because its turn was over or it yielded (involuntary), as getrusage counts.
+pub fn switches(id: ThreadId) -> Option<(u64, u64)> {
+    with(|s| {
+        let t = s.threads.values().find(|t| t.id == id)?;
+        Some((t.voluntary_switches, t.involuntary_switches))
+    })
+}
+
 /// Whether thread `id` is waiting (on a queue or asleep) rather than running or ready
 /// to run (None once it is gone): ps's S or R.
 pub fn is_waiting(id: ThreadId) -> Option<bool> {
@@ -284,6 +300,11 @@ fn reschedule(requeue: bool) {
             let now = crate::time::monotonic_ns();
             if let Some(t) = s.threads.get_mut(&from) {
                 t.cpu_ns += now.saturating_sub(t.since);
+                if requeue {
+                    t.involuntary_switches += 1;
+                } else {
+                    t.voluntary_switches += 1;
+                }
             }
             if let Some(t) = s.threads.get_mut(&next) {
                 t.since = now;

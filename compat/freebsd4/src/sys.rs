@@ -935,11 +935,17 @@ fn timeval(ns: u64) -> fb::neutral::Timeval {
     }
 }
 
-/// A 4.x `struct rusage` with the CPU times (the other counters are not kept: 0).
+/// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB and
+/// the context switches. The counters of what is not here (disk blocks, swaps, System
+/// V shared memory, socket messages, signals) read 0.
 fn rusage(used: process::Usage) -> fb::rusage {
     let n = fb::neutral::Rusage {
         utime: timeval(used.user_ns),
         stime: timeval(used.system_ns),
+        maxrss: (used.max_resident_pages * 4) as i64,
+        minflt: used.minor_faults as i64,
+        nvcsw: used.voluntary_switches as i64,
+        nivcsw: used.involuntary_switches as i64,
         ..fb::neutral::Rusage::ZERO
     };
     fb::rusage::from_neutral(&n, &crate::convert::FREEBSD4)

@@ -492,7 +492,7 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
                 task.write_val(a.status.addr(), &status).map_err(fault)?;
             }
             if !a.rusage.is_null() {
-                // CPU times are kept; the other counters read as zero.
+                // Major faults read 0: nothing is read from a disk to resolve one.
                 let mut usage = <v1::rusage as zerocopy::FromZeros>::new_zeroed();
                 let ts = |ns: u64| v1::timespec {
                     tv_sec: (ns / 1_000_000_000) as i64,
@@ -500,6 +500,10 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
                 };
                 usage.ru_utime = ts(used.user_ns);
                 usage.ru_stime = ts(used.system_ns);
+                usage.ru_maxrss = (used.max_resident_pages * 4) as i64;
+                usage.ru_minflt = used.minor_faults as i64;
+                usage.ru_nvcsw = used.voluntary_switches as i64;
+                usage.ru_nivcsw = used.involuntary_switches as i64;
                 task.write_val(a.rusage.addr(), &usage).map_err(fault)?;
             }
             Ok(u64::from(pid.0))

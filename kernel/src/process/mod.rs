@@ -299,6 +299,9 @@ struct Inner {
     nice: i32,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
+    /// Page faults resolved, and the most pages it had at once (kept across exec).
+    faults: u64,
+    max_pages: u64,
     /// What its reaped children (and theirs) used.
     children_usage: Usage,
     /// The CPU fault behind the last signal the process's own instruction raised, kept
@@ -331,24 +334,40 @@ struct EventCounts {
     signals: Vec<(Signal, u64)>,
 }
 
-/// CPU time used, split as getrusage splits it.
+/// What a process used, as getrusage reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Running user code.
     pub user_ns: u64,
     /// Running in the kernel on the process's behalf.
     pub system_ns: u64,
+    /// Page faults resolved (all minor: nothing is read from a disk to resolve one).
+    pub minor_faults: u64,
+    /// The most pages it had in memory at once.
+    pub max_resident_pages: u64,
+    /// Times it gave up the CPU to wait, and times its turn ended or it yielded.
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
 }
 
 impl Usage {
     pub const ZERO: Usage = Usage {
         user_ns: 0,
         system_ns: 0,
+        minor_faults: 0,
+        max_resident_pages: 0,
+        voluntary_switches: 0,
+        involuntary_switches: 0,
     };
 
+    /// Adds a descendant's use: sums, and the larger resident set (as BSD's ruadd).
     fn add(&mut self, other: Usage) {
         self.user_ns += other.user_ns;
         self.system_ns += other.system_ns;
+        self.minor_faults += other.minor_faults;
+        self.max_resident_pages = self.max_resident_pages.max(other.max_resident_pages);
+        self.voluntary_switches += other.voluntary_switches;
+        self.involuntary_switches += other.involuntary_switches;
     }
 }
 
@@ -631,22 +650,44 @@ impl Process {
         self.inner.lock().blocked
     }
 
-    /// The CPU time this process has used (getrusage RUSAGE_SELF).
+    /// What this process has used (getrusage RUSAGE_SELF).
     pub fn usage(&self) -> Usage {
-        let user = {
+        let (user, faults, max_pages) = {
             let inner = self.inner.lock();
             if let Some(u) = inner.final_usage {
                 return u;
             }
             let uncharged = self.user_cycles.load(Ordering::Relaxed);
-            inner.user_ns + crate::time::cycles_to_ns(uncharged).unwrap_or(0)
+            let user = inner.user_ns + crate::time::cycles_to_ns(uncharged).unwrap_or(0);
+            (user, inner.faults, inner.max_pages)
         };
         let thread = self.job.lock().thread;
         let cpu = thread.and_then(sched::cpu_ns).unwrap_or(0);
+        let (voluntary, involuntary) = thread.and_then(sched::switches).unwrap_or((0, 0));
         Usage {
             user_ns: user,
             system_ns: cpu.saturating_sub(user),
+            minor_faults: faults,
+            max_resident_pages: max_pages,
+            voluntary_switches: voluntary,
+            involuntary_switches: involuntary,
         }
+    }
+
+    /// Resolves a page fault at `address` in its address space, counting it for
+    /// getrusage with the resident set's high-water mark.
+    pub fn resolve_fault(&self, address: u64, write: bool) -> FaultResolution {
+        let mut inner = self.inner.lock();
+        let Some(space) = inner.space.as_mut() else {
+            return FaultResolution::NotResolved;
+        };
+        let resolution = space.handle_fault(address, write);
+        if resolution == FaultResolution::Resolved {
+            let pages = space.page_count() as u64;
+            inner.faults += 1;
+            inner.max_pages = inner.max_pages.max(pages);
+        }
+        resolution
     }
 
     /// What the process's reaped descendants used (getrusage RUSAGE_CHILDREN).
@@ -1429,6 +1470,8 @@ pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, Exec
             process_limit: None,
             nice: 0,
             final_usage: None,
+            faults: 0,
+            max_pages: 0,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
             brk_start: loaded.image_end,
@@ -1652,6 +1695,8 @@ fn fork_with(
             process_limit,
             nice,
             final_usage: None,
+            faults: 0,
+            max_pages: 0,
             children_usage: Usage::ZERO,
             actions,
             brk_start,
@@ -1802,9 +1847,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 address,
             } => {
                 let resolution = if vector == 14 {
-                    task.process
-                        .with_space(|s| s.handle_fault(address, error_code & 2 != 0))
-                        .unwrap_or(FaultResolution::NotResolved)
+                    task.process.resolve_fault(address, error_code & 2 != 0)
                 } else {
                     FaultResolution::NotResolved
                 };

@@ -81,10 +81,8 @@ impl Task {
                     let Some(caught) = f.fault.filter(|c| c.vector == 14) else {
                         return Err(UserFault::BadAddress(at));
                     };
-                    let resolved = self
-                        .process
-                        .with_space(|s| s.handle_fault(caught.address, write))
-                        == Some(FaultResolution::Resolved);
+                    let resolved = self.process.resolve_fault(caught.address, write)
+                        == FaultResolution::Resolved;
                     if !resolved {
                         return Err(UserFault::BadAddress(caught.address));
                     }
