@@ -14,12 +14,13 @@
 //! of the send (see [`super::pipe`]), so it arrives with the read that starts there. A
 //! receive hands it back; a peek leaves it queued.
 //!
-//! Files in flight keep what they name alive. A socket whose only holders left are
-//! messages in its own queue can never be read again: when its last descriptor goes,
-//! it drops what its queue holds ([`Socket::descriptor_closed`]), and so goes itself.
-//! Longer cycles (a socket in flight to a second one that is in flight to the first)
-//! live until the kernel goes: there is no garbage collector. What bounds that loss is
-//! [`MAX_IN_FLIGHT`] for the whole system.
+//! Files in flight keep what they name alive, so sockets sent through each other can
+//! keep each other alive with nobody left to read them. A collector ([`collect_garbage`],
+//! 4.4BSD's unp_gc) finds the sockets only messages refer to and that no socket still
+//! referred to otherwise can reach, and drops what their queues hold; it runs as a
+//! socket's descriptor closes while files are in flight, and before a send would pass
+//! [`MAX_IN_FLIGHT`]. Files dropped from flight are closed one after another, not by
+//! recursion, however long the chain of sockets holding each other.
 
 use super::pipe::{self, Pipe};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
@@ -27,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use crate::vfs::{self, Access, Follow, FsContext, NodeType};
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -50,14 +51,18 @@ pub fn in_flight() -> usize {
 pub struct Rights(Vec<Arc<OpenFile>>);
 
 impl Rights {
-    /// Puts `files` in flight; `NoBufferSpace` past [`MAX_IN_FLIGHT`].
+    /// Puts `files` in flight; `NoBufferSpace` past [`MAX_IN_FLIGHT`] (after the
+    /// collector has freed what nobody can receive).
     pub fn new(files: Vec<Arc<OpenFile>>) -> Result<Rights> {
         let n = files.len();
-        let before = IN_FLIGHT.fetch_add(n, Ordering::Relaxed);
-        if before + n > MAX_IN_FLIGHT {
-            IN_FLIGHT.fetch_sub(n, Ordering::Relaxed);
-            return Err(Error::NoBufferSpace);
+        let fits = || IN_FLIGHT.load(Ordering::Relaxed) + n <= MAX_IN_FLIGHT;
+        if !fits() {
+            collect_garbage(None);
+            if !fits() {
+                return Err(Error::NoBufferSpace);
+            }
         }
+        IN_FLIGHT.fetch_add(n, Ordering::Relaxed);
         Ok(Rights(files))
     }
 
@@ -69,21 +74,113 @@ impl Rights {
         self.0.is_empty()
     }
 
-    /// How many of the files are `file`.
-    pub fn count_of(&self, file: &Arc<OpenFile>) -> usize {
-        self.0.iter().filter(|f| Arc::ptr_eq(f, file)).count()
-    }
-
     /// The files, no longer in flight.
     pub fn into_files(mut self) -> Vec<Arc<OpenFile>> {
+        IN_FLIGHT.fetch_sub(self.0.len(), Ordering::Relaxed);
         core::mem::take(&mut self.0)
     }
 }
 
+/// Files dropped from flight, waiting to be let go by the one drop loop running.
+static DROPPING: Mutex<Vec<Arc<OpenFile>>> = Mutex::new(Vec::new());
+static DROP_LOOP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 impl Drop for Rights {
+    /// Lets the files go in a loop rather than by recursion: a file let go may be the
+    /// last reference to a socket whose queue holds more files, and a chain of those
+    /// nested on the kernel stack would overflow it.
     fn drop(&mut self) {
         IN_FLIGHT.fetch_sub(self.0.len(), Ordering::Relaxed);
+        DROPPING.lock().append(&mut self.0);
+        if DROP_LOOP.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        loop {
+            let batch = core::mem::take(&mut *DROPPING.lock());
+            if batch.is_empty() {
+                break;
+            }
+            drop(batch);
+        }
+        DROP_LOOP.store(false, Ordering::Relaxed);
     }
+}
+
+/// Sockets that were sent files, for the collector (pruned as they go).
+static HOLDERS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
+
+/// Frees the files in flight that nobody can receive any more (4.4BSD's unp_gc). An
+/// open file in flight is referred to from elsewhere (a descriptor, a call using it)
+/// when it has more references than the messages holding it; `going` is one reference
+/// about to go (a descriptor being closed). A socket that is not in flight, or is
+/// referred to from elsewhere, can still be read, and so can every socket in flight in
+/// its queue, and in theirs; the queues of the sockets left over are dropped. With one
+/// CPU and no preemption in the kernel, nothing changes while it looks.
+pub fn collect_garbage(going: Option<&Arc<OpenFile>>) {
+    let holders: Vec<Arc<Socket>> = {
+        let mut h = HOLDERS.lock();
+        h.retain(|w| w.strong_count() > 0);
+        h.iter().filter_map(Weak::upgrade).collect()
+    };
+    // Per open file in flight (by address): its references from messages, all its
+    // references, and the socket it is.
+    let mut flying: BTreeMap<usize, (usize, usize, usize)> = BTreeMap::new();
+    for h in &holders {
+        h.each_file_in_flight(|f| {
+            let entry = flying.entry(Arc::as_ptr(f) as usize).or_insert_with(|| {
+                let socket = f.socket().map_or(0, |s| s as *const Socket as usize);
+                let mut total = Arc::strong_count(f);
+                if going.is_some_and(|g| Arc::ptr_eq(g, f)) {
+                    total -= 1;
+                }
+                (0, total, socket)
+            });
+            entry.0 += 1;
+        });
+    }
+    let in_flight_elsewhere_held = |socket: usize| {
+        flying
+            .values()
+            .find(|(_, _, s)| *s == socket)
+            .is_none_or(|(refs, total, _)| total > refs)
+    };
+    let address = |s: &Arc<Socket>| Arc::as_ptr(s) as usize;
+    let mut live: Vec<usize> = Vec::new();
+    let mut work: Vec<&Arc<Socket>> = Vec::new();
+    for h in &holders {
+        if in_flight_elsewhere_held(address(h)) {
+            live.push(address(h));
+            work.push(h);
+        }
+    }
+    while let Some(h) = work.pop() {
+        let mut reached = Vec::new();
+        h.each_file_in_flight(|f| {
+            if let Some(s) = f.socket() {
+                reached.push(s as *const Socket as usize);
+            }
+        });
+        for s in reached {
+            if !live.contains(&s) {
+                live.push(s);
+                if let Some(next) = holders.iter().find(|h| address(h) == s) {
+                    work.push(next);
+                }
+            }
+        }
+    }
+    let mut garbage: Vec<Control> = Vec::new();
+    for h in holders.iter().filter(|h| !live.contains(&address(h))) {
+        garbage.append(&mut h.take_files_in_flight());
+    }
+    if !garbage.is_empty() {
+        log::debug!(
+            "socket collector: {} messages nobody can receive dropped",
+            garbage.len()
+        );
+    }
+    // Dropped with no lock held; the sockets go once `holders` lets them.
+    drop(garbage);
 }
 
 impl PartialEq for Rights {
@@ -462,6 +559,11 @@ impl Socket {
             if c.writer.lock().is_none() {
                 return Err(Error::BrokenPipe);
             }
+            if matches!(control, Some(Control::Rights(_)))
+                && let Some(peer) = c.peer_socket.upgrade()
+            {
+                peer.note_holder();
+            }
             return pipe::write_marked(&c.tx, from, nonblock, control);
         }
         let len = from.len();
@@ -488,6 +590,9 @@ impl Socket {
                 },
             }
         };
+        if matches!(control, Some(Control::Rights(_))) {
+            target.note_holder();
+        }
         target.deliver(self.name(), from, control)
     }
 
@@ -657,34 +762,37 @@ impl Socket {
         Ok(())
     }
 
-    /// Called as a descriptor naming `file` (this socket's open file) goes: if the only
-    /// other holders of `file` are messages queued on this socket itself, nobody can
-    /// ever receive them, so every file in flight in its queue is dropped (the socket
-    /// with them, once the caller lets go).
+    /// Called as a descriptor naming `file` (this socket's open file) goes: with files
+    /// in flight, the collector looks for what nobody can receive any more, counting
+    /// this descriptor as gone.
     pub fn descriptor_closed(&self, file: &Arc<OpenFile>) {
-        let mut own = 0;
-        let mut count = |c: &Control| {
+        if in_flight() > 0 {
+            collect_garbage(Some(file));
+        }
+    }
+
+    /// Calls `f` with each open file in flight in this socket's queue.
+    fn each_file_in_flight(&self, mut f: impl FnMut(&Arc<OpenFile>)) {
+        let mut visit = |c: &Control| {
             if let Control::Rights(r) = c {
-                own += r.count_of(file);
+                r.0.iter().for_each(&mut f);
             }
         };
-        let stream = self.connection.get();
-        match stream {
-            Some(c) => c.rx.each_control(&mut count),
+        match self.connection.get() {
+            Some(c) => c.rx.each_control(&mut visit),
             None => self
                 .state
                 .lock()
                 .queue
                 .iter()
                 .filter_map(|m| m.control.as_ref())
-                .for_each(&mut count),
+                .for_each(&mut visit),
         }
-        // The descriptor going holds one more.
-        if own == 0 || Arc::strong_count(file) != own + 1 {
-            return;
-        }
-        // Dropped here, with no lock held: closing them may close more sockets.
-        let _dropped: Vec<Control> = match stream {
+    }
+
+    /// Takes the control of every message queued here (the bytes stay).
+    fn take_files_in_flight(&self) -> Vec<Control> {
+        match self.connection.get() {
             Some(c) => c.rx.take_controls(),
             None => self
                 .state
@@ -693,7 +801,15 @@ impl Socket {
                 .iter_mut()
                 .filter_map(|m| m.control.take())
                 .collect(),
-        };
+        }
+    }
+
+    /// Notes that this socket was sent files (for the collector).
+    fn note_holder(&self) {
+        let mut holders = HOLDERS.lock();
+        if !holders.iter().any(|w| w.ptr_eq(&self.me)) {
+            holders.push(self.me.clone());
+        }
     }
 
     /// Whether the address may be reused (kept for the option's sake: a Unix-domain
