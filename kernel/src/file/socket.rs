@@ -804,9 +804,11 @@ impl Socket {
         }
     }
 
-    /// Notes that this socket was sent files (for the collector).
+    /// Notes that this socket was sent files (for the collector), forgetting sockets
+    /// that are gone (a weak reference keeps a socket's memory).
     fn note_holder(&self) {
         let mut holders = HOLDERS.lock();
+        holders.retain(|w| w.strong_count() > 0);
         if !holders.iter().any(|w| w.ptr_eq(&self.me)) {
             holders.push(self.me.clone());
         }
