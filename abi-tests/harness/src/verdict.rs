@@ -225,48 +225,50 @@ pub fn expect_panic(outcome: &RunOutcome) -> Verdict {
 /// Self-test `nymph.selftest=stack-overflow`: a kernel thread recursing without end must
 /// stop at its stack's guard area with a CPU exception report and a panic that says it
 /// was a stack overflow, and a failure exit.
-/// The deadlock self-test: a panic that says "deadlock" and names the selftest source
-/// line where the lock was taken again, then the failure status.
-pub fn expect_deadlock(outcome: &RunOutcome) -> Verdict {
-    let panic = outcome.crash.as_ref().and_then(|c| c.panic.as_ref());
-    let named = panic.is_some_and(|p| {
-        p.message.contains("deadlock") && p.message.contains("kernel/src/selftest.rs")
-    });
-    match (panic, named, outcome.exit) {
-        (Some(panic), true, ExitKind::Failure) => Verdict::Pass {
-            summary: format!("detected: kernel panicked: {panic}"),
-        },
-        _ => Verdict::Fail {
-            cause: FailCause::Unexpected,
-            reason: with_note(
-                outcome,
-                format!(
-                    "expected a panic reporting a deadlock at kernel/src/selftest.rs, then \
-                     status 35; got: {}",
-                    describe(outcome)
-                ),
-            ),
-        },
-    }
+pub fn expect_stack_overflow(outcome: &RunOutcome) -> Verdict {
+    expect_named_panic(
+        outcome,
+        &["kernel stack overflow", "kernel stack slot"],
+        true,
+        "an exception report and a panic naming a kernel stack overflow in a kernel stack slot",
+    )
 }
 
-pub fn expect_stack_overflow(outcome: &RunOutcome) -> Verdict {
+/// Self-test `nymph.selftest=deadlock`: a lock taken while held must end in a panic that
+/// says "deadlock" and names the self-test's source line, and a failure exit.
+pub fn expect_deadlock(outcome: &RunOutcome) -> Verdict {
+    expect_named_panic(
+        outcome,
+        &["deadlock", "kernel/src/selftest.rs"],
+        false,
+        "a panic reporting a deadlock at kernel/src/selftest.rs",
+    )
+}
+
+/// A panic whose message holds every one of `words` (after an exception report, if
+/// `exception`), then the failure status; `expected` says so in a failure's reason.
+fn expect_named_panic(
+    outcome: &RunOutcome,
+    words: &[&str],
+    exception: bool,
+    expected: &str,
+) -> Verdict {
     let crash = outcome.crash.as_ref();
-    let panic = crash.and_then(|c| c.panic.as_ref());
-    let named = panic.is_some_and(|p| {
-        p.message.contains("kernel stack overflow") && p.message.contains("kernel stack slot")
-    });
+    let named = crash
+        .and_then(|c| c.panic.as_ref())
+        .is_some_and(|p| words.iter().all(|w| p.message.contains(w)));
     match (crash, named, outcome.exit) {
-        (Some(crash), true, ExitKind::Failure) if crash.exception.is_some() => Verdict::Pass {
-            summary: format!("detected: {crash}"),
-        },
+        (Some(crash), true, ExitKind::Failure) if !exception || crash.exception.is_some() => {
+            Verdict::Pass {
+                summary: format!("detected: {crash}"),
+            }
+        }
         _ => Verdict::Fail {
             cause: FailCause::Unexpected,
             reason: with_note(
                 outcome,
                 format!(
-                    "expected an exception report and a panic naming a kernel stack \
-                     overflow in a kernel stack slot, then status 35; got: {}",
+                    "expected {expected}, then status 35; got: {}",
                     describe(outcome)
                 ),
             ),

@@ -9,7 +9,6 @@
 use super::{FileKind, FileOps, OpenFile, Readiness};
 use crate::error::{Error, Result};
 use crate::process::{ExitStatus, Process, Signal};
-use crate::sched::{self, WaitQueue};
 use crate::sync::Mutex;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -603,14 +602,8 @@ impl EventQueue {
         timeout: super::poll::Timeout,
         interrupted: impl Fn() -> bool,
     ) -> Result<Vec<Event>> {
-        use super::poll::Timeout;
-        let deadline = match timeout {
-            Timeout::Nanos(ns) if ns > 0 => {
-                Some(crate::time::ticks() + ns.div_ceil(crate::time::tick_ns()) + 1)
-            }
-            _ => None,
-        };
-        let may_block = matches!(timeout, Timeout::Forever | Timeout::Nanos(1..));
+        let deadline = timeout.deadline();
+        let may_block = timeout.may_block();
         loop {
             let events = self.collect(fds, max);
             if !events.is_empty() || !may_block || max == 0 {
@@ -624,13 +617,8 @@ impl EventQueue {
                 return Ok(events);
             }
             let files = self.watched_files();
-            let queues: Vec<&WaitQueue> = files
-                .iter()
-                .flat_map(|f| [f.wait_queue(), f.other_wait_queue()])
-                .flatten()
-                .collect();
-            let check = tick + super::poll::SIGNAL_CHECK_TICKS;
-            sched::wait_any(&queues, Some(deadline.map_or(check, |d| d.min(check))));
+            let watched: Vec<&OpenFile> = files.iter().map(|f| &**f).collect();
+            super::poll::wait_on(&watched, tick, deadline);
         }
     }
 }

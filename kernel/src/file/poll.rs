@@ -31,9 +31,39 @@ pub enum Timeout {
     Forever,
 }
 
+impl Timeout {
+    /// The tick a wait this long ends at (None: never, or no wait at all).
+    pub(super) fn deadline(self) -> Option<u64> {
+        match self {
+            // The current tick is partly over: one more makes the wait at least `ns`.
+            Timeout::Nanos(ns) if ns > 0 => {
+                Some(crate::time::ticks() + ns.div_ceil(crate::time::tick_ns()) + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the caller may block at all.
+    pub(super) fn may_block(self) -> bool {
+        matches!(self, Timeout::Forever | Timeout::Nanos(1..))
+    }
+}
+
+/// Sleeps until a wait queue of `files` is woken, `deadline` comes, or it is time to
+/// look for pending signals again; `tick` is now.
+pub(super) fn wait_on(files: &[&OpenFile], tick: u64, deadline: Option<u64>) {
+    let queues: Vec<&WaitQueue> = files
+        .iter()
+        .flat_map(|f| [f.wait_queue(), f.other_wait_queue()])
+        .flatten()
+        .collect();
+    let check = tick + SIGNAL_CHECK_TICKS;
+    sched::wait_any(&queues, Some(deadline.map_or(check, |d| d.min(check))));
+}
+
 /// How often a blocked poll looks for pending signals, in ticks (a signal does not wake
 /// a blocked thread yet: this bounds how late it is noticed).
-pub(super) const SIGNAL_CHECK_TICKS: u64 = 5;
+const SIGNAL_CHECK_TICKS: u64 = 5;
 
 /// The readiness of every file now.
 pub fn readiness(files: &[(&OpenFile, Interest)]) -> Vec<Readiness> {
@@ -48,17 +78,8 @@ pub fn poll(
     timeout: Timeout,
     interrupted: impl Fn() -> bool,
 ) -> Result<Vec<Readiness>> {
-    let deadline = match timeout {
-        Timeout::Nanos(ns) if ns > 0 => {
-            // The current tick is partly over: one more makes the wait at least `ns`.
-            Some(crate::time::ticks() + ns.div_ceil(crate::time::tick_ns()) + 1)
-        }
-        _ => None,
-    };
-    let may_block = match timeout {
-        Timeout::Now | Timeout::Nanos(0) => false,
-        Timeout::Nanos(_) | Timeout::Forever => true,
-    };
+    let deadline = timeout.deadline();
+    let may_block = timeout.may_block();
     loop {
         let now = readiness(files);
         let any = files.iter().zip(&now).any(|((_, want), r)| want.met_by(*r));
@@ -72,14 +93,8 @@ pub fn poll(
         if deadline.is_some_and(|d| tick >= d) {
             return Ok(now);
         }
-        let queues: Vec<&WaitQueue> = files
-            .iter()
-            .flat_map(|(f, _)| [f.wait_queue(), f.other_wait_queue()])
-            .flatten()
-            .collect();
-        let check = tick + SIGNAL_CHECK_TICKS;
-        let wake_at = deadline.map_or(check, |d| d.min(check));
-        sched::wait_any(&queues, Some(wake_at));
+        let watched: Vec<&OpenFile> = files.iter().map(|(f, _)| *f).collect();
+        wait_on(&watched, tick, deadline);
     }
 }
 
