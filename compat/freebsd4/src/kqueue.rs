@@ -22,38 +22,43 @@ pub(crate) fn sys_kqueue(task: &mut Task, _: fb::KqueueArgs) -> SysResult {
     Ok(Ret::word(fd as u64))
 }
 
-/// 4.x's NOTE_* bits of the vnode and process filters, and the neutral change each is.
-const NOTES: [(u32, Changes); 9] = [
+/// 4.x's NOTE_* bits of the vnode filter and of the process filter, and the neutral
+/// change each is.
+const VNODE_NOTES: [(u32, Changes); 6] = [
     (fb::kevent_note_vnode::NOTE_DELETE.bits(), Changes::DELETE),
     (fb::kevent_note_vnode::NOTE_WRITE.bits(), Changes::WRITE),
     (fb::kevent_note_vnode::NOTE_EXTEND.bits(), Changes::EXTEND),
     (fb::kevent_note_vnode::NOTE_ATTRIB.bits(), Changes::ATTRIB),
     (fb::kevent_note_vnode::NOTE_LINK.bits(), Changes::LINK),
     (fb::kevent_note_vnode::NOTE_RENAME.bits(), Changes::RENAME),
+];
+const PROC_NOTES: [(u32, Changes); 3] = [
     (fb::kevent_note_proc::NOTE_EXIT.bits(), Changes::EXIT),
     (fb::kevent_note_proc::NOTE_FORK.bits(), Changes::FORK),
     (fb::kevent_note_proc::NOTE_EXEC.bits(), Changes::EXEC),
 ];
 
-/// The changes `fflags` asks for on `filter` (the vnode and process bits overlap
-/// nowhere, but each filter reads only its own).
+/// The note bits `filter` reads (none for read, write and signal notes).
+fn notes_of(filter: Filter) -> &'static [(u32, Changes)] {
+    match filter {
+        Filter::Vnode => &VNODE_NOTES,
+        Filter::Process => &PROC_NOTES,
+        Filter::Read | Filter::Write | Filter::Signal => &[],
+    }
+}
+
+/// The changes `fflags` asks for on `filter`.
 fn watched(filter: Filter, fflags: u32) -> Changes {
-    let vnode = matches!(filter, Filter::Vnode);
-    NOTES
+    notes_of(filter)
         .iter()
-        .filter(|(bit, c)| {
-            let of_vnode = c
-                .intersection(Changes::EXIT.union(Changes::FORK).union(Changes::EXEC))
-                .is_empty();
-            of_vnode == vnode && fflags & bit != 0
-        })
+        .filter(|(bit, _)| fflags & bit != 0)
         .fold(Changes::NONE, |acc, (_, c)| acc.union(*c))
 }
 
 fn fflags_of(filter: Filter, changes: Changes) -> u32 {
-    let mut bits = NOTES
+    let mut bits = notes_of(filter)
         .iter()
-        .filter(|(_, c)| changes.contains(*c) && !c.is_empty())
+        .filter(|(_, c)| changes.contains(*c))
         .fold(0, |acc, (bit, _)| acc | bit);
     if filter == Filter::Process && changes.contains(Changes::TRACK_ERROR) {
         bits |= fb::kevent_note_proc::NOTE_TRACKERR.bits();

@@ -1605,12 +1605,15 @@ fn fork_with(
     memory: ChildMemory,
 ) -> Result<Pid, ForkError> {
     let parent = &task.process;
-    let process_limit = parent.inner.lock().process_limit;
-    if !may_fork(parent.real_uid(), process_limit) {
+    // Read under one lock, and let go before may_fork looks at every process.
+    let (uid, process_limit) = {
+        let inner = parent.inner.lock();
+        (inner.fs.creds.uid, inner.process_limit)
+    };
+    if !may_fork(uid, process_limit) {
         log::warn!(
-            "pid {}: fork refused: process limit reached (uid {})",
-            parent.pid.0,
-            parent.real_uid()
+            "pid {}: fork refused: process limit reached (uid {uid})",
+            parent.pid.0
         );
         return Err(ForkError::TooManyProcesses);
     }
