@@ -2,7 +2,8 @@
  * Cross-ABI file-system views: a FreeBSD-4 process looks up absolute paths under
  * /compat/freebsd4 first, a native one does not; both share everything else. The
  * parent makes one name with two contents (native /tmp/x and /compat/freebsd4/tmp/x)
- * and one name only natively, and each ABI's child reports what it sees.
+ * and one name only natively, and each ABI's child reports what it sees. "/" itself
+ * is the real root for all.
  */
 #include <nymph_cross.h>
 #include <fcntl.h>
@@ -50,6 +51,12 @@ int main(int argc, char **argv)
 	mkdir_ok("/compat");
 	mkdir_ok("/compat/freebsd4");
 	mkdir_ok("/compat/freebsd4/tmp");
+	/* "/" is the real root for every ABI: as in BSD's emulation lookup, the prefix's
+	 * own directory is never what a path names. "/compat/.." exists in no compat tree. */
+	struct stat root, up;
+	CHECK_OK(stat("/", &root));
+	CHECK_OK(stat("/compat/..", &up));
+	CHECK(root.st_dev == up.st_dev && root.st_ino == up.st_ino);
 	char both[64], native_only[64], shadow[96];
 	snprintf(both, sizeof(both), "/tmp/cross_view_%d", getpid());
 	snprintf(native_only, sizeof(native_only), "/tmp/cross_only_%d", getpid());

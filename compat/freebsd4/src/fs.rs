@@ -4,6 +4,7 @@
 //! A 4.x process sees the tree through `/compat/freebsd4` first: an absolute path that
 //! exists under that prefix names the file there (so `/etc/...` or `/usr/lib/...` of a
 //! 4.x userland can sit beside the native one); otherwise it names the file itself.
+//! A path naming the prefix's own directory ("/", "//.") names the real root.
 
 use crate::convert::{FREEBSD4, type_bits};
 use crate::fb::{self, errno, neutral};
@@ -46,10 +47,14 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     }
     let mut prefixed = COMPAT_PREFIX.to_vec();
     prefixed.extend_from_slice(&path);
-    if vfs::lookup(ctx, None, &prefixed, Follow::No).is_ok() {
-        prefixed
-    } else {
-        path
+    let Ok(found) = vfs::lookup(ctx, None, &prefixed, Follow::No) else {
+        return path;
+    };
+    // The prefix's own directory is never the answer, as in BSD's emulation lookup:
+    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree.
+    match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
+        Ok(top) if Arc::ptr_eq(&top, &found) => path,
+        _ => prefixed,
     }
 }
 
