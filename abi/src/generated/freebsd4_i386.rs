@@ -619,6 +619,7 @@ pub enum kevent_filter {
     EVFILT_VNODE = -4,
     EVFILT_PROC = -5,
     EVFILT_SIGNAL = -6,
+    EVFILT_TIMER = -7,
 }
 
 impl kevent_filter {
@@ -632,6 +633,7 @@ impl kevent_filter {
             -4 => Some(Self::EVFILT_VNODE),
             -5 => Some(Self::EVFILT_PROC),
             -6 => Some(Self::EVFILT_SIGNAL),
+            -7 => Some(Self::EVFILT_TIMER),
             _ => None,
         }
     }

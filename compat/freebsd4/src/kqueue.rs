@@ -43,7 +43,7 @@ fn notes_of(filter: Filter) -> &'static [(u32, Changes)] {
     match filter {
         Filter::Vnode => &VNODE_NOTES,
         Filter::Process => &PROC_NOTES,
-        Filter::Read | Filter::Write | Filter::Signal => &[],
+        Filter::Read | Filter::Write | Filter::Signal | Filter::Timer => &[],
     }
 }
 
@@ -75,6 +75,7 @@ fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
         Some(F::EVFILT_VNODE) => Filter::Vnode,
         Some(F::EVFILT_PROC) => Filter::Process,
         Some(F::EVFILT_SIGNAL) => Filter::Signal,
+        Some(F::EVFILT_TIMER) => Filter::Timer,
         Some(F::EVFILT_AIO) => {
             // Only the kernel attaches AIO notes in 4.x (filt_aioattach): EPERM.
             log::warn!(
@@ -87,8 +88,8 @@ fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
     };
     let flags = ev::from_bits_retain(k.flags);
     let mut stored = k.flags;
-    // 4.x forces EV_CLEAR on process and signal notes, and reports it.
-    if matches!(filter, Filter::Process | Filter::Signal) {
+    // 4.x forces EV_CLEAR on process, signal and timer notes, and reports it.
+    if matches!(filter, Filter::Process | Filter::Signal | Filter::Timer) {
         stored |= ev::EV_CLEAR.bits();
     }
     let track =
@@ -107,9 +108,20 @@ fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
             .then(|| i32::try_from(k.ident).ok().and_then(signal_from_fb))
             .flatten(),
         track,
+        period_ticks: timer_ticks(k.data),
         flags: u32::from(stored),
         udata: u64::from(k.udata),
     })
+}
+
+/// A timer's period of `ms` milliseconds in clock ticks, as 4.x's tvtohz rounds it: up
+/// to whole ticks, plus one (so at least the time asked passes); 1 for none or less.
+fn timer_ticks(ms: i32) -> u64 {
+    let Ok(ms) = u64::try_from(ms) else {
+        return 1;
+    };
+    let tick_us = 1_000_000 / u64::from(nymph_kernel::time::HZ);
+    (ms * 1000).div_ceil(tick_us) + 1
 }
 
 fn change_errno(e: ChangeError) -> i32 {
@@ -127,6 +139,7 @@ fn filter_raw(filter: Filter) -> i16 {
         Filter::Vnode => F::EVFILT_VNODE,
         Filter::Process => F::EVFILT_PROC,
         Filter::Signal => F::EVFILT_SIGNAL,
+        Filter::Timer => F::EVFILT_TIMER,
     }
     .raw()
 }
@@ -235,6 +248,18 @@ mod tests {
             fflags_of(Filter::Process, c),
             (fb::kevent_note_proc::NOTE_FORK | fb::kevent_note_proc::NOTE_TRACKERR).bits()
         );
+    }
+
+    #[test]
+    fn timer_periods_round_as_tvtohz() {
+        // hz 100: 10 ms ticks, rounded up, plus one.
+        assert_eq!(timer_ticks(-5), 1);
+        assert_eq!(timer_ticks(0), 1);
+        assert_eq!(timer_ticks(1), 2);
+        assert_eq!(timer_ticks(10), 2);
+        assert_eq!(timer_ticks(11), 3);
+        assert_eq!(timer_ticks(1000), 101);
+        assert_eq!(timer_ticks(i32::MAX), 214_748_366);
     }
 
     #[test]

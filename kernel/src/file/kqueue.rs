@@ -3,8 +3,9 @@
 //! process, a signal), and reports those that have something to say. Nothing is pushed
 //! to a queue: when asked, it looks at readiness and at counters the core keeps anyway
 //! (a node's change counters, a process's fork/exec counts and the posts of signals it
-//! asked to count). A waiting caller sleeps on the wait queues of the files it watches,
-//! with the periodic wake-up poll uses for what has no queue.
+//! asked to count) and at the clock (timers). A waiting caller sleeps on the wait queues
+//! of the files it watches until the next timer is due, with the periodic wake-up poll
+//! uses for what has no queue.
 
 use super::{FileKind, FileOps, OpenFile, Readiness};
 use crate::error::{Error, Result};
@@ -13,9 +14,36 @@ use crate::sync::Mutex;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Notes one queue holds at most (more is `OutOfMemory`, as 4.x's allocation failing).
 pub const MAX_NOTES: usize = 512;
+
+/// Timer notes the whole system holds at most (4.x's kq_calloutmax; more is
+/// `OutOfMemory`).
+pub const MAX_TIMERS: usize = 4096;
+static TIMERS: AtomicUsize = AtomicUsize::new(0);
+
+/// One of the [`MAX_TIMERS`], held by a timer note while it lives.
+#[derive(Debug)]
+struct TimerSlot;
+
+impl TimerSlot {
+    fn take() -> Option<TimerSlot> {
+        TIMERS
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_TIMERS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| TimerSlot)
+    }
+}
+
+impl Drop for TimerSlot {
+    fn drop(&mut self) {
+        TIMERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// What a note watches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,6 +59,8 @@ pub enum Filter {
     Process,
     /// Signal `ident` was posted to the process that registered the note.
     Signal,
+    /// Timer `ident` of the queue expired (every period, or once if one-shot).
+    Timer,
 }
 
 /// A set of changes to a node or a process: what a note watches for, and what it
@@ -98,6 +128,8 @@ pub struct Change {
     /// Follow the children of a watched process (not supported: see
     /// [`Changes::TRACK_ERROR`]).
     pub track: bool,
+    /// For timer notes: the period, in clock ticks (at least 1).
+    pub period_ticks: u64,
     /// The caller's flag word, given back with every event of the note.
     pub flags: u32,
     pub udata: u64,
@@ -116,7 +148,7 @@ pub struct Event {
     pub oneshot: bool,
     pub changes: Changes,
     /// Bytes to read (negative: a regular file's offset is past its end) or room to
-    /// write, or how many times the signal came.
+    /// write, or how many times the signal came or the timer expired.
     pub data: i64,
     /// How the watched process ended.
     pub exit: Option<ExitStatus>,
@@ -158,6 +190,14 @@ enum Target {
         owner: Weak<Process>,
         signal: Option<Signal>,
         seen: u64,
+    },
+    /// A timer: its period, the tick it next expires at (none once a one-shot timer
+    /// has), and the expiries not yet reported.
+    Timer {
+        period: u64,
+        next: Option<u64>,
+        expired: u64,
+        _slot: TimerSlot,
     },
 }
 
@@ -365,6 +405,40 @@ impl Note {
                 event.data = i64::try_from(posts - *seen).unwrap_or(i64::MAX);
                 Look::Fires(event, None)
             }
+            Target::Timer {
+                period,
+                next,
+                expired,
+                ..
+            } => {
+                let now = crate::time::ticks();
+                if let Some(due) = *next
+                    && now >= due
+                {
+                    // Every period that ended since counts, as 4.x's callout re-armed
+                    // from each expiry counts them.
+                    let times = if self.oneshot {
+                        1
+                    } else {
+                        1 + (now - due) / *period
+                    };
+                    *expired += times;
+                    *next = (!self.oneshot).then(|| due + times * *period);
+                }
+                if *expired == 0 {
+                    return Look::Quiet;
+                }
+                event.data = i64::try_from(*expired).unwrap_or(i64::MAX);
+                Look::Fires(event, None)
+            }
+        }
+    }
+
+    /// The tick this note's timer is next due, if it is an enabled timer.
+    fn due(&self) -> Option<u64> {
+        match &self.target {
+            Target::Timer { next, .. } if self.enabled => *next,
+            _ => None,
         }
     }
 
@@ -381,6 +455,7 @@ impl Note {
             Target::Signal { seen, .. } => {
                 *seen += u64::try_from(event.data).unwrap_or(0);
             }
+            Target::Timer { expired, .. } => *expired = 0,
         }
     }
 }
@@ -411,9 +486,19 @@ impl EventQueue {
                 let fd = usize::try_from(c.ident).map_err(|_| Error::BadDescriptor)?;
                 Some(process.file(fd)?)
             }
-            Filter::Process | Filter::Signal => None,
+            Filter::Process | Filter::Signal | Filter::Timer => None,
         };
         self.update(c, filter, file, || match filter {
+            Filter::Timer => {
+                let slot = TimerSlot::take().ok_or(Error::OutOfMemory)?;
+                let period = c.period_ticks.max(1);
+                Ok(Target::Timer {
+                    period,
+                    next: Some(crate::time::ticks() + period),
+                    expired: 0,
+                    _slot: slot,
+                })
+            }
             Filter::Process => {
                 let pid = u32::try_from(c.ident).map_err(|_| ChangeError::NoSuchProcess)?;
                 let watched = crate::process::find(crate::process::Pid(pid))
@@ -444,7 +529,7 @@ impl EventQueue {
         file: Arc<OpenFile>,
     ) -> core::result::Result<(), ChangeError> {
         let filter = c.filter.ok_or(Error::InvalidArgument)?;
-        if matches!(filter, Filter::Process | Filter::Signal) {
+        if matches!(filter, Filter::Process | Filter::Signal | Filter::Timer) {
             return Err(Error::InvalidArgument.into());
         }
         self.update(c, filter, Some(file), || Err(Error::InvalidArgument.into()))
@@ -480,6 +565,10 @@ impl EventQueue {
             note.watch = c.watch;
             note.track = c.track;
             note.udata = c.udata;
+            // A new period takes effect from the next expiry, as 4.x re-arms with it.
+            if let Target::Timer { period, .. } = &mut note.target {
+                *period = c.period_ticks.max(1);
+            }
             switch(note, c);
             return Ok(());
         }
@@ -498,7 +587,7 @@ impl EventQueue {
             },
             _ => target()?,
         };
-        let counted = matches!(filter, Filter::Process | Filter::Signal);
+        let counted = matches!(filter, Filter::Process | Filter::Signal | Filter::Timer);
         let mut note = Note {
             filter,
             enabled: true,
@@ -559,16 +648,18 @@ impl EventQueue {
             .any(|(&(ident, _), n)| n.enabled && matches!(n.look(ident, None), Look::Fires(..)))
     }
 
-    /// The open files the notes watch (for their wait queues).
-    fn watched_files(&self) -> Vec<Arc<OpenFile>> {
-        self.notes
-            .lock()
+    /// The open files the notes watch (for their wait queues), and the tick the first
+    /// timer is due.
+    fn watched(&self) -> (Vec<Arc<OpenFile>>, Option<u64>) {
+        let notes = self.notes.lock();
+        let files = notes
             .values()
             .filter_map(|n| match &n.target {
                 Target::File { file, .. } => file.upgrade(),
                 _ => None,
             })
-            .collect()
+            .collect();
+        (files, notes.values().filter_map(Note::due).min())
     }
 
     /// Notes held now.
@@ -616,9 +707,13 @@ impl EventQueue {
             if deadline.is_some_and(|d| tick >= d) {
                 return Ok(events);
             }
-            let files = self.watched_files();
+            let (files, timer) = self.watched();
             let watched: Vec<&OpenFile> = files.iter().map(|f| &**f).collect();
-            super::poll::wait_on(&watched, tick, deadline);
+            let wake = match (deadline, timer) {
+                (Some(d), Some(t)) => Some(d.min(t)),
+                (d, t) => d.or(t),
+            };
+            super::poll::wait_on(&watched, tick, wake);
         }
     }
 }

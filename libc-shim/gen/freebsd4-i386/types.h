@@ -265,6 +265,7 @@ typedef uint32_t uintptr_t;
 #define EVFILT_VNODE (-4)
 #define EVFILT_PROC (-5)
 #define EVFILT_SIGNAL (-6)
+#define EVFILT_TIMER (-7)
 
 /* kevent_flags */
 #define EV_ADD 1
