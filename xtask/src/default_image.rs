@@ -11,11 +11,26 @@ use nymph_images::Image;
 
 use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
 
-/// The programs also built for FreeBSD 4 (sources that use only what 4.x has).
-pub const FREEBSD4_PROGRAMS: [&str; 4] = ["cat", "echo", "sleep", "wc"];
+/// The programs also built for FreeBSD 4 (sources that use only what 4.x has; not the
+/// shell, ps or trace, which read Nymph's own interfaces).
+pub const FREEBSD4_PROGRAMS: [&str; 11] = [
+    "cat", "cp", "echo", "kill", "ls", "mkdir", "mv", "rm", "sleep", "uname", "wc",
+];
+
+/// Directories every root has, with their modes: /tmp and /var/tmp shared and sticky as
+/// BSD's mtree makes them, and root's home.
+const DIRECTORIES: [(&str, u32); 3] = [("/tmp", 0o1777), ("/var/tmp", 0o1777), ("/root", 0o755)];
 
 /// Where the FreeBSD 4 builds live in the guest.
 pub const FREEBSD4_BIN: &str = "/compat/freebsd4/bin";
+
+/// Lays what every guest root has, the default image's and `cargo xtask exec`'s alike,
+/// under the programs: the shared directories.
+pub fn add_base(image: &mut Image) {
+    for (path, mode) in DIRECTORIES {
+        image.add_dir(path, mode);
+    }
+}
 
 /// Builds the default image and returns the path of its archive.
 pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
@@ -71,6 +86,7 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         let bytes = fs::read(fb4_bin.join(name))?;
         image.add_file(&format!("{FREEBSD4_BIN}/{name}"), 0o755, bytes);
     }
+    add_base(&mut image);
     image.add_file(
         "/etc/motd",
         0o644,

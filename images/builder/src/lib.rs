@@ -52,6 +52,18 @@ impl Image {
         );
     }
 
+    /// Adds a directory (and its parents) with `mode`, keeping what is under it.
+    pub fn add_dir(&mut self, path: &str, mode: u32) {
+        let path = guest_path(path);
+        self.add_parents(&path);
+        self.members.insert(
+            path,
+            Member::Directory {
+                mode: mode & 0o7777,
+            },
+        );
+    }
+
     fn add_parents(&mut self, path: &str) {
         let mut prefix = String::new();
         let parts: Vec<&str> = path.split('/').collect();
@@ -186,6 +198,21 @@ mod tests {
         assert_eq!(archive, image.to_cpio());
         fs::remove_dir_all(&a).unwrap();
         fs::remove_dir_all(&b).unwrap();
+    }
+
+    #[test]
+    fn directories_keep_their_mode_and_parents() {
+        let mut image = Image::new();
+        image.add_dir("/var/tmp", 0o1777);
+        assert_eq!(image.get("var"), Some(&Member::Directory { mode: 0o755 }));
+        assert_eq!(
+            image.get("/var/tmp/"),
+            Some(&Member::Directory { mode: 0o1777 })
+        );
+        let archive = image.to_cpio();
+        let entries: Vec<_> = Reader::new(&archive).collect::<Result<_, _>>().unwrap();
+        assert_eq!(entries[1].name, "var/tmp");
+        assert_eq!(entries[1].mode & 0o7777, 0o1777);
     }
 
     #[test]
