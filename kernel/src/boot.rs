@@ -145,6 +145,8 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
 /// success exactly when init exited with status 0.
 fn init_exited(status: crate::process::ExitStatus) {
     use crate::process::ExitStatus as S;
+    // What init's output pipes still hold reaches its ports before QEMU goes.
+    crate::stdio_ports::pump(false);
     // Processes that outlive init hold memory the leak check would count: name them.
     for p in crate::process::all() {
         if p.pid != crate::process::INIT {
@@ -184,7 +186,15 @@ fn init_exited(status: crate::process::ExitStatus) {
 fn start_init(line: &str) -> ! {
     let (path, argv, envp) = init_request(line);
     crate::process::on_init_exit(init_exited);
-    match crate::process::spawn(&path, &argv, &envp) {
+    let files = match cmdline::get(line, "nymph.stdio") {
+        Some("ports") => crate::stdio_ports::init_files(),
+        _ => None,
+    };
+    let spawned = match files {
+        Some(files) => crate::process::spawn_with_files(&path, &argv, &envp, files),
+        None => crate::process::spawn(&path, &argv, &envp),
+    };
+    match spawned {
         Ok(pid) => {
             // Init's session owns the console: init leads it and is its foreground.
             crate::tty::console().set_session(Some(pid), Some(pid));
@@ -204,7 +214,9 @@ fn start_init(line: &str) -> ! {
             exit_qemu(ExitStatus::Failure);
         }
     }
-    // The boot thread has nothing more to do: it waits while processes run.
+    // The boot thread has nothing more to do but empty init's output pipes, if it has
+    // them: it waits while processes run.
+    crate::stdio_ports::pump(true);
     loop {
         crate::sched::sleep_ticks(u64::MAX / 2);
     }

@@ -22,6 +22,7 @@ pub mod sched;
 mod sched_tests;
 mod selftest;
 mod socket_tests;
+pub mod stdio_ports;
 pub mod sync;
 pub mod time;
 mod trap_tests;

@@ -30,6 +30,9 @@ commands:
            --verbose            copy the kernel log to stderr
            --trace              trace its system calls (and its children's): one line
                                 per call on stderr, `[trace] PID ABI call(args) = result`
+           --stdio tty|pipe     its descriptors 1 and 2: the console (a terminal), or
+                                pipes whose bytes become our stdout and stderr; the
+                                default is pipe when our stdout is not a terminal
   abi-test  build libc-shim and the conformance cases (abi-tests/cases), run them in
          one guest and write target/abi-report/report.{md,json}:
          cargo xtask abi-test [options] [FILTER]  (FILTER: part of a case name)
@@ -128,6 +131,9 @@ pub struct ExecArgs {
     pub verbose: bool,
     /// Trace the program's system calls (`nymph.trace=init`), printed on stderr.
     pub trace: bool,
+    /// Where the program's standard output and error go (None: pipes when our own
+    /// standard output is not a terminal, else the console).
+    pub stdio: Option<crate::cmd_exec::Stdio>,
     /// The guest path and its arguments.
     pub argv: Vec<String>,
 }
@@ -249,6 +255,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 timeout: DEFAULT_TIMEOUT,
                 verbose: false,
                 trace: false,
+                stdio: None,
                 argv: Vec::new(),
             };
             while let Some(flag) = args.next_flag()? {
@@ -272,6 +279,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
                     "--root" => a.roots.push(args.value(&flag)?.into()),
                     "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
+                    "--stdio" => a.stdio = Some(args.value(&flag)?.parse()?),
                     "-h" | "--help" => return Ok(Command::Help),
                     path if path.starts_with('/') => {
                         a.argv.push(path.to_string());
@@ -480,6 +488,7 @@ mod tests {
             "/r1",
             "--trace",
             "--root=/r2",
+            "--stdio=pipe",
             "--",
             "/bin/echo",
             "a b",
@@ -490,6 +499,8 @@ mod tests {
         assert_eq!(a.roots, [PathBuf::from("/r1"), PathBuf::from("/r2")]);
         assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
         assert!(a.trace && !a.verbose);
+        assert_eq!(a.stdio, Some(crate::cmd_exec::Stdio::Pipes));
+        assert!(p(&["exec", "--stdio", "file", "/bin/x"]).is_err());
         assert!(p(&["exec"]).is_err());
         assert!(p(&["exec", "--"]).is_err());
     }

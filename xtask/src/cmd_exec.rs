@@ -1,6 +1,8 @@
 //! `cargo xtask exec -- /guest/path ARGS...`: run one program in Nymph and behave like
-//! it: its console output on stdout, the kernel log on stderr only with `--verbose`
-//! (or in a file), and its exit status as ours (128 + signal when it was killed).
+//! it: its output on stdout, the kernel log on stderr only with `--verbose` (or in a
+//! file), and its exit status as ours (128 + signal when it was killed). Its
+//! descriptors 1 and 2 are a terminal (the console) when our stdout is one, else pipes
+//! the kernel empties to COM3 and COM4, whose bytes become our stdout and stderr.
 //!
 //! The guest's root is the base every image has (/tmp, /var/tmp, /root: see
 //! `default_image::add_base`), then `images/rootfs` when present, with each `--root DIR`
@@ -10,6 +12,7 @@
 //! With `--trace` the kernel traces the program and everything it starts
 //! (`nymph.trace=init`), and the `[trace]` lines of the log are printed on stderr.
 
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,6 +32,28 @@ const ENVIRONMENT: [&str; 3] = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/", 
 const STATUS_HARNESS: u8 = 125;
 const STATUS_NOT_EXECUTABLE: u8 = 126;
 const STATUS_NOT_FOUND: u8 = 127;
+
+/// Where the program's descriptors 1 and 2 go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdio {
+    /// The console, a terminal (its output is read line by line).
+    Console,
+    /// Pipes the kernel empties to COM3 and COM4 (`nymph.stdio=ports`), whose bytes
+    /// become the run's stdout and stderr exactly: what a program sees under a shell's
+    /// pipe, as when a harness captures its output.
+    Pipes,
+}
+
+impl std::str::FromStr for Stdio {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "tty" => Ok(Stdio::Console),
+            "pipe" => Ok(Stdio::Pipes),
+            other => Err(format!("--stdio takes tty or pipe, not `{other}`")),
+        }
+    }
+}
 
 /// How a program run in the guest ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +120,10 @@ fn signal_number(name: &str) -> u8 {
 /// What one run produced.
 #[derive(Debug)]
 pub struct ExecOutcome {
+    /// The console's lines.
     pub stdout: Vec<String>,
+    /// With [`Stdio::Pipes`], the bytes of descriptors 1 and 2 (empty otherwise).
+    pub piped: (Vec<u8>, Vec<u8>),
     pub kernel_log: String,
     pub status: ExecStatus,
 }
@@ -185,6 +213,18 @@ pub fn run_program_traced(
     trace: bool,
     on_output: &mut dyn FnMut(&str),
 ) -> crate::Result<ExecOutcome> {
+    run_program_with(guest, roots, argv, trace, Stdio::Console, on_output)
+}
+
+/// [`run_program_traced`], with the program's descriptors 1 and 2 where `stdio` says.
+pub fn run_program_with(
+    guest: &Guest<'_>,
+    roots: &[PathBuf],
+    argv: &[String],
+    trace: bool,
+    stdio: Stdio,
+    on_output: &mut dyn FnMut(&str),
+) -> crate::Result<ExecOutcome> {
     let Guest {
         ws,
         elf,
@@ -208,12 +248,24 @@ pub fn run_program_traced(
     if trace {
         cmdline.push_str(" nymph.trace=init");
     }
-    let cmd = QemuCommand::new(qemu, elf)
+    let piped_paths = [dir.join("stdout.bin"), dir.join("stderr.bin")];
+    if stdio == Stdio::Pipes {
+        cmdline.push_str(" nymph.stdio=ports");
+        for p in &piped_paths {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    let mut cmd = QemuCommand::new(qemu, elf)
         .accel(accel)
         .cmdline(cmdline)
         .initrd(&initrd)
         .arg("-serial")
         .arg(format!("file:{}", log_path.display()));
+    if stdio == Stdio::Pipes {
+        for p in &piped_paths {
+            cmd = cmd.arg("-serial").arg(format!("file:{}", p.display()));
+        }
+    }
     let opts = RunOptions::for_accel(accel, timeout).echo(Echo::Quiet);
     let outcome = cmd.run_with(&opts, on_output)?;
     let kernel_log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -234,8 +286,14 @@ pub fn run_program_traced(
             ExecStatus::KernelFailed(why)
         }
     };
+    let read = |p: &PathBuf| std::fs::read(p).unwrap_or_default();
+    let piped = match stdio {
+        Stdio::Pipes => (read(&piped_paths[0]), read(&piped_paths[1])),
+        Stdio::Console => (Vec::new(), Vec::new()),
+    };
     Ok(ExecOutcome {
         stdout: outcome.lines,
+        piped,
         kernel_log,
         status,
     })
@@ -255,9 +313,18 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
         accel: a.accel,
         timeout: a.timeout,
     };
-    let outcome = run_program_traced(&guest, &a.roots, &a.argv, a.trace, &mut |line| {
+    let stdio = a.stdio.unwrap_or(if std::io::stdout().is_terminal() {
+        Stdio::Console
+    } else {
+        Stdio::Pipes
+    });
+    let outcome = run_program_with(&guest, &a.roots, &a.argv, a.trace, stdio, &mut |line| {
         println!("{line}")
     })?;
+    // The program's own bytes, after whatever reached the console.
+    std::io::stdout().write_all(&outcome.piped.0)?;
+    std::io::stdout().flush()?;
+    std::io::stderr().write_all(&outcome.piped.1)?;
     if a.verbose {
         eprint!("{}", outcome.kernel_log.replace('\r', ""));
     } else if a.trace {

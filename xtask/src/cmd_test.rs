@@ -239,7 +239,7 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|c| c.what)
         .chain(TRACE_CASES.iter().map(|c| c.what))
-        .chain(std::iter::once(TRACE_COMMAND_CHECK))
+        .chain([TRACE_COMMAND_CHECK, STDIO_CHECK])
 }
 
 /// Whether an exec case's source names a Rust program of images/rust.
@@ -358,6 +358,71 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
         }
     }
     trace_command_check(&guest, &roots[0], tally);
+    stdio_check(&guest, &roots[0], tally);
+}
+
+const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 1 and 2, \
+     their bytes untranslated and apart; --stdio tty the console";
+
+/// Runs images/programs/stdio-probe.c (a FreeBSD-4 program) both ways.
+fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
+    use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
+    use crate::cmd_exec::{Stdio, run_program_with};
+    let what = STDIO_CHECK;
+    let program = root.join("bin/stdio-probe");
+    let built = abi_named("freebsd4-i386")
+        .and_then(|abi| libc_for(guest.ws, abi))
+        .and_then(|libc| {
+            let source = guest.ws.root.join("images/programs/stdio-probe.c");
+            run_jobs(vec![link_command(&libc, &source, &program)])?;
+            brand(&libc, std::slice::from_ref(&program))
+        });
+    if let Err(e) = built {
+        return tally.fail(what, &format!("stdio-probe: {e}"));
+    }
+    let argv = vec!["/bin/stdio-probe".to_string()];
+    let roots = [root.to_path_buf()];
+    let piped = run_program_with(guest, &roots, &argv, false, Stdio::Pipes, &mut |_| {});
+    let console = run_program_with(guest, &roots, &argv, false, Stdio::Console, &mut |_| {});
+    let (piped, console) = match (piped, console) {
+        (Ok(p), Ok(c)) => (p, c),
+        (Err(e), _) | (_, Err(e)) => return tally.fail(what, &e.to_string()),
+    };
+    let want_out: &[u8] = b"stdout tty=0 fifo=1\na\r\nb\n\x01";
+    let want_err: &[u8] = b"stderr tty=0 fifo=1\n";
+    let want_console = ["stdout tty=1 fifo=0", "stderr tty=1 fifo=0", "a", "b"];
+    let piped_ok = piped.piped.0 == want_out
+        && piped.piped.1 == want_err
+        && piped.stdout.is_empty()
+        && piped.status.code() == 5;
+    let console_ok = console.stdout.iter().take(4).eq(want_console.iter())
+        && console.piped == (Vec::new(), Vec::new())
+        && console.status.code() == 5;
+    if piped_ok && console_ok {
+        tally.pass(
+            what,
+            &format!(
+                "pipes: stdout {:?}, stderr {:?}; console: {:?}",
+                String::from_utf8_lossy(&piped.piped.0),
+                String::from_utf8_lossy(&piped.piped.1),
+                console.stdout
+            ),
+        );
+    } else {
+        tally.fail(
+            what,
+            &format!(
+                "pipes: stdout {:?}, stderr {:?}, console {:?}, status {:?}; \
+                 console: {:?}, status {:?}",
+                String::from_utf8_lossy(&piped.piped.0),
+                String::from_utf8_lossy(&piped.piped.1),
+                piped.stdout,
+                piped.status,
+                console.stdout,
+                console.status
+            ),
+        );
+    }
 }
 
 const TRACE_COMMAND_CHECK: &str =

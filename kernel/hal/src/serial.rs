@@ -1,5 +1,6 @@
 //! The 16550 UARTs: COM1 is the console; COM2, when the command line asks for it,
-//! carries the kernel log so that a program's output on the console stays clean.
+//! carries the kernel log so that a program's output on the console stays clean; COM3
+//! and COM4, when asked for, carry init's standard output and error byte for byte.
 
 use crate::port::{inb, outb};
 use core::fmt;
@@ -10,6 +11,9 @@ use spin::Mutex;
 pub const COM1: u16 = 0x3f8;
 /// The second port.
 pub const COM2: u16 = 0x2f8;
+/// The third and fourth ports.
+pub const COM3: u16 = 0x3e8;
+pub const COM4: u16 = 0x2e8;
 /// The console port's interrupt line.
 pub const COM1_IRQ: u8 = 4;
 const LSR_THR_EMPTY: u8 = 1 << 5;
@@ -34,16 +38,32 @@ pub fn init() {
     init_port(COM1);
 }
 
-/// Sends the kernel log to COM2 from now on (when the machine has one: the scratch
-/// register must hold what is written to it).
-pub fn log_to_com2() -> bool {
-    outb(COM2 + 7, 0x5a);
-    if inb(COM2 + 7) != 0x5a {
+/// Programs `port` when the machine has it (the scratch register must hold what is
+/// written to it); whether it does.
+pub fn open_port(port: u16) -> bool {
+    outb(port + 7, 0x5a);
+    if inb(port + 7) != 0x5a {
         return false;
     }
-    init_port(COM2);
+    init_port(port);
+    true
+}
+
+/// Sends the kernel log to COM2 from now on (when the machine has one).
+pub fn log_to_com2() -> bool {
+    if !open_port(COM2) {
+        return false;
+    }
     LOG_PORT.store(COM2, Ordering::Relaxed);
     true
+}
+
+/// Writes `bytes` to `port` untranslated (a port [`open_port`] opened).
+pub fn write_raw(port: u16, bytes: &[u8]) {
+    let _guard = LOCK.lock();
+    for &b in bytes {
+        put_byte(port, b);
+    }
 }
 
 fn put_byte(port: u16, byte: u8) {
@@ -131,10 +151,7 @@ impl fmt::Write for RawConsole {
 /// Writes terminal output to the console byte for byte, untranslated: the terminal's
 /// output processing (ONLCR) has made newlines CR LF already when it should.
 pub fn write_console(bytes: &[u8]) {
-    let _guard = LOCK.lock();
-    for &b in bytes {
-        put_byte(COM1, b);
-    }
+    write_raw(COM1, bytes);
 }
 
 /// Turns on COM1's received-data interrupt (IRQ 4 once the PIC line is unmasked).

@@ -522,12 +522,22 @@ impl FdTable {
 
     /// Descriptors 0, 1 and 2 on the console.
     pub fn with_console() -> Result<Self> {
-        let console = OpenFile::new(Arc::new(Console), true, true)?;
+        let console = FdTable::console()?;
+        FdTable::with_stdio([console.clone(), console.clone(), console])
+    }
+
+    /// Descriptors 0, 1 and 2 on these files.
+    pub fn with_stdio(files: [Arc<OpenFile>; 3]) -> Result<Self> {
         let mut t = FdTable::default();
-        for _ in 0..3 {
-            t.install(console.clone(), false, 0)?;
+        for file in files {
+            t.install(file, false, 0)?;
         }
         Ok(t)
+    }
+
+    /// The console, open for reading and writing (what init's descriptors start on).
+    pub fn console() -> Result<Arc<OpenFile>> {
+        OpenFile::new(Arc::new(Console), true, true)
     }
 
     /// Puts `file` in the lowest free slot at or above `min`.

@@ -1443,9 +1443,19 @@ fn command_line(path: &str, argv: &[Vec<u8>]) -> Vec<u8> {
 /// Starts a process from `path` with no parent process (the first one gets pid 1 and
 /// becomes init).
 pub fn spawn(path: &str, argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<Pid, ExecError> {
+    let files = FdTable::with_console().map_err(|_| ExecError::OutOfMemory)?;
+    spawn_with_files(path, argv, envp, files)
+}
+
+/// [`spawn`], with `files` as the new process's descriptors.
+pub fn spawn_with_files(
+    path: &str,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    files: FdTable,
+) -> Result<Pid, ExecError> {
     let fs = FsContext::initial();
     let loaded = load(&fs, path, argv, envp, &|p| String::from(p))?;
-    let files = FdTable::with_console().map_err(|_| ExecError::OutOfMemory)?;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
     let process = Arc::new(Process {
