@@ -186,10 +186,10 @@ fn init_exited(status: crate::process::ExitStatus) {
 fn start_init(line: &str) -> ! {
     let (path, argv, envp) = init_request(line);
     crate::process::on_init_exit(init_exited);
-    let files = match cmdline::get(line, "nymph.stdio") {
-        Some("ports") => crate::stdio_ports::init_files(),
-        _ => None,
-    };
+    let files = crate::stdio_ports::init_files(
+        cmdline::get(line, "nymph.stdio") == Some("ports"),
+        cmdline::get(line, "nymph.stdin"),
+    );
     let spawned = match files {
         Some(files) => crate::process::spawn_with_files(&path, &argv, &envp, files),
         None => crate::process::spawn(&path, &argv, &envp),
@@ -214,7 +214,7 @@ fn start_init(line: &str) -> ! {
             exit_qemu(ExitStatus::Failure);
         }
     }
-    // The boot thread has nothing more to do but empty init's output pipes, if it has
+    // The boot thread has nothing more to do but move init's pipes' bytes, if it has
     // them: it waits while processes run.
     crate::stdio_ports::pump(true);
     loop {

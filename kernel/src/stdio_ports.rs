@@ -1,11 +1,17 @@
-//! `nymph.stdio=ports`: init's standard output and error are the write ends of two pipes
-//! that the boot thread empties, byte for byte, to COM3 and COM4. A program run by
-//! `cargo xtask exec` with its output captured then sees what it would see under a
-//! shell's pipe: no terminal on descriptors 1 and 2 (stdio buffers fully, `ls` writes
-//! one name a line), a FIFO in fstat, and its bytes untranslated. Standard input stays
-//! on the console.
+//! Init's standard descriptors as pipes, for `cargo xtask exec` with its own stdio not a
+//! terminal: a program run under a harness then sees what it would see under a shell's
+//! pipe (no terminal: stdio buffers fully, `ls` writes one name a line; a FIFO in fstat;
+//! its bytes untranslated; end of file on its input).
+//!
+//! - `nymph.stdio=ports`: descriptors 1 and 2 are the write ends of two pipes that the
+//!   boot thread empties, byte for byte, to COM3 and COM4.
+//! - `nymph.stdin=FILE`: descriptor 0 is the read end of a pipe the boot thread fills
+//!   with FILE's bytes (a file of the initrd), then closes.
+//!
+//! What is not asked for stays on the console.
 
 use crate::file::{FdTable, OpenFile, pipe};
+use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_hal::serial::{COM3, COM4, open_port, write_raw};
@@ -14,29 +20,88 @@ use spin::Once;
 /// The read ends being emptied, each with its port.
 static DRAINS: Once<Vec<(Arc<OpenFile>, u16)>> = Once::new();
 
-/// Opens COM3 and COM4 and returns init's descriptors: the console, then the two pipes'
-/// write ends. None when the machine lacks the ports (init then keeps the console).
-pub fn init_files() -> Option<FdTable> {
-    if !(open_port(COM3) && open_port(COM4)) {
-        log::warn!("nymph.stdio=ports: no COM3 and COM4 here; init's output stays on the console");
-        return None;
-    }
-    let (out_read, out_write) = pipe::new().ok()?;
-    let (err_read, err_write) = pipe::new().ok()?;
-    let files = FdTable::with_stdio([FdTable::console().ok()?, out_write, err_write]).ok()?;
-    DRAINS.call_once(|| alloc::vec![(out_read, COM3), (err_read, COM4)]);
-    Some(files)
+/// The input still to go into descriptor 0's pipe.
+struct Feed {
+    write: Arc<OpenFile>,
+    bytes: Vec<u8>,
+    /// How many went in.
+    done: usize,
 }
 
-/// Copies what the pipes hold to their ports. With `wait`, goes on until every writer
-/// of both is gone, sleeping while they are empty; else returns once they are empty.
-pub fn pump(wait: bool) {
-    let Some(drains) = DRAINS.get() else {
-        return;
+/// None once all went in (the write end closed: end of file) or nobody reads.
+static FEED: Mutex<Option<Feed>> = Mutex::new(None);
+
+/// Init's descriptors as `ports` (the output pipes) and `stdin_file` (the input pipe)
+/// ask, or None when neither applies (init then gets the console on all three). Without
+/// COM3 and COM4 the output stays on the console; an unreadable input file is logged and
+/// read as empty.
+pub fn init_files(ports: bool, stdin_file: Option<&str>) -> Option<FdTable> {
+    let console = FdTable::console().ok()?;
+    let mut files = [console.clone(), console.clone(), console];
+    let mut changed = false;
+    if let Some(path) = stdin_file {
+        let bytes = crate::vfs::read_file(path).unwrap_or_else(|e| {
+            log::error!("nymph.stdin={path}: {e:?}; init's input is empty");
+            Vec::new()
+        });
+        let (read, write) = pipe::new().ok()?;
+        files[0] = read;
+        *FEED.lock() = Some(Feed {
+            write,
+            bytes,
+            done: 0,
+        });
+        changed = true;
+    }
+    if ports {
+        if open_port(COM3) && open_port(COM4) {
+            let (out_read, out_write) = pipe::new().ok()?;
+            let (err_read, err_write) = pipe::new().ok()?;
+            files[1] = out_write;
+            files[2] = err_write;
+            DRAINS.call_once(|| alloc::vec![(out_read, COM3), (err_read, COM4)]);
+            changed = true;
+        } else {
+            log::warn!(
+                "nymph.stdio=ports: no COM3 and COM4 here; init's output stays on the console"
+            );
+        }
+    }
+    if !changed {
+        return None;
+    }
+    FdTable::with_stdio(files).ok()
+}
+
+/// Puts what input it can into descriptor 0's pipe without waiting; whether some is
+/// still to go.
+fn feed() -> bool {
+    let mut feed = FEED.lock();
+    let Some(Feed { write, bytes, done }) = feed.as_mut() else {
+        return false;
     };
+    while *done < bytes.len() {
+        match write.ops().write(&bytes[*done..], true) {
+            Ok(n) if n > 0 => *done += n,
+            // Full: the rest waits for the reader.
+            Ok(_) | Err(crate::file::FileError::WouldBlock) => return true,
+            // Nobody reads any more: the rest is dropped, as a shell's pipe drops it.
+            Err(_) => break,
+        }
+    }
+    // All in (or unwanted): closing the write end gives the reader end of file.
+    *feed = None;
+    false
+}
+
+/// Copies what the output pipes hold to their ports, and feeds the input pipe. With
+/// `wait`, goes on, sleeping when there is nothing to move, until the input is all in
+/// and every writer of the output pipes is gone; else returns once nothing moves.
+pub fn pump(wait: bool) {
+    let drains: &[(Arc<OpenFile>, u16)] = DRAINS.get().map_or(&[], |d| d.as_slice());
     let mut buf = [0u8; 512];
     loop {
-        let mut open = false;
+        let mut busy = feed();
         for (read, port) in drains {
             loop {
                 match read.ops().read(&mut buf, true) {
@@ -44,16 +109,20 @@ pub fn pump(wait: bool) {
                     Ok(n) => write_raw(*port, &buf[..n]),
                     Err(_) => {
                         // Empty, with a writer left.
-                        open = true;
+                        busy = true;
                         break;
                     }
                 }
             }
         }
-        if !wait || !open {
+        if !wait || !busy {
             return;
         }
-        let queues: Vec<_> = drains.iter().filter_map(|(r, _)| r.wait_queue()).collect();
+        let input = FEED.lock().as_ref().map(|f| f.write.clone());
+        let mut queues: Vec<_> = drains.iter().filter_map(|(r, _)| r.wait_queue()).collect();
+        if let Some(w) = input.as_ref().and_then(|w| w.wait_queue()) {
+            queues.push(w);
+        }
         crate::sched::wait_any(&queues, None);
     }
 }

@@ -2,7 +2,9 @@
 //! it: its output on stdout, the kernel log on stderr only with `--verbose` (or in a
 //! file), and its exit status as ours (128 + signal when it was killed). Its
 //! descriptors 1 and 2 are a terminal (the console) when our stdout is one, else pipes
-//! the kernel empties to COM3 and COM4, whose bytes become our stdout and stderr.
+//! the kernel empties to COM3 and COM4, whose bytes become our stdout and stderr; its
+//! descriptor 0 is the console when our stdin is a terminal, else a pipe carrying all
+//! of our input, then end of file.
 //!
 //! The guest's root is the base every image has (/tmp, /var/tmp, /root: see
 //! `default_image::add_base`), then `images/rootfs` when present, with each `--root DIR`
@@ -12,7 +14,7 @@
 //! With `--trace` the kernel traces the program and everything it starts
 //! (`nymph.trace=init`), and the `[trace]` lines of the log are printed on stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,6 +28,10 @@ use crate::args::ExecArgs;
 
 /// Where the program's arguments go in the guest.
 const ARGS_FILE: &str = "/etc/nymph/exec.args";
+/// Where its input goes, when it comes through a pipe (`nymph.stdin=`).
+const STDIN_FILE: &str = "/etc/nymph/exec.stdin";
+/// The most input taken for a piped standard input.
+const MAX_STDIN: u64 = 64 << 20;
 /// What the program's environment is.
 const ENVIRONMENT: [&str; 3] = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/", "TERM=vt100"];
 /// Exit status when the harness, not the program, failed (as `env` and shells use 125+).
@@ -163,11 +169,12 @@ fn status_from_log(log: &str) -> Option<ExecStatus> {
     })
 }
 
-/// Assembles the guest root for `argv` from `roots`.
+/// Assembles the guest root for `argv` from `roots`, with `input` for a piped stdin.
 pub fn build_image(
     workspace_root: &Path,
     roots: &[PathBuf],
     argv: &[String],
+    input: Option<&[u8]>,
 ) -> crate::Result<Image> {
     let mut image = Image::new();
     crate::default_image::add_base(&mut image);
@@ -182,6 +189,9 @@ pub fn build_image(
     }
     let env: Vec<String> = ENVIRONMENT.iter().map(|s| s.to_string()).collect();
     image.add_file(ARGS_FILE, 0o644, init_args(argv, &env));
+    if let Some(bytes) = input {
+        image.add_file(STDIN_FILE, 0o644, bytes.to_vec());
+    }
     Ok(image)
 }
 
@@ -213,16 +223,18 @@ pub fn run_program_traced(
     trace: bool,
     on_output: &mut dyn FnMut(&str),
 ) -> crate::Result<ExecOutcome> {
-    run_program_with(guest, roots, argv, trace, Stdio::Console, on_output)
+    run_program_with(guest, roots, argv, trace, Stdio::Console, None, on_output)
 }
 
-/// [`run_program_traced`], with the program's descriptors 1 and 2 where `stdio` says.
+/// [`run_program_traced`], with the program's descriptors 1 and 2 where `stdio` says,
+/// and descriptor 0 a pipe carrying `input` (then its end) when given.
 pub fn run_program_with(
     guest: &Guest<'_>,
     roots: &[PathBuf],
     argv: &[String],
     trace: bool,
     stdio: Stdio,
+    input: Option<&[u8]>,
     on_output: &mut dyn FnMut(&str),
 ) -> crate::Result<ExecOutcome> {
     let Guest {
@@ -236,7 +248,7 @@ pub fn run_program_with(
     if !path.starts_with('/') {
         return Err(format!("the program must be an absolute guest path, not `{path}`").into());
     }
-    let image = build_image(&ws.root, roots, argv)?;
+    let image = build_image(&ws.root, roots, argv, input)?;
     let dir = ws.target_dir.join("nymph-exec");
     std::fs::create_dir_all(&dir)?;
     let initrd = dir.join("initrd.cpio");
@@ -249,6 +261,9 @@ pub fn run_program_with(
         cmdline.push_str(" nymph.trace=init");
     }
     let piped_paths = [dir.join("stdout.bin"), dir.join("stderr.bin")];
+    if input.is_some() {
+        cmdline.push_str(&format!(" nymph.stdin={STDIN_FILE}"));
+    }
     if stdio == Stdio::Pipes {
         cmdline.push_str(" nymph.stdio=ports");
         for p in &piped_paths {
@@ -318,9 +333,32 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
     } else {
         Stdio::Pipes
     });
-    let outcome = run_program_with(&guest, &a.roots, &a.argv, a.trace, stdio, &mut |line| {
-        println!("{line}")
-    })?;
+    // Input that is not a terminal goes in whole, through a pipe, then end of file.
+    let pipe_input = match a.stdio {
+        Some(s) => s == Stdio::Pipes,
+        None => !std::io::stdin().is_terminal(),
+    };
+    let input = if pipe_input {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(MAX_STDIN + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_STDIN {
+            return Err(format!("standard input: more than {} MiB", MAX_STDIN >> 20).into());
+        }
+        Some(bytes)
+    } else {
+        None
+    };
+    let outcome = run_program_with(
+        &guest,
+        &a.roots,
+        &a.argv,
+        a.trace,
+        stdio,
+        input.as_deref(),
+        &mut |line| println!("{line}"),
+    )?;
     // The program's own bytes, after whatever reached the console.
     std::io::stdout().write_all(&outcome.piped.0)?;
     std::io::stdout().flush()?;

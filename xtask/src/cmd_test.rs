@@ -361,8 +361,8 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     stdio_check(&guest, &roots[0], tally);
 }
 
-const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 1 and 2, \
-     their bytes untranslated and apart; --stdio tty the console";
+const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 0, 1 and \
+     2, input then end of file, output untranslated and apart; --stdio tty the console";
 
 /// Runs images/programs/stdio-probe.c (a FreeBSD-4 program) both ways.
 fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
@@ -382,13 +382,30 @@ fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tall
     }
     let argv = vec!["/bin/stdio-probe".to_string()];
     let roots = [root.to_path_buf()];
-    let piped = run_program_with(guest, &roots, &argv, false, Stdio::Pipes, &mut |_| {});
-    let console = run_program_with(guest, &roots, &argv, false, Stdio::Console, &mut |_| {});
+    let input: &[u8] = b"in\x00put\n";
+    let piped = run_program_with(
+        guest,
+        &roots,
+        &argv,
+        false,
+        Stdio::Pipes,
+        Some(input),
+        &mut |_| {},
+    );
+    let console = run_program_with(
+        guest,
+        &roots,
+        &argv,
+        false,
+        Stdio::Console,
+        None,
+        &mut |_| {},
+    );
     let (piped, console) = match (piped, console) {
         (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return tally.fail(what, &e.to_string()),
     };
-    let want_out: &[u8] = b"stdout tty=0 fifo=1\na\r\nb\n\x01";
+    let want_out: &[u8] = b"stdout tty=0 fifo=1\nstdin<in\x00put\n>7\na\r\nb\n\x01";
     let want_err: &[u8] = b"stderr tty=0 fifo=1\n";
     let want_console = ["stdout tty=1 fifo=0", "stderr tty=1 fifo=0", "a", "b"];
     let piped_ok = piped.piped.0 == want_out
