@@ -2,8 +2,8 @@
 //! it: its console output on stdout, the kernel log on stderr only with `--verbose`
 //! (or in a file), and its exit status as ours (128 + signal when it was killed).
 //!
-//! The guest's root is the default image (`images/rootfs`, when present) with each
-//! `--root DIR` laid over it. The program becomes init; its arguments travel in a file
+//! The guest's root is the default `/etc` (`nymph_images::etc`) and the default image
+//! (`images/rootfs`, when present) with each `--root DIR` laid over it. The program becomes init; its arguments travel in a file
 //! of the initrd (`nymph.initargs=`), so they may hold any bytes but NUL. The kernel log
 //! goes to the second serial port, so nothing of the kernel's mixes into stdout.
 //! With `--trace` the kernel traces the program and everything it starts
@@ -141,6 +141,7 @@ pub fn build_image(
     argv: &[String],
 ) -> crate::Result<Image> {
     let mut image = Image::new();
+    nymph_images::etc::add_default_etc(&mut image)?;
     let default_root = workspace_root.join("images/rootfs");
     if default_root.is_dir() {
         image.add_tree(&default_root)?;

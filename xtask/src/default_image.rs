@@ -1,7 +1,9 @@
 //! The default image `cargo xtask run` boots: the programs of images/userland built on
 //! libc-shim for the native ABI in /bin, with nsh as /sbin/init (and /bin/sh), the
 //! ABI-neutral ones among them also built for FreeBSD 4.x i386 in /compat/freebsd4/bin
-//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin.
+//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin; the
+//! default `/etc` (accounts, groups, and the 4.x one in /compat/freebsd4/etc, see
+//! `nymph_images::etc`).
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,7 +14,7 @@ use nymph_images::Image;
 use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
 
 /// The programs also built for FreeBSD 4 (sources that use only what 4.x has).
-pub const FREEBSD4_PROGRAMS: [&str; 4] = ["cat", "echo", "sleep", "wc"];
+pub const FREEBSD4_PROGRAMS: [&str; 5] = ["cat", "echo", "ls", "sleep", "wc"];
 
 /// Where the FreeBSD 4 builds live in the guest.
 pub const FREEBSD4_BIN: &str = "/compat/freebsd4/bin";
@@ -71,6 +73,7 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         let bytes = fs::read(fb4_bin.join(name))?;
         image.add_file(&format!("{FREEBSD4_BIN}/{name}"), 0o755, bytes);
     }
+    nymph_images::etc::add_default_etc(&mut image)?;
     image.add_file(
         "/etc/motd",
         0o644,
