@@ -1,16 +1,44 @@
-/* ls: lists directories (names, or with -l mode, links, owner, size and name; -a shows
- * dot files), or names files. */
+/* ls: lists directories (names, or with -l mode, links, owner and group, size and name;
+ * -a shows dot files), or names files. Owners are named from the accounts database
+ * (getpwuid/getgrgid), by number when it has no entry. */
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <grp.h>
 
 static int longform, all;
 
 static char kind(mode_t m)
 {
 	return S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' : S_ISFIFO(m) ? 'p' : '-';
+}
+
+/* The name of uid (or gid with `group`), remembered for the next entry (most share it). */
+static const char *owner(unsigned id, int group)
+{
+	static char names[2][64];
+	static unsigned ids[2];
+	static int known[2];
+	if (known[group] && ids[group] == id)
+		return names[group];
+	const char *name = NULL;
+	if (group) {
+		struct group *gr = getgrgid(id);
+		name = gr ? gr->gr_name : NULL;
+	} else {
+		struct passwd *pw = getpwuid(id);
+		name = pw ? pw->pw_name : NULL;
+	}
+	if (name)
+		snprintf(names[group], sizeof(names[group]), "%s", name);
+	else
+		snprintf(names[group], sizeof(names[group]), "%u", id);
+	ids[group] = id;
+	known[group] = 1;
+	return names[group];
 }
 
 static int show(const char *path, const char *name)
@@ -38,8 +66,8 @@ static int show(const char *path, const char *name)
 			target[4 + n] = 0;
 		}
 	}
-	printf("%s %3d %4u %4u %8ld %s%s\n", mode, (int)st.st_nlink, (unsigned)st.st_uid,
-	       (unsigned)st.st_gid, (long)st.st_size, name, target);
+	printf("%s %3d %-8s %-8s %8ld %s%s\n", mode, (int)st.st_nlink, owner(st.st_uid, 0),
+	       owner(st.st_gid, 1), (long)st.st_size, name, target);
 	return 0;
 }
 

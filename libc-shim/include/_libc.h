@@ -230,6 +230,33 @@ char *getenv(const char *name);
 int abs(int x);
 long labs(long x);
 
+/* pwd.h, grp.h: the BSD struct passwd (4.x's layout in the FreeBSD build: 44 bytes on
+ * i386). The FreeBSD build reads 4.x's /etc/pwd.db (spwd.db as root), the native one
+ * /etc/passwd; both read /etc/group. Results live in static storage until the next call. */
+struct passwd {
+	char *pw_name;
+	char *pw_passwd;
+	uid_t pw_uid;
+	gid_t pw_gid;
+	time_t pw_change;
+	char *pw_class;
+	char *pw_gecos;
+	char *pw_dir;
+	char *pw_shell;
+	time_t pw_expire;
+	int pw_fields;
+};
+struct group {
+	char *gr_name;
+	char *gr_passwd;
+	gid_t gr_gid;
+	char **gr_mem;
+};
+struct passwd *getpwuid(uid_t uid);
+struct passwd *getpwnam(const char *name);
+struct group *getgrgid(gid_t gid);
+struct group *getgrnam(const char *name);
+
 /* stdio.h: unbuffered streams over descriptors (each call is one write). */
 typedef struct __file { int fd; int err; } FILE;
 extern FILE *const stdin, *const stdout, *const stderr;

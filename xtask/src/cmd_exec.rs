@@ -6,9 +6,9 @@
 //! descriptor 0 is the console when our stdin is a terminal, else a pipe carrying all
 //! of our input, then end of file.
 //!
-//! The guest's root is the base every image has (/tmp, /var/tmp, /root: see
-//! `default_image::add_base`), then `images/rootfs` when present, with each `--root DIR`
-//! laid over it. The program becomes init; its arguments travel in a file
+//! The guest's root is the base every image has (/tmp, /var/tmp, /root and the default
+//! /etc: see `default_image::add_base`), then `images/rootfs` when present, with each
+//! `--root DIR` laid over it. The program becomes init; its arguments travel in a file
 //! of the initrd (`nymph.initargs=`), so they may hold any bytes but NUL. The kernel log
 //! goes to the second serial port, so nothing of the kernel's mixes into stdout.
 //! With `--trace` the kernel traces the program and everything it starts
@@ -177,7 +177,7 @@ pub fn build_image(
     input: Option<&[u8]>,
 ) -> crate::Result<Image> {
     let mut image = Image::new();
-    crate::default_image::add_base(&mut image);
+    crate::default_image::add_base(&mut image)?;
     let default_root = workspace_root.join("images/rootfs");
     if default_root.is_dir() {
         image.add_tree(&default_root)?;

@@ -1,6 +1,7 @@
 //! The terminal, end to end: boots the default image (nsh as init) and types a short
 //! session into its serial console as a user would: a pipeline mixing a FreeBSD 4
-//! program with native ones, redirections, file tools, ps showing both ABIs, kill of a
+//! program with native ones, redirections, file tools, `ls -l` naming owners (native from
+//! /etc/passwd, FreeBSD 4 from its /etc/spwd.db), ps showing both ABIs, kill of a
 //! background job, ^Z / bg / fg / ^C of a foreground job, readline reading a line, and
 //! `exit 3`, which must end init with status 3. Each step waits for the output of the
 //! one before (never for a fixed time), and matches output the typed line's echo does
@@ -49,7 +50,7 @@ type Step = (Match, &'static str);
 /// ABI next to the native ps, then killed; a native pipeline is stopped with ^Z once
 /// its `echo` has printed (so the job owns the terminal), continued with bg, brought
 /// back with fg and interrupted with ^C.
-const SCRIPT: [Step; 15] = [
+const SCRIPT: [Step; 16] = [
     (
         Match::StartsWith("Nymph shell:"),
         "fb4 echo hello from freebsd | cat | wc\n",
@@ -64,7 +65,11 @@ const SCRIPT: [Step; 15] = [
         "cp /tmp/a/f /tmp/a/b/g; mv /tmp/a/b/g /tmp/a/b/h; rm /tmp/a/f; ls -l /tmp/a/b\n",
     ),
     (
-        Match::Both("-rw", "      14 h"),
+        Match::Both("-rw", " root     wheel          14 h"),
+        "fb4 ls -l /etc/spwd.db\n",
+    ),
+    (
+        Match::Both("-rw-------   1 root     wheel", " /etc/spwd.db"),
         "rm -r /tmp/a; ls /tmp/a 2> /tmp/err; cat /tmp/err\n",
     ),
     (Match::StartsWith("ls: /tmp/a: "), "fb4 sleep 100 &\n"),

@@ -1,7 +1,9 @@
 //! The default image `cargo xtask run` boots: the programs of images/userland built on
 //! libc-shim for the native ABI in /bin, with nsh as /sbin/init (and /bin/sh), the
 //! ABI-neutral ones among them also built for FreeBSD 4.x i386 in /compat/freebsd4/bin
-//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin.
+//! (nsh runs them as `fb4 NAME`), and the Rust programs of images/rust in /bin; the
+//! default `/etc` (accounts, groups, and the 4.x one in /compat/freebsd4/etc, see
+//! `nymph_images::etc`).
 
 use std::fs;
 use std::path::PathBuf;
@@ -25,11 +27,14 @@ const DIRECTORIES: [(&str, u32); 3] = [("/tmp", 0o1777), ("/var/tmp", 0o1777), (
 pub const FREEBSD4_BIN: &str = "/compat/freebsd4/bin";
 
 /// Lays what every guest root has, the default image's and `cargo xtask exec`'s alike,
-/// under the programs: the shared directories.
-pub fn add_base(image: &mut Image) {
+/// under the programs: the shared directories and the default /etc (native, and 4.x's
+/// under /compat/freebsd4).
+pub fn add_base(image: &mut Image) -> crate::Result<()> {
     for (path, mode) in DIRECTORIES {
         image.add_dir(path, mode);
     }
+    nymph_images::etc::add_default_etc(image)?;
+    Ok(())
 }
 
 /// Builds the default image and returns the path of its archive.
@@ -86,7 +91,7 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         let bytes = fs::read(fb4_bin.join(name))?;
         image.add_file(&format!("{FREEBSD4_BIN}/{name}"), 0o755, bytes);
     }
-    add_base(&mut image);
+    add_base(&mut image)?;
     image.add_file(
         "/etc/motd",
         0o644,

@@ -5,7 +5,14 @@
 //!
 //! The archive is deterministic: entries sorted by path, owner root, times zero, so
 //! the same trees always give the same bytes.
+//!
+//! Also here: the default `/etc` every guest starts with ([`etc`]), made of 4.x's
+//! password databases ([`passwd`]) in the Berkeley DB 1.85 hash format ([`dbhash`]).
 #![forbid(unsafe_code)]
+
+pub mod dbhash;
+pub mod etc;
+pub mod passwd;
 
 use nymph_cpio::{S_IFDIR, S_IFLNK, S_IFREG, Writer};
 use std::collections::BTreeMap;

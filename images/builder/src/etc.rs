@@ -1,0 +1,200 @@
+//! The `/etc` every guest root starts with: the accounts, groups and time zone of a
+//! FreeBSD 4.x install in `/compat/freebsd4/etc` (where a 4.x process finds `/etc`), and
+//! the same accounts and groups as text in the native `/etc`.
+//!
+//! The accounts and groups are RELENG_4's defaults (`etc/master.passwd` 1.25.2.6 and
+//! `etc/group` 1.19.2.3). Root's password field is empty, as 4.x ships it: this image is
+//! one used as root on its console, with no network, and `*` would lock root out of any
+//! password login. The zone is UTC (a TZif version 1 file, what 4.x's tzcode
+//! reads). A tree given with `cargo xtask exec --root DIR` replaces any of these files
+//! with its own `compat/freebsd4/etc/...` or `etc/...`.
+
+use crate::passwd::{self, Account};
+use crate::{Image, dbhash};
+
+/// The 4.x default `master.passwd`.
+pub const FREEBSD4_MASTER_PASSWD: &str = "\
+# FreeBSD 4.x default accounts (RELENG_4 etc/master.passwd)
+#
+root::0:0::0:0:Charlie &:/root:/bin/csh
+toor:*:0:0::0:0:Bourne-again Superuser:/root:
+daemon:*:1:1::0:0:Owner of many system processes:/root:/sbin/nologin
+operator:*:2:5::0:0:System &:/:/sbin/nologin
+bin:*:3:7::0:0:Binaries Commands and Source:/:/sbin/nologin
+tty:*:4:65533::0:0:Tty Sandbox:/:/sbin/nologin
+kmem:*:5:65533::0:0:KMem Sandbox:/:/sbin/nologin
+games:*:7:13::0:0:Games pseudo-user:/usr/games:/sbin/nologin
+news:*:8:8::0:0:News Subsystem:/:/sbin/nologin
+man:*:9:9::0:0:Mister Man Pages:/usr/share/man:/sbin/nologin
+sshd:*:22:22::0:0:Secure Shell Daemon:/var/empty:/sbin/nologin
+smmsp:*:25:25::0:0:Sendmail Submission User:/var/spool/clientmqueue:/sbin/nologin
+mailnull:*:26:26::0:0:Sendmail Default User:/var/spool/mqueue:/sbin/nologin
+bind:*:53:53::0:0:Bind Sandbox:/:/sbin/nologin
+uucp:*:66:66::0:0:UUCP pseudo-user:/var/spool/uucppublic:/usr/libexec/uucp/uucico
+xten:*:67:67::0:0:X-10 daemon:/usr/local/xten:/sbin/nologin
+pop:*:68:6::0:0:Post Office Owner:/nonexistent:/sbin/nologin
+www:*:80:80::0:0:World Wide Web Owner:/nonexistent:/sbin/nologin
+nobody:*:65534:65534::0:0:Unprivileged user:/nonexistent:/sbin/nologin
+";
+
+/// The 4.x default `group`.
+pub const FREEBSD4_GROUP: &str = "\
+# FreeBSD 4.x default groups (RELENG_4 etc/group)
+#
+wheel:*:0:root
+daemon:*:1:daemon
+kmem:*:2:root
+sys:*:3:root
+tty:*:4:root
+operator:*:5:root
+mail:*:6:
+bin:*:7:
+news:*:8:
+man:*:9:
+games:*:13:
+staff:*:20:root
+sshd:*:22:
+smmsp:*:25:
+mailnull:*:26:
+guest:*:31:root
+bind:*:53:
+uucp:*:66:
+xten:*:67:xten
+dialer:*:68:
+network:*:69:
+www:*:80:
+nogroup:*:65533:
+nobody:*:65534:
+";
+
+/// Where a 4.x process's `/etc` is.
+pub const FREEBSD4_ETC: &str = "/compat/freebsd4/etc";
+
+/// A TZif version 1 file for UTC: no transitions, one type (offset 0, not DST,
+/// abbreviation "UTC"), one standard/wall and one UT/local indicator.
+pub fn tzif_utc() -> Vec<u8> {
+    let mut t = b"TZif".to_vec();
+    t.push(0); // version 1
+    t.extend_from_slice(&[0; 15]);
+    // ttisgmtcnt, ttisstdcnt, leapcnt, timecnt, typecnt, charcnt
+    for count in [1u32, 1, 0, 0, 1, 4] {
+        t.extend_from_slice(&count.to_be_bytes());
+    }
+    t.extend_from_slice(&0i32.to_be_bytes()); // tt_gmtoff
+    t.extend_from_slice(&[0, 0]); // tt_isdst, tt_abbrind
+    t.extend_from_slice(b"UTC\0");
+    t.extend_from_slice(&[0, 0]); // isstd, isgmt
+    t
+}
+
+/// A file of `/etc`: name, mode, contents.
+pub type EtcFile = (&'static str, u32, Vec<u8>);
+
+/// The files of the 4.x `/etc` made from `master_passwd` and `group`.
+pub fn freebsd4_etc(master_passwd: &str, group: &str) -> Result<Vec<EtcFile>, String> {
+    let accounts = passwd::parse_master(master_passwd).map_err(|e| e.to_string())?;
+    let db = |secure| passwd::database(&accounts, secure).map_err(|e: dbhash::Error| e.to_string());
+    Ok(vec![
+        ("master.passwd", 0o600, master_passwd.as_bytes().to_vec()),
+        ("passwd", 0o644, passwd::v7_passwd(&accounts).into_bytes()),
+        ("pwd.db", 0o644, db(false)?),
+        ("spwd.db", 0o600, db(true)?),
+        ("group", 0o644, group.as_bytes().to_vec()),
+        ("localtime", 0o644, tzif_utc()),
+    ])
+}
+
+/// The default accounts.
+pub fn default_accounts() -> Vec<Account> {
+    passwd::parse_master(FREEBSD4_MASTER_PASSWD).unwrap_or_default()
+}
+
+/// Adds the default `/etc` (native and 4.x) to `image`.
+pub fn add_default_etc(image: &mut Image) -> Result<(), String> {
+    for (name, mode, bytes) in freebsd4_etc(FREEBSD4_MASTER_PASSWD, FREEBSD4_GROUP)? {
+        image.add_file(&format!("{FREEBSD4_ETC}/{name}"), mode, bytes);
+    }
+    image.add_file(
+        "/etc/passwd",
+        0o644,
+        passwd::v7_passwd(&default_accounts()).into_bytes(),
+    );
+    image.add_file("/etc/group", 0o644, FREEBSD4_GROUP.as_bytes().to_vec());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Member;
+    use crate::dbhash::Table;
+
+    #[test]
+    fn the_defaults_parse_and_root_is_first() {
+        let a = default_accounts();
+        assert_eq!(a.len(), 19);
+        assert_eq!(
+            (a[0].name.as_str(), a[0].uid, a[0].dir.as_str()),
+            ("root", 0, "/root")
+        );
+        assert_eq!(a[0].shell, "/bin/csh");
+        let nobody = a.iter().find(|x| x.name == "nobody").unwrap();
+        assert_eq!((nobody.uid, nobody.gid), (65534, 65534));
+    }
+
+    #[test]
+    fn the_image_gets_both_etcs() {
+        let mut image = Image::new();
+        add_default_etc(&mut image).unwrap();
+        let Some(Member::File { mode, data }) = image.get("/compat/freebsd4/etc/pwd.db") else {
+            panic!("no pwd.db");
+        };
+        assert_eq!(*mode, 0o644);
+        let t = Table::open(data).unwrap();
+        let root = t.get(b"3\0\0\0\0").unwrap();
+        assert!(root.starts_with(b"root\0*\0"));
+        let Some(Member::File { mode, data }) = image.get("/compat/freebsd4/etc/spwd.db") else {
+            panic!("no spwd.db");
+        };
+        assert_eq!(*mode, 0o600);
+        // Root's empty password, as 4.x ships it.
+        assert!(
+            Table::open(data)
+                .unwrap()
+                .get(b"1root")
+                .unwrap()
+                .starts_with(b"root\0\0")
+        );
+        assert!(matches!(
+            image.get("/compat/freebsd4/etc/master.passwd"),
+            Some(Member::File { mode: 0o600, .. })
+        ));
+        let Some(Member::File { data, .. }) = image.get("/etc/passwd") else {
+            panic!("no /etc/passwd");
+        };
+        assert!(data.starts_with(b"root:*:0:0:Charlie &:/root:/bin/csh\n"));
+        let Some(Member::File { data, .. }) = image.get("/etc/group") else {
+            panic!("no /etc/group");
+        };
+        assert!(String::from_utf8_lossy(data).contains("\nwheel:*:0:root\n"));
+        // Deterministic.
+        let mut again = Image::new();
+        add_default_etc(&mut again).unwrap();
+        assert_eq!(image.to_cpio(), again.to_cpio());
+    }
+
+    #[test]
+    fn localtime_is_a_v1_utc_zone() {
+        let t = tzif_utc();
+        assert_eq!(&t[..5], b"TZif\0");
+        let count = |i: usize| u32::from_be_bytes(t[20 + 4 * i..24 + 4 * i].try_into().unwrap());
+        let (gmt, std, leap, time, typ, chars) =
+            (count(0), count(1), count(2), count(3), count(4), count(5));
+        assert_eq!((leap, time, typ, chars), (0, 0, 1, 4));
+        // The body is exactly what the counts announce.
+        let body = time * 5 + typ * 6 + chars + leap * 8 + std + gmt;
+        assert_eq!(t.len(), 44 + body as usize);
+        assert_eq!(&t[44..50], &[0, 0, 0, 0, 0, 0]);
+        assert_eq!(&t[50..54], b"UTC\0");
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef _GRP_H
+#define _GRP_H
+#include <_libc.h>
+#endif

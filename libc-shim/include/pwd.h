@@ -1,0 +1,4 @@
+#ifndef _PWD_H
+#define _PWD_H
+#include <_libc.h>
+#endif
