@@ -5,7 +5,7 @@
  * with the sender) and over datagrams, several in one message; EBADF for a closed one
  * and EINVAL for a wrong level, type or length, nothing sent; MSG_CTRUNC with a short
  * control buffer; EMSGSIZE when the receiver has no free descriptor (the file is
- * dropped); rights dropped by a plain read; MSG_PEEK leaving them queued; a stream read
+ * dropped; a datagram is lost, a stream's bytes stay); rights dropped by a plain read; MSG_PEEK leaving them queued; a stream read
  * stopping before the bytes that carry rights; SCM_CREDS as root and after setuid; the
  * bytes of struct cmsghdr.
  */
@@ -260,6 +260,32 @@ int main(void)
 	memcpy(got, c.data, 4);
 	CHECK_EQ(got[0], want);
 	close(want);
+
+	/* Stream, no free descriptor in the receiver: EMSGSIZE and the file dropped, but
+	 * the bytes stay for the next read (4.x's soreceive moves no data after a failed
+	 * externalize). */
+	CHECK_OK(pipe(p));
+	CHECK_EQ(send_fds(sv[0], "kept", 4, &p[1], 1), 4);
+	close(p[1]);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl;
+		CHECK_OK(__sys_getrlimit(RLIMIT_NOFILE, &rl));
+		rl.rlim_cur = 20;
+		CHECK_OK(__sys_setrlimit(RLIMIT_NOFILE, &rl));
+		while (dup(0) >= 0)
+			;
+		CHECK_ERRNO(recv_ctl(sv[1], buf, sizeof buf, &c, sizeof c, 0, &m), EMSGSIZE);
+		memset(buf, 0, sizeof buf);
+		CHECK_EQ(recv_ctl(sv[1], buf, sizeof buf, &c, sizeof c, 0, &m), 4);
+		CHECK(memcmp(buf, "kept", 4) == 0);
+		CHECK_EQ(m.msg_controllen, 0);
+		_exit(0);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
+	CHECK_EQ(read(p[0], buf, sizeof buf), 0);
+	close(p[0]);
 
 	/* SCM_CREDS: the kernel fills in the sender's ids, as root and after setuid. */
 	struct {

@@ -163,7 +163,7 @@ fn socket_datagram_reader_blocks_for_one_message() -> TestResult {
     let spawned = sched::spawn("dgram", move || {
         let mut buf = [0u8; 4];
         for _ in 0..2 {
-            let got = sock(&b).receive(&mut buf[..], false);
+            let got = sock(&b).receive(&mut buf[..], false, None);
             lens2.lock().push(got.map(|r| (r.len, r.truncated)));
         }
         done2.fetch_add(1, Ordering::SeqCst);

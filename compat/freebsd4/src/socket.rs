@@ -402,8 +402,17 @@ fn send(
 }
 
 /// Receives into the user pieces `iov` (4.x `recvit`); MSG_WAITALL on a stream goes
-/// on until they are full, end of file, or an error (after data: the data).
-fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Received, i32> {
+/// on until they are full, end of file, or an error (after data: the data). Control
+/// that comes with the data is externalized into `control` when it is given, else
+/// dropped; when it cannot be (EMSGSIZE: no room for the descriptors), a stream's data
+/// stays queued for the next receive, as in 4.x.
+fn receive(
+    task: &Task,
+    fd: i32,
+    iov: &[(u64, u64)],
+    flags: i32,
+    control: Option<&mut Vec<u8>>,
+) -> Result<Received, i32> {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
     // The Unix domain has no out-of-band data.
@@ -416,20 +425,43 @@ fn receive(task: &Task, fd: i32, iov: &[(u64, u64)], flags: i32) -> Result<Recei
         // A peek never waits for more than the first data, MSG_WAITALL or not.
         return s.peek(&mut to, nonblock).map_err(file_errno);
     }
-    let mut got = s.receive(&mut to, nonblock).map_err(file_errno)?;
-    if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
-        let mut last = got.len;
-        while last > 0 && got.len < to.total {
-            to.start = got.len;
-            match s.receive(&mut to, nonblock) {
-                Ok(r) => {
-                    last = r.len;
-                    got.control.extend(r.control);
-                }
-                Err(_) => break,
+    let wanted = control.is_some();
+    let mut bytes = Vec::new();
+    let mut refused = None;
+    let result = {
+        let mut accept = |c: Vec<Control>| match externalize(task, c) {
+            Ok(b) => {
+                bytes.extend(b);
+                Ok(())
             }
-            got.len += last;
-        }
+            Err(e) => {
+                refused = Some(e);
+                Err(nymph_kernel::error::Error::TooManyOpen)
+            }
+        };
+        let mut receive_once = |to: &mut UserPieces<'_>| {
+            let accept: Option<nymph_kernel::file::pipe::AcceptControl<'_>> =
+                if wanted { Some(&mut accept) } else { None };
+            s.receive(to, nonblock, accept)
+        };
+        receive_once(&mut to).map(|mut got| {
+            if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
+                let mut last = got.len;
+                while last > 0 && got.len < to.total {
+                    to.start = got.len;
+                    match receive_once(&mut to) {
+                        Ok(r) => last = r.len,
+                        Err(_) => break,
+                    }
+                    got.len += last;
+                }
+            }
+            got
+        })
+    };
+    let got = result.map_err(|e| refused.unwrap_or_else(|| file_errno(e)))?;
+    if let Some(out) = control {
+        *out = bytes;
     }
     Ok(got)
 }
@@ -460,7 +492,7 @@ fn recvfrom(
     } else {
         0
     };
-    let got = receive(task, fd, &[buf], flags)?;
+    let got = receive(task, fd, &[buf], flags, None)?;
     if from != 0 && lenp != 0 {
         let n = match &got.from {
             Some(name) if room > 0 => put_address(task, name, from, room, old)?,
@@ -618,16 +650,16 @@ fn externalize(task: &Task, control: Vec<Control>) -> Result<Vec<u8>, i32> {
 pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     let mut m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
     let iov = message_pieces(task, &m)?;
-    let mut got = receive(task, a.s, &iov, a.flags)?;
+    let mut bytes = Vec::new();
+    let wanted = m.msg_control != 0;
+    let got = receive(task, a.s, &iov, a.flags, wanted.then_some(&mut bytes))?;
     let mut flags = if got.truncated {
         c::MSG_TRUNC as i32
     } else {
         0
     };
-    let control = core::mem::take(&mut got.control);
     let mut copied = 0;
-    if m.msg_control != 0 && !control.is_empty() {
-        let bytes = externalize(task, control)?;
+    if wanted && !bytes.is_empty() {
         copied = bytes.len().min(m.msg_controllen as usize);
         if copied < bytes.len() && m.msg_controllen > 0 {
             flags |= c::MSG_CTRUNC as i32;

@@ -224,25 +224,32 @@ impl Pipe {
     }
 }
 
+/// Takes the control a read meets (see [`read_marked`]); an error refuses it.
+pub type AcceptControl<'a> = &'a mut dyn FnMut(Vec<Control>) -> Result<()>;
+
 /// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
-/// some unless `nonblock`. A copy that fails takes nothing off the queue.
+/// some unless `nonblock`. A copy that fails takes nothing off the queue. Control met
+/// on the way is dropped.
 pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
-    receive(pipe, to, nonblock, true).map(|(n, _)| n)
+    receive(pipe, to, nonblock, true, None)
 }
 
-/// As [`read`], but also hands back the control marked at the first byte read; the
-/// read stops before the next marked byte.
+/// As [`read`], but the control marked at the first byte goes to `accept` before any
+/// byte moves, and the read stops before the next marked byte. If `accept` refuses
+/// it, the control is gone, the bytes stay for the next read, and the error is the
+/// read's (as 4.x's soreceive leaves a stream's data when externalizing fails).
 pub fn read_marked<S: Sink + ?Sized>(
     pipe: &Arc<Pipe>,
     to: &mut S,
     nonblock: bool,
-) -> Result<(usize, Vec<Control>)> {
-    receive(pipe, to, nonblock, true)
+    accept: AcceptControl<'_>,
+) -> Result<usize> {
+    receive(pipe, to, nonblock, true, Some(accept))
 }
 
 /// As [`read`], but the bytes (and any control) stay queued (a socket's MSG_PEEK).
 pub fn peek<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
-    receive(pipe, to, nonblock, false).map(|(n, _)| n)
+    receive(pipe, to, nonblock, false, None)
 }
 
 fn receive<S: Sink + ?Sized>(
@@ -250,31 +257,39 @@ fn receive<S: Sink + ?Sized>(
     to: &mut S,
     nonblock: bool,
     take: bool,
-) -> Result<(usize, Vec<Control>)> {
+    mut accept: Option<AcceptControl<'_>>,
+) -> Result<usize> {
     if to.len() == 0 {
-        return Ok((0, Vec::new()));
+        return Ok(0);
     }
     loop {
         {
             let mut s = pipe.state.lock();
             if s.len > 0 {
                 let (run, at_mark) = s.readable_run();
+                if take && at_mark {
+                    let control = s.marks.pop_front().map(|m| m.control).unwrap_or_default();
+                    // Outside the lock: accepting installs files, refusing drops them
+                    // (and a dropped file may be this pipe's own socket).
+                    drop(s);
+                    match accept.as_mut() {
+                        Some(accept) => accept(control)?,
+                        None => drop(control),
+                    }
+                    continue;
+                }
                 let n = to.len().min(run);
                 if !take {
                     s.copy_into(to, 0, n)?;
-                    return Ok((n, Vec::new()));
+                    return Ok(n);
                 }
                 s.take_into(to, 0, n)?;
-                let control = match at_mark {
-                    true => s.marks.pop_front().map(|m| m.control).unwrap_or_default(),
-                    false => Vec::new(),
-                };
                 drop(s);
                 pipe.changed.wake_all();
-                return Ok((n, control));
+                return Ok(n);
             }
             if s.writers == 0 {
-                return Ok((0, Vec::new()));
+                return Ok(0);
             }
         }
         if nonblock {

@@ -22,7 +22,7 @@
 //! [`MAX_IN_FLIGHT`]. Files dropped from flight are closed one after another, not by
 //! recursion, however long the chain of sockets holding each other.
 
-use super::pipe::{self, Pipe};
+use super::pipe::{self, AcceptControl, Pipe};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
 use crate::sched::WaitQueue;
@@ -300,8 +300,6 @@ pub struct Received {
     pub truncated: bool,
     /// A datagram's sender name (empty: unbound); None on a stream.
     pub from: Option<Vec<u8>>,
-    /// The control that came with the bytes (none for a peek).
-    pub control: Vec<Control>,
 }
 
 /// A new unconnected socket, as an open file.
@@ -627,15 +625,22 @@ impl Socket {
 
     /// Receives into `to`, waiting unless `nonblock`: on a stream what is there (0 at
     /// end of file), on a datagram socket one message (its rest lost if `to` is
-    /// shorter).
-    pub fn receive<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
-        self.receive_or_peek(to, nonblock, false)
+    /// shorter). Control that comes with the bytes goes to `accept` first (else it is
+    /// dropped); if `accept` refuses it, the receive fails with its error, a stream's
+    /// bytes staying for the next read and a datagram gone, as in 4.x's soreceive.
+    pub fn receive<S: Sink + ?Sized>(
+        &self,
+        to: &mut S,
+        nonblock: bool,
+        accept: Option<AcceptControl<'_>>,
+    ) -> Result<Received> {
+        self.receive_or_peek(to, nonblock, false, accept)
     }
 
     /// As [`Socket::receive`], but what is given stays queued (MSG_PEEK): a datagram
-    /// whole, a stream's bytes for the next read.
+    /// whole, a stream's bytes for the next read; control is not given.
     pub fn peek<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
-        self.receive_or_peek(to, nonblock, true)
+        self.receive_or_peek(to, nonblock, true, None)
     }
 
     fn receive_or_peek<S: Sink + ?Sized>(
@@ -643,31 +648,32 @@ impl Socket {
         to: &mut S,
         nonblock: bool,
         peek: bool,
+        mut accept: Option<AcceptControl<'_>>,
     ) -> Result<Received> {
-        let read = |rx: &Arc<Pipe>, to: &mut S, nonblock| {
-            if peek {
-                pipe::peek(rx, to, nonblock).map(|n| (n, Vec::new()))
-            } else {
-                pipe::read_marked(rx, to, nonblock)
-            }
-        };
-        let stream = |(len, control)| Received {
+        let stream = |len| Received {
             len,
             truncated: false,
             from: None,
-            control,
         };
         if self.kind == SocketType::Stream {
+            let mut read = |rx: &Arc<Pipe>, to: &mut S, nonblock| {
+                if peek {
+                    pipe::peek(rx, to, nonblock)
+                } else {
+                    let mut drop_control = |_| Ok(());
+                    pipe::read_marked(rx, to, nonblock, accept.take().unwrap_or(&mut drop_control))
+                }
+            };
             let read_shut = self.state.lock().read_shut;
             let c = match self.connection.get() {
                 Some(c) => c,
-                None if read_shut => return Ok(stream((0, Vec::new()))),
+                None if read_shut => return Ok(stream(0)),
                 None => return Err(Error::NotConnected),
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
                 return match read(&c.rx, to, true) {
-                    Err(Error::WouldBlock) => Ok(stream((0, Vec::new()))),
+                    Err(Error::WouldBlock) => Ok(stream(0)),
                     r => r.map(stream),
                 };
             }
@@ -677,27 +683,37 @@ impl Socket {
             {
                 let mut s = self.state.lock();
                 if let Some(m) = s.queue.front() {
-                    let n = m.data.len().min(to.len());
-                    to.copy_in(0, &m.data[..n])?;
                     if peek {
+                        let n = m.data.len().min(to.len());
+                        to.copy_in(0, &m.data[..n])?;
                         return Ok(Received {
                             len: n,
                             truncated: n < m.data.len(),
                             from: Some(m.from.clone()),
-                            control: Vec::new(),
                         });
                     }
                     let m = s.queue.pop_front().ok_or(Error::Io)?;
                     s.queued -= m.data.len();
+                    // The control first, outside the lock (accepting installs files,
+                    // refusing drops them); then the bytes. Either failing loses the
+                    // datagram, as 4.x drops the record.
+                    drop(s);
+                    if let Some(control) = m.control {
+                        match accept.as_mut() {
+                            Some(accept) => accept(alloc::vec![control])?,
+                            None => drop(control),
+                        }
+                    }
+                    let n = m.data.len().min(to.len());
+                    to.copy_in(0, &m.data[..n])?;
                     return Ok(Received {
                         len: n,
                         truncated: n < m.data.len(),
                         from: Some(m.from),
-                        control: m.control.into_iter().collect(),
                     });
                 }
                 if s.read_shut {
-                    return Ok(stream((0, Vec::new())));
+                    return Ok(stream(0));
                 }
             }
             if nonblock {
@@ -831,7 +847,7 @@ impl FileOps for Socket {
     }
 
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
-        self.receive(buf, nonblock).map(|r| r.len)
+        self.receive(buf, nonblock, None).map(|r| r.len)
     }
 
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
@@ -839,7 +855,7 @@ impl FileOps for Socket {
     }
 
     fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
-        Some(self.receive(to, nonblock).map(|r| r.len))
+        Some(self.receive(to, nonblock, None).map(|r| r.len))
     }
 
     fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
@@ -1085,18 +1101,18 @@ mod tests {
             Ok(6)
         );
         let mut buf = [0u8; 16];
-        let got = s.receive(&mut buf[..], false).unwrap();
+        let got = s.receive(&mut buf[..], false, None).unwrap();
         assert_eq!(
             (got.len, got.truncated, got.from),
             (3, false, Some(Vec::new()))
         );
-        let got = s.receive(&mut buf[..3], false).unwrap();
+        let got = s.receive(&mut buf[..3], false, None).unwrap();
         assert_eq!(
             (got.len, got.truncated, got.from),
             (3, true, Some(b"/client".to_vec()))
         );
         assert_eq!(&buf[..3], b"sec");
-        assert_eq!(s.receive(&mut buf[..], true), Err(Error::WouldBlock));
+        assert_eq!(s.receive(&mut buf[..], true, None), Err(Error::WouldBlock));
         // Connected: plain writes go to the peer; an address is then refused.
         assert_eq!(c.connect(&ctx, b"/log"), Ok(()));
         assert_eq!(c.peer_name(), Ok(b"/log".to_vec()));
@@ -1143,9 +1159,20 @@ mod tests {
         Some(Control::Rights(Rights::new(files).unwrap()))
     }
 
-    /// The files of the one set of rights `got` holds.
-    fn files_of(got: Received) -> Vec<Arc<OpenFile>> {
-        match got.control.into_iter().next() {
+    /// A non-blocking receive that keeps the control it meets.
+    fn take(s: &Socket, buf: &mut [u8]) -> Result<(Received, Vec<Control>)> {
+        let mut kept = Vec::new();
+        let mut accept = |c: Vec<Control>| {
+            kept.extend(c);
+            Ok(())
+        };
+        let got = s.receive(buf, true, Some(&mut accept))?;
+        Ok((got, kept))
+    }
+
+    /// The files of the one set of rights `control` holds.
+    fn files_of((_, control): (Received, Vec<Control>)) -> Vec<Arc<OpenFile>> {
+        match control.into_iter().next() {
             Some(Control::Rights(r)) => r.into_files(),
             other => panic!("no rights: {other:?}"),
         }
@@ -1160,9 +1187,8 @@ mod tests {
         assert_eq!(Arc::strong_count(&w), 2);
         let mut buf = [0u8; 8];
         // A peek gives none and leaves them.
-        let peeked = sock(&b).peek(&mut buf[..], true).unwrap();
-        assert!(peeked.control.is_empty());
-        let files = files_of(sock(&b).receive(&mut buf[..], true).unwrap());
+        assert_eq!(sock(&b).peek(&mut buf[..], true).map(|g| g.len), Ok(3));
+        let files = files_of(take(sock(&b), &mut buf[..]).unwrap());
         assert!(Arc::ptr_eq(&files[0], &r) && Arc::ptr_eq(&files[1], &w));
         drop(files);
         // Read without asking: the files are dropped with the message.
@@ -1187,8 +1213,8 @@ mod tests {
         };
         let ctl = Some(Control::Credentials(creds.clone()));
         assert_eq!(sock(&a).send_control(None, &b""[..], true, ctl), Ok(0));
-        let got = sock(&b).receive(&mut buf[..], true).unwrap();
-        assert_eq!(got.control, vec![Control::Credentials(creds)]);
+        let (_, control) = take(sock(&b), &mut buf[..]).unwrap();
+        assert_eq!(control, vec![Control::Credentials(creds)]);
     }
 
     #[test]
@@ -1203,26 +1229,54 @@ mod tests {
         assert_eq!(send(b"", rights(&[&w])), Ok(0));
         assert_eq!(send(b"jk", rights(&[&r])), Ok(2));
         let mut buf = [0u8; 16];
-        let got = sock(&b).receive(&mut buf[..], true).unwrap();
-        assert_eq!((got.len, got.control.len()), (3, 0));
+        let (got, control) = take(sock(&b), &mut buf[..]).unwrap();
+        assert_eq!((got.len, control.len()), (3, 0));
         assert_eq!(sock(&b).peek(&mut buf[..], true).map(|g| g.len), Ok(6));
-        assert_eq!(sock(&b).peek(&mut buf[..], true).unwrap().control, vec![]);
         // A short read at the mark takes the rights; the rest of the run follows bare.
-        let got = sock(&b).receive(&mut buf[..2], true).unwrap();
+        let got = take(sock(&b), &mut buf[..2]).unwrap();
         assert_eq!(&buf[..2], b"de");
         assert!(Arc::ptr_eq(&files_of(got)[0], &r));
-        let got = sock(&b).receive(&mut buf[..], true).unwrap();
-        assert_eq!((got.len, got.control.len()), (4, 0));
+        let (got, control) = take(sock(&b), &mut buf[..]).unwrap();
+        assert_eq!((got.len, control.len()), (4, 0));
         assert_eq!(&buf[..4], b"fghi");
-        let got = sock(&b).receive(&mut buf[..], true).unwrap();
-        assert_eq!((got.len, got.control.len()), (2, 2));
-        assert_eq!(sock(&b).receive(&mut buf[..], true), Err(Error::WouldBlock));
-        drop(got);
+        let (got, control) = take(sock(&b), &mut buf[..]).unwrap();
+        assert_eq!((got.len, control.len()), (2, 2));
+        assert_eq!(
+            sock(&b).receive(&mut buf[..], true, None),
+            Err(Error::WouldBlock)
+        );
+        drop(control);
         assert_eq!((Arc::strong_count(&r), Arc::strong_count(&w)), (1, 1));
         // Queued rights go with the connection.
         assert_eq!(send(b"z", rights(&[&w])), Ok(1));
         drop((a, b));
         assert_eq!(Arc::strong_count(&w), 1);
+    }
+
+    #[test]
+    fn refused_rights_leave_a_streams_bytes_and_lose_a_datagram() {
+        let mut refuse = |_: Vec<Control>| Err(Error::TooManyOpen);
+        let mut buf = [0u8; 8];
+        let (r, _w) = pipe::new().unwrap();
+        let (a, b) = pair(SocketType::Stream).unwrap();
+        let sent = sock(&a).send_control(None, &b"kept"[..], true, rights(&[&r]));
+        assert_eq!(sent, Ok(4));
+        let got = sock(&b).receive(&mut buf[..], true, Some(&mut refuse));
+        assert_eq!(got, Err(Error::TooManyOpen));
+        // The rights are gone, the bytes are not.
+        assert_eq!(Arc::strong_count(&r), 1);
+        let (got, control) = take(sock(&b), &mut buf[..]).unwrap();
+        assert_eq!((got.len, control.len(), &buf[..4]), (4, 0, &b"kept"[..]));
+        let (a, b) = pair(SocketType::Datagram).unwrap();
+        let sent = sock(&a).send_control(None, &b"lost"[..], true, rights(&[&r]));
+        assert_eq!(sent, Ok(4));
+        let got = sock(&b).receive(&mut buf[..], true, Some(&mut refuse));
+        assert_eq!(got, Err(Error::TooManyOpen));
+        assert_eq!(Arc::strong_count(&r), 1);
+        assert_eq!(
+            sock(&b).receive(&mut buf[..], true, None),
+            Err(Error::WouldBlock)
+        );
     }
 
     #[test]
