@@ -86,6 +86,18 @@ static int lowest_free(void)
 	return fd;
 }
 
+/* Fills this process's descriptor table (a child's: it lowers its own limit). */
+static void fill_table(void)
+{
+	struct rlimit rl;
+	CHECK_OK(__sys_getrlimit(RLIMIT_NOFILE, &rl));
+	rl.rlim_cur = 20;
+	CHECK_OK(__sys_setrlimit(RLIMIT_NOFILE, &rl));
+	while (dup(0) >= 0)
+		;
+	CHECK_EQ(errno, EMFILE);
+}
+
 int main(void)
 {
 	char buf[64];
@@ -224,13 +236,7 @@ int main(void)
 	close(p[1]);
 	pid = fork();
 	if (pid == 0) {
-		struct rlimit rl;
-		CHECK_OK(__sys_getrlimit(RLIMIT_NOFILE, &rl));
-		rl.rlim_cur = 20;
-		CHECK_OK(__sys_setrlimit(RLIMIT_NOFILE, &rl));
-		while (dup(0) >= 0)
-			;
-		CHECK_EQ(errno, EMFILE);
+		fill_table();
 		CHECK_ERRNO(recv_ctl(sv[1], buf, sizeof buf, &c, sizeof c, 0, &m), EMSGSIZE);
 		_exit(0);
 	}
@@ -269,12 +275,7 @@ int main(void)
 	close(p[1]);
 	pid = fork();
 	if (pid == 0) {
-		struct rlimit rl;
-		CHECK_OK(__sys_getrlimit(RLIMIT_NOFILE, &rl));
-		rl.rlim_cur = 20;
-		CHECK_OK(__sys_setrlimit(RLIMIT_NOFILE, &rl));
-		while (dup(0) >= 0)
-			;
+		fill_table();
 		CHECK_ERRNO(recv_ctl(sv[1], buf, sizeof buf, &c, sizeof c, 0, &m), EMSGSIZE);
 		memset(buf, 0, sizeof buf);
 		CHECK_EQ(recv_ctl(sv[1], buf, sizeof buf, &c, sizeof c, 0, &m), 4);
