@@ -14,6 +14,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(user_faults_come_back_as_exceptions),
     ktest!(address_space_frames_are_returned),
     ktest!(promised_pages_cost_frames_only_when_touched),
+    ktest!(regions_for_a_core_dump),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(kernel_cannot_execute_user_pages),
     ktest!(fork_shares_pages_copy_on_write),
@@ -472,6 +473,19 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
         kassert_eq!(file.read_at(0, &mut buf), Ok(9));
         kassert_eq!(&buf, b"page ZERO");
         kassert_eq!(space.handle_fault(BEYOND, false), FaultResolution::BusError);
+        // A core dump sees them as file-backed, the page past the file's end too.
+        kassert_eq!(
+            space
+                .next_region(SHARED)
+                .map(|r| (r.end, r.backing, r.touched)),
+            Some((BEYOND, crate::mm::uspace::Backing::File, true))
+        );
+        kassert_eq!(
+            space
+                .next_region(BEYOND)
+                .map(|r| (r.end, r.backing, r.touched)),
+            Some((BEYOND + 0x1000, crate::mm::uspace::Backing::File, false))
+        );
         // A shared page never needs copying: a write fault on it is a real one.
         kassert_eq!(
             space.handle_fault(SHARED, true),
@@ -505,5 +519,60 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
 /// File pages are heap buffers in host builds: nothing to map.
 #[cfg(test)]
 fn file_mappings_share_page_cache_frames() -> TestResult {
+    Ok(())
+}
+
+/// What a core dump walks: adjacent pages with one protection and backing make one
+/// region, however large its untouched promise; an untouched promise is a region not
+/// touched; only pages in memory are read, through their frames.
+fn regions_for_a_core_dump() -> TestResult {
+    use crate::mm::uspace::{Backing, FaultResolution, Region};
+    const BASE: u64 = 0x3000_0000;
+    const PAGES: u64 = 1 << 18; // 1 GiB promised.
+    let mut space = space_with(programs::SPIN64)?;
+    kassert_eq!(space.map_zeroed(BASE, Protection::READ_WRITE), Ok(()));
+    let end = BASE + PAGES * 0x1000;
+    kassert_eq!(
+        space.reserve_zeroed(BASE + 0x1000, end, Protection::READ_WRITE),
+        Ok(())
+    );
+    kassert_eq!(
+        space.reserve_zeroed(end, end + 0x2000, Protection::READ),
+        Ok(())
+    );
+    let touched = BASE + 1000 * 0x1000;
+    kassert_eq!(space.handle_fault(touched, true), FaultResolution::Resolved);
+    kassert_eq!(space.write_bytes(touched + 7, &[0x77]), Ok(()));
+    kassert_eq!(
+        space.next_region(BASE),
+        Some(Region {
+            start: BASE,
+            end,
+            prot: Protection::READ_WRITE,
+            backing: Backing::Anonymous,
+            touched: true,
+        })
+    );
+    kassert_eq!(
+        space.next_region(end),
+        Some(Region {
+            start: end,
+            end: end + 0x2000,
+            prot: Protection::READ,
+            backing: Backing::Anonymous,
+            touched: false,
+        })
+    );
+    kassert_eq!(space.next_region(end + 0x2000), None);
+    kassert_eq!(
+        space.next_region(0).map(|r| (r.start, r.end, r.prot)),
+        Some((CODE, CODE + 0x1000, Protection::READ_EXECUTE))
+    );
+    kassert_eq!(space.next_resident(BASE + 0x1000, end), Some(touched));
+    kassert_eq!(space.next_resident(touched + 0x1000, end), None);
+    let mut page = [0xffu8; 4096];
+    kassert!(space.read_page(touched, &mut page));
+    kassert_eq!((page[7], page[8]), (0x77, 0));
+    kassert!(!space.read_page(touched + 0x1000, &mut page));
     Ok(())
 }

@@ -11,6 +11,7 @@
 extern crate alloc;
 
 mod convert;
+mod core_dump;
 mod files;
 mod fs;
 mod kqueue;
@@ -127,6 +128,11 @@ impl Personality for FreeBsd4 {
 
     fn fault_signal(&self, fault: &Fault) -> Signal {
         signals::fault_signal(fault)
+    }
+
+    /// A 4.x ELF core in the working directory (see [`core_dump`]).
+    fn dump_core(&self, task: &Task, signal: Signal) -> bool {
+        core_dump::dump(task, signal)
     }
 
     fn deliver_signal(

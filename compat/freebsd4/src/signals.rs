@@ -8,7 +8,7 @@ use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
-    self, CatchAction, ExecError, ExitStatus, Fault, SigAction, Signal, SignalSet, Task,
+    self, CatchAction, ExecError, Fault, SigAction, Signal, SignalSet, Task,
 };
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -82,10 +82,10 @@ const INT80_VECTOR: u64 = 0x80;
 /// number (`tf_trapno`), the code a handler gets (`ucode`: sf_siginfo / si_code) and
 /// `tf_err` (sf_addr / si_addr / mc_err).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct TrapWords {
-    trapno: i32,
-    code: i32,
-    err: u32,
+pub(crate) struct TrapWords {
+    pub(crate) trapno: i32,
+    pub(crate) code: i32,
+    pub(crate) err: u32,
 }
 
 /// 4.x `trap()` for a fault from user mode: #DE is T_DIVIDE with FPE_INTDIV, #UD
@@ -96,7 +96,7 @@ struct TrapWords {
 /// friends: the code is 0 and tf_err is 2 when the kernel was entered by `int $0x80`
 /// (the frame of the system call the signal is delivered on the way out of), else 0;
 /// tf_trapno of a system call is whatever the frame's slot held in 4.x: 0 here.
-fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords {
+pub(crate) fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords {
     let Some(f) = fault else {
         let err = if entry_vector == INT80_VECTOR {
             INT80_ERR
@@ -560,13 +560,7 @@ pub(crate) fn deliver(
                 task.process.pid.0,
                 task.context.regs.rsp as u32
             );
-            process::exit(
-                &task.process,
-                ExitStatus::Signaled {
-                    signal: Signal::Ill,
-                    core: true,
-                },
-            );
+            process::exit_with_signal(task, Signal::Ill);
             Ok(())
         }
         other => other,

@@ -41,6 +41,35 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
     match oid {
         [1, 10] => nymph_kernel::host::set_hostname(read_name(task, addr, len)?),
         [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
+        [1, 0x100] => {
+            if !task.process.fs().creds.is_root() {
+                return Err(errno::EPERM);
+            }
+            // sysctl_handle_string: the value and its NUL must fit the buffer.
+            if len >= CORE_FILE_SIZE {
+                return Err(errno::EINVAL);
+            }
+            let mut format = alloc::vec![0u8; len];
+            task.read_bytes(addr, &mut format).map_err(fault)?;
+            if let Some(end) = format.iter().position(|&b| b == 0) {
+                format.truncate(end);
+            }
+            crate::core_dump::set_core_file_format(format);
+        }
+        [1, 0x101] | [1, 0x102] => {
+            if !task.process.fs().creds.is_root() {
+                return Err(errno::EPERM);
+            }
+            if len < 4 {
+                return Err(errno::EINVAL);
+            }
+            let on = task.read_val::<i32>(addr).map_err(fault)? != 0;
+            if oid[1] == 0x101 {
+                crate::core_dump::set_do_coredump(on);
+            } else {
+                crate::core_dump::set_sugid_coredump(on);
+            }
+        }
         [1, 11] => {
             if !task.process.fs().creds.is_root() {
                 return Err(errno::EPERM);
@@ -67,7 +96,7 @@ enum Value {
 }
 
 /// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_HW 6).
-const NAMES: [(&str, [i32; 2]); 31] = [
+const NAMES: [(&str, [i32; 2]); 34] = [
     ("kern.ostype", [1, 1]),
     ("kern.osrelease", [1, 2]),
     ("kern.osrevision", [1, 3]),
@@ -90,6 +119,11 @@ const NAMES: [(&str, [i32; 2]); 31] = [
     ("kern.maxprocperuid", [1, 28]),
     ("kern.ps_strings", [1, 32]),
     ("kern.usrstack", [1, 33]),
+    // OID_AUTO nodes: 4.x numbers them from 0x100 as they register; programs find
+    // them by name.
+    ("kern.corefile", CORE_FILE_OID),
+    ("kern.coredump", COREDUMP_OID),
+    ("kern.sugid_coredump", SUGID_COREDUMP_OID),
     ("hw.machine", [6, 1]),
     ("hw.model", [6, 2]),
     ("hw.ncpu", [6, 3]),
@@ -100,6 +134,12 @@ const NAMES: [(&str, [i32; 2]); 31] = [
     ("hw.floatingpoint", [6, 10]),
     ("hw.machine_arch", [6, 11]),
 ];
+
+const CORE_FILE_OID: [i32; 2] = [1, 0x100];
+const COREDUMP_OID: [i32; 2] = [1, 0x101];
+const SUGID_COREDUMP_OID: [i32; 2] = [1, 0x102];
+/// `sizeof(corefilename)`: MAXPATHLEN + 1.
+const CORE_FILE_SIZE: usize = 1025;
 
 /// The process table's size (pids run to 99999, as in 4.x).
 const MAXPROC: i32 = 99_998;
@@ -161,6 +201,13 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 27] => Value::Int(MAX_DESCRIPTORS as i32),
         [1, 32] => Value::Int(PS_STRINGS as i32),
         [1, 33] => Value::Int(USRSTACK as i32),
+        [1, 0x100] => {
+            let mut format = crate::core_dump::core_file_format();
+            format.push(0);
+            Value::Bytes(format)
+        }
+        [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
+        [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
         [6, 1] | [6, 11] => Value::Str(MACHINE),
         [6, 2] => Value::Str(MODEL),
         [6, 3] => Value::Int(1),
@@ -256,8 +303,9 @@ fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i3
 
 /// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
 /// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
-/// new value) but kern.hostname, kern.hostid and kern.domainname (root) and name2oid,
-/// which takes the name as its new value.
+/// new value) but kern.hostname, kern.hostid, kern.domainname, kern.corefile,
+/// kern.coredump and kern.sugid_coredump (root) and name2oid, which takes the name as
+/// its new value.
 pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if !(2..=CTL_MAXNAME).contains(&a.namelen) {
         return Err(errno::EINVAL);
@@ -424,6 +472,11 @@ fn cpu_limit(cur: i64, max: i64) -> Option<timer::CpuLimit> {
 }
 
 /// The data-segment limit the break may grow to, in bytes.
+/// RLIMIT_CORE's current value (RLIM_INFINITY is i64::MAX).
+pub(crate) fn core_limit(task: &Task) -> i64 {
+    limit(task, fb::rlimit_resource::RLIMIT_CORE).0
+}
+
 pub(crate) fn data_limit(task: &Task) -> u64 {
     limit(task, fb::rlimit_resource::RLIMIT_DATA).0 as u64
 }

@@ -8,6 +8,9 @@ use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
+mod regions;
+pub use regions::{Backing, Region};
+
 /// Access a user page grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Protection {
@@ -96,6 +99,9 @@ struct Page {
     /// Whether the protection may include write (false for a shared mapping of a file
     /// opened read-only).
     may_write: bool,
+    /// A page of a file mapping (its frame came from the file's page cache, copied
+    /// since if private and written): what a core dump says backs it.
+    file: bool,
 }
 
 /// One process's user address space.
@@ -218,6 +224,7 @@ impl AddressSpace {
             prot,
             shared,
             may_write: true,
+            file: false,
         };
         if let Err(e) = self.install(virt, page) {
             frame::free(phys);
@@ -240,7 +247,8 @@ impl AddressSpace {
     /// Maps the frame `phys` at `virt`, adopting one reference to it that the caller
     /// took with `frame::share` (on error the reference is dropped). `shared`: a shared
     /// mapping, writes going to the frame itself (`may_write` bounds what mprotect may
-    /// grant later); otherwise a private one, copied on the first write.
+    /// grant later); otherwise a private one, copied on the first write. The page counts
+    /// as file-backed (the frames mmap maps this way are a file's page cache).
     pub fn map_frame(
         &mut self,
         virt: u64,
@@ -254,6 +262,7 @@ impl AddressSpace {
             prot,
             shared,
             may_write: may_write || !shared,
+            file: true,
         };
         self.install(virt, page)
             .inspect_err(|_| frame::release(phys))

@@ -7,6 +7,7 @@
 //! through the personality, deliver pending signals, and let the scheduler preempt.
 
 pub mod calls;
+pub mod core_dump;
 pub mod creds;
 pub mod signal;
 pub mod timer;
@@ -221,6 +222,15 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// Names the signal a CPU fault raises in this ABI.
     fn fault_signal(&self, fault: &Fault) -> Signal;
 
+    /// Writes a core file of the task's process, which is dying of `signal` (a signal
+    /// whose default action dumps core), and says whether it did: the parent's wait
+    /// status claims a core only then. The process is still whole while this runs
+    /// (memory, descriptors, the registers of the fault); [`core_dump`] has the means.
+    /// No dump by default.
+    fn dump_core(&self, _task: &Task, _signal: Signal) -> bool {
+        false
+    }
+
     /// Builds the frame that runs `action`'s handler for `signal`, rewriting the context
     /// to enter it. An error means the frame could not be written (bad stack): the core
     /// then kills the process.
@@ -315,6 +325,9 @@ struct Inner {
     personality_state: BTreeMap<&'static str, u64>,
     /// The command line of its image, for ps (shortened; set at exec).
     command: Vec<u8>,
+    /// The file name of its image (an interpreter's, for a script): BSD's p_comm,
+    /// which core files are named after.
+    name: Vec<u8>,
     /// The arguments its image was started with (shared with forked children), if they
     /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
     argv: Option<Arc<Vec<Vec<u8>>>>,
@@ -1279,6 +1292,8 @@ struct Loaded {
     personality_state: BTreeMap<&'static str, u64>,
     /// What ps shows: the arguments it runs with (an interpreter's, for a script).
     command: Vec<u8>,
+    /// The last component of the path of the file loaded.
+    name: Vec<u8>,
     /// Those arguments, kept for the personality (BSD's kern.proc.args).
     argv: Option<Arc<Vec<Vec<u8>>>>,
     /// The set-id bits of the file mapped.
@@ -1402,6 +1417,7 @@ fn load(
         image_end,
         personality_state,
         command: command_line(path, argv),
+        name: path.rsplit('/').next().unwrap_or(path).as_bytes().to_vec(),
         argv: kept_argv(argv),
         set_ids: program.set_ids,
     })
@@ -1488,6 +1504,7 @@ pub fn spawn_with_files(
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
             command: loaded.command,
+            name: loaded.name,
             argv: loaded.argv,
             files,
             fs,
@@ -1530,6 +1547,7 @@ pub fn exec(
             .retain(|key, _| registered.iter().any(|p| p.keeps_across_exec(key)));
         inner.personality_state.extend(loaded.personality_state);
         inner.command = loaded.command;
+        inner.name = loaded.name;
         inner.argv = loaded.argv;
         inner.fs.creds.exec_set_ids(loaded.set_ids);
         closed = inner.files.close_marked();
@@ -1668,13 +1686,14 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, process_limit, nice, argv) = {
+    let (cpu_limit, process_limit, nice, argv, name) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
             inner.process_limit,
             inner.nice,
             inner.argv.clone(),
+            inner.name.clone(),
         )
     };
     let lent = memory == ChildMemory::Lent;
@@ -1716,6 +1735,7 @@ fn fork_with(
             brk,
             personality_state,
             command,
+            name,
             argv,
             files,
             fs,
@@ -1873,9 +1893,9 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                             "pid {}: killed: out of memory at {address:#x}",
                             task.process.pid.0
                         );
-                        exit_with_signal(&task.process, Signal::Kill);
+                        exit_with_signal(&task, Signal::Kill);
                     }
-                    FaultResolution::BusError => trap_signal(&task.process, Signal::Bus),
+                    FaultResolution::BusError => trap_signal(&task, Signal::Bus),
                     FaultResolution::NotResolved => {
                         let mapped = vector == 14
                             && task
@@ -1890,7 +1910,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                         };
                         let signal = personality.fault_signal(&fault);
                         task.process.inner.lock().last_fault = Some(fault);
-                        trap_signal(&task.process, signal);
+                        trap_signal(&task, signal);
                     }
                 }
             }
@@ -1899,7 +1919,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                     "pid {}: unenterable user state {state:?}",
                     task.process.pid.0
                 );
-                trap_signal(&task.process, Signal::Segv);
+                trap_signal(&task, Signal::Segv);
             }
         }
         sched::preempt_point();
@@ -1930,17 +1950,23 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
     Some(inner.personality)
 }
 
-fn exit_with_signal(process: &Arc<Process>, signal: Signal) {
-    let core = signal.default_action() == DefaultAction::Core;
-    exit(process, ExitStatus::Signaled { signal, core });
+/// Ends the task's process by `signal` (BSD's sigexit): a signal whose default action
+/// dumps core has its personality asked to write one first, from the registers the
+/// task holds now, and the status says whether it did.
+pub fn exit_with_signal(task: &Task, signal: Signal) {
+    let core = signal.default_action() == DefaultAction::Core
+        && task.process.personality().dump_core(task, signal);
+    exit(&task.process, ExitStatus::Signaled { signal, core });
 }
 
 /// A signal caused by the process's own instruction: if it is blocked or ignored it
-/// cannot be delivered, and the process dies of it (as in BSD's trapsignal).
-fn trap_signal(process: &Arc<Process>, signal: Signal) {
+/// cannot be delivered, and the process dies of it (as in BSD's trapsignal), with the
+/// registers of the fault still in the task.
+fn trap_signal(task: &Task, signal: Signal) {
+    let process = &task.process;
     let action = process.sigaction(signal);
     if process.blocked().contains(signal) || action == SigAction::Ignore {
-        exit_with_signal(process, signal);
+        exit_with_signal(task, signal);
     } else {
         process.inner.lock().pending.insert(signal);
     }
@@ -1977,7 +2003,7 @@ fn deliver_signals(task: &mut Task) {
             (signal, SigAction::Catch(action)) if signal.catchable() => {
                 let personality = process.personality();
                 if personality.deliver_signal(task, signal, &action).is_err() {
-                    exit_with_signal(process, Signal::Segv);
+                    exit_with_signal(task, Signal::Segv);
                     return;
                 }
                 let defer = personality.blocks_signal_in_handler(&action);
@@ -1997,7 +2023,7 @@ fn deliver_signals(task: &mut Task) {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
                 DefaultAction::Stop => stop(process, signal),
                 DefaultAction::Terminate | DefaultAction::Core => {
-                    exit_with_signal(process, signal);
+                    exit_with_signal(task, signal);
                     return;
                 }
             },
