@@ -143,7 +143,7 @@ fn init_request(line: &str) -> (alloc::string::String, Vec<Vec<u8>>, Vec<Vec<u8>
 
 /// Reports how init ended, as one structured line on the kernel log, and leaves QEMU:
 /// success exactly when init exited with status 0.
-fn init_exited(status: crate::process::ExitStatus) {
+fn init_exited(status: crate::process::ExitStatus, signal_number: Option<u32>) {
     use crate::process::ExitStatus as S;
     // What init's output pipes still hold reaches its ports before QEMU goes.
     crate::stdio_ports::pump(false);
@@ -175,8 +175,9 @@ fn init_exited(status: crate::process::ExitStatus) {
             });
         }
         S::Signaled { signal, core } => {
+            let number = signal_number.unwrap_or(0);
             nymph_hal::serial::log(format_args!(
-                "NYMPH init-exit signal={signal:?} core={core}\n"
+                "NYMPH init-exit signal={signal:?} core={core} number={number}\n"
             ));
             exit_qemu(ExitStatus::Failure);
         }

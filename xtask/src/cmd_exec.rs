@@ -1,6 +1,7 @@
 //! `cargo xtask exec -- /guest/path ARGS...`: run one program in Nymph and behave like
 //! it: its output on stdout, the kernel log on stderr only with `--verbose` (or in a
-//! file), and its exit status as ours (128 + signal when it was killed). Its
+//! file), and its exit status as ours (128 + the signal's number in its ABI when it was
+//! killed). Its
 //! descriptors 1 and 2 are a terminal (the console) when our stdout is one, else pipes
 //! the kernel empties to COM3 and COM4, whose bytes become our stdout and stderr; its
 //! descriptor 0 is the console when our stdin is a terminal, else a pipe carrying all
@@ -65,7 +66,12 @@ impl std::str::FromStr for Stdio {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecStatus {
     Exited(u8),
-    Signaled(String),
+    /// Killed by the signal the kernel names, with its number in the program's ABI
+    /// when the kernel says it (a FreeBSD-4 SIGBUS is 10, where Linux's is 7).
+    Signaled {
+        name: String,
+        number: Option<u8>,
+    },
     /// The kernel could not start it (no such file, no personality...).
     NotStarted {
         error: String,
@@ -79,7 +85,9 @@ impl ExecStatus {
     pub fn code(&self) -> u8 {
         match self {
             ExecStatus::Exited(c) => *c,
-            ExecStatus::Signaled(name) => 128u8.saturating_add(signal_number(name)),
+            ExecStatus::Signaled { name, number } => {
+                128u8.saturating_add(number.unwrap_or_else(|| signal_number(name)))
+            }
             ExecStatus::NotStarted { error } if error.contains("NotFound") => STATUS_NOT_FOUND,
             ExecStatus::NotStarted { .. } => STATUS_NOT_EXECUTABLE,
             ExecStatus::KernelFailed(_) => STATUS_HARNESS,
@@ -87,7 +95,8 @@ impl ExecStatus {
     }
 }
 
-/// The host's (Linux) number for a signal the kernel names, for 128 + N.
+/// The host's (Linux) number for a signal the kernel names, for 128 + N when the kernel
+/// gives none of the program's ABI.
 fn signal_number(name: &str) -> u8 {
     match name {
         "Hup" => 1,
@@ -159,8 +168,13 @@ fn status_from_log(log: &str) -> Option<ExecStatus> {
             return code.trim().parse().ok().map(ExecStatus::Exited);
         }
         if let Some(sig) = rest.strip_prefix("NYMPH init-exit signal=") {
-            let name = sig.split_whitespace().next().unwrap_or("");
-            return Some(ExecStatus::Signaled(name.to_string()));
+            let mut words = sig.split_whitespace();
+            let name = words.next().unwrap_or("").to_string();
+            let number = words
+                .find_map(|w| w.strip_prefix("number="))
+                .and_then(|n| n.parse().ok())
+                .filter(|&n| n > 0);
+            return Some(ExecStatus::Signaled { name, number });
         }
         rest.strip_prefix("NYMPH init-failed ")
             .map(|what| ExecStatus::NotStarted {
@@ -372,7 +386,7 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
     }
     match &outcome.status {
         ExecStatus::Exited(_) => {}
-        ExecStatus::Signaled(name) => {
+        ExecStatus::Signaled { name, .. } => {
             eprintln!("xtask: {} killed by SIG{}", a.argv[0], name.to_uppercase())
         }
         ExecStatus::NotStarted { error } if error.contains("NotFound") => {
@@ -401,14 +415,22 @@ mod tests {
             status_from_log("x\nNYMPH init-exit code=3\r\n"),
             Some(ExecStatus::Exited(3))
         );
+        let segv = |number| ExecStatus::Signaled {
+            name: "Segv".into(),
+            number,
+        };
         assert_eq!(
             status_from_log("NYMPH init-exit signal=Segv core=true\n"),
-            Some(ExecStatus::Signaled("Segv".into()))
+            Some(segv(None))
         );
+        // A FreeBSD-4 SIGBUS: the ABI's number, not the host's 7.
+        let bus = status_from_log("NYMPH init-exit signal=Bus core=false number=10\n");
+        assert_eq!(bus.as_ref().map(ExecStatus::code), Some(138));
         assert_eq!(status_from_log("[ 0.0] INFO boot\n"), None);
         let failed = status_from_log("NYMPH init-failed path=/x error=File(NotFound)\n");
         assert_eq!(failed.as_ref().map(ExecStatus::code), Some(127));
-        assert_eq!(ExecStatus::Signaled("Segv".into()).code(), 139);
+        assert_eq!(segv(None).code(), 139);
+        assert_eq!(segv(Some(11)).code(), 139);
         assert_eq!(ExecStatus::Exited(0).code(), 0);
     }
 

@@ -239,7 +239,7 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|c| c.what)
         .chain(TRACE_CASES.iter().map(|c| c.what))
-        .chain([TRACE_COMMAND_CHECK, STDIO_CHECK])
+        .chain([TRACE_COMMAND_CHECK, STDIO_CHECK, SIGNAL_STATUS_CHECK])
 }
 
 /// Whether an exec case's source names a Rust program of images/rust.
@@ -359,6 +359,40 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     }
     trace_command_check(&guest, &roots[0], tally);
     stdio_check(&guest, &roots[0], tally);
+    signal_status_check(&guest, &roots[0], tally);
+}
+
+/// Builds images/programs/NAME.c on libc-shim for FreeBSD 4 into `root`/bin/NAME.
+fn build_fb4_program(ws: &Workspace, root: &Path, name: &str) -> crate::Result<()> {
+    use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
+    let program = root.join("bin").join(name);
+    let libc = libc_for(ws, abi_named("freebsd4-i386")?)?;
+    let source = ws.root.join("images/programs").join(format!("{name}.c"));
+    run_jobs(vec![link_command(&libc, &source, &program)])?;
+    brand(&libc, std::slice::from_ref(&program))
+}
+
+const SIGNAL_STATUS_CHECK: &str = "xtask exec reports a program killed by a signal as 128 + \
+     that signal's number in the program's ABI (a FreeBSD-4 SIGBUS: 138)";
+
+/// Runs images/programs/fb4-fault.c, which dies of SIGBUS.
+fn signal_status_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
+    let what = SIGNAL_STATUS_CHECK;
+    if let Err(e) = build_fb4_program(guest.ws, root, "fb4-fault") {
+        return tally.fail(what, &format!("fb4-fault: {e}"));
+    }
+    let argv = vec!["/bin/fb4-fault".to_string()];
+    let roots = [root.to_path_buf()];
+    match crate::cmd_exec::run_program(guest, &roots, &argv, &mut |_| {}) {
+        Ok(out) if out.status.code() == 138 => {
+            tally.pass(what, &format!("{:?}, status 138", out.status))
+        }
+        Ok(out) => tally.fail(
+            what,
+            &format!("{:?}, status {}; wanted 138", out.status, out.status.code()),
+        ),
+        Err(e) => tally.fail(what, &e.to_string()),
+    }
 }
 
 const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 0, 1 and \
@@ -366,18 +400,9 @@ const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on desc
 
 /// Runs images/programs/stdio-probe.c (a FreeBSD-4 program) both ways.
 fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
-    use crate::abi_suite::{abi_named, brand, libc_for, link_command, run_jobs};
     use crate::cmd_exec::{Stdio, run_program_with};
     let what = STDIO_CHECK;
-    let program = root.join("bin/stdio-probe");
-    let built = abi_named("freebsd4-i386")
-        .and_then(|abi| libc_for(guest.ws, abi))
-        .and_then(|libc| {
-            let source = guest.ws.root.join("images/programs/stdio-probe.c");
-            run_jobs(vec![link_command(&libc, &source, &program)])?;
-            brand(&libc, std::slice::from_ref(&program))
-        });
-    if let Err(e) = built {
+    if let Err(e) = build_fb4_program(guest.ws, root, "stdio-probe") {
         return tally.fail(what, &format!("stdio-probe: {e}"));
     }
     let argv = vec!["/bin/stdio-probe".to_string()];

@@ -130,6 +130,10 @@ impl Personality for FreeBsd4 {
         signals::fault_signal(fault)
     }
 
+    fn signal_number(&self, signal: Signal) -> Option<u32> {
+        u32::try_from(signals::signal_to_fb(signal)).ok()
+    }
+
     /// A 4.x ELF core in the working directory (see [`core_dump`]).
     fn dump_core(&self, task: &Task, signal: Signal) -> bool {
         core_dump::dump(task, signal)

@@ -113,6 +113,10 @@ impl Personality for Native {
         }
     }
 
+    fn signal_number(&self, signal: Signal) -> Option<u32> {
+        u32::try_from(sys::signal_to_native(signal)).ok()
+    }
+
     fn fault_signal(&self, fault: &Fault) -> Signal {
         match fault.vector {
             0 | 16 | 19 => Signal::Fpe,

@@ -222,6 +222,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// Names the signal a CPU fault raises in this ABI.
     fn fault_signal(&self, fault: &Fault) -> Signal;
 
+    /// The number this ABI gives `signal` (for reports outside the system, such as how
+    /// init ended); None if it has none.
+    fn signal_number(&self, _signal: Signal) -> Option<u32> {
+        None
+    }
+
     /// Writes a core file of the task's process, which is dying of `signal` (a signal
     /// whose default action dumps core), and says whether it did: the parent's wait
     /// status claims a core only then. The process is still whole while this runs
@@ -1180,20 +1186,28 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     settle_orphaned(groups);
     log::debug!("pid {} exited: {status:?}", process.pid.0);
     if process.pid == INIT {
-        init_exited(status);
+        init_exited(process, status);
     }
 }
 
-static INIT_EXIT: Once<fn(ExitStatus)> = Once::new();
+static INIT_EXIT: Once<fn(ExitStatus, Option<u32>)> = Once::new();
 
-/// What the kernel does when init ends (the image decides: shut down, report...).
-pub fn on_init_exit(f: fn(ExitStatus)) {
+/// What the kernel does when init ends (the image decides: shut down, report...). It
+/// gets how init ended and, when a signal ended it, that signal's number in init's ABI.
+pub fn on_init_exit(f: fn(ExitStatus, Option<u32>)) {
     INIT_EXIT.call_once(|| f);
 }
 
-fn init_exited(status: ExitStatus) {
+fn init_exited(process: &Process, status: ExitStatus) {
+    let number = match status {
+        ExitStatus::Signaled { signal, .. } => {
+            let personality = process.inner.lock().personality;
+            personality.signal_number(signal)
+        }
+        ExitStatus::Exited(_) => None,
+    };
     if let Some(f) = INIT_EXIT.get() {
-        f(status);
+        f(status, number);
     }
 }
 
