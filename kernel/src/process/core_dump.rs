@@ -132,6 +132,6 @@ impl Process {
 
     /// The file name of the process's image (BSD's p_comm, not shortened).
     pub fn image_name(&self) -> Vec<u8> {
-        self.inner.lock().name.clone()
+        self.inner.lock().name.to_vec()
     }
 }

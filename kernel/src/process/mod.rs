@@ -332,8 +332,8 @@ struct Inner {
     /// The command line of its image, for ps (shortened; set at exec).
     command: Vec<u8>,
     /// The file name of its image (an interpreter's, for a script): BSD's p_comm,
-    /// which core files are named after.
-    name: Vec<u8>,
+    /// which core files are named after. Shared with forked children (fork is hot).
+    name: Arc<[u8]>,
     /// The arguments its image was started with (shared with forked children), if they
     /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
     argv: Option<Arc<Vec<Vec<u8>>>>,
@@ -1307,7 +1307,7 @@ struct Loaded {
     /// What ps shows: the arguments it runs with (an interpreter's, for a script).
     command: Vec<u8>,
     /// The last component of the path of the file loaded.
-    name: Vec<u8>,
+    name: Arc<[u8]>,
     /// Those arguments, kept for the personality (BSD's kern.proc.args).
     argv: Option<Arc<Vec<Vec<u8>>>>,
     /// The set-id bits of the file mapped.
@@ -1431,7 +1431,7 @@ fn load(
         image_end,
         personality_state,
         command: command_line(path, argv),
-        name: path.rsplit('/').next().unwrap_or(path).as_bytes().to_vec(),
+        name: Arc::from(path.rsplit('/').next().unwrap_or(path).as_bytes()),
         argv: kept_argv(argv),
         set_ids: program.set_ids,
     })
