@@ -4,15 +4,23 @@
  * at least 64 minor faults and a largest resident set of at least 256 KiB (ru_maxrss
  * is in KiB); one that sleeps 5 times gives up the CPU voluntarily at least 5 times;
  * a child that does neither shows fewer faults than the toucher. Major faults stay 0:
- * nothing is read from a disk to resolve one.
+ * nothing is read from a disk to resolve one. FreeBSD 4's rusage also counts the
+ * signals a process caught (ru_nsignals, postsig's count): 3 for a child that catches
+ * SIGUSR1 three times, an ignored one not counted.
  */
 #include <nymph_test.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096
 #define TOUCHED 64
+
+static void caught(int sig)
+{
+	(void)sig;
+}
 
 static struct rusage child(int what)
 {
@@ -28,6 +36,12 @@ static struct rusage child(int what)
 		} else if (what == 2) {
 			for (int i = 0; i < 5; i++)
 				usleep(20000);
+		} else if (what == 3) {
+			signal(SIGUSR1, caught);
+			for (int i = 0; i < 3; i++)
+				kill(getpid(), SIGUSR1);
+			signal(SIGUSR2, SIG_IGN);
+			kill(getpid(), SIGUSR2);
 		}
 		_exit(0);
 	}
@@ -52,5 +66,12 @@ int main(void)
 		     (long)toucher.ru_minflt);
 	if (sleeper.ru_nvcsw < 5)
 		FAIL("a child sleeping 5 times: ru_nvcsw %ld", (long)sleeper.ru_nvcsw);
+	struct rusage catcher = child(3);
+#ifdef __FreeBSD_version
+	CHECK_EQ(catcher.ru_nsignals, 3);
+	CHECK_EQ(idle.ru_nsignals, 0);
+#else
+	(void)catcher;
+#endif
 	PASS();
 }

@@ -935,9 +935,9 @@ fn timeval(ns: u64) -> fb::neutral::Timeval {
     }
 }
 
-/// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB and
-/// the context switches. The counters of what is not here (disk blocks, swaps, System
-/// V shared memory, socket messages, signals) read 0.
+/// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB, the
+/// context switches and the signals caught. The counters of what is not here (disk
+/// blocks, swaps, System V shared memory, socket messages) read 0.
 fn rusage(used: process::Usage) -> fb::rusage {
     let n = fb::neutral::Rusage {
         utime: timeval(used.user_ns),
@@ -946,6 +946,7 @@ fn rusage(used: process::Usage) -> fb::rusage {
         minflt: used.minor_faults as i64,
         nvcsw: used.voluntary_switches as i64,
         nivcsw: used.involuntary_switches as i64,
+        nsignals: used.signals as i64,
         ..fb::neutral::Rusage::ZERO
     };
     fb::rusage::from_neutral(&n, &crate::convert::FREEBSD4)

@@ -367,6 +367,8 @@ pub struct Usage {
     /// Times it gave up the CPU to wait, and times its turn ended or it yielded.
     pub voluntary_switches: u64,
     pub involuntary_switches: u64,
+    /// Signals whose handlers it ran (BSD's postsig counts these).
+    pub signals: u64,
 }
 
 impl Usage {
@@ -377,6 +379,7 @@ impl Usage {
         max_resident_pages: 0,
         voluntary_switches: 0,
         involuntary_switches: 0,
+        signals: 0,
     };
 
     /// Adds a descendant's use: sums, and the larger resident set (as BSD's ruadd).
@@ -386,6 +389,7 @@ impl Usage {
         self.minor_faults += other.minor_faults;
         self.max_resident_pages = self.max_resident_pages.max(other.max_resident_pages);
         self.voluntary_switches += other.voluntary_switches;
+        self.signals += other.signals;
         self.involuntary_switches += other.involuntary_switches;
     }
 }
@@ -406,6 +410,8 @@ pub struct Process {
     /// User time its thread has run and not yet charged, in TSC cycles: counted on every
     /// return from user mode without a lock, turned into `Inner::user_ns` once a tick.
     user_cycles: AtomicU64,
+    /// Signals whose handlers it ran, for getrusage (bumped without a lock).
+    signals_caught: AtomicU64,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -690,6 +696,7 @@ impl Process {
             max_resident_pages: max_pages,
             voluntary_switches: voluntary,
             involuntary_switches: involuntary,
+            signals: self.signals_caught.load(Ordering::Relaxed),
         }
     }
 
@@ -1529,6 +1536,7 @@ pub fn spawn_with_files(
         traced: trace::spawned_traced(),
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
+        signals_caught: AtomicU64::new(0),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1760,6 +1768,7 @@ fn fork_with(
         traced: core::sync::atomic::AtomicBool::new(parent.traced()),
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
+        signals_caught: AtomicU64::new(0),
     });
     table.insert(pid, child.clone());
     drop(table);
@@ -2020,6 +2029,7 @@ fn deliver_signals(task: &mut Task) {
                     exit_with_signal(task, Signal::Segv);
                     return;
                 }
+                process.signals_caught.fetch_add(1, Ordering::Relaxed);
                 let defer = personality.blocks_signal_in_handler(&action);
                 let mut inner = process.inner.lock();
                 inner.saved_mask = None;
