@@ -159,6 +159,15 @@ fn init_exited(status: crate::process::ExitStatus, signal_number: Option<u32>) {
             ));
         }
     }
+    // System V segments outlive their creators until the system goes down: now.
+    let segments = crate::ipc::shm::remove_all();
+    let sets = crate::ipc::sem::remove_all();
+    let queues = crate::ipc::msg::remove_all();
+    if segments + sets + queues > 0 {
+        nymph_hal::serial::log(format_args!(
+            "NYMPH left sysv_shm_segments={segments} sysv_sem_sets={sets} sysv_msg_queues={queues}\n"
+        ));
+    }
     // Memory in use when init ends, for leak checks (cargo xtask fuzz compares runs).
     let (heap_used, _) = nymph_hal::heap::usage();
     let free_frames = mm::frame::FRAMES.lock().free_count();

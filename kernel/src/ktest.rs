@@ -101,9 +101,12 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 12] {
+pub fn core_suites() -> [&'static [KernelTest]; 15] {
     [
         crate::mm::frame::KTESTS,
+        crate::ipc::shm::KTESTS,
+        crate::ipc::sem::KTESTS,
+        crate::ipc::msg::KTESTS,
         crate::mm::kspace::KTESTS,
         crate::mm::heap::KTESTS,
         crate::trap_tests::KTESTS,

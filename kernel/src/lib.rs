@@ -12,6 +12,7 @@ pub mod error;
 pub mod exec;
 pub mod file;
 pub mod host;
+pub mod ipc;
 pub mod klog;
 mod kqueue_tests;
 pub mod ktest;

@@ -531,6 +531,37 @@ const _: () = assert!(core::mem::align_of::<iovec>() == 4);
 const _: () = assert!(core::mem::offset_of!(iovec, iov_base) == 0);
 const _: () = assert!(core::mem::offset_of!(iovec, iov_len) == 4);
 
+/// 4.x sys/sys/ipc.h: u_short cuid, cgid, uid, gid, mode, seq, then key_t (long) key.
+///
+/// C: `struct ipc_perm`; 16 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct ipc_perm {
+    /// creator's effective uid
+    pub cuid: u_short,
+    /// creator's effective gid
+    pub cgid: u_short,
+    /// owner
+    pub uid: u_short,
+    pub gid: u_short,
+    /// the nine permission bits; a segment's also carries SHMSEG_ALLOCATED and SHMSEG_REMOVED
+    pub mode: u_short,
+    /// the slot's use count: the id is seq << 16 | slot
+    pub seq: u_short,
+    /// IPC_PRIVATE (0) once removed
+    pub key: key_t,
+}
+
+const _: () = assert!(core::mem::size_of::<ipc_perm>() == 16);
+const _: () = assert!(core::mem::align_of::<ipc_perm>() == 4);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, cuid) == 0);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, cgid) == 2);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, uid) == 4);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, gid) == 6);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, mode) == 8);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, seq) == 10);
+const _: () = assert!(core::mem::offset_of!(ipc_perm, key) == 12);
+
 /// C: `struct itimerval`; 16 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
 #[repr(C)]
@@ -915,10 +946,47 @@ const _: () = assert!(core::mem::offset_of!(msghdr, msg_control) == 16);
 const _: () = assert!(core::mem::offset_of!(msghdr, msg_controllen) == 20);
 const _: () = assert!(core::mem::offset_of!(msghdr, msg_flags) == 24);
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/msg.h: ipc_perm, struct msg *msg_first, *msg_last, u_long msg_cbytes, msg_qnum, msg_qbytes, pid_t msg_lspid, msg_lrpid, time_t msg_stime, long msg_pad1, time_t msg_rtime, long msg_pad2, time_t msg_ctime, long msg_pad3, long msg_pad4[4].
 ///
-/// C: `struct msqid_ds`.
-pub type msqid_ds = ();
+/// C: `struct msqid_ds`; 84 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct msqid_ds {
+    pub msg_perm: ipc_perm,
+    /// kernel pointers in 4.x; Nymph writes 0
+    pub msg_first: uintptr_t,
+    pub msg_last: uintptr_t,
+    pub msg_cbytes: u_long,
+    pub msg_qnum: u_long,
+    pub msg_qbytes: u_long,
+    pub msg_lspid: pid_t,
+    pub msg_lrpid: pid_t,
+    pub msg_stime: time_t,
+    pub msg_pad1: long,
+    pub msg_rtime: time_t,
+    pub msg_pad2: long,
+    pub msg_ctime: time_t,
+    pub msg_pad3: long,
+    pub msg_pad4: [long; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<msqid_ds>() == 84);
+const _: () = assert!(core::mem::align_of::<msqid_ds>() == 4);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_perm) == 0);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_first) == 16);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_last) == 20);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_cbytes) == 24);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_qnum) == 28);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_qbytes) == 32);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_lspid) == 36);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_lrpid) == 40);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_stime) == 44);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_pad1) == 48);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_rtime) == 52);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_pad2) == 56);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_ctime) == 60);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_pad3) == 64);
+const _: () = assert!(core::mem::offset_of!(msqid_ds, msg_pad4) == 68);
 
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1017,6 +1085,38 @@ const _: () = assert!(core::mem::size_of::<orlimit>() == 8);
 const _: () = assert!(core::mem::align_of::<orlimit>() == 4);
 const _: () = assert!(core::mem::offset_of!(orlimit, rlim_cur) == 0);
 const _: () = assert!(core::mem::offset_of!(orlimit, rlim_max) == 4);
+
+/// sys/kern/sysv_shm.c (COMPAT_43): the 4.3BSD-Reno shmid_ds that shmsys(1, ...) (oshmctl) reports for IPC_STAT, with 16-bit pids.
+///
+/// C: `struct oshmid_ds`; 44 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct oshmid_ds {
+    pub shm_perm: ipc_perm,
+    pub shm_segsz: int,
+    pub shm_cpid: u_short,
+    pub shm_lpid: u_short,
+    pub shm_nattch: short,
+    pub __pad: short,
+    pub shm_atime: time_t,
+    pub shm_dtime: time_t,
+    pub shm_ctime: time_t,
+    /// a kernel pointer in 4.x; Nymph writes 0
+    pub shm_handle: uintptr_t,
+}
+
+const _: () = assert!(core::mem::size_of::<oshmid_ds>() == 44);
+const _: () = assert!(core::mem::align_of::<oshmid_ds>() == 4);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_perm) == 0);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_segsz) == 16);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_cpid) == 20);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_lpid) == 22);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_nattch) == 24);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, __pad) == 26);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_atime) == 28);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_dtime) == 32);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_ctime) == 36);
+const _: () = assert!(core::mem::offset_of!(oshmid_ds, shm_handle) == 40);
 
 /// C: `struct osigaction`; 12 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
@@ -1386,25 +1486,108 @@ pub type sched_param = ();
 
 pub type segsz_t = i32;
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/sem.h: one semop operation.
 ///
-/// C: `struct sembuf`.
-pub type sembuf = ();
+/// C: `struct sembuf`; 6 bytes, aligned to 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sembuf {
+    pub sem_num: u_short,
+    pub sem_op: short,
+    /// IPC_NOWAIT, SEM_UNDO
+    pub sem_flg: short,
+}
 
-/// Layout not described in this spec yet: passed by address only.
+const _: () = assert!(core::mem::size_of::<sembuf>() == 6);
+const _: () = assert!(core::mem::align_of::<sembuf>() == 2);
+const _: () = assert!(core::mem::offset_of!(sembuf, sem_num) == 0);
+const _: () = assert!(core::mem::offset_of!(sembuf, sem_op) == 2);
+const _: () = assert!(core::mem::offset_of!(sembuf, sem_flg) == 4);
+
+/// 4.x sys/sys/sem.h (the same as FreeBSD's later semid_ds_old for COMPAT_FREEBSD4): ipc_perm, struct sem *sem_base, u_short sem_nsems, time_t sem_otime, long sem_pad1, time_t sem_ctime, long sem_pad2, long sem_pad3[4]. IPC_STAT copies the kernel's record whole in 4.x: the pads are whatever it held (0 here).
 ///
-/// C: `union semun`.
-pub type semun = ();
+/// C: `struct semid_ds`; 56 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct semid_ds {
+    pub sem_perm: ipc_perm,
+    /// a kernel pointer in 4.x; Nymph writes 0
+    pub sem_base: uintptr_t,
+    pub sem_nsems: u_short,
+    pub __pad: u_short,
+    pub sem_otime: time_t,
+    pub sem_pad1: long,
+    pub sem_ctime: time_t,
+    pub sem_pad2: long,
+    pub sem_pad3: [long; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<semid_ds>() == 56);
+const _: () = assert!(core::mem::align_of::<semid_ds>() == 4);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_perm) == 0);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_base) == 16);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_nsems) == 20);
+const _: () = assert!(core::mem::offset_of!(semid_ds, __pad) == 22);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_otime) == 24);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_pad1) == 28);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_ctime) == 32);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_pad2) == 36);
+const _: () = assert!(core::mem::offset_of!(semid_ds, sem_pad3) == 40);
+
+/// 4.x libc's semctl passes the address of its argument to __semctl.
+///
+/// C: `union semun` (a union); 4 bytes, aligned to 4. Members, all at offset 0:
+/// - `val`: `int`
+/// - `buf`: `uintptr_t`
+/// - `array`: `uintptr_t`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C, align(4))]
+pub struct semun {
+    /// The union's bytes.
+    pub bytes: [u8; 4],
+}
+
+const _: () = assert!(core::mem::size_of::<semun>() == 4);
+const _: () = assert!(core::mem::align_of::<semun>() == 4);
 
 /// Layout not described in this spec yet: passed by address only.
 ///
 /// C: `struct sf_hdtr`.
 pub type sf_hdtr = ();
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal.
 ///
-/// C: `struct shmid_ds`.
-pub type shmid_ds = ();
+/// C: `struct shmid_ds`; 48 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct shmid_ds {
+    pub shm_perm: ipc_perm,
+    /// the size asked for, not rounded
+    pub shm_segsz: int,
+    /// last shmat (shmdt leaves it)
+    pub shm_lpid: pid_t,
+    pub shm_cpid: pid_t,
+    pub shm_nattch: short,
+    pub __pad: short,
+    pub shm_atime: time_t,
+    pub shm_dtime: time_t,
+    pub shm_ctime: time_t,
+    /// a kernel pointer in 4.x (IPC_STAT copies the kernel's record whole); Nymph writes 0
+    pub shm_internal: uintptr_t,
+}
+
+const _: () = assert!(core::mem::size_of::<shmid_ds>() == 48);
+const _: () = assert!(core::mem::align_of::<shmid_ds>() == 4);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_perm) == 0);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_segsz) == 16);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_lpid) == 20);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_cpid) == 24);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_nattch) == 28);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, __pad) == 30);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_atime) == 32);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_dtime) == 36);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_ctime) == 40);
+const _: () = assert!(core::mem::offset_of!(shmid_ds, shm_internal) == 44);
 
 ///
 /// C: `short`.
@@ -3197,6 +3380,78 @@ pub mod consts {
     pub const SOMAXCONN: u32 = 128;
     /// longest address bind, connect and sendto take (ENAMETOOLONG past it)
     pub const SOCK_MAXADDRLEN: u32 = 255;
+    /// 0400: read permission (sys/ipc.h)
+    pub const IPC_R: u32 = 0x100;
+    /// 0200: write permission
+    pub const IPC_W: u32 = 128;
+    /// 010000: change and remove (owner, creator or root)
+    pub const IPC_M: u32 = 0x1000;
+    /// 01000: create if the key is not found
+    pub const IPC_CREAT: u32 = 0x200;
+    /// 02000: with IPC_CREAT, EEXIST if the key is found
+    pub const IPC_EXCL: u32 = 0x400;
+    /// 04000: fail instead of waiting
+    pub const IPC_NOWAIT: u32 = 0x800;
+    /// key of a new segment no key finds
+    pub const IPC_PRIVATE: u32 = 0;
+    pub const IPC_RMID: u32 = 0;
+    pub const IPC_SET: u32 = 1;
+    pub const IPC_STAT: u32 = 2;
+    /// 010000: attach read-only (sys/shm.h)
+    pub const SHM_RDONLY: u32 = 0x1000;
+    /// 020000: round the attach address down to SHMLBA
+    pub const SHM_RND: u32 = 0x2000;
+    /// PAGE_SIZE
+    pub const SHMLBA: u32 = 0x1000;
+    /// sysv_shm.c: internal mode bits IPC_STAT shows in shm_perm.mode
+    pub const SHMSEG_FREE: u32 = 0x200;
+    pub const SHMSEG_REMOVED: u32 = 0x400;
+    pub const SHMSEG_ALLOCATED: u32 = 0x800;
+    /// sysv_shm.c defaults: SHMMAXPGS (8192) pages
+    pub const SHMMAX: u32 = 0x2000000;
+    pub const SHMMIN: u32 = 1;
+    pub const SHMMNI: u32 = 192;
+    /// attachments per process (EMFILE past it)
+    pub const SHMSEG: u32 = 128;
+    /// pages of all segments (ENOMEM past it)
+    pub const SHMALL: u32 = 0x2000;
+    /// 010000: undo the operation when the process exits (sys/sem.h)
+    pub const SEM_UNDO: u32 = 0x1000;
+    /// 0200: alter permission
+    pub const SEM_A: u32 = 128;
+    /// 0400: read permission
+    pub const SEM_R: u32 = 0x100;
+    pub const GETNCNT: u32 = 3;
+    pub const GETPID: u32 = 4;
+    pub const GETVAL: u32 = 5;
+    pub const GETALL: u32 = 6;
+    pub const GETZCNT: u32 = 7;
+    pub const SETVAL: u32 = 8;
+    pub const SETALL: u32 = 9;
+    /// operations per semop (E2BIG past it)
+    pub const MAX_SOPS: u32 = 5;
+    /// sysv_sem.c defaults: sets in the system (ENOSPC past it)
+    pub const SEMMNI: u32 = 10;
+    /// semaphores in all sets (ENOSPC past it)
+    pub const SEMMNS: u32 = 60;
+    /// semaphores in one set (EINVAL past it)
+    pub const SEMMSL: u32 = 60;
+    /// processes with SEM_UNDO adjustments (ENOSPC past it)
+    pub const SEMMNU: u32 = 30;
+    /// adjustments per process (EINVAL past it)
+    pub const SEMUME: u32 = 10;
+    /// 010000: msgrcv truncates a longer message instead of E2BIG (sys/msg.h)
+    pub const MSG_NOERROR: u32 = 0x1000;
+    /// sysv_msg.c defaults: queues in the system (ENOSPC past it)
+    pub const MSGMNI: u32 = 40;
+    /// bytes a queue holds (msg_qbytes), and the most IPC_SET gives
+    pub const MSGMNB: u32 = 0x800;
+    /// messages in all queues
+    pub const MSGTQL: u32 = 40;
+    /// bytes of a text segment
+    pub const MSGSSZ: u32 = 8;
+    /// text segments in all queues
+    pub const MSGSEG: u32 = 0x800;
 }
 
 /// errno values (positive, as the ABI numbers them; internal ones may be negative).
@@ -7997,6 +8252,8 @@ impl RtprioArgs {
 }
 
 /// Arguments of `semsys(int which, int a2, int a3, int a4, int a5)`, slot 169 (5 words); returns `int`.
+///
+/// which 0 __semctl, 1 semget, 2 semop, 3 semconfig (sysv_sem.c semcalls[]); other values EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SemsysArgs {
     pub which: int,
@@ -8034,6 +8291,8 @@ impl SemsysArgs {
 }
 
 /// Arguments of `msgsys(int which, int a2, int a3, int a4, int a5, int a6)`, slot 170 (6 words); returns `int`.
+///
+/// which 0 msgctl, 1 msgget, 2 msgsnd, 3 msgrcv (sysv_msg.c msgcalls[]); other values EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MsgsysArgs {
     pub which: int,
@@ -8074,6 +8333,8 @@ impl MsgsysArgs {
 }
 
 /// Arguments of `shmsys(int which, int a2, int a3, int a4)`, slot 171 (4 words); returns `int`.
+///
+/// which 0 shmat, 1 oshmctl (IPC_STAT in struct oshmid_ds, else as shmctl), 2 shmdt, 3 shmget, 4 shmctl; other values EINVAL (sysv_shm.c shmcalls[]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmsysArgs {
     pub which: int,
@@ -8879,12 +9140,14 @@ impl PollArgs {
 }
 
 /// Arguments of `__semctl(int semid, int semnum, int cmd, ptr<semun, Inout> arg)`, slot 220 (4 words); returns `int`.
+///
+/// IPC_STAT, IPC_SET, IPC_RMID, GETVAL, GETPID, GETNCNT, GETZCNT (the result), GETALL, SETVAL, SETALL (values kept in an unsigned short, as 4.x does); other commands EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SemctlArgs {
     pub semid: int,
     pub semnum: int,
     pub cmd: int,
-    pub arg: UserPtr<u8, InOut>,
+    pub arg: UserPtr<semun, InOut>,
 }
 
 impl SemctlArgs {
@@ -8917,6 +9180,7 @@ impl SemctlArgs {
 pub struct SemgetArgs {
     pub key: key_t,
     pub nsems: int,
+    /// permission bits, IPC_CREAT, IPC_EXCL
     pub semflg: int,
 }
 
@@ -8943,11 +9207,13 @@ impl SemgetArgs {
     }
 }
 
-/// Arguments of `semop(int semid, ptr<sembuf, Inout> sops, u_int nsops)`, slot 222 (3 words); returns `int`.
+/// Arguments of `semop(int semid, ptr<sembuf, In> sops, u_int nsops)`, slot 222 (3 words); returns `int`.
+///
+/// All operations or none; sleeps (EINTR on a signal, never restarted) until they can all be done, EIDRM if the set is removed meanwhile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SemopArgs {
     pub semid: int,
-    pub sops: UserPtr<u8, InOut>,
+    pub sops: UserSlice<sembuf, In>,
     pub nsops: u_int,
 }
 
@@ -8968,18 +9234,20 @@ impl SemopArgs {
         let w2 = rt::word(words, 2, "nsops")?;
         Ok(Self {
             semid: rt::low_u32(w0).cast_signed(),
-            sops: UserPtr::new(rt::widen(w1)),
+            sops: UserSlice::new(rt::widen(w1), rt::widen(w2)),
             nsops: rt::low_u32(w2),
         })
     }
 }
 
 /// Arguments of `msgctl(int msqid, int cmd, ptr<msqid_ds, Inout> buf)`, slot 224 (3 words); returns `int`.
+///
+/// IPC_STAT, IPC_SET (uid, gid, mode, msg_qbytes: raising it needs root, it is capped at MSGMNB, 0 is EINVAL), IPC_RMID; other commands EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MsgctlArgs {
     pub msqid: int,
     pub cmd: int,
-    pub buf: UserPtr<u8, InOut>,
+    pub buf: UserPtr<msqid_ds, InOut>,
 }
 
 impl MsgctlArgs {
@@ -9033,12 +9301,16 @@ impl MsggetArgs {
     }
 }
 
-/// Arguments of `msgsnd(int msqid, ptr<u8, Inout> msgp, size_t msgsz, int msgflg)`, slot 226 (4 words); returns `int`.
+/// Arguments of `msgsnd(int msqid, ptr<u8, In> msgp, size_t msgsz, int msgflg)`, slot 226 (4 words); returns `int`.
+///
+/// Sleeps (EINTR on a signal, never restarted) until the queue has room and the system has a header and text segments; msgsz past msg_qbytes and mtype < 1 are EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MsgsndArgs {
     pub msqid: int,
-    pub msgp: UserPtr<u8, InOut>,
+    /// long mtype, then msgsz bytes of text
+    pub msgp: UserPtr<u8, In>,
     pub msgsz: size_t,
+    /// IPC_NOWAIT
     pub msgflg: int,
 }
 
@@ -9067,13 +9339,18 @@ impl MsgsndArgs {
     }
 }
 
-/// Arguments of `msgrcv(int msqid, ptr<u8, Inout> msgp, size_t msgsz, long msgtyp, int msgflg)`, slot 227 (5 words); returns `int`.
+/// Arguments of `msgrcv(int msqid, ptr<u8, Out> msgp, size_t msgsz, long msgtyp, int msgflg)`, slot 227 (5 words); returns `int`.
+///
+/// Returns the text's length. Sleeps (EINTR on a signal, never restarted) until a message of the type is there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MsgrcvArgs {
     pub msqid: int,
-    pub msgp: UserPtr<u8, InOut>,
+    /// long mtype, then the text
+    pub msgp: UserPtr<u8, Out>,
     pub msgsz: size_t,
+    /// 0 any; > 0 that type; < 0 the first whose type is at most -msgtyp
     pub msgtyp: long,
+    /// IPC_NOWAIT, MSG_NOERROR
     pub msgflg: int,
 }
 
@@ -9104,11 +9381,15 @@ impl MsgrcvArgs {
     }
 }
 
-/// Arguments of `shmat(int shmid, ptr<u8, Inout> shmaddr, int shmflg)`, slot 228 (3 words); returns `int`.
+/// Arguments of `shmat(int shmid, ptr<u8, None> shmaddr, int shmflg)`, slot 228 (3 words); returns `int`.
+///
+/// Returns the address. An unaligned address without SHM_RND is EINVAL; an address where anything is mapped, or no room, ENOMEM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmatArgs {
     pub shmid: int,
-    pub shmaddr: UserPtr<u8, InOut>,
+    /// NULL: the kernel picks, above the data segment's limit as mmap does
+    pub shmaddr: u64,
+    /// SHM_RDONLY, SHM_RND
     pub shmflg: int,
 }
 
@@ -9129,18 +9410,20 @@ impl ShmatArgs {
         let w2 = rt::word(words, 2, "shmflg")?;
         Ok(Self {
             shmid: rt::low_u32(w0).cast_signed(),
-            shmaddr: UserPtr::new(rt::widen(w1)),
+            shmaddr: rt::widen(w1),
             shmflg: rt::low_u32(w2).cast_signed(),
         })
     }
 }
 
 /// Arguments of `shmctl(int shmid, int cmd, ptr<shmid_ds, Inout> buf)`, slot 229 (3 words); returns `int`.
+///
+/// IPC_STAT, IPC_SET (uid, gid, mode's permission bits), IPC_RMID; other commands EINVAL (4.x has no SHM_LOCK). A removed segment's id is EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmctlArgs {
     pub shmid: int,
     pub cmd: int,
-    pub buf: UserPtr<u8, InOut>,
+    pub buf: UserPtr<shmid_ds, InOut>,
 }
 
 impl ShmctlArgs {
@@ -9166,10 +9449,12 @@ impl ShmctlArgs {
     }
 }
 
-/// Arguments of `shmdt(ptr<u8, Inout> shmaddr)`, slot 230 (1 word); returns `int`.
+/// Arguments of `shmdt(ptr<u8, None> shmaddr)`, slot 230 (1 word); returns `int`.
+///
+/// Only the exact address an attachment starts at (EINVAL otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmdtArgs {
-    pub shmaddr: UserPtr<u8, InOut>,
+    pub shmaddr: u64,
 }
 
 impl ShmdtArgs {
@@ -9186,16 +9471,19 @@ impl ShmdtArgs {
     pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
         let w0 = rt::word(words, 0, "shmaddr")?;
         Ok(Self {
-            shmaddr: UserPtr::new(rt::widen(w0)),
+            shmaddr: rt::widen(w0),
         })
     }
 }
 
 /// Arguments of `shmget(key_t key, int size, int shmflg)`, slot 231 (3 words); returns `int`.
+///
+/// Limits as 4.x's defaults: SHMMIN..SHMMAX bytes (EINVAL), SHMMNI segments (ENOSPC), SHMALL pages in all (ENOMEM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShmgetArgs {
     pub key: key_t,
     pub size: int,
+    /// permission bits, IPC_CREAT, IPC_EXCL
     pub shmflg: int,
 }
 
@@ -12712,21 +13000,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 169,
         name: "semsys",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial("which 3 (semconfig's freeze and thaw, a debugging aid) is EINVAL"),
         arg_words: 5,
     },
     SyscallInfo {
         number: 170,
         name: "msgsys",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
         number: 171,
         name: "shmsys",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -13069,21 +13357,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 220,
         name: "__semctl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
         number: 221,
         name: "semget",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 222,
         name: "semop",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13097,56 +13385,56 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 224,
         name: "msgctl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 225,
         name: "msgget",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 226,
         name: "msgsnd",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
         number: 227,
         name: "msgrcv",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 5,
     },
     SyscallInfo {
         number: 228,
         name: "shmat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 229,
         name: "shmctl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 230,
         name: "shmdt",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 231,
         name: "shmget",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

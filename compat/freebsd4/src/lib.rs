@@ -21,6 +21,7 @@ mod socket;
 mod startup;
 mod sys;
 mod sysctl;
+mod sysv;
 mod tty;
 
 use alloc::string::String;

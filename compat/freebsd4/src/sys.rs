@@ -223,6 +223,20 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getsockopt: Some(crate::socket::sys_getsockopt),
     kqueue: Some(crate::kqueue::sys_kqueue),
     kevent: Some(crate::kqueue::sys_kevent),
+    shmsys: Some(crate::sysv::sys_shmsys),
+    semsys: Some(crate::sysv::sys_semsys),
+    __semctl: Some(crate::sysv::sys_semctl),
+    semget: Some(crate::sysv::sys_semget),
+    semop: Some(crate::sysv::sys_semop),
+    msgsys: Some(crate::sysv::sys_msgsys),
+    msgctl: Some(crate::sysv::sys_msgctl),
+    msgget: Some(crate::sysv::sys_msgget),
+    msgsnd: Some(crate::sysv::sys_msgsnd),
+    msgrcv: Some(crate::sysv::sys_msgrcv),
+    shmat: Some(crate::sysv::sys_shmat),
+    shmctl: Some(crate::sysv::sys_shmctl),
+    shmdt: Some(crate::sysv::sys_shmdt),
+    shmget: Some(crate::sysv::sys_shmget),
     ..fb::Handlers::NONE
 };
 
@@ -281,8 +295,10 @@ fn fetch(task: &Task) -> Result<(u64, Words), i32> {
 }
 
 /// Calls 4.x never restarts after a handler, SA_RESTART or not: select, poll,
-/// nanosleep, kevent and the sigsuspend pair (they report EINTR by design).
-const NEVER_RESTARTED: [u64; 7] = [93, 209, 240, 111, 341, 1, 363];
+/// nanosleep, kevent and the sigsuspend pair (they report EINTR by design), and the
+/// System V calls that sleep (sysv_sem.c and sysv_msg.c turn ERESTART into EINTR):
+/// semop, msgsnd, msgrcv and their semsys and msgsys.
+const NEVER_RESTARTED: [u64; 12] = [93, 209, 240, 111, 341, 1, 363, 222, 169, 226, 227, 170];
 
 /// Whether an EINTR from call `code` becomes 4.x's ERESTART: the signal about to be
 /// delivered is caught with SA_RESTART.
@@ -590,7 +606,7 @@ fn sys_kill(task: &mut Task, a: fb::KillArgs) -> SysResult {
 
 const PAGE: u64 = 4096;
 /// `MAXDSIZ`: the data segment may grow this far, and mmap starts above it.
-const MAXDSIZ: u64 = 512 * 1024 * 1024;
+pub(crate) const MAXDSIZ: u64 = 512 * 1024 * 1024;
 /// `DFLDSIZ`: the default RLIMIT_DATA the break may reach.
 pub(crate) const DFLDSIZ: u64 = 128 * 1024 * 1024;
 /// The personality-state key of `vm_daddr`, the page the data segment starts at (set
@@ -598,7 +614,7 @@ pub(crate) const DFLDSIZ: u64 = 128 * 1024 * 1024;
 pub(crate) const DATA_START: &str = "fb4.vm_daddr";
 
 /// `vm_daddr` of the running image (the break's start if it is somehow unknown).
-fn data_start(task: &Task) -> u64 {
+pub(crate) fn data_start(task: &Task) -> u64 {
     match task.process.personality_value(DATA_START) {
         0 => task.process.brk().0,
         d => d,

@@ -119,6 +119,8 @@ pub struct AddressSpace {
     /// The frames of the user page tables below the root, noted as they are made, so
     /// that teardown frees them without walking every table's 512 entries.
     tables: Vec<u64>,
+    /// Its System V shared memory attachments (copied by fork, detached on drop).
+    pub(crate) sysv_shm: crate::ipc::shm::Attachments,
 }
 
 /// The frame allocator as the source of one space's page tables: notes each table it
@@ -161,6 +163,7 @@ impl AddressSpace {
             beyond: BTreeMap::new(),
             demand: BTreeMap::new(),
             tables: Vec::new(),
+            sysv_shm: Default::default(),
         })
     }
 
@@ -566,6 +569,7 @@ impl AddressSpace {
                 self.root.set_flags_4k(virt, flags);
             }
         }
+        child.sysv_shm = self.sysv_shm.clone();
         Ok(child)
     }
 

@@ -1155,6 +1155,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         )
     };
     timer::forget(process.pid);
+    crate::ipc::sem::exit(process.pid.0);
     kernel_root_activate();
     let (space, files, lent) = space;
     if let Some((lender, lent_space, brk)) = lent {

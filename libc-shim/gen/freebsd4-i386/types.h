@@ -140,6 +140,49 @@ typedef uint32_t uintptr_t;
 #define CMGROUP_MAX 0x10
 #define SOMAXCONN 0x80
 #define SOCK_MAXADDRLEN 0xff
+#define IPC_R 0x100
+#define IPC_W 0x80
+#define IPC_M 0x1000
+#define IPC_CREAT 0x200
+#define IPC_EXCL 0x400
+#define IPC_NOWAIT 0x800
+#define IPC_PRIVATE 0
+#define IPC_RMID 0
+#define IPC_SET 1
+#define IPC_STAT 2
+#define SHM_RDONLY 0x1000
+#define SHM_RND 0x2000
+#define SHMLBA 0x1000
+#define SHMSEG_FREE 0x200
+#define SHMSEG_REMOVED 0x400
+#define SHMSEG_ALLOCATED 0x800
+#define SHMMAX 0x2000000
+#define SHMMIN 1
+#define SHMMNI 0xc0
+#define SHMSEG 0x80
+#define SHMALL 0x2000
+#define SEM_UNDO 0x1000
+#define SEM_A 0x80
+#define SEM_R 0x100
+#define GETNCNT 3
+#define GETPID 4
+#define GETVAL 5
+#define GETALL 6
+#define GETZCNT 7
+#define SETVAL 8
+#define SETALL 9
+#define MAX_SOPS 5
+#define SEMMNI 10
+#define SEMMNS 0x3c
+#define SEMMSL 0x3c
+#define SEMMNU 0x1e
+#define SEMUME 10
+#define MSG_NOERROR 0x1000
+#define MSGMNI 0x28
+#define MSGMNB 0x800
+#define MSGTQL 0x28
+#define MSGSSZ 8
+#define MSGSEG 0x800
 
 /* access_mode */
 #define F_OK 0
@@ -679,6 +722,26 @@ _Static_assert(_Alignof(struct iovec) == 4, "struct iovec: alignment");
 _Static_assert(__builtin_offsetof(struct iovec, iov_base) == 0, "iovec.iov_base: offset");
 _Static_assert(__builtin_offsetof(struct iovec, iov_len) == 4, "iovec.iov_len: offset");
 
+/* 4.x sys/sys/ipc.h: u_short cuid, cgid, uid, gid, mode, seq, then key_t (long) key. */
+struct ipc_perm {
+	uint16_t cuid;	/* 0 */
+	uint16_t cgid;	/* 2 */
+	uint16_t uid;	/* 4 */
+	uint16_t gid;	/* 6 */
+	uint16_t mode;	/* 8 */
+	uint16_t seq;	/* 10 */
+	int32_t key;	/* 12 */
+};
+_Static_assert(sizeof(struct ipc_perm) == 16, "struct ipc_perm: size");
+_Static_assert(_Alignof(struct ipc_perm) == 4, "struct ipc_perm: alignment");
+_Static_assert(__builtin_offsetof(struct ipc_perm, cuid) == 0, "ipc_perm.cuid: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, cgid) == 2, "ipc_perm.cgid: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, uid) == 4, "ipc_perm.uid: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, gid) == 6, "ipc_perm.gid: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, mode) == 8, "ipc_perm.mode: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, seq) == 10, "ipc_perm.seq: offset");
+_Static_assert(__builtin_offsetof(struct ipc_perm, key) == 12, "ipc_perm.key: offset");
+
 struct timeval {
 	int32_t tv_sec;	/* 0 */
 	int32_t tv_usec;	/* 4 */
@@ -785,6 +848,42 @@ _Static_assert(__builtin_offsetof(struct msghdr, msg_control) == 16, "msghdr.msg
 _Static_assert(__builtin_offsetof(struct msghdr, msg_controllen) == 20, "msghdr.msg_controllen: offset");
 _Static_assert(__builtin_offsetof(struct msghdr, msg_flags) == 24, "msghdr.msg_flags: offset");
 
+/* 4.x sys/sys/msg.h: ipc_perm, struct msg *msg_first, *msg_last, u_long msg_cbytes, msg_qnum, msg_qbytes, pid_t msg_lspid, msg_lrpid, time_t msg_stime, long msg_pad1, time_t msg_rtime, long msg_pad2, time_t msg_ctime, long msg_pad3, long msg_pad4[4]. */
+struct msqid_ds {
+	struct ipc_perm msg_perm;	/* 0 */
+	uint32_t msg_first;	/* 16 */
+	uint32_t msg_last;	/* 20 */
+	uint32_t msg_cbytes;	/* 24 */
+	uint32_t msg_qnum;	/* 28 */
+	uint32_t msg_qbytes;	/* 32 */
+	int32_t msg_lspid;	/* 36 */
+	int32_t msg_lrpid;	/* 40 */
+	int32_t msg_stime;	/* 44 */
+	int32_t msg_pad1;	/* 48 */
+	int32_t msg_rtime;	/* 52 */
+	int32_t msg_pad2;	/* 56 */
+	int32_t msg_ctime;	/* 60 */
+	int32_t msg_pad3;	/* 64 */
+	int32_t msg_pad4[4];	/* 68 */
+};
+_Static_assert(sizeof(struct msqid_ds) == 84, "struct msqid_ds: size");
+_Static_assert(_Alignof(struct msqid_ds) == 4, "struct msqid_ds: alignment");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_perm) == 0, "msqid_ds.msg_perm: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_first) == 16, "msqid_ds.msg_first: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_last) == 20, "msqid_ds.msg_last: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_cbytes) == 24, "msqid_ds.msg_cbytes: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_qnum) == 28, "msqid_ds.msg_qnum: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_qbytes) == 32, "msqid_ds.msg_qbytes: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_lspid) == 36, "msqid_ds.msg_lspid: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_lrpid) == 40, "msqid_ds.msg_lrpid: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_stime) == 44, "msqid_ds.msg_stime: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_pad1) == 48, "msqid_ds.msg_pad1: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_rtime) == 52, "msqid_ds.msg_rtime: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_pad2) == 56, "msqid_ds.msg_pad2: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_ctime) == 60, "msqid_ds.msg_ctime: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_pad3) == 64, "msqid_ds.msg_pad3: offset");
+_Static_assert(__builtin_offsetof(struct msqid_ds, msg_pad4) == 68, "msqid_ds.msg_pad4: offset");
+
 struct timespec {
 	int32_t tv_sec;	/* 0 */
 	int32_t tv_nsec;	/* 4 */
@@ -840,6 +939,32 @@ _Static_assert(sizeof(struct orlimit) == 8, "struct orlimit: size");
 _Static_assert(_Alignof(struct orlimit) == 4, "struct orlimit: alignment");
 _Static_assert(__builtin_offsetof(struct orlimit, rlim_cur) == 0, "orlimit.rlim_cur: offset");
 _Static_assert(__builtin_offsetof(struct orlimit, rlim_max) == 4, "orlimit.rlim_max: offset");
+
+/* sys/kern/sysv_shm.c (COMPAT_43): the 4.3BSD-Reno shmid_ds that shmsys(1, ...) (oshmctl) reports for IPC_STAT, with 16-bit pids. */
+struct oshmid_ds {
+	struct ipc_perm shm_perm;	/* 0 */
+	int32_t shm_segsz;	/* 16 */
+	uint16_t shm_cpid;	/* 20 */
+	uint16_t shm_lpid;	/* 22 */
+	int16_t shm_nattch;	/* 24 */
+	int16_t __pad;	/* 26 */
+	int32_t shm_atime;	/* 28 */
+	int32_t shm_dtime;	/* 32 */
+	int32_t shm_ctime;	/* 36 */
+	uint32_t shm_handle;	/* 40 */
+};
+_Static_assert(sizeof(struct oshmid_ds) == 44, "struct oshmid_ds: size");
+_Static_assert(_Alignof(struct oshmid_ds) == 4, "struct oshmid_ds: alignment");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_perm) == 0, "oshmid_ds.shm_perm: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_segsz) == 16, "oshmid_ds.shm_segsz: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_cpid) == 20, "oshmid_ds.shm_cpid: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_lpid) == 22, "oshmid_ds.shm_lpid: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_nattch) == 24, "oshmid_ds.shm_nattch: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, __pad) == 26, "oshmid_ds.__pad: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_atime) == 28, "oshmid_ds.shm_atime: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_dtime) == 32, "oshmid_ds.shm_dtime: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_ctime) == 36, "oshmid_ds.shm_ctime: offset");
+_Static_assert(__builtin_offsetof(struct oshmid_ds, shm_handle) == 40, "oshmid_ds.shm_handle: offset");
 
 struct osigaction {
 	uint32_t sa_handler;	/* 0 */
@@ -1043,6 +1168,77 @@ _Static_assert(__builtin_offsetof(struct rusage, ru_msgrcv) == 56, "rusage.ru_ms
 _Static_assert(__builtin_offsetof(struct rusage, ru_nsignals) == 60, "rusage.ru_nsignals: offset");
 _Static_assert(__builtin_offsetof(struct rusage, ru_nvcsw) == 64, "rusage.ru_nvcsw: offset");
 _Static_assert(__builtin_offsetof(struct rusage, ru_nivcsw) == 68, "rusage.ru_nivcsw: offset");
+
+/* 4.x sys/sys/sem.h: one semop operation. */
+struct sembuf {
+	uint16_t sem_num;	/* 0 */
+	int16_t sem_op;	/* 2 */
+	int16_t sem_flg;	/* 4 */
+};
+_Static_assert(sizeof(struct sembuf) == 6, "struct sembuf: size");
+_Static_assert(_Alignof(struct sembuf) == 2, "struct sembuf: alignment");
+_Static_assert(__builtin_offsetof(struct sembuf, sem_num) == 0, "sembuf.sem_num: offset");
+_Static_assert(__builtin_offsetof(struct sembuf, sem_op) == 2, "sembuf.sem_op: offset");
+_Static_assert(__builtin_offsetof(struct sembuf, sem_flg) == 4, "sembuf.sem_flg: offset");
+
+/* 4.x sys/sys/sem.h (the same as FreeBSD's later semid_ds_old for COMPAT_FREEBSD4): ipc_perm, struct sem *sem_base, u_short sem_nsems, time_t sem_otime, long sem_pad1, time_t sem_ctime, long sem_pad2, long sem_pad3[4]. IPC_STAT copies the kernel's record whole in 4.x: the pads are whatever it held (0 here). */
+struct semid_ds {
+	struct ipc_perm sem_perm;	/* 0 */
+	uint32_t sem_base;	/* 16 */
+	uint16_t sem_nsems;	/* 20 */
+	uint16_t __pad;	/* 22 */
+	int32_t sem_otime;	/* 24 */
+	int32_t sem_pad1;	/* 28 */
+	int32_t sem_ctime;	/* 32 */
+	int32_t sem_pad2;	/* 36 */
+	int32_t sem_pad3[4];	/* 40 */
+};
+_Static_assert(sizeof(struct semid_ds) == 56, "struct semid_ds: size");
+_Static_assert(_Alignof(struct semid_ds) == 4, "struct semid_ds: alignment");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_perm) == 0, "semid_ds.sem_perm: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_base) == 16, "semid_ds.sem_base: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_nsems) == 20, "semid_ds.sem_nsems: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, __pad) == 22, "semid_ds.__pad: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_otime) == 24, "semid_ds.sem_otime: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_pad1) == 28, "semid_ds.sem_pad1: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_ctime) == 32, "semid_ds.sem_ctime: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_pad2) == 36, "semid_ds.sem_pad2: offset");
+_Static_assert(__builtin_offsetof(struct semid_ds, sem_pad3) == 40, "semid_ds.sem_pad3: offset");
+
+/* 4.x libc's semctl passes the address of its argument to __semctl. */
+union semun {
+	int32_t val;	/* 0 */
+	uint32_t buf;	/* 0 */
+	uint32_t array;	/* 0 */
+};
+_Static_assert(sizeof(union semun) == 4, "union semun: size");
+_Static_assert(_Alignof(union semun) == 4, "union semun: alignment");
+
+/* 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal. */
+struct shmid_ds {
+	struct ipc_perm shm_perm;	/* 0 */
+	int32_t shm_segsz;	/* 16 */
+	int32_t shm_lpid;	/* 20 */
+	int32_t shm_cpid;	/* 24 */
+	int16_t shm_nattch;	/* 28 */
+	int16_t __pad;	/* 30 */
+	int32_t shm_atime;	/* 32 */
+	int32_t shm_dtime;	/* 36 */
+	int32_t shm_ctime;	/* 40 */
+	uint32_t shm_internal;	/* 44 */
+};
+_Static_assert(sizeof(struct shmid_ds) == 48, "struct shmid_ds: size");
+_Static_assert(_Alignof(struct shmid_ds) == 4, "struct shmid_ds: alignment");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_perm) == 0, "shmid_ds.shm_perm: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_segsz) == 16, "shmid_ds.shm_segsz: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_lpid) == 20, "shmid_ds.shm_lpid: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_cpid) == 24, "shmid_ds.shm_cpid: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_nattch) == 28, "shmid_ds.shm_nattch: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, __pad) == 30, "shmid_ds.__pad: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_atime) == 32, "shmid_ds.shm_atime: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_dtime) == 36, "shmid_ds.shm_dtime: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_ctime) == 40, "shmid_ds.shm_ctime: offset");
+_Static_assert(__builtin_offsetof(struct shmid_ds, shm_internal) == 44, "shmid_ds.shm_internal: offset");
 
 /* 128 bits; signal n is bit (n-1)&31 of word (n-1)>>5. */
 struct sigset_t {
