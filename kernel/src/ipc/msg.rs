@@ -2,7 +2,7 @@
 //! of message headers and text segments that senders wait for, and receivers that
 //! wait for a message of the type they ask for.
 
-use super::{Access, Perm, check};
+use super::{Access, Perm, check, claim_slot, id_of, now, slot_of};
 use crate::error::Error;
 use crate::process::{self, Task};
 use crate::sched::WaitQueue;
@@ -71,14 +71,6 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 /// Senders and receivers waiting, woken by every change of any queue.
 static WAITERS: WaitQueue = WaitQueue::new();
 
-fn now() -> u64 {
-    crate::time::realtime().0
-}
-
-fn slot_of(id: u32) -> usize {
-    (id & 0xffff) as usize
-}
-
 fn segments_for(len: usize) -> usize {
     len.div_ceil(LIMITS.segment)
 }
@@ -140,35 +132,17 @@ pub fn get(
                 return Err(Error::Exists);
             }
             check(&q.perm, creds, Access::Bits(mode & 0o700))?;
-            return Ok((u32::from(q.seq) << 16) | slot as u32);
+            return Ok(id_of(slot, q.seq));
         }
         if !create {
             return Err(Error::NotFound);
         }
     }
-    let slot = match table.slots.iter().position(Option::is_none) {
-        Some(slot) => slot,
-        None if table.slots.len() < LIMITS.max_ids => {
-            if table.slots.try_reserve(1).is_err() || table.seqs.try_reserve(1).is_err() {
-                return Err(Error::OutOfMemory);
-            }
-            table.slots.push(None);
-            table.seqs.push(0);
-            table.slots.len() - 1
-        }
-        None => return Err(Error::NoSpace),
-    };
-    let seq = (table.seqs[slot] + 1) & 0x7fff;
-    table.seqs[slot] = seq;
+    let table = &mut *table;
+    let (slot, seq) = claim_slot(&mut table.slots, &mut table.seqs, LIMITS.max_ids)?;
     table.slots[slot] = Some(Queue {
         key,
-        perm: Perm {
-            uid: creds.euid,
-            gid: creds.egid,
-            cuid: creds.euid,
-            cgid: creds.egid,
-            mode: mode & 0o777,
-        },
+        perm: Perm::new(creds, mode),
         seq,
         messages: VecDeque::new(),
         bytes: 0,
@@ -179,7 +153,7 @@ pub fn get(
         receive_time: 0,
         change_time: now(),
     });
-    Ok((u32::from(seq) << 16) | slot as u32)
+    Ok(id_of(slot, seq))
 }
 
 /// A queue as `IPC_STAT` reports it.

@@ -2,7 +2,7 @@
 //! all-or-nothing operations and interruptible sleeps, and each process's undo
 //! adjustments, applied when it exits.
 
-use super::{Access, Perm, check};
+use super::{Access, Perm, check, claim_slot, id_of, now, slot_of};
 use crate::error::Error;
 use crate::process::{self, Task};
 use crate::sched::WaitQueue;
@@ -85,18 +85,6 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 /// Sleepers in semop, woken by every change of any set.
 static WAITERS: WaitQueue = WaitQueue::new();
 
-fn now() -> u64 {
-    crate::time::realtime().0
-}
-
-fn id_of(slot: usize, seq: u16) -> u32 {
-    (u32::from(seq) << 16) | (slot as u32 & 0xffff)
-}
-
-fn slot_of(id: u32) -> usize {
-    (id & 0xffff) as usize
-}
-
 impl Table {
     fn find(&mut self, id: u32) -> Result<&mut Set, Error> {
         match self.slots.get_mut(slot_of(id)) {
@@ -165,34 +153,16 @@ pub fn get(creds: &Credentials, req: GetRequest) -> Result<u32, Error> {
     if count > LIMITS.max_sems - table.total {
         return Err(Error::NoSpace);
     }
-    let slot = match table.slots.iter().position(Option::is_none) {
-        Some(slot) => slot,
-        None if table.slots.len() < LIMITS.max_ids => {
-            if table.slots.try_reserve(1).is_err() || table.seqs.try_reserve(1).is_err() {
-                return Err(Error::OutOfMemory);
-            }
-            table.slots.push(None);
-            table.seqs.push(0);
-            table.slots.len() - 1
-        }
-        None => return Err(Error::NoSpace),
-    };
     let mut sems = Vec::new();
     sems.try_reserve_exact(count)
         .map_err(|_| Error::OutOfMemory)?;
     sems.resize(count, Sem::default());
-    let seq = (table.seqs[slot] + 1) & 0x7fff;
-    table.seqs[slot] = seq;
+    let table = &mut *table;
+    let (slot, seq) = claim_slot(&mut table.slots, &mut table.seqs, LIMITS.max_ids)?;
     table.total += count;
     table.slots[slot] = Some(Set {
         key: req.key,
-        perm: Perm {
-            uid: creds.euid,
-            gid: creds.egid,
-            cuid: creds.euid,
-            cgid: creds.egid,
-            mode: req.mode & 0o777,
-        },
+        perm: Perm::new(creds, req.mode),
         seq,
         sems,
         op_time: 0,

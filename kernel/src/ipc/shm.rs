@@ -4,7 +4,7 @@
 //! so fork, exec and exit need nothing beyond copying or dropping the address space.
 //! A removed segment loses its key at once and its memory at its last detach.
 
-use super::{Access, Perm, check};
+use super::{Access, Perm, check, claim_slot, id_of, now, slot_of};
 use crate::error::Error;
 use crate::mm::frame;
 use crate::mm::uspace::{AddressSpace, Protection};
@@ -75,19 +75,10 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
     pages: 0,
 });
 
-/// A segment id: the slot in the low 16 bits, its use count above (as 4.x numbers).
-fn id_of(slot: usize, seq: u16) -> u32 {
-    (u32::from(seq) << 16) | (slot as u32 & 0xffff)
-}
-
-fn now() -> u64 {
-    crate::time::realtime().0
-}
-
 impl Table {
     /// The live (not removed) segment with `id`.
     fn find(&mut self, id: u32) -> Result<&mut Segment, Error> {
-        let slot = (id & 0xffff) as usize;
+        let slot = slot_of(id);
         match self.slots.get_mut(slot) {
             Some(Some(seg)) if !seg.info.removed && u32::from(seg.info.seq) == id >> 16 => Ok(seg),
             _ => Err(Error::InvalidArgument),
@@ -186,31 +177,20 @@ pub fn get(pid: u32, creds: &Credentials, req: GetRequest) -> Result<u32, Error>
         paging::zero_frame(phys);
         frames.push(phys);
     }
-    let slot = match table.slots.iter().position(Option::is_none) {
-        Some(slot) => slot,
-        None => {
-            if table.slots.try_reserve(1).is_err() || table.seqs.try_reserve(1).is_err() {
-                frames.into_iter().for_each(frame::free);
-                return Err(Error::OutOfMemory);
-            }
-            table.slots.push(None);
-            table.seqs.push(0);
-            table.slots.len() - 1
+    // The id limit was checked above (removed segments still attached count too).
+    let table = &mut *table;
+    let (slot, seq) = match claim_slot(&mut table.slots, &mut table.seqs, usize::MAX) {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            frames.into_iter().for_each(frame::free);
+            return Err(e);
         }
     };
-    let seq = (table.seqs[slot] + 1) & 0x7fff;
-    table.seqs[slot] = seq;
     table.pages += pages;
     table.slots[slot] = Some(Segment {
         info: SegmentInfo {
             key: req.key,
-            perm: Perm {
-                uid: creds.euid,
-                gid: creds.egid,
-                cuid: creds.euid,
-                cgid: creds.egid,
-                mode: req.mode & 0o777,
-            },
+            perm: Perm::new(creds, req.mode),
             seq,
             removed: false,
             size,
@@ -262,7 +242,7 @@ pub fn remove(creds: &Credentials, id: u32) -> Result<(), Error> {
     seg.info.key = None;
     seg.info.removed = true;
     if seg.info.attached == 0 {
-        table.free((id & 0xffff) as usize);
+        table.free(slot_of(id));
     }
     Ok(())
 }
@@ -375,7 +355,7 @@ pub fn attach_to(
     read_only: bool,
     ceiling: u64,
 ) -> Result<u64, Error> {
-    let slot = (id & 0xffff) as usize;
+    let slot = slot_of(id);
     let (len, prot) = {
         let mut table = TABLE.lock();
         let seg = table.find(id)?;
