@@ -12132,7 +12132,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 45,
         name: "ktrace",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "KTR_CSW records are never written; KTR_GENIO data comes in records of at most 4096 bytes (4.x wrote one record per transfer); the child's KTR_SYSRET for fork and vfork is not written; KTR_PSIG is written only when a handler is entered, with code 0 (not for default actions or a fault's code)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {

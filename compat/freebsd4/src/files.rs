@@ -62,7 +62,23 @@ fn word(r: Result<u64, Error>) -> SysResult {
 }
 
 pub(crate) fn sys_read(task: &mut Task, a: fb::ReadArgs) -> SysResult {
-    word(calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into()))
+    let r = calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into());
+    if let Ok(n) = r {
+        record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
+    }
+    word(r)
+}
+
+/// A KTR_GENIO record of `n` bytes moved at `addr`, if the process is traced.
+pub(crate) fn record_io(task: &Task, fd: i64, rw: u32, addr: u64, n: u64) {
+    record_iov(task, fd, rw, &[(addr, n)], n);
+}
+
+/// The same for the first `n` bytes of a vector.
+fn record_iov(task: &Task, fd: i64, rw: u32, iov: &[(u64, u64)], n: u64) {
+    if task.process.recording() {
+        crate::ktrace::genio(task, fd, rw, iov, n);
+    }
 }
 
 /// A write's result. One refused for ending past RLIMIT_FSIZE also posts SIGXFSZ, as
@@ -76,6 +92,9 @@ pub(crate) fn written(task: &Task, r: Result<u64, Error>) -> SysResult {
 
 pub(crate) fn sys_write(task: &mut Task, a: fb::WriteArgs) -> SysResult {
     let r = calls::write(task, a.fd.into(), a.buf.addr(), a.nbyte.into());
+    if let Ok(n) = r {
+        record_io(task, a.fd.into(), crate::ktrace::UIO_WRITE, a.buf.addr(), n);
+    }
     written(task, r)
 }
 
@@ -97,12 +116,19 @@ fn iovec(task: &Task, addr: u64, count: u32) -> Result<Vec<(u64, u64)>, i32> {
 
 pub(crate) fn sys_readv(task: &mut Task, a: fb::ReadvArgs) -> SysResult {
     let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
-    word(calls::read_vector(task, a.fd.into(), &iov))
+    let r = calls::read_vector(task, a.fd.into(), &iov);
+    if let Ok(n) = r {
+        record_iov(task, a.fd.into(), crate::ktrace::UIO_READ, &iov, n);
+    }
+    word(r)
 }
 
 pub(crate) fn sys_writev(task: &mut Task, a: fb::WritevArgs) -> SysResult {
     let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
     let r = calls::write_vector(task, a.fd.into(), &iov);
+    if let Ok(n) = r {
+        record_iov(task, a.fd.into(), crate::ktrace::UIO_WRITE, &iov, n);
+    }
     written(task, r)
 }
 

@@ -32,6 +32,9 @@ pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
             UserFault::StringTooLong => errno::ENAMETOOLONG,
             UserFault::BadAddress(_) => errno::EFAULT,
         })?;
+    if task.process.recording() {
+        crate::ktrace::namei(&task.process, &path);
+    }
     Ok(compat_path(task, path))
 }
 
@@ -244,14 +247,18 @@ pub(crate) fn sys_lseek(task: &mut Task, a: fb::LseekArgs) -> SysResult {
 
 pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
     let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
-    calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
-        .map(Ret::word)
-        .map_err(file_errno)
+    let n = calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
+        .map_err(file_errno)?;
+    crate::files::record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
+    Ok(Ret::word(n))
 }
 
 pub(crate) fn sys_pwrite(task: &mut Task, a: fb::PwriteArgs) -> SysResult {
     let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
     let r = calls::pwrite(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset);
+    if let Ok(n) = r {
+        crate::files::record_io(task, a.fd.into(), crate::ktrace::UIO_WRITE, a.buf.addr(), n);
+    }
     crate::files::written(task, r)
 }
 

@@ -15,6 +15,7 @@ mod core_dump;
 mod files;
 mod fs;
 mod kqueue;
+mod ktrace;
 mod old;
 mod signals;
 mod socket;

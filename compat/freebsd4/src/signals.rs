@@ -548,6 +548,10 @@ pub(crate) fn deliver(
     signal: Signal,
     action: &CatchAction,
 ) -> Result<(), ExecError> {
+    if task.process.recording() {
+        let mask = task.process.mask_to_restore();
+        crate::ktrace::psig(&task.process, signal, action.handler, mask);
+    }
     match build_frame(task, signal, action) {
         // SA_RESETHAND: the action goes back to SIG_DFL as the handler is entered.
         Ok(()) if action.flags & fb::sa_flags::SA_RESETHAND.bits() as u64 != 0 => {

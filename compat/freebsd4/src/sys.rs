@@ -166,7 +166,8 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     osethostname: Some(crate::sysctl::sys_osethostname),
     getitimer: Some(sys_getitimer),
     settimeofday: Some(sys_settimeofday),
-    utrace: Some(sys_utrace),
+    utrace: Some(crate::ktrace::sys_utrace),
+    ktrace: Some(crate::ktrace::sys_ktrace),
     setgroups: Some(crate::fs::sys_setgroups),
     setreuid: Some(crate::fs::sys_setreuid),
     setregid: Some(crate::fs::sys_setregid),
@@ -326,7 +327,7 @@ const TRACE_LABEL: &str = "freebsd4";
 pub(crate) fn syscall(task: &mut Task) {
     let number = task.context.regs.rax;
     let fetched = fetch(task);
-    if task.process.traced() {
+    if task.process.watched() {
         return traced_syscall(task, number, fetched);
     }
     let (code, result) = run(task, fetched);
@@ -418,21 +419,42 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
     Completion::Result
 }
 
-/// The same as [`syscall`], with the call and its outcome written to the trace.
+/// The same as [`syscall`], with the call and its outcome written to the kernel's trace
+/// (`nymph.trace`) and to the process's ktrace file, as each is on.
 #[cold]
 fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i32>) {
     let (shown, words): (u64, Vec<u64>) = match &fetched {
         Ok((c, w)) => (*c, w.as_slice().iter().map(|&w| u64::from(w)).collect()),
         Err(_) => (number & 0xffff_ffff, Vec::new()),
     };
-    let pending = fb::TRACE.enter(
-        shown,
-        &words,
-        &mut |a, b| trace::read_str(task, a, b),
-        &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
-    );
+    if let Ok((code, w)) = &fetched {
+        crate::ktrace::syscall(&task.process, *code, w.as_slice());
+    }
+    let pending = if task.process.traced() {
+        fb::TRACE.enter(
+            shown,
+            &words,
+            &mut |a, b| trace::read_str(task, a, b),
+            &mut |line| trace::emit(&task.process, TRACE_LABEL, line),
+        )
+    } else {
+        None
+    };
     let (code, result) = run(task, fetched);
     let completion = complete(task, number, code, result);
+    if completion != Completion::Exited || !task.process.has_exited() {
+        // 4.x's ERESTART and EJUSTRETURN.
+        let (error, retval) = match (completion, result) {
+            (Completion::Restart, _) => (-1, 0),
+            // execve's new image starts with eax 0, as 4.x reports it.
+            (_, Ok(Ret::JustReturn)) if code == u64::from(fb::ExecveArgs::NUMBER) => (0, 0),
+            (_, Ok(Ret::JustReturn)) => (-2, 0),
+            (Completion::Exited, _) => (0, 0),
+            (_, Ok(_)) => (0, task.context.regs.rax as u32),
+            (_, Err(e)) => (e, 0),
+        };
+        crate::ktrace::sysret(&task.process, shown, error, retval);
+    }
     if let Some(call) = pending {
         let outcome = match (completion, result) {
             (Completion::Exited, _) => Outcome::NoReturn,
@@ -512,10 +534,16 @@ fn sys_execve(task: &mut Task, a: fb::ExecveArgs) -> SysResult {
     let envp = task
         .read_string_array(a.envv.addr(), 4, ARG_MAX)
         .map_err(too_long)?;
+    let creds = task.process.recording().then(|| task.process.fs().creds);
     match process::exec(task, path, &argv, &envp) {
         // The new image's registers are in place (the start-up state says eax = edx
         // = 0, whichever personality runs it now).
-        Ok(()) => Ok(Ret::JustReturn),
+        Ok(()) => {
+            if let Some(creds) = creds {
+                crate::ktrace::after_exec(&task.process, &creds);
+            }
+            Ok(Ret::JustReturn)
+        }
         Err(e) => Err(exec_errno(&e)),
     }
 }
@@ -1069,12 +1097,6 @@ fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
         }
         nymph_kernel::time::set_realtime(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
     }
-    Ok(Ret::word(0))
-}
-
-/// utrace: records go to ktrace, and with no ktrace here nobody traces the process,
-/// which is exactly when 4.x returns 0 without looking at the record.
-fn sys_utrace(_: &mut Task, _: fb::UtraceArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 

@@ -403,8 +403,11 @@ pub struct Process {
     child_events: WaitQueue,
     /// Its thread and job-control state (never locked together with `inner`).
     job: Mutex<JobState>,
-    /// Its system calls are traced (see [`trace`]); inherited by fork, kept by exec.
-    traced: core::sync::atomic::AtomicBool,
+    /// Its system calls are traced or recorded (see [`trace`]); tracing is inherited by
+    /// fork, both are kept by exec.
+    traced: trace::Watch,
+    /// What a personality records of it (see [`trace::Recorder`]).
+    recorder: trace::RecorderSlot,
     /// `Inner::exit` is set: for checks on the trap path that take no lock.
     exited: AtomicBool,
     /// User time its thread has run and not yet charged, in TSC cycles: counted on every
@@ -1535,6 +1538,7 @@ pub fn spawn_with_files(
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
         traced: trace::spawned_traced(),
+        recorder: trace::RecorderSlot::default(),
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
@@ -1766,7 +1770,8 @@ fn fork_with(
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
-        traced: core::sync::atomic::AtomicBool::new(parent.traced()),
+        traced: trace::Watch::forked(parent),
+        recorder: trace::RecorderSlot::forked_from(parent),
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),

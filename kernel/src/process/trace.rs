@@ -4,7 +4,10 @@
 //! personalities decode the calls (from their ABI's generated tables) and call [`emit`].
 
 use super::{Process, Task, uaccess::UserFault};
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::Mutex;
+use alloc::sync::Arc;
+use core::any::Any;
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 /// Processes started without a parent (init) are traced: `nymph.trace=init`.
 static TRACE_SPAWNED: AtomicBool = AtomicBool::new(false);
@@ -14,21 +17,61 @@ pub fn trace_spawned(on: bool) {
     TRACE_SPAWNED.store(on, Ordering::Relaxed);
 }
 
-pub(super) fn spawned_traced() -> AtomicBool {
-    AtomicBool::new(TRACE_SPAWNED.load(Ordering::Relaxed))
+pub(super) fn spawned_traced() -> Watch {
+    Watch::new(TRACE_SPAWNED.load(Ordering::Relaxed), false)
+}
+
+const TRACED: u8 = 1;
+const RECORDING: u8 = 2;
+
+/// Whether a process's calls are traced (the kernel log) or recorded (a personality's
+/// [`Recorder`]): both in one byte, so the call path pays one load for the two.
+#[derive(Debug)]
+pub(super) struct Watch(AtomicU8);
+
+impl Watch {
+    fn new(traced: bool, recording: bool) -> Watch {
+        Watch(AtomicU8::new(
+            if traced { TRACED } else { 0 } | if recording { RECORDING } else { 0 },
+        ))
+    }
+
+    /// A forked child's: the parent's tracing, and its recording if inherited.
+    pub(super) fn forked(parent: &Process) -> Watch {
+        Watch::new(parent.traced(), inherited(parent).is_some())
+    }
+
+    fn set(&self, bit: u8, on: bool) {
+        if on {
+            self.0.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.0.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+
+    #[inline]
+    fn has(&self, bit: u8) -> bool {
+        self.0.load(Ordering::Relaxed) & bit != 0
+    }
 }
 
 impl Process {
-    /// Whether its system calls are traced. One relaxed load: the untraced path pays
-    /// nothing else.
+    /// Whether its system calls are traced.
     #[inline]
     pub fn traced(&self) -> bool {
-        self.traced.load(Ordering::Relaxed)
+        self.traced.has(TRACED)
     }
 
     /// Starts or stops tracing it (its later children inherit the setting).
     pub fn set_traced(&self, on: bool) {
-        self.traced.store(on, Ordering::Relaxed);
+        self.traced.set(TRACED, on);
+    }
+
+    /// Whether its calls are traced or recorded. One relaxed load: the path of a
+    /// process that is neither pays nothing else.
+    #[inline]
+    pub fn watched(&self) -> bool {
+        self.traced.0.load(Ordering::Relaxed) != 0
     }
 }
 
@@ -52,5 +95,53 @@ pub fn read_str(task: &Task, addr: u64, buf: &mut [u8]) -> Option<(usize, bool)>
             task.read_bytes(addr, buf).ok().map(|()| (buf.len(), false))
         }
         Err(UserFault::BadAddress(_)) => None,
+    }
+}
+
+/// A personality's recording of what a process does, to a place of its choosing (BSD's
+/// ktrace): opaque to the core, which keeps it per process, keeps it across exec and
+/// gives it to a forked child when the personality asked for that.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    pub state: Arc<dyn Any + Send + Sync>,
+    /// Fork passes it on to the child.
+    pub inherit: bool,
+}
+
+/// A process's [`Recorder`] (whether it has one is in its [`Watch`]).
+#[derive(Debug, Default)]
+pub(super) struct RecorderSlot(Mutex<Option<Recorder>>);
+
+impl RecorderSlot {
+    /// A forked child's slot: the parent's recorder if it is inherited.
+    pub(super) fn forked_from(parent: &Process) -> RecorderSlot {
+        RecorderSlot(Mutex::new(inherited(parent)))
+    }
+}
+
+fn inherited(parent: &Process) -> Option<Recorder> {
+    if !parent.recording() {
+        return None;
+    }
+    parent.recorder.0.lock().clone().filter(|r| r.inherit)
+}
+
+impl Process {
+    /// Whether a personality records what it does.
+    #[inline]
+    pub fn recording(&self) -> bool {
+        self.traced.has(RECORDING)
+    }
+
+    /// Its recorder, if any.
+    pub fn recorder(&self) -> Option<Recorder> {
+        self.recorder.0.lock().clone()
+    }
+
+    /// Sets or removes its recorder.
+    pub fn set_recorder(&self, recorder: Option<Recorder>) {
+        let mut slot = self.recorder.0.lock();
+        self.traced.set(RECORDING, recorder.is_some());
+        *slot = recorder;
     }
 }

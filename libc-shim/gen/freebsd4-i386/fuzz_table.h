@@ -68,9 +68,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 82 slots Nymph does not serve (status not_implemented) are left out. */
+/* 81 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 179
+#define FZ_NCALLS 180
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -215,6 +215,12 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 42, "pipe", 0, 0, {
 	} },
 	{ 43, "getegid", 0, 0, {
+	} },
+	{ 45, "ktrace", 4, 0, {
+		{ "fname", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "ops", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "facs", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 46, "osigaction", 3, 0, {
 		{ "signum", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
