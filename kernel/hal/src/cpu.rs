@@ -94,7 +94,8 @@ impl CpuInfo {
 
 static BOOT_ENTRY_TSC: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
-/// Kept by the boot code: the TSC at the kernel's first instruction.
+/// Kept by the boot code (bare metal only): the TSC at the kernel's first instruction.
+#[cfg(feature = "bare-metal")]
 pub(crate) fn set_boot_entry_tsc(tsc: u64) {
     BOOT_ENTRY_TSC.store(tsc, core::sync::atomic::Ordering::Relaxed);
 }
