@@ -54,7 +54,11 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
         return path;
     };
     // The prefix's own directory is never the answer, as in BSD's emulation lookup:
-    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree.
+    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree. Only a
+    // directory can be it: files (most lookups) skip the second walk.
+    if !found.is_dir() {
+        return prefixed;
+    }
     match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
         Ok(top) if Arc::ptr_eq(&top, &found) => path,
         _ => prefixed,

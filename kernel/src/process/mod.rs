@@ -1211,10 +1211,7 @@ pub fn on_init_exit(f: fn(ExitStatus, Option<u32>)) {
 
 fn init_exited(process: &Process, status: ExitStatus) {
     let number = match status {
-        ExitStatus::Signaled { signal, .. } => {
-            let personality = process.inner.lock().personality;
-            personality.signal_number(signal)
-        }
+        ExitStatus::Signaled { signal, .. } => process.personality().signal_number(signal),
         ExitStatus::Exited(_) => None,
     };
     if let Some(f) = INIT_EXIT.get() {
