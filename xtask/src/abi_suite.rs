@@ -359,10 +359,22 @@ fn build_libc(ws: &Workspace, abi: &Abi, gcc_include: &str, out: &Path) -> crate
 
 /// The command that links one program; run [`brand`] on the output afterwards.
 pub(crate) fn link_command(libc: &Libc, source: &Path, output: &Path) -> Command {
+    link(libc, source, output, &["-static"])
+}
+
+/// [`link_command`] for a program with a dynamic section, not static: its PT_INTERP
+/// comes from an `.interp` section of its own (GNU ld writes `--dynamic-linker`'s only
+/// when a shared library is linked in, and libc-shim is an archive).
+pub(crate) fn link_dynamic_command(libc: &Libc, source: &Path, output: &Path) -> Command {
+    link(libc, source, output, &["-Wl,--no-dynamic-linker", "-Wl,-E"])
+}
+
+fn link(libc: &Libc, source: &Path, output: &Path, how: &[&str]) -> Command {
     let mut cmd = Command::new("gcc");
     cmd.args(&libc.cflags)
         .args(libc.ldflags)
-        .args(["-static", "-no-pie", "-nostdlib", "-o"])
+        .args(how)
+        .args(["-no-pie", "-nostdlib", "-o"])
         .arg(output)
         .args(&libc.start_objects)
         .arg(source)

@@ -239,7 +239,12 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
         .iter()
         .map(|c| c.what)
         .chain(TRACE_CASES.iter().map(|c| c.what))
-        .chain([TRACE_COMMAND_CHECK, STDIO_CHECK, SIGNAL_STATUS_CHECK])
+        .chain([
+            TRACE_COMMAND_CHECK,
+            STDIO_CHECK,
+            SIGNAL_STATUS_CHECK,
+            DYNAMIC_CHECK,
+        ])
 }
 
 /// Whether an exec case's source names a Rust program of images/rust.
@@ -360,6 +365,7 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     trace_command_check(&guest, &roots[0], tally);
     stdio_check(&guest, &roots[0], tally);
     signal_status_check(&guest, &roots[0], tally);
+    dynamic_check(&guest, tally);
 }
 
 /// Builds images/programs/NAME.c on libc-shim for FreeBSD 4 into `root`/bin/NAME.
@@ -370,6 +376,121 @@ fn build_fb4_program(ws: &Workspace, root: &Path, name: &str) -> crate::Result<(
     let source = ws.root.join("images/programs").join(format!("{name}.c"));
     run_jobs(vec![link_command(&libc, &source, &program)])?;
     brand(&libc, std::slice::from_ref(&program))
+}
+
+const DYNAMIC_CHECK: &str = "a dynamic FreeBSD-4 program starts in its ELF interpreter (a mini \
+     ld-elf.so.1 under /compat/freebsd4) loaded at 4.x's AT_BASE; a missing or bad \
+     interpreter fails exec cleanly (127, 126) with a log line naming it";
+
+/// Where a 4.x program's interpreter is found, under a root.
+const FB4_RTLD: &str = "compat/freebsd4/usr/libexec/ld-elf.so.1";
+
+/// Runs images/programs/fb4-dynamic.c with images/programs/fb4-mini-rtld.S as its
+/// interpreter, then from a root without one, then from a root whose "interpreter" is
+/// the program itself (which names an interpreter: refused).
+fn dynamic_check(guest: &crate::cmd_exec::Guest<'_>, tally: &mut Tally) {
+    let what = DYNAMIC_CHECK;
+    let dir = guest.ws.target_dir.join("nymph-exec-check");
+    let [with, bare, bad] = ["dyn-root", "dyn-root-bare", "dyn-root-bad"].map(|r| dir.join(r));
+    let built = build_dynamic_roots(guest.ws, &with, &bare, &bad);
+    let Ok(at_base) = built else {
+        return tally.fail(what, &format!("not built: {}", built.unwrap_err()));
+    };
+    let argv = vec!["/bin/fb4-dynamic".to_string()];
+    let run = |root: &Path| {
+        crate::cmd_exec::run_program(guest, &[root.to_path_buf()], &argv, &mut |_| {})
+    };
+    let (good, missing, refused) = match (run(&with), run(&bare), run(&bad)) {
+        (Ok(g), Ok(m), Ok(r)) => (g, m, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return tally.fail(what, &e.to_string());
+        }
+    };
+    let want = [
+        "mini-rtld: AT_BASE is my load address; AT_ENTRY, AT_PHDR set".to_string(),
+        format!("AT_BASE={at_base:#x}"),
+        "edx at _start: a ret in the interpreter".to_string(),
+        "mmap: above the interpreter".to_string(),
+    ];
+    let not_loaded = "exec /bin/fb4-dynamic: ELF interpreter /usr/libexec/ld-elf.so.1 not loaded";
+    let good_ok = good.stdout == want && good.status.code() == 3;
+    let missing_ok = missing.stdout.is_empty()
+        && missing.status.code() == 127
+        && missing
+            .kernel_log
+            .contains(&format!("{not_loaded}: File(NotFound)"));
+    let refused_ok = refused.stdout.is_empty()
+        && refused.status.code() == 126
+        && refused
+            .kernel_log
+            .contains(&format!("{not_loaded}: BadImage(NestedInterpreter)"));
+    let report = format!(
+        "with: stdout {:?}, status {:?}; without: status {:?}; bad: status {:?}",
+        good.stdout, good.status, missing.status, refused.status
+    );
+    if good_ok && missing_ok && refused_ok {
+        tally.pass(what, &report);
+    } else {
+        tally.fail(
+            what,
+            &format!("{report}; wanted {want:?}, status 3, then 127 and 126 with {not_loaded:?}"),
+        );
+    }
+}
+
+/// Builds the three roots of [`dynamic_check`] and says what AT_BASE 4.x would give the
+/// program.
+fn build_dynamic_roots(ws: &Workspace, with: &Path, bare: &Path, bad: &Path) -> crate::Result<u64> {
+    use crate::abi_suite::{abi_named, brand, libc_for, link_dynamic_command, run_jobs};
+    let libc = libc_for(ws, abi_named("freebsd4-i386")?)?;
+    let program = with.join("bin/fb4-dynamic");
+    let rtld = with.join(FB4_RTLD);
+    for dir in [&with.join("bin"), &bare.join("bin"), &bad.join("bin")] {
+        fs::create_dir_all(dir)?;
+    }
+    for file in [&rtld, &bad.join(FB4_RTLD)] {
+        fs::create_dir_all(file.parent().unwrap_or(with))?;
+    }
+    let source = ws.root.join("images/programs/fb4-dynamic.c");
+    let mut gcc = std::process::Command::new("gcc");
+    // Position independent, ET_DYN, no relocations of its own to apply.
+    gcc.args(["-m32", "-nostdlib", "-shared", "-Wl,-e,_rtld_start"])
+        .args([
+            "-Wl,-z,norelro",
+            "-Wl,--build-id=none",
+            "-Wl,-z,noseparate-code",
+        ])
+        .arg("-o")
+        .arg(&rtld)
+        .arg(ws.root.join("images/programs/fb4-mini-rtld.S"));
+    run_jobs(vec![link_dynamic_command(&libc, &source, &program), gcc])?;
+    brand(&libc, &[program.clone(), rtld])?;
+    fs::copy(&program, bare.join("bin/fb4-dynamic"))?;
+    fs::copy(&program, bad.join(FB4_RTLD))?;
+    fs::copy(&program, bad.join("bin/fb4-dynamic"))?;
+    fb4_rtld_addr(&fs::read(&program)?).ok_or_else(|| "fb4-dynamic: bad ELF headers".into())
+}
+
+/// 4.x's `ELF_RTLD_ADDR` for an ELF32 program: `round_page(vm_daddr + MAXDSIZ)`, where
+/// `vm_daddr` is the page of the last PT_LOAD not holding the entry (reference §3.1).
+fn fb4_rtld_addr(elf: &[u8]) -> Option<u64> {
+    const PAGE: u64 = 4096;
+    const MAXDSIZ: u64 = 512 << 20;
+    let word = |at: usize, len: usize| -> Option<u64> {
+        let bytes = elf.get(at..at.checked_add(len)?)?;
+        Some(bytes.iter().rev().fold(0, |v, &b| v << 8 | u64::from(b)))
+    };
+    let (entry, phoff) = (word(24, 4)?, usize::try_from(word(28, 4)?).ok()?);
+    let (phentsize, phnum) = (usize::try_from(word(42, 2)?).ok()?, word(44, 2)?);
+    let mut data = None;
+    for i in 0..usize::try_from(phnum).ok()? {
+        let ph = phoff.checked_add(i.checked_mul(phentsize)?)?;
+        let (kind, vaddr, memsz) = (word(ph, 4)?, word(ph + 8, 4)?, word(ph + 20, 4)?);
+        if kind == 1 && !(vaddr..vaddr + memsz).contains(&entry) {
+            data = Some(vaddr / PAGE * PAGE);
+        }
+    }
+    Some((data? + MAXDSIZ).next_multiple_of(PAGE))
 }
 
 const SIGNAL_STATUS_CHECK: &str = "xtask exec reports a program killed by a signal as 128 + \
@@ -913,7 +1034,28 @@ fn show_tail(outcome: &RunOutcome, log: Option<&Path>) {
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{fb4_rtld_addr, matches};
+
+    #[test]
+    fn rtld_addr_counts_from_the_data_segment() {
+        // ELF32 header, then PT_LOAD text (holds the entry) and PT_LOAD data.
+        let mut elf = vec![0u8; 52 + 64];
+        elf[24..28].copy_from_slice(&0x0804_8100u32.to_le_bytes());
+        elf[28..32].copy_from_slice(&52u32.to_le_bytes());
+        elf[42..44].copy_from_slice(&32u16.to_le_bytes());
+        elf[44..46].copy_from_slice(&2u16.to_le_bytes());
+        for (i, (vaddr, memsz)) in [(0x0804_8000u32, 0x1000u32), (0x0804_9f00, 0x200)]
+            .into_iter()
+            .enumerate()
+        {
+            let ph = 52 + 32 * i;
+            elf[ph..ph + 4].copy_from_slice(&1u32.to_le_bytes());
+            elf[ph + 8..ph + 12].copy_from_slice(&vaddr.to_le_bytes());
+            elf[ph + 20..ph + 24].copy_from_slice(&memsz.to_le_bytes());
+        }
+        assert_eq!(fb4_rtld_addr(&elf), Some(0x2804_9000));
+        assert_eq!(fb4_rtld_addr(&elf[..100]), None);
+    }
 
     #[test]
     fn wildcards_match_any_text() {

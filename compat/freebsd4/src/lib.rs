@@ -107,7 +107,13 @@ impl Personality for FreeBsd4 {
 
     /// `vm_daddr`, which the break and mmap placement count from.
     fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
-        alloc::vec![(sys::DATA_START, startup::data_start(request))]
+        alloc::vec![(sys::DATA_START, startup::data_start(request.image))]
+    }
+
+    /// 4.x loads the interpreter at `ELF_RTLD_ADDR` (see [`startup::vet`] for what
+    /// happens when it cannot).
+    fn elf_interpreter_base(&self, image: &ElfImage<'_>) -> Option<u64> {
+        Some(startup::rtld_addr(image))
     }
 
     fn handle_trap(&self, task: &mut Task, trap: Trap) {
@@ -213,6 +219,7 @@ mod tests {
                     argv: &[],
                     envp: &[],
                     image_end: image.end(),
+                    interpreter: None,
                 };
                 let state = FREEBSD4.initial_state(&request);
                 // Each value is a 32-bit process's address.

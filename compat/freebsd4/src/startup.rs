@@ -36,8 +36,7 @@ const PAGE: u64 = 4096;
 
 /// `vm_daddr`: the start of the data segment, the last loaded segment that does not hold
 /// the entry point (the text segment if there is no other).
-pub(crate) fn data_start(request: &ExecRequest<'_>) -> u64 {
-    let image = request.image;
+pub(crate) fn data_start(image: &ElfImage<'_>) -> u64 {
     let holds_entry = |s: &&nymph_kernel::exec::elf::Segment| {
         (s.vaddr..s.vaddr + s.mem_size).contains(&image.entry)
     };
@@ -47,6 +46,12 @@ pub(crate) fn data_start(request: &ExecRequest<'_>) -> u64 {
         .rfind(|s| !holds_entry(s))
         .or(image.segments.first())
         .map_or(0, |s| s.vaddr & !(PAGE - 1))
+}
+
+/// `ELF_RTLD_ADDR`: where the interpreter goes (an `ET_DYN` one; an `ET_EXEC` one stays
+/// at its own addresses), and AT_BASE when there is none.
+pub(crate) fn rtld_addr(image: &ElfImage<'_>) -> u64 {
+    (data_start(image) + MAXDSIZ).next_multiple_of(PAGE)
 }
 
 /// `SGROWSIZ`: the part of the stack 4.x's `exec_new_vmspace` maps at exec (the rest of
@@ -59,6 +64,12 @@ const SGROWSIZ: u64 = 128 * 1024;
 /// returns EINVAL). 4.x finds that only after `exec_new_vmspace`, past the point of no
 /// return, and kills the process with SIGABRT (kern_exec.c `exec_fail`); here it is
 /// found before anything changes and execve fails with that EINVAL instead.
+///
+/// exec checks an interpreter with this too. 4.x loads the interpreter past the point
+/// of no return as well: a missing or bad one gets "ELF interpreter %s not found" on
+/// the terminal and SIGABRT. Here exec reads and checks it first, so execve fails
+/// (ENOENT for a missing file, ENOEXEC for a bad image, EINVAL for one placed here)
+/// and the kernel log names the interpreter and the process.
 pub(crate) fn vet(image: &ElfImage<'_>) -> Result<(), ExecError> {
     let stack = u64::from(USRSTACK) - SGROWSIZ;
     match image
@@ -90,7 +101,10 @@ pub(crate) fn build(
     // 4.x maps its stack with every permission: the trampoline runs from it. A segment
     // in the stack's reach (`vet` keeps them below its top SGROWSIZ) stops it, as 4.x's
     // growth stops at the next mapping.
-    let bottom = u64::from(USRSTACK - STACK_SIZE).max(request.image_end);
+    let loaded_end = request
+        .interpreter
+        .map_or(request.image_end, |i| i.end.max(request.image_end));
+    let bottom = u64::from(USRSTACK - STACK_SIZE).max(loaded_end);
     space.reserve_zeroed(bottom, u64::from(USRSTACK), Protection::ALL)?;
 
     let mut code = Vec::with_capacity(SZSIGCODE as usize);
@@ -121,7 +135,9 @@ pub(crate) fn build(
         .collect::<Result<_, _>>()?;
 
     let image = request.image;
-    let at_base = (data_start(request) + MAXDSIZ).next_multiple_of(PAGE);
+    let at_base = request
+        .interpreter
+        .map_or_else(|| rtld_addr(image), |i| i.base);
     let auxv: [(u32, u64); 8] = [
         // 4.x takes AT_PHDR from PT_PHDR alone (static binaries often have none).
         (
@@ -167,9 +183,10 @@ pub(crate) fn build(
     space.write_bytes(u64::from(PS_STRINGS), ps.as_bytes())?;
 
     // eax, ebx (imgp->ps_strings, 0 for ELF), ecx, edx, esi, edi and ebp all start 0.
+    // A dynamic program starts in its interpreter, which jumps to AT_ENTRY.
     Ok(UserContext::new(
         UserMode::Compat32,
-        image.entry,
+        request.interpreter.map_or(image.entry, |i| i.entry),
         u64::from(esp),
         FpuState::with_control_word(INITIAL_NPXCW),
     ))

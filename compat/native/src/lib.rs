@@ -168,6 +168,7 @@ mod tests {
                     argv: &[],
                     envp: &[],
                     image_end: image.end(),
+                    interpreter: None,
                 };
                 let _ = personality.initial_state(&request);
             }

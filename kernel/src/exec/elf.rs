@@ -1,5 +1,7 @@
 //! Reading an executable: the ELF header, program headers, notes and interpreter of an
-//! ELF32 or ELF64 `ET_EXEC` image, every field checked before anything is mapped.
+//! ELF32 or ELF64 `ET_EXEC` image, every field checked before anything is mapped; and
+//! of the ELF interpreter (PT_INTERP) such an image names, which may also be `ET_DYN`
+//! and is then checked where it will be loaded.
 //!
 //! goblin decodes the headers; this module decides whether the result is safe to load:
 //! segments inside the file, sizes that do not overflow, addresses inside the user
@@ -95,17 +97,40 @@ pub enum ElfError {
     Truncated,
     NotElf,
     UnsupportedClassOrEncoding,
-    NotExecutable { e_type: u16 },
+    NotExecutable {
+        e_type: u16,
+    },
     BadProgramHeaders(&'static str),
-    SegmentOutsideFile { index: usize },
-    SegmentSizes { index: usize },
-    SegmentBeyondUserLimit { index: usize },
-    Misaligned { index: usize },
-    Overlap { first: usize, second: usize },
+    SegmentOutsideFile {
+        index: usize,
+    },
+    SegmentSizes {
+        index: usize,
+    },
+    SegmentBeyondUserLimit {
+        index: usize,
+    },
+    Misaligned {
+        index: usize,
+    },
+    Overlap {
+        first: usize,
+        second: usize,
+    },
     NoLoadableSegment,
-    EntryNotExecutable { entry: u64 },
+    EntryNotExecutable {
+        entry: u64,
+    },
     BadInterpreter,
     BadNote,
+    /// An ELF interpreter that names an interpreter itself (none is loaded recursively).
+    NestedInterpreter,
+    /// An ELF interpreter whose class or machine is not its program's.
+    InterpreterMismatch,
+    /// An ELF interpreter segment sharing a page with one of its program's.
+    InterpreterOverlap {
+        vaddr: u64,
+    },
 }
 
 const MAX_PHNUM: u16 = 64;
@@ -116,9 +141,55 @@ const MAX_NOTE_FIELD: usize = 4096;
 const MIN_VADDR: u64 = 0x1000;
 const PAGE: u64 = 4096;
 
-/// Parses and checks `data`. `limit64` is the end of the user half for ELF64 images;
-/// ELF32 images must fit below 4 GiB.
+/// Parses and checks `data`, a program (`ET_EXEC`). `limit64` is the end of the user
+/// half for ELF64 images; ELF32 images must fit below 4 GiB.
 pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
+    parse_as(data, limit64, None)
+}
+
+/// Parses and checks `data` as the ELF interpreter of `program`, to be loaded at `base`
+/// (page-aligned): an `ET_DYN` image is relocated there (every address in the result,
+/// entry included, is where it lands), an `ET_EXEC` one stays at its own addresses. It
+/// must have the program's class and machine, no interpreter of its own, and no page
+/// in common with the program's segments.
+pub fn parse_interpreter<'a>(
+    data: &'a [u8],
+    limit64: u64,
+    base: u64,
+    program: &ElfImage<'_>,
+) -> Result<ElfImage<'a>, ElfError> {
+    if !base.is_multiple_of(PAGE) {
+        return Err(ElfError::Misaligned { index: 0 });
+    }
+    let image = parse_as(data, limit64, Some(base))?;
+    if image.identity.class != program.identity.class
+        || image.identity.machine != program.identity.machine
+    {
+        return Err(ElfError::InterpreterMismatch);
+    }
+    if image.identity.interp.is_some() {
+        return Err(ElfError::NestedInterpreter);
+    }
+    let pages = |s: &Segment| s.vaddr / PAGE * PAGE..(s.vaddr + s.mem_size).div_ceil(PAGE) * PAGE;
+    for s in &image.segments {
+        let mine = pages(s);
+        if program.segments.iter().any(|p| {
+            let theirs = pages(p);
+            mine.start < theirs.end && theirs.start < mine.end
+        }) {
+            return Err(ElfError::InterpreterOverlap { vaddr: s.vaddr });
+        }
+    }
+    Ok(image)
+}
+
+/// The checks of [`parse`]; `interpreter_base` is where an interpreter is loaded (an
+/// `ET_DYN` one is accepted only then).
+fn parse_as(
+    data: &[u8],
+    limit64: u64,
+    interpreter_base: Option<u64>,
+) -> Result<ElfImage<'_>, ElfError> {
     if data.len() < header::SIZEOF_IDENT {
         return Err(ElfError::Truncated);
     }
@@ -149,9 +220,12 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
         return Err(ElfError::Truncated);
     }
     let hdr: Header = goblin::elf::Elf::parse_header(data).map_err(|_| ElfError::Truncated)?;
-    if hdr.e_type != header::ET_EXEC {
-        return Err(ElfError::NotExecutable { e_type: hdr.e_type });
-    }
+    // An ET_DYN interpreter's addresses are offsets from where it is loaded.
+    let bias = match (hdr.e_type, interpreter_base) {
+        (header::ET_EXEC, _) => 0,
+        (header::ET_DYN, Some(base)) => base,
+        _ => return Err(ElfError::NotExecutable { e_type: hdr.e_type }),
+    };
     if usize::from(hdr.e_phentsize) != ph_size {
         return Err(ElfError::BadProgramHeaders("entry size"));
     }
@@ -187,10 +261,14 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
                 if ph.p_filesz > ph.p_memsz {
                     return Err(ElfError::SegmentSizes { index });
                 }
-                let end = ph.p_vaddr.checked_add(ph.p_memsz);
-                if ph.p_vaddr < MIN_VADDR || end.is_none_or(|e| e > limit) {
+                let vaddr = ph.p_vaddr.checked_add(bias);
+                let end = vaddr.and_then(|v| v.checked_add(ph.p_memsz));
+                let Some(vaddr) =
+                    vaddr.filter(|&v| v >= MIN_VADDR && end.is_some_and(|e| e <= limit))
+                else {
                     return Err(ElfError::SegmentBeyondUserLimit { index });
-                }
+                };
+                // Alignment is the file's own (the bias is only page-aligned).
                 let align = ph.p_align.max(1);
                 if !align.is_power_of_two()
                     || (align >= PAGE && ph.p_vaddr % align != ph.p_offset % align)
@@ -204,7 +282,7 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
                 segments.push((
                     index,
                     Segment {
-                        vaddr: ph.p_vaddr,
+                        vaddr,
                         mem_size: ph.p_memsz,
                         file_offset: ph.p_offset,
                         file_size: ph.p_filesz,
@@ -215,7 +293,12 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
                 ));
             }
             program_header::PT_INTERP => {
-                if !in_file || ph.p_filesz == 0 || ph.p_filesz as usize > MAX_INTERP {
+                // As 4.x: a path of at most MAXPATHLEN bytes, inside the first page.
+                if !in_file
+                    || ph.p_filesz == 0
+                    || ph.p_filesz as usize > MAX_INTERP
+                    || ph.p_offset + ph.p_filesz > PAGE
+                {
                     return Err(ElfError::BadInterpreter);
                 }
                 let bytes = &data[ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize];
@@ -230,7 +313,7 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
                 let bytes = &data[ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize];
                 parse_notes(bytes, &mut notes)?;
             }
-            program_header::PT_PHDR => phdr_vaddr = Some(ph.p_vaddr),
+            program_header::PT_PHDR => phdr_vaddr = Some(ph.p_vaddr.wrapping_add(bias)),
             _ => {}
         }
     }
@@ -253,7 +336,7 @@ pub fn parse(data: &[u8], limit64: u64) -> Result<ElfImage<'_>, ElfError> {
         }
     }
     let segments: Vec<Segment> = segments.into_iter().map(|(_, s)| s).collect();
-    let entry = hdr.e_entry;
+    let entry = hdr.e_entry.wrapping_add(bias);
     if !segments
         .iter()
         .any(|s| s.execute && entry >= s.vaddr && entry < s.vaddr + s.mem_size)
@@ -629,6 +712,169 @@ mod tests {
             )),
             ElfError::SegmentBeyondUserLimit { index: 0 }
         );
+    }
+
+    /// A 4.x-like program at 0x08048000, the program an interpreter is checked against.
+    fn program32() -> Vec<u8> {
+        elf(
+            false,
+            9,
+            0x0804_8100,
+            &[load(5, 0, 0x0804_8000, 0x1000, 0x1000)],
+            0x1000,
+        )
+    }
+
+    /// An ELF32 i386 `ET_DYN` interpreter: text at 0, data at 0x1000 with bss.
+    fn interpreter32() -> Vec<u8> {
+        let mut data = elf(
+            false,
+            0,
+            0x80,
+            &[
+                load(5, 0, 0, 0x1000, 0x1000),
+                load(6, 0x1000, 0x1000, 0x10, 0x3000),
+            ],
+            0x1100,
+        );
+        data[16] = 3; // ET_DYN
+        data
+    }
+
+    const RTLD: u64 = 0x2804_9000;
+
+    #[test]
+    fn an_et_dyn_interpreter_is_relocated_to_its_base() {
+        let prog_data = program32();
+        let program = parse(&prog_data, LIMIT).expect("program");
+        let data = interpreter32();
+        // Never as a program: 4.x runs only ET_EXEC images.
+        assert_eq!(
+            refused(&data),
+            ElfError::NotExecutable { e_type: 3 },
+            "an ET_DYN program"
+        );
+        let interp = parse_interpreter(&data, LIMIT, RTLD, &program).expect("interpreter");
+        assert_eq!(interp.entry, RTLD + 0x80);
+        let placed: Vec<(u64, u64)> = interp
+            .segments
+            .iter()
+            .map(|s| (s.vaddr, s.mem_size))
+            .collect();
+        assert_eq!(placed, [(RTLD, 0x1000), (RTLD + 0x1000, 0x3000)]);
+        assert_eq!(interp.end(), RTLD + 0x4000);
+        assert_eq!(interp.phdr_vaddr, Some(RTLD + 52));
+        // An ET_EXEC interpreter keeps its own addresses, whatever the base.
+        let exec = elf(
+            false,
+            0,
+            0x3000_0010,
+            &[load(5, 0, 0x3000_0000, 0x1000, 0x1000)],
+            0x1000,
+        );
+        let interp = parse_interpreter(&exec, LIMIT, RTLD, &program).expect("ET_EXEC");
+        assert_eq!(interp.entry, 0x3000_0010);
+        assert_eq!(interp.segments[0].vaddr, 0x3000_0000);
+    }
+
+    #[test]
+    fn refuses_every_kind_of_bad_interpreter() {
+        let prog_data = program32();
+        let program = parse(&prog_data, LIMIT).expect("program");
+        let good = interpreter32();
+        let check = |data: &[u8], base: u64| {
+            parse_interpreter(data, LIMIT, base, &program).expect_err("must be refused")
+        };
+        // Cut anywhere before the end of its data segment's file bytes.
+        for len in 0..0x1010 {
+            assert!(
+                parse_interpreter(&good[..len], LIMIT, RTLD, &program).is_err(),
+                "accepted when cut to {len} bytes"
+            );
+        }
+        let mut bad = good.clone();
+        bad[16] = 4; // ET_CORE
+        assert_eq!(check(&bad, RTLD), ElfError::NotExecutable { e_type: 4 });
+        let mut bad = good.clone();
+        bad[18] = 62; // EM_X86_64 in an ELF32 file
+        assert_eq!(check(&bad, RTLD), ElfError::InterpreterMismatch);
+        let elf64 = elf(
+            true,
+            0,
+            0x40_1000,
+            &[load(5, 0, 0x40_0000, 0x2000, 0x2000)],
+            0x2000,
+        );
+        assert_eq!(check(&elf64, RTLD), ElfError::InterpreterMismatch);
+        // Based where the program is, or reaching over it from below.
+        assert_eq!(
+            check(&good, 0x0804_8000),
+            ElfError::InterpreterOverlap { vaddr: 0x0804_8000 }
+        );
+        assert_eq!(
+            check(&good, 0x0804_5000),
+            ElfError::InterpreterOverlap { vaddr: 0x0804_6000 }
+        );
+        // Past 4 GiB once based, or with a base that wraps.
+        assert_eq!(
+            check(&good, 0xffff_e000),
+            ElfError::SegmentBeyondUserLimit { index: 1 }
+        );
+        assert_eq!(
+            check(&good, !0xfff),
+            ElfError::SegmentBeyondUserLimit { index: 0 }
+        );
+        assert_eq!(check(&good, RTLD + 1), ElfError::Misaligned { index: 0 });
+        // A huge bss.
+        let mut bad = good.clone();
+        let memsz = 52 + 32 + 20;
+        bad[memsz..memsz + 4].copy_from_slice(&0xffff_0000u32.to_le_bytes());
+        assert_eq!(
+            check(&bad, RTLD),
+            ElfError::SegmentBeyondUserLimit { index: 1 }
+        );
+        // An interpreter naming an interpreter.
+        let path = b"/usr/libexec/ld-elf.so.1\0";
+        let mut nested = elf(
+            false,
+            0,
+            0x80,
+            &[
+                load(5, 0, 0, 0x1000, 0x1000),
+                Ph {
+                    kind: 3,
+                    flags: 4,
+                    offset: 0x200,
+                    vaddr: 0,
+                    filesz: path.len() as u64,
+                    memsz: 0,
+                    align: 1,
+                },
+            ],
+            0x1000,
+        );
+        nested[16] = 3;
+        nested[0x200..0x200 + path.len()].copy_from_slice(path);
+        assert_eq!(check(&nested, RTLD), ElfError::NestedInterpreter);
+    }
+
+    #[test]
+    fn random_mutations_of_an_interpreter_never_panic() {
+        let prog_data = program32();
+        let program = parse(&prog_data, LIMIT).expect("program");
+        let good = interpreter32();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut data = good.clone();
+            for _ in 0..4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % 120) as usize;
+                data[at] = (seed >> 32) as u8;
+            }
+            let _ = parse_interpreter(&data, LIMIT, RTLD, &program);
+        }
     }
 
     #[test]

@@ -139,6 +139,20 @@ pub struct ExecRequest<'a> {
     pub envp: &'a [Vec<u8>],
     /// First address above the loaded segments (page-aligned): where brk starts.
     pub image_end: u64,
+    /// The ELF interpreter loaded beside the image, if its personality loads one
+    /// ([`Personality::elf_interpreter_base`]).
+    pub interpreter: Option<LoadedInterpreter>,
+}
+
+/// Where exec mapped an image's ELF interpreter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadedInterpreter {
+    /// The page its first loadable segment starts on (an `ET_DYN` one's load address).
+    pub base: u64,
+    /// Its entry point, where it is mapped: where the new image starts running.
+    pub entry: u64,
+    /// The first page boundary above its segments.
+    pub end: u64,
 }
 
 /// A process's thread as a personality sees it during a trap: the process and the
@@ -171,6 +185,15 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// default.
     fn interpreter_path(&self, _ctx: &FsContext, path: &str) -> String {
         String::from(path)
+    }
+
+    /// Where the ELF interpreter (PT_INTERP) `image` names is loaded, if this
+    /// personality runs interpreters: exec then opens it (looked up through
+    /// [`Personality::interpreter_path`]), checks it ([`check_interpreter`]) and maps it
+    /// before the old image is given up, and `setup_exec` gets its base and entry. None
+    /// by default: the image runs from its own entry, PT_INTERP or not.
+    fn elf_interpreter_base(&self, _image: &ElfImage<'_>) -> Option<u64> {
+        None
     }
 
     /// Vectors user code of this ABI traps with (`int $0x80`); opened to user mode.
@@ -1353,6 +1376,38 @@ pub fn check_image<'a>(
     Ok((image, personality))
 }
 
+/// Everything exec checks of the ELF interpreter `bytes` of `program`, to be loaded at
+/// `base`, before it maps anything: [`elf::parse_interpreter`] and the personality's
+/// [`Personality::vet_image`]. Pure, as [`check_image`] is.
+pub fn check_interpreter<'a>(
+    bytes: &'a [u8],
+    program: &ElfImage<'_>,
+    base: u64,
+    personality: &dyn Personality,
+) -> Result<ElfImage<'a>, ExecError> {
+    let image =
+        elf::parse_interpreter(bytes, USER_END, base, program).map_err(ExecError::BadImage)?;
+    personality.vet_image(&image)?;
+    Ok(image)
+}
+
+/// Maps `image`'s segments into `space` with their contents.
+fn map_segments(space: &mut AddressSpace, image: &ElfImage<'_>) -> Result<(), ExecError> {
+    for seg in &image.segments {
+        let prot = Protection {
+            read: true,
+            write: seg.write,
+            execute: seg.execute,
+        };
+        let end = seg.vaddr + seg.mem_size;
+        space.map_range_zeroed(seg.vaddr, end, prot)?;
+        let from = seg.file_offset as usize;
+        let data = &image.data[from..from + seg.file_size as usize];
+        space.write_bytes(seg.vaddr, data)?;
+    }
+    Ok(())
+}
+
 /// The program exec maps.
 struct Program {
     path: String,
@@ -1397,31 +1452,58 @@ fn resolve_program(
     })
 }
 
+/// `caller` is the process that execs (None for a new one), for the log.
 fn load(
     ctx: &FsContext,
     path: &str,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     interpreter_path: &dyn Fn(&str) -> String,
+    caller: Option<Pid>,
 ) -> Result<Loaded, ExecError> {
     let program = resolve_program(ctx, path, argv, interpreter_path)?;
     let path = program.path.as_str();
     let argv = program.argv.as_deref().unwrap_or(argv);
     let bytes = program.contents.as_slice();
     let (image, personality) = check_image(bytes, personalities())?;
+    let interp_base = image
+        .identity
+        .interp
+        .as_deref()
+        .zip(personality.elf_interpreter_base(&image));
+    // Read and checked before anything is mapped, so a missing or bad interpreter
+    // fails exec with the old image intact (4.x finds out too late and kills it).
+    let interp_bytes = match interp_base {
+        Some((name, _)) => {
+            let found = personality.interpreter_path(ctx, name);
+            let read = read_program(ctx, &found).map(|(bytes, _)| bytes);
+            Some(read.inspect_err(|e| log_bad_interpreter(caller, path, &found, e))?)
+        }
+        None => None,
+    };
+    let interp_image = match (interp_base, &interp_bytes) {
+        (Some((name, base)), Some(bytes)) => Some(
+            check_interpreter(bytes, &image, base, personality)
+                .inspect_err(|e| log_bad_interpreter(caller, path, name, e))?,
+        ),
+        _ => None,
+    };
     let mut space = AddressSpace::new()?;
-    for seg in &image.segments {
-        let prot = Protection {
-            read: true,
-            write: seg.write,
-            execute: seg.execute,
-        };
-        let end = seg.vaddr + seg.mem_size;
-        space.map_range_zeroed(seg.vaddr, end, prot)?;
-        let from = seg.file_offset as usize;
-        let data = &bytes[from..from + seg.file_size as usize];
-        space.write_bytes(seg.vaddr, data)?;
-    }
+    map_segments(&mut space, &image)?;
+    let interpreter = match &interp_image {
+        Some(interp) => {
+            map_segments(&mut space, interp)?;
+            Some(LoadedInterpreter {
+                base: interp
+                    .segments
+                    .first()
+                    .map_or(0, |s| s.vaddr / PAGE_SIZE * PAGE_SIZE),
+                entry: interp.entry,
+                end: interp.end(),
+            })
+        }
+        None => None,
+    };
     let image_end = image.end();
     let request = ExecRequest {
         path,
@@ -1429,6 +1511,7 @@ fn load(
         argv,
         envp,
         image_end,
+        interpreter,
     };
     let context = personality.setup_exec(&request, &mut space)?;
     let personality_state = personality.initial_state(&request).into_iter().collect();
@@ -1443,6 +1526,15 @@ fn load(
         argv: kept_argv(argv),
         set_ids: program.set_ids,
     })
+}
+
+/// Says why exec of `path` could not load its ELF interpreter `interp`: the program
+/// itself is fine, so exec's error alone would mislead.
+fn log_bad_interpreter(caller: Option<Pid>, path: &str, interp: &str, e: &ExecError) {
+    let who = caller.map_or(String::from("new process"), |p| {
+        alloc::format!("pid {}", p.0)
+    });
+    log::warn!("{who}: exec {path}: ELF interpreter {interp} not loaded: {e:?}");
 }
 
 /// Longest command line kept for ps.
@@ -1493,7 +1585,7 @@ pub fn spawn_with_files(
     files: FdTable,
 ) -> Result<Pid, ExecError> {
     let fs = FsContext::initial();
-    let loaded = load(&fs, path, argv, envp, &|p| String::from(p))?;
+    let loaded = load(&fs, path, argv, envp, &|p| String::from(p), None)?;
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
     let process = Arc::new(Process {
@@ -1556,7 +1648,14 @@ pub fn exec(
 ) -> Result<(), ExecError> {
     let fs = task.process.fs();
     let caller = task.process.personality();
-    let loaded = load(&fs, path, argv, envp, &|p| caller.interpreter_path(&fs, p))?;
+    let loaded = load(
+        &fs,
+        path,
+        argv,
+        envp,
+        &|p| caller.interpreter_path(&fs, p),
+        Some(task.process.pid),
+    )?;
     let closed;
     let (old_space, lender, old_brk) = {
         let mut inner = task.process.inner.lock();
