@@ -121,7 +121,12 @@ int main(void)
 	CHECK_OK(__sys_getsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &v, &vl));
 	CHECK_EQ(v, SO_REUSEADDR);
 	CHECK_ERRNO(__sys_setsockopt(srv, 6, 1, &v, sizeof(v)), ENOPROTOOPT);
-	CHECK_ERRNO(__sys_setsockopt(srv, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), ENOPROTOOPT);
+	/* SO_KEEPALIVE is one of 4.x's generic flags: kept, whatever the domain. */
+	CHECK_OK(__sys_setsockopt(srv, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)));
+	vl = sizeof(v);
+	CHECK_OK(__sys_getsockopt(srv, SOL_SOCKET, SO_KEEPALIVE, &v, &vl));
+	CHECK_EQ(v, SO_KEEPALIVE);
+	CHECK_ERRNO(__sys_setsockopt(srv, SOL_SOCKET, 0x7777, &v, sizeof(v)), ENOPROTOOPT);
 	CHECK_ERRNO(__sys_setsockopt(srv, SOL_SOCKET, SO_SNDBUF, &v, 2), EINVAL);
 	/* sendmsg with control data (passing descriptor 0); read drops it. */
 	memset(&m, 0, sizeof(m));

@@ -4,8 +4,8 @@
  * child over socketpair with end of file and EPIPE + SIGPIPE once the child is gone;
  * a server and a client over a bound path with accept; the 4.x errnos of bind,
  * connect and listen; the bytes of struct sockaddr_un getsockname gives back;
- * non-blocking calls and poll; shutdown; and EPROTONOSUPPORT for AF_INET (no network
- * stack), with the process alive after it.
+ * non-blocking calls and poll; shutdown; and EPROTONOSUPPORT for what there is no
+ * protocol for, with the process alive after it (AF_INET: fb4_inet_tcp, fb4_inet_udp).
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -26,12 +26,12 @@ int main(void)
 	struct stat st;
 	nt_scratch_dir("fb4_unix_stream");
 
-	/* No network stack: other domains, types and protocols are EPROTONOSUPPORT. */
-	CHECK_ERRNO(__sys_socket(AF_INET, SOCK_STREAM, 0), EPROTONOSUPPORT);
+	/* Other domains, types and protocols are EPROTONOSUPPORT. */
+	CHECK_ERRNO(__sys_socket(28, SOCK_STREAM, 0), EPROTONOSUPPORT);
 	CHECK_ERRNO(__sys_socket(AF_UNIX, SOCK_RAW, 0), EPROTONOSUPPORT);
 	CHECK_ERRNO(__sys_socket(AF_UNIX, SOCK_STREAM, 6), EPROTONOSUPPORT);
 	int sv[2];
-	CHECK_ERRNO(__sys_socketpair(AF_INET, SOCK_STREAM, 0, sv), EPROTONOSUPPORT);
+	CHECK_ERRNO(__sys_socketpair(28, SOCK_STREAM, 0, sv), EPROTONOSUPPORT);
 
 	/* socketpair between a parent and its child. */
 	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));

@@ -27,4 +27,25 @@ static inline int nt_sockaddr_un(struct sockaddr_un *sun, const char *path)
 	return 2 + (int)strlen(path);
 }
 
+/* 16 bits in network byte order (big-endian) from host order, and back. */
+static inline uint16_t nt_be16(uint16_t x) { return (uint16_t)((x >> 8) | (x << 8)); }
+
+/* 32 bits in network byte order from host order. */
+static inline uint32_t nt_be32(uint32_t x)
+{
+	return (x >> 24) | ((x >> 8) & 0xff00) | ((x << 8) & 0xff0000) | (x << 24);
+}
+
+/* A sockaddr_in for `addr` (host order, e.g. INADDR_LOOPBACK) and `port`; returns
+ * the length bind and connect take. */
+static inline int nt_sockaddr_in(struct sockaddr_in *sin, uint32_t addr, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_len = sizeof(*sin);
+	sin->sin_family = AF_INET;
+	sin->sin_port = nt_be16((uint16_t)port);
+	sin->sin_addr.s_addr = nt_be32(addr);
+	return sizeof(*sin);
+}
+
 #endif

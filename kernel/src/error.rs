@@ -87,6 +87,10 @@ pub enum Error {
     MessageTooBig,
     /// The receiver's buffer has no room for the datagram, or memory is short.
     NoBufferSpace,
+    /// The address to bind to is not one of this machine's.
+    AddressNotAvailable,
+    /// No route leads to the address (only the loopback network is reachable).
+    NetworkUnreachable,
 }
 
 pub type Result<T> = core::result::Result<T, Error>;

@@ -1,9 +1,10 @@
-//! In-guest tests of Unix-domain sockets where threads really block: accept woken by a
-//! connect, a reader woken by its peer, poll woken through either direction, and the
-//! name in the system's root tmpfs.
+//! In-guest tests of sockets where threads really block: accept woken by a connect, a
+//! reader woken by its peer, poll woken through either direction, and the name in the
+//! system's root tmpfs; in the Internet domain, the port table (ephemeral ports, a
+//! port in use, a refused connect) and a blocked accept and receive on 127.0.0.1.
 
 use crate::file::poll::{self, Interest, Timeout};
-use crate::file::socket::{self, Shutdown, SocketType};
+use crate::file::socket::{self, Address, Domain, InetName, Shutdown, SocketType};
 use crate::file::{OpenFile, StatusFlags};
 use crate::ktest::{KernelTest, TestResult};
 use crate::sched;
@@ -21,6 +22,8 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(socket_datagram_reader_blocks_for_one_message),
     ktest!(socket_a_long_chain_of_sockets_in_flight_goes_without_recursion),
     ktest!(socket_cycles_in_flight_are_collected),
+    ktest!(socket_inet_ports_are_allocated_taken_and_refused),
+    ktest!(socket_inet_accept_and_receive_block_on_loopback),
 ];
 
 /// Waits until `count` reaches `n` (at most 500 ticks).
@@ -230,5 +233,103 @@ fn socket_cycles_in_flight_are_collected() -> TestResult {
     kassert_eq!(socket::in_flight(), before + 2);
     socket::collect_garbage(None);
     kassert_eq!(socket::in_flight(), before);
+    Ok(())
+}
+
+fn inet(kind: SocketType) -> Result<Arc<OpenFile>, crate::ktest::TestFailure> {
+    match socket::open_in(Domain::Internet, kind) {
+        Ok(f) => Ok(f),
+        Err(e) => kfail!("socket: {e:?}"),
+    }
+}
+
+fn inet_name(f: &OpenFile) -> InetName {
+    InetName::from_bytes(&sock(f).name())
+}
+
+fn socket_inet_ports_are_allocated_taken_and_refused() -> TestResult {
+    let at = |port| InetName {
+        addr: InetName::LOOPBACK,
+        port,
+    };
+    // Ephemeral ports: in 1024..5000, each bound one different.
+    let mut taken = Vec::new();
+    for _ in 0..8 {
+        let f = inet(SocketType::Stream)?;
+        kassert_eq!(sock(&f).bind_inet(at(0), false), Ok(()));
+        let port = inet_name(&f).port;
+        kassert!((1024..=5000).contains(&port), "port {port}");
+        kassert!(!taken.iter().any(|(p, _)| *p == port), "port {port} twice");
+        taken.push((port, f));
+    }
+    // Taken while its socket is open; free once it is closed.
+    let (port, first) = taken.remove(0);
+    let again = inet(SocketType::Stream)?;
+    kassert_eq!(
+        sock(&again).bind_inet(at(port), false),
+        Err(crate::error::Error::AddressInUse)
+    );
+    // Bound, not listening: a connect is refused; listening, it is not.
+    let client = inet(SocketType::Stream)?;
+    kassert_eq!(
+        sock(&client).connect_to(Address::Inet(at(port))),
+        Err(crate::error::Error::ConnectionRefused)
+    );
+    kassert_eq!(sock(&first).listen(1), Ok(()));
+    let client = inet(SocketType::Stream)?;
+    kassert_eq!(sock(&client).connect_to(Address::Inet(at(port))), Ok(()));
+    drop((first, client));
+    kassert_eq!(sock(&again).bind_inet(at(port), false), Ok(()));
+    Ok(())
+}
+
+fn socket_inet_accept_and_receive_block_on_loopback() -> TestResult {
+    let server = inet(SocketType::Stream)?;
+    let udp = inet(SocketType::Datagram)?;
+    let port = 7301;
+    let name = InetName {
+        addr: InetName::ANY,
+        port,
+    };
+    kassert_eq!(sock(&server).bind_inet(name, false), Ok(()));
+    kassert_eq!(sock(&server).listen(2), Ok(()));
+    kassert_eq!(sock(&udp).bind_inet(name, false), Ok(()));
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let (server2, udp2, got2, done2) = (server.clone(), udp.clone(), got.clone(), done.clone());
+    let spawned = sched::spawn("inet", move || {
+        let mut buf = [0u8; 16];
+        if let Ok(c) = sock(&server2).accept(false)
+            && let Ok(f) = socket::file(c)
+            && let Ok(n) = f.read(&mut buf)
+        {
+            got2.lock().extend_from_slice(&buf[..n]);
+        }
+        done2.fetch_add(1, Ordering::SeqCst);
+        if let Ok(r) = sock(&udp2).receive(&mut buf[..], false, None) {
+            got2.lock().extend_from_slice(&buf[..r.len]);
+        }
+        done2.fetch_add(1, Ordering::SeqCst);
+    });
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    sched::sleep_ticks(3);
+    kassert!(done.load(Ordering::SeqCst) == 0, "accept did not wait");
+    let to = InetName {
+        addr: InetName::LOOPBACK,
+        port,
+    };
+    let client = inet(SocketType::Stream)?;
+    kassert_eq!(sock(&client).connect_to(Address::Inet(to)), Ok(()));
+    kassert_eq!(client.write(b"tcp,"), Ok(4));
+    kassert!(wait_for(&done, 1), "the acceptor never finished");
+    sched::sleep_ticks(3);
+    kassert!(done.load(Ordering::SeqCst) == 1, "receive did not wait");
+    let sender = inet(SocketType::Datagram)?;
+    kassert_eq!(
+        sock(&sender).send(Some(Address::Inet(to)), &b"udp"[..], false),
+        Ok(3)
+    );
+    kassert!(wait_for(&done, 2), "the receiver never finished");
+    kassert_eq!(got.lock().as_slice(), b"tcp,udp");
     Ok(())
 }

@@ -512,6 +512,20 @@ impl hw_mib {
     }
 }
 
+/// sys/netinet/in.h: an IPv4 address.
+///
+/// C: `struct in_addr`; 4 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct in_addr {
+    /// in network byte order
+    pub s_addr: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<in_addr>() == 4);
+const _: () = assert!(core::mem::align_of::<in_addr>() == 4);
+const _: () = assert!(core::mem::offset_of!(in_addr, s_addr) == 0);
+
 pub type ino_t = u32;
 
 ///
@@ -1832,6 +1846,32 @@ const _: () = assert!(core::mem::align_of::<sockaddr>() == 1);
 const _: () = assert!(core::mem::offset_of!(sockaddr, sa_len) == 0);
 const _: () = assert!(core::mem::offset_of!(sockaddr, sa_family) == 1);
 const _: () = assert!(core::mem::offset_of!(sockaddr, sa_data) == 2);
+
+/// sys/netinet/in.h: an Internet-domain (IPv4) address. Only lo0 exists: 127.0.0.0/8 and INADDR_ANY are local.
+///
+/// C: `struct sockaddr_in`; 16 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sockaddr_in {
+    /// 16; the kernel sets it, and takes no other address length (EINVAL)
+    pub sin_len: u8,
+    /// AF_INET; checked by connect and sendto (EAFNOSUPPORT), not by bind (4.x's in_pcbbind leaves it unchecked for old programs)
+    pub sin_family: u8,
+    /// the port, in network byte order
+    pub sin_port: u16,
+    /// the IPv4 address
+    pub sin_addr: in_addr,
+    /// zero in what the kernel writes; not read
+    pub sin_zero: [char; 8],
+}
+
+const _: () = assert!(core::mem::size_of::<sockaddr_in>() == 16);
+const _: () = assert!(core::mem::align_of::<sockaddr_in>() == 4);
+const _: () = assert!(core::mem::offset_of!(sockaddr_in, sin_len) == 0);
+const _: () = assert!(core::mem::offset_of!(sockaddr_in, sin_family) == 1);
+const _: () = assert!(core::mem::offset_of!(sockaddr_in, sin_port) == 2);
+const _: () = assert!(core::mem::offset_of!(sockaddr_in, sin_addr) == 4);
+const _: () = assert!(core::mem::offset_of!(sockaddr_in, sin_zero) == 8);
 
 /// sys/sys/un.h: a Unix-domain address.
 ///
@@ -3360,6 +3400,7 @@ pub mod consts {
     pub const SO_RCVBUF: u32 = 0x1002;
     pub const SO_ERROR: u32 = 0x1007;
     pub const SO_TYPE: u32 = 0x1008;
+    pub const SO_REUSEPORT: u32 = 0x200;
     pub const SHUT_RD: u32 = 0;
     pub const SHUT_WR: u32 = 1;
     pub const SHUT_RDWR: u32 = 2;
@@ -3378,6 +3419,21 @@ pub mod consts {
     pub const CMGROUP_MAX: u32 = 16;
     /// listen backlogs above it (or negative) become it
     pub const SOMAXCONN: u32 = 128;
+    /// netinet/in.h: protocol 0, the domain's default for the socket type
+    pub const IPPROTO_IP: u32 = 0;
+    pub const IPPROTO_ICMP: u32 = 1;
+    /// also the setsockopt level of TCP's options
+    pub const IPPROTO_TCP: u32 = 6;
+    pub const IPPROTO_UDP: u32 = 17;
+    /// netinet/tcp.h: kept and reported; loopback writes are never held back
+    pub const TCP_NODELAY: u32 = 1;
+    pub const INADDR_ANY: u32 = 0;
+    /// 127.0.0.1, in host byte order
+    pub const INADDR_LOOPBACK: u32 = 0x7f000001;
+    /// ports below it need root to bind (EACCES)
+    pub const IPPORT_RESERVED: u32 = 0x400;
+    /// last port of the default ephemeral range (net.inet.ip.portrange.first..last = 1024..5000)
+    pub const IPPORT_USERRESERVED: u32 = 0x1388;
     /// longest address bind, connect and sendto take (ENAMETOOLONG past it)
     pub const SOCK_MAXADDRLEN: u32 = 255;
     /// 0400: read permission (sys/ipc.h)
@@ -12006,21 +12062,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 27,
         name: "recvmsg",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 3,
     },
     SyscallInfo {
         number: 28,
         name: "sendmsg",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 3,
     },
     SyscallInfo {
         number: 29,
         name: "recvfrom",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 6,
     },
     SyscallInfo {
@@ -12498,7 +12554,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 97,
         name: "socket",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "AF_INET is TCP and UDP over the loopback network only (127.0.0.0/8; no other interface); SOCK_RAW and the other domains (AF_INET6, AF_ROUTE, ...) are EPROTONOSUPPORT",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
@@ -12526,14 +12584,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 101,
         name: "send",
         kind: "old_compat",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 4,
     },
     SyscallInfo {
         number: 102,
         name: "recv",
         kind: "old_compat",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 4,
     },
     SyscallInfo {
@@ -12554,7 +12612,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 105,
         name: "setsockopt",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "SO_LINGER, SO_OOBINLINE, SO_BROADCAST, SO_DONTROUTE, the low-water marks and timeouts, the IPPROTO_IP options and TCP options other than TCP_NODELAY are ENOPROTOOPT; SO_KEEPALIVE and TCP_NODELAY are kept and reported with no effect (a loopback peer is never probed, a write never delayed)",
+        ),
         arg_words: 5,
     },
     SyscallInfo {
@@ -12645,7 +12705,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 118,
         name: "getsockopt",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "SO_LINGER, SO_OOBINLINE, SO_BROADCAST, SO_DONTROUTE, the low-water marks and timeouts, the IPPROTO_IP options and TCP options other than TCP_NODELAY are ENOPROTOOPT",
+        ),
         arg_words: 5,
     },
     SyscallInfo {
@@ -12694,7 +12756,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 125,
         name: "recvfrom",
         kind: "old_compat",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 6,
     },
     SyscallInfo {
@@ -12750,7 +12812,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 133,
         name: "sendto",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
         arg_words: 6,
     },
     SyscallInfo {

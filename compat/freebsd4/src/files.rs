@@ -54,6 +54,8 @@ pub(crate) fn file_errno(e: Error) -> i32 {
         Error::WrongProtocolType => errno::EPROTOTYPE,
         Error::MessageTooBig => errno::EMSGSIZE,
         Error::NoBufferSpace => errno::ENOBUFS,
+        Error::AddressNotAvailable => errno::EADDRNOTAVAIL,
+        Error::NetworkUnreachable => errno::ENETUNREACH,
     }
 }
 

@@ -1,8 +1,11 @@
-//! 4.x socket calls (`uipc_syscalls.c`) on the core's Unix-domain sockets, the only
-//! domain there is: no network stack. Addresses are 4.x `struct sockaddr_un` (sun_len,
-//! sun_family, the path); the "old" 4.3BSD entries write the family as a 16-bit word
-//! where sun_len and sun_family sit. Control data: one SCM_RIGHTS (descriptors) or
-//! SCM_CREDS (the sender's credentials, filled in here) message per send, as 4.x's
+//! 4.x socket calls (`uipc_syscalls.c`) on the core's sockets: the Unix domain, and
+//! the Internet domain of a 4.x box whose only interface is lo0 (TCP and UDP over
+//! 127.0.0.0/8; no raw sockets, no IPv6, no interface ioctls such as SIOCGIFCONF).
+//! Addresses are 4.x `struct sockaddr_un` (sun_len, sun_family, the path) and
+//! `struct sockaddr_in` (16 bytes: sin_len, sin_family, port and address in network
+//! order, zeros); the "old" 4.3BSD entries write the family as a 16-bit word where
+//! sa_len and sa_family sit. Control data: one SCM_RIGHTS (descriptors) or SCM_CREDS
+//! (the sender's credentials, filled in here) message per send, as 4.x's
 //! unp_internalize takes it; recvmsg hands it back as unp_externalize does.
 
 use crate::fb::{self, consts as c, errno};
@@ -15,7 +18,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::socket::{
-    self, Control, Received, Rights, SenderCredentials, Shutdown, SocketType,
+    self, Address, Control, Domain, InetName, Received, Rights, SenderCredentials, Shutdown,
+    SocketOption, SocketType,
 };
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
@@ -23,6 +27,14 @@ use nymph_kernel::process::{Signal, Task};
 use zerocopy::{FromZeros, IntoBytes};
 
 const AF_UNIX: i32 = c::AF_UNIX as i32;
+const AF_INET: i32 = c::AF_INET as i32;
+const IPPROTO_TCP: i32 = c::IPPROTO_TCP as i32;
+const IPPROTO_UDP: i32 = c::IPPROTO_UDP as i32;
+/// What 4.x's getsockopt(TCP_NODELAY) gives when it is on: the TF_NODELAY bit of the
+/// connection's flags (netinet/tcp_var.h), not 1.
+const TF_NODELAY: u32 = 4;
+/// Bytes of a `struct sockaddr_in`: the only length an Internet address may have.
+const SOCKADDR_IN: usize = core::mem::size_of::<fb::sockaddr_in>();
 const SOCK_STREAM: i32 = c::SOCK_STREAM as i32;
 const SOCK_DGRAM: i32 = c::SOCK_DGRAM as i32;
 const SOL_SOCKET: i32 = c::SOL_SOCKET as i32;
@@ -60,6 +72,12 @@ fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
     file.socket().ok_or(errno::ENOTSOCK)
 }
 
+/// The domain of the socket behind `fd`.
+fn domain_of(task: &Task, fd: i32) -> Result<Domain, i32> {
+    let file = socket_file(task, fd)?;
+    Ok(sock(&file)?.domain())
+}
+
 fn install(task: &Task, file: Arc<OpenFile>) -> Result<u64, i32> {
     task.process
         .with_files(|t| t.install(file, false, 0))
@@ -72,31 +90,44 @@ fn close(task: &Task, fd: u64) {
 }
 
 /// The kind of socket asked for (`socreate`): AF_UNIX stream or datagram with protocol
-/// 0. Any other domain or type is EPROTONOSUPPORT, as 4.x finds no protocol for it.
-fn socket_type(task: &Task, domain: i32, ty: i32, protocol: i32) -> Result<SocketType, i32> {
-    if domain != AF_UNIX {
+/// 0; AF_INET stream (protocol 0 or IPPROTO_TCP) or datagram (0 or IPPROTO_UDP). Any
+/// other domain, type or protocol is EPROTONOSUPPORT, as 4.x finds no protocol for it.
+fn socket_type(
+    task: &Task,
+    domain: i32,
+    ty: i32,
+    protocol: i32,
+) -> Result<(Domain, SocketType), i32> {
+    let found = match (domain, ty, protocol) {
+        (AF_UNIX, SOCK_STREAM, 0) => Some((Domain::Local, SocketType::Stream)),
+        (AF_UNIX, SOCK_DGRAM, 0) => Some((Domain::Local, SocketType::Datagram)),
+        (AF_INET, SOCK_STREAM, 0 | IPPROTO_TCP) => Some((Domain::Internet, SocketType::Stream)),
+        (AF_INET, SOCK_DGRAM, 0 | IPPROTO_UDP) => Some((Domain::Internet, SocketType::Datagram)),
+        _ => None,
+    };
+    found.ok_or_else(|| {
         log::warn!(
-            "pid {} ({}): socket domain {domain}: there is no network stack: EPROTONOSUPPORT",
+            "pid {} ({}): socket({domain}, {ty}, {protocol}): no such protocol here: EPROTONOSUPPORT",
             task.process.pid.0,
             String::from_utf8_lossy(&task.process.command())
         );
-        return Err(errno::EPROTONOSUPPORT);
-    }
-    match (ty, protocol) {
-        (SOCK_STREAM, 0) => Ok(SocketType::Stream),
-        (SOCK_DGRAM, 0) => Ok(SocketType::Datagram),
-        _ => Err(errno::EPROTONOSUPPORT),
-    }
+        errno::EPROTONOSUPPORT
+    })
 }
 
 pub(crate) fn sys_socket(task: &mut Task, a: fb::SocketArgs) -> SysResult {
-    let kind = socket_type(task, a.domain, a.type_, a.protocol)?;
-    let file = socket::open(kind).map_err(file_errno)?;
+    let (domain, kind) = socket_type(task, a.domain, a.type_, a.protocol)?;
+    let file = socket::open_in(domain, kind).map_err(file_errno)?;
     word(install(task, file))
 }
 
+/// socketpair: the Unix domain only; TCP and UDP cannot connect two sockets of their
+/// own (4.x's pru_connect2 is EOPNOTSUPP there).
 pub(crate) fn sys_socketpair(task: &mut Task, a: fb::SocketpairArgs) -> SysResult {
-    let kind = socket_type(task, a.domain, a.type_, a.protocol)?;
+    let (domain, kind) = socket_type(task, a.domain, a.type_, a.protocol)?;
+    if domain != Domain::Local {
+        return Err(errno::EOPNOTSUPP);
+    }
     let (x, y) = socket::pair(kind).map_err(file_errno)?;
     let fx = install(task, x)?;
     let fy = install(task, y).inspect_err(|_| close(task, fx))?;
@@ -111,34 +142,87 @@ pub(crate) fn sys_socketpair(task: &mut Task, a: fb::SocketpairArgs) -> SysResul
     Ok(Ret::word(0))
 }
 
-/// A 4.x address from the user (`getsockaddr`): the name (the bytes after sun_len and
-/// sun_family, kept as given) and the path it spells (up to a NUL, under the compat
-/// prefix). Longer than SOCK_MAXADDRLEN is ENAMETOOLONG; no path bytes at all EINVAL.
-fn read_address(task: &Task, addr: u64, len: i32) -> Result<(Vec<u8>, Vec<u8>), i32> {
+/// An address from the user, read for a socket's domain.
+enum UserAddress {
+    /// The name (the bytes after sun_len and sun_family, kept as given) and the path
+    /// it spells.
+    Local {
+        name: Vec<u8>,
+        path: Vec<u8>,
+    },
+    Inet(InetName),
+}
+
+impl UserAddress {
+    fn target<'a>(&'a self, ctx: &'a nymph_kernel::vfs::FsContext) -> Address<'a> {
+        match self {
+            UserAddress::Local { path, .. } => Address::Path(ctx, path),
+            UserAddress::Inet(n) => Address::Inet(*n),
+        }
+    }
+}
+
+/// A 4.x address from the user (`getsockaddr`), for socket `s`. Longer than
+/// SOCK_MAXADDRLEN is ENAMETOOLONG. A Unix-domain one gives the path (up to a NUL,
+/// under the compat prefix; no path bytes at all is EINVAL). An Internet one must be
+/// exactly a sockaddr_in (EINVAL); when `check_family` (connect and sendto, not bind:
+/// 4.x's in_pcbbind does not look) its family must be AF_INET (EAFNOSUPPORT), where a
+/// zero sa_family takes sa_len's byte, as 4.x's getsockaddr lets old programs write
+/// the family as a 16-bit word.
+fn read_address(
+    task: &Task,
+    s: &socket::Socket,
+    addr: u64,
+    len: i32,
+    check_family: bool,
+) -> Result<UserAddress, i32> {
     let len = len as u32;
     if len > c::SOCK_MAXADDRLEN {
         return Err(errno::ENAMETOOLONG);
     }
     let mut bytes = vec![0u8; len as usize];
     task.read_bytes(addr, &mut bytes).map_err(fault)?;
+    if s.domain() == Domain::Internet {
+        let [sa_len, family, p0, p1, a0, a1, a2, a3, ..] = bytes[..] else {
+            return Err(errno::EINVAL);
+        };
+        if bytes.len() != SOCKADDR_IN {
+            return Err(errno::EINVAL);
+        }
+        let family = if family == 0 { sa_len } else { family };
+        if check_family && i32::from(family) != AF_INET {
+            return Err(errno::EAFNOSUPPORT);
+        }
+        return Ok(UserAddress::Inet(InetName {
+            addr: [a0, a1, a2, a3],
+            port: u16::from_be_bytes([p0, p1]),
+        }));
+    }
     let name = bytes.get(SUN_PATH..).unwrap_or(&[]).to_vec();
     if name.is_empty() {
         return Err(errno::EINVAL);
     }
     let path = name.split(|&b| b == 0).next().unwrap_or(&[]).to_vec();
-    Ok((name, compat_path_in(&task.process.fs(), path)))
+    let path = compat_path_in(&task.process.fs(), path);
+    Ok(UserAddress::Local { name, path })
 }
 
-/// The 4.x address of a socket named `name` (sun_len is the whole length, as bind
-/// set it; the family is AF_UNIX); an unbound socket's is 4.x's 16-byte unnamed
-/// sockaddr. `old`: the 4.3BSD layout, a 16-bit family first.
-fn address_bytes(name: &[u8], old: bool) -> Vec<u8> {
-    let mut sa = if name.is_empty() {
-        vec![0u8; UNNAMED_LEN]
-    } else {
-        [&[0u8; SUN_PATH][..], name].concat()
+/// The 4.x address of a socket of `domain` named `name`. Unix domain: sun_len is the
+/// whole length, as bind set it, and an unbound socket's is 4.x's 16-byte unnamed
+/// sockaddr. Internet: a sockaddr_in (INADDR_ANY, port 0 when unbound). `old`: the
+/// 4.3BSD layout, a 16-bit family first.
+fn address_bytes(domain: Domain, name: &[u8], old: bool) -> Vec<u8> {
+    let (mut sa, family) = match domain {
+        Domain::Internet => {
+            let n = InetName::from_bytes(name);
+            let mut sa = vec![0u8; SOCKADDR_IN];
+            sa[2..4].copy_from_slice(&n.port.to_be_bytes());
+            sa[4..8].copy_from_slice(&n.addr);
+            (sa, c::AF_INET as u8)
+        }
+        Domain::Local if name.is_empty() => (vec![0u8; UNNAMED_LEN], c::AF_UNIX as u8),
+        Domain::Local => ([&[0u8; SUN_PATH][..], name].concat(), c::AF_UNIX as u8),
     };
-    let family = fb::consts::AF_UNIX as u8;
     let head = if old {
         [family, 0]
     } else {
@@ -148,9 +232,17 @@ fn address_bytes(name: &[u8], old: bool) -> Vec<u8> {
     sa
 }
 
-/// Writes the address of `name` at `addr`, at most `room` bytes; returns how many.
-fn put_address(task: &Task, name: &[u8], addr: u64, room: i32, old: bool) -> Result<i32, i32> {
-    let sa = address_bytes(name, old);
+/// Writes the address of `name` (of a socket of `domain`) at `addr`, at most `room`
+/// bytes; returns how many.
+fn put_address(
+    task: &Task,
+    domain: Domain,
+    name: &[u8],
+    addr: u64,
+    room: i32,
+    old: bool,
+) -> Result<i32, i32> {
+    let sa = address_bytes(domain, name, old);
     let n = usize::try_from(room).unwrap_or(0).min(sa.len());
     task.write_bytes(addr, &sa[..n]).map_err(fault)?;
     Ok(n as i32)
@@ -158,29 +250,43 @@ fn put_address(task: &Task, name: &[u8], addr: u64, room: i32, old: bool) -> Res
 
 /// Writes the address of `name` at `addr` with the room the int at `lenp` gives, and
 /// the length written back there (getsockname, getpeername, accept).
-fn write_address(task: &Task, name: &[u8], addr: u64, lenp: u64, old: bool) -> Result<(), i32> {
+fn write_address(
+    task: &Task,
+    domain: Domain,
+    name: &[u8],
+    addr: u64,
+    lenp: u64,
+    old: bool,
+) -> Result<(), i32> {
     let room: i32 = task.read_val(lenp).map_err(fault)?;
     if room < 0 {
         return Err(errno::EINVAL);
     }
-    let n = put_address(task, name, addr, room, old)?;
+    let n = put_address(task, domain, name, addr, room, old)?;
     task.write_val(lenp, &n).map_err(fault)
 }
 
+/// bind: a Unix-domain socket makes its node; an Internet one takes its port (below
+/// IPPORT_RESERVED only for root, EACCES).
 pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
-    let (name, path) = read_address(task, a.name.addr(), a.namelen)?;
-    sock(&file)?
-        .bind(&task.process.fs(), &path, &name)
-        .map_err(file_errno)?;
+    let s = sock(&file)?;
+    let ctx = task.process.fs();
+    match read_address(task, s, a.name.addr(), a.namelen, false)? {
+        UserAddress::Local { name, path } => s.bind(&ctx, &path, &name),
+        UserAddress::Inet(n) => s.bind_inet(n, ctx.creds.euid == 0),
+    }
+    .map_err(file_errno)?;
     Ok(Ret::word(0))
 }
 
+/// connect: on loopback a stream connection is made before the call returns, so a
+/// non-blocking connect returns 0 rather than EINPROGRESS.
 pub(crate) fn sys_connect(task: &mut Task, a: fb::ConnectArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
-    let (_, path) = read_address(task, a.name.addr(), a.namelen)?;
-    sock(&file)?
-        .connect(&task.process.fs(), &path)
+    let s = sock(&file)?;
+    let to = read_address(task, s, a.name.addr(), a.namelen, true)?;
+    s.connect_to(to.target(&task.process.fs()))
         .map_err(file_errno)?;
     Ok(Ret::word(0))
 }
@@ -226,7 +332,7 @@ fn accept(task: &Task, fd: i32, name: u64, lenp: u64, old: bool) -> SysResult {
         }
     };
     if name != 0
-        && let Err(e) = write_address(task, &peer, name, lenp, old)
+        && let Err(e) = write_address(task, listener.domain(), &peer, name, lenp, old)
     {
         close(task, fd);
         return Err(e);
@@ -251,7 +357,7 @@ fn sockname(task: &Task, fd: i32, addr: u64, lenp: u64, peer: bool, old: bool) -
     } else {
         s.name()
     };
-    write_address(task, &name, addr, lenp, old)?;
+    write_address(task, s.domain(), &name, addr, lenp, old)?;
     Ok(Ret::word(0))
 }
 
@@ -379,14 +485,16 @@ fn send(
     if flags & MSG_OOB != 0 {
         return Err(errno::EOPNOTSUPP);
     }
-    let path = match to {
-        Some((addr, len)) if addr != 0 => Some(read_address(task, addr, len)?.1),
+    // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
+    let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
+    let to = match to {
+        Some((addr, len)) if addr != 0 && !ignored => Some(read_address(task, s, addr, len, true)?),
         _ => None,
     };
     let ctx = task.process.fs();
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let sent = s.send_control(
-        path.as_deref().map(|p| (&ctx, p)),
+        to.as_ref().map(|a| a.target(&ctx)),
         &UserPieces::new(task, iov),
         nonblock,
         control,
@@ -494,8 +602,9 @@ fn recvfrom(
     };
     let got = receive(task, fd, &[buf], flags, None)?;
     if from != 0 && lenp != 0 {
+        let domain = domain_of(task, fd)?;
         let n = match &got.from {
-            Some(name) if room > 0 => put_address(task, name, from, room, old)?,
+            Some(name) if room > 0 => put_address(task, domain, name, from, room, old)?,
             _ => 0,
         };
         task.write_val(lenp, &n).map_err(fault)?;
@@ -669,8 +778,11 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     }
     if m.msg_name != 0 {
         let room = m.msg_namelen as i32;
+        let domain = domain_of(task, a.s)?;
         let n = match &got.from {
-            Some(name) if room > 0 => put_address(task, name, u64::from(m.msg_name), room, false)?,
+            Some(name) if room > 0 => {
+                put_address(task, domain, name, u64::from(m.msg_name), room, false)?
+            }
             _ => 0,
         };
         m.msg_namelen = n as u32;
@@ -681,26 +793,40 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     Ok(Ret::word(got.len as u64))
 }
 
-/// setsockopt at SOL_SOCKET: SO_REUSEADDR (kept, and reported back), SO_SNDBUF and
-/// SO_RCVBUF; other options and levels ENOPROTOOPT. Values are ints (a shorter one is
-/// EINVAL).
+/// The option a (level, name) pair names, and the bit getsockopt reports when it is
+/// on: at SOL_SOCKET the option's own bit, as 4.x's so_options; TCP_NODELAY at
+/// IPPROTO_TCP on a TCP socket, TF_NODELAY.
+fn flag_option(s: &socket::Socket, level: i32, name: u32) -> Option<(SocketOption, u32)> {
+    let tcp = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
+    match (level, name) {
+        (SOL_SOCKET, c::SO_REUSEADDR) => Some((SocketOption::ReuseAddress, name)),
+        (SOL_SOCKET, c::SO_REUSEPORT) => Some((SocketOption::ReusePort, name)),
+        (SOL_SOCKET, c::SO_KEEPALIVE) => Some((SocketOption::KeepAlive, name)),
+        (IPPROTO_TCP, c::TCP_NODELAY) if tcp => Some((SocketOption::NoDelay, TF_NODELAY)),
+        _ => None,
+    }
+}
+
+/// setsockopt: at SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT and SO_KEEPALIVE (kept, and
+/// reported back; the reuse ones rule Internet binds), SO_SNDBUF and SO_RCVBUF; on a
+/// TCP socket, TCP_NODELAY at IPPROTO_TCP (kept only: loopback never delays a write).
+/// Other options and levels ENOPROTOOPT. Values are ints (a shorter one is EINVAL).
 pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    if a.level != SOL_SOCKET {
-        return Err(errno::ENOPROTOOPT);
-    }
     let name = a.name as u32;
-    if !matches!(name, c::SO_REUSEADDR | c::SO_SNDBUF | c::SO_RCVBUF) {
+    let flag = flag_option(s, a.level, name);
+    let buffer = a.level == SOL_SOCKET && matches!(name, c::SO_SNDBUF | c::SO_RCVBUF);
+    if flag.is_none() && !buffer {
         return Err(errno::ENOPROTOOPT);
     }
     if a.valsize < 4 {
         return Err(errno::EINVAL);
     }
     let value: i32 = task.read_val(a.val.addr()).map_err(fault)?;
-    match name {
-        c::SO_REUSEADDR => s.set_reuse_address(value != 0),
-        _ => {
+    match flag {
+        Some((option, _)) => s.set_option(option, value != 0),
+        None => {
             let size = usize::try_from(value).map_err(|_| errno::EINVAL)?;
             s.set_buffer_size(name == c::SO_SNDBUF, size)
                 .map_err(file_errno)?;
@@ -709,39 +835,37 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
     Ok(Ret::word(0))
 }
 
-/// getsockopt at SOL_SOCKET: SO_TYPE, SO_ERROR (always 0: every error is reported by
-/// the call that met it), SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR and SO_ACCEPTCONN (as
-/// 4.x, the option's bit when on). The int is cut to the room given.
+/// getsockopt: at SOL_SOCKET, SO_TYPE, SO_ERROR (the error a call met after it
+/// returned, such as a UDP datagram refused, then cleared), SO_SNDBUF, SO_RCVBUF,
+/// SO_ACCEPTCONN and the flags setsockopt keeps (as 4.x, the option's bit when on);
+/// TCP_NODELAY on a TCP socket. The int is cut to the room given.
 pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    if a.level != SOL_SOCKET {
-        return Err(errno::ENOPROTOOPT);
-    }
     let (send, receive) = s.buffer_sizes();
-    let value: u32 = match a.name as u32 {
-        c::SO_TYPE => match s.socket_type() {
-            SocketType::Stream => c::SOCK_STREAM,
-            SocketType::Datagram => c::SOCK_DGRAM,
-        },
-        c::SO_ERROR => 0,
-        c::SO_SNDBUF => send as u32,
-        c::SO_RCVBUF => receive as u32,
-        c::SO_REUSEADDR => {
-            if s.reuse_address() {
-                c::SO_REUSEADDR
-            } else {
-                0
+    let name = a.name as u32;
+    let value: u32 = if let Some((option, bit)) = flag_option(s, a.level, name) {
+        if s.option(option) { bit } else { 0 }
+    } else if a.level != SOL_SOCKET {
+        return Err(errno::ENOPROTOOPT);
+    } else {
+        match name {
+            c::SO_TYPE => match s.socket_type() {
+                SocketType::Stream => c::SOCK_STREAM,
+                SocketType::Datagram => c::SOCK_DGRAM,
+            },
+            c::SO_ERROR => s.take_error().map_or(0, |e| file_errno(e) as u32),
+            c::SO_SNDBUF => send as u32,
+            c::SO_RCVBUF => receive as u32,
+            c::SO_ACCEPTCONN => {
+                if s.is_listening() {
+                    c::SO_ACCEPTCONN
+                } else {
+                    0
+                }
             }
+            _ => return Err(errno::ENOPROTOOPT),
         }
-        c::SO_ACCEPTCONN => {
-            if s.is_listening() {
-                c::SO_ACCEPTCONN
-            } else {
-                0
-            }
-        }
-        _ => return Err(errno::ENOPROTOOPT),
     };
     if a.val.is_null() {
         return Ok(Ret::word(0));

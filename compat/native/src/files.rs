@@ -52,7 +52,9 @@ pub(crate) fn file_errno(e: FileError) -> i32 {
         | FileError::DestinationRequired
         | FileError::WrongProtocolType
         | FileError::MessageTooBig
-        | FileError::NoBufferSpace => errno::EINVAL,
+        | FileError::NoBufferSpace
+        | FileError::AddressNotAvailable
+        | FileError::NetworkUnreachable => errno::EINVAL,
     }
 }
 

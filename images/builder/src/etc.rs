@@ -1,6 +1,8 @@
 //! The `/etc` every guest root starts with: the accounts, groups and time zone of a
 //! FreeBSD 4.x install in `/compat/freebsd4/etc` (where a 4.x process finds `/etc`), and
-//! the same accounts and groups as text in the native `/etc`.
+//! the same accounts and groups as text in the native `/etc`. The 4.x `/etc` also has
+//! the network files a resolver reads on a box whose only interface is lo0: `hosts`,
+//! `host.conf`, `services` and `protocols` (our own text in 4.x's formats).
 //!
 //! The accounts and groups are RELENG_4's defaults (`etc/master.passwd` 1.25.2.6 and
 //! `etc/group` 1.19.2.3). Root's password field is empty, as 4.x ships it: this image is
@@ -67,6 +69,66 @@ nogroup:*:65533:
 nobody:*:65534:
 ";
 
+/// `hosts`: the loopback names only.
+pub const FREEBSD4_HOSTS: &str = "\
+# Host names (hosts(5)). There is no network here but lo0.
+127.0.0.1\t\tlocalhost localhost.my.domain
+";
+
+/// `host.conf`: look names up in `hosts` only (there is no name server to ask).
+pub const FREEBSD4_HOST_CONF: &str = "\
+# Lookup order for host names (host.conf(5)): the hosts file only.
+hosts
+";
+
+/// `protocols`: the ones the loopback stack has.
+pub const FREEBSD4_PROTOCOLS: &str = "\
+# Internet protocols (protocols(5)): name, number, aliases.
+ip\t0\tIP\t\t# internet protocol, pseudo protocol number
+icmp\t1\tICMP\t\t# internet control message protocol
+tcp\t6\tTCP\t\t# transmission control protocol
+udp\t17\tUDP\t\t# user datagram protocol
+";
+
+/// `services`: a modest set of well-known ports (services(5)).
+pub const FREEBSD4_SERVICES: &str = "\
+# Network services (services(5)): name, port/protocol, aliases.
+echo\t\t7/tcp
+echo\t\t7/udp
+discard\t\t9/tcp\t\tsink null
+discard\t\t9/udp\t\tsink null
+daytime\t\t13/tcp
+daytime\t\t13/udp
+chargen\t\t19/tcp\t\tttytst source
+chargen\t\t19/udp\t\tttytst source
+ftp-data\t20/tcp
+ftp\t\t21/tcp
+ssh\t\t22/tcp
+ssh\t\t22/udp
+telnet\t\t23/tcp
+smtp\t\t25/tcp\t\tmail
+time\t\t37/tcp\t\ttimserver
+time\t\t37/udp\t\ttimserver
+domain\t\t53/tcp
+domain\t\t53/udp
+tftp\t\t69/udp
+finger\t\t79/tcp
+http\t\t80/tcp\t\twww www-http
+pop3\t\t110/tcp
+sunrpc\t\t111/tcp\t\trpcbind
+sunrpc\t\t111/udp\t\trpcbind
+auth\t\t113/tcp\t\tident tap
+nntp\t\t119/tcp\t\tusenet
+ntp\t\t123/udp
+imap\t\t143/tcp\t\timap2 imap4
+snmp\t\t161/udp
+https\t\t443/tcp
+login\t\t513/tcp
+shell\t\t514/tcp\t\tcmd
+syslog\t\t514/udp
+printer\t\t515/tcp\t\tspooler
+";
+
 /// Where a 4.x process's `/etc` is.
 pub const FREEBSD4_ETC: &str = "/compat/freebsd4/etc";
 
@@ -101,6 +163,10 @@ pub fn freebsd4_etc(master_passwd: &str, group: &str) -> Result<Vec<EtcFile>, St
         ("spwd.db", 0o600, db(true)?),
         ("group", 0o644, group.as_bytes().to_vec()),
         ("localtime", 0o644, tzif_utc()),
+        ("hosts", 0o644, FREEBSD4_HOSTS.as_bytes().to_vec()),
+        ("host.conf", 0o644, FREEBSD4_HOST_CONF.as_bytes().to_vec()),
+        ("protocols", 0o644, FREEBSD4_PROTOCOLS.as_bytes().to_vec()),
+        ("services", 0o644, FREEBSD4_SERVICES.as_bytes().to_vec()),
     ])
 }
 
@@ -177,6 +243,36 @@ mod tests {
             panic!("no /etc/group");
         };
         assert!(String::from_utf8_lossy(data).contains("\nwheel:*:0:root\n"));
+        let text = |name: &str| match image.get(&format!("{FREEBSD4_ETC}/{name}")) {
+            Some(Member::File { mode: 0o644, data }) => String::from_utf8_lossy(data).into_owned(),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert!(text("hosts").contains("\n127.0.0.1\t\tlocalhost localhost.my.domain\n"));
+        assert!(text("host.conf").ends_with("\nhosts\n"));
+        // Every services line is name, port/protocol, aliases; every protocols line
+        // name, number, alias.
+        for line in text("services").lines().filter(|l| !l.starts_with('#')) {
+            let port = line.split_whitespace().nth(1).unwrap();
+            let (number, proto) = port.split_once('/').unwrap();
+            assert!(
+                number.parse::<u16>().is_ok() && matches!(proto, "tcp" | "udp"),
+                "{line}"
+            );
+        }
+        let protocols: Vec<(String, u8)> = text("protocols")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let mut w = l.split_whitespace();
+                (
+                    w.next().unwrap().to_string(),
+                    w.next().unwrap().parse().unwrap(),
+                )
+            })
+            .collect();
+        let want =
+            [("ip", 0), ("icmp", 1), ("tcp", 6), ("udp", 17)].map(|(n, p)| (n.to_string(), p));
+        assert_eq!(protocols, want);
         // Deterministic.
         let mut again = Image::new();
         add_default_etc(&mut again).unwrap();

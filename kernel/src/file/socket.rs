@@ -1,13 +1,28 @@
-//! Unix-domain sockets, in neutral terms. A stream connection is two pipes, one each
-//! way ([`super::pipe`]: the rings, the waiting, end of file and `BrokenPipe` all come
-//! from there); a datagram socket keeps a bounded queue of whole messages. A bound
-//! socket has a node in the file system that names it weakly: once the socket is
-//! closed, connecting there is refused, and unlink removes the name.
+//! Sockets, in neutral terms: the Unix (local) domain and a loopback-only Internet
+//! domain (a machine whose only network interface is lo0). A stream connection is two
+//! pipes, one each way ([`super::pipe`]: the rings, the waiting, end of file and
+//! `BrokenPipe` all come from there); a datagram socket keeps a bounded queue of whole
+//! messages. A bound Unix-domain socket has a node in the file system that names it
+//! weakly: once the socket is closed, connecting there is refused, and unlink removes
+//! the name.
 //!
 //! A socket's name is the byte string the personality gives (its address bytes after
 //! the family, kept as given so that getsockname hands them back unchanged); the path
 //! where it lives is given beside it (the personality knows how its addresses spell a
 //! path). An empty name means unbound.
+//!
+//! In the Internet domain a name is not a file but ([`SocketType`], IPv4 address,
+//! port), kept as the six bytes of an [`InetName`] (address then port, in the order IP
+//! writes them); bound sockets are found in a table of their own, and a closed one
+//! leaves it at once. Only 127.0.0.0/8 and the wildcard address are this machine's. A
+//! stream is still two pipes, made by connect before it returns (so a non-blocking
+//! connect completes at once, as loopback nearly does in 4.x); a datagram goes to the
+//! socket bound at its address or is dropped, as UDP does, and a connected datagram
+//! socket then gets `ConnectionRefused` from its next call, as 4.x's ICMP port
+//! unreachable makes it. Options TCP would act on (keep-alive, no delay) are kept and
+//! reported only: a loopback stream has no segments to delay and no peer to probe.
+//! There is no reset: closing with unread data ends the peer's stream as a plain close
+//! does, and a write after the peer closed is `BrokenPipe` at once.
 //!
 //! A send may carry [`Control`]: open files in flight ([`Rights`]) or the sender's
 //! credentials. A datagram carries it whole; on a stream it is bound to the first byte
@@ -104,6 +119,24 @@ impl Drop for Rights {
         }
         DROP_LOOP.store(false, Ordering::Relaxed);
     }
+}
+
+/// Bound Internet-domain sockets (pruned as they go): their names are their ports.
+static INET_BOUND: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
+
+/// Where the last ephemeral port search stopped, for streams and for datagrams
+/// (4.x keeps one per protocol).
+static LAST_EPHEMERAL: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+
+/// The live bound Internet sockets of type `kind` (taken out of the table's lock, so
+/// that their own locks may be taken).
+fn inet_sockets(kind: SocketType) -> Vec<Arc<Socket>> {
+    INET_BOUND
+        .lock()
+        .iter()
+        .filter_map(Weak::upgrade)
+        .filter(|s| s.kind == kind)
+        .collect()
 }
 
 /// Sockets that were sent files, for the collector (pruned as they go).
@@ -209,6 +242,86 @@ pub enum Control {
     Credentials(SenderCredentials),
 }
 
+/// The domains a socket may be in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Named by paths in the file system.
+    Local,
+    /// Named by IPv4 address and port, on the loopback network only.
+    Internet,
+}
+
+/// An Internet-domain name: an IPv4 address (its bytes as written: 127.0.0.1 is
+/// `[127, 0, 0, 1]`) and a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InetName {
+    pub addr: [u8; 4],
+    pub port: u16,
+}
+
+impl InetName {
+    /// The wildcard address: every local address.
+    pub const ANY: [u8; 4] = [0; 4];
+    /// lo0's address: the source of what a socket bound to the wildcard sends.
+    pub const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+    /// The ephemeral range (4.x's net.inet.ip.portrange.first and last), handed out
+    /// upwards from where the last search stopped, as 4.x's in_pcbbind does when first
+    /// is below last.
+    pub const EPHEMERAL_FIRST: u16 = 1024;
+    pub const EPHEMERAL_LAST: u16 = 5000;
+    /// Ports below it need privilege (4.x's IPPORT_RESERVED).
+    pub const RESERVED: u16 = 1024;
+
+    /// The name's bytes as a socket keeps them (address then port, big-endian).
+    pub fn to_bytes(self) -> Vec<u8> {
+        let mut v = self.addr.to_vec();
+        v.extend_from_slice(&self.port.to_be_bytes());
+        v
+    }
+
+    /// The name kept as `bytes` ([`InetName::to_bytes`]); unbound (empty) is the
+    /// wildcard address, port 0.
+    pub fn from_bytes(bytes: &[u8]) -> InetName {
+        match bytes {
+            [a, b, c, d, p, q] => InetName {
+                addr: [*a, *b, *c, *d],
+                port: u16::from_be_bytes([*p, *q]),
+            },
+            _ => InetName {
+                addr: Self::ANY,
+                port: 0,
+            },
+        }
+    }
+
+    /// One of this machine's addresses: the wildcard or the loopback network.
+    pub fn is_local(addr: [u8; 4]) -> bool {
+        addr == Self::ANY || addr[0] == 127
+    }
+}
+
+/// Where a connect or a send goes.
+#[derive(Clone, Copy, Debug)]
+pub enum Address<'a> {
+    /// The socket at a path (its name is its node).
+    Path(&'a FsContext, &'a [u8]),
+    /// An Internet-domain name.
+    Inet(InetName),
+}
+
+/// Socket options kept as flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketOption {
+    /// Bind may share a port with sockets that are connected (see [`Socket::bind_inet`]).
+    ReuseAddress,
+    /// Bind may share an exact address with others that set it too.
+    ReusePort,
+    /// Kept and reported: a loopback peer never needs probing.
+    KeepAlive,
+    /// Kept and reported: loopback writes are never held back to coalesce.
+    NoDelay,
+}
+
 /// The kinds of socket there are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SocketType {
@@ -234,6 +347,12 @@ pub const MAX_BUFFER: usize = 256 * 1024;
 const STREAM_BUFFER: usize = 8192;
 const DATAGRAM_SEND: usize = 2048;
 const DATAGRAM_RECEIVE: usize = 4096;
+/// As 4.x's TCP (tcp_sendspace, tcp_recvspace) and UDP (net.inet.udp.maxdgram, and
+/// room for 40 datagrams of 1 KiB with their addresses) have them.
+const TCP_SEND: usize = 32 * 1024;
+const TCP_RECEIVE: usize = 64 * 1024;
+const UDP_SEND: usize = 9216;
+const UDP_RECEIVE: usize = 40 * (1024 + 16);
 
 /// One received datagram and who sent it.
 #[derive(Debug)]
@@ -276,12 +395,17 @@ struct State {
     queued: usize,
     send_buffer: usize,
     receive_buffer: usize,
-    reuse_address: bool,
+    /// [`SocketOption`]s set, one bit each.
+    options: u8,
+    /// An error met after the call that caused it returned (a datagram refused):
+    /// the next call reports it once.
+    error: Option<Error>,
 }
 
 /// A Unix-domain socket.
 #[derive(Debug)]
 pub struct Socket {
+    domain: Domain,
     kind: SocketType,
     me: Weak<Socket>,
     state: Mutex<State>,
@@ -302,9 +426,14 @@ pub struct Received {
     pub from: Option<Vec<u8>>,
 }
 
-/// A new unconnected socket, as an open file.
+/// A new unconnected Unix-domain socket, as an open file.
 pub fn open(kind: SocketType) -> Result<Arc<OpenFile>> {
-    file(Socket::new(kind)?)
+    open_in(Domain::Local, kind)
+}
+
+/// A new unconnected socket of `domain`, as an open file.
+pub fn open_in(domain: Domain, kind: SocketType) -> Result<Arc<OpenFile>> {
+    file(Socket::new(domain, kind)?)
 }
 
 /// An open file for `socket` (a new one, or one that accept took).
@@ -314,7 +443,10 @@ pub fn file(socket: Arc<Socket>) -> Result<Arc<OpenFile>> {
 
 /// Two sockets connected to each other (socketpair), as open files.
 pub fn pair(kind: SocketType) -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
-    let (a, b) = (Socket::new(kind)?, Socket::new(kind)?);
+    let (a, b) = (
+        Socket::new(Domain::Local, kind)?,
+        Socket::new(Domain::Local, kind)?,
+    );
     match kind {
         SocketType::Stream => join(&a, &b)?,
         SocketType::Datagram => {
@@ -358,15 +490,18 @@ impl Connection {
 }
 
 impl Socket {
-    fn new(kind: SocketType) -> Result<Arc<Socket>> {
+    fn new(domain: Domain, kind: SocketType) -> Result<Arc<Socket>> {
         if crate::mm::heap::under_pressure() {
             return Err(Error::NoBufferSpace);
         }
-        let (send_buffer, receive_buffer) = match kind {
-            SocketType::Stream => (STREAM_BUFFER, STREAM_BUFFER),
-            SocketType::Datagram => (DATAGRAM_SEND, DATAGRAM_RECEIVE),
+        let (send_buffer, receive_buffer) = match (domain, kind) {
+            (Domain::Local, SocketType::Stream) => (STREAM_BUFFER, STREAM_BUFFER),
+            (Domain::Local, SocketType::Datagram) => (DATAGRAM_SEND, DATAGRAM_RECEIVE),
+            (Domain::Internet, SocketType::Stream) => (TCP_SEND, TCP_RECEIVE),
+            (Domain::Internet, SocketType::Datagram) => (UDP_SEND, UDP_RECEIVE),
         };
         Ok(Arc::new_cyclic(|me| Socket {
+            domain,
             kind,
             me: me.clone(),
             state: Mutex::new(State {
@@ -381,7 +516,8 @@ impl Socket {
                 queued: 0,
                 send_buffer,
                 receive_buffer,
-                reuse_address: false,
+                options: 0,
+                error: None,
             }),
             connection: Once::new(),
             changed: WaitQueue::new(),
@@ -392,22 +528,29 @@ impl Socket {
         self.kind
     }
 
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
     /// The name bound (empty: none).
     pub fn name(&self) -> Vec<u8> {
         self.state.lock().name.clone()
     }
 
     /// The peer's name (empty: unbound); `NotConnected` without a live peer.
+    /// An Internet stream keeps its peer's name once the peer is gone, as a TCP
+    /// connection keeps its foreign address until it is closed here too.
     pub fn peer_name(&self) -> Result<Vec<u8>> {
+        let inet = self.domain == Domain::Internet;
         match self.kind {
             SocketType::Stream => self
                 .connection
                 .get()
-                .filter(|c| c.peer_socket.strong_count() > 0)
+                .filter(|c| inet || c.peer_socket.strong_count() > 0)
                 .map(|c| c.peer.clone())
                 .ok_or(Error::NotConnected),
             SocketType::Datagram => match &self.state.lock().peer {
-                Some((peer, name)) if peer.strong_count() > 0 => Ok(name.clone()),
+                Some((peer, name)) if inet || peer.strong_count() > 0 => Ok(name.clone()),
                 _ => Err(Error::NotConnected),
             },
         }
@@ -417,7 +560,7 @@ impl Socket {
     /// umask, as BSD does). A taken path is `AddressInUse`; a bound socket, or an
     /// empty path, `InvalidArgument`.
     pub fn bind(&self, ctx: &FsContext, path: &[u8], name: &[u8]) -> Result<()> {
-        if path.is_empty() {
+        if path.is_empty() || self.domain != Domain::Local {
             return Err(Error::InvalidArgument);
         }
         let mut s = self.state.lock();
@@ -434,10 +577,166 @@ impl Socket {
         Ok(())
     }
 
+    /// Binds an Internet-domain socket to `name` (4.x's in_pcbbind). The address must
+    /// be local (`AddressNotAvailable`); port 0 takes an ephemeral port; a port below
+    /// [`InetName::RESERVED`] needs `privileged` (`AccessDenied`). A port is in use
+    /// (`AddressInUse`), for a socket of the same type, when another socket's name
+    /// overlaps (same address, or either is the wildcard), connected or not. With
+    /// [`SocketOption::ReuseAddress`] or [`SocketOption::ReusePort`] set, only an
+    /// unconnected socket bound to exactly the same address counts, and not even that
+    /// one when both set `ReusePort`. A closed socket never holds its port: there is no
+    /// TIME_WAIT here, so `ReuseAddress` matters only while a connection made through
+    /// the port is still open. 4.x's check that a non-root user does not share a port
+    /// another user bound is not made.
+    pub fn bind_inet(&self, name: InetName, privileged: bool) -> Result<()> {
+        if self.domain != Domain::Internet || self.state.lock().bound {
+            return Err(Error::InvalidArgument);
+        }
+        if !InetName::is_local(name.addr) {
+            return Err(Error::AddressNotAvailable);
+        }
+        let port = match name.port {
+            0 => self.ephemeral_port(name.addr)?,
+            p if p < InetName::RESERVED && !privileged => return Err(Error::AccessDenied),
+            p if self.port_in_use(name.addr, p) => return Err(Error::AddressInUse),
+            p => p,
+        };
+        self.set_inet_name(InetName { port, ..name });
+        Ok(())
+    }
+
+    /// Names an Internet socket and enters it in the table connect and send search.
+    fn set_inet_name(&self, name: InetName) {
+        {
+            let mut s = self.state.lock();
+            s.bound = true;
+            s.name = name.to_bytes();
+        }
+        let mut table = INET_BOUND.lock();
+        table.retain(|w| w.strong_count() > 0);
+        table.push(self.me.clone());
+    }
+
+    /// The Internet name bound (the wildcard address and port 0 when unbound).
+    fn inet_name(&self) -> InetName {
+        InetName::from_bytes(&self.state.lock().name)
+    }
+
+    /// Whether an Internet socket has a peer (4.x: a foreign address).
+    fn has_inet_peer(&self) -> bool {
+        self.connection.get().is_some() || self.state.lock().peer.is_some()
+    }
+
+    /// Whether `port` at `addr` is taken for this socket (see [`Socket::bind_inet`]).
+    fn port_in_use(&self, addr: [u8; 4], port: u16) -> bool {
+        let reuse_port = self.option(SocketOption::ReusePort);
+        let reuse = reuse_port || self.option(SocketOption::ReuseAddress);
+        inet_sockets(self.kind).iter().any(|t| {
+            if core::ptr::eq(&**t, self) {
+                return false;
+            }
+            let n = t.inet_name();
+            if n.port != port {
+                return false;
+            }
+            if !reuse {
+                return n.addr == addr || n.addr == InetName::ANY || addr == InetName::ANY;
+            }
+            n.addr == addr
+                && !t.has_inet_peer()
+                && !(reuse_port && t.option(SocketOption::ReusePort))
+        })
+    }
+
+    /// A free port from the ephemeral range for a socket binding `addr`;
+    /// `WouldBlock` when every one is taken.
+    fn ephemeral_port(&self, addr: [u8; 4]) -> Result<u16> {
+        let (first, last) = (InetName::EPHEMERAL_FIRST, InetName::EPHEMERAL_LAST);
+        let last_port = &LAST_EPHEMERAL[self.kind as usize];
+        for _ in first..=last {
+            let mut p = last_port.load(Ordering::Relaxed) as u16;
+            p = if p < first || p >= last { first } else { p + 1 };
+            last_port.store(p.into(), Ordering::Relaxed);
+            if !self.port_in_use(addr, p) {
+                return Ok(p);
+            }
+        }
+        Err(Error::WouldBlock)
+    }
+
+    /// Binds an unbound Internet socket to an ephemeral port (connect, send, listen
+    /// do this implicitly, as in 4.x).
+    fn bind_implicitly(&self) -> Result<()> {
+        if self.state.lock().bound {
+            return Ok(());
+        }
+        let port = self.ephemeral_port(InetName::ANY)?;
+        self.set_inet_name(InetName {
+            addr: InetName::ANY,
+            port,
+        });
+        Ok(())
+    }
+
+    /// What an Internet socket's messages come from: its name with lo0's address
+    /// for the wildcard.
+    fn inet_source(&self) -> InetName {
+        let n = self.inet_name();
+        if n.addr == InetName::ANY {
+            InetName {
+                addr: InetName::LOOPBACK,
+                ..n
+            }
+        } else {
+            n
+        }
+    }
+
+    /// The Internet socket of this type that takes what is sent to `to` from
+    /// `from`, as 4.x's in_pcblookup_hash finds it: one connected to exactly `from`
+    /// first; else an unconnected one bound to `to`'s address, then to the wildcard.
+    /// Only a listening socket takes a stream.
+    fn find_inet(&self, to: InetName, from: InetName) -> Option<Arc<Socket>> {
+        let peer_bytes = from.to_bytes();
+        let candidates: Vec<Arc<Socket>> = inet_sockets(self.kind)
+            .into_iter()
+            .filter(|t| {
+                let n = t.inet_name();
+                n.port == to.port && (n.addr == to.addr || n.addr == InetName::ANY)
+            })
+            .collect();
+        if self.kind == SocketType::Datagram
+            && let Some(t) = candidates
+                .iter()
+                .find(|t| matches!(&t.state.lock().peer, Some((_, p)) if *p == peer_bytes))
+        {
+            return Some(t.clone());
+        }
+        let open = |t: &&Arc<Socket>| match self.kind {
+            SocketType::Stream => t.is_listening(),
+            SocketType::Datagram => t.state.lock().peer.is_none(),
+        };
+        let exact = candidates
+            .iter()
+            .filter(open)
+            .find(|t| t.inet_name().addr == to.addr);
+        exact.or_else(|| candidates.iter().find(open)).cloned()
+    }
+
     /// Lets a bound socket take connections, at most `backlog` waiting (more calls
     /// change it). A datagram socket may listen too, as in 4.4BSD, though no
-    /// connection ever waits for it: connecting to it only names a peer.
+    /// connection ever waits for it: connecting to it only names a peer. An unbound
+    /// Internet stream takes an ephemeral port; an Internet datagram socket cannot
+    /// listen (`OperationNotSupported`, as UDP).
     pub fn listen(&self, backlog: usize) -> Result<()> {
+        if self.domain == Domain::Internet {
+            if self.kind == SocketType::Datagram {
+                return Err(Error::OperationNotSupported);
+            }
+            if self.connection.get().is_none() {
+                self.bind_implicitly()?;
+            }
+        }
         let mut s = self.state.lock();
         if !s.bound || self.connection.get().is_some() {
             return Err(Error::InvalidArgument);
@@ -468,6 +767,16 @@ impl Socket {
     /// waits in the listener's queue for accept; a datagram socket just takes the
     /// target as its peer (replacing any earlier one).
     pub fn connect(&self, ctx: &FsContext, path: &[u8]) -> Result<()> {
+        self.connect_to(Address::Path(ctx, path))
+    }
+
+    /// Connects to `to`, as [`Socket::connect`] does; an Internet socket to an
+    /// Internet name. Only local addresses are reachable (`NetworkUnreachable`);
+    /// the wildcard means lo0's address; port 0 is `AddressNotAvailable`; nobody
+    /// listening is `ConnectionRefused`. An unbound socket first takes an ephemeral
+    /// port, and a wildcard address becomes lo0's, as 4.x's in_pcbconnect does. A
+    /// datagram socket needs nobody at the address.
+    pub fn connect_to(&self, to: Address<'_>) -> Result<()> {
         if self.kind == SocketType::Stream {
             if self.is_listening() {
                 return Err(Error::OperationNotSupported);
@@ -476,27 +785,75 @@ impl Socket {
                 return Err(Error::AlreadyConnected);
             }
         }
-        let target = self.find(ctx, path)?;
+        let (target, server_name) = match (to, self.domain) {
+            (Address::Path(ctx, path), Domain::Local) => {
+                let target = self.find(ctx, path)?;
+                let name = target.name();
+                (Some(target), name)
+            }
+            (Address::Inet(to), Domain::Internet) => {
+                let to = self.inet_destination(to, true)?;
+                if self.kind == SocketType::Datagram {
+                    self.state.lock().peer = Some((Weak::new(), to.to_bytes()));
+                    return Ok(());
+                }
+                (self.find_inet(to, self.inet_source()), to.to_bytes())
+            }
+            _ => return Err(Error::InvalidArgument),
+        };
+        let target = target.ok_or(Error::ConnectionRefused)?;
         if self.kind == SocketType::Datagram {
-            let peer_name = target.name();
-            self.state.lock().peer = Some((Arc::downgrade(&target), peer_name));
+            self.state.lock().peer = Some((Arc::downgrade(&target), server_name));
             return Ok(());
         }
-        let server = Socket::new(SocketType::Stream)?;
-        let mut t = target.state.lock();
-        let Some(backlog) = t.backlog else {
-            return Err(Error::ConnectionRefused);
-        };
-        if t.pending.len() > 3 * backlog / 2 {
-            return Err(Error::ConnectionRefused);
+        let server = Socket::new(self.domain, SocketType::Stream)?;
+        {
+            let t = target.state.lock();
+            let Some(backlog) = t.backlog else {
+                return Err(Error::ConnectionRefused);
+            };
+            // A full queue refuses at once (4.x's TCP drops the SYN and the client
+            // retries until it times out).
+            if t.pending.len() > 3 * backlog / 2 {
+                return Err(Error::ConnectionRefused);
+            }
         }
-        // The accepted socket carries the listener's name, as in BSD.
-        server.state.lock().name = t.name.clone();
+        // The accepted socket carries the listener's name (in the Internet domain
+        // with the address connected to), as in BSD.
+        if self.domain == Domain::Internet {
+            server.set_inet_name(InetName::from_bytes(&server_name));
+        } else {
+            server.state.lock().name = server_name;
+        }
         join(self, &server)?;
-        t.pending.push_back(server);
-        drop(t);
+        target.state.lock().pending.push_back(server);
         target.changed.wake_all();
         Ok(())
+    }
+
+    /// Checks an Internet destination and readies this socket to send there (an
+    /// ephemeral port; when `connecting`, a wildcard address becomes lo0's): the
+    /// destination, with lo0's address for the wildcard.
+    fn inet_destination(&self, to: InetName, connecting: bool) -> Result<InetName> {
+        if !InetName::is_local(to.addr) {
+            return Err(Error::NetworkUnreachable);
+        }
+        if to.port == 0 {
+            return Err(Error::AddressNotAvailable);
+        }
+        self.bind_implicitly()?;
+        let mut s = self.state.lock();
+        let mut me = InetName::from_bytes(&s.name);
+        if connecting && me.addr == InetName::ANY {
+            me.addr = InetName::LOOPBACK;
+            s.name = me.to_bytes();
+        }
+        let addr = if to.addr == InetName::ANY {
+            InetName::LOOPBACK
+        } else {
+            to.addr
+        };
+        Ok(InetName { addr, ..to })
     }
 
     /// Returns a connection `accept` gave out to the front of the queue, for when the
@@ -533,7 +890,7 @@ impl Socket {
     /// connected); a datagram goes whole, to the socket at path `to` or to the peer.
     pub fn send<S: Source + ?Sized>(
         &self,
-        to: Option<(&FsContext, &[u8])>,
+        to: Option<Address<'_>>,
         from: &S,
         nonblock: bool,
     ) -> Result<usize> {
@@ -542,15 +899,25 @@ impl Socket {
 
     /// As [`Socket::send`], with `control` travelling with the bytes; when the send
     /// fails it is dropped (its files close), nothing sent.
+    /// An Internet stream takes no control (`InvalidArgument`, as TCP); an Internet
+    /// datagram drops it, as UDP does.
     pub fn send_control<S: Source + ?Sized>(
         &self,
-        to: Option<(&FsContext, &[u8])>,
+        to: Option<Address<'_>>,
         from: &S,
         nonblock: bool,
         control: Option<Control>,
     ) -> Result<usize> {
         if self.state.lock().write_shut {
             return Err(Error::BrokenPipe);
+        }
+        if self.domain == Domain::Internet {
+            if control.is_some() && self.kind == SocketType::Stream {
+                return Err(Error::InvalidArgument);
+            }
+            if self.kind == SocketType::Datagram {
+                return self.send_datagram_inet(to, from);
+            }
         }
         if self.kind == SocketType::Stream {
             let c = self.connection.get().ok_or(Error::NotConnected)?;
@@ -572,10 +939,11 @@ impl Socket {
             }
             match (to, &s.peer) {
                 (Some(_), Some(_)) => return Err(Error::AlreadyConnected),
-                (Some((ctx, path)), None) => {
+                (Some(Address::Path(ctx, path)), None) => {
                     drop(s);
                     self.find(ctx, path)?
                 }
+                (Some(Address::Inet(_)), None) => return Err(Error::InvalidArgument),
                 (None, None) => return Err(Error::DestinationRequired),
                 (None, Some((peer, _))) => match peer.upgrade() {
                     Some(p) => p,
@@ -592,6 +960,56 @@ impl Socket {
             target.note_holder();
         }
         target.deliver(self.name(), from, control)
+    }
+
+    /// Sends a UDP datagram to `to` or the peer. Nobody there drops it; on a connected
+    /// socket the next call then fails with `ConnectionRefused` (what 4.x's ICMP port
+    /// unreachable does). A receiver with no room drops it too: UDP does not wait.
+    fn send_datagram_inet<S: Source + ?Sized>(
+        &self,
+        to: Option<Address<'_>>,
+        from: &S,
+    ) -> Result<usize> {
+        let len = from.len();
+        let (peer, error) = {
+            let mut s = self.state.lock();
+            if len > s.send_buffer {
+                return Err(Error::MessageTooBig);
+            }
+            (
+                s.peer.as_ref().map(|(_, name)| InetName::from_bytes(name)),
+                s.error.take(),
+            )
+        };
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let to = match (to, peer) {
+            (Some(_), Some(_)) => return Err(Error::AlreadyConnected),
+            (Some(Address::Inet(to)), None) => self.inet_destination(to, false)?,
+            (Some(Address::Path(..)), None) => return Err(Error::InvalidArgument),
+            (None, None) => return Err(Error::DestinationRequired),
+            (None, Some(peer)) => peer,
+        };
+        let source = self.inet_source();
+        match self.find_inet(to, source) {
+            Some(target) => match target.deliver(source.to_bytes(), from, None) {
+                Err(Error::NoBufferSpace) => Ok(len),
+                r => r,
+            },
+            None => {
+                if peer.is_some() {
+                    self.state.lock().error = Some(Error::ConnectionRefused);
+                    self.changed.wake_all();
+                }
+                Ok(len)
+            }
+        }
+    }
+
+    /// Takes the error a call met after it returned (SO_ERROR reads and clears it).
+    pub fn take_error(&self) -> Option<Error> {
+        self.state.lock().error.take()
     }
 
     /// Queues a datagram from the sender named `from_name`.
@@ -715,13 +1133,19 @@ impl Socket {
                 if s.read_shut {
                     return Ok(stream(0));
                 }
+                if let Some(e) = s.error {
+                    if !peek {
+                        s.error = None;
+                    }
+                    return Err(e);
+                }
             }
             if nonblock {
                 return Err(Error::WouldBlock);
             }
             crate::process::sleep_interruptible(&self.changed, || {
                 let s = self.state.lock();
-                !s.queue.is_empty() || s.read_shut
+                !s.queue.is_empty() || s.read_shut || s.error.is_some()
             })
             .map_err(|_| Error::Interrupted)?;
         }
@@ -830,14 +1254,19 @@ impl Socket {
         }
     }
 
-    /// Whether the address may be reused (kept for the option's sake: a Unix-domain
-    /// name is a file, which bind never replaces).
-    pub fn reuse_address(&self) -> bool {
-        self.state.lock().reuse_address
+    /// Whether `o` is set. The reuse options matter only to Internet binds (a
+    /// Unix-domain name is a file, which bind never replaces).
+    pub fn option(&self, o: SocketOption) -> bool {
+        self.state.lock().options & (1 << o as u8) != 0
     }
 
-    pub fn set_reuse_address(&self, on: bool) {
-        self.state.lock().reuse_address = on;
+    pub fn set_option(&self, o: SocketOption, on: bool) {
+        let mut s = self.state.lock();
+        if on {
+            s.options |= 1 << o as u8;
+        } else {
+            s.options &= !(1 << o as u8);
+        }
     }
 }
 
@@ -872,7 +1301,10 @@ impl FileOps for Socket {
                 s.write_shut || c.writer.lock().as_ref().is_none_or(|w| w.poll().write),
             ),
             (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
-            (SocketType::Datagram, _) => (s.read_shut || !s.queue.is_empty(), true),
+            (SocketType::Datagram, _) => (
+                s.read_shut || !s.queue.is_empty() || s.error.is_some(),
+                true,
+            ),
         };
         Readiness {
             read,
@@ -1092,12 +1524,12 @@ mod tests {
         let c = sock(&client);
         assert_eq!(client.write(b"x"), Err(Error::DestinationRequired));
         assert_eq!(
-            c.send(Some((&ctx, &b"/log"[..])), &b"one"[..], false),
+            c.send(Some(Address::Path(&ctx, b"/log")), &b"one"[..], false),
             Ok(3)
         );
         assert_eq!(c.bind(&ctx, b"/client", b"/client"), Ok(()));
         assert_eq!(
-            c.send(Some((&ctx, &b"/log"[..])), &b"second"[..], false),
+            c.send(Some(Address::Path(&ctx, b"/log")), &b"second"[..], false),
             Ok(6)
         );
         let mut buf = [0u8; 16];
@@ -1118,7 +1550,7 @@ mod tests {
         assert_eq!(c.peer_name(), Ok(b"/log".to_vec()));
         assert_eq!(client.write(b"abc"), Ok(3));
         assert_eq!(
-            c.send(Some((&ctx, &b"/log"[..])), &b"x"[..], false),
+            c.send(Some(Address::Path(&ctx, b"/log")), &b"x"[..], false),
             Err(Error::AlreadyConnected)
         );
         assert_eq!(server.read(&mut buf), Ok(3));
@@ -1134,9 +1566,201 @@ mod tests {
         assert_eq!(client.write(b"x"), Err(Error::ConnectionReset));
         assert_eq!(client.write(b"x"), Err(Error::DestinationRequired));
         assert_eq!(
-            c.send(Some((&ctx, &b"/log"[..])), &b"x"[..], false),
+            c.send(Some(Address::Path(&ctx, b"/log")), &b"x"[..], false),
             Err(Error::ConnectionRefused)
         );
+    }
+
+    fn inet(kind: SocketType) -> Arc<OpenFile> {
+        open_in(Domain::Internet, kind).unwrap()
+    }
+
+    fn at(addr: [u8; 4], port: u16) -> InetName {
+        InetName { addr, port }
+    }
+
+    fn named(f: &OpenFile) -> InetName {
+        InetName::from_bytes(&sock(f).name())
+    }
+
+    // Host tests run at once and share the Internet table: each uses ports of its own,
+    // above the ephemeral range.
+
+    #[test]
+    fn inet_bind_checks_addresses_privilege_and_ports_in_use() {
+        let a = inet(SocketType::Stream);
+        let s = sock(&a);
+        assert_eq!(
+            s.bind_inet(at([10, 0, 0, 1], 6001), true),
+            Err(Error::AddressNotAvailable)
+        );
+        assert_eq!(
+            s.bind_inet(at(InetName::LOOPBACK, 80), false),
+            Err(Error::AccessDenied)
+        );
+        assert_eq!(s.bind_inet(at(InetName::ANY, 6001), false), Ok(()));
+        assert_eq!(
+            s.bind_inet(at(InetName::ANY, 6002), false),
+            Err(Error::InvalidArgument)
+        );
+        assert_eq!(named(&a), at(InetName::ANY, 6001));
+        // The wildcard overlaps every local address; another type is another table.
+        let b = inet(SocketType::Stream);
+        assert_eq!(
+            sock(&b).bind_inet(at([127, 0, 0, 5], 6001), false),
+            Err(Error::AddressInUse)
+        );
+        let u = inet(SocketType::Datagram);
+        assert_eq!(sock(&u).bind_inet(at(InetName::ANY, 6001), false), Ok(()));
+        // SO_REUSEADDR: only an unconnected socket at exactly that address counts.
+        sock(&b).set_option(SocketOption::ReuseAddress, true);
+        assert_eq!(
+            sock(&b).bind_inet(at(InetName::ANY, 6001), false),
+            Err(Error::AddressInUse)
+        );
+        assert_eq!(sock(&b).bind_inet(at([127, 0, 0, 5], 6001), false), Ok(()));
+        // SO_REUSEPORT on both: even the same address.
+        let (c, d) = (inet(SocketType::Datagram), inet(SocketType::Datagram));
+        sock(&c).set_option(SocketOption::ReusePort, true);
+        sock(&d).set_option(SocketOption::ReusePort, true);
+        assert_eq!(
+            sock(&c).bind_inet(at(InetName::LOOPBACK, 6003), false),
+            Ok(())
+        );
+        assert_eq!(
+            sock(&d).bind_inet(at(InetName::LOOPBACK, 6003), false),
+            Ok(())
+        );
+        // A closed socket holds nothing.
+        drop(a);
+        let e = inet(SocketType::Stream);
+        assert_eq!(
+            sock(&e).bind_inet(at(InetName::ANY, 6001), false),
+            Err(Error::AddressInUse)
+        );
+        drop(b);
+        assert_eq!(sock(&e).bind_inet(at(InetName::ANY, 6001), false), Ok(()));
+    }
+
+    #[test]
+    fn inet_ephemeral_ports_come_from_the_range_and_differ() {
+        let mut ports = Vec::new();
+        let keep: Vec<_> = (0..5).map(|_| inet(SocketType::Datagram)).collect();
+        for f in &keep {
+            assert_eq!(sock(f).bind_inet(at(InetName::LOOPBACK, 0), false), Ok(()));
+            let n = named(f);
+            assert_eq!(n.addr, InetName::LOOPBACK);
+            assert!((1024..=5000).contains(&n.port), "{n:?}");
+            assert!(!ports.contains(&n.port));
+            ports.push(n.port);
+        }
+        // listen binds an unbound stream implicitly.
+        let l = inet(SocketType::Stream);
+        assert_eq!(sock(&l).listen(1), Ok(()));
+        assert!((1024..=5000).contains(&named(&l).port));
+    }
+
+    #[test]
+    fn inet_stream_connects_through_a_listener() {
+        let server = inet(SocketType::Stream);
+        let s = sock(&server);
+        let client = inet(SocketType::Stream);
+        let c = sock(&client);
+        let to = at([127, 0, 0, 1], 6010);
+        assert_eq!(
+            c.connect_to(Address::Inet(to)),
+            Err(Error::ConnectionRefused)
+        );
+        assert_eq!(
+            c.connect_to(Address::Inet(at([192, 168, 0, 1], 6010))),
+            Err(Error::NetworkUnreachable)
+        );
+        assert_eq!(
+            c.connect_to(Address::Inet(at(InetName::LOOPBACK, 0))),
+            Err(Error::AddressNotAvailable)
+        );
+        assert_eq!(s.bind_inet(at(InetName::ANY, 6010), false), Ok(()));
+        // Bound, not listening: refused.
+        assert_eq!(
+            c.connect_to(Address::Inet(to)),
+            Err(Error::ConnectionRefused)
+        );
+        assert_eq!(s.listen(1), Ok(()));
+        // The wildcard means lo0's address.
+        assert_eq!(c.connect_to(Address::Inet(at(InetName::ANY, 6010))), Ok(()));
+        let me = named(&client);
+        assert_eq!(me.addr, InetName::LOOPBACK);
+        assert_eq!(c.peer_name(), Ok(to.to_bytes()));
+        assert!(server.poll().read);
+        let accepted = file(s.accept(true).unwrap()).unwrap();
+        assert_eq!(named(&accepted), to);
+        assert_eq!(sock(&accepted).peer_name(), Ok(me.to_bytes()));
+        assert_eq!(client.write(b"ping"), Ok(4));
+        let mut buf = [0u8; 8];
+        assert_eq!(accepted.read(&mut buf), Ok(4));
+        // A stream takes no control.
+        let (r, _w) = pipe::new().unwrap();
+        assert_eq!(
+            c.send_control(None, &b"x"[..], true, rights(&[&r])),
+            Err(Error::InvalidArgument)
+        );
+        // The connection holds the port: a plain bind fails, SO_REUSEADDR's does not.
+        drop(server);
+        let again = inet(SocketType::Stream);
+        let a = sock(&again);
+        assert_eq!(
+            a.bind_inet(at(InetName::ANY, 6010), false),
+            Err(Error::AddressInUse)
+        );
+        a.set_option(SocketOption::ReuseAddress, true);
+        assert_eq!(a.bind_inet(at(InetName::ANY, 6010), false), Ok(()));
+        // The peer gone: end of file, then a broken pipe; the peer's name stays.
+        drop(accepted);
+        assert_eq!(client.read(&mut buf), Ok(0));
+        assert_eq!(client.write(b"x"), Err(Error::BrokenPipe));
+        assert_eq!(c.peer_name(), Ok(to.to_bytes()));
+    }
+
+    #[test]
+    fn inet_datagrams_carry_their_senders_and_connected_ones_learn_refusals() {
+        let server = inet(SocketType::Datagram);
+        let s = sock(&server);
+        assert_eq!(s.listen(1), Err(Error::OperationNotSupported));
+        assert_eq!(s.bind_inet(at(InetName::LOOPBACK, 6020), false), Ok(()));
+        let client = inet(SocketType::Datagram);
+        let c = sock(&client);
+        let to = Some(Address::Inet(at(InetName::LOOPBACK, 6020)));
+        assert_eq!(client.write(b"x"), Err(Error::DestinationRequired));
+        assert_eq!(c.send(to, &b"hello"[..], true), Ok(5));
+        // The send bound the client to an ephemeral port, its address left wild.
+        let me = named(&client);
+        assert_eq!(me.addr, InetName::ANY);
+        assert!((1024..=5000).contains(&me.port));
+        let mut buf = [0u8; 8];
+        let got = s.receive(&mut buf[..], true, None).unwrap();
+        let from = at(InetName::LOOPBACK, me.port).to_bytes();
+        assert_eq!((got.len, got.from), (5, Some(from)));
+        // Nobody at a port: dropped without a word while unconnected.
+        let nobody = Some(Address::Inet(at(InetName::LOOPBACK, 6021)));
+        assert_eq!(c.send(nobody, &b"lost"[..], true), Ok(4));
+        assert_eq!(
+            c.send(Some(Address::Inet(at([8, 8, 8, 8], 53))), &b"x"[..], true),
+            Err(Error::NetworkUnreachable)
+        );
+        // Connected: the server takes only its peer's datagrams.
+        assert_eq!(
+            s.connect_to(Address::Inet(at(InetName::LOOPBACK, 6022))),
+            Ok(())
+        );
+        assert_eq!(c.send(to, &b"filtered"[..], true), Ok(8));
+        assert_eq!(s.receive(&mut buf[..], true, None), Err(Error::WouldBlock));
+        // ... and learns that nobody is at its peer's port on its next call.
+        assert_eq!(server.write(b"x"), Ok(1));
+        assert!(server.poll().read);
+        assert_eq!(sock(&server).take_error(), Some(Error::ConnectionRefused));
+        assert_eq!(server.write(b"x"), Ok(1));
+        assert_eq!(server.read(&mut buf), Err(Error::ConnectionRefused));
+        assert_eq!(s.receive(&mut buf[..], true, None), Err(Error::WouldBlock));
     }
 
     #[test]

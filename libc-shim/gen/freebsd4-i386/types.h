@@ -123,6 +123,7 @@ typedef uint32_t uintptr_t;
 #define SO_RCVBUF 0x1002
 #define SO_ERROR 0x1007
 #define SO_TYPE 0x1008
+#define SO_REUSEPORT 0x200
 #define SHUT_RD 0
 #define SHUT_WR 1
 #define SHUT_RDWR 2
@@ -139,6 +140,15 @@ typedef uint32_t uintptr_t;
 #define SCM_CREDS 3
 #define CMGROUP_MAX 0x10
 #define SOMAXCONN 0x80
+#define IPPROTO_IP 0
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 0x11
+#define TCP_NODELAY 1
+#define INADDR_ANY 0
+#define INADDR_LOOPBACK 0x7f000001
+#define IPPORT_RESERVED 0x400
+#define IPPORT_USERRESERVED 0x1388
 #define SOCK_MAXADDRLEN 0xff
 #define IPC_R 0x100
 #define IPC_W 0x80
@@ -712,6 +722,14 @@ _Static_assert(sizeof(struct fsid_t) == 8, "struct fsid_t: size");
 _Static_assert(_Alignof(struct fsid_t) == 4, "struct fsid_t: alignment");
 _Static_assert(__builtin_offsetof(struct fsid_t, val) == 0, "fsid_t.val: offset");
 typedef struct fsid_t fsid_t;
+
+/* sys/netinet/in.h: an IPv4 address. */
+struct in_addr {
+	uint32_t s_addr;	/* 0 */
+};
+_Static_assert(sizeof(struct in_addr) == 4, "struct in_addr: size");
+_Static_assert(_Alignof(struct in_addr) == 4, "struct in_addr: alignment");
+_Static_assert(__builtin_offsetof(struct in_addr, s_addr) == 0, "in_addr.s_addr: offset");
 
 struct iovec {
 	void *iov_base;	/* 0 */
@@ -1419,6 +1437,22 @@ _Static_assert(_Alignof(struct sockaddr) == 1, "struct sockaddr: alignment");
 _Static_assert(__builtin_offsetof(struct sockaddr, sa_len) == 0, "sockaddr.sa_len: offset");
 _Static_assert(__builtin_offsetof(struct sockaddr, sa_family) == 1, "sockaddr.sa_family: offset");
 _Static_assert(__builtin_offsetof(struct sockaddr, sa_data) == 2, "sockaddr.sa_data: offset");
+
+/* sys/netinet/in.h: an Internet-domain (IPv4) address. Only lo0 exists: 127.0.0.0/8 and INADDR_ANY are local. */
+struct sockaddr_in {
+	uint8_t sin_len;	/* 0 */
+	uint8_t sin_family;	/* 1 */
+	uint16_t sin_port;	/* 2 */
+	struct in_addr sin_addr;	/* 4 */
+	int8_t sin_zero[8];	/* 8 */
+};
+_Static_assert(sizeof(struct sockaddr_in) == 16, "struct sockaddr_in: size");
+_Static_assert(_Alignof(struct sockaddr_in) == 4, "struct sockaddr_in: alignment");
+_Static_assert(__builtin_offsetof(struct sockaddr_in, sin_len) == 0, "sockaddr_in.sin_len: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_in, sin_family) == 1, "sockaddr_in.sin_family: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_in, sin_port) == 2, "sockaddr_in.sin_port: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_in, sin_addr) == 4, "sockaddr_in.sin_addr: offset");
+_Static_assert(__builtin_offsetof(struct sockaddr_in, sin_zero) == 8, "sockaddr_in.sin_zero: offset");
 
 /* sys/sys/un.h: a Unix-domain address. */
 struct sockaddr_un {
