@@ -1,5 +1,7 @@
 //! Kernel threads and the scheduler: round robin over runnable threads, an idle thread
 //! when none is, sleeping with a tick deadline and wait queues for everything else.
+//! Threads have a [`Class`]: real-time ones run before normal ones, idle-class ones only
+//! when nothing else can (BSD's rtprio queues).
 //!
 //! Kernel code runs with interrupts off, so a switch happens only where a thread asks
 //! for one: when it blocks, yields, exits, or (for threads running user code) when
@@ -27,6 +29,52 @@ const BOOT_SLOT: usize = 0;
 const IDLE_SLOT: usize = 1;
 
 static CONTEXTS: [Context; MAX_THREADS] = [const { Context::new() }; MAX_THREADS];
+
+/// How a thread competes for the CPU (BSD's rtprio classes). Priorities run from 0
+/// (first) to [`CLASS_PRIORITY_MAX`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Kernel work that stands in for what an interrupt would do (timers): ahead of
+    /// every other class, without turns among its own.
+    Interrupt,
+    /// Runs before every normal thread, lower `priority` first. A `fifo` one keeps the
+    /// CPU until it blocks or yields; others take turns with their equals.
+    RealTime { priority: u8, fifo: bool },
+    /// Time-shared (turns weighted by [`set_slice`]). `priority` orders nothing: it is
+    /// kept for whoever set it.
+    Normal { priority: u8 },
+    /// Runs only when no real-time or normal thread can, lower `priority` first.
+    Idle { priority: u8 },
+}
+
+/// The last (least urgent) priority within a class.
+pub const CLASS_PRIORITY_MAX: u8 = 31;
+
+impl Class {
+    pub const NORMAL: Class = Class::Normal { priority: 0 };
+
+    /// Lower runs first.
+    fn rank(self) -> (u8, u8) {
+        match self {
+            Class::Interrupt => (0, 0),
+            Class::RealTime { priority, .. } => (1, priority),
+            Class::Normal { .. } => (2, 0),
+            Class::Idle { priority } => (3, priority),
+        }
+    }
+
+    fn is_normal(self) -> bool {
+        matches!(self, Class::Normal { .. })
+    }
+
+    /// Keeps the CPU among its equals until it blocks or yields.
+    fn is_fifo(self) -> bool {
+        matches!(self, Class::Interrupt | Class::RealTime { fifo: true, .. })
+    }
+}
+
+/// The idle thread ranks below every class.
+const IDLE_RANK: (u8, u8) = (4, 0);
 
 /// A thread's identity, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,6 +149,7 @@ struct Thread {
     since: u64,
     /// How many ticks a turn lasts when others wait (see [`set_slice`]).
     slice_ticks: u64,
+    class: Class,
     /// Switches away because it waited, and because its turn was over.
     voluntary_switches: u64,
     involuntary_switches: u64,
@@ -115,6 +164,40 @@ struct Scheduler {
     /// Dead threads whose stacks are freed once another thread runs.
     dead: Vec<usize>,
     slice_start: u64,
+    /// Live threads whose class is not normal: none (the common case) keeps picking
+    /// and preemption to plain round robin.
+    special: usize,
+}
+
+impl Scheduler {
+    fn rank(&self, slot: usize) -> (u8, u8) {
+        if slot == IDLE_SLOT {
+            return IDLE_RANK;
+        }
+        self.threads
+            .get(&slot)
+            .map_or(Class::NORMAL.rank(), |t| t.class.rank())
+    }
+
+    /// Takes the next thread to run off the queue: the first of the best rank.
+    fn pick(&mut self) -> Option<usize> {
+        if self.special == 0 {
+            return self.run_queue.pop_front();
+        }
+        let mut best: Option<(usize, (u8, u8))> = None;
+        for (i, &slot) in self.run_queue.iter().enumerate() {
+            let rank = self.rank(slot);
+            if best.is_none_or(|(_, b)| rank < b) {
+                best = Some((i, rank));
+            }
+        }
+        self.run_queue.remove(best?.0)
+    }
+
+    /// The best rank waiting in the queue.
+    fn best_queued(&self) -> Option<(u8, u8)> {
+        self.run_queue.iter().map(|&slot| self.rank(slot)).min()
+    }
 }
 
 static SCHED: Mutex<Option<Scheduler>> = Mutex::new(None);
@@ -142,6 +225,7 @@ pub fn init() {
             start: None,
             cpu_ns: 0,
             slice_ticks: TIME_SLICE_TICKS,
+            class: Class::NORMAL,
             voluntary_switches: 0,
             involuntary_switches: 0,
             since: crate::time::monotonic_ns(),
@@ -155,6 +239,7 @@ pub fn init() {
         next_id: 1,
         dead: Vec::new(),
         slice_start: 0,
+        special: 0,
     });
     match create(IDLE_SLOT, "idle", Box::new(idle)) {
         Ok(_) => {}
@@ -193,6 +278,7 @@ fn create(
                 start: Some(start),
                 cpu_ns: 0,
                 slice_ticks: TIME_SLICE_TICKS,
+                class: Class::NORMAL,
                 voluntary_switches: 0,
                 involuntary_switches: 0,
                 since: 0,
@@ -281,26 +367,42 @@ pub fn current_name() -> &'static str {
     with(|s| s.threads.get(&s.current).map_or("?", |t| t.name))
 }
 
-/// Switches to the next runnable thread (or idle). The current thread's state must
-/// already say what it waits for, unless it stays runnable (`requeue`).
-fn reschedule(requeue: bool) {
+/// Whether the running thread stays runnable when it switches away.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Requeue {
+    /// Its state already says what it waits for.
+    No,
+    /// It yields: behind its equals.
+    Yield,
+    /// Its turn was taken: a FIFO thread stays ahead of its equals.
+    Preempted,
+}
+
+/// Switches to the next runnable thread (or idle).
+fn reschedule(requeue: Requeue) {
     let switch = with(|s| {
         let from = s.current;
         if let Some(t) = s.threads.get_mut(&from)
-            && requeue
+            && requeue != Requeue::No
             && t.state == State::Running
         {
             t.state = State::Runnable;
+            // A preempted FIFO thread keeps its place ahead of its equals (POSIX).
+            let front = requeue == Requeue::Preempted && t.class.is_fifo();
             if from != IDLE_SLOT {
-                s.run_queue.push_back(from);
+                if front {
+                    s.run_queue.push_front(from);
+                } else {
+                    s.run_queue.push_back(from);
+                }
             }
         }
-        let next = s.run_queue.pop_front().unwrap_or(IDLE_SLOT);
+        let next = s.pick().unwrap_or(IDLE_SLOT);
         if from != next {
             let now = crate::time::monotonic_ns();
             if let Some(t) = s.threads.get_mut(&from) {
                 t.cpu_ns += now.saturating_sub(t.since);
-                if requeue {
+                if requeue != Requeue::No {
                     t.involuntary_switches += 1;
                 } else {
                     t.voluntary_switches += 1;
@@ -371,7 +473,7 @@ fn after_switch() {
 
 /// Lets other runnable threads run.
 pub fn yield_now() {
-    reschedule(true);
+    reschedule(Requeue::Yield);
 }
 
 /// Ends the running thread.
@@ -380,10 +482,13 @@ pub fn exit() -> ! {
         let current = s.current;
         if let Some(t) = s.threads.get_mut(&current) {
             t.state = State::Dead;
+            if !t.class.is_normal() {
+                s.special -= 1;
+            }
         }
         s.dead.push(current);
     });
-    reschedule(false);
+    reschedule(Requeue::No);
     panic!("a dead thread was resumed");
 }
 
@@ -396,7 +501,7 @@ pub fn sleep_ticks(ticks: u64) {
             t.state = State::Sleeping(deadline);
         }
     });
-    reschedule(false);
+    reschedule(Requeue::No);
 }
 
 /// Called on every tick (from the interrupt): wakes sleepers whose time has come and
@@ -414,13 +519,47 @@ pub fn on_tick(now: u64) {
         }
     }
     s.run_queue.extend(woken);
-    let slice = s
+    let (slice, class) = s
         .threads
         .get(&s.current)
-        .map_or(TIME_SLICE_TICKS, |t| t.slice_ticks);
-    if now.saturating_sub(s.slice_start) >= slice && !s.run_queue.is_empty() {
+        .map_or((TIME_SLICE_TICKS, Class::NORMAL), |t| {
+            (t.slice_ticks, t.class)
+        });
+    let turn_over = now.saturating_sub(s.slice_start) >= slice;
+    let switch = if s.special == 0 {
+        turn_over && !s.run_queue.is_empty()
+    } else {
+        // Only a better rank takes the CPU early; equals share it when the turn is
+        // over, except from a FIFO thread; worse ranks wait.
+        let mine = s.rank(s.current);
+        s.best_queued()
+            .is_some_and(|best| best < mine || (best == mine && turn_over && !class.is_fifo()))
+    };
+    if switch {
         NEED_RESCHED.store(true, Ordering::Relaxed);
     }
+}
+
+/// Puts thread `id` in `class` (a switch follows if the running thread is outranked).
+pub fn set_class(id: ThreadId, class: Class) {
+    with(|s| {
+        let Some(t) = s.threads.values_mut().find(|t| t.id == id) else {
+            return;
+        };
+        let was_normal = t.class.is_normal();
+        t.class = class;
+        match (was_normal, class.is_normal()) {
+            (true, false) => s.special += 1,
+            (false, true) => s.special -= 1,
+            _ => {}
+        }
+        // A switch is due both when the running thread was outranked and when it was
+        // itself demoted below one in the queue.
+        let mine = s.rank(s.current);
+        if s.best_queued().is_some_and(|best| best < mine) {
+            NEED_RESCHED.store(true, Ordering::Relaxed);
+        }
+    });
 }
 
 /// Sets how many ticks thread `id`'s turns last (at least one) while others wait: the
@@ -437,7 +576,7 @@ pub fn set_slice(id: ThreadId, ticks: u64) {
 /// time slice is over and someone else can run.
 pub fn preempt_point() {
     if NEED_RESCHED.load(Ordering::Relaxed) {
-        yield_now();
+        reschedule(Requeue::Preempted);
     }
 }
 
@@ -511,7 +650,7 @@ impl WaitQueue {
                 waiters.push_back(current);
             }
         });
-        reschedule(false);
+        reschedule(Requeue::No);
     }
 
     /// Takes the running thread off the queue (after a wake-up that did not come from
@@ -547,6 +686,9 @@ fn make_runnable(s: &mut Scheduler, slot: usize) {
     {
         t.state = State::Runnable;
         s.run_queue.push_back(slot);
+        if s.special != 0 && s.rank(slot) < s.rank(s.current) {
+            NEED_RESCHED.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -607,7 +749,7 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
         }
         current
     });
-    reschedule(false);
+    reschedule(Requeue::No);
     // Woken by one queue (or the deadline): leave the others, so that a later wake-up
     // of theirs does not disturb whatever this thread blocks on next.
     for q in queues {

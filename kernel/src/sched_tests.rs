@@ -12,6 +12,7 @@ use nymph_hal::user::{UserExit, UserMode};
 
 pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(threads_take_turns),
+    ktest!(classes_order_threads),
     ktest!(sleep_wakes_after_its_deadline),
     ktest!(user_threads_are_preempted_round_robin),
     ktest!(finished_threads_give_back_their_stacks),
@@ -49,6 +50,63 @@ fn threads_take_turns() -> TestResult {
     let done_ref = done.clone();
     queue.wait_until(move || done_ref.load(Ordering::SeqCst) == 2);
     kassert_eq!(log.lock().as_slice(), &['a', 'b', 'a', 'b', 'a', 'b']);
+    Ok(())
+}
+
+/// Interrupt-class threads run first, real-time ones before normal ones and idle-class
+/// ones after them, whatever the order they became runnable in; equals (not FIFO) still
+/// take turns.
+fn classes_order_threads() -> TestResult {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(AtomicUsize::new(0));
+    let queue = Arc::new(WaitQueue::new());
+    let classes = [
+        ('i', sched::Class::Idle { priority: 0 }),
+        ('n', sched::Class::NORMAL),
+        (
+            'r',
+            sched::Class::RealTime {
+                priority: 5,
+                fifo: false,
+            },
+        ),
+        (
+            's',
+            sched::Class::RealTime {
+                priority: 5,
+                fifo: false,
+            },
+        ),
+        (
+            'f',
+            sched::Class::RealTime {
+                priority: 1,
+                fifo: true,
+            },
+        ),
+        ('k', sched::Class::Interrupt),
+    ];
+    for (name, class) in classes {
+        let (log, done, queue) = (log.clone(), done.clone(), queue.clone());
+        let spawned = sched::spawn("classes", move || {
+            for _ in 0..2 {
+                log.lock().push(name);
+                sched::yield_now();
+            }
+            done.fetch_add(1, Ordering::SeqCst);
+            queue.wake_all();
+        });
+        match spawned {
+            Ok(id) => sched::set_class(id, class),
+            Err(e) => kfail!("spawn: {e:?}"),
+        }
+    }
+    let done_ref = done.clone();
+    queue.wait_until(move || done_ref.load(Ordering::SeqCst) == classes.len());
+    kassert_eq!(
+        log.lock().as_slice(),
+        &['k', 'k', 'f', 'f', 'r', 's', 'r', 's', 'n', 'n', 'i', 'i']
+    );
     Ok(())
 }
 

@@ -1351,6 +1351,26 @@ const _: () = assert!(core::mem::offset_of!(ps_strings, ps_nenvstr) == 12);
 /// C: `quad_t`.
 pub type quad_t = i64;
 
+bitflags::bitflags! {
+/// sys/unistd.h (4.x); RFPPWAIT (1<<31) is kernel-only: EINVAL
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct rfork_flags: i32 {
+        const RFNAMEG = 1;
+        const RFENVG = 2;
+        const RFFDG = 4;
+        const RFNOTEG = 8;
+        const RFPROC = 16;
+        const RFMEM = 32;
+        const RFNOWAIT = 64;
+        const RFCNAMEG = 0x400;
+        const RFCENVG = 0x800;
+        const RFCFDG = 0x1000;
+        const RFTHREAD = 0x2000;
+        const RFSIGSHARE = 0x4000;
+        const RFLINUXTHPN = 0x10000;
+    }
+}
+
 /// quad_t
 pub type rlim_t = i64;
 
@@ -1410,10 +1430,22 @@ impl rlimit_resource {
     }
 }
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/rtprio.h 1.9 (1999), as in 4.x
 ///
-/// C: `struct rtprio`.
-pub type rtprio = ();
+/// C: `struct rtprio`; 4 bytes, aligned to 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct rtprio {
+    /// RTP_PRIO_REALTIME, _NORMAL, _IDLE or _FIFO
+    pub type_: u_short,
+    /// RTP_PRIO_MIN (first) to RTP_PRIO_MAX
+    pub prio: u_short,
+}
+
+const _: () = assert!(core::mem::size_of::<rtprio>() == 4);
+const _: () = assert!(core::mem::align_of::<rtprio>() == 2);
+const _: () = assert!(core::mem::offset_of!(rtprio, type_) == 0);
+const _: () = assert!(core::mem::offset_of!(rtprio, prio) == 2);
 
 /// C: `struct rusage`; 72 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
@@ -1493,10 +1525,18 @@ bitflags::bitflags! {
     }
 }
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/sched.h (posix4): higher sched_priority runs first
 ///
-/// C: `struct sched_param`.
-pub type sched_param = ();
+/// C: `struct sched_param`; 4 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sched_param {
+    pub sched_priority: int,
+}
+
+const _: () = assert!(core::mem::size_of::<sched_param>() == 4);
+const _: () = assert!(core::mem::align_of::<sched_param>() == 4);
+const _: () = assert!(core::mem::offset_of!(sched_param, sched_priority) == 0);
 
 pub type segsz_t = i32;
 
@@ -3352,6 +3392,22 @@ pub mod consts {
     pub const MAXDSIZ: u32 = 0x20000000;
     pub const DFLDSIZ: u32 = 0x8000000;
     pub const MAXTSIZ: u32 = 0x8000000;
+    /// posix4/sched.h
+    pub const SCHED_FIFO: u32 = 1;
+    pub const SCHED_OTHER: u32 = 2;
+    pub const SCHED_RR: u32 = 3;
+    /// sys/rtprio.h 1.9
+    pub const RTP_LOOKUP: u32 = 0;
+    pub const RTP_SET: u32 = 1;
+    pub const RTP_PRIO_REALTIME: u32 = 0;
+    pub const RTP_PRIO_NORMAL: u32 = 1;
+    pub const RTP_PRIO_IDLE: u32 = 2;
+    pub const RTP_PRIO_FIFO_BIT: u32 = 4;
+    /// RTP_PRIO_REALTIME | RTP_PRIO_FIFO_BIT: SCHED_FIFO
+    pub const RTP_PRIO_FIFO: u32 = 4;
+    /// first to run
+    pub const RTP_PRIO_MIN: u32 = 0;
+    pub const RTP_PRIO_MAX: u32 = 31;
     pub const SPARE_USRSPACE: u32 = 0x100;
     /// new sigcode (32 bytes with alignment) + osigcode (40)
     pub const SZSIGCODE: u32 = 72;
@@ -8277,11 +8333,13 @@ impl SysarchArgs {
 }
 
 /// Arguments of `rtprio(int function, pid_t pid, ptr<rtprio, Inout> rtp)`, slot 166 (3 words); returns `int`.
+///
+/// 4.x kern_resource.c: REALTIME/FIFO threads run before normal ones (lower prio first; FIFO without turns among equals), IDLE only when nothing else can; normal prio is kept but orders nothing. Not root: only pid 0 and only RTP_PRIO_NORMAL (EPERM). Inherited by fork, kept by exec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RtprioArgs {
     pub function: int,
     pub pid: pid_t,
-    pub rtp: UserPtr<u8, InOut>,
+    pub rtp: UserPtr<rtprio, InOut>,
 }
 
 impl RtprioArgs {
@@ -9031,6 +9089,8 @@ impl SysctlArgs {
 }
 
 /// Arguments of `mlock(ptr<u8, None> addr, size_t len)`, slot 203 (2 words); returns `int`.
+///
+/// 4.x vm_mmap.c (i386, pmap_wired_count): the pages are brought in now and counted; EINVAL for a range wrapping past 4 GiB, EAGAIN past the system's bound (a third of memory), ENOMEM past RLIMIT_MEMLOCK (range size plus what is locked) or for an unmapped page. Nothing is paged out here, so locked pages stay as any other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MlockArgs {
     pub addr: u64,
@@ -9059,6 +9119,8 @@ impl MlockArgs {
 }
 
 /// Arguments of `munlock(ptr<u8, None> addr, size_t len)`, slot 204 (2 words); returns `int`.
+///
+/// ENOMEM unless every page of the range is locked (4.x vm_map_user_pageable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MunlockArgs {
     pub addr: u64,
@@ -9679,6 +9741,8 @@ impl NanosleepArgs {
 }
 
 /// Arguments of `minherit(ptr<u8, None> addr, size_t len, minherit_mode inherit)`, slot 250 (3 words); returns `int`.
+///
+/// 4.x vm_mmap.c: the page-rounded range (EINVAL if it wraps) gets the setting on its mapped pages (holes passed over, as vm_map_inherit); fork then gives the child a copy (INHERIT_COPY), the same pages shared both ways (INHERIT_SHARE), or nothing there (INHERIT_NONE). Unmapping forgets the setting; a new mapping starts with INHERIT_COPY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MinheritArgs {
     pub addr: u64,
@@ -9714,10 +9778,12 @@ impl MinheritArgs {
     }
 }
 
-/// Arguments of `rfork(int flags)`, slot 251 (1 word); returns `int`.
+/// Arguments of `rfork(rfork_flags flags)`, slot 251 (1 word); returns `int`.
+///
+/// 4.x kern_fork.c fork1: RFFDG|RFCFDG EINVAL; without RFPROC the caller changes (RFCFDG closes all its descriptors; RFFDG has nothing to unshare); with RFPROC a fork whose child gets a copy (RFFDG) or an empty table (RFCFDG), and with RFNOWAIT is init's. The Plan 9 flags are ignored, as 4.x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RforkArgs {
-    pub flags: int,
+    pub flags: rfork_flags,
 }
 
 impl RforkArgs {
@@ -9734,7 +9800,7 @@ impl RforkArgs {
     pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
         let w0 = rt::word(words, 0, "flags")?;
         Ok(Self {
-            flags: rt::low_u32(w0).cast_signed(),
+            flags: rfork_flags::from_bits_retain(rt::low_u32(w0).cast_signed()),
         })
     }
 }
@@ -10745,6 +10811,8 @@ impl ThrWakeupArgs {
 }
 
 /// Arguments of `mlockall(mlockall_flags how)`, slot 324 (1 word); returns `int`.
+///
+/// 4.x's returned 0 and did nothing; this is 5.x's: MCL_CURRENT locks every page mapped now (file pages past their end excepted), bounded by RLIMIT_MEMLOCK and the system's bound; MCL_FUTURE locks what mmap and break map later (best effort, as 5.x's vm_mmap ignores a failure to wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MlockallArgs {
     pub how: mlockall_flags,
@@ -10770,6 +10838,8 @@ impl MlockallArgs {
 }
 
 /// Arguments of `munlockall()`, slot 325 (0 words); returns `int`.
+///
+/// Unlocks everything and ends MCL_FUTURE (4.x's returned 0 and did nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MunlockallArgs;
 
@@ -10818,10 +10888,12 @@ impl GetcwdArgs {
 }
 
 /// Arguments of `sched_setparam(pid_t pid, ptr<sched_param, In> param)`, slot 327 (2 words); returns `int`.
+///
+/// 4.x p1003_1b.c: only root may name a process (p31b_proc's CAN_AFFECT), EPERM otherwise; ksched.c maps SCHED_FIFO/RR priority P to rtprio 31-P.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedSetparamArgs {
     pub pid: pid_t,
-    pub param: UserPtr<u8, In>,
+    pub param: UserPtr<sched_param, In>,
 }
 
 impl SchedSetparamArgs {
@@ -10845,11 +10917,13 @@ impl SchedSetparamArgs {
     }
 }
 
-/// Arguments of `sched_getparam(pid_t pid, ptr<sched_param, Inout> param)`, slot 328 (2 words); returns `int`.
+/// Arguments of `sched_getparam(pid_t pid, ptr<sched_param, Out> param)`, slot 328 (2 words); returns `int`.
+///
+/// 4.x p1003_1b.c: only root may name a process (p31b_proc's CAN_AFFECT), EPERM otherwise; ksched.c maps SCHED_FIFO/RR priority P to rtprio 31-P.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedGetparamArgs {
     pub pid: pid_t,
-    pub param: UserPtr<u8, InOut>,
+    pub param: UserPtr<sched_param, Out>,
 }
 
 impl SchedGetparamArgs {
@@ -10874,11 +10948,13 @@ impl SchedGetparamArgs {
 }
 
 /// Arguments of `sched_setscheduler(pid_t pid, int policy, ptr<sched_param, In> param)`, slot 329 (3 words); returns `int`.
+///
+/// 4.x p1003_1b.c: only root may name a process (p31b_proc's CAN_AFFECT), EPERM otherwise; ksched.c maps SCHED_FIFO/RR priority P to rtprio 31-P.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedSetschedulerArgs {
     pub pid: pid_t,
     pub policy: int,
-    pub param: UserPtr<u8, In>,
+    pub param: UserPtr<sched_param, In>,
 }
 
 impl SchedSetschedulerArgs {
@@ -10905,6 +10981,8 @@ impl SchedSetschedulerArgs {
 }
 
 /// Arguments of `sched_getscheduler(pid_t pid)`, slot 330 (1 word); returns `int`.
+///
+/// 4.x p1003_1b.c: only root may name a process (p31b_proc's CAN_AFFECT), EPERM otherwise; ksched.c maps SCHED_FIFO/RR priority P to rtprio 31-P.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedGetschedulerArgs {
     pub pid: pid_t,
@@ -10950,6 +11028,8 @@ impl SchedYieldArgs {
 }
 
 /// Arguments of `sched_get_priority_max(int policy)`, slot 332 (1 word); returns `int`.
+///
+/// ksched.c: FIFO and RR 0..31 (RTP_PRIO_MAX), OTHER PRIO_MIN..PRIO_MAX (-20..20)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedGetPriorityMaxArgs {
     pub policy: int,
@@ -10975,6 +11055,8 @@ impl SchedGetPriorityMaxArgs {
 }
 
 /// Arguments of `sched_get_priority_min(int policy)`, slot 333 (1 word); returns `int`.
+///
+/// ksched.c: FIFO and RR 0..31 (RTP_PRIO_MAX), OTHER PRIO_MIN..PRIO_MAX (-20..20)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedGetPriorityMinArgs {
     pub policy: int,
@@ -10999,11 +11081,13 @@ impl SchedGetPriorityMinArgs {
     }
 }
 
-/// Arguments of `sched_rr_get_interval(pid_t pid, ptr<timespec, Inout> interval)`, slot 334 (2 words); returns `int`.
+/// Arguments of `sched_rr_get_interval(pid_t pid, ptr<timespec, Out> interval)`, slot 334 (2 words); returns `int`.
+///
+/// The scheduler's turn among equal real-time threads (only root, as 4.x's p31b_proc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedRrGetIntervalArgs {
     pub pid: pid_t,
-    pub interval: UserPtr<timespec, InOut>,
+    pub interval: UserPtr<timespec, Out>,
 }
 
 impl SchedRrGetIntervalArgs {
@@ -13043,7 +13127,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 166,
         name: "rtprio",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13302,14 +13386,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 203,
         name: "mlock",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 204,
         name: "munlock",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13631,14 +13715,18 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 250,
         name: "minherit",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "INHERIT_COPY does not unshare pages that are already shared (MAP_SHARED ones, or those an earlier fork shared under INHERIT_SHARE): a child still shares them, where 4.x gave it a copy",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 251,
         name: "rfork",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "RFMEM with RFPROC (a shared address space), RFSIGSHARE (shared signal actions), RFTHREAD and RFLINUXTHPN: EINVAL with a kernel log line; RFPROC without RFFDG or RFCFDG (a descriptor table shared with the child): EINVAL, the core has no shared tables",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
@@ -14149,14 +14237,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 324,
         name: "mlockall",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 325,
         name: "munlockall",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -14170,28 +14258,28 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 327,
         name: "sched_setparam",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 328,
         name: "sched_getparam",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 329,
         name: "sched_setscheduler",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 330,
         name: "sched_getscheduler",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -14205,21 +14293,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 332,
         name: "sched_get_priority_max",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 333,
         name: "sched_get_priority_min",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 334,
         name: "sched_rr_get_interval",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -19400,7 +19488,14 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     }),
     Some(tr::Call {
         name: "rfork",
-        args: &[tr::Arg::new("flags", tr::Kind::Int, 32, true, 0, 1)],
+        args: &[tr::Arg::new(
+            "flags",
+            tr::Kind::Flags(TRACE_FLAGS_rfork_flags),
+            32,
+            true,
+            0,
+            1,
+        )],
         ret: tr::Ret::Int {
             bits: 32,
             signed: true,
@@ -20388,6 +20483,22 @@ static TRACE_FLAGS_prot: &[(&str, u64)] = &[
     ("PROT_READ", 0x1),
     ("PROT_WRITE", 0x2),
     ("PROT_EXEC", 0x4),
+];
+
+static TRACE_FLAGS_rfork_flags: &[(&str, u64)] = &[
+    ("RFNAMEG", 0x1),
+    ("RFENVG", 0x2),
+    ("RFFDG", 0x4),
+    ("RFNOTEG", 0x8),
+    ("RFPROC", 0x10),
+    ("RFMEM", 0x20),
+    ("RFNOWAIT", 0x40),
+    ("RFCNAMEG", 0x400),
+    ("RFCENVG", 0x800),
+    ("RFCFDG", 0x1000),
+    ("RFTHREAD", 0x2000),
+    ("RFSIGSHARE", 0x4000),
+    ("RFLINUXTHPN", 0x10000),
 ];
 
 static TRACE_FLAGS_wait_options: &[(&str, u64)] = &[("WNOHANG", 0x1), ("WUNTRACED", 0x2)];

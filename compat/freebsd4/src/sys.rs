@@ -51,6 +51,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     exit: Some(sys_exit),
     fork: Some(sys_fork),
     vfork: Some(sys_vfork),
+    rfork: Some(sys_rfork),
     read: Some(crate::files::sys_read),
     write: Some(crate::files::sys_write),
     readv: Some(crate::files::sys_readv),
@@ -151,6 +152,19 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getlogin: Some(crate::sysctl::sys_getlogin),
     setlogin: Some(crate::sysctl::sys_setlogin),
     sched_yield: Some(sys_sched_yield),
+    sched_setparam: Some(crate::sched::sys_sched_setparam),
+    sched_getparam: Some(crate::sched::sys_sched_getparam),
+    sched_setscheduler: Some(crate::sched::sys_sched_setscheduler),
+    sched_getscheduler: Some(crate::sched::sys_sched_getscheduler),
+    sched_get_priority_max: Some(crate::sched::sys_sched_get_priority_max),
+    sched_get_priority_min: Some(crate::sched::sys_sched_get_priority_min),
+    sched_rr_get_interval: Some(crate::sched::sys_sched_rr_get_interval),
+    rtprio: Some(crate::sched::sys_rtprio),
+    mlock: Some(crate::memlock::sys_mlock),
+    munlock: Some(crate::memlock::sys_munlock),
+    mlockall: Some(crate::memlock::sys_mlockall),
+    munlockall: Some(crate::memlock::sys_munlockall),
+    minherit: Some(crate::memlock::sys_minherit),
     setitimer: Some(sys_setitimer),
     chflags: Some(crate::fs::sys_chflags),
     fchflags: Some(crate::fs::sys_fchflags),
@@ -488,6 +502,50 @@ fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
     fork(task, process::vfork)
 }
 
+/// rfork (4.x kern_fork.c fork1). Without RFPROC it changes the caller: RFCFDG closes
+/// all its descriptors, RFFDG has nothing to do (tables are never shared here). With
+/// RFPROC it forks: the child gets a copy of the table (RFFDG) or an empty one (RFCFDG)
+/// and, with RFNOWAIT, init for a parent. What needs sharing the core does not have
+/// (memory, signal actions, the descriptor table, 4.x's thread peers) is EINVAL. The
+/// Plan 9 flags are ignored, as 4.x ignores them.
+fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
+    use fb::rfork_flags as F;
+    /// RFPPWAIT, vfork's own: kernel-only (RFKERNELONLY).
+    const RFPPWAIT: i32 = 1 << 31;
+    let flags = a.flags;
+    if flags.bits() & RFPPWAIT != 0 || flags.contains(F::RFFDG | F::RFCFDG) {
+        return Err(errno::EINVAL);
+    }
+    if !flags.contains(F::RFPROC) {
+        if flags.contains(F::RFCFDG) {
+            process::close_all_files(&task.process);
+        }
+        return Ok(Ret::Pair(0));
+    }
+    let unsupported = flags & (F::RFMEM | F::RFSIGSHARE | F::RFTHREAD | F::RFLINUXTHPN);
+    if !unsupported.is_empty() || !flags.intersects(F::RFFDG | F::RFCFDG) {
+        log::warn!(
+            "pid {}: rfork {:#x}: shared memory, signal actions, descriptor tables and \
+             thread peers are not supported: EINVAL",
+            task.process.pid.0,
+            flags.bits()
+        );
+        return Err(errno::EINVAL);
+    }
+    let ret = fork(task, process::fork)?;
+    let Ret::Pair(pid) = ret else { return Ok(ret) };
+    let child = Pid(pid as u32);
+    if flags.contains(F::RFCFDG)
+        && let Some(c) = process::find(child)
+    {
+        process::close_all_files(&c);
+    }
+    if flags.contains(F::RFNOWAIT) {
+        process::detach_child(&task.process, child);
+    }
+    Ok(ret)
+}
+
 /// fork and vfork (`create`): the parent gets (pid, 0), the child (0, 1).
 fn fork(
     task: &mut Task,
@@ -667,9 +725,11 @@ fn sys_break(task: &mut Task, a: fb::BreakArgs) -> SysResult {
         return Err(errno::ENOMEM);
     }
     // The limit is checked above, from vm_daddr; the core's is from the image's end.
+    let (_, old) = task.process.brk();
     task.process
         .set_brk(new, u64::MAX)
         .map_err(|_| errno::ENOMEM)?;
+    crate::memlock::lock_if_future(task, old.next_multiple_of(PAGE), new);
     Ok(Ret::word(0))
 }
 
@@ -737,7 +797,9 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     } else {
         request
     };
+    let len = request.len;
     let start = calls::mmap(task, request).map_err(map_errno)?;
+    crate::memlock::lock_if_future(task, start, start + len.next_multiple_of(PAGE));
     Ok(Ret::word(start))
 }
 
@@ -844,7 +906,7 @@ fn group_errno(e: GroupError) -> i32 {
 }
 
 /// The process a pid argument names (negative pids name none in 4.x: ESRCH).
-fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
+pub(crate) fn target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<process::Process>, i32> {
     let pid = u32::try_from(pid).map_err(|_| errno::ESRCH)?;
     calls::target_process(task, pid).map_err(group_errno)
 }

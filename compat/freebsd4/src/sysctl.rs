@@ -477,6 +477,11 @@ pub(crate) fn core_limit(task: &Task) -> i64 {
     limit(task, fb::rlimit_resource::RLIMIT_CORE).0
 }
 
+/// RLIMIT_MEMLOCK's current value in bytes (RLIM_INFINITY is i64::MAX).
+pub(crate) fn memlock_limit(task: &Task) -> u64 {
+    limit(task, fb::rlimit_resource::RLIMIT_MEMLOCK).0 as u64
+}
+
 pub(crate) fn data_limit(task: &Task) -> u64 {
     limit(task, fb::rlimit_resource::RLIMIT_DATA).0 as u64
 }

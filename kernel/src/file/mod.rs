@@ -624,6 +624,16 @@ impl FdTable {
         closed
     }
 
+    /// Closes every descriptor (BSD rfork's RFCFDG); returns the open files they
+    /// named, for the caller to release what the process held on them.
+    pub fn close_all(&mut self) -> Vec<Arc<OpenFile>> {
+        self.slots
+            .drain(..)
+            .flatten()
+            .map(|s| s.file.clone())
+            .collect()
+    }
+
     /// The table a forked child starts with: this one without its event queues, which
     /// are not inherited (4.x's fdcopy).
     pub fn copy_for_fork(&self) -> FdTable {

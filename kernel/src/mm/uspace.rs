@@ -8,8 +8,12 @@ use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
+mod inherit;
 mod regions;
+mod wired;
+pub use inherit::Inheritance;
 pub use regions::{Backing, Region};
+pub use wired::{WireError, wired_pages};
 
 /// Access a user page grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +125,10 @@ pub struct AddressSpace {
     tables: Vec<u64>,
     /// Its System V shared memory attachments (copied by fork, detached on drop).
     pub(crate) sysv_shm: crate::ipc::shm::Attachments,
+    /// Its locked pages (not inherited by fork).
+    wired: wired::Wired,
+    /// The ranges fork does not copy (minherit).
+    inherit: inherit::Ranges,
 }
 
 /// The frame allocator as the source of one space's page tables: notes each table it
@@ -164,6 +172,8 @@ impl AddressSpace {
             demand: BTreeMap::new(),
             tables: Vec::new(),
             sysv_shm: Default::default(),
+            wired: Default::default(),
+            inherit: Default::default(),
         })
     }
 
@@ -309,6 +319,8 @@ impl AddressSpace {
 
     /// Removes the mappings in `[start, end)`; returns how many pages were mapped there.
     pub fn unmap_range(&mut self, start: u64, end: u64) -> usize {
+        self.wired.forget(start, end);
+        inherit::carve(&mut self.inherit, start, end);
         // One entry at a time, allocating nothing: this runs when the heap is at its
         // reserve too (undoing a mapping that ran into it).
         let mut removed = 0;
@@ -544,13 +556,27 @@ impl AddressSpace {
     /// copy-on-write (read-only in both until one of them writes it); shared mappings
     /// map the same frame in both, writable as before.
     pub fn fork(&mut self) -> Result<AddressSpace, MemError> {
+        // minherit's settings: shared ranges get frames of their own first; the child
+        // gets nothing of the ranges not inherited.
+        let mut none = Vec::new();
+        if !self.inherit.is_empty() {
+            self.prepare_shared()?;
+            none = self.inherited(Inheritance::None);
+        }
         let mut child = AddressSpace::new()?;
         // The records are copied whole (a clone builds the trees without a search per
         // page); the child owns one share of each page's frame from here on.
         child.pages = self.pages.clone();
         child.beyond = self.beyond.clone();
         child.demand = self.demand.clone();
+        if !self.inherit.is_empty() {
+            child.inherit = self.inherit.clone();
+            child.drop_not_inherited(&none);
+        }
         for (&virt, page) in &self.pages {
+            if !none.is_empty() && inherit::within(&none, virt) {
+                continue;
+            }
             frame::share(page.phys);
             if !page.prot.accessible() {
                 continue;

@@ -336,6 +336,8 @@ struct Inner {
     process_limit: Option<usize>,
     /// Its nice value, [`NICE_MIN`] to [`NICE_MAX`] (kept by fork and exec).
     nice: i32,
+    /// Its scheduling class (kept by fork and exec, as BSD's p_rtprio).
+    class: sched::Class,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// Page faults resolved, and the most pages it had at once (kept across exec).
@@ -1609,6 +1611,7 @@ pub fn spawn_with_files(
             cpu_limit: None,
             process_limit: None,
             nice: 0,
+            class: sched::Class::NORMAL,
             final_usage: None,
             faults: 0,
             max_pages: 0,
@@ -1727,6 +1730,26 @@ pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErr
     Ok(pid)
 }
 
+/// Closes every descriptor of `process` (a child just forked, or the caller).
+pub fn close_all_files(process: &Process) {
+    let closed = process.with_files(FdTable::close_all);
+    for file in &closed {
+        process.release_range_locks(file);
+    }
+}
+
+/// Gives `child`, just forked by `parent`, to init, so that `parent` never waits for
+/// it and init reaps it (BSD rfork's RFNOWAIT). Nothing changes without an init.
+pub fn detach_child(parent: &Process, child: Pid) {
+    let Some(init) = find(INIT).filter(|i| i.pid != parent.pid) else {
+        return;
+    };
+    let Some(c) = find(child) else { return };
+    parent.inner.lock().children.retain(|&p| p != child);
+    c.inner.lock().parent = INIT;
+    init.inner.lock().children.push(child);
+}
+
 /// How a new child gets its memory.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ChildMemory {
@@ -1809,12 +1832,13 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, process_limit, nice, argv, name) = {
+    let (cpu_limit, process_limit, nice, class, argv, name) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
             inner.process_limit,
             inner.nice,
+            inner.class,
             inner.argv.clone(),
             inner.name.clone(),
         )
@@ -1849,6 +1873,7 @@ fn fork_with(
             cpu_limit,
             process_limit,
             nice,
+            class,
             final_usage: None,
             faults: 0,
             max_pages: 0,
@@ -1942,6 +1967,20 @@ pub fn set_nice(process: &Process, nice: i32) {
     }
 }
 
+/// A process's scheduling class.
+pub fn sched_class(process: &Process) -> sched::Class {
+    process.inner.lock().class
+}
+
+/// Puts a process in a scheduling class (its thread at once, its children when they
+/// are forked).
+pub fn set_sched_class(process: &Process, class: sched::Class) {
+    process.inner.lock().class = class;
+    if let Some(thread) = process.job.lock().thread {
+        sched::set_class(thread, class);
+    }
+}
+
 /// The ticks a turn of a process with `nice` lasts while others wait: 2 at 0, one
 /// more for every 5 below it (6 at -20), 1 from 5 up. The round-robin scheduler has
 /// no priorities; longer or shorter turns are its weighting (a CPU-bound nice 20
@@ -1969,7 +2008,16 @@ pub fn set_sid(process: &Arc<Process>) -> Pid {
 }
 
 fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), sched::SpawnError> {
-    sched::spawn("user", move || run_user(process, context)).map(|_| ())
+    let class = sched_class(&process);
+    let job = process.clone();
+    let thread = sched::spawn("user", move || run_user(process, context))?;
+    // Known before it first runs, so that a class set meanwhile reaches the thread; a
+    // child competes in its parent's class from the start.
+    job.job.lock().thread = Some(thread);
+    if class != sched::Class::NORMAL {
+        sched::set_class(thread, class);
+    }
+    Ok(())
 }
 
 /// The body of every process's thread.

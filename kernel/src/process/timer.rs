@@ -51,8 +51,12 @@ static THREAD: Once<()> = Once::new();
 
 fn start_thread() {
     THREAD.call_once(|| {
-        if let Err(e) = sched::spawn("itimer", run) {
-            log::error!("interval timers: no thread ({e:?}): SIGALRM will not come");
+        match sched::spawn("itimer", run) {
+            // Ahead of every process, real-time ones included, as BSD's callouts run
+            // from the clock interrupt: a real-time process that spins still gets its
+            // SIGALRM.
+            Ok(thread) => sched::set_class(thread, sched::Class::Interrupt),
+            Err(e) => log::error!("interval timers: no thread ({e:?}): SIGALRM will not come"),
         }
     });
 }

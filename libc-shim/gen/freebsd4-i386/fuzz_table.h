@@ -53,6 +53,7 @@ static const long long fz_v_setrlimit_which[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4ULL, 
 static const long long fz_v_mmap_flags[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4097ULL, 4098ULL, 4099ULL, 5122ULL, 6146ULL, 4130ULL, 4162ULL, 4226ULL, 4354ULL, 4610ULL, 135170ULL, 2050ULL };
 static const long long fz_v_lseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
+static const long long fz_v_minherit_inherit[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 
 /* Calls the fuzzer never makes (the spec's fuzz.skip):
@@ -64,13 +65,18 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   socket (97): a socket's reads and accept wait for a peer that never comes (4.x has no SOCK_NONBLOCK)
  *   osigsuspend (111): waits for a signal nothing sends
  *   socketpair (135): a socket's reads and accept wait for a peer that never comes (4.x has no SOCK_NONBLOCK)
+ *   rtprio (166): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
+ *   rfork (251): without RFPROC it returns 0 in the caller itself, and RFCFDG closes the worker's descriptors
+ *   mlockall (324): brings in each worker's whole 8 MiB stack reservation
+ *   sched_setparam (327): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
+ *   sched_setscheduler (329): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
  *   sigsuspend (341): waits for a signal nothing sends
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 81 slots Nymph does not serve (status not_implemented) are left out. */
+/* 67 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 180
+#define FZ_NCALLS 189
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -669,6 +675,14 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "new", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 1, 5, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "newlen", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 203, "mlock", 2, 0, {
+		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 204, "munlock", 2, 0, {
+		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 206, "futimes", 2, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tptr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
@@ -753,6 +767,11 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "rqtp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 1, 0 },
 		{ "rmtp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
+	{ 250, "minherit", 3, 0, {
+		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "inherit", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_minherit_inherit, 3, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 253, "issetugid", 0, 0, {
 	} },
 	{ 254, "lchown", 3, 0, {
@@ -798,11 +817,30 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 321, "yield_", 0, 0, {
 	} },
+	{ 325, "munlockall", 0, 0, {
+	} },
 	{ 326, "__getcwd", 2, 0, {
 		{ "buf", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "buflen", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 328, "sched_getparam", 2, 0, {
+		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "param", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 4, 0x0ULL, 0, 0 },
+	} },
+	{ 330, "sched_getscheduler", 1, 0, {
+		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 331, "sched_yield", 0, 0, {
+	} },
+	{ 332, "sched_get_priority_max", 1, 0, {
+		{ "policy", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 333, "sched_get_priority_min", 1, 0, {
+		{ "policy", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 334, "sched_rr_get_interval", 2, 0, {
+		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "interval", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
 	{ 335, "utrace", 2, 0, {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },

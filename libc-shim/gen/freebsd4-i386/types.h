@@ -83,6 +83,18 @@ typedef uint32_t uintptr_t;
 #define MAXDSIZ 0x20000000
 #define DFLDSIZ 0x8000000
 #define MAXTSIZ 0x8000000
+#define SCHED_FIFO 1
+#define SCHED_OTHER 2
+#define SCHED_RR 3
+#define RTP_LOOKUP 0
+#define RTP_SET 1
+#define RTP_PRIO_REALTIME 0
+#define RTP_PRIO_NORMAL 1
+#define RTP_PRIO_IDLE 2
+#define RTP_PRIO_FIFO_BIT 4
+#define RTP_PRIO_FIFO 4
+#define RTP_PRIO_MIN 0
+#define RTP_PRIO_MAX 0x1f
 #define SPARE_USRSPACE 0x100
 #define SZSIGCODE 0x48
 #define __FreeBSD_version 0x75365
@@ -430,6 +442,21 @@ typedef uint32_t uintptr_t;
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
+
+/* rfork_flags */
+#define RFNAMEG 1
+#define RFENVG 2
+#define RFFDG 4
+#define RFNOTEG 8
+#define RFPROC 0x10
+#define RFMEM 0x20
+#define RFNOWAIT 0x40
+#define RFCNAMEG 0x400
+#define RFCENVG 0x800
+#define RFCFDG 0x1000
+#define RFTHREAD 0x2000
+#define RFSIGSHARE 0x4000
+#define RFLINUXTHPN 0x10000
 
 /* rlimit_resource */
 #define RLIMIT_CPU 0
@@ -1150,6 +1177,16 @@ _Static_assert(_Alignof(struct rlimit) == 4, "struct rlimit: alignment");
 _Static_assert(__builtin_offsetof(struct rlimit, rlim_cur) == 0, "rlimit.rlim_cur: offset");
 _Static_assert(__builtin_offsetof(struct rlimit, rlim_max) == 8, "rlimit.rlim_max: offset");
 
+/* sys/rtprio.h 1.9 (1999), as in 4.x */
+struct rtprio {
+	uint16_t type;	/* 0 */
+	uint16_t prio;	/* 2 */
+};
+_Static_assert(sizeof(struct rtprio) == 4, "struct rtprio: size");
+_Static_assert(_Alignof(struct rtprio) == 2, "struct rtprio: alignment");
+_Static_assert(__builtin_offsetof(struct rtprio, type) == 0, "rtprio.type: offset");
+_Static_assert(__builtin_offsetof(struct rtprio, prio) == 2, "rtprio.prio: offset");
+
 struct rusage {
 	struct timeval ru_utime;	/* 0 */
 	struct timeval ru_stime;	/* 8 */
@@ -1186,6 +1223,14 @@ _Static_assert(__builtin_offsetof(struct rusage, ru_msgrcv) == 56, "rusage.ru_ms
 _Static_assert(__builtin_offsetof(struct rusage, ru_nsignals) == 60, "rusage.ru_nsignals: offset");
 _Static_assert(__builtin_offsetof(struct rusage, ru_nvcsw) == 64, "rusage.ru_nvcsw: offset");
 _Static_assert(__builtin_offsetof(struct rusage, ru_nivcsw) == 68, "rusage.ru_nivcsw: offset");
+
+/* sys/sched.h (posix4): higher sched_priority runs first */
+struct sched_param {
+	int32_t sched_priority;	/* 0 */
+};
+_Static_assert(sizeof(struct sched_param) == 4, "struct sched_param: size");
+_Static_assert(_Alignof(struct sched_param) == 4, "struct sched_param: alignment");
+_Static_assert(__builtin_offsetof(struct sched_param, sched_priority) == 0, "sched_param.sched_priority: offset");
 
 /* 4.x sys/sys/sem.h: one semop operation. */
 struct sembuf {
