@@ -218,6 +218,24 @@ int main(void)
 	CHECK_EQ(errno, EINVAL);
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED | MAP_PRIVATE, ro, 0) == MAP_FAILED);
 	CHECK_EQ(errno, EINVAL);
+#else
+	/* 4.x maps from the page holding an unaligned offset and returns the address of
+	 * the offset's byte (vm_mmap.c's pageoff); MAP_FIXED wants an address at the same
+	 * page offset; munmap and mprotect round such an address down to its page. */
+	char want[5];
+	CHECK_EQ(pread(ro, want, 5, PG + 1), 5);
+	char *u = mmap(NULL, 5, PROT_READ, MAP_SHARED, ro, PG + 1);
+	CHECK(u != MAP_FAILED);
+	CHECK_EQ((uintptr_t)u % PG, 1);
+	CHECK(memcmp(u, want, 5) == 0);
+	CHECK(mmap(u - 1, 5, PROT_READ, MAP_SHARED | MAP_FIXED, ro, PG + 1) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+	CHECK(mmap(u, 5, PROT_READ, MAP_SHARED | MAP_FIXED, ro, PG + 1) == u);
+	CHECK_OK(mprotect(u, 5, PROT_NONE));
+	expect_signal(do_read, u - 1, SIGBUS);
+	CHECK_OK(munmap(u, 0));
+	CHECK_OK(munmap(u, 5));
+	expect_signal(do_read, u - 1, SIGSEGV);
 #endif
 	CHECK_OK(close(ro));
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, 999, 0) == MAP_FAILED);

@@ -379,11 +379,14 @@ fn build_fb4_program(ws: &Workspace, root: &Path, name: &str) -> crate::Result<(
 }
 
 const DYNAMIC_CHECK: &str = "a dynamic FreeBSD-4 program starts in its ELF interpreter (a mini \
-     ld-elf.so.1 under /compat/freebsd4) loaded at 4.x's AT_BASE; a missing or bad \
+     ld-elf.so.1 under /compat/freebsd4, which maps, calls and unmaps a library as 4.x's \
+     map_object does) loaded at 4.x's AT_BASE; a missing or bad \
      interpreter fails exec cleanly (127, 126) with a log line naming it";
 
 /// Where a 4.x program's interpreter is found, under a root.
 const FB4_RTLD: &str = "compat/freebsd4/usr/libexec/ld-elf.so.1";
+/// The library fb4-mini-rtld.S loads, where 4.x's rtld looks last (/usr/lib).
+const FB4_MINI_LIB: &str = "compat/freebsd4/usr/lib/libmini.so.1";
 
 /// Runs images/programs/fb4-dynamic.c with images/programs/fb4-mini-rtld.S as its
 /// interpreter, then from a root without one, then from a root whose "interpreter" is
@@ -407,7 +410,9 @@ fn dynamic_check(guest: &crate::cmd_exec::Guest<'_>, tally: &mut Tally) {
         }
     };
     let want = [
-        "mini-rtld: AT_BASE is my load address; AT_ENTRY, AT_PHDR set".to_string(),
+        "mini-rtld: AT_BASE is my load address; AT_ENTRY, AT_PHDR set; libmini.so.1 mapped, \
+         called, unmapped"
+            .to_string(),
         format!("AT_BASE={at_base:#x}"),
         "edx at _start: a ret in the interpreter".to_string(),
         "mmap: above the interpreter".to_string(),
@@ -445,26 +450,35 @@ fn build_dynamic_roots(ws: &Workspace, with: &Path, bare: &Path, bad: &Path) -> 
     let libc = libc_for(ws, abi_named("freebsd4-i386")?)?;
     let program = with.join("bin/fb4-dynamic");
     let rtld = with.join(FB4_RTLD);
+    let lib = with.join(FB4_MINI_LIB);
     for dir in [&with.join("bin"), &bare.join("bin"), &bad.join("bin")] {
         fs::create_dir_all(dir)?;
     }
-    for file in [&rtld, &bad.join(FB4_RTLD)] {
+    for file in [&rtld, &lib, &bad.join(FB4_RTLD)] {
         fs::create_dir_all(file.parent().unwrap_or(with))?;
     }
     let source = ws.root.join("images/programs/fb4-dynamic.c");
-    let mut gcc = std::process::Command::new("gcc");
-    // Position independent, ET_DYN, no relocations of its own to apply.
-    gcc.args(["-m32", "-nostdlib", "-shared", "-Wl,-e,_rtld_start"])
-        .args([
-            "-Wl,-z,norelro",
-            "-Wl,--build-id=none",
-            "-Wl,-z,noseparate-code",
-        ])
-        .arg("-o")
-        .arg(&rtld)
-        .arg(ws.root.join("images/programs/fb4-mini-rtld.S"));
-    run_jobs(vec![link_dynamic_command(&libc, &source, &program), gcc])?;
-    brand(&libc, &[program.clone(), rtld])?;
+    // Position independent, ET_DYN, no relocations of their own to apply; text then
+    // data, the two PT_LOADs 4.x's map_object wants.
+    let shared_object = |entry: &str, output: &Path, source: &str| {
+        let mut gcc = std::process::Command::new("gcc");
+        gcc.args(["-m32", "-nostdlib", "-shared", &format!("-Wl,-e,{entry}")])
+            .args([
+                "-Wl,-z,norelro",
+                "-Wl,--build-id=none",
+                "-Wl,-z,noseparate-code",
+            ])
+            .arg("-o")
+            .arg(output)
+            .arg(ws.root.join("images/programs").join(source));
+        gcc
+    };
+    run_jobs(vec![
+        link_dynamic_command(&libc, &source, &program),
+        shared_object("_rtld_start", &rtld, "fb4-mini-rtld.S"),
+        shared_object("lib_probe", &lib, "fb4-mini-lib.S"),
+    ])?;
+    brand(&libc, &[program.clone(), rtld, lib])?;
     fs::copy(&program, bare.join("bin/fb4-dynamic"))?;
     fs::copy(&program, bad.join(FB4_RTLD))?;
     fs::copy(&program, bad.join("bin/fb4-dynamic"))?;

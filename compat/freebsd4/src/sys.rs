@@ -755,9 +755,12 @@ fn map_errno(e: MapError) -> i32 {
 
 /// mmap (197, reached through `__syscall`): without MAP_FIXED a hint of 0 or inside
 /// the text/data area moves to `round_page(vm_daddr + MAXDSIZ)`, then first fit upwards.
+/// An offset inside a page maps from that page and returns the address of the offset's
+/// byte (vm_mmap.c's `pageoff`); a MAP_FIXED address must sit at the same page offset.
 fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     use fb::map_flags as F;
     let shared = a.flags.contains(F::MAP_SHARED);
+    let pageoff = a.pos.cast_unsigned() & (PAGE - 1);
     let file = if a.flags.contains(F::MAP_ANON) {
         if a.fd != -1 {
             return Err(errno::EINVAL);
@@ -765,10 +768,7 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
         None
     } else {
         let offset = u64::try_from(a.pos).map_err(|_| errno::EINVAL)?;
-        if !offset.is_multiple_of(PAGE) {
-            return Err(errno::EINVAL);
-        }
-        Some((i64::from(a.fd), offset))
+        Some((i64::from(a.fd), offset - pageoff))
     };
     if a.flags.contains(F::MAP_STACK)
         && (a.fd != -1 || !a.prot.contains(fb::prot::PROT_READ | fb::prot::PROT_WRITE))
@@ -777,10 +777,19 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     }
     let fixed = a.flags.contains(F::MAP_FIXED);
     let floor = (data_start(task) + MAXDSIZ).next_multiple_of(PAGE);
-    let hint = a.addr;
+    let hint = if fixed {
+        a.addr.checked_sub(pageoff).ok_or(errno::EINVAL)?
+    } else {
+        a.addr
+    };
     let request = MapRequest {
         addr: if fixed || hint >= floor { hint } else { 0 },
-        len: u64::from(a.len),
+        // A zero length stays zero (EINVAL), whatever the offset.
+        len: if a.len == 0 {
+            0
+        } else {
+            u64::from(a.len) + pageoff
+        },
         prot: protection(a.prot),
         shared,
         fixed,
@@ -800,23 +809,32 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     let len = request.len;
     let start = calls::mmap(task, request).map_err(map_errno)?;
     crate::memlock::lock_if_future(task, start, start + len.next_multiple_of(PAGE));
-    Ok(Ret::word(start))
+    Ok(Ret::word(start + pageoff))
 }
 
+/// The whole pages holding `len` bytes at `addr`, as 4.x's munmap and mprotect take
+/// them (an address inside a page, as mmap may return, is rounded down).
+fn whole_pages(addr: u64, len: u32) -> (u64, u64) {
+    let pageoff = addr & (PAGE - 1);
+    (addr - pageoff, u64::from(len) + pageoff)
+}
+
+/// munmap: nothing to do for a zero length (4.x returns 0).
 fn sys_munmap(task: &mut Task, a: fb::MunmapArgs) -> SysResult {
-    calls::munmap(task, a.addr, u64::from(a.len), u64::from(USRSTACK)).map_err(map_errno)?;
+    let (addr, len) = whole_pages(a.addr, a.len);
+    if len != 0 {
+        calls::munmap(task, addr, len, u64::from(USRSTACK)).map_err(map_errno)?;
+    }
     Ok(Ret::word(0))
 }
 
+/// mprotect: nothing to do for a zero length (4.x returns 0).
 fn sys_mprotect(task: &mut Task, a: fb::MprotectArgs) -> SysResult {
-    calls::mprotect(
-        task,
-        a.addr,
-        u64::from(a.len),
-        protection(a.prot),
-        u64::from(USRSTACK),
-    )
-    .map_err(map_errno)?;
+    let (addr, len) = whole_pages(a.addr, a.len);
+    if len != 0 {
+        calls::mprotect(task, addr, len, protection(a.prot), u64::from(USRSTACK))
+            .map_err(map_errno)?;
+    }
     Ok(Ret::word(0))
 }
 
