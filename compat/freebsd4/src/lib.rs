@@ -17,6 +17,7 @@ mod fs;
 mod kqueue;
 mod ktrace;
 mod old;
+mod sendfile;
 mod signals;
 mod socket;
 mod startup;
