@@ -854,316 +854,304 @@ static long check_140(void)
 static long check_141(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(336UL);
+	return nt_neg_raw(337UL);
 }
 
 static long check_142(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(337UL);
+	return nt_neg_raw(338UL);
 }
 
 static long check_143(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(338UL);
+	return nt_neg_raw(339UL);
 }
 
 static long check_144(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(339UL);
+	return nt_neg_raw(345UL);
 }
 
 static long check_145(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(345UL);
+	return nt_neg_raw(346UL);
 }
 
 static long check_146(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(346UL);
+	return nt_neg_raw(347UL);
 }
 
 static long check_147(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(347UL);
+	return nt_neg_raw(348UL);
 }
 
 static long check_148(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(348UL);
+	return nt_neg_raw(349UL);
 }
 
 static long check_149(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(349UL);
+	return nt_neg_raw(350UL);
 }
 
 static long check_150(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(350UL);
+	return nt_neg_raw(351UL);
 }
 
 static long check_151(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(351UL);
+	return nt_neg_raw(352UL);
 }
 
 static long check_152(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(352UL);
+	return nt_neg_raw(353UL);
 }
 
 static long check_153(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(353UL);
+	return nt_neg_raw(354UL);
 }
 
 static long check_154(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(354UL);
+	return nt_neg_raw(355UL);
 }
 
 static long check_155(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(355UL);
+	return nt_neg_raw(356UL);
 }
 
 static long check_156(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(356UL);
+	return nt_neg_raw(357UL);
 }
 
 static long check_157(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(357UL);
+	return nt_neg_raw(358UL);
 }
 
 static long check_158(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(358UL);
+	return nt_neg_raw(359UL);
 }
 
 static long check_159(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(359UL);
+	return nt_neg_raw(364UL);
 }
 
 static long check_160(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(364UL);
+	return nt_neg_raw(365UL);
 }
 
 static long check_161(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(365UL);
+	return nt_neg_raw(366UL);
 }
 
 static long check_162(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(366UL);
+	return nt_neg_raw(367UL);
 }
 
 static long check_163(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(367UL);
+	return nt_neg_raw(368UL);
 }
 
 static long check_164(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(368UL);
+	return nt_neg_raw(369UL);
 }
 
 static long check_165(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(369UL);
+	return nt_neg_raw(370UL);
 }
 
 static long check_166(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(370UL);
+	return nt_neg_raw(371UL);
 }
 
 static long check_167(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(371UL);
+	return nt_neg_raw(372UL);
 }
 
 static long check_168(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(372UL);
+	return nt_neg_raw(373UL);
 }
 
 static long check_169(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(373UL);
+	return nt_neg_raw(374UL);
 }
 
 static long check_170(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(374UL);
+	return nt_neg_raw(375UL);
 }
 
 static long check_171(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(375UL);
+	return nt_neg_raw(376UL);
 }
 
 static long check_172(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(376UL);
+	return nt_neg_raw(377UL);
 }
 
 static long check_173(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(377UL);
+	return nt_neg_raw(378UL);
 }
 
 static long check_174(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(378UL);
+	return nt_neg_raw(379UL);
 }
 
 static long check_175(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(379UL);
+	return nt_neg_raw(380UL);
 }
 
 static long check_176(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(380UL);
+	return nt_neg_raw(381UL);
 }
 
 static long check_177(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(381UL);
+	return nt_neg_raw(382UL);
 }
 
 static long check_178(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(382UL);
+	return nt_neg_raw(383UL);
 }
 
 static long check_179(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(383UL);
+	return nt_neg_raw(384UL);
 }
 
 static long check_180(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(384UL);
+	return nt_neg_raw(385UL);
 }
 
 static long check_181(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(385UL);
+	return nt_neg_raw(386UL);
 }
 
 static long check_182(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(386UL);
+	return nt_neg_raw(387UL);
 }
 
 static long check_183(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(387UL);
+	return nt_neg_raw(388UL);
 }
 
 static long check_184(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(388UL);
+	return nt_neg_raw(389UL);
 }
 
 static long check_185(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(389UL);
+	return nt_neg_raw(390UL);
 }
 
 static long check_186(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(390UL);
+	return nt_neg_raw(391UL);
 }
 
 static long check_187(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(391UL);
+	return nt_neg_raw(392UL);
 }
 
 static long check_188(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(392UL);
+	return nt_neg_raw(394UL);
 }
 
 static long check_189(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(393UL);
+	return nt_neg_raw(457UL);
 }
 
 static long check_190(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(394UL);
-}
-
-static long check_191(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(457UL);
-}
-
-static long check_192(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(2147483647UL);
 }
 
-static long check_193(void)
+static long check_191(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(4294967295UL);
@@ -1311,59 +1299,57 @@ static const struct nt_neg_check checks[] = {
 	{"lio_listio (320)", NT_NEG_IS, EINVAL, check_138},
 	{"thr_sleep (322)", NT_NEG_IS, EINVAL, check_139},
 	{"thr_wakeup (323)", NT_NEG_IS, EINVAL, check_140},
-	{"sendfile (336)", NT_NEG_IS, EINVAL, check_141},
-	{"kldsym (337)", NT_NEG_IS, EINVAL, check_142},
-	{"jail (338)", NT_NEG_IS, EINVAL, check_143},
-	{"pioctl (339)", NT_NEG_IS, EINVAL, check_144},
-	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_145},
-	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_146},
-	{"__acl_get_file (347)", NT_NEG_IS, EINVAL, check_147},
-	{"__acl_set_file (348)", NT_NEG_IS, EINVAL, check_148},
-	{"__acl_get_fd (349)", NT_NEG_IS, EINVAL, check_149},
-	{"__acl_set_fd (350)", NT_NEG_IS, EINVAL, check_150},
-	{"__acl_delete_file (351)", NT_NEG_IS, EINVAL, check_151},
-	{"__acl_delete_fd (352)", NT_NEG_IS, EINVAL, check_152},
-	{"__acl_aclcheck_file (353)", NT_NEG_IS, EINVAL, check_153},
-	{"__acl_aclcheck_fd (354)", NT_NEG_IS, EINVAL, check_154},
-	{"extattrctl (355)", NT_NEG_IS, EINVAL, check_155},
-	{"extattr_set_file (356)", NT_NEG_IS, EINVAL, check_156},
-	{"extattr_get_file (357)", NT_NEG_IS, EINVAL, check_157},
-	{"extattr_delete_file (358)", NT_NEG_IS, EINVAL, check_158},
-	{"aio_waitcomplete (359)", NT_NEG_IS, EINVAL, check_159},
-	{"nosys (364)", NT_NEG_IS, EINVAL, check_160},
-	{"nosys (365)", NT_NEG_IS, EINVAL, check_161},
-	{"nosys (366)", NT_NEG_IS, EINVAL, check_162},
-	{"nosys (367)", NT_NEG_IS, EINVAL, check_163},
-	{"nosys (368)", NT_NEG_IS, EINVAL, check_164},
-	{"nosys (369)", NT_NEG_IS, EINVAL, check_165},
-	{"nosys (370)", NT_NEG_IS, EINVAL, check_166},
-	{"nosys (371)", NT_NEG_IS, EINVAL, check_167},
-	{"nosys (372)", NT_NEG_IS, EINVAL, check_168},
-	{"nosys (373)", NT_NEG_IS, EINVAL, check_169},
-	{"nosys (374)", NT_NEG_IS, EINVAL, check_170},
-	{"nosys (375)", NT_NEG_IS, EINVAL, check_171},
-	{"nosys (376)", NT_NEG_IS, EINVAL, check_172},
-	{"nosys (377)", NT_NEG_IS, EINVAL, check_173},
-	{"nosys (378)", NT_NEG_IS, EINVAL, check_174},
-	{"nosys (379)", NT_NEG_IS, EINVAL, check_175},
-	{"nosys (380)", NT_NEG_IS, EINVAL, check_176},
-	{"nosys (381)", NT_NEG_IS, EINVAL, check_177},
-	{"nosys (382)", NT_NEG_IS, EINVAL, check_178},
-	{"nosys (383)", NT_NEG_IS, EINVAL, check_179},
-	{"nosys (384)", NT_NEG_IS, EINVAL, check_180},
-	{"nosys (385)", NT_NEG_IS, EINVAL, check_181},
-	{"nosys (386)", NT_NEG_IS, EINVAL, check_182},
-	{"nosys (387)", NT_NEG_IS, EINVAL, check_183},
-	{"nosys (388)", NT_NEG_IS, EINVAL, check_184},
-	{"nosys (389)", NT_NEG_IS, EINVAL, check_185},
-	{"nosys (390)", NT_NEG_IS, EINVAL, check_186},
-	{"nosys (391)", NT_NEG_IS, EINVAL, check_187},
-	{"nosys (392)", NT_NEG_IS, EINVAL, check_188},
-	{"sendfile (393)", NT_NEG_IS, EINVAL, check_189},
-	{"394", NT_NEG_IS, EINVAL, check_190},
-	{"457", NT_NEG_IS, EINVAL, check_191},
-	{"2147483647", NT_NEG_IS, EINVAL, check_192},
-	{"4294967295", NT_NEG_IS, EINVAL, check_193},
+	{"kldsym (337)", NT_NEG_IS, EINVAL, check_141},
+	{"jail (338)", NT_NEG_IS, EINVAL, check_142},
+	{"pioctl (339)", NT_NEG_IS, EINVAL, check_143},
+	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_144},
+	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_145},
+	{"__acl_get_file (347)", NT_NEG_IS, EINVAL, check_146},
+	{"__acl_set_file (348)", NT_NEG_IS, EINVAL, check_147},
+	{"__acl_get_fd (349)", NT_NEG_IS, EINVAL, check_148},
+	{"__acl_set_fd (350)", NT_NEG_IS, EINVAL, check_149},
+	{"__acl_delete_file (351)", NT_NEG_IS, EINVAL, check_150},
+	{"__acl_delete_fd (352)", NT_NEG_IS, EINVAL, check_151},
+	{"__acl_aclcheck_file (353)", NT_NEG_IS, EINVAL, check_152},
+	{"__acl_aclcheck_fd (354)", NT_NEG_IS, EINVAL, check_153},
+	{"extattrctl (355)", NT_NEG_IS, EINVAL, check_154},
+	{"extattr_set_file (356)", NT_NEG_IS, EINVAL, check_155},
+	{"extattr_get_file (357)", NT_NEG_IS, EINVAL, check_156},
+	{"extattr_delete_file (358)", NT_NEG_IS, EINVAL, check_157},
+	{"aio_waitcomplete (359)", NT_NEG_IS, EINVAL, check_158},
+	{"nosys (364)", NT_NEG_IS, EINVAL, check_159},
+	{"nosys (365)", NT_NEG_IS, EINVAL, check_160},
+	{"nosys (366)", NT_NEG_IS, EINVAL, check_161},
+	{"nosys (367)", NT_NEG_IS, EINVAL, check_162},
+	{"nosys (368)", NT_NEG_IS, EINVAL, check_163},
+	{"nosys (369)", NT_NEG_IS, EINVAL, check_164},
+	{"nosys (370)", NT_NEG_IS, EINVAL, check_165},
+	{"nosys (371)", NT_NEG_IS, EINVAL, check_166},
+	{"nosys (372)", NT_NEG_IS, EINVAL, check_167},
+	{"nosys (373)", NT_NEG_IS, EINVAL, check_168},
+	{"nosys (374)", NT_NEG_IS, EINVAL, check_169},
+	{"nosys (375)", NT_NEG_IS, EINVAL, check_170},
+	{"nosys (376)", NT_NEG_IS, EINVAL, check_171},
+	{"nosys (377)", NT_NEG_IS, EINVAL, check_172},
+	{"nosys (378)", NT_NEG_IS, EINVAL, check_173},
+	{"nosys (379)", NT_NEG_IS, EINVAL, check_174},
+	{"nosys (380)", NT_NEG_IS, EINVAL, check_175},
+	{"nosys (381)", NT_NEG_IS, EINVAL, check_176},
+	{"nosys (382)", NT_NEG_IS, EINVAL, check_177},
+	{"nosys (383)", NT_NEG_IS, EINVAL, check_178},
+	{"nosys (384)", NT_NEG_IS, EINVAL, check_179},
+	{"nosys (385)", NT_NEG_IS, EINVAL, check_180},
+	{"nosys (386)", NT_NEG_IS, EINVAL, check_181},
+	{"nosys (387)", NT_NEG_IS, EINVAL, check_182},
+	{"nosys (388)", NT_NEG_IS, EINVAL, check_183},
+	{"nosys (389)", NT_NEG_IS, EINVAL, check_184},
+	{"nosys (390)", NT_NEG_IS, EINVAL, check_185},
+	{"nosys (391)", NT_NEG_IS, EINVAL, check_186},
+	{"nosys (392)", NT_NEG_IS, EINVAL, check_187},
+	{"394", NT_NEG_IS, EINVAL, check_188},
+	{"457", NT_NEG_IS, EINVAL, check_189},
+	{"2147483647", NT_NEG_IS, EINVAL, check_190},
+	{"4294967295", NT_NEG_IS, EINVAL, check_191},
 };
 
 int main(void)

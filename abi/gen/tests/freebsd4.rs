@@ -482,6 +482,7 @@ fn struct_sizes_match_the_reference() {
         ("itimerval", 16),
         ("rusage", 72),
         ("iovec", 8),
+        ("sf_hdtr", 16),
         ("sigset_t", 16),
         ("osigset_t", 4),
         ("sigaction", 24),

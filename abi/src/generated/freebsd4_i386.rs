@@ -1604,10 +1604,26 @@ pub struct semun {
 const _: () = assert!(core::mem::size_of::<semun>() == 4);
 const _: () = assert!(core::mem::align_of::<semun>() == 4);
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/sys/socket.h: sendfile's headers and trailers (uipc_syscalls.c sends each array with writev(2)).
 ///
-/// C: `struct sf_hdtr`.
-pub type sf_hdtr = ();
+/// C: `struct sf_hdtr`; 16 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sf_hdtr {
+    /// sent before the file, as writev(2) sends them; NULL: none
+    pub headers: u32,
+    pub hdr_cnt: int,
+    /// sent after the file, the same way
+    pub trailers: u32,
+    pub trl_cnt: int,
+}
+
+const _: () = assert!(core::mem::size_of::<sf_hdtr>() == 16);
+const _: () = assert!(core::mem::align_of::<sf_hdtr>() == 4);
+const _: () = assert!(core::mem::offset_of!(sf_hdtr, headers) == 0);
+const _: () = assert!(core::mem::offset_of!(sf_hdtr, hdr_cnt) == 4);
+const _: () = assert!(core::mem::offset_of!(sf_hdtr, trailers) == 8);
+const _: () = assert!(core::mem::offset_of!(sf_hdtr, trl_cnt) == 12);
 
 /// 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal.
 ///
@@ -11139,15 +11155,17 @@ impl UtraceArgs {
     }
 }
 
-/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 336 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, In> hdtr, ptr<off_t, Out> sbytes, int flags)`, slot 336 (8 words); returns `int`.
+///
+/// The original 4.x sendfile (uipc_syscalls.c before the 2002 MFC): the header bytes count against nbytes. fd a regular file open for reading (else EBADF, EINVAL), s a connected stream socket (ENOTSOCK, EINVAL, ENOTCONN), offset >= 0 (EINVAL); nbytes 0: to end of file. *sbytes gets every byte sent (headers, file, trailers), also when the call fails part way (EAGAIN on a non-blocking socket, EINTR: never restarted, EPIPE). flags are not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendfileArgs {
     pub fd: fd_t,
     pub s: fd_t,
     pub offset: off_t,
     pub nbytes: size_t,
-    pub hdtr: UserPtr<u8, InOut>,
-    pub sbytes: UserPtr<zerocopy::little_endian::I64, InOut>,
+    pub hdtr: UserPtr<sf_hdtr, In>,
+    pub sbytes: UserPtr<zerocopy::little_endian::I64, Out>,
     pub flags: int,
 }
 
@@ -11903,15 +11921,17 @@ impl KeventArgs {
     }
 }
 
-/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, Inout> hdtr, ptr<off_t, Inout> sbytes, int flags)`, slot 393 (8 words); returns `int`.
+/// Arguments of `sendfile(fd_t fd, fd_t s, off_t offset, size_t nbytes, ptr<sf_hdtr, In> hdtr, ptr<off_t, Out> sbytes, int flags)`, slot 393 (8 words); returns `int`.
+///
+/// sendfile as RELENG_4 has it since the 2002 MFC (do_sendfile without compat): nbytes counts file bytes only; *sbytes gets headers, file and trailers. Otherwise as slot 336.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SendfileArgs {
     pub fd: fd_t,
     pub s: fd_t,
     pub offset: off_t,
     pub nbytes: size_t,
-    pub hdtr: UserPtr<u8, InOut>,
-    pub sbytes: UserPtr<zerocopy::little_endian::I64, InOut>,
+    pub hdtr: UserPtr<sf_hdtr, In>,
+    pub sbytes: UserPtr<zerocopy::little_endian::I64, Out>,
     pub flags: int,
 }
 
@@ -14321,7 +14341,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 336,
         name: "sendfile",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 8,
     },
     SyscallInfo {
@@ -14722,7 +14742,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 393,
         name: "sendfile",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 8,
     },
 ];

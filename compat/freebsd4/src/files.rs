@@ -103,7 +103,7 @@ pub(crate) fn sys_write(task: &mut Task, a: fb::WriteArgs) -> SysResult {
 /// `UIO_MAXIOV`.
 const UIO_MAXIOV: u32 = 1024;
 
-fn iovec(task: &Task, addr: u64, count: u32) -> Result<Vec<(u64, u64)>, i32> {
+pub(crate) fn iovec(task: &Task, addr: u64, count: u32) -> Result<Vec<(u64, u64)>, i32> {
     if count > UIO_MAXIOV {
         return Err(errno::EINVAL);
     }
@@ -127,11 +127,17 @@ pub(crate) fn sys_readv(task: &mut Task, a: fb::ReadvArgs) -> SysResult {
 
 pub(crate) fn sys_writev(task: &mut Task, a: fb::WritevArgs) -> SysResult {
     let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
-    let r = calls::write_vector(task, a.fd.into(), &iov);
+    written(task, write_vector(task, a.fd.into(), &iov))
+}
+
+/// writev(2)'s transfer of `iov` to `fd` (SIGPIPE on a broken pipe), recorded for
+/// ktrace; sendfile sends its headers and trailers through it, as 4.x's calls writev.
+pub(crate) fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    let r = calls::write_vector(task, fd, iov);
     if let Ok(n) = r {
-        record_iov(task, a.fd.into(), crate::ktrace::UIO_WRITE, &iov, n);
+        record_iov(task, fd, crate::ktrace::UIO_WRITE, iov, n);
     }
-    written(task, r)
+    r
 }
 
 pub(crate) fn sys_close(task: &mut Task, a: fb::CloseArgs) -> SysResult {

@@ -19,6 +19,7 @@ mod ktrace;
 mod memlock;
 mod old;
 mod sched;
+mod sendfile;
 mod signals;
 mod socket;
 mod startup;

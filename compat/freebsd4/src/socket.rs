@@ -59,7 +59,7 @@ fn word(r: Result<u64, i32>) -> SysResult {
 }
 
 /// The open file behind `fd`, which must be a socket (ENOTSOCK).
-fn socket_file(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
+pub(crate) fn socket_file(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
     let file = calls::file(task, fd.into()).map_err(file_errno)?;
     if file.socket().is_none() {
         return Err(errno::ENOTSOCK);
@@ -68,7 +68,7 @@ fn socket_file(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
 }
 
 /// The socket of a file [`socket_file`] gave.
-fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
+pub(crate) fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
     file.socket().ok_or(errno::ENOTSOCK)
 }
 

@@ -217,6 +217,8 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getfsstat: Some(crate::fs::sys_getfsstat),
     socket: Some(crate::socket::sys_socket),
     socketpair: Some(crate::socket::sys_socketpair),
+    osendfile: Some(crate::sendfile::sys_osendfile),
+    sendfile: Some(crate::sendfile::sys_sendfile),
     bind: Some(crate::socket::sys_bind),
     connect: Some(crate::socket::sys_connect),
     listen: Some(crate::socket::sys_listen),
@@ -312,8 +314,13 @@ fn fetch(task: &Task) -> Result<(u64, Words), i32> {
 /// Calls 4.x never restarts after a handler, SA_RESTART or not: select, poll,
 /// nanosleep, kevent and the sigsuspend pair (they report EINTR by design), and the
 /// System V calls that sleep (sysv_sem.c and sysv_msg.c turn ERESTART into EINTR):
-/// semop, msgsnd, msgrcv and their semsys and msgsys.
-const NEVER_RESTARTED: [u64; 12] = [93, 209, 240, 111, 341, 1, 363, 222, 169, 226, 227, 170];
+/// semop, msgsnd, msgrcv and their semsys and msgsys; and both sendfiles (336, 393),
+/// which report EINTR with *sbytes set: started again they would send the headers
+/// and the file's first bytes twice (4.x's restarted; later FreeBSD turns the
+/// ERESTART of kern_sendfile into EINTR for that reason).
+const NEVER_RESTARTED: [u64; 14] = [
+    93, 209, 240, 111, 341, 1, 363, 222, 169, 226, 227, 170, 336, 393,
+];
 
 /// Whether an EINTR from call `code` becomes 4.x's ERESTART: the signal about to be
 /// delivered is caught with SA_RESTART.

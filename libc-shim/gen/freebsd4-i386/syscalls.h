@@ -532,7 +532,7 @@ int32_t __sys_sched_get_priority_max(int32_t policy);
 int32_t __sys_sched_get_priority_min(int32_t policy);
 int32_t __sys_sched_rr_get_interval(int32_t pid, void *interval);
 int32_t __sys_utrace(const void *addr, uint32_t len);
-int32_t __sys_osendfile(int32_t fd, int32_t s, int64_t offset, uint32_t nbytes, void *hdtr, void *sbytes, int32_t flags);
+int32_t __sys_osendfile(int32_t fd, int32_t s, int64_t offset, uint32_t nbytes, const void *hdtr, void *sbytes, int32_t flags);
 int32_t __sys_kldsym(int32_t fileid, int32_t cmd, void *data);
 int32_t __sys_jail(void *jail);
 int32_t __sys_sigprocmask(int32_t how, const void *set, void *oset);
@@ -557,6 +557,6 @@ int32_t __sys_getresuid(void *ruid, void *euid, void *suid);
 int32_t __sys_getresgid(void *rgid, void *egid, void *sgid);
 int32_t __sys_kqueue(void);
 int32_t __sys_kevent(int32_t fd, const void *changelist, int32_t nchanges, void *eventlist, int32_t nevents, const void *timeout);
-int32_t __sys_sendfile(int32_t fd, int32_t s, int64_t offset, uint32_t nbytes, void *hdtr, void *sbytes, int32_t flags);
+int32_t __sys_sendfile(int32_t fd, int32_t s, int64_t offset, uint32_t nbytes, const void *hdtr, void *sbytes, int32_t flags);
 
 #endif /* NYMPH_FREEBSD4_I386_SYSCALLS_H */

@@ -1277,6 +1277,20 @@ union semun {
 _Static_assert(sizeof(union semun) == 4, "union semun: size");
 _Static_assert(_Alignof(union semun) == 4, "union semun: alignment");
 
+/* sys/sys/socket.h: sendfile's headers and trailers (uipc_syscalls.c sends each array with writev(2)). */
+struct sf_hdtr {
+	const void *headers;	/* 0 */
+	int32_t hdr_cnt;	/* 4 */
+	const void *trailers;	/* 8 */
+	int32_t trl_cnt;	/* 12 */
+};
+_Static_assert(sizeof(struct sf_hdtr) == 16, "struct sf_hdtr: size");
+_Static_assert(_Alignof(struct sf_hdtr) == 4, "struct sf_hdtr: alignment");
+_Static_assert(__builtin_offsetof(struct sf_hdtr, headers) == 0, "sf_hdtr.headers: offset");
+_Static_assert(__builtin_offsetof(struct sf_hdtr, hdr_cnt) == 4, "sf_hdtr.hdr_cnt: offset");
+_Static_assert(__builtin_offsetof(struct sf_hdtr, trailers) == 8, "sf_hdtr.trailers: offset");
+_Static_assert(__builtin_offsetof(struct sf_hdtr, trl_cnt) == 12, "sf_hdtr.trl_cnt: offset");
+
 /* 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal. */
 struct shmid_ds {
 	struct ipc_perm shm_perm;	/* 0 */
