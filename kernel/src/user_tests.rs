@@ -2,7 +2,7 @@
 //! into the kernel (syscall, int $0x80, faults, the timer), and state kept across them.
 
 use crate::ktest::{KernelTest, TestResult};
-use crate::mm::uspace::{AddressSpace, Protection, kernel_root_activate};
+use crate::mm::uspace::{AddressSpace, MemError, Protection, kernel_root_activate};
 use crate::{kassert, kassert_eq, kfail, ktest};
 use nymph_hal::user::{FpuState, UserContext, UserExit, UserMode};
 
@@ -18,6 +18,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(kernel_cannot_execute_user_pages),
     ktest!(fork_shares_pages_copy_on_write),
+    ktest!(debugger_writes_text_in_a_private_copy),
     ktest!(file_mappings_share_page_cache_frames),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
 ];
@@ -348,6 +349,51 @@ fn kernel_cannot_execute_user_pages() -> TestResult {
         ),
         Ok(()) => kfail!("SMEP is on but the kernel ran code on a user page"),
     }
+    Ok(())
+}
+
+/// What ptrace's PT_WRITE_I needs: a write into a forked child's read-only text
+/// lands in a copy of the page the parent never sees, with the protection kept; reads
+/// see it, untouched promised pages read as zeros, unmapped ones fail, and a shared
+/// read-only mapping is never written.
+fn debugger_writes_text_in_a_private_copy() -> TestResult {
+    const PROMISED: u64 = 0x70_0000;
+    const SHARED_RO: u64 = 0x71_0000;
+    let mut parent = space_with(programs::SPIN64)?;
+    let Ok(mut child) = parent.fork() else {
+        kfail!("fork failed")
+    };
+    kassert_eq!(child.poke(CODE, &[0xcc]), Ok(()));
+    let (mut in_child, mut in_parent) = ([0u8; 2], [0u8; 2]);
+    kassert_eq!(child.peek(CODE, &mut in_child), Ok(()));
+    kassert_eq!(parent.peek(CODE, &mut in_parent), Ok(()));
+    kassert_eq!((in_child, in_parent), ([0xcc, 0xfe], [0xeb, 0xfe]));
+    kassert_eq!(child.protection(CODE), Some(Protection::READ_EXECUTE));
+    kassert_eq!(
+        child.reserve_zeroed(PROMISED, PROMISED + 4096, Protection::READ_WRITE),
+        Ok(())
+    );
+    let mut word = [7u8; 4];
+    kassert_eq!(child.peek(PROMISED + 8, &mut word), Ok(()));
+    kassert_eq!(word, [0; 4]);
+    kassert!(
+        !child.resident(PROMISED),
+        "a read brought in a promised page"
+    );
+    kassert_eq!(
+        child.peek(0x9000_0000, &mut word),
+        Err(MemError::BadAddress)
+    );
+    kassert_eq!(child.poke(0x9000_0000, &word), Err(MemError::BadAddress));
+    kassert_eq!(child.map_zeroed_shared(SHARED_RO, Protection::READ), Ok(()));
+    kassert_eq!(child.poke(SHARED_RO, &[1]), Err(MemError::BadAddress));
+    // A write across the end of a mapping changes nothing.
+    kassert_eq!(
+        child.poke(CODE + 4094, &[1, 2, 3, 4]),
+        Err(MemError::BadAddress)
+    );
+    kassert_eq!(child.peek(CODE, &mut in_child), Ok(()));
+    kassert_eq!(in_child, [0xcc, 0xfe]);
     Ok(())
 }
 

@@ -3449,6 +3449,29 @@ pub mod consts {
     pub const WCOREFLAG: u32 = 128;
     /// low 7 bits of a stopped child's status; the stop signal is in bits 8-15
     pub const _WSTOPPED: u32 = 127;
+    pub const PT_TRACE_ME: u32 = 0;
+    pub const PT_READ_I: u32 = 1;
+    pub const PT_READ_D: u32 = 2;
+    pub const PT_WRITE_I: u32 = 4;
+    pub const PT_WRITE_D: u32 = 5;
+    pub const PT_CONTINUE: u32 = 7;
+    pub const PT_KILL: u32 = 8;
+    pub const PT_STEP: u32 = 9;
+    pub const PT_ATTACH: u32 = 10;
+    pub const PT_DETACH: u32 = 11;
+    /// RELENG_4 from 4.6 on, with struct ptrace_io_desc
+    pub const PT_IO: u32 = 12;
+    pub const PIOD_READ_D: u32 = 1;
+    pub const PIOD_WRITE_D: u32 = 2;
+    pub const PIOD_READ_I: u32 = 3;
+    pub const PIOD_WRITE_I: u32 = 4;
+    /// PT_FIRSTMACH (32) + 1: the i386 requests of machine/ptrace.h
+    pub const PT_GETREGS: u32 = 33;
+    pub const PT_SETREGS: u32 = 34;
+    pub const PT_GETFPREGS: u32 = 35;
+    pub const PT_SETFPREGS: u32 = 36;
+    pub const PT_GETDBREGS: u32 = 37;
+    pub const PT_SETDBREGS: u32 = 38;
     pub const ELFOSABI_FREEBSD: u32 = 9;
     pub const EM_386: u32 = 3;
     pub const EM_486: u32 = 6;
@@ -12159,7 +12182,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 26,
         name: "ptrace",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "PT_READ_U and PT_WRITE_U (gone from 4.6 on) are EINVAL; PT_SETREGS keeps the segment registers (a changed cs, ds, es, fs, gs or ss is ignored; cs must still have RPL 3); PT_SETDBREGS is EINVAL unless it enables no breakpoint: the kernel keeps no user debug registers (PT_GETDBREGS gives zeros); a traced process asleep in a call that 4.x never restarts (select, poll, nanosleep...) sees EINTR when a signal stops it for its tracer",
+        ),
         arg_words: 4,
     },
     SyscallInfo {

@@ -44,10 +44,11 @@ use crate::fb;
 use crate::signals::{signal_to_fb, trap_words};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
+use nymph_hal::user::UserContext;
 use nymph_kernel::process::core_dump::{CoreFile, Region, create_core_file};
-use nymph_kernel::process::{Signal, Task};
+use nymph_kernel::process::{Fault, Signal, Task};
 use nymph_kernel::sync::Mutex;
-use zerocopy::{Immutable, IntoBytes};
+use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 const PAGE: u64 = 4096;
 /// `MAXCOMLEN`: p_comm keeps this many bytes of the image's name.
@@ -282,12 +283,17 @@ fn put_note(out: &mut Vec<u8>, n_type: u32, desc: &[u8]) {
 /// stack pointer) has no meaning here and is 0. r_trapno and r_err are what `trap()`
 /// left in the frame (the fault's, or those of the `int $0x80` a signal came after).
 fn regs(task: &Task) -> Reg {
-    let r = &task.context.regs;
+    reg_of(&task.context, task.process.take_fault().as_ref())
+}
+
+/// `struct reg` of a saved user context, with the trap words of `fault` (or of how the
+/// kernel was entered): core files and PT_GETREGS share it.
+pub(crate) fn reg_of(context: &UserContext, fault: Option<&Fault>) -> Reg {
+    let r = &context.regs;
     let w = |v: u64| v as u32;
-    let (fs, gs) = task.context.segment_selectors();
+    let (fs, gs) = context.segment_selectors();
     let data = w(r.ss);
-    let fault = task.process.take_fault();
-    let words = trap_words(fault.as_ref(), task.context.last_entry_vector());
+    let words = trap_words(fault, context.last_entry_vector());
     Reg {
         r_fs: u32::from(fs),
         r_es: data,
@@ -511,37 +517,37 @@ struct Nhdr {
 
 /// i386 `struct reg` (gregset_t), 4.x order.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, IntoBytes, Immutable)]
+#[derive(Clone, Copy, Debug, Default, FromBytes, IntoBytes, Immutable)]
 pub(crate) struct Reg {
-    r_fs: u32,
-    r_es: u32,
-    r_ds: u32,
-    r_edi: u32,
-    r_esi: u32,
-    r_ebp: u32,
-    r_isp: u32,
-    r_ebx: u32,
-    r_edx: u32,
-    r_ecx: u32,
-    r_eax: u32,
-    r_trapno: u32,
-    r_err: u32,
-    r_eip: u32,
-    r_cs: u32,
-    r_eflags: u32,
-    r_esp: u32,
-    r_ss: u32,
-    r_gs: u32,
+    pub(crate) r_fs: u32,
+    pub(crate) r_es: u32,
+    pub(crate) r_ds: u32,
+    pub(crate) r_edi: u32,
+    pub(crate) r_esi: u32,
+    pub(crate) r_ebp: u32,
+    pub(crate) r_isp: u32,
+    pub(crate) r_ebx: u32,
+    pub(crate) r_edx: u32,
+    pub(crate) r_ecx: u32,
+    pub(crate) r_eax: u32,
+    pub(crate) r_trapno: u32,
+    pub(crate) r_err: u32,
+    pub(crate) r_eip: u32,
+    pub(crate) r_cs: u32,
+    pub(crate) r_eflags: u32,
+    pub(crate) r_esp: u32,
+    pub(crate) r_ss: u32,
+    pub(crate) r_gs: u32,
 }
 
 /// i386 `struct fpreg` (fpregset_t): `struct save87`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, IntoBytes, Immutable)]
+#[derive(Clone, Copy, Debug, FromBytes, IntoBytes, Immutable)]
 pub(crate) struct FpReg {
-    fpr_env: [u32; 7],
-    fpr_acc: [u8; 80],
-    fpr_ex_sw: u32,
-    fpr_pad: [u8; 64],
+    pub(crate) fpr_env: [u32; 7],
+    pub(crate) fpr_acc: [u8; 80],
+    pub(crate) fpr_ex_sw: u32,
+    pub(crate) fpr_pad: [u8; 64],
 }
 
 /// `prstatus_t` (sys/procfs.h; size_t is 32 bits).

@@ -18,6 +18,7 @@ mod kqueue;
 mod ktrace;
 mod memlock;
 mod old;
+mod ptrace;
 mod sched;
 mod sendfile;
 mod signals;

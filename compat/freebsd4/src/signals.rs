@@ -692,7 +692,7 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
     let uc: fb::ucontext_t = task.read_val(addr).map_err(fault)?;
     let mc = &uc.uc_mcontext;
     check_eflags(task, mc.mc_eflags as u32)?;
-    if mc.mc_cs & 3 != 3 {
+    if !cs_secure(mc.mc_cs as u32) {
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }
@@ -710,17 +710,30 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
 }
 
 fn check_eflags(task: &Task, new: u32) -> Result<(), i32> {
-    let old = task.context.regs.rflags as u32;
-    if (new ^ old) & !(PSL_USERCHANGE | PSL_RF) != 0 || new & PSL_VM != 0 {
+    if !eflags_change_allowed(task.context.regs.rflags as u32, new) {
         log::warn!("pid {}: sigreturn: eflags = {new:#x}", task.process.pid.0);
         return Err(errno::EINVAL);
     }
     Ok(())
 }
 
+/// Whether user code may replace eflags `old` by `new` (4.x's EFL_SECURE, which
+/// sigreturn and PT_SETREGS apply): only the bits of PSL_USERCHANGE and RF change,
+/// and never into virtual-8086 mode.
+pub(crate) fn eflags_change_allowed(old: u32, new: u32) -> bool {
+    (new ^ old) & !(PSL_USERCHANGE | PSL_RF) == 0 && new & PSL_VM == 0
+}
+
+/// Whether a code selector handed back by user code keeps it in user mode (4.x's
+/// CS_SECURE): sigreturn and PT_SETREGS refuse any other, and keep the process's own
+/// 32-bit selector either way, so a 4.x process never reaches 64-bit code this way.
+pub(crate) fn cs_secure(cs: u32) -> bool {
+    cs & 3 == 3
+}
+
 fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
     check_eflags(task, sc.sc_efl as u32)?;
-    if sc.sc_cs & 3 != 3 {
+    if !cs_secure(sc.sc_cs as u32) {
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }

@@ -182,6 +182,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     settimeofday: Some(sys_settimeofday),
     utrace: Some(crate::ktrace::sys_utrace),
     ktrace: Some(crate::ktrace::sys_ktrace),
+    ptrace: Some(crate::ptrace::sys_ptrace),
     setgroups: Some(crate::fs::sys_setgroups),
     setreuid: Some(crate::fs::sys_setreuid),
     setregid: Some(crate::fs::sys_setregid),
@@ -323,7 +324,7 @@ const NEVER_RESTARTED: [u64; 14] = [
 ];
 
 /// Whether an EINTR from call `code` becomes 4.x's ERESTART: the signal about to be
-/// delivered is caught with SA_RESTART.
+/// delivered is caught with SA_RESTART, or is not caught and the process is traced.
 fn restarts(task: &Task, code: u64) -> bool {
     if NEVER_RESTARTED.contains(&code) {
         return false;
@@ -334,7 +335,9 @@ fn restarts(task: &Task, code: u64) -> bool {
     };
     match p.sigaction(signal) {
         SigAction::Catch(c) => c.flags & fb::sa_flags::SA_RESTART.bits() as u64 != 0,
-        _ => false,
+        // The sleep ended only so that the process stops for its tracer (4.x stops it
+        // inside the sleep, which then goes on).
+        _ => p.is_traced(),
     }
 }
 

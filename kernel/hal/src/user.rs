@@ -414,6 +414,17 @@ impl UserContext {
         (self.selectors[0], self.selectors[1])
     }
 
+    /// Sets or clears the trap flag: while set, the CPU raises a debug exception (#DB)
+    /// after each user instruction, which is how a debugger single-steps.
+    pub fn set_single_step(&mut self, on: bool) {
+        let tf = RFlags::TRAP_FLAG.bits();
+        if on {
+            self.regs.rflags |= tf;
+        } else {
+            self.regs.rflags &= !tf;
+        }
+    }
+
     /// The mode this context runs in.
     pub fn mode(&self) -> UserMode {
         if is_code32(self.regs.cs) {

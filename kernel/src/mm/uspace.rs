@@ -485,6 +485,49 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Reads `buf.len()` bytes at `virt` for a debugger, through the frames, whatever
+    /// the pages' protection: a promised page not touched yet reads as zeros. Fails
+    /// where nothing is mapped (or past a mapped file's end).
+    pub fn peek(&self, virt: u64, buf: &mut [u8]) -> Result<(), MemError> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let addr = virt.checked_add(done as u64).ok_or(MemError::BadAddress)?;
+            let page = addr & !(PAGE_SIZE - 1);
+            let offset = (addr - page) as usize;
+            let n = (PAGE_SIZE as usize - offset).min(buf.len() - done);
+            let out = &mut buf[done..done + n];
+            match self.pages.get(&page) {
+                Some(p) => paging::read_frame(p.phys, offset, out),
+                None if self.demand_at(page).is_some() => out.fill(0),
+                None => return Err(MemError::BadAddress),
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` at `virt` for a debugger (4.x's proc_rwmem forces the write):
+    /// read-only private pages such as text are written too, in a copy of their own,
+    /// so the file and other sharers keep theirs; a shared mapping only where it is
+    /// writable. Every page is checked first: a failure writes nothing.
+    pub fn poke(&mut self, virt: u64, bytes: &[u8]) -> Result<(), MemError> {
+        let Some(last) = virt.checked_add(bytes.len().max(1) as u64 - 1) else {
+            return Err(MemError::BadAddress);
+        };
+        let mut page = virt & !(PAGE_SIZE - 1);
+        while page <= last {
+            let ok = match self.pages.get(&page) {
+                Some(p) => !p.shared || p.prot.write,
+                None => self.demand_at(page).is_some(),
+            };
+            if !ok {
+                return Err(MemError::BadAddress);
+            }
+            page += PAGE_SIZE;
+        }
+        self.write_bytes(virt, bytes)
+    }
+
     /// The frame behind `page`, made private to this space if it was shared
     /// copy-on-write (a shared mapping's frame is written in place).
     fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {

@@ -9,6 +9,7 @@
 pub mod calls;
 pub mod core_dump;
 pub mod creds;
+pub mod debug;
 pub mod signal;
 pub mod timer;
 pub mod trace;
@@ -367,6 +368,10 @@ struct Inner {
     fs: FsContext,
     /// What event queues count on this process.
     events: EventCounts,
+    /// The process tracing it for a debugger (BSD's P_TRACED, with the tracer as its
+    /// parent meanwhile), and the parent it had before (p_oppid); see [`debug`].
+    tracer: Option<Pid>,
+    original_parent: Pid,
 }
 
 /// Forks, execs and posts of the signals event queues asked to count (kept apart from
@@ -451,6 +456,12 @@ struct JobState {
     stopped: Option<Signal>,
     /// The stop was reported to the parent by `wait` already.
     stop_reported: bool,
+    /// Stopped for its tracer (SIGCONT does not continue it), with its registers
+    /// parked here for the tracer to read and change.
+    trace_stop: bool,
+    parked: Option<Box<UserContext>>,
+    /// The signal its tracer resumes it with (BSD's p_xstat).
+    resume_signal: Option<Signal>,
 }
 
 impl JobState {
@@ -459,6 +470,9 @@ impl JobState {
             thread: None,
             stopped: None,
             stop_reported: false,
+            trace_stop: false,
+            parked: None,
+            resume_signal: None,
         }
     }
 }
@@ -527,6 +541,10 @@ impl Process {
     /// Replaces the argument vector others see (not the image's own copy in user memory).
     pub fn set_argv(&self, argv: &[Vec<u8>]) {
         self.inner.lock().argv = kept_argv(argv);
+    }
+    /// Whether a debugger traces it.
+    pub fn is_traced(&self) -> bool {
+        self.inner.lock().tracer.is_some()
     }
     #[inline]
     pub fn has_exited(&self) -> bool {
@@ -766,6 +784,12 @@ impl Process {
         inner.saved_mask.unwrap_or(inner.blocked)
     }
 
+    /// The fault behind the signal being delivered (or that stopped the process for
+    /// its tracer), if a fault raised it, left in place.
+    pub fn last_fault(&self) -> Option<Fault> {
+        self.inner.lock().last_fault
+    }
+
     /// The fault behind the signal being delivered, if a fault raised it.
     pub fn take_fault(&self) -> Option<Fault> {
         self.inner.lock().last_fault.take()
@@ -801,12 +825,15 @@ impl Process {
             } else if signal.default_action() == DefaultAction::Stop {
                 inner.pending.remove(Signal::Cont);
             }
-            let ignored = action == SigAction::Ignore
-                || (action == SigAction::Default
-                    && matches!(
-                        signal.default_action(),
-                        DefaultAction::Ignore | DefaultAction::Continue
-                    ));
+            // A traced process takes even the signals it ignores, to show its tracer
+            // (4.x's psignal treats them as SIG_DFL then).
+            let ignored = inner.tracer.is_none()
+                && (action == SigAction::Ignore
+                    || (action == SigAction::Default
+                        && matches!(
+                            signal.default_action(),
+                            DefaultAction::Ignore | DefaultAction::Continue
+                        )));
             if !ignored || !signal.catchable() {
                 inner.pending.insert(signal);
             }
@@ -817,7 +844,8 @@ impl Process {
         }
         let thread = {
             let mut job = self.job.lock();
-            if matches!(signal, Signal::Cont | Signal::Kill) {
+            // Only its tracer continues a process stopped for it (or SIGKILL ends it).
+            if signal == Signal::Kill || (signal == Signal::Cont && !job.trace_stop) {
                 job.stopped = None;
             }
             job.thread
@@ -871,7 +899,9 @@ pub fn signal_pending(process: &Arc<Process>) -> bool {
                         default,
                         DefaultAction::Stop | DefaultAction::Ignore | DefaultAction::Continue
                     ));
-            if !acts_now || signal == Signal::Kill {
+            // A traced process stops for its tracer on its way back to user mode, where
+            // its registers are at hand: the sleep ends for that (and a 4.x call restarts).
+            if !acts_now || signal == Signal::Kill || inner.tracer.is_some() {
                 return true;
             }
             inner.pending.remove(signal);
@@ -998,13 +1028,18 @@ fn stop(process: &Arc<Process>, signal: Signal) {
         job.stop_reported = false;
     }
     log::debug!("pid {} stopped by {signal:?}", process.pid.0);
+    tell_parent_of_stop(process);
+    let me = process.clone();
+    STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
+    log::debug!("pid {} continued", process.pid.0);
+}
+
+/// A child stopped: its parent (its tracer, if traced) gets SIGCHLD and a wake-up.
+fn tell_parent_of_stop(process: &Process) {
     if let Some(parent) = find(process.parent()) {
         parent.post(Signal::Chld);
         parent.child_events.wake_all();
     }
-    let me = process.clone();
-    STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
-    log::debug!("pid {} continued", process.pid.0);
 }
 
 /// Which children `wait` accepts.
@@ -1091,7 +1126,16 @@ pub fn wait_child_usage(
                 continue;
             }
             matched = true;
-            let status = child.inner.lock().exit;
+            let (status, traced) = {
+                let c = child.inner.lock();
+                (c.exit, c.tracer.is_some())
+            };
+            if let Some(status) = status
+                && debug::hand_back_exited(parent, &child)
+            {
+                // Its tracer has seen it end; its own parent reaps it (4.x's wait1).
+                return Ok(Some((pid, ChildEvent::Exited(status), Usage::ZERO)));
+            }
             if let Some(status) = status {
                 let used = {
                     let c = child.inner.lock();
@@ -1107,7 +1151,7 @@ pub fn wait_child_usage(
                 TABLE.lock().remove(&pid);
                 return Ok(Some((pid, ChildEvent::Exited(status), used)));
             }
-            if options.untraced {
+            if options.untraced || traced {
                 let mut job = child.job.lock();
                 if let Some(signal) = job.stopped
                     && !job.stop_reported
@@ -1137,7 +1181,7 @@ pub fn wait_child_usage(
                         .filter(|(p, c)| matches(*p, c))
                         .any(|(_, c)| {
                             c.has_exited()
-                                || (untraced && {
+                                || ((untraced || c.is_traced()) && {
                                     let job = c.job.lock();
                                     job.stopped.is_some() && !job.stop_reported
                                 })
@@ -1198,6 +1242,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             if let Some(c) = find(child) {
                 c.inner.lock().parent = INIT;
                 orphans_done |= c.has_exited();
+                debug::tracer_gone(process.pid, &c);
             }
         }
         init.inner.lock().children.extend(children.iter().copied());
@@ -1209,6 +1254,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         for &child in &children {
             if let Some(c) = find(child) {
                 c.inner.lock().parent = Pid(0);
+                debug::tracer_gone(process.pid, &c);
             }
         }
     }
@@ -1626,6 +1672,8 @@ pub fn spawn_with_files(
             files,
             fs,
             events: EventCounts::default(),
+            tracer: None,
+            original_parent: Pid(0),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -1683,6 +1731,10 @@ pub fn exec(
             if matches!(action, SigAction::Catch(_)) {
                 *action = SigAction::Default;
             }
+        }
+        // Its tracer gets to see the new image before it runs (4.x's execve).
+        if inner.tracer.is_some() {
+            inner.pending.insert(Signal::Trap);
         }
         let old_space = inner.space.replace(loaded.space);
         (old_space, inner.lender.take(), old_brk)
@@ -1888,6 +1940,8 @@ fn fork_with(
             files,
             fs,
             events: EventCounts::default(),
+            tracer: None,
+            original_parent: Pid(0),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -2055,6 +2109,10 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 let resolution = if vector == 14 {
                     task.process.resolve_fault(address, error_code & 2 != 0)
                 } else {
+                    if vector == DEBUG_VECTOR {
+                        // A single step is done (BSD's T_TRCTRAP clears PSL_T).
+                        task.context.set_single_step(false);
+                    }
                     FaultResolution::NotResolved
                 };
                 match resolution {
@@ -2100,6 +2158,9 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     kernel_root_activate();
 }
 
+/// The debug exception (#DB): a single step ends with it.
+const DEBUG_VECTOR: u8 = 1;
+
 /// Readies the process to go (back) to user mode: acts on its pending signals, makes
 /// its address space current and says which personality serves its next trap; None
 /// once it has ended. One lock when no signal waits, as on nearly every return.
@@ -2138,7 +2199,10 @@ pub fn exit_with_signal(task: &Task, signal: Signal) {
 fn trap_signal(task: &Task, signal: Signal) {
     let process = &task.process;
     let action = process.sigaction(signal);
-    if process.blocked().contains(signal) || action == SigAction::Ignore {
+    if process.is_traced() {
+        // Its tracer sees it first (4.x's trapsignal posts it then).
+        process.inner.lock().pending.insert(signal);
+    } else if process.blocked().contains(signal) || action == SigAction::Ignore {
         exit_with_signal(task, signal);
     } else {
         process.inner.lock().pending.insert(signal);
@@ -2170,7 +2234,24 @@ fn deliver_signals(task: &mut Task) {
                     .get(&signal)
                     .copied()
                     .unwrap_or(SigAction::Default),
+                inner.tracer.is_some() && inner.lender.is_none(),
             )
+        };
+        let traced = next.2;
+        let next = match next {
+            // Stopped for its tracer, which says what to deliver instead (4.x's
+            // issignal; a vfork child is not stopped while its parent waits).
+            (signal, _, true) if signal != Signal::Kill => {
+                match debug::stop_for_tracer(task, signal) {
+                    None => continue,
+                    Some(given) if process.blocked().contains(given) && given.catchable() => {
+                        process.inner.lock().pending.insert(given);
+                        continue;
+                    }
+                    Some(given) => (given, process.sigaction(given)),
+                }
+            }
+            (signal, action, _) => (signal, action),
         };
         match next {
             (signal, SigAction::Catch(action)) if signal.catchable() => {
@@ -2195,6 +2276,12 @@ fn deliver_signals(task: &mut Task) {
             (_, SigAction::Ignore) => {}
             (signal, _) => match signal.default_action() {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
+                // A traced process's job-control stop is one its tracer may act on and
+                // end too (4.x's ptrace takes any SSTOP); the signal it resumes with
+                // is not used (4.x's issignal ignores p_xstat after such a stop).
+                DefaultAction::Stop if traced => {
+                    let _ = debug::stop_for_tracer(task, signal);
+                }
                 DefaultAction::Stop => stop(process, signal),
                 DefaultAction::Terminate | DefaultAction::Core => {
                     exit_with_signal(task, signal);

@@ -59,6 +59,7 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 /* Calls the fuzzer never makes (the spec's fuzz.skip):
  *   exit (1): ends the worker
  *   break_ (17): could shrink the break under the fuzzer's own allocations
+ *   ptrace (26): PT_TRACE_ME and PT_ATTACH would leave fuzz workers stopped for a tracer that never resumes them
  *   execve (59): replaces the worker's image
  *   munmap (73): could unmap the fuzzer's own code, data or stack
  *   mprotect (74): could take away the fuzzer's own code, data or stack
@@ -74,7 +75,7 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 65 slots Nymph does not serve (status not_implemented) are left out. */
+/* 64 slots Nymph does not serve (status not_implemented) are left out. */
 
 #define FZ_NCALLS 191
 static const struct fz_call fz_calls[FZ_NCALLS] = {
