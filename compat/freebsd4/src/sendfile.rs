@@ -34,34 +34,28 @@ struct Request {
     headers_in_nbytes: bool,
 }
 
+/// The [`Request`] of either slot's decoded arguments (their structs have the same
+/// fields).
+macro_rules! request {
+    ($a:expr, $headers_in_nbytes:expr) => {
+        Request {
+            fd: $a.fd,
+            s: $a.s,
+            offset: $a.offset,
+            nbytes: $a.nbytes,
+            hdtr: $a.hdtr.addr(),
+            sbytes: $a.sbytes.addr(),
+            headers_in_nbytes: $headers_in_nbytes,
+        }
+    };
+}
+
 pub(crate) fn sys_osendfile(task: &mut Task, a: fb::OsendfileArgs) -> SysResult {
-    sendfile(
-        task,
-        &Request {
-            fd: a.fd,
-            s: a.s,
-            offset: a.offset,
-            nbytes: a.nbytes,
-            hdtr: a.hdtr.addr(),
-            sbytes: a.sbytes.addr(),
-            headers_in_nbytes: true,
-        },
-    )
+    sendfile(task, &request!(a, true))
 }
 
 pub(crate) fn sys_sendfile(task: &mut Task, a: fb::SendfileArgs) -> SysResult {
-    sendfile(
-        task,
-        &Request {
-            fd: a.fd,
-            s: a.s,
-            offset: a.offset,
-            nbytes: a.nbytes,
-            hdtr: a.hdtr.addr(),
-            sbytes: a.sbytes.addr(),
-            headers_in_nbytes: false,
-        },
-    )
+    sendfile(task, &request!(a, false))
 }
 
 fn sendfile(task: &Task, r: &Request) -> SysResult {

@@ -858,6 +858,19 @@ mod tests {
         assert_eq!(check(&nested, RTLD), ElfError::NestedInterpreter);
     }
 
+    /// `good` with four bytes among its first `span` replaced, chosen by a xorshift
+    /// generator carried in `seed`.
+    fn mutated(good: &[u8], seed: &mut u64, span: u64) -> Vec<u8> {
+        let mut data = good.to_vec();
+        for _ in 0..4 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            data[(*seed % span) as usize] = (*seed >> 32) as u8;
+        }
+        data
+    }
+
     #[test]
     fn random_mutations_of_an_interpreter_never_panic() {
         let prog_data = program32();
@@ -865,14 +878,7 @@ mod tests {
         let good = interpreter32();
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..20_000 {
-            let mut data = good.clone();
-            for _ in 0..4 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed % 120) as usize;
-                data[at] = (seed >> 32) as u8;
-            }
+            let data = mutated(&good, &mut seed, 120);
             let _ = parse_interpreter(&data, LIMIT, RTLD, &program);
         }
     }
@@ -888,14 +894,7 @@ mod tests {
         );
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..20_000 {
-            let mut data = good.clone();
-            for _ in 0..4 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let at = (seed % 180) as usize;
-                data[at] = (seed >> 32) as u8;
-            }
+            let data = mutated(&good, &mut seed, 180);
             let _ = parse(&data, LIMIT);
         }
     }
