@@ -13,7 +13,7 @@ use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::context::{self, Context};
 use nymph_hal::layout::{KSTACK_BASE, KSTACK_SLOT, KSTACK_SLOTS, PAGE_SIZE};
 use nymph_hal::paging::{PageFlags, PageTableRoot};
@@ -504,8 +504,34 @@ pub fn sleep_ticks(ticks: u64) {
     reschedule(Requeue::No);
 }
 
-/// Called on every tick (from the interrupt): wakes sleepers whose time has come and
-/// asks for a switch when the running thread's slice is used up.
+/// The load average's fixed point: [`LOAD_SCALE`] is one runnable thread.
+pub const LOAD_SHIFT: u32 = 11;
+pub const LOAD_SCALE: u64 = 1 << LOAD_SHIFT;
+/// How often the load is sampled.
+const LOAD_SAMPLE_SECONDS: u64 = 5;
+/// e^(-5/60), e^(-5/300) and e^(-5/900) in that fixed point, truncated: each sample's
+/// weight against the 1, 5 and 15 minute averages (4.4BSD's `cexp`).
+const LOAD_DECAY: [u64; 3] = [1884, 2014, 2036];
+static LOAD_AVERAGE: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+
+/// The 1, 5 and 15 minute load averages: runnable threads (the one running included,
+/// idle not), sampled every 5 seconds and decayed exponentially as 4.4BSD's `loadav`
+/// does, in units of 1/[`LOAD_SCALE`].
+pub fn load_average() -> [u64; 3] {
+    LOAD_AVERAGE.each_ref().map(|a| a.load(Ordering::Relaxed))
+}
+
+fn sample_load(runnable: u64) {
+    for (average, decay) in LOAD_AVERAGE.iter().zip(LOAD_DECAY) {
+        let old = average.load(Ordering::Relaxed);
+        let new = (decay * old + runnable * LOAD_SCALE * (LOAD_SCALE - decay)) >> LOAD_SHIFT;
+        average.store(new, Ordering::Relaxed);
+    }
+}
+
+/// Called on every tick (from the interrupt): wakes sleepers whose time has come,
+/// samples the load every [`LOAD_SAMPLE_SECONDS`], and asks for a switch when the
+/// running thread's slice is used up.
 pub fn on_tick(now: u64) {
     let mut guard = SCHED.lock();
     let Some(s) = guard.as_mut() else { return };
@@ -519,6 +545,14 @@ pub fn on_tick(now: u64) {
         }
     }
     s.run_queue.extend(woken);
+    if now % (LOAD_SAMPLE_SECONDS * u64::from(crate::time::hz().max(1))) == 0 {
+        let queued = s
+            .run_queue
+            .iter()
+            .filter(|&&slot| slot != IDLE_SLOT)
+            .count();
+        sample_load((queued + usize::from(s.current != IDLE_SLOT)) as u64);
+    }
     let (slice, class) = s
         .threads
         .get(&s.current)

@@ -95,8 +95,9 @@ enum Value {
     Bytes(Vec<u8>),
 }
 
-/// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_HW 6).
-const NAMES: [(&str, [i32; 2]); 34] = [
+/// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_VM 2,
+/// CTL_HW 6).
+const NAMES: [(&str, [i32; 2]); 35] = [
     ("kern.ostype", [1, 1]),
     ("kern.osrelease", [1, 2]),
     ("kern.osrevision", [1, 3]),
@@ -124,6 +125,7 @@ const NAMES: [(&str, [i32; 2]); 34] = [
     ("kern.corefile", CORE_FILE_OID),
     ("kern.coredump", COREDUMP_OID),
     ("kern.sugid_coredump", SUGID_COREDUMP_OID),
+    ("vm.loadavg", [2, 2]),
     ("hw.machine", [6, 1]),
     ("hw.model", [6, 2]),
     ("hw.ncpu", [6, 3]),
@@ -208,6 +210,19 @@ fn value(oid: &[i32]) -> Option<Value> {
         }
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
+        // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
+        // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
+        [2, 2] => {
+            let averages = nymph_kernel::sched::load_average();
+            let fscale = nymph_kernel::sched::LOAD_SCALE;
+            let words = [averages[0], averages[1], averages[2], fscale];
+            Value::Bytes(
+                words
+                    .iter()
+                    .flat_map(|&w| (w as u32).to_le_bytes())
+                    .collect(),
+            )
+        }
         [6, 1] | [6, 11] => Value::Str(MACHINE),
         [6, 2] => Value::Str(MODEL),
         [6, 3] => Value::Int(1),
