@@ -11,6 +11,7 @@
  *    from round_page(vm_daddr + 512 MiB) (0x28xxxxxx here), so the first anonymous
  *    mapping of a fresh image is exactly there and the next right above it; a hint
  *    above that is taken as given when free; MAP_ANON with a descriptor is EINVAL;
+ *  - munmap of a range with any page unmapped is EINVAL and unmaps nothing;
  *  - struct ps_strings at PS_STRINGS (0xBFBFFFF0) names argv and envp with their
  *    counts; the 72 bytes below it are the two trampolines, byte for byte: sigcode at
  *    0xBFBFFFA8 (call *16(%esp); ...; mov $344,%eax; push %eax; int $0x80; jmp .) and
@@ -105,8 +106,14 @@ static void check_mmap_placement(uint32_t daddr)
 	CHECK_EQ((uintptr_t)c, 0x40000000u);
 	*(volatile char *)a = 1;
 	*(volatile char *)c = 1;
-	CHECK_OK(munmap(a, PAGE_SIZE));
-	CHECK_OK(munmap(b, PAGE_SIZE));
+	/* munmap of a range not wholly mapped (a and b, then the free page above) is
+	 * EINVAL and unmaps nothing: vm_mmap.c checks the entire range first. */
+	CHECK_EQ(munmap(a, 3 * PAGE_SIZE), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(*(volatile char *)a, 1);
+	CHECK_OK(munmap(a, 2 * PAGE_SIZE));
+	CHECK_EQ(munmap(a, PAGE_SIZE), -1);
+	CHECK_EQ(errno, EINVAL);
 	CHECK_OK(munmap(c, PAGE_SIZE));
 	CHECK(mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANON, 0, 0) == MAP_FAILED);
 	CHECK_EQ(errno, EINVAL);

@@ -233,9 +233,12 @@ int main(void)
 	CHECK(mmap(u, 5, PROT_READ, MAP_SHARED | MAP_FIXED, ro, PG + 1) == u);
 	CHECK_OK(mprotect(u, 5, PROT_NONE));
 	expect_signal(do_read, u - 1, SIGBUS);
+	/* Zero bytes from inside a page still name that page, and it goes; then the
+	 * range is no longer wholly mapped, which 4.x's munmap refuses. */
 	CHECK_OK(munmap(u, 0));
-	CHECK_OK(munmap(u, 5));
 	expect_signal(do_read, u - 1, SIGSEGV);
+	CHECK_EQ(munmap(u, 5), -1);
+	CHECK_EQ(errno, EINVAL);
 #endif
 	CHECK_OK(close(ro));
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, 999, 0) == MAP_FAILED);

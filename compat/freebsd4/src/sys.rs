@@ -829,12 +829,19 @@ fn whole_pages(addr: u64, len: u32) -> (u64, u64) {
     (addr - pageoff, u64::from(len) + pageoff)
 }
 
-/// munmap: nothing to do for a zero length (4.x returns 0).
+/// munmap: nothing to do for a zero length (4.x returns 0); a range past USRSTACK, or
+/// with any page not mapped, is EINVAL and nothing is unmapped (vm_mmap.c: "Make sure
+/// entire range is allocated", the check 4.x's munmap makes before vm_map_remove).
 fn sys_munmap(task: &mut Task, a: fb::MunmapArgs) -> SysResult {
     let (addr, len) = whole_pages(a.addr, a.len);
-    if len != 0 {
-        calls::munmap(task, addr, len, u64::from(USRSTACK)).map_err(map_errno)?;
+    if len == 0 {
+        return Ok(Ret::word(0));
     }
+    let end = addr + len.next_multiple_of(PAGE);
+    if end > u64::from(USRSTACK) || !calls::all_mapped(task, addr, end) {
+        return Err(errno::EINVAL);
+    }
+    calls::munmap(task, addr, len, u64::from(USRSTACK)).map_err(map_errno)?;
     Ok(Ret::word(0))
 }
 
