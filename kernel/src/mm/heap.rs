@@ -19,6 +19,14 @@ pub fn under_pressure() -> bool {
     size != 0 && size - used < HEAP_RESERVE
 }
 
+/// Whether `bytes` more can be taken from the heap and still leave its reserve (always
+/// on the host, as [`under_pressure`] is never true there): for a call about to make
+/// a large copy at once, which per-record checks would only catch part way.
+pub fn can_spare(bytes: usize) -> bool {
+    let (used, size) = nymph_hal::heap::usage();
+    size == 0 || size.saturating_sub(used) >= bytes.saturating_add(HEAP_RESERVE)
+}
+
 /// Why the heap could not be set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapInitError {

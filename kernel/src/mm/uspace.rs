@@ -606,6 +606,12 @@ impl AddressSpace {
             self.prepare_shared()?;
             none = self.inherited(Inheritance::None);
         }
+        // The child's records are kernel heap, made in one go: a space whose records
+        // would take the heap past its reserve is not copied (the fork fails) rather
+        // than leave the kernel without heap part way through.
+        if !crate::mm::heap::can_spare(self.record_bytes()) {
+            return Err(MemError::OutOfMemory);
+        }
         let mut child = AddressSpace::new()?;
         // The records are copied whole (a clone builds the trees without a search per
         // page); the child owns one share of each page's frame from here on.
@@ -652,6 +658,18 @@ impl AddressSpace {
             panic!("user address space does not map the kernel: {e:?}");
         }
         crate::sched::note_address_space(Some(self.root));
+    }
+
+    /// An upper bound on the heap this space's records take (B-tree nodes are at
+    /// least about half full, and carry a header and edges beside their entries).
+    fn record_bytes(&self) -> usize {
+        fn bound<K, V>(entries: usize) -> usize {
+            entries.saturating_mul(3 * (size_of::<K>() + size_of::<V>()) + 24)
+        }
+        bound::<u64, Page>(self.pages.len())
+            .saturating_add(bound::<u64, Protection>(self.beyond.len()))
+            .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
+            .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
     }
 
     /// Pages mapped.

@@ -86,7 +86,24 @@ impl AddressSpace {
     /// of its own (promised pages made, copy-on-write ones copied), so that the child
     /// maps the same frame and writes are seen both ways.
     pub(crate) fn prepare_shared(&mut self) -> Result<(), MemError> {
-        for (start, end) in self.inherited(Inheritance::Share) {
+        let shared = self.inherited(Inheritance::Share);
+        // Each untouched (promised) page needs a frame of its own: when there are not
+        // that many free, fail at once rather than make pages until the frames run out
+        // (a 2 GiB promise took seconds per fork before failing).
+        let untouched: u64 = shared
+            .iter()
+            .map(|&(s, e)| {
+                self.demand
+                    .range(..e)
+                    .map(|(&ds, &(de, _))| de.min(e).saturating_sub(ds.max(s)))
+                    .sum::<u64>()
+                    / PAGE_SIZE
+            })
+            .sum();
+        if untouched > crate::mm::frame::FRAMES.lock().free_count() as u64 {
+            return Err(MemError::OutOfMemory);
+        }
+        for (start, end) in shared {
             for page in (start..end).step_by(PAGE_SIZE as usize) {
                 if self.beyond.contains_key(&page) || self.protection(page).is_none() {
                     continue;
