@@ -545,7 +545,7 @@ pub fn on_tick(now: u64) {
         }
     }
     s.run_queue.extend(woken);
-    if now % (LOAD_SAMPLE_SECONDS * u64::from(crate::time::hz().max(1))) == 0 {
+    if now.is_multiple_of(LOAD_SAMPLE_SECONDS * u64::from(crate::time::hz().max(1))) {
         let queued = s
             .run_queue
             .iter()
