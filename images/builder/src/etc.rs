@@ -2,7 +2,9 @@
 //! FreeBSD 4.x install in `/compat/freebsd4/etc` (where a 4.x process finds `/etc`), and
 //! the same accounts and groups as text in the native `/etc`. The 4.x `/etc` also has
 //! the network files a resolver reads on a box whose only interface is lo0: `hosts`,
-//! `host.conf`, `services` and `protocols` (our own text in 4.x's formats).
+//! `host.conf`, `services` and `protocols`, and what other base programs read: `shells`,
+//! `ttys`, `login.conf`, `motd`, a `termcap` link to `/usr/share/misc/termcap`, and
+//! empty `/var/run/utmp` and `/var/log/wtmp` (all our own text in 4.x's formats).
 //!
 //! The accounts and groups are RELENG_4's defaults (`etc/master.passwd` 1.25.2.6 and
 //! `etc/group` 1.19.2.3). Root's password field is empty, as 4.x ships it: this image is
@@ -129,6 +131,123 @@ syslog\t\t514/udp
 printer\t\t515/tcp\t\tspooler
 ";
 
+/// `shells`: RELENG_4's `etc/shells` lists `/bin/sh`, `/bin/csh` and `/bin/tcsh`; one
+/// path a line, `#` comments (shells(5)). getusershell(3) reads it; chpass and ftpd
+/// refuse a shell not in it.
+pub const FREEBSD4_SHELLS: &str = "\
+# Login shells chpass(1) accepts and ftpd(8) lets in (shells(5)).
+/bin/sh
+/bin/csh
+/bin/tcsh
+";
+
+/// `ttys`: getttyent(3)'s format (ttys(5)): name, the getty command (quoted when it has
+/// blanks), the terminal type, then `on`/`off` and `secure`. The lines are those of
+/// RELENG_4's `etc/etc.i386/ttys` kept to the console, four virtual terminals and four
+/// serial lines; ttyslot(3) gives a terminal's utmp slot by its place here.
+pub const FREEBSD4_TTYS: &str = "\
+# Terminals (ttys(5)): name, getty, type, status.
+console\tnone\t\t\t\tunknown\toff secure
+ttyv0\t\"/usr/libexec/getty Pc\"\t\tcons25\ton  secure
+ttyv1\t\"/usr/libexec/getty Pc\"\t\tcons25\ton  secure
+ttyv2\t\"/usr/libexec/getty Pc\"\t\tcons25\ton  secure
+ttyv3\t\"/usr/libexec/getty Pc\"\t\tcons25\ton  secure
+ttyd0\t\"/usr/libexec/getty std.9600\"\tdialup\toff secure
+ttyd1\t\"/usr/libexec/getty std.9600\"\tdialup\toff secure
+ttyd2\t\"/usr/libexec/getty std.9600\"\tdialup\toff secure
+ttyd3\t\"/usr/libexec/getty std.9600\"\tdialup\toff secure
+";
+
+/// `login.conf`: 4.x's `default` class (every resource limit unlimited, umask 022, the
+/// paths login(1) sets) and its `root` class, in getcap(3)'s text form (login.conf(5)).
+/// There is no `login.conf.db`: libutil's login_getclass() calls cgetent(), which for
+/// each file tries `FILE.db` and, when that does not open, reads `FILE` as text.
+/// The limits are the eleven 4.x has (RLIMIT_CPU..RLIMIT_VMEM).
+pub const FREEBSD4_LOGIN_CONF: &str = "\
+# Login class capabilities (login.conf(5)); no .db, so cgetent(3) reads this text.
+default:\\
+\t:copyright=/etc/COPYRIGHT:\\
+\t:welcome=/etc/motd:\\
+\t:setenv=MAIL=/var/mail/$,BLOCKSIZE=K,FTP_PASSIVE_MODE=YES:\\
+\t:path=/sbin /bin /usr/sbin /usr/bin /usr/games /usr/local/sbin /usr/local/bin ~/bin:\\
+\t:nologin=/var/run/nologin:\\
+\t:cputime=unlimited:\\
+\t:datasize=unlimited:\\
+\t:stacksize=unlimited:\\
+\t:memorylocked=unlimited:\\
+\t:memoryuse=unlimited:\\
+\t:filesize=unlimited:\\
+\t:coredumpsize=unlimited:\\
+\t:openfiles=unlimited:\\
+\t:maxproc=unlimited:\\
+\t:sbsize=unlimited:\\
+\t:vmemoryuse=unlimited:\\
+\t:priority=0:\\
+\t:ignoretime@:\\
+\t:umask=022:
+
+# Root may log in even when /var/run/nologin exists.
+root:\\
+\t:ignorenologin:\\
+\t:tc=default:
+";
+
+/// `motd`: what login(1) prints after a login.
+pub const FREEBSD4_MOTD: &str = "Nymph: a FreeBSD 4.x userland on the Nymph kernel.\n";
+
+/// The termcap database (termcap(5)): `names|...|long name:` then `:`-separated
+/// capabilities (`name` a flag, `name#n` a number, `name=string` a string with `\E`
+/// for escape and `^X` for control characters), lines continued by a backslash. 4.x's
+/// tgetent() reads `/usr/share/misc/termcap` through cgetent(), as text when there is no
+/// `termcap.db`. The entries are the terminals Nymph names: `vt100` (the console's and
+/// `cargo xtask exec`'s TERM), `xterm` and `dumb`. The vt100 and xterm strings are
+/// those terminals' ANSI (ECMA-48) and DEC private sequences; no padding, which only
+/// real serial terminals need.
+pub const FREEBSD4_TERMCAP: &str = "\
+# Terminal capabilities (termcap(5)) for the terminals Nymph uses.
+dumb|un|unknown|dumb terminal:\\
+\t:am:co#80:bl=^G:cr=^M:do=^J:sf=^J:
+vt100|dec-vt100|DEC VT100:\\
+\t:am:bs:ms:xn:xo:co#80:it#8:li#24:vt#3:\\
+\t:bl=^G:cd=\\E[J:ce=\\E[K:cl=\\E[H\\E[J:cm=\\E[%i%d;%dH:cr=^M:\\
+\t:cs=\\E[%i%d;%dr:ct=\\E[3g:do=^J:ho=\\E[H:le=^H:nd=\\E[C:up=\\E[A:\\
+\t:sf=^J:sr=\\EM:sc=\\E7:rc=\\E8:st=\\EH:ta=^I:\\
+\t:md=\\E[1m:mb=\\E[5m:mr=\\E[7m:me=\\E[m:so=\\E[7m:se=\\E[m:us=\\E[4m:ue=\\E[m:\\
+\t:ks=\\E[?1h\\E=:ke=\\E[?1l\\E>:kb=^H:ku=\\EOA:kd=\\EOB:kr=\\EOC:kl=\\EOD:\\
+\t:k1=\\EOP:k2=\\EOQ:k3=\\EOR:k4=\\EOS:
+xterm|xterm terminal emulator:\\
+\t:am:bs:km:mi:ms:xn:co#80:it#8:li#24:\\
+\t:bl=^G:cd=\\E[J:ce=\\E[K:cl=\\E[H\\E[2J:cm=\\E[%i%d;%dH:cr=^M:\\
+\t:cs=\\E[%i%d;%dr:do=^J:ho=\\E[H:le=^H:nd=\\E[C:up=\\E[A:\\
+\t:DO=\\E[%dB:UP=\\E[%dA:LE=\\E[%dD:RI=\\E[%dC:\\
+\t:al=\\E[L:dl=\\E[M:AL=\\E[%dL:DL=\\E[%dM:dc=\\E[P:DC=\\E[%dP:im=\\E[4h:ei=\\E[4l:\\
+\t:sf=^J:sr=\\EM:sc=\\E7:rc=\\E8:ta=^I:\\
+\t:md=\\E[1m:mr=\\E[7m:me=\\E[m:so=\\E[7m:se=\\E[27m:us=\\E[4m:ue=\\E[24m:\\
+\t:ks=\\E[?1h\\E=:ke=\\E[?1l\\E>:kb=^H:ku=\\EOA:kd=\\EOB:kr=\\EOC:kl=\\EOD:\\
+\t:k1=\\EOP:k2=\\EOQ:k3=\\EOR:k4=\\EOS:
+";
+
+/// Where a 4.x process's `/`, and so its `/var` and `/usr`, is.
+pub const FREEBSD4_ROOT: &str = "/compat/freebsd4";
+
+/// The files of a 4.x install outside `/etc`: path under [`FREEBSD4_ROOT`], mode,
+/// contents. utmp (who is logged in) and wtmp (logins and logouts) start empty, as on
+/// a freshly booted 4.x system: records of `struct utmp` (4.x <utmp.h>:
+/// ut_line[UT_LINESIZE 8], ut_name[UT_NAMESIZE 16], ut_host[UT_HOSTSIZE 16], a 32-bit
+/// time_t ut_time; 36 bytes) that `who`, `w`, `users` and `last` read, and that fail
+/// to open when missing. Nothing logs in here, so both stay empty.
+pub fn freebsd4_var_usr() -> Vec<EtcFile> {
+    vec![
+        ("var/run/utmp", 0o644, Vec::new()),
+        ("var/log/wtmp", 0o644, Vec::new()),
+        (
+            "usr/share/misc/termcap",
+            0o644,
+            FREEBSD4_TERMCAP.as_bytes().to_vec(),
+        ),
+    ]
+}
+
 /// Where a 4.x process's `/etc` is.
 pub const FREEBSD4_ETC: &str = "/compat/freebsd4/etc";
 
@@ -167,6 +286,10 @@ pub fn freebsd4_etc(master_passwd: &str, group: &str) -> Result<Vec<EtcFile>, St
         ("host.conf", 0o644, FREEBSD4_HOST_CONF.as_bytes().to_vec()),
         ("protocols", 0o644, FREEBSD4_PROTOCOLS.as_bytes().to_vec()),
         ("services", 0o644, FREEBSD4_SERVICES.as_bytes().to_vec()),
+        ("shells", 0o644, FREEBSD4_SHELLS.as_bytes().to_vec()),
+        ("ttys", 0o644, FREEBSD4_TTYS.as_bytes().to_vec()),
+        ("login.conf", 0o644, FREEBSD4_LOGIN_CONF.as_bytes().to_vec()),
+        ("motd", 0o644, FREEBSD4_MOTD.as_bytes().to_vec()),
     ])
 }
 
@@ -180,6 +303,15 @@ pub fn add_default_etc(image: &mut Image) -> Result<(), String> {
     for (name, mode, bytes) in freebsd4_etc(FREEBSD4_MASTER_PASSWD, FREEBSD4_GROUP)? {
         image.add_file(&format!("{FREEBSD4_ETC}/{name}"), mode, bytes);
     }
+    for (path, mode, bytes) in freebsd4_var_usr() {
+        image.add_file(&format!("{FREEBSD4_ROOT}/{path}"), mode, bytes);
+    }
+    // 4.x's /etc/termcap is a link to the database. Relative, so that it names the 4.x
+    // tree's copy whoever follows it.
+    image.add_symlink(
+        &format!("{FREEBSD4_ETC}/termcap"),
+        "../usr/share/misc/termcap",
+    );
     image.add_file(
         "/etc/passwd",
         0o644,
@@ -277,6 +409,63 @@ mod tests {
         let mut again = Image::new();
         add_default_etc(&mut again).unwrap();
         assert_eq!(image.to_cpio(), again.to_cpio());
+    }
+
+    /// A file of the 4.x tree as text, checking its mode.
+    fn fb4_text(image: &Image, path: &str, mode: u32) -> String {
+        match image.get(&format!("{FREEBSD4_ROOT}/{path}")) {
+            Some(Member::File { mode: m, data }) if *m == mode => {
+                String::from_utf8(data.clone()).unwrap()
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_4x_tree_has_the_base_files() {
+        let mut image = Image::new();
+        add_default_etc(&mut image).unwrap();
+        for path in ["var/run/utmp", "var/log/wtmp"] {
+            assert_eq!(fb4_text(&image, path, 0o644), "");
+        }
+        let shells: Vec<String> = fb4_text(&image, "etc/shells", 0o644)
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        assert_eq!(shells, ["/bin/sh", "/bin/csh", "/bin/tcsh"]);
+        // ttys: name, getty (quoted), type, status; the console first.
+        let ttys = fb4_text(&image, "etc/ttys", 0o644);
+        let lines: Vec<&str> = ttys.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(lines.len(), 9);
+        assert!(lines[0].starts_with("console\tnone\t"));
+        assert!(lines[0].ends_with("unknown\toff secure"));
+        assert!(lines[1].starts_with("ttyv0\t\"/usr/libexec/getty Pc\"\t"));
+        assert!(lines[1].contains("cons25\ton "));
+        assert!(lines[8].starts_with("ttyd3\t") && lines[8].contains("\toff secure"));
+        let login_conf = fb4_text(&image, "etc/login.conf", 0o644);
+        assert!(login_conf.contains("\ndefault:\\\n"));
+        assert!(login_conf.contains("\t:umask=022:\n"));
+        assert!(login_conf.contains("\t:tc=default:\n"));
+        assert!(fb4_text(&image, "etc/motd", 0o644).ends_with('\n'));
+        let termcap = fb4_text(&image, "usr/share/misc/termcap", 0o644);
+        for head in ["\ndumb|", "\nvt100|", "\nxterm|"] {
+            assert!(termcap.contains(head), "{head}");
+        }
+        // Each entry is one logical line once continuations are joined; vt100's has
+        // the size and the cursor motion every screen program needs.
+        let joined = termcap.replace("\\\n\t", "");
+        let vt100 = joined.lines().find(|l| l.starts_with("vt100|")).unwrap();
+        for cap in [":co#80:", ":li#24:", ":cm=\\E[%i%d;%dH:", ":cl=\\E[H\\E[J:"] {
+            assert!(vt100.contains(cap), "{cap}");
+        }
+        assert_eq!(joined.lines().filter(|l| !l.starts_with('#')).count(), 3);
+        assert_eq!(
+            image.get("/compat/freebsd4/etc/termcap"),
+            Some(&Member::Symlink {
+                target: "../usr/share/misc/termcap".into()
+            })
+        );
     }
 
     #[test]

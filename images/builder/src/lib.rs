@@ -85,6 +85,18 @@ impl Image {
         }
     }
 
+    /// Adds a symbolic link (and its parent directories) to `target`.
+    pub fn add_symlink(&mut self, path: &str, target: &str) {
+        let path = guest_path(path);
+        self.add_parents(&path);
+        self.members.insert(
+            path,
+            Member::Symlink {
+                target: target.to_string(),
+            },
+        );
+    }
+
     /// Lays the tree under `root` over the image.
     pub fn add_tree(&mut self, root: &Path) -> io::Result<()> {
         if !root.is_dir() {
@@ -105,8 +117,7 @@ impl Image {
                 let mode = meta.permissions().mode() & 0o7777;
                 if meta.file_type().is_symlink() {
                     let target = fs::read_link(entry.path())?.to_string_lossy().into_owned();
-                    self.add_parents(&name);
-                    self.members.insert(name, Member::Symlink { target });
+                    self.add_symlink(&name, &target);
                 } else if meta.is_dir() {
                     self.add_parents(&name);
                     self.members.insert(name, Member::Directory { mode });
