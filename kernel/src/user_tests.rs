@@ -20,6 +20,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(fork_shares_pages_copy_on_write),
     ktest!(debugger_writes_text_in_a_private_copy),
     ktest!(file_mappings_share_page_cache_frames),
+    ktest!(pages_past_a_file_end_are_one_range),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
 ];
 
@@ -504,7 +505,10 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
                 Ok(())
             );
         }
-        kassert_eq!(space.reserve_beyond(BEYOND, Protection::READ), Ok(()));
+        kassert_eq!(
+            space.reserve_beyond(BEYOND, BEYOND + 0x1000, Protection::READ),
+            Ok(())
+        );
         let Ok(frames) = file.share_frames(0, 1) else {
             kfail!("share_frames failed")
         };
@@ -565,6 +569,78 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
 /// File pages are heap buffers in host builds: nothing to map.
 #[cfg(test)]
 fn file_mappings_share_page_cache_frames() -> TestResult {
+    Ok(())
+}
+
+/// A huge mapping of a small file: its 2 GiB of pages past the file's end are reserved
+/// at once (one record, not half a million), every one a bus error to touch, and
+/// mprotect, munmap, a core dump's walk and fork see them page by page as before.
+fn pages_past_a_file_end_are_one_range() -> TestResult {
+    use crate::mm::uspace::{Backing, FaultResolution, Region};
+    const BASE: u64 = 0x4000_0000;
+    const MID: u64 = BASE + (1 << 30);
+    const END: u64 = BASE + (2 << 30);
+    let mut space = space_with(programs::SPIN64)?;
+    kassert_eq!(space.reserve_beyond(BASE, END, Protection::READ), Ok(()));
+    kassert_eq!(
+        space.reserve_beyond(MID, MID + 0x1000, Protection::READ),
+        Err(MemError::AlreadyMapped)
+    );
+    kassert_eq!(
+        space.reserve_zeroed(END - 0x1000, END + 0x1000, Protection::READ),
+        Err(MemError::AlreadyMapped)
+    );
+    kassert_eq!(space.handle_fault(MID, false), FaultResolution::BusError);
+    kassert_eq!(space.protection(END - 0x1000), Some(Protection::READ));
+    kassert_eq!(space.protection(END), None);
+    // mprotect in the middle: the range splits, only the covered part changes.
+    kassert_eq!(
+        space.protect_range(MID, MID + 0x2000, Protection::NONE),
+        Ok(())
+    );
+    kassert_eq!(space.protection(MID - 0x1000), Some(Protection::READ));
+    kassert_eq!(space.protection(MID + 0x1000), Some(Protection::NONE));
+    kassert_eq!(space.protection(MID + 0x2000), Some(Protection::READ));
+    let region = |start, end, prot| Region {
+        start,
+        end,
+        prot,
+        backing: Backing::File,
+        touched: false,
+    };
+    kassert_eq!(
+        space.next_region(BASE),
+        Some(region(BASE, MID, Protection::READ))
+    );
+    kassert_eq!(
+        space.next_region(MID),
+        Some(region(MID, MID + 0x2000, Protection::NONE))
+    );
+    // munmap across the split: a hole, the pages either side still SIGBUS.
+    kassert_eq!(space.unmap_range(MID + 0x1000, MID + 0x3000), 2);
+    kassert_eq!(space.protection(MID + 0x1000), None);
+    kassert_eq!(
+        space.handle_fault(MID + 0x1000, false),
+        FaultResolution::NotResolved
+    );
+    kassert_eq!(space.handle_fault(MID, false), FaultResolution::BusError);
+    kassert_eq!(
+        space.handle_fault(MID + 0x3000, true),
+        FaultResolution::BusError
+    );
+    kassert_eq!(
+        space.next_region(MID + 0x1000),
+        Some(region(MID + 0x3000, END, Protection::READ))
+    );
+    let child = space.fork();
+    let Ok(mut child) = child else {
+        kfail!("fork: {child:?}")
+    };
+    kassert_eq!(child.protection(MID), Some(Protection::NONE));
+    kassert_eq!(child.handle_fault(BASE, false), FaultResolution::BusError);
+    kassert_eq!(child.unmap_range(BASE, END), (2 << 30) / 0x1000 - 2);
+    kassert_eq!(child.next_region(BASE), None);
+    kassert_eq!(space.protection(BASE), Some(Protection::READ));
     Ok(())
 }
 

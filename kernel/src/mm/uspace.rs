@@ -9,6 +9,7 @@ use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
 mod inherit;
+mod ranges;
 mod regions;
 mod wired;
 pub use inherit::Inheritance;
@@ -113,13 +114,14 @@ struct Page {
 pub struct AddressSpace {
     root: PageTableRoot,
     pages: BTreeMap<u64, Page>,
-    /// Pages of a file mapping past the end of the file when it was mapped: reserved,
-    /// with no frame; touching one is a bus error (SIGBUS).
-    beyond: BTreeMap<u64, Protection>,
+    /// Pages of a file mapping past the end of the file when it was mapped, as page
+    /// ranges (start -> end, protection): reserved, with no frame; touching one is a
+    /// bus error (SIGBUS).
+    beyond: ranges::Ranges<Protection>,
     /// Private anonymous memory promised and not yet touched, as page ranges (start ->
     /// end, protection): the first access maps a zeroed page. Stacks and large
     /// anonymous mappings cost frames only for what is used.
-    demand: BTreeMap<u64, (u64, Protection)>,
+    demand: ranges::Ranges<Protection>,
     /// The frames of the user page tables below the root, noted as they are made, so
     /// that teardown frees them without walking every table's 512 entries.
     tables: Vec<u64>,
@@ -211,7 +213,7 @@ impl AddressSpace {
     /// recorded and the caller still owns its reference on the frame.
     fn install(&mut self, virt: u64, page: Page) -> Result<(), MemError> {
         Self::check(virt)?;
-        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
+        if self.pages.contains_key(&virt) || self.is_beyond(virt) {
             return Err(MemError::AlreadyMapped);
         }
         // Each page's record is kernel heap: at the heap's reserve, no more.
@@ -227,7 +229,7 @@ impl AddressSpace {
 
     fn map_fresh(&mut self, virt: u64, prot: Protection, shared: bool) -> Result<(), MemError> {
         Self::check(virt)?;
-        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
+        if self.pages.contains_key(&virt) || self.is_beyond(virt) {
             return Err(MemError::AlreadyMapped);
         }
         let phys = frame::alloc().ok_or(MemError::OutOfMemory)?;
@@ -281,19 +283,39 @@ impl AddressSpace {
             .inspect_err(|_| frame::release(phys))
     }
 
-    /// Reserves `virt` as a page of a file mapping past the file's end: accessing it
-    /// is a bus error.
-    pub fn reserve_beyond(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
-        Self::check(virt)?;
-        if self.pages.contains_key(&virt) || self.beyond.contains_key(&virt) {
+    /// Reserves `[start, end)` (page-aligned) as pages of a file mapping past the
+    /// file's end, in one record however large: accessing them is a bus error. Fails
+    /// if any page there is mapped or promised already.
+    pub fn reserve_beyond(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: Protection,
+    ) -> Result<(), MemError> {
+        self.check_free(start, end)?;
+        self.beyond.insert(start, (end, prot));
+        Ok(())
+    }
+
+    /// Whether `page` is a page of a file mapping past the file's end.
+    fn is_beyond(&self, page: u64) -> bool {
+        ranges::at(&self.beyond, page).is_some()
+    }
+
+    /// Checks that `[start, end)` is a page-aligned, non-empty user range with nothing
+    /// mapped or promised in it.
+    fn check_free(&self, start: u64, end: u64) -> Result<(), MemError> {
+        if !start.is_multiple_of(PAGE_SIZE) || !end.is_multiple_of(PAGE_SIZE) || start >= end {
+            return Err(MemError::BadAddress);
+        }
+        Self::check(start)?;
+        Self::check(end - PAGE_SIZE)?;
+        let busy = self.pages.range(start..end).next().is_some()
+            || ranges::overlaps(&self.beyond, start, end)
+            || ranges::overlaps(&self.demand, start, end);
+        if busy {
             return Err(MemError::AlreadyMapped);
         }
-        // One record per page: a huge mapping of a small file must stop at the heap's
-        // reserve (ENOMEM), not exhaust it (the 1,000,000-call fuzz run did).
-        if crate::mm::heap::under_pressure() {
-            return Err(MemError::OutOfMemory);
-        }
-        self.beyond.insert(virt, prot);
         Ok(())
     }
 
@@ -331,16 +353,11 @@ impl AddressSpace {
             }
             removed += 1;
         }
-        while let Some(virt) = self.beyond.range(start..end).next().map(|(&v, _)| v) {
-            self.beyond.remove(&virt);
-            removed += 1;
-        }
-        let promised: u64 = self
-            .carve_demand(start, end)
-            .iter()
-            .map(|(s, e, _)| (e - s) / PAGE_SIZE)
-            .sum();
-        removed + promised as usize
+        let mut reserved = 0;
+        let mut count = |s: u64, e: u64, _| reserved += (e - s) / PAGE_SIZE;
+        ranges::carve(&mut self.beyond, start, end, &mut count);
+        ranges::carve(&mut self.demand, start, end, &mut count);
+        removed + reserved as usize
     }
 
     /// Whether every page mapped in `[start, end)` may be made writable (a shared
@@ -376,12 +393,8 @@ impl AddressSpace {
             }
         }
         drop(source);
-        for (s, e, _) in self.carve_demand(start, end) {
-            self.demand.insert(s, (e, prot));
-        }
-        for (_, p) in self.beyond.range_mut(start..end) {
-            *p = prot;
-        }
+        ranges::set(&mut self.demand, start, end, prot);
+        ranges::set(&mut self.beyond, start, end, prot);
         Ok(())
     }
 
@@ -396,41 +409,13 @@ impl AddressSpace {
         self.pages
             .get(&page)
             .map(|p| p.prot)
-            .or_else(|| self.beyond.get(&page).copied())
+            .or_else(|| ranges::at(&self.beyond, page).map(|(_, _, prot)| prot))
             .or_else(|| self.demand_at(page).map(|(_, _, prot)| prot))
     }
 
     /// The untouched demand range holding `page`: (start, end, protection).
     fn demand_at(&self, page: u64) -> Option<(u64, u64, Protection)> {
-        let (&start, &(end, prot)) = self.demand.range(..=page).next_back()?;
-        (page < end).then_some((start, end, prot))
-    }
-
-    /// Takes `[start, end)` out of the demand ranges (splitting those it cuts), and
-    /// returns the pieces taken with their protection.
-    fn carve_demand(&mut self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64, Protection)> {
-        let mut taken = alloc::vec::Vec::new();
-        let first = self
-            .demand
-            .range(..start)
-            .next_back()
-            .filter(|(_, (e, _))| *e > start)
-            .map(|(&s, _)| s)
-            .unwrap_or(start);
-        let keys: alloc::vec::Vec<u64> = self.demand.range(first..end).map(|(&s, _)| s).collect();
-        for s in keys {
-            let Some((e, prot)) = self.demand.remove(&s) else {
-                continue;
-            };
-            if s < start {
-                self.demand.insert(s, (start, prot));
-            }
-            if e > end {
-                self.demand.insert(end, (e, prot));
-            }
-            taken.push((s.max(start), e.min(end), prot));
-        }
-        taken
+        ranges::at(&self.demand, page)
     }
 
     /// Promises zeroed private memory over `[start, end)` (page-aligned) without
@@ -442,18 +427,7 @@ impl AddressSpace {
         end: u64,
         prot: Protection,
     ) -> Result<(), MemError> {
-        if !start.is_multiple_of(PAGE_SIZE) || !end.is_multiple_of(PAGE_SIZE) || start >= end {
-            return Err(MemError::BadAddress);
-        }
-        Self::check(start)?;
-        Self::check(end - PAGE_SIZE)?;
-        let busy = self.pages.range(start..end).next().is_some()
-            || self.beyond.range(start..end).next().is_some()
-            || self.demand.range(start..end).next().is_some()
-            || self.demand_at(start).is_some();
-        if busy {
-            return Err(MemError::AlreadyMapped);
-        }
+        self.check_free(start, end)?;
         self.demand.insert(start, (end, prot));
         Ok(())
     }
@@ -461,7 +435,7 @@ impl AddressSpace {
     /// Maps the promised page `page` now, zeroed, with its promised protection.
     fn materialise(&mut self, page: u64) -> Result<(), MemError> {
         let (_, _, prot) = self.demand_at(page).ok_or(MemError::BadAddress)?;
-        self.carve_demand(page, page + PAGE_SIZE);
+        ranges::carve(&mut self.demand, page, page + PAGE_SIZE, |_, _, _| {});
         self.map_zeroed(page, prot).inspect_err(|_| {
             // Keep the promise if the page could not be made.
             self.demand.insert(page, (page + PAGE_SIZE, prot));
@@ -563,7 +537,7 @@ impl AddressSpace {
     /// Resolves a user page fault if it is a write to a copy-on-write page.
     pub fn handle_fault(&mut self, address: u64, write: bool) -> FaultResolution {
         let page = address & !(PAGE_SIZE - 1);
-        if self.beyond.contains_key(&page) {
+        if self.is_beyond(page) {
             return FaultResolution::BusError;
         }
         let Some(entry) = self.pages.get(&page).copied() else {
@@ -667,7 +641,7 @@ impl AddressSpace {
             entries.saturating_mul(3 * (size_of::<K>() + size_of::<V>()) + 24)
         }
         bound::<u64, Page>(self.pages.len())
-            .saturating_add(bound::<u64, Protection>(self.beyond.len()))
+            .saturating_add(bound::<u64, (u64, Protection)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
     }

@@ -394,11 +394,14 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
                 .map_err(|_| MapError::NoMemory)?;
             let mut frames = frames.into_iter();
             let result = process.with_space(|s| {
-                for virt in (start..end).step_by(PAGE as usize) {
-                    match frames.next() {
-                        Some(phys) => s.map_frame(virt, phys, prot, req.shared, writable)?,
-                        None => s.reserve_beyond(virt, prot)?,
-                    }
+                let mut virt = start;
+                while virt < end {
+                    // The pages past the file's end: reserved as one range.
+                    let Some(phys) = frames.next() else {
+                        return s.reserve_beyond(virt, end, prot);
+                    };
+                    s.map_frame(virt, phys, prot, req.shared, writable)?;
+                    virt += PAGE;
                 }
                 Ok(())
             });

@@ -3,8 +3,7 @@
 //! nothing. Only ranges set otherwise than copy are recorded, and only where something
 //! is mapped: a later mapping in a hole starts with the default, and unmapping forgets.
 
-use super::{AddressSpace, MemError};
-use alloc::collections::BTreeMap;
+use super::{AddressSpace, MemError, ranges};
 use alloc::vec::Vec;
 use nymph_hal::layout::PAGE_SIZE;
 
@@ -17,30 +16,11 @@ pub enum Inheritance {
 }
 
 /// Ranges not inherited by copy: start -> (end, how), never overlapping.
-pub(crate) type Ranges = BTreeMap<u64, (u64, Inheritance)>;
+pub(crate) type Ranges = ranges::Ranges<Inheritance>;
 
 /// Takes `[start, end)` out of `ranges`, splitting those it cuts.
 pub(crate) fn carve(ranges: &mut Ranges, start: u64, end: u64) {
-    if ranges.is_empty() {
-        return;
-    }
-    let first = ranges
-        .range(..start)
-        .next_back()
-        .filter(|(_, (e, _))| *e > start)
-        .map_or(start, |(&s, _)| s);
-    let keys: Vec<u64> = ranges.range(first..end).map(|(&s, _)| s).collect();
-    for s in keys {
-        let Some((e, how)) = ranges.remove(&s) else {
-            continue;
-        };
-        if s < start {
-            ranges.insert(s, (start, how));
-        }
-        if e > end {
-            ranges.insert(end, (e, how));
-        }
-    }
+    ranges::carve(ranges, start, end, |_, _, _| {});
 }
 
 /// Whether `page` lies in one of `runs` (sorted, not overlapping).
@@ -105,7 +85,7 @@ impl AddressSpace {
         }
         for (start, end) in shared {
             for page in (start..end).step_by(PAGE_SIZE as usize) {
-                if self.beyond.contains_key(&page) || self.protection(page).is_none() {
+                if self.is_beyond(page) || self.protection(page).is_none() {
                     continue;
                 }
                 self.private_frame(page)?;
@@ -128,8 +108,8 @@ impl AddressSpace {
     pub(crate) fn drop_not_inherited(&mut self, none: &[(u64, u64)]) {
         for &(s, e) in none {
             self.pages.retain(|&v, _| !(s..e).contains(&v));
-            self.beyond.retain(|&v, _| !(s..e).contains(&v));
-            self.carve_demand(s, e);
+            ranges::carve(&mut self.beyond, s, e, |_, _, _| {});
+            ranges::carve(&mut self.demand, s, e, |_, _, _| {});
             carve(&mut self.inherit, s, e);
         }
     }

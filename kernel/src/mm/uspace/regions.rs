@@ -3,7 +3,7 @@
 //! frames. Nothing is faulted in or materialised: a page only promised reads as a hole,
 //! and walking a huge, barely touched mapping costs its touched pages, not its size.
 
-use super::{AddressSpace, Protection};
+use super::{AddressSpace, Protection, ranges};
 use nymph_hal::layout::PAGE_SIZE;
 use nymph_hal::paging;
 
@@ -39,8 +39,8 @@ impl AddressSpace {
             };
             return Some((p.prot, backing, true, addr + PAGE_SIZE));
         }
-        if let Some(&prot) = self.beyond.get(&addr) {
-            return Some((prot, Backing::File, false, addr + PAGE_SIZE));
+        if let Some((_, end, prot)) = ranges::at(&self.beyond, addr) {
+            return Some((prot, Backing::File, false, end));
         }
         self.demand_at(addr)
             .map(|(_, end, prot)| (prot, Backing::Anonymous, false, end))
@@ -48,17 +48,14 @@ impl AddressSpace {
 
     /// The first region at or above `from` (a page address): the longest run of
     /// adjacent mapped pages with the same protection and backing. Steps once per
-    /// page in memory and once per promised range, whatever the run's length.
+    /// page in memory and once per promised or past-the-file range, whatever the
+    /// run's length.
     pub fn next_region(&self, from: u64) -> Option<Region> {
         let from = from & !(PAGE_SIZE - 1);
-        let promised = self
-            .demand_at(from)
-            .map(|_| from)
-            .or_else(|| self.demand.range(from..).next().map(|(&s, _)| s));
         let start = [
             self.pages.range(from..).next().map(|(&a, _)| a),
-            self.beyond.range(from..).next().map(|(&a, _)| a),
-            promised,
+            ranges::first_from(&self.beyond, from),
+            ranges::first_from(&self.demand, from),
         ]
         .into_iter()
         .flatten()

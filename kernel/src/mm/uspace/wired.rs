@@ -98,7 +98,7 @@ impl AddressSpace {
         let range: Vec<u64> = (start..end).step_by(PAGE_SIZE as usize).collect();
         if range
             .iter()
-            .any(|&p| self.beyond.contains_key(&p) || self.protection(p).is_none())
+            .any(|&p| self.is_beyond(p) || self.protection(p).is_none())
         {
             return Err(WireError::NotMapped);
         }
