@@ -18,18 +18,6 @@ static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
 
 static int tcp(void) { return CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0)); }
 
-/* `sa` (`len` bytes) is exactly the sockaddr_in of addr:port. */
-static void check_sin(const unsigned char *sa, int len, uint32_t addr, int port)
-{
-	struct sockaddr_in want;
-	nt_sockaddr_in(&want, addr, port);
-	CHECK_EQ(len, 16);
-	CHECK(memcmp(sa, &want, 16) == 0);
-}
-
-/* The port of the sockaddr_in at `sa`, in host order. */
-static int port_of(const unsigned char *sa) { return sa[2] << 8 | sa[3]; }
-
 static int getopt_int(int s, int level, int name)
 {
 	int v = 0x5a5a5a5a, len = sizeof(v);
@@ -58,7 +46,7 @@ int main(void)
 	glen = sizeof(got);
 	memset(got, 0xee, sizeof(got));
 	CHECK_OK(__sys_getsockname(srv, got, &glen));
-	check_sin(got, glen, INADDR_ANY, 0);
+	nt_check_sin(got, glen, INADDR_ANY, 0);
 	CHECK_EQ(got[16], 0xee);
 	CHECK_ERRNO(__sys_getpeername(srv, got, &glen), ENOTCONN);
 
@@ -74,14 +62,14 @@ int main(void)
 	CHECK_ERRNO(__sys_bind(srv, &sin, sizeof(sin)), EINVAL);
 	glen = sizeof(got);
 	CHECK_OK(__sys_getsockname(srv, got, &glen));
-	check_sin(got, glen, INADDR_LOOPBACK, PORT);
+	nt_check_sin(got, glen, INADDR_LOOPBACK, PORT);
 	/* The old getsockname writes a 16-bit family first. */
 	glen = sizeof(got);
 	CHECK_OK(syscall(150, srv, got, &glen));
 	CHECK_EQ(glen, 16);
 	CHECK_EQ(got[0], AF_INET);
 	CHECK_EQ(got[1], 0);
-	CHECK_EQ(port_of(got), PORT);
+	CHECK_EQ(nt_port_of(got), PORT);
 
 	/* In use: the same address, and the wildcard overlapping it. */
 	int other = tcp();
@@ -99,7 +87,7 @@ int main(void)
 	glen = sizeof(got);
 	CHECK_OK(__sys_getsockname(other, got, &glen));
 	CHECK_EQ(glen, 16);
-	CHECK(port_of(got) >= 1024 && port_of(got) <= 5000);
+	CHECK(nt_port_of(got) >= 1024 && nt_port_of(got) <= 5000);
 	close(other);
 
 	CHECK_EQ(getopt_int(srv, SOL_SOCKET, SO_ACCEPTCONN), 0);
@@ -116,7 +104,7 @@ int main(void)
 		CHECK_ERRNO(__sys_connect(c, &sin, sizeof(sin)), EISCONN);
 		glen = sizeof(got);
 		CHECK_OK(__sys_getpeername(c, got, &glen));
-		check_sin(got, glen, INADDR_LOOPBACK, PORT);
+		nt_check_sin(got, glen, INADDR_LOOPBACK, PORT);
 		glen = sizeof(name);
 		CHECK_OK(__sys_getsockname(c, name, &glen));
 		CHECK_EQ(write(c, name, 16), 16);
@@ -137,14 +125,14 @@ int main(void)
 	/* accept's address is the client's own name, 127.0.0.1 and an ephemeral port. */
 	CHECK_EQ(glen, 16);
 	CHECK(memcmp(got, name, 16) == 0);
-	check_sin(got, glen, INADDR_LOOPBACK, port_of(got));
-	CHECK(port_of(got) >= 1024 && port_of(got) <= 5000);
+	nt_check_sin(got, glen, INADDR_LOOPBACK, nt_port_of(got));
+	CHECK(nt_port_of(got) >= 1024 && nt_port_of(got) <= 5000);
 	glen = sizeof(got);
 	CHECK_OK(__sys_getpeername(conn, got, &glen));
 	CHECK(memcmp(got, name, 16) == 0);
 	glen = sizeof(got);
 	CHECK_OK(__sys_getsockname(conn, got, &glen));
-	check_sin(got, glen, INADDR_LOOPBACK, PORT);
+	nt_check_sin(got, glen, INADDR_LOOPBACK, PORT);
 	CHECK_EQ(write(conn, "reply", 5), 5);
 	close(conn);
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
@@ -213,11 +201,11 @@ int main(void)
 	CHECK_OK(__sys_getsockname(e1, n1, &glen));
 	glen = sizeof(n2);
 	CHECK_OK(__sys_getsockname(e2, n2, &glen));
-	check_sin(n1, 16, INADDR_LOOPBACK, port_of(n1));
-	check_sin(n2, 16, INADDR_ANY, port_of(n2));
-	CHECK(port_of(n1) >= 1024 && port_of(n1) <= 5000);
-	CHECK(port_of(n2) >= 1024 && port_of(n2) <= 5000);
-	CHECK(port_of(n1) != port_of(n2));
+	nt_check_sin(n1, 16, INADDR_LOOPBACK, nt_port_of(n1));
+	nt_check_sin(n2, 16, INADDR_ANY, nt_port_of(n2));
+	CHECK(nt_port_of(n1) >= 1024 && nt_port_of(n1) <= 5000);
+	CHECK(nt_port_of(n2) >= 1024 && nt_port_of(n2) <= 5000);
+	CHECK(nt_port_of(n1) != nt_port_of(n2));
 	close(e1);
 	close(e2);
 

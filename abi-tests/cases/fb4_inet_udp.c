@@ -13,17 +13,6 @@
 
 static int udp(void) { return CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)); }
 
-/* `sa` (`len` bytes) is exactly the sockaddr_in of addr:port. */
-static void check_sin(const unsigned char *sa, int len, uint32_t addr, int port)
-{
-	struct sockaddr_in want;
-	nt_sockaddr_in(&want, addr, port);
-	CHECK_EQ(len, 16);
-	CHECK(memcmp(sa, &want, 16) == 0);
-}
-
-static int port_of(const unsigned char *sa) { return sa[2] << 8 | sa[3]; }
-
 static char big[9217];
 
 int main(void)
@@ -58,8 +47,8 @@ int main(void)
 	/* The send bound it to an ephemeral port; its address stays the wildcard. */
 	glen = sizeof(name);
 	CHECK_OK(__sys_getsockname(cl, name, &glen));
-	check_sin(name, glen, INADDR_ANY, port_of(name));
-	int clport = port_of(name);
+	nt_check_sin(name, glen, INADDR_ANY, nt_port_of(name));
+	int clport = nt_port_of(name);
 	CHECK(clport >= 1024 && clport <= 5000);
 
 	/* Each receive is one whole message from 127.0.0.1 and that port. */
@@ -69,11 +58,11 @@ int main(void)
 	flen = sizeof(from);
 	memset(from, 0xee, sizeof(from));
 	CHECK_EQ(__sys_recvfrom(srv, buf, sizeof(buf), MSG_PEEK, from, &flen), 5);
-	check_sin(from, flen, INADDR_LOOPBACK, clport);
+	nt_check_sin(from, flen, INADDR_LOOPBACK, clport);
 	flen = sizeof(from);
 	CHECK_EQ(__sys_recvfrom(srv, buf, sizeof(buf), 0, from, &flen), 5);
 	CHECK(memcmp(buf, "hello", 5) == 0);
-	check_sin(from, flen, INADDR_LOOPBACK, clport);
+	nt_check_sin(from, flen, INADDR_LOOPBACK, clport);
 	CHECK_EQ(from[16], 0xee);
 	/* The old recvfrom writes a 16-bit family. */
 	flen = sizeof(from);
@@ -81,7 +70,7 @@ int main(void)
 	CHECK_EQ(flen, 16);
 	CHECK_EQ(from[0], AF_INET);
 	CHECK_EQ(from[1], 0);
-	CHECK_EQ(port_of(from), clport);
+	CHECK_EQ(nt_port_of(from), clport);
 	/* recvmsg cuts a long one and says so. */
 	struct iovec iov = {buf, 4};
 	struct msghdr m;
@@ -94,7 +83,7 @@ int main(void)
 	CHECK(memcmp(buf, "abcd", 4) == 0);
 	CHECK_EQ(m.msg_flags, MSG_TRUNC);
 	CHECK_EQ(m.msg_namelen, 16);
-	check_sin(from, 16, INADDR_LOOPBACK, clport);
+	nt_check_sin(from, 16, INADDR_LOOPBACK, clport);
 	CHECK_EQ(__sys_recvfrom(srv, big, sizeof(big), 0, NULL, NULL), 9216);
 	CHECK_ERRNO(__sys_recvfrom(srv, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL), EAGAIN);
 
@@ -104,10 +93,10 @@ int main(void)
 	CHECK_OK(__sys_connect(c2, &sin, sizeof(sin)));
 	glen = sizeof(from);
 	CHECK_OK(__sys_getpeername(c2, from, &glen));
-	check_sin(from, glen, INADDR_LOOPBACK, PORT);
+	nt_check_sin(from, glen, INADDR_LOOPBACK, PORT);
 	glen = sizeof(name);
 	CHECK_OK(__sys_getsockname(c2, name, &glen));
-	check_sin(name, glen, INADDR_LOOPBACK, port_of(name));
+	nt_check_sin(name, glen, INADDR_LOOPBACK, nt_port_of(name));
 	CHECK_ERRNO(__sys_sendto(c2, "x", 1, 0, &sin, sizeof(sin)), EISCONN);
 	CHECK_EQ(write(c2, "conn", 4), 4);
 	CHECK_EQ(read(srv, buf, sizeof(buf)), 4);
@@ -159,7 +148,7 @@ int main(void)
 		flen = sizeof(from);
 		CHECK_EQ(__sys_recvfrom(c, buf, sizeof(buf), 0, from, &flen), 4);
 		CHECK(memcmp(buf, "pong", 4) == 0);
-		check_sin(from, flen, INADDR_LOOPBACK, PORT2);
+		nt_check_sin(from, flen, INADDR_LOOPBACK, PORT2);
 		_exit(0);
 	}
 	flen = sizeof(from);

@@ -48,4 +48,16 @@ static inline int nt_sockaddr_in(struct sockaddr_in *sin, uint32_t addr, int por
 	return sizeof(*sin);
 }
 
+/* `sa` (`len` bytes) is exactly the sockaddr_in of addr:port. */
+#define nt_check_sin(sa, len, addr, port)                                              \
+	do {                                                                           \
+		struct sockaddr_in nt_want_;                                           \
+		nt_sockaddr_in(&nt_want_, (addr), (port));                             \
+		CHECK_EQ((len), 16);                                                   \
+		CHECK(memcmp((sa), &nt_want_, 16) == 0);                               \
+	} while (0)
+
+/* The port of the sockaddr_in at `sa`, in host order. */
+static inline int nt_port_of(const unsigned char *sa) { return sa[2] << 8 | sa[3]; }
+
 #endif
