@@ -12,6 +12,11 @@
  *    mapping of a fresh image is exactly there and the next right above it; a hint
  *    above that is taken as given when free; MAP_ANON with a descriptor is EINVAL;
  *  - munmap of a range with any page unmapped is EINVAL and unmaps nothing;
+ *  - a length that rounds to no pages maps nothing and returns the address the
+ *    mapping would have had (vm_mmap's size 0), after the descriptor's and MAP_FIXED's
+ *    checks; 2 GiB or more is EINVAL; a hint below the text starts the first fit;
+ *  - mprotect changes the mapped pages of its range and passes over holes (an
+ *    unmapped range succeeds), is clipped at USRSTACK, and is EINVAL when it wraps;
  *  - struct ps_strings at PS_STRINGS (0xBFBFFFF0) names argv and envp with their
  *    counts; the 72 bytes below it are the two trampolines, byte for byte: sigcode at
  *    0xBFBFFFA8 (call *16(%esp); ...; mov $344,%eax; push %eax; int $0x80; jmp .) and
@@ -26,6 +31,8 @@
 #include <nymph_fb4.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define PT_LOAD 1
 #define RLIMIT_CPU_ 0
@@ -117,6 +124,74 @@ static void check_mmap_placement(uint32_t daddr)
 	CHECK_OK(munmap(c, PAGE_SIZE));
 	CHECK(mmap(NULL, PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANON, 0, 0) == MAP_FAILED);
 	CHECK_EQ(errno, EINVAL);
+}
+
+/* A child writing at `p` is killed by SIGBUS (a protection fault, as 4.x maps it). */
+static void write_gives_sigbus(volatile char *p)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		*p = 1;
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status));
+	CHECK_EQ(WTERMSIG(status), SIGBUS);
+}
+
+static void check_zero_length_and_holes(uint32_t daddr)
+{
+	uint32_t base = round_page(daddr + MAXDSIZ);
+	/* A length that rounds to no pages maps nothing and returns the address it would
+	 * have had (vm_mmap: size 0 is success); the hint is not even rounded. */
+	void *z = mmap(NULL, 0, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+	CHECK_EQ((uintptr_t)z, base);
+	CHECK_ERRNO(munmap(z, PAGE_SIZE), EINVAL);
+	z = mmap((void *)0x40000123, 0, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0);
+	CHECK_EQ((uintptr_t)z, 0x40000123u);
+	z = mmap((void *)0x40000000, 0, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+	CHECK_EQ((uintptr_t)z, 0x40000000u);
+	/* ... once its arguments pass: the descriptor's checks still come first. */
+	CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE, 99, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EBADF);
+	CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANON, 0, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+	CHECK(mmap((void *)0x40000010, 0, PROT_READ, MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0) ==
+	      MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+	/* 2 GiB or more is a negative ssize_t: EINVAL. */
+	CHECK(mmap(NULL, 0x80000000u, PROT_READ, MAP_PRIVATE | MAP_ANON, -1, 0) == MAP_FAILED);
+	CHECK_EQ(errno, EINVAL);
+
+	/* A hint below the text is where the first fit starts. */
+	void *low = mmap((void *)0x01000000, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANON, -1, 0);
+	CHECK_EQ((uintptr_t)low, 0x01000000u);
+
+	/* mprotect passes over holes (vm_map_protect): mapped, hole, mapped. */
+	char *m = mmap((void *)0x50000000, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANON | MAP_FIXED, -1, 0);
+	CHECK_EQ((uintptr_t)m, 0x50000000u);
+	m[0] = 1;
+	m[2 * PAGE_SIZE] = 3;
+	CHECK_OK(munmap(m + PAGE_SIZE, PAGE_SIZE));
+	CHECK_OK(mprotect(m, 3 * PAGE_SIZE, PROT_READ));
+	CHECK_EQ(m[0], 1);
+	CHECK_EQ(m[2 * PAGE_SIZE], 3);
+	write_gives_sigbus(m);
+	write_gives_sigbus(m + 2 * PAGE_SIZE);
+	/* The hole stays a hole. */
+	CHECK_ERRNO(munmap(m + PAGE_SIZE, PAGE_SIZE), EINVAL);
+	/* Wholly unmapped: success, nothing to change. Past USRSTACK: clipped. */
+	CHECK_OK(mprotect((void *)0x60000000, 16 * PAGE_SIZE, PROT_READ));
+	CHECK_ERRNO(munmap((void *)0x60000000, PAGE_SIZE), EINVAL);
+	CHECK_OK(mprotect((void *)0xbfc00000u, PAGE_SIZE, PROT_READ));
+	/* A range wrapping past 4 GiB: EINVAL. */
+	CHECK_ERRNO(mprotect((void *)0xfffff000u, 2 * PAGE_SIZE, PROT_READ), EINVAL);
+	CHECK_OK(munmap(m, PAGE_SIZE));
+	CHECK_OK(munmap(m + 2 * PAGE_SIZE, PAGE_SIZE));
+	CHECK_OK(munmap(low, PAGE_SIZE));
 }
 
 static void check_break(uint32_t daddr)
@@ -274,6 +349,7 @@ int main(int argc, char **argv, char **envp)
 	uint32_t daddr = data_start();
 	CHECK(daddr > 0x08048000u && daddr <= (uintptr_t)_end);
 	check_mmap_placement(daddr);
+	check_zero_length_and_holes(daddr);
 	check_break(daddr);
 	check_ps_strings(argc, argv, envp);
 	check_trampolines();

@@ -109,9 +109,13 @@ impl Personality for FreeBsd4 {
         sysctl::is_limit_key(key)
     }
 
-    /// `vm_daddr`, which the break and mmap placement count from.
+    /// `vm_daddr`, which the break and mmap placement count from, and `vm_taddr`,
+    /// where mmap's hints stop being moved past the heap.
     fn initial_state(&self, request: &ExecRequest<'_>) -> alloc::vec::Vec<(&'static str, u64)> {
-        alloc::vec![(sys::DATA_START, startup::data_start(request.image))]
+        alloc::vec![
+            (sys::DATA_START, startup::data_start(request.image)),
+            (sys::TEXT_START, startup::text_start(request.image)),
+        ]
     }
 
     /// 4.x loads the interpreter at `ELF_RTLD_ADDR` (see [`startup::vet`] for what

@@ -48,6 +48,16 @@ pub(crate) fn data_start(image: &ElfImage<'_>) -> u64 {
         .map_or(0, |s| s.vaddr & !(PAGE - 1))
 }
 
+/// `vm_taddr`: the start of the text segment, the one holding the entry point
+/// (imgact_elf.c: the last such).
+pub(crate) fn text_start(image: &ElfImage<'_>) -> u64 {
+    image
+        .segments
+        .iter()
+        .rfind(|s| (s.vaddr..s.vaddr + s.mem_size).contains(&image.entry))
+        .map_or(0, |s| s.vaddr & !(PAGE - 1))
+}
+
 /// `ELF_RTLD_ADDR`: where the interpreter goes (an `ET_DYN` one; an `ET_EXEC` one stays
 /// at its own addresses), and AT_BASE when there is none.
 pub(crate) fn rtld_addr(image: &ElfImage<'_>) -> u64 {

@@ -708,6 +708,8 @@ pub(crate) const DFLDSIZ: u64 = 128 * 1024 * 1024;
 /// The personality-state key of `vm_daddr`, the page the data segment starts at (set
 /// at exec from the image, see `FreeBsd4::initial_state`).
 pub(crate) const DATA_START: &str = "fb4.vm_daddr";
+/// The personality value holding `vm_taddr`.
+pub(crate) const TEXT_START: &str = "fb4.vm_taddr";
 
 /// `vm_daddr` of the running image (the break's start if it is somehow unknown).
 pub(crate) fn data_start(task: &Task) -> u64 {
@@ -763,12 +765,23 @@ fn map_errno(e: MapError) -> i32 {
     }
 }
 
-/// mmap (197, reached through `__syscall`): without MAP_FIXED a hint of 0 or inside
-/// the text/data area moves to `round_page(vm_daddr + MAXDSIZ)`, then first fit upwards.
-/// An offset inside a page maps from that page and returns the address of the offset's
-/// byte (vm_mmap.c's `pageoff`); a MAP_FIXED address must sit at the same page offset.
+/// mmap (197, reached through `__syscall`), as 4.x's vm_mmap.c `mmap` and `vm_mmap`:
+/// - a length of 2 GiB or more (negative as an ssize_t) is EINVAL;
+/// - an offset inside a page maps from that page and returns the address of the
+///   offset's byte (`pageoff`); a MAP_FIXED address must sit at the same page offset
+///   and end at or below USRSTACK;
+/// - without MAP_FIXED a hint of 0, or one from the text's start up to
+///   `round_page(vm_daddr + MAXDSIZ)`, moves there; any other hint is where the first
+///   fit upwards starts;
+/// - a length that rounds to nothing (0 with the offset at a page start) maps nothing
+///   and returns the address the mapping would have had, once the descriptor passes
+///   its checks: `vm_mmap` returns success for size 0 (FreeBSD refused it only from
+///   8.x on, and only for binaries built for those).
 fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     use fb::map_flags as F;
+    if i32::try_from(a.len).is_err() {
+        return Err(errno::EINVAL);
+    }
     let shared = a.flags.contains(F::MAP_SHARED);
     let pageoff = a.pos.cast_unsigned() & (PAGE - 1);
     let file = if a.flags.contains(F::MAP_ANON) {
@@ -785,40 +798,46 @@ fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     {
         return Err(errno::EINVAL);
     }
+    let len = (u64::from(a.len) + pageoff).next_multiple_of(PAGE);
     let fixed = a.flags.contains(F::MAP_FIXED);
     let floor = (data_start(task) + MAXDSIZ).next_multiple_of(PAGE);
-    let hint = if fixed {
-        a.addr.checked_sub(pageoff).ok_or(errno::EINVAL)?
+    let text = task
+        .process
+        .personality_value(TEXT_START)
+        .next_multiple_of(PAGE);
+    let addr = if fixed {
+        let addr = a.addr.checked_sub(pageoff).ok_or(errno::EINVAL)?;
+        if !addr.is_multiple_of(PAGE) || addr + len > u64::from(USRSTACK) {
+            return Err(errno::EINVAL);
+        }
+        addr
+    } else if a.addr == 0 || (text..floor).contains(&a.addr) {
+        floor
     } else {
         a.addr
     };
     let request = MapRequest {
-        addr: if fixed || hint >= floor { hint } else { 0 },
-        // A zero length stays zero (EINVAL), whatever the offset.
-        len: if a.len == 0 {
-            0
-        } else {
-            u64::from(a.len) + pageoff
-        },
+        addr,
+        len,
         prot: protection(a.prot),
         shared,
         fixed,
         no_replace: false,
         file,
-        floor,
-        ceiling: u64::from(USRSTACK) - crate::sysctl::stack_limit(task),
+        // The first fit starts at a hint below the text, else past the heap.
+        floor: floor.min(addr.next_multiple_of(PAGE)),
+        ceiling: if fixed {
+            u64::from(USRSTACK)
+        } else {
+            u64::from(USRSTACK) - crate::sysctl::stack_limit(task)
+        },
     };
-    let request = if fixed {
-        MapRequest {
-            ceiling: u64::from(USRSTACK),
-            ..request
-        }
-    } else {
-        request
-    };
-    let len = request.len;
+    if len == 0 {
+        calls::check_file_mapping(task, &request).map_err(map_errno)?;
+        return Ok(Ret::word(addr + pageoff));
+    }
     let start = calls::mmap(task, request).map_err(map_errno)?;
-    crate::memlock::lock_if_future(task, start, start + len.next_multiple_of(PAGE));
+    crate::memlock::lock_if_future(task, start, start + len);
     Ok(Ret::word(start + pageoff))
 }
 
@@ -845,13 +864,20 @@ fn sys_munmap(task: &mut Task, a: fb::MunmapArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// mprotect: nothing to do for a zero length (4.x returns 0).
+/// mprotect as 4.x's `mprotect` and `vm_map_protect` do it: the range is whole pages
+/// (32-bit, so one that wraps is EINVAL), clipped to the user map (USRSTACK), and only
+/// its mapped pages change: holes are passed over and an unmapped range succeeds.
+/// Write access a mapping cannot have is EACCES, before anything changes.
 fn sys_mprotect(task: &mut Task, a: fb::MprotectArgs) -> SysResult {
     let (addr, len) = whole_pages(a.addr, a.len);
-    if len != 0 {
-        calls::mprotect(task, addr, len, protection(a.prot), u64::from(USRSTACK))
-            .map_err(map_errno)?;
+    // vm_size_t is 32 bits: a length rounding up past 4 GiB wraps to a short one.
+    let len = len.next_multiple_of(PAGE) & u64::from(u32::MAX);
+    let end = addr + len;
+    if end > 1 << 32 {
+        return Err(errno::EINVAL);
     }
+    let end = end.min(u64::from(USRSTACK));
+    calls::protect_mapped(task, addr.min(end), end, protection(a.prot)).map_err(map_errno)?;
     Ok(Ret::word(0))
 }
 

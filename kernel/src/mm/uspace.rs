@@ -398,6 +398,27 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// The mapped parts of the page-aligned `[start, end)` as runs of pages (touched,
+    /// promised or past a file's end alike), in order and merged.
+    pub fn mapped_runs(&self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        let mut pieces: Vec<(u64, u64)> = self
+            .pages
+            .range(start..end)
+            .map(|(&virt, _)| (virt, virt + PAGE_SIZE))
+            .collect();
+        pieces.extend(ranges::within(&self.beyond, start, end));
+        pieces.extend(ranges::within(&self.demand, start, end));
+        pieces.sort_unstable();
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for (a, b) in pieces {
+            match runs.last_mut() {
+                Some((_, run_end)) if *run_end >= a => *run_end = (*run_end).max(b),
+                _ => runs.push((a, b)),
+            }
+        }
+        runs
+    }
+
     /// Whether `virt`'s page is in memory now (mapped and touched, not merely promised).
     pub fn resident(&self, virt: u64) -> bool {
         self.pages.contains_key(&(virt & !(PAGE_SIZE - 1)))

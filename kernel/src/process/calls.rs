@@ -346,6 +346,17 @@ fn first_fit(process: &super::Process, from: u64, len: u64, ceiling: u64) -> Res
 /// file's own page-cache frames (materialised now, not on demand), so read/write and
 /// the mapping always agree; a private one copies a page on its first write. Pages
 /// wholly past the end of the file are reserved and give SIGBUS when touched.
+/// The checks mmap(2) makes of a file mapping's descriptor (open, a regular file, its
+/// access against the protection asked for), without mapping anything: for an ABI
+/// whose mmap of zero bytes succeeds once its arguments pass.
+#[cfg(not(test))]
+pub fn check_file_mapping(task: &Task, req: &MapRequest) -> Result<(), MapError> {
+    match req.file {
+        Some((fd, offset)) => mapped_file(task, fd, offset, req).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 #[cfg(not(test))]
 pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     let len = req
@@ -435,6 +446,23 @@ pub fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
                 .all(|p| s.protection(p).is_some())
         })
         .unwrap_or(false)
+}
+
+/// Changes the protection of the mapped pages of the page-aligned range [start, end)
+/// and leaves its holes alone, as BSD's `vm_map_protect` does: a write protection on a
+/// mapping that cannot take one is refused (AccessDenied) before any page changes.
+pub fn protect_mapped(task: &Task, start: u64, end: u64, prot: Protection) -> Result<(), MapError> {
+    task.process
+        .with_space(|s| {
+            let runs = s.mapped_runs(start, end);
+            if prot.write && !runs.iter().all(|&(a, b)| s.write_allowed(a, b)) {
+                return Err(MapError::AccessDenied);
+            }
+            runs.iter()
+                .try_for_each(|&(a, b)| s.protect_range(a, b, prot))
+                .map_err(|_| MapError::NoMemory)
+        })
+        .unwrap_or(Ok(()))
 }
 
 /// mincore(2): for each page from the one holding `addr` through `len` bytes on,

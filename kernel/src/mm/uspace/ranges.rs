@@ -26,6 +26,16 @@ pub(crate) fn overlaps<V: Copy>(ranges: &Ranges<V>, start: u64, end: u64) -> boo
     start < end && first_from(ranges, start).is_some_and(|a| a < end)
 }
 
+/// The parts of `[start, end)` the runs hold, clipped to it, in order.
+pub(crate) fn within<V: Copy>(ranges: &Ranges<V>, start: u64, end: u64) -> Vec<(u64, u64)> {
+    let first = at(ranges, start).map_or(start, |(s, _, _)| s);
+    ranges
+        .range(first..end)
+        .map(|(&s, &(e, _))| (s.max(start), e.min(end)))
+        .filter(|(s, e)| s < e)
+        .collect()
+}
+
 /// Takes `[start, end)` out of `ranges` (splitting the runs it cuts), handing each
 /// piece taken to `taken`. One run at a time, collecting nothing: unmapping runs with
 /// the heap at its reserve too.
@@ -146,5 +156,23 @@ mod tests {
             r.into_iter().collect::<Vec<_>>(),
             [(BASE, (BASE + 0x4000, 1))]
         );
+    }
+
+    #[test]
+    fn within_clips_the_runs_to_the_range() {
+        let mut r: Ranges<u8> = Ranges::new();
+        r.insert(BASE, (BASE + 0x3000, 1));
+        r.insert(BASE + 0x5000, (BASE + 0x6000, 2));
+        r.insert(BASE + 2 * GIB, (BASE + 3 * GIB, 3));
+        assert_eq!(
+            within(&r, BASE + 0x1000, BASE + 2 * GIB + 0x1000),
+            [
+                (BASE + 0x1000, BASE + 0x3000),
+                (BASE + 0x5000, BASE + 0x6000),
+                (BASE + 2 * GIB, BASE + 2 * GIB + 0x1000)
+            ]
+        );
+        assert!(within(&r, BASE + 0x3000, BASE + 0x5000).is_empty());
+        assert!(within(&r, BASE, BASE).is_empty());
     }
 }
