@@ -35,16 +35,15 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
     Ok(name)
 }
 
-/// Sets a writable node from a sysctl's new value: kern.hostname, kern.hostid (an int:
-/// fewer bytes are EINVAL) and kern.domainname, all root's (EPERM); any other EPERM.
+/// Sets a writable node from a sysctl's new value (`sys_sysctl` has checked that the
+/// node is writable and the caller root): kern.hostname, kern.hostid (a u_long: fewer
+/// bytes are EINVAL), kern.domainname, kern.corefile, kern.coredump and
+/// kern.sugid_coredump; any other EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
         [1, 10] => nymph_kernel::host::set_hostname(read_name(task, addr, len)?),
         [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
         [1, 0x100] => {
-            if !task.process.fs().creds.is_root() {
-                return Err(errno::EPERM);
-            }
             // sysctl_handle_string: the value and its NUL must fit the buffer.
             if len >= CORE_FILE_SIZE {
                 return Err(errno::EINVAL);
@@ -57,9 +56,6 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             crate::core_dump::set_core_file_format(format);
         }
         [1, 0x101] | [1, 0x102] => {
-            if !task.process.fs().creds.is_root() {
-                return Err(errno::EPERM);
-            }
             if len < 4 {
                 return Err(errno::EINVAL);
             }
@@ -71,9 +67,6 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             }
         }
         [1, 11] => {
-            if !task.process.fs().creds.is_root() {
-                return Err(errno::EPERM);
-            }
             if len < 4 {
                 return Err(errno::EINVAL);
             }
@@ -95,46 +88,219 @@ enum Value {
     Bytes(Vec<u8>),
 }
 
-/// Every name this kernel answers, with its OID (`sys/sysctl.h`: CTL_KERN 1, CTL_VM 2,
-/// CTL_HW 6).
-const NAMES: [(&str, [i32; 2]); 35] = [
-    ("kern.ostype", [1, 1]),
-    ("kern.osrelease", [1, 2]),
-    ("kern.osrevision", [1, 3]),
-    ("kern.version", [1, 4]),
-    ("kern.maxproc", [1, 6]),
-    ("kern.maxfiles", [1, 7]),
-    ("kern.argmax", [1, 8]),
-    ("kern.securelevel", [1, 9]),
-    ("kern.hostname", [1, 10]),
-    ("kern.hostid", [1, 11]),
-    ("kern.clockrate", [1, 12]),
-    ("kern.posix1version", [1, 17]),
-    ("kern.ngroups", [1, 18]),
-    ("kern.job_control", [1, 19]),
-    ("kern.saved_ids", [1, 20]),
-    ("kern.boottime", [1, 21]),
-    ("kern.domainname", [1, 22]),
-    ("kern.osreldate", [1, 24]),
-    ("kern.maxfilesperproc", [1, 27]),
-    ("kern.maxprocperuid", [1, 28]),
-    ("kern.ps_strings", [1, 32]),
-    ("kern.usrstack", [1, 33]),
+// Kinds and access flags of `sys/sysctl.h` (4.x, 1.81.2.10): the type in the low
+// nibble, the flags in the top bits.
+const CTLTYPE: u32 = 0xf;
+const CTLTYPE_NODE: u32 = 1;
+const CTLTYPE_INT: u32 = 2;
+const CTLTYPE_STRING: u32 = 3;
+/// Also CTLTYPE_STRUCT.
+const CTLTYPE_OPAQUE: u32 = 5;
+const CTLTYPE_ULONG: u32 = 8;
+const CTLFLAG_RD: u32 = 0x8000_0000;
+const CTLFLAG_WR: u32 = 0x4000_0000;
+const CTLFLAG_RW: u32 = CTLFLAG_RD | CTLFLAG_WR;
+/// Anyone may write (else root only).
+const CTLFLAG_ANYBODY: u32 = 0x1000_0000;
+/// A jailed root may write (no jails here; reported as 4.x has it).
+const CTLFLAG_PRISON: u32 = 0x0400_0000;
+
+/// What answers for a node: its children (an inner node without a handler, which a
+/// walk descends into), its value (a leaf), or a handler that takes the rest of the
+/// name (4.x's nodes with an `oid_handler`, and the two `SYSCTL_PROC` leaves of
+/// `sysctl.`).
+#[derive(Clone, Copy)]
+enum Serve {
+    Children(&'static [Oid]),
+    /// `value()` by the OID; `set_node` for the writable ones.
+    Value,
+    /// sysctl.debug: dumps the tree (root) and answers ENOENT.
+    Debug,
+    Name,
+    Next,
+    Name2oid,
+    Oidfmt,
+    ProcArgs,
+}
+
+/// One node of the MIB, as 4.x's `struct sysctl_oid`: number, name, kind (type and
+/// flags) and format.
+struct Oid {
+    number: i32,
+    name: &'static str,
+    kind: u32,
+    fmt: &'static str,
+    serve: Serve,
+}
+
+impl Oid {
+    /// The children a lookup or a walk goes on into: those of a node without a
+    /// handler (kern_sysctl.c: `CTLTYPE_NODE` and no `oid_handler`).
+    fn children(&self) -> Option<&'static [Oid]> {
+        match self.serve {
+            Serve::Children(c) if self.kind & CTLTYPE == CTLTYPE_NODE => Some(c),
+            _ => None,
+        }
+    }
+
+    fn is_node(&self) -> bool {
+        self.kind & CTLTYPE == CTLTYPE_NODE
+    }
+}
+
+/// `SYSCTL_NODE` without a handler (format "N").
+const fn node(number: i32, name: &'static str, access: u32, c: &'static [Oid]) -> Oid {
+    Oid {
+        number,
+        name,
+        kind: CTLTYPE_NODE | access,
+        fmt: "N",
+        serve: Serve::Children(c),
+    }
+}
+
+/// A leaf with its value.
+const fn leaf(number: i32, name: &'static str, kind: u32, fmt: &'static str) -> Oid {
+    Oid {
+        number,
+        name,
+        kind,
+        fmt,
+        serve: Serve::Value,
+    }
+}
+
+/// A node or leaf with a handler.
+const fn proc(number: i32, name: &'static str, kind: u32, fmt: &'static str, s: Serve) -> Oid {
+    Oid {
+        number,
+        name,
+        kind,
+        fmt,
+        serve: s,
+    }
+}
+
+const STRING_RD: u32 = CTLTYPE_STRING | CTLFLAG_RD;
+const INT_RD: u32 = CTLTYPE_INT | CTLFLAG_RD;
+const OPAQUE_RD: u32 = CTLTYPE_OPAQUE | CTLFLAG_RD;
+/// 4.x's `u_long` (4 bytes on i386), `SYSCTL_ULONG`'s "LU".
+const ULONG_RD: u32 = CTLTYPE_ULONG | CTLFLAG_RD;
+
+/// The MIB this kernel serves, each list in increasing number (the order 4.x's
+/// `sysctl_register_oid` keeps). Top level and `sysctl.` as kern_mib.c and
+/// kern_sysctl.c declare them (4.x: `SYSCTL_NODE(, CTL_KERN, kern, CTLFLAG_RW, ...)`;
+/// sysctl.debug a `CTLTYPE_STRING|CTLFLAG_RD` proc with format "-", name2oid a proc of
+/// no type, `CTLFLAG_RW|CTLFLAG_ANYBODY`, format "I"; name, next and oidfmt nodes with
+/// handlers). Only 4.x's top-level nodes that hold something here are present.
+static ROOT: [Oid; 4] = [
+    node(0, "sysctl", CTLFLAG_RW, &SYSCTL),
+    node(1, "kern", CTLFLAG_RW, &KERN),
+    node(2, "vm", CTLFLAG_RW, &VM),
+    node(6, "hw", CTLFLAG_RW, &HW),
+];
+
+static SYSCTL: [Oid; 5] = [
+    proc(0, "debug", STRING_RD, "-", Serve::Debug),
+    proc(1, "name", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Name),
+    proc(2, "next", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Next),
+    proc(
+        3,
+        "name2oid",
+        CTLFLAG_RW | CTLFLAG_ANYBODY,
+        "I",
+        Serve::Name2oid,
+    ),
+    proc(4, "oidfmt", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Oidfmt),
+];
+
+/// `kern.` (CTL_KERN): numbers from `sys/sysctl.h`, kinds and formats from the 4.x
+/// declarations: kern_mib.c (ostype, osrelease, version: `SYSCTL_STRING`; osrevision,
+/// maxproc, argmax, posix1version, ngroups, job_control, saved_ids, osreldate,
+/// maxprocperuid: `SYSCTL_INT`; hostname a `CTLTYPE_STRING|CTLFLAG_RW|CTLFLAG_PRISON`
+/// proc "A"; securelevel a `CTLTYPE_INT` proc "I"; domainname `SYSCTL_STRING` RW;
+/// hostid `SYSCTL_ULONG` RW), kern_descrip.c (maxfiles, maxfilesperproc: `SYSCTL_INT`),
+/// kern_clock.c (clockrate a `CTLTYPE_STRUCT` proc "S,clockinfo"; boottime
+/// `SYSCTL_STRUCT` timeval), kern_exec.c (ps_strings, usrstack: `SYSCTL_ULONG`),
+/// kern_sig.c (corefile `SYSCTL_STRING` RW; coredump, sugid_coredump `SYSCTL_INT` RW)
+/// and kern_proc.c (proc a node `CTLFLAG_RD`; its args a node with a handler,
+/// `CTLFLAG_RW|CTLFLAG_ANYBODY`). 4.x has maxfiles, maxfilesperproc, maxprocperuid and
+/// securelevel writable by root; here they are fixed, so they say read-only (a write
+/// is EPERM either way).
+static KERN: [Oid; 26] = [
+    leaf(1, "ostype", STRING_RD, "A"),
+    leaf(2, "osrelease", STRING_RD, "A"),
+    leaf(3, "osrevision", INT_RD, "I"),
+    leaf(4, "version", STRING_RD, "A"),
+    leaf(6, "maxproc", INT_RD, "I"),
+    leaf(7, "maxfiles", INT_RD, "I"),
+    leaf(8, "argmax", INT_RD, "I"),
+    leaf(9, "securelevel", INT_RD, "I"),
+    leaf(
+        10,
+        "hostname",
+        CTLTYPE_STRING | CTLFLAG_RW | CTLFLAG_PRISON,
+        "A",
+    ),
+    leaf(11, "hostid", CTLTYPE_ULONG | CTLFLAG_RW, "LU"),
+    leaf(12, "clockrate", OPAQUE_RD, "S,clockinfo"),
+    node(14, "proc", CTLFLAG_RD, &KERN_PROC),
+    leaf(17, "posix1version", INT_RD, "I"),
+    leaf(18, "ngroups", INT_RD, "I"),
+    leaf(19, "job_control", INT_RD, "I"),
+    leaf(20, "saved_ids", INT_RD, "I"),
+    leaf(21, "boottime", OPAQUE_RD, "S,timeval"),
+    leaf(22, "domainname", CTLTYPE_STRING | CTLFLAG_RW, "A"),
+    leaf(24, "osreldate", INT_RD, "I"),
+    leaf(27, "maxfilesperproc", INT_RD, "I"),
+    leaf(28, "maxprocperuid", INT_RD, "I"),
+    leaf(32, "ps_strings", ULONG_RD, "LU"),
+    leaf(33, "usrstack", ULONG_RD, "LU"),
     // OID_AUTO nodes: 4.x numbers them from 0x100 as they register; programs find
     // them by name.
-    ("kern.corefile", CORE_FILE_OID),
-    ("kern.coredump", COREDUMP_OID),
-    ("kern.sugid_coredump", SUGID_COREDUMP_OID),
-    ("vm.loadavg", [2, 2]),
-    ("hw.machine", [6, 1]),
-    ("hw.model", [6, 2]),
-    ("hw.ncpu", [6, 3]),
-    ("hw.byteorder", [6, 4]),
-    ("hw.physmem", [6, 5]),
-    ("hw.usermem", [6, 6]),
-    ("hw.pagesize", [6, 7]),
-    ("hw.floatingpoint", [6, 10]),
-    ("hw.machine_arch", [6, 11]),
+    leaf(
+        CORE_FILE_OID[1],
+        "corefile",
+        CTLTYPE_STRING | CTLFLAG_RW,
+        "A",
+    ),
+    leaf(COREDUMP_OID[1], "coredump", CTLTYPE_INT | CTLFLAG_RW, "I"),
+    leaf(
+        SUGID_COREDUMP_OID[1],
+        "sugid_coredump",
+        CTLTYPE_INT | CTLFLAG_RW,
+        "I",
+    ),
+];
+
+/// kern.proc: of 4.x's children (all, pid, pgrp, tty, uid, ruid, args) only args.
+static KERN_PROC: [Oid; 1] = [proc(
+    PROC_ARGS[2],
+    "args",
+    CTLTYPE_NODE | CTLFLAG_RW | CTLFLAG_ANYBODY,
+    "N",
+    Serve::ProcArgs,
+)];
+
+/// `vm.` (CTL_VM): vm_meter.c's `SYSCTL_STRUCT(_vm, VM_LOADAVG, loadavg, CTLFLAG_RD,
+/// &averunnable, loadavg, ...)`.
+static VM: [Oid; 1] = [leaf(2, "loadavg", OPAQUE_RD, "S,loadavg")];
+
+/// `hw.` (CTL_HW): kern_mib.c (ncpu, byteorder, pagesize `SYSCTL_INT`; machine_arch
+/// `SYSCTL_STRING`), i386 identcpu.c (machine, model `SYSCTL_STRING`), i386 machdep.c
+/// (physmem a `CTLTYPE_ULONG` proc "LU", usermem a `CTLTYPE_INT` proc "IU"; RELENG_4
+/// 1.385.2.30 as DragonFly's pc32 copy keeps it) and npx.c (floatingpoint
+/// `SYSCTL_INT`).
+static HW: [Oid; 9] = [
+    leaf(1, "machine", STRING_RD, "A"),
+    leaf(2, "model", STRING_RD, "A"),
+    leaf(3, "ncpu", INT_RD, "I"),
+    leaf(4, "byteorder", INT_RD, "I"),
+    leaf(5, "physmem", ULONG_RD, "LU"),
+    leaf(6, "usermem", INT_RD, "IU"),
+    leaf(7, "pagesize", INT_RD, "I"),
+    leaf(10, "floatingpoint", INT_RD, "I"),
+    leaf(11, "machine_arch", STRING_RD, "A"),
 ];
 
 const CORE_FILE_OID: [i32; 2] = [1, 0x100];
@@ -247,22 +413,196 @@ fn bytes(v: Value) -> Vec<u8> {
     }
 }
 
-/// `{0, 3}` (name2oid): the OID of the name written as the new value.
-fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
-    if a.new.addr() == 0 || a.newlen == 0 || a.newlen > 1024 {
+/// `MAXPATHLEN`: name2oid takes names shorter than this (ENAMETOOLONG).
+const MAXPATHLEN: usize = 1024;
+
+/// kern_sysctl.c `sysctl_find_oid`: the node a name reaches and how many of its
+/// numbers that took. A lookup stops at a leaf (ENOTDIR if numbers remain) or a node
+/// with a handler (which takes the rest); a node without one is the answer only when
+/// the name ends there; a number no node has is ENOENT. (4.x compares an empty name's
+/// first number anyway, whatever the kernel's array holds there; here it is ENOENT.)
+fn find_oid(name: &[i32]) -> Result<(&'static Oid, usize), i32> {
+    let mut list: &'static [Oid] = &ROOT;
+    let mut used = 0;
+    loop {
+        let &number = name.get(used).ok_or(errno::ENOENT)?;
+        let oid = list
+            .iter()
+            .find(|o| o.number == number)
+            .ok_or(errno::ENOENT)?;
+        used += 1;
+        if oid.is_node() {
+            match oid.children() {
+                Some(c) if used != name.len() => list = c,
+                _ => return Ok((oid, used)),
+            }
+        } else if used == name.len() {
+            return Ok((oid, used));
+        } else {
+            return Err(errno::ENOTDIR);
+        }
+    }
+}
+
+/// `{0, 1, ...}` as `sysctl_sysctl_name`: the dotted name of the OID after `{0, 1}`,
+/// with its NUL. Numbers past what the tree knows (past a leaf, a node with a handler,
+/// or one no node has) are written in decimal, as `snprintf` into a 10-byte buffer
+/// leaves them (at most 9 characters). An empty OID is the empty name.
+fn oid_name(name: &[i32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut list: Option<&'static [Oid]> = Some(&ROOT);
+    let mut rest = name;
+    while let Some((&number, tail)) = rest.split_first() {
+        let found = list.and_then(|l| l.iter().find(|o| o.number == number));
+        match (list, found) {
+            (None, _) => {
+                if !out.is_empty() {
+                    out.push(b'.');
+                }
+                let digits = alloc::format!("{number}");
+                out.extend(digits.bytes().take(9));
+                rest = tail;
+            }
+            (Some(_), Some(oid)) => {
+                if !out.is_empty() {
+                    out.push(b'.');
+                }
+                out.extend_from_slice(oid.name.as_bytes());
+                list = oid.children();
+                rest = tail;
+            }
+            // A number the list does not have: the rest is numbers, this one included.
+            (Some(_), None) => list = None,
+        }
+    }
+    out.push(0);
+    out
+}
+
+/// kern_sysctl.c `sysctl_sysctl_next_ls`: after `name` in `list`, the first leaf or node
+/// with a handler in tree order, appended to `path`. Nodes without a handler are
+/// descended into (an empty one is passed over); a node with a handler is an answer
+/// itself, never entered. Past the node the name goes through, the search descends
+/// with the rest of the name (so for a name that has a node's number but not the
+/// numbers below it, that node's children at or before those numbers are skipped, as
+/// in 4.x), and once a subtree is done, with none of it.
+fn next_ls(list: &'static [Oid], name: &[i32], path: &mut Vec<i32>) -> bool {
+    let mut name = name;
+    for oid in list {
+        path.push(oid.number);
+        let found = match name.split_first() {
+            None => oid.children().is_none_or(|c| next_ls(c, &[], path)),
+            Some((&first, _)) if oid.number < first => false,
+            Some((&first, rest)) => match oid.children() {
+                // Past the name, this leaf or handler node is next; the name's own
+                // one is passed over.
+                None => oid.number > first,
+                Some(c) => {
+                    let found = next_ls(c, rest, path);
+                    if !found {
+                        // Later siblings come after the name: their first leaf is next.
+                        name = &name[..1];
+                    }
+                    found
+                }
+            },
+        };
+        if found {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
+/// `{0, 2, ...}` as `sysctl_sysctl_next`: the OID after the one given, in tree order
+/// (the empty OID: the first); ENOENT past the last.
+fn next_oid(name: &[i32]) -> Result<Vec<u8>, i32> {
+    let mut path = Vec::new();
+    if !next_ls(&ROOT, name, &mut path) {
         return Err(errno::ENOENT);
     }
-    let mut name = alloc::vec![0u8; a.newlen as usize];
+    Ok(path.iter().flat_map(|w| w.to_le_bytes()).collect())
+}
+
+/// `{0, 4, ...}` as `sysctl_sysctl_oidfmt`: the node's kind (a u_int: type and flags)
+/// and its format with a NUL; the lookup's errors as `sysctl_find_oid` gives them.
+fn oidfmt(name: &[i32]) -> Result<Vec<u8>, i32> {
+    let (oid, _) = find_oid(name)?;
+    let mut out = oid.kind.to_le_bytes().to_vec();
+    out.extend_from_slice(oid.fmt.as_bytes());
+    out.push(0);
+    Ok(out)
+}
+
+/// `{0, 3}` (name2oid) as `sysctl_sysctl_name2oid`: the OID of the name written as the
+/// new value (up to its first NUL; one final '.' dropped), an inner node's too; ENOENT
+/// for no name or one the tree does not have, or that goes on past a leaf or a node
+/// with a handler; ENAMETOOLONG from MAXPATHLEN bytes.
+fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
+    // userland_sysctl: no new pointer, no new length.
+    let len = if a.new.addr() == 0 {
+        0
+    } else {
+        a.newlen as usize
+    };
+    if len == 0 {
+        return Err(errno::ENOENT);
+    }
+    if len >= MAXPATHLEN {
+        return Err(errno::ENAMETOOLONG);
+    }
+    let mut name = alloc::vec![0u8; len];
     task.read_bytes(a.new.addr(), &mut name).map_err(fault)?;
-    while name.last() == Some(&0) {
+    if let Some(end) = name.iter().position(|&b| b == 0) {
+        name.truncate(end);
+    }
+    if name.is_empty() {
+        return Err(errno::ENOENT);
+    }
+    if name.last() == Some(&b'.') {
         name.pop();
     }
-    let oid = NAMES
-        .iter()
-        .find(|(n, _)| n.as_bytes() == name.as_slice())
-        .ok_or(errno::ENOENT)?
-        .1;
-    Ok(oid.iter().flat_map(|w| w.to_le_bytes()).collect())
+    let mut oid = Vec::new();
+    let mut list: &'static [Oid] = &ROOT;
+    let mut parts = name.split(|&b| b == b'.').peekable();
+    while let Some(part) = parts.next() {
+        let node = list
+            .iter()
+            .find(|o| o.name.as_bytes() == part)
+            .ok_or(errno::ENOENT)?;
+        oid.extend_from_slice(&node.number.to_le_bytes());
+        if parts.peek().is_none() {
+            return Ok(oid);
+        }
+        list = node.children().ok_or(errno::ENOENT)?;
+    }
+    Err(errno::ENOENT)
+}
+
+/// sysctl.debug: 4.x prints the tree on the console for root and answers ENOENT;
+/// anyone else gets EPERM.
+fn debug_dump(task: &Task) -> Result<Vec<u8>, i32> {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    fn dump(list: &[Oid], depth: usize) {
+        for oid in list {
+            log::info!(
+                "{:depth$}{} {} {:#x} {}",
+                "",
+                oid.number,
+                oid.name,
+                oid.kind,
+                oid.fmt
+            );
+            if let Some(c) = oid.children() {
+                dump(c, depth + 2);
+            }
+        }
+    }
+    dump(&ROOT, 0);
+    Err(errno::ENOENT)
 }
 
 /// kern.proc.args: `{CTL_KERN, KERN_PROC, KERN_PROC_ARGS}`, then a pid.
@@ -316,11 +656,13 @@ fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i3
     Ok(old)
 }
 
-/// `__sysctl`: a NULL `old` asks for the size; a short buffer gets what fits and
-/// ENOMEM, with `*oldlenp` the bytes copied. Every node here is read-only (EPERM for a
-/// new value) but kern.hostname, kern.hostid, kern.domainname, kern.corefile,
-/// kern.coredump and kern.sugid_coredump (root) and name2oid, which takes the name as
-/// its new value.
+/// `__sysctl` as 4.x's `__sysctl`, `userland_sysctl` and `sysctl_root`: the name
+/// (2..=CTL_MAXNAME numbers, else EINVAL) and `*oldlenp` are read first; then the node
+/// (ENOENT, ENOTDIR; EISDIR for an inner node without a handler); a new value needs a
+/// writable node (EPERM) and root unless the node takes anyone's (EPERM). A NULL `old`
+/// asks for the size; a short buffer gets what fits and ENOMEM, with `*oldlenp` the
+/// bytes copied, and a new value is then not set (the handlers give the old value
+/// before they take the new); a NULL `oldlenp` is a buffer of no bytes.
 pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if !(2..=CTL_MAXNAME).contains(&a.namelen) {
         return Err(errno::EINVAL);
@@ -332,35 +674,51 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             .map_err(fault)?;
         oid.push(w);
     }
-    let data = if oid == [0, 3] {
-        name2oid(task, &a)?
-    } else if oid.starts_with(&PROC_ARGS) {
-        proc_args(task, &a, &oid[PROC_ARGS.len()..])?
+    let room: u32 = if a.oldlenp.is_null() {
+        0
     } else {
-        let v = value(&oid).ok_or_else(|| {
-            log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
-            errno::ENOENT
-        })?;
-        let old = bytes(v);
-        if a.new.addr() != 0 {
-            set_node(task, &oid, a.new.addr(), a.newlen as usize)?;
-        }
-        old
+        task.read_val(a.oldlenp.addr()).map_err(fault)?
     };
-    if a.oldlenp.is_null() {
-        return Ok(Ret::word(0));
+    let (node, used) = find_oid(&oid).inspect_err(|_| {
+        log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
+    })?;
+    if node.children().is_some() {
+        return Err(errno::EISDIR);
     }
-    let room: u32 = task.read_val(a.oldlenp.addr()).map_err(fault)?;
-    if a.old.is_null() {
-        task.write_val(a.oldlenp.addr(), &(data.len() as u32))
+    let writing = a.new.addr() != 0;
+    if writing && node.kind & CTLFLAG_WR == 0 {
+        return Err(errno::EPERM);
+    }
+    if writing && node.kind & CTLFLAG_ANYBODY == 0 && !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    let rest = oid.get(used..).unwrap_or_default();
+    let data = match node.serve {
+        Serve::Value => bytes(value(&oid).ok_or(errno::ENOENT)?),
+        Serve::Name => oid_name(rest),
+        Serve::Next => next_oid(rest)?,
+        Serve::Name2oid => name2oid(task, &a)?,
+        Serve::Oidfmt => oidfmt(rest)?,
+        Serve::Debug => debug_dump(task)?,
+        Serve::ProcArgs => proc_args(task, &a, rest)?,
+        Serve::Children(_) => return Err(errno::EISDIR),
+    };
+    let copied = if a.old.is_null() {
+        data.len()
+    } else {
+        let n = data.len().min(room as usize);
+        task.write_bytes(a.old.addr(), &data[..n]).map_err(fault)?;
+        n
+    };
+    let short = copied < data.len();
+    if writing && !short && matches!(node.serve, Serve::Value) {
+        set_node(task, &oid, a.new.addr(), a.newlen as usize)?;
+    }
+    if !a.oldlenp.is_null() {
+        task.write_val(a.oldlenp.addr(), &(copied as u32))
             .map_err(fault)?;
-        return Ok(Ret::word(0));
     }
-    let n = data.len().min(room as usize);
-    task.write_bytes(a.old.addr(), &data[..n]).map_err(fault)?;
-    task.write_val(a.oldlenp.addr(), &(n as u32))
-        .map_err(fault)?;
-    if n < data.len() {
+    if short {
         return Err(errno::ENOMEM);
     }
     Ok(Ret::word(0))
@@ -705,6 +1063,91 @@ mod tests {
     fn the_uname_call_has_the_freebsd_1_1_version_field() {
         assert_eq!(uname_version(), "#0");
         assert!(VERSION.starts_with(OSTYPE));
+    }
+
+    /// Every served node's OID under `list`, in tree order: leaves and nodes with a
+    /// handler (what a walk answers).
+    fn served(list: &'static [Oid], prefix: &mut Vec<i32>, out: &mut Vec<Vec<i32>>) {
+        for oid in list {
+            prefix.push(oid.number);
+            match oid.children() {
+                Some(c) => served(c, prefix, out),
+                None => out.push(prefix.clone()),
+            }
+            prefix.pop();
+        }
+    }
+
+    fn walk_from(start: &[i32]) -> Vec<Vec<i32>> {
+        let mut seen = Vec::new();
+        let mut at = start.to_vec();
+        loop {
+            let mut next = Vec::new();
+            if !next_ls(&ROOT, &at, &mut next) {
+                return seen;
+            }
+            seen.push(next.clone());
+            at = next;
+        }
+    }
+
+    #[test]
+    fn every_list_is_in_increasing_order() {
+        fn check(list: &'static [Oid]) {
+            assert!(list.windows(2).all(|w| w[0].number < w[1].number));
+            list.iter().filter_map(Oid::children).for_each(check);
+        }
+        check(&ROOT);
+    }
+
+    #[test]
+    fn next_walks_every_served_node_once_in_order() {
+        let mut all = Vec::new();
+        served(&ROOT, &mut Vec::new(), &mut all);
+        assert_eq!(walk_from(&[]), all);
+        // sysctl -a starts from {1}: everything but sysctl.*.
+        let from_kern: Vec<_> = all.iter().filter(|o| o[0] != 0).cloned().collect();
+        assert_eq!(walk_from(&[1]), from_kern);
+        assert_eq!(next_oid(&[6, 11]), Err(errno::ENOENT));
+    }
+
+    #[test]
+    fn next_descends_with_the_rest_of_the_name_as_4x_does() {
+        let next = |name: &[i32]| {
+            let mut path = Vec::new();
+            next_ls(&ROOT, name, &mut path).then_some(path)
+        };
+        assert_eq!(next(&[1, 13]), Some(alloc::vec![1, 14, 7]));
+        assert_eq!(next(&[1, 13, 7]), Some(alloc::vec![1, 17]));
+        assert_eq!(next(&[1, 12, 99]), Some(alloc::vec![1, 17]));
+        assert_eq!(next(&[1, 13, 6]), Some(alloc::vec![1, 14, 7]));
+        assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
+        assert_eq!(next(&[1, 0x102]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[3]), Some(alloc::vec![6, 1]));
+        assert_eq!(next(&[7]), None);
+    }
+
+    #[test]
+    fn names_formats_and_lookups() {
+        assert_eq!(oid_name(&[1, 1]), b"kern.ostype\0");
+        assert_eq!(oid_name(&[1, 14, 7, 5]), b"kern.proc.args.5\0");
+        assert_eq!(oid_name(&[1, 9999, 3]), b"kern.9999.3\0");
+        assert_eq!(oid_name(&[1, i32::MIN]), b"kern.-21474836\0");
+        assert_eq!(oid_name(&[]), b"\0");
+        assert_eq!(oidfmt(&[1, 1]), Ok(alloc::vec![3, 0, 0, 0x80, b'A', 0]));
+        assert_eq!(
+            oidfmt(&[1, 21]).map(|v| v[4..].to_vec()),
+            Ok(b"S,timeval\0".to_vec())
+        );
+        assert_eq!(
+            oidfmt(&[1, 14, 7, 3]).map(|v| v[..4].to_vec()),
+            Ok(alloc::vec![1, 0, 0, 0xd0])
+        );
+        assert_eq!(oidfmt(&[1, 1, 5]), Err(errno::ENOTDIR));
+        assert_eq!(oidfmt(&[1, 9999]), Err(errno::ENOENT));
+        assert_eq!(oidfmt(&[]), Err(errno::ENOENT));
+        assert!(matches!(find_oid(&[1, 14]), Ok((o, 2)) if o.children().is_some()));
+        assert!(matches!(find_oid(&[0, 1, 1, 1]), Ok((o, 2)) if matches!(o.serve, Serve::Name)));
     }
 
     #[test]

@@ -1,0 +1,343 @@
+// abi: freebsd4-i386
+/*
+ * The sysctl MIB as a tree, walked the way 4.x's /sbin/sysctl -a does it, with the
+ * {0, x} meta-OIDs of 4.x kern_sysctl.c (sysctl_sysctl_name, sysctl_sysctl_next /
+ * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
+ *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
+ *    once, in increasing OID order (kern.proc.args, a node with a handler, included;
+ *    the inner nodes kern, kern.proc, vm, hw not), and ends with ENOENT; for each,
+ *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
+ *    the format and its NUL) and the value has the size its kind says;
+ *  - name: numbers past the tree in decimal ("kern.proc.args.5", "kern.9999.3"), an
+ *    inner node's name, the empty OID's ""; next: the empty OID's is {0,0}
+ *    (sysctl.debug), a leaf's own number is passed over, and past a node's number its
+ *    children are searched with the rest of the name (4.x's next of {1,13,7} and of
+ *    {1,12,99} skip kern.proc.args);
+ *  - name2oid {0,3}: inner nodes, a final '.', the name up to its first NUL; ENOENT
+ *    past a leaf or a node with a handler, for an empty name; ENAMETOOLONG at
+ *    MAXPATHLEN (1024) bytes; anyone may ask (CTLFLAG_ANYBODY);
+ *  - errors: an inner node's value EISDIR, a number past a leaf ENOTDIR, an unknown
+ *    one ENOENT (for oidfmt too); short buffers get what fits, ENOMEM and the bytes
+ *    copied; a NULL oldlenp is a buffer of none (ENOMEM); a new value for a read-only
+ *    node EPERM, for a writable one without root EPERM; sysctl.debug EPERM without
+ *    root, ENOENT with it.
+ */
+#include <nymph_test.h>
+#include <sys/wait.h>
+
+/* sys/sysctl.h: the longest name. */
+#define CTL_MAXNAME 12
+
+#define RD 0x80000000u
+#define WR 0x40000000u
+#define ANYBODY 0x10000000u
+#define PRISON 0x04000000u
+enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, ULONG = 8 };
+
+/* Every node the kernel serves, in walk order: OID, name, kind, format, value size
+ * (0: a string, checked by its NUL; -1: no value without more of the name). */
+static const struct node {
+	int oid[3];
+	int len;
+	const char *name;
+	unsigned kind;
+	const char *fmt;
+	int size;
+} nodes[] = {
+	{{1, 1}, 2, "kern.ostype", STRING | RD, "A", 0},
+	{{1, 2}, 2, "kern.osrelease", STRING | RD, "A", 0},
+	{{1, 3}, 2, "kern.osrevision", INT | RD, "I", 4},
+	{{1, 4}, 2, "kern.version", STRING | RD, "A", 0},
+	{{1, 6}, 2, "kern.maxproc", INT | RD, "I", 4},
+	{{1, 7}, 2, "kern.maxfiles", INT | RD, "I", 4},
+	{{1, 8}, 2, "kern.argmax", INT | RD, "I", 4},
+	{{1, 9}, 2, "kern.securelevel", INT | RD, "I", 4},
+	{{1, 10}, 2, "kern.hostname", STRING | RD | WR | PRISON, "A", 0},
+	{{1, 11}, 2, "kern.hostid", ULONG | RD | WR, "LU", 4},
+	{{1, 12}, 2, "kern.clockrate", OPAQUE | RD, "S,clockinfo", 20},
+	{{1, 14, 7}, 3, "kern.proc.args", NODE | RD | WR | ANYBODY, "N", -1},
+	{{1, 17}, 2, "kern.posix1version", INT | RD, "I", 4},
+	{{1, 18}, 2, "kern.ngroups", INT | RD, "I", 4},
+	{{1, 19}, 2, "kern.job_control", INT | RD, "I", 4},
+	{{1, 20}, 2, "kern.saved_ids", INT | RD, "I", 4},
+	{{1, 21}, 2, "kern.boottime", OPAQUE | RD, "S,timeval", 8},
+	{{1, 22}, 2, "kern.domainname", STRING | RD | WR, "A", 0},
+	{{1, 24}, 2, "kern.osreldate", INT | RD, "I", 4},
+	{{1, 27}, 2, "kern.maxfilesperproc", INT | RD, "I", 4},
+	{{1, 28}, 2, "kern.maxprocperuid", INT | RD, "I", 4},
+	{{1, 32}, 2, "kern.ps_strings", ULONG | RD, "LU", 4},
+	{{1, 33}, 2, "kern.usrstack", ULONG | RD, "LU", 4},
+	{{1, 0x100}, 2, "kern.corefile", STRING | RD | WR, "A", 0},
+	{{1, 0x101}, 2, "kern.coredump", INT | RD | WR, "I", 4},
+	{{1, 0x102}, 2, "kern.sugid_coredump", INT | RD | WR, "I", 4},
+	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
+	{{6, 1}, 2, "hw.machine", STRING | RD, "A", 0},
+	{{6, 2}, 2, "hw.model", STRING | RD, "A", 0},
+	{{6, 3}, 2, "hw.ncpu", INT | RD, "I", 4},
+	{{6, 4}, 2, "hw.byteorder", INT | RD, "I", 4},
+	{{6, 5}, 2, "hw.physmem", ULONG | RD, "LU", 4},
+	{{6, 6}, 2, "hw.usermem", INT | RD, "IU", 4},
+	{{6, 7}, 2, "hw.pagesize", INT | RD, "I", 4},
+	{{6, 10}, 2, "hw.floatingpoint", INT | RD, "I", 4},
+	{{6, 11}, 2, "hw.machine_arch", STRING | RD, "A", 0},
+};
+#define NNODES (int)(sizeof(nodes) / sizeof(nodes[0]))
+
+/* A meta query {0, which, oid...} into buf; gives the length, or -1 with errno. */
+static long meta(int which, const int *oid, int len, void *buf, size_t room)
+{
+	int mib[CTL_MAXNAME];
+	mib[0] = 0;
+	mib[1] = which;
+	memcpy(mib + 2, oid, (size_t)len * sizeof(int));
+	size_t got = room;
+	if (sysctl(mib, (unsigned)len + 2, buf, &got, NULL, 0) < 0)
+		return -1;
+	return (long)got;
+}
+
+/* Byte-exact name and oidfmt of an OID. */
+static void check_name(const int *oid, int len, const char *want)
+{
+	char buf[128];
+	memset(buf, 0x5a, sizeof(buf));
+	long n = meta(1, oid, len, buf, sizeof(buf));
+	if (n != (long)strlen(want) + 1 || memcmp(buf, want, (size_t)n) != 0 ||
+	    buf[n] != 0x5a)
+		FAIL("name of %d-number oid {%d,...}: %ld bytes \"%.*s\", wanted \"%s\"", len,
+		     oid[0], n, n > 0 ? (int)n : 0, buf, want);
+}
+
+static void check_fmt(const int *oid, int len, unsigned kind, const char *fmt)
+{
+	unsigned char buf[64], want[64];
+	memcpy(want, &kind, 4);
+	memcpy(want + 4, fmt, strlen(fmt) + 1);
+	long wn = 4 + (long)strlen(fmt) + 1;
+	memset(buf, 0x5a, sizeof(buf));
+	long n = meta(4, oid, len, buf, sizeof(buf));
+	if (n != wn || memcmp(buf, want, (size_t)wn) != 0 || buf[n] != 0x5a) {
+		unsigned got;
+		memcpy(&got, buf, 4);
+		FAIL("oidfmt of {%d,%d...}: %ld bytes, kind %#x \"%s\"; wanted %#x \"%s\"", oid[0],
+		     len > 1 ? oid[1] : 0, n, got, n > 4 ? (char *)buf + 4 : "", kind, fmt);
+	}
+}
+
+static void check_next(const int *oid, int len, const int *want, int wlen)
+{
+	int got[CTL_MAXNAME];
+	memset(got, 0xa5, sizeof(got));
+	long n = meta(2, oid, len, got, sizeof(got));
+	if (n != (long)wlen * 4 || memcmp(got, want, (size_t)n) != 0)
+		FAIL("next of {%d,%d...}: %ld bytes {%d,%d,%d}, wanted %d numbers {%d,%d,%d}",
+		     len ? oid[0] : -1, len > 1 ? oid[1] : -1, n, got[0], got[1], got[2], wlen,
+		     want[0], wlen > 1 ? want[1] : 0, wlen > 2 ? want[2] : 0);
+	CHECK_EQ(got[wlen], (int)0xa5a5a5a5);
+}
+
+/* name2oid of `name` sent as `len` bytes: the OID's length in numbers, or -1. */
+static long name2oid(const char *name, size_t len, int *oid)
+{
+	int mib[2] = {0, 3};
+	size_t room = CTL_MAXNAME * sizeof(int);
+	if (sysctl(mib, 2, oid, &room, name, len) < 0)
+		return -1;
+	return (long)(room / sizeof(int));
+}
+
+/* The walk: next from {1}, as 4.x sysctl_all(0, 0) starts it. */
+static void walk(void)
+{
+	int oid[CTL_MAXNAME] = {1};
+	int len = 1, seen = 0;
+	for (;;) {
+		int next[CTL_MAXNAME];
+		long n = meta(2, oid, len, next, sizeof(next));
+		if (n < 0) {
+			CHECK_EQ(errno, ENOENT);
+			break;
+		}
+		CHECK(n > 0 && n % 4 == 0);
+		int nlen = (int)(n / 4);
+		/* Strictly after the last one, in OID order. */
+		if (seen > 0) {
+			int i = 0;
+			while (i < len && i < nlen && next[i] == oid[i])
+				i++;
+			if (!(i < len && i < nlen && next[i] > oid[i]))
+				FAIL("next after %s is not later", nodes[seen - 1].name);
+		}
+		if (seen >= NNODES)
+			FAIL("the walk goes on past %s (%d numbers, {%d,%d,...})",
+			     nodes[NNODES - 1].name, nlen, next[0], next[1]);
+		const struct node *want = &nodes[seen];
+		if (nlen != want->len || memcmp(next, want->oid, (size_t)n) != 0)
+			FAIL("walk step %d: {%d,%d,%d} (%d numbers), wanted %s", seen, next[0],
+			     nlen > 1 ? next[1] : 0, nlen > 2 ? next[2] : 0, nlen, want->name);
+		check_name(next, nlen, want->name);
+		check_fmt(next, nlen, want->kind, want->fmt);
+		/* The value, its size asked first as sysctl(8) does. */
+		size_t size = 0;
+		if (want->size < 0) {
+			CHECK_ERRNO(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0), EINVAL);
+		} else {
+			char val[1100];
+			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
+			CHECK(size > 0 && size <= sizeof(val));
+			size_t got = sizeof(val);
+			CHECK_OK(sysctl(next, (unsigned)nlen, val, &got, NULL, 0));
+			CHECK_EQ(got, size);
+			if (want->size == 0) {
+				if (val[got - 1] != 0 || strlen(val) != got - 1)
+					FAIL("%s: %u bytes, not one string", want->name, (unsigned)got);
+			} else if ((int)got != want->size) {
+				FAIL("%s: %u bytes, wanted %d", want->name, (unsigned)got, want->size);
+			}
+		}
+		memcpy(oid, next, (size_t)n);
+		len = nlen;
+		seen++;
+	}
+	if (seen != NNODES)
+		FAIL("the walk saw %d nodes, wanted %d (it stopped after %s)", seen, NNODES,
+		     seen ? nodes[seen - 1].name : "nothing");
+}
+
+int main(void)
+{
+	walk();
+
+	/* Names: numbers past the tree in decimal, inner nodes, the empty OID. */
+	check_name((int[]){1, 14, 7, 5}, 4, "kern.proc.args.5");
+	check_name((int[]){1, 9999, 3}, 3, "kern.9999.3");
+	check_name((int[]){1, 1, -7}, 3, "kern.ostype.-7");
+	check_name((int[]){2}, 1, "vm");
+	check_name((int[]){0, 3}, 2, "sysctl.name2oid");
+	check_name((int[]){42}, 1, "42");
+	check_name(NULL, 0, "");
+	/* Formats of inner nodes and the meta nodes themselves. */
+	check_fmt((int[]){1}, 1, NODE | RD | WR, "N");
+	check_fmt((int[]){1, 14}, 2, NODE | RD, "N");
+	check_fmt((int[]){0, 3}, 2, RD | WR | ANYBODY, "I");
+	check_fmt((int[]){0, 0}, 2, STRING | RD, "-");
+	check_fmt((int[]){0, 4}, 2, NODE | RD, "N");
+	/* A node with a handler is the answer whatever numbers follow it. */
+	check_fmt((int[]){1, 14, 7, 99}, 4, NODE | RD | WR | ANYBODY, "N");
+
+	/* Next: the first of all; a leaf's own number is passed over; below a node's
+	 * number its children are searched with the rest of the name. */
+	check_next(NULL, 0, (int[]){0, 0}, 2);
+	check_next((int[]){0, 4}, 2, (int[]){1, 1}, 2);
+	check_next((int[]){1}, 1, (int[]){1, 1}, 2);
+	check_next((int[]){1, 12}, 2, (int[]){1, 14, 7}, 3);
+	check_next((int[]){1, 12, 99}, 3, (int[]){1, 17}, 2);
+	check_next((int[]){1, 13}, 2, (int[]){1, 14, 7}, 3);
+	check_next((int[]){1, 13, 7}, 3, (int[]){1, 17}, 2);
+	check_next((int[]){1, 13, 6}, 3, (int[]){1, 14, 7}, 3);
+	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
+	check_next((int[]){1, 0x102}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){3}, 1, (int[]){6, 1}, 2);
+	int buf[CTL_MAXNAME];
+	CHECK_ERRNO(meta(2, (int[]){6, 11}, 2, buf, sizeof(buf)), ENOENT);
+	CHECK_ERRNO(meta(2, (int[]){7}, 1, buf, sizeof(buf)), ENOENT);
+
+	/* name2oid. */
+	int oid[CTL_MAXNAME];
+	CHECK_EQ(name2oid("kern", 4, oid), 1);
+	CHECK_EQ(oid[0], 1);
+	CHECK_EQ(name2oid("kern.proc.args", 14, oid), 3);
+	CHECK(oid[0] == 1 && oid[1] == 14 && oid[2] == 7);
+	CHECK_EQ(name2oid("hw.model.", 9, oid), 2);
+	CHECK(oid[0] == 6 && oid[1] == 2);
+	CHECK_EQ(name2oid("kern.ostype\0junk", 16, oid), 2);
+	CHECK(oid[0] == 1 && oid[1] == 1);
+	CHECK_EQ(name2oid("sysctl.oidfmt", 13, oid), 2);
+	CHECK(oid[0] == 0 && oid[1] == 4);
+	CHECK_ERRNO(name2oid("kern.ostype.x", 13, oid), ENOENT);
+	CHECK_ERRNO(name2oid("kern.proc.args.5", 16, oid), ENOENT);
+	CHECK_ERRNO(name2oid("kern..ostype", 12, oid), ENOENT);
+	CHECK_ERRNO(name2oid("\0kern", 5, oid), ENOENT);
+	CHECK_ERRNO(name2oid("kern", 0, oid), ENOENT);
+	static char huge[1024];
+	memset(huge, 'k', sizeof(huge));
+	CHECK_ERRNO(name2oid(huge, sizeof(huge), oid), ENAMETOOLONG);
+	CHECK_ERRNO(name2oid(huge, sizeof(huge) - 1, oid), ENOENT);
+
+	/* Lookup errors, for values and for oidfmt. */
+	char s[64];
+	size_t len = sizeof(s);
+	CHECK_ERRNO(sysctl((int[]){1, 14}, 2, s, &len, NULL, 0), EISDIR);
+	CHECK_ERRNO(sysctl((int[]){1, 1, 5}, 3, s, &len, NULL, 0), ENOTDIR);
+	CHECK_ERRNO(sysctl((int[]){0, 3, 1}, 3, s, &len, NULL, 0), ENOTDIR);
+	CHECK_ERRNO(sysctl((int[]){0, 9}, 2, s, &len, NULL, 0), ENOENT);
+	CHECK_ERRNO(meta(4, (int[]){1, 9999}, 2, s, sizeof(s)), ENOENT);
+	CHECK_ERRNO(meta(4, (int[]){1, 1, 5}, 3, s, sizeof(s)), ENOTDIR);
+	CHECK_ERRNO(meta(4, NULL, 0, s, sizeof(s)), ENOENT);
+
+	/* Short buffers: what fits, ENOMEM, the bytes copied; sizes alone. */
+	int ostype[2] = {1, 1};
+	memset(s, 0x5a, sizeof(s));
+	CHECK_ERRNO(meta(1, ostype, 2, s, 4), ENOMEM);
+	CHECK(memcmp(s, "kern", 4) == 0 && s[4] == 0x5a);
+	int mib[4] = {0, 1, 1, 1};
+	len = 4;
+	CHECK_ERRNO(sysctl(mib, 4, s, &len, NULL, 0), ENOMEM);
+	CHECK_EQ(len, 4);
+	len = 0;
+	CHECK_OK(sysctl(mib, 4, NULL, &len, NULL, 0));
+	CHECK_EQ(len, sizeof("kern.ostype"));
+	mib[1] = 4;
+	len = 2;
+	memset(s, 0x5a, sizeof(s));
+	CHECK_ERRNO(sysctl(mib, 4, s, &len, NULL, 0), ENOMEM);
+	CHECK_EQ(len, 2);
+	CHECK(s[0] == 3 && s[1] == 0 && s[2] == 0x5a);
+	len = 0;
+	CHECK_OK(sysctl(mib, 4, NULL, &len, NULL, 0));
+	CHECK_EQ(len, 6);
+	mib[1] = 2;
+	mib[3] = 12;
+	len = 4;
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK_ERRNO(sysctl(mib, 4, buf, &len, NULL, 0), ENOMEM);
+	CHECK_EQ(len, 4);
+	CHECK(buf[0] == 1 && buf[1] == (int)0xa5a5a5a5);
+	/* No oldlenp: a buffer of no bytes. */
+	CHECK_ERRNO(sysctl(ostype, 2, s, NULL, NULL, 0), ENOMEM);
+	CHECK_OK(sysctl(ostype, 2, NULL, NULL, NULL, 0));
+
+	/* Writes: read-only nodes, meta nodes, inner nodes. */
+	CHECK_ERRNO(sysctl((int[]){0, 4, 1, 1}, 4, NULL, NULL, "x", 1), EPERM);
+	CHECK_ERRNO(sysctl((int[]){6, 5}, 2, NULL, NULL, "xxxx", 4), EPERM);
+	CHECK_ERRNO(sysctl((int[]){1, 14}, 2, NULL, NULL, "x", 1), EISDIR);
+	/* A short buffer leaves a writable node as it was. */
+	char host[256];
+	len = sizeof(host);
+	CHECK_OK(sysctl((int[]){1, 10}, 2, host, &len, NULL, 0));
+	len = 1;
+	CHECK_ERRNO(sysctl((int[]){1, 10}, 2, s, &len, "changed", 7), ENOMEM);
+	len = sizeof(s);
+	CHECK_OK(sysctl((int[]){1, 10}, 2, s, &len, NULL, 0));
+	CHECK_EQ(strcmp(s, host), 0);
+	/* sysctl.debug: root gets ENOENT (4.x prints the tree on the console). */
+	CHECK_ERRNO(sysctl((int[]){0, 0}, 2, s, &len, NULL, 0), ENOENT);
+
+	/* Without root: name2oid and the walk's queries work; writes to root's nodes and
+	 * sysctl.debug are EPERM. */
+	pid_t child = CHECK_OK(fork());
+	if (child == 0) {
+		CHECK_OK(setuid(1000));
+		CHECK_EQ(name2oid("kern.ostype", 11, oid), 2);
+		check_fmt((int[]){1, 10}, 2, STRING | RD | WR | PRISON, "A");
+		CHECK_ERRNO(sysctl((int[]){1, 10}, 2, NULL, NULL, "x", 1), EPERM);
+		CHECK_ERRNO(sysctl((int[]){1, 0x101}, 2, NULL, NULL, &(int){0}, 4), EPERM);
+		len = sizeof(s);
+		CHECK_ERRNO(sysctl((int[]){0, 0}, 2, s, &len, NULL, 0), EPERM);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	CHECK_CHILD_OK(status);
+	PASS();
+}
