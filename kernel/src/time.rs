@@ -15,6 +15,18 @@ static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
 static TSC_AT_TICK: AtomicU64 = AtomicU64::new(0);
 static TSC_PER_TICK: AtomicU64 = AtomicU64::new(0);
 
+/// A correction of the wall clock being applied a little at each tick (adjtime(2)):
+/// the signed nanoseconds still to apply and the step each tick applies.
+struct Slew {
+    remaining: i64,
+    step: i64,
+}
+
+static SLEW: crate::sync::Mutex<Slew> = crate::sync::Mutex::new(Slew {
+    remaining: 0,
+    step: 0,
+});
+
 /// Starts the periodic timer and reads the wall clock.
 pub fn init() {
     let rtc = nymph_hal::rtc::read_time();
@@ -30,7 +42,42 @@ pub fn tick() {
     let previous = TSC_AT_TICK.swap(tsc, Ordering::Relaxed);
     TSC_PER_TICK.store(tsc.saturating_sub(previous), Ordering::Relaxed);
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    apply_slew();
     crate::sched::on_tick(now);
+}
+
+/// One tick's step of the correction under way, never past what is left of it.
+fn apply_slew() {
+    let mut slew = SLEW.lock();
+    if slew.remaining == 0 {
+        return;
+    }
+    let step = if slew.step.unsigned_abs() >= slew.remaining.unsigned_abs() {
+        slew.remaining
+    } else {
+        slew.step
+    };
+    slew.remaining -= step;
+    BOOT_REALTIME_NS.fetch_add(step.cast_unsigned(), Ordering::Relaxed);
+}
+
+/// Starts moving the wall clock by `total_ns`, `step_ns` at each tick (its sign is
+/// taken from `total_ns`), in place of any correction under way, and returns what was
+/// left of that one. The monotonic clock is not touched.
+pub fn slew(total_ns: i64, step_ns: u64) -> i64 {
+    let step = i64::try_from(step_ns).unwrap_or(i64::MAX);
+    let mut slew = SLEW.lock();
+    let left = slew.remaining;
+    *slew = Slew {
+        remaining: total_ns,
+        step: if total_ns < 0 { -step } else { step },
+    };
+    left
+}
+
+/// What is left of the wall clock's correction under way (signed nanoseconds).
+pub fn slew_remaining() -> i64 {
+    SLEW.lock().remaining
 }
 
 /// Nanoseconds per tick.
@@ -165,7 +212,30 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(timer_ticks_advance),
     ktest!(sleep_is_accurate_within_a_tick),
     ktest!(clocks_are_sane),
+    ktest!(a_slew_moves_the_wall_clock_a_step_a_tick),
 ];
+
+fn a_slew_moves_the_wall_clock_a_step_a_tick() -> TestResult {
+    // The wall clock's offset from the monotonic one.
+    let wall = || BOOT_REALTIME_NS.load(Ordering::Relaxed) as i64;
+    let step = 1_000_000;
+    let before = wall();
+    let start = ticks();
+    kassert_eq!(slew(-10 * step as i64, step), 0);
+    kassert!(wait_until(50, || ticks() >= start + 3), "no ticks");
+    let left = slew_remaining();
+    let moved = wall() - before;
+    // Each tick moved the wall clock back one step, and what is left says how many.
+    kassert!(
+        left > -10 * step as i64 && left <= -7 * step as i64,
+        "left {left}"
+    );
+    kassert_eq!(moved, -10 * step as i64 - left);
+    // A new correction replaces the old and returns what was left of it.
+    kassert_eq!(slew(0, step), left);
+    kassert_eq!(slew_remaining(), 0);
+    Ok(())
+}
 
 fn sleep_is_accurate_within_a_tick() -> TestResult {
     for request in [1_000_000u64, 25_000_000, 40_000_000] {

@@ -12990,7 +12990,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 140,
         name: "adjtime",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {

@@ -180,6 +180,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     osethostname: Some(crate::sysctl::sys_osethostname),
     getitimer: Some(sys_getitimer),
     settimeofday: Some(sys_settimeofday),
+    adjtime: Some(sys_adjtime),
     utrace: Some(crate::ktrace::sys_utrace),
     ktrace: Some(crate::ktrace::sys_ktrace),
     ptrace: Some(crate::ptrace::sys_ptrace),
@@ -1219,6 +1220,50 @@ fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
             return Err(errno::EINVAL);
         }
         nymph_kernel::time::set_realtime(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
+    }
+    Ok(Ret::word(0))
+}
+
+/// `tickadj`, the microseconds per tick adjtime moves the clock by: 4.x's
+/// `howmany(30000, 60 * hz)` (subr_param.c: "can adjust 30ms in 60s"), 5 at hz 100.
+pub(crate) fn tickadj() -> i32 {
+    let hz = nymph_kernel::time::hz().max(1);
+    30_000_u32.div_ceil(60 * hz) as i32
+}
+
+/// `bigadj`: past a second of correction, adjtime steps ten times faster.
+const BIGADJ: i32 = 1_000_000;
+
+/// adjtime as 4.x's kern_time.c does it: root only (EPERM before anything is read);
+/// the correction is `tv_sec * 1000000 + tv_usec` in a 32-bit long (wrapping as 4.x's
+/// does), cut to a whole number of steps of `tickadj` microseconds, ten times that
+/// past `bigadj`, and the wall clock moves one step a tick until it is all applied. It
+/// replaces any correction under way; what was left of that one is written to
+/// `olddelta`, whose copyout error 4.x ignores.
+fn sys_adjtime(task: &mut Task, a: fb::AdjtimeArgs) -> SysResult {
+    if !task.process.fs().creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    let tv: fb::timeval = task.read_val(a.delta.addr()).map_err(fault)?;
+    let mut delta = tv.tv_sec.wrapping_mul(1_000_000).wrapping_add(tv.tv_usec);
+    let step = if !(-BIGADJ..=BIGADJ).contains(&delta) {
+        10 * tickadj()
+    } else {
+        tickadj()
+    };
+    delta = delta / step * step;
+    let left = nymph_kernel::time::slew(
+        i64::from(delta) * 1000,
+        u64::from(step.unsigned_abs()) * 1000,
+    );
+    if !a.olddelta.is_null() {
+        // Whole microseconds: every step is.
+        let left = (left / 1000) as i32;
+        let old = fb::timeval {
+            tv_sec: left / 1_000_000,
+            tv_usec: left % 1_000_000,
+        };
+        let _ignored = task.write_val(a.olddelta.addr(), &old);
     }
     Ok(Ret::word(0))
 }

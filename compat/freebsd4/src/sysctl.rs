@@ -343,7 +343,7 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 12] => {
             // struct clockinfo { hz, tick (us per tick), tickadj, stathz, profhz }.
             let hz = nymph_kernel::time::hz() as i32;
-            let words = [hz, 1_000_000 / hz.max(1), 1, hz, hz];
+            let words = [hz, 1_000_000 / hz.max(1), crate::sys::tickadj(), hz, hz];
             Value::Bytes(words.iter().flat_map(|w| w.to_le_bytes()).collect())
         }
         [1, 17] => Value::Int(POSIX1_VERSION),

@@ -75,9 +75,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 64 slots Nymph does not serve (status not_implemented) are left out. */
+/* 63 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 191
+#define FZ_NCALLS 192
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -516,6 +516,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 138, "utimes", 2, 0, {
 		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tptr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+	} },
+	{ 140, "adjtime", 2, 0, {
+		{ "delta", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+		{ "olddelta", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 	} },
 	{ 141, "ogetpeername", 3, 0, {
 		{ "fdes", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
