@@ -12310,7 +12310,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 44,
         name: "profil",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {

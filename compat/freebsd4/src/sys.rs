@@ -181,6 +181,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     getitimer: Some(sys_getitimer),
     settimeofday: Some(sys_settimeofday),
     adjtime: Some(sys_adjtime),
+    profil: Some(sys_profil),
     utrace: Some(crate::ktrace::sys_utrace),
     ktrace: Some(crate::ktrace::sys_ktrace),
     ptrace: Some(crate::ptrace::sys_ptrace),
@@ -1221,6 +1222,25 @@ fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
         }
         nymph_kernel::time::set_realtime(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
     }
+    Ok(Ret::word(0))
+}
+
+/// profil as 4.x's subr_prof.c: a scale above 1.0 (0x10000) is EINVAL, 0 stops the
+/// profiling, anything else (re)starts it into the buffer given. Nothing of the buffer
+/// is checked here: the clock's ticks in user mode count into it, and one it cannot
+/// write stops the profiling then (addupc_task), with no signal.
+fn sys_profil(task: &mut Task, a: fb::ProfilArgs) -> SysResult {
+    use nymph_kernel::process::profile::{self, Profile};
+    if a.scale > 0x10000 {
+        return Err(errno::EINVAL);
+    }
+    let profile = (a.scale != 0).then(|| Profile {
+        base: a.samples.addr(),
+        size: u64::from(a.size),
+        offset: u64::from(a.offset),
+        scale: a.scale,
+    });
+    profile::set(&task.process, profile);
     Ok(Ret::word(0))
 }
 

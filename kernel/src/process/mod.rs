@@ -10,6 +10,7 @@ pub mod calls;
 pub mod core_dump;
 pub mod creds;
 pub mod debug;
+pub mod profile;
 pub mod signal;
 pub mod timer;
 pub mod trace;
@@ -339,6 +340,8 @@ struct Inner {
     nice: i32,
     /// Its scheduling class (kept by fork and exec, as BSD's p_rtprio).
     class: sched::Class,
+    /// Its profil(2) buffer, if it is being profiled (kept by fork, ended by exec).
+    profile: Option<profile::Profile>,
     /// What it used in all, fixed when it exits.
     final_usage: Option<Usage>,
     /// Page faults resolved, and the most pages it had at once (kept across exec).
@@ -1658,6 +1661,7 @@ pub fn spawn_with_files(
             process_limit: None,
             nice: 0,
             class: sched::Class::NORMAL,
+            profile: None,
             final_usage: None,
             faults: 0,
             max_pages: 0,
@@ -1712,6 +1716,7 @@ pub fn exec(
         let mut inner = task.process.inner.lock();
         let old_brk = (inner.brk_start, inner.brk);
         inner.execed = true;
+        inner.profile = None;
         inner.personality = loaded.personality;
         inner.brk_start = loaded.image_end;
         inner.brk = loaded.image_end;
@@ -1884,13 +1889,14 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, process_limit, nice, class, argv, name) = {
+    let (cpu_limit, process_limit, nice, class, profile, argv, name) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
             inner.process_limit,
             inner.nice,
             inner.class,
+            inner.profile,
             inner.argv.clone(),
             inner.name.clone(),
         )
@@ -1926,6 +1932,7 @@ fn fork_with(
             process_limit,
             nice,
             class,
+            profile,
             final_usage: None,
             faults: 0,
             max_pages: 0,
@@ -2096,6 +2103,8 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
             timer::charge_user_time(&task.process);
         }
         match exit {
+            // The clock (IRQ 0) ticked while the process ran its own code.
+            UserExit::Interrupt(0) => profile::tick(&task),
             UserExit::Interrupt(_) => {}
             UserExit::Syscall => personality.handle_trap(&mut task, Trap::Syscall),
             UserExit::SoftwareInterrupt(v) => {
