@@ -200,6 +200,13 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     ogetpagesize: Some(crate::old::sys_ogetpagesize),
     owait: Some(crate::old::sys_owait),
     okillpg: Some(crate::old::sys_okillpg),
+    ommap: Some(crate::old::sys_ommap),
+    oquota: Some(crate::old::sys_oquota),
+    osigstack: Some(crate::signals::sys_osigstack),
+    orecvmsg: Some(crate::socket::sys_orecvmsg),
+    osendmsg: Some(crate::socket::sys_osendmsg),
+    ogetdirentries: Some(crate::fs::sys_ogetdirentries),
+    ogetkerninfo: Some(crate::sysctl::sys_ogetkerninfo),
     osigvec: Some(crate::signals::sys_osigvec),
     osigblock: Some(crate::signals::sys_osigblock),
     osigsetmask: Some(crate::signals::sys_osigsetmask),
@@ -767,7 +774,7 @@ fn map_errno(e: MapError) -> i32 {
 /// the text/data area moves to `round_page(vm_daddr + MAXDSIZ)`, then first fit upwards.
 /// An offset inside a page maps from that page and returns the address of the offset's
 /// byte (vm_mmap.c's `pageoff`); a MAP_FIXED address must sit at the same page offset.
-fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
+pub(crate) fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     use fb::map_flags as F;
     let shared = a.flags.contains(F::MAP_SHARED);
     let pageoff = a.pos.cast_unsigned() & (PAGE - 1);
