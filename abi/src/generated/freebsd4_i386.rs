@@ -1059,10 +1059,30 @@ const _: () = assert!(core::mem::offset_of!(nstat, st_qspare) == 80);
 /// 64 bits: two argument words, low word first, after a pad word where the table has one.
 pub type off_t = i64;
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/sys/socket.h (COMPAT_OLDSOCK): the 4.3BSD msghdr of orecvmsg and osendmsg, the new one's first six words with access rights where the control is.
 ///
-/// C: `struct omsghdr`.
-pub type omsghdr = ();
+/// C: `struct omsghdr`; 24 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct omsghdr {
+    /// optional address, an old sockaddr (a 16-bit family first, no sa_len)
+    pub msg_name: u32,
+    pub msg_namelen: int,
+    pub msg_iov: u32,
+    pub msg_iovlen: int,
+    /// access rights: a bare array of descriptors (SCM_RIGHTS data without its cmsghdr)
+    pub msg_accrights: u32,
+    pub msg_accrightslen: int,
+}
+
+const _: () = assert!(core::mem::size_of::<omsghdr>() == 24);
+const _: () = assert!(core::mem::align_of::<omsghdr>() == 4);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_name) == 0);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_namelen) == 4);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_iov) == 8);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_iovlen) == 12);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_accrights) == 16);
+const _: () = assert!(core::mem::offset_of!(omsghdr, msg_accrightslen) == 20);
 
 bitflags::bitflags! {
 /// O_SYNC = O_FSYNC, O_NDELAY = O_NONBLOCK. No O_DIRECTORY, no O_CLOEXEC in 4.x.
@@ -5860,6 +5880,8 @@ impl OfstatArgs {
 }
 
 /// Arguments of `getkerninfo(int op, ptr<u8, Inout> where, ptr<size_t, Inout> size, int arg)`, slot 63 (4 words); returns `int`.
+///
+/// kern_sysctl.c ogetkerninfo: the op's sysctl through userland_sysctl's size/where protocol; the size is also the return value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetkerninfoArgs {
     pub op: int,
@@ -6014,13 +6036,15 @@ impl SstkArgs {
     }
 }
 
-/// Arguments of `mmap(ptr<u8, None> addr, int len, prot prot, map_flags flags, fd_t fd, long pos)`, slot 71 (6 words); returns `int`.
+/// Arguments of `mmap(ptr<u8, None> addr, int len, int prot, int flags, fd_t fd, long pos)`, slot 71 (6 words); returns `int`.
+///
+/// vm_mmap.c ommap: prot in 4.3BSD bits (1 exec, 2 write, 4 read; higher bits ignored) through cvtbsdprot; flags OMAP_ANON 0x2, OMAP_SHARED 0x10, OMAP_COPY 0x20, OMAP_FIXED 0x100 (others ignored) to mmap's, MAP_PRIVATE unless OMAP_SHARED (MAP_COPY is MAP_PRIVATE in 4.x); then mmap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OmmapArgs {
     pub addr: u64,
     pub len: int,
-    pub prot: prot,
-    pub flags: map_flags,
+    pub prot: int,
+    pub flags: int,
     pub fd: fd_t,
     pub pos: long,
 }
@@ -6046,8 +6070,8 @@ impl OmmapArgs {
         Ok(Self {
             addr: rt::widen(w0),
             len: rt::low_u32(w1).cast_signed(),
-            prot: prot::from_bits_retain(rt::low_u32(w2).cast_signed()),
-            flags: map_flags::from_bits_retain(rt::low_u32(w3).cast_signed()),
+            prot: rt::low_u32(w2).cast_signed(),
+            flags: rt::low_u32(w3).cast_signed(),
             fd: rt::low_u32(w4).cast_signed(),
             pos: rt::low_u32(w5).cast_signed(),
         })
@@ -7063,6 +7087,8 @@ impl OsigsuspendArgs {
 }
 
 /// Arguments of `sigstack(ptr<sigstack, In> nss, ptr<sigstack, Out> oss)`, slot 112 (2 words); returns `int`.
+///
+/// kern_sig.c osigstack: the old stack out first, then the new one taken as a stack of size 0 whose ss_sp is its top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsigstackArgs {
     pub nss: UserPtr<sigstack, In>,
@@ -7091,10 +7117,12 @@ impl OsigstackArgs {
 }
 
 /// Arguments of `recvmsg(fd_t s, ptr<omsghdr, Inout> msg, int flags)`, slot 113 (3 words); returns `int`.
+///
+/// uipc_syscalls.c orecvmsg and recvit with MSG_COMPAT: an old sockaddr, descriptors without their cmsghdr, msg_accrightslen written only when rights were copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrecvmsgArgs {
     pub s: fd_t,
-    pub msg: UserPtr<u8, InOut>,
+    pub msg: UserPtr<omsghdr, InOut>,
     pub flags: int,
 }
 
@@ -7121,11 +7149,13 @@ impl OrecvmsgArgs {
     }
 }
 
-/// Arguments of `sendmsg(fd_t s, caddr_t msg, int flags)`, slot 114 (3 words); returns `int`.
+/// Arguments of `sendmsg(fd_t s, ptr<omsghdr, In> msg, int flags)`, slot 114 (3 words); returns `int`.
+///
+/// uipc_syscalls.c osendmsg and sendit with MSG_COMPAT: the access rights are a bare array of descriptors (at most MLEN bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OsendmsgArgs {
     pub s: fd_t,
-    pub msg: UserPtr<u8, InOut>,
+    pub msg: UserPtr<omsghdr, In>,
     pub flags: int,
 }
 
@@ -8061,6 +8091,8 @@ impl QuotactlArgs {
 }
 
 /// Arguments of `quota()`, slot 149 (0 words); returns `int`.
+///
+/// 4.x's kern_xxx.c oquota returns ENOSYS (no SIGSYS): that is the whole call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OquotaArgs;
 
@@ -8140,6 +8172,8 @@ impl NfssvcArgs {
 }
 
 /// Arguments of `getdirentries(fd_t fd, ptr<u8, Out> buf, u_int count, ptr<long, Out> basep)`, slot 156 (4 words); returns `int`.
+///
+/// vfs_syscalls.c ogetdirentries: struct odirect {u32 d_ino; u16 d_reclen; u16 d_namlen; name}, the dirents converted in place; *basep the offset the read started at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetdirentriesArgs {
     pub fd: fd_t,
@@ -12445,7 +12479,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 63,
         name: "getkerninfo",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "KINFO_PROC, KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): kern.proc, net.route, kern.vnode, kern.file and vm.meter are not served here; KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
@@ -12501,7 +12537,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 71,
         name: "mmap",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
@@ -12792,21 +12828,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 112,
         name: "sigstack",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 113,
         name: "recvmsg",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 114,
         name: "sendmsg",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13053,7 +13089,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 149,
         name: "quota",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 0,
     },
     SyscallInfo {
@@ -13102,7 +13138,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 156,
         name: "getdirentries",
         kind: "old_compat",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -18030,15 +18066,8 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
         args: &[
             tr::Arg::new("addr", tr::Kind::Ptr, 32, false, 0, 1),
             tr::Arg::new("len", tr::Kind::Int, 32, true, 1, 1),
-            tr::Arg::new("prot", tr::Kind::Flags(TRACE_FLAGS_prot), 32, true, 2, 1),
-            tr::Arg::new(
-                "flags",
-                tr::Kind::Flags(TRACE_FLAGS_map_flags),
-                32,
-                true,
-                3,
-                1,
-            ),
+            tr::Arg::new("prot", tr::Kind::Int, 32, true, 2, 1),
+            tr::Arg::new("flags", tr::Kind::Int, 32, true, 3, 1),
             tr::Arg::new("fd", tr::Kind::Fd, 32, true, 4, 1),
             tr::Arg::new("pos", tr::Kind::Int, 32, true, 5, 1),
         ],

@@ -287,6 +287,19 @@ fn dirent_len(name_len: usize) -> usize {
 /// Fills `count` bytes of 4.x dirents from the directory open on `fd`; returns the
 /// bytes and the offset the read started from.
 fn read_dirents(task: &Task, fd: i32, addr: u64, count: usize) -> Result<(usize, u64), i32> {
+    let (out, start, next, file) = gather_dirents(task, fd, count)?;
+    task.write_bytes(addr, &out).map_err(fault)?;
+    file.set_offset(next);
+    Ok((out.len(), start))
+}
+
+/// The 4.x dirents that fit in `count` bytes from the directory open on `fd`, the
+/// offset they start at, the offset after them and the open file.
+fn gather_dirents(
+    task: &Task,
+    fd: i32,
+    count: usize,
+) -> Result<(Vec<u8>, u64, u64, Arc<OpenFile>), i32> {
     let file = file_arg(task, fd)?;
     if !file.readable {
         return Err(errno::EBADF);
@@ -325,9 +338,35 @@ fn read_dirents(task: &Task, fd: i32, addr: u64, count: usize) -> Result<(usize,
     if out.is_empty() && !entries.is_empty() {
         return Err(errno::EINVAL);
     }
-    task.write_bytes(addr, &out).map_err(fault)?;
+    Ok((out, start, next, file))
+}
+
+/// `ogetdirentries` (vfs_syscalls.c, COMPAT_43): the 4.x dirents read into a kernel
+/// buffer and made 4.3BSD `struct odirect`s {u32 d_ino; u16 d_reclen; u16 d_namlen;
+/// name} in place, as 4.x does on a little-endian machine: the byte after d_reclen
+/// (d_type) takes d_namlen's value and d_namlen's byte becomes 0, so the two read as a
+/// 16-bit name length; a record of length 0 would be EIO (this kernel makes none). The
+/// directory's offset moves before the copy out, as 4.x sets f_offset first; then
+/// `*basep` gets the offset the read started at (EFAULT after the read for a bad one).
+/// 4.x puts no bound on `count` here (later FreeBSD refuses one past 64 KiB); it gets
+/// what getdirentries would give.
+pub(crate) fn sys_ogetdirentries(task: &mut Task, a: fb::OgetdirentriesArgs) -> SysResult {
+    let (mut out, start, next, file) = gather_dirents(task, a.fd, a.count as usize)?;
     file.set_offset(next);
-    Ok((out.len(), start))
+    let mut at = 0;
+    while let Some(&mut [_, _, _, _, r0, r1, ref mut ty, ref mut namlen]) = out.get_mut(at..at + 8)
+    {
+        let reclen = usize::from(u16::from_le_bytes([r0, r1]));
+        if reclen == 0 {
+            return Err(errno::EIO);
+        }
+        (*ty, *namlen) = (*namlen, 0);
+        at += reclen;
+    }
+    task.write_bytes(a.buf.addr(), &out).map_err(fault)?;
+    task.write_val(a.basep.addr(), &(start as i32))
+        .map_err(fault)?;
+    Ok(Ret::word(out.len() as u64))
 }
 
 /// 4.x copies the base out unconditionally: a NULL `basep` is EFAULT (after the read).

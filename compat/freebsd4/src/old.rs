@@ -1,6 +1,8 @@
 //! The 4.3BSD entries a 4.x kernel keeps under COMPAT_43 for older binaries and libc
 //! code: creat, lseek and truncate with 32-bit offsets, the 64-byte `struct ostat`,
-//! getpagesize, wait, killpg. (The old signal calls are in signals.rs.)
+//! getpagesize, wait, killpg, the old mmap, and quota (ENOSYS). (The old signal calls
+//! are in signals.rs, the old socket calls in socket.rs, ogetdirentries in fs.rs and
+//! ogetkerninfo in sysctl.rs.)
 
 use crate::fb::{self, errno};
 use crate::files::file_errno;
@@ -123,4 +125,57 @@ pub(crate) fn sys_okillpg(task: &mut Task, a: fb::OkillpgArgs) -> SysResult {
     }
     calls::kill(task, -pgid, signal).map_err(|_| errno::ESRCH)?;
     Ok(Ret::word(0))
+}
+
+/// The 4.3BSD protection bits (1 exec, 2 write, 4 read) as mmap's, indexed by their
+/// value: `cvtbsdprot[8]` of 4.x's `vm_mmap.c` (`ommap`).
+const CVTBSDPROT: [i32; 8] = {
+    const R: i32 = fb::prot::PROT_READ.bits();
+    const W: i32 = fb::prot::PROT_WRITE.bits();
+    const X: i32 = fb::prot::PROT_EXEC.bits();
+    [0, X, W, X | W, R, X | R, W | R, X | W | R]
+};
+/// The 4.3BSD mapping flags `ommap` knows (vm_mmap.c); any other bit is ignored.
+const OMAP_ANON: i32 = 0x0002;
+const OMAP_COPY: i32 = 0x0020;
+const OMAP_SHARED: i32 = 0x0010;
+const OMAP_FIXED: i32 = 0x0100;
+
+/// `ommap` (vm_mmap.c, COMPAT_43): the old protection and flags become mmap's (OMAP_COPY
+/// is MAP_COPY, which 4.x's `<sys/mman.h>` defines as MAP_PRIVATE; without OMAP_SHARED
+/// a mapping is MAP_PRIVATE), the int length and 32-bit offset widen, and the ordinary
+/// mmap does the rest.
+pub(crate) fn sys_ommap(task: &mut Task, a: fb::OmmapArgs) -> SysResult {
+    use fb::map_flags as F;
+    let mut flags = F::empty();
+    if a.flags & OMAP_ANON != 0 {
+        flags |= F::MAP_ANON;
+    }
+    if a.flags & OMAP_COPY != 0 {
+        flags |= F::MAP_PRIVATE;
+    }
+    flags |= if a.flags & OMAP_SHARED != 0 {
+        F::MAP_SHARED
+    } else {
+        F::MAP_PRIVATE
+    };
+    if a.flags & OMAP_FIXED != 0 {
+        flags |= F::MAP_FIXED;
+    }
+    let args = fb::MmapArgs {
+        addr: a.addr,
+        // An int len goes into mmap's size_t as 4.x's assignment puts it.
+        len: a.len as u32,
+        prot: fb::prot::from_bits_retain(CVTBSDPROT[(a.prot & 7) as usize]),
+        flags,
+        fd: a.fd,
+        pos: i64::from(a.pos),
+    };
+    crate::sys::sys_mmap(task, args)
+}
+
+/// `oquota`: 4.x's kern_xxx.c answers ENOSYS and does nothing else (no SIGSYS: it is a
+/// call that fails, not a missing one).
+pub(crate) fn sys_oquota(_: &mut Task, _: fb::OquotaArgs) -> SysResult {
+    Err(errno::ENOSYS)
 }

@@ -442,18 +442,22 @@ fn suspend(task: &mut Task, mask: SignalSet) -> SysResult {
     Err(errno::EINTR)
 }
 
-/// The alternate stack, kept as personality state: base, size and whether it is
-/// disabled (4.x starts every image with SS_DISABLE).
+/// The alternate stack, kept as personality state: base, size, whether it is
+/// disabled (4.x starts every image with SS_DISABLE), and the SS_ONSTACK flag 4.x keeps
+/// in `p_sigstk.ss_flags`, which only a 4.3BSD stack (size 0, set by sigstack) is
+/// judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct AltStack {
     sp: u32,
     size: u32,
     disabled: bool,
+    flagged: bool,
 }
 
 const ALT_SP: &str = "fb4.altstack.sp";
 const ALT_SIZE: &str = "fb4.altstack.size";
 const ALT_ENABLED: &str = "fb4.altstack.enabled";
+const ALT_ONSTACK: &str = "fb4.altstack.onstack";
 
 fn alt_stack(task: &Task) -> AltStack {
     let p = &task.process;
@@ -461,11 +465,55 @@ fn alt_stack(task: &Task) -> AltStack {
         sp: p.personality_value(ALT_SP) as u32,
         size: p.personality_value(ALT_SIZE) as u32,
         disabled: p.personality_value(ALT_ENABLED) == 0,
+        flagged: p.personality_value(ALT_ONSTACK) != 0,
     }
 }
 
+/// 4.x's `sigonstack` (sys/signalvar.h, COMPAT_43): a stack of size 0, which only
+/// sigstack makes, has no extent to look at, so its SS_ONSTACK flag says; any other
+/// is judged by where esp is.
 fn on_alt_stack(alt: &AltStack, esp: u32) -> bool {
-    !alt.disabled && esp.wrapping_sub(alt.sp) < alt.size
+    !alt.disabled
+        && if alt.size == 0 {
+            alt.flagged
+        } else {
+            esp.wrapping_sub(alt.sp) < alt.size
+        }
+}
+
+/// Sets or clears the SS_ONSTACK flag (sendsig sets it when it moves to the stack;
+/// sigreturn puts back what the frame says; a new stack starts without it).
+fn set_alt_flag(task: &Task, on: bool) {
+    task.process
+        .set_personality_value(ALT_ONSTACK, u64::from(on));
+}
+
+/// `osigstack` (kern_sig.c, COMPAT_43): the old `struct sigstack` out first (ss_sp and
+/// whether the process is on it), then the new one taken in: its ss_sp is the top of
+/// the stack (4.3BSD's meaning, so the size is 0 and frames go below it), it is
+/// enabled, and its ss_onstack bit is or'ed into the flag. No size check and no
+/// refusal while on the stack: 4.x makes neither.
+pub(crate) fn sys_osigstack(task: &mut Task, a: fb::OsigstackArgs) -> SysResult {
+    let esp = task.context.regs.rsp as u32;
+    let alt = alt_stack(task);
+    if !a.oss.is_null() {
+        let old = fb::sigstack {
+            ss_sp: alt.sp,
+            ss_onstack: i32::from(on_alt_stack(&alt, esp)),
+        };
+        task.write_val(a.oss.addr(), &old).map_err(fault)?;
+    }
+    if !a.nss.is_null() {
+        let new: fb::sigstack = task.read_val(a.nss.addr()).map_err(fault)?;
+        let p = &task.process;
+        p.set_personality_value(ALT_SP, u64::from(new.ss_sp));
+        p.set_personality_value(ALT_SIZE, 0);
+        p.set_personality_value(ALT_ENABLED, 1);
+        if new.ss_onstack & fb::ss_flags::SS_ONSTACK.bits() != 0 {
+            set_alt_flag(task, true);
+        }
+    }
+    Ok(Ret::word(0))
 }
 
 fn stack_t_of(alt: &AltStack, esp: u32) -> fb::stack_t {
@@ -511,6 +559,8 @@ pub(crate) fn sys_sigaltstack(task: &mut Task, a: fb::SigaltstackArgs) -> SysRes
     }
     let p = &task.process;
     p.set_personality_value(ALT_ENABLED, u64::from(!disable));
+    // 4.x replaces ss_flags with the caller's (SS_DISABLE or nothing).
+    set_alt_flag(task, false);
     if !disable {
         p.set_personality_value(ALT_SP, u64::from(ss.ss_sp));
         p.set_personality_value(ALT_SIZE, u64::from(ss.ss_size));
@@ -585,6 +635,7 @@ fn build_frame(task: &mut Task, signal: Signal, action: &CatchAction) -> Result<
     let flags = fb::sa_flags::from_bits_truncate(action.flags as u32 as i32);
     let use_alt = flags.contains(fb::sa_flags::SA_ONSTACK) && !alt.disabled && !onstack;
     let top = if use_alt {
+        set_alt_flag(task, true);
         alt.sp.wrapping_add(alt.size)
     } else {
         esp
@@ -702,6 +753,7 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
         (u(mc.mc_edi), u(mc.mc_esi), u(mc.mc_ebp), u(mc.mc_ebx));
     (regs.rdx, regs.rcx, regs.rax) = (u(mc.mc_edx), u(mc.mc_ecx), u(mc.mc_eax));
     (regs.rip, regs.rflags, regs.rsp) = (u(mc.mc_eip), u(mc.mc_eflags), u(mc.mc_esp));
+    set_alt_flag(task, mc.mc_onstack & 1 != 0);
     let mut blocked = from_sigset(&uc.uc_sigmask);
     blocked.remove(Signal::Kill);
     blocked.remove(Signal::Stop);
@@ -743,6 +795,7 @@ fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
         (u(sc.sc_edi), u(sc.sc_esi), u(sc.sc_ebp), u(sc.sc_ebx));
     (regs.rdx, regs.rcx, regs.rax) = (u(sc.sc_edx), u(sc.sc_ecx), u(sc.sc_eax));
     (regs.rip, regs.rflags, regs.rsp) = (u(sc.sc_eip), u(sc.sc_efl), u(sc.sc_esp));
+    set_alt_flag(task, sc.sc_onstack & 1 != 0);
     let mut blocked = from_osigset(sc.sc_mask);
     blocked.remove(Signal::Kill);
     blocked.remove(Signal::Stop);

@@ -24,7 +24,7 @@ use nymph_kernel::file::socket::{
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Signal, Task};
-use zerocopy::{FromZeros, IntoBytes};
+use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
 const AF_UNIX: i32 = c::AF_UNIX as i32;
 const AF_INET: i32 = c::AF_INET as i32;
@@ -631,12 +631,17 @@ pub(crate) fn sys_orecv(task: &mut Task, a: fb::OrecvArgs) -> SysResult {
 
 /// The pieces a `struct msghdr` names (UIO_MAXIOV or more is EMSGSIZE).
 fn message_pieces(task: &Task, m: &fb::msghdr) -> Result<Vec<(u64, u64)>, i32> {
-    let count = m.msg_iovlen as u32;
+    pieces(task, m.msg_iov, m.msg_iovlen)
+}
+
+/// The `iovlen` pieces of the iovec at `iov` (UIO_MAXIOV or more is EMSGSIZE; more than
+/// 2 GiB in all EINVAL).
+fn pieces(task: &Task, iov: u32, iovlen: i32) -> Result<Vec<(u64, u64)>, i32> {
+    let count = iovlen as u32;
     if count >= UIO_MAXIOV {
         return Err(errno::EMSGSIZE);
     }
-    let iov =
-        calls::read_iovec(task, u64::from(m.msg_iov), count as usize, 4).map_err(file_errno)?;
+    let iov = calls::read_iovec(task, u64::from(iov), count as usize, 4).map_err(file_errno)?;
     if iov.iter().map(|v| v.1).sum::<u64>() > i32::MAX as u64 {
         return Err(errno::EINVAL);
     }
@@ -656,17 +661,7 @@ fn internalize(task: &Task, addr: u64, len: u32) -> Result<Control, i32> {
         return Err(errno::EINVAL);
     }
     match h.cmsg_type as u32 {
-        c::SCM_RIGHTS => {
-            let count = (len as usize - CMSG_HDR) / 4;
-            let mut fds = vec![0i32; count];
-            task.read_bytes(addr + CMSG_HDR as u64, fds.as_mut_bytes())
-                .map_err(fault)?;
-            let files = fds
-                .iter()
-                .map(|&fd| calls::file(task, fd.into()).map_err(|_| errno::EBADF))
-                .collect::<Result<Vec<_>, i32>>()?;
-            Ok(Control::Rights(Rights::new(files).map_err(file_errno)?))
-        }
+        c::SCM_RIGHTS => rights(task, addr + CMSG_HDR as u64, len as usize - CMSG_HDR),
         c::SCM_CREDS => {
             let creds = task.process.fs().creds;
             let mut groups = vec![creds.egid];
@@ -684,6 +679,19 @@ fn internalize(task: &Task, addr: u64, len: u32) -> Result<Control, i32> {
     }
 }
 
+/// The descriptors of an SCM_RIGHTS message, `len` bytes of ints at `addr` (a partial
+/// int at the end is not one: unp_internalize counts whole ints), every one open (else
+/// EBADF), put in flight.
+fn rights(task: &Task, addr: u64, len: usize) -> Result<Control, i32> {
+    let mut fds = vec![0i32; len / 4];
+    task.read_bytes(addr, fds.as_mut_bytes()).map_err(fault)?;
+    let files = fds
+        .iter()
+        .map(|&fd| calls::file(task, fd.into()).map_err(|_| errno::EBADF))
+        .collect::<Result<Vec<_>, i32>>()?;
+    Ok(Control::Rights(Rights::new(files).map_err(file_errno)?))
+}
+
 /// sendmsg: the data, to msg_name if given, with the control msg_control holds.
 pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
     let m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
@@ -696,6 +704,77 @@ pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
     };
     let to = (m.msg_name != 0).then_some((u64::from(m.msg_name), m.msg_namelen as i32));
     send(task, a.s, &iov, a.flags, to, control)
+}
+
+/// `osendmsg` (uipc_syscalls.c, COMPAT_OLDSOCK): a `struct omsghdr`, sent as sendmsg
+/// sends with 4.x's MSG_COMPAT: the address may be an old sockaddr (a 16-bit family
+/// where sa_len and sa_family sit: getsockaddr takes sa_len as the family then), and
+/// the access rights are a bare array of descriptors, which sendit takes (through
+/// sockargs: more than MLEN bytes is EINVAL, with no lower bound) and puts a SOL_SOCKET
+/// SCM_RIGHTS header before. (4.x's M_PREPEND puts that header in an mbuf of its own,
+/// so its unp_internalize, which counts the descriptors from cmsg_len, finds none to
+/// pass; the descriptors are passed here, as the code means to.)
+pub(crate) fn sys_osendmsg(task: &mut Task, a: fb::OsendmsgArgs) -> SysResult {
+    let m: fb::omsghdr = task.read_val(a.msg.addr()).map_err(fault)?;
+    let iov = pieces(task, m.msg_iov, m.msg_iovlen)?;
+    socket_file(task, a.s)?;
+    let control = match m.msg_accrights {
+        0 => None,
+        _ if m.msg_accrightslen as u32 > MLEN => return Err(errno::EINVAL),
+        addr => Some(rights(task, u64::from(addr), m.msg_accrightslen as usize)?),
+    };
+    let to = (m.msg_name != 0).then_some((u64::from(m.msg_name), m.msg_namelen));
+    send(task, a.s, &iov, a.flags, to, control)
+}
+
+/// `orecvmsg` (uipc_syscalls.c, COMPAT_OLDSOCK, and recvit with MSG_COMPAT): receives
+/// as recvmsg does, into a `struct omsghdr`. With msg_name, the sender's address goes
+/// there in the old layout (at most msg_namelen bytes; none when it is 0 or less or
+/// there is no sender) and its length into msg_namelen (a failure to write that is
+/// ignored: "old recvfrom didn't check"). With msg_accrights, received descriptors go
+/// there as bare ints, the SCM_RIGHTS header trimmed, at most msg_accrightslen bytes,
+/// and msg_accrightslen becomes the bytes copied, but only when some were: otherwise
+/// it keeps what the caller put there. Control that is not SCM_RIGHTS is dropped.
+/// Without msg_accrights, passed descriptors are discarded.
+pub(crate) fn sys_orecvmsg(task: &mut Task, a: fb::OrecvmsgArgs) -> SysResult {
+    let m: fb::omsghdr = task.read_val(a.msg.addr()).map_err(fault)?;
+    let iov = pieces(task, m.msg_iov, m.msg_iovlen)?;
+    let wanted = m.msg_accrights != 0;
+    let mut bytes = Vec::new();
+    let got = receive(task, a.s, &iov, a.flags, wanted.then_some(&mut bytes))?;
+    if m.msg_name != 0 {
+        let room = m.msg_namelen;
+        let domain = domain_of(task, a.s)?;
+        let n = match &got.from {
+            Some(name) if room > 0 => {
+                put_address(task, domain, name, u64::from(m.msg_name), room, true)?
+            }
+            _ => 0,
+        };
+        let at = a.msg.addr() + core::mem::offset_of!(fb::omsghdr, msg_namelen) as u64;
+        let _ = task.write_val(at, &n);
+    }
+    let data = match bytes.get(..CMSG_HDR) {
+        Some(head) => {
+            let h = fb::cmsghdr::read_from_bytes(head).map_err(|_| errno::EINVAL)?;
+            if h.cmsg_level == SOL_SOCKET && h.cmsg_type as u32 == c::SCM_RIGHTS {
+                &bytes[CMSG_HDR..]
+            } else {
+                &[][..]
+            }
+        }
+        None => &[][..],
+    };
+    let n = data
+        .len()
+        .min(usize::try_from(m.msg_accrightslen).unwrap_or(0));
+    if n > 0 {
+        task.write_bytes(u64::from(m.msg_accrights), &data[..n])
+            .map_err(fault)?;
+        let at = a.msg.addr() + core::mem::offset_of!(fb::omsghdr, msg_accrightslen) as u64;
+        task.write_val(at, &(n as i32)).map_err(fault)?;
+    }
+    Ok(Ret::word(got.len as u64))
 }
 
 /// A control message: header then data.

@@ -202,6 +202,13 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     ogetpagesize: Some(crate::old::sys_ogetpagesize),
     owait: Some(crate::old::sys_owait),
     okillpg: Some(crate::old::sys_okillpg),
+    ommap: Some(crate::old::sys_ommap),
+    oquota: Some(crate::old::sys_oquota),
+    osigstack: Some(crate::signals::sys_osigstack),
+    orecvmsg: Some(crate::socket::sys_orecvmsg),
+    osendmsg: Some(crate::socket::sys_osendmsg),
+    ogetdirentries: Some(crate::fs::sys_ogetdirentries),
+    ogetkerninfo: Some(crate::sysctl::sys_ogetkerninfo),
     osigvec: Some(crate::signals::sys_osigvec),
     osigblock: Some(crate::signals::sys_osigblock),
     osigsetmask: Some(crate::signals::sys_osigsetmask),
@@ -779,7 +786,7 @@ fn map_errno(e: MapError) -> i32 {
 ///   and returns the address the mapping would have had, once the descriptor passes
 ///   its checks: `vm_mmap` returns success for size 0 (FreeBSD refused it only from
 ///   8.x on, and only for binaries built for those).
-fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
+pub(crate) fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     use fb::map_flags as F;
     if i32::try_from(a.len).is_err() {
         return Err(errno::EINVAL);

@@ -724,6 +724,89 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
+/// The op classes of `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's second byte.
+const KINFO_LOADAVG: i32 = 5 << 8;
+const KINFO_CLOCKRATE: i32 = 6 << 8;
+/// BSDI's extension (their 4.3 Net/2 releases), enough for BSD/386 1.x uname().
+const KINFO_BSDI_SYSINFO: i32 = 101 << 8;
+/// `sizeof(bsdi_si)` on i386: the string offsets at 0 (machine), 32 (ostype) and 36
+/// (osrelease), the rest (pads and bsdi_hostname at 88) zero; the strings follow it.
+const BSDI_SI_SIZE: usize = 92;
+
+/// `bsdi_si` with its strings (ostype, osrelease, machine, each with its NUL) after it,
+/// each string's offset counted from the struct's start, as ogetkerninfo builds it.
+fn bsdi_sysinfo() -> Vec<u8> {
+    let mut out = alloc::vec![0u8; BSDI_SI_SIZE];
+    for (field, text) in [(32, OSTYPE), (36, OSRELEASE), (0, MACHINE)] {
+        let at = out.len() as u32;
+        out[field..field + 4].copy_from_slice(&at.to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+        out.push(0);
+    }
+    out
+}
+
+/// `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's sysctl through 4.x's
+/// `userland_sysctl`: `*size` (0 without `size`) is the room; a NULL `where` asks for
+/// the size; a short buffer gets what fits and ENOMEM. On success the size is the
+/// return value and goes back to `*size`. KINFO_LOADAVG is vm.loadavg, KINFO_CLOCKRATE
+/// kern.clockrate. KINFO_BSDI_SYSINFO has its own rule: without `where` or `size` it
+/// only tells the size; else it copies the first `*size` bytes, never more than there
+/// are, with no ENOMEM. Any other op is EOPNOTSUPP, as 4.x answers an op it does not
+/// know; so are the ones for kern.proc, net.route, kern.vnode, kern.file and vm.meter,
+/// which are not served here.
+pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysResult {
+    let oid: &[i32] = match a.op & 0xff00 {
+        KINFO_LOADAVG => &[2, 2],
+        KINFO_CLOCKRATE => &[1, 12],
+        KINFO_BSDI_SYSINFO => {
+            let data = bsdi_sysinfo();
+            let size = if a.where_.is_null() || a.size.is_null() {
+                data.len()
+            } else {
+                let room: u32 = task.read_val(a.size.addr()).map_err(fault)?;
+                let n = data.len().min(room as usize);
+                task.write_bytes(a.where_.addr(), &data[..n])
+                    .map_err(fault)?;
+                n
+            };
+            return finish_kerninfo(task, &a, size);
+        }
+        _ => {
+            log::debug!(
+                "pid {}: getkerninfo op {:#x}: not served: EOPNOTSUPP",
+                task.process.pid.0,
+                a.op
+            );
+            return Err(errno::EOPNOTSUPP);
+        }
+    };
+    let data = value(oid).map(bytes).ok_or(errno::EOPNOTSUPP)?;
+    let room: u32 = if a.size.is_null() {
+        0
+    } else {
+        task.read_val(a.size.addr()).map_err(fault)?
+    };
+    if !a.where_.is_null() {
+        let n = data.len().min(room as usize);
+        task.write_bytes(a.where_.addr(), &data[..n])
+            .map_err(fault)?;
+        if n < data.len() {
+            return Err(errno::ENOMEM);
+        }
+    }
+    finish_kerninfo(task, &a, data.len())
+}
+
+/// The size goes back to `*size` (when given) and is the return value.
+fn finish_kerninfo(task: &Task, a: &fb::OgetkerninfoArgs, size: usize) -> SysResult {
+    if !a.size.is_null() {
+        task.write_val(a.size.addr(), &(size as u32))
+            .map_err(fault)?;
+    }
+    Ok(Ret::word(size as u64))
+}
+
 /// The version field of the uname system call: 4.x (`kern_xxx.c`, "to make the version
 /// field look like FreeBSD 1.1") copies kern.version from its first '#' up to the next
 /// ':', e.g. "#0"; libc's uname() uses the sysctls instead.

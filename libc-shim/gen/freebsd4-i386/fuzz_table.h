@@ -45,6 +45,7 @@ struct fz_call {
 static const long long fz_v_olseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_kill_signum[] = { 0ULL, 16ULL, 19ULL, 20ULL, 28ULL, 29ULL };
 static const long long fz_v_ioctl_com[] = { 1076655123ULL, 2150396948ULL, 2150396949ULL, 2150396950ULL, 1074295912ULL, 2148037735ULL, 1074033783ULL, 2147775606ULL, 536900705ULL, 536900721ULL, 2147775504ULL, 536897025ULL, 536897026ULL, 1074030207ULL, 2147772030ULL, 2147772029ULL };
+static const long long fz_v_ommap_flags[] = { 0ULL, 2ULL, 16ULL, 18ULL, 32ULL, 34ULL, 50ULL };
 static const long long fz_v_madvise_behav[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4ULL, 5ULL, 6ULL, 7ULL, 8ULL, 9ULL };
 static const long long fz_v_fcntl_cmd[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4ULL, 5ULL, 6ULL, 7ULL, 8ULL, 9ULL };
 static const long long fz_v_getrusage_who[] = { 0ULL, -1LL };
@@ -75,9 +76,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 62 slots Nymph does not serve (status not_implemented) are left out. */
+/* 55 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 193
+#define FZ_NCALLS 200
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -283,6 +284,12 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "sb", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 64, -1, 0, -1, 0, 64, 0x0ULL, 0, 0 },
 	} },
+	{ 63, "ogetkerninfo", 4, 0, {
+		{ "op", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "where", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 1, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "size", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 1, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "arg", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 64, "ogetpagesize", 0, 0, {
 	} },
 	{ 65, "msync", 3, 0, {
@@ -297,6 +304,14 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 70, "sstk", 1, 0, {
 		{ "incr", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 71, "ommap", 6, 0, {
+		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "len", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "prot", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "flags", FZ_INT, 32, 1, 1, 0x0ULL, fz_v_ommap_flags, 7, 1, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "pos", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 72, "vadvise", 1, 0, {
 		{ "anom", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -426,6 +441,20 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 110, "osigsetmask", 1, 0, {
 		{ "mask", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 112, "osigstack", 2, 0, {
+		{ "nss", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+		{ "oss", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
+	} },
+	{ 113, "orecvmsg", 3, 0, {
+		{ "s", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "msg", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 24, -1, 0, -1, 0, 24, 0x0ULL, 0, 0 },
+		{ "flags", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 114, "osendmsg", 3, 0, {
+		{ "s", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "msg", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 24, -1, 0, -1, 0, 24, 0x0ULL, 0, 0 },
+		{ "flags", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 116, "gettimeofday", 2, 0, {
 		{ "tp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
 		{ "tzp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
@@ -551,10 +580,18 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 147, "setsid", 0, 0, {
 	} },
+	{ 149, "oquota", 0, 0, {
+	} },
 	{ 150, "ogetsockname", 3, 0, {
 		{ "fdec", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "asa", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "alen", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 156, "ogetdirentries", 4, 0, {
+		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "buf", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, 2, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "count", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "basep", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 157, "statfs", 2, 0, {
 		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },

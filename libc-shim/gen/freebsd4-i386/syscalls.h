@@ -393,7 +393,7 @@ int32_t __sys_osigsetmask(int32_t mask);
 int32_t __sys_osigsuspend(uint32_t mask);
 int32_t __sys_osigstack(const void *nss, void *oss);
 int32_t __sys_orecvmsg(int32_t s, void *msg, int32_t flags);
-int32_t __sys_osendmsg(int32_t s, void *msg, int32_t flags);
+int32_t __sys_osendmsg(int32_t s, const void *msg, int32_t flags);
 int32_t __sys_gettimeofday(void *tp, void *tzp);
 int32_t __sys_getrusage(int32_t who, void *rusage);
 int32_t __sys_getsockopt(int32_t s, int32_t level, int32_t name, void *val, void *avalsize);

@@ -997,6 +997,24 @@ _Static_assert(__builtin_offsetof(struct nstat, st_flags) == 72, "nstat.st_flags
 _Static_assert(__builtin_offsetof(struct nstat, st_gen) == 76, "nstat.st_gen: offset");
 _Static_assert(__builtin_offsetof(struct nstat, st_qspare) == 80, "nstat.st_qspare: offset");
 
+/* sys/sys/socket.h (COMPAT_OLDSOCK): the 4.3BSD msghdr of orecvmsg and osendmsg, the new one's first six words with access rights where the control is. */
+struct omsghdr {
+	void *msg_name;	/* 0 */
+	int32_t msg_namelen;	/* 4 */
+	void *msg_iov;	/* 8 */
+	int32_t msg_iovlen;	/* 12 */
+	void *msg_accrights;	/* 16 */
+	int32_t msg_accrightslen;	/* 20 */
+};
+_Static_assert(sizeof(struct omsghdr) == 24, "struct omsghdr: size");
+_Static_assert(_Alignof(struct omsghdr) == 4, "struct omsghdr: alignment");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_name) == 0, "omsghdr.msg_name: offset");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_namelen) == 4, "omsghdr.msg_namelen: offset");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_iov) == 8, "omsghdr.msg_iov: offset");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_iovlen) == 12, "omsghdr.msg_iovlen: offset");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_accrights) == 16, "omsghdr.msg_accrights: offset");
+_Static_assert(__builtin_offsetof(struct omsghdr, msg_accrightslen) == 20, "omsghdr.msg_accrightslen: offset");
+
 struct orlimit {
 	int32_t rlim_cur;	/* 0 */
 	int32_t rlim_max;	/* 4 */
