@@ -72,7 +72,7 @@ bitflags::bitflags! {
     }
 }
 
-/// Layout not described in this spec yet: passed by address only.
+/// Passed by address only. 4.x sys/acl.h 1.8 makes it 388 bytes (int acl_cnt, then 32 entries of {int ae_tag; uid_t ae_id; mode_t ae_perm}, 12 bytes each), which a set or a check copies in whole.
 ///
 /// C: `struct acl`.
 pub type acl = ();
@@ -8057,6 +8057,8 @@ impl SetsidArgs {
 }
 
 /// Arguments of `quotactl(cstr<1024> path, int cmd, int uid, caddr_t arg)`, slot 148 (4 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c quotactl: namei (FOLLOW), then VFS_QUOTACTL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotactlArgs {
     pub path: UserCStr,
@@ -9222,6 +9224,8 @@ impl MunlockArgs {
 }
 
 /// Arguments of `undelete(cstr<1024> path)`, slot 205 (1 word); returns `int`.
+///
+/// 4.x vfs_syscalls.c undelete: namei (DELETE, DOWHITEOUT); ufs_lookup's checks for DELETE at the last component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UndeleteArgs {
     pub path: UserCStr,
@@ -9879,6 +9883,8 @@ impl RforkArgs {
 }
 
 /// Arguments of `openbsd_poll(ptr<pollfd, Inout> fds, u_int nfds, int timeout)`, slot 252 (3 words); returns `int`.
+///
+/// 4.x sys_generic.c openbsd_poll: poll itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenbsdPollArgs {
     pub fds: UserSlice<pollfd, InOut>,
@@ -10110,6 +10116,8 @@ impl NetbsdMsyncArgs {
 }
 
 /// Arguments of `nstat(cstr<1024> path, ptr<nstat, Out> ub)`, slot 278 (2 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c nstat: cvtnstat of the struct stat stat gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NstatArgs {
     pub path: UserCStr,
@@ -10138,6 +10146,8 @@ impl NstatArgs {
 }
 
 /// Arguments of `nfstat(fd_t fd, ptr<nstat, Out> sb)`, slot 279 (2 words); returns `int`.
+///
+/// 4.x kern_descrip.c nfstat: cvtnstat of the struct stat fstat gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NfstatArgs {
     pub fd: fd_t,
@@ -10166,6 +10176,8 @@ impl NfstatArgs {
 }
 
 /// Arguments of `nlstat(cstr<1024> path, ptr<nstat, Out> ub)`, slot 280 (2 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c nlstat: cvtnstat of the struct stat lstat gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NlstatArgs {
     pub path: UserCStr,
@@ -11457,6 +11469,8 @@ impl SigreturnArgs {
 }
 
 /// Arguments of `__acl_get_file(cstr<1024> path, acl_type_t type, ptr<acl, Inout> aclp)`, slot 347 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: namei (FOLLOW), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclGetFileArgs {
     pub path: UserCStr,
@@ -11488,6 +11502,8 @@ impl AclGetFileArgs {
 }
 
 /// Arguments of `__acl_set_file(cstr<1024> path, acl_type_t type, ptr<acl, Inout> aclp)`, slot 348 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: namei (FOLLOW), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclSetFileArgs {
     pub path: UserCStr,
@@ -11519,6 +11535,8 @@ impl AclSetFileArgs {
 }
 
 /// Arguments of `__acl_get_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 349 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: getvnode (EBADF; EINVAL for a descriptor that is no vnode), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclGetFdArgs {
     pub filedes: fd_t,
@@ -11550,6 +11568,8 @@ impl AclGetFdArgs {
 }
 
 /// Arguments of `__acl_set_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 350 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: getvnode (EBADF; EINVAL for a descriptor that is no vnode), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclSetFdArgs {
     pub filedes: fd_t,
@@ -11581,6 +11601,8 @@ impl AclSetFdArgs {
 }
 
 /// Arguments of `__acl_delete_file(cstr<1024> path, acl_type_t type)`, slot 351 (2 words); returns `int`.
+///
+/// 4.x kern_acl.c: namei (FOLLOW), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclDeleteFileArgs {
     pub path: UserCStr,
@@ -11609,6 +11631,8 @@ impl AclDeleteFileArgs {
 }
 
 /// Arguments of `__acl_delete_fd(fd_t filedes, acl_type_t type)`, slot 352 (2 words); returns `int`.
+///
+/// 4.x kern_acl.c: getvnode (EBADF; EINVAL for a descriptor that is no vnode), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclDeleteFdArgs {
     pub filedes: fd_t,
@@ -11637,6 +11661,8 @@ impl AclDeleteFdArgs {
 }
 
 /// Arguments of `__acl_aclcheck_file(cstr<1024> path, acl_type_t type, ptr<acl, Inout> aclp)`, slot 353 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: namei (FOLLOW), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclAclcheckFileArgs {
     pub path: UserCStr,
@@ -11668,6 +11694,8 @@ impl AclAclcheckFileArgs {
 }
 
 /// Arguments of `__acl_aclcheck_fd(fd_t filedes, acl_type_t type, ptr<acl, Inout> aclp)`, slot 354 (3 words); returns `int`.
+///
+/// 4.x kern_acl.c: getvnode (EBADF; EINVAL for a descriptor that is no vnode), then the VOP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AclAclcheckFdArgs {
     pub filedes: fd_t,
@@ -11699,6 +11727,8 @@ impl AclAclcheckFdArgs {
 }
 
 /// Arguments of `extattrctl(cstr<1024> path, int cmd, ptr<u8, In> attrname, ptr<u8, Inout> arg)`, slot 355 (4 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c extattrctl: namei (FOLLOW), then VFS_EXTATTRCTL with attrname and arg still in user space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtattrctlArgs {
     pub path: UserCStr,
@@ -11732,12 +11762,14 @@ impl ExtattrctlArgs {
     }
 }
 
-/// Arguments of `extattr_set_file(cstr<1024> path, ptr<u8, In> attrname, ptr<iovec, Inout> iovp, u_int iovcnt)`, slot 356 (4 words); returns `int`.
+/// Arguments of `extattr_set_file(cstr<1024> path, ptr<u8, In> attrname, ptr<iovec, In> iovp, u_int iovcnt)`, slot 356 (4 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c extattr_set_file: copyin of 255 name bytes, namei (FOLLOW), iovcnt past UIO_MAXIOV EINVAL, the iovecs copied in, a total past INT_MAX EINVAL, then VOP_SETEXTATTR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtattrSetFileArgs {
     pub path: UserCStr,
     pub attrname: UserPtr<u8, In>,
-    pub iovp: UserPtr<iovec, InOut>,
+    pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
 
@@ -11760,18 +11792,20 @@ impl ExtattrSetFileArgs {
         Ok(Self {
             path: UserCStr::new(rt::widen(w0), 1024),
             attrname: UserPtr::new(rt::widen(w1)),
-            iovp: UserPtr::new(rt::widen(w2)),
+            iovp: UserSlice::new(rt::widen(w2), rt::widen(w3)),
             iovcnt: rt::low_u32(w3),
         })
     }
 }
 
-/// Arguments of `extattr_get_file(cstr<1024> path, ptr<u8, In> attrname, ptr<iovec, Inout> iovp, u_int iovcnt)`, slot 357 (4 words); returns `int`.
+/// Arguments of `extattr_get_file(cstr<1024> path, ptr<u8, In> attrname, ptr<iovec, In> iovp, u_int iovcnt)`, slot 357 (4 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c extattr_get_file: as extattr_set_file, then VOP_GETEXTATTR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtattrGetFileArgs {
     pub path: UserCStr,
     pub attrname: UserPtr<u8, In>,
-    pub iovp: UserPtr<iovec, InOut>,
+    pub iovp: UserSlice<iovec, In>,
     pub iovcnt: u_int,
 }
 
@@ -11794,13 +11828,15 @@ impl ExtattrGetFileArgs {
         Ok(Self {
             path: UserCStr::new(rt::widen(w0), 1024),
             attrname: UserPtr::new(rt::widen(w1)),
-            iovp: UserPtr::new(rt::widen(w2)),
+            iovp: UserSlice::new(rt::widen(w2), rt::widen(w3)),
             iovcnt: rt::low_u32(w3),
         })
     }
 }
 
 /// Arguments of `extattr_delete_file(cstr<1024> path, ptr<u8, In> attrname)`, slot 358 (2 words); returns `int`.
+///
+/// 4.x vfs_syscalls.c extattr_delete_file: copyin of 255 name bytes, namei (FOLLOW), then VOP_SETEXTATTR with no data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtattrDeleteFileArgs {
     pub path: UserCStr,
@@ -13082,7 +13118,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 148,
         name: "quotactl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps quotas: after the path lookup every command is EOPNOTSUPP, as 4.x answers for a file system without them (ufs_quotactl without options QUOTA)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
@@ -13481,7 +13519,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 205,
         name: "undelete",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps whiteouts, so none is ever removed: an existing name is EEXIST (after the directory's write-access and sticky checks) and a missing one ENOENT, as 4.x answers for a file system without them",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
@@ -13814,7 +13854,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 252,
         name: "openbsd_poll",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -13996,21 +14036,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 278,
         name: "nstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 279,
         name: "nfstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 280,
         name: "nlstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -14479,84 +14519,108 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 347,
         name: "__acl_get_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the path lookup every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 348,
         name: "__acl_set_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the path lookup and the copy-in of the 388-byte struct acl (EFAULT) every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 349,
         name: "__acl_get_fd",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the descriptor lookup every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 350,
         name: "__acl_set_fd",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the descriptor lookup and the copy-in of the 388-byte struct acl (EFAULT) every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 351,
         name: "__acl_delete_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the path lookup every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
         number: 352,
         name: "__acl_delete_fd",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the descriptor lookup every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
         number: 353,
         name: "__acl_aclcheck_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the path lookup and the copy-in of the 388-byte struct acl (EFAULT) every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 354,
         name: "__acl_aclcheck_fd",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps ACLs: after the descriptor lookup and the copy-in of the 388-byte struct acl (EFAULT) every type is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_ACL)",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 355,
         name: "extattrctl",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps extended attributes: after the path lookup (attrname and arg are never read) every command is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_EXTATTR)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
         number: 356,
         name: "extattr_set_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps extended attributes: after the copy-in of EXTATTR_MAXNAMELEN (255) bytes of the name, the path lookup and the iovec array's checks every set is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_EXTATTR)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
         number: 357,
         name: "extattr_get_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps extended attributes: after the copy-in of EXTATTR_MAXNAMELEN (255) bytes of the name, the path lookup and the iovec array's checks every get is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_EXTATTR)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
         number: 358,
         name: "extattr_delete_file",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file system here keeps extended attributes: after the copy-in of EXTATTR_MAXNAMELEN (255) bytes of the name and the path lookup every delete is EOPNOTSUPP, as 4.x answers for a file system without them (no options UFS_EXTATTR)",
+        ),
         arg_words: 2,
     },
     SyscallInfo {

@@ -371,6 +371,17 @@ pub(crate) fn sys_poll(task: &mut Task, a: fb::PollArgs) -> SysResult {
     Ok(Ret::word(ready))
 }
 
+/// openbsd_poll (252): 4.x's is poll itself on the same arguments (sys_generic.c
+/// `openbsd_poll` calls `poll`).
+pub(crate) fn sys_openbsd_poll(task: &mut Task, a: fb::OpenbsdPollArgs) -> SysResult {
+    let args = fb::PollArgs {
+        fds: a.fds,
+        nfds: a.nfds,
+        timeout: a.timeout,
+    };
+    sys_poll(task, args)
+}
+
 /// `FD_SETSIZE`.
 const FD_SETSIZE: i32 = 1024;
 

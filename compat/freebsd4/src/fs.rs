@@ -128,13 +128,14 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
     Ok(Ret::word(fd as u64))
 }
 
-/// Writes `st` as a 4.x `struct stat` (EOVERFLOW for an inode number past 32 bits).
-fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+/// The ABI-neutral values of `st` that 4.x's `vn_stat` puts in a `struct stat` (no
+/// file flags or generation numbers here).
+fn neutral_stat(st: &Stat) -> neutral::Stat {
     let ts = |t: vfs::Timestamp| neutral::Timespec {
         sec: t.seconds as i64,
         nsec: i64::from(t.nanoseconds),
     };
-    let n = neutral::Stat {
+    neutral::Stat {
         atime: ts(st.atime),
         blksize: i64::from(st.block_size),
         blocks: st.blocks as i64,
@@ -150,8 +151,12 @@ fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
         rdev: st.rdev,
         size: st.size as i64,
         uid: u64::from(st.uid),
-    };
-    let out = fb::stat::from_neutral(&n, &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
+    }
+}
+
+/// Writes `st` as a 4.x `struct stat` (EOVERFLOW for an inode number past 32 bits).
+fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+    let out = fb::stat::from_neutral(&neutral_stat(st), &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
     task.write_bytes(addr, out.as_bytes()).map_err(fault)
 }
 
@@ -173,6 +178,41 @@ pub(crate) fn sys_lstat(task: &mut Task, a: fb::LstatArgs) -> SysResult {
 pub(crate) fn sys_fstat(task: &mut Task, a: fb::FstatArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
     write_stat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    ok()
+}
+
+/// Writes `st` as a 4.x `struct nstat`: `cvtnstat` (vfs_syscalls.c) copies the
+/// `struct stat` that stat/fstat/lstat would return field by field into it, mode and
+/// nlink widened to 32 bits, no st_lspare, st_qspare zero as vn_stat left it.
+fn write_nstat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+    let out =
+        fb::nstat::from_neutral(&neutral_stat(st), &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
+    task.write_bytes(addr, out.as_bytes()).map_err(fault)
+}
+
+fn nstat_path(task: &Task, p: UserCStr, follow: Follow, out: u64) -> SysResult {
+    let path = path_arg(task, p)?;
+    let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
+    write_nstat(task, out, &st)?;
+    ok()
+}
+
+/// nstat (278): NetBSD's stat in 4.x's table, a lookup that follows a final symbolic
+/// link, then `cvtnstat` of what stat gives (4.x vfs_syscalls.c `nstat`).
+pub(crate) fn sys_nstat(task: &mut Task, a: fb::NstatArgs) -> SysResult {
+    nstat_path(task, a.path, Follow::Yes, a.ub.addr())
+}
+
+/// nlstat (280): as nstat, of a final symbolic link itself (4.x `nlstat`).
+pub(crate) fn sys_nlstat(task: &mut Task, a: fb::NlstatArgs) -> SysResult {
+    nstat_path(task, a.path, Follow::No, a.ub.addr())
+}
+
+/// nfstat (279): EBADF, then `cvtnstat` of what fstat gives (4.x kern_descrip.c
+/// `nfstat`).
+pub(crate) fn sys_nfstat(task: &mut Task, a: fb::NfstatArgs) -> SysResult {
+    let file = file_arg(task, a.fd)?;
+    write_nstat(task, a.sb.addr(), &calls::stat_file(&file))?;
     ok()
 }
 
@@ -525,12 +565,12 @@ pub(crate) fn sys_getcwd(task: &mut Task, a: fb::GetcwdArgs) -> SysResult {
     ok()
 }
 
-fn node_at(task: &Task, p: UserCStr, follow: Follow) -> Result<Arc<Inode>, i32> {
+pub(crate) fn node_at(task: &Task, p: UserCStr, follow: Follow) -> Result<Arc<Inode>, i32> {
     let path = path_arg(task, p)?;
     vfs::lookup(&task.process.fs(), None, &path, follow).map_err(file_errno)
 }
 
-fn fd_node(task: &Task, fd: i32) -> Result<Arc<Inode>, i32> {
+pub(crate) fn fd_node(task: &Task, fd: i32) -> Result<Arc<Inode>, i32> {
     file_arg(task, fd)?.node().cloned().ok_or(errno::EINVAL)
 }
 

@@ -14,6 +14,7 @@ mod convert;
 mod core_dump;
 mod files;
 mod fs;
+mod fsfeatures;
 mod kqueue;
 mod ktrace;
 mod memlock;

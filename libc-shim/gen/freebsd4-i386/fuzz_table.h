@@ -55,6 +55,7 @@ static const long long fz_v_mmap_flags[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4097ULL, 40
 static const long long fz_v_lseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_minherit_inherit[] = { 0ULL, 1ULL, 2ULL };
+static const long long fz_v_openbsd_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 
 /* Calls the fuzzer never makes (the spec's fuzz.skip):
@@ -76,9 +77,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 55 slots Nymph does not serve (status not_implemented) are left out. */
+/* 37 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 200
+#define FZ_NCALLS 218
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -580,6 +581,12 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 147, "setsid", 0, 0, {
 	} },
+	{ 148, "quotactl", 4, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "cmd", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "uid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "arg", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 149, "oquota", 0, 0, {
 	} },
 	{ 150, "ogetsockname", 3, 0, {
@@ -731,6 +738,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 205, "undelete", 1, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 206, "futimes", 2, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "tptr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 0, 0 },
@@ -820,6 +830,11 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "inherit", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_minherit_inherit, 3, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
+	{ 252, "openbsd_poll", 3, 0, {
+		{ "fds", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 8, 1, 1, -1, 0, 8, 0x0ULL, 0, 0 },
+		{ "nfds", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "timeout", FZ_INT, 32, 1, 1, 0x0ULL, fz_v_openbsd_poll_timeout, 3, 1, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 253, "issetugid", 0, 0, {
 	} },
 	{ 254, "lchown", 3, 0, {
@@ -849,6 +864,18 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "flags", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 278, "nstat", 2, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "ub", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 96, -1, 0, -1, 0, 96, 0x0ULL, 0, 0 },
+	} },
+	{ 279, "nfstat", 2, 0, {
+		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "sb", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 96, -1, 0, -1, 0, 96, 0x0ULL, 0, 0 },
+	} },
+	{ 280, "nlstat", 2, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "ub", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 96, -1, 0, -1, 0, 96, 0x0ULL, 0, 0 },
 	} },
 	{ 310, "getsid", 1, 0, {
 		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -915,6 +942,66 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 343, "sigpending", 1, 0, {
 		{ "set", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
+	} },
+	{ 347, "__acl_get_file", 3, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 348, "__acl_set_file", 3, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 349, "__acl_get_fd", 3, 0, {
+		{ "filedes", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 350, "__acl_set_fd", 3, 0, {
+		{ "filedes", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 351, "__acl_delete_file", 2, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 352, "__acl_delete_fd", 2, 0, {
+		{ "filedes", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 353, "__acl_aclcheck_file", 3, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 354, "__acl_aclcheck_fd", 3, 0, {
+		{ "filedes", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "type", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "aclp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 355, "extattrctl", 4, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "cmd", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "attrname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "arg", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 356, "extattr_set_file", 4, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "attrname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "iovp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, 3, 1, -1, 0, 8, 0x0ULL, 0, 0 },
+		{ "iovcnt", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 357, "extattr_get_file", 4, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "attrname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "iovp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 8, 3, 1, -1, 0, 8, 0x0ULL, 0, 0 },
+		{ "iovcnt", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 358, "extattr_delete_file", 2, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "attrname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 360, "getresuid", 3, 0, {
 		{ "ruid", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
