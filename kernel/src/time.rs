@@ -46,7 +46,9 @@ pub fn tick() {
     crate::sched::on_tick(now);
 }
 
-/// One tick's step of the correction under way, never past what is left of it.
+/// One tick's step of the correction under way, never past what is left of it, nor
+/// past what the wall clock's unsigned base can hold (a clock set near the epoch and
+/// slewed back: the correction ends there).
 fn apply_slew() {
     let mut slew = SLEW.lock();
     if slew.remaining == 0 {
@@ -57,8 +59,17 @@ fn apply_slew() {
     } else {
         slew.step
     };
-    slew.remaining -= step;
-    BOOT_REALTIME_NS.fetch_add(step.cast_unsigned(), Ordering::Relaxed);
+    let boot = BOOT_REALTIME_NS.load(Ordering::Relaxed);
+    match boot.checked_add_signed(step) {
+        Some(moved) => {
+            BOOT_REALTIME_NS.store(moved, Ordering::Relaxed);
+            slew.remaining -= step;
+        }
+        None => {
+            BOOT_REALTIME_NS.store(if step < 0 { 0 } else { u64::MAX }, Ordering::Relaxed);
+            slew.remaining = 0;
+        }
+    }
 }
 
 /// Starts moving the wall clock by `total_ns`, `step_ns` at each tick (its sign is
@@ -118,7 +129,9 @@ pub fn cycles_to_ns(cycles: u64) -> Option<u64> {
 
 /// Wall-clock time: (seconds, nanoseconds) since the Unix epoch.
 pub fn realtime() -> (u64, u32) {
-    let ns = BOOT_REALTIME_NS.load(Ordering::Relaxed) + monotonic_ns();
+    let ns = BOOT_REALTIME_NS
+        .load(Ordering::Relaxed)
+        .saturating_add(monotonic_ns());
     (ns / NS_PER_SEC, (ns % NS_PER_SEC) as u32)
 }
 
@@ -234,6 +247,16 @@ fn a_slew_moves_the_wall_clock_a_step_a_tick() -> TestResult {
     // A new correction replaces the old and returns what was left of it.
     kassert_eq!(slew(0, step), left);
     kassert_eq!(slew_remaining(), 0);
+    // A clock set near its base and slewed back stops there, the correction ended.
+    let saved = wall();
+    BOOT_REALTIME_NS.store(step / 2, Ordering::Relaxed);
+    let start = ticks();
+    slew(-10 * step as i64, step);
+    let reached = wait_until(50, || ticks() >= start + 2);
+    let (base, left) = (wall(), slew_remaining());
+    BOOT_REALTIME_NS.store(saved as u64, Ordering::Relaxed);
+    kassert!(reached, "no ticks");
+    kassert_eq!((base, left), (0, 0));
     Ok(())
 }
 
