@@ -160,19 +160,28 @@ fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
     task.write_bytes(addr, out.as_bytes()).map_err(fault)
 }
 
-fn stat_path(task: &Task, p: UserCStr, follow: Follow, out: u64) -> SysResult {
+/// How a stat call writes what it found (as `struct stat` or `struct nstat`).
+pub(crate) type StatWriter = fn(&Task, u64, &Stat) -> Result<(), i32>;
+
+pub(crate) fn stat_path(
+    task: &Task,
+    p: UserCStr,
+    follow: Follow,
+    out: u64,
+    write: StatWriter,
+) -> SysResult {
     let path = path_arg(task, p)?;
     let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
-    write_stat(task, out, &st)?;
+    write(task, out, &st)?;
     ok()
 }
 
 pub(crate) fn sys_stat(task: &mut Task, a: fb::StatArgs) -> SysResult {
-    stat_path(task, a.path, Follow::Yes, a.ub.addr())
+    stat_path(task, a.path, Follow::Yes, a.ub.addr(), write_stat)
 }
 
 pub(crate) fn sys_lstat(task: &mut Task, a: fb::LstatArgs) -> SysResult {
-    stat_path(task, a.path, Follow::No, a.ub.addr())
+    stat_path(task, a.path, Follow::No, a.ub.addr(), write_stat)
 }
 
 pub(crate) fn sys_fstat(task: &mut Task, a: fb::FstatArgs) -> SysResult {
@@ -190,22 +199,15 @@ fn write_nstat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
     task.write_bytes(addr, out.as_bytes()).map_err(fault)
 }
 
-fn nstat_path(task: &Task, p: UserCStr, follow: Follow, out: u64) -> SysResult {
-    let path = path_arg(task, p)?;
-    let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
-    write_nstat(task, out, &st)?;
-    ok()
-}
-
 /// nstat (278): NetBSD's stat in 4.x's table, a lookup that follows a final symbolic
 /// link, then `cvtnstat` of what stat gives (4.x vfs_syscalls.c `nstat`).
 pub(crate) fn sys_nstat(task: &mut Task, a: fb::NstatArgs) -> SysResult {
-    nstat_path(task, a.path, Follow::Yes, a.ub.addr())
+    stat_path(task, a.path, Follow::Yes, a.ub.addr(), write_nstat)
 }
 
 /// nlstat (280): as nstat, of a final symbolic link itself (4.x `nlstat`).
 pub(crate) fn sys_nlstat(task: &mut Task, a: fb::NlstatArgs) -> SysResult {
-    nstat_path(task, a.path, Follow::No, a.ub.addr())
+    stat_path(task, a.path, Follow::No, a.ub.addr(), write_nstat)
 }
 
 /// nfstat (279): EBADF, then `cvtnstat` of what fstat gives (4.x kern_descrip.c

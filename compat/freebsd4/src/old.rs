@@ -6,7 +6,7 @@
 
 use crate::fb::{self, errno};
 use crate::files::file_errno;
-use crate::fs::{path_arg, sys_open};
+use crate::fs::{path_arg, stat_path, sys_open};
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::file::Whence;
 use nymph_kernel::process::{Task, calls};
@@ -38,7 +38,7 @@ pub(crate) fn sys_olseek(task: &mut Task, a: fb::OlseekArgs) -> SysResult {
 
 /// `cvtstat`: the old struct keeps 16-bit device and owner numbers and a 32-bit size,
 /// truncated as 4.x truncates them.
-fn write_ostat(task: &Task, addr: u64, st: &Stat) -> SysResult {
+fn write_ostat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
     let ts = |t: vfs::Timestamp| fb::timespec {
         tv_sec: t.seconds as i32,
         tv_nsec: t.nanoseconds as i32,
@@ -62,27 +62,21 @@ fn write_ostat(task: &Task, addr: u64, st: &Stat) -> SysResult {
         st_flags: 0,
         st_gen: 0,
     };
-    task.write_val(addr, &o).map_err(fault)?;
-    Ok(Ret::word(0))
-}
-
-fn ostat_path(task: &Task, p: nymph_abi::rt::UserCStr, follow: Follow, out: u64) -> SysResult {
-    let path = path_arg(task, p)?;
-    let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
-    write_ostat(task, out, &st)
+    task.write_val(addr, &o).map_err(fault)
 }
 
 pub(crate) fn sys_ostat(task: &mut Task, a: fb::OstatArgs) -> SysResult {
-    ostat_path(task, a.path, Follow::Yes, a.ub.addr())
+    stat_path(task, a.path, Follow::Yes, a.ub.addr(), write_ostat)
 }
 
 pub(crate) fn sys_olstat(task: &mut Task, a: fb::OlstatArgs) -> SysResult {
-    ostat_path(task, a.path, Follow::No, a.ub.addr())
+    stat_path(task, a.path, Follow::No, a.ub.addr(), write_ostat)
 }
 
 pub(crate) fn sys_ofstat(task: &mut Task, a: fb::OfstatArgs) -> SysResult {
     let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
-    write_ostat(task, a.sb.addr(), &calls::stat_file(&file))
+    write_ostat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    Ok(Ret::word(0))
 }
 
 pub(crate) fn sys_otruncate(task: &mut Task, a: fb::OtruncateArgs) -> SysResult {
