@@ -739,10 +739,53 @@ bitflags::bitflags! {
 /// C: `key_t (long)`.
 pub type key_t = i32;
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/linker.h: int version, char name[MAXPATHLEN], int refs, int id, caddr_t address, size_t size (no pathname: that came with 7.x's kld_file_stat).
 ///
-/// C: `struct kld_file_stat`.
-pub type kld_file_stat = ();
+/// C: `struct kld_file_stat`; 1044 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct kld_file_stat {
+    /// set by the caller to sizeof(struct kld_file_stat), 1044; anything else EINVAL
+    pub version: int,
+    /// the file's name and its NUL (MAXPATHLEN at most); the bytes after the NUL are not written
+    pub name: [u8; 1024],
+    pub refs: int,
+    pub id: int,
+    /// load address; Nymph's kernel has none a 32-bit process can name: 0
+    pub address: caddr_t,
+    /// size in bytes; 0 for Nymph's kernel (see kldstat)
+    pub size: size_t,
+}
+
+const _: () = assert!(core::mem::size_of::<kld_file_stat>() == 1044);
+const _: () = assert!(core::mem::align_of::<kld_file_stat>() == 4);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, version) == 0);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, name) == 4);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, refs) == 1028);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, id) == 1032);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, address) == 1036);
+const _: () = assert!(core::mem::offset_of!(kld_file_stat, size) == 1040);
+
+/// 4.x sys/sys/linker.h: kldsym's KLDSYM_LOOKUP (1) argument; symvalue and symsize are written back for a symbol found.
+///
+/// C: `struct kld_sym_lookup`; 16 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct kld_sym_lookup {
+    /// set by the caller to sizeof(struct kld_sym_lookup), 16
+    pub version: int,
+    /// the symbol's name, a string of MAXPATHLEN at most
+    pub symname: u32,
+    pub symvalue: u_long,
+    pub symsize: size_t,
+}
+
+const _: () = assert!(core::mem::size_of::<kld_sym_lookup>() == 16);
+const _: () = assert!(core::mem::align_of::<kld_sym_lookup>() == 4);
+const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, version) == 0);
+const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symname) == 4);
+const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symvalue) == 8);
+const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symsize) == 12);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i16)]
@@ -925,10 +968,29 @@ bitflags::bitflags! {
 
 pub type mode_t = u16;
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/module.h: int version, char name[MAXMODNAME], int refs, int id, modspecific_t data.
 ///
-/// C: `struct module_stat`.
-pub type module_stat = ();
+/// C: `struct module_stat`; 48 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct module_stat {
+    /// set by the caller to sizeof(struct module_stat), 48, or to 44, the size of the first version without data; anything else EINVAL
+    pub version: int,
+    /// the module's name and its NUL (MAXMODNAME 32 at most); the bytes after the NUL are not written
+    pub name: [u8; 32],
+    pub refs: int,
+    pub id: int,
+    /// modspecific_t (a union of int, u_int, long and u_long): a syscall module's slot, else 0; written only when version is 48
+    pub data: int,
+}
+
+const _: () = assert!(core::mem::size_of::<module_stat>() == 48);
+const _: () = assert!(core::mem::align_of::<module_stat>() == 4);
+const _: () = assert!(core::mem::offset_of!(module_stat, version) == 0);
+const _: () = assert!(core::mem::offset_of!(module_stat, name) == 4);
+const _: () = assert!(core::mem::offset_of!(module_stat, refs) == 36);
+const _: () = assert!(core::mem::offset_of!(module_stat, id) == 40);
+const _: () = assert!(core::mem::offset_of!(module_stat, data) == 44);
 
 /// sys/sys/socket.h: sendmsg and recvmsg.
 ///
@@ -3623,6 +3685,10 @@ pub mod consts {
     pub const MSGSSZ: u32 = 8;
     /// text segments in all queues
     pub const MSGSEG: u32 = 0x800;
+    /// kldsym's one command (sys/linker.h)
+    pub const KLDSYM_LOOKUP: u32 = 1;
+    /// module_stat's name buffer and modfind's longest name, NUL included (sys/module.h)
+    pub const MAXMODNAME: u32 = 32;
 }
 
 /// errno values (positive, as the ABI numbers them; internal ones may be negative).
@@ -10290,6 +10356,8 @@ impl FhstatArgs {
 }
 
 /// Arguments of `modnext(int modid)`, slot 300 (1 word); returns `int`.
+///
+/// kern_module.c modnext: 0 gives the first module's id, an id its successor's in the list of all modules (0 after the last), an unknown id ENOENT. The modules are the kernel file's: elf and shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModnextArgs {
     pub modid: int,
@@ -10315,10 +10383,12 @@ impl ModnextArgs {
 }
 
 /// Arguments of `modstat(int modid, ptr<module_stat, Inout> stat)`, slot 301 (2 words); returns `int`.
+///
+/// kern_module.c modstat: an unknown id ENOENT; the version read from stat (EFAULT) must be 44 or 48 (EINVAL); then the name with its NUL, refs, id and, for 48, data are written one by one (EFAULT part way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModstatArgs {
     pub modid: int,
-    pub stat: UserPtr<u8, InOut>,
+    pub stat: UserPtr<module_stat, InOut>,
 }
 
 impl ModstatArgs {
@@ -10343,6 +10413,8 @@ impl ModstatArgs {
 }
 
 /// Arguments of `modfnext(int modid)`, slot 302 (1 word); returns `int`.
+///
+/// kern_module.c modfnext: the next module in the same file (0 after the last), an unknown id ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModfnextArgs {
     pub modid: int,
@@ -10367,10 +10439,12 @@ impl ModfnextArgs {
     }
 }
 
-/// Arguments of `modfind(ptr<u8, In> name)`, slot 303 (1 word); returns `int`.
+/// Arguments of `modfind(cstr<32> name)`, slot 303 (1 word); returns `int`.
+///
+/// kern_module.c modfind: the name is copied in to a MAXMODNAME (32) buffer (EFAULT, ENAMETOOLONG); its module's id, or ENOENT. Present: elf and shell (the image activators' EXEC_SET modules of 4.x GENERIC); 4.x's SysV IPC is no module (sysv_*.c use SYSINIT), so sysvshm, sysvsem and sysvmsg are ENOENT there and here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModfindArgs {
-    pub name: UserPtr<u8, In>,
+    pub name: UserCStr,
 }
 
 impl ModfindArgs {
@@ -10387,12 +10461,14 @@ impl ModfindArgs {
     pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
         let w0 = rt::word(words, 0, "name")?;
         Ok(Self {
-            name: UserPtr::new(rt::widen(w0)),
+            name: UserCStr::new(rt::widen(w0), 32),
         })
     }
 }
 
 /// Arguments of `kldload(cstr<1024> file)`, slot 304 (1 word); returns `int`.
+///
+/// kern_linker.c kldload (RELENG_4): EPERM unless root; the name copied in (EFAULT, ENAMETOOLONG); EEXIST if its last component names a loaded file ("kernel"); then linker_load_file tries NAME.ko, then NAME: a name with a slash is looked up as given, a bare one in the module path /;/boot/;/modules/ as a regular file. Nothing found ENOENT, found ENOEXEC (a lookup error other than ENOENT also counts as found).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldloadArgs {
     pub file: UserCStr,
@@ -10418,6 +10494,8 @@ impl KldloadArgs {
 }
 
 /// Arguments of `kldunload(int fileid)`, slot 305 (1 word); returns `int`.
+///
+/// kern_linker.c kldunload: EPERM unless root; file 1, the kernel, was loaded by the kernel (no user references): EBUSY; any other id ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldunloadArgs {
     pub fileid: int,
@@ -10443,6 +10521,8 @@ impl KldunloadArgs {
 }
 
 /// Arguments of `kldfind(cstr<1024> file)`, slot 306 (1 word); returns `int`.
+///
+/// kern_linker.c kldfind: the name copied in (EFAULT, ENAMETOOLONG); its last component "kernel" (the kernel file's name) gives 1, anything else ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldfindArgs {
     pub file: UserCStr,
@@ -10468,6 +10548,8 @@ impl KldfindArgs {
 }
 
 /// Arguments of `kldnext(int fileid)`, slot 307 (1 word); returns `int`.
+///
+/// kern_linker.c kldnext: 0 gives 1, the kernel file; 1 gives 0 (the end); any other id ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldnextArgs {
     pub fileid: int,
@@ -10493,10 +10575,12 @@ impl KldnextArgs {
 }
 
 /// Arguments of `kldstat(int fileid, ptr<kld_file_stat, Inout> stat)`, slot 308 (2 words); returns `int`.
+///
+/// kern_linker.c kldstat: an unknown id ENOENT; the version read from stat (EFAULT) must be 1044 (EINVAL); then the name "kernel" with its NUL, refs 1, id 1, address and size are written one by one (EFAULT part way). address and size are 0: 4.x gives the loader's load address and image size (or KERNBASE and -KERNBASE without loader metadata, link_elf.c link_elf_init), but Nymph's kernel lies outside the 4 GiB a 4.x process can name and the core does not publish its extent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldstatArgs {
     pub fileid: int,
-    pub stat: UserPtr<u8, InOut>,
+    pub stat: UserPtr<kld_file_stat, InOut>,
 }
 
 impl KldstatArgs {
@@ -10521,6 +10605,8 @@ impl KldstatArgs {
 }
 
 /// Arguments of `kldfirstmod(int fileid)`, slot 309 (1 word); returns `int`.
+///
+/// kern_linker.c kldfirstmod: file 1 gives its first module's id (elf), any other id ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldfirstmodArgs {
     pub fileid: int,
@@ -11270,12 +11356,14 @@ impl OsendfileArgs {
     }
 }
 
-/// Arguments of `kldsym(int fileid, int cmd, ptr<u8, Inout> data)`, slot 337 (3 words); returns `int`.
+/// Arguments of `kldsym(int fileid, int cmd, ptr<kld_sym_lookup, Inout> data)`, slot 337 (3 words); returns `int`.
+///
+/// kern_linker.c kldsym: the struct kld_sym_lookup copied in (EFAULT); version not 16 or cmd not KLDSYM_LOOKUP EINVAL; symname copied in (EFAULT, ENAMETOOLONG at MAXPATHLEN); a fileid other than 0 and 1 ENOENT; then the lookup, which finds nothing: ENOENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldsymArgs {
     pub fileid: int,
     pub cmd: int,
-    pub data: UserPtr<u8, InOut>,
+    pub data: UserPtr<kld_sym_lookup, InOut>,
 }
 
 impl KldsymArgs {
@@ -14190,70 +14278,74 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 300,
         name: "modnext",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 301,
         name: "modstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 302,
         name: "modfnext",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 303,
         name: "modfind",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 304,
         name: "kldload",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no file is ever loaded: one that 4.x would link (an i386 ELF kernel module) gets ENOEXEC like any other file no linker class accepts",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
         number: 305,
         name: "kldunload",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 306,
         name: "kldfind",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 307,
         name: "kldnext",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 308,
         name: "kldstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "address and size are 0, not the kernel's load address and size: Nymph's x86_64 kernel lies outside the 4 GiB a 4.x process can name and the core does not publish its extent",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
         number: 309,
         name: "kldfirstmod",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -14449,7 +14541,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 337,
         name: "kldsym",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "no symbol table is offered for the kernel file: every lookup that passes 4.x's checks is ENOENT",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
@@ -19858,7 +19952,7 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     }),
     Some(tr::Call {
         name: "modfind",
-        args: &[tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1)],
+        args: &[tr::Arg::new("name", tr::Kind::Str, 32, false, 0, 1)],
         ret: tr::Ret::Int {
             bits: 32,
             signed: true,

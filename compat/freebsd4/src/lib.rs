@@ -15,6 +15,7 @@ mod core_dump;
 mod files;
 mod fs;
 mod fsfeatures;
+mod kld;
 mod kqueue;
 mod ktrace;
 mod memlock;

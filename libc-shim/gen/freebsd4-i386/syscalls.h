@@ -500,7 +500,7 @@ int32_t __sys_fhstat(const void *u_fhp, void *sb);
 int32_t __sys_modnext(int32_t modid);
 int32_t __sys_modstat(int32_t modid, void *stat);
 int32_t __sys_modfnext(int32_t modid);
-int32_t __sys_modfind(const void *name);
+int32_t __sys_modfind(const char *name);
 int32_t __sys_kldload(const char *file);
 int32_t __sys_kldunload(int32_t fileid);
 int32_t __sys_kldfind(const char *file);

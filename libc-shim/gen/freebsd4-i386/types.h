@@ -226,6 +226,8 @@ typedef uint32_t uintptr_t;
 #define MSGTQL 0x28
 #define MSGSSZ 8
 #define MSGSEG 0x800
+#define KLDSYM_LOOKUP 1
+#define MAXMODNAME 0x20
 
 /* access_mode */
 #define F_OK 0
@@ -843,6 +845,38 @@ _Static_assert(__builtin_offsetof(struct kevent, fflags) == 8, "kevent.fflags: o
 _Static_assert(__builtin_offsetof(struct kevent, data) == 12, "kevent.data: offset");
 _Static_assert(__builtin_offsetof(struct kevent, udata) == 16, "kevent.udata: offset");
 
+/* 4.x sys/sys/linker.h: int version, char name[MAXPATHLEN], int refs, int id, caddr_t address, size_t size (no pathname: that came with 7.x's kld_file_stat). */
+struct kld_file_stat {
+	int32_t version;	/* 0 */
+	uint8_t name[1024];	/* 4 */
+	int32_t refs;	/* 1028 */
+	int32_t id;	/* 1032 */
+	void *address;	/* 1036 */
+	uint32_t size;	/* 1040 */
+};
+_Static_assert(sizeof(struct kld_file_stat) == 1044, "struct kld_file_stat: size");
+_Static_assert(_Alignof(struct kld_file_stat) == 4, "struct kld_file_stat: alignment");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, version) == 0, "kld_file_stat.version: offset");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, name) == 4, "kld_file_stat.name: offset");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, refs) == 1028, "kld_file_stat.refs: offset");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, id) == 1032, "kld_file_stat.id: offset");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, address) == 1036, "kld_file_stat.address: offset");
+_Static_assert(__builtin_offsetof(struct kld_file_stat, size) == 1040, "kld_file_stat.size: offset");
+
+/* 4.x sys/sys/linker.h: kldsym's KLDSYM_LOOKUP (1) argument; symvalue and symsize are written back for a symbol found. */
+struct kld_sym_lookup {
+	int32_t version;	/* 0 */
+	const void *symname;	/* 4 */
+	uint32_t symvalue;	/* 8 */
+	uint32_t symsize;	/* 12 */
+};
+_Static_assert(sizeof(struct kld_sym_lookup) == 16, "struct kld_sym_lookup: size");
+_Static_assert(_Alignof(struct kld_sym_lookup) == 4, "struct kld_sym_lookup: alignment");
+_Static_assert(__builtin_offsetof(struct kld_sym_lookup, version) == 0, "kld_sym_lookup.version: offset");
+_Static_assert(__builtin_offsetof(struct kld_sym_lookup, symname) == 4, "kld_sym_lookup.symname: offset");
+_Static_assert(__builtin_offsetof(struct kld_sym_lookup, symvalue) == 8, "kld_sym_lookup.symvalue: offset");
+_Static_assert(__builtin_offsetof(struct kld_sym_lookup, symsize) == 12, "kld_sym_lookup.symsize: offset");
+
 /* mc_fs..mc_ss are struct trapframe in order. The FPU state is not saved by 4.x sendsig (mc_fpregs stay zero). */
 struct mcontext_t {
 	int32_t mc_onstack;	/* 0 */
@@ -893,6 +927,22 @@ _Static_assert(__builtin_offsetof(struct mcontext_t, mc_ss) == 76, "mcontext_t.m
 _Static_assert(__builtin_offsetof(struct mcontext_t, mc_fpregs) == 80, "mcontext_t.mc_fpregs: offset");
 _Static_assert(__builtin_offsetof(struct mcontext_t, __spare__) == 192, "mcontext_t.__spare__: offset");
 typedef struct mcontext_t mcontext_t;
+
+/* 4.x sys/sys/module.h: int version, char name[MAXMODNAME], int refs, int id, modspecific_t data. */
+struct module_stat {
+	int32_t version;	/* 0 */
+	uint8_t name[32];	/* 4 */
+	int32_t refs;	/* 36 */
+	int32_t id;	/* 40 */
+	int32_t data;	/* 44 */
+};
+_Static_assert(sizeof(struct module_stat) == 48, "struct module_stat: size");
+_Static_assert(_Alignof(struct module_stat) == 4, "struct module_stat: alignment");
+_Static_assert(__builtin_offsetof(struct module_stat, version) == 0, "module_stat.version: offset");
+_Static_assert(__builtin_offsetof(struct module_stat, name) == 4, "module_stat.name: offset");
+_Static_assert(__builtin_offsetof(struct module_stat, refs) == 36, "module_stat.refs: offset");
+_Static_assert(__builtin_offsetof(struct module_stat, id) == 40, "module_stat.id: offset");
+_Static_assert(__builtin_offsetof(struct module_stat, data) == 44, "module_stat.data: offset");
 
 /* sys/sys/socket.h: sendmsg and recvmsg. */
 struct msghdr {
