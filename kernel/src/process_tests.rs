@@ -19,6 +19,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(faults_become_signals_that_kill),
     ktest!(corrupt_or_unclaimed_images_are_refused),
     ktest!(user_memory_access_is_checked_and_typed),
+    ktest!(the_exit_observer_sees_each_exit),
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
@@ -234,6 +235,50 @@ fn fork_wait_and_copy_on_write_isolation() -> TestResult {
     // Let the exited threads be reaped, then nothing may be left behind.
     crate::sched::sleep_ticks(2);
     kassert_eq!(crate::mm::frame::FRAMES.lock().free_count(), frames);
+    Ok(())
+}
+
+/// Exit records of the processes named "acct-forker*", kept by the observer below.
+static EXITS: crate::sync::Mutex<Vec<process::accounting::ExitRecord>> =
+    crate::sync::Mutex::new(Vec::new());
+
+fn keep_exit(_: &process::Process, record: &process::accounting::ExitRecord) {
+    if record.name.starts_with(b"acct-forker") {
+        EXITS.lock().push(record.clone());
+    }
+}
+
+/// An installed observer gets one record an exit: the forked child (forked, no exec)
+/// first, then its spawned parent; nothing once it is removed.
+fn the_exit_observer_sees_each_exit() -> TestResult {
+    EXITS.lock().clear();
+    let (before, _) = crate::time::realtime();
+    process::accounting::observe_exits(Some(keep_exit));
+    let status = run_program("/tmp/ktest/acct-forker", code::FORKER);
+    process::accounting::observe_exits(None);
+    kassert_eq!(status?, ExitStatus::Exited(21));
+    let exits = core::mem::take(&mut *EXITS.lock());
+    kassert_eq!(exits.len(), 2);
+    let (child, parent) = (&exits[0], &exits[1]);
+    kassert!(child.forked_without_exec && !parent.forked_without_exec);
+    for r in &exits {
+        kassert!(!r.signaled && !r.dumped_core);
+        kassert_eq!((r.uid, r.gid), (0, 0));
+        kassert!(r.start.0 >= before && r.user_ns + r.system_ns <= r.elapsed_ns + 1_000_000);
+    }
+    kassert!(child.start >= parent.start && child.elapsed_ns <= parent.elapsed_ns);
+    let status = run_program("/tmp/ktest/acct-forker-off", code::FORKER)?;
+    kassert_eq!(status, ExitStatus::Exited(21));
+    kassert!(EXITS.lock().is_empty());
+    let ctx = crate::vfs::FsContext::initial();
+    kassert_eq!(
+        crate::vfs::unlink(&ctx, None, b"/tmp/ktest/acct-forker"),
+        Ok(())
+    );
+    kassert_eq!(
+        crate::vfs::unlink(&ctx, None, b"/tmp/ktest/acct-forker-off"),
+        Ok(())
+    );
     Ok(())
 }
 

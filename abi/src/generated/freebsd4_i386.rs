@@ -12519,7 +12519,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 51,
         name: "acct",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "ASU is never set: the core does not record whether a process used root's privilege; ac_io is always 0: no block I/O is counted (getrusage's ru_inblock and ru_oublock are 0 too); ac_mem is the peak resident set in KiB, not 4.x's time-average of the memory integrals (the core keeps none); acctwatch's free-space check runs when a record is due (at most every 15 s) rather than from a timer, with the defaults fixed: the sysctls kern.acct_suspend, kern.acct_resume and kern.acct_chkfreq do not exist",
+        ),
         arg_words: 1,
     },
     SyscallInfo {

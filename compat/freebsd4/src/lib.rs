@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+mod acct;
 mod convert;
 mod core_dump;
 mod files;

@@ -213,6 +213,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     profil: Some(sys_profil),
     utrace: Some(crate::ktrace::sys_utrace),
     ktrace: Some(crate::ktrace::sys_ktrace),
+    acct: Some(crate::acct::sys_acct),
     ptrace: Some(crate::ptrace::sys_ptrace),
     setgroups: Some(crate::fs::sys_setgroups),
     setreuid: Some(crate::fs::sys_setreuid),

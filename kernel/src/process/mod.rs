@@ -6,6 +6,7 @@
 //! process's personality, resolve copy-on-write faults, turn other faults into signals
 //! through the personality, deliver pending signals, and let the scheduler preempt.
 
+pub mod accounting;
 pub mod calls;
 pub mod core_dump;
 pub mod creds;
@@ -448,6 +449,11 @@ pub struct Process {
     user_cycles: AtomicU64,
     /// Signals whose handlers it ran, for getrusage (bumped without a lock).
     signals_caught: AtomicU64,
+    /// When it was forked or spawned (for accounting; kept by exec, as BSD's p_start).
+    started: accounting::Started,
+    /// It was made by fork (not spawned by the kernel): with no exec since, accounting
+    /// calls it forked-without-exec (BSD's AFORK).
+    forked: bool,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -1206,6 +1212,9 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     // was orphaned before it.
     let groups = groups_at_stake(process, None);
     let usage = process.usage();
+    // Accounting's record is taken while the process is whole, and written only by
+    // the call that ends it.
+    let record = accounting::observing().then(|| accounting::record(process, &usage, status));
     let (space, children, parent) = {
         let mut inner = process.inner.lock();
         if inner.exit.is_some() {
@@ -1229,6 +1238,9 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             inner.parent,
         )
     };
+    if let Some(record) = &record {
+        accounting::emit(process, record);
+    }
     timer::forget(process.pid);
     crate::ipc::sem::exit(process.pid.0);
     kernel_root_activate();
@@ -1686,6 +1698,8 @@ pub fn spawn_with_files(
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
+        started: accounting::Started::now(),
+        forked: false,
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -1957,6 +1971,8 @@ fn fork_with(
         exited: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
+        started: accounting::Started::now(),
+        forked: true,
     });
     table.insert(pid, child.clone());
     drop(table);

@@ -77,9 +77,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 26 slots Nymph does not serve (status not_implemented) are left out. */
+/* 25 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 229
+#define FZ_NCALLS 230
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -254,6 +254,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 50, "setlogin", 1, 0, {
 		{ "namebuf", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 51, "acct", 1, 0, {
+		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 52, "osigpending", 0, 0, {
 	} },
