@@ -638,280 +638,232 @@ static long check_104(void)
 static long check_105(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(314UL);
+	return nt_neg_raw(322UL);
 }
 
 static long check_106(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(315UL);
+	return nt_neg_raw(323UL);
 }
 
 static long check_107(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(316UL);
+	return nt_neg_raw(338UL);
 }
 
 static long check_108(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(317UL);
+	return nt_neg_raw(339UL);
 }
 
 static long check_109(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(318UL);
+	return nt_neg_raw(345UL);
 }
 
 static long check_110(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(319UL);
+	return nt_neg_raw(346UL);
 }
 
 static long check_111(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(320UL);
+	return nt_neg_raw(364UL);
 }
 
 static long check_112(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(322UL);
+	return nt_neg_raw(365UL);
 }
 
 static long check_113(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(323UL);
+	return nt_neg_raw(366UL);
 }
 
 static long check_114(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(338UL);
+	return nt_neg_raw(367UL);
 }
 
 static long check_115(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(339UL);
+	return nt_neg_raw(368UL);
 }
 
 static long check_116(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(345UL);
+	return nt_neg_raw(369UL);
 }
 
 static long check_117(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(346UL);
+	return nt_neg_raw(370UL);
 }
 
 static long check_118(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(359UL);
+	return nt_neg_raw(371UL);
 }
 
 static long check_119(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(364UL);
+	return nt_neg_raw(372UL);
 }
 
 static long check_120(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(365UL);
+	return nt_neg_raw(373UL);
 }
 
 static long check_121(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(366UL);
+	return nt_neg_raw(374UL);
 }
 
 static long check_122(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(367UL);
+	return nt_neg_raw(375UL);
 }
 
 static long check_123(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(368UL);
+	return nt_neg_raw(376UL);
 }
 
 static long check_124(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(369UL);
+	return nt_neg_raw(377UL);
 }
 
 static long check_125(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(370UL);
+	return nt_neg_raw(378UL);
 }
 
 static long check_126(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(371UL);
+	return nt_neg_raw(379UL);
 }
 
 static long check_127(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(372UL);
+	return nt_neg_raw(380UL);
 }
 
 static long check_128(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(373UL);
+	return nt_neg_raw(381UL);
 }
 
 static long check_129(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(374UL);
+	return nt_neg_raw(382UL);
 }
 
 static long check_130(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(375UL);
+	return nt_neg_raw(383UL);
 }
 
 static long check_131(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(376UL);
+	return nt_neg_raw(384UL);
 }
 
 static long check_132(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(377UL);
+	return nt_neg_raw(385UL);
 }
 
 static long check_133(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(378UL);
+	return nt_neg_raw(386UL);
 }
 
 static long check_134(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(379UL);
+	return nt_neg_raw(387UL);
 }
 
 static long check_135(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(380UL);
+	return nt_neg_raw(388UL);
 }
 
 static long check_136(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(381UL);
+	return nt_neg_raw(389UL);
 }
 
 static long check_137(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(382UL);
+	return nt_neg_raw(390UL);
 }
 
 static long check_138(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(383UL);
+	return nt_neg_raw(391UL);
 }
 
 static long check_139(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(384UL);
+	return nt_neg_raw(392UL);
 }
 
 static long check_140(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(385UL);
+	return nt_neg_raw(394UL);
 }
 
 static long check_141(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(386UL);
+	return nt_neg_raw(457UL);
 }
 
 static long check_142(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(387UL);
-}
-
-static long check_143(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(388UL);
-}
-
-static long check_144(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(389UL);
-}
-
-static long check_145(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(390UL);
-}
-
-static long check_146(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(391UL);
-}
-
-static long check_147(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(392UL);
-}
-
-static long check_148(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(394UL);
-}
-
-static long check_149(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(457UL);
-}
-
-static long check_150(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(2147483647UL);
 }
 
-static long check_151(void)
+static long check_143(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(4294967295UL);
@@ -1023,53 +975,45 @@ static const struct nt_neg_check checks[] = {
 	{"fhopen (298)", NT_NEG_IS, EINVAL, check_102},
 	{"fhstat (299)", NT_NEG_IS, EINVAL, check_103},
 	{"signanosleep (313)", NT_NEG_IS, EINVAL, check_104},
-	{"aio_return (314)", NT_NEG_IS, EINVAL, check_105},
-	{"aio_suspend (315)", NT_NEG_IS, EINVAL, check_106},
-	{"aio_cancel (316)", NT_NEG_IS, EINVAL, check_107},
-	{"aio_error (317)", NT_NEG_IS, EINVAL, check_108},
-	{"aio_read (318)", NT_NEG_IS, EINVAL, check_109},
-	{"aio_write (319)", NT_NEG_IS, EINVAL, check_110},
-	{"lio_listio (320)", NT_NEG_IS, EINVAL, check_111},
-	{"thr_sleep (322)", NT_NEG_IS, EINVAL, check_112},
-	{"thr_wakeup (323)", NT_NEG_IS, EINVAL, check_113},
-	{"jail (338)", NT_NEG_IS, EINVAL, check_114},
-	{"pioctl (339)", NT_NEG_IS, EINVAL, check_115},
-	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_116},
-	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_117},
-	{"aio_waitcomplete (359)", NT_NEG_IS, EINVAL, check_118},
-	{"nosys (364)", NT_NEG_IS, EINVAL, check_119},
-	{"nosys (365)", NT_NEG_IS, EINVAL, check_120},
-	{"nosys (366)", NT_NEG_IS, EINVAL, check_121},
-	{"nosys (367)", NT_NEG_IS, EINVAL, check_122},
-	{"nosys (368)", NT_NEG_IS, EINVAL, check_123},
-	{"nosys (369)", NT_NEG_IS, EINVAL, check_124},
-	{"nosys (370)", NT_NEG_IS, EINVAL, check_125},
-	{"nosys (371)", NT_NEG_IS, EINVAL, check_126},
-	{"nosys (372)", NT_NEG_IS, EINVAL, check_127},
-	{"nosys (373)", NT_NEG_IS, EINVAL, check_128},
-	{"nosys (374)", NT_NEG_IS, EINVAL, check_129},
-	{"nosys (375)", NT_NEG_IS, EINVAL, check_130},
-	{"nosys (376)", NT_NEG_IS, EINVAL, check_131},
-	{"nosys (377)", NT_NEG_IS, EINVAL, check_132},
-	{"nosys (378)", NT_NEG_IS, EINVAL, check_133},
-	{"nosys (379)", NT_NEG_IS, EINVAL, check_134},
-	{"nosys (380)", NT_NEG_IS, EINVAL, check_135},
-	{"nosys (381)", NT_NEG_IS, EINVAL, check_136},
-	{"nosys (382)", NT_NEG_IS, EINVAL, check_137},
-	{"nosys (383)", NT_NEG_IS, EINVAL, check_138},
-	{"nosys (384)", NT_NEG_IS, EINVAL, check_139},
-	{"nosys (385)", NT_NEG_IS, EINVAL, check_140},
-	{"nosys (386)", NT_NEG_IS, EINVAL, check_141},
-	{"nosys (387)", NT_NEG_IS, EINVAL, check_142},
-	{"nosys (388)", NT_NEG_IS, EINVAL, check_143},
-	{"nosys (389)", NT_NEG_IS, EINVAL, check_144},
-	{"nosys (390)", NT_NEG_IS, EINVAL, check_145},
-	{"nosys (391)", NT_NEG_IS, EINVAL, check_146},
-	{"nosys (392)", NT_NEG_IS, EINVAL, check_147},
-	{"394", NT_NEG_IS, EINVAL, check_148},
-	{"457", NT_NEG_IS, EINVAL, check_149},
-	{"2147483647", NT_NEG_IS, EINVAL, check_150},
-	{"4294967295", NT_NEG_IS, EINVAL, check_151},
+	{"thr_sleep (322)", NT_NEG_IS, EINVAL, check_105},
+	{"thr_wakeup (323)", NT_NEG_IS, EINVAL, check_106},
+	{"jail (338)", NT_NEG_IS, EINVAL, check_107},
+	{"pioctl (339)", NT_NEG_IS, EINVAL, check_108},
+	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_109},
+	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_110},
+	{"nosys (364)", NT_NEG_IS, EINVAL, check_111},
+	{"nosys (365)", NT_NEG_IS, EINVAL, check_112},
+	{"nosys (366)", NT_NEG_IS, EINVAL, check_113},
+	{"nosys (367)", NT_NEG_IS, EINVAL, check_114},
+	{"nosys (368)", NT_NEG_IS, EINVAL, check_115},
+	{"nosys (369)", NT_NEG_IS, EINVAL, check_116},
+	{"nosys (370)", NT_NEG_IS, EINVAL, check_117},
+	{"nosys (371)", NT_NEG_IS, EINVAL, check_118},
+	{"nosys (372)", NT_NEG_IS, EINVAL, check_119},
+	{"nosys (373)", NT_NEG_IS, EINVAL, check_120},
+	{"nosys (374)", NT_NEG_IS, EINVAL, check_121},
+	{"nosys (375)", NT_NEG_IS, EINVAL, check_122},
+	{"nosys (376)", NT_NEG_IS, EINVAL, check_123},
+	{"nosys (377)", NT_NEG_IS, EINVAL, check_124},
+	{"nosys (378)", NT_NEG_IS, EINVAL, check_125},
+	{"nosys (379)", NT_NEG_IS, EINVAL, check_126},
+	{"nosys (380)", NT_NEG_IS, EINVAL, check_127},
+	{"nosys (381)", NT_NEG_IS, EINVAL, check_128},
+	{"nosys (382)", NT_NEG_IS, EINVAL, check_129},
+	{"nosys (383)", NT_NEG_IS, EINVAL, check_130},
+	{"nosys (384)", NT_NEG_IS, EINVAL, check_131},
+	{"nosys (385)", NT_NEG_IS, EINVAL, check_132},
+	{"nosys (386)", NT_NEG_IS, EINVAL, check_133},
+	{"nosys (387)", NT_NEG_IS, EINVAL, check_134},
+	{"nosys (388)", NT_NEG_IS, EINVAL, check_135},
+	{"nosys (389)", NT_NEG_IS, EINVAL, check_136},
+	{"nosys (390)", NT_NEG_IS, EINVAL, check_137},
+	{"nosys (391)", NT_NEG_IS, EINVAL, check_138},
+	{"nosys (392)", NT_NEG_IS, EINVAL, check_139},
+	{"394", NT_NEG_IS, EINVAL, check_140},
+	{"457", NT_NEG_IS, EINVAL, check_141},
+	{"2147483647", NT_NEG_IS, EINVAL, check_142},
+	{"4294967295", NT_NEG_IS, EINVAL, check_143},
 };
 
 int main(void)

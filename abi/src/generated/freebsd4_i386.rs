@@ -14382,49 +14382,63 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 314,
         name: "aio_return",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
         number: 315,
         name: "aio_suspend",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 316,
         name: "aio_cancel",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
         number: 317,
         name: "aio_error",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
         number: 318,
         name: "aio_read",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
         number: 319,
         name: "aio_write",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
         number: 320,
         name: "lio_listio",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
@@ -14723,7 +14737,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 359,
         name: "aio_waitcomplete",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the AIO facility itself: as a 4.x GENERIC kernel (no options VFS_AIO; aio.ko came with 5.0) answers, ENOSYS before any argument is read, without SIGSYS, so programs fall back to ordinary I/O",
+        ),
         arg_words: 2,
     },
     SyscallInfo {

@@ -11,6 +11,7 @@
 extern crate alloc;
 
 mod acct;
+mod aio;
 mod convert;
 mod core_dump;
 mod files;
