@@ -19,6 +19,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(faults_become_signals_that_kill),
     ktest!(corrupt_or_unclaimed_images_are_refused),
     ktest!(user_memory_access_is_checked_and_typed),
+    ktest!(exit_lets_the_recorder_go),
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
@@ -234,6 +235,41 @@ fn fork_wait_and_copy_on_write_isolation() -> TestResult {
     // Let the exited threads be reaped, then nothing may be left behind.
     crate::sched::sleep_ticks(2);
     kassert_eq!(crate::mm::frame::FRAMES.lock().free_count(), frames);
+    Ok(())
+}
+
+/// An exited process keeps no recorder (BSD's exit1 releases the trace file), though
+/// its `Process` lives on where something still holds it (a zombie, or init, which is
+/// never reaped). Before, a ktrace of init's process group kept the trace file, and its
+/// pages, past every other process's end (`cargo xtask fuzz --abi freebsd4-i386 --seed
+/// 1176`).
+fn exit_lets_the_recorder_go() -> TestResult {
+    use alloc::sync::Arc;
+    crate::vfs::add_file("/tmp/ktest/traced", 0o755, image(TEST_OSABI, code::EXIT7)).map_err(
+        |e| crate::ktest::TestFailure {
+            file: file!(),
+            line: line!(),
+            message: alloc::format!("add: {e:?}"),
+        },
+    )?;
+    let Ok(pid) = process::spawn("/tmp/ktest/traced", &[], &[]) else {
+        crate::kfail!("spawn")
+    };
+    // It has not run yet (one CPU, no preemption in the kernel): traced from the start.
+    let Some(p) = process::find(pid) else {
+        crate::kfail!("no process {}", pid.0)
+    };
+    let state: Arc<dyn core::any::Any + Send + Sync> = Arc::new(0u8);
+    let marker = Arc::downgrade(&state);
+    p.set_recorder(Some(process::trace::Recorder {
+        state,
+        inherit: false,
+    }));
+    kassert!(p.recording());
+    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(7)));
+    // `p` still holds the process: only exit itself can have let the recorder go.
+    kassert!(!p.recording());
+    kassert!(marker.upgrade().is_none(), "the recorder outlived the exit");
     Ok(())
 }
 
