@@ -20,6 +20,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(corrupt_or_unclaimed_images_are_refused),
     ktest!(user_memory_access_is_checked_and_typed),
     ktest!(the_exit_observer_sees_each_exit),
+    ktest!(exit_lets_the_recorder_go),
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
@@ -279,6 +280,41 @@ fn the_exit_observer_sees_each_exit() -> TestResult {
         crate::vfs::unlink(&ctx, None, b"/tmp/ktest/acct-forker-off"),
         Ok(())
     );
+    Ok(())
+}
+
+/// An exited process keeps no recorder (BSD's exit1 releases the trace file), though
+/// its `Process` lives on where something still holds it (a zombie, or init, which is
+/// never reaped). Before, a ktrace of init's process group kept the trace file, and its
+/// pages, past every other process's end (`cargo xtask fuzz --abi freebsd4-i386 --seed
+/// 1176`).
+fn exit_lets_the_recorder_go() -> TestResult {
+    use alloc::sync::Arc;
+    crate::vfs::add_file("/tmp/ktest/traced", 0o755, image(TEST_OSABI, code::EXIT7)).map_err(
+        |e| crate::ktest::TestFailure {
+            file: file!(),
+            line: line!(),
+            message: alloc::format!("add: {e:?}"),
+        },
+    )?;
+    let Ok(pid) = process::spawn("/tmp/ktest/traced", &[], &[]) else {
+        crate::kfail!("spawn")
+    };
+    // It has not run yet (one CPU, no preemption in the kernel): traced from the start.
+    let Some(p) = process::find(pid) else {
+        crate::kfail!("no process {}", pid.0)
+    };
+    let state: Arc<dyn core::any::Any + Send + Sync> = Arc::new(0u8);
+    let marker = Arc::downgrade(&state);
+    p.set_recorder(Some(process::trace::Recorder {
+        state,
+        inherit: false,
+    }));
+    kassert!(p.recording());
+    kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(7)));
+    // `p` still holds the process: only exit itself can have let the recorder go.
+    kassert!(!p.recording());
+    kassert!(marker.upgrade().is_none(), "the recorder outlived the exit");
     Ok(())
 }
 

@@ -7,8 +7,9 @@
 //! The init, abi-tests/fuzz/execer.c, execs each in a child with a 2 s watchdog and
 //! prints how it ended. Each must be refused with ENOEXEC (or ENOMEM: a segment larger
 //! than the memory, or one the kernel cannot map; or EINVAL: a FreeBSD-4 segment on or
-//! above the 4.x stack, which 4.x's loader cannot map) or run and end (exit, signal,
-//! watchdog); the unmutated copies must exit 7. The kernel must not panic or hang, and
+//! above the 4.x stack, which 4.x's loader cannot map; or ENOENT for a mutant with a
+//! PT_INTERP header: the interpreter it names, bytes of the image, is no file) or run
+//! and end (exit, signal, watchdog); the unmutated copies must exit 7. The kernel must not panic or hang, and
 //! its heap and free frames at init's exit must match a baseline boot that execs
 //! nothing (the same check as `cargo xtask fuzz`).
 
@@ -31,6 +32,11 @@ const CONTROL_STATUS: &str = "exited 7";
 /// Refusals a mutant may get besides ENOEXEC: ENOMEM when its segments do not fit in
 /// memory or cannot be mapped; EINVAL for a FreeBSD-4 segment on or above USRSTACK.
 const ALLOWED_ERRNOS: [&str; 3] = ["ENOEXEC", "ENOMEM", "EINVAL"];
+/// The refusal of a mutant that names an ELF interpreter: a retyped header (a note
+/// made PT_INTERP) names whatever bytes it covers, which are no file in the guest, and
+/// exec gives the interpreter lookup's error, as 4.x's `exec_elf_imgact` returns
+/// `elf_load_file`'s (namei's ENOENT).
+const NO_INTERPRETER: &str = "ENOENT";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FuzzExecArgs {
@@ -114,6 +120,7 @@ const ELF32: Layout = Layout {
 };
 
 const PT_LOAD: u64 = 1;
+const PT_INTERP: u64 = 3;
 
 fn get(data: &[u8], at: usize, width: usize) -> u64 {
     let mut b = [0u8; 8];
@@ -127,6 +134,26 @@ fn put(data: &mut [u8], at: usize, width: usize, value: u64) {
     if let Some(dst) = data.get_mut(at..at + width) {
         dst.copy_from_slice(&value.to_le_bytes()[..width]);
     }
+}
+
+/// Whether `data`'s program header table (as far as it lies in the file) has a
+/// PT_INTERP entry.
+fn names_interpreter(data: &[u8]) -> bool {
+    let l = if data.get(4) == Some(&1) {
+        &ELF32
+    } else {
+        &ELF64
+    };
+    let w = if l.wide { 8 } else { 4 };
+    let phoff = usize::try_from(get(data, l.phoff, w)).unwrap_or(usize::MAX);
+    let phentsize = get(data, l.phentsize, 2) as usize;
+    let phnum = get(data, l.phnum, 2) as usize;
+    (0..phnum).any(|i| {
+        i.checked_mul(phentsize)
+            .and_then(|o| phoff.checked_add(o))
+            .and_then(|at| data.get(at..at.checked_add(4)?))
+            .is_some_and(|t| u64::from(u32::from_le_bytes([t[0], t[1], t[2], t[3]])) == PT_INTERP)
+    })
 }
 
 /// An edge value for a field that held `old` in an image of `len` bytes.
@@ -286,6 +313,8 @@ fn build(ws: &Workspace) -> crate::Result<(PathBuf, Images)> {
 struct Planned {
     abi: &'static str,
     mutation: Option<String>,
+    /// Whether the file has a PT_INTERP header.
+    interp: bool,
 }
 
 /// Writes the controls and `count` mutants into `<dir>/fx`; returns what each file is.
@@ -306,6 +335,7 @@ fn write_mutants(
         plan.push(Planned {
             abi,
             mutation: None,
+            interp: names_interpreter(image),
         });
         files.push(image.clone());
     }
@@ -315,6 +345,7 @@ fn write_mutants(
         plan.push(Planned {
             abi,
             mutation: Some(what),
+            interp: names_interpreter(&data),
         });
         files.push(data);
     }
@@ -369,10 +400,12 @@ fn boot(guest: &Guest<'_>, roots: &[PathBuf], files: usize, verbose: bool) -> cr
     })
 }
 
-/// Whether a mutant's outcome is acceptable.
-fn acceptable(outcome: &str) -> bool {
+/// Whether a mutant's outcome is acceptable (`interp`: it has a PT_INTERP header).
+fn acceptable(outcome: &str, interp: bool) -> bool {
     match outcome.split_once(' ') {
-        Some(("refused", errno)) => ALLOWED_ERRNOS.contains(&errno),
+        Some(("refused", errno)) => {
+            ALLOWED_ERRNOS.contains(&errno) || (interp && errno == NO_INTERPRETER)
+        }
         Some(("exited" | "signal", _)) => true,
         _ => outcome == "timeout",
     }
@@ -419,7 +452,7 @@ pub fn fuzz_exec(
         let bad = match (&p.mutation, outcome) {
             (_, None) => run.done,
             (None, Some(o)) => o != CONTROL_STATUS,
-            (Some(_), Some(o)) => !acceptable(o),
+            (Some(_), Some(o)) => !acceptable(o, p.interp),
         };
         if bad {
             problems.push(format!(
@@ -534,13 +567,40 @@ mod tests {
     }
 
     #[test]
+    fn finds_an_interpreter_header_only_inside_the_file() {
+        let mut d = image();
+        assert!(!names_interpreter(&d));
+        put(&mut d, 64, 4, PT_INTERP);
+        assert!(names_interpreter(&d));
+        // A table past the end, or offsets that overflow, hold nothing.
+        put(&mut d, ELF64.phoff, 8, u64::MAX - 8);
+        assert!(!names_interpreter(&d));
+        put(&mut d, ELF64.phoff, 8, 64);
+        d.truncate(66);
+        assert!(!names_interpreter(&d));
+        let mut narrow = image();
+        narrow[4] = 1;
+        put(&mut narrow, ELF32.phoff, 4, 64);
+        put(&mut narrow, ELF32.phnum, 2, 2);
+        put(&mut narrow, ELF32.phentsize, 2, 32);
+        put(&mut narrow, 96, 4, PT_INTERP);
+        assert!(names_interpreter(&narrow));
+    }
+
+    #[test]
     fn judges_outcomes() {
-        assert!(acceptable("refused ENOEXEC"));
-        assert!(acceptable("refused ENOMEM"));
-        assert!(acceptable("refused EINVAL"));
-        assert!(!acceptable("refused EFAULT"));
-        assert!(acceptable("exited 3") && acceptable("signal 11") && acceptable("timeout"));
-        assert!(!acceptable("unkillable"));
+        assert!(acceptable("refused ENOEXEC", false));
+        assert!(acceptable("refused ENOMEM", false));
+        assert!(acceptable("refused EINVAL", false));
+        assert!(!acceptable("refused EFAULT", false));
+        assert!(acceptable("exited 3", false) && acceptable("signal 11", false));
+        assert!(acceptable("timeout", false));
+        assert!(!acceptable("unkillable", false));
+        // A missing interpreter only for a mutant that names one (seed 2: a note
+        // header retyped PT_INTERP names the note's bytes).
+        assert!(!acceptable("refused ENOENT", false));
+        assert!(acceptable("refused ENOENT", true));
+        assert!(!acceptable("refused EFAULT", true));
         assert_eq!(kind("exited 3"), "exited");
         assert_eq!(kind("signal 11"), "signal 11");
     }

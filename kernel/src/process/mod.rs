@@ -1250,6 +1250,12 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     }
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop((space, files));
+    // The recorder goes too, as BSD's exit1 releases the trace file (4.x kern_exit.c:
+    // "release trace file", vrele of p_tracep, before the process becomes a zombie):
+    // otherwise a zombie, or init, which nobody reaps, keeps a trace file that nothing
+    // can reach, with its pages (found by `cargo xtask fuzz --abi freebsd4-i386 --seed
+    // 1176`: a worker's ktrace of process group 1 traced init itself).
+    process.set_recorder(None);
     crate::vfs::lock::release_owner(process.pid.0);
     if let Some(init) = find(INIT).filter(|_| process.pid != INIT) {
         let mut orphans_done = false;
