@@ -15,7 +15,7 @@
  * st_qspare zero), nothing written past it; nlstat of a symbolic link against nstat
  * through it.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -32,13 +32,7 @@ static unsigned char *page;
 
 static unsigned char *bad(void) { return page + 4096; }
 
-static void map_pages(void)
-{
-	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
-	CHECK(page != MAP_FAILED);
-	CHECK_OK(munmap(page + 4096, 4096));
-	memset(page, 0, 4096);
-}
+static void map_pages(void) { page = nt_page_before_hole(); }
 
 /* The struct nstat 4.x's cvtnstat makes of a raw 96-byte struct stat. */
 static void expect_nstat(const unsigned char *st, unsigned char *ns)

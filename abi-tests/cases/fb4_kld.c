@@ -19,7 +19,7 @@
  * directory, a lookup error other than ENOENT). kldunload: EPERM as non-root, EBUSY for
  * the kernel, ENOENT for another id.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -36,13 +36,7 @@ static unsigned char *page;
 
 static unsigned char *bad(void) { return page + 4096; }
 
-static void map_pages(void)
-{
-	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
-	CHECK(page != MAP_FAILED);
-	CHECK_OK(munmap(page + 4096, 4096));
-	memset(page, 0, 4096);
-}
+static void map_pages(void) { page = nt_page_before_hole(); }
 
 static void put32(unsigned char *p, int32_t v) { memcpy(p, &v, 4); }
 

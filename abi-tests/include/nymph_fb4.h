@@ -6,6 +6,18 @@
 #define NYMPH_FB4_H
 
 #include <nymph_test.h>
+#include <sys/mman.h>
+
+/* A zeroed page of memory followed by an unmapped one, so that the returned address
+ * + 4096 faults: for EFAULT part way through what a call copies. */
+static inline unsigned char *nt_page_before_hole(void)
+{
+	unsigned char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
+	if (p == MAP_FAILED || munmap(p + 4096, 4096) != 0)
+		FAIL("mapping a page before a hole: errno %s", nt_errname(errno));
+	memset(p, 0, 4096);
+	return p;
+}
 
 /* getrlimit(which), failing the case if the call does; the struct is poisoned first
  * so that a call writing nothing cannot pass. */
