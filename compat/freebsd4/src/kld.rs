@@ -38,7 +38,7 @@ const MODULES: [(i32, &[u8]); 2] = [(1, b"elf"), (2, b"shell")];
 const MODULE_REFS: i32 = 1;
 
 /// `MAXPATHLEN` (sys/param.h): kldload's, kldfind's and kldsym's name buffers.
-const MAXPATHLEN: usize = 1024;
+const MAXPATHLEN: usize = fb::consts::MAXPATHLEN as usize;
 
 /// `sizeof(struct kld_file_stat)` on i386 (sys/linker.h): int version, char
 /// name[MAXPATHLEN], int refs, int id, caddr_t address, size_t size.
@@ -61,16 +61,6 @@ const MODULE_PATH: [&[u8]; 3] = [b"/", b"/boot/", b"/modules/"];
 /// computes it (a wrap past 4 GiB faults at a low address, as it would there).
 fn at(base: u64, off: u64) -> u64 {
     base.wrapping_add(off) & 0xFFFF_FFFF
-}
-
-fn read_i32(task: &Task, addr: u64) -> Result<i32, i32> {
-    let mut b = [0u8; 4];
-    task.read_bytes(addr, &mut b).map_err(fault)?;
-    Ok(i32::from_le_bytes(b))
-}
-
-fn write_i32(task: &Task, addr: u64, v: i32) -> Result<(), i32> {
-    task.write_bytes(addr, &v.to_le_bytes()).map_err(fault)
 }
 
 /// A name copied in as `copyinstr(..., max, NULL)` copies it: EFAULT, or ENAMETOOLONG
@@ -144,17 +134,17 @@ pub(crate) fn sys_modstat(task: &mut Task, a: fb::ModstatArgs) -> SysResult {
     let i = module_by_id(a.modid)?;
     let (id, name) = MODULES[i];
     let stat = a.stat.addr();
-    let version = read_i32(task, stat)?;
+    let version = task.read_val::<i32>(stat).map_err(fault)?;
     if version != MODULE_STAT_V1_SIZE && version != MODULE_STAT_SIZE {
         return Err(errno::EINVAL);
     }
     let mut cname = name.to_vec();
     cname.push(0);
     task.write_bytes(at(stat, 4), &cname).map_err(fault)?;
-    write_i32(task, at(stat, 36), MODULE_REFS)?;
-    write_i32(task, at(stat, 40), id)?;
+    task.write_val(at(stat, 36), &MODULE_REFS).map_err(fault)?;
+    task.write_val(at(stat, 40), &id).map_err(fault)?;
     if version == MODULE_STAT_SIZE {
-        write_i32(task, at(stat, 44), 0)?;
+        task.write_val(at(stat, 44), &0i32).map_err(fault)?;
     }
     Ok(Ret::word(0))
 }
@@ -271,17 +261,19 @@ pub(crate) fn sys_kldnext(_task: &mut Task, a: fb::KldnextArgs) -> SysResult {
 pub(crate) fn sys_kldstat(task: &mut Task, a: fb::KldstatArgs) -> SysResult {
     file_by_id(a.fileid)?;
     let stat = a.stat.addr();
-    let version = read_i32(task, stat)?;
+    let version = task.read_val::<i32>(stat).map_err(fault)?;
     if version != KLD_FILE_STAT_SIZE {
         return Err(errno::EINVAL);
     }
     let mut cname = KERNEL_FILE_NAME.to_vec();
     cname.push(0);
     task.write_bytes(at(stat, 4), &cname).map_err(fault)?;
-    write_i32(task, at(stat, 1028), KERNEL_FILE_REFS)?;
-    write_i32(task, at(stat, 1032), KERNEL_FILE_ID)?;
-    write_i32(task, at(stat, 1036), 0)?;
-    write_i32(task, at(stat, 1040), 0)?;
+    task.write_val(at(stat, 1028), &KERNEL_FILE_REFS)
+        .map_err(fault)?;
+    task.write_val(at(stat, 1032), &KERNEL_FILE_ID)
+        .map_err(fault)?;
+    task.write_val(at(stat, 1036), &0i32).map_err(fault)?;
+    task.write_val(at(stat, 1040), &0i32).map_err(fault)?;
     Ok(Ret::word(0))
 }
 

@@ -629,11 +629,6 @@ pub(crate) fn sys_orecv(task: &mut Task, a: fb::OrecvArgs) -> SysResult {
     recvfrom(task, a.s, buf, a.flags, 0, 0, false)
 }
 
-/// The pieces a `struct msghdr` names (UIO_MAXIOV or more is EMSGSIZE).
-fn message_pieces(task: &Task, m: &fb::msghdr) -> Result<Vec<(u64, u64)>, i32> {
-    pieces(task, m.msg_iov, m.msg_iovlen)
-}
-
 /// The `iovlen` pieces of the iovec at `iov` (UIO_MAXIOV or more is EMSGSIZE; more than
 /// 2 GiB in all EINVAL).
 fn pieces(task: &Task, iov: u32, iovlen: i32) -> Result<Vec<(u64, u64)>, i32> {
@@ -695,7 +690,7 @@ fn rights(task: &Task, addr: u64, len: usize) -> Result<Control, i32> {
 /// sendmsg: the data, to msg_name if given, with the control msg_control holds.
 pub(crate) fn sys_sendmsg(task: &mut Task, a: fb::SendmsgArgs) -> SysResult {
     let m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
-    let iov = message_pieces(task, &m)?;
+    let iov = pieces(task, m.msg_iov, m.msg_iovlen)?;
     // As 4.x's sendit: the descriptor is checked before the control.
     socket_file(task, a.s)?;
     let control = match m.msg_control {
@@ -837,7 +832,7 @@ fn externalize(task: &Task, control: Vec<Control>) -> Result<Vec<u8>, i32> {
 /// with msg_controllen 0 nothing is copied and no flag set.
 pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     let mut m: fb::msghdr = task.read_val(a.msg.addr()).map_err(fault)?;
-    let iov = message_pieces(task, &m)?;
+    let iov = pieces(task, m.msg_iov, m.msg_iovlen)?;
     let mut bytes = Vec::new();
     let wanted = m.msg_control != 0;
     let got = receive(task, a.s, &iov, a.flags, wanted.then_some(&mut bytes))?;

@@ -414,7 +414,7 @@ fn bytes(v: Value) -> Vec<u8> {
 }
 
 /// `MAXPATHLEN`: name2oid takes names shorter than this (ENAMETOOLONG).
-const MAXPATHLEN: usize = 1024;
+const MAXPATHLEN: usize = fb::consts::MAXPATHLEN as usize;
 
 /// kern_sysctl.c `sysctl_find_oid`: the node a name reaches and how many of its
 /// numbers that took. A lookup stops at a leaf (ENOTDIR if numbers remain) or a node
