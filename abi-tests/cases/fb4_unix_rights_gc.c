@@ -7,6 +7,10 @@
  *  - 800 cycles (each of two sockets in flight in the other's queue, every descriptor
  *    to them closed) are freed by the collector: sending goes on working where,
  *    without it, the bound (1024 files) would be reached;
+ *  - 1,100 sockets each sent through itself (in flight in its peer's queue, which
+ *    its own end holds), then both ends closed, go with their peers, as 4.x's
+ *    soclose flushes a closed socket's receive buffer (sorflush): sending goes on
+ *    working past the bound;
  *  - a chain of 300 sockets, each in flight in the previous one's queue, goes when the
  *    first is closed, without harm to the kernel.
  */
@@ -84,6 +88,15 @@ int main(void)
 		close(a[1]);
 		close(b[0]);
 		close(b[1]);
+	}
+
+	for (int i = 0; i < 1100; i++) {
+		int s[2];
+		CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+		if (send_fd(s[0], s[0]) != 1)
+			FAIL("self %d: sendmsg: errno %s", i, nt_errname(errno));
+		close(s[0]);
+		close(s[1]);
 	}
 
 	int head[2], link[2];

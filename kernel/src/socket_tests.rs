@@ -22,6 +22,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(socket_datagram_reader_blocks_for_one_message),
     ktest!(socket_a_long_chain_of_sockets_in_flight_goes_without_recursion),
     ktest!(socket_cycles_in_flight_are_collected),
+    ktest!(socket_sent_through_itself_goes_with_its_peer),
     ktest!(socket_inet_ports_are_allocated_taken_and_refused),
     ktest!(socket_inet_accept_and_receive_block_on_loopback),
 ];
@@ -233,6 +234,29 @@ fn socket_cycles_in_flight_are_collected() -> TestResult {
     kassert_eq!(socket::in_flight(), before + 2);
     socket::collect_garbage(None);
     kassert_eq!(socket::in_flight(), before);
+    Ok(())
+}
+
+/// A socket sent through itself waits in its peer's queue, which its own end of the
+/// connection holds: once the peer goes, nobody can receive it and it goes too. (Before,
+/// the collector no longer saw the dead peer and the pair's memory stayed for good; 4.x
+/// osendmsg, whose rights are a bare array of descriptors, makes such sends easy.)
+fn socket_sent_through_itself_goes_with_its_peer() -> TestResult {
+    let before = socket::in_flight();
+    let Ok((w, r)) = socket::pair(SocketType::Stream) else {
+        kfail!("socketpair")
+    };
+    let gone = Arc::downgrade(&w);
+    kassert!(send_file(&w, &w), "send w through itself");
+    kassert_eq!(socket::in_flight(), before + 1);
+    drop(w);
+    kassert!(
+        gone.upgrade().is_some(),
+        "in flight, w stays while r can receive it"
+    );
+    drop(r);
+    kassert_eq!(socket::in_flight(), before);
+    kassert!(gone.upgrade().is_none(), "w outlived its peer");
     Ok(())
 }
 

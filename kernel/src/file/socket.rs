@@ -489,6 +489,18 @@ impl Connection {
     }
 }
 
+/// A socket that goes (its last open file closed) can be read no more: the files in
+/// flight in its queue go with it, as 4.x's soclose flushes a closed socket's receive
+/// buffer (uipc_socket.c `sorflush`, which hands the rights to uipc_usrreq.c
+/// `unp_dispose`). Without this a socket sent through itself, in flight in its peer's
+/// queue, would outlive both descriptors: its own end of the connection holds that
+/// queue, and the collector no longer sees the peer that was sent it.
+impl Drop for Socket {
+    fn drop(&mut self) {
+        drop(self.take_files_in_flight());
+    }
+}
+
 impl Socket {
     fn new(domain: Domain, kind: SocketType) -> Result<Arc<Socket>> {
         if crate::mm::heap::under_pressure() {
