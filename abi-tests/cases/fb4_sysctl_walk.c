@@ -70,6 +70,8 @@ static const struct node {
 	{{1, 0x100}, 2, "kern.corefile", STRING | RD | WR, "A", 0},
 	{{1, 0x101}, 2, "kern.coredump", INT | RD | WR, "I", 4},
 	{{1, 0x102}, 2, "kern.sugid_coredump", INT | RD | WR, "I", 4},
+	{{1, 0x103}, 2, "kern.ccpu", INT | RD, "I", 4},
+	{{1, 0x104}, 2, "kern.fscale", INT | RD, "I", 4},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	{{6, 1}, 2, "hw.machine", STRING | RD, "A", 0},
 	{{6, 2}, 2, "hw.model", STRING | RD, "A", 0},
@@ -80,6 +82,7 @@ static const struct node {
 	{{6, 7}, 2, "hw.pagesize", INT | RD, "I", 4},
 	{{6, 10}, 2, "hw.floatingpoint", INT | RD, "I", 4},
 	{{6, 11}, 2, "hw.machine_arch", STRING | RD, "A", 0},
+	{{6, 0x100}, 2, "hw.availpages", INT | RD, "I", 4},
 };
 #define NNODES (int)(sizeof(nodes) / sizeof(nodes[0]))
 
@@ -236,10 +239,12 @@ int main(void)
 	check_next((int[]){1, 13, 7}, 3, (int[]){1, 17}, 2);
 	check_next((int[]){1, 13, 6}, 3, (int[]){1, 14, 7}, 3);
 	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
-	check_next((int[]){1, 0x102}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
+	check_next((int[]){1, 0x104}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){3}, 1, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];
-	CHECK_ERRNO(meta(2, (int[]){6, 11}, 2, buf, sizeof(buf)), ENOENT);
+	check_next((int[]){6, 11}, 2, (int[]){6, 0x100}, 2);
+	CHECK_ERRNO(meta(2, (int[]){6, 0x100}, 2, buf, sizeof(buf)), ENOENT);
 	CHECK_ERRNO(meta(2, (int[]){7}, 1, buf, sizeof(buf)), ENOENT);
 
 	/* name2oid. */

@@ -227,7 +227,7 @@ static SYSCTL: [Oid; 5] = [
 /// `CTLFLAG_RW|CTLFLAG_ANYBODY`). 4.x has maxfiles, maxfilesperproc, maxprocperuid and
 /// securelevel writable by root; here they are fixed, so they say read-only (a write
 /// is EPERM either way).
-static KERN: [Oid; 26] = [
+static KERN: [Oid; 28] = [
     leaf(1, "ostype", STRING_RD, "A"),
     leaf(2, "osrelease", STRING_RD, "A"),
     leaf(3, "osrevision", INT_RD, "I"),
@@ -271,6 +271,11 @@ static KERN: [Oid; 26] = [
         CTLTYPE_INT | CTLFLAG_RW,
         "I",
     ),
+    // kern_synch.c: `SYSCTL_INT(_kern, OID_AUTO, ccpu, CTLFLAG_RD, &ccpu, 0, "")` and
+    // `SYSCTL_INT(_kern, OID_AUTO, fscale, CTLFLAG_RD, 0, FSCALE, "")`; ps's donlist
+    // (bin/ps/nlist.c) reads both by name for %cpu.
+    leaf(CCPU_OID[1], "ccpu", INT_RD, "I"),
+    leaf(FSCALE_OID[1], "fscale", INT_RD, "I"),
 ];
 
 /// kern.proc: of 4.x's children (all, pid, pgrp, tty, uid, ruid, args) only args.
@@ -291,7 +296,7 @@ static VM: [Oid; 1] = [leaf(2, "loadavg", OPAQUE_RD, "S,loadavg")];
 /// (physmem a `CTLTYPE_ULONG` proc "LU", usermem a `CTLTYPE_INT` proc "IU"; RELENG_4
 /// 1.385.2.30 as DragonFly's pc32 copy keeps it) and npx.c (floatingpoint
 /// `SYSCTL_INT`).
-static HW: [Oid; 9] = [
+static HW: [Oid; 10] = [
     leaf(1, "machine", STRING_RD, "A"),
     leaf(2, "model", STRING_RD, "A"),
     leaf(3, "ncpu", INT_RD, "I"),
@@ -301,11 +306,23 @@ static HW: [Oid; 9] = [
     leaf(7, "pagesize", INT_RD, "I"),
     leaf(10, "floatingpoint", INT_RD, "I"),
     leaf(11, "machine_arch", STRING_RD, "A"),
+    // machdep.c of the 4.x era: `SYSCTL_INT(_hw, OID_AUTO, availpages, CTLFLAG_RD,
+    // &physmem, 0, "")`, physical memory in pages; ps's donlist reads it for %mem.
+    leaf(AVAILPAGES_OID[1], "availpages", INT_RD, "I"),
 ];
 
 const CORE_FILE_OID: [i32; 2] = [1, 0x100];
 const COREDUMP_OID: [i32; 2] = [1, 0x101];
 const SUGID_COREDUMP_OID: [i32; 2] = [1, 0x102];
+const CCPU_OID: [i32; 2] = [1, 0x103];
+const FSCALE_OID: [i32; 2] = [1, 0x104];
+/// hw.'s first OID_AUTO node.
+const AVAILPAGES_OID: [i32; 2] = [6, 0x100];
+/// `FSCALE` (sys/param.h: 1 << FSHIFT, FSHIFT 11).
+const FSCALE: i32 = 1 << 11;
+/// kern_synch.c's `ccpu = 0.95122942450071400909 * FSCALE` (exp(-1/20), the decay of
+/// p_pctcpu per second), as the compiler truncates it to a fixpt_t: 1948.
+const CCPU: i32 = 1948;
 /// `sizeof(corefilename)`: MAXPATHLEN + 1.
 const CORE_FILE_SIZE: usize = 1025;
 
@@ -376,6 +393,8 @@ fn value(oid: &[i32]) -> Option<Value> {
         }
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
+        [1, 0x103] => Value::Int(CCPU),
+        [1, 0x104] => Value::Int(FSCALE),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
         // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
         [2, 2] => {
@@ -397,6 +416,10 @@ fn value(oid: &[i32]) -> Option<Value> {
         [6, 6] => memory(nymph_kernel::mm::frame::FRAMES.lock().free_count()),
         [6, 7] => Value::Int(4096),
         [6, 10] => Value::Int(1),
+        [6, 0x100] => {
+            let pages = nymph_kernel::mm::frame::FRAMES.lock().usable_count();
+            Value::Int(pages.min(i32::MAX as usize) as i32)
+        }
         _ => return None,
     })
 }
@@ -1191,7 +1214,7 @@ mod tests {
         // sysctl -a starts from {1}: everything but sysctl.*.
         let from_kern: Vec<_> = all.iter().filter(|o| o[0] != 0).cloned().collect();
         assert_eq!(walk_from(&[1]), from_kern);
-        assert_eq!(next_oid(&[6, 11]), Err(errno::ENOENT));
+        assert_eq!(next_oid(&[6, 0x100]), Err(errno::ENOENT));
     }
 
     #[test]
@@ -1205,7 +1228,8 @@ mod tests {
         assert_eq!(next(&[1, 12, 99]), Some(alloc::vec![1, 17]));
         assert_eq!(next(&[1, 13, 6]), Some(alloc::vec![1, 14, 7]));
         assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
-        assert_eq!(next(&[1, 0x102]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
+        assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![6, 1]));
         assert_eq!(next(&[7]), None);
     }
