@@ -4,8 +4,14 @@
  * does not run again until the child has exec'd or exited (4.x's shared vmspace and
  * "ppwait"); the child's results are eax 0 and edx 1 as for fork. Programs such as
  * xargs rely on the sharing: the child stores exec's errno where the parent reads it.
+ * SIGKILL ends a parent waiting for its vfork child (where 4.x's ppwait did not wake,
+ * leaving the parent unkillable while the child was blocked): the parent dies at once,
+ * and the child runs on in the memory it was lent, to its own exit. The child, which
+ * slept in read, copies into that memory when it wakes (it used to get EFAULT: its
+ * thread had not recorded the address space it started on).
  */
 #include <nymph_test.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,5 +96,39 @@ int main(int argc, char **argv)
 	char *q = malloc(100000);
 	CHECK(q != NULL);
 	q[99999] = 'y';
+
+	/* The middle process vforks a child that blocks in read; SIGKILL to the middle
+	 * one ends it within the wait, and the child, released later, still runs. */
+	int go[2], done[2];
+	CHECK_OK(pipe(go));
+	CHECK_OK(pipe(done));
+	pid_t middle = fork();
+	CHECK(middle >= 0);
+	if (middle == 0) {
+		if (vfork() == 0) {
+			char c;
+			write(done[1], read(go[0], &c, 1) == 1 ? "d" : "e", 1);
+			_exit(0);
+		}
+		_exit(5); /* never: it is killed while it waits */
+	}
+	sleep_ms(100);
+	CHECK_OK(kill(middle, SIGKILL));
+	pid_t got = 0;
+	for (int i = 0; i < 100 && got == 0; i++) {
+		got = waitpid(middle, &status, WNOHANG);
+		if (got == 0)
+			sleep_ms(20);
+	}
+	if (got == 0) {
+		write(go[1], "g", 1); /* let the child go, and the parent with it */
+		FAIL("a parent waiting for its vfork child outlived SIGKILL by 2 s");
+	}
+	CHECK_EQ(got, middle);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	char c = 0;
+	CHECK_EQ(read(done[0], &c, 1), 1);
+	CHECK_EQ(c, 'd');
 	PASS();
 }

@@ -30,7 +30,7 @@ use crate::vfs::{self, FsContext};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
@@ -323,8 +323,9 @@ struct Inner {
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
     saved_mask: Option<SignalSet>,
     /// Set while the process runs in its vfork parent's address space, lent to it until
-    /// it execs or exits (BSD's shared vmspace); the parent waits meanwhile.
-    lender: Option<Pid>,
+    /// it execs or exits (BSD's shared vmspace); the parent waits meanwhile, or dies of
+    /// SIGKILL, and then the space goes with the child.
+    lender: Option<Weak<Process>>,
     /// It has exec'd since it was forked: its parent may no longer move it to another
     /// process group (POSIX; BSD's P_EXEC).
     execed: bool,
@@ -1780,8 +1781,10 @@ pub fn exec(
 
 /// Returns a vfork parent's address space, and the break its child left (the break is
 /// part of the memory they shared), and lets the parent go on.
-fn give_back_space(lender: Pid, space: AddressSpace, (brk_start, brk): (u64, u64)) {
-    let Some(parent) = find(lender) else { return };
+fn give_back_space(lender: Weak<Process>, space: AddressSpace, (brk_start, brk): (u64, u64)) {
+    let Some(parent) = lender.upgrade() else {
+        return;
+    };
     let mut inner = parent.inner.lock();
     if inner.exit.is_some() {
         return;
@@ -1797,13 +1800,26 @@ fn give_back_space(lender: Pid, space: AddressSpace, (brk_start, brk): (u64, u64
 /// execs or exits, while the caller waits (BSD's "ppwait" sleep, which signals do not
 /// end). The space moves to the child and back, so it always has one owner. The child
 /// resumes with `child_context`.
+///
+/// SIGKILL alone ends the wait, and the caller dies of it there, without its memory,
+/// which the child goes on using and then lets go. 4.x's ppwait sleep did not wake for
+/// it, so a child that never ran on (starved at idle priority, blocked) left its parent
+/// unkillable; Linux made the same wait killable. Nothing the caller could observe
+/// differs: it never returns to user mode.
 pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
     let pid = fork_with(task, child_context, ChildMemory::Lent)?;
     let parent = &task.process;
     parent.child_events.wait_until(|| {
         let inner = parent.inner.lock();
-        inner.space.is_some() || inner.exit.is_some()
+        inner.space.is_some() || inner.exit.is_some() || inner.pending.contains(Signal::Kill)
     });
+    let killed = {
+        let inner = parent.inner.lock();
+        inner.space.is_none() && inner.exit.is_none()
+    };
+    if killed {
+        exit_with_signal(task, Signal::Kill);
+    }
     Ok(pid)
 }
 
@@ -1944,7 +1960,7 @@ fn fork_with(
             blocked,
             saved_mask: None,
             last_fault: None,
-            lender: lent.then_some(parent.pid),
+            lender: lent.then(|| Arc::downgrade(parent)),
             execed: false,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
