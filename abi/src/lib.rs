@@ -1,6 +1,7 @@
 //! Generated, no_std Rust types and syscall tables for every ABI Nymph speaks.
 //!
-//! `rt` and `trace` (the syscall tracer's formatter) are written by hand.
+//! `rt`, `sysctl` (the shape of a generated MIB) and `trace` (the syscall tracer's
+//! formatter) are written by hand.
 //! `rt` holds the ABI-independent vocabulary (user pointers with a
 //! direction, decode errors, dispatch outcomes, conversion errors). Everything under
 //! `generated` is produced by `abi-gen` from `abi/spec/*.json` and checked in:
@@ -13,9 +14,10 @@
 //! Per ABI module (`freebsd4_i386`, `native_v1`, `native_v2`): integer aliases, enums, flag sets
 //! (bitflags), `#[repr(C)]` zerocopy structs with every size, alignment and offset
 //! asserted at compile time, converters to and from the kernel's neutral values,
-//! constants / errno / signals / ioctls / auxv numbers, one `<Name>Args` struct with
-//! `decode(&[Word])` per syscall, `SYSCALLS` (slot metadata, the coverage table's
-//! source) and `Handlers`, the table a personality fills with typed handlers.
+//! constants / errno / signals / ioctls / auxv numbers, the sysctl MIB where the spec
+//! has one (`SYSCTL_ROOT`), one `<Name>Args` struct with `decode(&[Word])` per
+//! syscall, `SYSCALLS` (slot metadata, the coverage table's source) and `Handlers`,
+//! the table a personality fills with typed handlers.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,7 @@ extern crate alloc;
 
 pub mod generated;
 pub mod rt;
+pub mod sysctl;
 pub mod trace;
 
 pub use generated::{freebsd4_i386, native_v1, native_v2};

@@ -785,7 +785,9 @@ fn check_misc_refs(cx: &mut Ctx<'_>) {
         check_typeref(cx, &n.desc, &format!("/recognition/notes/{i}/desc"), None);
     }
     for (i, s) in spec.sysctls.iter().enumerate() {
-        check_typeref(cx, &s.ty, &format!("/sysctls/{i}/type"), None);
+        if let Some(ty) = &s.ty {
+            check_typeref(cx, ty, &format!("/sysctls/{i}/type"), None);
+        }
     }
     let mut sysctl_names = BTreeSet::new();
     let mut sysctl_mibs = BTreeSet::new();
@@ -803,6 +805,7 @@ fn check_misc_refs(cx: &mut Ctx<'_>) {
             );
         }
     }
+    check_sysctl_tree(cx);
     check_typeref(
         cx,
         &spec.startup.auxv.entry_type,
@@ -869,6 +872,156 @@ fn check_misc_refs(cx: &mut Ctx<'_>) {
                 "/versioning/note_name",
                 format!("no recognition note {} type {}", v.note_name, v.note_type),
             );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The sysctl MIB: one tree, every node with a kind, flags, a format and how it is served.
+
+/// Whether `f` is a format 4.x's oidfmt reports: N (a node), A (a string), I, IU, L, LU,
+/// Q (integers), - (none) or S,<struct>.
+fn known_sysctl_format(f: &str) -> bool {
+    match f.strip_prefix("S,") {
+        Some(name) => {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        }
+        None => matches!(f, "N" | "A" | "I" | "IU" | "L" | "LU" | "Q" | "-"),
+    }
+}
+
+fn check_sysctl_tree(cx: &mut Ctx<'_>) {
+    let spec = cx.spec;
+    for (i, s) in spec.sysctls.iter().enumerate() {
+        let p = format!("/sysctls/{i}");
+        if s.name.split('.').count() != s.mib.len() {
+            cx.err(
+                format!("{p}/mib"),
+                format!(
+                    "{} has {} numbers for a name of {} parts",
+                    s.name,
+                    s.mib.len(),
+                    s.name.split('.').count()
+                ),
+            );
+        }
+        if s.mib.iter().any(|&n| i32::try_from(n).is_err()) {
+            cx.err(
+                format!("{p}/mib"),
+                format!("{}: a number is not an int", s.name),
+            );
+        }
+        if let Some(k) = &s.kind
+            && spec.sysctl_type(k).is_none()
+        {
+            cx.err(
+                format!("{p}/kind"),
+                format!(
+                    "unknown sysctl kind {k} (no constant of group {})",
+                    crate::model::SYSCTL_TYPE_GROUP
+                ),
+            );
+        }
+        for (j, f) in s.flags.iter().enumerate() {
+            if spec.sysctl_flag(f).is_none() {
+                cx.err(
+                    format!("{p}/flags/{j}"),
+                    format!(
+                        "unknown sysctl flag {f} (no constant of group {})",
+                        crate::model::SYSCTL_FLAG_GROUP
+                    ),
+                );
+            }
+        }
+        if let Some(kind) = spec.sysctl_kind(s) {
+            let wr = spec
+                .sysctl_flag("CTLFLAG_WR")
+                .is_some_and(|w| i128::from(kind) & w.0 != 0);
+            let rw = s.access.as_deref() == Some("rw");
+            if wr != rw {
+                cx.err(
+                    format!("{p}/access"),
+                    format!(
+                        "{}: access {} disagrees with the flags (CTLFLAG_WR {})",
+                        s.name,
+                        s.access.as_deref().unwrap_or("(none)"),
+                        if wr { "set" } else { "not set" }
+                    ),
+                );
+            }
+        }
+        match s.format.as_deref() {
+            None => cx.err(p.clone(), format!("sysctl {} has no format", s.name)),
+            Some(f) if !known_sysctl_format(f) => {
+                cx.err(
+                    format!("{p}/format"),
+                    format!("unknown sysctl format {f:?}"),
+                );
+            }
+            Some(f) if (f == "N") != spec.sysctl_is_node(s) => cx.err(
+                format!("{p}/format"),
+                format!("{}: the format is N exactly for a CTLTYPE_NODE", s.name),
+            ),
+            Some(_) => {}
+        }
+        if let Some(h) = &s.handler
+            && !crate::model::SYSCTL_HANDLERS.contains(&h.as_str())
+        {
+            cx.err(
+                format!("{p}/handler"),
+                format!(
+                    "unknown sysctl handler {h} (known: {})",
+                    crate::model::SYSCTL_HANDLERS.join(", ")
+                ),
+            );
+        }
+        if spec.sysctl_is_inner(s) {
+            if s.ty.is_some() || s.value.is_some() {
+                cx.err(
+                    format!("{p}/type"),
+                    format!(
+                        "{}: an inner node has children, not a type or value",
+                        s.name
+                    ),
+                );
+            }
+        } else if s.handler.is_none() && s.ty.is_none() {
+            cx.err(p.clone(), format!("leaf {} has no type", s.name));
+        }
+        let Some((_, up)) = s.mib.split_last() else {
+            continue;
+        };
+        if up.is_empty() {
+            continue;
+        }
+        match spec.sysctls.iter().find(|q| q.mib == up) {
+            None => cx.err(
+                format!("{p}/mib"),
+                format!("{}: no parent node {up:?}", s.name),
+            ),
+            Some(parent) => {
+                if !spec.sysctl_is_inner(parent) {
+                    let what = if spec.sysctl_is_node(parent) {
+                        "a node with a handler"
+                    } else {
+                        "a leaf"
+                    };
+                    cx.err(
+                        format!("{p}/mib"),
+                        format!("{}: a child under {what}, {}", s.name, parent.name),
+                    );
+                }
+                if s.name
+                    .strip_prefix(parent.name.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                    != Some(s.leaf_name())
+                {
+                    cx.err(
+                        format!("{p}/name"),
+                        format!("{} is not a name under its parent {}", s.name, parent.name),
+                    );
+                }
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::common::{self, SlotStatus};
-use crate::model::{ArgLocation, ErrorReturn, RegValue, Spec, TypeDef};
+use crate::model::{ArgLocation, ErrorReturn, RegValue, Spec, Sysctl, TypeDef};
 use crate::names::md_cell;
 use crate::output::Files;
 
@@ -185,6 +185,7 @@ pub fn page(spec: &Spec, source: &str) -> String {
 
     types(&mut o, spec);
     numbers(&mut o, spec);
+    sysctls(&mut o, spec);
     syscalls(&mut o, spec);
     startup(&mut o, spec);
     o
@@ -347,6 +348,68 @@ fn numbers(o: &mut String, spec: &Spec) {
         }
         o.push('\n');
     }
+}
+
+/// The sysctl MIB in tree order (each list in increasing number), from the data the
+/// generated tree is made of.
+fn sysctls(o: &mut String, spec: &Spec) {
+    if spec.sysctls.is_empty() {
+        return;
+    }
+    o.push_str("## sysctl MIB\n\nThe whole tree the ABI serves, in the order a walk (sysctl.next) visits it. Kind is the type and flag bits oidfmt reports; a node with a handler takes the rest of the name.\n\n| name | OID | kind | format | access | served by | type | value | doc |\n|---|---|---|---|---|---|---|---|---|\n");
+    fn walk(o: &mut String, spec: &Spec, mib: &[i64]) {
+        for s in spec.sysctl_children(mib) {
+            row(o, spec, s);
+            if spec.sysctl_is_inner(s) {
+                walk(o, spec, &s.mib);
+            }
+        }
+    }
+    fn row(o: &mut String, spec: &Spec, s: &Sysctl) {
+        let oid = s
+            .mib
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(".");
+        let mut names: Vec<&str> = s.kind.iter().map(String::as_str).collect();
+        names.extend(s.flags.iter().map(String::as_str));
+        let kind = format!(
+            "{} ({:#x})",
+            names.join(" \\| "),
+            spec.sysctl_kind(s).unwrap_or_default()
+        );
+        let served = match &s.handler {
+            Some(h) => format!("handler `{h}`"),
+            None if spec.sysctl_is_inner(s) => "children".to_string(),
+            None => "value".to_string(),
+        };
+        let value = match &s.value {
+            Some(serde_json::Value::String(v)) => format!("`{}`", md_cell(v)),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let mut doc = s.doc.as_deref().map(md_cell).unwrap_or_default();
+        if let Some(x) = &s.extra_mib {
+            doc = format!(
+                "then: {}{}{doc}",
+                md_cell(x),
+                if doc.is_empty() { "" } else { "; " }
+            );
+        }
+        let _ = writeln!(
+            o,
+            "| `{}` | {oid} | {kind} | `{}` | {} | {served} | {} | {value} | {doc} |",
+            s.name,
+            s.format.as_deref().unwrap_or(""),
+            s.access.as_deref().unwrap_or(""),
+            s.ty.as_ref()
+                .map(|t| format!("`{}`", md_cell(&t.to_string())))
+                .unwrap_or_default(),
+        );
+    }
+    walk(o, spec, &[]);
+    o.push('\n');
 }
 
 fn syscalls(o: &mut String, spec: &Spec) {

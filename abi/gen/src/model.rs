@@ -637,8 +637,21 @@ pub struct Ioctl {
 pub struct Sysctl {
     pub name: String,
     pub mib: Vec<i64>,
-    #[serde(rename = "type")]
-    pub ty: TypeRef,
+    /// The node's type, a constant of group `sysctl_type`; `None`: no type bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Constants of group `sysctl_flag` ORed into the kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// What oidfmt reports after the kind ("N", "A", "I", "S,timeval", ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The personality's handler that serves the node (one of [`SYSCTL_HANDLERS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    /// What a leaf or handler reads back; `None` for an inner node.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<TypeRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -647,6 +660,90 @@ pub struct Sysctl {
     pub extra_mib: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+}
+
+/// The handlers a sysctl node may name: each is a variant of `nymph_abi::sysctl::SysctlHandler`
+/// (the spelling converted to CamelCase), and the personality answers for it.
+pub const SYSCTL_HANDLERS: &[&str] = &["debug", "name", "next", "name2oid", "oidfmt", "proc_args"];
+
+/// Constant groups of the sysctl kinds and flags.
+pub const SYSCTL_TYPE_GROUP: &str = "sysctl_type";
+pub const SYSCTL_FLAG_GROUP: &str = "sysctl_flag";
+
+impl Sysctl {
+    /// The node's own number, the last of its mib.
+    #[must_use]
+    pub fn number(&self) -> i64 {
+        self.mib.last().copied().unwrap_or_default()
+    }
+
+    /// The node's own name, the last part of its dotted name.
+    #[must_use]
+    pub fn leaf_name(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+}
+
+impl Spec {
+    /// The constant called `name` if it is of `group`.
+    fn group_constant(&self, name: &str, group: &str) -> Option<Int> {
+        self.constants
+            .iter()
+            .find(|c| c.name == name && c.group.as_deref() == Some(group))
+            .map(|c| c.value)
+    }
+
+    /// The value of a sysctl type constant (`CTLTYPE_INT`, ...).
+    #[must_use]
+    pub fn sysctl_type(&self, name: &str) -> Option<Int> {
+        self.group_constant(name, SYSCTL_TYPE_GROUP)
+    }
+
+    /// The value of a sysctl flag constant (`CTLFLAG_RD`, ...).
+    #[must_use]
+    pub fn sysctl_flag(&self, name: &str) -> Option<Int> {
+        self.group_constant(name, SYSCTL_FLAG_GROUP)
+    }
+
+    /// A node's kind as the ABI encodes it (type | flags); `None` if it names an
+    /// unknown type or flag.
+    #[must_use]
+    pub fn sysctl_kind(&self, s: &Sysctl) -> Option<u32> {
+        let mut kind = match &s.kind {
+            Some(k) => self.sysctl_type(k)?.0,
+            None => 0,
+        };
+        for f in &s.flags {
+            kind |= self.sysctl_flag(f)?.0;
+        }
+        u32::try_from(kind).ok()
+    }
+
+    /// Whether a node is a `CTLTYPE_NODE`.
+    #[must_use]
+    pub fn sysctl_is_node(&self, s: &Sysctl) -> bool {
+        s.kind.as_deref() == Some("CTLTYPE_NODE")
+    }
+
+    /// Whether a node is an inner node whose children answer (a node without a
+    /// handler).
+    #[must_use]
+    pub fn sysctl_is_inner(&self, s: &Sysctl) -> bool {
+        self.sysctl_is_node(s) && s.handler.is_none()
+    }
+
+    /// The children of the node at `mib` (the top level for an empty one), in
+    /// increasing number.
+    #[must_use]
+    pub fn sysctl_children(&self, mib: &[i64]) -> Vec<&Sysctl> {
+        let mut c: Vec<&Sysctl> = self
+            .sysctls
+            .iter()
+            .filter(|s| s.mib.len() == mib.len() + 1 && s.mib.starts_with(mib))
+            .collect();
+        c.sort_by_key(|s| s.number());
+        c
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

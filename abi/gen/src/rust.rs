@@ -133,6 +133,7 @@ pub fn module_on(spec: &Spec, source: &str, base: Option<&Spec>) -> GenResult<St
     }
     o.push_str(&impls);
     g.constants(&mut o)?;
+    g.sysctls(&mut o)?;
     g.syscalls(&mut o)?;
     o.push_str(&crate::trace::section(spec)?);
     Ok(o)
@@ -729,6 +730,83 @@ impl Gen<'_> {
             let _ = writeln!(o, "    pub const {}: u32 = {};", os_type(&a.name), a.a_type);
         }
         o.push_str("}\n\n");
+        Ok(())
+    }
+
+    /// The sysctl MIB as static data: `SYSCTL_ROOT` and one array per inner node
+    /// (`SYSCTL_MIB_<numbers>`), each in increasing number.
+    fn sysctls(&self, o: &mut String) -> GenResult<()> {
+        let spec = self.spec;
+        if spec.sysctls.is_empty() {
+            return Ok(());
+        }
+        o.push_str(
+            "// ---- sysctl MIB ----------------------------------------------------------\n\n",
+        );
+        o.push_str("#[allow(unused_imports)]\nuse crate::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};\n\n");
+        o.push_str("/// The MIB the ABI serves (the spec's `sysctls`): the top-level nodes, each list\n/// in increasing number.\npub static SYSCTL_ROOT: &[SysctlNode] = &SYSCTL_MIB;\n\n");
+        self.sysctl_list(o, &[])
+    }
+
+    fn sysctl_list(&self, o: &mut String, mib: &[i64]) -> GenResult<()> {
+        let spec = self.spec;
+        let children = spec.sysctl_children(mib);
+        let label = |m: &[i64]| {
+            m.iter()
+                .map(|n| format!("_{n}"))
+                .collect::<String>()
+                .replace('-', "M")
+        };
+        match spec.sysctls.iter().find(|s| s.mib == mib) {
+            Some(parent) => {
+                let _ = writeln!(o, "/// `{}`.", parent.name);
+            }
+            None => o.push_str("/// The top level.\n"),
+        }
+        let _ = writeln!(
+            o,
+            "static SYSCTL_MIB{}: [SysctlNode; {}] = [",
+            label(mib),
+            children.len()
+        );
+        for s in &children {
+            let kind = spec
+                .sysctl_kind(s)
+                .ok_or_else(|| format!("sysctl {}: unknown kind or flag", s.name))?;
+            let serve = match &s.handler {
+                Some(h) => format!("SysctlServe::Handler(SysctlHandler::{})", camel(h)),
+                None if spec.sysctl_is_inner(s) => {
+                    format!("SysctlServe::Children(&SYSCTL_MIB{})", label(&s.mib))
+                }
+                None => "SysctlServe::Value".to_string(),
+            };
+            let value = match &s.value {
+                None => "None".to_string(),
+                Some(serde_json::Value::String(v)) => format!("Some(SysctlConst::Str({v:?}))"),
+                Some(v) => match v.as_i64() {
+                    Some(i) => format!("Some(SysctlConst::Int({i}))"),
+                    None => {
+                        return Err(format!(
+                            "sysctl {}: value {v} is not an i64 or a string",
+                            s.name
+                        ));
+                    }
+                },
+            };
+            let _ = writeln!(
+                o,
+                "    SysctlNode {{ number: {}, name: {:?}, kind: {kind:#x}, fmt: {:?}, serve: {serve}, value: {value} }},",
+                s.number(),
+                s.leaf_name(),
+                s.format.as_deref().unwrap_or("")
+            );
+        }
+        o.push_str("];\n\n");
+        for s in children {
+            if spec.sysctl_is_inner(s) {
+                self.sysctl_list(o, &s.mib)?;
+            }
+        }
         Ok(())
     }
 

@@ -1004,6 +1004,38 @@ fn sysctl_names_match_the_reference() {
     }
 }
 
+/// The MIB's shape and kinds as 4.x declares them (sys/sysctl.h's CTLTYPE and CTLFLAG
+/// bits; kern_mib.c, kern_sysctl.c, kern_proc.c).
+#[test]
+fn sysctl_tree_matches_the_reference() {
+    let s = spec();
+    let top: Vec<i64> = s.sysctl_children(&[]).iter().map(|n| n.number()).collect();
+    assert_eq!(top, vec![0, 1, 2, 6]);
+    let node = |n: &str| s.sysctls.iter().find(|x| x.name == n).expect(n);
+    for (name, kind, fmt) in [
+        ("kern", 0xC000_0001, "N"),
+        ("kern.ostype", 0x8000_0003, "A"),
+        ("kern.hostname", 0xC400_0003, "A"),
+        ("kern.hostid", 0xC000_0008, "LU"),
+        ("kern.clockrate", 0x8000_0005, "S,clockinfo"),
+        ("kern.proc", 0x8000_0001, "N"),
+        ("kern.proc.args", 0xD000_0001, "N"),
+        ("sysctl.debug", 0x8000_0003, "-"),
+        ("sysctl.name2oid", 0xD000_0000, "I"),
+        ("hw.usermem", 0x8000_0002, "IU"),
+    ] {
+        let n = node(name);
+        assert_eq!(s.sysctl_kind(n), Some(kind), "{name}");
+        assert_eq!(n.format.as_deref(), Some(fmt), "{name}");
+    }
+    assert_eq!(node("kern.proc.args").handler.as_deref(), Some("proc_args"));
+    assert!(s.sysctl_is_inner(node("kern.proc")));
+    assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
+    let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
+    assert!(kern.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(kern.len(), 26);
+}
+
 #[test]
 fn startup_state_matches_the_reference() {
     let s = spec();

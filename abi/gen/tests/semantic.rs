@@ -349,3 +349,183 @@ fn duplicate_sysctl_mib_is_rejected() {
     d["sysctls"][1]["mib"] = json!([1, 1]);
     rejected(d, "/sysctls/1/mib", "duplicate sysctl mib");
 }
+
+/// Index of the sysctl node with this name.
+fn sysctl_index(d: &Value, name: &str) -> usize {
+    d["sysctls"]
+        .as_array()
+        .expect("sysctls")
+        .iter()
+        .position(|s| s["name"] == name)
+        .expect("sysctl present")
+}
+
+/// Appends a sysctl node; its index.
+fn push_sysctl(d: &mut Value, node: Value) -> usize {
+    let list = d["sysctls"].as_array_mut().expect("sysctls");
+    list.push(node);
+    list.len() - 1
+}
+
+#[test]
+fn duplicate_sysctl_number_among_siblings_is_rejected() {
+    let mut d = freebsd4();
+    let i = push_sysctl(
+        &mut d,
+        json!({"name": "hw.cpus", "mib": [6, 3], "kind": "CTLTYPE_INT", "flags": ["CTLFLAG_RD"],
+               "format": "I", "type": "int", "access": "ro"}),
+    );
+    rejected(
+        d,
+        &format!("/sysctls/{i}/mib"),
+        "duplicate sysctl mib [6, 3]",
+    );
+}
+
+#[test]
+fn sysctl_child_under_a_leaf_is_rejected() {
+    let mut d = freebsd4();
+    let i = push_sysctl(
+        &mut d,
+        json!({"name": "kern.ostype.x", "mib": [1, 1, 5], "kind": "CTLTYPE_INT", "flags": ["CTLFLAG_RD"],
+               "format": "I", "type": "int", "access": "ro"}),
+    );
+    rejected(
+        d,
+        &format!("/sysctls/{i}/mib"),
+        "a child under a leaf, kern.ostype",
+    );
+}
+
+#[test]
+fn sysctl_child_under_a_handler_node_is_rejected() {
+    let mut d = freebsd4();
+    let i = push_sysctl(
+        &mut d,
+        json!({"name": "kern.proc.args.x", "mib": [1, 14, 7, 1], "kind": "CTLTYPE_INT",
+               "flags": ["CTLFLAG_RD"], "format": "I", "type": "int", "access": "ro"}),
+    );
+    rejected(
+        d,
+        &format!("/sysctls/{i}/mib"),
+        "a child under a node with a handler, kern.proc.args",
+    );
+}
+
+#[test]
+fn sysctl_without_its_parent_is_rejected() {
+    let mut d = freebsd4();
+    let i = push_sysctl(
+        &mut d,
+        json!({"name": "net.x", "mib": [4, 1], "kind": "CTLTYPE_INT", "flags": ["CTLFLAG_RD"],
+               "format": "I", "type": "int", "access": "ro"}),
+    );
+    rejected(d, &format!("/sysctls/{i}/mib"), "no parent node [4]");
+}
+
+#[test]
+fn sysctl_name_off_its_parent_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "hw.ncpu");
+    d["sysctls"][i]["name"] = json!("vm.ncpu");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/name"),
+        "not a name under its parent hw",
+    );
+}
+
+#[test]
+fn unknown_sysctl_kind_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.ostype");
+    d["sysctls"][i]["kind"] = json!("CTLTYPE_BLOB");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/kind"),
+        "unknown sysctl kind CTLTYPE_BLOB",
+    );
+}
+
+#[test]
+fn sysctl_kind_of_another_group_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.ostype");
+    d["sysctls"][i]["kind"] = json!("CTLFLAG_RD");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/kind"),
+        "unknown sysctl kind CTLFLAG_RD",
+    );
+}
+
+#[test]
+fn unknown_sysctl_flag_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.ostype");
+    d["sysctls"][i]["flags"] = json!(["CTLFLAG_RD", "CTLFLAG_LOUD"]);
+    rejected(
+        d,
+        &format!("/sysctls/{i}/flags/1"),
+        "unknown sysctl flag CTLFLAG_LOUD",
+    );
+}
+
+#[test]
+fn unknown_sysctl_format_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.ostype");
+    d["sysctls"][i]["format"] = json!("Z");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/format"),
+        "unknown sysctl format \"Z\"",
+    );
+}
+
+#[test]
+fn sysctl_node_format_on_a_leaf_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.ostype");
+    d["sysctls"][i]["format"] = json!("N");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/format"),
+        "the format is N exactly for a CTLTYPE_NODE",
+    );
+}
+
+#[test]
+fn unknown_sysctl_handler_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "sysctl.oidfmt");
+    d["sysctls"][i]["handler"] = json!("oid_format");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/handler"),
+        "unknown sysctl handler oid_format",
+    );
+}
+
+#[test]
+fn sysctl_access_against_its_flags_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "kern.hostname");
+    d["sysctls"][i]["access"] = json!("ro");
+    rejected(
+        d,
+        &format!("/sysctls/{i}/access"),
+        "access ro disagrees with the flags",
+    );
+}
+
+#[test]
+fn sysctl_leaf_without_a_type_is_rejected() {
+    let mut d = freebsd4();
+    let i = sysctl_index(&d, "hw.ncpu");
+    d["sysctls"][i]
+        .as_object_mut()
+        .expect("node")
+        .remove("type");
+    rejected(d, &format!("/sysctls/{i}"), "leaf hw.ncpu has no type");
+}

@@ -3689,6 +3689,29 @@ pub mod consts {
     pub const KLDSYM_LOOKUP: u32 = 1;
     /// module_stat's name buffer and modfind's longest name, NUL included (sys/module.h)
     pub const MAXMODNAME: u32 = 32;
+    /// the type bits of a sysctl node's kind (4.x sys/sysctl.h 1.81.2.10; the flags are the top bits)
+    pub const CTLTYPE: u32 = 15;
+    pub const CTLTYPE_NODE: u32 = 1;
+    pub const CTLTYPE_INT: u32 = 2;
+    pub const CTLTYPE_STRING: u32 = 3;
+    pub const CTLTYPE_QUAD: u32 = 4;
+    /// also CTLTYPE_STRUCT
+    pub const CTLTYPE_OPAQUE: u32 = 5;
+    pub const CTLTYPE_UINT: u32 = 6;
+    pub const CTLTYPE_LONG: u32 = 7;
+    pub const CTLTYPE_ULONG: u32 = 8;
+    pub const CTLFLAG_RD: u32 = 0x80000000;
+    pub const CTLFLAG_WR: u32 = 0x40000000;
+    /// CTLFLAG_RD | CTLFLAG_WR
+    pub const CTLFLAG_RW: u32 = 0xc0000000;
+    pub const CTLFLAG_NOLOCK: u32 = 0x20000000;
+    /// anyone may write (else root only)
+    pub const CTLFLAG_ANYBODY: u32 = 0x10000000;
+    /// written only at securelevel <= 0
+    pub const CTLFLAG_SECURE: u32 = 0x8000000;
+    /// a jailed root may write
+    pub const CTLFLAG_PRISON: u32 = 0x4000000;
+    pub const CTLFLAG_DYN: u32 = 0x2000000;
 }
 
 /// errno values (positive, as the ABI numbers them; internal ones may be negative).
@@ -3963,6 +3986,427 @@ pub mod auxv {
     /// 0
     pub const AT_NULL: u32 = 0;
 }
+
+// ---- sysctl MIB ----------------------------------------------------------
+
+#[allow(unused_imports)]
+use crate::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
+
+/// The MIB the ABI serves (the spec's `sysctls`): the top-level nodes, each list
+/// in increasing number.
+pub static SYSCTL_ROOT: &[SysctlNode] = &SYSCTL_MIB;
+
+/// The top level.
+static SYSCTL_MIB: [SysctlNode; 4] = [
+    SysctlNode {
+        number: 0,
+        name: "sysctl",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_0),
+        value: None,
+    },
+    SysctlNode {
+        number: 1,
+        name: "kern",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_1),
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "vm",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_2),
+        value: None,
+    },
+    SysctlNode {
+        number: 6,
+        name: "hw",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_6),
+        value: None,
+    },
+];
+
+/// `sysctl`.
+static SYSCTL_MIB_0: [SysctlNode; 5] = [
+    SysctlNode {
+        number: 0,
+        name: "debug",
+        kind: 0x80000003,
+        fmt: "-",
+        serve: SysctlServe::Handler(SysctlHandler::Debug),
+        value: None,
+    },
+    SysctlNode {
+        number: 1,
+        name: "name",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::Name),
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "next",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::Next),
+        value: None,
+    },
+    SysctlNode {
+        number: 3,
+        name: "name2oid",
+        kind: 0xd0000000,
+        fmt: "I",
+        serve: SysctlServe::Handler(SysctlHandler::Name2oid),
+        value: None,
+    },
+    SysctlNode {
+        number: 4,
+        name: "oidfmt",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::Oidfmt),
+        value: None,
+    },
+];
+
+/// `kern`.
+static SYSCTL_MIB_1: [SysctlNode; 28] = [
+    SysctlNode {
+        number: 1,
+        name: "ostype",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("FreeBSD")),
+    },
+    SysctlNode {
+        number: 2,
+        name: "osrelease",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("4.8-STABLE")),
+    },
+    SysctlNode {
+        number: 3,
+        name: "osrevision",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(199506)),
+    },
+    SysctlNode {
+        number: 4,
+        name: "version",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 6,
+        name: "maxproc",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(99998)),
+    },
+    SysctlNode {
+        number: 7,
+        name: "maxfiles",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 8,
+        name: "argmax",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(65536)),
+    },
+    SysctlNode {
+        number: 9,
+        name: "securelevel",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(-1)),
+    },
+    SysctlNode {
+        number: 10,
+        name: "hostname",
+        kind: 0xc4000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 11,
+        name: "hostid",
+        kind: 0xc0000008,
+        fmt: "LU",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 12,
+        name: "clockrate",
+        kind: 0x80000005,
+        fmt: "S,clockinfo",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 14,
+        name: "proc",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_1_14),
+        value: None,
+    },
+    SysctlNode {
+        number: 17,
+        name: "posix1version",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(199309)),
+    },
+    SysctlNode {
+        number: 18,
+        name: "ngroups",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(16)),
+    },
+    SysctlNode {
+        number: 19,
+        name: "job_control",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 20,
+        name: "saved_ids",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 21,
+        name: "boottime",
+        kind: 0x80000005,
+        fmt: "S,timeval",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 22,
+        name: "domainname",
+        kind: 0xc0000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 24,
+        name: "osreldate",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(480101)),
+    },
+    SysctlNode {
+        number: 27,
+        name: "maxfilesperproc",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 28,
+        name: "maxprocperuid",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(99998)),
+    },
+    SysctlNode {
+        number: 32,
+        name: "ps_strings",
+        kind: 0x80000008,
+        fmt: "LU",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(3217031152)),
+    },
+    SysctlNode {
+        number: 33,
+        name: "usrstack",
+        kind: 0x80000008,
+        fmt: "LU",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(3217031168)),
+    },
+    SysctlNode {
+        number: 256,
+        name: "corefile",
+        kind: 0xc0000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("%N.core")),
+    },
+    SysctlNode {
+        number: 257,
+        name: "coredump",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 258,
+        name: "sugid_coredump",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(0)),
+    },
+    SysctlNode {
+        number: 259,
+        name: "ccpu",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1948)),
+    },
+    SysctlNode {
+        number: 260,
+        name: "fscale",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(2048)),
+    },
+];
+
+/// `kern.proc`.
+static SYSCTL_MIB_1_14: [SysctlNode; 1] = [SysctlNode {
+    number: 7,
+    name: "args",
+    kind: 0xd0000001,
+    fmt: "N",
+    serve: SysctlServe::Handler(SysctlHandler::ProcArgs),
+    value: None,
+}];
+
+/// `vm`.
+static SYSCTL_MIB_2: [SysctlNode; 1] = [SysctlNode {
+    number: 2,
+    name: "loadavg",
+    kind: 0x80000005,
+    fmt: "S,loadavg",
+    serve: SysctlServe::Value,
+    value: None,
+}];
+
+/// `hw`.
+static SYSCTL_MIB_6: [SysctlNode; 10] = [
+    SysctlNode {
+        number: 1,
+        name: "machine",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("i386")),
+    },
+    SysctlNode {
+        number: 2,
+        name: "model",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("Nymph IA-32e (FreeBSD-4 compatibility)")),
+    },
+    SysctlNode {
+        number: 3,
+        name: "ncpu",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 4,
+        name: "byteorder",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1234)),
+    },
+    SysctlNode {
+        number: 5,
+        name: "physmem",
+        kind: 0x80000008,
+        fmt: "LU",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 6,
+        name: "usermem",
+        kind: 0x80000002,
+        fmt: "IU",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 7,
+        name: "pagesize",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(4096)),
+    },
+    SysctlNode {
+        number: 10,
+        name: "floatingpoint",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 11,
+        name: "machine_arch",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("i386")),
+    },
+    SysctlNode {
+        number: 256,
+        name: "availpages",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+];
 
 // ---- Syscalls ----------------------------------------------------------
 

@@ -6,6 +6,7 @@ use crate::startup::{ARG_MAX, PS_STRINGS, USRSTACK};
 use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use nymph_abi::sysctl::{SysctlHandler, SysctlNode, SysctlServe};
 use nymph_kernel::process::{Task, timer};
 use nymph_kernel::sync::Mutex;
 use zerocopy::IntoBytes;
@@ -88,236 +89,20 @@ enum Value {
     Bytes(Vec<u8>),
 }
 
-// Kinds and access flags of `sys/sysctl.h` (4.x, 1.81.2.10): the type in the low
-// nibble, the flags in the top bits.
-const CTLTYPE: u32 = 0xf;
-const CTLTYPE_NODE: u32 = 1;
-const CTLTYPE_INT: u32 = 2;
-const CTLTYPE_STRING: u32 = 3;
-/// Also CTLTYPE_STRUCT.
-const CTLTYPE_OPAQUE: u32 = 5;
-const CTLTYPE_ULONG: u32 = 8;
-const CTLFLAG_RD: u32 = 0x8000_0000;
-const CTLFLAG_WR: u32 = 0x4000_0000;
-const CTLFLAG_RW: u32 = CTLFLAG_RD | CTLFLAG_WR;
-/// Anyone may write (else root only).
-const CTLFLAG_ANYBODY: u32 = 0x1000_0000;
-/// A jailed root may write (no jails here; reported as 4.x has it).
-const CTLFLAG_PRISON: u32 = 0x0400_0000;
+/// The MIB this kernel serves is the spec's (`sysctls` in abi/spec/freebsd4-i386.json,
+/// generated as `fb::SYSCTL_ROOT`): each node's number, name, kind (4.x's CTLTYPE and
+/// CTLFLAG bits), format and how it is served, each list in increasing number (the
+/// order 4.x's `sysctl_register_oid` keeps). What a leaf's value is, and how a
+/// writable one is set, is `value` and `set_node` here, by OID; a node with a handler
+/// is answered by the match in `sys_sysctl`.
+type Oid = SysctlNode;
+static ROOT: &[Oid] = fb::SYSCTL_ROOT;
 
-/// What answers for a node: its children (an inner node without a handler, which a
-/// walk descends into), its value (a leaf), or a handler that takes the rest of the
-/// name (4.x's nodes with an `oid_handler`, and the two `SYSCTL_PROC` leaves of
-/// `sysctl.`).
-#[derive(Clone, Copy)]
-enum Serve {
-    Children(&'static [Oid]),
-    /// `value()` by the OID; `set_node` for the writable ones.
-    Value,
-    /// sysctl.debug: dumps the tree (root) and answers ENOENT.
-    Debug,
-    Name,
-    Next,
-    Name2oid,
-    Oidfmt,
-    ProcArgs,
+/// A `CTLTYPE_NODE` (with or without a handler): a lookup stops at a leaf.
+fn is_node(oid: &Oid) -> bool {
+    oid.kind & fb::consts::CTLTYPE == fb::consts::CTLTYPE_NODE
 }
 
-/// One node of the MIB, as 4.x's `struct sysctl_oid`: number, name, kind (type and
-/// flags) and format.
-struct Oid {
-    number: i32,
-    name: &'static str,
-    kind: u32,
-    fmt: &'static str,
-    serve: Serve,
-}
-
-impl Oid {
-    /// The children a lookup or a walk goes on into: those of a node without a
-    /// handler (kern_sysctl.c: `CTLTYPE_NODE` and no `oid_handler`).
-    fn children(&self) -> Option<&'static [Oid]> {
-        match self.serve {
-            Serve::Children(c) if self.kind & CTLTYPE == CTLTYPE_NODE => Some(c),
-            _ => None,
-        }
-    }
-
-    fn is_node(&self) -> bool {
-        self.kind & CTLTYPE == CTLTYPE_NODE
-    }
-}
-
-/// `SYSCTL_NODE` without a handler (format "N").
-const fn node(number: i32, name: &'static str, access: u32, c: &'static [Oid]) -> Oid {
-    Oid {
-        number,
-        name,
-        kind: CTLTYPE_NODE | access,
-        fmt: "N",
-        serve: Serve::Children(c),
-    }
-}
-
-/// A leaf with its value.
-const fn leaf(number: i32, name: &'static str, kind: u32, fmt: &'static str) -> Oid {
-    Oid {
-        number,
-        name,
-        kind,
-        fmt,
-        serve: Serve::Value,
-    }
-}
-
-/// A node or leaf with a handler.
-const fn proc(number: i32, name: &'static str, kind: u32, fmt: &'static str, s: Serve) -> Oid {
-    Oid {
-        number,
-        name,
-        kind,
-        fmt,
-        serve: s,
-    }
-}
-
-const STRING_RD: u32 = CTLTYPE_STRING | CTLFLAG_RD;
-const INT_RD: u32 = CTLTYPE_INT | CTLFLAG_RD;
-const OPAQUE_RD: u32 = CTLTYPE_OPAQUE | CTLFLAG_RD;
-/// 4.x's `u_long` (4 bytes on i386), `SYSCTL_ULONG`'s "LU".
-const ULONG_RD: u32 = CTLTYPE_ULONG | CTLFLAG_RD;
-
-/// The MIB this kernel serves, each list in increasing number (the order 4.x's
-/// `sysctl_register_oid` keeps). Top level and `sysctl.` as kern_mib.c and
-/// kern_sysctl.c declare them (4.x: `SYSCTL_NODE(, CTL_KERN, kern, CTLFLAG_RW, ...)`;
-/// sysctl.debug a `CTLTYPE_STRING|CTLFLAG_RD` proc with format "-", name2oid a proc of
-/// no type, `CTLFLAG_RW|CTLFLAG_ANYBODY`, format "I"; name, next and oidfmt nodes with
-/// handlers). Only 4.x's top-level nodes that hold something here are present.
-static ROOT: [Oid; 4] = [
-    node(0, "sysctl", CTLFLAG_RW, &SYSCTL),
-    node(1, "kern", CTLFLAG_RW, &KERN),
-    node(2, "vm", CTLFLAG_RW, &VM),
-    node(6, "hw", CTLFLAG_RW, &HW),
-];
-
-static SYSCTL: [Oid; 5] = [
-    proc(0, "debug", STRING_RD, "-", Serve::Debug),
-    proc(1, "name", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Name),
-    proc(2, "next", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Next),
-    proc(
-        3,
-        "name2oid",
-        CTLFLAG_RW | CTLFLAG_ANYBODY,
-        "I",
-        Serve::Name2oid,
-    ),
-    proc(4, "oidfmt", CTLTYPE_NODE | CTLFLAG_RD, "N", Serve::Oidfmt),
-];
-
-/// `kern.` (CTL_KERN): numbers from `sys/sysctl.h`, kinds and formats from the 4.x
-/// declarations: kern_mib.c (ostype, osrelease, version: `SYSCTL_STRING`; osrevision,
-/// maxproc, argmax, posix1version, ngroups, job_control, saved_ids, osreldate,
-/// maxprocperuid: `SYSCTL_INT`; hostname a `CTLTYPE_STRING|CTLFLAG_RW|CTLFLAG_PRISON`
-/// proc "A"; securelevel a `CTLTYPE_INT` proc "I"; domainname `SYSCTL_STRING` RW;
-/// hostid `SYSCTL_ULONG` RW), kern_descrip.c (maxfiles, maxfilesperproc: `SYSCTL_INT`),
-/// kern_clock.c (clockrate a `CTLTYPE_STRUCT` proc "S,clockinfo"; boottime
-/// `SYSCTL_STRUCT` timeval), kern_exec.c (ps_strings, usrstack: `SYSCTL_ULONG`),
-/// kern_sig.c (corefile `SYSCTL_STRING` RW; coredump, sugid_coredump `SYSCTL_INT` RW)
-/// and kern_proc.c (proc a node `CTLFLAG_RD`; its args a node with a handler,
-/// `CTLFLAG_RW|CTLFLAG_ANYBODY`). 4.x has maxfiles, maxfilesperproc, maxprocperuid and
-/// securelevel writable by root; here they are fixed, so they say read-only (a write
-/// is EPERM either way).
-static KERN: [Oid; 28] = [
-    leaf(1, "ostype", STRING_RD, "A"),
-    leaf(2, "osrelease", STRING_RD, "A"),
-    leaf(3, "osrevision", INT_RD, "I"),
-    leaf(4, "version", STRING_RD, "A"),
-    leaf(6, "maxproc", INT_RD, "I"),
-    leaf(7, "maxfiles", INT_RD, "I"),
-    leaf(8, "argmax", INT_RD, "I"),
-    leaf(9, "securelevel", INT_RD, "I"),
-    leaf(
-        10,
-        "hostname",
-        CTLTYPE_STRING | CTLFLAG_RW | CTLFLAG_PRISON,
-        "A",
-    ),
-    leaf(11, "hostid", CTLTYPE_ULONG | CTLFLAG_RW, "LU"),
-    leaf(12, "clockrate", OPAQUE_RD, "S,clockinfo"),
-    node(14, "proc", CTLFLAG_RD, &KERN_PROC),
-    leaf(17, "posix1version", INT_RD, "I"),
-    leaf(18, "ngroups", INT_RD, "I"),
-    leaf(19, "job_control", INT_RD, "I"),
-    leaf(20, "saved_ids", INT_RD, "I"),
-    leaf(21, "boottime", OPAQUE_RD, "S,timeval"),
-    leaf(22, "domainname", CTLTYPE_STRING | CTLFLAG_RW, "A"),
-    leaf(24, "osreldate", INT_RD, "I"),
-    leaf(27, "maxfilesperproc", INT_RD, "I"),
-    leaf(28, "maxprocperuid", INT_RD, "I"),
-    leaf(32, "ps_strings", ULONG_RD, "LU"),
-    leaf(33, "usrstack", ULONG_RD, "LU"),
-    // OID_AUTO nodes: 4.x numbers them from 0x100 as they register; programs find
-    // them by name.
-    leaf(
-        CORE_FILE_OID[1],
-        "corefile",
-        CTLTYPE_STRING | CTLFLAG_RW,
-        "A",
-    ),
-    leaf(COREDUMP_OID[1], "coredump", CTLTYPE_INT | CTLFLAG_RW, "I"),
-    leaf(
-        SUGID_COREDUMP_OID[1],
-        "sugid_coredump",
-        CTLTYPE_INT | CTLFLAG_RW,
-        "I",
-    ),
-    // kern_synch.c: `SYSCTL_INT(_kern, OID_AUTO, ccpu, CTLFLAG_RD, &ccpu, 0, "")` and
-    // `SYSCTL_INT(_kern, OID_AUTO, fscale, CTLFLAG_RD, 0, FSCALE, "")`; ps's donlist
-    // (bin/ps/nlist.c) reads both by name for %cpu.
-    leaf(CCPU_OID[1], "ccpu", INT_RD, "I"),
-    leaf(FSCALE_OID[1], "fscale", INT_RD, "I"),
-];
-
-/// kern.proc: of 4.x's children (all, pid, pgrp, tty, uid, ruid, args) only args.
-static KERN_PROC: [Oid; 1] = [proc(
-    PROC_ARGS[2],
-    "args",
-    CTLTYPE_NODE | CTLFLAG_RW | CTLFLAG_ANYBODY,
-    "N",
-    Serve::ProcArgs,
-)];
-
-/// `vm.` (CTL_VM): vm_meter.c's `SYSCTL_STRUCT(_vm, VM_LOADAVG, loadavg, CTLFLAG_RD,
-/// &averunnable, loadavg, ...)`.
-static VM: [Oid; 1] = [leaf(2, "loadavg", OPAQUE_RD, "S,loadavg")];
-
-/// `hw.` (CTL_HW): kern_mib.c (ncpu, byteorder, pagesize `SYSCTL_INT`; machine_arch
-/// `SYSCTL_STRING`), i386 identcpu.c (machine, model `SYSCTL_STRING`), i386 machdep.c
-/// (physmem a `CTLTYPE_ULONG` proc "LU", usermem a `CTLTYPE_INT` proc "IU"; RELENG_4
-/// 1.385.2.30 as DragonFly's pc32 copy keeps it) and npx.c (floatingpoint
-/// `SYSCTL_INT`).
-static HW: [Oid; 10] = [
-    leaf(1, "machine", STRING_RD, "A"),
-    leaf(2, "model", STRING_RD, "A"),
-    leaf(3, "ncpu", INT_RD, "I"),
-    leaf(4, "byteorder", INT_RD, "I"),
-    leaf(5, "physmem", ULONG_RD, "LU"),
-    leaf(6, "usermem", INT_RD, "IU"),
-    leaf(7, "pagesize", INT_RD, "I"),
-    leaf(10, "floatingpoint", INT_RD, "I"),
-    leaf(11, "machine_arch", STRING_RD, "A"),
-    // machdep.c of the 4.x era: `SYSCTL_INT(_hw, OID_AUTO, availpages, CTLFLAG_RD,
-    // &physmem, 0, "")`, physical memory in pages; ps's donlist reads it for %mem.
-    leaf(AVAILPAGES_OID[1], "availpages", INT_RD, "I"),
-];
-
-const CORE_FILE_OID: [i32; 2] = [1, 0x100];
-const COREDUMP_OID: [i32; 2] = [1, 0x101];
-const SUGID_COREDUMP_OID: [i32; 2] = [1, 0x102];
-const CCPU_OID: [i32; 2] = [1, 0x103];
-const FSCALE_OID: [i32; 2] = [1, 0x104];
-/// hw.'s first OID_AUTO node.
-const AVAILPAGES_OID: [i32; 2] = [6, 0x100];
 /// `FSCALE` (sys/param.h: 1 << FSHIFT, FSHIFT 11).
 const FSCALE: i32 = 1 << 11;
 /// kern_synch.c's `ccpu = 0.95122942450071400909 * FSCALE` (exp(-1/20), the decay of
@@ -445,7 +230,7 @@ const MAXPATHLEN: usize = fb::consts::MAXPATHLEN as usize;
 /// the name ends there; a number no node has is ENOENT. (4.x compares an empty name's
 /// first number anyway, whatever the kernel's array holds there; here it is ENOENT.)
 fn find_oid(name: &[i32]) -> Result<(&'static Oid, usize), i32> {
-    let mut list: &'static [Oid] = &ROOT;
+    let mut list: &'static [Oid] = ROOT;
     let mut used = 0;
     loop {
         let &number = name.get(used).ok_or(errno::ENOENT)?;
@@ -454,7 +239,7 @@ fn find_oid(name: &[i32]) -> Result<(&'static Oid, usize), i32> {
             .find(|o| o.number == number)
             .ok_or(errno::ENOENT)?;
         used += 1;
-        if oid.is_node() {
+        if is_node(oid) {
             match oid.children() {
                 Some(c) if used != name.len() => list = c,
                 _ => return Ok((oid, used)),
@@ -473,7 +258,7 @@ fn find_oid(name: &[i32]) -> Result<(&'static Oid, usize), i32> {
 /// leaves them (at most 9 characters). An empty OID is the empty name.
 fn oid_name(name: &[i32]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut list: Option<&'static [Oid]> = Some(&ROOT);
+    let mut list: Option<&'static [Oid]> = Some(ROOT);
     let mut rest = name;
     while let Some((&number, tail)) = rest.split_first() {
         let found = list.and_then(|l| l.iter().find(|o| o.number == number));
@@ -542,7 +327,7 @@ fn next_ls(list: &'static [Oid], name: &[i32], path: &mut Vec<i32>) -> bool {
 /// (the empty OID: the first); ENOENT past the last.
 fn next_oid(name: &[i32]) -> Result<Vec<u8>, i32> {
     let mut path = Vec::new();
-    if !next_ls(&ROOT, name, &mut path) {
+    if !next_ls(ROOT, name, &mut path) {
         return Err(errno::ENOENT);
     }
     Ok(path.iter().flat_map(|w| w.to_le_bytes()).collect())
@@ -587,7 +372,7 @@ fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
         name.pop();
     }
     let mut oid = Vec::new();
-    let mut list: &'static [Oid] = &ROOT;
+    let mut list: &'static [Oid] = ROOT;
     let mut parts = name.split(|&b| b == b'.').peekable();
     while let Some(part) = parts.next() {
         let node = list
@@ -624,12 +409,10 @@ fn debug_dump(task: &Task) -> Result<Vec<u8>, i32> {
             }
         }
     }
-    dump(&ROOT, 0);
+    dump(ROOT, 0);
     Err(errno::ENOENT)
 }
 
-/// kern.proc.args: `{CTL_KERN, KERN_PROC, KERN_PROC_ARGS}`, then a pid.
-const PROC_ARGS: [i32; 3] = [1, 14, 7];
 /// `ps_arg_cache_limit` (PAGE_SIZE / 16) and `sizeof(struct pargs)`: arguments whose
 /// bytes and that header pass the limit are not kept, and read as nothing.
 const PS_ARG_CACHE_LIMIT: usize = 256;
@@ -709,22 +492,25 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
         return Err(errno::EISDIR);
     }
     let writing = a.new.addr() != 0;
-    if writing && node.kind & CTLFLAG_WR == 0 {
+    if writing && node.kind & fb::consts::CTLFLAG_WR == 0 {
         return Err(errno::EPERM);
     }
-    if writing && node.kind & CTLFLAG_ANYBODY == 0 && !task.process.fs().creds.is_root() {
+    if writing && node.kind & fb::consts::CTLFLAG_ANYBODY == 0 && !task.process.fs().creds.is_root()
+    {
         return Err(errno::EPERM);
     }
     let rest = oid.get(used..).unwrap_or_default();
     let data = match node.serve {
-        Serve::Value => bytes(value(&oid).ok_or(errno::ENOENT)?),
-        Serve::Name => oid_name(rest),
-        Serve::Next => next_oid(rest)?,
-        Serve::Name2oid => name2oid(task, &a)?,
-        Serve::Oidfmt => oidfmt(rest)?,
-        Serve::Debug => debug_dump(task)?,
-        Serve::ProcArgs => proc_args(task, &a, rest)?,
-        Serve::Children(_) => return Err(errno::EISDIR),
+        SysctlServe::Value => bytes(value(&oid).ok_or(errno::ENOENT)?),
+        SysctlServe::Handler(h) => match h {
+            SysctlHandler::Name => oid_name(rest),
+            SysctlHandler::Next => next_oid(rest)?,
+            SysctlHandler::Name2oid => name2oid(task, &a)?,
+            SysctlHandler::Oidfmt => oidfmt(rest)?,
+            SysctlHandler::Debug => debug_dump(task)?,
+            SysctlHandler::ProcArgs => proc_args(task, &a, rest)?,
+        },
+        SysctlServe::Children(_) => return Err(errno::EISDIR),
     };
     let copied = if a.old.is_null() {
         data.len()
@@ -734,7 +520,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
         n
     };
     let short = copied < data.len();
-    if writing && !short && matches!(node.serve, Serve::Value) {
+    if writing && !short && matches!(node.serve, SysctlServe::Value) {
         set_node(task, &oid, a.new.addr(), a.newlen as usize)?;
     }
     if !a.oldlenp.is_null() {
@@ -1164,6 +950,7 @@ pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nymph_abi::sysctl::SysctlConst;
 
     #[test]
     fn the_uname_call_has_the_freebsd_1_1_version_field() {
@@ -1189,7 +976,7 @@ mod tests {
         let mut at = start.to_vec();
         loop {
             let mut next = Vec::new();
-            if !next_ls(&ROOT, &at, &mut next) {
+            if !next_ls(ROOT, &at, &mut next) {
                 return seen;
             }
             seen.push(next.clone());
@@ -1197,19 +984,55 @@ mod tests {
         }
     }
 
+    /// A spec node served by value has one here (else a read would be ENOENT).
+    #[test]
+    fn every_value_node_has_a_value() {
+        let mut all = Vec::new();
+        served(ROOT, &mut Vec::new(), &mut all);
+        for oid in all {
+            let (node, _) = find_oid(&oid).expect("served");
+            if matches!(node.serve, SysctlServe::Value) {
+                assert!(value(&oid).is_some(), "{oid:?}");
+            }
+        }
+    }
+
+    /// A read-only node whose value the spec writes down reads as that value (an int
+    /// or a u_long in 4 bytes, a string with its NUL).
+    #[test]
+    fn fixed_values_are_the_specs() {
+        let mut all = Vec::new();
+        served(ROOT, &mut Vec::new(), &mut all);
+        let mut checked = 0;
+        for oid in all {
+            let (node, _) = find_oid(&oid).expect("served");
+            if node.kind & fb::consts::CTLFLAG_WR != 0 {
+                continue;
+            }
+            let want = match node.value {
+                None => continue,
+                Some(SysctlConst::Int(i)) => (i as i32).to_le_bytes().to_vec(),
+                Some(SysctlConst::Str(s)) => [s.as_bytes(), &[0]].concat(),
+            };
+            assert_eq!(value(&oid).map(bytes), Some(want), "{}", node.name);
+            checked += 1;
+        }
+        assert!(checked >= 10);
+    }
+
     #[test]
     fn every_list_is_in_increasing_order() {
         fn check(list: &'static [Oid]) {
             assert!(list.windows(2).all(|w| w[0].number < w[1].number));
-            list.iter().filter_map(Oid::children).for_each(check);
+            list.iter().filter_map(SysctlNode::children).for_each(check);
         }
-        check(&ROOT);
+        check(ROOT);
     }
 
     #[test]
     fn next_walks_every_served_node_once_in_order() {
         let mut all = Vec::new();
-        served(&ROOT, &mut Vec::new(), &mut all);
+        served(ROOT, &mut Vec::new(), &mut all);
         assert_eq!(walk_from(&[]), all);
         // sysctl -a starts from {1}: everything but sysctl.*.
         let from_kern: Vec<_> = all.iter().filter(|o| o[0] != 0).cloned().collect();
@@ -1221,7 +1044,7 @@ mod tests {
     fn next_descends_with_the_rest_of_the_name_as_4x_does() {
         let next = |name: &[i32]| {
             let mut path = Vec::new();
-            next_ls(&ROOT, name, &mut path).then_some(path)
+            next_ls(ROOT, name, &mut path).then_some(path)
         };
         assert_eq!(next(&[1, 13]), Some(alloc::vec![1, 14, 7]));
         assert_eq!(next(&[1, 13, 7]), Some(alloc::vec![1, 17]));
@@ -1254,7 +1077,9 @@ mod tests {
         assert_eq!(oidfmt(&[1, 9999]), Err(errno::ENOENT));
         assert_eq!(oidfmt(&[]), Err(errno::ENOENT));
         assert!(matches!(find_oid(&[1, 14]), Ok((o, 2)) if o.children().is_some()));
-        assert!(matches!(find_oid(&[0, 1, 1, 1]), Ok((o, 2)) if matches!(o.serve, Serve::Name)));
+        assert!(
+            matches!(find_oid(&[0, 1, 1, 1]), Ok((o, 2)) if o.handler() == Some(SysctlHandler::Name))
+        );
     }
 
     #[test]
