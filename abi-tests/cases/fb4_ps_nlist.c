@@ -10,9 +10,6 @@
  */
 #include <nymph_test.h>
 
-#define CTLTYPE_INT 2u
-#define CTLFLAG_RD 0x80000000u
-
 /* sysctlbyname's first step: the OID of a name, its length in numbers. */
 static int name2oid(const char *name, int *oid)
 {

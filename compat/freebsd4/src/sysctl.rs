@@ -2,18 +2,14 @@
 //! sysctl"), uname, resource limits, and the login name.
 
 use crate::fb::{self, errno};
-use crate::startup::{ARG_MAX, PS_STRINGS, USRSTACK};
 use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use nymph_abi::sysctl::{SysctlHandler, SysctlNode, SysctlServe};
+use nymph_abi::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
 use nymph_kernel::process::{Task, timer};
 use nymph_kernel::sync::Mutex;
 use zerocopy::IntoBytes;
 
-const OSTYPE: &str = "FreeBSD";
-/// The release the spec's `__FreeBSD_version` (480101) belongs to.
-const OSRELEASE: &str = "4.8-STABLE";
 const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
 /// `MAXHOSTNAMELEN`.
 const MAXHOSTNAMELEN: usize = 256;
@@ -78,7 +74,6 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
     }
     Ok(())
 }
-const MACHINE: &str = "i386";
 /// `CTL_MAXNAME`.
 const CTL_MAXNAME: u32 = 12;
 
@@ -103,21 +98,34 @@ fn is_node(oid: &Oid) -> bool {
     oid.kind & fb::consts::CTLTYPE == fb::consts::CTLTYPE_NODE
 }
 
-/// `FSCALE` (sys/param.h: 1 << FSHIFT, FSHIFT 11).
-const FSCALE: i32 = 1 << 11;
-/// kern_synch.c's `ccpu = 0.95122942450071400909 * FSCALE` (exp(-1/20), the decay of
-/// p_pctcpu per second), as the compiler truncates it to a fixpt_t: 1948.
-const CCPU: i32 = 1948;
 /// `sizeof(corefilename)`: MAXPATHLEN + 1.
 const CORE_FILE_SIZE: usize = 1025;
 
-/// The process table's size (pids run to 99999, as in 4.x).
-const MAXPROC: i32 = 99_998;
-/// `_POSIX_VERSION` of 4.x's `<unistd.h>`.
-const POSIX1_VERSION: i32 = 199_309;
-/// `BSD` of `<sys/param.h>`, kern.osrevision.
-const OSREVISION: i32 = 199_506;
-const MODEL: &str = "Nymph IA-32e (FreeBSD-4 compatibility)";
+/// The value the spec fixes for the read-only leaf `oid`, if it fixes one (a writable
+/// node's spec value is only where it starts; `value` has its current one).
+fn fixed(oid: &[i32]) -> Option<Value> {
+    let (node, used) = find_oid(oid).ok()?;
+    if used != oid.len() || node.kind & fb::consts::CTLFLAG_WR != 0 {
+        return None;
+    }
+    Some(match node.value? {
+        // An int or a u_long: both 4 bytes on i386 (kern.ps_strings is past i32::MAX).
+        SysctlConst::Int(i) => Value::Int(i as i32),
+        SysctlConst::Str(s) => Value::Str(s),
+    })
+}
+
+/// The spec's string for the read-only leaf `oid` (kern.ostype, kern.osrelease,
+/// hw.machine), which uname and getkerninfo report too; a unit test sees each exists.
+fn fixed_str(oid: &[i32]) -> &'static str {
+    match fixed(oid) {
+        Some(Value::Str(s)) => s,
+        _ => "",
+    }
+}
+const OSTYPE_OID: [i32; 2] = [1, 1];
+const OSRELEASE_OID: [i32; 2] = [1, 2];
+const MACHINE_OID: [i32; 2] = [6, 1];
 
 /// Memory in bytes as a 4.x int reports it (clipped to 2 GiB - 1).
 fn memory(pages: usize) -> Value {
@@ -126,16 +134,12 @@ fn memory(pages: usize) -> Value {
 
 fn value(oid: &[i32]) -> Option<Value> {
     use nymph_kernel::file::{MAX_DESCRIPTORS, MAX_OPEN_FILES};
+    if let Some(v) = fixed(oid) {
+        return Some(v);
+    }
     Some(match oid {
-        [1, 1] => Value::Str(OSTYPE),
-        [1, 2] => Value::Str(OSRELEASE),
-        [1, 3] => Value::Int(OSREVISION),
         [1, 4] => Value::Str(VERSION),
-        [1, 6] | [1, 28] => Value::Int(MAXPROC),
         [1, 7] => Value::Int(MAX_OPEN_FILES as i32),
-        [1, 8] => Value::Int(ARG_MAX as i32),
-        // No securelevel: -1, "permanently insecure".
-        [1, 9] => Value::Int(-1),
         [1, 10] => {
             let mut name = hostname();
             name.push(0);
@@ -148,11 +152,6 @@ fn value(oid: &[i32]) -> Option<Value> {
             let words = [hz, 1_000_000 / hz.max(1), crate::sys::tickadj(), hz, hz];
             Value::Bytes(words.iter().flat_map(|w| w.to_le_bytes()).collect())
         }
-        [1, 17] => Value::Int(POSIX1_VERSION),
-        [1, 18] => Value::Int(16),
-        [1, 19] => Value::Int(1),
-        // Saved set-user and set-group ids are kept (4.x defines _POSIX_SAVED_IDS).
-        [1, 20] => Value::Int(1),
         [1, 21] => {
             let (now, _) = nymph_kernel::time::realtime();
             let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;
@@ -167,10 +166,7 @@ fn value(oid: &[i32]) -> Option<Value> {
             name.push(0);
             Value::Bytes(name)
         }
-        [1, 24] => Value::Int(fb::consts::__FreeBSD_version as i32),
         [1, 27] => Value::Int(MAX_DESCRIPTORS as i32),
-        [1, 32] => Value::Int(PS_STRINGS as i32),
-        [1, 33] => Value::Int(USRSTACK as i32),
         [1, 0x100] => {
             let mut format = crate::core_dump::core_file_format();
             format.push(0);
@@ -178,8 +174,6 @@ fn value(oid: &[i32]) -> Option<Value> {
         }
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
-        [1, 0x103] => Value::Int(CCPU),
-        [1, 0x104] => Value::Int(FSCALE),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
         // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
         [2, 2] => {
@@ -193,14 +187,9 @@ fn value(oid: &[i32]) -> Option<Value> {
                     .collect(),
             )
         }
-        [6, 1] | [6, 11] => Value::Str(MACHINE),
-        [6, 2] => Value::Str(MODEL),
         [6, 3] => Value::Int(1),
-        [6, 4] => Value::Int(1234),
         [6, 5] => memory(nymph_kernel::mm::frame::FRAMES.lock().usable_count()),
         [6, 6] => memory(nymph_kernel::mm::frame::FRAMES.lock().free_count()),
-        [6, 7] => Value::Int(4096),
-        [6, 10] => Value::Int(1),
         [6, 0x100] => {
             let pages = nymph_kernel::mm::frame::FRAMES.lock().usable_count();
             Value::Int(pages.min(i32::MAX as usize) as i32)
@@ -546,10 +535,10 @@ const BSDI_SI_SIZE: usize = 92;
 /// each string's offset counted from the struct's start, as ogetkerninfo builds it.
 fn bsdi_sysinfo() -> Vec<u8> {
     let mut out = alloc::vec![0u8; BSDI_SI_SIZE];
-    for (field, text) in [(32, OSTYPE), (36, OSRELEASE), (0, MACHINE)] {
+    for (field, oid) in [(32, OSTYPE_OID), (36, OSRELEASE_OID), (0, MACHINE_OID)] {
         let at = out.len() as u32;
         out[field..field + 4].copy_from_slice(&at.to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(fixed_str(&oid).as_bytes());
         out.push(0);
     }
     out
@@ -635,11 +624,11 @@ pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
         f
     };
     let u = fb::utsname {
-        sysname: field(OSTYPE),
+        sysname: field(fixed_str(&OSTYPE_OID)),
         nodename: field(core::str::from_utf8(&hostname()).unwrap_or(DEFAULT_HOSTNAME)),
-        release: field(OSRELEASE),
+        release: field(fixed_str(&OSRELEASE_OID)),
         version: field(uname_version()),
-        machine: field(MACHINE),
+        machine: field(fixed_str(&MACHINE_OID)),
     };
     task.write_val(a.name.addr(), &u).map_err(fault)?;
     Ok(Ret::word(0))
@@ -950,12 +939,11 @@ pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nymph_abi::sysctl::SysctlConst;
 
     #[test]
     fn the_uname_call_has_the_freebsd_1_1_version_field() {
         assert_eq!(uname_version(), "#0");
-        assert!(VERSION.starts_with(OSTYPE));
+        assert!(VERSION.starts_with(fixed_str(&OSTYPE_OID)));
     }
 
     /// Every served node's OID under `list`, in tree order: leaves and nodes with a
@@ -997,27 +985,22 @@ mod tests {
         }
     }
 
-    /// A read-only node whose value the spec writes down reads as that value (an int
-    /// or a u_long in 4 bytes, a string with its NUL).
+    /// The spec's fixed values are served as 4.x lays them out (an int or a u_long in
+    /// 4 bytes, a string with its NUL), and agree with what the personality uses
+    /// elsewhere: the start-up layout and uname's strings.
     #[test]
     fn fixed_values_are_the_specs() {
-        let mut all = Vec::new();
-        served(ROOT, &mut Vec::new(), &mut all);
-        let mut checked = 0;
-        for oid in all {
-            let (node, _) = find_oid(&oid).expect("served");
-            if node.kind & fb::consts::CTLFLAG_WR != 0 {
-                continue;
-            }
-            let want = match node.value {
-                None => continue,
-                Some(SysctlConst::Int(i)) => (i as i32).to_le_bytes().to_vec(),
-                Some(SysctlConst::Str(s)) => [s.as_bytes(), &[0]].concat(),
-            };
-            assert_eq!(value(&oid).map(bytes), Some(want), "{}", node.name);
-            checked += 1;
+        use crate::startup::{ARG_MAX, PS_STRINGS, USRSTACK};
+        let read = |oid: &[i32]| value(oid).map(bytes);
+        assert_eq!(read(&[1, 8]), Some((ARG_MAX as i32).to_le_bytes().to_vec()));
+        assert_eq!(read(&[1, 32]), Some(PS_STRINGS.to_le_bytes().to_vec()));
+        assert_eq!(read(&[1, 33]), Some(USRSTACK.to_le_bytes().to_vec()));
+        assert_eq!(read(&[1, 1]), Some(b"FreeBSD\0".to_vec()));
+        for oid in [OSTYPE_OID, OSRELEASE_OID, MACHINE_OID] {
+            assert!(!fixed_str(&oid).is_empty(), "{oid:?}");
         }
-        assert!(checked >= 10);
+        // A writable node's spec value is where it starts, not what it is.
+        assert!(fixed(&[1, 0x101]).is_none());
     }
 
     #[test]
