@@ -1,7 +1,8 @@
 /*
  * Exhaustion of the file system and of kernel objects: tmpfs data stops at its limit
  * with ENOSPC (not a dead kernel, not a killed writer), file-system nodes stop with
- * ENOSPC and pipes with ENFILE/EMFILE when the kernel heap is down to its reserve;
+ * ENOSPC at their bound and pipes with ENFILE/EMFILE when the kernel heap, grown to its
+ * limit, is down to its reserve;
  * while full, other processes still run; removing what was made gives it all back.
  */
 #include <nymph_test.h>
@@ -88,7 +89,7 @@ static void fill_with_nodes(void)
  * bring the heap down to its reserve, where pipe() gives ENFILE (or fork EAGAIN). */
 static void fill_with_pipes(void)
 {
-	enum { CHILDREN = 16 };
+	enum { CHILDREN = 96 };
 	int report[2];
 	CHECK_OK(pipe(report));
 	pid_t kids[CHILDREN];
@@ -120,7 +121,8 @@ static void fill_with_pipes(void)
 			FAIL("pipe() failed with an errno other than EMFILE/ENFILE");
 		system_full = why == 'N';
 	}
-	/* Each child may hold 128 pipes (2 MiB of buffers): sixteen cannot all fit. */
+	/* Each child may hold 128 pipes (2 MiB of buffers): 96 cannot all fit in a heap of
+	 * at most a quarter of the machine's 256 MiB. */
 	CHECK(system_full);
 	for (int k = 0; k < n; k++)
 		CHECK_OK(kill(kids[k], SIGKILL));

@@ -169,10 +169,11 @@ fn init_exited(status: crate::process::ExitStatus, signal_number: Option<u32>) {
         ));
     }
     // Memory in use when init ends, for leak checks (cargo xtask fuzz compares runs).
-    let (heap_used, _) = nymph_hal::heap::usage();
+    // The heap's size too: frames it grew by are not a leak.
+    let (heap_used, heap_size) = nymph_hal::heap::usage();
     let free_frames = mm::frame::FRAMES.lock().free_count();
     nymph_hal::serial::log(format_args!(
-        "NYMPH mem heap_used={heap_used} free_frames={free_frames}\n"
+        "NYMPH mem heap_used={heap_used} free_frames={free_frames} heap_size={heap_size}\n"
     ));
     match status {
         S::Exited(code) => {

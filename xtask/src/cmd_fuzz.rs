@@ -64,7 +64,10 @@ pub fn build(ws: &Workspace, abi_name: &str) -> crate::Result<PathBuf> {
     Ok(root)
 }
 
-/// `NYMPH mem heap_used=H free_frames=F` from a kernel log.
+/// From a kernel log's `NYMPH mem heap_used=H free_frames=F heap_size=S`: the heap in
+/// use, and the frames free or in the heap (F + S / 4096). The heap grows by taking
+/// free frames and never gives them back, so a run whose heap grew is not charged for
+/// the frames it took; its use is compared through H.
 pub fn mem_counters(log: &str) -> Option<(i64, i64)> {
     let line = log
         .lines()
@@ -72,14 +75,17 @@ pub fn mem_counters(log: &str) -> Option<(i64, i64)> {
         .find_map(|l| l.trim_end().strip_prefix("NYMPH mem "))?;
     let mut heap = None;
     let mut frames = None;
+    let mut heap_size: i64 = 0;
     for word in line.split_whitespace() {
         if let Some(v) = word.strip_prefix("heap_used=") {
             heap = v.parse().ok();
         } else if let Some(v) = word.strip_prefix("free_frames=") {
-            frames = v.parse().ok();
+            frames = v.parse::<i64>().ok();
+        } else if let Some(v) = word.strip_prefix("heap_size=") {
+            heap_size = v.parse().ok()?;
         }
     }
-    Some((heap?, frames?))
+    Some((heap?, frames? + heap_size / 4096))
 }
 
 /// What one fuzzing boot showed.
@@ -241,5 +247,8 @@ mod tests {
         let log = "x\nNYMPH mem heap_used=1234 free_frames=99\r\nNYMPH init-exit code=0\n";
         assert_eq!(mem_counters(log), Some((1234, 99)));
         assert_eq!(mem_counters("nothing"), None);
+        // A grown heap's frames count as the heap's, not as lost.
+        let grown = "NYMPH mem heap_used=1234 free_frames=99 heap_size=8192\n";
+        assert_eq!(mem_counters(grown), Some((1234, 101)));
     }
 }

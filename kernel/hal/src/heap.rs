@@ -39,6 +39,32 @@ pub fn init(start: u64, size: u64) -> Result<(), HeapError> {
     Ok(())
 }
 
+/// Gives the allocator the `by` bytes right after its current end. Every page must
+/// already be mapped writable in the current address space, and be reserved for the
+/// heap alone; `Misaligned` for a `by` that is not whole pages, `Unmapped` for a page
+/// that is not mapped, and nothing is added then.
+pub fn extend(by: u64) -> Result<(), HeapError> {
+    if !by.is_multiple_of(PAGE_SIZE) || by == 0 {
+        return Err(HeapError::Misaligned);
+    }
+    let mut heap = HEAP.lock();
+    let top = heap.top() as u64;
+    if heap.size() == 0 || !top.is_multiple_of(PAGE_SIZE) {
+        return Err(HeapError::Misaligned);
+    }
+    let root = PageTableRoot::current();
+    for page in (top..top + by).step_by(PAGE_SIZE as usize) {
+        match root.translate(page) {
+            Some((_, flags)) if flags.contains(crate::paging::PageFlags::WRITABLE) => {}
+            _ => return Err(HeapError::Unmapped { virt: page }),
+        }
+    }
+    // SAFETY: the range starts at the heap's end and was just checked to be mapped
+    // writable; the caller reserved it for the heap alone, for the kernel's life.
+    unsafe { heap.extend(by as usize) };
+    Ok(())
+}
+
 /// Bytes in use and total heap size.
 pub fn usage() -> (usize, usize) {
     let heap = HEAP.lock();

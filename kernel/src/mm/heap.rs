@@ -1,30 +1,92 @@
-//! The kernel heap: a fixed virtual range backed by frames, handed to the hal's allocator.
+//! The kernel heap: a virtual range from `HEAP_BASE` backed by frames, handed to the
+//! hal's allocator. It starts at `HEAP_SIZE` and grows by `HEAP_STEP` when it comes
+//! down to its reserve, up to a quarter of the memory there was at boot; it never
+//! shrinks (the allocator hands back no range).
 
 use super::frame::FRAMES;
-use nymph_hal::layout::{HEAP_BASE, PAGE_SIZE};
+use nymph_hal::layout::{HEAP_BASE, HEAP_MAX, PAGE_SIZE};
 use nymph_hal::paging::{MapError, PageFlags};
 
-/// The heap's size. A later issue makes it grow on demand, up to a limit.
+/// The heap's size at boot.
 pub const HEAP_SIZE: u64 = 16 * 1024 * 1024;
+
+/// What the heap grows by at a time.
+pub const HEAP_STEP: u64 = 4 * 1024 * 1024;
+
+/// The most the heap grows to, fixed at boot: a quarter of the memory free then (at
+/// least its first size, at most the range the layout gives it). The rest stays for
+/// processes and file data.
+static HEAP_LIMIT: spin::Once<u64> = spin::Once::new();
 
 /// Heap kept free for the kernel's own work: past it, calls that would make user-owned
 /// kernel objects (open files, pipes, file-system nodes, processes) fail with the ABI's
 /// ENFILE / ENOSPC / EAGAIN instead of the heap running dry under the kernel.
 pub const HEAP_RESERVE: usize = 2 * 1024 * 1024;
 
-/// Whether the heap is down to its reserve (never on the host, where unit tests use the
-/// host's allocator and the kernel heap is not set up).
+/// Whether the heap is down to its reserve, after growing it if it still may grow
+/// (never on the host, where unit tests use the host's allocator and the kernel heap is
+/// not set up).
 pub fn under_pressure() -> bool {
-    let (used, size) = nymph_hal::heap::usage();
-    size != 0 && size - used < HEAP_RESERVE
+    !can_spare(0)
 }
 
-/// Whether `bytes` more can be taken from the heap and still leave its reserve (always
-/// on the host, as [`under_pressure`] is never true there): for a call about to make
-/// a large copy at once, which per-record checks would only catch part way.
+/// Whether `bytes` more can be taken from the heap and still leave its reserve, after
+/// growing it as far as that takes and its limit allows (always on the host, as
+/// [`under_pressure`] is never true there): for a call about to make a large copy at
+/// once, which per-record checks would only catch part way.
 pub fn can_spare(bytes: usize) -> bool {
-    let (used, size) = nymph_hal::heap::usage();
-    size == 0 || size.saturating_sub(used) >= bytes.saturating_add(HEAP_RESERVE)
+    let wanted = bytes.saturating_add(HEAP_RESERVE);
+    loop {
+        let (used, size) = nymph_hal::heap::usage();
+        if size == 0 || size.saturating_sub(used) >= wanted {
+            return true;
+        }
+        if !grow() {
+            return false;
+        }
+    }
+}
+
+/// Adds one `HEAP_STEP` (or what the limit leaves) to the heap; false when it is at its
+/// limit or no frame is free. Called where callers check the reserve, which never hold
+/// the frame allocator; if one did, the heap does not grow (`try_lock`) rather than
+/// deadlock.
+fn grow() -> bool {
+    let (_, size) = nymph_hal::heap::usage();
+    let limit = HEAP_LIMIT.get().copied().unwrap_or(HEAP_SIZE);
+    let step = HEAP_STEP.min(limit.saturating_sub(size as u64));
+    if step == 0 {
+        return false;
+    }
+    let Some(mut frames) = FRAMES.try_lock() else {
+        return false;
+    };
+    let root = super::kspace::kernel_root();
+    let top = HEAP_BASE + size as u64;
+    let mut mapped = 0;
+    while mapped < step {
+        let Some(phys) = frames.alloc() else { break };
+        let flags = PageFlags::WRITABLE | PageFlags::NO_EXECUTE | PageFlags::GLOBAL;
+        if root
+            .map_4k(top + mapped, phys, flags, &mut *frames)
+            .is_err()
+        {
+            // Just taken, so it goes back.
+            let _ = frames.free(phys);
+            break;
+        }
+        mapped += PAGE_SIZE;
+    }
+    drop(frames);
+    if mapped == 0 || nymph_hal::heap::extend(mapped).is_err() {
+        return false;
+    }
+    log::info!(
+        "kernel heap grown to {} KiB (limit {} KiB)",
+        (size as u64 + mapped) / 1024,
+        limit / 1024
+    );
+    true
 }
 
 /// Why the heap could not be set up.
@@ -49,8 +111,16 @@ pub fn init() -> Result<(), HeapInitError> {
         )
         .map_err(HeapInitError::Map)?;
     }
+    let free = frames.free_count() as u64 * PAGE_SIZE;
     drop(frames);
+    HEAP_LIMIT
+        .call_once(|| ((free + HEAP_SIZE) / 4 / PAGE_SIZE * PAGE_SIZE).clamp(HEAP_SIZE, HEAP_MAX));
     nymph_hal::heap::init(HEAP_BASE, HEAP_SIZE).map_err(HeapInitError::Allocator)
+}
+
+/// The most the heap may grow to.
+pub fn limit() -> u64 {
+    HEAP_LIMIT.get().copied().unwrap_or(HEAP_SIZE)
 }
 
 use crate::ktest::{KernelTest, TestResult};
@@ -63,6 +133,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(box_and_vec_work),
     ktest!(large_and_aligned_allocations),
     ktest!(freed_memory_is_returned),
+    ktest!(the_heap_grows_at_its_reserve),
 ];
 
 fn box_and_vec_work() -> TestResult {
@@ -91,7 +162,7 @@ fn large_and_aligned_allocations() -> TestResult {
     let addr = core::ptr::from_ref(&*aligned) as u64;
     kassert_eq!(addr % 4096, 0);
     kassert!(
-        (HEAP_BASE..HEAP_BASE + HEAP_SIZE).contains(&addr),
+        (HEAP_BASE..HEAP_BASE + limit()).contains(&addr),
         "{addr:#x} outside the heap"
     );
     kassert_eq!(aligned.0[4095], 7);
@@ -100,7 +171,10 @@ fn large_and_aligned_allocations() -> TestResult {
 
 fn freed_memory_is_returned() -> TestResult {
     let (used_before, size) = nymph_hal::heap::usage();
-    kassert_eq!(size as u64, HEAP_SIZE);
+    kassert!(
+        size as u64 >= HEAP_SIZE && size as u64 <= limit(),
+        "size {size}"
+    );
     {
         // black_box: an optimizer may drop an allocation nothing reads.
         let v = core::hint::black_box(alloc::vec![1u8; 1 << 20]);
@@ -110,5 +184,36 @@ fn freed_memory_is_returned() -> TestResult {
     }
     let (used_after, _) = nymph_hal::heap::usage();
     kassert_eq!(used_after, used_before);
+    Ok(())
+}
+
+/// Taking the heap down into its reserve makes the next check grow it rather than
+/// refuse (until the limit, which a small guest's heap may already have reached).
+fn the_heap_grows_at_its_reserve() -> TestResult {
+    let (_, size) = nymph_hal::heap::usage();
+    if size as u64 + HEAP_STEP > limit() {
+        return Ok(());
+    }
+    let mut held: Vec<Box<[u8]>> = Vec::new();
+    loop {
+        let (used, size_now) = nymph_hal::heap::usage();
+        if size_now - used < HEAP_RESERVE / 2 {
+            break;
+        }
+        held.push(core::hint::black_box(
+            alloc::vec![0u8; 64 * 1024].into_boxed_slice(),
+        ));
+    }
+    kassert!(!under_pressure(), "the heap did not grow at its reserve");
+    let (used, grown) = nymph_hal::heap::usage();
+    kassert!(grown as u64 >= size as u64 + HEAP_STEP, "{size} -> {grown}");
+    kassert!(
+        grown - used >= HEAP_RESERVE,
+        "grown, yet still at the reserve"
+    );
+    // The new range is usable like the rest.
+    let big = core::hint::black_box(alloc::vec![0x5au8; HEAP_RESERVE / 2]);
+    kassert!(big.iter().all(|&b| b == 0x5a), "corrupted");
+    drop(held);
     Ok(())
 }

@@ -296,6 +296,17 @@ pub struct Inode {
     pub(crate) body: Body,
     /// Counts data changes, attribute changes and renames, for event queues.
     changes: [AtomicU32; 3],
+    /// Made by a process (creat, mkdir, mknod, ...), so counted against the bound on
+    /// such nodes until it goes.
+    pub(crate) counted: core::sync::atomic::AtomicBool,
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        if *self.counted.get_mut() {
+            super::tmpfs::node_gone();
+        }
+    }
 }
 
 impl Inode {
@@ -322,6 +333,7 @@ impl Inode {
             }),
             body,
             changes: Default::default(),
+            counted: core::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -42,13 +42,41 @@ fn body(kind: Kind) -> Body {
     }
 }
 
+/// Nodes processes have made and that still exist.
+static NODES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+/// The most nodes processes may make, fixed at the first: one per page of memory free
+/// then. Each takes kernel heap, which grows with them; without a bound of its own,
+/// one process making empty files could take the heap to its limit and its reserve.
+static NODE_LIMIT: spin::Once<usize> = spin::Once::new();
+
+/// A node made by a process went.
+pub(crate) fn node_gone() {
+    NODES.fetch_sub(1, Ordering::Relaxed);
+}
+
 /// A node with no name yet, on `dir`'s file system, owned by the caller (its group is
-/// the directory's, as in BSD).
+/// the directory's, as in BSD). `NoSpace` past the bound on nodes, or when the kernel
+/// heap is down to its reserve.
 pub fn new_node(dir: &Inode, mode: u32, creds: &Credentials, kind: Kind) -> Result<Arc<Inode>> {
-    if crate::mm::heap::under_pressure() {
+    let limit = *NODE_LIMIT.call_once(node_limit);
+    if NODES.load(Ordering::Relaxed) >= limit || crate::mm::heap::under_pressure() {
         return Err(crate::error::Error::NoSpace);
     }
-    Ok(make(dir.device, mode, creds.euid, dir.owner().1, kind))
+    let node = make(dir.device, mode, creds.euid, dir.owner().1, kind);
+    NODES.fetch_add(1, Ordering::Relaxed);
+    node.counted.store(true, Ordering::Relaxed);
+    Ok(node)
+}
+
+#[cfg(not(test))]
+fn node_limit() -> usize {
+    crate::mm::frame::FRAMES.lock().free_count()
+}
+
+/// Host unit tests have no frames: no bound but the heap's.
+#[cfg(test)]
+fn node_limit() -> usize {
+    usize::MAX
 }
 
 /// A node on file system `device`.
