@@ -3956,6 +3956,14 @@ pub mod ioctl {
     pub const TIOCSCTTY: u32 = 0x20007461;
     pub const TIOCNOTTY: u32 = 0x20007471;
     pub const TIOCFLUSH: u32 = 0x80047410;
+    /// the line discipline: always TTYDISC (0); stty asks it first
+    pub const TIOCGETD: u32 = 0x4004741a;
+    /// TTYDISC (0) only: a number past MAXLDISC (8) is ENXIO, any other ENODEV, as tty_conf.c's empty slots answer (a 4.x GENERIC kernel also had SLIP and PPP in slots 4 and 5)
+    pub const TIOCSETD: u32 = 0x8004741b;
+    /// tcdrain: output is written as it is made, so nothing waits
+    pub const TIOCDRAIN: u32 = 0x2000745e;
+    /// bytes in the output queue: always 0, output is never queued
+    pub const TIOCOUTQ: u32 = 0x40047473;
     pub const FIOCLEX: u32 = 0x20006601;
     pub const FIONCLEX: u32 = 0x20006602;
     pub const FIONREAD: u32 = 0x4004667f;
@@ -21209,6 +21217,10 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCSCTTY", 0x20007461),
     ("TIOCNOTTY", 0x20007471),
     ("TIOCFLUSH", 0x80047410),
+    ("TIOCGETD", 0x4004741a),
+    ("TIOCSETD", 0x8004741b),
+    ("TIOCDRAIN", 0x2000745e),
+    ("TIOCOUTQ", 0x40047473),
     ("FIOCLEX", 0x20006601),
     ("FIONCLEX", 0x20006602),
     ("FIONREAD", 0x4004667f),

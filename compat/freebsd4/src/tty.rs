@@ -95,9 +95,13 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
     }
     let Some(tty) = file.terminal() else {
         if cmd == ioctl::FIONREAD {
-            // What is left to read of a regular file; pipes report nothing buffered
-            // through this path yet.
-            let left = file.ops().size().saturating_sub(file.offset());
+            // What a pipe or socket holds (4.x pipe_ioctl: the buffer's count;
+            // soo_ioctl: so_rcv's), else what is left of a file past its offset
+            // (vn_ioctl).
+            let left = file
+                .ops()
+                .readable_bytes()
+                .unwrap_or_else(|| file.ops().size().saturating_sub(file.offset()));
             let n = i32::try_from(left).unwrap_or(i32::MAX);
             task.write_val(arg, &n).map_err(fault)?;
             return Ok(Ret::word(0));
@@ -135,6 +139,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         ioctl::TIOCSWINSZ => {
             let ws: fb::winsize = task.read_val(arg).map_err(fault)?;
+            tty.check_control(&task.process).map_err(tty_errno)?;
             tty.set_winsize(WinSize {
                 rows: ws.ws_row,
                 cols: ws.ws_col,
@@ -163,7 +168,28 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             tty.set_termios(Some(&task.process), current, SetWhen::Flush)
                 .map_err(tty_errno)?;
         }
+        // tty_conf.c: TTYDISC is the one discipline here.
+        ioctl::TIOCGETD => task.write_val(arg, &TTYDISC).map_err(fault)?,
+        ioctl::TIOCSETD => {
+            let line: i32 = task.read_val(arg).map_err(fault)?;
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            // ttioctl: `(u_int)t >= nlinesw` is ENXIO; switching to an empty slot
+            // fails in its l_open (enodev), and the old discipline stays.
+            if line as u32 >= MAXLDISC {
+                return Err(errno::ENXIO);
+            }
+            if line != TTYDISC {
+                return Err(errno::ENODEV);
+            }
+        }
+        ioctl::TIOCDRAIN => tty.check_control(&task.process).map_err(tty_errno)?,
+        ioctl::TIOCOUTQ => task.write_val(arg, &0i32).map_err(fault)?,
         _ => return Err(errno::ENOTTY),
     }
     Ok(Ret::word(0))
 }
+
+/// `TTYDISC`, the termios line discipline (sys/ttycom.h).
+const TTYDISC: i32 = 0;
+/// Slots in 4.x's line-discipline switch (tty_conf.c `MAXLDISC`, `nlinesw`).
+const MAXLDISC: u32 = 8;

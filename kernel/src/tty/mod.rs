@@ -340,6 +340,13 @@ impl Terminal {
         Ok(())
     }
 
+    /// For a request that changes the terminal (BSD's ttioctl list: setting the line
+    /// discipline or the window size, draining output, ...): a background caller gets
+    /// SIGTTOU first, as for tcsetattr, unless it ignores or blocks it.
+    pub fn check_control(&self, caller: &Arc<Process>) -> Result<(), TtyError> {
+        self.check_output(Some(caller), true)
+    }
+
     /// Discards pending input (tcflush TCIFLUSH; output is never queued).
     pub fn flush_input(&self) {
         self.state.lock().ldisc.flush_input();

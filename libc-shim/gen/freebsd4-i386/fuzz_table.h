@@ -44,7 +44,7 @@ struct fz_call {
 
 static const long long fz_v_olseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_kill_signum[] = { 0ULL, 16ULL, 19ULL, 20ULL, 28ULL, 29ULL };
-static const long long fz_v_ioctl_com[] = { 1076655123ULL, 2150396948ULL, 2150396949ULL, 2150396950ULL, 1074295912ULL, 2148037735ULL, 1074033783ULL, 2147775606ULL, 536900705ULL, 536900721ULL, 2147775504ULL, 536897025ULL, 536897026ULL, 1074030207ULL, 2147772030ULL, 2147772029ULL };
+static const long long fz_v_ioctl_com[] = { 1076655123ULL, 2150396948ULL, 2150396949ULL, 2150396950ULL, 1074295912ULL, 2148037735ULL, 1074033783ULL, 2147775606ULL, 536900705ULL, 536900721ULL, 2147775504ULL, 1074033690ULL, 2147775515ULL, 536900702ULL, 1074033779ULL, 536897025ULL, 536897026ULL, 1074030207ULL, 2147772030ULL, 2147772029ULL };
 static const long long fz_v_ommap_flags[] = { 0ULL, 2ULL, 16ULL, 18ULL, 32ULL, 34ULL, 50ULL };
 static const long long fz_v_madvise_behav[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4ULL, 5ULL, 6ULL, 7ULL, 8ULL, 9ULL };
 static const long long fz_v_fcntl_cmd[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4ULL, 5ULL, 6ULL, 7ULL, 8ULL, 9ULL };
@@ -266,7 +266,7 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 54, "ioctl", 3, 0, {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
-		{ "com", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_ioctl_com, 16, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "com", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_ioctl_com, 20, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "data", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 57, "symlink", 2, 0, {
