@@ -128,6 +128,7 @@ impl Personality for TestPersonality {
                 let options = process::WaitOptions {
                     no_hang: false,
                     untraced: true,
+                    continued: false,
                 };
                 task.context.regs.rax =
                     match process::wait_child(&task.process, WaitFor::Pid(pid), options) {

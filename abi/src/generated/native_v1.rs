@@ -3855,9 +3855,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 14,
         name: "wait4",
         kind: "standard",
-        status: Status::Partial(
-            "rusage carries the CPU times only (the other fields are zero); WCONTINUED: continued children are not reported",
-        ),
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {

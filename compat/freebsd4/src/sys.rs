@@ -672,6 +672,8 @@ pub(crate) fn wait_status(event: ChildEvent) -> i32 {
             signal_to_fb(signal) & 0x7f | if core { 0x80 } else { 0 }
         }
         ChildEvent::Stopped(signal) => 0x7f | (signal_to_fb(signal) & 0xff) << 8,
+        // Never asked for (4.x has no WCONTINUED); FreeBSD 5's status word for it.
+        ChildEvent::Continued => 0xffff,
     }
 }
 
@@ -688,6 +690,8 @@ fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
     let options = process::WaitOptions {
         no_hang: a.options.contains(fb::wait_options::WNOHANG),
         untraced: a.options.contains(fb::wait_options::WUNTRACED),
+        // WCONTINUED came with FreeBSD 5.
+        continued: false,
     };
     match process::wait_child_usage(&task.process, which, options) {
         Ok(Some((pid, event, used))) => {
@@ -712,6 +716,7 @@ pub(crate) fn wait_any(task: &Task) -> Result<(u32, i32), i32> {
     let options = process::WaitOptions {
         no_hang: false,
         untraced: false,
+        continued: false,
     };
     match process::wait_child(&task.process, WaitFor::Any, options) {
         Ok(Some((pid, event))) => Ok((pid.0, wait_status(event))),

@@ -480,6 +480,7 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
     let options = process::WaitOptions {
         no_hang: a.options.contains(v1::wait_options::WNOHANG),
         untraced: a.options.contains(v1::wait_options::WUNTRACED),
+        continued: a.options.contains(v1::wait_options::WCONTINUED),
     };
     match process::wait_child_usage(&task.process, which, options) {
         Ok(Some((pid, event, used))) => {
@@ -487,6 +488,7 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
                 ChildEvent::Exited(status) => wait_status(status),
                 // Stopped: 0x7f in the low bits, the signal in bits 8-15.
                 ChildEvent::Stopped(signal) => 0x7f | (signal_to_native(signal) & 0xff) << 8,
+                ChildEvent::Continued => v1::consts::WCONTINUED_STATUS as i32,
             };
             if !a.status.is_null() {
                 task.write_val(a.status.addr(), &status).map_err(fault)?;

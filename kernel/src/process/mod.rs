@@ -466,6 +466,9 @@ struct JobState {
     stopped: Option<Signal>,
     /// The stop was reported to the parent by `wait` already.
     stop_reported: bool,
+    /// Continued from a stop by SIGCONT and not yet reported to a wait that asks for
+    /// it (WCONTINUED); a new stop supersedes it.
+    continued: bool,
     /// Stopped for its tracer (SIGCONT does not continue it), with its registers
     /// parked here for the tracer to read and change.
     trace_stop: bool,
@@ -480,6 +483,7 @@ impl JobState {
             thread: None,
             stopped: None,
             stop_reported: false,
+            continued: false,
             trace_stop: false,
             parked: None,
             resume_signal: None,
@@ -852,16 +856,27 @@ impl Process {
                 c.1 += 1;
             }
         }
-        let thread = {
+        let (thread, continued) = {
             let mut job = self.job.lock();
+            let mut continued = false;
             // Only its tracer continues a process stopped for it (or SIGKILL ends it).
             if signal == Signal::Kill || (signal == Signal::Cont && !job.trace_stop) {
+                continued = signal == Signal::Cont && job.stopped.is_some();
+                job.continued |= continued;
                 job.stopped = None;
             }
-            job.thread
+            (job.thread, continued)
         };
         if let Some(thread) = thread {
             sched::wake(thread);
+        }
+        // A parent waiting with WCONTINUED has news. (No SIGCHLD: 4.x sent none for a
+        // continue, and the core serves it too.)
+        if continued {
+            let parent = self.inner.lock().parent;
+            if let Some(parent) = find(parent) {
+                parent.child_events.wake_all();
+            }
         }
     }
 }
@@ -1036,6 +1051,7 @@ fn stop(process: &Arc<Process>, signal: Signal) {
         let mut job = process.job.lock();
         job.stopped = Some(signal);
         job.stop_reported = false;
+        job.continued = false;
     }
     log::debug!("pid {} stopped by {signal:?}", process.pid.0);
     tell_parent_of_stop(process);
@@ -1076,6 +1092,9 @@ pub struct WaitOptions {
     pub no_hang: bool,
     /// Also report children that stopped (once per stop), as WUNTRACED does.
     pub untraced: bool,
+    /// Also report children continued from a stop by SIGCONT (once per continue), as
+    /// WCONTINUED does.
+    pub continued: bool,
 }
 
 /// What `wait` reports about a child.
@@ -1085,6 +1104,8 @@ pub enum ChildEvent {
     Exited(ExitStatus),
     /// It was stopped by this signal.
     Stopped(Signal),
+    /// It was continued from a stop by SIGCONT.
+    Continued,
 }
 
 /// Waits for a matching child to end and reaps it. With `no_hang`, returns `Ok(None)`
@@ -1097,11 +1118,12 @@ pub fn wait(
     let options = WaitOptions {
         no_hang,
         untraced: false,
+        continued: false,
     };
     match wait_child(parent, which, options)? {
         Some((pid, ChildEvent::Exited(status))) => Ok(Some((pid, status))),
         // Not asked for: never reported.
-        Some((_, ChildEvent::Stopped(_))) | None => Ok(None),
+        Some((_, ChildEvent::Stopped(_) | ChildEvent::Continued)) | None => Ok(None),
     }
 }
 
@@ -1170,6 +1192,13 @@ pub fn wait_child_usage(
                     return Ok(Some((pid, ChildEvent::Stopped(signal), Usage::ZERO)));
                 }
             }
+            if options.continued {
+                let mut job = child.job.lock();
+                if job.continued {
+                    job.continued = false;
+                    return Ok(Some((pid, ChildEvent::Continued, Usage::ZERO)));
+                }
+            }
         }
         if !matched {
             return Err(WaitError::NoChildren);
@@ -1179,6 +1208,7 @@ pub fn wait_child_usage(
         }
         let me = parent.clone();
         let untraced = options.untraced;
+        let continued = options.continued;
         // Only a change of a child this wait accepts ends the sleep: an unrelated zombie
         // (an orphan handed to init, say) would otherwise make it spin in the kernel.
         parent
@@ -1195,6 +1225,7 @@ pub fn wait_child_usage(
                                     let job = c.job.lock();
                                     job.stopped.is_some() && !job.stop_reported
                                 })
+                                || (continued && c.job.lock().continued)
                         })
                 },
                 || signal_pending(parent),

@@ -1777,8 +1777,6 @@ pub unsafe fn execve(
 ///
 /// waitpid is wait4 with a null rusage.
 ///
-/// Partial in this kernel: rusage carries the CPU times only (the other fields are zero); WCONTINUED: continued children are not reported.
-///
 /// # Errors
 /// The errno the kernel returned: ECHILD, EINTR, EINVAL, EFAULT.
 ///
