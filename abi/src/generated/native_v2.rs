@@ -1969,7 +1969,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 18,
         name: "sigaction",
         kind: "standard",
-        status: Status::Partial("the handler's siginfo carries no fault address (si_addr is 0)"),
+        status: Status::Partial(
+            "the handler's siginfo has si_signo and, for a signal a fault raised, si_addr (a page fault's address, the faulting instruction's for the others, 0 for a general-protection fault); si_code is always 0, and si_pid, si_uid and si_status are 0: the core keeps no sender or cause per pending signal",
+        ),
         arg_words: 3,
     },
     SyscallInfo {

@@ -60,6 +60,17 @@ pub fn abi_version(identity: &ElfIdentity) -> Option<u32> {
     Some(u32::from_le_bytes(bytes))
 }
 
+/// The signal a CPU fault in a native process raises.
+pub(crate) fn fault_signal(fault: &Fault) -> Signal {
+    match fault.vector {
+        0 | 16 | 19 => Signal::Fpe,
+        1 | 3 => Signal::Trap,
+        6 => Signal::Ill,
+        17 => Signal::Bus,
+        _ => Signal::Segv,
+    }
+}
+
 impl Personality for Native {
     fn name(&self) -> &'static str {
         self.name
@@ -118,13 +129,7 @@ impl Personality for Native {
     }
 
     fn fault_signal(&self, fault: &Fault) -> Signal {
-        match fault.vector {
-            0 | 16 | 19 => Signal::Fpe,
-            1 | 3 => Signal::Trap,
-            6 => Signal::Ill,
-            17 => Signal::Bus,
-            _ => Signal::Segv,
-        }
+        fault_signal(fault)
     }
 
     fn deliver_signal(

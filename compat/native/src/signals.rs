@@ -267,6 +267,21 @@ pub(crate) fn deliver(
     let mut sf = v1::sigframe::new_zeroed();
     sf.sf_restorer = action.restorer;
     sf.sf_si.si_signo = signal_to_native(signal);
+    // A signal a fault raised names where: a page fault's address, or the faulting
+    // instruction for the others but a general-protection fault, which has none (0,
+    // as on Linux). A signal delivered ahead of the fault's own gets no address.
+    let fault = task
+        .process
+        .last_fault()
+        .filter(|f| crate::fault_signal(f) == signal);
+    if let Some(f) = fault {
+        task.process.take_fault();
+        sf.sf_si.si_addr = match f.vector {
+            14 => f.address,
+            13 => 0,
+            _ => r.rip,
+        };
+    }
     let uc = &mut sf.sf_uc;
     uc.uc_stack = alt.stack_t(r.rsp);
     uc.uc_sigmask = to_sigset(task.process.blocked());

@@ -1884,7 +1884,7 @@ pub unsafe fn kill(pid: pid_t, sig: int) -> Result<i64, Errno> {
 ///
 /// act/oldact carry their own sa_struct_size (extensible struct).
 ///
-/// Partial in this kernel: the handler's siginfo carries no fault address (si_addr is 0).
+/// Partial in this kernel: the handler's siginfo has si_signo and, for a signal a fault raised, si_addr (a page fault's address, the faulting instruction's for the others, 0 for a general-protection fault); si_code is always 0, and si_pid, si_uid and si_status are 0: the core keeps no sender or cause per pending signal.
 ///
 /// # Errors
 /// The errno the kernel returned: EINVAL, EFAULT, E2BIG.
