@@ -12,6 +12,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(exec_needs_an_execute_bit),
     ktest!(the_system_table_of_open_files_is_bounded),
     ktest!(procfs_shows_each_process_and_refuses_changes),
+    ktest!(a_mounted_procfs_unmounts_only_when_unused),
 ];
 
 fn rw_create() -> OpenFlags {
@@ -205,5 +206,113 @@ fn procfs_shows_each_process_and_refuses_changes() -> TestResult {
         vfs::stat(&ctx, None, dir.as_bytes(), Follow::Yes).err(),
         Some(vfs::Error::NotFound)
     );
+    Ok(())
+}
+
+fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
+    use vfs::{Error, MountFlags, MountInfo, NewFs};
+    let ctx = FsContext::initial();
+    let _ = vfs::mkdir(&ctx, None, b"/tmp", 0o1777);
+    kassert_eq!(vfs::mkdir(&ctx, None, b"/tmp/ktest-mnt", 0o755), Ok(()));
+    let Ok(dir) = vfs::lookup(&ctx, None, b"/tmp/ktest-mnt", Follow::Yes) else {
+        kfail!("no mount point")
+    };
+    let info = MountInfo {
+        type_name: "procfs",
+        on: b"/tmp/ktest-mnt".to_vec(),
+        flags: MountFlags::READ_ONLY,
+        owner: 0,
+    };
+    let before = vfs::mounted().len();
+    kassert_eq!(vfs::mount_new(&dir, NewFs::Procfs, info.clone()), Ok(()));
+    // Covered already; the system root cannot be covered at all.
+    kassert_eq!(
+        vfs::mount_new(&dir, NewFs::Procfs, info.clone()),
+        Err(Error::Busy)
+    );
+    kassert_eq!(
+        vfs::mount_new(&ctx.root, NewFs::Procfs, info),
+        Err(Error::Busy)
+    );
+    drop(dir);
+    let Ok(top) = vfs::lookup(&ctx, None, b"/tmp/ktest-mnt", Follow::Yes) else {
+        kfail!("mount point gone")
+    };
+    let fs = vfs::fs_info(&top);
+    kassert_eq!(fs.type_name, "procfs");
+    kassert_eq!(fs.mount_point, b"/tmp/ktest-mnt".to_vec());
+    kassert_eq!(fs.flags, MountFlags::READ_ONLY);
+    kassert!(fs.device != vfs::procfs::DEVICE);
+    kassert!(vfs::is_fs_root(&top));
+    drop(top);
+    kassert_eq!(vfs::mounted().len(), before + 1);
+    // A process to see in it (jmp .: runs until killed).
+    use crate::process::{self, Signal};
+    let image = crate::process_tests::image(crate::process_tests::TEST_OSABI, &[0xeb, 0xfe]);
+    kassert!(vfs::add_file("/tmp/ktest/spin-mnt", 0o755, image).is_ok());
+    let Ok(pid) = process::spawn("/tmp/ktest/spin-mnt", &[b"spin".to_vec()], &[]) else {
+        kfail!("spawn failed")
+    };
+    let dir = alloc::format!("/tmp/ktest-mnt/{}", pid.0);
+    let status_path = alloc::format!("{dir}/status");
+    let status = read_path(&ctx, status_path.as_bytes());
+    let seen = status.starts_with(alloc::format!("pid {}\n", pid.0).as_bytes());
+    let opened = vfs::open(
+        &ctx,
+        None,
+        status_path.as_bytes(),
+        OpenFlags {
+            read: true,
+            ..OpenFlags::default()
+        },
+        0,
+    );
+    let in_pid_dir = vfs::unmount(&ctx, None, dir.as_bytes());
+    let held = vfs::unmount(&ctx, None, b"/tmp/ktest-mnt");
+    let open_ok = opened.is_ok();
+    drop(opened);
+    if let Some(p) = process::find(pid) {
+        p.post(Signal::Kill);
+    }
+    kassert!(process::wait_detached(pid).is_some());
+    kassert!(seen, "{:?}", core::str::from_utf8(&status));
+    kassert!(open_ok);
+    // Not the root of a mount: EINVAL. An open file inside holds it: EBUSY.
+    kassert_eq!(in_pid_dir, Err(Error::InvalidArgument));
+    kassert_eq!(held, Err(Error::Busy));
+    // Neither is another directory or the system root. Not root: EPERM first.
+    kassert_eq!(
+        vfs::unmount(&ctx, None, b"/tmp"),
+        Err(Error::InvalidArgument)
+    );
+    kassert_eq!(vfs::unmount(&ctx, None, b"/"), Err(Error::InvalidArgument));
+    let mut user = ctx.clone();
+    user.creds.euid = 1000;
+    kassert_eq!(
+        vfs::unmount(&user, None, b"/tmp/ktest-mnt"),
+        Err(Error::NotPermitted)
+    );
+    // A working directory there holds it too.
+    let mut inside = ctx.clone();
+    kassert_eq!(vfs::chdir(&mut inside, None, b"/tmp/ktest-mnt"), Ok(()));
+    kassert_eq!(
+        vfs::unmount(&ctx, None, b"/tmp/ktest-mnt"),
+        Err(Error::Busy)
+    );
+    drop(inside);
+    kassert_eq!(vfs::unmount(&ctx, None, b"/tmp/ktest-mnt"), Ok(()));
+    kassert_eq!(vfs::mounted().len(), before);
+    // The directory shows again, empty, on the root's file system.
+    let Ok(back) = vfs::lookup(&ctx, None, b"/tmp/ktest-mnt", Follow::Yes) else {
+        kfail!("mount point gone after unmount")
+    };
+    kassert_eq!(vfs::fs_info(&back).type_name, "tmpfs");
+    kassert!(!vfs::is_fs_root(&back));
+    drop(back);
+    kassert_eq!(
+        vfs::stat(&ctx, None, b"/tmp/ktest-mnt/self", Follow::No).err(),
+        Some(Error::NotFound)
+    );
+    kassert_eq!(vfs::rmdir(&ctx, None, b"/tmp/ktest-mnt"), Ok(()));
     Ok(())
 }

@@ -3480,7 +3480,28 @@ pub mod consts {
     /// sc_trapno value that makes sigreturn(344) act as osigreturn
     pub const OSIGRETURN_MAGIC: u32 = 0x1d516;
     pub const RLIM_INFINITY: super::rlim_t = 0x7fffffffffffffff;
+    /// sys/sys/mount.h 1.89.2.7 (RELENG_4)
+    pub const MNT_RDONLY: u32 = 1;
+    pub const MNT_SYNCHRONOUS: u32 = 2;
+    pub const MNT_NOEXEC: u32 = 4;
+    pub const MNT_NOSUID: u32 = 8;
+    pub const MNT_NODEV: u32 = 16;
     pub const MNT_UNION: u32 = 32;
+    pub const MNT_ASYNC: u32 = 64;
+    pub const MNT_EXPORTED: u32 = 0x100;
+    pub const MNT_LOCAL: u32 = 0x1000;
+    pub const MNT_ROOTFS: u32 = 0x4000;
+    pub const MNT_UPDATE: u32 = 0x10000;
+    pub const MNT_RELOAD: u32 = 0x40000;
+    pub const MNT_FORCE: u32 = 0x80000;
+    pub const MNT_SUIDDIR: u32 = 0x100000;
+    pub const MNT_NOSYMFOLLOW: u32 = 0x400000;
+    pub const MNT_IGNORE: u32 = 0x800000;
+    pub const MNT_NOATIME: u32 = 0x10000000;
+    pub const MNT_NOCLUSTERR: u32 = 0x40000000;
+    pub const MNT_NOCLUSTERW: u32 = 0x80000000;
+    /// f_fstypename and the mount type string, NUL included
+    pub const MFSNAMELEN: u32 = 16;
     pub const USRSTACK: u32 = 0xbfc00000;
     pub const PS_STRINGS: u32 = 0xbfbffff0;
     pub const VM_MAXUSER_ADDRESS: u32 = 0xbfc00000;
@@ -5245,10 +5266,10 @@ impl GetpidArgs {
     }
 }
 
-/// Arguments of `mount(ptr<u8, Inout> type, cstr<1024> path, int flags, caddr_t data)`, slot 21 (4 words); returns `int`.
+/// Arguments of `mount(cstr<16> type, cstr<1024> path, int flags, caddr_t data)`, slot 21 (4 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MountArgs {
-    pub type_: UserPtr<u8, InOut>,
+    pub type_: UserCStr,
     pub path: UserCStr,
     pub flags: int,
     pub data: UserPtr<u8, InOut>,
@@ -5271,7 +5292,7 @@ impl MountArgs {
         let w2 = rt::word(words, 2, "flags")?;
         let w3 = rt::word(words, 3, "data")?;
         Ok(Self {
-            type_: UserPtr::new(rt::widen(w0)),
+            type_: UserCStr::new(rt::widen(w0), 16),
             path: UserCStr::new(rt::widen(w1), 1024),
             flags: rt::low_u32(w2).cast_signed(),
             data: UserPtr::new(rt::widen(w3)),
@@ -12757,14 +12778,18 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 21,
         name: "mount",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "only \"procfs\" can be mounted: every other type is ENODEV, as 4.x answers a type no module provides; MNT_UPDATE is EOPNOTSUPP for every file system (procfs_mount refuses it; the memory root and devfs cannot be remounted); the system root cannot be covered (EBUSY); MNT_NOATIME, MNT_NOSYMFOLLOW and MNT_UNION are stored and reported but not honoured on procfs: access times still change, its self link is still followed, the covered directory's entries are not merged; vfs.usermount is fixed at 0 (no sysctl)",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
         number: 22,
         name: "unmount",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "MNT_FORCE cannot revoke open files: a busy file system stays mounted (EBUSY) with or without it",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
@@ -18184,7 +18209,7 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     Some(tr::Call {
         name: "mount",
         args: &[
-            tr::Arg::new("type", tr::Kind::Ptr, 32, false, 0, 1),
+            tr::Arg::new("type", tr::Kind::Str, 32, false, 0, 1),
             tr::Arg::new("path", tr::Kind::Str, 32, false, 1, 1),
             tr::Arg::new("flags", tr::Kind::Int, 32, true, 2, 1),
             tr::Arg::new("data", tr::Kind::Ptr, 32, false, 3, 1),

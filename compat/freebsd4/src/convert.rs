@@ -6,7 +6,7 @@ use crate::fb::{self, Transforms, consts as c};
 use crate::signals;
 use nymph_kernel::process::SignalSet;
 use nymph_kernel::tty::{CcMap, FlagMap, InputFlags, LocalFlags, OutputFlags};
-use nymph_kernel::vfs::NodeType;
+use nymph_kernel::vfs::{MountFlags, NodeType};
 
 /// `_POSIX_VDISABLE` in 4.x.
 pub(crate) const VDISABLE: u8 = 0xff;
@@ -139,12 +139,12 @@ impl Transforms for FreeBsd4Transforms {
     fn freebsd4_oflag_to_neutral(&self, v: u64) -> u64 {
         OFLAG.to_kernel(v)
     }
-    /// No mount options are set on the memory file systems.
-    fn freebsd4_mnt_flags_to_abi(&self, _v: i64) -> i64 {
-        0
+    /// The options a file system was mounted with (mount.rs maps them).
+    fn freebsd4_mnt_flags_to_abi(&self, v: i64) -> i64 {
+        i64::from(crate::mount::flags_to_abi(MountFlags(v as u32)))
     }
-    fn freebsd4_mnt_flags_to_neutral(&self, _v: i64) -> i64 {
-        0
+    fn freebsd4_mnt_flags_to_neutral(&self, v: i64) -> i64 {
+        i64::from(crate::mount::flags_to_neutral(v as u32).0)
     }
     // sigaction and sigaltstack flags are kept in 4.x values (signals.rs reads them
     // straight): the identity.

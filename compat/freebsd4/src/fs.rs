@@ -26,6 +26,12 @@ pub(crate) const COMPAT_PREFIX: &[u8] = b"/compat/freebsd4";
 
 /// Reads a path argument (MAXPATHLEN with its NUL) and applies the compat prefix.
 pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
+    Ok(compat_path(task, raw_path_arg(task, p)?))
+}
+
+/// Reads a path argument as the caller wrote it (no compat prefix): EFAULT for a bad
+/// address, ENAMETOOLONG past its bound.
+pub(crate) fn raw_path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
     let path = task
         .read_cstr(p.addr(), p.max() as usize)
         .map_err(|e| match e {
@@ -35,11 +41,11 @@ pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
     if task.process.recording() {
         crate::ktrace::namei(&task.process, &path);
     }
-    Ok(compat_path(task, path))
+    Ok(path)
 }
 
 /// `path` under the compat prefix if it is absolute and exists there.
-fn compat_path(task: &Task, path: Vec<u8>) -> Vec<u8> {
+pub(crate) fn compat_path(task: &Task, path: Vec<u8>) -> Vec<u8> {
     compat_path_in(&task.process.fs(), path)
 }
 
@@ -236,15 +242,16 @@ fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     s.f_ffree = long(info.free_blocks);
     s.f_fsid.val = [info.device as i32, 0];
     s.f_type = info.device as i32;
-    let copy = |dst: &mut [u8], src: &str| {
+    s.f_owner = info.owner;
+    let copy = |dst: &mut [u8], src: &[u8]| {
         let n = src.len().min(dst.len() - 1);
-        dst[..n].copy_from_slice(&src.as_bytes()[..n]);
+        dst[..n].copy_from_slice(&src[..n]);
     };
-    copy(&mut s.f_fstypename, info.type_name);
-    copy(&mut s.f_mntonname, info.mount_point);
-    copy(&mut s.f_mntfromname, info.type_name);
-    // MNT_LOCAL: every file system here is local.
-    s.f_flags = 0x1000;
+    copy(&mut s.f_fstypename, info.type_name.as_bytes());
+    copy(&mut s.f_mntonname, &info.mount_point);
+    copy(&mut s.f_mntfromname, info.type_name.as_bytes());
+    // MNT_LOCAL: every file system here is local; then the options it was mounted with.
+    s.f_flags = (fb::consts::MNT_LOCAL | crate::mount::flags_to_abi(info.flags)) as i32;
     s
 }
 

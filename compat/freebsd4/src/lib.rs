@@ -21,6 +21,7 @@ mod kld;
 mod kqueue;
 mod ktrace;
 mod memlock;
+mod mount;
 mod old;
 mod ptrace;
 mod sched;

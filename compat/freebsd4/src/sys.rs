@@ -222,6 +222,8 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     utrace: Some(crate::ktrace::sys_utrace),
     ktrace: Some(crate::ktrace::sys_ktrace),
     acct: Some(crate::acct::sys_acct),
+    mount: Some(crate::mount::sys_mount),
+    unmount: Some(crate::mount::sys_unmount),
     ptrace: Some(crate::ptrace::sys_ptrace),
     setgroups: Some(crate::fs::sys_setgroups),
     setreuid: Some(crate::fs::sys_setreuid),

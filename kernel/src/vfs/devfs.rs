@@ -284,5 +284,5 @@ fn attach_node(dir: &Arc<Inode>, name: &[u8], node: &Arc<Inode>) {
 
 /// Mounts devfs at /dev of the system root, making /dev if it is missing.
 pub fn mount() -> Result<()> {
-    super::mount_at_top(b"dev", root())
+    super::mount_at_top(b"dev", root(), "devfs")
 }

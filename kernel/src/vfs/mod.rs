@@ -4,7 +4,9 @@
 //! turns its calls into these and maps [`Error`] to its own errno values.
 //!
 //! The root is a tmpfs filled from the boot archive; devfs is mounted at /dev, procfs
-//! (read-only, made from the process table) at /proc.
+//! (read-only, made from the process table) at /proc. A mount call may add procfs
+//! instances elsewhere ([`mount_new`]); [`unmount`] takes a mount away once nothing
+//! holds a node of it.
 
 pub mod devfs;
 pub mod lock;
@@ -143,10 +145,56 @@ impl FsContext {
     }
 }
 
+/// Options a file system is mounted with, as neutral bits (each personality maps its
+/// own). The memory file systems honour them as far as their nature allows; which a
+/// personality may promise is its business (see its mount call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MountFlags(pub u32);
+
+impl MountFlags {
+    pub const READ_ONLY: MountFlags = MountFlags(1 << 0);
+    pub const SYNCHRONOUS: MountFlags = MountFlags(1 << 1);
+    pub const NO_EXEC: MountFlags = MountFlags(1 << 2);
+    pub const NO_SUID: MountFlags = MountFlags(1 << 3);
+    pub const NO_DEV: MountFlags = MountFlags(1 << 4);
+    pub const UNION: MountFlags = MountFlags(1 << 5);
+    pub const ASYNC: MountFlags = MountFlags(1 << 6);
+    pub const NO_ATIME: MountFlags = MountFlags(1 << 7);
+    pub const NO_SYMFOLLOW: MountFlags = MountFlags(1 << 8);
+    /// Hidden from df (informational).
+    pub const IGNORE: MountFlags = MountFlags(1 << 9);
+    pub const NO_CLUSTER_READ: MountFlags = MountFlags(1 << 10);
+    pub const NO_CLUSTER_WRITE: MountFlags = MountFlags(1 << 11);
+    pub const SUID_DIR: MountFlags = MountFlags(1 << 12);
+
+    pub fn contains(self, other: MountFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// A file system a mount call can make anew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewFs {
+    /// Another instance of procfs (its own device number, the same process table).
+    Procfs,
+}
+
+/// What a mount records beside its nodes (statfs reports it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountInfo {
+    pub type_name: &'static str,
+    /// Where it is mounted, as the mounter named it (f_mntonname).
+    pub on: Vec<u8>,
+    pub flags: MountFlags,
+    /// Who mounted it (root for the boot's mounts).
+    pub owner: u32,
+}
+
 struct Mount {
     /// The directory the file system covers.
     covered: Arc<Inode>,
     root: Arc<Inode>,
+    info: MountInfo,
 }
 
 static ROOT: Once<Arc<Inode>> = Once::new();
@@ -158,7 +206,7 @@ pub fn root() -> Arc<Inode> {
 }
 
 /// Mounts the file system whose root is `fs_root` on the directory `on`.
-pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>) -> Result<()> {
+pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>, info: MountInfo) -> Result<()> {
     if !on.is_dir() {
         return Err(Error::NotADirectory);
     }
@@ -169,8 +217,126 @@ pub fn mount(on: &Arc<Inode>, fs_root: Arc<Inode>) -> Result<()> {
     mounts.push(Mount {
         covered: on.clone(),
         root: fs_root,
+        info,
     });
     Ok(())
+}
+
+/// Makes a new file system of kind `fs` and mounts it on the directory `on` (the mount
+/// call). Processes whose working or root directory is `on` move onto the new root, as
+/// BSD's `checkdirs` does. The system root cannot be covered: the kernel's own root
+/// (BSD's `rootvnode`, which `checkdirs` would move) is fixed here, so that is Busy.
+pub fn mount_new(on: &Arc<Inode>, fs: NewFs, info: MountInfo) -> Result<()> {
+    if !on.is_dir() {
+        return Err(Error::NotADirectory);
+    }
+    if Arc::ptr_eq(on, &root()) {
+        return Err(Error::Busy);
+    }
+    let fs_root = {
+        let mut mounts = MOUNTS.lock();
+        if mounts.iter().any(|m| Arc::ptr_eq(&m.covered, on)) {
+            return Err(Error::Busy);
+        }
+        let fs_root = match fs {
+            NewFs::Procfs => procfs::new_instance(),
+        };
+        mounts.push(Mount {
+            covered: on.clone(),
+            root: fs_root.clone(),
+            info,
+        });
+        fs_root
+    };
+    for p in crate::process::all() {
+        p.with_fs(|ctx| {
+            if Arc::ptr_eq(&ctx.cwd, on) {
+                ctx.cwd = fs_root.clone();
+            }
+            if Arc::ptr_eq(&ctx.root, on) {
+                ctx.root = fs_root.clone();
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Whether `node` is the root of a file system (BSD's VROOT): the system root or a
+/// mounted root.
+pub fn is_fs_root(node: &Arc<Inode>) -> bool {
+    Arc::ptr_eq(node, &root()) || MOUNTS.lock().iter().any(|m| Arc::ptr_eq(&m.root, node))
+}
+
+/// Unmounts the file system mounted at `path` (BSD's unmount and dounmount, the file
+/// system's part being vflush without FORCECLOSE). In order: the lookup's errors;
+/// NotPermitted unless the caller is root or mounted the file system that holds the
+/// node; InvalidArgument for the system root or a node that is not the root of a mount;
+/// Busy while anything holds a node of it (an open file, a working or root directory,
+/// a mapping or a running image, a mount on one of its directories). Open files cannot
+/// be revoked here, so there is no forced unmount.
+pub fn unmount(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    let node = lookup(ctx, at, path, Follow::Yes)?;
+    let owner = MOUNTS
+        .lock()
+        .iter()
+        .find(|m| m.root.device == node.device)
+        .map_or(0, |m| m.info.owner);
+    if !ctx.creds.is_root() && ctx.creds.euid != owner {
+        return Err(Error::NotPermitted);
+    }
+    if !MOUNTS.lock().iter().any(|m| Arc::ptr_eq(&m.root, &node)) {
+        return Err(Error::InvalidArgument);
+    }
+    let covers_inside = MOUNTS
+        .lock()
+        .iter()
+        .any(|m| m.covered.device == node.device);
+    // The mount's reference and ours to the root; one reference an entry below it.
+    if covers_inside || Arc::strong_count(&node) > 2 || tree_in_use(&node) {
+        return Err(Error::Busy);
+    }
+    let mut mounts = MOUNTS.lock();
+    let Some(i) = mounts.iter().position(|m| Arc::ptr_eq(&m.root, &node)) else {
+        return Err(Error::InvalidArgument);
+    };
+    // Checked again under the lock, against a lookup that raced in since.
+    if Arc::strong_count(&node) > 2 {
+        return Err(Error::Busy);
+    }
+    let gone = mounts.remove(i);
+    drop(mounts);
+    drop(gone);
+    Ok(())
+}
+
+/// Whether something beside the directory entries holds a node under `dir` (each name
+/// of a node holds one reference; a directory has one name).
+fn tree_in_use(dir: &Arc<Inode>) -> bool {
+    let mut dirs: Vec<Arc<Inode>> = Vec::new();
+    let mut at = Some(dir.clone());
+    while let Some(d) = at {
+        let Ok(data) = d.dir() else {
+            at = dirs.pop();
+            continue;
+        };
+        let data = data.lock();
+        for (_, child) in data.entries.values() {
+            let names = if child.is_dir() {
+                1
+            } else {
+                child.links().max(1) as usize
+            };
+            if Arc::strong_count(child) > names {
+                return true;
+            }
+            if child.is_dir() {
+                dirs.push(child.clone());
+            }
+        }
+        drop(data);
+        at = dirs.pop();
+    }
+    false
 }
 
 /// Every mounted file system, as the file system its root is on: the system root
@@ -184,8 +350,8 @@ pub fn mounted() -> Vec<FsInfo> {
 }
 
 /// Mounts `fs_root` on the directory `name` of the system root, making it if missing
-/// (/dev, /proc).
-pub fn mount_at_top(name: &[u8], fs_root: Arc<Inode>) -> Result<()> {
+/// (/dev, /proc), as `type_name`.
+pub fn mount_at_top(name: &[u8], fs_root: Arc<Inode>, type_name: &'static str) -> Result<()> {
     let system = root();
     let on = {
         let mut data = system.dir()?.lock();
@@ -199,7 +365,15 @@ pub fn mount_at_top(name: &[u8], fs_root: Arc<Inode>) -> Result<()> {
             }
         }
     };
-    mount(&on, fs_root)
+    let mut at = b"/".to_vec();
+    at.extend_from_slice(name);
+    let info = MountInfo {
+        type_name,
+        on: at,
+        flags: MountFlags::default(),
+        owner: 0,
+    };
+    mount(&on, fs_root, info)
 }
 
 /// What is mounted on `dir`, if anything (followed down, for stacked mounts).
@@ -721,7 +895,7 @@ pub fn access(
 
 /// Refuses changes on a read-only file system (procfs), whoever asks.
 fn writable_fs(node: &Inode) -> Result<()> {
-    if node.device == procfs::DEVICE {
+    if procfs::is_procfs(node.device) {
         return Err(Error::NotPermitted);
     }
     Ok(())
@@ -958,7 +1132,10 @@ fn read_more(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsInfo {
     pub type_name: &'static str,
-    pub mount_point: &'static str,
+    /// Where it is mounted, as the mounter named it.
+    pub mount_point: Vec<u8>,
+    pub flags: MountFlags,
+    pub owner: u32,
     pub device: u64,
     pub block_size: u32,
     /// Capacity and free space in blocks: memory file systems hold what memory holds.
@@ -966,23 +1143,30 @@ pub struct FsInfo {
     pub free_blocks: u64,
 }
 
-/// The file system `node` lives on (tmpfs at /, devfs at /dev).
+/// The file system `node` lives on: the mount whose root has its device number, else
+/// the system root's tmpfs.
 pub fn fs_info(node: &Inode) -> FsInfo {
     let device = node.stat().device;
-    let (type_name, mount_point) = if device == devfs::DEVICE {
-        ("devfs", "/dev")
-    } else if device == procfs::DEVICE {
-        ("procfs", "/proc")
-    } else {
-        ("tmpfs", "/")
-    };
+    let info = MOUNTS
+        .lock()
+        .iter()
+        .find(|m| m.root.device == device)
+        .map(|m| m.info.clone())
+        .unwrap_or_else(|| MountInfo {
+            type_name: "tmpfs",
+            on: b"/".to_vec(),
+            flags: MountFlags::default(),
+            owner: 0,
+        });
     let (blocks, free_blocks) = {
         let frames = crate::mm::frame::FRAMES.lock();
         (frames.usable_count() as u64, frames.free_count() as u64)
     };
     FsInfo {
-        type_name,
-        mount_point,
+        type_name: info.type_name,
+        mount_point: info.on,
+        flags: info.flags,
+        owner: info.owner,
         device,
         block_size: 4096,
         blocks,

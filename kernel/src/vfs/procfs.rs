@@ -2,38 +2,63 @@
 //! directory named by its pid holding `status`, a text file of "key value" lines made
 //! anew on every read; `self` is a link to the caller's own directory. The directories
 //! follow the table: they are brought up to date whenever /proc is searched or listed.
+//! A mount call may make more instances, each with its own device number.
 
 use super::Result;
 use super::node::{Generator, Inode};
 use super::tmpfs::{self, Kind};
 use crate::process::{self, Pid};
+use crate::sync::Mutex;
 use alloc::format;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use spin::Once;
+use core::sync::atomic::{AtomicU64, Ordering};
 
-/// st_dev of procfs.
+/// st_dev of the procfs the boot mounts at /proc.
 pub const DEVICE: u64 = 3;
 
-static ROOT: Once<Arc<Inode>> = Once::new();
+/// st_dev of the first procfs a mount call makes; each new one takes the next number
+/// (4.x's vfs_getnewfsid gives every mount its own fsid). Only numbers handed out so
+/// far are procfs's (other file systems, the tests' among them, number their own).
+const FIRST_MOUNTED_DEVICE: u64 = 0x100;
 
-/// The root of procfs (with `self`; the pid directories come with the first refresh).
-pub fn root() -> Arc<Inode> {
-    ROOT.call_once(|| {
-        let root = tmpfs::new_fs_root(DEVICE, 0o555);
-        let link = tmpfs::make(DEVICE, 0o777, 0, 0, Kind::ComputedLink(self_target));
-        if let Ok(dir) = root.dir() {
-            tmpfs::attach(&root, &mut dir.lock(), b"self", &link);
-        }
-        root
-    })
-    .clone()
+static NEXT_DEVICE: AtomicU64 = AtomicU64::new(FIRST_MOUNTED_DEVICE);
+
+/// The root of every procfs mounted. Weak: the mount holds it; an unmounted one goes,
+/// and its entry with the next instance made.
+static INSTANCES: Mutex<Vec<Weak<Inode>>> = Mutex::new(Vec::new());
+
+/// A new procfs on `device`: its root with `self` (the pid directories come with the
+/// first refresh).
+fn make_instance(device: u64) -> Arc<Inode> {
+    let root = tmpfs::new_fs_root(device, 0o555);
+    let link = tmpfs::make(device, 0o777, 0, 0, Kind::ComputedLink(self_target));
+    if let Ok(dir) = root.dir() {
+        tmpfs::attach(&root, &mut dir.lock(), b"self", &link);
+    }
+    let mut roots = INSTANCES.lock();
+    roots.retain(|r| r.strong_count() > 0);
+    roots.push(Arc::downgrade(&root));
+    drop(roots);
+    root
+}
+
+/// A new procfs with a device number of its own, for a mount call.
+pub fn new_instance() -> Arc<Inode> {
+    make_instance(NEXT_DEVICE.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Whether `device` is a procfs's (a node of an unmounted one that something still
+/// holds stays read-only).
+pub fn is_procfs(device: u64) -> bool {
+    device == DEVICE
+        || (FIRST_MOUNTED_DEVICE..NEXT_DEVICE.load(Ordering::Relaxed)).contains(&device)
 }
 
 /// Mounts procfs at /proc of the system root, making /proc if it is missing.
 pub fn mount() -> Result<()> {
-    super::mount_at_top(b"proc", root())
+    super::mount_at_top(b"proc", make_instance(DEVICE), "procfs")
 }
 
 /// Where /proc/self points: the caller's pid (empty, so not found, for a kernel thread).
@@ -48,10 +73,18 @@ fn pid_of_name(name: &[u8]) -> Option<u32> {
 /// Brings procfs's root up to date with the process table when `dir` is that root: a
 /// directory for every process in the table (zombies too), none for a pid gone.
 pub fn refresh(dir: &Arc<Inode>) {
-    let Some(root) = ROOT.get() else { return };
-    if !Arc::ptr_eq(root, dir) {
+    // The common case, a tmpfs or devfs directory, without taking the lock.
+    if !is_procfs(dir.device) {
         return;
     }
+    let is_root = INSTANCES
+        .lock()
+        .iter()
+        .any(|r| core::ptr::eq(r.as_ptr(), Arc::as_ptr(dir)));
+    if !is_root {
+        return;
+    }
+    let (root, device) = (dir, dir.device);
     let pids: Vec<u32> = process::all().iter().map(|p| p.pid.0).collect();
     let Ok(entries) = root.dir() else { return };
     let mut data = entries.lock();
@@ -71,9 +104,9 @@ pub fn refresh(dir: &Arc<Inode>) {
         if data.get(name.as_bytes()).is_some() {
             continue;
         }
-        let dir = tmpfs::make(DEVICE, 0o555, 0, 0, Kind::Directory);
+        let dir = tmpfs::make(device, 0o555, 0, 0, Kind::Directory);
         let status = tmpfs::make(
-            DEVICE,
+            device,
             0o444,
             0,
             0,

@@ -307,7 +307,7 @@ int32_t __sys_break_(void *nsize);
 int32_t __sys_getfsstat(void *buf, int32_t bufsize, int32_t flags);
 int32_t __sys_olseek(int32_t fd, int32_t offset, int32_t whence);
 uint64_t __sys_getpid(void);
-int32_t __sys_mount(void *type, const char *path, int32_t flags, void *data);
+int32_t __sys_mount(const char *type, const char *path, int32_t flags, void *data);
 int32_t __sys_unmount(const char *path, int32_t flags);
 int32_t __sys_setuid(uint32_t uid);
 uint64_t __sys_getuid(void);
