@@ -194,6 +194,39 @@ fn init_exited(status: crate::process::ExitStatus, signal_number: Option<u32>) {
     }
 }
 
+/// How a process asks the machine to end (a personality's reboot call).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    Halt,
+    PowerOff,
+    Reboot,
+}
+
+impl Shutdown {
+    fn name(self) -> &'static str {
+        match self {
+            Shutdown::Halt => "halt",
+            Shutdown::PowerOff => "poweroff",
+            Shutdown::Reboot => "reboot",
+        }
+    }
+}
+
+/// Ends the machine at a process's request: one structured line on the kernel log
+/// (`NYMPH shutdown by pid N: halt|poweroff|reboot`), then QEMU is left with success.
+/// Every file system lives in memory, so there is nothing to write back first; what
+/// init's output pipes hold still reaches their ports. A reboot ends the run too: a
+/// run is one boot, and there is nothing to come back to.
+pub fn shutdown(by: crate::process::Pid, how: Shutdown) -> ! {
+    crate::stdio_ports::pump(false);
+    nymph_hal::serial::log(format_args!(
+        "NYMPH shutdown by pid {}: {}\n",
+        by.0,
+        how.name()
+    ));
+    exit_qemu(ExitStatus::Success)
+}
+
 fn start_init(line: &str) -> ! {
     let (path, argv, envp) = init_request(line);
     crate::process::on_init_exit(init_exited);

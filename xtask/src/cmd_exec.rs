@@ -72,6 +72,12 @@ pub enum ExecStatus {
         name: String,
         number: Option<u8>,
     },
+    /// A process ended the machine (a reboot call): how, as the kernel's
+    /// `NYMPH shutdown by pid N: HOW` line says, and QEMU left with success.
+    Shutdown {
+        pid: u32,
+        how: String,
+    },
     /// The kernel could not start it (no such file, no personality...).
     NotStarted {
         error: String,
@@ -88,6 +94,8 @@ impl ExecStatus {
             ExecStatus::Signaled { name, number } => {
                 128u8.saturating_add(number.unwrap_or_else(|| signal_number(name)))
             }
+            // The machine was ended on purpose, cleanly: as a shell sees `reboot`.
+            ExecStatus::Shutdown { .. } => 0,
             ExecStatus::NotStarted { error } if error.contains("NotFound") => STATUS_NOT_FOUND,
             ExecStatus::NotStarted { .. } => STATUS_NOT_EXECUTABLE,
             ExecStatus::KernelFailed(_) => STATUS_HARNESS,
@@ -160,10 +168,18 @@ fn trace_lines(log: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Reads how init ended from the kernel log's structured line.
+/// Reads how init ended from the kernel log's structured line (or how a process ended
+/// the machine before it).
 fn status_from_log(log: &str) -> Option<ExecStatus> {
     log.lines().rev().find_map(|line| {
         let rest = line.trim_end_matches('\r');
+        if let Some(what) = rest.strip_prefix("NYMPH shutdown by pid ") {
+            let (pid, how) = what.split_once(": ")?;
+            return Some(ExecStatus::Shutdown {
+                pid: pid.trim().parse().ok()?,
+                how: how.trim().to_string(),
+            });
+        }
         if let Some(code) = rest.strip_prefix("NYMPH init-exit code=") {
             return code.trim().parse().ok().map(ExecStatus::Exited);
         }
@@ -299,6 +315,13 @@ pub fn run_program_with(
     let outcome = cmd.run_with(&opts, on_output)?;
     let kernel_log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let status = match status_from_log(&kernel_log) {
+        // A shutdown line is believed only if QEMU was left the way it says.
+        Some(ExecStatus::Shutdown { .. }) if outcome.exit != ExitKind::Success => {
+            ExecStatus::KernelFailed(format!(
+                "the kernel logged a shutdown, but QEMU ended: {}",
+                outcome.exit
+            ))
+        }
         Some(status) => status,
         None => {
             let why = match &outcome.crash {
@@ -386,6 +409,7 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
     }
     match &outcome.status {
         ExecStatus::Exited(_) => {}
+        ExecStatus::Shutdown { pid, how } => eprintln!("xtask: pid {pid} ended the machine: {how}"),
         ExecStatus::Signaled { name, .. } => {
             eprintln!("xtask: {} killed by SIG{}", a.argv[0], name.to_uppercase())
         }
@@ -411,6 +435,13 @@ mod tests {
 
     #[test]
     fn statuses_come_from_the_structured_line() {
+        assert_eq!(
+            status_from_log("x\nNYMPH shutdown by pid 1: halt\r\n"),
+            Some(ExecStatus::Shutdown {
+                pid: 1,
+                how: "halt".into()
+            })
+        );
         assert_eq!(
             status_from_log("x\nNYMPH init-exit code=3\r\n"),
             Some(ExecStatus::Exited(3))

@@ -243,6 +243,7 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
             TRACE_COMMAND_CHECK,
             STDIO_CHECK,
             SIGNAL_STATUS_CHECK,
+            REBOOT_CHECK,
             DYNAMIC_CHECK,
         ])
 }
@@ -365,6 +366,7 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     trace_command_check(&guest, &roots[0], tally);
     stdio_check(&guest, &roots[0], tally);
     signal_status_check(&guest, &roots[0], tally);
+    reboot_check(&guest, &roots[0], tally);
     dynamic_check(&guest, tally);
 }
 
@@ -528,6 +530,48 @@ fn signal_status_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &
         ),
         Err(e) => tally.fail(what, &e.to_string()),
     }
+}
+
+const REBOOT_CHECK: &str = "a FreeBSD-4 program run as root ends the machine with reboot(2): \
+     RB_HALT, RB_POWEROFF and a plain reboot each leave QEMU with success, the kernel log \
+     naming the pid and how, and xtask exec reports status 0";
+
+/// Runs images/programs/fb4-reboot.c (as init, so as root) once for each way.
+fn reboot_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
+    use crate::cmd_exec::ExecStatus;
+    let what = REBOOT_CHECK;
+    if let Err(e) = build_fb4_program(guest.ws, root, "fb4-reboot") {
+        return tally.fail(what, &format!("fb4-reboot: {e}"));
+    }
+    let roots = [root.to_path_buf()];
+    let mut seen = Vec::new();
+    for how in ["halt", "poweroff", "reboot"] {
+        let argv = vec!["/bin/fb4-reboot".to_string(), how.to_string()];
+        let out = match crate::cmd_exec::run_program(guest, &roots, &argv, &mut |_| {}) {
+            Ok(out) => out,
+            Err(e) => return tally.fail(what, &e.to_string()),
+        };
+        let line = format!("NYMPH shutdown by pid 1: {how}");
+        let wanted = ExecStatus::Shutdown {
+            pid: 1,
+            how: how.to_string(),
+        };
+        if out.status != wanted
+            || out.status.code() != 0
+            || out.stdout != [how]
+            || !out.kernel_log.contains(&line)
+        {
+            return tally.fail(
+                what,
+                &format!(
+                    "{how}: stdout {:?}, status {:?}; wanted [{how:?}], {wanted:?} and {line:?}",
+                    out.stdout, out.status
+                ),
+            );
+        }
+        seen.push(line);
+    }
+    tally.pass(what, &format!("{seen:?}, status 0 each"));
 }
 
 const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 0, 1 and \

@@ -437,10 +437,27 @@ pub type fd_t = i32;
 /// C: `u_int32_t`.
 pub type fflags_t = u32;
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/mount.h of 4.x: fsid_t fh_fsid and struct fid (MAXFIDSZ 16).
 ///
-/// C: `struct fhandle`.
-pub type fhandle = ();
+/// C: `struct fhandle`; 28 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct fhandle {
+    /// the file system's, as statfs gives it
+    pub fh_fsid: fsid_t,
+    /// struct fid: for UFS (struct ufid) 12
+    pub fid_len: u_short,
+    pub fid_reserved: u_short,
+    /// UFS: ufid_ino, then ufid_gen, then zeros
+    pub fid_data: [u8; 16],
+}
+
+const _: () = assert!(core::mem::size_of::<fhandle>() == 28);
+const _: () = assert!(core::mem::align_of::<fhandle>() == 4);
+const _: () = assert!(core::mem::offset_of!(fhandle, fh_fsid) == 0);
+const _: () = assert!(core::mem::offset_of!(fhandle, fid_len) == 8);
+const _: () = assert!(core::mem::offset_of!(fhandle, fid_reserved) == 10);
+const _: () = assert!(core::mem::offset_of!(fhandle, fid_data) == 12);
 
 /// C: `struct flock`; 24 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
@@ -2251,10 +2268,58 @@ const _: () = assert!(core::mem::align_of::<timeval>() == 4);
 const _: () = assert!(core::mem::offset_of!(timeval, tv_sec) == 0);
 const _: () = assert!(core::mem::offset_of!(timeval, tv_usec) == 4);
 
-/// Layout not described in this spec yet: passed by address only.
+/// sys/timex.h of 4.x (NTP API 4): 17 words.
 ///
-/// C: `struct timex`.
-pub type timex = ();
+/// C: `struct timex`; 68 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct timex {
+    /// MOD_* bits: what to set
+    pub modes: u_int,
+    /// time offset (ns with STA_NANO, else us)
+    pub offset: long,
+    /// frequency offset (PPM * 2^16)
+    pub freq: long,
+    /// maximum error (us)
+    pub maxerror: long,
+    /// estimated error (us)
+    pub esterror: long,
+    /// STA_* bits
+    pub status: int,
+    /// PLL time constant (log2 s), or the TAI offset with MOD_TAI
+    pub constant: long,
+    pub precision: long,
+    pub tolerance: long,
+    /// this and the rest: PPS_SYNC only; without it (GENERIC) 4.x copies them back as given
+    pub ppsfreq: long,
+    pub jitter: long,
+    pub shift: int,
+    pub stabil: long,
+    pub jitcnt: long,
+    pub calcnt: long,
+    pub errcnt: long,
+    pub stbcnt: long,
+}
+
+const _: () = assert!(core::mem::size_of::<timex>() == 68);
+const _: () = assert!(core::mem::align_of::<timex>() == 4);
+const _: () = assert!(core::mem::offset_of!(timex, modes) == 0);
+const _: () = assert!(core::mem::offset_of!(timex, offset) == 4);
+const _: () = assert!(core::mem::offset_of!(timex, freq) == 8);
+const _: () = assert!(core::mem::offset_of!(timex, maxerror) == 12);
+const _: () = assert!(core::mem::offset_of!(timex, esterror) == 16);
+const _: () = assert!(core::mem::offset_of!(timex, status) == 20);
+const _: () = assert!(core::mem::offset_of!(timex, constant) == 24);
+const _: () = assert!(core::mem::offset_of!(timex, precision) == 28);
+const _: () = assert!(core::mem::offset_of!(timex, tolerance) == 32);
+const _: () = assert!(core::mem::offset_of!(timex, ppsfreq) == 36);
+const _: () = assert!(core::mem::offset_of!(timex, jitter) == 40);
+const _: () = assert!(core::mem::offset_of!(timex, shift) == 44);
+const _: () = assert!(core::mem::offset_of!(timex, stabil) == 48);
+const _: () = assert!(core::mem::offset_of!(timex, jitcnt) == 52);
+const _: () = assert!(core::mem::offset_of!(timex, calcnt) == 56);
+const _: () = assert!(core::mem::offset_of!(timex, errcnt) == 60);
+const _: () = assert!(core::mem::offset_of!(timex, stbcnt) == 64);
 
 /// C: `struct timezone`; 8 bytes, aligned to 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
@@ -6203,6 +6268,7 @@ impl IoctlArgs {
 /// Arguments of `reboot(int opt)`, slot 55 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RebootArgs {
+    /// RB_* bits: RB_NOSYNC 0x4, RB_HALT 0x8, RB_POWEROFF 0x4000
     pub opt: int,
 }
 
@@ -6923,10 +6989,10 @@ impl OwaitArgs {
     }
 }
 
-/// Arguments of `swapon(ptr<u8, Inout> name)`, slot 85 (1 word); returns `int`.
+/// Arguments of `swapon(cstr<1024> name)`, slot 85 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwaponArgs {
-    pub name: UserPtr<u8, InOut>,
+    pub name: UserCStr,
 }
 
 impl SwaponArgs {
@@ -6943,7 +7009,7 @@ impl SwaponArgs {
     pub fn decode(words: &[Word]) -> Result<Self, DecodeError> {
         let w0 = rt::word(words, 0, "name")?;
         Ok(Self {
-            name: UserPtr::new(rt::widen(w0)),
+            name: UserCStr::new(rt::widen(w0), 1024),
         })
     }
 }
@@ -8804,11 +8870,11 @@ impl FstatfsArgs {
     }
 }
 
-/// Arguments of `getfh(cstr<1024> fname, ptr<fhandle, Inout> fhp)`, slot 161 (2 words); returns `int`.
+/// Arguments of `getfh(cstr<1024> fname, ptr<fhandle, Out> fhp)`, slot 161 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetfhArgs {
     pub fname: UserCStr,
-    pub fhp: UserPtr<u8, InOut>,
+    pub fhp: UserPtr<fhandle, Out>,
 }
 
 impl GetfhArgs {
@@ -9169,7 +9235,7 @@ impl PwriteArgs {
 /// Arguments of `ntp_adjtime(ptr<timex, Inout> tp)`, slot 176 (1 word); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NtpAdjtimeArgs {
-    pub tp: UserPtr<u8, InOut>,
+    pub tp: UserPtr<timex, InOut>,
 }
 
 impl NtpAdjtimeArgs {
@@ -10747,7 +10813,7 @@ impl NlstatArgs {
 /// Arguments of `fhstatfs(ptr<fhandle, In> u_fhp, ptr<statfs, Out> buf)`, slot 297 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FhstatfsArgs {
-    pub u_fhp: UserPtr<u8, In>,
+    pub u_fhp: UserPtr<fhandle, In>,
     pub buf: UserPtr<statfs, Out>,
 }
 
@@ -10775,7 +10841,8 @@ impl FhstatfsArgs {
 /// Arguments of `fhopen(ptr<fhandle, In> u_fhp, int flags)`, slot 298 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FhopenArgs {
-    pub u_fhp: UserPtr<u8, In>,
+    pub u_fhp: UserPtr<fhandle, In>,
+    /// open(2)'s flags; O_CREAT or O_ACCMODE 3 is EINVAL
     pub flags: int,
 }
 
@@ -10803,7 +10870,7 @@ impl FhopenArgs {
 /// Arguments of `fhstat(ptr<fhandle, In> u_fhp, ptr<stat, Out> sb)`, slot 299 (2 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FhstatArgs {
-    pub u_fhp: UserPtr<u8, In>,
+    pub u_fhp: UserPtr<fhandle, In>,
     pub sb: UserPtr<stat, Out>,
 }
 
@@ -13026,7 +13093,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 55,
         name: "reboot",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -13238,7 +13305,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 85,
         name: "swapon",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -13778,7 +13845,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 161,
         name: "getfh",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -13883,7 +13950,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 176,
         name: "ntp_adjtime",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the clock is not disciplined: the offset and frequency are kept, computed and reported as 4.x's hardupdate does, but they do not slew the clock or change its rate (adjtime does that here); no leap second is inserted or deleted: STA_INS and STA_DEL move time_state between TIME_OK, TIME_INS and TIME_DEL at the second's rollover, but the clock never steps at midnight, so TIME_OOP and TIME_WAIT are never reached",
+        ),
         arg_words: 1,
     },
     SyscallInfo {
@@ -14736,21 +14805,21 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 297,
         name: "fhstatfs",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 298,
         name: "fhopen",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
         number: 299,
         name: "fhstat",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 2,
     },
     SyscallInfo {
@@ -14929,14 +14998,14 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 322,
         name: "thr_sleep",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
         number: 323,
         name: "thr_wakeup",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -18856,7 +18925,7 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     }),
     Some(tr::Call {
         name: "swapon",
-        args: &[tr::Arg::new("name", tr::Kind::Ptr, 32, false, 0, 1)],
+        args: &[tr::Arg::new("name", tr::Kind::Str, 32, false, 0, 1)],
         ret: tr::Ret::Int {
             bits: 32,
             signed: true,

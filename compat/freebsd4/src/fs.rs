@@ -161,7 +161,7 @@ fn neutral_stat(st: &Stat) -> neutral::Stat {
 }
 
 /// Writes `st` as a 4.x `struct stat` (EOVERFLOW for an inode number past 32 bits).
-fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
+pub(crate) fn write_stat(task: &Task, addr: u64, st: &Stat) -> Result<(), i32> {
     let out = fb::stat::from_neutral(&neutral_stat(st), &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
     task.write_bytes(addr, out.as_bytes()).map_err(fault)
 }
@@ -224,7 +224,7 @@ pub(crate) fn sys_nfstat(task: &mut Task, a: fb::NfstatArgs) -> SysResult {
     ok()
 }
 
-fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
+pub(crate) fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
     task.write_val(addr, &statfs(&vfs::fs_info(node)))
         .map_err(fault)
 }

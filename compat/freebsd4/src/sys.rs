@@ -304,6 +304,15 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     shmctl: Some(crate::sysv::sys_shmctl),
     shmdt: Some(crate::sysv::sys_shmdt),
     shmget: Some(crate::sysv::sys_shmget),
+    reboot: Some(crate::machine::sys_reboot),
+    swapon: Some(crate::machine::sys_swapon),
+    thr_sleep: Some(crate::thr::sys_thr_sleep),
+    thr_wakeup: Some(crate::thr::sys_thr_wakeup),
+    ntp_adjtime: Some(crate::ntp::sys_ntp_adjtime),
+    getfh: Some(crate::fh::sys_getfh),
+    fhstat: Some(crate::fh::sys_fhstat),
+    fhstatfs: Some(crate::fh::sys_fhstatfs),
+    fhopen: Some(crate::fh::sys_fhopen),
     ..fb::Handlers::NONE
 };
 

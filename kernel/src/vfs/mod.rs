@@ -19,7 +19,7 @@ mod tests;
 pub mod tmpfs;
 
 pub use crate::error::{Error, Result};
-pub use node::{Device, Inode, NodeType, Stat, Timestamp};
+pub use node::{Device, Inode, NodeType, Stat, Timestamp, node_by_number};
 pub use open::{OpenFlags, open};
 
 use crate::sync::Mutex;

@@ -359,3 +359,16 @@ fn timestamps_move() {
     let changed = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
     assert!(changed.ctime > after.ctime && changed.mtime == after.mtime);
 }
+
+#[test]
+fn nodes_are_found_by_number_while_they_live() {
+    let ctx = fresh();
+    write_file(&ctx, b"/f", b"x");
+    let st = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
+    let found = node_by_number(st.device, st.inode).expect("a live node is found");
+    assert_eq!(found.stat().inode, st.inode);
+    drop(found);
+    unlink(&ctx, None, b"/f").unwrap();
+    // Nothing holds it any more: gone from the table too.
+    assert!(node_by_number(st.device, st.inode).is_none());
+}

@@ -56,12 +56,14 @@ static const long long fz_v_lseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_minherit_inherit[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_openbsd_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
+static const long long fz_v_fhopen_flags[] = { 0ULL, 1ULL, 2ULL, 4ULL, 5ULL, 6ULL, 8ULL, 1025ULL, 20ULL, 36ULL };
 static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 
 /* Calls the fuzzer never makes (the spec's fuzz.skip):
  *   exit (1): ends the worker
  *   break_ (17): could shrink the break under the fuzzer's own allocations
  *   ptrace (26): PT_TRACE_ME and PT_ATTACH would leave fuzz workers stopped for a tracer that never resumes them
+ *   reboot (55): ends the machine (the fuzzer runs as root)
  *   execve (59): replaces the worker's image
  *   munmap (73): could unmap the fuzzer's own code, data or stack
  *   mprotect (74): could take away the fuzzer's own code, data or stack
@@ -77,9 +79,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 15 slots Nymph does not serve (status not_implemented) are left out. */
+/* 6 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 240
+#define FZ_NCALLS 248
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -361,6 +363,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 84, "owait", 0, 0, {
 	} },
+	{ 85, "swapon", 1, 0, {
+		{ "name", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
 	{ 86, "getitimer", 2, 0, {
 		{ "which", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "itv", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
@@ -621,6 +626,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "fd", FZ_FD, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "buf", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 256, -1, 0, -1, 0, 256, 0x0ULL, 0, 0 },
 	} },
+	{ 161, "getfh", 2, 0, {
+		{ "fname", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "fhp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 28, -1, 0, -1, 0, 28, 0x0ULL, 0, 0 },
+	} },
 	{ 162, "getdomainname", 2, 0, {
 		{ "domainname", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 1, 1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "len", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -666,6 +675,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "nbyte", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "pad", FZ_PAD, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "offset", FZ_INT, 64, 2, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 176, "ntp_adjtime", 1, 0, {
+		{ "tp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 68, -1, 0, -1, 0, 68, 0x0ULL, 0, 0 },
 	} },
 	{ 181, "setgid", 1, 0, {
 		{ "gid", FZ_INT, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
@@ -890,6 +902,18 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "path", FZ_CSTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "ub", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 96, -1, 0, -1, 0, 96, 0x0ULL, 0, 0 },
 	} },
+	{ 297, "fhstatfs", 2, 0, {
+		{ "u_fhp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 28, -1, 0, -1, 0, 28, 0x0ULL, 0, 0 },
+		{ "buf", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 256, -1, 0, -1, 0, 256, 0x0ULL, 0, 0 },
+	} },
+	{ 298, "fhopen", 2, 0, {
+		{ "u_fhp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 28, -1, 0, -1, 0, 28, 0x0ULL, 0, 0 },
+		{ "flags", FZ_INT, 32, 1, 1, 0x0ULL, fz_v_fhopen_flags, 10, 1, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 299, "fhstat", 2, 0, {
+		{ "u_fhp", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 28, -1, 0, -1, 0, 28, 0x0ULL, 0, 0 },
+		{ "sb", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 96, -1, 0, -1, 0, 96, 0x0ULL, 0, 0 },
+	} },
 	{ 300, "modnext", 1, 0, {
 		{ "modid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
@@ -963,6 +987,12 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "sig", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 321, "yield_", 0, 0, {
+	} },
+	{ 322, "thr_sleep", 1, 0, {
+		{ "timeout", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 8, -1, 0, -1, 0, 8, 0x0ULL, 1, 1 },
+	} },
+	{ 323, "thr_wakeup", 1, 0, {
+		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 325, "munlockall", 0, 0, {
 	} },

@@ -367,7 +367,7 @@ int32_t __sys_getpgrp(void);
 int32_t __sys_setpgid(int32_t pid, int32_t pgid);
 int32_t __sys_setitimer(uint32_t which, const void *itv, void *oitv);
 int32_t __sys_owait(void);
-int32_t __sys_swapon(void *name);
+int32_t __sys_swapon(const char *name);
 int32_t __sys_getitimer(uint32_t which, void *itv);
 int32_t __sys_ogethostname(void *hostname, uint32_t len);
 int32_t __sys_osethostname(const void *hostname, uint32_t len);

@@ -790,6 +790,28 @@ _Static_assert(_Alignof(struct fd_set) == 4, "struct fd_set: alignment");
 _Static_assert(__builtin_offsetof(struct fd_set, fds_bits) == 0, "fd_set.fds_bits: offset");
 typedef struct fd_set fd_set;
 
+struct fsid_t {
+	int32_t val[2];	/* 0 */
+};
+_Static_assert(sizeof(struct fsid_t) == 8, "struct fsid_t: size");
+_Static_assert(_Alignof(struct fsid_t) == 4, "struct fsid_t: alignment");
+_Static_assert(__builtin_offsetof(struct fsid_t, val) == 0, "fsid_t.val: offset");
+typedef struct fsid_t fsid_t;
+
+/* sys/mount.h of 4.x: fsid_t fh_fsid and struct fid (MAXFIDSZ 16). */
+struct fhandle {
+	struct fsid_t fh_fsid;	/* 0 */
+	uint16_t fid_len;	/* 8 */
+	uint16_t fid_reserved;	/* 10 */
+	uint8_t fid_data[16];	/* 12 */
+};
+_Static_assert(sizeof(struct fhandle) == 28, "struct fhandle: size");
+_Static_assert(_Alignof(struct fhandle) == 4, "struct fhandle: alignment");
+_Static_assert(__builtin_offsetof(struct fhandle, fh_fsid) == 0, "fhandle.fh_fsid: offset");
+_Static_assert(__builtin_offsetof(struct fhandle, fid_len) == 8, "fhandle.fid_len: offset");
+_Static_assert(__builtin_offsetof(struct fhandle, fid_reserved) == 10, "fhandle.fid_reserved: offset");
+_Static_assert(__builtin_offsetof(struct fhandle, fid_data) == 12, "fhandle.fid_data: offset");
+
 struct flock {
 	int64_t l_start;	/* 0 */
 	int64_t l_len;	/* 8 */
@@ -804,14 +826,6 @@ _Static_assert(__builtin_offsetof(struct flock, l_len) == 8, "flock.l_len: offse
 _Static_assert(__builtin_offsetof(struct flock, l_pid) == 16, "flock.l_pid: offset");
 _Static_assert(__builtin_offsetof(struct flock, l_type) == 20, "flock.l_type: offset");
 _Static_assert(__builtin_offsetof(struct flock, l_whence) == 22, "flock.l_whence: offset");
-
-struct fsid_t {
-	int32_t val[2];	/* 0 */
-};
-_Static_assert(sizeof(struct fsid_t) == 8, "struct fsid_t: size");
-_Static_assert(_Alignof(struct fsid_t) == 4, "struct fsid_t: alignment");
-_Static_assert(__builtin_offsetof(struct fsid_t, val) == 0, "fsid_t.val: offset");
-typedef struct fsid_t fsid_t;
 
 /* sys/netinet/in.h: an IPv4 address. */
 struct in_addr {
@@ -1762,6 +1776,46 @@ _Static_assert(__builtin_offsetof(struct termios, c_lflag) == 12, "termios.c_lfl
 _Static_assert(__builtin_offsetof(struct termios, c_cc) == 16, "termios.c_cc: offset");
 _Static_assert(__builtin_offsetof(struct termios, c_ispeed) == 36, "termios.c_ispeed: offset");
 _Static_assert(__builtin_offsetof(struct termios, c_ospeed) == 40, "termios.c_ospeed: offset");
+
+/* sys/timex.h of 4.x (NTP API 4): 17 words. */
+struct timex {
+	uint32_t modes;	/* 0 */
+	int32_t offset;	/* 4 */
+	int32_t freq;	/* 8 */
+	int32_t maxerror;	/* 12 */
+	int32_t esterror;	/* 16 */
+	int32_t status;	/* 20 */
+	int32_t constant;	/* 24 */
+	int32_t precision;	/* 28 */
+	int32_t tolerance;	/* 32 */
+	int32_t ppsfreq;	/* 36 */
+	int32_t jitter;	/* 40 */
+	int32_t shift;	/* 44 */
+	int32_t stabil;	/* 48 */
+	int32_t jitcnt;	/* 52 */
+	int32_t calcnt;	/* 56 */
+	int32_t errcnt;	/* 60 */
+	int32_t stbcnt;	/* 64 */
+};
+_Static_assert(sizeof(struct timex) == 68, "struct timex: size");
+_Static_assert(_Alignof(struct timex) == 4, "struct timex: alignment");
+_Static_assert(__builtin_offsetof(struct timex, modes) == 0, "timex.modes: offset");
+_Static_assert(__builtin_offsetof(struct timex, offset) == 4, "timex.offset: offset");
+_Static_assert(__builtin_offsetof(struct timex, freq) == 8, "timex.freq: offset");
+_Static_assert(__builtin_offsetof(struct timex, maxerror) == 12, "timex.maxerror: offset");
+_Static_assert(__builtin_offsetof(struct timex, esterror) == 16, "timex.esterror: offset");
+_Static_assert(__builtin_offsetof(struct timex, status) == 20, "timex.status: offset");
+_Static_assert(__builtin_offsetof(struct timex, constant) == 24, "timex.constant: offset");
+_Static_assert(__builtin_offsetof(struct timex, precision) == 28, "timex.precision: offset");
+_Static_assert(__builtin_offsetof(struct timex, tolerance) == 32, "timex.tolerance: offset");
+_Static_assert(__builtin_offsetof(struct timex, ppsfreq) == 36, "timex.ppsfreq: offset");
+_Static_assert(__builtin_offsetof(struct timex, jitter) == 40, "timex.jitter: offset");
+_Static_assert(__builtin_offsetof(struct timex, shift) == 44, "timex.shift: offset");
+_Static_assert(__builtin_offsetof(struct timex, stabil) == 48, "timex.stabil: offset");
+_Static_assert(__builtin_offsetof(struct timex, jitcnt) == 52, "timex.jitcnt: offset");
+_Static_assert(__builtin_offsetof(struct timex, calcnt) == 56, "timex.calcnt: offset");
+_Static_assert(__builtin_offsetof(struct timex, errcnt) == 60, "timex.errcnt: offset");
+_Static_assert(__builtin_offsetof(struct timex, stbcnt) == 64, "timex.stbcnt: offset");
 
 struct timezone {
 	int32_t tz_minuteswest;	/* 0 */
