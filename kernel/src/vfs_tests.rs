@@ -239,9 +239,9 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
         kfail!("mount point gone")
     };
     let fs = vfs::fs_info(&top);
-    kassert_eq!(fs.type_name, "procfs");
-    kassert_eq!(fs.mount_point, b"/tmp/ktest-mnt".to_vec());
-    kassert_eq!(fs.flags, MountFlags::READ_ONLY);
+    kassert_eq!(fs.mount.type_name, "procfs");
+    kassert_eq!(fs.mount.on, b"/tmp/ktest-mnt".to_vec());
+    kassert_eq!(fs.mount.flags, MountFlags::READ_ONLY);
     kassert!(fs.device != vfs::procfs::DEVICE);
     kassert!(vfs::is_fs_root(&top));
     drop(top);
@@ -306,7 +306,7 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
     let Ok(back) = vfs::lookup(&ctx, None, b"/tmp/ktest-mnt", Follow::Yes) else {
         kfail!("mount point gone after unmount")
     };
-    kassert_eq!(vfs::fs_info(&back).type_name, "tmpfs");
+    kassert_eq!(vfs::fs_info(&back).mount.type_name, "tmpfs");
     kassert!(!vfs::is_fs_root(&back));
     drop(back);
     kassert_eq!(

@@ -242,16 +242,16 @@ fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     s.f_ffree = long(info.free_blocks);
     s.f_fsid.val = [info.device as i32, 0];
     s.f_type = info.device as i32;
-    s.f_owner = info.owner;
+    s.f_owner = info.mount.owner;
     let copy = |dst: &mut [u8], src: &[u8]| {
         let n = src.len().min(dst.len() - 1);
         dst[..n].copy_from_slice(&src[..n]);
     };
-    copy(&mut s.f_fstypename, info.type_name.as_bytes());
-    copy(&mut s.f_mntonname, &info.mount_point);
-    copy(&mut s.f_mntfromname, info.type_name.as_bytes());
+    copy(&mut s.f_fstypename, info.mount.type_name.as_bytes());
+    copy(&mut s.f_mntonname, &info.mount.on);
+    copy(&mut s.f_mntfromname, info.mount.type_name.as_bytes());
     // MNT_LOCAL: every file system here is local; then the options it was mounted with.
-    s.f_flags = (fb::consts::MNT_LOCAL | crate::mount::flags_to_abi(info.flags)) as i32;
+    s.f_flags = (fb::consts::MNT_LOCAL | crate::mount::flags_to_abi(info.mount.flags)) as i32;
     s
 }
 

@@ -22,13 +22,7 @@ pub fn init(start: u64, size: u64) -> Result<(), HeapError> {
     if !start.is_multiple_of(PAGE_SIZE) || !size.is_multiple_of(PAGE_SIZE) || size == 0 {
         return Err(HeapError::Misaligned);
     }
-    let root = PageTableRoot::current();
-    for page in (start..start + size).step_by(PAGE_SIZE as usize) {
-        match root.translate(page) {
-            Some((_, flags)) if flags.contains(crate::paging::PageFlags::WRITABLE) => {}
-            _ => return Err(HeapError::Unmapped { virt: page }),
-        }
-    }
+    mapped_writable(start, size)?;
     let mut heap = HEAP.lock();
     if heap.size() != 0 {
         return Err(HeapError::AlreadyInitialised);
@@ -52,16 +46,23 @@ pub fn extend(by: u64) -> Result<(), HeapError> {
     if heap.size() == 0 || !top.is_multiple_of(PAGE_SIZE) {
         return Err(HeapError::Misaligned);
     }
+    mapped_writable(top, by)?;
+    // SAFETY: the range starts at the heap's end and was just checked to be mapped
+    // writable; the caller reserved it for the heap alone, for the kernel's life.
+    unsafe { heap.extend(by as usize) };
+    Ok(())
+}
+
+/// `Unmapped` for the first page of `[start, start + size)` that the current address
+/// space does not map writable.
+fn mapped_writable(start: u64, size: u64) -> Result<(), HeapError> {
     let root = PageTableRoot::current();
-    for page in (top..top + by).step_by(PAGE_SIZE as usize) {
+    for page in (start..start + size).step_by(PAGE_SIZE as usize) {
         match root.translate(page) {
             Some((_, flags)) if flags.contains(crate::paging::PageFlags::WRITABLE) => {}
             _ => return Err(HeapError::Unmapped { virt: page }),
         }
     }
-    // SAFETY: the range starts at the heap's end and was just checked to be mapped
-    // writable; the caller reserved it for the heap alone, for the kernel's life.
-    unsafe { heap.extend(by as usize) };
     Ok(())
 }
 

@@ -1131,11 +1131,8 @@ fn read_more(
 /// What statfs reports of the file system a node is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsInfo {
-    pub type_name: &'static str,
-    /// Where it is mounted, as the mounter named it.
-    pub mount_point: Vec<u8>,
-    pub flags: MountFlags,
-    pub owner: u32,
+    /// Its type, where it is mounted, its options and who mounted it.
+    pub mount: MountInfo,
     pub device: u64,
     pub block_size: u32,
     /// Capacity and free space in blocks: memory file systems hold what memory holds.
@@ -1163,10 +1160,7 @@ pub fn fs_info(node: &Inode) -> FsInfo {
         (frames.usable_count() as u64, frames.free_count() as u64)
     };
     FsInfo {
-        type_name: info.type_name,
-        mount_point: info.on,
-        flags: info.flags,
-        owner: info.owner,
+        mount: info,
         device,
         block_size: 4096,
         blocks,
