@@ -302,12 +302,6 @@ pub fn spawn(
 
 extern "C" fn thread_entry(slot: usize) -> ! {
     after_switch();
-    // A new thread starts on the kernel's tables, not on whatever the thread before
-    // it left current: an address space activated while already current is not
-    // recorded as the thread's (`AddressSpace::activate`), so a vfork child, which
-    // starts on its parent's tables, would otherwise come back from its first sleep on
-    // the kernel's and fault on every copy to or from its memory (EFAULT).
-    restore_address_space();
     let start = with(|s| s.threads.get_mut(&slot).and_then(|t| t.start.take()));
     if let Some(start) = start {
         start();

@@ -655,6 +655,17 @@ impl AddressSpace {
         crate::sched::note_address_space(Some(self.root));
     }
 
+    /// Records this space as the running thread's if it is current already. A new
+    /// thread starts on the tables its predecessor left, and `activate` records nothing
+    /// for tables already current: a vfork child, whose tables are its parent's, would
+    /// come back from its first sleep on the kernel's tables and fault on every copy to
+    /// or from its memory (EFAULT). Called once, as a process's thread starts.
+    pub fn record_if_current(&self) {
+        if PageTableRoot::current() == self.root {
+            crate::sched::note_address_space(Some(self.root));
+        }
+    }
+
     /// An upper bound on the heap this space's records take (B-tree nodes are at
     /// least about half full, and carry a header and edges beside their entries).
     fn record_bytes(&self) -> usize {

@@ -2150,6 +2150,12 @@ fn start_thread(process: Arc<Process>, context: Box<UserContext>) -> Result<(), 
     Ok(())
 }
 
+/// The first thing a process's thread does: the tables it starts on, if they are
+/// the process's own, become the ones it returns to after a sleep.
+fn task_starts(process: &Process) {
+    process.with_space(|s| s.record_if_current());
+}
+
 /// The body of every process's thread.
 fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     process.job.lock().thread = Some(sched::current());
@@ -2157,6 +2163,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     if nice != 0 {
         sched::set_slice(sched::current(), slice_for_nice(nice));
     }
+    task_starts(&process);
     let mut task = Task { process, context };
     let mut charged_at = crate::time::ticks();
     while let Some(personality) = ready_to_enter(&mut task) {
