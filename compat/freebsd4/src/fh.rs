@@ -58,7 +58,9 @@ fn fhtovp(fh: &fb::fhandle) -> Result<Arc<Inode>, i32> {
         u32::from_le_bytes(b)
     };
     let (ino, generation) = (word(0), word(4));
-    let node = vfs::node_by_number(device, u64::from(ino)).ok_or(errno::ESTALE)?;
+    let node = vfs::fs_root_of(device)
+        .and_then(|root| vfs::linked_node_by_number(&root, u64::from(ino)))
+        .ok_or(errno::ESTALE)?;
     if generation != GENERATION || node.stat().links == 0 {
         return Err(errno::ESTALE);
     }

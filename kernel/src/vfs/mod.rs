@@ -19,7 +19,7 @@ mod tests;
 pub mod tmpfs;
 
 pub use crate::error::{Error, Result};
-pub use node::{Device, Inode, NodeType, Stat, Timestamp, node_by_number};
+pub use node::{Device, Inode, NodeType, Stat, Timestamp};
 pub use open::{OpenFlags, open};
 
 use crate::sync::Mutex;
@@ -307,6 +307,44 @@ pub fn unmount(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<
     drop(mounts);
     drop(gone);
     Ok(())
+}
+
+/// The root of the file system numbered `device`: the system root or a mounted one.
+pub fn fs_root_of(device: u64) -> Option<Arc<Inode>> {
+    let system = root();
+    if system.device == device {
+        return Some(system);
+    }
+    MOUNTS
+        .lock()
+        .iter()
+        .find(|m| m.root.device == device)
+        .map(|m| m.root.clone())
+}
+
+/// The node numbered `number` that a name under `fs_root` leads to, on the same file
+/// system (file handles: BSD's VFS_FHTOVP finds an inode by number; a node no name
+/// leads to any more is stale there). A walk of the tree: handle calls are rare, and a
+/// table kept for them would cost every node made and dropped.
+pub fn linked_node_by_number(fs_root: &Arc<Inode>, number: u64) -> Option<Arc<Inode>> {
+    let mut dirs = alloc::vec![fs_root.clone()];
+    while let Some(dir) = dirs.pop() {
+        if dir.number == number {
+            return Some(dir);
+        }
+        let Ok(data) = dir.dir() else { continue };
+        for (_, child) in data.lock().entries.values() {
+            if child.device != fs_root.device {
+                continue;
+            }
+            if child.is_dir() {
+                dirs.push(child.clone());
+            } else if child.number == number {
+                return Some(child.clone());
+            }
+        }
+    }
+    None
 }
 
 /// Whether something beside the directory entries holds a node under `dir` (each name

@@ -301,27 +301,10 @@ pub struct Inode {
     pub(crate) counted: core::sync::atomic::AtomicBool,
 }
 
-/// Every live node by (file system, number), for file handles: a handle names a node
-/// by those two, as BSD's `VFS_FHTOVP` finds an inode by number. A number given again
-/// (procfs's nodes made afresh for a lookup) names the latest node made with it.
-static NODES: Mutex<BTreeMap<(u64, u64), Weak<Inode>>> = Mutex::new(BTreeMap::new());
-
-/// The live node numbered `number` on file system `device`, if any.
-pub fn node_by_number(device: u64, number: u64) -> Option<Arc<Inode>> {
-    NODES.lock().get(&(device, number)).and_then(Weak::upgrade)
-}
-
 impl Drop for Inode {
     fn drop(&mut self) {
         if *self.counted.get_mut() {
             super::tmpfs::node_gone();
-        }
-        // Only this node's own entry goes (a newer node may hold the number now).
-        let mut nodes = NODES.lock();
-        if let Some(entry) = nodes.get(&(self.device, self.number))
-            && entry.strong_count() == 0
-        {
-            nodes.remove(&(self.device, self.number));
         }
     }
 }
@@ -336,7 +319,7 @@ impl Inode {
         body: Body,
     ) -> Arc<Inode> {
         let now = Timestamp::now();
-        let node = Arc::new(Inode {
+        Arc::new(Inode {
             device,
             number,
             meta: Mutex::new(Meta {
@@ -351,9 +334,7 @@ impl Inode {
             body,
             changes: Default::default(),
             counted: core::sync::atomic::AtomicBool::new(false),
-        });
-        NODES.lock().insert((device, number), Arc::downgrade(&node));
-        node
+        })
     }
 
     pub fn kind(&self) -> NodeType {

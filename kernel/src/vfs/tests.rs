@@ -361,14 +361,17 @@ fn timestamps_move() {
 }
 
 #[test]
-fn nodes_are_found_by_number_while_they_live() {
+fn linked_nodes_are_found_by_number() {
     let ctx = fresh();
-    write_file(&ctx, b"/f", b"x");
-    let st = stat(&ctx, None, b"/f", Follow::Yes).unwrap();
-    let found = node_by_number(st.device, st.inode).expect("a live node is found");
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    write_file(&ctx, b"/d/f", b"x");
+    let st = stat(&ctx, None, b"/d/f", Follow::Yes).unwrap();
+    let found = linked_node_by_number(&ctx.root, st.inode).expect("a linked node is found");
     assert_eq!(found.stat().inode, st.inode);
+    let dir = stat(&ctx, None, b"/d", Follow::Yes).unwrap();
+    assert!(linked_node_by_number(&ctx.root, dir.inode).is_some());
+    // Unlinked, it is found no more, though it is still held.
+    unlink(&ctx, None, b"/d/f").unwrap();
+    assert!(linked_node_by_number(&ctx.root, st.inode).is_none());
     drop(found);
-    unlink(&ctx, None, b"/f").unwrap();
-    // Nothing holds it any more: gone from the table too.
-    assert!(node_by_number(st.device, st.inode).is_none());
 }
