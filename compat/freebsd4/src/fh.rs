@@ -11,9 +11,9 @@
 
 use crate::fb::{self, errno};
 use crate::files::file_errno;
-use crate::sys::{Ret, SysResult, fault};
+use crate::sys::{Ret, SysResult, fault, suser};
 use alloc::sync::Arc;
-use nymph_kernel::process::{Task, calls};
+use nymph_kernel::process::Task;
 use nymph_kernel::vfs::{self, Follow, Inode, NodeType, OpenFlags};
 use zerocopy::FromZeros;
 
@@ -22,21 +22,12 @@ const UFID_LEN: u16 = 12;
 /// The generation every handle carries (see above).
 const GENERATION: u32 = 1;
 
-/// procfs's handles: EINVAL both ways.
+/// procfs's handles (any instance's): EINVAL both ways.
 fn has_handles(device: u64) -> Result<(), i32> {
-    if device == vfs::procfs::DEVICE {
+    if vfs::procfs::is_procfs(device) {
         Err(errno::EINVAL)
     } else {
         Ok(())
-    }
-}
-
-/// `suser`: every handle call is root only, checked first.
-fn suser(task: &Task) -> Result<(), i32> {
-    if task.process.fs().creds.is_root() {
-        Ok(())
-    } else {
-        Err(errno::EPERM)
     }
 }
 
@@ -109,13 +100,6 @@ pub(crate) fn sys_fhstatfs(task: &mut Task, a: fb::FhstatfsArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-// open(2)'s flags (sys/fcntl.h of 4.x).
-const O_NONBLOCK: i32 = 0x0004;
-const O_APPEND: i32 = 0x0008;
-const O_SHLOCK: i32 = 0x0010;
-const O_EXLOCK: i32 = 0x0020;
-const O_CREAT: i32 = 0x0200;
-const O_TRUNC: i32 = 0x0400;
 /// `FREAD` and `FWRITE` of `FFLAGS(flags)`, the access mode plus one.
 const FREAD: i32 = 1;
 const FWRITE: i32 = 2;
@@ -127,16 +111,18 @@ const FWRITE: i32 = 2;
 /// only reading, too); the descriptor is made, and O_EXLOCK/O_SHLOCK take a flock
 /// lock (waiting unless O_NONBLOCK, which fails EWOULDBLOCK).
 pub(crate) fn sys_fhopen(task: &mut Task, a: fb::FhopenArgs) -> SysResult {
+    use fb::open_flags as o;
     suser(task)?;
     let fmode = a.flags.wrapping_add(1);
-    if fmode & (FREAD | FWRITE) == 0 || a.flags & O_CREAT != 0 {
+    let oflags = o::from_bits_retain(a.flags);
+    if fmode & (FREAD | FWRITE) == 0 || oflags.contains(o::O_CREAT) {
         return Err(errno::EINVAL);
     }
     let node = handle_node(task, a.u_fhp.addr())?;
     match node.kind() {
         NodeType::Symlink => return Err(errno::EMLINK),
         NodeType::Socket => return Err(errno::EOPNOTSUPP),
-        NodeType::Directory if fmode & FWRITE != 0 || a.flags & O_TRUNC != 0 => {
+        NodeType::Directory if fmode & FWRITE != 0 || oflags.contains(o::O_TRUNC) => {
             return Err(errno::EISDIR);
         }
         _ => {}
@@ -146,9 +132,9 @@ pub(crate) fn sys_fhopen(task: &mut Task, a: fb::FhopenArgs) -> SysResult {
         write: fmode & FWRITE != 0,
         create: false,
         exclusive: false,
-        truncate: a.flags & O_TRUNC != 0,
-        append: a.flags & O_APPEND != 0,
-        nonblock: a.flags & O_NONBLOCK != 0,
+        truncate: oflags.contains(o::O_TRUNC),
+        append: oflags.contains(o::O_APPEND),
+        nonblock: oflags.contains(o::O_NONBLOCK),
         directory: false,
         no_follow: false,
     };
@@ -159,22 +145,5 @@ pub(crate) fn sys_fhopen(task: &mut Task, a: fb::FhopenArgs) -> SysResult {
         // open(2) here, only when writing); the write access was checked above.
         node.truncate(0).map_err(file_errno)?;
     }
-    let fd = task
-        .process
-        .with_files(|t| t.install(file, false, 0))
-        .map_err(file_errno)?;
-    let lock = if a.flags & O_EXLOCK != 0 {
-        Some(vfs::lock::LockKind::Exclusive)
-    } else if a.flags & O_SHLOCK != 0 {
-        Some(vfs::lock::LockKind::Shared)
-    } else {
-        None
-    };
-    if lock.is_some()
-        && let Err(e) = calls::flock(task, fd as i64, lock, flags.nonblock)
-    {
-        let _ = calls::close(task, fd as i64);
-        return Err(file_errno(e));
-    }
-    Ok(Ret::word(fd as u64))
+    crate::fs::install_opened(task, file, oflags)
 }

@@ -112,10 +112,21 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
         }
         e => file_errno(e),
     })?;
-    // O_SHLOCK and O_EXLOCK take a flock lock as part of the open.
-    let lock = if a.flags.contains(o::O_EXLOCK) {
+    install_opened(task, file, a.flags)
+}
+
+/// The descriptor for a file open(2) or fhopen(2) just opened with `flags`; O_SHLOCK
+/// and O_EXLOCK take a flock lock as part of the open (waiting unless O_NONBLOCK), and
+/// when that fails the descriptor goes again.
+pub(crate) fn install_opened(
+    task: &mut Task,
+    file: Arc<OpenFile>,
+    flags: fb::open_flags,
+) -> SysResult {
+    use fb::open_flags as o;
+    let lock = if flags.contains(o::O_EXLOCK) {
         Some(vfs::lock::LockKind::Exclusive)
-    } else if a.flags.contains(o::O_SHLOCK) {
+    } else if flags.contains(o::O_SHLOCK) {
         Some(vfs::lock::LockKind::Shared)
     } else {
         None
@@ -124,12 +135,11 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
         .process
         .with_files(|t| t.install(file, false, 0))
         .map_err(file_errno)?;
-    if lock.is_some() {
-        let nonblock = a.flags.contains(o::O_NONBLOCK);
-        if let Err(e) = calls::flock(task, fd as i64, lock, nonblock) {
-            let _ = calls::close(task, fd as i64);
-            return Err(file_errno(e));
-        }
+    if lock.is_some()
+        && let Err(e) = calls::flock(task, fd as i64, lock, flags.contains(o::O_NONBLOCK))
+    {
+        let _ = calls::close(task, fd as i64);
+        return Err(file_errno(e));
     }
     Ok(Ret::word(fd as u64))
 }

@@ -17,7 +17,7 @@
 use crate::fb::{self, errno};
 use crate::files::file_errno;
 use crate::fs::compat_path_in;
-use crate::sys::{Ret, SysResult, fault};
+use crate::sys::{Ret, SysResult, fault, suser};
 use alloc::vec::Vec;
 use nymph_abi::rt::UserCStr;
 use nymph_kernel::process::Task;
@@ -70,15 +70,6 @@ fn name_in(task: &Task, p: UserCStr, max: usize) -> Result<Vec<u8>, i32> {
         UserFault::StringTooLong => errno::ENAMETOOLONG,
         UserFault::BadAddress(_) => errno::EFAULT,
     })
-}
-
-/// 4.x's `suser(p)`: the effective uid must be 0 (no process here is jailed).
-fn suser(task: &Task) -> Result<(), i32> {
-    if task.process.fs().creds.is_root() {
-        Ok(())
-    } else {
-        Err(errno::EPERM)
-    }
 }
 
 /// `linker_find_file_by_id`: ENOENT for any id but the kernel's.

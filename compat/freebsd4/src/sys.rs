@@ -550,6 +550,15 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i3
     }
 }
 
+/// 4.x's `suser(p)`: the effective uid must be 0 (no process here is jailed).
+pub(crate) fn suser(task: &Task) -> Result<(), i32> {
+    if task.process.fs().creds.is_root() {
+        Ok(())
+    } else {
+        Err(errno::EPERM)
+    }
+}
+
 pub(crate) fn fault(_: UserFault) -> i32 {
     errno::EFAULT
 }

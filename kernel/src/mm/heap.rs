@@ -53,7 +53,7 @@ pub fn can_spare(bytes: usize) -> bool {
 /// deadlock.
 fn grow() -> bool {
     let (_, size) = nymph_hal::heap::usage();
-    let limit = HEAP_LIMIT.get().copied().unwrap_or(HEAP_SIZE);
+    let limit = limit();
     let step = HEAP_STEP.min(limit.saturating_sub(size as u64));
     if step == 0 {
         return false;
