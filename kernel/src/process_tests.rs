@@ -6,8 +6,8 @@ use crate::exec::elf::ElfIdentity;
 use crate::ktest::{KernelTest, TestResult};
 use crate::mm::uspace::{AddressSpace, Protection};
 use crate::process::{
-    self, CatchAction, ExecError, ExecRequest, ExitStatus, Fault, Personality, Signal, Task, Trap,
-    WaitFor,
+    self, CatchAction, ExecError, ExecRequest, ExitStatus, Fault, Personality, Signal,
+    SignalOrigin, Task, Trap, WaitFor,
 };
 use crate::{kassert, kassert_eq, ktest};
 use alloc::vec::Vec;
@@ -170,6 +170,7 @@ impl Personality for TestPersonality {
         &self,
         _task: &mut Task,
         _signal: Signal,
+        _origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError> {
         if action.handler == NULL_HANDLER {

@@ -44,7 +44,8 @@ use nymph_hal::user::UserContext;
 use nymph_kernel::exec::elf::{ElfClass, ElfIdentity, ElfImage};
 use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
-    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, SignalOrigin, Task,
+    Trap,
 };
 use nymph_kernel::vfs::FsContext;
 
@@ -168,6 +169,7 @@ impl Personality for FreeBsd4 {
         &self,
         task: &mut Task,
         signal: Signal,
+        _origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError> {
         signals::deliver(task, signal, action)

@@ -25,7 +25,8 @@ use nymph_hal::user::UserContext;
 use nymph_kernel::exec::elf::{ElfClass, ElfIdentity};
 use nymph_kernel::mm::uspace::AddressSpace;
 use nymph_kernel::process::{
-    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, Task, Trap,
+    CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, SignalOrigin, Task,
+    Trap,
 };
 
 /// The native ABI versions this kernel serves.
@@ -136,9 +137,10 @@ impl Personality for Native {
         &self,
         task: &mut Task,
         signal: Signal,
+        origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError> {
-        signals::deliver(task, signal, action)
+        signals::deliver(task, signal, origin, action)
     }
 
     /// SA_NODEFER leaves the signal unblocked while its handler runs.

@@ -5,8 +5,11 @@
 
 use crate::sys::{SysResult, signal_from_native, signal_to_native};
 use nymph_abi::native_v1::{self as v1, errno};
+use nymph_hal::user::FpuState;
 use nymph_kernel::process::calls;
-use nymph_kernel::process::{CatchAction, ExecError, SigAction, Signal, SignalSet, Task};
+use nymph_kernel::process::{
+    CatchAction, ChildChange, ExecError, Fault, SigAction, Signal, SignalOrigin, SignalSet, Task,
+};
 use zerocopy::{FromZeros, IntoBytes};
 
 /// Size of the struct this kernel knows (v1): larger ones must have a zero tail.
@@ -250,6 +253,7 @@ pub(crate) fn sys_sigaltstack(task: &mut Task, a: v1::SigaltstackArgs) -> SysRes
 pub(crate) fn deliver(
     task: &mut Task,
     signal: Signal,
+    origin: SignalOrigin,
     action: &CatchAction,
 ) -> Result<(), ExecError> {
     let r = task.context.regs;
@@ -267,24 +271,11 @@ pub(crate) fn deliver(
     let mut sf = v1::sigframe::new_zeroed();
     sf.sf_restorer = action.restorer;
     sf.sf_si.si_signo = signal_to_native(signal);
-    // A signal a fault raised names where: a page fault's address, or the faulting
-    // instruction for the others but a general-protection fault, which has none (0,
-    // as on Linux). A signal delivered ahead of the fault's own gets no address.
-    let fault = task
-        .process
-        .last_fault()
-        .filter(|f| crate::fault_signal(f) == signal);
-    if let Some(f) = fault {
-        task.process.take_fault();
-        sf.sf_si.si_addr = match f.vector {
-            14 => f.address,
-            13 => 0,
-            _ => r.rip,
-        };
-    }
+    fill_siginfo(task, signal, origin, &mut sf.sf_si);
     let uc = &mut sf.sf_uc;
     uc.uc_stack = alt.stack_t(r.rsp);
-    uc.uc_sigmask = to_sigset(task.process.blocked());
+    // The mask before a temporary one (sigsuspend's) is what the handler returns to.
+    uc.uc_sigmask = to_sigset(task.process.mask_to_restore());
     let mc = &mut uc.uc_mcontext;
     mc.mc_flags = 1;
     (mc.mc_r8, mc.mc_r9, mc.mc_r10, mc.mc_r11) = (r.r8, r.r9, r.r10, r.r11);
@@ -308,6 +299,94 @@ pub(crate) fn deliver(
         task.process.set_sigaction(signal, SigAction::Default);
     }
     Ok(())
+}
+
+/// The siginfo of `signal` past its number: why it came (si_code) and from whom.
+/// A fault's signal names where: a page fault's address, or the faulting instruction
+/// for the others but a general-protection fault, which has none (0, as on Linux).
+fn fill_siginfo(task: &Task, signal: Signal, origin: SignalOrigin, si: &mut v1::siginfo) {
+    use v1::consts::*;
+    match origin {
+        SignalOrigin::Kernel => si.si_code = SI_KERNEL,
+        SignalOrigin::Process { pid, uid } => {
+            si.si_code = SI_USER;
+            (si.si_pid, si.si_uid) = (pid as i32, uid);
+        }
+        SignalOrigin::Child { pid, uid, change } => {
+            let (code, status) = match change {
+                ChildChange::Exited(code) => (CLD_EXITED, i32::from(code)),
+                ChildChange::Killed(s) => (CLD_KILLED, signal_to_native(s)),
+                ChildChange::Dumped(s) => (CLD_DUMPED, signal_to_native(s)),
+                ChildChange::Stopped(s) => (CLD_STOPPED, signal_to_native(s)),
+                ChildChange::Trapped(s) => (CLD_TRAPPED, signal_to_native(s)),
+            };
+            (si.si_code, si.si_status) = (code, status);
+            (si.si_pid, si.si_uid) = (pid as i32, uid);
+        }
+        SignalOrigin::Fault => {
+            // A signal delivered ahead of its fault's own (a tracer gave another) has
+            // no fault of its own.
+            let fault = task.process.last_fault().filter(|f| {
+                crate::fault_signal(f) == signal || (signal == Signal::Bus && f.vector == 14)
+            });
+            let Some(f) = fault else {
+                si.si_code = SI_KERNEL;
+                return;
+            };
+            task.process.take_fault();
+            si.si_addr = match f.vector {
+                14 => f.address,
+                13 => 0,
+                _ => task.context.regs.rip,
+            };
+            si.si_code = fault_code(signal, &f, &task.context.fpu);
+        }
+    }
+}
+
+/// The si_code of a fault's signal (the vectors [`crate::fault_signal`] maps, and a
+/// page fault past the end of a mapped file, which is SIGBUS).
+fn fault_code(signal: Signal, fault: &Fault, fpu: &FpuState) -> i32 {
+    use v1::consts::*;
+    match fault.vector {
+        // A page past the end of a mapped file.
+        14 if signal == Signal::Bus => BUS_ADRERR,
+        0 => FPE_INTDIV,
+        1 => TRAP_TRACE,
+        3 => TRAP_BRKPT,
+        6 => ILL_ILLOPC,
+        14 if fault.mapped => SEGV_ACCERR,
+        14 => SEGV_MAPERR,
+        16 | 19 => float_code(fault.vector, fpu),
+        17 => BUS_ADRALN,
+        // A general-protection fault and the rest name no cause a code describes.
+        _ => SI_KERNEL,
+    }
+}
+
+/// The si_code of an x87 (#MF) or SSE (#XM) exception: the first unmasked exception
+/// flag raised, in Linux's order (invalid, divide, overflow, underflow or denormal,
+/// precision); SI_NOINFO if none is.
+fn float_code(vector: u8, fpu: &FpuState) -> i32 {
+    use v1::consts::*;
+    let raised = if vector == 16 {
+        let fcw = u16::from_le_bytes([fpu.0[0], fpu.0[1]]);
+        let fsw = u16::from_le_bytes([fpu.0[2], fpu.0[3]]);
+        u32::from(fsw & !fcw & 0x3f)
+    } else {
+        let mxcsr = fpu.mxcsr();
+        mxcsr & !(mxcsr >> 7) & 0x3f
+    };
+    [
+        (0x01, FPE_FLTINV),
+        (0x04, FPE_FLTDIV),
+        (0x08, FPE_FLTOVF),
+        (0x12, FPE_FLTUND),
+        (0x20, FPE_FLTRES),
+    ]
+    .iter()
+    .find(|(bits, _)| raised & bits != 0)
+    .map_or(SI_NOINFO, |&(_, code)| code)
 }
 
 /// Restores the context a handler was entered from. The selectors and the mode stay

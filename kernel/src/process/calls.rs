@@ -843,7 +843,7 @@ pub fn kill(task: &Task, pid: i32, signal: Option<Signal>) -> Result<(), GroupEr
                 return Err(GroupError::NotPermitted);
             }
             if let Some(s) = signal {
-                target.post(s);
+                target.post_from(s, super::sent_by(&task.process));
             }
             return Ok(());
         }

@@ -8,7 +8,9 @@
 //! `wait` reports the stops; every signal the traced process gets (SIGKILL aside)
 //! stops it before it acts, with its registers parked where the tracer reaches them.
 
-use super::{INIT, Pid, Process, STOPPED, Signal, Task, find, tell_parent_of_stop};
+use super::{
+    ChildChange, INIT, Pid, Process, STOPPED, Signal, SignalOrigin, Task, find, tell_parent_of_stop,
+};
 use crate::mm::uspace::MemError;
 use alloc::sync::Arc;
 use nymph_hal::user::UserContext;
@@ -197,7 +199,7 @@ pub(super) fn stop_for_tracer(task: &mut Task, signal: Signal) -> Option<Signal>
         job.resume_signal = None;
     }
     log::debug!("pid {} stopped for its tracer by {signal:?}", process.pid.0);
-    tell_parent_of_stop(&process);
+    tell_parent_of_stop(&process, signal, true);
     let me = process.clone();
     STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
     let (context, given) = {
@@ -247,7 +249,10 @@ pub(super) fn hand_back_exited(parent: &Process, child: &Arc<Process>) -> bool {
         return false;
     };
     reparent(child, &original);
-    original.post(Signal::Chld);
+    let origin = child.exit_status().map_or(SignalOrigin::Kernel, |status| {
+        super::child_origin(child, ChildChange::of_exit(status))
+    });
+    original.post_from(Signal::Chld, origin);
     original.child_events.wake_all();
     true
 }

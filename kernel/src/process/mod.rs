@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{UserContext, UserExit};
-pub use signal::{DefaultAction, ExitStatus, Signal, SignalSet};
+pub use signal::{ChildChange, DefaultAction, ExitStatus, Signal, SignalOrigin, SignalSet};
 use spin::Once;
 
 /// A process id.
@@ -270,6 +270,7 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         &self,
         task: &mut Task,
         signal: Signal,
+        origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError>;
 }
@@ -318,6 +319,10 @@ struct Inner {
     exit: Option<ExitStatus>,
     children: Vec<Pid>,
     pending: SignalSet,
+    /// Where each pending signal that did not come from the kernel came from (see
+    /// [`Inner::make_pending`]); an entry may outlive its signal's delivery by other
+    /// paths, and is replaced when the signal is next posted.
+    origins: Vec<(Signal, SignalOrigin)>,
     blocked: SignalSet,
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
@@ -377,6 +382,29 @@ struct Inner {
     /// parent meanwhile), and the parent it had before (p_oppid); see [`debug`].
     tracer: Option<Pid>,
     original_parent: Pid,
+}
+
+impl Inner {
+    /// Makes `signal` pending from `origin`, unless it is pending already: then it keeps
+    /// the origin it had (signals do not queue).
+    fn make_pending(&mut self, signal: Signal, origin: SignalOrigin) {
+        if self.pending.contains(signal) {
+            return;
+        }
+        self.pending.insert(signal);
+        self.origins.retain(|(s, _)| *s != signal);
+        if origin != SignalOrigin::Kernel {
+            self.origins.push((signal, origin));
+        }
+    }
+
+    /// Where `signal`, taken off the pending set for delivery, came from.
+    fn take_origin(&mut self, signal: Signal) -> SignalOrigin {
+        match self.origins.iter().position(|(s, _)| *s == signal) {
+            Some(i) => self.origins.swap_remove(i).1,
+            None => SignalOrigin::Kernel,
+        }
+    }
 }
 
 /// Forks, execs and posts of the signals event queues asked to count (kept apart from
@@ -820,6 +848,11 @@ impl Process {
     /// cancels pending stop signals; a stop signal cancels a pending SIGCONT. SIGKILL
     /// also lets a stopped process run, to die.
     pub fn post(&self, signal: Signal) {
+        self.post_from(signal, SignalOrigin::Kernel);
+    }
+
+    /// [`post`](Self::post), saying where the signal comes from (for siginfo).
+    pub fn post_from(&self, signal: Signal, origin: SignalOrigin) {
         {
             let mut inner = self.inner.lock();
             if inner.exit.is_some() {
@@ -849,7 +882,7 @@ impl Process {
                             DefaultAction::Ignore | DefaultAction::Continue
                         )));
             if !ignored || !signal.catchable() {
-                inner.pending.insert(signal);
+                inner.make_pending(signal, origin);
             }
             // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL).
             if let Some(c) = inner.events.signals.iter_mut().find(|c| c.0 == signal) {
@@ -1054,17 +1087,32 @@ fn stop(process: &Arc<Process>, signal: Signal) {
         job.continued = false;
     }
     log::debug!("pid {} stopped by {signal:?}", process.pid.0);
-    tell_parent_of_stop(process);
+    tell_parent_of_stop(process, signal, false);
     let me = process.clone();
     STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
     log::debug!("pid {} continued", process.pid.0);
 }
 
-/// A child stopped: its parent (its tracer, if traced) gets SIGCHLD and a wake-up.
-fn tell_parent_of_stop(process: &Process) {
+/// A child stopped (for its tracer if `traced`) by `signal`: its parent (its tracer,
+/// if traced) gets SIGCHLD and a wake-up.
+fn tell_parent_of_stop(process: &Process, signal: Signal, traced: bool) {
     if let Some(parent) = find(process.parent()) {
-        parent.post(Signal::Chld);
+        let change = if traced {
+            ChildChange::Trapped(signal)
+        } else {
+            ChildChange::Stopped(signal)
+        };
+        parent.post_from(Signal::Chld, child_origin(process, change));
         parent.child_events.wake_all();
+    }
+}
+
+/// The origin of a SIGCHLD that `child` sends its parent.
+pub(super) fn child_origin(child: &Process, change: ChildChange) -> SignalOrigin {
+    SignalOrigin::Child {
+        pid: child.pid.0,
+        uid: child.with_fs(|fs| fs.creds.uid),
+        change,
     }
 }
 
@@ -1313,7 +1361,10 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     }
     match find(parent) {
         Some(p) => {
-            p.post(Signal::Chld);
+            p.post_from(
+                Signal::Chld,
+                child_origin(process, ChildChange::of_exit(status)),
+            );
             p.child_events.wake_all();
         }
         None => DETACHED_EXITS.wake_all(),
@@ -1382,6 +1433,14 @@ pub fn may_signal(sender: &Process, target: &Process, signal: Option<Signal>) ->
         .any(|u| *u == to.uid || *u == to.euid)
 }
 
+/// The origin of a signal `sender` sends with kill.
+pub fn sent_by(sender: &Process) -> SignalOrigin {
+    SignalOrigin::Process {
+        pid: sender.pid.0,
+        uid: sender.with_fs(|fs| fs.creds.uid),
+    }
+}
+
 /// [`kill_many`] on behalf of `sender`: the processes it may not signal are skipped,
 /// and when it may signal none of those named, that is `NotPermitted`.
 pub fn kill_many_from(
@@ -1404,7 +1463,7 @@ pub fn kill_many_from(
             refused += 1;
         } else if hit {
             if let Some(s) = signal {
-                p.post(s);
+                p.post_from(s, sender.map_or(SignalOrigin::Kernel, sent_by));
             }
             reached += 1;
         }
@@ -1700,6 +1759,7 @@ pub fn spawn_with_files(
             exit: None,
             children: Vec::new(),
             pending: SignalSet::EMPTY,
+            origins: Vec::new(),
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
@@ -1791,7 +1851,7 @@ pub fn exec(
         }
         // Its tracer gets to see the new image before it runs (4.x's execve).
         if inner.tracer.is_some() {
-            inner.pending.insert(Signal::Trap);
+            inner.make_pending(Signal::Trap, SignalOrigin::Kernel);
         }
         let old_space = inner.space.replace(loaded.space);
         (old_space, inner.lender.take(), old_brk)
@@ -1988,6 +2048,7 @@ fn fork_with(
             exit: None,
             children: Vec::new(),
             pending: SignalSet::EMPTY,
+            origins: Vec::new(),
             blocked,
             saved_mask: None,
             last_fault: None,
@@ -2211,7 +2272,19 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                         );
                         exit_with_signal(&task, Signal::Kill);
                     }
-                    FaultResolution::BusError => trap_signal(&task, Signal::Bus),
+                    FaultResolution::BusError => {
+                        // A page past the end of a mapped file: the fault is kept for
+                        // the signal's frame, as 4.x's trap passes the address of any
+                        // page fault to sendsig.
+                        let fault = Fault {
+                            vector,
+                            error_code,
+                            address,
+                            mapped: true,
+                        };
+                        task.process.inner.lock().last_fault = Some(fault);
+                        trap_signal(&task, Signal::Bus);
+                    }
                     FaultResolution::NotResolved => {
                         let mapped = vector == 14
                             && task
@@ -2286,11 +2359,17 @@ fn trap_signal(task: &Task, signal: Signal) {
     let action = process.sigaction(signal);
     if process.is_traced() {
         // Its tracer sees it first (4.x's trapsignal posts it then).
-        process.inner.lock().pending.insert(signal);
+        process
+            .inner
+            .lock()
+            .make_pending(signal, SignalOrigin::Fault);
     } else if process.blocked().contains(signal) || action == SigAction::Ignore {
         exit_with_signal(task, signal);
     } else {
-        process.inner.lock().pending.insert(signal);
+        process
+            .inner
+            .lock()
+            .make_pending(signal, SignalOrigin::Fault);
     }
 }
 
@@ -2312,6 +2391,7 @@ fn deliver_signals(task: &mut Task) {
                 return;
             };
             inner.pending.remove(signal);
+            let origin = inner.take_origin(signal);
             (
                 signal,
                 inner
@@ -2320,28 +2400,40 @@ fn deliver_signals(task: &mut Task) {
                     .copied()
                     .unwrap_or(SigAction::Default),
                 inner.tracer.is_some() && inner.lender.is_none(),
+                origin,
             )
         };
         let traced = next.2;
-        let next = match next {
+        let (next, origin) = match next {
             // Stopped for its tracer, which says what to deliver instead (4.x's
-            // issignal; a vfork child is not stopped while its parent waits).
-            (signal, _, true) if signal != Signal::Kill => {
+            // issignal; a vfork child is not stopped while its parent waits). The
+            // signal it gives keeps the origin only if it is the same signal.
+            (signal, _, true, origin) if signal != Signal::Kill => {
+                let origin_of = |given| {
+                    if given == signal {
+                        origin
+                    } else {
+                        SignalOrigin::Kernel
+                    }
+                };
                 match debug::stop_for_tracer(task, signal) {
                     None => continue,
                     Some(given) if process.blocked().contains(given) && given.catchable() => {
-                        process.inner.lock().pending.insert(given);
+                        process.inner.lock().make_pending(given, origin_of(given));
                         continue;
                     }
-                    Some(given) => (given, process.sigaction(given)),
+                    Some(given) => ((given, process.sigaction(given)), origin_of(given)),
                 }
             }
-            (signal, action, _) => (signal, action),
+            (signal, action, _, origin) => ((signal, action), origin),
         };
         match next {
             (signal, SigAction::Catch(action)) if signal.catchable() => {
                 let personality = process.personality();
-                if personality.deliver_signal(task, signal, &action).is_err() {
+                if personality
+                    .deliver_signal(task, signal, origin, &action)
+                    .is_err()
+                {
                     exit_with_signal(task, Signal::Segv);
                     return;
                 }

@@ -195,6 +195,50 @@ impl SignalSet {
     }
 }
 
+/// Where a pending signal came from, as far as the core knows: what a personality's
+/// siginfo reports (si_code, si_pid, si_uid, si_status). A signal posted again while
+/// pending keeps its first origin, as POSIX has it for signals that do not queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignalOrigin {
+    /// The kernel raised it: a timer, the terminal, a broken pipe, a resource limit.
+    #[default]
+    Kernel,
+    /// kill(2) from a process: its pid and real user.
+    Process { pid: u32, uid: u32 },
+    /// A child changed state (SIGCHLD): its pid and real user, and what happened.
+    Child {
+        pid: u32,
+        uid: u32,
+        change: ChildChange,
+    },
+    /// The process's own instruction faulted; the fault is the process's last_fault.
+    Fault,
+}
+
+/// What happened to a child that sent SIGCHLD, with the status POSIX's si_status
+/// carries: the exit code, or the signal that ended or stopped it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildChange {
+    Exited(u8),
+    Killed(Signal),
+    Dumped(Signal),
+    /// Stopped by a job-control signal.
+    Stopped(Signal),
+    /// Stopped for its tracer.
+    Trapped(Signal),
+}
+
+impl ChildChange {
+    /// How a child's end is reported.
+    pub fn of_exit(status: ExitStatus) -> ChildChange {
+        match status {
+            ExitStatus::Exited(code) => ChildChange::Exited(code),
+            ExitStatus::Signaled { signal, core: true } => ChildChange::Dumped(signal),
+            ExitStatus::Signaled { signal, .. } => ChildChange::Killed(signal),
+        }
+    }
+}
+
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {

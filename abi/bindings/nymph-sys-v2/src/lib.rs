@@ -898,6 +898,53 @@ pub mod consts {
     pub const SIG_IGN: u32 = 1;
     pub const MINSIGSTKSZ: u32 = 0x2000;
     pub const SIGSTKSZ: u32 = 0x8000;
+    /// si_code: no cause recorded.
+    pub const SI_NOINFO: i32 = 0;
+    /// si_code: sent by kill(2); si_pid and si_uid name the sender (its real user).
+    pub const SI_USER: i32 = 0x10001;
+    /// si_code: raised by the kernel (a timer, the terminal, a broken pipe, a limit).
+    pub const SI_KERNEL: i32 = 0x10006;
+    /// si_code of SIGILL: illegal opcode (#UD).
+    pub const ILL_ILLOPC: i32 = 1;
+    pub const ILL_ILLOPN: i32 = 2;
+    pub const ILL_ILLADR: i32 = 3;
+    pub const ILL_ILLTRP: i32 = 4;
+    pub const ILL_PRVOPC: i32 = 5;
+    pub const ILL_PRVREG: i32 = 6;
+    pub const ILL_COPROC: i32 = 7;
+    pub const ILL_BADSTK: i32 = 8;
+    pub const FPE_INTOVF: i32 = 1;
+    /// si_code of SIGFPE: integer divide by zero or overflow (#DE).
+    pub const FPE_INTDIV: i32 = 2;
+    pub const FPE_FLTDIV: i32 = 3;
+    pub const FPE_FLTOVF: i32 = 4;
+    pub const FPE_FLTUND: i32 = 5;
+    pub const FPE_FLTRES: i32 = 6;
+    pub const FPE_FLTINV: i32 = 7;
+    pub const FPE_FLTSUB: i32 = 8;
+    /// si_code of SIGSEGV: no mapping at the address.
+    pub const SEGV_MAPERR: i32 = 1;
+    /// si_code of SIGSEGV: the mapping does not allow the access.
+    pub const SEGV_ACCERR: i32 = 2;
+    pub const BUS_ADRALN: i32 = 1;
+    pub const BUS_ADRERR: i32 = 2;
+    pub const BUS_OBJERR: i32 = 3;
+    /// si_code of SIGTRAP: a breakpoint (int3).
+    pub const TRAP_BRKPT: i32 = 1;
+    /// si_code of SIGTRAP: a single step.
+    pub const TRAP_TRACE: i32 = 2;
+    /// si_code of SIGCHLD: the child exited; si_status is its exit code.
+    pub const CLD_EXITED: i32 = 1;
+    /// si_code of SIGCHLD: a signal (si_status) ended the child.
+    pub const CLD_KILLED: i32 = 2;
+    /// si_code of SIGCHLD: a signal (si_status) ended the child, which dumped core.
+    pub const CLD_DUMPED: i32 = 3;
+    /// si_code of SIGCHLD: the traced child stopped for its tracer; si_status is the signal.
+    pub const CLD_TRAPPED: i32 = 4;
+    /// si_code of SIGCHLD: a signal (si_status) stopped the child.
+    pub const CLD_STOPPED: i32 = 5;
+    /// si_code of SIGCHLD: the child was continued (no SIGCHLD is sent for that here).
+    pub const CLD_CONTINUED: i32 = 6;
     pub const UTS_LEN: u32 = 64;
     /// c_cc entries
     pub const NCCS: u32 = 32;
@@ -1883,8 +1930,6 @@ pub unsafe fn kill(pid: pid_t, sig: int) -> Result<i64, Errno> {
 /// `sigaction(int sig, ptr<sigaction, In> act, ptr<sigaction, Inout> oldact)` -> `int`, slot 18.
 ///
 /// act/oldact carry their own sa_struct_size (extensible struct).
-///
-/// Partial in this kernel: the handler's siginfo has si_signo and, for a signal a fault raised, si_addr (a page fault's address, the faulting instruction's for the others, 0 for a general-protection fault); si_code is always 0, and si_pid, si_uid and si_status are 0: the core keeps no sender or cause per pending signal.
 ///
 /// # Errors
 /// The errno the kernel returned: EINVAL, EFAULT, E2BIG.
