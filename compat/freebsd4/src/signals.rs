@@ -8,7 +8,7 @@ use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
-    self, CatchAction, ExecError, Fault, SigAction, Signal, SignalSet, Task,
+    self, CatchAction, ChildReports, ExecError, Fault, SigAction, Signal, SignalSet, Task,
 };
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -240,10 +240,53 @@ fn catch(handler: u32, mask: SignalSet, flags: u64) -> SigAction {
     }
 }
 
-/// Installs `new` for signal number `sig` (1..=128, as 4.x takes them) and returns
-/// the old action.
-fn swap_action(task: &Task, sig: i32, new: Option<SigAction>) -> Result<SigAction, i32> {
+/// SA_NOCLDSTOP and SA_NOCLDWAIT: 4.x keeps them apart from SIGCHLD's action
+/// (PS_NOCLDSTOP, PS_NOCLDWAIT in p_procsig), sets them by any sigaction of SIGCHLD
+/// whatever the handler, and reports them in SIGCHLD's old action only (kern_sig.c
+/// do_sigaction).
+const CHILD_FLAGS: u32 =
+    (fb::sa_flags::SA_NOCLDSTOP.bits() | fb::sa_flags::SA_NOCLDWAIT.bits()) as u32;
+
+/// The old action's flags as 4.x reports them: the action's own, and SIGCHLD's
+/// child flags (`child_flags`, from [`swap_action`]).
+fn reported_flags(action: &fb::sigaction, child_flags: u32) -> i32 {
+    ((action.sa_flags as u32 & !CHILD_FLAGS) | child_flags) as i32
+}
+
+/// Installs `new` for signal number `sig` (1..=128, as 4.x takes them), with the
+/// caller's raw `flags` for SIGCHLD's child flags, and returns the old action with the
+/// child flags SIGCHLD had (0 for other signals).
+fn swap_action(
+    task: &Task,
+    sig: i32,
+    new: Option<SigAction>,
+    flags: u32,
+) -> Result<(SigAction, u32), i32> {
     let signal = signal_from_fb(sig).ok_or(errno::EINVAL)?;
+    if signal != Signal::Chld {
+        return swap_handler(task, signal, new).map(|old| (old, 0));
+    }
+    let reports = task.process.child_reports();
+    let old_flags = if reports.no_stop_signal {
+        fb::sa_flags::SA_NOCLDSTOP.bits() as u32
+    } else {
+        0
+    } | if reports.no_zombies {
+        fb::sa_flags::SA_NOCLDWAIT.bits() as u32
+    } else {
+        0
+    };
+    let old = swap_handler(task, signal, new)?;
+    if new.is_some() {
+        task.process.set_child_reports(ChildReports {
+            no_stop_signal: flags & fb::sa_flags::SA_NOCLDSTOP.bits() as u32 != 0,
+            no_zombies: flags & fb::sa_flags::SA_NOCLDWAIT.bits() as u32 != 0,
+        });
+    }
+    Ok((old, old_flags))
+}
+
+fn swap_handler(task: &Task, signal: Signal, new: Option<SigAction>) -> Result<SigAction, i32> {
     // `do_sigaction`: SIGKILL and SIGSTOP refuse a handler or SIG_IGN, but setting them
     // to SIG_DFL (what programs resetting every signal do) succeeds.
     if !signal.catchable() && new.is_some() {
@@ -262,21 +305,23 @@ fn swap_action(task: &Task, sig: i32, new: Option<SigAction>) -> Result<SigActio
 }
 
 pub(crate) fn sys_sigaction(task: &mut Task, a: fb::SigactionArgs) -> SysResult {
-    let new = if a.act.is_null() {
-        None
+    let (new, raw) = if a.act.is_null() {
+        (None, 0)
     } else {
         let sa: fb::sigaction = task.read_val(a.act.addr()).map_err(fault)?;
         let flags = fb::sa_flags::from_bits_truncate(sa.sa_flags);
-        Some(catch(
+        let action = catch(
             sa.sa_handler,
             from_sigset(&sa.sa_mask),
             u64::from(flags.bits() as u32),
-        ))
+        );
+        (Some(action), sa.sa_flags as u32)
     };
-    let old = swap_action(task, a.sig, new)?;
+    let (old, child_flags) = swap_action(task, a.sig, new, raw)?;
     if !a.oact.is_null() {
-        task.write_val(a.oact.addr(), &fb_action(old))
-            .map_err(fault)?;
+        let mut sa = fb_action(old);
+        sa.sa_flags = reported_flags(&sa, child_flags);
+        task.write_val(a.oact.addr(), &sa).map_err(fault)?;
     }
     Ok(Ret::word(0))
 }
@@ -287,21 +332,24 @@ pub(crate) fn sys_osigaction(task: &mut Task, a: fb::OsigactionArgs) -> SysResul
     if !(1..=31).contains(&a.signum) {
         return Err(errno::EINVAL);
     }
-    let new = if a.nsa.is_null() {
-        None
+    let (new, raw) = if a.nsa.is_null() {
+        (None, 0)
     } else {
         let sa: fb::osigaction = task.read_val(a.nsa.addr()).map_err(fault)?;
         let mask = from_osigset(sa.sa_mask);
         let flags = u64::from(fb::sa_flags::from_bits_truncate(sa.sa_flags).bits() as u32);
-        Some(catch(sa.sa_handler, mask, flags | OLD_STYLE))
+        (
+            Some(catch(sa.sa_handler, mask, flags | OLD_STYLE)),
+            sa.sa_flags as u32,
+        )
     };
-    let old = swap_action(task, a.signum, new)?;
+    let (old, child_flags) = swap_action(task, a.signum, new, raw)?;
     if !a.osa.is_null() {
         let sa = fb_action(old);
         let out = fb::osigaction {
             sa_handler: sa.sa_handler,
             sa_mask: sa.sa_mask.__bits[0],
-            sa_flags: sa.sa_flags,
+            sa_flags: reported_flags(&sa, child_flags),
         };
         task.write_val(a.osa.addr(), &out).map_err(fault)?;
     }
@@ -315,18 +363,20 @@ pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
         return Err(errno::EINVAL);
     }
     let restart = u64::from(fb::sa_flags::SA_RESTART.bits() as u32);
-    let new = if a.nsv.is_null() {
-        None
+    let (new, raw) = if a.nsv.is_null() {
+        (None, 0)
     } else {
         let sv: fb::sigvec = task.read_val(a.nsv.addr()).map_err(fault)?;
         let flags = u64::from(sv.sv_flags as u32 & 0x7) ^ restart;
-        Some(catch(
+        let action = catch(
             sv.sv_handler,
             from_osigset(sv.sv_mask as u32),
             flags | OLD_STYLE,
-        ))
+        );
+        // osigvec passes sv_flags on whole: SA_NOCLDSTOP's bit reaches SIGCHLD too.
+        (Some(action), sv.sv_flags as u32)
     };
-    let old = swap_action(task, a.signum, new)?;
+    let (old, _) = swap_action(task, a.signum, new, raw)?;
     if !a.osv.is_null() {
         let sa = fb_action(old);
         let out = fb::sigvec {

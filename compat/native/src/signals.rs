@@ -8,7 +8,8 @@ use nymph_abi::native_v1::{self as v1, errno};
 use nymph_hal::user::FpuState;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
-    CatchAction, ChildChange, ExecError, Fault, SigAction, Signal, SignalOrigin, SignalSet, Task,
+    CatchAction, ChildChange, ChildReports, ExecError, Fault, SigAction, Signal, SignalOrigin,
+    SignalSet, Task,
 };
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -97,11 +98,18 @@ fn write_action(task: &Task, addr: u64, mut sa: v1::sigaction) -> Result<(), i32
 
 pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult {
     let signal = signal_from_native(a.sig).ok_or(errno::EINVAL)?;
+    let reports = task.process.child_reports();
+    let mut new_reports = None;
     let new = if a.act.is_null() {
         None
     } else {
         let sa = read_action(task, a.act.addr())?;
         let flags = v1::sa_flags::from_bits(sa.sa_flags).ok_or(errno::EINVAL)?;
+        // POSIX: SA_NOCLDSTOP, and no zombies with SA_NOCLDWAIT or SIG_IGN.
+        new_reports = (signal == Signal::Chld).then(|| ChildReports {
+            no_stop_signal: flags.contains(v1::sa_flags::SA_NOCLDSTOP),
+            no_zombies: flags.contains(v1::sa_flags::SA_NOCLDWAIT) || sa.sa_handler == SIG_IGN,
+        });
         Some(match sa.sa_handler {
             SIG_DFL => SigAction::Default,
             SIG_IGN => SigAction::Ignore,
@@ -127,8 +135,24 @@ pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult 
             .ok_or(errno::EINVAL)?,
         None => task.process.sigaction(signal),
     };
+    if let Some(r) = new_reports {
+        task.process.set_child_reports(r);
+    }
     if !a.oldact.is_null() {
-        write_action(task, a.oldact.addr(), native_action(old))?;
+        let mut sa = native_action(old);
+        // SIGCHLD's child flags are the process's, whatever its handler; no other
+        // signal reports them.
+        let child_flags = (v1::sa_flags::SA_NOCLDSTOP | v1::sa_flags::SA_NOCLDWAIT).bits();
+        sa.sa_flags &= !child_flags;
+        if signal == Signal::Chld {
+            if reports.no_stop_signal {
+                sa.sa_flags |= v1::sa_flags::SA_NOCLDSTOP.bits();
+            }
+            if reports.no_zombies {
+                sa.sa_flags |= v1::sa_flags::SA_NOCLDWAIT.bits();
+            }
+        }
+        write_action(task, a.oldact.addr(), sa)?;
     }
     Ok(0)
 }

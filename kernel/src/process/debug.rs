@@ -171,7 +171,7 @@ fn continue_stopped(tracee: &Process) {
 }
 
 /// Moves `child` under `parent` (BSD's proc_reparent).
-fn reparent(child: &Process, parent: &Arc<Process>) {
+pub(super) fn reparent(child: &Process, parent: &Arc<Process>) {
     let old = {
         let mut inner = child.inner.lock();
         core::mem::replace(&mut inner.parent, parent.pid)

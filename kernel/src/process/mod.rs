@@ -35,7 +35,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{UserContext, UserExit};
-pub use signal::{ChildChange, DefaultAction, ExitStatus, Signal, SignalOrigin, SignalSet};
+pub use signal::{
+    ChildChange, ChildReports, DefaultAction, ExitStatus, Signal, SignalOrigin, SignalSet,
+};
 use spin::Once;
 
 /// A process id.
@@ -323,6 +325,8 @@ struct Inner {
     /// [`Inner::make_pending`]); an entry may outlive its signal's delivery by other
     /// paths, and is replaced when the signal is next posted.
     origins: Vec<(Signal, SignalOrigin)>,
+    /// How its children report to it (see [`ChildReports`]).
+    child_reports: ChildReports,
     blocked: SignalSet,
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
@@ -837,6 +841,21 @@ impl Process {
         self.inner.lock().last_fault.take()
     }
 
+    /// How its children report to it.
+    pub fn child_reports(&self) -> ChildReports {
+        self.inner.lock().child_reports
+    }
+
+    /// Sets how its children report to it (from SIGCHLD's sigaction flags). Init keeps
+    /// its zombies whatever it asks, since it is where the others' go (4.x's
+    /// do_sigaction refuses PS_NOCLDWAIT to pid 1 for the same reason).
+    pub fn set_child_reports(&self, mut reports: ChildReports) {
+        if self.pid == INIT {
+            reports.no_zombies = false;
+        }
+        self.inner.lock().child_reports = reports;
+    }
+
     /// Sets the blocked mask (KILL and STOP cannot be blocked: they are skipped at delivery).
     pub fn set_blocked(&self, mask: SignalSet) {
         self.inner.lock().blocked = mask;
@@ -1095,6 +1114,8 @@ fn stop(process: &Arc<Process>, signal: Signal) {
 
 /// A child stopped (for its tracer if `traced`) by `signal`: its parent (its tracer,
 /// if traced) gets SIGCHLD and a wake-up.
+/// A job-control stop sends no SIGCHLD to a parent that asked for none
+/// (SA_NOCLDSTOP); a stop for a tracer always does (4.x's issignal and psignal).
 fn tell_parent_of_stop(process: &Process, signal: Signal, traced: bool) {
     if let Some(parent) = find(process.parent()) {
         let change = if traced {
@@ -1102,7 +1123,9 @@ fn tell_parent_of_stop(process: &Process, signal: Signal, traced: bool) {
         } else {
             ChildChange::Stopped(signal)
         };
-        parent.post_from(Signal::Chld, child_origin(process, change));
+        if traced || !parent.child_reports().no_stop_signal {
+            parent.post_from(Signal::Chld, child_origin(process, change));
+        }
         parent.child_events.wake_all();
     }
 }
@@ -1259,15 +1282,19 @@ pub fn wait_child_usage(
         let continued = options.continued;
         // Only a change of a child this wait accepts ends the sleep: an unrelated zombie
         // (an orphan handed to init, say) would otherwise make it spin in the kernel.
+        // So does the last such child going (to init, under SA_NOCLDWAIT).
         parent
             .child_events
             .wait_until_interruptible(
                 move || {
                     let kids = me.inner.lock().children.clone();
-                    kids.iter()
+                    let mut accepted = kids
+                        .iter()
                         .filter_map(|&p| find(p).map(|c| (p, c)))
                         .filter(|(p, c)| matches(*p, c))
-                        .any(|(_, c)| {
+                        .peekable();
+                    accepted.peek().is_none()
+                        || accepted.any(|(_, c)| {
                             c.has_exited()
                                 || ((untraced || c.is_traced()) && {
                                     let job = c.job.lock();
@@ -1315,9 +1342,10 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         (
             (own, files, lent),
             core::mem::take(&mut inner.children),
-            inner.parent,
+            (inner.parent, inner.tracer.is_some()),
         )
     };
+    let (parent, traced) = parent;
     if let Some(record) = &record {
         accounting::emit(process, record);
     }
@@ -1359,6 +1387,17 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
             }
         }
     }
+    // A parent that wants no zombies (SA_NOCLDWAIT) has init take the child, and init
+    // is told instead; the parent is woken, in case it waits for its last child (4.x's
+    // exit1). A traced child still reports to its tracer.
+    let parent = match (find(parent), find(INIT)) {
+        (Some(p), Some(init)) if !traced && p.pid != INIT && p.child_reports().no_zombies => {
+            debug::reparent(process, &init);
+            p.child_events.wake_all();
+            INIT
+        }
+        _ => parent,
+    };
     match find(parent) {
         Some(p) => {
             p.post_from(
@@ -1760,6 +1799,7 @@ pub fn spawn_with_files(
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             origins: Vec::new(),
+            child_reports: ChildReports::default(),
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
@@ -1843,6 +1883,9 @@ pub fn exec(
         inner.fs.creds.exec_set_ids(loaded.set_ids);
         closed = inner.files.close_marked();
         inner.events.execs = inner.events.execs.wrapping_add(1);
+        // Its children end as zombies again (4.x's execsigs: "Reset no zombies if
+        // child dies flag as Solaris does"); SA_NOCLDSTOP's choice stays.
+        inner.child_reports.no_zombies = false;
         // Caught signals go back to their default action; ignored stay ignored.
         for action in inner.actions.values_mut() {
             if matches!(action, SigAction::Catch(_)) {
@@ -2016,7 +2059,7 @@ fn fork_with(
         files,
         fs,
     ) = inner_copy;
-    let (cpu_limit, process_limit, nice, class, profile, argv, name) = {
+    let (cpu_limit, process_limit, nice, class, profile, argv, name, child_reports) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
@@ -2026,6 +2069,7 @@ fn fork_with(
             inner.profile,
             inner.argv.clone(),
             inner.name.clone(),
+            inner.child_reports,
         )
     };
     let lent = memory == ChildMemory::Lent;
@@ -2049,6 +2093,7 @@ fn fork_with(
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             origins: Vec::new(),
+            child_reports,
             blocked,
             saved_mask: None,
             last_fault: None,

@@ -239,6 +239,17 @@ impl ChildChange {
     }
 }
 
+/// How a process's children report to it, as SIGCHLD's sigaction flags set it (BSD's
+/// PS_NOCLDSTOP and PS_NOCLDWAIT): kept by fork; exec clears `no_zombies`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChildReports {
+    /// No SIGCHLD when a child stops for job control (SA_NOCLDSTOP).
+    pub no_stop_signal: bool,
+    /// Children that end go to init, which reaps them, and never become this process's
+    /// zombies (SA_NOCLDWAIT).
+    pub no_zombies: bool,
+}
+
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
