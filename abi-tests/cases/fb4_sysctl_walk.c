@@ -4,8 +4,9 @@
  * {0, x} meta-OIDs of 4.x kern_sysctl.c (sysctl_sysctl_name, sysctl_sysctl_next /
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
- *    once, in increasing OID order (kern.proc.args, a node with a handler, included;
- *    the inner nodes kern, kern.proc, vm, hw not), and ends with ENOENT; for each,
+ *    once, in increasing OID order (kern.proc.args and vfs.generic, nodes with a
+ *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw not), and ends
+ *    with ENOENT; for each,
  *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
  *    the format and its NUL) and the value has the size its kind says;
  *  - name: numbers past the tree in decimal ("kern.proc.args.5", "kern.9999.3"), an
@@ -73,6 +74,8 @@ static const struct node {
 	{{1, 0x103}, 2, "kern.ccpu", INT | RD, "I", 4},
 	{{1, 0x104}, 2, "kern.fscale", INT | RD, "I", 4},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
+	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
+	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
 	{{6, 1}, 2, "hw.machine", STRING | RD, "A", 0},
 	{{6, 2}, 2, "hw.model", STRING | RD, "A", 0},
 	{{6, 3}, 2, "hw.ncpu", INT | RD, "I", 4},
@@ -241,7 +244,10 @@ int main(void)
 	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
 	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
 	check_next((int[]){1, 0x104}, 2, (int[]){2, 2}, 2);
-	check_next((int[]){3}, 1, (int[]){6, 1}, 2);
+	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
+	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
+	check_next((int[]){3, 0}, 2, (int[]){6, 1}, 2);
+	check_next((int[]){3, 0, 2, 1}, 4, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];
 	check_next((int[]){6, 11}, 2, (int[]){6, 0x100}, 2);
 	CHECK_ERRNO(meta(2, (int[]){6, 0x100}, 2, buf, sizeof(buf)), ENOENT);

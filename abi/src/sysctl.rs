@@ -53,6 +53,8 @@ pub enum SysctlHandler {
     Oidfmt,
     /// kern.proc.args: a process's arguments.
     ProcArgs,
+    /// vfs.generic: the file system types (FreeBSD's vfs_sysctl).
+    VfsGeneric,
 }
 
 impl SysctlNode {

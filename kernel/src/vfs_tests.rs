@@ -9,6 +9,7 @@ use crate::{kassert, kassert_eq, kfail, ktest};
 pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(file_pages_are_frames_freed_with_the_last_reference),
     ktest!(devfs_has_the_standard_devices),
+    ktest!(a_revoked_device_answers_as_a_dead_one),
     ktest!(exec_needs_an_execute_bit),
     ktest!(the_system_table_of_open_files_is_bounded),
     ktest!(procfs_shows_each_process_and_refuses_changes),
@@ -55,6 +56,43 @@ fn file_pages_are_frames_freed_with_the_last_reference() -> TestResult {
     drop(file);
     let after = FRAMES.lock().free_count();
     kassert!(before - after < 4, "{} frames leaked", before - after);
+    Ok(())
+}
+
+fn a_revoked_device_answers_as_a_dead_one() -> TestResult {
+    let ctx = FsContext::initial();
+    let rw = OpenFlags {
+        read: true,
+        write: true,
+        ..OpenFlags::default()
+    };
+    let Ok(zero) = vfs::open(&ctx, None, b"/dev/zero", rw, 0) else {
+        kfail!("cannot open /dev/zero")
+    };
+    let Ok(console) = vfs::open(&ctx, None, b"/dev/console", rw, 0) else {
+        kfail!("cannot open /dev/console")
+    };
+    let mut buf = [1u8; 8];
+    kassert_eq!(zero.read(&mut buf), Ok(8));
+    kassert_eq!(vfs::revoke(&ctx, None, b"/dev/zero"), Ok(()));
+    kassert_eq!(zero.read(&mut buf), Err(vfs::Error::Io));
+    kassert_eq!(zero.write(b"x"), Err(vfs::Error::Io));
+    kassert!(zero.ops().revoked());
+    kassert!(zero.poll().hangup && !zero.poll().read);
+    // The console is untouched; a terminal reads end of file once revoked.
+    kassert!(console.terminal().is_some());
+    kassert_eq!(vfs::revoke(&ctx, None, b"/dev/console"), Ok(()));
+    kassert!(console.terminal().is_none());
+    kassert_eq!(console.read(&mut buf), Ok(0));
+    // New opens work; what is not a character device is refused.
+    let Ok(again) = vfs::open(&ctx, None, b"/dev/zero", rw, 0) else {
+        kfail!("cannot open /dev/zero again")
+    };
+    kassert_eq!(again.read(&mut buf), Ok(8));
+    kassert_eq!(
+        vfs::revoke(&ctx, None, b"/dev"),
+        Err(vfs::Error::InvalidArgument)
+    );
     Ok(())
 }
 
@@ -224,7 +262,15 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
         owner: 0,
     };
     let before = vfs::mounted().len();
+    let procfs_before = vfs::mounted_of_type("procfs");
     kassert_eq!(vfs::mount_new(&dir, NewFs::Procfs, info.clone()), Ok(()));
+    kassert_eq!(vfs::mounted_of_type("procfs"), procfs_before + 1);
+    // Every mounted file system is of a type the kernel lists.
+    kassert!(
+        vfs::mounted()
+            .iter()
+            .all(|f| vfs::fs_type(f.mount.type_name).is_some())
+    );
     // Covered already; the system root cannot be covered at all.
     kassert_eq!(
         vfs::mount_new(&dir, NewFs::Procfs, info.clone()),
@@ -302,6 +348,7 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
     drop(inside);
     kassert_eq!(vfs::unmount(&ctx, None, b"/tmp/ktest-mnt"), Ok(()));
     kassert_eq!(vfs::mounted().len(), before);
+    kassert_eq!(vfs::mounted_of_type("procfs"), procfs_before);
     // The directory shows again, empty, on the root's file system.
     let Ok(back) = vfs::lookup(&ctx, None, b"/tmp/ktest-mnt", Follow::Yes) else {
         kfail!("mount point gone after unmount")

@@ -664,7 +664,15 @@ pub struct Sysctl {
 
 /// The handlers a sysctl node may name: each is a variant of `nymph_abi::sysctl::SysctlHandler`
 /// (the spelling converted to CamelCase), and the personality answers for it.
-pub const SYSCTL_HANDLERS: &[&str] = &["debug", "name", "next", "name2oid", "oidfmt", "proc_args"];
+pub const SYSCTL_HANDLERS: &[&str] = &[
+    "debug",
+    "name",
+    "next",
+    "name2oid",
+    "oidfmt",
+    "proc_args",
+    "vfs_generic",
+];
 
 /// Constant groups of the sysctl kinds and flags.
 pub const SYSCTL_TYPE_GROUP: &str = "sysctl_type";

@@ -1010,7 +1010,7 @@ fn sysctl_names_match_the_reference() {
 fn sysctl_tree_matches_the_reference() {
     let s = spec();
     let top: Vec<i64> = s.sysctl_children(&[]).iter().map(|n| n.number()).collect();
-    assert_eq!(top, vec![0, 1, 2, 6]);
+    assert_eq!(top, vec![0, 1, 2, 3, 6]);
     let node = |n: &str| s.sysctls.iter().find(|x| x.name == n).expect(n);
     for (name, kind, fmt) in [
         ("kern", 0xC000_0001, "N"),
@@ -1023,17 +1023,50 @@ fn sysctl_tree_matches_the_reference() {
         ("sysctl.debug", 0x8000_0003, "-"),
         ("sysctl.name2oid", 0xD000_0000, "I"),
         ("hw.usermem", 0x8000_0002, "IU"),
+        ("vfs", 0xC000_0001, "N"),
+        ("vfs.generic", 0x8000_0001, "N"),
     ] {
         let n = node(name);
         assert_eq!(s.sysctl_kind(n), Some(kind), "{name}");
         assert_eq!(n.format.as_deref(), Some(fmt), "{name}");
     }
     assert_eq!(node("kern.proc.args").handler.as_deref(), Some("proc_args"));
+    // vfs_subr.c: vfs.generic is a node with a handler (vfs_sysctl), no children.
+    assert_eq!(node("vfs.generic").handler.as_deref(), Some("vfs_generic"));
+    assert!(s.sysctl_children(&[3, 0]).is_empty());
     assert!(s.sysctl_is_inner(node("kern.proc")));
     assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
     let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
     assert!(kern.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(kern.len(), 28);
+}
+
+/// 4.x sys/sys/mount.h on i386: struct vfsconf (what VFS_CONF copies out) and the
+/// COMPAT_PRELITE2 struct ovfsconf (the VFS_VFSCONF table).
+#[test]
+fn vfsconf_layouts_match_the_reference() {
+    let s = spec();
+    assert_eq!(size(&s, "vfsconf"), 36);
+    for (f, off) in [
+        ("vfc_vfsops", 0),
+        ("vfc_name", 4),
+        ("vfc_typenum", 20),
+        ("vfc_refcount", 24),
+        ("vfc_flags", 28),
+        ("vfc_next", 32),
+    ] {
+        assert_eq!(offset(&s, "vfsconf", f), off, "vfsconf.{f}");
+    }
+    assert_eq!(size(&s, "ovfsconf"), 48);
+    for (f, off) in [
+        ("vfc_vfsops", 0),
+        ("vfc_name", 4),
+        ("vfc_index", 36),
+        ("vfc_refcount", 40),
+        ("vfc_flags", 44),
+    ] {
+        assert_eq!(offset(&s, "ovfsconf", f), off, "ovfsconf.{f}");
+    }
 }
 
 #[test]

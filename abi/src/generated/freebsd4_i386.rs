@@ -282,6 +282,7 @@ const _: () = assert!(core::mem::offset_of!(cmsghdr, cmsg_type) == 8);
 pub enum ctl_top {
     CTL_UNSPEC = 0,
     CTL_KERN = 1,
+    CTL_VFS = 3,
     CTL_HW = 6,
     CTL_USER = 8,
 }
@@ -293,6 +294,7 @@ impl ctl_top {
         match v {
             0 => Some(Self::CTL_UNSPEC),
             1 => Some(Self::CTL_KERN),
+            3 => Some(Self::CTL_VFS),
             6 => Some(Self::CTL_HW),
             8 => Some(Self::CTL_USER),
             _ => None,
@@ -1387,6 +1389,30 @@ const _: () = assert!(core::mem::offset_of!(ostat, st_blocks) == 52);
 const _: () = assert!(core::mem::offset_of!(ostat, st_flags) == 56);
 const _: () = assert!(core::mem::offset_of!(ostat, st_gen) == 60);
 
+/// 4.x sys/sys/mount.h struct ovfsconf (COMPAT_PRELITE2, compiled in unconditionally: vfs_subr.c's `#if 1 || defined(COMPAT_PRELITE2)`): one per type, in typenum order, from vfs.generic with no more of the name (sysctl_ovfs_conf); what libc's getvfsent/getvfsbytype (lsvfs) read as {CTL_VFS, VFS_VFSCONF}
+///
+/// C: `struct ovfsconf`; 48 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct ovfsconf {
+    /// 4.x copies the vfsops address ("XXX used as flag": libc's getvfsent skips an entry where it is 0); 1 here, a flag, no address
+    pub vfc_vfsops: caddr_t,
+    /// the type name and its NUL, zeros after
+    pub vfc_name: [u8; 32],
+    /// the typenum
+    pub vfc_index: int,
+    pub vfc_refcount: int,
+    pub vfc_flags: int,
+}
+
+const _: () = assert!(core::mem::size_of::<ovfsconf>() == 48);
+const _: () = assert!(core::mem::align_of::<ovfsconf>() == 4);
+const _: () = assert!(core::mem::offset_of!(ovfsconf, vfc_vfsops) == 0);
+const _: () = assert!(core::mem::offset_of!(ovfsconf, vfc_name) == 4);
+const _: () = assert!(core::mem::offset_of!(ovfsconf, vfc_index) == 36);
+const _: () = assert!(core::mem::offset_of!(ovfsconf, vfc_refcount) == 40);
+const _: () = assert!(core::mem::offset_of!(ovfsconf, vfc_flags) == 44);
+
 pub type pid_t = i32;
 
 bitflags::bitflags! {
@@ -2400,6 +2426,35 @@ const _: () = assert!(core::mem::offset_of!(utsname, nodename) == 32);
 const _: () = assert!(core::mem::offset_of!(utsname, release) == 64);
 const _: () = assert!(core::mem::offset_of!(utsname, version) == 96);
 const _: () = assert!(core::mem::offset_of!(utsname, machine) == 128);
+
+/// 4.x sys/sys/mount.h struct vfsconf {struct vfsops *vfc_vfsops; char vfc_name[MFSNAMELEN]; int vfc_typenum; int vfc_refcount; int vfc_flags; struct vfsconf *vfc_next;}, what {CTL_VFS, VFS_GENERIC, VFS_CONF, typenum} (vfs_subr.c vfs_sysctl) copies out whole and getvfsbyname(3) reads
+///
+/// C: `struct vfsconf`; 36 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct vfsconf {
+    /// 4.x: the kernel address of the file system's vfsops (no userland program follows it); Nymph has none a 32-bit process could name: 0, as later FreeBSD's vfsconf2x gives
+    pub vfc_vfsops: caddr_t,
+    /// the type name (statfs's f_fstypename) and its NUL, zeros after; MFSNAMELEN 16
+    pub vfc_name: [u8; 16],
+    /// the type's number (vfs_init.c vfs_register: maxvfsconf++ from VFS_GENERIC + 1, so 1 and up); statfs's f_type
+    pub vfc_typenum: int,
+    /// how many file systems of the type are mounted now (the root's included)
+    pub vfc_refcount: int,
+    /// VFCF_* as the type's VFS_SET gives them (procfs VFCF_SYNTHETIC)
+    pub vfc_flags: int,
+    /// 4.x: the kernel address of the next type's vfsconf; 0 here, as vfc_vfsops
+    pub vfc_next: caddr_t,
+}
+
+const _: () = assert!(core::mem::size_of::<vfsconf>() == 36);
+const _: () = assert!(core::mem::align_of::<vfsconf>() == 4);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_vfsops) == 0);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_name) == 4);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_typenum) == 20);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_refcount) == 24);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_flags) == 28);
+const _: () = assert!(core::mem::offset_of!(vfsconf, vfc_next) == 32);
 
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -3567,6 +3622,26 @@ pub mod consts {
     pub const MNT_NOCLUSTERW: u32 = 0x80000000;
     /// f_fstypename and the mount type string, NUL included
     pub const MFSNAMELEN: u32 = 16;
+    /// sys/mount.h: {CTL_VFS, VFS_VFSCONF} is the ovfsconf table (the same number as VFS_GENERIC; vfs_sysctl tells them apart by the name's length)
+    pub const VFS_VFSCONF: u32 = 0;
+    /// sys/mount.h: vfs.generic
+    pub const VFS_GENERIC: u32 = 0;
+    /// sys/mount.h: int, one past the highest typenum (maxvfsconf)
+    pub const VFS_MAXTYPENUM: u32 = 1;
+    /// sys/mount.h: struct vfsconf of the typenum that follows
+    pub const VFS_CONF: u32 = 2;
+    /// statically compiled into kernel (4.x's VFS_SET does not set it)
+    pub const VFCF_STATIC: u32 = 0x10000;
+    /// may get data over the network
+    pub const VFCF_NETWORK: u32 = 0x20000;
+    /// writes are not implemented
+    pub const VFCF_READONLY: u32 = 0x40000;
+    /// data does not represent real files
+    pub const VFCF_SYNTHETIC: u32 = 0x80000;
+    /// aliases some other mounted FS
+    pub const VFCF_LOOPBACK: u32 = 0x100000;
+    /// stores file names as Unicode
+    pub const VFCF_UNICODE: u32 = 0x200000;
     pub const USRSTACK: u32 = 0xbfc00000;
     pub const PS_STRINGS: u32 = 0xbfbffff0;
     pub const VM_MAXUSER_ADDRESS: u32 = 0xbfc00000;
@@ -4091,7 +4166,7 @@ use crate::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
 pub static SYSCTL_ROOT: &[SysctlNode] = &SYSCTL_MIB;
 
 /// The top level.
-static SYSCTL_MIB: [SysctlNode; 4] = [
+static SYSCTL_MIB: [SysctlNode; 5] = [
     SysctlNode {
         number: 0,
         name: "sysctl",
@@ -4114,6 +4189,14 @@ static SYSCTL_MIB: [SysctlNode; 4] = [
         kind: 0xc0000001,
         fmt: "N",
         serve: SysctlServe::Children(&SYSCTL_MIB_2),
+        value: None,
+    },
+    SysctlNode {
+        number: 3,
+        name: "vfs",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_3),
         value: None,
     },
     SysctlNode {
@@ -4415,6 +4498,16 @@ static SYSCTL_MIB_2: [SysctlNode; 1] = [SysctlNode {
     kind: 0x80000005,
     fmt: "S,loadavg",
     serve: SysctlServe::Value,
+    value: None,
+}];
+
+/// `vfs`.
+static SYSCTL_MIB_3: [SysctlNode; 1] = [SysctlNode {
+    number: 0,
+    name: "generic",
+    kind: 0x80000001,
+    fmt: "N",
+    serve: SysctlServe::Handler(SysctlHandler::VfsGeneric),
     value: None,
 }];
 
@@ -13100,7 +13193,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 56,
         name: "revoke",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "the device is not closed by the revocation (4.x's VOP_CLOSE with IO_REVOKE): a terminal keeps its session, foreground process group and queued input (4.x ttyclose clears them); a read or write already blocked inside the device when it is revoked is not cut off: it ends with the device's own answer; later calls get deadfs's; descriptors of /dev/tty (the controlling-terminal device, its own number) opened before the terminal is revoked keep working (4.x's cttyread goes through the revoked terminal vnode); open files that were not opened through a device node (the boot console descriptors init starts with) are not reached",
+        ),
         arg_words: 1,
     },
     SyscallInfo {

@@ -202,7 +202,7 @@ pub(crate) fn sys_lstat(task: &mut Task, a: fb::LstatArgs) -> SysResult {
 
 pub(crate) fn sys_fstat(task: &mut Task, a: fb::FstatArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
-    write_stat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    write_stat(task, a.sb.addr(), &open_file_stat(&file)?)?;
     ok()
 }
 
@@ -230,7 +230,7 @@ pub(crate) fn sys_nlstat(task: &mut Task, a: fb::NlstatArgs) -> SysResult {
 /// `nfstat`).
 pub(crate) fn sys_nfstat(task: &mut Task, a: fb::NfstatArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
-    write_nstat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    write_nstat(task, a.sb.addr(), &open_file_stat(&file)?)?;
     ok()
 }
 
@@ -251,7 +251,8 @@ fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     s.f_files = long(info.blocks);
     s.f_ffree = long(info.free_blocks);
     s.f_fsid.val = [info.device as i32, 0];
-    s.f_type = info.device as i32;
+    // vfs_syscalls.c mount: f_type is the type's vfc_typenum, what vfs.generic reports.
+    s.f_type = vfs::fs_type(info.mount.type_name).map_or(0, |t| t.number as i32);
     s.f_owner = info.mount.owner;
     let copy = |dst: &mut [u8], src: &[u8]| {
         let n = src.len().min(dst.len() - 1);
@@ -281,6 +282,28 @@ pub(crate) fn sys_getfsstat(task: &mut Task, a: fb::GetfsstatArgs) -> SysResult 
         at += size as u64;
     }
     Ok(Ret::word(all.len().min(room) as u64))
+}
+
+/// What fstat reports of an open file; EBADF for a revoked device (4.x dead_vnops.c:
+/// a dead vnode's getattr is vop_ebadf).
+pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
+    if file.ops().revoked() {
+        return Err(errno::EBADF);
+    }
+    Ok(calls::stat_file(file))
+}
+
+/// revoke (56) as 4.x's vfs_syscalls.c `revoke`: the lookup's errors (links followed);
+/// EINVAL unless a character or block device (only character devices exist here);
+/// EPERM unless the caller's effective uid owns the node or is root; then, if the
+/// device is open, VOP_REVOKE(REVOKEALL): every open file of the device, through any
+/// node, answers as 4.x's deadfs (dead_vnops.c) does: read end of file on a terminal
+/// and EIO on another device, write EIO, ioctl ENOTTY, poll POLLHUP only, fstat
+/// EBADF; close works, and new opens work normally.
+pub(crate) fn sys_revoke(task: &mut Task, a: fb::RevokeArgs) -> SysResult {
+    let path = path_arg(task, a.path)?;
+    vfs::revoke(&task.process.fs(), None, &path).map_err(file_errno)?;
+    ok()
 }
 
 pub(crate) fn sys_statfs(task: &mut Task, a: fb::StatfsArgs) -> SysResult {

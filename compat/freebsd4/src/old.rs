@@ -75,7 +75,7 @@ pub(crate) fn sys_olstat(task: &mut Task, a: fb::OlstatArgs) -> SysResult {
 
 pub(crate) fn sys_ofstat(task: &mut Task, a: fb::OfstatArgs) -> SysResult {
     let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
-    write_ostat(task, a.sb.addr(), &calls::stat_file(&file))?;
+    write_ostat(task, a.sb.addr(), &crate::fs::open_file_stat(&file)?)?;
     Ok(Ret::word(0))
 }
 

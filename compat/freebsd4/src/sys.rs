@@ -119,6 +119,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     utimes: Some(crate::fs::sys_utimes),
     futimes: Some(crate::fs::sys_futimes),
     lutimes: Some(crate::fs::sys_lutimes),
+    revoke: Some(crate::fs::sys_revoke),
     statfs: Some(crate::fs::sys_statfs),
     fstatfs: Some(crate::fs::sys_fstatfs),
     stat: Some(crate::fs::sys_stat),

@@ -451,6 +451,83 @@ fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i3
     Ok(old)
 }
 
+/// sys/mount.h VFS_MAXTYPENUM and VFS_CONF: the numbers vfs.generic takes.
+const VFS_MAXTYPENUM: i32 = fb::consts::VFS_MAXTYPENUM as i32;
+const VFS_CONF: i32 = fb::consts::VFS_CONF as i32;
+
+/// The VFCF_* flags of a type. 4.x's VFS_SET gives procfs VFCF_SYNTHETIC
+/// (procfs_vfsops.c) and no VFCF_STATIC. 4.x had no devfs in GENERIC and no tmpfs: devfs's
+/// nodes stand for devices, so VFCF_SYNTHETIC (later FreeBSD's devfs_vfsops.c VFS_SET
+/// says the same); tmpfs holds real files, in memory: no flag.
+fn vfc_flags(t: &nymph_kernel::vfs::FsType) -> i32 {
+    if t.synthetic {
+        fb::consts::VFCF_SYNTHETIC as i32
+    } else {
+        0
+    }
+}
+
+/// `name` in a zeroed field of `N` bytes (at least one NUL after it).
+fn name_field<const N: usize>(name: &str) -> [u8; N] {
+    let mut f = [0u8; N];
+    let n = name.len().min(N - 1);
+    f[..n].copy_from_slice(&name.as_bytes()[..n]);
+    f
+}
+
+/// vfs.generic as 4.x's `vfs_sysctl` (vfs_subr.c) answers the numbers after it, from
+/// the core's list of file system types (typenums 1 and up, as vfs_init.c vfs_register
+/// numbers them from VFS_GENERIC + 1): none, the ovfsconf table (`sysctl_ovfs_conf`);
+/// VFS_MAXTYPENUM, maxvfsconf (one past the highest typenum; ENOTDIR with more
+/// numbers); VFS_CONF and a typenum, that type's struct vfsconf (EOPNOTSUPP for a
+/// number no type has; ENOTDIR unless exactly one number follows); else EOPNOTSUPP.
+/// vfc_refcount is how many of the type are mounted now. The kernel addresses 4.x puts
+/// in vfc_vfsops and vfc_next would mean nothing to a 4.x program and none follows
+/// them: 0 (later FreeBSD's vfsconf2x zeroes them too); in the ovfsconf table
+/// vfc_vfsops is "used as flag" (libc's getvfsent skips entries where it is 0): 1.
+fn vfs_generic(rest: &[i32]) -> Result<Vec<u8>, i32> {
+    use nymph_kernel::vfs::{FS_TYPES, mounted_of_type};
+    let refcount =
+        |t: &nymph_kernel::vfs::FsType| i32::try_from(mounted_of_type(t.name)).unwrap_or(i32::MAX);
+    match rest {
+        [] => Ok(FS_TYPES
+            .iter()
+            .flat_map(|t| {
+                let o = fb::ovfsconf {
+                    vfc_vfsops: 1,
+                    vfc_name: name_field(t.name),
+                    vfc_index: t.number as i32,
+                    vfc_refcount: refcount(t),
+                    vfc_flags: vfc_flags(t),
+                };
+                o.as_bytes().to_vec()
+            })
+            .collect()),
+        [VFS_MAXTYPENUM] => {
+            let max = FS_TYPES.iter().map(|t| t.number).max().unwrap_or(0);
+            Ok(((max + 1) as i32).to_le_bytes().to_vec())
+        }
+        [VFS_MAXTYPENUM, ..] => Err(errno::ENOTDIR),
+        [VFS_CONF, typenum] => {
+            let t = FS_TYPES
+                .iter()
+                .find(|t| i64::from(t.number) == i64::from(*typenum))
+                .ok_or(errno::EOPNOTSUPP)?;
+            let conf = fb::vfsconf {
+                vfc_vfsops: 0,
+                vfc_name: name_field(t.name),
+                vfc_typenum: t.number as i32,
+                vfc_refcount: refcount(t),
+                vfc_flags: vfc_flags(t),
+                vfc_next: 0,
+            };
+            Ok(conf.as_bytes().to_vec())
+        }
+        [VFS_CONF, ..] => Err(errno::ENOTDIR),
+        _ => Err(errno::EOPNOTSUPP),
+    }
+}
+
 /// `__sysctl` as 4.x's `__sysctl`, `userland_sysctl` and `sysctl_root`: the name
 /// (2..=CTL_MAXNAME numbers, else EINVAL) and `*oldlenp` are read first; then the node
 /// (ENOENT, ENOTDIR; EISDIR for an inner node without a handler); a new value needs a
@@ -498,6 +575,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             SysctlHandler::Oidfmt => oidfmt(rest)?,
             SysctlHandler::Debug => debug_dump(task)?,
             SysctlHandler::ProcArgs => proc_args(task, &a, rest)?,
+            SysctlHandler::VfsGeneric => vfs_generic(rest)?,
         },
         SysctlServe::Children(_) => return Err(errno::EISDIR),
     };
@@ -1036,7 +1114,8 @@ mod tests {
         assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
-        assert_eq!(next(&[3]), Some(alloc::vec![6, 1]));
+        assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
+        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![6, 1]));
         assert_eq!(next(&[7]), None);
     }
 

@@ -62,6 +62,17 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
                 .map_err(file_errno)?;
             return Ok(Ret::word(0));
         }
+        // 4.x `ioctl` sets FIONBIO's flag, then asks the file, whose answer for a
+        // revoked device is deadfs's dead_ioctl: ENOTTY, as for any other command.
+        _ if file.ops().revoked() => {
+            if cmd == ioctl::FIONBIO {
+                let on: i32 = task.read_val(arg).map_err(fault)?;
+                let mut status = file.status();
+                status.nonblock = on != 0;
+                file.set_status(status);
+            }
+            return Err(errno::ENOTTY);
+        }
         ioctl::FIONBIO => {
             let on: i32 = task.read_val(arg).map_err(fault)?;
             let mut status = file.status();

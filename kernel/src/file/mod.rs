@@ -168,6 +168,12 @@ pub trait FileOps: Send + Sync + Debug {
     fn event_queue(&self) -> Option<&kqueue::EventQueue> {
         None
     }
+    /// Whether the object is a device instance cut off by a revocation
+    /// ([`crate::vfs::revoke_device`]): then it is no terminal and reads, writes and
+    /// poll answer as a dead device.
+    fn revoked(&self) -> bool {
+        false
+    }
 }
 
 /// Open files that may exist in the whole system at once (ENFILE past it).

@@ -14,6 +14,7 @@ pub mod node;
 pub mod open;
 pub mod page;
 pub mod procfs;
+mod revoke;
 #[cfg(test)]
 mod tests;
 pub mod tmpfs;
@@ -21,6 +22,7 @@ pub mod tmpfs;
 pub use crate::error::{Error, Result};
 pub use node::{Device, Inode, NodeType, Stat, Timestamp};
 pub use open::{OpenFlags, open};
+pub use revoke::revoke_device;
 
 use crate::sync::Mutex;
 use alloc::collections::VecDeque;
@@ -179,6 +181,58 @@ pub enum NewFs {
     Procfs,
 }
 
+/// A kind of file system this kernel has: the name its mounts report (statfs's type
+/// name), a number that stays the same from boot to boot, and whether its files are
+/// made up by the kernel rather than stored. A personality reports the list in its own
+/// form (FreeBSD's vfs.generic, statfs's f_type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FsType {
+    pub name: &'static str,
+    /// 1 and up, in the order of [`FS_TYPES`] (0 is no type).
+    pub number: u32,
+    /// The files stand for kernel objects (processes, devices), not stored data.
+    pub synthetic: bool,
+}
+
+/// Every file system type the kernel has, in number order: the memory file system the
+/// root and scratch mounts are, the device file system, the process file system.
+pub const FS_TYPES: &[FsType] = &[
+    FsType {
+        name: "tmpfs",
+        number: 1,
+        synthetic: false,
+    },
+    FsType {
+        name: "devfs",
+        number: 2,
+        synthetic: true,
+    },
+    FsType {
+        name: "procfs",
+        number: 3,
+        synthetic: true,
+    },
+];
+
+/// The file system type called `name`.
+pub fn fs_type(name: &str) -> Option<&'static FsType> {
+    FS_TYPES.iter().find(|t| t.name == name)
+}
+
+/// How many file systems of the type called `name` are mounted now, the system root
+/// included.
+pub fn mounted_of_type(name: &str) -> usize {
+    let others = MOUNTS
+        .lock()
+        .iter()
+        .filter(|m| m.info.type_name == name)
+        .count();
+    others + usize::from(name == ROOT_TYPE)
+}
+
+/// The system root's type.
+const ROOT_TYPE: &str = "tmpfs";
+
 /// What a mount records beside its nodes (statfs reports it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountInfo {
@@ -306,6 +360,23 @@ pub fn unmount(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<
     let gone = mounts.remove(i);
     drop(mounts);
     drop(gone);
+    Ok(())
+}
+
+/// Revokes the character device at `path` (BSD's revoke): the lookup's errors (links
+/// followed); InvalidArgument for anything but a character device (there are no block
+/// devices here); NotPermitted unless the caller's effective user owns the node or is
+/// root; then every open instance of its device number, through this node or any
+/// other, is cut off (see [`revoke_device`]), and new opens work as before.
+pub fn revoke(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
+    let node = lookup(ctx, at, path, Follow::Yes)?;
+    let crate::vfs::node::Body::CharDevice(dev) = &node.body else {
+        return Err(Error::InvalidArgument);
+    };
+    if ctx.creds.euid != node.stat().uid && !ctx.creds.is_root() {
+        return Err(Error::NotPermitted);
+    }
+    revoke_device(dev.number());
     Ok(())
 }
 
@@ -1188,7 +1259,7 @@ pub fn fs_info(node: &Inode) -> FsInfo {
         .find(|m| m.root.device == device)
         .map(|m| m.info.clone())
         .unwrap_or_else(|| MountInfo {
-            type_name: "tmpfs",
+            type_name: ROOT_TYPE,
             on: b"/".to_vec(),
             flags: MountFlags::default(),
             owner: 0,

@@ -112,7 +112,8 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
         }
         Body::CharDevice(dev) => match dev.descriptor() {
             Some(fd) => return open_descriptor(fd, flags),
-            None => dev.open()?,
+            // Kept so that a revocation of the device can reach it.
+            None => super::revoke::track(dev.number(), dev.open()?),
         },
         // A socket is reached by connect, not open (4.4BSD's vn_open).
         Body::Socket(_) => return Err(Error::OperationNotSupported),

@@ -93,6 +93,16 @@ typedef uint32_t uintptr_t;
 #define MNT_NOCLUSTERR 0x40000000
 #define MNT_NOCLUSTERW 0x80000000U
 #define MFSNAMELEN 0x10
+#define VFS_VFSCONF 0
+#define VFS_GENERIC 0
+#define VFS_MAXTYPENUM 1
+#define VFS_CONF 2
+#define VFCF_STATIC 0x10000
+#define VFCF_NETWORK 0x20000
+#define VFCF_READONLY 0x40000
+#define VFCF_SYNTHETIC 0x80000
+#define VFCF_LOOPBACK 0x100000
+#define VFCF_UNICODE 0x200000
 #define USRSTACK 0xbfc00000U
 #define PS_STRINGS 0xbfbffff0U
 #define VM_MAXUSER_ADDRESS 0xbfc00000U
@@ -329,6 +339,7 @@ typedef uint32_t uintptr_t;
 /* ctl_top */
 #define CTL_UNSPEC 0
 #define CTL_KERN 1
+#define CTL_VFS 3
 #define CTL_HW 6
 #define CTL_USER 8
 
@@ -1287,6 +1298,22 @@ _Static_assert(__builtin_offsetof(struct ostat, st_blocks) == 52, "ostat.st_bloc
 _Static_assert(__builtin_offsetof(struct ostat, st_flags) == 56, "ostat.st_flags: offset");
 _Static_assert(__builtin_offsetof(struct ostat, st_gen) == 60, "ostat.st_gen: offset");
 
+/* 4.x sys/sys/mount.h struct ovfsconf (COMPAT_PRELITE2, compiled in unconditionally: vfs_subr.c's `#if 1 || defined(COMPAT_PRELITE2)`): one per type, in typenum order, from vfs.generic with no more of the name (sysctl_ovfs_conf); what libc's getvfsent/getvfsbytype (lsvfs) read as {CTL_VFS, VFS_VFSCONF} */
+struct ovfsconf {
+	void *vfc_vfsops;	/* 0 */
+	uint8_t vfc_name[32];	/* 4 */
+	int32_t vfc_index;	/* 36 */
+	int32_t vfc_refcount;	/* 40 */
+	int32_t vfc_flags;	/* 44 */
+};
+_Static_assert(sizeof(struct ovfsconf) == 48, "struct ovfsconf: size");
+_Static_assert(_Alignof(struct ovfsconf) == 4, "struct ovfsconf: alignment");
+_Static_assert(__builtin_offsetof(struct ovfsconf, vfc_vfsops) == 0, "ovfsconf.vfc_vfsops: offset");
+_Static_assert(__builtin_offsetof(struct ovfsconf, vfc_name) == 4, "ovfsconf.vfc_name: offset");
+_Static_assert(__builtin_offsetof(struct ovfsconf, vfc_index) == 36, "ovfsconf.vfc_index: offset");
+_Static_assert(__builtin_offsetof(struct ovfsconf, vfc_refcount) == 40, "ovfsconf.vfc_refcount: offset");
+_Static_assert(__builtin_offsetof(struct ovfsconf, vfc_flags) == 44, "ovfsconf.vfc_flags: offset");
+
 struct pollfd {
 	int32_t fd;	/* 0 */
 	int16_t events;	/* 4 */
@@ -1841,6 +1868,24 @@ _Static_assert(__builtin_offsetof(struct utsname, nodename) == 32, "utsname.node
 _Static_assert(__builtin_offsetof(struct utsname, release) == 64, "utsname.release: offset");
 _Static_assert(__builtin_offsetof(struct utsname, version) == 96, "utsname.version: offset");
 _Static_assert(__builtin_offsetof(struct utsname, machine) == 128, "utsname.machine: offset");
+
+/* 4.x sys/sys/mount.h struct vfsconf {struct vfsops *vfc_vfsops; char vfc_name[MFSNAMELEN]; int vfc_typenum; int vfc_refcount; int vfc_flags; struct vfsconf *vfc_next;}, what {CTL_VFS, VFS_GENERIC, VFS_CONF, typenum} (vfs_subr.c vfs_sysctl) copies out whole and getvfsbyname(3) reads */
+struct vfsconf {
+	void *vfc_vfsops;	/* 0 */
+	uint8_t vfc_name[16];	/* 4 */
+	int32_t vfc_typenum;	/* 20 */
+	int32_t vfc_refcount;	/* 24 */
+	int32_t vfc_flags;	/* 28 */
+	void *vfc_next;	/* 32 */
+};
+_Static_assert(sizeof(struct vfsconf) == 36, "struct vfsconf: size");
+_Static_assert(_Alignof(struct vfsconf) == 4, "struct vfsconf: alignment");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_vfsops) == 0, "vfsconf.vfc_vfsops: offset");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_name) == 4, "vfsconf.vfc_name: offset");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_typenum) == 20, "vfsconf.vfc_typenum: offset");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_refcount) == 24, "vfsconf.vfc_refcount: offset");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_flags) == 28, "vfsconf.vfc_flags: offset");
+_Static_assert(__builtin_offsetof(struct vfsconf, vfc_next) == 32, "vfsconf.vfc_next: offset");
 
 struct winsize {
 	uint16_t ws_row;	/* 0 */

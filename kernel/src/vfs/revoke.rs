@@ -1,0 +1,172 @@
+//! Revocation of a device's open files (BSD's revoke(2) and VOP_REVOKE): every open
+//! instance of a character device made through a device node is kept, weakly, with its
+//! device number; revoking the number cuts all of them off, wherever their descriptors
+//! are (any process, passed in a message, inherited), and later opens of the device are
+//! new instances that work as before. A cut-off instance answers as BSD's dead vnodes
+//! do: reads end at once on a terminal and fail with `Io` on anything else, writes fail
+//! with `Io`, it is no terminal any more, and poll sees only a hangup.
+
+use super::{Error, Result};
+use crate::file::{FileKind, FileOps, Readiness, Sink, Source};
+use crate::sync::Mutex;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// An open instance of a device that can be revoked: the device's own operations until
+/// then.
+#[derive(Debug)]
+pub(crate) struct Revocable {
+    inner: Arc<dyn FileOps>,
+    revoked: AtomicBool,
+}
+
+/// The live revocable instances, with their device numbers.
+static OPEN: Mutex<Vec<(u64, Weak<Revocable>)>> = Mutex::new(Vec::new());
+
+/// Wraps a new open instance of device `number` so that it can be revoked.
+pub(crate) fn track(number: u64, inner: Arc<dyn FileOps>) -> Arc<dyn FileOps> {
+    let file = Arc::new(Revocable {
+        inner,
+        revoked: AtomicBool::new(false),
+    });
+    let mut open = OPEN.lock();
+    // Dropped instances go when the list has doubled since the last sweep.
+    if open.len() >= 64 && open.len().is_power_of_two() {
+        open.retain(|(_, w)| w.strong_count() > 0);
+    }
+    open.push((number, Arc::downgrade(&file)));
+    file
+}
+
+/// Cuts off every open instance of device `number`; how many there were.
+pub fn revoke_device(number: u64) -> usize {
+    let cut: Vec<Arc<Revocable>> = {
+        let mut open = OPEN.lock();
+        open.retain(|(_, w)| w.strong_count() > 0);
+        open.iter()
+            .filter(|(n, _)| *n == number)
+            .filter_map(|(_, w)| w.upgrade())
+            .collect()
+    };
+    for file in &cut {
+        file.revoked.store(true, Ordering::Release);
+        // Pollers see the hangup now rather than at their next wake-up.
+        for queue in [file.inner.wait_queue(), file.inner.other_wait_queue()]
+            .into_iter()
+            .flatten()
+        {
+            queue.wake_all();
+        }
+    }
+    cut.len()
+}
+
+impl Revocable {
+    fn dead(&self) -> bool {
+        self.revoked.load(Ordering::Acquire)
+    }
+
+    /// Whether the device is a terminal (BSD's VISTTY): a dead one reads as end of file.
+    fn is_tty(&self) -> bool {
+        self.inner.terminal().is_some() || self.inner.kind() == FileKind::Console
+    }
+
+    fn dead_read(&self) -> Result<usize> {
+        if self.is_tty() { Ok(0) } else { Err(Error::Io) }
+    }
+}
+
+impl FileOps for Revocable {
+    fn kind(&self) -> FileKind {
+        self.inner.kind()
+    }
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        if self.dead() {
+            return self.dead_read();
+        }
+        self.inner.read(buf, nonblock)
+    }
+    fn read_limit(&self) -> Option<usize> {
+        self.inner.read_limit()
+    }
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
+        if self.dead() {
+            return Err(Error::Io);
+        }
+        self.inner.write(buf, nonblock)
+    }
+    fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
+        if self.dead() {
+            return Some(self.dead_read());
+        }
+        self.inner.read_to(to, nonblock)
+    }
+    fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
+        if self.dead() {
+            return Some(Err(Error::Io));
+        }
+        self.inner.write_from(from, nonblock)
+    }
+    fn seekable(&self) -> bool {
+        self.inner.seekable()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        if self.dead() {
+            return self.dead_read();
+        }
+        self.inner.read_at(offset, buf, nonblock)
+    }
+    fn write_at(&self, offset: u64, buf: &[u8], nonblock: bool) -> Result<usize> {
+        if self.dead() {
+            return Err(Error::Io);
+        }
+        self.inner.write_at(offset, buf, nonblock)
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn poll(&self) -> Readiness {
+        if self.dead() {
+            return Readiness {
+                read: false,
+                write: false,
+                hangup: true,
+            };
+        }
+        self.inner.poll()
+    }
+    fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        self.inner.wait_queue()
+    }
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        if self.dead() {
+            return None;
+        }
+        self.inner.terminal()
+    }
+    fn other_wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        self.inner.other_wait_queue()
+    }
+    fn socket(&self) -> Option<&crate::file::socket::Socket> {
+        self.inner.socket()
+    }
+    fn readable_bytes(&self) -> Option<u64> {
+        if self.dead() {
+            return None;
+        }
+        self.inner.readable_bytes()
+    }
+    fn writable_bytes(&self) -> Option<u64> {
+        if self.dead() {
+            return None;
+        }
+        self.inner.writable_bytes()
+    }
+    fn event_queue(&self) -> Option<&crate::file::kqueue::EventQueue> {
+        self.inner.event_queue()
+    }
+    fn revoked(&self) -> bool {
+        self.dead()
+    }
+}
