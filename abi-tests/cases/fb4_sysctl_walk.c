@@ -5,8 +5,8 @@
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
  *    once, in increasing OID order (kern.proc.args and vfs.generic, nodes with a
- *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw not), and ends
- *    with ENOENT; for each,
+ *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw, jail not), and
+ *    ends with ENOENT; for each,
  *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
  *    the format and its NUL) and the value has the size its kind says;
  *  - name: numbers past the tree in decimal ("kern.proc.args.5", "kern.9999.3"), an
@@ -86,6 +86,9 @@ static const struct node {
 	{{6, 10}, 2, "hw.floatingpoint", INT | RD, "I", 4},
 	{{6, 11}, 2, "hw.machine_arch", STRING | RD, "A", 0},
 	{{6, 0x100}, 2, "hw.availpages", INT | RD, "I", 4},
+	{{0x100, 0x100}, 2, "jail.set_hostname_allowed", INT | RD | WR, "I", 4},
+	{{0x100, 0x101}, 2, "jail.socket_unixiproute_only", INT | RD | WR, "I", 4},
+	{{0x100, 0x102}, 2, "jail.sysvipc_allowed", INT | RD | WR, "I", 4},
 };
 #define NNODES (int)(sizeof(nodes) / sizeof(nodes[0]))
 
@@ -250,8 +253,10 @@ int main(void)
 	check_next((int[]){3, 0, 2, 1}, 4, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];
 	check_next((int[]){6, 11}, 2, (int[]){6, 0x100}, 2);
-	CHECK_ERRNO(meta(2, (int[]){6, 0x100}, 2, buf, sizeof(buf)), ENOENT);
-	CHECK_ERRNO(meta(2, (int[]){7}, 1, buf, sizeof(buf)), ENOENT);
+	check_next((int[]){6, 0x100}, 2, (int[]){0x100, 0x100}, 2);
+	check_next((int[]){7}, 1, (int[]){0x100, 0x100}, 2);
+	CHECK_ERRNO(meta(2, (int[]){0x100, 0x102}, 2, buf, sizeof(buf)), ENOENT);
+	CHECK_ERRNO(meta(2, (int[]){0x101}, 1, buf, sizeof(buf)), ENOENT);
 
 	/* name2oid. */
 	int oid[CTL_MAXNAME];

@@ -21,6 +21,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(user_memory_access_is_checked_and_typed),
     ktest!(the_exit_observer_sees_each_exit),
     ktest!(exit_lets_the_recorder_go),
+    ktest!(prisoners_see_only_their_prison),
 ];
 
 /// OSABI byte of the test personality's images (unused by any real ABI).
@@ -317,6 +318,57 @@ fn exit_lets_the_recorder_go() -> TestResult {
     // `p` still holds the process: only exit itself can have let the recorder go.
     kassert!(!p.recording());
     kassert!(marker.upgrade().is_none(), "the recorder outlived the exit");
+    Ok(())
+}
+
+/// A process in a prison sees (signals, ...) only its prison's members and has its
+/// host name, while one outside every prison sees all (4.x's PRISON_CHECK); its root
+/// is no host root any more.
+fn prisoners_see_only_their_prison() -> TestResult {
+    use process::prison::{self, Prison};
+    let mut pids = Vec::new();
+    for name in [
+        "/tmp/ktest/inmate",
+        "/tmp/ktest/cellmate",
+        "/tmp/ktest/free",
+    ] {
+        if let Err(e) = crate::vfs::add_file(name, 0o755, image(TEST_OSABI, code::EXIT7)) {
+            crate::kfail!("add {name}: {e:?}")
+        }
+        let Ok(pid) = process::spawn(name, &[], &[]) else {
+            crate::kfail!("spawn {name}")
+        };
+        pids.push(pid);
+    }
+    // None has run yet (one CPU, no preemption in the kernel).
+    let found: Vec<_> = pids.iter().filter_map(|&p| process::find(p)).collect();
+    let [inmate, cellmate, free] = &found[..] else {
+        crate::kfail!("the three processes")
+    };
+    let cell = Prison::new(b"cell".to_vec(), 0x7f00_0002, crate::vfs::root());
+    kassert!(prison::enter(inmate, cell.clone()));
+    kassert!(prison::enter(cellmate, cell.clone()));
+    kassert!(!prison::enter(cellmate, cell));
+    kassert!(inmate.fs().creds.jailed && !inmate.fs().creds.is_host_root());
+    kassert!(inmate.fs().creds.is_root() && free.fs().creds.is_host_root());
+    kassert!(prison::sees(inmate, cellmate) && prison::sees(inmate, inmate));
+    kassert!(!prison::sees(inmate, free));
+    kassert!(prison::sees(free, inmate));
+    kassert!(process::may_signal(inmate, cellmate, Some(Signal::Term)));
+    kassert!(!process::may_signal(inmate, free, Some(Signal::Term)));
+    kassert!(process::may_signal(free, inmate, Some(Signal::Term)));
+    kassert_eq!(prison::host_name(inmate), b"cell".to_vec());
+    kassert_eq!(prison::host_name(free), crate::host::hostname());
+    let cell = prison::prison(cellmate);
+    kassert!(cell.is_some_and(|c| c.local_address(0) == Some(0x7f00_0002)
+        && c.local_address(0x7f00_0001).is_none()
+        && c.remote_address(0x7f00_0001) == 0x7f00_0002));
+    let ctx = crate::vfs::FsContext::initial();
+    for (&pid, name) in pids.iter().zip(["inmate", "cellmate", "free"]) {
+        kassert_eq!(process::wait_detached(pid), Some(ExitStatus::Exited(7)));
+        let path = alloc::format!("/tmp/ktest/{name}");
+        kassert_eq!(crate::vfs::unlink(&ctx, None, path.as_bytes()), Ok(()));
+    }
     Ok(())
 }
 

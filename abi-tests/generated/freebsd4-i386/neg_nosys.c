@@ -578,220 +578,214 @@ static long check_94(void)
 static long check_95(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(338UL);
+	return nt_neg_raw(339UL);
 }
 
 static long check_96(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(339UL);
+	return nt_neg_raw(345UL);
 }
 
 static long check_97(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(345UL);
+	return nt_neg_raw(346UL);
 }
 
 static long check_98(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(346UL);
+	return nt_neg_raw(364UL);
 }
 
 static long check_99(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(364UL);
+	return nt_neg_raw(365UL);
 }
 
 static long check_100(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(365UL);
+	return nt_neg_raw(366UL);
 }
 
 static long check_101(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(366UL);
+	return nt_neg_raw(367UL);
 }
 
 static long check_102(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(367UL);
+	return nt_neg_raw(368UL);
 }
 
 static long check_103(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(368UL);
+	return nt_neg_raw(369UL);
 }
 
 static long check_104(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(369UL);
+	return nt_neg_raw(370UL);
 }
 
 static long check_105(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(370UL);
+	return nt_neg_raw(371UL);
 }
 
 static long check_106(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(371UL);
+	return nt_neg_raw(372UL);
 }
 
 static long check_107(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(372UL);
+	return nt_neg_raw(373UL);
 }
 
 static long check_108(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(373UL);
+	return nt_neg_raw(374UL);
 }
 
 static long check_109(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(374UL);
+	return nt_neg_raw(375UL);
 }
 
 static long check_110(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(375UL);
+	return nt_neg_raw(376UL);
 }
 
 static long check_111(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(376UL);
+	return nt_neg_raw(377UL);
 }
 
 static long check_112(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(377UL);
+	return nt_neg_raw(378UL);
 }
 
 static long check_113(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(378UL);
+	return nt_neg_raw(379UL);
 }
 
 static long check_114(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(379UL);
+	return nt_neg_raw(380UL);
 }
 
 static long check_115(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(380UL);
+	return nt_neg_raw(381UL);
 }
 
 static long check_116(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(381UL);
+	return nt_neg_raw(382UL);
 }
 
 static long check_117(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(382UL);
+	return nt_neg_raw(383UL);
 }
 
 static long check_118(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(383UL);
+	return nt_neg_raw(384UL);
 }
 
 static long check_119(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(384UL);
+	return nt_neg_raw(385UL);
 }
 
 static long check_120(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(385UL);
+	return nt_neg_raw(386UL);
 }
 
 static long check_121(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(386UL);
+	return nt_neg_raw(387UL);
 }
 
 static long check_122(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(387UL);
+	return nt_neg_raw(388UL);
 }
 
 static long check_123(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(388UL);
+	return nt_neg_raw(389UL);
 }
 
 static long check_124(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(389UL);
+	return nt_neg_raw(390UL);
 }
 
 static long check_125(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(390UL);
+	return nt_neg_raw(391UL);
 }
 
 static long check_126(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(391UL);
+	return nt_neg_raw(392UL);
 }
 
 static long check_127(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(392UL);
+	return nt_neg_raw(394UL);
 }
 
 static long check_128(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(394UL);
+	return nt_neg_raw(457UL);
 }
 
 static long check_129(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(457UL);
-}
-
-static long check_130(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(2147483647UL);
 }
 
-static long check_131(void)
+static long check_130(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(4294967295UL);
@@ -893,43 +887,42 @@ static const struct nt_neg_check checks[] = {
 	{"nosys (295)", NT_NEG_IS, EINVAL, check_92},
 	{"nosys (296)", NT_NEG_IS, EINVAL, check_93},
 	{"signanosleep (313)", NT_NEG_IS, EINVAL, check_94},
-	{"jail (338)", NT_NEG_IS, EINVAL, check_95},
-	{"pioctl (339)", NT_NEG_IS, EINVAL, check_96},
-	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_97},
-	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_98},
-	{"nosys (364)", NT_NEG_IS, EINVAL, check_99},
-	{"nosys (365)", NT_NEG_IS, EINVAL, check_100},
-	{"nosys (366)", NT_NEG_IS, EINVAL, check_101},
-	{"nosys (367)", NT_NEG_IS, EINVAL, check_102},
-	{"nosys (368)", NT_NEG_IS, EINVAL, check_103},
-	{"nosys (369)", NT_NEG_IS, EINVAL, check_104},
-	{"nosys (370)", NT_NEG_IS, EINVAL, check_105},
-	{"nosys (371)", NT_NEG_IS, EINVAL, check_106},
-	{"nosys (372)", NT_NEG_IS, EINVAL, check_107},
-	{"nosys (373)", NT_NEG_IS, EINVAL, check_108},
-	{"nosys (374)", NT_NEG_IS, EINVAL, check_109},
-	{"nosys (375)", NT_NEG_IS, EINVAL, check_110},
-	{"nosys (376)", NT_NEG_IS, EINVAL, check_111},
-	{"nosys (377)", NT_NEG_IS, EINVAL, check_112},
-	{"nosys (378)", NT_NEG_IS, EINVAL, check_113},
-	{"nosys (379)", NT_NEG_IS, EINVAL, check_114},
-	{"nosys (380)", NT_NEG_IS, EINVAL, check_115},
-	{"nosys (381)", NT_NEG_IS, EINVAL, check_116},
-	{"nosys (382)", NT_NEG_IS, EINVAL, check_117},
-	{"nosys (383)", NT_NEG_IS, EINVAL, check_118},
-	{"nosys (384)", NT_NEG_IS, EINVAL, check_119},
-	{"nosys (385)", NT_NEG_IS, EINVAL, check_120},
-	{"nosys (386)", NT_NEG_IS, EINVAL, check_121},
-	{"nosys (387)", NT_NEG_IS, EINVAL, check_122},
-	{"nosys (388)", NT_NEG_IS, EINVAL, check_123},
-	{"nosys (389)", NT_NEG_IS, EINVAL, check_124},
-	{"nosys (390)", NT_NEG_IS, EINVAL, check_125},
-	{"nosys (391)", NT_NEG_IS, EINVAL, check_126},
-	{"nosys (392)", NT_NEG_IS, EINVAL, check_127},
-	{"394", NT_NEG_IS, EINVAL, check_128},
-	{"457", NT_NEG_IS, EINVAL, check_129},
-	{"2147483647", NT_NEG_IS, EINVAL, check_130},
-	{"4294967295", NT_NEG_IS, EINVAL, check_131},
+	{"pioctl (339)", NT_NEG_IS, EINVAL, check_95},
+	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_96},
+	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_97},
+	{"nosys (364)", NT_NEG_IS, EINVAL, check_98},
+	{"nosys (365)", NT_NEG_IS, EINVAL, check_99},
+	{"nosys (366)", NT_NEG_IS, EINVAL, check_100},
+	{"nosys (367)", NT_NEG_IS, EINVAL, check_101},
+	{"nosys (368)", NT_NEG_IS, EINVAL, check_102},
+	{"nosys (369)", NT_NEG_IS, EINVAL, check_103},
+	{"nosys (370)", NT_NEG_IS, EINVAL, check_104},
+	{"nosys (371)", NT_NEG_IS, EINVAL, check_105},
+	{"nosys (372)", NT_NEG_IS, EINVAL, check_106},
+	{"nosys (373)", NT_NEG_IS, EINVAL, check_107},
+	{"nosys (374)", NT_NEG_IS, EINVAL, check_108},
+	{"nosys (375)", NT_NEG_IS, EINVAL, check_109},
+	{"nosys (376)", NT_NEG_IS, EINVAL, check_110},
+	{"nosys (377)", NT_NEG_IS, EINVAL, check_111},
+	{"nosys (378)", NT_NEG_IS, EINVAL, check_112},
+	{"nosys (379)", NT_NEG_IS, EINVAL, check_113},
+	{"nosys (380)", NT_NEG_IS, EINVAL, check_114},
+	{"nosys (381)", NT_NEG_IS, EINVAL, check_115},
+	{"nosys (382)", NT_NEG_IS, EINVAL, check_116},
+	{"nosys (383)", NT_NEG_IS, EINVAL, check_117},
+	{"nosys (384)", NT_NEG_IS, EINVAL, check_118},
+	{"nosys (385)", NT_NEG_IS, EINVAL, check_119},
+	{"nosys (386)", NT_NEG_IS, EINVAL, check_120},
+	{"nosys (387)", NT_NEG_IS, EINVAL, check_121},
+	{"nosys (388)", NT_NEG_IS, EINVAL, check_122},
+	{"nosys (389)", NT_NEG_IS, EINVAL, check_123},
+	{"nosys (390)", NT_NEG_IS, EINVAL, check_124},
+	{"nosys (391)", NT_NEG_IS, EINVAL, check_125},
+	{"nosys (392)", NT_NEG_IS, EINVAL, check_126},
+	{"394", NT_NEG_IS, EINVAL, check_127},
+	{"457", NT_NEG_IS, EINVAL, check_128},
+	{"2147483647", NT_NEG_IS, EINVAL, check_129},
+	{"4294967295", NT_NEG_IS, EINVAL, check_130},
 };
 
 int main(void)

@@ -608,10 +608,28 @@ const _: () = assert!(core::mem::align_of::<itimerval>() == 4);
 const _: () = assert!(core::mem::offset_of!(itimerval, it_interval) == 0);
 const _: () = assert!(core::mem::offset_of!(itimerval, it_value) == 8);
 
-/// Layout not described in this spec yet: passed by address only.
+/// 4.x sys/sys/jail.h 1.8.2.2: jail(2)'s argument.
 ///
-/// C: `struct jail`.
-pub type jail = ();
+/// C: `struct jail`; 16 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct jail {
+    /// 0; any other EINVAL
+    pub version: u32,
+    /// the prison's root directory, a path of MAXPATHLEN at most (chroot'ed to)
+    pub path: u32,
+    /// the prison's host name, a string of MAXHOSTNAMELEN (256, with its NUL) at most
+    pub hostname: u32,
+    /// the prison's IPv4 address, host byte order
+    pub ip_number: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<jail>() == 16);
+const _: () = assert!(core::mem::align_of::<jail>() == 4);
+const _: () = assert!(core::mem::offset_of!(jail, version) == 0);
+const _: () = assert!(core::mem::offset_of!(jail, path) == 4);
+const _: () = assert!(core::mem::offset_of!(jail, hostname) == 8);
+const _: () = assert!(core::mem::offset_of!(jail, ip_number) == 12);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
@@ -4166,7 +4184,7 @@ use crate::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
 pub static SYSCTL_ROOT: &[SysctlNode] = &SYSCTL_MIB;
 
 /// The top level.
-static SYSCTL_MIB: [SysctlNode; 5] = [
+static SYSCTL_MIB: [SysctlNode; 6] = [
     SysctlNode {
         number: 0,
         name: "sysctl",
@@ -4205,6 +4223,14 @@ static SYSCTL_MIB: [SysctlNode; 5] = [
         kind: 0xc0000001,
         fmt: "N",
         serve: SysctlServe::Children(&SYSCTL_MIB_6),
+        value: None,
+    },
+    SysctlNode {
+        number: 256,
+        name: "jail",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_256),
         value: None,
     },
 ];
@@ -4592,6 +4618,34 @@ static SYSCTL_MIB_6: [SysctlNode; 10] = [
         fmt: "I",
         serve: SysctlServe::Value,
         value: None,
+    },
+];
+
+/// `jail`.
+static SYSCTL_MIB_256: [SysctlNode; 3] = [
+    SysctlNode {
+        number: 256,
+        name: "set_hostname_allowed",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 257,
+        name: "socket_unixiproute_only",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 258,
+        name: "sysvipc_allowed",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(0)),
     },
 ];
 
@@ -12022,10 +12076,12 @@ impl KldsymArgs {
     }
 }
 
-/// Arguments of `jail(ptr<jail, Inout> jail)`, slot 338 (1 word); returns `int`.
+/// Arguments of `jail(ptr<jail, In> jail)`, slot 338 (1 word); returns `int`.
+///
+/// kern_jail.c 1.6.2.3: suser (not a jailed root), copyin of struct jail, version 0, the host name (copyinstr of MAXHOSTNAMELEN), chroot to path with chroot's errors, then the process enters a new prison: see compat/freebsd4/src/jail.rs for what a prisoner sees differently
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JailArgs {
-    pub jail: UserPtr<u8, InOut>,
+    pub jail: UserPtr<jail, In>,
 }
 
 impl JailArgs {
@@ -15207,7 +15263,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 338,
         name: "jail",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "a prisoner's AF_INET socket bound to INADDR_ANY with port 0 keeps the wildcard and connects and sends from 127.0.0.1 (4.x's in_pcbconnect binds a prisoner's wildcard socket to the prison's address; an unbound one is bound to it here); the POSIX scheduling calls (sched_setparam, sched_getparam, sched_setscheduler, sched_getscheduler: p31b_proc) do not look at the prison: a prisoner reaches a process outside by pid, and a jailed root counts as root there (4.x's prison rule for them is not checked)",
+        ),
         arg_words: 1,
     },
     SyscallInfo {

@@ -55,9 +55,8 @@ static ACCT: Mutex<Option<Accounting>> = Mutex::new(None);
 /// non-regular file EACCES) and replaces the earlier one, which stays if the open
 /// fails; NULL turns accounting off.
 pub(crate) fn sys_acct(task: &mut Task, a: crate::fb::AcctArgs) -> SysResult {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    // kern_acct.c `acct`: plain suser (no jailed root).
+    crate::sys::suser(task, crate::sys::Jail::Refused)?;
     if a.path.addr() == 0 {
         *ACCT.lock() = None;
         accounting::observe_exits(None);

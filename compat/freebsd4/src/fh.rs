@@ -11,7 +11,7 @@
 
 use crate::fb::{self, errno};
 use crate::files::file_errno;
-use crate::sys::{Ret, SysResult, fault, suser};
+use crate::sys::{Jail, Ret, SysResult, fault, suser};
 use alloc::sync::Arc;
 use nymph_kernel::process::Task;
 use nymph_kernel::vfs::{self, Follow, Inode, NodeType, OpenFlags};
@@ -68,7 +68,7 @@ fn handle_node(task: &Task, at: u64) -> Result<Arc<Inode>, i32> {
 /// the handle: the file system's fsid and `ffs_vptofh`'s fid, the rest zero, copied
 /// out (EFAULT).
 pub(crate) fn sys_getfh(task: &mut Task, a: fb::GetfhArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let path = crate::fs::path_arg(task, a.fname)?;
     let node = vfs::lookup(&task.process.fs(), None, &path, Follow::Yes).map_err(file_errno)?;
     let st = node.stat();
@@ -85,7 +85,7 @@ pub(crate) fn sys_getfh(task: &mut Task, a: fb::GetfhArgs) -> SysResult {
 
 /// fhstat: `suser`, the handle (EFAULT, ESTALE), then `vn_stat` as stat(2) writes it.
 pub(crate) fn sys_fhstat(task: &mut Task, a: fb::FhstatArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let node = handle_node(task, a.u_fhp.addr())?;
     crate::fs::write_stat(task, a.sb.addr(), &node.stat())?;
     Ok(Ret::word(0))
@@ -94,7 +94,7 @@ pub(crate) fn sys_fhstat(task: &mut Task, a: fb::FhstatArgs) -> SysResult {
 /// fhstatfs: `suser`, the handle (EFAULT, ESTALE), then the statfs of its file system
 /// (with its fsid: the caller is root).
 pub(crate) fn sys_fhstatfs(task: &mut Task, a: fb::FhstatfsArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let node = handle_node(task, a.u_fhp.addr())?;
     crate::fs::write_statfs(task, &node, a.buf.addr())?;
     Ok(Ret::word(0))
@@ -112,7 +112,7 @@ const FWRITE: i32 = 2;
 /// lock (waiting unless O_NONBLOCK, which fails EWOULDBLOCK).
 pub(crate) fn sys_fhopen(task: &mut Task, a: fb::FhopenArgs) -> SysResult {
     use fb::open_flags as o;
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let fmode = a.flags.wrapping_add(1);
     let oflags = o::from_bits_retain(a.flags);
     if fmode & (FREAD | FWRITE) == 0 || oflags.contains(o::O_CREAT) {

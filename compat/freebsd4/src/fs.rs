@@ -9,7 +9,7 @@
 use crate::convert::{FREEBSD4, type_bits};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
-use crate::sys::{Ret, SysResult, fault};
+use crate::sys::{Jail, Ret, SysResult, fault, suser};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_abi::rt::{Out, UserCStr, UserPtr};
@@ -394,7 +394,7 @@ fn gather_dirents(
     let start = file.offset();
     let ctx = task.process.fs();
     let entries =
-        vfs::read_dir(&ctx.root, &node, start, room / dirent_len(1) + 1).map_err(file_errno)?;
+        vfs::read_dir(&ctx, &node, start, room / dirent_len(1) + 1).map_err(file_errno)?;
     let mut out = Vec::new();
     let mut next = start;
     for e in &entries {
@@ -522,14 +522,14 @@ pub(crate) fn sys_mkfifo(task: &mut Task, a: fb::MkfifoArgs) -> SysResult {
 /// device numbers in this kernel: EINVAL with a log line.
 pub(crate) fn sys_mknod(task: &mut Task, a: fb::MknodArgs) -> SysResult {
     let _ = path_arg(task, a.path)?;
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
     let mode = a.mode as u32;
-    if matches!(
+    let device = matches!(
         mode & fb::consts::S_IFMT,
         fb::consts::S_IFCHR | fb::consts::S_IFBLK
-    ) {
+    );
+    // 4.x: plain suser for a device node, PRISON_ROOT for the rest.
+    suser(task, if device { Jail::Refused } else { Jail::Allowed })?;
+    if device {
         log::warn!(
             "pid {}: mknod of a device node is not supported",
             task.process.pid.0
@@ -589,11 +589,32 @@ pub(crate) fn sys_fchdir(task: &mut Task, a: fb::FchdirArgs) -> SysResult {
 }
 
 pub(crate) fn sys_chroot(task: &mut Task, a: fb::ChrootArgs) -> SysResult {
-    let path = path_arg(task, a.path)?;
-    task.process
-        .with_fs(|ctx| vfs::chroot(ctx, None, &path))
-        .map_err(file_errno)?;
+    chroot(task, a.path)?;
     ok()
+}
+
+/// chroot as 4.x's vfs_syscalls.c `chroot` (jail's too), in its order: root, jailed or
+/// not (`suser_xxx(0, p, PRISON_ROOT)`; EPERM); for a process whose root is not the
+/// system's already, EPERM while it has a directory open (chroot_allow_open_directories
+/// is 1: `chroot_refuse_vdir_fds`); then `change_dir`: the lookup's errors, ENOTDIR,
+/// EACCES without search permission. The first chroot's directory is also the one
+/// ".." never climbs above (fd_jdir; `vfs::chroot`). Returns the new root.
+pub(crate) fn chroot(task: &Task, path: UserCStr) -> Result<Arc<Inode>, i32> {
+    suser(task, Jail::Allowed)?;
+    if !Arc::ptr_eq(&task.process.fs().root, &vfs::root()) && has_open_directory(task) {
+        return Err(errno::EPERM);
+    }
+    let path = path_arg(task, path)?;
+    task.process
+        .with_fs(|ctx| vfs::chroot(ctx, None, &path).map(|()| ctx.root.clone()))
+        .map_err(file_errno)
+}
+
+/// Whether any descriptor of the caller is an open directory.
+fn has_open_directory(task: &Task) -> bool {
+    task.process.with_files(|files| {
+        (0..files.limit()).any(|fd| files.get(fd).is_ok_and(|f| f.kind() == FileKind::Directory))
+    })
 }
 
 /// `__getcwd`: the path with its NUL; ERANGE if it does not fit.

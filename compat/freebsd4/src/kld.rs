@@ -17,7 +17,7 @@
 use crate::fb::{self, errno};
 use crate::files::file_errno;
 use crate::fs::compat_path_in;
-use crate::sys::{Ret, SysResult, fault, suser};
+use crate::sys::{Jail, Ret, SysResult, fault, suser};
 use alloc::vec::Vec;
 use nymph_abi::rt::UserCStr;
 use nymph_kernel::process::Task;
@@ -185,7 +185,7 @@ fn class_finds(task: &Task, name: &[u8]) -> bool {
 ///   ENOENT, anything found ENOEXEC, as no class here accepts a file: Nymph links no 4.x
 ///   kernel object (an i386 module 4.x would load gets ENOEXEC too).
 pub(crate) fn sys_kldload(task: &mut Task, a: fb::KldloadArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let name = name_in(task, a.file, MAXPATHLEN)?;
     let base = match name.iter().rposition(|&b| b == b'/') {
         Some(i) => &name[i + 1..],
@@ -208,7 +208,7 @@ pub(crate) fn sys_kldload(task: &mut Task, a: fb::KldloadArgs) -> SysResult {
 /// kldunload (305), kern_linker.c `kldunload`: EPERM for a non-root caller; the kernel
 /// file has no user references (the kernel loaded it): EBUSY; any other id ENOENT.
 pub(crate) fn sys_kldunload(task: &mut Task, a: fb::KldunloadArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     file_by_id(a.fileid)?;
     Err(errno::EBUSY)
 }

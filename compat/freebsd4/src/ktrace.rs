@@ -354,9 +354,14 @@ fn apply(
     true
 }
 
-/// 4.x's `ktrcanset`: root, or the caller's effective uid and real gid are the
-/// target's real and saved ids (so not set-id) and root did not set its tracing.
+/// 4.x's `ktrcanset`: never a process outside a jailed caller's prison (RELENG_4's
+/// PRISON_CHECK there, as xnu's copy of it keeps); then root, or the caller's
+/// effective uid and real gid are the target's real and saved ids (so not set-id) and
+/// root did not set its tracing.
 fn can_set(task: &Task, q: &Process) -> bool {
+    if !nymph_kernel::process::prison::sees(&task.process, q) {
+        return false;
+    }
     let caller = task.process.fs().creds;
     if caller.euid == 0 {
         return true;

@@ -18,6 +18,7 @@ mod fh;
 mod files;
 mod fs;
 mod fsfeatures;
+mod jail;
 mod kld;
 mod kqueue;
 mod ktrace;

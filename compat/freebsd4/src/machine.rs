@@ -2,7 +2,7 @@
 
 use crate::fb::{self, errno};
 use crate::files::file_errno;
-use crate::sys::{SysResult, suser};
+use crate::sys::{Jail, SysResult, suser};
 use nymph_kernel::boot::{self, Shutdown};
 use nymph_kernel::process::Task;
 use nymph_kernel::vfs::{self, Follow};
@@ -20,7 +20,7 @@ const RB_POWEROFF: i32 = 0x4000;
 /// `shutdown_reset` (SHUTDOWN_PRI_LAST + 200) otherwise. Here each of the three ends
 /// the machine through the core, which says which on the kernel log.
 pub(crate) fn sys_reboot(task: &mut Task, a: fb::RebootArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let how = if a.opt & RB_POWEROFF != 0 {
         Shutdown::PowerOff
     } else if a.opt & RB_HALT != 0 {
@@ -38,7 +38,7 @@ pub(crate) fn sys_reboot(task: &mut Task, a: fb::RebootArgs) -> SysResult {
 /// file on NFS; there is neither a disk nor NFS here, so every file that exists is
 /// ENOTBLK, as 4.x answers for a file on a memory file system or a non-disk device.
 pub(crate) fn sys_swapon(task: &mut Task, a: fb::SwaponArgs) -> SysResult {
-    suser(task)?;
+    suser(task, Jail::Refused)?;
     let path = crate::fs::path_arg(task, a.name)?;
     vfs::lookup(&task.process.fs(), None, &path, Follow::Yes).map_err(file_errno)?;
     Err(errno::ENOTBLK)

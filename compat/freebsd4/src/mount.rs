@@ -60,9 +60,8 @@ pub(crate) fn flags_to_neutral(bits: u32) -> MountFlags {
 /// MNT_NOATIME, MNT_NOSYMFOLLOW and MNT_UNION are not honoured (the spec says so).
 pub(crate) fn sys_mount(task: &mut Task, a: fb::MountArgs) -> SysResult {
     let ctx = task.process.fs();
-    if !ctx.creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    // vfs_syscalls.c `mount`: plain suser while usermount is 0 (no jailed root).
+    crate::sys::suser(task, crate::sys::Jail::Refused)?;
     let named = raw_path_arg(task, a.path)?;
     let path = compat_path(task, named.clone());
     let node = vfs::lookup(&ctx, None, &path, Follow::Yes).map_err(file_errno)?;

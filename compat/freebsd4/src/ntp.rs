@@ -7,7 +7,7 @@
 //! not do is discipline the clock: the offset and frequency are only kept and reported
 //! (spec: partial).
 
-use crate::fb::{self, errno};
+use crate::fb;
 use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::process::Task;
 use nymph_kernel::sync::Mutex;
@@ -201,8 +201,9 @@ impl Ntp {
 pub(crate) fn sys_ntp_adjtime(task: &mut Task, a: fb::NtpAdjtimeArgs) -> SysResult {
     let mut ntv: fb::timex = task.read_val(a.tp.addr()).map_err(fault)?;
     let modes = ntv.modes;
-    if modes != 0 && !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
+    // kern_ntptime.c: plain suser (a jailed root may only read).
+    if modes != 0 {
+        crate::sys::suser(task, crate::sys::Jail::Refused)?;
     }
     let value = {
         let mut t = NTP.lock();

@@ -70,7 +70,10 @@ pub(crate) fn sys_rtprio(task: &mut Task, a: fb::RtprioArgs) -> SysResult {
             task.write_val(a.rtp.addr(), &out).map_err(fault)?;
         }
         Ok(c::RTP_SET) => {
-            if !is_root(task) && (a.pid != 0 || u32::from(rtp.type_) != c::RTP_PRIO_NORMAL) {
+            // kern_resource.c `rtprio`: plain suser (a jailed root is an ordinary user).
+            if !task.process.fs().creds.is_host_root()
+                && (a.pid != 0 || u32::from(rtp.type_) != c::RTP_PRIO_NORMAL)
+            {
                 return Err(errno::EPERM);
             }
             process::set_sched_class(&target, class_from_rtprio(rtp)?);

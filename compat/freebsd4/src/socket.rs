@@ -105,6 +105,9 @@ fn socket_type(
         (AF_INET, SOCK_DGRAM, 0 | IPPROTO_UDP) => Some((Domain::Internet, SocketType::Datagram)),
         _ => None,
     };
+    if found.is_some() {
+        crate::jail::check_socket_family(task, domain)?;
+    }
     found.ok_or_else(|| {
         log::warn!(
             "pid {} ({}): socket({domain}, {ty}, {protocol}): no such protocol here: EPROTONOSUPPORT",
@@ -274,7 +277,9 @@ pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
     let ctx = task.process.fs();
     match read_address(task, s, a.name.addr(), a.namelen, false)? {
         UserAddress::Local { name, path } => s.bind(&ctx, &path, &name),
-        UserAddress::Inet(n) => s.bind_inet(n, ctx.creds.euid == 0),
+        UserAddress::Inet(n) => {
+            s.bind_inet(crate::jail::bind_address(task, n)?, ctx.creds.euid == 0)
+        }
     }
     .map_err(file_errno)?;
     Ok(Ret::word(0))
@@ -285,7 +290,10 @@ pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
 pub(crate) fn sys_connect(task: &mut Task, a: fb::ConnectArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    let to = read_address(task, s, a.name.addr(), a.namelen, true)?;
+    let mut to = read_address(task, s, a.name.addr(), a.namelen, true)?;
+    if let UserAddress::Inet(n) = &mut to {
+        *n = crate::jail::connect_address(task, s, *n)?;
+    }
     s.connect_to(to.target(&task.process.fs()))
         .map_err(file_errno)?;
     Ok(Ret::word(0))
@@ -488,7 +496,14 @@ fn send(
     // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
     let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
     let to = match to {
-        Some((addr, len)) if addr != 0 && !ignored => Some(read_address(task, s, addr, len, true)?),
+        Some((addr, len)) if addr != 0 && !ignored => {
+            match read_address(task, s, addr, len, true)? {
+                UserAddress::Inet(n) => {
+                    Some(UserAddress::Inet(crate::jail::connect_address(task, s, n)?))
+                }
+                local => Some(local),
+            }
+        }
         _ => None,
     };
     let ctx = task.process.fs();

@@ -93,6 +93,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     execve: Some(sys_execve),
     umask: Some(crate::fs::sys_umask),
     chroot: Some(crate::fs::sys_chroot),
+    jail: Some(crate::jail::sys_jail),
     msync: Some(sys_msync),
     mmap: Some(sys_mmap),
     munmap: Some(sys_munmap),
@@ -551,13 +552,25 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i3
     }
 }
 
-/// 4.x's `suser(p)`: the effective uid must be 0 (no process here is jailed).
-pub(crate) fn suser(task: &Task) -> Result<(), i32> {
-    if task.process.fs().creds.is_root() {
-        Ok(())
-    } else {
-        Err(errno::EPERM)
-    }
+/// Which of 4.x's root checks a call makes (kern_prot.c `suser_xxx`): plain
+/// `suser(p)` refuses a jailed root; `suser_xxx(0, p, PRISON_ROOT)` lets it through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Jail {
+    /// `suser(p)`: root outside every prison only.
+    Refused,
+    /// `suser_xxx(..., PRISON_ROOT)`: root, jailed or not.
+    Allowed,
+}
+
+/// 4.x's root check (kern_prot.c `suser_xxx`): the effective uid must be 0, and the
+/// process outside every prison unless the call passes PRISON_ROOT; else EPERM.
+pub(crate) fn suser(task: &Task, jail: Jail) -> Result<(), i32> {
+    let creds = task.process.fs().creds;
+    let ok = match jail {
+        Jail::Refused => creds.is_host_root(),
+        Jail::Allowed => creds.is_root(),
+    };
+    if ok { Ok(()) } else { Err(errno::EPERM) }
 }
 
 pub(crate) fn fault(_: UserFault) -> i32 {
@@ -1138,9 +1151,8 @@ fn sys_clock_gettime(task: &mut Task, a: fb::ClockGettimeArgs) -> SysResult {
 /// clock_settime: root only (EPERM, checked first, as kern_time.c does), then
 /// CLOCK_REALTIME only and a nanosecond field within a second (EINVAL).
 fn sys_clock_settime(task: &mut Task, a: fb::ClockSettimeArgs) -> SysResult {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    // kern_time.c: plain suser (a jailed root may not set the clock).
+    suser(task, Jail::Refused)?;
     if a.clock_id != 0 {
         return Err(errno::EINVAL);
     }
@@ -1283,9 +1295,8 @@ fn sys_setitimer(task: &mut Task, a: fb::SetitimerArgs) -> SysResult {
 /// settimeofday: root only; the time zone is not kept (4.x kept it for compatibility
 /// only, and nothing reads it back but gettimeofday, which reports UTC).
 fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    // kern_time.c: plain suser (a jailed root may not set the clock).
+    suser(task, Jail::Refused)?;
     if !a.tv.is_null() {
         let tv: fb::timeval = task.read_val(a.tv.addr()).map_err(fault)?;
         if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
@@ -1332,9 +1343,8 @@ const BIGADJ: i32 = 1_000_000;
 /// replaces any correction under way; what was left of that one is written to
 /// `olddelta`, whose copyout error 4.x ignores.
 fn sys_adjtime(task: &mut Task, a: fb::AdjtimeArgs) -> SysResult {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    // kern_time.c: plain suser (a jailed root may not set the clock).
+    suser(task, Jail::Refused)?;
     let tv: fb::timeval = task.read_val(a.delta.addr()).map_err(fault)?;
     let mut delta = tv.tv_sec.wrapping_mul(1_000_000).wrapping_add(tv.tv_usec);
     let step = if !(-BIGADJ..=BIGADJ).contains(&delta) {

@@ -2,7 +2,7 @@
 //! sysctl"), uname, resource limits, and the login name.
 
 use crate::fb::{self, errno};
-use crate::sys::{DFLDSIZ, Ret, SysResult, fault};
+use crate::sys::{DFLDSIZ, Jail, Ret, SysResult, fault, suser};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use nymph_abi::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
@@ -15,12 +15,11 @@ const VERSION: &str = "FreeBSD 4.8-STABLE #0: Nymph FreeBSD-4 personality";
 const MAXHOSTNAMELEN: usize = 256;
 use nymph_kernel::host::{DEFAULT_HOSTNAME, hostname};
 
-/// A new host or domain name of `len` bytes at `addr` (root only; shorter than
-/// MAXHOSTNAMELEN; it ends at its first NUL).
+/// A new host or domain name of `len` bytes at `addr` (root only, jailed or not: the
+/// sysctl path has made its own check by then; shorter than MAXHOSTNAMELEN; it ends at
+/// its first NUL).
 fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    suser(task, Jail::Allowed)?;
     if len >= MAXHOSTNAMELEN {
         return Err(errno::EINVAL);
     }
@@ -33,12 +32,22 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
 }
 
 /// Sets a writable node from a sysctl's new value (`sys_sysctl` has checked that the
-/// node is writable and the caller root): kern.hostname, kern.hostid (a u_long: fewer
-/// bytes are EINVAL), kern.domainname, kern.corefile, kern.coredump and
-/// kern.sugid_coredump; any other EPERM.
+/// node is writable and the caller root): kern.hostname (the prison's, for a
+/// prisoner), kern.hostid (a u_long: fewer bytes are EINVAL), kern.domainname,
+/// kern.corefile, kern.coredump, kern.sugid_coredump and the jail.* ints; any other
+/// EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
-        [1, 10] => nymph_kernel::host::set_hostname(read_name(task, addr, len)?),
+        [1, 10] => crate::jail::set_host_name(task, read_name(task, addr, len)?),
+        [0x100, _] => {
+            if len < 4 {
+                return Err(errno::EINVAL);
+            }
+            let v = task.read_val::<i32>(addr).map_err(fault)?;
+            if !crate::jail::set_knob(oid, v) {
+                return Err(errno::EPERM);
+            }
+        }
         [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
         [1, 0x100] => {
             // sysctl_handle_string: the value and its NUL must fit the buffer.
@@ -194,6 +203,7 @@ fn value(oid: &[i32]) -> Option<Value> {
             let pages = nymph_kernel::mm::frame::FRAMES.lock().usable_count();
             Value::Int(pages.min(i32::MAX as usize) as i32)
         }
+        [0x100, _] => Value::Int(crate::jail::knob_value(oid)?),
         _ => return None,
     })
 }
@@ -377,12 +387,10 @@ fn name2oid(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
     Err(errno::ENOENT)
 }
 
-/// sysctl.debug: 4.x prints the tree on the console for root and answers ENOENT;
-/// anyone else gets EPERM.
+/// sysctl.debug: 4.x prints the tree on the console for root (plain suser: not a
+/// jailed one) and answers ENOENT; anyone else gets EPERM.
 fn debug_dump(task: &Task) -> Result<Vec<u8>, i32> {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    suser(task, Jail::Refused)?;
     fn dump(list: &[Oid], depth: usize) {
         for oid in list {
             log::info!(
@@ -561,12 +569,28 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if writing && node.kind & fb::consts::CTLFLAG_WR == 0 {
         return Err(errno::EPERM);
     }
-    if writing && node.kind & fb::consts::CTLFLAG_ANYBODY == 0 && !task.process.fs().creds.is_root()
-    {
-        return Err(errno::EPERM);
+    // sysctl_root: `suser_xxx(0, p, CTLFLAG_PRISON ? PRISON_ROOT : 0)`.
+    if writing && node.kind & fb::consts::CTLFLAG_ANYBODY == 0 {
+        let jail = if node.kind & fb::consts::CTLFLAG_PRISON != 0 {
+            Jail::Allowed
+        } else {
+            Jail::Refused
+        };
+        suser(task, jail)?;
+    }
+    // kern_mib.c `sysctl_hostname`: a prisoner's write may be refused before anything
+    // is copied.
+    if writing && oid == [1, 10] {
+        crate::jail::may_set_host_name(task)?;
     }
     let rest = oid.get(used..).unwrap_or_default();
     let data = match node.serve {
+        // kern.hostname: the prison's for a prisoner.
+        SysctlServe::Value if oid == [1, 10] => {
+            let mut name = crate::jail::host_name(task);
+            name.push(0);
+            name
+        }
         SysctlServe::Value => bytes(value(&oid).ok_or(errno::ENOENT)?),
         SysctlServe::Handler(h) => match h {
             SysctlHandler::Name => oid_name(rest),
@@ -703,7 +727,9 @@ pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
     };
     let u = fb::utsname {
         sysname: field(fixed_str(&OSTYPE_OID)),
-        nodename: field(core::str::from_utf8(&hostname()).unwrap_or(DEFAULT_HOSTNAME)),
+        nodename: field(
+            core::str::from_utf8(&crate::jail::host_name(task)).unwrap_or(DEFAULT_HOSTNAME),
+        ),
         release: field(fixed_str(&OSRELEASE_OID)),
         version: field(uname_version()),
         machine: field(fixed_str(&MACHINE_OID)),
@@ -868,7 +894,7 @@ pub(crate) fn sys_ogetrlimit(task: &mut Task, a: fb::OgetrlimitArgs) -> SysResul
 
 /// `ogethostname` (87): kern.hostname into a buffer of `len` bytes.
 pub(crate) fn sys_ogethostname(task: &mut Task, a: fb::OgethostnameArgs) -> SysResult {
-    let mut name = hostname();
+    let mut name = crate::jail::host_name(task);
     name.push(0);
     let n = name.len().min(a.len as usize);
     task.write_bytes(a.hostname.addr(), &name[..n])
@@ -879,10 +905,14 @@ pub(crate) fn sys_ogethostname(task: &mut Task, a: fb::OgethostnameArgs) -> SysR
     Ok(Ret::word(0))
 }
 
-/// `osethostname` (88): root sets kern.hostname.
+/// `osethostname` (88): root, jailed or not (kern_xxx.c: `suser_xxx(0, p,
+/// PRISON_ROOT)`), sets kern.hostname through the sysctl, which may refuse a prisoner
+/// (EPERM) before it reads the name.
 pub(crate) fn sys_osethostname(task: &mut Task, a: fb::OsethostnameArgs) -> SysResult {
+    suser(task, Jail::Allowed)?;
+    crate::jail::may_set_host_name(task)?;
     let name = read_name(task, a.hostname.addr(), a.len as usize)?;
-    nymph_kernel::host::set_hostname(name);
+    crate::jail::set_host_name(task, name);
     Ok(Ret::word(0))
 }
 
@@ -909,11 +939,10 @@ pub(crate) fn sys_ogethostid(_: &mut Task, _: fb::OgethostidArgs) -> SysResult {
     Ok(Ret::word(u64::from(nymph_kernel::host::hostid())))
 }
 
-/// `osethostid` (143): root sets kern.hostid.
+/// `osethostid` (143): root sets kern.hostid (kern_xxx.c: plain suser, not a jailed
+/// root).
 pub(crate) fn sys_osethostid(task: &mut Task, a: fb::OsethostidArgs) -> SysResult {
-    if !task.process.fs().creds.is_root() {
-        return Err(errno::EPERM);
-    }
+    suser(task, Jail::Refused)?;
     nymph_kernel::host::set_hostid(a.hostid as u32);
     Ok(Ret::word(0))
 }
@@ -1098,7 +1127,7 @@ mod tests {
         // sysctl -a starts from {1}: everything but sysctl.*.
         let from_kern: Vec<_> = all.iter().filter(|o| o[0] != 0).cloned().collect();
         assert_eq!(walk_from(&[1]), from_kern);
-        assert_eq!(next_oid(&[6, 0x100]), Err(errno::ENOENT));
+        assert_eq!(next_oid(&[0x100, 0x102]), Err(errno::ENOENT));
     }
 
     #[test]
@@ -1116,7 +1145,8 @@ mod tests {
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![6, 1]));
-        assert_eq!(next(&[7]), None);
+        assert_eq!(next(&[7]), Some(alloc::vec![0x100, 0x100]));
+        assert_eq!(next(&[0x101]), None);
     }
 
     #[test]

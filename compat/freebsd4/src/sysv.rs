@@ -2,7 +2,8 @@
 //! shmget, shmat, shmdt, shmctl, semget, semop, __semctl, msgget, msgsnd, msgrcv,
 //! msgctl and the older shmsys, semsys and msgsys multiplexers, over the core's
 //! system-wide tables (`nymph_kernel::ipc`). Keys, ids, flags and the structs are
-//! 4.x's here.
+//! 4.x's here. Every entry starts with jail.sysvipc_allowed's check (a prisoner gets
+//! ENOSYS while it is 0; the multiplexers check before they look at `which`).
 
 use crate::fb::{self, consts as c, errno};
 use crate::files::file_errno;
@@ -140,24 +141,29 @@ fn shmctl(task: &Task, shmid: i32, cmd: i32, buf: u64, old: bool) -> SysResult {
 }
 
 pub(crate) fn sys_shmget(task: &mut Task, a: fb::ShmgetArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     shmget(task, a.key, a.size, a.shmflg)
 }
 
 pub(crate) fn sys_shmat(task: &mut Task, a: fb::ShmatArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     shmat(task, a.shmid, a.shmaddr, a.shmflg)
 }
 
 pub(crate) fn sys_shmdt(task: &mut Task, a: fb::ShmdtArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     shmdt(task, a.shmaddr)
 }
 
 pub(crate) fn sys_shmctl(task: &mut Task, a: fb::ShmctlArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     shmctl(task, a.shmid, a.cmd, a.buf.addr(), false)
 }
 
 /// shmsys(which, ...): 4.x's `shmcalls[]` = shmat, oshmctl, shmdt, shmget, shmctl, each
 /// taking the words after `which` as its own arguments.
 pub(crate) fn sys_shmsys(task: &mut Task, a: fb::ShmsysArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     let addr = |w: i32| u64::from(w as u32);
     match a.which {
         0 => shmat(task, a.a2, addr(a.a3), a.a4),
@@ -293,20 +299,24 @@ fn semctl(task: &Task, semid: i32, num: i32, cmd: i32, arg: u64) -> SysResult {
 }
 
 pub(crate) fn sys_semget(task: &mut Task, a: fb::SemgetArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     semget(task, a.key, a.nsems, a.semflg)
 }
 
 pub(crate) fn sys_semop(task: &mut Task, a: fb::SemopArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     semop(task, a.semid, a.sops.addr(), a.nsops)
 }
 
 pub(crate) fn sys_semctl(task: &mut Task, a: fb::SemctlArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     semctl(task, a.semid, a.semnum, a.cmd, a.arg.addr())
 }
 
 /// semsys(which, ...): 4.x's `semcalls[]` = __semctl, semget, semop, semconfig.
 /// semconfig's freeze and thaw (a debugging aid) are not implemented: EINVAL.
 pub(crate) fn sys_semsys(task: &mut Task, a: fb::SemsysArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     let addr = |w: i32| u64::from(w as u32);
     match a.which {
         0 => semctl(task, a.a2, a.a3, a.a4, addr(a.a5)),
@@ -423,23 +433,28 @@ fn msgctl(task: &Task, msqid: i32, cmd: i32, buf: u64) -> SysResult {
 }
 
 pub(crate) fn sys_msgget(task: &mut Task, a: fb::MsggetArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     msgget(task, a.key, a.msgflg)
 }
 
 pub(crate) fn sys_msgsnd(task: &mut Task, a: fb::MsgsndArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     msgsnd(task, a.msqid, a.msgp.addr(), a.msgsz, a.msgflg)
 }
 
 pub(crate) fn sys_msgrcv(task: &mut Task, a: fb::MsgrcvArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     msgrcv(task, a.msqid, a.msgp.addr(), a.msgsz, a.msgtyp, a.msgflg)
 }
 
 pub(crate) fn sys_msgctl(task: &mut Task, a: fb::MsgctlArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     msgctl(task, a.msqid, a.cmd, a.buf.addr())
 }
 
 /// msgsys(which, ...): 4.x's `msgcalls[]` = msgctl, msgget, msgsnd, msgrcv.
 pub(crate) fn sys_msgsys(task: &mut Task, a: fb::MsgsysArgs) -> SysResult {
+    crate::jail::check_sysv(task)?;
     let addr = |w: i32| u64::from(w as u32);
     match a.which {
         0 => msgctl(task, a.a2, a.a3, addr(a.a4)),

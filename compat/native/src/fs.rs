@@ -300,7 +300,7 @@ pub(crate) fn sys_getdents(task: &mut Task, a: v1::GetdentsArgs) -> SysResult {
         .min(64 * 1024);
     let ctx = task.process.fs();
     let entries =
-        vfs::read_dir(&ctx.root, &node, file.offset(), room / dirent_len(1)).map_err(file_errno)?;
+        vfs::read_dir(&ctx, &node, file.offset(), room / dirent_len(1)).map_err(file_errno)?;
     let mut out = Vec::new();
     let mut next = file.offset();
     for e in &entries {

@@ -231,7 +231,9 @@ fn sys_uname(task: &mut Task, a: v1::UnameArgs) -> SysResult {
     }
     let u = v1::utsname {
         sysname: field(host::SYSNAME.as_bytes()),
-        nodename: field(&host::hostname()),
+        // A process jailed by another personality and exec'd into this one keeps its
+        // prison's host name.
+        nodename: field(&nymph_kernel::process::prison::host_name(&task.process)),
         release: field(host::RELEASE.as_bytes()),
         version: field(alloc::format!("{} {}", host::SYSNAME, host::RELEASE).as_bytes()),
         machine: field(host::MACHINE.as_bytes()),

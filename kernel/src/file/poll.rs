@@ -169,6 +169,7 @@ mod tests {
             root,
             creds: crate::vfs::Credentials::root(),
             umask: 0,
+            top: None,
         };
         let flags = crate::vfs::OpenFlags {
             read: true,

@@ -1372,6 +1372,7 @@ mod tests {
             root,
             creds: Credentials::root(),
             umask: 0o022,
+            top: None,
         }
     }
 

@@ -212,7 +212,9 @@ pub fn set(
     let mut table = TABLE.lock();
     let q = table.find(id)?;
     check(&q.perm, creds, Access::Owner)?;
-    if max_bytes > q.max_bytes && !creds.is_root() {
+    // 4.x sysv_msg.c `msgctl` IPC_SET: raising msg_qbytes asks plain suser (no
+    // jailed root).
+    if max_bytes > q.max_bytes && !creds.is_host_root() {
         return Err(Error::NotPermitted);
     }
     let max_bytes = max_bytes.min(LIMITS.queue_bytes);

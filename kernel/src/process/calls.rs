@@ -892,8 +892,17 @@ pub enum PriorityError {
     AccessDenied,
 }
 
-/// The live processes `target` names.
+/// The live processes `target` names, of those the caller sees (4.x kern_resource.c
+/// `getpriority`/`setpriority` pass over what PRISON_CHECK hides: ESRCH if that is
+/// all).
 fn priority_targets(task: &Task, target: PriorityTarget) -> Vec<Arc<super::Process>> {
+    let me = &task.process;
+    let mut found = priority_named(task, target);
+    found.retain(|p| super::prison::sees(me, p));
+    found
+}
+
+fn priority_named(task: &Task, target: PriorityTarget) -> Vec<Arc<super::Process>> {
     let me = &task.process;
     match target {
         PriorityTarget::Process(pid) => {
@@ -932,8 +941,9 @@ pub fn get_priority(task: &Task, target: PriorityTarget) -> Result<i32, Priority
 
 /// setpriority(2): sets the nice value of every process `target` names, clamped to
 /// the range; as BSD's donice, a process that is not root may change only those
-/// whose effective user is its real or effective one, and may not lower a value.
-/// The last failure is the result, unless nothing matched.
+/// whose effective user is its real or effective one, and may not lower a value
+/// (4.x asks plain `suser` there: a jailed root may not either). The last failure is
+/// the result, unless nothing matched.
 pub fn set_priority(task: &Task, target: PriorityTarget, nice: i32) -> Result<(), PriorityError> {
     let targets = priority_targets(task, target);
     if targets.is_empty() {
@@ -946,7 +956,7 @@ pub fn set_priority(task: &Task, target: PriorityTarget, nice: i32) -> Result<()
         let theirs = p.fs().creds.euid;
         if me.uid != 0 && me.euid != 0 && me.euid != theirs && me.uid != theirs {
             result = Err(PriorityError::NotPermitted);
-        } else if nice < super::nice(&p) && !me.is_root() {
+        } else if nice < super::nice(&p) && !me.is_host_root() {
             result = Err(PriorityError::AccessDenied);
         } else {
             super::set_nice(&p, nice);

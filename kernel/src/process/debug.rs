@@ -39,7 +39,8 @@ pub fn trace_me(process: &Process) {
 }
 
 /// `tracer` starts tracing `pid` (PT_ATTACH): 4.x's checks in its order (itself, traced
-/// already, another real user's or a set-id process unless root), and init is never
+/// already, outside the tracer's prison, another real user's or a set-id process
+/// unless root), and init is never
 /// traced (4.x refuses it at a raised securelevel). The target becomes the tracer's
 /// child and gets SIGSTOP.
 pub fn attach(tracer: &Arc<Process>, pid: Pid) -> Result<(), DebugError> {
@@ -51,6 +52,11 @@ pub fn attach(tracer: &Arc<Process>, pid: Pid) -> Result<(), DebugError> {
     }
     if target.is_traced() {
         return Err(DebugError::Busy);
+    }
+    // A jailed tracer does not see past its prison (4.x kern_prot.c p_trespass:
+    // PRISON_CHECK fails with ESRCH).
+    if !super::prison::sees(tracer, &target) {
+        return Err(DebugError::NoSuchProcess);
     }
     let mine = tracer.fs().creds;
     let theirs = target.fs().creds;

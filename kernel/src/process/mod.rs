@@ -11,6 +11,7 @@ pub mod calls;
 pub mod core_dump;
 pub mod creds;
 pub mod debug;
+pub mod prison;
 pub mod profile;
 pub mod signal;
 pub mod timer;
@@ -487,6 +488,9 @@ pub struct Process {
     /// It was made by fork (not spawned by the kernel): with no exec since, accounting
     /// calls it forked-without-exec (BSD's AFORK).
     forked: bool,
+    /// The prison it lives in, if any (see [`prison`]): set once, kept by fork and exec,
+    /// and read without a lock (path lookups ask while the process's own lock is held).
+    prison: Once<Arc<prison::Prison>>,
 }
 
 /// Which thread runs a process and whether it is stopped.
@@ -1461,9 +1465,18 @@ pub fn kill_many(target: KillTarget, signal: Option<Signal>) -> Result<usize, Ki
 /// processes whose real or effective user is one of theirs, and SIGCONT goes to
 /// anyone in the sender's session. The saved ids play no part: 4.x's p_trespass
 /// compares real and effective ids only (comparing the saved ones came with FreeBSD 5).
+/// A prisoner reaches only its prison's members, root or not (p_trespass's
+/// PRISON_CHECK), but 4.x's CANSIGNAL (kern_sig.c) lets SIGCONT through to the
+/// sender's session before p_trespass is asked, prison or not.
 pub fn may_signal(sender: &Process, target: &Process, signal: Option<Signal>) -> bool {
+    if signal == Some(Signal::Cont) && sender.sid() == target.sid() {
+        return true;
+    }
+    if !prison::sees(sender, target) {
+        return false;
+    }
     let from = sender.fs().creds;
-    if from.is_root() || (signal == Some(Signal::Cont) && sender.sid() == target.sid()) {
+    if from.is_root() {
         return true;
     }
     let to = target.fs().creds;
@@ -1481,7 +1494,9 @@ pub fn sent_by(sender: &Process) -> SignalOrigin {
 }
 
 /// [`kill_many`] on behalf of `sender`: the processes it may not signal are skipped,
-/// and when it may signal none of those named, that is `NotPermitted`.
+/// and when it may signal none of those named, that is `NotPermitted`. Those outside
+/// a jailed sender's prison are passed over as if absent (4.x's killpg1 skips every
+/// process CANSIGNAL refuses, and says ESRCH when none is left).
 pub fn kill_many_from(
     sender: Option<&Process>,
     target: KillTarget,
@@ -1498,6 +1513,12 @@ pub fn kill_many_from(
             KillTarget::Group(g) => p.pgid() == g,
             KillTarget::All { sender } => p.pid != INIT && p.pid != sender,
         };
+        let unseen = |s: &Process| {
+            !(prison::sees(s, &p) || (signal == Some(Signal::Cont) && s.sid() == p.sid()))
+        };
+        if hit && sender.is_some_and(unseen) {
+            continue;
+        }
         if hit && sender.is_some_and(|s| !may_signal(s, &p, signal)) {
             refused += 1;
         } else if hit {
@@ -1838,6 +1859,7 @@ pub fn spawn_with_files(
         signals_caught: AtomicU64::new(0),
         started: accounting::Started::now(),
         forked: false,
+        prison: Once::new(),
     });
     table.insert(pid, process.clone());
     drop(table);
@@ -2132,6 +2154,10 @@ fn fork_with(
         signals_caught: AtomicU64::new(0),
         started: accounting::Started::now(),
         forked: true,
+        prison: match parent.prison.get() {
+            Some(p) => Once::initialized(p.clone()),
+            None => Once::new(),
+        },
     });
     table.insert(pid, child.clone());
     drop(table);

@@ -51,6 +51,9 @@ pub struct Credentials {
     pub svgid: u32,
     /// An id changed, or a set-id exec changed one (BSD's P_SUGID): issetugid's answer.
     pub tainted: bool,
+    /// A member of a prison (BSD's P_JAILED; see `process::prison`): root's powers
+    /// that 4.x checks with plain `suser(p)` are not its.
+    pub jailed: bool,
 }
 
 impl Credentials {
@@ -58,8 +61,17 @@ impl Credentials {
         Credentials::default()
     }
 
+    /// Root, in a prison or not: 4.x's `suser_xxx(cred, p, PRISON_ROOT)`, which file
+    /// permissions, the id changes, chroot and most of root's powers ask.
     pub fn is_root(&self) -> bool {
         self.euid == 0
+    }
+
+    /// Root outside every prison: 4.x's plain `suser(p)` (kern_prot.c `suser_xxx` with
+    /// no PRISON_ROOT refuses a jailed process), for what would reach past the prison
+    /// (device nodes, mounts, the clock, the machine).
+    pub fn is_host_root(&self) -> bool {
+        self.euid == 0 && !self.jailed
     }
 
     fn in_group(&self, gid: u32) -> bool {
@@ -132,6 +144,11 @@ pub struct FsContext {
     pub cwd: Arc<Inode>,
     pub creds: Credentials,
     pub umask: u32,
+    /// The directory of its first chroot (BSD's fd_jdir, which jail's chroot sets): ".."
+    /// never climbs above it, even from a working directory outside a later, deeper
+    /// root (4.x vfs_lookup.c `lookup`: ni_topdir; vfs_syscalls.c `chroot` sets it
+    /// once). Kept by fork and exec.
+    pub top: Option<Arc<Inode>>,
 }
 
 impl FsContext {
@@ -143,6 +160,7 @@ impl FsContext {
             root,
             creds: Credentials::root(),
             umask: 0o022,
+            top: None,
         }
     }
 }
@@ -335,7 +353,8 @@ pub fn unmount(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<
         .iter()
         .find(|m| m.root.device == node.device)
         .map_or(0, |m| m.info.owner);
-    if !ctx.creds.is_root() && ctx.creds.euid != owner {
+    // 4.x vfs_syscalls.c `unmount`: the mounter, else plain suser (no jailed root).
+    if !ctx.creds.is_host_root() && ctx.creds.euid != owner {
         return Err(Error::NotPermitted);
     }
     if !MOUNTS.lock().iter().any(|m| Arc::ptr_eq(&m.root, &node)) {
@@ -521,11 +540,13 @@ fn parent_of(dir: &Arc<Inode>) -> Option<Arc<Inode>> {
     dir.dir().ok()?.lock().parent.upgrade()
 }
 
-/// `..` of `dir`, as seen from a process whose root is `root`.
-fn dot_dot(root: &Arc<Inode>, dir: &Arc<Inode>) -> Result<Arc<Inode>> {
+/// `..` of `dir`, as seen from a process whose root is `ctx.root` and whose first
+/// chroot was `ctx.top` (".." stays at either, as 4.x's lookup does at ni_rootdir and
+/// ni_topdir).
+fn dot_dot(ctx: &FsContext, dir: &Arc<Inode>) -> Result<Arc<Inode>> {
     let mut at = dir.clone();
     loop {
-        if Arc::ptr_eq(&at, root) {
+        if Arc::ptr_eq(&at, &ctx.root) || ctx.top.as_ref().is_some_and(|t| Arc::ptr_eq(&at, t)) {
             return Ok(at);
         }
         if let Some(p) = parent_of(&at) {
@@ -636,9 +657,15 @@ fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
     }
     match name {
         b"." => Ok(dir.clone()),
-        b".." => dot_dot(&ctx.root, dir),
+        b".." => dot_dot(ctx, dir),
         _ => {
             procfs::refresh(dir);
+            if procfs::hidden(dir, ctx.creds.jailed)
+                .iter()
+                .any(|h| h == name)
+            {
+                return Err(Error::NotFound);
+            }
             let child = dir.dir()?.lock().get(name).ok_or(Error::NotFound)?;
             Ok(mounted_on(&child).unwrap_or(child))
         }
@@ -792,7 +819,8 @@ pub fn mknod(
     }
     let kind = match special {
         Special::Fifo => tmpfs::Kind::Fifo,
-        Special::Device(d) if ctx.creds.is_root() => tmpfs::Kind::Device(d),
+        // 4.x vfs_syscalls.c `mknod`: plain suser for a device (no jailed root).
+        Special::Device(d) if ctx.creds.is_host_root() => tmpfs::Kind::Device(d),
         Special::Device(_) => return Err(Error::NotPermitted),
         Special::Socket(s) => tmpfs::Kind::Socket(s),
     };
@@ -1127,6 +1155,10 @@ pub fn chroot(ctx: &mut FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Resu
         return Err(Error::NotADirectory);
     }
     check_access(&node, &ctx.creds, Access::EXECUTE)?;
+    // 4.x vfs_syscalls.c `chroot`: the first chroot's directory is fd_jdir too.
+    if ctx.top.is_none() {
+        ctx.top = Some(node.clone());
+    }
     ctx.root = node;
     Ok(())
 }
@@ -1186,7 +1218,7 @@ pub struct DirEntry {
 
 /// Entries of `dir` from `cookie` on ("." and ".." first), at most `max`.
 pub fn read_dir(
-    root: &Arc<Inode>,
+    ctx: &FsContext,
     dir: &Arc<Inode>,
     cookie: u64,
     max: usize,
@@ -1202,7 +1234,7 @@ pub fn read_dir(
         });
     }
     if cookie <= 1 && out.len() < max {
-        let up = dot_dot(root, dir).unwrap_or_else(|_| dir.clone());
+        let up = dot_dot(ctx, dir).unwrap_or_else(|_| dir.clone());
         out.push(DirEntry {
             inode: up.number,
             kind: NodeType::Directory,
@@ -1210,20 +1242,26 @@ pub fn read_dir(
             next_cookie: node::FIRST_ENTRY_COOKIE,
         });
     }
-    read_more(dir, cookie.max(node::FIRST_ENTRY_COOKIE), max, out)
+    let hidden = procfs::hidden(dir, ctx.creds.jailed);
+    read_more(dir, cookie.max(node::FIRST_ENTRY_COOKIE), max, out, &hidden)
 }
 
+/// The entries of `dir` from cookie `from` on, less the `hidden` names.
 fn read_more(
     dir: &Arc<Inode>,
     from: u64,
     max: usize,
     mut out: Vec<DirEntry>,
+    hidden: &[Vec<u8>],
 ) -> Result<Vec<DirEntry>> {
     procfs::refresh(dir);
     let data = dir.dir()?.lock();
     for (&c, (name, node)) in data.entries.range(from..) {
         if out.len() >= max {
             break;
+        }
+        if hidden.contains(name) {
+            continue;
         }
         out.push(DirEntry {
             inode: node.number,

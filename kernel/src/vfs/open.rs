@@ -206,7 +206,7 @@ pub fn read_dir(
     if file.kind() != FileKind::Directory {
         return Err(Error::NotADirectory);
     }
-    let entries = super::read_dir(&ctx.root, node, file.offset(), max)?;
+    let entries = super::read_dir(ctx, node, file.offset(), max)?;
     if let Some(last) = entries.last() {
         file.set_offset(last.next_cookie);
     }

@@ -70,6 +70,27 @@ fn pid_of_name(name: &[u8]) -> Option<u32> {
     core::str::from_utf8(name).ok()?.parse().ok()
 }
 
+/// The pid directories of `dir` the calling process (`jailed` says if its credentials
+/// are) may not see, if `dir` is procfs's: a prisoner sees only its prison's members
+/// (4.x procfs_vnops.c: procfs_lookup and procfs_readdir pass over what PRISON_CHECK
+/// refuses). Empty for everyone else, found without a lock.
+pub fn hidden(dir: &Arc<Inode>, jailed: bool) -> Vec<Vec<u8>> {
+    if !jailed || !is_procfs(dir.device) {
+        return Vec::new();
+    }
+    let Some(me) = process::current() else {
+        return Vec::new();
+    };
+    if process::prison::prison(&me).is_none() {
+        return Vec::new();
+    }
+    process::all()
+        .iter()
+        .filter(|p| !process::prison::sees(&me, p))
+        .map(|p| format!("{}", p.pid.0).into_bytes())
+        .collect()
+}
+
 /// Brings procfs's root up to date with the process table when `dir` is that root: a
 /// directory for every process in the table (zombies too), none for a pid gone.
 pub fn refresh(dir: &Arc<Inode>) {

@@ -10,6 +10,7 @@ fn fresh() -> FsContext {
         root,
         creds: Credentials::root(),
         umask: 0o022,
+        top: None,
     }
 }
 
@@ -116,6 +117,30 @@ fn dot_dot_and_cwd() {
         stat(&ctx, None, b"/top", Follow::Yes).err(),
         Some(Error::NotFound)
     );
+}
+
+/// The first chroot's directory is where ".." stops for good (4.x's fd_jdir): a
+/// working directory left outside a later, deeper root cannot climb past it.
+#[test]
+fn dot_dot_stops_at_the_first_chroot() {
+    let mut ctx = fresh();
+    mkdir(&ctx, None, b"/jail", 0o755).unwrap();
+    mkdir(&ctx, None, b"/jail/inner", 0o755).unwrap();
+    write_file(&ctx, b"/outside", b"o");
+    write_file(&ctx, b"/jail/marker", b"m");
+    chroot(&mut ctx, None, b"/jail").unwrap();
+    chdir(&mut ctx, None, b"/").unwrap();
+    chroot(&mut ctx, None, b"/inner").unwrap();
+    // The working directory is the jail directory, above the new root.
+    assert_eq!(read_file(&ctx, b"../../marker"), b"m");
+    assert_eq!(
+        stat(&ctx, None, b"../outside", Follow::Yes).err(),
+        Some(Error::NotFound)
+    );
+    chdir(&mut ctx, None, b"..").unwrap();
+    assert_eq!(read_file(&ctx, b"marker"), b"m");
+    // A first chroot elsewhere is kept by a fresh context only.
+    assert!(ctx.top.as_ref().is_some_and(|t| t.is_dir()));
 }
 
 #[test]
@@ -306,6 +331,7 @@ fn permissions_for_a_user() {
         svuid: 1000,
         svgid: 1000,
         tainted: false,
+        jailed: false,
     };
     let ro = OpenFlags {
         read: true,

@@ -79,9 +79,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 5 slots Nymph does not serve (status not_implemented) are left out. */
+/* 4 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 249
+#define FZ_NCALLS 250
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -1039,6 +1039,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "fileid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "cmd", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "data", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
+	} },
+	{ 338, "jail", 1, 0, {
+		{ "jail", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
 	} },
 	{ 340, "sigprocmask", 3, 0, {
 		{ "how", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_sigprocmask_how, 3, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },

@@ -534,7 +534,7 @@ int32_t __sys_sched_rr_get_interval(int32_t pid, void *interval);
 int32_t __sys_utrace(const void *addr, uint32_t len);
 int32_t __sys_osendfile(int32_t fd, int32_t s, int64_t offset, uint32_t nbytes, const void *hdtr, void *sbytes, int32_t flags);
 int32_t __sys_kldsym(int32_t fileid, int32_t cmd, void *data);
-int32_t __sys_jail(void *jail);
+int32_t __sys_jail(const void *jail);
 int32_t __sys_sigprocmask(int32_t how, const void *set, void *oset);
 int32_t __sys_sigsuspend(const void *sigmask);
 int32_t __sys_sigaction(int32_t sig, const void *act, void *oact);

@@ -893,6 +893,20 @@ _Static_assert(_Alignof(struct itimerval) == 4, "struct itimerval: alignment");
 _Static_assert(__builtin_offsetof(struct itimerval, it_interval) == 0, "itimerval.it_interval: offset");
 _Static_assert(__builtin_offsetof(struct itimerval, it_value) == 8, "itimerval.it_value: offset");
 
+/* 4.x sys/sys/jail.h 1.8.2.2: jail(2)'s argument. */
+struct jail {
+	uint32_t version;	/* 0 */
+	const void *path;	/* 4 */
+	const void *hostname;	/* 8 */
+	uint32_t ip_number;	/* 12 */
+};
+_Static_assert(sizeof(struct jail) == 16, "struct jail: size");
+_Static_assert(_Alignof(struct jail) == 4, "struct jail: alignment");
+_Static_assert(__builtin_offsetof(struct jail, version) == 0, "jail.version: offset");
+_Static_assert(__builtin_offsetof(struct jail, path) == 4, "jail.path: offset");
+_Static_assert(__builtin_offsetof(struct jail, hostname) == 8, "jail.hostname: offset");
+_Static_assert(__builtin_offsetof(struct jail, ip_number) == 12, "jail.ip_number: offset");
+
 struct kevent {
 	uint32_t ident;	/* 0 */
 	int16_t filter;	/* 4 */
