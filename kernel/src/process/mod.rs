@@ -1346,10 +1346,10 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         (
             (own, files, lent),
             core::mem::take(&mut inner.children),
-            (inner.parent, inner.tracer.is_some()),
+            (inner.parent, inner.tracer.is_some(), inner.fs.creds.uid),
         )
     };
-    let (parent, traced) = parent;
+    let (parent, traced, uid) = parent;
     if let Some(record) = &record {
         accounting::emit(process, record);
     }
@@ -1394,20 +1394,25 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     // A parent that wants no zombies (SA_NOCLDWAIT) has init take the child, and init
     // is told instead; the parent is woken, in case it waits for its last child (4.x's
     // exit1). A traced child still reports to its tracer.
-    let parent = match (find(parent), find(INIT)) {
-        (Some(p), Some(init)) if !traced && p.pid != INIT && p.child_reports().no_zombies => {
-            debug::reparent(process, &init);
-            p.child_events.wake_all();
-            INIT
-        }
-        _ => parent,
-    };
-    match find(parent) {
+    let mut told = find(parent);
+    if let Some(p) = &told
+        && !traced
+        && p.pid != INIT
+        && p.child_reports().no_zombies
+        && let Some(init) = find(INIT)
+    {
+        debug::reparent(process, &init);
+        p.child_events.wake_all();
+        told = Some(init);
+    }
+    match told {
         Some(p) => {
-            p.post_from(
-                Signal::Chld,
-                child_origin(process, ChildChange::of_exit(status)),
-            );
+            let origin = SignalOrigin::Child {
+                pid: process.pid.0,
+                uid,
+                change: ChildChange::of_exit(status),
+            };
+            p.post_from(Signal::Chld, origin);
             p.child_events.wake_all();
         }
         None => DETACHED_EXITS.wake_all(),
