@@ -15264,7 +15264,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "jail",
         kind: "standard",
         status: Status::Partial(
-            "a prisoner's AF_INET socket bound to INADDR_ANY with port 0 keeps the wildcard and connects and sends from 127.0.0.1 (4.x's in_pcbconnect binds a prisoner's wildcard socket to the prison's address; an unbound one is bound to it here); the POSIX scheduling calls (sched_setparam, sched_getparam, sched_setscheduler, sched_getscheduler: p31b_proc) do not look at the prison: a prisoner reaches a process outside by pid, and a jailed root counts as root there (4.x's prison rule for them is not checked)",
+            "a prisoner's AF_INET socket bound to INADDR_ANY with port 0 keeps the wildcard and connects and sends from 127.0.0.1 (4.x's in_pcbconnect binds a prisoner's wildcard socket to the prison's address; an unbound one is bound to it here)",
         ),
         arg_words: 1,
     },

@@ -84,7 +84,9 @@ pub(crate) fn sys_rtprio(task: &mut Task, a: fb::RtprioArgs) -> SysResult {
 }
 
 /// The process a sched_* call names: ESRCH for none, then EPERM unless the caller is
-/// root (4.x's p31b_proc, whose CAN_AFFECT is "only root can do this").
+/// root (4.x's p31b_proc, whose CAN_AFFECT is "only root can do this"). p31b_proc
+/// makes no PRISON_CHECK and CAN_AFFECT reads cr_uid alone, so a jailed root reaches
+/// any pid here, as on 4.x.
 fn posix_target(task: &Task, pid: i32) -> Result<alloc::sync::Arc<Process>, i32> {
     let target = crate::sys::target(task, pid)?;
     if !is_root(task) {
