@@ -2,7 +2,7 @@
 /*
  * SIGCHLD's siginfo names the child and what happened to it: CLD_EXITED with the
  * exit code in si_status, CLD_KILLED with the signal that ended it, CLD_STOPPED with
- * the signal that stopped it; si_pid is the child, si_uid its real user. A signal
+ * the signal that stopped it, CLD_CONTINUED with SIGCONT when SIGCONT continues it; si_pid is the child, si_uid its real user. A signal
  * posted again while pending keeps its first origin: two children exiting while
  * SIGCHLD is blocked give one SIGCHLD, naming the first.
  */
@@ -69,9 +69,15 @@ int main(void)
 	CHECK_EQ(waitpid(pid, &status, WUNTRACED), pid);
 	CHECK(WIFSTOPPED(status));
 
-	CHECK_OK(kill(pid, SIGTERM));
+	/* Continued: CLD_CONTINUED, with SIGCONT as the status (POSIX). */
 	CHECK_OK(kill(pid, SIGCONT));
 	await_hits(3, &old);
+	CHECK_EQ(seen.si_code, CLD_CONTINUED);
+	CHECK_EQ(seen.si_pid, pid);
+	CHECK_EQ(seen.si_status, SIGCONT);
+
+	CHECK_OK(kill(pid, SIGTERM));
+	await_hits(4, &old);
 	CHECK_EQ(seen.si_code, CLD_KILLED);
 	CHECK_EQ(seen.si_pid, pid);
 	CHECK_EQ(seen.si_status, SIGTERM);
@@ -88,9 +94,9 @@ int main(void)
 	if (second == 0)
 		_exit(2);
 	CHECK_EQ(waitpid(second, &status, 0), second);
-	await_hits(4, &old);
+	await_hits(5, &old);
 	CHECK_EQ(seen.si_pid, first);
 	CHECK_EQ(seen.si_status, 1);
-	CHECK_EQ(hits, 4);
+	CHECK_EQ(hits, 5);
 	PASS();
 }

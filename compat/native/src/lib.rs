@@ -143,6 +143,11 @@ impl Personality for Native {
         signals::deliver(task, signal, origin, action)
     }
 
+    /// POSIX: a continued child sends SIGCHLD (CLD_CONTINUED) unless SA_NOCLDSTOP.
+    fn signals_continued_child(&self) -> bool {
+        true
+    }
+
     /// SA_NODEFER leaves the signal unblocked while its handler runs.
     fn blocks_signal_in_handler(&self, action: &CatchAction) -> bool {
         action.flags & u64::from(v1::sa_flags::SA_NODEFER.bits()) == 0

@@ -343,6 +343,7 @@ fn fill_siginfo(task: &Task, signal: Signal, origin: SignalOrigin, si: &mut v1::
                 ChildChange::Dumped(s) => (CLD_DUMPED, signal_to_native(s)),
                 ChildChange::Stopped(s) => (CLD_STOPPED, signal_to_native(s)),
                 ChildChange::Trapped(s) => (CLD_TRAPPED, signal_to_native(s)),
+                ChildChange::Continued => (CLD_CONTINUED, signal_to_native(Signal::Cont)),
             };
             (si.si_code, si.si_status) = (code, status);
             (si.si_pid, si.si_uid) = (pid as i32, uid);

@@ -228,6 +228,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         true
     }
 
+    /// Whether a process of this personality gets SIGCHLD when a stopped child of its
+    /// is continued (POSIX, unless SA_NOCLDSTOP); 4.4BSD and 4.x sent none.
+    fn signals_continued_child(&self) -> bool {
+        false
+    }
+
     /// The personality's own per-process values (see [`Process::personality_value`]) a
     /// fresh image starts with, for facts about the image its calls need later (a
     /// FreeBSD process's data segment start, which its break and mmap placement count
@@ -926,11 +932,24 @@ impl Process {
         if let Some(thread) = thread {
             sched::wake(thread);
         }
-        // A parent waiting with WCONTINUED has news. (No SIGCHLD: 4.x sent none for a
-        // continue, and the core serves it too.)
+        // A parent waiting with WCONTINUED has news, and SIGCHLD if its personality
+        // sends one for a continue and it did not ask for no stop signals.
         if continued {
-            let parent = self.inner.lock().parent;
+            let (parent, uid) = {
+                let inner = self.inner.lock();
+                (inner.parent, inner.fs.creds.uid)
+            };
             if let Some(parent) = find(parent) {
+                if parent.personality().signals_continued_child()
+                    && !parent.child_reports().no_stop_signal
+                {
+                    let origin = SignalOrigin::Child {
+                        pid: self.pid.0,
+                        uid,
+                        change: ChildChange::Continued,
+                    };
+                    parent.post_from(Signal::Chld, origin);
+                }
                 parent.child_events.wake_all();
             }
         }

@@ -226,6 +226,8 @@ pub enum ChildChange {
     Stopped(Signal),
     /// Stopped for its tracer.
     Trapped(Signal),
+    /// Continued from a stop by SIGCONT.
+    Continued,
 }
 
 impl ChildChange {

@@ -913,7 +913,7 @@ pub mod consts {
     pub const CLD_TRAPPED: i32 = 4;
     /// si_code of SIGCHLD: a signal (si_status) stopped the child.
     pub const CLD_STOPPED: i32 = 5;
-    /// si_code of SIGCHLD: the child was continued (no SIGCHLD is sent for that here).
+    /// si_code of SIGCHLD: a stopped child was continued by SIGCONT (si_status); not sent under SA_NOCLDSTOP.
     pub const CLD_CONTINUED: i32 = 6;
     pub const UTS_LEN: u32 = 64;
     /// c_cc entries
