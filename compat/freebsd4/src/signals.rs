@@ -247,43 +247,89 @@ fn catch(handler: u32, mask: SignalSet, flags: u64) -> SigAction {
 const CHILD_FLAGS: u32 =
     (fb::sa_flags::SA_NOCLDSTOP.bits() | fb::sa_flags::SA_NOCLDWAIT.bits()) as u32;
 
-/// The old action's flags as 4.x reports them: the action's own, and SIGCHLD's
-/// child flags (`child_flags`, from [`swap_action`]).
-fn reported_flags(action: &fb::sigaction, child_flags: u32) -> i32 {
-    ((action.sa_flags as u32 & !CHILD_FLAGS) | child_flags) as i32
+/// An action a sigaction call installs: the action, and the mask and flags it was
+/// given, which 4.x keeps per signal whatever the handler (ps_catchmask, ps_sigintr
+/// and the other sets).
+#[derive(Clone, Copy)]
+struct NewAction {
+    action: SigAction,
+    mask: SignalSet,
+    flags: u64,
+}
+
+impl NewAction {
+    fn new(handler: u32, mask: SignalSet, flags: u64) -> NewAction {
+        NewAction {
+            action: catch(handler, mask, flags),
+            mask,
+            flags: flags & !OLD_STYLE,
+        }
+    }
+}
+
+/// The action a sigaction call replaced, with what 4.x reports beside it.
+struct OldAction {
+    action: SigAction,
+    /// SIGCHLD's SA_NOCLDSTOP and SA_NOCLDWAIT as they were (0 for other signals).
+    child_flags: u32,
+    /// The mask and flags at rest of a SIG_DFL or SIG_IGN action.
+    resting: Option<(SignalSet, u64)>,
+}
+
+impl OldAction {
+    /// The old action as 4.x's do_sigaction reports it: a handler's own mask and
+    /// flags, or for SIG_DFL and SIG_IGN the ones given with them (a caught signal's
+    /// after an exec reset it); a signal never given any reports SA_RESTART, since
+    /// ps_sigintr starts empty. SIGCHLD's child flags are the process's, and no other
+    /// signal shows them.
+    fn to_fb(&self) -> fb::sigaction {
+        let mut sa = fb_action(self.action);
+        if !matches!(self.action, SigAction::Catch(_)) {
+            let restart = fb::sa_flags::SA_RESTART.bits() as u64;
+            let (mask, flags) = self.resting.unwrap_or((SignalSet::EMPTY, restart));
+            sa.sa_mask = to_sigset(mask);
+            sa.sa_flags = flags as u32 as i32;
+        }
+        sa.sa_flags = ((sa.sa_flags as u32 & !CHILD_FLAGS) | self.child_flags) as i32;
+        sa
+    }
 }
 
 /// Installs `new` for signal number `sig` (1..=128, as 4.x takes them), with the
-/// caller's raw `flags` for SIGCHLD's child flags, and returns the old action with the
-/// child flags SIGCHLD had (0 for other signals).
+/// caller's raw `flags` for SIGCHLD's child flags, and returns the old action.
 fn swap_action(
     task: &Task,
     sig: i32,
-    new: Option<SigAction>,
+    new: Option<NewAction>,
     flags: u32,
-) -> Result<(SigAction, u32), i32> {
+) -> Result<OldAction, i32> {
     let signal = signal_from_fb(sig).ok_or(errno::EINVAL)?;
-    if signal != Signal::Chld {
-        return swap_handler(task, signal, new).map(|old| (old, 0));
-    }
-    let reports = task.process.child_reports();
-    let old_flags = if reports.no_stop_signal {
-        fb::sa_flags::SA_NOCLDSTOP.bits() as u32
-    } else {
-        0
-    } | if reports.no_zombies {
-        fb::sa_flags::SA_NOCLDWAIT.bits() as u32
+    let resting = task.process.resting_action(signal);
+    let child_flags = if signal == Signal::Chld {
+        let reports = task.process.child_reports();
+        let bit = |on: bool, flag: fb::sa_flags| if on { flag.bits() as u32 } else { 0 };
+        bit(reports.no_stop_signal, fb::sa_flags::SA_NOCLDSTOP)
+            | bit(reports.no_zombies, fb::sa_flags::SA_NOCLDWAIT)
     } else {
         0
     };
-    let old = swap_handler(task, signal, new)?;
-    if new.is_some() {
-        task.process.set_child_reports(ChildReports {
-            no_stop_signal: flags & fb::sa_flags::SA_NOCLDSTOP.bits() as u32 != 0,
-            no_zombies: flags & fb::sa_flags::SA_NOCLDWAIT.bits() as u32 != 0,
-        });
+    let old = swap_handler(task, signal, new.map(|n| n.action))?;
+    if let Some(n) = new {
+        if !matches!(n.action, SigAction::Catch(_)) {
+            task.process.set_resting_action(signal, n.mask, n.flags);
+        }
+        if signal == Signal::Chld {
+            task.process.set_child_reports(ChildReports {
+                no_stop_signal: flags & fb::sa_flags::SA_NOCLDSTOP.bits() as u32 != 0,
+                no_zombies: flags & fb::sa_flags::SA_NOCLDWAIT.bits() as u32 != 0,
+            });
+        }
     }
-    Ok((old, old_flags))
+    Ok(OldAction {
+        action: old,
+        child_flags,
+        resting,
+    })
 }
 
 fn swap_handler(task: &Task, signal: Signal, new: Option<SigAction>) -> Result<SigAction, i32> {
@@ -310,18 +356,16 @@ pub(crate) fn sys_sigaction(task: &mut Task, a: fb::SigactionArgs) -> SysResult 
     } else {
         let sa: fb::sigaction = task.read_val(a.act.addr()).map_err(fault)?;
         let flags = fb::sa_flags::from_bits_truncate(sa.sa_flags);
-        let action = catch(
+        let action = NewAction::new(
             sa.sa_handler,
             from_sigset(&sa.sa_mask),
             u64::from(flags.bits() as u32),
         );
         (Some(action), sa.sa_flags as u32)
     };
-    let (old, child_flags) = swap_action(task, a.sig, new, raw)?;
+    let old = swap_action(task, a.sig, new, raw)?;
     if !a.oact.is_null() {
-        let mut sa = fb_action(old);
-        sa.sa_flags = reported_flags(&sa, child_flags);
-        task.write_val(a.oact.addr(), &sa).map_err(fault)?;
+        task.write_val(a.oact.addr(), &old.to_fb()).map_err(fault)?;
     }
     Ok(Ret::word(0))
 }
@@ -339,17 +383,17 @@ pub(crate) fn sys_osigaction(task: &mut Task, a: fb::OsigactionArgs) -> SysResul
         let mask = from_osigset(sa.sa_mask);
         let flags = u64::from(fb::sa_flags::from_bits_truncate(sa.sa_flags).bits() as u32);
         (
-            Some(catch(sa.sa_handler, mask, flags | OLD_STYLE)),
+            Some(NewAction::new(sa.sa_handler, mask, flags | OLD_STYLE)),
             sa.sa_flags as u32,
         )
     };
-    let (old, child_flags) = swap_action(task, a.signum, new, raw)?;
+    let old = swap_action(task, a.signum, new, raw)?;
     if !a.osa.is_null() {
-        let sa = fb_action(old);
+        let sa = old.to_fb();
         let out = fb::osigaction {
             sa_handler: sa.sa_handler,
             sa_mask: sa.sa_mask.__bits[0],
-            sa_flags: reported_flags(&sa, child_flags),
+            sa_flags: sa.sa_flags,
         };
         task.write_val(a.osa.addr(), &out).map_err(fault)?;
     }
@@ -368,7 +412,7 @@ pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
     } else {
         let sv: fb::sigvec = task.read_val(a.nsv.addr()).map_err(fault)?;
         let flags = u64::from(sv.sv_flags as u32 & 0x7) ^ restart;
-        let action = catch(
+        let action = NewAction::new(
             sv.sv_handler,
             from_osigset(sv.sv_mask as u32),
             flags | OLD_STYLE,
@@ -376,9 +420,9 @@ pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
         // osigvec passes sv_flags on whole: SA_NOCLDSTOP's bit reaches SIGCHLD too.
         (Some(action), sv.sv_flags as u32)
     };
-    let (old, _) = swap_action(task, a.signum, new, raw)?;
+    let old = swap_action(task, a.signum, new, raw)?;
     if !a.osv.is_null() {
-        let sa = fb_action(old);
+        let sa = old.to_fb();
         let out = fb::sigvec {
             sv_handler: sa.sa_handler,
             sv_mask: sa.sa_mask.__bits[0] as i32,

@@ -371,6 +371,11 @@ struct Inner {
     /// for the personality to describe in the handler's frame.
     last_fault: Option<Fault>,
     actions: BTreeMap<Signal, SigAction>,
+    /// The mask and flags a personality gave with an action that catches nothing
+    /// (SIG_DFL, SIG_IGN), and those of a caught signal exec reset: BSD keeps both per
+    /// signal whatever the handler, and its old action reports them. Kept by fork and
+    /// exec; a caught action carries its own instead.
+    resting: BTreeMap<Signal, (SignalSet, u64)>,
     /// Program break: start (end of the image) and current end.
     brk_start: u64,
     brk: u64,
@@ -765,6 +770,9 @@ impl Process {
             .actions
             .insert(signal, action)
             .unwrap_or(SigAction::Default);
+        if matches!(action, SigAction::Catch(_)) {
+            inner.resting.remove(&signal);
+        }
         if action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
         {
@@ -775,6 +783,18 @@ impl Process {
 
     pub fn blocked(&self) -> SignalSet {
         self.inner.lock().blocked
+    }
+
+    /// The mask and flags at rest for `signal` (see `Inner::resting`): those given with
+    /// its SIG_DFL or SIG_IGN action, or of its handler before an exec; None if none
+    /// was ever given.
+    pub fn resting_action(&self, signal: Signal) -> Option<(SignalSet, u64)> {
+        self.inner.lock().resting.get(&signal).copied()
+    }
+
+    /// Records the mask and flags given with an action that catches nothing.
+    pub fn set_resting_action(&self, signal: Signal, mask: SignalSet, flags: u64) {
+        self.inner.lock().resting.insert(signal, (mask, flags));
     }
 
     /// What this process has used (getrusage RUSAGE_SELF).
@@ -1862,6 +1882,7 @@ pub fn spawn_with_files(
             max_pages: 0,
             children_usage: Usage::ZERO,
             actions: BTreeMap::new(),
+            resting: BTreeMap::new(),
             brk_start: loaded.image_end,
             brk: loaded.image_end,
             personality_state: loaded.personality_state,
@@ -1932,12 +1953,16 @@ pub fn exec(
         // Its children end as zombies again (4.x's execsigs: "Reset no zombies if
         // child dies flag as Solaris does"); SA_NOCLDSTOP's choice stays.
         inner.child_reports.no_zombies = false;
-        // Caught signals go back to their default action; ignored stay ignored.
-        for action in inner.actions.values_mut() {
-            if matches!(action, SigAction::Catch(_)) {
+        // Caught signals go back to their default action, keeping their mask and
+        // flags at rest; ignored stay ignored.
+        let mut resting = Vec::new();
+        for (&signal, action) in inner.actions.iter_mut() {
+            if let SigAction::Catch(c) = *action {
+                resting.push((signal, (c.mask, c.flags)));
                 *action = SigAction::Default;
             }
         }
+        inner.resting.extend(resting);
         // Its tracer gets to see the new image before it runs (4.x's execve).
         if inner.tracer.is_some() {
             inner.make_pending(Signal::Trap, SignalOrigin::Kernel);
@@ -2083,6 +2108,7 @@ fn fork_with(
                 inner.personality,
                 inner.blocked,
                 inner.actions.clone(),
+                inner.resting.clone(),
                 inner.brk_start,
                 inner.brk,
                 inner.personality_state.clone(),
@@ -2098,6 +2124,7 @@ fn fork_with(
         personality,
         blocked,
         actions,
+        resting,
         brk_start,
         brk,
         personality_state,
@@ -2157,6 +2184,7 @@ fn fork_with(
             max_pages: 0,
             children_usage: Usage::ZERO,
             actions,
+            resting,
             brk_start,
             brk,
             personality_state,
