@@ -122,670 +122,664 @@ static long check_18(void)
 static long check_19(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(165UL);
+	return nt_neg_raw(167UL);
 }
 
 static long check_20(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(167UL);
+	return nt_neg_raw(168UL);
 }
 
 static long check_21(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(168UL);
+	return nt_neg_raw(172UL);
 }
 
 static long check_22(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(172UL);
+	return nt_neg_raw(175UL);
 }
 
 static long check_23(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(175UL);
+	return nt_neg_raw(177UL);
 }
 
 static long check_24(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(177UL);
+	return nt_neg_raw(178UL);
 }
 
 static long check_25(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(178UL);
+	return nt_neg_raw(179UL);
 }
 
 static long check_26(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(179UL);
+	return nt_neg_raw(180UL);
 }
 
 static long check_27(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(180UL);
+	return nt_neg_raw(184UL);
 }
 
 static long check_28(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(184UL);
+	return nt_neg_raw(185UL);
 }
 
 static long check_29(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(185UL);
+	return nt_neg_raw(186UL);
 }
 
 static long check_30(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(186UL);
+	return nt_neg_raw(187UL);
 }
 
 static long check_31(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(187UL);
+	return nt_neg_raw(193UL);
 }
 
 static long check_32(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(193UL);
+	return nt_neg_raw(198UL);
 }
 
 static long check_33(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(198UL);
+	return nt_neg_raw(208UL);
 }
 
 static long check_34(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(208UL);
+	return nt_neg_raw(210UL);
 }
 
 static long check_35(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(210UL);
+	return nt_neg_raw(211UL);
 }
 
 static long check_36(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(211UL);
+	return nt_neg_raw(212UL);
 }
 
 static long check_37(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(212UL);
+	return nt_neg_raw(213UL);
 }
 
 static long check_38(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(213UL);
+	return nt_neg_raw(214UL);
 }
 
 static long check_39(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(214UL);
+	return nt_neg_raw(215UL);
 }
 
 static long check_40(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(215UL);
+	return nt_neg_raw(216UL);
 }
 
 static long check_41(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(216UL);
+	return nt_neg_raw(217UL);
 }
 
 static long check_42(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(217UL);
+	return nt_neg_raw(218UL);
 }
 
 static long check_43(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(218UL);
+	return nt_neg_raw(219UL);
 }
 
 static long check_44(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(219UL);
+	return nt_neg_raw(223UL);
 }
 
 static long check_45(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(223UL);
+	return nt_neg_raw(235UL);
 }
 
 static long check_46(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(235UL);
+	return nt_neg_raw(236UL);
 }
 
 static long check_47(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(236UL);
+	return nt_neg_raw(237UL);
 }
 
 static long check_48(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(237UL);
+	return nt_neg_raw(238UL);
 }
 
 static long check_49(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(238UL);
+	return nt_neg_raw(239UL);
 }
 
 static long check_50(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(239UL);
+	return nt_neg_raw(241UL);
 }
 
 static long check_51(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(241UL);
+	return nt_neg_raw(242UL);
 }
 
 static long check_52(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(242UL);
+	return nt_neg_raw(243UL);
 }
 
 static long check_53(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(243UL);
+	return nt_neg_raw(244UL);
 }
 
 static long check_54(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(244UL);
+	return nt_neg_raw(245UL);
 }
 
 static long check_55(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(245UL);
+	return nt_neg_raw(246UL);
 }
 
 static long check_56(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(246UL);
+	return nt_neg_raw(247UL);
 }
 
 static long check_57(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(247UL);
+	return nt_neg_raw(248UL);
 }
 
 static long check_58(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(248UL);
+	return nt_neg_raw(249UL);
 }
 
 static long check_59(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(249UL);
+	return nt_neg_raw(255UL);
 }
 
 static long check_60(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(255UL);
+	return nt_neg_raw(256UL);
 }
 
 static long check_61(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(256UL);
+	return nt_neg_raw(257UL);
 }
 
 static long check_62(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(257UL);
+	return nt_neg_raw(258UL);
 }
 
 static long check_63(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(258UL);
+	return nt_neg_raw(259UL);
 }
 
 static long check_64(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(259UL);
+	return nt_neg_raw(260UL);
 }
 
 static long check_65(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(260UL);
+	return nt_neg_raw(261UL);
 }
 
 static long check_66(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(261UL);
+	return nt_neg_raw(262UL);
 }
 
 static long check_67(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(262UL);
+	return nt_neg_raw(263UL);
 }
 
 static long check_68(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(263UL);
+	return nt_neg_raw(264UL);
 }
 
 static long check_69(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(264UL);
+	return nt_neg_raw(265UL);
 }
 
 static long check_70(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(265UL);
+	return nt_neg_raw(266UL);
 }
 
 static long check_71(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(266UL);
+	return nt_neg_raw(267UL);
 }
 
 static long check_72(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(267UL);
+	return nt_neg_raw(268UL);
 }
 
 static long check_73(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(268UL);
+	return nt_neg_raw(269UL);
 }
 
 static long check_74(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(269UL);
+	return nt_neg_raw(270UL);
 }
 
 static long check_75(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(270UL);
+	return nt_neg_raw(271UL);
 }
 
 static long check_76(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(271UL);
+	return nt_neg_raw(273UL);
 }
 
 static long check_77(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(273UL);
+	return nt_neg_raw(281UL);
 }
 
 static long check_78(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(281UL);
+	return nt_neg_raw(282UL);
 }
 
 static long check_79(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(282UL);
+	return nt_neg_raw(283UL);
 }
 
 static long check_80(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(283UL);
+	return nt_neg_raw(284UL);
 }
 
 static long check_81(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(284UL);
+	return nt_neg_raw(285UL);
 }
 
 static long check_82(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(285UL);
+	return nt_neg_raw(286UL);
 }
 
 static long check_83(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(286UL);
+	return nt_neg_raw(287UL);
 }
 
 static long check_84(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(287UL);
+	return nt_neg_raw(288UL);
 }
 
 static long check_85(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(288UL);
+	return nt_neg_raw(289UL);
 }
 
 static long check_86(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(289UL);
+	return nt_neg_raw(290UL);
 }
 
 static long check_87(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(290UL);
+	return nt_neg_raw(291UL);
 }
 
 static long check_88(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(291UL);
+	return nt_neg_raw(292UL);
 }
 
 static long check_89(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(292UL);
+	return nt_neg_raw(293UL);
 }
 
 static long check_90(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(293UL);
+	return nt_neg_raw(294UL);
 }
 
 static long check_91(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(294UL);
+	return nt_neg_raw(295UL);
 }
 
 static long check_92(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(295UL);
+	return nt_neg_raw(296UL);
 }
 
 static long check_93(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(296UL);
+	return nt_neg_raw(313UL);
 }
 
 static long check_94(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(313UL);
+	return nt_neg_raw(339UL);
 }
 
 static long check_95(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(339UL);
+	return nt_neg_raw(345UL);
 }
 
 static long check_96(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(345UL);
+	return nt_neg_raw(346UL);
 }
 
 static long check_97(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(346UL);
+	return nt_neg_raw(364UL);
 }
 
 static long check_98(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(364UL);
+	return nt_neg_raw(365UL);
 }
 
 static long check_99(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(365UL);
+	return nt_neg_raw(366UL);
 }
 
 static long check_100(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(366UL);
+	return nt_neg_raw(367UL);
 }
 
 static long check_101(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(367UL);
+	return nt_neg_raw(368UL);
 }
 
 static long check_102(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(368UL);
+	return nt_neg_raw(369UL);
 }
 
 static long check_103(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(369UL);
+	return nt_neg_raw(370UL);
 }
 
 static long check_104(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(370UL);
+	return nt_neg_raw(371UL);
 }
 
 static long check_105(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(371UL);
+	return nt_neg_raw(372UL);
 }
 
 static long check_106(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(372UL);
+	return nt_neg_raw(373UL);
 }
 
 static long check_107(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(373UL);
+	return nt_neg_raw(374UL);
 }
 
 static long check_108(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(374UL);
+	return nt_neg_raw(375UL);
 }
 
 static long check_109(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(375UL);
+	return nt_neg_raw(376UL);
 }
 
 static long check_110(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(376UL);
+	return nt_neg_raw(377UL);
 }
 
 static long check_111(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(377UL);
+	return nt_neg_raw(378UL);
 }
 
 static long check_112(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(378UL);
+	return nt_neg_raw(379UL);
 }
 
 static long check_113(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(379UL);
+	return nt_neg_raw(380UL);
 }
 
 static long check_114(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(380UL);
+	return nt_neg_raw(381UL);
 }
 
 static long check_115(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(381UL);
+	return nt_neg_raw(382UL);
 }
 
 static long check_116(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(382UL);
+	return nt_neg_raw(383UL);
 }
 
 static long check_117(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(383UL);
+	return nt_neg_raw(384UL);
 }
 
 static long check_118(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(384UL);
+	return nt_neg_raw(385UL);
 }
 
 static long check_119(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(385UL);
+	return nt_neg_raw(386UL);
 }
 
 static long check_120(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(386UL);
+	return nt_neg_raw(387UL);
 }
 
 static long check_121(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(387UL);
+	return nt_neg_raw(388UL);
 }
 
 static long check_122(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(388UL);
+	return nt_neg_raw(389UL);
 }
 
 static long check_123(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(389UL);
+	return nt_neg_raw(390UL);
 }
 
 static long check_124(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(390UL);
+	return nt_neg_raw(391UL);
 }
 
 static long check_125(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(391UL);
+	return nt_neg_raw(392UL);
 }
 
 static long check_126(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(392UL);
+	return nt_neg_raw(394UL);
 }
 
 static long check_127(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(394UL);
+	return nt_neg_raw(457UL);
 }
 
 static long check_128(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
-	return nt_neg_raw(457UL);
-}
-
-static long check_129(void)
-{
-	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(2147483647UL);
 }
 
-static long check_130(void)
+static long check_129(void)
 {
 	signal(SIGSYS, SIG_IGN); /* it is posted too: ignored, the call returns */
 	return nt_neg_raw(4294967295UL);
@@ -811,118 +805,117 @@ static const struct nt_neg_check checks[] = {
 	{"nfssvc (155)", NT_NEG_IS, EINVAL, check_16},
 	{"nosys (159)", NT_NEG_IS, EINVAL, check_17},
 	{"nosys (160)", NT_NEG_IS, EINVAL, check_18},
-	{"sysarch (165)", NT_NEG_IS, EINVAL, check_19},
-	{"nosys (167)", NT_NEG_IS, EINVAL, check_20},
-	{"nosys (168)", NT_NEG_IS, EINVAL, check_21},
-	{"nosys (172)", NT_NEG_IS, EINVAL, check_22},
-	{"nosys (175)", NT_NEG_IS, EINVAL, check_23},
-	{"sfork (177)", NT_NEG_IS, EINVAL, check_24},
-	{"getdescriptor (178)", NT_NEG_IS, EINVAL, check_25},
-	{"setdescriptor (179)", NT_NEG_IS, EINVAL, check_26},
-	{"nosys (180)", NT_NEG_IS, EINVAL, check_27},
-	{"lfs_bmapv (184)", NT_NEG_IS, EINVAL, check_28},
-	{"lfs_markv (185)", NT_NEG_IS, EINVAL, check_29},
-	{"lfs_segclean (186)", NT_NEG_IS, EINVAL, check_30},
-	{"lfs_segwait (187)", NT_NEG_IS, EINVAL, check_31},
-	{"nosys (193)", NT_NEG_IS, EINVAL, check_32},
-	{"__syscall (198)", NT_NEG_IS, EINVAL, check_33},
-	{"newreboot (208)", NT_NEG_IS, EINVAL, check_34},
-	{"lkmnosys (210)", NT_NEG_IS, EINVAL, check_35},
-	{"lkmnosys (211)", NT_NEG_IS, EINVAL, check_36},
-	{"lkmnosys (212)", NT_NEG_IS, EINVAL, check_37},
-	{"lkmnosys (213)", NT_NEG_IS, EINVAL, check_38},
-	{"lkmnosys (214)", NT_NEG_IS, EINVAL, check_39},
-	{"lkmnosys (215)", NT_NEG_IS, EINVAL, check_40},
-	{"lkmnosys (216)", NT_NEG_IS, EINVAL, check_41},
-	{"lkmnosys (217)", NT_NEG_IS, EINVAL, check_42},
-	{"lkmnosys (218)", NT_NEG_IS, EINVAL, check_43},
-	{"lkmnosys (219)", NT_NEG_IS, EINVAL, check_44},
-	{"semconfig (223)", NT_NEG_IS, EINVAL, check_45},
-	{"timer_create (235)", NT_NEG_IS, EINVAL, check_46},
-	{"timer_delete (236)", NT_NEG_IS, EINVAL, check_47},
-	{"timer_settime (237)", NT_NEG_IS, EINVAL, check_48},
-	{"timer_gettime (238)", NT_NEG_IS, EINVAL, check_49},
-	{"timer_getoverrun (239)", NT_NEG_IS, EINVAL, check_50},
-	{"nosys (241)", NT_NEG_IS, EINVAL, check_51},
-	{"nosys (242)", NT_NEG_IS, EINVAL, check_52},
-	{"nosys (243)", NT_NEG_IS, EINVAL, check_53},
-	{"nosys (244)", NT_NEG_IS, EINVAL, check_54},
-	{"nosys (245)", NT_NEG_IS, EINVAL, check_55},
-	{"nosys (246)", NT_NEG_IS, EINVAL, check_56},
-	{"nosys (247)", NT_NEG_IS, EINVAL, check_57},
-	{"nosys (248)", NT_NEG_IS, EINVAL, check_58},
-	{"nosys (249)", NT_NEG_IS, EINVAL, check_59},
-	{"nosys (255)", NT_NEG_IS, EINVAL, check_60},
-	{"nosys (256)", NT_NEG_IS, EINVAL, check_61},
-	{"nosys (257)", NT_NEG_IS, EINVAL, check_62},
-	{"nosys (258)", NT_NEG_IS, EINVAL, check_63},
-	{"nosys (259)", NT_NEG_IS, EINVAL, check_64},
-	{"nosys (260)", NT_NEG_IS, EINVAL, check_65},
-	{"nosys (261)", NT_NEG_IS, EINVAL, check_66},
-	{"nosys (262)", NT_NEG_IS, EINVAL, check_67},
-	{"nosys (263)", NT_NEG_IS, EINVAL, check_68},
-	{"nosys (264)", NT_NEG_IS, EINVAL, check_69},
-	{"nosys (265)", NT_NEG_IS, EINVAL, check_70},
-	{"nosys (266)", NT_NEG_IS, EINVAL, check_71},
-	{"nosys (267)", NT_NEG_IS, EINVAL, check_72},
-	{"nosys (268)", NT_NEG_IS, EINVAL, check_73},
-	{"nosys (269)", NT_NEG_IS, EINVAL, check_74},
-	{"nosys (270)", NT_NEG_IS, EINVAL, check_75},
-	{"nosys (271)", NT_NEG_IS, EINVAL, check_76},
-	{"nosys (273)", NT_NEG_IS, EINVAL, check_77},
-	{"nosys (281)", NT_NEG_IS, EINVAL, check_78},
-	{"nosys (282)", NT_NEG_IS, EINVAL, check_79},
-	{"nosys (283)", NT_NEG_IS, EINVAL, check_80},
-	{"nosys (284)", NT_NEG_IS, EINVAL, check_81},
-	{"nosys (285)", NT_NEG_IS, EINVAL, check_82},
-	{"nosys (286)", NT_NEG_IS, EINVAL, check_83},
-	{"nosys (287)", NT_NEG_IS, EINVAL, check_84},
-	{"nosys (288)", NT_NEG_IS, EINVAL, check_85},
-	{"nosys (289)", NT_NEG_IS, EINVAL, check_86},
-	{"nosys (290)", NT_NEG_IS, EINVAL, check_87},
-	{"nosys (291)", NT_NEG_IS, EINVAL, check_88},
-	{"nosys (292)", NT_NEG_IS, EINVAL, check_89},
-	{"nosys (293)", NT_NEG_IS, EINVAL, check_90},
-	{"nosys (294)", NT_NEG_IS, EINVAL, check_91},
-	{"nosys (295)", NT_NEG_IS, EINVAL, check_92},
-	{"nosys (296)", NT_NEG_IS, EINVAL, check_93},
-	{"signanosleep (313)", NT_NEG_IS, EINVAL, check_94},
-	{"pioctl (339)", NT_NEG_IS, EINVAL, check_95},
-	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_96},
-	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_97},
-	{"nosys (364)", NT_NEG_IS, EINVAL, check_98},
-	{"nosys (365)", NT_NEG_IS, EINVAL, check_99},
-	{"nosys (366)", NT_NEG_IS, EINVAL, check_100},
-	{"nosys (367)", NT_NEG_IS, EINVAL, check_101},
-	{"nosys (368)", NT_NEG_IS, EINVAL, check_102},
-	{"nosys (369)", NT_NEG_IS, EINVAL, check_103},
-	{"nosys (370)", NT_NEG_IS, EINVAL, check_104},
-	{"nosys (371)", NT_NEG_IS, EINVAL, check_105},
-	{"nosys (372)", NT_NEG_IS, EINVAL, check_106},
-	{"nosys (373)", NT_NEG_IS, EINVAL, check_107},
-	{"nosys (374)", NT_NEG_IS, EINVAL, check_108},
-	{"nosys (375)", NT_NEG_IS, EINVAL, check_109},
-	{"nosys (376)", NT_NEG_IS, EINVAL, check_110},
-	{"nosys (377)", NT_NEG_IS, EINVAL, check_111},
-	{"nosys (378)", NT_NEG_IS, EINVAL, check_112},
-	{"nosys (379)", NT_NEG_IS, EINVAL, check_113},
-	{"nosys (380)", NT_NEG_IS, EINVAL, check_114},
-	{"nosys (381)", NT_NEG_IS, EINVAL, check_115},
-	{"nosys (382)", NT_NEG_IS, EINVAL, check_116},
-	{"nosys (383)", NT_NEG_IS, EINVAL, check_117},
-	{"nosys (384)", NT_NEG_IS, EINVAL, check_118},
-	{"nosys (385)", NT_NEG_IS, EINVAL, check_119},
-	{"nosys (386)", NT_NEG_IS, EINVAL, check_120},
-	{"nosys (387)", NT_NEG_IS, EINVAL, check_121},
-	{"nosys (388)", NT_NEG_IS, EINVAL, check_122},
-	{"nosys (389)", NT_NEG_IS, EINVAL, check_123},
-	{"nosys (390)", NT_NEG_IS, EINVAL, check_124},
-	{"nosys (391)", NT_NEG_IS, EINVAL, check_125},
-	{"nosys (392)", NT_NEG_IS, EINVAL, check_126},
-	{"394", NT_NEG_IS, EINVAL, check_127},
-	{"457", NT_NEG_IS, EINVAL, check_128},
-	{"2147483647", NT_NEG_IS, EINVAL, check_129},
-	{"4294967295", NT_NEG_IS, EINVAL, check_130},
+	{"nosys (167)", NT_NEG_IS, EINVAL, check_19},
+	{"nosys (168)", NT_NEG_IS, EINVAL, check_20},
+	{"nosys (172)", NT_NEG_IS, EINVAL, check_21},
+	{"nosys (175)", NT_NEG_IS, EINVAL, check_22},
+	{"sfork (177)", NT_NEG_IS, EINVAL, check_23},
+	{"getdescriptor (178)", NT_NEG_IS, EINVAL, check_24},
+	{"setdescriptor (179)", NT_NEG_IS, EINVAL, check_25},
+	{"nosys (180)", NT_NEG_IS, EINVAL, check_26},
+	{"lfs_bmapv (184)", NT_NEG_IS, EINVAL, check_27},
+	{"lfs_markv (185)", NT_NEG_IS, EINVAL, check_28},
+	{"lfs_segclean (186)", NT_NEG_IS, EINVAL, check_29},
+	{"lfs_segwait (187)", NT_NEG_IS, EINVAL, check_30},
+	{"nosys (193)", NT_NEG_IS, EINVAL, check_31},
+	{"__syscall (198)", NT_NEG_IS, EINVAL, check_32},
+	{"newreboot (208)", NT_NEG_IS, EINVAL, check_33},
+	{"lkmnosys (210)", NT_NEG_IS, EINVAL, check_34},
+	{"lkmnosys (211)", NT_NEG_IS, EINVAL, check_35},
+	{"lkmnosys (212)", NT_NEG_IS, EINVAL, check_36},
+	{"lkmnosys (213)", NT_NEG_IS, EINVAL, check_37},
+	{"lkmnosys (214)", NT_NEG_IS, EINVAL, check_38},
+	{"lkmnosys (215)", NT_NEG_IS, EINVAL, check_39},
+	{"lkmnosys (216)", NT_NEG_IS, EINVAL, check_40},
+	{"lkmnosys (217)", NT_NEG_IS, EINVAL, check_41},
+	{"lkmnosys (218)", NT_NEG_IS, EINVAL, check_42},
+	{"lkmnosys (219)", NT_NEG_IS, EINVAL, check_43},
+	{"semconfig (223)", NT_NEG_IS, EINVAL, check_44},
+	{"timer_create (235)", NT_NEG_IS, EINVAL, check_45},
+	{"timer_delete (236)", NT_NEG_IS, EINVAL, check_46},
+	{"timer_settime (237)", NT_NEG_IS, EINVAL, check_47},
+	{"timer_gettime (238)", NT_NEG_IS, EINVAL, check_48},
+	{"timer_getoverrun (239)", NT_NEG_IS, EINVAL, check_49},
+	{"nosys (241)", NT_NEG_IS, EINVAL, check_50},
+	{"nosys (242)", NT_NEG_IS, EINVAL, check_51},
+	{"nosys (243)", NT_NEG_IS, EINVAL, check_52},
+	{"nosys (244)", NT_NEG_IS, EINVAL, check_53},
+	{"nosys (245)", NT_NEG_IS, EINVAL, check_54},
+	{"nosys (246)", NT_NEG_IS, EINVAL, check_55},
+	{"nosys (247)", NT_NEG_IS, EINVAL, check_56},
+	{"nosys (248)", NT_NEG_IS, EINVAL, check_57},
+	{"nosys (249)", NT_NEG_IS, EINVAL, check_58},
+	{"nosys (255)", NT_NEG_IS, EINVAL, check_59},
+	{"nosys (256)", NT_NEG_IS, EINVAL, check_60},
+	{"nosys (257)", NT_NEG_IS, EINVAL, check_61},
+	{"nosys (258)", NT_NEG_IS, EINVAL, check_62},
+	{"nosys (259)", NT_NEG_IS, EINVAL, check_63},
+	{"nosys (260)", NT_NEG_IS, EINVAL, check_64},
+	{"nosys (261)", NT_NEG_IS, EINVAL, check_65},
+	{"nosys (262)", NT_NEG_IS, EINVAL, check_66},
+	{"nosys (263)", NT_NEG_IS, EINVAL, check_67},
+	{"nosys (264)", NT_NEG_IS, EINVAL, check_68},
+	{"nosys (265)", NT_NEG_IS, EINVAL, check_69},
+	{"nosys (266)", NT_NEG_IS, EINVAL, check_70},
+	{"nosys (267)", NT_NEG_IS, EINVAL, check_71},
+	{"nosys (268)", NT_NEG_IS, EINVAL, check_72},
+	{"nosys (269)", NT_NEG_IS, EINVAL, check_73},
+	{"nosys (270)", NT_NEG_IS, EINVAL, check_74},
+	{"nosys (271)", NT_NEG_IS, EINVAL, check_75},
+	{"nosys (273)", NT_NEG_IS, EINVAL, check_76},
+	{"nosys (281)", NT_NEG_IS, EINVAL, check_77},
+	{"nosys (282)", NT_NEG_IS, EINVAL, check_78},
+	{"nosys (283)", NT_NEG_IS, EINVAL, check_79},
+	{"nosys (284)", NT_NEG_IS, EINVAL, check_80},
+	{"nosys (285)", NT_NEG_IS, EINVAL, check_81},
+	{"nosys (286)", NT_NEG_IS, EINVAL, check_82},
+	{"nosys (287)", NT_NEG_IS, EINVAL, check_83},
+	{"nosys (288)", NT_NEG_IS, EINVAL, check_84},
+	{"nosys (289)", NT_NEG_IS, EINVAL, check_85},
+	{"nosys (290)", NT_NEG_IS, EINVAL, check_86},
+	{"nosys (291)", NT_NEG_IS, EINVAL, check_87},
+	{"nosys (292)", NT_NEG_IS, EINVAL, check_88},
+	{"nosys (293)", NT_NEG_IS, EINVAL, check_89},
+	{"nosys (294)", NT_NEG_IS, EINVAL, check_90},
+	{"nosys (295)", NT_NEG_IS, EINVAL, check_91},
+	{"nosys (296)", NT_NEG_IS, EINVAL, check_92},
+	{"signanosleep (313)", NT_NEG_IS, EINVAL, check_93},
+	{"pioctl (339)", NT_NEG_IS, EINVAL, check_94},
+	{"sigtimedwait (345)", NT_NEG_IS, EINVAL, check_95},
+	{"sigwaitinfo (346)", NT_NEG_IS, EINVAL, check_96},
+	{"nosys (364)", NT_NEG_IS, EINVAL, check_97},
+	{"nosys (365)", NT_NEG_IS, EINVAL, check_98},
+	{"nosys (366)", NT_NEG_IS, EINVAL, check_99},
+	{"nosys (367)", NT_NEG_IS, EINVAL, check_100},
+	{"nosys (368)", NT_NEG_IS, EINVAL, check_101},
+	{"nosys (369)", NT_NEG_IS, EINVAL, check_102},
+	{"nosys (370)", NT_NEG_IS, EINVAL, check_103},
+	{"nosys (371)", NT_NEG_IS, EINVAL, check_104},
+	{"nosys (372)", NT_NEG_IS, EINVAL, check_105},
+	{"nosys (373)", NT_NEG_IS, EINVAL, check_106},
+	{"nosys (374)", NT_NEG_IS, EINVAL, check_107},
+	{"nosys (375)", NT_NEG_IS, EINVAL, check_108},
+	{"nosys (376)", NT_NEG_IS, EINVAL, check_109},
+	{"nosys (377)", NT_NEG_IS, EINVAL, check_110},
+	{"nosys (378)", NT_NEG_IS, EINVAL, check_111},
+	{"nosys (379)", NT_NEG_IS, EINVAL, check_112},
+	{"nosys (380)", NT_NEG_IS, EINVAL, check_113},
+	{"nosys (381)", NT_NEG_IS, EINVAL, check_114},
+	{"nosys (382)", NT_NEG_IS, EINVAL, check_115},
+	{"nosys (383)", NT_NEG_IS, EINVAL, check_116},
+	{"nosys (384)", NT_NEG_IS, EINVAL, check_117},
+	{"nosys (385)", NT_NEG_IS, EINVAL, check_118},
+	{"nosys (386)", NT_NEG_IS, EINVAL, check_119},
+	{"nosys (387)", NT_NEG_IS, EINVAL, check_120},
+	{"nosys (388)", NT_NEG_IS, EINVAL, check_121},
+	{"nosys (389)", NT_NEG_IS, EINVAL, check_122},
+	{"nosys (390)", NT_NEG_IS, EINVAL, check_123},
+	{"nosys (391)", NT_NEG_IS, EINVAL, check_124},
+	{"nosys (392)", NT_NEG_IS, EINVAL, check_125},
+	{"394", NT_NEG_IS, EINVAL, check_126},
+	{"457", NT_NEG_IS, EINVAL, check_127},
+	{"2147483647", NT_NEG_IS, EINVAL, check_128},
+	{"4294967295", NT_NEG_IS, EINVAL, check_129},
 };
 
 int main(void)

@@ -531,6 +531,46 @@ impl hw_mib {
     }
 }
 
+/// machine/sysarch.h (4.x): the parms of I386_GET_IOPERM and I386_SET_IOPERM.
+///
+/// C: `struct i386_ioperm_args`; 12 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct i386_ioperm_args {
+    /// first I/O port
+    pub start: u_int,
+    /// how many ports
+    pub length: u_int,
+    /// nonzero: user code may use them
+    pub enable: int,
+}
+
+const _: () = assert!(core::mem::size_of::<i386_ioperm_args>() == 12);
+const _: () = assert!(core::mem::align_of::<i386_ioperm_args>() == 4);
+const _: () = assert!(core::mem::offset_of!(i386_ioperm_args, start) == 0);
+const _: () = assert!(core::mem::offset_of!(i386_ioperm_args, length) == 4);
+const _: () = assert!(core::mem::offset_of!(i386_ioperm_args, enable) == 8);
+
+/// machine/sysarch.h (4.x): the parms of I386_GET_LDT and I386_SET_LDT.
+///
+/// C: `struct i386_ldt_args`; 12 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct i386_ldt_args {
+    /// first LDT slot
+    pub start: int,
+    /// union descriptor[num], 8 bytes each
+    pub descs: u32,
+    /// how many slots
+    pub num: int,
+}
+
+const _: () = assert!(core::mem::size_of::<i386_ldt_args>() == 12);
+const _: () = assert!(core::mem::align_of::<i386_ldt_args>() == 4);
+const _: () = assert!(core::mem::offset_of!(i386_ldt_args, start) == 0);
+const _: () = assert!(core::mem::offset_of!(i386_ldt_args, descs) == 4);
+const _: () = assert!(core::mem::offset_of!(i386_ldt_args, num) == 8);
+
 /// sys/netinet/in.h: an IPv4 address.
 ///
 /// C: `struct in_addr`; 4 bytes, aligned to 4.
@@ -9126,10 +9166,13 @@ impl UnameArgs {
     }
 }
 
-/// Arguments of `sysarch(sysarch_op op, ptr<u8, Inout> parms)`, slot 165 (2 words); returns `int`.
+/// Arguments of `sysarch(int op, ptr<u8, Inout> parms)`, slot 165 (2 words); returns `int`.
+///
+/// i386/i386/sys_machdep.c (4.x, with options USER_LDT): I386_GET_LDT copies min(num, table length) descriptors from start (EINVAL for start < 0, num <= 0 or start + num past the table) and returns the count; a process that set none sees 4.x's default 17-slot table (call gates at 0, 4 and 16, user code at 3, user data at 5). I386_SET_LDT checks start and num (EINVAL), grows the table in 512-slot pages (ENOMEM), copies in (EFAULT), refuses system descriptors other than null and present ones not of privilege 3, and conforming code that is not present (EACCES), and returns start. The table is the address space's: fork copies it, vfork shares it, exec drops it. I386_GET_IOPERM reports no port enabled (length 0), as for a 4.x process that never set one. Unknown ops: EOPNOTSUPP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SysarchArgs {
-    pub op: sysarch_op,
+    /// a sysarch_op; any other is EOPNOTSUPP, not a decoding error
+    pub op: int,
     pub parms: UserPtr<u8, InOut>,
 }
 
@@ -9148,12 +9191,7 @@ impl SysarchArgs {
         let w0 = rt::word(words, 0, "op")?;
         let w1 = rt::word(words, 1, "parms")?;
         Ok(Self {
-            op: sysarch_op::from_raw(rt::low_u32(w0).cast_signed()).ok_or(
-                DecodeError::BadEnum {
-                    arg: "op",
-                    value: rt::widen(w0),
-                },
-            )?,
+            op: rt::low_u32(w0).cast_signed(),
             parms: UserPtr::new(rt::widen(w1)),
         })
     }
@@ -14024,7 +14062,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 165,
         name: "sysarch",
         kind: "standard",
-        status: Status::NotImplemented,
+        status: Status::Partial(
+            "I386_SET_IOPERM: no user I/O-port access (EOPNOTSUPP, logged); I386_VM86: long mode has no virtual-8086 mode (EOPNOTSUPP, logged); I386_SET_LDT refuses slots 0, 1, 3 and 5 (EACCES): they hold the kernel's call gate and the 32-bit code and data segments",
+        ),
         arg_words: 2,
     },
     SyscallInfo {
@@ -19841,7 +19881,7 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     Some(tr::Call {
         name: "sysarch",
         args: &[
-            tr::Arg::new("op", tr::Kind::Enum(TRACE_ENUM_sysarch_op), 32, true, 0, 1),
+            tr::Arg::new("op", tr::Kind::Int, 32, true, 0, 1),
             tr::Arg::new("parms", tr::Kind::Ptr, 32, false, 1, 1),
         ],
         ret: tr::Ret::Int {
@@ -21366,14 +21406,6 @@ static TRACE_ENUM_rusage_who: &[(&str, i64)] = &[("RUSAGE_SELF", 0), ("RUSAGE_CH
 
 static TRACE_ENUM_sigprocmask_how: &[(&str, i64)] =
     &[("SIG_BLOCK", 1), ("SIG_UNBLOCK", 2), ("SIG_SETMASK", 3)];
-
-static TRACE_ENUM_sysarch_op: &[(&str, i64)] = &[
-    ("I386_GET_LDT", 0),
-    ("I386_SET_LDT", 1),
-    ("I386_GET_IOPERM", 3),
-    ("I386_SET_IOPERM", 4),
-    ("I386_VM86", 6),
-];
 
 static TRACE_ENUM_whence: &[(&str, i64)] = &[("SEEK_SET", 0), ("SEEK_CUR", 1), ("SEEK_END", 2)];
 

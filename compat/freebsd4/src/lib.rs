@@ -34,6 +34,7 @@ mod signals;
 mod socket;
 mod startup;
 mod sys;
+mod sysarch;
 mod sysctl;
 mod sysv;
 mod thr;
@@ -137,7 +138,9 @@ impl Personality for FreeBsd4 {
 
     fn handle_trap(&self, task: &mut Task, trap: Trap) {
         match trap {
-            Trap::SoftwareInterrupt(SYSCALL_VECTOR) => sys::syscall(task),
+            // `lcall $7,$0`: how FreeBSD 3.x's libc (and 4.x's a.out binaries) call the
+            // kernel; 4.x serves it alike, with tf_err 7.
+            Trap::SoftwareInterrupt(SYSCALL_VECTOR) | Trap::CallGate => sys::syscall(task),
             other => {
                 // A 4.x kernel has no gate there: the instruction faults (#GP), which
                 // 4.x turns into SIGBUS; `syscall` in 32-bit code is #UD, SIGILL.
@@ -147,7 +150,7 @@ impl Personality for FreeBsd4 {
                 );
                 task.process.post(match other {
                     Trap::Syscall => Signal::Ill,
-                    Trap::SoftwareInterrupt(_) => Signal::Bus,
+                    Trap::SoftwareInterrupt(_) | Trap::CallGate => Signal::Bus,
                 });
             }
         }

@@ -6,6 +6,7 @@
 use crate::fb::{self, errno};
 use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
+use nymph_hal::gdt::{LDT_CODE32, LDT_DATA};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
     self, CatchAction, ChildReports, ExecError, Fault, SigAction, Signal, SignalSet, Task,
@@ -75,6 +76,8 @@ const FPE_FLTSUB: i32 = 8;
 const BUS_SEGM_FAULT: i32 = 30;
 /// `tf_err` of a system call: the length of `int $0x80` (exception.s).
 const INT80_ERR: u32 = 2;
+/// `tf_err` of a system call made through the LDT's call gate (`lcall $7,$0`).
+const LCALL_ERR: u32 = 7;
 /// The vector 4.x system calls come in through.
 const INT80_VECTOR: u64 = 0x80;
 
@@ -94,14 +97,15 @@ pub(crate) struct TrapWords {
 /// address to sendsig"), #GP and the other segment faults their T_ number with
 /// `err + BUS_SEGM_FAULT` as the code. Without a fault the signal came from kill and
 /// friends: the code is 0 and tf_err is 2 when the kernel was entered by `int $0x80`
-/// (the frame of the system call the signal is delivered on the way out of), else 0;
+/// (the frame of the system call the signal is delivered on the way out of), 7 by
+/// `lcall $7,$0`, else 0;
 /// tf_trapno of a system call is whatever the frame's slot held in 4.x: 0 here.
 pub(crate) fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords {
     let Some(f) = fault else {
-        let err = if entry_vector == INT80_VECTOR {
-            INT80_ERR
-        } else {
-            0
+        let err = match entry_vector {
+            INT80_VECTOR => INT80_ERR,
+            nymph_hal::user::CALL_GATE_VECTOR => LCALL_ERR,
+            _ => 0,
         };
         return TrapWords {
             trapno: 0,
@@ -666,15 +670,15 @@ pub(crate) fn sys_sigaltstack(task: &mut Task, a: fb::SigaltstackArgs) -> SysRes
 fn save_context(task: &Task, mc: &mut fb::mcontext_t, trapno: i32, err: i32) {
     let r = &task.context.regs;
     let w = |v: u64| v as u32 as i32;
-    let data = w(r.ss);
     let (fs, gs) = task.context.segment_selectors();
+    let (ds, es) = task.context.data_selectors();
     (mc.mc_gs, mc.mc_fs) = (i32::from(gs), i32::from(fs));
-    (mc.mc_es, mc.mc_ds) = (data, data);
+    (mc.mc_es, mc.mc_ds) = (i32::from(es), i32::from(ds));
     (mc.mc_edi, mc.mc_esi, mc.mc_ebp, mc.mc_ebx) = (w(r.rdi), w(r.rsi), w(r.rbp), w(r.rbx));
     (mc.mc_edx, mc.mc_ecx, mc.mc_eax) = (w(r.rdx), w(r.rcx), w(r.rax));
     (mc.mc_trapno, mc.mc_err) = (trapno, err);
     (mc.mc_eip, mc.mc_cs, mc.mc_eflags) = (w(r.rip), w(r.cs), w(r.rflags));
-    (mc.mc_esp, mc.mc_ss) = (w(r.rsp), data);
+    (mc.mc_esp, mc.mc_ss) = (w(r.rsp), w(r.ss));
 }
 
 /// Builds the frame that runs `action` for `signal` (4.x `sendsig`, or `osendsig` for
@@ -804,8 +808,9 @@ fn deliver_old(
     sc.sc_onstack = i32::from(onstack);
     sc.sc_mask = to_sigset(task.process.mask_to_restore()).__bits[0];
     (sc.sc_esp, sc.sc_ebp, sc.sc_eip, sc.sc_efl) = (w(r.rsp), w(r.rbp), w(r.rip), w(r.rflags));
-    let data = w(r.ss);
-    (sc.sc_es, sc.sc_ds, sc.sc_cs, sc.sc_ss) = (data, data, w(r.cs), data);
+    let (ds, es) = task.context.data_selectors();
+    (sc.sc_es, sc.sc_ds) = (i32::from(es), i32::from(ds));
+    (sc.sc_cs, sc.sc_ss) = (w(r.cs), w(r.ss));
     (sc.sc_edi, sc.sc_esi, sc.sc_ebx, sc.sc_edx) = (w(r.rdi), w(r.rsi), w(r.rbx), w(r.rdx));
     let (fs, gs) = task.context.segment_selectors();
     (sc.sc_ecx, sc.sc_eax) = (w(r.rcx), w(r.rax));
@@ -817,11 +822,36 @@ fn deliver_old(
     Ok(())
 }
 
+/// Enters the trampoline as 4.x's sendsig does: on the user code and data selectors
+/// (%cs, %ss, %ds, %es, %fs; %gs is left to the trampoline, which reloads it from the
+/// frame on the way back), without the trace flag.
 fn enter_trampoline(task: &mut Task, trampoline: u32, frame: u32) {
+    let (_, gs) = task.context.segment_selectors();
+    task.context
+        .set_data_selectors(LDT_DATA, LDT_DATA, LDT_DATA, gs);
     let regs = &mut task.context.regs;
     regs.rip = u64::from(trampoline);
     regs.rsp = u64::from(frame);
     regs.rflags &= !u64::from(PSL_T);
+    regs.cs = u64::from(LDT_CODE32);
+    regs.ss = u64::from(LDT_DATA);
+}
+
+/// Puts back the selectors a context hands back (4.x's sigreturn copies them into the
+/// trap frame): %ds, %es, %fs and %ss as given (ones that do not load become null, or
+/// the flat data selector for %ss), %gs as the trampoline loaded it. %cs only when it
+/// names an LDT segment (4.x's are all there): the GDT's selectors are this kernel's,
+/// and a 4.x process must not reach 64-bit code through them.
+fn restore_selectors(task: &mut Task, cs: i32, ss: i32, ds: i32, es: i32, fs: i32) {
+    let (_, gs) = task.context.segment_selectors();
+    let sel = |v: i32| v as u16;
+    task.context
+        .set_data_selectors(sel(ds), sel(es), sel(fs), gs);
+    let regs = &mut task.context.regs;
+    regs.ss = u64::from(sel(ss));
+    if sel(cs) & 4 != 0 {
+        regs.cs = u64::from(sel(cs));
+    }
 }
 
 /// `sigreturn(ucontext_t *)` (344): restores the registers and mask a trampoline hands
@@ -841,6 +871,11 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }
+    if !ldt_code_ok(mc.mc_cs) {
+        task.process.post(Signal::Bus);
+        return Err(errno::EINVAL);
+    }
+    restore_selectors(task, mc.mc_cs, mc.mc_ss, mc.mc_ds, mc.mc_es, mc.mc_fs);
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =
@@ -877,12 +912,24 @@ pub(crate) fn cs_secure(cs: u32) -> bool {
     cs & 3 == 3
 }
 
+/// An LDT code selector handed back must name a present user code segment: 4.x's
+/// iret would fault on any other, and it posted SIGBUS for that.
+fn ldt_code_ok(cs: i32) -> bool {
+    let cs = cs as u16;
+    cs & 4 == 0 || cs == LDT_CODE32 || nymph_hal::ldt::usable(cs, nymph_hal::ldt::Usage::Code)
+}
+
 fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
     check_eflags(task, sc.sc_efl as u32)?;
     if !cs_secure(sc.sc_cs as u32) {
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }
+    if !ldt_code_ok(sc.sc_cs) {
+        task.process.post(Signal::Bus);
+        return Err(errno::EINVAL);
+    }
+    restore_selectors(task, sc.sc_cs, sc.sc_ss, sc.sc_ds, sc.sc_es, sc.sc_fs);
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =

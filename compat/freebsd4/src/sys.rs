@@ -199,6 +199,7 @@ static HANDLERS: fb::Handlers<Task, SysResult> = fb::Handlers {
     sched_get_priority_min: Some(crate::sched::sys_sched_get_priority_min),
     sched_rr_get_interval: Some(crate::sched::sys_sched_rr_get_interval),
     rtprio: Some(crate::sched::sys_rtprio),
+    sysarch: Some(crate::sysarch::sys_sysarch),
     mlock: Some(crate::memlock::sys_mlock),
     munlock: Some(crate::memlock::sys_munlock),
     mlockall: Some(crate::memlock::sys_mlockall),
@@ -401,8 +402,16 @@ fn restarts(task: &Task, code: u64) -> bool {
     }
 }
 
-/// The length of `int $0x80` (4.x's `tf_err`): ERESTART backs eip up by it.
-const INT80_LEN: u64 = 2;
+/// The length of the instruction that made the call (4.x's `tf_err`): ERESTART backs
+/// eip up by it. `int $0x80` is 2 bytes; `lcall $7,$0` is 7 (4.x assumes 7 for any
+/// lcall, as its entry code sets tf_err to 7).
+pub(crate) fn call_length(context: &UserContext) -> u64 {
+    if context.last_entry_vector() == nymph_hal::user::CALL_GATE_VECTOR {
+        7
+    } else {
+        2
+    }
+}
 
 /// The ABI on trace lines.
 const TRACE_LABEL: &str = "freebsd4";
@@ -476,10 +485,11 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
         return Completion::Exited;
     }
     if result == Err(errno::EINTR) && restarts(task, code) {
-        // The handler runs first; its sigreturn comes back to the `int $0x80` with
-        // every register as the call found them.
+        // The handler runs first; its sigreturn comes back to the `int $0x80` (or
+        // `lcall`) with every register as the call found them.
+        let length = call_length(&task.context);
         let regs = &mut task.context.regs;
-        regs.rip -= INT80_LEN;
+        regs.rip -= length;
         regs.rax = number;
         return Completion::Restart;
     }

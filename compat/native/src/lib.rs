@@ -122,6 +122,13 @@ impl Personality for Native {
                 );
                 task.process.post(Signal::Segv);
             }
+            Trap::CallGate => {
+                log::warn!(
+                    "pid {}: lcall through the LDT's gate is not a native system call",
+                    task.process.pid.0
+                );
+                task.process.post(Signal::Segv);
+            }
         }
     }
 

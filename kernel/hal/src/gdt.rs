@@ -28,29 +28,17 @@ const LDT_SELECTOR: u16 = 0x40;
 pub const LDT_CODE32: u16 = (3 << 3) | 4 | 3;
 pub const LDT_DATA: u16 = (5 << 3) | 4 | 3;
 
-/// The LDT: every slot but the two above is null (loading one faults, as on i386 BSD,
-/// whose other slots user code cannot load either). The descriptors have their
-/// accessed bit set, so the CPU never writes to this read-only table.
-static LDT: [u64; 6] = [
-    0,
-    0,
-    0,
-    DescriptorFlags::USER_CODE32.bits(),
-    0,
-    DescriptorFlags::USER_DATA.bits(),
-];
-
-/// The 16-byte system descriptor of the LDT (type 2, present, DPL 0).
-fn ldt_descriptor() -> Descriptor {
-    let base = LDT.as_ptr() as u64;
-    let limit = (core::mem::size_of_val(&LDT) - 1) as u64;
+/// The 16-byte system descriptor of an LDT (type 2, present, DPL 0) at `base` with
+/// `entries` slots.
+fn ldt_descriptor(base: u64, entries: usize) -> (u64, u64) {
+    let limit = (entries * 8 - 1) as u64;
     let low = (limit & 0xffff)
         | ((base & 0xff_ffff) << 16)
         | (0x2 << 40)
         | (1 << 47)
         | (((limit >> 16) & 0xf) << 48)
         | (((base >> 24) & 0xff) << 56);
-    Descriptor::SystemSegment(low, base >> 32)
+    (low, base >> 32)
 }
 
 /// IST slots (1-based as the IDT counts them).
@@ -75,7 +63,16 @@ unsafe impl Sync for TssCell {}
 
 static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
 
-static GDT: spin::Once<GlobalDescriptorTable<10>> = spin::Once::new();
+/// The GDT's slots: written at boot, and the LDT descriptor's two slots again whenever
+/// another LDT is loaded (see [`load_ldt`]).
+struct GdtCell(UnsafeCell<[u64; GDT_SLOTS]>);
+
+// SAFETY: one CPU; written only with interrupts off (at boot, and by `load_ldt`, which
+// kernel code calls with interrupts off), so there is no concurrent access.
+unsafe impl Sync for GdtCell {}
+
+const GDT_SLOTS: usize = 10;
+static GDT: GdtCell = GdtCell(UnsafeCell::new([0; GDT_SLOTS]));
 
 /// Builds and loads the GDT and TSS and reloads every segment register.
 pub fn init() {
@@ -94,21 +91,31 @@ pub fn init() {
         }
         &*TSS.0.get()
     };
-    let gdt = GDT.call_once(|| {
-        let mut gdt = GlobalDescriptorTable::<10>::empty();
-        gdt.append(Descriptor::kernel_code_segment());
-        gdt.append(Descriptor::kernel_data_segment());
-        gdt.append(Descriptor::UserSegment(DescriptorFlags::USER_CODE32.bits()));
-        gdt.append(Descriptor::user_data_segment());
-        gdt.append(Descriptor::user_code_segment());
-        gdt.append(Descriptor::tss_segment(tss));
-        let ldt = gdt.append(ldt_descriptor());
-        assert_eq!(ldt.0, LDT_SELECTOR, "the LDT descriptor's slot");
-        gdt
-    });
-    gdt.load();
-    // SAFETY: the selectors name the descriptors just loaded, in the order above; the
-    // LDT selector names the LDT descriptor, whose table is a static that lives forever.
+    let mut table = GlobalDescriptorTable::<GDT_SLOTS>::empty();
+    table.append(Descriptor::kernel_code_segment());
+    table.append(Descriptor::kernel_data_segment());
+    table.append(Descriptor::UserSegment(DescriptorFlags::USER_CODE32.bits()));
+    table.append(Descriptor::user_data_segment());
+    table.append(Descriptor::user_code_segment());
+    table.append(Descriptor::tss_segment(tss));
+    // The LDT's slots: filled in by `ldt::init` below.
+    let ldt = table.append(Descriptor::SystemSegment(0, 0));
+    assert_eq!(ldt.0, LDT_SELECTOR, "the LDT descriptor's slot");
+    // SAFETY: at boot with interrupts off; nothing has loaded the GDT yet. The entries
+    // are copied out of the crate's table (which encodes them) into ours, which lives
+    // forever and which `lgdt` then points at.
+    unsafe {
+        let slots = &mut *GDT.0.get();
+        for (slot, entry) in slots.iter_mut().zip(table.entries()) {
+            *slot = entry.raw();
+        }
+        let pointer = x86_64::structures::DescriptorTablePointer {
+            limit: (GDT_SLOTS * 8 - 1) as u16,
+            base: VirtAddr::new(GDT.0.get() as u64),
+        };
+        x86_64::instructions::tables::lgdt(&pointer);
+    }
+    // SAFETY: the selectors name the descriptors just loaded, in the order above.
     unsafe {
         CS::set_reg(SegmentSelector::new(
             KERNEL_CODE >> 3,
@@ -124,6 +131,22 @@ pub fn init() {
             TSS_SELECTOR >> 3,
             PrivilegeLevel::Ring0,
         ));
+    }
+    crate::ldt::init();
+}
+
+/// Points the GDT's LDT descriptor at a table of `entries` slots at `base` and loads it.
+/// The table must stay where it is until another is loaded (`ldt` sees to that).
+pub(crate) fn load_ldt(base: u64, entries: usize) {
+    let (low, high) = ldt_descriptor(base, entries);
+    let slot = usize::from(LDT_SELECTOR >> 3);
+    // SAFETY: one CPU with interrupts off (see `GdtCell`); the descriptor's slots are
+    // the LDT's own, which no loaded segment register refers to; `lldt` reads them
+    // at once, and the table they describe lives until the next call.
+    unsafe {
+        let slots = &mut *GDT.0.get();
+        slots[slot] = low;
+        slots[slot + 1] = high;
         core::arch::asm!("lldt {0:x}", in(reg) LDT_SELECTOR, options(nostack, preserves_flags));
     }
 }

@@ -8,6 +8,8 @@
 //! reaches the hardware only through the safe functions exported here.
 #![cfg_attr(not(test), no_std)]
 
+extern crate alloc;
+
 #[cfg(feature = "bare-metal")]
 mod boot;
 pub mod bootinfo;
@@ -19,6 +21,7 @@ pub mod fpu;
 pub mod gdt;
 pub mod heap;
 pub mod layout;
+pub mod ldt;
 pub mod paging;
 mod port;
 #[cfg(feature = "bare-metal")]

@@ -284,6 +284,15 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
             BREAKPOINTS.fetch_add(1, Ordering::Relaxed);
             crate::fpu::breakpoint_hook();
         }
+        // A single-stepping program's `lcall` through the LDT's gate: TF is still set
+        // at the gate's first instruction (a call gate does not clear it). That
+        // instruction, `pushfq`, saves it with the user's flags; the step after it
+        // clears it, so the entry code runs on untraced (as i386 BSD's trap() did for
+        // "someone single stepping lcall's").
+        1 if frame.rip == crate::user::lcall_entry() => {}
+        1 if frame.rip == crate::user::lcall_entry() + 1 => {
+            frame.rflags &= !x86_64::registers::rflags::RFlags::TRAP_FLAG.bits();
+        }
         0..=31 => {
             // A double fault keeps CR2 of the page fault it could not deliver: that is
             // where a kernel stack overflow shows.

@@ -7,11 +7,13 @@
 //! personality can read and rewrite it freely (syscall results, signal frames).
 //!
 //! Entries: `syscall` from 64-bit code (LSTAR), any exception or interrupt from user mode
-//! (the trap stubs divert to here when the saved CS has RPL 3), and `int` through a DPL-3
-//! gate. Exit to user is always `iretq`, which restores every register exactly.
+//! (the trap stubs divert to here when the saved CS has RPL 3), `int` through a DPL-3
+//! gate, and `lcall` through the LDT's call gate (see [`crate::ldt`]). Exit to user is
+//! always `iretq`, which restores every register exactly.
 
 use crate::gdt::{LDT_CODE32, LDT_DATA, USER_CODE32, USER_CODE64, USER_DATA};
 use crate::layout::USER_END;
+use crate::ldt::Usage;
 use x86_64::registers::model_specific::{Efer, EferFlags, LStar, SFMask};
 use x86_64::registers::rflags::RFlags;
 
@@ -81,9 +83,9 @@ pub struct UserContext {
     exit_vector: u64,
     exit_error: u64,
     exit_cr2: u64,
-    /// The %fs and %gs selectors of 32-bit code (4.x starts them at its data selector
-    /// and programs may load others): saved on every entry to the kernel and put back
-    /// on return, so they belong to the context, not to whoever ran last.
+    /// The %fs, %gs, %ds and %es selectors of 32-bit code (4.x starts them at its data
+    /// selector and programs may load others): saved on every entry to the kernel and
+    /// put back on return, so they belong to the context, not to whoever ran last.
     selectors: [u16; 4],
     pub fpu: FpuState,
 }
@@ -95,6 +97,8 @@ pub enum UserExit {
     Syscall,
     /// `int n` through a gate user code may use (for example `int $0x80`).
     SoftwareInterrupt(u8),
+    /// `lcall` through the LDT's call gate (selector 0x07); `rip` is past the `lcall`.
+    CallGate,
     /// A CPU exception; `address` is CR2 for page faults, else 0.
     Exception {
         vector: u8,
@@ -112,9 +116,14 @@ pub enum UserExit {
 pub enum RefusedState {
     InstructionPointer(u64),
     StackPointer(u64),
+    /// A code selector that would not return to user mode (or no longer names a user
+    /// code segment: its LDT slot was changed).
+    CodeSelector(u64),
 }
 
 const SYSCALL_VECTOR: u64 = 0x100;
+/// What [`UserContext::last_entry_vector`] says after an `lcall` through the gate.
+pub const CALL_GATE_VECTOR: u64 = 0x101;
 const PIC_BASE: u64 = 32;
 
 /// RFLAGS bits user code may set (arithmetic flags, TF, DF, OF, AC, ID).
@@ -148,6 +157,8 @@ core::arch::global_asm!(
     .set UR_CR2, 176
     .set UR_SEL_FS, 184
     .set UR_SEL_GS, 186
+    .set UR_SEL_DS, 188
+    .set UR_SEL_ES, 190
     .set UR_FPU, 192
 
     .section .bss.hal_cpu, "aw", @nobits
@@ -186,17 +197,24 @@ hal_enter_user:
     pushq UR_RFLAGS(%rdi)
     pushq UR_CS(%rdi)
     pushq UR_RIP(%rdi)
-    mov UR_SS(%rdi), %eax
-    mov %eax, %ds
-    mov %eax, %es
-    // 32-bit code gets its own %fs and %gs back (sanitized: null or a user selector).
+    // 32-bit code gets its own data selectors back (sanitized: null or ones that
+    // load); 64-bit code gets the flat data selector in %ds and %es.
     cmpq ${user_cs64}, UR_CS(%rdi)
     je 1f
+    movzwl UR_SEL_DS(%rdi), %eax
+    mov %eax, %ds
+    movzwl UR_SEL_ES(%rdi), %eax
+    mov %eax, %es
     movzwl UR_SEL_FS(%rdi), %eax
     mov %eax, %fs
     movzwl UR_SEL_GS(%rdi), %eax
     mov %eax, %gs
+    jmp 2f
 1:
+    mov UR_SS(%rdi), %eax
+    mov %eax, %ds
+    mov %eax, %es
+2:
     mov UR_RAX(%rdi), %rax
     mov UR_RBX(%rdi), %rbx
     mov UR_RCX(%rdi), %rcx
@@ -303,9 +321,53 @@ hal_syscall32_entry:
     movq $6, UR_VECTOR(%rdi)
     jmp hal_user_exit
 
+// `lcall` through the LDT's call gate, from 32-bit code. The CPU switched to RSP0 and
+// pushed the user's ss, rsp, cs and rip, and left RFLAGS alone: interrupts are still
+// on until the `cli` (one arriving first is handled as in kernel mode, on this stack,
+// below the CPU's frame), and a single-stepping program's TF is still set: the #DB
+// after `pushfq` clears it (see `trap::hal_trap_dispatch`), after `pushfq` has saved
+// it with the user's flags.
+    .global hal_lcall_entry
+hal_lcall_entry:
+    pushfq
+    cli
+    mov %rdi, hal_cpu_scratch(%rip)
+    mov hal_cpu_user_context(%rip), %rdi
+    mov %rax, UR_RAX(%rdi)
+    mov %rbx, UR_RBX(%rdi)
+    mov %rcx, UR_RCX(%rdi)
+    mov %rdx, UR_RDX(%rdi)
+    mov %rsi, UR_RSI(%rdi)
+    mov %rbp, UR_RBP(%rdi)
+    mov %r8, UR_R8(%rdi)
+    mov %r9, UR_R9(%rdi)
+    mov %r10, UR_R10(%rdi)
+    mov %r11, UR_R11(%rdi)
+    mov %r12, UR_R12(%rdi)
+    mov %r13, UR_R13(%rdi)
+    mov %r14, UR_R14(%rdi)
+    mov %r15, UR_R15(%rdi)
+    mov hal_cpu_scratch(%rip), %rax
+    mov %rax, UR_RDI(%rdi)
+    pop %rax
+    mov %rax, UR_RFLAGS(%rdi)
+    pop %rax
+    mov %rax, UR_RIP(%rdi)
+    pop %rax
+    mov %rax, UR_CS(%rdi)
+    pop %rax
+    mov %rax, UR_RSP(%rdi)
+    pop %rax
+    mov %rax, UR_SS(%rdi)
+    movq ${call_gate_vector}, UR_VECTOR(%rdi)
+    movq $0, UR_ERROR(%rdi)
+    jmp hal_user_exit
+
 hal_user_exit:
     movw %fs, UR_SEL_FS(%rdi)
     movw %gs, UR_SEL_GS(%rdi)
+    movw %ds, UR_SEL_DS(%rdi)
+    movw %es, UR_SEL_ES(%rdi)
     fxsave64 UR_FPU(%rdi)
     ldmxcsr hal_kernel_mxcsr(%rip)
     mov hal_cpu_kernel_rsp(%rip), %rsp
@@ -322,6 +384,7 @@ hal_user_exit:
     ldt_cs32 = const LDT_CODE32 as u64,
     ldt_ds = const LDT_DATA as u64,
     syscall_vector = const SYSCALL_VECTOR,
+    call_gate_vector = const CALL_GATE_VECTOR,
     options(att_syntax)
 );
 
@@ -329,6 +392,26 @@ unsafe extern "C" {
     fn hal_enter_user(context: *mut UserContext, rsp0: *mut u64);
     fn hal_syscall_entry();
     fn hal_syscall32_entry();
+    static hal_lcall_entry: u8;
+}
+
+/// Where the call gate enters the kernel (the #DB handler recognises it).
+pub(crate) fn lcall_entry() -> u64 {
+    // SAFETY: only the label's address is taken.
+    unsafe { core::ptr::from_ref(&hal_lcall_entry) as u64 }
+}
+
+/// The LDT's call gate (two slots): a long-mode call gate, present, DPL 3, into
+/// `hal_lcall_entry` on the kernel's code segment.
+pub(crate) fn call_gate_descriptor() -> (u64, u64) {
+    let target = lcall_entry();
+    let low = (target & 0xffff)
+        | (u64::from(crate::gdt::KERNEL_CODE) << 16)
+        | (0xc << 40)
+        | (3 << 45)
+        | (1 << 47)
+        | (((target >> 16) & 0xffff) << 48);
+    (low, target >> 32)
 }
 
 const _: () = {
@@ -366,9 +449,20 @@ pub fn init_syscall() {
     SFMask::write(mask);
 }
 
-/// Whether `cs` is one of the 32-bit user code selectors (the GDT's or the LDT's).
+/// Whether `cs` is 32-bit user code: the GDT's 32-bit selector or any LDT selector
+/// (the LDT holds no 64-bit code: see [`crate::ldt::admit`]).
 fn is_code32(cs: u64) -> bool {
-    cs == u64::from(USER_CODE32) || cs == u64::from(LDT_CODE32)
+    cs == u64::from(USER_CODE32) || (cs & 4 != 0 && cs <= 0xffff)
+}
+
+/// Whether a data selector of 32-bit code may be loaded on the way back: null, the
+/// GDT's user selectors, or an LDT selector whose descriptor loads.
+fn data_selector_ok(selector: u16) -> bool {
+    match selector {
+        0 | USER_DATA | USER_CODE32 | LDT_DATA | LDT_CODE32 => true,
+        s if s & 4 != 0 => crate::ldt::usable(s, Usage::Data),
+        _ => false,
+    }
 }
 
 impl UserContext {
@@ -394,7 +488,7 @@ impl UserContext {
             exit_cr2: 0,
             selectors: match mode {
                 UserMode::Long => [0; 4],
-                UserMode::Compat32 => [LDT_DATA, LDT_DATA, 0, 0],
+                UserMode::Compat32 => [LDT_DATA; 4],
             },
             fpu,
         }
@@ -412,6 +506,17 @@ impl UserContext {
     /// The (%fs, %gs) selectors the context runs with.
     pub fn segment_selectors(&self) -> (u16, u16) {
         (self.selectors[0], self.selectors[1])
+    }
+
+    /// The (%ds, %es) selectors 32-bit code runs with.
+    pub fn data_selectors(&self) -> (u16, u16) {
+        (self.selectors[2], self.selectors[3])
+    }
+
+    /// Sets the %ds, %es, %fs and %gs of 32-bit code (a signal return hands them
+    /// back). Ones that would not load are made null on the way back to user mode.
+    pub fn set_data_selectors(&mut self, ds: u16, es: u16, fs: u16, gs: u16) {
+        self.selectors = [fs, gs, ds, es];
     }
 
     /// Sets or clears the trap flag: while set, the CPU raises a debug exception (#DB)
@@ -444,19 +549,7 @@ impl UserContext {
             self.regs.ss = u64::from(USER_DATA);
             USER_END
         } else if is_code32(self.regs.cs) {
-            // Either data selector does for 32-bit code (the one it started with is
-            // kept).
-            if self.regs.ss != u64::from(LDT_DATA) {
-                self.regs.ss = u64::from(USER_DATA);
-            }
-            // Only selectors user code may hold are loaded back in kernel mode (and
-            // only into 32-bit code: 64-bit code keeps whatever it had, as the entry
-            // does not load them for it).
-            for sel in &mut self.selectors[..2] {
-                if !matches!(*sel, 0 | USER_DATA | USER_CODE32 | LDT_DATA | LDT_CODE32) {
-                    *sel = 0;
-                }
-            }
+            self.sanitize_selectors32()?;
             1 << 32
         } else {
             // Any other value (a sigreturn may hand one over) becomes 64-bit user code.
@@ -477,6 +570,32 @@ impl UserContext {
         Ok(())
     }
 
+    /// The selectors of 32-bit code: code must stay user code (an LDT slot the program
+    /// changed since is refused), the stack a writable user segment (else the flat data
+    /// selector), and data selectors that would not load are made null (the program
+    /// faults when it next uses one, where i386 BSD faulted on the way back).
+    fn sanitize_selectors32(&mut self) -> Result<(), RefusedState> {
+        let cs = self.regs.cs;
+        // The kernel's own selectors are always good (their slots never change).
+        if cs != u64::from(LDT_CODE32) && cs & 4 != 0 && !crate::ldt::usable(cs as u16, Usage::Code)
+        {
+            return Err(RefusedState::CodeSelector(cs));
+        }
+        let ss = self.regs.ss;
+        let stack_ok = ss == u64::from(USER_DATA)
+            || ss == u64::from(LDT_DATA)
+            || (ss & 4 != 0 && ss <= 0xffff && crate::ldt::usable(ss as u16, Usage::Stack));
+        if !stack_ok {
+            self.regs.ss = u64::from(USER_DATA);
+        }
+        for sel in &mut self.selectors {
+            if !data_selector_ok(*sel) {
+                *sel = 0;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs the user code until it enters the kernel, and says why. Interrupts that
     /// arrive meanwhile are acknowledged and handled before this returns.
     ///
@@ -493,6 +612,7 @@ impl UserContext {
         let vector = self.exit_vector;
         match vector {
             SYSCALL_VECTOR => UserExit::Syscall,
+            CALL_GATE_VECTOR => UserExit::CallGate,
             0..=31 => UserExit::Exception {
                 vector: vector as u8,
                 error_code: self.exit_error,

@@ -6,6 +6,7 @@ use super::kspace::kernel_root;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
+use nymph_hal::ldt::UserLdt;
 use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
 mod inherit;
@@ -131,6 +132,10 @@ pub struct AddressSpace {
     wired: wired::Wired,
     /// The ranges fork does not copy (minherit).
     inherit: inherit::Ranges,
+    /// The local descriptor table a 32-bit program built for itself (i386_set_ldt);
+    /// None while it uses the default one. Part of the memory image: fork copies it,
+    /// a vfork child shares it, exec starts without it.
+    ldt: Option<UserLdt>,
 }
 
 /// The frame allocator as the source of one space's page tables: notes each table it
@@ -176,6 +181,7 @@ impl AddressSpace {
             sysv_shm: Default::default(),
             wired: Default::default(),
             inherit: Default::default(),
+            ldt: None,
         })
     }
 
@@ -640,12 +646,22 @@ impl AddressSpace {
             }
         }
         child.sysv_shm = self.sysv_shm.clone();
+        if let Some(ldt) = &self.ldt {
+            child.ldt = Some(ldt.try_clone().ok_or(MemError::OutOfMemory)?);
+        }
         Ok(child)
     }
 
     /// Makes this address space the CPU's (if it is not already), for the running
     /// thread: it is made current again whenever the thread is switched back in.
     pub fn activate(&self) {
+        // The LDT first, and every time: a thread switched back in gets its tables
+        // from the scheduler, not from here, so "tables current" does not mean
+        // "this space's LDT loaded". Loading a loaded table costs one comparison.
+        match &self.ldt {
+            Some(ldt) => ldt.load(),
+            None => nymph_hal::ldt::load_default(),
+        }
         if PageTableRoot::current() == self.root {
             return;
         }
@@ -676,6 +692,30 @@ impl AddressSpace {
             .saturating_add(bound::<u64, (u64, Protection)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
+    }
+
+    /// The LDT the program built, if it built one.
+    pub fn ldt(&self) -> Option<&UserLdt> {
+        self.ldt.as_ref()
+    }
+
+    /// The program's own LDT, made from the default one if it has none, at least
+    /// `len` slots long; loaded at once if this space is current.
+    pub fn ldt_at_least(&mut self, len: usize) -> Result<&mut UserLdt, MemError> {
+        let current = PageTableRoot::current() == self.root;
+        let ldt = match &mut self.ldt {
+            Some(ldt) => {
+                if !ldt.grow(len) {
+                    return Err(MemError::OutOfMemory);
+                }
+                ldt
+            }
+            none => none.insert(UserLdt::new(len).ok_or(MemError::OutOfMemory)?),
+        };
+        if current {
+            ldt.load();
+        }
+        Ok(ldt)
     }
 
     /// Pages mapped.

@@ -63,6 +63,9 @@ pub enum Trap {
     Syscall,
     /// `int n` through a gate the personality opened.
     SoftwareInterrupt(u8),
+    /// `lcall` through the LDT's call gate (selector 0x07), which every process has:
+    /// the system-call entry of FreeBSD 3.x and older i386 programs.
+    CallGate,
 }
 
 /// A CPU fault in user code, for the personality to name as a signal.
@@ -2370,6 +2373,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
             UserExit::SoftwareInterrupt(v) => {
                 personality.handle_trap(&mut task, Trap::SoftwareInterrupt(v));
             }
+            UserExit::CallGate => personality.handle_trap(&mut task, Trap::CallGate),
             UserExit::Exception {
                 vector,
                 error_code,

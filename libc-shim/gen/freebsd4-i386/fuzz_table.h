@@ -79,9 +79,9 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   sigreturn (344): restores a random context: the worker jumps to garbage
  */
 
-/* 4 slots Nymph does not serve (status not_implemented) are left out. */
+/* 3 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 250
+#define FZ_NCALLS 251
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -643,6 +643,10 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	} },
 	{ 164, "uname", 1, 0, {
 		{ "name", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 0, 160, -1, 0, -1, 0, 160, 0x0ULL, 0, 0 },
+	} },
+	{ 165, "sysarch", 2, 0, {
+		{ "op", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "parms", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 169, "semsys", 5, 0, {
 		{ "which", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },

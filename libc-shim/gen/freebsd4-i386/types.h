@@ -838,6 +838,30 @@ _Static_assert(__builtin_offsetof(struct flock, l_pid) == 16, "flock.l_pid: offs
 _Static_assert(__builtin_offsetof(struct flock, l_type) == 20, "flock.l_type: offset");
 _Static_assert(__builtin_offsetof(struct flock, l_whence) == 22, "flock.l_whence: offset");
 
+/* machine/sysarch.h (4.x): the parms of I386_GET_IOPERM and I386_SET_IOPERM. */
+struct i386_ioperm_args {
+	uint32_t start;	/* 0 */
+	uint32_t length;	/* 4 */
+	int32_t enable;	/* 8 */
+};
+_Static_assert(sizeof(struct i386_ioperm_args) == 12, "struct i386_ioperm_args: size");
+_Static_assert(_Alignof(struct i386_ioperm_args) == 4, "struct i386_ioperm_args: alignment");
+_Static_assert(__builtin_offsetof(struct i386_ioperm_args, start) == 0, "i386_ioperm_args.start: offset");
+_Static_assert(__builtin_offsetof(struct i386_ioperm_args, length) == 4, "i386_ioperm_args.length: offset");
+_Static_assert(__builtin_offsetof(struct i386_ioperm_args, enable) == 8, "i386_ioperm_args.enable: offset");
+
+/* machine/sysarch.h (4.x): the parms of I386_GET_LDT and I386_SET_LDT. */
+struct i386_ldt_args {
+	int32_t start;	/* 0 */
+	void *descs;	/* 4 */
+	int32_t num;	/* 8 */
+};
+_Static_assert(sizeof(struct i386_ldt_args) == 12, "struct i386_ldt_args: size");
+_Static_assert(_Alignof(struct i386_ldt_args) == 4, "struct i386_ldt_args: alignment");
+_Static_assert(__builtin_offsetof(struct i386_ldt_args, start) == 0, "i386_ldt_args.start: offset");
+_Static_assert(__builtin_offsetof(struct i386_ldt_args, descs) == 4, "i386_ldt_args.descs: offset");
+_Static_assert(__builtin_offsetof(struct i386_ldt_args, num) == 8, "i386_ldt_args.num: offset");
+
 /* sys/netinet/in.h: an IPv4 address. */
 struct in_addr {
 	uint32_t s_addr;	/* 0 */
