@@ -9168,7 +9168,7 @@ impl UnameArgs {
 
 /// Arguments of `sysarch(int op, ptr<u8, Inout> parms)`, slot 165 (2 words); returns `int`.
 ///
-/// i386/i386/sys_machdep.c (4.x, with options USER_LDT): I386_GET_LDT copies min(num, table length) descriptors from start (EINVAL for start < 0, num <= 0 or start + num past the table) and returns the count; a process that set none sees 4.x's default 17-slot table (call gates at 0, 4 and 16, user code at 3, user data at 5). I386_SET_LDT checks start and num (EINVAL), grows the table in 512-slot pages (ENOMEM), copies in (EFAULT), refuses system descriptors other than null and present ones not of privilege 3, and conforming code that is not present (EACCES), and returns start. The table is the address space's: fork copies it, vfork shares it, exec drops it. I386_GET_IOPERM reports no port enabled (length 0), as for a 4.x process that never set one. Unknown ops: EOPNOTSUPP.
+/// i386/i386/sys_machdep.c (4.x, with options USER_LDT): I386_GET_LDT copies min(num, table length) descriptors from start (EINVAL for start < 0, num <= 0 or start + num past the table) and returns the count; a process that set none sees 4.x's default 17-slot table (call gates at 0, 4 and 16, user code at 3, user data at 5). I386_SET_LDT checks start and num (EINVAL), grows the table in 512-slot pages (ENOMEM), copies in (EFAULT), refuses system descriptors other than null and present ones not of privilege 3, and conforming code that is not present (EACCES), and returns start. The table is the address space's: fork copies it, vfork shares it, exec drops it. I386_SET_IOPERM (root outside a prison, else EPERM; EINVAL past port 65535) allows or denies ports through the TSS's I/O permission map while the process runs; fork does not pass the map on, exec keeps it. I386_GET_IOPERM reports length 0 for a process never given a port, else whether start is enabled and how many ports from it share that state. Unknown ops: EOPNOTSUPP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SysarchArgs {
     /// a sysarch_op; any other is EOPNOTSUPP, not a decoding error
@@ -14063,7 +14063,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "sysarch",
         kind: "standard",
         status: Status::Partial(
-            "I386_SET_IOPERM: no user I/O-port access (EOPNOTSUPP, logged); I386_VM86: long mode has no virtual-8086 mode (EOPNOTSUPP, logged); I386_SET_LDT refuses slots 0, 1, 3 and 5 (EACCES): they hold the kernel's call gate and the 32-bit code and data segments",
+            "I386_VM86: long mode has no virtual-8086 mode (EOPNOTSUPP, logged); I386_SET_LDT refuses slots 0, 1, 3 and 5 (EACCES): they hold the kernel's call gate and the 32-bit code and data segments",
         ),
         arg_words: 2,
     },

@@ -1,6 +1,7 @@
 //! `sysarch` (165), the i386 machine-dependent call, as 4.x's i386/i386/sys_machdep.c
 //! serves it in a kernel built with `options USER_LDT`: a process's own LDT
-//! (I386_GET_LDT, I386_SET_LDT) and its I/O-port permissions (I386_GET_IOPERM).
+//! (I386_GET_LDT, I386_SET_LDT) and its I/O-port permissions (I386_GET_IOPERM,
+//! I386_SET_IOPERM).
 //!
 //! The LDT is the address space's (the core keeps it; the hardware layer loads it and
 //! decides what the CPU may be given). What a 4.x program reads back is 4.x's table:
@@ -46,17 +47,7 @@ pub(crate) fn sys_sysarch(task: &mut Task, a: fb::SysarchArgs) -> SysResult {
         I386_GET_LDT => get_ldt(task, parms),
         I386_SET_LDT => set_ldt(task, parms),
         I386_GET_IOPERM => get_ioperm(task, parms),
-        I386_SET_IOPERM => {
-            let args: fb::i386_ioperm_args = task.read_val(parms).map_err(fault)?;
-            suser(task, Jail::Refused)?;
-            log::warn!(
-                "pid {}: sysarch I386_SET_IOPERM (ports {:#x}+{:#x}): user I/O-port access is not supported",
-                task.process.pid.0,
-                args.start,
-                args.length
-            );
-            Err(errno::EOPNOTSUPP)
-        }
+        I386_SET_IOPERM => set_ioperm(task, parms),
         I386_VM86 => {
             log::warn!(
                 "pid {}: sysarch I386_VM86: long mode has no virtual-8086 mode",
@@ -188,15 +179,45 @@ fn set_ldt(task: &mut Task, parms: u64) -> SysResult {
     Ok(Ret::word(start as u64))
 }
 
+/// I386_SET_IOPERM (4.x `i386_set_ioperm`): root outside any prison (EPERM; no
+/// securelevel is raised here), the map made on first use (ENOMEM), EINVAL for a range
+/// past the last port; then the ports are allowed or denied. The map is the process's:
+/// fork does not pass it on, exec keeps it.
+fn set_ioperm(task: &mut Task, parms: u64) -> SysResult {
+    let args: fb::i386_ioperm_args = task.read_val(parms).map_err(fault)?;
+    suser(task, Jail::Refused)?;
+    let (start, length) = (args.start as usize, args.length as usize);
+    let p = &task.process;
+    // 4.x makes the map before it checks the range.
+    p.set_io_ports(0..0, false).map_err(|_| errno::ENOMEM)?;
+    if start + length > IO_PORTS as usize {
+        return Err(errno::EINVAL);
+    }
+    p.set_io_ports(start..start + length, args.enable != 0)
+        .map_err(|_| errno::ENOMEM)?;
+    Ok(Ret::word(0))
+}
+
 /// I386_GET_IOPERM (4.x `i386_get_ioperm`): EINVAL for a port past the map; a process
-/// that never set a permission (every process here) gets length 0 back, the rest of
-/// its struct as it gave it.
+/// never given a port gets length 0 back (the rest of its struct as it gave it); else
+/// whether `start` is enabled and how many ports from it share that state.
 fn get_ioperm(task: &mut Task, parms: u64) -> SysResult {
     let mut args: fb::i386_ioperm_args = task.read_val(parms).map_err(fault)?;
     if args.start >= IO_PORTS {
         return Err(errno::EINVAL);
     }
-    args.length = 0;
+    let start = args.start as usize;
+    task.process.with_io_ports(|map| match map {
+        None => args.length = 0,
+        Some(map) => {
+            let enabled = map.allows(start);
+            let run = (start..IO_PORTS as usize)
+                .take_while(|&port| map.allows(port) == enabled)
+                .count();
+            args.enable = i32::from(enabled);
+            args.length = run as u32;
+        }
+    });
     task.write_val(parms, &args).map_err(fault)?;
     Ok(Ret::word(0))
 }

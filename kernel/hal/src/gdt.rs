@@ -3,6 +3,7 @@
 //! Selector order is fixed by SYSCALL/SYSRET: STAR's user base points at the 32-bit user
 //! code segment, followed by user data and then 64-bit user code.
 
+use crate::ioports::MAP_BYTES;
 use core::cell::UnsafeCell;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;
@@ -55,13 +56,32 @@ static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) };
 
 /// The TSS is written after the GDT points at it (RSP0 changes on every switch to a
 /// thread that can enter user mode), so it lives in an `UnsafeCell`.
-struct TssCell(UnsafeCell<TaskStateSegment>);
+struct TssCell(UnsafeCell<TssArea>);
+
+/// The TSS and, right after it, the I/O permission map of the process running (see
+/// [`crate::ioports`]), with the terminating 0xff byte the CPU reads past its end.
+#[repr(C)]
+struct TssArea {
+    tss: TaskStateSegment,
+    io_map: [u8; MAP_BYTES + 1],
+    /// Whose map `io_map` holds (its address), or 0.
+    io_owner: u64,
+}
+
+/// Where the map starts in the TSS segment.
+const IO_MAP_OFFSET: u16 = core::mem::size_of::<TaskStateSegment>() as u16;
+/// A map base past the segment's end: no map, every I/O instruction of user code faults.
+const NO_IO_MAP: u16 = 0xffff;
 
 // SAFETY: one CPU; the TSS is written only with interrupts off (kernel code never runs
 // with interrupts on outside the idle loop), so there is no concurrent access.
 unsafe impl Sync for TssCell {}
 
-static TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
+static TSS: TssCell = TssCell(UnsafeCell::new(TssArea {
+    tss: TaskStateSegment::new(),
+    io_map: [0xff; MAP_BYTES + 1],
+    io_owner: 0,
+}));
 
 /// The GDT's slots: written at boot, and the LDT descriptor's two slots again whenever
 /// another LDT is loaded (see [`load_ldt`]).
@@ -78,8 +98,10 @@ static GDT: GdtCell = GdtCell(UnsafeCell::new([0; GDT_SLOTS]));
 pub fn init() {
     // SAFETY: runs once on the boot CPU before anything else uses the TSS or IST stacks;
     // the raw pointers come from statics that live forever.
-    let tss: &'static TaskStateSegment = unsafe {
-        let tss = &mut *TSS.0.get();
+    let (tss, io_map): (&'static TaskStateSegment, &'static [u8]) = unsafe {
+        let area = &mut *TSS.0.get();
+        area.tss.iomap_base = IO_MAP_OFFSET;
+        let tss = &mut area.tss;
         let stacks = &raw mut IST_STACKS;
         for (slot, index) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK]
             .into_iter()
@@ -89,7 +111,8 @@ pub fn init() {
             tss.interrupt_stack_table[usize::from(index - 1)] =
                 VirtAddr::new(base + IST_STACK_SIZE as u64);
         }
-        &*TSS.0.get()
+        let area = &*TSS.0.get();
+        (&area.tss, &area.io_map)
     };
     let mut table = GlobalDescriptorTable::<GDT_SLOTS>::empty();
     table.append(Descriptor::kernel_code_segment());
@@ -97,7 +120,9 @@ pub fn init() {
     table.append(Descriptor::UserSegment(DescriptorFlags::USER_CODE32.bits()));
     table.append(Descriptor::user_data_segment());
     table.append(Descriptor::user_code_segment());
-    table.append(Descriptor::tss_segment(tss));
+    let tss_descriptor = Descriptor::tss_segment_with_iomap(tss, io_map)
+        .unwrap_or_else(|e| panic!("the TSS's I/O map: {e:?}"));
+    table.append(tss_descriptor);
     // The LDT's slots: filled in by `ldt::init` below.
     let ldt = table.append(Descriptor::SystemSegment(0, 0));
     assert_eq!(ldt.0, LDT_SELECTOR, "the LDT descriptor's slot");
@@ -133,6 +158,7 @@ pub fn init() {
         ));
     }
     crate::ldt::init();
+    load_io_map(None);
 }
 
 /// Points the GDT's LDT descriptor at a table of `entries` slots at `base` and loads it.
@@ -154,11 +180,37 @@ pub(crate) fn load_ldt(base: u64, entries: usize) {
 /// Sets the stack the CPU switches to on a trap from user mode.
 pub fn set_kernel_stack(top: u64) {
     // SAFETY: see `TssCell`: single CPU, interrupts off, so no other access is live.
-    unsafe { (*TSS.0.get()).privilege_stack_table[0] = VirtAddr::new(top) }
+    unsafe { (*TSS.0.get()).tss.privilege_stack_table[0] = VirtAddr::new(top) }
 }
 
 /// The TSS's RSP0 field, for the user-entry code to store the current kernel stack in.
 pub(crate) fn rsp0_slot() -> *mut u64 {
     // SAFETY: only the field's address is computed; the TSS is a static that lives forever.
-    unsafe { (&raw mut (*TSS.0.get()).privilege_stack_table[0]).cast::<u64>() }
+    unsafe { (&raw mut (*TSS.0.get()).tss.privilege_stack_table[0]).cast::<u64>() }
+}
+
+/// Puts `map` (one bit per port, set: denied) into the TSS for user code to run with,
+/// or none: every port denied.
+pub(crate) fn load_io_map(map: Option<&[u8]>) {
+    // SAFETY: see `TssCell`: single CPU, interrupts off. The CPU reads the map only
+    // while user code runs, never while this writes it.
+    let area = unsafe { &mut *TSS.0.get() };
+    match map {
+        Some(bits) => {
+            let n = bits.len().min(MAP_BYTES);
+            area.io_map[..n].copy_from_slice(&bits[..n]);
+            area.tss.iomap_base = IO_MAP_OFFSET;
+            area.io_owner = bits.as_ptr() as u64;
+        }
+        None => {
+            area.tss.iomap_base = NO_IO_MAP;
+            area.io_owner = 0;
+        }
+    }
+}
+
+/// Whether the TSS holds the map at `bits`.
+pub(crate) fn io_map_is(bits: *const u8) -> bool {
+    // SAFETY: see `TssCell`; a plain read.
+    unsafe { (*TSS.0.get()).io_owner == bits as u64 && !bits.is_null() }
 }

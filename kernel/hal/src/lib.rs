@@ -20,6 +20,7 @@ pub mod exit;
 pub mod fpu;
 pub mod gdt;
 pub mod heap;
+pub mod ioports;
 pub mod layout;
 pub mod ldt;
 pub mod paging;

@@ -34,6 +34,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{UserContext, UserExit};
 pub use signal::{
@@ -373,6 +374,9 @@ struct Inner {
     /// The CPU fault behind the last signal the process's own instruction raised, kept
     /// for the personality to describe in the handler's frame.
     last_fault: Option<Fault>,
+    /// The I/O ports its user code may use, once it was given any (not inherited by
+    /// fork; exec keeps it, as i386 BSD's pcb_ext).
+    io_ports: Option<IoBitmap>,
     actions: BTreeMap<Signal, SigAction>,
     /// The mask and flags a personality gave with an action that catches nothing
     /// (SIG_DFL, SIG_IGN), and those of a caught signal exec reset: BSD keeps both per
@@ -710,6 +714,28 @@ impl Process {
 
     pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> R) -> Option<R> {
         self.inner.lock().space.as_mut().map(f)
+    }
+
+    /// Lets the process's user code use `ports` (or stops it); the map is made on first
+    /// use. Err when the heap cannot give it.
+    pub fn set_io_ports(
+        &self,
+        ports: core::ops::Range<usize>,
+        allow: bool,
+    ) -> Result<(), MemError> {
+        let mut inner = self.inner.lock();
+        if inner.io_ports.is_none() {
+            inner.io_ports = Some(IoBitmap::new().ok_or(MemError::OutOfMemory)?);
+        }
+        if let Some(map) = inner.io_ports.as_mut() {
+            map.set(ports, allow);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the process's I/O-port map (None if it was never given a port).
+    pub fn with_io_ports<R>(&self, f: impl FnOnce(Option<&IoBitmap>) -> R) -> R {
+        f(self.inner.lock().io_ports.as_ref())
     }
 
     /// The current program break and where it started.
@@ -1871,6 +1897,7 @@ pub fn spawn_with_files(
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
+            io_ports: None,
             lender: None,
             execed: false,
             user_ns: 0,
@@ -2173,6 +2200,7 @@ fn fork_with(
             blocked,
             saved_mask: None,
             last_fault: None,
+            io_ports: None,
             lender: lent.then(|| Arc::downgrade(parent)),
             execed: false,
             user_ns: 0,
@@ -2457,6 +2485,7 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
         }
         if !inner.pending.any_unblocked(inner.blocked) && inner.saved_mask.is_none() {
             inner.space.as_ref()?.activate();
+            nymph_hal::ioports::load(inner.io_ports.as_ref());
             return Some(inner.personality);
         }
     }
@@ -2466,6 +2495,7 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
         return None;
     }
     inner.space.as_ref()?.activate();
+    nymph_hal::ioports::load(inner.io_ports.as_ref());
     Some(inner.personality)
 }
 
