@@ -20,7 +20,11 @@
  *    rlimit work (PRISON_ROOT);
  *  - sockets: AF_INET6 EPROTONOSUPPORT; a UDP bind to INADDR_ANY and a port is the
  *    prison's 127.0.0.2 (getsockname), to 127.0.0.1 EINVAL; a datagram sent to
- *    127.0.0.1 reaches the prison's address, from the prison's address;
+ *    127.0.0.1 reaches the prison's address, from the prison's address; a socket
+ *    bound to INADDR_ANY with port 0 (which stays the wildcard) sends from the
+ *    prison's address and stays the wildcard (udp_output's temporary connect), and
+ *    connect makes the prison's address its own with the port it had (in_pcbconnect,
+ *    prison_ip): getsockname, the UDP peer's source, a TCP peer's getpeername;
  *  - SysV IPC ENOSYS while jail.sysvipc_allowed is 0, and works at 1; with
  *    jail.set_hostname_allowed 0 a prisoner's sethostname is EPERM;
  *  - outside, after the child: the host name is unchanged, the outsider is signalled.
@@ -231,6 +235,48 @@ static void prisoner(pid_t parent, pid_t outsider)
 	flen = sizeof(from);
 	CHECK_EQ(__sys_recvfrom(srv, buf, sizeof(buf), 0, from, &flen), 2);
 	nt_check_sin(from, flen, PRISON_IP, nt_port_of(name));
+	/* A socket bound to the wildcard keeps it, and is the prison's when it talks. */
+	int wild = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	CHECK_OK(__sys_bind(wild, &sin, nt_sockaddr_in(&sin, INADDR_ANY, 0)));
+	len = sizeof(name);
+	CHECK_OK(__sys_getsockname(wild, name, &len));
+	int wport = nt_port_of(name);
+	nt_check_sin(name, len, INADDR_ANY, wport);
+	nt_sockaddr_in(&sin, INADDR_LOOPBACK, PORT);
+	CHECK_EQ(__sys_sendto(wild, "wa", 2, 0, &sin, sizeof(sin)), 2);
+	flen = sizeof(from);
+	CHECK_EQ(__sys_recvfrom(srv, buf, sizeof(buf), 0, from, &flen), 2);
+	nt_check_sin(from, flen, PRISON_IP, wport);
+	len = sizeof(name);
+	CHECK_OK(__sys_getsockname(wild, name, &len));
+	nt_check_sin(name, len, INADDR_ANY, wport);
+	CHECK_OK(__sys_connect(wild, &sin, sizeof(sin)));
+	len = sizeof(name);
+	CHECK_OK(__sys_getsockname(wild, name, &len));
+	nt_check_sin(name, len, PRISON_IP, wport);
+	CHECK_EQ(write(wild, "wb", 2), 2);
+	flen = sizeof(from);
+	CHECK_EQ(__sys_recvfrom(srv, buf, sizeof(buf), 0, from, &flen), 2);
+	nt_check_sin(from, flen, PRISON_IP, wport);
+	/* The same for TCP: the listener sees the prison's address as its peer. */
+	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_ANY, PORT + 1)));
+	CHECK_OK(__sys_listen(lst, 1));
+	int tc = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(tc, &sin, nt_sockaddr_in(&sin, INADDR_ANY, 0)));
+	len = sizeof(name);
+	CHECK_OK(__sys_getsockname(tc, name, &len));
+	wport = nt_port_of(name);
+	CHECK_OK(__sys_connect(tc, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, PORT + 1)));
+	len = sizeof(name);
+	CHECK_OK(__sys_getsockname(tc, name, &len));
+	nt_check_sin(name, len, PRISON_IP, wport);
+	flen = sizeof(from);
+	int acc = CHECK_OK(__sys_accept(lst, from, &flen));
+	nt_check_sin(from, flen, PRISON_IP, wport);
+	len = sizeof(name);
+	CHECK_OK(__sys_getpeername(acc, name, &len));
+	nt_check_sin(name, len, PRISON_IP, wport);
 
 	/* SysV IPC is off by default. */
 	CHECK_ERRNO(__sys_msgget(IPC_PRIVATE, 0600), ENOSYS);

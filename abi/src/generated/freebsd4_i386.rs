@@ -15303,9 +15303,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 338,
         name: "jail",
         kind: "standard",
-        status: Status::Partial(
-            "a prisoner's AF_INET socket bound to INADDR_ANY with port 0 keeps the wildcard and connects and sends from 127.0.0.1 (4.x's in_pcbconnect binds a prisoner's wildcard socket to the prison's address; an unbound one is bound to it here)",
-        ),
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {

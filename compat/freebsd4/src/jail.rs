@@ -158,8 +158,10 @@ pub(crate) fn bind_address(task: &Task, name: InetName) -> Result<InetName, i32>
 /// The peer a prisoner's connect or sendto names, as `prison_remote_ip` sees it
 /// (127.0.0.1 is the prison's own address), and the local address bound first when
 /// the socket is unbound: the prison's, as in_pcb.c `in_pcbconnect` binds a prisoner's
-/// wildcard socket. (A socket a prisoner bound to the wildcard with port 0 keeps the
-/// wildcard and sends from lo0's address: the spec says so.)
+/// wildcard socket. A socket bound to the wildcard already (with port 0, which keeps
+/// it) connects and sends from the prison's address too: in_pcbconnect's jailed
+/// branch binds it there with the port it has (prison_ip), and udp_output's
+/// temporary connect for a sendto puts the wildcard back afterwards.
 pub(crate) fn connect_address(
     task: &Task,
     s: &nymph_kernel::file::socket::Socket,
@@ -168,6 +170,7 @@ pub(crate) fn connect_address(
     let Some(p) = prison::prison(&task.process) else {
         return Ok(to);
     };
+    s.set_wildcard_source(p.address().to_be_bytes());
     let local = InetName::from_bytes(&s.name());
     if local.addr == InetName::ANY && local.port == 0 {
         let mine = InetName {

@@ -405,7 +405,10 @@ pub(crate) fn sys_osigaction(task: &mut Task, a: fb::OsigactionArgs) -> SysResul
 }
 
 /// `osigvec` (108): the 4.2BSD struct sigvec; SV_INTERRUPT is the inverse of
-/// SA_RESTART (same bit), and its handlers get the old-style frame.
+/// SA_RESTART (same bit), and its handlers get the old-style frame. kern_sig.c
+/// `osigvec` hands sv_flags to do_sigaction whole but for that bit (SV_ONSTACK,
+/// SV_RESETHAND, SV_NODEFER, SV_SIGINFO are the SA_ bits), and gives back the old
+/// action's flags whole but for SA_NOCLDWAIT, SA_RESTART inverted again.
 pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
     if !(1..=31).contains(&a.signum) {
         return Err(errno::EINVAL);
@@ -415,7 +418,8 @@ pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
         (None, 0)
     } else {
         let sv: fb::sigvec = task.read_val(a.nsv.addr()).map_err(fault)?;
-        let flags = u64::from(sv.sv_flags as u32 & 0x7) ^ restart;
+        let known = fb::sa_flags::from_bits_truncate(sv.sv_flags).bits() as u32;
+        let flags = u64::from(known) ^ restart;
         let action = NewAction::new(
             sv.sv_handler,
             from_osigset(sv.sv_mask as u32),
@@ -427,10 +431,11 @@ pub(crate) fn sys_osigvec(task: &mut Task, a: fb::OsigvecArgs) -> SysResult {
     let old = swap_action(task, a.signum, new, raw)?;
     if !a.osv.is_null() {
         let sa = old.to_fb();
+        let nocldwait = fb::sa_flags::SA_NOCLDWAIT.bits() as u32;
         let out = fb::sigvec {
             sv_handler: sa.sa_handler,
             sv_mask: sa.sa_mask.__bits[0] as i32,
-            sv_flags: ((sa.sa_flags as u32 as u64 ^ restart) & 0x7) as i32,
+            sv_flags: ((sa.sa_flags as u32 & !nocldwait) ^ restart as u32) as i32,
         };
         task.write_val(a.osv.addr(), &out).map_err(fault)?;
     }

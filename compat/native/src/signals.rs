@@ -99,7 +99,9 @@ fn write_action(task: &Task, addr: u64, mut sa: v1::sigaction) -> Result<(), i32
 pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult {
     let signal = signal_from_native(a.sig).ok_or(errno::EINVAL)?;
     let reports = task.process.child_reports();
+    let resting = task.process.resting_action(signal);
     let mut new_reports = None;
+    let mut new_resting = None;
     let new = if a.act.is_null() {
         None
     } else {
@@ -110,6 +112,11 @@ pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult 
             no_stop_signal: flags.contains(v1::sa_flags::SA_NOCLDSTOP),
             no_zombies: flags.contains(v1::sa_flags::SA_NOCLDWAIT) || sa.sa_handler == SIG_IGN,
         });
+        // The mask and flags given with SIG_DFL or SIG_IGN are kept beside it, for
+        // the old action to report (POSIX: oact is the action as it was set).
+        if matches!(sa.sa_handler, SIG_DFL | SIG_IGN) {
+            new_resting = Some((from_sigset(sa.sa_mask), u64::from(flags.bits())));
+        }
         Some(match sa.sa_handler {
             SIG_DFL => SigAction::Default,
             SIG_IGN => SigAction::Ignore,
@@ -138,8 +145,19 @@ pub(crate) fn sys_sigaction(task: &mut Task, a: v1::SigactionArgs) -> SysResult 
     if let Some(r) = new_reports {
         task.process.set_child_reports(r);
     }
+    if let Some((mask, flags)) = new_resting {
+        task.process.set_resting_action(signal, mask, flags);
+    }
     if !a.oldact.is_null() {
         let mut sa = native_action(old);
+        // SIG_DFL and SIG_IGN report the mask and flags at rest: those given with
+        // them, or a handler's that exec reset (the core keeps both); none if none
+        // was ever given. Flags another ABI's program left are cut to ours.
+        if !matches!(old, SigAction::Catch(_)) {
+            let (mask, flags) = resting.unwrap_or((SignalSet::EMPTY, 0));
+            sa.sa_mask = to_sigset(mask);
+            sa.sa_flags = v1::sa_flags::from_bits_truncate(flags as u32).bits();
+        }
         // SIGCHLD's child flags are the process's, whatever its handler; no other
         // signal reports them.
         let child_flags = (v1::sa_flags::SA_NOCLDSTOP | v1::sa_flags::SA_NOCLDWAIT).bits();

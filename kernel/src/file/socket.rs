@@ -400,6 +400,8 @@ struct State {
     /// An error met after the call that caused it returned (a datagram refused):
     /// the next call reports it once.
     error: Option<Error>,
+    /// The address an Internet socket bound to the wildcard connects and sends from.
+    wildcard_source: [u8; 4],
 }
 
 /// A Unix-domain socket.
@@ -530,6 +532,7 @@ impl Socket {
                 receive_buffer,
                 options: 0,
                 error: None,
+                wildcard_source: InetName::LOOPBACK,
             }),
             connection: Once::new(),
             changed: WaitQueue::new(),
@@ -690,13 +693,21 @@ impl Socket {
         Ok(())
     }
 
-    /// What an Internet socket's messages come from: its name with lo0's address
-    /// for the wildcard.
+    /// Sets the address this Internet socket connects and sends from while bound to
+    /// the wildcard, lo0's until then: a jailed process's sockets use its prison's,
+    /// as 4.x's in_pcbconnect gives a prisoner's wildcard socket (prison_ip).
+    pub fn set_wildcard_source(&self, addr: [u8; 4]) {
+        self.state.lock().wildcard_source = addr;
+    }
+
+    /// What an Internet socket's messages come from: its name, with its wildcard
+    /// source (see [`Socket::set_wildcard_source`]) for the wildcard.
     fn inet_source(&self) -> InetName {
-        let n = self.inet_name();
+        let s = self.state.lock();
+        let n = InetName::from_bytes(&s.name);
         if n.addr == InetName::ANY {
             InetName {
-                addr: InetName::LOOPBACK,
+                addr: s.wildcard_source,
                 ..n
             }
         } else {
@@ -786,8 +797,8 @@ impl Socket {
     /// Internet name. Only local addresses are reachable (`NetworkUnreachable`);
     /// the wildcard means lo0's address; port 0 is `AddressNotAvailable`; nobody
     /// listening is `ConnectionRefused`. An unbound socket first takes an ephemeral
-    /// port, and a wildcard address becomes lo0's, as 4.x's in_pcbconnect does. A
-    /// datagram socket needs nobody at the address.
+    /// port, and a wildcard address becomes lo0's (or the socket's wildcard source),
+    /// as 4.x's in_pcbconnect does. A datagram socket needs nobody at the address.
     pub fn connect_to(&self, to: Address<'_>) -> Result<()> {
         if self.kind == SocketType::Stream {
             if self.is_listening() {
@@ -844,8 +855,8 @@ impl Socket {
     }
 
     /// Checks an Internet destination and readies this socket to send there (an
-    /// ephemeral port; when `connecting`, a wildcard address becomes lo0's): the
-    /// destination, with lo0's address for the wildcard.
+    /// ephemeral port; when `connecting`, a wildcard address becomes its wildcard
+    /// source): the destination, with lo0's address for the wildcard.
     fn inet_destination(&self, to: InetName, connecting: bool) -> Result<InetName> {
         if !InetName::is_local(to.addr) {
             return Err(Error::NetworkUnreachable);
@@ -857,7 +868,7 @@ impl Socket {
         let mut s = self.state.lock();
         let mut me = InetName::from_bytes(&s.name);
         if connecting && me.addr == InetName::ANY {
-            me.addr = InetName::LOOPBACK;
+            me.addr = s.wildcard_source;
             s.name = me.to_bytes();
         }
         let addr = if to.addr == InetName::ANY {

@@ -21,7 +21,8 @@ pub(crate) struct Revocable {
     revoked: AtomicBool,
 }
 
-/// The live revocable instances, with their device numbers.
+/// The revocable instances, with their device numbers: the live ones, and those
+/// closed since the last open or revoke (each swept then).
 static OPEN: Mutex<Vec<(u64, Weak<Revocable>)>> = Mutex::new(Vec::new());
 
 /// Wraps a new open instance of device `number` so that it can be revoked.
@@ -31,10 +32,9 @@ pub(crate) fn track(number: u64, inner: Arc<dyn FileOps>) -> Arc<dyn FileOps> {
         revoked: AtomicBool::new(false),
     });
     let mut open = OPEN.lock();
-    // Dropped instances go when the list has doubled since the last sweep.
-    if open.len() >= 64 && open.len().is_power_of_two() {
-        open.retain(|(_, w)| w.strong_count() > 0);
-    }
+    // Closed instances go before a new one comes: the sweep costs the live entries
+    // and those closed since the last one, each of which it removes once.
+    open.retain(|(_, w)| w.strong_count() > 0);
     open.push((number, Arc::downgrade(&file)));
     file
 }
@@ -168,5 +168,61 @@ impl FileOps for Revocable {
     }
     fn revoked(&self) -> bool {
         self.dead()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A device instance that does nothing.
+    #[derive(Debug)]
+    struct Quiet;
+
+    impl FileOps for Quiet {
+        fn kind(&self) -> FileKind {
+            FileKind::Device
+        }
+        fn read(&self, _: &mut [u8], _: bool) -> Result<usize> {
+            Ok(0)
+        }
+        fn write(&self, buf: &[u8], _: bool) -> Result<usize> {
+            Ok(buf.len())
+        }
+    }
+
+    /// The entries `OPEN` holds for device `number`, and how many of them are dead.
+    fn entries(number: u64) -> (usize, usize) {
+        let open = OPEN.lock();
+        let mine = open.iter().filter(|(n, _)| *n == number);
+        let dead = mine.clone().filter(|(_, w)| w.strong_count() == 0).count();
+        (mine.count(), dead)
+    }
+
+    #[test]
+    fn the_open_list_holds_no_closed_instance_past_the_next_open() {
+        // A number no other test opens, so that tests running beside this one (which
+        // only ever remove closed entries) do not change its counts.
+        const NUMBER: u64 = 0x7e57_0000_0001;
+        let kept: Vec<_> = (0..3).map(|_| track(NUMBER, Arc::new(Quiet))).collect();
+        assert_eq!(entries(NUMBER), (3, 0));
+        for _ in 0..1000 {
+            let a = track(NUMBER, Arc::new(Quiet));
+            let b = track(NUMBER, Arc::new(Quiet));
+            drop(a);
+            drop(b);
+            // The next open sweeps both: the list is the live instances and the new one.
+            let c = track(NUMBER, Arc::new(Quiet));
+            assert_eq!(entries(NUMBER), (4, 0));
+            drop(c);
+        }
+        // A revoke sweeps too, and cuts off only the live ones.
+        assert_eq!(entries(NUMBER), (4, 1));
+        assert_eq!(revoke_device(NUMBER), 3);
+        assert_eq!(entries(NUMBER), (3, 0));
+        assert!(kept.iter().all(|f| f.revoked()));
+        drop(kept);
+        assert_eq!(revoke_device(NUMBER), 0);
+        assert_eq!(entries(NUMBER), (0, 0));
     }
 }
