@@ -141,6 +141,10 @@ static void breakpoints_and_registers(void)
 	CHECK_EQ(r.r_eip, (uintptr_t)bp_site + 1);
 	CHECK_EQ(r.r_cs & 3, 3);
 	CHECK_EQ(r.r_trapno, 3); /* T_BPTFLT */
+	/* The data selectors are the child's own: 4.x's user data selector. */
+	CHECK_EQ(r.r_ds, 0x2f);
+	CHECK_EQ(r.r_es, 0x2f);
+	CHECK_EQ(r.r_ss, 0x2f);
 
 	/* Undo the breakpoint and step over the mov. */
 	CHECK_OK(pt(PT_WRITE_I, pid, bp_site, word));
@@ -151,6 +155,7 @@ static void breakpoints_and_registers(void)
 	bad = r;
 	bad.r_cs = 0x08; /* a kernel selector */
 	CHECK_ERRNO(pt(PT_SETREGS, pid, (void *)&bad, 0), EINVAL);
+	r.r_es = 0; /* PT_SETREGS sets the segment registers too */
 	CHECK_OK(pt(PT_SETREGS, pid, (void *)&r, 0));
 	CHECK_OK(pt(PT_STEP, pid, (void *)1, 0));
 	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGTRAP));
@@ -159,6 +164,8 @@ static void breakpoints_and_registers(void)
 	CHECK_EQ(after.r_eip, (uintptr_t)bp_site + 5);
 	CHECK_EQ(after.r_eax, 0x11223344);
 	CHECK_EQ(after.r_cs, r.r_cs);
+	CHECK_EQ(after.r_es, 0);
+	CHECK_EQ(after.r_ds, 0x2f);
 	CHECK_EQ(after.r_eflags & 0x100, 0); /* PSL_T is off again */
 
 	struct fpreg fp;

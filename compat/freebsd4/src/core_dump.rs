@@ -292,12 +292,12 @@ pub(crate) fn reg_of(context: &UserContext, fault: Option<&Fault>) -> Reg {
     let r = &context.regs;
     let w = |v: u64| v as u32;
     let (fs, gs) = context.segment_selectors();
-    let data = w(r.ss);
+    let (ds, es) = context.data_selectors();
     let words = trap_words(fault, context.last_entry_vector());
     Reg {
         r_fs: u32::from(fs),
-        r_es: data,
-        r_ds: data,
+        r_es: u32::from(es),
+        r_ds: u32::from(ds),
         r_edi: w(r.rdi),
         r_esi: w(r.rsi),
         r_ebp: w(r.rbp),
@@ -312,7 +312,7 @@ pub(crate) fn reg_of(context: &UserContext, fault: Option<&Fault>) -> Reg {
         r_cs: w(r.cs),
         r_eflags: w(r.rflags),
         r_esp: w(r.rsp),
-        r_ss: data,
+        r_ss: w(r.ss),
         r_gs: u32::from(gs),
     }
 }

@@ -208,8 +208,10 @@ fn parked<R>(
     debug::with_stopped_context(tracee, f).ok_or(errno::EBUSY)
 }
 
-/// PT_SETREGS (4.x's set_regs): the general registers, eip, esp and eflags, with
-/// sigreturn's checks (EFL_SECURE, CS_SECURE); the segment registers stay as they are.
+/// PT_SETREGS (4.x's set_regs): the general registers, eip, esp, eflags and the
+/// segment registers, with sigreturn's checks (EFL_SECURE, CS_SECURE). A selector that
+/// does not load is dealt with as the tracee goes back to user mode, against its own
+/// LDT (a data selector becomes null; a code selector kills it with SIGSEGV).
 fn set_regs(c: &mut nymph_hal::user::UserContext, reg: &Reg) -> Result<(), i32> {
     if !eflags_change_allowed(c.regs.rflags as u32, reg.r_eflags) || !cs_secure(reg.r_cs) {
         return Err(errno::EINVAL);
@@ -219,6 +221,16 @@ fn set_regs(c: &mut nymph_hal::user::UserContext, reg: &Reg) -> Result<(), i32> 
     (r.rdi, r.rsi, r.rbp, r.rbx) = (u(reg.r_edi), u(reg.r_esi), u(reg.r_ebp), u(reg.r_ebx));
     (r.rdx, r.rcx, r.rax) = (u(reg.r_edx), u(reg.r_ecx), u(reg.r_eax));
     (r.rip, r.rflags, r.rsp) = (u(reg.r_eip), u(reg.r_eflags), u(reg.r_esp));
+    let s = |v: u32| v as i32;
+    let selectors = crate::signals::Selectors {
+        cs: s(reg.r_cs),
+        ss: s(reg.r_ss),
+        ds: s(reg.r_ds),
+        es: s(reg.r_es),
+        fs: s(reg.r_fs),
+        gs: Some(s(reg.r_gs)),
+    };
+    crate::signals::restore_selectors(c, selectors);
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use crate::fb::{self, errno};
 use crate::startup::{OSIGCODE_ADDR, SIGCODE_ADDR};
 use crate::sys::{Ret, SysResult, fault};
 use nymph_hal::gdt::{LDT_CODE32, LDT_DATA};
+use nymph_hal::user::UserContext;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
     self, CatchAction, ChildReports, ExecError, Fault, SigAction, Signal, SignalSet, Task,
@@ -842,20 +843,32 @@ fn enter_trampoline(task: &mut Task, trampoline: u32, frame: u32) {
     regs.ss = u64::from(LDT_DATA);
 }
 
-/// Puts back the selectors a context hands back (4.x's sigreturn copies them into the
-/// trap frame): %ds, %es, %fs and %ss as given (ones that do not load become null, or
-/// the flat data selector for %ss), %gs as the trampoline loaded it. %cs only when it
-/// names an LDT segment (4.x's are all there): the GDT's selectors are this kernel's,
-/// and a 4.x process must not reach 64-bit code through them.
-fn restore_selectors(task: &mut Task, cs: i32, ss: i32, ds: i32, es: i32, fs: i32) {
-    let (_, gs) = task.context.segment_selectors();
+/// The segment selectors a context hands back (sigreturn's frame, PT_SETREGS's
+/// struct reg), as 4.x copies them into the trap frame.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Selectors {
+    pub(crate) cs: i32,
+    pub(crate) ss: i32,
+    pub(crate) ds: i32,
+    pub(crate) es: i32,
+    pub(crate) fs: i32,
+    /// None: %gs stays (the trampoline loads it itself before sigreturn).
+    pub(crate) gs: Option<i32>,
+}
+
+/// Puts back the selectors a context hands back: %ds, %es, %fs (and %gs when given)
+/// and %ss as given; ones that do not load become null on the way back to user mode
+/// (the flat data selector for %ss). %cs only when it names an LDT segment (4.x's are
+/// all there): the GDT's selectors are this kernel's, and a 4.x process must not reach
+/// 64-bit code through them.
+pub(crate) fn restore_selectors(context: &mut UserContext, s: Selectors) {
     let sel = |v: i32| v as u16;
-    task.context
-        .set_data_selectors(sel(ds), sel(es), sel(fs), gs);
-    let regs = &mut task.context.regs;
-    regs.ss = u64::from(sel(ss));
-    if sel(cs) & 4 != 0 {
-        regs.cs = u64::from(sel(cs));
+    let (_, gs) = context.segment_selectors();
+    let gs = s.gs.map_or(gs, sel);
+    context.set_data_selectors(sel(s.ds), sel(s.es), sel(s.fs), gs);
+    context.regs.ss = u64::from(sel(s.ss));
+    if sel(s.cs) & 4 != 0 {
+        context.regs.cs = u64::from(sel(s.cs));
     }
 }
 
@@ -880,7 +893,15 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }
-    restore_selectors(task, mc.mc_cs, mc.mc_ss, mc.mc_ds, mc.mc_es, mc.mc_fs);
+    let selectors = Selectors {
+        cs: mc.mc_cs,
+        ss: mc.mc_ss,
+        ds: mc.mc_ds,
+        es: mc.mc_es,
+        fs: mc.mc_fs,
+        gs: None,
+    };
+    restore_selectors(&mut task.context, selectors);
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =
@@ -934,7 +955,15 @@ fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
         task.process.post(Signal::Bus);
         return Err(errno::EINVAL);
     }
-    restore_selectors(task, sc.sc_cs, sc.sc_ss, sc.sc_ds, sc.sc_es, sc.sc_fs);
+    let selectors = Selectors {
+        cs: sc.sc_cs,
+        ss: sc.sc_ss,
+        ds: sc.sc_ds,
+        es: sc.sc_es,
+        fs: sc.sc_fs,
+        gs: None,
+    };
+    restore_selectors(&mut task.context, selectors);
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =

@@ -5,6 +5,7 @@
 
 use crate::ioports::MAP_BYTES;
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
 use x86_64::instructions::tables::load_tss;
 use x86_64::registers::segmentation::SegmentSelector;
@@ -64,9 +65,10 @@ struct TssCell(UnsafeCell<TssArea>);
 struct TssArea {
     tss: TaskStateSegment,
     io_map: [u8; MAP_BYTES + 1],
-    /// Whose map `io_map` holds (its address), or 0.
-    io_owner: u64,
 }
+
+/// Whose map the TSS holds (its address), or 0 for none.
+static IO_OWNER: AtomicU64 = AtomicU64::new(0);
 
 /// Where the map starts in the TSS segment.
 const IO_MAP_OFFSET: u16 = core::mem::size_of::<TaskStateSegment>() as u16;
@@ -80,7 +82,6 @@ unsafe impl Sync for TssCell {}
 static TSS: TssCell = TssCell(UnsafeCell::new(TssArea {
     tss: TaskStateSegment::new(),
     io_map: [0xff; MAP_BYTES + 1],
-    io_owner: 0,
 }));
 
 /// The GDT's slots: written at boot, and the LDT descriptor's two slots again whenever
@@ -200,17 +201,22 @@ pub(crate) fn load_io_map(map: Option<&[u8]>) {
             let n = bits.len().min(MAP_BYTES);
             area.io_map[..n].copy_from_slice(&bits[..n]);
             area.tss.iomap_base = IO_MAP_OFFSET;
-            area.io_owner = bits.as_ptr() as u64;
+            IO_OWNER.store(bits.as_ptr() as u64, Ordering::Relaxed);
         }
         None => {
             area.tss.iomap_base = NO_IO_MAP;
-            area.io_owner = 0;
+            IO_OWNER.store(0, Ordering::Relaxed);
         }
     }
 }
 
+/// Whose map the TSS holds (its address), or 0.
+#[inline]
+pub(crate) fn io_map_owner() -> u64 {
+    IO_OWNER.load(Ordering::Relaxed)
+}
+
 /// Whether the TSS holds the map at `bits`.
 pub(crate) fn io_map_is(bits: *const u8) -> bool {
-    // SAFETY: see `TssCell`; a plain read.
-    unsafe { (*TSS.0.get()).io_owner == bits as u64 && !bits.is_null() }
+    !bits.is_null() && io_map_owner() == bits as u64
 }

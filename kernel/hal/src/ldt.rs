@@ -15,6 +15,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The most slots a table may have (i386's MAX_LD: the 16-bit selector's 13 index bits).
 pub const MAX_ENTRIES: usize = 8192;
@@ -161,8 +162,9 @@ impl UserLdt {
     }
 
     /// Makes this the CPU's LDT (if it is not already).
+    #[inline]
     pub fn load(&self) {
-        load_table(&self.entries);
+        load_table(self.entries.as_ptr() as u64, self.entries.len());
     }
 }
 
@@ -183,19 +185,13 @@ unsafe impl Sync for DefaultLdt {}
 
 static DEFAULT: DefaultLdt = DefaultLdt(UnsafeCell::new([0; DEFAULT_ENTRIES]));
 
-/// The table the CPU has loaded: its address and length in slots.
-struct Loaded(UnsafeCell<(u64, usize)>);
-
-// SAFETY: one CPU, and it is only touched with interrupts off (kernel code runs with
-// them off outside the idle loop, and the idle loop loads no table).
-unsafe impl Sync for Loaded {}
-
-static LOADED: Loaded = Loaded(UnsafeCell::new((0, 0)));
+/// The table the CPU has loaded: its address and length in slots. Atomics (one CPU,
+/// relaxed) so that the check on every return to user mode is two plain loads.
+static LOADED_BASE: AtomicU64 = AtomicU64::new(0);
+static LOADED_LEN: AtomicUsize = AtomicUsize::new(0);
 
 fn is_loaded(entries: &[u64]) -> bool {
-    // SAFETY: see `Loaded`.
-    let (base, _) = unsafe { *LOADED.0.get() };
-    base == entries.as_ptr() as u64
+    LOADED_BASE.load(Ordering::Relaxed) == entries.as_ptr() as u64
 }
 
 /// Fills in the default table and loads it; once, at boot.
@@ -206,21 +202,25 @@ pub(crate) fn init() {
 }
 
 /// Makes the default table the CPU's (if it is not already).
+#[inline]
 pub fn load_default() {
-    // SAFETY: only the address is taken; the table is a static that lives forever.
-    let table = unsafe { &*DEFAULT.0.get() };
-    load_table(table);
+    load_table(DEFAULT.0.get() as u64, DEFAULT_ENTRIES);
 }
 
-fn load_table(entries: &[u64]) {
-    let base = entries.as_ptr() as u64;
-    // SAFETY: see `Loaded`.
-    let loaded = unsafe { &mut *LOADED.0.get() };
-    if loaded.0 == base && loaded.1 == entries.len() {
-        return;
+/// Loads the table at `base` (`len` slots) unless it is loaded: inline, as every
+/// return to user mode asks.
+#[inline]
+fn load_table(base: u64, len: usize) {
+    if LOADED_BASE.load(Ordering::Relaxed) != base || LOADED_LEN.load(Ordering::Relaxed) != len {
+        load_table_now(base, len);
     }
-    crate::gdt::load_ldt(base, entries.len());
-    *loaded = (base, entries.len());
+}
+
+#[inline(never)]
+fn load_table_now(base: u64, len: usize) {
+    crate::gdt::load_ldt(base, len);
+    LOADED_BASE.store(base, Ordering::Relaxed);
+    LOADED_LEN.store(len, Ordering::Relaxed);
 }
 
 /// The descriptor a selector names in the loaded table, if it is an LDT selector
@@ -230,12 +230,13 @@ pub(crate) fn loaded_descriptor(selector: u16) -> Option<u64> {
         return None;
     }
     let slot = usize::from(selector >> 3);
-    // SAFETY: see `Loaded`; the loaded table lives until it is unloaded (`UserLdt`'s
-    // Drop unloads it first) and `slot` is inside it.
-    unsafe {
-        let (base, len) = *LOADED.0.get();
-        (slot < len && base != 0).then(|| *(base as *const u64).add(slot))
-    }
+    let (base, len) = (
+        LOADED_BASE.load(Ordering::Relaxed),
+        LOADED_LEN.load(Ordering::Relaxed),
+    );
+    // SAFETY: the loaded table lives until it is unloaded (`UserLdt`'s Drop unloads it
+    // first), and `slot` is inside it.
+    unsafe { (slot < len && base != 0).then(|| *(base as *const u64).add(slot)) }
 }
 
 /// What kind of segment register a selector is checked for.
