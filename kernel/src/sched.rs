@@ -421,10 +421,30 @@ fn reschedule(requeue: Requeue) {
     });
     NEED_RESCHED.store(false, Ordering::Relaxed);
     if let Some((from, next)) = switch {
+        // Set by the thread leaving: a new thread starts elsewhere, not after the
+        // switch below.
+        SWITCHED.store(true, Ordering::Relaxed);
         context::switch(&CONTEXTS[from], &CONTEXTS[next]);
         after_switch();
         restore_address_space();
     }
+}
+
+/// Whether another thread ran since the running thread last asked: the machine state
+/// a process's user code runs with beyond its page tables (the LDT, the TSS's I/O map)
+/// is then reloaded before it returns to user mode, and only then.
+static SWITCHED: AtomicBool = AtomicBool::new(true);
+
+/// Says that the running thread's machine state changed under it (an exec gave it
+/// another address space): it is reloaded before the thread next enters user mode.
+pub fn machine_state_changed() {
+    SWITCHED.store(true, Ordering::Relaxed);
+}
+
+/// Whether a thread switch happened since the last call (and forgets it).
+#[inline]
+pub fn take_switched() -> bool {
+    SWITCHED.load(Ordering::Relaxed) && SWITCHED.swap(false, Ordering::Relaxed)
 }
 
 /// Records the address space the running thread uses (called when one is activated).

@@ -208,10 +208,11 @@ pub fn load_default() {
 }
 
 /// Loads the table at `base` (`len` slots) unless it is loaded: inline, as every
-/// return to user mode asks.
+/// return to user mode asks. The address alone tells tables apart: a table is unloaded
+/// before its memory is freed, and a grown one moves while the old one still lives.
 #[inline]
 fn load_table(base: u64, len: usize) {
-    if LOADED_BASE.load(Ordering::Relaxed) != base || LOADED_LEN.load(Ordering::Relaxed) != len {
+    if LOADED_BASE.load(Ordering::Relaxed) != base {
         load_table_now(base, len);
     }
 }

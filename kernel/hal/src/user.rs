@@ -307,7 +307,8 @@ hal_syscall_entry:
     SAVE_SYSCALL_STATE
     movq ${user_cs64}, UR_CS(%rdi)
     movq ${syscall_vector}, UR_VECTOR(%rdi)
-    jmp hal_user_exit
+    // 64-bit code's data selectors are not its own state (they are not put back).
+    jmp hal_user_exit_state
 
 // SYSCALL from compatibility mode (AMD only; Intel raises #UD itself). No 32-bit ABI
 // Nymph serves enters this way: report it as the #UD it is on Intel, at the SYSCALL
@@ -368,6 +369,7 @@ hal_user_exit:
     movw %gs, UR_SEL_GS(%rdi)
     movw %ds, UR_SEL_DS(%rdi)
     movw %es, UR_SEL_ES(%rdi)
+hal_user_exit_state:
     fxsave64 UR_FPU(%rdi)
     ldmxcsr hal_kernel_mxcsr(%rip)
     mov hal_cpu_kernel_rsp(%rip), %rsp

@@ -655,16 +655,10 @@ impl AddressSpace {
     /// Makes this address space the CPU's (if it is not already), for the running
     /// thread: it is made current again whenever the thread is switched back in.
     pub fn activate(&self) {
-        // The LDT first, and every time: a thread switched back in gets its tables
-        // from the scheduler, not from here, so "tables current" does not mean
-        // "this space's LDT loaded". Loading a loaded table costs one comparison.
-        match &self.ldt {
-            Some(ldt) => ldt.load(),
-            None => nymph_hal::ldt::load_default(),
-        }
         if PageTableRoot::current() == self.root {
             return;
         }
+        self.load_ldt();
         if let Err(e) = paging::activate(self.root, &[]) {
             panic!("user address space does not map the kernel: {e:?}");
         }
@@ -692,6 +686,18 @@ impl AddressSpace {
             .saturating_add(bound::<u64, (u64, Protection)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
+    }
+
+    /// Makes this space's LDT the CPU's (the default one if the program built none).
+    /// `activate` does it when it switches tables; a thread switched back in gets its
+    /// tables from the scheduler instead, so the return to user mode calls this after
+    /// every thread switch (see `sched::take_switched`).
+    #[inline]
+    pub fn load_ldt(&self) {
+        match &self.ldt {
+            Some(ldt) => ldt.load(),
+            None => nymph_hal::ldt::load_default(),
+        }
     }
 
     /// The LDT the program built, if it built one.

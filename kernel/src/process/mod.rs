@@ -717,7 +717,8 @@ impl Process {
     }
 
     /// Lets the process's user code use `ports` (or stops it); the map is made on first
-    /// use. Err when the heap cannot give it.
+    /// use. Err when the heap cannot give it. For the calling process: its map is
+    /// loaded at once.
     pub fn set_io_ports(
         &self,
         ports: core::ops::Range<usize>,
@@ -730,6 +731,8 @@ impl Process {
         if let Some(map) = inner.io_ports.as_mut() {
             map.set(ports, allow);
         }
+        // The caller is this process, in its own call: its map goes in now.
+        nymph_hal::ioports::load(inner.io_ports.as_ref());
         Ok(())
     }
 
@@ -2001,6 +2004,9 @@ pub fn exec(
         (old_space, inner.lender.take(), old_brk)
     };
     kernel_root_activate();
+    // The new image's LDT goes in before it runs (a vfork child's old one is its
+    // parent's, still loaded and not freed).
+    sched::machine_state_changed();
     // A vfork child's old memory is its parent's, which gets it back.
     match (lender, old_space) {
         (Some(lender), Some(space)) => give_back_space(lender, space, old_brk),
@@ -2484,8 +2490,7 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
             return None;
         }
         if !inner.pending.any_unblocked(inner.blocked) && inner.saved_mask.is_none() {
-            inner.space.as_ref()?.activate();
-            nymph_hal::ioports::load(inner.io_ports.as_ref());
+            enter_machine_state(&inner)?;
             return Some(inner.personality);
         }
     }
@@ -2494,9 +2499,22 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
     if inner.exit.is_some() {
         return None;
     }
-    inner.space.as_ref()?.activate();
-    nymph_hal::ioports::load(inner.io_ports.as_ref());
+    enter_machine_state(&inner)?;
     Some(inner.personality)
+}
+
+/// Makes the process's address space current and, after a thread switch, its LDT and
+/// I/O-port map (they change otherwise only by the process's own calls, which load
+/// them at once).
+#[inline]
+fn enter_machine_state(inner: &Inner) -> Option<()> {
+    let space = inner.space.as_ref()?;
+    space.activate();
+    if sched::take_switched() {
+        space.load_ldt();
+        nymph_hal::ioports::load(inner.io_ports.as_ref());
+    }
+    Some(())
 }
 
 /// Ends the task's process by `signal` (BSD's sigexit): a signal whose default action
