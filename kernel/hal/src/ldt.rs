@@ -256,9 +256,12 @@ pub enum Usage {
 /// in user mode. It is checked against the loaded table: during a system call, the
 /// calling program's.
 pub fn usable(selector: u16, usage: Usage) -> bool {
-    let Some(d) = loaded_descriptor(selector) else {
-        return false;
-    };
+    loaded_descriptor(selector).is_some_and(|d| descriptor_usable(d, selector, usage))
+}
+
+/// Whether descriptor `d`, named by `selector`, may be loaded for `usage` (see
+/// [`usable`]).
+fn descriptor_usable(d: u64, selector: u16, usage: Usage) -> bool {
     if d & PRESENT == 0 || d & SEGMENT == 0 {
         return false;
     }
@@ -292,6 +295,34 @@ mod tests {
             admit(CALL_GATE_DPL3 & !PRESENT),
             Ok(CALL_GATE_DPL3 & !PRESENT)
         );
+    }
+
+    #[test]
+    fn selectors_are_checked_for_their_register() {
+        const CODE32: u64 = 0x00cf_fb00_0000_ffff;
+        let sel = (17 << 3) | 4 | 3;
+        assert!(descriptor_usable(DATA32, sel, Usage::Data));
+        assert!(descriptor_usable(DATA32, sel, Usage::Stack));
+        assert!(!descriptor_usable(DATA32, sel, Usage::Code));
+        assert!(descriptor_usable(CODE32, sel, Usage::Code));
+        // Readable code may be a data selector, never a stack.
+        assert!(descriptor_usable(CODE32, sel, Usage::Data));
+        assert!(!descriptor_usable(CODE32, sel, Usage::Stack));
+        // Execute-only code is no data selector; read-only data is no stack.
+        assert!(!descriptor_usable(CODE32 & !READ_WRITE, sel, Usage::Data));
+        assert!(!descriptor_usable(DATA32 & !READ_WRITE, sel, Usage::Stack));
+        // Not present, a system descriptor, 64-bit code: nothing.
+        for usage in [Usage::Code, Usage::Stack, Usage::Data] {
+            assert!(!descriptor_usable(DATA32 & !PRESENT, sel, usage));
+            assert!(!descriptor_usable(CALL_GATE_DPL3, sel, usage));
+        }
+        assert!(!descriptor_usable(CODE32 | LONG_MODE, sel, Usage::Code));
+        // Code and stack must leave the CPU at privilege 3.
+        assert!(!descriptor_usable(CODE32, sel & !3, Usage::Code));
+        assert!(!descriptor_usable(DATA32, sel & !3, Usage::Stack));
+        assert!(descriptor_usable(DATA32, sel & !3, Usage::Data));
+        // Privilege-0 segments (which `admit` never lets in) are refused anyway.
+        assert!(!descriptor_usable(KERNEL_DATA, sel, Usage::Data));
     }
 
     #[test]
