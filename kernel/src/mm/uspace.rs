@@ -686,6 +686,7 @@ impl AddressSpace {
             .saturating_add(bound::<u64, (u64, Protection)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
+            .saturating_add(self.ldt.as_ref().map_or(0, |l| l.len() * 8))
     }
 
     /// Makes this space's LDT the CPU's (the default one if the program built none).
@@ -709,6 +710,11 @@ impl AddressSpace {
     /// `len` slots long; loaded at once if this space is current.
     pub fn ldt_at_least(&mut self, len: usize) -> Result<&mut UserLdt, MemError> {
         let current = PageTableRoot::current() == self.root;
+        // Up to 64 KiB of kernel heap on a program's say: not past the heap's reserve.
+        let have = self.ldt.as_ref().map_or(0, UserLdt::len);
+        if len > have && !crate::mm::heap::can_spare(len.saturating_mul(8)) {
+            return Err(MemError::OutOfMemory);
+        }
         let ldt = match &mut self.ldt {
             Some(ldt) => {
                 if !ldt.grow(len) {

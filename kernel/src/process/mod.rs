@@ -726,6 +726,9 @@ impl Process {
     ) -> Result<(), MemError> {
         let mut inner = self.inner.lock();
         if inner.io_ports.is_none() {
+            if !crate::mm::heap::can_spare(nymph_hal::ioports::MAP_BYTES) {
+                return Err(MemError::OutOfMemory);
+            }
             inner.io_ports = Some(IoBitmap::new().ok_or(MemError::OutOfMemory)?);
         }
         if let Some(map) = inner.io_ports.as_mut() {
