@@ -232,6 +232,15 @@ hal_enter_user:
     mov UR_RDI(%rdi), %rdi
     iretq
 
+// The kernel's flags after an entry that kept the user's (a trap or interrupt gate
+// clears only IF and TF, a call gate nothing): DF clear, as the kernel's copies need,
+// and AC clear, or SMAP would not guard user memory. Uses the stack, which must be
+// RSP0's (SYSCALL's FMASK clears both itself, on the user's stack).
+    .macro KERNEL_RFLAGS
+    pushq $2
+    popfq
+    .endm
+
 // From the trap stubs, for a trap whose saved CS has RPL 3. The stack holds
 // vector, error code and the CPU's frame (rip, cs, rflags, rsp, ss) on RSP0.
     .global hal_user_trap
@@ -270,6 +279,7 @@ hal_user_trap:
     mov %rax, UR_SS(%rdi)
     mov %cr2, %rax
     mov %rax, UR_CR2(%rdi)
+    KERNEL_RFLAGS
     jmp hal_user_exit
 
 // Saves the state SYSCALL leaves (rcx = user rip, r11 = user rflags, rsp = user rsp,
@@ -362,6 +372,7 @@ hal_lcall_entry:
     mov %rax, UR_SS(%rdi)
     movq ${call_gate_vector}, UR_VECTOR(%rdi)
     movq $0, UR_ERROR(%rdi)
+    KERNEL_RFLAGS
     jmp hal_user_exit
 
 hal_user_exit:
