@@ -885,14 +885,6 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
     let uc: fb::ucontext_t = task.read_val(addr).map_err(fault)?;
     let mc = &uc.uc_mcontext;
     check_eflags(task, mc.mc_eflags as u32)?;
-    if !cs_secure(mc.mc_cs as u32) {
-        task.process.post(Signal::Bus);
-        return Err(errno::EINVAL);
-    }
-    if !ldt_code_ok(mc.mc_cs) {
-        task.process.post(Signal::Bus);
-        return Err(errno::EINVAL);
-    }
     let selectors = Selectors {
         cs: mc.mc_cs,
         ss: mc.mc_ss,
@@ -901,7 +893,7 @@ pub(crate) fn sys_sigreturn(task: &mut Task, a: fb::SigreturnArgs) -> SysResult 
         fs: mc.mc_fs,
         gs: None,
     };
-    restore_selectors(&mut task.context, selectors);
+    return_selectors(task, selectors)?;
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =
@@ -938,8 +930,21 @@ pub(crate) fn cs_secure(cs: u32) -> bool {
     cs & 3 == 3
 }
 
-/// An LDT code selector handed back must name a present user code segment: 4.x's
-/// iret would fault on any other, and it posted SIGBUS for that.
+/// sigreturn's checks of the selectors a frame hands back, then puts them back: a code
+/// selector must keep the process in user mode (4.x's CS_SECURE) and, from the LDT,
+/// name a present user code segment (4.x's iret would fault on any other); either
+/// failure posts SIGBUS, as 4.x's sigreturn did, and is EINVAL.
+fn return_selectors(task: &mut Task, selectors: Selectors) -> Result<(), i32> {
+    if !cs_secure(selectors.cs as u32) || !ldt_code_ok(selectors.cs) {
+        task.process.post(Signal::Bus);
+        return Err(errno::EINVAL);
+    }
+    restore_selectors(&mut task.context, selectors);
+    Ok(())
+}
+
+/// Whether an LDT code selector names a present user code segment in the caller's
+/// table (a GDT one is left to `restore_selectors`).
 fn ldt_code_ok(cs: i32) -> bool {
     let cs = cs as u16;
     cs & 4 == 0 || cs == LDT_CODE32 || nymph_hal::ldt::usable(cs, nymph_hal::ldt::Usage::Code)
@@ -947,14 +952,6 @@ fn ldt_code_ok(cs: i32) -> bool {
 
 fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
     check_eflags(task, sc.sc_efl as u32)?;
-    if !cs_secure(sc.sc_cs as u32) {
-        task.process.post(Signal::Bus);
-        return Err(errno::EINVAL);
-    }
-    if !ldt_code_ok(sc.sc_cs) {
-        task.process.post(Signal::Bus);
-        return Err(errno::EINVAL);
-    }
     let selectors = Selectors {
         cs: sc.sc_cs,
         ss: sc.sc_ss,
@@ -963,7 +960,7 @@ fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
         fs: sc.sc_fs,
         gs: None,
     };
-    restore_selectors(&mut task.context, selectors);
+    return_selectors(task, selectors)?;
     let u = |v: i32| u64::from(v as u32);
     let regs = &mut task.context.regs;
     (regs.rdi, regs.rsi, regs.rbp, regs.rbx) =

@@ -282,10 +282,9 @@ hal_user_trap:
     KERNEL_RFLAGS
     jmp hal_user_exit
 
-// Saves the state SYSCALL leaves (rcx = user rip, r11 = user rflags, rsp = user rsp,
-// IF off by FMASK) into the UserContext, without touching the stack, which is still
-// the user's. rcx and r11 are saved as they are: SYSCALL has already replaced them.
-    .macro SAVE_SYSCALL_STATE
+// Saves the general registers into the UserContext, leaving %rdi pointing at it,
+// without touching the stack (%rdi goes through a scratch word; interrupts are off).
+    .macro SAVE_REGISTERS_VIA_SCRATCH
     mov %rdi, hal_cpu_scratch(%rip)
     mov hal_cpu_user_context(%rip), %rdi
     mov %rax, UR_RAX(%rdi)
@@ -304,6 +303,13 @@ hal_user_trap:
     mov %r15, UR_R15(%rdi)
     mov hal_cpu_scratch(%rip), %rax
     mov %rax, UR_RDI(%rdi)
+    .endm
+
+// Saves the state SYSCALL leaves (rcx = user rip, r11 = user rflags, rsp = user rsp,
+// IF off by FMASK) into the UserContext, without touching the stack, which is still
+// the user's. rcx and r11 are saved as they are: SYSCALL has already replaced them.
+    .macro SAVE_SYSCALL_STATE
+    SAVE_REGISTERS_VIA_SCRATCH
     mov %rsp, UR_RSP(%rdi)
     mov %rcx, UR_RIP(%rdi)
     mov %r11, UR_RFLAGS(%rdi)
@@ -342,24 +348,7 @@ hal_syscall32_entry:
 hal_lcall_entry:
     pushfq
     cli
-    mov %rdi, hal_cpu_scratch(%rip)
-    mov hal_cpu_user_context(%rip), %rdi
-    mov %rax, UR_RAX(%rdi)
-    mov %rbx, UR_RBX(%rdi)
-    mov %rcx, UR_RCX(%rdi)
-    mov %rdx, UR_RDX(%rdi)
-    mov %rsi, UR_RSI(%rdi)
-    mov %rbp, UR_RBP(%rdi)
-    mov %r8, UR_R8(%rdi)
-    mov %r9, UR_R9(%rdi)
-    mov %r10, UR_R10(%rdi)
-    mov %r11, UR_R11(%rdi)
-    mov %r12, UR_R12(%rdi)
-    mov %r13, UR_R13(%rdi)
-    mov %r14, UR_R14(%rdi)
-    mov %r15, UR_R15(%rdi)
-    mov hal_cpu_scratch(%rip), %rax
-    mov %rax, UR_RDI(%rdi)
+    SAVE_REGISTERS_VIA_SCRATCH
     pop %rax
     mov %rax, UR_RFLAGS(%rdi)
     pop %rax
