@@ -70,16 +70,20 @@ _Static_assert(FZ_MAX_WORDS + 2 <= FZ_STACK_WORDS, "the widest call and an indir
 
 /*
  * long fz_trap(long eax, const unsigned int words[FZ_STACK_WORDS], int child_exits,
- *              unsigned int esp):
+ *              unsigned int esp, int mode):
  * puts the words on the stack above a return-address slot, as a 4.x libc stub's
  * caller leaves them, and traps with int $0x80; with esp not 0, traps with esp there
  * instead (the caller put what words fit there), and takes its own stack back after.
  * Returns eax, or -eax (-errno) when the carry flag is set; edx goes to fz_edx. With
  * child_exits, the new process of fork/vfork (carry clear, eax 0) calls exit(0) at
  * once, from here: it touches nothing of the caller's frame, which a 4.x vfork child
- * shares with its parent.
+ * shares with its parent. `mode` (FZ_MODE_*) enters the kernel with the direction or
+ * alignment-check flag set (both are cleared again after), or through `lcall $7,$0`.
  */
-long fz_trap(long eax, const unsigned int *words, int child_exits, unsigned int esp);
+#define FZ_MODE_DF 1
+#define FZ_MODE_AC 2
+#define FZ_MODE_LCALL 4
+long fz_trap(long eax, const unsigned int *words, int child_exits, unsigned int esp, int mode);
 unsigned int fz_edx, fz_esp;
 __asm__(".text\n"
 	".globl fz_trap\n"
@@ -98,13 +102,29 @@ __asm__(".text\n"
 	"	rep movsl\n"
 	"	movl $0, (%esp)\n"
 	"	movl %esp, fz_esp\n"
-	"	movl 20(%ebp), %edx\n"
+	"	testl $2, 24(%ebp)\n"		/* FZ_MODE_AC, while the stack is ours */
+	"	jz 7f\n"
+	"	pushfl\n"
+	"	orl $0x40000, (%esp)\n"
+	"	popfl\n"
+	"7:	movl 20(%ebp), %edx\n"
 	"	testl %edx, %edx\n"
 	"	jz 4f\n"
 	"	movl %edx, %esp\n"		/* a stack the caller chose: bad, or at a hole */
-	"4:	movl 8(%ebp), %eax\n"
+	"4:	testl $1, 24(%ebp)\n"		/* FZ_MODE_DF */
+	"	jz 8f\n"
+	"	std\n"
+	"8:	movl 8(%ebp), %eax\n"
+	"	testl $4, 24(%ebp)\n"		/* FZ_MODE_LCALL */
+	"	jnz 5f\n"
 	"	int $0x80\n"
-	"	movl fz_esp, %esp\n"		/* movl keeps the flags */
+	"	jmp 6f\n"
+	"5:	lcall $7, $0\n"
+	"6:	movl fz_esp, %esp\n"		/* movl keeps the flags */
+	"	cld\n"				/* the carry flag stays: AC goes via the stack */
+	"	pushfl\n"
+	"	andl $~0x40000, (%esp)\n"
+	"	popfl\n"
 	"	movl %edx, fz_edx\n"
 	"	jc 2f\n"
 	"	testl %eax, %eax\n"
@@ -185,10 +205,10 @@ static void setup_signals(void)
 	sigaction(SIGWINCH, &sa, 0);
 	struct osigaction osa = {(uint32_t)(uintptr_t)on_signal, 0, SA_RESTART};
 	unsigned int w[FZ_STACK_WORDS] = {SIGURG, (uint32_t)(uintptr_t)&osa, 0};
-	fz_trap(46, w, 0, 0);
+	fz_trap(46, w, 0, 0, 0);
 	stack_t ss = {(uint32_t)(uintptr_t)altstack, ALTSTACK_SIZE, 0};
 	unsigned int v[FZ_STACK_WORDS] = {(uint32_t)(uintptr_t)&ss, 0};
-	fz_trap(53, v, 0, 0);
+	fz_trap(53, v, 0, 0, 0);
 }
 #endif
 
@@ -410,12 +430,16 @@ static unsigned long long shown(const struct fz_arg *a, fz_val v)
 struct how {
 	int via;          /* 0, or the indirect slot: 1 for 0, 2 for 198 */
 	unsigned int esp; /* 0: the fuzzer's own stack */
+	int mode;         /* FreeBSD: FZ_MODE_* bits */
 };
 
 static struct how draw_how(void)
 {
-	struct how h = {0, 0};
+	struct how h = {0, 0, 0};
 #ifdef __FreeBSD_version
+	/* One call in eight with DF or AC set, or through the lcall gate. */
+	if (pick(8) == 0)
+		h.mode = (int)pick(8);
 	switch (pick(8)) {
 	case 0: h.via = 1; break;
 	case 1: h.via = 2; break;
@@ -466,7 +490,7 @@ static long make_call(const struct fz_call *c, const fz_val *args, struct how ho
 	unsigned char *at = (unsigned char *)(uintptr_t)how.esp;
 	if (at >= edge && at < top) /* the words that fit above the return-address slot */
 		memcpy(at + 4, w, (size_t)(top - at - 4));
-	long ret = fz_trap(nr, w, c->child_exits, how.esp);
+	long ret = fz_trap(nr, w, c->child_exits, how.esp, how.mode);
 	/* pipe (no flags in 4.x) makes blocking pipes, which a later read of a reused
 	 * pool number waits on for good: mostly make them non-blocking, as a native
 	 * pipe2 with random flags often is. */
