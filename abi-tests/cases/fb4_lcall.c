@@ -35,7 +35,7 @@ static int lcall3(int number, int a, int b, int c, int *edx, int *carry)
 }
 
 /* read(fd, buf, 1) through the gate, from a known address: the label marks the lcall. */
-extern char restart_lcall[];
+extern char restart_lcall[], after_stepped_lcall[], after_stepped_int[];
 static int lcall_read1(int fd, char *buf, int *carry)
 {
 	int eax;
@@ -70,14 +70,15 @@ static void on_alarm(int sig, siginfo_t *si, void *ucp)
 	write(pipe_fds[1], &c, 1);
 }
 
-static volatile int traps, trap_no;
+static volatile int traps, trap_code = -1, trap_eip, trap_eflags;
 static void on_trap(int sig, siginfo_t *si, void *ucp)
 {
 	(void)sig;
-	(void)si;
 	int *mc = (int *)((char *)ucp + 16);
 	traps++;
-	trap_no = mc[13];
+	trap_code = si->si_code;
+	trap_eip = mc[15];
+	trap_eflags = mc[17];
 	mc[17] &= ~0x100; /* PSL_T off in mc_eflags: stop stepping */
 }
 
@@ -128,8 +129,9 @@ int main(void)
 	CHECK_EQ(alarm_err, 7);
 	CHECK_EQ(alarm_eip, (int)restart_lcall);
 
-	/* Single-stepping into the gate: the call is made, and the step traps once after
-	 * it, in user mode (T_TRCTRAP, 10). */
+	/* Single-stepping into the gate: the call is made, and the step stops right after
+	 * it (4.x syscall2's traced syscall: SIGTRAP with code 0, the trace flag cleared),
+	 * once. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_trap;
 	sa.sa_flags = SA_SIGINFO;
@@ -139,6 +141,8 @@ int main(void)
 			 "orl $0x100, (%%esp)\n\t"
 			 "popfl\n\t"
 			 "lcall $7, $0\n\t"
+			 ".globl after_stepped_lcall\n"
+			 "after_stepped_lcall:\n\t"
 			 "nop\n\t"
 			 "nop"
 			 : "=a"(pid)
@@ -146,6 +150,24 @@ int main(void)
 			 : "memory", "cc", "ecx", "edx");
 	CHECK_EQ(pid, getpid());
 	CHECK_EQ(traps, 1);
-	CHECK_EQ(trap_no, 10);
+	CHECK_EQ(trap_code, 0);
+	CHECK_EQ(trap_eip, (int)after_stepped_lcall);
+	CHECK_EQ(trap_eflags & 0x100, 0);
+
+	/* The same for int $0x80. */
+	traps = 0;
+	__asm__ volatile("pushfl\n\t"
+			 "orl $0x100, (%%esp)\n\t"
+			 "popfl\n\t"
+			 "int $0x80\n\t"
+			 ".globl after_stepped_int\n"
+			 "after_stepped_int:\n\t"
+			 "nop"
+			 : "=a"(pid)
+			 : "a"(20)
+			 : "memory", "cc", "ecx", "edx");
+	CHECK_EQ(pid, getpid());
+	CHECK_EQ(traps, 1);
+	CHECK_EQ(trap_eip, (int)after_stepped_int);
 	PASS();
 }

@@ -43,6 +43,8 @@ pub(crate) type SysResult = Result<Ret, i32>;
 
 /// The carry flag: set on error.
 const PSL_C: u64 = 0x1;
+/// The trace flag (single step).
+const PSL_T: u64 = 0x100;
 /// `SYS_syscall` and `SYS___syscall`.
 const SYS_SYSCALL: u64 = 0;
 const SYS___SYSCALL: u64 = 198;
@@ -491,6 +493,7 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
         let regs = &mut task.context.regs;
         regs.rip -= length;
         regs.rax = number;
+        traced_step(task);
         return Completion::Restart;
     }
     let regs = &mut task.context.regs;
@@ -510,7 +513,19 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
             regs.rflags |= PSL_C;
         }
     }
+    traced_step(task);
     Completion::Result
+}
+
+/// The trace flag, as the call leaves eflags (4.x syscall2's "Traced syscall"): a
+/// program single-stepped onto `int $0x80` or `lcall` stops right after it, with
+/// SIGTRAP (code 0) and the flag cleared, not one instruction later.
+fn traced_step(task: &mut Task) {
+    let regs = &mut task.context.regs;
+    if regs.rflags & PSL_T != 0 {
+        regs.rflags &= !PSL_T;
+        task.process.post(Signal::Trap);
+    }
 }
 
 /// The same as [`syscall`], with the call and its outcome written to the kernel's trace
