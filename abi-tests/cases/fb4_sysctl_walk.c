@@ -5,7 +5,8 @@
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
  *    once, in increasing OID order (kern.proc.args and vfs.generic, nodes with a
- *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw, jail not), and
+ *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw, user,
+ *    p1003_1b, jail not), and
  *    ends with ENOENT; for each,
  *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
  *    the format and its NUL) and the value has the size its kind says;
@@ -86,6 +87,51 @@ static const struct node {
 	{{6, 10}, 2, "hw.floatingpoint", INT | RD, "I", 4},
 	{{6, 11}, 2, "hw.machine_arch", STRING | RD, "A", 0},
 	{{6, 0x100}, 2, "hw.availpages", INT | RD, "I", 4},
+	/* kern_mib.c's dummies: 4.x libc answers CTL_USER itself. */
+	{{8, 1}, 2, "user.cs_path", STRING | RD, "A", 0},
+	{{8, 2}, 2, "user.bc_base_max", INT | RD, "I", 4},
+	{{8, 3}, 2, "user.bc_dim_max", INT | RD, "I", 4},
+	{{8, 4}, 2, "user.bc_scale_max", INT | RD, "I", 4},
+	{{8, 5}, 2, "user.bc_string_max", INT | RD, "I", 4},
+	{{8, 6}, 2, "user.coll_weights_max", INT | RD, "I", 4},
+	{{8, 7}, 2, "user.expr_nest_max", INT | RD, "I", 4},
+	{{8, 8}, 2, "user.line_max", INT | RD, "I", 4},
+	{{8, 9}, 2, "user.re_dup_max", INT | RD, "I", 4},
+	{{8, 10}, 2, "user.posix2_version", INT | RD, "I", 4},
+	{{8, 11}, 2, "user.posix2_c_bind", INT | RD, "I", 4},
+	{{8, 12}, 2, "user.posix2_c_dev", INT | RD, "I", 4},
+	{{8, 13}, 2, "user.posix2_char_term", INT | RD, "I", 4},
+	{{8, 14}, 2, "user.posix2_fort_dev", INT | RD, "I", 4},
+	{{8, 15}, 2, "user.posix2_fort_run", INT | RD, "I", 4},
+	{{8, 16}, 2, "user.posix2_localedef", INT | RD, "I", 4},
+	{{8, 17}, 2, "user.posix2_sw_dev", INT | RD, "I", 4},
+	{{8, 18}, 2, "user.posix2_upe", INT | RD, "I", 4},
+	{{8, 19}, 2, "user.stream_max", INT | RD, "I", 4},
+	{{8, 20}, 2, "user.tzname_max", INT | RD, "I", 4},
+	/* posix4_mib.c 1.3.2.1: no mq_open_max (19) or sem_value_max (23). */
+	{{9, 1}, 2, "p1003_1b.asynchronous_io", INT | RD, "I", 4},
+	{{9, 2}, 2, "p1003_1b.mapped_files", INT | RD, "I", 4},
+	{{9, 3}, 2, "p1003_1b.memlock", INT | RD, "I", 4},
+	{{9, 4}, 2, "p1003_1b.memlock_range", INT | RD, "I", 4},
+	{{9, 5}, 2, "p1003_1b.memory_protection", INT | RD, "I", 4},
+	{{9, 6}, 2, "p1003_1b.message_passing", INT | RD, "I", 4},
+	{{9, 7}, 2, "p1003_1b.prioritized_io", INT | RD, "I", 4},
+	{{9, 8}, 2, "p1003_1b.priority_scheduling", INT | RD, "I", 4},
+	{{9, 9}, 2, "p1003_1b.realtime_signals", INT | RD, "I", 4},
+	{{9, 10}, 2, "p1003_1b.semaphores", INT | RD, "I", 4},
+	{{9, 11}, 2, "p1003_1b.fsync", INT | RD, "I", 4},
+	{{9, 12}, 2, "p1003_1b.shared_memory_objects", INT | RD, "I", 4},
+	{{9, 13}, 2, "p1003_1b.synchronized_io", INT | RD, "I", 4},
+	{{9, 14}, 2, "p1003_1b.timers", INT | RD, "I", 4},
+	{{9, 15}, 2, "p1003_1b.aio_listio_max", INT | RD, "I", 4},
+	{{9, 16}, 2, "p1003_1b.aio_max", INT | RD, "I", 4},
+	{{9, 17}, 2, "p1003_1b.aio_prio_delta_max", INT | RD, "I", 4},
+	{{9, 18}, 2, "p1003_1b.delaytimer_max", INT | RD, "I", 4},
+	{{9, 20}, 2, "p1003_1b.pagesize", INT | RD, "I", 4},
+	{{9, 21}, 2, "p1003_1b.rtsig_max", INT | RD, "I", 4},
+	{{9, 22}, 2, "p1003_1b.sem_nsems_max", INT | RD, "I", 4},
+	{{9, 24}, 2, "p1003_1b.sigqueue_max", INT | RD, "I", 4},
+	{{9, 25}, 2, "p1003_1b.timer_max", INT | RD, "I", 4},
 	{{0x100, 0x100}, 2, "jail.set_hostname_allowed", INT | RD | WR, "I", 4},
 	{{0x100, 0x101}, 2, "jail.socket_unixiproute_only", INT | RD | WR, "I", 4},
 	{{0x100, 0x102}, 2, "jail.sysvipc_allowed", INT | RD | WR, "I", 4},
@@ -253,8 +299,12 @@ int main(void)
 	check_next((int[]){3, 0, 2, 1}, 4, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];
 	check_next((int[]){6, 11}, 2, (int[]){6, 0x100}, 2);
-	check_next((int[]){6, 0x100}, 2, (int[]){0x100, 0x100}, 2);
-	check_next((int[]){7}, 1, (int[]){0x100, 0x100}, 2);
+	check_next((int[]){6, 0x100}, 2, (int[]){8, 1}, 2);
+	check_next((int[]){7}, 1, (int[]){8, 1}, 2);
+	check_next((int[]){8, 20}, 2, (int[]){9, 1}, 2);
+	check_next((int[]){9, 18}, 2, (int[]){9, 20}, 2);
+	check_next((int[]){9, 25}, 2, (int[]){0x100, 0x100}, 2);
+	check_next((int[]){10}, 1, (int[]){0x100, 0x100}, 2);
 	CHECK_ERRNO(meta(2, (int[]){0x100, 0x102}, 2, buf, sizeof(buf)), ENOENT);
 	CHECK_ERRNO(meta(2, (int[]){0x101}, 1, buf, sizeof(buf)), ENOENT);
 
@@ -290,6 +340,29 @@ int main(void)
 	CHECK_ERRNO(meta(4, (int[]){1, 9999}, 2, s, sizeof(s)), ENOENT);
 	CHECK_ERRNO(meta(4, (int[]){1, 1, 5}, 3, s, sizeof(s)), ENOTDIR);
 	CHECK_ERRNO(meta(4, NULL, 0, s, sizeof(s)), ENOENT);
+
+	/* The values 4.x's GENERIC kernel gives: p1003_1b's facilities 0 but
+	 * priority_scheduling (ksched), the user.* dummies 0 and "". */
+	int v = -1;
+	size_t vlen = sizeof(v);
+	CHECK_OK(sysctl((int[]){9, 8}, 2, &v, &vlen, NULL, 0));
+	CHECK_EQ(v, 1);
+	vlen = sizeof(v);
+	CHECK_OK(sysctl((int[]){9, 1}, 2, &v, &vlen, NULL, 0));
+	CHECK_EQ(v, 0);
+	CHECK_ERRNO(sysctl((int[]){9, 19}, 2, &v, &vlen, NULL, 0), ENOENT);
+	vlen = sizeof(v);
+	v = -1;
+	CHECK_OK(sysctl((int[]){8, 8}, 2, &v, &vlen, NULL, 0));
+	CHECK_EQ(v, 0);
+	len = sizeof(s);
+	memset(s, 0x5a, sizeof(s));
+	CHECK_OK(sysctl((int[]){8, 1}, 2, s, &len, NULL, 0));
+	CHECK_EQ(len, 1);
+	CHECK_EQ(s[0], 0);
+	CHECK_EQ(name2oid("p1003_1b.priority_scheduling", 28, oid), 2);
+	CHECK_EQ(oid[0], 9);
+	CHECK_EQ(oid[1], 8);
 
 	/* Short buffers: what fits, ENOMEM, the bytes copied; sizes alone. */
 	int ostype[2] = {1, 1};

@@ -999,6 +999,11 @@ fn sysctl_names_match_the_reference() {
         ("hw.pagesize", vec![6, 7]),
         ("hw.machine_arch", vec![6, 11]),
         ("sysctl.name2oid", vec![0, 3]),
+        ("user.cs_path", vec![8, 1]),
+        ("user.tzname_max", vec![8, 20]),
+        ("p1003_1b.asynchronous_io", vec![9, 1]),
+        ("p1003_1b.pagesize", vec![9, 20]),
+        ("p1003_1b.timer_max", vec![9, 25]),
     ] {
         assert_eq!(mib(name), Some(m), "{name}");
     }
@@ -1010,7 +1015,7 @@ fn sysctl_names_match_the_reference() {
 fn sysctl_tree_matches_the_reference() {
     let s = spec();
     let top: Vec<i64> = s.sysctl_children(&[]).iter().map(|n| n.number()).collect();
-    assert_eq!(top, vec![0, 1, 2, 3, 6, 256]);
+    assert_eq!(top, vec![0, 1, 2, 3, 6, 8, 9, 256]);
     let node = |n: &str| s.sysctls.iter().find(|x| x.name == n).expect(n);
     for (name, kind, fmt) in [
         ("kern", 0xC000_0001, "N"),
@@ -1018,6 +1023,11 @@ fn sysctl_tree_matches_the_reference() {
         ("kern.hostname", 0xC400_0003, "A"),
         ("kern.hostid", 0xC000_0008, "LU"),
         ("kern.clockrate", 0x8000_0005, "S,clockinfo"),
+        ("user", 0xC000_0001, "N"),
+        ("user.cs_path", 0x8000_0003, "A"),
+        ("user.line_max", 0x8000_0002, "I"),
+        ("p1003_1b", 0xC000_0001, "N"),
+        ("p1003_1b.priority_scheduling", 0x8000_0002, "I"),
         ("kern.proc", 0x8000_0001, "N"),
         ("kern.proc.args", 0xD000_0001, "N"),
         ("sysctl.debug", 0x8000_0003, "-"),

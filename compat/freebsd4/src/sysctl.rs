@@ -1145,7 +1145,9 @@ mod tests {
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![6, 1]));
-        assert_eq!(next(&[7]), Some(alloc::vec![0x100, 0x100]));
+        assert_eq!(next(&[7]), Some(alloc::vec![8, 1]));
+        assert_eq!(next(&[9, 18]), Some(alloc::vec![9, 20]));
+        assert_eq!(next(&[10]), Some(alloc::vec![0x100, 0x100]));
         assert_eq!(next(&[0x101]), None);
     }
 
