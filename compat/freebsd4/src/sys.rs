@@ -493,7 +493,9 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
         let regs = &mut task.context.regs;
         regs.rip -= length;
         regs.rax = number;
-        traced_step(task);
+        if regs.rflags & PSL_T != 0 {
+            traced_step(task);
+        }
         return Completion::Restart;
     }
     let regs = &mut task.context.regs;
@@ -513,19 +515,21 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
             regs.rflags |= PSL_C;
         }
     }
-    traced_step(task);
+    if regs.rflags & PSL_T != 0 {
+        traced_step(task);
+    }
     Completion::Result
 }
 
-/// The trace flag, as the call leaves eflags (4.x syscall2's "Traced syscall"): a
-/// program single-stepped onto `int $0x80` or `lcall` stops right after it, with
-/// SIGTRAP (code 0) and the flag cleared, not one instruction later.
+/// The trace flag was set as the call left eflags (4.x syscall2's "Traced syscall"):
+/// a program single-stepped onto `int $0x80` or `lcall` stops right after it, with
+/// SIGTRAP (code 0) and the flag cleared, not one instruction later. Out of line: it
+/// is rare, and every call tests for it.
+#[cold]
+#[inline(never)]
 fn traced_step(task: &mut Task) {
-    let regs = &mut task.context.regs;
-    if regs.rflags & PSL_T != 0 {
-        regs.rflags &= !PSL_T;
-        task.process.post(Signal::Trap);
-    }
+    task.context.regs.rflags &= !PSL_T;
+    task.process.post(Signal::Trap);
 }
 
 /// The same as [`syscall`], with the call and its outcome written to the kernel's trace
