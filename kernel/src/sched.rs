@@ -626,6 +626,12 @@ pub fn set_slice(id: ThreadId, ticks: u64) {
     });
 }
 
+/// Whether the running thread's turn is over: [`preempt_point`] would switch.
+#[inline]
+pub fn resched_pending() -> bool {
+    NEED_RESCHED.load(Ordering::Relaxed)
+}
+
 /// Where threads running user code let the scheduler preempt them: switches away if the
 /// time slice is over and someone else can run.
 pub fn preempt_point() {

@@ -4,7 +4,10 @@
 use crate::ktest::{KernelTest, TestResult};
 use crate::mm::uspace::{AddressSpace, MemError, Protection, kernel_root_activate};
 use crate::{kassert, kassert_eq, kfail, ktest};
-use nymph_hal::user::{FpuState, UserContext, UserExit, UserMode};
+use alloc::vec::Vec;
+use nymph_hal::user::{
+    FpuState, SyscallEntry, SyscallOutcome, UserContext, UserExit, UserMode, UserThread,
+};
 
 pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(syscall_round_trip_64),
@@ -22,6 +25,9 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(file_mappings_share_page_cache_frames),
     ktest!(pages_past_a_file_end_are_one_range),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
+    ktest!(served_syscalls_go_straight_back_to_user_mode),
+    ktest!(served_int80_goes_straight_back_to_compat_mode),
+    ktest!(served_syscall_leaving_a_bad_state_returns),
 ];
 
 /// Hand-assembled programs (GNU as, AT&T syntax in the comments), loaded at `CODE`.
@@ -696,5 +702,148 @@ fn regions_for_a_core_dump() -> TestResult {
     kassert!(space.read_page(touched, &mut page));
     kassert_eq!((page[7], page[8]), (0x77, 0));
     kassert!(!space.read_page(touched + 0x1000, &mut page));
+    Ok(())
+}
+
+/// A thread for `nymph_hal::user::run` that records each call it serves, gives the
+/// first `resume` of them a result and goes straight back, and returns after the next.
+struct Served {
+    context: UserContext,
+    resume: usize,
+    result: u64,
+    calls: Vec<(SyscallEntry, u64, u64, u64)>,
+}
+
+impl UserThread for Served {
+    fn context(&mut self) -> &mut UserContext {
+        &mut self.context
+    }
+
+    fn serve_syscall(&mut self, entry: SyscallEntry) -> SyscallOutcome {
+        let r = &self.context.regs;
+        self.calls.push((entry, r.rax, r.rdi, r.rcx));
+        if self.calls.len() <= self.resume {
+            self.context.regs.rax = self.result;
+            SyscallOutcome::Resume
+        } else {
+            SyscallOutcome::Return
+        }
+    }
+}
+
+/// Runs until an exit that is not a timer interrupt.
+fn run_served(thread: &mut Served) -> UserExit {
+    loop {
+        match nymph_hal::user::run(thread) {
+            UserExit::Interrupt(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+fn served_syscalls_go_straight_back_to_user_mode() -> TestResult {
+    let space = space_with(programs::CALLS64)?;
+    space.activate();
+    let mut thread = Served {
+        context: context(UserMode::Long),
+        resume: 1,
+        result: 100,
+        calls: Vec::new(),
+    };
+    let first = run_served(&mut thread);
+    let second = run_served(&mut thread);
+    kernel_root_activate();
+    kassert_eq!(first, UserExit::SyscallServed);
+    // The second call saw the first one's result (add $1 and mov to rdi in between),
+    // without a return from `run`.
+    kassert_eq!(
+        thread.calls,
+        [
+            (SyscallEntry::Syscall, 7, 42, CODE + 12),
+            (SyscallEntry::Syscall, 8, 101, CODE + 26)
+        ]
+    );
+    kassert!(
+        matches!(second, UserExit::Exception { vector: 6, .. }),
+        "ud2 gave {second:?}"
+    );
+    kassert_eq!(thread.context.regs.rip, CODE + 0x1a);
+    Ok(())
+}
+
+fn served_int80_goes_straight_back_to_compat_mode() -> TestResult {
+    nymph_hal::trap::allow_user_vector(0x80);
+    let space = space_with(programs::CALLS32)?;
+    space.activate();
+    let mut thread = Served {
+        context: context(UserMode::Compat32),
+        resume: 1,
+        result: 0x1234,
+        calls: Vec::new(),
+    };
+    let first = run_served(&mut thread);
+    let second = run_served(&mut thread);
+    kernel_root_activate();
+    kassert_eq!(first, UserExit::SyscallServed);
+    let entries: Vec<(SyscallEntry, u64)> = thread
+        .calls
+        .iter()
+        .map(|c| (c.0, c.3 & 0xffff_ffff))
+        .collect();
+    // ecx holds the first call's result at the second.
+    kassert_eq!(
+        entries,
+        [
+            (SyscallEntry::SoftwareInterrupt(0x80), 0),
+            (SyscallEntry::SoftwareInterrupt(0x80), 0x1234)
+        ]
+    );
+    kassert!(
+        matches!(
+            second,
+            UserExit::Exception {
+                vector: 14,
+                address: 0,
+                ..
+            }
+        ),
+        "write to 0 gave {second:?}"
+    );
+    kassert_eq!(thread.context.mode(), UserMode::Compat32);
+    Ok(())
+}
+
+/// A thread whose served call leaves it an instruction pointer past user memory.
+struct Wild(UserContext);
+
+impl UserThread for Wild {
+    fn context(&mut self) -> &mut UserContext {
+        &mut self.0
+    }
+
+    fn serve_syscall(&mut self, _: SyscallEntry) -> SyscallOutcome {
+        self.0.regs.rip = 0xffff_8000_0000_0000;
+        SyscallOutcome::Resume
+    }
+}
+
+fn served_syscall_leaving_a_bad_state_returns() -> TestResult {
+    let space = space_with(programs::CALLS64)?;
+    space.activate();
+    let mut thread = Wild(context(UserMode::Long));
+    let first = loop {
+        match nymph_hal::user::run(&mut thread) {
+            UserExit::Interrupt(_) => continue,
+            other => break other,
+        }
+    };
+    let second = nymph_hal::user::run(&mut thread);
+    kernel_root_activate();
+    // Not entered: returned as served, and refused by the next run.
+    kassert_eq!(first, UserExit::SyscallServed);
+    kassert!(
+        matches!(second, UserExit::Refused(_)),
+        "the wild state gave {second:?}"
+    );
     Ok(())
 }

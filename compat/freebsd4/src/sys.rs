@@ -346,7 +346,8 @@ impl Words {
 
 /// Reads the call's argument words from the user stack; which call, and from where,
 /// depends on the indirection (reference §2).
-fn fetch(task: &Task) -> Result<(u64, Words), i32> {
+#[inline]
+fn fetch(task: &Task, words: &mut Words) -> Result<u64, i32> {
     let eax = task.context.regs.rax & 0xffff_ffff;
     let esp = task.context.regs.rsp & 0xffff_ffff;
     let read_word = |at: u64| task.read_val::<u32>(at).map_err(fault);
@@ -360,10 +361,7 @@ fn fetch(task: &Task) -> Result<(u64, Words), i32> {
         .ok()
         .and_then(|c| fb::SYSCALLS.get(c))
         .map_or(0, |s| usize::from(s.arg_words));
-    let mut words = Words {
-        words: [0; MAX_ARG_WORDS],
-        count,
-    };
+    words.count = count;
     if count > 0 {
         // One copy for all the words (copyin of narg * 4 bytes, as 4.x does).
         let dest = words.words.get_mut(..count).unwrap_or(&mut []);
@@ -372,7 +370,7 @@ fn fetch(task: &Task) -> Result<(u64, Words), i32> {
             *w = u32::from_le(*w);
         }
     }
-    Ok((code, words))
+    Ok(code)
 }
 
 /// Calls 4.x never restarts after a handler, SA_RESTART or not: select, poll,
@@ -421,19 +419,24 @@ const TRACE_LABEL: &str = "freebsd4";
 /// Decodes, dispatches and completes one `int $0x80`.
 pub(crate) fn syscall(task: &mut Task) {
     let number = task.context.regs.rax;
-    let fetched = fetch(task);
+    let mut words = Words {
+        words: [0; MAX_ARG_WORDS],
+        count: 0,
+    };
+    let fetched = fetch(task, &mut words);
     if task.process.watched() {
-        return traced_syscall(task, number, fetched);
+        return traced_syscall(task, number, fetched, &words);
     }
-    let (code, result) = run(task, fetched);
+    let (code, result) = run(task, fetched, &words);
     complete(task, number, code, result);
 }
 
 /// Runs the fetched call (code `u64::MAX` when its words could not be fetched).
-fn run(task: &mut Task, fetched: Result<(u64, Words), i32>) -> (u64, SysResult) {
+#[inline]
+fn run(task: &mut Task, fetched: Result<u64, i32>, words: &Words) -> (u64, SysResult) {
     match fetched {
         Err(e) => (u64::MAX, Err(e)),
-        Ok((code, words)) => (code, dispatch(task, code, &words)),
+        Ok(code) => (code, dispatch(task, code, words)),
     }
 }
 
@@ -482,21 +485,10 @@ enum Completion {
 
 /// Writes the result into the registers the 4.x way (carry flag and positive errno),
 /// or backs the call up to be restarted; says which it did.
+#[inline]
 fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Completion {
     if task.process.has_exited() {
         return Completion::Exited;
-    }
-    if result == Err(errno::EINTR) && restarts(task, code) {
-        // The handler runs first; its sigreturn comes back to the `int $0x80` (or
-        // `lcall`) with every register as the call found them.
-        let length = call_length(&task.context);
-        let regs = &mut task.context.regs;
-        regs.rip -= length;
-        regs.rax = number;
-        if regs.rflags & PSL_T != 0 {
-            traced_step(task);
-        }
-        return Completion::Restart;
     }
     let regs = &mut task.context.regs;
     match result {
@@ -510,15 +502,36 @@ fn complete(task: &mut Task, number: u64, code: u64, result: SysResult) -> Compl
             regs.rflags &= !PSL_C;
         }
         Ok(Ret::JustReturn) => {}
-        Err(e) => {
-            regs.rax = e as u32 as u64;
-            regs.rflags |= PSL_C;
-        }
+        Err(e) => return complete_error(task, number, code, e),
     }
     if regs.rflags & PSL_T != 0 {
         traced_step(task);
     }
     Completion::Result
+}
+
+/// [`complete`] for an error: carry and errno, or, for an EINTR 4.x turns into
+/// ERESTART, the call backed up to be made again.
+#[inline(never)]
+fn complete_error(task: &mut Task, number: u64, code: u64, e: i32) -> Completion {
+    let completion = if e == errno::EINTR && restarts(task, code) {
+        // The handler runs first; its sigreturn comes back to the `int $0x80` (or
+        // `lcall`) with every register as the call found them.
+        let length = call_length(&task.context);
+        let regs = &mut task.context.regs;
+        regs.rip -= length;
+        regs.rax = number;
+        Completion::Restart
+    } else {
+        let regs = &mut task.context.regs;
+        regs.rax = e as u32 as u64;
+        regs.rflags |= PSL_C;
+        Completion::Result
+    };
+    if task.context.regs.rflags & PSL_T != 0 {
+        traced_step(task);
+    }
+    completion
 }
 
 /// The trace flag was set as the call left eflags (4.x syscall2's "Traced syscall"):
@@ -535,12 +548,12 @@ fn traced_step(task: &mut Task) {
 /// The same as [`syscall`], with the call and its outcome written to the kernel's trace
 /// (`nymph.trace`) and to the process's ktrace file, as each is on.
 #[cold]
-fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i32>) {
+fn traced_syscall(task: &mut Task, number: u64, fetched: Result<u64, i32>, w: &Words) {
     let (shown, words): (u64, Vec<u64>) = match &fetched {
-        Ok((c, w)) => (*c, w.as_slice().iter().map(|&w| u64::from(w)).collect()),
+        Ok(c) => (*c, w.as_slice().iter().map(|&w| u64::from(w)).collect()),
         Err(_) => (number & 0xffff_ffff, Vec::new()),
     };
-    if let Ok((code, w)) = &fetched {
+    if let Ok(code) = &fetched {
         crate::ktrace::syscall(&task.process, *code, w.as_slice());
     }
     let pending = if task.process.traced() {
@@ -553,7 +566,7 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<(u64, Words), i3
     } else {
         None
     };
-    let (code, result) = run(task, fetched);
+    let (code, result) = run(task, fetched, w);
     let completion = complete(task, number, code, result);
     if completion != Completion::Exited || !task.process.has_exited() {
         // 4.x's ERESTART and EJUSTRETURN.

@@ -109,6 +109,123 @@ pub enum UserExit {
     Interrupt(u8),
     /// The context could not be entered: its state was not a valid user state.
     Refused(RefusedState),
+    /// [`run`]'s thread served a system call from the entry path and asked to return
+    /// (its [`UserThread::serve_syscall`] said [`SyscallOutcome::Return`], or the state
+    /// it left would not enter).
+    SyscallServed,
+}
+
+/// How user code entered the kernel to make a system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallEntry {
+    /// The `syscall` instruction (64-bit code).
+    Syscall,
+    /// `int n` through a gate user code may use.
+    SoftwareInterrupt(u8),
+    /// `lcall` through the LDT's call gate.
+    CallGate,
+}
+
+/// Where a thread goes once [`UserThread::serve_syscall`] has served a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyscallOutcome {
+    /// Straight back to user mode with the context as it is now (sanitized as
+    /// [`UserContext::execute`] does; a state that would not enter returns instead).
+    Resume,
+    /// Back to [`run`]'s caller, with [`UserExit::SyscallServed`].
+    Return,
+}
+
+/// A user thread that [`run`] runs: the kernel's side serves its system calls from the
+/// entry path, on the thread's kernel stack, so that a call that needs nothing else
+/// (no signal to deliver, no other thread to run) goes straight back to user mode.
+pub trait UserThread {
+    /// The register state the thread runs with (asked again after every call it
+    /// serves: a call such as exec may replace it).
+    fn context(&mut self) -> &mut UserContext;
+
+    /// Serves the system call the context's registers describe. Interrupts are off, as
+    /// in every kernel path; the thread may block.
+    fn serve_syscall(&mut self, entry: SyscallEntry) -> SyscallOutcome;
+}
+
+/// What the entry hook works with: the thread, and whether the run ends with a call
+/// it served.
+struct Run<'t, T: UserThread> {
+    thread: &'t mut T,
+    served: bool,
+}
+
+/// The system-call hook [`run`] installs: serves a system call entry through the
+/// thread, and returns the context to go straight back to, or null to return from
+/// `hal_enter_user` (any other entry, or a served call that returns).
+extern "C" fn serve_from_entry<T: UserThread>(run: *mut Run<'_, T>) -> *mut UserContext {
+    let run_ptr = run as usize;
+    // SAFETY: `run` is the `Run` that `run` passed to `hal_enter_user`, on `run`'s
+    // frame, which stays suspended (inside `hal_enter_user`) while user code runs and
+    // while this hook runs, so nothing else uses it; the asm no longer uses the
+    // context pointer it had, and takes the one returned here.
+    let run = unsafe { &mut *run };
+    let vector = run.thread.context().exit_vector;
+    let entry = match vector {
+        SYSCALL_VECTOR => SyscallEntry::Syscall,
+        CALL_GATE_VECTOR => SyscallEntry::CallGate,
+        // `int n` reaches here only through a gate opened to user mode (the others
+        // raise #GP): vectors from 32 up that are not the PIC's.
+        v if (32..256).contains(&v) && !(PIC_BASE..PIC_BASE + 16).contains(&v) => {
+            SyscallEntry::SoftwareInterrupt(v as u8)
+        }
+        _ => return core::ptr::null_mut(),
+    };
+    if run.thread.serve_syscall(entry) == SyscallOutcome::Resume {
+        let context = run.thread.context();
+        if context.sanitize().is_ok() {
+            // Another thread may have entered user mode while this one was served.
+            // SAFETY: single CPU, interrupts off; the asm reads these words only on
+            // entries to the kernel from user mode, which cannot happen now.
+            unsafe {
+                hal_cpu_hook = serve_from_entry::<T> as *const () as usize;
+                hal_cpu_hook_data = run_ptr;
+            }
+            return context;
+        }
+    }
+    run.served = true;
+    core::ptr::null_mut()
+}
+
+/// Runs `thread`'s user code until it enters the kernel for something its
+/// [`UserThread::serve_syscall`] did not take straight back to user mode, and says
+/// why ([`UserExit::SyscallServed`] after a served call). Interrupts that arrive
+/// meanwhile are handled before this returns.
+///
+/// The caller must have made the address space the thread runs in current.
+pub fn run<T: UserThread>(thread: &mut T) -> UserExit {
+    let mut run = Run {
+        thread,
+        served: false,
+    };
+    let run_ptr = &raw mut run;
+    // SAFETY: `run_ptr` points at the live local above, which nothing else uses.
+    let context = unsafe { (*run_ptr).thread.context() };
+    if let Err(e) = context.sanitize() {
+        return UserExit::Refused(e);
+    }
+    let context = core::ptr::from_mut(context);
+    // SAFETY: as in `execute`; the hook gets `run_ptr`, valid until this returns
+    // (the asm calls the hook only between entering and leaving `hal_enter_user`).
+    unsafe {
+        hal_enter_user(
+            context,
+            crate::gdt::rsp0_slot(),
+            serve_from_entry::<T> as *const () as usize,
+            run_ptr as usize,
+        )
+    };
+    if run.served {
+        return UserExit::SyscallServed;
+    }
+    run.thread.context().exit_reason()
 }
 
 /// What made a user state unenterable.
@@ -170,6 +287,16 @@ hal_cpu_user_context:
     .skip 8
 hal_cpu_scratch:
     .skip 8
+// The entry's system-call hook (see `run`): a function of the thread being run, its
+// argument, and where that thread's kernel stack pointer goes in the TSS.
+    .global hal_cpu_hook
+hal_cpu_hook:
+    .skip 8
+    .global hal_cpu_hook_data
+hal_cpu_hook_data:
+    .skip 8
+hal_cpu_rsp0_slot:
+    .skip 8
 
     .section .rodata.hal_user, "a"
     .p2align 2
@@ -177,7 +304,8 @@ hal_kernel_mxcsr:
     .long 0x1f80
 
     .section .text.hal_user, "ax"
-// rdi: the UserContext; rsi: where RSP0 (the kernel stack for traps from user) goes.
+// rdi: the UserContext; rsi: where RSP0 (the kernel stack for traps from user) goes;
+// rdx: the system-call hook (0: none), called with rcx, its argument (see `run`).
     .global hal_enter_user
 hal_enter_user:
     push %rbx
@@ -186,10 +314,18 @@ hal_enter_user:
     push %r13
     push %r14
     push %r15
+    mov %rdx, hal_cpu_hook(%rip)
+    mov %rcx, hal_cpu_hook_data(%rip)
+    mov %rsi, hal_cpu_rsp0_slot(%rip)
+// Enters the context in rdi from the kernel stack level in rsp: also the way back to
+// user mode after a hook served a system call (another thread may have run meanwhile,
+// so every per-CPU word is set again).
+hal_enter_context:
     mov %rsp, hal_cpu_kernel_rsp(%rip)
     mov %rdi, hal_cpu_user_context(%rip)
     mov %rsp, %rax
     and $-16, %rax
+    mov hal_cpu_rsp0_slot(%rip), %rsi
     mov %rax, (%rsi)
     fxrstor64 UR_FPU(%rdi)
     pushq UR_SS(%rdi)
@@ -373,6 +509,21 @@ hal_user_exit_state:
     fxsave64 UR_FPU(%rdi)
     ldmxcsr hal_kernel_mxcsr(%rip)
     mov hal_cpu_kernel_rsp(%rip), %rsp
+    // With a hook, it sees the entry first: it returns the context to go straight
+    // back to, or 0 to return to `hal_enter_user`'s caller. The push keeps the
+    // stack 16-byte aligned for the call (6 pushes and a return address above).
+    mov hal_cpu_hook(%rip), %rax
+    test %rax, %rax
+    jz 1f
+    mov hal_cpu_hook_data(%rip), %rdi
+    push %rdi
+    call *%rax
+    pop %rdi
+    test %rax, %rax
+    jz 1f
+    mov %rax, %rdi
+    jmp hal_enter_context
+1:
     pop %r15
     pop %r14
     pop %r13
@@ -391,10 +542,12 @@ hal_user_exit_state:
 );
 
 unsafe extern "C" {
-    fn hal_enter_user(context: *mut UserContext, rsp0: *mut u64);
+    fn hal_enter_user(context: *mut UserContext, rsp0: *mut u64, hook: usize, hook_data: usize);
     fn hal_syscall_entry();
     fn hal_syscall32_entry();
     static hal_lcall_entry: u8;
+    static mut hal_cpu_hook: usize;
+    static mut hal_cpu_hook_data: usize;
 }
 
 /// Where the call gate enters the kernel (the #DB handler recognises it).
@@ -544,20 +697,17 @@ impl UserContext {
     /// Forces the parts of the state user code does not own into shape: the selectors,
     /// the privileged RFLAGS bits, reserved MXCSR bits. Refuses instruction or stack
     /// pointers `iretq` would fault on in kernel mode.
+    #[inline]
     fn sanitize(&mut self) -> Result<(), RefusedState> {
         // Once per return to user mode: written to decide the mode once and touch
-        // each field once, with 64-bit code (nearly every return) tested first.
+        // each field once, with 64-bit code (nearly every return) inline and first.
         let limit = if self.regs.cs == u64::from(USER_CODE64) {
             self.regs.ss = u64::from(USER_DATA);
             USER_END
-        } else if is_code32(self.regs.cs) {
-            self.sanitize_selectors32()?;
+        } else if self.on_kernel_selectors32() {
             1 << 32
         } else {
-            // Any other value (a sigreturn may hand one over) becomes 64-bit user code.
-            self.regs.cs = u64::from(USER_CODE64);
-            self.regs.ss = u64::from(USER_DATA);
-            USER_END
+            self.sanitize_mode_other()?
         };
         self.regs.rflags = (self.regs.rflags & USER_RFLAGS) | RFlags::INTERRUPT_FLAG.bits() | 0x2;
         // MXCSR's reserved upper half must be zero, or FXRSTOR faults.
@@ -572,16 +722,36 @@ impl UserContext {
         Ok(())
     }
 
+    /// Whether the context is 32-bit code on the kernel's own selectors, which are
+    /// always good (their slots never change): nearly every return of 32-bit code.
+    #[inline]
+    fn on_kernel_selectors32(&self) -> bool {
+        self.regs.cs == u64::from(LDT_CODE32)
+            && self.regs.ss == u64::from(LDT_DATA)
+            && self.selectors == [LDT_DATA; 4]
+    }
+
+    /// The part of [`UserContext::sanitize`] for a context that is not on 64-bit user
+    /// code: its address limit.
+    #[inline(never)]
+    fn sanitize_mode_other(&mut self) -> Result<u64, RefusedState> {
+        if is_code32(self.regs.cs) {
+            self.sanitize_selectors32()?;
+            Ok(1 << 32)
+        } else {
+            // Any other value (a sigreturn may hand one over) becomes 64-bit user code.
+            self.regs.cs = u64::from(USER_CODE64);
+            self.regs.ss = u64::from(USER_DATA);
+            Ok(USER_END)
+        }
+    }
+
     /// The selectors of 32-bit code: code must stay user code (an LDT slot the program
     /// changed since is refused), the stack a writable user segment (else the flat data
     /// selector), and data selectors that would not load are made null (the program
     /// faults when it next uses one, where i386 BSD faulted on the way back).
     fn sanitize_selectors32(&mut self) -> Result<(), RefusedState> {
-        // Nearly every return: the kernel's own selectors, which are always good.
-        if self.regs.cs == u64::from(LDT_CODE32)
-            && self.regs.ss == u64::from(LDT_DATA)
-            && self.selectors == [LDT_DATA; 4]
-        {
+        if self.on_kernel_selectors32() {
             return Ok(());
         }
         let cs = self.regs.cs;
@@ -617,7 +787,13 @@ impl UserContext {
         // with IOPL 0, a canonical rip below the user limit, a valid MXCSR); the entry code
         // saves the kernel's callee-saved registers and stack, and every path back from
         // user mode restores them and returns here. `rsp0_slot` is the TSS's RSP0 field.
-        unsafe { hal_enter_user(self, crate::gdt::rsp0_slot()) };
+        unsafe { hal_enter_user(self, crate::gdt::rsp0_slot(), 0, 0) };
+        self.exit_reason()
+    }
+
+    /// Why user code last entered the kernel, from what the entry code recorded;
+    /// an interrupt is handled here.
+    fn exit_reason(&self) -> UserExit {
         let vector = self.exit_vector;
         match vector {
             SYSCALL_VECTOR => UserExit::Syscall,

@@ -654,10 +654,15 @@ impl AddressSpace {
 
     /// Makes this address space the CPU's (if it is not already), for the running
     /// thread: it is made current again whenever the thread is switched back in.
+    #[inline]
     pub fn activate(&self) {
-        if PageTableRoot::current() == self.root {
-            return;
+        if PageTableRoot::current() != self.root {
+            self.switch_to();
         }
+    }
+
+    #[inline(never)]
+    fn switch_to(&self) {
         self.load_ldt();
         if let Err(e) = paging::activate(self.root, &[]) {
             panic!("user address space does not map the kernel: {e:?}");

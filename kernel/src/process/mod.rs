@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
-use nymph_hal::user::{UserContext, UserExit};
+use nymph_hal::user::{SyscallEntry, SyscallOutcome, UserContext, UserExit};
 pub use signal::{
     ChildChange, ChildReports, DefaultAction, ExitStatus, Signal, SignalOrigin, SignalSet,
 };
@@ -2391,18 +2391,21 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     let mut task = Task { process, context };
     let mut charged_at = crate::time::ticks();
     while let Some(personality) = ready_to_enter(&mut task) {
-        let entered = nymph_hal::cpu::rdtsc();
-        let exit = task.context.execute();
-        let ran = nymph_hal::cpu::rdtsc().wrapping_sub(entered);
-        // Counted raw here and charged once a tick: a clock read and a lock on every
-        // trap cost more than many a system call does.
-        task.process.user_cycles.fetch_add(ran, Ordering::Relaxed);
-        let now = crate::time::ticks();
-        if now != charged_at {
-            charged_at = now;
-            timer::charge_user_time(&task.process);
+        let mut runner = Runner {
+            task: &mut task,
+            personality,
+            entered: nymph_hal::cpu::rdtsc(),
+            charged_at,
+        };
+        let exit = nymph_hal::user::run(&mut runner);
+        if exit != UserExit::SyscallServed {
+            runner.left_user_mode();
         }
+        let personality = runner.personality;
+        charged_at = runner.charged_at;
         match exit {
+            // Served, with everything a return to user mode needs left to this loop.
+            UserExit::SyscallServed => {}
             // The clock (IRQ 0) ticked while the process ran its own code.
             UserExit::Interrupt(0) => profile::tick(&task),
             UserExit::Interrupt(_) => {}
@@ -2483,9 +2486,70 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
 /// The debug exception (#DB): a single step ends with it.
 const DEBUG_VECTOR: u8 = 1;
 
+/// A process's thread as the hal runs it: its system calls are served from the entry
+/// path, and one after which nothing else is due (no signal, no exit, no other thread
+/// to run) goes straight back to user mode; anything else returns to `run_user`'s loop.
+struct Runner<'t> {
+    task: &'t mut Task,
+    /// Serves the process's next trap (exec may change it).
+    personality: &'static dyn Personality,
+    /// The TSC when user mode was last entered.
+    entered: u64,
+    /// The tick the process's user time was last charged at.
+    charged_at: u64,
+}
+
+impl Runner<'_> {
+    /// Counts the time since user mode was last entered as the process's own.
+    #[inline]
+    fn left_user_mode(&mut self) {
+        let ran = nymph_hal::cpu::rdtsc().wrapping_sub(self.entered);
+        // Counted raw here and charged once a tick: a clock read and a lock on every
+        // trap cost more than many a system call does.
+        self.task
+            .process
+            .user_cycles
+            .fetch_add(ran, Ordering::Relaxed);
+        let now = crate::time::ticks();
+        if now != self.charged_at {
+            self.charged_at = now;
+            timer::charge_user_time(&self.task.process);
+        }
+    }
+}
+
+impl nymph_hal::user::UserThread for Runner<'_> {
+    fn context(&mut self) -> &mut UserContext {
+        &mut self.task.context
+    }
+
+    fn serve_syscall(&mut self, entry: SyscallEntry) -> SyscallOutcome {
+        self.left_user_mode();
+        let trap = match entry {
+            SyscallEntry::Syscall => Trap::Syscall,
+            SyscallEntry::SoftwareInterrupt(vector) => Trap::SoftwareInterrupt(vector),
+            SyscallEntry::CallGate => Trap::CallGate,
+        };
+        self.personality.handle_trap(self.task, trap);
+        // What `run_user`'s loop does next, when it is all there is to do.
+        if sched::resched_pending() {
+            return SyscallOutcome::Return;
+        }
+        match ready_to_enter(self.task) {
+            Some(personality) => {
+                self.personality = personality;
+                self.entered = nymph_hal::cpu::rdtsc();
+                SyscallOutcome::Resume
+            }
+            None => SyscallOutcome::Return,
+        }
+    }
+}
+
 /// Readies the process to go (back) to user mode: acts on its pending signals, makes
 /// its address space current and says which personality serves its next trap; None
 /// once it has ended. One lock when no signal waits, as on nearly every return.
+#[inline]
 fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
     {
         let inner = task.process.inner.lock();
@@ -2497,6 +2561,12 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
             return Some(inner.personality);
         }
     }
+    ready_after_signals(task)
+}
+
+/// [`ready_to_enter`] when signals wait: delivers them first.
+#[inline(never)]
+fn ready_after_signals(task: &mut Task) -> Option<&'static dyn Personality> {
     deliver_signals(task);
     let inner = task.process.inner.lock();
     if inner.exit.is_some() {
@@ -2514,10 +2584,15 @@ fn enter_machine_state(inner: &Inner) -> Option<()> {
     let space = inner.space.as_ref()?;
     space.activate();
     if sched::take_switched() {
-        space.load_ldt();
-        nymph_hal::ioports::load(inner.io_ports.as_ref());
+        reload_machine_state(inner, space);
     }
     Some(())
+}
+
+#[inline(never)]
+fn reload_machine_state(inner: &Inner, space: &AddressSpace) {
+    space.load_ldt();
+    nymph_hal::ioports::load(inner.io_ports.as_ref());
 }
 
 /// Ends the task's process by `signal` (BSD's sigexit): a signal whose default action
