@@ -268,7 +268,18 @@ fn the_exit_observer_sees_each_exit() -> TestResult {
     for r in &exits {
         kassert!(!r.signaled && !r.dumped_core);
         kassert_eq!((r.uid, r.gid), (0, 0));
-        kassert!(r.start.0 >= before && r.user_ns + r.system_ns <= r.elapsed_ns + 1_000_000);
+        kassert!(
+            r.start.0 >= before,
+            "started at {} s, before {before} s",
+            r.start.0
+        );
+        kassert!(
+            r.user_ns + r.system_ns <= r.elapsed_ns + 1_000_000,
+            "user {} ns + system {} ns against {} ns elapsed",
+            r.user_ns,
+            r.system_ns,
+            r.elapsed_ns
+        );
     }
     kassert!(child.start >= parent.start && child.elapsed_ns <= parent.elapsed_ns);
     let status = run_program("/tmp/ktest/acct-forker-off", code::FORKER)?;

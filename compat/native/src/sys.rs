@@ -115,6 +115,7 @@ static V2_HANDLERS: v2::Handlers<Task, SysResult> = handlers!(v2 {
 });
 
 /// Decodes, dispatches and completes one `syscall` trap.
+#[inline]
 pub(crate) fn syscall(task: &mut Task, version: u32) {
     let r = &task.context.regs;
     let number = r.rax;

@@ -180,12 +180,16 @@ extern "C" fn serve_from_entry<T: UserThread>(run: *mut Run<'_, T>) -> *mut User
     if run.thread.serve_syscall(entry) == SyscallOutcome::Resume {
         let context = run.thread.context();
         if context.sanitize().is_ok() {
-            // Another thread may have entered user mode while this one was served.
+            let context = core::ptr::from_mut(context);
             // SAFETY: single CPU, interrupts off; the asm reads these words only on
             // entries to the kernel from user mode, which cannot happen now.
             unsafe {
-                hal_cpu_hook = serve_from_entry::<T> as *const () as usize;
-                hal_cpu_hook_data = run_ptr;
+                // Another thread entered user mode while this one was served (it set
+                // its own context there), or exec gave this one a new context.
+                if hal_cpu_user_context != context {
+                    hal_cpu_hook = serve_from_entry::<T> as *const () as usize;
+                    hal_cpu_hook_data = run_ptr;
+                }
             }
             return context;
         }
@@ -283,6 +287,7 @@ core::arch::global_asm!(
     .global hal_cpu_kernel_rsp
 hal_cpu_kernel_rsp:
     .skip 8
+    .global hal_cpu_user_context
 hal_cpu_user_context:
     .skip 8
 hal_cpu_scratch:
@@ -318,8 +323,8 @@ hal_enter_user:
     mov %rcx, hal_cpu_hook_data(%rip)
     mov %rsi, hal_cpu_rsp0_slot(%rip)
 // Enters the context in rdi from the kernel stack level in rsp: also the way back to
-// user mode after a hook served a system call (another thread may have run meanwhile,
-// so every per-CPU word is set again).
+// user mode after a hook served a system call when another thread entered user mode
+// meanwhile (so every per-CPU word is set again).
 hal_enter_context:
     mov %rsp, hal_cpu_kernel_rsp(%rip)
     mov %rdi, hal_cpu_user_context(%rip)
@@ -327,6 +332,8 @@ hal_enter_context:
     and $-16, %rax
     mov hal_cpu_rsp0_slot(%rip), %rsi
     mov %rax, (%rsi)
+// The way back when the per-CPU words are this thread's still.
+hal_enter_context_same:
     fxrstor64 UR_FPU(%rdi)
     pushq UR_SS(%rdi)
     pushq UR_RSP(%rdi)
@@ -449,15 +456,14 @@ hal_user_trap:
     mov %rsp, UR_RSP(%rdi)
     mov %rcx, UR_RIP(%rdi)
     mov %r11, UR_RFLAGS(%rdi)
-    movq ${user_ds}, UR_SS(%rdi)
     movq $0, UR_ERROR(%rdi)
     .endm
 
-// SYSCALL from 64-bit code.
+// SYSCALL from 64-bit code. The context's cs and ss are the 64-bit selectors already:
+// `sanitize` put them there when it was entered, and only 64-bit code reaches here.
     .global hal_syscall_entry
 hal_syscall_entry:
     SAVE_SYSCALL_STATE
-    movq ${user_cs64}, UR_CS(%rdi)
     movq ${syscall_vector}, UR_VECTOR(%rdi)
     // 64-bit code's data selectors are not its own state (they are not put back).
     jmp hal_user_exit_state
@@ -522,6 +528,10 @@ hal_user_exit_state:
     test %rax, %rax
     jz 1f
     mov %rax, %rdi
+    // Only entering user mode changes the per-CPU words, and sets this one: if it
+    // still names the context, no other thread has entered user mode since.
+    cmp %rdi, hal_cpu_user_context(%rip)
+    je hal_enter_context_same
     jmp hal_enter_context
 1:
     pop %r15
@@ -533,7 +543,6 @@ hal_user_exit_state:
     ret
     "#,
     user_cs64 = const USER_CODE64 as u64,
-    user_ds = const USER_DATA as u64,
     ldt_cs32 = const LDT_CODE32 as u64,
     ldt_ds = const LDT_DATA as u64,
     syscall_vector = const SYSCALL_VECTOR,
@@ -546,6 +555,7 @@ unsafe extern "C" {
     fn hal_syscall_entry();
     fn hal_syscall32_entry();
     static hal_lcall_entry: u8;
+    static mut hal_cpu_user_context: *mut UserContext;
     static mut hal_cpu_hook: usize;
     static mut hal_cpu_hook_data: usize;
 }
