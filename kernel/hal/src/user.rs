@@ -6,6 +6,11 @@
 //! `UserContext` (general registers, FXSAVE image), never on a kernel stack, so a
 //! personality can read and rewrite it freely (syscall results, signal frames).
 //!
+//! [`run`] is the same with a short cut for system calls: the entry code hands each to
+//! the thread's [`UserThread::serve_syscall`] on its kernel stack, and goes straight
+//! back to user mode when the kernel says nothing else is due, so the common call
+//! never unwinds to the loop.
+//!
 //! Entries: `syscall` from 64-bit code (LSTAR), any exception or interrupt from user mode
 //! (the trap stubs divert to here when the saved CS has RPL 3), `int` through a DPL-3
 //! gate, and `lcall` through the LDT's call gate (see [`crate::ldt`]). Exit to user is
