@@ -441,6 +441,13 @@ pub fn machine_state_changed() {
     SWITCHED.store(true, Ordering::Relaxed);
 }
 
+/// Whether a thread switch happened since [`take_switched`] last looked (without
+/// forgetting it).
+#[inline]
+pub fn switched() -> bool {
+    SWITCHED.load(Ordering::Relaxed)
+}
+
 /// Whether a thread switch happened since the last call (and forgets it).
 #[inline]
 pub fn take_switched() -> bool {

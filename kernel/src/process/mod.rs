@@ -410,7 +410,8 @@ struct Inner {
 impl Inner {
     /// Makes `signal` pending from `origin`, unless it is pending already: then it keeps
     /// the origin it had (signals do not queue).
-    fn make_pending(&mut self, signal: Signal, origin: SignalOrigin) {
+    fn make_pending(&mut self, attention: &AtomicBool, signal: Signal, origin: SignalOrigin) {
+        attention.store(true, Ordering::Relaxed);
         if self.pending.contains(signal) {
             return;
         }
@@ -496,6 +497,11 @@ pub struct Process {
     recorder: trace::RecorderSlot,
     /// `Inner::exit` is set: for checks on the trap path that take no lock.
     exited: AtomicBool,
+    /// Something may be due before it returns to user mode: a signal made pending, its
+    /// mask changed, a mask to restore, its exit. Set wherever those change, cleared by
+    /// [`ready_to_enter`] once it finds nothing due; while clear, a served system call
+    /// goes straight back without taking the lock (see [`Runner`]).
+    attention: AtomicBool,
     /// User time its thread has run and not yet charged, in TSC cycles: counted on every
     /// return from user mode without a lock, turned into `Inner::user_ns` once a tick.
     user_cycles: AtomicU64,
@@ -887,6 +893,7 @@ impl Process {
     /// mask again if no handler runs), for calls that wait with a temporary mask.
     pub fn restore_mask_after_handler(&self, mask: SignalSet) {
         self.inner.lock().saved_mask = Some(mask);
+        self.attention.store(true, Ordering::Relaxed);
     }
 
     /// The mask a handler being delivered now must restore on return.
@@ -924,6 +931,8 @@ impl Process {
     /// Sets the blocked mask (KILL and STOP cannot be blocked: they are skipped at delivery).
     pub fn set_blocked(&self, mask: SignalSet) {
         self.inner.lock().blocked = mask;
+        // A signal pending and blocked until now may be deliverable.
+        self.attention.store(true, Ordering::Relaxed);
     }
 
     /// Posts `signal` to this process (ignored ones are dropped at once) and wakes its
@@ -966,7 +975,7 @@ impl Process {
                             DefaultAction::Ignore | DefaultAction::Continue
                         )));
             if !ignored || !signal.catchable() {
-                inner.make_pending(signal, origin);
+                inner.make_pending(&self.attention, signal, origin);
             }
             // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL).
             if let Some(c) = inner.events.signals.iter_mut().find(|c| c.0 == signal) {
@@ -1407,6 +1416,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         }
         inner.exit = Some(status);
         process.exited.store(true, Ordering::Relaxed);
+        process.attention.store(true, Ordering::Relaxed);
         inner.final_usage = Some(usage);
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
@@ -1936,6 +1946,7 @@ pub fn spawn_with_files(
         traced: trace::spawned_traced(),
         recorder: trace::RecorderSlot::default(),
         exited: AtomicBool::new(false),
+        attention: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
         started: accounting::Started::now(),
@@ -2001,7 +2012,7 @@ pub fn exec(
         inner.resting.extend(resting);
         // Its tracer gets to see the new image before it runs (4.x's execve).
         if inner.tracer.is_some() {
-            inner.make_pending(Signal::Trap, SignalOrigin::Kernel);
+            inner.make_pending(&task.process.attention, Signal::Trap, SignalOrigin::Kernel);
         }
         let old_space = inner.space.replace(loaded.space);
         (old_space, inner.lender.take(), old_brk)
@@ -2242,6 +2253,7 @@ fn fork_with(
         traced: trace::Watch::forked(parent),
         recorder: trace::RecorderSlot::forked_from(parent),
         exited: AtomicBool::new(false),
+        attention: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
         started: accounting::Started::now(),
@@ -2535,6 +2547,21 @@ impl nymph_hal::user::UserThread for Runner<'_> {
         if sched::resched_pending() {
             return SyscallOutcome::Return;
         }
+        // Nothing is due and the machine state is this thread's still (no switch, no
+        // exec): what `ready_to_enter` would find, without its lock.
+        let process = &self.task.process;
+        if !process.attention.load(Ordering::Relaxed) && !sched::switched() {
+            if cfg!(debug_assertions) {
+                let inner = process.inner.lock();
+                assert!(
+                    inner.exit.is_none() && nothing_due(&inner),
+                    "pid {}: something is due, and its attention flag is clear",
+                    process.pid.0
+                );
+            }
+            self.entered = nymph_hal::cpu::rdtsc();
+            return SyscallOutcome::Resume;
+        }
         match ready_to_enter(self.task) {
             Some(personality) => {
                 self.personality = personality;
@@ -2556,12 +2583,20 @@ fn ready_to_enter(task: &mut Task) -> Option<&'static dyn Personality> {
         if inner.exit.is_some() {
             return None;
         }
-        if !inner.pending.any_unblocked(inner.blocked) && inner.saved_mask.is_none() {
+        if nothing_due(&inner) {
+            task.process.attention.store(false, Ordering::Relaxed);
             enter_machine_state(&inner)?;
             return Some(inner.personality);
         }
     }
     ready_after_signals(task)
+}
+
+/// Whether no signal waits to be delivered and no mask to be restored: all a return to
+/// user mode must see to, short of an exit.
+#[inline]
+fn nothing_due(inner: &Inner) -> bool {
+    !inner.pending.any_unblocked(inner.blocked) && inner.saved_mask.is_none()
 }
 
 /// [`ready_to_enter`] when signals wait: delivers them first.
@@ -2615,14 +2650,14 @@ fn trap_signal(task: &Task, signal: Signal) {
         process
             .inner
             .lock()
-            .make_pending(signal, SignalOrigin::Fault);
+            .make_pending(&process.attention, signal, SignalOrigin::Fault);
     } else if process.blocked().contains(signal) || action == SigAction::Ignore {
         exit_with_signal(task, signal);
     } else {
         process
             .inner
             .lock()
-            .make_pending(signal, SignalOrigin::Fault);
+            .make_pending(&process.attention, signal, SignalOrigin::Fault);
     }
 }
 
@@ -2672,7 +2707,11 @@ fn deliver_signals(task: &mut Task) {
                 match debug::stop_for_tracer(task, signal) {
                     None => continue,
                     Some(given) if process.blocked().contains(given) && given.catchable() => {
-                        process.inner.lock().make_pending(given, origin_of(given));
+                        let attention = &process.attention;
+                        process
+                            .inner
+                            .lock()
+                            .make_pending(attention, given, origin_of(given));
                         continue;
                     }
                     Some(given) => ((given, process.sigaction(given)), origin_of(given)),
