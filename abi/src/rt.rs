@@ -418,6 +418,34 @@ pub fn call<C: ?Sized, W, A, R>(
     }
 }
 
+/// [`call`] for the generated `Handlers::dispatch_or`: the handler's result as it is,
+/// and a refusal handed to `refuse`.
+#[inline]
+pub fn call_or<C: ?Sized, W, A, R>(
+    handler: Option<fn(&mut C, A) -> R>,
+    cx: &mut C,
+    number: u64,
+    name: &'static str,
+    words: &[W],
+    decode: fn(&[W]) -> Result<A, DecodeError>,
+    refuse: fn(&mut C, Dispatch<R>) -> R,
+) -> R {
+    let Some(h) = handler else {
+        return refuse(cx, Dispatch::NotImplemented { number, name });
+    };
+    match decode(words) {
+        Ok(args) => h(cx, args),
+        Err(error) => refuse(
+            cx,
+            Dispatch::BadArgs {
+                number,
+                name,
+                error,
+            },
+        ),
+    }
+}
+
 /// Why a neutral value could not be written into an ABI struct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConvertError {

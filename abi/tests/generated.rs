@@ -115,6 +115,35 @@ fn dispatch_runs_handlers_and_refuses_the_rest_explicitly() {
     assert_eq!(p.reads, 1);
 }
 
+/// A refusal as an errno that says which kind it was.
+fn refuse(_: &mut Proc, refused: Dispatch<Result<u32, i32>>) -> Result<u32, i32> {
+    Err(match refused {
+        Dispatch::Handled(_) => 0,
+        Dispatch::NotImplemented { number, .. } => 1000 + number as i32,
+        Dispatch::NoSuchSyscall { number } => 2000 + number as i32,
+        Dispatch::BadArgs { number, .. } => 3000 + number as i32,
+    })
+}
+
+#[test]
+fn dispatch_or_returns_results_and_hands_refusals_over() {
+    let table = fb::Handlers::<Proc, Result<u32, i32>> {
+        read: Some(sys_read),
+        ..fb::Handlers::NONE
+    };
+    let mut p = Proc { reads: 0 };
+    assert_eq!(table.dispatch_or(&mut p, 3, &[0, 0x1000, 7], refuse), Ok(7));
+    assert_eq!(p.reads, 1);
+    assert_eq!(
+        table.dispatch_or(&mut p, 4, &[1, 0x1000, 7], refuse),
+        Err(1004)
+    );
+    assert_eq!(table.dispatch_or(&mut p, 154, &[], refuse), Err(2154));
+    assert_eq!(table.dispatch_or(&mut p, 394, &[], refuse), Err(2394));
+    assert_eq!(table.dispatch_or(&mut p, 3, &[0], refuse), Err(3003));
+    assert_eq!(p.reads, 1);
+}
+
 #[test]
 fn coverage_mismatches_compare_table_and_spec() {
     let table = fb::Handlers::<Proc, Result<u32, i32>> {

@@ -923,6 +923,18 @@ impl Gen<'_> {
             );
         }
         o.push_str("            _ => Dispatch::NoSuchSyscall { number },\n        }\n    }\n\n");
+        let _ = writeln!(
+            o,
+            "    /// As [`Self::dispatch`], with the handler's result returned as it is and any\n    /// refusal handed to `refuse`: no `Dispatch` is built on the way of a call that runs.\n    #[inline]\n    pub fn dispatch_or(\n        &self,\n        cx: &mut C,\n        number: u64,\n        words: &[Word],\n        refuse: fn(&mut C, Dispatch<R>) -> R,\n    ) -> R {{\n        match number {{"
+        );
+        for ((c, id), t) in calls.iter().zip(&arg_types) {
+            let _ = writeln!(
+                o,
+                "            {} => rt::call_or(self.{id}, cx, number, {:?}, words, {t}::decode, refuse),",
+                c.number, c.name
+            );
+        }
+        o.push_str("            _ => refuse(cx, Dispatch::NoSuchSyscall { number }),\n        }\n    }\n\n");
         o.push_str("    /// Whether the table has a handler for slot `number`.\n    #[must_use]\n    pub fn has_handler(&self, number: u64) -> bool {\n        match number {\n");
         for (c, id) in &calls {
             let _ = writeln!(o, "            {} => self.{id}.is_some(),", c.number);

@@ -441,11 +441,11 @@ fn run(task: &mut Task, fetched: Result<u64, i32>, words: &Words) -> (u64, SysRe
 }
 
 /// Runs the call through the table; a refusal becomes 4.x's `nosys` here.
+#[inline]
 fn dispatch(task: &mut Task, code: u64, words: &Words) -> SysResult {
-    match HANDLERS.dispatch(task, code, words.as_slice()) {
-        Dispatch::Handled(result) => result,
-        refused => Err(refusal(task, refused)),
-    }
+    HANDLERS.dispatch_or(task, code, words.as_slice(), |task, refused| {
+        Err(refusal(task, refused))
+    })
 }
 
 /// 4.x `nosys`, for slots it had no call in and for calls this kernel lacks alike:

@@ -128,14 +128,15 @@ pub(crate) fn syscall(task: &mut Task, version: u32) {
 }
 
 /// Runs the call through `version`'s table; a refusal becomes ENOSYS or EINVAL here.
+#[inline]
 fn dispatch(task: &mut Task, version: u32, number: u64, words: &[u64; 6]) -> SysResult {
-    let dispatched = match version {
-        2 => V2_HANDLERS.dispatch(task, number, words),
-        _ => V1_HANDLERS.dispatch(task, number, words),
-    };
-    match dispatched {
-        Dispatch::Handled(result) => result,
-        refused => Err(refusal(task, version, refused)),
+    match version {
+        2 => V2_HANDLERS.dispatch_or(task, number, words, |task, refused| {
+            Err(refusal(task, 2, refused))
+        }),
+        _ => V1_HANDLERS.dispatch_or(task, number, words, |task, refused| {
+            Err(refusal(task, 1, refused))
+        }),
     }
 }
 
