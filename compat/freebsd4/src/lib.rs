@@ -137,6 +137,10 @@ impl Personality for FreeBsd4 {
     }
 
     fn handle_trap(&self, task: &mut Task, trap: Trap) {
+        // Nearly every trap: tested first, on its own.
+        if trap == Trap::SoftwareInterrupt(SYSCALL_VECTOR) {
+            return sys::syscall(task);
+        }
         match trap {
             // `lcall $7,$0`: how FreeBSD 3.x's libc (and 4.x's a.out binaries) call the
             // kernel; 4.x serves it alike, with tf_err 7.

@@ -339,8 +339,10 @@ struct Words {
 }
 
 impl Words {
+    #[inline]
     fn as_slice(&self) -> &[u32] {
-        self.words.get(..self.count).unwrap_or(&[])
+        // `fetch` keeps count within the array (the table's const check above).
+        &self.words[..self.count.min(MAX_ARG_WORDS)]
     }
 }
 

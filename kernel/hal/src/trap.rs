@@ -50,18 +50,24 @@ hal_trap_stubs:
     .set vec, 0
     .rept 256
     .p2align 4
+    .if vec == 0x80
+    // The i386 system-call gate has an entry of its own (`hal_int80_entry`).
+    jmp hal_int80_entry
+    .else
     .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     .else
     pushq $0
     .endif
     pushq $vec
     jmp trap_common
+    .endif
     .set vec, vec + 1
     .endr
     .p2align 4
     .global hal_trap_stubs_end
 hal_trap_stubs_end:
 
+    .global trap_common
 trap_common:
     testb $3, 24(%rsp)
     jnz hal_user_trap

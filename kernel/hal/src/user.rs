@@ -164,23 +164,30 @@ struct Run<'t, T: UserThread> {
 /// The system-call hook [`run`] installs: serves a system call entry through the
 /// thread, and returns the context to go straight back to, or null to return from
 /// `hal_enter_user` (any other entry, or a served call that returns).
-extern "C" fn serve_from_entry<T: UserThread>(run: *mut Run<'_, T>) -> *mut UserContext {
+extern "C" fn serve_from_entry<T: UserThread>(
+    run: *mut Run<'_, T>,
+    from_syscall: u32,
+) -> *mut UserContext {
     let run_ptr = run as usize;
     // SAFETY: `run` is the `Run` that `run` passed to `hal_enter_user`, on `run`'s
     // frame, which stays suspended (inside `hal_enter_user`) while user code runs and
     // while this hook runs, so nothing else uses it; the asm no longer uses the
     // context pointer it had, and takes the one returned here.
     let run = unsafe { &mut *run };
-    let vector = run.thread.context().exit_vector;
-    let entry = match vector {
-        SYSCALL_VECTOR => SyscallEntry::Syscall,
-        CALL_GATE_VECTOR => SyscallEntry::CallGate,
-        // `int n` reaches here only through a gate opened to user mode (the others
-        // raise #GP): vectors from 32 up that are not the PIC's.
-        v if (32..256).contains(&v) && !(PIC_BASE..PIC_BASE + 16).contains(&v) => {
-            SyscallEntry::SoftwareInterrupt(v as u8)
+    // 64-bit `syscall` first (the entry says so), then the i386 gate, the commonest
+    // `int n`.
+    let entry = if from_syscall != 0 {
+        SyscallEntry::Syscall
+    } else {
+        let vector = run.thread.context().exit_vector;
+        if vector == 0x80 {
+            SyscallEntry::SoftwareInterrupt(0x80)
+        } else {
+            match other_syscall_entry(vector) {
+                Some(entry) => entry,
+                None => return core::ptr::null_mut(),
+            }
         }
-        _ => return core::ptr::null_mut(),
     };
     if run.thread.serve_syscall(entry) == SyscallOutcome::Resume {
         let context = run.thread.context();
@@ -201,6 +208,21 @@ extern "C" fn serve_from_entry<T: UserThread>(run: *mut Run<'_, T>) -> *mut User
     }
     run.served = true;
     core::ptr::null_mut()
+}
+
+/// The system-call entry an exit with `vector` is, other than `syscall` and
+/// `int $0x80`: `lcall` through the gate, or `int n` (which reaches the kernel only
+/// through a gate opened to user mode: the others raise #GP), from 32 up and not the
+/// PIC's. None for exceptions and interrupts.
+#[inline(never)]
+fn other_syscall_entry(vector: u64) -> Option<SyscallEntry> {
+    match vector {
+        CALL_GATE_VECTOR => Some(SyscallEntry::CallGate),
+        v if (32..256).contains(&v) && !(PIC_BASE..PIC_BASE + 16).contains(&v) => {
+            Some(SyscallEntry::SoftwareInterrupt(v as u8))
+        }
+        _ => None,
+    }
 }
 
 /// Runs `thread`'s user code until it enters the kernel for something its
@@ -453,6 +475,33 @@ hal_user_trap:
     mov %rax, UR_RDI(%rdi)
     .endm
 
+// `int $0x80`, the i386 system-call gate, straight from its stub: the CPU's frame
+// (rip, cs, rflags, rsp, ss) is on RSP0 with no vector or error code above it. From
+// kernel mode (which never makes it) it goes the way of every other vector.
+    .global hal_int80_entry
+hal_int80_entry:
+    testb $3, 8(%rsp)
+    jz 1f
+    SAVE_REGISTERS_VIA_SCRATCH
+    pop %rax
+    mov %rax, UR_RIP(%rdi)
+    pop %rax
+    mov %rax, UR_CS(%rdi)
+    pop %rax
+    mov %rax, UR_RFLAGS(%rdi)
+    pop %rax
+    mov %rax, UR_RSP(%rdi)
+    pop %rax
+    mov %rax, UR_SS(%rdi)
+    movq $0x80, UR_VECTOR(%rdi)
+    movq $0, UR_ERROR(%rdi)
+    KERNEL_RFLAGS
+    jmp hal_user_exit
+1:
+    pushq $0
+    pushq $0x80
+    jmp trap_common
+
 // Saves the state SYSCALL leaves (rcx = user rip, r11 = user rflags, rsp = user rsp,
 // IF off by FMASK) into the UserContext, without touching the stack, which is still
 // the user's. rcx and r11 are saved as they are: SYSCALL has already replaced them.
@@ -471,6 +520,8 @@ hal_syscall_entry:
     SAVE_SYSCALL_STATE
     movq ${syscall_vector}, UR_VECTOR(%rdi)
     // 64-bit code's data selectors are not its own state (they are not put back).
+    // esi tells the hook it is a `syscall` without its reading the vector back.
+    mov $1, %esi
     jmp hal_user_exit_state
 
 // SYSCALL from compatibility mode (AMD only; Intel raises #UD itself). No 32-bit ABI
@@ -512,6 +563,7 @@ hal_lcall_entry:
     jmp hal_user_exit
 
 hal_user_exit:
+    xor %esi, %esi
     movw %fs, UR_SEL_FS(%rdi)
     movw %gs, UR_SEL_GS(%rdi)
     movw %ds, UR_SEL_DS(%rdi)
@@ -520,9 +572,10 @@ hal_user_exit_state:
     fxsave64 UR_FPU(%rdi)
     ldmxcsr hal_kernel_mxcsr(%rip)
     mov hal_cpu_kernel_rsp(%rip), %rsp
-    // With a hook, it sees the entry first: it returns the context to go straight
-    // back to, or 0 to return to `hal_enter_user`'s caller. The push keeps the
-    // stack 16-byte aligned for the call (6 pushes and a return address above).
+    // With a hook, it sees the entry first (its argument, and esi: 1 for `syscall`):
+    // it returns the context to go straight back to, or 0 to return to
+    // `hal_enter_user`'s caller. The push keeps the stack 16-byte aligned for the
+    // call (6 pushes and a return address above).
     mov hal_cpu_hook(%rip), %rax
     test %rax, %rax
     jz 1f

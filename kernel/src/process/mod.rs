@@ -594,6 +594,7 @@ impl Process {
     pub fn personality(&self) -> &'static dyn Personality {
         self.inner.lock().personality
     }
+    #[inline]
     pub fn parent(&self) -> Pid {
         self.inner.lock().parent
     }
