@@ -10,10 +10,15 @@ static ACTUAL_HZ: AtomicU32 = AtomicU32::new(HZ);
 /// Nanoseconds since the Unix epoch when the timer started: from the RTC, moved when
 /// the clock is set.
 static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
-/// TSC at the last tick and the TSC cycles of the tick before it, for interpolating
-/// between ticks.
+/// TSC at the last tick, and the TSC cycles a tick lasts, for interpolating between
+/// ticks and turning cycles into time.
 static TSC_AT_TICK: AtomicU64 = AtomicU64::new(0);
 static TSC_PER_TICK: AtomicU64 = AtomicU64::new(0);
+/// TSC when the timer started: the cycles a tick lasts are averaged over every tick
+/// since. One tick's interval alone swings whenever a tick is taken late (the kernel
+/// runs with interrupts off; a loaded host delays the guest), and user time converted
+/// at that rate came out larger than the elapsed time it was part of.
+static TSC_AT_START: AtomicU64 = AtomicU64::new(0);
 
 /// A correction of the wall clock being applied a little at each tick (adjtime(2)):
 /// the signed nanoseconds still to apply and the step each tick applies.
@@ -31,7 +36,9 @@ static SLEW: crate::sync::Mutex<Slew> = crate::sync::Mutex::new(Slew {
 pub fn init() {
     let rtc = nymph_hal::rtc::read_time();
     BOOT_REALTIME_NS.store(unix_seconds(&rtc) * NS_PER_SEC, Ordering::Relaxed);
-    TSC_AT_TICK.store(nymph_hal::cpu::rdtsc(), Ordering::Relaxed);
+    let tsc = nymph_hal::cpu::rdtsc();
+    TSC_AT_TICK.store(tsc, Ordering::Relaxed);
+    TSC_AT_START.store(tsc, Ordering::Relaxed);
     let hz = nymph_hal::timer::start_periodic(HZ);
     ACTUAL_HZ.store(hz, Ordering::Relaxed);
 }
@@ -39,9 +46,10 @@ pub fn init() {
 /// Called from the timer interrupt: counts, wakes sleepers, asks for preemption.
 pub fn tick() {
     let tsc = nymph_hal::cpu::rdtsc();
-    let previous = TSC_AT_TICK.swap(tsc, Ordering::Relaxed);
-    TSC_PER_TICK.store(tsc.saturating_sub(previous), Ordering::Relaxed);
+    TSC_AT_TICK.store(tsc, Ordering::Relaxed);
     let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
+    let elapsed = tsc.saturating_sub(TSC_AT_START.load(Ordering::Relaxed));
+    TSC_PER_TICK.store(elapsed / now, Ordering::Relaxed);
     apply_slew();
     crate::sched::on_tick(now);
 }
@@ -116,7 +124,7 @@ pub fn monotonic_ns() -> u64 {
     base + within.min(period - 1)
 }
 
-/// The nanoseconds `cycles` of the TSC last, at the rate measured over the last tick
+/// The nanoseconds `cycles` of the TSC last, at the rate averaged over every tick
 /// (None until a tick has been measured).
 pub fn cycles_to_ns(cycles: u64) -> Option<u64> {
     let per_tick = TSC_PER_TICK.load(Ordering::Relaxed);
