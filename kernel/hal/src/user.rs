@@ -183,7 +183,7 @@ extern "C" fn serve_from_entry<T: UserThread>(
         if vector == 0x80 {
             SyscallEntry::SoftwareInterrupt(0x80)
         } else {
-            match other_syscall_entry(vector) {
+            match syscall_entry(vector) {
                 Some(entry) => entry,
                 None => return core::ptr::null_mut(),
             }
@@ -210,18 +210,29 @@ extern "C" fn serve_from_entry<T: UserThread>(
     core::ptr::null_mut()
 }
 
-/// The system-call entry an exit with `vector` is, other than `syscall` and
-/// `int $0x80`: `lcall` through the gate, or `int n` (which reaches the kernel only
-/// through a gate opened to user mode: the others raise #GP), from 32 up and not the
-/// PIC's. None for exceptions and interrupts.
-#[inline(never)]
-fn other_syscall_entry(vector: u64) -> Option<SyscallEntry> {
+/// The system-call entry an exit with `vector` records: `syscall`, `lcall` through the
+/// gate, or `int n` (which reaches the kernel only through a gate opened to user
+/// mode: the others raise #GP), any vector from 32 up that is not the PIC's. None for
+/// exceptions and interrupts.
+fn syscall_entry(vector: u64) -> Option<SyscallEntry> {
     match vector {
+        SYSCALL_VECTOR => Some(SyscallEntry::Syscall),
         CALL_GATE_VECTOR => Some(SyscallEntry::CallGate),
-        v if (32..256).contains(&v) && !(PIC_BASE..PIC_BASE + 16).contains(&v) => {
-            Some(SyscallEntry::SoftwareInterrupt(v as u8))
+        0..=31 => None,
+        v if (PIC_BASE..PIC_BASE + 16).contains(&v) => None,
+        v => Some(SyscallEntry::SoftwareInterrupt(v as u8)),
+    }
+}
+
+impl UserExit {
+    /// The system-call entry this exit is, if it is one.
+    pub fn syscall_entry(self) -> Option<SyscallEntry> {
+        match self {
+            UserExit::Syscall => Some(SyscallEntry::Syscall),
+            UserExit::SoftwareInterrupt(v) => Some(SyscallEntry::SoftwareInterrupt(v)),
+            UserExit::CallGate => Some(SyscallEntry::CallGate),
+            _ => None,
         }
-        _ => None,
     }
 }
 
@@ -863,20 +874,20 @@ impl UserContext {
     /// an interrupt is handled here.
     fn exit_reason(&self) -> UserExit {
         let vector = self.exit_vector;
-        match vector {
-            SYSCALL_VECTOR => UserExit::Syscall,
-            CALL_GATE_VECTOR => UserExit::CallGate,
-            0..=31 => UserExit::Exception {
+        match syscall_entry(vector) {
+            Some(SyscallEntry::Syscall) => UserExit::Syscall,
+            Some(SyscallEntry::SoftwareInterrupt(v)) => UserExit::SoftwareInterrupt(v),
+            Some(SyscallEntry::CallGate) => UserExit::CallGate,
+            None if vector < 32 => UserExit::Exception {
                 vector: vector as u8,
                 error_code: self.exit_error,
                 address: if vector == 14 { self.exit_cr2 } else { 0 },
             },
-            _ if (PIC_BASE..PIC_BASE + 16).contains(&vector) => {
+            None => {
                 let irq = (vector - PIC_BASE) as u8;
                 crate::trap::handle_irq(irq);
                 UserExit::Interrupt(irq)
             }
-            _ => UserExit::SoftwareInterrupt(vector as u8),
         }
     }
 }

@@ -69,6 +69,16 @@ pub enum Trap {
     CallGate,
 }
 
+impl From<SyscallEntry> for Trap {
+    fn from(entry: SyscallEntry) -> Self {
+        match entry {
+            SyscallEntry::Syscall => Trap::Syscall,
+            SyscallEntry::SoftwareInterrupt(vector) => Trap::SoftwareInterrupt(vector),
+            SyscallEntry::CallGate => Trap::CallGate,
+        }
+    }
+}
+
 /// A CPU fault in user code, for the personality to name as a signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault {
@@ -2422,11 +2432,12 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
             // The clock (IRQ 0) ticked while the process ran its own code.
             UserExit::Interrupt(0) => profile::tick(&task),
             UserExit::Interrupt(_) => {}
-            UserExit::Syscall => personality.handle_trap(&mut task, Trap::Syscall),
-            UserExit::SoftwareInterrupt(v) => {
-                personality.handle_trap(&mut task, Trap::SoftwareInterrupt(v));
+            // `run` serves these through the Runner; this is how `execute` reports them.
+            UserExit::Syscall | UserExit::SoftwareInterrupt(_) | UserExit::CallGate => {
+                if let Some(entry) = exit.syscall_entry() {
+                    personality.handle_trap(&mut task, Trap::from(entry));
+                }
             }
-            UserExit::CallGate => personality.handle_trap(&mut task, Trap::CallGate),
             UserExit::Exception {
                 vector,
                 error_code,
@@ -2538,12 +2549,7 @@ impl nymph_hal::user::UserThread for Runner<'_> {
 
     fn serve_syscall(&mut self, entry: SyscallEntry) -> SyscallOutcome {
         self.left_user_mode();
-        let trap = match entry {
-            SyscallEntry::Syscall => Trap::Syscall,
-            SyscallEntry::SoftwareInterrupt(vector) => Trap::SoftwareInterrupt(vector),
-            SyscallEntry::CallGate => Trap::CallGate,
-        };
-        self.personality.handle_trap(self.task, trap);
+        self.personality.handle_trap(self.task, Trap::from(entry));
         // What `run_user`'s loop does next, when it is all there is to do.
         if sched::resched_pending() {
             return SyscallOutcome::Return;
