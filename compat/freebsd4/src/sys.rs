@@ -637,12 +637,16 @@ fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
     fork(task, process::vfork)
 }
 
-/// rfork (4.x kern_fork.c fork1). Without RFPROC it changes the caller: RFCFDG closes
-/// all its descriptors, RFFDG has nothing to do (tables are never shared here). With
-/// RFPROC it forks: the child gets a copy of the table (RFFDG) or an empty one (RFCFDG)
-/// and, with RFNOWAIT, init for a parent. What needs sharing the core does not have
-/// (memory, signal actions, the descriptor table, 4.x's thread peers) is EINVAL. The
-/// Plan 9 flags are ignored, as 4.x ignores them.
+/// rfork (4.x kern_fork.c fork1). Without RFPROC it changes the caller: memory it
+/// shares becomes its own copy unless RFMEM is given, RFCFDG gives it an empty
+/// descriptor table and RFFDG its own copy of a shared one. With RFPROC it forks: the
+/// child shares the caller's memory (RFMEM), signal actions (RFSIGSHARE) and
+/// descriptor table (neither RFFDG nor RFCFDG), or gets copies of them (an empty table
+/// with RFCFDG); with RFTHREAD it becomes a peer of the caller's leader, killed when
+/// the leader exits; with RFNOWAIT its parent is init. RFLINUXTHPN (SIGUSR1 to the
+/// parent at exit, for the Linux emulation) is EINVAL with a log line: the core
+/// signals a parent with SIGCHLD alone. The Plan 9 flags are ignored, as 4.x ignores
+/// them.
 fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
     use fb::rfork_flags as F;
     /// RFPPWAIT, vfork's own: kernel-only (RFKERNELONLY).
@@ -651,29 +655,43 @@ fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
     if flags.bits() & RFPPWAIT != 0 || flags.contains(F::RFFDG | F::RFCFDG) {
         return Err(errno::EINVAL);
     }
-    if !flags.contains(F::RFPROC) {
-        if flags.contains(F::RFCFDG) {
-            process::close_all_files(&task.process);
-        }
-        return Ok(Ret::Pair(0));
-    }
-    let unsupported = flags & (F::RFMEM | F::RFSIGSHARE | F::RFTHREAD | F::RFLINUXTHPN);
-    if !unsupported.is_empty() || !flags.intersects(F::RFFDG | F::RFCFDG) {
+    if flags.contains(F::RFLINUXTHPN) {
         log::warn!(
-            "pid {}: rfork {:#x}: shared memory, signal actions, descriptor tables and \
-             thread peers are not supported: EINVAL",
+            "pid {}: rfork {:#x}: RFLINUXTHPN (exit signal SIGUSR1) is not supported: EINVAL",
             task.process.pid.0,
             flags.bits()
         );
         return Err(errno::EINVAL);
     }
-    let ret = fork(task, process::fork)?;
+    if !flags.contains(F::RFPROC) {
+        if !flags.contains(F::RFMEM) {
+            process::unshare_memory(&task.process).map_err(|_| errno::ENOMEM)?;
+        }
+        if flags.contains(F::RFCFDG) {
+            process::close_all_files(&task.process);
+        }
+        if flags.contains(F::RFFDG) {
+            process::unshare_files(&task.process);
+        }
+        return Ok(Ret::Pair(0));
+    }
+    let shares = process::Shares {
+        memory: flags.contains(F::RFMEM),
+        files: !flags.intersects(F::RFFDG | F::RFCFDG),
+        dispositions: flags.contains(F::RFSIGSHARE),
+    };
+    let ret = fork(task, |task, context| {
+        process::fork_sharing(task, context, shares)
+    })?;
     let Ret::Pair(pid) = ret else { return Ok(ret) };
     let child = Pid(pid as u32);
-    if flags.contains(F::RFCFDG)
-        && let Some(c) = process::find(child)
-    {
-        process::close_all_files(&c);
+    if let Some(c) = process::find(child) {
+        if flags.contains(F::RFCFDG) {
+            process::close_all_files(&c);
+        }
+        if flags.contains(F::RFTHREAD) {
+            process::join_peers(&task.process, &c);
+        }
     }
     if flags.contains(F::RFNOWAIT) {
         process::detach_child(&task.process, child);
@@ -684,7 +702,7 @@ fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
 /// fork and vfork (`create`): the parent gets (pid, 0), the child (0, 1).
 fn fork(
     task: &mut Task,
-    create: fn(&mut Task, UserContext) -> Result<Pid, ForkError>,
+    create: impl FnOnce(&mut Task, UserContext) -> Result<Pid, ForkError>,
 ) -> SysResult {
     let mut child = (*task.context).clone();
     child.regs.rax = 0;

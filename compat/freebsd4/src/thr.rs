@@ -1,45 +1,50 @@
 //! thr_sleep (322) and thr_wakeup (323): 4.x's kern_threads.c, the sleep and wake-up
 //! of rfork(RFTHREAD) peers.
 //!
-//! A process's peers are those of its `p_leader`'s `p_peers` list. 4.x's fork makes a
-//! process its own leader with no peers unless RFTHREAD is given (kern_fork.c
-//! `fork1`), and RFTHREAD is refused here (sys.rs `sys_rfork`), so every peer group is
-//! its caller alone: a thr_wakeup can only name its caller, which is running, never
-//! asleep in thr_sleep. What is left of the peers is `p_wakeup`, the count of wake-ups
-//! given and not yet taken, kept here by process.
+//! A process's peers are its leader and the leader's `p_peers` list: 4.x's fork makes
+//! a process its own leader with no peers unless RFTHREAD is given (kern_fork.c
+//! `fork1`; the core keeps the groups, `process::peers`). Kept here by process: its
+//! `p_wakeup`, the count of wake-ups given and not yet taken, and whether it sleeps in
+//! thr_sleep now (4.x's test of `p_stat == SSLEEP && p_wchan == p`).
 
 use crate::fb::{self, errno};
 use crate::sys::{Ret, SysResult};
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use nymph_kernel::process::{self, Process, Task};
+use nymph_kernel::sched::WaitQueue;
 use nymph_kernel::sync::Mutex;
 
-/// `p_wakeup` by pid, with the process it belongs to (a pid used again is another
-/// process, which starts with none).
-static WAKEUPS: Mutex<BTreeMap<u32, (Weak<Process>, u32)>> = Mutex::new(BTreeMap::new());
-
-/// Takes `process`'s wake-up count, leaving 0 (what every return of thr_sleep does).
-fn take_wakeups(process: &Arc<Process>) -> u32 {
-    let mut map = WAKEUPS.lock();
-    map.retain(|_, (owner, _)| owner.strong_count() > 0);
-    match map.remove(&process.pid.0) {
-        Some((owner, n)) if core::ptr::eq(owner.as_ptr(), Arc::as_ptr(process)) => n,
-        _ => 0,
-    }
+/// A process's thr_sleep state: its `p_wakeup`, and whether it sleeps in thr_sleep.
+#[derive(Clone, Copy, Default)]
+struct Sleeper {
+    wakeups: u32,
+    asleep: bool,
 }
 
-/// Adds one to `process`'s wake-up count (`p_wakeup++`).
-fn add_wakeup(process: &Arc<Process>) {
-    let mut map = WAKEUPS.lock();
+/// Each process's [`Sleeper`] by pid, with the process it belongs to (a pid used again
+/// is another process, which starts afresh).
+static SLEEPERS: Mutex<BTreeMap<u32, (Weak<Process>, Sleeper)>> = Mutex::new(BTreeMap::new());
+
+/// Where thr_sleep sleeps; thr_wakeup wakes them all, and each looks at its own count.
+static THR_SLEEP: WaitQueue = WaitQueue::new();
+
+/// Runs `f` on `process`'s entry.
+fn with_sleeper<R>(process: &Arc<Process>, f: impl FnOnce(&mut Sleeper) -> R) -> R {
+    let mut map = SLEEPERS.lock();
     map.retain(|_, (owner, _)| owner.strong_count() > 0);
     let entry = map
         .entry(process.pid.0)
-        .or_insert_with(|| (Arc::downgrade(process), 0));
+        .or_insert_with(|| (Arc::downgrade(process), Sleeper::default()));
     if !core::ptr::eq(entry.0.as_ptr(), Arc::as_ptr(process)) {
-        *entry = (Arc::downgrade(process), 0);
+        *entry = (Arc::downgrade(process), Sleeper::default());
     }
-    entry.1 = entry.1.wrapping_add(1);
+    f(&mut entry.1)
+}
+
+/// Takes `process`'s wake-up count, leaving 0 (what every return of thr_sleep does).
+fn take_wakeups(process: &Arc<Process>) -> u32 {
+    with_sleeper(process, |s| core::mem::take(&mut s.wakeups))
 }
 
 /// `itimerfix` (4.x kern_time.c): a time of more than 10^8 seconds, negative, or with
@@ -100,14 +105,14 @@ pub(crate) fn sys_thr_sleep(task: &mut Task, a: fb::ThrSleepArgs) -> SysResult {
     let mut value = 0;
     if take_wakeups(&process) == 0 {
         let start = nymph_kernel::time::ticks();
-        // Nobody else can wake this sleep (the peer group is the caller alone): only
-        // the timeout or a signal end it.
-        let never = nymph_kernel::sched::WaitQueue::new();
-        let ended = never.wait_until_deadline(
-            || false,
+        with_sleeper(&process, |s| s.asleep = true);
+        // A peer's thr_wakeup, the timeout or a signal ends it.
+        let ended = THR_SLEEP.wait_until_deadline(
+            || with_sleeper(&process, |s| s.wakeups > 0),
             || process::signal_pending(&process),
             timo.map(|t| start + t),
         );
+        with_sleeper(&process, |s| s.asleep = false);
         if ended == Ok(false) {
             take_wakeups(&process);
             return Ok(Ret::word(errno::EAGAIN as u64));
@@ -121,15 +126,26 @@ pub(crate) fn sys_thr_sleep(task: &mut Task, a: fb::ThrSleepArgs) -> SysResult {
 }
 
 /// thr_wakeup as kern_threads.c does it: `pid` is looked for along the caller's peer
-/// list (the caller alone, see above); not found, the call returns ESRCH as its value,
-/// with no error. Found, its `p_wakeup` goes up by one, and it is woken if it sleeps in
-/// thr_sleep (value 0); otherwise the value is EAGAIN, and its next thr_sleep returns
-/// at once. The caller is never asleep, so that is what naming itself gives.
+/// list (its leader and the leader's peers); not found, the call returns ESRCH as its
+/// value, with no error. Found, its `p_wakeup` goes up by one, and it is woken if it
+/// sleeps in thr_sleep (value 0); otherwise the value is EAGAIN, and its next
+/// thr_sleep returns at once. The caller is never asleep, so that is what naming
+/// itself gives.
 pub(crate) fn sys_thr_wakeup(task: &mut Task, a: fb::ThrWakeupArgs) -> SysResult {
-    if a.pid as u32 != task.process.pid.0 {
+    let Some(target) = process::peers(&task.process)
+        .into_iter()
+        .find(|p| p.pid.0 == a.pid as u32)
+    else {
         return Ok(Ret::word(errno::ESRCH as u64));
+    };
+    let asleep = with_sleeper(&target, |s| {
+        s.wakeups = s.wakeups.wrapping_add(1);
+        s.asleep
+    });
+    if asleep {
+        THR_SLEEP.wake_all();
+        return Ok(Ret::word(0));
     }
-    add_wakeup(&task.process);
     Ok(Ret::word(errno::EAGAIN as u64))
 }
 

@@ -640,6 +640,14 @@ impl FdTable {
             .collect()
     }
 
+    /// A table with this one's limits and no descriptors (BSD's fdinit, for RFCFDG).
+    pub fn without_descriptors(&self) -> FdTable {
+        FdTable {
+            slots: Vec::new(),
+            ..*self
+        }
+    }
+
     /// The table a forked child starts with: this one without its event queues, which
     /// are not inherited (4.x's fdcopy).
     pub fn copy_for_fork(&self) -> FdTable {

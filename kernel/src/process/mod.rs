@@ -337,7 +337,8 @@ struct Inner {
     pgid: Pid,
     sid: Pid,
     personality: &'static dyn Personality,
-    space: Option<AddressSpace>,
+    /// Its memory; None once it has exited, and while lent to a vfork child.
+    memory: Option<SharedMemory>,
     /// Set once the process has ended: a zombie until its parent reaps it.
     exit: Option<ExitStatus>,
     children: Vec<Pid>,
@@ -346,8 +347,6 @@ struct Inner {
     /// [`Inner::make_pending`]); an entry may outlive its signal's delivery by other
     /// paths, and is replaced when the signal is next posted.
     origins: Vec<(Signal, SignalOrigin)>,
-    /// How its children report to it (see [`ChildReports`]).
-    child_reports: ChildReports,
     blocked: SignalSet,
     /// The mask a handler's frame restores instead of `blocked`, set while a call such as
     /// sigsuspend runs with a temporary mask (BSD's P_OLDMASK).
@@ -387,15 +386,8 @@ struct Inner {
     /// The I/O ports its user code may use, once it was given any (not inherited by
     /// fork; exec keeps it, as i386 BSD's pcb_ext).
     io_ports: Option<IoBitmap>,
-    actions: BTreeMap<Signal, SigAction>,
-    /// The mask and flags a personality gave with an action that catches nothing
-    /// (SIG_DFL, SIG_IGN), and those of a caught signal exec reset: BSD keeps both per
-    /// signal whatever the handler, and its old action reports them. Kept by fork and
-    /// exec; a caught action carries its own instead.
-    resting: BTreeMap<Signal, (SignalSet, u64)>,
-    /// Program break: start (end of the image) and current end.
-    brk_start: u64,
-    brk: u64,
+    /// What it does with each signal (see [`Dispositions`]).
+    dispositions: SharedDispositions,
     /// Opaque per-process state of the personality.
     personality_state: BTreeMap<&'static str, u64>,
     /// The command line of its image, for ps (shortened; set at exec).
@@ -406,7 +398,8 @@ struct Inner {
     /// The arguments its image was started with (shared with forked children), if they
     /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
     argv: Option<Arc<Vec<Vec<u8>>>>,
-    files: FdTable,
+    /// Its descriptor table; None once it has exited.
+    files: Option<SharedFiles>,
     /// Root, working directory, credentials and umask.
     fs: FsContext,
     /// What event queues count on this process.
@@ -415,9 +408,85 @@ struct Inner {
     /// parent meanwhile), and the parent it had before (p_oppid); see [`debug`].
     tracer: Option<Pid>,
     original_parent: Pid,
+    /// The leader of the peers it was made one of (BSD's p_leader, set by
+    /// rfork(RFTHREAD)); None: it leads its own, alone or with `peers`.
+    leader: Option<Weak<Process>>,
+    /// As a leader, its peers (BSD's p_peers list), which die with it.
+    peers: Vec<Weak<Process>>,
+}
+
+/// An address space with its program break (BSD's vmspace): a process's own, lent to
+/// a vfork child while its parent waits, or shared by the processes rfork(RFMEM) made,
+/// whose changes to it (mappings, the break, the LDT) each of them sees.
+#[derive(Debug)]
+struct Memory {
+    space: AddressSpace,
+    /// Program break: start (end of the image) and current end.
+    brk_start: u64,
+    brk: u64,
+}
+
+type SharedMemory = Arc<Mutex<Memory>>;
+
+fn shared<T>(value: T) -> Arc<Mutex<T>> {
+    Arc::new(Mutex::new(value))
+}
+
+/// A descriptor table: a process's own, or shared by the processes rfork made without
+/// RFFDG or RFCFDG (4.x's fdshare), until one of them execs or asks for its own.
+type SharedFiles = Arc<Mutex<FdTable>>;
+
+/// What a process does with each signal, and how its children report to it (BSD's
+/// procsig and sigacts): its own, or shared by the processes rfork(RFSIGSHARE) made
+/// until one of them execs. The signal mask and pending set stay each process's.
+#[derive(Clone, Debug, Default)]
+struct Dispositions {
+    actions: BTreeMap<Signal, SigAction>,
+    /// The mask and flags a personality gave with an action that catches nothing
+    /// (SIG_DFL, SIG_IGN), and those of a caught signal exec reset: BSD keeps both per
+    /// signal whatever the handler, and its old action reports them. Kept by fork and
+    /// exec; a caught action carries its own instead.
+    resting: BTreeMap<Signal, (SignalSet, u64)>,
+    /// How its children report to it (see [`ChildReports`]).
+    child_reports: ChildReports,
+}
+
+type SharedDispositions = Arc<Mutex<Dispositions>>;
+
+/// Gives `slot` a copy of what it names if another process shares it (4.x's
+/// fdcopy, vmspace_unshare and exec's copy of a shared procsig). Err when the copy
+/// cannot be made.
+fn unshare<T>(
+    slot: &mut Arc<Mutex<T>>,
+    copy: impl FnOnce(&mut T) -> Result<T, MemError>,
+) -> Result<(), MemError> {
+    if Arc::strong_count(slot) > 1 {
+        let own = copy(&mut slot.lock())?;
+        *slot = shared(own);
+    }
+    Ok(())
+}
+
+/// What a forked child shares with its parent rather than getting a copy of (rfork's
+/// RFMEM, RFSIGSHARE, and the absence of RFFDG and RFCFDG).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shares {
+    pub memory: bool,
+    pub files: bool,
+    pub dispositions: bool,
 }
 
 impl Inner {
+    /// Its action for `signal`.
+    fn action(&self, signal: Signal) -> SigAction {
+        self.dispositions
+            .lock()
+            .actions
+            .get(&signal)
+            .copied()
+            .unwrap_or(SigAction::Default)
+    }
+
     /// Makes `signal` pending from `origin`, unless it is pending already: then it keeps
     /// the origin it had (signals do not queue).
     fn make_pending(&mut self, attention: &AtomicBool, signal: Signal, origin: SignalOrigin) {
@@ -652,11 +721,7 @@ impl Process {
     /// action, or by default). Job control asks this before sending SIGTTIN/SIGTTOU.
     pub fn blocks_or_ignores(&self, signal: Signal) -> bool {
         let inner = self.inner.lock();
-        let action = inner
-            .actions
-            .get(&signal)
-            .copied()
-            .unwrap_or(SigAction::Default);
+        let action = inner.action(signal);
         (inner.blocked.contains(signal) && signal.catchable())
             || action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
@@ -697,12 +762,16 @@ impl Process {
     /// Runs `f` on the descriptor table. Never block inside `f`: take the open file
     /// out (`file`) and operate on it after the table is released.
     pub fn with_files<R>(&self, f: impl FnOnce(&mut FdTable) -> R) -> R {
-        f(&mut self.inner.lock().files)
+        let inner = self.inner.lock();
+        match &inner.files {
+            Some(table) => f(&mut table.lock()),
+            None => f(&mut FdTable::default()),
+        }
     }
 
     /// The open file behind descriptor `fd`.
     pub fn file(&self, fd: usize) -> Result<alloc::sync::Arc<OpenFile>, crate::file::FileError> {
-        self.inner.lock().files.get(fd)
+        self.with_files(|table| table.get(fd))
     }
 
     /// Runs `f` on the address space (none once the process has exited).
@@ -730,7 +799,8 @@ impl Process {
     }
 
     pub fn with_space<R>(&self, f: impl FnOnce(&mut AddressSpace) -> R) -> Option<R> {
-        self.inner.lock().space.as_mut().map(f)
+        let inner = self.inner.lock();
+        inner.memory.as_ref().map(|m| f(&mut m.lock().space))
     }
 
     /// Lets the process's user code use `ports` (or stops it); the map is made on first
@@ -764,27 +834,32 @@ impl Process {
     /// The current program break and where it started.
     pub fn brk(&self) -> (u64, u64) {
         let inner = self.inner.lock();
-        (inner.brk_start, inner.brk)
+        inner.memory.as_ref().map_or((0, 0), |m| {
+            let m = m.lock();
+            (m.brk_start, m.brk)
+        })
     }
 
     /// Moves the program break to `new_end` (mapping or unmapping whole pages), within
     /// `limit` bytes above its start. Returns the new break.
     pub fn set_brk(&self, new_end: u64, limit: u64) -> Result<u64, MemError> {
-        let mut inner = self.inner.lock();
-        let start = inner.brk_start;
+        let inner = self.inner.lock();
+        let mut memory = inner.memory.as_ref().ok_or(MemError::BadAddress)?.lock();
+        let start = memory.brk_start;
         if new_end < start || new_end - start > limit || new_end >= USER_END {
             return Err(MemError::OutOfMemory);
         }
-        let old_top = inner.brk.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let old_top = memory.brk.div_ceil(PAGE_SIZE) * PAGE_SIZE;
         let new_top = new_end.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-        let space = inner.space.as_mut().ok_or(MemError::BadAddress)?;
         if new_top > old_top {
             // Promised, not allocated: a page of the break costs a frame when touched.
-            space.reserve_zeroed(old_top, new_top, Protection::READ_WRITE)?;
+            memory
+                .space
+                .reserve_zeroed(old_top, new_top, Protection::READ_WRITE)?;
         } else if new_top < old_top {
-            space.unmap_range(new_top, old_top);
+            memory.space.unmap_range(new_top, old_top);
         }
-        inner.brk = new_end;
+        memory.brk = new_end;
         Ok(new_end)
     }
 
@@ -804,12 +879,7 @@ impl Process {
 
     /// The action for `signal`.
     pub fn sigaction(&self, signal: Signal) -> SigAction {
-        self.inner
-            .lock()
-            .actions
-            .get(&signal)
-            .copied()
-            .unwrap_or(SigAction::Default)
+        self.inner.lock().action(signal)
     }
 
     /// Sets the action for `signal`, returning the old one; refused for KILL and STOP.
@@ -818,13 +888,16 @@ impl Process {
             return None;
         }
         let mut inner = self.inner.lock();
-        let old = inner
-            .actions
-            .insert(signal, action)
-            .unwrap_or(SigAction::Default);
-        if matches!(action, SigAction::Catch(_)) {
-            inner.resting.remove(&signal);
-        }
+        let old = {
+            let mut dispositions = inner.dispositions.lock();
+            if matches!(action, SigAction::Catch(_)) {
+                dispositions.resting.remove(&signal);
+            }
+            dispositions
+                .actions
+                .insert(signal, action)
+                .unwrap_or(SigAction::Default)
+        };
         if action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
         {
@@ -841,12 +914,23 @@ impl Process {
     /// its SIG_DFL or SIG_IGN action, or of its handler before an exec; None if none
     /// was ever given.
     pub fn resting_action(&self, signal: Signal) -> Option<(SignalSet, u64)> {
-        self.inner.lock().resting.get(&signal).copied()
+        self.inner
+            .lock()
+            .dispositions
+            .lock()
+            .resting
+            .get(&signal)
+            .copied()
     }
 
     /// Records the mask and flags given with an action that catches nothing.
     pub fn set_resting_action(&self, signal: Signal, mask: SignalSet, flags: u64) {
-        self.inner.lock().resting.insert(signal, (mask, flags));
+        self.inner
+            .lock()
+            .dispositions
+            .lock()
+            .resting
+            .insert(signal, (mask, flags));
     }
 
     /// What this process has used (getrusage RUSAGE_SELF).
@@ -878,12 +962,13 @@ impl Process {
     /// getrusage with the resident set's high-water mark.
     pub fn resolve_fault(&self, address: u64, write: bool) -> FaultResolution {
         let mut inner = self.inner.lock();
-        let Some(space) = inner.space.as_mut() else {
+        let Some(memory) = inner.memory.clone() else {
             return FaultResolution::NotResolved;
         };
-        let resolution = space.handle_fault(address, write);
+        let mut memory = memory.lock();
+        let resolution = memory.space.handle_fault(address, write);
         if resolution == FaultResolution::Resolved {
-            let pages = space.page_count() as u64;
+            let pages = memory.space.page_count() as u64;
             inner.faults += 1;
             inner.max_pages = inner.max_pages.max(pages);
         }
@@ -926,7 +1011,7 @@ impl Process {
 
     /// How its children report to it.
     pub fn child_reports(&self) -> ChildReports {
-        self.inner.lock().child_reports
+        self.inner.lock().dispositions.lock().child_reports
     }
 
     /// Sets how its children report to it (from SIGCHLD's sigaction flags). Init keeps
@@ -936,7 +1021,7 @@ impl Process {
         if self.pid == INIT {
             reports.no_zombies = false;
         }
-        self.inner.lock().child_reports = reports;
+        self.inner.lock().dispositions.lock().child_reports = reports;
     }
 
     /// Sets the blocked mask (KILL and STOP cannot be blocked: they are skipped at delivery).
@@ -962,11 +1047,7 @@ impl Process {
             if inner.exit.is_some() {
                 return;
             }
-            let action = inner
-                .actions
-                .get(&signal)
-                .copied()
-                .unwrap_or(SigAction::Default);
+            let action = inner.action(signal);
             if signal == Signal::Cont {
                 for s in Signal::ALL {
                     if s.default_action() == DefaultAction::Stop {
@@ -1062,11 +1143,7 @@ pub fn signal_pending(process: &Arc<Process>) -> bool {
             let Some(signal) = inner.pending.first_unblocked(inner.blocked) else {
                 return false;
             };
-            let action = inner
-                .actions
-                .get(&signal)
-                .copied()
-                .unwrap_or(SigAction::Default);
+            let action = inner.action(signal);
             let default = signal.default_action();
             let acts_now = action == SigAction::Ignore
                 || (action == SigAction::Default
@@ -1431,15 +1508,19 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         inner.final_usage = Some(usage);
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
-        let files = core::mem::take(&mut inner.files);
-        let brk = (inner.brk_start, inner.brk);
+        let files = inner.files.take();
+        let peers = if inner.leader.is_none() {
+            core::mem::take(&mut inner.peers)
+        } else {
+            Vec::new()
+        };
         // A vfork child's memory is its parent's, which gets it back.
-        let (own, lent) = match (inner.lender.take(), inner.space.take()) {
-            (Some(lender), Some(space)) => (None, Some((lender, space, brk))),
-            (_, space) => (space, None),
+        let (own, lent) = match (inner.lender.take(), inner.memory.take()) {
+            (Some(lender), Some(memory)) => (None, Some((lender, memory))),
+            (_, memory) => (memory, None),
         };
         (
-            (own, files, lent),
+            (own, files, lent, peers),
             core::mem::take(&mut inner.children),
             (inner.parent, inner.tracer.is_some(), inner.fs.creds.uid),
         )
@@ -1451,9 +1532,14 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     timer::forget(process.pid);
     crate::ipc::sem::exit(process.pid.0);
     kernel_root_activate();
-    let (space, files, lent) = space;
-    if let Some((lender, lent_space, brk)) = lent {
-        give_back_space(lender, lent_space, brk);
+    let (space, files, lent, peers) = space;
+    if let Some((lender, lent_memory)) = lent {
+        give_back_memory(lender, lent_memory);
+    }
+    // A leader's peers die with it (4.x's exit1 sends each SIGKILL; it also waits for
+    // them to go, which here they do at their next return towards user mode).
+    for peer in peers.iter().filter_map(Weak::upgrade) {
+        peer.post(Signal::Kill);
     }
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop((space, files));
@@ -1915,12 +2001,15 @@ pub fn spawn_with_files(
             pgid: pid,
             sid: pid,
             personality: loaded.personality,
-            space: Some(loaded.space),
+            memory: Some(shared(Memory {
+                space: loaded.space,
+                brk_start: loaded.image_end,
+                brk: loaded.image_end,
+            })),
             exit: None,
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             origins: Vec::new(),
-            child_reports: ChildReports::default(),
             blocked: SignalSet::EMPTY,
             saved_mask: None,
             last_fault: None,
@@ -1938,19 +2027,18 @@ pub fn spawn_with_files(
             faults: 0,
             max_pages: 0,
             children_usage: Usage::ZERO,
-            actions: BTreeMap::new(),
-            resting: BTreeMap::new(),
-            brk_start: loaded.image_end,
-            brk: loaded.image_end,
+            dispositions: shared(Dispositions::default()),
             personality_state: loaded.personality_state,
             command: loaded.command,
             name: loaded.name,
             argv: loaded.argv,
-            files,
+            files: Some(shared(files)),
             fs,
             events: EventCounts::default(),
             tracer: None,
             original_parent: Pid(0),
+            leader: None,
+            peers: Vec::new(),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -1989,14 +2077,16 @@ pub fn exec(
         Some(task.process.pid),
     )?;
     let closed;
-    let (old_space, lender, old_brk) = {
+    let memory = shared(Memory {
+        space: loaded.space,
+        brk_start: loaded.image_end,
+        brk: loaded.image_end,
+    });
+    let (old_memory, lender) = {
         let mut inner = task.process.inner.lock();
-        let old_brk = (inner.brk_start, inner.brk);
         inner.execed = true;
         inner.profile = None;
         inner.personality = loaded.personality;
-        inner.brk_start = loaded.image_end;
-        inner.brk = loaded.image_end;
         let registered = personalities();
         inner
             .personality_state
@@ -2006,36 +2096,49 @@ pub fn exec(
         inner.name = loaded.name;
         inner.argv = loaded.argv;
         inner.fs.creds.exec_set_ids(loaded.set_ids);
-        closed = inner.files.close_marked();
+        // A descriptor table or signal actions shared with other processes become the
+        // new image's own (4.x's execve copies both: "for security and other reasons"
+        // they cannot be shared after an exec).
+        if let Some(files) = inner.files.as_mut() {
+            let _ = unshare(files, |t| Ok(t.copy_for_fork()));
+        }
+        let _ = unshare(&mut inner.dispositions, |d| Ok(d.clone()));
+        closed = inner
+            .files
+            .as_ref()
+            .map(|t| t.lock().close_marked())
+            .unwrap_or_default();
         inner.events.execs = inner.events.execs.wrapping_add(1);
+        let mut dispositions = inner.dispositions.lock();
         // Its children end as zombies again (4.x's execsigs: "Reset no zombies if
         // child dies flag as Solaris does"); SA_NOCLDSTOP's choice stays.
-        inner.child_reports.no_zombies = false;
+        dispositions.child_reports.no_zombies = false;
         // Caught signals go back to their default action, keeping their mask and
         // flags at rest; ignored stay ignored.
         let mut resting = Vec::new();
-        for (&signal, action) in inner.actions.iter_mut() {
+        for (&signal, action) in dispositions.actions.iter_mut() {
             if let SigAction::Catch(c) = *action {
                 resting.push((signal, (c.mask, c.flags)));
                 *action = SigAction::Default;
             }
         }
-        inner.resting.extend(resting);
+        dispositions.resting.extend(resting);
+        drop(dispositions);
         // Its tracer gets to see the new image before it runs (4.x's execve).
         if inner.tracer.is_some() {
             inner.make_pending(&task.process.attention, Signal::Trap, SignalOrigin::Kernel);
         }
-        let old_space = inner.space.replace(loaded.space);
-        (old_space, inner.lender.take(), old_brk)
+        let old_memory = inner.memory.replace(memory);
+        (old_memory, inner.lender.take())
     };
     kernel_root_activate();
     // The new image's LDT goes in before it runs (a vfork child's old one is its
     // parent's, still loaded and not freed).
     sched::machine_state_changed();
     // A vfork child's old memory is its parent's, which gets it back.
-    match (lender, old_space) {
-        (Some(lender), Some(space)) => give_back_space(lender, space, old_brk),
-        (_, old_space) => drop(old_space),
+    match (lender, old_memory) {
+        (Some(lender), Some(memory)) => give_back_memory(lender, memory),
+        (_, old_memory) => drop(old_memory),
     }
     for file in &closed {
         task.process.release_range_locks(file);
@@ -2045,9 +2148,9 @@ pub fn exec(
     Ok(())
 }
 
-/// Returns a vfork parent's address space, and the break its child left (the break is
-/// part of the memory they shared), and lets the parent go on.
-fn give_back_space(lender: Weak<Process>, space: AddressSpace, (brk_start, brk): (u64, u64)) {
+/// Returns a vfork parent's memory, with the break its child left, and lets the parent
+/// go on.
+fn give_back_memory(lender: Weak<Process>, memory: SharedMemory) {
     let Some(parent) = lender.upgrade() else {
         return;
     };
@@ -2055,9 +2158,7 @@ fn give_back_space(lender: Weak<Process>, space: AddressSpace, (brk_start, brk):
     if inner.exit.is_some() {
         return;
     }
-    inner.space = Some(space);
-    inner.brk_start = brk_start;
-    inner.brk = brk;
+    inner.memory = Some(memory);
     drop(inner);
     parent.child_events.wake_all();
 }
@@ -2073,15 +2174,15 @@ fn give_back_space(lender: Weak<Process>, space: AddressSpace, (brk_start, brk):
 /// unkillable; Linux made the same wait killable. Nothing the caller could observe
 /// differs: it never returns to user mode.
 pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
-    let pid = fork_with(task, child_context, ChildMemory::Lent)?;
+    let pid = fork_with(task, child_context, true, Shares::default())?;
     let parent = &task.process;
     parent.child_events.wait_until(|| {
         let inner = parent.inner.lock();
-        inner.space.is_some() || inner.exit.is_some() || inner.pending.contains(Signal::Kill)
+        inner.memory.is_some() || inner.exit.is_some() || inner.pending.contains(Signal::Kill)
     });
     let killed = {
         let inner = parent.inner.lock();
-        inner.space.is_none() && inner.exit.is_none()
+        inner.memory.is_none() && inner.exit.is_none()
     };
     if killed {
         exit_with_signal(task, Signal::Kill);
@@ -2089,12 +2190,91 @@ pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkErr
     Ok(pid)
 }
 
-/// Closes every descriptor of `process` (a child just forked, or the caller).
+/// Gives `process` a descriptor table with no descriptors (a child just forked, or the
+/// caller: BSD rfork's RFCFDG). Its own table's descriptors are closed; a table shared
+/// with other processes is left to them (4.x's fdfree of a shared table only lets go
+/// of it).
 pub fn close_all_files(process: &Process) {
-    let closed = process.with_files(FdTable::close_all);
+    let closed = {
+        let mut inner = process.inner.lock();
+        let Some(files) = inner.files.as_mut() else {
+            return;
+        };
+        if Arc::strong_count(files) > 1 {
+            let empty = files.lock().without_descriptors();
+            *files = shared(empty);
+            return;
+        }
+        files.lock().close_all()
+    };
     for file in &closed {
         process.release_range_locks(file);
     }
+}
+
+/// Gives `process` its own copy of its descriptor table if it shares it (BSD rfork's
+/// RFFDG without RFPROC).
+pub fn unshare_files(process: &Process) {
+    if let Some(files) = process.inner.lock().files.as_mut() {
+        let _ = unshare(files, |t| Ok(t.copy_for_fork()));
+    }
+}
+
+/// Gives `process` its own copy-on-write copy of its memory if it shares it (BSD's
+/// vmspace_unshare, for rfork without RFMEM or RFPROC). Err when the copy cannot be
+/// made; the memory is still shared then.
+pub fn unshare_memory(process: &Process) -> Result<(), MemError> {
+    let mut inner = process.inner.lock();
+    let Some(memory) = inner.memory.as_mut() else {
+        return Ok(());
+    };
+    unshare(memory, |m| {
+        Ok(Memory {
+            space: m.space.fork()?,
+            brk_start: m.brk_start,
+            brk: m.brk,
+        })
+    })
+}
+
+/// Makes `child`, just forked by `creator`, a peer of `creator`'s leader (BSD rfork's
+/// RFTHREAD): it dies when the leader exits.
+pub fn join_peers(creator: &Arc<Process>, child: &Arc<Process>) {
+    let leader = creator
+        .inner
+        .lock()
+        .leader
+        .as_ref()
+        .and_then(Weak::upgrade)
+        .unwrap_or_else(|| creator.clone());
+    {
+        let mut inner = leader.inner.lock();
+        if inner.exit.is_some() {
+            drop(inner);
+            child.post(Signal::Kill);
+            return;
+        }
+        inner.peers.retain(|p| p.strong_count() > 0);
+        inner.peers.push(Arc::downgrade(child));
+    }
+    child.inner.lock().leader = Some(Arc::downgrade(&leader));
+}
+
+/// The processes of `process`'s peer group still alive, its leader first (BSD's
+/// p_leader and its p_peers list; a process that rfork(RFTHREAD) never touched is
+/// alone in its own).
+pub fn peers(process: &Arc<Process>) -> Vec<Arc<Process>> {
+    let leader = process
+        .inner
+        .lock()
+        .leader
+        .as_ref()
+        .and_then(Weak::upgrade)
+        .unwrap_or_else(|| process.clone());
+    let mut group = alloc::vec![leader.clone()];
+    group.extend(leader.inner.lock().peers.iter().filter_map(Weak::upgrade));
+    group.retain(|p| !p.has_exited());
+    group
 }
 
 /// Gives `child`, just forked by `parent`, to init, so that `parent` never waits for
@@ -2109,15 +2289,6 @@ pub fn detach_child(parent: &Process, child: Pid) {
     init.inner.lock().children.push(child);
 }
 
-/// How a new child gets its memory.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ChildMemory {
-    /// A copy-on-write copy (fork).
-    Copied,
-    /// The parent's own, until the child execs or exits (vfork).
-    Lent,
-}
-
 /// Why fork failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForkError {
@@ -2129,13 +2300,27 @@ pub enum ForkError {
 /// child resumes with `child_context`, which the personality has set up to return the
 /// child's fork result.
 pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
-    fork_with(task, child_context, ChildMemory::Copied)
+    fork_with(task, child_context, false, Shares::default())
 }
 
+/// [`fork`], with the child sharing what `shares` names with the caller instead of
+/// getting copies (BSD's rfork). Memory shared this way is shared for good: both
+/// processes run in it at once, each on its own stack if their code sees to that.
+pub fn fork_sharing(
+    task: &mut Task,
+    child_context: UserContext,
+    shares: Shares,
+) -> Result<Pid, ForkError> {
+    fork_with(task, child_context, false, shares)
+}
+
+/// Creates the child. With `lent` its memory is the caller's own, moved to it until it
+/// execs or exits (vfork); otherwise `shares` says what it shares and what it copies.
 fn fork_with(
     task: &mut Task,
     child_context: UserContext,
-    memory: ChildMemory,
+    lent: bool,
+    shares: Shares,
 ) -> Result<Pid, ForkError> {
     let parent = &task.process;
     // Read under one lock, and let go before may_fork looks at every process.
@@ -2152,48 +2337,50 @@ fn fork_with(
     }
     let (space, inner_copy) = {
         let mut inner = parent.inner.lock();
-        let space = match memory {
-            ChildMemory::Copied => inner
-                .space
-                .as_mut()
-                .ok_or(ForkError::OutOfMemory)?
-                .fork()
-                .map_err(|_| ForkError::OutOfMemory)?,
-            ChildMemory::Lent => inner.space.take().ok_or(ForkError::OutOfMemory)?,
+        let memory = if lent {
+            inner.memory.take().ok_or(ForkError::OutOfMemory)?
+        } else {
+            let memory = inner.memory.as_ref().ok_or(ForkError::OutOfMemory)?;
+            if shares.memory {
+                memory.clone()
+            } else {
+                let mut m = memory.lock();
+                let space = m.space.fork().map_err(|_| ForkError::OutOfMemory)?;
+                shared(Memory {
+                    space,
+                    brk_start: m.brk_start,
+                    brk: m.brk,
+                })
+            }
+        };
+        let files = match inner.files.as_ref() {
+            Some(files) if shares.files => files.clone(),
+            Some(files) => shared(files.lock().copy_for_fork()),
+            None => shared(FdTable::default()),
+        };
+        let dispositions = if shares.dispositions {
+            inner.dispositions.clone()
+        } else {
+            shared(inner.dispositions.lock().clone())
         };
         (
-            space,
+            memory,
             (
                 inner.pgid,
                 inner.sid,
                 inner.personality,
                 inner.blocked,
-                inner.actions.clone(),
-                inner.resting.clone(),
-                inner.brk_start,
-                inner.brk,
+                dispositions,
                 inner.personality_state.clone(),
                 inner.command.clone(),
-                inner.files.copy_for_fork(),
+                files,
                 inner.fs.clone(),
             ),
         )
     };
-    let (
-        pgid,
-        sid,
-        personality,
-        blocked,
-        actions,
-        resting,
-        brk_start,
-        brk,
-        personality_state,
-        command,
-        files,
-        fs,
-    ) = inner_copy;
-    let (cpu_limit, process_limit, nice, class, profile, argv, name, child_reports) = {
+    let (pgid, sid, personality, blocked, dispositions, personality_state, command, files, fs) =
+        inner_copy;
+    let (cpu_limit, process_limit, nice, class, profile, argv, name) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
@@ -2203,15 +2390,13 @@ fn fork_with(
             inner.profile,
             inner.argv.clone(),
             inner.name.clone(),
-            inner.child_reports,
         )
     };
-    let lent = memory == ChildMemory::Lent;
     let mut table = TABLE.lock();
     let Some(pid) = allocate_pid(&table) else {
         drop(table);
         if lent {
-            parent.inner.lock().space = Some(space);
+            parent.inner.lock().memory = Some(space);
         }
         return Err(ForkError::TooManyProcesses);
     };
@@ -2222,12 +2407,11 @@ fn fork_with(
             pgid,
             sid,
             personality,
-            space: Some(space),
+            memory: Some(space),
             exit: None,
             children: Vec::new(),
             pending: SignalSet::EMPTY,
             origins: Vec::new(),
-            child_reports,
             blocked,
             saved_mask: None,
             last_fault: None,
@@ -2245,19 +2429,18 @@ fn fork_with(
             faults: 0,
             max_pages: 0,
             children_usage: Usage::ZERO,
-            actions,
-            resting,
-            brk_start,
-            brk,
+            dispositions,
             personality_state,
             command,
             name,
             argv,
-            files,
+            files: Some(files),
             fs,
             events: EventCounts::default(),
             tracer: None,
             original_parent: Pid(0),
+            leader: None,
+            peers: Vec::new(),
         }),
         child_events: WaitQueue::new(),
         job: Mutex::new(JobState::new()),
@@ -2284,8 +2467,8 @@ fn fork_with(
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
         TABLE.lock().remove(&pid);
-        if let Some(space) = child.inner.lock().space.take().filter(|_| lent) {
-            parent.inner.lock().space = Some(space);
+        if let Some(memory) = child.inner.lock().memory.take().filter(|_| lent) {
+            parent.inner.lock().memory = Some(memory);
         }
         return Err(ForkError::OutOfMemory);
     }
@@ -2623,10 +2806,10 @@ fn ready_after_signals(task: &mut Task) -> Option<&'static dyn Personality> {
 /// them at once).
 #[inline]
 fn enter_machine_state(inner: &Inner) -> Option<()> {
-    let space = inner.space.as_ref()?;
-    space.activate();
+    let memory = inner.memory.as_ref()?.lock();
+    memory.space.activate();
     if sched::take_switched() {
-        reload_machine_state(inner, space);
+        reload_machine_state(inner, &memory.space);
     }
     Some(())
 }
@@ -2689,11 +2872,7 @@ fn deliver_signals(task: &mut Task) {
             let origin = inner.take_origin(signal);
             (
                 signal,
-                inner
-                    .actions
-                    .get(&signal)
-                    .copied()
-                    .unwrap_or(SigAction::Default),
+                inner.action(signal),
                 inner.tracer.is_some() && inner.lender.is_none(),
                 origin,
             )
