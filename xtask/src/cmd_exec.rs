@@ -281,6 +281,14 @@ pub fn run_program_with(
     let image = build_image(&ws.root, roots, argv, input)?;
     let dir = ws.target_dir.join("nymph-exec");
     std::fs::create_dir_all(&dir)?;
+    // Two runs at once (a fuzz run and an abi-test, say) would overwrite each other's
+    // image and kernel log, and one would then misreport how the other's guest ended:
+    // the second waits for the first. The lock goes with the file when this returns.
+    let lock = std::fs::File::create(dir.join("lock"))?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock() {
+        eprintln!("xtask: waiting for another run using {}", dir.display());
+        lock.lock()?;
+    }
     let initrd = dir.join("initrd.cpio");
     std::fs::write(&initrd, image.to_cpio())?;
     let log_path = dir.join("kernel.log");
