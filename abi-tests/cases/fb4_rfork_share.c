@@ -14,7 +14,8 @@
  *    process's own. Without it the child's actions are its own;
  *  - RFTHREAD: the child is a peer of the caller's leader. thr_wakeup finds peers (0
  *    for one asleep in thr_sleep, which it wakes; EAGAIN for one awake) and nobody
- *    else (ESRCH); when the leader exits, its peers are killed;
+ *    else (ESRCH); when the leader exits, its peers are killed, and its exit waits
+ *    for them to end;
  *  - the child is still the caller's child for wait4, with fork's (0, edx 1) return;
  *  - RFLINUXTHPN is EINVAL (a kernel log line names it).
  */
@@ -206,7 +207,7 @@ static int leader(int fd)
 	pid_t peer = rfork_thread_(RFPROC | RFMEM | RFTHREAD, stack_top(2), forever_child, 0);
 	if (peer < 0)
 		return 1;
-	/* Give it time to be running in pause(). */
+	/* Give it time to be asleep in usleep. */
 	usleep(50000);
 	return 0;
 }
@@ -361,7 +362,9 @@ int main(void)
 	}
 	CHECK_OK(close(fds[1]));
 	CHECK_CHILD_OK(reap(child));
-	/* (Were it not killed, this read would wait for good, and the case time out.) */
+	/* The leader's exit waited for its peer to end, so the write end is closed
+	 * already: end of file at once, not EAGAIN. */
+	CHECK_OK(fcntl(fds[0], F_SETFL, O_NONBLOCK));
 	char c;
 	CHECK_EQ(read(fds[0], &c, 1), 0);
 	CHECK_OK(close(fds[0]));

@@ -11015,7 +11015,7 @@ impl MinheritArgs {
 
 /// Arguments of `rfork(rfork_flags flags)`, slot 251 (1 word); returns `int`.
 ///
-/// 4.x kern_fork.c fork1 and vm_fork: RFFDG|RFCFDG EINVAL. Without RFPROC the caller changes: memory it shares becomes its own copy unless RFMEM is given (vmspace_unshare), RFCFDG gives it an empty descriptor table (a shared one is left to the others), RFFDG its own copy of a shared one. With RFPROC a fork whose child shares the caller's memory, break and LDT (RFMEM), signal actions (RFSIGSHARE; the mask stays its own) and descriptor table (neither RFFDG nor RFCFDG), or gets copies (an empty table with RFCFDG); exec unshares the table and the actions. RFTHREAD makes it a peer of the caller's leader (thr_wakeup finds it; SIGKILL when the leader exits); RFNOWAIT makes it init's. The Plan 9 flags are ignored, as 4.x.
+/// 4.x kern_fork.c fork1 and vm_fork: RFFDG|RFCFDG EINVAL. Without RFPROC the caller changes: memory it shares becomes its own copy unless RFMEM is given (vmspace_unshare), RFCFDG gives it an empty descriptor table (a shared one is left to the others), RFFDG its own copy of a shared one. With RFPROC a fork whose child shares the caller's memory, break and LDT (RFMEM), signal actions (RFSIGSHARE; the mask stays its own) and descriptor table (neither RFFDG nor RFCFDG), or gets copies (an empty table with RFCFDG); exec unshares the table and the actions. RFTHREAD makes it a peer of the caller's leader (thr_wakeup finds it; when the leader exits, its peers get SIGKILL and it waits for them to end, as 4.x's exit1); RFNOWAIT makes it init's. The Plan 9 flags are ignored, as 4.x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RforkArgs {
     pub flags: rfork_flags,
@@ -15041,7 +15041,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "rfork",
         kind: "standard",
         status: Status::Partial(
-            "RFLINUXTHPN (SIGUSR1 instead of SIGCHLD to the parent at exit, for the Linux emulation): EINVAL with a kernel log line; a leader's exit sends its RFTHREAD peers SIGKILL but does not wait for them to go, as 4.x's exit1 did: they die at their next return towards user mode",
+            "RFLINUXTHPN (SIGUSR1 instead of SIGCHLD to the parent at exit, for the Linux emulation): EINVAL with a kernel log line",
         ),
         arg_words: 1,
     },

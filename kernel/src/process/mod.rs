@@ -1486,10 +1486,13 @@ pub fn wait_child_usage(
 
 /// Ends `process` with `status`: its memory goes, its children go to init, its parent
 /// gets SIGCHLD and a wake-up. Its thread stops at its next return towards user mode.
+/// Called on the process's own thread: a leader of rfork(RFTHREAD) peers waits there
+/// for them to end first.
 pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     if process.has_exited() {
         return;
     }
+    end_peers(process);
     // The groups this exit can orphan (its own and its children's), and whether each
     // was orphaned before it.
     let groups = groups_at_stake(process, None);
@@ -1509,18 +1512,14 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
         let files = inner.files.take();
-        let peers = if inner.leader.is_none() {
-            core::mem::take(&mut inner.peers)
-        } else {
-            Vec::new()
-        };
+        let leader = inner.leader.clone();
         // A vfork child's memory is its parent's, which gets it back.
         let (own, lent) = match (inner.lender.take(), inner.memory.take()) {
             (Some(lender), Some(memory)) => (None, Some((lender, memory))),
             (_, memory) => (memory, None),
         };
         (
-            (own, files, lent, peers),
+            (own, files, lent, leader),
             core::mem::take(&mut inner.children),
             (inner.parent, inner.tracer.is_some(), inner.fs.creds.uid),
         )
@@ -1532,17 +1531,16 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     timer::forget(process.pid);
     crate::ipc::sem::exit(process.pid.0);
     kernel_root_activate();
-    let (space, files, lent, peers) = space;
+    let (space, files, lent, leader) = space;
     if let Some((lender, lent_memory)) = lent {
         give_back_memory(lender, lent_memory);
     }
-    // A leader's peers die with it (4.x's exit1 sends each SIGKILL; it also waits for
-    // them to go, which here they do at their next return towards user mode).
-    for peer in peers.iter().filter_map(Weak::upgrade) {
-        peer.post(Signal::Kill);
-    }
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop((space, files));
+    // A peer's leader may be waiting for it to go (see `end_peers`).
+    if let Some(leader) = leader.as_ref().and_then(Weak::upgrade) {
+        leader.child_events.wake_all();
+    }
     // The recorder goes too, as BSD's exit1 releases the trace file (4.x kern_exit.c:
     // "release trace file", vrele of p_tracep, before the process becomes a zombie):
     // otherwise a zombie, or init, which nobody reaps, keeps a trace file that nothing
@@ -2235,6 +2233,36 @@ pub fn unshare_memory(process: &Process) -> Result<(), MemError> {
             brk: m.brk,
         })
     })
+}
+
+/// A leader's peers end before it does (4.x's exit1): each gets SIGKILL, and the
+/// leader, on its own thread, sleeps until the last has exited (again for any a dying
+/// peer made meanwhile). A peer, or a process with none, goes on at once.
+fn end_peers(leader: &Arc<Process>) {
+    loop {
+        let peers: Vec<Arc<Process>> = {
+            let inner = leader.inner.lock();
+            if inner.leader.is_some() {
+                return;
+            }
+            inner
+                .peers
+                .iter()
+                .filter_map(Weak::upgrade)
+                .filter(|p| !p.has_exited())
+                .collect()
+        };
+        if peers.is_empty() {
+            break;
+        }
+        for peer in &peers {
+            peer.post(Signal::Kill);
+        }
+        leader
+            .child_events
+            .wait_until(|| peers.iter().all(|p| p.has_exited()));
+    }
+    leader.inner.lock().peers.clear();
 }
 
 /// Makes `child`, just forked by `creator`, a peer of `creator`'s leader (BSD rfork's
