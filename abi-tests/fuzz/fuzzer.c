@@ -75,9 +75,11 @@ _Static_assert(FZ_MAX_WORDS + 2 <= FZ_STACK_WORDS, "the widest call and an indir
  * caller leaves them, and traps with int $0x80; with esp not 0, traps with esp there
  * instead (the caller put what words fit there), and takes its own stack back after.
  * Returns eax, or -eax (-errno) when the carry flag is set; edx goes to fz_edx. With
- * child_exits, the new process of fork/vfork (carry clear, eax 0) calls exit(0) at
- * once, from here: it touches nothing of the caller's frame, which a 4.x vfork child
- * shares with its parent. `mode` (FZ_MODE_*) enters the kernel with the direction or
+ * child_exits, the new process of fork/vfork/rfork (carry clear, edx 1: 4.x's mark
+ * of the child; rfork without RFPROC leaves edx 0 in the caller) calls exit(0) at
+ * once, from here, on fz_child_stack: it reads and writes nothing of the caller's
+ * stack, which a vfork or rfork(RFMEM) child shares with its parent (and an RFMEM
+ * parent goes on using meanwhile). `mode` (FZ_MODE_*) enters the kernel with the direction or
  * alignment-check flag set (both are cleared again after), or through `lcall $7,$0`.
  */
 #define FZ_MODE_DF 1
@@ -85,6 +87,7 @@ _Static_assert(FZ_MAX_WORDS + 2 <= FZ_STACK_WORDS, "the widest call and an indir
 #define FZ_MODE_LCALL 4
 long fz_trap(long eax, const unsigned int *words, int child_exits, unsigned int esp, int mode);
 unsigned int fz_edx, fz_esp;
+unsigned int fz_child_stack[8];
 __asm__(".text\n"
 	".globl fz_trap\n"
 	".type fz_trap, @function\n"
@@ -94,6 +97,7 @@ __asm__(".text\n"
 	"	pushl %esi\n"
 	"	pushl %edi\n"
 	"	pushl %ebx\n"
+	"	movl 16(%ebp), %ebx\n"		/* child_exits, kept where the child finds it */
 	"	subl $68, %esp\n"		/* the return-address slot and 16 words */
 	"	movl 12(%ebp), %esi\n"
 	"	leal 4(%esp), %edi\n"
@@ -120,22 +124,25 @@ __asm__(".text\n"
 	"	int $0x80\n"
 	"	jmp 6f\n"
 	"5:	lcall $7, $0\n"
-	"6:	movl fz_esp, %esp\n"		/* movl keeps the flags */
+	"6:	jc 9f\n"
+	"	cmpl $1, %edx\n"
+	"	jne 9f\n"
+	"	testl %ebx, %ebx\n"
+	"	jz 9f\n"
+	"	movl $fz_child_stack+32, %esp\n"	/* the child: exit(0) */
+	"	pushl $0\n"
+	"	pushl $0\n"
+	"1:	movl $1, %eax\n"
+	"	int $0x80\n"
+	"	jmp 1b\n"
+	"9:	movl fz_esp, %esp\n"		/* movl keeps the flags */
 	"	cld\n"				/* the carry flag stays: AC goes via the stack */
 	"	pushfl\n"
 	"	andl $~0x40000, (%esp)\n"
 	"	popfl\n"
 	"	movl %edx, fz_edx\n"
-	"	jc 2f\n"
-	"	testl %eax, %eax\n"
-	"	jnz 3f\n"
-	"	cmpl $0, 16(%ebp)\n"
-	"	je 3f\n"
-	"	movl $0, 4(%esp)\n"		/* the child: exit(0) */
-	"1:	movl $1, %eax\n"
-	"	int $0x80\n"
-	"	jmp 1b\n"
-	"2:	negl %eax\n"
+	"	jnc 3f\n"
+	"	negl %eax\n"
 	"3:	addl $68, %esp\n"
 	"	popl %ebx\n"
 	"	popl %edi\n"

@@ -55,6 +55,7 @@ static const long long fz_v_mmap_flags[] = { 0ULL, 1ULL, 2ULL, 3ULL, 4097ULL, 40
 static const long long fz_v_lseek_whence[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_minherit_inherit[] = { 0ULL, 1ULL, 2ULL };
+static const long long fz_v_rfork_flags[] = { 0ULL, 4ULL, 32ULL, 36ULL, 16ULL, 20ULL, 48ULL, 52ULL, 4112ULL, 8208ULL, 8244ULL, 16404ULL, 16432ULL, 24624ULL, 24628ULL, 65552ULL };
 static const long long fz_v_openbsd_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_fhopen_flags[] = { 0ULL, 1ULL, 2ULL, 4ULL, 5ULL, 6ULL, 8ULL, 1025ULL, 20ULL, 36ULL };
 static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
@@ -71,7 +72,6 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
  *   osigsuspend (111): waits for a signal nothing sends
  *   socketpair (135): a socket's reads and accept wait for a peer that never comes (4.x has no SOCK_NONBLOCK)
  *   rtprio (166): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
- *   rfork (251): without RFPROC it returns 0 in the caller itself, and RFCFDG closes the worker's descriptors
  *   mlockall (324): brings in each worker's whole 8 MiB stack reservation
  *   sched_setparam (327): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
  *   sched_setscheduler (329): a real-time or idle-class worker starves the normal-class harness (its watchdog included)
@@ -81,7 +81,7 @@ static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 
 /* 3 slots Nymph does not serve (status not_implemented) are left out. */
 
-#define FZ_NCALLS 251
+#define FZ_NCALLS 252
 static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 2, "fork", 0, 1, {
 	} },
@@ -861,6 +861,9 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "addr", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 1, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "len", FZ_SIZE, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "inherit", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_minherit_inherit, 3, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+	} },
+	{ 251, "rfork", 1, 1, {
+		{ "flags", FZ_FLAGS, 32, 1, 0, 0x17C7FULL, fz_v_rfork_flags, 16, 1, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 	} },
 	{ 252, "openbsd_poll", 3, 0, {
 		{ "fds", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_INOUT, 0, 8, 1, 1, -1, 0, 8, 0x0ULL, 0, 0 },
