@@ -864,6 +864,21 @@ const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symname) == 4);
 const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symvalue) == 8);
 const _: () = assert!(core::mem::offset_of!(kld_sym_lookup, symsize) == 12);
 
+/// sys/socket.h: SO_LINGER's value; getsockopt reports l_onoff as the SO_LINGER bit (0x80) when on, as 4.x's sogetopt does
+///
+/// C: `struct linger`; 8 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct linger {
+    pub l_onoff: i32,
+    pub l_linger: i32,
+}
+
+const _: () = assert!(core::mem::size_of::<linger>() == 8);
+const _: () = assert!(core::mem::align_of::<linger>() == 4);
+const _: () = assert!(core::mem::offset_of!(linger, l_onoff) == 0);
+const _: () = assert!(core::mem::offset_of!(linger, l_linger) == 4);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i16)]
 pub enum lock_type {
@@ -3797,6 +3812,22 @@ pub mod consts {
     pub const SO_ERROR: u32 = 0x1007;
     pub const SO_TYPE: u32 = 0x1008;
     pub const SO_REUSEPORT: u32 = 0x200;
+    /// kept and reported: no routes to bypass on the loopback network
+    pub const SO_DONTROUTE: u32 = 16;
+    /// kept and reported: the loopback network has no broadcast address
+    pub const SO_BROADCAST: u32 = 32;
+    /// kept and reported
+    pub const SO_USELOOPBACK: u32 = 64;
+    /// struct linger; kept and reported: loopback data reaches the peer's buffer when sent, so a close has nothing to wait for
+    pub const SO_LINGER: u32 = 128;
+    /// kept and reported: no urgent data arrives
+    pub const SO_OOBINLINE: u32 = 0x100;
+    pub const SO_SNDLOWAT: u32 = 0x1003;
+    pub const SO_RCVLOWAT: u32 = 0x1004;
+    /// struct timeval: how long a send waits for room (ticks of hz, at most SHRT_MAX: EDOM)
+    pub const SO_SNDTIMEO: u32 = 0x1005;
+    /// struct timeval: how long a receive waits (EAGAIN when it passes with nothing)
+    pub const SO_RCVTIMEO: u32 = 0x1006;
     pub const SHUT_RD: u32 = 0;
     pub const SHUT_WR: u32 = 1;
     pub const SHUT_RDWR: u32 = 2;
@@ -3823,6 +3854,15 @@ pub mod consts {
     pub const IPPROTO_UDP: u32 = 17;
     /// netinet/tcp.h: kept and reported; loopback writes are never held back
     pub const TCP_NODELAY: u32 = 1;
+    pub const TCP_MAXSEG: u32 = 2;
+    /// kept and reported (TF_NOPUSH); loopback writes are sent at once
+    pub const TCP_NOPUSH: u32 = 4;
+    /// kept and reported (TF_NOOPT)
+    pub const TCP_NOOPT: u32 = 8;
+    /// netinet/in.h: an int kept as a byte (inp_ip_tos) and reported
+    pub const IP_TOS: u32 = 3;
+    /// an int kept as a byte (inp_ip_ttl, 64 at first) and reported
+    pub const IP_TTL: u32 = 4;
     pub const INADDR_ANY: u32 = 0;
     /// 127.0.0.1, in host byte order
     pub const INADDR_LOOPBACK: u32 = 0x7f000001;
@@ -8076,6 +8116,8 @@ impl BindArgs {
 }
 
 /// Arguments of `setsockopt(fd_t s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
+///
+/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY) and linger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetsockoptArgs {
     pub s: fd_t,
@@ -8404,6 +8446,8 @@ impl GetrusageArgs {
 }
 
 /// Arguments of `getsockopt(fd_t s, int level, int name, caddr_t val, ptr<int, Inout> avalsize)`, slot 118 (5 words); returns `int`.
+///
+/// 4.x sogetopt and the protocols' ctloutput: a flag reports its bit when on (TCP's, the TF_ bit); SO_LINGER's l_onoff is the SO_LINGER bit; the timeouts come back as whole ticks. The value is cut to the room given and the room set to what was written (0 when val is NULL, as 4.x's getsockopt copies out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetsockoptArgs {
     pub s: fd_t,
@@ -14005,7 +14049,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_LINGER, SO_OOBINLINE, SO_BROADCAST, SO_DONTROUTE, the low-water marks and timeouts, the IPPROTO_IP options and TCP options other than TCP_NODELAY are ENOPROTOOPT; SO_KEEPALIVE and TCP_NODELAY are kept and reported with no effect (a loopback peer is never probed, a write never delayed)",
+            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (so l_linger 0 ends a connection with end of file, not the reset 4.x sent)",
         ),
         arg_words: 5,
     },
@@ -14098,7 +14142,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_LINGER, SO_OOBINLINE, SO_BROADCAST, SO_DONTROUTE, the low-water marks and timeouts, the IPPROTO_IP options and TCP options other than TCP_NODELAY are ENOPROTOOPT",
+            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

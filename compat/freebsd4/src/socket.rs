@@ -29,6 +29,7 @@ use zerocopy::{FromBytes, FromZeros, IntoBytes};
 const AF_UNIX: i32 = c::AF_UNIX as i32;
 const AF_INET: i32 = c::AF_INET as i32;
 const IPPROTO_TCP: i32 = c::IPPROTO_TCP as i32;
+const IPPROTO_IP: i32 = c::IPPROTO_IP as i32;
 const IPPROTO_UDP: i32 = c::IPPROTO_UDP as i32;
 /// What 4.x's getsockopt(TCP_NODELAY) gives when it is on: the TF_NODELAY bit of the
 /// connection's flags (netinet/tcp_var.h), not 1.
@@ -882,90 +883,211 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     Ok(Ret::word(got.len as u64))
 }
 
-/// The option a (level, name) pair names, and the bit getsockopt reports when it is
-/// on: at SOL_SOCKET the option's own bit, as 4.x's so_options; TCP_NODELAY at
-/// IPPROTO_TCP on a TCP socket, TF_NODELAY.
-fn flag_option(s: &socket::Socket, level: i32, name: u32) -> Option<(SocketOption, u32)> {
+/// What a (level, name) pair names, as 4.x's sosetopt and sogetopt, then the
+/// protocol's pr_ctloutput, tell them apart.
+#[derive(Clone, Copy)]
+enum Opt {
+    /// A flag, with the bit getsockopt reports when it is on: at SOL_SOCKET the
+    /// option's own (so_options), for TCP the connection's TF_ flag.
+    Flag(SocketOption, u32),
+    /// SO_SNDBUF (true) or SO_RCVBUF.
+    Buffer(bool),
+    /// SO_SNDTIMEO (true) or SO_RCVTIMEO.
+    Timeout(bool),
+    Linger,
+    IpTos,
+    IpTtl,
+    /// Read only: SO_TYPE, SO_ERROR, SO_ACCEPTCONN.
+    Type,
+    Error,
+    AcceptConn,
+}
+
+/// The TF_ bits of 4.x's netinet/tcp_var.h that getsockopt reports for TCP's flags.
+const TF_NOOPT: u32 = 8;
+const TF_NOPUSH: u32 = 0x1000;
+
+/// The option `(level, name)` names on `s`, or the errno 4.x answers: ENOPROTOOPT for
+/// a name the level does not know (and for any level but SOL_SOCKET on a Unix-domain
+/// socket, whose protocol has no pr_ctloutput); EINVAL for a level an Internet
+/// socket's protocol does not have (ip_ctloutput's answer to all but IPPROTO_IP,
+/// which tcp_ctloutput passes everything but IPPROTO_TCP on to).
+fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
+    use SocketOption as O;
     let tcp = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
-    match (level, name) {
-        (SOL_SOCKET, c::SO_REUSEADDR) => Some((SocketOption::ReuseAddress, name)),
-        (SOL_SOCKET, c::SO_REUSEPORT) => Some((SocketOption::ReusePort, name)),
-        (SOL_SOCKET, c::SO_KEEPALIVE) => Some((SocketOption::KeepAlive, name)),
-        (IPPROTO_TCP, c::TCP_NODELAY) if tcp => Some((SocketOption::NoDelay, TF_NODELAY)),
-        _ => None,
+    let flag = |o| Ok(Opt::Flag(o, name));
+    match level {
+        SOL_SOCKET => match name {
+            c::SO_DEBUG => flag(O::Debug),
+            c::SO_REUSEADDR => flag(O::ReuseAddress),
+            c::SO_REUSEPORT => flag(O::ReusePort),
+            c::SO_KEEPALIVE => flag(O::KeepAlive),
+            c::SO_DONTROUTE => flag(O::DontRoute),
+            c::SO_BROADCAST => flag(O::Broadcast),
+            c::SO_USELOOPBACK => flag(O::UseLoopback),
+            c::SO_OOBINLINE => flag(O::OobInline),
+            c::SO_LINGER => Ok(Opt::Linger),
+            c::SO_SNDBUF => Ok(Opt::Buffer(true)),
+            c::SO_RCVBUF => Ok(Opt::Buffer(false)),
+            c::SO_SNDTIMEO => Ok(Opt::Timeout(true)),
+            c::SO_RCVTIMEO => Ok(Opt::Timeout(false)),
+            c::SO_TYPE => Ok(Opt::Type),
+            c::SO_ERROR => Ok(Opt::Error),
+            c::SO_ACCEPTCONN => Ok(Opt::AcceptConn),
+            _ => Err(errno::ENOPROTOOPT),
+        },
+        _ if s.domain() != Domain::Internet => Err(errno::ENOPROTOOPT),
+        IPPROTO_TCP if tcp => match name {
+            c::TCP_NODELAY => Ok(Opt::Flag(O::NoDelay, TF_NODELAY)),
+            c::TCP_NOPUSH => Ok(Opt::Flag(O::NoPush, TF_NOPUSH)),
+            c::TCP_NOOPT => Ok(Opt::Flag(O::NoOptions, TF_NOOPT)),
+            _ => Err(errno::ENOPROTOOPT),
+        },
+        IPPROTO_IP => match name {
+            c::IP_TOS => Ok(Opt::IpTos),
+            c::IP_TTL => Ok(Opt::IpTtl),
+            _ => Err(errno::ENOPROTOOPT),
+        },
+        _ => Err(errno::EINVAL),
     }
 }
 
-/// setsockopt: at SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT and SO_KEEPALIVE (kept, and
-/// reported back; the reuse ones rule Internet binds), SO_SNDBUF and SO_RCVBUF; on a
-/// TCP socket, TCP_NODELAY at IPPROTO_TCP (kept only: loopback never delays a write).
-/// Other options and levels ENOPROTOOPT. Values are ints (a shorter one is EINVAL).
+/// Reads an option's value of `size` bytes as 4.x's sooptcopyin does: fewer given is
+/// EINVAL, more are ignored.
+fn option_value<T: FromBytes + IntoBytes + FromZeros>(
+    task: &Task,
+    a: &fb::SetsockoptArgs,
+) -> Result<T, i32> {
+    if (a.valsize as usize) < core::mem::size_of::<T>() {
+        return Err(errno::EINVAL);
+    }
+    task.read_val(a.val.addr()).map_err(fault)
+}
+
+/// `(ticks per second, microseconds per tick)` of the clock socket timeouts count in.
+fn clock_rate() -> (i64, i64) {
+    let hz = i64::from(nymph_kernel::time::hz().max(1));
+    (hz, 1_000_000 / hz)
+}
+
+/// setsockopt as 4.x's sosetopt and its protocols' ctloutput (see [`option_named`]):
+/// flags are ints (any non-zero sets); buffer sizes ints of at least 1 (EINVAL);
+/// SO_LINGER a `struct linger`; the timeouts a `struct timeval` made ticks, EDOM when
+/// negative, with microseconds out of range, or past SHRT_MAX ticks; IP_TOS and IP_TTL
+/// ints kept as bytes. A value shorter than its type is EINVAL. The read-only options
+/// and the low-water marks are ENOPROTOOPT (4.x keeps marks this kernel does not).
 pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    let name = a.name as u32;
-    let flag = flag_option(s, a.level, name);
-    let buffer = a.level == SOL_SOCKET && matches!(name, c::SO_SNDBUF | c::SO_RCVBUF);
-    if flag.is_none() && !buffer {
-        return Err(errno::ENOPROTOOPT);
-    }
-    if a.valsize < 4 {
-        return Err(errno::EINVAL);
-    }
-    let value: i32 = task.read_val(a.val.addr()).map_err(fault)?;
-    match flag {
-        Some((option, _)) => s.set_option(option, value != 0),
-        None => {
-            let size = usize::try_from(value).map_err(|_| errno::EINVAL)?;
-            s.set_buffer_size(name == c::SO_SNDBUF, size)
-                .map_err(file_errno)?;
+    match option_named(s, a.level, a.name as u32)? {
+        Opt::Flag(option, _) => {
+            let on: i32 = option_value(task, &a)?;
+            s.set_option(option, on != 0);
         }
+        Opt::Buffer(send) => {
+            let size: i32 = option_value(task, &a)?;
+            let size = usize::try_from(size).map_err(|_| errno::EINVAL)?;
+            s.set_buffer_size(send, size).map_err(file_errno)?;
+        }
+        Opt::Linger => {
+            let l: fb::linger = option_value(task, &a)?;
+            s.set_settings(|st| st.linger = (l.l_onoff != 0, l.l_linger));
+        }
+        Opt::Timeout(send) => {
+            let tv: fb::timeval = option_value(task, &a)?;
+            let (hz, tick) = clock_rate();
+            let (sec, usec) = (i64::from(tv.tv_sec), i64::from(tv.tv_usec));
+            if sec < 0 || sec > i64::from(i16::MAX) / hz || !(0..1_000_000).contains(&usec) {
+                return Err(errno::EDOM);
+            }
+            let ticks = sec * hz + usec / tick;
+            if ticks > i64::from(i16::MAX) {
+                return Err(errno::EDOM);
+            }
+            s.set_settings(|st| {
+                if send {
+                    st.send_timeout = ticks as u64;
+                } else {
+                    st.receive_timeout = ticks as u64;
+                }
+            });
+        }
+        Opt::IpTos => {
+            let v: i32 = option_value(task, &a)?;
+            s.set_settings(|st| st.ip_tos = v as u8);
+        }
+        Opt::IpTtl => {
+            let v: i32 = option_value(task, &a)?;
+            s.set_settings(|st| st.ip_ttl = v as u8);
+        }
+        Opt::Type | Opt::Error | Opt::AcceptConn => return Err(errno::ENOPROTOOPT),
     }
     Ok(Ret::word(0))
 }
 
-/// getsockopt: at SOL_SOCKET, SO_TYPE, SO_ERROR (the error a call met after it
-/// returned, such as a UDP datagram refused, then cleared), SO_SNDBUF, SO_RCVBUF,
-/// SO_ACCEPTCONN and the flags setsockopt keeps (as 4.x, the option's bit when on);
-/// TCP_NODELAY on a TCP socket. The int is cut to the room given.
+/// getsockopt as 4.x's sogetopt and its protocols' ctloutput: flags report their bit
+/// when on; SO_LINGER a `struct linger` whose l_onoff is the SO_LINGER bit; the
+/// timeouts a `struct timeval` of whole ticks; SO_ERROR the error a call met after it
+/// returned (such as a UDP datagram refused), then cleared. The value is cut to the
+/// room given, and the room says how much was written (0 without a buffer).
 pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    let (send, receive) = s.buffer_sizes();
-    let name = a.name as u32;
-    let value: u32 = if let Some((option, bit)) = flag_option(s, a.level, name) {
-        if s.option(option) { bit } else { 0 }
-    } else if a.level != SOL_SOCKET {
-        return Err(errno::ENOPROTOOPT);
+    let room = if a.val.is_null() {
+        0
     } else {
-        match name {
-            c::SO_TYPE => match s.socket_type() {
-                SocketType::Stream => c::SOCK_STREAM,
-                SocketType::Datagram => c::SOCK_DGRAM,
-            },
-            c::SO_ERROR => s.take_error().map_or(0, |e| file_errno(e) as u32),
-            c::SO_SNDBUF => send as u32,
-            c::SO_RCVBUF => receive as u32,
-            c::SO_ACCEPTCONN => {
-                if s.is_listening() {
-                    c::SO_ACCEPTCONN
-                } else {
-                    0
-                }
-            }
-            _ => return Err(errno::ENOPROTOOPT),
+        let room: i32 = task.read_val(a.avalsize.addr()).map_err(fault)?;
+        if room < 0 {
+            return Err(errno::EINVAL);
         }
+        room as usize
     };
-    if a.val.is_null() {
-        return Ok(Ret::word(0));
+    let int = |v: u32| v.to_le_bytes().to_vec();
+    let settings = s.settings();
+    let bytes: Vec<u8> = match option_named(s, a.level, a.name as u32)? {
+        Opt::Flag(option, bit) => int(if s.option(option) { bit } else { 0 }),
+        Opt::Buffer(send) => {
+            let (snd, rcv) = s.buffer_sizes();
+            int(if send { snd } else { rcv } as u32)
+        }
+        Opt::Linger => {
+            let (on, seconds) = settings.linger;
+            let l = fb::linger {
+                l_onoff: if on { c::SO_LINGER as i32 } else { 0 },
+                l_linger: seconds,
+            };
+            l.as_bytes().to_vec()
+        }
+        Opt::Timeout(send) => {
+            let ticks = if send {
+                settings.send_timeout
+            } else {
+                settings.receive_timeout
+            } as i64;
+            let (hz, tick) = clock_rate();
+            let tv = fb::timeval {
+                tv_sec: (ticks / hz) as i32,
+                tv_usec: ((ticks % hz) * tick) as i32,
+            };
+            tv.as_bytes().to_vec()
+        }
+        Opt::IpTos => int(u32::from(settings.ip_tos)),
+        Opt::IpTtl => int(u32::from(settings.ip_ttl)),
+        Opt::Type => int(match s.socket_type() {
+            SocketType::Stream => c::SOCK_STREAM,
+            SocketType::Datagram => c::SOCK_DGRAM,
+        }),
+        Opt::Error => int(s.take_error().map_or(0, |e| file_errno(e) as u32)),
+        Opt::AcceptConn => int(if s.is_listening() {
+            c::SO_ACCEPTCONN
+        } else {
+            0
+        }),
+    };
+    let n = room.min(bytes.len());
+    if n > 0 {
+        task.write_bytes(a.val.addr(), &bytes[..n]).map_err(fault)?;
     }
-    let room: i32 = task.read_val(a.avalsize.addr()).map_err(fault)?;
-    if room < 0 {
-        return Err(errno::EINVAL);
-    }
-    let bytes = value.to_le_bytes();
-    let n = (room as usize).min(bytes.len());
-    task.write_bytes(a.val.addr(), &bytes[..n]).map_err(fault)?;
     task.write_val(a.avalsize.addr(), &(n as i32))
         .map_err(fault)?;
     Ok(Ret::word(0))

@@ -224,14 +224,54 @@ impl Pipe {
     }
 }
 
+/// How long a read or write may wait for bytes or room.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Not at all (a non-blocking descriptor): `WouldBlock` instead.
+    Never,
+    /// Until it can go on, or a signal comes.
+    Forever,
+    /// As `Forever`, but only until the clock reaches this tick (a socket's receive
+    /// or send timeout): then as `Never`.
+    Until(u64),
+}
+
+impl From<bool> for Wait {
+    /// A descriptor's non-blocking flag.
+    fn from(nonblock: bool) -> Wait {
+        if nonblock { Wait::Never } else { Wait::Forever }
+    }
+}
+
+impl Wait {
+    /// Sleeps on `queue` until `ready`, a signal (`Interrupted`) or the deadline
+    /// (`WouldBlock`); `Never` is `WouldBlock` at once.
+    pub fn sleep(self, queue: &WaitQueue, ready: impl Fn() -> bool) -> Result<()> {
+        let deadline = match self {
+            Wait::Never => return Err(FileError::WouldBlock),
+            Wait::Forever => None,
+            Wait::Until(tick) => Some(tick),
+        };
+        match crate::process::sleep_interruptible_until(queue, ready, deadline) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(FileError::WouldBlock),
+            Err(_) => Err(FileError::Interrupted),
+        }
+    }
+}
+
 /// Takes the control a read meets (see [`read_marked`]); an error refuses it.
 pub type AcceptControl<'a> = &'a mut dyn FnMut(Vec<Control>) -> Result<()>;
 
 /// Moves queued bytes to `to` (as many as are queued, up to its length), waiting for
 /// some unless `nonblock`. A copy that fails takes nothing off the queue. Control met
 /// on the way is dropped.
-pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
-    receive(pipe, to, nonblock, true, None)
+pub fn read<S: Sink + ?Sized>(
+    pipe: &Arc<Pipe>,
+    to: &mut S,
+    wait: impl Into<Wait>,
+) -> Result<usize> {
+    receive(pipe, to, wait.into(), true, None)
 }
 
 /// As [`read`], but the control marked at the first byte goes to `accept` before any
@@ -241,21 +281,25 @@ pub fn read<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> R
 pub fn read_marked<S: Sink + ?Sized>(
     pipe: &Arc<Pipe>,
     to: &mut S,
-    nonblock: bool,
+    wait: impl Into<Wait>,
     accept: AcceptControl<'_>,
 ) -> Result<usize> {
-    receive(pipe, to, nonblock, true, Some(accept))
+    receive(pipe, to, wait.into(), true, Some(accept))
 }
 
 /// As [`read`], but the bytes (and any control) stay queued (a socket's MSG_PEEK).
-pub fn peek<S: Sink + ?Sized>(pipe: &Arc<Pipe>, to: &mut S, nonblock: bool) -> Result<usize> {
-    receive(pipe, to, nonblock, false, None)
+pub fn peek<S: Sink + ?Sized>(
+    pipe: &Arc<Pipe>,
+    to: &mut S,
+    wait: impl Into<Wait>,
+) -> Result<usize> {
+    receive(pipe, to, wait.into(), false, None)
 }
 
 fn receive<S: Sink + ?Sized>(
     pipe: &Arc<Pipe>,
     to: &mut S,
-    nonblock: bool,
+    wait: Wait,
     take: bool,
     mut accept: Option<AcceptControl<'_>>,
 ) -> Result<usize> {
@@ -292,23 +336,23 @@ fn receive<S: Sink + ?Sized>(
                 return Ok(0);
             }
         }
-        if nonblock {
-            return Err(FileError::WouldBlock);
-        }
         let me = pipe.clone();
-        crate::process::sleep_interruptible(&pipe.changed, move || {
+        wait.sleep(&pipe.changed, move || {
             let s = me.state.lock();
             s.len > 0 || s.writers == 0
-        })
-        .map_err(|_| FileError::Interrupted)?;
+        })?;
     }
 }
 
 /// Queues all of `from`, waiting for room unless `nonblock`: at most `PIPE_BUF` bytes go
 /// in whole, more in pieces as room appears. Returns how much went in; a signal, a
 /// reader going away or a failing copy after some bytes ends it short.
-pub fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> Result<usize> {
-    write_marked(pipe, from, nonblock, None)
+pub fn write<S: Source + ?Sized>(
+    pipe: &Arc<Pipe>,
+    from: &S,
+    wait: impl Into<Wait>,
+) -> Result<usize> {
+    write_marked(pipe, from, wait, None)
 }
 
 /// As [`write`], binding `control` to the first byte that goes in (dropped, its files
@@ -316,9 +360,10 @@ pub fn write<S: Source + ?Sized>(pipe: &Arc<Pipe>, from: &S, nonblock: bool) -> 
 pub fn write_marked<S: Source + ?Sized>(
     pipe: &Arc<Pipe>,
     from: &S,
-    nonblock: bool,
+    wait: impl Into<Wait>,
     mut control: Option<Control>,
 ) -> Result<usize> {
+    let wait = wait.into();
     let total = from.len();
     if total == 0
         && let Some(c) = control.take()
@@ -362,18 +407,16 @@ pub fn write_marked<S: Source + ?Sized>(
                 continue;
             }
         }
-        if nonblock {
-            return short(written, FileError::WouldBlock);
-        }
         let me = pipe.clone();
         let need = if atomic { total - written } else { 1 };
-        let slept = crate::process::sleep_interruptible(&pipe.changed, move || {
+        let slept = wait.sleep(&pipe.changed, move || {
             let s = me.state.lock();
             s.room() >= need || s.readers == 0
         });
-        if slept.is_err() {
-            // What went in stays in; a signal ends the write with what was taken.
-            return short(written, FileError::Interrupted);
+        if let Err(e) = slept {
+            // What went in stays in; a signal or the timeout ends the write with
+            // what was taken.
+            return short(written, e);
         }
     }
     Ok(written)

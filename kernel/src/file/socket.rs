@@ -37,7 +37,7 @@
 //! [`MAX_IN_FLIGHT`]. Files dropped from flight are closed one after another, not by
 //! recursion, however long the chain of sockets holding each other.
 
-use super::pipe::{self, AcceptControl, Pipe};
+use super::pipe::{self, AcceptControl, Pipe, Wait};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
 use crate::sched::WaitQueue;
@@ -320,6 +320,51 @@ pub enum SocketOption {
     KeepAlive,
     /// Kept and reported: loopback writes are never held back to coalesce.
     NoDelay,
+    /// Kept and reported (BSD's SO_DEBUG: protocol traces nobody here reads).
+    Debug,
+    /// Kept and reported: with no routes to bypass, sends go where they go anyway.
+    DontRoute,
+    /// Kept and reported: the loopback network has no broadcast address.
+    Broadcast,
+    /// Kept and reported (routing sockets' own loop-back, which there are none of).
+    UseLoopback,
+    /// Kept and reported: no urgent data ever arrives to be put in line.
+    OobInline,
+    /// Kept and reported: loopback writes are sent at once, full segment or not.
+    NoPush,
+    /// Kept and reported: loopback connections carry no TCP options to leave out.
+    NoOptions,
+}
+
+/// What a socket keeps beside its flags, each as a personality set it; the core acts
+/// on the timeouts alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketSettings {
+    /// How long a receive waits for data, in clock ticks; 0: for good (BSD's
+    /// so_rcv.sb_timeo). When it passes with nothing received, `WouldBlock`.
+    pub receive_timeout: u64,
+    /// How long a send waits for room, in clock ticks; 0: for good (so_snd.sb_timeo).
+    /// When it passes, what went in is the result, or `WouldBlock` if nothing did.
+    pub send_timeout: u64,
+    /// Lingering on close, and for how many seconds (SO_LINGER): kept and reported.
+    /// Loopback data is in the peer's buffer as soon as it is sent, so a close has
+    /// nothing to wait for.
+    pub linger: (bool, i32),
+    /// The IP type of service and time to live (IP_TOS, IP_TTL): kept and reported;
+    /// nothing on the loopback network reads them.
+    pub ip_tos: u8,
+    pub ip_ttl: u8,
+}
+
+impl SocketSettings {
+    /// A new socket's: no timeouts, no linger, TOS 0 and the default TTL.
+    pub const DEFAULT: SocketSettings = SocketSettings {
+        receive_timeout: 0,
+        send_timeout: 0,
+        linger: (false, 0),
+        ip_tos: 0,
+        ip_ttl: 64,
+    };
 }
 
 /// The kinds of socket there are.
@@ -396,7 +441,8 @@ struct State {
     send_buffer: usize,
     receive_buffer: usize,
     /// [`SocketOption`]s set, one bit each.
-    options: u8,
+    options: u16,
+    settings: SocketSettings,
     /// An error met after the call that caused it returned (a datagram refused):
     /// the next call reports it once.
     error: Option<Error>,
@@ -531,6 +577,7 @@ impl Socket {
                 send_buffer,
                 receive_buffer,
                 options: 0,
+                settings: SocketSettings::DEFAULT,
                 error: None,
                 wildcard_source: InetName::LOOPBACK,
             }),
@@ -840,6 +887,12 @@ impl Socket {
             if t.pending.len() > 3 * backlog / 2 {
                 return Err(Error::ConnectionRefused);
             }
+            // The new connection has the listener's options and linger (4.x's
+            // sonewconn; its TCP passes TF_NOPUSH and TF_NOOPT on too, not
+            // TF_NODELAY).
+            let mut sv = server.state.lock();
+            sv.options = t.options & !(1 << SocketOption::NoDelay as u16);
+            sv.settings.linger = t.settings.linger;
         }
         // The accepted socket carries the listener's name (in the Internet domain
         // with the address connected to), as in BSD.
@@ -952,7 +1005,7 @@ impl Socket {
             {
                 peer.note_holder();
             }
-            return pipe::write_marked(&c.tx, from, nonblock, control);
+            return pipe::write_marked(&c.tx, from, self.wait(nonblock, true), control);
         }
         let len = from.len();
         let target = {
@@ -1096,13 +1149,14 @@ impl Socket {
             truncated: false,
             from: None,
         };
+        let wait = self.wait(nonblock, false);
         if self.kind == SocketType::Stream {
-            let mut read = |rx: &Arc<Pipe>, to: &mut S, nonblock| {
+            let mut read = |rx: &Arc<Pipe>, to: &mut S, wait: Wait| {
                 if peek {
-                    pipe::peek(rx, to, nonblock)
+                    pipe::peek(rx, to, wait)
                 } else {
                     let mut drop_control = |_| Ok(());
-                    pipe::read_marked(rx, to, nonblock, accept.take().unwrap_or(&mut drop_control))
+                    pipe::read_marked(rx, to, wait, accept.take().unwrap_or(&mut drop_control))
                 }
             };
             let read_shut = self.state.lock().read_shut;
@@ -1113,12 +1167,12 @@ impl Socket {
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
-                return match read(&c.rx, to, true) {
+                return match read(&c.rx, to, Wait::Never) {
                     Err(Error::WouldBlock) => Ok(stream(0)),
                     r => r.map(stream),
                 };
             }
-            return read(&c.rx, to, nonblock).map(stream);
+            return read(&c.rx, to, wait).map(stream);
         }
         loop {
             {
@@ -1163,14 +1217,10 @@ impl Socket {
                     return Err(e);
                 }
             }
-            if nonblock {
-                return Err(Error::WouldBlock);
-            }
-            crate::process::sleep_interruptible(&self.changed, || {
+            wait.sleep(&self.changed, || {
                 let s = self.state.lock();
                 !s.queue.is_empty() || s.read_shut || s.error.is_some()
-            })
-            .map_err(|_| Error::Interrupted)?;
+            })?;
         }
     }
 
@@ -1280,15 +1330,42 @@ impl Socket {
     /// Whether `o` is set. The reuse options matter only to Internet binds (a
     /// Unix-domain name is a file, which bind never replaces).
     pub fn option(&self, o: SocketOption) -> bool {
-        self.state.lock().options & (1 << o as u8) != 0
+        self.state.lock().options & (1 << o as u16) != 0
     }
 
     pub fn set_option(&self, o: SocketOption, on: bool) {
         let mut s = self.state.lock();
         if on {
-            s.options |= 1 << o as u8;
+            s.options |= 1 << o as u16;
         } else {
-            s.options &= !(1 << o as u8);
+            s.options &= !(1 << o as u16);
+        }
+    }
+
+    /// What the socket keeps beside its flags.
+    pub fn settings(&self) -> SocketSettings {
+        self.state.lock().settings
+    }
+
+    /// Changes what the socket keeps beside its flags.
+    pub fn set_settings(&self, f: impl FnOnce(&mut SocketSettings)) {
+        f(&mut self.state.lock().settings);
+    }
+
+    /// How long a receive (`send` false) or send may wait, given the caller's
+    /// non-blocking flag: a timeout set turns a wait for good into one until a tick.
+    fn wait(&self, nonblock: bool, send: bool) -> Wait {
+        if nonblock {
+            return Wait::Never;
+        }
+        let s = self.state.lock().settings;
+        match if send {
+            s.send_timeout
+        } else {
+            s.receive_timeout
+        } {
+            0 => Wait::Forever,
+            ticks => Wait::Until(crate::time::ticks() + ticks),
         }
     }
 }

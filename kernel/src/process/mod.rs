@@ -1177,6 +1177,19 @@ pub fn sleep_interruptible(queue: &WaitQueue, ready: impl Fn() -> bool) -> Resul
     }
 }
 
+/// [`sleep_interruptible`], ending too when the clock reaches `deadline` (in ticks):
+/// Ok(false) then.
+pub fn sleep_interruptible_until(
+    queue: &WaitQueue,
+    ready: impl Fn() -> bool,
+    deadline: Option<u64>,
+) -> Result<bool, Interrupted> {
+    match current() {
+        Some(p) => queue.wait_until_deadline(ready, || signal_pending(&p), deadline),
+        None => queue.wait_until_deadline(ready, || false, deadline),
+    }
+}
+
 /// Sleeps until a signal is pending for `process` (sigsuspend, pause).
 pub fn pause_until_signal(process: &Arc<Process>) {
     static NOTHING: WaitQueue = WaitQueue::new();

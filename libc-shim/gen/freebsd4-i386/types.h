@@ -186,6 +186,15 @@ typedef uint32_t uintptr_t;
 #define SO_ERROR 0x1007
 #define SO_TYPE 0x1008
 #define SO_REUSEPORT 0x200
+#define SO_DONTROUTE 0x10
+#define SO_BROADCAST 0x20
+#define SO_USELOOPBACK 0x40
+#define SO_LINGER 0x80
+#define SO_OOBINLINE 0x100
+#define SO_SNDLOWAT 0x1003
+#define SO_RCVLOWAT 0x1004
+#define SO_SNDTIMEO 0x1005
+#define SO_RCVTIMEO 0x1006
 #define SHUT_RD 0
 #define SHUT_WR 1
 #define SHUT_RDWR 2
@@ -207,6 +216,11 @@ typedef uint32_t uintptr_t;
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 0x11
 #define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#define TCP_NOPUSH 4
+#define TCP_NOOPT 8
+#define IP_TOS 3
+#define IP_TTL 4
 #define INADDR_ANY 0
 #define INADDR_LOOPBACK 0x7f000001
 #define IPPORT_RESERVED 0x400
@@ -979,6 +993,16 @@ _Static_assert(__builtin_offsetof(struct kld_sym_lookup, version) == 0, "kld_sym
 _Static_assert(__builtin_offsetof(struct kld_sym_lookup, symname) == 4, "kld_sym_lookup.symname: offset");
 _Static_assert(__builtin_offsetof(struct kld_sym_lookup, symvalue) == 8, "kld_sym_lookup.symvalue: offset");
 _Static_assert(__builtin_offsetof(struct kld_sym_lookup, symsize) == 12, "kld_sym_lookup.symsize: offset");
+
+/* sys/socket.h: SO_LINGER's value; getsockopt reports l_onoff as the SO_LINGER bit (0x80) when on, as 4.x's sogetopt does */
+struct linger {
+	int32_t l_onoff;	/* 0 */
+	int32_t l_linger;	/* 4 */
+};
+_Static_assert(sizeof(struct linger) == 8, "struct linger: size");
+_Static_assert(_Alignof(struct linger) == 4, "struct linger: alignment");
+_Static_assert(__builtin_offsetof(struct linger, l_onoff) == 0, "linger.l_onoff: offset");
+_Static_assert(__builtin_offsetof(struct linger, l_linger) == 4, "linger.l_linger: offset");
 
 /* mc_fs..mc_ss are struct trapframe in order. The FPU state is not saved by 4.x sendsig (mc_fpregs stay zero). */
 struct mcontext_t {

@@ -1,0 +1,237 @@
+// abi: freebsd4-i386
+/*
+ * Socket options as 4.x's sosetopt/sogetopt and its protocols' ctloutput answer them
+ * (105, 118):
+ *  - the SOL_SOCKET flags (SO_DEBUG, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
+ *    SO_OOBINLINE) and TCP's (TCP_NOPUSH, TCP_NOOPT) are kept and reported as their
+ *    bit (TCP's as the TF_ bit: 0x1000, 8);
+ *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit;
+ *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes;
+ *  - SO_RCVTIMEO and SO_SNDTIMEO: a struct timeval made ticks (EDOM when negative,
+ *    microseconds out of range or past SHRT_MAX ticks), read back in whole ticks; a
+ *    receive with nothing to get, on a datagram or a stream socket, and a send with
+ *    no room, end with EAGAIN once it passes; data there is taken at once;
+ *  - levels: a Unix-domain socket has none but SOL_SOCKET (ENOPROTOOPT), UDP has
+ *    IPPROTO_IP alone and TCP IPPROTO_TCP too (EINVAL for others); an unknown name
+ *    is ENOPROTOOPT; a value shorter than its type EINVAL;
+ *  - an accepted connection has its listener's flags but TCP_NODELAY, and its linger;
+ *  - getsockopt cuts the value to the room given and says how much it wrote (0 with
+ *    no buffer).
+ */
+#include <nymph_fb4.h>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+struct linger_ {
+	int l_onoff;
+	int l_linger;
+};
+
+static int getopt_int(int s, int level, int name)
+{
+	int v = 0x5a5a5a5a, len = sizeof(v);
+	CHECK_OK(__sys_getsockopt(s, level, name, &v, &len));
+	CHECK_EQ(len, 4);
+	return v;
+}
+
+static void setopt_int(int s, int level, int name, int v)
+{
+	CHECK_OK(__sys_setsockopt(s, level, name, &v, sizeof(v)));
+}
+
+static long now_us(void)
+{
+	struct timeval tv;
+	CHECK_OK(gettimeofday(&tv, NULL));
+	return tv.tv_sec * 1000000L + tv.tv_usec;
+}
+
+static void flags_kept(int s)
+{
+	static const int flags[] = {SO_DEBUG, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
+				    SO_OOBINLINE, SO_KEEPALIVE};
+	for (unsigned i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		CHECK_EQ(getopt_int(s, SOL_SOCKET, flags[i]), 0);
+		setopt_int(s, SOL_SOCKET, flags[i], 7);
+		CHECK_EQ(getopt_int(s, SOL_SOCKET, flags[i]), flags[i]);
+	}
+	setopt_int(s, SOL_SOCKET, SO_DEBUG, 0);
+	CHECK_EQ(getopt_int(s, SOL_SOCKET, SO_DEBUG), 0);
+	CHECK_EQ(getopt_int(s, SOL_SOCKET, SO_DONTROUTE), SO_DONTROUTE);
+}
+
+int main(void)
+{
+	int mib[2] = {1, 12}, clock[5];
+	size_t clen = sizeof(clock);
+	CHECK_OK(sysctl(mib, 2, clock, &clen, NULL, 0));
+	int hz = clock[0];
+	long tick = 1000000 / hz;
+
+	int t = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	int u = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	int sv[2];
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+
+	/* The flags, on every kind of socket. */
+	flags_kept(t);
+	flags_kept(u);
+	flags_kept(sv[0]);
+	int one = 1;
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_DEBUG, &one, 3), EINVAL);
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_DEBUG, (void *)16, 4), EFAULT);
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_TYPE, &one, 4), ENOPROTOOPT);
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, 0x7777, &one, 4), ENOPROTOOPT);
+
+	/* TCP's flags report their TF_ bits. */
+	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0);
+	setopt_int(t, IPPROTO_TCP, TCP_NOPUSH, 1);
+	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
+	setopt_int(t, IPPROTO_TCP, TCP_NOOPT, 1);
+	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOOPT), 8);
+	setopt_int(t, IPPROTO_TCP, TCP_NOOPT, 0);
+	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOOPT), 0);
+
+	/* Levels: TCP has IPPROTO_TCP and IPPROTO_IP, UDP IPPROTO_IP, Unix neither. */
+	CHECK_ERRNO(__sys_setsockopt(t, 99, 1, &one, 4), EINVAL);
+	CHECK_ERRNO(__sys_setsockopt(t, IPPROTO_IP, 99, &one, 4), ENOPROTOOPT);
+	CHECK_ERRNO(__sys_setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, 4), EINVAL);
+	CHECK_ERRNO(__sys_setsockopt(u, 99, 1, &one, 4), EINVAL);
+	CHECK_ERRNO(__sys_setsockopt(sv[0], IPPROTO_IP, IP_TOS, &one, 4), ENOPROTOOPT);
+	int v = 0, len = 4;
+	CHECK_ERRNO(__sys_getsockopt(u, IPPROTO_TCP, TCP_NODELAY, &v, &len), EINVAL);
+	CHECK_ERRNO(__sys_getsockopt(sv[0], IPPROTO_IP, IP_TTL, &v, &len), ENOPROTOOPT);
+
+	/* IP_TOS and IP_TTL: bytes. */
+	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TOS), 0);
+	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TTL), 64);
+	setopt_int(u, IPPROTO_IP, IP_TOS, 0x1210);
+	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TOS), 0x10);
+	setopt_int(t, IPPROTO_IP, IP_TTL, 0x1ff);
+	CHECK_EQ(getopt_int(t, IPPROTO_IP, IP_TTL), 0xff);
+	CHECK_ERRNO(__sys_setsockopt(u, IPPROTO_IP, IP_TOS, &one, 2), EINVAL);
+
+	/* SO_LINGER: l_onoff comes back as the bit; getsockopt cuts to the room. */
+	struct linger_ l = {1, 5}, got;
+	CHECK_OK(__sys_setsockopt(t, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	len = sizeof(got);
+	CHECK_OK(__sys_getsockopt(t, SOL_SOCKET, SO_LINGER, &got, &len));
+	CHECK_EQ(len, 8);
+	CHECK_EQ(got.l_onoff, SO_LINGER);
+	CHECK_EQ(got.l_linger, 5);
+	l.l_onoff = 0;
+	l.l_linger = 9;
+	CHECK_OK(__sys_setsockopt(t, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	memset(&got, 0x77, sizeof(got));
+	len = 4;
+	CHECK_OK(__sys_getsockopt(t, SOL_SOCKET, SO_LINGER, &got, &len));
+	CHECK_EQ(len, 4);
+	CHECK_EQ(got.l_onoff, 0);
+	CHECK_EQ(got.l_linger, 0x77777777);
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_LINGER, &l, 4), EINVAL);
+	/* No buffer: nothing written, and the room says so. */
+	len = 8;
+	CHECK_OK(__sys_getsockopt(t, SOL_SOCKET, SO_LINGER, NULL, &len));
+	CHECK_EQ(len, 0);
+
+	/* Timeouts: ticks, and EDOM. */
+	struct timeval tv = {0, 150000}, back;
+	CHECK_OK(__sys_setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	len = sizeof(back);
+	CHECK_OK(__sys_getsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &back, &len));
+	CHECK_EQ(len, 8);
+	CHECK_EQ(back.tv_sec, 0);
+	CHECK_EQ(back.tv_usec, 150000 / tick * tick);
+	struct timeval odd = {1, tick + tick / 2};
+	CHECK_OK(__sys_setsockopt(t, SOL_SOCKET, SO_SNDTIMEO, &odd, sizeof(odd)));
+	CHECK_OK(__sys_getsockopt(t, SOL_SOCKET, SO_SNDTIMEO, &back, &len));
+	CHECK_EQ(back.tv_sec, 1);
+	CHECK_EQ(back.tv_usec, tick);
+	struct timeval bad[] = {{-1, 0}, {0, -1}, {0, 1000000}, {32767 / hz + 1, 0}};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &bad[i], sizeof(tv)), EDOM);
+	struct timeval most = {32767 / hz, (32767 % hz) * tick};
+	CHECK_OK(__sys_setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &most, sizeof(most)));
+	most.tv_usec += tick;
+	if (most.tv_usec < 1000000)
+		CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &most, sizeof(most)), EDOM);
+	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &tv, 4), EINVAL);
+
+	/* A datagram receive with nothing there waits the timeout, then EAGAIN. */
+	struct sockaddr_in sin;
+	CHECK_OK(__sys_bind(u, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7101)));
+	char buf[16];
+	long t0 = now_us();
+	CHECK_ERRNO(__sys_recvfrom(u, buf, sizeof(buf), 0, NULL, NULL), EAGAIN);
+	long waited = now_us() - t0;
+	CHECK(waited >= 150000 - 2 * tick);
+	CHECK(waited < 2000000);
+	/* One that is there is taken at once. */
+	int c = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	CHECK_EQ(__sys_sendto(c, "d", 1, 0, &sin, sizeof(sin)), 1);
+	t0 = now_us();
+	CHECK_EQ(__sys_recvfrom(u, buf, sizeof(buf), 0, NULL, NULL), 1);
+	CHECK(now_us() - t0 < 100000);
+	close(c);
+
+	/* A stream: the receive times out too; the send waits for room that never
+	 * comes, then EAGAIN with nothing sent. */
+	tv.tv_usec = 100000;
+	CHECK_OK(__sys_setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = now_us();
+	CHECK_ERRNO(read(sv[0], buf, sizeof(buf)), EAGAIN);
+	CHECK(now_us() - t0 >= 100000 - 2 * tick);
+	CHECK_EQ(write(sv[1], "s", 1), 1);
+	CHECK_EQ(read(sv[0], buf, sizeof(buf)), 1);
+	int fl = CHECK_OK(fcntl(sv[1], F_GETFL));
+	CHECK_OK(fcntl(sv[1], F_SETFL, fl | O_NONBLOCK));
+	static char fill[4096];
+	while (write(sv[1], fill, sizeof(fill)) > 0)
+		;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_OK(fcntl(sv[1], F_SETFL, fl));
+	CHECK_OK(__sys_setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	t0 = now_us();
+	CHECK_ERRNO(write(sv[1], fill, 1), EAGAIN);
+	CHECK(now_us() - t0 >= 100000 - 2 * tick);
+
+	/* An accepted connection: the listener's flags but TCP_NODELAY, and its
+	 * linger; not its timeouts. */
+	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7102)));
+	setopt_int(lst, SOL_SOCKET, SO_KEEPALIVE, 1);
+	setopt_int(lst, SOL_SOCKET, SO_OOBINLINE, 1);
+	setopt_int(lst, IPPROTO_TCP, TCP_NOPUSH, 1);
+	setopt_int(lst, IPPROTO_TCP, TCP_NODELAY, 1);
+	l.l_onoff = 1;
+	l.l_linger = 3;
+	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_OK(__sys_listen(lst, 4));
+	int cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
+	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_KEEPALIVE), SO_KEEPALIVE);
+	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_OOBINLINE), SO_OOBINLINE);
+	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
+	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NODELAY), 0);
+	len = sizeof(got);
+	CHECK_OK(__sys_getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &len));
+	CHECK_EQ(got.l_onoff, SO_LINGER);
+	CHECK_EQ(got.l_linger, 3);
+	CHECK_OK(__sys_getsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &back, &len));
+	CHECK_EQ(back.tv_sec, 0);
+	CHECK_EQ(back.tv_usec, 0);
+	/* The client's own flags are its own: none set. */
+	CHECK_EQ(getopt_int(cl, SOL_SOCKET, SO_KEEPALIVE), 0);
+	/* And a TCP receive with a timeout. */
+	CHECK_OK(__sys_setsockopt(cl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = now_us();
+	CHECK_ERRNO(read(cl, buf, sizeof(buf)), EAGAIN);
+	CHECK(now_us() - t0 >= 100000 - 2 * tick);
+	CHECK_EQ(write(a, "x", 1), 1);
+	CHECK_EQ(read(cl, buf, sizeof(buf)), 1);
+	PASS();
+}
