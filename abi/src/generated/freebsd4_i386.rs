@@ -10231,6 +10231,8 @@ impl Syscall198Args {
 }
 
 /// Arguments of `lseek(fd_t fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
+///
+/// 4.x vfs_syscalls.c lseek: ESPIPE for what is not a vnode (pipes, sockets, event queues); a device, a FIFO or a terminal takes the offset like a file, and its reads and writes ignore it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LseekArgs {
     pub fd: fd_t,
@@ -14716,7 +14718,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 199,
         name: "lseek",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "a negative resulting offset is EINVAL, where 4.x's lseek stored it",
+        ),
         arg_words: 5,
     },
     SyscallInfo {

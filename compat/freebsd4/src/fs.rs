@@ -322,13 +322,24 @@ pub(crate) fn sys_fstatfs(task: &mut Task, a: fb::FstatfsArgs) -> SysResult {
 
 pub(crate) fn sys_lseek(task: &mut Task, a: fb::LseekArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
-    let whence = match a.whence {
+    Ok(Ret::Pair(seek(&file, a.offset, a.whence)?))
+}
+
+/// lseek's work, for it and the old 32-bit olseek. Every file that is a vnode has an
+/// offset on 4.x, a device's, a FIFO's and a terminal's too (lseek refuses only
+/// DTYPE_PIPE and DTYPE_SOCKET): for those it just moves.
+pub(crate) fn seek(file: &OpenFile, offset: i64, whence: fb::whence) -> Result<u64, i32> {
+    let whence = match whence {
         fb::whence::SEEK_SET => Whence::Start,
         fb::whence::SEEK_CUR => Whence::Current,
         fb::whence::SEEK_END => Whence::End,
     };
-    let at = file.seek(a.offset, whence).map_err(file_errno)?;
-    Ok(Ret::Pair(at))
+    let vnode = file.node().is_some() || file.kind() == FileKind::Console;
+    match file.seek(offset, whence) {
+        Err(nymph_kernel::error::Error::NotSeekable) if vnode => file.reposition(offset, whence),
+        r => r,
+    }
+    .map_err(file_errno)
 }
 
 pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {

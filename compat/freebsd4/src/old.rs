@@ -8,7 +8,6 @@ use crate::fb::{self, errno};
 use crate::files::file_errno;
 use crate::fs::{path_arg, stat_path, sys_open};
 use crate::sys::{Ret, SysResult, fault};
-use nymph_kernel::file::Whence;
 use nymph_kernel::process::{Task, calls};
 use nymph_kernel::vfs::{self, Follow, Stat};
 
@@ -27,12 +26,7 @@ pub(crate) fn sys_ocreat(task: &mut Task, a: fb::OcreatArgs) -> SysResult {
 /// is what 4.x's later kernels say; 4.x itself truncated it).
 pub(crate) fn sys_olseek(task: &mut Task, a: fb::OlseekArgs) -> SysResult {
     let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
-    let whence = match a.whence {
-        fb::whence::SEEK_SET => Whence::Start,
-        fb::whence::SEEK_CUR => Whence::Current,
-        fb::whence::SEEK_END => Whence::End,
-    };
-    let at = file.seek(i64::from(a.offset), whence).map_err(file_errno)?;
+    let at = crate::fs::seek(&file, i64::from(a.offset), a.whence)?;
     Ok(Ret::word(at))
 }
 

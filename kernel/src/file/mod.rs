@@ -378,6 +378,13 @@ impl OpenFile {
         if !self.ops.seekable() {
             return Err(FileError::NotSeekable);
         }
+        self.reposition(offset, whence)
+    }
+
+    /// [`seek`](Self::seek) for any file, one with no position of its own (a device,
+    /// a FIFO, a terminal) too: only the number changes, and reads and writes go on
+    /// ignoring it. BSD's lseek does this for every file that is a vnode.
+    pub fn reposition(&self, offset: i64, whence: Whence) -> Result<u64> {
         let mut current = self.offset.lock();
         let base = match whence {
             Whence::Start => 0,

@@ -1,6 +1,7 @@
-//! devfs: the device nodes at /dev (console, tty, null, zero, random, urandom, trace, and
-//! fd/0..63 with stdin, stdout and stderr linked to the first three, as 4.x's MAKEDEV
-//! makes them), an in-memory file system of its own mounted over the root's /dev.
+//! devfs: the device nodes at /dev (console, tty, mem, kmem, null, zero, random,
+//! urandom, trace, and fd/0..63 with stdin, stdout and stderr linked to the first
+//! three, as 4.x's MAKEDEV makes them), an in-memory file system of its own mounted
+//! over the root's /dev.
 
 use super::node::{Device, Inode};
 use super::tmpfs::{self, Kind};
@@ -17,6 +18,8 @@ pub const DEVICE: u64 = 2;
 pub mod number {
     pub const CONSOLE: u64 = 0;
     pub const TTY: u64 = 1 << 8;
+    pub const MEM: u64 = 2 << 8;
+    pub const KMEM: u64 = 2 << 8 | 1;
     pub const NULL: u64 = 2 << 8 | 2;
     pub const ZERO: u64 = 2 << 8 | 12;
     pub const RANDOM: u64 = 2 << 8 | 3;
@@ -81,6 +84,34 @@ impl FileOps for Null {
         Ok(buf.len())
     }
 }
+
+/// /dev/mem and /dev/kmem: there, as on 4.x, for the programs that open them to learn
+/// they run on a live kernel (libkvm's kvm_openfiles, which `uptime`, `w` and `ps`
+/// call, and then ask everything of sysctl). No memory is behind them: neither the
+/// machine's nor a 4.x kernel's, so every transfer fails as 4.x's mmrw fails for an
+/// address its kernel does not map (EFAULT).
+#[derive(Debug)]
+struct NoMemory;
+
+impl FileOps for NoMemory {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
+        Err(Error::BadAddress)
+    }
+    fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
+        Err(Error::BadAddress)
+    }
+}
+
+fn open_no_memory() -> Result<Arc<dyn FileOps>> {
+    Ok(Arc::new(NoMemory))
+}
+
+/// The group 4.x's MAKEDEV gives /dev/mem and /dev/kmem (kmem, gid 2), so that the
+/// set-group-id kvm programs may read them.
+const KMEM_GROUP: u32 = 2;
 
 /// /dev/zero: reads give zeros, writes vanish.
 #[derive(Debug)]
@@ -248,6 +279,13 @@ pub fn root() -> Arc<Inode> {
         ];
         for (name, number, mode, open) in nodes {
             add(&root, name, mode, Arc::new(SimpleDevice { number, open }));
+        }
+        let memories: [(&[u8], u64); 2] = [(b"mem", number::MEM), (b"kmem", number::KMEM)];
+        for (name, number) in memories {
+            let open = open_no_memory;
+            let device = Arc::new(SimpleDevice { number, open });
+            let node = tmpfs::make(DEVICE, 0o640, 0, KMEM_GROUP, Kind::Device(device));
+            attach_node(&root, name, &node);
         }
         let fd = tmpfs::make(DEVICE, 0o555, 0, 0, Kind::Directory);
         for n in 0..FD_NODES {
