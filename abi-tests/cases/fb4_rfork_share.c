@@ -19,7 +19,6 @@
  *  - the child is still the caller's child for wait4, with fork's (0, edx 1) return;
  *  - RFLINUXTHPN is EINVAL (a kernel log line names it).
  */
-#include <nymph_test.h>
 #include <nymph_fb4.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -93,25 +92,9 @@ static int reap(pid_t pid)
 	return status;
 }
 
-/* A raw call returning its value with carry clear (thr_sleep, thr_wakeup). */
-static long value(int nr, long arg)
-{
-	long eax;
-	unsigned char c;
-	__asm__ volatile("pushl %3\n\t"
-			 "pushl $0\n\t"
-			 "int $0x80\n\t"
-			 "setc %1\n\t"
-			 "addl $8, %%esp"
-			 : "=a"(eax), "=q"(c)
-			 : "a"(nr), "g"(arg)
-			 : "memory", "cc", "edx");
-	if (c)
-		FAIL("call %d: carry set, eax %ld", nr, eax);
-	return eax;
-}
-static long thr_sleep_(void) { return value(322, 0); }
-static long thr_wakeup_(int pid) { return value(323, pid); }
+/* thr_sleep and thr_wakeup answer with a value, carry clear. */
+static long thr_sleep_(void) { return nt_int80_value(322, 0); }
+static long thr_wakeup_(int pid) { return nt_int80_value(323, pid); }
 
 /* What the children did, seen by the parent through the memory they share. */
 static volatile int word;

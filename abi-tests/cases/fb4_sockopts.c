@@ -64,10 +64,7 @@ static void flags_kept(int s)
 
 int main(void)
 {
-	int mib[2] = {1, 12}, clock[5];
-	size_t clen = sizeof(clock);
-	CHECK_OK(sysctl(mib, 2, clock, &clen, NULL, 0));
-	int hz = clock[0];
+	int hz = nt_hz();
 	long tick = 1000000 / hz;
 
 	int t = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));

@@ -12,52 +12,25 @@
  *  - a caught signal ends the sleep with no error: 0 with a timeout, the ticks slept
  *    without one (never EINTR, never restarted), and then the handler runs.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The raw call: eax, and the carry flag in *cf. */
-static long raw(int nr, long arg, int *cf)
-{
-	long eax;
-	unsigned char c;
-	__asm__ volatile("pushl %3\n\t"
-			 "pushl $0\n\t"
-			 "int $0x80\n\t"
-			 "setc %1\n\t"
-			 "addl $8, %%esp"
-			 : "=a"(eax), "=q"(c)
-			 : "a"(nr), "g"(arg)
-			 : "memory", "cc", "edx");
-	*cf = c;
-	return eax;
-}
-
-/* A call whose result is a value: carry must be clear. */
-static long value(int nr, long arg)
-{
-	int cf;
-	long v = raw(nr, arg, &cf);
-	if (cf)
-		FAIL("call %d: carry set, eax %ld", nr, v);
-	return v;
-}
-
 /* A call that fails: carry set, eax the errno. */
 static long error(int nr, long arg)
 {
 	int cf;
-	long v = raw(nr, arg, &cf);
+	long v = nt_int80_1(nr, arg, &cf);
 	if (!cf)
 		FAIL("call %d: carry clear, eax %ld", nr, v);
 	return v;
 }
 
-static long thr_sleep_(const struct timespec *ts) { return value(322, (long)ts); }
-static long thr_wakeup_(int pid) { return value(323, pid); }
+static long thr_sleep_(const struct timespec *ts) { return nt_int80_value(322, (long)ts); }
+static long thr_wakeup_(int pid) { return nt_int80_value(323, pid); }
 
 static long now_us(void)
 {
@@ -78,10 +51,7 @@ static void alarm_in(long us)
 
 int main(void)
 {
-	int mib[2] = {1, 12}, clock[5];
-	size_t len = sizeof(clock);
-	CHECK_OK(sysctl(mib, 2, clock, &len, NULL, 0));
-	int hz = clock[0];
+	int hz = nt_hz();
 	long tick_us = 1000000 / hz;
 	struct timespec zero = {0, 0};
 

@@ -19,6 +19,45 @@ static inline unsigned char *nt_page_before_hole(void)
 	return p;
 }
 
+/* A 4.x call with one argument, made raw with int $0x80 (for the calls that answer in
+ * eax with the carry flag clear, which libc-shim's stubs would take for an errno):
+ * eax back, the carry flag in *cf. */
+static inline long nt_int80_1(int nr, long arg, int *cf)
+{
+	long eax;
+	unsigned char c;
+	__asm__ volatile("pushl %3\n\t"
+			 "pushl $0\n\t"
+			 "int $0x80\n\t"
+			 "setc %1\n\t"
+			 "addl $8, %%esp"
+			 : "=a"(eax), "=q"(c)
+			 : "a"(nr), "g"(arg)
+			 : "memory", "cc", "edx");
+	*cf = c;
+	return eax;
+}
+
+/* nt_int80_1 for a call that answers with a value: the case fails if carry is set. */
+static inline long nt_int80_value(int nr, long arg)
+{
+	int cf;
+	long eax = nt_int80_1(nr, arg, &cf);
+	if (cf)
+		FAIL("call %d: carry set, eax %ld", nr, eax);
+	return eax;
+}
+
+/* The clock's rate (kern.clockrate's hz), the ticks 4.x counts its timeouts in. */
+static inline int nt_hz(void)
+{
+	int mib[2] = {1, 12}, clock[5];
+	size_t len = sizeof(clock);
+	if (sysctl(mib, 2, clock, &len, NULL, 0) != 0)
+		FAIL("kern.clockrate: errno %s", nt_errname(errno));
+	return clock[0];
+}
+
 /* getrlimit(which), failing the case if the call does; the struct is poisoned first
  * so that a call writing nothing cannot pass. */
 static inline struct rlimit nt_getrlimit(int which)

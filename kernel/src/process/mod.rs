@@ -2278,16 +2278,16 @@ fn end_peers(leader: &Arc<Process>) {
     leader.inner.lock().peers.clear();
 }
 
+/// The leader of `process`'s peers (itself, unless rfork(RFTHREAD) made it a peer).
+fn leader_of(process: &Arc<Process>) -> Arc<Process> {
+    let leader = process.inner.lock().leader.as_ref().and_then(Weak::upgrade);
+    leader.unwrap_or_else(|| process.clone())
+}
+
 /// Makes `child`, just forked by `creator`, a peer of `creator`'s leader (BSD rfork's
 /// RFTHREAD): it dies when the leader exits.
 pub fn join_peers(creator: &Arc<Process>, child: &Arc<Process>) {
-    let leader = creator
-        .inner
-        .lock()
-        .leader
-        .as_ref()
-        .and_then(Weak::upgrade)
-        .unwrap_or_else(|| creator.clone());
+    let leader = leader_of(creator);
     {
         let mut inner = leader.inner.lock();
         if inner.exit.is_some() {
@@ -2305,13 +2305,7 @@ pub fn join_peers(creator: &Arc<Process>, child: &Arc<Process>) {
 /// p_leader and its p_peers list; a process that rfork(RFTHREAD) never touched is
 /// alone in its own).
 pub fn peers(process: &Arc<Process>) -> Vec<Arc<Process>> {
-    let leader = process
-        .inner
-        .lock()
-        .leader
-        .as_ref()
-        .and_then(Weak::upgrade)
-        .unwrap_or_else(|| process.clone());
+    let leader = leader_of(process);
     let mut group = alloc::vec![leader.clone()];
     group.extend(leader.inner.lock().peers.iter().filter_map(Weak::upgrade));
     group.retain(|p| !p.has_exited());
