@@ -188,13 +188,25 @@ static void prisoner(pid_t parent, pid_t outsider)
 	/* ktrace: KTROP_SET (0) of KTR_SYSCALL (1 << 1); ktrcanset's PRISON_CHECK. */
 	CHECK_ERRNO(__sys_ktrace("marker", 0, 1 << 1, outsider), EPERM);
 	CHECK_ERRNO(__sys_kill(-1, 0), ESRCH);
+	/* A fellow prisoner is in reach. It waits until we have looked: had it exited
+	 * first (a tick during fork can run it before us), kill would rightly find no
+	 * live process (ESRCH, as 4.x's pfind skips zombies). */
+	int go[2];
+	CHECK_OK(pipe(go));
 	pid_t inmate = CHECK_OK(fork());
 	if (inmate == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
 		host_name(buf, sizeof(buf));
 		_exit(strcmp(buf, "cell7") == 0 ? 0 : 1);
 	}
+	close(go[0]);
 	CHECK_OK(__sys_kill(inmate, 0));
 	CHECK_OK(__sys_getpriority(PRIO_PROCESS_4X, inmate));
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	close(go[1]);
 	int status;
 	CHECK_EQ(waitpid(inmate, &status, 0), inmate);
 	CHECK_CHILD_OK(status);
