@@ -336,9 +336,8 @@ fn receive<S: Sink + ?Sized>(
                 return Ok(0);
             }
         }
-        let me = pipe.clone();
-        wait.sleep(&pipe.changed, move || {
-            let s = me.state.lock();
+        wait.sleep(&pipe.changed, || {
+            let s = pipe.state.lock();
             s.len > 0 || s.writers == 0
         })?;
     }
@@ -407,10 +406,9 @@ pub fn write_marked<S: Source + ?Sized>(
                 continue;
             }
         }
-        let me = pipe.clone();
         let need = if atomic { total - written } else { 1 };
-        let slept = wait.sleep(&pipe.changed, move || {
-            let s = me.state.lock();
+        let slept = wait.sleep(&pipe.changed, || {
+            let s = pipe.state.lock();
             s.room() >= need || s.readers == 0
         });
         if let Err(e) = slept {
