@@ -5,7 +5,9 @@
  *  - the SOL_SOCKET flags (SO_DEBUG, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
  *    SO_OOBINLINE) and TCP's (TCP_NOPUSH, TCP_NOOPT) are kept and reported as their
  *    bit (TCP's as the TF_ bit: 0x1000, 8);
- *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit;
+ *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit; a TCP
+ *    connection closed lingering 0 seconds is reset (its peer reads the data, then
+ *    ECONNRESET once);
  *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes;
  *  - SO_RCVTIMEO and SO_SNDTIMEO: a struct timeval made ticks (EDOM when negative,
  *    microseconds out of range or past SHRT_MAX ticks), read back in whole ticks; a
@@ -230,5 +232,26 @@ int main(void)
 	CHECK(now_us() - t0 >= 100000 - 2 * tick);
 	CHECK_EQ(write(a, "x", 1), 1);
 	CHECK_EQ(read(cl, buf, sizeof(buf)), 1);
+
+	/* Closed lingering 0 seconds, a connection is reset: its peer reads what was
+	 * sent, then ECONNRESET once, then end of file. Lingering longer, end of file. */
+	l.l_onoff = 1;
+	l.l_linger = 0;
+	CHECK_OK(__sys_setsockopt(cl, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	CHECK_EQ(write(cl, "abc", 3), 3);
+	CHECK_OK(close(cl));
+	CHECK_EQ(read(a, buf, sizeof(buf)), 3);
+	CHECK_ERRNO(read(a, buf, sizeof(buf)), ECONNRESET);
+	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+	close(a);
+	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
+	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	l.l_linger = 5;
+	CHECK_OK(__sys_setsockopt(cl, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+	CHECK_EQ(write(cl, "d", 1), 1);
+	CHECK_OK(close(cl));
+	CHECK_EQ(read(a, buf, sizeof(buf)), 1);
+	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
 	PASS();
 }

@@ -3818,7 +3818,7 @@ pub mod consts {
     pub const SO_BROADCAST: u32 = 32;
     /// kept and reported
     pub const SO_USELOOPBACK: u32 = 64;
-    /// struct linger; kept and reported: loopback data reaches the peer's buffer when sent, so a close has nothing to wait for
+    /// struct linger: loopback data reaches the peer's buffer when sent, so a close has nothing to wait for; lingering 0 seconds, a TCP close resets the connection (the peer's next read past the data is ECONNRESET)
     pub const SO_LINGER: u32 = 128;
     /// kept and reported: no urgent data arrives
     pub const SO_OOBINLINE: u32 = 0x100;
@@ -14051,7 +14051,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (so l_linger 0 ends a connection with end of file, not the reset 4.x sent)",
+            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },

@@ -346,9 +346,11 @@ pub struct SocketSettings {
     /// How long a send waits for room, in clock ticks; 0: for good (so_snd.sb_timeo).
     /// When it passes, what went in is the result, or `WouldBlock` if nothing did.
     pub send_timeout: u64,
-    /// Lingering on close, and for how many seconds (SO_LINGER): kept and reported.
-    /// Loopback data is in the peer's buffer as soon as it is sent, so a close has
-    /// nothing to wait for.
+    /// Lingering on close, and for how many seconds (SO_LINGER). Loopback data is in
+    /// the peer's buffer as soon as it is sent, so a close has nothing to wait for;
+    /// but a TCP connection closed lingering 0 seconds is reset, not ended: its peer
+    /// reads what was sent, then `ConnectionReset` once (4.x's tcp_disconnect drops
+    /// such a connection, and the reset sets the peer's so_error).
     pub linger: (bool, i32),
     /// The IP type of service and time to live (IP_TOS, IP_TTL): kept and reported;
     /// nothing on the loopback network reads them.
@@ -546,6 +548,13 @@ impl Connection {
 impl Drop for Socket {
     fn drop(&mut self) {
         drop(self.take_files_in_flight());
+        let abortive = self.state.get_mut().settings.linger == (true, 0);
+        if abortive
+            && self.domain == Domain::Internet
+            && let Some(peer) = self.connection.get().and_then(|c| c.peer_socket.upgrade())
+        {
+            peer.state.lock().error = Some(Error::ConnectionReset);
+        }
     }
 }
 
@@ -1172,7 +1181,19 @@ impl Socket {
                     r => r.map(stream),
                 };
             }
-            return read(&c.rx, to, wait).map(stream);
+            let n = read(&c.rx, to, wait)?;
+            // End of file from a connection that was reset: the reset is reported, once
+            // (a peek leaves it).
+            if n == 0 && to.len() > 0 {
+                let mut s = self.state.lock();
+                if let Some(e) = s.error {
+                    if !peek {
+                        s.error = None;
+                    }
+                    return Err(e);
+                }
+            }
+            return Ok(stream(n));
         }
         loop {
             {
