@@ -16,7 +16,8 @@
  *  - levels: a Unix-domain socket has none but SOL_SOCKET (ENOPROTOOPT), UDP has
  *    IPPROTO_IP alone and TCP IPPROTO_TCP too (EINVAL for others); an unknown name
  *    is ENOPROTOOPT; a value shorter than its type EINVAL;
- *  - an accepted connection has its listener's flags but TCP_NODELAY, and its linger;
+ *  - an accepted connection has its listener's flags but TCP_NODELAY, its linger and
+ *    its buffer sizes;
  *  - getsockopt cuts the value to the room given and says how much it wrote (0 with
  *    no buffer).
  */
@@ -196,8 +197,8 @@ int main(void)
 	CHECK_ERRNO(write(sv[1], fill, 1), EAGAIN);
 	CHECK(now_us() - t0 >= 100000 - 2 * tick);
 
-	/* An accepted connection: the listener's flags but TCP_NODELAY, and its
-	 * linger; not its timeouts. */
+	/* An accepted connection: the listener's flags but TCP_NODELAY, its linger and
+	 * buffer sizes; not its timeouts. */
 	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7102)));
 	setopt_int(lst, SOL_SOCKET, SO_KEEPALIVE, 1);
@@ -208,6 +209,7 @@ int main(void)
 	l.l_linger = 3;
 	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	setopt_int(lst, SOL_SOCKET, SO_RCVBUF, 12345);
 	CHECK_OK(__sys_listen(lst, 4));
 	int cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
@@ -216,6 +218,7 @@ int main(void)
 	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_OOBINLINE), SO_OOBINLINE);
 	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
 	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NODELAY), 0);
+	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_RCVBUF), 12345);
 	len = sizeof(got);
 	CHECK_OK(__sys_getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &len));
 	CHECK_EQ(got.l_onoff, SO_LINGER);

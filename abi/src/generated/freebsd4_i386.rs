@@ -8117,7 +8117,7 @@ impl BindArgs {
 
 /// Arguments of `setsockopt(fd_t s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
 ///
-/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY) and linger.
+/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY), linger and buffer sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetsockoptArgs {
     pub s: fd_t,

@@ -896,12 +896,14 @@ impl Socket {
             if t.pending.len() > 3 * backlog / 2 {
                 return Err(Error::ConnectionRefused);
             }
-            // The new connection has the listener's options and linger (4.x's
-            // sonewconn; its TCP passes TF_NOPUSH and TF_NOOPT on too, not
-            // TF_NODELAY).
+            // The new connection has the listener's options, linger and buffer sizes
+            // (4.x's sonewconn, whose soreserve takes the listener's; its TCP passes
+            // TF_NOPUSH and TF_NOOPT on too, not TF_NODELAY).
             let mut sv = server.state.lock();
             sv.options = t.options & !(1 << SocketOption::NoDelay as u16);
             sv.settings.linger = t.settings.linger;
+            sv.send_buffer = t.send_buffer;
+            sv.receive_buffer = t.receive_buffer;
         }
         // The accepted socket carries the listener's name (in the Internet domain
         // with the address connected to), as in BSD.
