@@ -8,7 +8,9 @@
  *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit; a TCP
  *    connection closed lingering 0 seconds is reset (its peer reads the data, then
  *    ECONNRESET once);
- *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes;
+ *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes; IP_PORTRANGE says where
+ *    a bind to port 0 takes its port (high: 49152..65535; low: 1023 downwards, root
+ *    only, EACCES at the bind; default 1024..5000);
  *  - SO_RCVTIMEO and SO_SNDTIMEO: a struct timeval made ticks (EDOM when negative,
  *    microseconds out of range or past SHRT_MAX ticks), read back in whole ticks; a
  *    receive with nothing to get, on a datagram or a stream socket, and a send with
@@ -112,6 +114,57 @@ int main(void)
 	setopt_int(t, IPPROTO_IP, IP_TTL, 0x1ff);
 	CHECK_EQ(getopt_int(t, IPPROTO_IP, IP_TTL), 0xff);
 	CHECK_ERRNO(__sys_setsockopt(u, IPPROTO_IP, IP_TOS, &one, 2), EINVAL);
+
+	/* IP_PORTRANGE: where a bind to port 0 takes its port. */
+	CHECK_EQ(getopt_int(t, IPPROTO_IP, IP_PORTRANGE), IP_PORTRANGE_DEFAULT);
+	CHECK_ERRNO(__sys_setsockopt(t, IPPROTO_IP, IP_PORTRANGE, &(int){3}, 4), EINVAL);
+	int ports[3];
+	const int ranges[3] = {IP_PORTRANGE_HIGH, IP_PORTRANGE_LOW, IP_PORTRANGE_DEFAULT};
+	for (int i = 0; i < 3; i++) {
+		int s = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+		setopt_int(s, IPPROTO_IP, IP_PORTRANGE, ranges[i]);
+		CHECK_EQ(getopt_int(s, IPPROTO_IP, IP_PORTRANGE), ranges[i]);
+		struct sockaddr_in any;
+		CHECK_OK(__sys_bind(s, &any, nt_sockaddr_in(&any, INADDR_ANY, 0)));
+		unsigned char got_name[16];
+		int glen = sizeof(got_name);
+		CHECK_OK(__sys_getsockname(s, got_name, &glen));
+		ports[i] = nt_port_of(got_name);
+		/* Kept open, so the next search in a range moves on. */
+	}
+	CHECK(ports[0] >= 49152 && ports[0] <= 65535);
+	CHECK(ports[1] >= 600 && ports[1] <= 1023);
+	CHECK(ports[2] >= 1024 && ports[2] <= 5000);
+	/* The low range goes downwards: the next one is below. */
+	int low2 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	int low3 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	setopt_int(low2, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
+	setopt_int(low3, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
+	struct sockaddr_in any0;
+	CHECK_OK(__sys_bind(low2, &any0, nt_sockaddr_in(&any0, INADDR_ANY, 0)));
+	CHECK_OK(__sys_bind(low3, &any0, nt_sockaddr_in(&any0, INADDR_ANY, 0)));
+	unsigned char n2[16], n3[16];
+	int l2 = sizeof(n2), l3 = sizeof(n3);
+	CHECK_OK(__sys_getsockname(low2, n2, &l2));
+	CHECK_OK(__sys_getsockname(low3, n3, &l3));
+	CHECK_EQ(nt_port_of(n3), nt_port_of(n2) - 1);
+	/* Without privilege the low range is refused at the bind. */
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			_exit(1);
+		int s = __sys_socket(AF_INET, SOCK_DGRAM, 0);
+		int low = IP_PORTRANGE_LOW;
+		if (s < 0 || __sys_setsockopt(s, IPPROTO_IP, IP_PORTRANGE, &low, 4) != 0)
+			_exit(2);
+		struct sockaddr_in a0;
+		if (__sys_bind(s, &a0, nt_sockaddr_in(&a0, INADDR_ANY, 0)) != -1 || errno != EACCES)
+			_exit(3);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK_CHILD_OK(status);
 
 	/* SO_LINGER: l_onoff comes back as the bit; getsockopt cuts to the room. */
 	struct linger_ l = {1, 5}, got;

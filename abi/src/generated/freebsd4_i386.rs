@@ -3863,6 +3863,11 @@ pub mod consts {
     pub const IP_TOS: u32 = 3;
     /// an int kept as a byte (inp_ip_ttl, 64 at first) and reported
     pub const IP_TTL: u32 = 4;
+    /// where a bind to port 0 takes its port: the default range (1024..5000 upwards), the high one (49152..65535 upwards) or the low one (1023 down to 600, root only: EACCES at the bind)
+    pub const IP_PORTRANGE: u32 = 19;
+    pub const IP_PORTRANGE_DEFAULT: u32 = 0;
+    pub const IP_PORTRANGE_HIGH: u32 = 1;
+    pub const IP_PORTRANGE_LOW: u32 = 2;
     pub const INADDR_ANY: u32 = 0;
     /// 127.0.0.1, in host byte order
     pub const INADDR_LOOPBACK: u32 = 0x7f000001;
@@ -8117,7 +8122,7 @@ impl BindArgs {
 
 /// Arguments of `setsockopt(fd_t s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
 ///
-/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY), linger and buffer sizes.
+/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY), linger and buffer sizes. IP_PORTRANGE chooses where a bind to port 0 (or connect's and send's implicit one) takes its port;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetsockoptArgs {
     pub s: fd_t,
@@ -14051,7 +14056,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
+            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL and IP_PORTRANGE (IP_OPTIONS, IP_RECVDSTADDR, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },
@@ -14144,7 +14149,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS and IP_TTL (IP_OPTIONS, IP_RECVDSTADDR, IP_PORTRANGE, the multicast ones...) are ENOPROTOOPT",
+            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL and IP_PORTRANGE (IP_OPTIONS, IP_RECVDSTADDR, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

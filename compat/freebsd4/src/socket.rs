@@ -11,15 +11,15 @@
 use crate::fb::{self, consts as c, errno};
 use crate::files::file_errno;
 use crate::fs::compat_path_in;
-use crate::sys::{Ret, SysResult, fault};
+use crate::sys::{Jail, Ret, SysResult, fault, suser};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::socket::{
-    self, Address, Control, Domain, InetName, Received, Rights, SenderCredentials, Shutdown,
-    SocketOption, SocketType,
+    self, Address, Control, Domain, InetName, PortRange, Received, Rights, SenderCredentials,
+    Shutdown, SocketOption, SocketType,
 };
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
@@ -897,6 +897,7 @@ enum Opt {
     Linger,
     IpTos,
     IpTtl,
+    PortRange,
     /// Read only: SO_TYPE, SO_ERROR, SO_ACCEPTCONN.
     Type,
     Error,
@@ -946,6 +947,7 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
         IPPROTO_IP => match name {
             c::IP_TOS => Ok(Opt::IpTos),
             c::IP_TTL => Ok(Opt::IpTtl),
+            c::IP_PORTRANGE => Ok(Opt::PortRange),
             _ => Err(errno::ENOPROTOOPT),
         },
         _ => Err(errno::EINVAL),
@@ -1020,6 +1022,20 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
             let v: i32 = option_value(task, &a)?;
             s.set_settings(|st| st.ip_ttl = v as u8);
         }
+        Opt::PortRange => {
+            let v: i32 = option_value(task, &a)?;
+            let range = match v as u32 {
+                c::IP_PORTRANGE_DEFAULT => PortRange::Default,
+                c::IP_PORTRANGE_HIGH => PortRange::High,
+                // in_pcbbind asks for PRISON_ROOT privilege when it takes a low port;
+                // it is asked here, of the process choosing the range.
+                c::IP_PORTRANGE_LOW => PortRange::Low {
+                    permitted: suser(task, Jail::Allowed).is_ok(),
+                },
+                _ => return Err(errno::EINVAL),
+            };
+            s.set_settings(|st| st.port_range = range);
+        }
         Opt::Type | Opt::Error | Opt::AcceptConn => return Err(errno::ENOPROTOOPT),
     }
     Ok(Ret::word(0))
@@ -1073,6 +1089,11 @@ pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResul
         }
         Opt::IpTos => int(u32::from(settings.ip_tos)),
         Opt::IpTtl => int(u32::from(settings.ip_ttl)),
+        Opt::PortRange => int(match settings.port_range {
+            PortRange::Default => c::IP_PORTRANGE_DEFAULT,
+            PortRange::High => c::IP_PORTRANGE_HIGH,
+            PortRange::Low { .. } => c::IP_PORTRANGE_LOW,
+        }),
         Opt::Type => int(match s.socket_type() {
             SocketType::Stream => c::SOCK_STREAM,
             SocketType::Datagram => c::SOCK_DGRAM,

@@ -124,9 +124,20 @@ impl Drop for Rights {
 /// Bound Internet-domain sockets (pruned as they go): their names are their ports.
 static INET_BOUND: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
 
-/// Where the last ephemeral port search stopped, for streams and for datagrams
-/// (4.x keeps one per protocol).
-static LAST_EPHEMERAL: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+/// Where the last ephemeral port search stopped in each [`PortRange`], for streams and
+/// for datagrams (4.x keeps one per range and protocol).
+static LAST_EPHEMERAL: [[AtomicUsize; 3]; 2] = [
+    [
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ],
+    [
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ],
+];
 
 /// The live bound Internet sockets of type `kind` (taken out of the table's lock, so
 /// that their own locks may be taken).
@@ -269,6 +280,13 @@ impl InetName {
     /// is below last.
     pub const EPHEMERAL_FIRST: u16 = 1024;
     pub const EPHEMERAL_LAST: u16 = 5000;
+    /// The high range (portrange.hifirst and hilast), handed out upwards too.
+    pub const HIGH_FIRST: u16 = 49152;
+    pub const HIGH_LAST: u16 = 65535;
+    /// The low range (portrange.lowfirst and lowlast), privileged ports handed out
+    /// downwards from 1023.
+    pub const LOW_FIRST: u16 = 1023;
+    pub const LOW_LAST: u16 = 600;
     /// Ports below it need privilege (4.x's IPPORT_RESERVED).
     pub const RESERVED: u16 = 1024;
 
@@ -336,8 +354,21 @@ pub enum SocketOption {
     NoOptions,
 }
 
+/// Which ports an Internet socket bound to port 0 gets (BSD's IP_PORTRANGE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortRange {
+    /// [`InetName::EPHEMERAL_FIRST`] upwards.
+    Default,
+    /// [`InetName::HIGH_FIRST`] upwards.
+    High,
+    /// [`InetName::LOW_FIRST`] downwards, privileged: `permitted` says whether the
+    /// process that chose the range could have them (else the bind is
+    /// `AccessDenied`).
+    Low { permitted: bool },
+}
+
 /// What a socket keeps beside its flags, each as a personality set it; the core acts
-/// on the timeouts alone.
+/// on the timeouts, the port range and a zero linger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SocketSettings {
     /// How long a receive waits for data, in clock ticks; 0: for good (BSD's
@@ -356,6 +387,8 @@ pub struct SocketSettings {
     /// nothing on the loopback network reads them.
     pub ip_tos: u8,
     pub ip_ttl: u8,
+    /// Where a bind to port 0 (or an implicit one) takes its port.
+    pub port_range: PortRange,
 }
 
 impl SocketSettings {
@@ -366,6 +399,7 @@ impl SocketSettings {
         linger: (false, 0),
         ip_tos: 0,
         ip_ttl: 64,
+        port_range: PortRange::Default,
     };
 }
 
@@ -719,14 +753,30 @@ impl Socket {
         })
     }
 
-    /// A free port from the ephemeral range for a socket binding `addr`;
-    /// `WouldBlock` when every one is taken.
+    /// A free port from the socket's [`PortRange`] for a socket binding `addr`, the
+    /// search going on from where the last one in that range stopped, as 4.x's
+    /// in_pcbbind does; `WouldBlock` when every one is taken, `AccessDenied` for the
+    /// low range without privilege.
     fn ephemeral_port(&self, addr: [u8; 4]) -> Result<u16> {
-        let (first, last) = (InetName::EPHEMERAL_FIRST, InetName::EPHEMERAL_LAST);
-        let last_port = &LAST_EPHEMERAL[self.kind as usize];
-        for _ in first..=last {
-            let mut p = last_port.load(Ordering::Relaxed) as u16;
-            p = if p < first || p >= last { first } else { p + 1 };
+        let range = self.state.lock().settings.port_range;
+        let (first, last, slot) = match range {
+            PortRange::Default => (InetName::EPHEMERAL_FIRST, InetName::EPHEMERAL_LAST, 0),
+            PortRange::High => (InetName::HIGH_FIRST, InetName::HIGH_LAST, 1),
+            PortRange::Low { permitted: false } => return Err(Error::AccessDenied),
+            PortRange::Low { permitted: true } => (InetName::LOW_FIRST, InetName::LOW_LAST, 2),
+        };
+        let (low, high) = (first.min(last), first.max(last));
+        let last_port = &LAST_EPHEMERAL[self.kind as usize][slot];
+        for _ in low..=high {
+            let previous = last_port.load(Ordering::Relaxed) as u16;
+            let outside = previous < low || previous > high;
+            let p = match (first <= last, outside) {
+                (_, true) => first,
+                (true, false) if previous == high => first,
+                (true, false) => previous + 1,
+                (false, false) if previous == low => first,
+                (false, false) => previous - 1,
+            };
             last_port.store(p.into(), Ordering::Relaxed);
             if !self.port_in_use(addr, p) {
                 return Ok(p);

@@ -221,6 +221,10 @@ typedef uint32_t uintptr_t;
 #define TCP_NOOPT 8
 #define IP_TOS 3
 #define IP_TTL 4
+#define IP_PORTRANGE 0x13
+#define IP_PORTRANGE_DEFAULT 0
+#define IP_PORTRANGE_HIGH 1
+#define IP_PORTRANGE_LOW 2
 #define INADDR_ANY 0
 #define INADDR_LOOPBACK 0x7f000001
 #define IPPORT_RESERVED 0x400
