@@ -497,7 +497,19 @@ static long make_call(const struct fz_call *c, const fz_val *args, struct how ho
 	unsigned char *at = (unsigned char *)(uintptr_t)how.esp;
 	if (at >= edge && at < top) /* the words that fit above the return-address slot */
 		memcpy(at + 4, w, (size_t)(top - at - 4));
+	/* A child of fork, vfork or rfork starts on the caller's stack, and an RFMEM one
+	 * shares it with a caller that goes on: a signal caught before the child has left
+	 * (another worker's kill of the group, say) would push its frame there and wreck
+	 * the caller's frames (seen as a worker running past its calls). The child starts
+	 * with everything blocked; the caller's mask comes back after. */
+	sigset_t all, old;
+	if (c->child_exits) {
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, &old);
+	}
 	long ret = fz_trap(nr, w, c->child_exits, how.esp, how.mode);
+	if (c->child_exits)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	/* pipe (no flags in 4.x) makes blocking pipes, which a later read of a reused
 	 * pool number waits on for good: mostly make them non-blocking, as a native
 	 * pipe2 with random flags often is. */
