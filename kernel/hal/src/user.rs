@@ -422,47 +422,6 @@ hal_enter_context_same:
     popfq
     .endm
 
-// From the trap stubs, for a trap whose saved CS has RPL 3. The stack holds
-// vector, error code and the CPU's frame (rip, cs, rflags, rsp, ss) on RSP0.
-    .global hal_user_trap
-hal_user_trap:
-    push %rdi
-    mov hal_cpu_user_context(%rip), %rdi
-    mov %rax, UR_RAX(%rdi)
-    mov %rbx, UR_RBX(%rdi)
-    mov %rcx, UR_RCX(%rdi)
-    mov %rdx, UR_RDX(%rdi)
-    mov %rsi, UR_RSI(%rdi)
-    mov %rbp, UR_RBP(%rdi)
-    mov %r8, UR_R8(%rdi)
-    mov %r9, UR_R9(%rdi)
-    mov %r10, UR_R10(%rdi)
-    mov %r11, UR_R11(%rdi)
-    mov %r12, UR_R12(%rdi)
-    mov %r13, UR_R13(%rdi)
-    mov %r14, UR_R14(%rdi)
-    mov %r15, UR_R15(%rdi)
-    pop %rax
-    mov %rax, UR_RDI(%rdi)
-    pop %rax
-    mov %rax, UR_VECTOR(%rdi)
-    pop %rax
-    mov %rax, UR_ERROR(%rdi)
-    pop %rax
-    mov %rax, UR_RIP(%rdi)
-    pop %rax
-    mov %rax, UR_CS(%rdi)
-    pop %rax
-    mov %rax, UR_RFLAGS(%rdi)
-    pop %rax
-    mov %rax, UR_RSP(%rdi)
-    pop %rax
-    mov %rax, UR_SS(%rdi)
-    mov %cr2, %rax
-    mov %rax, UR_CR2(%rdi)
-    KERNEL_RFLAGS
-    jmp hal_user_exit
-
 // Saves the general registers into the UserContext, leaving %rdi pointing at it,
 // without touching the stack (%rdi goes through a scratch word; interrupts are off).
     .macro SAVE_REGISTERS_VIA_SCRATCH
@@ -486,14 +445,9 @@ hal_user_trap:
     mov %rax, UR_RDI(%rdi)
     .endm
 
-// `int $0x80`, the i386 system-call gate, straight from its stub: the CPU's frame
-// (rip, cs, rflags, rsp, ss) is on RSP0 with no vector or error code above it. From
-// kernel mode (which never makes it) it goes the way of every other vector.
-    .global hal_int80_entry
-hal_int80_entry:
-    testb $3, 8(%rsp)
-    jz 1f
-    SAVE_REGISTERS_VIA_SCRATCH
+// Pops the CPU's frame (rip, cs, rflags, rsp, ss) from the stack into the UserContext
+// at %rdi.
+    .macro SAVE_CPU_FRAME
     pop %rax
     mov %rax, UR_RIP(%rdi)
     pop %rax
@@ -504,6 +458,33 @@ hal_int80_entry:
     mov %rax, UR_RSP(%rdi)
     pop %rax
     mov %rax, UR_SS(%rdi)
+    .endm
+
+// From the trap stubs, for a trap whose saved CS has RPL 3. The stack holds
+// vector, error code and the CPU's frame (rip, cs, rflags, rsp, ss) on RSP0. Every
+// vector is an interrupt gate, so interrupts are off and the scratch word is free.
+    .global hal_user_trap
+hal_user_trap:
+    SAVE_REGISTERS_VIA_SCRATCH
+    pop %rax
+    mov %rax, UR_VECTOR(%rdi)
+    pop %rax
+    mov %rax, UR_ERROR(%rdi)
+    SAVE_CPU_FRAME
+    mov %cr2, %rax
+    mov %rax, UR_CR2(%rdi)
+    KERNEL_RFLAGS
+    jmp hal_user_exit
+
+// `int $0x80`, the i386 system-call gate, straight from its stub: the CPU's frame
+// (rip, cs, rflags, rsp, ss) is on RSP0 with no vector or error code above it. From
+// kernel mode (which never makes it) it goes the way of every other vector.
+    .global hal_int80_entry
+hal_int80_entry:
+    testb $3, 8(%rsp)
+    jz 1f
+    SAVE_REGISTERS_VIA_SCRATCH
+    SAVE_CPU_FRAME
     movq $0x80, UR_VECTOR(%rdi)
     movq $0, UR_ERROR(%rdi)
     KERNEL_RFLAGS
