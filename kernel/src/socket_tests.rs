@@ -122,6 +122,7 @@ fn socket_poll_wakes_for_either_direction() -> TestResult {
     a.set_status(StatusFlags {
         nonblock: true,
         append: false,
+        async_io: false,
     });
     // Fill a's direction until it would block.
     let chunk = [0x5au8; 4096];
@@ -134,6 +135,7 @@ fn socket_poll_wakes_for_either_direction() -> TestResult {
     let want = Interest {
         read: true,
         write: true,
+        urgent: false,
     };
     let done = Arc::new(AtomicUsize::new(0));
     let (b2, done2) = (b.clone(), done.clone());

@@ -4233,6 +4233,16 @@ pub mod ioctl {
     pub const FIONREAD: u32 = 0x4004667f;
     pub const FIONBIO: u32 = 0x8004667e;
     pub const FIOASYNC: u32 = 0x8004667d;
+    /// who gets a socket's SIGURG and SIGIO (fcntl F_SETOWN)
+    pub const FIOSETOWN: u32 = 0x8004667c;
+    /// fcntl F_GETOWN
+    pub const FIOGETOWN: u32 = 0x4004667b;
+    /// at a TCP socket's urgent mark
+    pub const SIOCATMARK: u32 = 0x40047307;
+    /// FIOSETOWN of the negated value
+    pub const SIOCSPGRP: u32 = 0x80047308;
+    /// FIOGETOWN negated
+    pub const SIOCGPGRP: u32 = 0x40047309;
 }
 
 /// Auxiliary vector entry types the kernel writes at process start.
@@ -13499,21 +13509,23 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 27,
         name: "recvmsg",
         kind: "standard",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
         number: 28,
         name: "sendmsg",
         kind: "standard",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Partial(
+            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
         number: 29,
         name: "recvfrom",
         kind: "standard",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
@@ -13692,7 +13704,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 54,
         name: "ioctl",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "signal-driven I/O is served on sockets only: FIOASYNC on a pipe, terminal or device is EINVAL (logged), and FIOSETOWN/FIOGETOWN (TIOCSPGRP/TIOCGPGRP on a pipe) are ENOTTY there, where 4.x keeps an owner and sends SIGIO; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
@@ -13962,7 +13976,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 92,
         name: "fcntl",
         kind: "standard",
-        status: Status::Implemented,
+        status: Status::Partial(
+            "F_SETOWN and F_GETOWN are ENOTTY on a pipe or terminal, and F_SETFL's O_ASYNC there is EINVAL (logged; O_ASYNC stays set, O_NONBLOCK is cleared, as 4.x does when the object refuses): signal-driven I/O is served on sockets only",
+        ),
         arg_words: 3,
     },
     SyscallInfo {
@@ -14027,14 +14043,16 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 101,
         name: "send",
         kind: "old_compat",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Partial(
+            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
+        ),
         arg_words: 4,
     },
     SyscallInfo {
         number: 102,
         name: "recv",
         kind: "old_compat",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -14199,7 +14217,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 125,
         name: "recvfrom",
         kind: "old_compat",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {
@@ -14255,7 +14273,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 133,
         name: "sendto",
         kind: "standard",
-        status: Status::Partial("MSG_OOB is EOPNOTSUPP: TCP's urgent data is not implemented"),
+        status: Status::Partial(
+            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
+        ),
         arg_words: 6,
     },
     SyscallInfo {
@@ -24370,4 +24390,9 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("FIONREAD", 0x4004667f),
     ("FIONBIO", 0x8004667e),
     ("FIOASYNC", 0x8004667d),
+    ("FIOSETOWN", 0x8004667c),
+    ("FIOGETOWN", 0x4004667b),
+    ("SIOCATMARK", 0x40047307),
+    ("SIOCSPGRP", 0x80047308),
+    ("SIOCGPGRP", 0x40047309),
 ];

@@ -6,7 +6,7 @@ use crate::sys::{Ret, SysResult, fault};
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::poll::{Interest, Timeout};
-use nymph_kernel::file::{MAX_DESCRIPTORS, StatusFlags, Whence};
+use nymph_kernel::file::{FileKind, MAX_DESCRIPTORS, OpenFile, StatusFlags, Whence};
 use nymph_kernel::process::calls::{self, PollOutcome, RangeCommand, RangeRequest};
 use nymph_kernel::process::{Signal, Task};
 use nymph_kernel::vfs::lock::{self, LockKind};
@@ -214,29 +214,61 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
             let mut flags = fb::open_flags::empty();
             flags.set(fb::open_flags::O_NONBLOCK, s.nonblock);
             flags.set(fb::open_flags::O_APPEND, s.append);
+            flags.set(fb::open_flags::O_ASYNC, s.async_io);
             let bits = flags.bits() | access_mode(file.readable, file.writable);
             Ok(Ret::word(bits as u32 as u64))
         }
         C::F_SETFL => {
             let flags = fb::open_flags::from_bits_truncate(a.arg);
+            let async_io = flags.contains(fb::open_flags::O_ASYNC);
             file.set_status(StatusFlags {
                 nonblock: flags.contains(fb::open_flags::O_NONBLOCK),
                 append: flags.contains(fb::open_flags::O_APPEND),
+                async_io,
             });
+            // Then fo_ioctl(FIOASYNC): when the object refuses, 4.x clears FNONBLOCK
+            // again and leaves FASYNC set.
+            if let Err(e) = set_async(task, &file, async_io) {
+                let mut status = file.status();
+                status.nonblock = false;
+                file.set_status(status);
+                return Err(e);
+            }
             Ok(Ret::word(0))
         }
-        C::F_GETOWN | C::F_SETOWN => {
-            log::warn!(
-                "pid {}: fcntl F_GETOWN/F_SETOWN is not supported (no SIGIO)",
-                task.process.pid.0
-            );
-            Err(errno::ENOTTY)
+        // As fo_ioctl(FIOGETOWN / FIOSETOWN): a socket keeps an owner; other files
+        // answer ENOTTY, as 4.x's vnodes do.
+        C::F_GETOWN => {
+            let id = crate::socket::owner_of(&file)?;
+            Ok(Ret::word(id as u32 as u64))
+        }
+        C::F_SETOWN => {
+            crate::socket::set_owner(task, &file, a.arg)?;
+            Ok(Ret::word(0))
         }
         C::F_GETLK | C::F_SETLK | C::F_SETLKW => {
             drop(file);
             range_lock(task, a.fd, a.cmd, a.arg as u32 as u64)
         }
     }
+}
+
+/// FIOASYNC on `file`'s object: a socket sends its owner SIGIO from now on (or stops);
+/// files and directories have nothing to signal and take it, as 4.x's vn_ioctl does.
+/// Pipes, terminals and devices would signal in 4.x but do not here: EINVAL, logged.
+pub(crate) fn set_async(task: &Task, file: &OpenFile, on: bool) -> Result<(), i32> {
+    if let Some(s) = file.socket() {
+        s.set_async(on);
+        return Ok(());
+    }
+    if on && !matches!(file.kind(), FileKind::Regular | FileKind::Directory) {
+        log::warn!(
+            "pid {}: signal-driven I/O (FIOASYNC, O_ASYNC) is served on sockets only",
+            task.process.pid.0
+        );
+        return Err(errno::EINVAL);
+    }
+    Ok(())
 }
 
 /// fcntl F_GETLK, F_SETLK and F_SETLKW on a 4.x `struct flock` at `arg`.
@@ -308,12 +340,15 @@ pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// The read/write interest of 4.x poll bits (the normal-data and band variants too).
+/// What 4.x poll bits ask about: normal data (POLLWRNORM is POLLOUT there), and
+/// out-of-band data, which only a socket's urgent data gives (sopoll); no object
+/// reports POLLWRBAND.
 fn interest(events: fb::poll_events) -> Interest {
     use fb::poll_events as ev;
     Interest {
-        read: events.intersects(ev::POLLIN | ev::POLLRDNORM | ev::POLLRDBAND | ev::POLLPRI),
-        write: events.intersects(ev::POLLOUT | ev::POLLWRBAND),
+        read: events.intersects(ev::POLLIN | ev::POLLRDNORM),
+        write: events.intersects(ev::POLLOUT),
+        urgent: events.intersects(ev::POLLPRI | ev::POLLRDBAND),
     }
 }
 
@@ -349,13 +384,17 @@ pub(crate) fn sys_poll(task: &mut Task, a: fb::PollArgs) -> SysResult {
             PollOutcome::Invalid => ev::POLLNVAL,
             PollOutcome::Ready(r) => {
                 let read = events & (ev::POLLIN | ev::POLLRDNORM);
-                let write = events & (ev::POLLOUT | ev::POLLWRBAND);
+                let write = events & ev::POLLOUT;
+                let urgent = events & (ev::POLLPRI | ev::POLLRDBAND);
                 let mut out = ev::empty();
                 if r.read {
                     out |= read;
                 }
                 if r.write && !r.hangup {
                     out |= write;
+                }
+                if r.urgent {
+                    out |= urgent;
                 }
                 out.set(ev::POLLHUP, r.hangup);
                 out
@@ -402,8 +441,9 @@ fn is_set(set: &Option<fb::fd_set>, fd: usize) -> bool {
         .is_some_and(|s| s.fds_bits[fd / 32] & (1 << (fd % 32)) != 0)
 }
 
-/// select: descriptors below `nd` in the read and write sets are polled; nothing is
-/// ever exceptional here (no out-of-band data), so the except set comes back empty.
+/// select: descriptors below `nd` in the three sets are polled; the except set asks
+/// for out-of-band data (4.x's selscan polls it as POLLRDBAND), which only a TCP
+/// socket's urgent data gives.
 /// Only the words of each set that cover `nd` are read and written, as 4.x does; the
 /// timeval is not written back.
 pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
@@ -437,8 +477,9 @@ pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
         let want = Interest {
             read: is_set(&rin, fd),
             write: is_set(&win, fd),
+            urgent: is_set(&ein, fd),
         };
-        if want.read || want.write || is_set(&ein, fd) {
+        if want.read || want.write || want.urgent {
             fds.push(fd);
             wanted.push((fd as i64, want));
         }
@@ -448,24 +489,28 @@ pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
         return Err(errno::EBADF);
     }
     let empty = fb::fd_set { fds_bits: [0; 32] };
-    let (mut rout, mut wout) = (empty, empty);
+    let (mut rout, mut wout, mut eout) = (empty, empty, empty);
     let mut count = 0u64;
     for ((fd, (_, want)), outcome) in fds.iter().zip(&wanted).zip(&outcomes) {
         if let PollOutcome::Ready(r) = outcome {
-            if want.read && (r.read || r.hangup) {
-                rout.fds_bits[fd / 32] |= 1 << (fd % 32);
-                count += 1;
-            }
-            if want.write && (r.write || r.hangup) {
-                wout.fds_bits[fd / 32] |= 1 << (fd % 32);
-                count += 1;
+            // A hang-up marks every set asked (4.x's pipe_poll gives POLLHUP whatever
+            // the events, and selscan counts any answer).
+            for (wanted, ready, set) in [
+                (want.read, r.read, &mut rout),
+                (want.write, r.write, &mut wout),
+                (want.urgent, r.urgent, &mut eout),
+            ] {
+                if wanted && (ready || r.hangup) {
+                    set.fds_bits[fd / 32] |= 1 << (fd % 32);
+                    count += 1;
+                }
             }
         }
     }
     for (addr, set) in [
         (a.in_.addr(), rout),
         (a.ou.addr(), wout),
-        (a.ex.addr(), empty),
+        (a.ex.addr(), eout),
     ] {
         if addr != 0 {
             task.write_bytes(addr, &set.fds_bits.as_bytes()[..4 * words])

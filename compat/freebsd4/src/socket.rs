@@ -17,6 +17,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
+use nymph_kernel::file::owner::OwnerError;
 use nymph_kernel::file::socket::{
     self, Address, Control, Domain, InetName, PortRange, Received, Rights, SenderCredentials,
     Shutdown, SocketOption, SocketType,
@@ -71,6 +72,59 @@ pub(crate) fn socket_file(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
 /// The socket of a file [`socket_file`] gave.
 pub(crate) fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
     file.socket().ok_or(errno::ENOTSOCK)
+}
+
+/// fsetown on `file`'s owner (F_SETOWN, FIOSETOWN): `id` a process, a group negated,
+/// 0 nobody. ENOTTY where the file sends no signals (vn_ioctl's answer).
+pub(crate) fn set_owner(task: &Task, file: &OpenFile, id: i32) -> Result<(), i32> {
+    let owner = file.signal_owner().ok_or(errno::ENOTTY)?;
+    owner.set(&task.process, id).map_err(|e| match e {
+        OwnerError::NoSuchProcess => errno::ESRCH,
+        OwnerError::OtherSession => errno::EPERM,
+    })
+}
+
+/// fgetown on `file`'s owner (F_GETOWN, FIOGETOWN): 0 for none.
+pub(crate) fn owner_of(file: &OpenFile) -> Result<i32, i32> {
+    file.signal_owner().map(|o| o.get()).ok_or(errno::ENOTTY)
+}
+
+/// ioctl on a socket, as 4.x's soo_ioctl: the owner (FIOSETOWN, FIOGETOWN, and
+/// SIOCSPGRP/SIOCGPGRP with the sign turned), SIOCATMARK, FIONREAD. Any other command
+/// goes to the protocol's pru_control, which has none: EOPNOTSUPP (the interface and
+/// routing groups, 'i' and 'r', go to ifioctl and rtioctl there; no interface is
+/// configurable here: ENOTTY, logged).
+pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResult {
+    use fb::ioctl;
+    let s = sock(file)?;
+    let value = match cmd {
+        ioctl::FIOSETOWN | ioctl::SIOCSPGRP => {
+            let id: i32 = task.read_val(arg).map_err(fault)?;
+            let id = if cmd == ioctl::SIOCSPGRP {
+                id.wrapping_neg()
+            } else {
+                id
+            };
+            set_owner(task, file, id)?;
+            return Ok(Ret::word(0));
+        }
+        ioctl::FIOGETOWN => owner_of(file)?,
+        ioctl::SIOCGPGRP => owner_of(file)?.wrapping_neg(),
+        ioctl::SIOCATMARK => i32::from(s.at_urgent_mark()),
+        ioctl::FIONREAD => {
+            i32::try_from(file.ops().readable_bytes().unwrap_or(0)).unwrap_or(i32::MAX)
+        }
+        _ if matches!((cmd >> 8) as u8, b'i' | b'r') => {
+            log::warn!(
+                "pid {}: ioctl {cmd:#x} on a socket: interface and routing ioctls are not supported",
+                task.process.pid.0
+            );
+            return Err(errno::ENOTTY);
+        }
+        _ => return Err(errno::EOPNOTSUPP),
+    };
+    task.write_val(arg, &value).map_err(fault)?;
+    Ok(Ret::word(0))
 }
 
 /// The domain of the socket behind `fd`.
@@ -326,10 +380,16 @@ fn accept(task: &Task, fd: i32, name: u64, lenp: u64, old: bool) -> SysResult {
     let peer = conn.peer_name().unwrap_or_default();
     // Without a descriptor for it the connection goes back to the queue for the next
     // accept, as 4.x's accept1 puts it back.
+    // 4.x's accept1 hands the listener's owner on (sonewconn passed SS_ASYNC).
+    let owner = listener.owner().get();
+    if owner != 0 {
+        let _ = conn.owner().set(&task.process, owner);
+    }
     let installed = socket::file(conn.clone()).and_then(|new| {
         new.set_status(StatusFlags {
             nonblock: status.nonblock,
             append: false,
+            async_io: status.async_io,
         });
         task.process.with_files(|t| t.install(new, false, 0))
     });
@@ -491,9 +551,12 @@ fn send(
 ) -> SysResult {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
-    if flags & MSG_OOB != 0 {
+    // Urgent data is TCP's; the Unix domain refuses it (uipc_send) and UDP sends
+    // the bytes as any others (udp_send does not look at the flag).
+    if flags & MSG_OOB != 0 && s.domain() == Domain::Local {
         return Err(errno::EOPNOTSUPP);
     }
+    let urgent = flags & MSG_OOB != 0 && s.socket_type() == SocketType::Stream;
     // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
     let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
     let to = match to {
@@ -509,12 +572,16 @@ fn send(
     };
     let ctx = task.process.fs();
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
-    let sent = s.send_control(
-        to.as_ref().map(|a| a.target(&ctx)),
-        &UserPieces::new(task, iov),
-        nonblock,
-        control,
-    );
+    let sent = if urgent {
+        s.send_out_of_band(&UserPieces::new(task, iov), nonblock)
+    } else {
+        s.send_control(
+            to.as_ref().map(|a| a.target(&ctx)),
+            &UserPieces::new(task, iov),
+            nonblock,
+            control,
+        )
+    };
     if sent == Err(Error::BrokenPipe) {
         task.process.post(Signal::Pipe);
     }
@@ -539,12 +606,20 @@ fn receive(
 ) -> Result<Received, i32> {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
-    // The Unix domain has no out-of-band data.
-    if flags & MSG_OOB != 0 {
-        return Err(errno::EOPNOTSUPP);
-    }
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let mut to = UserPieces::new(task, iov);
+    if flags & MSG_OOB != 0 {
+        // TCP's urgent byte (the other protocols have none: EOPNOTSUPP); it never
+        // waits, and MSG_WAITALL does not apply.
+        let len = s
+            .receive_out_of_band(&mut to, flags & MSG_PEEK != 0)
+            .map_err(file_errno)?;
+        return Ok(Received {
+            len,
+            truncated: false,
+            from: None,
+        });
+    }
     if flags & MSG_PEEK != 0 {
         // A peek never waits for more than the first data, MSG_WAITALL or not.
         return s.peek(&mut to, nonblock).map_err(file_errno);
@@ -571,7 +646,9 @@ fn receive(
         receive_once(&mut to).map(|mut got| {
             if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
                 let mut last = got.len;
-                while last > 0 && got.len < to.total {
+                // As 4.x's soreceive, a read stops at the urgent mark, MSG_WAITALL
+                // or not.
+                while last > 0 && got.len < to.total && !s.at_urgent_mark() {
                     to.start = got.len;
                     match receive_once(&mut to) {
                         Ok(r) => last = r.len,
@@ -852,11 +929,11 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     let mut bytes = Vec::new();
     let wanted = m.msg_control != 0;
     let got = receive(task, a.s, &iov, a.flags, wanted.then_some(&mut bytes))?;
-    let mut flags = if got.truncated {
-        c::MSG_TRUNC as i32
-    } else {
-        0
-    };
+    // 4.x's recvmsg starts msg_flags as the call's flags, and soreceive adds to them.
+    let mut flags = a.flags;
+    if got.truncated {
+        flags |= c::MSG_TRUNC as i32;
+    }
     let mut copied = 0;
     if wanted && !bytes.is_empty() {
         copied = bytes.len().min(m.msg_controllen as usize);

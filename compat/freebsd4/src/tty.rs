@@ -80,6 +80,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             file.set_status(status);
             return Ok(Ret::word(0));
         }
+        _ if file.socket().is_some() && cmd != ioctl::FIOASYNC => {
+            return crate::socket::socket_ioctl(task, &file, cmd, arg);
+        }
         FIODTYPE => {
             // 4.x `vn_ioctl`: character devices say their driver's type (dd asks,
             // and gives up on an error); other files do not answer.
@@ -93,13 +96,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         ioctl::FIOASYNC => {
             let on: i32 = task.read_val(arg).map_err(fault)?;
-            if on != 0 {
-                log::warn!(
-                    "pid {}: ioctl FIOASYNC is not supported (no SIGIO)",
-                    task.process.pid.0
-                );
-                return Err(errno::EINVAL);
-            }
+            crate::files::set_async(task, &file, on != 0)?;
             return Ok(Ret::word(0));
         }
         _ => {}

@@ -145,6 +145,7 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: v1::FcntlArgs) -> SysResult {
             file.set_status(StatusFlags {
                 nonblock: flags.contains(v1::open_flags::O_NONBLOCK),
                 append: flags.contains(v1::open_flags::O_APPEND),
+                ..file.status()
             });
             Ok(0)
         }
@@ -251,6 +252,7 @@ pub(crate) fn sys_poll(task: &mut Task, a: v1::PollArgs) -> SysResult {
             let interest = Interest {
                 read: events.contains(ev::POLLIN),
                 write: events.contains(ev::POLLOUT),
+                urgent: events.contains(ev::POLLPRI),
             };
             (i64::from(p.fd), interest)
         })
@@ -271,6 +273,8 @@ pub(crate) fn sys_poll(task: &mut Task, a: v1::PollArgs) -> SysResult {
                 let mut out = ev::empty();
                 out.set(ev::POLLIN, want.read && r.read);
                 out.set(ev::POLLOUT, want.write && r.write && !r.hangup);
+                // Urgent data a FreeBSD-4 peer sent over TCP.
+                out.set(ev::POLLPRI, want.urgent && r.urgent);
                 out.set(ev::POLLHUP, r.hangup);
                 out
             }

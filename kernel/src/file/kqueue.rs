@@ -743,6 +743,7 @@ impl FileOps for EventQueue {
             read: self.any_pending(),
             write: false,
             hangup: false,
+            urgent: false,
         }
     }
     fn event_queue(&self) -> Option<&EventQueue> {

@@ -3,6 +3,7 @@
 //! [`FileOps`] object (the console, a pipe end; files of the VFS later).
 
 pub mod kqueue;
+pub mod owner;
 pub mod pipe;
 pub mod poll;
 pub mod socket;
@@ -40,6 +41,9 @@ pub struct Readiness {
     pub write: bool,
     /// The other side is gone (a pipe without writers).
     pub hangup: bool,
+    /// Out-of-band data waits, or reads have reached its mark (a TCP socket's urgent
+    /// data: BSD's so_oobmark and SS_RCVATMARK, select's exceptional condition).
+    pub urgent: bool,
 }
 
 /// Bytes a write takes: a kernel slice, or a user buffer reached only through
@@ -136,6 +140,7 @@ pub trait FileOps: Send + Sync + Debug {
             read: true,
             write: true,
             hangup: false,
+            urgent: false,
         }
     }
     /// Queues to wait on for a change of readiness (poll and select register on them).
@@ -153,6 +158,10 @@ pub trait FileOps: Send + Sync + Debug {
     }
     /// The socket this object is, if it is one (for the socket calls).
     fn socket(&self) -> Option<&socket::Socket> {
+        None
+    }
+    /// Whom the object's asynchronous signals go to, if it sends any (F_SETOWN).
+    fn signal_owner(&self) -> Option<&owner::SignalOwner> {
         None
     }
     /// Bytes a read would find queued, where the object counts them (event queues
@@ -191,6 +200,9 @@ pub fn open_file_count() -> usize {
 pub struct StatusFlags {
     pub nonblock: bool,
     pub append: bool,
+    /// Signal-driven I/O was asked for (BSD's FASYNC): kept for F_GETFL; the object
+    /// acts on it (a socket's SIGIO).
+    pub async_io: bool,
 }
 
 /// Where a seek counts from.
@@ -427,6 +439,11 @@ impl OpenFile {
         self.ops.socket()
     }
 
+    /// See [`FileOps::signal_owner`].
+    pub fn signal_owner(&self) -> Option<&owner::SignalOwner> {
+        self.ops.signal_owner()
+    }
+
     /// The event queue behind this file, if it is one.
     pub fn event_queue(&self) -> Option<&kqueue::EventQueue> {
         self.ops.event_queue()
@@ -465,6 +482,7 @@ impl FileOps for Console {
             read: crate::tty::console().has_input(),
             write: true,
             hangup: false,
+            urgent: false,
         }
     }
     fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {

@@ -46,6 +46,33 @@ struct State {
     taken: u64,
     /// Control bound to stream positions, oldest first (at or past `taken`).
     marks: VecDeque<Mark>,
+    /// A socket stream's urgent data.
+    urgent: Urgent,
+}
+
+/// TCP's urgent data in a socket's stream: the position reads stop at, whether they
+/// have reached it, and the byte taken out of line (BSD's so_oobmark, SS_RCVATMARK,
+/// and the tcpcb's t_iobc and t_oobflags).
+#[derive(Debug, Default)]
+struct Urgent {
+    /// The stream position of the urgent byte (kept in line) or of where it was taken
+    /// out; past `taken` while it stands, None once reads reach it.
+    mark: Option<u64>,
+    /// Reads have reached the mark and no read has moved on since.
+    at_mark: bool,
+    byte: OutOfBand,
+}
+
+/// The urgent byte taken out of line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum OutOfBand {
+    /// None arrived (or it came in line).
+    #[default]
+    None,
+    /// It waits for a receive of its own (TCPOOB_HAVEDATA).
+    Waiting(u8),
+    /// It has been received (TCPOOB_HADDATA).
+    Received,
 }
 
 /// Control that arrives with the bytes from stream position `at` on.
@@ -147,6 +174,24 @@ impl State {
         });
         (run, at_start)
     }
+
+    /// Bytes one read may give: up to the next mark of control or of urgent data.
+    fn readable(&self) -> (usize, bool) {
+        let (run, at_start) = self.readable_run();
+        match self.urgent.mark {
+            Some(m) => (run.min(m.saturating_sub(self.taken) as usize), at_start),
+            None => (run, at_start),
+        }
+    }
+
+    /// After a read moved bytes: it has left the urgent mark behind, or reached it.
+    fn moved_on(&mut self, taken: bool) {
+        self.urgent.at_mark = false;
+        if taken && self.urgent.mark == Some(self.taken) {
+            self.urgent.mark = None;
+            self.urgent.at_mark = true;
+        }
+    }
 }
 
 /// The shared state of a pipe or a FIFO.
@@ -186,6 +231,7 @@ impl Pipe {
                 opens: 0,
                 taken: 0,
                 marks: VecDeque::new(),
+                urgent: Urgent::default(),
             }),
             changed: WaitQueue::new(),
         }
@@ -310,7 +356,7 @@ fn receive<S: Sink + ?Sized>(
         {
             let mut s = pipe.state.lock();
             if s.len > 0 {
-                let (run, at_mark) = s.readable_run();
+                let (run, at_mark) = s.readable();
                 if take && at_mark {
                     let control = s.marks.pop_front().map(|m| m.control).unwrap_or_default();
                     // Outside the lock: accepting installs files, refusing drops them
@@ -325,9 +371,11 @@ fn receive<S: Sink + ?Sized>(
                 let n = to.len().min(run);
                 if !take {
                     s.copy_into(to, 0, n)?;
+                    s.moved_on(false);
                     return Ok(n);
                 }
                 s.take_into(to, 0, n)?;
+                s.moved_on(true);
                 drop(s);
                 pipe.changed.wake_all();
                 return Ok(n);
@@ -420,6 +468,80 @@ pub fn write_marked<S: Source + ?Sized>(
     Ok(written)
 }
 
+/// Queues `byte` as urgent data (TCP's MSG_OOB), as its receiver's TCP takes it in:
+/// in line (`inline`, its SO_OOBINLINE) the mark goes at the byte; otherwise the byte
+/// waits out of line for [`take_out_of_band`] and the mark goes where it would have
+/// been. Reads stop at the mark; a mark with nothing before it is reached at once.
+/// A byte still waiting out of line is replaced, as a new urgent pointer replaces it.
+pub fn write_urgent(pipe: &Arc<Pipe>, byte: u8, inline: bool, wait: Wait) -> Result<()> {
+    loop {
+        {
+            let mut s = pipe.state.lock();
+            if s.readers == 0 {
+                return Err(FileError::BrokenPipe);
+            }
+            if inline && s.room() == 0 {
+                s.grow();
+            }
+            if !inline || s.room() > 0 {
+                let at = s.end();
+                if inline {
+                    s.put_from(&[byte][..], 0, 1)?;
+                }
+                s.urgent.byte = if inline {
+                    OutOfBand::None
+                } else {
+                    OutOfBand::Waiting(byte)
+                };
+                if at == s.taken {
+                    s.urgent.mark = None;
+                    s.urgent.at_mark = true;
+                } else {
+                    s.urgent.mark = Some(at);
+                }
+                drop(s);
+                pipe.changed.wake_all();
+                return Ok(());
+            }
+        }
+        wait.sleep(&pipe.changed, || {
+            let s = pipe.state.lock();
+            s.room() > 0 || s.readers == 0
+        })?;
+    }
+}
+
+/// Takes the urgent byte waiting out of line (`peek`: leaves it), as BSD's
+/// tcp_usr_rcvoob: `InvalidArgument` when no urgent data was announced or it has
+/// been received, `WouldBlock` when it came in line.
+pub fn take_out_of_band(pipe: &Pipe, peek: bool) -> Result<u8> {
+    let mut s = pipe.state.lock();
+    let u = &mut s.urgent;
+    if (u.mark.is_none() && !u.at_mark) || u.byte == OutOfBand::Received {
+        return Err(FileError::InvalidArgument);
+    }
+    let OutOfBand::Waiting(byte) = u.byte else {
+        return Err(FileError::WouldBlock);
+    };
+    if !peek {
+        u.byte = OutOfBand::Received;
+    }
+    Ok(byte)
+}
+
+impl Pipe {
+    /// Urgent data is announced: its mark stands ahead, or reads are at it.
+    pub fn urgent_pending(&self) -> bool {
+        let s = self.state.lock();
+        s.urgent.mark.is_some() || s.urgent.at_mark
+    }
+
+    /// Reads have reached the urgent mark (BSD's SIOCATMARK).
+    pub fn at_urgent_mark(&self) -> bool {
+        self.state.lock().urgent.at_mark
+    }
+}
+
 /// A new read or write end of `pipe` (one direction of a socket connection holds
 /// one of each).
 pub fn open_end(pipe: &Arc<Pipe>, read: bool) -> Arc<dyn FileOps> {
@@ -495,6 +617,7 @@ impl FileOps for ReadEnd {
             read: s.len > 0 || s.writers == 0,
             write: false,
             hangup: s.writers == 0,
+            urgent: false,
         }
     }
 
@@ -530,6 +653,7 @@ impl FileOps for WriteEnd {
             read: false,
             write: s.room() >= PIPE_BUF || s.readers == 0,
             hangup: s.readers == 0,
+            urgent: false,
         }
     }
 
@@ -577,6 +701,42 @@ mod tests {
         (0..n)
             .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
             .collect()
+    }
+
+    #[test]
+    fn reads_stop_at_the_urgent_mark_and_the_byte_is_taken_once() {
+        let pipe = Arc::new(Pipe::empty());
+        let (_r, _w) = (open_end(&pipe, true), open_end(&pipe, false));
+        assert_eq!(
+            take_out_of_band(&pipe, false),
+            Err(FileError::InvalidArgument)
+        );
+        assert_eq!(write(&pipe, &b"abc"[..], Wait::Never), Ok(3));
+        assert_eq!(write_urgent(&pipe, b'!', false, Wait::Never), Ok(()));
+        assert_eq!(write(&pipe, &b"de"[..], Wait::Never), Ok(2));
+        assert!(pipe.urgent_pending() && !pipe.at_urgent_mark());
+        let mut buf = [0u8; 16];
+        assert_eq!(peek(&pipe, &mut buf[..], Wait::Never), Ok(3));
+        assert_eq!(read(&pipe, &mut buf[..2], Wait::Never), Ok(2));
+        assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
+        assert_eq!(buf[0], b'c');
+        assert!(pipe.at_urgent_mark() && pipe.urgent_pending());
+        assert_eq!(take_out_of_band(&pipe, true), Ok(b'!'));
+        assert_eq!(take_out_of_band(&pipe, false), Ok(b'!'));
+        assert_eq!(
+            take_out_of_band(&pipe, false),
+            Err(FileError::InvalidArgument)
+        );
+        assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(2));
+        assert!(!pipe.at_urgent_mark() && !pipe.urgent_pending());
+        // In line: the mark at the byte, which comes with the next read.
+        assert_eq!(write(&pipe, &b"x"[..], Wait::Never), Ok(1));
+        assert_eq!(write_urgent(&pipe, b'y', true, Wait::Never), Ok(()));
+        assert_eq!(take_out_of_band(&pipe, false), Err(FileError::WouldBlock));
+        assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
+        assert!(pipe.at_urgent_mark());
+        assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
+        assert_eq!(buf[0], b'y');
     }
 
     #[test]

@@ -12,12 +12,14 @@ use alloc::vec::Vec;
 pub struct Interest {
     pub read: bool,
     pub write: bool,
+    /// Out-of-band data ([`Readiness::urgent`]).
+    pub urgent: bool,
 }
 
 impl Interest {
     /// Whether `r` satisfies this interest (a hang-up always does: it ends the wait).
     pub fn met_by(self, r: Readiness) -> bool {
-        (self.read && r.read) || (self.write && r.write) || r.hangup
+        (self.read && r.read) || (self.write && r.write) || (self.urgent && r.urgent) || r.hangup
     }
 }
 
@@ -126,10 +128,12 @@ mod tests {
     const READ: Interest = Interest {
         read: true,
         write: false,
+        urgent: false,
     };
     const WRITE: Interest = Interest {
         read: false,
         write: true,
+        urgent: false,
     };
 
     #[test]
@@ -138,6 +142,7 @@ mod tests {
             read: false,
             write: true,
             hangup: false,
+            urgent: false,
         })));
         let file = OpenFile::new(fake.clone(), true, true).unwrap();
         let got = poll(&[(&file, READ), (&file, WRITE)], Timeout::Forever, || false).unwrap();

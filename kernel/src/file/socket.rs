@@ -24,6 +24,12 @@
 //! There is no reset: closing with unread data ends the peer's stream as a plain close
 //! does, and a write after the peer closed is `BrokenPipe` at once.
 //!
+//! TCP's urgent data (MSG_OOB) is its last byte sent, taken out of line at the
+//! receiving end unless it keeps it in line, with a mark in the stream that reads stop
+//! at ([`pipe::write_urgent`]). A socket may have an owner ([`SignalOwner`]), who gets
+//! SIGURG when urgent data arrives and, if it asked for signal-driven I/O, SIGIO when
+//! data, a connection or room comes, or the peer goes.
+//!
 //! A send may carry [`Control`]: open files in flight ([`Rights`]) or the sender's
 //! credentials. A datagram carries it whole; on a stream it is bound to the first byte
 //! of the send (see [`super::pipe`]), so it arrives with the read that starts there. A
@@ -37,9 +43,11 @@
 //! [`MAX_IN_FLIGHT`]. Files dropped from flight are closed one after another, not by
 //! recursion, however long the chain of sockets holding each other.
 
+use super::owner::SignalOwner;
 use super::pipe::{self, AcceptControl, Pipe, Wait};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
+use crate::process::Signal;
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use crate::vfs::{self, Access, Follow, FsContext, NodeType};
@@ -47,7 +55,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use spin::Once;
 
 /// Open files that may be in flight in the whole system at once: sending more is
@@ -346,7 +354,8 @@ pub enum SocketOption {
     Broadcast,
     /// Kept and reported (routing sockets' own loop-back, which there are none of).
     UseLoopback,
-    /// Kept and reported: no urgent data ever arrives to be put in line.
+    /// TCP's urgent byte stays in the stream, the mark at it (see
+    /// [`Socket::send_out_of_band`]).
     OobInline,
     /// Kept and reported: loopback writes are sent at once, full segment or not.
     NoPush,
@@ -497,6 +506,11 @@ pub struct Socket {
     connection: Once<Connection>,
     /// Woken when a connection queues for accept and when a datagram arrives.
     changed: WaitQueue,
+    /// Whom SIGURG goes to when urgent data arrives (F_SETOWN, SIOCSPGRP), and SIGIO
+    /// when `async_io`.
+    owner: SignalOwner,
+    /// Signal-driven I/O (BSD's SS_ASYNC, set by FIOASYNC or O_ASYNC).
+    async_io: AtomicBool,
 }
 
 /// What a receive got.
@@ -561,6 +575,13 @@ fn join(a: &Socket, b: &Socket) -> Result<()> {
 }
 
 impl Connection {
+    /// SIGIO for the peer, if it asked for it: bytes or room for it, or its peer gone.
+    fn notify_peer(&self) {
+        if let Some(peer) = self.peer_socket.upgrade() {
+            peer.notify_io();
+        }
+    }
+
     fn new(rx: &Arc<Pipe>, tx: &Arc<Pipe>, peer: &Socket) -> Connection {
         Connection {
             rx: rx.clone(),
@@ -588,6 +609,9 @@ impl Drop for Socket {
             && let Some(peer) = self.connection.get().and_then(|c| c.peer_socket.upgrade())
         {
             peer.state.lock().error = Some(Error::ConnectionReset);
+        }
+        if let Some(c) = self.connection.get() {
+            c.notify_peer();
         }
     }
 }
@@ -626,6 +650,8 @@ impl Socket {
             }),
             connection: Once::new(),
             changed: WaitQueue::new(),
+            owner: SignalOwner::new(),
+            async_io: AtomicBool::new(false),
         }))
     }
 
@@ -954,6 +980,7 @@ impl Socket {
             sv.settings.linger = t.settings.linger;
             sv.send_buffer = t.send_buffer;
             sv.receive_buffer = t.receive_buffer;
+            server.set_async(target.is_async());
         }
         // The accepted socket carries the listener's name (in the Internet domain
         // with the address connected to), as in BSD.
@@ -965,6 +992,10 @@ impl Socket {
         join(self, &server)?;
         target.state.lock().pending.push_back(server);
         target.changed.wake_all();
+        // sonewconn's and soisconnected's wake-ups: the listener has a connection to
+        // accept, and this socket is connected.
+        target.notify_io();
+        self.notify_io();
         Ok(())
     }
 
@@ -1066,7 +1097,11 @@ impl Socket {
             {
                 peer.note_holder();
             }
-            return pipe::write_marked(&c.tx, from, self.wait(nonblock, true), control);
+            let sent = pipe::write_marked(&c.tx, from, self.wait(nonblock, true), control)?;
+            if sent > 0 {
+                c.notify_peer();
+            }
+            return Ok(sent);
         }
         let len = from.len();
         let target = {
@@ -1175,6 +1210,7 @@ impl Socket {
         });
         drop(s);
         self.changed.wake_all();
+        self.notify_io();
         Ok(len)
     }
 
@@ -1234,6 +1270,10 @@ impl Socket {
                 };
             }
             let n = read(&c.rx, to, wait)?;
+            if n > 0 && !peek {
+                // The peer's send buffer has room again (sowwakeup).
+                c.notify_peer();
+            }
             // End of file from a connection that was reset: the reset is reported, once
             // (a peek leaves it).
             if n == 0 && to.len() > 0 {
@@ -1297,6 +1337,87 @@ impl Socket {
         }
     }
 
+    /// Sends `from` as urgent data (BSD's MSG_OOB), which only TCP has (else
+    /// `OperationNotSupported`): the bytes go as a send's, and the last of them is urgent (TCP
+    /// points its urgent pointer past it). The receiver's owner gets SIGURG.
+    pub fn send_out_of_band<S: Source + ?Sized>(&self, from: &S, nonblock: bool) -> Result<usize> {
+        if self.domain != Domain::Internet || self.kind != SocketType::Stream {
+            return Err(Error::OperationNotSupported);
+        }
+        let len = from.len();
+        if len == 0 {
+            return self.send(None, from, nonblock);
+        }
+        let c = self.connection.get().ok_or(Error::NotConnected)?;
+        let mut last = [0u8; 1];
+        from.copy_out(len - 1, &mut last)?;
+        let sent = self.send(None, &Prefix(from, len - 1), nonblock)?;
+        if sent < len - 1 {
+            return Ok(sent);
+        }
+        let peer = c.peer_socket.upgrade();
+        let inline = peer
+            .as_ref()
+            .is_some_and(|p| p.option(SocketOption::OobInline));
+        match pipe::write_urgent(&c.tx, last[0], inline, self.wait(nonblock, true)) {
+            Ok(()) => {}
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => return Ok(sent),
+        }
+        if let Some(peer) = peer {
+            peer.owner.signal(Signal::Urg);
+            peer.notify_io();
+        }
+        Ok(len)
+    }
+
+    /// Receives the urgent byte into `to` (BSD's MSG_OOB, `peek`: MSG_PEEK): only TCP
+    /// has one (else `OperationNotSupported`); `InvalidArgument` when none was announced, it was
+    /// received already or the socket keeps it in line (SO_OOBINLINE), `WouldBlock`
+    /// when it came in line. Never waits.
+    pub fn receive_out_of_band<S: Sink + ?Sized>(&self, to: &mut S, peek: bool) -> Result<usize> {
+        if self.domain != Domain::Internet || self.kind != SocketType::Stream {
+            return Err(Error::OperationNotSupported);
+        }
+        if self.option(SocketOption::OobInline) {
+            return Err(Error::InvalidArgument);
+        }
+        let c = self.connection.get().ok_or(Error::InvalidArgument)?;
+        let byte = pipe::take_out_of_band(&c.rx, peek)?;
+        if to.len() == 0 {
+            return Ok(0);
+        }
+        to.copy_in(0, &[byte])?;
+        Ok(1)
+    }
+
+    /// Reads have reached the urgent mark (BSD's SIOCATMARK).
+    pub fn at_urgent_mark(&self) -> bool {
+        self.connection.get().is_some_and(|c| c.rx.at_urgent_mark())
+    }
+
+    /// Whom the socket's signals go to.
+    pub fn owner(&self) -> &SignalOwner {
+        &self.owner
+    }
+
+    /// Asks for signal-driven I/O, or stops it (BSD's FIOASYNC on a socket).
+    pub fn set_async(&self, on: bool) {
+        self.async_io.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.async_io.load(Ordering::Relaxed)
+    }
+
+    /// SIGIO for the owner when asked for (BSD's sowakeup with SS_ASYNC): data, a
+    /// connection or room came, or the peer went.
+    fn notify_io(&self) {
+        if self.is_async() {
+            self.owner.signal(Signal::Io);
+        }
+    }
+
     /// Shuts one or both directions: reading drops what is queued and ends further
     /// reads at end of file; writing makes further sends `BrokenPipe` and gives the
     /// stream's peer end of file.
@@ -1318,6 +1439,7 @@ impl Socket {
             self.state.lock().write_shut = true;
             if let Some(c) = self.connection.get() {
                 drop(c.writer.lock().take());
+                c.notify_peer();
             }
         }
         Ok(())
@@ -1483,6 +1605,7 @@ impl FileOps for Socket {
             read,
             write,
             hangup: false,
+            urgent: self.connection.get().is_some_and(|c| c.rx.urgent_pending()),
         }
     }
 
@@ -1519,6 +1642,23 @@ impl FileOps for Socket {
     fn socket(&self) -> Option<&Socket> {
         Some(self)
     }
+
+    fn signal_owner(&self) -> Option<&SignalOwner> {
+        Some(&self.owner)
+    }
+}
+
+/// The first bytes of a source.
+struct Prefix<'a, S: ?Sized>(&'a S, usize);
+
+impl<S: Source + ?Sized> Source for Prefix<'_, S> {
+    fn len(&self) -> usize {
+        self.1
+    }
+
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<()> {
+        self.0.copy_out(offset, into)
+    }
 }
 
 #[cfg(test)]
@@ -1554,6 +1694,7 @@ mod tests {
         b.set_status(crate::file::StatusFlags {
             nonblock: true,
             append: false,
+            async_io: false,
         });
         assert_eq!(b.read(&mut buf), Err(Error::WouldBlock));
         drop(b);

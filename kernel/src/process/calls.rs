@@ -223,6 +223,7 @@ pub fn pipe(task: &Task, nonblock: bool, cloexec: bool) -> Result<(u64, u64), Er
         let nb = StatusFlags {
             nonblock: true,
             append: false,
+            async_io: false,
         };
         read_end.set_status(nb);
         write_end.set_status(nb);

@@ -122,6 +122,7 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
     file.set_status(StatusFlags {
         nonblock: flags.nonblock,
         append: flags.append,
+        async_io: false,
     });
     Ok(file)
 }

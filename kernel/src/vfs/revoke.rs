@@ -132,6 +132,7 @@ impl FileOps for Revocable {
                 read: false,
                 write: false,
                 hangup: true,
+                urgent: false,
             };
         }
         self.inner.poll()

@@ -749,6 +749,11 @@ typedef uint32_t uintptr_t;
 #define FIONREAD 0x4004667f
 #define FIONBIO 0x8004667eU
 #define FIOASYNC 0x8004667dU
+#define FIOSETOWN 0x8004667cU
+#define FIOGETOWN 0x4004667b
+#define SIOCATMARK 0x40047307
+#define SIOCSPGRP 0x80047308U
+#define SIOCGPGRP 0x40047309
 
 /* Structs and unions, each with its size, alignment and offsets asserted. */
 
