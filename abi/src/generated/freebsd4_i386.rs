@@ -13705,7 +13705,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "signal-driven I/O is served on sockets only: FIOASYNC on a pipe, terminal or device is EINVAL (logged), and FIOSETOWN/FIOGETOWN (TIOCSPGRP/TIOCGPGRP on a pipe) are ENOTTY there, where 4.x keeps an owner and sends SIGIO; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure",
         ),
         arg_words: 3,
     },
@@ -13977,7 +13977,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "fcntl",
         kind: "standard",
         status: Status::Partial(
-            "F_SETOWN and F_GETOWN are ENOTTY on a pipe or terminal, and F_SETFL's O_ASYNC there is EINVAL (logged; O_ASYNC stays set, O_NONBLOCK is cleared, as 4.x does when the object refuses): signal-driven I/O is served on sockets only",
+            "F_SETFL's O_ASYNC on a device other than the terminal is EINVAL, logged (O_ASYNC stays set and O_NONBLOCK is cleared, as 4.x does when the object refuses): no signal-driven I/O is served there",
         ),
         arg_words: 3,
     },

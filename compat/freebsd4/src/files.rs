@@ -236,10 +236,10 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
             }
             Ok(Ret::word(0))
         }
-        // As fo_ioctl(FIOGETOWN / FIOSETOWN): a socket keeps an owner; other files
-        // answer ENOTTY, as 4.x's vnodes do.
+        // As fo_ioctl(FIOGETOWN / FIOSETOWN): terminals, sockets, pipes and FIFOs keep
+        // an owner; other files answer ENOTTY, as 4.x's vnodes do.
         C::F_GETOWN => {
-            let id = crate::socket::owner_of(&file)?;
+            let id = crate::socket::owner_of(task, &file)?;
             Ok(Ret::word(id as u32 as u64))
         }
         C::F_SETOWN => {
@@ -253,17 +253,20 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
     }
 }
 
-/// FIOASYNC on `file`'s object: a socket sends its owner SIGIO from now on (or stops);
-/// files and directories have nothing to signal and take it, as 4.x's vn_ioctl does.
-/// Pipes, terminals and devices would signal in 4.x but do not here: EINVAL, logged.
+/// FIOASYNC on `file`'s object: a terminal, socket, pipe or FIFO sends its owner SIGIO
+/// from now on (or stops); files and directories have nothing to signal and take it,
+/// as 4.x's vn_ioctl does. The other devices refuse it: EINVAL, logged.
 pub(crate) fn set_async(task: &Task, file: &OpenFile, on: bool) -> Result<(), i32> {
-    if let Some(s) = file.socket() {
-        s.set_async(on);
+    if let Some(tty) = file.terminal() {
+        tty.set_async(on);
+        return Ok(());
+    }
+    if file.ops().set_async_io(on) {
         return Ok(());
     }
     if on && !matches!(file.kind(), FileKind::Regular | FileKind::Directory) {
         log::warn!(
-            "pid {}: signal-driven I/O (FIOASYNC, O_ASYNC) is served on sockets only",
+            "pid {}: signal-driven I/O (FIOASYNC, O_ASYNC) is not served on this device",
             task.process.pid.0
         );
         return Err(errno::EINVAL);

@@ -17,7 +17,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
-use nymph_kernel::file::owner::OwnerError;
+use nymph_kernel::file::owner::{OwnerError, SignalOwner};
 use nymph_kernel::file::socket::{
     self, Address, Control, Domain, InetName, PortRange, Received, Rights, SenderCredentials,
     Shutdown, SocketOption, SocketType,
@@ -74,29 +74,40 @@ pub(crate) fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
     file.socket().ok_or(errno::ENOTSOCK)
 }
 
+/// `file`'s signal owner, for `task`: ENOTTY where the file sends no signals
+/// (vn_ioctl's answer), and for a terminal that controls a session not the caller's
+/// (ttioctl's isctty check).
+fn owner_slot<'f>(task: &Task, file: &'f OpenFile) -> Result<&'f SignalOwner, i32> {
+    match file.terminal() {
+        Some(tty) => tty.owner_for(&task.process).map_err(|_| errno::ENOTTY),
+        None => file.signal_owner().ok_or(errno::ENOTTY),
+    }
+}
+
 /// fsetown on `file`'s owner (F_SETOWN, FIOSETOWN): `id` a process, a group negated,
-/// 0 nobody. ENOTTY where the file sends no signals (vn_ioctl's answer).
+/// 0 nobody.
 pub(crate) fn set_owner(task: &Task, file: &OpenFile, id: i32) -> Result<(), i32> {
-    let owner = file.signal_owner().ok_or(errno::ENOTTY)?;
-    owner.set(&task.process, id).map_err(|e| match e {
-        OwnerError::NoSuchProcess => errno::ESRCH,
-        OwnerError::OtherSession => errno::EPERM,
-    })
+    owner_slot(task, file)?
+        .set(&task.process, id)
+        .map_err(|e| match e {
+            OwnerError::NoSuchProcess => errno::ESRCH,
+            OwnerError::OtherSession => errno::EPERM,
+        })
 }
 
 /// fgetown on `file`'s owner (F_GETOWN, FIOGETOWN): 0 for none.
-pub(crate) fn owner_of(file: &OpenFile) -> Result<i32, i32> {
-    file.signal_owner().map(|o| o.get()).ok_or(errno::ENOTTY)
+pub(crate) fn owner_of(task: &Task, file: &OpenFile) -> Result<i32, i32> {
+    Ok(owner_slot(task, file)?.get())
 }
 
-/// ioctl on a socket, as 4.x's soo_ioctl: the owner (FIOSETOWN, FIOGETOWN, and
-/// SIOCSPGRP/SIOCGPGRP with the sign turned), SIOCATMARK, FIONREAD. Any other command
-/// goes to the protocol's pru_control, which has none: EOPNOTSUPP (the interface and
-/// routing groups, 'i' and 'r', go to ifioctl and rtioctl there; no interface is
-/// configurable here: ENOTTY, logged).
+/// ioctl on a socket, as 4.x's soo_ioctl (and on a FIFO, whose fifo_ioctl hands the
+/// command to its sockets): the owner (FIOSETOWN, FIOGETOWN, and SIOCSPGRP/SIOCGPGRP
+/// with the sign turned), SIOCATMARK, FIONREAD. Any other command goes to the
+/// protocol's pru_control, which has none: EOPNOTSUPP (the interface and routing
+/// groups, 'i' and 'r', go to ifioctl and rtioctl there; no interface is configurable
+/// here: ENOTTY, logged).
 pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResult {
     use fb::ioctl;
-    let s = sock(file)?;
     let value = match cmd {
         ioctl::FIOSETOWN | ioctl::SIOCSPGRP => {
             let id: i32 = task.read_val(arg).map_err(fault)?;
@@ -108,9 +119,9 @@ pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> 
             set_owner(task, file, id)?;
             return Ok(Ret::word(0));
         }
-        ioctl::FIOGETOWN => owner_of(file)?,
-        ioctl::SIOCGPGRP => owner_of(file)?.wrapping_neg(),
-        ioctl::SIOCATMARK => i32::from(s.at_urgent_mark()),
+        ioctl::FIOGETOWN => owner_of(task, file)?,
+        ioctl::SIOCGPGRP => owner_of(task, file)?.wrapping_neg(),
+        ioctl::SIOCATMARK => i32::from(file.socket().is_some_and(|s| s.at_urgent_mark())),
         ioctl::FIONREAD => {
             i32::try_from(file.ops().readable_bytes().unwrap_or(0)).unwrap_or(i32::MAX)
         }

@@ -1,6 +1,8 @@
 //! 4.x ioctl: the descriptor commands (FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC,
-//! FIONREAD) and the terminal ones (TIOCGETA, TIOCSETA*, TIOCGWINSZ, TIOCSWINSZ,
-//! TIOCGPGRP, TIOCSPGRP, TIOCSCTTY, TIOCNOTTY, TIOCFLUSH) on the core's terminal.
+//! FIONREAD, FIODTYPE), the owners of pipes and terminals (FIOSETOWN, FIOGETOWN; a
+//! pipe's TIOCSPGRP/TIOCGPGRP), the terminal ones (TIOCGETA, TIOCSETA*, TIOCGWINSZ,
+//! TIOCSWINSZ, TIOCGPGRP, TIOCSPGRP, TIOCSCTTY, TIOCNOTTY, TIOCFLUSH...) on the
+//! core's terminal; sockets and FIFOs go to [`crate::socket::socket_ioctl`].
 
 use crate::convert::{FREEBSD4, VDISABLE};
 use crate::fb::{self, errno, neutral};
@@ -80,7 +82,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             file.set_status(status);
             return Ok(Ret::word(0));
         }
-        _ if file.socket().is_some() && cmd != ioctl::FIOASYNC => {
+        _ if (file.socket().is_some() || file.ops().fifo()) && cmd != ioctl::FIOASYNC => {
             return crate::socket::socket_ioctl(task, &file, cmd, arg);
         }
         FIODTYPE => {
@@ -95,13 +97,40 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             return Ok(Ret::word(0));
         }
         ioctl::FIOASYNC => {
+            // 4.x's ioctl sets FASYNC on the file first, whatever the object says.
             let on: i32 = task.read_val(arg).map_err(fault)?;
+            let mut status = file.status();
+            status.async_io = on != 0;
+            file.set_status(status);
             crate::files::set_async(task, &file, on != 0)?;
             return Ok(Ret::word(0));
         }
         _ => {}
     }
     let Some(tty) = file.terminal() else {
+        if matches!(file.kind(), FileKind::PipeRead | FileKind::PipeWrite) {
+            // 4.x's pipe_ioctl: this end's owner, TIOCSPGRP/TIOCGPGRP with the sign
+            // turned.
+            let value = match cmd {
+                ioctl::FIOSETOWN | ioctl::TIOCSPGRP => {
+                    let id: i32 = task.read_val(arg).map_err(fault)?;
+                    let id = if cmd == ioctl::TIOCSPGRP {
+                        id.wrapping_neg()
+                    } else {
+                        id
+                    };
+                    crate::socket::set_owner(task, &file, id)?;
+                    return Ok(Ret::word(0));
+                }
+                ioctl::FIOGETOWN => Some(crate::socket::owner_of(task, &file)?),
+                ioctl::TIOCGPGRP => Some(crate::socket::owner_of(task, &file)?.wrapping_neg()),
+                _ => None,
+            };
+            if let Some(value) = value {
+                task.write_val(arg, &value).map_err(fault)?;
+                return Ok(Ret::word(0));
+            }
+        }
         if cmd == ioctl::FIONREAD {
             // What a pipe or socket holds (4.x pipe_ioctl: the buffer's count;
             // soo_ioctl: so_rcv's), else what is left of a file past its offset
@@ -166,6 +195,14 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             let pgid = u32::try_from(pgid).map_err(|_| errno::EINVAL)?;
             tty.set_foreground(&task.process, Pid(pgid))
                 .map_err(tty_errno)?;
+        }
+        ioctl::FIOSETOWN => {
+            let id: i32 = task.read_val(arg).map_err(fault)?;
+            crate::socket::set_owner(task, &file, id)?;
+        }
+        ioctl::FIOGETOWN => {
+            let id = crate::socket::owner_of(task, &file)?;
+            task.write_val(arg, &id).map_err(fault)?;
         }
         ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
         ioctl::TIOCNOTTY => tty.release(&task.process).map_err(tty_errno)?,

@@ -164,6 +164,15 @@ pub trait FileOps: Send + Sync + Debug {
     fn signal_owner(&self) -> Option<&owner::SignalOwner> {
         None
     }
+    /// Asks for SIGIO to the owner when the object becomes readable or writable, or
+    /// stops it (BSD's FIOASYNC); false when the object has no signal-driven I/O.
+    fn set_async_io(&self, _on: bool) -> bool {
+        false
+    }
+    /// A FIFO's end (its ioctls are a socket's in BSD).
+    fn fifo(&self) -> bool {
+        false
+    }
     /// Bytes a read would find queued, where the object counts them (event queues
     /// report it).
     fn readable_bytes(&self) -> Option<u64> {

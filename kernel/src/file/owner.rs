@@ -1,8 +1,9 @@
 //! Who an object's asynchronous signals go to (BSD's sigio: what F_SETOWN, FIOSETOWN and
 //! SIOCSPGRP set): a process or a process group, chosen by a process of the same
 //! session, with that process's user ids kept to decide later whom the signals may
-//! reach. A socket sends its owner SIGURG when urgent data arrives and, when asked
-//! to (FIOASYNC), SIGIO when it becomes readable or writable.
+//! reach. A socket sends its owner SIGURG when urgent data arrives; sockets, pipes,
+//! FIFOs and terminals send SIGIO, when asked to (FIOASYNC), as they become readable
+//! or writable.
 
 use crate::process::{self, Pid, Process, Signal};
 use crate::sync::Mutex;
@@ -98,6 +99,13 @@ impl SignalOwner {
     /// real or effective user is one of the setter's (or any, if the setter was root:
     /// 4.x's CANSIGIO).
     pub fn signal(&self, signal: Signal) {
+        self.signal_members(signal, |_| true);
+    }
+
+    /// As [`SignalOwner::signal`], but a group's members only where `member` says
+    /// (pgsigio's checkctty: a terminal signals only those with a controlling
+    /// terminal).
+    pub fn signal_members(&self, signal: Signal, member: impl Fn(&Process) -> bool) {
         let Some(owner) = self.0.lock().clone() else {
             return;
         };
@@ -120,7 +128,7 @@ impl SignalOwner {
         }
         let pgid = Pid(owner.id.unsigned_abs());
         for p in process::live() {
-            if p.pgid() == pgid && may(&p) {
+            if p.pgid() == pgid && may(&p) && member(&p) {
                 p.post(signal);
             }
         }

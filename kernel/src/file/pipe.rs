@@ -11,9 +11,11 @@
 //! control belongs to the bytes written from there, a read that starts there takes it,
 //! and no read runs on past the next mark. A pipe without marks pays one check per read.
 
+use super::owner::SignalOwner;
 use super::socket::Control;
 use super::{FileError, FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::Result;
+use crate::process::Signal;
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::boxed::Box;
@@ -21,6 +23,7 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
 /// switch).
@@ -200,6 +203,27 @@ pub struct Pipe {
     state: Mutex<State>,
     /// Readers and writers wait here for data, room, or the other side going away.
     changed: WaitQueue,
+    /// Signal-driven I/O for the reading and the writing side.
+    reading: SideSignals,
+    writing: SideSignals,
+    /// A FIFO's, which signals as 4.x's FIFOs (sockets inside) do, not as its pipes.
+    fifo: bool,
+}
+
+/// One side's signal-driven I/O: whom SIGIO goes to and whether it was asked for
+/// (BSD's pipe_sigio and PIPE_ASYNC; for a FIFO its socket's so_sigio and SS_ASYNC).
+#[derive(Debug, Default)]
+struct SideSignals {
+    owner: SignalOwner,
+    async_io: AtomicBool,
+}
+
+impl SideSignals {
+    fn notify(&self) {
+        if self.async_io.load(Ordering::Relaxed) {
+            self.owner.signal(Signal::Io);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -221,6 +245,15 @@ impl Pipe {
     /// buffer is taken now, while making the pipe, where the heap's reserve is checked;
     /// a write grows it only while the heap is above that reserve.
     pub fn empty() -> Pipe {
+        Pipe::new(false)
+    }
+
+    /// A FIFO's pipe, with no ends open yet.
+    pub fn fifo() -> Pipe {
+        Pipe::new(true)
+    }
+
+    fn new(fifo: bool) -> Pipe {
         Pipe {
             state: Mutex::new(State {
                 ring: vec![0u8; INITIAL_CAPACITY].into_boxed_slice(),
@@ -234,6 +267,9 @@ impl Pipe {
                 urgent: Urgent::default(),
             }),
             changed: WaitQueue::new(),
+            reading: SideSignals::default(),
+            writing: SideSignals::default(),
+            fifo,
         }
     }
 
@@ -376,8 +412,10 @@ fn receive<S: Sink + ?Sized>(
                 }
                 s.take_into(to, 0, n)?;
                 s.moved_on(true);
+                let roomy = s.room() >= PIPE_BUF;
                 drop(s);
                 pipe.changed.wake_all();
+                pipe.read_signals(roomy);
                 return Ok(n);
             }
             if s.writers == 0 {
@@ -451,6 +489,7 @@ pub fn write_marked<S: Source + ?Sized>(
                 written += n;
                 drop(s);
                 pipe.changed.wake_all();
+                pipe.reading.notify();
                 continue;
             }
         }
@@ -530,6 +569,17 @@ pub fn take_out_of_band(pipe: &Pipe, peek: bool) -> Result<u8> {
 }
 
 impl Pipe {
+    /// SIGIO after a read took bytes: a FIFO's writers have room (uipc_rcvd's
+    /// sowwakeup); a pipe's readers hear it, once PIPE_BUF bytes are free, as 4.x's
+    /// pipe_read calls pipeselwakeup on its own end.
+    fn read_signals(&self, roomy: bool) {
+        if self.fifo {
+            self.writing.notify();
+        } else if roomy {
+            self.reading.notify();
+        }
+    }
+
     /// Urgent data is announced: its mark stands ahead, or reads are at it.
     pub fn urgent_pending(&self) -> bool {
         let s = self.state.lock();
@@ -640,6 +690,19 @@ impl FileOps for ReadEnd {
     fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
         Err(FileError::BadDescriptor)
     }
+
+    fn signal_owner(&self) -> Option<&SignalOwner> {
+        Some(&self.0.reading.owner)
+    }
+
+    fn set_async_io(&self, on: bool) -> bool {
+        self.0.reading.async_io.store(on, Ordering::Relaxed);
+        true
+    }
+
+    fn fifo(&self) -> bool {
+        self.0.fifo
+    }
 }
 
 impl FileOps for WriteEnd {
@@ -676,19 +739,48 @@ impl FileOps for WriteEnd {
     fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
         Some(write(&self.0, from, nonblock))
     }
+
+    fn signal_owner(&self) -> Option<&SignalOwner> {
+        Some(&self.0.writing.owner)
+    }
+
+    fn set_async_io(&self, on: bool) -> bool {
+        self.0.writing.async_io.store(on, Ordering::Relaxed);
+        true
+    }
+
+    fn fifo(&self) -> bool {
+        self.0.fifo
+    }
 }
 
+/// The last reader or writer going tells the other side (4.x's pipeclose; a FIFO's
+/// socantsendmore and socantrcvmore).
 impl Drop for ReadEnd {
     fn drop(&mut self) {
-        self.0.state.lock().readers -= 1;
+        let last = {
+            let mut s = self.0.state.lock();
+            s.readers -= 1;
+            s.readers == 0
+        };
         self.0.changed.wake_all();
+        if last {
+            self.0.writing.notify();
+        }
     }
 }
 
 impl Drop for WriteEnd {
     fn drop(&mut self) {
-        self.0.state.lock().writers -= 1;
+        let last = {
+            let mut s = self.0.state.lock();
+            s.writers -= 1;
+            s.writers == 0
+        };
         self.0.changed.wake_all();
+        if last {
+            self.0.reading.notify();
+        }
     }
 }
 

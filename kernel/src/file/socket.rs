@@ -1646,6 +1646,11 @@ impl FileOps for Socket {
     fn signal_owner(&self) -> Option<&SignalOwner> {
         Some(&self.owner)
     }
+
+    fn set_async_io(&self, on: bool) -> bool {
+        self.set_async(on);
+        true
+    }
 }
 
 /// The first bytes of a source.

@@ -10,11 +10,13 @@
 pub mod ldisc;
 
 use crate::file::FileError;
+use crate::file::owner::SignalOwner;
 use crate::process::{self, KillTarget, Pid, Process, Signal};
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
@@ -82,6 +84,9 @@ pub struct Terminal {
     /// Readers wait here for input.
     input_ready: WaitQueue,
     device: fn(&[u8]),
+    /// Whom SIGIO goes to (BSD's t_sigio), and whether it was asked for (TS_ASYNC).
+    owner: SignalOwner,
+    async_io: AtomicBool,
 }
 
 struct Effects {
@@ -148,6 +153,8 @@ impl Terminal {
             }),
             input_ready: WaitQueue::new(),
             device,
+            owner: SignalOwner::new(),
+            async_io: AtomicBool::new(false),
         }
     }
 
@@ -159,13 +166,15 @@ impl Terminal {
             out: Vec::new(),
             signals: Vec::new(),
         };
-        let foreground = {
+        let (foreground, readable) = {
             let mut s = self.state.lock();
+            let before = (s.ldisc.available(), s.ldisc.readable(1));
             for &b in bytes {
                 s.ldisc.input(b, &mut effects);
             }
             s.last_input = crate::time::ticks();
-            s.foreground
+            let after = (s.ldisc.available(), s.ldisc.readable(1));
+            (s.foreground, after.0 > before.0 || (after.1 && !before.1))
         };
         if !effects.out.is_empty() {
             (self.device)(&effects.out);
@@ -176,6 +185,39 @@ impl Terminal {
             }
         }
         self.input_ready.wake_all();
+        // ttyinput's ttwakeup: a line, or raw bytes, to read.
+        if readable {
+            self.notify_io();
+        }
+    }
+
+    /// SIGIO for the owner, when asked for (ttwakeup, ttwwakeup): to a group's members
+    /// that have a controlling terminal, while the terminal has a session
+    /// (pgsigio's checkctty).
+    fn notify_io(&self) {
+        if !self.async_io.load(Ordering::Relaxed) {
+            return;
+        }
+        match self.session() {
+            Some(_) => self
+                .owner
+                .signal_members(Signal::Io, |p| self.session() == Some(p.sid())),
+            None => self.owner.signal(Signal::Io),
+        }
+    }
+
+    /// Asks for SIGIO on input and drained output, or stops it (FIOASYNC).
+    pub fn set_async(&self, on: bool) {
+        self.async_io.store(on, Ordering::Relaxed);
+    }
+
+    /// The owner, for `caller` (FIOSETOWN, FIOGETOWN): while the terminal controls a
+    /// session, only for a caller it is the controlling terminal of.
+    pub fn owner_for(&self, caller: &Process) -> Result<&SignalOwner, TtyError> {
+        if self.session().is_some() {
+            self.session_of(caller)?;
+        }
+        Ok(&self.owner)
     }
 
     /// One received byte (see [`Terminal::input_bytes`]).
@@ -311,6 +353,10 @@ impl Terminal {
         self.check_output(me.as_ref(), false)?;
         let termios = self.state.lock().ldisc.termios();
         ldisc::process_output(&termios, buf, &mut |b| (self.device)(b));
+        // Output goes out at once: the queue has drained (ttwwakeup).
+        if !buf.is_empty() {
+            self.notify_io();
+        }
         Ok(buf.len())
     }
 

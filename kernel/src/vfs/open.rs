@@ -102,7 +102,7 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
                 match slot.upgrade() {
                     Some(p) => p,
                     None => {
-                        let p = Arc::new(pipe::Pipe::empty());
+                        let p = Arc::new(pipe::Pipe::fifo());
                         *slot = Arc::downgrade(&p);
                         p
                     }
