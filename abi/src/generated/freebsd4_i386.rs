@@ -3842,6 +3842,12 @@ pub mod consts {
     pub const MSG_EOF: u32 = 0x100;
     pub const SCM_RIGHTS: u32 = 1;
     pub const SCM_CREDS: u32 = 3;
+    /// a received UDP datagram's arrival time, a struct timeval (with SO_TIMESTAMP)
+    pub const SCM_TIMESTAMP: u32 = 2;
+    /// received UDP datagrams carry their arrival time (SCM_TIMESTAMP)
+    pub const SO_TIMESTAMP: u32 = 0x400;
+    /// link-level addresses: IP_RECVIF's struct sockaddr_dl
+    pub const AF_LINK: u32 = 18;
     /// groups a struct cmsgcred holds
     pub const CMGROUP_MAX: u32 = 16;
     /// listen backlogs above it (or negative) become it
@@ -3866,6 +3872,14 @@ pub mod consts {
     /// where a bind to port 0 takes its port: the default range (1024..5000 upwards), the high one (49152..65535 upwards) or the low one (1023 down to 600, root only: EACCES at the bind)
     pub const IP_PORTRANGE: u32 = 19;
     pub const IP_PORTRANGE_DEFAULT: u32 = 0;
+    /// kept and reported; 4.x's ip_savecontrol never delivers the options (notyet)
+    pub const IP_RECVOPTS: u32 = 5;
+    /// kept and reported; never delivered, as IP_RECVOPTS
+    pub const IP_RECVRETOPTS: u32 = 6;
+    /// a received UDP datagram carries the address it was sent to (a struct in_addr)
+    pub const IP_RECVDSTADDR: u32 = 7;
+    /// a received UDP datagram carries the interface it came in on (lo0's struct sockaddr_dl)
+    pub const IP_RECVIF: u32 = 20;
     pub const IP_PORTRANGE_HIGH: u32 = 1;
     pub const IP_PORTRANGE_LOW: u32 = 2;
     pub const INADDR_ANY: u32 = 0;
@@ -14074,7 +14088,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL and IP_PORTRANGE (IP_OPTIONS, IP_RECVDSTADDR, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or urgent, and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
+            "SO_SNDLOWAT, SO_RCVLOWAT and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },
@@ -14167,7 +14181,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT, SO_TIMESTAMP and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL and IP_PORTRANGE (IP_OPTIONS, IP_RECVDSTADDR, the multicast ones...) are ENOPROTOOPT",
+            "SO_SNDLOWAT, SO_RCVLOWAT and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

@@ -878,12 +878,49 @@ pub(crate) fn sys_orecvmsg(task: &mut Task, a: fb::OrecvmsgArgs) -> SysResult {
 
 /// A control message: header then data.
 fn control_message(ty: u32, data: &[u8]) -> Vec<u8> {
+    control_message_at(SOL_SOCKET, ty, data)
+}
+
+/// [`control_message`] at another level: a cmsghdr, the data, and padding to the
+/// next 4-byte boundary (4.x's sbcreatecontrol makes CMSG_SPACE-sized records).
+fn control_message_at(level: i32, ty: u32, data: &[u8]) -> Vec<u8> {
     let header = fb::cmsghdr {
         cmsg_len: (CMSG_HDR + data.len()) as u32,
-        cmsg_level: SOL_SOCKET,
+        cmsg_level: level,
         cmsg_type: ty as i32,
     };
-    [header.as_bytes(), data].concat()
+    let mut bytes = [header.as_bytes(), data].concat();
+    bytes.resize(bytes.len().next_multiple_of(4), 0);
+    bytes
+}
+
+/// Whether `at` falls between two of the control records in `bytes` (each
+/// `cmsg_len` rounded up to 4 bytes long, as [`control_message_at`] makes them).
+fn record_boundary(bytes: &[u8], at: usize) -> bool {
+    let mut start = 0;
+    while start < at {
+        let Some(len) = bytes.get(start..start + 4) else {
+            return false;
+        };
+        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        start += len.next_multiple_of(4).max(4);
+    }
+    start == at
+}
+
+/// lo0's link-level address as 4.x's if_attach makes it and IP_RECVIF hands it out: a
+/// 20-byte `struct sockaddr_dl` (AF_LINK, interface 1, IFT_LOOP, the name "lo0", no
+/// hardware address).
+fn loopback_link_address() -> [u8; 20] {
+    const IFT_LOOP: u8 = 0x18;
+    let mut sdl = [0u8; 20];
+    sdl[0] = 20;
+    sdl[1] = c::AF_LINK as u8;
+    sdl[2..4].copy_from_slice(&1u16.to_le_bytes());
+    sdl[4] = IFT_LOOP;
+    sdl[5] = 3;
+    sdl[8..11].copy_from_slice(b"lo0");
+    sdl
 }
 
 /// The control bytes for what a receive got (4.x's unp_externalize): passed files take
@@ -924,6 +961,20 @@ fn externalize(task: &Task, control: Vec<Control>) -> Result<Vec<u8>, i32> {
                 }
                 bytes.extend(control_message(c::SCM_CREDS, cred.as_bytes()));
             }
+            Control::ArrivalTime { secs, nanos } => {
+                let tv = fb::timeval {
+                    tv_sec: secs as i32,
+                    tv_usec: (nanos / 1000) as i32,
+                };
+                bytes.extend(control_message(c::SCM_TIMESTAMP, tv.as_bytes()));
+            }
+            Control::DestinationAddress(addr) => {
+                bytes.extend(control_message_at(IPPROTO_IP, c::IP_RECVDSTADDR, &addr));
+            }
+            Control::LoopbackInterface => {
+                let sdl = loopback_link_address();
+                bytes.extend(control_message_at(IPPROTO_IP, c::IP_RECVIF, &sdl));
+            }
         }
     }
     Ok(bytes)
@@ -948,7 +999,9 @@ pub(crate) fn sys_recvmsg(task: &mut Task, a: fb::RecvmsgArgs) -> SysResult {
     let mut copied = 0;
     if wanted && !bytes.is_empty() {
         copied = bytes.len().min(m.msg_controllen as usize);
-        if copied < bytes.len() && m.msg_controllen > 0 {
+        // recvit copies record by record: MSG_CTRUNC only when the room ends inside
+        // one.
+        if copied < bytes.len() && copied > 0 && !record_boundary(&bytes, copied) {
             flags |= c::MSG_CTRUNC as i32;
         }
         task.write_bytes(u64::from(m.msg_control), &bytes[..copied])
@@ -1015,6 +1068,7 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
             c::SO_BROADCAST => flag(O::Broadcast),
             c::SO_USELOOPBACK => flag(O::UseLoopback),
             c::SO_OOBINLINE => flag(O::OobInline),
+            c::SO_TIMESTAMP => flag(O::Timestamp),
             c::SO_LINGER => Ok(Opt::Linger),
             c::SO_SNDBUF => Ok(Opt::Buffer(true)),
             c::SO_RCVBUF => Ok(Opt::Buffer(false)),
@@ -1036,6 +1090,11 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
             c::IP_TOS => Ok(Opt::IpTos),
             c::IP_TTL => Ok(Opt::IpTtl),
             c::IP_PORTRANGE => Ok(Opt::PortRange),
+            // ip_ctloutput's OPTSET flags, reported as 1 (OPTBIT).
+            c::IP_RECVOPTS => Ok(Opt::Flag(O::ReceiveOptions, 1)),
+            c::IP_RECVRETOPTS => Ok(Opt::Flag(O::ReceiveReturnOptions, 1)),
+            c::IP_RECVDSTADDR => Ok(Opt::Flag(O::ReceiveDestination, 1)),
+            c::IP_RECVIF => Ok(Opt::Flag(O::ReceiveInterface, 1)),
             _ => Err(errno::ENOPROTOOPT),
         },
         _ => Err(errno::EINVAL),

@@ -259,6 +259,17 @@ pub struct SenderCredentials {
 pub enum Control {
     Rights(Rights),
     Credentials(SenderCredentials),
+    /// When a datagram arrived (wall clock), for a socket that asked
+    /// ([`SocketOption::Timestamp`]).
+    ArrivalTime {
+        secs: u64,
+        nanos: u32,
+    },
+    /// The IPv4 address a datagram was sent to ([`SocketOption::ReceiveDestination`]).
+    DestinationAddress([u8; 4]),
+    /// The datagram came in on the loopback interface
+    /// ([`SocketOption::ReceiveInterface`]).
+    LoopbackInterface,
 }
 
 /// The domains a socket may be in.
@@ -361,6 +372,16 @@ pub enum SocketOption {
     NoPush,
     /// Kept and reported: loopback connections carry no TCP options to leave out.
     NoOptions,
+    /// A UDP datagram arrives with the time it came (BSD's SO_TIMESTAMP).
+    Timestamp,
+    /// A UDP datagram arrives with the address it was sent to (IP_RECVDSTADDR).
+    ReceiveDestination,
+    /// A UDP datagram arrives with the interface it came in on: lo0 (IP_RECVIF).
+    ReceiveInterface,
+    /// Kept and reported: 4.x never delivered received IP options (IP_RECVOPTS,
+    /// IP_RECVRETOPTS), and loopback datagrams carry none.
+    ReceiveOptions,
+    ReceiveReturnOptions,
 }
 
 /// Which ports an Internet socket bound to port 0 gets (BSD's IP_PORTRANGE).
@@ -450,6 +471,9 @@ struct Message {
     from: Vec<u8>,
     data: Vec<u8>,
     control: Option<Control>,
+    /// What the receiving side noted on arrival (a UDP socket's SO_TIMESTAMP,
+    /// IP_RECVDSTADDR and IP_RECVIF, in 4.x's ip_savecontrol order).
+    noted: Vec<Control>,
 }
 
 /// A stream socket's connection: our reading and writing pipes, and our ends of them
@@ -486,7 +510,7 @@ struct State {
     send_buffer: usize,
     receive_buffer: usize,
     /// [`SocketOption`]s set, one bit each.
-    options: u16,
+    options: u32,
     settings: SocketSettings,
     /// An error met after the call that caused it returned (a datagram refused):
     /// the next call reports it once.
@@ -976,7 +1000,7 @@ impl Socket {
             // (4.x's sonewconn, whose soreserve takes the listener's; its TCP passes
             // TF_NOPUSH and TF_NOOPT on too, not TF_NODELAY).
             let mut sv = server.state.lock();
-            sv.options = t.options & !(1 << SocketOption::NoDelay as u16);
+            sv.options = t.options & !(1 << SocketOption::NoDelay as u32);
             sv.settings.linger = t.settings.linger;
             sv.send_buffer = t.send_buffer;
             sv.receive_buffer = t.receive_buffer;
@@ -1131,7 +1155,7 @@ impl Socket {
         if matches!(control, Some(Control::Rights(_))) {
             target.note_holder();
         }
-        target.deliver(self.name(), from, control)
+        target.deliver(self.name(), from, control, None)
     }
 
     /// Sends a UDP datagram to `to` or the peer. Nobody there drops it; on a connected
@@ -1165,7 +1189,7 @@ impl Socket {
         };
         let source = self.inet_source();
         match self.find_inet(to, source) {
-            Some(target) => match target.deliver(source.to_bytes(), from, None) {
+            Some(target) => match target.deliver(source.to_bytes(), from, None, Some(to.addr)) {
                 Err(Error::NoBufferSpace) => Ok(len),
                 r => r,
             },
@@ -1184,12 +1208,14 @@ impl Socket {
         self.state.lock().error.take()
     }
 
-    /// Queues a datagram from the sender named `from_name`.
+    /// Queues a datagram from the sender named `from_name`; a UDP one, sent to
+    /// `to_addr`, with what this socket asked to note on arrival.
     fn deliver<S: Source + ?Sized>(
         &self,
         from_name: Vec<u8>,
         from: &S,
         control: Option<Control>,
+        to_addr: Option<[u8; 4]>,
     ) -> Result<usize> {
         if crate::mm::heap::under_pressure() {
             return Err(Error::NoBufferSpace);
@@ -1203,10 +1229,25 @@ impl Socket {
         }
         let len = data.len();
         s.queued += len;
+        let mut noted = Vec::new();
+        if let Some(addr) = to_addr {
+            let asked = |o: SocketOption| s.options & (1 << o as u32) != 0;
+            if asked(SocketOption::Timestamp) {
+                let (secs, nanos) = crate::time::realtime();
+                noted.push(Control::ArrivalTime { secs, nanos });
+            }
+            if asked(SocketOption::ReceiveDestination) {
+                noted.push(Control::DestinationAddress(addr));
+            }
+            if asked(SocketOption::ReceiveInterface) {
+                noted.push(Control::LoopbackInterface);
+            }
+        }
         s.queue.push_back(Message {
             from: from_name,
             data,
             control,
+            noted,
         });
         drop(s);
         self.changed.wake_all();
@@ -1306,9 +1347,10 @@ impl Socket {
                     // refusing drops them); then the bytes. Either failing loses the
                     // datagram, as 4.x drops the record.
                     drop(s);
-                    if let Some(control) = m.control {
+                    let control: Vec<Control> = m.control.into_iter().chain(m.noted).collect();
+                    if !control.is_empty() {
                         match accept.as_mut() {
-                            Some(accept) => accept(alloc::vec![control])?,
+                            Some(accept) => accept(control)?,
                             None => drop(control),
                         }
                     }
@@ -1525,15 +1567,15 @@ impl Socket {
     /// Whether `o` is set. The reuse options matter only to Internet binds (a
     /// Unix-domain name is a file, which bind never replaces).
     pub fn option(&self, o: SocketOption) -> bool {
-        self.state.lock().options & (1 << o as u16) != 0
+        self.state.lock().options & (1 << o as u32) != 0
     }
 
     pub fn set_option(&self, o: SocketOption, on: bool) {
         let mut s = self.state.lock();
         if on {
-            s.options |= 1 << o as u16;
+            s.options |= 1 << o as u32;
         } else {
-            s.options &= !(1 << o as u16);
+            s.options &= !(1 << o as u32);
         }
     }
 

@@ -209,6 +209,9 @@ typedef uint32_t uintptr_t;
 #define MSG_EOF 0x100
 #define SCM_RIGHTS 1
 #define SCM_CREDS 3
+#define SCM_TIMESTAMP 2
+#define SO_TIMESTAMP 0x400
+#define AF_LINK 0x12
 #define CMGROUP_MAX 0x10
 #define SOMAXCONN 0x80
 #define IPPROTO_IP 0
@@ -223,6 +226,10 @@ typedef uint32_t uintptr_t;
 #define IP_TTL 4
 #define IP_PORTRANGE 0x13
 #define IP_PORTRANGE_DEFAULT 0
+#define IP_RECVOPTS 5
+#define IP_RECVRETOPTS 6
+#define IP_RECVDSTADDR 7
+#define IP_RECVIF 0x14
 #define IP_PORTRANGE_HIGH 1
 #define IP_PORTRANGE_LOW 2
 #define INADDR_ANY 0
