@@ -4247,6 +4247,8 @@ pub mod ioctl {
     pub const FIONREAD: u32 = 0x4004667f;
     pub const FIONBIO: u32 = 0x8004667e;
     pub const FIOASYNC: u32 = 0x8004667d;
+    /// a character device's driver type (d_flags & D_TYPEMASK): D_TTY, D_MEM...
+    pub const FIODTYPE: u32 = 0x4004667a;
     /// who gets a socket's SIGURG and SIGIO (fcntl F_SETOWN)
     pub const FIOSETOWN: u32 = 0x8004667c;
     /// fcntl F_GETOWN
@@ -24404,6 +24406,7 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("FIONREAD", 0x4004667f),
     ("FIONBIO", 0x8004667e),
     ("FIOASYNC", 0x8004667d),
+    ("FIODTYPE", 0x4004667a),
     ("FIOSETOWN", 0x8004667c),
     ("FIOGETOWN", 0x4004667b),
     ("SIOCATMARK", 0x40047307),

@@ -17,10 +17,8 @@ use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
 /// same line the native ABI reports.
 const SPEED: u64 = 115_200;
 
-/// `FIODTYPE` (`_IOR('f', 122, int)`, `sys/filio.h`) and the `d_flags` types it
-/// reports (`sys/conf.h`): terminals are D_TTY, the memory devices (null, zero,
-/// random) D_MEM.
-const FIODTYPE: u32 = 0x4004_667a;
+/// The `d_flags` types `FIODTYPE` reports (`sys/conf.h`): terminals are D_TTY, the
+/// memory devices (null, zero, random) D_MEM.
 const D_TTY: i32 = 0x0004;
 const D_MEM: i32 = 0x0008;
 
@@ -85,7 +83,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         _ if (file.socket().is_some() || file.ops().fifo()) && cmd != ioctl::FIOASYNC => {
             return crate::socket::socket_ioctl(task, &file, cmd, arg);
         }
-        FIODTYPE => {
+        ioctl::FIODTYPE => {
             // 4.x `vn_ioctl`: character devices say their driver's type (dd asks,
             // and gives up on an error); other files do not answer.
             let kind = match (file.kind(), file.terminal().is_some()) {

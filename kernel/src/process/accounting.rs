@@ -67,8 +67,7 @@ pub(super) fn record(process: &Process, usage: &Usage, status: ExitStatus) -> Ex
             inner.sid,
         )
     };
-    let console = crate::tty::console();
-    let tty = (console.session() == Some(sid)).then_some(crate::vfs::devfs::number::CONSOLE);
+    let tty = crate::tty::controlling(sid).map(crate::tty::device_number);
     let (signaled, dumped_core) = match status {
         ExitStatus::Exited(_) => (false, false),
         ExitStatus::Signaled { core, .. } => (true, core),

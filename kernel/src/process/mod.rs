@@ -1506,6 +1506,9 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         return;
     }
     end_peers(process);
+    if process.pid == process.sid() {
+        crate::tty::session_leader_exited(process.pid);
+    }
     // The groups this exit can orphan (its own and its children's), and whether each
     // was orphaned before it.
     let groups = groups_at_stake(process, None);

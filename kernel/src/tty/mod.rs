@@ -8,6 +8,7 @@
 //! Personalities convert their termios, winsize and pid types to and from these.
 
 pub mod ldisc;
+pub mod pty;
 
 use crate::file::FileError;
 use crate::file::owner::SignalOwner;
@@ -75,6 +76,18 @@ struct State {
     foreground: Option<Pid>,
     /// Tick of the last input byte (for VTIME).
     last_input: u64,
+    /// The line has gone (a pseudo-terminal whose master closed): reads find end of
+    /// file, writes fail (BSD's TS_ZOMBIE).
+    hung_up: bool,
+}
+
+/// Where a terminal's output goes.
+#[derive(Debug)]
+enum Output {
+    /// A device driver's function (the console's serial port).
+    Device(fn(&[u8])),
+    /// A pseudo-terminal's master side, by index.
+    Pty(usize),
 }
 
 /// A terminal: line discipline, job-control state, and the device's output.
@@ -83,7 +96,7 @@ pub struct Terminal {
     state: Mutex<State>,
     /// Readers wait here for input.
     input_ready: WaitQueue,
-    device: fn(&[u8]),
+    device: Output,
     /// Whom SIGIO goes to (BSD's t_sigio), and whether it was asked for (TS_ASYNC).
     owner: SignalOwner,
     async_io: AtomicBool,
@@ -138,6 +151,15 @@ enum Access {
 impl Terminal {
     /// A terminal writing to `device`, with sane modes and a 24x80 window.
     pub const fn new(device: fn(&[u8])) -> Self {
+        Terminal::with_output(Output::Device(device))
+    }
+
+    /// The slave side of pseudo-terminal `index`.
+    const fn pty_slave(index: usize) -> Self {
+        Terminal::with_output(Output::Pty(index))
+    }
+
+    const fn with_output(device: Output) -> Self {
         Terminal {
             state: Mutex::new(State {
                 ldisc: LineDiscipline::new(),
@@ -150,6 +172,7 @@ impl Terminal {
                 session: None,
                 foreground: None,
                 last_input: 0,
+                hung_up: false,
             }),
             input_ready: WaitQueue::new(),
             device,
@@ -177,7 +200,7 @@ impl Terminal {
             (s.foreground, after.0 > before.0 || (after.1 && !before.1))
         };
         if !effects.out.is_empty() {
-            (self.device)(&effects.out);
+            self.emit(&effects.out);
         }
         if let Some(group) = foreground {
             for signal in effects.signals {
@@ -189,6 +212,46 @@ impl Terminal {
         if readable {
             self.notify_io();
         }
+    }
+
+    /// Sends `bytes` to the device.
+    fn emit(&self, bytes: &[u8]) {
+        match self.device {
+            Output::Device(f) => f(bytes),
+            Output::Pty(i) => pty::output(i, bytes),
+        }
+    }
+
+    /// The line went away (a pseudo-terminal's master closed; BSD's ttymodem with
+    /// carrier lost): the session leader gets SIGHUP, queued input goes, readers see
+    /// end of file and writers EIO until the line is opened again.
+    pub fn hang_up(&self) {
+        let session = {
+            let mut s = self.state.lock();
+            s.hung_up = true;
+            s.ldisc.flush_input();
+            s.session
+        };
+        self.input_ready.wake_all();
+        if let Some(leader) = session.and_then(process::find) {
+            leader.post(Signal::Hup);
+        }
+    }
+
+    /// Readies the terminal for its first open (a pseudo-terminal's slave, as 4.x's
+    /// ptsopen: default modes, the line up); no session yet.
+    fn start(&self) {
+        let mut s = self.state.lock();
+        s.ldisc = LineDiscipline::new();
+        s.hung_up = false;
+        s.session = None;
+        s.foreground = None;
+    }
+
+    /// Its last open closed (4.x's ttyclose): no session, no foreground group.
+    fn stop(&self) {
+        self.set_session(None, None);
+        self.input_ready.wake_all();
     }
 
     /// SIGIO for the owner, when asked for (ttwakeup, ttwwakeup): to a group's members
@@ -303,9 +366,13 @@ impl Terminal {
             let time = u64::from(termios.cc(Cc::Time)) * u64::from(crate::time::hz()) / 10;
             let done = {
                 let mut s = self.state.lock();
+                // A line that has gone gives what was typed, then end of file.
+                let hung_up = s.hung_up;
                 let available = s.ldisc.available();
                 let idle = crate::time::ticks().saturating_sub(s.last_input);
-                let enough = if canonical {
+                let enough = if hung_up {
+                    true
+                } else if canonical {
                     s.ldisc.readable(1)
                 } else if min == 0 {
                     available > 0 || time == 0 || crate::time::ticks() >= start + time
@@ -351,8 +418,11 @@ impl Terminal {
     pub fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
         let me = process::current();
         self.check_output(me.as_ref(), false)?;
+        if self.state.lock().hung_up {
+            return Err(FileError::Io);
+        }
         let termios = self.state.lock().ldisc.termios();
-        ldisc::process_output(&termios, buf, &mut |b| (self.device)(b));
+        ldisc::process_output(&termios, buf, &mut |b| self.emit(b));
         // Output goes out at once: the queue has drained (ttwwakeup).
         if !buf.is_empty() {
             self.notify_io();
@@ -399,9 +469,10 @@ impl Terminal {
     }
 
     /// Whether a read would return without waiting for input (poll): a line in
-    /// canonical mode (an end-of-file mark counts), a byte otherwise.
+    /// canonical mode (an end-of-file mark counts), a byte otherwise, or end of file.
     pub fn has_input(&self) -> bool {
-        self.state.lock().ldisc.readable(1)
+        let s = self.state.lock();
+        s.hung_up || s.ldisc.readable(1)
     }
 
     /// Woken when input arrives (poll waits on it).
@@ -456,9 +527,12 @@ impl Terminal {
     }
 
     /// TIOCSCTTY: a session leader takes this as its controlling terminal, if no live
-    /// session has it.
+    /// session has it and its session has no other.
     pub fn acquire(&self, caller: &Process) -> Result<(), TtyError> {
         if caller.sid() != caller.pid {
+            return Err(TtyError::NotPermitted);
+        }
+        if controlling(caller.sid()).is_some_and(|t| !core::ptr::eq(t, self)) {
             return Err(TtyError::NotPermitted);
         }
         let current = self.session();
@@ -500,6 +574,37 @@ impl Terminal {
         self.state.lock().foreground = Some(pgid);
         self.input_ready.wake_all();
         Ok(())
+    }
+}
+
+/// Every terminal: the console, then the pseudo-terminals' slaves.
+pub fn terminals() -> impl Iterator<Item = &'static Terminal> {
+    core::iter::once(console()).chain(pty::slaves())
+}
+
+/// The controlling terminal of session `sid`, if it has one.
+pub fn controlling(sid: Pid) -> Option<&'static Terminal> {
+    terminals().find(|t| t.session() == Some(sid))
+}
+
+/// The device number of `terminal` (the console's, or a pseudo-terminal slave's).
+pub fn device_number(terminal: &Terminal) -> u64 {
+    match terminal.device {
+        Output::Device(_) => crate::vfs::devfs::number::CONSOLE,
+        Output::Pty(i) => pty::slave_number(i),
+    }
+}
+
+/// A session leader has exited (4.x's exit1): its controlling terminal's foreground
+/// group gets SIGHUP, and the terminal is the session's no more.
+pub fn session_leader_exited(sid: Pid) {
+    let Some(terminal) = controlling(sid) else {
+        return;
+    };
+    let foreground = terminal.state.lock().foreground;
+    terminal.set_session(None, None);
+    if let Some(group) = foreground {
+        let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Hup));
     }
 }
 

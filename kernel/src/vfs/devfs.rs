@@ -1,7 +1,7 @@
 //! devfs: the device nodes at /dev (console, tty, mem, kmem, null, zero, random,
-//! urandom, trace, and fd/0..63 with stdin, stdout and stderr linked to the first
-//! three, as 4.x's MAKEDEV makes them), an in-memory file system of its own mounted
-//! over the root's /dev.
+//! urandom, trace, fd/0..63 with stdin, stdout and stderr linked to the first three,
+//! and the pseudo-terminals ptyp0..ptypf and ttyp0..ttypf, as 4.x's MAKEDEV makes
+//! them), an in-memory file system of its own mounted over the root's /dev.
 
 use super::node::{Device, Inode};
 use super::tmpfs::{self, Kind};
@@ -251,15 +251,18 @@ fn open_console() -> Result<Arc<dyn FileOps>> {
     Ok(crate::file::console())
 }
 
-/// /dev/tty: the caller's controlling terminal (the console is the only terminal), or
-/// ENXIO for a process whose session has none.
+/// /dev/tty: the caller's controlling terminal (the console or a pseudo-terminal's
+/// slave), or ENXIO for a process whose session has none. The kernel's own opens get
+/// the console.
 fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
-    if let Some(process) = crate::process::current()
-        && crate::tty::console().session() != Some(process.sid())
-    {
-        return Err(Error::NoDevice);
+    let Some(process) = crate::process::current() else {
+        return Ok(crate::file::console());
+    };
+    let terminal = crate::tty::controlling(process.sid()).ok_or(Error::NoDevice)?;
+    match crate::tty::pty::slave_index(terminal) {
+        Some(index) => crate::tty::pty::open_slave(index),
+        None => Ok(crate::file::console()),
     }
-    Ok(crate::file::console())
 }
 
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
@@ -293,6 +296,10 @@ pub fn root() -> Arc<Inode> {
             add(&fd, name.as_bytes(), 0o666, Arc::new(DescriptorDevice(n)));
         }
         attach_node(&root, b"fd", &fd);
+        // MAKEDEV pty0's pairs, mode 0666 (openpty gives the slave to its user).
+        for (name, device) in crate::tty::pty::devices() {
+            add(&root, &name, 0o666, device);
+        }
         let links: [(&[u8], &[u8]); 3] = [
             (b"stdin", b"fd/0"),
             (b"stdout", b"fd/1"),

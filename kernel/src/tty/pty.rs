@@ -1,0 +1,320 @@
+//! Pseudo-terminals, as 4.x's pty driver has them: pairs of a master (/dev/ptypN,
+//! major 6) and a slave terminal (/dev/ttypN, major 5), N one hex digit. What the
+//! master writes is the slave's input, through its line discipline (editing, echo,
+//! signal characters); what the slave's side writes (and echoes) the master reads.
+//!
+//! A master is opened by one file at a time (EIO for a second, as ptcopen). The
+//! slave's first open gives it default modes (ptsopen); a slave opened while no
+//! master is open is EIO here, where 4.x waits for one. When the master closes, the
+//! line hangs up: the slave's session leader gets SIGHUP, its readers end of file,
+//! its writers EIO. When the slave's last open closes, the terminal has no session
+//! left and the master reads end of file (ttyclose clears the line's state).
+
+use super::Terminal;
+use crate::file::{FileError, FileKind, FileOps, Readiness};
+use crate::sched::WaitQueue;
+use crate::sync::Mutex;
+use crate::vfs::node::Device;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+
+/// Pseudo-terminals there are (4.x's MAKEDEV pty0: ptyp0..ptypf).
+pub const COUNT: usize = 16;
+/// The majors of 4.x's pty driver: the slaves' (pts) and the masters' (ptc).
+const SLAVE_MAJOR: u64 = 5;
+const MASTER_MAJOR: u64 = 6;
+/// Output the master has not read is kept up to this much; more is dropped (a slave
+/// writer is never held back).
+const OUTPUT_LIMIT: usize = 64 * 1024;
+
+#[derive(Debug)]
+struct MasterState {
+    /// A master file is open.
+    open: bool,
+    /// The line is up: the master opened it and the slave has not closed since
+    /// (BSD's TS_CONNECTED); once it is down the master reads end of file.
+    connected: bool,
+    /// Open slave files.
+    slaves: usize,
+    /// What the slave side wrote, for the master to read.
+    output: VecDeque<u8>,
+}
+
+#[derive(Debug)]
+struct Pty {
+    state: Mutex<MasterState>,
+    /// The master's readers wait here for output or the line going down.
+    readable: WaitQueue,
+}
+
+impl Pty {
+    const fn new() -> Pty {
+        Pty {
+            state: Mutex::new(MasterState {
+                open: false,
+                connected: false,
+                slaves: 0,
+                output: VecDeque::new(),
+            }),
+            readable: WaitQueue::new(),
+        }
+    }
+}
+
+static PTYS: [Pty; COUNT] = [const { Pty::new() }; COUNT];
+
+static SLAVES: [Terminal; COUNT] = [
+    Terminal::pty_slave(0),
+    Terminal::pty_slave(1),
+    Terminal::pty_slave(2),
+    Terminal::pty_slave(3),
+    Terminal::pty_slave(4),
+    Terminal::pty_slave(5),
+    Terminal::pty_slave(6),
+    Terminal::pty_slave(7),
+    Terminal::pty_slave(8),
+    Terminal::pty_slave(9),
+    Terminal::pty_slave(10),
+    Terminal::pty_slave(11),
+    Terminal::pty_slave(12),
+    Terminal::pty_slave(13),
+    Terminal::pty_slave(14),
+    Terminal::pty_slave(15),
+];
+
+/// The slaves' terminals.
+pub(super) fn slaves() -> impl Iterator<Item = &'static Terminal> {
+    SLAVES.iter()
+}
+
+/// The device number of slave `index`.
+pub(super) fn slave_number(index: usize) -> u64 {
+    SLAVE_MAJOR << 8 | index as u64
+}
+
+/// Output of slave `index`'s terminal, for its master.
+pub(super) fn output(index: usize, bytes: &[u8]) {
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        let room = OUTPUT_LIMIT.saturating_sub(s.output.len());
+        s.output.extend(&bytes[..bytes.len().min(room)]);
+    }
+    pty.readable.wake_all();
+}
+
+/// The nodes' names (`ptyp0`, `ttyp0`, ...) and devices, for devfs.
+pub fn devices() -> impl Iterator<Item = ([u8; 5], Arc<dyn Device>)> {
+    (0..COUNT).flat_map(|i| {
+        let digit = b"0123456789abcdef"[i];
+        [
+            (
+                [b'p', b't', b'y', b'p', digit],
+                Arc::new(PtyDevice {
+                    index: i,
+                    master: true,
+                }) as Arc<dyn Device>,
+            ),
+            (
+                [b't', b't', b'y', b'p', digit],
+                Arc::new(PtyDevice {
+                    index: i,
+                    master: false,
+                }) as Arc<dyn Device>,
+            ),
+        ]
+    })
+}
+
+/// A master or slave node.
+#[derive(Debug)]
+struct PtyDevice {
+    index: usize,
+    master: bool,
+}
+
+impl Device for PtyDevice {
+    fn number(&self) -> u64 {
+        let major = if self.master {
+            MASTER_MAJOR
+        } else {
+            SLAVE_MAJOR
+        };
+        major << 8 | self.index as u64
+    }
+
+    fn open(&self) -> Result<Arc<dyn FileOps>, FileError> {
+        if self.master {
+            open_master(self.index)
+        } else {
+            open_slave(self.index)
+        }
+    }
+}
+
+fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
+    let mut s = PTYS[index].state.lock();
+    if s.open {
+        return Err(FileError::Io);
+    }
+    s.open = true;
+    s.connected = true;
+    s.output.clear();
+    Ok(Arc::new(Master(index)))
+}
+
+/// Opens slave `index` (also what /dev/tty opens for a session it controls).
+pub fn open_slave(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
+    let first = {
+        let mut s = PTYS[index].state.lock();
+        if !s.open {
+            return Err(FileError::Io);
+        }
+        s.slaves += 1;
+        s.connected = true;
+        s.slaves == 1
+    };
+    if first {
+        SLAVES[index].start();
+    }
+    Ok(Arc::new(Slave(index)))
+}
+
+/// The slave whose terminal `terminal` is, if it is one.
+pub fn slave_index(terminal: &Terminal) -> Option<usize> {
+    SLAVES.iter().position(|t| core::ptr::eq(t, terminal))
+}
+
+/// An open master.
+#[derive(Debug)]
+struct Master(usize);
+
+impl FileOps for Master {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+
+    /// What the slave side wrote; end of file once the line is down.
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+        let pty = &PTYS[self.0];
+        loop {
+            {
+                let mut s = pty.state.lock();
+                if !s.output.is_empty() {
+                    let n = buf.len().min(s.output.len());
+                    for (b, o) in buf.iter_mut().zip(s.output.drain(..n)) {
+                        *b = o;
+                    }
+                    return Ok(n);
+                }
+                if !s.connected {
+                    return Ok(0);
+                }
+            }
+            if nonblock {
+                return Err(FileError::WouldBlock);
+            }
+            crate::process::sleep_interruptible(&pty.readable, || {
+                let s = pty.state.lock();
+                !s.output.is_empty() || !s.connected
+            })
+            .map_err(|_| FileError::Interrupted)?;
+        }
+    }
+
+    /// Input for the slave, as if typed.
+    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+        SLAVES[self.0].input_bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn poll(&self) -> Readiness {
+        let s = PTYS[self.0].state.lock();
+        Readiness {
+            read: !s.output.is_empty() || !s.connected,
+            write: true,
+            hangup: false,
+            urgent: false,
+        }
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(&PTYS[self.0].readable)
+    }
+
+    fn readable_bytes(&self) -> Option<u64> {
+        Some(PTYS[self.0].state.lock().output.len() as u64)
+    }
+
+    /// The terminal ioctls act on the slave (4.x's ptyioctl hands them to ttioctl).
+    fn terminal(&self) -> Option<&'static Terminal> {
+        Some(&SLAVES[self.0])
+    }
+}
+
+impl Drop for Master {
+    fn drop(&mut self) {
+        let slaves = {
+            let mut s = PTYS[self.0].state.lock();
+            s.open = false;
+            s.output.clear();
+            s.slaves
+        };
+        if slaves > 0 {
+            SLAVES[self.0].hang_up();
+        }
+        PTYS[self.0].readable.wake_all();
+    }
+}
+
+/// An open slave: the terminal.
+#[derive(Debug)]
+struct Slave(usize);
+
+impl FileOps for Slave {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+        SLAVES[self.0].read(buf, nonblock)
+    }
+
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+        SLAVES[self.0].write(buf, nonblock)
+    }
+
+    fn terminal(&self) -> Option<&'static Terminal> {
+        Some(&SLAVES[self.0])
+    }
+
+    fn poll(&self) -> Readiness {
+        Readiness {
+            read: SLAVES[self.0].has_input(),
+            write: true,
+            hangup: false,
+            urgent: false,
+        }
+    }
+
+    fn wait_queue(&self) -> Option<&WaitQueue> {
+        Some(SLAVES[self.0].input_queue())
+    }
+}
+
+impl Drop for Slave {
+    fn drop(&mut self) {
+        let last = {
+            let mut s = PTYS[self.0].state.lock();
+            s.slaves -= 1;
+            if s.slaves == 0 {
+                s.connected = false;
+            }
+            s.slaves == 0
+        };
+        if last {
+            SLAVES[self.0].stop();
+        }
+        PTYS[self.0].readable.wake_all();
+    }
+}
