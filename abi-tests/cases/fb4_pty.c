@@ -2,8 +2,8 @@
 /*
  * Pseudo-terminals as 4.x's pty driver has them (MAKEDEV pty0: /dev/ptyp0..f, major
  * 6, and /dev/ttyp0..f, major 5, both 0666):
- *  - one master file at a time (EIO for a second); a slave opened with no master is
- *    EIO here (4.x waits for one);
+ *  - one master file at a time (EIO for a second); a slave opener waits for a master,
+ *    or with O_NONBLOCK finds the line down (end of file, EIO) until one opens;
  *  - what the master writes is the slave's typed input, through the line discipline:
  *    a line for a canonical reader, its echo (ONLCR's \r\n) back to the master; what
  *    the slave writes the master reads; raw mode gives bytes at once;
@@ -50,8 +50,16 @@ int main(void)
 	CHECK_OK(stat("/dev/ttypf", &st));
 	CHECK_EQ(st.st_rdev, 5 << 8 | 15);
 
-	CHECK_ERRNO(open("/dev/ttyp0", O_RDWR), EIO);
+	/* With no master, O_NONBLOCK opens the line down: end of file, EIO. */
+	int early = CHECK_OK(open("/dev/ttyp0", O_RDWR | O_NONBLOCK));
+	char c;
+	CHECK_EQ(read(early, &c, 1), 0);
+	CHECK_ERRNO(write(early, "e", 1), EIO);
 	int m = CHECK_OK(open("/dev/ptyp0", O_RDWR));
+	/* The master brings it up. */
+	CHECK_EQ(write(early, "e\n", 2), 2);
+	expect_read(m, "e\r\n");
+	CHECK_OK(close(early));
 	CHECK_ERRNO(open("/dev/ptyp0", O_RDWR), EIO);
 	int s = CHECK_OK(open("/dev/ttyp0", O_RDWR));
 	CHECK_OK(fstat(s, &st));
@@ -105,6 +113,23 @@ int main(void)
 	/* A session on the slave: /dev/tty is the slave; ^C interrupts it. */
 	int ready[2];
 	CHECK_OK(pipe(ready));
+	/* A slave opener waits for the master. */
+	CHECK_OK(close(s));
+	CHECK_OK(close(m));
+	pid_t opener = CHECK_OK(fork());
+	if (opener == 0) {
+		int fd = open("/dev/ttyp0", O_RDWR);
+		_exit(fd >= 0 && write(fd, "w\n", 2) == 2 ? 0 : 1);
+	}
+	int status;
+	usleep(50000);
+	CHECK_EQ(waitpid(opener, &status, WNOHANG), 0);
+	m = CHECK_OK(open("/dev/ptyp0", O_RDWR));
+	CHECK_EQ(waitpid(opener, &status, 0), opener);
+	CHECK_EQ(status, 0);
+	drain_to_eof(m);
+	s = CHECK_OK(open("/dev/ttyp0", O_RDWR));
+	CHECK_OK(ioctl(m, TIOCSWINSZ, &ws));
 	pid_t child = CHECK_OK(fork());
 	if (child == 0) {
 		close(m);
@@ -122,10 +147,8 @@ int main(void)
 		(void)!read(tty, &c, 1);
 		_exit(4);
 	}
-	char c;
 	CHECK_EQ(read(ready[0], &c, 1), 1);
 	CHECK_EQ(write(m, "\003", 1), 1);
-	int status;
 	CHECK_EQ(waitpid(child, &status, 0), child);
 	CHECK(WIFSIGNALED(status));
 	CHECK_EQ(WTERMSIG(status), SIGINT);

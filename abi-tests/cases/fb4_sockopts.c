@@ -33,19 +33,6 @@ struct linger_ {
 	int l_linger;
 };
 
-static int getopt_int(int s, int level, int name)
-{
-	int v = 0x5a5a5a5a, len = sizeof(v);
-	CHECK_OK(__sys_getsockopt(s, level, name, &v, &len));
-	CHECK_EQ(len, 4);
-	return v;
-}
-
-static void setopt_int(int s, int level, int name, int v)
-{
-	CHECK_OK(__sys_setsockopt(s, level, name, &v, sizeof(v)));
-}
-
 static long now_us(void)
 {
 	struct timeval tv;
@@ -58,13 +45,13 @@ static void flags_kept(int s)
 	static const int flags[] = {SO_DEBUG, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
 				    SO_OOBINLINE, SO_KEEPALIVE};
 	for (unsigned i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-		CHECK_EQ(getopt_int(s, SOL_SOCKET, flags[i]), 0);
-		setopt_int(s, SOL_SOCKET, flags[i], 7);
-		CHECK_EQ(getopt_int(s, SOL_SOCKET, flags[i]), flags[i]);
+		CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, flags[i]), 0);
+		nt_setsockopt_int(s, SOL_SOCKET, flags[i], 7);
+		CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, flags[i]), flags[i]);
 	}
-	setopt_int(s, SOL_SOCKET, SO_DEBUG, 0);
-	CHECK_EQ(getopt_int(s, SOL_SOCKET, SO_DEBUG), 0);
-	CHECK_EQ(getopt_int(s, SOL_SOCKET, SO_DONTROUTE), SO_DONTROUTE);
+	nt_setsockopt_int(s, SOL_SOCKET, SO_DEBUG, 0);
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_DEBUG), 0);
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_DONTROUTE), SO_DONTROUTE);
 }
 
 int main(void)
@@ -88,13 +75,13 @@ int main(void)
 	CHECK_ERRNO(__sys_setsockopt(t, SOL_SOCKET, 0x7777, &one, 4), ENOPROTOOPT);
 
 	/* TCP's flags report their TF_ bits. */
-	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0);
-	setopt_int(t, IPPROTO_TCP, TCP_NOPUSH, 1);
-	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
-	setopt_int(t, IPPROTO_TCP, TCP_NOOPT, 1);
-	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOOPT), 8);
-	setopt_int(t, IPPROTO_TCP, TCP_NOOPT, 0);
-	CHECK_EQ(getopt_int(t, IPPROTO_TCP, TCP_NOOPT), 0);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0);
+	nt_setsockopt_int(t, IPPROTO_TCP, TCP_NOPUSH, 1);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
+	nt_setsockopt_int(t, IPPROTO_TCP, TCP_NOOPT, 1);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_TCP, TCP_NOOPT), 8);
+	nt_setsockopt_int(t, IPPROTO_TCP, TCP_NOOPT, 0);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_TCP, TCP_NOOPT), 0);
 
 	/* Levels: TCP has IPPROTO_TCP and IPPROTO_IP, UDP IPPROTO_IP, Unix neither. */
 	CHECK_ERRNO(__sys_setsockopt(t, 99, 1, &one, 4), EINVAL);
@@ -107,23 +94,23 @@ int main(void)
 	CHECK_ERRNO(__sys_getsockopt(sv[0], IPPROTO_IP, IP_TTL, &v, &len), ENOPROTOOPT);
 
 	/* IP_TOS and IP_TTL: bytes. */
-	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TOS), 0);
-	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TTL), 64);
-	setopt_int(u, IPPROTO_IP, IP_TOS, 0x1210);
-	CHECK_EQ(getopt_int(u, IPPROTO_IP, IP_TOS), 0x10);
-	setopt_int(t, IPPROTO_IP, IP_TTL, 0x1ff);
-	CHECK_EQ(getopt_int(t, IPPROTO_IP, IP_TTL), 0xff);
+	CHECK_EQ(nt_getsockopt_int(u, IPPROTO_IP, IP_TOS), 0);
+	CHECK_EQ(nt_getsockopt_int(u, IPPROTO_IP, IP_TTL), 64);
+	nt_setsockopt_int(u, IPPROTO_IP, IP_TOS, 0x1210);
+	CHECK_EQ(nt_getsockopt_int(u, IPPROTO_IP, IP_TOS), 0x10);
+	nt_setsockopt_int(t, IPPROTO_IP, IP_TTL, 0x1ff);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_IP, IP_TTL), 0xff);
 	CHECK_ERRNO(__sys_setsockopt(u, IPPROTO_IP, IP_TOS, &one, 2), EINVAL);
 
 	/* IP_PORTRANGE: where a bind to port 0 takes its port. */
-	CHECK_EQ(getopt_int(t, IPPROTO_IP, IP_PORTRANGE), IP_PORTRANGE_DEFAULT);
+	CHECK_EQ(nt_getsockopt_int(t, IPPROTO_IP, IP_PORTRANGE), IP_PORTRANGE_DEFAULT);
 	CHECK_ERRNO(__sys_setsockopt(t, IPPROTO_IP, IP_PORTRANGE, &(int){3}, 4), EINVAL);
 	int ports[3];
 	const int ranges[3] = {IP_PORTRANGE_HIGH, IP_PORTRANGE_LOW, IP_PORTRANGE_DEFAULT};
 	for (int i = 0; i < 3; i++) {
 		int s = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
-		setopt_int(s, IPPROTO_IP, IP_PORTRANGE, ranges[i]);
-		CHECK_EQ(getopt_int(s, IPPROTO_IP, IP_PORTRANGE), ranges[i]);
+		nt_setsockopt_int(s, IPPROTO_IP, IP_PORTRANGE, ranges[i]);
+		CHECK_EQ(nt_getsockopt_int(s, IPPROTO_IP, IP_PORTRANGE), ranges[i]);
 		struct sockaddr_in any;
 		CHECK_OK(__sys_bind(s, &any, nt_sockaddr_in(&any, INADDR_ANY, 0)));
 		unsigned char got_name[16];
@@ -138,8 +125,8 @@ int main(void)
 	/* The low range goes downwards: the next one is below. */
 	int low2 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
 	int low3 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
-	setopt_int(low2, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
-	setopt_int(low3, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
+	nt_setsockopt_int(low2, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
+	nt_setsockopt_int(low3, IPPROTO_IP, IP_PORTRANGE, IP_PORTRANGE_LOW);
 	struct sockaddr_in any0;
 	CHECK_OK(__sys_bind(low2, &any0, nt_sockaddr_in(&any0, INADDR_ANY, 0)));
 	CHECK_OK(__sys_bind(low3, &any0, nt_sockaddr_in(&any0, INADDR_ANY, 0)));
@@ -254,24 +241,24 @@ int main(void)
 	 * buffer sizes; not its timeouts. */
 	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7102)));
-	setopt_int(lst, SOL_SOCKET, SO_KEEPALIVE, 1);
-	setopt_int(lst, SOL_SOCKET, SO_OOBINLINE, 1);
-	setopt_int(lst, IPPROTO_TCP, TCP_NOPUSH, 1);
-	setopt_int(lst, IPPROTO_TCP, TCP_NODELAY, 1);
+	nt_setsockopt_int(lst, SOL_SOCKET, SO_KEEPALIVE, 1);
+	nt_setsockopt_int(lst, SOL_SOCKET, SO_OOBINLINE, 1);
+	nt_setsockopt_int(lst, IPPROTO_TCP, TCP_NOPUSH, 1);
+	nt_setsockopt_int(lst, IPPROTO_TCP, TCP_NODELAY, 1);
 	l.l_onoff = 1;
 	l.l_linger = 3;
 	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 	CHECK_OK(__sys_setsockopt(lst, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	setopt_int(lst, SOL_SOCKET, SO_RCVBUF, 12345);
+	nt_setsockopt_int(lst, SOL_SOCKET, SO_RCVBUF, 12345);
 	CHECK_OK(__sys_listen(lst, 4));
 	int cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
 	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
-	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_KEEPALIVE), SO_KEEPALIVE);
-	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_OOBINLINE), SO_OOBINLINE);
-	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
-	CHECK_EQ(getopt_int(a, IPPROTO_TCP, TCP_NODELAY), 0);
-	CHECK_EQ(getopt_int(a, SOL_SOCKET, SO_RCVBUF), 12345);
+	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_KEEPALIVE), SO_KEEPALIVE);
+	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_OOBINLINE), SO_OOBINLINE);
+	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
+	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_TCP, TCP_NODELAY), 0);
+	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_RCVBUF), 12345);
 	len = sizeof(got);
 	CHECK_OK(__sys_getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &len));
 	CHECK_EQ(got.l_onoff, SO_LINGER);
@@ -280,7 +267,7 @@ int main(void)
 	CHECK_EQ(back.tv_sec, 0);
 	CHECK_EQ(back.tv_usec, 0);
 	/* The client's own flags are its own: none set. */
-	CHECK_EQ(getopt_int(cl, SOL_SOCKET, SO_KEEPALIVE), 0);
+	CHECK_EQ(nt_getsockopt_int(cl, SOL_SOCKET, SO_KEEPALIVE), 0);
 	/* And a TCP receive with a timeout. */
 	CHECK_OK(__sys_setsockopt(cl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	t0 = now_us();

@@ -18,19 +18,6 @@
 
 static const unsigned char lo0_sdl[20] = {20, AF_LINK, 1, 0, 0x18, 3, 0, 0, 'l', 'o', '0'};
 
-static int getopt_int(int s, int level, int name)
-{
-	int v = 0x5a5a5a5a, len = sizeof(v);
-	CHECK_OK(__sys_getsockopt(s, level, name, &v, &len));
-	CHECK_EQ(len, 4);
-	return v;
-}
-
-static void setopt_int(int s, int level, int name, int v)
-{
-	CHECK_OK(__sys_setsockopt(s, level, name, &v, sizeof(v)));
-}
-
 static unsigned char ctl[256];
 
 /* Receives one datagram with room `room` for control; returns msg_controllen. */
@@ -68,14 +55,14 @@ int main(void)
 	int v = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
 	nt_sockaddr_in(&to, 0x7f000003, 7204);
 
-	CHECK_EQ(getopt_int(u, SOL_SOCKET, SO_TIMESTAMP), 0);
-	setopt_int(u, SOL_SOCKET, SO_TIMESTAMP, 5);
-	CHECK_EQ(getopt_int(u, SOL_SOCKET, SO_TIMESTAMP), SO_TIMESTAMP);
+	CHECK_EQ(nt_getsockopt_int(u, SOL_SOCKET, SO_TIMESTAMP), 0);
+	nt_setsockopt_int(u, SOL_SOCKET, SO_TIMESTAMP, 5);
+	CHECK_EQ(nt_getsockopt_int(u, SOL_SOCKET, SO_TIMESTAMP), SO_TIMESTAMP);
 	static const int ipflags[] = {IP_RECVDSTADDR, IP_RECVIF, IP_RECVOPTS, IP_RECVRETOPTS};
 	for (unsigned i = 0; i < 4; i++) {
-		CHECK_EQ(getopt_int(u, IPPROTO_IP, ipflags[i]), 0);
-		setopt_int(u, IPPROTO_IP, ipflags[i], 9);
-		CHECK_EQ(getopt_int(u, IPPROTO_IP, ipflags[i]), 1);
+		CHECK_EQ(nt_getsockopt_int(u, IPPROTO_IP, ipflags[i]), 0);
+		nt_setsockopt_int(u, IPPROTO_IP, ipflags[i], 9);
+		CHECK_EQ(nt_getsockopt_int(u, IPPROTO_IP, ipflags[i]), 1);
 	}
 
 	/* All three records, in ip_savecontrol's order. */
@@ -107,19 +94,19 @@ int main(void)
 	CHECK_EQ(flags, MSG_CTRUNC);
 
 	/* Each option alone. */
-	setopt_int(u, SOL_SOCKET, SO_TIMESTAMP, 0);
-	setopt_int(u, IPPROTO_IP, IP_RECVIF, 0);
+	nt_setsockopt_int(u, SOL_SOCKET, SO_TIMESTAMP, 0);
+	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 0);
 	CHECK_EQ(__sys_sendto(v, "d", 1, 0, &to, sizeof(to)), 1);
 	CHECK_EQ(receive(u, sizeof(ctl), &flags), 16);
 	memcpy(&dst, record(0, IPPROTO_IP, IP_RECVDSTADDR, 16), 4);
 	CHECK_EQ(dst, nt_be32(0x7f000003));
-	setopt_int(u, IPPROTO_IP, IP_RECVDSTADDR, 0);
-	setopt_int(u, IPPROTO_IP, IP_RECVIF, 1);
+	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVDSTADDR, 0);
+	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 1);
 	CHECK_EQ(__sys_sendto(v, "e", 1, 0, &to, sizeof(to)), 1);
 	CHECK_EQ(receive(u, sizeof(ctl), &flags), 32);
 	CHECK(memcmp(record(0, IPPROTO_IP, IP_RECVIF, 32), lo0_sdl, 20) == 0);
 	/* None asked: no control (IP_RECVOPTS and IP_RECVRETOPTS still set). */
-	setopt_int(u, IPPROTO_IP, IP_RECVIF, 0);
+	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 0);
 	CHECK_EQ(__sys_sendto(v, "f", 1, 0, &to, sizeof(to)), 1);
 	CHECK_EQ(receive(u, sizeof(ctl), &flags), 0);
 
@@ -130,15 +117,15 @@ int main(void)
 	int cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
 	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
-	setopt_int(a, SOL_SOCKET, SO_TIMESTAMP, 1);
-	setopt_int(a, IPPROTO_IP, IP_RECVDSTADDR, 1);
-	CHECK_EQ(getopt_int(a, IPPROTO_IP, IP_RECVDSTADDR), 1);
+	nt_setsockopt_int(a, SOL_SOCKET, SO_TIMESTAMP, 1);
+	nt_setsockopt_int(a, IPPROTO_IP, IP_RECVDSTADDR, 1);
+	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_IP, IP_RECVDSTADDR), 1);
 	CHECK_EQ(write(cl, "g", 1), 1);
 	CHECK_EQ(receive(a, sizeof(ctl), &flags), 0);
 	int sv[2];
 	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
-	setopt_int(sv[1], SOL_SOCKET, SO_TIMESTAMP, 1);
-	CHECK_EQ(getopt_int(sv[1], SOL_SOCKET, SO_TIMESTAMP), SO_TIMESTAMP);
+	nt_setsockopt_int(sv[1], SOL_SOCKET, SO_TIMESTAMP, 1);
+	CHECK_EQ(nt_getsockopt_int(sv[1], SOL_SOCKET, SO_TIMESTAMP), SO_TIMESTAMP);
 	CHECK_EQ(write(sv[0], "h", 1), 1);
 	CHECK_EQ(receive(sv[1], sizeof(ctl), &flags), 0);
 	PASS();

@@ -111,4 +111,18 @@ static inline int nt_sockaddr_in(struct sockaddr_in *sin, uint32_t addr, int por
 /* The port of the sockaddr_in at `sa`, in host order. */
 static inline int nt_port_of(const unsigned char *sa) { return sa[2] << 8 | sa[3]; }
 
+/* An int socket option: getsockopt's value (checking it wrote 4 bytes), and setsockopt. */
+static inline int nt_getsockopt_int(int s, int level, int name)
+{
+	int v = 0x5a5a5a5a, len = sizeof(v);
+	CHECK_OK(__sys_getsockopt(s, level, name, &v, &len));
+	CHECK_EQ(len, 4);
+	return v;
+}
+
+static inline void nt_setsockopt_int(int s, int level, int name, int v)
+{
+	CHECK_OK(__sys_setsockopt(s, level, name, &v, sizeof(v)));
+}
+
 #endif

@@ -100,6 +100,38 @@ pub(crate) fn owner_of(task: &Task, file: &OpenFile) -> Result<i32, i32> {
     Ok(owner_slot(task, file)?.get())
 }
 
+/// The owner ioctls of a socket, FIFO or pipe: FIOSETOWN and FIOGETOWN, and the pair
+/// `negated` (set, get) that takes and gives the owner with the sign turned
+/// (SIOCSPGRP/SIOCGPGRP on a socket, TIOCSPGRP/TIOCGPGRP on a pipe). None for any
+/// other command.
+pub(crate) fn owner_ioctl(
+    task: &Task,
+    file: &OpenFile,
+    cmd: u32,
+    arg: u64,
+    negated: (u32, u32),
+) -> Result<Option<Ret>, i32> {
+    if cmd == fb::ioctl::FIOSETOWN || cmd == negated.0 {
+        let id: i32 = task.read_val(arg).map_err(fault)?;
+        let id = if cmd == negated.0 {
+            id.wrapping_neg()
+        } else {
+            id
+        };
+        set_owner(task, file, id)?;
+        return Ok(Some(Ret::word(0)));
+    }
+    let id = if cmd == fb::ioctl::FIOGETOWN {
+        owner_of(task, file)?
+    } else if cmd == negated.1 {
+        owner_of(task, file)?.wrapping_neg()
+    } else {
+        return Ok(None);
+    };
+    task.write_val(arg, &id).map_err(fault)?;
+    Ok(Some(Ret::word(0)))
+}
+
 /// ioctl on a socket, as 4.x's soo_ioctl (and on a FIFO, whose fifo_ioctl hands the
 /// command to its sockets): the owner (FIOSETOWN, FIOGETOWN, and SIOCSPGRP/SIOCGPGRP
 /// with the sign turned), SIOCATMARK, FIONREAD. Any other command goes to the
@@ -108,19 +140,11 @@ pub(crate) fn owner_of(task: &Task, file: &OpenFile) -> Result<i32, i32> {
 /// here: ENOTTY, logged).
 pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResult {
     use fb::ioctl;
+    let negated = (ioctl::SIOCSPGRP, ioctl::SIOCGPGRP);
+    if let Some(done) = owner_ioctl(task, file, cmd, arg, negated)? {
+        return Ok(done);
+    }
     let value = match cmd {
-        ioctl::FIOSETOWN | ioctl::SIOCSPGRP => {
-            let id: i32 = task.read_val(arg).map_err(fault)?;
-            let id = if cmd == ioctl::SIOCSPGRP {
-                id.wrapping_neg()
-            } else {
-                id
-            };
-            set_owner(task, file, id)?;
-            return Ok(Ret::word(0));
-        }
-        ioctl::FIOGETOWN => owner_of(task, file)?,
-        ioctl::SIOCGPGRP => owner_of(task, file)?.wrapping_neg(),
         ioctl::SIOCATMARK => i32::from(file.socket().is_some_and(|s| s.at_urgent_mark())),
         ioctl::FIONREAD => {
             i32::try_from(file.ops().readable_bytes().unwrap_or(0)).unwrap_or(i32::MAX)

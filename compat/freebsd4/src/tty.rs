@@ -109,24 +109,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         if matches!(file.kind(), FileKind::PipeRead | FileKind::PipeWrite) {
             // 4.x's pipe_ioctl: this end's owner, TIOCSPGRP/TIOCGPGRP with the sign
             // turned.
-            let value = match cmd {
-                ioctl::FIOSETOWN | ioctl::TIOCSPGRP => {
-                    let id: i32 = task.read_val(arg).map_err(fault)?;
-                    let id = if cmd == ioctl::TIOCSPGRP {
-                        id.wrapping_neg()
-                    } else {
-                        id
-                    };
-                    crate::socket::set_owner(task, &file, id)?;
-                    return Ok(Ret::word(0));
-                }
-                ioctl::FIOGETOWN => Some(crate::socket::owner_of(task, &file)?),
-                ioctl::TIOCGPGRP => Some(crate::socket::owner_of(task, &file)?.wrapping_neg()),
-                _ => None,
-            };
-            if let Some(value) = value {
-                task.write_val(arg, &value).map_err(fault)?;
-                return Ok(Ret::word(0));
+            let negated = (ioctl::TIOCSPGRP, ioctl::TIOCGPGRP);
+            if let Some(done) = crate::socket::owner_ioctl(task, &file, cmd, arg, negated)? {
+                return Ok(done);
             }
         }
         if cmd == ioctl::FIONREAD {

@@ -238,6 +238,17 @@ impl Terminal {
         }
     }
 
+    /// The line is back (a pseudo-terminal's master opened again).
+    fn line_up(&self) {
+        self.state.lock().hung_up = false;
+        self.input_ready.wake_all();
+    }
+
+    /// The line is down from the start (a slave opened with no master).
+    fn line_down(&self) {
+        self.state.lock().hung_up = true;
+    }
+
     /// Readies the terminal for its first open (a pseudo-terminal's slave, as 4.x's
     /// ptsopen: default modes, the line up); no session yet.
     fn start(&self) {

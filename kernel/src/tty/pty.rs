@@ -4,11 +4,11 @@
 //! signal characters); what the slave's side writes (and echoes) the master reads.
 //!
 //! A master is opened by one file at a time (EIO for a second, as ptcopen). The
-//! slave's first open gives it default modes (ptsopen); a slave opened while no
-//! master is open is EIO here, where 4.x waits for one. When the master closes, the
-//! line hangs up: the slave's session leader gets SIGHUP, its readers end of file,
-//! its writers EIO. When the slave's last open closes, the terminal has no session
-//! left and the master reads end of file (ttyclose clears the line's state).
+//! slave's first open gives it default modes; opening it waits for a master, or
+//! with O_NONBLOCK finds the line down until one opens (ptsopen). When the master
+//! closes, the line hangs up: the slave's session leader gets SIGHUP, its readers end
+//! of file, its writers EIO. When the slave's last open closes, the terminal has no
+//! session left and the master reads end of file (ttyclose clears the line's state).
 
 use super::Terminal;
 use crate::file::{FileError, FileKind, FileOps, Readiness};
@@ -43,7 +43,8 @@ struct MasterState {
 #[derive(Debug)]
 struct Pty {
     state: Mutex<MasterState>,
-    /// The master's readers wait here for output or the line going down.
+    /// The master's readers wait here for output or the line going down; slave
+    /// openers for a master.
     readable: WaitQueue,
 }
 
@@ -144,10 +145,14 @@ impl Device for PtyDevice {
     }
 
     fn open(&self) -> Result<Arc<dyn FileOps>, FileError> {
+        self.open_nonblocking(false)
+    }
+
+    fn open_nonblocking(&self, nonblock: bool) -> Result<Arc<dyn FileOps>, FileError> {
         if self.master {
             open_master(self.index)
         } else {
-            open_slave(self.index)
+            open_slave(self.index, nonblock)
         }
     }
 }
@@ -160,22 +165,37 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
     s.open = true;
     s.connected = true;
     s.output.clear();
+    let slaves = s.slaves;
+    drop(s);
+    // The line comes up (ptcopen's l_modem): for slaves still open, and for openers
+    // waiting.
+    if slaves > 0 {
+        SLAVES[index].line_up();
+    }
+    PTYS[index].readable.wake_all();
     Ok(Arc::new(Master(index)))
 }
 
-/// Opens slave `index` (also what /dev/tty opens for a session it controls).
-pub fn open_slave(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
-    let first = {
-        let mut s = PTYS[index].state.lock();
-        if !s.open {
-            return Err(FileError::Io);
-        }
+/// Opens slave `index` (also what /dev/tty opens for a session it controls): with
+/// no master open, waits for one (EINTR on a signal), or with `nonblock` opens the
+/// line down.
+pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, FileError> {
+    let pty = &PTYS[index];
+    if !nonblock {
+        crate::process::sleep_interruptible(&pty.readable, || pty.state.lock().open)
+            .map_err(|_| FileError::Interrupted)?;
+    }
+    let (first, up) = {
+        let mut s = pty.state.lock();
         s.slaves += 1;
-        s.connected = true;
-        s.slaves == 1
+        s.connected |= s.open;
+        (s.slaves == 1, s.open)
     };
     if first {
         SLAVES[index].start();
+        if !up {
+            SLAVES[index].line_down();
+        }
     }
     Ok(Arc::new(Slave(index)))
 }

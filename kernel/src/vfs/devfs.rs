@@ -260,7 +260,7 @@ fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
     };
     let terminal = crate::tty::controlling(process.sid()).ok_or(Error::NoDevice)?;
     match crate::tty::pty::slave_index(terminal) {
-        Some(index) => crate::tty::pty::open_slave(index),
+        Some(index) => crate::tty::pty::open_slave(index, true),
         None => Ok(crate::file::console()),
     }
 }

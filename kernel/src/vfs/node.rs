@@ -93,6 +93,12 @@ pub trait Device: Send + Sync + fmt::Debug {
     fn number(&self) -> u64;
     /// A new open instance of the device.
     fn open(&self) -> Result<Arc<dyn FileOps>>;
+    /// [`Device::open`] for an opener that asked not to wait (O_NONBLOCK): a device
+    /// whose open may wait (a pseudo-terminal's slave, for its master) does not.
+    fn open_nonblocking(&self, nonblock: bool) -> Result<Arc<dyn FileOps>> {
+        let _ = nonblock;
+        self.open()
+    }
     /// The opener's descriptor that opening this device opens again, sharing its open
     /// file (4.4BSD's /dev/fd/N), instead of [`Device::open`].
     fn descriptor(&self) -> Option<usize> {

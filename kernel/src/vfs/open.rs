@@ -113,7 +113,7 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
         Body::CharDevice(dev) => match dev.descriptor() {
             Some(fd) => return open_descriptor(fd, flags),
             // Kept so that a revocation of the device can reach it.
-            None => super::revoke::track(dev.number(), dev.open()?),
+            None => super::revoke::track(dev.number(), dev.open_nonblocking(flags.nonblock)?),
         },
         // A socket is reached by connect, not open (4.4BSD's vn_open).
         Body::Socket(_) => return Err(Error::OperationNotSupported),
