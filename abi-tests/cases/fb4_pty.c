@@ -102,8 +102,14 @@ int main(void)
 	t.c_lflag |= ICANON | ECHO;
 	CHECK_OK(ioctl(s, TIOCSETA, &t));
 
-	/* The window size, set from the master. */
-	struct winsize ws = {30, 100, 0, 0};
+	/* The window size: empty at the slave's first open (ttyopen), set from the
+	 * master. */
+	struct winsize ws;
+	CHECK_OK(ioctl(s, TIOCGWINSZ, &ws));
+	CHECK_EQ(ws.ws_row, 0);
+	CHECK_EQ(ws.ws_col, 0);
+	ws.ws_row = 30;
+	ws.ws_col = 100;
 	CHECK_OK(ioctl(m, TIOCSWINSZ, &ws));
 	memset(&ws, 0, sizeof(ws));
 	CHECK_OK(ioctl(s, TIOCGWINSZ, &ws));

@@ -250,10 +250,13 @@ impl Terminal {
     }
 
     /// Readies the terminal for its first open (a pseudo-terminal's slave, as 4.x's
-    /// ptsopen: default modes, the line up); no session yet.
+    /// ptsopen and ttyopen: default modes, an empty window size, the line up; what
+    /// was typed before stays); no session yet.
     fn start(&self) {
         let mut s = self.state.lock();
-        s.ldisc = LineDiscipline::new();
+        let defaults = LineDiscipline::new().termios();
+        s.ldisc.set_termios(defaults);
+        s.winsize = WinSize::default();
         s.hung_up = false;
         s.session = None;
         s.foreground = None;
