@@ -6,7 +6,8 @@
  *    or with O_NONBLOCK finds the line down (end of file, EIO) until one opens;
  *  - what the master writes is the slave's typed input, through the line discipline:
  *    a line for a canonical reader, its echo (ONLCR's \r\n) back to the master; what
- *    the slave writes the master reads; raw mode gives bytes at once;
+ *    the slave writes the master reads, a writer waiting while the master has not
+ *    read what went before; raw mode gives bytes at once;
  *  - the terminal ioctls on either side act on the slave: TIOCSWINSZ on the master
  *    is what TIOCGWINSZ on the slave says; both are ttys (TIOCGETA, FIODTYPE);
  *  - a session leader takes the slave as its controlling terminal (TIOCSCTTY), then
@@ -101,6 +102,24 @@ int main(void)
 	expect_read(s, "x");
 	t.c_lflag |= ICANON | ECHO;
 	CHECK_OK(ioctl(s, TIOCSETA, &t));
+
+	/* A writer faster than the master's reader waits for it: nothing is lost. */
+	static char big[100000];
+	memset(big, 'a', sizeof(big));
+	pid_t writer = CHECK_OK(fork());
+	if (writer == 0)
+		_exit(write(s, big, sizeof(big)) == sizeof(big) ? 0 : 1);
+	static char back[sizeof(big)];
+	size_t got = 0;
+	while (got < sizeof(back)) {
+		int n = CHECK_OK(read(m, back + got, sizeof(back) - got));
+		CHECK(n > 0);
+		got += n;
+	}
+	CHECK(memcmp(back, big, sizeof(big)) == 0);
+	int wstatus;
+	CHECK_EQ(waitpid(writer, &wstatus, 0), writer);
+	CHECK_EQ(wstatus, 0);
 
 	/* The window size: empty at the slave's first open (ttyopen), set from the
 	 * master. */

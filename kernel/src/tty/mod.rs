@@ -81,6 +81,9 @@ struct State {
     hung_up: bool,
 }
 
+/// How much of a write to a pseudo-terminal's slave goes out at once.
+const PTY_PIECE: usize = 1024;
+
 /// Where a terminal's output goes.
 #[derive(Debug)]
 enum Output {
@@ -427,15 +430,32 @@ impl Terminal {
         }
     }
 
-    /// Writes through output processing to the device. With TOSTOP a background
+    /// Writes through output processing to the device (a pseudo-terminal's slave
+    /// waits for its master to read what went before). With TOSTOP a background
     /// writer gets SIGTTOU (unless it ignores or blocks it).
-    pub fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+    pub fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
         let me = process::current();
         self.check_output(me.as_ref(), false)?;
         if self.state.lock().hung_up {
             return Err(FileError::Io);
         }
         let termios = self.state.lock().ldisc.termios();
+        if let Output::Pty(index) = self.device {
+            // A master reads at its own pace: write in pieces, each once it has room
+            // (output processing at most doubles a piece).
+            let mut written = 0;
+            for piece in buf.chunks(PTY_PIECE) {
+                if let Err(e) = pty::wait_for_room(index, 2 * piece.len(), nonblock) {
+                    return if written > 0 { Ok(written) } else { Err(e) };
+                }
+                ldisc::process_output(&termios, piece, &mut |b| self.emit(b));
+                written += piece.len();
+            }
+            if written > 0 {
+                self.notify_io();
+            }
+            return Ok(written);
+        }
         ldisc::process_output(&termios, buf, &mut |b| self.emit(b));
         // Output goes out at once: the queue has drained (ttwwakeup).
         if !buf.is_empty() {

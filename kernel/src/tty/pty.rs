@@ -23,9 +23,10 @@ pub const COUNT: usize = 16;
 /// The majors of 4.x's pty driver: the slaves' (pts) and the masters' (ptc).
 const SLAVE_MAJOR: u64 = 5;
 const MASTER_MAJOR: u64 = 6;
-/// Output the master has not read is kept up to this much; more is dropped (a slave
-/// writer is never held back).
-const OUTPUT_LIMIT: usize = 64 * 1024;
+/// Output the master has not read is kept up to this much: a slave writer waits for
+/// room (4.x's ttwrite, above the output queue's high-water mark); echo beyond it is
+/// dropped.
+const OUTPUT_LIMIT: usize = 16 * 1024;
 
 #[derive(Debug)]
 struct MasterState {
@@ -46,6 +47,8 @@ struct Pty {
     /// The master's readers wait here for output or the line going down; slave
     /// openers for a master.
     readable: WaitQueue,
+    /// Slave writers wait here for the master to read (or to go).
+    drained: WaitQueue,
 }
 
 impl Pty {
@@ -58,6 +61,7 @@ impl Pty {
                 output: VecDeque::new(),
             }),
             readable: WaitQueue::new(),
+            drained: WaitQueue::new(),
         }
     }
 }
@@ -102,6 +106,28 @@ pub(super) fn output(index: usize, bytes: &[u8]) {
         s.output.extend(&bytes[..bytes.len().min(room)]);
     }
     pty.readable.wake_all();
+}
+
+/// Waits until the master of `index` has room for `need` bytes of output: `Io` once
+/// it has closed, `WouldBlock` for `nonblock`, `Interrupted` on a signal.
+pub(super) fn wait_for_room(index: usize, need: usize, nonblock: bool) -> Result<(), FileError> {
+    let pty = &PTYS[index];
+    let room = || {
+        let s = pty.state.lock();
+        !s.open || OUTPUT_LIMIT - s.output.len().min(OUTPUT_LIMIT) >= need
+    };
+    if !room() {
+        if nonblock {
+            return Err(FileError::WouldBlock);
+        }
+        crate::process::sleep_interruptible(&pty.drained, room)
+            .map_err(|_| FileError::Interrupted)?;
+    }
+    if pty.state.lock().open {
+        Ok(())
+    } else {
+        Err(FileError::Io)
+    }
 }
 
 /// The nodes' names (`ptyp0`, `ttyp0`, ...) and devices, for devfs.
@@ -225,6 +251,8 @@ impl FileOps for Master {
                     for (b, o) in buf.iter_mut().zip(s.output.drain(..n)) {
                         *b = o;
                     }
+                    drop(s);
+                    pty.drained.wake_all();
                     return Ok(n);
                 }
                 if !s.connected {
@@ -284,6 +312,7 @@ impl Drop for Master {
             SLAVES[self.0].hang_up();
         }
         PTYS[self.0].readable.wake_all();
+        PTYS[self.0].drained.wake_all();
     }
 }
 
