@@ -156,26 +156,41 @@ bitflags::bitflags! {
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct c_iflag: u32 {
+        const IGNBRK = 1;
         const BRKINT = 2;
+        const IGNPAR = 4;
+        const PARMRK = 8;
+        const INPCK = 16;
         const ISTRIP = 32;
         const INLCR = 64;
         const IGNCR = 128;
         const ICRNL = 0x100;
         const IXON = 0x200;
+        const IXOFF = 0x400;
+        const IXANY = 0x800;
+        const IMAXBEL = 0x2000;
     }
 }
 
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct c_lflag: u32 {
+        const ECHOKE = 1;
         const ECHOE = 2;
         const ECHOK = 4;
         const ECHO = 8;
         const ECHONL = 16;
+        const ECHOPRT = 32;
+        const ECHOCTL = 64;
         const ISIG = 128;
         const ICANON = 0x100;
+        const ALTWERASE = 0x200;
         const IEXTEN = 0x400;
+        const EXTPROC = 0x800;
         const TOSTOP = 0x400000;
+        const FLUSHO = 0x800000;
+        const NOKERNINFO = 0x2000000;
+        const PENDIN = 0x20000000;
         const NOFLSH = 0x80000000;
     }
 }
@@ -185,6 +200,8 @@ bitflags::bitflags! {
     pub struct c_oflag: u32 {
         const OPOST = 1;
         const ONLCR = 2;
+        const OXTABS = 4;
+        const ONOEOT = 8;
     }
 }
 

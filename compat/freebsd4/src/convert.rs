@@ -13,9 +13,12 @@ pub(crate) const VDISABLE: u8 = 0xff;
 
 /// The 4.x c_cc array: the index of each kernel control character (`tty::Cc` order:
 /// VEOF 0, VEOL 1, VERASE 3, VWERASE 4, VKILL 5, VREPRINT 6, VINTR 8, VQUIT 9, VSUSP
-/// 10, VLNEXT 14, VMIN 16, VTIME 17; reference §4 termios).
+/// 10, VLNEXT 14, VMIN 16, VTIME 17, VEOL2 2, VSTATUS 18, VSTART 12, VSTOP 13,
+/// VDISCARD 15, VDSUSP 11; reference §4 termios). VERASE2 (7) is not kept.
 const CC: CcMap = CcMap {
-    index: [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17],
+    index: [
+        0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, 2, 18, 12, 13, 15, 11,
+    ],
     disabled: VDISABLE,
 };
 
@@ -24,12 +27,23 @@ const IFLAG: FlagMap = FlagMap(&[
     (InputFlags::ICRNL.0, fb::c_iflag::ICRNL.bits()),
     (InputFlags::INLCR.0, fb::c_iflag::INLCR.bits()),
     (InputFlags::IGNCR.0, fb::c_iflag::IGNCR.bits()),
+    (InputFlags::ISTRIP.0, fb::c_iflag::ISTRIP.bits()),
+    (InputFlags::IXON.0, fb::c_iflag::IXON.bits()),
+    (InputFlags::IXOFF.0, fb::c_iflag::IXOFF.bits()),
+    (InputFlags::IXANY.0, fb::c_iflag::IXANY.bits()),
+    (InputFlags::IMAXBEL.0, fb::c_iflag::IMAXBEL.bits()),
+    (InputFlags::BRKINT.0, fb::c_iflag::BRKINT.bits()),
+    (InputFlags::IGNBRK.0, fb::c_iflag::IGNBRK.bits()),
+    (InputFlags::IGNPAR.0, fb::c_iflag::IGNPAR.bits()),
+    (InputFlags::PARMRK.0, fb::c_iflag::PARMRK.bits()),
+    (InputFlags::INPCK.0, fb::c_iflag::INPCK.bits()),
 ]);
 const OFLAG: FlagMap = FlagMap(&[
     (OutputFlags::OPOST.0, fb::c_oflag::OPOST.bits()),
     (OutputFlags::ONLCR.0, fb::c_oflag::ONLCR.bits()),
+    (OutputFlags::OXTABS.0, fb::c_oflag::OXTABS.bits()),
+    (OutputFlags::ONOEOT.0, fb::c_oflag::ONOEOT.bits()),
 ]);
-/// ECHOCTL is 0x40 in 4.x (`sys/sys/termios.h`); the spec lists only the common flags.
 const LFLAG: FlagMap = FlagMap(&[
     (LocalFlags::ECHO.0, fb::c_lflag::ECHO.bits()),
     (LocalFlags::ECHOE.0, fb::c_lflag::ECHOE.bits()),
@@ -40,7 +54,14 @@ const LFLAG: FlagMap = FlagMap(&[
     (LocalFlags::IEXTEN.0, fb::c_lflag::IEXTEN.bits()),
     (LocalFlags::NOFLSH.0, fb::c_lflag::NOFLSH.bits()),
     (LocalFlags::TOSTOP.0, fb::c_lflag::TOSTOP.bits()),
-    (LocalFlags::ECHOCTL.0, 0x40),
+    (LocalFlags::ECHOCTL.0, fb::c_lflag::ECHOCTL.bits()),
+    (LocalFlags::ECHOKE.0, fb::c_lflag::ECHOKE.bits()),
+    (LocalFlags::ECHOPRT.0, fb::c_lflag::ECHOPRT.bits()),
+    (LocalFlags::ALTWERASE.0, fb::c_lflag::ALTWERASE.bits()),
+    (LocalFlags::FLUSHO.0, fb::c_lflag::FLUSHO.bits()),
+    (LocalFlags::NOKERNINFO.0, fb::c_lflag::NOKERNINFO.bits()),
+    (LocalFlags::PENDIN.0, fb::c_lflag::PENDIN.bits()),
+    (LocalFlags::EXTPROC.0, fb::c_lflag::EXTPROC.bits()),
 ]);
 
 /// The 4.x transforms.

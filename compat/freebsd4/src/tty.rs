@@ -11,7 +11,7 @@ use crate::sys::{Ret, SysResult, fault};
 use nymph_kernel::file::FileKind;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
-use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
+use nymph_kernel::tty::{LocalFlags, SetWhen, Termios, TtyError, WinSize};
 
 /// The console's speed (4.x speeds are literal numbers: B115200 is 115200), the
 /// same line the native ABI reports.
@@ -135,12 +135,21 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
             let t: fb::termios = task.read_val(arg).map_err(fault)?;
+            // ttioctl: EXTPROC is read-only, and a PENDIN the terminal has stays.
+            let mut modes = from_fb(&t);
+            let current = tty.termios().local;
+            modes
+                .local
+                .set(LocalFlags::EXTPROC, current.contains(LocalFlags::EXTPROC));
+            if current.contains(LocalFlags::PENDIN) {
+                modes.local.set(LocalFlags::PENDIN, true);
+            }
             let when = match cmd {
                 ioctl::TIOCSETA => SetWhen::Now,
                 ioctl::TIOCSETAW => SetWhen::Drain,
                 _ => SetWhen::Flush,
             };
-            tty.set_termios(Some(&task.process), from_fb(&t), when)
+            tty.set_termios(Some(&task.process), modes, when)
                 .map_err(tty_errno)?;
         }
         ioctl::FIONREAD => {

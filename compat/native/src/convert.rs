@@ -7,7 +7,7 @@ use nymph_kernel::vfs::NodeType;
 
 /// The native c_cc array: the index of each kernel control character (`tty::Cc`
 /// order: VEOF, VEOL, VERASE, VWERASE, VKILL, VREPRINT, VINTR, VQUIT, VSUSP, VLNEXT,
-/// VMIN, VTIME).
+/// VMIN, VTIME; the FreeBSD-4 characters after them have no slot).
 pub(crate) const CC: CcMap = CcMap {
     index: [
         c::VEOF as usize,
@@ -22,9 +22,25 @@ pub(crate) const CC: CcMap = CcMap {
         c::VLNEXT as usize,
         c::VMIN as usize,
         c::VTIME as usize,
+        // VEOL2, VSTATUS, VSTART, VSTOP, VDISCARD, VDSUSP: not in the native array.
+        usize::MAX,
+        usize::MAX,
+        usize::MAX,
+        usize::MAX,
+        usize::MAX,
+        usize::MAX,
     ],
     disabled: c::_POSIX_VDISABLE as u8,
 };
+
+/// The neutral flag bits (input, output, local) the native termios can express.
+pub(crate) fn known_flags() -> (u32, u32, u32) {
+    (
+        IFLAG.kernel_bits(),
+        OFLAG.kernel_bits(),
+        LFLAG.kernel_bits(),
+    )
+}
 
 /// The native bits of each termios flag word.
 const IFLAG: FlagMap = FlagMap(&[

@@ -29,9 +29,15 @@ fn to_native(t: &Termios) -> Result<v1::termios, i32> {
     v1::termios::from_neutral(&n, &crate::convert::NATIVE).map_err(|_| errno::EINVAL)
 }
 
-fn from_native(t: &v1::termios) -> Termios {
+/// The modes a native termios sets, on top of `current`: what the native ABI cannot
+/// express (flags and characters only FreeBSD-4 has) stays as it is.
+fn from_native(t: &v1::termios, current: &Termios) -> Termios {
     let n = t.to_neutral(&crate::convert::NATIVE);
-    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag)
+    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag).keeping_unknown(
+        current,
+        crate::convert::known_flags(),
+        |i| crate::convert::CC.holds(i, t.c_cc.len()),
+    )
 }
 
 pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
@@ -69,7 +75,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
                 ioctl::TCSETSW => SetWhen::Drain,
                 _ => SetWhen::Flush,
             };
-            tty.set_termios(Some(&task.process), from_native(&t), when)
+            tty.set_termios(Some(&task.process), from_native(&t, &tty.termios()), when)
                 .map_err(tty_errno)?;
         }
         ioctl::FIONREAD => {

@@ -52,6 +52,19 @@ flag_set!(
         INLCR = 1,
         /// Ignore CR on input.
         IGNCR = 2,
+        /// Strip input bytes to seven bits.
+        ISTRIP = 3,
+        // Kept and reported, not acted on: the console has no flow control, breaks,
+        // parity errors or input queue to ring a bell at.
+        IXON = 4,
+        IXOFF = 5,
+        IXANY = 6,
+        IMAXBEL = 7,
+        BRKINT = 8,
+        IGNBRK = 9,
+        IGNPAR = 10,
+        PARMRK = 11,
+        INPCK = 12,
     }
 );
 
@@ -62,6 +75,9 @@ flag_set!(
         OPOST = 0,
         /// Map NL to CR NL on output.
         ONLCR = 1,
+        // Kept and reported, not acted on: tabs go out as tabs, EOT as EOT.
+        OXTABS = 2,
+        ONOEOT = 3,
     }
 );
 
@@ -88,6 +104,15 @@ flag_set!(
         TOSTOP = 8,
         /// Echo control characters as ^X.
         ECHOCTL = 9,
+        // Kept and reported, not acted on (the echo and retyping variants, output
+        // discarding, the status line, external processing).
+        ECHOKE = 10,
+        ECHOPRT = 11,
+        ALTWERASE = 12,
+        FLUSHO = 13,
+        NOKERNINFO = 14,
+        PENDIN = 15,
+        EXTPROC = 16,
     }
 );
 
@@ -108,10 +133,20 @@ pub enum Cc {
     Min,
     /// Non-canonical reads: timeout in tenths of a second.
     Time,
+    /// A second end-of-line character.
+    Eol2,
+    /// With ICANON and IEXTEN, SIGINFO for the foreground group (with ISIG).
+    Status,
+    // Kept and reported, not acted on: no flow control, no output discarding, no
+    // delayed suspension.
+    Start,
+    Stop,
+    Discard,
+    Dsusp,
 }
 
 impl Cc {
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 18;
 }
 
 /// A terminal's modes, in neutral terms (each personality converts its own termios).
@@ -179,7 +214,42 @@ impl CcMap {
     }
 }
 
+impl FlagMap {
+    /// The kernel bits the ABI can express.
+    pub fn kernel_bits(&self) -> u32 {
+        self.0.iter().fold(0, |acc, (k, _)| acc | k)
+    }
+}
+
+impl CcMap {
+    /// Whether the ABI's array of `n` slots holds control character `which`.
+    pub fn holds(&self, which: usize, n: usize) -> bool {
+        self.index.get(which).is_some_and(|&i| i < n)
+    }
+}
+
 impl Termios {
+    /// `self` as an ABI that cannot express every mode set it: the flag bits outside
+    /// `known` (input, output, local) and the characters `holds` says it lacks keep
+    /// their values in `current` (so one ABI's tcsetattr leaves another's modes be).
+    pub fn keeping_unknown(
+        mut self,
+        current: &Termios,
+        known: (u32, u32, u32),
+        holds: impl Fn(usize) -> bool,
+    ) -> Termios {
+        let keep = |new: u32, old: u32, known: u32| (new & known) | (old & !known);
+        self.input = InputFlags(keep(self.input.0, current.input.0, known.0));
+        self.output = OutputFlags(keep(self.output.0, current.output.0, known.1));
+        self.local = LocalFlags(keep(self.local.0, current.local.0, known.2));
+        for (i, slot) in self.cc.iter_mut().enumerate() {
+            if !holds(i) {
+                *slot = current.cc[i];
+            }
+        }
+        self
+    }
+
     /// The control characters as neutral values: the kernel's first, `fill` after.
     pub fn neutral_cc<const N: usize>(&self, fill: u8) -> [u64; N] {
         let mut out = [u64::from(fill); N];
@@ -221,6 +291,11 @@ impl Termios {
         cc[Cc::Lnext as usize] = ctrl(b'V');
         cc[Cc::Min as usize] = 1;
         cc[Cc::Time as usize] = 0;
+        cc[Cc::Status as usize] = ctrl(b'T');
+        cc[Cc::Start as usize] = ctrl(b'Q');
+        cc[Cc::Stop as usize] = ctrl(b'S');
+        cc[Cc::Discard as usize] = ctrl(b'O');
+        cc[Cc::Dsusp as usize] = ctrl(b'Y');
         Termios {
             input: InputFlags::ICRNL,
             output: OutputFlags::OPOST.union(OutputFlags::ONLCR),
@@ -465,6 +540,9 @@ impl LineDiscipline {
         let t = self.termios;
         let local = t.local;
         let mut c = byte;
+        if t.input.contains(InputFlags::ISTRIP) {
+            c &= 0x7f;
+        }
         if self.literal {
             self.literal = false;
             self.store(c, hooks);
@@ -539,6 +617,13 @@ impl LineDiscipline {
                 }
                 return;
             }
+            // 4.x's ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
+            if t.is(Cc::Status, c) {
+                if local.contains(LocalFlags::ISIG) {
+                    hooks.signal(Signal::Info);
+                }
+                return;
+            }
             if t.is(Cc::Reprint, c) {
                 self.echo(c, hooks);
                 process_output(&t, b"\n", &mut |b| hooks.output(b));
@@ -564,7 +649,7 @@ impl LineDiscipline {
             }
             return;
         }
-        let ends_line = c == b'\n' || self.termios.is(Cc::Eol, c);
+        let ends_line = c == b'\n' || self.termios.is(Cc::Eol, c) || self.termios.is(Cc::Eol2, c);
         if !ends_line && (self.line.len() >= MAX_CANON - 1 || !self.room()) {
             hooks.output(b"\x07");
             return;
@@ -596,8 +681,12 @@ mod tests {
         const MAP: FlagMap = FlagMap(&[(1, 0x100), (2, 0x8)]);
         assert_eq!(MAP.to_abi(1 | 2 | 4), 0x108);
         assert_eq!(MAP.to_kernel(0x108 | 0x1), 3);
+        // An ABI with the first twelve characters only.
+        const NONE: usize = usize::MAX;
         let cc = CcMap {
-            index: [0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17],
+            index: [
+                0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, NONE, NONE, NONE, NONE, NONE, NONE,
+            ],
             disabled: 0xff,
         };
         let t = Termios::sane();
@@ -606,7 +695,13 @@ mod tests {
         assert_eq!(abi[2], 0xff);
         let back: [u64; 20] = cc.to_kernel(&abi);
         let again = Termios::from_neutral(&back, 0, 0, 0);
-        assert_eq!(again.cc, t.cc);
+        assert_eq!(again.cc[..12], t.cc[..12]);
+        assert_eq!(again.cc[Cc::Status as usize], 0xff);
+        // What the ABI cannot say keeps its value.
+        let kept = again.keeping_unknown(&t, (0, 0, 0), |i| cc.holds(i, 20));
+        assert_eq!(kept, t);
+        let said = again.keeping_unknown(&t, (u32::MAX, u32::MAX, u32::MAX), |_| true);
+        assert_eq!(said.input, InputFlags::empty());
     }
 
     use super::*;

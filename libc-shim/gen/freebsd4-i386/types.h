@@ -334,27 +334,44 @@ typedef uint32_t uintptr_t;
 #define CLOCAL 0x8000
 
 /* c_iflag */
+#define IGNBRK 1
 #define BRKINT 2
+#define IGNPAR 4
+#define PARMRK 8
+#define INPCK 0x10
 #define ISTRIP 0x20
 #define INLCR 0x40
 #define IGNCR 0x80
 #define ICRNL 0x100
 #define IXON 0x200
+#define IXOFF 0x400
+#define IXANY 0x800
+#define IMAXBEL 0x2000
 
 /* c_lflag */
+#define ECHOKE 1
 #define ECHOE 2
 #define ECHOK 4
 #define ECHO 8
 #define ECHONL 0x10
+#define ECHOPRT 0x20
+#define ECHOCTL 0x40
 #define ISIG 0x80
 #define ICANON 0x100
+#define ALTWERASE 0x200
 #define IEXTEN 0x400
+#define EXTPROC 0x800
 #define TOSTOP 0x400000
+#define FLUSHO 0x800000
+#define NOKERNINFO 0x2000000
+#define PENDIN 0x20000000
 #define NOFLSH 0x80000000U
 
 /* c_oflag */
 #define OPOST 1
 #define ONLCR 2
+#define OXTABS 4
+#define ONOEOT 8
 
 /* clock_id */
 #define CLOCK_REALTIME 0
