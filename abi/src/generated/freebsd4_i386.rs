@@ -13738,7 +13738,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's packet and remote modes (TIOCPKT, TIOCREMOTE, TIOCUCNTL) are ENOTTY; termios modes kept and reported but not acted on: output flow control (IXON, IXANY, IXOFF, VSTART, VSTOP), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), IMAXBEL, OXTABS, ONOEOT, the echo variants (ECHOKE, ECHOPRT, ALTWERASE), output discarding (FLUSHO, VDISCARD), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line",
         ),
         arg_words: 3,
     },
