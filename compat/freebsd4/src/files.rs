@@ -5,6 +5,7 @@ use crate::fb::{self, errno};
 use crate::sys::{Ret, SysResult, fault};
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
+use nymph_kernel::file::owner::{OwnerError, SignalOwner};
 use nymph_kernel::file::poll::{Interest, Timeout};
 use nymph_kernel::file::{FileKind, MAX_DESCRIPTORS, OpenFile, StatusFlags, Whence};
 use nymph_kernel::process::calls::{self, PollOutcome, RangeCommand, RangeRequest};
@@ -239,11 +240,11 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
         // As fo_ioctl(FIOGETOWN / FIOSETOWN): terminals, sockets, pipes and FIFOs keep
         // an owner; other files answer ENOTTY, as 4.x's vnodes do.
         C::F_GETOWN => {
-            let id = crate::socket::owner_of(task, &file)?;
+            let id = owner_of(task, &file)?;
             Ok(Ret::word(id as u32 as u64))
         }
         C::F_SETOWN => {
-            crate::socket::set_owner(task, &file, a.arg)?;
+            set_owner(task, &file, a.arg)?;
             Ok(Ret::word(0))
         }
         C::F_GETLK | C::F_SETLK | C::F_SETLKW => {
@@ -272,6 +273,64 @@ pub(crate) fn set_async(task: &Task, file: &OpenFile, on: bool) -> Result<(), i3
         return Err(errno::EINVAL);
     }
     Ok(())
+}
+
+/// `file`'s signal owner, for `task`: ENOTTY where the file sends no signals
+/// (vn_ioctl's answer), and for a terminal that controls a session not the caller's
+/// (ttioctl's isctty check).
+fn owner_slot<'f>(task: &Task, file: &'f OpenFile) -> Result<&'f SignalOwner, i32> {
+    match file.terminal() {
+        Some(tty) => tty.owner_for(&task.process).map_err(|_| errno::ENOTTY),
+        None => file.signal_owner().ok_or(errno::ENOTTY),
+    }
+}
+
+/// fsetown on `file`'s owner (F_SETOWN, FIOSETOWN): `id` a process, a group negated,
+/// 0 nobody.
+pub(crate) fn set_owner(task: &Task, file: &OpenFile, id: i32) -> Result<(), i32> {
+    owner_slot(task, file)?
+        .set(&task.process, id)
+        .map_err(|e| match e {
+            OwnerError::NoSuchProcess => errno::ESRCH,
+            OwnerError::OtherSession => errno::EPERM,
+        })
+}
+
+/// fgetown on `file`'s owner (F_GETOWN, FIOGETOWN): 0 for none.
+pub(crate) fn owner_of(task: &Task, file: &OpenFile) -> Result<i32, i32> {
+    Ok(owner_slot(task, file)?.get())
+}
+
+/// The owner ioctls of a socket, FIFO or pipe: FIOSETOWN and FIOGETOWN, and the pair
+/// `negated` (set, get) that takes and gives the owner with the sign turned
+/// (SIOCSPGRP/SIOCGPGRP on a socket, TIOCSPGRP/TIOCGPGRP on a pipe). None for any
+/// other command.
+pub(crate) fn owner_ioctl(
+    task: &Task,
+    file: &OpenFile,
+    cmd: u32,
+    arg: u64,
+    negated: (u32, u32),
+) -> Result<Option<Ret>, i32> {
+    if cmd == fb::ioctl::FIOSETOWN || cmd == negated.0 {
+        let id: i32 = task.read_val(arg).map_err(fault)?;
+        let id = if cmd == negated.0 {
+            id.wrapping_neg()
+        } else {
+            id
+        };
+        set_owner(task, file, id)?;
+        return Ok(Some(Ret::word(0)));
+    }
+    let id = if cmd == fb::ioctl::FIOGETOWN {
+        owner_of(task, file)?
+    } else if cmd == negated.1 {
+        owner_of(task, file)?.wrapping_neg()
+    } else {
+        return Ok(None);
+    };
+    task.write_val(arg, &id).map_err(fault)?;
+    Ok(Some(Ret::word(0)))
 }
 
 /// fcntl F_GETLK, F_SETLK and F_SETLKW on a 4.x `struct flock` at `arg`.

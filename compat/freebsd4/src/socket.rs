@@ -17,7 +17,6 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
-use nymph_kernel::file::owner::{OwnerError, SignalOwner};
 use nymph_kernel::file::socket::{
     self, Address, Control, Domain, InetName, PortRange, Received, Rights, SenderCredentials,
     Shutdown, SocketOption, SocketType,
@@ -74,64 +73,6 @@ pub(crate) fn sock(file: &OpenFile) -> Result<&socket::Socket, i32> {
     file.socket().ok_or(errno::ENOTSOCK)
 }
 
-/// `file`'s signal owner, for `task`: ENOTTY where the file sends no signals
-/// (vn_ioctl's answer), and for a terminal that controls a session not the caller's
-/// (ttioctl's isctty check).
-fn owner_slot<'f>(task: &Task, file: &'f OpenFile) -> Result<&'f SignalOwner, i32> {
-    match file.terminal() {
-        Some(tty) => tty.owner_for(&task.process).map_err(|_| errno::ENOTTY),
-        None => file.signal_owner().ok_or(errno::ENOTTY),
-    }
-}
-
-/// fsetown on `file`'s owner (F_SETOWN, FIOSETOWN): `id` a process, a group negated,
-/// 0 nobody.
-pub(crate) fn set_owner(task: &Task, file: &OpenFile, id: i32) -> Result<(), i32> {
-    owner_slot(task, file)?
-        .set(&task.process, id)
-        .map_err(|e| match e {
-            OwnerError::NoSuchProcess => errno::ESRCH,
-            OwnerError::OtherSession => errno::EPERM,
-        })
-}
-
-/// fgetown on `file`'s owner (F_GETOWN, FIOGETOWN): 0 for none.
-pub(crate) fn owner_of(task: &Task, file: &OpenFile) -> Result<i32, i32> {
-    Ok(owner_slot(task, file)?.get())
-}
-
-/// The owner ioctls of a socket, FIFO or pipe: FIOSETOWN and FIOGETOWN, and the pair
-/// `negated` (set, get) that takes and gives the owner with the sign turned
-/// (SIOCSPGRP/SIOCGPGRP on a socket, TIOCSPGRP/TIOCGPGRP on a pipe). None for any
-/// other command.
-pub(crate) fn owner_ioctl(
-    task: &Task,
-    file: &OpenFile,
-    cmd: u32,
-    arg: u64,
-    negated: (u32, u32),
-) -> Result<Option<Ret>, i32> {
-    if cmd == fb::ioctl::FIOSETOWN || cmd == negated.0 {
-        let id: i32 = task.read_val(arg).map_err(fault)?;
-        let id = if cmd == negated.0 {
-            id.wrapping_neg()
-        } else {
-            id
-        };
-        set_owner(task, file, id)?;
-        return Ok(Some(Ret::word(0)));
-    }
-    let id = if cmd == fb::ioctl::FIOGETOWN {
-        owner_of(task, file)?
-    } else if cmd == negated.1 {
-        owner_of(task, file)?.wrapping_neg()
-    } else {
-        return Ok(None);
-    };
-    task.write_val(arg, &id).map_err(fault)?;
-    Ok(Some(Ret::word(0)))
-}
-
 /// ioctl on a socket, as 4.x's soo_ioctl (and on a FIFO, whose fifo_ioctl hands the
 /// command to its sockets): the owner (FIOSETOWN, FIOGETOWN, and SIOCSPGRP/SIOCGPGRP
 /// with the sign turned), SIOCATMARK, FIONREAD. Any other command goes to the
@@ -141,7 +82,7 @@ pub(crate) fn owner_ioctl(
 pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResult {
     use fb::ioctl;
     let negated = (ioctl::SIOCSPGRP, ioctl::SIOCGPGRP);
-    if let Some(done) = owner_ioctl(task, file, cmd, arg, negated)? {
+    if let Some(done) = crate::files::owner_ioctl(task, file, cmd, arg, negated)? {
         return Ok(done);
     }
     let value = match cmd {

@@ -110,7 +110,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             // 4.x's pipe_ioctl: this end's owner, TIOCSPGRP/TIOCGPGRP with the sign
             // turned.
             let negated = (ioctl::TIOCSPGRP, ioctl::TIOCGPGRP);
-            if let Some(done) = crate::socket::owner_ioctl(task, &file, cmd, arg, negated)? {
+            if let Some(done) = crate::files::owner_ioctl(task, &file, cmd, arg, negated)? {
                 return Ok(done);
             }
         }
@@ -190,10 +190,10 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         ioctl::FIOSETOWN => {
             let id: i32 = task.read_val(arg).map_err(fault)?;
-            crate::socket::set_owner(task, &file, id)?;
+            crate::files::set_owner(task, &file, id)?;
         }
         ioctl::FIOGETOWN => {
-            let id = crate::socket::owner_of(task, &file)?;
+            let id = crate::files::owner_of(task, &file)?;
             task.write_val(arg, &id).map_err(fault)?;
         }
         ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,

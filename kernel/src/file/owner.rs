@@ -8,6 +8,7 @@
 use crate::process::{self, Pid, Process, Signal};
 use crate::sync::Mutex;
 use alloc::sync::{Arc, Weak};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Why an owner could not be set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +132,47 @@ impl SignalOwner {
             if p.pgid() == pgid && may(&p) && member(&p) {
                 p.post(signal);
             }
+        }
+    }
+}
+
+/// An object's signal-driven I/O: its owner, and whether SIGIO was asked for (BSD's
+/// SS_ASYNC, PIPE_ASYNC, TS_ASYNC, set by FIOASYNC or O_ASYNC).
+#[derive(Debug, Default)]
+pub struct AsyncSignals {
+    owner: SignalOwner,
+    on: AtomicBool,
+}
+
+impl AsyncSignals {
+    pub const fn new() -> AsyncSignals {
+        AsyncSignals {
+            owner: SignalOwner::new(),
+            on: AtomicBool::new(false),
+        }
+    }
+
+    pub fn owner(&self) -> &SignalOwner {
+        &self.owner
+    }
+
+    pub fn set_async(&self, on: bool) {
+        self.on.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_async(&self) -> bool {
+        self.on.load(Ordering::Relaxed)
+    }
+
+    /// SIGIO for the owner, if it was asked for.
+    pub fn notify(&self) {
+        self.notify_members(|_| true);
+    }
+
+    /// [`AsyncSignals::notify`], to a group's members only where `member` says.
+    pub fn notify_members(&self, member: impl Fn(&Process) -> bool) {
+        if self.is_async() {
+            self.owner.signal_members(Signal::Io, member);
         }
     }
 }

@@ -11,11 +11,10 @@
 //! control belongs to the bytes written from there, a read that starts there takes it,
 //! and no read runs on past the next mark. A pipe without marks pays one check per read.
 
-use super::owner::SignalOwner;
+use super::owner::{AsyncSignals, SignalOwner};
 use super::socket::Control;
 use super::{FileError, FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::Result;
-use crate::process::Signal;
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::boxed::Box;
@@ -23,7 +22,6 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
 /// switch).
@@ -203,27 +201,12 @@ pub struct Pipe {
     state: Mutex<State>,
     /// Readers and writers wait here for data, room, or the other side going away.
     changed: WaitQueue,
-    /// Signal-driven I/O for the reading and the writing side.
-    reading: SideSignals,
-    writing: SideSignals,
+    /// Signal-driven I/O for the reading and the writing side (BSD's pipe_sigio and
+    /// PIPE_ASYNC of each end; for a FIFO, its sockets' so_sigio and SS_ASYNC).
+    reading: AsyncSignals,
+    writing: AsyncSignals,
     /// A FIFO's, which signals as 4.x's FIFOs (sockets inside) do, not as its pipes.
     fifo: bool,
-}
-
-/// One side's signal-driven I/O: whom SIGIO goes to and whether it was asked for
-/// (BSD's pipe_sigio and PIPE_ASYNC; for a FIFO its socket's so_sigio and SS_ASYNC).
-#[derive(Debug, Default)]
-struct SideSignals {
-    owner: SignalOwner,
-    async_io: AtomicBool,
-}
-
-impl SideSignals {
-    fn notify(&self) {
-        if self.async_io.load(Ordering::Relaxed) {
-            self.owner.signal(Signal::Io);
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -267,8 +250,8 @@ impl Pipe {
                 urgent: Urgent::default(),
             }),
             changed: WaitQueue::new(),
-            reading: SideSignals::default(),
-            writing: SideSignals::default(),
+            reading: AsyncSignals::new(),
+            writing: AsyncSignals::new(),
             fifo,
         }
     }
@@ -692,11 +675,11 @@ impl FileOps for ReadEnd {
     }
 
     fn signal_owner(&self) -> Option<&SignalOwner> {
-        Some(&self.0.reading.owner)
+        Some(self.0.reading.owner())
     }
 
     fn set_async_io(&self, on: bool) -> bool {
-        self.0.reading.async_io.store(on, Ordering::Relaxed);
+        self.0.reading.set_async(on);
         true
     }
 
@@ -741,11 +724,11 @@ impl FileOps for WriteEnd {
     }
 
     fn signal_owner(&self) -> Option<&SignalOwner> {
-        Some(&self.0.writing.owner)
+        Some(self.0.writing.owner())
     }
 
     fn set_async_io(&self, on: bool) -> bool {
-        self.0.writing.async_io.store(on, Ordering::Relaxed);
+        self.0.writing.set_async(on);
         true
     }
 

@@ -43,7 +43,7 @@
 //! [`MAX_IN_FLIGHT`]. Files dropped from flight are closed one after another, not by
 //! recursion, however long the chain of sockets holding each other.
 
-use super::owner::SignalOwner;
+use super::owner::{AsyncSignals, SignalOwner};
 use super::pipe::{self, AcceptControl, Pipe, Wait};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
@@ -55,7 +55,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use spin::Once;
 
 /// Open files that may be in flight in the whole system at once: sending more is
@@ -531,10 +531,8 @@ pub struct Socket {
     /// Woken when a connection queues for accept and when a datagram arrives.
     changed: WaitQueue,
     /// Whom SIGURG goes to when urgent data arrives (F_SETOWN, SIOCSPGRP), and SIGIO
-    /// when `async_io`.
-    owner: SignalOwner,
-    /// Signal-driven I/O (BSD's SS_ASYNC, set by FIOASYNC or O_ASYNC).
-    async_io: AtomicBool,
+    /// when asked for (BSD's so_sigio and SS_ASYNC).
+    signals: AsyncSignals,
 }
 
 /// What a receive got.
@@ -674,8 +672,7 @@ impl Socket {
             }),
             connection: Once::new(),
             changed: WaitQueue::new(),
-            owner: SignalOwner::new(),
-            async_io: AtomicBool::new(false),
+            signals: AsyncSignals::new(),
         }))
     }
 
@@ -1407,7 +1404,7 @@ impl Socket {
             Err(_) => return Ok(sent),
         }
         if let Some(peer) = peer {
-            peer.owner.signal(Signal::Urg);
+            peer.owner().signal(Signal::Urg);
             peer.notify_io();
         }
         Ok(len)
@@ -1440,24 +1437,22 @@ impl Socket {
 
     /// Whom the socket's signals go to.
     pub fn owner(&self) -> &SignalOwner {
-        &self.owner
+        self.signals.owner()
     }
 
     /// Asks for signal-driven I/O, or stops it (BSD's FIOASYNC on a socket).
     pub fn set_async(&self, on: bool) {
-        self.async_io.store(on, Ordering::Relaxed);
+        self.signals.set_async(on);
     }
 
     pub fn is_async(&self) -> bool {
-        self.async_io.load(Ordering::Relaxed)
+        self.signals.is_async()
     }
 
     /// SIGIO for the owner when asked for (BSD's sowakeup with SS_ASYNC): data, a
     /// connection or room came, or the peer went.
     fn notify_io(&self) {
-        if self.is_async() {
-            self.owner.signal(Signal::Io);
-        }
+        self.signals.notify();
     }
 
     /// Shuts one or both directions: reading drops what is queued and ends further
@@ -1686,7 +1681,7 @@ impl FileOps for Socket {
     }
 
     fn signal_owner(&self) -> Option<&SignalOwner> {
-        Some(&self.owner)
+        Some(self.owner())
     }
 
     fn set_async_io(&self, on: bool) -> bool {

@@ -11,13 +11,12 @@ pub mod ldisc;
 pub mod pty;
 
 use crate::file::FileError;
-use crate::file::owner::SignalOwner;
+use crate::file::owner::{AsyncSignals, SignalOwner};
 use crate::process::{self, KillTarget, Pid, Process, Signal};
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
@@ -101,8 +100,7 @@ pub struct Terminal {
     input_ready: WaitQueue,
     device: Output,
     /// Whom SIGIO goes to (BSD's t_sigio), and whether it was asked for (TS_ASYNC).
-    owner: SignalOwner,
-    async_io: AtomicBool,
+    signals: AsyncSignals,
 }
 
 struct Effects {
@@ -179,8 +177,7 @@ impl Terminal {
             }),
             input_ready: WaitQueue::new(),
             device,
-            owner: SignalOwner::new(),
-            async_io: AtomicBool::new(false),
+            signals: AsyncSignals::new(),
         }
     }
 
@@ -192,15 +189,21 @@ impl Terminal {
             out: Vec::new(),
             signals: Vec::new(),
         };
+        // Whether the input made something readable matters only for SIGIO.
+        let watching = self.signals.is_async();
         let (foreground, readable) = {
             let mut s = self.state.lock();
-            let before = (s.ldisc.available(), s.ldisc.readable(1));
+            let seen = |s: &State| (s.ldisc.available(), s.ldisc.readable(1));
+            let before = watching.then(|| seen(&s));
             for &b in bytes {
                 s.ldisc.input(b, &mut effects);
             }
             s.last_input = crate::time::ticks();
-            let after = (s.ldisc.available(), s.ldisc.readable(1));
-            (s.foreground, after.0 > before.0 || (after.1 && !before.1))
+            let grew = before.is_some_and(|(n, ready)| {
+                let (now, ready_now) = seen(&s);
+                now > n || (ready_now && !ready)
+            });
+            (s.foreground, grew)
         };
         if !effects.out.is_empty() {
             self.emit(&effects.out);
@@ -275,20 +278,14 @@ impl Terminal {
     /// that have a controlling terminal, while the terminal has a session
     /// (pgsigio's checkctty).
     fn notify_io(&self) {
-        if !self.async_io.load(Ordering::Relaxed) {
-            return;
-        }
-        match self.session() {
-            Some(_) => self
-                .owner
-                .signal_members(Signal::Io, |p| self.session() == Some(p.sid())),
-            None => self.owner.signal(Signal::Io),
-        }
+        let checked = self.session().is_some();
+        self.signals
+            .notify_members(|p| !checked || self.session() == Some(p.sid()));
     }
 
     /// Asks for SIGIO on input and drained output, or stops it (FIOASYNC).
     pub fn set_async(&self, on: bool) {
-        self.async_io.store(on, Ordering::Relaxed);
+        self.signals.set_async(on);
     }
 
     /// The owner, for `caller` (FIOSETOWN, FIOGETOWN): while the terminal controls a
@@ -297,7 +294,7 @@ impl Terminal {
         if self.session().is_some() {
             self.session_of(caller)?;
         }
-        Ok(&self.owner)
+        Ok(self.signals.owner())
     }
 
     /// One received byte (see [`Terminal::input_bytes`]).
