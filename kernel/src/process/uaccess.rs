@@ -70,8 +70,11 @@ impl Task {
         mut copy: impl FnMut(u64, usize) -> Result<(), UserCopyError>,
     ) -> Result<(), UserFault> {
         let mut done = 0usize;
-        // Each retry resolves one page, so this many attempts always suffice.
-        let attempts = len / 4096 + 2;
+        // Each page the range touches may fault (twice, if a promised page is made
+        // before it is copied on write), and the last attempt completes.
+        let first = addr / 4096;
+        let last = addr.saturating_add(len.max(1) as u64 - 1) / 4096;
+        let attempts = 2 * (last - first + 1) + 1;
         for _ in 0..attempts {
             let at = addr + done as u64;
             match copy(at, done) {
