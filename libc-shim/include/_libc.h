@@ -297,6 +297,9 @@ int getdirentries(int fd, char *buf, int nbytes, long *basep);
 int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, const void *new_,
 	   size_t newlen);
 int getpagesize(void);
+int tcdrain(int fd);
+int tcflush(int fd, int which); /* TCIFLUSH, TCOFLUSH, TCIOFLUSH */
+int tcflow(int fd, int action);  /* TCOOFF, TCOON, TCIOFF, TCION */
 
 /* The machine state crt0 found at _start (before it changed anything), for the cases
  * that check the kernel's start-up state (fb4_startup). */

@@ -2324,6 +2324,27 @@ impl sysarch_op {
 pub type tcflag_t = u32;
 
 bitflags::bitflags! {
+/// termios.h (4.x): tcflow's actions; libc makes them TIOCSTOP, TIOCSTART, or writes VSTOP or VSTART.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct tcflow_action: i32 {
+        const TCOOFF = 1;
+        const TCOON = 2;
+        const TCIOFF = 3;
+        const TCION = 4;
+    }
+}
+
+bitflags::bitflags! {
+/// termios.h (4.x): tcflush's queues; libc turns them into TIOCFLUSH's FREAD and FWRITE.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct tcflush_queue: i32 {
+        const TCIFLUSH = 1;
+        const TCOFLUSH = 2;
+        const TCIOFLUSH = 3;
+    }
+}
+
+bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct tcsetattr_action: i32 {
         const TCSANOW = 0;
@@ -4255,10 +4276,14 @@ pub mod ioctl {
     pub const TIOCGETD: u32 = 0x4004741a;
     /// TTYDISC (0) only: a number past MAXLDISC (8) is ENXIO, any other ENODEV, as tty_conf.c's empty slots answer (a 4.x GENERIC kernel also had SLIP and PPP in slots 4 and 5)
     pub const TIOCSETD: u32 = 0x8004741b;
-    /// tcdrain: output is written as it is made, so nothing waits
+    /// tcdrain: waits while output is held (stopped), or on a pty slave until the master has read it
     pub const TIOCDRAIN: u32 = 0x2000745e;
-    /// bytes in the output queue: always 0, output is never queued
+    /// bytes not yet sent: held while output is stopped, plus a pty master's unread output
     pub const TIOCOUTQ: u32 = 0x40047473;
+    /// start output, as ^Q does (and end FLUSHO)
+    pub const TIOCSTART: u32 = 0x2000746e;
+    /// stop output, as ^S does
+    pub const TIOCSTOP: u32 = 0x2000746f;
     pub const FIOCLEX: u32 = 0x20006601;
     pub const FIONCLEX: u32 = 0x20006602;
     pub const FIONREAD: u32 = 0x4004667f;
@@ -13738,7 +13763,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's packet and remote modes (TIOCPKT, TIOCREMOTE, TIOCUCNTL) are ENOTTY; termios modes kept and reported but not acted on: output flow control (IXON, IXANY, IXOFF, VSTART, VSTOP), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), IMAXBEL, OXTABS, ONOEOT, the echo variants (ECHOKE, ECHOPRT, ALTWERASE), output discarding (FLUSHO, VDISCARD), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's packet and remote modes (TIOCPKT, TIOCREMOTE, TIOCUCNTL) are ENOTTY; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), OXTABS, ONOEOT, printing-terminal echo and the alternate word erase (ECHOPRT, ALTWERASE), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
         ),
         arg_words: 3,
     },
@@ -24418,6 +24443,8 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCSETD", 0x8004741b),
     ("TIOCDRAIN", 0x2000745e),
     ("TIOCOUTQ", 0x40047473),
+    ("TIOCSTART", 0x2000746e),
+    ("TIOCSTOP", 0x2000746f),
     ("FIOCLEX", 0x20006601),
     ("FIONCLEX", 0x20006602),
     ("FIONREAD", 0x4004667f),

@@ -199,11 +199,28 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
         ioctl::TIOCNOTTY => tty.release(&task.process).map_err(tty_errno)?,
         ioctl::TIOCFLUSH => {
-            // The argument says which queues; the input queue is the one kept here.
-            let _which: i32 = task.read_val(arg).map_err(fault)?;
-            let current = tty.termios();
-            tty.set_termios(Some(&task.process), current, SetWhen::Flush)
-                .map_err(tty_errno)?;
+            // FREAD, FWRITE or both; 0 means both (ttioctl).
+            let which: i32 = task.read_val(arg).map_err(fault)?;
+            let which = if which == 0 {
+                FREAD | FWRITE
+            } else {
+                which & (FREAD | FWRITE)
+            };
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            if which & FWRITE != 0 {
+                tty.flush_output();
+            }
+            if which & FREAD != 0 {
+                tty.flush_input();
+            }
+        }
+        ioctl::TIOCSTOP => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.stop_output();
+        }
+        ioctl::TIOCSTART => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.start_output();
         }
         // tty_conf.c: TTYDISC is the one discipline here.
         ioctl::TIOCGETD => task.write_val(arg, &TTYDISC).map_err(fault)?,
@@ -219,12 +236,22 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
                 return Err(errno::ENODEV);
             }
         }
-        ioctl::TIOCDRAIN => tty.check_control(&task.process).map_err(tty_errno)?,
-        ioctl::TIOCOUTQ => task.write_val(arg, &0i32).map_err(fault)?,
+        ioctl::TIOCDRAIN => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.drain().map_err(tty_errno)?;
+        }
+        ioctl::TIOCOUTQ => {
+            let n = i32::try_from(tty.queued_output()).unwrap_or(i32::MAX);
+            task.write_val(arg, &n).map_err(fault)?;
+        }
         _ => return Err(errno::ENOTTY),
     }
     Ok(Ret::word(0))
 }
+
+/// TIOCFLUSH's queues (sys/fcntl.h's FREAD, FWRITE).
+const FREAD: i32 = 0x1;
+const FWRITE: i32 = 0x2;
 
 /// `TTYDISC`, the termios line discipline (sys/ttycom.h).
 const TTYDISC: i32 = 0;

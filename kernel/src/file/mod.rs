@@ -489,7 +489,7 @@ impl FileOps for Console {
     fn poll(&self) -> Readiness {
         Readiness {
             read: crate::tty::console().has_input(),
-            write: true,
+            write: crate::tty::console().writable(),
             hangup: false,
             urgent: false,
         }

@@ -13,6 +13,13 @@ pub const DISABLED: u8 = 0xff;
 pub const MAX_CANON: usize = 255;
 /// The most input bytes held for readers (further input is dropped).
 pub const MAX_INPUT: usize = 4096;
+/// The most output held while output is stopped (writers wait at
+/// [`OUTPUT_HIGH_WATER`]; echo beyond this is dropped).
+pub const MAX_HELD: usize = 16 * 1024;
+/// Writers wait while more than this is held, until it is down to
+/// [`OUTPUT_LOW_WATER`] (4.x's ttsetwater at 115200 bps: t_ohiwat, t_olowat).
+pub const OUTPUT_HIGH_WATER: usize = 2048;
+pub const OUTPUT_LOW_WATER: usize = 256;
 
 macro_rules! flag_set {
     ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $flag:ident = $bit:expr,)* }) => {
@@ -54,12 +61,15 @@ flag_set!(
         IGNCR = 2,
         /// Strip input bytes to seven bits.
         ISTRIP = 3,
-        // Kept and reported, not acted on: the console has no flow control, breaks,
-        // parity errors or input queue to ring a bell at.
+        /// The STOP and START characters stop and start output.
         IXON = 4,
+        // Kept and reported, not acted on: input is never held back from a sender.
         IXOFF = 5,
+        /// Any character starts stopped output.
         IXANY = 6,
+        /// Ring the bell when input overflows.
         IMAXBEL = 7,
+        // Kept and reported, not acted on: the lines here have no breaks or parity.
         BRKINT = 8,
         IGNBRK = 9,
         IGNPAR = 10,
@@ -104,11 +114,14 @@ flag_set!(
         TOSTOP = 8,
         /// Echo control characters as ^X.
         ECHOCTL = 9,
-        // Kept and reported, not acted on (the echo and retyping variants, output
-        // discarding, the status line, external processing).
+        /// The kill character erases the line visually.
         ECHOKE = 10,
+        // Kept and reported, not acted on (printing-terminal echo, the alternate
+        // word erase, the status line, retyping after a mode change, external
+        // processing), but for ECHOPRT's turning ECHOKE's erasing off.
         ECHOPRT = 11,
         ALTWERASE = 12,
+        /// Output is being discarded (VDISCARD).
         FLUSHO = 13,
         NOKERNINFO = 14,
         PENDIN = 15,
@@ -137,11 +150,12 @@ pub enum Cc {
     Eol2,
     /// With ICANON and IEXTEN, SIGINFO for the foreground group (with ISIG).
     Status,
-    // Kept and reported, not acted on: no flow control, no output discarding, no
-    // delayed suspension.
+    /// With IXON: start output, and stop it.
     Start,
     Stop,
+    /// With IEXTEN: discard output (FLUSHO) until typed again.
     Discard,
+    // Kept and reported, not acted on: no delayed suspension.
     Dsusp,
 }
 
@@ -297,11 +311,12 @@ impl Termios {
         cc[Cc::Discard as usize] = ctrl(b'O');
         cc[Cc::Dsusp as usize] = ctrl(b'Y');
         Termios {
-            input: InputFlags::ICRNL,
+            input: InputFlags::ICRNL.union(InputFlags::IMAXBEL),
             output: OutputFlags::OPOST.union(OutputFlags::ONLCR),
             local: LocalFlags::ECHO
                 .union(LocalFlags::ECHOE)
                 .union(LocalFlags::ECHOK)
+                .union(LocalFlags::ECHOKE)
                 .union(LocalFlags::ICANON)
                 .union(LocalFlags::ISIG)
                 .union(LocalFlags::IEXTEN)
@@ -337,6 +352,9 @@ pub trait Hooks {
     fn output(&mut self, bytes: &[u8]);
     /// A signal for the foreground process group.
     fn signal(&mut self, signal: Signal);
+    /// Output was flushed (a signal character, VDISCARD): the device drops what it
+    /// has not sent yet.
+    fn flush_output(&mut self) {}
 }
 
 /// Applies output processing to `bytes`, handing the result to `out` in pieces.
@@ -371,6 +389,10 @@ pub struct LineDiscipline {
     line: Vec<u8>,
     /// The next byte is literal (after LNEXT).
     literal: bool,
+    /// Output is stopped (^S, TIOCSTOP: BSD's TS_TTSTOP).
+    stopped: bool,
+    /// Output held while stopped, processed, oldest first.
+    held: VecDeque<u8>,
 }
 
 /// What a read found.
@@ -396,6 +418,8 @@ impl LineDiscipline {
             lines: VecDeque::new(),
             line: Vec::new(),
             literal: false,
+            stopped: false,
+            held: VecDeque::new(),
         }
     }
 
@@ -484,46 +508,68 @@ impl LineDiscipline {
         }
     }
 
-    fn echo(&self, byte: u8, hooks: &mut dyn Hooks) {
-        let t = &self.termios;
+    /// Echoes `byte` as typed (BSD's ttyecho): as ^X with ECHOCTL for a control
+    /// character, a newline with ECHONL even without ECHO. Echoing ends output
+    /// discarding (FLUSHO).
+    fn echo(&mut self, byte: u8, hooks: &mut dyn Hooks) {
+        self.termios.local.set(LocalFlags::FLUSHO, false);
+        let t = self.termios;
         if !t.local.contains(LocalFlags::ECHO) {
             if byte == b'\n' && t.local.contains(LocalFlags::ECHONL) {
-                process_output(t, b"\n", &mut |b| hooks.output(b));
+                self.write(b"\n", &mut |b| hooks.output(b));
             }
             return;
         }
         if t.local.contains(LocalFlags::ECHOCTL) && is_control(byte) {
-            hooks.output(&[b'^', byte ^ 0x40]);
+            self.output(&[b'^', byte ^ 0x40], &mut |b| hooks.output(b));
         } else {
-            process_output(t, &[byte], &mut |b| hooks.output(b));
+            self.write(&[byte], &mut |b| hooks.output(b));
         }
     }
 
-    /// Columns `byte` took when echoed.
+    /// Columns `byte` took when echoed: a control character two as ^X, none sent raw.
     fn echo_width(&self, byte: u8) -> usize {
-        if self.termios.local.contains(LocalFlags::ECHOCTL) && is_control(byte) {
+        if !is_control(byte) {
+            1
+        } else if self.termios.local.contains(LocalFlags::ECHOCTL) {
             2
         } else {
-            1
+            0
         }
     }
 
-    /// Removes the last character of the line being edited, visually too.
+    /// Removes the last character of the line being edited, visually too (BSD's
+    /// ttyrub: "\b \b" per column with ECHOE, else the erase character echoed).
     fn rub_out(&mut self, hooks: &mut dyn Hooks) -> bool {
         let Some(byte) = self.line.pop() else {
             return false;
         };
         let local = self.termios.local;
         if local.contains(LocalFlags::ECHO) {
+            self.termios.local.set(LocalFlags::FLUSHO, false);
             if local.contains(LocalFlags::ECHOE) {
                 for _ in 0..self.echo_width(byte) {
-                    hooks.output(b"\x08 \x08");
+                    self.output(b"\x08 \x08", &mut |b| hooks.output(b));
                 }
             } else {
                 self.echo(self.termios.cc(Cc::Erase), hooks);
             }
         }
         true
+    }
+
+    /// Types again what is pending (BSD's ttyretype): the reprint character, a
+    /// newline, then the unread input and the line being edited.
+    fn retype(&mut self, hooks: &mut dyn Hooks) {
+        let reprint = self.termios.cc(Cc::Reprint);
+        if reprint != DISABLED {
+            self.echo(reprint, hooks);
+        }
+        self.write(b"\n", &mut |b| hooks.output(b));
+        let pending: Vec<u8> = self.ready.iter().chain(self.line.iter()).copied().collect();
+        for byte in pending {
+            self.echo(byte, hooks);
+        }
     }
 
     fn complete_line(&mut self) {
@@ -537,6 +583,25 @@ impl LineDiscipline {
 
     /// Processes one byte of input from the device.
     pub fn input(&mut self, byte: u8, hooks: &mut dyn Hooks) {
+        match self.special(byte, hooks) {
+            Next::Done => {}
+            // BSD's endcase: with output stopped, only the start character (or with
+            // IXANY any character) starts it again, unless start and stop are one.
+            Next::End => {
+                let t = self.termios;
+                if !self.stopped
+                    || t.input.contains(InputFlags::IXANY)
+                    || t.cc(Cc::Start) == t.cc(Cc::Stop)
+                {
+                    self.restart_output(&mut |b| hooks.output(b));
+                }
+            }
+            Next::Restart => self.restart_output(&mut |b| hooks.output(b)),
+        }
+    }
+
+    /// The character classes of 4.x's ttyinput, in its order; says what follows.
+    fn special(&mut self, byte: u8, hooks: &mut dyn Hooks) -> Next {
         let t = self.termios;
         let local = t.local;
         let mut c = byte;
@@ -546,14 +611,34 @@ impl LineDiscipline {
         if self.literal {
             self.literal = false;
             self.store(c, hooks);
-            return;
+            return Next::End;
         }
-        if local.contains(LocalFlags::IEXTEN) && t.is(Cc::Lnext, c) {
-            self.literal = true;
-            if local.contains(LocalFlags::ECHO) && local.contains(LocalFlags::ECHOCTL) {
-                hooks.output(b"^\x08");
+        if local.contains(LocalFlags::IEXTEN) {
+            if t.is(Cc::Lnext, c) {
+                self.literal = true;
+                if local.contains(LocalFlags::ECHO) {
+                    if local.contains(LocalFlags::ECHOE) {
+                        self.write(b"^\x08", &mut |b| hooks.output(b));
+                    } else {
+                        self.echo(c, hooks);
+                    }
+                }
+                return Next::End;
             }
-            return;
+            // ^O: discard output until the next ^O, typed character or restart.
+            if t.is(Cc::Discard, c) {
+                if local.contains(LocalFlags::FLUSHO) {
+                    self.termios.local.set(LocalFlags::FLUSHO, false);
+                } else {
+                    self.flush_output(hooks);
+                    self.echo(c, hooks);
+                    if !self.ready.is_empty() || !self.line.is_empty() {
+                        self.retype(hooks);
+                    }
+                    self.termios.local.set(LocalFlags::FLUSHO, true);
+                }
+                return Next::Done;
+            }
         }
         if local.contains(LocalFlags::ISIG) {
             let signal = if t.is(Cc::Intr, c) {
@@ -568,15 +653,36 @@ impl LineDiscipline {
             if let Some(signal) = signal {
                 if !local.contains(LocalFlags::NOFLSH) {
                     self.flush_input();
+                    // INTR and QUIT flush output too; SUSP only input.
+                    if signal != Signal::Tstp {
+                        self.flush_output(hooks);
+                    }
                 }
                 self.echo(c, hooks);
                 hooks.signal(signal);
-                return;
+                return Next::End;
+            }
+        }
+        if t.input.contains(InputFlags::IXON) {
+            if t.is(Cc::Stop, c) {
+                if !self.stopped {
+                    self.stopped = true;
+                    return Next::Done;
+                }
+                // Start and stop one character: it toggles.
+                return if t.is(Cc::Start, c) {
+                    Next::End
+                } else {
+                    Next::Done
+                };
+            }
+            if t.is(Cc::Start, c) {
+                return Next::Restart;
             }
         }
         if c == b'\r' {
             if t.input.contains(InputFlags::IGNCR) {
-                return;
+                return Next::Done;
             }
             if t.input.contains(InputFlags::ICRNL) {
                 c = b'\n';
@@ -585,59 +691,69 @@ impl LineDiscipline {
             c = b'\r';
         }
         if !t.canonical() {
-            if self.room() {
-                self.ready.push_back(c);
-                self.echo(c, hooks);
-            }
-            return;
+            self.store(c, hooks);
+            return Next::End;
         }
         if t.is(Cc::Erase, c) {
             self.rub_out(hooks);
-            return;
+            return Next::End;
         }
         if t.is(Cc::Kill, c) {
-            if local.contains(LocalFlags::ECHOE) && local.contains(LocalFlags::ECHO) {
+            if local.contains(LocalFlags::ECHOKE) && !local.contains(LocalFlags::ECHOPRT) {
                 while self.rub_out(hooks) {}
             } else {
-                self.line.clear();
                 self.echo(c, hooks);
-                if local.contains(LocalFlags::ECHOK) && local.contains(LocalFlags::ECHO) {
-                    process_output(&t, b"\n", &mut |b| hooks.output(b));
+                if local.contains(LocalFlags::ECHOK) || local.contains(LocalFlags::ECHOKE) {
+                    self.echo(b'\n', hooks);
                 }
+                self.line.clear();
             }
-            return;
+            return Next::End;
         }
         if local.contains(LocalFlags::IEXTEN) {
             if t.is(Cc::Werase, c) {
-                while self.line.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                let blank = |b: &u8| *b == b' ' || *b == b'\t';
+                while self.line.last().is_some_and(blank) {
                     self.rub_out(hooks);
                 }
-                while self.line.last().is_some_and(|b| !b.is_ascii_whitespace()) {
+                while self.line.last().is_some_and(|b| !blank(b)) {
                     self.rub_out(hooks);
                 }
-                return;
+                return Next::End;
             }
-            // 4.x's ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
+            if t.is(Cc::Reprint, c) {
+                self.retype(hooks);
+                return Next::End;
+            }
+            // ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
             if t.is(Cc::Status, c) {
                 if local.contains(LocalFlags::ISIG) {
                     hooks.signal(Signal::Info);
                 }
-                return;
-            }
-            if t.is(Cc::Reprint, c) {
-                self.echo(c, hooks);
-                process_output(&t, b"\n", &mut |b| hooks.output(b));
-                for i in 0..self.line.len() {
-                    self.echo(self.line[i], hooks);
-                }
-                return;
+                return Next::End;
             }
         }
         if t.is(Cc::Eof, c) {
+            // Echoed, then the cursor goes back over it (over the ^ of ^D).
+            let width = self.echo_width(c).min(2);
+            self.echo(c, hooks);
+            if local.contains(LocalFlags::ECHO) {
+                for _ in 0..width {
+                    self.write(b"\x08", &mut |b| hooks.output(b));
+                }
+            }
             self.complete_line();
-            return;
+            return Next::End;
         }
         self.store(c, hooks);
+        Next::End
+    }
+
+    /// Input beyond what is kept: a bell with IMAXBEL, the byte dropped.
+    fn overflow(&mut self, hooks: &mut dyn Hooks) {
+        if self.termios.input.contains(InputFlags::IMAXBEL) {
+            self.write(b"\x07", &mut |b| hooks.output(b));
+        }
     }
 
     /// Stores a data byte: into the line (ending it at NL or EOL) in canonical mode.
@@ -646,28 +762,93 @@ impl LineDiscipline {
             if self.room() {
                 self.ready.push_back(c);
                 self.echo(c, hooks);
+            } else {
+                self.overflow(hooks);
             }
             return;
         }
         let ends_line = c == b'\n' || self.termios.is(Cc::Eol, c) || self.termios.is(Cc::Eol2, c);
         if !ends_line && (self.line.len() >= MAX_CANON - 1 || !self.room()) {
-            hooks.output(b"\x07");
+            self.overflow(hooks);
             return;
         }
         self.line.push(c);
-        if c == b'\n' {
-            // NL is echoed as a newline, not ^J.
-            let t = self.termios;
-            if t.local.contains(LocalFlags::ECHO) || t.local.contains(LocalFlags::ECHONL) {
-                process_output(&t, b"\n", &mut |b| hooks.output(b));
-            }
-        } else {
-            self.echo(c, hooks);
-        }
+        self.echo(c, hooks);
         if ends_line {
             self.complete_line();
         }
     }
+
+    /// Bytes for the device, output processing done: discarded with FLUSHO, held
+    /// while output is stopped (up to [`MAX_HELD`]), else handed to `out`.
+    pub fn output(&mut self, bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
+        if self.termios.local.contains(LocalFlags::FLUSHO) {
+            return;
+        }
+        if self.stopped {
+            let room = MAX_HELD.saturating_sub(self.held.len());
+            self.held.extend(&bytes[..bytes.len().min(room)]);
+            return;
+        }
+        out(bytes);
+    }
+
+    /// Written bytes: output processing, then [`LineDiscipline::output`].
+    pub fn write(&mut self, bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
+        let termios = self.termios;
+        process_output(&termios, bytes, &mut |b| self.output(b, out));
+    }
+
+    /// Whether output is stopped (^S, TIOCSTOP: BSD's TS_TTSTOP).
+    pub fn output_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Bytes held while output is stopped (TIOCOUTQ).
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Stops output (TIOCSTOP).
+    pub fn stop_output(&mut self) {
+        self.stopped = true;
+    }
+
+    /// Starts output again and ends discarding (^Q, TIOCSTART, BSD's
+    /// restartoutput): what was held goes to `out`.
+    pub fn restart_output(&mut self, out: &mut dyn FnMut(&[u8])) {
+        self.termios.local.set(LocalFlags::FLUSHO, false);
+        self.stopped = false;
+        if !self.held.is_empty() {
+            let held: Vec<u8> = self.held.drain(..).collect();
+            out(&held);
+        }
+    }
+
+    /// Discards held output and starts output again (BSD's ttyflush with FWRITE);
+    /// the device drops what it has not sent ([`Hooks::flush_output`]).
+    fn flush_output(&mut self, hooks: &mut dyn Hooks) {
+        self.discard_output();
+        hooks.flush_output();
+    }
+
+    /// Discards held output and starts output again (see `flush_output`); the
+    /// caller flushes the device.
+    pub fn discard_output(&mut self) {
+        self.held.clear();
+        self.stopped = false;
+    }
+}
+
+/// What follows a byte's processing (the exits of 4.x's ttyinput).
+enum Next {
+    /// Nothing (`return`).
+    Done,
+    /// Output starts again unless stopped for a character that does not start it
+    /// (`endcase`).
+    End,
+    /// Output starts again (`restartoutput`).
+    Restart,
 }
 
 fn is_control(byte: u8) -> bool {
@@ -767,13 +948,139 @@ mod tests {
             b"one two  \x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08x\r\n".as_slice()
         );
         assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"one x\n"[..]));
-        // Without ECHOE, kill echoes the character and (ECHOK) a newline.
+        // Without ECHOKE, kill echoes the character and (ECHOK) a newline.
         let mut t = l.termios();
-        t.local.set(LocalFlags::ECHOE, false);
+        t.local.set(LocalFlags::ECHOKE, false);
         l.set_termios(t);
         let r = feed(&mut l, b"zz\x15ok\n");
         assert_eq!(r.out, b"zz^U\r\nok\r\n");
         assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ok\n"[..]));
+        // ECHOKE without ECHOE rubs out with the erase character.
+        t.local.set(LocalFlags::ECHOKE, true);
+        t.local.set(LocalFlags::ECHOE, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"ab\x15");
+        assert_eq!(r.out, b"ab^?^?");
+        // Word erase stops at spaces and tabs only.
+        t.local.set(LocalFlags::ECHO, false);
+        l.set_termios(t);
+        feed(&mut l, b"a\x0cb\x17c\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"c\n"[..]));
+    }
+
+    fn with_flow(l: &mut LineDiscipline) {
+        let mut t = l.termios();
+        t.input.set(InputFlags::IXON, true);
+        l.set_termios(t);
+    }
+
+    fn write_out(l: &mut LineDiscipline, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        l.write(bytes, &mut |b| out.extend_from_slice(b));
+        out
+    }
+
+    #[test]
+    fn stop_and_start_hold_output_and_echo() {
+        let mut l = LineDiscipline::new();
+        // Without IXON ^S and ^Q are data.
+        feed(&mut l, b"\x13\x11\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x13\x11\n"[..]));
+        with_flow(&mut l);
+        let r = feed(&mut l, b"\x13");
+        assert!(r.out.is_empty());
+        assert!(l.output_stopped());
+        assert!(write_out(&mut l, b"out\n").is_empty());
+        assert_eq!(l.held(), 5);
+        // Typed while stopped: held with the rest; an ordinary key does not start
+        // output without IXANY.
+        let r = feed(&mut l, b"x");
+        assert!(r.out.is_empty());
+        let r = feed(&mut l, b"\x11");
+        assert_eq!(r.out, b"out\r\nx");
+        assert!(!l.output_stopped());
+        // Neither character is data.
+        feed(&mut l, b"\n");
+        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"x\n"[..]));
+        // IXANY: any character starts output.
+        let mut t = l.termios();
+        t.input.set(InputFlags::IXANY, true);
+        l.set_termios(t);
+        feed(&mut l, b"\x13");
+        write_out(&mut l, b"a");
+        let r = feed(&mut l, b"y");
+        assert_eq!(r.out, b"ay");
+        // One character for both toggles.
+        t.input.set(InputFlags::IXANY, false);
+        t.cc[Cc::Start as usize] = 0x13;
+        l.set_termios(t);
+        feed(&mut l, b"\x13");
+        assert!(l.output_stopped());
+        feed(&mut l, b"\x13");
+        assert!(!l.output_stopped());
+    }
+
+    #[derive(Default)]
+    struct Flushes {
+        record: Record,
+        flushed: usize,
+    }
+
+    impl Hooks for Flushes {
+        fn output(&mut self, bytes: &[u8]) {
+            self.record.output(bytes);
+        }
+        fn signal(&mut self, signal: Signal) {
+            self.record.signal(signal);
+        }
+        fn flush_output(&mut self) {
+            self.flushed += 1;
+        }
+    }
+
+    #[test]
+    fn interrupt_flushes_stopped_output_and_discard_toggles() {
+        let mut l = LineDiscipline::new();
+        with_flow(&mut l);
+        let mut h = Flushes::default();
+        l.input(0x13, &mut h);
+        write_out(&mut l, b"lost");
+        l.input(0x03, &mut h);
+        assert_eq!(h.flushed, 1);
+        assert_eq!(l.held(), 0);
+        assert!(!l.output_stopped());
+        assert_eq!(h.record.out, b"^C");
+        // ^O: output flushed, "^O" echoed, pending input typed again, then output
+        // is discarded until a key is typed.
+        let mut h = Flushes::default();
+        for &b in b"ab\x0f" {
+            l.input(b, &mut h);
+        }
+        assert_eq!(h.flushed, 1);
+        assert_eq!(h.record.out, b"ab^O^R\r\nab");
+        assert!(l.termios().local.contains(LocalFlags::FLUSHO));
+        assert!(write_out(&mut l, b"gone").is_empty());
+        let r = feed(&mut l, b"c");
+        assert_eq!(r.out, b"c");
+        assert!(!l.termios().local.contains(LocalFlags::FLUSHO));
+        assert_eq!(write_out(&mut l, b"kept"), b"kept");
+        // A second ^O ends discarding silently.
+        feed(&mut l, b"\x0f");
+        let r = feed(&mut l, b"\x0f");
+        assert!(r.out.is_empty());
+        assert_eq!(write_out(&mut l, b"seen"), b"seen");
+    }
+
+    #[test]
+    fn end_of_file_echoes_and_backs_over_it() {
+        let mut l = LineDiscipline::new();
+        let r = feed(&mut l, b"\x04");
+        assert_eq!(r.out, b"^D\x08\x08");
+        let mut t = l.termios();
+        t.local.set(LocalFlags::ECHOCTL, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"\x04");
+        assert_eq!(r.out, b"\x04");
     }
 
     #[test]
@@ -885,6 +1192,12 @@ mod tests {
         let long = vec![b'x'; MAX_CANON + 10];
         let r = feed(&mut l, &long);
         assert!(r.out.ends_with(b"\x07"));
+        // The bell is IMAXBEL's.
+        let mut t = l.termios();
+        t.input.set(InputFlags::IMAXBEL, false);
+        l.set_termios(t);
+        let r = feed(&mut l, b"y");
+        assert!(r.out.is_empty());
         feed(&mut l, b"\n");
         assert_eq!(read_all(&mut l, 1024).map(|v| v.len()), Some(MAX_CANON));
     }

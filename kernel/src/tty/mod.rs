@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
+use ldisc::{OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER};
 
 /// A terminal's window size, as TIOCGWINSZ/TIOCSWINSZ carry it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,7 +60,7 @@ impl From<TtyError> for FileError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetWhen {
     Now,
-    /// After pending output is sent (output is synchronous here: same as `Now`).
+    /// After pending output is sent (see [`Terminal::drain`]).
     Drain,
     /// After pending output is sent, discarding pending input.
     Flush,
@@ -80,8 +81,8 @@ struct State {
     hung_up: bool,
 }
 
-/// How much of a write to a pseudo-terminal's slave goes out at once.
-const PTY_PIECE: usize = 1024;
+/// How much of a write goes out at once (each piece waits for room).
+const PIECE: usize = 1024;
 
 /// Where a terminal's output goes.
 #[derive(Debug)]
@@ -98,6 +99,8 @@ pub struct Terminal {
     state: Mutex<State>,
     /// Readers wait here for input.
     input_ready: WaitQueue,
+    /// Writers wait here while output is stopped with much held.
+    output_room: WaitQueue,
     device: Output,
     /// Whom SIGIO goes to (BSD's t_sigio), and whether it was asked for (TS_ASYNC).
     signals: AsyncSignals,
@@ -106,6 +109,8 @@ pub struct Terminal {
 struct Effects {
     out: Vec<u8>,
     signals: Vec<Signal>,
+    /// Output was flushed: the device drops what it holds.
+    flushed: bool,
 }
 
 impl ldisc::Hooks for Effects {
@@ -114,6 +119,10 @@ impl ldisc::Hooks for Effects {
     }
     fn signal(&mut self, signal: Signal) {
         self.signals.push(signal);
+    }
+    fn flush_output(&mut self) {
+        self.out.clear();
+        self.flushed = true;
     }
 }
 
@@ -176,6 +185,7 @@ impl Terminal {
                 hung_up: false,
             }),
             input_ready: WaitQueue::new(),
+            output_room: WaitQueue::new(),
             device,
             signals: AsyncSignals::new(),
         }
@@ -188,13 +198,15 @@ impl Terminal {
         let mut effects = Effects {
             out: Vec::new(),
             signals: Vec::new(),
+            flushed: false,
         };
         // Whether the input made something readable matters only for SIGIO.
         let watching = self.signals.is_async();
-        let (foreground, readable) = {
+        let (foreground, readable, restarted) = {
             let mut s = self.state.lock();
             let seen = |s: &State| (s.ldisc.available(), s.ldisc.readable(1));
             let before = watching.then(|| seen(&s));
+            let was_stopped = s.ldisc.output_stopped();
             for &b in bytes {
                 s.ldisc.input(b, &mut effects);
             }
@@ -203,10 +215,16 @@ impl Terminal {
                 let (now, ready_now) = seen(&s);
                 now > n || (ready_now && !ready)
             });
-            (s.foreground, grew)
+            (s.foreground, grew, was_stopped && !s.ldisc.output_stopped())
         };
+        if effects.flushed {
+            self.flush_device();
+        }
         if !effects.out.is_empty() {
             self.emit(&effects.out);
+        }
+        if restarted || effects.flushed {
+            self.output_restarted();
         }
         if let Some(group) = foreground {
             for signal in effects.signals {
@@ -228,6 +246,86 @@ impl Terminal {
         }
     }
 
+    /// Drops what the device has not sent (a pseudo-terminal's unread output; the
+    /// serial port sends at once).
+    fn flush_device(&self) {
+        if let Output::Pty(i) = self.device {
+            pty::discard_output(i);
+        }
+    }
+
+    /// Output runs again: writers waiting for room go on, and a pseudo-terminal's
+    /// master may read.
+    fn output_restarted(&self) {
+        self.output_room.wake_all();
+        // Pollers of a terminal wait on its input queue.
+        self.input_ready.wake_all();
+        if let Output::Pty(i) = self.device {
+            pty::output_restarted(i);
+        }
+    }
+
+    /// Whether output is stopped (^S with IXON, TIOCSTOP).
+    pub fn output_stopped(&self) -> bool {
+        self.state.lock().ldisc.output_stopped()
+    }
+
+    /// Stops output as ^S does (TIOCSTOP).
+    pub fn stop_output(&self) {
+        self.state.lock().ldisc.stop_output();
+    }
+
+    /// Starts output as ^Q does, ending discarding too (TIOCSTART).
+    pub fn start_output(&self) {
+        let mut out = Vec::new();
+        {
+            let mut s = self.state.lock();
+            let flusho = s.ldisc.termios().local.contains(LocalFlags::FLUSHO);
+            if !s.ldisc.output_stopped() && !flusho {
+                return;
+            }
+            s.ldisc.restart_output(&mut |b| out.extend_from_slice(b));
+        }
+        if !out.is_empty() {
+            self.emit(&out);
+        }
+        self.output_restarted();
+    }
+
+    /// Discards output not yet sent, and starts output (tcflush TCOFLUSH: BSD's
+    /// ttyflush with FWRITE).
+    pub fn flush_output(&self) {
+        self.state.lock().ldisc.discard_output();
+        self.flush_device();
+        self.output_restarted();
+    }
+
+    /// Output not yet sent (TIOCOUTQ): held while stopped, and what a
+    /// pseudo-terminal's master has not read.
+    pub fn queued_output(&self) -> usize {
+        let held = self.state.lock().ldisc.held();
+        match self.device {
+            Output::Device(_) => held,
+            Output::Pty(i) => held + pty::unread_output(i),
+        }
+    }
+
+    /// Waits until output not yet sent has gone (tcdrain, BSD's ttywait): held
+    /// output until it is started, a pseudo-terminal's until its master reads it;
+    /// at once when the line is down.
+    pub fn drain(&self) -> Result<(), TtyError> {
+        process::sleep_interruptible(&self.output_room, || {
+            self.state.lock().hung_up || self.queued_output() == 0
+        })
+        .map_err(|_| TtyError::Interrupted)
+    }
+
+    /// Whether a write would go on without waiting for stopped output (poll).
+    pub fn writable(&self) -> bool {
+        let s = self.state.lock();
+        s.hung_up || !s.ldisc.output_stopped() || s.ldisc.held() <= OUTPUT_LOW_WATER
+    }
+
     /// The line went away (a pseudo-terminal's master closed; BSD's ttymodem with
     /// carrier lost): the session leader gets SIGHUP, queued input goes, readers see
     /// end of file and writers EIO until the line is opened again.
@@ -239,6 +337,7 @@ impl Terminal {
             s.session
         };
         self.input_ready.wake_all();
+        self.output_room.wake_all();
         if let Some(leader) = session.and_then(process::find) {
             leader.post(Signal::Hup);
         }
@@ -262,6 +361,7 @@ impl Terminal {
         let mut s = self.state.lock();
         let defaults = LineDiscipline::new().termios();
         s.ldisc.set_termios(defaults);
+        s.ldisc.discard_output();
         s.winsize = WinSize::default();
         s.hung_up = false;
         s.session = None;
@@ -271,7 +371,9 @@ impl Terminal {
     /// Its last open closed (4.x's ttyclose): no session, no foreground group.
     fn stop(&self) {
         self.set_session(None, None);
+        self.state.lock().ldisc.discard_output();
         self.input_ready.wake_all();
+        self.output_room.wake_all();
     }
 
     /// SIGIO for the owner, when asked for (ttwakeup, ttwwakeup): to a group's members
@@ -429,36 +531,66 @@ impl Terminal {
 
     /// Writes through output processing to the device (a pseudo-terminal's slave
     /// waits for its master to read what went before). With TOSTOP a background
-    /// writer gets SIGTTOU (unless it ignores or blocks it).
+    /// writer gets SIGTTOU (unless it ignores or blocks it). While output is stopped
+    /// it is held, and writers wait once much is; while it is discarded (FLUSHO)
+    /// writes succeed and go nowhere (4.x's ttwrite).
     pub fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
         let me = process::current();
         self.check_output(me.as_ref(), false)?;
         if self.state.lock().hung_up {
             return Err(FileError::Io);
         }
-        let termios = self.state.lock().ldisc.termios();
-        if let Output::Pty(index) = self.device {
-            // A master reads at its own pace: write in pieces, each once it has room
-            // (output processing at most doubles a piece).
-            let mut written = 0;
-            for piece in buf.chunks(PTY_PIECE) {
-                if let Err(e) = pty::wait_for_room(index, 2 * piece.len(), nonblock) {
-                    return if written > 0 { Ok(written) } else { Err(e) };
-                }
-                ldisc::process_output(&termios, piece, &mut |b| self.emit(b));
-                written += piece.len();
+        let mut written = 0;
+        for piece in buf.chunks(PIECE) {
+            let ready = match self.wait_to_write(nonblock) {
+                // Discarding: the rest is taken as written.
+                Ok(false) => return Ok(buf.len()),
+                Ok(true) => match self.device {
+                    // A master reads at its own pace: each piece waits for room
+                    // (output processing at most doubles it).
+                    Output::Pty(index) => pty::wait_for_room(index, 2 * piece.len(), nonblock),
+                    Output::Device(_) => Ok(()),
+                },
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ready {
+                return if written > 0 { Ok(written) } else { Err(e) };
             }
-            if written > 0 {
-                self.notify_io();
-            }
-            return Ok(written);
+            self.state.lock().ldisc.write(piece, &mut |b| self.emit(b));
+            written += piece.len();
         }
-        ldisc::process_output(&termios, buf, &mut |b| self.emit(b));
-        // Output goes out at once: the queue has drained (ttwwakeup).
-        if !buf.is_empty() {
+        // Output goes out at once, or to the master: ttwwakeup.
+        if written > 0 {
             self.notify_io();
         }
-        Ok(buf.len())
+        Ok(written)
+    }
+
+    /// Waits while output is stopped with more than the high-water mark held, until
+    /// it starts (or the line goes); false while output is being discarded.
+    fn wait_to_write(&self, nonblock: bool) -> Result<bool, FileError> {
+        let state = || {
+            let s = self.state.lock();
+            let discarding = s.ldisc.termios().local.contains(LocalFlags::FLUSHO);
+            let full = s.ldisc.output_stopped() && s.ldisc.held() > OUTPUT_HIGH_WATER;
+            (discarding, full && !s.hung_up)
+        };
+        loop {
+            match state() {
+                (true, _) => return Ok(false),
+                (false, false) => return Ok(true),
+                (false, true) if nonblock => return Err(FileError::WouldBlock),
+                (false, true) => {}
+            }
+            process::sleep_interruptible(&self.output_room, || {
+                let s = self.state.lock();
+                !s.ldisc.output_stopped()
+                    || s.ldisc.held() <= OUTPUT_LOW_WATER
+                    || s.hung_up
+                    || s.ldisc.termios().local.contains(LocalFlags::FLUSHO)
+            })
+            .map_err(|_| FileError::Interrupted)?;
+        }
     }
 
     /// The current modes.
@@ -476,6 +608,9 @@ impl Terminal {
         when: SetWhen,
     ) -> Result<(), TtyError> {
         self.check_output(caller, true)?;
+        if when != SetWhen::Now {
+            self.drain()?;
+        }
         {
             let mut s = self.state.lock();
             if when == SetWhen::Flush {
@@ -494,7 +629,7 @@ impl Terminal {
         self.check_output(Some(caller), true)
     }
 
-    /// Discards pending input (tcflush TCIFLUSH; output is never queued).
+    /// Discards pending input (tcflush TCIFLUSH).
     pub fn flush_input(&self) {
         self.state.lock().ldisc.flush_input();
     }

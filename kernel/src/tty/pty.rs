@@ -108,6 +108,23 @@ pub(super) fn output(index: usize, bytes: &[u8]) {
     pty.readable.wake_all();
 }
 
+/// Drops the output the master of `index` has not read (the slave's output was
+/// flushed: its outq, in 4.x terms), making room for writers.
+pub(super) fn discard_output(index: usize) {
+    PTYS[index].state.lock().output.clear();
+    PTYS[index].drained.wake_all();
+}
+
+/// The slave's output started again: the master may read what it held back.
+pub(super) fn output_restarted(index: usize) {
+    PTYS[index].readable.wake_all();
+}
+
+/// Output of slave `index` its master has not read.
+pub(super) fn unread_output(index: usize) -> usize {
+    PTYS[index].state.lock().output.len()
+}
+
 /// Waits until the master of `index` has room for `need` bytes of output: `Io` once
 /// it has closed, `WouldBlock` for `nonblock`, `Interrupted` on a signal.
 pub(super) fn wait_for_room(index: usize, need: usize, nonblock: bool) -> Result<(), FileError> {
@@ -240,19 +257,24 @@ impl FileOps for Master {
         FileKind::Device
     }
 
-    /// What the slave side wrote; end of file once the line is down.
+    /// What the slave side wrote, none while its output is stopped (4.x's ptcread
+    /// reads the outq only without TS_TTSTOP); end of file once the line is down.
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
         let pty = &PTYS[self.0];
+        let slave = &SLAVES[self.0];
         loop {
             {
+                let stopped = slave.output_stopped();
                 let mut s = pty.state.lock();
-                if !s.output.is_empty() {
+                if !s.output.is_empty() && !stopped {
                     let n = buf.len().min(s.output.len());
                     for (b, o) in buf.iter_mut().zip(s.output.drain(..n)) {
                         *b = o;
                     }
                     drop(s);
                     pty.drained.wake_all();
+                    // tcdrain on the slave waits for this.
+                    slave.output_room.wake_all();
                     return Ok(n);
                 }
                 if !s.connected {
@@ -263,8 +285,9 @@ impl FileOps for Master {
                 return Err(FileError::WouldBlock);
             }
             crate::process::sleep_interruptible(&pty.readable, || {
+                let stopped = slave.output_stopped();
                 let s = pty.state.lock();
-                !s.output.is_empty() || !s.connected
+                (!s.output.is_empty() && !stopped) || !s.connected
             })
             .map_err(|_| FileError::Interrupted)?;
         }
@@ -277,9 +300,10 @@ impl FileOps for Master {
     }
 
     fn poll(&self) -> Readiness {
+        let stopped = SLAVES[self.0].output_stopped();
         let s = PTYS[self.0].state.lock();
         Readiness {
-            read: !s.output.is_empty() || !s.connected,
+            read: (!s.output.is_empty() && !stopped) || !s.connected,
             write: true,
             hangup: false,
             urgent: false,
@@ -340,7 +364,7 @@ impl FileOps for Slave {
     fn poll(&self) -> Readiness {
         Readiness {
             read: SLAVES[self.0].has_input(),
-            write: true,
+            write: SLAVES[self.0].writable(),
             hangup: false,
             urgent: false,
         }

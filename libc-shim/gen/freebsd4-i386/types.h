@@ -612,6 +612,17 @@ typedef uint32_t uintptr_t;
 #define I386_SET_IOPERM 4
 #define I386_VM86 6
 
+/* tcflow_action */
+#define TCOOFF 1
+#define TCOON 2
+#define TCIOFF 3
+#define TCION 4
+
+/* tcflush_queue */
+#define TCIFLUSH 1
+#define TCOFLUSH 2
+#define TCIOFLUSH 3
+
 /* tcsetattr_action */
 #define TCSANOW 0
 #define TCSADRAIN 1
@@ -768,6 +779,8 @@ typedef uint32_t uintptr_t;
 #define TIOCSETD 0x8004741bU
 #define TIOCDRAIN 0x2000745e
 #define TIOCOUTQ 0x40047473
+#define TIOCSTART 0x2000746e
+#define TIOCSTOP 0x2000746f
 #define FIOCLEX 0x20006601
 #define FIONCLEX 0x20006602
 #define FIONREAD 0x4004667f

@@ -507,6 +507,48 @@ int isatty(int fd)
 	struct termios t;
 	return tcgetattr(fd, &t) == 0;
 }
+int tcdrain(int fd) { return ioctl(fd, TIOCDRAIN, 0); }
+int tcflush(int fd, int which)
+{
+	int queues; /* FREAD 0x1, FWRITE 0x2 (sys/fcntl.h) */
+	switch (which) {
+	case TCIFLUSH:
+		queues = 0x1;
+		break;
+	case TCOFLUSH:
+		queues = 0x2;
+		break;
+	case TCIOFLUSH:
+		queues = 0x3;
+		break;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+	return ioctl(fd, TIOCFLUSH, &queues);
+}
+int tcflow(int fd, int action)
+{
+	struct termios t;
+	unsigned char c;
+	switch (action) {
+	case TCOOFF:
+		return ioctl(fd, TIOCSTOP, 0);
+	case TCOON:
+		return ioctl(fd, TIOCSTART, 0);
+	case TCIOFF:
+	case TCION:
+		/* Sends the terminal's own stop or start character. */
+		if (tcgetattr(fd, &t) == -1)
+			return -1;
+		c = t.c_cc[action == TCIOFF ? VSTOP : VSTART];
+		if (c != 0xff /* _POSIX_VDISABLE */ && write(fd, &c, 1) == -1)
+			return -1;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
 pid_t tcgetpgrp(int fd)
 {
 	pid_t pgrp;
