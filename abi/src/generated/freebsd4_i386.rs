@@ -2471,6 +2471,21 @@ const _: () = assert!(core::mem::align_of::<timezone>() == 4);
 const _: () = assert!(core::mem::offset_of!(timezone, tz_minuteswest) == 0);
 const _: () = assert!(core::mem::offset_of!(timezone, tz_dsttime) == 4);
 
+bitflags::bitflags! {
+/// sys/ttycom.h (4.x): the control byte a pty master reads in packet mode (TIOCPKT_IOCTL needs EXTPROC, which nothing sets here).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct tiocpkt_bits: i32 {
+        const TIOCPKT_DATA = 0;
+        const TIOCPKT_FLUSHREAD = 1;
+        const TIOCPKT_FLUSHWRITE = 2;
+        const TIOCPKT_STOP = 4;
+        const TIOCPKT_START = 8;
+        const TIOCPKT_NOSTOP = 16;
+        const TIOCPKT_DOSTOP = 32;
+        const TIOCPKT_IOCTL = 64;
+    }
+}
+
 ///
 /// C: `u_char`.
 pub type u_char = u8;
@@ -4284,6 +4299,12 @@ pub mod ioctl {
     pub const TIOCSTART: u32 = 0x2000746e;
     /// stop output, as ^S does
     pub const TIOCSTOP: u32 = 0x2000746f;
+    /// a pty master's packet mode: each read starts with a control byte (TIOCPKT_DATA before data, or the TIOCPKT_* bits alone)
+    pub const TIOCPKT: u32 = 0x80047470;
+    /// a pty master's remote mode: not supported (ENOTTY, logged)
+    pub const TIOCREMOTE: u32 = 0x80047469;
+    /// a pty master's user-control mode: not supported (ENOTTY, logged)
+    pub const TIOCUCNTL: u32 = 0x80047466;
     pub const FIOCLEX: u32 = 0x20006601;
     pub const FIONCLEX: u32 = 0x20006602;
     pub const FIONREAD: u32 = 0x4004667f;
@@ -13763,7 +13784,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's packet and remote modes (TIOCPKT, TIOCREMOTE, TIOCUCNTL) are ENOTTY; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), OXTABS, ONOEOT, printing-terminal echo and the alternate word erase (ECHOPRT, ALTWERASE), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), OXTABS, ONOEOT, printing-terminal echo and the alternate word erase (ECHOPRT, ALTWERASE), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
         ),
         arg_words: 3,
     },
@@ -24445,6 +24466,9 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCOUTQ", 0x40047473),
     ("TIOCSTART", 0x2000746e),
     ("TIOCSTOP", 0x2000746f),
+    ("TIOCPKT", 0x80047470),
+    ("TIOCREMOTE", 0x80047469),
+    ("TIOCUCNTL", 0x80047466),
     ("FIOCLEX", 0x20006601),
     ("FIONCLEX", 0x20006602),
     ("FIONREAD", 0x4004667f),

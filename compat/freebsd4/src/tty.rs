@@ -8,10 +8,10 @@ use crate::convert::{FREEBSD4, VDISABLE};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
-use nymph_kernel::file::FileKind;
+use nymph_kernel::file::{FileKind, OpenFile};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
-use nymph_kernel::tty::{LocalFlags, SetWhen, Termios, TtyError, WinSize};
+use nymph_kernel::tty::{LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
 
 /// The console's speed (4.x speeds are literal numbers: B115200 is 115200), the
 /// same line the native ABI reports.
@@ -128,6 +128,50 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         return Err(errno::ENOTTY);
     };
+    if let Some(index) = file.ops().pty_master() {
+        // ptyioctl's requests of the master alone; they return at once.
+        match cmd {
+            ioctl::TIOCPKT => {
+                let on: i32 = task.read_val(arg).map_err(fault)?;
+                pty::set_packet(index, on != 0);
+                return Ok(Ret::word(0));
+            }
+            // The foreground group, whoever asks (0 for none).
+            ioctl::TIOCGPGRP => {
+                let pgid = tty.foreground_group().map_or(0, |g| g.0 as i32);
+                task.write_val(arg, &pgid).map_err(fault)?;
+                return Ok(Ret::word(0));
+            }
+            ioctl::TIOCREMOTE | ioctl::TIOCUCNTL => {
+                log::warn!(
+                    "pid {}: ioctl {cmd:#x} on a pty master: remote and user-control modes are not supported",
+                    task.process.pid.0
+                );
+                return Err(errno::ENOTTY);
+            }
+            // New modes from the master drop the output it has not read.
+            ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
+                pty::drop_unread_output(index);
+            }
+            _ => {}
+        }
+    }
+    // Whatever the request did, a pty's master in packet mode hears whether flow
+    // control is on (the end of ptyioctl).
+    let result = terminal_ioctl(task, &file, tty, cmd, arg);
+    tty.after_control();
+    result
+}
+
+/// The requests every terminal answers (4.x's ttioctl).
+fn terminal_ioctl(
+    task: &mut Task,
+    file: &OpenFile,
+    tty: &Terminal,
+    cmd: u32,
+    arg: u64,
+) -> SysResult {
+    use fb::ioctl;
     match cmd {
         ioctl::TIOCGETA => {
             let t = to_fb(&tty.termios())?;
@@ -190,10 +234,10 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         ioctl::FIOSETOWN => {
             let id: i32 = task.read_val(arg).map_err(fault)?;
-            crate::files::set_owner(task, &file, id)?;
+            crate::files::set_owner(task, file, id)?;
         }
         ioctl::FIOGETOWN => {
-            let id = crate::files::owner_of(task, &file)?;
+            let id = crate::files::owner_of(task, file)?;
             task.write_val(arg, &id).map_err(fault)?;
         }
         ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,

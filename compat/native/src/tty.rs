@@ -5,7 +5,7 @@ use crate::files::{descriptor, file_errno};
 use crate::sys::{SysResult, fault};
 use nymph_abi::native_v1::{self as v1, errno, neutral};
 use nymph_kernel::process::{Pid, Task};
-use nymph_kernel::tty::{SetWhen, Termios, TtyError, WinSize};
+use nymph_kernel::tty::{SetWhen, Terminal, Termios, TtyError, WinSize};
 
 fn tty_errno(e: TtyError) -> i32 {
     match e {
@@ -63,13 +63,23 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
         _ => {}
     }
     let tty = file.terminal().ok_or(errno::ENOTTY)?;
+    // Whatever the request did, a pty's master in packet mode hears whether flow
+    // control is on.
+    let result = terminal_ioctl(task, tty, cmd, a.arg);
+    tty.after_control();
+    result
+}
+
+/// The requests every terminal answers.
+fn terminal_ioctl(task: &mut Task, tty: &Terminal, cmd: u32, arg: u64) -> SysResult {
+    use v1::ioctl;
     match cmd {
         ioctl::TCGETS => {
             let t = to_native(&tty.termios())?;
-            task.write_val(a.arg, &t).map_err(fault)?;
+            task.write_val(arg, &t).map_err(fault)?;
         }
         ioctl::TCSETS | ioctl::TCSETSW | ioctl::TCSETSF => {
-            let t: v1::termios = task.read_val(a.arg).map_err(fault)?;
+            let t: v1::termios = task.read_val(arg).map_err(fault)?;
             let when = match cmd {
                 ioctl::TCSETS => SetWhen::Now,
                 ioctl::TCSETSW => SetWhen::Drain,
@@ -80,7 +90,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
         }
         ioctl::FIONREAD => {
             let n = i32::try_from(tty.available()).unwrap_or(i32::MAX);
-            task.write_val(a.arg, &n).map_err(fault)?;
+            task.write_val(arg, &n).map_err(fault)?;
         }
         ioctl::TIOCGWINSZ => {
             let w = tty.winsize();
@@ -90,10 +100,10 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
                 ws_xpixel: w.xpixel,
                 ws_ypixel: w.ypixel,
             };
-            task.write_val(a.arg, &ws).map_err(fault)?;
+            task.write_val(arg, &ws).map_err(fault)?;
         }
         ioctl::TIOCSWINSZ => {
-            let ws: v1::winsize = task.read_val(a.arg).map_err(fault)?;
+            let ws: v1::winsize = task.read_val(arg).map_err(fault)?;
             tty.set_winsize(WinSize {
                 rows: ws.ws_row,
                 cols: ws.ws_col,
@@ -105,10 +115,10 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {
             let group = tty.foreground(&task.process).map_err(tty_errno)?;
             // No foreground group: a value no group has (as BSD's NO_PID).
             let pgid = group.map_or(i32::MAX, |g| i32::try_from(g.0).unwrap_or(i32::MAX));
-            task.write_val(a.arg, &pgid).map_err(fault)?;
+            task.write_val(arg, &pgid).map_err(fault)?;
         }
         ioctl::TIOCSPGRP => {
-            let pgid: i32 = task.read_val(a.arg).map_err(fault)?;
+            let pgid: i32 = task.read_val(arg).map_err(fault)?;
             let pgid = u32::try_from(pgid).map_err(|_| errno::EINVAL)?;
             tty.set_foreground(&task.process, Pid(pgid))
                 .map_err(tty_errno)?;

@@ -156,6 +156,11 @@ pub trait FileOps: Send + Sync + Debug {
     fn other_wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
         None
     }
+    /// The pseudo-terminal whose master this is, by index (its own control requests:
+    /// packet mode).
+    fn pty_master(&self) -> Option<usize> {
+        None
+    }
     /// The socket this object is, if it is one (for the socket calls).
     fn socket(&self) -> Option<&socket::Socket> {
         None

@@ -352,9 +352,10 @@ pub trait Hooks {
     fn output(&mut self, bytes: &[u8]);
     /// A signal for the foreground process group.
     fn signal(&mut self, signal: Signal);
-    /// Output was flushed (a signal character, VDISCARD): the device drops what it
-    /// has not sent yet.
-    fn flush_output(&mut self) {}
+    /// Queues were flushed by a typed character (a signal character: input, and
+    /// output for INTR and QUIT; VDISCARD: output): the device drops the output it
+    /// has not sent yet, and a pty master in packet mode is told.
+    fn flushed(&mut self, _input: bool, _output: bool) {}
 }
 
 /// Applies output processing to `bytes`, handing the result to `out` in pieces.
@@ -630,7 +631,8 @@ impl LineDiscipline {
                 if local.contains(LocalFlags::FLUSHO) {
                     self.termios.local.set(LocalFlags::FLUSHO, false);
                 } else {
-                    self.flush_output(hooks);
+                    self.discard_output();
+                    hooks.flushed(false, true);
                     self.echo(c, hooks);
                     if !self.ready.is_empty() || !self.line.is_empty() {
                         self.retype(hooks);
@@ -654,9 +656,11 @@ impl LineDiscipline {
                 if !local.contains(LocalFlags::NOFLSH) {
                     self.flush_input();
                     // INTR and QUIT flush output too; SUSP only input.
-                    if signal != Signal::Tstp {
-                        self.flush_output(hooks);
+                    let output = signal != Signal::Tstp;
+                    if output {
+                        self.discard_output();
                     }
+                    hooks.flushed(true, output);
                 }
                 self.echo(c, hooks);
                 hooks.signal(signal);
@@ -826,14 +830,7 @@ impl LineDiscipline {
     }
 
     /// Discards held output and starts output again (BSD's ttyflush with FWRITE);
-    /// the device drops what it has not sent ([`Hooks::flush_output`]).
-    fn flush_output(&mut self, hooks: &mut dyn Hooks) {
-        self.discard_output();
-        hooks.flush_output();
-    }
-
-    /// Discards held output and starts output again (see `flush_output`); the
-    /// caller flushes the device.
+    /// the device's part is the caller's (see [`Hooks::flushed`]).
     pub fn discard_output(&mut self) {
         self.held.clear();
         self.stopped = false;
@@ -1033,8 +1030,8 @@ mod tests {
         fn signal(&mut self, signal: Signal) {
             self.record.signal(signal);
         }
-        fn flush_output(&mut self) {
-            self.flushed += 1;
+        fn flushed(&mut self, _input: bool, output: bool) {
+            self.flushed += usize::from(output);
         }
     }
 

@@ -109,8 +109,8 @@ pub struct Terminal {
 struct Effects {
     out: Vec<u8>,
     signals: Vec<Signal>,
-    /// Output was flushed: the device drops what it holds.
-    flushed: bool,
+    /// Queues flushed by typed characters: (input, output).
+    flushed: (bool, bool),
 }
 
 impl ldisc::Hooks for Effects {
@@ -120,9 +120,12 @@ impl ldisc::Hooks for Effects {
     fn signal(&mut self, signal: Signal) {
         self.signals.push(signal);
     }
-    fn flush_output(&mut self) {
-        self.out.clear();
-        self.flushed = true;
+    fn flushed(&mut self, input: bool, output: bool) {
+        if output {
+            self.out.clear();
+        }
+        self.flushed.0 |= input;
+        self.flushed.1 |= output;
     }
 }
 
@@ -198,11 +201,11 @@ impl Terminal {
         let mut effects = Effects {
             out: Vec::new(),
             signals: Vec::new(),
-            flushed: false,
+            flushed: (false, false),
         };
         // Whether the input made something readable matters only for SIGIO.
         let watching = self.signals.is_async();
-        let (foreground, readable, restarted) = {
+        let (foreground, readable, stopped, restarted) = {
             let mut s = self.state.lock();
             let seen = |s: &State| (s.ldisc.available(), s.ldisc.readable(1));
             let before = watching.then(|| seen(&s));
@@ -215,15 +218,25 @@ impl Terminal {
                 let (now, ready_now) = seen(&s);
                 now > n || (ready_now && !ready)
             });
-            (s.foreground, grew, was_stopped && !s.ldisc.output_stopped())
+            let now_stopped = s.ldisc.output_stopped();
+            (
+                s.foreground,
+                grew,
+                !was_stopped && now_stopped,
+                was_stopped && !now_stopped,
+            )
         };
-        if effects.flushed {
-            self.flush_device();
+        let (input_flushed, output_flushed) = effects.flushed;
+        if input_flushed || output_flushed {
+            self.flushed(input_flushed, output_flushed);
+        }
+        if stopped {
+            self.output_stopped_now();
         }
         if !effects.out.is_empty() {
             self.emit(&effects.out);
         }
-        if restarted || effects.flushed {
+        if restarted || output_flushed {
             self.output_restarted();
         }
         if let Some(group) = foreground {
@@ -246,11 +259,28 @@ impl Terminal {
         }
     }
 
-    /// Drops what the device has not sent (a pseudo-terminal's unread output; the
-    /// serial port sends at once).
-    fn flush_device(&self) {
+    /// Queues were flushed (BSD's ttyflush calling the driver's stop routine): a
+    /// pseudo-terminal drops the output its master has not read, and tells a master
+    /// in packet mode; the serial port has sent everything already.
+    fn flushed(&self, input: bool, output: bool) {
         if let Output::Pty(i) = self.device {
-            pty::discard_output(i);
+            pty::flushed(i, input, output);
+        }
+    }
+
+    /// Output has just stopped (a pseudo-terminal tells a master in packet mode).
+    fn output_stopped_now(&self) {
+        if let Output::Pty(i) = self.device {
+            pty::output_stopped(i);
+        }
+    }
+
+    /// After a terminal control request (4.x's ptyioctl, whatever the request): a
+    /// pseudo-terminal's master in packet mode learns whether ^S/^Q flow control is
+    /// on (TIOCPKT_DOSTOP, TIOCPKT_NOSTOP).
+    pub fn after_control(&self) {
+        if let Output::Pty(i) = self.device {
+            pty::check_flow_mode(i, &self.termios());
         }
     }
 
@@ -272,7 +302,15 @@ impl Terminal {
 
     /// Stops output as ^S does (TIOCSTOP).
     pub fn stop_output(&self) {
-        self.state.lock().ldisc.stop_output();
+        let was_stopped = {
+            let mut s = self.state.lock();
+            let was = s.ldisc.output_stopped();
+            s.ldisc.stop_output();
+            was
+        };
+        if !was_stopped {
+            self.output_stopped_now();
+        }
     }
 
     /// Starts output as ^Q does, ending discarding too (TIOCSTART).
@@ -296,7 +334,7 @@ impl Terminal {
     /// ttyflush with FWRITE).
     pub fn flush_output(&self) {
         self.state.lock().ldisc.discard_output();
-        self.flush_device();
+        self.flushed(false, true);
         self.output_restarted();
     }
 
@@ -618,6 +656,9 @@ impl Terminal {
             }
             s.ldisc.set_termios(termios);
         }
+        if when == SetWhen::Flush {
+            self.flushed(true, false);
+        }
         self.input_ready.wake_all();
         Ok(())
     }
@@ -632,6 +673,7 @@ impl Terminal {
     /// Discards pending input (tcflush TCIFLUSH).
     pub fn flush_input(&self) {
         self.state.lock().ldisc.flush_input();
+        self.flushed(true, false);
     }
 
     /// Whether a read would return without waiting for input (poll): a line in
@@ -726,6 +768,11 @@ impl Terminal {
     pub fn foreground(&self, caller: &Process) -> Result<Option<Pid>, TtyError> {
         self.session_of(caller)?;
         Ok(self.state.lock().foreground)
+    }
+
+    /// The foreground group, whoever asks (a pty master's TIOCGPGRP).
+    pub fn foreground_group(&self) -> Option<Pid> {
+        self.state.lock().foreground
     }
 
     /// Puts group `pgid` in the foreground (tcsetpgrp): the caller must be in the

@@ -9,6 +9,10 @@
 //! closes, the line hangs up: the slave's session leader gets SIGHUP, its readers end
 //! of file, its writers EIO. When the slave's last open closes, the terminal has no
 //! session left and the master reads end of file (ttyclose clears the line's state).
+//!
+//! In packet mode (TIOCPKT, which telnetd and rlogind use) each read of the master
+//! starts with a control byte: 0 before data, or alone the [`packet`] bits of what
+//! happened to the slave's queues and flow control since the last read.
 
 use super::Terminal;
 use crate::file::{FileError, FileKind, FileOps, Readiness};
@@ -28,6 +32,25 @@ const MASTER_MAJOR: u64 = 6;
 /// dropped.
 const OUTPUT_LIMIT: usize = 16 * 1024;
 
+/// Packet mode's control bits (BSD's TIOCPKT_*; the byte a master reads carries them
+/// as they are).
+pub mod packet {
+    /// Data follows.
+    pub const DATA: u8 = 0x00;
+    /// The slave's input was flushed.
+    pub const FLUSHREAD: u8 = 0x01;
+    /// The slave's output was flushed.
+    pub const FLUSHWRITE: u8 = 0x02;
+    /// Output was stopped (^S).
+    pub const STOP: u8 = 0x04;
+    /// Output was started again (^Q).
+    pub const START: u8 = 0x08;
+    /// ^S/^Q are no longer the flow control characters (IXON off, or others).
+    pub const NOSTOP: u8 = 0x10;
+    /// ^S/^Q are the flow control characters again.
+    pub const DOSTOP: u8 = 0x20;
+}
+
 #[derive(Debug)]
 struct MasterState {
     /// A master file is open.
@@ -39,6 +62,14 @@ struct MasterState {
     slaves: usize,
     /// What the slave side wrote, for the master to read.
     output: VecDeque<u8>,
+    /// Packet mode is on (BSD's PF_PKT).
+    packet: bool,
+    /// Control bits the master has not read (BSD's pt_send).
+    send: u8,
+    /// A STOP was announced and no START or flush since (PF_STOPPED).
+    stop_announced: bool,
+    /// NOSTOP was announced last, not DOSTOP (PF_NOSTOP).
+    no_stop: bool,
 }
 
 #[derive(Debug)]
@@ -59,6 +90,10 @@ impl Pty {
                 connected: false,
                 slaves: 0,
                 output: VecDeque::new(),
+                packet: false,
+                send: 0,
+                stop_announced: false,
+                no_stop: false,
             }),
             readable: WaitQueue::new(),
             drained: WaitQueue::new(),
@@ -108,16 +143,88 @@ pub(super) fn output(index: usize, bytes: &[u8]) {
     pty.readable.wake_all();
 }
 
-/// Drops the output the master of `index` has not read (the slave's output was
-/// flushed: its outq, in 4.x terms), making room for writers.
-pub(super) fn discard_output(index: usize) {
-    PTYS[index].state.lock().output.clear();
-    PTYS[index].drained.wake_all();
+/// The slave's queues were flushed (4.x's ptsstop with FREAD/FWRITE): output drops
+/// what the master has not read (its outq), making room for writers; packet mode
+/// hears of both.
+pub(super) fn flushed(index: usize, input: bool, output: bool) {
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        if output {
+            s.output.clear();
+        }
+        s.stop_announced = false;
+        if input {
+            s.send |= packet::FLUSHREAD;
+        }
+        if output {
+            s.send |= packet::FLUSHWRITE;
+        }
+    }
+    pty.drained.wake_all();
+    pty.readable.wake_all();
 }
 
-/// The slave's output started again: the master may read what it held back.
+/// The slave's output stopped (ptsstop with 0): packet mode hears STOP.
+pub(super) fn output_stopped(index: usize) {
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        s.send |= packet::STOP;
+        s.stop_announced = true;
+    }
+    pty.readable.wake_all();
+}
+
+/// The slave's output started again (ptsstart): the master may read what it held
+/// back, and after an announced stop packet mode hears START (in place of any bits
+/// not read yet, as 4.x).
 pub(super) fn output_restarted(index: usize) {
-    PTYS[index].readable.wake_all();
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        if s.stop_announced {
+            s.stop_announced = false;
+            s.send = packet::START;
+        }
+    }
+    pty.readable.wake_all();
+}
+
+/// After a control request on either side (ptyioctl's end): whether ^S/^Q flow
+/// control is on, announced when it changes (DOSTOP, NOSTOP).
+pub(super) fn check_flow_mode(index: usize, modes: &super::Termios) {
+    use super::{Cc, InputFlags};
+    let flow = modes.input.contains(InputFlags::IXON)
+        && modes.cc(Cc::Stop) == 0x13
+        && modes.cc(Cc::Start) == 0x11;
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        if s.no_stop != flow {
+            return;
+        }
+        s.no_stop = !flow;
+        let (add, remove) = if flow {
+            (packet::DOSTOP, packet::NOSTOP)
+        } else {
+            (packet::NOSTOP, packet::DOSTOP)
+        };
+        s.send = (s.send & !remove) | add;
+    }
+    pty.readable.wake_all();
+}
+
+/// Turns packet mode on or off for the master of `index` (TIOCPKT).
+pub fn set_packet(index: usize, on: bool) {
+    PTYS[index].state.lock().packet = on;
+}
+
+/// Drops the slave's output the master has not read, unannounced (a master's
+/// TIOCSETA: ptyioctl's ndflush of the outq).
+pub fn drop_unread_output(index: usize) {
+    PTYS[index].state.lock().output.clear();
+    PTYS[index].drained.wake_all();
 }
 
 /// Output of slave `index` its master has not read.
@@ -208,6 +315,11 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
     s.open = true;
     s.connected = true;
     s.output.clear();
+    // ptcopen: no packet mode, nothing to announce.
+    s.packet = false;
+    s.send = 0;
+    s.stop_announced = false;
+    s.no_stop = false;
     let slaves = s.slaves;
     drop(s);
     // The line comes up (ptcopen's l_modem): for slaves still open, and for openers
@@ -252,6 +364,15 @@ pub fn slave_index(terminal: &Terminal) -> Option<usize> {
 #[derive(Debug)]
 struct Master(usize);
 
+impl Master {
+    /// Whether a read would return now.
+    fn readable(&self) -> bool {
+        let stopped = SLAVES[self.0].output_stopped();
+        let s = PTYS[self.0].state.lock();
+        (s.packet && s.send != 0) || (!s.output.is_empty() && !stopped) || !s.connected
+    }
+}
+
 impl FileOps for Master {
     fn kind(&self) -> FileKind {
         FileKind::Device
@@ -259,23 +380,38 @@ impl FileOps for Master {
 
     /// What the slave side wrote, none while its output is stopped (4.x's ptcread
     /// reads the outq only without TS_TTSTOP); end of file once the line is down.
+    /// In packet mode pending control bits come alone, data after a 0 byte.
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
         let pty = &PTYS[self.0];
         let slave = &SLAVES[self.0];
+        if buf.is_empty() {
+            return Ok(0);
+        }
         loop {
             {
                 let stopped = slave.output_stopped();
                 let mut s = pty.state.lock();
+                if s.packet && s.send != 0 {
+                    buf[0] = s.send;
+                    s.send = 0;
+                    return Ok(1);
+                }
                 if !s.output.is_empty() && !stopped {
-                    let n = buf.len().min(s.output.len());
-                    for (b, o) in buf.iter_mut().zip(s.output.drain(..n)) {
+                    let (head, room) = if s.packet {
+                        buf[0] = packet::DATA;
+                        (1, &mut buf[1..])
+                    } else {
+                        (0, &mut buf[..])
+                    };
+                    let n = room.len().min(s.output.len());
+                    for (b, o) in room.iter_mut().zip(s.output.drain(..n)) {
                         *b = o;
                     }
                     drop(s);
                     pty.drained.wake_all();
                     // tcdrain on the slave waits for this.
                     slave.output_room.wake_all();
-                    return Ok(n);
+                    return Ok(head + n);
                 }
                 if !s.connected {
                     return Ok(0);
@@ -284,12 +420,8 @@ impl FileOps for Master {
             if nonblock {
                 return Err(FileError::WouldBlock);
             }
-            crate::process::sleep_interruptible(&pty.readable, || {
-                let stopped = slave.output_stopped();
-                let s = pty.state.lock();
-                (!s.output.is_empty() && !stopped) || !s.connected
-            })
-            .map_err(|_| FileError::Interrupted)?;
+            crate::process::sleep_interruptible(&pty.readable, || self.readable())
+                .map_err(|_| FileError::Interrupted)?;
         }
     }
 
@@ -299,14 +431,19 @@ impl FileOps for Master {
         Ok(buf.len())
     }
 
+    /// Readable with output (not stopped), pending packet bits, or the line down;
+    /// pending packet bits are exceptional too (ptcpoll's POLLPRI: telnetd selects
+    /// for them).
     fn poll(&self) -> Readiness {
-        let stopped = SLAVES[self.0].output_stopped();
-        let s = PTYS[self.0].state.lock();
+        let control = {
+            let s = PTYS[self.0].state.lock();
+            s.packet && s.send != 0
+        };
         Readiness {
-            read: (!s.output.is_empty() && !stopped) || !s.connected,
+            read: self.readable(),
             write: true,
             hangup: false,
-            urgent: false,
+            urgent: control,
         }
     }
 
@@ -321,6 +458,10 @@ impl FileOps for Master {
     /// The terminal ioctls act on the slave (4.x's ptyioctl hands them to ttioctl).
     fn terminal(&self) -> Option<&'static Terminal> {
         Some(&SLAVES[self.0])
+    }
+
+    fn pty_master(&self) -> Option<usize> {
+        Some(self.0)
     }
 }
 

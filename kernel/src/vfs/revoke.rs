@@ -146,6 +146,12 @@ impl FileOps for Revocable {
         }
         self.inner.terminal()
     }
+    fn pty_master(&self) -> Option<usize> {
+        if self.dead() {
+            return None;
+        }
+        self.inner.pty_master()
+    }
     fn other_wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
         self.inner.other_wait_queue()
     }

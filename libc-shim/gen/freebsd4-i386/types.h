@@ -629,6 +629,16 @@ typedef uint32_t uintptr_t;
 #define TCSAFLUSH 2
 #define TCSASOFT 0x10
 
+/* tiocpkt_bits */
+#define TIOCPKT_DATA 0
+#define TIOCPKT_FLUSHREAD 1
+#define TIOCPKT_FLUSHWRITE 2
+#define TIOCPKT_STOP 4
+#define TIOCPKT_START 8
+#define TIOCPKT_NOSTOP 0x10
+#define TIOCPKT_DOSTOP 0x20
+#define TIOCPKT_IOCTL 0x40
+
 /* wait_options */
 #define WNOHANG 1
 #define WUNTRACED 2
@@ -781,6 +791,9 @@ typedef uint32_t uintptr_t;
 #define TIOCOUTQ 0x40047473
 #define TIOCSTART 0x2000746e
 #define TIOCSTOP 0x2000746f
+#define TIOCPKT 0x80047470U
+#define TIOCREMOTE 0x80047469U
+#define TIOCUCNTL 0x80047466U
 #define FIOCLEX 0x20006601
 #define FIONCLEX 0x20006602
 #define FIONREAD 0x4004667f
