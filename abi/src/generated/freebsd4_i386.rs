@@ -13784,7 +13784,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back), breaks and parity (BRKINT, IGNBRK, IGNPAR, PARMRK, INPCK), OXTABS, ONOEOT, printing-terminal echo and the alternate word erase (ECHOPRT, ALTWERASE), delayed suspension (VDSUSP), PENDIN, NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
         ),
         arg_words: 3,
     },

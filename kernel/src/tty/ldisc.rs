@@ -1,7 +1,9 @@
-//! The terminal line discipline, as pure logic: input processing (CR/NL mapping,
-//! canonical line editing, signal characters, echo) and output processing (OPOST,
-//! ONLCR). It owns no device, lock or process: what it echoes and which signals it
-//! raises go to a [`Hooks`] object, so it runs the same in the kernel and in host tests.
+//! The terminal line discipline, as pure logic after 4.x's tty.c: input processing
+//! (CR/NL mapping, canonical line editing, signal, flow-control and discard
+//! characters, echo) and output processing (ONLCR, OXTABS, ONOEOT, the cursor column
+//! that erasing follows, output held while stopped). It owns no device, lock or
+//! process: what it echoes and which signals it raises go to a [`Hooks`] object, so it
+//! runs the same in the kernel and in host tests.
 
 use crate::process::Signal;
 use alloc::collections::VecDeque;
@@ -69,10 +71,12 @@ flag_set!(
         IXANY = 6,
         /// Ring the bell when input overflows.
         IMAXBEL = 7,
-        // Kept and reported, not acted on: the lines here have no breaks or parity.
+        // Kept and reported, not acted on: the lines here have no breaks or parity
+        // errors.
         BRKINT = 8,
         IGNBRK = 9,
         IGNPAR = 10,
+        /// Mark parity errors; a typed 0377 is doubled so it reads as no mark.
         PARMRK = 11,
         INPCK = 12,
     }
@@ -85,8 +89,9 @@ flag_set!(
         OPOST = 0,
         /// Map NL to CR NL on output.
         ONLCR = 1,
-        // Kept and reported, not acted on: tabs go out as tabs, EOT as EOT.
+        /// Expand tabs to spaces.
         OXTABS = 2,
+        /// Drop EOT (^D) from output.
         ONOEOT = 3,
     }
 );
@@ -116,15 +121,18 @@ flag_set!(
         ECHOCTL = 9,
         /// The kill character erases the line visually.
         ECHOKE = 10,
-        // Kept and reported, not acted on (printing-terminal echo, the alternate
-        // word erase, the status line, retyping after a mode change, external
-        // processing), but for ECHOPRT's turning ECHOKE's erasing off.
+        /// Erase as a printing terminal: the erased characters between \ and /.
         ECHOPRT = 11,
+        /// Word erase stops where letters and digits meet other characters.
         ALTWERASE = 12,
         /// Output is being discarded (VDISCARD).
         FLUSHO = 13,
+        // Kept and reported, not acted on: there is no status line to leave out.
         NOKERNINFO = 14,
+        /// Input typed before canonical mode came on is typed again at the next input
+        /// or read.
         PENDIN = 15,
+        // Read-only, never set: no external processing.
         EXTPROC = 16,
     }
 );
@@ -155,7 +163,7 @@ pub enum Cc {
     Stop,
     /// With IEXTEN: discard output (FLUSHO) until typed again.
     Discard,
-    // Kept and reported, not acted on: no delayed suspension.
+    /// With IEXTEN and ISIG: SIGTSTP for the foreground group when a read reaches it.
     Dsusp,
 }
 
@@ -358,38 +366,89 @@ pub trait Hooks {
     fn flushed(&mut self, _input: bool, _output: bool) {}
 }
 
-/// Applies output processing to `bytes`, handing the result to `out` in pieces.
-pub fn process_output(termios: &Termios, bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
-    let onlcr =
-        termios.output.contains(OutputFlags::OPOST) && termios.output.contains(OutputFlags::ONLCR);
-    if !onlcr {
-        out(bytes);
-        return;
-    }
-    for piece in bytes.split_inclusive(|&b| b == b'\n') {
-        match piece.split_last() {
-            Some((b'\n', head)) => {
-                out(head);
-                out(b"\r\n");
-            }
-            _ => out(piece),
-        }
+/// How an output byte moves the cursor (the classes of BSD's char_type table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Ordinary,
+    Backspace,
+    Control,
+    Newline,
+    Tab,
+    VerticalTab,
+    Return,
+}
+
+fn class(c: u8) -> Class {
+    match c {
+        0x08 => Class::Backspace,
+        b'\t' => Class::Tab,
+        b'\n' => Class::Newline,
+        0x0c => Class::VerticalTab,
+        b'\r' => Class::Return,
+        0..=0x1f | 0x7f => Class::Control,
+        _ => Class::Ordinary,
     }
 }
 
-/// One terminal's input state.
+/// A word character for ALTWERASE: letters, digits, underscore and the upper half
+/// (BSD's ISALPHA).
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// An input byte and whether it came after LNEXT (BSD's TTY_QUOTE): a quoted byte is
+/// never special, so a quoted newline does not end the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Typed {
+    byte: u8,
+    quoted: bool,
+}
+
+impl Typed {
+    const fn plain(byte: u8) -> Typed {
+        Typed {
+            byte,
+            quoted: false,
+        }
+    }
+
+    /// Echoed as ^X with ECHOCTL: control characters but an unquoted tab or
+    /// newline, and DEL.
+    fn echoes_as_caret(self) -> bool {
+        (self.byte <= 0x1f && (self.quoted || (self.byte != b'\t' && self.byte != b'\n')))
+            || self.byte == 0x7f
+    }
+
+    /// A space or tab, unquoted (word erase's separators).
+    fn is_blank(self) -> bool {
+        !self.quoted && (self.byte == b' ' || self.byte == b'\t')
+    }
+}
+
+/// One terminal's line discipline: its modes, input queues and the state of its
+/// output (the cursor column, held output).
 #[derive(Debug)]
 pub struct LineDiscipline {
     termios: Termios,
-    /// Bytes readers may take.
-    ready: VecDeque<u8>,
+    /// Bytes readers may take (canonical mode: complete lines).
+    ready: VecDeque<Typed>,
     /// Canonical mode: lengths of the complete lines in `ready`, oldest first (a line
     /// ended by EOF has no terminator; an empty one reads as end of file).
     lines: VecDeque<usize>,
     /// Canonical mode: the line being edited.
-    line: Vec<u8>,
+    line: Vec<Typed>,
     /// The next byte is literal (after LNEXT).
     literal: bool,
+    /// The cursor's column, as output moved it (BSD's t_column).
+    column: usize,
+    /// Characters of the line echoed since output last disturbed it (t_rocount),
+    /// and the column its echo started at (t_rocol): erasing retypes a disturbed line.
+    reecho_count: usize,
+    reecho_column: usize,
+    /// Inside a printing terminal's \...\/ erase (ECHOPRT; TS_ERASE).
+    erasing: bool,
+    /// Pending input is being typed again (PENDIN; TS_TYPEN): ISTRIP is not applied.
+    typing_again: bool,
     /// Output is stopped (^S, TIOCSTOP: BSD's TS_TTSTOP).
     stopped: bool,
     /// Output held while stopped, processed, oldest first.
@@ -401,6 +460,9 @@ pub struct LineDiscipline {
 pub enum ReadOutcome {
     /// This many bytes were copied (0 means end of file in canonical mode).
     Bytes(usize),
+    /// This many bytes were copied, then the delayed-suspend character (VDSUSP) was
+    /// taken: the foreground group gets SIGTSTP.
+    Suspend(usize),
     /// Nothing to return yet.
     Empty,
 }
@@ -411,6 +473,8 @@ impl Default for LineDiscipline {
     }
 }
 
+const SPACES: &[u8; 8] = b"        ";
+
 impl LineDiscipline {
     pub const fn new() -> Self {
         LineDiscipline {
@@ -419,6 +483,11 @@ impl LineDiscipline {
             lines: VecDeque::new(),
             line: Vec::new(),
             literal: false,
+            column: 0,
+            reecho_count: 0,
+            reecho_column: 0,
+            erasing: false,
+            typing_again: false,
             stopped: false,
             held: VecDeque::new(),
         }
@@ -428,32 +497,39 @@ impl LineDiscipline {
         self.termios
     }
 
-    /// Changes the modes. Leaving canonical mode makes the line being edited readable;
-    /// entering it makes what was pending one complete line.
-    pub fn set_termios(&mut self, termios: Termios) {
+    /// Changes the modes. Leaving canonical mode makes everything typed readable.
+    /// Entering it with `pend` sets PENDIN: what was typed is typed again at the
+    /// next input or read (ttypend); without (tcsetattr TCSAFLUSH, whose flush left
+    /// nothing, or a first open) it becomes the line being edited.
+    pub fn set_termios(&mut self, mut termios: Termios, pend: bool) {
         let was = self.termios.canonical();
-        self.termios = termios;
         match (was, termios.canonical()) {
             (true, false) => {
                 self.ready.extend(self.line.drain(..));
                 self.lines.clear();
+                termios.local.set(LocalFlags::PENDIN, false);
             }
+            (false, true) if pend => termios.local.set(LocalFlags::PENDIN, true),
             (false, true) => {
-                let queued: usize = self.lines.iter().sum();
-                if self.ready.len() > queued {
-                    self.lines.push_back(self.ready.len() - queued);
-                }
+                let pending =
+                    self.ready.len() - self.lines.iter().sum::<usize>().min(self.ready.len());
+                let start = self.ready.len() - pending;
+                self.line.extend(self.ready.drain(start..));
             }
             _ => {}
         }
+        self.termios = termios;
     }
 
-    /// Discards all input, pending and being edited.
+    /// Discards all input, pending and being edited (ttyflush with FREAD).
     pub fn flush_input(&mut self) {
         self.ready.clear();
         self.lines.clear();
         self.line.clear();
         self.literal = false;
+        self.termios.local.set(LocalFlags::PENDIN, false);
+        self.reecho_count = 0;
+        self.reecho_column = 0;
     }
 
     /// Bytes a read could return now (in canonical mode: complete lines only).
@@ -475,88 +551,207 @@ impl LineDiscipline {
         }
     }
 
-    /// Takes input into `buf`: at most one line in canonical mode.
+    /// Takes input into `buf`: at most one line in canonical mode. The
+    /// delayed-suspend character (VDSUSP, with IEXTEN and ISIG) is taken and ends
+    /// the read (ttread).
     pub fn read(&mut self, buf: &mut [u8]) -> ReadOutcome {
-        if self.termios.canonical() {
-            let Some(front) = self.lines.front_mut() else {
+        let canonical = self.termios.canonical();
+        let limit = if canonical {
+            let Some(&front) = self.lines.front() else {
                 return ReadOutcome::Empty;
             };
-            if *front == 0 {
+            if front == 0 {
                 self.lines.pop_front();
                 return ReadOutcome::Bytes(0);
             }
-            let n = buf.len().min(*front);
-            *front -= n;
+            front
+        } else if self.ready.is_empty() {
+            return ReadOutcome::Empty;
+        } else {
+            self.ready.len()
+        };
+        let local = self.termios.local;
+        let suspends = local.contains(LocalFlags::IEXTEN) && local.contains(LocalFlags::ISIG);
+        let dsusp = self.termios.cc(Cc::Dsusp);
+        let mut n = 0;
+        let mut taken = 0;
+        let mut suspended = false;
+        while n < buf.len() && taken < limit {
+            let Some(c) = self.ready.pop_front() else {
+                break;
+            };
+            taken += 1;
+            if suspends && !c.quoted && dsusp != DISABLED && c.byte == dsusp {
+                suspended = true;
+                break;
+            }
+            buf[n] = c.byte;
+            n += 1;
+        }
+        if canonical && let Some(front) = self.lines.front_mut() {
+            *front -= taken;
             if *front == 0 {
                 self.lines.pop_front();
             }
-            self.take(&mut buf[..n]);
-            ReadOutcome::Bytes(n)
+        }
+        if suspended {
+            ReadOutcome::Suspend(n)
         } else {
-            if self.ready.is_empty() {
-                return ReadOutcome::Empty;
-            }
-            let n = buf.len().min(self.ready.len());
-            self.take(&mut buf[..n]);
             ReadOutcome::Bytes(n)
         }
     }
 
-    fn take(&mut self, buf: &mut [u8]) {
-        let n = buf.len();
-        for (dst, src) in buf.iter_mut().zip(self.ready.drain(..n)) {
-            *dst = src;
+    /// Where output of `byte` leaves the cursor from column `col` (ttyoutput's
+    /// accounting): unmoved without OPOST.
+    fn advance(&self, col: usize, byte: u8) -> usize {
+        let o = self.termios.output;
+        if !o.contains(OutputFlags::OPOST) || (byte == 0x04 && o.contains(OutputFlags::ONOEOT)) {
+            return col;
+        }
+        match class(byte) {
+            Class::Ordinary => col + 1,
+            Class::Backspace => col.saturating_sub(1),
+            Class::Control | Class::VerticalTab => col,
+            Class::Newline | Class::Return => 0,
+            Class::Tab => (col + 8) & !7,
         }
     }
 
-    /// Echoes `byte` as typed (BSD's ttyecho): as ^X with ECHOCTL for a control
+    /// Where echoing `c` leaves the cursor from `col` (ttyecho's output, counted).
+    fn echo_advance(&self, col: usize, c: Typed) -> usize {
+        let local = self.termios.local;
+        if !local.contains(LocalFlags::ECHO) {
+            let echoes_newline = c.byte == b'\n' && !c.quoted && local.contains(LocalFlags::ECHONL);
+            return if echoes_newline {
+                self.advance(col, b'\n')
+            } else {
+                col
+            };
+        }
+        if local.contains(LocalFlags::ECHOCTL) && c.echoes_as_caret() {
+            col + 2
+        } else {
+            self.advance(col, c.byte)
+        }
+    }
+
+    /// Outputs one byte with output processing (BSD's ttyoutput): ONLCR's CR NL,
+    /// OXTABS's spaces, ONOEOT's dropped EOT; the column follows.
+    fn put(&mut self, byte: u8, out: &mut dyn FnMut(&[u8])) {
+        let o = self.termios.output;
+        let col = self.column;
+        self.column = self.advance(col, byte);
+        if !o.contains(OutputFlags::OPOST) {
+            self.output(&[byte], out);
+        } else if byte == b'\t' && o.contains(OutputFlags::OXTABS) {
+            let n = 8 - (col & 7);
+            self.output(&SPACES[..n], out);
+        } else if byte == 0x04 && o.contains(OutputFlags::ONOEOT) {
+        } else if byte == b'\n' && o.contains(OutputFlags::ONLCR) {
+            self.output(b"\r\n", out);
+        } else {
+            self.output(&[byte], out);
+        }
+    }
+
+    /// Echoes `c` as typed (BSD's ttyecho): as ^X with ECHOCTL for a control
     /// character, a newline with ECHONL even without ECHO. Echoing ends output
     /// discarding (FLUSHO).
-    fn echo(&mut self, byte: u8, hooks: &mut dyn Hooks) {
+    fn echo(&mut self, c: Typed, hooks: &mut dyn Hooks) {
         self.termios.local.set(LocalFlags::FLUSHO, false);
-        let t = self.termios;
-        if !t.local.contains(LocalFlags::ECHO) {
-            if byte == b'\n' && t.local.contains(LocalFlags::ECHONL) {
-                self.write(b"\n", &mut |b| hooks.output(b));
-            }
+        let local = self.termios.local;
+        if !local.contains(LocalFlags::ECHO)
+            && (c.byte != b'\n' || c.quoted || !local.contains(LocalFlags::ECHONL))
+        {
             return;
         }
-        if t.local.contains(LocalFlags::ECHOCTL) && is_control(byte) {
-            self.output(&[b'^', byte ^ 0x40], &mut |b| hooks.output(b));
+        let out = &mut |b: &[u8]| hooks.output(b);
+        if local.contains(LocalFlags::ECHOCTL) && c.echoes_as_caret() {
+            self.put(b'^', out);
+            self.put(
+                if c.byte == 0x7f {
+                    b'?'
+                } else {
+                    c.byte + b'A' - 1
+                },
+                out,
+            );
         } else {
-            self.write(&[byte], &mut |b| hooks.output(b));
+            self.put(c.byte, out);
         }
     }
 
-    /// Columns `byte` took when echoed: a control character two as ^X, none sent raw.
-    fn echo_width(&self, byte: u8) -> usize {
-        if !is_control(byte) {
-            1
-        } else if self.termios.local.contains(LocalFlags::ECHOCTL) {
-            2
-        } else {
-            0
-        }
-    }
-
-    /// Removes the last character of the line being edited, visually too (BSD's
-    /// ttyrub: "\b \b" per column with ECHOE, else the erase character echoed).
-    fn rub_out(&mut self, hooks: &mut dyn Hooks) -> bool {
-        let Some(byte) = self.line.pop() else {
-            return false;
-        };
-        let local = self.termios.local;
-        if local.contains(LocalFlags::ECHO) {
-            self.termios.local.set(LocalFlags::FLUSHO, false);
-            if local.contains(LocalFlags::ECHOE) {
-                for _ in 0..self.echo_width(byte) {
-                    self.output(b"\x08 \x08", &mut |b| hooks.output(b));
-                }
-            } else {
-                self.echo(self.termios.cc(Cc::Erase), hooks);
+    /// Rubs out `count` columns: back, blank, back (ttyrubo).
+    fn rub_columns(&mut self, count: usize, hooks: &mut dyn Hooks) {
+        for _ in 0..count {
+            for b in *b"\x08 \x08" {
+                self.put(b, &mut |o| hooks.output(o));
             }
         }
-        true
+    }
+
+    /// Removes the last character of the line being edited, visually too.
+    fn rub_out(&mut self, hooks: &mut dyn Hooks) -> bool {
+        match self.line.pop() {
+            Some(c) => {
+                self.rub(c, hooks);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Erases `c`, just taken off the line, from the screen (BSD's ttyrub): with
+    /// ECHOE by its columns (a line disturbed by output is typed again instead), with
+    /// ECHOPRT between \ and /, else by echoing the erase character.
+    fn rub(&mut self, c: Typed, hooks: &mut dyn Hooks) {
+        let local = self.termios.local;
+        if !local.contains(LocalFlags::ECHO) {
+            return;
+        }
+        self.termios.local.set(LocalFlags::FLUSHO, false);
+        if local.contains(LocalFlags::ECHOE) {
+            if self.reecho_count == 0 {
+                self.retype(hooks);
+                return;
+            }
+            if c.quoted && (c.byte == b'\t' || c.byte == b'\n') {
+                self.rub_columns(2, hooks);
+            } else {
+                match class(c.byte) {
+                    Class::Ordinary => self.rub_columns(1, hooks),
+                    Class::Tab => {
+                        if self.reecho_count < self.line.len() {
+                            self.retype(hooks);
+                            return;
+                        }
+                        // The tab's width: where the line's echo ends without it.
+                        let end = self
+                            .line
+                            .iter()
+                            .fold(self.reecho_column, |col, &t| self.echo_advance(col, t));
+                        let width = self.column.saturating_sub(end).min(8);
+                        for _ in 0..width {
+                            self.put(0x08, &mut |o| hooks.output(o));
+                        }
+                    }
+                    _ => {
+                        if local.contains(LocalFlags::ECHOCTL) {
+                            self.rub_columns(2, hooks);
+                        }
+                    }
+                }
+            }
+        } else if local.contains(LocalFlags::ECHOPRT) {
+            if !self.erasing {
+                self.erasing = true;
+                self.put(b'\\', &mut |o| hooks.output(o));
+            }
+            self.echo(c, hooks);
+        } else {
+            self.echo(Typed::plain(self.termios.cc(Cc::Erase)), hooks);
+        }
+        self.reecho_count = self.reecho_count.saturating_sub(1);
     }
 
     /// Types again what is pending (BSD's ttyretype): the reprint character, a
@@ -564,13 +759,20 @@ impl LineDiscipline {
     fn retype(&mut self, hooks: &mut dyn Hooks) {
         let reprint = self.termios.cc(Cc::Reprint);
         if reprint != DISABLED {
-            self.echo(reprint, hooks);
+            self.echo(Typed::plain(reprint), hooks);
         }
-        self.write(b"\n", &mut |b| hooks.output(b));
-        let pending: Vec<u8> = self.ready.iter().chain(self.line.iter()).copied().collect();
-        for byte in pending {
-            self.echo(byte, hooks);
+        self.put(b'\n', &mut |o| hooks.output(o));
+        let pending: Vec<Typed> = self.ready.iter().chain(self.line.iter()).copied().collect();
+        for c in pending {
+            self.echo(c, hooks);
         }
+        self.erasing = false;
+        self.reecho_count = if self.termios.canonical() {
+            self.line.len()
+        } else {
+            self.ready.len()
+        };
+        self.reecho_column = 0;
     }
 
     fn complete_line(&mut self) {
@@ -582,8 +784,40 @@ impl LineDiscipline {
         self.ready.len() + self.line.len() < MAX_INPUT
     }
 
+    /// Whether `c` ends a line: newline, EOF, EOL, or EOL2 with IEXTEN, unquoted
+    /// (TTBREAKC).
+    fn breaks_line(&self, c: Typed) -> bool {
+        let t = &self.termios;
+        !c.quoted
+            && (c.byte == b'\n'
+                || t.is(Cc::Eof, c.byte)
+                || t.is(Cc::Eol, c.byte)
+                || (t.is(Cc::Eol2, c.byte) && t.local.contains(LocalFlags::IEXTEN)))
+    }
+
+    /// Types again what was typed before canonical mode came on (PENDIN: BSD's
+    /// ttypend, at the next input or read): the raw bytes go through input
+    /// processing as if typed now.
+    pub fn retype_pending(&mut self, hooks: &mut dyn Hooks) {
+        if !self.termios.local.contains(LocalFlags::PENDIN) {
+            return;
+        }
+        self.termios.local.set(LocalFlags::PENDIN, false);
+        let queued = self.lines.iter().sum::<usize>().min(self.ready.len());
+        let pending: Vec<Typed> = self.ready.drain(queued..).collect();
+        self.typing_again = true;
+        for c in pending {
+            if c.quoted {
+                self.literal = true;
+            }
+            self.input(c.byte, hooks);
+        }
+        self.typing_again = false;
+    }
+
     /// Processes one byte of input from the device.
     pub fn input(&mut self, byte: u8, hooks: &mut dyn Hooks) {
+        self.retype_pending(hooks);
         match self.special(byte, hooks) {
             Next::Done => {}
             // BSD's endcase: with output stopped, only the start character (or with
@@ -606,24 +840,31 @@ impl LineDiscipline {
         let t = self.termios;
         let local = t.local;
         let mut c = byte;
-        if t.input.contains(InputFlags::ISTRIP) {
+        if t.input.contains(InputFlags::ISTRIP) && !self.typing_again {
             c &= 0x7f;
         }
         if self.literal {
             self.literal = false;
-            self.store(c, hooks);
+            self.store(
+                Typed {
+                    byte: c,
+                    quoted: true,
+                },
+                hooks,
+            );
             return Next::End;
         }
         if local.contains(LocalFlags::IEXTEN) {
             if t.is(Cc::Lnext, c) {
-                self.literal = true;
                 if local.contains(LocalFlags::ECHO) {
                     if local.contains(LocalFlags::ECHOE) {
-                        self.write(b"^\x08", &mut |b| hooks.output(b));
+                        self.put(b'^', &mut |o| hooks.output(o));
+                        self.put(0x08, &mut |o| hooks.output(o));
                     } else {
-                        self.echo(c, hooks);
+                        self.echo(Typed::plain(c), hooks);
                     }
                 }
+                self.literal = true;
                 return Next::End;
             }
             // ^O: discard output until the next ^O, typed character or restart.
@@ -633,7 +874,7 @@ impl LineDiscipline {
                 } else {
                     self.discard_output();
                     hooks.flushed(false, true);
-                    self.echo(c, hooks);
+                    self.echo(Typed::plain(c), hooks);
                     if !self.ready.is_empty() || !self.line.is_empty() {
                         self.retype(hooks);
                     }
@@ -662,7 +903,7 @@ impl LineDiscipline {
                     }
                     hooks.flushed(true, output);
                 }
-                self.echo(c, hooks);
+                self.echo(Typed::plain(c), hooks);
                 hooks.signal(signal);
                 return Next::End;
             }
@@ -694,92 +935,152 @@ impl LineDiscipline {
         } else if c == b'\n' && t.input.contains(InputFlags::INLCR) {
             c = b'\r';
         }
-        if !t.canonical() {
-            self.store(c, hooks);
-            return Next::End;
-        }
-        if t.is(Cc::Erase, c) {
-            self.rub_out(hooks);
-            return Next::End;
-        }
-        if t.is(Cc::Kill, c) {
-            if local.contains(LocalFlags::ECHOKE) && !local.contains(LocalFlags::ECHOPRT) {
-                while self.rub_out(hooks) {}
-            } else {
-                self.echo(c, hooks);
-                if local.contains(LocalFlags::ECHOK) || local.contains(LocalFlags::ECHOKE) {
-                    self.echo(b'\n', hooks);
-                }
-                self.line.clear();
+        if t.canonical() {
+            if t.is(Cc::Erase, c) {
+                self.rub_out(hooks);
+                return Next::End;
             }
-            return Next::End;
-        }
-        if local.contains(LocalFlags::IEXTEN) {
-            if t.is(Cc::Werase, c) {
-                let blank = |b: &u8| *b == b' ' || *b == b'\t';
-                while self.line.last().is_some_and(blank) {
-                    self.rub_out(hooks);
-                }
-                while self.line.last().is_some_and(|b| !blank(b)) {
-                    self.rub_out(hooks);
+            if t.is(Cc::Kill, c) {
+                let undisturbed = self.line.len() == self.reecho_count;
+                if local.contains(LocalFlags::ECHOKE)
+                    && undisturbed
+                    && !local.contains(LocalFlags::ECHOPRT)
+                {
+                    while self.rub_out(hooks) {}
+                } else {
+                    self.echo(Typed::plain(c), hooks);
+                    if local.contains(LocalFlags::ECHOK) || local.contains(LocalFlags::ECHOKE) {
+                        self.echo(Typed::plain(b'\n'), hooks);
+                    }
+                    self.line.clear();
+                    self.reecho_count = 0;
                 }
                 return Next::End;
             }
-            if t.is(Cc::Reprint, c) {
-                self.retype(hooks);
-                return Next::End;
-            }
-            // ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
-            if t.is(Cc::Status, c) {
-                if local.contains(LocalFlags::ISIG) {
-                    hooks.signal(Signal::Info);
+            if local.contains(LocalFlags::IEXTEN) {
+                if t.is(Cc::Werase, c) {
+                    self.erase_word(hooks);
+                    return Next::End;
                 }
-                return Next::End;
-            }
-        }
-        if t.is(Cc::Eof, c) {
-            // Echoed, then the cursor goes back over it (over the ^ of ^D).
-            let width = self.echo_width(c).min(2);
-            self.echo(c, hooks);
-            if local.contains(LocalFlags::ECHO) {
-                for _ in 0..width {
-                    self.write(b"\x08", &mut |b| hooks.output(b));
+                if t.is(Cc::Reprint, c) {
+                    self.retype(hooks);
+                    return Next::End;
+                }
+                // ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
+                if t.is(Cc::Status, c) {
+                    if local.contains(LocalFlags::ISIG) {
+                        hooks.signal(Signal::Info);
+                    }
+                    return Next::End;
                 }
             }
-            self.complete_line();
-            return Next::End;
         }
-        self.store(c, hooks);
+        self.store(Typed::plain(c), hooks);
         Next::End
     }
 
-    /// Input beyond what is kept: a bell with IMAXBEL, the byte dropped.
-    fn overflow(&mut self, hooks: &mut dyn Hooks) {
-        if self.termios.input.contains(InputFlags::IMAXBEL) {
-            self.write(b"\x07", &mut |b| hooks.output(b));
+    /// Word erase (^W): the blanks before the cursor, then the word; with ALTWERASE
+    /// the word ends where letters and digits meet other characters.
+    fn erase_word(&mut self, hooks: &mut dyn Hooks) {
+        while let Some(&c) = self.line.last() {
+            if !c.is_blank() {
+                break;
+            }
+            self.line.pop();
+            self.rub(c, hooks);
+        }
+        // The word's last character goes whatever it is; the one before it decides
+        // what the word is made of.
+        if !self.rub_out(hooks) {
+            return;
+        }
+        let Some(&next) = self.line.last() else {
+            return;
+        };
+        let alternate = self.termios.local.contains(LocalFlags::ALTWERASE);
+        let word = is_word(next.byte);
+        while let Some(&c) = self.line.last() {
+            if c.is_blank() || (alternate && is_word(c.byte) != word) {
+                break;
+            }
+            self.line.pop();
+            self.rub(c, hooks);
         }
     }
 
-    /// Stores a data byte: into the line (ending it at NL or EOL) in canonical mode.
-    fn store(&mut self, c: u8, hooks: &mut dyn Hooks) {
+    /// Input beyond what is kept: a bell with IMAXBEL (unless output is backed up),
+    /// the byte dropped.
+    fn overflow(&mut self, hooks: &mut dyn Hooks) {
+        if self.termios.input.contains(InputFlags::IMAXBEL) && self.held.len() < OUTPUT_HIGH_WATER {
+            self.put(0x07, &mut |o| hooks.output(o));
+        }
+    }
+
+    /// A 0377 byte doubled for PARMRK (so it cannot be taken for a parity mark).
+    fn marks_parity(&self, c: Typed) -> bool {
+        let i = self.termios.input;
+        c.byte == 0xff
+            && !c.quoted
+            && i.contains(InputFlags::PARMRK)
+            && !i.contains(InputFlags::ISTRIP)
+            && !(i.contains(InputFlags::IGNBRK) && i.contains(InputFlags::IGNPAR))
+    }
+
+    /// Stores a data byte and echoes it: into the line in canonical mode (a line
+    /// ends at a break character; EOF itself is not data, and its echo is backed
+    /// over).
+    fn store(&mut self, c: Typed, hooks: &mut dyn Hooks) {
+        let mark = self.marks_parity(c);
         if !self.termios.canonical() {
-            if self.room() {
-                self.ready.push_back(c);
-                self.echo(c, hooks);
-            } else {
+            if !self.room() {
                 self.overflow(hooks);
+                return;
             }
+            if mark {
+                self.ready.push_back(Typed {
+                    byte: 0xff,
+                    quoted: true,
+                });
+            }
+            self.ready.push_back(c);
+            self.echo(c, hooks);
             return;
         }
-        let ends_line = c == b'\n' || self.termios.is(Cc::Eol, c) || self.termios.is(Cc::Eol2, c);
+        let ends_line = self.breaks_line(c);
         if !ends_line && (self.line.len() >= MAX_CANON - 1 || !self.room()) {
             self.overflow(hooks);
             return;
         }
-        self.line.push(c);
-        self.echo(c, hooks);
+        let eof = !c.quoted && self.termios.is(Cc::Eof, c.byte);
+        if mark {
+            self.line.push(Typed {
+                byte: 0xff,
+                quoted: true,
+            });
+        }
+        if !eof {
+            self.line.push(c);
+        }
         if ends_line {
+            self.reecho_count = 0;
             self.complete_line();
+        } else {
+            if self.reecho_count == 0 {
+                self.reecho_column = self.column;
+            }
+            self.reecho_count += 1;
+        }
+        if self.erasing {
+            self.erasing = false;
+            self.put(b'/', &mut |o| hooks.output(o));
+        }
+        let before = self.column;
+        self.echo(c, hooks);
+        if eof && self.termios.local.contains(LocalFlags::ECHO) {
+            // Back over the ^ of ^D.
+            for _ in 0..self.column.saturating_sub(before).min(2) {
+                self.put(0x08, &mut |o| hooks.output(o));
+            }
         }
     }
 
@@ -797,10 +1098,35 @@ impl LineDiscipline {
         out(bytes);
     }
 
-    /// Written bytes: output processing, then [`LineDiscipline::output`].
+    /// Written bytes (ttwrite): output processing, then [`LineDiscipline::output`].
+    /// A write disturbs the line being edited: erasing types it again.
     pub fn write(&mut self, bytes: &[u8], out: &mut dyn FnMut(&[u8])) {
-        let termios = self.termios;
-        process_output(&termios, bytes, &mut |b| self.output(b, out));
+        if bytes.is_empty() {
+            return;
+        }
+        self.reecho_count = 0;
+        if !self.termios.output.contains(OutputFlags::OPOST) {
+            // ttwrite's bulk copy counts every byte as a column.
+            self.output(bytes, out);
+            self.column += bytes.len();
+            return;
+        }
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if class(b) == Class::Ordinary {
+                continue;
+            }
+            if run < i {
+                self.output(&bytes[run..i], out);
+                self.column += i - run;
+            }
+            self.put(b, out);
+            run = i + 1;
+        }
+        if run < bytes.len() {
+            self.output(&bytes[run..], out);
+            self.column += bytes.len() - run;
+        }
     }
 
     /// Whether output is stopped (^S, TIOCSTOP: BSD's TS_TTSTOP).
@@ -848,354 +1174,6 @@ enum Next {
     Restart,
 }
 
-fn is_control(byte: u8) -> bool {
-    (byte < 0x20 && byte != b'\t' && byte != b'\n') || byte == 0x7f
-}
-
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn flag_and_cc_maps_translate_both_ways_and_drop_unknown_bits() {
-        const MAP: FlagMap = FlagMap(&[(1, 0x100), (2, 0x8)]);
-        assert_eq!(MAP.to_abi(1 | 2 | 4), 0x108);
-        assert_eq!(MAP.to_kernel(0x108 | 0x1), 3);
-        // An ABI with the first twelve characters only.
-        const NONE: usize = usize::MAX;
-        let cc = CcMap {
-            index: [
-                0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, NONE, NONE, NONE, NONE, NONE, NONE,
-            ],
-            disabled: 0xff,
-        };
-        let t = Termios::sane();
-        let abi: [u8; 20] = cc.to_abi(&t.neutral_cc::<20>(0xff));
-        assert_eq!(abi[8], t.cc[Cc::Intr as usize]);
-        assert_eq!(abi[2], 0xff);
-        let back: [u64; 20] = cc.to_kernel(&abi);
-        let again = Termios::from_neutral(&back, 0, 0, 0);
-        assert_eq!(again.cc[..12], t.cc[..12]);
-        assert_eq!(again.cc[Cc::Status as usize], 0xff);
-        // What the ABI cannot say keeps its value.
-        let kept = again.keeping_unknown(&t, (0, 0, 0), |i| cc.holds(i, 20));
-        assert_eq!(kept, t);
-        let said = again.keeping_unknown(&t, (u32::MAX, u32::MAX, u32::MAX), |_| true);
-        assert_eq!(said.input, InputFlags::empty());
-    }
-
-    use super::*;
-    use alloc::vec;
-
-    #[derive(Default)]
-    struct Record {
-        out: Vec<u8>,
-        signals: Vec<Signal>,
-    }
-
-    impl Hooks for Record {
-        fn output(&mut self, bytes: &[u8]) {
-            self.out.extend_from_slice(bytes);
-        }
-        fn signal(&mut self, signal: Signal) {
-            self.signals.push(signal);
-        }
-    }
-
-    fn feed(l: &mut LineDiscipline, bytes: &[u8]) -> Record {
-        let mut r = Record::default();
-        for &b in bytes {
-            l.input(b, &mut r);
-        }
-        r
-    }
-
-    fn read_all(l: &mut LineDiscipline, size: usize) -> Option<Vec<u8>> {
-        let mut buf = vec![0; size];
-        match l.read(&mut buf) {
-            ReadOutcome::Bytes(n) => Some(buf[..n].to_vec()),
-            ReadOutcome::Empty => None,
-        }
-    }
-
-    #[test]
-    fn canonical_lines_are_edited_echoed_and_read_one_at_a_time() {
-        let mut l = LineDiscipline::new();
-        let r = feed(&mut l, b"helo\x7flo\r");
-        assert_eq!(r.out, b"helo\x08 \x08lo\r\n");
-        assert!(r.signals.is_empty());
-        feed(&mut l, b"second\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"hello\n"[..]));
-        // A short read leaves the rest of the line for the next.
-        assert_eq!(read_all(&mut l, 3).as_deref(), Some(&b"sec"[..]));
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ond\n"[..]));
-        assert_eq!(read_all(&mut l, 64), None);
-        // A partial line is not readable.
-        feed(&mut l, b"part");
-        assert!(!l.readable(1));
-        assert_eq!(read_all(&mut l, 64), None);
-    }
-
-    #[test]
-    fn kill_and_word_erase() {
-        let mut l = LineDiscipline::new();
-        let r = feed(&mut l, b"ab\x15");
-        assert_eq!(r.out, b"ab\x08 \x08\x08 \x08");
-        let r = feed(&mut l, b"one two  \x17x\n");
-        assert_eq!(
-            r.out,
-            b"one two  \x08 \x08\x08 \x08\x08 \x08\x08 \x08\x08 \x08x\r\n".as_slice()
-        );
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"one x\n"[..]));
-        // Without ECHOKE, kill echoes the character and (ECHOK) a newline.
-        let mut t = l.termios();
-        t.local.set(LocalFlags::ECHOKE, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"zz\x15ok\n");
-        assert_eq!(r.out, b"zz^U\r\nok\r\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ok\n"[..]));
-        // ECHOKE without ECHOE rubs out with the erase character.
-        t.local.set(LocalFlags::ECHOKE, true);
-        t.local.set(LocalFlags::ECHOE, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"ab\x15");
-        assert_eq!(r.out, b"ab^?^?");
-        // Word erase stops at spaces and tabs only.
-        t.local.set(LocalFlags::ECHO, false);
-        l.set_termios(t);
-        feed(&mut l, b"a\x0cb\x17c\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"c\n"[..]));
-    }
-
-    fn with_flow(l: &mut LineDiscipline) {
-        let mut t = l.termios();
-        t.input.set(InputFlags::IXON, true);
-        l.set_termios(t);
-    }
-
-    fn write_out(l: &mut LineDiscipline, bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        l.write(bytes, &mut |b| out.extend_from_slice(b));
-        out
-    }
-
-    #[test]
-    fn stop_and_start_hold_output_and_echo() {
-        let mut l = LineDiscipline::new();
-        // Without IXON ^S and ^Q are data.
-        feed(&mut l, b"\x13\x11\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x13\x11\n"[..]));
-        with_flow(&mut l);
-        let r = feed(&mut l, b"\x13");
-        assert!(r.out.is_empty());
-        assert!(l.output_stopped());
-        assert!(write_out(&mut l, b"out\n").is_empty());
-        assert_eq!(l.held(), 5);
-        // Typed while stopped: held with the rest; an ordinary key does not start
-        // output without IXANY.
-        let r = feed(&mut l, b"x");
-        assert!(r.out.is_empty());
-        let r = feed(&mut l, b"\x11");
-        assert_eq!(r.out, b"out\r\nx");
-        assert!(!l.output_stopped());
-        // Neither character is data.
-        feed(&mut l, b"\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"x\n"[..]));
-        // IXANY: any character starts output.
-        let mut t = l.termios();
-        t.input.set(InputFlags::IXANY, true);
-        l.set_termios(t);
-        feed(&mut l, b"\x13");
-        write_out(&mut l, b"a");
-        let r = feed(&mut l, b"y");
-        assert_eq!(r.out, b"ay");
-        // One character for both toggles.
-        t.input.set(InputFlags::IXANY, false);
-        t.cc[Cc::Start as usize] = 0x13;
-        l.set_termios(t);
-        feed(&mut l, b"\x13");
-        assert!(l.output_stopped());
-        feed(&mut l, b"\x13");
-        assert!(!l.output_stopped());
-    }
-
-    #[derive(Default)]
-    struct Flushes {
-        record: Record,
-        flushed: usize,
-    }
-
-    impl Hooks for Flushes {
-        fn output(&mut self, bytes: &[u8]) {
-            self.record.output(bytes);
-        }
-        fn signal(&mut self, signal: Signal) {
-            self.record.signal(signal);
-        }
-        fn flushed(&mut self, _input: bool, output: bool) {
-            self.flushed += usize::from(output);
-        }
-    }
-
-    #[test]
-    fn interrupt_flushes_stopped_output_and_discard_toggles() {
-        let mut l = LineDiscipline::new();
-        with_flow(&mut l);
-        let mut h = Flushes::default();
-        l.input(0x13, &mut h);
-        write_out(&mut l, b"lost");
-        l.input(0x03, &mut h);
-        assert_eq!(h.flushed, 1);
-        assert_eq!(l.held(), 0);
-        assert!(!l.output_stopped());
-        assert_eq!(h.record.out, b"^C");
-        // ^O: output flushed, "^O" echoed, pending input typed again, then output
-        // is discarded until a key is typed.
-        let mut h = Flushes::default();
-        for &b in b"ab\x0f" {
-            l.input(b, &mut h);
-        }
-        assert_eq!(h.flushed, 1);
-        assert_eq!(h.record.out, b"ab^O^R\r\nab");
-        assert!(l.termios().local.contains(LocalFlags::FLUSHO));
-        assert!(write_out(&mut l, b"gone").is_empty());
-        let r = feed(&mut l, b"c");
-        assert_eq!(r.out, b"c");
-        assert!(!l.termios().local.contains(LocalFlags::FLUSHO));
-        assert_eq!(write_out(&mut l, b"kept"), b"kept");
-        // A second ^O ends discarding silently.
-        feed(&mut l, b"\x0f");
-        let r = feed(&mut l, b"\x0f");
-        assert!(r.out.is_empty());
-        assert_eq!(write_out(&mut l, b"seen"), b"seen");
-    }
-
-    #[test]
-    fn end_of_file_echoes_and_backs_over_it() {
-        let mut l = LineDiscipline::new();
-        let r = feed(&mut l, b"\x04");
-        assert_eq!(r.out, b"^D\x08\x08");
-        let mut t = l.termios();
-        t.local.set(LocalFlags::ECHOCTL, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"\x04");
-        assert_eq!(r.out, b"\x04");
-    }
-
-    #[test]
-    fn eof_pushes_the_line_or_reads_as_end_of_file() {
-        let mut l = LineDiscipline::new();
-        feed(&mut l, b"abc\x04\x04");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"abc"[..]));
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b""[..]));
-        assert_eq!(read_all(&mut l, 64), None);
-    }
-
-    #[test]
-    fn signal_characters_flush_and_signal() {
-        let mut l = LineDiscipline::new();
-        feed(&mut l, b"done\n");
-        let r = feed(&mut l, b"typing\x03");
-        assert_eq!(r.signals, vec![Signal::Int]);
-        assert!(r.out.ends_with(b"^C"));
-        assert_eq!(l.available(), 0);
-        assert_eq!(read_all(&mut l, 64), None);
-        let r = feed(&mut l, b"\x1c\x1a");
-        assert_eq!(r.signals, vec![Signal::Quit, Signal::Tstp]);
-        // NOFLSH keeps the input; without ISIG the characters are data.
-        let mut t = l.termios();
-        t.local.set(LocalFlags::NOFLSH, true);
-        l.set_termios(t);
-        let r = feed(&mut l, b"keep\n\x03");
-        assert_eq!(r.signals, vec![Signal::Int]);
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"keep\n"[..]));
-        t.local.set(LocalFlags::ISIG, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"\x03\n");
-        assert!(r.signals.is_empty());
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x03\n"[..]));
-    }
-
-    #[test]
-    fn literal_next_and_input_mapping() {
-        let mut l = LineDiscipline::new();
-        feed(&mut l, b"\x16\x03\x16\x7f\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"\x03\x7f\n"[..]));
-        let mut t = l.termios();
-        t.input = InputFlags::IGNCR;
-        l.set_termios(t);
-        feed(&mut l, b"a\rb\n");
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ab\n"[..]));
-        t.input = InputFlags::INLCR;
-        t.local.set(LocalFlags::ICANON, false);
-        t.local.set(LocalFlags::ECHO, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"x\n");
-        assert!(r.out.is_empty());
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"x\r"[..]));
-    }
-
-    #[test]
-    fn raw_mode_returns_bytes_as_they_come() {
-        let mut l = LineDiscipline::new();
-        let mut t = l.termios();
-        t.local.set(LocalFlags::ICANON, false);
-        t.local.set(LocalFlags::ECHO, false);
-        l.set_termios(t);
-        feed(&mut l, b"ab\x7f");
-        assert!(l.readable(3));
-        assert!(!l.readable(4));
-        assert_eq!(read_all(&mut l, 2).as_deref(), Some(&b"ab"[..]));
-        assert_eq!(read_all(&mut l, 2).as_deref(), Some(&b"\x7f"[..]));
-        // Switching modes keeps what was typed.
-        t.local.set(LocalFlags::ICANON, true);
-        l.set_termios(t);
-        feed(&mut l, b"half");
-        t.local.set(LocalFlags::ICANON, false);
-        l.set_termios(t);
-        assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"half"[..]));
-    }
-
-    #[test]
-    fn echo_nl_and_control_echo() {
-        let mut l = LineDiscipline::new();
-        let mut t = l.termios();
-        t.local.set(LocalFlags::ECHO, false);
-        t.local.set(LocalFlags::ECHONL, true);
-        l.set_termios(t);
-        let r = feed(&mut l, b"secret\n");
-        assert_eq!(r.out, b"\r\n");
-        t.local.set(LocalFlags::ECHO, true);
-        l.set_termios(t);
-        // A control character echoes as ^X and erases as two columns.
-        let r = feed(&mut l, b"\x01\x7f");
-        assert_eq!(r.out, b"^A\x08 \x08\x08 \x08");
-    }
-
-    #[test]
-    fn output_processing_maps_newlines() {
-        let t = Termios::sane();
-        let mut out = Vec::new();
-        process_output(&t, b"a\nb\n\nc", &mut |b| out.extend_from_slice(b));
-        assert_eq!(out, b"a\r\nb\r\n\r\nc");
-        let mut raw = t;
-        raw.output.set(OutputFlags::OPOST, false);
-        out.clear();
-        process_output(&raw, b"a\n", &mut |b| out.extend_from_slice(b));
-        assert_eq!(out, b"a\n");
-    }
-
-    #[test]
-    fn long_lines_are_refused_with_a_bell() {
-        let mut l = LineDiscipline::new();
-        let long = vec![b'x'; MAX_CANON + 10];
-        let r = feed(&mut l, &long);
-        assert!(r.out.ends_with(b"\x07"));
-        // The bell is IMAXBEL's.
-        let mut t = l.termios();
-        t.input.set(InputFlags::IMAXBEL, false);
-        l.set_termios(t);
-        let r = feed(&mut l, b"y");
-        assert!(r.out.is_empty());
-        feed(&mut l, b"\n");
-        assert_eq!(read_all(&mut l, 1024).map(|v| v.len()), Some(MAX_CANON));
-    }
-}
+#[path = "ldisc_tests.rs"]
+mod tests;

@@ -198,6 +198,18 @@ impl Terminal {
     /// to the foreground group), waking readers. The serial interrupt calls this;
     /// tests call it to type.
     pub fn input_bytes(&self, bytes: &[u8]) {
+        self.process_input(|ldisc, effects| {
+            for &b in bytes {
+                ldisc.input(b, effects);
+            }
+        });
+    }
+
+    /// Runs `work` on the line discipline as input processing (typed bytes, or
+    /// pending input typed again), then carries out its effects: echo to the
+    /// device, flushes and flow control reported, signals to the foreground group,
+    /// readers woken.
+    fn process_input(&self, work: impl FnOnce(&mut LineDiscipline, &mut Effects)) {
         let mut effects = Effects {
             out: Vec::new(),
             signals: Vec::new(),
@@ -210,9 +222,7 @@ impl Terminal {
             let seen = |s: &State| (s.ldisc.available(), s.ldisc.readable(1));
             let before = watching.then(|| seen(&s));
             let was_stopped = s.ldisc.output_stopped();
-            for &b in bytes {
-                s.ldisc.input(b, &mut effects);
-            }
+            work(&mut s.ldisc, &mut effects);
             s.last_input = crate::time::ticks();
             let grew = before.is_some_and(|(n, ready)| {
                 let (now, ready_now) = seen(&s);
@@ -398,7 +408,7 @@ impl Terminal {
     fn start(&self) {
         let mut s = self.state.lock();
         let defaults = LineDiscipline::new().termios();
-        s.ldisc.set_termios(defaults);
+        s.ldisc.set_termios(defaults, false);
         s.ldisc.discard_output();
         s.winsize = WinSize::default();
         s.hung_up = false;
@@ -515,6 +525,12 @@ impl Terminal {
                 }
             }
             let termios = self.state.lock().ldisc.termios();
+            // Input typed before canonical mode came on is typed again first
+            // (ttread's ttypend).
+            if termios.local.contains(LocalFlags::PENDIN) {
+                self.process_input(|ldisc, effects| ldisc.retype_pending(effects));
+                continue;
+            }
             let canonical = termios.canonical();
             let min = usize::from(termios.cc(Cc::Min)).min(buf.len());
             let time = u64::from(termios.cc(Cc::Time)) * u64::from(crate::time::hz()) / 10;
@@ -533,13 +549,26 @@ impl Terminal {
                 } else {
                     available >= min || (time > 0 && available > 0 && idle >= time)
                 };
-                enough.then(|| match s.ldisc.read(buf) {
-                    ReadOutcome::Bytes(n) => n,
-                    ReadOutcome::Empty => 0,
-                })
+                enough.then(|| (s.ldisc.read(buf), s.foreground))
             };
-            if let Some(n) = done {
-                return Ok(n);
+            match done {
+                Some((ReadOutcome::Bytes(n), _)) => return Ok(n),
+                Some((ReadOutcome::Empty, _)) => return Ok(0),
+                // The delayed-suspend character: SIGTSTP for the foreground group;
+                // met first, the reader waits a moment (ttread's lbolt) and reads on.
+                Some((ReadOutcome::Suspend(n), foreground)) => {
+                    if let Some(group) = foreground {
+                        let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Tstp));
+                    }
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                    let moment = crate::time::ticks() + u64::from(crate::time::hz());
+                    process::sleep_interruptible_until(&self.input_ready, || false, Some(moment))
+                        .map_err(|_| FileError::Interrupted)?;
+                    continue;
+                }
+                None => {}
             }
             if nonblock {
                 return Err(FileError::WouldBlock);
@@ -654,7 +683,7 @@ impl Terminal {
             if when == SetWhen::Flush {
                 s.ldisc.flush_input();
             }
-            s.ldisc.set_termios(termios);
+            s.ldisc.set_termios(termios, when != SetWhen::Flush);
         }
         if when == SetWhen::Flush {
             self.flushed(true, false);
