@@ -4295,6 +4295,12 @@ pub mod ioctl {
     pub const TIOCDRAIN: u32 = 0x2000745e;
     /// bytes not yet sent: held while output is stopped, plus a pty master's unread output
     pub const TIOCOUTQ: u32 = 0x40047473;
+    /// exclusive use: opens by others than root are EBUSY until TIOCNXCL or the last close
+    pub const TIOCEXCL: u32 = 0x2000740d;
+    /// end exclusive use
+    pub const TIOCNXCL: u32 = 0x2000740e;
+    /// type a byte at the terminal: EPERM without read access, EACCES on another than the controlling terminal, unless root
+    pub const TIOCSTI: u32 = 0x80017472;
     /// start output, as ^Q does (and end FLUSHO)
     pub const TIOCSTART: u32 = 0x2000746e;
     /// stop output, as ^S does
@@ -13800,7 +13806,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "revoke",
         kind: "standard",
         status: Status::Partial(
-            "the device is not closed by the revocation (4.x's VOP_CLOSE with IO_REVOKE): a terminal keeps its session, foreground process group and queued input (4.x ttyclose clears them); a read or write already blocked inside the device when it is revoked is not cut off: it ends with the device's own answer; later calls get deadfs's; descriptors of /dev/tty (the controlling-terminal device, its own number) opened before the terminal is revoked keep working (4.x's cttyread goes through the revoked terminal vnode); open files that were not opened through a device node (the boot console descriptors init starts with) are not reached",
+            "the console is not closed by a revocation: it keeps its session, foreground process group and queued input, and a read or write blocked in it ends with the console's own answer (a pseudo-terminal's slave is closed, as 4.x's ptsclose and ttyclose do: no session, queues flushed, exclusive use ended, blocked reads at end of file and writes failing, its master reading end of file until the next open); a read or write blocked inside another device (not a terminal) when it is revoked is not cut off: it ends with the device's own answer; later calls get deadfs's; descriptors of /dev/tty (the controlling-terminal device, its own number) opened before the terminal is revoked keep working (4.x's cttyread goes through the revoked terminal vnode); open files that were not opened through a device node (the boot console descriptors init starts with) are not reached",
         ),
         arg_words: 1,
     },
@@ -24464,6 +24470,9 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCSETD", 0x8004741b),
     ("TIOCDRAIN", 0x2000745e),
     ("TIOCOUTQ", 0x40047473),
+    ("TIOCEXCL", 0x2000740d),
+    ("TIOCNXCL", 0x2000740e),
+    ("TIOCSTI", 0x80017472),
     ("TIOCSTART", 0x2000746e),
     ("TIOCSTOP", 0x2000746f),
     ("TIOCPKT", 0x80047470),

@@ -258,6 +258,24 @@ fn terminal_ioctl(
                 tty.flush_input();
             }
         }
+        ioctl::TIOCEXCL | ioctl::TIOCNXCL => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.set_exclusive(cmd == ioctl::TIOCEXCL);
+        }
+        // A byte typed as if at the terminal: only on a file open for reading and
+        // the caller's controlling terminal, unless root (ttioctl).
+        ioctl::TIOCSTI => {
+            let byte: u8 = task.read_val(arg).map_err(fault)?;
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            let root = task.process.fs().creds.is_host_root();
+            if !root && !file.readable {
+                return Err(errno::EPERM);
+            }
+            if !root && tty.session_of(&task.process).is_err() {
+                return Err(errno::EACCES);
+            }
+            tty.input(byte);
+        }
         ioctl::TIOCSTOP => {
             tty.check_control(&task.process).map_err(tty_errno)?;
             tty.stop_output();

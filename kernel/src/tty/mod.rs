@@ -17,6 +17,7 @@ use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
@@ -79,6 +80,8 @@ struct State {
     /// The line has gone (a pseudo-terminal whose master closed): reads find end of
     /// file, writes fail (BSD's TS_ZOMBIE).
     hung_up: bool,
+    /// Opens by anyone but root are refused while it is open (TIOCEXCL: TS_XCLUDE).
+    exclusive: bool,
 }
 
 /// How much of a write goes out at once (each piece waits for room).
@@ -104,6 +107,9 @@ pub struct Terminal {
     device: Output,
     /// Whom SIGIO goes to (BSD's t_sigio), and whether it was asked for (TS_ASYNC).
     signals: AsyncSignals,
+    /// Counts closes by revocation (BSD's t_gen): a read or write blocked across one
+    /// is cut off.
+    generation: AtomicU64,
 }
 
 struct Effects {
@@ -186,11 +192,13 @@ impl Terminal {
                 foreground: None,
                 last_input: 0,
                 hung_up: false,
+                exclusive: false,
             }),
             input_ready: WaitQueue::new(),
             output_room: WaitQueue::new(),
             device,
             signals: AsyncSignals::new(),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -368,6 +376,22 @@ impl Terminal {
         .map_err(|_| TtyError::Interrupted)
     }
 
+    /// Turns exclusive use on or off (TIOCEXCL, TIOCNXCL).
+    pub fn set_exclusive(&self, on: bool) {
+        self.state.lock().exclusive = on;
+    }
+
+    /// An open of the terminal, while it is in exclusive use: refused (EBUSY) but
+    /// for root outside a prison (the device opens' suser check).
+    pub fn check_open(&self) -> Result<(), FileError> {
+        let exclusive = self.state.lock().exclusive;
+        let root = process::current().is_none_or(|p| p.fs().creds.is_host_root());
+        if exclusive && !root {
+            return Err(FileError::Busy);
+        }
+        Ok(())
+    }
+
     /// Whether a write would go on without waiting for stopped output (poll).
     pub fn writable(&self) -> bool {
         let s = self.state.lock();
@@ -416,10 +440,37 @@ impl Terminal {
         s.foreground = None;
     }
 
-    /// Its last open closed (4.x's ttyclose): no session, no foreground group.
+    /// Closed by a revocation (4.x's vgone calling the device's close, ttyclose):
+    /// no session, queues flushed, and reads and writes blocked in it cut off (a read
+    /// ends at end of file, a write fails), as later calls on the revoked files are.
+    fn close_revoked(&self) {
+        {
+            let mut s = self.state.lock();
+            s.session = None;
+            s.foreground = None;
+            s.ldisc.flush_input();
+            s.ldisc.discard_output();
+            s.exclusive = false;
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.flushed(true, true);
+        self.input_ready.wake_all();
+        self.output_room.wake_all();
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Its last open closed (4.x's ttyclose): no session, no foreground group, no
+    /// exclusive use.
     fn stop(&self) {
         self.set_session(None, None);
-        self.state.lock().ldisc.discard_output();
+        {
+            let mut s = self.state.lock();
+            s.ldisc.discard_output();
+            s.exclusive = false;
+        }
         self.input_ready.wake_all();
         self.output_room.wake_all();
     }
@@ -517,7 +568,12 @@ impl Terminal {
         let interrupted = || me.as_ref().is_some_and(process::signal_pending);
         // VTIME's first deadline when VMIN is 0 runs from the call.
         let start = crate::time::ticks();
+        let generation = self.generation();
         loop {
+            // Revoked meanwhile: a dead terminal reads end of file.
+            if self.generation() != generation {
+                return Ok(0);
+            }
             if let Some(p) = &me {
                 match self.job_control(p, Signal::Ttin, Err(TtyError::Io))? {
                     Access::Allowed => {}
@@ -584,11 +640,12 @@ impl Terminal {
             };
             let ready = || {
                 let s = self.state.lock();
-                if canonical {
+                let input = if canonical {
                     s.ldisc.readable(1)
                 } else {
                     s.ldisc.available() >= min.max(1)
-                }
+                };
+                input || self.generation() != generation
             };
             self.input_ready
                 .wait_until_deadline(ready, interrupted, deadline)
@@ -608,8 +665,9 @@ impl Terminal {
             return Err(FileError::Io);
         }
         let mut written = 0;
+        let generation = self.generation();
         for piece in buf.chunks(PIECE) {
-            let ready = match self.wait_to_write(nonblock) {
+            let ready = match self.wait_to_write(nonblock, generation) {
                 // Discarding: the rest is taken as written.
                 Ok(false) => return Ok(buf.len()),
                 Ok(true) => match self.device {
@@ -635,7 +693,7 @@ impl Terminal {
 
     /// Waits while output is stopped with more than the high-water mark held, until
     /// it starts (or the line goes); false while output is being discarded.
-    fn wait_to_write(&self, nonblock: bool) -> Result<bool, FileError> {
+    fn wait_to_write(&self, nonblock: bool, generation: u64) -> Result<bool, FileError> {
         let state = || {
             let s = self.state.lock();
             let discarding = s.ldisc.termios().local.contains(LocalFlags::FLUSHO);
@@ -643,6 +701,10 @@ impl Terminal {
             (discarding, full && !s.hung_up)
         };
         loop {
+            // Revoked meanwhile: a dead terminal's writes fail.
+            if self.generation() != generation {
+                return Err(FileError::Io);
+            }
             match state() {
                 (true, _) => return Ok(false),
                 (false, false) => return Ok(true),
@@ -655,6 +717,7 @@ impl Terminal {
                     || s.ldisc.held() <= OUTPUT_LOW_WATER
                     || s.hung_up
                     || s.ldisc.termios().local.contains(LocalFlags::FLUSHO)
+                    || self.generation() != generation
             })
             .map_err(|_| FileError::Interrupted)?;
         }
@@ -834,6 +897,15 @@ pub fn device_number(terminal: &Terminal) -> u64 {
     match terminal.device {
         Output::Device(_) => crate::vfs::devfs::number::CONSOLE,
         Output::Pty(i) => pty::slave_number(i),
+    }
+}
+
+/// A terminal's device was revoked. A pseudo-terminal's slave is closed by it
+/// (ptsclose); the console is not (its device stays open underneath, as 4.x's
+/// cnclose leaves it while the console is in use).
+pub fn revoked(terminal: &Terminal) {
+    if let Some(index) = pty::slave_index(terminal) {
+        pty::slave_revoked(index);
     }
 }
 

@@ -58,8 +58,11 @@ struct MasterState {
     /// The line is up: the master opened it and the slave has not closed since
     /// (BSD's TS_CONNECTED); once it is down the master reads end of file.
     connected: bool,
-    /// Open slave files.
+    /// Open slave files (of the current generation).
     slaves: usize,
+    /// Counts revocations of the slave: files opened before one no longer count as
+    /// open (4.x's ptsclose ran for them at the revocation).
+    slave_generation: u64,
     /// What the slave side wrote, for the master to read.
     output: VecDeque<u8>,
     /// Packet mode is on (BSD's PF_PKT).
@@ -89,6 +92,7 @@ impl Pty {
                 open: false,
                 connected: false,
                 slaves: 0,
+                slave_generation: 0,
                 output: VecDeque::new(),
                 packet: false,
                 send: 0,
@@ -336,15 +340,17 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
 /// line down.
 pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, FileError> {
     let pty = &PTYS[index];
+    // In exclusive use only while open (the last close ends it).
+    SLAVES[index].check_open()?;
     if !nonblock {
         crate::process::sleep_interruptible(&pty.readable, || pty.state.lock().open)
             .map_err(|_| FileError::Interrupted)?;
     }
-    let (first, up) = {
+    let (first, up, generation) = {
         let mut s = pty.state.lock();
         s.slaves += 1;
         s.connected |= s.open;
-        (s.slaves == 1, s.open)
+        (s.slaves == 1, s.open, s.slave_generation)
     };
     if first {
         SLAVES[index].start();
@@ -352,7 +358,28 @@ pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, File
             SLAVES[index].line_down();
         }
     }
-    Ok(Arc::new(Slave(index)))
+    Ok(Arc::new(Slave { index, generation }))
+}
+
+/// Slave `index` was revoked (4.x's vgone closing it: ptsclose): its open files
+/// count no more, the terminal is closed (ttyclose: no session, queues flushed,
+/// calls blocked in it cut off) and the master reads end of file until a slave is
+/// opened again.
+pub(super) fn slave_revoked(index: usize) {
+    let pty = &PTYS[index];
+    let was_open = {
+        let mut s = pty.state.lock();
+        let was_open = s.slaves > 0;
+        s.slaves = 0;
+        s.slave_generation += 1;
+        s.connected = false;
+        was_open
+    };
+    if was_open {
+        SLAVES[index].close_revoked();
+    }
+    pty.readable.wake_all();
+    pty.drained.wake_all();
 }
 
 /// The slave whose terminal `terminal` is, if it is one.
@@ -483,7 +510,11 @@ impl Drop for Master {
 
 /// An open slave: the terminal.
 #[derive(Debug)]
-struct Slave(usize);
+struct Slave {
+    index: usize,
+    /// The pty's slave generation at the open (see `slave_revoked`).
+    generation: u64,
+}
 
 impl FileOps for Slave {
     fn kind(&self) -> FileKind {
@@ -491,35 +522,39 @@ impl FileOps for Slave {
     }
 
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
-        SLAVES[self.0].read(buf, nonblock)
+        SLAVES[self.index].read(buf, nonblock)
     }
 
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
-        SLAVES[self.0].write(buf, nonblock)
+        SLAVES[self.index].write(buf, nonblock)
     }
 
     fn terminal(&self) -> Option<&'static Terminal> {
-        Some(&SLAVES[self.0])
+        Some(&SLAVES[self.index])
     }
 
     fn poll(&self) -> Readiness {
         Readiness {
-            read: SLAVES[self.0].has_input(),
-            write: SLAVES[self.0].writable(),
+            read: SLAVES[self.index].has_input(),
+            write: SLAVES[self.index].writable(),
             hangup: false,
             urgent: false,
         }
     }
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
-        Some(SLAVES[self.0].input_queue())
+        Some(SLAVES[self.index].input_queue())
     }
 }
 
 impl Drop for Slave {
     fn drop(&mut self) {
         let last = {
-            let mut s = PTYS[self.0].state.lock();
+            let mut s = PTYS[self.index].state.lock();
+            if s.slave_generation != self.generation {
+                // Closed already, by a revocation.
+                return;
+            }
             s.slaves -= 1;
             if s.slaves == 0 {
                 s.connected = false;
@@ -527,8 +562,8 @@ impl Drop for Slave {
             s.slaves == 0
         };
         if last {
-            SLAVES[self.0].stop();
+            SLAVES[self.index].stop();
         }
-        PTYS[self.0].readable.wake_all();
+        PTYS[self.index].readable.wake_all();
     }
 }

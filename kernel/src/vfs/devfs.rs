@@ -248,6 +248,7 @@ fn open_random() -> Result<Arc<dyn FileOps>> {
     Ok(Arc::new(Random))
 }
 fn open_console() -> Result<Arc<dyn FileOps>> {
+    crate::tty::console().check_open()?;
     Ok(crate::file::console())
 }
 
@@ -261,7 +262,7 @@ fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
     let terminal = crate::tty::controlling(process.sid()).ok_or(Error::NoDevice)?;
     match crate::tty::pty::slave_index(terminal) {
         Some(index) => crate::tty::pty::open_slave(index, true),
-        None => Ok(crate::file::console()),
+        None => open_console(),
     }
 }
 

@@ -49,6 +49,16 @@ pub fn revoke_device(number: u64) -> usize {
             .filter_map(|(_, w)| w.upgrade())
             .collect()
     };
+    // The terminals among them are closed by it (not through a pty's master,
+    // whose terminal is its slave's).
+    let mut terminals: Vec<&'static crate::tty::Terminal> = Vec::new();
+    for file in &cut {
+        if let (Some(t), None) = (file.inner.terminal(), file.inner.pty_master())
+            && !terminals.iter().any(|&known| core::ptr::eq(known, t))
+        {
+            terminals.push(t);
+        }
+    }
     for file in &cut {
         file.revoked.store(true, Ordering::Release);
         // Pollers see the hangup now rather than at their next wake-up.
@@ -58,6 +68,9 @@ pub fn revoke_device(number: u64) -> usize {
         {
             queue.wake_all();
         }
+    }
+    for terminal in terminals {
+        crate::tty::revoked(terminal);
     }
     cut.len()
 }
