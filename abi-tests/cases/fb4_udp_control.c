@@ -11,7 +11,8 @@
  * getsockopt reports SO_TIMESTAMP as its bit and the IP flags as 1. TCP and the Unix
  * domain take the options and add nothing. A control buffer cut at a record's end
  * gets the records that fit and no MSG_CTRUNC (recvit copies record by record); cut
- * inside one, MSG_CTRUNC.
+ * inside one, MSG_CTRUNC. A peek (MSG_PEEK) gives the control too (soreceive copies
+ * it), and leaves it for the receive.
  */
 #include <nymph_fb4.h>
 #include <sys/time.h>
@@ -20,8 +21,9 @@ static const unsigned char lo0_sdl[20] = {20, AF_LINK, 1, 0, 0x18, 3, 0, 0, 'l',
 
 static unsigned char ctl[256];
 
-/* Receives one datagram with room `room` for control; returns msg_controllen. */
-static int receive(int s, int room, int *flags)
+/* Receives one datagram with `how` (recvmsg's flags) and room `room` for control;
+ * returns msg_controllen. */
+static int receive_how(int s, int how, int room, int *flags)
 {
 	char buf[16];
 	struct iovec iov = {buf, sizeof(buf)};
@@ -32,10 +34,12 @@ static int receive(int s, int room, int *flags)
 	m.msg_iovlen = 1;
 	m.msg_control = ctl;
 	m.msg_controllen = room;
-	CHECK_EQ(__sys_recvmsg(s, &m, 0), 1);
+	CHECK_EQ(__sys_recvmsg(s, &m, how), 1);
 	*flags = m.msg_flags;
 	return m.msg_controllen;
 }
+
+static int receive(int s, int room, int *flags) { return receive_how(s, 0, room, flags); }
 
 static const unsigned char *record(int at, int level, int type, int len)
 {
@@ -100,6 +104,14 @@ int main(void)
 	CHECK_EQ(receive(u, sizeof(ctl), &flags), 16);
 	memcpy(&dst, record(0, IPPROTO_IP, IP_RECVDSTADDR, 16), 4);
 	CHECK_EQ(dst, nt_be32(0x7f000003));
+	/* A peek gives it, and leaves it. */
+	CHECK_EQ(__sys_sendto(v, "p", 1, 0, &to, sizeof(to)), 1);
+	CHECK_EQ(receive_how(u, MSG_PEEK, sizeof(ctl), &flags), 16);
+	CHECK_EQ(flags, MSG_PEEK);
+	memcpy(&dst, record(0, IPPROTO_IP, IP_RECVDSTADDR, 16), 4);
+	CHECK_EQ(dst, nt_be32(0x7f000003));
+	CHECK_EQ(receive(u, sizeof(ctl), &flags), 16);
+	record(0, IPPROTO_IP, IP_RECVDSTADDR, 16);
 	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVDSTADDR, 0);
 	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 1);
 	CHECK_EQ(__sys_sendto(v, "e", 1, 0, &to, sizeof(to)), 1);

@@ -596,10 +596,7 @@ fn receive(
             from: None,
         });
     }
-    if flags & MSG_PEEK != 0 {
-        // A peek never waits for more than the first data, MSG_WAITALL or not.
-        return s.peek(&mut to, nonblock).map_err(file_errno);
-    }
+    let peek = flags & MSG_PEEK != 0;
     let wanted = control.is_some();
     let mut bytes = Vec::new();
     let mut refused = None;
@@ -617,10 +614,15 @@ fn receive(
         let mut receive_once = |to: &mut UserPieces<'_>| {
             let accept: Option<nymph_kernel::file::pipe::AcceptControl<'_>> =
                 if wanted { Some(&mut accept) } else { None };
-            s.receive(to, nonblock, accept)
+            if peek {
+                s.peek(to, nonblock, accept)
+            } else {
+                s.receive(to, nonblock, accept)
+            }
         };
         receive_once(&mut to).map(|mut got| {
-            if flags & MSG_WAITALL != 0 && s.socket_type() == SocketType::Stream {
+            // A peek never waits for more than the first data, MSG_WAITALL or not.
+            if flags & MSG_WAITALL != 0 && !peek && s.socket_type() == SocketType::Stream {
                 let mut last = got.len;
                 // As 4.x's soreceive, a read stops at the urgent mark, MSG_WAITALL
                 // or not.

@@ -272,6 +272,24 @@ pub enum Control {
     LoopbackInterface,
 }
 
+impl Control {
+    /// The copy a peek (MSG_PEEK) gives of a datagram's control: plain data copied,
+    /// descriptors never (4.x's soreceive copies the control mbuf without
+    /// externalizing it, so what it gave for SCM_RIGHTS named no files).
+    fn peeked(&self) -> Option<Control> {
+        match self {
+            Control::Rights(_) => None,
+            Control::Credentials(c) => Some(Control::Credentials(c.clone())),
+            Control::ArrivalTime { secs, nanos } => Some(Control::ArrivalTime {
+                secs: *secs,
+                nanos: *nanos,
+            }),
+            Control::DestinationAddress(a) => Some(Control::DestinationAddress(*a)),
+            Control::LoopbackInterface => Some(Control::LoopbackInterface),
+        }
+    }
+}
+
 /// The domains a socket may be in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Domain {
@@ -1267,9 +1285,16 @@ impl Socket {
     }
 
     /// As [`Socket::receive`], but what is given stays queued (MSG_PEEK): a datagram
-    /// whole, a stream's bytes for the next read; control is not given.
-    pub fn peek<S: Sink + ?Sized>(&self, to: &mut S, nonblock: bool) -> Result<Received> {
-        self.receive_or_peek(to, nonblock, true, None)
+    /// whole, a stream's bytes for the next read. A datagram's control goes to
+    /// `accept` as a copy, without descriptors ([`Control::peeked`]); a stream's is
+    /// not given.
+    pub fn peek<S: Sink + ?Sized>(
+        &self,
+        to: &mut S,
+        nonblock: bool,
+        accept: Option<AcceptControl<'_>>,
+    ) -> Result<Received> {
+        self.receive_or_peek(to, nonblock, true, accept)
     }
 
     fn receive_or_peek<S: Sink + ?Sized>(
@@ -1330,6 +1355,27 @@ impl Socket {
                 let mut s = self.state.lock();
                 if let Some(m) = s.queue.front() {
                     if peek {
+                        let control: Vec<Control> = m
+                            .control
+                            .iter()
+                            .chain(m.noted.iter())
+                            .filter_map(Control::peeked)
+                            .collect();
+                        if !control.is_empty()
+                            && let Some(accept) = accept.as_mut()
+                        {
+                            // Outside the lock, as for a receive.
+                            let (data, from) = (m.data.clone(), m.from.clone());
+                            drop(s);
+                            accept(control)?;
+                            let n = data.len().min(to.len());
+                            to.copy_in(0, &data[..n])?;
+                            return Ok(Received {
+                                len: n,
+                                truncated: n < data.len(),
+                                from: Some(from),
+                            });
+                        }
                         let n = m.data.len().min(to.len());
                         to.copy_in(0, &m.data[..n])?;
                         return Ok(Received {
@@ -1767,7 +1813,10 @@ mod tests {
         let (a, b) = pair(SocketType::Stream).unwrap();
         assert_eq!(b.write(b"abcdef"), Ok(6));
         let mut buf = [0u8; 4];
-        assert_eq!(sock(&a).peek(&mut buf[..], true).map(|r| r.len), Ok(4));
+        assert_eq!(
+            sock(&a).peek(&mut buf[..], true, None).map(|r| r.len),
+            Ok(4)
+        );
         assert_eq!(&buf, b"abcd");
         assert_eq!(sock(&a).peer_name(), Ok(Vec::new()));
         drop(b);
@@ -1779,7 +1828,7 @@ mod tests {
         let (a, b) = pair(SocketType::Datagram).unwrap();
         assert_eq!(b.write(b"one"), Ok(3));
         assert_eq!(b.write(b"two"), Ok(3));
-        let got = sock(&a).peek(&mut buf[..2], true).unwrap();
+        let got = sock(&a).peek(&mut buf[..2], true, None).unwrap();
         assert_eq!((got.len, got.truncated), (2, true));
         assert_eq!(a.read(&mut buf), Ok(3));
         assert_eq!(&buf[..3], b"one");
@@ -2168,7 +2217,10 @@ mod tests {
         assert_eq!(Arc::strong_count(&w), 2);
         let mut buf = [0u8; 8];
         // A peek gives none and leaves them.
-        assert_eq!(sock(&b).peek(&mut buf[..], true).map(|g| g.len), Ok(3));
+        assert_eq!(
+            sock(&b).peek(&mut buf[..], true, None).map(|g| g.len),
+            Ok(3)
+        );
         let files = files_of(take(sock(&b), &mut buf[..]).unwrap());
         assert!(Arc::ptr_eq(&files[0], &r) && Arc::ptr_eq(&files[1], &w));
         drop(files);
@@ -2212,7 +2264,10 @@ mod tests {
         let mut buf = [0u8; 16];
         let (got, control) = take(sock(&b), &mut buf[..]).unwrap();
         assert_eq!((got.len, control.len()), (3, 0));
-        assert_eq!(sock(&b).peek(&mut buf[..], true).map(|g| g.len), Ok(6));
+        assert_eq!(
+            sock(&b).peek(&mut buf[..], true, None).map(|g| g.len),
+            Ok(6)
+        );
         // A short read at the mark takes the rights; the rest of the run follows bare.
         let got = take(sock(&b), &mut buf[..2]).unwrap();
         assert_eq!(&buf[..2], b"de");
