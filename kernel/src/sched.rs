@@ -153,6 +153,12 @@ struct Thread {
     /// Switches away because it waited, and because its turn was over.
     voluntary_switches: u64,
     involuntary_switches: u64,
+    /// Ticks it was running at since the last once-a-second decay, and its recent
+    /// share of the CPU in units of 1/[`LOAD_SCALE`] (BSD's p_cpticks, p_pctcpu).
+    cpu_ticks: u64,
+    cpu_share: u64,
+    /// What it waits for, while it does (BSD's wmesg; see [`waiting_for`]).
+    wait_message: &'static str,
 }
 
 struct Scheduler {
@@ -228,6 +234,9 @@ pub fn init() {
             class: Class::NORMAL,
             voluntary_switches: 0,
             involuntary_switches: 0,
+            cpu_ticks: 0,
+            cpu_share: 0,
+            wait_message: "",
             since: crate::time::monotonic_ns(),
         },
     );
@@ -281,6 +290,9 @@ fn create(
                 class: Class::NORMAL,
                 voluntary_switches: 0,
                 involuntary_switches: 0,
+                cpu_ticks: 0,
+                cpu_share: 0,
+                wait_message: "",
                 since: 0,
             },
         );
@@ -556,6 +568,65 @@ fn sample_load(runnable: u64) {
     }
 }
 
+/// e^(-1/20) in [`LOAD_SCALE`] units: each second, a thread's CPU share keeps this
+/// much of its old value (4.4BSD's `ccpu`, so 95% of it decays in 60 seconds).
+const CPU_SHARE_DECAY: u64 = 1948;
+
+/// Once a second (4.4BSD's schedcpu): each thread's CPU share decays and gains the
+/// ticks it ran since; a thread running all the time tends to [`LOAD_SCALE`].
+fn decay_cpu_shares(s: &mut Scheduler, hz: u64) {
+    for t in s.threads.values_mut() {
+        t.cpu_share = ((t.cpu_share * CPU_SHARE_DECAY) >> LOAD_SHIFT) + 100 * t.cpu_ticks / hz;
+        t.cpu_ticks = 0;
+    }
+}
+
+/// Thread `id`'s recent share of the CPU, in units of 1/[`LOAD_SCALE`] (ps's and
+/// ^T's %CPU).
+pub fn cpu_share(id: ThreadId) -> Option<u64> {
+    with(|s| s.threads.values().find(|t| t.id == id).map(|t| t.cpu_share))
+}
+
+/// Names what the running thread waits for, until the returned guard goes (BSD's
+/// wmesg, which ^T's status line shows): set around a sleep, not on paths that do
+/// not block.
+pub fn waiting_for(message: &'static str) -> WaitingFor {
+    set_wait_message(message);
+    WaitingFor(())
+}
+
+/// See [`waiting_for`].
+#[derive(Debug)]
+#[must_use]
+pub struct WaitingFor(());
+
+impl Drop for WaitingFor {
+    fn drop(&mut self) {
+        set_wait_message("");
+    }
+}
+
+fn set_wait_message(message: &'static str) {
+    with(|s| {
+        let current = s.current;
+        if let Some(t) = s.threads.get_mut(&current) {
+            t.wait_message = message;
+        }
+    });
+}
+
+/// What thread `id` waits for, if it waits and said what for.
+pub fn wait_message(id: ThreadId) -> Option<&'static str> {
+    with(|s| {
+        let t = s.threads.values().find(|t| t.id == id)?;
+        let waiting = matches!(
+            t.state,
+            State::Blocked | State::BlockedUntil(_) | State::Sleeping(_)
+        );
+        (waiting && !t.wait_message.is_empty()).then_some(t.wait_message)
+    })
+}
+
 /// Called on every tick (from the interrupt): wakes sleepers whose time has come,
 /// samples the load every [`LOAD_SAMPLE_SECONDS`], and asks for a switch when the
 /// running thread's slice is used up.
@@ -572,7 +643,15 @@ pub fn on_tick(now: u64) {
         }
     }
     s.run_queue.extend(woken);
-    if now.is_multiple_of(LOAD_SAMPLE_SECONDS * u64::from(crate::time::hz().max(1))) {
+    let current = s.current;
+    if let Some(t) = s.threads.get_mut(&current) {
+        t.cpu_ticks += 1;
+    }
+    let hz = u64::from(crate::time::hz().max(1));
+    if now.is_multiple_of(hz) {
+        decay_cpu_shares(s, hz);
+    }
+    if now.is_multiple_of(LOAD_SAMPLE_SECONDS * hz) {
         let queued = s
             .run_queue
             .iter()

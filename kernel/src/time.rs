@@ -166,6 +166,7 @@ pub fn sleep_ns(ns: u64) {
 pub fn sleep_ns_interruptible(ns: u64, interrupted: impl Fn() -> bool) -> Result<(), u64> {
     // Nobody wakes this queue: only the deadline or a signal's wake-up end the wait.
     let never = crate::sched::WaitQueue::new();
+    let _waiting = crate::sched::waiting_for("nanslp");
     let start = monotonic_ns();
     let deadline = ticks() + ns.div_ceil(tick_ns()) + 1;
     match never.wait_until_deadline(|| false, interrupted, Some(deadline)) {

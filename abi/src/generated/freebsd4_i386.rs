@@ -4301,6 +4301,8 @@ pub mod ioctl {
     pub const TIOCNXCL: u32 = 0x2000740e;
     /// type a byte at the terminal: EPERM without read access, EACCES on another than the controlling terminal, unless root
     pub const TIOCSTI: u32 = 0x80017472;
+    /// print the status line, as ^T does (without its SIGINFO)
+    pub const TIOCSTAT: u32 = 0x20007465;
     /// start output, as ^Q does (and end FLUSHO)
     pub const TIOCSTART: u32 = 0x2000746e;
     /// stop output, as ^S does
@@ -13790,7 +13792,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), NOKERNINFO; ^T (VSTATUS) sends SIGINFO but prints no status line (TIOCSTAT is ENOTTY)",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line picks the foreground process without 4.x's sleep-time rule (how long each has slept is not kept: ties go to the higher pid)",
         ),
         arg_words: 3,
     },
@@ -24473,6 +24475,7 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCEXCL", 0x2000740d),
     ("TIOCNXCL", 0x2000740e),
     ("TIOCSTI", 0x80017472),
+    ("TIOCSTAT", 0x20007465),
     ("TIOCSTART", 0x2000746e),
     ("TIOCSTOP", 0x2000746f),
     ("TIOCPKT", 0x80047470),

@@ -276,6 +276,10 @@ fn terminal_ioctl(
             }
             tty.input(byte);
         }
+        ioctl::TIOCSTAT => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.print_status();
+        }
         ioctl::TIOCSTOP => {
             tty.check_control(&task.process).map_err(tty_errno)?;
             tty.stop_output();

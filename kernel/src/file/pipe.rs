@@ -207,6 +207,9 @@ pub struct Pipe {
     writing: AsyncSignals,
     /// A FIFO's, which signals as 4.x's FIFOs (sockets inside) do, not as its pipes.
     fifo: bool,
+    /// What a reader and a writer wait for, as ^T names it: a pipe's "piperd" and
+    /// "pipewr", a socket's (and a FIFO's) "sbwait".
+    wait_messages: [&'static str; 2],
 }
 
 #[derive(Debug)]
@@ -228,16 +231,22 @@ impl Pipe {
     /// buffer is taken now, while making the pipe, where the heap's reserve is checked;
     /// a write grows it only while the heap is above that reserve.
     pub fn empty() -> Pipe {
-        Pipe::new(false)
+        Pipe::new(false, ["piperd", "pipewr"])
     }
 
     /// A FIFO's pipe, with no ends open yet.
     pub fn fifo() -> Pipe {
-        Pipe::new(true)
+        Pipe::new(true, ["sbwait"; 2])
     }
 
-    fn new(fifo: bool) -> Pipe {
+    /// One direction of a stream socket's connection.
+    pub fn for_socket() -> Pipe {
+        Pipe::new(false, ["sbwait"; 2])
+    }
+
+    fn new(fifo: bool, wait_messages: [&'static str; 2]) -> Pipe {
         Pipe {
+            wait_messages,
             state: Mutex::new(State {
                 ring: vec![0u8; INITIAL_CAPACITY].into_boxed_slice(),
                 head: 0,
@@ -310,13 +319,20 @@ impl From<bool> for Wait {
 
 impl Wait {
     /// Sleeps on `queue` until `ready`, a signal (`Interrupted`) or the deadline
-    /// (`WouldBlock`); `Never` is `WouldBlock` at once.
-    pub fn sleep(self, queue: &WaitQueue, ready: impl Fn() -> bool) -> Result<()> {
+    /// (`WouldBlock`), waiting for what `message` names; `Never` is `WouldBlock` at
+    /// once.
+    pub fn sleep(
+        self,
+        message: &'static str,
+        queue: &WaitQueue,
+        ready: impl Fn() -> bool,
+    ) -> Result<()> {
         let deadline = match self {
             Wait::Never => return Err(FileError::WouldBlock),
             Wait::Forever => None,
             Wait::Until(tick) => Some(tick),
         };
+        let _waiting = crate::sched::waiting_for(message);
         match crate::process::sleep_interruptible_until(queue, ready, deadline) {
             Ok(true) => Ok(()),
             Ok(false) => Err(FileError::WouldBlock),
@@ -405,7 +421,7 @@ fn receive<S: Sink + ?Sized>(
                 return Ok(0);
             }
         }
-        wait.sleep(&pipe.changed, || {
+        wait.sleep(pipe.wait_messages[0], &pipe.changed, || {
             let s = pipe.state.lock();
             s.len > 0 || s.writers == 0
         })?;
@@ -477,7 +493,7 @@ pub fn write_marked<S: Source + ?Sized>(
             }
         }
         let need = if atomic { total - written } else { 1 };
-        let slept = wait.sleep(&pipe.changed, || {
+        let slept = wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
             let s = pipe.state.lock();
             s.room() >= need || s.readers == 0
         });
@@ -526,7 +542,7 @@ pub fn write_urgent(pipe: &Arc<Pipe>, byte: u8, inline: bool, wait: Wait) -> Res
                 return Ok(());
             }
         }
-        wait.sleep(&pipe.changed, || {
+        wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
             let s = pipe.state.lock();
             s.room() > 0 || s.readers == 0
         })?;
@@ -606,6 +622,7 @@ pub fn open_fifo(pipe: &Arc<Pipe>, read: bool, nonblock: bool) -> Result<Arc<dyn
     // the end opened for it goes again.
     let generation = pipe.state.lock().opens;
     let me = pipe.clone();
+    let _waiting = crate::sched::waiting_for(if read { "fifoor" } else { "fifoow" });
     crate::process::sleep_interruptible(&pipe.changed, move || {
         let s = me.state.lock();
         let partner = if read { s.writers } else { s.readers };

@@ -601,7 +601,7 @@ fn join(a: &Socket, b: &Socket) -> Result<()> {
     if crate::mm::heap::under_pressure() {
         return Err(Error::NoBufferSpace);
     }
-    let (ab, ba) = (Arc::new(Pipe::empty()), Arc::new(Pipe::empty()));
+    let (ab, ba) = (Arc::new(Pipe::for_socket()), Arc::new(Pipe::for_socket()));
     let mut joined = false;
     a.connection.call_once(|| {
         joined = true;
@@ -1085,6 +1085,7 @@ impl Socket {
             if nonblock {
                 return Err(Error::WouldBlock);
             }
+            let _waiting = crate::sched::waiting_for("accept");
             crate::process::sleep_interruptible(&self.changed, || {
                 let s = self.state.lock();
                 !s.pending.is_empty() || s.backlog.is_none()
@@ -1415,7 +1416,7 @@ impl Socket {
                     return Err(e);
                 }
             }
-            wait.sleep(&self.changed, || {
+            wait.sleep("sbwait", &self.changed, || {
                 let s = self.state.lock();
                 !s.queue.is_empty() || s.read_shut || s.error.is_some()
             })?;

@@ -261,6 +261,7 @@ fn sleep(id: u32, seen: u64, sleep: Sleep<'_>) -> Result<(), ()> {
 
 /// The calling process's interruptible sleep.
 fn sleep_interruptible(ready: &dyn Fn() -> bool) -> Result<(), ()> {
+    let _waiting = crate::sched::waiting_for("msgwait");
     process::sleep_interruptible(&WAITERS, ready).map_err(|_| ())
 }
 

@@ -468,6 +468,7 @@ fn op_with(pid: u32, id: u32, ops: &[Op], sleep: Sleep<'_>) -> Result<(), OpErro
 /// semop for the calling process (a signal ends its sleep: `Interrupted`).
 pub fn op(task: &Task, id: u32, ops: &[Op]) -> Result<(), OpError> {
     op_with(task.process.pid.0, id, ops, &|ready| {
+        let _waiting = crate::sched::waiting_for("semwait");
         process::sleep_interruptible(&WAITERS, ready).map_err(|_| ())
     })
 }

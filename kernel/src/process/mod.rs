@@ -1042,7 +1042,7 @@ impl Process {
 
     /// [`post`](Self::post), saying where the signal comes from (for siginfo).
     pub fn post_from(&self, signal: Signal, origin: SignalOrigin) {
-        {
+        let discarded = {
             let mut inner = self.inner.lock();
             if inner.exit.is_some() {
                 return;
@@ -1066,14 +1066,22 @@ impl Process {
                             signal.default_action(),
                             DefaultAction::Ignore | DefaultAction::Continue
                         )));
-            if !ignored || !signal.catchable() {
+            let discarded = ignored && signal.catchable();
+            if !discarded {
                 inner.make_pending(&self.attention, signal, origin);
             }
-            // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL).
-            if let Some(c) = inner.events.signals.iter_mut().find(|c| c.0 == signal) {
-                c.1 += 1;
-            }
-        }
+            // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL); a kevent
+            // waiting for it must wake.
+            let counted = match inner.events.signals.iter_mut().find(|c| c.0 == signal) {
+                Some(c) => {
+                    c.1 += 1;
+                    true
+                }
+                None => false,
+            };
+            // SIGCONT continues a stopped process even when nothing catches it.
+            discarded && !counted && signal != Signal::Cont
+        };
         let (thread, continued) = {
             let mut job = self.job.lock();
             let mut continued = false;
@@ -1085,7 +1093,11 @@ impl Process {
             }
             (job.thread, continued)
         };
-        if let Some(thread) = thread {
+        // A signal forgotten at once (4.x's psignal returns for an ignored one) wakes
+        // nobody: a sleeper sleeps on, as ^T's status line shows.
+        if let Some(thread) = thread
+            && !discarded
+        {
             sched::wake(thread);
         }
         // A parent waiting with WCONTINUED has news, and SIGCHLD if its personality
@@ -1193,6 +1205,7 @@ pub fn sleep_interruptible_until(
 /// Sleeps until a signal is pending for `process` (sigsuspend, pause).
 pub fn pause_until_signal(process: &Arc<Process>) {
     static NOTHING: WaitQueue = WaitQueue::new();
+    let _waiting = sched::waiting_for("pause");
     let _ = NOTHING.wait_until_interruptible(|| false, || signal_pending(process));
 }
 
@@ -1471,6 +1484,7 @@ pub fn wait_child_usage(
         // Only a change of a child this wait accepts ends the sleep: an unrelated zombie
         // (an orphan handed to init, say) would otherwise make it spin in the kernel.
         // So does the last such child going (to init, under SA_NOCLDWAIT).
+        let _waiting = sched::waiting_for("wait");
         parent
             .child_events
             .wait_until_interruptible(

@@ -127,7 +127,7 @@ flag_set!(
         ALTWERASE = 12,
         /// Output is being discarded (VDISCARD).
         FLUSHO = 13,
-        // Kept and reported, not acted on: there is no status line to leave out.
+        /// ^T sends SIGINFO without printing the status line.
         NOKERNINFO = 14,
         /// Input typed before canonical mode came on is typed again at the next input
         /// or read.
@@ -156,7 +156,8 @@ pub enum Cc {
     Time,
     /// A second end-of-line character.
     Eol2,
-    /// With ICANON and IEXTEN, SIGINFO for the foreground group (with ISIG).
+    /// With ICANON and IEXTEN: SIGINFO for the foreground group (with ISIG) and the
+    /// status line (without NOKERNINFO).
     Status,
     /// With IXON: start output, and stop it.
     Start,
@@ -364,6 +365,8 @@ pub trait Hooks {
     /// output for INTR and QUIT; VDISCARD: output): the device drops the output it
     /// has not sent yet, and a pty master in packet mode is told.
     fn flushed(&mut self, _input: bool, _output: bool) {}
+    /// The status character (^T) asks for the status line (without NOKERNINFO).
+    fn status(&mut self) {}
 }
 
 /// How an output byte moves the cursor (the classes of BSD's char_type table).
@@ -966,10 +969,13 @@ impl LineDiscipline {
                     self.retype(hooks);
                     return Next::End;
                 }
-                // ^T: SIGINFO (the kernel's status line, ttyinfo, is not printed).
+                // ^T: SIGINFO, and the kernel's status line (ttyinfo).
                 if t.is(Cc::Status, c) {
                     if local.contains(LocalFlags::ISIG) {
                         hooks.signal(Signal::Info);
+                    }
+                    if !local.contains(LocalFlags::NOKERNINFO) {
+                        hooks.status();
                     }
                     return Next::End;
                 }

@@ -117,6 +117,8 @@ struct Effects {
     signals: Vec<Signal>,
     /// Queues flushed by typed characters: (input, output).
     flushed: (bool, bool),
+    /// ^T asked for the status line.
+    status: bool,
 }
 
 impl ldisc::Hooks for Effects {
@@ -132,6 +134,9 @@ impl ldisc::Hooks for Effects {
         }
         self.flushed.0 |= input;
         self.flushed.1 |= output;
+    }
+    fn status(&mut self) {
+        self.status = true;
     }
 }
 
@@ -222,6 +227,7 @@ impl Terminal {
             out: Vec::new(),
             signals: Vec::new(),
             flushed: (false, false),
+            status: false,
         };
         // Whether the input made something readable matters only for SIGIO.
         let watching = self.signals.is_async();
@@ -261,6 +267,11 @@ impl Terminal {
             for signal in effects.signals {
                 let _ = process::kill_many(KillTarget::Group(group), Some(signal));
             }
+        }
+        // After SIGINFO, as ttyinput's ttyinfo: a process woken to catch it shows as
+        // running.
+        if effects.status {
+            self.print_status();
         }
         self.input_ready.wake_all();
         // ttyinput's ttwakeup: a line, or raw bytes, to read.
@@ -370,10 +381,81 @@ impl Terminal {
     /// output until it is started, a pseudo-terminal's until its master reads it;
     /// at once when the line is down.
     pub fn drain(&self) -> Result<(), TtyError> {
+        let _waiting = crate::sched::waiting_for("ttywai");
         process::sleep_interruptible(&self.output_room, || {
             self.state.lock().hung_up || self.queued_output() == 0
         })
         .map_err(|_| TtyError::Interrupted)
+    }
+
+    /// Prints the status line (^T, TIOCSTAT: 4.x's ttyinfo) as output: the load
+    /// average, then the foreground group's most interesting process (its command,
+    /// pid, what it waits for, user and system time, CPU share and resident size). A
+    /// line being typed counts as disturbed afterwards (erasing retypes it).
+    pub fn print_status(&self) {
+        let line = self.status_line();
+        let mut s = self.state.lock();
+        s.ldisc.write(&line, &mut |b| self.emit(b));
+    }
+
+    fn status_line(&self) -> Vec<u8> {
+        use alloc::format;
+        let (session, foreground) = {
+            let s = self.state.lock();
+            (s.session, s.foreground)
+        };
+        let load = crate::sched::load_average()[0];
+        let load100 = (load * 100 + crate::sched::LOAD_SCALE / 2) >> crate::sched::LOAD_SHIFT;
+        let mut line = format!("load: {}.{:02} ", load100 / 100, load100 % 100).into_bytes();
+        let Some(group) = foreground.filter(|_| session.is_some()) else {
+            let why = if session.is_none() {
+                "not a controlling terminal\n"
+            } else {
+                "no foreground process group\n"
+            };
+            line.extend_from_slice(why.as_bytes());
+            return line;
+        };
+        let members = process::all().into_iter().filter(|p| p.pgid() == group);
+        let Some(pick) = members
+            .map(Interest::of)
+            .reduce(|a, b| if b.beats(&a) { b } else { a })
+        else {
+            line.extend_from_slice(b"empty foreground process group\n");
+            return line;
+        };
+        let p = &pick.process;
+        let mut name = p.image_name();
+        name.truncate(MAXCOMLEN);
+        line.extend_from_slice(b" cmd: ");
+        line.extend_from_slice(&name);
+        let doing = if pick.running {
+            "running"
+        } else {
+            p.thread()
+                .and_then(crate::sched::wait_message)
+                .unwrap_or("iowait")
+        };
+        let usage = p.usage();
+        let hundredths = |ns: u64| (ns / 1_000_000_000, ns % 1_000_000_000 / 10_000_000);
+        let (us, uh) = hundredths(usage.user_ns);
+        let (ss, sh) = hundredths(usage.system_ns);
+        let share =
+            (pick.cpu_share * 10000 + crate::sched::LOAD_SCALE / 2) >> crate::sched::LOAD_SHIFT;
+        let resident_kib = if pick.zombie {
+            0
+        } else {
+            p.with_space(|s| s.page_count()).unwrap_or(0) * 4
+        };
+        line.extend_from_slice(
+            format!(
+                " {} [{doing}] {us}.{uh:02}u {ss}.{sh:02}s {}% {resident_kib}k\n",
+                p.pid.0,
+                share / 100
+            )
+            .as_bytes(),
+        );
+        line
     }
 
     /// Turns exclusive use on or off (TIOCEXCL, TIOCNXCL).
@@ -620,6 +702,7 @@ impl Terminal {
                         return Ok(n);
                     }
                     let moment = crate::time::ticks() + u64::from(crate::time::hz());
+                    let _waiting = crate::sched::waiting_for("ttybg3");
                     process::sleep_interruptible_until(&self.input_ready, || false, Some(moment))
                         .map_err(|_| FileError::Interrupted)?;
                     continue;
@@ -647,6 +730,7 @@ impl Terminal {
                 };
                 input || self.generation() != generation
             };
+            let _waiting = crate::sched::waiting_for("ttyin");
             self.input_ready
                 .wait_until_deadline(ready, interrupted, deadline)
                 .map_err(|_| FileError::Interrupted)?;
@@ -711,6 +795,7 @@ impl Terminal {
                 (false, true) if nonblock => return Err(FileError::WouldBlock),
                 (false, true) => {}
             }
+            let _waiting = crate::sched::waiting_for("ttywri");
             process::sleep_interruptible(&self.output_room, || {
                 let s = self.state.lock();
                 !s.ldisc.output_stopped()
@@ -879,6 +964,54 @@ impl Terminal {
         self.state.lock().foreground = Some(pgid);
         self.input_ready.wake_all();
         Ok(())
+    }
+}
+
+/// The longest command name the status line shows (BSD's MAXCOMLEN).
+const MAXCOMLEN: usize = 16;
+
+/// A foreground process as ttyinfo's proc_compare weighs it.
+struct Interest {
+    process: Arc<Process>,
+    running: bool,
+    zombie: bool,
+    cpu_share: u64,
+}
+
+impl Interest {
+    fn of(process: Arc<Process>) -> Interest {
+        let state = crate::vfs::procfs::state(&process);
+        let cpu_share = process
+            .thread()
+            .and_then(crate::sched::cpu_share)
+            .unwrap_or(0);
+        Interest {
+            process,
+            running: state == 'R',
+            zombie: state == 'Z',
+            cpu_share,
+        }
+    }
+
+    /// Whether `self` is the more interesting (proc_compare): a runnable process
+    /// (the one using more CPU, then the higher pid), then one that has not exited,
+    /// then the higher pid (how long each has slept is not kept here).
+    fn beats(&self, other: &Interest) -> bool {
+        let pid = self.process.pid.0 > other.process.pid.0;
+        match (self.running, other.running) {
+            (true, false) => return true,
+            (false, true) => return false,
+            (true, true) if self.cpu_share != other.cpu_share => {
+                return self.cpu_share > other.cpu_share;
+            }
+            (true, true) => return pid,
+            (false, false) => {}
+        }
+        match (self.zombie, other.zombie) {
+            (false, true) => true,
+            (true, false) => false,
+            _ => pid,
+        }
     }
 }
 

@@ -248,6 +248,7 @@ pub(super) fn wait_for_room(index: usize, need: usize, nonblock: bool) -> Result
         if nonblock {
             return Err(FileError::WouldBlock);
         }
+        let _waiting = crate::sched::waiting_for("ttywri");
         crate::process::sleep_interruptible(&pty.drained, room)
             .map_err(|_| FileError::Interrupted)?;
     }
@@ -343,6 +344,7 @@ pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, File
     // In exclusive use only while open (the last close ends it).
     SLAVES[index].check_open()?;
     if !nonblock {
+        let _waiting = crate::sched::waiting_for("ptsopn");
         crate::process::sleep_interruptible(&pty.readable, || pty.state.lock().open)
             .map_err(|_| FileError::Interrupted)?;
     }
@@ -447,6 +449,7 @@ impl FileOps for Master {
             if nonblock {
                 return Err(FileError::WouldBlock);
             }
+            let _waiting = crate::sched::waiting_for("ptcin");
             crate::process::sleep_interruptible(&pty.readable, || self.readable())
                 .map_err(|_| FileError::Interrupted)?;
         }

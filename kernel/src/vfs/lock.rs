@@ -175,6 +175,7 @@ fn wake(t: &Table) -> bool {
 /// Blocks until a lock goes away (or a while passes, to look for signals again).
 fn sleep() {
     let until = crate::time::ticks() + SIGNAL_CHECK_TICKS;
+    let _waiting = sched::waiting_for("lockf");
     sched::wait_any(&[&CHANGED], Some(until));
 }
 

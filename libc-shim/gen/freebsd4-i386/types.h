@@ -792,6 +792,7 @@ typedef uint32_t uintptr_t;
 #define TIOCEXCL 0x2000740d
 #define TIOCNXCL 0x2000740e
 #define TIOCSTI 0x80017472U
+#define TIOCSTAT 0x20007465
 #define TIOCSTART 0x2000746e
 #define TIOCSTOP 0x2000746f
 #define TIOCPKT 0x80047470U
