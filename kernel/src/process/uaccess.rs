@@ -70,12 +70,8 @@ impl Task {
         mut copy: impl FnMut(u64, usize) -> Result<(), UserCopyError>,
     ) -> Result<(), UserFault> {
         let mut done = 0usize;
-        // Each page the range touches may fault (twice, if a promised page is made
-        // before it is copied on write), and the last attempt completes.
-        let first = addr / 4096;
-        let last = addr.saturating_add(len.max(1) as u64 - 1) / 4096;
-        let attempts = 2 * (last - first + 1) + 1;
-        for _ in 0..attempts {
+        let mut faults = 0u64;
+        loop {
             let at = addr + done as u64;
             match copy(at, done) {
                 Ok(()) => return Ok(()),
@@ -84,6 +80,15 @@ impl Task {
                     let Some(caught) = f.fault.filter(|c| c.vector == 14) else {
                         return Err(UserFault::BadAddress(at));
                     };
+                    // Each page the range touches may fault twice (a promised page
+                    // made, then copied on write); more means no progress. Counted on
+                    // this path only: most copies never fault.
+                    faults += 1;
+                    let first = addr / 4096;
+                    let last = addr.saturating_add(len.max(1) as u64 - 1) / 4096;
+                    if faults > 2 * (last - first + 1) {
+                        return Err(UserFault::BadAddress(addr));
+                    }
                     let resolved = self.process.resolve_fault(caught.address, write)
                         == FaultResolution::Resolved;
                     if !resolved {
@@ -93,7 +98,6 @@ impl Task {
                 Err(e) => return Err((e, at).into()),
             }
         }
-        Err(UserFault::BadAddress(addr))
     }
 
     /// Reads a value of a plain-data type at `addr`.
