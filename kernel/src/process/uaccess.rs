@@ -75,29 +75,44 @@ impl Task {
             let at = addr + done as u64;
             match copy(at, done) {
                 Ok(()) => return Ok(()),
-                Err(UserCopyError::Fault(f)) => {
-                    done += f.copied;
-                    let Some(caught) = f.fault.filter(|c| c.vector == 14) else {
-                        return Err(UserFault::BadAddress(at));
-                    };
-                    // Each page the range touches may fault twice (a promised page
-                    // made, then copied on write); more means no progress. Counted on
-                    // this path only: most copies never fault.
-                    faults += 1;
-                    let first = addr / 4096;
-                    let last = addr.saturating_add(len.max(1) as u64 - 1) / 4096;
-                    if faults > 2 * (last - first + 1) {
-                        return Err(UserFault::BadAddress(addr));
-                    }
-                    let resolved = self.process.resolve_fault(caught.address, write)
-                        == FaultResolution::Resolved;
-                    if !resolved {
-                        return Err(UserFault::BadAddress(caught.address));
-                    }
-                }
-                Err(e) => return Err((e, at).into()),
+                Err(e) => self.resolve_copy_fault(e, addr, len, write, &mut done, &mut faults)?,
             }
         }
+    }
+
+    /// A user copy stopped at `addr + *done` with `error`: a page fault is resolved
+    /// (the copy then goes on from where it stopped); anything else, or a fault that
+    /// does not resolve, is the copy's error. Each page the range touches may fault
+    /// twice (a promised page made, then copied on write); more means no progress.
+    #[cold]
+    #[inline(never)]
+    fn resolve_copy_fault(
+        &self,
+        error: UserCopyError,
+        addr: u64,
+        len: usize,
+        write: bool,
+        done: &mut usize,
+        faults: &mut u64,
+    ) -> Result<(), UserFault> {
+        let at = addr + *done as u64;
+        let UserCopyError::Fault(f) = error else {
+            return Err((error, at).into());
+        };
+        *done += f.copied;
+        let Some(caught) = f.fault.filter(|c| c.vector == 14) else {
+            return Err(UserFault::BadAddress(at));
+        };
+        *faults += 1;
+        let first = addr / 4096;
+        let last = addr.saturating_add(len.max(1) as u64 - 1) / 4096;
+        if *faults > 2 * (last - first + 1) {
+            return Err(UserFault::BadAddress(addr));
+        }
+        if self.process.resolve_fault(caught.address, write) != FaultResolution::Resolved {
+            return Err(UserFault::BadAddress(caught.address));
+        }
+        Ok(())
     }
 
     /// Reads a value of a plain-data type at `addr`.
