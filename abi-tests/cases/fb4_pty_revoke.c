@@ -4,7 +4,8 @@
  * ptsclose, ttyclose), exclusive use (TIOCEXCL) and TIOCSTI:
  *  - a session leader blocked reading its controlling terminal when the slave is
  *    revoked: the read ends at end of file, and the session has no controlling
- *    terminal left (/dev/tty: ENXIO);
+ *    terminal left (/dev/tty: ENXIO); a /dev/tty descriptor it opened before is dead
+ *    too (read end of file, write EIO), as 4.x's cttyread reaches the revoked vnode;
  *  - the master then reads end of file; the old slave descriptor is dead (read end
  *    of file, write EIO); a new open of the slave starts afresh (default modes) and
  *    the master reads its output again;
@@ -73,12 +74,19 @@ int main(void)
 		close(m);
 		if (setsid() < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
 			_exit(1);
+		int ctty = open("/dev/tty", O_RDWR);
+		if (ctty < 0)
+			_exit(4);
 		(void)!write(ready[1], "r", 1);
 		char buf[8];
 		if (read(s, buf, sizeof(buf)) != 0)
 			_exit(2);
 		if (open("/dev/tty", O_RDWR) >= 0 || errno != ENXIO)
 			_exit(3);
+		if (read(ctty, buf, sizeof(buf)) != 0)
+			_exit(5);
+		if (write(ctty, "x", 1) != -1 || errno != EIO)
+			_exit(6);
 		_exit(0);
 	}
 	char c;

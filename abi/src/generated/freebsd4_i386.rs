@@ -13808,7 +13808,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "revoke",
         kind: "standard",
         status: Status::Partial(
-            "the console is not closed by a revocation: it keeps its session, foreground process group and queued input, and a read or write blocked in it ends with the console's own answer (a pseudo-terminal's slave is closed, as 4.x's ptsclose and ttyclose do: no session, queues flushed, exclusive use ended, blocked reads at end of file and writes failing, its master reading end of file until the next open); a read or write blocked inside another device (not a terminal) when it is revoked is not cut off: it ends with the device's own answer; later calls get deadfs's; descriptors of /dev/tty (the controlling-terminal device, its own number) opened before the terminal is revoked keep working (4.x's cttyread goes through the revoked terminal vnode); open files that were not opened through a device node (the boot console descriptors init starts with) are not reached",
+            "the console is not closed by a revocation: it keeps its session, foreground process group and queued input, and a read or write blocked in it ends with the console's own answer (a pseudo-terminal's slave is closed, as 4.x's ptsclose and ttyclose do: no session, queues flushed, exclusive use ended, blocked reads at end of file and writes failing, its master reading end of file until the next open); a read or write blocked inside another device (not a terminal) when it is revoked is not cut off: it ends with the device's own answer; later calls get deadfs's; open files that were not opened through a device node (the boot console descriptors init starts with) are not reached",
         ),
         arg_words: 1,
     },

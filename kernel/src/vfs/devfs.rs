@@ -254,16 +254,22 @@ fn open_console() -> Result<Arc<dyn FileOps>> {
 
 /// /dev/tty: the caller's controlling terminal (the console or a pseudo-terminal's
 /// slave), or ENXIO for a process whose session has none. The kernel's own opens get
-/// the console.
+/// the console. The instance is kept under the terminal's own number too, so that
+/// revoking the terminal cuts it off (4.x's cttyread goes through the session's
+/// terminal vnode, dead after a revoke).
 fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
     let Some(process) = crate::process::current() else {
         return Ok(crate::file::console());
     };
     let terminal = crate::tty::controlling(process.sid()).ok_or(Error::NoDevice)?;
-    match crate::tty::pty::slave_index(terminal) {
-        Some(index) => crate::tty::pty::open_slave(index, true),
-        None => open_console(),
-    }
+    let ops = match crate::tty::pty::slave_index(terminal) {
+        Some(index) => crate::tty::pty::open_slave(index, true)?,
+        None => open_console()?,
+    };
+    Ok(super::revoke::track(
+        crate::tty::device_number(terminal),
+        ops,
+    ))
 }
 
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();

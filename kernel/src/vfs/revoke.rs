@@ -19,6 +19,9 @@ use core::sync::atomic::{AtomicBool, Ordering};
 pub(crate) struct Revocable {
     inner: Arc<dyn FileOps>,
     revoked: AtomicBool,
+    /// A terminal (BSD's VISTTY), as it was when opened: a dead one reads as end of
+    /// file.
+    tty: bool,
 }
 
 /// The revocable instances, with their device numbers: the live ones, and those
@@ -27,9 +30,11 @@ static OPEN: Mutex<Vec<(u64, Weak<Revocable>)>> = Mutex::new(Vec::new());
 
 /// Wraps a new open instance of device `number` so that it can be revoked.
 pub(crate) fn track(number: u64, inner: Arc<dyn FileOps>) -> Arc<dyn FileOps> {
+    let tty = inner.terminal().is_some() || inner.kind() == FileKind::Console;
     let file = Arc::new(Revocable {
         inner,
         revoked: AtomicBool::new(false),
+        tty,
     });
     let mut open = OPEN.lock();
     // Closed instances go before a new one comes: the sweep costs the live entries
@@ -76,17 +81,14 @@ pub fn revoke_device(number: u64) -> usize {
 }
 
 impl Revocable {
+    /// Revoked, or what it wraps is (a /dev/tty instance is kept under the
+    /// terminal's number too, inside).
     fn dead(&self) -> bool {
-        self.revoked.load(Ordering::Acquire)
-    }
-
-    /// Whether the device is a terminal (BSD's VISTTY): a dead one reads as end of file.
-    fn is_tty(&self) -> bool {
-        self.inner.terminal().is_some() || self.inner.kind() == FileKind::Console
+        self.revoked.load(Ordering::Acquire) || self.inner.revoked()
     }
 
     fn dead_read(&self) -> Result<usize> {
-        if self.is_tty() { Ok(0) } else { Err(Error::Io) }
+        if self.tty { Ok(0) } else { Err(Error::Io) }
     }
 }
 
