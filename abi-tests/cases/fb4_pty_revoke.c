@@ -92,7 +92,7 @@ int main(void)
 	char c;
 	CHECK_EQ(read(ready[0], &c, 1), 1);
 	usleep(50000);
-	CHECK_OK(__sys_revoke(SLAVE));
+	CHECK_OK(revoke(SLAVE));
 	int status;
 	CHECK_EQ(waitpid(leader, &status, 0), leader);
 	CHECK_EQ(status, 0);

@@ -297,6 +297,7 @@ int getdirentries(int fd, char *buf, int nbytes, long *basep);
 int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, const void *new_,
 	   size_t newlen);
 int getpagesize(void);
+int revoke(const char *path);
 int tcdrain(int fd);
 int tcflush(int fd, int which); /* TCIFLUSH, TCOFLUSH, TCIOFLUSH */
 int tcflow(int fd, int action);  /* TCOOFF, TCOON, TCIOFF, TCION */

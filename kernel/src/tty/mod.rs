@@ -416,12 +416,14 @@ impl Terminal {
             line.extend_from_slice(why.as_bytes());
             return line;
         };
+        // Zombies stay in their group until reaped; a group with no process left is
+        // none (4.x's pgdelete clears the terminal's t_pgrp).
         let members = process::all().into_iter().filter(|p| p.pgid() == group);
         let Some(pick) = members
             .map(Interest::of)
             .reduce(|a, b| if b.beats(&a) { b } else { a })
         else {
-            line.extend_from_slice(b"empty foreground process group\n");
+            line.extend_from_slice(b"no foreground process group\n");
             return line;
         };
         let p = &pick.process;

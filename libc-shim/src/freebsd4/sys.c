@@ -174,6 +174,7 @@ int fchown(int fd, uid_t uid, gid_t gid) { return __sys_fchown(fd, (int32_t)uid,
 int utimes(const char *path, const struct timeval times[2]) { return __sys_utimes(path, times); }
 int futimes(int fd, const struct timeval times[2]) { return __sys_futimes(fd, times); }
 int chroot(const char *path) { return __sys_chroot(path); }
+int revoke(const char *path) { return __sys_revoke(path); }
 int getdirentries(int fd, char *buf, int nbytes, long *basep)
 {
 	return __sys_getdirentries(fd, buf, (uint32_t)nbytes, basep);
