@@ -36,6 +36,30 @@
 
 #include "fuzz_table.h"
 
+/* What the kernel says of process `pid` (procfs's status: its state and what it waits
+ * for), to tell why it did not end. FreeBSD-4 builds mount procfs for it. */
+static void print_status(pid_t pid)
+{
+#ifdef __FreeBSD_version
+	static int mounted;
+	if (!mounted) {
+		mkdir("/proc", 0555);
+		mounted = __sys_mount("procfs", "/proc", 0, NULL) == 0 ? 1 : -1;
+	}
+#endif
+	char path[40], text[512];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		printf("FUZZ status of pid %d: %s: errno %d\n", (int)pid, path, errno);
+		return;
+	}
+	int n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = 0;
+	printf("FUZZ status of pid %d:\n%s\n", (int)pid, n > 0 ? text : "(gone)");
+}
+
 #define MAX_PROCS 32
 #define CONSOLE_FD 100 /* the workers' console; never drawn as an argument */
 #define BUF_SIZE 65536
@@ -662,6 +686,10 @@ int main(int argc, char **argv)
 	pid_t pids[MAX_PROCS];
 	unsigned long budget[MAX_PROCS], base[MAX_PROCS], last[MAX_PROCS];
 	int gen[MAX_PROCS], still[MAX_PROCS];
+	int restarts = 0; /* workers waiting to be restarted */
+	/* Ticks a worker has waited to be restarted: fork may refuse (EAGAIN: the
+	 * workers' processes fill the table) and is tried again each tick. */
+	int waiting[MAX_PROCS];
 	int died = 0, stuck = 0, unkillable = 0;
 	printf("FUZZ start seed=%llu iterations=%lu procs=%d calls=%d\n", seed, iterations, procs, FZ_NCALLS);
 	for (int i = 0; i < procs; i++) {
@@ -669,6 +697,7 @@ int main(int argc, char **argv)
 		base[i] = 0;
 		gen[i] = 0;
 		pids[i] = 0;
+		waiting[i] = 0;
 	}
 	int running = 0;
 	for (int i = 0; i < procs; i++) {
@@ -680,12 +709,37 @@ int main(int argc, char **argv)
 		pids[i] = fork();
 		if (pids[i] == 0)
 			worker(i, seed + (unsigned long long)i, budget[i]);
-		running++;
+		if (pids[i] > 0) {
+			running++;
+		} else {
+			pids[i] = 0;
+			waiting[i] = 1;
+			restarts++;
+		}
 	}
 	unsigned long printed = 0;
 	int tick = 0;
-	while (running > 0) {
+	while (running > 0 || restarts > 0) {
 		nap_ms(200);
+		for (int i = 0; i < procs; i++) {
+			if (!waiting[i])
+				continue;
+			unsigned long long s = seed + (unsigned long long)i + ((unsigned long long)gen[i] << 32);
+			pid_t pid = fork();
+			if (pid == 0)
+				worker(i, s, budget[i] - base[i]);
+			if (pid > 0) {
+				pids[i] = pid;
+				waiting[i] = 0;
+				restarts--;
+				running++;
+			} else if (++waiting[i] > 50) {
+				/* Ten seconds of EAGAIN: its calls are left undone. */
+				printf("FUZZ restart-failed w=%d: fork refused for 10 s\n", i);
+				waiting[i] = 0;
+				restarts--;
+			}
+		}
 		tick++;
 		int status;
 		pid_t pid;
@@ -711,7 +765,14 @@ int main(int argc, char **argv)
 					pids[i] = fork();
 					if (pids[i] == 0)
 						worker(i, s, budget[i] - done);
-					running++;
+					if (pids[i] > 0) {
+						running++;
+					} else {
+						/* Refused (EAGAIN): tried again each tick. */
+						pids[i] = 0;
+						waiting[i] = 1;
+						restarts++;
+					}
 				}
 			}
 		}
@@ -728,6 +789,7 @@ int main(int argc, char **argv)
 					kill(pids[i], SIGKILL);
 				} else if (still[i] == STUCK_TICKS * 4) {
 					printf("FUZZ hang w=%d: still alive 9 s after SIGKILL (call %ld)\n", i, slots[i].last_nr);
+					print_status(pids[i]);
 					unkillable++;
 				}
 			} else {

@@ -1042,7 +1042,7 @@ impl Process {
 
     /// [`post`](Self::post), saying where the signal comes from (for siginfo).
     pub fn post_from(&self, signal: Signal, origin: SignalOrigin) {
-        let discarded = {
+        {
             let mut inner = self.inner.lock();
             if inner.exit.is_some() {
                 return;
@@ -1066,22 +1066,14 @@ impl Process {
                             signal.default_action(),
                             DefaultAction::Ignore | DefaultAction::Continue
                         )));
-            let discarded = ignored && signal.catchable();
-            if !discarded {
+            if !ignored || !signal.catchable() {
                 inner.make_pending(&self.attention, signal, origin);
             }
-            // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL); a kevent
-            // waiting for it must wake.
-            let counted = match inner.events.signals.iter_mut().find(|c| c.0 == signal) {
-                Some(c) => {
-                    c.1 += 1;
-                    true
-                }
-                None => false,
-            };
-            // SIGCONT continues a stopped process even when nothing catches it.
-            discarded && !counted && signal != Signal::Cont
-        };
+            // Counted even when ignored or blocked (4.x's EVFILT_SIGNAL).
+            if let Some(c) = inner.events.signals.iter_mut().find(|c| c.0 == signal) {
+                c.1 += 1;
+            }
+        }
         let (thread, continued) = {
             let mut job = self.job.lock();
             let mut continued = false;
@@ -1093,11 +1085,7 @@ impl Process {
             }
             (job.thread, continued)
         };
-        // A signal forgotten at once (4.x's psignal returns for an ignored one) wakes
-        // nobody: a sleeper sleeps on, as ^T's status line shows.
-        if let Some(thread) = thread
-            && !discarded
-        {
+        if let Some(thread) = thread {
             sched::wake(thread);
         }
         // A parent waiting with WCONTINUED has news, and SIGCHLD if its personality

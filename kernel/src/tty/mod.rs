@@ -263,15 +263,18 @@ impl Terminal {
         if restarted || output_flushed {
             self.output_restarted();
         }
+        // ttyinput sends SIGINFO, then prints the status line. The line is made
+        // before the signal goes here: a wake-up for an ignored signal (which 4.x's
+        // psignal never gives) would show a sleeper as running; one that catches
+        // SIGINFO shows asleep, where 4.x showed it running.
+        let status = effects.status.then(|| self.status_line());
         if let Some(group) = foreground {
             for signal in effects.signals {
                 let _ = process::kill_many(KillTarget::Group(group), Some(signal));
             }
         }
-        // After SIGINFO, as ttyinput's ttyinfo: a process woken to catch it shows as
-        // running.
-        if effects.status {
-            self.print_status();
+        if let Some(line) = status {
+            self.print(&line);
         }
         self.input_ready.wake_all();
         // ttyinput's ttwakeup: a line, or raw bytes, to read.
@@ -393,9 +396,12 @@ impl Terminal {
     /// pid, what it waits for, user and system time, CPU share and resident size). A
     /// line being typed counts as disturbed afterwards (erasing retypes it).
     pub fn print_status(&self) {
-        let line = self.status_line();
-        let mut s = self.state.lock();
-        s.ldisc.write(&line, &mut |b| self.emit(b));
+        self.print(&self.status_line());
+    }
+
+    /// Prints the kernel's own text on the terminal, as written output (ttyprintf).
+    fn print(&self, text: &[u8]) {
+        self.state.lock().ldisc.write(text, &mut |b| self.emit(b));
     }
 
     fn status_line(&self) -> Vec<u8> {

@@ -173,6 +173,9 @@ pub fn status(pid: Pid) -> Vec<u8> {
         state(&p),
         p.personality().describe(&p),
     );
+    if let Some(message) = p.thread().and_then(crate::sched::wait_message) {
+        text += &format!("wait {message}\n");
+    }
     let mut bytes = text.into_bytes();
     bytes.extend_from_slice(b"command ");
     bytes.extend_from_slice(&p.command());
