@@ -87,25 +87,12 @@ int main(void)
 	expect_read(s, "cd\n", 3);
 
 	/* ^T: SIGINFO for the foreground group, not data. */
-	int ready[2];
-	CHECK_OK(pipe(ready));
-	pid_t child = CHECK_OK(fork());
+	pid_t child = nt_pty_session(m, s, SIGINFO, on_info);
 	if (child == 0) {
-		close(m);
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_info;
-		sa.sa_flags = SA_RESTART;
-		if (sigaction(SIGINFO, &sa, NULL) < 0 || setsid() < 0 ||
-		    ioctl(s, TIOCSCTTY, 0) < 0)
-			_exit(1);
-		(void)!write(ready[1], "r", 1);
 		char buf[8];
 		int n = read(s, buf, sizeof(buf));
 		_exit(n == 2 && buf[0] == 'x' && infos == 1 ? 0 : 2);
 	}
-	char c;
-	CHECK_EQ(read(ready[0], &c, 1), 1);
 	CHECK_EQ(write(m, "\x14", 1), 1);
 	CHECK_EQ(write(m, "x\n", 2), 2);
 	int status;

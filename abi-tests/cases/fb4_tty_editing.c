@@ -148,19 +148,8 @@ int main(void)
 
 	/* ^Y: the reading foreground process gets SIGTSTP where its read stops. */
 	modes(0, 0, 0, ECHO);
-	int ready[2];
-	CHECK_OK(pipe(ready));
-	pid_t child = CHECK_OK(fork());
+	pid_t child = nt_pty_session(m, s, SIGTSTP, on_tstp);
 	if (child == 0) {
-		close(m);
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_tstp;
-		sa.sa_flags = SA_RESTART;
-		if (sigaction(SIGTSTP, &sa, NULL) < 0 || setsid() < 0 ||
-		    ioctl(s, TIOCSCTTY, 0) < 0)
-			_exit(1);
-		(void)!write(ready[1], "r", 1);
 		char buf[16];
 		int first = read(s, buf, sizeof(buf));
 		if (first != 2 || memcmp(buf, "ab", 2) != 0 || suspends != 1)
@@ -168,8 +157,6 @@ int main(void)
 		int second = read(s, buf, sizeof(buf));
 		_exit(second == 2 && memcmp(buf, "c\n", 2) == 0 && suspends == 1 ? 0 : 3);
 	}
-	char c;
-	CHECK_EQ(read(ready[0], &c, 1), 1);
 	TYPE("ab\031c\n");
 	int status;
 	CHECK_EQ(waitpid(child, &status, 0), child);

@@ -662,6 +662,17 @@ static void nap_ms(long ms)
 		say(1, line_);                            \
 	} while (0)
 
+/* Forks worker `i` with `seed` and `calls` to make; false when fork refuses (EAGAIN:
+ * the workers' processes fill the table), to be tried again. */
+static int start_worker(pid_t *pids, int i, unsigned long long seed, unsigned long calls)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		worker(i, seed, calls);
+	pids[i] = pid > 0 ? pid : 0;
+	return pid > 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -706,13 +717,9 @@ int main(int argc, char **argv)
 		still[i] = 0;
 		if (budget[i] == 0)
 			continue;
-		pids[i] = fork();
-		if (pids[i] == 0)
-			worker(i, seed + (unsigned long long)i, budget[i]);
-		if (pids[i] > 0) {
+		if (start_worker(pids, i, seed + (unsigned long long)i, budget[i])) {
 			running++;
 		} else {
-			pids[i] = 0;
 			waiting[i] = 1;
 			restarts++;
 		}
@@ -725,11 +732,7 @@ int main(int argc, char **argv)
 			if (!waiting[i])
 				continue;
 			unsigned long long s = seed + (unsigned long long)i + ((unsigned long long)gen[i] << 32);
-			pid_t pid = fork();
-			if (pid == 0)
-				worker(i, s, budget[i] - base[i]);
-			if (pid > 0) {
-				pids[i] = pid;
+			if (start_worker(pids, i, s, budget[i] - base[i])) {
 				waiting[i] = 0;
 				restarts--;
 				running++;
@@ -762,14 +765,9 @@ int main(int argc, char **argv)
 					still[i] = 0;
 					last[i] = 0;
 					unsigned long long s = seed + (unsigned long long)i + ((unsigned long long)gen[i] << 32);
-					pids[i] = fork();
-					if (pids[i] == 0)
-						worker(i, s, budget[i] - done);
-					if (pids[i] > 0) {
+					if (start_worker(pids, i, s, budget[i] - done)) {
 						running++;
 					} else {
-						/* Refused (EAGAIN): tried again each tick. */
-						pids[i] = 0;
 						waiting[i] = 1;
 						restarts++;
 					}

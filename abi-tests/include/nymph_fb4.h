@@ -125,4 +125,37 @@ static inline void nt_setsockopt_int(int s, int level, int name, int v)
 	CHECK_OK(__sys_setsockopt(s, level, name, &v, sizeof(v)));
 }
 
+/* Forks a child that leads a new session whose controlling terminal is the pty slave
+ * `s` (the master `m` closed in it), catching `sig` with `handler` (SA_RESTART) when
+ * one is given. Returns the child's pid in the parent, once the child is set up, and
+ * 0 in the child; a child that cannot set up exits 1. */
+static inline pid_t nt_pty_session(int m, int s, int sig, void (*handler)(int))
+{
+	int ready[2];
+	CHECK_OK(pipe(ready));
+	pid_t child = CHECK_OK(fork());
+	if (child == 0) {
+		close(m);
+		close(ready[0]);
+		if (handler) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = handler;
+			sa.sa_flags = SA_RESTART;
+			if (sigaction(sig, &sa, NULL) < 0)
+				_exit(1);
+		}
+		if (setsid() < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		close(ready[1]);
+		return 0;
+	}
+	close(ready[1]);
+	char c;
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return child;
+}
+
 #endif
