@@ -149,7 +149,12 @@ fn socket_poll_wakes_for_either_direction() -> TestResult {
     // Nothing to read on a, no room to write: only the peer's read (on the other
     // pipe's queue) can end this wait.
     let start = crate::time::ticks();
-    let got = poll::poll(&[(&a, want)], Timeout::Nanos(2_000_000_000), || false);
+    let got = poll::poll(
+        &[(&a, want)],
+        Timeout::Nanos(2_000_000_000),
+        || false,
+        "poll",
+    );
     let Ok(got) = got else {
         kfail!("poll: {got:?}")
     };

@@ -437,8 +437,7 @@ pub(crate) fn sys_poll(task: &mut Task, a: fb::PollArgs) -> SysResult {
         t if t < 0 => return Err(errno::EINVAL),
         t => Timeout::Nanos(t as u64 * 1_000_000),
     };
-    let _waiting = nymph_kernel::sched::waiting_for("poll");
-    let outcomes = calls::poll(task, &wanted, timeout).map_err(file_errno)?;
+    let outcomes = calls::poll(task, &wanted, timeout, "poll").map_err(file_errno)?;
     let mut ready = 0u64;
     for (i, (p, outcome)) in entries.iter_mut().zip(outcomes).enumerate() {
         let events = ev::from_bits_truncate(p.events);
@@ -547,8 +546,7 @@ pub(crate) fn sys_select(task: &mut Task, a: fb::SelectArgs) -> SysResult {
             wanted.push((fd as i64, want));
         }
     }
-    let _waiting = nymph_kernel::sched::waiting_for("select");
-    let outcomes = calls::poll(task, &wanted, timeout).map_err(file_errno)?;
+    let outcomes = calls::poll(task, &wanted, timeout, "select").map_err(file_errno)?;
     if outcomes.contains(&PollOutcome::Invalid) {
         return Err(errno::EBADF);
     }

@@ -262,8 +262,7 @@ pub(crate) fn sys_poll(task: &mut Task, a: v1::PollArgs) -> SysResult {
         t if t < 0 => Timeout::Forever,
         t => Timeout::Nanos(t as u64 * 1_000_000),
     };
-    let _waiting = nymph_kernel::sched::waiting_for("poll");
-    let outcomes = calls::poll(task, &wanted, timeout).map_err(file_errno)?;
+    let outcomes = calls::poll(task, &wanted, timeout, "poll").map_err(file_errno)?;
     let mut ready = 0u64;
     for (i, ((p, outcome), (_, want))) in entries.iter_mut().zip(outcomes).zip(&wanted).enumerate()
     {

@@ -74,11 +74,13 @@ pub fn readiness(files: &[(&OpenFile, Interest)]) -> Vec<Readiness> {
 
 /// Waits until one of `files` is ready for what is asked of it, the timeout passes, or
 /// `interrupted()` says a signal is pending (then `Interrupted`). Returns the readiness
-/// of every file (none of them meeting its interest when the time ran out).
+/// of every file (none of them meeting its interest when the time ran out). While it
+/// sleeps, `message` says what for (select's "select", poll's "poll").
 pub fn poll(
     files: &[(&OpenFile, Interest)],
     timeout: Timeout,
     interrupted: impl Fn() -> bool,
+    message: &'static str,
 ) -> Result<Vec<Readiness>> {
     let deadline = timeout.deadline();
     let may_block = timeout.may_block();
@@ -96,6 +98,7 @@ pub fn poll(
             return Ok(now);
         }
         let watched: Vec<&OpenFile> = files.iter().map(|(f, _)| *f).collect();
+        let _waiting = sched::waiting_for(message);
         wait_on(&watched, tick, deadline);
     }
 }
@@ -145,16 +148,22 @@ mod tests {
             urgent: false,
         })));
         let file = OpenFile::new(fake.clone(), true, true).unwrap();
-        let got = poll(&[(&file, READ), (&file, WRITE)], Timeout::Forever, || false).unwrap();
+        let got = poll(
+            &[(&file, READ), (&file, WRITE)],
+            Timeout::Forever,
+            || false,
+            "poll",
+        )
+        .unwrap();
         assert!(!READ.met_by(got[0]) && WRITE.met_by(got[1]));
         // Nothing wanted is ready and no wait allowed: back at once.
-        let got = poll(&[(&file, READ)], Timeout::Nanos(0), || false).unwrap();
+        let got = poll(&[(&file, READ)], Timeout::Nanos(0), || false, "poll").unwrap();
         assert!(!READ.met_by(got[0]));
-        let got = poll(&[(&file, READ)], Timeout::Now, || true).unwrap();
+        let got = poll(&[(&file, READ)], Timeout::Now, || true, "poll").unwrap();
         assert!(!READ.met_by(got[0]));
         // A hang-up ends a wait for anything.
         fake.0.lock().hangup = true;
-        let got = poll(&[(&file, READ)], Timeout::Forever, || false).unwrap();
+        let got = poll(&[(&file, READ)], Timeout::Forever, || false, "poll").unwrap();
         assert!(READ.met_by(got[0]));
     }
 
@@ -162,7 +171,7 @@ mod tests {
     fn a_pending_signal_interrupts_a_blocking_poll() {
         let fake = Arc::new(Fake(Mutex::new(Readiness::default())));
         let file = OpenFile::new(fake, true, true).unwrap();
-        let got = poll(&[(&file, READ)], Timeout::Forever, || true);
+        let got = poll(&[(&file, READ)], Timeout::Forever, || true, "poll");
         assert_eq!(got, Err(Error::Interrupted));
     }
 
@@ -183,7 +192,7 @@ mod tests {
             ..Default::default()
         };
         let file = crate::vfs::open(&ctx, None, b"/f", flags, 0o600).unwrap();
-        let got = poll(&[(&file, READ)], Timeout::Forever, || false).unwrap();
+        let got = poll(&[(&file, READ)], Timeout::Forever, || false, "poll").unwrap();
         assert!(got[0].read && got[0].write);
     }
 }

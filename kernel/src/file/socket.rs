@@ -1362,27 +1362,20 @@ impl Socket {
                             .chain(m.noted.iter())
                             .filter_map(Control::peeked)
                             .collect();
+                        // A copy, given outside the lock as a receive gives it.
+                        let (data, from) = (m.data.clone(), m.from.clone());
+                        drop(s);
                         if !control.is_empty()
                             && let Some(accept) = accept.as_mut()
                         {
-                            // Outside the lock, as for a receive.
-                            let (data, from) = (m.data.clone(), m.from.clone());
-                            drop(s);
                             accept(control)?;
-                            let n = data.len().min(to.len());
-                            to.copy_in(0, &data[..n])?;
-                            return Ok(Received {
-                                len: n,
-                                truncated: n < data.len(),
-                                from: Some(from),
-                            });
                         }
-                        let n = m.data.len().min(to.len());
-                        to.copy_in(0, &m.data[..n])?;
+                        let n = data.len().min(to.len());
+                        to.copy_in(0, &data[..n])?;
                         return Ok(Received {
                             len: n,
-                            truncated: n < m.data.len(),
-                            from: Some(m.from.clone()),
+                            truncated: n < data.len(),
+                            from: Some(from),
                         });
                     }
                     let m = s.queue.pop_front().ok_or(Error::Io)?;

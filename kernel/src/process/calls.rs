@@ -636,6 +636,7 @@ pub fn poll(
     task: &Task,
     wanted: &[(i64, Interest)],
     timeout: Timeout,
+    message: &'static str,
 ) -> Result<Vec<PollOutcome>, Error> {
     let files: Vec<Option<Result<Arc<OpenFile>, Error>>> = wanted
         .iter()
@@ -653,7 +654,7 @@ pub fn poll(
     let timeout = if bad { Timeout::Now } else { timeout };
     let process = task.process.clone();
     let mut states =
-        file_poll::poll(&open, timeout, || super::signal_pending(&process))?.into_iter();
+        file_poll::poll(&open, timeout, || super::signal_pending(&process), message)?.into_iter();
     Ok(files
         .iter()
         .map(|f| match f {
