@@ -8219,7 +8219,7 @@ impl BindArgs {
 
 /// Arguments of `setsockopt(fd_t s, int level, int name, caddr_t val, int valsize)`, slot 105 (5 words); returns `int`.
 ///
-/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). An accepted connection has its listener's flags (but TCP_NODELAY), linger and buffer sizes. IP_PORTRANGE chooses where a bind to port 0 (or connect's and send's implicit one) takes its port;
+/// 4.x uipc_socket.c sosetopt, then the protocol's pr_ctloutput (none for the Unix domain: ENOPROTOOPT for any level but SOL_SOCKET; ip_ctloutput for UDP and tcp_ctloutput for TCP: EINVAL for a level they lack). SO_SNDTIMEO and SO_RCVTIMEO (struct timeval; EDOM when negative, microseconds out of range or past SHRT_MAX ticks) bound how long a send waits for room and a receive for data (then what went, or EAGAIN). SO_SNDLOWAT and SO_RCVLOWAT (ints of at least 1, else EINVAL; one above its buffer's size is that size, and a smaller SO_SNDBUF or SO_RCVBUF brings its mark down, as sbreserve) are the low-water marks, 2048 (MCLBYTES, or the send buffer's size if less) and 1 at first: a stream's blocking receive waits for the receive mark's worth or all it asks for (at end of file, an error or a record's end it takes what is there), a non-blocking descriptor then says EAGAIN but MSG_DONTWAIT takes what is there, a stream's send goes in parts only when the room reaches the send mark or all that is left, and select, poll and kevent report readable and writable by the marks (a datagram counted with its sender's address, as 4.x's sb_cc). An accepted connection has its listener's flags (but TCP_NODELAY), linger and buffer sizes, and the default marks. IP_PORTRANGE chooses where a bind to port 0 (or connect's and send's implicit one) takes its port;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SetsockoptArgs {
     pub s: fd_t,
@@ -14161,7 +14161,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
+            "SO_ACCEPTFILTER, TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },
@@ -14254,7 +14254,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_SNDLOWAT, SO_RCVLOWAT and SO_ACCEPTFILTER, TCP_MAXSEG, and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
+            "SO_ACCEPTFILTER, TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

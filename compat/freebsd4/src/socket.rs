@@ -18,8 +18,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::socket::{
-    self, Address, Control, Domain, InetName, PortRange, Received, Rights, SenderCredentials,
-    Shutdown, SocketOption, SocketType,
+    self, Address, Blocking, Control, Domain, InetName, PortRange, Received, Rights,
+    SenderCredentials, Shutdown, SocketOption, SocketType,
 };
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
@@ -582,7 +582,13 @@ fn receive(
 ) -> Result<Received, i32> {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
-    let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
+    // MSG_DONTWAIT takes what is there; a non-blocking descriptor waits for nothing
+    // but still wants a stream's low-water mark (soreceive).
+    let blocking = if flags & MSG_DONTWAIT != 0 {
+        Blocking::Call
+    } else {
+        Blocking::from(file.status().nonblock)
+    };
     let mut to = UserPieces::new(task, iov);
     if flags & MSG_OOB != 0 {
         // TCP's urgent byte (the other protocols have none: EOPNOTSUPP); it never
@@ -615,9 +621,9 @@ fn receive(
             let accept: Option<nymph_kernel::file::pipe::AcceptControl<'_>> =
                 if wanted { Some(&mut accept) } else { None };
             if peek {
-                s.peek(to, nonblock, accept)
+                s.peek(to, blocking, accept)
             } else {
-                s.receive(to, nonblock, accept)
+                s.receive(to, blocking, accept)
             }
         };
         receive_once(&mut to).map(|mut got| {
@@ -1000,6 +1006,8 @@ enum Opt {
     Flag(SocketOption, u32),
     /// SO_SNDBUF (true) or SO_RCVBUF.
     Buffer(bool),
+    /// SO_SNDLOWAT (true) or SO_RCVLOWAT.
+    LowWater(bool),
     /// SO_SNDTIMEO (true) or SO_RCVTIMEO.
     Timeout(bool),
     Linger,
@@ -1039,6 +1047,8 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
             c::SO_LINGER => Ok(Opt::Linger),
             c::SO_SNDBUF => Ok(Opt::Buffer(true)),
             c::SO_RCVBUF => Ok(Opt::Buffer(false)),
+            c::SO_SNDLOWAT => Ok(Opt::LowWater(true)),
+            c::SO_RCVLOWAT => Ok(Opt::LowWater(false)),
             c::SO_SNDTIMEO => Ok(Opt::Timeout(true)),
             c::SO_RCVTIMEO => Ok(Opt::Timeout(false)),
             c::SO_TYPE => Ok(Opt::Type),
@@ -1090,8 +1100,9 @@ fn clock_rate() -> (i64, i64) {
 /// flags are ints (any non-zero sets); buffer sizes ints of at least 1 (EINVAL);
 /// SO_LINGER a `struct linger`; the timeouts a `struct timeval` made ticks, EDOM when
 /// negative, with microseconds out of range, or past SHRT_MAX ticks; IP_TOS and IP_TTL
-/// ints kept as bytes. A value shorter than its type is EINVAL. The read-only options
-/// and the low-water marks are ENOPROTOOPT (4.x keeps marks this kernel does not).
+/// ints kept as bytes; the low-water marks ints of at least 1 (EINVAL), one above its
+/// buffer's size taken as that size. A value shorter than its type is EINVAL. The
+/// read-only options are ENOPROTOOPT.
 pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
@@ -1104,6 +1115,11 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
             let size: i32 = option_value(task, &a)?;
             let size = usize::try_from(size).map_err(|_| errno::EINVAL)?;
             s.set_buffer_size(send, size).map_err(file_errno)?;
+        }
+        Opt::LowWater(send) => {
+            let mark: i32 = option_value(task, &a)?;
+            let mark = usize::try_from(mark).map_err(|_| errno::EINVAL)?;
+            s.set_low_water_mark(send, mark).map_err(file_errno)?;
         }
         Opt::Linger => {
             let l: fb::linger = option_value(task, &a)?;
@@ -1178,6 +1194,10 @@ pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResul
         Opt::Flag(option, bit) => int(if s.option(option) { bit } else { 0 }),
         Opt::Buffer(send) => {
             let (snd, rcv) = s.buffer_sizes();
+            int(if send { snd } else { rcv } as u32)
+        }
+        Opt::LowWater(send) => {
+            let (snd, rcv) = s.low_water_marks();
             int(if send { snd } else { rcv } as u32)
         }
         Opt::Linger => {

@@ -92,6 +92,14 @@ impl State {
         self.capacity() - self.len
     }
 
+    /// Whether a read that waits for `least` bytes may go on: that many are queued,
+    /// or some and no more can come, or some up to a mark (4.x's soreceive does not
+    /// wait for its low-water mark past the end of a record, and a stream's control
+    /// starts one).
+    fn enough_to_read(&self, least: usize) -> bool {
+        self.len >= least.max(1) || (self.len > 0 && (self.writers == 0 || !self.marks.is_empty()))
+    }
+
     /// Grows the ring to `CAPACITY`, unless it is there already or the heap is down to
     /// its reserve (the pipe then goes on at the size it has).
     fn grow(&mut self) {
@@ -280,6 +288,20 @@ impl Pipe {
         self.state.lock().len
     }
 
+    /// Whether a socket reading with low-water mark `least` finds enough, or the end
+    /// (4.x's soreadable, for a stream).
+    pub fn readable_at(&self, least: usize) -> bool {
+        let s = self.state.lock();
+        s.enough_to_read(least) || s.writers == 0
+    }
+
+    /// Whether a socket writing with low-water mark `least` finds room for that much,
+    /// or nobody to read (4.x's sowriteable, for a stream).
+    pub fn writable_at(&self, least: usize) -> bool {
+        let s = self.state.lock();
+        s.room() >= least || s.readers == 0
+    }
+
     /// Room for bytes now.
     pub fn room(&self) -> usize {
         self.state.lock().room()
@@ -352,29 +374,34 @@ pub fn read<S: Sink + ?Sized>(
     to: &mut S,
     wait: impl Into<Wait>,
 ) -> Result<usize> {
-    receive(pipe, to, wait.into(), true, None)
+    receive(pipe, to, wait.into(), true, None, 1)
 }
 
 /// As [`read`], but the control marked at the first byte goes to `accept` before any
 /// byte moves, and the read stops before the next marked byte. If `accept` refuses
 /// it, the control is gone, the bytes stay for the next read, and the error is the
 /// read's (as 4.x's soreceive leaves a stream's data when externalizing fails).
+/// A socket's read waits for `least` bytes (its low-water mark, at most what it asks
+/// for; see [`State::enough_to_read`]); `Wait::Never` then is `WouldBlock` with fewer.
 pub fn read_marked<S: Sink + ?Sized>(
     pipe: &Arc<Pipe>,
     to: &mut S,
     wait: impl Into<Wait>,
     accept: AcceptControl<'_>,
+    least: usize,
 ) -> Result<usize> {
-    receive(pipe, to, wait.into(), true, Some(accept))
+    receive(pipe, to, wait.into(), true, Some(accept), least)
 }
 
-/// As [`read`], but the bytes (and any control) stay queued (a socket's MSG_PEEK).
+/// As [`read_marked`], but the bytes (and any control) stay queued (a socket's
+/// MSG_PEEK).
 pub fn peek<S: Sink + ?Sized>(
     pipe: &Arc<Pipe>,
     to: &mut S,
     wait: impl Into<Wait>,
+    least: usize,
 ) -> Result<usize> {
-    receive(pipe, to, wait.into(), false, None)
+    receive(pipe, to, wait.into(), false, None, least)
 }
 
 fn receive<S: Sink + ?Sized>(
@@ -383,6 +410,7 @@ fn receive<S: Sink + ?Sized>(
     wait: Wait,
     take: bool,
     mut accept: Option<AcceptControl<'_>>,
+    least: usize,
 ) -> Result<usize> {
     if to.len() == 0 {
         return Ok(0);
@@ -390,7 +418,7 @@ fn receive<S: Sink + ?Sized>(
     loop {
         {
             let mut s = pipe.state.lock();
-            if s.len > 0 {
+            if s.enough_to_read(least) {
                 let (run, at_mark) = s.readable();
                 if take && at_mark {
                     let control = s.marks.pop_front().map(|m| m.control).unwrap_or_default();
@@ -423,7 +451,7 @@ fn receive<S: Sink + ?Sized>(
         }
         wait.sleep(pipe.wait_messages[0], &pipe.changed, || {
             let s = pipe.state.lock();
-            s.len > 0 || s.writers == 0
+            s.enough_to_read(least) || s.writers == 0
         })?;
     }
 }
@@ -436,18 +464,33 @@ pub fn write<S: Source + ?Sized>(
     from: &S,
     wait: impl Into<Wait>,
 ) -> Result<usize> {
-    write_marked(pipe, from, wait, None)
+    put(pipe, from, wait.into(), None, None)
 }
 
-/// As [`write`], binding `control` to the first byte that goes in (dropped, its files
-/// closing, if none does). Without bytes, the control waits for the next ones written.
+/// A socket stream's send: as [`write`], but a part goes in once there is room for
+/// `low_water` bytes (4.x's sosend, which waits while the room is short of both what
+/// is left and the send buffer's low-water mark), whatever the length; and `control`
+/// is bound to the first byte that goes in (dropped, its files closing, if none
+/// does). Without bytes, the control waits for the next ones written.
 pub fn write_marked<S: Source + ?Sized>(
     pipe: &Arc<Pipe>,
     from: &S,
     wait: impl Into<Wait>,
-    mut control: Option<Control>,
+    control: Option<Control>,
+    low_water: usize,
 ) -> Result<usize> {
-    let wait = wait.into();
+    put(pipe, from, wait.into(), control, Some(low_water.max(1)))
+}
+
+/// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to
+/// `PIPE_BUF` bytes in whole, more as room appears).
+fn put<S: Source + ?Sized>(
+    pipe: &Arc<Pipe>,
+    from: &S,
+    wait: Wait,
+    mut control: Option<Control>,
+    low_water: Option<usize>,
+) -> Result<usize> {
     let total = from.len();
     if total == 0
         && let Some(c) = control.take()
@@ -474,7 +517,11 @@ pub fn write_marked<S: Source + ?Sized>(
                 s.grow();
             }
             let room = s.room();
-            if (atomic && room >= left) || (!atomic && room > 0) {
+            let enough = match low_water {
+                None => (atomic && room >= left) || (!atomic && room > 0),
+                Some(low) => room >= left.min(low),
+            };
+            if enough {
                 let n = left.min(room);
                 let at = s.end();
                 if let Err(e) = s.put_from(from, written, n) {
@@ -492,7 +539,11 @@ pub fn write_marked<S: Source + ?Sized>(
                 continue;
             }
         }
-        let need = if atomic { total - written } else { 1 };
+        let need = match low_water {
+            None if atomic => total - written,
+            None => 1,
+            Some(low) => (total - written).min(low),
+        };
         let slept = wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
             let s = pipe.state.lock();
             s.room() >= need || s.readers == 0
@@ -808,7 +859,7 @@ mod tests {
         assert_eq!(write(&pipe, &b"de"[..], Wait::Never), Ok(2));
         assert!(pipe.urgent_pending() && !pipe.at_urgent_mark());
         let mut buf = [0u8; 16];
-        assert_eq!(peek(&pipe, &mut buf[..], Wait::Never), Ok(3));
+        assert_eq!(peek(&pipe, &mut buf[..], Wait::Never, 1), Ok(3));
         assert_eq!(read(&pipe, &mut buf[..2], Wait::Never), Ok(2));
         assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
         assert_eq!(buf[0], b'c');
@@ -829,6 +880,57 @@ mod tests {
         assert!(pipe.at_urgent_mark());
         assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
         assert_eq!(buf[0], b'y');
+    }
+
+    #[test]
+    fn socket_reads_and_writes_keep_to_their_low_water_marks() {
+        let pipe = Arc::new(Pipe::for_socket());
+        let (_r, w) = (open_end(&pipe, true), open_end(&pipe, false));
+        let mut keep = |_| Ok(());
+        let mut buf = [0u8; 16];
+        assert_eq!(write(&pipe, &b"abcd"[..], Wait::Never), Ok(4));
+        // Four bytes: short of a mark of 6, enough for one of 4 or a read of 3.
+        let mut read_least =
+            |buf: &mut [u8], least| read_marked(&pipe, buf, Wait::Never, &mut keep, least);
+        assert_eq!(read_least(&mut buf[..], 6), Err(FileError::WouldBlock));
+        assert!(!pipe.readable_at(6) && pipe.readable_at(4));
+        assert_eq!(read_least(&mut buf[..3], 3), Ok(3));
+        // The writer gone: what is left, whatever the mark.
+        drop(w);
+        assert!(pipe.readable_at(6));
+        assert_eq!(read_least(&mut buf[..], 6), Ok(1));
+        assert_eq!(buf[0], b'd');
+
+        // Sends: fill all but 100 bytes of the grown ring.
+        let pipe = Arc::new(Pipe::for_socket());
+        let (r, _w) = (open_end(&pipe, true), open_end(&pipe, false));
+        let big = bytes(CAPACITY - 100, 7);
+        assert_eq!(
+            write_marked(&pipe, &big[..], Wait::Never, None, 2048),
+            Ok(big.len())
+        );
+        assert!(!pipe.writable_at(2048) && pipe.writable_at(100));
+        // What fits whole goes in; more waits for the mark's worth of room.
+        assert_eq!(
+            write_marked(&pipe, &[1u8; 60][..], Wait::Never, None, 2048),
+            Ok(60)
+        );
+        assert_eq!(
+            write_marked(&pipe, &[1u8; 60][..], Wait::Never, None, 2048),
+            Err(FileError::WouldBlock)
+        );
+        // With a mark of 40, the 40 bytes of room take part of it.
+        assert_eq!(
+            write_marked(&pipe, &[1u8; 60][..], Wait::Never, None, 40),
+            Ok(40)
+        );
+        // A pipe's own rule: up to PIPE_BUF whole, so none of these 10 go in.
+        assert_eq!(
+            write(&pipe, &[1u8; 10][..], Wait::Never),
+            Err(FileError::WouldBlock)
+        );
+        drop(r);
+        assert!(pipe.writable_at(2048));
     }
 
     #[test]

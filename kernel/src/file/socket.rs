@@ -468,6 +468,34 @@ pub enum Shutdown {
     Both,
 }
 
+/// A new socket's send low-water mark, unless its send buffer is smaller: BSD's
+/// MCLBYTES, as soreserve sets it (the receive mark starts at 1).
+const SEND_LOW_WATER: usize = 2048;
+
+/// How a receive may wait for data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocking {
+    /// It waits: on a stream, for the low-water mark (or all it asks for).
+    Wait,
+    /// A non-blocking descriptor's (BSD's SS_NBIO): `WouldBlock` while a stream holds
+    /// fewer bytes than the low-water mark and than asked for.
+    Descriptor,
+    /// MSG_DONTWAIT's: whatever is there, the mark aside (soreceive's test of the
+    /// flag comes before its test of the mark).
+    Call,
+}
+
+impl From<bool> for Blocking {
+    /// A descriptor's non-blocking flag.
+    fn from(nonblock: bool) -> Blocking {
+        if nonblock {
+            Blocking::Descriptor
+        } else {
+            Blocking::Wait
+        }
+    }
+}
+
 /// The most a buffer size may be set to (keeps one socket's memory bounded).
 pub const MAX_BUFFER: usize = 256 * 1024;
 /// The buffer sizes a new socket reports, as 4.4BSD's Unix domain has them: a pipe's
@@ -500,7 +528,8 @@ struct Message {
 struct Connection {
     rx: Arc<Pipe>,
     tx: Arc<Pipe>,
-    reader: Arc<dyn FileOps>,
+    /// Held for its count alone: its drop is the peer's `BrokenPipe`.
+    _reader: Arc<dyn FileOps>,
     /// Taken by shutdown for writing: the peer then reads end of file.
     writer: Mutex<Option<Arc<dyn FileOps>>>,
     /// The peer's name when the connection was made.
@@ -527,6 +556,11 @@ struct State {
     queued: usize,
     send_buffer: usize,
     receive_buffer: usize,
+    /// The low-water marks (BSD's sb_lowat): a stream's send waits for room for this
+    /// much (or for all it has left), a stream's receive for this much (or for all it
+    /// asks for), and poll and select report a socket ready by them.
+    send_low_water: usize,
+    receive_low_water: usize,
     /// [`SocketOption`]s set, one bit each.
     options: u32,
     settings: SocketSettings,
@@ -626,7 +660,7 @@ impl Connection {
         Connection {
             rx: rx.clone(),
             tx: tx.clone(),
-            reader: pipe::open_end(rx, true),
+            _reader: pipe::open_end(rx, true),
             writer: Mutex::new(Some(pipe::open_end(tx, false))),
             peer: peer.name(),
             peer_socket: peer.me.clone(),
@@ -683,6 +717,8 @@ impl Socket {
                 queued: 0,
                 send_buffer,
                 receive_buffer,
+                send_low_water: SEND_LOW_WATER.min(send_buffer),
+                receive_low_water: 1,
                 options: 0,
                 settings: SocketSettings::DEFAULT,
                 error: None,
@@ -1019,6 +1055,9 @@ impl Socket {
             sv.settings.linger = t.settings.linger;
             sv.send_buffer = t.send_buffer;
             sv.receive_buffer = t.receive_buffer;
+            // The marks are not inherited: soreserve gives the defaults.
+            sv.send_low_water = SEND_LOW_WATER.min(t.send_buffer);
+            sv.receive_low_water = 1;
             server.set_async(target.is_async());
         }
         // The accepted socket carries the listener's name (in the Internet domain
@@ -1137,7 +1176,9 @@ impl Socket {
             {
                 peer.note_holder();
             }
-            let sent = pipe::write_marked(&c.tx, from, self.wait(nonblock, true), control)?;
+            let low_water = self.state.lock().send_low_water;
+            let wait = self.wait(nonblock, true);
+            let sent = pipe::write_marked(&c.tx, from, wait, control, low_water)?;
             if sent > 0 {
                 c.notify_peer();
             }
@@ -1279,10 +1320,10 @@ impl Socket {
     pub fn receive<S: Sink + ?Sized>(
         &self,
         to: &mut S,
-        nonblock: bool,
+        blocking: impl Into<Blocking>,
         accept: Option<AcceptControl<'_>>,
     ) -> Result<Received> {
-        self.receive_or_peek(to, nonblock, false, accept)
+        self.receive_or_peek(to, blocking.into(), false, accept)
     }
 
     /// As [`Socket::receive`], but what is given stays queued (MSG_PEEK): a datagram
@@ -1292,16 +1333,16 @@ impl Socket {
     pub fn peek<S: Sink + ?Sized>(
         &self,
         to: &mut S,
-        nonblock: bool,
+        blocking: impl Into<Blocking>,
         accept: Option<AcceptControl<'_>>,
     ) -> Result<Received> {
-        self.receive_or_peek(to, nonblock, true, accept)
+        self.receive_or_peek(to, blocking.into(), true, accept)
     }
 
     fn receive_or_peek<S: Sink + ?Sized>(
         &self,
         to: &mut S,
-        nonblock: bool,
+        blocking: Blocking,
         peek: bool,
         mut accept: Option<AcceptControl<'_>>,
     ) -> Result<Received> {
@@ -1310,17 +1351,21 @@ impl Socket {
             truncated: false,
             from: None,
         };
-        let wait = self.wait(nonblock, false);
+        let wait = self.wait(blocking != Blocking::Wait, false);
         if self.kind == SocketType::Stream {
-            let mut read = |rx: &Arc<Pipe>, to: &mut S, wait: Wait| {
+            let mut read = |rx: &Arc<Pipe>, to: &mut S, wait: Wait, least: usize| {
                 if peek {
-                    pipe::peek(rx, to, wait)
+                    pipe::peek(rx, to, wait, least)
                 } else {
                     let mut drop_control = |_| Ok(());
-                    pipe::read_marked(rx, to, wait, accept.take().unwrap_or(&mut drop_control))
+                    let accept = accept.take().unwrap_or(&mut drop_control);
+                    pipe::read_marked(rx, to, wait, accept, least)
                 }
             };
-            let read_shut = self.state.lock().read_shut;
+            let (read_shut, low_water) = {
+                let s = self.state.lock();
+                (s.read_shut, s.receive_low_water)
+            };
             let c = match self.connection.get() {
                 Some(c) => c,
                 None if read_shut => return Ok(stream(0)),
@@ -1328,12 +1373,18 @@ impl Socket {
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
-                return match read(&c.rx, to, Wait::Never) {
+                return match read(&c.rx, to, Wait::Never, 1) {
                     Err(Error::WouldBlock) => Ok(stream(0)),
                     r => r.map(stream),
                 };
             }
-            let n = read(&c.rx, to, wait)?;
+            // The low-water mark, or what is asked for if less (soreceive); MSG_DONTWAIT
+            // takes what is there.
+            let least = match blocking {
+                Blocking::Call => 1,
+                _ => low_water.min(to.len()),
+            };
+            let n = read(&c.rx, to, wait, least)?;
             if n > 0 && !peek {
                 // The peer's send buffer has room again (sowwakeup).
                 c.notify_peer();
@@ -1539,10 +1590,34 @@ impl Socket {
             return Err(Error::NoBufferSpace);
         }
         let mut s = self.state.lock();
+        // A mark above the new size comes down to it (sbreserve).
         if send {
             s.send_buffer = size;
+            s.send_low_water = s.send_low_water.min(size);
         } else {
             s.receive_buffer = size;
+            s.receive_low_water = s.receive_low_water.min(size);
+        }
+        Ok(())
+    }
+
+    /// The send and receive low-water marks.
+    pub fn low_water_marks(&self) -> (usize, usize) {
+        let s = self.state.lock();
+        (s.send_low_water, s.receive_low_water)
+    }
+
+    /// Sets the send or receive low-water mark: 0 is `InvalidArgument`, and a mark
+    /// above the buffer's size is that size (4.x's sosetopt).
+    pub fn set_low_water_mark(&self, send: bool, mark: usize) -> Result<()> {
+        if mark == 0 {
+            return Err(Error::InvalidArgument);
+        }
+        let mut s = self.state.lock();
+        if send {
+            s.send_low_water = mark.min(s.send_buffer);
+        } else {
+            s.receive_low_water = mark.min(s.receive_buffer);
         }
         Ok(())
     }
@@ -1663,18 +1738,22 @@ impl FileOps for Socket {
         Some(self.send(None, from, nonblock))
     }
 
-    /// As BSD's sockets: readable with data, at end of file or with a connection to
-    /// accept; writable with room or when writing would fail at once. Never a hang-up.
+    /// As BSD's soreadable and sowriteable: readable with as much as the receive
+    /// low-water mark, at end of file, with an error or with a connection to accept;
+    /// writable with room for the send low-water mark or when writing would fail at
+    /// once. Never a hang-up.
     fn poll(&self) -> Readiness {
         let s = self.state.lock();
         let (read, write) = match (self.kind, self.connection.get()) {
             (SocketType::Stream, Some(c)) => (
-                s.read_shut || c.reader.poll().read,
-                s.write_shut || c.writer.lock().as_ref().is_none_or(|w| w.poll().write),
+                s.read_shut || s.error.is_some() || c.rx.readable_at(s.receive_low_water),
+                s.write_shut || c.writer.lock().is_none() || c.tx.writable_at(s.send_low_water),
             ),
             (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
             (SocketType::Datagram, _) => (
-                s.read_shut || !s.queue.is_empty() || s.error.is_some(),
+                s.read_shut
+                    || s.error.is_some()
+                    || datagrams_reach(self.domain, &s, s.receive_low_water),
                 true,
             ),
         };
@@ -1728,6 +1807,29 @@ impl FileOps for Socket {
         self.set_async(on);
         true
     }
+}
+
+/// The length of a `struct sockaddr`: 4.x's `sun_noname`, the address it queues with
+/// a datagram from an unbound Unix-domain socket, and of a `struct sockaddr_in`.
+const SOCKADDR_LEN: usize = 16;
+
+/// Whether the datagrams queued reach the receive low-water mark, counted as 4.x's
+/// sb_cc counts them: each one's data and its sender's address (a Unix-domain
+/// sender's as it was bound).
+fn datagrams_reach(domain: Domain, s: &State, mark: usize) -> bool {
+    if mark <= 1 {
+        return !s.queue.is_empty();
+    }
+    let address = |from: &Vec<u8>| match domain {
+        Domain::Local if !from.is_empty() => from.len(),
+        _ => SOCKADDR_LEN,
+    };
+    let held: usize = s
+        .queue
+        .iter()
+        .map(|m| m.data.len() + address(&m.from))
+        .sum();
+    held >= mark
 }
 
 /// The first bytes of a source.

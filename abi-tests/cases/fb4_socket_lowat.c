@@ -1,0 +1,201 @@
+// abi: freebsd4-i386
+/*
+ * The low-water marks, SO_SNDLOWAT and SO_RCVLOWAT (4.x's sb_lowat), as sosetopt,
+ * soreceive, sosend, soreadable and sowriteable use them:
+ *  - at first 2048 (MCLBYTES; the send buffer's size when that is less) and 1, on
+ *    every kind of socket, and on an accepted connection whatever its listener's;
+ *  - a mark under 1 is EINVAL; one above its buffer's size is that size, and a
+ *    smaller SO_SNDBUF or SO_RCVBUF brings the mark down with it;
+ *  - a stream's receive waits for the receive mark's worth, or for all it asks for
+ *    if that is less; at end of file it takes what is there; on a non-blocking
+ *    descriptor fewer bytes are EAGAIN, but MSG_DONTWAIT takes them; a receive
+ *    timeout that passes first is EAGAIN; poll and select call the socket readable
+ *    only at the mark;
+ *  - a stream's send goes in parts only once the room reaches the send mark (or all
+ *    that is left): short of it, a non-blocking send is EAGAIN and poll does not
+ *    call the socket writable;
+ *  - a datagram socket is readable once its queue, each datagram counted with its
+ *    sender's address, reaches the mark; a receive takes one datagram, mark or not.
+ */
+#include <nymph_fb4.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+static int polled(int fd, short events)
+{
+	struct pollfd p = {fd, events, 0};
+	CHECK_OK(poll(&p, 1, 0));
+	return p.revents;
+}
+
+static int selected_readable(int fd)
+{
+	fd_set r;
+	struct timeval zero = {0, 0};
+	FD_ZERO(&r);
+	FD_SET(fd, &r);
+	int n = CHECK_OK(select(fd + 1, &r, NULL, NULL, &zero));
+	return n == 1 && FD_ISSET(fd, &r);
+}
+
+static void defaults(int s, int send_mark)
+{
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_SNDLOWAT), send_mark);
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_RCVLOWAT), 1);
+}
+
+static void set_fails(int s, int name, int v)
+{
+	CHECK_ERRNO(__sys_setsockopt(s, SOL_SOCKET, name, &v, sizeof(v)), EINVAL);
+}
+
+int main(void)
+{
+	int sv[2], dv[2];
+	char buf[64];
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_DGRAM, 0, dv));
+	int tcp = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	int udp = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	defaults(sv[0], 2048);
+	defaults(dv[0], 2048); /* the Unix datagram send buffer is 2048 itself */
+	defaults(tcp, 2048);
+	defaults(udp, 2048);
+
+	/* Setting: under 1 refused; above the buffer, the buffer's size. */
+	set_fails(sv[0], SO_RCVLOWAT, 0);
+	set_fails(sv[0], SO_SNDLOWAT, -5);
+	short two = 2;
+	CHECK_ERRNO(__sys_setsockopt(sv[0], SOL_SOCKET, SO_RCVLOWAT, &two, sizeof(two)), EINVAL);
+	nt_setsockopt_int(sv[0], SOL_SOCKET, SO_RCVLOWAT, 1 << 20);
+	CHECK_EQ(nt_getsockopt_int(sv[0], SOL_SOCKET, SO_RCVLOWAT),
+		 nt_getsockopt_int(sv[0], SOL_SOCKET, SO_RCVBUF));
+	nt_setsockopt_int(sv[0], SOL_SOCKET, SO_SNDBUF, 1000);
+	CHECK_EQ(nt_getsockopt_int(sv[0], SOL_SOCKET, SO_SNDLOWAT), 1000);
+	nt_setsockopt_int(sv[0], SOL_SOCKET, SO_RCVBUF, 300);
+	CHECK_EQ(nt_getsockopt_int(sv[0], SOL_SOCKET, SO_RCVLOWAT), 300);
+	nt_setsockopt_int(sv[0], SOL_SOCKET, SO_RCVBUF, 8192);
+	CHECK_EQ(nt_getsockopt_int(sv[0], SOL_SOCKET, SO_RCVLOWAT), 300);
+
+	/* A stream's receive mark of 10 with 5 bytes there. */
+	int r = sv[1], w = sv[0];
+	nt_setsockopt_int(r, SOL_SOCKET, SO_RCVLOWAT, 10);
+	CHECK_EQ(write(w, "abcde", 5), 5);
+	CHECK_EQ(polled(r, POLLIN), 0);
+	CHECK(!selected_readable(r));
+	int fl = CHECK_OK(fcntl(r, F_GETFL));
+	CHECK_OK(fcntl(r, F_SETFL, fl | O_NONBLOCK));
+	CHECK_ERRNO(read(r, buf, sizeof(buf)), EAGAIN);
+	/* Asking for no more than is there: taken. */
+	CHECK_EQ(read(r, buf, 2), 2);
+	CHECK(memcmp(buf, "ab", 2) == 0);
+	/* MSG_DONTWAIT takes what is there, mark or not. */
+	CHECK_EQ(__sys_recvfrom(r, buf, sizeof(buf), MSG_DONTWAIT, NULL, NULL), 3);
+	CHECK(memcmp(buf, "cde", 3) == 0);
+	CHECK_OK(fcntl(r, F_SETFL, fl));
+
+	/* A blocking receive waits for the mark: the child writes 4 bytes, then 6. */
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		struct timespec t = {0, 50 * 1000 * 1000};
+		nanosleep(&t, NULL);
+		if (write(w, "1234", 4) != 4)
+			_exit(1);
+		nanosleep(&t, NULL);
+		if (write(w, "567890", 6) != 6)
+			_exit(2);
+		nanosleep(&t, NULL);
+		if (write(w, "xyz", 3) != 3)
+			_exit(3);
+		_exit(0);
+	}
+	CHECK_EQ(read(r, buf, sizeof(buf)), 10);
+	CHECK(memcmp(buf, "1234567890", 10) == 0);
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Three bytes and a timeout: EAGAIN, the bytes staying. */
+	struct timeval tv = {0, 100000};
+	CHECK_OK(__sys_setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_ERRNO(read(r, buf, sizeof(buf)), EAGAIN);
+	/* The peer gone: what is there, then end of file; readable at once. */
+	int w2 = CHECK_OK(dup(w));
+	CHECK_OK(close(w));
+	CHECK_OK(close(w2));
+	CHECK(polled(r, POLLIN) & POLLIN);
+	CHECK_EQ(read(r, buf, sizeof(buf)), 3);
+	CHECK(memcmp(buf, "xyz", 3) == 0);
+	CHECK_EQ(read(r, buf, sizeof(buf)), 0);
+	CHECK_OK(close(r));
+
+	/* The send mark: fill a stream, then make room short of the mark. */
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	r = sv[1];
+	w = sv[0];
+	CHECK_OK(fcntl(w, F_SETFL, O_NONBLOCK));
+	static char fill[4096], drain[8192];
+	long queued = 0;
+	for (;;) {
+		int n = write(w, fill, sizeof(fill));
+		if (n < 0)
+			break;
+		queued += n;
+	}
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(queued > 0);
+	CHECK_EQ(polled(w, POLLOUT), 0);
+	CHECK_EQ(read(r, drain, 1000), 1000);
+	/* Room for 1000: not writable (the mark is 2048); what fits whole goes in. */
+	CHECK_EQ(polled(w, POLLOUT), 0);
+	CHECK_EQ(write(w, fill, 100), 100);
+	CHECK_ERRNO(write(w, fill, 1500), EAGAIN);
+	/* Room for 2900: writable, and a longer send goes in part. */
+	CHECK_EQ(read(r, drain, 2000), 2000);
+	CHECK(polled(w, POLLOUT) & POLLOUT);
+	CHECK_EQ(write(w, fill, 4000), 2900);
+	/* A lower mark makes the room that is there enough. */
+	CHECK_EQ(read(r, drain, 500), 500);
+	CHECK_EQ(polled(w, POLLOUT), 0);
+	nt_setsockopt_int(w, SOL_SOCKET, SO_SNDLOWAT, 400);
+	CHECK(polled(w, POLLOUT) & POLLOUT);
+	CHECK_EQ(write(w, fill, 4000), 500);
+	CHECK_OK(close(r));
+	CHECK_OK(close(w));
+
+	/* Datagrams: counted with their sender's address (an unbound sender's is 4.x's
+	 * 16-byte sun_noname), so 3 + 16 and 5 + 16 reach a mark of 40 together; a
+	 * receive takes one whatever the mark. */
+	nt_setsockopt_int(dv[1], SOL_SOCKET, SO_RCVLOWAT, 40);
+	CHECK_EQ(write(dv[0], "abc", 3), 3);
+	CHECK_EQ(polled(dv[1], POLLIN), 0);
+	CHECK_EQ(write(dv[0], "defgh", 5), 5);
+	CHECK(polled(dv[1], POLLIN) & POLLIN);
+	CHECK_EQ(read(dv[1], buf, sizeof(buf)), 3);
+	CHECK_EQ(polled(dv[1], POLLIN), 0);
+	CHECK_EQ(read(dv[1], buf, sizeof(buf)), 5);
+
+	/* UDP: the sender's 16-byte address counts: one byte sent reaches a mark of 17. */
+	struct sockaddr_in sin;
+	CHECK_OK(__sys_bind(udp, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7131)));
+	nt_setsockopt_int(udp, SOL_SOCKET, SO_RCVLOWAT, 17);
+	int u2 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	CHECK_EQ(__sys_sendto(u2, "x", 1, 0, &sin, sizeof(sin)), 1);
+	CHECK(polled(udp, POLLIN) & POLLIN);
+	nt_setsockopt_int(udp, SOL_SOCKET, SO_RCVLOWAT, 18);
+	CHECK_EQ(polled(udp, POLLIN), 0);
+	CHECK_EQ(read(udp, buf, sizeof(buf)), 1);
+
+	/* An accepted connection starts with the default marks. */
+	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7132)));
+	nt_setsockopt_int(lst, SOL_SOCKET, SO_RCVLOWAT, 77);
+	nt_setsockopt_int(lst, SOL_SOCKET, SO_SNDLOWAT, 99);
+	CHECK_OK(__sys_listen(lst, 4));
+	CHECK_OK(__sys_connect(tcp, &sin, sizeof(sin)));
+	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	defaults(a, 2048);
+	CHECK_EQ(nt_getsockopt_int(lst, SOL_SOCKET, SO_RCVLOWAT), 77);
+	PASS();
+}
