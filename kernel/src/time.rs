@@ -135,6 +135,13 @@ pub fn cycles_to_ns(cycles: u64) -> Option<u64> {
     Some(u64::try_from(ns).unwrap_or(u64::MAX))
 }
 
+/// The wall-clock time the machine booted at, as the clock now says (BSD's boottime:
+/// setting the clock moves it, so that realtime = boot time + uptime).
+pub fn boot_realtime() -> (u64, u32) {
+    let ns = BOOT_REALTIME_NS.load(Ordering::Relaxed);
+    (ns / NS_PER_SEC, (ns % NS_PER_SEC) as u32)
+}
+
 /// Wall-clock time: (seconds, nanoseconds) since the Unix epoch.
 pub fn realtime() -> (u64, u32) {
     let ns = BOOT_REALTIME_NS

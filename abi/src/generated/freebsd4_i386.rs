@@ -6805,6 +6805,8 @@ impl OsigprocmaskArgs {
 }
 
 /// Arguments of `getlogin(ptr<u8, Out> namebuf, u_int namelen)`, slot 49 (2 words); returns `int`.
+///
+/// 4.x kern_prot.c: namelen bytes (at most MAXLOGNAME, 17) of the session's login name, kept NUL-padded; a shorter buffer gets the name cut, never ERANGE. A new session (setsid) starts with its creator's name, as enterpgrp copies s_login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetloginArgs {
     pub namebuf: UserBuf<Out>,
@@ -7532,6 +7534,8 @@ impl MincoreArgs {
 }
 
 /// Arguments of `getgroups(u_int gidsetsize, ptr<gid_t, Out> gidset)`, slot 79 (2 words); returns `int`.
+///
+/// 4.x's cr_groups: the effective gid, then the groups setgroups gave after its first, repeats and all (nothing past them is written); gidsetsize 0 asks for the count, a smaller one is EINVAL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetgroupsArgs {
     pub gidsetsize: u_int,

@@ -840,12 +840,18 @@ pub(crate) fn sys_setegid(task: &mut Task, a: fb::SetegidArgs) -> SysResult {
 /// `NGROUPS_MAX`.
 const NGROUPS_MAX: u32 = 16;
 
-/// getgroups: the effective gid first, then the supplementary groups (4.x keeps the
-/// egid as cr_groups[0]); size 0 asks for the count; a smaller size is EINVAL.
-pub(crate) fn sys_getgroups(task: &mut Task, a: fb::GetgroupsArgs) -> SysResult {
-    let creds = task.process.fs().creds;
+/// 4.x's cr_groups: the effective gid (cr_groups[0]), then the rest as setgroups
+/// gave them, repeats and all.
+pub(crate) fn credential_groups(creds: &nymph_kernel::vfs::Credentials) -> Vec<u32> {
     let mut groups = alloc::vec![creds.egid];
-    groups.extend(creds.groups.iter().copied().filter(|&g| g != creds.egid));
+    groups.extend_from_slice(&creds.groups);
+    groups
+}
+
+/// getgroups: [`credential_groups`]; size 0 asks for the count; a smaller size is
+/// EINVAL.
+pub(crate) fn sys_getgroups(task: &mut Task, a: fb::GetgroupsArgs) -> SysResult {
+    let groups = credential_groups(&task.process.fs().creds);
     if a.gidsetsize == 0 {
         return Ok(Ret::word(groups.len() as u64));
     }

@@ -736,8 +736,7 @@ fn internalize(task: &Task, addr: u64, len: u32) -> Result<Control, i32> {
         c::SCM_RIGHTS => rights(task, addr + CMSG_HDR as u64, len as usize - CMSG_HDR),
         c::SCM_CREDS => {
             let creds = task.process.fs().creds;
-            let mut groups = vec![creds.egid];
-            groups.extend(creds.groups.iter().copied().filter(|&g| g != creds.egid));
+            let mut groups = crate::fs::credential_groups(&creds);
             groups.truncate(c::CMGROUP_MAX as usize);
             Ok(Control::Credentials(SenderCredentials {
                 pid: task.process.pid.0,

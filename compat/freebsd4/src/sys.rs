@@ -1132,9 +1132,10 @@ fn sys_getpgid(task: &mut Task, a: fb::GetpgidArgs) -> SysResult {
 }
 
 fn sys_setsid(task: &mut Task, _: fb::SetsidArgs) -> SysResult {
-    Ok(Ret::word(u64::from(
-        calls::set_sid(task).map_err(group_errno)?,
-    )))
+    let old = task.process.sid().0;
+    let sid = calls::set_sid(task).map_err(group_errno)?;
+    crate::sysctl::session_started(old, sid);
+    Ok(Ret::word(u64::from(sid)))
 }
 
 fn sys_getpgrp(task: &mut Task, _: fb::GetpgrpArgs) -> SysResult {

@@ -162,11 +162,12 @@ fn value(oid: &[i32]) -> Option<Value> {
             Value::Bytes(words.iter().flat_map(|w| w.to_le_bytes()).collect())
         }
         [1, 21] => {
-            let (now, _) = nymph_kernel::time::realtime();
-            let up = nymph_kernel::time::monotonic_ns() / 1_000_000_000;
+            // The same between reads until the clock is set (4.x's set_timecounter
+            // moves it), with its microseconds.
+            let (secs, nanos) = nymph_kernel::time::boot_realtime();
             let tv = fb::timeval {
-                tv_sec: now.saturating_sub(up) as i32,
-                tv_usec: 0,
+                tv_sec: secs as i32,
+                tv_usec: (nanos / 1000) as i32,
             };
             Value::Bytes(tv.as_bytes().to_vec())
         }
@@ -1016,17 +1017,29 @@ fn logins() -> nymph_kernel::sync::MutexGuard<'static, BTreeMap<u32, Vec<u8>>> {
     logins
 }
 
+/// getlogin as 4.x's: `namelen` bytes (at most MAXLOGNAME) of the session's name,
+/// kept NUL-padded in its MAXLOGNAME bytes; a shorter buffer gets the name cut, never
+/// ERANGE (4.x's libc asks for MAXLOGNAME).
 pub(crate) fn sys_getlogin(task: &mut Task, a: fb::GetloginArgs) -> SysResult {
     let sid = task.process.sid().0;
-    let mut name = logins().get(&sid).cloned().unwrap_or_default();
-    name.push(0);
-    let n = name.len().min(a.namelen as usize).min(MAXLOGNAME);
-    if n < name.len() {
-        return Err(errno::ERANGE);
+    let mut login = [0u8; MAXLOGNAME];
+    if let Some(name) = logins().get(&sid) {
+        let n = name.len().min(MAXLOGNAME - 1);
+        login[..n].copy_from_slice(&name[..n]);
     }
-    task.write_bytes(a.namebuf.addr(), &name[..n])
+    let n = (a.namelen as usize).min(MAXLOGNAME);
+    task.write_bytes(a.namebuf.addr(), &login[..n])
         .map_err(fault)?;
     Ok(Ret::word(0))
+}
+
+/// A new session (setsid) starts with its creator's login name, as 4.x's enterpgrp
+/// copies s_login.
+pub(crate) fn session_started(old_sid: u32, new_sid: u32) {
+    let mut logins = logins();
+    if let Some(name) = logins.get(&old_sid).cloned() {
+        logins.insert(new_sid, name);
+    }
 }
 
 pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
@@ -1034,7 +1047,8 @@ pub(crate) fn sys_setlogin(task: &mut Task, a: fb::SetloginArgs) -> SysResult {
         return Err(errno::EPERM);
     }
     let name = task
-        .read_cstr(a.namebuf.addr(), MAXLOGNAME)
+        // copyinstr into MAXLOGNAME bytes: the name and its NUL.
+        .read_cstr(a.namebuf.addr(), MAXLOGNAME - 1)
         .map_err(|e| match e {
             nymph_kernel::process::uaccess::UserFault::StringTooLong => errno::EINVAL,
             nymph_kernel::process::uaccess::UserFault::BadAddress(_) => errno::EFAULT,
