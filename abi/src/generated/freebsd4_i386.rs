@@ -8653,6 +8653,8 @@ impl WritevArgs {
 }
 
 /// Arguments of `settimeofday(ptr<timeval, In> tv, ptr<timezone, In> tzp)`, slot 122 (2 words); returns `int`.
+///
+/// kern_time.c: root only; both values are read and checked (tv_usec within a second, else EINVAL) before either is set; the time zone is kept for gettimeofday to report, and nothing else reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SettimeofdayArgs {
     pub tv: UserPtr<timeval, In>,

@@ -1178,6 +1178,14 @@ fn now() -> (u64, u32) {
     nymph_kernel::time::realtime()
 }
 
+/// The kernel's time zone (4.x's `tz`): settimeofday sets it, gettimeofday reports
+/// it; nothing in the kernel reads it (localtime has its own).
+static TIME_ZONE: nymph_kernel::sync::Mutex<fb::timezone> =
+    nymph_kernel::sync::Mutex::new(fb::timezone {
+        tz_minuteswest: 0,
+        tz_dsttime: 0,
+    });
+
 fn sys_gettimeofday(task: &mut Task, a: fb::GettimeofdayArgs) -> SysResult {
     if !a.tp.is_null() {
         let (sec, ns) = now();
@@ -1188,10 +1196,7 @@ fn sys_gettimeofday(task: &mut Task, a: fb::GettimeofdayArgs) -> SysResult {
         task.write_val(a.tp.addr(), &tv).map_err(fault)?;
     }
     if !a.tzp.is_null() {
-        let tz = fb::timezone {
-            tz_minuteswest: 0,
-            tz_dsttime: 0,
-        };
+        let tz = *TIME_ZONE.lock();
         task.write_val(a.tzp.addr(), &tz).map_err(fault)?;
     }
     Ok(Ret::word(0))
@@ -1360,12 +1365,26 @@ fn sys_setitimer(task: &mut Task, a: fb::SetitimerArgs) -> SysResult {
 fn sys_settimeofday(task: &mut Task, a: fb::SettimeofdayArgs) -> SysResult {
     // kern_time.c: plain suser (a jailed root may not set the clock).
     suser(task, Jail::Refused)?;
-    if !a.tv.is_null() {
+    // Everything is read and checked before anything is set (kern_time.c).
+    let tv = if a.tv.is_null() {
+        None
+    } else {
         let tv: fb::timeval = task.read_val(a.tv.addr()).map_err(fault)?;
         if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
             return Err(errno::EINVAL);
         }
+        Some(tv)
+    };
+    let tz = if a.tzp.is_null() {
+        None
+    } else {
+        Some(task.read_val::<fb::timezone>(a.tzp.addr()).map_err(fault)?)
+    };
+    if let Some(tv) = tv {
         nymph_kernel::time::set_realtime(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
+    }
+    if let Some(tz) = tz {
+        *TIME_ZONE.lock() = tz;
     }
     Ok(Ret::word(0))
 }
