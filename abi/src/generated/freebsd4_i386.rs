@@ -144,12 +144,24 @@ impl c_cc_index {
 }
 
 bitflags::bitflags! {
+/// Kept and reported as TIOCSETA gives them (CIGNORE keeps the ones there, with the speeds); nothing here applies them: no line has a rate, parity or modem lines. A pseudo-terminal starts with CREAD|CS8|HUPCL at 9600 (TTYDEF_CFLAG, TTYDEF_SPEED), the serial console with CLOCAL too, at 115200.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct c_cflag: u32 {
+        const CIGNORE = 1;
+        const CS6 = 0x100;
+        const CS7 = 0x200;
         const CS8 = 0x300;
+        const CSTOPB = 0x400;
         const CREAD = 0x800;
+        const PARENB = 0x1000;
+        const PARODD = 0x2000;
         const HUPCL = 0x4000;
         const CLOCAL = 0x8000;
+        const CCTS_OFLOW = 0x10000;
+        const CRTS_IFLOW = 0x20000;
+        const CDTR_IFLOW = 0x40000;
+        const CDSR_OFLOW = 0x80000;
+        const CCAR_OFLOW = 0x100000;
     }
 }
 

@@ -135,12 +135,12 @@ impl Transforms for FreeBsd4Transforms {
     fn freebsd4_cc_to_neutral(&self, v: [u8; 20]) -> [u64; 20] {
         CC.to_kernel(&v)
     }
-    /// The console line is fixed: 8 bits, receiver on, no modem control.
-    fn freebsd4_cflag_to_abi(&self, _v: u64) -> u64 {
-        u64::from((fb::c_cflag::CS8 | fb::c_cflag::CREAD | fb::c_cflag::CLOCAL).bits())
+    /// The core keeps the control modes in BSD's bits, 4.x's own.
+    fn freebsd4_cflag_to_abi(&self, v: u64) -> u64 {
+        v
     }
-    fn freebsd4_cflag_to_neutral(&self, _v: u64) -> u64 {
-        0
+    fn freebsd4_cflag_to_neutral(&self, v: u64) -> u64 {
+        v
     }
     fn freebsd4_iflag_to_abi(&self, v: u64) -> u64 {
         IFLAG.to_abi(v)

@@ -13,10 +13,6 @@ use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
 use nymph_kernel::tty::{LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
 
-/// The console's speed (4.x speeds are literal numbers: B115200 is 115200), the
-/// same line the native ABI reports.
-const SPEED: u64 = 115_200;
-
 /// The `d_flags` types `FIODTYPE` reports (`sys/conf.h`): terminals are D_TTY, the
 /// memory devices (null, zero, random) D_MEM.
 const D_TTY: i32 = 0x0004;
@@ -34,19 +30,36 @@ fn tty_errno(e: TtyError) -> i32 {
 fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
     let n = neutral::Termios {
         cc: t.neutral_cc(VDISABLE),
-        cflag: 0,
+        cflag: u64::from(t.control),
         iflag: u64::from(t.input.0),
         oflag: u64::from(t.output.0),
         lflag: u64::from(t.local.0),
-        ispeed: SPEED,
-        ospeed: SPEED,
+        ispeed: u64::from(t.ispeed),
+        ospeed: u64::from(t.ospeed),
     };
     fb::termios::from_neutral(&n, &FREEBSD4).map_err(|_| errno::EINVAL)
 }
 
-fn from_fb(t: &fb::termios) -> Termios {
+/// 4.x's CIGNORE: the control modes and speeds given are ignored.
+const CIGNORE: u64 = 0x1;
+
+/// The modes `t` sets on a terminal now in `current`: the control modes and speeds
+/// as given (4.x's ttioctl stores them; a pseudo-terminal has no t_param to refuse
+/// any), unless CIGNORE says to keep the ones there; a negative speed is EINVAL
+/// (speed_t is a long).
+fn from_fb(t: &fb::termios, current: &Termios) -> Result<Termios, i32> {
     let n = t.to_neutral(&FREEBSD4);
-    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag)
+    let mut modes = Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag);
+    if n.cflag & CIGNORE != 0 {
+        (modes.control, modes.ispeed, modes.ospeed) =
+            (current.control, current.ispeed, current.ospeed);
+    } else {
+        if (t.c_ispeed as i32) < 0 || (t.c_ospeed as i32) < 0 {
+            return Err(errno::EINVAL);
+        }
+        (modes.control, modes.ispeed, modes.ospeed) = (n.cflag as u32, t.c_ispeed, t.c_ospeed);
+    }
+    Ok(modes)
 }
 
 pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
@@ -180,7 +193,7 @@ fn terminal_ioctl(
         ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
             let t: fb::termios = task.read_val(arg).map_err(fault)?;
             // ttioctl: EXTPROC is read-only, and a PENDIN the terminal has stays.
-            let mut modes = from_fb(&t);
+            let mut modes = from_fb(&t, &tty.termios())?;
             let current = tty.termios().local;
             modes
                 .local

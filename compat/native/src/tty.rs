@@ -30,14 +30,19 @@ fn to_native(t: &Termios) -> Result<v1::termios, i32> {
 }
 
 /// The modes a native termios sets, on top of `current`: what the native ABI cannot
-/// express (flags and characters only FreeBSD-4 has) stays as it is.
+/// express (flags and characters only FreeBSD-4 has, the control modes and speeds,
+/// which it reports fixed) stays as it is.
 fn from_native(t: &v1::termios, current: &Termios) -> Termios {
     let n = t.to_neutral(&crate::convert::NATIVE);
-    Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag).keeping_unknown(
+    let mut modes = Termios::from_neutral(&n.cc, n.iflag, n.oflag, n.lflag).keeping_unknown(
         current,
         crate::convert::known_flags(),
         |i| crate::convert::CC.holds(i, t.c_cc.len()),
-    )
+    );
+    modes.control = current.control;
+    modes.ispeed = current.ispeed;
+    modes.ospeed = current.ospeed;
+    modes
 }
 
 pub(crate) fn sys_ioctl(task: &mut Task, a: v1::IoctlArgs) -> SysResult {

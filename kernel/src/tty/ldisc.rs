@@ -180,6 +180,21 @@ pub struct Termios {
     pub local: LocalFlags,
     /// Indexed by [`Cc`]; [`DISABLED`] disables one.
     pub cc: [u8; Cc::COUNT],
+    /// The control modes (c_cflag) in BSD's bits, which the ABIs share ([`cflag`]),
+    /// and the line's speeds: kept and reported as set, as 4.x's ttioctl keeps them
+    /// for a line with no hardware to apply them to (a pseudo-terminal's); no line
+    /// here has a rate, parity or modem lines.
+    pub control: u32,
+    pub ispeed: u32,
+    pub ospeed: u32,
+}
+
+/// The c_cflag bits the default modes use (BSD's values).
+pub mod cflag {
+    pub const CS8: u32 = 0x300;
+    pub const CREAD: u32 = 0x800;
+    pub const HUPCL: u32 = 0x4000;
+    pub const CLOCAL: u32 = 0x8000;
 }
 
 /// An ABI's termios flag word as (kernel bit, ABI bit) pairs: what the personalities'
@@ -282,7 +297,8 @@ impl Termios {
         out
     }
 
-    /// A termios from neutral values (kernel flag bits, the kernel's characters first).
+    /// A termios from neutral values (kernel flag bits, the kernel's characters
+    /// first), with the default control modes and speeds.
     pub fn from_neutral(cc: &[u64], input: u64, output: u64, local: u64) -> Termios {
         let mut t = Termios::sane();
         for (slot, &c) in t.cc.iter_mut().zip(cc.iter()) {
@@ -300,7 +316,11 @@ const fn ctrl(c: u8) -> u8 {
 }
 
 impl Termios {
-    /// The usual defaults of a login terminal ("sane").
+    /// A terminal's modes at its first open ("sane"): 4.x's ttydefaults.h but for
+    /// IXON and IXANY (left off: the native ABI cannot turn them off) and BRKINT (no
+    /// line here sends a break), with ECHOK; 8 bits, receiver on, hang up on last
+    /// close, at 9600 (TTYDEF_CFLAG, TTYDEF_SPEED), as a pseudo-terminal's slave
+    /// starts.
     pub const fn sane() -> Self {
         let mut cc = [DISABLED; Cc::COUNT];
         cc[Cc::Eof as usize] = ctrl(b'D');
@@ -331,7 +351,20 @@ impl Termios {
                 .union(LocalFlags::IEXTEN)
                 .union(LocalFlags::ECHOCTL),
             cc,
+            control: cflag::CREAD | cflag::CS8 | cflag::HUPCL,
+            ispeed: 9600,
+            ospeed: 9600,
         }
+    }
+
+    /// The console's modes: [`Termios::sane`] on the serial line, which ignores
+    /// modem control (CLOCAL, as 4.x's sio gives its console) and runs at 115200.
+    pub const fn console() -> Self {
+        let mut t = Termios::sane();
+        t.control |= cflag::CLOCAL;
+        t.ispeed = 115_200;
+        t.ospeed = 115_200;
+        t
     }
 
     pub fn cc(&self, which: Cc) -> u8 {
@@ -480,8 +513,13 @@ const SPACES: &[u8; 8] = b"        ";
 
 impl LineDiscipline {
     pub const fn new() -> Self {
+        LineDiscipline::with_termios(Termios::sane())
+    }
+
+    /// A line discipline starting in `termios`.
+    pub const fn with_termios(termios: Termios) -> Self {
         LineDiscipline {
-            termios: Termios::sane(),
+            termios,
             ready: VecDeque::new(),
             lines: VecDeque::new(),
             line: Vec::new(),

@@ -184,9 +184,13 @@ impl Terminal {
     }
 
     const fn with_output(device: Output) -> Self {
+        let modes = match device {
+            Output::Device(_) => Termios::console(),
+            Output::Pty(_) => Termios::sane(),
+        };
         Terminal {
             state: Mutex::new(State {
-                ldisc: LineDiscipline::new(),
+                ldisc: LineDiscipline::with_termios(modes),
                 winsize: WinSize {
                     rows: 24,
                     cols: 80,

@@ -328,10 +328,21 @@ typedef uint32_t uintptr_t;
 #define VSTATUS 0x12
 
 /* c_cflag */
+#define CIGNORE 1
+#define CS6 0x100
+#define CS7 0x200
 #define CS8 0x300
+#define CSTOPB 0x400
 #define CREAD 0x800
+#define PARENB 0x1000
+#define PARODD 0x2000
 #define HUPCL 0x4000
 #define CLOCAL 0x8000
+#define CCTS_OFLOW 0x10000
+#define CRTS_IFLOW 0x20000
+#define CDTR_IFLOW 0x40000
+#define CDSR_OFLOW 0x80000
+#define CCAR_OFLOW 0x100000
 
 /* c_iflag */
 #define IGNBRK 1

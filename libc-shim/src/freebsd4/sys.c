@@ -481,7 +481,6 @@ char *getcwd(char *buf, size_t size)
 }
 
 /* Terminals: the 4.x ioctls (isatty is tcgetattr, which is TIOCGETA). */
-#define CIGNORE 0x1 /* c_cflag: leave the control flags (<sys/termios.h>) */
 int tcgetattr(int fd, struct termios *t) { return ioctl(fd, TIOCGETA, t); }
 int tcsetattr(int fd, int when, const struct termios *t)
 {
