@@ -21,7 +21,10 @@
  *  - an accepted connection has its listener's flags but TCP_NODELAY, its linger and
  *    its buffer sizes;
  *  - getsockopt cuts the value to the room given and says how much it wrote (0 with
- *    no buffer).
+ *    no buffer);
+ *  - SO_ACCEPTFILTER: a listening socket has none (256 zero bytes), and asking for
+ *    one is ENOENT, as a 4.x GENERIC kernel without accept filter modules says;
+ *    EINVAL on a socket not listening.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -296,5 +299,24 @@ int main(void)
 	CHECK_OK(close(cl));
 	CHECK_EQ(read(a, buf, sizeof(buf)), 1);
 	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+
+	/* Accept filters: none exists (4.x GENERIC had no accf module). A listening
+	 * socket reports an empty struct accept_filter_arg (256 zero bytes) and refuses
+	 * a name with ENOENT once the whole struct is read; others say EINVAL. */
+	static unsigned char afa[300];
+	memset(afa, 0xa5, sizeof(afa));
+	len = sizeof(afa);
+	CHECK_OK(__sys_getsockopt(lst, SOL_SOCKET, SO_ACCEPTFILTER, afa, &len));
+	CHECK_EQ(len, 256);
+	for (int i = 0; i < 300; i++)
+		CHECK_EQ(afa[i], i < 256 ? 0 : 0xa5);
+	memset(afa, 0, sizeof(afa));
+	memcpy(afa, "httpready", 10);
+	CHECK_ERRNO(__sys_setsockopt(lst, SOL_SOCKET, SO_ACCEPTFILTER, afa, 256), ENOENT);
+	CHECK_ERRNO(__sys_setsockopt(lst, SOL_SOCKET, SO_ACCEPTFILTER, afa, 16), EINVAL);
+	CHECK_ERRNO(__sys_setsockopt(lst, SOL_SOCKET, SO_ACCEPTFILTER, (void *)16, 256), EFAULT);
+	CHECK_ERRNO(__sys_setsockopt(a, SOL_SOCKET, SO_ACCEPTFILTER, afa, 256), EINVAL);
+	len = sizeof(afa);
+	CHECK_ERRNO(__sys_getsockopt(a, SOL_SOCKET, SO_ACCEPTFILTER, afa, &len), EINVAL);
 	PASS();
 }

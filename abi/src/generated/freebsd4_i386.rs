@@ -3870,6 +3870,7 @@ pub mod consts {
     pub const SOL_SOCKET: u32 = 0xffff;
     pub const SO_DEBUG: u32 = 1;
     pub const SO_ACCEPTCONN: u32 = 2;
+    pub const SO_ACCEPTFILTER: u32 = 0x1000;
     pub const SO_REUSEADDR: u32 = 4;
     pub const SO_KEEPALIVE: u32 = 8;
     pub const SO_SNDBUF: u32 = 0x1001;
@@ -14179,7 +14180,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_ACCEPTFILTER, TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
+            "TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; no accept filter exists (accf_data and accf_http were modules 4.x's GENERIC lacked, and none loads here): SO_ACCEPTFILTER on a listening socket is ENOENT after the 256-byte struct accept_filter_arg is read, logged, as 4.x's do_setopt_accept_filter answers a name no module registered (EINVAL on a socket not listening); IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },
@@ -14272,7 +14273,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "SO_ACCEPTFILTER, TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
+            "TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

@@ -1013,11 +1013,21 @@ enum Opt {
     IpTos,
     IpTtl,
     PortRange,
+    /// SO_ACCEPTFILTER: none is ever there (see [`ACCEPT_FILTER_ARG_LEN`]).
+    AcceptFilter,
     /// Read only: SO_TYPE, SO_ERROR, SO_ACCEPTCONN.
     Type,
     Error,
     AcceptConn,
 }
+
+/// The size of a `struct accept_filter_arg` (af_name[16], af_arg[240]).
+///
+/// Accept filters (accf_data, accf_http) were modules that 4.x's GENERIC did not
+/// have, and no module loads here: a listening socket has none, and asking for one
+/// is ENOENT, as 4.x's do_setopt_accept_filter answers a name no module registered
+/// (Apache then goes on without it).
+const ACCEPT_FILTER_ARG_LEN: usize = 256;
 
 /// The TF_ bits of 4.x's netinet/tcp_var.h that getsockopt reports for TCP's flags.
 const TF_NOOPT: u32 = 8;
@@ -1053,6 +1063,7 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
             c::SO_TYPE => Ok(Opt::Type),
             c::SO_ERROR => Ok(Opt::Error),
             c::SO_ACCEPTCONN => Ok(Opt::AcceptConn),
+            c::SO_ACCEPTFILTER => Ok(Opt::AcceptFilter),
             _ => Err(errno::ENOPROTOOPT),
         },
         _ if s.domain() != Domain::Internet => Err(errno::ENOPROTOOPT),
@@ -1165,6 +1176,22 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
             };
             s.set_settings(|st| st.port_range = range);
         }
+        Opt::AcceptFilter => {
+            // do_setopt_accept_filter: only on a listening socket, then the whole
+            // struct copied in (sooptcopyin), then the name looked up.
+            if !s.is_listening() {
+                return Err(errno::EINVAL);
+            }
+            let arg: [u8; ACCEPT_FILTER_ARG_LEN] = option_value(task, &a)?;
+            let name = &arg[..16];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(15)];
+            log::warn!(
+                "pid {}: setsockopt SO_ACCEPTFILTER \"{}\": no accept filters here (ENOENT)",
+                task.process.pid.0,
+                alloc::string::String::from_utf8_lossy(name)
+            );
+            return Err(errno::ENOENT);
+        }
         Opt::Type | Opt::Error | Opt::AcceptConn => return Err(errno::ENOPROTOOPT),
     }
     Ok(Ret::word(0))
@@ -1232,6 +1259,9 @@ pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResul
             SocketType::Datagram => c::SOCK_DGRAM,
         }),
         Opt::Error => int(s.take_error().map_or(0, |e| file_errno(e) as u32)),
+        // A listening socket's filter: none, so all zeros (sogetopt).
+        Opt::AcceptFilter if s.is_listening() => alloc::vec![0; ACCEPT_FILTER_ARG_LEN],
+        Opt::AcceptFilter => return Err(errno::EINVAL),
         Opt::AcceptConn => int(if s.is_listening() {
             c::SO_ACCEPTCONN
         } else {

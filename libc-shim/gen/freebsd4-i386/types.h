@@ -179,6 +179,7 @@ typedef uint32_t uintptr_t;
 #define SOL_SOCKET 0xffff
 #define SO_DEBUG 1
 #define SO_ACCEPTCONN 2
+#define SO_ACCEPTFILTER 0x1000
 #define SO_REUSEADDR 4
 #define SO_KEEPALIVE 8
 #define SO_SNDBUF 0x1001
