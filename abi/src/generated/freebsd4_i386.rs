@@ -600,6 +600,40 @@ const _: () = assert!(core::mem::offset_of!(i386_ldt_args, start) == 0);
 const _: () = assert!(core::mem::offset_of!(i386_ldt_args, descs) == 4);
 const _: () = assert!(core::mem::offset_of!(i386_ldt_args, num) == 8);
 
+/// net/if.h of 4.x.
+///
+/// C: `struct ifconf`; 8 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct ifconf {
+    /// the buffer's size; on return, what was written
+    pub ifc_len: int,
+    /// the buffer of struct ifreq entries (caddr_t)
+    pub ifc_buf: u_int,
+}
+
+const _: () = assert!(core::mem::size_of::<ifconf>() == 8);
+const _: () = assert!(core::mem::align_of::<ifconf>() == 4);
+const _: () = assert!(core::mem::offset_of!(ifconf, ifc_len) == 0);
+const _: () = assert!(core::mem::offset_of!(ifconf, ifc_buf) == 4);
+
+/// net/if.h of 4.x; the union's members are read and written by offset (compat/freebsd4/src/ifnet.rs).
+///
+/// C: `struct ifreq`; 32 bytes, aligned to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct ifreq {
+    /// the interface, NUL-terminated (IFNAMSIZ 16)
+    pub ifr_name: [u8; 16],
+    /// the union: a struct sockaddr, or ifr_flags (a short), ifr_metric, ifr_mtu, ifr_phys (ints)
+    pub ifr_ifru: [u8; 16],
+}
+
+const _: () = assert!(core::mem::size_of::<ifreq>() == 32);
+const _: () = assert!(core::mem::align_of::<ifreq>() == 1);
+const _: () = assert!(core::mem::offset_of!(ifreq, ifr_name) == 0);
+const _: () = assert!(core::mem::offset_of!(ifreq, ifr_ifru) == 16);
+
 /// sys/netinet/in.h: an IPv4 address.
 ///
 /// C: `struct in_addr`; 4 bytes, aligned to 4.
@@ -4343,6 +4377,34 @@ pub mod ioctl {
     pub const SIOCSPGRP: u32 = 0x80047308;
     /// FIOGETOWN negated
     pub const SIOCGPGRP: u32 = 0x40047309;
+    /// the interfaces' addresses (ifconf): lo0's link-level address, then 127.0.0.1; an address longer than a struct sockaddr lengthens its entry
+    pub const SIOCGIFCONF: u32 = 0xc0086924;
+    /// SIOCGIFCONF with 4.3BSD osockaddrs: each address cut to 16 bytes, the family a short
+    pub const OSIOCGIFCONF: u32 = 0xc0086914;
+    /// lo0: IFF_UP|IFF_LOOPBACK|IFF_RUNNING|IFF_MULTICAST (0x8049)
+    pub const SIOCGIFFLAGS: u32 = 0xc0206911;
+    /// EPERM unless root; root: EOPNOTSUPP, logged (lo0 cannot change here)
+    pub const SIOCSIFFLAGS: u32 = 0x80206910;
+    /// 0
+    pub const SIOCGIFMETRIC: u32 = 0xc0206917;
+    /// LOMTU, 16384
+    pub const SIOCGIFMTU: u32 = 0xc0206933;
+    /// 0
+    pub const SIOCGIFPHYS: u32 = 0xc0206935;
+    /// an Internet socket's: 127.0.0.1 (in_control; EOPNOTSUPP on a Unix-domain socket)
+    pub const SIOCGIFADDR: u32 = 0xc0206921;
+    /// SIOCGIFADDR as an osockaddr
+    pub const OSIOCGIFADDR: u32 = 0xc020690d;
+    /// 255.0.0.0, with sin_len 8 and no family (in_control's ia_sockmask)
+    pub const SIOCGIFNETMASK: u32 = 0xc0206925;
+    /// SIOCGIFNETMASK as an osockaddr
+    pub const OSIOCGIFNETMASK: u32 = 0xc0206915;
+    /// EINVAL: lo0 is not a broadcast interface
+    pub const SIOCGIFBRDADDR: u32 = 0xc0206923;
+    /// EINVAL: lo0 is not point-to-point
+    pub const SIOCGIFDSTADDR: u32 = 0xc0206922;
+    /// an Internet socket's: EPERM unless root; root: EOPNOTSUPP, logged
+    pub const SIOCSIFADDR: u32 = 0x8020690c;
 }
 
 /// Auxiliary vector entry types the kernel writes at process start.
@@ -13811,7 +13873,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; a socket's interface and routing ioctls (groups 'i' and 'r': SIOCGIFCONF, SIOCGIFFLAGS...) are ENOTTY, logged: there is no interface to configure; a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line picks the foreground process without 4.x's sleep-time rule (how long each has slept is not kept: ties go to the higher pid), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line picks the foreground process without 4.x's sleep-time rule (how long each has slept is not kept: ties go to the higher pid), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
         ),
         arg_words: 3,
     },
@@ -24511,4 +24573,18 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("SIOCATMARK", 0x40047307),
     ("SIOCSPGRP", 0x80047308),
     ("SIOCGPGRP", 0x40047309),
+    ("SIOCGIFCONF", 0xc0086924),
+    ("OSIOCGIFCONF", 0xc0086914),
+    ("SIOCGIFFLAGS", 0xc0206911),
+    ("SIOCSIFFLAGS", 0x80206910),
+    ("SIOCGIFMETRIC", 0xc0206917),
+    ("SIOCGIFMTU", 0xc0206933),
+    ("SIOCGIFPHYS", 0xc0206935),
+    ("SIOCGIFADDR", 0xc0206921),
+    ("OSIOCGIFADDR", 0xc020690d),
+    ("SIOCGIFNETMASK", 0xc0206925),
+    ("OSIOCGIFNETMASK", 0xc0206915),
+    ("SIOCGIFBRDADDR", 0xc0206923),
+    ("SIOCGIFDSTADDR", 0xc0206922),
+    ("SIOCSIFADDR", 0x8020690c),
 ];

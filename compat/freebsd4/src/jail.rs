@@ -185,6 +185,20 @@ pub(crate) fn connect_address(
     })
 }
 
+/// Whether ifconf leaves an interface address out of what the caller sees (4.x's
+/// `prison_if`): for a prisoner, any address but an Internet one while
+/// jail.socket_unixiproute_only is 1, and an Internet one (`inet`) other than its
+/// prison's.
+pub(crate) fn hides_interface_address(task: &Task, inet: Option<[u8; 4]>) -> bool {
+    let Some(p) = prison::prison(&task.process) else {
+        return false;
+    };
+    match inet {
+        None => SOCKET_UNIXIPROUTE_ONLY.load(Ordering::Relaxed),
+        Some(addr) => u32::from_be_bytes(addr) != p.address(),
+    }
+}
+
 /// sysv_msg.c, sysv_sem.c, sysv_shm.c: every call of a prisoner is ENOSYS while
 /// jail.sysvipc_allowed is 0 (the first thing each checks).
 pub(crate) fn check_sysv(task: &Task) -> Result<(), i32> {

@@ -18,6 +18,7 @@ mod fh;
 mod files;
 mod fs;
 mod fsfeatures;
+mod ifnet;
 mod jail;
 mod kld;
 mod kqueue;

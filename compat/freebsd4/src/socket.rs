@@ -91,11 +91,10 @@ pub(crate) fn socket_ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> 
             i32::try_from(file.ops().readable_bytes().unwrap_or(0)).unwrap_or(i32::MAX)
         }
         _ if matches!((cmd >> 8) as u8, b'i' | b'r') => {
-            log::warn!(
-                "pid {}: ioctl {cmd:#x} on a socket: interface and routing ioctls are not supported",
-                task.process.pid.0
-            );
-            return Err(errno::ENOTTY);
+            let inet = file
+                .socket()
+                .is_some_and(|s| s.domain() == Domain::Internet);
+            return crate::ifnet::ioctl(task, inet, cmd, arg);
         }
         _ => return Err(errno::EOPNOTSUPP),
     };

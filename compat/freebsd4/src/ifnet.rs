@@ -1,0 +1,283 @@
+//! The network interface a 4.x program finds through its sockets' ioctls (group
+//! 'i', if.c `ifioctl` and `ifconf`, in.c `in_control`): this machine's network is
+//! the loopback one, so there is one interface, lo0, as a 4.x kernel without INET6
+//! and with only the loop device has it after /etc/rc's `ifconfig lo0 inet
+//! 127.0.0.1`: index 1, up and running, MTU 16384, a link-level address (a
+//! `sockaddr_dl` naming it) and 127.0.0.1 with the class A netmask.
+//!
+//! Programs that look for their own addresses (sendmail, named, ntpd, Samba's nmbd)
+//! walk SIOCGIFCONF and ask SIOCGIFFLAGS and SIOCGIFADDR of each name. Nothing here
+//! can change the interface: the set requests are EPERM for a process that is not
+//! root (ifioctl's and in_control's suser) and EOPNOTSUPP, logged, for root.
+//! Routing requests (group 'r') are EOPNOTSUPP, as 4.x's rtioctl without multicast
+//! routing answers them.
+
+use crate::fb::ioctl::{
+    OSIOCGIFADDR, OSIOCGIFCONF, OSIOCGIFNETMASK, SIOCGIFADDR, SIOCGIFBRDADDR, SIOCGIFCONF,
+    SIOCGIFDSTADDR, SIOCGIFFLAGS, SIOCGIFMETRIC, SIOCGIFMTU, SIOCGIFNETMASK, SIOCGIFPHYS,
+    SIOCSIFADDR, SIOCSIFFLAGS,
+};
+use crate::fb::{self, errno};
+use crate::sys::{Jail, Ret, SysResult, fault, suser};
+use alloc::vec::Vec;
+use nymph_kernel::process::Task;
+
+/// `struct ifreq`: the name (IFNAMSIZ bytes), then a 16-byte union.
+const IFREQ_LEN: usize = core::mem::size_of::<fb::ifreq>();
+const IFNAMSIZ: usize = 16;
+
+/// sys/sockio.h's requests the spec does not list (each is refused here).
+const fn iowr(num: u32, len: usize) -> u32 {
+    0xc000_0000 | ((len as u32) << 16) | ((b'i' as u32) << 8) | num
+}
+
+const fn iow(num: u32, len: usize) -> u32 {
+    0x8000_0000 | ((len as u32) << 16) | ((b'i' as u32) << 8) | num
+}
+
+const OSIOCGIFDSTADDR: u32 = iowr(15, IFREQ_LEN);
+const OSIOCGIFBRDADDR: u32 = iowr(18, IFREQ_LEN);
+/// The requests ifioctl itself serves that change the interface, each behind
+/// suser: flags, metric, physical type, MTU, multicast memberships, media.
+const INTERFACE_SETS: [u32; 7] = [
+    SIOCSIFFLAGS,
+    iow(24, IFREQ_LEN),  // SIOCSIFMETRIC
+    iow(54, IFREQ_LEN),  // SIOCSIFPHYS
+    iow(52, IFREQ_LEN),  // SIOCSIFMTU
+    iow(49, IFREQ_LEN),  // SIOCADDMULTI
+    iow(50, IFREQ_LEN),  // SIOCDELMULTI
+    iowr(55, IFREQ_LEN), // SIOCSIFMEDIA
+];
+/// The address requests the protocol serves (in_control, behind suser; SIOCAIFADDR
+/// takes a 64-byte `in_aliasreq`).
+const ADDRESS_SETS: [u32; 6] = [
+    SIOCSIFADDR,
+    iow(14, IFREQ_LEN), // SIOCSIFDSTADDR
+    iow(19, IFREQ_LEN), // SIOCSIFBRDADDR
+    iow(22, IFREQ_LEN), // SIOCSIFNETMASK
+    iow(26, 64),        // SIOCAIFADDR
+    iow(25, IFREQ_LEN), // SIOCDIFADDR
+];
+
+/// lo0's flags: IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_MULTICAST (loopattach
+/// sets loopback and multicast, the first address up and running).
+const LO0_FLAGS: u16 = 0x0001 | 0x0008 | 0x0040 | 0x8000;
+/// LOMTU.
+const LO0_MTU: u32 = 16384;
+const AF_INET: u8 = 2;
+const AF_LINK: u8 = 18;
+/// IFT_LOOP (net/if_types.h).
+const IFT_LOOP: u8 = 0x18;
+
+/// lo0's link-level address as if_attach makes it: a `sockaddr_dl` of 20 bytes (the
+/// name's 11 rounded up to a long, then to the struct's size): index 1, type
+/// IFT_LOOP, the name "lo0" and no hardware address.
+fn link_address() -> [u8; 20] {
+    let mut sdl = [0u8; 20];
+    sdl[0] = 20;
+    sdl[1] = AF_LINK;
+    sdl[2..4].copy_from_slice(&1u16.to_le_bytes());
+    sdl[4] = IFT_LOOP;
+    sdl[5] = 3;
+    sdl[8..11].copy_from_slice(b"lo0");
+    sdl
+}
+
+/// A `sockaddr_in` of `addr` whose sin_len says `len`, family `family`.
+fn sockaddr_in(len: u8, family: u8, addr: [u8; 4]) -> [u8; 16] {
+    let mut sin = [0u8; 16];
+    sin[0] = len;
+    sin[1] = family;
+    sin[4..8].copy_from_slice(&addr);
+    sin
+}
+
+/// lo0's Internet address.
+const LO0_ADDRESS: [u8; 4] = [127, 0, 0, 1];
+
+/// lo0's addresses in the order ifconf walks them, the link-level one first, less
+/// those a prisoner does not see.
+fn addresses(task: &Task) -> Vec<Vec<u8>> {
+    let mut list = Vec::new();
+    if !crate::jail::hides_interface_address(task, None) {
+        list.push(link_address().to_vec());
+    }
+    if !crate::jail::hides_interface_address(task, Some(LO0_ADDRESS)) {
+        list.push(sockaddr_in(16, AF_INET, LO0_ADDRESS).to_vec());
+    }
+    list
+}
+
+/// Whether `name` (an ifreq's name field) names lo0, as 4.x's ifunit reads it: up to
+/// its NUL (none in IFNAMSIZ bytes: no interface), digits at its end make the unit,
+/// the rest the driver's name ("lo00" is lo0; "lo", "lo0x" and "lo1" are no
+/// interface).
+fn names_lo0(name: &[u8; IFNAMSIZ]) -> bool {
+    let Some(len) = name.iter().position(|&b| b == 0) else {
+        return false;
+    };
+    if len < 2 {
+        return false;
+    }
+    let name = &name[..len];
+    let digits = name.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits == len {
+        return false;
+    }
+    let (driver, unit) = name.split_at(len - digits);
+    // ifunit gives up on a unit past a million; all that matters here is zero.
+    driver == b"lo" && unit.iter().all(|&d| d == b'0')
+}
+
+/// Serves an interface or routing ioctl on a socket (or a FIFO, whose 4.x sockets
+/// take them too) of the Internet domain (`inet`) or the Unix one.
+pub(crate) fn ioctl(task: &Task, inet: bool, cmd: u32, arg: u64) -> SysResult {
+    if (cmd >> 8) as u8 == b'r' {
+        log::warn!(
+            "pid {}: routing ioctl {cmd:#x}: no routing table is kept here (EOPNOTSUPP)",
+            task.process.pid.0
+        );
+        return Err(errno::EOPNOTSUPP);
+    }
+    if cmd == SIOCGIFCONF || cmd == OSIOCGIFCONF {
+        return ifconf(task, arg, cmd == OSIOCGIFCONF);
+    }
+    let mut req: fb::ifreq = task.read_val(arg).map_err(fault)?;
+    if !names_lo0(&req.ifr_name) {
+        return Err(errno::ENXIO);
+    }
+    let value = &mut req.ifr_ifru;
+    match cmd {
+        SIOCGIFFLAGS => value[..2].copy_from_slice(&LO0_FLAGS.to_le_bytes()),
+        SIOCGIFMETRIC | SIOCGIFPHYS => value[..4].fill(0),
+        SIOCGIFMTU => value[..4].copy_from_slice(&LO0_MTU.to_le_bytes()),
+        _ if INTERFACE_SETS.contains(&cmd) => return refuse_set(task, cmd),
+        // The rest goes to the protocol: the Unix domain has no pru_control.
+        _ if !inet => return Err(errno::EOPNOTSUPP),
+        _ if ADDRESS_SETS.contains(&cmd) => return refuse_set(task, cmd),
+        SIOCGIFADDR | OSIOCGIFADDR => {
+            value.copy_from_slice(&sockaddr_in(16, AF_INET, LO0_ADDRESS));
+        }
+        // sin_len 8 and no family: in_control's ia_sockmask.
+        SIOCGIFNETMASK | OSIOCGIFNETMASK => {
+            value.copy_from_slice(&sockaddr_in(8, 0, [255, 0, 0, 0]));
+        }
+        // lo0 is neither broadcast nor point-to-point.
+        SIOCGIFBRDADDR | OSIOCGIFBRDADDR | SIOCGIFDSTADDR | OSIOCGIFDSTADDR => {
+            return Err(errno::EINVAL);
+        }
+        _ => {
+            // in_control hands what it does not know to the interface: loioctl's
+            // answer.
+            log::warn!(
+                "pid {}: interface ioctl {cmd:#x} is not served for lo0 (EINVAL)",
+                task.process.pid.0
+            );
+            return Err(errno::EINVAL);
+        }
+    }
+    if matches!(
+        cmd,
+        OSIOCGIFADDR | OSIOCGIFNETMASK | OSIOCGIFDSTADDR | OSIOCGIFBRDADDR
+    ) {
+        // The old requests give a 4.3BSD osockaddr: the family as a short.
+        let family = u16::from(value[1]);
+        value[..2].copy_from_slice(&family.to_le_bytes());
+    }
+    task.write_val(arg, &req).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+/// A request that would change lo0: EPERM for all but root (suser), and for root
+/// EOPNOTSUPP, logged: nothing here can change the interface.
+fn refuse_set(task: &Task, cmd: u32) -> SysResult {
+    suser(task, Jail::Refused)?;
+    log::warn!(
+        "pid {}: ioctl {cmd:#x}: lo0 cannot be reconfigured here (EOPNOTSUPP)",
+        task.process.pid.0
+    );
+    Err(errno::EOPNOTSUPP)
+}
+
+/// SIOCGIFCONF (and the old OSIOCGIFCONF) as 4.x's ifconf: one `struct ifreq` per
+/// address while more than an ifreq's room is left; an address longer than a
+/// `struct sockaddr` extends its entry (when it fits); the old request cuts every
+/// address to 16 bytes with its family as a short; an interface with no address the
+/// caller may see has one entry with a zeroed address. ifc_len comes back as what
+/// was written.
+fn ifconf(task: &Task, arg: u64, old: bool) -> SysResult {
+    let mut conf: fb::ifconf = task.read_val(arg).map_err(fault)?;
+    let buf = u64::from(conf.ifc_buf);
+    let mut space = i64::from(conf.ifc_len);
+    let mut out = Vec::new();
+    let mut name = [0u8; IFNAMSIZ];
+    name[..3].copy_from_slice(b"lo0");
+    let addresses = addresses(task);
+    if addresses.is_empty() && space > IFREQ_LEN as i64 {
+        out.extend_from_slice(&name);
+        out.extend_from_slice(&[0u8; 16]);
+    }
+    for sa in addresses {
+        if space <= IFREQ_LEN as i64 {
+            break;
+        }
+        let mut entry = name.to_vec();
+        if old {
+            let mut osa = [0u8; 16];
+            let n = sa.len().min(16);
+            osa[..n].copy_from_slice(&sa[..n]);
+            let family = u16::from(sa[1]);
+            osa[..2].copy_from_slice(&family.to_le_bytes());
+            entry.extend_from_slice(&osa);
+        } else if sa.len() <= 16 {
+            let mut padded = [0u8; 16];
+            padded[..sa.len()].copy_from_slice(&sa);
+            entry.extend_from_slice(&padded);
+        } else {
+            let extra = (sa.len() - 16) as i64;
+            if space < IFREQ_LEN as i64 + extra {
+                break;
+            }
+            space -= extra;
+            entry.extend_from_slice(&sa);
+        }
+        space -= IFREQ_LEN as i64;
+        out.extend_from_slice(&entry);
+    }
+    task.write_bytes(buf, &out).map_err(fault)?;
+    conf.ifc_len = out.len() as i32;
+    task.write_val(arg, &conf).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ifreq(name: &[u8]) -> [u8; IFNAMSIZ] {
+        let mut r = [0u8; IFNAMSIZ];
+        r[..name.len()].copy_from_slice(name);
+        r
+    }
+
+    #[test]
+    fn only_lo0_is_an_interface_as_ifunit_reads_names() {
+        assert!(names_lo0(&ifreq(b"lo0")));
+        assert!(names_lo0(&ifreq(b"lo00")));
+        for other in [&b"lo"[..], b"lo1", b"lo0x", b"0", b"em0", b"", b"xlo0"] {
+            assert!(!names_lo0(&ifreq(other)), "{other:?}");
+        }
+        let mut unterminated = [b'0'; IFNAMSIZ];
+        unterminated[..2].copy_from_slice(b"lo");
+        assert!(!names_lo0(&unterminated));
+    }
+
+    #[test]
+    fn the_requests_made_here_are_numbered_as_the_spec_numbers_its_own() {
+        assert_eq!(iowr(36, 8), SIOCGIFCONF);
+        assert_eq!(iowr(13, IFREQ_LEN), OSIOCGIFADDR);
+        assert_eq!(iow(16, IFREQ_LEN), SIOCSIFFLAGS);
+        assert_eq!(iow(12, IFREQ_LEN), SIOCSIFADDR);
+        assert_eq!(ADDRESS_SETS[4], 0x8040_691a);
+    }
+}
