@@ -13,7 +13,8 @@
  *    sin_len 8 and no family, OSIOCGIFADDR's family as a short, SIOCGIFBRDADDR and
  *    SIOCGIFDSTADDR EINVAL; a Unix-domain socket's EOPNOTSUPP;
  *  - a name that is no interface (lo1, lo, lo0x) ENXIO; "lo00" is lo0;
- *  - changes: EPERM for a process that is not root, EOPNOTSUPP for root.
+ *  - changes: EPERM for a process that is not root, EOPNOTSUPP for root;
+ *  - net.route's NET_RT_IFLIST (ifconfig's list) as sysctl_iflist writes it.
  */
 #include <nymph_fb4.h>
 #include <sys/ioctl.h>
@@ -125,6 +126,52 @@ int main(void)
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The routing sysctl's interface list (what ifconfig reads): lo0's RTM_IFINFO
+	 * (if_msghdr and its sockaddr_dl), then 127.0.0.1's RTM_NEWADDR (ifa_msghdr,
+	 * netmask, address, destination address). */
+	int mib[6] = {4, 17, 0, 0, 3, 0};
+	size_t len = 0;
+	CHECK_OK(sysctl(mib, 6, NULL, &len, NULL, 0));
+	CHECK_EQ(len, 176);
+	static unsigned char rt[200];
+	memset(rt, 0xa5, sizeof(rt));
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 176);
+	static const unsigned char ifm[24] = {116, 0, 5, 0x0e, 0x10, 0, 0, 0, 0x49, 0x80, 0, 0,
+					      1, 0, 0, 0, 0x18, 0, 0, 0, 0, 0, 0, 0};
+	CHECK(memcmp(rt, ifm, 24) == 0);
+	CHECK_EQ(rt[24] | rt[25] << 8, 16384); /* ifi_mtu */
+	for (int i = 28; i < 88; i++)
+		CHECK_EQ(rt[i], 0); /* metric, baud rate, the counters */
+	CHECK(memcmp(rt + 96, sdl, 20) == 0);
+	static const unsigned char ifam[20] = {60, 0, 5, 0x0c, 0xa4, 0, 0, 0, 1, 0, 0, 0,
+					       1, 0, 0, 0, 0, 0, 0, 0};
+	CHECK(memcmp(rt + 116, ifam, 20) == 0);
+	CHECK(memcmp(rt + 136, mask, 8) == 0);
+	CHECK(memcmp(rt + 144, sin, 16) == 0);
+	CHECK(memcmp(rt + 160, sin, 16) == 0);
+	CHECK_EQ(rt[176], 0xa5);
+	/* Filtered: AF_LINK has no address message; index 2 is no interface. */
+	mib[3] = 18;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 116);
+	mib[3] = 0;
+	mib[5] = 2;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 0);
+	mib[5] = 0;
+	mib[4] = 1; /* NET_RT_DUMP: no routing table is kept */
+	len = sizeof(rt);
+	CHECK_ERRNO(sysctl(mib, 6, rt, &len, NULL, 0), EOPNOTSUPP);
+	mib[4] = 9;
+	CHECK_ERRNO(sysctl(mib, 6, rt, &len, NULL, 0), EINVAL);
+	mib[4] = 3;
+	CHECK_ERRNO(sysctl(mib, 5, rt, &len, NULL, 0), EINVAL);
+	CHECK_ERRNO(sysctl(mib, 6, NULL, NULL, rt, 4), EPERM);
+
 	/* Routing requests: no routing table here. */
 	/* SIOCADDRT of 4.3BSD: _IOW('r', 10, struct ortentry), 48 bytes. */
 	CHECK_ERRNO(ioctl(u, 0x8030720aUL, &r), EOPNOTSUPP);

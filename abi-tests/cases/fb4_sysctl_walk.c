@@ -77,6 +77,8 @@ static const struct node {
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
+	/* rtsock.c's handler node: three more numbers wanted (EINVAL without). */
+	{{4, 17}, 2, "net.route", NODE | RD, "N", -1},
 	{{6, 1}, 2, "hw.machine", STRING | RD, "A", 0},
 	{{6, 2}, 2, "hw.model", STRING | RD, "A", 0},
 	{{6, 3}, 2, "hw.ncpu", INT | RD, "I", 4},
@@ -295,8 +297,10 @@ int main(void)
 	check_next((int[]){1, 0x104}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
-	check_next((int[]){3, 0}, 2, (int[]){6, 1}, 2);
-	check_next((int[]){3, 0, 2, 1}, 4, (int[]){6, 1}, 2);
+	check_next((int[]){3, 0}, 2, (int[]){4, 17}, 2);
+	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 17}, 2);
+	check_next((int[]){4, 17}, 2, (int[]){6, 1}, 2);
+	check_next((int[]){4, 17, 0, 0, 3}, 5, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];
 	check_next((int[]){6, 11}, 2, (int[]){6, 0x100}, 2);
 	check_next((int[]){6, 0x100}, 2, (int[]){8, 1}, 2);

@@ -55,6 +55,8 @@ pub enum SysctlHandler {
     ProcArgs,
     /// vfs.generic: the file system types (FreeBSD's vfs_sysctl).
     VfsGeneric,
+    /// net.route: the routing socket's tables (BSD's sysctl_rtsock).
+    Route,
 }
 
 impl SysctlNode {

@@ -672,6 +672,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "oidfmt",
     "proc_args",
     "vfs_generic",
+    "route",
 ];
 
 /// Constant groups of the sysctl kinds and flags.

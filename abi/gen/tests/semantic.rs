@@ -417,10 +417,10 @@ fn sysctl_without_its_parent_is_rejected() {
     let mut d = freebsd4();
     let i = push_sysctl(
         &mut d,
-        json!({"name": "net.x", "mib": [4, 1], "kind": "CTLTYPE_INT", "flags": ["CTLFLAG_RD"],
+        json!({"name": "debug.x", "mib": [5, 1], "kind": "CTLTYPE_INT", "flags": ["CTLFLAG_RD"],
                "format": "I", "type": "int", "access": "ro"}),
     );
-    rejected(d, &format!("/sysctls/{i}/mib"), "no parent node [4]");
+    rejected(d, &format!("/sysctls/{i}/mib"), "no parent node [5]");
 }
 
 #[test]

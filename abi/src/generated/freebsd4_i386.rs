@@ -4441,7 +4441,7 @@ use crate::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
 pub static SYSCTL_ROOT: &[SysctlNode] = &SYSCTL_MIB;
 
 /// The top level.
-static SYSCTL_MIB: [SysctlNode; 8] = [
+static SYSCTL_MIB: [SysctlNode; 9] = [
     SysctlNode {
         number: 0,
         name: "sysctl",
@@ -4472,6 +4472,14 @@ static SYSCTL_MIB: [SysctlNode; 8] = [
         kind: 0xc0000001,
         fmt: "N",
         serve: SysctlServe::Children(&SYSCTL_MIB_3),
+        value: None,
+    },
+    SysctlNode {
+        number: 4,
+        name: "net",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4),
         value: None,
     },
     SysctlNode {
@@ -4807,6 +4815,16 @@ static SYSCTL_MIB_3: [SysctlNode; 1] = [SysctlNode {
     kind: 0x80000001,
     fmt: "N",
     serve: SysctlServe::Handler(SysctlHandler::VfsGeneric),
+    value: None,
+}];
+
+/// `net`.
+static SYSCTL_MIB_4: [SysctlNode; 1] = [SysctlNode {
+    number: 17,
+    name: "route",
+    kind: 0x80000001,
+    fmt: "N",
+    serve: SysctlServe::Handler(SysctlHandler::Route),
     value: None,
 }];
 
@@ -13940,7 +13958,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getkerninfo",
         kind: "old_compat",
         status: Status::Partial(
-            "KINFO_PROC, KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): kern.proc, net.route, kern.vnode, kern.file and vm.meter are not served here; KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
+            "KINFO_PROC, KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): kern.proc, net.route's table dump, kern.vnode, kern.file and vm.meter are not served here; KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
         ),
         arg_words: 4,
     },

@@ -250,6 +250,96 @@ fn ifconf(task: &Task, arg: u64, old: bool) -> SysResult {
     Ok(Ret::word(0))
 }
 
+/// net.route's operations (sys/socket.h) and the routing messages (net/route.h).
+const NET_RT_DUMP: i32 = 1;
+const NET_RT_FLAGS: i32 = 2;
+const NET_RT_IFLIST: i32 = 3;
+const RTM_VERSION: u8 = 5;
+const RTM_NEWADDR: u8 = 0xc;
+const RTM_IFINFO: u8 = 0xe;
+const RTA_NETMASK: i32 = 0x4;
+const RTA_IFP: i32 = 0x10;
+const RTA_IFA: i32 = 0x20;
+const RTA_BRD: i32 = 0x80;
+/// RTF_UP: the address's route is in (in_ifinit's IFA_ROUTE).
+const IFA_ROUTE: i32 = 0x1;
+/// `struct if_msghdr` (with its 80-byte `struct if_data`) and `struct ifa_msghdr`.
+const IF_MSGHDR_LEN: usize = 96;
+const IFA_MSGHDR_LEN: usize = 20;
+
+/// A sockaddr as rt_msg2 lays it out: its bytes, padded to a long (a long at least).
+fn rounded(sa: &[u8]) -> Vec<u8> {
+    let mut v = sa.to_vec();
+    v.resize(sa.len().max(1).next_multiple_of(4), 0);
+    v
+}
+
+/// net.route (rtsock.c's sysctl_rtsock): the name after the node is a protocol
+/// (ignored), an address family, an operation and its argument.
+pub(crate) fn route_sysctl(task: &Task, rest: &[i32]) -> Result<Vec<u8>, i32> {
+    let [_, af, op, arg] = *rest else {
+        return Err(errno::EINVAL);
+    };
+    match op {
+        NET_RT_IFLIST => Ok(interface_list(task, af, arg)),
+        NET_RT_DUMP | NET_RT_FLAGS => {
+            log::warn!(
+                "pid {}: sysctl net.route dump: no routing table is kept here (EOPNOTSUPP)",
+                task.process.pid.0
+            );
+            Err(errno::EOPNOTSUPP)
+        }
+        _ => Err(errno::EINVAL),
+    }
+}
+
+/// NET_RT_IFLIST as sysctl_iflist writes it: for each interface (`index` 0: all) an
+/// RTM_IFINFO with its link-level address, then an RTM_NEWADDR for each other
+/// address of family `af` (0: all) the caller may see.
+fn interface_list(task: &Task, af: i32, index: i32) -> Vec<u8> {
+    let mut out = Vec::new();
+    if index != 0 && index != 1 {
+        return out;
+    }
+    let link = rounded(&link_address());
+    let len = (IF_MSGHDR_LEN + link.len()) as u16;
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&[RTM_VERSION, RTM_IFINFO]);
+    out.extend_from_slice(&RTA_IFP.to_le_bytes());
+    out.extend_from_slice(&i32::from(LO0_FLAGS).to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    // struct if_data: type, physical, address and header lengths, the polling
+    // quotas, then the longs: MTU, metric, baud rate, the counters (none kept here)
+    // and the two spare ones; the last change, when the address came: at boot.
+    out.extend_from_slice(&[IFT_LOOP, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&LO0_MTU.to_le_bytes());
+    out.extend_from_slice(&[0u8; 4 * 15]);
+    let (secs, nanos) = nymph_kernel::time::boot_realtime();
+    out.extend_from_slice(&(secs as u32).to_le_bytes());
+    out.extend_from_slice(&(nanos / 1000).to_le_bytes());
+    out.extend_from_slice(&link);
+    let inet = i32::from(AF_INET);
+    if (af == 0 || af == inet) && !crate::jail::hides_interface_address(task, Some(LO0_ADDRESS)) {
+        // The netmask (in_control's ia_sockmask), the address, and lo0's
+        // destination address: itself (in_ifinit, for a loopback interface).
+        let addr = sockaddr_in(16, AF_INET, LO0_ADDRESS);
+        let mut addrs = rounded(&sockaddr_in(8, 0, [255, 0, 0, 0])[..8]);
+        addrs.extend_from_slice(&addr);
+        addrs.extend_from_slice(&addr);
+        let len = (IFA_MSGHDR_LEN + addrs.len()) as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&[RTM_VERSION, RTM_NEWADDR]);
+        out.extend_from_slice(&(RTA_NETMASK | RTA_IFA | RTA_BRD).to_le_bytes());
+        out.extend_from_slice(&IFA_ROUTE.to_le_bytes());
+        out.extend_from_slice(&1u16.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&0i32.to_le_bytes());
+        out.extend_from_slice(&addrs);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

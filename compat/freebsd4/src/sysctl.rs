@@ -601,6 +601,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             SysctlHandler::Debug => debug_dump(task)?,
             SysctlHandler::ProcArgs => proc_args(task, &a, rest)?,
             SysctlHandler::VfsGeneric => vfs_generic(rest)?,
+            SysctlHandler::Route => crate::ifnet::route_sysctl(task, rest)?,
         },
         SysctlServe::Children(_) => return Err(errno::EISDIR),
     };
@@ -1158,7 +1159,8 @@ mod tests {
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
-        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![6, 1]));
+        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 17]));
+        assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));
         assert_eq!(next(&[7]), Some(alloc::vec![8, 1]));
         assert_eq!(next(&[9, 18]), Some(alloc::vec![9, 20]));
         assert_eq!(next(&[10]), Some(alloc::vec![0x100, 0x100]));
