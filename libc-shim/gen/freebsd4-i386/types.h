@@ -821,6 +821,20 @@ typedef uint32_t uintptr_t;
 #define SIOCATMARK 0x40047307
 #define SIOCSPGRP 0x80047308U
 #define SIOCGPGRP 0x40047309
+#define SIOCGIFCONF 0xc0086924U
+#define OSIOCGIFCONF 0xc0086914U
+#define SIOCGIFFLAGS 0xc0206911U
+#define SIOCSIFFLAGS 0x80206910U
+#define SIOCGIFMETRIC 0xc0206917U
+#define SIOCGIFMTU 0xc0206933U
+#define SIOCGIFPHYS 0xc0206935U
+#define SIOCGIFADDR 0xc0206921U
+#define OSIOCGIFADDR 0xc020690dU
+#define SIOCGIFNETMASK 0xc0206925U
+#define OSIOCGIFNETMASK 0xc0206915U
+#define SIOCGIFBRDADDR 0xc0206923U
+#define SIOCGIFDSTADDR 0xc0206922U
+#define SIOCSIFADDR 0x8020690cU
 
 /* Structs and unions, each with its size, alignment and offsets asserted. */
 
@@ -951,6 +965,26 @@ _Static_assert(_Alignof(struct i386_ldt_args) == 4, "struct i386_ldt_args: align
 _Static_assert(__builtin_offsetof(struct i386_ldt_args, start) == 0, "i386_ldt_args.start: offset");
 _Static_assert(__builtin_offsetof(struct i386_ldt_args, descs) == 4, "i386_ldt_args.descs: offset");
 _Static_assert(__builtin_offsetof(struct i386_ldt_args, num) == 8, "i386_ldt_args.num: offset");
+
+/* net/if.h of 4.x. */
+struct ifconf {
+	int32_t ifc_len;	/* 0 */
+	uint32_t ifc_buf;	/* 4 */
+};
+_Static_assert(sizeof(struct ifconf) == 8, "struct ifconf: size");
+_Static_assert(_Alignof(struct ifconf) == 4, "struct ifconf: alignment");
+_Static_assert(__builtin_offsetof(struct ifconf, ifc_len) == 0, "ifconf.ifc_len: offset");
+_Static_assert(__builtin_offsetof(struct ifconf, ifc_buf) == 4, "ifconf.ifc_buf: offset");
+
+/* net/if.h of 4.x; the union's members are read and written by offset (compat/freebsd4/src/ifnet.rs). */
+struct ifreq {
+	uint8_t ifr_name[16];	/* 0 */
+	uint8_t ifr_ifru[16];	/* 16 */
+};
+_Static_assert(sizeof(struct ifreq) == 32, "struct ifreq: size");
+_Static_assert(_Alignof(struct ifreq) == 1, "struct ifreq: alignment");
+_Static_assert(__builtin_offsetof(struct ifreq, ifr_name) == 0, "ifreq.ifr_name: offset");
+_Static_assert(__builtin_offsetof(struct ifreq, ifr_ifru) == 16, "ifreq.ifr_ifru: offset");
 
 /* sys/netinet/in.h: an IPv4 address. */
 struct in_addr {
