@@ -8612,6 +8612,8 @@ impl GettimeofdayArgs {
 }
 
 /// Arguments of `getrusage(rusage_who who, ptr<rusage, Out> rusage)`, slot 117 (2 words); returns `int`.
+///
+/// CPU times, minor faults, the largest resident set in KiB, the context switches, the signals caught, and the messages sent and received on sockets and FIFOs as 4.x counts them (every sosend call; every soreceive that finds bytes or a datagram; not sendfile's, not urgent data taken out of line); the counters of what is not here (block I/O, swaps, System V shared memory) are 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GetrusageArgs {
     pub who: rusage_who,

@@ -526,11 +526,6 @@ fn send(
 ) -> SysResult {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
-    // Urgent data is TCP's; the Unix domain refuses it (uipc_send) and UDP sends
-    // the bytes as any others (udp_send does not look at the flag).
-    if flags & MSG_OOB != 0 && s.domain() == Domain::Local {
-        return Err(errno::EOPNOTSUPP);
-    }
     let urgent = flags & MSG_OOB != 0 && s.socket_type() == SocketType::Stream;
     // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
     let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
@@ -545,6 +540,13 @@ fn send(
         }
         _ => None,
     };
+    // sendit has read the address; sosend counts the message, whatever comes of it.
+    task.process.count_message(true);
+    // Urgent data is TCP's; the Unix domain refuses it (uipc_send) and UDP sends
+    // the bytes as any others (udp_send does not look at the flag).
+    if flags & MSG_OOB != 0 && s.domain() == Domain::Local {
+        return Err(errno::EOPNOTSUPP);
+    }
     let ctx = task.process.fs();
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let sent = if urgent {
@@ -644,6 +646,11 @@ fn receive(
         })
     };
     let got = result.map_err(|e| refused.unwrap_or_else(|| file_errno(e)))?;
+    // soreceive counts a receive that found something: bytes, or a datagram (an
+    // empty one too); not the end of a stream.
+    if got.len > 0 || got.from.is_some() {
+        task.process.count_message(false);
+    }
     if let Some(out) = control {
         *out = bytes;
     }

@@ -1256,10 +1256,12 @@ fn timeval(ns: u64) -> fb::neutral::Timeval {
 }
 
 /// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB, the
-/// context switches and the signals caught. The counters of what is not here (disk
-/// blocks, swaps, System V shared memory, socket messages) read 0.
+/// context switches, the socket messages and the signals caught. The counters of what
+/// is not here (disk blocks, swaps, System V shared memory) read 0.
 fn rusage(used: process::Usage) -> fb::rusage {
     let n = fb::neutral::Rusage {
+        msgsnd: used.messages_sent as i64,
+        msgrcv: used.messages_received as i64,
         utime: timeval(used.user_ns),
         stime: timeval(used.system_ns),
         maxrss: (used.max_resident_pages * 4) as i64,

@@ -67,9 +67,35 @@ impl Sink for UserBuffer<'_> {
     }
 }
 
+/// Whether transfers on `file` are BSD's socket messages: a socket's, or a FIFO's
+/// (4.x's FIFOs are a pair of sockets).
+fn carries_messages(file: &OpenFile) -> bool {
+    file.socket().is_some() || file.ops().fifo()
+}
+
+/// Counts a receive that took `n` bytes (see [`Process::count_message`]): one that
+/// found something, which on a datagram socket may be an empty datagram.
+fn count_received(task: &Task, file: &OpenFile, n: u64) {
+    if carries_messages(file)
+        && (n > 0
+            || file
+                .socket()
+                .is_some_and(|s| s.socket_type() == crate::file::socket::SocketType::Datagram))
+    {
+        task.process.count_message(false);
+    }
+}
+
 /// read(2): up to `count` bytes into user memory at `addr`.
 pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
+    let n = read_file(task, &file, addr, count)?;
+    count_received(task, &file, n);
+    Ok(n)
+}
+
+/// [`read`] on the open file, not counted.
+fn read_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64, Error> {
     let len = usize::try_from(count).unwrap_or(usize::MAX);
     if let Some(n) = file.read_to(&mut UserBuffer { task, addr, len }) {
         return n.map(|n| n as u64);
@@ -98,7 +124,15 @@ fn within_size_limit(task: &Task, file: &OpenFile, at: Option<u64>, len: u64) ->
 /// SIGPIPE; a partial transfer reports what was written.
 pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    within_size_limit(task, &file, None, count)?;
+    if carries_messages(&file) {
+        task.process.count_message(true);
+    }
+    write_file(task, &file, addr, count)
+}
+
+/// [`write`] on the open file, not counted.
+fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64, Error> {
+    within_size_limit(task, file, None, count)?;
     let len = usize::try_from(count).unwrap_or(usize::MAX);
     if let Some(n) = file.write_from(&UserBuffer { task, addr, len }) {
         if n == Err(Error::BrokenPipe) {
@@ -141,13 +175,13 @@ pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> 
 /// after some data reports the data.
 fn vector(
     task: &Task,
-    fd: i64,
+    file: &OpenFile,
     iov: &[(u64, u64)],
-    op: fn(&Task, i64, u64, u64) -> Result<u64, Error>,
+    op: fn(&Task, &OpenFile, u64, u64) -> Result<u64, Error>,
 ) -> Result<u64, Error> {
     let mut total = 0u64;
     for &(addr, len) in iov.iter().filter(|v| v.1 != 0) {
-        let n = match op(task, fd, addr, len) {
+        let n = match op(task, file, addr, len) {
             Ok(n) => n,
             Err(_) if total > 0 => return Ok(total),
             Err(e) => return Err(e),
@@ -160,20 +194,27 @@ fn vector(
     Ok(total)
 }
 
-/// readv(2) over (address, length) pairs: stops at the first short read.
+/// readv(2) over (address, length) pairs: stops at the first short read. One
+/// message, however many pieces.
 pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
-    vector(task, fd, iov, read)
+    let file = file(task, fd)?;
+    let n = vector(task, &file, iov, read_file)?;
+    count_received(task, &file, n);
+    Ok(n)
 }
 
 /// writev(2) over (address, length) pairs: stops at the first short write. One past
 /// the file-size limit is refused whole, as one write would be.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
+    let file = file(task, fd)?;
+    if carries_messages(&file) {
+        task.process.count_message(true);
+    }
     if task.process.with_files(|t| t.max_file_size()).is_some() {
         let total = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
-        let file = file(task, fd)?;
         within_size_limit(task, &file, None, total)?;
     }
-    vector(task, fd, iov, write)
+    vector(task, &file, iov, write_file)
 }
 
 /// close(2). The file may be the last reference to a pipe end: it goes outside the

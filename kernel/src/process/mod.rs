@@ -535,6 +535,10 @@ pub struct Usage {
     pub involuntary_switches: u64,
     /// Signals whose handlers it ran (BSD's postsig counts these).
     pub signals: u64,
+    /// Sends and receives on sockets and FIFOs (BSD's ru_msgsnd and ru_msgrcv; see
+    /// [`Process::count_message`]).
+    pub messages_sent: u64,
+    pub messages_received: u64,
 }
 
 impl Usage {
@@ -546,6 +550,8 @@ impl Usage {
         voluntary_switches: 0,
         involuntary_switches: 0,
         signals: 0,
+        messages_sent: 0,
+        messages_received: 0,
     };
 
     /// Adds a descendant's use: sums, and the larger resident set (as BSD's ruadd).
@@ -557,6 +563,8 @@ impl Usage {
         self.voluntary_switches += other.voluntary_switches;
         self.signals += other.signals;
         self.involuntary_switches += other.involuntary_switches;
+        self.messages_sent += other.messages_sent;
+        self.messages_received += other.messages_received;
     }
 }
 
@@ -586,6 +594,8 @@ pub struct Process {
     user_cycles: AtomicU64,
     /// Signals whose handlers it ran, for getrusage (bumped without a lock).
     signals_caught: AtomicU64,
+    /// Messages sent and received, for getrusage (bumped without a lock).
+    messages: [AtomicU64; 2],
     /// When it was forked or spawned (for accounting; kept by exec, as BSD's p_start).
     started: accounting::Started,
     /// It was made by fork (not spawned by the kernel): with no exec since, accounting
@@ -933,6 +943,14 @@ impl Process {
             .insert(signal, (mask, flags));
     }
 
+    /// Counts a send (`sent`) or a receive on a socket or a FIFO, as BSD counts
+    /// them: each sosend call (a FIFO's writes are sends on its socket), and each
+    /// soreceive that finds something to take (not one that meets the end of a
+    /// stream, fails or takes urgent data out of line).
+    pub fn count_message(&self, sent: bool) {
+        self.messages[usize::from(!sent)].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// What this process has used (getrusage RUSAGE_SELF).
     pub fn usage(&self) -> Usage {
         let (user, faults, max_pages) = {
@@ -955,6 +973,8 @@ impl Process {
             voluntary_switches: voluntary,
             involuntary_switches: involuntary,
             signals: self.signals_caught.load(Ordering::Relaxed),
+            messages_sent: self.messages[0].load(Ordering::Relaxed),
+            messages_received: self.messages[1].load(Ordering::Relaxed),
         }
     }
 
@@ -2064,6 +2084,7 @@ pub fn spawn_with_files(
         attention: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
+        messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: false,
         prison: Once::new(),
@@ -2490,6 +2511,7 @@ fn fork_with(
         attention: AtomicBool::new(false),
         user_cycles: AtomicU64::new(0),
         signals_caught: AtomicU64::new(0),
+        messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: true,
         prison: match parent.prison.get() {
