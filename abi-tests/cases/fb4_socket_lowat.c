@@ -15,7 +15,9 @@
  *    that is left): short of it, a non-blocking send is EAGAIN and poll does not
  *    call the socket writable;
  *  - a datagram socket is readable once its queue, each datagram counted with its
- *    sender's address, reaches the mark; a receive takes one datagram, mark or not.
+ *    sender's address, reaches the mark; a receive takes one datagram, mark or not;
+ *  - kqueue's read and write notes are ready by the marks, or with NOTE_LOWAT by
+ *    the note's own data (0: ready with nothing there).
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -186,6 +188,55 @@ int main(void)
 	nt_setsockopt_int(udp, SOL_SOCKET, SO_RCVLOWAT, 18);
 	CHECK_EQ(polled(udp, POLLIN), 0);
 	CHECK_EQ(read(udp, buf, sizeof(buf)), 1);
+
+	/* kqueue: a read or write note is ready by the socket's marks, or with
+	 * NOTE_LOWAT by the note's own data (filt_soread, filt_sowrite). */
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	int kq = CHECK_OK(__sys_kqueue());
+	struct kevent ch[2], ev[2];
+	static const struct timespec zero = {0, 0};
+	memset(ch, 0, sizeof(ch));
+	ch[0].ident = (unsigned)sv[1];
+	ch[0].filter = EVFILT_READ;
+	ch[0].flags = EV_ADD;
+	ch[0].fflags = NOTE_LOWAT;
+	ch[0].data = 5;
+	CHECK_OK(__sys_kevent(kq, ch, 1, NULL, 0, NULL));
+	CHECK_EQ(write(sv[0], "abc", 3), 3);
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 0);
+	CHECK_EQ(write(sv[0], "de", 2), 2);
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 1);
+	CHECK_EQ(ev[0].data, 5);
+	/* Without NOTE_LOWAT again, the socket's own mark (1) rules. */
+	ch[0].fflags = 0;
+	CHECK_OK(__sys_kevent(kq, ch, 1, NULL, 0, NULL));
+	CHECK_EQ(read(sv[1], buf, 4), 4);
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 1);
+	nt_setsockopt_int(sv[1], SOL_SOCKET, SO_RCVLOWAT, 3);
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 0);
+	/* A mark of 0 is met by nothing there. */
+	CHECK_EQ(__sys_recvfrom(sv[1], buf, 4, MSG_DONTWAIT, NULL, NULL), 1);
+	ch[0].fflags = NOTE_LOWAT;
+	ch[0].data = 0;
+	CHECK_OK(__sys_kevent(kq, ch, 1, NULL, 0, NULL));
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 1);
+	CHECK_EQ(ev[0].data, 0);
+	ch[0].flags = EV_DELETE;
+	CHECK_OK(__sys_kevent(kq, ch, 1, NULL, 0, NULL));
+	/* Writes: room for the note's mark. */
+	ch[1].ident = (unsigned)sv[0];
+	ch[1].filter = EVFILT_WRITE;
+	ch[1].flags = EV_ADD;
+	ch[1].fflags = NOTE_LOWAT;
+	ch[1].data = 1 << 20;
+	CHECK_OK(__sys_kevent(kq, &ch[1], 1, NULL, 0, NULL));
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 0);
+	ch[1].data = 100;
+	CHECK_OK(__sys_kevent(kq, &ch[1], 1, NULL, 0, NULL));
+	CHECK_EQ(__sys_kevent(kq, NULL, 0, ev, 2, &zero), 1);
+	CHECK_OK(close(kq));
+	CHECK_OK(close(sv[0]));
+	CHECK_OK(close(sv[1]));
 
 	/* An accepted connection starts with the default marks. */
 	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));

@@ -16134,7 +16134,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kevent",
         kind: "standard",
         status: Status::Partial(
-            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space; NOTE_TRACK: children are not followed; a fork reports NOTE_TRACKERR; NOTE_LOWAT: accepted and ignored",
+            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space; NOTE_TRACK: children are not followed; a fork reports NOTE_TRACKERR",
         ),
         arg_words: 6,
     },

@@ -109,6 +109,10 @@ fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
             .flatten(),
         track,
         period_ticks: timer_ticks(k.data),
+        // filt_soread and filt_sowrite: NOTE_LOWAT makes the note's data the mark.
+        low_water: (matches!(filter, Filter::Read | Filter::Write)
+            && k.fflags & fb::kevent_note_read::NOTE_LOWAT.bits() != 0)
+            .then_some(i64::from(k.data)),
         flags: u32::from(stored),
         udata: u64::from(k.udata),
     })

@@ -130,6 +130,9 @@ pub struct Change {
     pub track: bool,
     /// For timer notes: the period, in clock ticks (at least 1).
     pub period_ticks: u64,
+    /// For read and write notes on a socket: the low-water mark to use instead of
+    /// the socket's (BSD's NOTE_LOWAT with the note's data).
+    pub low_water: Option<i64>,
     /// The caller's flag word, given back with every event of the note.
     pub flags: u32,
     pub udata: u64,
@@ -249,6 +252,8 @@ struct Note {
     clear: bool,
     watch: Changes,
     track: bool,
+    /// See [`Change::low_water`].
+    low_water: Option<i64>,
     flags: u32,
     udata: u64,
     target: Target,
@@ -266,8 +271,10 @@ enum Look {
 }
 
 /// A file's readiness for a read or write note: ready, data, end of file, and the
-/// node's modify counter (a regular file's "new change" for `clear`).
-fn io_state(file: &OpenFile, write: bool) -> (bool, i64, bool, u32) {
+/// node's modify counter (a regular file's "new change" for `clear`). A socket's
+/// note with a low-water mark of its own is ready by that mark (filt_soread and
+/// filt_sowrite with NOTE_LOWAT); other files have none.
+fn io_state(file: &OpenFile, write: bool, low_water: Option<i64>) -> (bool, i64, bool, u32) {
     if file.ops.seekable() {
         if write {
             return (true, 0, false, 0);
@@ -278,7 +285,12 @@ fn io_state(file: &OpenFile, write: bool) -> (bool, i64, bool, u32) {
         let modify = file.node().map_or(0, |n| n.change_counts().0);
         return (data != 0, data, false, modify);
     }
-    let r: Readiness = file.poll();
+    let mut r: Readiness = file.poll();
+    if let (Some(mark), Some(socket)) = (low_water, file.socket()) {
+        let mark = usize::try_from(mark).unwrap_or(0);
+        let at = socket.readiness_at(mark, mark);
+        (r.read, r.write) = (at.read, at.write);
+    }
     let (ready, count) = if write {
         (r.write, file.ops.writable_bytes())
     } else {
@@ -339,7 +351,8 @@ impl Note {
                     event.changes = self.pending;
                     return Look::Fires(event, None);
                 }
-                let (ready, data, eof, modify) = io_state(&file, self.filter == Filter::Write);
+                let (ready, data, eof, modify) =
+                    io_state(&file, self.filter == Filter::Write, self.low_water);
                 let state = (data, eof, modify);
                 if !ready || (self.clear && *reported == Some(state)) {
                     return Look::Quiet;
@@ -564,6 +577,7 @@ impl EventQueue {
         if let Some(note) = notes.get_mut(&key) {
             note.watch = c.watch;
             note.track = c.track;
+            note.low_water = c.low_water;
             note.udata = c.udata;
             // A new period takes effect from the next expiry, as 4.x re-arms with it.
             if let Target::Timer { period, .. } = &mut note.target {
@@ -595,6 +609,7 @@ impl EventQueue {
             clear: c.clear || counted,
             watch: c.watch,
             track: c.track,
+            low_water: c.low_water,
             flags: c.flags,
             udata: c.udata,
             target,

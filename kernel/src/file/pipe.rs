@@ -95,9 +95,10 @@ impl State {
     /// Whether a read that waits for `least` bytes may go on: that many are queued,
     /// or some and no more can come, or some up to a mark (4.x's soreceive does not
     /// wait for its low-water mark past the end of a record, and a stream's control
-    /// starts one).
+    /// starts one). A read's `least` is at least 1; 0 is a kqueue note's mark (BSD's
+    /// NOTE_LOWAT), met with nothing queued.
     fn enough_to_read(&self, least: usize) -> bool {
-        self.len >= least.max(1) || (self.len > 0 && (self.writers == 0 || !self.marks.is_empty()))
+        self.len >= least || (self.len > 0 && (self.writers == 0 || !self.marks.is_empty()))
     }
 
     /// Grows the ring to `CAPACITY`, unless it is there already or the heap is down to

@@ -1701,6 +1701,38 @@ impl Socket {
 
     /// How long a receive (`send` false) or send may wait, given the caller's
     /// non-blocking flag: a timeout set turns a wait for good into one until a tick.
+    /// Readiness by the socket's own low-water marks, or by `marks` (receive, send)
+    /// where a kqueue note brings its own (NOTE_LOWAT): a mark of 0 is met with nothing
+    /// there. A listening socket is readable with a connection to accept whatever the
+    /// mark, and a stream not connected is not writable (filt_solisten, filt_sowrite).
+    fn readiness(&self, marks: Option<(usize, usize)>) -> Readiness {
+        let s = self.state.lock();
+        let (receive_mark, send_mark) = marks.unwrap_or((s.receive_low_water, s.send_low_water));
+        let (read, write) = match (self.kind, self.connection.get()) {
+            (SocketType::Stream, Some(c)) => (
+                s.read_shut || s.error.is_some() || c.rx.readable_at(receive_mark),
+                s.write_shut || c.writer.lock().is_none() || c.tx.writable_at(send_mark),
+            ),
+            (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
+            (SocketType::Datagram, _) => (
+                s.read_shut || s.error.is_some() || datagrams_reach(self.domain, &s, receive_mark),
+                s.send_buffer >= send_mark,
+            ),
+        };
+        Readiness {
+            read,
+            write,
+            hangup: false,
+            urgent: self.connection.get().is_some_and(|c| c.rx.urgent_pending()),
+        }
+    }
+
+    /// Readiness with the receive and send low-water marks given (a kqueue note's
+    /// NOTE_LOWAT) instead of the socket's.
+    pub fn readiness_at(&self, receive_mark: usize, send_mark: usize) -> Readiness {
+        self.readiness(Some((receive_mark, send_mark)))
+    }
+
     fn wait(&self, nonblock: bool, send: bool) -> Wait {
         if nonblock {
             return Wait::Never;
@@ -1743,26 +1775,7 @@ impl FileOps for Socket {
     /// writable with room for the send low-water mark or when writing would fail at
     /// once. Never a hang-up.
     fn poll(&self) -> Readiness {
-        let s = self.state.lock();
-        let (read, write) = match (self.kind, self.connection.get()) {
-            (SocketType::Stream, Some(c)) => (
-                s.read_shut || s.error.is_some() || c.rx.readable_at(s.receive_low_water),
-                s.write_shut || c.writer.lock().is_none() || c.tx.writable_at(s.send_low_water),
-            ),
-            (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
-            (SocketType::Datagram, _) => (
-                s.read_shut
-                    || s.error.is_some()
-                    || datagrams_reach(self.domain, &s, s.receive_low_water),
-                true,
-            ),
-        };
-        Readiness {
-            read,
-            write,
-            hangup: false,
-            urgent: self.connection.get().is_some_and(|c| c.rx.urgent_pending()),
-        }
+        self.readiness(None)
     }
 
     fn wait_queue(&self) -> Option<&WaitQueue> {
@@ -1817,8 +1830,10 @@ const SOCKADDR_LEN: usize = 16;
 /// sb_cc counts them: each one's data and its sender's address (a Unix-domain
 /// sender's as it was bound).
 fn datagrams_reach(domain: Domain, s: &State, mark: usize) -> bool {
-    if mark <= 1 {
-        return !s.queue.is_empty();
+    match mark {
+        0 => return true,
+        1 => return !s.queue.is_empty(),
+        _ => {}
     }
     let address = |from: &Vec<u8>| match domain {
         Domain::Local if !from.is_empty() => from.len(),
