@@ -239,6 +239,9 @@ pub struct OpenFile {
     offset: Mutex<u64>,
     /// Never reused: names the open file as the owner of its flock lock.
     id: u64,
+    /// Its transfers are BSD's socket messages (see [`OpenFile::carries_messages`]),
+    /// decided once: read and write ask on every call.
+    messages: bool,
 }
 
 impl OpenFile {
@@ -259,6 +262,7 @@ impl OpenFile {
             OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
             return Err(FileError::TooManyOpenSystem);
         }
+        let messages = ops.socket().is_some() || ops.fifo();
         Ok(Arc::new(OpenFile {
             ops,
             node,
@@ -267,7 +271,15 @@ impl OpenFile {
             status: Mutex::new(StatusFlags::default()),
             offset: Mutex::new(0),
             id: NEXT_OPEN_FILE_ID.fetch_add(1, Ordering::Relaxed),
+            messages,
         }))
+    }
+
+    /// Whether transfers on the file are BSD's socket messages, counted in getrusage
+    /// (ru_msgsnd, ru_msgrcv): a socket's, or a FIFO's (4.x's FIFOs are a pair of
+    /// sockets).
+    pub fn carries_messages(&self) -> bool {
+        self.messages
     }
 
     pub fn kind(&self) -> FileKind {

@@ -67,16 +67,10 @@ impl Sink for UserBuffer<'_> {
     }
 }
 
-/// Whether transfers on `file` are BSD's socket messages: a socket's, or a FIFO's
-/// (4.x's FIFOs are a pair of sockets).
-fn carries_messages(file: &OpenFile) -> bool {
-    file.socket().is_some() || file.ops().fifo()
-}
-
 /// Counts a receive that took `n` bytes (see [`Process::count_message`]): one that
 /// found something, which on a datagram socket may be an empty datagram.
 fn count_received(task: &Task, file: &OpenFile, n: u64) {
-    if carries_messages(file)
+    if file.carries_messages()
         && (n > 0
             || file
                 .socket()
@@ -124,7 +118,7 @@ fn within_size_limit(task: &Task, file: &OpenFile, at: Option<u64>, len: u64) ->
 /// SIGPIPE; a partial transfer reports what was written.
 pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    if carries_messages(&file) {
+    if file.carries_messages() {
         task.process.count_message(true);
     }
     write_file(task, &file, addr, count)
@@ -207,7 +201,7 @@ pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Erro
 /// the file-size limit is refused whole, as one write would be.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    if carries_messages(&file) {
+    if file.carries_messages() {
         task.process.count_message(true);
     }
     if task.process.with_files(|t| t.max_file_size()).is_some() {
