@@ -63,6 +63,9 @@ fn fflags_of(filter: Filter, changes: Changes) -> u32 {
     if filter == Filter::Process && changes.contains(Changes::TRACK_ERROR) {
         bits |= fb::kevent_note_proc::NOTE_TRACKERR.bits();
     }
+    if filter == Filter::Process && changes.contains(Changes::CHILD) {
+        bits |= fb::kevent_note_proc::NOTE_CHILD.bits();
+    }
     bits
 }
 
@@ -108,6 +111,9 @@ fn decode(task: &Task, k: &fb::kevent) -> Result<Change, i32> {
             .then(|| i32::try_from(k.ident).ok().and_then(signal_from_fb))
             .flatten(),
         track,
+        // filt_proc registers a followed child's note with the parent note's flags
+        // and EV_ADD | EV_ENABLE (filt_procattach takes EV_FLAG1 off again).
+        track_flags: u32::from(stored | (ev::EV_ADD | ev::EV_ENABLE).bits()),
         period_ticks: timer_ticks(k.data),
         // filt_soread and filt_sowrite: NOTE_LOWAT makes the note's data the mark.
         low_water: (matches!(filter, Filter::Read | Filter::Write)

@@ -88,9 +88,12 @@ impl Changes {
     pub const FORK: Changes = Changes(1 << 7);
     /// The process exec'd.
     pub const EXEC: Changes = Changes(1 << 8);
-    /// The process forked and its child could not be followed (following children is
-    /// not supported: every fork of a process watched with `track` reports this).
+    /// The process forked and a child could not be followed (it was gone before the
+    /// note looked, or too many forks came between two looks, or the queue is full).
     pub const TRACK_ERROR: Changes = Changes(1 << 9);
+    /// A note made to follow a watched process's child: its first report, with the
+    /// parent's pid as its data (BSD's NOTE_CHILD).
+    pub const CHILD: Changes = Changes(1 << 10);
 
     pub const fn union(self, other: Changes) -> Changes {
         Changes(self.0 | other.0)
@@ -125,9 +128,11 @@ pub struct Change {
     /// For signal notes: the signal `ident` names in the caller's ABI (None: a number
     /// that names none, accepted and never firing, as in 4.x).
     pub signal: Option<Signal>,
-    /// Follow the children of a watched process (not supported: see
-    /// [`Changes::TRACK_ERROR`]).
+    /// Follow the children of a watched process: each fork makes a note like this one
+    /// for the child, which first reports [`Changes::CHILD`] (BSD's NOTE_TRACK).
     pub track: bool,
+    /// The flag word of the notes made for followed children.
+    pub track_flags: u32,
     /// For timer notes: the period, in clock ticks (at least 1).
     pub period_ticks: u64,
     /// For read and write notes on a socket: the low-water mark to use instead of
@@ -252,6 +257,11 @@ struct Note {
     clear: bool,
     watch: Changes,
     track: bool,
+    track_flags: u32,
+    /// Children of the watched process seen forked and not yet given notes.
+    to_follow: Vec<crate::process::Pid>,
+    /// A followed child's note, not yet reported: its parent's pid.
+    child_of: Option<u32>,
     /// See [`Change::low_water`].
     low_water: Option<i64>,
     flags: u32,
@@ -372,12 +382,18 @@ impl Note {
                 if f != *forks {
                     seen = seen.union(Changes::FORK);
                     if self.track {
-                        log::warn!(
-                            "pid {}: kqueue: following the children of pid {} is not supported",
-                            crate::process::current().map_or(0, |p| p.pid.0),
-                            process.pid.0
-                        );
-                        self.pending = self.pending.union(Changes::TRACK_ERROR);
+                        // A child gone already, or forgotten among too many forks,
+                        // is reported with the fork that made it.
+                        let live: Vec<_> = process
+                            .forked_since(*forks)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter(|&c| crate::process::find(c).is_some())
+                            .collect();
+                        if live.len() < f.wrapping_sub(*forks) as usize {
+                            self.pending = self.pending.union(Changes::TRACK_ERROR);
+                        }
+                        self.to_follow.extend(live);
                     }
                 }
                 if e != *execs {
@@ -393,6 +409,9 @@ impl Note {
                     return Look::Quiet;
                 }
                 event.changes = self.pending;
+                if self.pending.contains(Changes::CHILD) {
+                    event.data = i64::from(self.child_of.unwrap_or(0));
+                }
                 if exit.is_some() {
                     event.eof = true;
                     event.oneshot = true;
@@ -464,7 +483,10 @@ impl Note {
                     self.pending = Changes::NONE;
                 }
             }
-            Target::Process { .. } => self.pending = Changes::NONE,
+            Target::Process { .. } => {
+                self.pending = Changes::NONE;
+                self.child_of = None;
+            }
             Target::Signal { seen, .. } => {
                 *seen += u64::try_from(event.data).unwrap_or(0);
             }
@@ -577,6 +599,7 @@ impl EventQueue {
         if let Some(note) = notes.get_mut(&key) {
             note.watch = c.watch;
             note.track = c.track;
+            note.track_flags = c.track_flags;
             note.low_water = c.low_water;
             note.udata = c.udata;
             // A new period takes effect from the next expiry, as 4.x re-arms with it.
@@ -609,6 +632,9 @@ impl EventQueue {
             clear: c.clear || counted,
             watch: c.watch,
             track: c.track,
+            track_flags: c.track_flags,
+            to_follow: Vec::new(),
+            child_of: None,
             low_water: c.low_water,
             flags: c.flags,
             udata: c.udata,
@@ -647,6 +673,19 @@ impl EventQueue {
         }
         for key in gone {
             notes.remove(&key);
+        }
+        // Children seen forked get their notes now, and report at once if there is
+        // room (4.x's filt_proc registers them as the fork happens).
+        for key in follow_children(&mut notes) {
+            if out.len() >= max {
+                break;
+            }
+            if let Some(note) = notes.get_mut(&key)
+                && let Look::Fires(event, state) = note.look(key.0, fds)
+            {
+                note.reported(state, &event);
+                out.push(event);
+            }
         }
         out
     }
@@ -734,6 +773,74 @@ impl EventQueue {
 }
 
 /// Enables or disables a note as the change asks (disable first, as 4.x does).
+/// Makes a note for each child the process notes saw forked, like its parent's
+/// (watching the same changes, following children too, its caller's flags and data)
+/// and reporting [`Changes::CHILD`] first; a child already gone, or no room in the
+/// queue, is the parent note's [`Changes::TRACK_ERROR`]. A child with a note already
+/// keeps it (4.x's kqueue_register updates it, and no NOTE_CHILD comes). Returns the
+/// new notes' keys.
+fn follow_children(notes: &mut BTreeMap<(u64, Filter), Note>) -> Vec<(u64, Filter)> {
+    let mut made = Vec::new();
+    let parents: Vec<(u64, Filter)> = notes
+        .iter()
+        .filter(|(_, n)| !n.to_follow.is_empty())
+        .map(|(&k, _)| k)
+        .collect();
+    for parent_key in parents {
+        let Some(parent) = notes.get_mut(&parent_key) else {
+            continue;
+        };
+        let children = core::mem::take(&mut parent.to_follow);
+        let (watch, track_flags, udata, oneshot) = (
+            parent.watch,
+            parent.track_flags,
+            parent.udata,
+            parent.oneshot,
+        );
+        let parent_pid = parent_key.0 as u32;
+        for child in children {
+            let key = (u64::from(child.0), Filter::Process);
+            if notes.contains_key(&key) {
+                continue;
+            }
+            let found = crate::process::find(child);
+            let room = notes.len() < MAX_NOTES && !crate::mm::heap::under_pressure();
+            let Some(process) = found.filter(|_| room) else {
+                if let Some(parent) = notes.get_mut(&parent_key) {
+                    parent.pending = parent.pending.union(Changes::TRACK_ERROR);
+                }
+                continue;
+            };
+            let (forks, execs) = process.event_counts();
+            notes.insert(
+                key,
+                Note {
+                    filter: Filter::Process,
+                    enabled: true,
+                    oneshot,
+                    clear: true,
+                    watch,
+                    track: true,
+                    track_flags,
+                    to_follow: Vec::new(),
+                    child_of: Some(parent_pid),
+                    low_water: None,
+                    flags: track_flags,
+                    udata,
+                    target: Target::Process {
+                        process,
+                        forks,
+                        execs,
+                    },
+                    pending: Changes::CHILD,
+                },
+            );
+            made.push(key);
+        }
+    }
+    made
+}
+
 fn switch(note: &mut Note, c: &Change) {
     if c.disable {
         note.enabled = false;

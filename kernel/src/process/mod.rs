@@ -511,13 +511,19 @@ impl Inner {
 }
 
 /// Forks, execs and posts of the signals event queues asked to count (kept apart from
-/// the rest so that the hooks stay one increment).
+/// the rest so that the hooks stay one increment), and the children of the latest
+/// forks (for notes that follow them).
 #[derive(Debug, Default)]
 struct EventCounts {
     forks: u32,
     execs: u32,
     signals: Vec<(Signal, u64)>,
+    /// The last [`RECENT_FORKS`] children, each with the fork count it made.
+    recent_children: alloc::collections::VecDeque<(u32, Pid)>,
 }
+
+/// How many of a process's latest children it remembers for [`Process::forked_since`].
+const RECENT_FORKS: usize = 32;
 
 /// What a process used, as getrusage reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -735,6 +741,26 @@ impl Process {
         (inner.blocked.contains(signal) && signal.catchable())
             || action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
+    }
+
+    /// The children its forks after the `count`th made, oldest first, or None when
+    /// some of them are no longer remembered (only the latest few are).
+    pub fn forked_since(&self, count: u32) -> Option<Vec<Pid>> {
+        let inner = self.inner.lock();
+        let events = &inner.events;
+        let new = events.forks.wrapping_sub(count) as usize;
+        if new > events.recent_children.len() {
+            return None;
+        }
+        let skip = events.recent_children.len() - new;
+        Some(
+            events
+                .recent_children
+                .iter()
+                .skip(skip)
+                .map(|&(_, pid)| pid)
+                .collect(),
+        )
     }
 
     /// How many times it forked and exec'd (for event queues).
@@ -2524,7 +2550,12 @@ fn fork_with(
     {
         let mut inner = parent.inner.lock();
         inner.children.push(pid);
-        inner.events.forks = inner.events.forks.wrapping_add(1);
+        let events = &mut inner.events;
+        events.forks = events.forks.wrapping_add(1);
+        if events.recent_children.len() == RECENT_FORKS {
+            events.recent_children.pop_front();
+        }
+        events.recent_children.push_back((events.forks, pid));
     }
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
