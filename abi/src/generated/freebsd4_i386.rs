@@ -972,6 +972,20 @@ impl lock_type {
 /// C: `long`.
 pub type long = i32;
 
+/// sys/ioctl_compat.h.
+///
+/// C: `struct ltchars`; 6 bytes, aligned to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct ltchars {
+    /// t_suspc, t_dsuspc, t_rprntc, t_flushc, t_werasc, t_lnextc (VSUSP, VDSUSP, VREPRINT, VDISCARD, VWERASE, VLNEXT)
+    pub t_chars: [u8; 6],
+}
+
+const _: () = assert!(core::mem::size_of::<ltchars>() == 6);
+const _: () = assert!(core::mem::align_of::<ltchars>() == 1);
+const _: () = assert!(core::mem::offset_of!(ltchars, t_chars) == 0);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum madvise_behav {
@@ -1886,6 +1900,29 @@ const _: () = assert!(core::mem::offset_of!(sf_hdtr, hdr_cnt) == 4);
 const _: () = assert!(core::mem::offset_of!(sf_hdtr, trailers) == 8);
 const _: () = assert!(core::mem::offset_of!(sf_hdtr, trl_cnt) == 12);
 
+/// sys/ioctl_compat.h (4.3BSD's terminal modes).
+///
+/// C: `struct sgttyb`; 6 bytes, aligned to 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct sgttyb {
+    /// a speed code: 0 (hang up), 1 (50) ... 13 (9600) ... 17 (115200)
+    pub sg_ispeed: u8,
+    pub sg_ospeed: u8,
+    pub sg_erase: u8,
+    pub sg_kill: u8,
+    /// TANDEM 0x1, CBREAK 0x2, ECHO 0x8, CRMOD 0x10, RAW 0x20, ODDP 0x40, EVENP 0x80, XTABS 0xc00
+    pub sg_flags: short,
+}
+
+const _: () = assert!(core::mem::size_of::<sgttyb>() == 6);
+const _: () = assert!(core::mem::align_of::<sgttyb>() == 2);
+const _: () = assert!(core::mem::offset_of!(sgttyb, sg_ispeed) == 0);
+const _: () = assert!(core::mem::offset_of!(sgttyb, sg_ospeed) == 1);
+const _: () = assert!(core::mem::offset_of!(sgttyb, sg_erase) == 2);
+const _: () = assert!(core::mem::offset_of!(sgttyb, sg_kill) == 3);
+const _: () = assert!(core::mem::offset_of!(sgttyb, sg_flags) == 4);
+
 /// 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal.
 ///
 /// C: `struct shmid_ds`; 48 bytes, aligned to 4.
@@ -2389,6 +2426,20 @@ bitflags::bitflags! {
         const TCIOFLUSH = 3;
     }
 }
+
+/// sys/ioctl_compat.h.
+///
+/// C: `struct tchars`; 6 bytes, aligned to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct tchars {
+    /// t_intrc, t_quitc, t_startc, t_stopc, t_eofc, t_brkc (VINTR, VQUIT, VSTART, VSTOP, VEOF, VEOL)
+    pub t_chars: [u8; 6],
+}
+
+const _: () = assert!(core::mem::size_of::<tchars>() == 6);
+const _: () = assert!(core::mem::align_of::<tchars>() == 1);
+const _: () = assert!(core::mem::offset_of!(tchars, t_chars) == 0);
 
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -4360,6 +4411,32 @@ pub mod ioctl {
     pub const TIOCREMOTE: u32 = 0x80047469;
     /// a pty master's user-control mode: not supported (ENOTTY, logged)
     pub const TIOCUCNTL: u32 = 0x80047466;
+    /// COMPAT_43 (tty_compat.c): the speed codes, erase and kill, and the old flags the termios modes amount to (ttcompatgetflags)
+    pub const TIOCGETP: u32 = 0x40067408;
+    /// COMPAT_43: the modes ttcompatsetflags makes of it, set as TIOCSETAF; a speed code past 17 is EINVAL, the code a speed has keeps the speed
+    pub const TIOCSETP: u32 = 0x80067409;
+    /// COMPAT_43: TIOCSETP set as TIOCSETA (no flush)
+    pub const TIOCSETN: u32 = 0x8006740a;
+    /// COMPAT_43: a t_brkc of -1 also disables VEOL2
+    pub const TIOCSETC: u32 = 0x80067411;
+    /// COMPAT_43
+    pub const TIOCGETC: u32 = 0x40067412;
+    /// COMPAT_43
+    pub const TIOCSLTC: u32 = 0x80067475;
+    /// COMPAT_43
+    pub const TIOCGLTC: u32 = 0x40067474;
+    /// COMPAT_43: sets bits of the local mode word (the old flags' upper half: CRTBS, PRTERA, CRTERA, MDMBUF, LITOUT, TOSTOP, FLUSHO, NOHANG, CRTKIL, PASS8, CTLECH, PENDIN, DECCTQ, NOFLSH) and sets the modes ttcompatsetlflags makes of it
+    pub const TIOCLBIS: u32 = 0x8004747f;
+    /// COMPAT_43: clears bits of the local mode word
+    pub const TIOCLBIC: u32 = 0x8004747e;
+    /// COMPAT_43: the local mode word
+    pub const TIOCLSET: u32 = 0x8004747d;
+    /// COMPAT_43: the local mode word the modes amount to
+    pub const TIOCLGET: u32 = 0x4004747c;
+    /// COMPAT_43: 2 (OTTYDISC) for TTYDISC
+    pub const OTIOCGETD: u32 = 0x40047400;
+    /// COMPAT_43: TIOCSETD, 2 standing for TTYDISC
+    pub const OTIOCSETD: u32 = 0x80047401;
     pub const FIOCLEX: u32 = 0x20006601;
     pub const FIONCLEX: u32 = 0x20006602;
     pub const FIONREAD: u32 = 0x4004667f;
@@ -24582,6 +24659,19 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCPKT", 0x80047470),
     ("TIOCREMOTE", 0x80047469),
     ("TIOCUCNTL", 0x80047466),
+    ("TIOCGETP", 0x40067408),
+    ("TIOCSETP", 0x80067409),
+    ("TIOCSETN", 0x8006740a),
+    ("TIOCSETC", 0x80067411),
+    ("TIOCGETC", 0x40067412),
+    ("TIOCSLTC", 0x80067475),
+    ("TIOCGLTC", 0x40067474),
+    ("TIOCLBIS", 0x8004747f),
+    ("TIOCLBIC", 0x8004747e),
+    ("TIOCLSET", 0x8004747d),
+    ("TIOCLGET", 0x4004747c),
+    ("OTIOCGETD", 0x40047400),
+    ("OTIOCSETD", 0x80047401),
     ("FIOCLEX", 0x20006601),
     ("FIONCLEX", 0x20006602),
     ("FIONREAD", 0x4004667f),

@@ -40,6 +40,7 @@ mod sysctl;
 mod sysv;
 mod thr;
 mod tty;
+mod tty_compat;
 
 use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;

@@ -8,6 +8,7 @@ use crate::convert::{FREEBSD4, VDISABLE};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
+use crate::tty_compat::{self, Compat};
 use nymph_kernel::file::{FileKind, OpenFile};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Task};
@@ -166,6 +167,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
                 pty::drop_unread_output(index);
             }
+            _ if tty_compat::SETS.contains(&cmd) => pty::drop_unread_output(index),
             _ => {}
         }
     }
@@ -192,22 +194,12 @@ fn terminal_ioctl(
         }
         ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
             let t: fb::termios = task.read_val(arg).map_err(fault)?;
-            // ttioctl: EXTPROC is read-only, and a PENDIN the terminal has stays.
-            let mut modes = from_fb(&t, &tty.termios())?;
-            let current = tty.termios().local;
-            modes
-                .local
-                .set(LocalFlags::EXTPROC, current.contains(LocalFlags::EXTPROC));
-            if current.contains(LocalFlags::PENDIN) {
-                modes.local.set(LocalFlags::PENDIN, true);
-            }
             let when = match cmd {
                 ioctl::TIOCSETA => SetWhen::Now,
                 ioctl::TIOCSETAW => SetWhen::Drain,
                 _ => SetWhen::Flush,
             };
-            tty.set_termios(Some(&task.process), modes, when)
-                .map_err(tty_errno)?;
+            set_modes(task, tty, &t, when)?;
         }
         ioctl::FIONREAD => {
             let n = i32::try_from(tty.available()).unwrap_or(i32::MAX);
@@ -305,15 +297,7 @@ fn terminal_ioctl(
         ioctl::TIOCGETD => task.write_val(arg, &TTYDISC).map_err(fault)?,
         ioctl::TIOCSETD => {
             let line: i32 = task.read_val(arg).map_err(fault)?;
-            tty.check_control(&task.process).map_err(tty_errno)?;
-            // ttioctl: `(u_int)t >= nlinesw` is ENXIO; switching to an empty slot
-            // fails in its l_open (enodev), and the old discipline stays.
-            if line as u32 >= MAXLDISC {
-                return Err(errno::ENXIO);
-            }
-            if line != TTYDISC {
-                return Err(errno::ENODEV);
-            }
+            set_discipline(task, tty, line)?;
         }
         ioctl::TIOCDRAIN => {
             tty.check_control(&task.process).map_err(tty_errno)?;
@@ -323,9 +307,53 @@ fn terminal_ioctl(
             let n = i32::try_from(tty.queued_output()).unwrap_or(i32::MAX);
             task.write_val(arg, &n).map_err(fault)?;
         }
-        _ => return Err(errno::ENOTTY),
+        // ttioctl hands what it does not know to ttcompat (options COMPAT_43).
+        _ => {
+            let modes = to_fb(&tty.termios())?;
+            return match tty_compat::request(task, tty, modes, cmd, arg) {
+                Compat::No => Err(errno::ENOTTY),
+                Compat::Done(result) => result,
+                Compat::Set { modes, flush } => {
+                    let when = if flush { SetWhen::Flush } else { SetWhen::Now };
+                    set_modes(task, tty, &modes, when).map(|()| Ret::word(0))
+                }
+                Compat::SetDiscipline(line) => {
+                    set_discipline(task, tty, line).map(|()| Ret::word(0))
+                }
+            };
+        }
     }
     Ok(Ret::word(0))
+}
+
+/// TIOCSETA and its kin (and the 4.3BSD requests made into them): the modes `t`
+/// gives, set `when`; EXTPROC is read-only, and a PENDIN the terminal has stays
+/// (ttioctl).
+fn set_modes(task: &Task, tty: &Terminal, t: &fb::termios, when: SetWhen) -> Result<(), i32> {
+    let mut modes = from_fb(t, &tty.termios())?;
+    let current = tty.termios().local;
+    modes
+        .local
+        .set(LocalFlags::EXTPROC, current.contains(LocalFlags::EXTPROC));
+    if current.contains(LocalFlags::PENDIN) {
+        modes.local.set(LocalFlags::PENDIN, true);
+    }
+    tty.set_termios(Some(&task.process), modes, when)
+        .map_err(tty_errno)
+}
+
+/// TIOCSETD: the line discipline `line`. Only TTYDISC is there: `(u_int)line >=
+/// nlinesw` is ENXIO, and an empty slot fails in its l_open (ENODEV), the old
+/// discipline staying (ttioctl).
+fn set_discipline(task: &Task, tty: &Terminal, line: i32) -> Result<(), i32> {
+    tty.check_control(&task.process).map_err(tty_errno)?;
+    if line as u32 >= MAXLDISC {
+        return Err(errno::ENXIO);
+    }
+    if line != TTYDISC {
+        return Err(errno::ENODEV);
+    }
+    Ok(())
 }
 
 /// TIOCFLUSH's queues (sys/fcntl.h's FREAD, FWRITE).

@@ -810,6 +810,19 @@ typedef uint32_t uintptr_t;
 #define TIOCPKT 0x80047470U
 #define TIOCREMOTE 0x80047469U
 #define TIOCUCNTL 0x80047466U
+#define TIOCGETP 0x40067408
+#define TIOCSETP 0x80067409U
+#define TIOCSETN 0x8006740aU
+#define TIOCSETC 0x80067411U
+#define TIOCGETC 0x40067412
+#define TIOCSLTC 0x80067475U
+#define TIOCGLTC 0x40067474
+#define TIOCLBIS 0x8004747fU
+#define TIOCLBIC 0x8004747eU
+#define TIOCLSET 0x8004747dU
+#define TIOCLGET 0x4004747c
+#define OTIOCGETD 0x40047400
+#define OTIOCSETD 0x80047401U
 #define FIOCLEX 0x20006601
 #define FIONCLEX 0x20006602
 #define FIONREAD 0x4004667f
@@ -1113,6 +1126,14 @@ _Static_assert(sizeof(struct linger) == 8, "struct linger: size");
 _Static_assert(_Alignof(struct linger) == 4, "struct linger: alignment");
 _Static_assert(__builtin_offsetof(struct linger, l_onoff) == 0, "linger.l_onoff: offset");
 _Static_assert(__builtin_offsetof(struct linger, l_linger) == 4, "linger.l_linger: offset");
+
+/* sys/ioctl_compat.h. */
+struct ltchars {
+	uint8_t t_chars[6];	/* 0 */
+};
+_Static_assert(sizeof(struct ltchars) == 6, "struct ltchars: size");
+_Static_assert(_Alignof(struct ltchars) == 1, "struct ltchars: alignment");
+_Static_assert(__builtin_offsetof(struct ltchars, t_chars) == 0, "ltchars.t_chars: offset");
 
 /* mc_fs..mc_ss are struct trapframe in order. The FPU state is not saved by 4.x sendsig (mc_fpregs stay zero). */
 struct mcontext_t {
@@ -1633,6 +1654,22 @@ _Static_assert(__builtin_offsetof(struct sf_hdtr, hdr_cnt) == 4, "sf_hdtr.hdr_cn
 _Static_assert(__builtin_offsetof(struct sf_hdtr, trailers) == 8, "sf_hdtr.trailers: offset");
 _Static_assert(__builtin_offsetof(struct sf_hdtr, trl_cnt) == 12, "sf_hdtr.trl_cnt: offset");
 
+/* sys/ioctl_compat.h (4.3BSD's terminal modes). */
+struct sgttyb {
+	uint8_t sg_ispeed;	/* 0 */
+	uint8_t sg_ospeed;	/* 1 */
+	uint8_t sg_erase;	/* 2 */
+	uint8_t sg_kill;	/* 3 */
+	int16_t sg_flags;	/* 4 */
+};
+_Static_assert(sizeof(struct sgttyb) == 6, "struct sgttyb: size");
+_Static_assert(_Alignof(struct sgttyb) == 2, "struct sgttyb: alignment");
+_Static_assert(__builtin_offsetof(struct sgttyb, sg_ispeed) == 0, "sgttyb.sg_ispeed: offset");
+_Static_assert(__builtin_offsetof(struct sgttyb, sg_ospeed) == 1, "sgttyb.sg_ospeed: offset");
+_Static_assert(__builtin_offsetof(struct sgttyb, sg_erase) == 2, "sgttyb.sg_erase: offset");
+_Static_assert(__builtin_offsetof(struct sgttyb, sg_kill) == 3, "sgttyb.sg_kill: offset");
+_Static_assert(__builtin_offsetof(struct sgttyb, sg_flags) == 4, "sgttyb.sg_flags: offset");
+
 /* 4.x sys/sys/shm.h (RELENG_4): ipc_perm, int shm_segsz, pid_t shm_lpid, pid_t shm_cpid, short shm_nattch, time_t shm_atime, shm_dtime, shm_ctime, void *shm_internal. */
 struct shmid_ds {
 	struct ipc_perm shm_perm;	/* 0 */
@@ -1956,6 +1993,14 @@ _Static_assert(__builtin_offsetof(struct statfs, f_spares1) == 164, "statfs.f_sp
 _Static_assert(__builtin_offsetof(struct statfs, f_mntfromname) == 166, "statfs.f_mntfromname: offset");
 _Static_assert(__builtin_offsetof(struct statfs, f_spares2) == 246, "statfs.f_spares2: offset");
 _Static_assert(__builtin_offsetof(struct statfs, f_spare) == 248, "statfs.f_spare: offset");
+
+/* sys/ioctl_compat.h. */
+struct tchars {
+	uint8_t t_chars[6];	/* 0 */
+};
+_Static_assert(sizeof(struct tchars) == 6, "struct tchars: size");
+_Static_assert(_Alignof(struct tchars) == 1, "struct tchars: alignment");
+_Static_assert(__builtin_offsetof(struct tchars, t_chars) == 0, "tchars.t_chars: offset");
 
 struct termios {
 	uint32_t c_iflag;	/* 0 */
