@@ -671,12 +671,14 @@ impl EventQueue {
                 }
             }
         }
+        // Children seen forked get their notes now (a one-shot parent's too, before
+        // it goes), and report at once if there is room (4.x's filt_proc registers
+        // them as the fork happens).
+        let followed = follow_children(&mut notes);
         for key in gone {
             notes.remove(&key);
         }
-        // Children seen forked get their notes now, and report at once if there is
-        // room (4.x's filt_proc registers them as the fork happens).
-        for key in follow_children(&mut notes) {
+        for key in followed {
             if out.len() >= max {
                 break;
             }

@@ -1699,8 +1699,6 @@ impl Socket {
         f(&mut self.state.lock().settings);
     }
 
-    /// How long a receive (`send` false) or send may wait, given the caller's
-    /// non-blocking flag: a timeout set turns a wait for good into one until a tick.
     /// Readiness by the socket's own low-water marks, or by `marks` (receive, send)
     /// where a kqueue note brings its own (NOTE_LOWAT): a mark of 0 is met with nothing
     /// there. A listening socket is readable with a connection to accept whatever the
@@ -1733,6 +1731,8 @@ impl Socket {
         self.readiness(Some((receive_mark, send_mark)))
     }
 
+    /// How long a receive (`send` false) or send may wait, given the caller's
+    /// non-blocking flag: a timeout set turns a wait for good into one until a tick.
     fn wait(&self, nonblock: bool, send: bool) -> Wait {
         if nonblock {
             return Wait::Never;
