@@ -69,10 +69,10 @@ const AF_LINK: u8 = 18;
 /// IFT_LOOP (net/if_types.h).
 const IFT_LOOP: u8 = 0x18;
 
-/// lo0's link-level address as if_attach makes it: a `sockaddr_dl` of 20 bytes (the
-/// name's 11 rounded up to a long, then to the struct's size): index 1, type
-/// IFT_LOOP, the name "lo0" and no hardware address.
-fn link_address() -> [u8; 20] {
+/// lo0's link-level address as if_attach makes it (and IP_RECVIF hands it out): a
+/// `sockaddr_dl` of 20 bytes (the name's 11 rounded up to a long, then to the
+/// struct's size): index 1, type IFT_LOOP, the name "lo0" and no hardware address.
+pub(crate) fn link_address() -> [u8; 20] {
     let mut sdl = [0u8; 20];
     sdl[0] = 20;
     sdl[1] = AF_LINK;

@@ -886,21 +886,6 @@ fn record_boundary(bytes: &[u8], at: usize) -> bool {
     start == at
 }
 
-/// lo0's link-level address as 4.x's if_attach makes it and IP_RECVIF hands it out: a
-/// 20-byte `struct sockaddr_dl` (AF_LINK, interface 1, IFT_LOOP, the name "lo0", no
-/// hardware address).
-fn loopback_link_address() -> [u8; 20] {
-    const IFT_LOOP: u8 = 0x18;
-    let mut sdl = [0u8; 20];
-    sdl[0] = 20;
-    sdl[1] = c::AF_LINK as u8;
-    sdl[2..4].copy_from_slice(&1u16.to_le_bytes());
-    sdl[4] = IFT_LOOP;
-    sdl[5] = 3;
-    sdl[8..11].copy_from_slice(b"lo0");
-    sdl
-}
-
 /// The control bytes for what a receive got (4.x's unp_externalize): passed files take
 /// the lowest free descriptors, all or none (EMSGSIZE, the files dropped, when the
 /// table has no room for them all).
@@ -950,7 +935,7 @@ fn externalize(task: &Task, control: Vec<Control>) -> Result<Vec<u8>, i32> {
                 bytes.extend(control_message_at(IPPROTO_IP, c::IP_RECVDSTADDR, &addr));
             }
             Control::LoopbackInterface => {
-                let sdl = loopback_link_address();
+                let sdl = crate::ifnet::link_address();
                 bytes.extend(control_message_at(IPPROTO_IP, c::IP_RECVIF, &sdl));
             }
         }
