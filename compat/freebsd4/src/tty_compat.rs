@@ -261,6 +261,30 @@ fn set_local_flags(flags: u32, t: &mut fb::termios) {
     set_size(flags, t);
 }
 
+/// struct tchars (t_intrc, t_quitc, t_startc, t_stopc, t_eofc, t_brkc) and struct
+/// ltchars (t_suspc, t_dsuspc, t_rprntc, t_flushc, t_werasc, t_lnextc): the control
+/// characters each byte is.
+const TCHARS: [V; 6] = [V::VINTR, V::VQUIT, V::VSTART, V::VSTOP, V::VEOF, V::VEOL];
+const LTCHARS: [V; 6] = [
+    V::VSUSP,
+    V::VDSUSP,
+    V::VREPRINT,
+    V::VDISCARD,
+    V::VWERASE,
+    V::VLNEXT,
+];
+
+/// The characters of `slots`, as the old struct lays them out.
+fn chars(t: &fb::termios, slots: &[V; 6]) -> [u8; 6] {
+    slots.map(|slot| t.c_cc[slot as usize])
+}
+
+fn set_chars(t: &mut fb::termios, slots: &[V; 6], bytes: [u8; 6]) {
+    for (slot, byte) in slots.iter().zip(bytes) {
+        t.c_cc[*slot as usize] = byte;
+    }
+}
+
 /// What a compat request does to the terminal `tty` now in `modes`.
 pub(crate) enum Compat {
     /// Not one of tty_compat.c's requests.
@@ -336,25 +360,10 @@ fn serve(
                 flush: cmd == TIOCSETP,
             });
         }
-        TIOCGETC => {
-            let tc = [
-                cc(V::VINTR),
-                cc(V::VQUIT),
-                cc(V::VSTART),
-                cc(V::VSTOP),
-                cc(V::VEOF),
-                cc(V::VEOL),
-            ];
-            task.write_val(arg, &tc).map_err(fault)?;
-        }
+        TIOCGETC => task.write_val(arg, &chars(&t, &TCHARS)).map_err(fault)?,
         TIOCSETC => {
             let tc: [u8; 6] = task.read_val(arg).map_err(fault)?;
-            for (i, slot) in [V::VINTR, V::VQUIT, V::VSTART, V::VSTOP, V::VEOF, V::VEOL]
-                .into_iter()
-                .enumerate()
-            {
-                t.c_cc[slot as usize] = tc[i];
-            }
+            set_chars(&mut t, &TCHARS, tc);
             // A t_brkc of -1 (no break character) takes VEOL2 away too.
             if tc[5] == 0xff {
                 t.c_cc[V::VEOL2 as usize] = crate::convert::VDISABLE;
@@ -364,32 +373,10 @@ fn serve(
                 flush: false,
             });
         }
-        TIOCGLTC => {
-            let ltc = [
-                cc(V::VSUSP),
-                cc(V::VDSUSP),
-                cc(V::VREPRINT),
-                cc(V::VDISCARD),
-                cc(V::VWERASE),
-                cc(V::VLNEXT),
-            ];
-            task.write_val(arg, &ltc).map_err(fault)?;
-        }
+        TIOCGLTC => task.write_val(arg, &chars(&t, &LTCHARS)).map_err(fault)?,
         TIOCSLTC => {
             let ltc: [u8; 6] = task.read_val(arg).map_err(fault)?;
-            for (i, slot) in [
-                V::VSUSP,
-                V::VDSUSP,
-                V::VREPRINT,
-                V::VDISCARD,
-                V::VWERASE,
-                V::VLNEXT,
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                t.c_cc[slot as usize] = ltc[i];
-            }
+            set_chars(&mut t, &LTCHARS, ltc);
             return Ok(Compat::Set {
                 modes: t,
                 flush: false,
