@@ -159,6 +159,9 @@ struct Thread {
     cpu_share: u64,
     /// What it waits for, while it does (BSD's wmesg; see [`waiting_for`]).
     wait_message: &'static str,
+    /// Whole seconds it has been asleep (BSD's p_slptime): counted once a second
+    /// while it sleeps, back to 0 when it wakes.
+    sleep_seconds: u32,
 }
 
 struct Scheduler {
@@ -237,6 +240,7 @@ pub fn init() {
             cpu_ticks: 0,
             cpu_share: 0,
             wait_message: "",
+            sleep_seconds: 0,
             since: crate::time::monotonic_ns(),
         },
     );
@@ -293,6 +297,7 @@ fn create(
                 cpu_ticks: 0,
                 cpu_share: 0,
                 wait_message: "",
+                sleep_seconds: 0,
                 since: 0,
             },
         );
@@ -578,6 +583,12 @@ fn decay_cpu_shares(s: &mut Scheduler, hz: u64) {
     for t in s.threads.values_mut() {
         t.cpu_share = ((t.cpu_share * CPU_SHARE_DECAY) >> LOAD_SHIFT) + 100 * t.cpu_ticks / hz;
         t.cpu_ticks = 0;
+        if matches!(
+            t.state,
+            State::Blocked | State::BlockedUntil(_) | State::Sleeping(_)
+        ) {
+            t.sleep_seconds = t.sleep_seconds.saturating_add(1);
+        }
     }
 }
 
@@ -585,6 +596,17 @@ fn decay_cpu_shares(s: &mut Scheduler, hz: u64) {
 /// ^T's %CPU).
 pub fn cpu_share(id: ThreadId) -> Option<u64> {
     with(|s| s.threads.values().find(|t| t.id == id).map(|t| t.cpu_share))
+}
+
+/// How many whole seconds thread `id` has been asleep (BSD's p_slptime; ^T's
+/// status line prefers the sleeper with the fewest).
+pub fn sleep_seconds(id: ThreadId) -> Option<u32> {
+    with(|s| {
+        s.threads
+            .values()
+            .find(|t| t.id == id)
+            .map(|t| t.sleep_seconds)
+    })
 }
 
 /// Names what the running thread waits for, until the returned guard goes (BSD's
@@ -639,6 +661,7 @@ pub fn on_tick(now: u64) {
             && now >= deadline
         {
             t.state = State::Runnable;
+            t.sleep_seconds = 0;
             woken.push(slot);
         }
     }
@@ -831,6 +854,7 @@ fn make_runnable(s: &mut Scheduler, slot: usize) {
         && matches!(t.state, State::Blocked | State::BlockedUntil(_))
     {
         t.state = State::Runnable;
+        t.sleep_seconds = 0;
         s.run_queue.push_back(slot);
         if s.special != 0 && s.rank(slot) < s.rank(s.current) {
             NEED_RESCHED.store(true, Ordering::Relaxed);

@@ -988,26 +988,29 @@ struct Interest {
     running: bool,
     zombie: bool,
     cpu_share: u64,
+    sleep_seconds: u32,
 }
 
 impl Interest {
     fn of(process: Arc<Process>) -> Interest {
         let state = crate::vfs::procfs::state(&process);
-        let cpu_share = process
-            .thread()
-            .and_then(crate::sched::cpu_share)
-            .unwrap_or(0);
+        let thread = process.thread();
+        let cpu_share = thread.and_then(crate::sched::cpu_share).unwrap_or(0);
+        let sleep_seconds = thread.and_then(crate::sched::sleep_seconds).unwrap_or(0);
         Interest {
             process,
             running: state == 'R',
             zombie: state == 'Z',
             cpu_share,
+            sleep_seconds,
         }
     }
 
     /// Whether `self` is the more interesting (proc_compare): a runnable process
     /// (the one using more CPU, then the higher pid), then one that has not exited,
-    /// then the higher pid (how long each has slept is not kept here).
+    /// then the one asleep for the fewest whole seconds, then the higher pid (4.x's
+    /// preference for an uninterruptible sleeper among equals has no counterpart:
+    /// every sleep here can be interrupted).
     fn beats(&self, other: &Interest) -> bool {
         let pid = self.process.pid.0 > other.process.pid.0;
         match (self.running, other.running) {
@@ -1022,6 +1025,9 @@ impl Interest {
         match (self.zombie, other.zombie) {
             (false, true) => true,
             (true, false) => false,
+            (false, false) if self.sleep_seconds != other.sleep_seconds => {
+                self.sleep_seconds < other.sleep_seconds
+            }
             _ => pid,
         }
     }
