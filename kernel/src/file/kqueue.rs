@@ -88,8 +88,8 @@ impl Changes {
     pub const FORK: Changes = Changes(1 << 7);
     /// The process exec'd.
     pub const EXEC: Changes = Changes(1 << 8);
-    /// The process forked and a child could not be followed (it was gone before the
-    /// note looked, or too many forks came between two looks, or the queue is full).
+    /// The process forked and a child could not be followed (it was reaped before the
+    /// note looked, or the queue is full).
     pub const TRACK_ERROR: Changes = Changes(1 << 9);
     /// A note made to follow a watched process's child: its first report, with the
     /// parent's pid as its data (BSD's NOTE_CHILD).
@@ -382,18 +382,13 @@ impl Note {
                 if f != *forks {
                     seen = seen.union(Changes::FORK);
                     if self.track {
-                        // A child gone already, or forgotten among too many forks,
-                        // is reported with the fork that made it.
-                        let live: Vec<_> = process
-                            .forked_since(*forks)
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter(|&c| crate::process::find(c).is_some())
-                            .collect();
+                        // A child gone already (reaped) is reported with the fork
+                        // that made it.
+                        let live = process.forked_since(*forks);
                         if live.len() < f.wrapping_sub(*forks) as usize {
                             self.pending = self.pending.union(Changes::TRACK_ERROR);
                         }
-                        self.to_follow.extend(live);
+                        self.to_follow.extend(live.iter().map(|c| c.pid));
                     }
                 }
                 if e != *execs {

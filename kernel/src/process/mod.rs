@@ -33,7 +33,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{SyscallEntry, SyscallOutcome, UserContext, UserExit};
@@ -511,19 +511,13 @@ impl Inner {
 }
 
 /// Forks, execs and posts of the signals event queues asked to count (kept apart from
-/// the rest so that the hooks stay one increment), and the children of the latest
-/// forks (for notes that follow them).
+/// the rest so that the hooks stay one increment).
 #[derive(Debug, Default)]
 struct EventCounts {
     forks: u32,
     execs: u32,
     signals: Vec<(Signal, u64)>,
-    /// The last [`RECENT_FORKS`] children, each with the fork count it made.
-    recent_children: alloc::collections::VecDeque<(u32, Pid)>,
 }
-
-/// How many of a process's latest children it remembers for [`Process::forked_since`].
-const RECENT_FORKS: usize = 32;
 
 /// What a process used, as getrusage reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -607,6 +601,9 @@ pub struct Process {
     /// It was made by fork (not spawned by the kernel): with no exec since, accounting
     /// calls it forked-without-exec (BSD's AFORK).
     forked: bool,
+    /// Its parent's fork count once the fork that made it was counted (0: spawned):
+    /// which of a watched parent's forks made it (see [`Process::forked_since`]).
+    fork_number: AtomicU32,
     /// The prison it lives in, if any (see [`prison`]): set once, kept by fork and exec,
     /// and read without a lock (path lookups ask while the process's own lock is held).
     prison: Once<Arc<prison::Prison>>,
@@ -743,24 +740,24 @@ impl Process {
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
     }
 
-    /// The children its forks after the `count`th made, oldest first, or None when
-    /// some of them are no longer remembered (only the latest few are).
-    pub fn forked_since(&self, count: u32) -> Option<Vec<Pid>> {
-        let inner = self.inner.lock();
-        let events = &inner.events;
-        let new = events.forks.wrapping_sub(count) as usize;
-        if new > events.recent_children.len() {
-            return None;
-        }
-        let skip = events.recent_children.len() - new;
-        Some(
-            events
-                .recent_children
-                .iter()
-                .skip(skip)
-                .map(|&(_, pid)| pid)
-                .collect(),
-        )
+    /// Its children still there (not reaped) that its forks after the `count`th
+    /// made, oldest first (for event queues that follow them).
+    pub fn forked_since(&self, count: u32) -> Vec<Arc<Process>> {
+        let (children, forks) = {
+            let inner = self.inner.lock();
+            (inner.children.clone(), inner.events.forks)
+        };
+        let new = forks.wrapping_sub(count);
+        let mut made: Vec<Arc<Process>> = children
+            .into_iter()
+            .filter_map(find)
+            .filter(|c| {
+                let n = c.fork_number.load(Ordering::Relaxed).wrapping_sub(count);
+                n != 0 && n <= new
+            })
+            .collect();
+        made.sort_by_key(|c| c.fork_number.load(Ordering::Relaxed).wrapping_sub(count));
+        made
     }
 
     /// How many times it forked and exec'd (for event queues).
@@ -2113,6 +2110,7 @@ pub fn spawn_with_files(
         messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: false,
+        fork_number: AtomicU32::new(0),
         prison: Once::new(),
     });
     table.insert(pid, process.clone());
@@ -2540,6 +2538,7 @@ fn fork_with(
         messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: true,
+        fork_number: AtomicU32::new(0),
         prison: match parent.prison.get() {
             Some(p) => Once::initialized(p.clone()),
             None => Once::new(),
@@ -2550,12 +2549,10 @@ fn fork_with(
     {
         let mut inner = parent.inner.lock();
         inner.children.push(pid);
-        let events = &mut inner.events;
-        events.forks = events.forks.wrapping_add(1);
-        if events.recent_children.len() == RECENT_FORKS {
-            events.recent_children.pop_front();
-        }
-        events.recent_children.push_back((events.forks, pid));
+        inner.events.forks = inner.events.forks.wrapping_add(1);
+        child
+            .fork_number
+            .store(inner.events.forks, Ordering::Relaxed);
     }
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
