@@ -20,6 +20,7 @@ use crate::fb::ioctl::{
 use crate::fb::{self, errno};
 use crate::sys::{Jail, Ret, SysResult, fault, suser};
 use alloc::vec::Vec;
+use nymph_kernel::file::socket::{Domain, InetName};
 use nymph_kernel::process::Task;
 
 /// `struct ifreq`: the name (IFNAMSIZ bytes), then a 16-byte union.
@@ -64,7 +65,6 @@ const ADDRESS_SETS: [u32; 6] = [
 const LO0_FLAGS: u16 = 0x0001 | 0x0008 | 0x0040 | 0x8000;
 /// LOMTU.
 const LO0_MTU: u32 = 16384;
-const AF_INET: u8 = 2;
 const AF_LINK: u8 = 18;
 /// IFT_LOOP (net/if_types.h).
 const IFT_LOOP: u8 = 0x18;
@@ -83,17 +83,26 @@ pub(crate) fn link_address() -> [u8; 20] {
     sdl
 }
 
-/// A `sockaddr_in` of `addr` whose sin_len says `len`, family `family`.
-fn sockaddr_in(len: u8, family: u8, addr: [u8; 4]) -> [u8; 16] {
-    let mut sin = [0u8; 16];
-    sin[0] = len;
-    sin[1] = family;
-    sin[4..8].copy_from_slice(&addr);
-    sin
-}
-
 /// lo0's Internet address.
 const LO0_ADDRESS: [u8; 4] = [127, 0, 0, 1];
+
+/// 127.0.0.1 as a `sockaddr_in`, as every socket call writes one.
+fn lo0_address() -> Vec<u8> {
+    let name = InetName {
+        addr: LO0_ADDRESS,
+        port: 0,
+    };
+    crate::socket::address_bytes(Domain::Internet, &name.to_bytes(), false)
+}
+
+/// lo0's netmask as in_control keeps it (ia_sockmask): 255.0.0.0 with sin_len 8 and
+/// no family.
+fn lo0_netmask() -> [u8; 16] {
+    let mut sin = [0u8; 16];
+    sin[0] = 8;
+    sin[4] = 255;
+    sin
+}
 
 /// lo0's addresses in the order ifconf walks them, the link-level one first, less
 /// those a prisoner does not see.
@@ -103,7 +112,7 @@ fn addresses(task: &Task) -> Vec<Vec<u8>> {
         list.push(link_address().to_vec());
     }
     if !crate::jail::hides_interface_address(task, Some(LO0_ADDRESS)) {
-        list.push(sockaddr_in(16, AF_INET, LO0_ADDRESS).to_vec());
+        list.push(lo0_address());
     }
     list
 }
@@ -156,11 +165,11 @@ pub(crate) fn ioctl(task: &Task, inet: bool, cmd: u32, arg: u64) -> SysResult {
         _ if !inet => return Err(errno::EOPNOTSUPP),
         _ if ADDRESS_SETS.contains(&cmd) => return refuse_set(task, cmd),
         SIOCGIFADDR | OSIOCGIFADDR => {
-            value.copy_from_slice(&sockaddr_in(16, AF_INET, LO0_ADDRESS));
+            value.copy_from_slice(&lo0_address());
         }
         // sin_len 8 and no family: in_control's ia_sockmask.
         SIOCGIFNETMASK | OSIOCGIFNETMASK => {
-            value.copy_from_slice(&sockaddr_in(8, 0, [255, 0, 0, 0]));
+            value.copy_from_slice(&lo0_netmask());
         }
         // lo0 is neither broadcast nor point-to-point.
         SIOCGIFBRDADDR | OSIOCGIFBRDADDR | SIOCGIFDSTADDR | OSIOCGIFDSTADDR => {
@@ -319,12 +328,12 @@ fn interface_list(task: &Task, af: i32, index: i32) -> Vec<u8> {
     out.extend_from_slice(&(secs as u32).to_le_bytes());
     out.extend_from_slice(&(nanos / 1000).to_le_bytes());
     out.extend_from_slice(&link);
-    let inet = i32::from(AF_INET);
+    let inet = fb::consts::AF_INET as i32;
     if (af == 0 || af == inet) && !crate::jail::hides_interface_address(task, Some(LO0_ADDRESS)) {
         // The netmask (in_control's ia_sockmask), the address, and lo0's
         // destination address: itself (in_ifinit, for a loopback interface).
-        let addr = sockaddr_in(16, AF_INET, LO0_ADDRESS);
-        let mut addrs = rounded(&sockaddr_in(8, 0, [255, 0, 0, 0])[..8]);
+        let addr = lo0_address();
+        let mut addrs = rounded(&lo0_netmask()[..8]);
         addrs.extend_from_slice(&addr);
         addrs.extend_from_slice(&addr);
         let len = (IFA_MSGHDR_LEN + addrs.len()) as u16;

@@ -244,7 +244,7 @@ fn read_address(
 /// whole length, as bind set it, and an unbound socket's is 4.x's 16-byte unnamed
 /// sockaddr. Internet: a sockaddr_in (INADDR_ANY, port 0 when unbound). `old`: the
 /// 4.3BSD layout, a 16-bit family first.
-fn address_bytes(domain: Domain, name: &[u8], old: bool) -> Vec<u8> {
+pub(crate) fn address_bytes(domain: Domain, name: &[u8], old: bool) -> Vec<u8> {
     let (mut sa, family) = match domain {
         Domain::Internet => {
             let n = InetName::from_bytes(name);

@@ -259,7 +259,7 @@ struct Note {
     track: bool,
     track_flags: u32,
     /// Children of the watched process seen forked and not yet given notes.
-    to_follow: Vec<crate::process::Pid>,
+    to_follow: Vec<Arc<Process>>,
     /// A followed child's note, not yet reported: its parent's pid.
     child_of: Option<u32>,
     /// See [`Change::low_water`].
@@ -388,7 +388,7 @@ impl Note {
                         if live.len() < f.wrapping_sub(*forks) as usize {
                             self.pending = self.pending.union(Changes::TRACK_ERROR);
                         }
-                        self.to_follow.extend(live.iter().map(|c| c.pid));
+                        self.to_follow.extend(live);
                     }
                 }
                 if e != *execs {
@@ -772,8 +772,8 @@ impl EventQueue {
 /// Enables or disables a note as the change asks (disable first, as 4.x does).
 /// Makes a note for each child the process notes saw forked, like its parent's
 /// (watching the same changes, following children too, its caller's flags and data)
-/// and reporting [`Changes::CHILD`] first; a child already gone, or no room in the
-/// queue, is the parent note's [`Changes::TRACK_ERROR`]. A child with a note already
+/// and reporting [`Changes::CHILD`] first; no room in the queue is the parent note's
+/// [`Changes::TRACK_ERROR`] (a child gone already was one when the note looked). A child with a note already
 /// keeps it (4.x's kqueue_register updates it, and no NOTE_CHILD comes). Returns the
 /// new notes' keys.
 fn follow_children(notes: &mut BTreeMap<(u64, Filter), Note>) -> Vec<(u64, Filter)> {
@@ -795,19 +795,17 @@ fn follow_children(notes: &mut BTreeMap<(u64, Filter), Note>) -> Vec<(u64, Filte
             parent.oneshot,
         );
         let parent_pid = parent_key.0 as u32;
-        for child in children {
-            let key = (u64::from(child.0), Filter::Process);
+        for process in children {
+            let key = (u64::from(process.pid.0), Filter::Process);
             if notes.contains_key(&key) {
                 continue;
             }
-            let found = crate::process::find(child);
-            let room = notes.len() < MAX_NOTES && !crate::mm::heap::under_pressure();
-            let Some(process) = found.filter(|_| room) else {
+            if notes.len() >= MAX_NOTES || crate::mm::heap::under_pressure() {
                 if let Some(parent) = notes.get_mut(&parent_key) {
                     parent.pending = parent.pending.union(Changes::TRACK_ERROR);
                 }
                 continue;
-            };
+            }
             let (forks, execs) = process.event_counts();
             notes.insert(
                 key,
