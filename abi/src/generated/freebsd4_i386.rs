@@ -16211,7 +16211,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kevent",
         kind: "standard",
         status: Status::Partial(
-            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space; NOTE_TRACK follows a child when the queue is next read, not as the fork happens: a child reaped before then is NOTE_TRACKERR, where 4.x's note for it would have reported NOTE_CHILD and its exit",
+            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space",
         ),
         arg_words: 6,
     },

@@ -258,8 +258,6 @@ struct Note {
     watch: Changes,
     track: bool,
     track_flags: u32,
-    /// Children of the watched process seen forked and not yet given notes.
-    to_follow: Vec<Arc<Process>>,
     /// A followed child's note, not yet reported: its parent's pid.
     child_of: Option<u32>,
     /// See [`Change::low_water`].
@@ -381,15 +379,6 @@ impl Note {
                 let mut seen = Changes::NONE;
                 if f != *forks {
                     seen = seen.union(Changes::FORK);
-                    if self.track {
-                        // A child gone already (reaped) is reported with the fork
-                        // that made it.
-                        let live = process.forked_since(*forks);
-                        if live.len() < f.wrapping_sub(*forks) as usize {
-                            self.pending = self.pending.union(Changes::TRACK_ERROR);
-                        }
-                        self.to_follow.extend(live);
-                    }
                 }
                 if e != *execs {
                     seen = seen.union(Changes::EXEC);
@@ -491,14 +480,20 @@ impl Note {
 }
 
 /// An event queue: its notes, keyed by (ident, filter).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventQueue {
     notes: Mutex<BTreeMap<(u64, Filter), Note>>,
+    /// The queue itself, for the processes whose forks its notes follow.
+    me: Weak<EventQueue>,
 }
 
 /// A new event queue, as an open file.
 pub fn new() -> Result<Arc<OpenFile>> {
-    OpenFile::new(Arc::new(EventQueue::default()), true, false)
+    let queue = Arc::new_cyclic(|me| EventQueue {
+        notes: Mutex::new(BTreeMap::new()),
+        me: me.clone(),
+    });
+    OpenFile::new(queue, true, false)
 }
 
 impl EventQueue {
@@ -592,6 +587,11 @@ impl EventQueue {
             return Ok(());
         }
         if let Some(note) = notes.get_mut(&key) {
+            if let Target::Process { process, .. } = &note.target
+                && c.track
+            {
+                watch_forks(process, &self.me);
+            }
             note.watch = c.watch;
             note.track = c.track;
             note.track_flags = c.track_flags;
@@ -628,7 +628,6 @@ impl EventQueue {
             watch: c.watch,
             track: c.track,
             track_flags: c.track_flags,
-            to_follow: Vec::new(),
             child_of: None,
             low_water: c.low_water,
             flags: c.flags,
@@ -636,9 +635,79 @@ impl EventQueue {
             target,
             pending: Changes::NONE,
         };
+        if let Target::Process { process, .. } = &note.target
+            && c.track
+        {
+            watch_forks(process, &self.me);
+        }
         switch(&mut note, c);
         notes.insert(key, note);
         Ok(())
+    }
+
+    /// Makes `child`'s note if this queue follows `parent`'s forks (a process note on
+    /// it with `track`, enabled or not, as 4.x's knote reaches disabled notes too):
+    /// like the parent's (watching the same changes, following forks too, with its
+    /// flag word and data) and reporting [`Changes::CHILD`] first. A note on the child
+    /// there already is updated, as kqueue_register updates one, and reports no
+    /// [`Changes::CHILD`]. No room for it is the parent note's
+    /// [`Changes::TRACK_ERROR`]. False when the queue no longer follows `parent`.
+    fn follow(&self, parent: &Arc<Process>, child: &Arc<Process>) -> bool {
+        let mut notes = self.notes.lock();
+        let parent_key = (u64::from(parent.pid.0), Filter::Process);
+        let Some(parent_note) = notes.get_mut(&parent_key) else {
+            return false;
+        };
+        let following = matches!(&parent_note.target,
+            Target::Process { process, .. } if Arc::ptr_eq(process, parent));
+        if !following || !parent_note.track {
+            return following;
+        }
+        let (watch, flags, udata, oneshot) = (
+            parent_note.watch,
+            parent_note.track_flags,
+            parent_note.udata,
+            parent_note.oneshot,
+        );
+        let key = (u64::from(child.pid.0), Filter::Process);
+        if let Some(note) = notes.get_mut(&key) {
+            note.watch = watch;
+            note.track = true;
+            note.track_flags = flags;
+            note.udata = udata;
+        } else if notes.len() >= MAX_NOTES || crate::mm::heap::under_pressure() {
+            if let Some(parent_note) = notes.get_mut(&parent_key) {
+                parent_note.pending = parent_note.pending.union(Changes::TRACK_ERROR);
+            }
+            return true;
+        } else {
+            let (forks, execs) = child.event_counts();
+            notes.insert(
+                key,
+                Note {
+                    filter: Filter::Process,
+                    enabled: true,
+                    oneshot,
+                    clear: true,
+                    watch,
+                    track: true,
+                    track_flags: flags,
+                    child_of: Some(parent.pid.0),
+                    low_water: None,
+                    flags,
+                    udata,
+                    target: Target::Process {
+                        process: child.clone(),
+                        forks,
+                        execs,
+                    },
+                    pending: Changes::CHILD,
+                },
+            );
+        }
+        drop(notes);
+        watch_forks(child, &self.me);
+        true
     }
 
     /// Takes up to `max` events of enabled notes that fire now (a one-shot note goes
@@ -666,23 +735,8 @@ impl EventQueue {
                 }
             }
         }
-        // Children seen forked get their notes now (a one-shot parent's too, before
-        // it goes), and report at once if there is room (4.x's filt_proc registers
-        // them as the fork happens).
-        let followed = follow_children(&mut notes);
         for key in gone {
             notes.remove(&key);
-        }
-        for key in followed {
-            if out.len() >= max {
-                break;
-            }
-            if let Some(note) = notes.get_mut(&key)
-                && let Look::Fires(event, state) = note.look(key.0, fds)
-            {
-                note.reported(state, &event);
-                out.push(event);
-            }
         }
         out
     }
@@ -769,73 +823,37 @@ impl EventQueue {
     }
 }
 
-/// Enables or disables a note as the change asks (disable first, as 4.x does).
-/// Makes a note for each child the process notes saw forked, like its parent's
-/// (watching the same changes, following children too, its caller's flags and data)
-/// and reporting [`Changes::CHILD`] first; no room in the queue is the parent note's
-/// [`Changes::TRACK_ERROR`] (a child gone already was one when the note looked). A child with a note already
-/// keeps it (4.x's kqueue_register updates it, and no NOTE_CHILD comes). Returns the
-/// new notes' keys.
-fn follow_children(notes: &mut BTreeMap<(u64, Filter), Note>) -> Vec<(u64, Filter)> {
-    let mut made = Vec::new();
-    let parents: Vec<(u64, Filter)> = notes
-        .iter()
-        .filter(|(_, n)| !n.to_follow.is_empty())
-        .map(|(&k, _)| k)
-        .collect();
-    for parent_key in parents {
-        let Some(parent) = notes.get_mut(&parent_key) else {
-            continue;
-        };
-        let children = core::mem::take(&mut parent.to_follow);
-        let (watch, track_flags, udata, oneshot) = (
-            parent.watch,
-            parent.track_flags,
-            parent.udata,
-            parent.oneshot,
-        );
-        let parent_pid = parent_key.0 as u32;
-        for process in children {
-            let key = (u64::from(process.pid.0), Filter::Process);
-            if notes.contains_key(&key) {
-                continue;
-            }
-            if notes.len() >= MAX_NOTES || crate::mm::heap::under_pressure() {
-                if let Some(parent) = notes.get_mut(&parent_key) {
-                    parent.pending = parent.pending.union(Changes::TRACK_ERROR);
-                }
-                continue;
-            }
-            let (forks, execs) = process.event_counts();
-            notes.insert(
-                key,
-                Note {
-                    filter: Filter::Process,
-                    enabled: true,
-                    oneshot,
-                    clear: true,
-                    watch,
-                    track: true,
-                    track_flags,
-                    to_follow: Vec::new(),
-                    child_of: Some(parent_pid),
-                    low_water: None,
-                    flags: track_flags,
-                    udata,
-                    target: Target::Process {
-                        process,
-                        forks,
-                        execs,
-                    },
-                    pending: Changes::CHILD,
-                },
-            );
-            made.push(key);
+/// Tells the queues following `parent`'s forks (BSD's NOTE_TRACK) of `child`, which
+/// the fork has just made and which has not run yet: each makes the child's note then,
+/// as 4.x's filt_proc registers it from inside fork1, so nothing the child does is
+/// missed. Queues gone, or no longer following, are dropped from the parent's list.
+pub(crate) fn forked(parent: &Arc<Process>, child: &Arc<Process>) {
+    let watchers = core::mem::take(&mut *parent.fork_watchers.lock());
+    if watchers.is_empty() {
+        return;
+    }
+    let mut kept = Vec::new();
+    for weak in watchers {
+        if let Some(queue) = weak.upgrade()
+            && queue.follow(parent, child)
+        {
+            kept.push(weak);
         }
     }
-    made
+    let mut list = parent.fork_watchers.lock();
+    kept.append(&mut list);
+    *list = kept;
 }
 
+/// Adds `queue` to the queues `process`'s forks are reported to (once).
+fn watch_forks(process: &Process, queue: &Weak<EventQueue>) {
+    let mut list = process.fork_watchers.lock();
+    if !list.iter().any(|w| w.ptr_eq(queue)) && list.try_reserve(1).is_ok() {
+        list.push(queue.clone());
+    }
+}
+
+/// Enables or disables a note as the change asks (disable first, as 4.x does).
 fn switch(note: &mut Note, c: &Change) {
     if c.disable {
         note.enabled = false;

@@ -33,7 +33,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{SyscallEntry, SyscallOutcome, UserContext, UserExit};
@@ -601,9 +601,10 @@ pub struct Process {
     /// It was made by fork (not spawned by the kernel): with no exec since, accounting
     /// calls it forked-without-exec (BSD's AFORK).
     forked: bool,
-    /// Its parent's fork count once the fork that made it was counted (0: spawned):
-    /// which of a watched parent's forks made it (see [`Process::forked_since`]).
-    fork_number: AtomicU32,
+    /// The event queues with a note that follows its forks (BSD's NOTE_TRACK): each
+    /// is told of a child as the fork makes it (see [`crate::file::kqueue::forked`]).
+    /// A queue gone, or whose note went, is dropped from the list at the next fork.
+    pub(crate) fork_watchers: Mutex<Vec<Weak<crate::file::kqueue::EventQueue>>>,
     /// The prison it lives in, if any (see [`prison`]): set once, kept by fork and exec,
     /// and read without a lock (path lookups ask while the process's own lock is held).
     prison: Once<Arc<prison::Prison>>,
@@ -738,26 +739,6 @@ impl Process {
         (inner.blocked.contains(signal) && signal.catchable())
             || action == SigAction::Ignore
             || (action == SigAction::Default && signal.default_action() == DefaultAction::Ignore)
-    }
-
-    /// Its children still there (not reaped) that its forks after the `count`th
-    /// made, oldest first (for event queues that follow them).
-    pub fn forked_since(&self, count: u32) -> Vec<Arc<Process>> {
-        let (children, forks) = {
-            let inner = self.inner.lock();
-            (inner.children.clone(), inner.events.forks)
-        };
-        let new = forks.wrapping_sub(count);
-        let mut made: Vec<Arc<Process>> = children
-            .into_iter()
-            .filter_map(find)
-            .filter(|c| {
-                let n = c.fork_number.load(Ordering::Relaxed).wrapping_sub(count);
-                n != 0 && n <= new
-            })
-            .collect();
-        made.sort_by_key(|c| c.fork_number.load(Ordering::Relaxed).wrapping_sub(count));
-        made
     }
 
     /// How many times it forked and exec'd (for event queues).
@@ -2110,7 +2091,7 @@ pub fn spawn_with_files(
         messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: false,
-        fork_number: AtomicU32::new(0),
+        fork_watchers: Mutex::new(Vec::new()),
         prison: Once::new(),
     });
     table.insert(pid, process.clone());
@@ -2538,7 +2519,7 @@ fn fork_with(
         messages: [AtomicU64::new(0), AtomicU64::new(0)],
         started: accounting::Started::now(),
         forked: true,
-        fork_number: AtomicU32::new(0),
+        fork_watchers: Mutex::new(Vec::new()),
         prison: match parent.prison.get() {
             Some(p) => Once::initialized(p.clone()),
             None => Once::new(),
@@ -2550,9 +2531,6 @@ fn fork_with(
         let mut inner = parent.inner.lock();
         inner.children.push(pid);
         inner.events.forks = inner.events.forks.wrapping_add(1);
-        child
-            .fork_number
-            .store(inner.events.forks, Ordering::Relaxed);
     }
     if start_thread(child.clone(), Box::new(child_context)).is_err() {
         parent.inner.lock().children.retain(|&c| c != pid);
@@ -2562,6 +2540,8 @@ fn fork_with(
         }
         return Err(ForkError::OutOfMemory);
     }
+    // Queues following the parent's forks get the child's note before it runs.
+    crate::file::kqueue::forked(parent, &child);
     Ok(pid)
 }
 
