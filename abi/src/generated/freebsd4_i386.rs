@@ -11303,7 +11303,7 @@ impl NanosleepArgs {
 
 /// Arguments of `minherit(ptr<u8, None> addr, size_t len, minherit_mode inherit)`, slot 250 (3 words); returns `int`.
 ///
-/// 4.x vm_mmap.c: the page-rounded range (EINVAL if it wraps) gets the setting on its mapped pages (holes passed over, as vm_map_inherit); fork then gives the child a copy (INHERIT_COPY), the same pages shared both ways (INHERIT_SHARE), or nothing there (INHERIT_NONE). Unmapping forgets the setting; a new mapping starts with INHERIT_COPY.
+/// 4.x vm_mmap.c: the page-rounded range (EINVAL if it wraps) gets the setting on its mapped pages (holes passed over, as vm_map_inherit); fork then gives the child a copy (INHERIT_COPY), the same pages shared both ways (INHERIT_SHARE), or nothing there (INHERIT_NONE). A copy of a shared mapping is copy-on-write for the parent too, as vm_map_copy_entry makes it: the parent's later writes reach neither the child, nor the other sharers, nor the file. Unmapping forgets the setting; a new mapping starts with its default (INHERIT_SHARE for MAP_SHARED, else INHERIT_COPY).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MinheritArgs {
     pub addr: u64,
@@ -15369,9 +15369,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 250,
         name: "minherit",
         kind: "standard",
-        status: Status::Partial(
-            "INHERIT_COPY does not unshare pages that are already shared (MAP_SHARED ones, or those an earlier fork shared under INHERIT_SHARE): a child still shares them, where 4.x gave it a copy",
-        ),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {

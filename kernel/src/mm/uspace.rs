@@ -605,6 +605,7 @@ impl AddressSpace {
         let mut none = Vec::new();
         if !self.inherit.is_empty() {
             self.prepare_shared()?;
+            self.unshare_copied();
             none = self.inherited(Inheritance::None);
         }
         // The child's records are kernel heap, made in one go: a space whose records

@@ -1,7 +1,9 @@
 //! What a forked child gets of each part of the space (BSD's minherit): a copy-on-write
-//! copy (the default), the very same pages (shared both ways from then on), or
-//! nothing. Only ranges set otherwise than copy are recorded, and only where something
-//! is mapped: a later mapping in a hole starts with the default, and unmapping forgets.
+//! copy (the default for private memory), the very same pages (shared both ways from
+//! then on; the default for shared mappings), or nothing. Only ranges set otherwise
+//! than their default are recorded (copy only over shared pages), and only where
+//! something is mapped: a later mapping in a hole starts with the default, and
+//! unmapping forgets.
 
 use super::{AddressSpace, MemError, ranges};
 use alloc::vec::Vec;
@@ -31,14 +33,15 @@ pub(crate) fn within(runs: &[(u64, u64)], page: u64) -> bool {
 impl AddressSpace {
     /// Sets how fork treats the mapped pages of `[start, end)` (page-aligned); pages
     /// not mapped there are passed over, as BSD's vm_map_inherit passes over holes.
+    /// Copy is recorded only over shared pages: private ones are copied anyway.
     pub fn set_inheritance(&mut self, start: u64, end: u64, how: Inheritance) {
         carve(&mut self.inherit, start, end);
-        if how == Inheritance::Copy {
-            return;
-        }
         let mut run: Option<u64> = None;
         for page in (start..end).step_by(PAGE_SIZE as usize) {
-            let mapped = self.protection(page).is_some();
+            let mapped = match how {
+                Inheritance::Copy => self.pages.get(&page).is_some_and(|p| p.shared),
+                _ => self.protection(page).is_some(),
+            };
             match (run, mapped) {
                 (None, true) => run = Some(page),
                 (Some(s), false) => {
@@ -101,6 +104,26 @@ impl AddressSpace {
             }
         }
         Ok(())
+    }
+
+    /// Before a fork: the shared pages of the ranges inherited by copy become private
+    /// copy-on-write pages, the parent's too, as 4.x's vm_map_copy_entry marks both
+    /// entries needs-copy: the child's writes stay its own, and the parent's first
+    /// write to such a page gives it a copy, no longer seen by the mapping's other
+    /// sharers (or, for a file, written back to it). A locked page is treated alike
+    /// (4.x copied those for the child at once and left the parent's shared).
+    pub(crate) fn unshare_copied(&mut self) {
+        for (start, end) in self.inherited(Inheritance::Copy) {
+            for (&virt, page) in self.pages.range_mut(start..end) {
+                page.shared = false;
+                // Read-only now wherever another mapping holds the frame, so that
+                // the space stays as its records say should the fork fail from here.
+                if let Some(flags) = Self::hw_flags(page) {
+                    self.root.set_flags_4k(virt, flags);
+                }
+            }
+            carve(&mut self.inherit, start, end);
+        }
     }
 
     /// After a fork: the child has nothing of the ranges not inherited, and keeps the
