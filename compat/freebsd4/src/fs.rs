@@ -327,23 +327,36 @@ pub(crate) fn sys_lseek(task: &mut Task, a: fb::LseekArgs) -> SysResult {
 
 /// lseek's work, for it and the old 32-bit olseek. Every file that is a vnode has an
 /// offset on 4.x, a device's, a FIFO's and a terminal's too (lseek refuses only
-/// DTYPE_PIPE and DTYPE_SOCKET): for those it just moves.
+/// DTYPE_PIPE and DTYPE_SOCKET), and 4.x's lseek checks nothing: the offset may go
+/// negative (a regular file's reads and writes there are then EFBIG, as ffs_read and
+/// ffs_write say) and wraps as an off_t.
 pub(crate) fn seek(file: &OpenFile, offset: i64, whence: fb::whence) -> Result<u64, i32> {
     let whence = match whence {
         fb::whence::SEEK_SET => Whence::Start,
         fb::whence::SEEK_CUR => Whence::Current,
         fb::whence::SEEK_END => Whence::End,
     };
-    let vnode = file.node().is_some() || file.kind() == FileKind::Console;
-    match file.seek(offset, whence) {
-        Err(nymph_kernel::error::Error::NotSeekable) if vnode => file.reposition(offset, whence),
-        r => r,
+    if file.node().is_some() || file.kind() == FileKind::Console {
+        return Ok(file.reposition_wrapping(offset, whence));
     }
-    .map_err(file_errno)
+    file.seek(offset, whence).map_err(file_errno)
 }
 
+/// Whether `file` is a vnode without an offset of its own (a device, a terminal, a
+/// FIFO): 4.x's pread and pwrite serve those as read and write do (their vnode ops
+/// ignore uio_offset); only DTYPE_PIPE and DTYPE_SOCKET are ESPIPE.
+fn offset_ignored(file: &OpenFile) -> bool {
+    (file.node().is_some() || file.kind() == FileKind::Console) && !file.ops().seekable()
+}
+
+/// 4.x's pread and pwrite do not check the offset: a negative one reaches the file,
+/// and a regular file says EFBIG (ffs_read, ffs_write); a device ignores it.
 pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
-    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    if offset_ignored(&*file_arg(task, a.fd)?) {
+        let (fd, buf, nbyte) = (a.fd, a.buf, a.nbyte);
+        return crate::files::sys_read(task, fb::ReadArgs { fd, buf, nbyte });
+    }
+    let offset = a.offset as u64;
     let n = calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
         .map_err(file_errno)?;
     crate::files::record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
@@ -351,7 +364,11 @@ pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
 }
 
 pub(crate) fn sys_pwrite(task: &mut Task, a: fb::PwriteArgs) -> SysResult {
-    let offset = u64::try_from(a.offset).map_err(|_| errno::EINVAL)?;
+    if offset_ignored(&*file_arg(task, a.fd)?) {
+        let (fd, buf, nbyte) = (a.fd, a.buf, a.nbyte);
+        return crate::files::sys_write(task, fb::WriteArgs { fd, buf, nbyte });
+    }
+    let offset = a.offset as u64;
     let r = calls::pwrite(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset);
     if let Ok(n) = r {
         crate::files::record_io(task, a.fd.into(), crate::ktrace::UIO_WRITE, a.buf.addr(), n);

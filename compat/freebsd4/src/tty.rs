@@ -130,13 +130,17 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         }
         if cmd == ioctl::FIONREAD {
             // What a pipe or socket holds (4.x pipe_ioctl: the buffer's count;
-            // soo_ioctl: so_rcv's), else what is left of a file past its offset
-            // (vn_ioctl).
-            let left = file
-                .ops()
-                .readable_bytes()
-                .unwrap_or_else(|| file.ops().size().saturating_sub(file.offset()));
-            let n = i32::try_from(left).unwrap_or(i32::MAX);
+            // soo_ioctl: so_rcv's); a file's size less its offset, as vn_ioctl
+            // computes it into an int (negative for an offset past the end, cut to
+            // 32 bits); else what is left past the offset.
+            let size = file.ops().size();
+            let n = match file.ops().readable_bytes() {
+                Some(held) => i32::try_from(held).unwrap_or(i32::MAX),
+                None if matches!(file.kind(), FileKind::Regular | FileKind::Directory) => {
+                    size.wrapping_sub(file.offset()) as u32 as i32
+                }
+                None => i32::try_from(size.saturating_sub(file.offset())).unwrap_or(i32::MAX),
+            };
             task.write_val(arg, &n).map_err(fault)?;
             return Ok(Ret::word(0));
         }

@@ -288,7 +288,8 @@ fn io_state(file: &OpenFile, write: bool, low_water: Option<i64>) -> (bool, i64,
             return (true, 0, false, 0);
         }
         let size = i64::try_from(file.ops.size()).unwrap_or(i64::MAX);
-        let offset = i64::try_from(file.offset()).unwrap_or(i64::MAX);
+        // The offset is an off_t (negative after a 4.4BSD lseek before the start).
+        let offset = file.offset() as i64;
         let data = size.saturating_sub(offset);
         let modify = file.node().map_or(0, |n| n.change_counts().0);
         return (data != 0, data, false, modify);

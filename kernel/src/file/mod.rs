@@ -405,6 +405,11 @@ impl OpenFile {
             None if self.status().append => self.ops.size(),
             None => self.offset(),
         };
+        // A negative off_t (see `reposition_wrapping`) is refused first, as UFS
+        // checks its own bound before the limit (so no signal comes with it).
+        if start > i64::MAX as u64 {
+            return Err(FileError::FileTooBig);
+        }
         if start.saturating_add(len) > limit {
             return Err(FileError::FileSizeLimit);
         }
@@ -435,6 +440,21 @@ impl OpenFile {
         }
         *current = new as u64;
         Ok(*current)
+    }
+
+    /// [`reposition`](Self::reposition) as 4.4BSD's lseek does it, unchecked: the
+    /// offset is an `off_t` that may go negative (kept as its two's complement) and
+    /// wraps as one. A regular file read or written there says `FileTooBig`, as UFS
+    /// says past its largest file.
+    pub fn reposition_wrapping(&self, offset: i64, whence: Whence) -> u64 {
+        let mut current = self.offset.lock();
+        let base = match whence {
+            Whence::Start => 0,
+            Whence::Current => *current,
+            Whence::End => self.ops.size(),
+        };
+        *current = base.wrapping_add_signed(offset);
+        *current
     }
 
     /// The offset now (a directory's: the cookie where reading resumes).

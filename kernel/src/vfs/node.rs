@@ -437,6 +437,11 @@ impl Inode {
             buf[..n].copy_from_slice(&rest[..n]);
             return Ok(n);
         }
+        // A negative off_t (only a 4.4BSD lseek makes one) is past the largest
+        // file: an error, not the end of the file, as UFS's read has it.
+        if offset > i64::MAX as u64 {
+            return Err(Error::FileTooBig);
+        }
         let n = self.data()?.lock().read(offset, buf);
         self.touch_access();
         Ok(n)
