@@ -4407,10 +4407,12 @@ pub mod ioctl {
     pub const TIOCSTOP: u32 = 0x2000746f;
     /// a pty master's packet mode: each read starts with a control byte (TIOCPKT_DATA before data, or the TIOCPKT_* bits alone)
     pub const TIOCPKT: u32 = 0x80047470;
-    /// a pty master's remote mode: not supported (ENOTTY, logged)
+    /// a pty master's remote mode: each master write is one record a slave read gets whole, past the line discipline (both queues flushed at the change)
     pub const TIOCREMOTE: u32 = 0x80047469;
-    /// a pty master's user-control mode: not supported (ENOTTY, logged)
+    /// a pty master's user-control mode: a UIOCCMD(n) request (_IO('u', n)) on either side is read by the master as the byte n alone, data after a 0 byte; EINVAL in packet mode
     pub const TIOCUCNTL: u32 = 0x80047466;
+    /// a pty master sends the signal its argument names (1-31, else EINVAL) to the slave's foreground group, flushing both queues unless NOFLSH
+    pub const TIOCSIG: u32 = 0x2000745f;
     /// COMPAT_43 (tty_compat.c): the speed codes, erase and kill, and the old flags the termios modes amount to (ttcompatgetflags)
     pub const TIOCGETP: u32 = 0x40067408;
     /// COMPAT_43: the modes ttcompatsetflags makes of it, set as TIOCSETAF; a speed code past 17 is EINVAL, the code a speed has keeps the speed
@@ -13974,7 +13976,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); a pty master's remote and user-control modes (TIOCREMOTE, TIOCUCNTL) are ENOTTY, logged; packet mode never carries TIOCPKT_IOCTL (no EXTPROC); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); packet mode never carries TIOCPKT_IOCTL: a pty master's TIOCEXT (external processing, EXTPROC) is ENOTTY; TIOCCONS (console redirection) is ENOTTY; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
         ),
         arg_words: 3,
     },
@@ -24659,6 +24661,7 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCPKT", 0x80047470),
     ("TIOCREMOTE", 0x80047469),
     ("TIOCUCNTL", 0x80047466),
+    ("TIOCSIG", 0x2000745f),
     ("TIOCGETP", 0x40067408),
     ("TIOCSETP", 0x80067409),
     ("TIOCSETN", 0x8006740a),

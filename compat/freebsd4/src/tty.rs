@@ -11,7 +11,7 @@ use crate::sys::{Ret, SysResult, fault};
 use crate::tty_compat::{self, Compat};
 use nymph_kernel::file::{FileKind, OpenFile};
 use nymph_kernel::process::calls;
-use nymph_kernel::process::{Pid, Task};
+use nymph_kernel::process::{Pid, Signal, Task};
 use nymph_kernel::tty::{LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
 
 /// The `d_flags` types `FIODTYPE` reports (`sys/conf.h`): terminals are D_TTY, the
@@ -149,9 +149,20 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
     if let Some(index) = file.ops().pty_master() {
         // ptyioctl's requests of the master alone; they return at once.
         match cmd {
-            ioctl::TIOCPKT => {
+            // Packet and user-control modes exclude each other (EINVAL).
+            ioctl::TIOCPKT | ioctl::TIOCUCNTL => {
                 let on: i32 = task.read_val(arg).map_err(fault)?;
-                pty::set_packet(index, on != 0);
+                if cmd == ioctl::TIOCPKT {
+                    pty::set_packet(index, on != 0)
+                } else {
+                    pty::set_user_control(index, on != 0)
+                }
+                .map_err(file_errno)?;
+                return Ok(Ret::word(0));
+            }
+            ioctl::TIOCREMOTE => {
+                let on: i32 = task.read_val(arg).map_err(fault)?;
+                pty::set_remote(index, on != 0);
                 return Ok(Ret::word(0));
             }
             // The foreground group, whoever asks (0 for none).
@@ -160,18 +171,19 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
                 task.write_val(arg, &pgid).map_err(fault)?;
                 return Ok(Ret::word(0));
             }
-            ioctl::TIOCREMOTE | ioctl::TIOCUCNTL => {
-                log::warn!(
-                    "pid {}: ioctl {cmd:#x} on a pty master: remote and user-control modes are not supported",
-                    task.process.pid.0
-                );
-                return Err(errno::ENOTTY);
-            }
+            _ => {}
+        }
+        // The rest want the slave open (ptyioctl).
+        if !pty::slave_open(index) {
+            return Err(errno::EAGAIN);
+        }
+        match cmd {
             // New modes from the master drop the output it has not read.
             ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
                 pty::drop_unread_output(index);
             }
             _ if tty_compat::SETS.contains(&cmd) => pty::drop_unread_output(index),
+            ioctl::TIOCSIG => return signal_foreground(tty, arg),
             _ => {}
         }
     }
@@ -311,11 +323,21 @@ fn terminal_ioctl(
             let n = i32::try_from(tty.queued_output()).unwrap_or(i32::MAX);
             task.write_val(arg, &n).map_err(fault)?;
         }
-        // ttioctl hands what it does not know to ttcompat (options COMPAT_43).
+        // ttioctl hands what it does not know to ttcompat (options COMPAT_43); then
+        // a pty in user-control mode takes UIOCCMD(n) from either side, n for its
+        // master to read (0: nothing).
         _ => {
             let modes = to_fb(&tty.termios())?;
             return match tty_compat::request(task, tty, modes, cmd, arg) {
-                Compat::No => Err(errno::ENOTTY),
+                Compat::No => {
+                    let command = cmd & !0xff == UIOCCMD
+                        && pty::slave_index(tty).is_some_and(|i| pty::user_command(i, cmd as u8));
+                    if command {
+                        Ok(Ret::word(0))
+                    } else {
+                        Err(errno::ENOTTY)
+                    }
+                }
                 Compat::Done(result) => result,
                 Compat::Set { modes, flush } => {
                     let when = if flush { SetWhen::Flush } else { SetWhen::Now };
@@ -326,6 +348,36 @@ fn terminal_ioctl(
                 }
             };
         }
+    }
+    Ok(Ret::word(0))
+}
+
+/// `UIOCCMD(0)`, `_IO('u', 0)`: a user-control command's request, n in its low byte.
+const UIOCCMD: u32 = 0x2000_7500;
+
+/// A master's TIOCSIG (ptyioctl): signal `arg` (the request's argument itself, an
+/// `_IO` request's word; 1 to 31, else EINVAL) to the slave's foreground group,
+/// after flushing both queues unless NOFLSH; SIGINFO prints the status line too
+/// unless NOKERNINFO.
+fn signal_foreground(tty: &Terminal, arg: u64) -> SysResult {
+    let number = arg as u32;
+    if number == 0 || number >= 32 {
+        return Err(errno::EINVAL);
+    }
+    let signal = crate::signals::signal_from_fb(number as i32).ok_or(errno::EINVAL)?;
+    let local = tty.termios().local;
+    if !local.contains(LocalFlags::NOFLSH) {
+        tty.flush_output();
+        tty.flush_input();
+    }
+    if let Some(group) = tty.foreground_group() {
+        let _ = nymph_kernel::process::kill_many(
+            nymph_kernel::process::KillTarget::Group(group),
+            Some(signal),
+        );
+    }
+    if signal == Signal::Info && !local.contains(LocalFlags::NOKERNINFO) {
+        tty.print_status();
     }
     Ok(Ret::word(0))
 }

@@ -569,6 +569,13 @@ impl Terminal {
         self.output_room.wake_all();
     }
 
+    /// Input arrived past the line discipline (a pseudo-terminal's remote-mode
+    /// record): readers and pollers wake, and the owner gets SIGIO (ttwakeup).
+    fn input_arrived(&self) {
+        self.input_ready.wake_all();
+        self.notify_io();
+    }
+
     /// SIGIO for the owner, when asked for (ttwakeup, ttwwakeup): to a group's members
     /// that have a controlling terminal, while the terminal has a session
     /// (pgsigio's checkctty).
@@ -877,9 +884,14 @@ impl Terminal {
         &self.input_ready
     }
 
-    /// Bytes a read could take now (FIONREAD).
+    /// Bytes a read could take now (FIONREAD); a pseudo-terminal in remote mode
+    /// counts its record as 4.x counts the canonical queue, 0 byte and all.
     pub fn available(&self) -> usize {
-        self.state.lock().ldisc.available()
+        let queued = self.state.lock().ldisc.available();
+        match self.device {
+            Output::Pty(i) => queued + pty::record_len(i),
+            Output::Device(_) => queued,
+        }
     }
 
     pub fn winsize(&self) -> WinSize {

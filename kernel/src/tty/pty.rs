@@ -12,7 +12,12 @@
 //!
 //! In packet mode (TIOCPKT, which telnetd and rlogind use) each read of the master
 //! starts with a control byte: 0 before data, or alone the [`packet`] bits of what
-//! happened to the slave's queues and flow control since the last read.
+//! happened to the slave's queues and flow control since the last read. User-control
+//! mode (TIOCUCNTL) starts reads the same way, the byte alone being a command the
+//! slave's side sent with a `UIOCCMD(n)` request. In remote mode (TIOCREMOTE) what
+//! the master writes skips the line discipline: each write is one record, which a
+//! slave's read gets whole (or in parts, for a short buffer) and which must be read
+//! before the master can write another.
 
 use super::Terminal;
 use crate::file::{FileError, FileKind, FileOps, Readiness};
@@ -31,6 +36,9 @@ const MASTER_MAJOR: u64 = 6;
 /// room (4.x's ttwrite, above the output queue's high-water mark); echo beyond it is
 /// dropped.
 const OUTPUT_LIMIT: usize = 16 * 1024;
+/// A remote-mode record holds at most this much, its terminating 0 byte included
+/// (4.x's TTYHOG, the canonical queue's bound).
+const RECORD_LIMIT: usize = 1024;
 
 /// Packet mode's control bits (BSD's TIOCPKT_*; the byte a master reads carries them
 /// as they are).
@@ -73,6 +81,15 @@ struct MasterState {
     stop_announced: bool,
     /// NOSTOP was announced last, not DOSTOP (PF_NOSTOP).
     no_stop: bool,
+    /// User-control mode is on (PF_UCNTL).
+    user_control: bool,
+    /// The user-control command the master has not read (pt_ucntl; 0 for none).
+    command: u8,
+    /// Remote mode is on (PF_REMOTE).
+    remote: bool,
+    /// In remote mode, the record the master wrote and the slave has not read,
+    /// ending in a 0 byte (4.x keeps it in the canonical queue).
+    record: VecDeque<u8>,
 }
 
 #[derive(Debug)]
@@ -98,6 +115,10 @@ impl Pty {
                 send: 0,
                 stop_announced: false,
                 no_stop: false,
+                user_control: false,
+                command: 0,
+                remote: false,
+                record: VecDeque::new(),
             }),
             readable: WaitQueue::new(),
             drained: WaitQueue::new(),
@@ -160,6 +181,7 @@ pub(super) fn flushed(index: usize, input: bool, output: bool) {
         s.stop_announced = false;
         if input {
             s.send |= packet::FLUSHREAD;
+            s.record.clear();
         }
         if output {
             s.send |= packet::FLUSHWRITE;
@@ -219,9 +241,156 @@ pub(super) fn check_flow_mode(index: usize, modes: &super::Termios) {
     pty.readable.wake_all();
 }
 
-/// Turns packet mode on or off for the master of `index` (TIOCPKT).
-pub fn set_packet(index: usize, on: bool) {
-    PTYS[index].state.lock().packet = on;
+/// Turns packet mode on or off for the master of `index` (TIOCPKT): not on in
+/// user-control mode (`InvalidArgument`).
+pub fn set_packet(index: usize, on: bool) -> Result<(), FileError> {
+    let mut s = PTYS[index].state.lock();
+    if on && s.user_control {
+        return Err(FileError::InvalidArgument);
+    }
+    s.packet = on;
+    Ok(())
+}
+
+/// Turns user-control mode on or off for the master of `index` (TIOCUCNTL): not on
+/// in packet mode (`InvalidArgument`).
+pub fn set_user_control(index: usize, on: bool) -> Result<(), FileError> {
+    let mut s = PTYS[index].state.lock();
+    if on && s.packet {
+        return Err(FileError::InvalidArgument);
+    }
+    s.user_control = on;
+    Ok(())
+}
+
+/// In user-control mode, `command` (a `UIOCCMD(n)` request's n; 0 is none) for the
+/// master to read. False when the mode is off (the request is then unknown).
+pub fn user_command(index: usize, command: u8) -> bool {
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        if !s.user_control {
+            return false;
+        }
+        if command != 0 {
+            s.command = command;
+        }
+    }
+    if command != 0 {
+        pty.readable.wake_all();
+    }
+    true
+}
+
+/// Turns remote mode on or off for the master of `index` (TIOCREMOTE); the slave's
+/// queues are flushed both ways, as ptyioctl's ttyflush does.
+pub fn set_remote(index: usize, on: bool) {
+    PTYS[index].state.lock().remote = on;
+    SLAVES[index].flush_output();
+    SLAVES[index].flush_input();
+    PTYS[index].drained.wake_all();
+}
+
+/// Whether slave `index` is open (TS_ISOPEN: most of a master's requests want it).
+pub fn slave_open(index: usize) -> bool {
+    PTYS[index].state.lock().slaves > 0
+}
+
+/// What a slave's read in remote mode could take now, the record's 0 byte included
+/// (FIONREAD counts the canonical queue).
+pub(super) fn record_len(index: usize) -> usize {
+    PTYS[index].state.lock().record.len()
+}
+
+/// A slave's read in remote mode (4.x's ptsread with PF_REMOTE): job control as for
+/// any read, then the master's record, all of it but its 0 byte, or as much as
+/// `buf` takes (the rest waits for the next read); the master may write again once
+/// it is all read. With no record the reader waits; end of file once the master
+/// has closed.
+fn read_record(index: usize, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+    let pty = &PTYS[index];
+    let slave = &SLAVES[index];
+    let me = crate::process::current();
+    loop {
+        if let Some(p) = &me {
+            match slave.job_control(p, crate::process::Signal::Ttin, Err(super::TtyError::Io))? {
+                super::Access::Allowed => {}
+                super::Access::Retry => continue,
+            }
+        }
+        {
+            let mut s = pty.state.lock();
+            if !s.remote {
+                drop(s);
+                return slave.read(buf, nonblock);
+            }
+            if !s.record.is_empty() {
+                let n = buf.len().min(s.record.len() - 1);
+                for (b, r) in buf.iter_mut().zip(s.record.drain(..n)) {
+                    *b = r;
+                }
+                if s.record.len() == 1 {
+                    s.record.clear();
+                }
+                let whole = s.record.is_empty();
+                drop(s);
+                if whole {
+                    pty.drained.wake_all();
+                }
+                return Ok(n);
+            }
+            if !s.open {
+                return Ok(0);
+            }
+        }
+        if nonblock {
+            return Err(FileError::WouldBlock);
+        }
+        let _waiting = crate::sched::waiting_for("ptsin");
+        crate::process::sleep_interruptible(slave.input_queue(), || {
+            let s = pty.state.lock();
+            !s.remote || !s.record.is_empty() || !s.open
+        })
+        .map_err(|_| FileError::Interrupted)?;
+    }
+}
+
+/// A master's write in remote mode (4.x's ptcwrite with PF_REMOTE): once the slave
+/// is open and has read the last record, up to [`RECORD_LIMIT`] less one bytes
+/// become the next record (a longer write is cut short); until then the writer
+/// waits, and gets `Io` once the line is down.
+fn write_record(index: usize, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+    let pty = &PTYS[index];
+    loop {
+        {
+            let mut s = pty.state.lock();
+            if !s.remote {
+                drop(s);
+                SLAVES[index].input_bytes(buf);
+                return Ok(buf.len());
+            }
+            if s.slaves > 0 && s.record.is_empty() {
+                let n = buf.len().min(RECORD_LIMIT - 1);
+                s.record.extend(&buf[..n]);
+                s.record.push_back(0);
+                drop(s);
+                SLAVES[index].input_arrived();
+                return Ok(n);
+            }
+            if !s.connected {
+                return Err(FileError::Io);
+            }
+        }
+        if nonblock {
+            return Err(FileError::WouldBlock);
+        }
+        let _waiting = crate::sched::waiting_for("ptcout");
+        crate::process::sleep_interruptible(&pty.drained, || {
+            let s = pty.state.lock();
+            !s.remote || (s.slaves > 0 && s.record.is_empty()) || !s.connected
+        })
+        .map_err(|_| FileError::Interrupted)?;
+    }
 }
 
 /// Drops the slave's output the master has not read, unannounced (a master's
@@ -320,11 +489,15 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
     s.open = true;
     s.connected = true;
     s.output.clear();
-    // ptcopen: no packet mode, nothing to announce.
+    // ptcopen: no packet, user-control or remote mode, nothing to announce.
     s.packet = false;
     s.send = 0;
     s.stop_announced = false;
     s.no_stop = false;
+    s.user_control = false;
+    s.command = 0;
+    s.remote = false;
+    s.record.clear();
     let slaves = s.slaves;
     drop(s);
     // The line comes up (ptcopen's l_modem): for slaves still open, and for openers
@@ -360,6 +533,8 @@ pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, File
             SLAVES[index].line_down();
         }
     }
+    // A master writing in remote mode waits for an open slave.
+    pty.drained.wake_all();
     Ok(Arc::new(Slave { index, generation }))
 }
 
@@ -398,7 +573,10 @@ impl Master {
     fn readable(&self) -> bool {
         let stopped = SLAVES[self.0].output_stopped();
         let s = PTYS[self.0].state.lock();
-        (s.packet && s.send != 0) || (!s.output.is_empty() && !stopped) || !s.connected
+        (s.packet && s.send != 0)
+            || (s.user_control && s.command != 0)
+            || (!s.output.is_empty() && !stopped)
+            || !s.connected
     }
 }
 
@@ -409,7 +587,8 @@ impl FileOps for Master {
 
     /// What the slave side wrote, none while its output is stopped (4.x's ptcread
     /// reads the outq only without TS_TTSTOP); end of file once the line is down.
-    /// In packet mode pending control bits come alone, data after a 0 byte.
+    /// In packet mode pending control bits come alone, data after a 0 byte; so in
+    /// user-control mode, with a pending command for the bits.
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
         let pty = &PTYS[self.0];
         let slave = &SLAVES[self.0];
@@ -425,8 +604,13 @@ impl FileOps for Master {
                     s.send = 0;
                     return Ok(1);
                 }
+                if s.user_control && s.command != 0 {
+                    buf[0] = s.command;
+                    s.command = 0;
+                    return Ok(1);
+                }
                 if !s.output.is_empty() && !stopped {
-                    let (head, room) = if s.packet {
+                    let (head, room) = if s.packet || s.user_control {
                         buf[0] = packet::DATA;
                         (1, &mut buf[1..])
                     } else {
@@ -455,23 +639,30 @@ impl FileOps for Master {
         }
     }
 
-    /// Input for the slave, as if typed.
-    fn write(&self, buf: &[u8], _nonblock: bool) -> Result<usize, FileError> {
+    /// Input for the slave, as if typed; in remote mode, its next record.
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+        if PTYS[self.0].state.lock().remote {
+            return write_record(self.0, buf, nonblock);
+        }
         SLAVES[self.0].input_bytes(buf);
         Ok(buf.len())
     }
 
-    /// Readable with output (not stopped), pending packet bits, or the line down;
-    /// pending packet bits are exceptional too (ptcpoll's POLLPRI: telnetd selects
-    /// for them).
+    /// Readable with output (not stopped), pending packet bits or command, or the
+    /// line down; pending bits or a command are exceptional too (ptcpoll's POLLPRI:
+    /// telnetd selects for them). In remote mode writable once the slave is open and
+    /// has read the last record.
     fn poll(&self) -> Readiness {
-        let control = {
+        let (control, write) = {
             let s = PTYS[self.0].state.lock();
-            s.packet && s.send != 0
+            (
+                (s.packet && s.send != 0) || (s.user_control && s.command != 0),
+                !s.remote || (s.slaves > 0 && s.record.is_empty()),
+            )
         };
         Readiness {
             read: self.readable(),
-            write: true,
+            write,
             hangup: false,
             urgent: control,
         }
@@ -525,6 +716,9 @@ impl FileOps for Slave {
     }
 
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize, FileError> {
+        if PTYS[self.index].state.lock().remote {
+            return read_record(self.index, buf, nonblock);
+        }
         SLAVES[self.index].read(buf, nonblock)
     }
 
@@ -538,7 +732,7 @@ impl FileOps for Slave {
 
     fn poll(&self) -> Readiness {
         Readiness {
-            read: SLAVES[self.index].has_input(),
+            read: record_len(self.index) > 0 || SLAVES[self.index].has_input(),
             write: SLAVES[self.index].writable(),
             hangup: false,
             urgent: false,
