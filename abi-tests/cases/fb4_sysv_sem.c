@@ -5,7 +5,8 @@
  * for byte, mode with SEM_ALLOC), semop all-or-nothing with IPC_NOWAIT, sleeping
  * until another process changes the set (counted in GETNCNT/GETZCNT), EINTR on a
  * signal, EIDRM when the set is removed meanwhile, SEM_UNDO applied at exit, the
- * error order and limits, ipcperm for a non-root user, and the semsys multiplexer.
+ * error order and limits, undo sums that wrap as 4.x's short does, ipcperm for a
+ * non-root user, and the semsys multiplexer.
  */
 #include <nymph_test.h>
 #include <signal.h>
@@ -256,6 +257,29 @@ static void limits(void)
 	CHECK_OK(val(u, 0, IPC_RMID));
 }
 
+/*
+ * An undo sum past 16 bits: positive deltas never fail, so a process can pile up
+ * adjustments without bound. 4.x keeps them in a short that wraps; whatever the sum
+ * came to, what the exit undoes brings the value back to where the process found it.
+ */
+static void undo_wraps(void)
+{
+	int id = CHECK_OK(__sys_semget(IPC_PRIVATE, 1, 0600));
+	pid_t child = CHECK_OK(fork());
+	if (child == 0) {
+		struct sembuf five[5];
+		for (int i = 0; i < 5; i++)
+			five[i] = (struct sembuf){0, 32767, SEM_UNDO};
+		/* 14000 * 5 * 32767 is past INT32_MAX. */
+		for (int n = 0; n < 14000; n++)
+			CHECK_OK(__sys_semop(id, five, 5));
+		_exit(0);
+	}
+	CHECK_CHILD_OK(wait_child(child));
+	CHECK_EQ(val(id, 0, GETVAL), 0);
+	CHECK_OK(val(id, 0, IPC_RMID));
+}
+
 /* semsys(which, ...): __semctl, semget, semop. */
 static void multiplexer(void)
 {
@@ -274,6 +298,7 @@ int main(void)
 	basics();
 	keys_and_permissions();
 	limits();
+	undo_wraps();
 	multiplexer();
 	PASS();
 }

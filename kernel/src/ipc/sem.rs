@@ -61,7 +61,9 @@ struct Undo {
     slot: usize,
     seq: u16,
     num: u16,
-    adjust: i32,
+    /// A 16-bit sum that wraps, as 4.x's `short un_adjval`: semop's positive
+    /// deltas never fail, so a sum without a bound is the caller's to overflow.
+    adjust: i16,
 }
 
 struct Table {
@@ -365,13 +367,14 @@ fn adjusted(
     }
     let mut list = table.undo.get(&pid).cloned().unwrap_or_default();
     for op in ops.iter().filter(|o| o.undo && o.delta != 0) {
-        let adjust = -i32::from(op.delta);
+        // 4.x stores `-sem_op` into the short: -(-32768) is -32768 again.
+        let adjust = op.delta.wrapping_neg();
         let full = list.len() >= LIMITS.undo_per_proc;
         match list
             .iter_mut()
             .find(|u| u.slot == slot && u.seq == seq && u.num == op.num)
         {
-            Some(u) => u.adjust += adjust,
+            Some(u) => u.adjust = u.adjust.wrapping_add(adjust),
             None if full => return Err(Error::InvalidArgument),
             None => list.push(Undo {
                 slot,
@@ -484,7 +487,7 @@ pub fn exit(pid: u32) {
             && set.seq == u.seq
             && let Some(sem) = set.sems.get_mut(usize::from(u.num))
         {
-            sem.value = (i32::from(sem.value) + u.adjust).max(0) as u16;
+            sem.value = (i32::from(sem.value) + i32::from(u.adjust)).max(0) as u16;
             sem.pid = pid;
         }
     }
