@@ -16,7 +16,9 @@
  *    hardupdate's phase-lock step, in proportion to the seconds since the last;
  *  - each second adds 500 us to the maximum error; STA_INS moves the state to
  *    TIME_INS at the next second, and clearing it back to TIME_OK;
- *  - a copyout fault is EFAULT, with the modes applied.
+ *  - a copyout fault is EFAULT, with the modes applied;
+ *  - a frequency sum that wraps to INT64_MIN is clamped as 4.x's wrapping L_GINT
+ *    reads it.
  */
 #include <nymph_test.h>
 #include <sys/wait.h>
@@ -287,5 +289,36 @@ int main(void)
 	CHECK_EQ(call(tx, sent), TIME_OK);
 	CHECK(tx[MAXERROR] >= 777 && tx[MAXERROR] <= 1777);
 	CHECK_ERRNO(ntp_adjtime_((void *)16), EFAULT);
+
+	/*
+	 * hardupdate's sum wrapping to exactly INT64_MIN: a 2^23 ns offset at constant 0
+	 * is 2^43 a second, times -2^20 seconds since the last (the clock set back).
+	 * 4.x's L_GINT negates it and wraps, so it reads as past MAXFREQ: the frequency
+	 * is clamped to 500 PPM.
+	 */
+	struct timeval now;
+	CHECK_OK(gettimeofday(&now, NULL));
+	request(tx, MOD_STATUS | MOD_FREQUENCY | MOD_TIMECONST | MOD_NANO);
+	tx[STATUS] = STA_PLL;
+	tx[FREQ] = 0;
+	tx[CONSTANT] = 0;
+	CHECK_EQ(call(tx, sent), TIME_OK);
+	struct timeval at = {now.tv_sec, 0}, back = {now.tv_sec - (1 << 20), 0};
+	CHECK_OK(__sys_settimeofday(&at, NULL));
+	request(tx, MOD_OFFSET);
+	tx[OFFSET] = 0;
+	CHECK_EQ(call(tx, sent), TIME_OK);
+	CHECK_OK(__sys_settimeofday(&back, NULL));
+	request(tx, MOD_OFFSET);
+	tx[OFFSET] = 1 << 23;
+	CHECK_EQ(call(tx, sent), TIME_OK);
+	CHECK_OK(__sys_settimeofday(&at, NULL));
+	CHECK_EQ(tx[OFFSET], 1 << 23);
+	CHECK_EQ(tx[FREQ], 500 << 16);
+	/* PLL off again: the boot state. */
+	request(tx, MOD_STATUS | MOD_FREQUENCY | MOD_MICRO);
+	tx[STATUS] = 0;
+	tx[FREQ] = 0;
+	call(tx, sent);
 	PASS();
 }

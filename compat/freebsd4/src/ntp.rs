@@ -102,15 +102,24 @@ static NTP: Mutex<Ntp> = Mutex::new(Ntp {
     second: 0,
 });
 
-/// `L_GINT`: the integer part, rounded toward zero.
+/// `L_GINT`: the integer part, rounded toward zero. The negations wrap, as the C
+/// macro's do on i386: hardupdate's wrapping sum can leave `i64::MIN` here.
 fn l_gint(v: i64) -> i64 {
-    if v < 0 { -((-v) >> 32) } else { v >> 32 }
+    if v < 0 {
+        (v.wrapping_neg() >> 32).wrapping_neg()
+    } else {
+        v >> 32
+    }
 }
 
 /// `L_RSHIFT`: a shift that rounds toward zero.
 fn l_rshift(v: i64, n: i32) -> i64 {
     let n = n.clamp(0, 63) as u32;
-    if v < 0 { -((-v) >> n) } else { v >> n }
+    if v < 0 {
+        (v.wrapping_neg() >> n).wrapping_neg()
+    } else {
+        v >> n
+    }
 }
 
 /// `L_LINT`: an integer as an `l_fp`.
@@ -282,6 +291,8 @@ mod tests {
         assert_eq!(l_gint(l_lint(3) + 1), 3);
         assert_eq!(l_rshift(-5, 1), -2);
         assert_eq!(l_rshift(5, 1), 2);
+        // -i64::MIN wraps to itself, as in 4.x's C: past MAXFREQ, not a panic.
+        assert_eq!(l_gint(i64::MIN), 1 << 31);
         // 1 PPM (65536 scaled) is 1000 ns/s, and reads back as 65536.
         let freq = l_lint(((65_536_i64 * 1000) >> 16) as i32);
         assert_eq!(l_gint((freq / 1000) << 16), 65_536);
