@@ -40,6 +40,9 @@ int main(void)
 	CHECK_ERRNO(__sys_sendto(cl, "x", 1, 0, &far, sizeof(far)), ENETUNREACH);
 	CHECK_ERRNO(__sys_sendto(cl, "x", 1, 0, &sin, 12), EINVAL);
 	CHECK_ERRNO(__sys_sendto(cl, big, sizeof(big), 0, &sin, sizeof(sin)), EMSGSIZE);
+	/* sendit's uio_resid is an int: a length past 2 GiB is EINVAL (not the
+	 * EMSGSIZE of a datagram too big). */
+	CHECK_ERRNO(__sys_sendto(cl, "x", 0x80000000U, 0, &sin, sizeof(sin)), EINVAL);
 	CHECK_EQ(__sys_sendto(cl, "hello", 5, 0, &sin, sizeof(sin)), 5);
 	CHECK_EQ(__sys_sendto(cl, "", 0, 0, &sin, sizeof(sin)), 0);
 	CHECK_EQ(__sys_sendto(cl, "abcdef", 6, 0, &sin, sizeof(sin)), 6);

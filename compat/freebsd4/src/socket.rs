@@ -526,6 +526,11 @@ fn send(
 ) -> SysResult {
     let file = socket_file(task, fd)?;
     let s = sock(&file)?;
+    // sendit sums the lengths into uio_resid, an int: past 2 GiB is EINVAL (send and
+    // sendto reach this with their one piece).
+    if iov.iter().map(|v| v.1).sum::<u64>() > i32::MAX as u64 {
+        return Err(errno::EINVAL);
+    }
     let urgent = flags & MSG_OOB != 0 && s.socket_type() == SocketType::Stream;
     // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
     let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
