@@ -17,7 +17,10 @@
  *    else (ESRCH); when the leader exits, its peers are killed, and its exit waits
  *    for them to end;
  *  - the child is still the caller's child for wait4, with fork's (0, edx 1) return;
- *  - RFLINUXTHPN is EINVAL (a kernel log line names it).
+ *  - RFLINUXTHPN is EINVAL (a kernel log line names it);
+ *  - a caller that unshares, and whose sharer ends while it goes back to user mode,
+ *    goes on in its own copy (the kernel once switched it back to the shared page
+ *    tables the sharer had freed).
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -90,6 +93,45 @@ static int reap(pid_t pid)
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return status;
+}
+
+/* Shares its parent's memory at real-time priority, and ends at the end of file of
+ * the pipe `arg` names. */
+static int eof_child(void *arg)
+{
+	int *p = arg;
+	struct rtprio rt = {RTP_PRIO_REALTIME, 0};
+	char c;
+	if (__sys_rtprio(RTP_SET, 0, &rt) != 0)
+		return 1;
+	close(p[1]);
+	return read(p[0], &c, 1) == 0 ? 0 : 2;
+}
+
+/* In a process of its own (RFCFDG leaves it no descriptors): rfork(RFCFDG) gives it
+ * its own memory, then closes the pipe's last writer, which wakes the child that
+ * shared the old memory; the child outranks it, so it runs at once, as the call
+ * returns, and ends, freeing the old memory: the caller must not come back on it.
+ * Its exit status says what went wrong. */
+static int unshare_under_sharer(void)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return 10;
+	pid_t c = rfork_thread_(RFPROC | RFMEM | RFFDG, stack_top(0), eof_child, p);
+	if (c < 0)
+		return 11;
+	close(p[0]);
+	/* The child is asleep in its read. */
+	usleep(20000);
+	if (__sys_rfork(RFCFDG) != 0)
+		return 12;
+	static volatile int stored;
+	stored = 7;
+	int status;
+	if (waitpid(c, &status, 0) != c)
+		return 13;
+	return status == 0 && stored == 7 ? 0 : 14;
 }
 
 /* thr_sleep and thr_wakeup answer with a value, carry clear. */
@@ -351,6 +393,11 @@ int main(void)
 	char c;
 	CHECK_EQ(read(fds[0], &c, 1), 0);
 	CHECK_OK(close(fds[0]));
+
+	child = CHECK_OK(fork());
+	if (child == 0)
+		_exit(unshare_under_sharer());
+	CHECK_CHILD_OK(reap(child));
 
 	unlink("/tmp/fb4_rfork_share.f");
 	unlink("/tmp/fb4_rfork_share.n");

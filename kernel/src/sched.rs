@@ -482,9 +482,31 @@ pub fn note_address_space(root: Option<PageTableRoot>) {
     }
 }
 
+/// An address space is going (`root` is about to be freed): a thread that last ran
+/// on it, switched out since its process moved to other tables (rfork's unshare,
+/// before a close that sleeps), comes back on the kernel's tables rather than on
+/// freed ones; its process's own space is made current before it returns to user
+/// mode, as after any switch.
+pub fn forget_address_space(root: PageTableRoot) {
+    let mut guard = SCHED.lock();
+    if let Some(s) = guard.as_mut() {
+        for t in s.threads.values_mut() {
+            if t.space == Some(root) {
+                t.space = None;
+            }
+        }
+    }
+}
+
 /// Makes the running thread's address space current again after a switch.
 fn restore_address_space() {
     let root = with(|s| s.threads.get(&s.current).and_then(|t| t.space));
+    // Tables freed under a thread that last ran on them would mostly still look
+    // right here: say so at once (see `forget_address_space`).
+    debug_assert!(
+        root.is_none_or(|r| !crate::mm::frame::FRAMES.lock().is_free(r.phys())),
+        "a thread was switched back to an address space that has been freed"
+    );
     let wanted = root.unwrap_or_else(kernel_root);
     if PageTableRoot::current() != wanted
         && let Err(e) = nymph_hal::paging::activate(wanted, &[])

@@ -747,6 +747,7 @@ impl Drop for AddressSpace {
         if PageTableRoot::current() == self.root {
             kernel_root_activate();
         }
+        crate::sched::forget_address_space(self.root);
         // Not the active space now: its entries need no clearing, only its frames go.
         for page in self.pages.values() {
             frame::release(page.phys);

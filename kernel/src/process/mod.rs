@@ -2276,7 +2276,12 @@ pub fn unshare_memory(process: &Process) -> Result<(), MemError> {
             brk_start: m.brk_start,
             brk: m.brk,
         })
-    })
+    })?;
+    // The caller (the process itself) runs on the shared tables still: its own copy
+    // becomes current at once, before anything the call goes on to do can sleep
+    // while the other sharers let the shared ones go.
+    memory.lock().space.activate();
+    Ok(())
 }
 
 /// A leader's peers end before it does (4.x's exit1): each gets SIGKILL, and the
