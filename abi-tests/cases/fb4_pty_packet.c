@@ -13,7 +13,12 @@
  *  - pending control bits make the master exceptional: poll's POLLPRI, select's
  *    except set;
  *  - TIOCGPGRP on the master answers anyone (0 with no foreground group);
- *  - user-control mode cannot come on in packet mode (TIOCUCNTL: EINVAL).
+ *  - user-control mode cannot come on in packet mode (TIOCUCNTL: EINVAL);
+ *  - external processing (TIOCEXT, on either side): the master hears TIOCPKT_IOCTL
+ *    followed by the slave's struct termios (cut to the reader's buffer) when it
+ *    comes on or goes off, and at each TIOCSETA* under it; the slave's line
+ *    discipline then neither echoes nor acts on special characters, and still
+ *    ends lines.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -110,6 +115,42 @@ int main(void)
 	CHECK_ERRNO(ioctl(s, TIOCGPGRP, &pgrp), ENOTTY);
 	CHECK_ERRNO(ioctl(m, TIOCUCNTL, &on), EINVAL);
 	/* Nothing new was announced by those. */
+	CHECK(!exceptional());
+
+	/* External processing. */
+	CHECK_OK(ioctl(s, TIOCEXT, &on));
+	char pkt[128];
+	struct termios got;
+	CHECK_EQ(read(m, pkt, sizeof(pkt)), 1 + (int)sizeof(struct termios));
+	CHECK_EQ(pkt[0], TIOCPKT_IOCTL);
+	memcpy(&got, pkt + 1, sizeof(got));
+	CHECK(got.c_lflag & EXTPROC);
+	CHECK_EQ(got.c_cc[VSTOP], 'S' & 037);
+	/* Typed as it comes: no echo, ^C and erase are plain bytes, ^D too. */
+	type("a\003\177\n");
+	char line[16];
+	CHECK_EQ(read(s, line, sizeof(line)), 4);
+	CHECK(memcmp(line, "a\003\177\n", 4) == 0);
+	struct pollfd echoed = {m, POLLIN, 0};
+	CHECK_EQ(poll(&echoed, 1, 0), 0);
+	/* New modes are announced, the packet cut to the buffer. */
+	CHECK_OK(tcgetattr(s, &t));
+	CHECK(t.c_lflag & EXTPROC);
+	t.c_cc[VERASE] = 'H' & 037;
+	t.c_lflag &= ~EXTPROC; /* read-only for TIOCSETA */
+	CHECK_OK(tcsetattr(s, TCSANOW, &t));
+	CHECK_EQ(read(m, pkt, 9), 9);
+	CHECK_EQ(pkt[0], TIOCPKT_IOCTL);
+	CHECK_OK(tcgetattr(s, &t));
+	CHECK(t.c_lflag & EXTPROC);
+	/* Off, from the master: announced once. */
+	int off0 = 0;
+	CHECK_OK(ioctl(m, TIOCEXT, &off0));
+	CHECK_EQ(read(m, pkt, sizeof(pkt)), 1 + (int)sizeof(struct termios));
+	memcpy(&got, pkt + 1, sizeof(got));
+	CHECK_EQ(got.c_lflag & EXTPROC, 0);
+	CHECK_EQ(got.c_cc[VERASE], 'H' & 037);
+	CHECK_OK(ioctl(m, TIOCEXT, &off0));
 	CHECK(!exceptional());
 
 	/* Packet mode off: data alone. */

@@ -9,10 +9,12 @@ use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Ret, SysResult, fault};
 use crate::tty_compat::{self, Compat};
+use alloc::vec::Vec;
 use nymph_kernel::file::{FileKind, OpenFile};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Signal, Task};
 use nymph_kernel::tty::{LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
+use zerocopy::IntoBytes;
 
 /// The `d_flags` types `FIODTYPE` reports (`sys/conf.h`): terminals are D_TTY, the
 /// memory devices (null, zero, random) D_MEM.
@@ -153,7 +155,7 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             ioctl::TIOCPKT | ioctl::TIOCUCNTL => {
                 let on: i32 = task.read_val(arg).map_err(fault)?;
                 if cmd == ioctl::TIOCPKT {
-                    pty::set_packet(index, on != 0)
+                    pty::set_packet(index, on != 0, modes_bytes)
                 } else {
                     pty::set_user_control(index, on != 0)
                 }
@@ -178,8 +180,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             return Err(errno::EAGAIN);
         }
         match cmd {
-            // New modes from the master drop the output it has not read.
-            ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF => {
+            // New modes (or discipline) from the master drop the output it has not
+            // read.
+            ioctl::TIOCSETA | ioctl::TIOCSETAW | ioctl::TIOCSETAF | ioctl::TIOCSETD => {
                 pty::drop_unread_output(index);
             }
             _ if tty_compat::SETS.contains(&cmd) => pty::drop_unread_output(index),
@@ -187,11 +190,28 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             _ => {}
         }
     }
+    // External processing, on either side of a pty (ptyioctl; other terminals do not
+    // know the request).
+    if cmd == ioctl::TIOCEXT && pty::slave_index(tty).is_some() {
+        let on: i32 = task.read_val(arg).map_err(fault)?;
+        tty.set_external(on != 0);
+        return Ok(Ret::word(0));
+    }
     // Whatever the request did, a pty's master in packet mode hears whether flow
-    // control is on (the end of ptyioctl).
+    // control is on, and of new modes under external processing (the end of
+    // ptyioctl).
     let result = terminal_ioctl(task, &file, tty, cmd, arg);
+    let sets = [ioctl::TIOCSETA, ioctl::TIOCSETAW, ioctl::TIOCSETAF];
+    if sets.contains(&cmd) || tty_compat::SETS.contains(&cmd) {
+        tty.modes_set();
+    }
     tty.after_control();
     result
+}
+
+/// The modes as 4.x's struct termios, the bytes a TIOCPKT_IOCTL packet carries.
+fn modes_bytes(modes: &Termios) -> Vec<u8> {
+    to_fb(modes).map_or_else(|_| Vec::new(), |t| t.as_bytes().to_vec())
 }
 
 /// The requests every terminal answers (4.x's ttioctl).

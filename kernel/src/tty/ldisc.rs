@@ -132,7 +132,8 @@ flag_set!(
         /// Input typed before canonical mode came on is typed again at the next input
         /// or read.
         PENDIN = 15,
-        // Read-only, never set: no external processing.
+        /// External processing: a pty's master does the editing (telnetd's linemode,
+        /// through TIOCEXT): no special characters and no echo here; lines still end.
         EXTPROC = 16,
     }
 );
@@ -534,6 +535,13 @@ impl LineDiscipline {
         }
     }
 
+    /// Turns external processing (EXTPROC) on or off; says whether it was on.
+    pub fn set_external(&mut self, on: bool) -> bool {
+        let was = self.termios.local.contains(LocalFlags::EXTPROC);
+        self.termios.local.set(LocalFlags::EXTPROC, on);
+        was
+    }
+
     pub fn termios(&self) -> Termios {
         self.termios
     }
@@ -701,8 +709,9 @@ impl LineDiscipline {
     fn echo(&mut self, c: Typed, hooks: &mut dyn Hooks) {
         self.termios.local.set(LocalFlags::FLUSHO, false);
         let local = self.termios.local;
-        if !local.contains(LocalFlags::ECHO)
-            && (c.byte != b'\n' || c.quoted || !local.contains(LocalFlags::ECHONL))
+        if local.contains(LocalFlags::EXTPROC)
+            || (!local.contains(LocalFlags::ECHO)
+                && (c.byte != b'\n' || c.quoted || !local.contains(LocalFlags::ECHONL)))
         {
             return;
         }
@@ -883,6 +892,12 @@ impl LineDiscipline {
         let mut c = byte;
         if t.input.contains(InputFlags::ISTRIP) && !self.typing_again {
             c &= 0x7f;
+        }
+        // External processing: the characters as they come, to the queue (ttyinput
+        // skips its special characters and ttyecho its echo).
+        if local.contains(LocalFlags::EXTPROC) {
+            self.store(Typed::plain(c), hooks);
+            return Next::End;
         }
         if self.literal {
             self.literal = false;

@@ -866,6 +866,27 @@ impl Terminal {
         self.check_output(Some(caller), true)
     }
 
+    /// Turns external processing (EXTPROC) on or off (a pty's TIOCEXT): a master in
+    /// packet mode hears of it (TIOCPKT_IOCTL) when it is turned on, or off from on.
+    pub fn set_external(&self, on: bool) {
+        let was = self.state.lock().ldisc.set_external(on);
+        if let Output::Pty(i) = self.device
+            && (on || was)
+        {
+            pty::announce_modes(i);
+        }
+    }
+
+    /// After a request that set the modes: a pty's master in packet mode hears of it
+    /// (TIOCPKT_IOCTL) while external processing is on, to pick up the new modes.
+    pub fn modes_set(&self) {
+        if let Output::Pty(i) = self.device
+            && self.termios().local.contains(LocalFlags::EXTPROC)
+        {
+            pty::announce_modes(i);
+        }
+    }
+
     /// Discards pending input (tcflush TCIFLUSH).
     pub fn flush_input(&self) {
         self.state.lock().ldisc.flush_input();

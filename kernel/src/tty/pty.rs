@@ -57,7 +57,14 @@ pub mod packet {
     pub const NOSTOP: u8 = 0x10;
     /// ^S/^Q are the flow control characters again.
     pub const DOSTOP: u8 = 0x20;
+    /// The modes changed under external processing: the control byte is followed by
+    /// the terminal's modes, as the reader's ABI lays them out.
+    pub const IOCTL: u8 = 0x40;
 }
+
+/// The terminal's modes as bytes of the packet-mode reader's ABI (its struct termios),
+/// for a TIOCPKT_IOCTL packet.
+pub type ModesLayout = fn(&super::Termios) -> alloc::vec::Vec<u8>;
 
 #[derive(Debug)]
 struct MasterState {
@@ -90,6 +97,9 @@ struct MasterState {
     /// In remote mode, the record the master wrote and the slave has not read,
     /// ending in a 0 byte (4.x keeps it in the canonical queue).
     record: VecDeque<u8>,
+    /// How the personality that turned packet mode on lays out the modes that
+    /// follow a TIOCPKT_IOCTL byte (none: the byte comes alone).
+    modes_layout: Option<ModesLayout>,
 }
 
 #[derive(Debug)]
@@ -119,6 +129,7 @@ impl Pty {
                 command: 0,
                 remote: false,
                 record: VecDeque::new(),
+                modes_layout: None,
             }),
             readable: WaitQueue::new(),
             drained: WaitQueue::new(),
@@ -242,14 +253,32 @@ pub(super) fn check_flow_mode(index: usize, modes: &super::Termios) {
 }
 
 /// Turns packet mode on or off for the master of `index` (TIOCPKT): not on in
-/// user-control mode (`InvalidArgument`).
-pub fn set_packet(index: usize, on: bool) -> Result<(), FileError> {
+/// user-control mode (`InvalidArgument`). `layout` lays out the modes a
+/// TIOCPKT_IOCTL packet carries, for the caller's ABI.
+pub fn set_packet(index: usize, on: bool, layout: ModesLayout) -> Result<(), FileError> {
     let mut s = PTYS[index].state.lock();
     if on && s.user_control {
         return Err(FileError::InvalidArgument);
     }
     s.packet = on;
+    if on {
+        s.modes_layout = Some(layout);
+    }
     Ok(())
+}
+
+/// The slave's modes changed under external processing, or it came on or off: a
+/// master in packet mode hears TIOCPKT_IOCTL.
+pub(super) fn announce_modes(index: usize) {
+    let pty = &PTYS[index];
+    {
+        let mut s = pty.state.lock();
+        if !s.packet {
+            return;
+        }
+        s.send |= packet::IOCTL;
+    }
+    pty.readable.wake_all();
 }
 
 /// Turns user-control mode on or off for the master of `index` (TIOCUCNTL): not on
@@ -491,6 +520,7 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
     s.output.clear();
     // ptcopen: no packet, user-control or remote mode, nothing to announce.
     s.packet = false;
+    s.modes_layout = None;
     s.send = 0;
     s.stop_announced = false;
     s.no_stop = false;
@@ -598,11 +628,21 @@ impl FileOps for Master {
         loop {
             {
                 let stopped = slave.output_stopped();
+                let modes = slave.termios();
                 let mut s = pty.state.lock();
                 if s.packet && s.send != 0 {
                     buf[0] = s.send;
+                    // TIOCPKT_IOCTL: the modes follow, as much as the buffer takes.
+                    let mut n = 1;
+                    if s.send & packet::IOCTL != 0
+                        && let Some(layout) = s.modes_layout
+                    {
+                        let bytes = layout(&modes);
+                        n += bytes.len().min(buf.len() - 1);
+                        buf[1..n].copy_from_slice(&bytes[..n - 1]);
+                    }
                     s.send = 0;
-                    return Ok(1);
+                    return Ok(n);
                 }
                 if s.user_control && s.command != 0 {
                     buf[0] = s.command;
