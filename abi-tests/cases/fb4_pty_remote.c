@@ -2,7 +2,8 @@
 /*
  * A pty master's user-control and remote modes and TIOCSIG (4.x's tty_pty.c):
  *  - the master's other requests want the slave open: EAGAIN before (its own,
- *    TIOCPKT, TIOCUCNTL, TIOCREMOTE and TIOCGPGRP, work at once);
+ *    TIOCPKT, TIOCUCNTL, TIOCREMOTE and TIOCGPGRP, work at once), FIONBIO and
+ *    fcntl's F_SETFL too, whose flags are set all the same;
  *  - TIOCUCNTL: EINVAL in packet mode, and TIOCPKT EINVAL in user-control mode; a
  *    UIOCCMD(n) request (_IO('u', n)) on either side gives the master's next read
  *    the byte n alone, data coming after a 0 byte; UIOCCMD(0) sends nothing; a
@@ -169,6 +170,12 @@ int main(void)
 	CHECK_ERRNO(ioctl(m, TIOCSIG, (void *)SIGUSR1), EAGAIN);
 	int pgrp = -1;
 	CHECK_OK(ioctl(m, TIOCGPGRP, &pgrp));
+	/* FIONBIO and FIOASYNC too (ioctl and fcntl set the flags first). */
+	int yes = 1;
+	CHECK_ERRNO(ioctl(m, FIONBIO, &yes), EAGAIN);
+	CHECK(fcntl(m, F_GETFL) & O_NONBLOCK);
+	CHECK_ERRNO(fcntl(m, F_SETFL, 0), EAGAIN);
+	CHECK_EQ(fcntl(m, F_GETFL) & O_NONBLOCK, 0);
 	s = CHECK_OK(open("/dev/ttyp3", O_RDWR));
 	CHECK_OK(ioctl(m, TIOCGETA, &t));
 	CHECK_OK(fcntl(m, F_SETFL, O_NONBLOCK));

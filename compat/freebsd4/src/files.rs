@@ -227,6 +227,11 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
                 append: flags.contains(fb::open_flags::O_APPEND),
                 async_io,
             });
+            // Then fo_ioctl(FIONBIO), which a pty's master refuses until its slave
+            // is open (the flags stay as set).
+            if master_before_slave(&file) {
+                return Err(errno::EAGAIN);
+            }
             // Then fo_ioctl(FIOASYNC): when the object refuses, 4.x clears FNONBLOCK
             // again and leaves FASYNC set.
             if let Err(e) = set_async(task, &file, async_io) {
@@ -257,6 +262,15 @@ pub(crate) fn sys_fcntl(task: &mut Task, a: fb::FcntlArgs) -> SysResult {
 /// FIOASYNC on `file`'s object: a terminal, socket, pipe or FIFO sends its owner SIGIO
 /// from now on (or stops); files and directories have nothing to signal and take it,
 /// as 4.x's vn_ioctl does. The other devices refuse it: EINVAL, logged.
+/// Whether `file` is a pty's master whose slave is not open: 4.x's ptyioctl
+/// answers it EAGAIN for every request but its own four (FIONBIO and FIOASYNC too,
+/// which ioctl and fcntl pass on after setting the file's flags).
+pub(crate) fn master_before_slave(file: &OpenFile) -> bool {
+    file.ops()
+        .pty_master()
+        .is_some_and(|index| !nymph_kernel::tty::pty::slave_open(index))
+}
+
 pub(crate) fn set_async(task: &Task, file: &OpenFile, on: bool) -> Result<(), i32> {
     if let Some(tty) = file.terminal() {
         tty.set_async(on);

@@ -94,6 +94,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             let mut status = file.status();
             status.nonblock = on != 0;
             file.set_status(status);
+            if crate::files::master_before_slave(&file) {
+                return Err(errno::EAGAIN);
+            }
             return Ok(Ret::word(0));
         }
         _ if (file.socket().is_some() || file.ops().fifo()) && cmd != ioctl::FIOASYNC => {
@@ -116,6 +119,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
             let mut status = file.status();
             status.async_io = on != 0;
             file.set_status(status);
+            if crate::files::master_before_slave(&file) {
+                return Err(errno::EAGAIN);
+            }
             crate::files::set_async(task, &file, on != 0)?;
             return Ok(Ret::word(0));
         }
