@@ -12,11 +12,24 @@
  *    soclose flushes a closed socket's receive buffer (sorflush): sending goes on
  *    working past the bound;
  *  - a chain of 300 sockets, each in flight in the previous one's queue, goes when the
- *    first is closed, without harm to the kernel.
+ *    first is closed, without harm to the kernel;
+ *  - a cycle collected when its last descriptor closes takes a socket whose open peer
+ *    sends its owner (the closing process) SIGIO: the signal arrives and the close
+ *    returns (the collector once ran under the closer's descriptor-table lock).
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+
+static volatile int sigio_count;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	sigio_count++;
+}
 
 #define HDR 12
 
@@ -112,6 +125,33 @@ int main(void)
 	}
 	close(writer);
 	close(head[0]);
+
+	/* x[0] in flight in y[0]'s queue and y[0] in x[0]'s: once both are closed they are
+	 * garbage, and x[0] going wakes its peer x[1], asynchronous and owned by us. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigio;
+	CHECK_OK(sigaction(SIGIO, &sa, NULL));
+	int x[2], y[2], on = 1;
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, x));
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, y));
+	CHECK_OK(fcntl(x[1], F_SETOWN, getpid()));
+	CHECK_OK(ioctl(x[1], FIOASYNC, &on));
+	CHECK_EQ(send_fd(y[1], x[0]), 1);
+	CHECK_EQ(send_fd(x[1], y[0]), 1);
+	sigio_count = 0;
+	CHECK_OK(close(x[0]));
+	CHECK_OK(close(y[0]));
+	/* Closing another socket runs the collector too (it once found the cycle only
+	 * then, running under this process's descriptor table lock: the SIGIO it sent
+	 * took that process's lock again). */
+	int z[2];
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, z));
+	CHECK_OK(close(z[0]));
+	CHECK(sigio_count > 0);
+	close(z[1]);
+	close(x[1]);
+	close(y[1]);
 	/* Everything went: passing still works. */
 	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	CHECK_EQ(send_fd(sv[0], f), 1);

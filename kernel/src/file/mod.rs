@@ -547,9 +547,12 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        // A socket may hold the last other references to itself, in flight.
-        if let Some(socket) = self.file.socket() {
-            socket.descriptor_closed(&self.file);
+        // A socket may hold the last other references to itself, in flight. The
+        // collector runs once the caller has let go of the table and the process's
+        // lock ([`socket::collect_after_close`]): what it drops may signal this very
+        // process (a peer's SIGIO), which takes that lock.
+        if self.file.socket().is_some() {
+            socket::descriptor_closed();
         }
     }
 }

@@ -161,6 +161,29 @@ fn inet_sockets(kind: SocketType) -> Vec<Arc<Socket>> {
 /// Sockets that were sent files, for the collector (pruned as they go).
 static HOLDERS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
 
+/// A socket's descriptor went while files were in flight: the collector is due.
+static COLLECT_DUE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Called as a descriptor naming a socket goes, with the descriptor table (and the
+/// process's lock) held: with files in flight, the collector is due, to run in
+/// [`collect_after_close`]. Not here: the files it drops may be the last references
+/// to sockets whose going signals their peers' owners (SIGIO), this process among
+/// them, and posting a signal takes the process's lock.
+pub(crate) fn descriptor_closed() {
+    if in_flight() > 0 {
+        COLLECT_DUE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs the collector if a socket's descriptor went since it last ran; for callers
+/// that closed descriptors, once they hold no lock (the descriptor's own reference is
+/// gone by then, so nothing needs discounting).
+pub fn collect_after_close() {
+    if COLLECT_DUE.swap(false, Ordering::Relaxed) {
+        collect_garbage(None);
+    }
+}
+
 /// Frees the files in flight that nobody can receive any more (4.4BSD's unp_gc). An
 /// open file in flight is referred to from elsewhere (a descriptor, a call using it)
 /// when it has more references than the messages holding it; `going` is one reference
@@ -1622,15 +1645,6 @@ impl Socket {
         Ok(())
     }
 
-    /// Called as a descriptor naming `file` (this socket's open file) goes: with files
-    /// in flight, the collector looks for what nobody can receive any more, counting
-    /// this descriptor as gone.
-    pub fn descriptor_closed(&self, file: &Arc<OpenFile>) {
-        if in_flight() > 0 {
-            collect_garbage(Some(file));
-        }
-    }
-
     /// Calls `f` with each open file in flight in this socket's queue.
     fn each_file_in_flight(&self, mut f: impl FnMut(&Arc<OpenFile>)) {
         let mut visit = |c: &Control| {
@@ -2453,9 +2467,11 @@ mod tests {
             );
             drop(b);
             assert_eq!(table.close(fd), Ok(()));
+            collect_after_close();
             // Another descriptor is left: it could still read them.
             assert!(gone.upgrade().is_some());
             assert_eq!(table.close(second), Ok(()));
+            collect_after_close();
             assert!(gone.upgrade().is_none(), "{kind:?}");
             drop(a);
         }

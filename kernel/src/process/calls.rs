@@ -219,6 +219,7 @@ pub fn close(task: &Task, fd: i64) -> Result<(), Error> {
     task.process.with_files(|t| t.close(fd))?;
     task.process.release_range_locks(&file);
     drop(file);
+    crate::file::socket::collect_after_close();
     Ok(())
 }
 
@@ -248,6 +249,7 @@ pub fn dup_to(task: &Task, old: i64, new: i64, cloexec: bool) -> Result<u64, Err
         task.process.release_range_locks(replaced);
     }
     drop(replaced);
+    crate::file::socket::collect_after_close();
     Ok(fd as u64)
 }
 

@@ -1579,6 +1579,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     }
     // Outside the lock: closing descriptors may wake other processes (pipe ends).
     drop((space, files));
+    crate::file::socket::collect_after_close();
     // A peer's leader may be waiting for it to go (see `end_peers`).
     if let Some(leader) = leader.as_ref().and_then(Weak::upgrade) {
         leader.child_events.wake_all();
@@ -2186,6 +2187,7 @@ pub fn exec(
         task.process.release_range_locks(file);
     }
     drop(closed);
+    crate::file::socket::collect_after_close();
     *task.context = loaded.context;
     Ok(())
 }
@@ -2252,6 +2254,8 @@ pub fn close_all_files(process: &Process) {
     for file in &closed {
         process.release_range_locks(file);
     }
+    drop(closed);
+    crate::file::socket::collect_after_close();
 }
 
 /// Gives `process` its own copy of its descriptor table if it shares it (BSD rfork's
