@@ -165,10 +165,11 @@ impl FileData {
     }
 
     pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<usize> {
-        offset
+        let end = offset
             .checked_add(bytes.len() as u64)
             .filter(|&e| e <= MAX_FILE_SIZE)
             .ok_or(Error::FileTooBig)?;
+        self.clear_kept(end);
         let mut done = 0;
         while done < bytes.len() {
             let pos = offset + done as u64;
@@ -187,14 +188,24 @@ impl FileData {
     }
 
     /// Sets the size: pages past it go, and the tail of the last page is zeroed so that
-    /// growing again shows zeros.
+    /// growing again shows zeros. A page past it that an address space maps stays the
+    /// file's, zeroed: the mappings go on sharing it when the file grows again (4.x's
+    /// vm object keeps mappings and file one, re-reading the page after truncation),
+    /// instead of keeping a stale copy.
     pub fn truncate(&mut self, size: u64) -> Result<()> {
         if size > MAX_FILE_SIZE {
             return Err(Error::FileTooBig);
         }
+        self.clear_kept(size);
         if size < self.size {
             let first_gone = size.div_ceil(PAGE_SIZE as u64);
-            let _ = self.pages.split_off(&first_gone);
+            let gone = self.pages.split_off(&first_gone);
+            for (index, page) in gone {
+                if page.mapped() {
+                    page.write(0, &[0u8; PAGE_SIZE]);
+                    self.pages.insert(index, page);
+                }
+            }
             let within = (size % PAGE_SIZE as u64) as usize;
             if within != 0
                 && let Some(page) = self.pages.get(&(size / PAGE_SIZE as u64))
@@ -208,12 +219,31 @@ impl FileData {
         Ok(())
     }
 
+    /// Before the file grows to `to` bytes: the pages kept past its last page for
+    /// mappings (see `truncate`) that it grows over are zeroed, whatever the mappings
+    /// wrote there meanwhile (4.x would have faulted such a write with SIGBUS), so
+    /// that the file reads zeros where nothing was written to it.
+    fn clear_kept(&mut self, to: u64) {
+        let first = self.size.div_ceil(PAGE_SIZE as u64);
+        let last = to.div_ceil(PAGE_SIZE as u64);
+        if last > first {
+            for page in self.pages.range(first..last).map(|(_, p)| p) {
+                page.write(0, &[0u8; PAGE_SIZE]);
+            }
+        }
+    }
+
     pub fn blocks(&self) -> u64 {
         let backing_pages = self.backing.len().div_ceil(PAGE_SIZE) as u64;
         let unread = (0..backing_pages)
             .filter(|i| !self.pages.contains_key(i))
             .count() as u64;
-        (self.pages.len() as u64 + unread) * (PAGE_SIZE as u64 / 512)
+        // Pages kept past the end for mappings (see `truncate`) are not the file's.
+        let held = self
+            .pages
+            .range(..self.size.div_ceil(PAGE_SIZE as u64))
+            .count() as u64;
+        (held + unread) * (PAGE_SIZE as u64 / 512)
     }
 }
 

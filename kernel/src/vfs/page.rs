@@ -56,6 +56,11 @@ impl Page {
     pub fn phys(&self) -> u64 {
         self.phys
     }
+
+    /// Whether an address space maps the page (holds a reference besides the file's).
+    pub fn mapped(&self) -> bool {
+        crate::mm::frame::is_shared(self.phys)
+    }
 }
 
 #[cfg(not(test))]
@@ -80,5 +85,10 @@ impl Page {
 
     pub fn write(&self, offset: usize, bytes: &[u8]) {
         self.data.lock()[offset..offset + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Host tests map nothing.
+    pub fn mapped(&self) -> bool {
+        false
     }
 }
