@@ -672,9 +672,9 @@ impl EventQueue {
         );
         let key = (u64::from(child.pid.0), Filter::Process);
         if let Some(note) = notes.get_mut(&key) {
+            // kqueue_register takes the new fflags and udata, not the flag word.
             note.watch = watch;
             note.track = true;
-            note.track_flags = flags;
             note.udata = udata;
         } else if notes.len() >= MAX_NOTES || crate::mm::heap::under_pressure() {
             if let Some(parent_note) = notes.get_mut(&parent_key) {
