@@ -336,17 +336,23 @@ pub(crate) fn seek(file: &OpenFile, offset: i64, whence: fb::whence) -> Result<u
         fb::whence::SEEK_CUR => Whence::Current,
         fb::whence::SEEK_END => Whence::End,
     };
-    if file.node().is_some() || file.kind() == FileKind::Console {
+    if is_vnode(file) {
         return Ok(file.reposition_wrapping(offset, whence));
     }
     file.seek(offset, whence).map_err(file_errno)
+}
+
+/// Whether `file` is what 4.x keeps as a vnode (DTYPE_VNODE): a file of the name
+/// space, the console included; not a pipe, socket or event queue.
+fn is_vnode(file: &OpenFile) -> bool {
+    file.node().is_some() || file.kind() == FileKind::Console
 }
 
 /// Whether `file` is a vnode without an offset of its own (a device, a terminal, a
 /// FIFO): 4.x's pread and pwrite serve those as read and write do (their vnode ops
 /// ignore uio_offset); only DTYPE_PIPE and DTYPE_SOCKET are ESPIPE.
 fn offset_ignored(file: &OpenFile) -> bool {
-    (file.node().is_some() || file.kind() == FileKind::Console) && !file.ops().seekable()
+    is_vnode(file) && !file.ops().seekable()
 }
 
 /// 4.x's pread and pwrite do not check the offset: a negative one reaches the file,
