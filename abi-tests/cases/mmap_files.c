@@ -4,8 +4,10 @@
  * write both ways, MAP_PRIVATE copies staying private, anonymous MAP_SHARED memory
  * shared across fork, munmap and mprotect (read-only, PROT_NONE) faulting, SIGBUS past
  * the end of the file, msync, and the descriptor checks (EACCES, ENODEV, EINVAL); a
- * mapping stays the file's through a truncation: it sees the zeroed tail, then what
- * is written once the file grows again (not a stale copy of the old contents).
+ * mapping stays the file's through a truncation and growth: the pages a truncation
+ * takes give SIGBUS (a private page written before is the program's and stays), the
+ * zeroed tail of the last page reads zeros, and what the file grows to is read
+ * through the mapping, as 4.x's vnode pager reads it (not a stale copy).
  */
 #include <nymph_test.h>
 #include <sys/mman.h>
@@ -153,19 +155,39 @@ int main(void)
 	CHECK_EQ(t[4], 0);
 	CHECK_EQ(t[PG - 1], 0);
 	expect_signal(do_read, t + PG, SIGBUS);
+	/* The file grows over that page: touched now, it is read from the file. */
+	CHECK_EQ(pwrite(small, "more", 4, PG), 4);
+	CHECK(memcmp(t + PG, "more", 4) == 0);
 	CHECK_OK(munmap(t, 2 * PG));
 
-	/* Truncating a mapped file: the mapped pages past the new end stay mapped (no
-	 * SIGBUS, where 4.x faults them); what matters here is that the file itself reads
-	 * zeros when it grows again, whatever the mapping wrote there meanwhile. */
-	t = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, small, 0);
+	/* Truncating a mapped file takes the pages past the new end out of every mapping:
+	 * shared or private, touching one is SIGBUS, a write too, and in a child forked
+	 * since; a private page written before the truncation is the program's own copy
+	 * and stays. Grown again, the file's new contents show, the mapping's writes
+	 * reach it again, and the tail past the old end reads zeros. */
+	t = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, small, 0);
 	CHECK(t != MAP_FAILED);
+	char *tp = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, small, 0);
+	CHECK(tp != MAP_FAILED);
+	CHECK(memcmp(tp + PG, "more", 4) == 0);
+	tp[0] = 'P';
 	CHECK_OK(ftruncate(small, 0));
+	expect_signal(do_read, t, SIGBUS);
+	expect_signal(do_write, t + PG + 1, SIGBUS);
+	expect_signal(do_read, tp + PG, SIGBUS);
+	CHECK(memcmp(tp, "Piny", 4) == 0);
+	CHECK_EQ(pwrite(small, "back", 4, 0), 4);
+	CHECK(memcmp(t, "back", 4) == 0);
+	CHECK_EQ(t[4], 0);
 	t[1] = 'X';
-	CHECK_OK(ftruncate(small, 4));
 	CHECK_EQ(pread(small, buf, 4, 0), 4);
-	CHECK(memcmp(buf, "\0\0\0\0", 4) == 0);
-	CHECK_OK(munmap(t, PG));
+	CHECK(memcmp(buf, "bXck", 4) == 0);
+	expect_signal(do_read, t + PG, SIGBUS);
+	CHECK_OK(ftruncate(small, PG + 4));
+	CHECK_EQ(t[PG], 0);
+	CHECK_EQ(tp[PG + 3], 0);
+	CHECK_OK(munmap(t, 2 * PG));
+	CHECK_OK(munmap(tp, 2 * PG));
 	CHECK_OK(close(small));
 
 	/* Anonymous MAP_SHARED memory: one copy for parent and child. */
@@ -270,7 +292,8 @@ int main(void)
 	CHECK_EQ(k[0], 'g');
 	CHECK_OK(munmap(k, PG));
 
-	/* Truncated under a mapping, then written again. */
+	/* Truncated under a mapping (within the page, then all of it, by open's O_TRUNC
+	 * too), then written again. */
 	int tf = CHECK_OK(open("t", O_RDWR | O_CREAT | O_TRUNC, 0600));
 	CHECK_EQ(write(tf, "old!", 4), 4);
 	char *tm = mmap(NULL, PG, PROT_READ, MAP_SHARED, tf, 0);
@@ -278,7 +301,8 @@ int main(void)
 	CHECK_EQ(tm[3], '!');
 	CHECK_OK(ftruncate(tf, 2));
 	CHECK(tm[0] == 'o' && tm[1] == 'l' && tm[2] == 0 && tm[3] == 0);
-	CHECK_OK(ftruncate(tf, 0));
+	CHECK_OK(close(CHECK_OK(open("t", O_WRONLY | O_TRUNC))));
+	expect_signal(do_read, tm, SIGBUS);
 	CHECK_EQ(pwrite(tf, "new!", 4, 0), 4);
 	CHECK(memcmp(tm, "new!", 4) == 0);
 	struct stat st;

@@ -511,8 +511,13 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
                 Ok(())
             );
         }
+        let view = crate::mm::uspace::FileView {
+            file: file.clone(),
+            shared: true,
+            may_write: true,
+        };
         kassert_eq!(
-            space.reserve_beyond(BEYOND, BEYOND + 0x1000, Protection::READ),
+            space.reserve_beyond(BEYOND, BEYOND + 0x1000, Protection::READ, view, 2),
             Ok(())
         );
         let Ok(frames) = file.share_frames(0, 1) else {
@@ -528,6 +533,23 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
         let mut buf = [0u8; 9];
         kassert_eq!(file.read_at(0, &mut buf), Ok(9));
         kassert_eq!(&buf, b"page ZERO");
+        kassert_eq!(space.handle_fault(BEYOND, false), FaultResolution::BusError);
+        // The file grows over the page: touched now, it is the file's new page.
+        kassert_eq!(file.write_at(8192, b"page two"), Ok(8));
+        kassert_eq!(space.handle_fault(BEYOND, false), FaultResolution::Resolved);
+        let mut seen = [0u8; 8];
+        kassert_eq!(space.peek(BEYOND, &mut seen), Ok(()));
+        kassert_eq!(&seen, b"page two");
+        // Truncated back: the page leaves the space, and touching it is a bus error
+        // again.
+        let Ok(two) = file.share_frames(2, 1) else {
+            kfail!("share_frames failed")
+        };
+        crate::mm::frame::release(two[0]);
+        kassert_eq!(file.truncate(8192), Ok(()));
+        let mapped: alloc::sync::Arc<dyn crate::mm::uspace::MappedFile> = file.clone();
+        let frames = alloc::collections::BTreeMap::from([(two[0], 2)]);
+        space.detach_file_frames(&mapped, &frames);
         kassert_eq!(space.handle_fault(BEYOND, false), FaultResolution::BusError);
         // A core dump sees them as file-backed, the page past the file's end too.
         kassert_eq!(
@@ -578,6 +600,23 @@ fn file_mappings_share_page_cache_frames() -> TestResult {
     Ok(())
 }
 
+/// A file that never reaches the pages mapped past its end.
+struct EmptyFile;
+
+impl crate::mm::uspace::MappedFile for EmptyFile {
+    fn share_page(&self, _index: u64) -> Result<Option<u64>, MemError> {
+        Ok(None)
+    }
+}
+
+fn empty_file() -> crate::mm::uspace::FileView {
+    crate::mm::uspace::FileView {
+        file: alloc::sync::Arc::new(EmptyFile),
+        shared: false,
+        may_write: true,
+    }
+}
+
 /// A huge mapping of a small file: its 2 GiB of pages past the file's end are reserved
 /// at once (one record, not half a million), every one a bus error to touch, and
 /// mprotect, munmap, a core dump's walk and fork see them page by page as before.
@@ -587,9 +626,12 @@ fn pages_past_a_file_end_are_one_range() -> TestResult {
     const MID: u64 = BASE + (1 << 30);
     const END: u64 = BASE + (2 << 30);
     let mut space = space_with(programs::SPIN64)?;
-    kassert_eq!(space.reserve_beyond(BASE, END, Protection::READ), Ok(()));
     kassert_eq!(
-        space.reserve_beyond(MID, MID + 0x1000, Protection::READ),
+        space.reserve_beyond(BASE, END, Protection::READ, empty_file(), 0),
+        Ok(())
+    );
+    kassert_eq!(
+        space.reserve_beyond(MID, MID + 0x1000, Protection::READ, empty_file(), 0),
         Err(MemError::AlreadyMapped)
     );
     kassert_eq!(
@@ -622,17 +664,23 @@ fn pages_past_a_file_end_are_one_range() -> TestResult {
         space.next_region(MID),
         Some(region(MID, MID + 0x2000, Protection::NONE))
     );
-    // munmap across the split: a hole, the pages either side still SIGBUS.
+    // munmap across the split: a hole; a read of the readable pages past it is still
+    // a bus error. An access the protection refuses (the PROT_NONE page before the
+    // hole, a write to a read-only one) is an ordinary protection fault.
     kassert_eq!(space.unmap_range(MID + 0x1000, MID + 0x3000), 2);
     kassert_eq!(space.protection(MID + 0x1000), None);
     kassert_eq!(
         space.handle_fault(MID + 0x1000, false),
         FaultResolution::NotResolved
     );
-    kassert_eq!(space.handle_fault(MID, false), FaultResolution::BusError);
+    kassert_eq!(space.handle_fault(MID, false), FaultResolution::NotResolved);
+    kassert_eq!(
+        space.handle_fault(MID + 0x3000, false),
+        FaultResolution::BusError
+    );
     kassert_eq!(
         space.handle_fault(MID + 0x3000, true),
-        FaultResolution::BusError
+        FaultResolution::NotResolved
     );
     kassert_eq!(
         space.next_region(MID + 0x1000),

@@ -1944,9 +1944,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 8,
         name: "mmap",
         kind: "standard",
-        status: Status::Partial(
-            "truncating a mapped file detaches the mapped pages past the new end (they keep their contents, no SIGBUS; the file growing again is not seen through them)",
-        ),
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {

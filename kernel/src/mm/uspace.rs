@@ -4,6 +4,7 @@
 use super::frame::{self, FRAMES, FrameAllocator};
 use super::kspace::kernel_root;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::ldt::UserLdt;
@@ -73,6 +74,50 @@ impl Protection {
     }
 }
 
+/// A file whose pages file mappings share. A mapped page wholly past the file's end
+/// is asked of the file again each time it is touched, since the file may have grown
+/// since (4.x's vnode pager reads such a page then, or the fault is a SIGBUS).
+pub trait MappedFile: Send + Sync {
+    /// The frame of the file's page `index`, with one reference on it (`frame::share`)
+    /// for the caller; `Ok(None)` while the page lies wholly past the file's end.
+    fn share_page(&self, index: u64) -> Result<Option<u64>, MemError>;
+}
+
+/// The file a mapping maps, and how.
+#[derive(Clone)]
+pub struct FileView {
+    pub file: Arc<dyn MappedFile>,
+    /// A shared mapping (MAP_SHARED), as `Page::shared`.
+    pub shared: bool,
+    /// Whether the protection may include write, as `Page::may_write`.
+    pub may_write: bool,
+}
+
+/// A run of a file mapping's pages wholly past the file's end: reserved, with no frame.
+#[derive(Clone, Debug)]
+struct Beyond {
+    prot: Protection,
+    view: FileView,
+    /// The address the file's first page has in this mapping (wrapping), so that a
+    /// page's index in the file stays right however the run is split.
+    origin: u64,
+}
+
+impl Beyond {
+    fn index(&self, page: u64) -> u64 {
+        page.wrapping_sub(self.origin) / PAGE_SIZE
+    }
+}
+
+impl core::fmt::Debug for FileView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileView")
+            .field("shared", &self.shared)
+            .field("may_write", &self.may_write)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why a user memory operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemError {
@@ -115,10 +160,11 @@ struct Page {
 pub struct AddressSpace {
     root: PageTableRoot,
     pages: BTreeMap<u64, Page>,
-    /// Pages of a file mapping past the end of the file when it was mapped, as page
-    /// ranges (start -> end, protection): reserved, with no frame; touching one is a
-    /// bus error (SIGBUS).
-    beyond: ranges::Ranges<Protection>,
+    /// Pages of a file mapping wholly past the file's end (when it was mapped, or since
+    /// a truncation took them out), as page ranges: reserved, with no frame; touching
+    /// one maps the file's page if the file has grown over it since, and is a bus
+    /// error (SIGBUS) otherwise.
+    beyond: ranges::Ranges<Beyond>,
     /// Private anonymous memory promised and not yet touched, as page ranges (start ->
     /// end, protection): the first access maps a zeroed page. Stacks and large
     /// anonymous mappings cost frames only for what is used.
@@ -289,18 +335,55 @@ impl AddressSpace {
             .inspect_err(|_| frame::release(phys))
     }
 
-    /// Reserves `[start, end)` (page-aligned) as pages of a file mapping past the
-    /// file's end, in one record however large: accessing them is a bus error. Fails
-    /// if any page there is mapped or promised already.
+    /// Reserves `[start, end)` (page-aligned) as pages of a mapping of `view`'s file
+    /// past its end, `start` being the file's page `first_index`, in one record however
+    /// large: accessing one is a bus error while the file does not reach it. Fails if
+    /// any page there is mapped or promised already.
     pub fn reserve_beyond(
         &mut self,
         start: u64,
         end: u64,
         prot: Protection,
+        view: FileView,
+        first_index: u64,
     ) -> Result<(), MemError> {
         self.check_free(start, end)?;
-        self.beyond.insert(start, (end, prot));
+        let origin = start.wrapping_sub(first_index.wrapping_mul(PAGE_SIZE));
+        self.beyond
+            .insert(start, (end, Beyond { prot, view, origin }));
         Ok(())
+    }
+
+    /// Takes the pages whose frames are in `frames` (frame -> its page index in `file`)
+    /// out of this space: a truncation took those pages from the file. They become
+    /// pages past its end, as 4.x's vnode_pager_setsize removes a truncated file's
+    /// pages from every mapping: touched again, they are a bus error, or the file's new
+    /// page if it has grown back over them. A private page already copied on write is
+    /// the program's own and stays.
+    pub fn detach_file_frames(&mut self, file: &Arc<dyn MappedFile>, frames: &BTreeMap<u64, u64>) {
+        let hit: Vec<(u64, Page, u64)> = self
+            .pages
+            .iter()
+            .filter(|(_, p)| p.file)
+            .filter_map(|(&virt, &p)| frames.get(&p.phys).map(|&index| (virt, p, index)))
+            .collect();
+        for (virt, page, index) in hit {
+            self.pages.remove(&virt);
+            self.root.unmap_4k(virt);
+            frame::release(page.phys);
+            let view = FileView {
+                file: file.clone(),
+                shared: page.shared,
+                may_write: page.may_write,
+            };
+            let origin = virt.wrapping_sub(index.wrapping_mul(PAGE_SIZE));
+            let beyond = Beyond {
+                prot: page.prot,
+                view,
+                origin,
+            };
+            self.beyond.insert(virt, (virt + PAGE_SIZE, beyond));
+        }
     }
 
     /// Whether `page` is a page of a file mapping past the file's end.
@@ -360,9 +443,12 @@ impl AddressSpace {
             removed += 1;
         }
         let mut reserved = 0;
-        let mut count = |s: u64, e: u64, _| reserved += (e - s) / PAGE_SIZE;
-        ranges::carve(&mut self.beyond, start, end, &mut count);
-        ranges::carve(&mut self.demand, start, end, &mut count);
+        ranges::carve(&mut self.beyond, start, end, |s, e, _| {
+            reserved += (e - s) / PAGE_SIZE
+        });
+        ranges::carve(&mut self.demand, start, end, |s, e, _| {
+            reserved += (e - s) / PAGE_SIZE
+        });
         removed + reserved as usize
     }
 
@@ -400,7 +486,7 @@ impl AddressSpace {
         }
         drop(source);
         ranges::set(&mut self.demand, start, end, prot);
-        ranges::set(&mut self.beyond, start, end, prot);
+        ranges::modify(&mut self.beyond, start, end, |b| Beyond { prot, ..b });
         Ok(())
     }
 
@@ -436,7 +522,7 @@ impl AddressSpace {
         self.pages
             .get(&page)
             .map(|p| p.prot)
-            .or_else(|| ranges::at(&self.beyond, page).map(|(_, _, prot)| prot))
+            .or_else(|| ranges::at(&self.beyond, page).map(|(_, _, b)| b.prot))
             .or_else(|| self.demand_at(page).map(|(_, _, prot)| prot))
     }
 
@@ -564,8 +650,8 @@ impl AddressSpace {
     /// Resolves a user page fault if it is a write to a copy-on-write page.
     pub fn handle_fault(&mut self, address: u64, write: bool) -> FaultResolution {
         let page = address & !(PAGE_SIZE - 1);
-        if self.is_beyond(page) {
-            return FaultResolution::BusError;
+        if let Some((_, _, beyond)) = ranges::at(&self.beyond, page) {
+            return self.fault_beyond(page, write, beyond);
         }
         let Some(entry) = self.pages.get(&page).copied() else {
             // A promised page: its first touch maps it, if the access is allowed.
@@ -593,6 +679,33 @@ impl AddressSpace {
             // The last sharer: the frame is ours alone now; make it writable again.
             self.root.set_flags_4k(page, entry.prot.flags());
             FaultResolution::Resolved
+        }
+    }
+
+    /// A touch of a mapped page past its file's end: an access its protection forbids
+    /// is an ordinary fault; otherwise the file's page if the file reaches it now, or a
+    /// bus error.
+    fn fault_beyond(&mut self, page: u64, write: bool, beyond: Beyond) -> FaultResolution {
+        let prot = beyond.prot;
+        if !prot.accessible() || (write && !prot.write) {
+            return FaultResolution::NotResolved;
+        }
+        let phys = match beyond.view.file.share_page(beyond.index(page)) {
+            Ok(Some(phys)) => phys,
+            Ok(None) => return FaultResolution::BusError,
+            Err(_) => return FaultResolution::OutOfMemory,
+        };
+        ranges::carve(&mut self.beyond, page, page + PAGE_SIZE, |_, _, _| {});
+        let (shared, may_write) = (beyond.view.shared, beyond.view.may_write);
+        match self.map_frame(page, phys, prot, shared, may_write) {
+            Ok(()) => FaultResolution::Resolved,
+            Err(e) => {
+                self.beyond.insert(page, (page + PAGE_SIZE, beyond));
+                match e {
+                    MemError::OutOfMemory => FaultResolution::OutOfMemory,
+                    _ => FaultResolution::NotResolved,
+                }
+            }
         }
     }
 
@@ -689,7 +802,7 @@ impl AddressSpace {
             entries.saturating_mul(3 * (size_of::<K>() + size_of::<V>()) + 24)
         }
         bound::<u64, Page>(self.pages.len())
-            .saturating_add(bound::<u64, (u64, Protection)>(self.beyond.len()))
+            .saturating_add(bound::<u64, (u64, Beyond)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
             .saturating_add(self.ldt.as_ref().map_or(0, |l| l.len() * 8))

@@ -378,12 +378,6 @@ fn first_fit(process: &super::Process, from: u64, len: u64, ceiling: u64) -> Res
     }
 }
 
-/// (Not in host tests: file mappings need page frames.)
-///
-/// mmap(2): anonymous or file mappings, private or shared. A file mapping maps the
-/// file's own page-cache frames (materialised now, not on demand), so read/write and
-/// the mapping always agree; a private one copies a page on its first write. Pages
-/// wholly past the end of the file are reserved and give SIGBUS when touched.
 /// The checks mmap(2) makes of a file mapping's descriptor (open, a regular file, its
 /// access against the protection asked for), without mapping anything: for an ABI
 /// whose mmap of zero bytes succeeds once its arguments pass.
@@ -395,6 +389,12 @@ pub fn check_file_mapping(task: &Task, req: &MapRequest) -> Result<(), MapError>
     }
 }
 
+/// mmap(2): anonymous or file mappings, private or shared. A file mapping maps the
+/// file's own page-cache frames (materialised now, not on demand), so read/write and
+/// the mapping always agree; a private one copies a page on its first write. Pages
+/// wholly past the end of the file are reserved: touched, they are the file's if it
+/// has grown over them since, and SIGBUS otherwise. (Not in host tests: file mappings
+/// need page frames.)
 #[cfg(not(test))]
 pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     let len = req
@@ -447,7 +447,13 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
                 while virt < end {
                     // The pages past the file's end: reserved as one range.
                     let Some(phys) = frames.next() else {
-                        return s.reserve_beyond(virt, end, prot);
+                        let view = crate::mm::uspace::FileView {
+                            file: node.clone(),
+                            shared: req.shared,
+                            may_write: writable,
+                        };
+                        let index = (offset + (virt - start)) / PAGE;
+                        return s.reserve_beyond(virt, end, prot, view, index);
                     };
                     s.map_frame(virt, phys, prot, req.shared, writable)?;
                     virt += PAGE;

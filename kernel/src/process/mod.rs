@@ -678,6 +678,27 @@ pub fn all() -> Vec<Arc<Process>> {
     TABLE.lock().values().cloned().collect()
 }
 
+/// Takes a truncated file's pages out of every address space that maps them (see
+/// `AddressSpace::detach_file_frames`); `frames` maps each page's frame to its index in
+/// the file. Called with no lock held: it takes each process's and each space's.
+pub fn detach_file_frames(
+    file: &Arc<dyn crate::mm::uspace::MappedFile>,
+    frames: &BTreeMap<u64, u64>,
+) {
+    let mut done: Vec<SharedMemory> = Vec::new();
+    for process in all() {
+        let Some(memory) = process.inner.lock().memory.clone() else {
+            continue;
+        };
+        // Processes sharing one space (rfork's RFMEM) see it once.
+        if done.iter().any(|m| Arc::ptr_eq(m, &memory)) {
+            continue;
+        }
+        memory.lock().space.detach_file_frames(file, frames);
+        done.push(memory);
+    }
+}
+
 /// Processes in the table, zombies included.
 pub fn count() -> usize {
     TABLE.lock().len()

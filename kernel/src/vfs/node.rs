@@ -165,11 +165,10 @@ impl FileData {
     }
 
     pub fn write(&mut self, offset: u64, bytes: &[u8]) -> Result<usize> {
-        let end = offset
+        offset
             .checked_add(bytes.len() as u64)
             .filter(|&e| e <= MAX_FILE_SIZE)
             .ok_or(Error::FileTooBig)?;
-        self.clear_kept(end);
         let mut done = 0;
         while done < bytes.len() {
             let pos = offset + done as u64;
@@ -188,22 +187,21 @@ impl FileData {
     }
 
     /// Sets the size: pages past it go, and the tail of the last page is zeroed so that
-    /// growing again shows zeros. A page past it that an address space maps stays the
-    /// file's, zeroed: the mappings go on sharing it when the file grows again (4.x's
-    /// vm object keeps mappings and file one, re-reading the page after truncation),
-    /// instead of keeping a stale copy.
-    pub fn truncate(&mut self, size: u64) -> Result<()> {
+    /// growing again shows zeros. The pages gone that address spaces map are returned,
+    /// zeroed, with their indexes, for the caller to take out of those spaces (until
+    /// then the mappings read zeros there, not what the file held).
+    pub fn truncate(&mut self, size: u64) -> Result<Vec<(u64, Page)>> {
         if size > MAX_FILE_SIZE {
             return Err(Error::FileTooBig);
         }
-        self.clear_kept(size);
+        let mut mapped = Vec::new();
         if size < self.size {
             let first_gone = size.div_ceil(PAGE_SIZE as u64);
             let gone = self.pages.split_off(&first_gone);
             for (index, page) in gone {
                 if page.mapped() {
                     page.write(0, &[0u8; PAGE_SIZE]);
-                    self.pages.insert(index, page);
+                    mapped.push((index, page));
                 }
             }
             let within = (size % PAGE_SIZE as u64) as usize;
@@ -216,21 +214,19 @@ impl FileData {
             self.backing = &self.backing[..keep.min(self.backing.len())];
         }
         self.size = size;
-        Ok(())
+        Ok(mapped)
     }
 
-    /// Before the file grows to `to` bytes: the pages kept past its last page for
-    /// mappings (see `truncate`) that it grows over are zeroed, whatever the mappings
-    /// wrote there meanwhile (4.x would have faulted such a write with SIGBUS), so
-    /// that the file reads zeros where nothing was written to it.
-    fn clear_kept(&mut self, to: u64) {
-        let first = self.size.div_ceil(PAGE_SIZE as u64);
-        let last = to.div_ceil(PAGE_SIZE as u64);
-        if last > first {
-            for page in self.pages.range(first..last).map(|(_, p)| p) {
-                page.write(0, &[0u8; PAGE_SIZE]);
-            }
+    /// The frame of page `index` with a reference for the caller, made if it was a
+    /// hole or still in the boot archive; `None` for a page wholly past the end.
+    #[cfg(not(test))]
+    fn share_page(&mut self, index: u64) -> Result<Option<u64>> {
+        if index >= self.size.div_ceil(PAGE_SIZE as u64) {
+            return Ok(None);
         }
+        let phys = self.page(index)?.phys();
+        crate::mm::frame::share(phys);
+        Ok(Some(phys))
     }
 
     pub fn blocks(&self) -> u64 {
@@ -238,11 +234,7 @@ impl FileData {
         let unread = (0..backing_pages)
             .filter(|i| !self.pages.contains_key(i))
             .count() as u64;
-        // Pages kept past the end for mappings (see `truncate`) are not the file's.
-        let held = self
-            .pages
-            .range(..self.size.div_ceil(PAGE_SIZE as u64))
-            .count() as u64;
+        let held = self.pages.len() as u64;
         (held + unread) * (PAGE_SIZE as u64 / 512)
     }
 }
@@ -335,6 +327,22 @@ pub struct Inode {
     /// Made by a process (creat, mkdir, mknod, ...), so counted against the bound on
     /// such nodes until it goes.
     pub(crate) counted: core::sync::atomic::AtomicBool,
+}
+
+/// A regular file's pages, for the mappings that touch them past where its end was.
+#[cfg(not(test))]
+impl crate::mm::uspace::MappedFile for Inode {
+    fn share_page(
+        &self,
+        index: u64,
+    ) -> core::result::Result<Option<u64>, crate::mm::uspace::MemError> {
+        let Ok(data) = self.data() else {
+            return Ok(None);
+        };
+        data.lock()
+            .share_page(index)
+            .map_err(|_| crate::mm::uspace::MemError::OutOfMemory)
+    }
 }
 
 impl Drop for Inode {
@@ -490,11 +498,28 @@ impl Inode {
         }
     }
 
-    pub fn truncate(&self, size: u64) -> Result<()> {
-        self.data()?.lock().truncate(size)?;
+    pub fn truncate(self: &Arc<Self>, size: u64) -> Result<()> {
+        let mapped = self.data()?.lock().truncate(size)?;
         self.touch_modify();
+        if !mapped.is_empty() {
+            self.detach_from_mappings(mapped);
+        }
         Ok(())
     }
+
+    /// Takes the pages a truncation took from the file out of the address spaces that
+    /// map them (with the file's lock let go: each space's lock is taken before the
+    /// file's when a fault asks the file for a page).
+    #[cfg(not(test))]
+    fn detach_from_mappings(self: &Arc<Self>, pages: Vec<(u64, Page)>) {
+        let frames = pages.iter().map(|(i, p)| (p.phys(), *i)).collect();
+        let file: Arc<dyn crate::mm::uspace::MappedFile> = self.clone();
+        crate::process::detach_file_frames(&file, &frames);
+    }
+
+    /// Host tests map nothing.
+    #[cfg(test)]
+    fn detach_from_mappings(self: &Arc<Self>, _pages: Vec<(u64, Page)>) {}
 
     /// The frames of up to `count` pages of a regular file from page `first`, for
     /// mmap: only pages holding some of the file (up to its size, rounded up to a page)
@@ -504,15 +529,11 @@ impl Inode {
     #[cfg(not(test))]
     pub fn share_frames(&self, first: u64, count: u64) -> Result<Vec<u64>> {
         let mut data = self.data()?.lock();
-        let pages_in_file = data.size.div_ceil(PAGE_SIZE as u64);
-        let end = first.saturating_add(count).min(pages_in_file);
         let mut frames = Vec::new();
-        for index in first..end {
-            match data.page(index) {
-                Ok(page) => {
-                    crate::mm::frame::share(page.phys());
-                    frames.push(page.phys());
-                }
+        for index in first..first.saturating_add(count) {
+            match data.share_page(index) {
+                Ok(Some(phys)) => frames.push(phys),
+                Ok(None) => break,
                 Err(e) => {
                     for &phys in &frames {
                         crate::mm::frame::release(phys);

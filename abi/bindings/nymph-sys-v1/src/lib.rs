@@ -1695,8 +1695,6 @@ pub unsafe fn lseek(fd: fd_t, offset: off_t, whence_: whence) -> Result<i64, Err
 
 /// `mmap(ptr<void, None> addr, size_t len, prot prot, map_flags flags, fd_t fd, off_t offset)` -> `uintptr_t`, slot 8.
 ///
-/// Partial in this kernel: truncating a mapped file detaches the mapped pages past the new end (they keep their contents, no SIGBUS; the file growing again is not seen through them).
-///
 /// # Errors
 /// The errno the kernel returned: EACCES, EBADF, EINVAL, ENOMEM, ENODEV, EEXIST, EOVERFLOW.
 ///

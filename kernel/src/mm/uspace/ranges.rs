@@ -9,25 +9,25 @@ use alloc::vec::Vec;
 pub(crate) type Ranges<V> = BTreeMap<u64, (u64, V)>;
 
 /// The run holding `addr`: (start, end, value).
-pub(crate) fn at<V: Copy>(ranges: &Ranges<V>, addr: u64) -> Option<(u64, u64, V)> {
-    let (&start, &(end, value)) = ranges.range(..=addr).next_back()?;
-    (addr < end).then_some((start, end, value))
+pub(crate) fn at<V: Clone>(ranges: &Ranges<V>, addr: u64) -> Option<(u64, u64, V)> {
+    let (&start, (end, value)) = ranges.range(..=addr).next_back()?;
+    (addr < *end).then(|| (start, *end, value.clone()))
 }
 
 /// The first address at or above `from` that some run holds.
-pub(crate) fn first_from<V: Copy>(ranges: &Ranges<V>, from: u64) -> Option<u64> {
+pub(crate) fn first_from<V: Clone>(ranges: &Ranges<V>, from: u64) -> Option<u64> {
     at(ranges, from)
         .map(|_| from)
         .or_else(|| ranges.range(from..).next().map(|(&s, _)| s))
 }
 
 /// Whether any run overlaps `[start, end)`.
-pub(crate) fn overlaps<V: Copy>(ranges: &Ranges<V>, start: u64, end: u64) -> bool {
+pub(crate) fn overlaps<V: Clone>(ranges: &Ranges<V>, start: u64, end: u64) -> bool {
     start < end && first_from(ranges, start).is_some_and(|a| a < end)
 }
 
 /// The parts of `[start, end)` the runs hold, clipped to it, in order.
-pub(crate) fn within<V: Copy>(ranges: &Ranges<V>, start: u64, end: u64) -> Vec<(u64, u64)> {
+pub(crate) fn within<V: Clone>(ranges: &Ranges<V>, start: u64, end: u64) -> Vec<(u64, u64)> {
     let first = at(ranges, start).map_or(start, |(s, _, _)| s);
     ranges
         .range(first..end)
@@ -39,7 +39,7 @@ pub(crate) fn within<V: Copy>(ranges: &Ranges<V>, start: u64, end: u64) -> Vec<(
 /// Takes `[start, end)` out of `ranges` (splitting the runs it cuts), handing each
 /// piece taken to `taken`. One run at a time, collecting nothing: unmapping runs with
 /// the heap at its reserve too.
-pub(crate) fn carve<V: Copy>(
+pub(crate) fn carve<V: Clone>(
     ranges: &mut Ranges<V>,
     start: u64,
     end: u64,
@@ -59,10 +59,10 @@ pub(crate) fn carve<V: Copy>(
             return;
         };
         if s < start {
-            ranges.insert(s, (start, value));
+            ranges.insert(s, (start, value.clone()));
         }
         if e > end {
-            ranges.insert(end, (e, value));
+            ranges.insert(end, (e, value.clone()));
         }
         taken(s.max(start), e.min(end), value);
     }
@@ -70,11 +70,22 @@ pub(crate) fn carve<V: Copy>(
 
 /// Gives the parts of `[start, end)` that runs hold the value `value` (splitting the
 /// runs at the bounds); the holes stay holes.
-pub(crate) fn set<V: Copy>(ranges: &mut Ranges<V>, start: u64, end: u64, value: V) {
+pub(crate) fn set<V: Clone>(ranges: &mut Ranges<V>, start: u64, end: u64, value: V) {
+    modify(ranges, start, end, |_| value.clone());
+}
+
+/// Replaces the value of the parts of `[start, end)` that runs hold with `change` of
+/// it (splitting the runs at the bounds); the holes stay holes.
+pub(crate) fn modify<V: Clone>(
+    ranges: &mut Ranges<V>,
+    start: u64,
+    end: u64,
+    mut change: impl FnMut(V) -> V,
+) {
     let mut pieces = Vec::new();
-    carve(ranges, start, end, |s, e, _| pieces.push((s, e)));
-    for (s, e) in pieces {
-        ranges.insert(s, (e, value));
+    carve(ranges, start, end, |s, e, v| pieces.push((s, e, v)));
+    for (s, e, v) in pieces {
+        ranges.insert(s, (e, change(v)));
     }
 }
 

@@ -39,8 +39,8 @@ impl AddressSpace {
             };
             return Some((p.prot, backing, true, addr + PAGE_SIZE));
         }
-        if let Some((_, end, prot)) = ranges::at(&self.beyond, addr) {
-            return Some((prot, Backing::File, false, end));
+        if let Some((_, end, beyond)) = ranges::at(&self.beyond, addr) {
+            return Some((beyond.prot, Backing::File, false, end));
         }
         self.demand_at(addr)
             .map(|(_, end, prot)| (prot, Backing::Anonymous, false, end))
