@@ -17,7 +17,11 @@
  *    EPERM for another session, ENOTTY on a regular file; the owner is forgotten once
  *    it exits;
  *  - other ioctls on a socket are EOPNOTSUPP (pru_control), and recvmsg's msg_flags
- *    starts from the call's flags.
+ *    starts from the call's flags;
+ *  - urgent data may run 1024 bytes past a full send buffer (sosend adds 1024 to the
+ *    room a MSG_OOB send sees, then waits as any send does while that is short of
+ *    both what is left and the low-water mark), and tcp_usr_send refuses it with
+ *    ENOBUFS once the buffer is more than 512 bytes over.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -67,6 +71,47 @@ static void expect(int s, const char *want, int flags)
 	int n = CHECK_OK(__sys_recvfrom(s, buf, sizeof(buf), flags, NULL, NULL));
 	CHECK_EQ(n, (int)strlen(want));
 	CHECK(memcmp(buf, want, n) == 0);
+}
+
+/* Fills the send buffer of `s` (non-blocking from now on) to its last byte: with a
+ * low-water mark of 1, writes go on while any room is left. The mark is `lowat` after.
+ * Returns how much went in. */
+static int fill(int s, int lowat)
+{
+	static char zeros[4096];
+	int total = 0, n;
+	nt_setsockopt_int(s, SOL_SOCKET, SO_SNDLOWAT, 1);
+	CHECK_EQ(fcntl(s, F_SETFL, O_NONBLOCK), 0);
+	while ((n = write(s, zeros, sizeof(zeros))) > 0)
+		total += n;
+	CHECK_EQ(errno, EAGAIN);
+	nt_setsockopt_int(s, SOL_SOCKET, SO_SNDLOWAT, lowat);
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_SNDLOWAT), lowat);
+	return total;
+}
+
+/* Reads on `s` the `filled` zeros of fill, then the first n - 1 bytes of an urgent
+ * send of `sent`, which stop at the mark, and takes its last byte out of line. */
+static void drain(int s, int filled, const char *sent, int n)
+{
+	static char buf[4096];
+	while (filled > 0) {
+		int got = CHECK_OK(read(s, buf, filled < (int)sizeof(buf) ? filled : (int)sizeof(buf)));
+		CHECK(got > 0);
+		for (int i = 0; i < got; i++)
+			CHECK_EQ(buf[i], 0);
+		filled -= got;
+	}
+	int got = 0;
+	while (got < n - 1) {
+		int r = CHECK_OK(read(s, buf + got, sizeof(buf) - got));
+		CHECK(r > 0);
+		got += r;
+	}
+	CHECK_EQ(got, n - 1);
+	CHECK(memcmp(buf, sent, n - 1) == 0);
+	CHECK_EQ(at_mark(s), 1);
+	CHECK_EQ(oob(s, 0), (unsigned char)sent[n - 1]);
 }
 
 int main(void)
@@ -247,6 +292,40 @@ int main(void)
 	CHECK_EQ(m.msg_flags, MSG_PEEK);
 	CHECK_EQ(__sys_recvmsg(a, &m, 0), 1);
 	CHECK_EQ(m.msg_flags, 0);
+
+	/* Past a full send buffer: a send of 1025 urgent bytes waits (1024 of room, short
+	 * of the low-water mark's 2048), one of 1024 goes whole, then nothing more. */
+	int c2 = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(c2, &sin, sizeof(sin)));
+	int a2 = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	static char sent[2048];
+	for (unsigned i = 0; i < sizeof(sent); i++)
+		sent[i] = (char)(i * 7 + 1);
+	int filled = fill(c2, 2048);
+	CHECK(filled > 0);
+	CHECK_ERRNO(__sys_sendto(c2, sent, 1025, MSG_OOB, NULL, 0), EAGAIN);
+	CHECK_EQ(__sys_sendto(c2, sent, 1024, MSG_OOB, NULL, 0), 1024);
+	CHECK_ERRNO(__sys_sendto(c2, sent, 1, MSG_OOB, NULL, 0), EAGAIN);
+	CHECK_ERRNO(write(c2, sent, 1), EAGAIN);
+	drain(a2, filled, sent, 1024);
+	/* With a low-water mark of 1, a longer one takes the 1024 bytes, the last urgent. */
+	filled = fill(c2, 1);
+	CHECK_EQ(__sys_sendto(c2, sent, 2000, MSG_OOB, NULL, 0), 1024);
+	drain(a2, filled, sent, 1024);
+	/* More than 512 bytes over, the buffer takes no more urgent data: ENOBUFS, room
+	 * or not (sendmsg as sendto). */
+	filled = fill(c2, 1);
+	CHECK_EQ(__sys_sendto(c2, sent, 600, MSG_OOB, NULL, 0), 600);
+	CHECK_ERRNO(__sys_sendto(c2, sent, 10, MSG_OOB, NULL, 0), ENOBUFS);
+	struct iovec piece = {sent, 10};
+	struct msghdr urgent_msg;
+	memset(&urgent_msg, 0, sizeof(urgent_msg));
+	urgent_msg.msg_iov = &piece;
+	urgent_msg.msg_iovlen = 1;
+	CHECK_ERRNO(__sys_sendmsg(c2, &urgent_msg, MSG_OOB), ENOBUFS);
+	drain(a2, filled, sent, 600);
+	close(c2);
+	close(a2);
 
 	/* The Unix domain has no urgent data; UDP sends the bytes as usual. */
 	int sv[2];

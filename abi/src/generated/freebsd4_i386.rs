@@ -13789,9 +13789,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 28,
         name: "sendmsg",
         kind: "standard",
-        status: Status::Partial(
-            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
-        ),
+        status: Status::Implemented,
         arg_words: 3,
     },
     SyscallInfo {
@@ -14316,9 +14314,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 101,
         name: "send",
         kind: "old_compat",
-        status: Status::Partial(
-            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
-        ),
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {
@@ -14546,9 +14542,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 133,
         name: "sendto",
         kind: "standard",
-        status: Status::Partial(
-            "a MSG_OOB send waits for room as any send does: 4.x's sosend lets urgent data run 1024 bytes past a full send buffer",
-        ),
+        status: Status::Implemented,
         arg_words: 6,
     },
     SyscallInfo {

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use nymph_kernel::error::Error;
 use nymph_kernel::file::socket::{
     self, Address, Blocking, Control, Domain, InetName, PortRange, Received, Rights,
-    SenderCredentials, Shutdown, SocketOption, SocketType,
+    SenderCredentials, Shutdown, SocketOption, SocketType, UrgentSlack,
 };
 use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
 use nymph_kernel::process::calls;
@@ -514,6 +514,14 @@ impl Sink for UserPieces<'_> {
     }
 }
 
+/// The room 4.x gives urgent data past a full send buffer: sosend adds 1024 bytes to
+/// the space a MSG_OOB send sees, and tcp_usr_send refuses one (ENOBUFS) when the
+/// buffer is already more than 512 bytes over (sbspace below -512).
+const URGENT_SLACK: UrgentSlack = UrgentSlack {
+    beyond: 1024,
+    refused_past: 512,
+};
+
 /// Sends from the user pieces `iov` (4.x `sendit`), to the address at `to` if any.
 /// EPIPE also posts SIGPIPE; MSG_EOF shuts the socket for writing after the data.
 fn send(
@@ -555,7 +563,7 @@ fn send(
     let ctx = task.process.fs();
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let sent = if urgent {
-        s.send_out_of_band(&UserPieces::new(task, iov), nonblock)
+        s.send_out_of_band(&UserPieces::new(task, iov), nonblock, URGENT_SLACK)
     } else {
         s.send_control(
             to.as_ref().map(|a| a.target(&ctx)),

@@ -31,6 +31,29 @@ pub const CAPACITY: usize = 64 * 1024;
 const INITIAL_CAPACITY: usize = 16 * 1024;
 /// Writes up to this size are atomic.
 pub const PIPE_BUF: usize = 4096;
+/// The most an urgent send may run past [`CAPACITY`], whatever its [`UrgentSlack`]
+/// asks: the ring grows by that much at most.
+pub const MAX_URGENT_SLACK: usize = 4096;
+
+/// How far an urgent send (TCP's MSG_OOB) may fill a socket's stream past
+/// [`CAPACITY`], for a personality whose sends give urgent data room ordinary data
+/// does not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UrgentSlack {
+    /// Bytes past `CAPACITY` an urgent send may fill (up to [`MAX_URGENT_SLACK`]).
+    pub beyond: usize,
+    /// An urgent send that has room but finds the stream already more than this
+    /// past `CAPACITY` is refused (`NoBufferSpace`).
+    pub refused_past: usize,
+}
+
+impl UrgentSlack {
+    /// No more room than ordinary data has.
+    pub const NONE: UrgentSlack = UrgentSlack {
+        beyond: 0,
+        refused_past: 0,
+    };
+}
 
 #[derive(Debug)]
 struct State {
@@ -88,8 +111,24 @@ impl State {
         self.ring.len()
     }
 
+    /// Room for ordinary writes: up to `CAPACITY` queued, within the ring (an urgent
+    /// send may have filled it past that).
     fn room(&self) -> usize {
-        self.capacity() - self.len
+        self.capacity().min(CAPACITY).saturating_sub(self.len)
+    }
+
+    /// Bytes the writer has put in and the reader not yet taken: those queued, and
+    /// an urgent byte waiting out of line (sent, it holds its place in the stream's
+    /// buffer as the bytes in line do).
+    fn held(&self) -> usize {
+        self.len + usize::from(matches!(self.urgent.byte, OutOfBand::Waiting(_)))
+    }
+
+    /// Room for a piece of an urgent send: up to `limit` held, within the ring (its
+    /// last byte needs none of the ring when it goes out of line).
+    fn urgent_room(&self, limit: usize, inline: bool) -> usize {
+        let ring = self.capacity() - self.len + usize::from(!inline);
+        limit.saturating_sub(self.held()).min(ring)
     }
 
     /// Whether a read that waits for `least` bytes may go on: that many are queued,
@@ -104,10 +143,15 @@ impl State {
     /// Grows the ring to `CAPACITY`, unless it is there already or the heap is down to
     /// its reserve (the pipe then goes on at the size it has).
     fn grow(&mut self) {
-        if self.capacity() >= CAPACITY || crate::mm::heap::under_pressure() {
+        self.grow_to(CAPACITY);
+    }
+
+    /// Grows the ring to `size` bytes, as [`State::grow`].
+    fn grow_to(&mut self, size: usize) {
+        if self.capacity() >= size || crate::mm::heap::under_pressure() {
             return;
         }
-        let mut ring = vec![0u8; CAPACITY].into_boxed_slice();
+        let mut ring = vec![0u8; size].into_boxed_slice();
         let first = self.len.min(self.capacity() - self.head);
         ring[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
         ring[first..self.len].copy_from_slice(&self.ring[..self.len - first]);
@@ -558,30 +602,64 @@ fn put<S: Source + ?Sized>(
     Ok(written)
 }
 
-/// Queues `byte` as urgent data (TCP's MSG_OOB), as its receiver's TCP takes it in:
-/// in line (`inline`, its SO_OOBINLINE) the mark goes at the byte; otherwise the byte
-/// waits out of line for [`take_out_of_band`] and the mark goes where it would have
-/// been. Reads stop at the mark; a mark with nothing before it is reached at once.
-/// A byte still waiting out of line is replaced, as a new urgent pointer replaces it.
-pub fn write_urgent(pipe: &Arc<Pipe>, byte: u8, inline: bool, wait: Wait) -> Result<()> {
-    loop {
+/// A socket stream's urgent send (TCP's MSG_OOB): as [`write_marked`], with room up to
+/// [`CAPACITY`] and `slack.beyond` more, and each piece that goes in ending in urgent
+/// data as its receiver's TCP takes it in: in line (`inline`, its SO_OOBINLINE) the
+/// mark goes at that byte; otherwise the byte waits out of line for
+/// [`take_out_of_band`] and the mark goes where it would have been. Reads stop at the
+/// mark; a mark with nothing before it is reached at once. A byte still waiting out of
+/// line is replaced, as a new urgent pointer replaces it. `urgent_sent` runs after
+/// each piece, outside the lock (to signal the receiver).
+///
+/// A piece ends at the room there is, so a send longer than that announces an urgent
+/// byte at the end of each piece that goes in; a send that ends short ends with one.
+pub fn write_urgent<S: Source + ?Sized>(
+    pipe: &Arc<Pipe>,
+    from: &S,
+    inline: bool,
+    wait: Wait,
+    low_water: usize,
+    slack: UrgentSlack,
+    urgent_sent: &mut dyn FnMut(),
+) -> Result<usize> {
+    let total = from.len();
+    let low_water = low_water.max(1);
+    let limit = CAPACITY + slack.beyond.min(MAX_URGENT_SLACK);
+    let refused_past = CAPACITY.saturating_add(slack.refused_past);
+    let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
+    let mut written = 0;
+    while written < total {
+        let left = total - written;
         {
             let mut s = pipe.state.lock();
             if s.readers == 0 {
-                return Err(FileError::BrokenPipe);
+                return short(written, FileError::BrokenPipe);
             }
-            if inline && s.room() == 0 {
+            if s.capacity() - s.len < left {
                 s.grow();
-            }
-            if !inline || s.room() > 0 {
-                let at = s.end();
-                if inline {
-                    s.put_from(&[byte][..], 0, 1)?;
+                if s.capacity() - s.len < left {
+                    s.grow_to(limit);
                 }
+            }
+            let room = s.urgent_room(limit, inline);
+            if room >= left.min(low_water) {
+                if s.held() > refused_past {
+                    return short(written, FileError::NoBufferSpace);
+                }
+                let n = left.min(room);
+                let mut last = [0u8; 1];
+                if let Err(e) = from.copy_out(written + n - 1, &mut last) {
+                    return short(written, e);
+                }
+                let in_line = if inline { n } else { n - 1 };
+                if let Err(e) = s.put_from(from, written, in_line) {
+                    return short(written, e);
+                }
+                let at = s.end() - u64::from(inline);
                 s.urgent.byte = if inline {
                     OutOfBand::None
                 } else {
-                    OutOfBand::Waiting(byte)
+                    OutOfBand::Waiting(last[0])
                 };
                 if at == s.taken {
                     s.urgent.mark = None;
@@ -589,16 +667,24 @@ pub fn write_urgent(pipe: &Arc<Pipe>, byte: u8, inline: bool, wait: Wait) -> Res
                 } else {
                     s.urgent.mark = Some(at);
                 }
+                written += n;
                 drop(s);
                 pipe.changed.wake_all();
-                return Ok(());
+                pipe.reading.notify();
+                urgent_sent();
+                continue;
             }
         }
-        wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
+        let need = left.min(low_water);
+        let slept = wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
             let s = pipe.state.lock();
-            s.room() > 0 || s.readers == 0
-        })?;
+            s.urgent_room(limit, inline) >= need || s.readers == 0
+        });
+        if let Err(e) = slept {
+            return short(written, e);
+        }
     }
+    Ok(written)
 }
 
 /// Takes the urgent byte waiting out of line (`peek`: leaves it), as BSD's
@@ -847,6 +933,19 @@ mod tests {
             .collect()
     }
 
+    /// An urgent send of `bytes` with no slack, never waiting.
+    fn urgent(pipe: &Arc<Pipe>, bytes: &[u8], inline: bool) -> Result<usize> {
+        write_urgent(
+            pipe,
+            bytes,
+            inline,
+            Wait::Never,
+            1,
+            UrgentSlack::NONE,
+            &mut || {},
+        )
+    }
+
     #[test]
     fn reads_stop_at_the_urgent_mark_and_the_byte_is_taken_once() {
         let pipe = Arc::new(Pipe::empty());
@@ -856,7 +955,7 @@ mod tests {
             Err(FileError::InvalidArgument)
         );
         assert_eq!(write(&pipe, &b"abc"[..], Wait::Never), Ok(3));
-        assert_eq!(write_urgent(&pipe, b'!', false, Wait::Never), Ok(()));
+        assert_eq!(urgent(&pipe, b"!", false), Ok(1));
         assert_eq!(write(&pipe, &b"de"[..], Wait::Never), Ok(2));
         assert!(pipe.urgent_pending() && !pipe.at_urgent_mark());
         let mut buf = [0u8; 16];
@@ -875,12 +974,72 @@ mod tests {
         assert!(!pipe.at_urgent_mark() && !pipe.urgent_pending());
         // In line: the mark at the byte, which comes with the next read.
         assert_eq!(write(&pipe, &b"x"[..], Wait::Never), Ok(1));
-        assert_eq!(write_urgent(&pipe, b'y', true, Wait::Never), Ok(()));
+        assert_eq!(urgent(&pipe, b"y", true), Ok(1));
         assert_eq!(take_out_of_band(&pipe, false), Err(FileError::WouldBlock));
         assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
         assert!(pipe.at_urgent_mark());
         assert_eq!(read(&pipe, &mut buf[..], Wait::Never), Ok(1));
         assert_eq!(buf[0], b'y');
+    }
+
+    #[test]
+    fn urgent_sends_run_into_their_slack_past_a_full_pipe_and_no_further() {
+        let pipe = Arc::new(Pipe::for_socket());
+        let (_r, _w) = (open_end(&pipe, true), open_end(&pipe, false));
+        let slack = UrgentSlack {
+            beyond: 1024,
+            refused_past: 512,
+        };
+        let mut signalled = 0;
+        let mut send = |bytes: &[u8], low_water| {
+            write_urgent(
+                &pipe,
+                bytes,
+                false,
+                Wait::Never,
+                low_water,
+                slack,
+                &mut || signalled += 1,
+            )
+        };
+        assert_eq!(
+            write(&pipe, &bytes(CAPACITY, 1)[..], Wait::Never),
+            Ok(CAPACITY)
+        );
+        assert_eq!(
+            write(&pipe, &b"x"[..], Wait::Never),
+            Err(FileError::WouldBlock)
+        );
+        // Short of the low-water mark: nothing goes; within the slack, all of it.
+        assert_eq!(send(&[7; 1025], 2048), Err(FileError::WouldBlock));
+        assert_eq!(send(&bytes(1024, 2), 2048), Ok(1024));
+        assert_eq!(send(b"z", 2048), Err(FileError::WouldBlock));
+        assert_eq!(send(b"z", 1), Err(FileError::WouldBlock));
+        assert_eq!(signalled, 1);
+        // The last byte waits out of line; the 1023 before it are in the stream.
+        assert_eq!(pipe.queued(), CAPACITY + 1023);
+        let mut all = vec![0u8; CAPACITY + 1024];
+        assert_eq!(read(&pipe, &mut all[..], Wait::Never), Ok(CAPACITY + 1023));
+        assert_eq!(all[CAPACITY..CAPACITY + 1023], bytes(1024, 2)[..1023]);
+        assert_eq!(take_out_of_band(&pipe, false), Ok(bytes(1024, 2)[1023]));
+        // Already more than `refused_past` over: refused, though there is room.
+        assert_eq!(
+            write(&pipe, &bytes(CAPACITY, 1)[..], Wait::Never),
+            Ok(CAPACITY)
+        );
+        let send =
+            |bytes: &[u8]| write_urgent(&pipe, bytes, true, Wait::Never, 1, slack, &mut || {});
+        assert_eq!(send(&[1; 600]), Ok(600));
+        assert_eq!(send(&[1; 10]), Err(FileError::NoBufferSpace));
+        // In line, the urgent byte is in the stream too, and a send ends short.
+        assert_eq!(read(&pipe, &mut all[..], Wait::Never), Ok(CAPACITY + 599));
+        assert!(pipe.at_urgent_mark());
+        assert_eq!(
+            write(&pipe, &bytes(CAPACITY - 1, 1)[..], Wait::Never),
+            Ok(CAPACITY - 1)
+        );
+        assert_eq!(send(&[2; 2000]), Ok(1024));
+        assert_eq!(pipe.queued(), CAPACITY + 1024);
     }
 
     #[test]

@@ -26,7 +26,8 @@
 //!
 //! TCP's urgent data (MSG_OOB) is its last byte sent, taken out of line at the
 //! receiving end unless it keeps it in line, with a mark in the stream that reads stop
-//! at ([`pipe::write_urgent`]). A socket may have an owner ([`SignalOwner`]), who gets
+//! at ([`pipe::write_urgent`]); a personality may give it room past a full buffer
+//! ([`UrgentSlack`]). A socket may have an owner ([`SignalOwner`]), who gets
 //! SIGURG when urgent data arrives and, if it asked for signal-driven I/O, SIGIO when
 //! data, a connection or room comes, or the peer goes.
 //!
@@ -44,6 +45,7 @@
 //! recursion, however long the chain of sockets holding each other.
 
 use super::owner::{AsyncSignals, SignalOwner};
+pub use super::pipe::UrgentSlack;
 use super::pipe::{self, AcceptControl, Pipe, Wait};
 use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
@@ -1491,37 +1493,43 @@ impl Socket {
     }
 
     /// Sends `from` as urgent data (BSD's MSG_OOB), which only TCP has (else
-    /// `OperationNotSupported`): the bytes go as a send's, and the last of them is urgent (TCP
-    /// points its urgent pointer past it). The receiver's owner gets SIGURG.
-    pub fn send_out_of_band<S: Source + ?Sized>(&self, from: &S, nonblock: bool) -> Result<usize> {
+    /// `OperationNotSupported`): the bytes go as a send's, with `slack` more room than
+    /// ordinary data has, and the last of them is urgent (TCP points its urgent
+    /// pointer past it; see [`pipe::write_urgent`]). The receiver's owner gets SIGURG.
+    pub fn send_out_of_band<S: Source + ?Sized>(
+        &self,
+        from: &S,
+        nonblock: bool,
+        slack: UrgentSlack,
+    ) -> Result<usize> {
         if self.domain != Domain::Internet || self.kind != SocketType::Stream {
             return Err(Error::OperationNotSupported);
         }
-        let len = from.len();
-        if len == 0 {
+        if from.len() == 0 {
             return self.send(None, from, nonblock);
         }
+        let low_water = {
+            let s = self.state.lock();
+            if s.write_shut {
+                return Err(Error::BrokenPipe);
+            }
+            s.send_low_water
+        };
         let c = self.connection.get().ok_or(Error::NotConnected)?;
-        let mut last = [0u8; 1];
-        from.copy_out(len - 1, &mut last)?;
-        let sent = self.send(None, &Prefix(from, len - 1), nonblock)?;
-        if sent < len - 1 {
-            return Ok(sent);
+        if c.writer.lock().is_none() {
+            return Err(Error::BrokenPipe);
         }
         let peer = c.peer_socket.upgrade();
         let inline = peer
             .as_ref()
             .is_some_and(|p| p.option(SocketOption::OobInline));
-        match pipe::write_urgent(&c.tx, last[0], inline, self.wait(nonblock, true)) {
-            Ok(()) => {}
-            Err(e) if sent == 0 => return Err(e),
-            Err(_) => return Ok(sent),
-        }
-        if let Some(peer) = peer {
-            peer.owner().signal(Signal::Urg);
-            peer.notify_io();
-        }
-        Ok(len)
+        let wait = self.wait(nonblock, true);
+        pipe::write_urgent(&c.tx, from, inline, wait, low_water, slack, &mut || {
+            if let Some(peer) = &peer {
+                peer.owner().signal(Signal::Urg);
+                peer.notify_io();
+            }
+        })
     }
 
     /// Receives the urgent byte into `to` (BSD's MSG_OOB, `peek`: MSG_PEEK): only TCP
@@ -1859,19 +1867,6 @@ fn datagrams_reach(domain: Domain, s: &State, mark: usize) -> bool {
         .map(|m| m.data.len() + address(&m.from))
         .sum();
     held >= mark
-}
-
-/// The first bytes of a source.
-struct Prefix<'a, S: ?Sized>(&'a S, usize);
-
-impl<S: Source + ?Sized> Source for Prefix<'_, S> {
-    fn len(&self) -> usize {
-        self.1
-    }
-
-    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<()> {
-        self.0.copy_out(offset, into)
-    }
 }
 
 #[cfg(test)]
