@@ -24,7 +24,15 @@
  *    no buffer);
  *  - SO_ACCEPTFILTER: a listening socket has none (256 zero bytes), and asking for
  *    one is ENOENT, as a 4.x GENERIC kernel without accept filter modules says;
- *    EINVAL on a socket not listening.
+ *    EINVAL on a socket not listening;
+ *  - TCP_MAXSEG: tcp_mssdflt (512) on a socket not connected, listening or not; on
+ *    a loopback connection, both sides, what tcp_mss makes of lo0's MTU (16384 less
+ *    40 bytes of headers and 12 of timestamp option, rounded down to a multiple of
+ *    MCLBYTES: 14336), or the send buffer's size when that is smaller; a size may
+ *    only come down, and not to 0 (EINVAL), and a connection works it out afresh
+ *    when the SYN it gets carries an MSS option: TCP_NOOPT on the connecting side
+ *    leaves the accepted side tcp_mssdflt, on the listener the connecting side what
+ *    it had.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -55,6 +63,114 @@ static void flags_kept(int s)
 	nt_setsockopt_int(s, SOL_SOCKET, SO_DEBUG, 0);
 	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_DEBUG), 0);
 	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_DONTROUTE), SO_DONTROUTE);
+}
+
+static int maxseg(int s)
+{
+	return nt_getsockopt_int(s, IPPROTO_TCP, TCP_MAXSEG);
+}
+
+/* Sets TCP_MAXSEG on `s`: 0, or the errno. */
+static int set_maxseg(int s, int size)
+{
+	return __sys_setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &size, sizeof(size)) < 0 ? errno : 0;
+}
+
+static void max_segment(void)
+{
+	struct sockaddr_in sin;
+	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7111)));
+	int cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_EQ(maxseg(cl), 512);
+	CHECK_EQ(set_maxseg(cl, 513), EINVAL);
+	CHECK_EQ(set_maxseg(cl, 0), EINVAL);
+	CHECK_EQ(set_maxseg(cl, -1), EINVAL);
+	CHECK_EQ(set_maxseg(cl, 300), 0);
+	CHECK_EQ(maxseg(cl), 300);
+	CHECK_EQ(set_maxseg(cl, 301), EINVAL);
+	CHECK_EQ(set_maxseg(cl, 1), 0);
+	CHECK_EQ(maxseg(cl), 1);
+	short half = 1;
+	CHECK_ERRNO(__sys_setsockopt(cl, IPPROTO_TCP, TCP_MAXSEG, &half, sizeof(half)), EINVAL);
+	/* A listener keeps its own; its connections work theirs out. */
+	CHECK_EQ(set_maxseg(lst, 200), 0);
+	CHECK_OK(__sys_listen(lst, 4));
+	CHECK_EQ(maxseg(lst), 200);
+	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
+	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	CHECK_EQ(maxseg(cl), 14336);
+	CHECK_EQ(maxseg(a), 14336);
+	CHECK_EQ(maxseg(lst), 200);
+	CHECK_EQ(set_maxseg(a, 14337), EINVAL);
+	CHECK_EQ(set_maxseg(a, 14336), 0);
+	CHECK_EQ(set_maxseg(a, 1000), 0);
+	CHECK_EQ(maxseg(a), 1000);
+	CHECK_EQ(set_maxseg(a, 1001), EINVAL);
+	CHECK_EQ(maxseg(cl), 14336);
+	/* Data goes as before, whatever the size. */
+	CHECK_EQ(write(a, "seg", 3), 3);
+	char buf[8];
+	CHECK_EQ(read(cl, buf, sizeof(buf)), 3);
+	close(a);
+	close(cl);
+
+	/* A send buffer smaller than the segment is its size. */
+	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	nt_setsockopt_int(cl, SOL_SOCKET, SO_SNDBUF, 5000);
+	CHECK_EQ(maxseg(cl), 512);
+	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
+	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	CHECK_EQ(maxseg(cl), 5000);
+	CHECK_EQ(maxseg(a), 14336);
+	close(a);
+	close(cl);
+
+	/* TCP_NOOPT on the connecting side: the listener's side gets no MSS option and
+	 * takes tcp_mssdflt; the SYN|ACK still carries one. */
+	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	nt_setsockopt_int(cl, IPPROTO_TCP, TCP_NOOPT, 1);
+	CHECK_EQ(set_maxseg(cl, 100), 0);
+	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
+	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	CHECK_EQ(maxseg(cl), 14336);
+	CHECK_EQ(maxseg(a), 512);
+	close(a);
+	close(cl);
+
+	/* TCP_NOOPT on the listener: its SYN|ACK carries no options, and the connecting
+	 * side keeps what it had. */
+	int quiet = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	struct sockaddr_in qsin;
+	CHECK_OK(__sys_bind(quiet, &qsin, nt_sockaddr_in(&qsin, INADDR_LOOPBACK, 7112)));
+	nt_setsockopt_int(quiet, IPPROTO_TCP, TCP_NOOPT, 1);
+	CHECK_OK(__sys_listen(quiet, 4));
+	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_EQ(set_maxseg(cl, 100), 0);
+	CHECK_OK(__sys_connect(cl, &qsin, sizeof(qsin)));
+	a = CHECK_OK(__sys_accept(quiet, NULL, NULL));
+	CHECK_EQ(maxseg(cl), 100);
+	CHECK_EQ(maxseg(a), 14336);
+	close(a);
+	close(cl);
+	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(cl, &qsin, sizeof(qsin)));
+	a = CHECK_OK(__sys_accept(quiet, NULL, NULL));
+	CHECK_EQ(maxseg(cl), 512);
+	close(a);
+	close(cl);
+	close(quiet);
+	close(lst);
+
+	/* Only TCP has it: UDP's level is IPPROTO_IP alone, Unix has none. */
+	int u = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	CHECK_EQ(set_maxseg(u, 100), EINVAL);
+	int sv[2];
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_EQ(set_maxseg(sv[0], 100), ENOPROTOOPT);
+	close(u);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 int main(void)
@@ -318,5 +434,7 @@ int main(void)
 	CHECK_ERRNO(__sys_setsockopt(a, SOL_SOCKET, SO_ACCEPTFILTER, afa, 256), EINVAL);
 	len = sizeof(afa);
 	CHECK_ERRNO(__sys_getsockopt(a, SOL_SOCKET, SO_ACCEPTFILTER, afa, &len), EINVAL);
+
+	max_segment();
 	PASS();
 }

@@ -14343,7 +14343,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "setsockopt",
         kind: "standard",
         status: Status::Partial(
-            "TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; no accept filter exists (accf_data and accf_http were modules 4.x's GENERIC lacked, and none loads here): SO_ACCEPTFILTER on a listening socket is ENOENT after the 256-byte struct accept_filter_arg is read, logged, as 4.x's do_setopt_accept_filter answers a name no module registered (EINVAL on a socket not listening); IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS and IP_TTL are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast or delayed, no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
+            "the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT; no accept filter exists (accf_data and accf_http were modules 4.x's GENERIC lacked, and none loads here): SO_ACCEPTFILTER on a listening socket is ENOENT after the 256-byte struct accept_filter_arg is read, logged, as 4.x's do_setopt_accept_filter answers a name no module registered (EINVAL on a socket not listening); IP_PORTRANGE's low range asks for privilege when it is chosen, where 4.x's in_pcbbind asked at the bind; the flags other than the reuse ones, SO_OOBINLINE, SO_TIMESTAMP, IP_RECVDSTADDR and IP_RECVIF (SO_DEBUG, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, TCP_NODELAY, TCP_NOPUSH, TCP_NOOPT, IP_RECVOPTS, IP_RECVRETOPTS), SO_LINGER, IP_TOS, IP_TTL and TCP_MAXSEG are kept and reported with no effect: on a loopback-only network nothing is probed, routed, broadcast, delayed or cut into segments (TCP_MAXSEG holds the size 4.x's tcp_mss works out, 512 until a connection and 14336 on a loopback one, which TCP_NOOPT's SYN without an MSS option changes as in 4.x, but a stream's bytes reach the peer's buffer whole), no IP options arrive (4.x never delivered them either), and a close has nothing to linger for (a TCP connection closed lingering 0 seconds is reset, as 4.x's: its peer reads what was sent, then ECONNRESET once)",
         ),
         arg_words: 5,
     },
@@ -14436,7 +14436,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getsockopt",
         kind: "standard",
         status: Status::Partial(
-            "TCP_MAXSEG and the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
+            "the IPPROTO_IP options other than IP_TOS, IP_TTL, IP_PORTRANGE and the IP_RECV flags (IP_OPTIONS, IP_HDRINCL, the multicast ones...) are ENOPROTOOPT",
         ),
         arg_words: 5,
     },

@@ -326,6 +326,7 @@ pub(crate) fn sys_connect(task: &mut Task, a: fb::ConnectArgs) -> SysResult {
     }
     s.connect_to(to.target(&task.process.fs()))
         .map_err(file_errno)?;
+    connected_segment(s, false);
     Ok(Ret::word(0))
 }
 
@@ -352,6 +353,7 @@ fn accept(task: &Task, fd: i32, name: u64, lenp: u64, old: bool) -> SysResult {
     let status = file.status();
     let listener = sock(&file)?;
     let conn = listener.accept(status.nonblock).map_err(file_errno)?;
+    connected_segment(&conn, true);
     let peer = conn.peer_name().unwrap_or_default();
     // Without a descriptor for it the connection goes back to the queue for the next
     // accept, as 4.x's accept1 puts it back.
@@ -1017,6 +1019,8 @@ enum Opt {
     IpTos,
     IpTtl,
     PortRange,
+    /// TCP_MAXSEG (see [`max_segment`]).
+    MaxSegment,
     /// SO_ACCEPTFILTER: none is ever there (see [`ACCEPT_FILTER_ARG_LEN`]).
     AcceptFilter,
     /// Read only: SO_TYPE, SO_ERROR, SO_ACCEPTCONN.
@@ -1036,6 +1040,52 @@ const ACCEPT_FILTER_ARG_LEN: usize = 256;
 /// The TF_ bits of 4.x's netinet/tcp_var.h that getsockopt reports for TCP's flags.
 const TF_NOOPT: u32 = 8;
 const TF_NOPUSH: u32 = 0x1000;
+
+/// A TCP socket's segment size until a connection sets it (tcp_newtcpcb gives
+/// t_maxseg tcp_mssdflt, TCP_MSS).
+const TCP_MSSDFLT: u32 = 512;
+/// What 4.x's tcp_mss makes it on a loopback connection: lo0's MTU (if_loop.c's LOMTU,
+/// 16384) less the IP and TCP headers (40), less the timestamp option every segment
+/// carries (12; 0 with TCP_NOOPT), rounded down to a multiple of an mbuf cluster
+/// (MCLBYTES, 2048) as tcp_mss rounds any size past one: 14336 either way.
+const LOOPBACK_MSS: u32 = (16384 - 40 - 12) & !(2048 - 1);
+
+/// TCP's largest segment on `s` (its t_maxseg): as TCP_MAXSEG or a connection last
+/// set it, else [`TCP_MSSDFLT`] (or, for a connection made outside this personality,
+/// what [`connected_segment`] would have made it).
+fn max_segment(s: &socket::Socket) -> u32 {
+    match s.settings().max_segment {
+        Some(size) => size,
+        None if s.peer_name().is_ok() => within_send_buffer(s, LOOPBACK_MSS),
+        None => TCP_MSSDFLT,
+    }
+}
+
+/// tcp_mss's last word for `s`: `size` (what lo0 and the peer's MSS option allow), but
+/// no more than the send buffer holds.
+fn within_send_buffer(s: &socket::Socket, size: u32) -> u32 {
+    let send_buffer = u32::try_from(s.buffer_sizes().0).unwrap_or(u32::MAX);
+    size.min(send_buffer)
+}
+
+/// Sets the segment size of TCP socket `s`, just connected (`accepted`: made by its
+/// listener), as 4.x's TCP does on the SYN it gets: the connecting side runs tcp_mss
+/// when the SYN|ACK carries an MSS option, which a listener with TCP_NOOPT leaves out
+/// (its connections inherit the flag), and keeps what it had otherwise; the accepted
+/// side always runs it (syncache_socket), taking tcp_mssdflt for the peer's offer when
+/// the connecting side's SYN left the option out (TCP_NOOPT there).
+fn connected_segment(s: &socket::Socket, accepted: bool) {
+    if s.domain() != Domain::Internet || s.socket_type() != SocketType::Stream {
+        return;
+    }
+    let peer_noopt = s.peer_option(SocketOption::NoOptions);
+    let size = match (accepted, peer_noopt) {
+        (true, true) => within_send_buffer(s, TCP_MSSDFLT),
+        (false, true) => s.settings().max_segment.unwrap_or(TCP_MSSDFLT),
+        (_, false) => within_send_buffer(s, LOOPBACK_MSS),
+    };
+    s.set_settings(|st| st.max_segment = Some(size));
+}
 
 /// The option `(level, name)` names on `s`, or the errno 4.x answers: ENOPROTOOPT for
 /// a name the level does not know (and for any level but SOL_SOCKET on a Unix-domain
@@ -1075,6 +1125,7 @@ fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
             c::TCP_NODELAY => Ok(Opt::Flag(O::NoDelay, TF_NODELAY)),
             c::TCP_NOPUSH => Ok(Opt::Flag(O::NoPush, TF_NOPUSH)),
             c::TCP_NOOPT => Ok(Opt::Flag(O::NoOptions, TF_NOOPT)),
+            c::TCP_MAXSEG => Ok(Opt::MaxSegment),
             _ => Err(errno::ENOPROTOOPT),
         },
         IPPROTO_IP => match name {
@@ -1115,7 +1166,8 @@ fn clock_rate() -> (i64, i64) {
 /// SO_LINGER a `struct linger`; the timeouts a `struct timeval` made ticks, EDOM when
 /// negative, with microseconds out of range, or past SHRT_MAX ticks; IP_TOS and IP_TTL
 /// ints kept as bytes; the low-water marks ints of at least 1 (EINVAL), one above its
-/// buffer's size taken as that size. A value shorter than its type is EINVAL. The
+/// buffer's size taken as that size; TCP_MAXSEG an int from 1 to the segment size
+/// the socket has (EINVAL otherwise). A value shorter than its type is EINVAL. The
 /// read-only options are ENOPROTOOPT.
 pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
@@ -1180,6 +1232,16 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
             };
             s.set_settings(|st| st.port_range = range);
         }
+        Opt::MaxSegment => {
+            // tcp_ctloutput: a size may only come down, and not to 0.
+            let size: i32 = option_value(task, &a)?;
+            match u32::try_from(size) {
+                Ok(size) if size > 0 && size <= max_segment(s) => {
+                    s.set_settings(|st| st.max_segment = Some(size));
+                }
+                _ => return Err(errno::EINVAL),
+            }
+        }
         Opt::AcceptFilter => {
             // do_setopt_accept_filter: only on a listening socket, then the whole
             // struct copied in (sooptcopyin), then the name looked up.
@@ -1204,8 +1266,8 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
 /// getsockopt as 4.x's sogetopt and its protocols' ctloutput: flags report their bit
 /// when on; SO_LINGER a `struct linger` whose l_onoff is the SO_LINGER bit; the
 /// timeouts a `struct timeval` of whole ticks; SO_ERROR the error a call met after it
-/// returned (such as a UDP datagram refused), then cleared. The value is cut to the
-/// room given, and the room says how much was written (0 without a buffer).
+/// returned (such as a UDP datagram refused), then cleared; TCP_MAXSEG the segment
+/// size (512 before a connection, 14336 on one). The value is cut to the room given, and the room says how much was written (0 without a buffer).
 pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
@@ -1253,6 +1315,7 @@ pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResul
         }
         Opt::IpTos => int(u32::from(settings.ip_tos)),
         Opt::IpTtl => int(u32::from(settings.ip_ttl)),
+        Opt::MaxSegment => int(max_segment(s)),
         Opt::PortRange => int(match settings.port_range {
             PortRange::Default => c::IP_PORTRANGE_DEFAULT,
             PortRange::High => c::IP_PORTRANGE_HIGH,

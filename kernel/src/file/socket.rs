@@ -413,7 +413,9 @@ pub enum SocketOption {
     OobInline,
     /// Kept and reported: loopback writes are sent at once, full segment or not.
     NoPush,
-    /// Kept and reported: loopback connections carry no TCP options to leave out.
+    /// Kept and reported: loopback connections carry no TCP options to leave out (a
+    /// personality may still report what leaving out the MSS option does to the
+    /// segment size, [`SocketSettings::max_segment`]).
     NoOptions,
     /// A UDP datagram arrives with the time it came (BSD's SO_TIMESTAMP).
     Timestamp,
@@ -462,6 +464,11 @@ pub struct SocketSettings {
     pub ip_ttl: u8,
     /// Where a bind to port 0 (or an implicit one) takes its port.
     pub port_range: PortRange,
+    /// TCP's largest segment as the personality last set it (TCP_MAXSEG, or its
+    /// protocol's choice when a connection was made); None: never set. Kept and
+    /// reported: a loopback stream's bytes go to the peer's buffer whole, never cut
+    /// into segments.
+    pub max_segment: Option<u32>,
 }
 
 impl SocketSettings {
@@ -473,6 +480,7 @@ impl SocketSettings {
         ip_tos: 0,
         ip_ttl: 64,
         port_range: PortRange::Default,
+        max_segment: None,
     };
 }
 
@@ -1550,6 +1558,14 @@ impl Socket {
         }
         to.copy_in(0, &[byte])?;
         Ok(1)
+    }
+
+    /// Whether the stream's peer has option `o` set (false with no peer left).
+    pub fn peer_option(&self, o: SocketOption) -> bool {
+        self.connection
+            .get()
+            .and_then(|c| c.peer_socket.upgrade())
+            .is_some_and(|p| p.option(o))
     }
 
     /// Reads have reached the urgent mark (BSD's SIOCATMARK).
