@@ -18,8 +18,8 @@
  *  - levels: a Unix-domain socket has none but SOL_SOCKET (ENOPROTOOPT), UDP has
  *    IPPROTO_IP alone and TCP IPPROTO_TCP too (EINVAL for others); an unknown name
  *    is ENOPROTOOPT; a value shorter than its type EINVAL;
- *  - an accepted connection has its listener's flags but TCP_NODELAY, its linger and
- *    its buffer sizes;
+ *  - an accepted connection has its listener's flags (TCP_NODELAY too: 4.x's syncache
+ *    passes TF_NODELAY and TF_NOPUSH on), its linger and its buffer sizes;
  *  - getsockopt cuts the value to the room given and says how much it wrote (0 with
  *    no buffer);
  *  - SO_ACCEPTFILTER: a listening socket has none (256 zero bytes), and asking for
@@ -32,7 +32,9 @@
  *    only come down, and not to 0 (EINVAL), and a connection works it out afresh
  *    when the SYN it gets carries an MSS option: TCP_NOOPT on the connecting side
  *    leaves the accepted side tcp_mssdflt, on the listener the connecting side what
- *    it had.
+ *    it had. Where tcp_mss runs, a buffer larger than the segment grows to whole
+ *    segments (32768 and 65536 become 43008 and 71680), a send buffer smaller than
+ *    one is the segment size.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -76,6 +78,13 @@ static int set_maxseg(int s, int size)
 	return __sys_setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &size, sizeof(size)) < 0 ? errno : 0;
 }
 
+/* Checks `s`'s send and receive buffer sizes. */
+static void buffers(int s, int send, int receive)
+{
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_SNDBUF), send);
+	CHECK_EQ(nt_getsockopt_int(s, SOL_SOCKET, SO_RCVBUF), receive);
+}
+
 static void max_segment(void)
 {
 	struct sockaddr_in sin;
@@ -102,6 +111,9 @@ static void max_segment(void)
 	CHECK_EQ(maxseg(cl), 14336);
 	CHECK_EQ(maxseg(a), 14336);
 	CHECK_EQ(maxseg(lst), 200);
+	buffers(cl, 43008, 71680);
+	buffers(a, 43008, 71680);
+	buffers(lst, 32768, 65536);
 	CHECK_EQ(set_maxseg(a, 14337), EINVAL);
 	CHECK_EQ(set_maxseg(a, 14336), 0);
 	CHECK_EQ(set_maxseg(a, 1000), 0);
@@ -123,6 +135,7 @@ static void max_segment(void)
 	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
 	CHECK_EQ(maxseg(cl), 5000);
 	CHECK_EQ(maxseg(a), 14336);
+	buffers(cl, 5000, 70000);
 	close(a);
 	close(cl);
 
@@ -135,6 +148,7 @@ static void max_segment(void)
 	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
 	CHECK_EQ(maxseg(cl), 14336);
 	CHECK_EQ(maxseg(a), 512);
+	buffers(a, 32768, 65536);
 	close(a);
 	close(cl);
 
@@ -151,6 +165,7 @@ static void max_segment(void)
 	a = CHECK_OK(__sys_accept(quiet, NULL, NULL));
 	CHECK_EQ(maxseg(cl), 100);
 	CHECK_EQ(maxseg(a), 14336);
+	buffers(cl, 32768, 65536);
 	close(a);
 	close(cl);
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
@@ -356,8 +371,8 @@ int main(void)
 	CHECK_ERRNO(write(sv[1], fill, 1), EAGAIN);
 	CHECK(now_us() - t0 >= 100000 - 2 * tick);
 
-	/* An accepted connection: the listener's flags but TCP_NODELAY, its linger and
-	 * buffer sizes; not its timeouts. */
+	/* An accepted connection: the listener's flags, TCP_NODELAY too, its linger and
+	 * buffer sizes (the send buffer grown to whole segments); not its timeouts. */
 	int lst = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_bind(lst, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, 7102)));
 	nt_setsockopt_int(lst, SOL_SOCKET, SO_KEEPALIVE, 1);
@@ -376,8 +391,9 @@ int main(void)
 	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_KEEPALIVE), SO_KEEPALIVE);
 	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_OOBINLINE), SO_OOBINLINE);
 	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_TCP, TCP_NOPUSH), 0x1000);
-	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_TCP, TCP_NODELAY), 0);
+	CHECK_EQ(nt_getsockopt_int(a, IPPROTO_TCP, TCP_NODELAY), 4);
 	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_RCVBUF), 12345);
+	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_SNDBUF), 43008);
 	len = sizeof(got);
 	CHECK_OK(__sys_getsockopt(a, SOL_SOCKET, SO_LINGER, &got, &len));
 	CHECK_EQ(got.l_onoff, SO_LINGER);

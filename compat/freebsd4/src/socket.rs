@@ -1080,11 +1080,33 @@ fn connected_segment(s: &socket::Socket, accepted: bool) {
     }
     let peer_noopt = s.peer_option(SocketOption::NoOptions);
     let size = match (accepted, peer_noopt) {
-        (true, true) => within_send_buffer(s, TCP_MSSDFLT),
+        (true, true) => tcp_mss(s, TCP_MSSDFLT),
         (false, true) => s.settings().max_segment.unwrap_or(TCP_MSSDFLT),
-        (_, false) => within_send_buffer(s, LOOPBACK_MSS),
+        (_, false) => tcp_mss(s, LOOPBACK_MSS),
     };
     s.set_settings(|st| st.max_segment = Some(size));
+}
+
+/// The most 4.x's sbreserve lets a socket buffer hold: sb_max (SB_MAX, 256 KiB) less
+/// its share of mbuf headers, sb_max * MCLBYTES / (MSIZE + MCLBYTES).
+const SB_RESERVE_MAX: usize = 256 * 1024 * 2048 / (256 + 2048);
+
+/// tcp_mss's end for `s`, `size` being what lo0 and the peer's offer allow: a send
+/// buffer smaller than that is the segment size; otherwise the buffers (the receive
+/// one only when larger than the segment) grow to whole segments, within sb_max, as
+/// sbreserve lets them (a size it refuses leaves the buffer as it was).
+fn tcp_mss(s: &socket::Socket, size: u32) -> u32 {
+    let (send, receive) = s.buffer_sizes();
+    let size = within_send_buffer(s, size);
+    let segment = size as usize;
+    let whole = |buffer: usize| buffer.next_multiple_of(segment).min(256 * 1024);
+    if send >= segment && whole(send) > send && whole(send) <= SB_RESERVE_MAX {
+        let _ = s.set_buffer_size(true, whole(send));
+    }
+    if receive > segment && whole(receive) > receive && whole(receive) <= SB_RESERVE_MAX {
+        let _ = s.set_buffer_size(false, whole(receive));
+    }
+    size
 }
 
 /// The option `(level, name)` names on `s`, or the errno 4.x answers: ENOPROTOOPT for
@@ -1267,7 +1289,8 @@ pub(crate) fn sys_setsockopt(task: &mut Task, a: fb::SetsockoptArgs) -> SysResul
 /// when on; SO_LINGER a `struct linger` whose l_onoff is the SO_LINGER bit; the
 /// timeouts a `struct timeval` of whole ticks; SO_ERROR the error a call met after it
 /// returned (such as a UDP datagram refused), then cleared; TCP_MAXSEG the segment
-/// size (512 before a connection, 14336 on one). The value is cut to the room given, and the room says how much was written (0 without a buffer).
+/// size (512 before a connection, 14336 on one). The value is cut to the room given,
+/// and the room says how much was written (0 without a buffer).
 pub(crate) fn sys_getsockopt(task: &mut Task, a: fb::GetsockoptArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;

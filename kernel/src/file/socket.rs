@@ -1081,10 +1081,10 @@ impl Socket {
                 return Err(Error::ConnectionRefused);
             }
             // The new connection has the listener's options, linger and buffer sizes
-            // (4.x's sonewconn, whose soreserve takes the listener's; its TCP passes
-            // TF_NOPUSH and TF_NOOPT on too, not TF_NODELAY).
+            // (4.x's sonewconn, whose soreserve takes the listener's; its syncache
+            // passes TF_NOPUSH, TF_NODELAY and TF_NOOPT on too).
             let mut sv = server.state.lock();
-            sv.options = t.options & !(1 << SocketOption::NoDelay as u32);
+            sv.options = t.options;
             sv.settings.linger = t.settings.linger;
             sv.send_buffer = t.send_buffer;
             sv.receive_buffer = t.receive_buffer;
