@@ -5,10 +5,13 @@
  * pid at 8, comm[17] at 12, timeval at 32, buf at 40) then len bytes of payload.
  * - SET on the caller with SYSCALL|SYSRET|NAMEI|GENIO|PSIG|USER|INHERIT: a getpid
  *   (20) makes a SYSCALL with narg 0 and then a SYSRET with its result; a path a
- *   NAMEI; write and writev a GENIO with the bytes (a large one in records of at
- *   most 4096 bytes); a caught signal a PSIG (signo,
- *   handler, code, the 128-bit mask: 28 bytes); utrace a USER; a forked child's calls are traced
- *   under its pid; after CLEAR nothing more is written, and CLEARFILE stops a trace.
+ *   NAMEI; write and writev a GENIO with the bytes (a large one too, in one record,
+ *   as 4.x's ktrgenio writes the whole transfer); a caught signal a PSIG (signo,
+ *   handler, code, the 128-bit mask: 28 bytes; a caught fault's code is its trap's,
+ *   T_PAGEFLT); a signal whose default action kills a PSIG with SIG_DFL (postsig);
+ *   utrace a USER; a forked child's calls are traced under its pid, the first record
+ *   being its return from fork (fork_return's SYSRET of SYS_fork, 0); after CLEAR
+ *   nothing more is written, and CLEARFILE stops a trace.
  * - errors: ESRCH for no such pid, EINVAL for no facility, ENOENT for no file (it is
  *   not created), EACCES for a file that is not regular, EPERM for another user's
  *   process.
@@ -65,6 +68,12 @@ static volatile int caught;
 static void on_usr1(int sig)
 {
 	caught = sig;
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	_exit(0);
 }
 
 static int le32(const unsigned char *p)
@@ -135,7 +144,7 @@ int main(int argc, char **argv)
 		unsigned len;
 	} iov[2] = {{"ab", 2}, {"cde", 3}};
 	CHECK_EQ(__sys_writev(pipefd[1], iov, 2), 5);
-	/* A large transfer comes as records of at most 4096 bytes. */
+	/* A large transfer comes as one record. */
 	static char big[5000];
 	memset(big, 'x', sizeof(big));
 	CHECK_EQ(write(pipefd[1], big, sizeof(big)), sizeof(big));
@@ -155,6 +164,25 @@ int main(int argc, char **argv)
 	}
 	CHECK_EQ(waitpid(child, &status, 0), child);
 	CHECK_CHILD_OK(status);
+	/* Killed by a default action; then a caught fault. */
+	pid_t killed = CHECK_OK(fork());
+	if (killed == 0) {
+		kill(getpid(), SIGTERM);
+		_exit(9);
+	}
+	CHECK_EQ(waitpid(killed, &status, 0), killed);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	pid_t faulted = CHECK_OK(fork());
+	if (faulted == 0) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_segv;
+		sigaction(SIGSEGV, &sa, NULL);
+		volatile int *volatile unmapped = (volatile int *)16;
+		*unmapped = 1;
+		_exit(3);
+	}
+	CHECK_EQ(waitpid(faulted, &status, 0), faulted);
+	CHECK_CHILD_OK(status);
 	CHECK_OK(__sys_ktrace(trace_path, KTROP_CLEAR, FACS, me));
 	getpid();
 	CHECK_OK(gettimeofday(&t1, NULL));
@@ -168,8 +196,12 @@ int main(int argc, char **argv)
 	CHECK_EQ(read(fd, buf, (size_t)size), size);
 	CHECK_OK(close(fd));
 	int seen_call = 0, seen_ret = 0, seen_namei = 0, seen_genio = 0, seen_user = 0;
-	int seen_writev = 0, seen_psig = 0, big_bytes = 0;
+	int seen_writev = 0, seen_psig = 0, big_bytes = 0, big_records = 0;
 	int seen_child = 0, getpids = 0, after_getpid = 0;
+	int killed_psig = 0, faulted_psig = 0;
+	/* Each child's first record is its return from fork. */
+	pid_t children[3] = {child, killed, faulted};
+	int first_seen[3] = {0, 0, 0};
 	long off = before;
 	while (off < size) {
 		CHECK(off + 44 <= size);
@@ -179,10 +211,34 @@ int main(int argc, char **argv)
 		int sec = le32(h + 32), usec = le32(h + 36);
 		const unsigned char *d = h + 44;
 		CHECK(len >= 0 && off + 44 + len <= size);
-		CHECK(pid == me || pid == child);
+		CHECK(pid == me || pid == child || pid == killed || pid == faulted);
 		CHECK(strncmp(comm, name, 16) == 0 && comm[16] == '\0');
 		CHECK(sec >= t0.tv_sec && sec <= t1.tv_sec && usec >= 0 && usec < 1000000);
-		if (pid == child) {
+		for (int i = 0; i < 3; i++) {
+			if (pid == children[i] && !first_seen[i]) {
+				first_seen[i] = 1;
+				CHECK_EQ(type, KTR_SYSRET);
+				CHECK_EQ(len, 12);
+				CHECK_EQ(le16(d), 2);
+				CHECK_EQ(le32(d + 4), 0);
+				CHECK_EQ(le32(d + 8), 0);
+			}
+		}
+		if (pid == killed && type == KTR_PSIG) {
+			static const unsigned char none[16];
+			CHECK_EQ(len, 28);
+			CHECK_EQ(le32(d), SIGTERM);
+			CHECK_EQ(le32(d + 4), 0);
+			CHECK_EQ(le32(d + 8), 0);
+			CHECK(memcmp(d + 12, none, 16) == 0);
+			killed_psig++;
+		} else if (pid == faulted && type == KTR_PSIG) {
+			CHECK_EQ(len, 28);
+			CHECK_EQ(le32(d), SIGSEGV);
+			CHECK_EQ(le32(d + 4), (int)(long)on_segv);
+			CHECK_EQ(le32(d + 8), 12);
+			faulted_psig++;
+		} else if (pid != me) {
 			seen_child = 1;
 		} else if (type == KTR_SYSCALL) {
 			CHECK(len >= 4 && len == 4 + 4 * le16(d + 2));
@@ -210,10 +266,10 @@ int main(int argc, char **argv)
 			CHECK_EQ(le32(d), pipefd[1]);
 			CHECK_EQ(le32(d + 4), 1);
 			if (len > 8 && d[8] == 'x') {
-				CHECK(len - 8 <= 4096);
 				for (int i = 8; i < len; i++)
 					CHECK_EQ(d[i], 'x');
 				big_bytes += len - 8;
+				big_records++;
 			} else if (len == 8 + 5) {
 				CHECK(memcmp(d + 8, "abcde", 5) == 0);
 				seen_writev = 1;
@@ -241,6 +297,10 @@ int main(int argc, char **argv)
 	CHECK(seen_call && seen_ret && seen_namei && seen_genio && seen_user);
 	CHECK(seen_writev && seen_psig && seen_child);
 	CHECK_EQ(big_bytes, (int)sizeof(big));
+	CHECK_EQ(big_records, 1);
+	CHECK(first_seen[0] && first_seen[1] && first_seen[2]);
+	CHECK_EQ(killed_psig, 1);
+	CHECK_EQ(faulted_psig, 1);
 	/* The getpid after CLEAR wrote nothing. */
 	CHECK_EQ(getpids, 1);
 

@@ -13909,7 +13909,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ktrace",
         kind: "standard",
         status: Status::Partial(
-            "KTR_CSW records are never written; KTR_GENIO data comes in records of at most 4096 bytes (4.x wrote one record per transfer); the child's KTR_SYSRET for fork and vfork is not written; KTR_PSIG is written only when a handler is entered, with code 0 (not for default actions or a fault's code)",
+            "KTR_CSW records (ktrace -t w, not among kdump's default points) are never written: the core's sleeps do not report to the personality",
         ),
         arg_words: 4,
     },

@@ -97,14 +97,21 @@ fn write(p: &Process, trace: &Trace, kind: u16, parts: &[&[u8]]) {
     for part in parts {
         record.extend_from_slice(part);
     }
-    match trace.file.write(&record) {
-        Ok(n) if n == record.len() => {}
+    append(p, trace, &record);
+}
+
+/// Appends `bytes` to the trace file, or stops every trace to it (see [`write`]);
+/// whether they went.
+fn append(p: &Process, trace: &Trace, bytes: &[u8]) -> bool {
+    match trace.file.write(bytes) {
+        Ok(n) if n == bytes.len() => true,
         other => {
             log::warn!(
                 "pid {}: ktrace write failed ({other:?}): tracing to the file stopped",
                 p.pid.0
             );
             stop_file(&trace.node);
+            false
         }
     }
 }
@@ -146,41 +153,47 @@ pub(crate) fn namei(p: &Process, path: &[u8]) {
     }
 }
 
-/// The most data bytes one KTR_GENIO record carries (later BSDs' `ktr_geniosize`): a
-/// larger transfer is written as several records, so a huge read is never copied
-/// whole into the kernel.
-const GENIO_CHUNK: u64 = 4096;
+/// The data of a KTR_GENIO record is copied to the file in pieces of at most this
+/// many bytes, so a huge transfer is never held whole in the kernel.
+const GENIO_PIECE: u64 = 4096;
 
-/// KTR_GENIO: fd, direction, then the first `n` bytes of `iov` (what was moved).
+/// KTR_GENIO: fd, direction, then the first `n` bytes of `iov` (what was moved), all
+/// in one record however large, as 4.x's ktrgenio writes the transfer's whole uio.
+/// Bytes that can no longer be read (another sharer of the memory unmapped them)
+/// are written as zeros, so the record keeps the length its header gives.
 pub(crate) fn genio(task: &Task, fd: i64, rw: u32, iov: &[(u64, u64)], n: u64) {
     let p = &task.process;
     let Some(t) = point(p, KTR_GENIO) else {
         return;
     };
-    let mut head = [0u8; 8];
-    head[0..4].copy_from_slice(&(fd as i32).to_le_bytes());
-    head[4..8].copy_from_slice(&rw.to_le_bytes());
-    let mut data = Vec::new();
+    let n = n.min(iov.iter().map(|&(_, len)| len).sum());
+    let Ok(payload) = usize::try_from(8 + n) else {
+        return;
+    };
+    let mut head = Vec::with_capacity(HEADER_LEN + 8);
+    head.extend_from_slice(&header(p, KTR_GENIO, payload));
+    head.extend_from_slice(&(fd as i32).to_le_bytes());
+    head.extend_from_slice(&rw.to_le_bytes());
+    if !append(p, &t, &head) {
+        return;
+    }
+    let mut piece = Vec::new();
     let mut left = n;
     for &(addr, len) in iov {
         let mut at = 0;
         while at < len.min(left) {
-            let take = (len.min(left) - at).min(GENIO_CHUNK - data.len() as u64);
-            let start = data.len();
-            data.resize(start + take as usize, 0);
-            if task.read_bytes(addr + at, &mut data[start..]).is_err() {
+            let take = (len.min(left) - at).min(GENIO_PIECE);
+            piece.clear();
+            piece.resize(take as usize, 0);
+            if task.read_bytes(addr + at, &mut piece).is_err() {
+                piece.fill(0);
+            }
+            if !append(p, &t, &piece) {
                 return;
             }
             at += take;
-            if data.len() as u64 == GENIO_CHUNK {
-                write(p, &t, KTR_GENIO, &[&head, &data]);
-                data.clear();
-            }
         }
         left -= len.min(left);
-    }
-    if !data.is_empty() || n == 0 {
-        write(p, &t, KTR_GENIO, &[&head, &data]);
     }
 }
 
@@ -194,15 +207,27 @@ pub(crate) fn after_exec(p: &Process, before: &Credentials) {
     }
 }
 
-/// KTR_PSIG for a handler about to run: signo, action, code (0), then the 128-bit mask
-/// the handler's return restores.
-pub(crate) fn psig(p: &Process, signal: Signal, handler: u64, mask: SignalSet) {
+/// KTR_PSIG for a signal acted on: signo, action (the handler about to run, or SIG_DFL,
+/// 0, for a default action ending the process), code (a fault's, for a caught fault
+/// delivered straight from trapsignal; 0 from postsig), then the 128-bit mask the
+/// handler's return restores (the mask, for a default action).
+pub(crate) fn psig(p: &Process, signal: Signal, action: u64, code: i32, mask: SignalSet) {
     if let Some(t) = point(p, KTR_PSIG) {
         let mut head = [0u8; 12];
         head[0..4].copy_from_slice(&signal_to_fb(signal).to_le_bytes());
-        head[4..8].copy_from_slice(&(handler as u32).to_le_bytes());
+        head[4..8].copy_from_slice(&(action as u32).to_le_bytes());
+        head[8..12].copy_from_slice(&code.to_le_bytes());
         write(p, &t, KTR_PSIG, &[&head, to_sigset(mask).as_bytes()]);
     }
+}
+
+/// `SYS_fork`: the call a child's first return reports, whatever made it.
+const SYS_FORK: u64 = 2;
+
+/// A forked child's first return (4.x's fork_return, after userret): a KTR_SYSRET of
+/// fork, no error, 0 in eax, for vfork and rfork children too.
+pub(crate) fn first_return(p: &Process) {
+    sysret(p, SYS_FORK, 0, 0);
 }
 
 /// utrace: a KTR_USER record of the caller's bytes if it is traced for them; 0

@@ -179,10 +179,22 @@ impl Personality for FreeBsd4 {
         &self,
         task: &mut Task,
         signal: Signal,
-        _origin: SignalOrigin,
+        origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError> {
-        signals::deliver(task, signal, action)
+        signals::deliver(task, signal, origin, action)
+    }
+
+    /// KTR_PSIG with SIG_DFL, as 4.x's postsig writes it before sigexit.
+    fn default_action_taken(&self, task: &Task, signal: Signal) {
+        if task.process.recording() {
+            let mask = task.process.mask_to_restore();
+            ktrace::psig(&task.process, signal, 0, 0, mask);
+        }
+    }
+
+    fn first_return(&self, task: &Task) {
+        ktrace::first_return(&task.process);
     }
 
     fn blocks_signal_in_handler(&self, action: &CatchAction) -> bool {

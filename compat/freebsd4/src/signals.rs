@@ -10,7 +10,8 @@ use nymph_hal::gdt::{LDT_CODE32, LDT_DATA};
 use nymph_hal::user::UserContext;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{
-    self, CatchAction, ChildReports, ExecError, Fault, SigAction, Signal, SignalSet, Task,
+    self, CatchAction, ChildReports, ExecError, Fault, SigAction, Signal, SignalOrigin, SignalSet,
+    Task,
 };
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -697,14 +698,26 @@ fn save_context(task: &Task, mc: &mut fb::mcontext_t, trapno: i32, err: i32) {
 /// in 4.x, a process that "has trashed its stack": sendsig resets SIGILL to its default
 /// and posts it, which kills the process before it returns to user mode. The same
 /// here: the process dies of SIGILL (not of the SIGSEGV the core would pick).
+///
+/// Traced for KTR_PSIG, it is recorded first: with the fault's code when a fault of
+/// the process's own raised it (4.x's trapsignal sends such a signal to its handler
+/// at once, when the process is not being debugged), 0 otherwise (postsig).
 pub(crate) fn deliver(
     task: &mut Task,
     signal: Signal,
+    origin: SignalOrigin,
     action: &CatchAction,
 ) -> Result<(), ExecError> {
     if task.process.recording() {
         let mask = task.process.mask_to_restore();
-        crate::ktrace::psig(&task.process, signal, action.handler, mask);
+        let code = match origin {
+            SignalOrigin::Fault if !task.process.is_traced() => {
+                let fault = task.process.last_fault();
+                trap_words(fault.as_ref(), task.context.last_entry_vector()).code
+            }
+            _ => 0,
+        };
+        crate::ktrace::psig(&task.process, signal, action.handler, code, mask);
     }
     match build_frame(task, signal, action) {
         // SA_RESETHAND: the action goes back to SIG_DFL as the handler is entered.

@@ -286,6 +286,15 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         false
     }
 
+    /// A pending signal whose default action ends the process is being acted on
+    /// (BSD's postsig, just before sigexit), for a personality that records it.
+    fn default_action_taken(&self, _task: &Task, _signal: Signal) {}
+
+    /// The process's thread is about to enter user mode for the first time (a forked
+    /// child's return from fork, its pending signals acted on already), for a
+    /// personality that records it.
+    fn first_return(&self, _task: &Task) {}
+
     /// Builds the frame that runs `action`'s handler for `signal`, rewriting the context
     /// to enter it. An error means the frame could not be written (bad stack): the core
     /// then kills the process.
@@ -2696,7 +2705,14 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
     task_starts(&process);
     let mut task = Task { process, context };
     let mut charged_at = crate::time::ticks();
+    let mut first = true;
     while let Some(personality) = ready_to_enter(&mut task) {
+        if first {
+            first = false;
+            if task.process.recording() {
+                personality.first_return(&task);
+            }
+        }
         let mut runner = Runner {
             task: &mut task,
             personality,
@@ -3039,6 +3055,7 @@ fn deliver_signals(task: &mut Task) {
                 }
                 DefaultAction::Stop => stop(process, signal),
                 DefaultAction::Terminate | DefaultAction::Core => {
+                    process.personality().default_action_taken(task, signal);
                     exit_with_signal(task, signal);
                     return;
                 }
