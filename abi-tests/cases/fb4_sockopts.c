@@ -78,6 +78,17 @@ static int set_maxseg(int s, int size)
 	return __sys_setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &size, sizeof(size)) < 0 ? errno : 0;
 }
 
+/* Connects `cl` to the listener `lst` (bound at `to`) and returns the accepted
+ * socket, having checked each side's segment size. */
+static int connected(int cl, int lst, struct sockaddr_in *to, int cl_segment, int a_segment)
+{
+	CHECK_OK(__sys_connect(cl, to, sizeof(*to)));
+	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
+	CHECK_EQ(maxseg(cl), cl_segment);
+	CHECK_EQ(maxseg(a), a_segment);
+	return a;
+}
+
 /* Checks `s`'s send and receive buffer sizes. */
 static void buffers(int s, int send, int receive)
 {
@@ -131,10 +142,7 @@ static void max_segment(void)
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	nt_setsockopt_int(cl, SOL_SOCKET, SO_SNDBUF, 5000);
 	CHECK_EQ(maxseg(cl), 512);
-	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
-	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
-	CHECK_EQ(maxseg(cl), 5000);
-	CHECK_EQ(maxseg(a), 14336);
+	a = connected(cl, lst, &sin, 5000, 14336);
 	buffers(cl, 5000, 70000);
 	close(a);
 	close(cl);
@@ -144,10 +152,7 @@ static void max_segment(void)
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	nt_setsockopt_int(cl, IPPROTO_TCP, TCP_NOOPT, 1);
 	CHECK_EQ(set_maxseg(cl, 100), 0);
-	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
-	a = CHECK_OK(__sys_accept(lst, NULL, NULL));
-	CHECK_EQ(maxseg(cl), 14336);
-	CHECK_EQ(maxseg(a), 512);
+	a = connected(cl, lst, &sin, 14336, 512);
 	buffers(a, 32768, 65536);
 	close(a);
 	close(cl);
@@ -161,17 +166,12 @@ static void max_segment(void)
 	CHECK_OK(__sys_listen(quiet, 4));
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_EQ(set_maxseg(cl, 100), 0);
-	CHECK_OK(__sys_connect(cl, &qsin, sizeof(qsin)));
-	a = CHECK_OK(__sys_accept(quiet, NULL, NULL));
-	CHECK_EQ(maxseg(cl), 100);
-	CHECK_EQ(maxseg(a), 14336);
+	a = connected(cl, quiet, &qsin, 100, 14336);
 	buffers(cl, 32768, 65536);
 	close(a);
 	close(cl);
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
-	CHECK_OK(__sys_connect(cl, &qsin, sizeof(qsin)));
-	a = CHECK_OK(__sys_accept(quiet, NULL, NULL));
-	CHECK_EQ(maxseg(cl), 512);
+	a = connected(cl, quiet, &qsin, 512, 14336);
 	close(a);
 	close(cl);
 	close(quiet);
