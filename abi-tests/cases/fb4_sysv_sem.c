@@ -6,7 +6,8 @@
  * until another process changes the set (counted in GETNCNT/GETZCNT), EINTR on a
  * signal, EIDRM when the set is removed meanwhile, SEM_UNDO applied at exit, the
  * error order and limits, undo sums that wrap as 4.x's short does, ipcperm for a
- * non-root user, and the semsys multiplexer.
+ * non-root user, and the semsys multiplexer with semconfig's freeze (every other
+ * process's semsys waits, not its direct calls, until a thaw or the freezer's exit).
  */
 #include <nymph_test.h>
 #include <signal.h>
@@ -280,7 +281,7 @@ static void undo_wraps(void)
 	CHECK_OK(val(id, 0, IPC_RMID));
 }
 
-/* semsys(which, ...): __semctl, semget, semop. */
+/* semsys(which, ...): __semctl, semget, semop, semconfig. */
 static void multiplexer(void)
 {
 	int id = CHECK_OK(__sys_semsys(1, IPC_PRIVATE, 2, 0600, 0));
@@ -288,9 +289,48 @@ static void multiplexer(void)
 	CHECK_OK(__sys_semsys(2, id, (int32_t)(uintptr_t)&b, 1, 0));
 	union semun none = {.val = 0};
 	CHECK_EQ(__sys_semsys(0, id, 1, GETVAL, (int32_t)(uintptr_t)&none), 7);
-	CHECK_ERRNO(__sys_semsys(3, 0, 0, 0, 0), EINVAL);
 	CHECK_ERRNO(__sys_semsys(4, 0, 0, 0, 0), EINVAL);
 	CHECK_OK(__sys_semsys(0, id, 0, IPC_RMID, 0));
+}
+
+/* semsys 3, semconfig (SEM_CONFIG_FREEZE 0, SEM_CONFIG_THAW 1). */
+static void freeze(void)
+{
+	CHECK_ERRNO(__sys_semsys(3, 2, 0, 0, 0), EINVAL);
+	CHECK_OK(__sys_semsys(3, 0, 0, 0, 0));
+	/* The freezer's own calls go on. */
+	int id = CHECK_OK(__sys_semsys(1, IPC_PRIVATE, 1, 0600, 0));
+	union semun none = {.val = 0};
+	int p[2];
+	CHECK_OK(pipe(p));
+	pid_t child = CHECK_OK(fork());
+	if (child == 0) {
+		/* The direct calls are not held back; semsys waits for the thaw. */
+		if (val(id, 0, GETVAL) != 0)
+			_exit(2);
+		if (write(p[1], "x", 1) != 1)
+			_exit(3);
+		int v = __sys_semsys(0, id, 0, GETVAL, (int32_t)(uintptr_t)&none);
+		_exit(v == 5 ? 0 : 4);
+	}
+	char c;
+	CHECK_EQ(read(p[0], &c, 1), 1);
+	usleep(100000);
+	int status;
+	CHECK_EQ(waitpid(child, &status, WNOHANG), 0);
+	union semun five = {.val = 5};
+	CHECK_OK(ctl(id, 0, SETVAL, five));
+	CHECK_OK(__sys_semsys(3, 1, 0, 0, 0));
+	CHECK_CHILD_OK(wait_child(child));
+	/* A freezer that exits without thawing lets the others go on. */
+	child = CHECK_OK(fork());
+	if (child == 0)
+		_exit(__sys_semsys(3, 0, 0, 0, 0) == 0 ? 0 : 5);
+	CHECK_CHILD_OK(wait_child(child));
+	CHECK_EQ(__sys_semsys(0, id, 0, GETVAL, (int32_t)(uintptr_t)&none), 5);
+	CHECK_OK(val(id, 0, IPC_RMID));
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(void)
@@ -300,5 +340,6 @@ int main(void)
 	limits();
 	undo_wraps();
 	multiplexer();
+	freeze();
 	PASS();
 }

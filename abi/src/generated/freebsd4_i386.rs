@@ -9928,7 +9928,7 @@ impl RtprioArgs {
 
 /// Arguments of `semsys(int which, int a2, int a3, int a4, int a5)`, slot 169 (5 words); returns `int`.
 ///
-/// which 0 __semctl, 1 semget, 2 semop, 3 semconfig (sysv_sem.c semcalls[]); other values EINVAL.
+/// which 0 __semctl, 1 semget, 2 semop, 3 semconfig (sysv_sem.c semcalls[]); other values EINVAL. semconfig's SEM_CONFIG_FREEZE (0) makes the caller semlock_holder, SEM_CONFIG_THAW (1) clears it, another flag is EINVAL (logged); while another live process holds it, every semsys call waits for the thaw or the holder's exit, uninterruptibly, before it looks at which (the direct __semctl, semget and semop do not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SemsysArgs {
     pub which: int,
@@ -14798,7 +14798,9 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 169,
         name: "semsys",
         kind: "standard",
-        status: Status::Partial("which 3 (semconfig's freeze and thaw, a debugging aid) is EINVAL"),
+        status: Status::Partial(
+            "while semconfig holds the facility frozen, 4.x's semexit held back every other exiting process (uninterruptibly) until the thaw; exits here do not wait",
+        ),
         arg_words: 5,
     },
     SyscallInfo {

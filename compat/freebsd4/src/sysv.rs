@@ -9,12 +9,14 @@ use crate::fb::{self, consts as c, errno};
 use crate::files::file_errno;
 use crate::startup::USRSTACK;
 use crate::sys::{MAXDSIZ, Ret, SysResult, data_start, fault};
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use nymph_kernel::ipc::msg::{self, QueueError};
 use nymph_kernel::ipc::sem::{self, Field, Op, OpError};
 use nymph_kernel::ipc::shm::{self, GetRequest, Place, SegmentInfo};
 use nymph_kernel::ipc::{Access, Perm};
-use nymph_kernel::process::Task;
+use nymph_kernel::process::{Process, Task};
+use nymph_kernel::sync::Mutex;
 use nymph_kernel::vfs::Credentials;
 
 fn creds(task: &Task) -> Credentials {
@@ -317,12 +319,57 @@ pub(crate) fn sys_semctl(task: &mut Task, a: fb::SemctlArgs) -> SysResult {
 /// semconfig's freeze and thaw (a debugging aid) are not implemented: EINVAL.
 pub(crate) fn sys_semsys(task: &mut Task, a: fb::SemsysArgs) -> SysResult {
     crate::jail::check_sysv(task)?;
+    wait_for_thaw(task);
     let addr = |w: i32| u64::from(w as u32);
     match a.which {
         0 => semctl(task, a.a2, a.a3, a.a4, addr(a.a5)),
         1 => semget(task, a.a2, a.a3, a.a4),
         2 => semop(task, a.a2, addr(a.a3), a.a4 as u32),
+        3 => semconfig(task, a.a2),
         _ => Err(errno::EINVAL),
+    }
+}
+
+/// The process holding the semaphore facility frozen (4.x's semlock_holder), if any.
+static SEM_FROZEN_BY: Mutex<Option<Weak<Process>>> = Mutex::new(None);
+
+/// `semconfig_ctl_t`.
+const SEM_CONFIG_FREEZE: i32 = 0;
+const SEM_CONFIG_THAW: i32 = 1;
+
+/// semconfig (semsys 3), the lock ipcs takes while it reads the semaphore tables: a
+/// freeze makes every other process's semsys wait until a thaw (by anyone) or the
+/// freezer's exit; no privilege is asked. Another flag is EINVAL, logged.
+fn semconfig(task: &Task, flag: i32) -> SysResult {
+    match flag {
+        SEM_CONFIG_FREEZE => *SEM_FROZEN_BY.lock() = Some(Arc::downgrade(&task.process)),
+        SEM_CONFIG_THAW => *SEM_FROZEN_BY.lock() = None,
+        _ => {
+            log::warn!(
+                "pid {}: semconfig: unknown flag {flag}: EINVAL",
+                task.process.pid.0
+            );
+            return Err(errno::EINVAL);
+        }
+    }
+    Ok(Ret::word(0))
+}
+
+/// Before any semsys call: while another live process holds the facility frozen, the
+/// caller waits, signals or not, as 4.x's semsys sleeps uninterruptibly on
+/// semlock_holder. (4.x's semexit held back every exiting process too; exits here do
+/// not wait.)
+fn wait_for_thaw(task: &Task) {
+    let frozen_by_other = || {
+        SEM_FROZEN_BY
+            .lock()
+            .as_ref()
+            .and_then(Weak::upgrade)
+            .is_some_and(|p| !Arc::ptr_eq(&p, &task.process) && !p.has_exited())
+    };
+    // The freezer's exit wakes nobody: a tick's poll sees it.
+    while frozen_by_other() {
+        nymph_kernel::sched::sleep_ticks(1);
     }
 }
 
