@@ -4413,6 +4413,8 @@ pub mod ioctl {
     pub const TIOCUCNTL: u32 = 0x80047466;
     /// a pty's external processing (EXTPROC), on either side: no special characters or echo in the slave's line discipline; a master in packet mode hears TIOCPKT_IOCTL with the modes when it changes and at each TIOCSETA* under it
     pub const TIOCEXT: u32 = 0x80047460;
+    /// nonzero: the terminal takes what is written to /dev/console (constty): EBUSY while another terminal whose line is up has it, then EPERM unless root outside a jail; 0 gives it back if it has it; the slave's last close gives it back too. Kernel messages still go to the console
+    pub const TIOCCONS: u32 = 0x80047462;
     /// a pty master sends the signal its argument names (1-31, else EINVAL) to the slave's foreground group, flushing both queues unless NOFLSH
     pub const TIOCSIG: u32 = 0x2000745f;
     /// COMPAT_43 (tty_compat.c): the speed codes, erase and kill, and the old flags the termios modes amount to (ttcompatgetflags)
@@ -13976,7 +13978,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); TIOCCONS (console redirection) is ENOTTY; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
+            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
         ),
         arg_words: 3,
     },
@@ -24660,6 +24662,7 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCREMOTE", 0x80047469),
     ("TIOCUCNTL", 0x80047466),
     ("TIOCEXT", 0x80047460),
+    ("TIOCCONS", 0x80047462),
     ("TIOCSIG", 0x2000745f),
     ("TIOCGETP", 0x40067408),
     ("TIOCSETP", 0x80067409),

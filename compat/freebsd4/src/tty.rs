@@ -349,6 +349,19 @@ fn terminal_ioctl(
             let n = i32::try_from(tty.queued_output()).unwrap_or(i32::MAX);
             task.write_val(arg, &n).map_err(fault)?;
         }
+        // The terminal takes what is written to /dev/console (constty): EBUSY while
+        // another whose line is up has it, then root's privilege (suser); 0 gives it
+        // back if it has it. Kernel messages still go to the console.
+        ioctl::TIOCCONS => {
+            let on: i32 = task.read_val(arg).map_err(fault)?;
+            if on != 0 {
+                if nymph_kernel::tty::console_output_held_by_other(tty) {
+                    return Err(errno::EBUSY);
+                }
+                crate::sys::suser(task, crate::sys::Jail::Refused)?;
+            }
+            nymph_kernel::tty::take_console_output(tty, on != 0);
+        }
         // ttioctl hands what it does not know to ttcompat (options COMPAT_43); then
         // a pty in user-control mode takes UIOCCMD(n) from either side, n for its
         // master to read (0: nothing).

@@ -747,3 +747,30 @@ impl FdTable {
 pub fn console() -> Arc<dyn FileOps> {
     Arc::new(Console)
 }
+
+/// The console as /dev/console opens it: what is written goes to the terminal that
+/// took the console's output (TIOCCONS, [`crate::tty::console_output_terminal`]), if
+/// one did, as 4.x's cnwrite writes to constty; the rest is the console's.
+#[derive(Debug)]
+pub struct ConsoleDevice;
+
+impl FileOps for ConsoleDevice {
+    fn kind(&self) -> FileKind {
+        FileKind::Console
+    }
+    fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        Console.read(buf, nonblock)
+    }
+    fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
+        crate::tty::console_output_terminal().write(buf, nonblock)
+    }
+    fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
+        Console.terminal()
+    }
+    fn poll(&self) -> Readiness {
+        Console.poll()
+    }
+    fn wait_queue(&self) -> Option<&crate::sched::WaitQueue> {
+        Console.wait_queue()
+    }
+}

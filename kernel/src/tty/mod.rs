@@ -17,7 +17,7 @@ use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub use ldisc::{
     Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
 };
@@ -149,6 +149,62 @@ static CONSOLE: Terminal = Terminal::new(console_device);
 /// The console terminal.
 pub fn console() -> &'static Terminal {
     &CONSOLE
+}
+
+/// Which terminal takes what is written to /dev/console (4.x's constty): none, the
+/// console itself, or a pty's slave by index.
+static CONSOLE_OUTPUT: AtomicUsize = AtomicUsize::new(CONSOLE_OUTPUT_NONE);
+const CONSOLE_OUTPUT_NONE: usize = usize::MAX;
+const CONSOLE_OUTPUT_CONSOLE: usize = pty::COUNT;
+
+/// The terminal /dev/console's writes go to: the one that took them
+/// ([`take_console_output`]), else the console.
+pub fn console_output_terminal() -> &'static Terminal {
+    match CONSOLE_OUTPUT.load(Ordering::Relaxed) {
+        i if i < pty::COUNT => pty::slave_terminal(i),
+        _ => &CONSOLE,
+    }
+}
+
+/// `terminal`'s number in [`CONSOLE_OUTPUT`].
+fn console_output_number(terminal: &Terminal) -> usize {
+    match pty::slave_index(terminal) {
+        Some(i) => i,
+        None => CONSOLE_OUTPUT_CONSOLE,
+    }
+}
+
+/// Whether a terminal other than `terminal` has the console's output and its line is
+/// up (the console's always is): 4.x's TIOCCONS is EBUSY then.
+pub fn console_output_held_by_other(terminal: &Terminal) -> bool {
+    let now = CONSOLE_OUTPUT.load(Ordering::Relaxed);
+    now != console_output_number(terminal)
+        && match now {
+            CONSOLE_OUTPUT_NONE => false,
+            CONSOLE_OUTPUT_CONSOLE => true,
+            i => pty::line_up(i),
+        }
+}
+
+/// 4.x's TIOCCONS on `terminal` once its checks have passed: `on`, it takes what is
+/// written to /dev/console (constty = tp); off, it gives it back if it has it.
+pub fn take_console_output(terminal: &Terminal, on: bool) {
+    let me = console_output_number(terminal);
+    if on {
+        CONSOLE_OUTPUT.store(me, Ordering::Relaxed);
+    } else {
+        let _ = CONSOLE_OUTPUT.compare_exchange(
+            me,
+            CONSOLE_OUTPUT_NONE,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+}
+
+/// Pty slave `index` closed (4.x's ttyclose): it no longer takes the console's output.
+pub(crate) fn slave_closed(index: usize) {
+    take_console_output(pty::slave_terminal(index), false);
 }
 
 /// Turns console input on: the serial receive interrupt (IRQ 4) feeds the console.

@@ -584,6 +584,7 @@ pub(super) fn slave_revoked(index: usize) {
     };
     if was_open {
         SLAVES[index].close_revoked();
+        super::slave_closed(index);
     }
     pty.readable.wake_all();
     pty.drained.wake_all();
@@ -592,6 +593,19 @@ pub(super) fn slave_revoked(index: usize) {
 /// The slave whose terminal `terminal` is, if it is one.
 pub fn slave_index(terminal: &Terminal) -> Option<usize> {
     SLAVES.iter().position(|t| core::ptr::eq(t, terminal))
+}
+
+/// Slave `index`'s terminal.
+pub(super) fn slave_terminal(index: usize) -> &'static Terminal {
+    &SLAVES[index]
+}
+
+/// Whether pty `index`'s line is up (BSD's TS_CONNECTED): its master opened it, is
+/// open still (its close drops the carrier, ttymodem), and the slave has not closed
+/// since.
+pub(super) fn line_up(index: usize) -> bool {
+    let s = PTYS[index].state.lock();
+    s.open && s.connected
 }
 
 /// An open master.
@@ -800,6 +814,7 @@ impl Drop for Slave {
         };
         if last {
             SLAVES[self.index].stop();
+            super::slave_closed(self.index);
         }
         PTYS[self.index].readable.wake_all();
     }

@@ -252,6 +252,12 @@ fn open_console() -> Result<Arc<dyn FileOps>> {
     Ok(crate::file::console())
 }
 
+/// /dev/console itself: the console, but for where its writes go (TIOCCONS).
+fn open_console_device() -> Result<Arc<dyn FileOps>> {
+    open_console()?;
+    Ok(Arc::new(crate::file::ConsoleDevice))
+}
+
 /// /dev/tty: the caller's controlling terminal (the console or a pseudo-terminal's
 /// slave), or ENXIO for a process whose session has none. The kernel's own opens get
 /// the console. The instance is kept under the terminal's own number too, so that
@@ -279,7 +285,7 @@ pub fn root() -> Arc<Inode> {
     ROOT.call_once(|| {
         let root = tmpfs::new_fs_root(DEVICE, 0o755);
         let nodes: [(&[u8], u64, u32, OpenFn); 7] = [
-            (b"console", number::CONSOLE, 0o600, open_console),
+            (b"console", number::CONSOLE, 0o600, open_console_device),
             (b"tty", number::TTY, 0o666, open_controlling_tty),
             (b"null", number::NULL, 0o666, open_null),
             (b"zero", number::ZERO, 0o666, open_zero),
