@@ -3,11 +3,13 @@
  * mmap of files and anonymous memory: MAP_SHARED file mappings agreeing with read and
  * write both ways, MAP_PRIVATE copies staying private, anonymous MAP_SHARED memory
  * shared across fork, munmap and mprotect (read-only, PROT_NONE) faulting, SIGBUS past
- * the end of the file, msync, and the descriptor checks (EACCES, ENODEV, EINVAL); a
- * mapping stays the file's through a truncation and growth: the pages a truncation
- * takes give SIGBUS (a private page written before is the program's and stays), the
- * zeroed tail of the last page reads zeros, and what the file grows to is read
- * through the mapping, as 4.x's vnode pager reads it (not a stale copy).
+ * the end of the file, msync, and the descriptor checks (EACCES, ENODEV, EINVAL; a
+ * read-only descriptor's shared mapping may not be made writable, its pages past the
+ * file's end included); a mapping stays the file's through a truncation and growth:
+ * the pages a truncation takes give SIGBUS (a private page written before is the
+ * program's and stays), the zeroed tail of the last page reads zeros, and what the
+ * file grows to is read through the mapping, as 4.x's vnode pager reads it (not a
+ * stale copy).
  */
 #include <nymph_test.h>
 #include <sys/mman.h>
@@ -237,6 +239,25 @@ int main(void)
 	CHECK(r != MAP_FAILED);
 	r[0] = 'z';
 	CHECK_OK(munmap(r, PG));
+	/* Nor its pages past the end of the file (mapped so, or truncated away), which
+	 * become the file's own when it grows: a write there would reach the file. */
+	nt_write_file("rofile", "read only");
+	int rfd = CHECK_OK(open("rofile", O_RDONLY));
+	int wfd = CHECK_OK(open("rofile", O_RDWR));
+	r = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, rfd, 0);
+	CHECK(r != MAP_FAILED);
+	CHECK_ERRNO(mprotect(r + PG, PG, PROT_READ | PROT_WRITE), EACCES);
+	CHECK_ERRNO(mprotect(r, 2 * PG, PROT_READ | PROT_WRITE), EACCES);
+	CHECK_OK(ftruncate(wfd, 0));
+	CHECK_ERRNO(mprotect(r, PG, PROT_READ | PROT_WRITE), EACCES);
+	CHECK_EQ(pwrite(wfd, "grown", 5, PG), 5);
+	expect_signal(do_write, r + PG, SIGPROT);
+	expect_signal(do_write, r, SIGPROT);
+	CHECK(memcmp(r + PG, "grown", 5) == 0);
+	CHECK_EQ(r[0], 0);
+	CHECK_OK(munmap(r, 2 * PG));
+	CHECK_OK(close(rfd));
+	CHECK_OK(close(wfd));
 #ifndef __FreeBSD_version /* 4.x rounds an unaligned offset down and takes both flags */
 	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 1) == MAP_FAILED);
 	CHECK_EQ(errno, EINVAL);

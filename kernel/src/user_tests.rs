@@ -695,6 +695,23 @@ fn pages_past_a_file_end_are_one_range() -> TestResult {
     kassert_eq!(child.unmap_range(BASE, END), (2 << 30) / 0x1000 - 2);
     kassert_eq!(child.next_region(BASE), None);
     kassert_eq!(space.protection(BASE), Some(Protection::READ));
+    // Pages past the end of a file opened read-only and mapped shared may not become
+    // writable (the file's pages once it grows), wherever a range meets them; those of
+    // a private mapping may.
+    const RO: u64 = END + 0x1000;
+    let read_only = crate::mm::uspace::FileView {
+        file: alloc::sync::Arc::new(EmptyFile),
+        shared: true,
+        may_write: false,
+    };
+    kassert_eq!(
+        space.reserve_beyond(RO, RO + 0x2000, Protection::READ, read_only, 0),
+        Ok(())
+    );
+    kassert!(space.write_allowed(BASE, MID));
+    kassert!(space.write_allowed(END, RO));
+    kassert!(!space.write_allowed(RO + 0x1000, RO + 0x2000));
+    kassert!(!space.write_allowed(MID, RO + 0x1000));
     Ok(())
 }
 

@@ -453,9 +453,18 @@ impl AddressSpace {
     }
 
     /// Whether every page mapped in `[start, end)` may be made writable (a shared
-    /// mapping of a file opened read-only may not).
+    /// mapping of a file opened read-only may not), its pages past the file's end
+    /// too: touched once the file has grown, they map the file's own page.
     pub fn write_allowed(&self, start: u64, end: u64) -> bool {
+        // The runs are sorted and disjoint, so their ends rise with their starts: the
+        // runs overlapping the range are those before `end` whose end is past `start`.
         self.pages.range(start..end).all(|(_, p)| p.may_write)
+            && self
+                .beyond
+                .range(..end)
+                .rev()
+                .take_while(|(_, (run_end, _))| *run_end > start)
+                .all(|(_, (_, b))| b.view.may_write || !b.view.shared)
     }
 
     /// Changes the protection of the pages mapped in `[start, end)`.
