@@ -8,7 +8,8 @@
  *    own; over a shared mapping (whose default is to share) the child gets a
  *    copy-on-write copy and so does the parent (4.x's vm_map_copy_entry marks both
  *    entries needs-copy): the parent's writes after the fork reach neither the
- *    child, nor the mapping's other sharers, nor the file behind it;
+ *    child, nor the mapping's other sharers, nor the file behind it (pages past
+ *    the file's end at the fork included, once it has grown over them);
  *  - EINVAL for an unknown mode or a range wrapping past 4 GiB; holes are passed over;
  *  - unmapping forgets the setting: a new mapping there is copied again.
  */
@@ -159,6 +160,27 @@ int main(void)
 	CHECK_EQ(pread(fd, back, 4, 0), 4);
 	CHECK(memcmp(back, "File", 4) == 0);
 	CHECK_EQ(f[1], 'X');
+	/* And over pages past the file's end at the fork: once the file has grown over
+	 * them, the parent's writes there and the child's stay their own too. */
+	char *g = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(g != MAP_FAILED);
+	CHECK_OK(__sys_minherit(g, 2 * PAGE, INHERIT_COPY));
+	child = CHECK_OK(fork());
+	if (child == 0) {
+		char c;
+		if (read(go[0], &c, 1) != 1 || g[PAGE] != 'g')
+			_exit(1);
+		g[PAGE + 1] = 'C';
+		_exit(0);
+	}
+	CHECK_EQ(pwrite(fd, "grown", 5, PAGE), 5);
+	CHECK_EQ(g[PAGE], 'g');
+	g[PAGE] = 'P';
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	CHECK_CHILD_OK(reap(child));
+	CHECK_EQ(pread(fd, back, 4, PAGE), 4);
+	CHECK(memcmp(back, "grow", 4) == 0);
+	CHECK_EQ(g[PAGE + 1], 'r');
 	close(fd);
 	unlink("/tmp/fb4_minherit.dat");
 	PASS();

@@ -1,9 +1,9 @@
 //! What a forked child gets of each part of the space (BSD's minherit): a copy-on-write
 //! copy (the default for private memory), the very same pages (shared both ways from
 //! then on; the default for shared mappings), or nothing. Only ranges set otherwise
-//! than their default are recorded (copy only over shared pages), and only where
-//! something is mapped: a later mapping in a hole starts with the default, and
-//! unmapping forgets.
+//! than their default are recorded (copy only over shared pages, a shared file
+//! mapping's pages past the file's end included), and only where something is mapped:
+//! a later mapping in a hole starts with the default, and unmapping forgets.
 
 use super::{AddressSpace, MemError, ranges};
 use alloc::vec::Vec;
@@ -33,13 +33,17 @@ pub(crate) fn within(runs: &[(u64, u64)], page: u64) -> bool {
 impl AddressSpace {
     /// Sets how fork treats the mapped pages of `[start, end)` (page-aligned); pages
     /// not mapped there are passed over, as BSD's vm_map_inherit passes over holes.
-    /// Copy is recorded only over shared pages: private ones are copied anyway.
+    /// Copy is recorded only over shared pages (those past a shared file mapping's end
+    /// too): private ones are copied anyway.
     pub fn set_inheritance(&mut self, start: u64, end: u64, how: Inheritance) {
         carve(&mut self.inherit, start, end);
         let mut run: Option<u64> = None;
         for page in (start..end).step_by(PAGE_SIZE as usize) {
             let mapped = match how {
-                Inheritance::Copy => self.pages.get(&page).is_some_and(|p| p.shared),
+                Inheritance::Copy => {
+                    self.pages.get(&page).is_some_and(|p| p.shared)
+                        || ranges::at(&self.beyond, page).is_some_and(|(_, _, b)| b.view.shared)
+                }
                 _ => self.protection(page).is_some(),
             };
             match (run, mapped) {
@@ -122,6 +126,15 @@ impl AddressSpace {
                     self.root.set_flags_4k(virt, flags);
                 }
             }
+            // Its pages past the file's end too: touched once the file has grown,
+            // they are the file's page copied on write, not the file's page itself.
+            ranges::modify(&mut self.beyond, start, end, |b| super::Beyond {
+                view: super::FileView {
+                    shared: false,
+                    ..b.view
+                },
+                ..b
+            });
             carve(&mut self.inherit, start, end);
         }
     }
