@@ -17,7 +17,10 @@
  *  - a datagram socket is readable once its queue, each datagram counted with its
  *    sender's address, reaches the mark; a receive takes one datagram, mark or not;
  *  - kqueue's read and write notes are ready by the marks, or with NOTE_LOWAT by
- *    the note's own data (0: ready with nothing there).
+ *    the note's own data (0: ready with nothing there);
+ *  - marks past the 64 KiB a stream holds here (buffers raised to 200000): a send
+ *    still starts once the stream is empty, a receive once it is full, so a large
+ *    transfer goes through whole.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -40,6 +43,40 @@ static int selected_readable(int fd)
 	FD_SET(fd, &r);
 	int n = CHECK_OK(select(fd + 1, &r, NULL, NULL, &zero));
 	return n == 1 && FD_ISSET(fd, &r);
+}
+
+/* With SO_SNDBUF and SO_RCVBUF at 200000 and both marks at 100000, a 150000-byte
+ * blocking send to a reader that drains reaches it whole. */
+static void marks_past_the_stream(void)
+{
+	int sv[2];
+	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	for (int i = 0; i < 2; i++) {
+		nt_setsockopt_int(sv[i], SOL_SOCKET, SO_SNDBUF, 200000);
+		nt_setsockopt_int(sv[i], SOL_SOCKET, SO_RCVBUF, 200000);
+		nt_setsockopt_int(sv[i], SOL_SOCKET, SO_SNDLOWAT, 100000);
+		nt_setsockopt_int(sv[i], SOL_SOCKET, SO_RCVLOWAT, 100000);
+	}
+	CHECK_EQ(nt_getsockopt_int(sv[0], SOL_SOCKET, SO_SNDLOWAT), 100000);
+	pid_t reader = CHECK_OK(fork());
+	if (reader == 0) {
+		close(sv[0]);
+		static char buf[65536];
+		long total = 0;
+		int n;
+		while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+			total += n;
+		_exit(n == 0 && total == 150000 ? 0 : 1);
+	}
+	CHECK_OK(close(sv[1]));
+	/* Empty: writable by the mark. */
+	CHECK(polled(sv[0], POLLOUT) & POLLOUT);
+	static char big[150000];
+	CHECK_EQ(write(sv[0], big, sizeof(big)), (int)sizeof(big));
+	CHECK_OK(close(sv[0]));
+	int status;
+	CHECK_EQ(waitpid(reader, &status, 0), reader);
+	CHECK_CHILD_OK(status);
 }
 
 static void defaults(int s, int send_mark)
@@ -248,5 +285,6 @@ int main(void)
 	int a = CHECK_OK(__sys_accept(lst, NULL, NULL));
 	defaults(a, 2048);
 	CHECK_EQ(nt_getsockopt_int(lst, SOL_SOCKET, SO_RCVLOWAT), 77);
+	marks_past_the_stream();
 	PASS();
 }

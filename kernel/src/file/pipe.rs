@@ -344,7 +344,9 @@ impl Pipe {
     /// or nobody to read (4.x's sowriteable, for a stream).
     pub fn writable_at(&self, least: usize) -> bool {
         let s = self.state.lock();
-        s.room() >= least || s.readers == 0
+        // The room there is once a write grows the ring (as it does for a write that
+        // needs it), not the ring's room now.
+        CAPACITY.saturating_sub(s.len) >= least || s.readers == 0
     }
 
     /// Room for bytes now.
@@ -524,7 +526,16 @@ pub fn write_marked<S: Source + ?Sized>(
     control: Option<Control>,
     low_water: usize,
 ) -> Result<usize> {
-    put(pipe, from, wait.into(), control, Some(low_water.max(1)))
+    // A mark past what the pipe can ever hold (a socket's SO_SNDLOWAT may be up to its
+    // SO_SNDBUF, larger than the one ring that stands for the send buffer and the
+    // peer's receive buffer) is met by an empty pipe, as an empty send buffer meets it.
+    put(
+        pipe,
+        from,
+        wait.into(),
+        control,
+        Some(low_water.clamp(1, CAPACITY)),
+    )
 }
 
 /// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to
@@ -623,8 +634,9 @@ pub fn write_urgent<S: Source + ?Sized>(
     urgent_sent: &mut dyn FnMut(),
 ) -> Result<usize> {
     let total = from.len();
-    let low_water = low_water.max(1);
     let limit = CAPACITY + slack.beyond.min(MAX_URGENT_SLACK);
+    // As write_marked's: a mark past what the stream can hold is met by its limit.
+    let low_water = low_water.clamp(1, limit);
     let refused_past = CAPACITY.saturating_add(slack.refused_past);
     let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
     let mut written = 0;

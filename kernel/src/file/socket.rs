@@ -572,6 +572,17 @@ struct Connection {
     peer_socket: Weak<Socket>,
 }
 
+/// A stream's own low-water marks (receive, send) as its readiness meets them: one
+/// past the 64 KiB its pipe holds (SO_RCVLOWAT and SO_SNDLOWAT may be up to buffers
+/// of 256 KiB, where 4.x's sb_cc and sbspace could reach them) is met by a full pipe
+/// for reading and an empty one for writing, so that a large transfer goes through.
+fn stream_marks(s: &State) -> (usize, usize) {
+    (
+        s.receive_low_water.min(pipe::CAPACITY),
+        s.send_low_water.min(pipe::CAPACITY),
+    )
+}
+
 #[derive(Debug)]
 struct State {
     name: Vec<u8>,
@@ -1412,10 +1423,11 @@ impl Socket {
                 };
             }
             // The low-water mark, or what is asked for if less (soreceive); MSG_DONTWAIT
-            // takes what is there.
+            // takes what is there. A mark past what the stream holds is met when it
+            // is full (see `stream_marks`).
             let least = match blocking {
                 Blocking::Call => 1,
-                _ => low_water.min(to.len()),
+                _ => low_water.min(pipe::CAPACITY).min(to.len()),
             };
             let n = read(&c.rx, to, wait, least)?;
             if n > 0 && !peek {
@@ -1743,7 +1755,11 @@ impl Socket {
     /// mark, and a stream not connected is not writable (filt_solisten, filt_sowrite).
     fn readiness(&self, marks: Option<(usize, usize)>) -> Readiness {
         let s = self.state.lock();
-        let (receive_mark, send_mark) = marks.unwrap_or((s.receive_low_water, s.send_low_water));
+        let (receive_mark, send_mark) = match (marks, self.kind) {
+            (Some(m), _) => m,
+            (None, SocketType::Stream) => stream_marks(&s),
+            (None, SocketType::Datagram) => (s.receive_low_water, s.send_low_water),
+        };
         let (read, write) = match (self.kind, self.connection.get()) {
             (SocketType::Stream, Some(c)) => (
                 s.read_shut || s.error.is_some() || c.rx.readable_at(receive_mark),
@@ -1764,7 +1780,8 @@ impl Socket {
     }
 
     /// Readiness with the receive and send low-water marks given (a kqueue note's
-    /// NOTE_LOWAT) instead of the socket's.
+    /// NOTE_LOWAT, taken as it is, as 4.x's filters compare it with the buffer)
+    /// instead of the socket's.
     pub fn readiness_at(&self, receive_mark: usize, send_mark: usize) -> Readiness {
         self.readiness(Some((receive_mark, send_mark)))
     }
