@@ -14,6 +14,7 @@
  */
 #include <nymph_test.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -29,109 +30,27 @@
 #define OPS 40
 #define CHILD_OPS 5
 
-/*
- * setjmp/longjmp of our own (libc-shim has none): the callee-saved registers, the
- * stack pointer after the return and the return address. Leaving a SIGBUS handler by
- * tj_jump skips its sigreturn, so the signal is unblocked by hand after.
- */
-#if defined(__x86_64__)
-typedef unsigned long tj_buf[8];
-__asm__(".text\n"
-	".globl tj_set\n"
-	".type tj_set, @function\n"
-	"tj_set:\n"
-	"	movq %rbx, 0(%rdi)\n"
-	"	movq %rbp, 8(%rdi)\n"
-	"	movq %r12, 16(%rdi)\n"
-	"	movq %r13, 24(%rdi)\n"
-	"	movq %r14, 32(%rdi)\n"
-	"	movq %r15, 40(%rdi)\n"
-	"	leaq 8(%rsp), %rdx\n"
-	"	movq %rdx, 48(%rdi)\n"
-	"	movq (%rsp), %rdx\n"
-	"	movq %rdx, 56(%rdi)\n"
-	"	xorl %eax, %eax\n"
-	"	ret\n"
-	".size tj_set, .-tj_set\n"
-	".globl tj_jump\n"
-	".type tj_jump, @function\n"
-	"tj_jump:\n"
-	"	movl %esi, %eax\n"
-	"	movq 0(%rdi), %rbx\n"
-	"	movq 8(%rdi), %rbp\n"
-	"	movq 16(%rdi), %r12\n"
-	"	movq 24(%rdi), %r13\n"
-	"	movq 32(%rdi), %r14\n"
-	"	movq 40(%rdi), %r15\n"
-	"	movq 48(%rdi), %rsp\n"
-	"	jmpq *56(%rdi)\n"
-	".size tj_jump, .-tj_jump\n");
-#elif defined(__i386__)
-typedef unsigned long tj_buf[6];
-__asm__(".text\n"
-	".globl tj_set\n"
-	".type tj_set, @function\n"
-	"tj_set:\n"
-	"	movl 4(%esp), %eax\n"
-	"	movl %ebx, 0(%eax)\n"
-	"	movl %esi, 4(%eax)\n"
-	"	movl %edi, 8(%eax)\n"
-	"	movl %ebp, 12(%eax)\n"
-	"	leal 4(%esp), %ecx\n"
-	"	movl %ecx, 16(%eax)\n"
-	"	movl (%esp), %ecx\n"
-	"	movl %ecx, 20(%eax)\n"
-	"	xorl %eax, %eax\n"
-	"	ret\n"
-	".size tj_set, .-tj_set\n"
-	".globl tj_jump\n"
-	".type tj_jump, @function\n"
-	"tj_jump:\n"
-	"	movl 4(%esp), %edx\n"
-	"	movl 8(%esp), %eax\n"
-	"	movl 0(%edx), %ebx\n"
-	"	movl 4(%edx), %esi\n"
-	"	movl 8(%edx), %edi\n"
-	"	movl 12(%edx), %ebp\n"
-	"	movl 16(%edx), %esp\n"
-	"	jmp *20(%edx)\n"
-	".size tj_jump, .-tj_jump\n");
-#else
-#error "an x86 target"
-#endif
-int tj_set(tj_buf b) __attribute__((returns_twice));
-void tj_jump(tj_buf b, int v) __attribute__((noreturn));
-
-static tj_buf jb;
+/* Leaving a handler by siglongjmp restores the mask sigsetjmp saved, unblocking
+ * the signal its sigreturn would have. */
+static sigjmp_buf jb;
 static volatile int armed;
 
 static void on_fault(int sig)
 {
 	if (armed) {
 		armed = 0;
-		tj_jump(jb, sig);
+		siglongjmp(jb, sig);
 	}
 	/* Not a guarded access: fault again with the default action. */
 	signal(sig, SIG_DFL);
 }
 
-static void after_fault(void)
-{
-	sigset_t s;
-	sigemptyset(&s);
-	sigaddset(&s, SIGBUS);
-	sigaddset(&s, SIGSEGV);
-	sigprocmask(SIG_UNBLOCK, &s, NULL);
-}
-
 /* Reads (or, with `write`, stores `v` at) `p`: the signal that raised, or 0. */
 static int guarded(volatile char *p, int write, char v)
 {
-	int sig = tj_set(jb);
-	if (sig) {
-		after_fault();
+	int sig = sigsetjmp(jb, 1);
+	if (sig)
 		return sig;
-	}
 	armed = 1;
 	if (write)
 		*p = v;
@@ -144,10 +63,8 @@ static int guarded(volatile char *p, int write, char v)
 /* The first byte of `p[0..n)` that differs from `want`, -1 if none, -2 on a fault. */
 static long guarded_diff(volatile char *p, const char *want, long n)
 {
-	if (tj_set(jb)) {
-		after_fault();
+	if (sigsetjmp(jb, 1))
 		return -2;
-	}
 	armed = 1;
 	long at = -1;
 	for (long i = 0; i < n; i++)

@@ -157,6 +157,24 @@ int sigaddset(sigset_t *set, int sig);
 int sigdelset(sigset_t *set, int sig);
 int sigismember(const sigset_t *set, int sig);
 
+/* setjmp.h: the callee-saved registers, the stack pointer and the return address,
+ * then whether the signal mask was saved and the mask. setjmp saves the mask and
+ * longjmp restores it (as 4.x's libc does); _setjmp and _longjmp leave it alone;
+ * sigsetjmp saves it when asked, and siglongjmp restores it then. */
+struct __jmp_buf {
+	unsigned long __regs[8];
+	int __mask_saved;
+	sigset_t __mask;
+};
+typedef struct __jmp_buf jmp_buf[1];
+typedef struct __jmp_buf sigjmp_buf[1];
+int setjmp(jmp_buf env) __attribute__((returns_twice));
+int _setjmp(jmp_buf env) __attribute__((returns_twice));
+int sigsetjmp(sigjmp_buf env, int savemask) __attribute__((returns_twice));
+__noreturn void longjmp(jmp_buf env, int val);
+__noreturn void _longjmp(jmp_buf env, int val);
+__noreturn void siglongjmp(sigjmp_buf env, int val);
+
 /* time.h */
 int clock_gettime(int clock, struct timespec *ts);
 int nanosleep(const struct timespec *req, struct timespec *rem);

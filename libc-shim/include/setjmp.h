@@ -1,0 +1,4 @@
+#ifndef _SETJMP_H
+#define _SETJMP_H
+#include <_libc.h>
+#endif
