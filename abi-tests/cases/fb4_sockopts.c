@@ -7,7 +7,8 @@
  *    bit (TCP's as the TF_ bit: 0x1000, 8);
  *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit; a TCP
  *    connection closed lingering 0 seconds is reset (its peer reads the data, then
- *    ECONNRESET once);
+ *    ECONNRESET once, and with its pcb gone TCP's options and getsockname are
+ *    ECONNRESET);
  *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes; IP_PORTRANGE says where
  *    a bind to port 0 takes its port (high: 49152..65535; low: 1023 downwards, root
  *    only, EACCES at the bind; default 1024..5000);
@@ -421,6 +422,13 @@ int main(void)
 	CHECK_EQ(read(a, buf, sizeof(buf)), 3);
 	CHECK_ERRNO(read(a, buf, sizeof(buf)), ECONNRESET);
 	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+	/* Its pcb went with the reset (tcp_close): TCP's options and its name are
+	 * ECONNRESET, the socket level's answer still. */
+	CHECK_EQ(set_maxseg(a, 100), ECONNRESET);
+	struct sockaddr_in gone;
+	int gone_len = sizeof(gone);
+	CHECK_ERRNO(__sys_getsockname(a, &gone, &gone_len), ECONNRESET);
+	CHECK_EQ(nt_getsockopt_int(a, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
 	close(a);
 	cl = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_OK(__sys_connect(cl, &sin, sizeof(sin)));
@@ -431,6 +439,7 @@ int main(void)
 	CHECK_OK(close(cl));
 	CHECK_EQ(read(a, buf, sizeof(buf)), 1);
 	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+	CHECK_EQ(set_maxseg(a, 100), 0);
 
 	/* Accept filters: none exists (4.x GENERIC had no accf module). A listening
 	 * socket reports an empty struct accept_filter_arg (256 zero bytes) and refuses

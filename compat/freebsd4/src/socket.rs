@@ -209,12 +209,28 @@ fn read_address(
     len: i32,
     check_family: bool,
 ) -> Result<UserAddress, i32> {
+    let bytes = copy_address(task, addr, len)?;
+    parse_address(task, s, bytes, check_family)
+}
+
+/// 4.x's getsockaddr: at most SOCK_MAXADDRLEN bytes (ENAMETOOLONG), copied in.
+fn copy_address(task: &Task, addr: u64, len: i32) -> Result<Vec<u8>, i32> {
     let len = len as u32;
     if len > c::SOCK_MAXADDRLEN {
         return Err(errno::ENAMETOOLONG);
     }
     let mut bytes = vec![0u8; len as usize];
     task.read_bytes(addr, &mut bytes).map_err(fault)?;
+    Ok(bytes)
+}
+
+/// The address `bytes` names for a socket like `s` (see [`read_address`]).
+fn parse_address(
+    task: &Task,
+    s: &socket::Socket,
+    bytes: Vec<u8>,
+    check_family: bool,
+) -> Result<UserAddress, i32> {
     if s.domain() == Domain::Internet {
         let [sa_len, family, p0, p1, a0, a1, a2, a3, ..] = bytes[..] else {
             return Err(errno::EINVAL);
@@ -305,7 +321,10 @@ pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
     let ctx = task.process.fs();
-    match read_address(task, s, a.name.addr(), a.namelen, false)? {
+    let bytes = copy_address(task, a.name.addr(), a.namelen)?;
+    // The protocol's bind finds no pcb before it looks at the address.
+    without_dropped_pcb(s, errno::EINVAL)?;
+    match parse_address(task, s, bytes, false)? {
         UserAddress::Local { name, path } => s.bind(&ctx, &path, &name),
         UserAddress::Inet(n) => {
             s.bind_inet(crate::jail::bind_address(task, n)?, ctx.creds.euid == 0)
@@ -320,7 +339,10 @@ pub(crate) fn sys_bind(task: &mut Task, a: fb::BindArgs) -> SysResult {
 pub(crate) fn sys_connect(task: &mut Task, a: fb::ConnectArgs) -> SysResult {
     let file = socket_file(task, a.s)?;
     let s = sock(&file)?;
-    let mut to = read_address(task, s, a.name.addr(), a.namelen, true)?;
+    let bytes = copy_address(task, a.name.addr(), a.namelen)?;
+    // The protocol's connect finds no pcb before it looks at the address.
+    without_dropped_pcb(s, errno::EINVAL)?;
+    let mut to = parse_address(task, s, bytes, true)?;
     if let UserAddress::Inet(n) = &mut to {
         *n = crate::jail::connect_address(task, s, *n)?;
     }
@@ -339,8 +361,22 @@ pub(crate) fn sys_listen(task: &mut Task, a: fb::ListenArgs) -> SysResult {
     } else {
         max
     };
-    sock(&file)?.listen(backlog as usize).map_err(file_errno)?;
+    let s = sock(&file)?;
+    without_dropped_pcb(s, errno::EINVAL)?;
+    s.listen(backlog as usize).map_err(file_errno)?;
     Ok(Ret::word(0))
+}
+
+/// A TCP socket whose connection was refused or reset has no protocol block left in
+/// 4.x (tcp_drop freed it): the calls that reach it answer `errno` (the usrreqs'
+/// COMMON_START: EINVAL; in_setsockaddr and tcp_ctloutput: ECONNRESET).
+fn without_dropped_pcb(s: &socket::Socket, errno: i32) -> Result<(), i32> {
+    let tcp = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
+    if tcp && s.connection_dropped() {
+        Err(errno)
+    } else {
+        Ok(())
+    }
 }
 
 /// accept: the new descriptor takes the listener's non-blocking flag, as 4.x's
@@ -401,6 +437,7 @@ fn sockname(task: &Task, fd: i32, addr: u64, lenp: u64, peer: bool, old: bool) -
     let name = if peer {
         s.peer_name().map_err(file_errno)?
     } else {
+        without_dropped_pcb(s, errno::ECONNRESET)?;
         s.name()
     };
     write_address(task, s.domain(), &name, addr, lenp, old)?;
@@ -432,7 +469,12 @@ pub(crate) fn sys_shutdown(task: &mut Task, a: fb::ShutdownArgs) -> SysResult {
         c::SHUT_RDWR => Shutdown::Both,
         _ => return Err(errno::EINVAL),
     };
-    sock(&file)?.shutdown(how).map_err(file_errno)?;
+    let s = sock(&file)?;
+    // soshutdown flushes the receive side itself and asks the protocol for the rest.
+    if how != Shutdown::Read {
+        without_dropped_pcb(s, errno::EINVAL)?;
+    }
+    s.shutdown(how).map_err(file_errno)?;
     Ok(Ret::word(0))
 }
 
@@ -1117,6 +1159,10 @@ fn tcp_mss(s: &socket::Socket, size: u32) -> u32 {
 fn option_named(s: &socket::Socket, level: i32, name: u32) -> Result<Opt, i32> {
     use SocketOption as O;
     let tcp = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
+    // tcp_ctloutput answers for every level but SOL_SOCKET, first finding no pcb.
+    if level != SOL_SOCKET {
+        without_dropped_pcb(s, errno::ECONNRESET)?;
+    }
     let flag = |o| Ok(Opt::Flag(o, name));
     match level {
         SOL_SOCKET => match name {

@@ -613,6 +613,9 @@ struct State {
     error: Option<Error>,
     /// The address an Internet socket bound to the wildcard connects and sends from.
     wildcard_source: [u8; 4],
+    /// A TCP socket whose connection was refused or reset: BSD's TCP has freed its
+    /// protocol block then (tcp_drop), which a personality may answer for.
+    dropped: bool,
 }
 
 /// A Unix-domain socket.
@@ -726,7 +729,9 @@ impl Drop for Socket {
             && self.domain == Domain::Internet
             && let Some(peer) = self.connection.get().and_then(|c| c.peer_socket.upgrade())
         {
-            peer.state.lock().error = Some(Error::ConnectionReset);
+            let mut p = peer.state.lock();
+            p.error = Some(Error::ConnectionReset);
+            p.dropped = true;
         }
         if let Some(c) = self.connection.get() {
             c.notify_peer();
@@ -767,6 +772,7 @@ impl Socket {
                 settings: SocketSettings::DEFAULT,
                 error: None,
                 wildcard_source: InetName::LOOPBACK,
+                dropped: false,
             }),
             connection: Once::new(),
             changed: WaitQueue::new(),
@@ -1051,6 +1057,22 @@ impl Socket {
     /// port, and a wildcard address becomes lo0's (or the socket's wildcard source),
     /// as 4.x's in_pcbconnect does. A datagram socket needs nobody at the address.
     pub fn connect_to(&self, to: Address<'_>) -> Result<()> {
+        let result = self.connect_now(to);
+        if result == Err(Error::ConnectionRefused)
+            && self.domain == Domain::Internet
+            && self.kind == SocketType::Stream
+        {
+            self.state.lock().dropped = true;
+        }
+        result
+    }
+
+    /// Whether this TCP socket's connection was refused or reset (see `State::dropped`).
+    pub fn connection_dropped(&self) -> bool {
+        self.state.lock().dropped
+    }
+
+    fn connect_now(&self, to: Address<'_>) -> Result<()> {
         if self.kind == SocketType::Stream {
             if self.is_listening() {
                 return Err(Error::OperationNotSupported);
