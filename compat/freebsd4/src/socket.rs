@@ -1129,9 +1129,11 @@ fn connected_segment(s: &socket::Socket, accepted: bool) {
     s.set_settings(|st| st.max_segment = Some(size));
 }
 
-/// The most 4.x's sbreserve lets a socket buffer hold: sb_max (SB_MAX, 256 KiB) less
-/// its share of mbuf headers, sb_max * MCLBYTES / (MSIZE + MCLBYTES).
-const SB_RESERVE_MAX: usize = 256 * 1024 * 2048 / (256 + 2048);
+/// 4.x's sb_max (SB_MAX): tcp_mss rounds a buffer up no further.
+const SB_MAX: usize = 256 * 1024;
+/// The most 4.x's sbreserve lets a socket buffer hold: sb_max less its share of mbuf
+/// headers, sb_max * MCLBYTES / (MSIZE + MCLBYTES).
+const SB_RESERVE_MAX: usize = SB_MAX * 2048 / (256 + 2048);
 
 /// tcp_mss's end for `s`, `size` being what lo0 and the peer's offer allow: a send
 /// buffer smaller than that is the segment size; otherwise the buffers (the receive
@@ -1139,9 +1141,9 @@ const SB_RESERVE_MAX: usize = 256 * 1024 * 2048 / (256 + 2048);
 /// sbreserve lets them (a size it refuses leaves the buffer as it was).
 fn tcp_mss(s: &socket::Socket, size: u32) -> u32 {
     let (send, receive) = s.buffer_sizes();
-    let size = within_send_buffer(s, size);
+    let size = size.min(u32::try_from(send).unwrap_or(u32::MAX));
     let segment = size as usize;
-    let whole = |buffer: usize| buffer.next_multiple_of(segment).min(256 * 1024);
+    let whole = |buffer: usize| buffer.next_multiple_of(segment).min(SB_MAX);
     if send >= segment && whole(send) > send && whole(send) <= SB_RESERVE_MAX {
         let _ = s.set_buffer_size(true, whole(send));
     }

@@ -526,16 +526,7 @@ pub fn write_marked<S: Source + ?Sized>(
     control: Option<Control>,
     low_water: usize,
 ) -> Result<usize> {
-    // A mark past what the pipe can ever hold (a socket's SO_SNDLOWAT may be up to its
-    // SO_SNDBUF, larger than the one ring that stands for the send buffer and the
-    // peer's receive buffer) is met by an empty pipe, as an empty send buffer meets it.
-    put(
-        pipe,
-        from,
-        wait.into(),
-        control,
-        Some(low_water.clamp(1, CAPACITY)),
-    )
+    put(pipe, from, wait.into(), control, Some(low_water.max(1)))
 }
 
 /// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to
@@ -635,8 +626,7 @@ pub fn write_urgent<S: Source + ?Sized>(
 ) -> Result<usize> {
     let total = from.len();
     let limit = CAPACITY + slack.beyond.min(MAX_URGENT_SLACK);
-    // As write_marked's: a mark past what the stream can hold is met by its limit.
-    let low_water = low_water.clamp(1, limit);
+    let low_water = low_water.max(1);
     let refused_past = CAPACITY.saturating_add(slack.refused_past);
     let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
     let mut written = 0;

@@ -572,8 +572,8 @@ struct Connection {
     peer_socket: Weak<Socket>,
 }
 
-/// A stream's own low-water marks (receive, send) as its readiness meets them: one
-/// past the 64 KiB its pipe holds (SO_RCVLOWAT and SO_SNDLOWAT may be up to buffers
+/// A stream's own low-water marks (receive, send) as its reads, sends and readiness
+/// meet them: one past the 64 KiB its pipe holds (SO_RCVLOWAT and SO_SNDLOWAT may be up to buffers
 /// of 256 KiB, where 4.x's sb_cc and sbspace could reach them) is met by a full pipe
 /// for reading and an empty one for writing, so that a large transfer goes through.
 fn stream_marks(s: &State) -> (usize, usize) {
@@ -1242,7 +1242,7 @@ impl Socket {
             {
                 peer.note_holder();
             }
-            let low_water = self.state.lock().send_low_water;
+            let low_water = stream_marks(&self.state.lock()).1;
             let wait = self.wait(nonblock, true);
             let sent = pipe::write_marked(&c.tx, from, wait, control, low_water)?;
             if sent > 0 {
@@ -1430,7 +1430,7 @@ impl Socket {
             };
             let (read_shut, low_water) = {
                 let s = self.state.lock();
-                (s.read_shut, s.receive_low_water)
+                (s.read_shut, stream_marks(&s).0)
             };
             let c = match self.connection.get() {
                 Some(c) => c,
@@ -1445,11 +1445,10 @@ impl Socket {
                 };
             }
             // The low-water mark, or what is asked for if less (soreceive); MSG_DONTWAIT
-            // takes what is there. A mark past what the stream holds is met when it
-            // is full (see `stream_marks`).
+            // takes what is there.
             let least = match blocking {
                 Blocking::Call => 1,
-                _ => low_water.min(pipe::CAPACITY).min(to.len()),
+                _ => low_water.min(to.len()),
             };
             let n = read(&c.rx, to, wait, least)?;
             if n > 0 && !peek {
@@ -1555,7 +1554,7 @@ impl Socket {
             if s.write_shut {
                 return Err(Error::BrokenPipe);
             }
-            s.send_low_water
+            stream_marks(&s).1
         };
         let c = self.connection.get().ok_or(Error::NotConnected)?;
         if c.writer.lock().is_none() {

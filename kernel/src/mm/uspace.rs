@@ -104,6 +104,12 @@ struct Beyond {
 }
 
 impl Beyond {
+    /// The run whose page at `virt` is the file's page `index`.
+    fn new(virt: u64, index: u64, prot: Protection, view: FileView) -> Self {
+        let origin = virt.wrapping_sub(index.wrapping_mul(PAGE_SIZE));
+        Beyond { prot, view, origin }
+    }
+
     fn index(&self, page: u64) -> u64 {
         page.wrapping_sub(self.origin) / PAGE_SIZE
     }
@@ -348,9 +354,8 @@ impl AddressSpace {
         first_index: u64,
     ) -> Result<(), MemError> {
         self.check_free(start, end)?;
-        let origin = start.wrapping_sub(first_index.wrapping_mul(PAGE_SIZE));
-        self.beyond
-            .insert(start, (end, Beyond { prot, view, origin }));
+        let beyond = Beyond::new(start, first_index, prot, view);
+        self.beyond.insert(start, (end, beyond));
         Ok(())
     }
 
@@ -376,12 +381,7 @@ impl AddressSpace {
                 shared: page.shared,
                 may_write: page.may_write,
             };
-            let origin = virt.wrapping_sub(index.wrapping_mul(PAGE_SIZE));
-            let beyond = Beyond {
-                prot: page.prot,
-                view,
-                origin,
-            };
+            let beyond = Beyond::new(virt, index, page.prot, view);
             self.beyond.insert(virt, (virt + PAGE_SIZE, beyond));
         }
     }

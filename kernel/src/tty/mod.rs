@@ -193,18 +193,23 @@ pub fn take_console_output(terminal: &Terminal, on: bool) {
     if on {
         CONSOLE_OUTPUT.store(me, Ordering::Relaxed);
     } else {
-        let _ = CONSOLE_OUTPUT.compare_exchange(
-            me,
-            CONSOLE_OUTPUT_NONE,
-            Ordering::Relaxed,
-            Ordering::Relaxed,
-        );
+        give_back_console_output(me);
     }
+}
+
+/// Terminal number `me` no longer takes the console's output, if it did.
+fn give_back_console_output(me: usize) {
+    let _ = CONSOLE_OUTPUT.compare_exchange(
+        me,
+        CONSOLE_OUTPUT_NONE,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
 }
 
 /// Pty slave `index` closed (4.x's ttyclose): it no longer takes the console's output.
 pub(crate) fn slave_closed(index: usize) {
-    take_console_output(pty::slave_terminal(index), false);
+    give_back_console_output(index);
 }
 
 /// Turns console input on: the serial receive interrupt (IRQ 4) feeds the console.

@@ -254,7 +254,7 @@ fn open_console() -> Result<Arc<dyn FileOps>> {
 
 /// /dev/console itself: the console, but for where its writes go (TIOCCONS).
 fn open_console_device() -> Result<Arc<dyn FileOps>> {
-    open_console()?;
+    crate::tty::console().check_open()?;
     Ok(Arc::new(crate::file::ConsoleDevice))
 }
 
