@@ -12,6 +12,9 @@
  *   utrace a USER; a forked child's calls are traced under its pid, the first record
  *   being its return from fork (fork_return's SYSRET of SYS_fork, 0); after CLEAR
  *   nothing more is written, and CLEARFILE stops a trace.
+ * - KTR_CSW: a child tracing itself for CSW|SYSCALL sleeps in a pipe read; the file
+ *   has one stop (out 1, user 0) and one resume (out 0, user 0), 8 bytes each,
+ *   between the read's SYSCALL and the exit's, as 4.x's tsleep writes them.
  * - errors: ESRCH for no such pid, EINVAL for no facility, ENOENT for no file (it is
  *   not created), EACCES for a file that is not regular, EPERM for another user's
  *   process.
@@ -25,6 +28,7 @@
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +40,7 @@
 #define KTR_NAMEI 3
 #define KTR_GENIO 4
 #define KTR_PSIG 5
+#define KTR_CSW 6
 #define KTR_USER 7
 #define KTRFAC_INHERIT 0x40000000
 #define FACS                                                                           \
@@ -310,6 +315,72 @@ int main(int argc, char **argv)
 	size = file_size();
 	getpid();
 	CHECK_EQ(file_size(), size);
+
+	/* KTR_CSW around a sleep in a pipe read. */
+	int data[2], ready[2];
+	CHECK_OK(pipe(data));
+	CHECK_OK(pipe(ready));
+	pid_t sleeper = CHECK_OK(fork());
+	if (sleeper == 0) {
+		char c = 0;
+		if (__sys_ktrace(trace_path, KTROP_SET, (1 << KTR_CSW) | (1 << KTR_SYSCALL),
+				 getpid()) != 0)
+			_exit(2);
+		write(ready[1], "r", 1);
+		read(data[0], &c, 1);
+		_exit(c == 'z' ? 0 : 3);
+	}
+	char r;
+	CHECK_EQ(read(ready[0], &r, 1), 1);
+	struct timespec nap = {0, 50 * 1000 * 1000};
+	CHECK_OK(nanosleep(&nap, NULL));
+	CHECK_EQ(write(data[1], "z", 1), 1);
+	CHECK_EQ(waitpid(sleeper, &status, 0), sleeper);
+	CHECK_CHILD_OK(status);
+	long end = file_size();
+	free(buf);
+	buf = malloc((size_t)end);
+	CHECK(buf != NULL);
+	fd = CHECK_OK(open(trace_path, O_RDONLY));
+	CHECK_EQ(read(fd, buf, (size_t)end), end);
+	CHECK_OK(close(fd));
+	/* 0: before the read; 1: read called; 2: asleep; 3: back; 4: exit called. */
+	int phase = 0;
+	for (off = size; off < end;) {
+		CHECK(off + 44 <= end);
+		const unsigned char *h = buf + off;
+		int len = le32(h), type = le16(h + 4);
+		const unsigned char *d = h + 44;
+		CHECK_EQ(le32(h + 8), sleeper);
+		CHECK(len >= 0 && off + 44 + len <= end);
+		if (type == KTR_SYSCALL) {
+			int code = le16(d);
+			if (code == 3) {
+				CHECK_EQ(phase, 0);
+				phase = 1;
+			} else if (code == 1) {
+				CHECK_EQ(phase, 3);
+				phase = 4;
+			} else {
+				CHECK_EQ(phase, 0);
+			}
+		} else {
+			CHECK_EQ(type, KTR_CSW);
+			CHECK_EQ(len, 8);
+			CHECK_EQ(le32(d + 4), 0);
+			if (le32(d) == 1) {
+				CHECK_EQ(phase, 1);
+				phase = 2;
+			} else {
+				CHECK_EQ(le32(d), 0);
+				CHECK_EQ(phase, 2);
+				phase = 3;
+			}
+		}
+		off += 44 + len;
+	}
+	CHECK_EQ(off, end);
+	CHECK_EQ(phase, 4);
 	unlink(trace_path);
 	PASS();
 }

@@ -561,6 +561,7 @@ pub fn exit() -> ! {
 /// Sleeps for at least `ticks` timer ticks.
 pub fn sleep_ticks(ticks: u64) {
     let deadline = crate::time::ticks() + ticks.max(1);
+    sleep_edge(true);
     with(|s| {
         let current = s.current;
         if let Some(t) = s.threads.get_mut(&current) {
@@ -568,6 +569,23 @@ pub fn sleep_ticks(ticks: u64) {
         }
     });
     reschedule(Requeue::No);
+    sleep_edge(false);
+}
+
+/// Told, on the sleeping thread, when it goes to sleep (`true`) and when it is back
+/// (`false`): BSD's tsleep edges, which ktrace's KTR_CSW records. Set once, at boot.
+static SLEEP_OBSERVER: spin::Once<fn(bool)> = spin::Once::new();
+
+/// Installs the [`SLEEP_OBSERVER`] (the first call wins).
+pub fn observe_sleeps(observer: fn(bool)) {
+    SLEEP_OBSERVER.call_once(|| observer);
+}
+
+#[inline]
+fn sleep_edge(asleep: bool) {
+    if let Some(observer) = SLEEP_OBSERVER.get() {
+        observer(asleep);
+    }
 }
 
 /// The load average's fixed point: [`LOAD_SCALE`] is one runnable thread.
@@ -787,7 +805,17 @@ impl WaitQueue {
     /// Blocks until `ready()` holds, checking again after every wake-up.
     pub fn wait_until(&self, ready: impl Fn() -> bool) {
         while !ready() {
-            self.block(None);
+            self.block(None, true);
+        }
+        self.forget_current();
+    }
+
+    /// [`WaitQueue::wait_until`], without telling the sleep observer: for a wait that
+    /// is not a sleep in a call (a stopped process's; BSD's stop switches away without
+    /// tsleep).
+    pub fn wait_until_unobserved(&self, ready: impl Fn() -> bool) {
+        while !ready() {
+            self.block(None, false);
         }
         self.forget_current();
     }
@@ -823,14 +851,18 @@ impl WaitQueue {
             if deadline.is_some_and(|d| crate::time::ticks() >= d) {
                 break Ok(false);
             }
-            self.block(deadline);
+            self.block(deadline, true);
         };
         self.forget_current();
         outcome
     }
 
-    /// Puts the running thread to sleep on this queue until a wake-up (or `deadline`).
-    fn block(&self, deadline: Option<u64>) {
+    /// Puts the running thread to sleep on this queue until a wake-up (or `deadline`),
+    /// telling the sleep observer if `observed`.
+    fn block(&self, deadline: Option<u64>, observed: bool) {
+        if observed {
+            sleep_edge(true);
+        }
         with(|s| {
             let current = s.current;
             if let Some(t) = s.threads.get_mut(&current) {
@@ -842,6 +874,9 @@ impl WaitQueue {
             }
         });
         reschedule(Requeue::No);
+        if observed {
+            sleep_edge(false);
+        }
     }
 
     /// Takes the running thread off the queue (after a wake-up that did not come from
@@ -931,6 +966,7 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
     if deadline.is_some_and(|d| crate::time::ticks() >= d) {
         return;
     }
+    sleep_edge(true);
     let slot = with(|s| {
         let current = s.current;
         if let Some(t) = s.threads.get_mut(&current) {
@@ -950,4 +986,5 @@ pub fn wait_any(queues: &[&WaitQueue], deadline: Option<u64>) {
             w.remove(i);
         }
     }
+    sleep_edge(false);
 }

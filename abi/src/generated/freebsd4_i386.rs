@@ -13910,9 +13910,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 45,
         name: "ktrace",
         kind: "standard",
-        status: Status::Partial(
-            "KTR_CSW records (ktrace -t w, not among kdump's default points) are never written: the core's sleeps do not report to the personality",
-        ),
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {

@@ -221,6 +221,16 @@ pub(crate) fn psig(p: &Process, signal: Signal, action: u64, code: i32, mask: Si
     }
 }
 
+/// KTR_CSW around a sleep in the kernel, as 4.x's tsleep writes it: out (1 going to
+/// sleep, 0 back), user (0: tsleep's switches are the kernel's).
+pub(crate) fn csw(p: &Process, out: bool) {
+    if let Some(t) = point(p, KTR_CSW) {
+        let mut rec = [0u8; 8];
+        rec[0..4].copy_from_slice(&i32::from(out).to_le_bytes());
+        write(p, &t, KTR_CSW, &[&rec]);
+    }
+}
+
 /// `SYS_fork`: the call a child's first return reports, whatever made it.
 const SYS_FORK: u64 = 2;
 
@@ -255,12 +265,6 @@ pub(crate) fn sys_utrace(task: &mut Task, a: crate::fb::UtraceArgs) -> SysResult
 /// target could be changed; CLEARFILE stops every trace to the file.
 pub(crate) fn sys_ktrace(task: &mut Task, a: crate::fb::KtraceArgs) -> SysResult {
     let facs = (a.facs as u32) & !KTRFAC_ROOT;
-    if facs & (1 << KTR_CSW) != 0 {
-        log::warn!(
-            "pid {}: ktrace: KTR_CSW (context switch) records are not written",
-            task.process.pid.0
-        );
-    }
     let op = a.ops & 3;
     let descend = a.ops & KTRFLAG_DESCEND != 0;
     let opened = if op != KTROP_CLEAR {

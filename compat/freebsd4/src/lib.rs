@@ -197,6 +197,11 @@ impl Personality for FreeBsd4 {
         ktrace::first_return(&task.process);
     }
 
+    /// KTR_CSW, as 4.x's tsleep writes it on the way to sleep and back.
+    fn sleep_edge(&self, process: &Process, asleep: bool) {
+        ktrace::csw(process, asleep);
+    }
+
     fn blocks_signal_in_handler(&self, action: &CatchAction) -> bool {
         signals::blocks_signal_in_handler(action)
     }

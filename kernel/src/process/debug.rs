@@ -207,7 +207,7 @@ pub(super) fn stop_for_tracer(task: &mut Task, signal: Signal) -> Option<Signal>
     log::debug!("pid {} stopped for its tracer by {signal:?}", process.pid.0);
     tell_parent_of_stop(&process, signal, true);
     let me = process.clone();
-    STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
+    STOPPED.wait_until_unobserved(move || me.stopped().is_none() || me.has_exited());
     let (context, given) = {
         let mut job = process.job.lock();
         job.trace_stop = false;

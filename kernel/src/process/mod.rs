@@ -290,6 +290,11 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// (BSD's postsig, just before sigexit), for a personality that records it.
     fn default_action_taken(&self, _task: &Task, _signal: Signal) {}
 
+    /// The process's thread goes to sleep in the kernel (`asleep`) or is back from
+    /// such a sleep (BSD's tsleep; not a stop), for a personality that records it.
+    /// Told only while the process records ([`Process::recording`]).
+    fn sleep_edge(&self, _process: &Process, _asleep: bool) {}
+
     /// The process's thread is about to enter user mode for the first time (a forked
     /// child's return from fork, its pending signals acted on already), for a
     /// personality that records it.
@@ -312,6 +317,7 @@ static PERSONALITIES: Once<&'static [&'static dyn Personality]> = Once::new();
 /// Installs the personalities the image provides, in claim-tie order.
 pub fn register_personalities(list: &'static [&'static dyn Personality]) {
     PERSONALITIES.call_once(|| list);
+    sched::observe_sleeps(trace::sleep_edge);
     for p in list {
         for &v in p.trap_vectors() {
             nymph_hal::trap::allow_user_vector(v);
@@ -1351,7 +1357,7 @@ fn stop(process: &Arc<Process>, signal: Signal) {
     log::debug!("pid {} stopped by {signal:?}", process.pid.0);
     tell_parent_of_stop(process, signal, false);
     let me = process.clone();
-    STOPPED.wait_until(move || me.stopped().is_none() || me.has_exited());
+    STOPPED.wait_until_unobserved(move || me.stopped().is_none() || me.has_exited());
     log::debug!("pid {} continued", process.pid.0);
 }
 

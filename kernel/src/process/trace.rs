@@ -7,7 +7,7 @@ use super::{Process, Task, uaccess::UserFault};
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use core::any::Any;
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 /// Processes started without a parent (init) are traced: `nymph.trace=init`.
 static TRACE_SPAWNED: AtomicBool = AtomicBool::new(false);
@@ -24,6 +24,10 @@ pub(super) fn spawned_traced() -> Watch {
 const TRACED: u8 = 1;
 const RECORDING: u8 = 2;
 
+/// How many processes (live or not yet freed) a personality records: while none does,
+/// a sleep costs its observer one load.
+static RECORDING_PROCESSES: AtomicUsize = AtomicUsize::new(0);
+
 /// Whether a process's calls are traced (the kernel log) or recorded (a personality's
 /// [`Recorder`]): both in one byte, so the call path pays one load for the two.
 #[derive(Debug)]
@@ -31,6 +35,9 @@ pub(super) struct Watch(AtomicU8);
 
 impl Watch {
     fn new(traced: bool, recording: bool) -> Watch {
+        if recording {
+            RECORDING_PROCESSES.fetch_add(1, Ordering::Relaxed);
+        }
         Watch(AtomicU8::new(
             if traced { TRACED } else { 0 } | if recording { RECORDING } else { 0 },
         ))
@@ -42,10 +49,17 @@ impl Watch {
     }
 
     fn set(&self, bit: u8, on: bool) {
-        if on {
-            self.0.fetch_or(bit, Ordering::Relaxed);
+        let old = if on {
+            self.0.fetch_or(bit, Ordering::Relaxed)
         } else {
-            self.0.fetch_and(!bit, Ordering::Relaxed);
+            self.0.fetch_and(!bit, Ordering::Relaxed)
+        };
+        if bit == RECORDING && (old & RECORDING != 0) != on {
+            if on {
+                RECORDING_PROCESSES.fetch_add(1, Ordering::Relaxed);
+            } else {
+                RECORDING_PROCESSES.fetch_sub(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -72,6 +86,31 @@ impl Process {
     #[inline]
     pub fn watched(&self) -> bool {
         self.traced.0.load(Ordering::Relaxed) != 0
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if self.has(RECORDING) {
+            RECORDING_PROCESSES.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The scheduler's sleep observer: tells the sleeping process's personality, if it
+/// records, that its thread goes to sleep or is back (see `Personality::sleep_edge`).
+/// A sleep while a record is being written (the write itself sleeping) is not told.
+pub(super) fn sleep_edge(asleep: bool) {
+    static TELLING: AtomicBool = AtomicBool::new(false);
+    if RECORDING_PROCESSES.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let Some(process) = super::current() else {
+        return;
+    };
+    if process.recording() && !TELLING.swap(true, Ordering::Acquire) {
+        process.personality().sleep_edge(&process, asleep);
+        TELLING.store(false, Ordering::Release);
     }
 }
 
