@@ -4,7 +4,9 @@
  * and the old 99, 150, 141): bind/listen/accept with a client in a child; the exact 16
  * bytes of struct sockaddr_in from getsockname, getpeername and accept; ephemeral
  * ports in 4.x's 1024..5000; EADDRINUSE and SO_REUSEADDR, EADDRNOTAVAIL, ENETUNREACH,
- * ECONNREFUSED, EAFNOSUPPORT, EINVAL for a bad length, EACCES below 1024 for a user;
+ * ECONNREFUSED (after which sends are EPIPE + SIGPIPE and reads end of file, and what
+ * needs the pcb EINVAL or ECONNRESET), EAFNOSUPPORT, EINVAL for a bad length, EACCES
+ * below 1024 for a user; sendto's implied connect (T/TCP's), refused too;
  * a non-blocking connect that completes at once; poll readiness; shutdown; end of file
  * and EPIPE + SIGPIPE once the peer is gone; socket and TCP options.
  */
@@ -108,6 +110,17 @@ int main(void)
 	CHECK_ERRNO(__sys_setsockopt(other, IPPROTO_IP, IP_TOS, &one, sizeof(one)), ECONNRESET);
 	CHECK_ERRNO(__sys_getsockopt(other, 12345, 1, &v, &vlen), ECONNRESET);
 	CHECK_EQ(getopt_int(other, SOL_SOCKET, SO_TYPE), SOCK_STREAM);
+	/* Disconnected too (soisdisconnected): sends are EPIPE with SIGPIPE, sosend's
+	 * SS_CANTSENDMORE answer before the protocol is asked (after sendto's address is
+	 * read), and a read is end of file (connect took the error). */
+	signal(SIGPIPE, on_sigpipe);
+	CHECK_ERRNO(write(other, "x", 1), EPIPE);
+	CHECK_ERRNO(__sys_sendto(other, "x", 1, 0, &sin, sizeof(sin)), EPIPE);
+	CHECK_ERRNO(__sys_sendto(other, "x", 1, 0, &sin, 256), ENAMETOOLONG);
+	CHECK_EQ(sigpipes, 2);
+	sigpipes = 0;
+	signal(SIGPIPE, SIG_DFL);
+	CHECK_EQ(read(other, buf, sizeof(buf)), 0);
 	CHECK_ERRNO(__sys_shutdown(other, SHUT_WR), EINVAL);
 	CHECK_OK(__sys_shutdown(other, SHUT_RD));
 	close(other);
@@ -115,6 +128,47 @@ int main(void)
 	CHECK_EQ(getopt_int(srv, SOL_SOCKET, SO_ACCEPTCONN), 0);
 	CHECK_OK(__sys_listen(srv, 5));
 	CHECK(getopt_int(srv, SOL_SOCKET, SO_ACCEPTCONN) != 0);
+
+	/* sendto with an address connects a TCP socket that never had a connection
+	 * (PR_IMPLOPT: tcp_usr_send's implied connect) and sends; one with a connection
+	 * ignores the address (still copied in: ENAMETOOLONG); none at all is ENOTCONN. */
+	int implied = tcp();
+	CHECK_ERRNO(__sys_sendto(implied, "q", 1, 0, NULL, 0), ENOTCONN);
+	CHECK_EQ(__sys_sendto(implied, "hi", 2, 0, &sin, sizeof(sin)), 2);
+	CHECK_EQ(__sys_sendto(implied, "!", 1, 0, &far, sizeof(far)), 1);
+	CHECK_ERRNO(__sys_sendto(implied, "!", 1, 0, &far, 256), ENAMETOOLONG);
+	int taken = CHECK_OK(__sys_accept(srv, NULL, NULL));
+	CHECK_EQ(read(taken, buf, sizeof(buf)), 3);
+	CHECK(memcmp(buf, "hi!", 3) == 0);
+	close(taken);
+	close(implied);
+	/* Refused: the RST comes after TCP took the first piece (an mbuf cluster, 2048
+	 * bytes), so a send that fits it succeeds, ECONNREFUSED waits for the next call,
+	 * then end of file, and sends are EPIPE with SIGPIPE; a longer send hands its
+	 * second piece to no pcb: ECONNRESET. */
+	struct sockaddr_in closed;
+	int closed_len = nt_sockaddr_in(&closed, INADDR_LOOPBACK, PORT + 1);
+	int lost = tcp();
+	CHECK_EQ(__sys_sendto(lost, "lost", 4, 0, &closed, closed_len), 4);
+	CHECK_ERRNO(read(lost, buf, sizeof(buf)), ECONNREFUSED);
+	CHECK_EQ(read(lost, buf, sizeof(buf)), 0);
+	signal(SIGPIPE, on_sigpipe);
+	CHECK_ERRNO(write(lost, "x", 1), EPIPE);
+	CHECK_EQ(sigpipes, 1);
+	close(lost);
+	static char piece[2049];
+	lost = tcp();
+	CHECK_EQ(__sys_sendto(lost, piece, 2048, 0, &closed, closed_len), 2048);
+	CHECK_EQ(getopt_int(lost, SOL_SOCKET, SO_ERROR), ECONNREFUSED);
+	CHECK_EQ(getopt_int(lost, SOL_SOCKET, SO_ERROR), 0);
+	close(lost);
+	lost = tcp();
+	CHECK_ERRNO(__sys_sendto(lost, piece, sizeof(piece), 0, &closed, closed_len),
+		    ECONNRESET);
+	CHECK_EQ(sigpipes, 1);
+	close(lost);
+	sigpipes = 0;
+	signal(SIGPIPE, SIG_DFL);
 
 	/* A client in a child: it sends its own name, then reads until end of file, and
 	 * its next write is EPIPE with SIGPIPE. */

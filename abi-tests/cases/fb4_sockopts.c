@@ -7,8 +7,8 @@
  *    bit (TCP's as the TF_ bit: 0x1000, 8);
  *  - SO_LINGER: a struct linger whose l_onoff comes back as the SO_LINGER bit; a TCP
  *    connection closed lingering 0 seconds is reset (its peer reads the data, then
- *    ECONNRESET once, and with its pcb gone TCP's options and getsockname are
- *    ECONNRESET);
+ *    ECONNRESET once, a send is EPIPE, and with its pcb gone TCP's options and
+ *    getsockname are ECONNRESET);
  *  - IP_TOS and IP_TTL (64 at first) are ints kept as bytes; IP_PORTRANGE says where
  *    a bind to port 0 takes its port (high: 49152..65535; low: 1023 downwards, root
  *    only, EACCES at the bind; default 1024..5000);
@@ -39,6 +39,7 @@
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -422,6 +423,10 @@ int main(void)
 	CHECK_EQ(read(a, buf, sizeof(buf)), 3);
 	CHECK_ERRNO(read(a, buf, sizeof(buf)), ECONNRESET);
 	CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+	/* And it cannot send (soisdisconnected's SS_CANTSENDMORE): EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_ERRNO(write(a, "x", 1), EPIPE);
+	signal(SIGPIPE, SIG_DFL);
 	/* Its pcb went with the reset (tcp_close): TCP's options and its name are
 	 * ECONNRESET, the socket level's answer still. */
 	CHECK_EQ(set_maxseg(a, 100), ECONNRESET);

@@ -195,24 +195,6 @@ impl UserAddress {
     }
 }
 
-/// A 4.x address from the user (`getsockaddr`), for socket `s`. Longer than
-/// SOCK_MAXADDRLEN is ENAMETOOLONG. A Unix-domain one gives the path (up to a NUL,
-/// under the compat prefix; no path bytes at all is EINVAL). An Internet one must be
-/// exactly a sockaddr_in (EINVAL); when `check_family` (connect and sendto, not bind:
-/// 4.x's in_pcbbind does not look) its family must be AF_INET (EAFNOSUPPORT), where a
-/// zero sa_family takes sa_len's byte, as 4.x's getsockaddr lets old programs write
-/// the family as a 16-bit word.
-fn read_address(
-    task: &Task,
-    s: &socket::Socket,
-    addr: u64,
-    len: i32,
-    check_family: bool,
-) -> Result<UserAddress, i32> {
-    let bytes = copy_address(task, addr, len)?;
-    parse_address(task, s, bytes, check_family)
-}
-
 /// 4.x's getsockaddr: at most SOCK_MAXADDRLEN bytes (ENAMETOOLONG), copied in.
 fn copy_address(task: &Task, addr: u64, len: i32) -> Result<Vec<u8>, i32> {
     let len = len as u32;
@@ -224,7 +206,12 @@ fn copy_address(task: &Task, addr: u64, len: i32) -> Result<Vec<u8>, i32> {
     Ok(bytes)
 }
 
-/// The address `bytes` names for a socket like `s` (see [`read_address`]).
+/// The address `bytes` (copied in by [`copy_address`]) names for socket `s`. A
+/// Unix-domain one gives the path (up to a NUL, under the compat prefix; no path bytes
+/// at all is EINVAL). An Internet one must be exactly a sockaddr_in (EINVAL); when
+/// `check_family` (connect and sendto, not bind: 4.x's in_pcbbind does not look) its
+/// family must be AF_INET (EAFNOSUPPORT), where a zero sa_family takes sa_len's byte,
+/// as 4.x's getsockaddr lets old programs write the family as a 16-bit word.
 fn parse_address(
     task: &Task,
     s: &socket::Socket,
@@ -584,18 +571,24 @@ fn send(
         return Err(errno::EINVAL);
     }
     let urgent = flags & MSG_OOB != 0 && s.socket_type() == SocketType::Stream;
-    // A connected TCP socket ignores an address, as 4.x's tcp_usr_send does.
-    let ignored = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
-    let to = match to {
-        Some((addr, len)) if addr != 0 && !ignored => {
-            match read_address(task, s, addr, len, true)? {
-                UserAddress::Inet(n) => {
-                    Some(UserAddress::Inet(crate::jail::connect_address(task, s, n)?))
-                }
-                local => Some(local),
-            }
-        }
+    let tcp = s.domain() == Domain::Internet && s.socket_type() == SocketType::Stream;
+    // sendit's getsockaddr copies the address in whatever the protocol.
+    let bytes = match to {
+        Some((addr, len)) if addr != 0 => Some(copy_address(task, addr, len)?),
         _ => None,
+    };
+    // TCP keeps the address for its implied connect (below) and otherwise ignores it,
+    // as 4.x's tcp_usr_send does.
+    let (to, implied) = match bytes {
+        Some(bytes) if tcp => (None, Some(bytes)),
+        Some(bytes) => match parse_address(task, s, bytes, true)? {
+            UserAddress::Inet(n) => (
+                Some(UserAddress::Inet(crate::jail::connect_address(task, s, n)?)),
+                None,
+            ),
+            local => (Some(local), None),
+        },
+        None => (None, None),
     };
     // sendit has read the address; sosend counts the message, whatever comes of it.
     task.process.count_message(true);
@@ -605,6 +598,11 @@ fn send(
         return Err(errno::EOPNOTSUPP);
     }
     let ctx = task.process.fs();
+    if let Some(bytes) = implied
+        && let Some(n) = implied_connect(task, s, bytes, iov)?
+    {
+        return Ok(Ret::word(n));
+    }
     let nonblock = file.status().nonblock || flags & MSG_DONTWAIT != 0;
     let sent = if urgent {
         s.send_out_of_band(&UserPieces::new(task, iov), nonblock, URGENT_SLACK)
@@ -624,6 +622,45 @@ fn send(
         s.shutdown(Shutdown::Write).map_err(file_errno)?;
     }
     Ok(Ret::word(n as u64))
+}
+
+/// 4.x's MCLBYTES: the most one pass of sosend hands the protocol from a process's
+/// buffer (an mbuf cluster).
+const MCLBYTES: u64 = 2048;
+
+/// sendto or sendmsg with an address on a TCP socket that never had a connection:
+/// 4.x's TCP declares PR_IMPLOPT, so sosend passes the data on and tcp_usr_send
+/// connects first (T/TCP's implied connect; tcp_connect's errors are the send's).
+/// Refused, the RST that comes back drops the connection once sosend has handed TCP
+/// its first piece (at most an mbuf cluster): a send no longer than that took `Some(n)`
+/// of it, all, and ECONNREFUSED waits for a later call; a longer one hands its next
+/// piece to no pcb (tcp_usr_send's lost race: ECONNRESET, no SIGPIPE). A socket with
+/// a connection, one listening, or one that cannot send goes on as any send (the
+/// address ignored).
+fn implied_connect(
+    task: &Task,
+    s: &socket::Socket,
+    bytes: Vec<u8>,
+    iov: &[(u64, u64)],
+) -> Result<Option<u64>, i32> {
+    if s.has_connection() || s.is_listening() || s.cannot_send_more() {
+        return Ok(None);
+    }
+    let mut to = parse_address(task, s, bytes, true)?;
+    if let UserAddress::Inet(n) = &mut to {
+        *n = crate::jail::connect_address(task, s, *n)?;
+    }
+    s.connect_for_send(to.target(&task.process.fs()))
+        .map_err(file_errno)?;
+    if !s.connection_dropped() {
+        connected_segment(s, false);
+        return Ok(None);
+    }
+    let len: u64 = iov.iter().map(|v| v.1).sum();
+    if len > MCLBYTES {
+        return Err(errno::ECONNRESET);
+    }
+    Ok(Some(len))
 }
 
 /// Receives into the user pieces `iov` (4.x `recvit`); MSG_WAITALL on a stream goes

@@ -1058,18 +1058,49 @@ impl Socket {
     /// as 4.x's in_pcbconnect does. A datagram socket needs nobody at the address.
     pub fn connect_to(&self, to: Address<'_>) -> Result<()> {
         let result = self.connect_now(to);
-        if result == Err(Error::ConnectionRefused)
-            && self.domain == Domain::Internet
-            && self.kind == SocketType::Stream
-        {
-            self.state.lock().dropped = true;
+        if self.domain == Domain::Internet && self.kind == SocketType::Stream {
+            // A personality that lets a refused socket connect again (4.x's TCP has
+            // no pcb left for it; other stacks make a new one) starts it afresh.
+            match result {
+                Err(Error::ConnectionRefused) => self.state.lock().dropped = true,
+                Ok(()) => self.state.lock().dropped = false,
+                _ => {}
+            }
         }
         result
+    }
+
+    /// The connection a send with an address asks for on an Internet stream not yet
+    /// connected (BSD's implied connect, T/TCP's): as [`Socket::connect_to`], except
+    /// that a refusal is not the send's error. BSD's TCP queued the data and sent the
+    /// SYN; the RST that came back dropped the connection, leaving ECONNREFUSED for a
+    /// later call: so here the socket is dropped with the refusal pending, and Ok.
+    pub fn connect_for_send(&self, to: Address<'_>) -> Result<()> {
+        match self.connect_to(to) {
+            Err(Error::ConnectionRefused) => {
+                self.state.lock().error = Some(Error::ConnectionRefused);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Whether this TCP socket's connection was refused or reset (see `State::dropped`).
     pub fn connection_dropped(&self) -> bool {
         self.state.lock().dropped
+    }
+
+    /// Whether a stream has its connection (made, accepted, or since lost).
+    pub fn has_connection(&self) -> bool {
+        self.connection.get().is_some()
+    }
+
+    /// Whether sends end at once with `BrokenPipe`: its writing side is shut, or its
+    /// connection was refused or reset (BSD's soisdisconnected sets SS_CANTSENDMORE,
+    /// which sosend answers with EPIPE before anything else).
+    pub fn cannot_send_more(&self) -> bool {
+        let s = self.state.lock();
+        s.write_shut || s.dropped
     }
 
     fn connect_now(&self, to: Address<'_>) -> Result<()> {
@@ -1221,7 +1252,7 @@ impl Socket {
         nonblock: bool,
         control: Option<Control>,
     ) -> Result<usize> {
-        if self.state.lock().write_shut {
+        if self.cannot_send_more() {
             return Err(Error::BrokenPipe);
         }
         if self.domain == Domain::Internet {
@@ -1434,8 +1465,24 @@ impl Socket {
             };
             let c = match self.connection.get() {
                 Some(c) => c,
-                None if read_shut => return Ok(stream(0)),
-                None => return Err(Error::NotConnected),
+                None => {
+                    // Shut, or disconnected by a refusal: a pending error once (a peek
+                    // leaves it), then end of file (BSD's soreceive: so_error, then
+                    // SS_CANTRCVMORE, before ENOTCONN).
+                    let mut s = self.state.lock();
+                    if !(s.read_shut || s.dropped) {
+                        return Err(Error::NotConnected);
+                    }
+                    return match s.error {
+                        Some(e) => {
+                            if !peek {
+                                s.error = None;
+                            }
+                            Err(e)
+                        }
+                        None => Ok(stream(0)),
+                    };
+                }
             };
             if read_shut {
                 // Shut for reading: what came since, else end of file.
@@ -1549,13 +1596,10 @@ impl Socket {
         if from.len() == 0 {
             return self.send(None, from, nonblock);
         }
-        let low_water = {
-            let s = self.state.lock();
-            if s.write_shut {
-                return Err(Error::BrokenPipe);
-            }
-            stream_marks(&s).1
-        };
+        if self.cannot_send_more() {
+            return Err(Error::BrokenPipe);
+        }
+        let low_water = stream_marks(&self.state.lock()).1;
         let c = self.connection.get().ok_or(Error::NotConnected)?;
         if c.writer.lock().is_none() {
             return Err(Error::BrokenPipe);
@@ -1786,7 +1830,12 @@ impl Socket {
                 s.read_shut || s.error.is_some() || c.rx.readable_at(receive_mark),
                 s.write_shut || c.writer.lock().is_none() || c.tx.writable_at(send_mark),
             ),
-            (SocketType::Stream, None) => (s.read_shut || !s.pending.is_empty(), s.write_shut),
+            // Refused or reset: disconnected, so readable (end of file, or the error)
+            // and writable (EPIPE), as BSD's soisdisconnected leaves a socket.
+            (SocketType::Stream, None) => (
+                s.read_shut || s.dropped || s.error.is_some() || !s.pending.is_empty(),
+                s.write_shut || s.dropped,
+            ),
             (SocketType::Datagram, _) => (
                 s.read_shut || s.error.is_some() || datagrams_reach(self.domain, &s, receive_mark),
                 s.send_buffer >= send_mark,
@@ -2251,6 +2300,11 @@ mod tests {
             c.connect_to(Address::Inet(to)),
             Err(Error::ConnectionRefused)
         );
+        // Refused, it is disconnected as BSD leaves it: sends fail, a read is end of
+        // file, and it polls readable and writable.
+        assert_eq!(client.write(b"x"), Err(Error::BrokenPipe));
+        assert_eq!(client.read(&mut [0u8; 1]), Ok(0));
+        assert!(client.poll().read && client.poll().write);
         assert_eq!(
             c.connect_to(Address::Inet(at([192, 168, 0, 1], 6010))),
             Err(Error::NetworkUnreachable)
