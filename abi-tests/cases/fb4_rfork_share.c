@@ -17,7 +17,9 @@
  *    else (ESRCH); when the leader exits, its peers are killed, and its exit waits
  *    for them to end;
  *  - the child is still the caller's child for wait4, with fork's (0, edx 1) return;
- *  - RFLINUXTHPN is EINVAL (a kernel log line names it);
+ *  - RFLINUXTHPN: the child's exit sends its parent SIGUSR1, not SIGCHLD, and wait4
+ *    finds it only with WLINUXCLONE (ECHILD without it, when it is the only child),
+ *    as linuxthreads waits for its threads; a WLINUXCLONE wait skips fork's children;
  *  - a caller that unshares, and whose sharer ends while it goes back to user mode,
  *    goes on in its own copy (the kernel once switched it back to the shared page
  *    tables the sharer had freed).
@@ -237,10 +239,43 @@ static int leader(int fd)
 	return 0;
 }
 
+static volatile int usr1s, chlds;
+static void count_usr1(int sig) { (void)sig; usr1s++; }
+static void count_chld(int sig) { (void)sig; chlds++; }
+static int exit_7(void *arg) { (void)arg; return 7; }
+
+/* RFLINUXTHPN's exit signal and WLINUXCLONE's waits. */
+static void linux_thread_exit(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = count_usr1;
+	CHECK_OK(sigaction(SIGUSR1, &sa, NULL));
+	sa.sa_handler = count_chld;
+	CHECK_OK(sigaction(SIGCHLD, &sa, NULL));
+	int status = -1;
+	pid_t thread = spawn(RFPROC | RFFDG | RFLINUXTHPN, exit_7, NULL, 0);
+	CHECK_ERRNO(wait4(-1, &status, WNOHANG, NULL), ECHILD);
+	CHECK_EQ(wait4(thread, &status, (int)WLINUXCLONE, NULL), thread);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	CHECK_EQ(usr1s, 1);
+	CHECK_EQ(chlds, 0);
+	/* A forked child is not one a WLINUXCLONE wait takes. */
+	pid_t child = CHECK_OK(fork());
+	if (child == 0)
+		_exit(3);
+	CHECK_ERRNO(wait4(-1, &status, (int)WLINUXCLONE, NULL), ECHILD);
+	CHECK_EQ(wait4(child, &status, 0, NULL), child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	CHECK_EQ(chlds, 1);
+	CHECK_EQ(usr1s, 1);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int main(void)
 {
-	/* RFLINUXTHPN is refused. */
-	CHECK_ERRNO((int)__sys_rfork(RFPROC | RFFDG | 0x10000), EINVAL);
+	linux_thread_exit();
 
 	/* RFMEM: the parent sees the child's stores, mapping and break. */
 	void *brk_before = sbrk(0);

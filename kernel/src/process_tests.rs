@@ -130,6 +130,7 @@ impl Personality for TestPersonality {
                     no_hang: false,
                     untraced: true,
                     continued: false,
+                    clone_children: false,
                 };
                 task.context.regs.rax =
                     match process::wait_child(&task.process, WaitFor::Pid(pid), options) {

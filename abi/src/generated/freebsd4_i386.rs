@@ -2684,6 +2684,7 @@ bitflags::bitflags! {
     pub struct wait_options: i32 {
         const WNOHANG = 1;
         const WUNTRACED = 2;
+        const WLINUXCLONE = -2147483648;
     }
 }
 
@@ -15378,9 +15379,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 251,
         name: "rfork",
         kind: "standard",
-        status: Status::Partial(
-            "RFLINUXTHPN (SIGUSR1 instead of SIGCHLD to the parent at exit, for the Linux emulation): EINVAL with a kernel log line",
-        ),
+        status: Status::Implemented,
         arg_words: 1,
     },
     SyscallInfo {
@@ -24632,7 +24631,11 @@ static TRACE_FLAGS_rfork_flags: &[(&str, u64)] = &[
     ("RFLINUXTHPN", 0x10000),
 ];
 
-static TRACE_FLAGS_wait_options: &[(&str, u64)] = &[("WNOHANG", 0x1), ("WUNTRACED", 0x2)];
+static TRACE_FLAGS_wait_options: &[(&str, u64)] = &[
+    ("WNOHANG", 0x1),
+    ("WUNTRACED", 0x2),
+    ("WLINUXCLONE", 0x80000000),
+];
 
 static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("TIOCGETA", 0x402c7413),

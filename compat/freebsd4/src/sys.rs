@@ -643,9 +643,9 @@ fn sys_vfork(task: &mut Task, _: fb::VforkArgs) -> SysResult {
 /// child shares the caller's memory (RFMEM), signal actions (RFSIGSHARE) and
 /// descriptor table (neither RFFDG nor RFCFDG), or gets copies of them (an empty table
 /// with RFCFDG); with RFTHREAD it becomes a peer of the caller's leader, killed when
-/// the leader exits; with RFNOWAIT its parent is init. RFLINUXTHPN (SIGUSR1 to the
-/// parent at exit, for the Linux emulation) is EINVAL with a log line: the core
-/// signals a parent with SIGCHLD alone. The Plan 9 flags are ignored, as 4.x ignores
+/// the leader exits; with RFNOWAIT its parent is init; with RFLINUXTHPN its exit
+/// sends its parent SIGUSR1 instead of SIGCHLD, and only a wait4 with WLINUXCLONE
+/// waits for it (linuxthreads' threads). The Plan 9 flags are ignored, as 4.x ignores
 /// them.
 fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
     use fb::rfork_flags as F;
@@ -653,14 +653,6 @@ fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
     const RFPPWAIT: i32 = 1 << 31;
     let flags = a.flags;
     if flags.bits() & RFPPWAIT != 0 || flags.contains(F::RFFDG | F::RFCFDG) {
-        return Err(errno::EINVAL);
-    }
-    if flags.contains(F::RFLINUXTHPN) {
-        log::warn!(
-            "pid {}: rfork {:#x}: RFLINUXTHPN (exit signal SIGUSR1) is not supported: EINVAL",
-            task.process.pid.0,
-            flags.bits()
-        );
         return Err(errno::EINVAL);
     }
     if !flags.contains(F::RFPROC) {
@@ -691,6 +683,9 @@ fn sys_rfork(task: &mut Task, a: fb::RforkArgs) -> SysResult {
         }
         if flags.contains(F::RFTHREAD) {
             process::join_peers(&task.process, &c);
+        }
+        if flags.contains(F::RFLINUXTHPN) {
+            c.set_exit_signal(Signal::Usr1);
         }
     }
     if flags.contains(F::RFNOWAIT) {
@@ -788,6 +783,7 @@ fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
         untraced: a.options.contains(fb::wait_options::WUNTRACED),
         // WCONTINUED came with FreeBSD 5.
         continued: false,
+        clone_children: a.options.contains(fb::wait_options::WLINUXCLONE),
     };
     match process::wait_child_usage(&task.process, which, options) {
         Ok(Some((pid, event, used))) => {
@@ -813,6 +809,7 @@ pub(crate) fn wait_any(task: &Task) -> Result<(u32, i32), i32> {
         no_hang: false,
         untraced: false,
         continued: false,
+        clone_children: false,
     };
     match process::wait_child(&task.process, WaitFor::Any, options) {
         Ok(Some((pid, event))) => Ok((pid.0, wait_status(event))),

@@ -485,6 +485,7 @@ fn sys_wait4(task: &mut Task, a: v1::Wait4Args) -> SysResult {
         no_hang: a.options.contains(v1::wait_options::WNOHANG),
         untraced: a.options.contains(v1::wait_options::WUNTRACED),
         continued: a.options.contains(v1::wait_options::WCONTINUED),
+        clone_children: false,
     };
     match process::wait_child_usage(&task.process, which, options) {
         Ok(Some((pid, event, used))) => {

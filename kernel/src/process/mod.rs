@@ -373,6 +373,10 @@ struct Inner {
     /// It has exec'd since it was forked: its parent may no longer move it to another
     /// process group (POSIX; BSD's P_EXEC).
     execed: bool,
+    /// What its parent is sent when it exits: SIGCHLD, unless the personality asked for
+    /// another at fork (BSD's p_sigparent); a child with another is waited for only by
+    /// a wait that asks for such children ([`WaitOptions::clone_children`]).
+    exit_signal: Signal,
     /// Time spent running its user code, in nanoseconds.
     user_ns: u64,
     /// Its armed virtual and profiling interval timers (the real one is in `timer`).
@@ -1069,6 +1073,18 @@ impl Process {
         self.inner.lock().last_fault.take()
     }
 
+    /// What its parent is sent when it exits (see `Inner::exit_signal`).
+    pub fn exit_signal(&self) -> Signal {
+        self.inner.lock().exit_signal
+    }
+
+    /// Makes the process send `signal` instead of SIGCHLD to its parent when it exits
+    /// (a personality's fork flag: 4.x's RFLINUXTHPN); its parent then waits for it
+    /// only as a clone child ([`WaitOptions::clone_children`]).
+    pub fn set_exit_signal(&self, signal: Signal) {
+        self.inner.lock().exit_signal = signal;
+    }
+
     /// How its children report to it.
     pub fn child_reports(&self) -> ChildReports {
         self.inner.lock().dispositions.lock().child_reports
@@ -1415,6 +1431,9 @@ pub struct WaitOptions {
     /// Also report children continued from a stop by SIGCONT (once per continue), as
     /// WCONTINUED does.
     pub continued: bool,
+    /// Wait for the children whose exit signal is not SIGCHLD instead of the others
+    /// (4.x's WLINUXCLONE, Linux's __WCLONE): a wait sees one kind only.
+    pub clone_children: bool,
 }
 
 /// What `wait` reports about a child.
@@ -1439,6 +1458,7 @@ pub fn wait(
         no_hang,
         untraced: false,
         continued: false,
+        clone_children: false,
     };
     match wait_child(parent, which, options)? {
         Some((pid, ChildEvent::Exited(status))) => Ok(Some((pid, status))),
@@ -1464,10 +1484,14 @@ pub fn wait_child_usage(
     which: WaitFor,
     options: WaitOptions,
 ) -> Result<Option<(Pid, ChildEvent, Usage)>, WaitError> {
-    let matches = move |pid: Pid, child: &Process| match which {
-        WaitFor::Any => true,
-        WaitFor::Pid(p) => p == pid,
-        WaitFor::Group(g) => child.pgid() == g,
+    let clone_children = options.clone_children;
+    let matches = move |pid: Pid, child: &Process| {
+        let chosen = match which {
+            WaitFor::Any => true,
+            WaitFor::Pid(p) => p == pid,
+            WaitFor::Group(g) => child.pgid() == g,
+        };
+        chosen && (child.exit_signal() != Signal::Chld) == clone_children
     };
     loop {
         let children: Vec<Pid> = parent.inner.lock().children.clone();
@@ -1631,7 +1655,11 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         let mut orphans_done = false;
         for &child in &children {
             if let Some(c) = find(child) {
-                c.inner.lock().parent = INIT;
+                // Init waits for children of every kind: it collects this one too.
+                let mut inner = c.inner.lock();
+                inner.parent = INIT;
+                inner.exit_signal = Signal::Chld;
+                drop(inner);
                 orphans_done |= c.has_exited();
                 debug::tracer_gone(process.pid, &c);
             }
@@ -1670,7 +1698,13 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
                 uid,
                 change: ChildChange::of_exit(status),
             };
-            p.post_from(Signal::Chld, origin);
+            // Init is told with SIGCHLD whatever the child asked for (4.x's exit1).
+            let signal = if p.pid == INIT {
+                Signal::Chld
+            } else {
+                process.exit_signal()
+            };
+            p.post_from(signal, origin);
             p.child_events.wake_all();
         }
         None => DETACHED_EXITS.wake_all(),
@@ -2093,6 +2127,7 @@ pub fn spawn_with_files(
             io_ports: None,
             lender: None,
             execed: false,
+            exit_signal: Signal::Chld,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit: None,
@@ -2529,6 +2564,7 @@ fn fork_with(
             io_ports: None,
             lender: lent.then(|| Arc::downgrade(parent)),
             execed: false,
+            exit_signal: Signal::Chld,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
             cpu_limit,

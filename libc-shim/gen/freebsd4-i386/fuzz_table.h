@@ -106,7 +106,7 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 	{ 7, "wait4", 4, 0, {
 		{ "pid", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "status", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 4, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
-		{ "options", FZ_FLAGS, 32, 1, 0, 0x3ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "options", FZ_FLAGS, 32, 1, 0, 0x80000003ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "rusage", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 72, -1, 0, -1, 0, 72, 0x0ULL, 0, 0 },
 	} },
 	{ 8, "ocreat", 2, 0, {

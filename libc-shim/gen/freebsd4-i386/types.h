@@ -654,6 +654,7 @@ typedef uint32_t uintptr_t;
 /* wait_options */
 #define WNOHANG 1
 #define WUNTRACED 2
+#define WLINUXCLONE 0x80000000U
 
 /* whence */
 #define SEEK_SET 0
