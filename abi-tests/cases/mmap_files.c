@@ -9,7 +9,7 @@
  * the pages a truncation takes give SIGBUS (a private page written before is the
  * program's and stays), the zeroed tail of the last page reads zeros, and what the
  * file grows to is read through the mapping, as 4.x's vnode pager reads it (not a
- * stale copy).
+ * stale copy); a FreeBSD-4 mapping at a negative offset is all past the end.
  */
 #include <nymph_test.h>
 #include <sys/mman.h>
@@ -330,6 +330,20 @@ int main(void)
 	CHECK_OK(fstat(tf, &st));
 	CHECK_EQ(st.st_size, 4);
 	CHECK_OK(munmap(tm, PG));
+
+	/* A negative offset: 4.x's mmap does not check the sign, and no file reaches such
+	 * a page, so the mapping is made and every page of it is past the end (SIGBUS),
+	 * even with the file's first pages written (the offset does not wrap to them). The
+	 * native ABI's offsets are not negative (EINVAL). */
+	char *neg = mmap(NULL, 2 * PG, PROT_READ, MAP_SHARED, tf, (off_t)-PG);
+#ifdef __FreeBSD_version
+	CHECK(neg != MAP_FAILED);
+	expect_signal(do_read, neg, SIGBUS);
+	expect_signal(do_read, neg + PG, SIGBUS);
+	CHECK_OK(munmap(neg, 2 * PG));
+#else
+	CHECK(neg == MAP_FAILED && errno == EINVAL);
+#endif
 	CHECK_OK(close(tf));
 	CHECK_OK(unlink("t"));
 	PASS();

@@ -912,6 +912,7 @@ fn map_errno(e: MapError) -> i32 {
 
 /// mmap (197, reached through `__syscall`), as 4.x's vm_mmap.c `mmap` and `vm_mmap`:
 /// - a length of 2 GiB or more (negative as an ssize_t) is EINVAL;
+/// - a negative offset maps pages past the file's end (see [`file_offset`]);
 /// - an offset inside a page maps from that page and returns the address of the
 ///   offset's byte (`pageoff`); a MAP_FIXED address must sit at the same page offset
 ///   and end at or below USRSTACK;
@@ -935,8 +936,7 @@ pub(crate) fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
         }
         None
     } else {
-        let offset = u64::try_from(a.pos).map_err(|_| errno::EINVAL)?;
-        Some((i64::from(a.fd), offset - pageoff))
+        Some((i64::from(a.fd), file_offset(a.pos) - pageoff))
     };
     if a.flags.contains(F::MAP_STACK)
         && (a.fd != -1 || !a.prot.contains(fb::prot::PROT_READ | fb::prot::PROT_WRITE))
@@ -984,6 +984,18 @@ pub(crate) fn sys_mmap(task: &mut Task, a: fb::MmapArgs) -> SysResult {
     let start = calls::mmap(task, request).map_err(map_errno)?;
     crate::memlock::lock_if_future(task, start, start + len);
     Ok(Ret::word(start + pageoff))
+}
+
+/// Where in the file a mapping at `pos` starts. 4.x's mmap does not check the sign: a
+/// negative offset is a page index no file reaches, so its pages are past the end for
+/// good (SIGBUS when touched). Such an offset keeps its low bits, above any file's
+/// end (the top bit cleared leaves it past 2^62, and room above for any length).
+fn file_offset(pos: i64) -> u64 {
+    if pos >= 0 {
+        pos.cast_unsigned()
+    } else {
+        pos.cast_unsigned() & !(1 << 63)
+    }
 }
 
 /// The whole pages holding `len` bytes at `addr`, as 4.x's munmap and mprotect take

@@ -341,7 +341,8 @@ fn mapped_file(
     offset: u64,
     req: &MapRequest,
 ) -> Result<(Arc<crate::vfs::Inode>, bool), MapError> {
-    if !offset.is_multiple_of(PAGE) {
+    // The offset of every page mapped must be a u64 too.
+    if !offset.is_multiple_of(PAGE) || offset.checked_add(req.len).is_none() {
         return Err(MapError::Invalid);
     }
     let file = file(task, fd).map_err(|_| MapError::BadDescriptor)?;
