@@ -16,6 +16,11 @@
  *    from others does not end a traced process's stop), then PT_DETACH: the sibling runs on untraced and its own
  *    parent waits for it again; a tracer that exits attached kills its tracee, which
  *    init reaps; a non-root tracer gets EPERM against root's process;
+ *  - PT_SETDBREGS as 4.x's set_dbregs checks it (no RW or LEN field 10, no enabled
+ *    breakpoint at a kernel address: EINVAL); a write watchpoint on the child's word
+ *    stops it with SIGTRAP after its store, PT_GETDBREGS's dr6 naming the breakpoint
+ *    (B0), the kernel's own write into the word (read(2)) does not trap, and a
+ *    cleared DR7 lets it run on;
  *  - errors: ESRCH, EINVAL (self, an unknown request, a signal >= NSIG), EPERM (not
  *    traced), EINVAL for an unmapped address.
  */
@@ -315,6 +320,74 @@ static void errors(void)
 	CHECK(WIFSIGNALED(status));
 }
 
+/* Written by its own code (each write traps while watched) and by read(2) (no trap:
+ * the kernel's own accesses do not count). */
+volatile int watched;
+
+static void watched_child(int fd)
+{
+	CHECK_OK(pt(PT_TRACE_ME, 0, 0, 0));
+	kill(getpid(), SIGSTOP);
+	watched = 1;
+	if (read(fd, (void *)&watched, sizeof(watched)) != sizeof(watched))
+		_exit(3);
+	watched += 1;
+	_exit(watched == 43 ? 0 : 4);
+}
+
+static void watchpoints(void)
+{
+	int p[2];
+	CHECK_OK(pipe(p));
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0)
+		watched_child(p[0]);
+	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGSTOP));
+	unsigned int db[8] = {0};
+	/* set_dbregs's checks: no RW or LEN field 10, no enabled address in the kernel. */
+	db[0] = (uintptr_t)&watched;
+	db[7] = 0x00020001; /* RW0 10: an I/O breakpoint */
+	CHECK_ERRNO(pt(PT_SETDBREGS, pid, (void *)db, 0), EINVAL);
+	db[7] = 0x00080001; /* LEN0 10 */
+	CHECK_ERRNO(pt(PT_SETDBREGS, pid, (void *)db, 0), EINVAL);
+	db[0] = 0xbfc00000;
+	db[7] = 0x000d0001;
+	CHECK_ERRNO(pt(PT_SETDBREGS, pid, (void *)db, 0), EINVAL);
+	/* A 4-byte write watchpoint on the child's word (L0, RW0 01, LEN0 11). */
+	db[0] = (uintptr_t)&watched;
+	CHECK_OK(pt(PT_SETDBREGS, pid, (void *)db, 0));
+	unsigned int got[8];
+	CHECK_OK(pt(PT_GETDBREGS, pid, (void *)got, 0));
+	CHECK_EQ(got[0], (uintptr_t)&watched);
+	CHECK_EQ(got[7], 0x000d0001);
+	CHECK_EQ(got[6] & 0xf, 0);
+	CHECK_OK(pt(PT_CONTINUE, pid, (void *)1, 0));
+	/* Its store traps after it is done: SIGTRAP, B0 in DR6. */
+	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGTRAP));
+	CHECK_OK(pt(PT_GETDBREGS, pid, (void *)got, 0));
+	CHECK_EQ(got[6] & 0xf, 1);
+	CHECK_EQ(pt(PT_READ_D, pid, (void *)&watched, 0), 1);
+	/* DR6 is the debugger's to clear. The read into the word does not trap; the
+	 * increment after it does. */
+	int v = 42;
+	CHECK_EQ(write(p[1], &v, sizeof(v)), sizeof(v));
+	CHECK_OK(pt(PT_SETDBREGS, pid, (void *)db, 0));
+	CHECK_OK(pt(PT_CONTINUE, pid, (void *)1, 0));
+	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGTRAP));
+	CHECK_EQ(pt(PT_READ_D, pid, (void *)&watched, 0), 43);
+	CHECK_OK(pt(PT_GETDBREGS, pid, (void *)got, 0));
+	CHECK_EQ(got[6] & 0xf, 1);
+	/* Cleared, it runs to its end. */
+	memset(db, 0, sizeof(db));
+	CHECK_OK(pt(PT_SETDBREGS, pid, (void *)db, 0));
+	CHECK_OK(pt(PT_CONTINUE, pid, (void *)1, 0));
+	int status = wait_for(pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit-7") == 0)
@@ -323,5 +396,6 @@ int main(int argc, char **argv)
 	breakpoints_and_registers();
 	exec_and_kill(argv[0]);
 	attach_and_detach();
+	watchpoints();
 	PASS();
 }

@@ -8,6 +8,7 @@ use crate::core_dump::{FpReg, Reg, fpregs, reg_of};
 use crate::fb::{self, consts, errno};
 use crate::signals::{cs_secure, eflags_change_allowed, signal_from_fb};
 use crate::sys::{Ret, SysResult, fault};
+use nymph_hal::debugreg::DebugRegisters;
 use nymph_hal::user::FpuState;
 use nymph_kernel::process::debug::{self, DebugError, Resume};
 use nymph_kernel::process::{Pid, Process, Signal, Task};
@@ -30,8 +31,28 @@ struct PtraceIoDesc {
     piod_len: u32,
 }
 
-/// The DR7 bits that enable a breakpoint (L0, G0 .. L3, G3).
-const DR7_ENABLES: u32 = 0xff;
+/// i386 `VM_MAXUSER_ADDRESS`: no breakpoint may be enabled at or above it.
+const VM_MAXUSER_ADDRESS: u32 = 0xbfc0_0000;
+
+/// PT_SETDBREGS's registers as 4.x's i386 `set_dbregs` takes them: no RW or LEN field
+/// of DR7 may be binary 10 (I/O breakpoints and 8-byte lengths are undefined there),
+/// and an enabled breakpoint's address must be a user one; dr4 and dr5 are not kept.
+fn dbregs_to_set(db: &DbReg) -> Result<DebugRegisters, i32> {
+    let control = db.dr[7];
+    if (0..8).any(|field| (control >> (16 + 2 * field)) & 3 == 2) {
+        return Err(errno::EINVAL);
+    }
+    for n in 0..4 {
+        if (control >> (2 * n)) & 3 != 0 && db.dr[n] >= VM_MAXUSER_ADDRESS {
+            return Err(errno::EINVAL);
+        }
+    }
+    Ok(DebugRegisters {
+        address: [0, 1, 2, 3].map(|n| u64::from(db.dr[n])),
+        status: u64::from(db.dr[6]),
+        control: u64::from(control),
+    })
+}
 
 fn debug_errno(e: DebugError) -> i32 {
     match e {
@@ -143,19 +164,26 @@ pub(crate) fn sys_ptrace(task: &mut Task, a: fb::PtraceArgs) -> SysResult {
             Ok(Ret::Word(0))
         }
         consts::PT_GETDBREGS => {
-            // The kernel never loads a user's debug registers: none is set.
-            task.write_val(addr, &DbReg::default()).map_err(fault)?;
+            let db = tracee
+                .debug_registers()
+                .map_or_else(DbReg::default, |r| DbReg {
+                    dr: [
+                        r.address[0] as u32,
+                        r.address[1] as u32,
+                        r.address[2] as u32,
+                        r.address[3] as u32,
+                        0,
+                        0,
+                        r.status as u32,
+                        r.control as u32,
+                    ],
+                });
+            task.write_val(addr, &db).map_err(fault)?;
             Ok(Ret::Word(0))
         }
         _ => {
             let db: DbReg = task.read_val(addr).map_err(fault)?;
-            if db.dr[7] & DR7_ENABLES != 0 {
-                log::warn!(
-                    "pid {}: PT_SETDBREGS: hardware breakpoints are not supported",
-                    task.process.pid.0
-                );
-                return Err(errno::EINVAL);
-            }
+            tracee.set_debug_registers(Some(dbregs_to_set(&db)?));
             Ok(Ret::Word(0))
         }
     }

@@ -16,6 +16,7 @@ pub mod bootinfo;
 pub mod context;
 pub mod copy;
 pub mod cpu;
+pub mod debugreg;
 pub mod exit;
 pub mod fpu;
 pub mod gdt;

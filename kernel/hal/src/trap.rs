@@ -299,6 +299,9 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
         1 if frame.rip == crate::user::lcall_entry() + 1 => {
             frame.rflags &= !x86_64::registers::rflags::RFlags::TRAP_FLAG.bits();
         }
+        // The kernel touched an address a user breakpoint watches (a buffer a system
+        // call reads or writes): a trap after the access, let go.
+        1 if crate::debugreg::kernel_trap() => {}
         0..=31 => {
             // A double fault keeps CR2 of the page fault it could not deliver: that is
             // where a kernel stack overflow shows.

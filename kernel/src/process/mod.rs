@@ -34,6 +34,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use nymph_hal::debugreg::{self, DebugRegisters};
 use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::user::{SyscallEntry, SyscallOutcome, UserContext, UserExit};
@@ -405,6 +406,9 @@ struct Inner {
     /// The I/O ports its user code may use, once it was given any (not inherited by
     /// fork; exec keeps it, as i386 BSD's pcb_ext).
     io_ports: Option<IoBitmap>,
+    /// Its hardware breakpoints, if a debugger set any (kept by fork and cleared by
+    /// exec, as i386 BSD's pcb debug registers; loaded with the machine state).
+    debug_registers: Option<DebugRegisters>,
     /// What it does with each signal (see [`Dispositions`]).
     dispositions: SharedDispositions,
     /// Opaque per-process state of the personality.
@@ -1071,6 +1075,18 @@ impl Process {
     /// The fault behind the signal being delivered, if a fault raised it.
     pub fn take_fault(&self) -> Option<Fault> {
         self.inner.lock().last_fault.take()
+    }
+
+    /// Its hardware breakpoints (see `Inner::debug_registers`).
+    pub fn debug_registers(&self) -> Option<DebugRegisters> {
+        self.inner.lock().debug_registers
+    }
+
+    /// Sets its hardware breakpoints (None: none), for its debugger while it is
+    /// stopped: they are loaded when it next enters user mode, which follows a switch
+    /// to its thread.
+    pub fn set_debug_registers(&self, regs: Option<DebugRegisters>) {
+        self.inner.lock().debug_registers = regs;
     }
 
     /// What its parent is sent when it exits (see `Inner::exit_signal`).
@@ -2125,6 +2141,7 @@ pub fn spawn_with_files(
             saved_mask: None,
             last_fault: None,
             io_ports: None,
+            debug_registers: None,
             lender: None,
             execed: false,
             exit_signal: Signal::Chld,
@@ -2200,6 +2217,10 @@ pub fn exec(
         let mut inner = task.process.inner.lock();
         inner.execed = true;
         inner.profile = None;
+        // The new image starts with no breakpoints (4.x's setregs clears the debug
+        // registers), also the ones loaded now.
+        inner.debug_registers = None;
+        debugreg::load(None);
         inner.personality = loaded.personality;
         let registered = personalities();
         inner
@@ -2526,7 +2547,7 @@ fn fork_with(
     };
     let (pgid, sid, personality, blocked, dispositions, personality_state, command, files, fs) =
         inner_copy;
-    let (cpu_limit, process_limit, nice, class, profile, argv, name) = {
+    let (cpu_limit, process_limit, nice, class, profile, argv, name, debug_registers) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
@@ -2536,6 +2557,7 @@ fn fork_with(
             inner.profile,
             inner.argv.clone(),
             inner.name.clone(),
+            inner.debug_registers,
         )
     };
     let mut table = TABLE.lock();
@@ -2562,6 +2584,7 @@ fn fork_with(
             saved_mask: None,
             last_fault: None,
             io_ports: None,
+            debug_registers,
             lender: lent.then(|| Arc::downgrade(parent)),
             execed: false,
             exit_signal: Signal::Chld,
@@ -2790,6 +2813,12 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                     if vector == DEBUG_VECTOR {
                         // A single step is done (BSD's T_TRCTRAP clears PSL_T).
                         task.context.set_single_step(false);
+                        // The CPU's report goes to the breakpoints' status, which the
+                        // debugger reads (and clears) with them.
+                        let status = debugreg::take_status();
+                        if let Some(regs) = &mut task.process.inner.lock().debug_registers {
+                            regs.status |= status;
+                        }
                     }
                     FaultResolution::NotResolved
                 };
@@ -2976,6 +3005,7 @@ fn enter_machine_state(inner: &Inner) -> Option<()> {
 fn reload_machine_state(inner: &Inner, space: &AddressSpace) {
     space.load_ldt();
     nymph_hal::ioports::load(inner.io_ports.as_ref());
+    debugreg::load(inner.debug_registers.as_ref());
 }
 
 /// Ends the task's process by `signal` (BSD's sigexit): a signal whose default action
