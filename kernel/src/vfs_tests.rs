@@ -263,7 +263,10 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
     };
     let before = vfs::mounted().len();
     let procfs_before = vfs::mounted_of_type("procfs");
-    kassert_eq!(vfs::mount_new(&dir, NewFs::Procfs, info.clone()), Ok(()));
+    kassert_eq!(
+        vfs::mount_new(&dir, NewFs::Procfs(vfs::procfs::native()), info.clone()),
+        Ok(())
+    );
     kassert_eq!(vfs::mounted_of_type("procfs"), procfs_before + 1);
     // Every mounted file system is of a type the kernel lists.
     kassert!(
@@ -273,11 +276,11 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
     );
     // Covered already; the system root cannot be covered at all.
     kassert_eq!(
-        vfs::mount_new(&dir, NewFs::Procfs, info.clone()),
+        vfs::mount_new(&dir, NewFs::Procfs(vfs::procfs::native()), info.clone()),
         Err(Error::Busy)
     );
     kassert_eq!(
-        vfs::mount_new(&ctx.root, NewFs::Procfs, info),
+        vfs::mount_new(&ctx.root, NewFs::Procfs(vfs::procfs::native()), info),
         Err(Error::Busy)
     );
     drop(dir);

@@ -1595,6 +1595,27 @@ const _: () = assert!(core::mem::offset_of!(pollfd, fd) == 0);
 const _: () = assert!(core::mem::offset_of!(pollfd, events) == 4);
 const _: () = assert!(core::mem::offset_of!(pollfd, revents) == 6);
 
+/// sys/pioctl.h: what PIOCWAIT and PIOCSTATUS report of a process's procfs stop events.
+///
+/// C: `struct procfs_status`; 20 bytes, aligned to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+pub struct procfs_status {
+    pub state: int,
+    pub flags: int,
+    pub events: u_long,
+    pub why: int,
+    pub val: u_long,
+}
+
+const _: () = assert!(core::mem::size_of::<procfs_status>() == 20);
+const _: () = assert!(core::mem::align_of::<procfs_status>() == 4);
+const _: () = assert!(core::mem::offset_of!(procfs_status, state) == 0);
+const _: () = assert!(core::mem::offset_of!(procfs_status, flags) == 4);
+const _: () = assert!(core::mem::offset_of!(procfs_status, events) == 8);
+const _: () = assert!(core::mem::offset_of!(procfs_status, why) == 12);
+const _: () = assert!(core::mem::offset_of!(procfs_status, val) == 16);
+
 bitflags::bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct prot: i32 {
@@ -3792,6 +3813,14 @@ impl utsname {
 
 /// Named constants of the ABI.
 pub mod consts {
+    pub const S_EXEC: u32 = 1;
+    pub const S_SIG: u32 = 2;
+    pub const S_SCE: u32 = 4;
+    pub const S_SCX: u32 = 8;
+    pub const S_CORE: u32 = 16;
+    pub const S_EXIT: u32 = 32;
+    pub const PF_LINGER: u32 = 1;
+    pub const PF_ISUGID: u32 = 2;
     pub const S_IFMT: u32 = 0xf000;
     pub const S_IFIFO: u32 = 0x1000;
     pub const S_IFCHR: u32 = 0x2000;
@@ -4451,6 +4480,20 @@ pub mod ioctl {
     pub const FIOASYNC: u32 = 0x8004667d;
     /// a character device's driver type (d_flags & D_TYPEMASK): D_TTY, D_MEM...
     pub const FIODTYPE: u32 = 0x4004667a;
+    /// procfs: add stop events (_IOC(IOC_IN, 'p', 1, 0): size 0, so ioctl passes the argument's value itself: S_EXEC, S_SIG, S_SCE, S_SCX, S_CORE, S_EXIT)
+    pub const PIOCBIS: u32 = 0x80007001;
+    /// procfs: remove stop events (the argument's value)
+    pub const PIOCBIC: u32 = 0x80007002;
+    /// procfs: set the flags (PF_LINGER, PF_ISUGID; the argument's value)
+    pub const PIOCSFL: u32 = 0x80007003;
+    /// procfs: wait for the process to stop at an event
+    pub const PIOCWAIT: u32 = 0x40147004;
+    /// procfs: continue a stopped process (the argument's value: a signal to send, or 0)
+    pub const PIOCCONT: u32 = 0x80007005;
+    /// procfs: the stop state now
+    pub const PIOCSTATUS: u32 = 0x40147006;
+    /// procfs: the flags
+    pub const PIOCGFL: u32 = 0x40047007;
     /// who gets a socket's SIGURG and SIGIO (fcntl F_SETOWN)
     pub const FIOSETOWN: u32 = 0x8004667c;
     /// fcntl F_GETOWN
@@ -24684,6 +24727,13 @@ static TRACE_IOCTLS: &[(&str, u64)] = &[
     ("FIONBIO", 0x8004667e),
     ("FIOASYNC", 0x8004667d),
     ("FIODTYPE", 0x4004667a),
+    ("PIOCBIS", 0x80007001),
+    ("PIOCBIC", 0x80007002),
+    ("PIOCSFL", 0x80007003),
+    ("PIOCWAIT", 0x40147004),
+    ("PIOCCONT", 0x80007005),
+    ("PIOCSTATUS", 0x40147006),
+    ("PIOCGFL", 0x40047007),
     ("FIOSETOWN", 0x8004667c),
     ("FIOGETOWN", 0x4004667b),
     ("SIOCATMARK", 0x40047307),

@@ -28,6 +28,7 @@ mod memlock;
 mod mount;
 mod ntp;
 mod old;
+mod procfs;
 mod ptrace;
 mod sched;
 mod sendfile;
@@ -172,6 +173,7 @@ impl Personality for FreeBsd4 {
 
     /// A 4.x ELF core in the working directory (see [`core_dump`]).
     fn dump_core(&self, task: &Task, signal: Signal) -> bool {
+        procfs::stop_event(task, procfs::S_CORE, 0);
         core_dump::dump(task, signal)
     }
 
@@ -182,6 +184,8 @@ impl Personality for FreeBsd4 {
         origin: SignalOrigin,
         action: &CatchAction,
     ) -> Result<(), ExecError> {
+        // postsig's S_SIG before the handler's frame.
+        procfs::stop_event(task, procfs::S_SIG, procfs::signal_value(signal));
         signals::deliver(task, signal, origin, action)
     }
 
@@ -191,10 +195,18 @@ impl Personality for FreeBsd4 {
             let mask = task.process.mask_to_restore();
             ktrace::psig(&task.process, signal, 0, 0, mask);
         }
+        // postsig's S_SIG, then sigexit's exit1 and its S_EXIT (the wait status).
+        procfs::stop_event(task, procfs::S_SIG, procfs::signal_value(signal));
+        procfs::stop_event(task, procfs::S_EXIT, procfs::signal_value(signal));
     }
 
     fn first_return(&self, task: &Task) {
         ktrace::first_return(&task.process);
+    }
+
+    /// 4.x programs find 4.x's procfs at their /proc.
+    fn started(&self) {
+        procfs::mount_view();
     }
 
     /// KTR_CSW, as 4.x's tsleep writes it on the way to sleep and back.

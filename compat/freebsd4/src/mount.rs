@@ -84,7 +84,7 @@ pub(crate) fn sys_mount(task: &mut Task, a: fb::MountArgs) -> SysResult {
             UserFault::BadAddress(_) => errno::EFAULT,
         })?;
     let (fs, type_name) = match fs_type.as_slice() {
-        b"procfs" => (NewFs::Procfs, "procfs"),
+        b"procfs" => (NewFs::Procfs(&crate::procfs::FLAVOUR), "procfs"),
         _ => return Err(errno::ENODEV),
     };
     let info = MountInfo {

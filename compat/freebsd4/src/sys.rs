@@ -557,6 +557,10 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<u64, i32>, w: &W
     };
     if let Ok(code) = &fetched {
         crate::ktrace::syscall(&task.process, *code, w.as_slice());
+        // syscall2's S_SCE (after the arguments were fetched), with their count.
+        if task.process.stopping() {
+            crate::procfs::stop_event(task, crate::procfs::S_SCE, w.count as u32);
+        }
     }
     let pending = if task.process.traced() {
         fb::TRACE.enter(
@@ -582,6 +586,10 @@ fn traced_syscall(task: &mut Task, number: u64, fetched: Result<u64, i32>, w: &W
             (_, Err(e)) => (e, 0),
         };
         crate::ktrace::sysret(&task.process, shown, error, retval);
+        // And its S_SCX, with the call's number, the result in the registers.
+        if task.process.stopping() {
+            crate::procfs::stop_event(task, crate::procfs::S_SCX, shown as u32);
+        }
     }
     if let Some(call) = pending {
         let outcome = match (completion, result) {
@@ -622,6 +630,8 @@ pub(crate) fn fault(_: UserFault) -> i32 {
 }
 
 fn sys_exit(task: &mut Task, a: fb::ExitArgs) -> SysResult {
+    // exit1's S_EXIT, with the wait status.
+    crate::procfs::stop_event(task, crate::procfs::S_EXIT, (a.rval as u32 & 0xff) << 8);
     process::exit(&task.process, ExitStatus::Exited(a.rval as u8));
     Ok(Ret::word(0))
 }
@@ -740,14 +750,15 @@ fn sys_execve(task: &mut Task, a: fb::ExecveArgs) -> SysResult {
     let envp = task
         .read_string_array(a.envv.addr(), 4, ARG_MAX)
         .map_err(too_long)?;
-    let creds = task.process.recording().then(|| task.process.fs().creds);
+    let creds = task.process.fs().creds;
     match process::exec(task, path, &argv, &envp) {
         // The new image's registers are in place (the start-up state says eax = edx
         // = 0, whichever personality runs it now).
         Ok(()) => {
-            if let Some(creds) = creds {
+            if task.process.recording() {
                 crate::ktrace::after_exec(&task.process, &creds);
             }
+            crate::procfs::after_exec(task, &creds);
             Ok(Ret::JustReturn)
         }
         Err(e) => Err(exec_errno(&e)),

@@ -6,7 +6,7 @@ use crate::sys::{DFLDSIZ, Jail, Ret, SysResult, fault, suser};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use nymph_abi::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
-use nymph_kernel::process::{Task, timer};
+use nymph_kernel::process::{Process, Task, timer};
 use nymph_kernel::sync::Mutex;
 use zerocopy::IntoBytes;
 
@@ -799,15 +799,20 @@ pub(crate) fn is_limit_key(key: &str) -> bool {
 /// Stored values are offset by one so that 0 (absent) means "the default". The CPU
 /// limit's current value is the core's, which moves up as SIGXCPU is sent.
 fn limit(task: &Task, which: fb::rlimit_resource) -> (i64, i64) {
+    limit_of(&task.process, which)
+}
+
+/// [`limit`] of any process (procfs's rlimit file).
+pub(crate) fn limit_of(process: &Process, which: fb::rlimit_resource) -> (i64, i64) {
     let i = which.raw() as usize;
     let (dcur, dmax) = default_limit(which);
-    let get = |key, default| match task.process.personality_value(key) {
+    let get = |key, default| match process.personality_value(key) {
         0 => default,
         v => (v - 1) as i64,
     };
     let mut cur = get(CUR_KEYS[i], dcur);
     if which == fb::rlimit_resource::RLIMIT_CPU
-        && let Some(l) = timer::cpu_limit(&task.process)
+        && let Some(l) = timer::cpu_limit(process)
     {
         cur = (l.soft_ns / NS_PER_SEC) as i64;
     }

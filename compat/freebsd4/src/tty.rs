@@ -102,6 +102,10 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         _ if (file.socket().is_some() || file.ops().fifo()) && cmd != ioctl::FIOASYNC => {
             return crate::socket::socket_ioctl(task, &file, cmd, arg);
         }
+        // A procfs file's own requests (4.x's procfs_ioctl: the PIOC* stop events).
+        _ if file.ops().personality_object().is_some() => {
+            return crate::procfs::ioctl(task, &file, cmd, arg);
+        }
         ioctl::FIODTYPE => {
             // 4.x `vn_ioctl`: character devices say their driver's type (dd asks,
             // and gives up on an error); other files do not answer.

@@ -191,6 +191,11 @@ pub trait FileOps: Send + Sync + Debug {
     fn event_queue(&self) -> Option<&kqueue::EventQueue> {
         None
     }
+    /// The object as its personality made it (a personality's own special files, for
+    /// its own requests on them: ioctls).
+    fn personality_object(&self) -> Option<&(dyn core::any::Any + Send + Sync)> {
+        None
+    }
     /// Whether the object is a device instance cut off by a revocation
     /// ([`crate::vfs::revoke_device`]): then it is no terminal and reads, writes and
     /// poll answer as a dead device.

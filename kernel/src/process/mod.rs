@@ -288,8 +288,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     }
 
     /// A pending signal whose default action ends the process is being acted on
-    /// (BSD's postsig, just before sigexit), for a personality that records it.
+    /// (BSD's postsig, just before sigexit), for a personality that records it or
+    /// stops there.
     fn default_action_taken(&self, _task: &Task, _signal: Signal) {}
+
+    /// The kernel is up (its root, /dev and /proc mounted, every personality
+    /// registered): a personality sets up what its programs' view of the system needs
+    /// (FreeBSD-4's procfs). Once, at boot.
+    fn started(&self) {}
 
     /// The process's thread goes to sleep in the kernel (`asleep`) or is back from
     /// such a sleep (BSD's tsleep; not a stop), for a personality that records it.
@@ -324,6 +330,9 @@ pub fn register_personalities(list: &'static [&'static dyn Personality]) {
             nymph_hal::trap::allow_user_vector(v);
         }
         log::info!("personality {} registered", p.name());
+    }
+    for p in list {
+        p.started();
     }
 }
 
@@ -418,6 +427,8 @@ struct Inner {
     /// The file name of its image (an interpreter's, for a script): BSD's p_comm,
     /// which core files are named after. Shared with forked children (fork is hot).
     name: Arc<[u8]>,
+    /// The whole path of that file (shared with forked children).
+    image_path: Arc<[u8]>,
     /// The arguments its image was started with (shared with forked children), if they
     /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
     argv: Option<Arc<Vec<Vec<u8>>>>,
@@ -1075,6 +1086,17 @@ impl Process {
     /// The fault behind the signal being delivered, if a fault raised it.
     pub fn take_fault(&self) -> Option<Fault> {
         self.inner.lock().last_fault.take()
+    }
+
+    /// When it was made (by fork or at boot): wall-clock seconds and nanoseconds.
+    pub fn start_time(&self) -> (u64, u32) {
+        self.started.realtime
+    }
+
+    /// The path its image was loaded from, from the root (an interpreter's, for a
+    /// script).
+    pub fn image_path(&self) -> Arc<[u8]> {
+        self.inner.lock().image_path.clone()
     }
 
     /// Its hardware breakpoints (see `Inner::debug_registers`).
@@ -1872,10 +1894,26 @@ struct Loaded {
     command: Vec<u8>,
     /// The last component of the path of the file loaded.
     name: Arc<[u8]>,
+    /// The whole path of that file, from the root (BSD's p_textvp, named).
+    path: Arc<[u8]>,
     /// Those arguments, kept for the personality (BSD's kern.proc.args).
     argv: Option<Arc<Vec<Vec<u8>>>>,
     /// The set-id bits of the file mapped.
     set_ids: creds::SetIds,
+}
+
+/// `path` from the root: as it is if it starts there, else after the working directory
+/// (as far as that can be named).
+fn absolute_path(ctx: &FsContext, path: &str) -> Vec<u8> {
+    if path.starts_with('/') {
+        return path.as_bytes().to_vec();
+    }
+    let mut full = vfs::getcwd(ctx).unwrap_or_default();
+    if full.last() != Some(&b'/') {
+        full.push(b'/');
+    }
+    full.extend_from_slice(path.trim_start_matches("./").as_bytes());
+    full
 }
 
 /// The contents of the program at `path`, if `ctx` may execute it, and its set-id bits.
@@ -2056,6 +2094,7 @@ fn load(
         personality_state,
         command: command_line(path, argv),
         name: Arc::from(path.rsplit('/').next().unwrap_or(path).as_bytes()),
+        path: Arc::from(absolute_path(ctx, path)),
         argv: kept_argv(argv),
         set_ids: program.set_ids,
     })
@@ -2160,6 +2199,7 @@ pub fn spawn_with_files(
             personality_state: loaded.personality_state,
             command: loaded.command,
             name: loaded.name,
+            image_path: loaded.path,
             argv: loaded.argv,
             files: Some(shared(files)),
             fs,
@@ -2229,6 +2269,7 @@ pub fn exec(
         inner.personality_state.extend(loaded.personality_state);
         inner.command = loaded.command;
         inner.name = loaded.name;
+        inner.image_path = loaded.path;
         inner.argv = loaded.argv;
         inner.fs.creds.exec_set_ids(loaded.set_ids);
         // A descriptor table or signal actions shared with other processes become the
@@ -2547,7 +2588,7 @@ fn fork_with(
     };
     let (pgid, sid, personality, blocked, dispositions, personality_state, command, files, fs) =
         inner_copy;
-    let (cpu_limit, process_limit, nice, class, profile, argv, name, debug_registers) = {
+    let (cpu_limit, process_limit, nice, class, profile, argv, names, debug_registers) = {
         let inner = parent.inner.lock();
         (
             inner.cpu_limit,
@@ -2556,10 +2597,11 @@ fn fork_with(
             inner.class,
             inner.profile,
             inner.argv.clone(),
-            inner.name.clone(),
+            (inner.name.clone(), inner.image_path.clone()),
             inner.debug_registers,
         )
     };
+    let (name, image_path) = names;
     let mut table = TABLE.lock();
     let Some(pid) = allocate_pid(&table) else {
         drop(table);
@@ -2603,6 +2645,7 @@ fn fork_with(
             personality_state,
             command,
             name,
+            image_path,
             argv,
             files: Some(files),
             fs,

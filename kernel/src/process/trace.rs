@@ -23,6 +23,9 @@ pub(super) fn spawned_traced() -> Watch {
 
 const TRACED: u8 = 1;
 const RECORDING: u8 = 2;
+/// A personality stops the process at its calls' entries and exits (BSD's procfs
+/// stop events): not inherited by fork, kept by exec.
+const STOPPING: u8 = 4;
 
 /// How many processes (live or not yet freed) a personality records: while none does,
 /// a sleep costs its observer one load.
@@ -81,8 +84,21 @@ impl Process {
         self.traced.set(TRACED, on);
     }
 
-    /// Whether its calls are traced or recorded. One relaxed load: the path of a
-    /// process that is neither pays nothing else.
+    /// Whether a personality stops it at its calls (see [`Process::set_stopping`]).
+    #[inline]
+    pub fn stopping(&self) -> bool {
+        self.traced.has(STOPPING)
+    }
+
+    /// Says whether a personality wants the process's calls to pass its stop points
+    /// (BSD's p_stops for the call events): `watched` covers it, so the call path of a
+    /// process that nothing watches stays one load.
+    pub fn set_stopping(&self, on: bool) {
+        self.traced.set(STOPPING, on);
+    }
+
+    /// Whether its calls are traced, recorded or stopped at. One relaxed load: the
+    /// path of a process that is none of these pays nothing else.
     #[inline]
     pub fn watched(&self) -> bool {
         self.traced.0.load(Ordering::Relaxed) != 0

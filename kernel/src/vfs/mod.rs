@@ -108,7 +108,8 @@ impl Access {
 /// Checks the permission bits of `node` for `creds` (root passes, except that executing
 /// needs some execute bit on a non-directory).
 pub fn check_access(node: &Inode, creds: &Credentials, want: Access) -> Result<()> {
-    if want.write {
+    // A special file's object takes writes on a read-only file system (procfs's mem).
+    if want.write && !node.is_special() {
         writable_fs(node)?;
     }
     let mode = node.mode();
@@ -193,10 +194,11 @@ impl MountFlags {
 }
 
 /// A file system a mount call can make anew.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum NewFs {
-    /// Another instance of procfs (its own device number, the same process table).
-    Procfs,
+    /// Another instance of procfs (its own device number, the same process table), of
+    /// a flavour: the native one, or a personality's.
+    Procfs(&'static dyn procfs::Flavour),
 }
 
 /// A kind of file system this kernel has: the name its mounts report (statfs's type
@@ -311,7 +313,7 @@ pub fn mount_new(on: &Arc<Inode>, fs: NewFs, info: MountInfo) -> Result<()> {
             return Err(Error::Busy);
         }
         let fs_root = match fs {
-            NewFs::Procfs => procfs::new_instance(),
+            NewFs::Procfs(flavour) => procfs::new_instance_of(flavour),
         };
         mounts.push(Mount {
             covered: on.clone(),

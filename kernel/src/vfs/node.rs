@@ -99,6 +99,10 @@ pub trait Device: Send + Sync + fmt::Debug {
         let _ = nonblock;
         self.open()
     }
+    /// What stat reports as its size (a special file's; 0 for a device).
+    fn size(&self) -> u64 {
+        0
+    }
     /// The opener's descriptor that opening this device opens again, sharing its open
     /// file (4.4BSD's /dev/fd/N), instead of [`Device::open`].
     fn descriptor(&self) -> Option<usize> {
@@ -286,7 +290,10 @@ pub(crate) enum Body {
     /// A read-only regular file whose bytes are made on each read (procfs).
     Generated(Generator),
     /// A symlink whose target is computed at each lookup (/proc/self).
-    ComputedLink(fn() -> Vec<u8>),
+    ComputedLink(Generator),
+    /// A file whose reads and writes are an object's (a personality's procfs files):
+    /// a regular file to stat, opened as a device is (see [`Device`]).
+    Special(Arc<dyn Device>),
 }
 
 /// What makes a generated file's contents.
@@ -310,6 +317,7 @@ impl fmt::Debug for Body {
             Body::Socket(_) => "Socket",
             Body::Generated(_) => "Generated",
             Body::ComputedLink(_) => "ComputedLink",
+            Body::Special(_) => "Special",
         })
     }
 }
@@ -383,7 +391,7 @@ impl Inode {
 
     pub fn kind(&self) -> NodeType {
         match self.body {
-            Body::Regular(_) | Body::Generated(_) => NodeType::Regular,
+            Body::Regular(_) | Body::Generated(_) | Body::Special(_) => NodeType::Regular,
             Body::Directory(_) => NodeType::Directory,
             Body::Symlink(_) | Body::ComputedLink(_) => NodeType::Symlink,
             Body::Fifo(_) => NodeType::Fifo,
@@ -420,7 +428,8 @@ impl Inode {
             }
             Body::Directory(d) => ((d.lock().entries.len() as u64 + 2) * 32, 8, 0),
             Body::Symlink(t) => (t.len() as u64, 0, 0),
-            Body::ComputedLink(f) => (f().len() as u64, 0, 0),
+            Body::ComputedLink(f) => ((f.0)().len() as u64, 0, 0),
+            Body::Special(dev) => (dev.size(), 0, 0),
             Body::Generated(g) => ((g.0)().len() as u64, 0, 0),
             Body::Fifo(_) | Body::Socket(_) => (0, 0, 0),
             Body::CharDevice(dev) => (0, 0, dev.number()),
@@ -565,15 +574,24 @@ impl Inode {
     pub fn symlink_target(&self) -> Option<Cow<'_, [u8]>> {
         match &self.body {
             Body::Symlink(t) => Some(Cow::Borrowed(t)),
-            Body::ComputedLink(f) => Some(Cow::Owned(f())),
+            Body::ComputedLink(f) => Some(Cow::Owned((f.0)())),
             _ => None,
         }
+    }
+
+    /// Whether the node is a special file, whose object takes its writes (see
+    /// `Body::Special`).
+    pub fn is_special(&self) -> bool {
+        matches!(self.body, Body::Special(_))
     }
 
     /// Whether the node is made by the kernel on demand (procfs): never changed by
     /// writes or metadata calls.
     pub fn is_read_only(&self) -> bool {
-        matches!(self.body, Body::Generated(_) | Body::ComputedLink(_))
+        matches!(
+            self.body,
+            Body::Generated(_) | Body::ComputedLink(_) | Body::Special(_)
+        )
     }
 
     pub fn mode(&self) -> u32 {

@@ -110,6 +110,7 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
             };
             pipe::open_fifo(&pipe, flags.read, flags.nonblock)?
         }
+        Body::Special(dev) => dev.open_nonblocking(flags.nonblock)?,
         Body::CharDevice(dev) => match dev.descriptor() {
             Some(fd) => return open_descriptor(fd, flags),
             // Kept so that a revocation of the device can reach it.

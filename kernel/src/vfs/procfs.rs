@@ -1,11 +1,14 @@
-//! procfs: a read-only view of the process table, mounted at /proc. Each process has a
-//! directory named by its pid holding `status`, a text file of "key value" lines made
-//! anew on every read; `self` is a link to the caller's own directory. The directories
-//! follow the table: they are brought up to date whenever /proc is searched or listed.
-//! A mount call may make more instances, each with its own device number.
+//! procfs: a view of the process table, mounted at /proc. Each process has a directory
+//! named by its pid, and a link in the root leads to the caller's own. What a directory
+//! holds is the instance's [`Flavour`]'s: the boot's /proc has the native one (a
+//! `status` file of "key value" lines made anew on every read, and `self`); a
+//! personality may bring its own (FreeBSD-4's, with 4.x's files, mounted where its
+//! programs look). The directories follow the table: they are brought up to date
+//! whenever the root is searched or listed. A mount call may make more instances, each
+//! with its own device number.
 
 use super::Result;
-use super::node::{Generator, Inode};
+use super::node::{DirData, Generator, Inode};
 use super::tmpfs::{self, Kind};
 use crate::process::{self, Pid};
 use crate::sync::Mutex;
@@ -25,28 +28,90 @@ const FIRST_MOUNTED_DEVICE: u64 = 0x100;
 
 static NEXT_DEVICE: AtomicU64 = AtomicU64::new(FIRST_MOUNTED_DEVICE);
 
-/// The root of every procfs mounted. Weak: the mount holds it; an unmounted one goes,
-/// and its entry with the next instance made.
-static INSTANCES: Mutex<Vec<Weak<Inode>>> = Mutex::new(Vec::new());
+/// What one procfs instance shows.
+pub trait Flavour: Send + Sync + core::fmt::Debug {
+    /// The name of the root's link to the caller's own directory.
+    fn self_link(&self) -> &'static [u8];
+    /// The directory of process `pid` (its entries made on `device`), made when the
+    /// process first appears in the root.
+    fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode>;
+}
 
-/// A new procfs on `device`: its root with `self` (the pid directories come with the
-/// first refresh).
-fn make_instance(device: u64) -> Arc<Inode> {
-    let root = tmpfs::new_fs_root(device, 0o555);
-    let link = tmpfs::make(device, 0o777, 0, 0, Kind::ComputedLink(self_target));
-    if let Ok(dir) = root.dir() {
-        tmpfs::attach(&root, &mut dir.lock(), b"self", &link);
+/// The boot's /proc: `status` in each directory, and `self`.
+#[derive(Debug)]
+struct Native;
+
+/// The native flavour (the boot's /proc), for a mount call that makes another.
+pub fn native() -> &'static dyn Flavour {
+    &Native
+}
+
+impl Flavour for Native {
+    fn self_link(&self) -> &'static [u8] {
+        b"self"
     }
-    let mut roots = INSTANCES.lock();
-    roots.retain(|r| r.strong_count() > 0);
-    roots.push(Arc::downgrade(&root));
-    drop(roots);
+
+    fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode> {
+        let dir = tmpfs::make(device, 0o555, 0, 0, Kind::Directory);
+        let status = tmpfs::make(
+            device,
+            0o444,
+            0,
+            0,
+            Kind::Generated(Generator(Arc::new(move || status(pid)))),
+        );
+        add_entry(&dir, b"status", &status);
+        dir
+    }
+}
+
+/// Puts `node` into directory `dir` as `name` (a flavour filling a process's directory).
+pub fn add_entry(dir: &Arc<Inode>, name: &[u8], node: &Arc<Inode>) {
+    if let Ok(d) = dir.dir() {
+        tmpfs::attach(dir, &mut d.lock(), name, node);
+    }
+}
+
+/// One instance: its root, and its flavour.
+struct Instance {
+    root: Weak<Inode>,
+    flavour: &'static dyn Flavour,
+}
+
+/// Every procfs mounted. Weak: the mount holds the root; an unmounted one goes, and its
+/// entry with the next instance made.
+static INSTANCES: Mutex<Vec<Instance>> = Mutex::new(Vec::new());
+
+/// A new procfs of `flavour` on `device`: its root with the self link (the pid
+/// directories come with the first refresh).
+fn make_instance(device: u64, flavour: &'static dyn Flavour) -> Arc<Inode> {
+    let root = tmpfs::new_fs_root(device, 0o555);
+    let link = tmpfs::make(
+        device,
+        0o777,
+        0,
+        0,
+        Kind::ComputedLink(Generator(Arc::new(self_target))),
+    );
+    add_entry(&root, flavour.self_link(), &link);
+    let mut instances = INSTANCES.lock();
+    instances.retain(|i| i.root.strong_count() > 0);
+    instances.push(Instance {
+        root: Arc::downgrade(&root),
+        flavour,
+    });
+    drop(instances);
     root
 }
 
-/// A new procfs with a device number of its own, for a mount call.
+/// A new native procfs with a device number of its own, for a mount call.
 pub fn new_instance() -> Arc<Inode> {
-    make_instance(NEXT_DEVICE.fetch_add(1, Ordering::Relaxed))
+    new_instance_of(&Native)
+}
+
+/// A new procfs of `flavour` with a device number of its own.
+pub fn new_instance_of(flavour: &'static dyn Flavour) -> Arc<Inode> {
+    make_instance(NEXT_DEVICE.fetch_add(1, Ordering::Relaxed), flavour)
 }
 
 /// Whether `device` is a procfs's (a node of an unmounted one that something still
@@ -58,11 +123,12 @@ pub fn is_procfs(device: u64) -> bool {
 
 /// Mounts procfs at /proc of the system root, making /proc if it is missing.
 pub fn mount() -> Result<()> {
-    super::mount_at_top(b"proc", make_instance(DEVICE), "procfs")
+    super::mount_at_top(b"proc", make_instance(DEVICE, &Native), "procfs")
 }
 
-/// Where /proc/self points: the caller's pid (empty, so not found, for a kernel thread).
-fn self_target() -> Vec<u8> {
+/// Where the self link points: the caller's pid (empty, so not found, for a kernel
+/// thread).
+pub fn self_target() -> Vec<u8> {
     process::current().map_or_else(Vec::new, |p| format!("{}", p.pid.0).into_bytes())
 }
 
@@ -98,17 +164,37 @@ pub fn refresh(dir: &Arc<Inode>) {
     if !is_procfs(dir.device) {
         return;
     }
-    let is_root = INSTANCES
+    let flavour = INSTANCES
         .lock()
         .iter()
-        .any(|r| core::ptr::eq(r.as_ptr(), Arc::as_ptr(dir)));
-    if !is_root {
+        .find(|i| core::ptr::eq(i.root.as_ptr(), Arc::as_ptr(dir)))
+        .map(|i| i.flavour);
+    let Some(flavour) = flavour else {
         return;
-    }
+    };
     let (root, device) = (dir, dir.device);
     let pids: Vec<u32> = process::all().iter().map(|p| p.pid.0).collect();
     let Ok(entries) = root.dir() else { return };
-    let mut data = entries.lock();
+    let missing: Vec<u32> = {
+        let mut data = entries.lock();
+        remove_gone(root, &mut data, &pids);
+        pids.into_iter()
+            .filter(|pid| data.get(format!("{pid}").as_bytes()).is_none())
+            .collect()
+    };
+    // Made outside the root's lock: a flavour's nodes may look at the process.
+    for pid in missing {
+        let dir = flavour.process_dir(device, Pid(pid));
+        let mut data = entries.lock();
+        let name = format!("{pid}");
+        if data.get(name.as_bytes()).is_none() {
+            tmpfs::attach(root, &mut data, name.as_bytes(), &dir);
+        }
+    }
+}
+
+/// Takes the directories of pids no longer in `pids` out of the root.
+fn remove_gone(root: &Arc<Inode>, data: &mut DirData, pids: &[u32]) {
     let stale: Vec<Vec<u8>> = data
         .names
         .keys()
@@ -119,24 +205,6 @@ pub fn refresh(dir: &Arc<Inode>) {
         if let Some(node) = data.remove(&name) {
             tmpfs::detach(root, &node);
         }
-    }
-    for pid in pids {
-        let name = format!("{pid}");
-        if data.get(name.as_bytes()).is_some() {
-            continue;
-        }
-        let dir = tmpfs::make(device, 0o555, 0, 0, Kind::Directory);
-        let status = tmpfs::make(
-            device,
-            0o444,
-            0,
-            0,
-            Kind::Generated(Generator(Arc::new(move || status(Pid(pid))))),
-        );
-        if let Ok(d) = dir.dir() {
-            tmpfs::attach(&dir, &mut d.lock(), b"status", &status);
-        }
-        tmpfs::attach(root, &mut data, name.as_bytes(), &dir);
     }
 }
 

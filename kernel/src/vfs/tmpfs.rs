@@ -26,7 +26,9 @@ pub enum Kind {
     /// Contents made on each read (procfs).
     Generated(super::node::Generator),
     /// A symlink whose target is made on each lookup (/proc/self).
-    ComputedLink(fn() -> Vec<u8>),
+    ComputedLink(super::node::Generator),
+    /// A regular file served by an object (see `Body::Special`).
+    Special(Arc<dyn Device>),
 }
 
 fn body(kind: Kind) -> Body {
@@ -39,6 +41,7 @@ fn body(kind: Kind) -> Body {
         Kind::Socket(s) => Body::Socket(s),
         Kind::Generated(g) => Body::Generated(g),
         Kind::ComputedLink(f) => Body::ComputedLink(f),
+        Kind::Special(d) => Body::Special(d),
     }
 }
 

@@ -43,6 +43,14 @@ typedef uint32_t uintptr_t;
 #endif
 
 /* Constants. */
+#define S_EXEC 1
+#define S_SIG 2
+#define S_SCE 4
+#define S_SCX 8
+#define S_CORE 0x10
+#define S_EXIT 0x20
+#define PF_LINGER 1
+#define PF_ISUGID 2
 #define S_IFMT 0xf000
 #define S_IFIFO 0x1000
 #define S_IFCHR 0x2000
@@ -833,6 +841,13 @@ typedef uint32_t uintptr_t;
 #define FIONBIO 0x8004667eU
 #define FIOASYNC 0x8004667dU
 #define FIODTYPE 0x4004667a
+#define PIOCBIS 0x80007001U
+#define PIOCBIC 0x80007002U
+#define PIOCSFL 0x80007003U
+#define PIOCWAIT 0x40147004
+#define PIOCCONT 0x80007005U
+#define PIOCSTATUS 0x40147006
+#define PIOCGFL 0x40047007
 #define FIOSETOWN 0x8004667cU
 #define FIOGETOWN 0x4004667b
 #define SIOCATMARK 0x40047307
@@ -1521,6 +1536,22 @@ _Static_assert(_Alignof(struct pollfd) == 4, "struct pollfd: alignment");
 _Static_assert(__builtin_offsetof(struct pollfd, fd) == 0, "pollfd.fd: offset");
 _Static_assert(__builtin_offsetof(struct pollfd, events) == 4, "pollfd.events: offset");
 _Static_assert(__builtin_offsetof(struct pollfd, revents) == 6, "pollfd.revents: offset");
+
+/* sys/pioctl.h: what PIOCWAIT and PIOCSTATUS report of a process's procfs stop events. */
+struct procfs_status {
+	int32_t state;	/* 0 */
+	int32_t flags;	/* 4 */
+	uint32_t events;	/* 8 */
+	int32_t why;	/* 12 */
+	uint32_t val;	/* 16 */
+};
+_Static_assert(sizeof(struct procfs_status) == 20, "struct procfs_status: size");
+_Static_assert(_Alignof(struct procfs_status) == 4, "struct procfs_status: alignment");
+_Static_assert(__builtin_offsetof(struct procfs_status, state) == 0, "procfs_status.state: offset");
+_Static_assert(__builtin_offsetof(struct procfs_status, flags) == 4, "procfs_status.flags: offset");
+_Static_assert(__builtin_offsetof(struct procfs_status, events) == 8, "procfs_status.events: offset");
+_Static_assert(__builtin_offsetof(struct procfs_status, why) == 12, "procfs_status.why: offset");
+_Static_assert(__builtin_offsetof(struct procfs_status, val) == 16, "procfs_status.val: offset");
 
 struct ps_strings {
 	uint32_t ps_argvstr;	/* 0 */
