@@ -25,6 +25,7 @@ use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
+use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_hal::user::UserContext;
 use nymph_kernel::error::Error as FileError;
 use nymph_kernel::file::{FileKind, FileOps, OpenFile};
@@ -619,8 +620,12 @@ static STEP: WaitQueue = WaitQueue::new();
 /// PIOCWAIT waits here for a stop (4.x's p_stype).
 static STOPPED: WaitQueue = WaitQueue::new();
 
+/// Whether any process ever had stop state: until then the stop points cost a load.
+static ANY_STOPS: AtomicBool = AtomicBool::new(false);
+
 /// `p`'s stop state, made if it has none.
 fn stops_of(p: &Arc<Process>) -> Arc<Mutex<Stops>> {
+    ANY_STOPS.store(true, Ordering::Relaxed);
     let mut all = STOPS.lock();
     all.retain(|_, s| s.lock().process.strong_count() > 0);
     if let Some(s) = all.get(&p.pid.0)
@@ -647,6 +652,9 @@ fn stops_of(p: &Arc<Process>) -> Arc<Mutex<Stops>> {
 
 /// `p`'s stop state, if it has one.
 fn stops_if_any(p: &Process) -> Option<Arc<Mutex<Stops>>> {
+    if !ANY_STOPS.load(Ordering::Relaxed) {
+        return None;
+    }
     let all = STOPS.lock();
     let s = all.get(&p.pid.0)?;
     let mine = s
@@ -773,6 +781,11 @@ pub(crate) fn ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResu
         }
         _ => Err(errno::ENOTTY),
     }
+}
+
+/// Whether `p` has stop state (a debugger has set events on it, or opened its mem).
+pub(crate) fn has_stops(p: &Process) -> bool {
+    stops_if_any(p).is_some()
 }
 
 /// After a successful exec: a set-id image clears the process's events unless

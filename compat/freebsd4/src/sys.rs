@@ -750,15 +750,19 @@ fn sys_execve(task: &mut Task, a: fb::ExecveArgs) -> SysResult {
     let envp = task
         .read_string_array(a.envv.addr(), 4, ARG_MAX)
         .map_err(too_long)?;
-    let creds = task.process.fs().creds;
+    // The ids before, for what a set-id image ends (a trace, stop events).
+    let watched = task.process.recording() || crate::procfs::has_stops(&task.process);
+    let creds = watched.then(|| task.process.fs().creds);
     match process::exec(task, path, &argv, &envp) {
         // The new image's registers are in place (the start-up state says eax = edx
         // = 0, whichever personality runs it now).
         Ok(()) => {
-            if task.process.recording() {
-                crate::ktrace::after_exec(&task.process, &creds);
+            if let Some(creds) = creds {
+                if task.process.recording() {
+                    crate::ktrace::after_exec(&task.process, &creds);
+                }
+                crate::procfs::after_exec(task, &creds);
             }
-            crate::procfs::after_exec(task, &creds);
             Ok(Ret::JustReturn)
         }
         Err(e) => Err(exec_errno(&e)),
