@@ -21,8 +21,8 @@
  *  - oquota (149): ENOSYS, and no SIGSYS;
  *  - ogetkerninfo (63): KINFO_CLOCKRATE and KINFO_LOADAVG as kern.clockrate and
  *    vm.loadavg with the size/where protocol (size asked, returned, ENOMEM when
- *    short), KINFO_BSDI_SYSINFO's 92-byte struct with string offsets, EOPNOTSUPP for
- *    KINFO_PROC and unknown ops, EFAULT.
+ *    short), KINFO_BSDI_SYSINFO's 92-byte struct with string offsets, KINFO_PROC as
+ *    kern.proc (EINVAL for all with an argument), EOPNOTSUPP for unknown ops, EFAULT.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -453,7 +453,12 @@ static void check_kerninfo(void)
 	CHECK_EQ(size, 10);
 	CHECK_EQ(si[10], 0xee);
 
-	CHECK_ERRNO(syscall(63, KINFO_PROC, NULL, &size, 0), EOPNOTSUPP);
+	/* KINFO_PROC is kern.proc.<op>.<arg>: all with an argument is EINVAL; a pid's
+	 * record is 4.x's 1064-byte kinfo_proc. */
+	CHECK_ERRNO(syscall(63, KINFO_PROC, NULL, &size, 0), EINVAL);
+	size = 0;
+	CHECK_EQ(syscall(63, KINFO_PROC | 1, NULL, &size, getpid()), 1064);
+	CHECK_EQ(size, 1064);
 	CHECK_ERRNO(syscall(63, 0x7700, NULL, &size, 0), EOPNOTSUPP);
 	size = 20;
 	CHECK_ERRNO(syscall(63, KINFO_CLOCKRATE, (void *)1, &size, 0), EFAULT);

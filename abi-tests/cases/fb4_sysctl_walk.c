@@ -4,7 +4,7 @@
  * {0, x} meta-OIDs of 4.x kern_sysctl.c (sysctl_sysctl_name, sysctl_sysctl_next /
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
- *    once, in increasing OID order (kern.proc.args and vfs.generic, nodes with a
+ *    once, in increasing OID order (kern.proc's table and args and vfs.generic, nodes with a
  *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw, user,
  *    p1003_1b, jail not), and
  *    ends with ENOENT; for each,
@@ -37,7 +37,8 @@
 enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, ULONG = 8 };
 
 /* Every node the kernel serves, in walk order: OID, name, kind, format, value size
- * (0: a string, checked by its NUL; -1: no value without more of the name). */
+ * (0: a string, checked by its NUL; -1: no value without more of the name; -2: a
+ * table of 1064-byte records, its size asked only). */
 static const struct node {
 	int oid[3];
 	int len;
@@ -57,6 +58,13 @@ static const struct node {
 	{{1, 10}, 2, "kern.hostname", STRING | RD | WR | PRISON, "A", 0},
 	{{1, 11}, 2, "kern.hostid", ULONG | RD | WR, "LU", 4},
 	{{1, 12}, 2, "kern.clockrate", OPAQUE | RD, "S,clockinfo", 20},
+	/* The process table: records of 1064 bytes, room for five more when asked. */
+	{{1, 14, 0}, 3, "kern.proc.all", NODE | RD, "N", -2},
+	{{1, 14, 1}, 3, "kern.proc.pid", NODE | RD, "N", -1},
+	{{1, 14, 2}, 3, "kern.proc.pgrp", NODE | RD, "N", -1},
+	{{1, 14, 4}, 3, "kern.proc.tty", NODE | RD, "N", -1},
+	{{1, 14, 5}, 3, "kern.proc.uid", NODE | RD, "N", -1},
+	{{1, 14, 6}, 3, "kern.proc.ruid", NODE | RD, "N", -1},
 	{{1, 14, 7}, 3, "kern.proc.args", NODE | RD | WR | ANYBODY, "N", -1},
 	{{1, 17}, 2, "kern.posix1version", INT | RD, "I", 4},
 	{{1, 18}, 2, "kern.ngroups", INT | RD, "I", 4},
@@ -74,6 +82,7 @@ static const struct node {
 	{{1, 0x102}, 2, "kern.sugid_coredump", INT | RD | WR, "I", 4},
 	{{1, 0x103}, 2, "kern.ccpu", INT | RD, "I", 4},
 	{{1, 0x104}, 2, "kern.fscale", INT | RD, "I", 4},
+	{{1, 0x105}, 2, "kern.ps_arg_cache_limit", INT | RD, "I", 4},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
@@ -236,7 +245,10 @@ static void walk(void)
 		check_fmt(next, nlen, want->kind, want->fmt);
 		/* The value, its size asked first as sysctl(8) does. */
 		size_t size = 0;
-		if (want->size < 0) {
+		if (want->size == -2) {
+			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
+			CHECK(size >= 6 * 1064 && size % 1064 == 0);
+		} else if (want->size < 0) {
 			CHECK_ERRNO(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0), EINVAL);
 		} else {
 			char val[1100];
@@ -287,14 +299,15 @@ int main(void)
 	check_next(NULL, 0, (int[]){0, 0}, 2);
 	check_next((int[]){0, 4}, 2, (int[]){1, 1}, 2);
 	check_next((int[]){1}, 1, (int[]){1, 1}, 2);
-	check_next((int[]){1, 12}, 2, (int[]){1, 14, 7}, 3);
+	check_next((int[]){1, 12}, 2, (int[]){1, 14, 0}, 3);
 	check_next((int[]){1, 12, 99}, 3, (int[]){1, 17}, 2);
-	check_next((int[]){1, 13}, 2, (int[]){1, 14, 7}, 3);
+	check_next((int[]){1, 13}, 2, (int[]){1, 14, 0}, 3);
 	check_next((int[]){1, 13, 7}, 3, (int[]){1, 17}, 2);
 	check_next((int[]){1, 13, 6}, 3, (int[]){1, 14, 7}, 3);
 	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
 	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
-	check_next((int[]){1, 0x104}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){1, 0x104}, 2, (int[]){1, 0x105}, 2);
+	check_next((int[]){1, 0x105}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
 	check_next((int[]){3, 0}, 2, (int[]){4, 17}, 2);

@@ -53,6 +53,8 @@ pub enum SysctlHandler {
     Oidfmt,
     /// kern.proc.args: a process's arguments.
     ProcArgs,
+    /// kern.proc.all, pid, pgrp, tty, uid, ruid: the process table.
+    ProcTable,
     /// vfs.generic: the file system types (FreeBSD's vfs_sysctl).
     VfsGeneric,
     /// net.route: the routing socket's tables (BSD's sysctl_rtsock).

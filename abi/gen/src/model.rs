@@ -671,6 +671,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "name2oid",
     "oidfmt",
     "proc_args",
+    "proc_table",
     "vfs_generic",
     "route",
 ];

@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 28] = [
+static SYSCTL_MIB_1: [SysctlNode; 29] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4913,17 +4913,75 @@ static SYSCTL_MIB_1: [SysctlNode; 28] = [
         serve: SysctlServe::Value,
         value: Some(SysctlConst::Int(2048)),
     },
+    SysctlNode {
+        number: 261,
+        name: "ps_arg_cache_limit",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(256)),
+    },
 ];
 
 /// `kern.proc`.
-static SYSCTL_MIB_1_14: [SysctlNode; 1] = [SysctlNode {
-    number: 7,
-    name: "args",
-    kind: 0xd0000001,
-    fmt: "N",
-    serve: SysctlServe::Handler(SysctlHandler::ProcArgs),
-    value: None,
-}];
+static SYSCTL_MIB_1_14: [SysctlNode; 7] = [
+    SysctlNode {
+        number: 0,
+        name: "all",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 1,
+        name: "pid",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "pgrp",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 4,
+        name: "tty",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 5,
+        name: "uid",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 6,
+        name: "ruid",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcTable),
+        value: None,
+    },
+    SysctlNode {
+        number: 7,
+        name: "args",
+        kind: 0xd0000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::ProcArgs),
+        value: None,
+    },
+];
 
 /// `vm`.
 static SYSCTL_MIB_2: [SysctlNode; 1] = [SysctlNode {
@@ -14087,7 +14145,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "getkerninfo",
         kind: "old_compat",
         status: Status::Partial(
-            "KINFO_PROC, KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): kern.proc, net.route's table dump, kern.vnode, kern.file and vm.meter are not served here; KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
+            "KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): net.route's table dump, kern.vnode, kern.file and vm.meter are not served here; KINFO_PROC (kern.proc), KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
         ),
         arg_words: 4,
     },

@@ -20,6 +20,7 @@ mod fs;
 mod fsfeatures;
 mod ifnet;
 mod jail;
+mod kinfo;
 mod kld;
 mod kqueue;
 mod ktrace;

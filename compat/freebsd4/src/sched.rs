@@ -60,6 +60,11 @@ fn rtprio_from_class(class: Class) -> fb::rtprio {
 
 /// rtprio(2): RTP_LOOKUP copies the class out, RTP_SET sets it; without root only the
 /// caller's own (pid 0) and only to RTP_PRIO_NORMAL (EPERM), as 4.x.
+/// The rtprio a process runs with (kern.proc's p_rtprio).
+pub(crate) fn rtprio_of(p: &Process) -> fb::rtprio {
+    rtprio_from_class(process::sched_class(p))
+}
+
 pub(crate) fn sys_rtprio(task: &mut Task, a: fb::RtprioArgs) -> SysResult {
     // 4.x copies the argument in before anything else, for either function.
     let rtp: fb::rtprio = task.read_val(a.rtp.addr()).map_err(fault)?;

@@ -182,6 +182,20 @@ fn all_fb_signals() -> impl Iterator<Item = Signal> {
     (1..=i32::from(Signal::LAST_NUMBERED)).filter_map(signal_from_fb)
 }
 
+/// The signals `p` ignores and the ones it catches (4.x's ps_sigignore and
+/// ps_sigcatch), by their actions now.
+pub(crate) fn ignored_and_caught(p: &nymph_kernel::process::Process) -> (SignalSet, SignalSet) {
+    let (mut ignored, mut caught) = (SignalSet::EMPTY, SignalSet::EMPTY);
+    for signal in nymph_kernel::process::Signal::ALL {
+        match p.sigaction(signal) {
+            nymph_kernel::process::SigAction::Ignore => ignored.insert(signal),
+            nymph_kernel::process::SigAction::Catch(_) => caught.insert(signal),
+            nymph_kernel::process::SigAction::Default => {}
+        }
+    }
+    (ignored, caught)
+}
+
 /// The 4.x `sigset_t` (128 bits, signal n at bit n-1) of a neutral set.
 pub(crate) fn to_sigset(set: SignalSet) -> fb::sigset_t {
     let mut bits = [0u32; 4];

@@ -807,7 +807,7 @@ fn sys_wait4(task: &mut Task, a: fb::Wait4Args) -> SysResult {
                     .map_err(fault)?;
             }
             if !a.rusage.is_null() {
-                task.write_val(a.rusage.addr(), &rusage(used))
+                task.write_val(a.rusage.addr(), &rusage_of(used))
                     .map_err(fault)?;
             }
             Ok(Ret::word(u64::from(pid.0)))
@@ -1282,7 +1282,7 @@ fn timeval(ns: u64) -> fb::neutral::Timeval {
 /// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB, the
 /// context switches, the socket messages and the signals caught. The counters of what
 /// is not here (disk blocks, swaps, System V shared memory) read 0.
-fn rusage(used: process::Usage) -> fb::rusage {
+pub(crate) fn rusage_of(used: process::Usage) -> fb::rusage {
     let n = fb::neutral::Rusage {
         msgsnd: used.messages_sent as i64,
         msgrcv: used.messages_received as i64,
@@ -1305,7 +1305,7 @@ fn sys_getrusage(task: &mut Task, a: fb::GetrusageArgs) -> SysResult {
         fb::rusage_who::RUSAGE_SELF => task.process.usage(),
         fb::rusage_who::RUSAGE_CHILDREN => task.process.children_usage(),
     };
-    task.write_val(a.rusage.addr(), &rusage(used))
+    task.write_val(a.rusage.addr(), &rusage_of(used))
         .map_err(fault)?;
     Ok(Ret::word(0))
 }

@@ -600,6 +600,10 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             SysctlHandler::Oidfmt => oidfmt(rest)?,
             SysctlHandler::Debug => debug_dump(task)?,
             SysctlHandler::ProcArgs => proc_args(task, &a, rest)?,
+            SysctlHandler::ProcTable => {
+                let op = oid.get(2).copied().unwrap_or(0);
+                crate::kinfo::proc_table(task, a.old.is_null(), op, rest)?
+            }
             SysctlHandler::VfsGeneric => vfs_generic(rest)?,
             SysctlHandler::Route => crate::ifnet::route_sysctl(task, rest)?,
         },
@@ -627,6 +631,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
 }
 
 /// The op classes of `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's second byte.
+const KINFO_PROC: i32 = 0;
 const KINFO_LOADAVG: i32 = 5 << 8;
 const KINFO_CLOCKRATE: i32 = 6 << 8;
 /// BSDI's extension (their 4.3 Net/2 releases), enough for BSD/386 1.x uname().
@@ -654,11 +659,16 @@ fn bsdi_sysinfo() -> Vec<u8> {
 /// return value and goes back to `*size`. KINFO_LOADAVG is vm.loadavg, KINFO_CLOCKRATE
 /// kern.clockrate. KINFO_BSDI_SYSINFO has its own rule: without `where` or `size` it
 /// only tells the size; else it copies the first `*size` bytes, never more than there
-/// are, with no ENOMEM. Any other op is EOPNOTSUPP, as 4.x answers an op it does not
-/// know; so are the ones for kern.proc, net.route, kern.vnode, kern.file and vm.meter,
-/// which are not served here.
+/// are, with no ENOMEM. KINFO_PROC is kern.proc.<op>.<arg>. Any other op is
+/// EOPNOTSUPP, as 4.x answers an op it does not know; so are the ones for net.route,
+/// kern.vnode, kern.file and vm.meter, which are not served here.
 pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysResult {
     let oid: &[i32] = match a.op & 0xff00 {
+        // kern.proc.<op>.<arg> (so KINFO_PROC_ALL, given an argument, is EINVAL).
+        KINFO_PROC => {
+            let data = crate::kinfo::proc_table(task, a.where_.is_null(), a.op & 0xff, &[a.arg])?;
+            return copy_kerninfo(task, &a, &data);
+        }
         KINFO_LOADAVG => &[2, 2],
         KINFO_CLOCKRATE => &[1, 12],
         KINFO_BSDI_SYSINFO => {
@@ -684,6 +694,12 @@ pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysR
         }
     };
     let data = value(oid).map(bytes).ok_or(errno::EOPNOTSUPP)?;
+    copy_kerninfo(task, &a, &data)
+}
+
+/// What ogetkerninfo's sysctl gives back: the data copied to `where` as far as `*size`
+/// lets (ENOMEM when short), the size told.
+fn copy_kerninfo(task: &Task, a: &fb::OgetkerninfoArgs, data: &[u8]) -> SysResult {
     let room: u32 = if a.size.is_null() {
         0
     } else {
@@ -697,7 +713,7 @@ pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysR
             return Err(errno::ENOMEM);
         }
     }
-    finish_kerninfo(task, &a, data.len())
+    finish_kerninfo(task, a, data.len())
 }
 
 /// The size goes back to `*size` (when given) and is the return value.
@@ -743,7 +759,7 @@ pub(crate) fn sys_uname(task: &mut Task, a: fb::UnameArgs) -> SysResult {
 const INFINITY: i64 = fb::consts::RLIM_INFINITY;
 /// `DFLSSIZ` / `MAXSSIZ` and `MAXDSIZ`.
 const DFLSSIZ: u64 = 8 * 1024 * 1024;
-const MAXSSIZ: u64 = 64 * 1024 * 1024;
+pub(crate) const MAXSSIZ: u64 = 64 * 1024 * 1024;
 const MAXDSIZ: u64 = 512 * 1024 * 1024;
 /// `maxprocperuid`: the core's bound on one user's processes.
 const MAXPROCPERUID: i64 = nymph_kernel::process::MAX_PROCESSES_PER_USER as i64;
@@ -1021,6 +1037,11 @@ fn logins() -> nymph_kernel::sync::MutexGuard<'static, BTreeMap<u32, Vec<u8>>> {
     let mut logins = LOGINS.lock();
     logins.retain(|sid, _| live.contains(sid));
     logins
+}
+
+/// The login name of session `sid` (kern.proc's e_login), empty if none was set.
+pub(crate) fn login_of(sid: u32) -> Vec<u8> {
+    logins().get(&sid).cloned().unwrap_or_default()
 }
 
 /// getlogin as 4.x's: `namelen` bytes (at most MAXLOGNAME) of the session's name,
