@@ -14,10 +14,13 @@
  *    itself and execs; the parent's PIOCWAIT sees S_EXEC, then with S_SCE|S_SCX a
  *    getpid stops at its entry (val = its argument count, eax 20 in regs) and exit
  *    (val = 20, eax the pid), and the exit at S_EXIT with the wait status; PIOCSTATUS
- *    reports a stop, PIOCCONT on a process that is not stopped is EINVAL.
+ *    reports a stop, PIOCCONT on a process that is not stopped is EINVAL;
+ *  - a user's open mem of its child reads and writes nothing (EPERM) once the child
+ *    has exec'd a set-uid root image, as 4.x checks CHECKIO at each transfer.
  */
 #include <nymph_fb4.h>
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 
@@ -262,18 +265,130 @@ static void stop_events(const char *self)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5);
 	CHECK_OK(close(fd));
 
+	/* Events set through another of its files (ctl) outlive that file's close: the
+	 * child stops at its next call and stays; SIGKILL still ends it. */
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		for (;;)
+			(void)getppid();
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ctl", (int)pid);
+	fd = CHECK_OK(open(path, O_WRONLY));
+	CHECK_OK(ioctl(fd, PIOCBIS, S_SCE));
+	CHECK_OK(close(fd));
+	struct timespec nap = {0, 100 * 1000 * 1000};
+	nanosleep(&nap, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = CHECK_OK(open(path, O_RDONLY));
+	CHECK_OK(ioctl(fd, PIOCSTATUS, &now));
+	CHECK_EQ(now.state, 0);
+	CHECK_EQ(now.why, S_SCE);
+	CHECK_OK(kill(pid, SIGKILL));
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_OK(close(fd));
+
 	/* PIOCCONT on a process that is not stopped. */
 	fd = CHECK_OK(open("/proc/curproc/mem", O_RDWR));
 	CHECK_ERRNO(ioctl(fd, PIOCCONT, 0), EINVAL);
 	CHECK_OK(close(fd));
 }
 
+/* What the set-id copy does: nothing for a while, then exit 0. */
+static void victim(void)
+{
+	struct timespec nap = {1, 0};
+	nanosleep(&nap, NULL);
+	_exit(0);
+}
+
+/* An open mem stops reaching its process once the process execs a set-id image (4.x
+ * checks CHECKIO, which refuses P_SUGID, at each transfer): a user's descriptor on its
+ * own child's memory reads and writes nothing after the child becomes root's. */
+static void setid_exec_ends_access(const char *self)
+{
+	char copy[160], cwd[128];
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(copy, sizeof(copy), "%s/suid_root", cwd);
+	int in = CHECK_OK(open(self, O_RDONLY));
+	int out = CHECK_OK(open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0700));
+	static char buf[8192];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK_EQ(write(out, buf, (size_t)n), n);
+	CHECK_OK(close(in));
+	CHECK_OK(close(out));
+	CHECK_OK(chmod(copy, 04755));
+	pid_t user = CHECK_OK(fork());
+	if (user == 0) {
+		/* A user's own process (an exec after setuid leaves no P_SUGID). */
+		if (setgid(1000) != 0 || setuid(1000) != 0)
+			_exit(9);
+		char *args[] = {(char *)self, "attacker", copy, NULL};
+		execv(self, args);
+		_exit(10);
+	}
+	int status;
+	CHECK_EQ(waitpid(user, &status, 0), user);
+	CHECK_CHILD_OK(status);
+	CHECK_OK(unlink(copy));
+}
+
+/* The user's side of setid_exec_ends_access. */
+static void attacker(const char *copy)
+{
+	{
+		int go[2];
+		if (pipe(go) != 0)
+			_exit(10);
+		pid_t child = fork();
+		if (child == 0) {
+			char c;
+			close(go[1]);
+			read(go[0], &c, 1);
+			char *args[] = {"suid_root", "victim", NULL};
+			execv(copy, args);
+			_exit(11);
+		}
+		close(go[0]);
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
+		int fd = open(path, O_RDWR);
+		if (fd < 0)
+			_exit(12);
+		int v = 0;
+		if (pread(fd, &v, sizeof(v), (off_t)(unsigned long)&global) != sizeof(v))
+			_exit(13);
+		write(go[1], "x", 1);
+		struct timespec nap = {0, 300 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+		/* Root's now: neither the old descriptor nor a new open reaches it. */
+		if (pread(fd, &v, sizeof(v), (off_t)(unsigned long)&global) != -1 || errno != EPERM)
+			_exit(14);
+		v = 0x666;
+		if (pwrite(fd, &v, sizeof(v), (off_t)(unsigned long)&global) != -1 || errno != EPERM)
+			_exit(15);
+		if (open(path, O_RDWR) != -1 || errno != EPERM)
+			_exit(16);
+		int status;
+		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+			_exit(17);
+		_exit(0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "traced") == 0)
 		traced();
+	if (argc > 1 && strcmp(argv[1], "victim") == 0)
+		victim();
+	if (argc > 2 && strcmp(argv[1], "attacker") == 0)
+		attacker(argv[2]);
 	own_files(argc, argv);
 	map_and_mem();
 	stop_events(argv[0]);
+	nt_scratch_dir("fb4_procfs");
+	setid_exec_ends_access(argv[0]);
 	PASS();
 }

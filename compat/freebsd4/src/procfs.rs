@@ -341,7 +341,7 @@ impl Device for Special {
             None
         };
         Ok(Arc::new(ProcFile {
-            pid: self.pid,
+            process: Arc::downgrade(&target),
             node: self.node,
             stops,
         }))
@@ -368,10 +368,35 @@ fn may_debug(caller: &Process, target: &Process) -> bool {
 /// An open special file.
 #[derive(Debug)]
 struct ProcFile {
-    pid: Pid,
+    /// The process opened: the file reaches no other that takes its pid later.
+    process: Weak<Process>,
     node: Node,
     /// `mem`'s hold on the process's stop state (its last close clears the events).
     stops: Option<Arc<Mutex<Stops>>>,
+}
+
+impl ProcFile {
+    /// The process the file was opened on, while it lives; for `mem` and the register
+    /// files, only if the caller may still debug it (4.x's procfs_domem and
+    /// procfs_doregs check CHECKIO and p_trespass at each transfer: a set-id exec
+    /// since the open ends the access, EPERM).
+    fn target(&self) -> Result<Arc<Process>, FileError> {
+        let p = self
+            .process
+            .upgrade()
+            .filter(|p| !p.has_exited())
+            .ok_or(FileError::InvalidArgument)?;
+        if matches!(
+            self.node,
+            Node::Mem | Node::Regs | Node::FpRegs | Node::DbRegs
+        ) {
+            let caller = process::current().ok_or(FileError::NotPermitted)?;
+            if !may_debug(&caller, &p) {
+                return Err(FileError::NotPermitted);
+            }
+        }
+        Ok(p)
+    }
 }
 
 impl Drop for ProcFile {
@@ -414,7 +439,7 @@ impl FileOps for ProcFile {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8], _nonblock: bool) -> Result<usize, FileError> {
-        let p = live(self.pid).ok_or(FileError::InvalidArgument)?;
+        let p = self.target()?;
         match self.node {
             Node::Mem => {
                 if buf.is_empty() {
@@ -468,7 +493,7 @@ impl FileOps for ProcFile {
     }
 
     fn write_at(&self, offset: u64, bytes: &[u8], _nonblock: bool) -> Result<usize, FileError> {
-        let p = live(self.pid).ok_or(FileError::InvalidArgument)?;
+        let p = self.target()?;
         match self.node {
             Node::Mem => {
                 if bytes.is_empty() {
@@ -683,8 +708,17 @@ pub(crate) fn stop_event(task: &Task, event: u32, val: u32) {
     }
     STOPPED.wake_all();
     let _waiting = nymph_kernel::sched::waiting_for("stopevent");
-    STEP.wait_until(|| !stops.lock().step);
-    stops.lock().parked = None;
+    // Until continued (4.x's sleep there is not interruptible); SIGKILL ends it too,
+    // here, so that a stop whose debugger left without continuing can be killed.
+    let killed = || task.process.pending().contains(Signal::Kill);
+    let go_on = || !stops.lock().step || killed();
+    while !go_on() {
+        let tick = nymph_kernel::time::ticks() + u64::from(nymph_kernel::time::hz() / 10).max(1);
+        let _ = STEP.wait_until_deadline(go_on, || false, Some(tick));
+    }
+    let mut s = stops.lock();
+    s.step = false;
+    s.parked = None;
 }
 
 /// PIOC* on a file of `pid`'s directory (4.x's procfs_ioctl).
@@ -697,7 +731,11 @@ pub(crate) fn ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResu
     else {
         return Err(errno::ENOTTY);
     };
-    let target = live(pf.pid).ok_or(errno::ENOTTY)?;
+    let target = pf
+        .process
+        .upgrade()
+        .filter(|p| !p.has_exited())
+        .ok_or(errno::ENOTTY)?;
     if !may_debug(&task.process, &target) {
         return Err(errno::EPERM);
     }

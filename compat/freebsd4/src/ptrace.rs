@@ -183,6 +183,10 @@ pub(crate) fn sys_ptrace(task: &mut Task, a: fb::PtraceArgs) -> SysResult {
         }
         _ => {
             let db: DbReg = task.read_val(addr).map_err(fault)?;
+            // 4.x's registers describe a 4.x process; another ABI's gets none.
+            if tracee.personality().name() != "freebsd4" {
+                return Err(errno::EINVAL);
+            }
             tracee.set_debug_registers(Some(dbregs_to_set(&db)?));
             Ok(Ret::Word(0))
         }

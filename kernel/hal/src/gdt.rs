@@ -47,13 +47,17 @@ fn ldt_descriptor(base: u64, entries: usize) -> (u64, u64) {
 pub const IST_DOUBLE_FAULT: u8 = 1;
 pub const IST_NMI: u8 = 2;
 pub const IST_MACHINE_CHECK: u8 = 3;
+/// #DB: a user's data breakpoint may fire at the first instruction of the `syscall`
+/// entry, still on the user's stack pointer (a `mov ss` delays it past the SYSCALL),
+/// so the CPU must never push that frame where the user's RSP points.
+pub const IST_DEBUG: u8 = 4;
 
 const IST_STACK_SIZE: usize = 16 * 1024;
 
 #[repr(C, align(16))]
 struct IstStack([u8; IST_STACK_SIZE]);
 
-static mut IST_STACKS: [IstStack; 3] = [const { IstStack([0; IST_STACK_SIZE]) }; 3];
+static mut IST_STACKS: [IstStack; 4] = [const { IstStack([0; IST_STACK_SIZE]) }; 4];
 
 /// The TSS is written after the GDT points at it (RSP0 changes on every switch to a
 /// thread that can enter user mode), so it lives in an `UnsafeCell`.
@@ -104,7 +108,7 @@ pub fn init() {
         area.tss.iomap_base = IO_MAP_OFFSET;
         let tss = &mut area.tss;
         let stacks = &raw mut IST_STACKS;
-        for (slot, index) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK]
+        for (slot, index) in [IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_DEBUG]
             .into_iter()
             .enumerate()
         {

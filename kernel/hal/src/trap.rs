@@ -7,7 +7,7 @@
 //! calls [`hal_trap_dispatch`], and restores both.
 
 use crate::copy;
-use crate::gdt::{IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, KERNEL_CODE};
+use crate::gdt::{IST_DEBUG, IST_DOUBLE_FAULT, IST_MACHINE_CHECK, IST_NMI, KERNEL_CODE};
 use crate::layout::{KSTACK_BASE, KSTACK_END, KSTACK_SLOT, PAGE_SIZE};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -210,6 +210,7 @@ fn build_gates() -> [Gate; 256] {
     let mut gates = [Gate::MISSING; 256];
     for (vector, gate) in (0u8..=255).zip(gates.iter_mut()) {
         let ist = match vector {
+            1 => IST_DEBUG,
             2 => IST_NMI,
             8 => IST_DOUBLE_FAULT,
             18 => IST_MACHINE_CHECK,
@@ -300,7 +301,9 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
             frame.rflags &= !x86_64::registers::rflags::RFlags::TRAP_FLAG.bits();
         }
         // The kernel touched an address a user breakpoint watches (a buffer a system
-        // call reads or writes): a trap after the access, let go.
+        // call reads or writes), or a `mov ss` delayed a user's data breakpoint to
+        // the first instruction of the `syscall` entry (on #DB's own stack, whatever
+        // RSP held): a trap after the access, let go.
         1 if crate::debugreg::kernel_trap() => {}
         0..=31 => {
             // A double fault keeps CR2 of the page fault it could not deliver: that is

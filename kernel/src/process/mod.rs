@@ -1523,13 +1523,16 @@ pub fn wait_child_usage(
     options: WaitOptions,
 ) -> Result<Option<(Pid, ChildEvent, Usage)>, WaitError> {
     let clone_children = options.clone_children;
+    // Init collects children of both kinds: orphans come to it by every road (exit,
+    // RFNOWAIT, SA_NOCLDWAIT) whatever their exit signal.
+    let either_kind = parent.pid == INIT;
     let matches = move |pid: Pid, child: &Process| {
         let chosen = match which {
             WaitFor::Any => true,
             WaitFor::Pid(p) => p == pid,
             WaitFor::Group(g) => child.pgid() == g,
         };
-        chosen && (child.exit_signal() != Signal::Chld) == clone_children
+        chosen && (either_kind || (child.exit_signal() != Signal::Chld) == clone_children)
     };
     loop {
         let children: Vec<Pid> = parent.inner.lock().children.clone();
@@ -1693,11 +1696,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         let mut orphans_done = false;
         for &child in &children {
             if let Some(c) = find(child) {
-                // Init waits for children of every kind: it collects this one too.
-                let mut inner = c.inner.lock();
-                inner.parent = INIT;
-                inner.exit_signal = Signal::Chld;
-                drop(inner);
+                c.inner.lock().parent = INIT;
                 orphans_done |= c.has_exited();
                 debug::tracer_gone(process.pid, &c);
             }
