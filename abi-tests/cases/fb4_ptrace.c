@@ -21,6 +21,8 @@
  *    stops it with SIGTRAP after its store, PT_GETDBREGS's dr6 naming the breakpoint
  *    (B0), the kernel's own write into the word (read(2)) does not trap, and a
  *    cleared DR7 lets it run on;
+ *  - a traced child asleep in select, stopped by a signal its tracer then drops,
+ *    goes on sleeping until its timeout (no EINTR), as 4.x's tsleep does;
  *  - errors: ESRCH, EINVAL (self, an unknown request, a signal >= NSIG), EPERM (not
  *    traced), EINVAL for an unmapped address.
  */
@@ -388,6 +390,31 @@ static void watchpoints(void)
 	close(p[1]);
 }
 
+/* A traced child asleep in select: a signal stops it for the tracer, which drops the
+ * signal; the select goes on (4.x's tsleep sleeps on after the stop) and ends with
+ * its timeout, not EINTR. */
+static void select_goes_on(void)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		CHECK_OK(pt(PT_TRACE_ME, 0, 0, 0));
+		kill(getpid(), SIGSTOP);
+		struct timeval tv = {0, 400 * 1000};
+		int r = select(0, NULL, NULL, NULL, &tv);
+		_exit(r == 0 ? 0 : errno == EINTR ? 3 : 4);
+	}
+	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGSTOP));
+	CHECK_OK(pt(PT_CONTINUE, pid, (void *)1, 0));
+	struct timespec nap = {0, 100 * 1000 * 1000};
+	nanosleep(&nap, NULL);
+	CHECK_OK(kill(pid, SIGUSR1));
+	CHECK_EQ(wait_for(pid), STOPPED_BY(SIGUSR1));
+	CHECK_OK(pt(PT_CONTINUE, pid, (void *)1, 0));
+	int status = wait_for(pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "exit-7") == 0)
@@ -397,5 +424,6 @@ int main(int argc, char **argv)
 	exec_and_kill(argv[0]);
 	attach_and_detach();
 	watchpoints();
+	select_goes_on();
 	PASS();
 }

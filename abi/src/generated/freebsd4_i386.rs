@@ -13878,7 +13878,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ptrace",
         kind: "standard",
         status: Status::Partial(
-            "PT_READ_U and PT_WRITE_U (gone from 4.6 on) are EINVAL; PT_SETREGS takes a new cs only when it is an LDT selector (the GDT's are this kernel's, not 4.x's; cs must still have RPL 3), and a selector that does not load is made null (the flat data selector for ss) or, for cs, kills the process with SIGSEGV when it returns to user mode, where 4.x's iret faulted (SIGBUS); a traced process asleep in a call that 4.x never restarts (select, poll, nanosleep...) sees EINTR when a signal stops it for its tracer",
+            "PT_READ_U and PT_WRITE_U (gone from 4.6 on) are EINVAL; PT_SETREGS takes a new cs only when it is an LDT selector (the GDT's are this kernel's, not 4.x's; cs must still have RPL 3), and a selector that does not load is made null (the flat data selector for ss) or, for cs, kills the process with SIGSEGV when it returns to user mode, where 4.x's iret faulted (SIGBUS); a traced process asleep in a call that 4.x never restarts (select, poll, nanosleep...), stopped by a signal its tracer then drops, makes the call again, so its timeout counts from the start again (4.x's sleep went on with the time left)",
         ),
         arg_words: 4,
     },

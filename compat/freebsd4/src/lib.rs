@@ -205,6 +205,10 @@ impl Personality for FreeBsd4 {
         ktrace::first_return(&task.process);
     }
 
+    fn signal_discarded(&self, task: &mut Task) {
+        sys::restart_if_discarded(task);
+    }
+
     /// 4.x programs find 4.x's procfs at their /proc.
     fn started(&self) {
         procfs::mount_view();

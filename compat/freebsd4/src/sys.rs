@@ -404,6 +404,46 @@ fn restarts(task: &Task, code: u64) -> bool {
     }
 }
 
+/// Where the last call a tracer's stop cut short with EINTR was made (its `int $0x80`
+/// or `lcall`), and its number: see [`restart_if_discarded`].
+const INTERRUPTED_CALL_AT: &str = "fb4.eintr_call_at";
+const INTERRUPTED_CALL_NUMBER: &str = "fb4.eintr_call_number";
+
+/// Whether the signal that interrupted the call is there only to stop the traced
+/// process for its tracer (not caught, and not one that kills it): a call 4.x never
+/// restarts sleeps on in 4.x once the tracer drops it.
+fn stops_only_for_tracer(task: &Task) -> bool {
+    let p = &task.process;
+    if !p.is_traced() {
+        return false;
+    }
+    let Some(signal) = p.pending().first_unblocked(p.blocked()) else {
+        return false;
+    };
+    signal != Signal::Kill && !matches!(p.sigaction(signal), SigAction::Catch(_))
+}
+
+/// The tracer dropped the signal that cut a call short with EINTR (the
+/// `signal_discarded` hook): if the registers are still that call's EINTR return, the
+/// call is made again, as 4.x's tsleep goes on sleeping after such a stop (a select's
+/// or nanosleep's timeout starts over here).
+pub(crate) fn restart_if_discarded(task: &mut Task) {
+    let at = task.process.personality_value(INTERRUPTED_CALL_AT);
+    if at == 0 {
+        return;
+    }
+    let number = task.process.personality_value(INTERRUPTED_CALL_NUMBER);
+    task.process.set_personality_value(INTERRUPTED_CALL_AT, 0);
+    let regs = &mut task.context.regs;
+    let returned_eintr = regs.rflags & PSL_C != 0 && regs.rax == errno::EINTR as u64;
+    if returned_eintr && regs.rip == at + call_length(&task.context) {
+        let regs = &mut task.context.regs;
+        regs.rip = at;
+        regs.rax = number;
+        regs.rflags &= !PSL_C;
+    }
+}
+
 /// The length of the instruction that made the call (4.x's `tf_err`): ERESTART backs
 /// eip up by it. `int $0x80` is 2 bytes; `lcall $7,$0` is 7 (4.x assumes 7 for any
 /// lcall, as its entry code sets tf_err to 7).
@@ -525,6 +565,13 @@ fn complete_error(task: &mut Task, number: u64, code: u64, e: i32) -> Completion
         regs.rax = number;
         Completion::Restart
     } else {
+        if e == errno::EINTR && stops_only_for_tracer(task) {
+            // Kept so that the call starts again if the tracer drops the signal.
+            let at = task.context.regs.rip - call_length(&task.context);
+            task.process.set_personality_value(INTERRUPTED_CALL_AT, at);
+            task.process
+                .set_personality_value(INTERRUPTED_CALL_NUMBER, number);
+        }
         let regs = &mut task.context.regs;
         regs.rax = e as u32 as u64;
         regs.rflags |= PSL_C;

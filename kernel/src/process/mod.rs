@@ -292,6 +292,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// stops there.
     fn default_action_taken(&self, _task: &Task, _signal: Signal) {}
 
+    /// The tracer of the task's process discarded the signal it stopped for (resumed
+    /// it with none): a personality that ended a call with EINTR only so that the
+    /// process could stop may start the call again (4.x stops inside the sleep, which
+    /// then goes on). Nothing by default.
+    fn signal_discarded(&self, _task: &mut Task) {}
+
     /// The kernel is up (its root, /dev and /proc mounted, every personality
     /// registered): a personality sets up what its programs' view of the system needs
     /// (FreeBSD-4's procfs). Once, at boot.
@@ -3121,7 +3127,10 @@ fn deliver_signals(task: &mut Task) {
                     }
                 };
                 match debug::stop_for_tracer(task, signal) {
-                    None => continue,
+                    None => {
+                        process.personality().signal_discarded(task);
+                        continue;
+                    }
                     Some(given) if process.blocked().contains(given) && given.catchable() => {
                         let attention = &process.attention;
                         process
