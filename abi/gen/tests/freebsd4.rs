@@ -1030,6 +1030,9 @@ fn sysctl_tree_matches_the_reference() {
         ("p1003_1b.priority_scheduling", 0x8000_0002, "I"),
         ("kern.proc", 0x8000_0001, "N"),
         ("kern.proc.args", 0xD000_0001, "N"),
+        ("kern.proc.all", 0x8000_0001, "N"),
+        ("kern.proc.pid", 0x8000_0001, "N"),
+        ("kern.ps_arg_cache_limit", 0x8000_0002, "I"),
         ("sysctl.debug", 0x8000_0003, "-"),
         ("sysctl.name2oid", 0xD000_0000, "I"),
         ("hw.usermem", 0x8000_0002, "IU"),
@@ -1041,6 +1044,18 @@ fn sysctl_tree_matches_the_reference() {
         assert_eq!(n.format.as_deref(), Some(fmt), "{name}");
     }
     assert_eq!(node("kern.proc.args").handler.as_deref(), Some("proc_args"));
+    // kern_proc.c: all, pid, pgrp, tty, uid and ruid share sysctl_kern_proc; there is
+    // no session node.
+    let proc_ops: Vec<i64> = s
+        .sysctl_children(&[1, 14])
+        .iter()
+        .map(|n| n.number())
+        .collect();
+    assert_eq!(proc_ops, vec![0, 1, 2, 4, 5, 6, 7]);
+    for op in ["all", "pid", "pgrp", "tty", "uid", "ruid"] {
+        let n = node(&format!("kern.proc.{op}"));
+        assert_eq!(n.handler.as_deref(), Some("proc_table"), "{op}");
+    }
     // vfs_subr.c: vfs.generic is a node with a handler (vfs_sysctl), no children.
     assert_eq!(node("vfs.generic").handler.as_deref(), Some("vfs_generic"));
     assert!(s.sysctl_children(&[3, 0]).is_empty());
@@ -1048,7 +1063,7 @@ fn sysctl_tree_matches_the_reference() {
     assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
     let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
     assert!(kern.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(kern.len(), 28);
+    assert_eq!(kern.len(), 29);
 }
 
 /// 4.x sys/sys/mount.h on i386: struct vfsconf (what VFS_CONF copies out) and the

@@ -1177,13 +1177,14 @@ mod tests {
             let mut path = Vec::new();
             next_ls(ROOT, name, &mut path).then_some(path)
         };
-        assert_eq!(next(&[1, 13]), Some(alloc::vec![1, 14, 7]));
+        assert_eq!(next(&[1, 13]), Some(alloc::vec![1, 14, 0]));
         assert_eq!(next(&[1, 13, 7]), Some(alloc::vec![1, 17]));
         assert_eq!(next(&[1, 12, 99]), Some(alloc::vec![1, 17]));
         assert_eq!(next(&[1, 13, 6]), Some(alloc::vec![1, 14, 7]));
         assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
-        assert_eq!(next(&[1, 0x104]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[1, 0x104]), Some(alloc::vec![1, 0x105]));
+        assert_eq!(next(&[1, 0x105]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));
