@@ -15,6 +15,8 @@
  *    getpid stops at its entry (val = its argument count, eax 20 in regs) and exit
  *    (val = 20, eax the pid), and the exit at S_EXIT with the wait status; PIOCSTATUS
  *    reports a stop, PIOCCONT on a process that is not stopped is EINVAL;
+ *  - SIGKILL ends a process stopped at an event, and one whose departed debugger
+ *    left S_SIG and S_EXIT set;
  *  - a user's open mem of its child reads and writes nothing (EPERM) once the child
  *    has exec'd a set-uid root image, as 4.x checks CHECKIO at each transfer.
  */
@@ -287,6 +289,22 @@ static void stop_events(const char *self)
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	CHECK_OK(close(fd));
+
+	/* A debugger that left S_SIG (with PF_LINGER) behind: one SIGKILL still ends the
+	 * process (its own S_SIG and S_EXIT are not stops). */
+	pid = CHECK_OK(fork());
+	if (pid == 0) {
+		for (;;)
+			nanosleep(&nap, NULL);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = CHECK_OK(open(path, O_RDWR));
+	CHECK_OK(ioctl(fd, PIOCBIS, S_SIG | S_EXIT));
+	CHECK_OK(ioctl(fd, PIOCSFL, PF_LINGER));
+	CHECK_OK(close(fd));
+	CHECK_OK(kill(pid, SIGKILL));
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
 	/* PIOCCONT on a process that is not stopped. */
 	fd = CHECK_OK(open("/proc/curproc/mem", O_RDWR));

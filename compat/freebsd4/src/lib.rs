@@ -196,9 +196,13 @@ impl Personality for FreeBsd4 {
             let mask = task.process.mask_to_restore();
             ktrace::psig(&task.process, signal, 0, 0, mask);
         }
-        // postsig's S_SIG, then sigexit's exit1 and its S_EXIT (the wait status).
-        procfs::stop_event(task, procfs::S_SIG, procfs::signal_value(signal));
-        procfs::stop_event(task, procfs::S_EXIT, procfs::signal_value(signal));
+        // postsig's S_SIG, then sigexit's exit1 and its S_EXIT (the wait status); not
+        // for SIGKILL, which a stop must not outlast (the stop's own way out is a
+        // pending SIGKILL, and this one is taken already).
+        if signal != Signal::Kill {
+            procfs::stop_event(task, procfs::S_SIG, procfs::signal_value(signal));
+            procfs::stop_event(task, procfs::S_EXIT, procfs::signal_value(signal));
+        }
     }
 
     fn first_return(&self, task: &Task) {
