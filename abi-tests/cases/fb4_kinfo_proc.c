@@ -13,10 +13,13 @@
  *  - kern.proc.all: every process, a multiple of 1064 bytes, room for five more when
  *    only the size is asked; pgrp, uid and ruid choose; a short buffer is ENOMEM;
  *  - names: all takes nothing more, the others one number (EINVAL); session (3) has
- *    no node (ENOENT); kern.ps_arg_cache_limit is 256.
+ *    no node (ENOENT); kern.ps_arg_cache_limit is 256;
+ *  - kern.devname names a character device by its number (/dev/null's is "null"):
+ *    EINVAL without a number, ENOENT for one no device has.
  */
 #include <nymph_fb4.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define KP 1064
@@ -167,6 +170,23 @@ int main(int argc, char **argv)
 	len = sizeof(limit);
 	CHECK_OK(sysctl(mib, 2, &limit, &len, NULL, 0));
 	CHECK_EQ(limit, 256);
+
+	/* kern.devname: a character device's name by its number (devname(3)'s fallback,
+	 * which ps's TT column needs without /var/run/dev.db). */
+	struct stat st;
+	CHECK_OK(stat("/dev/null", &st));
+	char dname[64];
+	int dmib[2] = {1, 262};
+	unsigned udev = (unsigned)st.st_rdev;
+	len = sizeof(dname);
+	CHECK_OK(sysctl(dmib, 2, dname, &len, &udev, sizeof(udev)));
+	CHECK_EQ(len, 5);
+	CHECK(strcmp(dname, "null") == 0);
+	len = sizeof(dname);
+	CHECK_ERRNO(sysctl(dmib, 2, dname, &len, NULL, 0), EINVAL);
+	udev = 0x7fff0123;
+	len = sizeof(dname);
+	CHECK_ERRNO(sysctl(dmib, 2, dname, &len, &udev, sizeof(udev)), ENOENT);
 
 	CHECK_OK(kill(stopped, SIGKILL));
 	CHECK_EQ(waitpid(stopped, &status, 0), stopped);

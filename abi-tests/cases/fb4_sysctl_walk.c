@@ -83,6 +83,7 @@ static const struct node {
 	{{1, 0x103}, 2, "kern.ccpu", INT | RD, "I", 4},
 	{{1, 0x104}, 2, "kern.fscale", INT | RD, "I", 4},
 	{{1, 0x105}, 2, "kern.ps_arg_cache_limit", INT | RD, "I", 4},
+	{{1, 0x106}, 2, "kern.devname", OPAQUE | RD | WR | ANYBODY, "", -1},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
@@ -307,7 +308,8 @@ int main(void)
 	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
 	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
 	check_next((int[]){1, 0x104}, 2, (int[]){1, 0x105}, 2);
-	check_next((int[]){1, 0x105}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){1, 0x105}, 2, (int[]){1, 0x106}, 2);
+	check_next((int[]){1, 0x106}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
 	check_next((int[]){3, 0}, 2, (int[]){4, 17}, 2);

@@ -43,6 +43,8 @@ pub enum SysctlServe {
 pub enum SysctlHandler {
     /// sysctl.debug: dumps the tree.
     Debug,
+    /// kern.devname: a character device's name by its number.
+    Devname,
     /// sysctl.name: the dotted name of an OID.
     Name,
     /// sysctl.next: the OID after one, in tree order.

@@ -886,7 +886,8 @@ fn known_sysctl_format(f: &str) -> bool {
         Some(name) => {
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         }
-        None => matches!(f, "N" | "A" | "I" | "IU" | "L" | "LU" | "Q" | "-"),
+        // "": a SYSCTL_PROC that declares none (4.x's kern.devname).
+        None => matches!(f, "N" | "A" | "I" | "IU" | "L" | "LU" | "Q" | "-" | ""),
     }
 }
 

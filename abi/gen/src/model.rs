@@ -666,6 +666,7 @@ pub struct Sysctl {
 /// (the spelling converted to CamelCase), and the personality answers for it.
 pub const SYSCTL_HANDLERS: &[&str] = &[
     "debug",
+    "devname",
     "name",
     "next",
     "name2oid",

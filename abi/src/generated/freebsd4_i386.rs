@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 29] = [
+static SYSCTL_MIB_1: [SysctlNode; 30] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4920,6 +4920,14 @@ static SYSCTL_MIB_1: [SysctlNode; 29] = [
         fmt: "I",
         serve: SysctlServe::Value,
         value: Some(SysctlConst::Int(256)),
+    },
+    SysctlNode {
+        number: 262,
+        name: "devname",
+        kind: 0xd0000005,
+        fmt: "",
+        serve: SysctlServe::Handler(SysctlHandler::Devname),
+        value: None,
     },
 ];
 

@@ -411,6 +411,20 @@ fn debug_dump(task: &Task) -> Result<Vec<u8>, i32> {
     Err(errno::ENOENT)
 }
 
+/// kern.devname as 4.x's `sysctl_devname`: the new value is a udev_t (EINVAL without
+/// one, or a short one), the answer that character device's name with its NUL, ENOENT
+/// for none. What devname(3), and so ps's TT column, falls back on without
+/// /var/run/dev.db.
+fn devname(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
+    if a.new.addr() == 0 || a.newlen < 4 {
+        return Err(errno::EINVAL);
+    }
+    let udev: u32 = task.read_val(a.new.addr()).map_err(fault)?;
+    let mut name = nymph_kernel::vfs::devfs::name_of(u64::from(udev)).ok_or(errno::ENOENT)?;
+    name.push(0);
+    Ok(name)
+}
+
 /// `ps_arg_cache_limit` (PAGE_SIZE / 16) and `sizeof(struct pargs)`: arguments whose
 /// bytes and that header pass the limit are not kept, and read as nothing.
 const PS_ARG_CACHE_LIMIT: usize = 256;
@@ -600,6 +614,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             SysctlHandler::Oidfmt => oidfmt(rest)?,
             SysctlHandler::Debug => debug_dump(task)?,
             SysctlHandler::ProcArgs => proc_args(task, &a, rest)?,
+            SysctlHandler::Devname => devname(task, &a)?,
             SysctlHandler::ProcTable => {
                 let op = oid.get(2).copied().unwrap_or(0);
                 crate::kinfo::proc_table(task, a.old.is_null(), op, rest)?
@@ -1184,7 +1199,8 @@ mod tests {
         assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![1, 0x105]));
-        assert_eq!(next(&[1, 0x105]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[1, 0x105]), Some(alloc::vec![1, 0x106]));
+        assert_eq!(next(&[1, 0x106]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));

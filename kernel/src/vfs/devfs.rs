@@ -278,6 +278,21 @@ fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
     ))
 }
 
+/// The name in /dev of the character device numbered `number` (BSD's si_name, which
+/// its kern.devname gives devname(3)), if /dev has one: the first made, for a device
+/// with two names.
+pub fn name_of(number: u64) -> Option<alloc::vec::Vec<u8>> {
+    let root = root();
+    let data = root.dir().ok()?.lock();
+    data.entries
+        .values()
+        .find(|(_, node)| {
+            let st = node.stat();
+            st.kind == super::NodeType::CharDevice && st.rdev == number
+        })
+        .map(|(name, _)| name.clone())
+}
+
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
 
 /// The root of devfs, with its standard nodes.
