@@ -175,7 +175,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
             put(120, &(FAKE_OTHER + pid * 16).to_le_bytes());
         }
     }
-    let (start_sec, _) = p.start_time();
+    let (start_sec, start_ns) = p.start_time();
     let now = nymph_kernel::time::realtime().0;
     let age = now.saturating_sub(start_sec) as u32;
     put(124, &age.max(1).to_le_bytes()); // p_swtime: in memory since it started
@@ -253,7 +253,6 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
         e + 424,
         crate::sys::rusage_of(p.children_usage()).as_bytes(),
     );
-    let (start_sec, start_ns) = p.start_time();
     put(e + 568, &(start_sec as u32).to_le_bytes());
     put(e + 572, &(start_ns / 1000).to_le_bytes());
     put(e + 576, &p.parent().0.to_le_bytes());

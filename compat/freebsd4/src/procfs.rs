@@ -376,16 +376,17 @@ struct ProcFile {
 }
 
 impl ProcFile {
+    /// The process the file was opened on, while it has not ended.
+    fn opened(&self) -> Option<Arc<Process>> {
+        self.process.upgrade().filter(|p| !p.has_exited())
+    }
+
     /// The process the file was opened on, while it lives; for `mem` and the register
     /// files, only if the caller may still debug it (4.x's procfs_domem and
     /// procfs_doregs check CHECKIO and p_trespass at each transfer: a set-id exec
     /// since the open ends the access, EPERM).
     fn target(&self) -> Result<Arc<Process>, FileError> {
-        let p = self
-            .process
-            .upgrade()
-            .filter(|p| !p.has_exited())
-            .ok_or(FileError::InvalidArgument)?;
+        let p = self.opened().ok_or(FileError::InvalidArgument)?;
         if matches!(
             self.node,
             Node::Mem | Node::Regs | Node::FpRegs | Node::DbRegs
@@ -648,19 +649,25 @@ static STOPPED: WaitQueue = WaitQueue::new();
 /// Whether any process ever had stop state: until then the stop points cost a load.
 static ANY_STOPS: AtomicBool = AtomicBool::new(false);
 
-/// `p`'s stop state, made if it has none.
+/// `p`'s entry in `all`, if it is `p`'s (not an earlier process's with its pid).
+fn entry_of(all: &BTreeMap<u32, Arc<Mutex<Stops>>>, p: &Process) -> Option<Arc<Mutex<Stops>>> {
+    let s = all.get(&p.pid.0)?;
+    let mine = s
+        .lock()
+        .process
+        .upgrade()
+        .is_some_and(|q| core::ptr::eq(Arc::as_ptr(&q), p));
+    mine.then(|| s.clone())
+}
+
+/// `p`'s stop state, made if it has none (the entries of processes gone go then).
 fn stops_of(p: &Arc<Process>) -> Arc<Mutex<Stops>> {
     ANY_STOPS.store(true, Ordering::Relaxed);
     let mut all = STOPS.lock();
-    all.retain(|_, s| s.lock().process.strong_count() > 0);
-    if let Some(s) = all.get(&p.pid.0)
-        && s.lock()
-            .process
-            .upgrade()
-            .is_some_and(|q| Arc::ptr_eq(&q, p))
-    {
-        return s.clone();
+    if let Some(s) = entry_of(&all, p) {
+        return s;
     }
+    all.retain(|_, s| s.lock().process.strong_count() > 0);
     let s = Arc::new(Mutex::new(Stops {
         process: Arc::downgrade(p),
         events: 0,
@@ -680,14 +687,13 @@ fn stops_if_any(p: &Process) -> Option<Arc<Mutex<Stops>>> {
     if !ANY_STOPS.load(Ordering::Relaxed) {
         return None;
     }
-    let all = STOPS.lock();
-    let s = all.get(&p.pid.0)?;
-    let mine = s
-        .lock()
-        .process
-        .upgrade()
-        .is_some_and(|q| core::ptr::eq(Arc::as_ptr(&q), p));
-    mine.then(|| s.clone())
+    entry_of(&STOPS.lock(), p)
+}
+
+/// A tenth of a second from now, in ticks: how often the waits below look again at
+/// what no wake-up reports (a SIGKILL, an end by any path).
+fn soon() -> u64 {
+    nymph_kernel::time::ticks() + u64::from(nymph_kernel::time::hz() / 10).max(1)
 }
 
 /// 4.x's STOPEVENT: if the task's process stops at `event`, it stops there with `val`
@@ -713,8 +719,7 @@ pub(crate) fn stop_event(task: &Task, event: u32, val: u32) {
     let killed = || task.process.pending().contains(Signal::Kill);
     let go_on = || !stops.lock().step || killed();
     while !go_on() {
-        let tick = nymph_kernel::time::ticks() + u64::from(nymph_kernel::time::hz() / 10).max(1);
-        let _ = STEP.wait_until_deadline(go_on, || false, Some(tick));
+        let _ = STEP.wait_until_deadline(go_on, || false, Some(soon()));
     }
     let mut s = stops.lock();
     s.step = false;
@@ -731,11 +736,7 @@ pub(crate) fn ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResu
     else {
         return Err(errno::ENOTTY);
     };
-    let target = pf
-        .process
-        .upgrade()
-        .filter(|p| !p.has_exited())
-        .ok_or(errno::ENOTTY)?;
+    let target = pf.opened().ok_or(errno::ENOTTY)?;
     if !may_debug(&task.process, &target) {
         return Err(errno::EPERM);
     }
@@ -777,9 +778,7 @@ pub(crate) fn ioctl(task: &Task, file: &OpenFile, cmd: u32, arg: u64) -> SysResu
                 let gone = target.clone();
                 let ready = || stops.lock().step || gone.has_exited();
                 while !ready() {
-                    let tick = nymph_kernel::time::ticks()
-                        + u64::from(nymph_kernel::time::hz() / 10).max(1);
-                    process::sleep_interruptible_until(&STOPPED, ready, Some(tick))
+                    process::sleep_interruptible_until(&STOPPED, ready, Some(soon()))
                         .map_err(|_| errno::EINTR)?;
                 }
             }
