@@ -13,8 +13,9 @@
 //! reads). A tree given with `cargo xtask exec --root DIR` replaces any of these files
 //! with its own `compat/freebsd4/etc/...` or `etc/...`.
 
+use crate::Image;
 use crate::passwd::{self, Account};
-use crate::{Image, dbhash};
+use nymph_dbhash as dbhash;
 
 /// The 4.x default `master.passwd`.
 pub const FREEBSD4_MASTER_PASSWD: &str = "\
@@ -325,7 +326,7 @@ pub fn add_default_etc(image: &mut Image) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::Member;
-    use crate::dbhash::Table;
+    use nymph_dbhash::Table;
 
     #[test]
     fn the_defaults_parse_and_root_is_first() {

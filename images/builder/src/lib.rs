@@ -7,10 +7,9 @@
 //! the same trees always give the same bytes.
 //!
 //! Also here: the default `/etc` every guest starts with ([`etc`]), made of 4.x's
-//! password databases ([`passwd`]) in the Berkeley DB 1.85 hash format ([`dbhash`]).
+//! password databases ([`passwd`]) in the Berkeley DB 1.85 hash format (`nymph_dbhash`).
 #![forbid(unsafe_code)]
 
-pub mod dbhash;
 pub mod etc;
 pub mod passwd;
 

@@ -12,7 +12,7 @@
 //! no version keys; its YP keys (`'4'`, `'5'`) appear only for `+`/`-` lines, which
 //! are not supported here.
 
-use crate::dbhash;
+use nymph_dbhash as dbhash;
 use std::fmt;
 
 const KEY_BY_NAME: u8 = b'1';
@@ -193,6 +193,7 @@ pub fn database(accounts: &[Account], secure: bool) -> Result<Vec<u8>, dbhash::E
         &db_pairs(accounts, secure),
         dbhash::PWD_BSIZE,
         dbhash::PWD_FFACTOR,
+        dbhash::PWD_NELEM,
     )
 }
 
@@ -212,7 +213,7 @@ pub fn v7_passwd(accounts: &[Account]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dbhash::Table;
+    use nymph_dbhash::Table;
 
     const SAMPLE: &str = "# comment\n\
         root:$1$salt$hash:0:0::0:0:Charlie &:/root:/bin/csh\n\

@@ -15,8 +15,20 @@
 //! We choose the bucket count so every bucket fits its page and no table split or
 //! overflow page is ever needed: pairs too big for a page are refused (a password
 //! line is far below 4 KiB). The same input always gives the same bytes.
+//!
+//! `no_std` with `alloc`: the image builder writes 4.x's password databases with it,
+//! and the FreeBSD-4 personality writes `/var/run/dev.db` at boot, as 4.x's
+//! `dev_mkdb` did from `/etc/rc`.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
-use std::fmt;
+extern crate alloc;
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
 
 /// `HASHMAGIC` of `<db.h>`.
 pub const MAGIC: u32 = 0x061561;
@@ -28,11 +40,18 @@ pub const LORDER_LITTLE: u32 = 1234;
 /// library hashes it with its terminating NUL.
 pub const CHARKEY: &[u8] = b"%$sniglet^&\0";
 
-/// 4.x `pwd_mkdb`'s bucket size and fill factor (its `openinfo`).
+/// 4.x `pwd_mkdb`'s bucket size, fill factor and expected element count (its
+/// `openinfo`; 256 at fill factor 32: eight buckets to begin with).
 pub const PWD_BSIZE: u32 = 4096;
 pub const PWD_FFACTOR: u32 = 32;
-/// `nelem` 256 at fill factor 32: eight buckets to begin with.
-const PWD_MIN_BUCKETS_LOG2: u32 = 3;
+pub const PWD_NELEM: u32 = 256;
+/// The library's defaults (`DEF_FFACTOR`, one element), which a `dbopen` without
+/// `openinfo` (`dev_mkdb`'s) gets; its bucket size is then the file's `st_blksize`.
+pub const DEFAULT_FFACTOR: u32 = 65536;
+pub const DEFAULT_NELEM: u32 = 1;
+
+/// The most buckets (as a power of two) a table is given before the writer gives up.
+pub const MAX_BUCKETS_LOG2: u32 = 20;
 
 const HEADER_LEN: usize = 17 * 4 + NCACHED * 4 + NCACHED * 2;
 const NCACHED: usize = 32;
@@ -54,6 +73,11 @@ pub enum Error {
     PairTooBig { key: Vec<u8> },
     /// The same key twice.
     DuplicateKey(Vec<u8>),
+    /// A bucket size that is not a power of two in 512..=32768.
+    BadBucketSize(u32),
+    /// Keys whose hashes agree in more low bits than a table of [`MAX_BUCKETS_LOG2`]
+    /// can tell apart would need overflow pages, which are not written.
+    TooCrowded,
 }
 
 impl fmt::Display for Error {
@@ -69,11 +93,13 @@ impl fmt::Display for Error {
             Error::DuplicateKey(key) => {
                 write!(f, "duplicate key {:?}", String::from_utf8_lossy(key))
             }
+            Error::BadBucketSize(bsize) => write!(f, "bucket size {bsize} is not allowed"),
+            Error::TooCrowded => write!(f, "too many keys share a bucket"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// The library's default hash (`__default_hash`, Chris Torek's: h = h * 33 + byte).
 pub fn hash(bytes: &[u8]) -> u32 {
@@ -94,10 +120,13 @@ fn empty_room(bsize: usize) -> usize {
 }
 
 /// Writes a hash table of `pairs` (in this order within each bucket) with bucket size
-/// `bsize` (a power of two, 512..=32768) and fill factor `ffactor`.
-pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32) -> Result<Vec<u8>, Error> {
-    assert!(bsize.is_power_of_two() && (512..=32768).contains(&bsize));
-    let mut seen = std::collections::BTreeSet::new();
+/// `bsize` (a power of two, 512..=32768) and fill factor `ffactor`, at least as many
+/// buckets as the library's `init_htab` makes for `nelem` elements.
+pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32, nelem: u32) -> Result<Vec<u8>, Error> {
+    if !bsize.is_power_of_two() || !(512..=32768).contains(&bsize) {
+        return Err(Error::BadBucketSize(bsize));
+    }
+    let mut seen = BTreeSet::new();
     for (key, data) in pairs {
         if !seen.insert(key.as_slice()) {
             return Err(Error::DuplicateKey(key.clone()));
@@ -107,16 +136,21 @@ pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32) -> Result<Vec<u8>, Error>
         }
     }
     let nkeys = pairs.len() as u32;
-    let mut l2 = PWD_MIN_BUCKETS_LOG2;
-    while nkeys.div_ceil(1 << l2) > ffactor.max(1) {
+    let ffactor = ffactor.max(1);
+    // init_htab: (nelem - 1) / ffactor + 1 buckets, rounded up to a power of two, two
+    // at least.
+    let initial = (nelem.max(1) - 1) / ffactor + 1;
+    let mut l2 = initial.max(2).next_power_of_two().trailing_zeros();
+    while nkeys.div_ceil(1 << l2) > ffactor {
         l2 += 1;
     }
-    loop {
+    while l2 <= MAX_BUCKETS_LOG2 {
         if let Some(buckets) = fill(pairs, l2, bsize as usize) {
             return Ok(assemble(&buckets, l2, bsize, ffactor, nkeys));
         }
         l2 += 1;
     }
+    Err(Error::TooCrowded)
 }
 
 /// Distributes `pairs` over `2^l2` buckets; `None` when one overflows its page.
@@ -343,7 +377,7 @@ mod tests {
 
     #[test]
     fn the_header_is_big_endian_and_complete() {
-        let db = write(&pairs(10, 20), PWD_BSIZE, PWD_FFACTOR).unwrap();
+        let db = write(&pairs(10, 20), PWD_BSIZE, PWD_FFACTOR, PWD_NELEM).unwrap();
         assert_eq!(&db[..4], &[0x00, 0x06, 0x15, 0x61]);
         assert_eq!(&db[4..8], &2u32.to_be_bytes());
         assert_eq!(&db[8..12], &1234u32.to_be_bytes());
@@ -369,7 +403,7 @@ mod tests {
     #[test]
     fn every_pair_reads_back_and_nothing_else() {
         let input = pairs(300, 60);
-        let db = write(&input, PWD_BSIZE, PWD_FFACTOR).unwrap();
+        let db = write(&input, PWD_BSIZE, PWD_FFACTOR, PWD_NELEM).unwrap();
         let t = Table::open(&db).unwrap();
         for (k, d) in &input {
             assert_eq!(
@@ -399,7 +433,7 @@ mod tests {
     fn crowded_buckets_double_the_table() {
         // 40 pairs of ~700 bytes: 8 buckets of 4 KiB cannot hold them.
         let input = pairs(40, 700);
-        let db = write(&input, PWD_BSIZE, PWD_FFACTOR).unwrap();
+        let db = write(&input, PWD_BSIZE, PWD_FFACTOR, PWD_NELEM).unwrap();
         let t = Table::open(&db).unwrap();
         assert!(be32(&db, 10).unwrap() >= 15);
         for (k, d) in &input {
@@ -408,9 +442,26 @@ mod tests {
     }
 
     #[test]
+    fn nelem_sets_the_starting_size_as_init_htab_does() {
+        let one = vec![(b"k".to_vec(), b"d".to_vec())];
+        // dev_mkdb's defaults: one element at fill factor 65536, two buckets (page 0
+        // header, pages 1 and 2 buckets, page 3 the bitmap).
+        let db = write(&one, 512, DEFAULT_FFACTOR, DEFAULT_NELEM).unwrap();
+        assert_eq!(
+            (be32(&db, 10), be32(&db, 11), be32(&db, 12)),
+            (Some(1), Some(3), Some(1))
+        );
+        assert_eq!(db.len(), 512 * 4);
+        assert_eq!(Table::open(&db).unwrap().get(b"k"), Some(&b"d"[..]));
+        // 1000 elements at fill factor 32: 32 buckets.
+        let db = write(&one, 512, 32, 1000).unwrap();
+        assert_eq!(be32(&db, 10), Some(31));
+    }
+
+    #[test]
     fn bucket_pages_have_the_documented_layout() {
         let input = vec![(b"k".to_vec(), b"dd".to_vec())];
-        let db = write(&input, 512, 8).unwrap();
+        let db = write(&input, 512, 8, 64).unwrap();
         let b = (hash(b"k") & 7) as usize;
         let page = &db[(b + 1) * 512..(b + 2) * 512];
         let w = |i: usize| u16::from_le_bytes([page[i * 2], page[i * 2 + 1]]);
@@ -426,7 +477,7 @@ mod tests {
     #[test]
     fn refusals_and_determinism() {
         assert!(matches!(
-            write(&[(b"k".to_vec(), vec![0; 4096])], 4096, 32),
+            write(&[(b"k".to_vec(), vec![0; 4096])], 4096, 32, 1),
             Err(Error::PairTooBig { .. })
         ));
         let dup = vec![
@@ -434,11 +485,25 @@ mod tests {
             (b"k".to_vec(), b"2".to_vec()),
         ];
         assert_eq!(
-            write(&dup, 4096, 32),
+            write(&dup, 4096, 32, 1),
             Err(Error::DuplicateKey(b"k".to_vec()))
         );
         let input = pairs(50, 30);
-        assert_eq!(write(&input, 4096, 32), write(&input, 4096, 32));
+        assert_eq!(write(&input, 4096, 32, 1), write(&input, 4096, 32, 1));
+        assert_eq!(write(&input, 4000, 32, 1), Err(Error::BadBucketSize(4000)));
+        assert_eq!(write(&input, 256, 32, 1), Err(Error::BadBucketSize(256)));
+        // "Ab" and "BA" hash alike (65 * 33 + 98 = 66 * 33 + 65), as do all
+        // concatenations of them: enough of those fill a page whatever the table size.
+        let colliding: Vec<Pair> = (0..64u32)
+            .map(|i| {
+                let key: Vec<u8> = (0..6)
+                    .flat_map(|bit| if i >> bit & 1 == 1 { *b"Ab" } else { *b"BA" })
+                    .collect();
+                (key, vec![b'x'; 40])
+            })
+            .collect();
+        assert_eq!(hash(&colliding[0].0), hash(&colliding[63].0));
+        assert_eq!(write(&colliding, 512, 8, 1), Err(Error::TooCrowded));
         assert!(Table::open(b"not a table").is_none());
     }
 }
