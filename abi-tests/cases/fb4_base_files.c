@@ -7,8 +7,16 @@
  * /etc/shells one path a line, /etc/ttys a line per terminal, login.conf and termcap
  * getcap records (name fields up to ':', capabilities between ':'s, lines continued
  * by a backslash). utmp and wtmp are empty files of 36-byte struct utmp records.
+ *
+ * /var/run/dev.db is written at boot, as 4.x's rc ran dev_mkdb: a Berkeley DB hash
+ * file (magic 0x061561, big-endian, at its start; whole pages of st_blksize) holding,
+ * for every character device at the top of /dev, its name with a NUL under the key
+ * { mode_t S_IFCHR, two zero bytes, dev_t st_rdev }, and nothing under S_IFBLK.
+ * devname finds each name (the file first, as 4.x's libc), and makes up "#C<major>:
+ * 0x<minor>" for a number no device has.
  */
 #include <nymph_test.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -95,6 +103,67 @@ static void same_file(const char *path)
 	CHECK_EQ(a.st_dev, b.st_dev);
 }
 
+/* The data dev.db holds under dev_mkdb's key for (type, dev); NULL if none. */
+static char *dev_db_name(mode_t type, dev_t dev, size_t *len)
+{
+	struct {
+		mode_t type;
+		dev_t dev;
+	} key;
+	memset(&key, 0, sizeof key);
+	key.type = type;
+	key.dev = dev;
+	CHECK_EQ(sizeof key, 8);
+	return (char *)__db_hash_get("/var/run/dev.db", &key, sizeof key, len);
+}
+
+static void check_dev_db(void)
+{
+	struct stat st;
+	CHECK_OK(stat("/var/run/dev.db", &st));
+	CHECK(S_ISREG(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, 0644);
+	CHECK(st.st_size >= 3 * st.st_blksize);
+	CHECK_EQ(st.st_size % st.st_blksize, 0);
+	int fd = CHECK_OK(open("/var/run/dev.db", O_RDONLY));
+	unsigned char head[4];
+	CHECK_EQ(read(fd, head, 4), 4);
+	CHECK(head[0] == 0x00 && head[1] == 0x06 && head[2] == 0x15 && head[3] == 0x61);
+	close(fd);
+	same_file("/var/run/dev.db");
+
+	DIR *dir = opendir("/dev");
+	CHECK(dir != NULL);
+	int devices = 0, saw_null = 0;
+	struct dirent *d;
+	while ((d = readdir(dir)) != NULL) {
+		char path[64];
+		snprintf(path, sizeof path, "/dev/%s", (const char *)d->d_name);
+		CHECK_OK(lstat(path, &st));
+		if (!S_ISCHR(st.st_mode))
+			continue;
+		size_t len;
+		char *name = dev_db_name(S_IFCHR, st.st_rdev, &len);
+		if (name == NULL)
+			FAIL("%s (%#x) is not in dev.db", path, (unsigned)st.st_rdev);
+		CHECK_EQ(len, strlen((const char *)d->d_name) + 1);
+		CHECK(strcmp(name, (const char *)d->d_name) == 0);
+		free(name);
+		CHECK(dev_db_name(S_IFBLK, st.st_rdev, &len) == NULL);
+		CHECK(strcmp(devname(st.st_rdev, S_IFCHR), (const char *)d->d_name) == 0);
+		saw_null |= strcmp((const char *)d->d_name, "null") == 0;
+		devices++;
+	}
+	closedir(dir);
+	/* console, tty, null, zero, mem, kmem, random, urandom, trace, 16 ptyp/ttyp pairs. */
+	CHECK(devices >= 41);
+	CHECK(saw_null);
+	size_t len;
+	CHECK(dev_db_name(S_IFCHR, 99 << 8 | 7, &len) == NULL);
+	CHECK(strcmp(devname(99 << 8 | 7, S_IFCHR), "#C99:0x7") == 0);
+	CHECK(strcmp(devname(0xffffffff, S_IFCHR), "#NODEV") == 0);
+}
+
 int main(void)
 {
 	/* utmp and wtmp: empty, 0644, regular (who finds nobody logged in). */
@@ -150,5 +219,7 @@ int main(void)
 	CHECK(record("xterm") != NULL && has_cap(record("xterm"), ":co#80:"));
 	CHECK(record("dumb") != NULL && !has_cap(record("dumb"), ":cm="));
 	CHECK(record("vt220") == NULL);
+
+	check_dev_db();
 	return 0;
 }

@@ -314,6 +314,8 @@ int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
 int getdirentries(int fd, char *buf, int nbytes, long *basep);
 int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, const void *new_,
 	   size_t newlen);
+int sysctlbyname(const char *name, void *old, size_t *oldlenp, const void *new_, size_t newlen);
+char *devname(dev_t dev, mode_t type); /* /var/run/dev.db, then kern.devname */
 int getpagesize(void);
 int revoke(const char *path);
 int tcdrain(int fd);
@@ -328,6 +330,9 @@ struct __fb4_entry {
 	uint32_t fpucw; /* x87 control word (fnstcw) */
 };
 extern struct __fb4_entry __fb4_entry;
+
+/* The shim's reader of Berkeley DB 1.85 hash files (getpwnam's, devname's). */
+unsigned char *__db_hash_get(const char *path, const void *key, size_t klen, size_t *dlen);
 #endif
 
 #endif

@@ -14,6 +14,7 @@ mod acct;
 mod aio;
 mod convert;
 mod core_dump;
+mod devdb;
 mod fh;
 mod files;
 mod fs;
@@ -213,9 +214,11 @@ impl Personality for FreeBsd4 {
         sys::restart_if_discarded(task);
     }
 
-    /// 4.x programs find 4.x's procfs at their /proc.
+    /// 4.x programs find 4.x's procfs at their /proc, and the device names
+    /// devname(3) reads first at their /var/run/dev.db.
     fn started(&self) {
         procfs::mount_view();
+        devdb::write_at_boot();
     }
 
     /// KTR_CSW, as 4.x's tsleep writes it on the way to sleep and back.

@@ -9,6 +9,7 @@ use super::{Error, Result};
 use crate::file::{FileKind, FileOps};
 use crate::sync::Mutex;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 /// st_dev of devfs.
@@ -281,16 +282,28 @@ fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
 /// The name in /dev of the character device numbered `number` (BSD's si_name, which
 /// its kern.devname gives devname(3)), if /dev has one: the first made, for a device
 /// with two names.
-pub fn name_of(number: u64) -> Option<alloc::vec::Vec<u8>> {
+pub fn name_of(number: u64) -> Option<Vec<u8>> {
+    character_devices()
+        .into_iter()
+        .find(|(_, rdev)| *rdev == number)
+        .map(|(name, _)| name)
+}
+
+/// The character devices at the top of /dev, name and number, in the order they were
+/// made (what 4.x's dev_mkdb read from /dev for /var/run/dev.db).
+pub fn character_devices() -> Vec<(Vec<u8>, u64)> {
     let root = root();
-    let data = root.dir().ok()?.lock();
+    let Ok(dir) = root.dir() else {
+        return Vec::new();
+    };
+    let data = dir.lock();
     data.entries
         .values()
-        .find(|(_, node)| {
+        .filter_map(|(name, node)| {
             let st = node.stat();
-            st.kind == super::NodeType::CharDevice && st.rdev == number
+            (st.kind == super::NodeType::CharDevice).then(|| (name.clone(), st.rdev))
         })
-        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();

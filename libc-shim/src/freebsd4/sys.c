@@ -238,6 +238,50 @@ int sysctl(const int *name, unsigned int namelen, void *old, size_t *oldlenp, co
 	return __sys___sysctl(name, namelen, old, oldlenp, new_, newlen);
 }
 
+/* sysctlbyname: the name's OID from the kernel's name2oid ({0, 3}), then sysctl. */
+int sysctlbyname(const char *name, void *old, size_t *oldlenp, const void *new_, size_t newlen)
+{
+	int query[2] = {0, 3}, mib[12]; /* CTL_MAXNAME */
+	size_t miblen = sizeof(mib);
+	if (sysctl(query, 2, mib, &miblen, name, strlen(name)) < 0)
+		return -1;
+	return sysctl(mib, (unsigned int)(miblen / sizeof(int)), old, oldlenp, new_, newlen);
+}
+
+/*
+ * devname, as 4.x's libc (gen/devname.c 1.2.2.2) finds a name: in /var/run/dev.db
+ * under dev_mkdb's key (a mode_t type, two bytes of padding, the dev_t), then from
+ * kern.devname, else made up as "#C<major>:0x<minor>" ("#B" for a block device).
+ * 4.x's also prints a warning when the file is missing; this one stays quiet.
+ */
+char *devname(dev_t dev, mode_t type)
+{
+	static char buf[30];
+	struct {
+		mode_t type;
+		dev_t dev;
+	} key;
+	memset(&key, 0, sizeof(key));
+	key.type = type;
+	key.dev = dev;
+	size_t len;
+	unsigned char *name = __db_hash_get("/var/run/dev.db", &key, sizeof(key), &len);
+	if (name) {
+		snprintf(buf, sizeof(buf), "%s", (char *)name);
+		free(name);
+		return buf;
+	}
+	len = sizeof(buf);
+	if (sysctlbyname("kern.devname", buf, &len, &dev, sizeof(dev)) == 0)
+		return buf;
+	if (dev == (dev_t)-1)
+		snprintf(buf, sizeof(buf), "#NODEV");
+	else
+		snprintf(buf, sizeof(buf), "#%c%d:0x%x", (type & S_IFMT) == S_IFCHR ? 'C' : 'B',
+			 (int)((dev >> 8) & 0xff), (unsigned)(dev & 0xffff00ff));
+	return buf;
+}
+
 int getpagesize(void)
 {
 	static int size;
