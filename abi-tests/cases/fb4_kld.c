@@ -12,7 +12,8 @@
  * 32 bytes without NUL ENAMETOOLONG. kldfind: only a bare "kernel" is 1 (4.x keeps the
  * slash of a path). Version checks EINVAL, unknown ids ENOENT, bad pointers EFAULT
  * (also part way through the copyout). kldsym: EINVAL for a bad version or command,
- * EFAULT for a bad struct or symname, then ENOENT: no symbol table. kldload: EPERM as
+ * EFAULT for a bad struct or symname, then ENOENT for a name the kernel has no
+ * variable of (the struct untouched; fb4_kvm_top finds top's). kldload: EPERM as
  * non-root (before the name is read); as root EEXIST for "kernel", ENOENT for a name
  * found nowhere (bare: the module path /;/boot/;/modules/, NAME.ko then NAME; or a
  * path), ENOEXEC for a file that is there but no linker class takes (a plain file, a

@@ -176,6 +176,8 @@ struct Scheduler {
     /// Live threads whose class is not normal: none (the common case) keeps picking
     /// and preemption to plain round robin.
     special: usize,
+    /// Switches from one thread to another since boot (BSD's cnt.v_swtch).
+    switches: u64,
 }
 
 impl Scheduler {
@@ -253,6 +255,7 @@ pub fn init() {
         dead: Vec::new(),
         slice_start: 0,
         special: 0,
+        switches: 0,
     });
     match create(IDLE_SLOT, "idle", Box::new(idle)) {
         Ok(_) => {}
@@ -345,6 +348,26 @@ pub fn current() -> ThreadId {
     })
 }
 
+/// Switches from one thread to another since boot.
+pub fn context_switches() -> u64 {
+    with(|s| s.switches)
+}
+
+/// The time the idle thread has spent on the CPU (waiting for an interrupt, or about
+/// to), in nanoseconds.
+pub fn idle_ns() -> u64 {
+    with(|s| {
+        s.threads.get(&IDLE_SLOT).map_or(0, |t| {
+            let running = if s.current == IDLE_SLOT {
+                crate::time::monotonic_ns().saturating_sub(t.since)
+            } else {
+                0
+            };
+            t.cpu_ns + running
+        })
+    })
+}
+
 /// The time thread `id` has spent on the CPU, in nanoseconds (None once it is gone).
 pub fn cpu_ns(id: ThreadId) -> Option<u64> {
     with(|s| {
@@ -416,6 +439,7 @@ fn reschedule(requeue: Requeue) {
         }
         let next = s.pick().unwrap_or(IDLE_SLOT);
         if from != next {
+            s.switches += 1;
             let now = crate::time::monotonic_ns();
             if let Some(t) = s.threads.get_mut(&from) {
                 t.cpu_ns += now.saturating_sub(t.since);

@@ -12897,7 +12897,7 @@ impl OsendfileArgs {
 
 /// Arguments of `kldsym(int fileid, int cmd, ptr<kld_sym_lookup, Inout> data)`, slot 337 (3 words); returns `int`.
 ///
-/// kern_linker.c kldsym: the struct kld_sym_lookup copied in (EFAULT); version not 16 or cmd not KLDSYM_LOOKUP EINVAL; symname copied in (EFAULT, ENAMETOOLONG at MAXPATHLEN); a fileid other than 0 and 1 ENOENT; then the lookup, which finds nothing: ENOENT.
+/// kern_linker.c kldsym: the struct kld_sym_lookup copied in (EFAULT); version not 16 or cmd not KLDSYM_LOOKUP EINVAL; symname copied in (EFAULT, ENAMETOOLONG at MAXPATHLEN); a fileid other than 0 and 1 ENOENT; then the name looked up as given (libkvm strips the underscore): a variable's address (in 4.x kernel space, which /dev/kmem reads) and size written back with the whole struct (EFAULT), ENOENT for any other name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KldsymArgs {
     pub fileid: int,
@@ -16109,7 +16109,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kldsym",
         kind: "standard",
         status: Status::Partial(
-            "no symbol table is offered for the kernel file: every lookup that passes 4.x's checks is ENOENT",
+            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
         ),
         arg_words: 3,
     },

@@ -292,6 +292,19 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     k
 }
 
+/// The pages of `p`'s mappings it has touched (its resident set, as ps's RSS).
+pub(crate) fn resident_pages(p: &Process) -> u64 {
+    let mut resident = 0;
+    let mut from = 0;
+    while let Some(r) = p.next_region(from) {
+        from = r.end;
+        if r.touched {
+            resident += (r.end - r.start) / 4096;
+        }
+    }
+    resident
+}
+
 /// e_vm's sizes (in pages, but vm_map.size in bytes) and addresses.
 fn vmspace(p: &Process, put: &mut impl FnMut(usize, &[u8])) {
     const PAGE: u64 = 4096;

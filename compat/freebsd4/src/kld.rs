@@ -278,8 +278,10 @@ pub(crate) fn sys_kldfirstmod(_task: &mut Task, a: fb::KldfirstmodArgs) -> SysRe
 /// kldsym (337), kern_linker.c `kldsym`: the whole struct kld_sym_lookup copied in
 /// (EFAULT); a version other than 16 or a cmd other than KLDSYM_LOOKUP EINVAL; symname
 /// copied in (EFAULT, ENAMETOOLONG at MAXPATHLEN); a fileid other than 0 not found
-/// ENOENT. Then the symbol is looked up in the file (or, for 0, in each file): the
-/// kernel file here offers no symbol table, so that is ENOENT and nothing is written.
+/// ENOENT. Then the symbol is looked up in the file (or, for 0, in each file), by
+/// exactly the name given: the kernel file's symbols are the variables /dev/kmem
+/// shows (crate::kmem; libkvm strips the underscore of its names). A find writes the
+/// whole struct back with symvalue and symsize (EFAULT); ENOENT for any other name.
 pub(crate) fn sys_kldsym(task: &mut Task, a: fb::KldsymArgs) -> SysResult {
     let mut lookup = [0u8; KLD_SYM_LOOKUP_SIZE];
     task.read_bytes(a.data.addr(), &mut lookup).map_err(fault)?;
@@ -288,7 +290,7 @@ pub(crate) fn sys_kldsym(task: &mut Task, a: fb::KldsymArgs) -> SysResult {
         return Err(errno::EINVAL);
     }
     let symname = u32::from_le_bytes([lookup[4], lookup[5], lookup[6], lookup[7]]);
-    name_in(
+    let name = name_in(
         task,
         UserCStr::new(u64::from(symname), MAXPATHLEN as u64),
         MAXPATHLEN,
@@ -296,5 +298,5 @@ pub(crate) fn sys_kldsym(task: &mut Task, a: fb::KldsymArgs) -> SysResult {
     if a.fileid != 0 {
         file_by_id(a.fileid)?;
     }
-    Err(errno::ENOENT)
+    crate::kmem::answer_lookup(task, a.data.addr(), &name, &mut lookup)
 }

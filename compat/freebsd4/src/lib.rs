@@ -23,6 +23,7 @@ mod ifnet;
 mod jail;
 mod kinfo;
 mod kld;
+mod kmem;
 mod kqueue;
 mod ktrace;
 mod machine;
@@ -212,6 +213,11 @@ impl Personality for FreeBsd4 {
 
     fn signal_discarded(&self, task: &mut Task) {
         sys::restart_if_discarded(task);
+    }
+
+    /// 4.x's kernel variables for libkvm (top's), at the addresses kldsym gives.
+    fn kernel_memory(&self) -> Option<alloc::sync::Arc<dyn nymph_kernel::file::FileOps>> {
+        Some(kmem::KernelMemory::open())
     }
 
     /// 4.x programs find 4.x's procfs at their /proc, and the device names

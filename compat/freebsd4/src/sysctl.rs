@@ -124,6 +124,31 @@ fn fixed(oid: &[i32]) -> Option<Value> {
     })
 }
 
+/// `struct loadavg { fixpt_t ldavg[3]; long fscale; }` now: vm_meter.c's averunnable,
+/// which getloadavg(3) reads through vm.loadavg and top through /dev/kmem. FSCALE is
+/// 1 << FSHIFT (11), the core's own scale.
+pub(crate) fn loadavg() -> Vec<u8> {
+    let averages = nymph_kernel::sched::load_average();
+    let fscale = nymph_kernel::sched::LOAD_SCALE;
+    let words = [averages[0], averages[1], averages[2], fscale];
+    words
+        .iter()
+        .flat_map(|&w| (w as u32).to_le_bytes())
+        .collect()
+}
+
+/// kern.ccpu: kern_synch.c's ccpu, the spec's fixed value.
+pub(crate) const CCPU_OID: [i32; 2] = [1, 259];
+
+/// The spec's int for the read-only leaf `oid` (0 if it has none; a unit test sees
+/// each one asked for exists).
+pub(crate) fn fixed_int(oid: &[i32]) -> i32 {
+    match fixed(oid) {
+        Some(Value::Int(i)) => i,
+        _ => 0,
+    }
+}
+
 /// The spec's string for the read-only leaf `oid` (kern.ostype, kern.osrelease,
 /// hw.machine), which uname and getkerninfo report too; a unit test sees each exists.
 fn fixed_str(oid: &[i32]) -> &'static str {
@@ -186,17 +211,7 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
         // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
-        [2, 2] => {
-            let averages = nymph_kernel::sched::load_average();
-            let fscale = nymph_kernel::sched::LOAD_SCALE;
-            let words = [averages[0], averages[1], averages[2], fscale];
-            Value::Bytes(
-                words
-                    .iter()
-                    .flat_map(|&w| (w as u32).to_le_bytes())
-                    .collect(),
-            )
-        }
+        [2, 2] => Value::Bytes(loadavg()),
         [6, 3] => Value::Int(1),
         [6, 5] => memory(nymph_kernel::mm::frame::FRAMES.lock().usable_count()),
         [6, 6] => memory(nymph_kernel::mm::frame::FRAMES.lock().free_count()),
@@ -1162,6 +1177,7 @@ mod tests {
         for oid in [OSTYPE_OID, OSRELEASE_OID, MACHINE_OID] {
             assert!(!fixed_str(&oid).is_empty(), "{oid:?}");
         }
+        assert_eq!(fixed_int(&CCPU_OID), 1948);
         // A writable node's spec value is where it starts, not what it is.
         assert!(fixed(&[1, 0x101]).is_none());
     }

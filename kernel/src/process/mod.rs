@@ -33,7 +33,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use nymph_hal::debugreg::{self, DebugRegisters};
 use nymph_hal::ioports::IoBitmap;
 use nymph_hal::layout::{PAGE_SIZE, USER_END};
@@ -297,6 +297,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
     /// process could stop may start the call again (4.x stops inside the sleep, which
     /// then goes on). Nothing by default.
     fn signal_discarded(&self, _task: &mut Task) {}
+
+    /// What /dev/kmem shows a process of this personality when it opens it: the
+    /// kernel's variables as its ABI's tools read them (4.x's libkvm seeks to an
+    /// address its kldsym gave and reads), laid out as that ABI's kernel had them.
+    /// None by default: every transfer fails as for an address no kernel maps.
+    fn kernel_memory(&self) -> Option<Arc<dyn crate::file::FileOps>> {
+        None
+    }
 
     /// The kernel is up (its root, /dev and /proc mounted, every personality
     /// registered): a personality sets up what its programs' view of the system needs
@@ -689,6 +697,8 @@ static STOPPED: WaitQueue = WaitQueue::new();
 
 static TABLE: Mutex<BTreeMap<Pid, Arc<Process>>> = Mutex::new(BTreeMap::new());
 static NEXT_PID: Mutex<u32> = Mutex::new(1);
+/// The pid given out last (BSD's nextpid), 0 before the first.
+static LAST_PID: AtomicU32 = AtomicU32::new(0);
 
 fn allocate_pid(table: &BTreeMap<Pid, Arc<Process>>) -> Option<Pid> {
     let mut next = NEXT_PID.lock();
@@ -696,10 +706,65 @@ fn allocate_pid(table: &BTreeMap<Pid, Arc<Process>>) -> Option<Pid> {
         let candidate = Pid(*next);
         *next = if *next >= PID_MAX { 2 } else { *next + 1 };
         if !table.contains_key(&candidate) {
+            LAST_PID.store(candidate.0, Ordering::Relaxed);
             return Some(candidate);
         }
     }
     None
+}
+
+/// The pid given to the newest process (0 before the first): what BSD's `nextpid`
+/// holds, which top shows as "last pid".
+pub fn last_pid() -> u32 {
+    LAST_PID.load(Ordering::Relaxed)
+}
+
+/// User time of processes that have exited, for [`cpu_totals`]: at nice 0 or below,
+/// and above it (BSD's statclock counts the two apart).
+static EXITED_USER_NS: AtomicU64 = AtomicU64::new(0);
+static EXITED_NICE_NS: AtomicU64 = AtomicU64::new(0);
+
+/// The CPU's time since boot by what it ran, in nanoseconds (BSD's cp_time, which
+/// statclock samples; here summed from the same clocks getrusage reads).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTotals {
+    /// Every process's user time, at nice 0 or below.
+    pub user_ns: u64,
+    /// User time of processes at a positive nice value (at their exit, or now).
+    pub nice_ns: u64,
+    /// The kernel's own time: system calls, faults, interrupts and kernel threads.
+    pub system_ns: u64,
+    /// The idle thread's time.
+    pub idle_ns: u64,
+}
+
+/// How the CPU's time since boot divides: user time of every process that ran (the
+/// exited ones' counted at their exit), the idle thread's, and the kernel's as the
+/// rest.
+pub fn cpu_totals() -> CpuTotals {
+    // The exited ones first: one that exits while the table is read is then left out
+    // of this sum (not counted twice), and counted by the next.
+    let mut user = EXITED_USER_NS.load(Ordering::Relaxed);
+    let mut niced = EXITED_NICE_NS.load(Ordering::Relaxed);
+    for p in live() {
+        let ns = p.usage().user_ns;
+        if p.has_exited() {
+            continue;
+        }
+        if nice(&p) > 0 {
+            niced += ns;
+        } else {
+            user += ns;
+        }
+    }
+    let idle = sched::idle_ns();
+    let elapsed = crate::time::monotonic_ns();
+    CpuTotals {
+        user_ns: user,
+        nice_ns: niced,
+        system_ns: elapsed.saturating_sub(idle + user + niced),
+        idle_ns: idle,
+    }
 }
 
 /// Looks a process up.
@@ -1646,6 +1711,7 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     // was orphaned before it.
     let groups = groups_at_stake(process, None);
     let usage = process.usage();
+    let niced = nice(process) > 0;
     // Accounting's record is taken while the process is whole, and written only by
     // the call that ends it.
     let record = accounting::observing().then(|| accounting::record(process, &usage, status));
@@ -1658,6 +1724,12 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
         process.exited.store(true, Ordering::Relaxed);
         process.attention.store(true, Ordering::Relaxed);
         inner.final_usage = Some(usage);
+        let exited = if niced {
+            &EXITED_NICE_NS
+        } else {
+            &EXITED_USER_NS
+        };
+        exited.fetch_add(usage.user_ns, Ordering::Relaxed);
         inner.cpu_timers.clear();
         inner.pending = SignalSet::EMPTY;
         let files = inner.files.take();

@@ -88,9 +88,12 @@ impl FileOps for Null {
 
 /// /dev/mem and /dev/kmem: there, as on 4.x, for the programs that open them to learn
 /// they run on a live kernel (libkvm's kvm_openfiles, which `uptime`, `w` and `ps`
-/// call, and then ask everything of sysctl). No memory is behind them: neither the
-/// machine's nor a 4.x kernel's, so every transfer fails as 4.x's mmrw fails for an
-/// address its kernel does not map (EFAULT).
+/// call, and then ask everything of sysctl). The machine's memory is not behind them,
+/// so every transfer fails as 4.x's mmrw fails for an address its kernel does not
+/// map (EFAULT); a personality may show its programs' tools kernel variables through
+/// /dev/kmem instead ([`Personality::kernel_memory`]).
+///
+/// [`Personality::kernel_memory`]: crate::process::Personality::kernel_memory
 #[derive(Debug)]
 struct NoMemory;
 
@@ -108,6 +111,12 @@ impl FileOps for NoMemory {
 
 fn open_no_memory() -> Result<Arc<dyn FileOps>> {
     Ok(Arc::new(NoMemory))
+}
+
+/// /dev/kmem: what the opener's personality shows, or no memory.
+fn open_kernel_memory() -> Result<Arc<dyn FileOps>> {
+    let shown = crate::process::current().and_then(|p| p.personality().kernel_memory());
+    Ok(shown.unwrap_or_else(|| Arc::new(NoMemory)))
 }
 
 /// The group 4.x's MAKEDEV gives /dev/mem and /dev/kmem (kmem, gid 2), so that the
@@ -324,9 +333,11 @@ pub fn root() -> Arc<Inode> {
         for (name, number, mode, open) in nodes {
             add(&root, name, mode, Arc::new(SimpleDevice { number, open }));
         }
-        let memories: [(&[u8], u64); 2] = [(b"mem", number::MEM), (b"kmem", number::KMEM)];
-        for (name, number) in memories {
-            let open = open_no_memory;
+        let memories: [(&[u8], u64, OpenFn); 2] = [
+            (b"mem", number::MEM, open_no_memory),
+            (b"kmem", number::KMEM, open_kernel_memory),
+        ];
+        for (name, number, open) in memories {
             let device = Arc::new(SimpleDevice { number, open });
             let node = tmpfs::make(DEVICE, 0o640, 0, KMEM_GROUP, Kind::Device(device));
             attach_node(&root, name, &node);

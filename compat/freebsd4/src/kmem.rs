@@ -1,0 +1,288 @@
+//! The 4.x kernel variables that libkvm's programs read on a live system: kldsym(2)
+//! gives each one's address, and /dev/kmem, opened by a 4.x process, reads them
+//! there, laid out as 4.x's i386 kernel kept them. libkvm's `kvm_nlist` on a live
+//! kernel asks kldsym for each name without its leading underscore, and `kvm_read`
+//! seeks /dev/kmem to the address and reads.
+//!
+//! The variables are top's (usr.bin/top/machine.c's nlst: `ccpu`, `cp_time`,
+//! `averunnable`, `bufspace`, `cnt`, `nextpid`); top quits when one is missing or a
+//! read falls short. They live in one block of 4.x kernel addresses ([`BASE`]); a
+//! read must fall inside one variable's bytes, every other address faults (EFAULT),
+//! and nothing is written through /dev/kmem here (EFAULT too: the values are
+//! computed when read, not stored).
+//!
+//! What each holds:
+//! - `ccpu`: kern.ccpu's value (fixpt_t, exp(-1/20) at FSCALE 2048).
+//! - `cp_time`: `long cp_time[CPUSTATES]`, user, nice, system, interrupt and idle time
+//!   since boot in ticks of stathz (kern.clockrate's, the clock's rate here), from the
+//!   core's clocks: every process's user time (at a positive nice value: nice), the
+//!   idle thread's time, the kernel's as the rest. Interrupts are not timed apart from
+//!   the kernel's other work, so CP_INTR stays 0. Each count only grows.
+//! - `averunnable`: `struct loadavg`, vm.loadavg's.
+//! - `bufspace`: 0; the memory file system keeps its files' data in their own pages,
+//!   with no buffer cache beside them.
+//! - `cnt`: `struct vmmeter` (49 u_ints): v_swtch (the scheduler's switches),
+//!   v_page_size, v_page_count (hw.availpages), v_free_count (free frames),
+//!   v_active_count (the pages processes have touched in their mappings, at most the
+//!   pages in use), v_wire_count (the rest of those in use: the kernel's);
+//!   v_inactive_count and v_cache_count 0 (no paging queues). The event counters
+//!   (traps, system calls, faults, forks, paging) and the pageout daemon's targets
+//!   are not kept and read 0.
+//! - `nextpid`: the pid given out last.
+
+use crate::fb::errno;
+use crate::sys::{Ret, SysResult, fault};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use nymph_kernel::error::Error as FileError;
+use nymph_kernel::file::{FileKind, FileOps};
+use nymph_kernel::process::{self, Task};
+
+/// The first address of the block: kernel data, above where a 4.x kernel's text
+/// began (0xc0100000, which faults here as on a kernel without a variable there).
+pub(crate) const BASE: u32 = 0xc050_0000;
+
+/// One variable: its name (as kldsym looks it up, without the underscore), offset
+/// into the block, size and its bytes now.
+struct Variable {
+    name: &'static [u8],
+    offset: u32,
+    size: u32,
+    value: fn() -> Vec<u8>,
+}
+
+/// `sizeof(struct vmmeter)` on i386: 49 u_ints.
+const VMMETER_WORDS: usize = 49;
+/// `CPUSTATES` (sys/dkstat.h): CP_USER, CP_NICE, CP_SYS, CP_INTR, CP_IDLE.
+const CPUSTATES: usize = 5;
+
+const VARIABLES: &[Variable] = &[
+    Variable {
+        name: b"ccpu",
+        offset: 0x00,
+        size: 4,
+        value: ccpu,
+    },
+    Variable {
+        name: b"cp_time",
+        offset: 0x10,
+        size: CPUSTATES as u32 * 4,
+        value: cp_time,
+    },
+    Variable {
+        name: b"averunnable",
+        offset: 0x30,
+        size: 16,
+        value: crate::sysctl::loadavg,
+    },
+    Variable {
+        name: b"bufspace",
+        offset: 0x40,
+        size: 4,
+        value: bufspace,
+    },
+    Variable {
+        name: b"nextpid",
+        offset: 0x44,
+        size: 4,
+        value: nextpid,
+    },
+    Variable {
+        name: b"cnt",
+        offset: 0x50,
+        size: VMMETER_WORDS as u32 * 4,
+        value: vmmeter,
+    },
+];
+
+/// The address and size of the variable kldsym is asked for by `name`.
+pub(crate) fn lookup(name: &[u8]) -> Option<(u32, u32)> {
+    VARIABLES
+        .iter()
+        .find(|v| v.name == name)
+        .map(|v| (BASE + v.offset, v.size))
+}
+
+fn ccpu() -> Vec<u8> {
+    crate::sysctl::fixed_int(&crate::sysctl::CCPU_OID)
+        .to_le_bytes()
+        .to_vec()
+}
+
+/// The counts cp_time last gave, so that none goes back (a process exiting while the
+/// table is summed is left out of that sum, and its time would seem to move).
+static CP_TIME_SEEN: [AtomicU32; CPUSTATES] = [const { AtomicU32::new(0) }; CPUSTATES];
+
+fn cp_time() -> Vec<u8> {
+    let totals = process::cpu_totals();
+    let hz = u64::from(nymph_kernel::time::hz());
+    let ticks = |ns: u64| (u128::from(ns) * u128::from(hz) / 1_000_000_000) as u32;
+    let now = [
+        ticks(totals.user_ns),
+        ticks(totals.nice_ns),
+        ticks(totals.system_ns),
+        0,
+        ticks(totals.idle_ns),
+    ];
+    let mut out = Vec::with_capacity(CPUSTATES * 4);
+    for (seen, count) in CP_TIME_SEEN.iter().zip(now) {
+        let shown = seen.fetch_max(count, Ordering::Relaxed).max(count);
+        out.extend_from_slice(&shown.to_le_bytes());
+    }
+    out
+}
+
+fn bufspace() -> Vec<u8> {
+    0i32.to_le_bytes().to_vec()
+}
+
+fn nextpid() -> Vec<u8> {
+    process::last_pid().to_le_bytes().to_vec()
+}
+
+/// Indices of the struct vmmeter words filled (sys/vmmeter.h's order).
+const V_SWTCH: usize = 0;
+const V_PAGE_SIZE: usize = 25;
+const V_PAGE_COUNT: usize = 26;
+const V_FREE_COUNT: usize = 30;
+const V_WIRE_COUNT: usize = 31;
+const V_ACTIVE_COUNT: usize = 32;
+
+fn vmmeter() -> Vec<u8> {
+    let (usable, free) = {
+        let frames = nymph_kernel::mm::frame::FRAMES.lock();
+        (frames.usable_count() as u64, frames.free_count() as u64)
+    };
+    let in_use = usable.saturating_sub(free);
+    let touched: u64 = process::live()
+        .iter()
+        .map(|p| crate::kinfo::resident_pages(p))
+        .sum();
+    let active = touched.min(in_use);
+    let mut words = [0u32; VMMETER_WORDS];
+    words[V_SWTCH] = nymph_kernel::sched::context_switches() as u32;
+    words[V_PAGE_SIZE] = nymph_kernel::vfs::page::PAGE_SIZE as u32;
+    words[V_PAGE_COUNT] = usable as u32;
+    words[V_FREE_COUNT] = free as u32;
+    words[V_WIRE_COUNT] = (in_use - active) as u32;
+    words[V_ACTIVE_COUNT] = active as u32;
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// The bytes at `address..address + len`, if they lie inside one variable.
+fn read(address: u64, len: usize) -> Option<Vec<u8>> {
+    let offset = address.checked_sub(u64::from(BASE))?;
+    let v = VARIABLES.iter().find(|v| {
+        let start = u64::from(v.offset);
+        offset >= start && offset < start + u64::from(v.size)
+    })?;
+    let from = (offset - u64::from(v.offset)) as usize;
+    let to = from.checked_add(len)?;
+    let bytes = (v.value)();
+    bytes.get(from..to).map(<[u8]>::to_vec)
+}
+
+/// /dev/kmem as a 4.x process opens it.
+#[derive(Debug)]
+pub(crate) struct KernelMemory;
+
+impl KernelMemory {
+    pub(crate) fn open() -> Arc<dyn FileOps> {
+        Arc::new(KernelMemory)
+    }
+}
+
+impl FileOps for KernelMemory {
+    fn kind(&self) -> FileKind {
+        FileKind::Device
+    }
+    fn read(&self, _buf: &mut [u8], _nonblock: bool) -> nymph_kernel::error::Result<usize> {
+        Err(FileError::BadAddress)
+    }
+    fn write(&self, _buf: &[u8], _nonblock: bool) -> nymph_kernel::error::Result<usize> {
+        Err(FileError::BadAddress)
+    }
+    fn seekable(&self) -> bool {
+        true
+    }
+    fn read_at(
+        &self,
+        offset: u64,
+        buf: &mut [u8],
+        _nonblock: bool,
+    ) -> nymph_kernel::error::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let bytes = read(offset, buf.len()).ok_or(FileError::BadAddress)?;
+        buf.copy_from_slice(&bytes);
+        Ok(bytes.len())
+    }
+    fn write_at(
+        &self,
+        _offset: u64,
+        _buf: &[u8],
+        _nonblock: bool,
+    ) -> nymph_kernel::error::Result<usize> {
+        Err(FileError::BadAddress)
+    }
+}
+
+/// kldsym's lookup in the kernel file: writes the variable's address and size into
+/// the caller's struct kld_sym_lookup (symvalue at 8, symsize at 12), ENOENT for a
+/// name the kernel has no variable of.
+pub(crate) fn answer_lookup(
+    task: &Task,
+    addr: u64,
+    name: &[u8],
+    lookup_struct: &mut [u8; 16],
+) -> SysResult {
+    let (value, size) = lookup(name).ok_or(errno::ENOENT)?;
+    lookup_struct[8..12].copy_from_slice(&value.to_le_bytes());
+    lookup_struct[12..16].copy_from_slice(&size.to_le_bytes());
+    task.write_bytes(addr, lookup_struct).map_err(fault)?;
+    Ok(Ret::word(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn variables_do_not_overlap_and_lookups_find_each() {
+        for (i, a) in VARIABLES.iter().enumerate() {
+            assert_eq!(lookup(a.name), Some((BASE + a.offset, a.size)));
+            for b in &VARIABLES[i + 1..] {
+                assert!(
+                    a.offset + a.size <= b.offset || b.offset + b.size <= a.offset,
+                    "{:?} {:?}",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+        assert_eq!(lookup(b"_ccpu"), None);
+        assert_eq!(lookup(b"cp_tim"), None);
+        assert_eq!(VMMETER_WORDS * 4, 196);
+    }
+
+    #[test]
+    fn a_read_must_lie_inside_one_variable() {
+        assert_eq!(
+            read(u64::from(BASE), 4),
+            Some(1948i32.to_le_bytes().to_vec())
+        );
+        assert_eq!(
+            read(u64::from(BASE) + 1, 2),
+            Some(vec![1948i32.to_le_bytes()[1], 0])
+        );
+        // Past its end, in the gap after it, before the block.
+        assert_eq!(read(u64::from(BASE) + 2, 4), None);
+        assert_eq!(read(u64::from(BASE) + 4, 4), None);
+        assert_eq!(read(u64::from(BASE) - 1, 1), None);
+        assert_eq!(read(0xc010_0000, 4), None);
+        assert_eq!(read(u64::MAX, 1), None);
+    }
+}
