@@ -303,7 +303,7 @@ fn banner(info: &BootInfo, cpu: &CpuInfo, smep: bool, smap: bool) {
         Accelerator::BareMetal => "no hypervisor (or TCG without a signature)",
     };
     let on = |b: bool| if b { "yes" } else { "no" };
-    nymph_hal::serial::log(format_args!(
+    klog::print(format_args!(
         "Nymph {} (x86_64)\n\
          \x20 memory: {} MiB usable in {} map entries; {} of {} frames free; {} MiB above 4 GiB unused\n\
          \x20 cpu: {}; using SSE2/FXSR: {}, NX: {}, SMEP: {}, SMAP: {}; XSAVE present: {} (FXSAVE used)\n\

@@ -5,8 +5,8 @@
 //! seeks /dev/kmem to the address and reads.
 //!
 //! The variables are top's (usr.bin/top/machine.c's nlst: `ccpu`, `cp_time`,
-//! `averunnable`, `bufspace`, `cnt`, `nextpid`); top quits when one is missing or a
-//! read falls short. They live in one block of 4.x kernel addresses ([`BASE`]); a
+//! `averunnable`, `bufspace`, `cnt`, `nextpid`; top quits when one is missing or a
+//! read falls short) and dmesg's (`msgbufp`). They live in one block of 4.x kernel addresses ([`BASE`]); a
 //! read must fall inside one variable's bytes, every other address faults (EFAULT),
 //! and nothing is written through /dev/kmem here (EFAULT too: the values are
 //! computed when read, not stored).
@@ -29,6 +29,9 @@
 //!   (traps, system calls, faults, forks, paging) and the pageout daemon's targets
 //!   are not kept and read 0.
 //! - `nextpid`: the pid given out last.
+//! - `msgbufp`: the address of a `struct msgbuf` (sys/msgbuf.h) whose `msg_ptr` is the
+//!   kernel's message buffer (the console's boot banner and log lines, 32 KiB, the
+//!   oldest overwritten), `msg_bufx` where the next byte goes.
 
 use crate::fb::errno;
 use crate::sys::{Ret, SysResult, fault};
@@ -37,6 +40,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 use nymph_kernel::error::Error as FileError;
 use nymph_kernel::file::{FileKind, FileOps};
+use nymph_kernel::klog::MESSAGE_BUFFER_SIZE;
 use nymph_kernel::process::{self, Task};
 
 /// The first address of the block: kernel data, above where a 4.x kernel's text
@@ -89,18 +93,44 @@ const VARIABLES: &[Variable] = &[
         value: nextpid,
     },
     Variable {
+        name: b"msgbufp",
+        offset: 0x48,
+        size: 4,
+        value: msgbufp,
+    },
+    Variable {
         name: b"cnt",
         offset: 0x50,
         size: VMMETER_WORDS as u32 * 4,
         value: vmmeter,
     },
+    // What msgbufp points at, with no symbol of its own (4.x put it at the top of
+    // physical memory): struct msgbuf, then its buffer.
+    Variable {
+        name: b"",
+        offset: MSGBUF_OFFSET,
+        size: 20,
+        value: msgbuf,
+    },
+    Variable {
+        name: b"",
+        offset: MSGBUF_AREA_OFFSET,
+        size: MESSAGE_BUFFER_SIZE as u32,
+        value: msgbuf_area,
+    },
 ];
+
+/// Where the message buffer's header and bytes are in the block.
+const MSGBUF_OFFSET: u32 = 0x200;
+const MSGBUF_AREA_OFFSET: u32 = 0x1000;
+/// `MSG_MAGIC` of sys/msgbuf.h (1.14.2.1).
+const MSG_MAGIC: u32 = 0x063062;
 
 /// The address and size of the variable kldsym is asked for by `name`.
 pub(crate) fn lookup(name: &[u8]) -> Option<(u32, u32)> {
     VARIABLES
         .iter()
-        .find(|v| v.name == name)
+        .find(|v| !v.name.is_empty() && v.name == name)
         .map(|v| (BASE + v.offset, v.size))
 }
 
@@ -139,6 +169,30 @@ fn bufspace() -> Vec<u8> {
 
 fn nextpid() -> Vec<u8> {
     process::last_pid().to_le_bytes().to_vec()
+}
+
+fn msgbufp() -> Vec<u8> {
+    (BASE + MSGBUF_OFFSET).to_le_bytes().to_vec()
+}
+
+/// `struct msgbuf { msg_magic, msg_size, msg_bufx, msg_bufr; char *msg_ptr; }`: the
+/// write index where the next byte goes; the read index (/dev/klog's, which is not
+/// served) the same, nothing waiting.
+fn msgbuf() -> Vec<u8> {
+    let (_, written) = nymph_kernel::klog::messages();
+    let bufx = (written % MESSAGE_BUFFER_SIZE as u64) as u32;
+    let words = [
+        MSG_MAGIC,
+        MESSAGE_BUFFER_SIZE as u32,
+        bufx,
+        bufx,
+        BASE + MSGBUF_AREA_OFFSET,
+    ];
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn msgbuf_area() -> Vec<u8> {
+    nymph_kernel::klog::messages().0
 }
 
 /// Indices of the struct vmmeter words filled (sys/vmmeter.h's order).
@@ -253,7 +307,9 @@ mod tests {
     #[test]
     fn variables_do_not_overlap_and_lookups_find_each() {
         for (i, a) in VARIABLES.iter().enumerate() {
-            assert_eq!(lookup(a.name), Some((BASE + a.offset, a.size)));
+            if !a.name.is_empty() {
+                assert_eq!(lookup(a.name), Some((BASE + a.offset, a.size)));
+            }
             for b in &VARIABLES[i + 1..] {
                 assert!(
                     a.offset + a.size <= b.offset || b.offset + b.size <= a.offset,
@@ -264,6 +320,7 @@ mod tests {
             }
         }
         assert_eq!(lookup(b"_ccpu"), None);
+        assert_eq!(lookup(b""), None);
         assert_eq!(lookup(b"cp_tim"), None);
         assert_eq!(VMMETER_WORDS * 4, 196);
     }

@@ -1,0 +1,112 @@
+// abi: freebsd4-i386
+/*
+ * The kernel message buffer as 4.x's dmesg reads it from a live kernel: kvm_nlist's
+ * kldsym of "msgbufp" (4 bytes), the pointer read from /dev/kmem at that address,
+ * then the struct msgbuf there (sys/msgbuf.h: msg_magic 0x063062, msg_size,
+ * msg_bufx the write index, msg_bufr, msg_ptr), then msg_size bytes at msg_ptr, read
+ * from msg_bufx round to it, NULs skipped. The text holds what the kernel printed on
+ * the console: its banner ("Nymph ...") first while the ring has not wrapped, and the
+ * log line an unserved system call makes ("pid N: no FreeBSD-4 system call 400:
+ * SIGSYS", with SIGSYS ignored), which moves msg_bufx on by its length and ends
+ * where msg_bufx is. A read past the buffer faults.
+ */
+#include <nymph_fb4.h>
+#include <fcntl.h>
+#include <signal.h>
+
+#define MSG_MAGIC 0x063062
+
+struct msgbuf_4x {
+	uint32_t msg_magic, msg_size, msg_bufx, msg_bufr, msg_ptr;
+};
+
+static int kmem;
+
+static void kread(uint32_t addr, void *buf, size_t len)
+{
+	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
+	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
+}
+
+static uint32_t bufp;
+static char ring[65536], text[65536];
+
+/* The header, and the text dmesg prints (from bufx round, NULs skipped); its length. */
+static size_t dmesg(struct msgbuf_4x *cur)
+{
+	kread(bufp, cur, sizeof(*cur));
+	CHECK_EQ(cur->msg_magic, MSG_MAGIC);
+	CHECK_EQ(cur->msg_size, 32768);
+	CHECK(cur->msg_bufx < cur->msg_size);
+	CHECK_EQ(cur->msg_bufr, cur->msg_bufx);
+	CHECK(cur->msg_ptr >= 0xc0000000u);
+	kread(cur->msg_ptr, ring, cur->msg_size);
+	size_t n = 0;
+	for (uint32_t i = 0; i < cur->msg_size; i++) {
+		char c = ring[(cur->msg_bufx + i) % cur->msg_size];
+		if (c != 0)
+			text[n++] = c;
+	}
+	text[n] = 0;
+	return n;
+}
+
+/* The last line of text that contains `what`, copied to line; its length with \n. */
+static size_t last_line_with(const char *what, char *line, size_t max)
+{
+	const char *found = NULL;
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+		found = p;
+	CHECK(found != NULL);
+	const char *start = found;
+	while (start > text && start[-1] != '\n')
+		start--;
+	const char *end = strchr(found, '\n');
+	CHECK(end != NULL);
+	size_t len = (size_t)(end - start) + 1;
+	CHECK(len < max);
+	memcpy(line, start, len);
+	line[len] = 0;
+	return len;
+}
+
+int main(void)
+{
+	kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
+	struct kld_sym_lookup l = {16, "msgbufp", 0, 0};
+	CHECK_OK(__sys_kldsym(0, 1, &l));
+	CHECK_EQ(l.symsize, 4);
+	kread(l.symvalue, &bufp, 4);
+	CHECK(bufp >= 0xc0000000u);
+
+	struct msgbuf_4x cur;
+	dmesg(&cur);
+	/* Not yet wrapped: the oldest byte is the banner's first. */
+	if (ring[cur.msg_bufx] == 0)
+		CHECK(strncmp(text, "Nymph ", 6) == 0);
+
+	CHECK(signal(SIGSYS, SIG_IGN) != SIG_ERR);
+	CHECK_ERRNO(syscall(400), EINVAL);
+	dmesg(&cur);
+	char want[80], line[256];
+	snprintf(want, sizeof want, "pid %d: no FreeBSD-4 system call 400: SIGSYS", (int)getpid());
+	size_t len = last_line_with(want, line, sizeof line);
+	/* It is the newest line: it ends where the next byte goes. */
+	CHECK(strcmp(text + strlen(text) - len, line) == 0);
+
+	uint32_t before = cur.msg_bufx;
+	CHECK_ERRNO(syscall(401), EINVAL);
+	dmesg(&cur);
+	snprintf(want, sizeof want, "pid %d: no FreeBSD-4 system call 401: SIGSYS", (int)getpid());
+	len = last_line_with(want, line, sizeof line);
+	CHECK(strcmp(text + strlen(text) - len, line) == 0);
+	CHECK_EQ((cur.msg_bufx + cur.msg_size - before) % cur.msg_size, len);
+
+	/* The buffer ends where msg_size says. */
+	char b[8];
+	CHECK_EQ(lseek(kmem, (off_t)cur.msg_ptr + cur.msg_size - 4, SEEK_SET),
+		 (off_t)cur.msg_ptr + cur.msg_size - 4);
+	CHECK_ERRNO(read(kmem, b, 8), EFAULT);
+	close(kmem);
+	return 0;
+}
