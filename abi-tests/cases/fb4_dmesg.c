@@ -9,10 +9,16 @@
  * log line an unserved system call makes ("pid N: no FreeBSD-4 system call 400:
  * SIGSYS", with SIGSYS ignored), which moves msg_bufx on by its length and ends
  * where msg_bufx is. A read past the buffer faults.
+ *
+ * On a running kernel 4.x's dmesg asks sysctl instead: kern.msgbuf gives the same
+ * buffer unwound (msg_size bytes from msg_bufx round, the oldest first). A write of an
+ * int to kern.msgbuf_clear (root; EPERM for others, EINVAL for fewer bytes) empties it:
+ * all zeros, msg_bufx 0, until the next message.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #define MSG_MAGIC 0x063062
 
@@ -101,6 +107,48 @@ int main(void)
 	len = last_line_with(want, line, sizeof line);
 	CHECK(strcmp(text + strlen(text) - len, line) == 0);
 	CHECK_EQ((cur.msg_bufx + cur.msg_size - before) % cur.msg_size, len);
+
+	/* kern.msgbuf: the same bytes, unwound. */
+	static char unwound[32768];
+	size_t got = 0;
+	CHECK_OK(sysctlbyname("kern.msgbuf", NULL, &got, NULL, 0));
+	CHECK_EQ(got, sizeof unwound);
+	CHECK_OK(sysctlbyname("kern.msgbuf", unwound, &got, NULL, 0));
+	CHECK_EQ(got, sizeof unwound);
+	kread(bufp, &cur, sizeof(cur));
+	kread(cur.msg_ptr, ring, cur.msg_size);
+	for (uint32_t i = 0; i < cur.msg_size; i++)
+		if (unwound[i] != ring[(cur.msg_bufx + i) % cur.msg_size])
+			FAIL("kern.msgbuf byte %u differs from the ring's", (unsigned)i);
+
+	/* kern.msgbuf_clear: root only, an int. */
+	int one = 1, zero = -1;
+	got = sizeof zero;
+	CHECK_OK(sysctlbyname("kern.msgbuf_clear", &zero, &got, NULL, 0));
+	CHECK_EQ(zero, 0);
+	pid_t child = CHECK_OK(fork());
+	if (child == 0) {
+		if (setuid(65534) != 0)
+			_exit(2);
+		_exit(sysctlbyname("kern.msgbuf_clear", NULL, NULL, &one, sizeof one) == -1 &&
+			       errno == EPERM
+			   ? 0
+			   : 1);
+	}
+	int status;
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_ERRNO(sysctlbyname("kern.msgbuf_clear", NULL, NULL, &one, 2), EINVAL);
+	CHECK_OK(sysctlbyname("kern.msgbuf_clear", NULL, NULL, &one, sizeof one));
+	CHECK_EQ(dmesg(&cur), 0);
+	CHECK_EQ(cur.msg_bufx, 0);
+	CHECK_ERRNO(syscall(402), EINVAL);
+	CHECK(dmesg(&cur) > 0);
+	snprintf(want, sizeof want, "pid %d: no FreeBSD-4 system call 402: SIGSYS", (int)getpid());
+	len = last_line_with(want, line, sizeof line);
+	/* Nothing before it: the buffer starts with that line. */
+	CHECK_EQ(cur.msg_bufx, len);
+	CHECK(strcmp(text, line) == 0);
 
 	/* The buffer ends where msg_size says. */
 	char b[8];

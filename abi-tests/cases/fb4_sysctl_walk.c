@@ -34,6 +34,7 @@
 #define WR 0x40000000u
 #define ANYBODY 0x10000000u
 #define PRISON 0x04000000u
+#define SECURE 0x08000000u
 enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, ULONG = 8 };
 
 /* Every node the kernel serves, in walk order: OID, name, kind, format, value size
@@ -84,6 +85,9 @@ static const struct node {
 	{{1, 0x104}, 2, "kern.fscale", INT | RD, "I", 4},
 	{{1, 0x105}, 2, "kern.ps_arg_cache_limit", INT | RD, "I", 4},
 	{{1, 0x106}, 2, "kern.devname", OPAQUE | RD | WR | ANYBODY, "", -1},
+	/* The message buffer, msg_size bytes (fb4_dmesg reads it). */
+	{{1, 0x107}, 2, "kern.msgbuf", STRING | RD, "A", -3},
+	{{1, 0x108}, 2, "kern.msgbuf_clear", INT | RD | WR | SECURE, "I", 4},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
@@ -249,6 +253,13 @@ static void walk(void)
 		if (want->size == -2) {
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
 			CHECK(size >= 6 * 1064 && size % 1064 == 0);
+		} else if (want->size == -3) {
+			static char msgbuf[32768];
+			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
+			CHECK_EQ(size, sizeof(msgbuf));
+			size_t got = sizeof(msgbuf);
+			CHECK_OK(sysctl(next, (unsigned)nlen, msgbuf, &got, NULL, 0));
+			CHECK_EQ(got, sizeof(msgbuf));
 		} else if (want->size < 0) {
 			CHECK_ERRNO(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0), EINVAL);
 		} else {
@@ -309,7 +320,8 @@ int main(void)
 	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
 	check_next((int[]){1, 0x104}, 2, (int[]){1, 0x105}, 2);
 	check_next((int[]){1, 0x105}, 2, (int[]){1, 0x106}, 2);
-	check_next((int[]){1, 0x106}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){1, 0x106}, 2, (int[]){1, 0x107}, 2);
+	check_next((int[]){1, 0x108}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
 	check_next((int[]){3, 0}, 2, (int[]){4, 17}, 2);

@@ -50,6 +50,13 @@ pub fn print(args: fmt::Arguments<'_>) {
     keep(args);
 }
 
+/// Empties the message buffer: every byte zero, the next written at the start.
+pub fn clear_messages() {
+    let mut ring = MESSAGES.lock();
+    ring.bytes.fill(0);
+    ring.written = 0;
+}
+
 /// The message buffer as it is: the ring's bytes (where each byte is, see
 /// [`MESSAGE_BUFFER_SIZE`]) and how many bytes were ever written.
 pub fn messages() -> (Vec<u8>, u64) {

@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 30] = [
+static SYSCTL_MIB_1: [SysctlNode; 32] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4928,6 +4928,22 @@ static SYSCTL_MIB_1: [SysctlNode; 30] = [
         fmt: "",
         serve: SysctlServe::Handler(SysctlHandler::Devname),
         value: None,
+    },
+    SysctlNode {
+        number: 263,
+        name: "msgbuf",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 264,
+        name: "msgbuf_clear",
+        kind: 0xc8000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(0)),
     },
 ];
 

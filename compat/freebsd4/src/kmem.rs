@@ -6,7 +6,8 @@
 //!
 //! The variables are top's (usr.bin/top/machine.c's nlst: `ccpu`, `cp_time`,
 //! `averunnable`, `bufspace`, `cnt`, `nextpid`; top quits when one is missing or a
-//! read falls short) and dmesg's (`msgbufp`). They live in one block of 4.x kernel addresses ([`BASE`]); a
+//! read falls short) and dmesg's (`msgbufp`, for `dmesg -M`/`-N` and other readers
+//! through libkvm; on a running kernel dmesg asks kern.msgbuf). They live in one block of 4.x kernel addresses ([`BASE`]); a
 //! read must fall inside one variable's bytes, every other address faults (EFAULT),
 //! and nothing is written through /dev/kmem here (EFAULT too: the values are
 //! computed when read, not stored).
@@ -193,6 +194,14 @@ fn msgbuf() -> Vec<u8> {
 
 fn msgbuf_area() -> Vec<u8> {
     nymph_kernel::klog::messages().0
+}
+
+/// The message buffer from its write index round to it (kern.msgbuf's answer): the
+/// oldest bytes first, zeros where nothing was written yet.
+pub(crate) fn unwound_messages() -> Vec<u8> {
+    let (mut ring, written) = nymph_kernel::klog::messages();
+    ring.rotate_left((written % MESSAGE_BUFFER_SIZE as u64) as usize);
+    ring
 }
 
 /// Indices of the struct vmmeter words filled (sys/vmmeter.h's order).

@@ -34,8 +34,8 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
 /// Sets a writable node from a sysctl's new value (`sys_sysctl` has checked that the
 /// node is writable and the caller root): kern.hostname (the prison's, for a
 /// prisoner), kern.hostid (a u_long: fewer bytes are EINVAL), kern.domainname,
-/// kern.corefile, kern.coredump, kern.sugid_coredump and the jail.* ints; any other
-/// EPERM.
+/// kern.corefile, kern.coredump, kern.sugid_coredump, kern.msgbuf_clear and the
+/// jail.* ints; any other EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
         [1, 10] => crate::jail::set_host_name(task, read_name(task, addr, len)?),
@@ -49,6 +49,14 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             }
         }
         [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
+        [1, 0x108] => {
+            // sysctl_handle_int takes the int; any value clears.
+            if len < 4 {
+                return Err(errno::EINVAL);
+            }
+            task.read_val::<i32>(addr).map_err(fault)?;
+            nymph_kernel::klog::clear_messages();
+        }
         [1, 0x100] => {
             // sysctl_handle_string: the value and its NUL must fit the buffer.
             if len >= CORE_FILE_SIZE {
@@ -207,6 +215,8 @@ fn value(oid: &[i32]) -> Option<Value> {
             format.push(0);
             Value::Bytes(format)
         }
+        [1, 0x107] => Value::Bytes(crate::kmem::unwound_messages()),
+        [1, 0x108] => Value::Int(0),
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
@@ -1216,7 +1226,8 @@ mod tests {
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![1, 0x105]));
         assert_eq!(next(&[1, 0x105]), Some(alloc::vec![1, 0x106]));
-        assert_eq!(next(&[1, 0x106]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[1, 0x106]), Some(alloc::vec![1, 0x107]));
+        assert_eq!(next(&[1, 0x108]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));
