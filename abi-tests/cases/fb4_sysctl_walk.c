@@ -41,7 +41,7 @@ enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, ULONG = 8 };
  * (0: a string, checked by its NUL; -1: no value without more of the name; -2: a
  * table of 1064-byte records, its size asked only). */
 static const struct node {
-	int oid[3];
+	int oid[4];
 	int len;
 	const char *name;
 	unsigned kind;
@@ -91,6 +91,9 @@ static const struct node {
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
+	/* The socket lists (fb4_netstat reads them): two xinpgens at least. */
+	{{4, 2, 6, 11}, 4, "net.inet.tcp.pcblist", RD, "S,xtcpcb", -4},
+	{{4, 2, 17, 5}, 4, "net.inet.udp.pcblist", RD, "S,xinpcb", -4},
 	/* rtsock.c's handler node: three more numbers wanted (EINVAL without). */
 	{{4, 17}, 2, "net.route", NODE | RD, "N", -1},
 	{{6, 1}, 2, "hw.machine", STRING | RD, "A", 0},
@@ -253,6 +256,13 @@ static void walk(void)
 		if (want->size == -2) {
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
 			CHECK(size >= 6 * 1064 && size % 1064 == 0);
+		} else if (want->size == -4) {
+			static char list[1 << 14];
+			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
+			CHECK(size >= 48 && size <= sizeof(list));
+			size_t got = sizeof(list);
+			CHECK_OK(sysctl(next, (unsigned)nlen, list, &got, NULL, 0));
+			CHECK(got >= 48 && got <= size);
 		} else if (want->size == -3) {
 			static char msgbuf[32768];
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
@@ -324,8 +334,11 @@ int main(void)
 	check_next((int[]){1, 0x108}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
-	check_next((int[]){3, 0}, 2, (int[]){4, 17}, 2);
-	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 17}, 2);
+	check_next((int[]){3, 0}, 2, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){4, 2, 6, 11}, 4, (int[]){4, 2, 17, 5}, 4);
+	check_next((int[]){4, 2}, 2, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){4, 2, 17, 5}, 4, (int[]){4, 17}, 2);
 	check_next((int[]){4, 17}, 2, (int[]){6, 1}, 2);
 	check_next((int[]){4, 17, 0, 0, 3}, 5, (int[]){6, 1}, 2);
 	int buf[CTL_MAXNAME];

@@ -61,6 +61,8 @@ pub enum SysctlHandler {
     VfsGeneric,
     /// net.route: the routing socket's tables (BSD's sysctl_rtsock).
     Route,
+    /// net.inet.tcp.pcblist, net.inet.udp.pcblist: the protocol's sockets.
+    InetPcblist,
 }
 
 impl SysctlNode {

@@ -675,6 +675,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "proc_table",
     "vfs_generic",
     "route",
+    "inet_pcblist",
 ];
 
 /// Constant groups of the sysctl kinds and flags.

@@ -5028,12 +5028,62 @@ static SYSCTL_MIB_3: [SysctlNode; 1] = [SysctlNode {
 }];
 
 /// `net`.
-static SYSCTL_MIB_4: [SysctlNode; 1] = [SysctlNode {
-    number: 17,
-    name: "route",
-    kind: 0x80000001,
-    fmt: "N",
-    serve: SysctlServe::Handler(SysctlHandler::Route),
+static SYSCTL_MIB_4: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 2,
+        name: "inet",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2),
+        value: None,
+    },
+    SysctlNode {
+        number: 17,
+        name: "route",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Handler(SysctlHandler::Route),
+        value: None,
+    },
+];
+
+/// `net.inet`.
+static SYSCTL_MIB_4_2: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 6,
+        name: "tcp",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2_6),
+        value: None,
+    },
+    SysctlNode {
+        number: 17,
+        name: "udp",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2_17),
+        value: None,
+    },
+];
+
+/// `net.inet.tcp`.
+static SYSCTL_MIB_4_2_6: [SysctlNode; 1] = [SysctlNode {
+    number: 11,
+    name: "pcblist",
+    kind: 0x80000000,
+    fmt: "S,xtcpcb",
+    serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
+    value: None,
+}];
+
+/// `net.inet.udp`.
+static SYSCTL_MIB_4_2_17: [SysctlNode; 1] = [SysctlNode {
+    number: 5,
+    name: "pcblist",
+    kind: 0x80000000,
+    fmt: "S,xinpcb",
+    serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
     value: None,
 }];
 
@@ -16125,7 +16175,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kldsym",
         kind: "standard",
         status: Status::Partial(
-            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid) and dmesg's (msgbufp): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
+            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid), dmesg's (msgbufp) and netstat's first (ifnet, an empty interface list): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
         ),
         arg_words: 3,
     },

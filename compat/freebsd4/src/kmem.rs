@@ -6,8 +6,9 @@
 //!
 //! The variables are top's (usr.bin/top/machine.c's nlst: `ccpu`, `cp_time`,
 //! `averunnable`, `bufspace`, `cnt`, `nextpid`; top quits when one is missing or a
-//! read falls short) and dmesg's (`msgbufp`, for `dmesg -M`/`-N` and other readers
-//! through libkvm; on a running kernel dmesg asks kern.msgbuf). They live in one block of 4.x kernel addresses ([`BASE`]); a
+//! read falls short), dmesg's (`msgbufp`, for `dmesg -M`/`-N` and other readers
+//! through libkvm; on a running kernel dmesg asks kern.msgbuf) and netstat's first
+//! (`ifnet`). They live in one block of 4.x kernel addresses ([`BASE`]); a
 //! read must fall inside one variable's bytes, every other address faults (EFAULT),
 //! and nothing is written through /dev/kmem here (EFAULT too: the values are
 //! computed when read, not stored).
@@ -30,6 +31,9 @@
 //!   (traps, system calls, faults, forks, paging) and the pageout daemon's targets
 //!   are not kept and read 0.
 //! - `nextpid`: the pid given out last.
+//! - `ifnet`: the interface list's head, empty. netstat will not start without the
+//!   symbol (its nlist's first); `netstat -i` walks the kernel's struct ifnet
+//!   records, and lo0's is not laid out in 4.x's form, so it lists no interface.
 //! - `msgbufp`: the address of a `struct msgbuf` (sys/msgbuf.h) whose `msg_ptr` is the
 //!   kernel's message buffer (the console's boot banner and log lines, 32 KiB, the
 //!   oldest overwritten), `msg_bufx` where the next byte goes.
@@ -105,6 +109,12 @@ const VARIABLES: &[Variable] = &[
         size: VMMETER_WORDS as u32 * 4,
         value: vmmeter,
     },
+    Variable {
+        name: b"ifnet",
+        offset: IFNET_OFFSET,
+        size: 8,
+        value: ifnet,
+    },
     // What msgbufp points at, with no symbol of its own (4.x put it at the top of
     // physical memory): struct msgbuf, then its buffer.
     Variable {
@@ -120,6 +130,9 @@ const VARIABLES: &[Variable] = &[
         value: msgbuf_area,
     },
 ];
+
+/// Where the interface list's head is in the block.
+const IFNET_OFFSET: u32 = 0x180;
 
 /// Where the message buffer's header and bytes are in the block.
 const MSGBUF_OFFSET: u32 = 0x200;
@@ -170,6 +183,13 @@ fn bufspace() -> Vec<u8> {
 
 fn nextpid() -> Vec<u8> {
     process::last_pid().to_le_bytes().to_vec()
+}
+
+/// `struct ifnethead ifnet`, empty: tqh_first NULL, tqh_last at tqh_first.
+fn ifnet() -> Vec<u8> {
+    let mut head = 0u32.to_le_bytes().to_vec();
+    head.extend_from_slice(&(BASE + IFNET_OFFSET).to_le_bytes());
+    head
 }
 
 fn msgbufp() -> Vec<u8> {

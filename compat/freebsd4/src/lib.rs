@@ -31,6 +31,7 @@ mod memlock;
 mod mount;
 mod ntp;
 mod old;
+mod pcblist;
 mod procfs;
 mod ptrace;
 mod sched;

@@ -646,6 +646,14 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
             }
             SysctlHandler::VfsGeneric => vfs_generic(rest)?,
             SysctlHandler::Route => crate::ifnet::route_sysctl(task, rest)?,
+            SysctlHandler::InetPcblist => {
+                let protocol = if oid.get(2) == Some(&6) {
+                    crate::pcblist::Protocol::Tcp
+                } else {
+                    crate::pcblist::Protocol::Udp
+                };
+                crate::pcblist::pcblist(task, protocol, a.old.is_null())?
+            }
         },
         SysctlServe::Children(_) => return Err(errno::EISDIR),
     };
@@ -1229,7 +1237,9 @@ mod tests {
         assert_eq!(next(&[1, 0x106]), Some(alloc::vec![1, 0x107]));
         assert_eq!(next(&[1, 0x108]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
-        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 17]));
+        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 2, 6, 11]));
+        assert_eq!(next(&[4, 2, 6, 11]), Some(alloc::vec![4, 2, 17, 5]));
+        assert_eq!(next(&[4, 2, 17, 5]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));
         assert_eq!(next(&[7]), Some(alloc::vec![8, 1]));
         assert_eq!(next(&[9, 18]), Some(alloc::vec![9, 20]));

@@ -328,6 +328,12 @@ impl Pipe {
         (s.readers, s.writers)
     }
 
+    /// Whether the writing end is still open somewhere (a stream socket's peer has not
+    /// shut its sending side).
+    pub fn has_writers(&self) -> bool {
+        self.ends().1 > 0
+    }
+
     /// Bytes queued.
     pub fn queued(&self) -> usize {
         self.state.lock().len

@@ -160,6 +160,42 @@ fn inet_sockets(kind: SocketType) -> Vec<Arc<Socket>> {
         .collect()
 }
 
+/// What netstat shows of one Internet socket: its names, its stream's state and its
+/// queues (BSD's inpcb and the socket's fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InetSocketInfo {
+    pub kind: SocketType,
+    pub local: InetName,
+    /// A connected stream's peer, or where a datagram socket's connect points.
+    pub foreign: Option<InetName>,
+    pub listening: bool,
+    /// Connections waiting for accept, and how many may.
+    pub pending: usize,
+    pub backlog: usize,
+    /// Bytes (a stream's) or datagram bytes waiting to be received.
+    pub receive_queued: usize,
+    pub send_buffer: usize,
+    pub receive_buffer: usize,
+    /// This side's sending is shut (shutdown, or its connection dropped).
+    pub send_shut: bool,
+    /// The peer's sending side is shut or gone: the rest reads end of file.
+    pub peer_send_shut: bool,
+    /// The connection was refused or reset.
+    pub dropped: bool,
+}
+
+/// The bound Internet sockets, the newest bound first (4.4BSD lists its protocol
+/// control blocks from the head it inserts at), for netstat's tables.
+pub fn inet_socket_table() -> Vec<InetSocketInfo> {
+    let sockets: Vec<Arc<Socket>> = INET_BOUND
+        .lock()
+        .iter()
+        .rev()
+        .filter_map(Weak::upgrade)
+        .collect();
+    sockets.iter().map(|s| s.inet_info()).collect()
+}
+
 /// Sockets that were sent files, for the collector (pruned as they go).
 static HOLDERS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
 
@@ -876,6 +912,34 @@ impl Socket {
     /// The Internet name bound (the wildcard address and port 0 when unbound).
     fn inet_name(&self) -> InetName {
         InetName::from_bytes(&self.state.lock().name)
+    }
+
+    fn inet_info(&self) -> InetSocketInfo {
+        let connection = self.connection.get();
+        let s = self.state.lock();
+        let foreign = match (connection, &s.peer) {
+            (Some(c), _) => Some(InetName::from_bytes(&c.peer)),
+            (None, Some((_, name))) => Some(InetName::from_bytes(name)),
+            (None, None) => None,
+        };
+        let receive_queued = match connection {
+            Some(c) => c.rx.queued(),
+            None => s.queued,
+        };
+        InetSocketInfo {
+            kind: self.kind,
+            local: InetName::from_bytes(&s.name),
+            foreign,
+            listening: s.backlog.is_some(),
+            pending: s.pending.len(),
+            backlog: s.backlog.unwrap_or(0),
+            receive_queued,
+            send_buffer: s.send_buffer,
+            receive_buffer: s.receive_buffer,
+            send_shut: s.write_shut || s.dropped,
+            peer_send_shut: connection.is_some_and(|c| !c.rx.has_writers()),
+            dropped: s.dropped,
+        }
     }
 
     /// Whether an Internet socket has a peer (4.x: a foreign address).

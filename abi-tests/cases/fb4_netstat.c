@@ -1,0 +1,197 @@
+// abi: freebsd4-i386
+/*
+ * What 4.x's netstat -an reads: kvm_nlist must find its first name, _ifnet (kldsym
+ * "ifnet", an empty interface list: tqh_first NULL, tqh_last pointing at it), then
+ * net.inet.tcp.pcblist ({4,2,6,11}) and net.inet.udp.pcblist ({4,2,17,5}) by name,
+ * sized first with a NULL buffer: a 24-byte struct xinpgen (length, count,
+ * generation, socket generation), a record per bound socket (524-byte xtcpcb,
+ * 288-byte xinpcb) newest first, the xinpgen again. In each record, where netstat
+ * reads them: the ports and IPv4 addresses (network order), inp_vflag INP_IPV4,
+ * inp_gencnt no newer than the list's, the TCP state (LISTEN, ESTABLISHED, and after
+ * a shutdown FIN_WAIT_2 on that side and CLOSE_WAIT on the other), xso_protocol and
+ * xso_family, SO_ACCEPTCONN and the listen queue (so_qlen, so_qlimit), and the bytes
+ * waiting in so_rcv. A short buffer gets what fits and ENOMEM; a new value EPERM.
+ */
+#include <nymph_fb4.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+
+enum { TCP_PORT = 7301, UDP_PORT = 7302, UDP_PEER_PORT = 7303 };
+
+/* Offsets in an xtcpcb (in an xinpcb: the same inpcb, the xsocket at 180). */
+enum {
+	FPORT = 28, LPORT = 30, FADDR = 44, LADDR = 60, VFLAG = 116, GENCNT = 172,
+	T_STATE = 216, TCP_SOCKET = 416, UDP_SOCKET = 180,
+	SO_OPTS = 10, SO_QLEN = 28, SO_QLIMIT = 32, PROTOCOL = 20, FAMILY = 24, RCV_CC = 48,
+};
+enum { CLOSED = 0, LISTEN = 1, ESTABLISHED = 4, CLOSE_WAIT = 5, FIN_WAIT_2 = 9 };
+
+static unsigned char list[1 << 15];
+static size_t list_len;
+static uint32_t count;
+
+static uint32_t u32_at(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint16_t u16_at(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static int port_at(const unsigned char *p) { return p[0] << 8 | p[1]; }
+
+/* The list as netstat reads it, checked whole; the record size. */
+static void read_list(const char *name, size_t record)
+{
+	size_t size = 0;
+	CHECK_OK(sysctlbyname(name, NULL, &size, NULL, 0));
+	CHECK(size >= 48 && size <= sizeof list);
+	list_len = sizeof list;
+	CHECK_OK(sysctlbyname(name, list, &list_len, NULL, 0));
+	CHECK(list_len <= size);
+	CHECK_EQ(u32_at(list), 24);
+	count = u32_at(list + 4);
+	uint64_t gen;
+	memcpy(&gen, list + 8, 8);
+	CHECK_EQ(list_len, 48 + count * record);
+	const unsigned char *trailer = list + list_len - 24;
+	CHECK(memcmp(trailer, list, 24) == 0);
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *r = list + 24 + i * record;
+		CHECK_EQ(u32_at(r), record);
+		CHECK(r[VFLAG] & 1);
+		uint64_t g;
+		memcpy(&g, r + GENCNT, 8);
+		CHECK(g <= gen);
+	}
+}
+
+/* The record whose local and foreign ports are these (0: any foreign). */
+static const unsigned char *find(size_t record, int lport, int fport)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *r = list + 24 + i * record;
+		if (port_at(r + LPORT) == lport && (fport == 0 || port_at(r + FPORT) == fport))
+			return r;
+	}
+	FAIL("no record for port %d -> %d", lport, fport);
+}
+
+static void check_tcp(const unsigned char *r, int state, uint32_t rcv)
+{
+	static const unsigned char loopback[4] = {127, 0, 0, 1};
+	CHECK(memcmp(r + LADDR, loopback, 4) == 0);
+	CHECK_EQ((int)u32_at(r + T_STATE), state);
+	CHECK_EQ((int)u32_at(r + TCP_SOCKET + PROTOCOL), 6);
+	CHECK_EQ((int)u32_at(r + TCP_SOCKET + FAMILY), 2);
+	CHECK_EQ(u32_at(r + TCP_SOCKET + RCV_CC), rcv);
+}
+
+static int local_port(int s)
+{
+	unsigned char sa[16];
+	int len = sizeof sa;
+	CHECK_OK(__sys_getsockname(s, sa, &len));
+	return nt_port_of(sa);
+}
+
+int main(void)
+{
+	/* netstat's nlist: ifnet first. */
+	struct kld_sym_lookup l = {16, "ifnet", 0, 0};
+	CHECK_OK(__sys_kldsym(0, 1, &l));
+	CHECK_EQ(l.symsize, 8);
+	int kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
+	uint32_t head[2];
+	CHECK_EQ(lseek(kmem, (off_t)l.symvalue, SEEK_SET), (off_t)l.symvalue);
+	CHECK_EQ(read(kmem, head, 8), 8);
+	CHECK_EQ(head[0], 0);
+	CHECK_EQ(head[1], l.symvalue);
+	close(kmem);
+
+	int oid[12];
+	size_t oidlen = sizeof oid;
+	int meta[2] = {0, 3};
+	const char *name = "net.inet.tcp.pcblist";
+	CHECK_OK(sysctl(meta, 2, oid, &oidlen, name, strlen(name)));
+	CHECK_EQ(oidlen, 16);
+	CHECK(oid[0] == 4 && oid[1] == 2 && oid[2] == 6 && oid[3] == 11);
+
+	/* A listener with a connection waiting to be accepted. */
+	struct sockaddr_in sin;
+	int srv = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(srv, &sin, nt_sockaddr_in(&sin, INADDR_LOOPBACK, TCP_PORT)));
+	CHECK_OK(__sys_listen(srv, 5));
+	int cli = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(cli, &sin, sizeof sin));
+	int cport = local_port(cli);
+	read_list("net.inet.tcp.pcblist", 524);
+	const unsigned char *r = find(524, TCP_PORT, 0);
+	/* The newest first: the connection's server side, then the client, then the
+	 * listener, whatever else is bound. */
+	r = find(524, TCP_PORT, cport);
+	check_tcp(r, ESTABLISHED, 0);
+	const unsigned char *listener = NULL;
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *x = list + 24 + i * 524;
+		if (port_at(x + LPORT) == TCP_PORT && u32_at(x + T_STATE) == LISTEN)
+			listener = x;
+	}
+	CHECK(listener != NULL);
+	check_tcp(listener, LISTEN, 0);
+	CHECK_EQ(port_at(listener + FPORT), 0);
+	CHECK_EQ(u32_at(listener + FADDR), 0);
+	CHECK(u16_at(listener + TCP_SOCKET + SO_OPTS) & 0x2);
+	CHECK_EQ(u16_at(listener + TCP_SOCKET + SO_QLEN), 1);
+	CHECK_EQ(u16_at(listener + TCP_SOCKET + SO_QLIMIT), 5);
+	r = find(524, cport, TCP_PORT);
+	check_tcp(r, ESTABLISHED, 0);
+	CHECK(!(u16_at(r + TCP_SOCKET + SO_OPTS) & 0x2));
+
+	/* Accepted, 7 bytes sent and not read, then the client shuts its sending. */
+	int conn = CHECK_OK(__sys_accept(srv, NULL, NULL));
+	CHECK_EQ(write(cli, "netstat", 7), 7);
+	read_list("net.inet.tcp.pcblist", 524);
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *x = list + 24 + i * 524;
+		if (port_at(x + LPORT) == TCP_PORT && u32_at(x + T_STATE) == LISTEN)
+			CHECK_EQ(u16_at(x + TCP_SOCKET + SO_QLEN), 0);
+	}
+	check_tcp(find(524, TCP_PORT, cport), ESTABLISHED, 7);
+	CHECK_OK(__sys_shutdown(cli, 1));
+	read_list("net.inet.tcp.pcblist", 524);
+	check_tcp(find(524, cport, TCP_PORT), FIN_WAIT_2, 0);
+	check_tcp(find(524, TCP_PORT, cport), CLOSE_WAIT, 7);
+
+	/* A short buffer: what fits, and ENOMEM. */
+	size_t small = 30;
+	static unsigned char part[30];
+	CHECK_ERRNO(sysctlbyname("net.inet.tcp.pcblist", part, &small, NULL, 0), ENOMEM);
+	CHECK_EQ(small, 30);
+	CHECK(memcmp(part, list, 24) == 0);
+	int one = 1;
+	CHECK_ERRNO(sysctlbyname("net.inet.tcp.pcblist", NULL, NULL, &one, sizeof one), EPERM);
+
+	/* UDP: a bound socket connected to another, with a datagram waiting. */
+	int u1 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	int u2 = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	struct sockaddr_in a1, a2;
+	CHECK_OK(__sys_bind(u1, &a1, nt_sockaddr_in(&a1, INADDR_LOOPBACK, UDP_PORT)));
+	CHECK_OK(__sys_bind(u2, &a2, nt_sockaddr_in(&a2, INADDR_LOOPBACK, UDP_PEER_PORT)));
+	CHECK_OK(__sys_connect(u2, &a1, sizeof a1));
+	CHECK_EQ(write(u2, "datagram", 8), 8);
+	read_list("net.inet.udp.pcblist", 288);
+	r = find(288, UDP_PORT, 0);
+	CHECK_EQ(port_at(r + FPORT), 0);
+	CHECK_EQ((int)u32_at(r + UDP_SOCKET + PROTOCOL), 17);
+	CHECK_EQ(u32_at(r + UDP_SOCKET + RCV_CC), 8);
+	r = find(288, UDP_PEER_PORT, UDP_PORT);
+	static const unsigned char loopback[4] = {127, 0, 0, 1};
+	CHECK(memcmp(r + FADDR, loopback, 4) == 0);
+	CHECK_EQ(u32_at(r + UDP_SOCKET + RCV_CC), 0);
+
+	close(u1);
+	close(u2);
+	close(conn);
+	close(cli);
+	close(srv);
+	/* Closed sockets leave the lists. */
+	read_list("net.inet.tcp.pcblist", 524);
+	for (uint32_t i = 0; i < count; i++)
+		CHECK(port_at(list + 24 + i * 524 + LPORT) != TCP_PORT);
+	return 0;
+}

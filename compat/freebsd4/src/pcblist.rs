@@ -1,0 +1,315 @@
+//! net.inet.tcp.pcblist and net.inet.udp.pcblist: the Internet sockets as 4.x's
+//! `tcp_pcblist` and `udp_pcblist` list them, which `netstat -a` and `netstat -an`
+//! print. The answer is a `struct xinpgen` (24 bytes: length, count, generation,
+//! socket generation), one record per socket, newest first (a 524-byte `struct
+//! xtcpcb`: length, `struct inpcb`, `struct tcpcb`, `struct xsocket`; or a 288-byte
+//! `struct xinpcb` without the tcpcb), and the xinpgen again, which netstat needs to
+//! find the end. A NULL buffer is told 2 xinpgens and one eighth more records than
+//! there are; a prisoner sees the sockets bound to its prison's address.
+//!
+//! Layouts: in_pcb.h 1.32.2.7, tcp_var.h 1.56.2.13 and socketvar.h 1.46.2.9 of 4.8,
+//! laid out for i386 (a helper compiled the field lists with `gcc -m32`). Filled:
+//! the addresses and ports (network order), inp_vflag INP_IPV4, the TCP state, the
+//! socket's type, protocol, family, SO_ACCEPTCONN, the connection's SS_ bits, the
+//! listen queue and limit, and each buffer's bytes, high-water and low-water marks.
+//! Kernel addresses are stand-ins (distinct, in kernel space), generation counts
+//! the records' order. What a TCP state is here, from what the core keeps of a
+//! loopback connection: LISTEN; ESTABLISHED while both sides send; FIN_WAIT_2 once
+//! this side shut its sending (the peer acknowledges at once), CLOSE_WAIT once the
+//! peer did, TIME_WAIT once both did; CLOSED bound but not connected, or refused or
+//! reset. A socket that is not bound is not listed (4.x lists its inpcb from
+//! socket(2) on, as `*.*` CLOSED), and the send queues are empty (a send goes into
+//! the peer's receive buffer at once).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use nymph_kernel::file::socket::{InetSocketInfo, SocketType, inet_socket_table};
+use nymph_kernel::process::Task;
+
+/// `sizeof(struct xinpgen)`.
+const XINPGEN_SIZE: usize = 24;
+/// `sizeof(struct xtcpcb)` and `sizeof(struct xinpcb)`.
+const XTCPCB_SIZE: usize = 524;
+const XINPCB_SIZE: usize = 288;
+/// Where the inpcb, tcpcb and xsocket start in an xtcpcb, and the xsocket in an
+/// xinpcb (each record's first word is its length).
+const INPCB_AT: usize = 4;
+const TCPCB_AT: usize = 180;
+const XTCPCB_SOCKET_AT: usize = 416;
+const XINPCB_SOCKET_AT: usize = 180;
+
+/// struct inpcb: inp_inc's ports and addresses (an IPv4 address is the last word of
+/// its 16-byte in6 slot), the pointers, inp_vflag and its neighbours, inp_gencnt.
+const INP_FPORT: usize = 24;
+const INP_LPORT: usize = 26;
+const INP_FADDR: usize = 40;
+const INP_LADDR: usize = 56;
+const INP_PPCB: usize = 92;
+const INP_SOCKET: usize = 100;
+const INP_VFLAG: usize = 112;
+const INP_IP_TTL: usize = 113;
+const INP_GENCNT: usize = 168;
+/// `INP_IPV4` of inp_vflag.
+const INP_IPV4: u8 = 0x1;
+/// ip_input.c's ip_defttl (IPDEFTTL).
+const IP_DEFAULT_TTL: u8 = 64;
+
+/// struct tcpcb: t_inpcb, t_state.
+const T_INPCB: usize = 32;
+const T_STATE: usize = 36;
+
+/// struct xsocket: the fields filled, and the two xsockbufs' (sb_cc, sb_hiwat,
+/// sb_lowat).
+const XSO_LEN: usize = 0;
+const XSO_SO: usize = 4;
+const SO_TYPE: usize = 8;
+const SO_OPTIONS: usize = 10;
+const SO_STATE: usize = 14;
+const SO_PCB: usize = 16;
+const XSO_PROTOCOL: usize = 20;
+const XSO_FAMILY: usize = 24;
+const SO_QLEN: usize = 28;
+const SO_QLIMIT: usize = 32;
+const SO_RCV: usize = 48;
+const SO_SND: usize = 72;
+const SB_HIWAT: usize = 4;
+const SB_LOWAT: usize = 16;
+const XSOCKET_SIZE: u32 = 100;
+
+/// TCP states (tcp_fsm.h).
+const TCPS_CLOSED: i32 = 0;
+const TCPS_LISTEN: i32 = 1;
+const TCPS_ESTABLISHED: i32 = 4;
+const TCPS_CLOSE_WAIT: i32 = 5;
+const TCPS_FIN_WAIT_2: i32 = 9;
+const TCPS_TIME_WAIT: i32 = 10;
+
+/// so_options' SO_ACCEPTCONN, so_state's bits (sys/socket.h, socketvar.h).
+const SO_ACCEPTCONN: u16 = 0x2;
+const SS_ISCONNECTED: u16 = 0x2;
+const SS_CANTSENDMORE: u16 = 0x10;
+const SS_CANTRCVMORE: u16 = 0x20;
+
+/// Stand-in kernel addresses: each record's structures at their own.
+const PCB_BASE: u32 = 0xc200_0000;
+const PCB_STRIDE: u32 = 0x400;
+
+/// The protocol a list is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    Tcp,
+    Udp,
+}
+
+/// The list for `protocol`; `size_only` for a NULL buffer (only its length counts).
+pub(crate) fn pcblist(task: &Task, protocol: Protocol, size_only: bool) -> Result<Vec<u8>, i32> {
+    let kind = match protocol {
+        Protocol::Tcp => SocketType::Stream,
+        Protocol::Udp => SocketType::Datagram,
+    };
+    let prison = nymph_kernel::process::prison::prison(&task.process).map(|p| p.address());
+    let sockets: Vec<InetSocketInfo> = inet_socket_table()
+        .into_iter()
+        .filter(|s| s.kind == kind)
+        .filter(|s| prison.is_none_or(|ip| u32::from_be_bytes(s.local.addr) == ip))
+        .collect();
+    let size = match protocol {
+        Protocol::Tcp => XTCPCB_SIZE,
+        Protocol::Udp => XINPCB_SIZE,
+    };
+    let n = sockets.len();
+    if size_only {
+        return Ok(vec![0; 2 * XINPGEN_SIZE + (n + n / 8) * size]);
+    }
+    let generation = n as u64;
+    let mut out = Vec::with_capacity(2 * XINPGEN_SIZE + n * size);
+    out.extend_from_slice(&xinpgen(n, generation));
+    for (i, s) in sockets.iter().enumerate() {
+        let gencnt = (n - i) as u64;
+        let at = PCB_BASE + i as u32 * PCB_STRIDE;
+        out.extend_from_slice(&record(s, protocol, gencnt, at));
+    }
+    out.extend_from_slice(&xinpgen(n, generation));
+    Ok(out)
+}
+
+fn xinpgen(count: usize, generation: u64) -> [u8; XINPGEN_SIZE] {
+    let mut g = [0u8; XINPGEN_SIZE];
+    g[0..4].copy_from_slice(&(XINPGEN_SIZE as u32).to_le_bytes());
+    g[4..8].copy_from_slice(&(count as u32).to_le_bytes());
+    g[8..16].copy_from_slice(&generation.to_le_bytes());
+    g[16..24].copy_from_slice(&generation.to_le_bytes());
+    g
+}
+
+/// The TCP state a stream socket is in (see the module's notes).
+fn tcp_state(s: &InetSocketInfo) -> i32 {
+    if s.listening {
+        return TCPS_LISTEN;
+    }
+    if s.dropped || s.foreign.is_none() {
+        return TCPS_CLOSED;
+    }
+    match (s.send_shut, s.peer_send_shut) {
+        (false, false) => TCPS_ESTABLISHED,
+        (true, false) => TCPS_FIN_WAIT_2,
+        (false, true) => TCPS_CLOSE_WAIT,
+        (true, true) => TCPS_TIME_WAIT,
+    }
+}
+
+/// One xtcpcb or xinpcb, its structures at stand-in address `at` (inpcb), `at +
+/// 0x100` (tcpcb) and `at + 0x200` (socket).
+fn record(s: &InetSocketInfo, protocol: Protocol, gencnt: u64, at: u32) -> Vec<u8> {
+    let (size, socket_at) = match protocol {
+        Protocol::Tcp => (XTCPCB_SIZE, XTCPCB_SOCKET_AT),
+        Protocol::Udp => (XINPCB_SIZE, XINPCB_SOCKET_AT),
+    };
+    let (inpcb_addr, tcpcb_addr, socket_addr) = (at, at + 0x100, at + 0x200);
+    let mut r = vec![0u8; size];
+    let mut put =
+        |offset: usize, bytes: &[u8]| r[offset..offset + bytes.len()].copy_from_slice(bytes);
+    put(0, &(size as u32).to_le_bytes());
+
+    let inp = INPCB_AT;
+    let foreign = s.foreign.unwrap_or(nymph_kernel::file::socket::InetName {
+        addr: [0; 4],
+        port: 0,
+    });
+    put(inp + INP_FPORT, &foreign.port.to_be_bytes());
+    put(inp + INP_LPORT, &s.local.port.to_be_bytes());
+    put(inp + INP_FADDR, &foreign.addr);
+    put(inp + INP_LADDR, &s.local.addr);
+    if protocol == Protocol::Tcp {
+        put(inp + INP_PPCB, &tcpcb_addr.to_le_bytes());
+    }
+    put(inp + INP_SOCKET, &socket_addr.to_le_bytes());
+    put(inp + INP_VFLAG, &[INP_IPV4]);
+    put(inp + INP_IP_TTL, &[IP_DEFAULT_TTL]);
+    put(inp + INP_GENCNT, &gencnt.to_le_bytes());
+
+    if protocol == Protocol::Tcp {
+        put(TCPCB_AT + T_INPCB, &inpcb_addr.to_le_bytes());
+        put(TCPCB_AT + T_STATE, &tcp_state(s).to_le_bytes());
+    }
+
+    let so = socket_at;
+    let (so_type, proto): (u16, i32) = match protocol {
+        Protocol::Tcp => (1, 6),  // SOCK_STREAM, IPPROTO_TCP
+        Protocol::Udp => (2, 17), // SOCK_DGRAM, IPPROTO_UDP
+    };
+    let mut state = 0u16;
+    if s.foreign.is_some() && !s.dropped {
+        state |= SS_ISCONNECTED;
+    }
+    if s.send_shut {
+        state |= SS_CANTSENDMORE;
+    }
+    if s.peer_send_shut {
+        state |= SS_CANTRCVMORE;
+    }
+    put(so + XSO_LEN, &XSOCKET_SIZE.to_le_bytes());
+    put(so + XSO_SO, &socket_addr.to_le_bytes());
+    put(so + SO_TYPE, &so_type.to_le_bytes());
+    let options = if s.listening { SO_ACCEPTCONN } else { 0 };
+    put(so + SO_OPTIONS, &options.to_le_bytes());
+    put(so + SO_STATE, &state.to_le_bytes());
+    put(so + SO_PCB, &inpcb_addr.to_le_bytes());
+    put(so + XSO_PROTOCOL, &proto.to_le_bytes());
+    put(so + XSO_FAMILY, &2i32.to_le_bytes()); // AF_INET
+    put(so + SO_QLEN, &(s.pending.min(0x7fff) as u16).to_le_bytes());
+    put(
+        so + SO_QLIMIT,
+        &(s.backlog.min(0x7fff) as u16).to_le_bytes(),
+    );
+    put(so + SO_RCV, &(s.receive_queued as u32).to_le_bytes());
+    put(
+        so + SO_RCV + SB_HIWAT,
+        &(s.receive_buffer as u32).to_le_bytes(),
+    );
+    put(so + SO_RCV + SB_LOWAT, &1u32.to_le_bytes());
+    put(
+        so + SO_SND + SB_HIWAT,
+        &(s.send_buffer as u32).to_le_bytes(),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nymph_kernel::file::socket::InetName;
+
+    fn info(listening: bool, foreign: Option<InetName>, shut: (bool, bool)) -> InetSocketInfo {
+        InetSocketInfo {
+            kind: SocketType::Stream,
+            local: InetName {
+                addr: [127, 0, 0, 1],
+                port: 5000,
+            },
+            foreign,
+            listening,
+            pending: 2,
+            backlog: 5,
+            receive_queued: 7,
+            send_buffer: 32768,
+            receive_buffer: 65536,
+            send_shut: shut.0,
+            peer_send_shut: shut.1,
+            dropped: false,
+        }
+    }
+
+    #[test]
+    fn an_xtcpcb_has_its_fields_where_netstat_reads_them() {
+        let peer = InetName {
+            addr: [127, 0, 0, 2],
+            port: 1025,
+        };
+        let r = record(
+            &info(false, Some(peer), (false, false)),
+            Protocol::Tcp,
+            3,
+            PCB_BASE,
+        );
+        assert_eq!(r.len(), 524);
+        assert_eq!(&r[0..4], &524u32.to_le_bytes());
+        assert_eq!(&r[28..30], &1025u16.to_be_bytes()); // fport
+        assert_eq!(&r[30..32], &5000u16.to_be_bytes()); // lport
+        assert_eq!(&r[44..48], &[127, 0, 0, 2]); // faddr
+        assert_eq!(&r[60..64], &[127, 0, 0, 1]); // laddr
+        assert_eq!(r[116], INP_IPV4);
+        assert_eq!(&r[172..180], &3u64.to_le_bytes());
+        assert_eq!(&r[216..220], &TCPS_ESTABLISHED.to_le_bytes());
+        assert_eq!(&r[436..440], &6i32.to_le_bytes()); // xso_protocol
+        assert_eq!(&r[464..468], &7u32.to_le_bytes()); // so_rcv.sb_cc
+        assert_eq!(&r[488..492], &0u32.to_le_bytes()); // so_snd.sb_cc
+    }
+
+    #[test]
+    fn states_follow_the_shutdowns() {
+        let peer = Some(InetName {
+            addr: [127, 0, 0, 1],
+            port: 1,
+        });
+        assert_eq!(tcp_state(&info(true, None, (false, false))), TCPS_LISTEN);
+        assert_eq!(tcp_state(&info(false, None, (false, false))), TCPS_CLOSED);
+        assert_eq!(
+            tcp_state(&info(false, peer, (true, false))),
+            TCPS_FIN_WAIT_2
+        );
+        assert_eq!(
+            tcp_state(&info(false, peer, (false, true))),
+            TCPS_CLOSE_WAIT
+        );
+        assert_eq!(tcp_state(&info(false, peer, (true, true))), TCPS_TIME_WAIT);
+        let udp = record(
+            &info(false, None, (false, false)),
+            Protocol::Udp,
+            1,
+            PCB_BASE,
+        );
+        assert_eq!(udp.len(), 288);
+        assert_eq!(&udp[200..204], &17i32.to_le_bytes());
+    }
+}
