@@ -11,6 +11,12 @@
  * a shutdown FIN_WAIT_2 on that side and CLOSE_WAIT on the other), xso_protocol and
  * xso_family, SO_ACCEPTCONN and the listen queue (so_qlen, so_qlimit), and the bytes
  * waiting in so_rcv. A short buffer gets what fits and ENOMEM; a new value EPERM.
+ *
+ * And what every netstat lists: net.local.stream.pcblist and net.local.dgram.pcblist
+ * (found by name), 772-byte struct xunpcb records in the same frame: so_pcb the
+ * unpcb's address (xu_unpp), so_type, the receive queue, unp_vnode set for a bound
+ * socket only, unp_conn the connected socket's unpcb, and the struct sockaddr_un of
+ * a bound socket (an accepted one has its listener's) and of its peer.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -53,10 +59,12 @@ static void read_list(const char *name, size_t record)
 	for (uint32_t i = 0; i < count; i++) {
 		const unsigned char *r = list + 24 + i * record;
 		CHECK_EQ(u32_at(r), record);
-		CHECK(r[VFLAG] & 1);
+		/* Internet records carry INP_IPV4; the gencnt is the pcb's. */
+		if (record != 772)
+			CHECK(r[VFLAG] & 1);
 		uint64_t g;
-		memcpy(&g, r + GENCNT, 8);
-		CHECK(g <= gen);
+		memcpy(&g, r + (record == 772 ? 8 + 52 : GENCNT), 8);
+		CHECK(g >= 1 && g <= gen);
 	}
 }
 
@@ -87,6 +95,97 @@ static int local_port(int s)
 	int len = sizeof sa;
 	CHECK_OK(__sys_getsockname(s, sa, &len));
 	return nt_port_of(sa);
+}
+
+/* Offsets in an xunpcb. */
+enum {
+	XU_UNPP = 4, UNP_VNODE = 8 + 12, UNP_CONN = 8 + 24, UNP_ADDR = 8 + 40, XU_ADDR = 152,
+	XU_CADDR = 408, XU_SO_TYPE = 664 + 8, XU_SO_PCB = 664 + 16, XU_RCV_CC = 664 + 48,
+};
+
+/* The xunpcb whose own address is `path` (NULL: the one whose peer's is). */
+static const unsigned char *find_local(const char *path, const char *peer_path)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *r = list + 24 + i * 772;
+		const unsigned char *sa = r + (path ? XU_ADDR : XU_CADDR);
+		const char *want = path ? path : peer_path;
+		if (sa[0] == strlen(want) + 2 && sa[1] == 1 &&
+		    memcmp(sa + 2, want, strlen(want)) == 0 && (path == NULL) == (r[XU_ADDR] == 0))
+			return r;
+	}
+	FAIL("no Unix-domain record for %s / %s", path ? path : "-", peer_path ? peer_path : "-");
+}
+
+static void local_sockets(void)
+{
+	const char *path = "/tmp/fb4_netstat.sock";
+	unlink(path);
+	unsigned char sun[106];
+	memset(sun, 0, sizeof sun);
+	sun[1] = 1;
+	memcpy(sun + 2, path, strlen(path));
+	sun[0] = (unsigned char)(strlen(path) + 2);
+	int srv = CHECK_OK(__sys_socket(1, SOCK_STREAM, 0));
+	CHECK_OK(__sys_bind(srv, sun, sun[0]));
+	CHECK_OK(__sys_listen(srv, 2));
+	int cli = CHECK_OK(__sys_socket(1, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(cli, sun, sun[0]));
+	int conn = CHECK_OK(__sys_accept(srv, NULL, NULL));
+	CHECK_EQ(write(cli, "unix", 4), 4);
+
+	read_list("net.local.stream.pcblist", 772);
+	CHECK(count >= 3);
+	/* The listener and the accepted socket both have the path; the one with a peer
+	 * is the accepted one, and the client's record names it as its peer. */
+	const unsigned char *listener = NULL, *accepted = NULL;
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *r = list + 24 + i * 772;
+		if (r[XU_ADDR] == strlen(path) + 2 && memcmp(r + XU_ADDR + 2, path, strlen(path)) == 0) {
+			if (u32_at(r + UNP_CONN) == 0)
+				listener = r;
+			else
+				accepted = r;
+		}
+		CHECK_EQ(u32_at(r + XU_SO_PCB), u32_at(r + XU_UNPP));
+	}
+	CHECK(listener != NULL && accepted != NULL);
+	CHECK(u32_at(listener + UNP_VNODE) != 0 && u32_at(listener + UNP_ADDR) != 0);
+	CHECK_EQ(u16_at(listener + XU_SO_TYPE), 1);
+	CHECK_EQ(u32_at(accepted + XU_RCV_CC), 4);
+	const unsigned char *client = find_local(NULL, path);
+	CHECK_EQ(u32_at(client + UNP_VNODE), 0);
+	CHECK_EQ(u32_at(client + UNP_ADDR), 0);
+	CHECK_EQ(u32_at(client + UNP_CONN), u32_at(accepted + XU_UNPP));
+	CHECK_EQ(u32_at(accepted + UNP_CONN), u32_at(client + XU_UNPP));
+	CHECK_EQ(u32_at(client + XU_RCV_CC), 0);
+
+	/* A datagram pair: each the other's peer, type SOCK_DGRAM. */
+	int sv[2];
+	CHECK_OK(__sys_socketpair(1, SOCK_DGRAM, 0, sv));
+	CHECK_EQ(write(sv[0], "dgram", 5), 5);
+	read_list("net.local.dgram.pcblist", 772);
+	CHECK(count >= 2);
+	int pairs = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		const unsigned char *r = list + 24 + i * 772;
+		CHECK_EQ(u16_at(r + XU_SO_TYPE), 2);
+		if (u32_at(r + XU_RCV_CC) == 5) {
+			for (uint32_t j = 0; j < count; j++) {
+				const unsigned char *o = list + 24 + j * 772;
+				if (u32_at(o + XU_UNPP) == u32_at(r + UNP_CONN) &&
+				    u32_at(o + UNP_CONN) == u32_at(r + XU_UNPP))
+					pairs++;
+			}
+		}
+	}
+	CHECK_EQ(pairs, 1);
+	close(sv[0]);
+	close(sv[1]);
+	close(conn);
+	close(cli);
+	close(srv);
+	unlink(path);
 }
 
 int main(void)
@@ -183,6 +282,8 @@ int main(void)
 	static const unsigned char loopback[4] = {127, 0, 0, 1};
 	CHECK(memcmp(r + FADDR, loopback, 4) == 0);
 	CHECK_EQ(u32_at(r + UDP_SOCKET + RCV_CC), 0);
+
+	local_sockets();
 
 	close(u1);
 	close(u2);

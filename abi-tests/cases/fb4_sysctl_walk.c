@@ -92,6 +92,8 @@ static const struct node {
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
 	/* The socket lists (fb4_netstat reads them): two xinpgens at least. */
+	{{4, 1, 1, 0x100}, 4, "net.local.stream.pcblist", RD, "S,xunpcb", -4},
+	{{4, 1, 2, 0x100}, 4, "net.local.dgram.pcblist", RD, "S,xunpcb", -4},
 	{{4, 2, 6, 11}, 4, "net.inet.tcp.pcblist", RD, "S,xtcpcb", -4},
 	{{4, 2, 17, 5}, 4, "net.inet.udp.pcblist", RD, "S,xinpcb", -4},
 	/* rtsock.c's handler node: three more numbers wanted (EINVAL without). */
@@ -257,7 +259,7 @@ static void walk(void)
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
 			CHECK(size >= 6 * 1064 && size % 1064 == 0);
 		} else if (want->size == -4) {
-			static char list[1 << 14];
+			static char list[1 << 16];
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
 			CHECK(size >= 48 && size <= sizeof(list));
 			size_t got = sizeof(list);
@@ -334,8 +336,10 @@ int main(void)
 	check_next((int[]){1, 0x108}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
-	check_next((int[]){3, 0}, 2, (int[]){4, 2, 6, 11}, 4);
-	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){3, 0}, 2, (int[]){4, 1, 1, 0x100}, 4);
+	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 1, 1, 0x100}, 4);
+	check_next((int[]){4, 1, 1, 0x100}, 4, (int[]){4, 1, 2, 0x100}, 4);
+	check_next((int[]){4, 1, 2, 0x100}, 4, (int[]){4, 2, 6, 11}, 4);
 	check_next((int[]){4, 2, 6, 11}, 4, (int[]){4, 2, 17, 5}, 4);
 	check_next((int[]){4, 2}, 2, (int[]){4, 2, 6, 11}, 4);
 	check_next((int[]){4, 2, 17, 5}, 4, (int[]){4, 17}, 2);

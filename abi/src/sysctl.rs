@@ -63,6 +63,8 @@ pub enum SysctlHandler {
     Route,
     /// net.inet.tcp.pcblist, net.inet.udp.pcblist: the protocol's sockets.
     InetPcblist,
+    /// net.local.stream.pcblist, net.local.dgram.pcblist: the Unix-domain sockets.
+    LocalPcblist,
 }
 
 impl SysctlNode {

@@ -676,6 +676,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "vfs_generic",
     "route",
     "inet_pcblist",
+    "local_pcblist",
 ];
 
 /// Constant groups of the sysctl kinds and flags.

@@ -1038,6 +1038,8 @@ fn sysctl_tree_matches_the_reference() {
         ("net.inet", 0xC000_0001, "N"),
         ("net.inet.tcp.pcblist", 0x8000_0000, "S,xtcpcb"),
         ("net.inet.udp.pcblist", 0x8000_0000, "S,xinpcb"),
+        ("net.local", 0xC000_0001, "N"),
+        ("net.local.stream.pcblist", 0x8000_0000, "S,xunpcb"),
         ("kern.msgbuf_clear", 0xC800_0002, "I"),
         ("sysctl.debug", 0x8000_0003, "-"),
         ("sysctl.name2oid", 0xD000_0000, "I"),

@@ -5028,7 +5028,15 @@ static SYSCTL_MIB_3: [SysctlNode; 1] = [SysctlNode {
 }];
 
 /// `net`.
-static SYSCTL_MIB_4: [SysctlNode; 2] = [
+static SYSCTL_MIB_4: [SysctlNode; 3] = [
+    SysctlNode {
+        number: 1,
+        name: "local",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_1),
+        value: None,
+    },
     SysctlNode {
         number: 2,
         name: "inet",
@@ -5046,6 +5054,46 @@ static SYSCTL_MIB_4: [SysctlNode; 2] = [
         value: None,
     },
 ];
+
+/// `net.local`.
+static SYSCTL_MIB_4_1: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 1,
+        name: "stream",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_1_1),
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "dgram",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_1_2),
+        value: None,
+    },
+];
+
+/// `net.local.stream`.
+static SYSCTL_MIB_4_1_1: [SysctlNode; 1] = [SysctlNode {
+    number: 256,
+    name: "pcblist",
+    kind: 0x80000000,
+    fmt: "S,xunpcb",
+    serve: SysctlServe::Handler(SysctlHandler::LocalPcblist),
+    value: None,
+}];
+
+/// `net.local.dgram`.
+static SYSCTL_MIB_4_1_2: [SysctlNode; 1] = [SysctlNode {
+    number: 256,
+    name: "pcblist",
+    kind: 0x80000000,
+    fmt: "S,xunpcb",
+    serve: SysctlServe::Handler(SysctlHandler::LocalPcblist),
+    value: None,
+}];
 
 /// `net.inet`.
 static SYSCTL_MIB_4_2: [SysctlNode; 2] = [

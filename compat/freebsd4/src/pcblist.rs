@@ -1,6 +1,7 @@
 //! net.inet.tcp.pcblist and net.inet.udp.pcblist: the Internet sockets as 4.x's
 //! `tcp_pcblist` and `udp_pcblist` list them, which `netstat -a` and `netstat -an`
-//! print. The answer is a `struct xinpgen` (24 bytes: length, count, generation,
+//! print (and net.local.stream/dgram.pcblist, the Unix-domain sockets every
+//! `netstat` lists: [`local_pcblist`]). The answer is a `struct xinpgen` (24 bytes: length, count, generation,
 //! socket generation), one record per socket, newest first (a 524-byte `struct
 //! xtcpcb`: length, `struct inpcb`, `struct tcpcb`, `struct xsocket`; or a 288-byte
 //! `struct xinpcb` without the tcpcb), and the xinpgen again, which netstat needs to
@@ -131,6 +132,104 @@ pub(crate) fn pcblist(task: &Task, protocol: Protocol, size_only: bool) -> Resul
     }
     out.extend_from_slice(&xinpgen(n, generation));
     Ok(out)
+}
+
+/// `sizeof(struct xunpcb)`: length, the unpcb's address, `struct unpcb` (144), the
+/// bound and the peer's `struct sockaddr_un` (256 each), `struct xsocket`.
+const XUNPCB_SIZE: usize = 772;
+const XU_UNPP: usize = 4;
+const XU_UNP: usize = 8;
+const XU_ADDR: usize = 152;
+const XU_CADDR: usize = 408;
+const XU_SOCKET: usize = 664;
+/// struct unpcb: unp_socket, unp_vnode, unp_conn, unp_addr, unp_cc, unp_gencnt.
+const UNP_SOCKET: usize = 8;
+const UNP_VNODE: usize = 12;
+const UNP_CONN: usize = 24;
+const UNP_ADDR: usize = 40;
+const UNP_CC: usize = 44;
+const UNP_GENCNT: usize = 52;
+/// `sizeof(struct sockaddr_un)`: sun_len, sun_family, sun_path[104].
+const SOCKADDR_UN_SIZE: usize = 106;
+
+/// Stand-in addresses of the Unix-domain records: unpcb, socket, vnode.
+const UNP_BASE: u32 = 0xc300_0000;
+
+/// net.local.stream.pcblist or net.local.dgram.pcblist as 4.x's `unp_pcblist`
+/// serves them: an xinpgen-shaped `struct xunpgen`, a 772-byte `struct xunpcb` per
+/// socket of the type, newest first, the xunpgen again; a NULL buffer is told two
+/// headers and n + n/8 records. Filled: the socket's address and its peer's (when
+/// bound), the unpcb's, the socket's and the vnode's stand-in addresses (a vnode
+/// for a bound socket only), the peer's unpcb, the receive queue, the type and
+/// family. Every process's sockets are listed (unp_pcblist asks no prison).
+pub(crate) fn local_pcblist(datagram: bool, size_only: bool) -> Vec<u8> {
+    let all = nymph_kernel::file::socket::local_socket_table();
+    let kind = if datagram {
+        SocketType::Datagram
+    } else {
+        SocketType::Stream
+    };
+    let chosen: Vec<usize> = (0..all.len()).filter(|&i| all[i].kind == kind).collect();
+    let n = chosen.len();
+    if size_only {
+        return vec![0; 2 * XINPGEN_SIZE + (n + n / 8) * XUNPCB_SIZE];
+    }
+    let unp_at = |i: usize| UNP_BASE + i as u32 * PCB_STRIDE;
+    let mut out = Vec::with_capacity(2 * XINPGEN_SIZE + n * XUNPCB_SIZE);
+    out.extend_from_slice(&xinpgen(n, n as u64));
+    for (rank, &i) in chosen.iter().enumerate() {
+        let s = &all[i];
+        let unp = unp_at(i);
+        let mut r = vec![0u8; XUNPCB_SIZE];
+        let mut put =
+            |offset: usize, bytes: &[u8]| r[offset..offset + bytes.len()].copy_from_slice(bytes);
+        put(0, &(XUNPCB_SIZE as u32).to_le_bytes());
+        put(XU_UNPP, &unp.to_le_bytes());
+        put(XU_UNP + UNP_SOCKET, &(unp + 0x100).to_le_bytes());
+        if let Some(path) = &s.path {
+            put(XU_UNP + UNP_VNODE, &(unp + 0x200).to_le_bytes());
+            put(XU_UNP + UNP_ADDR, &(unp + 0x300).to_le_bytes());
+            put(XU_ADDR, &sockaddr_un(path));
+        }
+        if let Some(peer) = s.peer {
+            put(XU_UNP + UNP_CONN, &unp_at(peer).to_le_bytes());
+            if let Some(path) = &all[peer].path {
+                put(XU_CADDR, &sockaddr_un(path));
+            }
+        }
+        put(XU_UNP + UNP_CC, &(s.receive_queued as u32).to_le_bytes());
+        put(XU_UNP + UNP_GENCNT, &((n - rank) as u64).to_le_bytes());
+        let so = XU_SOCKET;
+        put(so + XSO_LEN, &XSOCKET_SIZE.to_le_bytes());
+        put(so + XSO_SO, &(unp + 0x100).to_le_bytes());
+        put(
+            so + SO_TYPE,
+            &(if datagram { 2u16 } else { 1 }).to_le_bytes(),
+        );
+        put(so + SO_PCB, &unp.to_le_bytes());
+        put(so + XSO_FAMILY, &1i32.to_le_bytes()); // AF_LOCAL
+        put(so + SO_RCV, &(s.receive_queued as u32).to_le_bytes());
+        put(
+            so + SO_RCV + SB_HIWAT,
+            &(s.receive_buffer as u32).to_le_bytes(),
+        );
+        put(
+            so + SO_SND + SB_HIWAT,
+            &(s.send_buffer as u32).to_le_bytes(),
+        );
+        out.extend_from_slice(&r);
+    }
+    out.extend_from_slice(&xinpgen(n, n as u64));
+    out
+}
+
+/// A `struct sockaddr_un` for `path`: sun_len the length it was bound with (two
+/// more than the path, at most the struct's), AF_LOCAL, the path.
+fn sockaddr_un(path: &[u8]) -> Vec<u8> {
+    let len = path.len().min(SOCKADDR_UN_SIZE - 2);
+    let mut sa = vec![(len + 2) as u8, 1];
+    sa.extend_from_slice(&path[..len]);
+    sa
 }
 
 fn xinpgen(count: usize, generation: u64) -> [u8; XINPGEN_SIZE] {

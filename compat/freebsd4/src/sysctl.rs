@@ -654,6 +654,9 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
                 };
                 crate::pcblist::pcblist(task, protocol, a.old.is_null())?
             }
+            SysctlHandler::LocalPcblist => {
+                crate::pcblist::local_pcblist(oid.get(2) == Some(&2), a.old.is_null())
+            }
         },
         SysctlServe::Children(_) => return Err(errno::EISDIR),
     };
@@ -1237,7 +1240,9 @@ mod tests {
         assert_eq!(next(&[1, 0x106]), Some(alloc::vec![1, 0x107]));
         assert_eq!(next(&[1, 0x108]), Some(alloc::vec![2, 2]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
-        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 2, 6, 11]));
+        assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 1, 1, 0x100]));
+        assert_eq!(next(&[4, 1, 1, 0x100]), Some(alloc::vec![4, 1, 2, 0x100]));
+        assert_eq!(next(&[4, 1, 2, 0x100]), Some(alloc::vec![4, 2, 6, 11]));
         assert_eq!(next(&[4, 2, 6, 11]), Some(alloc::vec![4, 2, 17, 5]));
         assert_eq!(next(&[4, 2, 17, 5]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));

@@ -196,6 +196,58 @@ pub fn inet_socket_table() -> Vec<InetSocketInfo> {
     sockets.iter().map(|s| s.inet_info()).collect()
 }
 
+/// Every Unix-domain socket (pruned as they go), for netstat's table.
+static LOCAL_SOCKETS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
+
+/// What netstat shows of one Unix-domain socket (BSD's unpcb and the socket's fields).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalSocketInfo {
+    pub kind: SocketType,
+    /// The path it is bound to (an accepted connection: its listener's, as BSD copies it).
+    pub path: Option<Vec<u8>>,
+    /// Where in the same table the socket it is connected to is.
+    pub peer: Option<usize>,
+    /// Bytes (a stream's) or datagram bytes waiting to be received.
+    pub receive_queued: usize,
+    pub send_buffer: usize,
+    pub receive_buffer: usize,
+}
+
+/// The Unix-domain sockets, the newest first (4.4BSD's unp list order).
+pub fn local_socket_table() -> Vec<LocalSocketInfo> {
+    let sockets: Vec<Arc<Socket>> = LOCAL_SOCKETS
+        .lock()
+        .iter()
+        .rev()
+        .filter_map(Weak::upgrade)
+        .collect();
+    let index_of = |peer: &Weak<Socket>| {
+        sockets
+            .iter()
+            .position(|s| core::ptr::eq(Arc::as_ptr(s), peer.as_ptr()))
+    };
+    sockets
+        .iter()
+        .map(|s| {
+            let connection = s.connection.get();
+            let st = s.state.lock();
+            let peer = match (connection, &st.peer) {
+                (Some(c), _) => index_of(&c.peer_socket),
+                (None, Some((peer, _))) => index_of(peer),
+                (None, None) => None,
+            };
+            LocalSocketInfo {
+                kind: s.kind,
+                path: (!st.name.is_empty()).then(|| st.name.clone()),
+                peer,
+                receive_queued: connection.map_or(st.queued, |c| c.rx.queued()),
+                send_buffer: st.send_buffer,
+                receive_buffer: st.receive_buffer,
+            }
+        })
+        .collect()
+}
+
 /// Sockets that were sent files, for the collector (pruned as they go).
 static HOLDERS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
 
@@ -786,7 +838,7 @@ impl Socket {
             (Domain::Internet, SocketType::Stream) => (TCP_SEND, TCP_RECEIVE),
             (Domain::Internet, SocketType::Datagram) => (UDP_SEND, UDP_RECEIVE),
         };
-        Ok(Arc::new_cyclic(|me| Socket {
+        let socket = Arc::new_cyclic(|me| Socket {
             domain,
             kind,
             me: me.clone(),
@@ -813,7 +865,13 @@ impl Socket {
             connection: Once::new(),
             changed: WaitQueue::new(),
             signals: AsyncSignals::new(),
-        }))
+        });
+        if domain == Domain::Local {
+            let mut table = LOCAL_SOCKETS.lock();
+            table.retain(|w| w.strong_count() > 0);
+            table.push(Arc::downgrade(&socket));
+        }
+        Ok(socket)
     }
 
     pub fn socket_type(&self) -> SocketType {
