@@ -14,6 +14,11 @@
  * buffer unwound (msg_size bytes from msg_bufx round, the oldest first). A write of an
  * int to kern.msgbuf_clear (root; EPERM for others, EINVAL for fewer bytes) empties it:
  * all zeros, msg_bufx 0, until the next message.
+ *
+ * What 4.x's sigexit logs there while kern.logsigexit is 1 (its default): "pid N
+ * (comm), uid U: exited on signal S" for a process a signal with a core action ends
+ * (a SIGSEGV here, with no core: RLIMIT_CORE 0), nothing for SIGKILL, nothing while
+ * kern.logsigexit is 0. kern.bootfile reads "/kernel" and takes root's name.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -74,6 +79,74 @@ static size_t last_line_with(const char *what, char *line, size_t max)
 	memcpy(line, start, len);
 	line[len] = 0;
 	return len;
+}
+
+/* A child that dies of `sig` (no core); its pid. */
+static pid_t child_dies_of(int sig)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		struct rlimit none = {0, 0};
+		__sys_setrlimit(4 /* RLIMIT_CORE */, &none);
+		kill(getpid(), sig);
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == sig && !WCOREDUMP(status));
+	return pid;
+}
+
+static void signal_exits(void)
+{
+	int on = -1;
+	size_t len = sizeof on;
+	CHECK_OK(sysctlbyname("kern.logsigexit", &on, &len, NULL, 0));
+	CHECK_EQ(on, 1);
+	struct msgbuf_4x cur;
+	char want[96];
+	pid_t segv = child_dies_of(SIGSEGV);
+	pid_t killed = child_dies_of(SIGKILL);
+	dmesg(&cur);
+	snprintf(want, sizeof want, "pid %d (fb4_dmesg), uid 0: exited on signal 11\n", (int)segv);
+	CHECK(strstr(text, want) != NULL);
+	snprintf(want, sizeof want, "pid %d (fb4_dmesg)", (int)killed);
+	CHECK(strstr(text, want) == NULL);
+
+	int off = 0;
+	CHECK_OK(sysctlbyname("kern.logsigexit", NULL, NULL, &off, sizeof off));
+	pid_t quiet = child_dies_of(SIGSEGV);
+	dmesg(&cur);
+	snprintf(want, sizeof want, "pid %d (fb4_dmesg)", (int)quiet);
+	CHECK(strstr(text, want) == NULL);
+	on = 1;
+	CHECK_OK(sysctlbyname("kern.logsigexit", NULL, NULL, &on, sizeof on));
+}
+
+static void boot_file(void)
+{
+	char name[1100];
+	size_t len = sizeof name;
+	CHECK_OK(sysctlbyname("kern.bootfile", name, &len, NULL, 0));
+	CHECK_EQ(len, 8);
+	CHECK(strcmp(name, "/kernel") == 0);
+	CHECK_OK(sysctlbyname("kern.bootfile", NULL, NULL, "/kernel.old", 12));
+	len = sizeof name;
+	CHECK_OK(sysctlbyname("kern.bootfile", name, &len, NULL, 0));
+	CHECK(len == 12 && strcmp(name, "/kernel.old") == 0);
+	static char too_long[1024];
+	memset(too_long, 'k', sizeof too_long);
+	CHECK_ERRNO(sysctlbyname("kern.bootfile", NULL, NULL, too_long, sizeof too_long), EINVAL);
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			_exit(2);
+		_exit(sysctlbyname("kern.bootfile", NULL, NULL, "/x", 3) == -1 && errno == EPERM ? 0 : 1);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_OK(sysctlbyname("kern.bootfile", NULL, NULL, "/kernel", 8));
 }
 
 int main(void)
@@ -149,6 +222,9 @@ int main(void)
 	/* Nothing before it: the buffer starts with that line. */
 	CHECK_EQ(cur.msg_bufx, len);
 	CHECK(strcmp(text, line) == 0);
+
+	signal_exits();
+	boot_file();
 
 	/* The buffer ends where msg_size says. */
 	char b[8];

@@ -74,10 +74,12 @@ static const struct node {
 	{{1, 21}, 2, "kern.boottime", OPAQUE | RD, "S,timeval", 8},
 	{{1, 22}, 2, "kern.domainname", STRING | RD | WR, "A", 0},
 	{{1, 24}, 2, "kern.osreldate", INT | RD, "I", 4},
+	{{1, 26}, 2, "kern.bootfile", STRING | RD | WR, "A", 0},
 	{{1, 27}, 2, "kern.maxfilesperproc", INT | RD, "I", 4},
 	{{1, 28}, 2, "kern.maxprocperuid", INT | RD, "I", 4},
 	{{1, 32}, 2, "kern.ps_strings", ULONG | RD, "LU", 4},
 	{{1, 33}, 2, "kern.usrstack", ULONG | RD, "LU", 4},
+	{{1, 34}, 2, "kern.logsigexit", INT | RD | WR, "I", 4},
 	{{1, 0x100}, 2, "kern.corefile", STRING | RD | WR, "A", 0},
 	{{1, 0x101}, 2, "kern.coredump", INT | RD | WR, "I", 4},
 	{{1, 0x102}, 2, "kern.sugid_coredump", INT | RD | WR, "I", 4},
@@ -328,7 +330,8 @@ int main(void)
 	check_next((int[]){1, 13}, 2, (int[]){1, 14, 0}, 3);
 	check_next((int[]){1, 13, 7}, 3, (int[]){1, 17}, 2);
 	check_next((int[]){1, 13, 6}, 3, (int[]){1, 14, 7}, 3);
-	check_next((int[]){1, 33}, 2, (int[]){1, 0x100}, 2);
+	check_next((int[]){1, 33}, 2, (int[]){1, 34}, 2);
+	check_next((int[]){1, 34}, 2, (int[]){1, 0x100}, 2);
 	check_next((int[]){1, 0x102}, 2, (int[]){1, 0x103}, 2);
 	check_next((int[]){1, 0x104}, 2, (int[]){1, 0x105}, 2);
 	check_next((int[]){1, 0x105}, 2, (int[]){1, 0x106}, 2);

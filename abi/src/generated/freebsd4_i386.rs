@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 32] = [
+static SYSCTL_MIB_1: [SysctlNode; 34] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4842,6 +4842,14 @@ static SYSCTL_MIB_1: [SysctlNode; 32] = [
         value: Some(SysctlConst::Int(480101)),
     },
     SysctlNode {
+        number: 26,
+        name: "bootfile",
+        kind: 0xc0000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Str("/kernel")),
+    },
+    SysctlNode {
         number: 27,
         name: "maxfilesperproc",
         kind: 0x80000002,
@@ -4872,6 +4880,14 @@ static SYSCTL_MIB_1: [SysctlNode; 32] = [
         fmt: "LU",
         serve: SysctlServe::Value,
         value: Some(SysctlConst::Int(3217031168)),
+    },
+    SysctlNode {
+        number: 34,
+        name: "logsigexit",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
     },
     SysctlNode {
         number: 256,

@@ -46,13 +46,20 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_hal::user::UserContext;
 use nymph_kernel::process::core_dump::{CoreFile, Region, create_core_file};
-use nymph_kernel::process::{Fault, Signal, Task};
+use nymph_kernel::process::{Fault, Process, Signal, Task};
 use nymph_kernel::sync::Mutex;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
 const PAGE: u64 = 4096;
 /// `MAXCOMLEN`: p_comm keeps this many bytes of the image's name.
 const MAXCOMLEN: usize = 16;
+
+/// 4.x's p_comm: the first MAXCOMLEN bytes of the image's file name.
+pub(crate) fn p_comm(process: &Process) -> Vec<u8> {
+    let mut comm = process.image_name();
+    comm.truncate(MAXCOMLEN);
+    comm
+}
 /// `MAXPATHLEN`: the longest name `expand_name` makes.
 const MAXPATHLEN: usize = 1024;
 /// kern.corefile's default.
@@ -148,8 +155,7 @@ pub(crate) fn dump(task: &Task, signal: Signal) -> bool {
     if limit == 0 {
         return false;
     }
-    let mut comm = process.image_name();
-    comm.truncate(MAXCOMLEN);
+    let comm = p_comm(process);
     let Some(path) = expand_name(&core_file_format(), &comm, creds.euid, process.pid.0) else {
         return false;
     };

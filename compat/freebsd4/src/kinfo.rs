@@ -196,9 +196,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     let nice = process::nice(p);
     let pri = (PUSER + 2 * nice).clamp(0, 127) as u8;
     put(324, &[pri, pri, nice as i8 as u8]);
-    let mut comm = p.image_name();
-    comm.truncate(16);
-    put(327, &comm);
+    put(327, &crate::core_dump::p_comm(p));
     put(344, &(FAKE_PGRP + pgid * 0x40).to_le_bytes());
     put(348, &FAKE_OTHER.to_le_bytes()); // p_sysent
     let rt = crate::sched::rtprio_of(p);

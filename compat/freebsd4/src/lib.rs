@@ -176,9 +176,23 @@ impl Personality for FreeBsd4 {
     }
 
     /// A 4.x ELF core in the working directory (see [`core_dump`]).
+    /// sigexit for a signal with a core action: the core, then (kern.logsigexit) the
+    /// log line 4.x's sigexit writes.
     fn dump_core(&self, task: &Task, signal: Signal) -> bool {
         procfs::stop_event(task, procfs::S_CORE, 0);
-        core_dump::dump(task, signal)
+        let dumped = core_dump::dump(task, signal);
+        if sysctl::LOG_SIGNAL_EXITS.load(core::sync::atomic::Ordering::Relaxed) {
+            let p = &task.process;
+            log::info!(
+                "pid {} ({}), uid {}: exited on signal {}{}",
+                p.pid.0,
+                alloc::string::String::from_utf8_lossy(&core_dump::p_comm(p)),
+                p.fs().creds.euid,
+                signals::signal_to_fb(signal),
+                if dumped { " (core dumped)" } else { "" }
+            );
+        }
+        dumped
     }
 
     fn deliver_signal(

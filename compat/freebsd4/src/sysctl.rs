@@ -5,6 +5,7 @@ use crate::fb::{self, errno};
 use crate::sys::{DFLDSIZ, Jail, Ret, SysResult, fault, suser};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_abi::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
 use nymph_kernel::process::{Process, Task, timer};
 use nymph_kernel::sync::Mutex;
@@ -34,8 +35,8 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
 /// Sets a writable node from a sysctl's new value (`sys_sysctl` has checked that the
 /// node is writable and the caller root): kern.hostname (the prison's, for a
 /// prisoner), kern.hostid (a u_long: fewer bytes are EINVAL), kern.domainname,
-/// kern.corefile, kern.coredump, kern.sugid_coredump, kern.msgbuf_clear and the
-/// jail.* ints; any other EPERM.
+/// kern.corefile, kern.coredump, kern.sugid_coredump, kern.msgbuf_clear,
+/// kern.bootfile, kern.logsigexit and the jail.* ints; any other EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
         [1, 10] => crate::jail::set_host_name(task, read_name(task, addr, len)?),
@@ -49,6 +50,25 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             }
         }
         [1, 22] => nymph_kernel::host::set_domainname(read_name(task, addr, len)?),
+        [1, 26] => {
+            // sysctl_handle_string: the value and its NUL must fit MAXPATHLEN.
+            if len >= fb::consts::MAXPATHLEN as usize {
+                return Err(errno::EINVAL);
+            }
+            let mut name = alloc::vec![0u8; len];
+            task.read_bytes(addr, &mut name).map_err(fault)?;
+            if let Some(end) = name.iter().position(|&b| b == 0) {
+                name.truncate(end);
+            }
+            *BOOT_FILE.lock() = Some(name);
+        }
+        [1, 34] => {
+            if len < 4 {
+                return Err(errno::EINVAL);
+            }
+            let on = task.read_val::<i32>(addr).map_err(fault)? != 0;
+            LOG_SIGNAL_EXITS.store(on, Ordering::Relaxed);
+        }
         [1, 0x108] => {
             // sysctl_handle_int takes the int; any value clears.
             if len < 4 {
@@ -145,6 +165,13 @@ pub(crate) fn loadavg() -> Vec<u8> {
         .collect()
 }
 
+/// kern.bootfile: the kernel file's name as root last set it (None: the spec's,
+/// where it starts).
+static BOOT_FILE: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+/// kern.logsigexit: whether sigexit logs a process a core signal ended.
+pub(crate) static LOG_SIGNAL_EXITS: AtomicBool = AtomicBool::new(true);
+
 /// kern.ccpu: kern_synch.c's ccpu, the spec's fixed value.
 pub(crate) const CCPU_OID: [i32; 2] = [1, 259];
 
@@ -215,6 +242,18 @@ fn value(oid: &[i32]) -> Option<Value> {
             format.push(0);
             Value::Bytes(format)
         }
+        [1, 26] => {
+            let set = BOOT_FILE.lock().clone();
+            let mut name = set.unwrap_or_else(|| {
+                match find_oid(&[1, 26]).ok().and_then(|(node, _)| node.value) {
+                    Some(SysctlConst::Str(s)) => s.as_bytes().to_vec(),
+                    _ => Vec::new(),
+                }
+            });
+            name.push(0);
+            Value::Bytes(name)
+        }
+        [1, 34] => Value::Int(i32::from(LOG_SIGNAL_EXITS.load(Ordering::Relaxed))),
         [1, 0x107] => Value::Bytes(crate::kmem::unwound_messages()),
         [1, 0x108] => Value::Int(0),
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),
