@@ -187,13 +187,21 @@ pub struct InetSocketInfo {
 /// The bound Internet sockets, the newest bound first (4.4BSD lists its protocol
 /// control blocks from the head it inserts at), for netstat's tables.
 pub fn inet_socket_table() -> Vec<InetSocketInfo> {
-    let sockets: Vec<Arc<Socket>> = INET_BOUND
+    newest_first(&INET_BOUND)
+        .iter()
+        .map(|s| s.inet_info())
+        .collect()
+}
+
+/// The live sockets of a table, the newest entered first (taken out of the table's
+/// lock, so that their own locks may be taken).
+fn newest_first(table: &Mutex<Vec<Weak<Socket>>>) -> Vec<Arc<Socket>> {
+    table
         .lock()
         .iter()
         .rev()
         .filter_map(Weak::upgrade)
-        .collect();
-    sockets.iter().map(|s| s.inet_info()).collect()
+        .collect()
 }
 
 /// Every Unix-domain socket (pruned as they go), for netstat's table.
@@ -215,12 +223,7 @@ pub struct LocalSocketInfo {
 
 /// The Unix-domain sockets, the newest first (4.4BSD's unp list order).
 pub fn local_socket_table() -> Vec<LocalSocketInfo> {
-    let sockets: Vec<Arc<Socket>> = LOCAL_SOCKETS
-        .lock()
-        .iter()
-        .rev()
-        .filter_map(Weak::upgrade)
-        .collect();
+    let sockets = newest_first(&LOCAL_SOCKETS);
     let index_of = |peer: &Weak<Socket>| {
         sockets
             .iter()
