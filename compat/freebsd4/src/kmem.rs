@@ -7,8 +7,8 @@
 //! The variables are top's (usr.bin/top/machine.c's nlst: `ccpu`, `cp_time`,
 //! `averunnable`, `bufspace`, `cnt`, `nextpid`; top quits when one is missing or a
 //! read falls short), dmesg's (`msgbufp`, for `dmesg -M`/`-N` and other readers
-//! through libkvm; on a running kernel dmesg asks kern.msgbuf) and netstat's first
-//! (`ifnet`). They live in one block of 4.x kernel addresses ([`BASE`]); a
+//! through libkvm; on a running kernel dmesg asks kern.msgbuf), netstat's first
+//! (`ifnet`) and ipcs's. They live in one block of 4.x kernel addresses ([`BASE`]); a
 //! read must fall inside one variable's bytes, every other address faults (EFAULT),
 //! and nothing is written through /dev/kmem here (EFAULT too: the values are
 //! computed when read, not stored).
@@ -34,19 +34,26 @@
 //! - `ifnet`: the interface list's head, empty. netstat will not start without the
 //!   symbol (its nlist's first); `netstat -i` walks the kernel's struct ifnet
 //!   records, and lo0's is not laid out in 4.x's form, so it lists no interface.
+//! - ipcs's `msginfo`, `shminfo`, `seminfo` (the System V limits, the core's, which
+//!   are 4.x's defaults) and `msqids`, `shmsegs`, `sema`: each the address of a table
+//!   of a record per id slot, as IPC_STAT gives them, free slots as 4.x leaves them
+//!   (msg_qbytes 0; mode SHMSEG_FREE; no SEM_ALLOC).
 //! - `msgbufp`: the address of a `struct msgbuf` (sys/msgbuf.h) whose `msg_ptr` is the
 //!   kernel's message buffer (the console's boot banner and log lines, 32 KiB, the
 //!   oldest overwritten), `msg_bufx` where the next byte goes.
 
-use crate::fb::errno;
+use crate::fb::{self, errno};
 use crate::sys::{Ret, SysResult, fault};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, Ordering};
 use nymph_kernel::error::Error as FileError;
 use nymph_kernel::file::{FileKind, FileOps};
+use nymph_kernel::ipc::{msg, sem, shm};
 use nymph_kernel::klog::MESSAGE_BUFFER_SIZE;
 use nymph_kernel::process::{self, Task};
+use zerocopy::{FromZeros, Immutable, IntoBytes};
 
 /// The first address of the block: kernel data, above where a 4.x kernel's text
 /// began (0xc0100000, which faults here as on a kernel without a variable there).
@@ -115,6 +122,61 @@ const VARIABLES: &[Variable] = &[
         size: 8,
         value: ifnet,
     },
+    // ipcs's: each facility's limits, and a pointer to its table of records.
+    Variable {
+        name: b"msginfo",
+        offset: 0x220,
+        size: 24,
+        value: msginfo,
+    },
+    Variable {
+        name: b"msqids",
+        offset: 0x238,
+        size: 4,
+        value: msqids,
+    },
+    Variable {
+        name: b"shminfo",
+        offset: 0x240,
+        size: 20,
+        value: shminfo,
+    },
+    Variable {
+        name: b"shmsegs",
+        offset: 0x254,
+        size: 4,
+        value: shmsegs,
+    },
+    Variable {
+        name: b"seminfo",
+        offset: 0x260,
+        size: 40,
+        value: seminfo,
+    },
+    Variable {
+        name: b"sema",
+        offset: 0x288,
+        size: 4,
+        value: sema,
+    },
+    Variable {
+        name: b"",
+        offset: MSQIDS_OFFSET,
+        size: (msg::LIMITS.max_ids * MSQID_DS_SIZE) as u32,
+        value: msqid_table,
+    },
+    Variable {
+        name: b"",
+        offset: SHMSEGS_OFFSET,
+        size: (shm::LIMITS.max_ids * SHMID_DS_SIZE) as u32,
+        value: shmid_table,
+    },
+    Variable {
+        name: b"",
+        offset: SEMA_OFFSET,
+        size: (sem::LIMITS.max_ids * SEMID_DS_SIZE) as u32,
+        value: semid_table,
+    },
     // What msgbufp points at, with no symbol of its own (4.x put it at the top of
     // physical memory): struct msgbuf, then its buffer.
     Variable {
@@ -130,6 +192,14 @@ const VARIABLES: &[Variable] = &[
         value: msgbuf_area,
     },
 ];
+
+/// Where the System V tables are (after the message buffer), each record's size.
+const MSQIDS_OFFSET: u32 = MSGBUF_AREA_OFFSET + MESSAGE_BUFFER_SIZE as u32;
+const SHMSEGS_OFFSET: u32 = MSQIDS_OFFSET + (msg::LIMITS.max_ids * MSQID_DS_SIZE) as u32;
+const SEMA_OFFSET: u32 = SHMSEGS_OFFSET + (shm::LIMITS.max_ids * SHMID_DS_SIZE) as u32;
+const MSQID_DS_SIZE: usize = size_of::<fb::msqid_ds>();
+const SHMID_DS_SIZE: usize = size_of::<fb::shmid_ds>();
+const SEMID_DS_SIZE: usize = size_of::<fb::semid_ds>();
 
 /// Where the interface list's head is in the block.
 const IFNET_OFFSET: u32 = 0x180;
@@ -183,6 +253,110 @@ fn bufspace() -> Vec<u8> {
 
 fn nextpid() -> Vec<u8> {
     process::last_pid().to_le_bytes().to_vec()
+}
+
+fn words(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// `struct msginfo { msgmax, msgmni, msgmnb, msgtql, msgssz, msgseg }` (sysv_msg.c's
+/// msginfo): msgmax is msgssz * msgseg, as 4.x's MSGMAX.
+fn msginfo() -> Vec<u8> {
+    let l = msg::LIMITS;
+    words(&[
+        (l.segment * l.segments) as u32,
+        l.max_ids as u32,
+        l.queue_bytes as u32,
+        l.max_messages as u32,
+        l.segment as u32,
+        l.segments as u32,
+    ])
+}
+
+/// `struct shminfo { shmmax, shmmin, shmmni, shmseg, shmall }`.
+fn shminfo() -> Vec<u8> {
+    let l = shm::LIMITS;
+    words(&[
+        l.max_size as u32,
+        l.min_size as u32,
+        l.max_ids as u32,
+        l.per_space as u32,
+        l.max_pages as u32,
+    ])
+}
+
+/// `struct seminfo { semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz,
+/// semvmx, semaem }`: semmap, semusz, semvmx and semaem are 4.x's defaults (SEMMAP 30,
+/// SEMUSZ the undo record's size for SEMUME adjustments, SEMVMX 32767, SEMAEM 16384).
+fn seminfo() -> Vec<u8> {
+    let l = sem::LIMITS;
+    let undo_size = 8 + 8 * l.undo_per_proc as u32;
+    words(&[
+        30,
+        l.max_ids as u32,
+        l.max_sems as u32,
+        l.undo_procs as u32,
+        l.per_set as u32,
+        l.max_ops as u32,
+        l.undo_per_proc as u32,
+        undo_size,
+        32767,
+        16384,
+    ])
+}
+
+fn msqids() -> Vec<u8> {
+    (BASE + MSQIDS_OFFSET).to_le_bytes().to_vec()
+}
+
+fn shmsegs() -> Vec<u8> {
+    (BASE + SHMSEGS_OFFSET).to_le_bytes().to_vec()
+}
+
+fn sema() -> Vec<u8> {
+    (BASE + SEMA_OFFSET).to_le_bytes().to_vec()
+}
+
+/// A table of `slots` records, `free` in every slot not in `used`.
+fn table<T: IntoBytes + Immutable>(slots: usize, free: T, used: Vec<(usize, T)>) -> Vec<u8> {
+    let size = size_of::<T>();
+    let mut out = free.as_bytes().repeat(slots);
+    for (slot, record) in used {
+        if let Some(r) = out.get_mut(slot * size..(slot + 1) * size) {
+            r.copy_from_slice(record.as_bytes());
+        }
+    }
+    out
+}
+
+/// msqids[msgmni]: a free queue's msg_qbytes is 0, which ipcs skips.
+fn msqid_table() -> Vec<u8> {
+    let used = msg::all().into_iter();
+    let used = used
+        .map(|(slot, q)| (slot, crate::sysv::msqid_ds(&q)))
+        .collect();
+    table(msg::LIMITS.max_ids, fb::msqid_ds::new_zeroed(), used)
+}
+
+/// shmsegs[shmmni]: a free segment's mode is SHMSEG_FREE; ipcs lists those with
+/// SHMSEG_ALLOCATED (a removed one still attached among them).
+fn shmid_table() -> Vec<u8> {
+    let mut free = fb::shmid_ds::new_zeroed();
+    free.shm_perm.mode = fb::consts::SHMSEG_FREE as u16;
+    let used = shm::all().into_iter();
+    let used = used
+        .map(|(slot, s)| (slot, crate::sysv::shmid_ds(&s)))
+        .collect();
+    table(shm::LIMITS.max_ids, free, used)
+}
+
+/// sema[semmni]: a free set's mode is 0, without SEM_ALLOC, which ipcs skips.
+fn semid_table() -> Vec<u8> {
+    let used = sem::all().into_iter();
+    let used = used
+        .map(|(slot, s)| (slot, crate::sysv::semid_ds(&s)))
+        .collect();
+    table(sem::LIMITS.max_ids, fb::semid_ds::new_zeroed(), used)
 }
 
 /// `struct ifnethead ifnet`, empty: tqh_first NULL, tqh_last at tqh_first.

@@ -84,7 +84,7 @@ fn perm(info: &SegmentInfo) -> fb::ipc_perm {
 }
 
 /// The 4.x record; `shm_internal`, a kernel pointer there, is 0.
-fn shmid_ds(info: &SegmentInfo) -> fb::shmid_ds {
+pub(crate) fn shmid_ds(info: &SegmentInfo) -> fb::shmid_ds {
     fb::shmid_ds {
         shm_perm: perm(info),
         shm_segsz: info.size as i32,
@@ -231,6 +231,22 @@ fn semun(task: &Task, arg: u64) -> Result<u32, i32> {
     task.read_val::<u32>(arg).map_err(fault)
 }
 
+/// The 4.x record of a set, SEM_ALLOC in its mode; sem_base, a kernel pointer there,
+/// is 0.
+pub(crate) fn semid_ds(info: &sem::SetInfo) -> fb::semid_ds {
+    fb::semid_ds {
+        sem_perm: ipc_perm(&info.perm, info.seq, info.key, SEM_ALLOC),
+        sem_base: 0,
+        sem_nsems: info.count,
+        __pad: 0,
+        sem_otime: info.op_time as i32,
+        sem_pad1: 0,
+        sem_ctime: info.change_time as i32,
+        sem_pad2: 0,
+        sem_pad3: [0; 4],
+    }
+}
+
 fn semctl(task: &Task, semid: i32, num: i32, cmd: i32, arg: u64) -> SysResult {
     let id = id(semid)?;
     let creds = creds(task);
@@ -249,18 +265,8 @@ fn semctl(task: &Task, semid: i32, num: i32, cmd: i32, arg: u64) -> SysResult {
         c::IPC_STAT => {
             let info = sem::stat(&creds, id).map_err(file_errno)?;
             let buf = semun(task, arg)?;
-            let ds = fb::semid_ds {
-                sem_perm: ipc_perm(&info.perm, info.seq, info.key, SEM_ALLOC),
-                sem_base: 0,
-                sem_nsems: info.count,
-                __pad: 0,
-                sem_otime: info.op_time as i32,
-                sem_pad1: 0,
-                sem_ctime: info.change_time as i32,
-                sem_pad2: 0,
-                sem_pad3: [0; 4],
-            };
-            task.write_val(u64::from(buf), &ds).map_err(fault)?;
+            task.write_val(u64::from(buf), &semid_ds(&info))
+                .map_err(fault)?;
             0
         }
         c::GETNCNT => field(Field::WaitingMore)?,
@@ -441,30 +447,34 @@ fn msgrcv(task: &Task, msqid: i32, msgp: u64, size: u32, kind: i32, flags: i32) 
     Ok(Ret::word(text.len() as u64))
 }
 
+/// The 4.x record of a queue; msg_first and msg_last, kernel pointers there, are 0.
+pub(crate) fn msqid_ds(info: &msg::QueueInfo) -> fb::msqid_ds {
+    fb::msqid_ds {
+        msg_perm: ipc_perm(&info.perm, info.seq, info.key, 0),
+        msg_first: 0,
+        msg_last: 0,
+        msg_cbytes: info.bytes as u32,
+        msg_qnum: info.messages as u32,
+        msg_qbytes: info.max_bytes as u32,
+        msg_lspid: info.last_sender as i32,
+        msg_lrpid: info.last_receiver as i32,
+        msg_stime: info.send_time as i32,
+        msg_pad1: 0,
+        msg_rtime: info.receive_time as i32,
+        msg_pad2: 0,
+        msg_ctime: info.change_time as i32,
+        msg_pad3: 0,
+        msg_pad4: [0; 4],
+    }
+}
+
 fn msgctl(task: &Task, msqid: i32, cmd: i32, buf: u64) -> SysResult {
     let id = id(msqid)?;
     let creds = creds(task);
     match cmd as u32 {
         c::IPC_STAT => {
             let info = msg::stat(&creds, id).map_err(file_errno)?;
-            let ds = fb::msqid_ds {
-                msg_perm: ipc_perm(&info.perm, info.seq, info.key, 0),
-                msg_first: 0,
-                msg_last: 0,
-                msg_cbytes: info.bytes as u32,
-                msg_qnum: info.messages as u32,
-                msg_qbytes: info.max_bytes as u32,
-                msg_lspid: info.last_sender as i32,
-                msg_lrpid: info.last_receiver as i32,
-                msg_stime: info.send_time as i32,
-                msg_pad1: 0,
-                msg_rtime: info.receive_time as i32,
-                msg_pad2: 0,
-                msg_ctime: info.change_time as i32,
-                msg_pad3: 0,
-                msg_pad4: [0; 4],
-            };
-            task.write_val(buf, &ds).map_err(fault)?;
+            task.write_val(buf, &msqid_ds(&info)).map_err(fault)?;
         }
         c::IPC_SET => {
             msg::access(&creds, id, Access::Owner).map_err(file_errno)?;

@@ -185,19 +185,35 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<QueueInfo, Error> {
     let mut table = TABLE.lock();
     let q = table.find(id)?;
     check(&q.perm, creds, Access::READ)?;
-    Ok(QueueInfo {
-        key: q.key,
-        perm: q.perm,
-        seq: q.seq,
-        bytes: q.bytes,
-        messages: q.messages.len() as u64,
-        max_bytes: q.max_bytes,
-        last_sender: q.last_sender,
-        last_receiver: q.last_receiver,
-        send_time: q.send_time,
-        receive_time: q.receive_time,
-        change_time: q.change_time,
-    })
+    Ok(q.info())
+}
+
+/// Every queue by its slot (an id's low 16 bits), with no access check: the system's
+/// table as a kernel-memory reader (4.x's ipcs) sees it.
+pub fn all() -> Vec<(usize, QueueInfo)> {
+    let table = TABLE.lock();
+    let slots = table.slots.iter().enumerate();
+    slots
+        .filter_map(|(i, q)| Some((i, q.as_ref()?.info())))
+        .collect()
+}
+
+impl Queue {
+    fn info(&self) -> QueueInfo {
+        QueueInfo {
+            key: self.key,
+            perm: self.perm,
+            seq: self.seq,
+            bytes: self.bytes,
+            messages: self.messages.len() as u64,
+            max_bytes: self.max_bytes,
+            last_sender: self.last_sender,
+            last_receiver: self.last_receiver,
+            send_time: self.send_time,
+            receive_time: self.receive_time,
+            change_time: self.change_time,
+        }
+    }
 }
 
 /// IPC_SET: owner, group, permission bits and the queue's byte limit; the owner,

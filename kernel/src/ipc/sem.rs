@@ -197,14 +197,30 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<SetInfo, Error> {
     let mut table = TABLE.lock();
     let set = table.find(id)?;
     check(&set.perm, creds, Access::READ)?;
-    Ok(SetInfo {
-        key: set.key,
-        perm: set.perm,
-        seq: set.seq,
-        count: set.sems.len() as u16,
-        op_time: set.op_time,
-        change_time: set.change_time,
-    })
+    Ok(set.info())
+}
+
+/// Every set by its slot (an id's low 16 bits), with no access check: the system's
+/// table as a kernel-memory reader (4.x's ipcs) sees it.
+pub fn all() -> Vec<(usize, SetInfo)> {
+    let table = TABLE.lock();
+    let slots = table.slots.iter().enumerate();
+    slots
+        .filter_map(|(i, s)| Some((i, s.as_ref()?.info())))
+        .collect()
+}
+
+impl Set {
+    fn info(&self) -> SetInfo {
+        SetInfo {
+            key: self.key,
+            perm: self.perm,
+            seq: self.seq,
+            count: self.sems.len() as u16,
+            op_time: self.op_time,
+            change_time: self.change_time,
+        }
+    }
 }
 
 /// IPC_SET: owner, group, permission bits; the owner, creator or root only.

@@ -214,6 +214,16 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<SegmentInfo, Error> {
     Ok(seg.info)
 }
 
+/// Every segment by its slot (an id's low 16 bits), with no access check: the
+/// system's table as a kernel-memory reader (4.x's ipcs) sees it.
+pub fn all() -> Vec<(usize, SegmentInfo)> {
+    let table = TABLE.lock();
+    let slots = table.slots.iter().enumerate();
+    slots
+        .filter_map(|(i, s)| Some((i, s.as_ref()?.info)))
+        .collect()
+}
+
 /// Whether `creds` may change or remove segment `id` (IPC_SET checks before it reads
 /// the caller's new values).
 pub fn may_change(creds: &Credentials, id: u32) -> Result<(), Error> {
