@@ -3,8 +3,9 @@
  * The network interface as a 4.x program finds it through its sockets (if.c's
  * ifioctl and ifconf, in.c's in_control): lo0 alone, as a kernel without INET6 has
  * it once /etc/rc ran `ifconfig lo0 inet 127.0.0.1`:
- *  - SIOCGIFCONF: its link-level address (a 20-byte sockaddr_dl: index 1, IFT_LOOP,
- *    "lo0"), which lengthens its entry to 36 bytes, then 127.0.0.1; entries go while
+ *  - SIOCGIFCONF: its link-level address (a 56-byte sockaddr_dl, 4.x's 54-byte struct
+ *    with sdl_rcf and sdl_route rounded to a long: index 1, IFT_LOOP, "lo0"), which
+ *    lengthens its entry to 72 bytes, then 127.0.0.1; entries go while
  *    more than an ifreq's room is left, a long one only when it fits; ifc_len says
  *    what was written. OSIOCGIFCONF cuts each address to a 16-byte osockaddr;
  *  - SIOCGIFFLAGS 0x8049 (UP, LOOPBACK, RUNNING, MULTICAST), SIOCGIFMTU 16384,
@@ -51,21 +52,21 @@ int main(void)
 	int sv[2];
 	CHECK_OK(__sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 
-	unsigned char want[68] = {0};
+	unsigned char want[104] = {0};
 	memcpy(want, "lo0", 3);
-	static const unsigned char sdl[20] = {20, 18, 1, 0, 0x18, 3, 0, 0, 'l', 'o', '0'};
-	memcpy(want + 16, sdl, 20);
-	memcpy(want + 36, "lo0", 3);
+	static const unsigned char sdl[56] = {56, 18, 1, 0, 0x18, 3, 0, 0, 'l', 'o', '0'};
+	memcpy(want + 16, sdl, 56);
+	memcpy(want + 72, "lo0", 3);
 	static const unsigned char sin[16] = {16, 2, 0, 0, 127, 0, 0, 1};
-	memcpy(want + 52, sin, 16);
-	expect_conf(u, SIOCGIFCONF, sizeof(buf), want, 68);
+	memcpy(want + 88, sin, 16);
+	expect_conf(u, SIOCGIFCONF, sizeof(buf), want, 104);
 	/* From a Unix-domain socket too (ifconf asks no protocol). */
-	expect_conf(sv[0], SIOCGIFCONF, sizeof(buf), want, 68);
+	expect_conf(sv[0], SIOCGIFCONF, sizeof(buf), want, 104);
 	/* Room for the first entry alone, then not even that (more than an ifreq must
 	 * be left to start one, and a long one needs all of its bytes). */
-	expect_conf(u, SIOCGIFCONF, 67, want, 36);
-	expect_conf(u, SIOCGIFCONF, 36, want, 36);
-	expect_conf(u, SIOCGIFCONF, 35, want, 0);
+	expect_conf(u, SIOCGIFCONF, 103, want, 72);
+	expect_conf(u, SIOCGIFCONF, 72, want, 72);
+	expect_conf(u, SIOCGIFCONF, 71, want, 0);
 	expect_conf(u, SIOCGIFCONF, 32, want, 0);
 	/* The old request: 16-byte osockaddrs, the family a short where sa_len was. */
 	unsigned char old[64] = {0};
@@ -132,31 +133,31 @@ int main(void)
 	int mib[6] = {4, 17, 0, 0, 3, 0};
 	size_t len = 0;
 	CHECK_OK(sysctl(mib, 6, NULL, &len, NULL, 0));
-	CHECK_EQ(len, 176);
-	static unsigned char rt[200];
+	CHECK_EQ(len, 212);
+	static unsigned char rt[256];
 	memset(rt, 0xa5, sizeof(rt));
 	len = sizeof(rt);
 	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
-	CHECK_EQ(len, 176);
-	static const unsigned char ifm[24] = {116, 0, 5, 0x0e, 0x10, 0, 0, 0, 0x49, 0x80, 0, 0,
+	CHECK_EQ(len, 212);
+	static const unsigned char ifm[24] = {152, 0, 5, 0x0e, 0x10, 0, 0, 0, 0x49, 0x80, 0, 0,
 					      1, 0, 0, 0, 0x18, 0, 0, 0, 0, 0, 0, 0};
 	CHECK(memcmp(rt, ifm, 24) == 0);
 	CHECK_EQ(rt[24] | rt[25] << 8, 16384); /* ifi_mtu */
 	for (int i = 28; i < 88; i++)
 		CHECK_EQ(rt[i], 0); /* metric, baud rate, the counters */
-	CHECK(memcmp(rt + 96, sdl, 20) == 0);
+	CHECK(memcmp(rt + 96, sdl, 56) == 0);
 	static const unsigned char ifam[20] = {60, 0, 5, 0x0c, 0xa4, 0, 0, 0, 1, 0, 0, 0,
 					       1, 0, 0, 0, 0, 0, 0, 0};
-	CHECK(memcmp(rt + 116, ifam, 20) == 0);
-	CHECK(memcmp(rt + 136, mask, 8) == 0);
-	CHECK(memcmp(rt + 144, sin, 16) == 0);
-	CHECK(memcmp(rt + 160, sin, 16) == 0);
-	CHECK_EQ(rt[176], 0xa5);
+	CHECK(memcmp(rt + 152, ifam, 20) == 0);
+	CHECK(memcmp(rt + 172, mask, 8) == 0);
+	CHECK(memcmp(rt + 180, sin, 16) == 0);
+	CHECK(memcmp(rt + 196, sin, 16) == 0);
+	CHECK_EQ(rt[212], 0xa5);
 	/* Filtered: AF_LINK has no address message; index 2 is no interface. */
 	mib[3] = 18;
 	len = sizeof(rt);
 	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
-	CHECK_EQ(len, 116);
+	CHECK_EQ(len, 152);
 	mib[3] = 0;
 	mib[5] = 2;
 	len = sizeof(rt);

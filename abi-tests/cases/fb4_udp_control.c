@@ -4,8 +4,9 @@
  * udp_input and ip_savecontrol add it to recvmsg's control, in this order:
  *  - SO_TIMESTAMP: SOL_SOCKET/SCM_TIMESTAMP, the arrival time as a struct timeval;
  *  - IP_RECVDSTADDR: IPPROTO_IP/IP_RECVDSTADDR, the address it was sent to;
- *  - IP_RECVIF: IPPROTO_IP/IP_RECVIF, the interface it came in on: lo0's 20-byte
- *    struct sockaddr_dl (AF_LINK, index 1, IFT_LOOP, "lo0");
+ *  - IP_RECVIF: IPPROTO_IP/IP_RECVIF, the interface it came in on: lo0's 56-byte
+ *    struct sockaddr_dl as if_attach made it (AF_LINK, index 1, IFT_LOOP, "lo0";
+ *    ip_savecontrol copies it whole into a buffer with room for it);
  *  - IP_RECVOPTS and IP_RECVRETOPTS are kept and reported (1) but give nothing (4.x's
  *    ip_savecontrol never delivered them).
  * getsockopt reports SO_TIMESTAMP as its bit and the IP flags as 1. TCP and the Unix
@@ -17,7 +18,7 @@
 #include <nymph_fb4.h>
 #include <sys/time.h>
 
-static const unsigned char lo0_sdl[20] = {20, AF_LINK, 1, 0, 0x18, 3, 0, 0, 'l', 'o', '0'};
+static const unsigned char lo0_sdl[56] = {56, AF_LINK, 1, 0, 0x18, 3, 0, 0, 'l', 'o', '0'};
 
 static unsigned char ctl[256];
 
@@ -75,7 +76,7 @@ int main(void)
 	CHECK_EQ(__sys_sendto(v, "a", 1, 0, &to, sizeof(to)), 1);
 	CHECK_OK(gettimeofday(&after, NULL));
 	int flags;
-	CHECK_EQ(receive(u, sizeof(ctl), &flags), 20 + 16 + 32);
+	CHECK_EQ(receive(u, sizeof(ctl), &flags), 20 + 16 + 68);
 	CHECK_EQ(flags, 0);
 	struct timeval tv;
 	memcpy(&tv, record(0, SOL_SOCKET, SCM_TIMESTAMP, 20), sizeof(tv));
@@ -85,7 +86,7 @@ int main(void)
 	uint32_t dst;
 	memcpy(&dst, record(20, IPPROTO_IP, IP_RECVDSTADDR, 16), 4);
 	CHECK_EQ(dst, nt_be32(0x7f000003));
-	CHECK(memcmp(record(36, IPPROTO_IP, IP_RECVIF, 32), lo0_sdl, 20) == 0);
+	CHECK(memcmp(record(36, IPPROTO_IP, IP_RECVIF, 68), lo0_sdl, 56) == 0);
 
 	/* Cut at a record's end: what fits, no MSG_CTRUNC; inside one: MSG_CTRUNC. */
 	CHECK_EQ(__sys_sendto(v, "b", 1, 0, &to, sizeof(to)), 1);
@@ -115,8 +116,8 @@ int main(void)
 	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVDSTADDR, 0);
 	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 1);
 	CHECK_EQ(__sys_sendto(v, "e", 1, 0, &to, sizeof(to)), 1);
-	CHECK_EQ(receive(u, sizeof(ctl), &flags), 32);
-	CHECK(memcmp(record(0, IPPROTO_IP, IP_RECVIF, 32), lo0_sdl, 20) == 0);
+	CHECK_EQ(receive(u, sizeof(ctl), &flags), 68);
+	CHECK(memcmp(record(0, IPPROTO_IP, IP_RECVIF, 68), lo0_sdl, 56) == 0);
 	/* None asked: no control (IP_RECVOPTS and IP_RECVRETOPTS still set). */
 	nt_setsockopt_int(u, IPPROTO_IP, IP_RECVIF, 0);
 	CHECK_EQ(__sys_sendto(v, "f", 1, 0, &to, sizeof(to)), 1);

@@ -69,12 +69,18 @@ const AF_LINK: u8 = 18;
 /// IFT_LOOP (net/if_types.h).
 const IFT_LOOP: u8 = 0x18;
 
-/// lo0's link-level address as if_attach makes it (and IP_RECVIF hands it out): a
-/// `sockaddr_dl` of 20 bytes (the name's 11 rounded up to a long, then to the
-/// struct's size): index 1, type IFT_LOOP, the name "lo0" and no hardware address.
-pub(crate) fn link_address() -> [u8; 20] {
-    let mut sdl = [0u8; 20];
-    sdl[0] = 20;
+/// `sizeof(struct sockaddr_dl)` rounded up to a long, as if_attach sizes lo0's: 4.x's
+/// (if_dl.h 1.10, from 4.0 on) is 54 bytes, sdl_data[12] followed by the source
+/// routing fields sdl_rcf and sdl_route[16]; the name and no hardware address need
+/// fewer.
+pub(crate) const LINK_ADDRESS_LEN: usize = 56;
+
+/// lo0's link-level address as if_attach makes it (ifconf and the routing sysctl
+/// list it, IP_RECVIF copies it): a `sockaddr_dl` of [`LINK_ADDRESS_LEN`] bytes:
+/// index 1, type IFT_LOOP, the name "lo0" and no hardware address.
+pub(crate) fn link_address() -> [u8; LINK_ADDRESS_LEN] {
+    let mut sdl = [0u8; LINK_ADDRESS_LEN];
+    sdl[0] = LINK_ADDRESS_LEN as u8;
     sdl[1] = AF_LINK;
     sdl[2..4].copy_from_slice(&1u16.to_le_bytes());
     sdl[4] = IFT_LOOP;
