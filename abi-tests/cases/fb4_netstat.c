@@ -1,7 +1,10 @@
 // abi: freebsd4-i386
 /*
  * What 4.x's netstat -an reads: kvm_nlist must find its first name, _ifnet (kldsym
- * "ifnet", an empty interface list: tqh_first NULL, tqh_last pointing at it), then
+ * "ifnet"), which netstat -i walks through /dev/kmem: lo0's struct ifnet ("lo" unit
+ * 0, index 1, flags 0x8049, IFT_LOOP, MTU 16384), its link address (a 56-byte
+ * sockaddr_dl inside the 272 bytes netstat reads of an ifaddr) and 127.0.0.1 (a
+ * struct in_ifaddr, net 127 with the class A mask); then
  * net.inet.tcp.pcblist ({4,2,6,11}) and net.inet.udp.pcblist ({4,2,17,5}) by name,
  * sized first with a NULL buffer: a 24-byte struct xinpgen (length, count,
  * generation, socket generation), a record per bound socket (524-byte xtcpcb,
@@ -188,19 +191,71 @@ static void local_sockets(void)
 	unlink(path);
 }
 
-int main(void)
+static int kmem;
+
+static void kread(uint32_t addr, void *buf, size_t len)
 {
-	/* netstat's nlist: ifnet first. */
+	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
+	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
+}
+
+/* netstat -i's walk (if.c intpr): ifnet's head, each struct ifnet (216 bytes), its
+ * name (16 bytes), each ifaddr read as the 272-byte union with its sockaddr inside. */
+static void interfaces(void)
+{
 	struct kld_sym_lookup l = {16, "ifnet", 0, 0};
 	CHECK_OK(__sys_kldsym(0, 1, &l));
 	CHECK_EQ(l.symsize, 8);
-	int kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
+	kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
 	uint32_t head[2];
-	CHECK_EQ(lseek(kmem, (off_t)l.symvalue, SEEK_SET), (off_t)l.symvalue);
-	CHECK_EQ(read(kmem, head, 8), 8);
-	CHECK_EQ(head[0], 0);
-	CHECK_EQ(head[1], l.symvalue);
+	kread(l.symvalue, head, 8);
+	uint32_t ifp = head[0];
+	CHECK(ifp >= 0xc0000000u);
+	CHECK_EQ(head[1], ifp + 8);
+	unsigned char ifnet[216], name[16];
+	kread(ifp, ifnet, 216);
+	kread(u32_at(ifnet + 4), name, 16);
+	CHECK(strcmp((char *)name, "lo") == 0);
+	CHECK_EQ(u16_at(ifnet + 34), 0); /* if_unit */
+	CHECK_EQ(u16_at(ifnet + 32), 1); /* if_index */
+	CHECK_EQ(u16_at(ifnet + 38), 0x8049); /* UP, LOOPBACK, RUNNING, MULTICAST */
+	CHECK_EQ(ifnet[52], 0x18); /* ifi_type IFT_LOOP */
+	CHECK_EQ(u32_at(ifnet + 60), 16384); /* ifi_mtu */
+	CHECK_EQ(u32_at(ifnet + 8), 0); /* the only interface */
+	CHECK_EQ(u32_at(ifnet + 12), l.symvalue);
+
+	/* The link address first: <Link#1>. */
+	unsigned char ifa[272];
+	uint32_t at = u32_at(ifnet + 16);
+	kread(at, ifa, 272);
+	uint32_t sa = u32_at(ifa);
+	CHECK(sa >= at && sa + 56 <= at + 272);
+	const unsigned char *sdl = ifa + (sa - at);
+	CHECK(sdl[0] == 56 && sdl[1] == 18 && u16_at(sdl + 2) == 1 && sdl[4] == 0x18);
+	CHECK(sdl[5] == 3 && sdl[6] == 0 && memcmp(sdl + 8, "lo0", 3) == 0);
+	CHECK_EQ(u32_at(ifa + 92), ifp); /* ifa_ifp */
+	/* Then 127.0.0.1, network 127 (ia_subnet, ia_subnetmask in host order). */
+	uint32_t next = u32_at(ifa + 96);
+	kread(next, ifa, 272);
+	sa = u32_at(ifa);
+	CHECK(sa >= next && sa + 16 <= next + 272);
+	const unsigned char *sin = ifa + (sa - next);
+	static const unsigned char loopback[4] = {127, 0, 0, 1};
+	CHECK(sin[1] == 2 && memcmp(sin + 4, loopback, 4) == 0);
+	CHECK_EQ(u32_at(ifa + 132), 0x7f000000);
+	CHECK_EQ(u32_at(ifa + 136), 0xff000000);
+	CHECK_EQ(u32_at(ifa + 96), 0); /* the last address */
+	CHECK_EQ(u32_at(ifnet + 20), next + 96);
+	/* Reads stay inside each object. */
+	unsigned char more[280];
+	CHECK_EQ(lseek(kmem, (off_t)next, SEEK_SET), (off_t)next);
+	CHECK_ERRNO(read(kmem, more, 280), EFAULT);
 	close(kmem);
+}
+
+int main(void)
+{
+	interfaces();
 
 	int oid[12];
 	size_t oidlen = sizeof oid;

@@ -16239,7 +16239,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kldsym",
         kind: "standard",
         status: Status::Partial(
-            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid), dmesg's (msgbufp), netstat's first (ifnet, an empty interface list) and ipcs's (msginfo, msqids, shminfo, shmsegs, seminfo, sema): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
+            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid), dmesg's (msgbufp), netstat's (ifnet, leading to lo0's struct ifnet and ifaddrs) and ipcs's (msginfo, msqids, shminfo, shmsegs, seminfo, sema): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
         ),
         arg_words: 3,
     },

@@ -62,12 +62,12 @@ const ADDRESS_SETS: [u32; 6] = [
 
 /// lo0's flags: IFF_UP | IFF_LOOPBACK | IFF_RUNNING | IFF_MULTICAST (loopattach
 /// sets loopback and multicast, the first address up and running).
-const LO0_FLAGS: u16 = 0x0001 | 0x0008 | 0x0040 | 0x8000;
+pub(crate) const LO0_FLAGS: u16 = 0x0001 | 0x0008 | 0x0040 | 0x8000;
 /// LOMTU.
-const LO0_MTU: u32 = 16384;
+pub(crate) const LO0_MTU: u32 = 16384;
 const AF_LINK: u8 = 18;
 /// IFT_LOOP (net/if_types.h).
-const IFT_LOOP: u8 = 0x18;
+pub(crate) const IFT_LOOP: u8 = 0x18;
 
 /// `sizeof(struct sockaddr_dl)` rounded up to a long, as if_attach sizes lo0's: 4.x's
 /// (if_dl.h 1.10, from 4.0 on) is 54 bytes, sdl_data[12] followed by the source
@@ -90,7 +90,7 @@ pub(crate) fn link_address() -> [u8; LINK_ADDRESS_LEN] {
 }
 
 /// lo0's Internet address.
-const LO0_ADDRESS: [u8; 4] = [127, 0, 0, 1];
+pub(crate) const LO0_ADDRESS: [u8; 4] = [127, 0, 0, 1];
 
 /// 127.0.0.1 as a `sockaddr_in`, as every socket call writes one.
 fn lo0_address() -> Vec<u8> {

@@ -31,9 +31,11 @@
 //!   (traps, system calls, faults, forks, paging) and the pageout daemon's targets
 //!   are not kept and read 0.
 //! - `nextpid`: the pid given out last.
-//! - `ifnet`: the interface list's head, empty. netstat will not start without the
-//!   symbol (its nlist's first); `netstat -i` walks the kernel's struct ifnet
-//!   records, and lo0's is not laid out in 4.x's form, so it lists no interface.
+//! - `ifnet`: the interface list's head, netstat's first symbol (it will not start
+//!   without it): lo0's struct ifnet, its name and its two ifaddrs (the link address
+//!   as if_attach makes it, 127.0.0.1's struct in_ifaddr) laid out as 4.8's
+//!   if_var.h and in_var.h have them, which `netstat -i` walks. Its packet counters
+//!   are 0 (nothing counts loopback packets).
 //! - ipcs's `msginfo`, `shminfo`, `seminfo` (the System V limits, the core's, which
 //!   are 4.x's defaults) and `msqids`, `shmsegs`, `sema`: each the address of a table
 //!   of a record per id slot, as IPC_STAT gives them, free slots as 4.x leaves them
@@ -45,6 +47,7 @@
 use crate::fb::{self, errno};
 use crate::sys::{Ret, SysResult, fault};
 use alloc::sync::Arc;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -177,6 +180,31 @@ const VARIABLES: &[Variable] = &[
         size: (sem::LIMITS.max_ids * SEMID_DS_SIZE) as u32,
         value: semid_table,
     },
+    // What ifnet leads to: lo0's struct ifnet, its name, its two addresses.
+    Variable {
+        name: b"",
+        offset: LO0_IFNET,
+        size: IFNET_SIZE as u32,
+        value: lo0_ifnet,
+    },
+    Variable {
+        name: b"",
+        offset: LO0_NAME,
+        size: 128,
+        value: lo0_name,
+    },
+    Variable {
+        name: b"",
+        offset: LO0_LINK_IFA,
+        size: IFADDR_UNION_SIZE as u32,
+        value: lo0_link_ifaddr,
+    },
+    Variable {
+        name: b"",
+        offset: LO0_INET_IFA,
+        size: IFADDR_UNION_SIZE as u32,
+        value: lo0_inet_ifaddr,
+    },
     // What msgbufp points at, with no symbol of its own (4.x put it at the top of
     // physical memory): struct msgbuf, then its buffer.
     Variable {
@@ -200,6 +228,44 @@ const SEMA_OFFSET: u32 = SHMSEGS_OFFSET + (shm::LIMITS.max_ids * SHMID_DS_SIZE) 
 const MSQID_DS_SIZE: usize = size_of::<fb::msqid_ds>();
 const SHMID_DS_SIZE: usize = size_of::<fb::shmid_ds>();
 const SEMID_DS_SIZE: usize = size_of::<fb::semid_ds>();
+
+/// lo0's objects, after the System V tables: its struct ifnet (216 bytes), its name
+/// (netstat reads 16 bytes, route.c 128), and its link and Internet ifaddrs, each as
+/// large as the union netstat reads one into (an in6_ifaddr's 272 bytes).
+const LO0_AREA: u32 =
+    (SEMA_OFFSET + (sem::LIMITS.max_ids * SEMID_DS_SIZE) as u32).next_multiple_of(0x100);
+const LO0_IFNET: u32 = LO0_AREA;
+const LO0_NAME: u32 = LO0_AREA + 0x100;
+const LO0_LINK_IFA: u32 = LO0_AREA + 0x200;
+const LO0_INET_IFA: u32 = LO0_AREA + 0x400;
+const IFNET_SIZE: usize = 216;
+const IFADDR_UNION_SIZE: usize = 272;
+/// struct ifnet: if_name, if_link, if_addrhead, if_index, if_unit, if_flags, if_data
+/// (ifi_type, ifi_mtu, ifi_lastchange).
+const IF_NAME: usize = 4;
+const IF_LINK_PREV: usize = 12;
+const IF_ADDRHEAD: usize = 16;
+const IF_INDEX: usize = 32;
+const IF_FLAGS: usize = 38;
+const IF_DATA: usize = 52;
+const IFI_MTU: usize = 8;
+const IFI_LASTCHANGE: usize = 72;
+/// struct ifaddr: ifa_addr, ifa_dstaddr, ifa_netmask, ifa_ifp, ifa_link, ifa_refcnt;
+/// if_attach puts the link address right after it, and its mask after that.
+const IFA_ADDR: usize = 0;
+const IFA_DSTADDR: usize = 4;
+const IFA_NETMASK: usize = 8;
+const IFA_IFP: usize = 92;
+const IFA_LINK: usize = 96;
+const IFA_REFCNT: usize = 112;
+const LINK_SDL_AT: usize = 124;
+const LINK_MASK_AT: usize = 180;
+/// struct in_ifaddr after its ifaddr: ia_net, ia_netmask, ia_subnet, ia_subnetmask
+/// (host order), ia_netbroadcast, ia_addr, ia_sockmask.
+const IA_NET: usize = 124;
+const IA_NETBROADCAST: usize = 140;
+const IA_ADDR: usize = 160;
+const IA_SOCKMASK: usize = 192;
 
 /// Where the interface list's head is in the block.
 const IFNET_OFFSET: u32 = 0x180;
@@ -359,11 +425,104 @@ fn semid_table() -> Vec<u8> {
     table(sem::LIMITS.max_ids, fb::semid_ds::new_zeroed(), used)
 }
 
-/// `struct ifnethead ifnet`, empty: tqh_first NULL, tqh_last at tqh_first.
+/// `struct ifnethead ifnet`: lo0 first and last (tqh_last at its if_link.tqe_next).
 fn ifnet() -> Vec<u8> {
-    let mut head = 0u32.to_le_bytes().to_vec();
-    head.extend_from_slice(&(BASE + IFNET_OFFSET).to_le_bytes());
-    head
+    words(&[BASE + LO0_IFNET, BASE + LO0_IFNET + 8])
+}
+
+fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
+    object[at..at + bytes.len()].copy_from_slice(bytes);
+}
+
+/// lo0 as loopattach and `ifconfig lo0 inet 127.0.0.1` leave it: name "lo" unit 0,
+/// index 1, UP|LOOPBACK|RUNNING|MULTICAST, IFT_LOOP, MTU 16384, the link address
+/// then 127.0.0.1 on its address list, the address's time its last change (boot).
+/// Its counters are 0: nothing counts loopback packets here.
+fn lo0_ifnet() -> Vec<u8> {
+    let mut ifp = vec![0u8; IFNET_SIZE];
+    put(&mut ifp, IF_NAME, &(BASE + LO0_NAME).to_le_bytes());
+    put(&mut ifp, IF_LINK_PREV, &(BASE + IFNET_OFFSET).to_le_bytes());
+    put(&mut ifp, IF_ADDRHEAD, &(BASE + LO0_LINK_IFA).to_le_bytes());
+    let last = BASE + LO0_INET_IFA + IFA_LINK as u32;
+    put(&mut ifp, IF_ADDRHEAD + 4, &last.to_le_bytes());
+    put(&mut ifp, IF_INDEX, &1u16.to_le_bytes());
+    put(&mut ifp, IF_FLAGS, &crate::ifnet::LO0_FLAGS.to_le_bytes());
+    put(&mut ifp, IF_DATA, &[crate::ifnet::IFT_LOOP]);
+    put(
+        &mut ifp,
+        IF_DATA + IFI_MTU,
+        &crate::ifnet::LO0_MTU.to_le_bytes(),
+    );
+    let (secs, nanos) = nymph_kernel::time::boot_realtime();
+    let change = words(&[secs as u32, nanos / 1000]);
+    put(&mut ifp, IF_DATA + IFI_LASTCHANGE, &change);
+    ifp
+}
+
+fn lo0_name() -> Vec<u8> {
+    let mut name = vec![0u8; 128];
+    name[..2].copy_from_slice(b"lo");
+    name
+}
+
+/// The link-level ifaddr as if_attach allocates it: the ifaddr, lo0's sockaddr_dl
+/// right after it and the mask for its name (ff ff ff in sdl_data) after that.
+fn lo0_link_ifaddr() -> Vec<u8> {
+    let me = BASE + LO0_LINK_IFA;
+    let mut ifa = vec![0u8; IFADDR_UNION_SIZE];
+    put(&mut ifa, IFA_ADDR, &(me + LINK_SDL_AT as u32).to_le_bytes());
+    put(
+        &mut ifa,
+        IFA_NETMASK,
+        &(me + LINK_MASK_AT as u32).to_le_bytes(),
+    );
+    put(&mut ifa, IFA_IFP, &(BASE + LO0_IFNET).to_le_bytes());
+    put(&mut ifa, IFA_LINK, &(BASE + LO0_INET_IFA).to_le_bytes());
+    let head = BASE + LO0_IFNET + IF_ADDRHEAD as u32;
+    put(&mut ifa, IFA_LINK + 4, &head.to_le_bytes());
+    put(&mut ifa, IFA_REFCNT, &1u32.to_le_bytes());
+    put(&mut ifa, LINK_SDL_AT, &crate::ifnet::link_address());
+    // The mask: sdl_len offsetof(sdl_data) + the name's 3, no family, 0xff per byte.
+    put(&mut ifa, LINK_MASK_AT, &[11]);
+    put(&mut ifa, LINK_MASK_AT + 8, &[0xff; 3]);
+    ifa
+}
+
+/// 127.0.0.1's struct in_ifaddr as in_ifinit leaves it on a loopback interface: the
+/// address, its own destination, the class A net and mask (host order), the
+/// broadcast address, and the mask as a sockaddr of 8 bytes.
+fn lo0_inet_ifaddr() -> Vec<u8> {
+    let me = BASE + LO0_INET_IFA;
+    let mut ia = vec![0u8; IFADDR_UNION_SIZE];
+    let addr = me + IA_ADDR as u32;
+    put(&mut ia, IFA_ADDR, &addr.to_le_bytes());
+    put(&mut ia, IFA_DSTADDR, &addr.to_le_bytes());
+    put(
+        &mut ia,
+        IFA_NETMASK,
+        &(me + IA_SOCKMASK as u32).to_le_bytes(),
+    );
+    put(&mut ia, IFA_IFP, &(BASE + LO0_IFNET).to_le_bytes());
+    put(
+        &mut ia,
+        IFA_LINK + 4,
+        &(BASE + LO0_LINK_IFA + IFA_LINK as u32).to_le_bytes(),
+    );
+    put(&mut ia, IFA_REFCNT, &1u32.to_le_bytes());
+    let net = u32::from_be_bytes(crate::ifnet::LO0_ADDRESS) & 0xff00_0000;
+    put(
+        &mut ia,
+        IA_NET,
+        &words(&[net, 0xff00_0000, net, 0xff00_0000]),
+    );
+    put(&mut ia, IA_NETBROADCAST, &[127, 255, 255, 255]);
+    let mut sin = [0u8; 16];
+    sin[0] = 16;
+    sin[1] = fb::consts::AF_INET as u8;
+    sin[4..8].copy_from_slice(&crate::ifnet::LO0_ADDRESS);
+    put(&mut ia, IA_ADDR, &sin);
+    put(&mut ia, IA_SOCKMASK, &[8, 0, 0, 0, 255, 0, 0, 0]);
+    ia
 }
 
 fn msgbufp() -> Vec<u8> {
