@@ -7,7 +7,7 @@
 
 use crate::fb;
 use alloc::vec::Vec;
-use nymph_dbhash::{self as dbhash, Pair};
+use nymph_dbhash as dbhash;
 use nymph_kernel::vfs::{self, FsContext, OpenFlags};
 
 /// Where a 4.x process's /var/run/dev.db is.
@@ -17,40 +17,43 @@ const PATH: &[u8] = b"/compat/freebsd4/var/run/dev.db";
 /// dev_mkdb's key: i386's `struct { mode_t type; dev_t dev; }`, a 16-bit file type
 /// (`mode & S_IFMT`), two bytes of padding (zero: devname clears the key it looks
 /// up), then the 32-bit device number, little-endian.
-pub(crate) fn key(file_type: u16, number: u32) -> Vec<u8> {
-    let mut key = Vec::with_capacity(8);
-    key.extend_from_slice(&file_type.to_le_bytes());
-    key.extend_from_slice(&[0, 0]);
-    key.extend_from_slice(&number.to_le_bytes());
+pub(crate) fn key(file_type: u16, number: u32) -> [u8; 8] {
+    let mut key = [0u8; 8];
+    key[..2].copy_from_slice(&file_type.to_le_bytes());
+    key[4..].copy_from_slice(&number.to_le_bytes());
     key
 }
 
-/// The pairs for character devices given as name and number: each name with its
-/// terminating NUL (dev_mkdb stores it so that callers need not add one). A number
-/// a 4.x `dev_t` cannot hold is left out; for a number with two names the first is
-/// kept, the name kern.devname gives.
-pub(crate) fn pairs(devices: &[(Vec<u8>, u64)]) -> Vec<Pair> {
-    let mut pairs: Vec<Pair> = Vec::new();
+/// The table's bytes for character devices given as name and number: each name
+/// stored with its terminating NUL (dev_mkdb stores it so that callers need not add
+/// one). A number a 4.x `dev_t` cannot hold is left out; for a number with two names
+/// the first is kept, the name kern.devname gives. dev_mkdb opens the table with the
+/// library's defaults, whose bucket size is the new file's st_blksize (a page on the
+/// memory file system). Written at every boot, so without an allocation per device
+/// (each costs the kernel heap some 300 instructions): the names and their NULs go
+/// into one buffer the pairs point into.
+pub(crate) fn table(devices: &[(Vec<u8>, u64)]) -> Result<Vec<u8>, dbhash::Error> {
+    let mut names = Vec::with_capacity(devices.iter().map(|(n, _)| n.len() + 1).sum());
+    let mut entries: Vec<([u8; 8], usize, usize)> = Vec::with_capacity(devices.len());
     for (name, number) in devices {
         let Ok(number) = u32::try_from(*number) else {
             continue;
         };
         let key = key(fb::consts::S_IFCHR as u16, number);
-        if pairs.iter().any(|(have, _)| *have == key) {
+        if entries.iter().any(|(have, ..)| *have == key) {
             continue;
         }
-        let mut data = name.clone();
-        data.push(0);
-        pairs.push((key, data));
+        let start = names.len();
+        names.extend_from_slice(name);
+        names.push(0);
+        entries.push((key, start, names.len()));
     }
-    pairs
-}
-
-/// The table's bytes: dev_mkdb opens it with the library's defaults, whose bucket
-/// size is the new file's st_blksize (a page on the memory file system).
-pub(crate) fn table(devices: &[(Vec<u8>, u64)]) -> Result<Vec<u8>, dbhash::Error> {
+    let pairs: Vec<(&[u8], &[u8])> = entries
+        .iter()
+        .map(|(key, start, end)| (&key[..], &names[*start..*end]))
+        .collect();
     dbhash::write(
-        &pairs(devices),
+        &pairs,
         vfs::page::PAGE_SIZE as u32,
         dbhash::DEFAULT_FFACTOR,
         dbhash::DEFAULT_NELEM,
@@ -99,10 +102,7 @@ mod tests {
     #[test]
     fn keys_are_dev_mkdbs_struct() {
         // S_IFCHR 0o020000, padding, then /dev/null's 2 << 8 | 2.
-        assert_eq!(
-            key(0o020000, 0x202),
-            vec![0x00, 0x20, 0, 0, 0x02, 0x02, 0, 0]
-        );
+        assert_eq!(key(0o020000, 0x202), [0x00, 0x20, 0, 0, 0x02, 0x02, 0, 0]);
     }
 
     #[test]

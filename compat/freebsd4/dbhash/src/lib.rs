@@ -66,6 +66,9 @@ const DIRSIZE: u32 = 256;
 /// One key and its data.
 pub type Pair = (Vec<u8>, Vec<u8>);
 
+/// A pair as the writer handles it.
+type Slices<'a> = (&'a [u8], &'a [u8]);
+
 /// Why a table cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -122,17 +125,23 @@ fn empty_room(bsize: usize) -> usize {
 /// Writes a hash table of `pairs` (in this order within each bucket) with bucket size
 /// `bsize` (a power of two, 512..=32768) and fill factor `ffactor`, at least as many
 /// buckets as the library's `init_htab` makes for `nelem` elements.
-pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32, nelem: u32) -> Result<Vec<u8>, Error> {
+pub fn write<K: AsRef<[u8]>, D: AsRef<[u8]>>(
+    pairs: &[(K, D)],
+    bsize: u32,
+    ffactor: u32,
+    nelem: u32,
+) -> Result<Vec<u8>, Error> {
     if !bsize.is_power_of_two() || !(512..=32768).contains(&bsize) {
         return Err(Error::BadBucketSize(bsize));
     }
+    let pairs: Vec<Slices<'_>> = pairs.iter().map(|(k, d)| (k.as_ref(), d.as_ref())).collect();
     let mut seen = BTreeSet::new();
-    for (key, data) in pairs {
-        if !seen.insert(key.as_slice()) {
-            return Err(Error::DuplicateKey(key.clone()));
+    for &(key, data) in &pairs {
+        if !seen.insert(key) {
+            return Err(Error::DuplicateKey(key.to_vec()));
         }
         if pair_size(key, data) > empty_room(bsize as usize) {
-            return Err(Error::PairTooBig { key: key.clone() });
+            return Err(Error::PairTooBig { key: key.to_vec() });
         }
     }
     let nkeys = pairs.len() as u32;
@@ -145,7 +154,7 @@ pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32, nelem: u32) -> Result<Vec
         l2 += 1;
     }
     while l2 <= MAX_BUCKETS_LOG2 {
-        if let Some(buckets) = fill(pairs, l2, bsize as usize) {
+        if let Some(buckets) = fill(&pairs, l2, bsize as usize) {
             return Ok(assemble(&buckets, l2, bsize, ffactor, nkeys));
         }
         l2 += 1;
@@ -154,13 +163,13 @@ pub fn write(pairs: &[Pair], bsize: u32, ffactor: u32, nelem: u32) -> Result<Vec
 }
 
 /// Distributes `pairs` over `2^l2` buckets; `None` when one overflows its page.
-fn fill(pairs: &[Pair], l2: u32, bsize: usize) -> Option<Vec<Vec<&Pair>>> {
+fn fill<'a>(pairs: &[Slices<'a>], l2: u32, bsize: usize) -> Option<Vec<Vec<Slices<'a>>>> {
     let nbuckets = 1usize << l2;
-    let mut buckets: Vec<Vec<&Pair>> = vec![Vec::new(); nbuckets];
+    let mut buckets: Vec<Vec<Slices<'a>>> = vec![Vec::new(); nbuckets];
     let mut used = vec![0usize; nbuckets];
-    for pair in pairs {
-        let b = (hash(&pair.0) & (nbuckets as u32 - 1)) as usize;
-        used[b] += pair_size(&pair.0, &pair.1);
+    for &pair in pairs {
+        let b = (hash(pair.0) & (nbuckets as u32 - 1)) as usize;
+        used[b] += pair_size(pair.0, pair.1);
         if used[b] > empty_room(bsize) {
             return None;
         }
@@ -169,7 +178,7 @@ fn fill(pairs: &[Pair], l2: u32, bsize: usize) -> Option<Vec<Vec<&Pair>>> {
     Some(buckets)
 }
 
-fn assemble(buckets: &[Vec<&Pair>], l2: u32, bsize: u32, ffactor: u32, nkeys: u32) -> Vec<u8> {
+fn assemble(buckets: &[Vec<Slices<'_>>], l2: u32, bsize: u32, ffactor: u32, nkeys: u32) -> Vec<u8> {
     let nbuckets = 1u32 << l2;
     let bs = bsize as usize;
     let mut out = vec![0u8; bs * (nbuckets as usize + 2)];
@@ -224,10 +233,10 @@ fn put16(page: &mut [u8], index: usize, value: u16) {
     page[index * 2..index * 2 + 2].copy_from_slice(&value.to_le_bytes());
 }
 
-fn bucket_page(page: &mut [u8], pairs: &[&Pair]) {
+fn bucket_page(page: &mut [u8], pairs: &[Slices<'_>]) {
     let mut off = page.len();
     let mut n = 0usize;
-    for (key, data) in pairs.iter().map(|p| (&p.0, &p.1)) {
+    for &(key, data) in pairs {
         off -= key.len();
         page[off..off + key.len()].copy_from_slice(key);
         n += 1;
