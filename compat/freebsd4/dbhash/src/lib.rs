@@ -134,7 +134,10 @@ pub fn write<K: AsRef<[u8]>, D: AsRef<[u8]>>(
     if !bsize.is_power_of_two() || !(512..=32768).contains(&bsize) {
         return Err(Error::BadBucketSize(bsize));
     }
-    let pairs: Vec<Slices<'_>> = pairs.iter().map(|(k, d)| (k.as_ref(), d.as_ref())).collect();
+    let pairs: Vec<Slices<'_>> = pairs
+        .iter()
+        .map(|(k, d)| (k.as_ref(), d.as_ref()))
+        .collect();
     let mut seen = BTreeSet::new();
     for &(key, data) in &pairs {
         if !seen.insert(key) {
