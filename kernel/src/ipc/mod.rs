@@ -63,6 +63,15 @@ fn slot_of(id: u32) -> usize {
     (id & 0xffff) as usize
 }
 
+/// The objects of a table by slot, as `info` describes each (no access check: for
+/// a system-wide view such as 4.x's ipcs).
+fn listed<T, I>(slots: &[Option<T>], info: impl Fn(&T) -> I) -> alloc::vec::Vec<(usize, I)> {
+    let slots = slots.iter().enumerate();
+    slots
+        .filter_map(|(i, o)| Some((i, info(o.as_ref()?))))
+        .collect()
+}
+
 /// Claims a slot of a table (`slots`, with each slot's last sequence number in `seqs`)
 /// for a new object: a free one, else a new one while fewer than `max` (`NoSpace`
 /// beyond, `OutOfMemory` when the table cannot grow). Returns it with its next

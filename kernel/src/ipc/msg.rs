@@ -191,11 +191,7 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<QueueInfo, Error> {
 /// Every queue by its slot (an id's low 16 bits), with no access check: the system's
 /// table as a kernel-memory reader (4.x's ipcs) sees it.
 pub fn all() -> Vec<(usize, QueueInfo)> {
-    let table = TABLE.lock();
-    let slots = table.slots.iter().enumerate();
-    slots
-        .filter_map(|(i, q)| Some((i, q.as_ref()?.info())))
-        .collect()
+    super::listed(&TABLE.lock().slots, Queue::info)
 }
 
 impl Queue {

@@ -203,11 +203,7 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<SetInfo, Error> {
 /// Every set by its slot (an id's low 16 bits), with no access check: the system's
 /// table as a kernel-memory reader (4.x's ipcs) sees it.
 pub fn all() -> Vec<(usize, SetInfo)> {
-    let table = TABLE.lock();
-    let slots = table.slots.iter().enumerate();
-    slots
-        .filter_map(|(i, s)| Some((i, s.as_ref()?.info())))
-        .collect()
+    super::listed(&TABLE.lock().slots, Set::info)
 }
 
 impl Set {

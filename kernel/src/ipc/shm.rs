@@ -217,11 +217,7 @@ pub fn stat(creds: &Credentials, id: u32) -> Result<SegmentInfo, Error> {
 /// Every segment by its slot (an id's low 16 bits), with no access check: the
 /// system's table as a kernel-memory reader (4.x's ipcs) sees it.
 pub fn all() -> Vec<(usize, SegmentInfo)> {
-    let table = TABLE.lock();
-    let slots = table.slots.iter().enumerate();
-    slots
-        .filter_map(|(i, s)| Some((i, s.as_ref()?.info)))
-        .collect()
+    super::listed(&TABLE.lock().slots, |s: &Segment| s.info)
 }
 
 /// Whether `creds` may change or remove segment `id` (IPC_SET checks before it reads
