@@ -1,19 +1,92 @@
-//! The kernel heap's allocator (`linked_list_allocator`), over a range the core kernel
-//! maps. In the kernel image it is the global allocator, so `alloc` works.
+//! The kernel heap's allocator (`talc`, a binned first-fit allocator with boundary
+//! tags: near-constant time however fragmented the heap gets, where a plain free list
+//! is searched from its start), over a range the core kernel maps. In the kernel image
+//! it is the global allocator, so `alloc` works.
 
 use crate::layout::PAGE_SIZE;
 use crate::paging::PageTableRoot;
-use linked_list_allocator::LockedHeap;
+use core::alloc::{GlobalAlloc, Layout};
+use core::ptr::{NonNull, null_mut};
+use talc::DefaultBinning;
+use talc::base::Talc;
+use talc::source::Manual;
+
+/// The allocator and what is kept beside it, under one lock.
+struct Heap {
+    talc: Talc<Manual, DefaultBinning>,
+    /// The range handed to the allocator (both 0 before `init`).
+    start: u64,
+    end: u64,
+    /// The most bytes allocations have held at once.
+    peak: usize,
+}
+
+impl Heap {
+    fn note_peak(&mut self) {
+        self.peak = self.peak.max(self.talc.counters().allocated_bytes);
+    }
+}
+
+struct KernelHeap(spin::Mutex<Heap>);
 
 #[cfg_attr(feature = "bare-metal", global_allocator)]
-static HEAP: LockedHeap = LockedHeap::empty();
+static HEAP: KernelHeap = KernelHeap(spin::Mutex::new(Heap {
+    talc: Talc::new(Manual),
+    start: 0,
+    end: 0,
+    peak: 0,
+}));
+
+// SAFETY: every call goes to talc under the heap's lock, with the caller's guarantees
+// (a pointer given back was allocated here with that layout) passed on unchanged.
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let mut heap = self.0.lock();
+        // SAFETY: a non-zero size, as GlobalAlloc's callers promise.
+        let ptr = unsafe { heap.talc.allocate(layout) };
+        heap.note_peak();
+        ptr.map_or(null_mut(), NonNull::as_ptr)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated here with `layout` (the caller's promise).
+        unsafe { self.0.lock().talc.deallocate(ptr, layout) };
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let mut heap = self.0.lock();
+        // SAFETY: `ptr` was allocated here with `layout`, `new_size` is non-zero and
+        // a valid size at that alignment (the caller's promises).
+        unsafe {
+            if heap.talc.try_realloc_in_place(ptr, layout, new_size) {
+                heap.note_peak();
+                return ptr;
+            }
+            let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+            let Some(moved) = heap.talc.allocate(new_layout) else {
+                return null_mut();
+            };
+            // In place failed, so this grows: all the old bytes fit.
+            moved
+                .as_ptr()
+                .copy_from_nonoverlapping(ptr, layout.size().min(new_size));
+            heap.talc.deallocate(ptr, layout);
+            heap.note_peak();
+            moved.as_ptr()
+        }
+    }
+}
 
 /// Why the heap could not take a range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapError {
     AlreadyInitialised,
-    Unmapped { virt: u64 },
+    Unmapped {
+        virt: u64,
+    },
     Misaligned,
+    /// The allocator could not make a heap of the range (too small for its records).
+    TooSmall,
 }
 
 /// Hands `[start, start + size)` to the allocator. Every page must already be mapped
@@ -23,13 +96,15 @@ pub fn init(start: u64, size: u64) -> Result<(), HeapError> {
         return Err(HeapError::Misaligned);
     }
     mapped_writable(start, size)?;
-    let mut heap = HEAP.lock();
-    if heap.size() != 0 {
+    let mut heap = HEAP.0.lock();
+    if heap.end != 0 {
         return Err(HeapError::AlreadyInitialised);
     }
     // SAFETY: the range was just checked to be mapped writable; the caller reserved it
     // for the heap alone, and it lives for the rest of the kernel's life.
-    unsafe { heap.init(start as *mut u8, size as usize) };
+    let end = unsafe { heap.talc.claim(start as *mut u8, size as usize) };
+    heap.end = end.ok_or(HeapError::TooSmall)?.as_ptr() as u64;
+    heap.start = start;
     Ok(())
 }
 
@@ -41,15 +116,20 @@ pub fn extend(by: u64) -> Result<(), HeapError> {
     if !by.is_multiple_of(PAGE_SIZE) || by == 0 {
         return Err(HeapError::Misaligned);
     }
-    let mut heap = HEAP.lock();
-    let top = heap.top() as u64;
-    if heap.size() == 0 || !top.is_multiple_of(PAGE_SIZE) {
+    let mut heap = HEAP.0.lock();
+    let top = heap.end;
+    let Some(end) = NonNull::new(top as *mut u8) else {
+        return Err(HeapError::Misaligned);
+    };
+    if !top.is_multiple_of(PAGE_SIZE) {
         return Err(HeapError::Misaligned);
     }
     mapped_writable(top, by)?;
-    // SAFETY: the range starts at the heap's end and was just checked to be mapped
-    // writable; the caller reserved it for the heap alone, for the kernel's life.
-    unsafe { heap.extend(by as usize) };
+    // SAFETY: `end` is the end talc gave for this heap; the range after it was just
+    // checked to be mapped writable, and the caller reserved it for the heap alone,
+    // for the kernel's life.
+    let end = unsafe { heap.talc.extend(end, (top + by) as *mut u8) };
+    heap.end = end.as_ptr() as u64;
     Ok(())
 }
 
@@ -66,8 +146,34 @@ fn mapped_writable(start: u64, size: u64) -> Result<(), HeapError> {
     Ok(())
 }
 
-/// Bytes in use and total heap size.
+/// Bytes in use (allocations and the allocator's own records) and the heap's size
+/// (its range, from its start to its end).
 pub fn usage() -> (usize, usize) {
-    let heap = HEAP.lock();
-    (heap.used(), heap.size())
+    let heap = HEAP.0.lock();
+    let size = (heap.end - heap.start) as usize;
+    (size - heap.talc.counters().available_bytes, size)
+}
+
+/// What the allocations on the heap come to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocationStats {
+    /// Allocations live now, and the bytes they asked for.
+    pub live: usize,
+    pub live_bytes: usize,
+    /// Allocations made since boot.
+    pub made: u64,
+    /// The most bytes live allocations have held at once.
+    pub peak_bytes: usize,
+}
+
+/// The heap's allocation counts.
+pub fn allocation_stats() -> AllocationStats {
+    let heap = HEAP.0.lock();
+    let counters = heap.talc.counters();
+    AllocationStats {
+        live: counters.allocation_count,
+        live_bytes: counters.allocated_bytes,
+        made: counters.total_allocation_count,
+        peak_bytes: heap.peak,
+    }
 }
