@@ -101,7 +101,7 @@ pub fn selected(test: &KernelTest, filter: &str) -> bool {
 }
 
 /// Every test of the core kernel.
-pub fn core_suites() -> [&'static [KernelTest]; 15] {
+pub fn core_suites() -> [&'static [KernelTest]; 16] {
     [
         crate::mm::frame::KTESTS,
         crate::ipc::shm::KTESTS,
@@ -109,6 +109,7 @@ pub fn core_suites() -> [&'static [KernelTest]; 15] {
         crate::ipc::msg::KTESTS,
         crate::mm::kspace::KTESTS,
         crate::mm::heap::KTESTS,
+        crate::stats::KTESTS,
         crate::trap_tests::KTESTS,
         crate::user_tests::KTESTS,
         crate::sched_tests::KTESTS,

@@ -23,6 +23,7 @@ pub mod sched;
 mod sched_tests;
 mod selftest;
 mod socket_tests;
+pub mod stats;
 pub mod stdio_ports;
 pub mod sync;
 pub mod time;

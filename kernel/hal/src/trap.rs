@@ -260,6 +260,19 @@ static CAUGHT_ERROR: AtomicU64 = AtomicU64::new(0);
 static CAUGHT_ADDRESS: AtomicU64 = AtomicU64::new(0);
 static BREAKPOINTS: AtomicU64 = AtomicU64::new(0);
 static SPURIOUS: AtomicU64 = AtomicU64::new(0);
+/// Interrupts taken per legacy IRQ line since boot (a spurious IRQ 7 or 15 is not one).
+static IRQ_COUNTS: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
+
+/// Interrupts handled on each of the 16 legacy IRQ lines since boot.
+pub fn irq_counts() -> [u64; 16] {
+    core::array::from_fn(|line| IRQ_COUNTS[line].load(Ordering::Relaxed))
+}
+
+/// Interrupts that were not to be handled: spurious IRQ 7 or 15, and vectors no line
+/// or exception owns.
+pub fn spurious_interrupts() -> u64 {
+    SPURIOUS.load(Ordering::Relaxed)
+}
 
 /// The most recent fault caught by a fixup, if any.
 pub fn last_caught_fault() -> Option<CaughtFault> {
@@ -334,6 +347,9 @@ pub(crate) fn handle_irq(irq: u8) {
     if !crate::timer::pic_acknowledge(irq) {
         SPURIOUS.fetch_add(1, Ordering::Relaxed);
         return;
+    }
+    if let Some(count) = IRQ_COUNTS.get(usize::from(irq)) {
+        count.fetch_add(1, Ordering::Relaxed);
     }
     if let Some(h) = HANDLERS.get() {
         (h.irq)(irq);

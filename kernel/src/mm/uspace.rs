@@ -558,10 +558,12 @@ impl AddressSpace {
     fn materialise(&mut self, page: u64) -> Result<(), MemError> {
         let (_, _, prot) = self.demand_at(page).ok_or(MemError::BadAddress)?;
         ranges::carve(&mut self.demand, page, page + PAGE_SIZE, |_, _, _| {});
-        self.map_zeroed(page, prot).inspect_err(|_| {
-            // Keep the promise if the page could not be made.
-            self.demand.insert(page, (page + PAGE_SIZE, prot));
-        })
+        self.map_zeroed(page, prot)
+            .inspect(|()| crate::stats::ZERO_FILLS.inc())
+            .inspect_err(|_| {
+                // Keep the promise if the page could not be made.
+                self.demand.insert(page, (page + PAGE_SIZE, prot));
+            })
     }
 
     /// Writes `bytes` at `virt` into pages of this space (mapped or not, current or not),
@@ -680,7 +682,10 @@ impl AddressSpace {
         }
         if frame::is_shared(entry.phys) {
             match self.private_frame(page) {
-                Ok(_) => FaultResolution::Resolved,
+                Ok(_) => {
+                    crate::stats::COPY_ON_WRITE_FAULTS.inc();
+                    FaultResolution::Resolved
+                }
                 Err(MemError::OutOfMemory) => FaultResolution::OutOfMemory,
                 Err(_) => FaultResolution::NotResolved,
             }

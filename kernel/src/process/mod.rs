@@ -1116,6 +1116,7 @@ impl Process {
             return FaultResolution::NotResolved;
         };
         let mut memory = memory.lock();
+        crate::stats::PAGE_FAULTS.inc();
         let resolution = memory.space.handle_fault(address, write);
         if resolution == FaultResolution::Resolved {
             let pages = memory.space.page_count() as u64;
@@ -2428,6 +2429,7 @@ fn give_back_memory(lender: Weak<Process>, memory: SharedMemory) {
 /// unkillable; Linux made the same wait killable. Nothing the caller could observe
 /// differs: it never returns to user mode.
 pub fn vfork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
+    crate::stats::VFORKS.inc();
     let pid = fork_with(task, child_context, true, Shares::default())?;
     let parent = &task.process;
     parent.child_events.wait_until(|| {
@@ -2585,6 +2587,7 @@ pub enum ForkError {
 /// child resumes with `child_context`, which the personality has set up to return the
 /// child's fork result.
 pub fn fork(task: &mut Task, child_context: UserContext) -> Result<Pid, ForkError> {
+    crate::stats::FORKS.inc();
     fork_with(task, child_context, false, Shares::default())
 }
 
@@ -2596,6 +2599,7 @@ pub fn fork_sharing(
     child_context: UserContext,
     shares: Shares,
 ) -> Result<Pid, ForkError> {
+    crate::stats::SHARING_FORKS.inc();
     fork_with(task, child_context, false, shares)
 }
 
@@ -2918,6 +2922,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
             UserExit::Interrupt(_) => {}
             // `run` serves these through the Runner; this is how `execute` reports them.
             UserExit::Syscall | UserExit::SoftwareInterrupt(_) | UserExit::CallGate => {
+                crate::stats::SYSCALLS.inc();
                 if let Some(entry) = exit.syscall_entry() {
                     personality.handle_trap(&mut task, Trap::from(entry));
                 }
@@ -2927,6 +2932,7 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 error_code,
                 address,
             } => {
+                crate::stats::TRAPS.inc();
                 let resolution = if vector == 14 {
                     task.process.resolve_fault(address, error_code & 2 != 0)
                 } else {
@@ -3038,6 +3044,7 @@ impl nymph_hal::user::UserThread for Runner<'_> {
     }
 
     fn serve_syscall(&mut self, entry: SyscallEntry) -> SyscallOutcome {
+        crate::stats::SYSCALLS.inc();
         self.left_user_mode();
         self.personality.handle_trap(self.task, Trap::from(entry));
         // What `run_user`'s loop does next, when it is all there is to do.

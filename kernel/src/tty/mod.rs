@@ -276,6 +276,7 @@ impl Terminal {
     /// to the foreground group), waking readers. The serial interrupt calls this;
     /// tests call it to type.
     pub fn input_bytes(&self, bytes: &[u8]) {
+        crate::stats::TTY_BYTES_IN.add(bytes.len() as u64);
         self.process_input(|ldisc, effects| {
             for &b in bytes {
                 ldisc.input(b, effects);
@@ -350,6 +351,7 @@ impl Terminal {
 
     /// Sends `bytes` to the device.
     fn emit(&self, bytes: &[u8]) {
+        crate::stats::TTY_BYTES_OUT.add(bytes.len() as u64);
         match self.device {
             Output::Device(f) => f(bytes),
             Output::Pty(i) => pty::output(i, bytes),

@@ -650,6 +650,7 @@ pub fn lookup(
 /// One step from directory `dir` by `name` (with search permission on `dir`), crossing
 /// mount points.
 fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
+    crate::stats::NAME_LOOKUPS.inc();
     if !dir.is_dir() {
         return Err(Error::NotADirectory);
     }

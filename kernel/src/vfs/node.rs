@@ -5,6 +5,7 @@
 use super::page::{PAGE_SIZE, Page};
 use crate::error::{Error, Result};
 use crate::file::FileOps;
+use crate::stats;
 use crate::sync::Mutex;
 use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
@@ -491,12 +492,16 @@ impl Inode {
         }
         let n = self.data()?.lock().read(offset, buf);
         self.touch_access();
+        stats::FILE_READS.inc();
+        stats::FILE_READ_BYTES.add(n as u64);
         Ok(n)
     }
 
     pub fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<usize> {
         let n = self.data()?.lock().write(offset, bytes)?;
         self.touch_modify();
+        stats::FILE_WRITES.inc();
+        stats::FILE_WRITE_BYTES.add(n as u64);
         Ok(n)
     }
 
