@@ -5,7 +5,7 @@
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
  *    once, in increasing OID order (kern.proc's table and args and vfs.generic, nodes with a
- *    handler, included; the inner nodes kern, kern.proc, vm, vfs, hw, user,
+ *    handler, included; the inner nodes kern, kern.proc, kern.devstat, vm, vfs, hw, user,
  *    p1003_1b, jail not), and
  *    ends with ENOENT; for each,
  *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
@@ -35,7 +35,7 @@
 #define ANYBODY 0x10000000u
 #define PRISON 0x04000000u
 #define SECURE 0x08000000u
-enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, ULONG = 8 };
+enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, LONG = 7, ULONG = 8 };
 
 /* Every node the kernel serves, in walk order: OID, name, kind, format, value size
  * (0: a string, checked by its NUL; -1: no value without more of the name; -2: a
@@ -90,7 +90,15 @@ static const struct node {
 	/* The message buffer, msg_size bytes (fb4_dmesg reads it). */
 	{{1, 0x107}, 2, "kern.msgbuf", STRING | RD, "A", -3},
 	{{1, 0x108}, 2, "kern.msgbuf_clear", INT | RD | WR | SECURE, "I", 4},
+	/* The disk statistics (fb4_vmstat reads them): md0's struct devstat. */
+	{{1, 0x109, 0x100}, 3, "kern.devstat.all", OPAQUE | RD, "S,devstat", 4 + 160},
+	{{1, 0x109, 0x101}, 3, "kern.devstat.numdevs", INT | RD, "I", 4},
+	{{1, 0x109, 0x102}, 3, "kern.devstat.generation", LONG | RD, "L", 4},
+	{{1, 0x109, 0x103}, 3, "kern.devstat.version", INT | RD, "I", 4},
+	{{2, 1}, 2, "vm.vmmeter", OPAQUE | RD, "S,vmtotal", 48},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
+	/* The zone header, no zone and no NUL. */
+	{{2, 0x100}, 2, "vm.zone", STRING | RD, "A", 58},
 	/* Read with no more of the name: the ovfsconf table, 48 bytes a type. */
 	{{3, 0}, 2, "vfs.generic", NODE | RD, "N", 3 * 48},
 	/* The socket lists (fb4_netstat reads them): two xinpgens at least. */
@@ -336,8 +344,12 @@ int main(void)
 	check_next((int[]){1, 0x104}, 2, (int[]){1, 0x105}, 2);
 	check_next((int[]){1, 0x105}, 2, (int[]){1, 0x106}, 2);
 	check_next((int[]){1, 0x106}, 2, (int[]){1, 0x107}, 2);
-	check_next((int[]){1, 0x108}, 2, (int[]){2, 2}, 2);
-	check_next((int[]){2, 2}, 2, (int[]){3, 0}, 2);
+	check_next((int[]){1, 0x108}, 2, (int[]){1, 0x109, 0x100}, 3);
+	check_next((int[]){1, 0x109}, 2, (int[]){1, 0x109, 0x100}, 3);
+	check_next((int[]){1, 0x109, 0x103}, 3, (int[]){2, 1}, 2);
+	check_next((int[]){2, 1}, 2, (int[]){2, 2}, 2);
+	check_next((int[]){2, 2}, 2, (int[]){2, 0x100}, 2);
+	check_next((int[]){2, 0x100}, 2, (int[]){3, 0}, 2);
 	check_next((int[]){3}, 1, (int[]){3, 0}, 2);
 	check_next((int[]){3, 0}, 2, (int[]){4, 1, 1, 0x100}, 4);
 	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 1, 1, 0x100}, 4);

@@ -1071,7 +1071,17 @@ fn sysctl_tree_matches_the_reference() {
     assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
     let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
     assert!(kern.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(kern.len(), 34);
+    assert_eq!(kern.len(), 35);
+    // subr_devstat.c: kern.devstat's four, in the order they register.
+    let devstat: Vec<&str> = s
+        .sysctl_children(&[1, 265])
+        .iter()
+        .map(|n| n.leaf_name())
+        .collect();
+    assert_eq!(devstat, ["all", "numdevs", "generation", "version"]);
+    // vm_meter.c VM_METER and VM_LOADAVG, then vm_zone.c's OID_AUTO vm.zone.
+    let vm: Vec<i64> = s.sysctl_children(&[2]).iter().map(|n| n.number()).collect();
+    assert_eq!(vm, [1, 2, 0x100]);
 }
 
 /// 4.x sys/sys/mount.h on i386: struct vfsconf (what VFS_CONF copies out) and the

@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 34] = [
+static SYSCTL_MIB_1: [SysctlNode; 35] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4961,6 +4961,14 @@ static SYSCTL_MIB_1: [SysctlNode; 34] = [
         serve: SysctlServe::Value,
         value: Some(SysctlConst::Int(0)),
     },
+    SysctlNode {
+        number: 265,
+        name: "devstat",
+        kind: 0x80000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_1_265),
+        value: None,
+    },
 ];
 
 /// `kern.proc`.
@@ -5023,15 +5031,69 @@ static SYSCTL_MIB_1_14: [SysctlNode; 7] = [
     },
 ];
 
+/// `kern.devstat`.
+static SYSCTL_MIB_1_265: [SysctlNode; 4] = [
+    SysctlNode {
+        number: 256,
+        name: "all",
+        kind: 0x80000005,
+        fmt: "S,devstat",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 257,
+        name: "numdevs",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 258,
+        name: "generation",
+        kind: 0x80000007,
+        fmt: "L",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 259,
+        name: "version",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(4)),
+    },
+];
+
 /// `vm`.
-static SYSCTL_MIB_2: [SysctlNode; 1] = [SysctlNode {
-    number: 2,
-    name: "loadavg",
-    kind: 0x80000005,
-    fmt: "S,loadavg",
-    serve: SysctlServe::Value,
-    value: None,
-}];
+static SYSCTL_MIB_2: [SysctlNode; 3] = [
+    SysctlNode {
+        number: 1,
+        name: "vmmeter",
+        kind: 0x80000005,
+        fmt: "S,vmtotal",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "loadavg",
+        kind: 0x80000005,
+        fmt: "S,loadavg",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 256,
+        name: "zone",
+        kind: 0x80000003,
+        fmt: "A",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+];
 
 /// `vfs`.
 static SYSCTL_MIB_3: [SysctlNode; 1] = [SysctlNode {

@@ -62,17 +62,40 @@ use zerocopy::{FromZeros, Immutable, IntoBytes};
 /// began (0xc0100000, which faults here as on a kernel without a variable there).
 pub(crate) const BASE: u32 = 0xc050_0000;
 
-/// One variable: its name (as kldsym looks it up, without the underscore), offset
-/// into the block, size and its bytes now.
-struct Variable {
+/// One variable: its name (as kldsym looks it up, without the underscore; empty for
+/// an object only pointed at), offset into the block, size and its bytes now (fewer
+/// bytes than its size: reads there fault).
+pub(crate) struct Variable {
     name: &'static [u8],
     offset: u32,
     size: u32,
     value: fn() -> Vec<u8>,
 }
 
-/// `sizeof(struct vmmeter)` on i386: 49 u_ints.
-const VMMETER_WORDS: usize = 49;
+impl Variable {
+    pub(crate) const fn new(
+        name: &'static [u8],
+        offset: u32,
+        size: u32,
+        value: fn() -> Vec<u8>,
+    ) -> Self {
+        Self {
+            name,
+            offset,
+            size,
+            value,
+        }
+    }
+}
+
+/// Every variable: this module's and the statistics' ([`crate::kstat`]).
+fn variables() -> impl Iterator<Item = &'static Variable> {
+    VARIABLES.iter().chain(crate::kstat::VARIABLES)
+}
+
+/// `sizeof(struct vmmeter)` on i386 (sys/vmmeter.h 1.21.2.2, 4.7 on): 51 u_ints. A
+/// program built on an older 4.x reads its 49 (no v_intrans_coll, v_intrans_wait).
+const VMMETER_WORDS: usize = 51;
 /// `CPUSTATES` (sys/dkstat.h): CP_USER, CP_NICE, CP_SYS, CP_INTR, CP_IDLE.
 const CPUSTATES: usize = 5;
 
@@ -239,6 +262,9 @@ const LO0_NAME: u32 = LO0_AREA + 0x100;
 const LO0_LINK_IFA: u32 = LO0_AREA + 0x200;
 const LO0_INET_IFA: u32 = LO0_AREA + 0x400;
 const IFNET_SIZE: usize = 216;
+/// The statistics' variables ([`crate::kstat`]), after lo0's objects.
+pub(crate) const KSTAT_AREA: u32 =
+    (LO0_INET_IFA + IFADDR_UNION_SIZE as u32).next_multiple_of(0x1000);
 const IFADDR_UNION_SIZE: usize = 272;
 /// struct ifnet: if_name, if_link, if_addrhead, if_index, if_unit, if_flags, if_data
 /// (ifi_type, ifi_mtu, ifi_lastchange).
@@ -278,8 +304,7 @@ const MSG_MAGIC: u32 = 0x063062;
 
 /// The address and size of the variable kldsym is asked for by `name`.
 pub(crate) fn lookup(name: &[u8]) -> Option<(u32, u32)> {
-    VARIABLES
-        .iter()
+    variables()
         .find(|v| !v.name.is_empty() && v.name == name)
         .map(|v| (BASE + v.offset, v.size))
 }
@@ -583,13 +608,14 @@ fn vmmeter() -> Vec<u8> {
     words[V_FREE_COUNT] = free as u32;
     words[V_WIRE_COUNT] = (in_use - active) as u32;
     words[V_ACTIVE_COUNT] = active as u32;
+    crate::kstat::vmmeter_events(&mut words);
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
 /// The bytes at `address..address + len`, if they lie inside one variable.
 fn read(address: u64, len: usize) -> Option<Vec<u8>> {
     let offset = address.checked_sub(u64::from(BASE))?;
-    let v = VARIABLES.iter().find(|v| {
+    let v = variables().find(|v| {
         let start = u64::from(v.offset);
         offset >= start && offset < start + u64::from(v.size)
     })?;
@@ -668,11 +694,12 @@ mod tests {
 
     #[test]
     fn variables_do_not_overlap_and_lookups_find_each() {
-        for (i, a) in VARIABLES.iter().enumerate() {
+        let all: Vec<&Variable> = variables().collect();
+        for (i, a) in all.iter().enumerate() {
             if !a.name.is_empty() {
                 assert_eq!(lookup(a.name), Some((BASE + a.offset, a.size)));
             }
-            for b in &VARIABLES[i + 1..] {
+            for b in &all[i + 1..] {
                 assert!(
                     a.offset + a.size <= b.offset || b.offset + b.size <= a.offset,
                     "{:?} {:?}",
@@ -684,7 +711,7 @@ mod tests {
         assert_eq!(lookup(b"_ccpu"), None);
         assert_eq!(lookup(b""), None);
         assert_eq!(lookup(b"cp_tim"), None);
-        assert_eq!(VMMETER_WORDS * 4, 196);
+        assert_eq!(VMMETER_WORDS * 4, 204);
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod kinfo;
 mod kld;
 mod kmem;
 mod kqueue;
+mod kstat;
 mod ktrace;
 mod machine;
 mod memlock;

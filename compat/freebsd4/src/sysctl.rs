@@ -260,7 +260,12 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
         // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
+        [1, 265, 256] => Value::Bytes(crate::kstat::devstat_all()),
+        [1, 265, 257] => Value::Int(crate::kstat::DEVSTAT_DEVICES),
+        [1, 265, 258] => Value::Int(crate::kstat::DEVSTAT_GENERATION),
+        [2, 1] => Value::Bytes(crate::kstat::vmtotal()),
         [2, 2] => Value::Bytes(loadavg()),
+        [2, 256] => Value::Bytes(crate::kstat::ZONE_HEADER.to_vec()),
         [6, 3] => Value::Int(1),
         [6, 5] => memory(nymph_kernel::mm::frame::FRAMES.lock().usable_count()),
         [6, 6] => memory(nymph_kernel::mm::frame::FRAMES.lock().free_count()),
@@ -1277,7 +1282,9 @@ mod tests {
         assert_eq!(next(&[1, 0x104]), Some(alloc::vec![1, 0x105]));
         assert_eq!(next(&[1, 0x105]), Some(alloc::vec![1, 0x106]));
         assert_eq!(next(&[1, 0x106]), Some(alloc::vec![1, 0x107]));
-        assert_eq!(next(&[1, 0x108]), Some(alloc::vec![2, 2]));
+        assert_eq!(next(&[1, 0x108]), Some(alloc::vec![1, 0x109, 0x100]));
+        assert_eq!(next(&[1, 0x109, 0x103]), Some(alloc::vec![2, 1]));
+        assert_eq!(next(&[2, 2]), Some(alloc::vec![2, 0x100]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 1, 1, 0x100]));
         assert_eq!(next(&[4, 1, 1, 0x100]), Some(alloc::vec![4, 1, 2, 0x100]));
