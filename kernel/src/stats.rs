@@ -60,6 +60,71 @@ pub static FILE_WRITE_BYTES: Counter = Counter::new();
 /// search of the directory).
 pub static NAME_LOOKUPS: Counter = Counter::new();
 
+/// The Internet protocols over lo0, the one interface. Each datagram, and each write
+/// that moves bytes on a connected stream, is one packet sent and received (its
+/// bytes with the IP header and the transport's); connection set-up, acknowledgements
+/// and window updates are not carried as packets here, so they count only as the
+/// events below.
+pub mod inet {
+    use super::Counter;
+
+    /// IP packets sent on (and so received from) lo0, and their bytes.
+    pub static PACKETS: Counter = Counter::new();
+    pub static BYTES: Counter = Counter::new();
+    /// UDP datagrams sent; received datagrams (those for no socket among them); those
+    /// for a port no socket has, and those dropped at a receiver with no room.
+    pub static UDP_SENT: Counter = Counter::new();
+    pub static UDP_RECEIVED: Counter = Counter::new();
+    pub static UDP_NO_PORT: Counter = Counter::new();
+    pub static UDP_FULL_SOCKET: Counter = Counter::new();
+    /// ICMP port-unreachable errors sent back for datagrams to such ports (what makes
+    /// a connected UDP socket's next call fail with ECONNREFUSED).
+    pub static PORT_UNREACHABLE: Counter = Counter::new();
+    /// TCP: connections asked for; taken by a listener; established (both ends
+    /// count); refused before they were established; sockets closed.
+    pub static TCP_CONNECT_ATTEMPTS: Counter = Counter::new();
+    pub static TCP_ACCEPTS: Counter = Counter::new();
+    pub static TCP_CONNECTS: Counter = Counter::new();
+    pub static TCP_REFUSED: Counter = Counter::new();
+    pub static TCP_CLOSED: Counter = Counter::new();
+    /// TCP data packets (writes that moved bytes) and their bytes.
+    pub static TCP_DATA_PACKETS: Counter = Counter::new();
+    pub static TCP_DATA_BYTES: Counter = Counter::new();
+
+    /// The IP header, and the UDP, TCP and ICMP headers (a port unreachable error
+    /// quotes the datagram's IP header and first 8 bytes).
+    const IP_HEADER: u64 = 20;
+    const UDP_HEADER: u64 = 8;
+    const TCP_HEADER: u64 = 20;
+    const ICMP_UNREACH: u64 = 8 + IP_HEADER + 8;
+
+    fn packet(bytes: u64) {
+        PACKETS.inc();
+        BYTES.add(IP_HEADER + bytes);
+    }
+
+    /// A UDP datagram of `len` bytes sent on lo0.
+    pub fn udp_datagram(len: usize) {
+        UDP_SENT.inc();
+        UDP_RECEIVED.inc();
+        packet(UDP_HEADER + len as u64);
+    }
+
+    /// A datagram found no socket at its port: the error that goes back.
+    pub fn udp_no_port() {
+        UDP_NO_PORT.inc();
+        PORT_UNREACHABLE.inc();
+        packet(ICMP_UNREACH);
+    }
+
+    /// A write of `len` bytes on a connected TCP socket.
+    pub fn tcp_data(len: usize) {
+        TCP_DATA_PACKETS.inc();
+        TCP_DATA_BYTES.add(len as u64);
+        packet(TCP_HEADER + len as u64);
+    }
+}
+
 use crate::ktest::{KernelTest, TestResult};
 use crate::{kassert, kfail, ktest};
 

@@ -51,6 +51,7 @@ use super::{FileKind, FileOps, OpenFile, Readiness, Sink, Source};
 use crate::error::{Error, Result};
 use crate::process::Signal;
 use crate::sched::WaitQueue;
+use crate::stats;
 use crate::sync::Mutex;
 use crate::vfs::{self, Access, Follow, FsContext, NodeType};
 use alloc::collections::{BTreeMap, VecDeque};
@@ -827,6 +828,13 @@ impl Drop for Socket {
         if let Some(c) = self.connection.get() {
             c.notify_peer();
         }
+        // tcp_close, for every TCP socket that was bound, listened or connected.
+        if self.domain == Domain::Internet && self.kind == SocketType::Stream {
+            let s = self.state.get_mut();
+            if s.bound || s.backlog.is_some() || self.connection.get().is_some() {
+                stats::inet::TCP_CLOSED.inc();
+            }
+        }
     }
 }
 
@@ -1249,11 +1257,18 @@ impl Socket {
                     self.state.lock().peer = Some((Weak::new(), to.to_bytes()));
                     return Ok(());
                 }
+                stats::inet::TCP_CONNECT_ATTEMPTS.inc();
                 (self.find_inet(to, self.inet_source()), to.to_bytes())
             }
             _ => return Err(Error::InvalidArgument),
         };
-        let target = target.ok_or(Error::ConnectionRefused)?;
+        let refused = || {
+            if self.domain == Domain::Internet {
+                stats::inet::TCP_REFUSED.inc();
+            }
+            Error::ConnectionRefused
+        };
+        let target = target.ok_or_else(refused)?;
         if self.kind == SocketType::Datagram {
             self.state.lock().peer = Some((Arc::downgrade(&target), server_name));
             return Ok(());
@@ -1262,12 +1277,12 @@ impl Socket {
         {
             let t = target.state.lock();
             let Some(backlog) = t.backlog else {
-                return Err(Error::ConnectionRefused);
+                return Err(refused());
             };
             // A full queue refuses at once (4.x's TCP drops the SYN and the client
             // retries until it times out).
             if t.pending.len() > 3 * backlog / 2 {
-                return Err(Error::ConnectionRefused);
+                return Err(refused());
             }
             // The new connection has the listener's options, linger and buffer sizes
             // (4.x's sonewconn, whose soreserve takes the listener's; its syncache
@@ -1290,6 +1305,10 @@ impl Socket {
             server.state.lock().name = server_name;
         }
         join(self, &server)?;
+        if self.domain == Domain::Internet {
+            stats::inet::TCP_ACCEPTS.inc();
+            stats::inet::TCP_CONNECTS.add(2);
+        }
         target.state.lock().pending.push_back(server);
         target.changed.wake_all();
         // sonewconn's and soisconnected's wake-ups: the listener has a connection to
@@ -1403,6 +1422,9 @@ impl Socket {
             let sent = pipe::write_marked(&c.tx, from, wait, control, low_water)?;
             if sent > 0 {
                 c.notify_peer();
+                if self.domain == Domain::Internet {
+                    stats::inet::tcp_data(sent);
+                }
             }
             return Ok(sent);
         }
@@ -1467,12 +1489,17 @@ impl Socket {
             (None, Some(peer)) => peer,
         };
         let source = self.inet_source();
+        stats::inet::udp_datagram(len);
         match self.find_inet(to, source) {
             Some(target) => match target.deliver(source.to_bytes(), from, None, Some(to.addr)) {
-                Err(Error::NoBufferSpace) => Ok(len),
+                Err(Error::NoBufferSpace) => {
+                    stats::inet::UDP_FULL_SOCKET.inc();
+                    Ok(len)
+                }
                 r => r,
             },
             None => {
+                stats::inet::udp_no_port();
                 if peer.is_some() {
                     self.state.lock().error = Some(Error::ConnectionRefused);
                     self.changed.wake_all();
