@@ -5,7 +5,8 @@
  * sysctl_sysctl_next_ls, sysctl_sysctl_name2oid, sysctl_sysctl_oidfmt, sysctl_root):
  *  - next {0,2} from {1}, then from each answer, visits every node the kernel serves
  *    once, in increasing OID order (kern.proc's table and args and vfs.generic, nodes with a
- *    handler, included; the inner nodes kern, kern.proc, kern.devstat, vm, vfs, hw, user,
+ *    handler, included; the inner nodes kern, kern.proc, kern.ipc, kern.devstat, vm,
+ *    vfs, net.inet's protocols, hw, user,
  *    p1003_1b, jail not), and
  *    ends with ENOENT; for each,
  *    name {0,1} and oidfmt {0,4} are byte-exact (a u_int kind = CTLTYPE | flags, then
@@ -77,6 +78,11 @@ static const struct node {
 	{{1, 26}, 2, "kern.bootfile", STRING | RD | WR, "A", 0},
 	{{1, 27}, 2, "kern.maxfilesperproc", INT | RD, "I", 4},
 	{{1, 28}, 2, "kern.maxprocperuid", INT | RD, "I", 4},
+	/* What netstat -m reads (fb4_netstat_stats). */
+	{{1, 30, 8}, 3, "kern.ipc.mbstat", OPAQUE | RD, "S,mbstat", 56},
+	{{1, 30, 9}, 3, "kern.ipc.nmbclusters", INT | RD, "I", 4},
+	{{1, 30, 0x100}, 3, "kern.ipc.mbtypes", OPAQUE | RD, "LU", 64},
+	{{1, 30, 0x101}, 3, "kern.ipc.nmbufs", INT | RD, "I", 4},
 	{{1, 32}, 2, "kern.ps_strings", ULONG | RD, "LU", 4},
 	{{1, 33}, 2, "kern.usrstack", ULONG | RD, "LU", 4},
 	{{1, 34}, 2, "kern.logsigexit", INT | RD | WR, "I", 4},
@@ -104,7 +110,14 @@ static const struct node {
 	/* The socket lists (fb4_netstat reads them): two xinpgens at least. */
 	{{4, 1, 1, 0x100}, 4, "net.local.stream.pcblist", RD, "S,xunpcb", -4},
 	{{4, 1, 2, 0x100}, 4, "net.local.dgram.pcblist", RD, "S,xunpcb", -4},
+	/* netstat -s's (fb4_netstat_stats). */
+	{{4, 2, 0, 12}, 4, "net.inet.ip.stats", OPAQUE | RD, "S,ipstat", 116},
+	{{4, 2, 1, 1}, 4, "net.inet.icmp.maskrepl", INT | RD, "I", 4},
+	{{4, 2, 1, 2}, 4, "net.inet.icmp.stats", OPAQUE | RD, "S,icmpstat", 200},
+	{{4, 2, 2, 1}, 4, "net.inet.igmp.stats", OPAQUE | RD, "S,igmpstat", 36},
+	{{4, 2, 6, 4}, 4, "net.inet.tcp.stats", OPAQUE | RD, "S,tcpstat", 304},
 	{{4, 2, 6, 11}, 4, "net.inet.tcp.pcblist", RD, "S,xtcpcb", -4},
+	{{4, 2, 17, 2}, 4, "net.inet.udp.stats", OPAQUE | RD, "S,udpstat", 52},
 	{{4, 2, 17, 5}, 4, "net.inet.udp.pcblist", RD, "S,xinpcb", -4},
 	/* rtsock.c's handler node: three more numbers wanted (EINVAL without). */
 	{{4, 17}, 2, "net.route", NODE | RD, "N", -1},
@@ -354,9 +367,12 @@ int main(void)
 	check_next((int[]){3, 0}, 2, (int[]){4, 1, 1, 0x100}, 4);
 	check_next((int[]){3, 0, 2, 1}, 4, (int[]){4, 1, 1, 0x100}, 4);
 	check_next((int[]){4, 1, 1, 0x100}, 4, (int[]){4, 1, 2, 0x100}, 4);
-	check_next((int[]){4, 1, 2, 0x100}, 4, (int[]){4, 2, 6, 11}, 4);
-	check_next((int[]){4, 2, 6, 11}, 4, (int[]){4, 2, 17, 5}, 4);
-	check_next((int[]){4, 2}, 2, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){4, 1, 2, 0x100}, 4, (int[]){4, 2, 0, 12}, 4);
+	check_next((int[]){4, 2, 6, 4}, 4, (int[]){4, 2, 6, 11}, 4);
+	check_next((int[]){4, 2, 6, 11}, 4, (int[]){4, 2, 17, 2}, 4);
+	check_next((int[]){4, 2}, 2, (int[]){4, 2, 0, 12}, 4);
+	check_next((int[]){1, 28}, 2, (int[]){1, 30, 8}, 3);
+	check_next((int[]){1, 30, 0x101}, 3, (int[]){1, 32}, 2);
 	check_next((int[]){4, 2, 17, 5}, 4, (int[]){4, 17}, 2);
 	check_next((int[]){4, 17}, 2, (int[]){6, 1}, 2);
 	check_next((int[]){4, 17, 0, 0, 3}, 5, (int[]){6, 1}, 2);

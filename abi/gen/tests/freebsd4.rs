@@ -1071,7 +1071,34 @@ fn sysctl_tree_matches_the_reference() {
     assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
     let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
     assert!(kern.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(kern.len(), 35);
+    assert_eq!(kern.len(), 36);
+    // kern.ipc: what netstat -m reads (KIPC_MBSTAT 8, KIPC_NMBCLUSTERS 9, then two
+    // OID_AUTO).
+    let ipc: Vec<i64> = s
+        .sysctl_children(&[1, 30])
+        .iter()
+        .map(|n| n.number())
+        .collect();
+    assert_eq!(ipc, [8, 9, 0x100, 0x101]);
+    // net.inet: ip, icmp, igmp, tcp, udp by protocol number, each with its stats.
+    let inet: Vec<i64> = s
+        .sysctl_children(&[4, 2])
+        .iter()
+        .map(|n| n.number())
+        .collect();
+    assert_eq!(inet, [0, 1, 2, 6, 17]);
+    for (name, size) in [
+        ("net.inet.ip.stats", 116),
+        ("net.inet.icmp.stats", 200),
+        ("net.inet.igmp.stats", 36),
+        ("net.inet.tcp.stats", 304),
+        ("net.inet.udp.stats", 52),
+        ("kern.ipc.mbstat", 56),
+        ("kern.ipc.mbtypes", 64),
+    ] {
+        let ty = node(name).ty.as_ref().map(|t| format!("{t:?}"));
+        assert!(ty.is_some_and(|t| t.contains(&size.to_string())), "{name}");
+    }
     // subr_devstat.c: kern.devstat's four, in the order they register.
     let devstat: Vec<&str> = s
         .sysctl_children(&[1, 265])

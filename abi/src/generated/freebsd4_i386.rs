@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 35] = [
+static SYSCTL_MIB_1: [SysctlNode; 36] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4866,6 +4866,14 @@ static SYSCTL_MIB_1: [SysctlNode; 35] = [
         value: Some(SysctlConst::Int(99998)),
     },
     SysctlNode {
+        number: 30,
+        name: "ipc",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_1_30),
+        value: None,
+    },
+    SysctlNode {
         number: 32,
         name: "ps_strings",
         kind: 0x80000008,
@@ -5031,6 +5039,42 @@ static SYSCTL_MIB_1_14: [SysctlNode; 7] = [
     },
 ];
 
+/// `kern.ipc`.
+static SYSCTL_MIB_1_30: [SysctlNode; 4] = [
+    SysctlNode {
+        number: 8,
+        name: "mbstat",
+        kind: 0x80000005,
+        fmt: "S,mbstat",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 9,
+        name: "nmbclusters",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 256,
+        name: "mbtypes",
+        kind: 0x80000005,
+        fmt: "LU",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 257,
+        name: "nmbufs",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+];
+
 /// `kern.devstat`.
 static SYSCTL_MIB_1_265: [SysctlNode; 4] = [
     SysctlNode {
@@ -5174,7 +5218,31 @@ static SYSCTL_MIB_4_1_2: [SysctlNode; 1] = [SysctlNode {
 }];
 
 /// `net.inet`.
-static SYSCTL_MIB_4_2: [SysctlNode; 2] = [
+static SYSCTL_MIB_4_2: [SysctlNode; 5] = [
+    SysctlNode {
+        number: 0,
+        name: "ip",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2_0),
+        value: None,
+    },
+    SysctlNode {
+        number: 1,
+        name: "icmp",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2_1),
+        value: None,
+    },
+    SysctlNode {
+        number: 2,
+        name: "igmp",
+        kind: 0xc0000001,
+        fmt: "N",
+        serve: SysctlServe::Children(&SYSCTL_MIB_4_2_2),
+        value: None,
+    },
     SysctlNode {
         number: 6,
         name: "tcp",
@@ -5193,25 +5261,85 @@ static SYSCTL_MIB_4_2: [SysctlNode; 2] = [
     },
 ];
 
-/// `net.inet.tcp`.
-static SYSCTL_MIB_4_2_6: [SysctlNode; 1] = [SysctlNode {
-    number: 11,
-    name: "pcblist",
-    kind: 0x80000000,
-    fmt: "S,xtcpcb",
-    serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
+/// `net.inet.ip`.
+static SYSCTL_MIB_4_2_0: [SysctlNode; 1] = [SysctlNode {
+    number: 12,
+    name: "stats",
+    kind: 0x80000005,
+    fmt: "S,ipstat",
+    serve: SysctlServe::Value,
     value: None,
 }];
 
-/// `net.inet.udp`.
-static SYSCTL_MIB_4_2_17: [SysctlNode; 1] = [SysctlNode {
-    number: 5,
-    name: "pcblist",
-    kind: 0x80000000,
-    fmt: "S,xinpcb",
-    serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
+/// `net.inet.icmp`.
+static SYSCTL_MIB_4_2_1: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 1,
+        name: "maskrepl",
+        kind: 0x80000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(0)),
+    },
+    SysctlNode {
+        number: 2,
+        name: "stats",
+        kind: 0x80000005,
+        fmt: "S,icmpstat",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+];
+
+/// `net.inet.igmp`.
+static SYSCTL_MIB_4_2_2: [SysctlNode; 1] = [SysctlNode {
+    number: 1,
+    name: "stats",
+    kind: 0x80000005,
+    fmt: "S,igmpstat",
+    serve: SysctlServe::Value,
     value: None,
 }];
+
+/// `net.inet.tcp`.
+static SYSCTL_MIB_4_2_6: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 4,
+        name: "stats",
+        kind: 0x80000005,
+        fmt: "S,tcpstat",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 11,
+        name: "pcblist",
+        kind: 0x80000000,
+        fmt: "S,xtcpcb",
+        serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
+        value: None,
+    },
+];
+
+/// `net.inet.udp`.
+static SYSCTL_MIB_4_2_17: [SysctlNode; 2] = [
+    SysctlNode {
+        number: 2,
+        name: "stats",
+        kind: 0x80000005,
+        fmt: "S,udpstat",
+        serve: SysctlServe::Value,
+        value: None,
+    },
+    SysctlNode {
+        number: 5,
+        name: "pcblist",
+        kind: 0x80000000,
+        fmt: "S,xinpcb",
+        serve: SysctlServe::Handler(SysctlHandler::InetPcblist),
+        value: None,
+    },
+];
 
 /// `hw`.
 static SYSCTL_MIB_6: [SysctlNode; 10] = [

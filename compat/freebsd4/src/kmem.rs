@@ -34,8 +34,8 @@
 //! - `ifnet`: the interface list's head, netstat's first symbol (it will not start
 //!   without it): lo0's struct ifnet, its name and its two ifaddrs (the link address
 //!   as if_attach makes it, 127.0.0.1's struct in_ifaddr) laid out as 4.8's
-//!   if_var.h and in_var.h have them, which `netstat -i` walks. Its packet counters
-//!   are 0 (nothing counts loopback packets).
+//!   if_var.h and in_var.h have them, which `netstat -i` walks, with lo0's traffic
+//!   ([`crate::netstat`]).
 //! - ipcs's `msginfo`, `shminfo`, `seminfo` (the System V limits, the core's, which
 //!   are 4.x's defaults) and `msqids`, `shmsegs`, `sema`: each the address of a table
 //!   of a record per id slot, as IPC_STAT gives them, free slots as 4.x leaves them
@@ -88,9 +88,13 @@ impl Variable {
     }
 }
 
-/// Every variable: this module's and the statistics' ([`crate::kstat`]).
+/// Every variable: this module's, the statistics' ([`crate::kstat`]) and the routing
+/// table's ([`crate::netstat`]).
 fn variables() -> impl Iterator<Item = &'static Variable> {
-    VARIABLES.iter().chain(crate::kstat::VARIABLES)
+    VARIABLES
+        .iter()
+        .chain(crate::kstat::VARIABLES)
+        .chain(crate::netstat::VARIABLES)
 }
 
 /// `sizeof(struct vmmeter)` on i386 (sys/vmmeter.h 1.21.2.2, 4.7 on): 51 u_ints. A
@@ -257,14 +261,16 @@ const SEMID_DS_SIZE: usize = size_of::<fb::semid_ds>();
 /// large as the union netstat reads one into (an in6_ifaddr's 272 bytes).
 const LO0_AREA: u32 =
     (SEMA_OFFSET + (sem::LIMITS.max_ids * SEMID_DS_SIZE) as u32).next_multiple_of(0x100);
-const LO0_IFNET: u32 = LO0_AREA;
+pub(crate) const LO0_IFNET: u32 = LO0_AREA;
 const LO0_NAME: u32 = LO0_AREA + 0x100;
 const LO0_LINK_IFA: u32 = LO0_AREA + 0x200;
-const LO0_INET_IFA: u32 = LO0_AREA + 0x400;
+pub(crate) const LO0_INET_IFA: u32 = LO0_AREA + 0x400;
 const IFNET_SIZE: usize = 216;
 /// The statistics' variables ([`crate::kstat`]), after lo0's objects.
 pub(crate) const KSTAT_AREA: u32 =
     (LO0_INET_IFA + IFADDR_UNION_SIZE as u32).next_multiple_of(0x1000);
+/// The routing table's objects ([`crate::netstat`]), after the statistics'.
+pub(crate) const NET_AREA: u32 = KSTAT_AREA + 0x1000;
 const IFADDR_UNION_SIZE: usize = 272;
 /// struct ifnet: if_name, if_link, if_addrhead, if_index, if_unit, if_flags, if_data
 /// (ifi_type, ifi_mtu, ifi_lastchange).
@@ -275,10 +281,16 @@ const IF_INDEX: usize = 32;
 const IF_FLAGS: usize = 38;
 const IF_DATA: usize = 52;
 const IFI_MTU: usize = 8;
+/// if_data's ifi_ipackets, ifi_opackets, ifi_ibytes, ifi_obytes.
+const IFI_IPACKETS: usize = 20;
+const IFI_OPACKETS: usize = 28;
+const IFI_IBYTES: usize = 40;
+const IFI_OBYTES: usize = 44;
 const IFI_LASTCHANGE: usize = 72;
 /// struct ifaddr: ifa_addr, ifa_dstaddr, ifa_netmask, ifa_ifp, ifa_link, ifa_refcnt;
 /// if_attach puts the link address right after it, and its mask after that.
 const IFA_ADDR: usize = 0;
+const IFA_DATA: usize = 12;
 const IFA_DSTADDR: usize = 4;
 const IFA_NETMASK: usize = 8;
 const IFA_IFP: usize = 92;
@@ -459,10 +471,24 @@ fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
     object[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
+/// The packet and byte counts of an if_data at `at` in `object`: lo0 receives what it
+/// sends ([`crate::netstat::lo0_traffic`]).
+fn put_traffic(object: &mut [u8], at: usize) {
+    let (packets, bytes) = crate::netstat::lo0_traffic();
+    for (field, value) in [
+        (IFI_IPACKETS, packets),
+        (IFI_OPACKETS, packets),
+        (IFI_IBYTES, bytes),
+        (IFI_OBYTES, bytes),
+    ] {
+        put(object, at + field, &value.to_le_bytes());
+    }
+}
+
 /// lo0 as loopattach and `ifconfig lo0 inet 127.0.0.1` leave it: name "lo" unit 0,
 /// index 1, UP|LOOPBACK|RUNNING|MULTICAST, IFT_LOOP, MTU 16384, the link address
-/// then 127.0.0.1 on its address list, the address's time its last change (boot).
-/// Its counters are 0: nothing counts loopback packets here.
+/// then 127.0.0.1 on its address list, the address's time its last change (boot),
+/// and its traffic.
 fn lo0_ifnet() -> Vec<u8> {
     let mut ifp = vec![0u8; IFNET_SIZE];
     put(&mut ifp, IF_NAME, &(BASE + LO0_NAME).to_le_bytes());
@@ -481,6 +507,7 @@ fn lo0_ifnet() -> Vec<u8> {
     let (secs, nanos) = nymph_kernel::time::boot_realtime();
     let change = words(&[secs as u32, nanos / 1000]);
     put(&mut ifp, IF_DATA + IFI_LASTCHANGE, &change);
+    put_traffic(&mut ifp, IF_DATA);
     ifp
 }
 
@@ -515,7 +542,7 @@ fn lo0_link_ifaddr() -> Vec<u8> {
 
 /// 127.0.0.1's struct in_ifaddr as in_ifinit leaves it on a loopback interface: the
 /// address, its own destination, the class A net and mask (host order), the
-/// broadcast address, and the mask as a sockaddr of 8 bytes.
+/// broadcast address, the mask as a sockaddr of 8 bytes, and its traffic.
 fn lo0_inet_ifaddr() -> Vec<u8> {
     let me = BASE + LO0_INET_IFA;
     let mut ia = vec![0u8; IFADDR_UNION_SIZE];
@@ -547,6 +574,8 @@ fn lo0_inet_ifaddr() -> Vec<u8> {
     sin[4..8].copy_from_slice(&crate::ifnet::LO0_ADDRESS);
     put(&mut ia, IA_ADDR, &sin);
     put(&mut ia, IA_SOCKMASK, &[8, 0, 0, 0, 255, 0, 0, 0]);
+    // Every packet is to or from 127.0.0.1: the address's own counts are lo0's.
+    put_traffic(&mut ia, IFA_DATA);
     ia
 }
 

@@ -30,6 +30,7 @@ mod ktrace;
 mod machine;
 mod memlock;
 mod mount;
+mod netstat;
 mod ntp;
 mod old;
 mod pcblist;

@@ -260,6 +260,10 @@ fn value(oid: &[i32]) -> Option<Value> {
         [1, 0x102] => Value::Int(i32::from(crate::core_dump::sugid_coredump())),
         // struct loadavg { fixpt_t ldavg[3]; long fscale; } (vm_meter.c's averunnable,
         // what getloadavg(3) reads): FSCALE is 1 << FSHIFT (11), the core's own scale.
+        [1, 30, 8] => Value::Bytes(crate::netstat::mbstat()),
+        [1, 30, 9] => Value::Int(crate::netstat::nmbclusters()),
+        [1, 30, 0x100] => Value::Bytes(crate::netstat::mbtypes()),
+        [1, 30, 0x101] => Value::Int(4 * crate::netstat::nmbclusters()),
         [1, 265, 256] => Value::Bytes(crate::kstat::devstat_all()),
         [1, 265, 257] => Value::Int(crate::kstat::DEVSTAT_DEVICES),
         [1, 265, 258] => Value::Int(crate::kstat::DEVSTAT_GENERATION),
@@ -273,6 +277,11 @@ fn value(oid: &[i32]) -> Option<Value> {
             let pages = nymph_kernel::mm::frame::FRAMES.lock().usable_count();
             Value::Int(pages.min(i32::MAX as usize) as i32)
         }
+        [4, 2, 0, 12] => Value::Bytes(crate::netstat::ipstat()),
+        [4, 2, 1, 2] => Value::Bytes(crate::netstat::icmpstat()),
+        [4, 2, 2, 1] => Value::Bytes(crate::netstat::igmpstat()),
+        [4, 2, 6, 4] => Value::Bytes(crate::netstat::tcpstat()),
+        [4, 2, 17, 2] => Value::Bytes(crate::netstat::udpstat()),
         [0x100, _] => Value::Int(crate::jail::knob_value(oid)?),
         _ => return None,
     })
@@ -1288,8 +1297,15 @@ mod tests {
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 1, 1, 0x100]));
         assert_eq!(next(&[4, 1, 1, 0x100]), Some(alloc::vec![4, 1, 2, 0x100]));
-        assert_eq!(next(&[4, 1, 2, 0x100]), Some(alloc::vec![4, 2, 6, 11]));
-        assert_eq!(next(&[4, 2, 6, 11]), Some(alloc::vec![4, 2, 17, 5]));
+        assert_eq!(next(&[4, 1, 2, 0x100]), Some(alloc::vec![4, 2, 0, 12]));
+        assert_eq!(next(&[4, 2, 0, 12]), Some(alloc::vec![4, 2, 1, 1]));
+        assert_eq!(next(&[4, 2, 1, 2]), Some(alloc::vec![4, 2, 2, 1]));
+        assert_eq!(next(&[4, 2, 2, 1]), Some(alloc::vec![4, 2, 6, 4]));
+        assert_eq!(next(&[4, 2, 6, 4]), Some(alloc::vec![4, 2, 6, 11]));
+        assert_eq!(next(&[4, 2, 6, 11]), Some(alloc::vec![4, 2, 17, 2]));
+        assert_eq!(next(&[4, 2, 17, 2]), Some(alloc::vec![4, 2, 17, 5]));
+        assert_eq!(next(&[1, 28]), Some(alloc::vec![1, 30, 8]));
+        assert_eq!(next(&[1, 30, 0x101]), Some(alloc::vec![1, 32]));
         assert_eq!(next(&[4, 2, 17, 5]), Some(alloc::vec![4, 17]));
         assert_eq!(next(&[4, 17, 0, 0, 3]), Some(alloc::vec![6, 1]));
         assert_eq!(next(&[7]), Some(alloc::vec![8, 1]));

@@ -1,0 +1,279 @@
+// abi: freebsd4-i386
+/*
+ * What 4.x's netstat -s, -m, -r, -rs and -i read, with the traffic of this case
+ * counted in them (lo0 is the one interface: each datagram and each stream write
+ * that moves bytes is one packet sent and received on it).
+ *  - -s: net.inet.{tcp,udp,ip,igmp}.stats by name (304, 52, 116, 36 bytes), icmp's
+ *    by number ({4,2,1,2}, 200 bytes) and maskrepl ({4,2,1,1}, 0). Three datagrams
+ *    sent to a bound socket count as sent and received; one to a port nobody has as
+ *    received, udps_noport, and an ICMP port unreachable out and in (icps_error,
+ *    outhist[3], inhist[3]); a TCP connection counts an attempt, an accept, two
+ *    connects, a data packet with its bytes each way, and closes; a refused connect
+ *    an attempt and a conndrop. ips_total, ips_delivered and ips_localout count every
+ *    packet.
+ *  - -m: kern.ipc.mbtypes (64 bytes, all 0: no mbufs), kern.ipc.mbstat {1,30,8}
+ *    (56 bytes: counts 0, i386's MSIZE 256 and MCLBYTES 2048), nmbclusters {1,30,9},
+ *    kern.ipc.nmbufs 4 * nmbclusters.
+ *  - -r: kldsym rt_tables, 34 pointers with only AF_INET's set; its radix_node_head's
+ *    tree, walked as p_tree walks it, has one leaf that is not an end marker: the
+ *    host route 127.0.0.1 (no mask), gateway 127.0.0.1, flags UP|HOST|LOCAL, on lo0
+ *    (128 bytes readable at its if_name), MTU 16384; Refs counts the connected
+ *    Internet sockets, Use the packets sent (ips_localout).
+ *  - -rs: rtstat (10 bytes) and rttrash (4), zero.
+ *  - -i: lo0's struct ifnet and 127.0.0.1's ifaddr carry the same packet and byte
+ *    counts, in as out, the packets ips_localout's.
+ */
+#include <nymph_fb4.h>
+#include <fcntl.h>
+
+static int kmem;
+
+static uint32_t nlist_one(const char *name, uint32_t want_size)
+{
+	struct kld_sym_lookup l = {16, name, 0, 0};
+	CHECK_OK(__sys_kldsym(0, 1, &l));
+	CHECK_EQ(l.symsize, want_size);
+	return l.symvalue;
+}
+
+static void kread(uint32_t addr, void *buf, size_t len)
+{
+	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
+	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
+}
+
+static uint32_t word(const void *p, size_t at)
+{
+	uint32_t w;
+	memcpy(&w, (const char *)p + at, 4);
+	return w;
+}
+
+static void by_name(const char *name, void *buf, size_t want)
+{
+	size_t len = want;
+	CHECK_OK(sysctlbyname(name, buf, &len, NULL, 0));
+	CHECK_EQ(len, want);
+}
+
+struct counts {
+	uint32_t ip[29], icmp[50], tcp[76], udp[13];
+};
+
+static void read_counts(struct counts *c)
+{
+	by_name("net.inet.ip.stats", c->ip, sizeof(c->ip));
+	by_name("net.inet.tcp.stats", c->tcp, sizeof(c->tcp));
+	by_name("net.inet.udp.stats", c->udp, sizeof(c->udp));
+	int icmp_mib[4] = {4, 2, 1, 2};
+	size_t len = sizeof(c->icmp);
+	CHECK_OK(sysctl(icmp_mib, 4, c->icmp, &len, NULL, 0));
+	CHECK_EQ(len, 200);
+}
+
+static struct sockaddr_in loopback(int port)
+{
+	struct sockaddr_in sin;
+	nt_sockaddr_in(&sin, INADDR_LOOPBACK, port);
+	return sin;
+}
+
+static uint32_t rt_tables, rtentry_addr, ifnet_head;
+
+/* p_tree: in order, leaves without RNF_ROOT are routes. */
+static int routes;
+static void walk(uint32_t node)
+{
+	unsigned char rn[24];
+	kread(node, rn, sizeof(rn));
+	int16_t bit;
+	memcpy(&bit, rn + 8, 2);
+	if (bit < 0) {
+		if ((rn[11] & 2) == 0) {
+			routes++;
+			rtentry_addr = node;
+		}
+		CHECK_EQ(word(rn, 20), 0); /* no duplicated keys */
+		return;
+	}
+	walk(word(rn, 16));
+	walk(word(rn, 20));
+}
+
+/* The one route's Refs and Use. */
+static void route(uint32_t *refs, uint32_t *use)
+{
+	uint32_t tables[34];
+	kread(rt_tables, tables, sizeof(tables));
+	for (int i = 0; i < 34; i++)
+		CHECK(i == 2 ? tables[i] != 0 : tables[i] == 0);
+	unsigned char head[124];
+	kread(tables[2], head, sizeof(head));
+	routes = 0;
+	walk(word(head, 0));
+	CHECK_EQ(routes, 1);
+	unsigned char rt[148];
+	kread(rtentry_addr, rt, sizeof(rt));
+	unsigned char key[16], want[16] = {16, AF_INET, 0, 0, 127, 0, 0, 1};
+	kread(word(rt, 12), key, 16);
+	CHECK(memcmp(key, want, 16) == 0);
+	CHECK_EQ(word(rt, 16), 0); /* a host route: no mask */
+	kread(word(rt, 48), key, 16);
+	CHECK(memcmp(key, want, 16) == 0);
+	CHECK_EQ(word(rt, 56), 0x200005);
+	uint32_t first[2];
+	kread(ifnet_head, first, 8);
+	CHECK_EQ(word(rt, 60), first[0]);
+	unsigned char ifp[216];
+	kread(word(rt, 60), ifp, sizeof(ifp));
+	char name[128];
+	kread(word(ifp, 4), name, sizeof(name));
+	CHECK(strcmp(name, "lo") == 0);
+	CHECK_EQ(word(rt, 80), 16384);
+	*refs = word(rt, 52);
+	*use = word(rt, 112);
+}
+
+/* lo0's counters, and 127.0.0.1's: packets in, out, bytes in, out. */
+static void lo0(uint32_t c[4])
+{
+	uint32_t first[2];
+	kread(ifnet_head, first, 8);
+	unsigned char ifp[216];
+	kread(first[0], ifp, sizeof(ifp));
+	c[0] = word(ifp, 72);
+	c[1] = word(ifp, 80);
+	c[2] = word(ifp, 92);
+	c[3] = word(ifp, 96);
+	unsigned char link[272], inet[272];
+	kread(word(ifp, 16), link, sizeof(link));
+	kread(word(link, 96), inet, sizeof(inet));
+	CHECK_EQ(inet[160 + 1], AF_INET);
+	CHECK_EQ(word(inet, 32), c[0]);
+	CHECK_EQ(word(inet, 40), c[1]);
+	CHECK_EQ(word(inet, 52), c[2]);
+	CHECK_EQ(word(inet, 56), c[3]);
+}
+
+int main(void)
+{
+	kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
+	rt_tables = nlist_one("rt_tables", 136);
+	ifnet_head = nlist_one("ifnet", 8);
+	uint32_t rtstat = nlist_one("rtstat", 10);
+	uint32_t rttrash = nlist_one("rttrash", 4);
+	unsigned char zeros[64] = {0}, buf[64];
+	kread(rtstat, buf, 10);
+	CHECK(memcmp(buf, zeros, 10) == 0);
+	kread(rttrash, buf, 4);
+	CHECK(memcmp(buf, zeros, 4) == 0);
+
+	/* -m. */
+	size_t len = 0;
+	CHECK_OK(sysctlbyname("kern.ipc.mbtypes", NULL, &len, NULL, 0));
+	CHECK_EQ(len, 64);
+	by_name("kern.ipc.mbtypes", buf, 64);
+	CHECK(memcmp(buf, zeros, 64) == 0);
+	uint32_t mbstat[14];
+	int mbstat_mib[3] = {1, 30, 8};
+	len = sizeof(mbstat);
+	CHECK_OK(sysctl(mbstat_mib, 3, mbstat, &len, NULL, 0));
+	CHECK_EQ(len, 56);
+	CHECK_EQ(mbstat[0], 0);
+	CHECK_EQ(mbstat[9], 256);
+	CHECK_EQ(mbstat[10], 2048);
+	int nmbclusters, nmbufs;
+	int clusters_mib[3] = {1, 30, 9};
+	len = sizeof(nmbclusters);
+	CHECK_OK(sysctl(clusters_mib, 3, &nmbclusters, &len, NULL, 0));
+	by_name("kern.ipc.nmbufs", &nmbufs, 4);
+	CHECK(nmbclusters >= 512 + 16 * 32 && nmbclusters <= 512 + 16 * 384);
+	CHECK_EQ(nmbufs, 4 * nmbclusters);
+
+	/* -s's others. */
+	uint32_t igmp[9];
+	by_name("net.inet.igmp.stats", igmp, sizeof(igmp));
+	CHECK(memcmp(igmp, zeros, sizeof(igmp)) == 0);
+	int maskrepl = -1;
+	int maskrepl_mib[4] = {4, 2, 1, 1};
+	len = sizeof(maskrepl);
+	CHECK_OK(sysctl(maskrepl_mib, 4, &maskrepl, &len, NULL, 0));
+	CHECK_EQ(maskrepl, 0);
+
+	/* UDP. */
+	static struct counts c0, c1, c2;
+	uint32_t refs0, use0, refs1, use1;
+	read_counts(&c0);
+	route(&refs0, &use0);
+	CHECK_EQ(use0, c0.ip[15]);
+	int rx = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	struct sockaddr_in there = loopback(7301);
+	CHECK_OK(__sys_bind(rx, &there, sizeof(there)));
+	int tx = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	char data[500];
+	memset(data, 'd', sizeof(data));
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(__sys_sendto(tx, data, 100, 0, &there, sizeof(there)), 100);
+	struct sockaddr_in nobody = loopback(7399);
+	CHECK_EQ(__sys_sendto(tx, data, 10, 0, &nobody, sizeof(nobody)), 10);
+	read_counts(&c1);
+	CHECK_EQ(c1.udp[10] - c0.udp[10], 4);  /* udps_opackets */
+	CHECK_EQ(c1.udp[0] - c0.udp[0], 4);    /* udps_ipackets */
+	CHECK_EQ(c1.udp[5] - c0.udp[5], 1);    /* udps_noport */
+	CHECK_EQ(c1.icmp[0] - c0.icmp[0], 1);  /* icps_error */
+	CHECK_EQ(c1.icmp[6] - c0.icmp[6], 1);  /* icps_outhist[ICMP_UNREACH] */
+	CHECK_EQ(c1.icmp[30] - c0.icmp[30], 1); /* icps_inhist[ICMP_UNREACH] */
+	CHECK_EQ(c1.ip[15] - c0.ip[15], 5);    /* ips_localout */
+	CHECK_EQ(c1.ip[0], c1.ip[15]);
+	CHECK_EQ(c1.ip[14], c1.ip[15]);
+	uint32_t l0[4], l1[4];
+	lo0(l0);
+	CHECK_EQ(l0[0], c1.ip[15]);
+	CHECK_EQ(l0[0], l0[1]);
+	CHECK_EQ(l0[2], l0[3]);
+	close(tx);
+	close(rx);
+
+	/* TCP. */
+	int listener = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	struct sockaddr_in service = loopback(7302);
+	CHECK_OK(__sys_bind(listener, &service, sizeof(service)));
+	CHECK_OK(__sys_listen(listener, 5));
+	int client = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	CHECK_OK(__sys_connect(client, &service, sizeof(service)));
+	int server = CHECK_OK(__sys_accept(listener, NULL, NULL));
+	CHECK_EQ(write(client, data, 500), 500);
+	CHECK_EQ(read(server, data, 500), 500);
+	CHECK_EQ(write(server, data, 200), 200);
+	CHECK_EQ(read(client, data, 200), 200);
+	route(&refs1, &use1);
+	CHECK_EQ(refs1 - refs0, 2);
+	int refused = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	struct sockaddr_in closed_port = loopback(7398);
+	CHECK_ERRNO(__sys_connect(refused, &closed_port, sizeof(closed_port)),
+		    ECONNREFUSED);
+	close(refused);
+	close(server);
+	close(client);
+	close(listener);
+	read_counts(&c2);
+	CHECK_EQ(c2.tcp[0] - c1.tcp[0], 2);     /* tcps_connattempt */
+	CHECK_EQ(c2.tcp[1] - c1.tcp[1], 1);     /* tcps_accepts */
+	CHECK_EQ(c2.tcp[2] - c1.tcp[2], 2);     /* tcps_connects */
+	CHECK_EQ(c2.tcp[4] - c1.tcp[4], 1);     /* tcps_conndrops */
+	CHECK(c2.tcp[5] - c1.tcp[5] >= 4);      /* tcps_closed */
+	CHECK_EQ(c2.tcp[16] - c1.tcp[16], 2);   /* tcps_sndpack */
+	CHECK_EQ(c2.tcp[17] - c1.tcp[17], 700); /* tcps_sndbyte */
+	CHECK_EQ(c2.tcp[26] - c1.tcp[26], 2);   /* tcps_rcvpack */
+	CHECK_EQ(c2.tcp[27] - c1.tcp[27], 700); /* tcps_rcvbyte */
+	CHECK_EQ(c2.ip[15] - c1.ip[15], 2);
+	lo0(l1);
+	CHECK_EQ(l1[0] - l0[0], 2);
+	/* Two packets of 700 bytes, each with IP's and TCP's 20-byte headers. */
+	CHECK_EQ(l1[2] - l0[2], 700 + 2 * 40);
+	route(&refs1, &use1);
+	CHECK_EQ(refs1, refs0);
+	CHECK_EQ(use1, c2.ip[15]);
+	close(kmem);
+	return 0;
+}
