@@ -15,7 +15,9 @@
  *    SIOCGIFDSTADDR EINVAL; a Unix-domain socket's EOPNOTSUPP;
  *  - a name that is no interface (lo1, lo, lo0x) ENXIO; "lo00" is lo0;
  *  - changes: EPERM for a process that is not root, EOPNOTSUPP for root;
- *  - net.route's NET_RT_IFLIST (ifconfig's list) as sysctl_iflist writes it.
+ *  - net.route's NET_RT_IFLIST (ifconfig's list) as sysctl_iflist writes it, lo0's
+ *    traffic in its if_data; NET_RT_DUMP and NET_RT_FLAGS as sysctl_dumpentry writes
+ *    the one route (127.0.0.1, UP|HOST|LOCAL, lo0), none with RTF_LLINFO (arp -a).
  */
 #include <nymph_fb4.h>
 #include <sys/ioctl.h>
@@ -131,7 +133,10 @@ int main(void)
 	 * (if_msghdr and its sockaddr_dl), then 127.0.0.1's RTM_NEWADDR (ifa_msghdr,
 	 * netmask, address, destination address). */
 	int mib[6] = {4, 17, 0, 0, 3, 0};
-	size_t len = 0;
+	uint32_t ipstat[29];
+	size_t len = sizeof(ipstat);
+	CHECK_OK(sysctlbyname("net.inet.ip.stats", ipstat, &len, NULL, 0));
+	len = 0;
 	CHECK_OK(sysctl(mib, 6, NULL, &len, NULL, 0));
 	CHECK_EQ(len, 212);
 	static unsigned char rt[256];
@@ -143,8 +148,16 @@ int main(void)
 					      1, 0, 0, 0, 0x18, 0, 0, 0, 0, 0, 0, 0};
 	CHECK(memcmp(rt, ifm, 24) == 0);
 	CHECK_EQ(rt[24] | rt[25] << 8, 16384); /* ifi_mtu */
-	for (int i = 28; i < 88; i++)
-		CHECK_EQ(rt[i], 0); /* metric, baud rate, the counters */
+	/* lo0's traffic, in as out: ifi_ipackets, ifi_opackets, ifi_ibytes, ifi_obytes. */
+	uint32_t longs[15];
+	memcpy(longs, rt + 28, sizeof(longs));
+	CHECK_EQ(longs[2], ipstat[15]);
+	CHECK_EQ(longs[4], longs[2]);
+	CHECK_EQ(longs[8], longs[7]);
+	CHECK(longs[7] >= 20 * longs[2]);
+	for (int i = 0; i < 15; i++)
+		if (i != 2 && i != 4 && i != 7 && i != 8)
+			CHECK_EQ(longs[i], 0); /* metric, baud rate, errors, multicasts */
 	CHECK(memcmp(rt + 96, sdl, 56) == 0);
 	static const unsigned char ifam[20] = {60, 0, 5, 0x0c, 0xa4, 0, 0, 0, 1, 0, 0, 0,
 					       1, 0, 0, 0, 0, 0, 0, 0};
@@ -164,9 +177,45 @@ int main(void)
 	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
 	CHECK_EQ(len, 0);
 	mib[5] = 0;
-	mib[4] = 1; /* NET_RT_DUMP: no routing table is kept */
+	/* NET_RT_DUMP: the one route, 127.0.0.1 to itself on lo0, as an RTM_GET
+	 * (rt_msghdr, destination, gateway). */
+	mib[4] = 1;
 	len = sizeof(rt);
-	CHECK_ERRNO(sysctl(mib, 6, rt, &len, NULL, 0), EOPNOTSUPP);
+	memset(rt, 0xa5, sizeof(rt));
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 92 + 32);
+	static const unsigned char rtm[16] = {124, 0, 5, 4, 1, 0, 0, 0,
+					      5, 0, 0x20, 0, 3, 0, 0, 0};
+	CHECK(memcmp(rt, rtm, 16) == 0);
+	uint32_t use, mtu, pksent;
+	memcpy(&use, rt + 28, 4);
+	memcpy(&mtu, rt + 36 + 4, 4);
+	memcpy(&pksent, rt + 36 + 36, 4);
+	CHECK_EQ(mtu, 16384);
+	CHECK_EQ(pksent, use);
+	CHECK(memcmp(rt + 92, sin, 16) == 0);
+	CHECK(memcmp(rt + 108, sin, 16) == 0);
+	/* AF_INET's alone; none of another family. */
+	mib[3] = 2;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 124);
+	mib[3] = 18;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 0);
+	mib[3] = 0;
+	/* NET_RT_FLAGS: arp -a's RTF_LLINFO finds none; RTF_HOST the route. */
+	mib[4] = 2;
+	mib[5] = 0x400;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 0);
+	mib[5] = 0x4;
+	len = sizeof(rt);
+	CHECK_OK(sysctl(mib, 6, rt, &len, NULL, 0));
+	CHECK_EQ(len, 124);
+	mib[5] = 0;
 	mib[4] = 9;
 	CHECK_ERRNO(sysctl(mib, 6, rt, &len, NULL, 0), EINVAL);
 	mib[4] = 3;

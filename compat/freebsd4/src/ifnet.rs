@@ -270,6 +270,11 @@ const NET_RT_DUMP: i32 = 1;
 const NET_RT_FLAGS: i32 = 2;
 const NET_RT_IFLIST: i32 = 3;
 const RTM_VERSION: u8 = 5;
+const RTM_GET: u8 = 0x4;
+const RTA_DST: i32 = 0x1;
+const RTA_GATEWAY: i32 = 0x2;
+/// `struct rt_msghdr` (its `struct rt_metrics` 56 bytes at 36).
+const RT_MSGHDR_LEN: usize = 92;
 const RTM_NEWADDR: u8 = 0xc;
 const RTM_IFINFO: u8 = 0xe;
 const RTA_NETMASK: i32 = 0x4;
@@ -297,15 +302,43 @@ pub(crate) fn route_sysctl(task: &Task, rest: &[i32]) -> Result<Vec<u8>, i32> {
     };
     match op {
         NET_RT_IFLIST => Ok(interface_list(task, af, arg)),
-        NET_RT_DUMP | NET_RT_FLAGS => {
-            log::warn!(
-                "pid {}: sysctl net.route dump: no routing table is kept here (EOPNOTSUPP)",
-                task.process.pid.0
-            );
-            Err(errno::EOPNOTSUPP)
-        }
+        NET_RT_DUMP => Ok(route_dump(af, None)),
+        NET_RT_FLAGS => Ok(route_dump(af, Some(arg))),
         _ => Err(errno::EINVAL),
     }
+}
+
+/// NET_RT_DUMP (and NET_RT_FLAGS with the flags a route must have one of) as
+/// sysctl_dumpentry writes the routing table for family `af` (0: every family):
+/// the one route a lo0-only 4.x kernel keeps (the table netstat -r walks,
+/// [`crate::netstat`]), an RTM_GET with its destination and gateway, its flags, use
+/// count, metrics and interface index. arp -a asks for RTF_LLINFO routes: there are
+/// none on a loopback interface.
+fn route_dump(af: i32, flags: Option<i32>) -> Vec<u8> {
+    let route = crate::netstat::route();
+    if af != 0 && af != fb::consts::AF_INET as i32 {
+        return Vec::new();
+    }
+    if flags.is_some_and(|f| route.flags as i32 & f == 0) {
+        return Vec::new();
+    }
+    let addr = lo0_address();
+    let len = (RT_MSGHDR_LEN + 2 * addr.len()) as u16;
+    let mut out = Vec::with_capacity(usize::from(len));
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&[RTM_VERSION, RTM_GET]);
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&route.flags.to_le_bytes());
+    out.extend_from_slice(&(RTA_DST | RTA_GATEWAY).to_le_bytes());
+    // rtm_pid, rtm_seq, rtm_errno; rtm_use; rtm_inits.
+    out.extend_from_slice(&[0u8; 12]);
+    out.extend_from_slice(&route.use_count.to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(&route.metrics);
+    out.extend_from_slice(&addr);
+    out.extend_from_slice(&addr);
+    out
 }
 
 /// NET_RT_IFLIST as sysctl_iflist writes it: for each interface (`index` 0: all) an
@@ -325,11 +358,20 @@ fn interface_list(task: &Task, af: i32, index: i32) -> Vec<u8> {
     out.extend_from_slice(&1u16.to_le_bytes());
     out.extend_from_slice(&[0, 0]);
     // struct if_data: type, physical, address and header lengths, the polling
-    // quotas, then the longs: MTU, metric, baud rate, the counters (none kept here)
-    // and the two spare ones; the last change, when the address came: at boot.
+    // quotas, then the longs: MTU, metric, baud rate, the counters (lo0's packets
+    // and bytes, in as out) and the two spare ones; the last change, when the
+    // address came: at boot.
     out.extend_from_slice(&[IFT_LOOP, 0, 0, 0, 0, 0, 0, 0]);
     out.extend_from_slice(&LO0_MTU.to_le_bytes());
-    out.extend_from_slice(&[0u8; 4 * 15]);
+    let (packets, bytes) = crate::netstat::lo0_traffic();
+    let mut longs = [0u32; 15];
+    // ifi_ipackets, ifi_opackets, ifi_ibytes, ifi_obytes, counted from ifi_metric.
+    for (at, value) in [(2, packets), (4, packets), (7, bytes), (8, bytes)] {
+        longs[at] = value;
+    }
+    for w in longs {
+        out.extend_from_slice(&w.to_le_bytes());
+    }
     let (secs, nanos) = nymph_kernel::time::boot_realtime();
     out.extend_from_slice(&(secs as u32).to_le_bytes());
     out.extend_from_slice(&(nanos / 1000).to_le_bytes());

@@ -48,6 +48,8 @@ const ROUTE_KEY: u32 = at(0x220);
 const ZEROS_KEY: u32 = at(0x240);
 const ONES_KEY: u32 = at(0x250);
 const RN_NODE_SIZE: u32 = 24;
+/// Where struct rtentry keeps rt_rmx.
+const RT_RMX: usize = 76;
 
 pub(crate) const VARIABLES: &[Variable] = &[
     Variable::new(b"rt_tables", RT_TABLES, RT_TABLES_SIZE, rt_tables),
@@ -139,6 +141,27 @@ fn radix_head() -> Vec<u8> {
 /// RTF_UP, RTF_HOST and RTF_LOCAL (net/route.h).
 const ROUTE_FLAGS: u32 = 0x1 | 0x4 | 0x20_0000;
 
+/// The one route's flags, use count (packets sent through it) and `struct
+/// rt_metrics` (56 bytes: rmx_mtu lo0's, rmx_pksent the use count), as the routing
+/// sysctl's dump reports them.
+pub(crate) struct Route {
+    pub(crate) flags: u32,
+    pub(crate) use_count: u32,
+    pub(crate) metrics: [u8; 56],
+}
+
+pub(crate) fn route() -> Route {
+    let use_count = inet::PACKETS.get() as u32;
+    let mut metrics = [0u8; 56];
+    metrics[4..8].copy_from_slice(&crate::ifnet::LO0_MTU.to_le_bytes());
+    metrics[36..40].copy_from_slice(&use_count.to_le_bytes());
+    Route {
+        flags: ROUTE_FLAGS,
+        use_count,
+        metrics,
+    }
+}
+
 fn rtentry() -> Vec<u8> {
     let route_node = RTENTRY + RN_NODE_SIZE;
     let top = RNH + 52 + RN_NODE_SIZE;
@@ -163,10 +186,9 @@ fn rtentry() -> Vec<u8> {
     ] {
         rt.extend_from_slice(&w.to_le_bytes());
     }
+    rt.resize(RT_RMX, 0);
+    rt.extend_from_slice(&route().metrics);
     rt.resize(RTENTRY_SIZE as usize, 0);
-    // rt_rmx (at 76): rmx_mtu, and rmx_pksent, the route's use count.
-    rt[80..84].copy_from_slice(&crate::ifnet::LO0_MTU.to_le_bytes());
-    rt[112..116].copy_from_slice(&(inet::PACKETS.get() as u32).to_le_bytes());
     rt
 }
 
