@@ -33,25 +33,19 @@ struct msgbuf_4x {
 
 static int kmem;
 
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
-}
-
 static uint32_t bufp;
 static char ring[65536], text[65536];
 
 /* The header, and the text dmesg prints (from bufx round, NULs skipped); its length. */
 static size_t dmesg(struct msgbuf_4x *cur)
 {
-	kread(bufp, cur, sizeof(*cur));
+	nt_kread(kmem, bufp, cur, sizeof(*cur));
 	CHECK_EQ(cur->msg_magic, MSG_MAGIC);
 	CHECK_EQ(cur->msg_size, 32768);
 	CHECK(cur->msg_bufx < cur->msg_size);
 	CHECK_EQ(cur->msg_bufr, cur->msg_bufx);
 	CHECK(cur->msg_ptr >= 0xc0000000u);
-	kread(cur->msg_ptr, ring, cur->msg_size);
+	nt_kread(kmem, cur->msg_ptr, ring, cur->msg_size);
 	size_t n = 0;
 	for (uint32_t i = 0; i < cur->msg_size; i++) {
 		char c = ring[(cur->msg_bufx + i) % cur->msg_size];
@@ -155,7 +149,7 @@ int main(void)
 	struct kld_sym_lookup l = {16, "msgbufp", 0, 0};
 	CHECK_OK(__sys_kldsym(0, 1, &l));
 	CHECK_EQ(l.symsize, 4);
-	kread(l.symvalue, &bufp, 4);
+	nt_kread(kmem, l.symvalue, &bufp, 4);
 	CHECK(bufp >= 0xc0000000u);
 
 	struct msgbuf_4x cur;
@@ -188,8 +182,8 @@ int main(void)
 	CHECK_EQ(got, sizeof unwound);
 	CHECK_OK(sysctlbyname("kern.msgbuf", unwound, &got, NULL, 0));
 	CHECK_EQ(got, sizeof unwound);
-	kread(bufp, &cur, sizeof(cur));
-	kread(cur.msg_ptr, ring, cur.msg_size);
+	nt_kread(kmem, bufp, &cur, sizeof(cur));
+	nt_kread(kmem, cur.msg_ptr, ring, cur.msg_size);
 	for (uint32_t i = 0; i < cur.msg_size; i++)
 		if (unwound[i] != ring[(cur.msg_bufx + i) % cur.msg_size])
 			FAIL("kern.msgbuf byte %u differs from the ring's", (unsigned)i);

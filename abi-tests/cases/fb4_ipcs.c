@@ -12,7 +12,7 @@
  * attached keeps SHMSEG_ALLOCATED with SHMSEG_REMOVED and key IPC_PRIVATE, and its
  * slot is free once detached.
  */
-#include <nymph_test.h>
+#include <nymph_fb4.h>
 #include <fcntl.h>
 
 #define SHMSEG_FREE 0x200
@@ -30,21 +30,15 @@ static uint32_t symbol(const char *name, uint32_t size)
 	return l.symvalue;
 }
 
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
-}
-
 /* The table a pointer variable leads to, `n` records of `size` bytes. */
 static void *table(const char *pointer, size_t n, size_t size)
 {
 	uint32_t at;
-	kread(symbol(pointer, 4), &at, 4);
+	nt_kread(kmem, symbol(pointer, 4), &at, 4);
 	CHECK(at >= 0xc0000000u);
 	void *t = malloc(n * size);
 	CHECK(t != NULL);
-	kread(at, t, n * size);
+	nt_kread(kmem, at, t, n * size);
 	return t;
 }
 
@@ -57,12 +51,12 @@ int main(void)
 
 	/* The limits, 4.x's defaults. */
 	int32_t mi[6], si[5], se[10];
-	kread(symbol("msginfo", 24), mi, 24);
+	nt_kread(kmem, symbol("msginfo", 24), mi, 24);
 	CHECK(mi[0] == 16384 && mi[1] == 40 && mi[2] == 2048 && mi[3] == 40 && mi[4] == 8 &&
 	      mi[5] == 2048);
-	kread(symbol("shminfo", 20), si, 20);
+	nt_kread(kmem, symbol("shminfo", 20), si, 20);
 	CHECK(si[0] == 8192 * 4096 && si[1] == 1 && si[2] == 192 && si[3] == 128 && si[4] == 8192);
-	kread(symbol("seminfo", 40), se, 40);
+	nt_kread(kmem, symbol("seminfo", 40), se, 40);
 	CHECK(se[1] == 10 && se[2] == 60 && se[3] == 30 && se[4] == 60 && se[5] == 5 && se[6] == 10);
 	CHECK(se[8] == 32767 && se[9] == 16384);
 

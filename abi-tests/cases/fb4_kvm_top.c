@@ -50,12 +50,6 @@ static uint32_t nlist_one(const char *name, uint32_t want_size)
 }
 
 /* kvm_read on a live kernel. */
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
-}
-
 static int sysctl_int(const char *name)
 {
 	int value = 0;
@@ -71,7 +65,7 @@ static void read_cp_time(int32_t t[5])
 {
 	int32_t before[5];
 	memcpy(before, t, sizeof(before));
-	kread(cp_time_addr, t, 20);
+	nt_kread(kmem, cp_time_addr, t, 20);
 	for (int i = 0; i < 5; i++)
 		CHECK(t[i] >= before[i]);
 	CHECK_EQ(t[3], 0);
@@ -121,20 +115,20 @@ int main(void)
 	CHECK_ERRNO(__sys_kldsym(0, 1, &none), ENOENT);
 
 	int32_t ccpu;
-	kread(ccpu_addr, &ccpu, 4);
+	nt_kread(kmem, ccpu_addr, &ccpu, 4);
 	CHECK_EQ(ccpu, 1948);
 	CHECK_EQ(ccpu, sysctl_int("kern.ccpu"));
 	int32_t bufspace = -1;
-	kread(bufspace_addr, &bufspace, 4);
+	nt_kread(kmem, bufspace_addr, &bufspace, 4);
 	CHECK_EQ(bufspace, 0);
 
 	/* averunnable is vm.loadavg (sampled every 5 s: one of two reads around it). */
 	uint32_t k1[4], k2[4], s[4];
 	int loadavg_mib[2] = {2, 2};
 	size_t len = sizeof(s);
-	kread(avenrun_addr, k1, 16);
+	nt_kread(kmem, avenrun_addr, k1, 16);
 	CHECK_OK(sysctl(loadavg_mib, 2, s, &len, NULL, 0));
-	kread(avenrun_addr, k2, 16);
+	nt_kread(kmem, avenrun_addr, k2, 16);
 	CHECK(memcmp(k1, s, 16) == 0 || memcmp(k2, s, 16) == 0);
 	CHECK_EQ(k1[3], 2048);
 
@@ -143,14 +137,14 @@ int main(void)
 	if (child == 0)
 		_exit(0);
 	int32_t lastpid;
-	kread(lastpid_addr, &lastpid, 4);
+	nt_kread(kmem, lastpid_addr, &lastpid, 4);
 	CHECK_EQ(lastpid, child);
 	int status;
 	CHECK_EQ(waitpid(child, &status, 0), child);
 
 	/* cnt. */
 	uint32_t v[49];
-	kread(cnt_addr, v, sizeof(v));
+	nt_kread(kmem, cnt_addr, v, sizeof(v));
 	CHECK_EQ(v[25], 4096); /* v_page_size */
 	CHECK_EQ((int)v[26], sysctl_int("hw.availpages")); /* v_page_count */
 	uint32_t free_ = v[30], wire = v[31], active = v[32], inactive = v[34], cache = v[35];
@@ -199,7 +193,7 @@ int main(void)
 	memcpy(t3, t2, sizeof(t3));
 	read_cp_time(t3);
 	CHECK(t3[4] - t2[4] >= stathz / 10);
-	kread(cnt_addr, v, sizeof(v));
+	nt_kread(kmem, cnt_addr, v, sizeof(v));
 	CHECK(v[0] > switches);
 
 	/* All five together grew by the time that passed (a tick either way each). */

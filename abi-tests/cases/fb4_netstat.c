@@ -193,12 +193,6 @@ static void local_sockets(void)
 
 static int kmem;
 
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
-}
-
 /* netstat -i's walk (if.c intpr): ifnet's head, each struct ifnet (216 bytes), its
  * name (16 bytes), each ifaddr read as the 272-byte union with its sockaddr inside. */
 static void interfaces(void)
@@ -208,13 +202,13 @@ static void interfaces(void)
 	CHECK_EQ(l.symsize, 8);
 	kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
 	uint32_t head[2];
-	kread(l.symvalue, head, 8);
+	nt_kread(kmem, l.symvalue, head, 8);
 	uint32_t ifp = head[0];
 	CHECK(ifp >= 0xc0000000u);
 	CHECK_EQ(head[1], ifp + 8);
 	unsigned char ifnet[216], name[16];
-	kread(ifp, ifnet, 216);
-	kread(u32_at(ifnet + 4), name, 16);
+	nt_kread(kmem, ifp, ifnet, 216);
+	nt_kread(kmem, u32_at(ifnet + 4), name, 16);
 	CHECK(strcmp((char *)name, "lo") == 0);
 	CHECK_EQ(u16_at(ifnet + 34), 0); /* if_unit */
 	CHECK_EQ(u16_at(ifnet + 32), 1); /* if_index */
@@ -227,7 +221,7 @@ static void interfaces(void)
 	/* The link address first: <Link#1>. */
 	unsigned char ifa[272];
 	uint32_t at = u32_at(ifnet + 16);
-	kread(at, ifa, 272);
+	nt_kread(kmem, at, ifa, 272);
 	uint32_t sa = u32_at(ifa);
 	CHECK(sa >= at && sa + 56 <= at + 272);
 	const unsigned char *sdl = ifa + (sa - at);
@@ -236,7 +230,7 @@ static void interfaces(void)
 	CHECK_EQ(u32_at(ifa + 92), ifp); /* ifa_ifp */
 	/* Then 127.0.0.1, network 127 (ia_subnet, ia_subnetmask in host order). */
 	uint32_t next = u32_at(ifa + 96);
-	kread(next, ifa, 272);
+	nt_kread(kmem, next, ifa, 272);
 	sa = u32_at(ifa);
 	CHECK(sa >= next && sa + 16 <= next + 272);
 	const unsigned char *sin = ifa + (sa - next);

@@ -28,32 +28,11 @@
 
 static int kmem;
 
-static uint32_t nlist_one(const char *name, uint32_t want_size)
-{
-	struct kld_sym_lookup l = {16, name, 0, 0};
-	CHECK_OK(__sys_kldsym(0, 1, &l));
-	CHECK_EQ(l.symsize, want_size);
-	return l.symvalue;
-}
-
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
-}
-
 static uint32_t word(const void *p, size_t at)
 {
 	uint32_t w;
 	memcpy(&w, (const char *)p + at, 4);
 	return w;
-}
-
-static void by_name(const char *name, void *buf, size_t want)
-{
-	size_t len = want;
-	CHECK_OK(sysctlbyname(name, buf, &len, NULL, 0));
-	CHECK_EQ(len, want);
 }
 
 struct counts {
@@ -62,9 +41,9 @@ struct counts {
 
 static void read_counts(struct counts *c)
 {
-	by_name("net.inet.ip.stats", c->ip, sizeof(c->ip));
-	by_name("net.inet.tcp.stats", c->tcp, sizeof(c->tcp));
-	by_name("net.inet.udp.stats", c->udp, sizeof(c->udp));
+	nt_sysctl_by_name("net.inet.ip.stats", c->ip, sizeof(c->ip));
+	nt_sysctl_by_name("net.inet.tcp.stats", c->tcp, sizeof(c->tcp));
+	nt_sysctl_by_name("net.inet.udp.stats", c->udp, sizeof(c->udp));
 	int icmp_mib[4] = {4, 2, 1, 2};
 	size_t len = sizeof(c->icmp);
 	CHECK_OK(sysctl(icmp_mib, 4, c->icmp, &len, NULL, 0));
@@ -85,7 +64,7 @@ static int routes;
 static void walk(uint32_t node)
 {
 	unsigned char rn[24];
-	kread(node, rn, sizeof(rn));
+	nt_kread(kmem, node, rn, sizeof(rn));
 	int16_t bit;
 	memcpy(&bit, rn + 8, 2);
 	if (bit < 0) {
@@ -104,30 +83,30 @@ static void walk(uint32_t node)
 static void route(uint32_t *refs, uint32_t *use)
 {
 	uint32_t tables[34];
-	kread(rt_tables, tables, sizeof(tables));
+	nt_kread(kmem, rt_tables, tables, sizeof(tables));
 	for (int i = 0; i < 34; i++)
 		CHECK(i == 2 ? tables[i] != 0 : tables[i] == 0);
 	unsigned char head[124];
-	kread(tables[2], head, sizeof(head));
+	nt_kread(kmem, tables[2], head, sizeof(head));
 	routes = 0;
 	walk(word(head, 0));
 	CHECK_EQ(routes, 1);
 	unsigned char rt[148];
-	kread(rtentry_addr, rt, sizeof(rt));
+	nt_kread(kmem, rtentry_addr, rt, sizeof(rt));
 	unsigned char key[16], want[16] = {16, AF_INET, 0, 0, 127, 0, 0, 1};
-	kread(word(rt, 12), key, 16);
+	nt_kread(kmem, word(rt, 12), key, 16);
 	CHECK(memcmp(key, want, 16) == 0);
 	CHECK_EQ(word(rt, 16), 0); /* a host route: no mask */
-	kread(word(rt, 48), key, 16);
+	nt_kread(kmem, word(rt, 48), key, 16);
 	CHECK(memcmp(key, want, 16) == 0);
 	CHECK_EQ(word(rt, 56), 0x200005);
 	uint32_t first[2];
-	kread(ifnet_head, first, 8);
+	nt_kread(kmem, ifnet_head, first, 8);
 	CHECK_EQ(word(rt, 60), first[0]);
 	unsigned char ifp[216];
-	kread(word(rt, 60), ifp, sizeof(ifp));
+	nt_kread(kmem, word(rt, 60), ifp, sizeof(ifp));
 	char name[128];
-	kread(word(ifp, 4), name, sizeof(name));
+	nt_kread(kmem, word(ifp, 4), name, sizeof(name));
 	CHECK(strcmp(name, "lo") == 0);
 	CHECK_EQ(word(rt, 80), 16384);
 	*refs = word(rt, 52);
@@ -138,16 +117,16 @@ static void route(uint32_t *refs, uint32_t *use)
 static void lo0(uint32_t c[4])
 {
 	uint32_t first[2];
-	kread(ifnet_head, first, 8);
+	nt_kread(kmem, ifnet_head, first, 8);
 	unsigned char ifp[216];
-	kread(first[0], ifp, sizeof(ifp));
+	nt_kread(kmem, first[0], ifp, sizeof(ifp));
 	c[0] = word(ifp, 72);
 	c[1] = word(ifp, 80);
 	c[2] = word(ifp, 92);
 	c[3] = word(ifp, 96);
 	unsigned char link[272], inet[272];
-	kread(word(ifp, 16), link, sizeof(link));
-	kread(word(link, 96), inet, sizeof(inet));
+	nt_kread(kmem, word(ifp, 16), link, sizeof(link));
+	nt_kread(kmem, word(link, 96), inet, sizeof(inet));
 	CHECK_EQ(inet[160 + 1], AF_INET);
 	CHECK_EQ(word(inet, 32), c[0]);
 	CHECK_EQ(word(inet, 40), c[1]);
@@ -158,21 +137,21 @@ static void lo0(uint32_t c[4])
 int main(void)
 {
 	kmem = CHECK_OK(open("/dev/kmem", O_RDONLY));
-	rt_tables = nlist_one("rt_tables", 136);
-	ifnet_head = nlist_one("ifnet", 8);
-	uint32_t rtstat = nlist_one("rtstat", 10);
-	uint32_t rttrash = nlist_one("rttrash", 4);
+	rt_tables = nt_kldsym("rt_tables", 136);
+	ifnet_head = nt_kldsym("ifnet", 8);
+	uint32_t rtstat = nt_kldsym("rtstat", 10);
+	uint32_t rttrash = nt_kldsym("rttrash", 4);
 	unsigned char zeros[64] = {0}, buf[64];
-	kread(rtstat, buf, 10);
+	nt_kread(kmem, rtstat, buf, 10);
 	CHECK(memcmp(buf, zeros, 10) == 0);
-	kread(rttrash, buf, 4);
+	nt_kread(kmem, rttrash, buf, 4);
 	CHECK(memcmp(buf, zeros, 4) == 0);
 
 	/* -m. */
 	size_t len = 0;
 	CHECK_OK(sysctlbyname("kern.ipc.mbtypes", NULL, &len, NULL, 0));
 	CHECK_EQ(len, 64);
-	by_name("kern.ipc.mbtypes", buf, 64);
+	nt_sysctl_by_name("kern.ipc.mbtypes", buf, 64);
 	CHECK(memcmp(buf, zeros, 64) == 0);
 	uint32_t mbstat[14];
 	int mbstat_mib[3] = {1, 30, 8};
@@ -186,13 +165,13 @@ int main(void)
 	int clusters_mib[3] = {1, 30, 9};
 	len = sizeof(nmbclusters);
 	CHECK_OK(sysctl(clusters_mib, 3, &nmbclusters, &len, NULL, 0));
-	by_name("kern.ipc.nmbufs", &nmbufs, 4);
+	nt_sysctl_by_name("kern.ipc.nmbufs", &nmbufs, 4);
 	CHECK(nmbclusters >= 512 + 16 * 32 && nmbclusters <= 512 + 16 * 384);
 	CHECK_EQ(nmbufs, 4 * nmbclusters);
 
 	/* -s's others. */
 	uint32_t igmp[9];
-	by_name("net.inet.igmp.stats", igmp, sizeof(igmp));
+	nt_sysctl_by_name("net.inet.igmp.stats", igmp, sizeof(igmp));
 	CHECK(memcmp(igmp, zeros, sizeof(igmp)) == 0);
 	int maskrepl = -1;
 	int maskrepl_mib[4] = {4, 2, 1, 1};

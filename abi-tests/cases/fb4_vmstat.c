@@ -33,34 +33,18 @@ static int kmem;
 /* bss never touched before the case touches one of its pages. */
 static volatile char untouched[3 * 4096];
 
+/* kvm_nlist's lookup of one namelist name. */
 static uint32_t nlist_one(const char *name, uint32_t want_size)
 {
 	CHECK(name[0] == '_');
-	struct kld_sym_lookup l = {16, name + 1, 0, 0};
-	CHECK_OK(__sys_kldsym(0, 1, &l));
-	CHECK(l.symvalue >= 0xc0000000u);
-	CHECK_EQ(l.symsize, want_size);
-	return l.symvalue;
-}
-
-static void kread(uint32_t addr, void *buf, size_t len)
-{
-	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
-	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
+	return nt_kldsym(name + 1, want_size);
 }
 
 static uint32_t kword(uint32_t addr)
 {
 	uint32_t w;
-	kread(addr, &w, 4);
+	nt_kread(kmem, addr, &w, 4);
 	return w;
-}
-
-static void by_name(const char *name, void *buf, size_t want)
-{
-	size_t len = want;
-	CHECK_OK(sysctlbyname(name, buf, &len, NULL, 0));
-	CHECK_EQ(len, want);
 }
 
 /* struct devstat's fields this case reads (sys/devicestat.h, version 4). */
@@ -71,7 +55,7 @@ struct devstat_view {
 static struct devstat_view md0(void)
 {
 	unsigned char all[4 + 160];
-	by_name("kern.devstat.all", all, sizeof(all));
+	nt_sysctl_by_name("kern.devstat.all", all, sizeof(all));
 	int32_t generation;
 	memcpy(&generation, all, 4);
 	CHECK_EQ(generation, 1);
@@ -128,23 +112,23 @@ int main(void)
 	CHECK_EQ(eintrcnt - intrcnt, 196);
 	CHECK_EQ(eintrnames - intrnames, 784);
 	uint32_t cp[5];
-	kread(cp_time, cp, sizeof(cp));
+	nt_kread(kmem, cp_time, cp, sizeof(cp));
 
 	/* boottime, hz, stathz. */
 	int32_t boot[2], sys_boot[2];
-	kread(boottime, boot, 8);
-	by_name("kern.boottime", sys_boot, 8);
+	nt_kread(kmem, boottime, boot, 8);
+	nt_sysctl_by_name("kern.boottime", sys_boot, 8);
 	CHECK_EQ(boot[0], sys_boot[0]);
 	CHECK_EQ(boot[1], sys_boot[1]);
 	CHECK(boot[0] <= time(NULL));
 	int clockrate[5];
-	by_name("kern.clockrate", clockrate, sizeof(clockrate));
+	nt_sysctl_by_name("kern.clockrate", clockrate, sizeof(clockrate));
 	CHECK_EQ((int)kword(hz), clockrate[0]);
 	CHECK_EQ((int)kword(stathz), clockrate[3]);
 
 	/* cnt's counters. */
 	uint32_t v0[51], v1[51];
-	kread(cnt, v0, sizeof(v0));
+	nt_kread(kmem, cnt, v0, sizeof(v0));
 	for (int i = 0; i < 50; i++)
 		(void)getpid();
 	pid_t child = CHECK_OK(fork());
@@ -157,7 +141,7 @@ int main(void)
 		_exit(0);
 	CHECK_EQ(waitpid(child, &status, 0), child);
 	untouched[4096] = 1;
-	kread(cnt, v1, sizeof(v1));
+	nt_kread(kmem, cnt, v1, sizeof(v1));
 	CHECK(v1[2] - v0[2] >= 50);  /* v_syscall */
 	CHECK(v1[41] - v0[41] >= 1); /* v_forks */
 	CHECK(v1[42] - v0[42] >= 1); /* v_vforks */
@@ -185,9 +169,9 @@ int main(void)
 	/* devstat. */
 	int version, numdevs;
 	long generation;
-	by_name("kern.devstat.version", &version, 4);
-	by_name("kern.devstat.numdevs", &numdevs, 4);
-	by_name("kern.devstat.generation", &generation, 4);
+	nt_sysctl_by_name("kern.devstat.version", &version, 4);
+	nt_sysctl_by_name("kern.devstat.numdevs", &numdevs, 4);
+	nt_sysctl_by_name("kern.devstat.generation", &generation, 4);
 	CHECK_EQ(version, 4);
 	CHECK_EQ(numdevs, 1);
 	CHECK_EQ(generation, 1);
@@ -218,7 +202,7 @@ int main(void)
 
 	/* Interrupts. */
 	char names[784];
-	kread(intrnames, names, sizeof(names));
+	nt_kread(kmem, intrnames, names, sizeof(names));
 	const char *want[19] = {"???"};
 	char strays[16][16];
 	for (int i = 0; i < 16; i++) {
@@ -237,9 +221,9 @@ int main(void)
 		name++;
 	}
 	uint32_t counts0[49], counts1[49];
-	kread(intrcnt, counts0, sizeof(counts0));
+	nt_kread(kmem, intrcnt, counts0, sizeof(counts0));
 	usleep(100000);
-	kread(intrcnt, counts1, sizeof(counts1));
+	nt_kread(kmem, intrcnt, counts1, sizeof(counts1));
 	CHECK(counts1[17] > counts0[17]);
 	for (int i = 19; i < 49; i++)
 		CHECK_EQ(counts1[i], 0);
@@ -247,7 +231,7 @@ int main(void)
 	/* vmstat -m's malloc type and buckets; -z's zones. */
 	uint32_t type_addr = kword(kmemstatistics);
 	uint32_t type[11];
-	kread(type_addr, type, 44);
+	nt_kread(kmem, type_addr, type, 44);
 	CHECK_EQ(type[0], 0);          /* ks_next */
 	CHECK(type[1] > 0);            /* ks_memuse */
 	CHECK(type[4] > 0);            /* ks_inuse */
@@ -257,10 +241,10 @@ int main(void)
 	CHECK(type[7] >= type[1]);     /* ks_maxused */
 	CHECK_EQ(type[8], 877983977u); /* M_MAGIC */
 	char desc[1024];
-	kread(type[9], desc, sizeof(desc));
+	nt_kread(kmem, type[9], desc, sizeof(desc));
 	CHECK(strcmp(desc, "kernel") == 0);
 	unsigned char buckets[720], zeros[720] = {0};
-	kread(bucket, buckets, sizeof(buckets));
+	nt_kread(kmem, bucket, buckets, sizeof(buckets));
 	CHECK(memcmp(buckets, zeros, sizeof(zeros)) == 0);
 	CHECK_EQ(kword(zlist), 0);
 	char zone[256];
@@ -272,10 +256,10 @@ int main(void)
 
 	/* The name cache's counters: misses. */
 	uint32_t nc0[8], nc1[8];
-	kread(nchstats, nc0, sizeof(nc0));
+	nt_kread(kmem, nchstats, nc0, sizeof(nc0));
 	struct stat st;
 	CHECK_OK(stat("/compat/freebsd4/etc/group", &st));
-	kread(nchstats, nc1, sizeof(nc1));
+	nt_kread(kmem, nchstats, nc1, sizeof(nc1));
 	CHECK(nc1[4] - nc0[4] >= 4);
 	CHECK_EQ(nc1[0], 0);
 
@@ -285,7 +269,7 @@ int main(void)
 	CHECK_EQ(kword(dmmax), 16);
 	uint32_t table = kword(swdevt);
 	unsigned char sw[4 * 20];
-	kread(table, sw, sizeof(sw));
+	nt_kread(kmem, table, sw, sizeof(sw));
 	CHECK(memcmp(sw, zeros, sizeof(sw)) == 0);
 
 	/* Readable and not. */

@@ -158,4 +158,31 @@ static inline pid_t nt_pty_session(int m, int s, int sig, void (*handler)(int))
 	return child;
 }
 
+/* libkvm's live path: kvm_nlist asks kldsym(2) for a kernel variable by name (the
+ * nlist name less its underscore) and gets its address; here its size must be
+ * `want_size` too. kvm_read seeks /dev/kmem (open as `kmem`) to the address and
+ * reads. */
+static inline uint32_t nt_kldsym(const char *name, uint32_t want_size)
+{
+	struct kld_sym_lookup l = {16, name, 0, 0};
+	CHECK_OK(__sys_kldsym(0, 1, &l));
+	CHECK(l.symvalue >= 0xc0000000u);
+	CHECK_EQ(l.symsize, want_size);
+	return l.symvalue;
+}
+
+static inline void nt_kread(int kmem, uint32_t addr, void *buf, size_t len)
+{
+	CHECK_EQ(lseek(kmem, (off_t)addr, SEEK_SET), (off_t)addr);
+	CHECK_EQ(read(kmem, buf, len), (ssize_t)len);
+}
+
+/* sysctlbyname's value, which must be `want` bytes. */
+static inline void nt_sysctl_by_name(const char *name, void *buf, size_t want)
+{
+	size_t len = want;
+	CHECK_OK(sysctlbyname(name, buf, &len, NULL, 0));
+	CHECK_EQ(len, want);
+}
+
 #endif

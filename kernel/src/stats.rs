@@ -40,7 +40,8 @@ pub static TRAPS: Counter = Counter::new();
 pub static PAGE_FAULTS: Counter = Counter::new();
 /// Faults that copied a page shared copy-on-write.
 pub static COPY_ON_WRITE_FAULTS: Counter = Counter::new();
-/// Pages mapped zero-filled at their first touch.
+/// Pages mapped zero-filled at a fault on their first touch (not those the kernel
+/// makes for a loader's write or mlock).
 pub static ZERO_FILLS: Counter = Counter::new();
 /// Processes made by `process::fork`, `process::vfork` and `process::fork_sharing`.
 pub static FORKS: Counter = Counter::new();

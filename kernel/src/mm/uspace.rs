@@ -558,12 +558,10 @@ impl AddressSpace {
     fn materialise(&mut self, page: u64) -> Result<(), MemError> {
         let (_, _, prot) = self.demand_at(page).ok_or(MemError::BadAddress)?;
         ranges::carve(&mut self.demand, page, page + PAGE_SIZE, |_, _, _| {});
-        self.map_zeroed(page, prot)
-            .inspect(|()| crate::stats::ZERO_FILLS.inc())
-            .inspect_err(|_| {
-                // Keep the promise if the page could not be made.
-                self.demand.insert(page, (page + PAGE_SIZE, prot));
-            })
+        self.map_zeroed(page, prot).inspect_err(|_| {
+            // Keep the promise if the page could not be made.
+            self.demand.insert(page, (page + PAGE_SIZE, prot));
+        })
     }
 
     /// Writes `bytes` at `virt` into pages of this space (mapped or not, current or not),
@@ -660,6 +658,7 @@ impl AddressSpace {
 
     /// Resolves a user page fault if it is a write to a copy-on-write page.
     pub fn handle_fault(&mut self, address: u64, write: bool) -> FaultResolution {
+        crate::stats::PAGE_FAULTS.inc();
         let page = address & !(PAGE_SIZE - 1);
         if let Some((_, _, beyond)) = ranges::at(&self.beyond, page) {
             return self.fault_beyond(page, write, beyond);
@@ -669,7 +668,10 @@ impl AddressSpace {
             return match self.demand_at(page) {
                 Some((_, _, prot)) if prot.accessible() && (prot.write || !write) => {
                     match self.materialise(page) {
-                        Ok(()) => FaultResolution::Resolved,
+                        Ok(()) => {
+                            crate::stats::ZERO_FILLS.inc();
+                            FaultResolution::Resolved
+                        }
                         Err(MemError::OutOfMemory) => FaultResolution::OutOfMemory,
                         Err(_) => FaultResolution::NotResolved,
                     }

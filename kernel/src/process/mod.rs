@@ -1116,7 +1116,6 @@ impl Process {
             return FaultResolution::NotResolved;
         };
         let mut memory = memory.lock();
-        crate::stats::PAGE_FAULTS.inc();
         let resolution = memory.space.handle_fault(address, write);
         if resolution == FaultResolution::Resolved {
             let pages = memory.space.page_count() as u64;
