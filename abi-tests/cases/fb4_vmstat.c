@@ -20,8 +20,11 @@
  *    struct kmembuckets; zlist NULL, and vm.zone is its header alone.
  *  - nchstats: lookups count as misses (no name cache), and grow with a stat.
  *  - Swap: swapblist NULL, nswdev 4 unused swdevt entries, dmmax 16: no swap.
- *  - nfiles grows with a file opened, and stays within maxfiles; mountlist and
- *    numvnodes resolve but read as EFAULT.
+ *  - nfiles grows with a file opened, and stays within maxfiles; mountlist resolves
+ *    but reads as EFAULT.
+ *  - systat's: numvnodes grows with a file made and comes back when it goes,
+ *    desiredvnodes above it, fscale 2048, freevnodes and numdirtybuffers 0; tcb is
+ *    not served (ENOENT).
  *  - boottime is kern.boottime; hz and stathz are kern.clockrate's.
  */
 #include <nymph_fb4.h>
@@ -278,8 +281,20 @@ int main(void)
 	char buf[8];
 	CHECK_EQ(lseek(kmem, (off_t)mountlist, SEEK_SET), (off_t)mountlist);
 	CHECK_ERRNO(read(kmem, buf, 8), EFAULT);
-	CHECK_EQ(lseek(kmem, (off_t)numvnodes, SEEK_SET), (off_t)numvnodes);
-	CHECK_ERRNO(read(kmem, buf, 4), EFAULT);
+	/* systat's: vnodes (a file made is one more), its scale, no free vnodes, no
+	 * dirty buffers. */
+	uint32_t vnodes = kword(numvnodes);
+	int made = CHECK_OK(open("/tmp/fb4_vmstat.node", O_WRONLY | O_CREAT, 0644));
+	CHECK_EQ(kword(numvnodes), vnodes + 1);
+	close(made);
+	unlink("/tmp/fb4_vmstat.node");
+	CHECK_EQ(kword(numvnodes), vnodes);
+	CHECK(kword(nlist_one("_desiredvnodes", 4)) > vnodes);
+	CHECK_EQ(kword(nlist_one("_fscale", 4)), 2048);
+	CHECK_EQ(kword(nlist_one("_freevnodes", 4)), 0);
+	CHECK_EQ(kword(nlist_one("_numdirtybuffers", 4)), 0);
+	struct kld_sym_lookup tcb = {16, "tcb", 0, 0};
+	CHECK_ERRNO(__sys_kldsym(0, 1, &tcb), ENOENT);
 	CHECK_EQ(lseek(kmem, (off_t)eintrcnt, SEEK_SET), (off_t)eintrcnt);
 	CHECK_ERRNO(read(kmem, buf, 4), EFAULT);
 	close(kmem);

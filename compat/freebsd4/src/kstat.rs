@@ -23,8 +23,12 @@
 //! - `swapblist` NULL, `swdevt` a table of NSWAPDEV (4) unused struct swdevt,
 //!   `nswdev` 4, `dmmax`: no swap (swapinfo prints its header alone, as 4.x with none).
 //! - `nfiles`, `maxfiles`: open files and the system's limit (pstat -T).
-//! - `mountlist` and `numvnodes` resolve (pstat needs the names) but read as EFAULT:
-//!   no struct mount or vnode is laid out here (getfsstat(2) lists the mounts).
+//! - `numvnodes`: the nodes that exist on every file system; `desiredvnodes` the
+//!   bound on those processes make; `freevnodes` and `numdirtybuffers` 0 (no vnode
+//!   free list, no buffer cache); `fscale` FSCALE (systat's vmstat and pigs displays).
+//! - `mountlist` resolves (pstat needs the name) but reads as EFAULT: no struct mount
+//!   is laid out here (getfsstat(2) lists the mounts). systat's netstat display walks
+//!   `tcb` and `udb` (struct inpcb lists), which are not served: it quits naming them.
 //!
 //! kern.devstat lists one device, md0, as 4.x's md(4) registers a memory disk: the
 //! memory file system that holds every file, each read or write of a regular file's
@@ -83,9 +87,15 @@ pub(crate) const VARIABLES: &[Variable] = &[
     Variable::new(b"nswdev", at(0x048), 4, nswdev),
     Variable::new(b"dmmax", at(0x04c), 4, dmmax),
     Variable::new(b"mountlist", at(0x050), 8, unreadable),
-    Variable::new(b"numvnodes", at(0x058), 4, unreadable),
+    Variable::new(b"numvnodes", at(0x058), 4, numvnodes),
     Variable::new(b"nfiles", at(0x05c), 4, nfiles),
     Variable::new(b"maxfiles", at(0x060), 4, maxfiles),
+    // systat's: its default display's scale, and its vmstat display's vnode and
+    // buffer counts.
+    Variable::new(b"fscale", at(0x064), 4, fscale),
+    Variable::new(b"desiredvnodes", at(0x068), 4, desiredvnodes),
+    Variable::new(b"freevnodes", at(0x06c), 4, null),
+    Variable::new(b"numdirtybuffers", at(0x070), 4, null),
     Variable::new(b"", SWDEVT_TABLE, NSWAPDEV * SWDEVT_SIZE, swdevt_table),
     Variable::new(b"", MALLOC_TYPE, MALLOC_TYPE_SIZE, malloc_type),
     Variable::new(b"intrcnt", INTRCNT, INTR_SLOTS * 4, intrcnt),
@@ -166,6 +176,21 @@ fn swdevt_table() -> Vec<u8> {
 
 fn nfiles() -> Vec<u8> {
     word(nymph_kernel::file::open_file_count() as u32)
+}
+
+/// Every node of every file system (BSD's vnodes: here each file's node is its vnode).
+fn numvnodes() -> Vec<u8> {
+    word(nymph_kernel::vfs::node::live_nodes() as u32)
+}
+
+/// The bound on the nodes processes may make (one per page free at the first), the
+/// closest the memory file system has to 4.x's vnode target.
+fn desiredvnodes() -> Vec<u8> {
+    word(nymph_kernel::vfs::tmpfs::made_node_limit() as u32)
+}
+
+fn fscale() -> Vec<u8> {
+    word(crate::sysctl::fixed_int(&crate::sysctl::FSCALE_OID) as u32)
 }
 
 fn maxfiles() -> Vec<u8> {

@@ -174,6 +174,8 @@ pub(crate) static LOG_SIGNAL_EXITS: AtomicBool = AtomicBool::new(true);
 
 /// kern.ccpu: kern_synch.c's ccpu, the spec's fixed value.
 pub(crate) const CCPU_OID: [i32; 2] = [1, 259];
+/// kern.fscale: FSCALE, the spec's fixed value.
+pub(crate) const FSCALE_OID: [i32; 2] = [1, 260];
 
 /// The spec's int for the read-only leaf `oid` (0 if it has none; a unit test sees
 /// each one asked for exists).
@@ -1252,6 +1254,7 @@ mod tests {
             assert!(!fixed_str(&oid).is_empty(), "{oid:?}");
         }
         assert_eq!(fixed_int(&CCPU_OID), 1948);
+        assert_eq!(fixed_int(&FSCALE_OID), 2048);
         // A writable node's spec value is where it starts, not what it is.
         assert!(fixed(&[1, 0x101]).is_none());
     }

@@ -354,8 +354,17 @@ impl crate::mm::uspace::MappedFile for Inode {
     }
 }
 
+/// Nodes that exist, on every file system (BSD's numvnodes, for vmstat and systat).
+static LIVE_NODES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// How many nodes exist now.
+pub fn live_nodes() -> usize {
+    LIVE_NODES.load(Ordering::Relaxed)
+}
+
 impl Drop for Inode {
     fn drop(&mut self) {
+        LIVE_NODES.fetch_sub(1, Ordering::Relaxed);
         if *self.counted.get_mut() {
             super::tmpfs::node_gone();
         }
@@ -372,6 +381,7 @@ impl Inode {
         body: Body,
     ) -> Arc<Inode> {
         let now = Timestamp::now();
+        LIVE_NODES.fetch_add(1, Ordering::Relaxed);
         Arc::new(Inode {
             device,
             number,

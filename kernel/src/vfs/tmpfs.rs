@@ -52,6 +52,11 @@ static NODES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize:
 /// one process making empty files could take the heap to its limit and its reserve.
 static NODE_LIMIT: spin::Once<usize> = spin::Once::new();
 
+/// The most nodes processes may make.
+pub fn made_node_limit() -> usize {
+    *NODE_LIMIT.call_once(node_limit)
+}
+
 /// A node made by a process went.
 pub(crate) fn node_gone() {
     NODES.fetch_sub(1, Ordering::Relaxed);
