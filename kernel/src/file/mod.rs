@@ -191,6 +191,10 @@ pub trait FileOps: Send + Sync + Debug {
     fn event_queue(&self) -> Option<&kqueue::EventQueue> {
         None
     }
+    /// The pipe this object is an end of, and whether the reading one.
+    fn pipe(&self) -> Option<(&Arc<pipe::Pipe>, bool)> {
+        None
+    }
     /// The object as its personality made it (a personality's own special files, for
     /// its own requests on them: ioctls).
     fn personality_object(&self) -> Option<&(dyn core::any::Any + Send + Sync)> {
@@ -642,6 +646,15 @@ impl FdTable {
             close_on_exec,
         });
         Ok(fd)
+    }
+
+    /// Every open descriptor and its file, in descriptor order.
+    pub fn open_descriptors(&self) -> Vec<(usize, Arc<OpenFile>)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(fd, s)| Some((fd, s.as_ref()?.file.clone())))
+            .collect()
     }
 
     /// The open file behind `fd`.

@@ -803,6 +803,10 @@ impl FileOps for ReadEnd {
         FileKind::PipeRead
     }
 
+    fn pipe(&self) -> Option<(&Arc<Pipe>, bool)> {
+        Some((&self.0, true))
+    }
+
     fn read_limit(&self) -> Option<usize> {
         Some(CAPACITY)
     }
@@ -854,6 +858,10 @@ impl FileOps for ReadEnd {
 impl FileOps for WriteEnd {
     fn kind(&self) -> FileKind {
         FileKind::PipeWrite
+    }
+
+    fn pipe(&self) -> Option<(&Arc<Pipe>, bool)> {
+        Some((&self.0, false))
     }
 
     fn poll(&self) -> Readiness {

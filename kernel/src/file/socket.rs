@@ -983,6 +983,29 @@ impl Socket {
         InetName::from_bytes(&self.state.lock().name)
     }
 
+    /// This socket as the Arc its open files hold (a table of kernel objects keys by
+    /// it), while it exists.
+    pub fn arc(&self) -> Option<Arc<Socket>> {
+        self.me.upgrade()
+    }
+
+    /// The socket this one is connected to (a stream's peer; where a connected
+    /// datagram socket sends), while it exists.
+    pub fn peer(&self) -> Option<Arc<Socket>> {
+        match self.connection.get() {
+            Some(c) => c.peer_socket.upgrade(),
+            None => self.state.lock().peer.as_ref()?.0.upgrade(),
+        }
+    }
+
+    /// Whether it can receive no more (its receiving side shut, or a stream's peer
+    /// gone) and whether it can send no more (BSD's SS_CANTRCVMORE, SS_CANTSENDMORE).
+    pub fn shut_states(&self) -> (bool, bool) {
+        let s = self.state.lock();
+        let peer_gone = self.connection.get().is_some_and(|c| !c.rx.has_writers());
+        (s.read_shut || peer_gone, s.write_shut || s.dropped)
+    }
+
     fn inet_info(&self) -> InetSocketInfo {
         let connection = self.connection.get();
         let s = self.state.lock();
