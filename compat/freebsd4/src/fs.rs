@@ -240,7 +240,7 @@ pub(crate) fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i
 }
 
 /// 4.x's `struct statfs` for a file system.
-fn statfs(info: &vfs::FsInfo) -> fb::statfs {
+pub(crate) fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     let mut s = fb::statfs::new_zeroed();
     let long = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
     s.f_bsize = info.block_size as i32;

@@ -164,6 +164,11 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
         flag |= P_JAILED;
     }
     put(0, &(fake_proc + 8).to_le_bytes()); // p_procq.tqe_next: non-null
+    if !exited {
+        // p_fd and p_textvp: what fstat follows through /dev/kmem.
+        put(20, &crate::fstat::filedesc_address(pid).to_le_bytes());
+        put(228, &crate::fstat::text_address(pid).to_le_bytes());
+    }
     put(44, &flag.to_le_bytes());
     put(48, &[stat]);
     put(52, &pid.to_le_bytes());

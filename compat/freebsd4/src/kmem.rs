@@ -641,8 +641,13 @@ fn vmmeter() -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
-/// The bytes at `address..address + len`, if they lie inside one variable.
+/// The bytes at `address..address + len`, if they lie inside one variable or one of
+/// the objects fstat follows ([`crate::fstat`]).
 fn read(address: u64, len: usize) -> Option<Vec<u8>> {
+    variable_bytes(address, len).or_else(|| crate::fstat::read(address, len))
+}
+
+fn variable_bytes(address: u64, len: usize) -> Option<Vec<u8>> {
     let offset = address.checked_sub(u64::from(BASE))?;
     let v = variables().find(|v| {
         let start = u64::from(v.offset);

@@ -19,6 +19,7 @@ mod fh;
 mod files;
 mod fs;
 mod fsfeatures;
+mod fstat;
 mod ifnet;
 mod jail;
 mod kinfo;

@@ -1,0 +1,616 @@
+//! The kernel objects 4.x's fstat reads through libkvm: from a process's kinfo_proc
+//! (`p_fd`, `p_textvp`) to its struct filedesc, the struct file of each descriptor,
+//! and what each file is: a struct vnode with its UFS struct inode (the inode's
+//! specinfo and the vnode's struct mount for the device and mount point), a struct
+//! socket with its protosw, domain and inpcb or unpcb, or a struct pipe with its peer.
+//! Each is laid out as 4.8's i386 kernel has it, built when read from the core's
+//! objects, at an address that names the object: the same file, node, socket or pipe
+//! end always reads at the same address while it exists (a table keeps each one seen,
+//! weakly; a slot goes to a new object once its object is gone, as a kernel reuses
+//! memory). So fstat prints the pipe, socket and peer addresses that match across
+//! processes, as on 4.x.
+//!
+//! Every file system's nodes are UFS inodes to fstat (VT_UFS: the memory file system
+//! and /dev, which 4.x kept on its root UFS), except procfs's (VT_PROCFS, which fstat
+//! prints as `?(c)`, as for 4.x's procfs). A descriptor of the console opened before
+//! any path (init's) is /dev/console's node.
+
+use crate::fb;
+use alloc::sync::{Arc, Weak};
+use alloc::vec;
+use alloc::vec::Vec;
+use nymph_kernel::file::pipe::Pipe;
+use nymph_kernel::file::socket::{Domain, Socket, SocketType};
+use nymph_kernel::file::{FileKind, MAX_DESCRIPTORS, OpenFile};
+use nymph_kernel::process::{self, Pid};
+use nymph_kernel::sync::Mutex;
+use nymph_kernel::vfs::{self, Inode, NodeType};
+use zerocopy::IntoBytes;
+
+/// Where each kind of object is: a struct filedesc0 per pid, its descriptor array per
+/// pid, then a slot per object seen (a vnode's slot holds its inode at 0x100, a
+/// socket's its protocol control block at 0x100, a device's its struct mount at 0x80),
+/// the text vnode (and inode) per pid, and the few static objects.
+const FILEDESC: u32 = 0xd000_0000;
+const FILEDESC_SLOT: u32 = 0x100;
+const OFILES: u32 = 0xd200_0000;
+const OFILES_SLOT: u32 = 0x400;
+const FILES: u32 = 0xd880_0000;
+const FILE_SLOT: u32 = 0x40;
+const VNODES: u32 = 0xd900_0000;
+const VNODE_SLOT: u32 = 0x200;
+const SOCKETS: u32 = 0xdb00_0000;
+const SOCKET_SLOT: u32 = 0x400;
+const PIPES: u32 = 0xdf00_0000;
+const PIPE_SLOT: u32 = 0x100;
+const DEVICES: u32 = 0xe000_0000;
+const DEVICE_SLOT: u32 = 0x400;
+const TEXT: u32 = 0xe200_0000;
+const STATICS: u32 = 0xe600_0000;
+/// Objects each table keeps at most (past it a descriptor reads as unknown).
+const SLOTS: usize = 0x8000;
+const DEVICE_SLOTS: usize = 0x100;
+/// Pids the per-pid regions have room for (pids run to 99999).
+const PIDS: u32 = 100_000;
+
+/// The statics: protosw for TCP, UDP, local stream and local datagram sockets, the
+/// two domains, their names.
+const PROTOSW_TCP: u32 = STATICS;
+const PROTOSW_UDP: u32 = STATICS + 0x40;
+const PROTOSW_LOCAL_STREAM: u32 = STATICS + 0x80;
+const PROTOSW_LOCAL_DGRAM: u32 = STATICS + 0xc0;
+const DOMAIN_INET: u32 = STATICS + 0x100;
+const DOMAIN_LOCAL: u32 = STATICS + 0x140;
+const NAME_INET: u32 = STATICS + 0x180;
+const NAME_LOCAL: u32 = STATICS + 0x1a0;
+const STATICS_END: u32 = STATICS + 0x1c0;
+
+/// Sizes (i386): struct filedesc0, file, vnode, inode, specinfo, mount, socket,
+/// protosw, domain, inpcb, unpcb, pipe.
+const FILEDESC0_SIZE: usize = 156;
+const FILE_SIZE: usize = 56;
+const VNODE_SIZE: usize = 168;
+const INODE_SIZE: usize = 256;
+const SPECINFO_SIZE: usize = 68;
+const MOUNT_SIZE: usize = 356;
+const SOCKET_SIZE: usize = 180;
+const PROTOSW_SIZE: usize = 52;
+const DOMAIN_SIZE: usize = 44;
+const INPCB_SIZE: usize = 176;
+const UNPCB_SIZE: usize = 144;
+const PIPE_SIZE: usize = 160;
+/// fstat reads up to 31 bytes of a domain's name.
+const NAME_SIZE: usize = 32;
+
+/// The objects seen, each in the slot its address names.
+struct Table<T> {
+    slots: Vec<Weak<T>>,
+}
+
+impl<T> Table<T> {
+    const fn new() -> Self {
+        Self { slots: Vec::new() }
+    }
+
+    /// `object`'s slot: the one it has, else a free one.
+    fn slot(&mut self, object: &Arc<T>) -> Option<usize> {
+        let ptr = Arc::as_ptr(object);
+        let live = |w: &Weak<T>| w.strong_count() > 0;
+        if let Some(i) = self
+            .slots
+            .iter()
+            .position(|w| live(w) && core::ptr::eq(w.as_ptr(), ptr))
+        {
+            return Some(i);
+        }
+        let weak = Arc::downgrade(object);
+        if let Some(i) = self.slots.iter().position(|w| !live(w)) {
+            self.slots[i] = weak;
+            return Some(i);
+        }
+        (self.slots.len() < SLOTS).then(|| {
+            self.slots.push(weak);
+            self.slots.len() - 1
+        })
+    }
+
+    fn get(&self, slot: usize) -> Option<Arc<T>> {
+        self.slots.get(slot)?.upgrade()
+    }
+}
+
+struct Tables {
+    files: Table<OpenFile>,
+    nodes: Table<Inode>,
+    sockets: Table<Socket>,
+    pipes: Table<Pipe>,
+    /// File systems by device number.
+    devices: Vec<u64>,
+}
+
+static TABLES: Mutex<Tables> = Mutex::new(Tables {
+    files: Table::new(),
+    nodes: Table::new(),
+    sockets: Table::new(),
+    pipes: Table::new(),
+    devices: Vec::new(),
+});
+
+fn at(base: u32, slot: usize, size: u32) -> u32 {
+    base + slot as u32 * size
+}
+
+fn file_address(file: &Arc<OpenFile>) -> u32 {
+    TABLES
+        .lock()
+        .files
+        .slot(file)
+        .map_or(0, |s| at(FILES, s, FILE_SLOT))
+}
+
+fn vnode_address(node: &Arc<Inode>) -> u32 {
+    TABLES
+        .lock()
+        .nodes
+        .slot(node)
+        .map_or(0, |s| at(VNODES, s, VNODE_SLOT))
+}
+
+fn socket_address(socket: &Arc<Socket>) -> u32 {
+    TABLES
+        .lock()
+        .sockets
+        .slot(socket)
+        .map_or(0, |s| at(SOCKETS, s, SOCKET_SLOT))
+}
+
+/// A pipe's two ends are two struct pipes, the reading one first.
+fn pipe_address(pipe: &Arc<Pipe>, reading: bool) -> u32 {
+    TABLES
+        .lock()
+        .pipes
+        .slot(pipe)
+        .map_or(0, |s| at(PIPES, 2 * s + usize::from(!reading), PIPE_SLOT))
+}
+
+/// The specinfo of file system `device` (its struct mount 0x80 after it).
+fn device_address(device: u64) -> u32 {
+    let mut t = TABLES.lock();
+    let slot = match t.devices.iter().position(|&d| d == device) {
+        Some(s) => s,
+        None if t.devices.len() < DEVICE_SLOTS => {
+            t.devices.push(device);
+            t.devices.len() - 1
+        }
+        None => return 0,
+    };
+    at(DEVICES, slot, DEVICE_SLOT)
+}
+
+/// kinfo_proc's p_fd for `pid`: its struct filedesc0.
+pub(crate) fn filedesc_address(pid: u32) -> u32 {
+    if pid < PIDS {
+        FILEDESC + pid * FILEDESC_SLOT
+    } else {
+        0
+    }
+}
+
+/// kinfo_proc's p_textvp for `pid`: the vnode of the file it runs.
+pub(crate) fn text_address(pid: u32) -> u32 {
+    if pid < PIDS {
+        TEXT + pid * VNODE_SLOT
+    } else {
+        0
+    }
+}
+
+fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
+    object[at..at + bytes.len()].copy_from_slice(bytes);
+}
+
+fn put_word(object: &mut [u8], at: usize, value: u32) {
+    put(object, at, &value.to_le_bytes());
+}
+
+/// The live process `pid` (not a zombie: fstat skips those).
+fn live_process(pid: u32) -> Option<Arc<process::Process>> {
+    process::find(Pid(pid)).filter(|p| !p.has_exited())
+}
+
+/// struct filedesc0: fd_ofiles (the array below, as fd_nfiles is past NDFILE), the
+/// working, root and jail directories, fd_nfiles, fd_lastfile, fd_cmask, fd_refcnt,
+/// and the embedded fd_dfiles with the first NDFILE descriptors.
+fn filedesc(pid: u32) -> Option<Vec<u8>> {
+    let p = live_process(pid)?;
+    let fs = p.fs();
+    let open = p.with_files(|t| t.open_descriptors());
+    let mut fd = vec![0u8; FILEDESC0_SIZE];
+    put_word(&mut fd, 0, OFILES + pid * OFILES_SLOT);
+    put_word(&mut fd, 8, vnode_address(&fs.cwd));
+    put_word(&mut fd, 12, vnode_address(&fs.root));
+    if let Some(top) = &fs.top {
+        put_word(&mut fd, 16, vnode_address(top));
+    }
+    put_word(&mut fd, 20, MAX_DESCRIPTORS as u32);
+    let last = open.last().map_or(0, |(n, _)| *n);
+    put(&mut fd, 24, &(last as u16).to_le_bytes());
+    put(&mut fd, 28, &(fs.umask as u16).to_le_bytes());
+    put(&mut fd, 30, &1u16.to_le_bytes());
+    for (n, file) in open.iter().filter(|(n, _)| *n < 20) {
+        put_word(&mut fd, 56 + 4 * n, file_address(file));
+    }
+    Some(fd)
+}
+
+/// fd_ofiles: a struct file pointer per descriptor (NULL where none is open).
+fn ofiles(pid: u32) -> Option<Vec<u8>> {
+    let p = live_process(pid)?;
+    let mut array = vec![0u8; OFILES_SLOT as usize];
+    for (n, file) in p.with_files(|t| t.open_descriptors()) {
+        put_word(&mut array, 4 * n, file_address(&file));
+    }
+    Some(array)
+}
+
+/// DTYPE_* (sys/file.h).
+const DTYPE_VNODE: u16 = 1;
+const DTYPE_SOCKET: u16 = 2;
+const DTYPE_PIPE: u16 = 3;
+const DTYPE_FIFO: u16 = 4;
+const DTYPE_KQUEUE: u16 = 5;
+
+/// What a file is to 4.x: its DTYPE and f_data.
+fn file_data(file: &OpenFile) -> (u16, u32) {
+    let ops = file.ops();
+    if let Some(node) = file.node() {
+        let kind = if node.kind() == NodeType::Fifo {
+            DTYPE_FIFO
+        } else {
+            DTYPE_VNODE
+        };
+        return (kind, vnode_address(node));
+    }
+    if let Some((pipe, reading)) = ops.pipe() {
+        return (DTYPE_PIPE, pipe_address(pipe, reading));
+    }
+    if let Some(socket) = file.socket().and_then(Socket::arc) {
+        return (DTYPE_SOCKET, socket_address(&socket));
+    }
+    if file.event_queue().is_some() {
+        // A struct kqueue, which fstat does not read.
+        return (DTYPE_KQUEUE, STATICS_END);
+    }
+    if file.kind() == FileKind::Console {
+        let console = vfs::lookup(
+            &vfs::FsContext::initial(),
+            None,
+            b"/dev/console",
+            vfs::Follow::Yes,
+        );
+        if let Ok(node) = console {
+            return (DTYPE_VNODE, vnode_address(&node));
+        }
+    }
+    (DTYPE_VNODE, 0)
+}
+
+/// struct file: f_type, f_flag (FREAD, FWRITE, FNONBLOCK, FAPPEND, FASYNC), f_offset,
+/// f_data, f_count (the descriptors and other holders of it).
+fn file(slot: usize) -> Option<Vec<u8>> {
+    let file = TABLES.lock().files.get(slot)?;
+    let (kind, data) = file_data(&file);
+    let status = file.status();
+    let flag = u32::from(file.readable)
+        | u32::from(file.writable) << 1
+        | u32::from(status.nonblock) << 2
+        | u32::from(status.append) << 3
+        | u32::from(status.async_io) << 6;
+    let mut f = vec![0u8; FILE_SIZE];
+    put(&mut f, 10, &kind.to_le_bytes());
+    put_word(&mut f, 12, flag);
+    put(&mut f, 36, &file.offset().to_le_bytes());
+    put_word(&mut f, 44, data);
+    put_word(&mut f, 48, (Arc::strong_count(&file) - 1).max(1) as u32);
+    Some(f)
+}
+
+/// VT_UFS and VT_PROCFS (sys/vnode.h enum vtagtype).
+const VT_UFS: u32 = 1;
+const VT_PROCFS: u32 = 12;
+
+/// The vnode at `me` for `node`, and its inode right after (0x100 on): v_usecount,
+/// v_mount, v_type, v_tag, v_data; the inode's i_vnode, i_dev (its file system's
+/// specinfo), i_number, i_effnlink and the dinode: mode with its type, links, size,
+/// di_db[0] a device node's udev, uid and gid.
+fn vnode_and_inode(me: u32, node: &Inode) -> Vec<u8> {
+    let st = node.stat();
+    let (vtype, ifmt) = match st.kind {
+        NodeType::Regular => (1, 0o100_000),
+        NodeType::Directory => (2, 0o040_000),
+        NodeType::CharDevice => (4, 0o020_000),
+        NodeType::Symlink => (5, 0o120_000),
+        NodeType::Socket => (6, 0o140_000),
+        NodeType::Fifo => (7, 0o010_000),
+    };
+    let tag = if vfs::fs_info(node).mount.type_name == "procfs" {
+        VT_PROCFS
+    } else {
+        VT_UFS
+    };
+    let device = device_address(st.device);
+    let mut v = vec![0u8; 0x100 + INODE_SIZE];
+    put_word(&mut v, 4, 1);
+    put_word(&mut v, 20, device + 0x80);
+    put_word(&mut v, 72, vtype);
+    put_word(&mut v, 116, tag);
+    put_word(&mut v, 120, me + 0x100);
+    let inode = &mut v[0x100..];
+    put_word(inode, 40, me);
+    put_word(inode, 52, device);
+    put_word(inode, 56, st.inode as u32);
+    put_word(inode, 60, st.links);
+    put(inode, 128, &((ifmt | st.mode) as u16).to_le_bytes());
+    put(inode, 130, &(st.links.min(0x7fff) as u16).to_le_bytes());
+    put(inode, 136, &st.size.to_le_bytes());
+    if st.kind == NodeType::CharDevice {
+        put_word(inode, 168, st.rdev as u32);
+    }
+    put_word(inode, 240, st.uid);
+    put_word(inode, 244, st.gid);
+    v
+}
+
+/// The executable's node of `pid`, looked up by the path it was run by.
+fn text_vnode(pid: u32) -> Option<Vec<u8>> {
+    let p = live_process(pid)?;
+    let fs = p.fs();
+    let node = vfs::lookup(&fs, None, &p.image_path(), vfs::Follow::Yes).ok()?;
+    Some(vnode_and_inode(TEXT + pid * VNODE_SLOT, &node))
+}
+
+/// struct specinfo of a file system (si_udev, what stat reports as st_dev), then
+/// its struct mount (mnt_stat a struct statfs, its f_mntonname fstat's MOUNT).
+fn device(slot: usize) -> Option<Vec<u8>> {
+    let device = *TABLES.lock().devices.get(slot)?;
+    let info = vfs::mounted().into_iter().find(|m| m.device == device)?;
+    let mut d = vec![0u8; 0x80 + MOUNT_SIZE];
+    put_word(&mut d, 4, device as u32);
+    put(&mut d, 0x80 + 76, crate::fs::statfs(&info).as_bytes());
+    Some(d)
+}
+
+/// SS_ISCONNECTED, SS_CANTSENDMORE, SS_CANTRCVMORE (sys/socketvar.h).
+const SS_ISCONNECTED: u16 = 0x2;
+const SS_CANTSENDMORE: u16 = 0x10;
+const SS_CANTRCVMORE: u16 = 0x20;
+
+/// struct socket (so_type, so_state, so_pcb, so_proto), then its protocol control
+/// block at 0x100: an inpcb (inp_ppcb a TCP socket's tcpcb, inp_socket) or an unpcb
+/// (unp_socket; unp_conn the peer's unpcb).
+fn socket(slot: usize) -> Option<Vec<u8>> {
+    let socket = TABLES.lock().sockets.get(slot)?;
+    let me = at(SOCKETS, slot, SOCKET_SLOT);
+    let stream = socket.socket_type() == SocketType::Stream;
+    let peer = socket.peer();
+    let (cant_receive, cant_send) = socket.shut_states();
+    let mut state = 0;
+    if peer.is_some() {
+        state |= SS_ISCONNECTED;
+    }
+    if cant_send {
+        state |= SS_CANTSENDMORE;
+    }
+    if cant_receive {
+        state |= SS_CANTRCVMORE;
+    }
+    let proto = match (socket.domain(), stream) {
+        (Domain::Internet, true) => PROTOSW_TCP,
+        (Domain::Internet, false) => PROTOSW_UDP,
+        (Domain::Local, true) => PROTOSW_LOCAL_STREAM,
+        (Domain::Local, false) => PROTOSW_LOCAL_DGRAM,
+    };
+    let mut s = vec![0u8; 0x100 + INPCB_SIZE.max(UNPCB_SIZE)];
+    put(&mut s, 0, &(if stream { 1u16 } else { 2 }).to_le_bytes());
+    put(&mut s, 6, &state.to_le_bytes());
+    put_word(&mut s, 8, me + 0x100);
+    put_word(&mut s, 12, proto);
+    let pcb = &mut s[0x100..];
+    match socket.domain() {
+        Domain::Internet => {
+            if stream {
+                // The tcpcb, which fstat prints and does not read.
+                put_word(pcb, 92, me + 0x200);
+            }
+            put_word(pcb, 100, me);
+        }
+        Domain::Local => {
+            put_word(pcb, 8, me);
+            if let Some(peer) = peer {
+                put_word(pcb, 24, socket_address(&peer) + 0x100);
+            }
+        }
+    }
+    let size = 0x100
+        + match socket.domain() {
+            Domain::Internet => INPCB_SIZE,
+            Domain::Local => UNPCB_SIZE,
+        };
+    s.truncate(size);
+    Some(s)
+}
+
+/// struct pipe of one end: pipe_buffer.cnt (the bytes waiting, in the reading end's,
+/// as 4.x's writes fill their peer's buffer), its size, pipe_peer the other end.
+fn pipe(slot: usize) -> Option<Vec<u8>> {
+    let pipe = TABLES.lock().pipes.get(slot / 2)?;
+    let reading = slot.is_multiple_of(2);
+    let mut p = vec![0u8; PIPE_SIZE];
+    if reading {
+        put_word(&mut p, 0, pipe.queued() as u32);
+    }
+    put_word(&mut p, 12, 16384);
+    put_word(&mut p, 148, at(PIPES, slot ^ 1, PIPE_SLOT));
+    Some(p)
+}
+
+/// protosw (pr_type, pr_domain, pr_protocol), domain (dom_family, dom_name) and the
+/// names.
+fn statics() -> Vec<u8> {
+    let mut s = vec![0u8; (STATICS_END - STATICS) as usize];
+    let protosws = [
+        (PROTOSW_TCP, 1u16, DOMAIN_INET, 6u16),
+        (PROTOSW_UDP, 2, DOMAIN_INET, 17),
+        (PROTOSW_LOCAL_STREAM, 1, DOMAIN_LOCAL, 0),
+        (PROTOSW_LOCAL_DGRAM, 2, DOMAIN_LOCAL, 0),
+    ];
+    for (address, kind, domain, protocol) in protosws {
+        let o = (address - STATICS) as usize;
+        put(&mut s, o, &kind.to_le_bytes());
+        put_word(&mut s, o + 4, domain);
+        put(&mut s, o + 8, &protocol.to_le_bytes());
+    }
+    let domains = [
+        (
+            DOMAIN_INET,
+            fb::consts::AF_INET,
+            NAME_INET,
+            &b"internet"[..],
+        ),
+        (DOMAIN_LOCAL, fb::consts::AF_LOCAL, NAME_LOCAL, b"local"),
+    ];
+    for (address, family, name_at, name) in domains {
+        let o = (address - STATICS) as usize;
+        put_word(&mut s, o, family);
+        put_word(&mut s, o + 4, name_at);
+        put(&mut s, (name_at - STATICS) as usize, name);
+    }
+    s
+}
+
+/// The object whose bytes `address` falls in: its first address, its bytes (None
+/// where the address names nothing, or an object gone).
+fn object_at(address: u32) -> Option<(u32, Vec<u8>)> {
+    let slot = |base: u32, size: u32| ((address - base) / size) as usize;
+    let start = |base: u32, size: u32| base + (address - base) / size * size;
+    match address {
+        a if (FILEDESC..OFILES).contains(&a) => {
+            let pid = (a - FILEDESC) / FILEDESC_SLOT;
+            Some((start(FILEDESC, FILEDESC_SLOT), filedesc(pid)?))
+        }
+        a if (OFILES..FILES).contains(&a) => {
+            let pid = (a - OFILES) / OFILES_SLOT;
+            Some((start(OFILES, OFILES_SLOT), ofiles(pid)?))
+        }
+        a if (FILES..VNODES).contains(&a) => {
+            Some((start(FILES, FILE_SLOT), file(slot(FILES, FILE_SLOT))?))
+        }
+        a if (VNODES..SOCKETS).contains(&a) => {
+            let s = slot(VNODES, VNODE_SLOT);
+            let node = TABLES.lock().nodes.get(s)?;
+            let me = at(VNODES, s, VNODE_SLOT);
+            Some((me, vnode_and_inode(me, &node)))
+        }
+        a if (SOCKETS..PIPES).contains(&a) => Some((
+            start(SOCKETS, SOCKET_SLOT),
+            socket(slot(SOCKETS, SOCKET_SLOT))?,
+        )),
+        a if (PIPES..DEVICES).contains(&a) => {
+            Some((start(PIPES, PIPE_SLOT), pipe(slot(PIPES, PIPE_SLOT))?))
+        }
+        a if (DEVICES..TEXT).contains(&a) => Some((
+            start(DEVICES, DEVICE_SLOT),
+            device(slot(DEVICES, DEVICE_SLOT))?,
+        )),
+        a if (TEXT..STATICS).contains(&a) => {
+            let pid = (a - TEXT) / VNODE_SLOT;
+            Some((start(TEXT, VNODE_SLOT), text_vnode(pid)?))
+        }
+        a if (STATICS..STATICS_END).contains(&a) => Some((STATICS, statics())),
+        _ => None,
+    }
+}
+
+/// The bytes at `address..address + len` if they lie inside one object: within a
+/// slot, the parts its layout gives (a vnode's 168 bytes, its inode's 256 after
+/// 0x100); the gaps between fault.
+pub(crate) fn read(address: u64, len: usize) -> Option<Vec<u8>> {
+    let address = u32::try_from(address).ok()?;
+    let (start, bytes) = object_at(address)?;
+    let from = (address - start) as usize;
+    let to = from.checked_add(len)?;
+    let parts: &[(usize, usize)] = match start {
+        s if (VNODES..SOCKETS).contains(&s) || (TEXT..STATICS).contains(&s) => {
+            &[(0, VNODE_SIZE), (0x100, 0x100 + INODE_SIZE)]
+        }
+        s if (DEVICES..TEXT).contains(&s) => &[(0, SPECINFO_SIZE), (0x80, 0x80 + MOUNT_SIZE)],
+        s if (SOCKETS..PIPES).contains(&s) => &[(0, SOCKET_SIZE), (0x100, bytes.len())],
+        s if s == STATICS => &[
+            (0, PROTOSW_SIZE),
+            (0x40, 0x40 + PROTOSW_SIZE),
+            (0x80, 0x80 + PROTOSW_SIZE),
+            (0xc0, 0xc0 + PROTOSW_SIZE),
+            (0x100, 0x100 + DOMAIN_SIZE),
+            (0x140, 0x140 + DOMAIN_SIZE),
+            (0x180, 0x180 + NAME_SIZE),
+            (0x1a0, 0x1a0 + NAME_SIZE),
+        ],
+        _ => &[(0, bytes.len())],
+    };
+    parts
+        .iter()
+        .any(|&(a, b)| from >= a && to <= b)
+        .then(|| bytes.get(from..to).map(<[u8]>::to_vec))
+        .flatten()
+}
+
+// The regions do not overlap, and each slot holds its objects.
+const _: () = {
+    assert!(FILEDESC + PIDS * FILEDESC_SLOT <= OFILES);
+    assert!(OFILES + PIDS * OFILES_SLOT <= FILES);
+    assert!(FILES + SLOTS as u32 * FILE_SLOT <= VNODES);
+    assert!(VNODES + SLOTS as u32 * VNODE_SLOT <= SOCKETS);
+    assert!(SOCKETS + SLOTS as u32 * SOCKET_SLOT <= PIPES);
+    assert!(PIPES + 2 * SLOTS as u32 * PIPE_SLOT <= DEVICES);
+    assert!(DEVICES + DEVICE_SLOTS as u32 * DEVICE_SLOT <= TEXT);
+    assert!(TEXT + PIDS * VNODE_SLOT <= STATICS);
+    assert!(FILEDESC0_SIZE <= FILEDESC_SLOT as usize);
+    assert!(4 * MAX_DESCRIPTORS <= OFILES_SLOT as usize);
+    assert!(FILE_SIZE <= FILE_SLOT as usize);
+    assert!(0x100 + INODE_SIZE <= VNODE_SLOT as usize);
+    assert!(0x80 + MOUNT_SIZE <= DEVICE_SLOT as usize);
+    assert!(0x100 + INPCB_SIZE <= SOCKET_SLOT as usize);
+    assert!(PIPE_SIZE <= PIPE_SLOT as usize);
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_statics_name_their_domains() {
+        assert_eq!(read(u64::from(NAME_INET), 9), Some(b"internet\0".to_vec()));
+        let domain = read(u64::from(DOMAIN_LOCAL), DOMAIN_SIZE).unwrap();
+        assert_eq!(&domain[4..8], &NAME_LOCAL.to_le_bytes());
+        let tcp = read(u64::from(PROTOSW_TCP), PROTOSW_SIZE).unwrap();
+        assert_eq!(&tcp[4..8], &DOMAIN_INET.to_le_bytes());
+        assert_eq!(&tcp[8..10], &6u16.to_le_bytes());
+        // Between two objects, and past the last.
+        assert_eq!(read(u64::from(PROTOSW_TCP) + 50, 4), None);
+        assert_eq!(read(u64::from(STATICS_END), 1), None);
+    }
+
+    #[test]
+    fn tables_keep_a_slot_per_live_object_and_reuse_dead_ones() {
+        let mut t = Table::new();
+        let a = Arc::new(1u8);
+        let b = Arc::new(2u8);
+        assert_eq!(t.slot(&a), Some(0));
+        assert_eq!(t.slot(&b), Some(1));
+        assert_eq!(t.slot(&a), Some(0));
+        drop(a);
+        let c = Arc::new(3u8);
+        assert_eq!(t.slot(&c), Some(0));
+        assert_eq!(t.get(1).as_deref(), Some(&2));
+    }
+}
