@@ -229,6 +229,37 @@ int main(int argc, char **argv)
 	CHECK_OK(stat(argv[0], &text));
 	check_vnode(word(k, 228), &text, 1, argv[0]);
 
+	/* pstat -f's kern.file: filehead, then each open file, linked by f_list, the
+	 * regular file among them with the bytes /dev/kmem reads at its address. */
+	int fmib[2] = {1, 15};
+	size_t flen = 0;
+	CHECK_OK(sysctl(fmib, 2, NULL, &flen, NULL, 0));
+	static unsigned char ftab[4 + 300 * 56];
+	CHECK(flen <= sizeof(ftab) && (flen - 4) % 56 == 0);
+	size_t got = sizeof(ftab);
+	CHECK_OK(sysctl(fmib, 2, ftab, &got, NULL, 0));
+	CHECK_EQ((got - 4) % 56, 0);
+	CHECK_EQ(flen, got + 10 * 56);
+	uint32_t loc = word(ftab, 0), mine = file_of(me, file);
+	int found = 0;
+	for (size_t at = 4; at < got; at += 56) {
+		if (loc == mine) {
+			unsigned char k_file[56];
+			nt_kread(kmem, loc, k_file, sizeof(k_file));
+			CHECK(memcmp(k_file + 8, ftab + at + 8, 48) == 0);
+			found++;
+		}
+		loc = word(ftab, at); /* f_list.le_next */
+	}
+	CHECK_EQ(loc, 0);
+	CHECK_EQ(found, 1);
+	/* ogetkerninfo's KINFO_FILE and KINFO_METER: the same tables. */
+	int size = sizeof(ftab);
+	CHECK_EQ(syscall(63, 3 << 8, ftab, &size, 0), got);
+	int16_t meter[24];
+	size = sizeof(meter);
+	CHECK_EQ(syscall(63, 4 << 8, meter, &size, 0), 48);
+
 	/* A child's table names the same files; a zombie has no p_fd. */
 	int ready[2];
 	CHECK_OK(pipe(ready));

@@ -68,6 +68,8 @@ static const struct node {
 	{{1, 14, 5}, 3, "kern.proc.uid", NODE | RD, "N", -1},
 	{{1, 14, 6}, 3, "kern.proc.ruid", NODE | RD, "N", -1},
 	{{1, 14, 7}, 3, "kern.proc.args", NODE | RD | WR | ANYBODY, "N", -1},
+	/* The open files (fb4_fstat reads them): filehead and a struct file each. */
+	{{1, 15}, 2, "kern.file", OPAQUE | RD, "S,file", -4},
 	{{1, 17}, 2, "kern.posix1version", INT | RD, "I", 4},
 	{{1, 18}, 2, "kern.ngroups", INT | RD, "I", 4},
 	{{1, 19}, 2, "kern.job_control", INT | RD, "I", 4},
@@ -347,9 +349,10 @@ int main(void)
 	check_next((int[]){0, 4}, 2, (int[]){1, 1}, 2);
 	check_next((int[]){1}, 1, (int[]){1, 1}, 2);
 	check_next((int[]){1, 12}, 2, (int[]){1, 14, 0}, 3);
-	check_next((int[]){1, 12, 99}, 3, (int[]){1, 17}, 2);
+	check_next((int[]){1, 12, 99}, 3, (int[]){1, 15}, 2);
 	check_next((int[]){1, 13}, 2, (int[]){1, 14, 0}, 3);
-	check_next((int[]){1, 13, 7}, 3, (int[]){1, 17}, 2);
+	check_next((int[]){1, 13, 7}, 3, (int[]){1, 15}, 2);
+	check_next((int[]){1, 15}, 2, (int[]){1, 17}, 2);
 	check_next((int[]){1, 13, 6}, 3, (int[]){1, 14, 7}, 3);
 	check_next((int[]){1, 33}, 2, (int[]){1, 34}, 2);
 	check_next((int[]){1, 34}, 2, (int[]){1, 0x100}, 2);

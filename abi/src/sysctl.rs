@@ -65,6 +65,8 @@ pub enum SysctlHandler {
     InetPcblist,
     /// net.local.stream.pcblist, net.local.dgram.pcblist: the Unix-domain sockets.
     LocalPcblist,
+    /// kern.file: the system's open files.
+    FileTable,
 }
 
 impl SysctlNode {

@@ -677,6 +677,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "route",
     "inet_pcblist",
     "local_pcblist",
+    "file_table",
 ];
 
 /// Constant groups of the sysctl kinds and flags.

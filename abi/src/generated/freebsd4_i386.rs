@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 36] = [
+static SYSCTL_MIB_1: [SysctlNode; 37] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4783,6 +4783,14 @@ static SYSCTL_MIB_1: [SysctlNode; 36] = [
         kind: 0x80000001,
         fmt: "N",
         serve: SysctlServe::Children(&SYSCTL_MIB_1_14),
+        value: None,
+    },
+    SysctlNode {
+        number: 15,
+        name: "file",
+        kind: 0x80000005,
+        fmt: "S,file",
+        serve: SysctlServe::Handler(SysctlHandler::FileTable),
         value: None,
     },
     SysctlNode {

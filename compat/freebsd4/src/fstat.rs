@@ -64,6 +64,8 @@ const DOMAIN_LOCAL: u32 = STATICS + 0x140;
 const NAME_INET: u32 = STATICS + 0x180;
 const NAME_LOCAL: u32 = STATICS + 0x1a0;
 const STATICS_END: u32 = STATICS + 0x1c0;
+/// The file list's head (kern.file's first word is its value); not laid out.
+const FILEHEAD: u32 = STATICS_END + 0x40;
 
 /// Sizes (i386): struct filedesc0, file, vnode, inode, specinfo, mount, socket,
 /// protosw, domain, inpcb, unpcb, pipe.
@@ -253,6 +255,38 @@ fn ofiles(pid: u32) -> Option<Vec<u8>> {
     Some(array)
 }
 
+/// kern.file (sysctl_kern_file): filehead, the first file's address, then each open
+/// file's struct file, the newest first (falloc put each at the list's head), linked
+/// by f_list; for a NULL buffer, room for 10 more than there are. Every process's
+/// descriptors name the files; one named from several is listed once.
+pub(crate) fn file_table(size_only: bool) -> Vec<u8> {
+    let mut files: Vec<Arc<OpenFile>> = Vec::new();
+    for p in process::all().iter().filter(|p| !p.has_exited()) {
+        for (_, file) in p.with_files(|t| t.open_descriptors()) {
+            if !files.iter().any(|f| Arc::ptr_eq(f, &file)) {
+                files.push(file);
+            }
+        }
+    }
+    if size_only {
+        return vec![0; 4 + (files.len() + 10) * FILE_SIZE];
+    }
+    files.sort_by_key(|f| core::cmp::Reverse(f.id()));
+    let addresses: Vec<u32> = files.iter().map(file_address).collect();
+    let mut out = Vec::with_capacity(4 + files.len() * FILE_SIZE);
+    out.extend_from_slice(&addresses.first().copied().unwrap_or(0).to_le_bytes());
+    for (i, file) in files.iter().enumerate() {
+        let mut record = file_record(file);
+        let next = addresses.get(i + 1).copied().unwrap_or(0);
+        // le_prev: the previous file's le_next (its first word), or filehead.
+        let prev = if i == 0 { FILEHEAD } else { addresses[i - 1] };
+        put_word(&mut record, 0, next);
+        put_word(&mut record, 4, prev);
+        out.extend_from_slice(&record);
+    }
+    out
+}
+
 /// DTYPE_* (sys/file.h).
 const DTYPE_VNODE: u16 = 1;
 const DTYPE_SOCKET: u16 = 2;
@@ -299,7 +333,11 @@ fn file_data(file: &OpenFile) -> (u16, u32) {
 /// f_data, f_count (the descriptors and other holders of it).
 fn file(slot: usize) -> Option<Vec<u8>> {
     let file = TABLES.lock().files.get(slot)?;
-    let (kind, data) = file_data(&file);
+    Some(file_record(&file))
+}
+
+fn file_record(file: &Arc<OpenFile>) -> Vec<u8> {
+    let (kind, data) = file_data(file);
     let status = file.status();
     let flag = u32::from(file.readable)
         | u32::from(file.writable) << 1
@@ -311,8 +349,8 @@ fn file(slot: usize) -> Option<Vec<u8>> {
     put_word(&mut f, 12, flag);
     put(&mut f, 36, &file.offset().to_le_bytes());
     put_word(&mut f, 44, data);
-    put_word(&mut f, 48, (Arc::strong_count(&file) - 1).max(1) as u32);
-    Some(f)
+    put_word(&mut f, 48, (Arc::strong_count(file) - 1).max(1) as u32);
+    f
 }
 
 /// VT_UFS and VT_PROCFS (sys/vnode.h enum vtagtype).

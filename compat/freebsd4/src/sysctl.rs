@@ -709,6 +709,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
                 };
                 crate::pcblist::pcblist(task, protocol, a.old.is_null())?
             }
+            SysctlHandler::FileTable => crate::fstat::file_table(a.old.is_null()),
             SysctlHandler::LocalPcblist => {
                 crate::pcblist::local_pcblist(oid.get(2) == Some(&2), a.old.is_null())
             }
@@ -738,6 +739,9 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
 
 /// The op classes of `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's second byte.
 const KINFO_PROC: i32 = 0;
+const KINFO_RT: i32 = 1 << 8;
+const KINFO_FILE: i32 = 3 << 8;
+const KINFO_METER: i32 = 4 << 8;
 const KINFO_LOADAVG: i32 = 5 << 8;
 const KINFO_CLOCKRATE: i32 = 6 << 8;
 /// BSDI's extension (their 4.3 Net/2 releases), enough for BSD/386 1.x uname().
@@ -765,9 +769,10 @@ fn bsdi_sysinfo() -> Vec<u8> {
 /// return value and goes back to `*size`. KINFO_LOADAVG is vm.loadavg, KINFO_CLOCKRATE
 /// kern.clockrate. KINFO_BSDI_SYSINFO has its own rule: without `where` or `size` it
 /// only tells the size; else it copies the first `*size` bytes, never more than there
-/// are, with no ENOMEM. KINFO_PROC is kern.proc.<op>.<arg>. Any other op is
-/// EOPNOTSUPP, as 4.x answers an op it does not know; so are the ones for net.route,
-/// kern.vnode, kern.file and vm.meter, which are not served here.
+/// are, with no ENOMEM. KINFO_PROC is kern.proc.<op>.<arg>, KINFO_RT net.route's
+/// dump, KINFO_FILE kern.file, KINFO_METER vm.vmmeter. Any other op is EOPNOTSUPP, as
+/// 4.x answers an op it does not know; so is KINFO_VNODE (kern.vnode, no vnode table
+/// is laid out here).
 pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysResult {
     let oid: &[i32] = match a.op & 0xff00 {
         // kern.proc.<op>.<arg> (so KINFO_PROC_ALL, given an argument, is EINVAL).
@@ -775,6 +780,17 @@ pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysR
             let data = crate::kinfo::proc_table(task, a.where_.is_null(), a.op & 0xff, &[a.arg])?;
             return copy_kerninfo(task, &a, &data);
         }
+        // net.route.0.<af>.<op>.<arg>: the af in the op's third byte.
+        KINFO_RT => {
+            let rest = [0, (a.op >> 16) & 0xff, a.op & 0xff, a.arg];
+            let data = crate::ifnet::route_sysctl(task, &rest)?;
+            return copy_kerninfo(task, &a, &data);
+        }
+        KINFO_FILE => {
+            let data = crate::fstat::file_table(a.where_.is_null());
+            return copy_kerninfo(task, &a, &data);
+        }
+        KINFO_METER => &[2, 1],
         KINFO_LOADAVG => &[2, 2],
         KINFO_CLOCKRATE => &[1, 12],
         KINFO_BSDI_SYSINFO => {
@@ -1286,8 +1302,9 @@ mod tests {
             next_ls(ROOT, name, &mut path).then_some(path)
         };
         assert_eq!(next(&[1, 13]), Some(alloc::vec![1, 14, 0]));
-        assert_eq!(next(&[1, 13, 7]), Some(alloc::vec![1, 17]));
-        assert_eq!(next(&[1, 12, 99]), Some(alloc::vec![1, 17]));
+        assert_eq!(next(&[1, 13, 7]), Some(alloc::vec![1, 15]));
+        assert_eq!(next(&[1, 12, 99]), Some(alloc::vec![1, 15]));
+        assert_eq!(next(&[1, 15]), Some(alloc::vec![1, 17]));
         assert_eq!(next(&[1, 13, 6]), Some(alloc::vec![1, 14, 7]));
         assert_eq!(next(&[0, 4]), Some(alloc::vec![1, 1]));
         assert_eq!(next(&[1, 0x102]), Some(alloc::vec![1, 0x103]));
