@@ -21,7 +21,8 @@
  *    MAXPATHLEN (1024) bytes; anyone may ask (CTLFLAG_ANYBODY);
  *  - errors: an inner node's value EISDIR, a number past a leaf ENOTDIR, an unknown
  *    one ENOENT (for oidfmt too); short buffers get what fits, ENOMEM and the bytes
- *    copied; a NULL oldlenp is a buffer of none (ENOMEM); a new value for a read-only
+ *    copied; a NULL oldlenp is a buffer of none (ENOMEM); a buffer not all mapped
+ *    for its access, or past the user limit, EFAULT first (useracc); a new value for a read-only
  *    node EPERM, for a writable one without root EPERM; sysctl.debug EPERM without
  *    root, ENOENT with it.
  */
@@ -477,6 +478,26 @@ int main(void)
 	/* No oldlenp: a buffer of no bytes. */
 	CHECK_ERRNO(sysctl(ostype, 2, s, NULL, NULL, 0), ENOMEM);
 	CHECK_OK(sysctl(ostype, 2, NULL, NULL, NULL, 0));
+	/* useracc: the whole buffer, as long as *oldlenp says, must be mapped for writing
+	 * (and a new value's for reading), below the user limit, before anything is
+	 * looked up; only the bytes the value needs are written otherwise. */
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_ANON | MAP_PRIVATE, -1, 0);
+	CHECK(pages != MAP_FAILED);
+	CHECK_OK(munmap(pages + 4096, 4096));
+	len = 4096;
+	CHECK_ERRNO(sysctl(ostype, 2, pages + 4096 - 16, &len, NULL, 0), EFAULT);
+	CHECK_ERRNO(sysctl((int[]){1, 9999}, 2, pages + 4096 - 16, &len, NULL, 0), EFAULT);
+	len = 16;
+	CHECK_OK(sysctl(ostype, 2, pages + 4096 - 16, &len, NULL, 0));
+	len = 0xffffffff;
+	CHECK_ERRNO(sysctl(ostype, 2, s, &len, NULL, 0), EFAULT);
+	len = 0;
+	CHECK_ERRNO(sysctl(ostype, 2, (void *)0xc0000000u, &len, NULL, 0), EFAULT);
+	CHECK_ERRNO(sysctl((int[]){1, 10}, 2, NULL, NULL, pages + 4096 - 4, 8), EFAULT);
+	CHECK_OK(mprotect(pages, 4096, PROT_READ));
+	len = 16;
+	CHECK_ERRNO(sysctl(ostype, 2, pages, &len, NULL, 0), EFAULT);
+	CHECK_OK(munmap(pages, 4096));
 
 	/* Writes: read-only nodes, meta nodes, inner nodes. */
 	CHECK_ERRNO(sysctl((int[]){0, 4, 1, 1}, 4, NULL, NULL, "x", 1), EPERM);

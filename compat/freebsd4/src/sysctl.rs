@@ -654,6 +654,14 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     } else {
         task.read_val(a.oldlenp.addr()).map_err(fault)?
     };
+    // userland_sysctl's useracc: the whole buffer must be user memory mapped for the
+    // access, before any node is looked at.
+    if !a.old.is_null() && !user_range_accessible(task, a.old.addr(), u64::from(room), true) {
+        return Err(errno::EFAULT);
+    }
+    if a.new.addr() != 0 && !user_range_accessible(task, a.new.addr(), u64::from(a.newlen), false) {
+        return Err(errno::EFAULT);
+    }
     let (node, used) = find_oid(&oid).inspect_err(|_| {
         log::debug!("pid {}: sysctl {oid:?}: no such node", task.process.pid.0);
     })?;
@@ -735,6 +743,36 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
         return Err(errno::ENOMEM);
     }
     Ok(Ret::word(0))
+}
+
+/// 4.x's useracc: `[addr, addr + len)` ends below VM_MAXUSER_ADDRESS (USRSTACK) and
+/// every page of it is mapped for writing (or reading); none need be in memory, and
+/// an empty range needs only its address below the limit.
+fn user_range_accessible(task: &Task, addr: u64, len: u64, write: bool) -> bool {
+    const PAGE: u64 = 4096;
+    let Some(end) = addr.checked_add(len) else {
+        return false;
+    };
+    if end > u64::from(crate::startup::USRSTACK) || addr >= u64::from(crate::startup::USRSTACK) {
+        return false;
+    }
+    let end = end.next_multiple_of(PAGE);
+    let mut at = addr & !(PAGE - 1);
+    while at < end {
+        let Some(region) = task.process.next_region(at) else {
+            return false;
+        };
+        let allowed = if write {
+            region.prot.write
+        } else {
+            region.prot.read
+        };
+        if region.start > at || !allowed {
+            return false;
+        }
+        at = region.end;
+    }
+    true
 }
 
 /// The op classes of `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's second byte.
@@ -827,6 +865,9 @@ fn copy_kerninfo(task: &Task, a: &fb::OgetkerninfoArgs, data: &[u8]) -> SysResul
     } else {
         task.read_val(a.size.addr()).map_err(fault)?
     };
+    if !a.where_.is_null() && !user_range_accessible(task, a.where_.addr(), u64::from(room), true) {
+        return Err(errno::EFAULT);
+    }
     if !a.where_.is_null() {
         let n = data.len().min(room as usize);
         task.write_bytes(a.where_.addr(), &data[..n])
