@@ -142,28 +142,29 @@ fn at(base: u32, slot: usize, size: u32) -> u32 {
     base + slot as u32 * size
 }
 
+/// `object`'s address in the table `pick` chooses: the region's `base` and the slot's
+/// `size` (0 once the table is full).
+fn address_in<T>(
+    pick: fn(&mut Tables) -> &mut Table<T>,
+    object: &Arc<T>,
+    base: u32,
+    size: u32,
+) -> u32 {
+    pick(&mut TABLES.lock())
+        .slot(object)
+        .map_or(0, |s| at(base, s, size))
+}
+
 fn file_address(file: &Arc<OpenFile>) -> u32 {
-    TABLES
-        .lock()
-        .files
-        .slot(file)
-        .map_or(0, |s| at(FILES, s, FILE_SLOT))
+    address_in(|t| &mut t.files, file, FILES, FILE_SLOT)
 }
 
 fn vnode_address(node: &Arc<Inode>) -> u32 {
-    TABLES
-        .lock()
-        .nodes
-        .slot(node)
-        .map_or(0, |s| at(VNODES, s, VNODE_SLOT))
+    address_in(|t| &mut t.nodes, node, VNODES, VNODE_SLOT)
 }
 
 fn socket_address(socket: &Arc<Socket>) -> u32 {
-    TABLES
-        .lock()
-        .sockets
-        .slot(socket)
-        .map_or(0, |s| at(SOCKETS, s, SOCKET_SLOT))
+    address_in(|t| &mut t.sockets, socket, SOCKETS, SOCKET_SLOT)
 }
 
 /// A pipe's two ends are two struct pipes, the reading one first.
