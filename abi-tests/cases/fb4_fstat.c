@@ -12,7 +12,9 @@
  *    counting the bytes waiting;
  *  - a Unix-domain socket pair: struct socket (SOCK_STREAM, connected), its protosw
  *    and domain (AF_LOCAL, named "local"), its unpcb's unp_conn the peer's unpcb;
- *  - a TCP connection: domain "internet", protocol 6, the inpcb's inp_ppcb set;
+ *  - a TCP connection: domain "internet", protocol 6, the inpcb's inp_ppcb set; the
+ *    same inpcb on tcb's list, which systat's netstat display walks (inp_list, each
+ *    with its socket and tcpcb: the listener LISTEN, the client ESTABLISHED);
  *  - a kqueue: DTYPE_KQUEUE;
  *  - the working and root directories (fd_cdir, fd_rdir) and the text vnode
  *    (p_textvp): the inodes of ".", "/" and the program.
@@ -211,6 +213,41 @@ int main(int argc, char **argv)
 	unsigned char inp[176];
 	nt_kread(kmem, inpcb, inp, sizeof(inp));
 	CHECK(word(inp, 92) != 0);
+
+	/* systat's netstat display: tcb's list of inpcbs, each with its socket and
+	 * tcpcb; the client's inpcb is the one fstat finds behind its descriptor. */
+	uint32_t head;
+	nt_kread(kmem, nt_kldsym("tcb", 4), &head, 4);
+	int seen_listener = 0, seen_client = 0;
+	for (int n = 0; head != 0; n++) {
+		CHECK(n < 1000);
+		unsigned char in[176], so[180], tp[236];
+		nt_kread(kmem, head, in, sizeof(in));
+		nt_kread(kmem, word(in, 100), so, sizeof(so));
+		CHECK_EQ(word(so, 8), head); /* so_pcb */
+		nt_kread(kmem, word(in, 92), tp, sizeof(tp));
+		CHECK_EQ(word(tp, 32), head); /* t_inpcb */
+		int lport = in[26] << 8 | in[27], fport = in[24] << 8 | in[25];
+		if (lport == 7401 && fport == 0) {
+			CHECK_EQ(word(tp, 36), 1); /* TCPS_LISTEN */
+			seen_listener++;
+		}
+		if (fport == 7401 && head == inpcb) {
+			CHECK_EQ(word(tp, 36), 4); /* TCPS_ESTABLISHED */
+			CHECK(memcmp(in + 40, "\x7f\0\0\x01", 4) == 0);
+			seen_client++;
+		}
+		head = word(in, 8); /* inp_list.le_next */
+	}
+	CHECK_EQ(seen_listener, 1);
+	CHECK_EQ(seen_client, 1);
+	nt_kread(kmem, nt_kldsym("udb", 4), &head, 4);
+	for (int n = 0; head != 0; n++) {
+		CHECK(n < 1000);
+		unsigned char in[176];
+		nt_kread(kmem, head, in, sizeof(in));
+		head = word(in, 8);
+	}
 
 	/* A kqueue. */
 	int kq = CHECK_OK(__sys_kqueue());

@@ -16,6 +16,7 @@
 //! any path (init's) is /dev/console's node.
 
 use crate::fb;
+use crate::pcblist::{INPCB_SIZE, TCPCB_SIZE};
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -78,7 +79,6 @@ const MOUNT_SIZE: usize = 356;
 const SOCKET_SIZE: usize = 180;
 const PROTOSW_SIZE: usize = 52;
 const DOMAIN_SIZE: usize = 44;
-const INPCB_SIZE: usize = 176;
 const UNPCB_SIZE: usize = 144;
 const PIPE_SIZE: usize = 160;
 /// fstat reads up to 31 bytes of a domain's name.
@@ -428,7 +428,16 @@ const SS_CANTRCVMORE: u16 = 0x20;
 /// block at 0x100: an inpcb (inp_ppcb a TCP socket's tcpcb, inp_socket) or an unpcb
 /// (unp_socket; unp_conn the peer's unpcb).
 fn socket(slot: usize) -> Option<Vec<u8>> {
-    let socket = TABLES.lock().sockets.get(slot)?;
+    let (socket, seen) = {
+        let t = TABLES.lock();
+        (t.sockets.get(slot), slot < t.sockets.slots.len())
+    };
+    let Some(socket) = socket else {
+        // A socket gone since its slot was given out reads as zeros (inp_list's next
+        // NULL) until the slot is reused: a list walk that reached it ends there
+        // rather than fault over and over, which systat's loop would.
+        return seen.then(|| vec![0u8; 0x200 + TCPCB_SIZE]);
+    };
     let me = at(SOCKETS, slot, SOCKET_SLOT);
     let stream = socket.socket_type() == SocketType::Stream;
     let peer = socket.peer();
@@ -449,7 +458,7 @@ fn socket(slot: usize) -> Option<Vec<u8>> {
         (Domain::Local, true) => PROTOSW_LOCAL_STREAM,
         (Domain::Local, false) => PROTOSW_LOCAL_DGRAM,
     };
-    let mut s = vec![0u8; 0x100 + INPCB_SIZE.max(UNPCB_SIZE)];
+    let mut s = vec![0u8; 0x200 + TCPCB_SIZE];
     put(&mut s, 0, &(if stream { 1u16 } else { 2 }).to_le_bytes());
     put(&mut s, 6, &state.to_le_bytes());
     put_word(&mut s, 8, me + 0x100);
@@ -457,11 +466,16 @@ fn socket(slot: usize) -> Option<Vec<u8>> {
     let pcb = &mut s[0x100..];
     match socket.domain() {
         Domain::Internet => {
+            let info = socket.inet_info();
+            let tcpcb = stream.then_some(me + 0x200);
+            crate::pcblist::fill_inpcb(pcb, &info, tcpcb, me, 0);
+            // inp_list: the next socket of the protocol's list (tcb's, udb's).
+            put_word(pcb, 8, next_inpcb(&socket));
             if stream {
-                // The tcpcb, which fstat prints and does not read.
-                put_word(pcb, 92, me + 0x200);
+                let tcpcb = &mut s[0x200..0x200 + TCPCB_SIZE];
+                crate::pcblist::fill_tcpcb(tcpcb, &info, me + 0x100);
             }
-            put_word(pcb, 100, me);
+            put_word(&mut s, 72, info.receive_queued as u32); // so_rcv.sb_cc
         }
         Domain::Local => {
             put_word(pcb, 8, me);
@@ -470,13 +484,30 @@ fn socket(slot: usize) -> Option<Vec<u8>> {
             }
         }
     }
-    let size = 0x100
-        + match socket.domain() {
-            Domain::Internet => INPCB_SIZE,
-            Domain::Local => UNPCB_SIZE,
-        };
+    let size = match (socket.domain(), stream) {
+        (Domain::Internet, true) => 0x200 + TCPCB_SIZE,
+        (Domain::Internet, false) => 0x100 + INPCB_SIZE,
+        (Domain::Local, _) => 0x100 + UNPCB_SIZE,
+    };
     s.truncate(size);
     Some(s)
+}
+
+/// The inpcb after `socket`'s on its protocol's list (the bound sockets of its type,
+/// the newest first, as in_pcballoc's head insertion leaves them); 0 at the end.
+fn next_inpcb(socket: &Arc<Socket>) -> u32 {
+    let list = nymph_kernel::file::socket::inet_sockets_listed(socket.socket_type());
+    let at = list.iter().position(|s| Arc::ptr_eq(s, socket));
+    at.and_then(|i| list.get(i + 1))
+        .map_or(0, |next| socket_address(next) + 0x100)
+}
+
+/// tcb and udb (struct inpcbhead): the first inpcb of the TCP or UDP list, what
+/// systat's netstat display walks through inp_list.
+pub(crate) fn inpcb_list_head(kind: SocketType) -> u32 {
+    nymph_kernel::file::socket::inet_sockets_listed(kind)
+        .first()
+        .map_or(0, |first| socket_address(first) + 0x100)
 }
 
 /// struct pipe of one end: pipe_buffer.cnt (the bytes waiting, in the reading end's,
@@ -583,7 +614,11 @@ pub(crate) fn read(address: u64, len: usize) -> Option<Vec<u8>> {
             &[(0, VNODE_SIZE), (0x100, 0x100 + INODE_SIZE)]
         }
         s if (DEVICES..TEXT).contains(&s) => &[(0, SPECINFO_SIZE), (0x80, 0x80 + MOUNT_SIZE)],
-        s if (SOCKETS..PIPES).contains(&s) => &[(0, SOCKET_SIZE), (0x100, bytes.len())],
+        s if (SOCKETS..PIPES).contains(&s) => &[
+            (0, SOCKET_SIZE),
+            (0x100, 0x100 + INPCB_SIZE.max(UNPCB_SIZE)),
+            (0x200, bytes.len()),
+        ],
         s if s == STATICS => &[
             (0, PROTOSW_SIZE),
             (0x40, 0x40 + PROTOSW_SIZE),
@@ -618,7 +653,7 @@ const _: () = {
     assert!(FILE_SIZE <= FILE_SLOT as usize);
     assert!(0x100 + INODE_SIZE <= VNODE_SLOT as usize);
     assert!(0x80 + MOUNT_SIZE <= DEVICE_SLOT as usize);
-    assert!(0x100 + INPCB_SIZE <= SOCKET_SLOT as usize);
+    assert!(0x200 + TCPCB_SIZE <= SOCKET_SLOT as usize);
     assert!(PIPE_SIZE <= PIPE_SLOT as usize);
 };
 

@@ -28,7 +28,7 @@
 //!   free list, no buffer cache); `fscale` FSCALE (systat's vmstat and pigs displays).
 //! - `mountlist` resolves (pstat needs the name) but reads as EFAULT: no struct mount
 //!   is laid out here (getfsstat(2) lists the mounts). systat's netstat display walks
-//!   `tcb` and `udb` (struct inpcb lists), which are not served: it quits naming them.
+//!   `tcb` and `udb` ([`crate::netstat`]).
 //!
 //! kern.devstat lists one device, md0, as 4.x's md(4) registers a memory disk: the
 //! memory file system that holds every file, each read or write of a regular file's

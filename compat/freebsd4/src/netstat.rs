@@ -1,7 +1,8 @@
 //! What 4.x's netstat reads besides the socket lists ([`crate::pcblist`]): the
 //! protocols' statistics (`-s`: net.inet.{ip,icmp,igmp,tcp,udp}.stats), the mbuf
 //! statistics (`-m`: kern.ipc.*), and through libkvm the routing table (`-r`: the
-//! radix tree under `rt_tables`) and its statistics (`-rs`: `rtstat`, `rttrash`).
+//! radix tree under `rt_tables`) and its statistics (`-rs`: `rtstat`, `rttrash`), and
+//! the protocols' inpcb lists (`tcb`, `udb`) systat's netstat display walks.
 //! `-i` reads lo0's struct ifnet and ifaddrs ([`crate::kmem`]), whose packet counters
 //! come from here too.
 //!
@@ -23,6 +24,7 @@
 use crate::kmem::{BASE, LO0_IFNET, LO0_INET_IFA, NET_AREA, Variable};
 use alloc::vec;
 use alloc::vec::Vec;
+use nymph_kernel::file::socket::SocketType;
 use nymph_kernel::stats::inet;
 
 const fn at(offset: u32) -> u32 {
@@ -36,6 +38,10 @@ const AF_INET: usize = 2;
 /// `struct rtstat` (five shorts) and `int rttrash`.
 const RTSTAT: u32 = at(0x090);
 const RTTRASH: u32 = at(0x09c);
+/// `struct inpcbhead tcb, udb`: the protocols' lists of inpcbs (systat's netstat
+/// display walks them; the inpcbs are [`crate::fstat`]'s, at each socket's pcb).
+const TCB: u32 = at(0x0a0);
+const UDB: u32 = at(0x0a4);
 /// AF_INET's radix_node_head (124 bytes: rnh_treetop, ..., rnh_nodes[3] at 52, 76,
 /// 100), the route's struct rtentry (148 bytes: rt_nodes[2], then rt_gateway...),
 /// the route's key and gateway (a sockaddr_in each, in one block as rt_setgate
@@ -55,6 +61,8 @@ pub(crate) const VARIABLES: &[Variable] = &[
     Variable::new(b"rt_tables", RT_TABLES, RT_TABLES_SIZE, rt_tables),
     Variable::new(b"rtstat", RTSTAT, 10, rtstat),
     Variable::new(b"rttrash", RTTRASH, 4, rttrash),
+    Variable::new(b"tcb", TCB, 4, tcb),
+    Variable::new(b"udb", UDB, 4, udb),
     Variable::new(b"", RNH, RNH_SIZE, radix_head),
     Variable::new(b"", RTENTRY, RTENTRY_SIZE, rtentry),
     Variable::new(b"", ROUTE_KEY, 32, route_key),
@@ -66,6 +74,18 @@ fn rt_tables() -> Vec<u8> {
     let mut table = vec![0u8; RT_TABLES_SIZE as usize];
     table[AF_INET * 4..AF_INET * 4 + 4].copy_from_slice(&(BASE + RNH).to_le_bytes());
     table
+}
+
+fn tcb() -> Vec<u8> {
+    crate::fstat::inpcb_list_head(SocketType::Stream)
+        .to_le_bytes()
+        .to_vec()
+}
+
+fn udb() -> Vec<u8> {
+    crate::fstat::inpcb_list_head(SocketType::Datagram)
+        .to_le_bytes()
+        .to_vec()
 }
 
 /// No redirects, dynamic routes, unreachable destinations or wildcard uses: the one

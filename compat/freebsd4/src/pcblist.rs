@@ -257,6 +257,43 @@ fn tcp_state(s: &InetSocketInfo) -> i32 {
     }
 }
 
+/// `sizeof(struct inpcb)` and `sizeof(struct tcpcb)` on i386.
+pub(crate) const INPCB_SIZE: usize = 176;
+pub(crate) const TCPCB_SIZE: usize = 236;
+
+/// A `struct inpcb` (INPCB_SIZE bytes) into `inp`: the ports and addresses, inp_ppcb
+/// (a TCP socket's `tcpcb`), inp_socket, inp_vflag, the TTL and inp_gencnt.
+pub(crate) fn fill_inpcb(
+    inp: &mut [u8],
+    s: &InetSocketInfo,
+    tcpcb: Option<u32>,
+    socket: u32,
+    gencnt: u64,
+) {
+    let mut put = |at: usize, bytes: &[u8]| inp[at..at + bytes.len()].copy_from_slice(bytes);
+    let foreign = s.foreign.unwrap_or(nymph_kernel::file::socket::InetName {
+        addr: [0; 4],
+        port: 0,
+    });
+    put(INP_FPORT, &foreign.port.to_be_bytes());
+    put(INP_LPORT, &s.local.port.to_be_bytes());
+    put(INP_FADDR, &foreign.addr);
+    put(INP_LADDR, &s.local.addr);
+    if let Some(tcpcb) = tcpcb {
+        put(INP_PPCB, &tcpcb.to_le_bytes());
+    }
+    put(INP_SOCKET, &socket.to_le_bytes());
+    put(INP_VFLAG, &[INP_IPV4]);
+    put(INP_IP_TTL, &[IP_DEFAULT_TTL]);
+    put(INP_GENCNT, &gencnt.to_le_bytes());
+}
+
+/// A `struct tcpcb`'s t_inpcb and t_state into `tcpcb` (TCPCB_SIZE bytes).
+pub(crate) fn fill_tcpcb(tcpcb: &mut [u8], s: &InetSocketInfo, inpcb: u32) {
+    tcpcb[T_INPCB..T_INPCB + 4].copy_from_slice(&inpcb.to_le_bytes());
+    tcpcb[T_STATE..T_STATE + 4].copy_from_slice(&tcp_state(s).to_le_bytes());
+}
+
 /// One xtcpcb or xinpcb, its structures at stand-in address `at` (inpcb), `at +
 /// 0x100` (tcpcb) and `at + 0x200` (socket).
 fn record(s: &InetSocketInfo, protocol: Protocol, gencnt: u64, at: u32) -> Vec<u8> {
@@ -266,31 +303,20 @@ fn record(s: &InetSocketInfo, protocol: Protocol, gencnt: u64, at: u32) -> Vec<u
     };
     let (inpcb_addr, tcpcb_addr, socket_addr) = (at, at + 0x100, at + 0x200);
     let mut r = vec![0u8; size];
+    r[..4].copy_from_slice(&(size as u32).to_le_bytes());
+    let tcp = protocol == Protocol::Tcp;
+    fill_inpcb(
+        &mut r[INPCB_AT..INPCB_AT + INPCB_SIZE],
+        s,
+        tcp.then_some(tcpcb_addr),
+        socket_addr,
+        gencnt,
+    );
+    if tcp {
+        fill_tcpcb(&mut r[TCPCB_AT..TCPCB_AT + TCPCB_SIZE], s, inpcb_addr);
+    }
     let mut put =
         |offset: usize, bytes: &[u8]| r[offset..offset + bytes.len()].copy_from_slice(bytes);
-    put(0, &(size as u32).to_le_bytes());
-
-    let inp = INPCB_AT;
-    let foreign = s.foreign.unwrap_or(nymph_kernel::file::socket::InetName {
-        addr: [0; 4],
-        port: 0,
-    });
-    put(inp + INP_FPORT, &foreign.port.to_be_bytes());
-    put(inp + INP_LPORT, &s.local.port.to_be_bytes());
-    put(inp + INP_FADDR, &foreign.addr);
-    put(inp + INP_LADDR, &s.local.addr);
-    if protocol == Protocol::Tcp {
-        put(inp + INP_PPCB, &tcpcb_addr.to_le_bytes());
-    }
-    put(inp + INP_SOCKET, &socket_addr.to_le_bytes());
-    put(inp + INP_VFLAG, &[INP_IPV4]);
-    put(inp + INP_IP_TTL, &[IP_DEFAULT_TTL]);
-    put(inp + INP_GENCNT, &gencnt.to_le_bytes());
-
-    if protocol == Protocol::Tcp {
-        put(TCPCB_AT + T_INPCB, &inpcb_addr.to_le_bytes());
-        put(TCPCB_AT + T_STATE, &tcp_state(s).to_le_bytes());
-    }
 
     let so = socket_at;
     let (so_type, proto): (u16, i32) = match protocol {

@@ -194,6 +194,15 @@ pub fn inet_socket_table() -> Vec<InetSocketInfo> {
         .collect()
 }
 
+/// The bound Internet sockets of type `kind`, the newest bound first (the order of
+/// [`inet_socket_table`]), for a view of them as kernel objects.
+pub fn inet_sockets_listed(kind: SocketType) -> Vec<Arc<Socket>> {
+    newest_first(&INET_BOUND)
+        .into_iter()
+        .filter(|s| s.kind == kind)
+        .collect()
+}
+
 /// The live sockets of a table, the newest entered first (taken out of the table's
 /// lock, so that their own locks may be taken).
 fn newest_first(table: &Mutex<Vec<Weak<Socket>>>) -> Vec<Arc<Socket>> {
@@ -1006,7 +1015,8 @@ impl Socket {
         (s.read_shut || peer_gone, s.write_shut || s.dropped)
     }
 
-    fn inet_info(&self) -> InetSocketInfo {
+    /// What netstat shows of this Internet socket.
+    pub fn inet_info(&self) -> InetSocketInfo {
         let connection = self.connection.get();
         let s = self.state.lock();
         let foreign = match (connection, &s.peer) {
