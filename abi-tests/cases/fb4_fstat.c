@@ -12,6 +12,8 @@
  *    counting the bytes waiting;
  *  - a Unix-domain socket pair: struct socket (SOCK_STREAM, connected), its protosw
  *    and domain (AF_LOCAL, named "local"), its unpcb's unp_conn the peer's unpcb;
+ *    net.local.stream.pcblist's records (netstat -A) name the same unpcbs, and
+ *    net.inet.tcp.pcblist's the same inpcb and tcpcb;
  *  - a TCP connection: domain "internet", protocol 6, the inpcb's inp_ppcb set; the
  *    same inpcb on tcb's list, which systat's netstat display walks (inp_list, each
  *    with its socket and tcpcb: the listener LISTEN, the client ESTABLISHED);
@@ -213,6 +215,29 @@ int main(int argc, char **argv)
 	unsigned char inp[176];
 	nt_kread(kmem, inpcb, inp, sizeof(inp));
 	CHECK(word(inp, 92) != 0);
+
+	/* netstat -A prints the pcbs fstat prints: the client's xtcpcb carries the same
+	 * inpcb and tcpcb, the socket pair's xunpcbs the same unpcbs. */
+	static unsigned char list[1 << 15];
+	size_t llen = sizeof(list);
+	CHECK_OK(sysctlbyname("net.inet.tcp.pcblist", list, &llen, NULL, 0));
+	int matched = 0;
+	for (size_t at = 24; at + 524 <= llen; at += 524)
+		if (word(list + at + 4, 92) == word(inp, 92)) {
+			CHECK_EQ(word(list + at + 416, 16), inpcb); /* xsocket's so_pcb */
+			matched++;
+		}
+	CHECK_EQ(matched, 1);
+	llen = sizeof(list);
+	CHECK_OK(sysctlbyname("net.local.stream.pcblist", list, &llen, NULL, 0));
+	matched = 0;
+	for (size_t at = 24; at + 772 <= llen; at += 772)
+		if (word(list + at, 4) == pcb0) {
+			CHECK_EQ(word(list + at + 8, 24), pcb1); /* unp_conn */
+			CHECK_EQ(word(list + at + 664, 4), s0.data); /* xso_so */
+			matched++;
+		}
+	CHECK_EQ(matched, 1);
 
 	/* systat's netstat display: tcb's list of inpcbs, each with its socket and
 	 * tcpcb; the client's inpcb is the one fstat finds behind its descriptor. */

@@ -163,7 +163,9 @@ fn vnode_address(node: &Arc<Inode>) -> u32 {
     address_in(|t| &mut t.nodes, node, VNODES, VNODE_SLOT)
 }
 
-fn socket_address(socket: &Arc<Socket>) -> u32 {
+/// `socket`'s struct socket (its pcb 0x100 on, a tcpcb 0x200 on); 0 once the table
+/// is full. net.*.pcblist's records use the same addresses.
+pub(crate) fn socket_address(socket: &Arc<Socket>) -> u32 {
     address_in(|t| &mut t.sockets, socket, SOCKETS, SOCKET_SLOT)
 }
 

@@ -22,9 +22,12 @@
 //! socket(2) on, as `*.*` CLOSED), and the send queues are empty (a send goes into
 //! the peer's receive buffer at once).
 
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use nymph_kernel::file::socket::{InetSocketInfo, SocketType, inet_socket_table};
+use nymph_kernel::file::socket::{
+    InetSocketInfo, LocalSocketInfo, Socket, SocketType, inet_socket_objects,
+};
 use nymph_kernel::process::Task;
 
 /// `sizeof(struct xinpgen)`.
@@ -109,10 +112,10 @@ pub(crate) fn pcblist(task: &Task, protocol: Protocol, size_only: bool) -> Resul
         Protocol::Udp => SocketType::Datagram,
     };
     let prison = nymph_kernel::process::prison::prison(&task.process).map(|p| p.address());
-    let sockets: Vec<InetSocketInfo> = inet_socket_table()
+    let sockets: Vec<(Arc<Socket>, InetSocketInfo)> = inet_socket_objects()
         .into_iter()
-        .filter(|s| s.kind == kind)
-        .filter(|s| prison.is_none_or(|ip| u32::from_be_bytes(s.local.addr) == ip))
+        .filter(|(_, s)| s.kind == kind)
+        .filter(|(_, s)| prison.is_none_or(|ip| u32::from_be_bytes(s.local.addr) == ip))
         .collect();
     let size = match protocol {
         Protocol::Tcp => XTCPCB_SIZE,
@@ -125,10 +128,9 @@ pub(crate) fn pcblist(task: &Task, protocol: Protocol, size_only: bool) -> Resul
     let generation = n as u64;
     let mut out = Vec::with_capacity(2 * XINPGEN_SIZE + n * size);
     out.extend_from_slice(&xinpgen(n, generation));
-    for (i, s) in sockets.iter().enumerate() {
+    for (i, (socket, s)) in sockets.iter().enumerate() {
         let gencnt = (n - i) as u64;
-        let at = PCB_BASE + i as u32 * PCB_STRIDE;
-        out.extend_from_slice(&record(s, protocol, gencnt, at));
+        out.extend_from_slice(&record(s, protocol, gencnt, socket_at(socket, i)));
     }
     out.extend_from_slice(&xinpgen(n, generation));
     Ok(out)
@@ -163,18 +165,27 @@ const UNP_BASE: u32 = 0xc300_0000;
 /// for a bound socket only), the peer's unpcb, the receive queue, the type and
 /// family. Every process's sockets are listed (unp_pcblist asks no prison).
 pub(crate) fn local_pcblist(datagram: bool, size_only: bool) -> Vec<u8> {
-    let all = nymph_kernel::file::socket::local_socket_table();
+    let objects = nymph_kernel::file::socket::local_socket_objects();
     let kind = if datagram {
         SocketType::Datagram
     } else {
         SocketType::Stream
     };
-    let chosen: Vec<usize> = (0..all.len()).filter(|&i| all[i].kind == kind).collect();
+    let chosen: Vec<usize> = (0..objects.len())
+        .filter(|&i| objects[i].1.kind == kind)
+        .collect();
     let n = chosen.len();
     if size_only {
         return vec![0; 2 * XINPGEN_SIZE + (n + n / 8) * XUNPCB_SIZE];
     }
-    let unp_at = |i: usize| UNP_BASE + i as u32 * PCB_STRIDE;
+    let all: Vec<&LocalSocketInfo> = objects.iter().map(|(_, i)| i).collect();
+    // The unpcb where fstat's view has it (the socket 0x100 before it); its vnode
+    // and bound address as stand-ins by place.
+    let unp_at = |i: usize| match crate::fstat::socket_address(&objects[i].0) {
+        0 => UNP_BASE + i as u32 * PCB_STRIDE + 0x100,
+        at => at + 0x100,
+    };
+    let stand_in = |i: usize| UNP_BASE + i as u32 * PCB_STRIDE;
     let mut out = Vec::with_capacity(2 * XINPGEN_SIZE + n * XUNPCB_SIZE);
     out.extend_from_slice(&xinpgen(n, n as u64));
     for (rank, &i) in chosen.iter().enumerate() {
@@ -185,10 +196,10 @@ pub(crate) fn local_pcblist(datagram: bool, size_only: bool) -> Vec<u8> {
             |offset: usize, bytes: &[u8]| r[offset..offset + bytes.len()].copy_from_slice(bytes);
         put(0, &(XUNPCB_SIZE as u32).to_le_bytes());
         put(XU_UNPP, &unp.to_le_bytes());
-        put(XU_UNP + UNP_SOCKET, &(unp + 0x100).to_le_bytes());
+        put(XU_UNP + UNP_SOCKET, &(unp - 0x100).to_le_bytes());
         if let Some(path) = &s.path {
-            put(XU_UNP + UNP_VNODE, &(unp + 0x200).to_le_bytes());
-            put(XU_UNP + UNP_ADDR, &(unp + 0x300).to_le_bytes());
+            put(XU_UNP + UNP_VNODE, &(stand_in(i) + 0x200).to_le_bytes());
+            put(XU_UNP + UNP_ADDR, &(stand_in(i) + 0x300).to_le_bytes());
             put(XU_ADDR, &sockaddr_un(path));
         }
         if let Some(peer) = s.peer {
@@ -201,7 +212,7 @@ pub(crate) fn local_pcblist(datagram: bool, size_only: bool) -> Vec<u8> {
         put(XU_UNP + UNP_GENCNT, &((n - rank) as u64).to_le_bytes());
         let so = XU_SOCKET;
         put(so + XSO_LEN, &XSOCKET_SIZE.to_le_bytes());
-        put(so + XSO_SO, &(unp + 0x100).to_le_bytes());
+        put(so + XSO_SO, &(unp - 0x100).to_le_bytes());
         put(
             so + SO_TYPE,
             &(if datagram { 2u16 } else { 1 }).to_le_bytes(),
@@ -294,14 +305,24 @@ pub(crate) fn fill_tcpcb(tcpcb: &mut [u8], s: &InetSocketInfo, inpcb: u32) {
     tcpcb[T_STATE..T_STATE + 4].copy_from_slice(&tcp_state(s).to_le_bytes());
 }
 
-/// One xtcpcb or xinpcb, its structures at stand-in address `at` (inpcb), `at +
-/// 0x100` (tcpcb) and `at + 0x200` (socket).
+/// Where `socket`'s struct socket is: the address fstat's view gives it (its inpcb or
+/// unpcb 0x100 on, a tcpcb 0x200 on), so that netstat -A and fstat print the same
+/// pcb; a stand-in by its place `i` in the list should that view's table be full.
+fn socket_at(socket: &Arc<Socket>, i: usize) -> u32 {
+    match crate::fstat::socket_address(socket) {
+        0 => PCB_BASE + i as u32 * PCB_STRIDE,
+        at => at,
+    }
+}
+
+/// One xtcpcb or xinpcb, its structures at `at` (the socket), `at + 0x100` (inpcb)
+/// and `at + 0x200` (tcpcb).
 fn record(s: &InetSocketInfo, protocol: Protocol, gencnt: u64, at: u32) -> Vec<u8> {
     let (size, socket_at) = match protocol {
         Protocol::Tcp => (XTCPCB_SIZE, XTCPCB_SOCKET_AT),
         Protocol::Udp => (XINPCB_SIZE, XINPCB_SOCKET_AT),
     };
-    let (inpcb_addr, tcpcb_addr, socket_addr) = (at, at + 0x100, at + 0x200);
+    let (inpcb_addr, tcpcb_addr, socket_addr) = (at + 0x100, at + 0x200, at);
     let mut r = vec![0u8; size];
     r[..4].copy_from_slice(&(size as u32).to_le_bytes());
     let tcp = protocol == Protocol::Tcp;

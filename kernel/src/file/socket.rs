@@ -188,9 +188,17 @@ pub struct InetSocketInfo {
 /// The bound Internet sockets, the newest bound first (4.4BSD lists its protocol
 /// control blocks from the head it inserts at), for netstat's tables.
 pub fn inet_socket_table() -> Vec<InetSocketInfo> {
+    inet_socket_objects().into_iter().map(|(_, i)| i).collect()
+}
+
+/// [`inet_socket_table`] with each socket beside what netstat shows of it.
+pub fn inet_socket_objects() -> Vec<(Arc<Socket>, InetSocketInfo)> {
     newest_first(&INET_BOUND)
-        .iter()
-        .map(|s| s.inet_info())
+        .into_iter()
+        .map(|s| {
+            let info = s.inet_info();
+            (s, info)
+        })
         .collect()
 }
 
@@ -233,6 +241,11 @@ pub struct LocalSocketInfo {
 
 /// The Unix-domain sockets, the newest first (4.4BSD's unp list order).
 pub fn local_socket_table() -> Vec<LocalSocketInfo> {
+    local_socket_objects().into_iter().map(|(_, i)| i).collect()
+}
+
+/// [`local_socket_table`] with each socket beside what netstat shows of it.
+pub fn local_socket_objects() -> Vec<(Arc<Socket>, LocalSocketInfo)> {
     let sockets = newest_first(&LOCAL_SOCKETS);
     let index_of = |peer: &Weak<Socket>| {
         sockets
@@ -249,14 +262,15 @@ pub fn local_socket_table() -> Vec<LocalSocketInfo> {
                 (None, Some((peer, _))) => index_of(peer),
                 (None, None) => None,
             };
-            LocalSocketInfo {
+            let info = LocalSocketInfo {
                 kind: s.kind,
                 path: (!st.name.is_empty()).then(|| st.name.clone()),
                 peer,
                 receive_queued: connection.map_or(st.queued, |c| c.rx.queued()),
                 send_buffer: st.send_buffer,
                 receive_buffer: st.receive_buffer,
-            }
+            };
+            (s.clone(), info)
         })
         .collect()
 }
