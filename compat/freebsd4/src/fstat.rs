@@ -16,6 +16,7 @@
 //! any path (init's) is /dev/console's node.
 
 use crate::fb;
+use crate::kmem::put;
 use crate::pcblist::{INPCB_SIZE, TCPCB_SIZE};
 use alloc::sync::{Arc, Weak};
 use alloc::vec;
@@ -208,10 +209,6 @@ pub(crate) fn text_address(pid: u32) -> u32 {
     } else {
         0
     }
-}
-
-fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
-    object[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
 fn put_word(object: &mut [u8], at: usize, value: u32) {

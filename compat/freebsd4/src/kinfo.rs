@@ -22,7 +22,7 @@ pub(crate) const KINFO_PROC_SIZE: usize = 1064;
 const EPROC: usize = 412;
 
 /// `p_stat` values.
-const SRUN: u8 = 2;
+pub(crate) const SRUN: u8 = 2;
 const SSLEEP: u8 = 3;
 const SSTOP: u8 = 4;
 const SZOMB: u8 = 5;
@@ -135,15 +135,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     let fake_proc = FAKE_PROC + pid * 0x400;
 
     // struct proc
-    let stat = if exited {
-        SZOMB
-    } else if stopped.is_some() {
-        SSTOP
-    } else if waiting {
-        SSLEEP
-    } else {
-        SRUN
-    };
+    let stat = p_stat(p);
     let mut flag = if exited { P_WEXIT } else { P_INMEM };
     if terminal.is_some() {
         flag |= P_CONTROLT;
@@ -295,17 +287,34 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     k
 }
 
-/// The pages of `p`'s mappings it has touched (its resident set, as ps's RSS).
-pub(crate) fn resident_pages(p: &Process) -> u64 {
-    let mut resident = 0;
+/// The pages of `p`'s mappings, and those it has touched (its resident set, as ps's
+/// RSS).
+pub(crate) fn page_counts(p: &Process) -> (u64, u64) {
+    let (mut mapped, mut resident) = (0, 0);
     let mut from = 0;
     while let Some(r) = p.next_region(from) {
         from = r.end;
+        let pages = (r.end - r.start) / 4096;
+        mapped += pages;
         if r.touched {
-            resident += (r.end - r.start) / 4096;
+            resident += pages;
         }
     }
-    resident
+    (mapped, resident)
+}
+
+/// `p_stat` of a live or exited process: SZOMB, SSTOP, SSLEEP (waiting in the
+/// kernel) or SRUN.
+pub(crate) fn p_stat(p: &Process) -> u8 {
+    if p.has_exited() {
+        SZOMB
+    } else if p.stopped().is_some() {
+        SSTOP
+    } else if p.thread().and_then(nymph_kernel::sched::is_waiting) == Some(true) {
+        SSLEEP
+    } else {
+        SRUN
+    }
 }
 
 /// e_vm's sizes (in pages, but vm_map.size in bytes) and addresses.

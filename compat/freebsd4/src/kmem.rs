@@ -358,7 +358,8 @@ fn nextpid() -> Vec<u8> {
     process::last_pid().to_le_bytes().to_vec()
 }
 
-fn words(words: &[u32]) -> Vec<u8> {
+/// Little-endian u32s, as an i386 kernel keeps them.
+pub(crate) fn words(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
@@ -467,7 +468,8 @@ fn ifnet() -> Vec<u8> {
     words(&[BASE + LO0_IFNET, BASE + LO0_IFNET + 8])
 }
 
-fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
+/// Writes `bytes` into `object` at `at`.
+pub(crate) fn put(object: &mut [u8], at: usize, bytes: &[u8]) {
     object[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
@@ -596,7 +598,7 @@ fn msgbuf() -> Vec<u8> {
         bufx,
         BASE + MSGBUF_AREA_OFFSET,
     ];
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    self::words(&words)
 }
 
 fn msgbuf_area() -> Vec<u8> {
@@ -627,7 +629,7 @@ fn vmmeter() -> Vec<u8> {
     let in_use = usable.saturating_sub(free);
     let touched: u64 = process::live()
         .iter()
-        .map(|p| crate::kinfo::resident_pages(p))
+        .map(|p| crate::kinfo::page_counts(p).1)
         .sum();
     let active = touched.min(in_use);
     let mut words = [0u32; VMMETER_WORDS];
@@ -638,7 +640,7 @@ fn vmmeter() -> Vec<u8> {
     words[V_WIRE_COUNT] = (in_use - active) as u32;
     words[V_ACTIVE_COUNT] = active as u32;
     crate::kstat::vmmeter_events(&mut words);
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    self::words(&words)
 }
 
 /// The bytes at `address..address + len`, if they lie inside one variable or one of

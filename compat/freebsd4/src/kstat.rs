@@ -39,7 +39,7 @@ use crate::fb;
 use crate::kmem::{BASE, KSTAT_AREA, Variable};
 use alloc::vec;
 use alloc::vec::Vec;
-use nymph_kernel::process::{self, Process};
+use nymph_kernel::process;
 use nymph_kernel::stats;
 use zerocopy::IntoBytes;
 
@@ -154,7 +154,7 @@ fn kmemstatistics() -> Vec<u8> {
 fn nchstats() -> Vec<u8> {
     let mut words = [0u32; 8];
     words[4] = stats::NAME_LOOKUPS.get() as u32;
-    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    crate::kmem::words(&words)
 }
 
 fn swdevt() -> Vec<u8> {
@@ -245,7 +245,7 @@ fn intrcnt() -> Vec<u8> {
         };
         counts[slot] = count as u32;
     }
-    counts.iter().flat_map(|w| w.to_le_bytes()).collect()
+    crate::kmem::words(&counts)
 }
 
 fn intrnames() -> Vec<u8> {
@@ -301,19 +301,14 @@ pub(crate) fn vmtotal() -> Vec<u8> {
         if p.has_exited() {
             continue;
         }
-        if sleeps(&p) {
-            sleeping += 1;
-        } else {
+        if crate::kinfo::p_stat(&p) == crate::kinfo::SRUN {
             runnable += 1;
+        } else {
+            sleeping += 1;
         }
-        let mut from = 0;
-        while let Some(r) = p.next_region(from) {
-            from = r.end;
-            mapped += (r.end - r.start) / 4096;
-            if r.touched {
-                resident += (r.end - r.start) / 4096;
-            }
-        }
+        let (m, r) = crate::kinfo::page_counts(&p);
+        mapped += m;
+        resident += r;
     }
     let free = nymph_kernel::mm::frame::FRAMES.lock().free_count() as u32;
     let mut out = Vec::with_capacity(48);
@@ -325,10 +320,6 @@ pub(crate) fn vmtotal() -> Vec<u8> {
         out.extend_from_slice(&w.to_le_bytes());
     }
     out
-}
-
-fn sleeps(p: &Process) -> bool {
-    p.stopped().is_some() || p.thread().and_then(nymph_kernel::sched::is_waiting) == Some(true)
 }
 
 /// Devices on the devstat list, and its generation (one device, added at boot).

@@ -246,7 +246,7 @@ fn words(values: &[(usize, u64)], count: usize) -> Vec<u8> {
     for &(index, value) in values {
         w[index] = value as u32;
     }
-    w.iter().flat_map(|v| v.to_le_bytes()).collect()
+    crate::kmem::words(&w)
 }
 
 /// struct ipstat: ips_total (0), ips_delivered (14), ips_localout (15).

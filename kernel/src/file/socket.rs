@@ -239,12 +239,8 @@ pub struct LocalSocketInfo {
     pub receive_buffer: usize,
 }
 
-/// The Unix-domain sockets, the newest first (4.4BSD's unp list order).
-pub fn local_socket_table() -> Vec<LocalSocketInfo> {
-    local_socket_objects().into_iter().map(|(_, i)| i).collect()
-}
-
-/// [`local_socket_table`] with each socket beside what netstat shows of it.
+/// The Unix-domain sockets, the newest first (4.4BSD's unp list order), each beside
+/// what netstat shows of it.
 pub fn local_socket_objects() -> Vec<(Arc<Socket>, LocalSocketInfo)> {
     let sockets = newest_first(&LOCAL_SOCKETS);
     let index_of = |peer: &Weak<Socket>| {
