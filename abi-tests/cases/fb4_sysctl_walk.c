@@ -104,6 +104,9 @@ static const struct node {
 	{{1, 0x109, 0x101}, 3, "kern.devstat.numdevs", INT | RD, "I", 4},
 	{{1, 0x109, 0x102}, 3, "kern.devstat.generation", LONG | RD, "L", 4},
 	{{1, 0x109, 0x103}, 3, "kern.devstat.version", INT | RD, "I", 4},
+	/* /dev/klog's (fb4_klog). */
+	{{1, 0x10a}, 2, "kern.log_console_output", INT | RD | WR, "I", 4},
+	{{1, 0x10b}, 2, "kern.log_wakeups_per_second", INT | RD | WR, "I", 4},
 	{{2, 1}, 2, "vm.vmmeter", OPAQUE | RD, "S,vmtotal", 48},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* The zone header, no zone and no NUL. */
@@ -363,7 +366,8 @@ int main(void)
 	check_next((int[]){1, 0x106}, 2, (int[]){1, 0x107}, 2);
 	check_next((int[]){1, 0x108}, 2, (int[]){1, 0x109, 0x100}, 3);
 	check_next((int[]){1, 0x109}, 2, (int[]){1, 0x109, 0x100}, 3);
-	check_next((int[]){1, 0x109, 0x103}, 3, (int[]){2, 1}, 2);
+	check_next((int[]){1, 0x109, 0x103}, 3, (int[]){1, 0x10a}, 2);
+	check_next((int[]){1, 0x10b}, 2, (int[]){2, 1}, 2);
 	check_next((int[]){2, 1}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){2, 0x100}, 2);
 	check_next((int[]){2, 0x100}, 2, (int[]){3, 0}, 2);

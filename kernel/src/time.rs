@@ -51,6 +51,7 @@ pub fn tick() {
     let elapsed = tsc.saturating_sub(TSC_AT_START.load(Ordering::Relaxed));
     TSC_PER_TICK.store(elapsed / now, Ordering::Relaxed);
     apply_slew();
+    crate::klog::on_tick(now);
     crate::sched::on_tick(now);
 }
 

@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 37] = [
+static SYSCTL_MIB_1: [SysctlNode; 39] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -4984,6 +4984,22 @@ static SYSCTL_MIB_1: [SysctlNode; 37] = [
         fmt: "N",
         serve: SysctlServe::Children(&SYSCTL_MIB_1_265),
         value: None,
+    },
+    SysctlNode {
+        number: 266,
+        name: "log_console_output",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(1)),
+    },
+    SysctlNode {
+        number: 267,
+        name: "log_wakeups_per_second",
+        kind: 0xc0000002,
+        fmt: "I",
+        serve: SysctlServe::Value,
+        value: Some(SysctlConst::Int(5)),
     },
 ];
 

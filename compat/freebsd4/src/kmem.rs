@@ -586,16 +586,15 @@ fn msgbufp() -> Vec<u8> {
 }
 
 /// `struct msgbuf { msg_magic, msg_size, msg_bufx, msg_bufr; char *msg_ptr; }`: the
-/// write index where the next byte goes; the read index (/dev/klog's, which is not
-/// served) the same, nothing waiting.
+/// write index where the next byte goes, and /dev/klog's read index.
 fn msgbuf() -> Vec<u8> {
     let (_, written) = nymph_kernel::klog::messages();
-    let bufx = (written % MESSAGE_BUFFER_SIZE as u64) as u32;
+    let index = |at: u64| (at % MESSAGE_BUFFER_SIZE as u64) as u32;
     let words = [
         MSG_MAGIC,
         MESSAGE_BUFFER_SIZE as u32,
-        bufx,
-        bufx,
+        index(written),
+        index(nymph_kernel::klog::read_position()),
         BASE + MSGBUF_AREA_OFFSET,
     ];
     self::words(&words)

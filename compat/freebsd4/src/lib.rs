@@ -186,13 +186,20 @@ impl Personality for FreeBsd4 {
         let dumped = core_dump::dump(task, signal);
         if sysctl::LOG_SIGNAL_EXITS.load(core::sync::atomic::Ordering::Relaxed) {
             let p = &task.process;
-            log::info!(
-                "pid {} ({}), uid {}: exited on signal {}{}",
-                p.pid.0,
-                alloc::string::String::from_utf8_lossy(&core_dump::p_comm(p)),
-                p.fs().creds.euid,
-                signals::signal_to_fb(signal),
-                if dumped { " (core dumped)" } else { "" }
+            // log(LOG_INFO, ...): kept as "<6>pid ...", which syslogd files under
+            // kern.info and dmesg shows without its priority.
+            nymph_kernel::klog::log_priority(
+                nymph_kernel::klog::LOG_INFO,
+                log::Level::Info,
+                module_path!(),
+                format_args!(
+                    "pid {} ({}), uid {}: exited on signal {}{}",
+                    p.pid.0,
+                    alloc::string::String::from_utf8_lossy(&core_dump::p_comm(p)),
+                    p.fs().creds.euid,
+                    signals::signal_to_fb(signal),
+                    if dumped { " (core dumped)" } else { "" }
+                ),
             );
         }
         dumped

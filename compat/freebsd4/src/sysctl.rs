@@ -7,6 +7,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use nymph_abi::sysctl::{SysctlConst, SysctlHandler, SysctlNode, SysctlServe};
+use nymph_kernel::klog;
 use nymph_kernel::process::{Process, Task, timer};
 use nymph_kernel::sync::Mutex;
 use zerocopy::IntoBytes;
@@ -36,7 +37,8 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
 /// node is writable and the caller root): kern.hostname (the prison's, for a
 /// prisoner), kern.hostid (a u_long: fewer bytes are EINVAL), kern.domainname,
 /// kern.corefile, kern.coredump, kern.sugid_coredump, kern.msgbuf_clear,
-/// kern.bootfile, kern.logsigexit and the jail.* ints; any other EPERM.
+/// kern.bootfile, kern.logsigexit, kern.log_console_output,
+/// kern.log_wakeups_per_second and the jail.* ints; any other EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
         [1, 10] => crate::jail::set_host_name(task, read_name(task, addr, len)?),
@@ -62,12 +64,16 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             }
             *BOOT_FILE.lock() = Some(name);
         }
-        [1, 34] => {
+        [1, 34] | [1, 266] | [1, 267] => {
             if len < 4 {
                 return Err(errno::EINVAL);
             }
-            let on = task.read_val::<i32>(addr).map_err(fault)? != 0;
-            LOG_SIGNAL_EXITS.store(on, Ordering::Relaxed);
+            let value = task.read_val::<i32>(addr).map_err(fault)?;
+            match oid[1] {
+                34 => LOG_SIGNAL_EXITS.store(value != 0, Ordering::Relaxed),
+                266 => klog::LOG_CONSOLE_OUTPUT.store(value != 0, Ordering::Relaxed),
+                _ => klog::WAKEUPS_PER_SECOND.store(value.max(1) as u32, Ordering::Relaxed),
+            }
         }
         [1, 0x108] => {
             // sysctl_handle_int takes the int; any value clears.
@@ -256,6 +262,8 @@ fn value(oid: &[i32]) -> Option<Value> {
             Value::Bytes(name)
         }
         [1, 34] => Value::Int(i32::from(LOG_SIGNAL_EXITS.load(Ordering::Relaxed))),
+        [1, 266] => Value::Int(i32::from(klog::LOG_CONSOLE_OUTPUT.load(Ordering::Relaxed))),
+        [1, 267] => Value::Int(klog::WAKEUPS_PER_SECOND.load(Ordering::Relaxed) as i32),
         [1, 0x107] => Value::Bytes(crate::kmem::unwound_messages()),
         [1, 0x108] => Value::Int(0),
         [1, 0x101] => Value::Int(i32::from(crate::core_dump::do_coredump())),

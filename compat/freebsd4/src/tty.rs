@@ -132,9 +132,9 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
         _ => {}
     }
     let Some(tty) = file.terminal() else {
-        if matches!(file.kind(), FileKind::PipeRead | FileKind::PipeWrite) {
-            // 4.x's pipe_ioctl: this end's owner, TIOCSPGRP/TIOCGPGRP with the sign
-            // turned.
+        if file.signal_owner().is_some() {
+            // 4.x's pipe_ioctl and logioctl (/dev/klog): the object's owner,
+            // TIOCSPGRP/TIOCGPGRP with the sign turned.
             let negated = (ioctl::TIOCSPGRP, ioctl::TIOCGPGRP);
             if let Some(done) = crate::files::owner_ioctl(task, &file, cmd, arg, negated)? {
                 return Ok(done);

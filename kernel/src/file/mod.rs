@@ -779,8 +779,12 @@ impl FileOps for ConsoleDevice {
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
         Console.read(buf, nonblock)
     }
+    /// What is written is also kept in the message buffer, as 4.x's cnwrite keeps
+    /// it (log_console), for syslogd's console facility.
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
-        crate::tty::console_output_terminal().write(buf, nonblock)
+        let written = crate::tty::console_output_terminal().write(buf, nonblock)?;
+        crate::klog::log_console(&buf[..written]);
+        Ok(written)
     }
     fn terminal(&self) -> Option<&'static crate::tty::Terminal> {
         Console.terminal()

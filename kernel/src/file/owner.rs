@@ -74,6 +74,11 @@ impl SignalOwner {
         Ok(())
     }
 
+    /// No owner from now on (4.x's funsetown).
+    pub fn clear(&self) {
+        *self.0.lock() = None;
+    }
+
     /// The owner's id as set (4.x's fgetown): 0 when there is none, or the owning
     /// process has exited or the owning group has no members left.
     pub fn get(&self) -> i32 {

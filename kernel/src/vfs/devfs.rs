@@ -1,4 +1,4 @@
-//! devfs: the device nodes at /dev (console, tty, mem, kmem, null, zero, random,
+//! devfs: the device nodes at /dev (console, klog, tty, mem, kmem, null, zero, random,
 //! urandom, trace, fd/0..63 with stdin, stdout and stderr linked to the first three,
 //! and the pseudo-terminals ptyp0..ptypf and ttyp0..ttypf, as 4.x's MAKEDEV makes
 //! them), an in-memory file system of its own mounted over the root's /dev.
@@ -25,6 +25,8 @@ pub mod number {
     pub const ZERO: u64 = 2 << 8 | 12;
     pub const RANDOM: u64 = 2 << 8 | 3;
     pub const URANDOM: u64 = 2 << 8 | 4;
+    /// The kernel message buffer's reader (4.x's log device, major 7).
+    pub const KLOG: u64 = 7 << 8;
     /// Not a FreeBSD device: Nymph's syscall-trace switch.
     pub const TRACE: u64 = 200 << 8;
     /// /dev/fd/N is minor N of this.
@@ -321,8 +323,9 @@ static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
 pub fn root() -> Arc<Inode> {
     ROOT.call_once(|| {
         let root = tmpfs::new_fs_root(DEVICE, 0o755);
-        let nodes: [(&[u8], u64, u32, OpenFn); 7] = [
+        let nodes: [(&[u8], u64, u32, OpenFn); 8] = [
             (b"console", number::CONSOLE, 0o600, open_console_device),
+            (b"klog", number::KLOG, 0o600, crate::klog::open_log_device),
             (b"tty", number::TTY, 0o666, open_controlling_tty),
             (b"null", number::NULL, 0o666, open_null),
             (b"zero", number::ZERO, 0o666, open_zero),

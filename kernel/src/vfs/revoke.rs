@@ -188,6 +188,15 @@ impl FileOps for Revocable {
     fn event_queue(&self) -> Option<&crate::file::kqueue::EventQueue> {
         self.inner.event_queue()
     }
+    fn signal_owner(&self) -> Option<&crate::file::owner::SignalOwner> {
+        if self.dead() {
+            return None;
+        }
+        self.inner.signal_owner()
+    }
+    fn set_async_io(&self, on: bool) -> bool {
+        !self.dead() && self.inner.set_async_io(on)
+    }
     fn revoked(&self) -> bool {
         self.dead()
     }
