@@ -3,8 +3,9 @@
 //! the same accounts and groups as text in the native `/etc`. The 4.x `/etc` also has
 //! the network files a resolver reads on a box whose only interface is lo0: `hosts`,
 //! `host.conf`, `services` and `protocols`, and what other base programs read: `shells`,
-//! `ttys`, `login.conf`, `motd`, a `termcap` link to `/usr/share/misc/termcap`, and
-//! empty `/var/run/utmp` and `/var/log/wtmp` (all our own text in 4.x's formats).
+//! `ttys`, `login.conf`, `motd`, `syslog.conf`, a `termcap` link to
+//! `/usr/share/misc/termcap`, empty `/var/run/utmp` and `/var/log/wtmp`, and the empty
+//! log files syslogd writes (all our own text in 4.x's formats).
 //!
 //! The accounts and groups are RELENG_4's defaults (`etc/master.passwd` 1.25.2.6 and
 //! `etc/group` 1.19.2.3). Root's password field is empty, as 4.x ships it: this image is
@@ -193,6 +194,37 @@ root:\\
 \t:tc=default:
 ";
 
+/// `syslog.conf` (syslog.conf(5)): which messages syslogd writes where, a selector
+/// (`facility.level` pairs joined by `;`) then blanks and an action (a file, a device,
+/// or `*` for every logged-in user). The selectors and files are RELENG_4's defaults;
+/// the files named are in [`freebsd4_var_usr`], as syslogd appends only to files that
+/// exist. Kernel messages come from /dev/klog.
+pub const FREEBSD4_SYSLOG_CONF: &str = "\
+# syslogd(8): what is logged where (syslog.conf(5)). Blanks or tabs separate the
+# selector from the action.
+*.err;kern.debug;auth.notice;mail.crit\t\t/dev/console
+*.notice;authpriv.none;kern.debug;lpr.info;mail.crit;news.err\t/var/log/messages
+security.*\t\t\t\t\t/var/log/security
+auth.info;authpriv.info\t\t\t\t/var/log/auth.log
+mail.info\t\t\t\t\t/var/log/maillog
+lpr.info\t\t\t\t\t/var/log/lpd-errs
+cron.*\t\t\t\t\t\t/var/log/cron
+*.emerg\t\t\t\t\t\t*
+# What is written to /dev/console (the console facility), when this is uncommented:
+#console.info\t\t\t\t\t/var/log/console.log
+";
+
+/// The log files [`FREEBSD4_SYSLOG_CONF`] names, with their modes (the security,
+/// authentication and cron logs readable by root alone).
+const FREEBSD4_LOG_FILES: [(&str, u32); 6] = [
+    ("var/log/messages", 0o644),
+    ("var/log/security", 0o600),
+    ("var/log/auth.log", 0o600),
+    ("var/log/maillog", 0o640),
+    ("var/log/lpd-errs", 0o644),
+    ("var/log/cron", 0o600),
+];
+
 /// `motd`: what login(1) prints after a login.
 pub const FREEBSD4_MOTD: &str = "Nymph: a FreeBSD 4.x userland on the Nymph kernel.\n";
 
@@ -238,7 +270,7 @@ pub const FREEBSD4_ROOT: &str = "/compat/freebsd4";
 /// time_t ut_time; 36 bytes) that `who`, `w`, `users` and `last` read, and that fail
 /// to open when missing. Nothing logs in here, so both stay empty.
 pub fn freebsd4_var_usr() -> Vec<EtcFile> {
-    vec![
+    let mut files = vec![
         ("var/run/utmp", 0o644, Vec::new()),
         ("var/log/wtmp", 0o644, Vec::new()),
         (
@@ -246,7 +278,9 @@ pub fn freebsd4_var_usr() -> Vec<EtcFile> {
             0o644,
             FREEBSD4_TERMCAP.as_bytes().to_vec(),
         ),
-    ]
+    ];
+    files.extend(FREEBSD4_LOG_FILES.map(|(path, mode)| (path, mode, Vec::new())));
+    files
 }
 
 /// Where a 4.x process's `/etc` is.
@@ -291,6 +325,11 @@ pub fn freebsd4_etc(master_passwd: &str, group: &str) -> Result<Vec<EtcFile>, St
         ("ttys", 0o644, FREEBSD4_TTYS.as_bytes().to_vec()),
         ("login.conf", 0o644, FREEBSD4_LOGIN_CONF.as_bytes().to_vec()),
         ("motd", 0o644, FREEBSD4_MOTD.as_bytes().to_vec()),
+        (
+            "syslog.conf",
+            0o644,
+            FREEBSD4_SYSLOG_CONF.as_bytes().to_vec(),
+        ),
     ])
 }
 
@@ -429,6 +468,26 @@ mod tests {
         for path in ["var/run/utmp", "var/log/wtmp"] {
             assert_eq!(fb4_text(&image, path, 0o644), "");
         }
+        // syslog.conf: a selector, blanks, an action; every file it names is there.
+        let syslog_conf = fb4_text(&image, "etc/syslog.conf", 0o644);
+        let mut files = 0;
+        for line in syslog_conf.lines().filter(|l| !l.starts_with('#')) {
+            let (selector, action) = line.split_once(['\t', ' ']).unwrap();
+            assert!(selector.split(';').all(|s| s.contains('.')), "{line}");
+            let action = action.trim_start();
+            if let Some(file) = action.strip_prefix("/var/") {
+                let mode = FREEBSD4_LOG_FILES
+                    .iter()
+                    .find(|(p, _)| p[4..] == *file)
+                    .map(|(_, m)| *m)
+                    .unwrap();
+                assert_eq!(fb4_text(&image, &format!("var/{file}"), mode), "");
+                files += 1;
+            } else {
+                assert!(action == "/dev/console" || action == "*", "{line}");
+            }
+        }
+        assert_eq!(files, FREEBSD4_LOG_FILES.len());
         let shells: Vec<String> = fb4_text(&image, "etc/shells", 0o644)
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
