@@ -460,6 +460,12 @@ static void check_kerninfo(void)
 	CHECK_EQ(syscall(63, KINFO_PROC | 1, NULL, &size, getpid()), 1064);
 	CHECK_EQ(size, 1064);
 	CHECK_ERRNO(syscall(63, 0x7700, NULL, &size, 0), EOPNOTSUPP);
+	/* KINFO_VNODE is kern.vnode, which 4.8 compiles out: ENOENT, size untouched;
+	 * a buffer not writable over *size is EFAULT first. */
+	size = 77;
+	CHECK_ERRNO(syscall(63, 0x200, NULL, &size, 0), ENOENT);
+	CHECK_EQ(size, 77);
+	CHECK_ERRNO(syscall(63, 0x200, (void *)1, &size, 0), EFAULT);
 	size = 20;
 	CHECK_ERRNO(syscall(63, KINFO_CLOCKRATE, (void *)1, &size, 0), EFAULT);
 	CHECK_ERRNO(syscall(63, KINFO_CLOCKRATE, NULL, (void *)1, 0), EFAULT);

@@ -7815,7 +7815,7 @@ impl OfstatArgs {
 
 /// Arguments of `getkerninfo(int op, ptr<u8, Inout> where, ptr<size_t, Inout> size, int arg)`, slot 63 (4 words); returns `int`.
 ///
-/// kern_sysctl.c ogetkerninfo: the op's sysctl through userland_sysctl's size/where protocol; the size is also the return value.
+/// kern_sysctl.c ogetkerninfo: the op's sysctl through userland_sysctl's size/where protocol; the size is also the return value. KINFO_PROC is kern.proc, KINFO_RT net.route's dump, KINFO_FILE kern.file, KINFO_METER vm.vmmeter, KINFO_LOADAVG vm.loadavg, KINFO_CLOCKRATE kern.clockrate, KINFO_BSDI_SYSINFO BSDI's struct; KINFO_VNODE is ENOENT, as on 4.8, whose kern.vnode is compiled out (#if 0 in vfs_subr.c); other ops EOPNOTSUPP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OgetkerninfoArgs {
     pub op: int,
@@ -14496,9 +14496,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         number: 63,
         name: "getkerninfo",
         kind: "old_compat",
-        status: Status::Partial(
-            "KINFO_RT, KINFO_VNODE, KINFO_FILE and KINFO_METER are EOPNOTSUPP (as 4.x answers an op it does not know): net.route's table dump, kern.vnode, kern.file and vm.meter are not served here; KINFO_PROC (kern.proc), KINFO_LOADAVG, KINFO_CLOCKRATE and KINFO_BSDI_SYSINFO are",
-        ),
+        status: Status::Implemented,
         arg_words: 4,
     },
     SyscallInfo {

@@ -786,6 +786,7 @@ fn user_range_accessible(task: &Task, addr: u64, len: u64, write: bool) -> bool 
 /// The op classes of `ogetkerninfo` (kern_sysctl.c, COMPAT_43): the op's second byte.
 const KINFO_PROC: i32 = 0;
 const KINFO_RT: i32 = 1 << 8;
+const KINFO_VNODE: i32 = 2 << 8;
 const KINFO_FILE: i32 = 3 << 8;
 const KINFO_METER: i32 = 4 << 8;
 const KINFO_LOADAVG: i32 = 5 << 8;
@@ -816,9 +817,9 @@ fn bsdi_sysinfo() -> Vec<u8> {
 /// kern.clockrate. KINFO_BSDI_SYSINFO has its own rule: without `where` or `size` it
 /// only tells the size; else it copies the first `*size` bytes, never more than there
 /// are, with no ENOMEM. KINFO_PROC is kern.proc.<op>.<arg>, KINFO_RT net.route's
-/// dump, KINFO_FILE kern.file, KINFO_METER vm.vmmeter. Any other op is EOPNOTSUPP, as
-/// 4.x answers an op it does not know; so is KINFO_VNODE (kern.vnode, no vnode table
-/// is laid out here).
+/// dump, KINFO_FILE kern.file, KINFO_METER vm.vmmeter. KINFO_VNODE is kern.vnode,
+/// which 4.8 compiles out: ENOENT once the buffer is found accessible. Any other op
+/// is EOPNOTSUPP, as 4.x answers an op it does not know.
 pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysResult {
     let oid: &[i32] = match a.op & 0xff00 {
         // kern.proc.<op>.<arg> (so KINFO_PROC_ALL, given an argument, is EINVAL).
@@ -835,6 +836,10 @@ pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysR
         KINFO_FILE => {
             let data = crate::fstat::file_table(a.where_.is_null());
             return copy_kerninfo(task, &a, &data);
+        }
+        KINFO_VNODE => {
+            kerninfo_room(task, &a)?;
+            return Err(errno::ENOENT);
         }
         KINFO_METER => &[2, 1],
         KINFO_LOADAVG => &[2, 2],
@@ -868,14 +873,7 @@ pub(crate) fn sys_ogetkerninfo(task: &mut Task, a: fb::OgetkerninfoArgs) -> SysR
 /// What ogetkerninfo's sysctl gives back: the data copied to `where` as far as `*size`
 /// lets (ENOMEM when short), the size told.
 fn copy_kerninfo(task: &Task, a: &fb::OgetkerninfoArgs, data: &[u8]) -> SysResult {
-    let room: u32 = if a.size.is_null() {
-        0
-    } else {
-        task.read_val(a.size.addr()).map_err(fault)?
-    };
-    if !a.where_.is_null() && !user_range_accessible(task, a.where_.addr(), u64::from(room), true) {
-        return Err(errno::EFAULT);
-    }
+    let room = kerninfo_room(task, a)?;
     if !a.where_.is_null() {
         let n = data.len().min(room as usize);
         task.write_bytes(a.where_.addr(), &data[..n])
@@ -885,6 +883,20 @@ fn copy_kerninfo(task: &Task, a: &fb::OgetkerninfoArgs, data: &[u8]) -> SysResul
         }
     }
     finish_kerninfo(task, a, data.len())
+}
+
+/// The room `*size` gives (0 without `size`), once `where` is found writable over it
+/// (userland_sysctl's useracc, before any lookup: EFAULT).
+fn kerninfo_room(task: &Task, a: &fb::OgetkerninfoArgs) -> Result<u32, i32> {
+    let room: u32 = if a.size.is_null() {
+        0
+    } else {
+        task.read_val(a.size.addr()).map_err(fault)?
+    };
+    if !a.where_.is_null() && !user_range_accessible(task, a.where_.addr(), u64::from(room), true) {
+        return Err(errno::EFAULT);
+    }
+    Ok(room)
 }
 
 /// The size goes back to `*size` (when given) and is the return value.
