@@ -41,7 +41,8 @@ enum { NODE = 1, INT = 2, STRING = 3, OPAQUE = 5, LONG = 7, ULONG = 8 };
 
 /* Every node the kernel serves, in walk order: OID, name, kind, format, value size
  * (0: a string, checked by its NUL; -1: no value without more of the name; -2: a
- * table of 1064-byte records, its size asked only). */
+ * table of 1064-byte records, its size asked only; -3: the message buffer; -4: a
+ * socket list; -5: a table of 256-byte struct ttys, the console's at least). */
 static const struct node {
 	int oid[4];
 	int len;
@@ -107,6 +108,8 @@ static const struct node {
 	/* /dev/klog's (fb4_klog). */
 	{{1, 0x10a}, 2, "kern.log_console_output", INT | RD | WR, "I", 4},
 	{{1, 0x10b}, 2, "kern.log_wakeups_per_second", INT | RD | WR, "I", 4},
+	/* pstat -t's (fb4_ttys): the console at least. */
+	{{1, 0x10c}, 2, "kern.ttys", OPAQUE | RD, "S,tty", -5},
 	{{2, 1}, 2, "vm.vmmeter", OPAQUE | RD, "S,vmtotal", 48},
 	{{2, 2}, 2, "vm.loadavg", OPAQUE | RD, "S,loadavg", 16},
 	/* The zone header, no zone and no NUL. */
@@ -294,6 +297,13 @@ static void walk(void)
 			size_t got = sizeof(list);
 			CHECK_OK(sysctl(next, (unsigned)nlen, list, &got, NULL, 0));
 			CHECK(got >= 48 && got <= size);
+		} else if (want->size == -5) {
+			static char list[64 * 256];
+			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
+			CHECK(size >= 256 && size % 256 == 0 && size <= sizeof(list));
+			size_t got = sizeof(list);
+			CHECK_OK(sysctl(next, (unsigned)nlen, list, &got, NULL, 0));
+			CHECK_EQ(got, size);
 		} else if (want->size == -3) {
 			static char msgbuf[32768];
 			CHECK_OK(sysctl(next, (unsigned)nlen, NULL, &size, NULL, 0));
@@ -367,7 +377,8 @@ int main(void)
 	check_next((int[]){1, 0x108}, 2, (int[]){1, 0x109, 0x100}, 3);
 	check_next((int[]){1, 0x109}, 2, (int[]){1, 0x109, 0x100}, 3);
 	check_next((int[]){1, 0x109, 0x103}, 3, (int[]){1, 0x10a}, 2);
-	check_next((int[]){1, 0x10b}, 2, (int[]){2, 1}, 2);
+	check_next((int[]){1, 0x10b}, 2, (int[]){1, 0x10c}, 2);
+	check_next((int[]){1, 0x10c}, 2, (int[]){2, 1}, 2);
 	check_next((int[]){2, 1}, 2, (int[]){2, 2}, 2);
 	check_next((int[]){2, 2}, 2, (int[]){2, 0x100}, 2);
 	check_next((int[]){2, 0x100}, 2, (int[]){3, 0}, 2);

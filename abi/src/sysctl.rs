@@ -67,6 +67,8 @@ pub enum SysctlHandler {
     LocalPcblist,
     /// kern.file: the system's open files.
     FileTable,
+    /// kern.ttys: the system's terminals.
+    TtyTable,
 }
 
 impl SysctlNode {

@@ -678,6 +678,7 @@ pub const SYSCTL_HANDLERS: &[&str] = &[
     "inet_pcblist",
     "local_pcblist",
     "file_table",
+    "tty_table",
 ];
 
 /// Constant groups of the sysctl kinds and flags.

@@ -4688,7 +4688,7 @@ static SYSCTL_MIB_0: [SysctlNode; 5] = [
 ];
 
 /// `kern`.
-static SYSCTL_MIB_1: [SysctlNode; 39] = [
+static SYSCTL_MIB_1: [SysctlNode; 40] = [
     SysctlNode {
         number: 1,
         name: "ostype",
@@ -5000,6 +5000,14 @@ static SYSCTL_MIB_1: [SysctlNode; 39] = [
         fmt: "I",
         serve: SysctlServe::Value,
         value: Some(SysctlConst::Int(5)),
+    },
+    SysctlNode {
+        number: 268,
+        name: "ttys",
+        kind: 0x80000005,
+        fmt: "S,tty",
+        serve: SysctlServe::Handler(SysctlHandler::TtyTable),
+        value: None,
     },
 ];
 

@@ -55,6 +55,33 @@ const FAKE_PGRP: u32 = 0xc300_0000;
 const FAKE_WCHAN: u32 = 0xc400_0000;
 const FAKE_OTHER: u32 = 0xc500_0000;
 
+/// The stand-in address of process `pid`'s struct proc.
+pub(crate) fn proc_address(pid: Pid) -> u32 {
+    FAKE_PROC + pid.0 * 0x400
+}
+
+/// The stand-in address of session `sid`'s struct session.
+pub(crate) fn session_address(sid: Pid) -> u32 {
+    FAKE_SESSION + sid.0 * 0x40
+}
+
+/// The stand-in address of process group `pgid`'s struct pgrp.
+pub(crate) fn pgrp_address(pgid: Pid) -> u32 {
+    FAKE_PGRP + pgid.0 * 0x40
+}
+
+/// The group (true) or session whose stand-in struct `address` lies in, and the
+/// offset into it: inside the 28 bytes of a struct pgrp or the 40 of a struct session.
+pub(crate) fn stand_in_id(address: u32) -> Option<(Pid, usize, bool)> {
+    for (base, size, group) in [(FAKE_PGRP, 28, true), (FAKE_SESSION, 40, false)] {
+        let rel = address.wrapping_sub(base);
+        if rel < FAKE_PGRP - FAKE_SESSION && rel % 0x40 < size {
+            return Some((Pid(rel / 0x40), (rel % 0x40) as usize, group));
+        }
+    }
+    None
+}
+
 /// The kern.proc ops (sys/sysctl.h KERN_PROC_*).
 const KERN_PROC_ALL: i32 = 0;
 const KERN_PROC_PID: i32 = 1;
@@ -132,7 +159,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     let waiting = thread.and_then(nymph_kernel::sched::is_waiting) == Some(true);
     let wmesg = thread.and_then(nymph_kernel::sched::wait_message);
     let terminal = nymph_kernel::tty::controlling(p.sid());
-    let fake_proc = FAKE_PROC + pid * 0x400;
+    let fake_proc = proc_address(Pid(pid));
 
     // struct proc
     let stat = p_stat(p);
@@ -194,7 +221,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     let pri = (PUSER + 2 * nice).clamp(0, 127) as u8;
     put(324, &[pri, pri, nice as i8 as u8]);
     put(327, &crate::core_dump::p_comm(p));
-    put(344, &(FAKE_PGRP + pgid * 0x40).to_le_bytes());
+    put(344, &pgrp_address(Pid(pgid)).to_le_bytes());
     put(348, &FAKE_OTHER.to_le_bytes()); // p_sysent
     let rt = crate::sched::rtprio_of(p);
     put(352, rt.as_bytes());
@@ -215,7 +242,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     // struct eproc
     let e = EPROC;
     put(e, &fake_proc.to_le_bytes()); // e_paddr
-    let fake_session = FAKE_SESSION + sid * 0x40;
+    let fake_session = session_address(Pid(sid));
     put(e + 4, &fake_session.to_le_bytes()); // e_sess
     // e_pcred: pc_ucred, p_ruid, p_svuid, p_rgid, p_svgid, p_refcnt
     put(e + 8, &(fake_proc + 0x300).to_le_bytes());

@@ -642,10 +642,13 @@ fn vmmeter() -> Vec<u8> {
     self::words(&words)
 }
 
-/// The bytes at `address..address + len`, if they lie inside one variable or one of
-/// the objects fstat follows ([`crate::fstat`]).
+/// The bytes at `address..address + len`, if they lie inside one variable, one of
+/// the objects fstat follows ([`crate::fstat`]), or a process group or session
+/// ([`crate::ttys`]).
 fn read(address: u64, len: usize) -> Option<Vec<u8>> {
-    variable_bytes(address, len).or_else(|| crate::fstat::read(address, len))
+    variable_bytes(address, len)
+        .or_else(|| crate::fstat::read(address, len))
+        .or_else(|| crate::ttys::stand_in_bytes(address, len))
 }
 
 fn variable_bytes(address: u64, len: usize) -> Option<Vec<u8>> {

@@ -49,6 +49,7 @@ mod sysv;
 mod thr;
 mod tty;
 mod tty_compat;
+mod ttys;
 
 use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;

@@ -726,6 +726,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
                 crate::pcblist::pcblist(task, protocol, a.old.is_null())?
             }
             SysctlHandler::FileTable => crate::fstat::file_table(a.old.is_null()),
+            SysctlHandler::TtyTable => crate::ttys::tty_table(),
             SysctlHandler::LocalPcblist => {
                 crate::pcblist::local_pcblist(oid.get(2) == Some(&2), a.old.is_null())
             }

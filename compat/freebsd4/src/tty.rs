@@ -30,7 +30,7 @@ fn tty_errno(e: TtyError) -> i32 {
     }
 }
 
-fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
+pub(crate) fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
     let n = neutral::Termios {
         cc: t.neutral_cc(VDISABLE),
         cflag: u64::from(t.control),

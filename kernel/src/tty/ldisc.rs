@@ -492,6 +492,29 @@ pub struct LineDiscipline {
     held: VecDeque<u8>,
 }
 
+/// A discipline's queues and states in BSD's terms (struct tty's t_rawq, t_canq,
+/// t_column and t_state bits).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueStatus {
+    /// Input that is not yet a line (canonical mode: the line being edited); in
+    /// non-canonical mode all input (t_rawq).
+    pub raw: usize,
+    /// Complete lines waiting to be read (t_canq).
+    pub canonical: usize,
+    /// Output held while stopped.
+    pub held: usize,
+    /// The cursor's column (t_column).
+    pub column: usize,
+    /// Output is stopped (TS_TTSTOP).
+    pub stopped: bool,
+    /// Inside a printing terminal's erase (TS_ERASE).
+    pub erasing: bool,
+    /// The next byte is literal (TS_LNCH).
+    pub literal_next: bool,
+    /// Pending input is being typed again (TS_TYPEN).
+    pub typing_again: bool,
+}
+
 /// What a read found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadOutcome {
@@ -1196,6 +1219,25 @@ impl LineDiscipline {
     /// Bytes held while output is stopped (TIOCOUTQ).
     pub fn held(&self) -> usize {
         self.held.len()
+    }
+
+    /// The queues and states as BSD's struct tty holds them (what pstat -t shows).
+    pub fn queue_status(&self) -> QueueStatus {
+        let canonical = self.termios.canonical();
+        QueueStatus {
+            raw: if canonical {
+                self.line.len()
+            } else {
+                self.ready.len()
+            },
+            canonical: if canonical { self.ready.len() } else { 0 },
+            held: self.held.len(),
+            column: self.column,
+            stopped: self.stopped,
+            erasing: self.erasing,
+            literal_next: self.literal,
+            typing_again: self.typing_again,
+        }
     }
 
     /// Stops output (TIOCSTOP).

@@ -212,6 +212,39 @@ pub(crate) fn slave_closed(index: usize) {
     give_back_console_output(index);
 }
 
+/// A terminal as BSD's struct tty shows it (pstat -t): its queues, states, session
+/// and modes.
+#[derive(Clone, Copy, Debug)]
+pub struct TerminalStatus {
+    pub queues: ldisc::QueueStatus,
+    /// Output not yet sent: held while stopped, and a pseudo-terminal's until its
+    /// master reads it (t_outq).
+    pub output_queued: usize,
+    /// A file has it open (TS_ISOPEN): the console always.
+    pub open: bool,
+    /// The line is up (TS_CARR_ON): the console's always, a pseudo-terminal's while
+    /// its master is open.
+    pub carrier: bool,
+    /// The line went down under it (TS_ZOMBIE).
+    pub hung_up: bool,
+    /// TIOCEXCL (TS_XCLUDE).
+    pub exclusive: bool,
+    /// Signal-driven I/O was asked for (TS_ASYNC).
+    pub async_io: bool,
+    pub session: Option<Pid>,
+    pub foreground: Option<Pid>,
+    pub termios: Termios,
+    pub winsize: WinSize,
+}
+
+/// The terminals the kernel has set up, in that order (BSD's ttyregister): the
+/// console, then each pseudo-terminal's slave from its pair's first open on.
+pub fn registered_terminals() -> Vec<&'static Terminal> {
+    let mut all = alloc::vec![console()];
+    all.extend(pty::registered().into_iter().map(pty::slave_terminal));
+    all
+}
+
 /// Turns console input on: the serial receive interrupt (IRQ 4) feeds the console.
 pub fn init() {
     nymph_hal::serial::enable_input_interrupt();
@@ -439,6 +472,29 @@ impl Terminal {
 
     /// Output not yet sent (TIOCOUTQ): held while stopped, and what a
     /// pseudo-terminal's master has not read.
+    /// What BSD's struct tty would show of this terminal now.
+    pub fn status(&self) -> TerminalStatus {
+        let output_queued = self.queued_output();
+        let (open, carrier) = match self.device {
+            Output::Device(_) => (true, true),
+            Output::Pty(i) => (pty::slave_open(i), pty::line_up(i)),
+        };
+        let s = self.state.lock();
+        TerminalStatus {
+            queues: s.ldisc.queue_status(),
+            output_queued,
+            open,
+            carrier,
+            hung_up: s.hung_up,
+            exclusive: s.exclusive,
+            async_io: self.signals.is_async(),
+            session: s.session,
+            foreground: s.foreground,
+            termios: s.ldisc.termios(),
+            winsize: s.winsize,
+        }
+    }
+
     pub fn queued_output(&self) -> usize {
         let held = self.state.lock().ldisc.held();
         match self.device {

@@ -26,6 +26,7 @@ use crate::sync::Mutex;
 use crate::vfs::node::Device;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 /// Pseudo-terminals there are (4.x's MAKEDEV pty0: ptyp0..ptypf).
 pub const COUNT: usize = 16;
@@ -138,6 +139,22 @@ impl Pty {
 }
 
 static PTYS: [Pty; COUNT] = [const { Pty::new() }; COUNT];
+
+/// The pairs opened at least once, in the order of their first opens (4.x's ptyinit
+/// registers a pair's terminal then, and it stays registered).
+static REGISTERED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+fn register(index: usize) {
+    let mut registered = REGISTERED.lock();
+    if !registered.contains(&index) {
+        registered.push(index);
+    }
+}
+
+/// The pairs set up so far (see [`REGISTERED`]), the first opened first.
+pub(super) fn registered() -> Vec<usize> {
+    REGISTERED.lock().clone()
+}
 
 static SLAVES: [Terminal; COUNT] = [
     Terminal::pty_slave(0),
@@ -511,6 +528,7 @@ impl Device for PtyDevice {
 }
 
 fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
+    register(index);
     let mut s = PTYS[index].state.lock();
     if s.open {
         return Err(FileError::Io);
@@ -544,6 +562,7 @@ fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
 /// line down.
 pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, FileError> {
     let pty = &PTYS[index];
+    register(index);
     // In exclusive use only while open (the last close ends it).
     SLAVES[index].check_open()?;
     if !nonblock {
