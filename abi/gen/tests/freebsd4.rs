@@ -1071,7 +1071,7 @@ fn sysctl_tree_matches_the_reference() {
     assert!(!s.sysctl_is_inner(node("sysctl.oidfmt")));
     let kern: Vec<i64> = s.sysctl_children(&[1]).iter().map(|n| n.number()).collect();
     assert!(kern.windows(2).all(|w| w[0] < w[1]));
-    assert_eq!(kern.len(), 37);
+    assert_eq!(kern.len(), 40);
     assert_eq!(node("kern.file").handler.as_deref(), Some("file_table"));
     // kern.ipc: what netstat -m reads (KIPC_MBSTAT 8, KIPC_NMBCLUSTERS 9, then two
     // OID_AUTO).

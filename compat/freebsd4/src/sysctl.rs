@@ -1374,7 +1374,8 @@ mod tests {
         assert_eq!(next(&[1, 0x105]), Some(alloc::vec![1, 0x106]));
         assert_eq!(next(&[1, 0x106]), Some(alloc::vec![1, 0x107]));
         assert_eq!(next(&[1, 0x108]), Some(alloc::vec![1, 0x109, 0x100]));
-        assert_eq!(next(&[1, 0x109, 0x103]), Some(alloc::vec![2, 1]));
+        assert_eq!(next(&[1, 0x109, 0x103]), Some(alloc::vec![1, 0x10a]));
+        assert_eq!(next(&[1, 0x10c]), Some(alloc::vec![2, 1]));
         assert_eq!(next(&[2, 2]), Some(alloc::vec![2, 0x100]));
         assert_eq!(next(&[3]), Some(alloc::vec![3, 0]));
         assert_eq!(next(&[3, 0, 2, 1]), Some(alloc::vec![4, 1, 1, 0x100]));
