@@ -80,6 +80,14 @@ static const unsigned char *find(int n, dev_t rdev)
 	return NULL;
 }
 
+/* kern.ttys read again; the record of device `rdev` in it. */
+static const unsigned char *now(dev_t rdev)
+{
+	const unsigned char *t = find(read_ttys(), rdev);
+	CHECK(t != NULL);
+	return t;
+}
+
 static void settle(void)
 {
 	struct timespec ts = {0, 20 * 1000000L};
@@ -128,21 +136,18 @@ int main(void)
 
 	/* A line being typed is raw; finished, canonical. */
 	CHECK_EQ(write(m, "abc", 3), 3);
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	CHECK_EQ(word(t, 0), 3);
 	CHECK_EQ(word(t, 28), 0);
 	CHECK_EQ(memcmp(t + 184, &ws, sizeof ws), 0);
 	CHECK_EQ(write(m, "\n", 1), 1);
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	CHECK_EQ(word(t, 0), 0);
 	CHECK_EQ(word(t, 28), 4);
 	/* The slave's output waits for the master: the output queue, with the echo of
 	 * what was typed ("abc\r\n", ONLCR), and the column it left. */
 	CHECK_EQ(write(s, "xy", 2), 2);
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	CHECK_EQ(word(t, 56), 7);
 	CHECK_EQ(word(t, 208), 2);
 	char buf[64];
@@ -152,8 +157,7 @@ int main(void)
 	/* Stopped output and exclusive use. */
 	CHECK_OK(ioctl(s, TIOCSTOP, 0));
 	CHECK_OK(ioctl(s, TIOCEXCL, 0));
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	CHECK_EQ(word(t, 92) & (TS_TTSTOP | TS_XCLUDE), TS_TTSTOP | TS_XCLUDE);
 	CHECK_OK(ioctl(s, TIOCSTART, 0));
 	CHECK_OK(ioctl(s, TIOCNXCL, 0));
@@ -173,8 +177,7 @@ int main(void)
 	}
 	close(ready[1]);
 	CHECK_EQ(read(ready[0], buf, 1), 1);
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	uint32_t sess = word(t, 108), pgrp = word(t, 104);
 	CHECK(sess >= 0xc0000000u && pgrp >= 0xc0000000u);
 	int32_t pg_id = 0;
@@ -210,13 +213,10 @@ int main(void)
 	 * too, the terminal stays registered, not open. */
 	close(m);
 	settle();
-	n = read_ttys();
-	t = find(n, rdev);
+	t = now(rdev);
 	CHECK_EQ(word(t, 92) & (TS_ISOPEN | TS_CARR_ON | TS_ZOMBIE), TS_ISOPEN | TS_ZOMBIE);
 	close(s);
-	n = read_ttys();
-	t = find(n, rdev);
-	CHECK(t != NULL);
+	t = now(rdev);
 	CHECK_EQ(word(t, 92) & (TS_ISOPEN | TS_CARR_ON), 0);
 
 	/* A short buffer: what fits, ENOMEM. */

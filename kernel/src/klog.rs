@@ -139,12 +139,14 @@ pub fn print(args: fmt::Arguments<'_>) {
 }
 
 /// A message with a syslog priority (BSD's log(9)): on the console as a log record
-/// of `target` at `level`, and in the message buffer as BSD's log keeps it, `<N>` in
-/// front, ended by a newline, for syslogd to file by its priority. (4.x's log prints
-/// on the console only while nobody reads /dev/klog; here the console is the kernel's
-/// own record and shows every message.)
+/// of `target` at `level` (when the log level lets it through), and in the message
+/// buffer as BSD's log keeps it, `<N>` in front, ended by a newline, for syslogd to
+/// file by its priority. (4.x's log prints on the console only while nobody reads
+/// /dev/klog; here the console is the kernel's own record.)
 pub fn log_priority(priority: u32, level: log::Level, target: &str, args: fmt::Arguments<'_>) {
-    log_line(level, target, args, nymph_hal::serial::log);
+    if level <= log::max_level() {
+        log_line(level, target, args, nymph_hal::serial::log);
+    }
     if let Some(mut ring) = MESSAGES.try_lock() {
         let mut line = Prioritised(&mut ring, Some(priority));
         let _ = fmt::write(&mut line, args);

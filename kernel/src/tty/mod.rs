@@ -470,8 +470,6 @@ impl Terminal {
         self.output_restarted();
     }
 
-    /// Output not yet sent (TIOCOUTQ): held while stopped, and what a
-    /// pseudo-terminal's master has not read.
     /// What BSD's struct tty would show of this terminal now.
     pub fn status(&self) -> TerminalStatus {
         let output_queued = self.queued_output();
@@ -495,6 +493,8 @@ impl Terminal {
         }
     }
 
+    /// Output not yet sent (TIOCOUTQ): held while stopped, and what a
+    /// pseudo-terminal's master has not read.
     pub fn queued_output(&self) -> usize {
         let held = self.state.lock().ldisc.held();
         match self.device {
