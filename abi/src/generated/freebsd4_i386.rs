@@ -14438,7 +14438,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "ioctl",
         kind: "standard",
         status: Status::Partial(
-            "FIOASYNC on a device other than the terminal (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); TIOCCONS takes what is written to /dev/console but not the kernel's own messages (4.x's printf wrote them to constty too): they stay on the serial console; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
+            "FIOASYNC on a device other than the terminal and /dev/klog (/dev/null, /dev/zero...) is EINVAL, logged: no signal-driven I/O is served there; the one network interface is lo0 (a kernel without INET6: no IPv6 addresses), and it cannot be changed: a socket's interface requests report it (SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR... as the spec's list says), the ones that would change it are EPERM unless root and EOPNOTSUPP, logged, for root, others on lo0 are EINVAL, logged (loioctl's answer), and routing requests (group 'r') are EOPNOTSUPP, logged (no routing table is kept); TIOCCONS takes what is written to /dev/console but not the kernel's own messages (4.x's printf wrote them to constty too): they stay on the serial console; termios modes kept and reported but not acted on: input flow control (IXOFF: input is never held back from a sender), breaks and parity errors (BRKINT, IGNBRK, IGNPAR, INPCK: no line here has them; PARMRK does double a typed 0377), and ^T's status line, among sleepers asleep for as many whole seconds, cannot prefer an uninterruptible one as 4.x's proc_compare does (every sleep here can be interrupted: the higher pid wins), and shows a sleeper that catches SIGINFO as asleep, where 4.x's line, printed after the signal woke it, said running",
         ),
         arg_words: 3,
     },
@@ -14708,7 +14708,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "fcntl",
         kind: "standard",
         status: Status::Partial(
-            "F_SETFL's O_ASYNC on a device other than the terminal is EINVAL, logged (O_ASYNC stays set and O_NONBLOCK is cleared, as 4.x does when the object refuses): no signal-driven I/O is served there",
+            "F_SETFL's O_ASYNC on a device other than the terminal and /dev/klog is EINVAL, logged (O_ASYNC stays set and O_NONBLOCK is cleared, as 4.x does when the object refuses): no signal-driven I/O is served there",
         ),
         arg_words: 3,
     },
@@ -16459,7 +16459,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kldsym",
         kind: "standard",
         status: Status::Partial(
-            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process, top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid), dmesg's (msgbufp), netstat's (ifnet, leading to lo0's struct ifnet and ifaddrs) and ipcs's (msginfo, msqids, shminfo, shmsegs, seminfo, sema): any other name that passes 4.x's checks is ENOENT, so libkvm programs that need more (vmstat, netstat, fstat, pstat) stop at their kvm_nlist",
+            "the kernel file's symbols are only the variables /dev/kmem shows a 4.x process: top's (ccpu, cp_time, averunnable, bufspace, cnt, nextpid), vmstat's, iostat's, systat's and pstat's (boottime, hz, stathz, tk_nin, tk_nout, kmemstatistics, bucket, zlist, nchstats, intrcnt, eintrcnt, intrnames, eintrnames, swapblist, swdevt, nswdev, dmmax, mountlist, numvnodes, desiredvnodes, freevnodes, numdirtybuffers, nfiles, maxfiles, fscale), netstat's (ifnet, rt_tables, rtstat, rttrash, tcb, udb), dmesg's (msgbufp) and ipcs's (msginfo, msqids, shminfo, shmsegs, seminfo, sema); mountlist resolves but reads EFAULT (no struct mount list is laid out); any other name that passes 4.x's checks is ENOENT, so a libkvm program that needs another stops at its kvm_nlist",
         ),
         arg_words: 3,
     },
