@@ -4,7 +4,8 @@
  * (major 7, minor 0, root:wheel 0600) with one opener at a time (EBUSY), whose opener
  * owns its SIGIO (FIOGETOWN). A read takes the message buffer's bytes from where the
  * last reader stopped (struct msgbuf's msg_bufr, which /dev/kmem shows moving) and
- * waits ("klog") while there are none; non-blocking, EAGAIN. The reader is woken a few
+ * waits ("klog") while there are none; non-blocking, EAGAIN; one that faults takes
+ * nothing. The reader is woken a few
  * times a second when something was kept (kern.log_wakeups_per_second, 5), and so are
  * poll and, with FIOASYNC, SIGIO to the owner. FIONREAD counts what waits; writes are
  * ENODEV (on a descriptor open for writing), other requests ENOTTY. Bytes not read stay for the next opener.
@@ -150,6 +151,9 @@ static void reads_and_requests(void)
 	CHECK(waiting > 0);
 	CHECK_EQ(poll(&p, 1, 0), 1);
 	CHECK_EQ(p.revents, POLLIN);
+	/* A read that faults takes nothing (logread moves msg_bufr after uiomove). */
+	CHECK_ERRNO(read(klog, NULL, 100), EFAULT);
+	CHECK_EQ(fionread(), waiting);
 	uint32_t before = msgbuf().msg_bufr;
 	CHECK_EQ(read(klog, got, 5), 5);
 	CHECK_EQ(msgbuf().msg_bufr, before + 5);

@@ -9,7 +9,7 @@
 //! ([`LogDevice`]) reads the buffer from where its last reader stopped, as syslogd does.
 
 use crate::file::owner::{AsyncSignals, SignalOwner};
-use crate::file::{FileKind, FileOps, Readiness};
+use crate::file::{FileKind, FileOps, Readiness, Sink};
 use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use crate::vfs::{Error, Result};
@@ -263,30 +263,11 @@ impl FileOps for LogDevice {
     }
 
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            {
-                let mut ring = MESSAGES.lock();
-                let unread = ring.unread();
-                if unread > 0 {
-                    let n = (unread as usize).min(buf.len());
-                    for (i, byte) in buf[..n].iter_mut().enumerate() {
-                        let at = (ring.read + i as u64) % MESSAGE_BUFFER_SIZE as u64;
-                        *byte = ring.bytes[at as usize];
-                    }
-                    ring.read += n as u64;
-                    return Ok(n);
-                }
-            }
-            if nonblock {
-                return Err(Error::WouldBlock);
-            }
-            let _waiting = crate::sched::waiting_for("klog");
-            crate::process::sleep_interruptible(&LOG_READERS, || MESSAGES.lock().unread() > 0)
-                .map_err(|_| Error::Interrupted)?;
-        }
+        read_messages(buf, nonblock)
+    }
+
+    fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
+        Some(read_messages(to, nonblock))
     }
 
     fn write(&self, _buf: &[u8], _nonblock: bool) -> Result<usize> {
@@ -317,6 +298,41 @@ impl FileOps for LogDevice {
     fn set_async_io(&self, on: bool) -> bool {
         LOG_SIGNALS.set_async(on);
         true
+    }
+}
+
+/// A read of /dev/klog into `to`: what was kept since the last read, as much as fits,
+/// waiting ("klog") while there is none. The bytes are copied out before the read
+/// index moves past them, so a read that faults loses nothing (4.x's logread moves
+/// msg_bufr after uiomove).
+fn read_messages<S: Sink + ?Sized>(to: &mut S, nonblock: bool) -> Result<usize> {
+    if to.is_empty() {
+        return Ok(0);
+    }
+    loop {
+        let (from, bytes) = {
+            let ring = MESSAGES.lock();
+            let n = (ring.unread() as usize).min(to.len());
+            let bytes: Vec<u8> = (0..n as u64)
+                .map(|i| ring.bytes[((ring.read + i) % MESSAGE_BUFFER_SIZE as u64) as usize])
+                .collect();
+            (ring.read, bytes)
+        };
+        if !bytes.is_empty() {
+            to.copy_in(0, &bytes)?;
+            let mut ring = MESSAGES.lock();
+            // Unless newer bytes overran them meanwhile (the index moved on).
+            if ring.read == from {
+                ring.read += bytes.len() as u64;
+            }
+            return Ok(bytes.len());
+        }
+        if nonblock {
+            return Err(Error::WouldBlock);
+        }
+        let _waiting = crate::sched::waiting_for("klog");
+        crate::process::sleep_interruptible(&LOG_READERS, || MESSAGES.lock().unread() > 0)
+            .map_err(|_| Error::Interrupted)?;
     }
 }
 
