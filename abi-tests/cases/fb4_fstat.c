@@ -19,7 +19,8 @@
  *    with its socket and tcpcb: the listener LISTEN, the client ESTABLISHED);
  *  - a kqueue: DTYPE_KQUEUE;
  *  - the working and root directories (fd_cdir, fd_rdir) and the text vnode
- *    (p_textvp): the inodes of ".", "/" and the program.
+ *    (p_textvp): the inodes of ".", "/" and the program (fb4_fstat_mmap follows
+ *    p_vmspace to the same vnode).
  * A dup names the same struct file; a child's table names its parent's files at the
  * same addresses; a zombie has no p_fd. Reads between a vnode and its inode fault.
  */

@@ -607,6 +607,10 @@ impl crate::mm::uspace::MappedFile for EmptyFile {
     fn share_page(&self, _index: u64) -> Result<Option<u64>, MemError> {
         Ok(None)
     }
+
+    fn as_any(self: alloc::sync::Arc<Self>) -> alloc::sync::Arc<dyn core::any::Any + Send + Sync> {
+        self
+    }
 }
 
 fn empty_file() -> crate::mm::uspace::FileView {

@@ -32,7 +32,8 @@ use zerocopy::IntoBytes;
 /// Where each kind of object is: a struct filedesc0 per pid, its descriptor array per
 /// pid, then a slot per object seen (a vnode's slot holds its inode at 0x100, a
 /// socket's its protocol control block at 0x100, a device's its struct mount at 0x80),
-/// the text vnode (and inode) per pid, and the few static objects.
+/// the few static objects, then each process's vmspace and map entries and the
+/// files' vm_objects.
 const FILEDESC: u32 = 0xd000_0000;
 const FILEDESC_SLOT: u32 = 0x100;
 const OFILES: u32 = 0xd200_0000;
@@ -47,8 +48,18 @@ const PIPES: u32 = 0xdf00_0000;
 const PIPE_SLOT: u32 = 0x100;
 const DEVICES: u32 = 0xe000_0000;
 const DEVICE_SLOT: u32 = 0x400;
-const TEXT: u32 = 0xe200_0000;
 const STATICS: u32 = 0xe600_0000;
+/// Per pid, its struct vmspace (at 0) and the vm_map_entries of its file mappings
+/// (from [`ENTRIES_AT`], [`ENTRY_SLOT`] apart); then a vm_object per vnode, in the
+/// vnode's slot (4.x's v_object: one object per file, whoever maps it).
+const VMSPACES: u32 = 0xe800_0000;
+const VMSPACE_SLOT: u32 = 0x800;
+const ENTRIES_AT: u32 = 0xc0;
+const ENTRY_SLOT: u32 = 0x40;
+/// The file mappings of a process laid out as entries (more are left off its map).
+const MAX_ENTRIES: usize = ((VMSPACE_SLOT - ENTRIES_AT) / ENTRY_SLOT) as usize;
+const OBJECTS: u32 = 0xf500_0000;
+const OBJECT_SLOT: u32 = 0x80;
 /// Objects each table keeps at most (past it a descriptor reads as unknown).
 const SLOTS: usize = 0x8000;
 const DEVICE_SLOTS: usize = 0x100;
@@ -82,6 +93,12 @@ const PROTOSW_SIZE: usize = 52;
 const DOMAIN_SIZE: usize = 44;
 const UNPCB_SIZE: usize = 144;
 const PIPE_SIZE: usize = 160;
+const VM_MAP_ENTRY_SIZE: usize = 48;
+const VM_OBJECT_SIZE: usize = 92;
+/// vm_object's type for a vnode's pages (vm/vm_object.h OBJT_VNODE).
+const OBJT_VNODE: u8 = 2;
+/// vm_map_entry's eflags for a private mapping (MAP_ENTRY_COW | NEEDS_COPY).
+const MAP_ENTRY_COW: u32 = 0x4 | 0x8;
 /// fstat reads up to 31 bytes of a domain's name.
 const NAME_SIZE: usize = 32;
 
@@ -202,13 +219,95 @@ pub(crate) fn filedesc_address(pid: u32) -> u32 {
     }
 }
 
-/// kinfo_proc's p_textvp for `pid`: the vnode of the file it runs.
-pub(crate) fn text_address(pid: u32) -> u32 {
+/// kinfo_proc's p_vmspace for `pid`: its struct vmspace.
+pub(crate) fn vmspace_address(pid: u32) -> u32 {
     if pid < PIDS {
-        TEXT + pid * VNODE_SLOT
+        VMSPACES + pid * VMSPACE_SLOT
     } else {
         0
     }
+}
+
+/// The vm_object of the file `node` (its vnode's slot's).
+fn object_address(node: &Arc<Inode>) -> u32 {
+    let vnode = vnode_address(node);
+    if vnode == 0 {
+        return 0;
+    }
+    OBJECTS + (vnode - VNODES) / VNODE_SLOT * OBJECT_SLOT
+}
+
+/// The file mappings of `p` that its map lays out, each with its vfs node.
+fn mapped_files(p: &process::Process) -> Vec<(nymph_kernel::mm::uspace::FileRange, Arc<Inode>)> {
+    p.file_ranges()
+        .into_iter()
+        .filter_map(|r| {
+            let node = r.file.clone().as_any().downcast::<Inode>().ok()?;
+            Some((r, node))
+        })
+        .take(MAX_ENTRIES)
+        .collect()
+}
+
+/// The part of `pid`'s vmspace slot at `offset`: its start in the slot and its bytes.
+/// The struct vmspace is kinfo_proc's e_vm with the map's header linking the entries
+/// (a circular list through the header at the vmspace's start, as vm_map keeps it);
+/// entry `i` maps file range `i`, its object the file's.
+fn vmspace_part(pid: u32, offset: u32) -> Option<(u32, Vec<u8>)> {
+    let p = live_process(pid)?;
+    let files = mapped_files(&p);
+    let me = VMSPACES + pid * VMSPACE_SLOT;
+    let entry = |i: usize| me + ENTRIES_AT + i as u32 * ENTRY_SLOT;
+    let link = |i: Option<usize>| i.map_or(me, entry);
+    let n = files.len();
+    if offset < ENTRIES_AT {
+        let mut vm = crate::kinfo::vmspace(&p).to_vec();
+        put_word(&mut vm, 0, link(n.checked_sub(1))); // header.prev
+        put_word(&mut vm, 4, link((n > 0).then_some(0))); // header.next
+        put_word(&mut vm, 12, crate::startup::USRSTACK); // header.end: the user limit
+        put_word(&mut vm, 80, n as u32); // nentries
+        put_word(&mut vm, 104, me + 108); // pmap: the vmspace's own
+        return Some((0, vm));
+    }
+    let i = ((offset - ENTRIES_AT) / ENTRY_SLOT) as usize;
+    let (range, node) = files.get(i)?;
+    let mut e = vec![0u8; VM_MAP_ENTRY_SIZE];
+    put_word(&mut e, 0, link(i.checked_sub(1)));
+    put_word(&mut e, 4, link((i + 1 < n).then_some(i + 1)));
+    put_word(&mut e, 8, range.start as u32);
+    put_word(&mut e, 12, range.end as u32);
+    put_word(&mut e, 20, object_address(node));
+    put(&mut e, 24, &range.offset.to_le_bytes());
+    let (read, write, execute) = range
+        .prot
+        .map_or((false, false, false), |p| (p.read, p.write, p.execute));
+    if !range.shared {
+        put_word(&mut e, 32, MAP_ENTRY_COW);
+    }
+    let bits = u8::from(read) | u8::from(write) << 1 | u8::from(execute) << 2;
+    // protection, max_protection, inheritance (VM_INHERIT_SHARE 0, COPY 1)
+    put(&mut e, 36, &[bits, 7, u8::from(!range.shared)]);
+    Some((ENTRIES_AT + i as u32 * ENTRY_SLOT, e))
+}
+
+/// The vm_object of the vnode in slot `slot`: OBJT_VNODE, its handle the vnode, its
+/// size in pages and the file's size (un_pager.vnp.vnp_size), one reference.
+fn vm_object(slot: usize) -> Option<Vec<u8>> {
+    let node = TABLES.lock().nodes.get(slot)?;
+    let size = node.size();
+    let mut o = vec![0u8; VM_OBJECT_SIZE];
+    put_word(&mut o, 32, size.div_ceil(4096) as u32);
+    put_word(&mut o, 36, 1);
+    put(&mut o, 48, &[OBJT_VNODE]);
+    put_word(&mut o, 80, at(VNODES, slot, VNODE_SLOT));
+    put(&mut o, 84, &size.to_le_bytes());
+    Some(o)
+}
+
+/// kinfo_proc's p_textvp for `pid`: the vnode of the file it runs (the handle of
+/// its text's map entry too).
+pub(crate) fn text_address(pid: u32) -> u32 {
+    live_process(pid).map_or(0, |p| vnode_address(&p.image()))
 }
 
 fn put_word(object: &mut [u8], at: usize, value: u32) {
@@ -399,14 +498,6 @@ fn vnode_and_inode(me: u32, node: &Inode) -> Vec<u8> {
     v
 }
 
-/// The executable's node of `pid`, looked up by the path it was run by.
-fn text_vnode(pid: u32) -> Option<Vec<u8>> {
-    let p = live_process(pid)?;
-    let fs = p.fs();
-    let node = vfs::lookup(&fs, None, &p.image_path(), vfs::Follow::Yes).ok()?;
-    Some(vnode_and_inode(TEXT + pid * VNODE_SLOT, &node))
-}
-
 /// struct specinfo of a file system (si_udev, what stat reports as st_dev), then
 /// its struct mount (mnt_stat a struct statfs, its f_mntonname fstat's MOUNT).
 fn device(slot: usize) -> Option<Vec<u8>> {
@@ -587,15 +678,20 @@ fn object_at(address: u32) -> Option<(u32, Vec<u8>)> {
         a if (PIPES..DEVICES).contains(&a) => {
             Some((start(PIPES, PIPE_SLOT), pipe(slot(PIPES, PIPE_SLOT))?))
         }
-        a if (DEVICES..TEXT).contains(&a) => Some((
+        a if (DEVICES..STATICS).contains(&a) => Some((
             start(DEVICES, DEVICE_SLOT),
             device(slot(DEVICES, DEVICE_SLOT))?,
         )),
-        a if (TEXT..STATICS).contains(&a) => {
-            let pid = (a - TEXT) / VNODE_SLOT;
-            Some((start(TEXT, VNODE_SLOT), text_vnode(pid)?))
-        }
         a if (STATICS..STATICS_END).contains(&a) => Some((STATICS, statics())),
+        a if (VMSPACES..VMSPACES + PIDS * VMSPACE_SLOT).contains(&a) => {
+            let pid = (a - VMSPACES) / VMSPACE_SLOT;
+            let (offset, bytes) = vmspace_part(pid, (a - VMSPACES) % VMSPACE_SLOT)?;
+            Some((VMSPACES + pid * VMSPACE_SLOT + offset, bytes))
+        }
+        a if (OBJECTS..OBJECTS + SLOTS as u32 * OBJECT_SLOT).contains(&a) => Some((
+            start(OBJECTS, OBJECT_SLOT),
+            vm_object(slot(OBJECTS, OBJECT_SLOT))?,
+        )),
         _ => None,
     }
 }
@@ -609,10 +705,8 @@ pub(crate) fn read(address: u64, len: usize) -> Option<Vec<u8>> {
     let from = (address - start) as usize;
     let to = from.checked_add(len)?;
     let parts: &[(usize, usize)] = match start {
-        s if (VNODES..SOCKETS).contains(&s) || (TEXT..STATICS).contains(&s) => {
-            &[(0, VNODE_SIZE), (0x100, 0x100 + INODE_SIZE)]
-        }
-        s if (DEVICES..TEXT).contains(&s) => &[(0, SPECINFO_SIZE), (0x80, 0x80 + MOUNT_SIZE)],
+        s if (VNODES..SOCKETS).contains(&s) => &[(0, VNODE_SIZE), (0x100, 0x100 + INODE_SIZE)],
+        s if (DEVICES..STATICS).contains(&s) => &[(0, SPECINFO_SIZE), (0x80, 0x80 + MOUNT_SIZE)],
         s if (SOCKETS..PIPES).contains(&s) => &[
             (0, SOCKET_SIZE),
             (0x100, 0x100 + INPCB_SIZE.max(UNPCB_SIZE)),
@@ -645,8 +739,13 @@ const _: () = {
     assert!(VNODES + SLOTS as u32 * VNODE_SLOT <= SOCKETS);
     assert!(SOCKETS + SLOTS as u32 * SOCKET_SLOT <= PIPES);
     assert!(PIPES + 2 * SLOTS as u32 * PIPE_SLOT <= DEVICES);
-    assert!(DEVICES + DEVICE_SLOTS as u32 * DEVICE_SLOT <= TEXT);
-    assert!(TEXT + PIDS * VNODE_SLOT <= STATICS);
+    assert!(DEVICES + DEVICE_SLOTS as u32 * DEVICE_SLOT <= STATICS);
+    assert!(STATICS_END <= VMSPACES);
+    assert!(VMSPACES + PIDS * VMSPACE_SLOT <= OBJECTS);
+    assert!(OBJECTS.checked_add(SLOTS as u32 * OBJECT_SLOT).is_some());
+    assert!(crate::kinfo::VMSPACE_SIZE <= ENTRIES_AT as usize);
+    assert!(VM_MAP_ENTRY_SIZE <= ENTRY_SLOT as usize);
+    assert!(VM_OBJECT_SIZE <= OBJECT_SLOT as usize);
     assert!(FILEDESC0_SIZE <= FILEDESC_SLOT as usize);
     assert!(4 * MAX_DESCRIPTORS <= OFILES_SLOT as usize);
     assert!(FILE_SIZE <= FILE_SLOT as usize);

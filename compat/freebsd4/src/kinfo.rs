@@ -184,8 +184,9 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     }
     put(0, &(fake_proc + 8).to_le_bytes()); // p_procq.tqe_next: non-null
     if !exited {
-        // p_fd and p_textvp: what fstat follows through /dev/kmem.
+        // p_fd, p_vmspace and p_textvp: what fstat follows through /dev/kmem.
         put(20, &crate::fstat::filedesc_address(pid).to_le_bytes());
+        put(100, &crate::fstat::vmspace_address(pid).to_le_bytes());
         put(228, &crate::fstat::text_address(pid).to_le_bytes());
     }
     put(44, &flag.to_le_bytes());
@@ -267,7 +268,7 @@ fn kinfo_proc(p: &Arc<Process>, viewer: &Arc<Process>) -> [u8; KINFO_PROC_SIZE] 
     put(e + 132, to_sigset(caught).as_bytes());
     put(e + 156, &1u32.to_le_bytes());
     if !exited {
-        vmspace(p, &mut put);
+        put(e + 160, &vmspace(p)); // e_vm
     }
     // e_stats: p_ru, p_cru (rusage, 72 bytes each), p_start
     put(e + 352, crate::sys::rusage_of(used).as_bytes());
@@ -344,10 +345,16 @@ pub(crate) fn p_stat(p: &Process) -> u8 {
     }
 }
 
-/// e_vm's sizes (in pages, but vm_map.size in bytes) and addresses.
-fn vmspace(p: &Process, put: &mut impl FnMut(usize, &[u8])) {
+/// sizeof(struct vmspace) on 4.8 i386.
+pub(crate) const VMSPACE_SIZE: usize = 192;
+
+/// `p`'s struct vmspace as kinfo_proc's e_vm copies it: the sizes (in pages, but
+/// vm_map.size in bytes) and addresses; the map's links are left to whoever lays
+/// the map out ([`crate::fstat`]).
+pub(crate) fn vmspace(p: &Process) -> [u8; VMSPACE_SIZE] {
     const PAGE: u64 = 4096;
-    let e = EPROC;
+    let mut vm = [0u8; VMSPACE_SIZE];
+    let mut put = |at: usize, bytes: &[u8]| vm[at..at + bytes.len()].copy_from_slice(bytes);
     let mut mapped = 0u64;
     let mut resident = 0u64;
     let mut stack = 0u64;
@@ -369,14 +376,15 @@ fn vmspace(p: &Process, put: &mut impl FnMut(usize, &[u8])) {
     let (_, brk) = p.brk();
     let tsize = daddr.saturating_sub(taddr) / PAGE;
     let dsize = brk.saturating_sub(daddr).div_ceil(PAGE);
-    put(e + 244, &(mapped as u32).to_le_bytes()); // vm_map.size
-    put(e + 292, &(resident as u32).to_le_bytes()); // pm_stats.resident_count
-    put(e + 304, &1u32.to_le_bytes()); // vm_refcnt
+    put(84, &(mapped as u32).to_le_bytes()); // vm_map.size
+    put(132, &(resident as u32).to_le_bytes()); // pm_stats.resident_count
+    put(144, &1u32.to_le_bytes()); // vm_refcnt
     for (i, v) in [resident, 0, tsize, dsize, stack].into_iter().enumerate() {
-        put(e + 312 + 4 * i, &(v as u32).to_le_bytes()); // rss, swrss, t, d, s sizes
+        put(152 + 4 * i, &(v as u32).to_le_bytes()); // rss, swrss, t, d, s sizes
     }
-    put(e + 332, &(taddr as u32).to_le_bytes());
-    put(e + 336, &(daddr as u32).to_le_bytes());
-    put(e + 340, &(stack_floor as u32).to_le_bytes()); // vm_maxsaddr
-    put(e + 344, &crate::startup::USRSTACK.to_le_bytes()); // vm_minsaddr
+    put(172, &(taddr as u32).to_le_bytes());
+    put(176, &(daddr as u32).to_le_bytes());
+    put(180, &(stack_floor as u32).to_le_bytes()); // vm_maxsaddr
+    put(184, &crate::startup::USRSTACK.to_le_bytes()); // vm_minsaddr
+    vm
 }

@@ -262,14 +262,24 @@ fn rlimit(p: &Process) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// The process's map, one line per run of pages with one protection and backing, in
-/// 4.x's format (start end resident private-resident object prot refs shadows flags
+/// The process's map, one line per run of pages with one protection and backing
+/// within one mapping, in 4.x's format (start end resident private-resident object prot refs shadows flags
 /// COW NC type). What this kernel does not keep (the VM object's address, references,
 /// shadows and flags) reads as 4.x shows an entry of one reference: 0x0, 1, 0, 0x0.
 fn map(p: &Process) -> Vec<Vec<u8>> {
     let mut lines = Vec::new();
+    let files = p.file_ranges();
     let mut from = 0;
     while let Some(r) = p.next_region(from) {
+        // An entry per mapping, as 4.x's map has: a run is cut where a file's range
+        // begins or ends (a data segment's file pages, then its bss).
+        let end = files
+            .iter()
+            .flat_map(|f| [f.start, f.end])
+            .filter(|&b| b > r.start && b < r.end)
+            .min()
+            .unwrap_or(r.end);
+        let r = nymph_kernel::mm::uspace::Region { end, ..r };
         from = r.end;
         let pages = (r.end - r.start) / 4096;
         let resident = if r.touched { pages } else { 0 };
@@ -279,7 +289,11 @@ fn map(p: &Process) -> Vec<Vec<u8>> {
             if r.prot.write { 'w' } else { '-' },
             if r.prot.execute { 'x' } else { '-' }
         );
-        let file = r.backing == nymph_kernel::mm::uspace::Backing::File;
+        // A file's pages (mmap's, or exec's from the image: 4.x maps those from the
+        // vnode too), copy-on-write unless shared; the deepest object's type.
+        let mapping = files.iter().find(|f| f.start <= r.start && r.start < f.end);
+        let file = mapping.is_some() || r.backing == nymph_kernel::mm::uspace::Backing::File;
+        let cow = mapping.is_some_and(|f| !f.shared);
         lines.push(
             format!(
                 "0x{:x} 0x{:x} {} {} 0x0 {} 1 0 0x0 {} NNC {}\n",
@@ -288,7 +302,7 @@ fn map(p: &Process) -> Vec<Vec<u8>> {
                 resident,
                 if file { 0 } else { resident },
                 prot,
-                if file && !r.prot.write { "COW" } else { "NCOW" },
+                if cow { "COW" } else { "NCOW" },
                 if file { "vnode" } else { "default" }
             )
             .into_bytes(),

@@ -81,6 +81,8 @@ pub trait MappedFile: Send + Sync {
     /// The frame of the file's page `index`, with one reference on it (`frame::share`)
     /// for the caller; `Ok(None)` while the page lies wholly past the file's end.
     fn share_page(&self, index: u64) -> Result<Option<u64>, MemError>;
+    /// The file as the object it is (a vfs node), for those who name it.
+    fn as_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync>;
 }
 
 /// The file a mapping maps, and how.
@@ -91,6 +93,46 @@ pub struct FileView {
     pub shared: bool,
     /// Whether the protection may include write, as `Page::may_write`.
     pub may_write: bool,
+}
+
+/// A range that maps a file ([`AddressSpace::note_file`]): the file, and the address
+/// its byte 0 has in the mapping (wrapping), so that a split keeps each part's offset.
+#[derive(Clone)]
+struct MappedRange {
+    file: Arc<dyn MappedFile>,
+    shared: bool,
+    origin: u64,
+}
+
+/// A range of a space that maps a file, as [`AddressSpace::file_ranges`] tells it.
+pub struct FileRange {
+    pub start: u64,
+    pub end: u64,
+    /// The file offset `start` maps.
+    pub offset: u64,
+    /// The protection of its first page (None if it has none mapped).
+    pub prot: Option<Protection>,
+    /// MAP_SHARED (else private: written pages are the process's own copies).
+    pub shared: bool,
+    pub file: Arc<dyn MappedFile>,
+}
+
+impl core::fmt::Debug for FileRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileRange")
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("offset", &self.offset)
+            .field("prot", &self.prot)
+            .field("shared", &self.shared)
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for MappedRange {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MappedRange").finish_non_exhaustive()
+    }
 }
 
 /// A run of a file mapping's pages wholly past the file's end: reserved, with no frame.
@@ -184,6 +226,11 @@ pub struct AddressSpace {
     wired: wired::Wired,
     /// The ranges fork does not copy (minherit).
     inherit: inherit::Ranges,
+    /// The ranges that map a file, with the file (BSD's map entries whose object
+    /// chain ends at a vnode): mmap's file mappings and exec's segments, whatever
+    /// backs their pages now (a private page written since is a copy). Kept with the
+    /// mappings: unmapping forgets, fork copies what it copies.
+    files: ranges::Ranges<MappedRange>,
     /// The local descriptor table a 32-bit program built for itself (i386_set_ldt);
     /// None while it uses the default one. Part of the memory image: fork copies it,
     /// a vfork child shares it, exec starts without it.
@@ -233,8 +280,40 @@ impl AddressSpace {
             sysv_shm: Default::default(),
             wired: Default::default(),
             inherit: Default::default(),
+            files: BTreeMap::new(),
             ldt: None,
         })
+    }
+
+    /// Notes that `[start, end)` (page-aligned) maps `view`'s file from its byte
+    /// `offset` on, in place of whatever was noted there.
+    pub fn note_file(&mut self, start: u64, end: u64, view: FileView, offset: u64) {
+        ranges::carve(&mut self.files, start, end, |_, _, _| {});
+        if start < end {
+            let origin = start.wrapping_sub(offset);
+            let range = MappedRange {
+                file: view.file,
+                shared: view.shared,
+                origin,
+            };
+            self.files.insert(start, (end, range));
+        }
+    }
+
+    /// The ranges that map a file, in address order, each with the protection of its
+    /// first page.
+    pub fn file_ranges(&self) -> Vec<FileRange> {
+        self.files
+            .iter()
+            .map(|(&start, (end, r))| FileRange {
+                start,
+                end: *end,
+                offset: start.wrapping_sub(r.origin),
+                prot: self.protection(start),
+                shared: r.shared,
+                file: r.file.clone(),
+            })
+            .collect()
     }
 
     /// Maps `virt` to `phys` in the tables, making (and noting) the tables it needs.
@@ -449,6 +528,7 @@ impl AddressSpace {
         ranges::carve(&mut self.demand, start, end, |s, e, _| {
             reserved += (e - s) / PAGE_SIZE
         });
+        ranges::carve(&mut self.files, start, end, |_, _, _| {});
         removed + reserved as usize
     }
 
@@ -749,6 +829,7 @@ impl AddressSpace {
         child.pages = self.pages.clone();
         child.beyond = self.beyond.clone();
         child.demand = self.demand.clone();
+        child.files = self.files.clone();
         if !self.inherit.is_empty() {
             child.inherit = self.inherit.clone();
             child.drop_not_inherited(&none);
@@ -821,6 +902,7 @@ impl AddressSpace {
             .saturating_add(bound::<u64, (u64, Beyond)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
+            .saturating_add(bound::<u64, (u64, MappedRange)>(self.files.len()))
             .saturating_add(self.ldt.as_ref().map_or(0, |l| l.len() * 8))
     }
 

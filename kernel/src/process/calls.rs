@@ -443,16 +443,17 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
                 .share_frames(offset / PAGE, len / PAGE)
                 .map_err(|_| MapError::NoMemory)?;
             let mut frames = frames.into_iter();
+            let view = crate::mm::uspace::FileView {
+                file: node.clone(),
+                shared: req.shared,
+                may_write: writable,
+            };
             let result = process.with_space(|s| {
+                s.note_file(start, end, view.clone(), offset / PAGE * PAGE);
                 let mut virt = start;
                 while virt < end {
                     // The pages past the file's end: reserved as one range.
                     let Some(phys) = frames.next() else {
-                        let view = crate::mm::uspace::FileView {
-                            file: node.clone(),
-                            shared: req.shared,
-                            may_write: writable,
-                        };
                         let index = (offset + (virt - start)) / PAGE;
                         return s.reserve_beyond(virt, end, prot, view, index);
                     };

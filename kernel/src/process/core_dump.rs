@@ -130,6 +130,13 @@ impl Process {
         self.with_space(|s| s.next_region(from)).flatten()
     }
 
+    /// The ranges of the process's memory that map a file (mmap's and exec's; see
+    /// [`crate::mm::uspace::AddressSpace::file_ranges`]); none once it has no address
+    /// space.
+    pub fn file_ranges(&self) -> Vec<crate::mm::uspace::FileRange> {
+        self.with_space(|s| s.file_ranges()).unwrap_or_default()
+    }
+
     /// The file name of the process's image (BSD's p_comm, not shortened).
     pub fn image_name(&self) -> Vec<u8> {
         self.inner.lock().name.to_vec()

@@ -443,6 +443,8 @@ struct Inner {
     name: Arc<[u8]>,
     /// The whole path of that file (shared with forked children).
     image_path: Arc<[u8]>,
+    /// That file itself (BSD's p_textvp).
+    image: Arc<vfs::Inode>,
     /// The arguments its image was started with (shared with forked children), if they
     /// fit [`ARGV_KEPT`]; a personality may replace them (BSD's setproctitle).
     argv: Option<Arc<Vec<Vec<u8>>>>,
@@ -1168,6 +1170,12 @@ impl Process {
     /// script).
     pub fn image_path(&self) -> Arc<[u8]> {
         self.inner.lock().image_path.clone()
+    }
+
+    /// The file its image was loaded from (BSD's p_textvp; an interpreter's, for a
+    /// script).
+    pub fn image(&self) -> Arc<vfs::Inode> {
+        self.inner.lock().image.clone()
     }
 
     /// Its hardware breakpoints (see `Inner::debug_registers`).
@@ -1973,6 +1981,8 @@ struct Loaded {
     name: Arc<[u8]>,
     /// The whole path of that file, from the root (BSD's p_textvp, named).
     path: Arc<[u8]>,
+    /// That file.
+    image: Arc<vfs::Inode>,
     /// Those arguments, kept for the personality (BSD's kern.proc.args).
     argv: Option<Arc<Vec<Vec<u8>>>>,
     /// The set-id bits of the file mapped.
@@ -1993,8 +2003,15 @@ fn absolute_path(ctx: &FsContext, path: &str) -> Vec<u8> {
     full
 }
 
-/// The contents of the program at `path`, if `ctx` may execute it, and its set-id bits.
-fn read_program(ctx: &FsContext, path: &str) -> Result<(Vec<u8>, creds::SetIds), ExecError> {
+/// A program file exec read: its node, contents and set-id bits.
+struct ProgramFile {
+    node: Arc<vfs::Inode>,
+    bytes: Vec<u8>,
+    set_ids: creds::SetIds,
+}
+
+/// The program at `path`, if `ctx` may execute it.
+fn read_program(ctx: &FsContext, path: &str) -> Result<ProgramFile, ExecError> {
     let node =
         vfs::lookup(ctx, None, path.as_bytes(), vfs::Follow::Yes).map_err(ExecError::File)?;
     if node.kind() != vfs::NodeType::Regular {
@@ -2003,7 +2020,12 @@ fn read_program(ctx: &FsContext, path: &str) -> Result<(Vec<u8>, creds::SetIds),
     vfs::check_access(&node, &ctx.creds, vfs::Access::EXECUTE).map_err(ExecError::File)?;
     node.touch_access();
     let set_ids = creds::SetIds::of_file(node.mode(), node.owner());
-    Ok((node.read_all().map_err(ExecError::File)?, set_ids))
+    let bytes = node.read_all().map_err(ExecError::File)?;
+    Ok(ProgramFile {
+        node,
+        bytes,
+        set_ids,
+    })
 }
 
 /// Everything exec checks before it maps anything: the image's headers and layout, and
@@ -2039,8 +2061,14 @@ pub fn check_interpreter<'a>(
     Ok(image)
 }
 
-/// Maps `image`'s segments into `space` with their contents.
-fn map_segments(space: &mut AddressSpace, image: &ElfImage<'_>) -> Result<(), ExecError> {
+/// Maps `image`'s segments into `space` with their contents, noting the pages that
+/// hold the file's bytes as mapping `file` (4.x maps them from the vnode; the rest of
+/// a segment is anonymous).
+fn map_segments(
+    space: &mut AddressSpace,
+    image: &ElfImage<'_>,
+    file: &Arc<vfs::Inode>,
+) -> Result<(), ExecError> {
     for seg in &image.segments {
         let prot = Protection {
             read: true,
@@ -2052,6 +2080,17 @@ fn map_segments(space: &mut AddressSpace, image: &ElfImage<'_>) -> Result<(), Ex
         let from = seg.file_offset as usize;
         let data = &image.data[from..from + seg.file_size as usize];
         space.write_bytes(seg.vaddr, data)?;
+        if seg.file_size > 0 {
+            let first = seg.vaddr / PAGE_SIZE * PAGE_SIZE;
+            let last = (seg.vaddr + seg.file_size).next_multiple_of(PAGE_SIZE);
+            let offset = seg.file_offset.saturating_sub(seg.vaddr - first);
+            let view = crate::mm::uspace::FileView {
+                file: file.clone(),
+                shared: false,
+                may_write: true,
+            };
+            space.note_file(first, last, view, offset);
+        }
     }
     Ok(())
 }
@@ -2059,6 +2098,7 @@ fn map_segments(space: &mut AddressSpace, image: &ElfImage<'_>) -> Result<(), Ex
 /// The program exec maps.
 struct Program {
     path: String,
+    node: Arc<vfs::Inode>,
     contents: Vec<u8>,
     /// The argument vector when it is not the caller's (an interpreter's).
     argv: Option<Vec<Vec<u8>>>,
@@ -2075,28 +2115,30 @@ fn resolve_program(
     argv: &[Vec<u8>],
     interpreter_path: &dyn Fn(&str) -> String,
 ) -> Result<Program, ExecError> {
-    let (contents, set_ids) = read_program(ctx, path)?;
-    let Some(words) = script::interpreter_words(&contents) else {
+    let file = read_program(ctx, path)?;
+    let Some(words) = script::interpreter_words(&file.bytes) else {
         return Ok(Program {
             path: String::from(path),
-            contents,
+            node: file.node,
+            contents: file.bytes,
             argv: None,
-            set_ids,
+            set_ids: file.set_ids,
         });
     };
     let words = words.map_err(ExecError::BadScript)?;
     let interpreter =
         core::str::from_utf8(words[0]).map_err(|_| ExecError::File(FsError::NotFound))?;
     let interpreter = interpreter_path(interpreter);
-    let (program, set_ids) = read_program(ctx, &interpreter)?;
-    if script::is_script(&program) {
+    let program = read_program(ctx, &interpreter)?;
+    if script::is_script(&program.bytes) {
         return Err(ExecError::BadScript(script::ScriptError::NestedInterpreter));
     }
     Ok(Program {
         path: interpreter,
-        contents: program,
+        node: program.node,
+        contents: program.bytes,
         argv: Some(script::interpreter_argv(&words, path, argv)),
-        set_ids,
+        set_ids: program.set_ids,
     })
 }
 
@@ -2121,26 +2163,26 @@ fn load(
         .zip(personality.elf_interpreter_base(&image));
     // Read and checked before anything is mapped, so a missing or bad interpreter
     // fails exec with the old image intact (4.x finds out too late and kills it).
-    let interp_bytes = match interp_base {
+    let interp_file = match interp_base {
         Some((name, _)) => {
             let found = personality.interpreter_path(ctx, name);
-            let read = read_program(ctx, &found).map(|(bytes, _)| bytes);
+            let read = read_program(ctx, &found);
             Some(read.inspect_err(|e| log_bad_interpreter(caller, path, &found, e))?)
         }
         None => None,
     };
-    let interp_image = match (interp_base, &interp_bytes) {
-        (Some((name, base)), Some(bytes)) => Some(
-            check_interpreter(bytes, &image, base, personality)
+    let interp_image = match (interp_base, &interp_file) {
+        (Some((name, base)), Some(file)) => Some(
+            check_interpreter(&file.bytes, &image, base, personality)
                 .inspect_err(|e| log_bad_interpreter(caller, path, name, e))?,
         ),
         _ => None,
     };
     let mut space = AddressSpace::new()?;
-    map_segments(&mut space, &image)?;
-    let interpreter = match &interp_image {
-        Some(interp) => {
-            map_segments(&mut space, interp)?;
+    map_segments(&mut space, &image, &program.node)?;
+    let interpreter = match (&interp_image, &interp_file) {
+        (Some(interp), Some(file)) => {
+            map_segments(&mut space, interp, &file.node)?;
             Some(LoadedInterpreter {
                 base: interp
                     .segments
@@ -2150,7 +2192,7 @@ fn load(
                 end: interp.end(),
             })
         }
-        None => None,
+        _ => None,
     };
     let image_end = image.end();
     let request = ExecRequest {
@@ -2172,6 +2214,7 @@ fn load(
         command: command_line(path, argv),
         name: Arc::from(path.rsplit('/').next().unwrap_or(path).as_bytes()),
         path: Arc::from(absolute_path(ctx, path)),
+        image: program.node.clone(),
         argv: kept_argv(argv),
         set_ids: program.set_ids,
     })
@@ -2277,6 +2320,7 @@ pub fn spawn_with_files(
             command: loaded.command,
             name: loaded.name,
             image_path: loaded.path,
+            image: loaded.image,
             argv: loaded.argv,
             files: Some(shared(files)),
             fs,
@@ -2347,6 +2391,7 @@ pub fn exec(
         inner.command = loaded.command;
         inner.name = loaded.name;
         inner.image_path = loaded.path;
+        inner.image = loaded.image;
         inner.argv = loaded.argv;
         inner.fs.creds.exec_set_ids(loaded.set_ids);
         // A descriptor table or signal actions shared with other processes become the
@@ -2677,11 +2722,15 @@ fn fork_with(
             inner.class,
             inner.profile,
             inner.argv.clone(),
-            (inner.name.clone(), inner.image_path.clone()),
+            (
+                inner.name.clone(),
+                inner.image_path.clone(),
+                inner.image.clone(),
+            ),
             inner.debug_registers,
         )
     };
-    let (name, image_path) = names;
+    let (name, image_path, image) = names;
     let mut table = TABLE.lock();
     let Some(pid) = allocate_pid(&table) else {
         drop(table);
@@ -2726,6 +2775,7 @@ fn fork_with(
             command,
             name,
             image_path,
+            image,
             argv,
             files: Some(files),
             fs,

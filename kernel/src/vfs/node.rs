@@ -352,6 +352,25 @@ impl crate::mm::uspace::MappedFile for Inode {
             .share_page(index)
             .map_err(|_| crate::mm::uspace::MemError::OutOfMemory)
     }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
+        self
+    }
+}
+
+/// On the host no page is ever mapped (exec still notes what its segments map).
+#[cfg(test)]
+impl crate::mm::uspace::MappedFile for Inode {
+    fn share_page(
+        &self,
+        _index: u64,
+    ) -> core::result::Result<Option<u64>, crate::mm::uspace::MemError> {
+        Ok(None)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
+        self
+    }
 }
 
 /// Nodes that exist, on every file system (BSD's numvnodes, for vmstat and systat).

@@ -146,6 +146,7 @@ impl AddressSpace {
             self.pages.retain(|&v, _| !(s..e).contains(&v));
             ranges::carve(&mut self.beyond, s, e, |_, _, _| {});
             ranges::carve(&mut self.demand, s, e, |_, _, _| {});
+            ranges::carve(&mut self.files, s, e, |_, _, _| {});
             carve(&mut self.inherit, s, e);
         }
     }
