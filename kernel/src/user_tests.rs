@@ -24,6 +24,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(debugger_writes_text_in_a_private_copy),
     ktest!(file_mappings_share_page_cache_frames),
     ktest!(pages_past_a_file_end_are_one_range),
+    ktest!(file_ranges_follow_unmapping_fork_and_minherit),
     ktest!(syscall_from_compat_mode_is_an_invalid_opcode),
     ktest!(served_syscalls_go_straight_back_to_user_mode),
     ktest!(served_int80_goes_straight_back_to_compat_mode),
@@ -619,6 +620,63 @@ fn empty_file() -> crate::mm::uspace::FileView {
         shared: false,
         may_write: true,
     }
+}
+
+/// The record of which ranges map a file: a split keeps each part's file offset,
+/// unmapping takes out what it covers, fork copies it (not what minherit says
+/// none of), and a note over an old one replaces it.
+fn file_ranges_follow_unmapping_fork_and_minherit() -> TestResult {
+    use crate::mm::uspace::Inheritance;
+    let mut space = space_with(programs::SPIN64)?;
+    let (start, end) = (0x1000_0000, 0x1000_8000);
+    kassert!(
+        space
+            .map_range_zeroed(start, end, Protection::READ_WRITE)
+            .is_ok()
+    );
+    space.note_file(start, end, empty_file(), 0x3000);
+    kassert_eq!(space.unmap_range(0x1000_2000, 0x1000_3000), 1);
+    let spans = |s: &AddressSpace| -> Vec<(u64, u64, u64, bool)> {
+        s.file_ranges()
+            .iter()
+            .map(|r| (r.start, r.end, r.offset, r.shared))
+            .collect()
+    };
+    kassert_eq!(
+        spans(&space),
+        [
+            (0x1000_0000, 0x1000_2000, 0x3000, false),
+            (0x1000_3000, 0x1000_8000, 0x6000, false)
+        ]
+    );
+    kassert_eq!(space.file_ranges()[0].prot, Some(Protection::READ_WRITE));
+    space.set_inheritance(0x1000_6000, 0x1000_8000, Inheritance::None);
+    let child = match space.fork() {
+        Ok(c) => c,
+        Err(e) => kfail!("fork: {e:?}"),
+    };
+    kassert_eq!(
+        spans(&child),
+        [
+            (0x1000_0000, 0x1000_2000, 0x3000, false),
+            (0x1000_3000, 0x1000_6000, 0x6000, false)
+        ]
+    );
+    let shared = crate::mm::uspace::FileView {
+        shared: true,
+        ..empty_file()
+    };
+    space.note_file(0x1000_1000, 0x1000_4000, shared, 0);
+    kassert_eq!(
+        spans(&space),
+        [
+            (0x1000_0000, 0x1000_1000, 0x3000, false),
+            (0x1000_1000, 0x1000_4000, 0, true),
+            (0x1000_4000, 0x1000_8000, 0x7000, false)
+        ]
+    );
+    drop(child);
+    Ok(())
 }
 
 /// A huge mapping of a small file: its 2 GiB of pages past the file's end are reserved
