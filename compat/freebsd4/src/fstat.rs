@@ -239,13 +239,14 @@ fn object_address(node: &Arc<Inode>) -> u32 {
 
 /// The file mappings of `p` that its map lays out, each with its vfs node.
 fn mapped_files(p: &process::Process) -> Vec<(nymph_kernel::mm::uspace::FileRange, Arc<Inode>)> {
-    p.file_ranges()
+    p.file_ranges(MAX_ENTRIES)
         .into_iter()
+        // A native process's ranges above 4 GiB have no i386 address.
+        .filter(|r| r.end <= 1 << 32)
         .filter_map(|r| {
             let node = r.file.clone().as_any().downcast::<Inode>().ok()?;
             Some((r, node))
         })
-        .take(MAX_ENTRIES)
         .collect()
 }
 

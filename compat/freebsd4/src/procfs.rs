@@ -262,53 +262,43 @@ fn rlimit(p: &Process) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// The process's map, one line per run of pages with one protection and backing
-/// within one mapping, in 4.x's format (start end resident private-resident object prot refs shadows flags
-/// COW NC type). What this kernel does not keep (the VM object's address, references,
-/// shadows and flags) reads as 4.x shows an entry of one reference: 0x0, 1, 0, 0x0.
-fn map(p: &Process) -> Vec<Vec<u8>> {
-    let mut lines = Vec::new();
-    let files = p.file_ranges();
+/// The process's map into `buf`, one line per run of pages with one protection and
+/// backing within one mapping, in 4.x's format (start end resident private-resident
+/// object prot refs shadows flags COW NC type): the number of bytes, or EFBIG when a
+/// line does not fit (4.x's procfs_domap). A file's range (mmap's, or exec's from the
+/// image: 4.x maps those from the vnode too) is "vnode", copy-on-write unless shared.
+/// What this kernel does not keep (the VM object's address, references, shadows and
+/// flags) reads as 4.x shows an entry of one reference: 0x0, 1, 0, 0x0. Made a line at
+/// a time: a map of many thousand entries costs no more heap than one line.
+fn map(p: &Process, buf: &mut [u8]) -> Result<usize, FileError> {
+    let mut done = 0;
     let mut from = 0;
-    while let Some(r) = p.next_region(from) {
-        // An entry per mapping, as 4.x's map has: a run is cut where a file's range
-        // begins or ends (a data segment's file pages, then its bss).
-        let end = files
-            .iter()
-            .flat_map(|f| [f.start, f.end])
-            .filter(|&b| b > r.start && b < r.end)
-            .min()
-            .unwrap_or(r.end);
-        let r = nymph_kernel::mm::uspace::Region { end, ..r };
+    while let Some((r, mapping)) = p.next_mapping(from) {
         from = r.end;
         let pages = (r.end - r.start) / 4096;
         let resident = if r.touched { pages } else { 0 };
-        let prot = format!(
-            "{}{}{}",
-            if r.prot.read { 'r' } else { '-' },
-            if r.prot.write { 'w' } else { '-' },
-            if r.prot.execute { 'x' } else { '-' }
-        );
-        // A file's pages (mmap's, or exec's from the image: 4.x maps those from the
-        // vnode too), copy-on-write unless shared; the deepest object's type.
-        let mapping = files.iter().find(|f| f.start <= r.start && r.start < f.end);
         let file = mapping.is_some() || r.backing == nymph_kernel::mm::uspace::Backing::File;
         let cow = mapping.is_some_and(|f| !f.shared);
-        lines.push(
-            format!(
-                "0x{:x} 0x{:x} {} {} 0x0 {} 1 0 0x0 {} NNC {}\n",
-                r.start,
-                r.end,
-                resident,
-                if file { 0 } else { resident },
-                prot,
-                if cow { "COW" } else { "NCOW" },
-                if file { "vnode" } else { "default" }
-            )
-            .into_bytes(),
+        let line = format!(
+            "0x{:x} 0x{:x} {} {} 0x0 {}{}{} 1 0 0x0 {} NNC {}\n",
+            r.start,
+            r.end,
+            resident,
+            if file { 0 } else { resident },
+            if r.prot.read { 'r' } else { '-' },
+            if r.prot.write { 'w' } else { '-' },
+            if r.prot.execute { 'x' } else { '-' },
+            if cow { "COW" } else { "NCOW" },
+            if file { "vnode" } else { "default" }
         );
+        let room = buf.len() - done;
+        if line.len() > room {
+            return Err(FileError::FileTooBig);
+        }
+        buf[done..done + line.len()].copy_from_slice(line.as_bytes());
+        done += line.len();
     }
-    lines
+    Ok(done)
 }
 
 /// A special file of process `pid`.
@@ -491,16 +481,7 @@ impl FileOps for ProcFile {
                 if offset != 0 {
                     return Ok(0);
                 }
-                let mut done = 0;
-                for line in map(&p) {
-                    let room = buf.len() - done;
-                    if line.len() > room {
-                        return Err(FileError::FileTooBig);
-                    }
-                    buf[done..done + line.len()].copy_from_slice(&line);
-                    done += line.len();
-                }
-                Ok(done)
+                map(&p, buf)
             }
             Node::Note | Node::NotePg => Err(FileError::InvalidArgument),
             Node::Ctl => Err(FileError::OperationNotSupported),

@@ -300,20 +300,41 @@ impl AddressSpace {
         }
     }
 
-    /// The ranges that map a file, in address order, each with the protection of its
-    /// first page.
-    pub fn file_ranges(&self) -> Vec<FileRange> {
+    /// The first `most` ranges that map a file, in address order, each with the
+    /// protection of its first page.
+    pub fn file_ranges(&self, most: usize) -> Vec<FileRange> {
         self.files
             .iter()
-            .map(|(&start, (end, r))| FileRange {
-                start,
-                end: *end,
-                offset: start.wrapping_sub(r.origin),
-                prot: self.protection(start),
-                shared: r.shared,
-                file: r.file.clone(),
-            })
+            .take(most)
+            .map(|(&start, (end, r))| self.file_range(start, *end, r))
             .collect()
+    }
+
+    fn file_range(&self, start: u64, end: u64, r: &MappedRange) -> FileRange {
+        FileRange {
+            start,
+            end,
+            offset: start.wrapping_sub(r.origin),
+            prot: self.protection(start),
+            shared: r.shared,
+            file: r.file.clone(),
+        }
+    }
+
+    /// The first piece of one mapping at or above `from`: [`Self::next_region`]'s
+    /// run, cut where a file's range begins or ends (BSD's map has an entry per
+    /// mapping: a data segment's file pages apart from its bss), with the file range
+    /// it lies in, if any. Two lookups a piece, however many ranges there are.
+    pub fn next_mapping(&self, from: u64) -> Option<(Region, Option<FileRange>)> {
+        let region = self.next_region(from)?;
+        let inside = ranges::at(&self.files, region.start);
+        let bound = match &inside {
+            Some((_, end, _)) => Some(*end),
+            None => self.files.range(region.start..).next().map(|(&s, _)| s),
+        };
+        let end = bound.filter(|&b| b < region.end).unwrap_or(region.end);
+        let file = inside.map(|(s, e, r)| self.file_range(s, e, &r));
+        Some((Region { end, ..region }, file))
     }
 
     /// Maps `virt` to `phys` in the tables, making (and noting) the tables it needs.

@@ -130,11 +130,20 @@ impl Process {
         self.with_space(|s| s.next_region(from)).flatten()
     }
 
-    /// The ranges of the process's memory that map a file (mmap's and exec's; see
-    /// [`crate::mm::uspace::AddressSpace::file_ranges`]); none once it has no address
-    /// space.
-    pub fn file_ranges(&self) -> Vec<crate::mm::uspace::FileRange> {
-        self.with_space(|s| s.file_ranges()).unwrap_or_default()
+    /// The first `most` ranges of the process's memory that map a file (mmap's and
+    /// exec's; see [`crate::mm::uspace::AddressSpace::file_ranges`]); none once it has
+    /// no address space.
+    pub fn file_ranges(&self, most: usize) -> Vec<crate::mm::uspace::FileRange> {
+        self.with_space(|s| s.file_ranges(most)).unwrap_or_default()
+    }
+
+    /// The first piece of one mapping at or above `from`, with its file (see
+    /// [`crate::mm::uspace::AddressSpace::next_mapping`]).
+    pub fn next_mapping(
+        &self,
+        from: u64,
+    ) -> Option<(Region, Option<crate::mm::uspace::FileRange>)> {
+        self.with_space(|s| s.next_mapping(from)).flatten()
     }
 
     /// The file name of the process's image (BSD's p_comm, not shortened).
