@@ -2,7 +2,8 @@
 /*
  * Regular files: open/creat/read/write/lseek, fstat and stat agreeing, O_EXCL,
  * O_TRUNC, O_APPEND, pread/pwrite, ftruncate growing with a hole that reads as
- * zeros and shrinking, ENOENT, EISDIR, ESPIPE on a pipe.
+ * zeros and shrinking, a regular file's transfers whole however large, ENOENT, EISDIR,
+ * ESPIPE on a pipe.
  */
 #include <nymph_test.h>
 
@@ -87,6 +88,28 @@ int main(void)
 	CHECK(memcmp(buf, "ab3456789", 9) == 0);
 	CHECK(fcntl(fd, F_GETFL) & O_APPEND);
 	close(other);
+	CHECK_OK(close(fd));
+
+	/* A regular file's read, write, pread and pwrite move the whole request (up to
+	 * the end), however large: programs read a file whole by its st_size. */
+	enum { BIG = 300000 };
+	static unsigned char big[BIG], back[BIG + 10];
+	for (int i = 0; i < BIG; i++)
+		big[i] = (unsigned char)(i * 7 + i / 251);
+	fd = CHECK_OK(open("big", O_RDWR | O_CREAT | O_TRUNC, 0644));
+	CHECK_EQ(write(fd, big, BIG), BIG);
+	CHECK_EQ(lseek(fd, 0, SEEK_SET), 0);
+	CHECK_EQ(read(fd, back, sizeof(back)), BIG);
+	CHECK(memcmp(back, big, BIG) == 0);
+	CHECK_EQ(pread(fd, back, 250000, 1000), 250000);
+	CHECK(memcmp(back, big + 1000, 250000) == 0);
+	CHECK_EQ(pwrite(fd, big, 200000, 150000), 200000);
+	CHECK_OK(fstat(fd, &st));
+	CHECK_EQ(st.st_size, 350000);
+	CHECK_EQ(pread(fd, back, 200000, 150000), 200000);
+	CHECK(memcmp(back, big, 200000) == 0);
+	/* Short only at the end. */
+	CHECK_EQ(pread(fd, back, sizeof(back), 340000), 10000);
 	CHECK_OK(close(fd));
 
 	/* Directories are not opened for writing; pipes do not seek. */

@@ -94,15 +94,53 @@ fn read_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64,
     if let Some(n) = file.read_to(&mut UserBuffer { task, addr, len }) {
         return n.map(|n| n as u64);
     }
-    let want = usize::try_from(count)
+    let piece = usize::try_from(count)
         .unwrap_or(usize::MAX)
         .min(CHUNK)
         .min(file.read_limit().unwrap_or(usize::MAX));
-    let mut buf = vec![0u8; want];
-    let n = file.read(&mut buf)?;
-    task.write_bytes(addr, &buf[..n])
-        .map_err(|_| Error::BadAddress)?;
-    Ok(n as u64)
+    let whole = file.kind() == FileKind::Regular;
+    chunked(task, addr, count, piece, whole, |buf, _| file.read(buf))
+}
+
+/// Moves up to `count` bytes from `read` (given a kernel buffer and how much is done)
+/// to user memory at `addr`, a chunk at a time: all of them, up to the end, when
+/// `whole` (a regular file's read is the whole request, as 4.x's uiomove makes it), else
+/// one transfer (a pipe's or a terminal's short read is theirs to make). An error or a
+/// fault after some data reports the data.
+fn chunked(
+    task: &Task,
+    addr: u64,
+    count: u64,
+    piece: usize,
+    whole: bool,
+    mut read: impl FnMut(&mut [u8], u64) -> Result<usize, Error>,
+) -> Result<u64, Error> {
+    let mut buf = vec![0u8; piece];
+    let mut done = 0u64;
+    loop {
+        let want = usize::try_from(count - done)
+            .unwrap_or(usize::MAX)
+            .min(piece);
+        let n = match read(&mut buf[..want], done) {
+            Ok(n) => n,
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
+        };
+        let copied = addr
+            .checked_add(done)
+            .is_some_and(|to| task.write_bytes(to, &buf[..n]).is_ok());
+        if !copied {
+            return if done > 0 {
+                Ok(done)
+            } else {
+                Err(Error::BadAddress)
+            };
+        }
+        done += n as u64;
+        if !whole || n < want || done >= count {
+            return Ok(done);
+        }
+    }
 }
 
 /// Refuses a write of `len` bytes at `at` (None: where the file's next write goes) that
@@ -134,8 +172,26 @@ fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64
         }
         return n.map(|n| n as u64);
     }
+    chunked_write(task, addr, count, |buf, _| {
+        let taken = file.write(buf);
+        if taken == Err(Error::BrokenPipe) {
+            task.process.post(Signal::Pipe);
+        }
+        taken
+    })
+}
+
+/// Moves `count` bytes from user memory at `addr` to `write` (given them and how many
+/// went before), a chunk at a time, until one is taken short; small writes go in one
+/// piece, so a pipe keeps them atomic. An error or a fault after some data reports the
+/// data.
+fn chunked_write(
+    task: &Task,
+    addr: u64,
+    count: u64,
+    mut write: impl FnMut(&[u8], u64) -> Result<usize, Error>,
+) -> Result<u64, Error> {
     let mut done = 0u64;
-    // Small writes go in one piece, so a pipe keeps them atomic.
     let mut buf = vec![0u8; usize::try_from(count).unwrap_or(CHUNK).min(CHUNK)];
     while done < count {
         let n = (count - done).min(buf.len() as u64) as usize;
@@ -147,19 +203,15 @@ fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64
                 Err(Error::BadAddress)
             };
         }
-        match file.write(&buf[..n]) {
+        match write(&buf[..n], done) {
             Ok(taken) => {
                 done += taken as u64;
                 if taken < n {
                     break;
                 }
             }
-            Err(e) => {
-                if e == Error::BrokenPipe {
-                    task.process.post(Signal::Pipe);
-                }
-                return if done > 0 { Ok(done) } else { Err(e) };
-            }
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
         }
     }
     Ok(done)
@@ -745,23 +797,22 @@ pub fn stat_file(file: &OpenFile) -> Stat {
 /// pread(2): up to `count` bytes at `offset` into user memory, the file offset unmoved.
 pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    let want = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
-    let mut buf = vec![0u8; want];
-    let n = file.read_at(offset, &mut buf)?;
-    task.write_bytes(addr, &buf[..n])
-        .map_err(|_| Error::BadAddress)?;
-    Ok(n as u64)
+    let piece = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
+    let whole = file.kind() == FileKind::Regular;
+    chunked(task, addr, count, piece, whole, |buf, done| {
+        let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
+        file.read_at(at, buf)
+    })
 }
 
-/// pwrite(2): up to one chunk from user memory at `offset`, the file offset unmoved.
+/// pwrite(2): `count` bytes from user memory at `offset`, the file offset unmoved.
 pub fn pwrite(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    let len = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
     within_size_limit(task, &file, Some(offset), count)?;
-    let mut buf = vec![0u8; len];
-    task.read_bytes(addr, &mut buf)
-        .map_err(|_| Error::BadAddress)?;
-    Ok(file.write_at(offset, &buf)? as u64)
+    chunked_write(task, addr, count, |buf, done| {
+        let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
+        file.write_at(at, buf)
+    })
 }
 
 /// ftruncate(2): a regular file open for writing.
