@@ -634,7 +634,7 @@ fn file_ranges_follow_unmapping_fork_and_minherit() -> TestResult {
             .map_range_zeroed(start, end, Protection::READ_WRITE)
             .is_ok()
     );
-    space.note_file(start, end, empty_file(), 0x3000);
+    kassert!(space.note_file(start, end, empty_file(), 0x3000).is_ok());
     kassert_eq!(space.unmap_range(0x1000_2000, 0x1000_3000), 1);
     let spans = |s: &AddressSpace| -> Vec<(u64, u64, u64, bool)> {
         s.file_ranges(usize::MAX)
@@ -666,7 +666,7 @@ fn file_ranges_follow_unmapping_fork_and_minherit() -> TestResult {
         shared: true,
         ..empty_file()
     };
-    space.note_file(0x1000_1000, 0x1000_4000, shared, 0);
+    kassert!(space.note_file(0x1000_1000, 0x1000_4000, shared, 0).is_ok());
     kassert_eq!(
         spans(&space),
         [

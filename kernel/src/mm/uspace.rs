@@ -286,8 +286,18 @@ impl AddressSpace {
     }
 
     /// Notes that `[start, end)` (page-aligned) maps `view`'s file from its byte
-    /// `offset` on, in place of whatever was noted there.
-    pub fn note_file(&mut self, start: u64, end: u64, view: FileView, offset: u64) {
+    /// `offset` on, in place of whatever was noted there. The record is kernel heap:
+    /// at the heap's reserve, OutOfMemory (as for a page's).
+    pub fn note_file(
+        &mut self,
+        start: u64,
+        end: u64,
+        view: FileView,
+        offset: u64,
+    ) -> Result<(), MemError> {
+        if crate::mm::heap::under_pressure() {
+            return Err(MemError::OutOfMemory);
+        }
         ranges::carve(&mut self.files, start, end, |_, _, _| {});
         if start < end {
             let origin = start.wrapping_sub(offset);
@@ -298,6 +308,7 @@ impl AddressSpace {
             };
             self.files.insert(start, (end, range));
         }
+        Ok(())
     }
 
     /// The first `most` ranges that map a file, in address order, each with the

@@ -501,7 +501,7 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
                 may_write: writable,
             };
             let result = process.with_space(|s| {
-                s.note_file(start, end, view.clone(), offset / PAGE * PAGE);
+                s.note_file(start, end, view.clone(), offset / PAGE * PAGE)?;
                 let mut virt = start;
                 while virt < end {
                     // The pages past the file's end: reserved as one range.

@@ -2089,7 +2089,7 @@ fn map_segments(
                 shared: false,
                 may_write: true,
             };
-            space.note_file(first, last, view, offset);
+            space.note_file(first, last, view, offset)?;
         }
     }
     Ok(())
