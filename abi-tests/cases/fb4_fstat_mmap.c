@@ -13,7 +13,8 @@
  * NEEDS_COPY, inherited by copy), shared ones not (inherited shared), with the file
  * offset each maps from; anonymous memory is not (fstat has nothing to print for it).
  * munmap takes an entry out, or splits it (each part keeping its own offset); a
- * forked child's map names the same objects. procfs's map calls the same ranges
+ * forked child's map names the same objects; a shared mapping minherit made
+ * INHERIT_COPY is copy-on-write after the next fork, in the parent too. procfs's map calls the same ranges
  * "vnode".
  */
 #include <nymph_fb4.h>
@@ -223,6 +224,22 @@ int main(int argc, char **argv)
 	CHECK_EQ(write(go[1], "g", 1), 1);
 	int status;
 	CHECK_EQ(waitpid(child, &status, 0), child);
+
+	/* INHERIT_COPY over the shared one: at the next fork it turns copy-on-write, in
+	 * the parent too, and its entry says so. */
+	char *pc = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fb, 0);
+	CHECK(pc != MAP_FAILED);
+	CHECK_OK(__sys_minherit(pc, PAGE, INHERIT_COPY));
+	n = walk(me);
+	CHECK_EQ(at_start(n, (uint32_t)pc)->eflags, 0);
+	child = CHECK_OK(fork());
+	if (child == 0)
+		_exit(0);
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	n = walk(me);
+	CHECK_EQ(at_start(n, (uint32_t)pc)->eflags, 0xc);
+	CHECK_EQ(at_start(n, (uint32_t)pc)->inherit, 1);
+	CHECK_OK(munmap(pc, PAGE));
 
 	/* munmap takes the private one out and splits the shared one. */
 	CHECK_OK(munmap(pa, 2 * PAGE));

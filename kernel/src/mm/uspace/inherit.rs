@@ -135,6 +135,12 @@ impl AddressSpace {
                 },
                 ..b
             });
+            // And the record of the file they map says private (4.x's entry turns
+            // copy-on-write).
+            ranges::modify(&mut self.files, start, end, |r| super::MappedRange {
+                shared: false,
+                ..r
+            });
             carve(&mut self.inherit, start, end);
         }
     }
