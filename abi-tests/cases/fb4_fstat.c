@@ -32,13 +32,6 @@
 static int kmem;
 enum { KINFO = 1064 };
 
-static uint32_t word(const void *p, size_t at)
-{
-	uint32_t w;
-	memcpy(&w, (const char *)p + at, 4);
-	return w;
-}
-
 static void kinfo(pid_t pid, unsigned char *k)
 {
 	int mib[4] = {1, 14, 1, pid};
@@ -56,7 +49,7 @@ static int kinfo_any(pid_t pid, unsigned char *k)
 	size_t len = sizeof(all);
 	CHECK_OK(sysctl(mib, 3, all, &len, NULL, 0));
 	for (size_t at = 0; at + KINFO <= len; at += KINFO)
-		if ((pid_t)word(all + at, 52) == pid) {
+		if ((pid_t)nt_word(all + at, 52) == pid) {
 			memcpy(k, all + at, KINFO);
 			return 1;
 		}
@@ -69,13 +62,13 @@ static uint32_t file_of(pid_t pid, int fd)
 	static unsigned char k[KINFO];
 	kinfo(pid, k);
 	unsigned char fdesc[156];
-	nt_kread(kmem, word(k, 20), fdesc, sizeof(fdesc));
-	CHECK(word(fdesc, 20) > 20); /* fd_nfiles */
+	nt_kread(kmem, nt_word(k, 20), fdesc, sizeof(fdesc));
+	CHECK(nt_word(fdesc, 20) > 20); /* fd_nfiles */
 	uint16_t last;
 	memcpy(&last, fdesc + 24, 2);
 	CHECK(fd <= last);
 	uint32_t ofiles[256];
-	nt_kread(kmem, word(fdesc, 0), ofiles, (last + 1u) * 4);
+	nt_kread(kmem, nt_word(fdesc, 0), ofiles, (last + 1u) * 4);
 	return ofiles[fd];
 }
 
@@ -91,9 +84,9 @@ static struct kfile read_file(uint32_t addr)
 	nt_kread(kmem, addr, f, sizeof(f));
 	struct kfile kf;
 	memcpy(&kf.type, f + 10, 2);
-	kf.flag = word(f, 12);
+	kf.flag = nt_word(f, 12);
 	memcpy(&kf.offset, f + 36, 8);
-	kf.data = word(f, 44);
+	kf.data = nt_word(f, 44);
 	return kf;
 }
 
@@ -102,21 +95,21 @@ static void check_vnode(uint32_t vp, const struct stat *st, int vtype, const cha
 {
 	unsigned char v[168], ino[256], si[68];
 	nt_kread(kmem, vp, v, sizeof(v));
-	CHECK_EQ(word(v, 72), (uint32_t)vtype);
-	CHECK_EQ(word(v, 116), 1); /* VT_UFS */
-	nt_kread(kmem, word(v, 120), ino, sizeof(ino));
-	CHECK_EQ(word(ino, 56), st->st_ino);
+	CHECK_EQ(nt_word(v, 72), (uint32_t)vtype);
+	CHECK_EQ(nt_word(v, 116), 1); /* VT_UFS */
+	nt_kread(kmem, nt_word(v, 120), ino, sizeof(ino));
+	CHECK_EQ(nt_word(ino, 56), st->st_ino);
 	uint16_t mode;
 	memcpy(&mode, ino + 128, 2);
 	CHECK_EQ(mode, st->st_mode);
 	uint64_t size;
 	memcpy(&size, ino + 136, 8);
 	CHECK_EQ(size, (uint64_t)st->st_size);
-	nt_kread(kmem, word(ino, 52), si, sizeof(si));
-	CHECK_EQ(word(si, 4), st->st_dev);
+	nt_kread(kmem, nt_word(ino, 52), si, sizeof(si));
+	CHECK_EQ(nt_word(si, 4), st->st_dev);
 	/* getmnton: the mount's f_mntonname. */
 	unsigned char mnt[356];
-	nt_kread(kmem, word(v, 20), mnt, sizeof(mnt));
+	nt_kread(kmem, nt_word(v, 20), mnt, sizeof(mnt));
 	struct statfs sfs;
 	CHECK_OK(__sys_statfs(path, &sfs));
 	CHECK(strcmp((char *)mnt + 152, (char *)sfs.f_mntonname) == 0);
@@ -137,16 +130,16 @@ static uint32_t check_socket(uint32_t so_addr, int family, const char *name, int
 	memcpy(&state, so + 6, 2);
 	CHECK_EQ(type, 1);
 	CHECK(state & 0x2); /* SS_ISCONNECTED */
-	nt_kread(kmem, word(so, 12), pr, sizeof(pr));
+	nt_kread(kmem, nt_word(so, 12), pr, sizeof(pr));
 	int16_t proto;
 	memcpy(&proto, pr + 8, 2);
 	CHECK_EQ(proto, protocol);
-	nt_kread(kmem, word(pr, 4), dom, sizeof(dom));
-	CHECK_EQ(word(dom, 0), (uint32_t)family);
-	nt_kread(kmem, word(dom, 4), dname, 31);
+	nt_kread(kmem, nt_word(pr, 4), dom, sizeof(dom));
+	CHECK_EQ(nt_word(dom, 0), (uint32_t)family);
+	nt_kread(kmem, nt_word(dom, 4), dname, 31);
 	dname[31] = 0;
 	CHECK(strcmp(dname, name) == 0);
-	return word(so, 8); /* so_pcb */
+	return nt_word(so, 8); /* so_pcb */
 }
 
 int main(int argc, char **argv)
@@ -185,10 +178,10 @@ int main(int argc, char **argv)
 	unsigned char rp[160], wp[160];
 	nt_kread(kmem, r.data, rp, sizeof(rp));
 	nt_kread(kmem, w.data, wp, sizeof(wp));
-	CHECK_EQ(word(rp, 148), w.data);
-	CHECK_EQ(word(wp, 148), r.data);
-	CHECK_EQ(word(rp, 0), 10);
-	CHECK_EQ(word(wp, 0), 0);
+	CHECK_EQ(nt_word(rp, 148), w.data);
+	CHECK_EQ(nt_word(wp, 148), r.data);
+	CHECK_EQ(nt_word(rp, 0), 10);
+	CHECK_EQ(nt_word(wp, 0), 0);
 
 	/* A local stream pair: unp_conn is the peer's unpcb. */
 	int sv[2];
@@ -199,9 +192,9 @@ int main(int argc, char **argv)
 	uint32_t pcb1 = check_socket(s1.data, AF_LOCAL, "local", 0);
 	unsigned char unp[144];
 	nt_kread(kmem, pcb0, unp, sizeof(unp));
-	CHECK_EQ(word(unp, 24), pcb1);
+	CHECK_EQ(nt_word(unp, 24), pcb1);
 	nt_kread(kmem, pcb1, unp, sizeof(unp));
-	CHECK_EQ(word(unp, 24), pcb0);
+	CHECK_EQ(nt_word(unp, 24), pcb0);
 
 	/* TCP over lo0: the inpcb's inp_ppcb (the tcpcb fstat prints). */
 	int listener = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
@@ -215,7 +208,7 @@ int main(int argc, char **argv)
 	uint32_t inpcb = check_socket(t.data, AF_INET, "internet", 6);
 	unsigned char inp[176];
 	nt_kread(kmem, inpcb, inp, sizeof(inp));
-	CHECK(word(inp, 92) != 0);
+	CHECK(nt_word(inp, 92) != 0);
 
 	/* netstat -A prints the pcbs fstat prints: the client's xtcpcb carries the same
 	 * inpcb and tcpcb, the socket pair's xunpcbs the same unpcbs. */
@@ -224,8 +217,8 @@ int main(int argc, char **argv)
 	CHECK_OK(sysctlbyname("net.inet.tcp.pcblist", list, &llen, NULL, 0));
 	int matched = 0;
 	for (size_t at = 24; at + 524 <= llen; at += 524)
-		if (word(list + at + 4, 92) == word(inp, 92)) {
-			CHECK_EQ(word(list + at + 416, 16), inpcb); /* xsocket's so_pcb */
+		if (nt_word(list + at + 4, 92) == nt_word(inp, 92)) {
+			CHECK_EQ(nt_word(list + at + 416, 16), inpcb); /* xsocket's so_pcb */
 			matched++;
 		}
 	CHECK_EQ(matched, 1);
@@ -233,9 +226,9 @@ int main(int argc, char **argv)
 	CHECK_OK(sysctlbyname("net.local.stream.pcblist", list, &llen, NULL, 0));
 	matched = 0;
 	for (size_t at = 24; at + 772 <= llen; at += 772)
-		if (word(list + at, 4) == pcb0) {
-			CHECK_EQ(word(list + at + 8, 24), pcb1); /* unp_conn */
-			CHECK_EQ(word(list + at + 664, 4), s0.data); /* xso_so */
+		if (nt_word(list + at, 4) == pcb0) {
+			CHECK_EQ(nt_word(list + at + 8, 24), pcb1); /* unp_conn */
+			CHECK_EQ(nt_word(list + at + 664, 4), s0.data); /* xso_so */
 			matched++;
 		}
 	CHECK_EQ(matched, 1);
@@ -249,21 +242,21 @@ int main(int argc, char **argv)
 		CHECK(n < 1000);
 		unsigned char in[176], so[180], tp[236];
 		nt_kread(kmem, head, in, sizeof(in));
-		nt_kread(kmem, word(in, 100), so, sizeof(so));
-		CHECK_EQ(word(so, 8), head); /* so_pcb */
-		nt_kread(kmem, word(in, 92), tp, sizeof(tp));
-		CHECK_EQ(word(tp, 32), head); /* t_inpcb */
+		nt_kread(kmem, nt_word(in, 100), so, sizeof(so));
+		CHECK_EQ(nt_word(so, 8), head); /* so_pcb */
+		nt_kread(kmem, nt_word(in, 92), tp, sizeof(tp));
+		CHECK_EQ(nt_word(tp, 32), head); /* t_inpcb */
 		int lport = in[26] << 8 | in[27], fport = in[24] << 8 | in[25];
 		if (lport == 7401 && fport == 0) {
-			CHECK_EQ(word(tp, 36), 1); /* TCPS_LISTEN */
+			CHECK_EQ(nt_word(tp, 36), 1); /* TCPS_LISTEN */
 			seen_listener++;
 		}
 		if (fport == 7401 && head == inpcb) {
-			CHECK_EQ(word(tp, 36), 4); /* TCPS_ESTABLISHED */
+			CHECK_EQ(nt_word(tp, 36), 4); /* TCPS_ESTABLISHED */
 			CHECK(memcmp(in + 40, "\x7f\0\0\x01", 4) == 0);
 			seen_client++;
 		}
-		head = word(in, 8); /* inp_list.le_next */
+		head = nt_word(in, 8); /* inp_list.le_next */
 	}
 	CHECK_EQ(seen_listener, 1);
 	CHECK_EQ(seen_client, 1);
@@ -272,7 +265,7 @@ int main(int argc, char **argv)
 		CHECK(n < 1000);
 		unsigned char in[176];
 		nt_kread(kmem, head, in, sizeof(in));
-		head = word(in, 8);
+		head = nt_word(in, 8);
 	}
 
 	/* A kqueue. */
@@ -283,14 +276,14 @@ int main(int argc, char **argv)
 	static unsigned char k[KINFO];
 	kinfo(me, k);
 	unsigned char fdesc[156];
-	nt_kread(kmem, word(k, 20), fdesc, sizeof(fdesc));
+	nt_kread(kmem, nt_word(k, 20), fdesc, sizeof(fdesc));
 	struct stat dot, root, text;
 	CHECK_OK(stat(".", &dot));
 	CHECK_OK(stat("/", &root));
-	check_vnode(word(fdesc, 8), &dot, 2, ".");
-	check_vnode(word(fdesc, 12), &root, 2, "/");
+	check_vnode(nt_word(fdesc, 8), &dot, 2, ".");
+	check_vnode(nt_word(fdesc, 12), &root, 2, "/");
 	CHECK_OK(stat(argv[0], &text));
-	check_vnode(word(k, 228), &text, 1, argv[0]);
+	check_vnode(nt_word(k, 228), &text, 1, argv[0]);
 
 	/* pstat -f's kern.file: filehead, then each open file, linked by f_list, the
 	 * regular file among them with the bytes /dev/kmem reads at its address. */
@@ -303,7 +296,7 @@ int main(int argc, char **argv)
 	CHECK_OK(sysctl(fmib, 2, ftab, &got, NULL, 0));
 	CHECK_EQ((got - 4) % 56, 0);
 	CHECK_EQ(flen, got + 10 * 56);
-	uint32_t loc = word(ftab, 0), mine = file_of(me, file);
+	uint32_t loc = nt_word(ftab, 0), mine = file_of(me, file);
 	int found = 0;
 	for (size_t at = 4; at < got; at += 56) {
 		if (loc == mine) {
@@ -312,7 +305,7 @@ int main(int argc, char **argv)
 			CHECK(memcmp(k_file + 8, ftab + at + 8, 48) == 0);
 			found++;
 		}
-		loc = word(ftab, at); /* f_list.le_next */
+		loc = nt_word(ftab, at); /* f_list.le_next */
 	}
 	CHECK_EQ(loc, 0);
 	CHECK_EQ(found, 1);
@@ -344,7 +337,7 @@ int main(int argc, char **argv)
 		usleep(1000);
 	}
 	CHECK_EQ(k[48], 5);
-	CHECK_EQ(word(k, 20), 0);
+	CHECK_EQ(nt_word(k, 20), 0);
 	int status;
 	CHECK_EQ(waitpid(child, &status, 0), child);
 

@@ -27,13 +27,6 @@ enum { KINFO = 1064, PAGE = 4096 };
 
 static int kmem;
 
-static uint32_t word(const void *p, size_t at)
-{
-	uint32_t w;
-	memcpy(&w, (const char *)p + at, 4);
-	return w;
-}
-
 struct entry {
 	uint32_t addr, start, end, object, eflags;
 	uint64_t offset;
@@ -49,35 +42,35 @@ static int walk(pid_t pid)
 	int mib[4] = {1, 14, 1, pid};
 	size_t len = KINFO;
 	CHECK_OK(sysctl(mib, 4, k, &len, NULL, 0));
-	uint32_t vmspace = word(k, 100);
+	uint32_t vmspace = nt_word(k, 100);
 	CHECK(vmspace >= 0xc0000000u);
 	unsigned char vm[192];
 	nt_kread(kmem, vmspace, vm, sizeof vm);
 	/* e_vm (eproc + 160) is a copy: the same sizes. */
-	CHECK_EQ(word(vm, 84), word(k, 412 + 160 + 84));
+	CHECK_EQ(nt_word(vm, 84), nt_word(k, 412 + 160 + 84));
 	int n = 0;
 	uint32_t prev = vmspace;
-	for (uint32_t at = word(vm, 4); at != vmspace; n++) {
+	for (uint32_t at = nt_word(vm, 4); at != vmspace; n++) {
 		CHECK(n < 64);
 		unsigned char e[48];
 		nt_kread(kmem, at, e, sizeof e);
-		CHECK_EQ(word(e, 0), prev);
+		CHECK_EQ(nt_word(e, 0), prev);
 		struct entry *x = &entries[n];
 		x->addr = at;
-		x->start = word(e, 8);
-		x->end = word(e, 12);
-		x->object = word(e, 20);
+		x->start = nt_word(e, 8);
+		x->end = nt_word(e, 12);
+		x->object = nt_word(e, 20);
 		memcpy(&x->offset, e + 24, 8);
-		x->eflags = word(e, 32);
+		x->eflags = nt_word(e, 32);
 		x->prot = e[36];
 		x->inherit = e[38];
 		CHECK(x->start < x->end);
 		CHECK(n == 0 || entries[n - 1].end <= x->start);
 		prev = at;
-		at = word(e, 4);
+		at = nt_word(e, 4);
 	}
-	CHECK_EQ(word(vm, 0), prev);
-	CHECK_EQ(word(vm, 80), (uint32_t)n);
+	CHECK_EQ(nt_word(vm, 0), prev);
+	CHECK_EQ(nt_word(vm, 80), (uint32_t)n);
 	return n;
 }
 
@@ -87,12 +80,12 @@ static uint32_t entry_inode(const struct entry *x, uint32_t *vnode)
 	unsigned char o[92], v[168], ino[256];
 	nt_kread(kmem, x->object, o, sizeof o);
 	CHECK_EQ(o[48], 2); /* OBJT_VNODE */
-	CHECK_EQ(word(o, 60), 0); /* no backing object */
-	*vnode = word(o, 80);
+	CHECK_EQ(nt_word(o, 60), 0); /* no backing object */
+	*vnode = nt_word(o, 80);
 	nt_kread(kmem, *vnode, v, sizeof v);
-	CHECK_EQ(word(v, 72), 1); /* VREG */
-	nt_kread(kmem, word(v, 120), ino, sizeof ino);
-	return word(ino, 56);
+	CHECK_EQ(nt_word(v, 72), 1); /* VREG */
+	nt_kread(kmem, nt_word(v, 120), ino, sizeof ino);
+	return nt_word(ino, 56);
 }
 
 /* The entry starting at `start`, or NULL. */
@@ -138,7 +131,7 @@ int main(int argc, char **argv)
 	int mib[4] = {1, 14, 1, me};
 	size_t len = KINFO;
 	CHECK_OK(sysctl(mib, 4, k, &len, NULL, 0));
-	CHECK_EQ(word(k, 228), text_vnode);
+	CHECK_EQ(nt_word(k, 228), text_vnode);
 	int program_entries = n;
 
 	/* A private read-only mapping from the second page, a shared read-write one. */

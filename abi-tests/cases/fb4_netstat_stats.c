@@ -28,13 +28,6 @@
 
 static int kmem;
 
-static uint32_t word(const void *p, size_t at)
-{
-	uint32_t w;
-	memcpy(&w, (const char *)p + at, 4);
-	return w;
-}
-
 struct counts {
 	uint32_t ip[29], icmp[50], tcp[76], udp[13];
 };
@@ -72,11 +65,11 @@ static void walk(uint32_t node)
 			routes++;
 			rtentry_addr = node;
 		}
-		CHECK_EQ(word(rn, 20), 0); /* no duplicated keys */
+		CHECK_EQ(nt_word(rn, 20), 0); /* no duplicated keys */
 		return;
 	}
-	walk(word(rn, 16));
-	walk(word(rn, 20));
+	walk(nt_word(rn, 16));
+	walk(nt_word(rn, 20));
 }
 
 /* The one route's Refs and Use. */
@@ -89,28 +82,28 @@ static void route(uint32_t *refs, uint32_t *use)
 	unsigned char head[124];
 	nt_kread(kmem, tables[2], head, sizeof(head));
 	routes = 0;
-	walk(word(head, 0));
+	walk(nt_word(head, 0));
 	CHECK_EQ(routes, 1);
 	unsigned char rt[148];
 	nt_kread(kmem, rtentry_addr, rt, sizeof(rt));
 	unsigned char key[16], want[16] = {16, AF_INET, 0, 0, 127, 0, 0, 1};
-	nt_kread(kmem, word(rt, 12), key, 16);
+	nt_kread(kmem, nt_word(rt, 12), key, 16);
 	CHECK(memcmp(key, want, 16) == 0);
-	CHECK_EQ(word(rt, 16), 0); /* a host route: no mask */
-	nt_kread(kmem, word(rt, 48), key, 16);
+	CHECK_EQ(nt_word(rt, 16), 0); /* a host route: no mask */
+	nt_kread(kmem, nt_word(rt, 48), key, 16);
 	CHECK(memcmp(key, want, 16) == 0);
-	CHECK_EQ(word(rt, 56), 0x200005);
+	CHECK_EQ(nt_word(rt, 56), 0x200005);
 	uint32_t first[2];
 	nt_kread(kmem, ifnet_head, first, 8);
-	CHECK_EQ(word(rt, 60), first[0]);
+	CHECK_EQ(nt_word(rt, 60), first[0]);
 	unsigned char ifp[216];
-	nt_kread(kmem, word(rt, 60), ifp, sizeof(ifp));
+	nt_kread(kmem, nt_word(rt, 60), ifp, sizeof(ifp));
 	char name[128];
-	nt_kread(kmem, word(ifp, 4), name, sizeof(name));
+	nt_kread(kmem, nt_word(ifp, 4), name, sizeof(name));
 	CHECK(strcmp(name, "lo") == 0);
-	CHECK_EQ(word(rt, 80), 16384);
-	*refs = word(rt, 52);
-	*use = word(rt, 112);
+	CHECK_EQ(nt_word(rt, 80), 16384);
+	*refs = nt_word(rt, 52);
+	*use = nt_word(rt, 112);
 }
 
 /* lo0's counters, and 127.0.0.1's: packets in, out, bytes in, out. */
@@ -120,18 +113,18 @@ static void lo0(uint32_t c[4])
 	nt_kread(kmem, ifnet_head, first, 8);
 	unsigned char ifp[216];
 	nt_kread(kmem, first[0], ifp, sizeof(ifp));
-	c[0] = word(ifp, 72);
-	c[1] = word(ifp, 80);
-	c[2] = word(ifp, 92);
-	c[3] = word(ifp, 96);
+	c[0] = nt_word(ifp, 72);
+	c[1] = nt_word(ifp, 80);
+	c[2] = nt_word(ifp, 92);
+	c[3] = nt_word(ifp, 96);
 	unsigned char link[272], inet[272];
-	nt_kread(kmem, word(ifp, 16), link, sizeof(link));
-	nt_kread(kmem, word(link, 96), inet, sizeof(inet));
+	nt_kread(kmem, nt_word(ifp, 16), link, sizeof(link));
+	nt_kread(kmem, nt_word(link, 96), inet, sizeof(inet));
 	CHECK_EQ(inet[160 + 1], AF_INET);
-	CHECK_EQ(word(inet, 32), c[0]);
-	CHECK_EQ(word(inet, 40), c[1]);
-	CHECK_EQ(word(inet, 52), c[2]);
-	CHECK_EQ(word(inet, 56), c[3]);
+	CHECK_EQ(nt_word(inet, 32), c[0]);
+	CHECK_EQ(nt_word(inet, 40), c[1]);
+	CHECK_EQ(nt_word(inet, 52), c[2]);
+	CHECK_EQ(nt_word(inet, 56), c[3]);
 }
 
 int main(void)

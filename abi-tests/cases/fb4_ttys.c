@@ -36,13 +36,6 @@
 static unsigned char ttys[MAX_TTYS * TTY_SIZE];
 static int kmem;
 
-static uint32_t word(const unsigned char *t, int at)
-{
-	uint32_t v;
-	memcpy(&v, t + at, 4);
-	return v;
-}
-
 /* kern.ttys into ttys; how many records. */
 static int read_ttys(void)
 {
@@ -56,18 +49,18 @@ static int read_ttys(void)
 	int n = (int)(len / TTY_SIZE);
 	/* Linked in order, the last link NULL; the console last. */
 	for (int i = 0; i < n; i++) {
-		uint32_t next = word(ttys + i * TTY_SIZE, 252);
+		uint32_t next = nt_word(ttys + i * TTY_SIZE, 252);
 		if (i == n - 1)
 			CHECK_EQ(next, 0);
 		else
 			CHECK(next >= 0xc0000000u);
 	}
 	const unsigned char *console = ttys + (n - 1) * TTY_SIZE;
-	CHECK_EQ(word(console, 88), 0);
-	CHECK_EQ(word(console, 92) & (TS_ISOPEN | TS_CARR_ON | TS_CONNECTED),
+	CHECK_EQ(nt_word(console, 88), 0);
+	CHECK_EQ(nt_word(console, 92) & (TS_ISOPEN | TS_CARR_ON | TS_CONNECTED),
 		 TS_ISOPEN | TS_CARR_ON | TS_CONNECTED);
-	CHECK_EQ(word(console, 180), 115200);
-	CHECK_EQ(word(console, 236), 2052);
+	CHECK_EQ(nt_word(console, 180), 115200);
+	CHECK_EQ(nt_word(console, 236), 2052);
 	return n;
 }
 
@@ -75,7 +68,7 @@ static int read_ttys(void)
 static const unsigned char *find(int n, dev_t rdev)
 {
 	for (int i = 0; i < n; i++)
-		if (word(ttys + i * TTY_SIZE, 88) == (uint32_t)rdev)
+		if (nt_word(ttys + i * TTY_SIZE, 88) == (uint32_t)rdev)
 			return ttys + i * TTY_SIZE;
 	return NULL;
 }
@@ -111,12 +104,12 @@ int main(void)
 	CHECK(t != NULL);
 	if (!was_there)
 		CHECK(t == ttys);
-	CHECK_EQ(word(t, 92) & (TS_ISOPEN | TS_CARR_ON | TS_CONNECTED | TS_ZOMBIE),
+	CHECK_EQ(nt_word(t, 92) & (TS_ISOPEN | TS_CARR_ON | TS_CONNECTED | TS_ZOMBIE),
 		 TS_ISOPEN | TS_CARR_ON | TS_CONNECTED);
-	CHECK_EQ(word(t, 84), 0);
-	CHECK_EQ(word(t, 0), 0);
-	CHECK_EQ(word(t, 28), 0);
-	CHECK_EQ(word(t, 56), 0);
+	CHECK_EQ(nt_word(t, 84), 0);
+	CHECK_EQ(nt_word(t, 0), 0);
+	CHECK_EQ(nt_word(t, 28), 0);
+	CHECK_EQ(nt_word(t, 56), 0);
 	/* t_termios and t_winsize as TIOCGETA and TIOCGWINSZ give them. */
 	struct termios modes;
 	CHECK_OK(ioctl(s, TIOCGETA, &modes));
@@ -124,32 +117,32 @@ int main(void)
 	struct winsize ws = {30, 100, 0, 0};
 	CHECK_OK(ioctl(s, TIOCSWINSZ, &ws));
 	/* ttsetwater's marks for 9600. */
-	CHECK_EQ(word(t, 180), 9600);
-	CHECK_EQ(word(t, 220), 512);
-	CHECK_EQ(word(t, 224), 512);
-	CHECK_EQ(word(t, 228), 448);
-	CHECK_EQ(word(t, 236), 1296);
-	CHECK_EQ(word(t, 240), 256);
+	CHECK_EQ(nt_word(t, 180), 9600);
+	CHECK_EQ(nt_word(t, 220), 512);
+	CHECK_EQ(nt_word(t, 224), 512);
+	CHECK_EQ(nt_word(t, 228), 448);
+	CHECK_EQ(nt_word(t, 236), 1296);
+	CHECK_EQ(nt_word(t, 240), 256);
 	/* No session yet. */
-	CHECK_EQ(word(t, 104), 0);
-	CHECK_EQ(word(t, 108), 0);
+	CHECK_EQ(nt_word(t, 104), 0);
+	CHECK_EQ(nt_word(t, 108), 0);
 
 	/* A line being typed is raw; finished, canonical. */
 	CHECK_EQ(write(m, "abc", 3), 3);
 	t = now(rdev);
-	CHECK_EQ(word(t, 0), 3);
-	CHECK_EQ(word(t, 28), 0);
+	CHECK_EQ(nt_word(t, 0), 3);
+	CHECK_EQ(nt_word(t, 28), 0);
 	CHECK_EQ(memcmp(t + 184, &ws, sizeof ws), 0);
 	CHECK_EQ(write(m, "\n", 1), 1);
 	t = now(rdev);
-	CHECK_EQ(word(t, 0), 0);
-	CHECK_EQ(word(t, 28), 4);
+	CHECK_EQ(nt_word(t, 0), 0);
+	CHECK_EQ(nt_word(t, 28), 4);
 	/* The slave's output waits for the master: the output queue, with the echo of
 	 * what was typed ("abc\r\n", ONLCR), and the column it left. */
 	CHECK_EQ(write(s, "xy", 2), 2);
 	t = now(rdev);
-	CHECK_EQ(word(t, 56), 7);
-	CHECK_EQ(word(t, 208), 2);
+	CHECK_EQ(nt_word(t, 56), 7);
+	CHECK_EQ(nt_word(t, 208), 2);
 	char buf[64];
 	CHECK_EQ(read(m, buf, sizeof buf), 7);
 	CHECK_EQ(read(s, buf, sizeof buf), 4);
@@ -158,7 +151,7 @@ int main(void)
 	CHECK_OK(ioctl(s, TIOCSTOP, 0));
 	CHECK_OK(ioctl(s, TIOCEXCL, 0));
 	t = now(rdev);
-	CHECK_EQ(word(t, 92) & (TS_TTSTOP | TS_XCLUDE), TS_TTSTOP | TS_XCLUDE);
+	CHECK_EQ(nt_word(t, 92) & (TS_TTSTOP | TS_XCLUDE), TS_TTSTOP | TS_XCLUDE);
 	CHECK_OK(ioctl(s, TIOCSTART, 0));
 	CHECK_OK(ioctl(s, TIOCNXCL, 0));
 
@@ -178,7 +171,7 @@ int main(void)
 	close(ready[1]);
 	CHECK_EQ(read(ready[0], buf, 1), 1);
 	t = now(rdev);
-	uint32_t sess = word(t, 108), pgrp = word(t, 104);
+	uint32_t sess = nt_word(t, 108), pgrp = nt_word(t, 104);
 	CHECK(sess >= 0xc0000000u && pgrp >= 0xc0000000u);
 	int32_t pg_id = 0;
 	nt_kread(kmem, pgrp + 20, &pg_id, 4);
@@ -198,7 +191,7 @@ int main(void)
 	size_t len = sizeof kp;
 	CHECK_OK(sysctl(mib, 4, kp, &len, NULL, 0));
 	CHECK_EQ(len, sizeof kp);
-	CHECK_EQ(word(kp, 412 + 4), sess);
+	CHECK_EQ(nt_word(kp, 412 + 4), sess);
 	/* Past the struct, nothing. */
 	char b[4];
 	CHECK_ERRNO(pread(kmem, b, 4, (off_t)pgrp + 28), EFAULT);
@@ -214,10 +207,10 @@ int main(void)
 	close(m);
 	settle();
 	t = now(rdev);
-	CHECK_EQ(word(t, 92) & (TS_ISOPEN | TS_CARR_ON | TS_ZOMBIE), TS_ISOPEN | TS_ZOMBIE);
+	CHECK_EQ(nt_word(t, 92) & (TS_ISOPEN | TS_CARR_ON | TS_ZOMBIE), TS_ISOPEN | TS_ZOMBIE);
 	close(s);
 	t = now(rdev);
-	CHECK_EQ(word(t, 92) & (TS_ISOPEN | TS_CARR_ON), 0);
+	CHECK_EQ(nt_word(t, 92) & (TS_ISOPEN | TS_CARR_ON), 0);
 
 	/* A short buffer: what fits, ENOMEM. */
 	size_t room = TTY_SIZE + 10;

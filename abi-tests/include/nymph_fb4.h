@@ -48,6 +48,14 @@ static inline long nt_int80_value(int nr, long arg)
 	return eax;
 }
 
+/* The little-endian 32-bit word at byte `at` of `p` (a kernel struct read whole). */
+static inline uint32_t nt_word(const void *p, size_t at)
+{
+	uint32_t w;
+	memcpy(&w, (const char *)p + at, 4);
+	return w;
+}
+
 /* The clock's rate (kern.clockrate's hz), the ticks 4.x counts its timeouts in. */
 static inline int nt_hz(void)
 {

@@ -193,9 +193,12 @@ pub fn messages() -> (Vec<u8>, u64) {
     (ring.bytes.to_vec(), ring.written)
 }
 
-/// Where /dev/klog's next read starts, counted as [`messages`]'s total is.
-pub fn read_position() -> u64 {
-    MESSAGES.lock().read
+/// How many bytes were ever written to the message buffer, and where /dev/klog's
+/// next read starts (counted the same way): struct msgbuf's indices, without a copy
+/// of the ring.
+pub fn positions() -> (u64, u64) {
+    let ring = MESSAGES.lock();
+    (ring.written, ring.read)
 }
 
 /// Times a second /dev/klog's readers are woken when something was kept (4.x's

@@ -588,13 +588,13 @@ fn msgbufp() -> Vec<u8> {
 /// `struct msgbuf { msg_magic, msg_size, msg_bufx, msg_bufr; char *msg_ptr; }`: the
 /// write index where the next byte goes, and /dev/klog's read index.
 fn msgbuf() -> Vec<u8> {
-    let (_, written) = nymph_kernel::klog::messages();
+    let (written, read) = nymph_kernel::klog::positions();
     let index = |at: u64| (at % MESSAGE_BUFFER_SIZE as u64) as u32;
     let words = [
         MSG_MAGIC,
         MESSAGE_BUFFER_SIZE as u32,
         index(written),
-        index(nymph_kernel::klog::read_position()),
+        index(read),
         BASE + MSGBUF_AREA_OFFSET,
     ];
     self::words(&words)
