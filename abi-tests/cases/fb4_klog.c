@@ -8,7 +8,7 @@
  * nothing. The reader is woken a few
  * times a second when something was kept (kern.log_wakeups_per_second, 5), and so are
  * poll and, with FIOASYNC, SIGIO to the owner. FIONREAD counts what waits; writes are
- * ENODEV (on a descriptor open for writing), other requests ENOTTY. Bytes not read stay for the next opener.
+ * ENODEV (on a descriptor open for writing; a write of nothing too), other requests ENOTTY. Bytes not read stay for the next opener.
  *
  * What the buffer holds for syslogd: the kernel's own lines without a priority (a
  * printf's; syslogd files them as kern.crit), sigexit's line as log(LOG_INFO) keeps
@@ -191,6 +191,7 @@ static void console_lines(void)
 	CHECK(strcmp(got, "<118>klog case: kept for later\n") == 0);
 	/* Open for writing, but no write is served (4.x's nowrite). */
 	CHECK_ERRNO(write(klog, "x", 1), ENODEV);
+	CHECK_ERRNO(write(klog, "", 0), ENODEV);
 }
 
 static void wakeups(void)

@@ -13,7 +13,8 @@
  *    editing or signal characters): each write is a record the slave reads whole,
  *    or in parts for a short buffer; the master's next write waits until it has
  *    been read (EAGAIN non-blocking, no POLLOUT); a write past 1023 bytes is cut
- *    there; FIONREAD on the slave counts the record and its 0 byte; a slave read
+ *    there; FIONREAD on the slave counts the record and its 0 byte; a write of
+ *    nothing is an empty record, which the slave reads as end of file; a slave read
  *    with no record waits (EAGAIN non-blocking); off again, input is typed;
  *  - TIOCSIG: the master sends the signal its argument names to the foreground
  *    group, 0 and 32 up being EINVAL, and flushes typed input unless NOFLSH.
@@ -120,6 +121,12 @@ static void remote(void)
 	CHECK_OK(fcntl(s, F_SETFL, flags | O_NONBLOCK));
 	CHECK_ERRNO(read(s, buf, 1), EAGAIN);
 	CHECK_OK(fcntl(s, F_SETFL, flags));
+
+	/* A write of nothing is an empty record: the slave reads end of file. */
+	CHECK_EQ(write(m, "", 0), 0);
+	CHECK_EQ(pending(s), 1);
+	CHECK_EQ(read(s, buf, sizeof(buf)), 0);
+	CHECK_EQ(pending(s), 0);
 
 	/* Off: typed input again, echoed, by the line. */
 	CHECK_OK(ioctl(m, TIOCREMOTE, &off));

@@ -8,7 +8,8 @@
  *  - TIOCOUTQ is 0 and TIOCDRAIN returns at once: output is never queued;
  *  - TIOCSETD, TIOCDRAIN and TIOCSWINSZ change the terminal, so a background process
  *    that does not ignore SIGTTOU is stopped by it first (ttioctl's list); TIOCGETD
- *    and TIOCOUTQ only look, and answer in the background;
+ *    and TIOCOUTQ only look, and answer in the background; with TOSTOP a write of
+ *    nothing stops a background writer too (ttwrite checks before the transfer);
  *  - FIONREAD counts what a pipe or a socket holds (pipe_ioctl, soo_ioctl), 0 on a
  *    pipe's write end; the line ioctls on a pipe are ENOTTY.
  * The case runs in a background group of the console's session.
@@ -17,9 +18,11 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 
-/* In a child of its own background group: `cmd` on the terminal must stop it with
- * SIGTTOU (it neither ignores nor blocks it). */
+/* In a child of its own background group: `cmd` on the terminal (a write of
+ * nothing when `cmd` is 0) must stop it with SIGTTOU (it neither ignores nor blocks
+ * it). */
 static void stops_in_background(int fd, unsigned long cmd, void *arg, const char *what)
 {
 	pid_t pid = fork();
@@ -27,7 +30,10 @@ static void stops_in_background(int fd, unsigned long cmd, void *arg, const char
 	if (pid == 0) {
 		setpgid(0, 0);
 		signal(SIGTTOU, SIG_DFL);
-		ioctl(fd, cmd, arg);
+		if (cmd)
+			ioctl(fd, cmd, arg);
+		else
+			(void)!write(fd, "", 0);
 		_exit(0);
 	}
 	int status;
@@ -67,6 +73,16 @@ int main(void)
 	CHECK_OK(ioctl(fd, TIOCGETD, &line));
 	CHECK_EQ(line, 0);
 	CHECK_ERRNO(ioctl(fd, TIOCGETD, nt_page_before_hole() + 4096), EFAULT);
+
+	/* With TOSTOP a write from the background stops the writer, a write of nothing
+	 * too: ttwrite looks before the transfer. */
+	struct termios t, saved;
+	CHECK_OK(tcgetattr(fd, &saved));
+	t = saved;
+	t.c_lflag |= TOSTOP;
+	CHECK_OK(tcsetattr(fd, TCSANOW, &t));
+	stops_in_background(fd, 0, NULL, "a write of nothing with TOSTOP");
+	CHECK_OK(tcsetattr(fd, TCSANOW, &saved));
 
 	/* FIONREAD counts what is queued. */
 	int p[2], n = -1;

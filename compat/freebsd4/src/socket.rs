@@ -21,8 +21,8 @@ use nymph_kernel::file::socket::{
     self, Address, Blocking, Control, Domain, InetName, PortRange, Received, Rights,
     SenderCredentials, Shutdown, SocketOption, SocketType, UrgentSlack,
 };
-use nymph_kernel::file::{OpenFile, Sink, Source, StatusFlags};
-use nymph_kernel::process::calls;
+use nymph_kernel::file::{OpenFile, StatusFlags};
+use nymph_kernel::process::calls::{self, UserPieces};
 use nymph_kernel::process::{Signal, Task};
 use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
@@ -465,86 +465,6 @@ pub(crate) fn sys_shutdown(task: &mut Task, a: fb::ShutdownArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// User memory in pieces (one buffer, or an iovec), as a source and a sink; `start`
-/// skips what an earlier pass already filled.
-struct UserPieces<'a> {
-    task: &'a Task,
-    iov: &'a [(u64, u64)],
-    start: usize,
-    total: usize,
-}
-
-impl<'a> UserPieces<'a> {
-    fn new(task: &'a Task, iov: &'a [(u64, u64)]) -> Self {
-        let total = iov.iter().map(|v| v.1 as usize).sum();
-        UserPieces {
-            task,
-            iov,
-            start: 0,
-            total,
-        }
-    }
-
-    /// Calls `f` with the user address and the range of the caller's bytes for each
-    /// piece of `len` bytes from `offset` on.
-    fn walk(
-        &self,
-        offset: usize,
-        len: usize,
-        mut f: impl FnMut(u64, core::ops::Range<usize>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let mut pos = self.start.checked_add(offset).ok_or(Error::BadAddress)?;
-        let end = pos.checked_add(len).ok_or(Error::BadAddress)?;
-        let (mut base, mut done) = (0usize, 0usize);
-        for &(addr, piece) in self.iov {
-            if pos >= end {
-                break;
-            }
-            let top = base.saturating_add(piece as usize);
-            if pos < top {
-                let n = top.min(end) - pos;
-                let user = addr
-                    .checked_add((pos - base) as u64)
-                    .ok_or(Error::BadAddress)?;
-                f(user, done..done + n)?;
-                done += n;
-                pos += n;
-            }
-            base = top;
-        }
-        if pos < end {
-            return Err(Error::BadAddress);
-        }
-        Ok(())
-    }
-}
-
-impl Source for UserPieces<'_> {
-    fn len(&self) -> usize {
-        self.total - self.start
-    }
-    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<(), Error> {
-        self.walk(offset, into.len(), |user, r| {
-            self.task
-                .read_bytes(user, &mut into[r])
-                .map_err(|_| Error::BadAddress)
-        })
-    }
-}
-
-impl Sink for UserPieces<'_> {
-    fn len(&self) -> usize {
-        self.total - self.start
-    }
-    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<(), Error> {
-        let task = self.task;
-        self.walk(offset, bytes.len(), |user, r| {
-            task.write_bytes(user, &bytes[r])
-                .map_err(|_| Error::BadAddress)
-        })
-    }
-}
-
 /// The room 4.x gives urgent data past a full send buffer: sosend adds 1024 bytes to
 /// the space a MSG_OOB send sees, and tcp_usr_send refuses one (ENOBUFS) when the
 /// buffer is already more than 512 bytes over (sbspace below -512).
@@ -727,8 +647,8 @@ fn receive(
                 let mut last = got.len;
                 // As 4.x's soreceive, a read stops at the urgent mark, MSG_WAITALL
                 // or not.
-                while last > 0 && got.len < to.total && !s.at_urgent_mark() {
-                    to.start = got.len;
+                while last > 0 && got.len < to.total() && !s.at_urgent_mark() {
+                    to.skip(got.len);
                     match receive_once(&mut to) {
                         Ok(r) => last = r.len,
                         Err(_) => break,

@@ -488,13 +488,14 @@ pub struct EventQueue {
     me: Weak<EventQueue>,
 }
 
-/// A new event queue, as an open file.
+/// A new event queue, as an open file: open for reading and writing, as 4.x's kqueue
+/// makes it (F_GETFL says O_RDWR), though either transfer is refused.
 pub fn new() -> Result<Arc<OpenFile>> {
     let queue = Arc::new_cyclic(|me| EventQueue {
         notes: Mutex::new(BTreeMap::new()),
         me: me.clone(),
     });
-    OpenFile::new(queue, true, false)
+    OpenFile::new(queue, true, true)
 }
 
 impl EventQueue {

@@ -545,15 +545,17 @@ fn put<S: Source + ?Sized>(
     low_water: Option<usize>,
 ) -> Result<usize> {
     let total = from.len();
-    if total == 0
-        && let Some(c) = control.take()
-    {
+    // Nothing to write still finds a missing reader (4.x's pipe_write and sosend
+    // look before the transfer), and control with no bytes still goes.
+    if total == 0 {
         let mut s = pipe.state.lock();
         if s.readers == 0 {
             return Err(FileError::BrokenPipe);
         }
-        let at = s.end();
-        s.mark(at, c);
+        if let Some(c) = control.take() {
+            let at = s.end();
+            s.mark(at, c);
+        }
         return Ok(0);
     }
     let atomic = total <= PIPE_BUF;

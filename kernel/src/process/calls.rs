@@ -67,6 +67,109 @@ impl Sink for UserBuffer<'_> {
     }
 }
 
+/// User memory in pieces (an iovec, or one buffer), as the source of one write or the
+/// sink of one read, so that a datagram or a pipe's atomic write is one transfer
+/// whatever the pieces (4.x's uio); [`UserPieces::skip`] passes over what an earlier
+/// pass already filled.
+pub struct UserPieces<'a> {
+    task: &'a Task,
+    iov: &'a [(u64, u64)],
+    start: usize,
+    total: usize,
+}
+
+impl<'a> UserPieces<'a> {
+    pub fn new(task: &'a Task, iov: &'a [(u64, u64)]) -> Self {
+        let total = iov
+            .iter()
+            .fold(0usize, |sum, v| sum.saturating_add(v.1 as usize));
+        UserPieces {
+            task,
+            iov,
+            start: 0,
+            total,
+        }
+    }
+
+    /// The bytes of all the pieces, those skipped included.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Starts the source or sink `done` bytes into the pieces.
+    pub fn skip(&mut self, done: usize) {
+        self.start = done.min(self.total);
+    }
+
+    /// Calls `f` with the user address and the range of the caller's bytes for each
+    /// piece of `len` bytes from `offset` on.
+    fn walk(
+        &self,
+        offset: usize,
+        len: usize,
+        mut f: impl FnMut(u64, core::ops::Range<usize>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut pos = self.start.checked_add(offset).ok_or(Error::BadAddress)?;
+        let end = pos.checked_add(len).ok_or(Error::BadAddress)?;
+        let (mut base, mut done) = (0usize, 0usize);
+        for &(addr, piece) in self.iov {
+            if pos >= end {
+                break;
+            }
+            let top = base.saturating_add(piece as usize);
+            if pos < top {
+                let n = top.min(end) - pos;
+                let user = addr
+                    .checked_add((pos - base) as u64)
+                    .ok_or(Error::BadAddress)?;
+                f(user, done..done + n)?;
+                done += n;
+                pos += n;
+            }
+            base = top;
+        }
+        if pos < end {
+            return Err(Error::BadAddress);
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for UserPieces<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("UserPieces")
+            .field("iov", &self.iov)
+            .field("start", &self.start)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Source for UserPieces<'_> {
+    fn len(&self) -> usize {
+        self.total - self.start
+    }
+    fn copy_out(&self, offset: usize, into: &mut [u8]) -> Result<(), Error> {
+        self.walk(offset, into.len(), |user, r| {
+            self.task
+                .read_bytes(user, &mut into[r])
+                .map_err(|_| Error::BadAddress)
+        })
+    }
+}
+
+impl Sink for UserPieces<'_> {
+    fn len(&self) -> usize {
+        self.total - self.start
+    }
+    fn copy_in(&mut self, offset: usize, bytes: &[u8]) -> Result<(), Error> {
+        let task = self.task;
+        self.walk(offset, bytes.len(), |user, r| {
+            task.write_bytes(user, &bytes[r])
+                .map_err(|_| Error::BadAddress)
+        })
+    }
+}
+
 /// Counts a receive that took `n` bytes (see [`Process::count_message`]): one that
 /// found something, which on a datagram socket may be an empty datagram.
 fn count_received(task: &Task, file: &OpenFile, n: u64) {
@@ -166,13 +269,11 @@ pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> 
 fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64, Error> {
     within_size_limit(task, file, None, count)?;
     let len = usize::try_from(count).unwrap_or(usize::MAX);
-    if let Some(n) = file.write_from(&UserBuffer { task, addr, len }) {
-        if n == Err(Error::BrokenPipe) {
-            task.process.post(Signal::Pipe);
-        }
-        return n.map(|n| n as u64);
+    if let Some(n) = write_source(task, file, &UserBuffer { task, addr, len }) {
+        return n;
     }
-    chunked_write(task, addr, count, |buf, _| {
+    let regular = file.kind() == FileKind::Regular;
+    chunked_write(task, addr, count, regular, |buf, _| {
         let taken = file.write(buf);
         if taken == Err(Error::BrokenPipe) {
             task.process.post(Signal::Pipe);
@@ -181,16 +282,32 @@ fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64
     })
 }
 
+/// Writes from `from` in one transfer where the object can ([`OpenFile::write_from`]:
+/// a pipe, a socket), posting SIGPIPE where it has no reader; None where it cannot.
+fn write_source(task: &Task, file: &OpenFile, from: &dyn Source) -> Option<Result<u64, Error>> {
+    let n = file.write_from(from)?;
+    if n == Err(Error::BrokenPipe) {
+        task.process.post(Signal::Pipe);
+    }
+    Some(n.map(|n| n as u64))
+}
+
 /// Moves `count` bytes from user memory at `addr` to `write` (given them and how many
 /// went before), a chunk at a time, until one is taken short; small writes go in one
 /// piece, so a pipe keeps them atomic. An error or a fault after some data reports the
-/// data.
+/// data. A write of nothing still asks the object, as 4.x's does (a terminal's
+/// background check, a device that takes no writes, a pseudo-terminal's empty record),
+/// unless it is a `regular` file's: that changes nothing (ffs_write's loop never runs).
 fn chunked_write(
     task: &Task,
     addr: u64,
     count: u64,
+    regular: bool,
     mut write: impl FnMut(&[u8], u64) -> Result<usize, Error>,
 ) -> Result<u64, Error> {
+    if count == 0 && !regular {
+        return write(&[], 0).map(|n| n as u64);
+    }
     let mut done = 0u64;
     let mut buf = vec![0u8; usize::try_from(count).unwrap_or(CHUNK).min(CHUNK)];
     while done < count {
@@ -218,13 +335,17 @@ fn chunked_write(
 }
 
 /// Moves each (address, length) piece with `op` until one comes up short; an error
-/// after some data reports the data.
+/// after some data reports the data. Empty pieces are passed over; with nothing in
+/// any, `op` is asked for nothing once, as read and write would be.
 fn vector(
     task: &Task,
     file: &OpenFile,
     iov: &[(u64, u64)],
     op: fn(&Task, &OpenFile, u64, u64) -> Result<u64, Error>,
 ) -> Result<u64, Error> {
+    if iov.iter().all(|v| v.1 == 0) {
+        return op(task, file, iov.first().map_or(0, |v| v.0), 0);
+    }
     let mut total = 0u64;
     for &(addr, len) in iov.iter().filter(|v| v.1 != 0) {
         let n = match op(task, file, addr, len) {
@@ -240,17 +361,22 @@ fn vector(
     Ok(total)
 }
 
-/// readv(2) over (address, length) pairs: stops at the first short read. One
-/// message, however many pieces.
+/// readv(2) over (address, length) pairs: one transfer into all the pieces where the
+/// object reads straight to user memory (a datagram is one, whatever the pieces),
+/// else stops at the first short read. One message, however many pieces.
 pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    let n = vector(task, &file, iov, read_file)?;
+    let n = match file.read_to(&mut UserPieces::new(task, iov)) {
+        Some(n) => n? as u64,
+        None => vector(task, &file, iov, read_file)?,
+    };
     count_received(task, &file, n);
     Ok(n)
 }
 
-/// writev(2) over (address, length) pairs: stops at the first short write. One past
-/// the file-size limit is refused whole, as one write would be.
+/// writev(2) over (address, length) pairs: one transfer from all the pieces where the
+/// object can take one (a datagram, a pipe's atomic write), else stops at the first
+/// short write. One past the file-size limit is refused whole, as one write would be.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
     let file = file(task, fd)?;
     if file.carries_messages() {
@@ -259,6 +385,9 @@ pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Err
     if task.process.with_files(|t| t.max_file_size()).is_some() {
         let total = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
         within_size_limit(task, &file, None, total)?;
+    }
+    if let Some(n) = write_source(task, &file, &UserPieces::new(task, iov)) {
+        return n;
     }
     vector(task, &file, iov, write_file)
 }
@@ -809,7 +938,8 @@ pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result
 pub fn pwrite(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
     within_size_limit(task, &file, Some(offset), count)?;
-    chunked_write(task, addr, count, |buf, done| {
+    let regular = file.kind() == FileKind::Regular;
+    chunked_write(task, addr, count, regular, |buf, done| {
         let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
         file.write_at(at, buf)
     })
