@@ -22,9 +22,13 @@
  *  - -rs: rtstat (10 bytes) and rttrash (4), zero.
  *  - -i: lo0's struct ifnet and 127.0.0.1's ifaddr carry the same packet and byte
  *    counts, in as out, the packets ips_localout's.
+ *  - -z: root (not a prisoner, not another user: EPERM) writes the stats; the call
+ *    copies the old struct out, then the new one in whole (shorter: EINVAL, longer:
+ *    the excess ignored), and the counts go on from what was written.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
+#include <sys/wait.h>
 
 static int kmem;
 
@@ -125,6 +129,90 @@ static void lo0(uint32_t c[4])
 	CHECK_EQ(nt_word(inet, 40), c[1]);
 	CHECK_EQ(nt_word(inet, 52), c[2]);
 	CHECK_EQ(nt_word(inet, 56), c[3]);
+}
+
+struct jail4 {
+	uint32_t version;
+	const char *path;
+	const char *hostname;
+	uint32_t ip_number;
+};
+
+/* A child that writes udp.stats as `who`: refused (EPERM) before anything is read. */
+static void refused_write(const char *who)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		uint32_t old[13], zero[13] = {0};
+		size_t len = sizeof(old);
+		if (strcmp(who, "nobody") == 0) {
+			CHECK_OK(setuid(65534));
+		} else {
+			struct jail4 j = {0, "/", "stats.example", 0x7f000002};
+			CHECK_OK(__sys_jail(&j));
+		}
+		old[0] = 0xdeadbeef;
+		CHECK_ERRNO(sysctlbyname("net.inet.udp.stats", old, &len, zero, sizeof(zero)),
+			    EPERM);
+		CHECK_EQ(old[0], 0xdeadbeef);
+		nt_sysctl_by_name("net.inet.udp.stats", old, sizeof(old));
+		_exit(0);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		FAIL("%s's write: child status %#x", who, status);
+}
+
+/* netstat -z: root writes zeros; the same call gives the counts before (copied out,
+ * then in), and the counts go on from what was written. Other cases compare ip.stats
+ * with lo0's counters, so only udp's and igmp's are written, and udp's are put back
+ * (plus what this part sent) at the end. */
+static void zeroing(void)
+{
+	static const uint32_t zero[13];
+	uint32_t before[13], now[13], back[13];
+	size_t len = sizeof(before);
+	CHECK_OK(sysctlbyname("net.inet.udp.stats", before, &len, zero, sizeof(zero)));
+	CHECK_EQ(len, 52);
+	CHECK(before[10] >= 4);
+	nt_sysctl_by_name("net.inet.udp.stats", now, sizeof(now));
+	CHECK(memcmp(now, zero, sizeof(now)) == 0);
+	int rx = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	struct sockaddr_in there = loopback(7303);
+	CHECK_OK(__sys_bind(rx, &there, sizeof(there)));
+	CHECK_EQ(__sys_sendto(rx, "z", 1, 0, &there, sizeof(there)), 1);
+	close(rx);
+	nt_sysctl_by_name("net.inet.udp.stats", now, sizeof(now));
+	CHECK_EQ(now[10], 1); /* udps_opackets */
+	CHECK_EQ(now[0], 1);  /* udps_ipackets */
+	CHECK_EQ(now[5], 0);
+	/* A shorter struct is EINVAL, after the old value went out; nothing changes. */
+	uint32_t out[13] = {0};
+	len = sizeof(out);
+	CHECK_ERRNO(sysctlbyname("net.inet.udp.stats", out, &len, zero, 51), EINVAL);
+	CHECK(memcmp(out, now, sizeof(out)) == 0);
+	nt_sysctl_by_name("net.inet.udp.stats", out, sizeof(out));
+	CHECK(memcmp(out, now, sizeof(out)) == 0);
+	/* Any struct goes in whole; a longer one's excess is ignored. */
+	uint32_t longer[14];
+	for (int i = 0; i < 13; i++)
+		longer[i] = back[i] = before[i] + now[i];
+	longer[13] = 77;
+	CHECK_OK(sysctlbyname("net.inet.udp.stats", NULL, NULL, longer, sizeof(longer)));
+	nt_sysctl_by_name("net.inet.udp.stats", now, sizeof(now));
+	CHECK(memcmp(now, back, sizeof(now)) == 0);
+	/* igmp's, which nothing counts, keeps what it is given. */
+	uint32_t igmp[9], got[9];
+	for (int i = 0; i < 9; i++)
+		igmp[i] = 100 + i;
+	CHECK_OK(sysctlbyname("net.inet.igmp.stats", NULL, NULL, igmp, sizeof(igmp)));
+	nt_sysctl_by_name("net.inet.igmp.stats", got, sizeof(got));
+	CHECK(memcmp(got, igmp, sizeof(got)) == 0);
+	CHECK_OK(sysctlbyname("net.inet.igmp.stats", NULL, NULL, zero, sizeof(igmp)));
+	/* Only root outside a jail writes them. */
+	refused_write("nobody");
+	refused_write("a prisoner");
 }
 
 int main(void)
@@ -246,6 +334,7 @@ int main(void)
 	route(&refs1, &use1);
 	CHECK_EQ(refs1, refs0);
 	CHECK_EQ(use1, c2.ip[15]);
+	zeroing();
 	close(kmem);
 	return 0;
 }

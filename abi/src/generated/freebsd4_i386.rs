@@ -5297,7 +5297,7 @@ static SYSCTL_MIB_4_2: [SysctlNode; 5] = [
 static SYSCTL_MIB_4_2_0: [SysctlNode; 1] = [SysctlNode {
     number: 12,
     name: "stats",
-    kind: 0x80000005,
+    kind: 0xc0000005,
     fmt: "S,ipstat",
     serve: SysctlServe::Value,
     value: None,
@@ -5316,7 +5316,7 @@ static SYSCTL_MIB_4_2_1: [SysctlNode; 2] = [
     SysctlNode {
         number: 2,
         name: "stats",
-        kind: 0x80000005,
+        kind: 0xc0000005,
         fmt: "S,icmpstat",
         serve: SysctlServe::Value,
         value: None,
@@ -5327,7 +5327,7 @@ static SYSCTL_MIB_4_2_1: [SysctlNode; 2] = [
 static SYSCTL_MIB_4_2_2: [SysctlNode; 1] = [SysctlNode {
     number: 1,
     name: "stats",
-    kind: 0x80000005,
+    kind: 0xc0000005,
     fmt: "S,igmpstat",
     serve: SysctlServe::Value,
     value: None,
@@ -5338,7 +5338,7 @@ static SYSCTL_MIB_4_2_6: [SysctlNode; 2] = [
     SysctlNode {
         number: 4,
         name: "stats",
-        kind: 0x80000005,
+        kind: 0xc0000005,
         fmt: "S,tcpstat",
         serve: SysctlServe::Value,
         value: None,
@@ -5358,7 +5358,7 @@ static SYSCTL_MIB_4_2_17: [SysctlNode; 2] = [
     SysctlNode {
         number: 2,
         name: "stats",
-        kind: 0x80000005,
+        kind: 0xc0000005,
         fmt: "S,udpstat",
         serve: SysctlServe::Value,
         value: None,

@@ -26,6 +26,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::file::socket::SocketType;
 use nymph_kernel::stats::inet;
+use nymph_kernel::sync::Mutex;
 
 const fn at(offset: u32) -> u32 {
     NET_AREA + offset
@@ -241,65 +242,139 @@ pub(crate) fn lo0_traffic() -> (u32, u32) {
     (inet::PACKETS.get() as u32, inet::BYTES.get() as u32)
 }
 
+/// A protocol's statistics, `struct ipstat`, `icmpstat`, `igmpstat`, `tcpstat` or
+/// `udpstat`: 32-bit words on i386 (u_long, or igmpstat's u_int).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    Ip,
+    Icmp,
+    Igmp,
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    /// Its net.inet.*.stats node.
+    pub(crate) fn of_oid(oid: &[i32]) -> Option<Protocol> {
+        Some(match oid {
+            [4, 2, 0, 12] => Protocol::Ip,
+            [4, 2, 1, 2] => Protocol::Icmp,
+            [4, 2, 2, 1] => Protocol::Igmp,
+            [4, 2, 6, 4] => Protocol::Tcp,
+            [4, 2, 17, 2] => Protocol::Udp,
+            _ => return None,
+        })
+    }
+
+    /// Words in its struct.
+    fn words(self) -> usize {
+        match self {
+            Protocol::Ip => 29,
+            Protocol::Icmp => 50,
+            Protocol::Igmp => 9,
+            Protocol::Tcp => 76,
+            Protocol::Udp => 13,
+        }
+    }
+
+    /// The struct's size in bytes.
+    pub(crate) fn size(self) -> usize {
+        4 * self.words()
+    }
+
+    /// The core's counts, by word (the words nothing here counts are 0):
+    /// - ipstat: ips_total 0, ips_delivered 14, ips_localout 15;
+    /// - icmpstat: icps_error 0, icps_outhist[ICMP_UNREACH] 3 + 3,
+    ///   icps_inhist[ICMP_UNREACH] 27 + 3;
+    /// - igmpstat: nothing (no multicast is sent or received);
+    /// - tcpstat: connattempt 0, accepts 1, connects 2, conndrops 4, closed 5, sndtotal
+    ///   15, sndpack 16, sndbyte 17, rcvtotal 25, rcvpack 26, rcvbyte 27;
+    /// - udpstat: udps_ipackets 0, udps_noport 5, udps_fullsock 7, udps_opackets 10.
+    fn counted(self) -> Vec<u64> {
+        let pairs: &[(usize, u64)] = match self {
+            Protocol::Ip => {
+                let packets = inet::PACKETS.get();
+                &[(0, packets), (14, packets), (15, packets)]
+            }
+            Protocol::Icmp => {
+                let unreachable = inet::PORT_UNREACHABLE.get();
+                &[(0, unreachable), (6, unreachable), (30, unreachable)]
+            }
+            Protocol::Igmp => &[],
+            Protocol::Tcp => {
+                let packets = inet::TCP_DATA_PACKETS.get();
+                let bytes = inet::TCP_DATA_BYTES.get();
+                &[
+                    (0, inet::TCP_CONNECT_ATTEMPTS.get()),
+                    (1, inet::TCP_ACCEPTS.get()),
+                    (2, inet::TCP_CONNECTS.get()),
+                    (4, inet::TCP_REFUSED.get()),
+                    (5, inet::TCP_CLOSED.get()),
+                    (15, packets),
+                    (16, packets),
+                    (17, bytes),
+                    (25, packets),
+                    (26, packets),
+                    (27, bytes),
+                ]
+            }
+            Protocol::Udp => &[
+                (0, inet::UDP_RECEIVED.get()),
+                (5, inet::UDP_NO_PORT.get()),
+                (7, inet::UDP_FULL_SOCKET.get()),
+                (10, inet::UDP_SENT.get()),
+            ],
+        };
+        let mut words = vec![0u64; self.words()];
+        for &(index, value) in pairs {
+            words[index] = value;
+        }
+        words
+    }
+}
+
+/// What root last wrote to each protocol's statistics (netstat -z writes zeros; 4.x's
+/// sysctl_handle_opaque copies in whatever struct it is given), with the core's counts
+/// then: each word shown since is the word written plus what the core counted after.
+static WRITTEN: Mutex<[Option<Written>; 5]> = Mutex::new([None, None, None, None, None]);
+
+struct Written {
+    words: Vec<u32>,
+    counted: Vec<u64>,
+}
+
+/// A protocol's statistics as its struct.
+pub(crate) fn stats(protocol: Protocol) -> Vec<u8> {
+    let counted = protocol.counted();
+    let written = WRITTEN.lock();
+    let words: Vec<u32> = match &written[protocol as usize] {
+        Some(w) => (0..counted.len())
+            .map(|i| w.words[i].wrapping_add(counted[i].wrapping_sub(w.counted[i]) as u32))
+            .collect(),
+        None => counted.iter().map(|&c| c as u32).collect(),
+    };
+    crate::kmem::words(&words)
+}
+
+/// Sets a protocol's statistics to `bytes` (its struct, no shorter: the caller checks).
+pub(crate) fn set_stats(protocol: Protocol, bytes: &[u8]) {
+    let words = bytes
+        .chunks_exact(4)
+        .take(protocol.words())
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect();
+    WRITTEN.lock()[protocol as usize] = Some(Written {
+        words,
+        counted: protocol.counted(),
+    });
+}
+
 fn words(values: &[(usize, u64)], count: usize) -> Vec<u8> {
     let mut w = vec![0u32; count];
     for &(index, value) in values {
         w[index] = value as u32;
     }
     crate::kmem::words(&w)
-}
-
-/// struct ipstat: ips_total (0), ips_delivered (14), ips_localout (15).
-pub(crate) fn ipstat() -> Vec<u8> {
-    let packets = inet::PACKETS.get();
-    words(&[(0, packets), (14, packets), (15, packets)], 29)
-}
-
-/// struct icmpstat: icps_error (0), icps_outhist[ICMP_UNREACH] (3 + 3),
-/// icps_inhist[ICMP_UNREACH] (27 + 3).
-pub(crate) fn icmpstat() -> Vec<u8> {
-    let unreachable = inet::PORT_UNREACHABLE.get();
-    words(&[(0, unreachable), (6, unreachable), (30, unreachable)], 50)
-}
-
-pub(crate) fn igmpstat() -> Vec<u8> {
-    vec![0; 36]
-}
-
-/// struct tcpstat by word: connattempt 0, accepts 1, connects 2, conndrops 4, closed
-/// 5, sndtotal 15, sndpack 16, sndbyte 17, rcvtotal 25, rcvpack 26, rcvbyte 27.
-pub(crate) fn tcpstat() -> Vec<u8> {
-    let packets = inet::TCP_DATA_PACKETS.get();
-    let bytes = inet::TCP_DATA_BYTES.get();
-    words(
-        &[
-            (0, inet::TCP_CONNECT_ATTEMPTS.get()),
-            (1, inet::TCP_ACCEPTS.get()),
-            (2, inet::TCP_CONNECTS.get()),
-            (4, inet::TCP_REFUSED.get()),
-            (5, inet::TCP_CLOSED.get()),
-            (15, packets),
-            (16, packets),
-            (17, bytes),
-            (25, packets),
-            (26, packets),
-            (27, bytes),
-        ],
-        76,
-    )
-}
-
-/// struct udpstat: udps_ipackets 0, udps_noport 5, udps_fullsock 7, udps_opackets 10.
-pub(crate) fn udpstat() -> Vec<u8> {
-    words(
-        &[
-            (0, inet::UDP_RECEIVED.get()),
-            (5, inet::UDP_NO_PORT.get()),
-            (7, inet::UDP_FULL_SOCKET.get()),
-            (10, inet::UDP_SENT.get()),
-        ],
-        13,
-    )
 }
 
 /// struct mbstat: no mbuf is ever allocated; m_msize, m_mclbytes, m_minclsize,
@@ -326,11 +401,11 @@ mod tests {
 
     #[test]
     fn records_have_their_4x_sizes() {
-        assert_eq!(ipstat().len(), 116);
-        assert_eq!(icmpstat().len(), 200);
-        assert_eq!(igmpstat().len(), 36);
-        assert_eq!(tcpstat().len(), 304);
-        assert_eq!(udpstat().len(), 52);
+        assert_eq!(stats(Protocol::Ip).len(), 116);
+        assert_eq!(stats(Protocol::Icmp).len(), 200);
+        assert_eq!(stats(Protocol::Igmp).len(), 36);
+        assert_eq!(stats(Protocol::Tcp).len(), 304);
+        assert_eq!(stats(Protocol::Udp).len(), 52);
         assert_eq!(mbstat().len(), 56);
         assert_eq!(radix_head().len(), RNH_SIZE as usize);
         assert_eq!(rtentry().len(), RTENTRY_SIZE as usize);

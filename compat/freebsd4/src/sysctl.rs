@@ -38,7 +38,8 @@ fn read_name(task: &Task, addr: u64, len: usize) -> Result<Vec<u8>, i32> {
 /// prisoner), kern.hostid (a u_long: fewer bytes are EINVAL), kern.domainname,
 /// kern.corefile, kern.coredump, kern.sugid_coredump, kern.msgbuf_clear,
 /// kern.bootfile, kern.logsigexit, kern.log_console_output,
-/// kern.log_wakeups_per_second and the jail.* ints; any other EPERM.
+/// kern.log_wakeups_per_second, the jail.* ints and net.inet.{ip,icmp,igmp,tcp,udp}.stats
+/// (netstat -z); any other EPERM.
 fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> {
     match oid {
         [1, 10] => crate::jail::set_host_name(task, read_name(task, addr, len)?),
@@ -112,6 +113,17 @@ fn set_node(task: &Task, oid: &[i32], addr: u64, len: usize) -> Result<(), i32> 
             }
             let id: u32 = task.read_val(addr).map_err(fault)?;
             nymph_kernel::host::set_hostid(id);
+        }
+        [4, 2, ..] if let Some(protocol) = crate::netstat::Protocol::of_oid(oid) => {
+            // sysctl_handle_opaque's SYSCTL_IN: the whole struct, or EINVAL; more
+            // is ignored.
+            let size = protocol.size();
+            if len < size {
+                return Err(errno::EINVAL);
+            }
+            let mut bytes = alloc::vec![0u8; size];
+            task.read_bytes(addr, &mut bytes).map_err(fault)?;
+            crate::netstat::set_stats(protocol, &bytes);
         }
         _ => return Err(errno::EPERM),
     }
@@ -287,11 +299,9 @@ fn value(oid: &[i32]) -> Option<Value> {
             let pages = nymph_kernel::mm::frame::FRAMES.lock().usable_count();
             Value::Int(pages.min(i32::MAX as usize) as i32)
         }
-        [4, 2, 0, 12] => Value::Bytes(crate::netstat::ipstat()),
-        [4, 2, 1, 2] => Value::Bytes(crate::netstat::icmpstat()),
-        [4, 2, 2, 1] => Value::Bytes(crate::netstat::igmpstat()),
-        [4, 2, 6, 4] => Value::Bytes(crate::netstat::tcpstat()),
-        [4, 2, 17, 2] => Value::Bytes(crate::netstat::udpstat()),
+        [4, 2, ..] if let Some(protocol) = crate::netstat::Protocol::of_oid(oid) => {
+            Value::Bytes(crate::netstat::stats(protocol))
+        }
         [0x100, _] => Value::Int(crate::jail::knob_value(oid)?),
         _ => return None,
     })
