@@ -11,6 +11,11 @@
  * terminal with tcsetpgrp, so ^C, ^\ and ^Z reach it and not the shell, which ignores
  * them. Builtins: cd, pwd, exit [status], export NAME=value, jobs, fg [%N], bg [%N],
  * wait (for the running background jobs).
+ *
+ * As /bin/sh it also runs what system(3), popen(3) and `#!/bin/sh` scripts give it,
+ * without a prompt, messages or job control: `sh -c 'commands' [name [args...]]`, `sh
+ * file [args...]`, and commands read from a standard input that is not a terminal.
+ * There $0, $1...$9 and $# are the name and the arguments.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +63,12 @@ struct job {
 static struct job jobs[MAX_JOBS];
 static char *env[MAX_ENV + 1];
 static int last_status;
+/* Reading a terminal's lines with job control (else running -c, a file or a pipe). */
+static int interactive;
+/* $0 and the positional arguments. */
+static char *arg0 = "nsh";
+static char **args;
+static int nargs;
 
 static const int job_signals[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU};
 
@@ -101,13 +112,13 @@ static void export_var(const char *assignment)
 
 /* ---- reading and splitting ---- */
 
-/* Reads one line from the terminal; -1 at end of input. */
-static int read_line(char *buf, int size)
+/* Reads one line from `fd`; -1 at end of input. */
+static int read_line(int fd, char *buf, int size)
 {
 	int n = 0;
 	while (n < size - 1) {
 		char c;
-		ssize_t r = read(0, &c, 1);
+		ssize_t r = read(fd, &c, 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -186,13 +197,16 @@ static int tokenize(const char *line, char *store, size_t size, struct token *to
 					store[used++] = c;
 			} else if (c == '\\' && *p) {
 				store[used++] = *p++;
-			} else if (c == '$' && (*p == '?' || is_name_char(*p))) {
+			} else if (c == '$' && (*p == '?' || *p == '#' || is_name_char(*p))) {
 				char num[16];
 				const char *value;
-				if (*p == '?') {
-					snprintf(num, sizeof(num), "%d", last_status);
+				if (*p == '?' || *p == '#') {
+					snprintf(num, sizeof(num), "%d", *p == '?' ? last_status : nargs);
 					value = num;
 					p++;
+				} else if (*p >= '0' && *p <= '9') {
+					int k = *p++ - '0';
+					value = k == 0 ? arg0 : k <= nargs ? args[k - 1] : NULL;
 				} else {
 					const char *name = p;
 					while (is_name_char(*p))
@@ -336,7 +350,9 @@ static int status_value(int status)
 static void report_done(struct job *j)
 {
 	int status = job_status(j);
-	if (WIFSIGNALED(status))
+	if (!interactive)
+		; /* a shell without job control says nothing of its jobs */
+	else if (WIFSIGNALED(status))
 		printf("[%d] Killed by %s  %s\n", job_number(j), signame(WTERMSIG(status)), j->text);
 	else if (WEXITSTATUS(status))
 		printf("[%d] Exit %d  %s\n", job_number(j), WEXITSTATUS(status), j->text);
@@ -384,16 +400,23 @@ static void wait_background(void)
 /* Runs job `j` in the foreground until it ends or stops. */
 static void wait_foreground(struct job *j)
 {
-	tcsetpgrp(0, j->pgid);
+	if (interactive)
+		tcsetpgrp(0, j->pgid);
 	while (job_state(j) == RUNNING) {
 		int status;
-		pid_t pid = waitpid(-j->pgid, &status, WUNTRACED);
+		/* Without job control the job's processes are in the shell's group. */
+		pid_t pid = waitpid(interactive ? -j->pgid : -1, &status, WUNTRACED);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
 			break; /* no children left: nothing more to wait for */
 		}
 		note_status(pid, status);
+	}
+	if (!interactive) {
+		last_status = status_value(job_status(j));
+		j->used = 0;
+		return;
 	}
 	tcsetpgrp(0, getpgrp());
 	if (job_state(j) == STOPPED) {
@@ -535,6 +558,8 @@ static void launch(struct command *cmds, int n, int background)
 	memset(j, 0, sizeof(*j));
 	j->used = 1;
 	job_text(j, cmds, n, background);
+	/* What the shell printed goes before what its children print. */
+	fflush(stdout);
 	int in = -1; /* the read end of the previous pipe */
 	for (int i = 0; i < n; i++) {
 		int fds[2] = {-1, -1};
@@ -552,10 +577,16 @@ static void launch(struct command *cmds, int n, int background)
 			break;
 		}
 		if (pid == 0) {
-			setpgid(0, j->pgid);
-			if (!background)
-				tcsetpgrp(0, j->pgid ? j->pgid : getpid());
-			set_job_signals(SIG_DFL);
+			if (interactive) {
+				setpgid(0, j->pgid);
+				if (!background)
+					tcsetpgrp(0, j->pgid ? j->pgid : getpid());
+				set_job_signals(SIG_DFL);
+			} else if (background) {
+				/* An asynchronous list of a shell without job control. */
+				signal(SIGINT, SIG_IGN);
+				signal(SIGQUIT, SIG_IGN);
+			}
 			if (in >= 0) {
 				dup2(in, 0);
 				close(in);
@@ -571,7 +602,8 @@ static void launch(struct command *cmds, int n, int background)
 		}
 		if (!j->pgid)
 			j->pgid = pid;
-		setpgid(pid, j->pgid);
+		if (interactive)
+			setpgid(pid, j->pgid);
 		j->pids[j->nprocs] = pid;
 		j->state[j->nprocs++] = RUNNING;
 		if (in >= 0)
@@ -587,7 +619,8 @@ static void launch(struct command *cmds, int n, int background)
 		return;
 	}
 	if (background) {
-		printf("[%d] %d\n", job_number(j), j->pgid);
+		if (interactive)
+			printf("[%d] %d\n", job_number(j), j->pgid);
 		last_status = 0;
 	} else {
 		wait_foreground(j);
@@ -645,42 +678,156 @@ static int builtin(char **argv, int *exit_now)
 	return 1;
 }
 
-int main(int argc, char **argv, char **envp)
+/* Runs one job's text (its `;` or `&` included); 1 when the shell is to exit. */
+static int run_job(const char *text)
 {
-	(void)argc;
-	(void)argv;
-	static char line[1024], store[2048];
+	static char store[2048];
 	struct token tokens[MAX_TOKENS];
 	struct command cmds[MAX_PROCS];
+	int count = tokenize(text, store, sizeof(store), tokens);
+	int next = 0, exit_now = 0;
+	while (count > 0 && next < count && !exit_now) {
+		int background;
+		int n = parse_job(tokens, count, &next, cmds, &background);
+		if (n <= 0)
+			continue;
+		if (n == 1 && !background && builtin(cmds[0].argv, &exit_now))
+			continue;
+		launch(cmds, n, background);
+	}
+	return exit_now;
+}
+
+/* The length of the first job's text in `line`: up to and with an unquoted `;` or
+ * `&`; *last is set when a comment ends the line there. */
+static size_t job_length(const char *line, int *last)
+{
+	size_t n = 0;
+	char quote = 0;
+	*last = 0;
+	for (; line[n]; n++) {
+		char c = line[n];
+		if (quote == '\'') {
+			if (c == '\'')
+				quote = 0;
+		} else if (c == '\\' && line[n + 1]) {
+			n++;
+		} else if (quote) {
+			if (c == quote)
+				quote = 0;
+		} else if (c == '\'' || c == '"') {
+			quote = c;
+		} else if (c == '#' && (n == 0 || line[n - 1] == ' ' || line[n - 1] == '\t')) {
+			*last = 1;
+			return n;
+		} else if (c == ';' || c == '&') {
+			return n + 1;
+		}
+	}
+	return n;
+}
+
+/* Runs the jobs of one line, each expanded as it comes (so `false; echo $?` sees the
+ * status of the job before it); 1 when the shell is to exit. */
+static int run_line(const char *line)
+{
+	static char text[1024];
+	while (*line) {
+		int last;
+		size_t n = job_length(line, &last);
+		if (n >= sizeof(text))
+			n = sizeof(text) - 1;
+		memcpy(text, line, n);
+		text[n] = 0;
+		if (run_job(text))
+			return 1;
+		if (last)
+			break;
+		line += n;
+	}
+	return 0;
+}
+
+/* Runs the lines of `text` (sh -c), one at a time. */
+static void run_text(const char *text)
+{
+	static char line[1024];
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+		if (len >= sizeof(line)) {
+			dprintf(2, "nsh: line too long\n");
+			last_status = 2;
+			return;
+		}
+		memcpy(line, text, len);
+		line[len] = 0;
+		if (run_line(line))
+			return;
+		reap_background();
+		text += len;
+		if (*text == '\n')
+			text++;
+	}
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	static char line[1024];
+	int input = 0;
+	const char *command = NULL;
 
 	for (int i = 0; envp && envp[i] && i < MAX_ENV; i++)
 		env[i] = strdup(envp[i]);
 	if (!var("PATH", 4))
 		export_var("PATH=/bin");
-	set_job_signals(SIG_IGN);
-	setpgid(0, 0);
-	tcsetpgrp(0, getpgrp());
-	printf("Nymph shell: try ls -l /bin, ps, fb4 echo hi | wc, sleep 9 &; ^C interrupts, "
-	       "^Z stops, exit ends.\n");
+	if (argc > 0 && argv[0])
+		arg0 = argv[0];
+	if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
+		if (argc < 3) {
+			dprintf(2, "nsh: -c: option requires an argument\n");
+			return 2;
+		}
+		command = argv[2];
+		if (argc > 3) {
+			arg0 = argv[3];
+			args = argv + 4;
+			nargs = argc - 4;
+		}
+	} else if (argc >= 2) {
+		input = open(argv[1], O_RDONLY);
+		if (input < 0) {
+			dprintf(2, "nsh: %s: %s\n", argv[1], strerror(errno));
+			return 127;
+		}
+		/* The script is the shell's, not its commands'. */
+		fcntl(input, F_SETFD, FD_CLOEXEC);
+		arg0 = argv[1];
+		args = argv + 2;
+		nargs = argc - 2;
+	} else {
+		interactive = isatty(0);
+	}
+	if (command) {
+		run_text(command);
+		return last_status;
+	}
+	if (interactive) {
+		set_job_signals(SIG_IGN);
+		setpgid(0, 0);
+		tcsetpgrp(0, getpgrp());
+		printf("Nymph shell: try ls -l /bin, ps, fb4 echo hi | wc, sleep 9 &; ^C interrupts, "
+		       "^Z stops, exit ends.\n");
+	}
 	for (;;) {
 		reap_background();
-		printf("nsh$ ");
-		if (read_line(line, sizeof(line)) < 0) {
-			printf("\n");
+		if (interactive)
+			printf("nsh$ ");
+		if (read_line(input, line, sizeof(line)) < 0) {
+			if (interactive)
+				printf("\n");
 			return last_status;
 		}
-		int count = tokenize(line, store, sizeof(store), tokens);
-		int next = 0, exit_now = 0;
-		while (count > 0 && next < count && !exit_now) {
-			int background;
-			int n = parse_job(tokens, count, &next, cmds, &background);
-			if (n <= 0)
-				continue;
-			if (n == 1 && !background && builtin(cmds[0].argv, &exit_now))
-				continue;
-			launch(cmds, n, background);
-		}
-		if (exit_now)
+		if (run_line(line))
 			return last_status;
 	}
 }

@@ -2,8 +2,9 @@
 //! session into its serial console as a user would: a pipeline mixing a FreeBSD 4
 //! program with native ones, redirections, file tools, `ls -l` naming owners (native from
 //! /etc/passwd, FreeBSD 4 from its /etc/spwd.db), ps showing both ABIs, kill of a
-//! background job, ^Z / bg / fg / ^C of a foreground job, readline reading a line, and
-//! `exit 3`, which must end init with status 3. Each step waits for the output of the
+//! background job, ^Z / bg / fg / ^C of a foreground job, /bin/sh (nsh) without a
+//! terminal as system(3) and scripts run it (`sh -c`, a script file with arguments,
+//! commands on a pipe), and `exit 3`, which must end init with status 3. Each step waits for the output of the
 //! one before (never for a fixed time), and matches output the typed line's echo does
 //! not contain.
 
@@ -50,7 +51,7 @@ type Step = (Match, &'static str);
 /// ABI next to the native ps, then killed; a native pipeline is stopped with ^Z once
 /// its `echo` has printed (so the job owns the terminal), continued with bg, brought
 /// back with fg and interrupted with ^C.
-const SCRIPT: [Step; 16] = [
+const SCRIPT: [Step; 22] = [
     (
         Match::StartsWith("Nymph shell:"),
         "fb4 echo hello from freebsd | cat | wc\n",
@@ -89,8 +90,17 @@ const SCRIPT: [Step; 16] = [
     (Match::Exact("sleep 100 | echo ready"), "\x03"),
     (
         Match::Contains("nsh: sleep 100 | echo ready: killed by SIGINT"),
-        "exit 3\n",
+        "sh -c 'echo one; fb4 echo two three | wc -w; exit 4'; echo status $?\n",
     ),
+    (Match::Exact("one"), ""),
+    (Match::Exact("       2"), ""),
+    (
+        Match::Exact("status 4"),
+        "echo 'echo in $0: $1 $#' > /tmp/s; sh /tmp/s x y\n",
+    ),
+    (Match::Exact("in /tmp/s: x 2"), "echo 'echo piped $#; exit 5' | sh; echo $?\n"),
+    (Match::Exact("piped 0"), ""),
+    (Match::Exact("5"), "exit 3\n"),
 ];
 
 /// Runs the conversation; Ok(detail) or Err(reason).
