@@ -7,8 +7,9 @@
  * struct in_ifaddr, net 127 with the class A mask); then
  * net.inet.tcp.pcblist ({4,2,6,11}) and net.inet.udp.pcblist ({4,2,17,5}) by name,
  * sized first with a NULL buffer: a 24-byte struct xinpgen (length, count,
- * generation, socket generation), a record per bound socket (524-byte xtcpcb,
- * 288-byte xinpcb) newest first, the xinpgen again. In each record, where netstat
+ * generation, socket generation), a record per socket (524-byte xtcpcb, 288-byte
+ * xinpcb) from socket(2) on, the newest made first (an unbound one with no address
+ * or port, CLOSED), the xinpgen again. In each record, where netstat
  * reads them: the ports and IPv4 addresses (network order), inp_vflag INP_IPV4,
  * inp_gencnt no newer than the list's, the TCP state (LISTEN, ESTABLISHED, and after
  * a shutdown FIN_WAIT_2 on that side and CLOSE_WAIT on the other), xso_protocol and
@@ -25,7 +26,10 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
-enum { TCP_PORT = 7301, UDP_PORT = 7302, UDP_PEER_PORT = 7303 };
+enum {
+	TCP_PORT = 7301, UDP_PORT = 7302, UDP_PEER_PORT = 7303, UDP_LATE_PORT = 7304,
+	UDP_EARLY_PORT = 7305,
+};
 
 /* Offsets in an xtcpcb (in an xinpcb: the same inpcb, the xsocket at 180). */
 enum {
@@ -331,6 +335,29 @@ int main(void)
 	static const unsigned char loopback[4] = {127, 0, 0, 1};
 	CHECK(memcmp(r + FADDR, loopback, 4) == 0);
 	CHECK_EQ(u32_at(r + UDP_SOCKET + RCV_CC), 0);
+
+	/* Every socket from socket(2) on, the newest made first (in_pcballoc's order, not
+	 * bind's): an unbound one with no address or port (netstat's *.*), CLOSED. */
+	int early = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	int late = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	int unbound = CHECK_OK(__sys_socket(AF_INET, SOCK_DGRAM, 0));
+	struct sockaddr_in a3, a4;
+	CHECK_OK(__sys_bind(late, &a3, nt_sockaddr_in(&a3, INADDR_LOOPBACK, UDP_LATE_PORT)));
+	CHECK_OK(__sys_bind(early, &a4, nt_sockaddr_in(&a4, INADDR_LOOPBACK, UDP_EARLY_PORT)));
+	read_list("net.inet.udp.pcblist", 288);
+	CHECK_EQ(port_at(list + 24 + LPORT), 0);
+	CHECK_EQ(u32_at(list + 24 + LADDR), 0);
+	CHECK_EQ(port_at(list + 24 + FPORT), 0);
+	CHECK(find(288, UDP_LATE_PORT, 0) < find(288, UDP_EARLY_PORT, 0));
+	int fresh = CHECK_OK(__sys_socket(AF_INET, SOCK_STREAM, 0));
+	read_list("net.inet.tcp.pcblist", 524);
+	CHECK_EQ(port_at(list + 24 + LPORT), 0);
+	CHECK_EQ(u32_at(list + 24 + LADDR), 0);
+	CHECK_EQ((int)u32_at(list + 24 + T_STATE), CLOSED);
+	close(fresh);
+	close(unbound);
+	close(late);
+	close(early);
 
 	local_sockets();
 

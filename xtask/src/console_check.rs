@@ -98,7 +98,10 @@ const SCRIPT: [Step; 22] = [
         Match::Exact("status 4"),
         "echo 'echo in $0: $1 $#' > /tmp/s; sh /tmp/s x y\n",
     ),
-    (Match::Exact("in /tmp/s: x 2"), "echo 'echo piped $#; exit 5' | sh; echo $?\n"),
+    (
+        Match::Exact("in /tmp/s: x 2"),
+        "echo 'echo piped $#; exit 5' | sh; echo $?\n",
+    ),
     (Match::Exact("piped 0"), ""),
     (Match::Exact("5"), "exit 3\n"),
 ];

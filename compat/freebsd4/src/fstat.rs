@@ -584,8 +584,8 @@ fn socket(slot: usize) -> Option<Vec<u8>> {
     Some(s)
 }
 
-/// The inpcb after `socket`'s on its protocol's list (the bound sockets of its type,
-/// the newest first, as in_pcballoc's head insertion leaves them); 0 at the end.
+/// The inpcb after `socket`'s on its protocol's list (the sockets of its type, the
+/// newest made first, as in_pcballoc's head insertion leaves them); 0 at the end.
 fn next_inpcb(socket: &Arc<Socket>) -> u32 {
     let list = nymph_kernel::file::socket::inet_sockets_listed(socket.socket_type());
     let at = list.iter().position(|s| Arc::ptr_eq(s, socket));

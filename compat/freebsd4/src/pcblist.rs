@@ -17,10 +17,10 @@
 //! the records' order. What a TCP state is here, from what the core keeps of a
 //! loopback connection: LISTEN; ESTABLISHED while both sides send; FIN_WAIT_2 once
 //! this side shut its sending (the peer acknowledges at once), CLOSE_WAIT once the
-//! peer did, TIME_WAIT once both did; CLOSED bound but not connected, or refused or
-//! reset. A socket that is not bound is not listed (4.x lists its inpcb from
-//! socket(2) on, as `*.*` CLOSED), and the send queues are empty (a send goes into
-//! the peer's receive buffer at once).
+//! peer did, TIME_WAIT once both did; CLOSED not connected (bound or not: 4.x's
+//! in_pcballoc lists a socket from socket(2) on, an unbound one as `*.*`), or refused
+//! or reset. The send queues are empty (a send goes into the peer's receive buffer at
+//! once).
 
 use alloc::sync::Arc;
 use alloc::vec;

@@ -135,6 +135,11 @@ impl Drop for Rights {
 /// Bound Internet-domain sockets (pruned as they go): their names are their ports.
 static INET_BOUND: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
 
+/// Every Internet-domain socket in the order made (pruned as they go), for netstat's
+/// tables: 4.x's in_pcballoc enters a protocol control block at socket(2), bound or
+/// not, at its list's head.
+static INET_SOCKETS: Mutex<Vec<Weak<Socket>>> = Mutex::new(Vec::new());
+
 /// Where the last ephemeral port search stopped in each [`PortRange`], for streams and
 /// for datagrams (4.x keeps one per range and protocol).
 static LAST_EPHEMERAL: [[AtomicUsize; 3]; 2] = [
@@ -185,15 +190,16 @@ pub struct InetSocketInfo {
     pub dropped: bool,
 }
 
-/// The bound Internet sockets, the newest bound first (4.4BSD lists its protocol
-/// control blocks from the head it inserts at), for netstat's tables.
+/// The Internet sockets, the newest made first (4.4BSD lists its protocol control
+/// blocks from the head in_pcballoc inserts at), for netstat's tables; an unbound one
+/// has the wildcard address and port 0.
 pub fn inet_socket_table() -> Vec<InetSocketInfo> {
     inet_socket_objects().into_iter().map(|(_, i)| i).collect()
 }
 
 /// [`inet_socket_table`] with each socket beside what netstat shows of it.
 pub fn inet_socket_objects() -> Vec<(Arc<Socket>, InetSocketInfo)> {
-    newest_first(&INET_BOUND)
+    newest_first(&INET_SOCKETS)
         .into_iter()
         .map(|s| {
             let info = s.inet_info();
@@ -202,10 +208,10 @@ pub fn inet_socket_objects() -> Vec<(Arc<Socket>, InetSocketInfo)> {
         .collect()
 }
 
-/// The bound Internet sockets of type `kind`, the newest bound first (the order of
+/// The Internet sockets of type `kind`, the newest made first (the order of
 /// [`inet_socket_table`]), for a view of them as kernel objects.
 pub fn inet_sockets_listed(kind: SocketType) -> Vec<Arc<Socket>> {
-    newest_first(&INET_BOUND)
+    newest_first(&INET_SOCKETS)
         .into_iter()
         .filter(|s| s.kind == kind)
         .collect()
@@ -896,11 +902,13 @@ impl Socket {
             changed: WaitQueue::new(),
             signals: AsyncSignals::new(),
         });
-        if domain == Domain::Local {
-            let mut table = LOCAL_SOCKETS.lock();
-            table.retain(|w| w.strong_count() > 0);
-            table.push(Arc::downgrade(&socket));
-        }
+        let mut table = match domain {
+            Domain::Local => LOCAL_SOCKETS.lock(),
+            Domain::Internet => INET_SOCKETS.lock(),
+        };
+        table.retain(|w| w.strong_count() > 0);
+        table.push(Arc::downgrade(&socket));
+        drop(table);
         Ok(socket)
     }
 
