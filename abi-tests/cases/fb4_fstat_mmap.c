@@ -12,7 +12,9 @@
  * handle) and every file mmap maps, private ones copy-on-write (MAP_ENTRY_COW |
  * NEEDS_COPY, inherited by copy), shared ones not (inherited shared), with the file
  * offset each maps from; anonymous memory is not (fstat has nothing to print for it).
- * munmap takes an entry out, or splits it (each part keeping its own offset); a
+ * munmap takes an entry out, or splits it (each part keeping its own offset), and
+ * mprotect and minherit split it at their bounds (each part with its own protection
+ * or inheritance, joined again when set back alike); a
  * forked child's map names the same objects; a shared mapping minherit made
  * INHERIT_COPY is copy-on-write after the next fork, in the parent too. procfs's map calls the same ranges
  * "vnode".
@@ -233,6 +235,42 @@ int main(int argc, char **argv)
 	CHECK_EQ(at_start(n, (uint32_t)pc)->eflags, 0xc);
 	CHECK_EQ(at_start(n, (uint32_t)pc)->inherit, 1);
 	CHECK_OK(munmap(pc, PAGE));
+
+	/* mprotect splits an entry at its bounds, each part with its protection and
+	 * offset (vm_map_protect's clips); set back, the parts are one again
+	 * (vm_map_simplify_entry). */
+	CHECK_OK(mprotect(pb + PAGE, PAGE, PROT_READ));
+	n = walk(me);
+	CHECK_EQ(n, program_entries + 4);
+	const struct entry *p0 = at_start(n, (uint32_t)pb), *p1 = at_start(n, (uint32_t)pb + PAGE);
+	const struct entry *p2 = at_start(n, (uint32_t)pb + 2 * PAGE);
+	CHECK(p0 != NULL && p1 != NULL && p2 != NULL);
+	CHECK_EQ(p0->end, (uint32_t)pb + PAGE);
+	CHECK_EQ(p0->prot & 3, 3);
+	CHECK_EQ(p1->end, (uint32_t)pb + 2 * PAGE);
+	CHECK_EQ(p1->prot & 3, 1);
+	CHECK_EQ(p1->offset, PAGE);
+	CHECK_EQ(p1->object, object_b);
+	CHECK_EQ(p2->end, (uint32_t)pb + 4 * PAGE);
+	CHECK_EQ(p2->prot & 3, 3);
+	CHECK_EQ(p2->offset, 2 * PAGE);
+	CHECK_OK(mprotect(pb + PAGE, PAGE, PROT_READ | PROT_WRITE));
+	n = walk(me);
+	CHECK_EQ(n, program_entries + 2);
+	CHECK_EQ(at_start(n, (uint32_t)pb)->end, (uint32_t)pb + 4 * PAGE);
+	/* So does minherit, each part with its vm_inherit_t (SHARE 0, NONE 2). */
+	CHECK_OK(__sys_minherit(pb + 2 * PAGE, PAGE, INHERIT_NONE));
+	n = walk(me);
+	CHECK_EQ(n, program_entries + 4);
+	CHECK_EQ(at_start(n, (uint32_t)pb)->end, (uint32_t)pb + 2 * PAGE);
+	CHECK_EQ(at_start(n, (uint32_t)pb)->inherit, 0);
+	CHECK_EQ(at_start(n, (uint32_t)pb + 2 * PAGE)->inherit, 2);
+	CHECK_EQ(at_start(n, (uint32_t)pb + 2 * PAGE)->offset, 2 * PAGE);
+	CHECK_EQ(at_start(n, (uint32_t)pb + 3 * PAGE)->inherit, 0);
+	CHECK_OK(__sys_minherit(pb + 2 * PAGE, PAGE, INHERIT_SHARE));
+	n = walk(me);
+	CHECK_EQ(n, program_entries + 2);
+	CHECK_EQ(at_start(n, (uint32_t)pb)->end, (uint32_t)pb + 4 * PAGE);
 
 	/* munmap takes the private one out and splits the shared one. */
 	CHECK_OK(munmap(pa, 2 * PAGE));

@@ -24,6 +24,7 @@ use alloc::vec::Vec;
 use nymph_kernel::file::pipe::Pipe;
 use nymph_kernel::file::socket::{Domain, Socket, SocketType};
 use nymph_kernel::file::{FileKind, MAX_DESCRIPTORS, OpenFile};
+use nymph_kernel::mm::uspace::{Inheritance, Protection};
 use nymph_kernel::process::{self, Pid};
 use nymph_kernel::sync::Mutex;
 use nymph_kernel::vfs::{self, Inode, NodeType};
@@ -237,23 +238,96 @@ fn object_address(node: &Arc<Inode>) -> u32 {
     OBJECTS + (vnode - VNODES) / VNODE_SLOT * OBJECT_SLOT
 }
 
-/// The file mappings of `p` that its map lays out, each with its vfs node.
-fn mapped_files(p: &process::Process) -> Vec<(nymph_kernel::mm::uspace::FileRange, Arc<Inode>)> {
-    p.file_ranges(MAX_ENTRIES)
-        .into_iter()
+/// One entry of a process's map that maps a file: a run of its pages with one
+/// protection and one inheritance (4.x's vm_map_protect and vm_map_inherit split an
+/// entry at their bounds), the file offset it starts at and the file's vfs node.
+struct MappedPiece {
+    start: u64,
+    end: u64,
+    offset: u64,
+    prot: Option<Protection>,
+    shared: bool,
+    /// vm_inherit_t: VM_INHERIT_SHARE 0, COPY 1, NONE 2.
+    inheritance: u8,
+    node: Arc<Inode>,
+}
+
+/// The vm_inherit_t of a page fork treats `how` (None: the default, sharing a shared
+/// mapping and copying a private one).
+fn vm_inherit(how: Option<Inheritance>, shared: bool) -> u8 {
+    match how {
+        Some(Inheritance::Share) => 0,
+        Some(Inheritance::Copy) => 1,
+        Some(Inheritance::None) => 2,
+        None => u8::from(!shared),
+    }
+}
+
+/// The file mappings of `p` that its map lays out, each cut where its protection or
+/// inheritance changes; at most [`MAX_ENTRIES`].
+fn mapped_files(p: &process::Process) -> Vec<MappedPiece> {
+    let mut pieces: Vec<MappedPiece> = Vec::new();
+    for range in p.file_ranges(MAX_ENTRIES) {
         // A native process's ranges above 4 GiB have no i386 address.
-        .filter(|r| r.end <= 1 << 32)
-        .filter_map(|r| {
-            let node = r.file.clone().as_any().downcast::<Inode>().ok()?;
-            Some((r, node))
-        })
-        .collect()
+        if range.end > 1 << 32 {
+            continue;
+        }
+        let Ok(node) = range.file.clone().as_any().downcast::<Inode>() else {
+            continue;
+        };
+        let first = pieces.len();
+        let mut from = range.start;
+        while from < range.end && pieces.len() < MAX_ENTRIES {
+            let Some((region, _)) = p.next_mapping(from) else {
+                break;
+            };
+            if region.start >= range.end {
+                break;
+            }
+            let start = region.start.max(range.start);
+            let (how, bound) = p.inheritance_at(start);
+            let end = region.end.min(range.end).min(bound);
+            from = end;
+            let prot = Some(region.prot);
+            let inheritance = vm_inherit(how, range.shared);
+            // Parts set back alike are one entry again (vm_map_simplify_entry).
+            if let Some(last) = pieces[first..].last_mut()
+                && last.end == start
+                && last.prot == prot
+                && last.inheritance == inheritance
+            {
+                last.end = end;
+                continue;
+            }
+            pieces.push(MappedPiece {
+                start,
+                end,
+                offset: range.offset.wrapping_add(start - range.start),
+                prot,
+                shared: range.shared,
+                inheritance,
+                node: node.clone(),
+            });
+        }
+        if pieces.len() == first && pieces.len() < MAX_ENTRIES {
+            pieces.push(MappedPiece {
+                start: range.start,
+                end: range.end,
+                offset: range.offset,
+                prot: range.prot,
+                shared: range.shared,
+                inheritance: vm_inherit(p.inheritance_at(range.start).0, range.shared),
+                node,
+            });
+        }
+    }
+    pieces
 }
 
 /// The part of `pid`'s vmspace slot at `offset`: its start in the slot and its bytes.
 /// The struct vmspace is kinfo_proc's e_vm with the map's header linking the entries
 /// (a circular list through the header at the vmspace's start, as vm_map keeps it);
-/// entry `i` maps file range `i`, its object the file's.
+/// entry `i` maps [`mapped_files`]'s piece `i`, its object the file's.
 fn vmspace_part(pid: u32, offset: u32) -> Option<(u32, Vec<u8>)> {
     let p = live_process(pid)?;
     let files = mapped_files(&p);
@@ -271,13 +345,13 @@ fn vmspace_part(pid: u32, offset: u32) -> Option<(u32, Vec<u8>)> {
         return Some((0, vm));
     }
     let i = ((offset - ENTRIES_AT) / ENTRY_SLOT) as usize;
-    let (range, node) = files.get(i)?;
+    let range = files.get(i)?;
     let mut e = vec![0u8; VM_MAP_ENTRY_SIZE];
     put_word(&mut e, 0, link(i.checked_sub(1)));
     put_word(&mut e, 4, link((i + 1 < n).then_some(i + 1)));
     put_word(&mut e, 8, range.start as u32);
     put_word(&mut e, 12, range.end as u32);
-    put_word(&mut e, 20, object_address(node));
+    put_word(&mut e, 20, object_address(&range.node));
     put(&mut e, 24, &range.offset.to_le_bytes());
     let (read, write, execute) = range
         .prot
@@ -286,8 +360,8 @@ fn vmspace_part(pid: u32, offset: u32) -> Option<(u32, Vec<u8>)> {
         put_word(&mut e, 32, MAP_ENTRY_COW);
     }
     let bits = u8::from(read) | u8::from(write) << 1 | u8::from(execute) << 2;
-    // protection, max_protection, inheritance (VM_INHERIT_SHARE 0, COPY 1)
-    put(&mut e, 36, &[bits, 7, u8::from(!range.shared)]);
+    // protection, max_protection, inheritance
+    put(&mut e, 36, &[bits, 7, range.inheritance]);
     Some((ENTRIES_AT + i as u32 * ENTRY_SLOT, e))
 }
 

@@ -146,6 +146,14 @@ impl Process {
         self.with_space(|s| s.next_mapping(from)).flatten()
     }
 
+    /// How minherit set fork to treat the page `addr`, and where that setting ends
+    /// (see [`crate::mm::uspace::AddressSpace::inheritance_at`]); the default and no
+    /// end once it has no address space.
+    pub fn inheritance_at(&self, addr: u64) -> (Option<crate::mm::uspace::Inheritance>, u64) {
+        self.with_space(|s| s.inheritance_at(addr))
+            .unwrap_or((None, u64::MAX))
+    }
+
     /// The file name of the process's image (BSD's p_comm, not shortened).
     pub fn image_name(&self) -> Vec<u8> {
         self.inner.lock().name.to_vec()

@@ -60,6 +60,21 @@ impl AddressSpace {
         }
     }
 
+    /// How minherit set fork to treat the page `addr` (None: its default, by copy
+    /// or by sharing as it is private or shared), and where that setting ends or the
+    /// next one begins (`u64::MAX`: none after).
+    pub fn inheritance_at(&self, addr: u64) -> (Option<Inheritance>, u64) {
+        if let Some((_, end, how)) = ranges::at(&self.inherit, addr) {
+            return (Some(how), end);
+        }
+        let next = self
+            .inherit
+            .range(addr..)
+            .next()
+            .map_or(u64::MAX, |(&s, _)| s);
+        (None, next)
+    }
+
     /// The ranges inherited `how`.
     pub(crate) fn inherited(&self, how: Inheritance) -> Vec<(u64, u64)> {
         self.inherit
