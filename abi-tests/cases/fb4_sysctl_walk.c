@@ -119,14 +119,14 @@ static const struct node {
 	/* The socket lists (fb4_netstat reads them): two xinpgens at least. */
 	{{4, 1, 1, 0x100}, 4, "net.local.stream.pcblist", RD, "S,xunpcb", -4},
 	{{4, 1, 2, 0x100}, 4, "net.local.dgram.pcblist", RD, "S,xunpcb", -4},
-	/* netstat -s's (fb4_netstat_stats). */
-	{{4, 2, 0, 12}, 4, "net.inet.ip.stats", OPAQUE | RD, "S,ipstat", 116},
+	/* netstat -s's (fb4_netstat_stats), which root may write (netstat -z). */
+	{{4, 2, 0, 12}, 4, "net.inet.ip.stats", OPAQUE | RD | WR, "S,ipstat", 116},
 	{{4, 2, 1, 1}, 4, "net.inet.icmp.maskrepl", INT | RD, "I", 4},
-	{{4, 2, 1, 2}, 4, "net.inet.icmp.stats", OPAQUE | RD, "S,icmpstat", 200},
-	{{4, 2, 2, 1}, 4, "net.inet.igmp.stats", OPAQUE | RD, "S,igmpstat", 36},
-	{{4, 2, 6, 4}, 4, "net.inet.tcp.stats", OPAQUE | RD, "S,tcpstat", 304},
+	{{4, 2, 1, 2}, 4, "net.inet.icmp.stats", OPAQUE | RD | WR, "S,icmpstat", 200},
+	{{4, 2, 2, 1}, 4, "net.inet.igmp.stats", OPAQUE | RD | WR, "S,igmpstat", 36},
+	{{4, 2, 6, 4}, 4, "net.inet.tcp.stats", OPAQUE | RD | WR, "S,tcpstat", 304},
 	{{4, 2, 6, 11}, 4, "net.inet.tcp.pcblist", RD, "S,xtcpcb", -4},
-	{{4, 2, 17, 2}, 4, "net.inet.udp.stats", OPAQUE | RD, "S,udpstat", 52},
+	{{4, 2, 17, 2}, 4, "net.inet.udp.stats", OPAQUE | RD | WR, "S,udpstat", 52},
 	{{4, 2, 17, 5}, 4, "net.inet.udp.pcblist", RD, "S,xinpcb", -4},
 	/* rtsock.c's handler node: three more numbers wanted (EINVAL without). */
 	{{4, 17}, 2, "net.route", NODE | RD, "N", -1},
