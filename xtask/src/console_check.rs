@@ -15,8 +15,7 @@ use nymph_harness::{Echo, QemuCommand, RunOptions};
 use crate::args::TestArgs;
 
 /// The check's name in the tally.
-pub const CONSOLE_CHECK: &str =
-    "console: nsh runs pipelines (FreeBSD 4 and native), redirections, ps, kill and job control";
+pub const CONSOLE_CHECK: &str = "console: nsh runs pipelines (FreeBSD 4 and native), redirections, ps, kill, job control, sh -c and scripts";
 
 /// How a step recognises its line of output.
 #[derive(Clone, Copy, Debug)]
