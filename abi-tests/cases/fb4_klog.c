@@ -8,7 +8,8 @@
  * nothing. The reader is woken a few
  * times a second when something was kept (kern.log_wakeups_per_second, 5), and so are
  * poll and, with FIOASYNC, SIGIO to the owner. FIONREAD counts what waits; writes are
- * ENODEV (on a descriptor open for writing; a write of nothing too), other requests ENOTTY. Bytes not read stay for the next opener.
+ * ENODEV (on a descriptor open for writing; a write of nothing too), other requests
+ * ENOTTY, and kevent EPERM (no kqfilter). Bytes not read stay for the next opener.
  *
  * What the buffer holds for syslogd: the kernel's own lines without a priority (a
  * printf's; syslogd files them as kern.crit), sigexit's line as log(LOG_INFO) keeps
@@ -192,6 +193,11 @@ static void console_lines(void)
 	/* Open for writing, but no write is served (4.x's nowrite). */
 	CHECK_ERRNO(write(klog, "x", 1), ENODEV);
 	CHECK_ERRNO(write(klog, "", 0), ENODEV);
+	/* The log device has no kqfilter (its cdevsw's flags are 0): kevent is EPERM. */
+	int kq = CHECK_OK(__sys_kqueue());
+	struct kevent k = {(uint32_t)klog, EVFILT_READ, EV_ADD, 0, 0, 0};
+	CHECK_ERRNO(__sys_kevent(kq, &k, 1, NULL, 0, NULL), EPERM);
+	close(kq);
 }
 
 static void wakeups(void)

@@ -4,7 +4,8 @@
  * regular file (EVFILT_READ with EV_CLEAR woken by another process's write, data < 0
  * after a truncation, EVFILT_VNODE NOTE_RENAME and NOTE_DELETE), a pipe's two ends
  * with byte counts and EV_EOF, a child's NOTE_EXIT with its wait status, an ignored
- * signal counted by EVFILT_SIGNAL, timeouts, EV_ERROR events and kevent's errors,
+ * signal counted by EVFILT_SIGNAL, timeouts, EV_ERROR events and kevent's errors
+ * (a device without a kqfilter, such as /dev/null, is EPERM; a terminal has one),
  * EV_ONESHOT and EV_DISABLE, a closed descriptor's note dropped, the queue not
  * inherited by fork, poll on a queue, and struct kevent byte for byte.
  */
@@ -282,6 +283,26 @@ static void errors_and_timeouts(int kq)
 	CHECK_EQ(ev[1].data, EBADF);
 	CHECK_EQ(error_of(kq, kev(0, EVFILT_READ, EV_DELETE, 0, 0, 0)).data, ENOENT);
 	CHECK_EQ(error_of(kq, kev(0, EVFILT_AIO, EV_ADD, 0, 0, 0)).data, EPERM);
+	/* A device without a kqfilter (mem.c's): spec_kqfilter's 1, EPERM, for every
+	 * descriptor filter; a terminal has one. */
+	int null = CHECK_OK(open("/dev/null", O_RDWR));
+	CHECK_EQ(error_of(kq, kev(null, EVFILT_READ, EV_ADD, 0, 0, 0)).data, EPERM);
+	CHECK_EQ(error_of(kq, kev(null, EVFILT_WRITE, EV_ADD, 0, 0, 0)).data, EPERM);
+	CHECK_EQ(error_of(kq, kev(null, EVFILT_VNODE, EV_ADD, NOTE_DELETE, 0, 0)).data, EPERM);
+	struct kevent on_null = kev(null, EVFILT_READ, EV_ADD, 0, 0, 0);
+	CHECK_ERRNO(kevent(kq, &on_null, 1, NULL, 0, &zero), EPERM);
+	CHECK_EQ(error_of(kq, kev(null, EVFILT_READ, EV_DELETE, 0, 0, 0)).data, ENOENT);
+	close(null);
+	int zero_dev = CHECK_OK(open("/dev/zero", O_RDONLY));
+	CHECK_EQ(error_of(kq, kev(zero_dev, EVFILT_READ, EV_ADD, 0, 0, 0)).data, EPERM);
+	close(zero_dev);
+	int tty = open("/dev/tty", O_RDWR);
+	if (tty >= 0) {
+		struct kevent on_tty = kev(tty, EVFILT_WRITE, EV_ADD, 0, 0, 0);
+		CHECK_OK(kevent(kq, &on_tty, 1, NULL, 0, &zero));
+		change(kq, kev(tty, EVFILT_WRITE, EV_DELETE, 0, 0, 0));
+		close(tty);
+	}
 
 	/* Not a queue, not a descriptor, a bad timespec, a bad pointer. */
 	CHECK_ERRNO(kevent(0, NULL, 0, ev, 1, &zero), EBADF);

@@ -8,6 +8,7 @@ use crate::files::file_errno;
 use crate::signals::signal_from_fb;
 use crate::sys::{Ret, SysResult, fault};
 use fb::kevent_flags as ev;
+use nymph_kernel::file::FileKind;
 use nymph_kernel::file::kqueue::{self, Change, ChangeError, Changes, Event, Filter};
 use nymph_kernel::file::poll::Timeout;
 use nymph_kernel::process::calls;
@@ -134,6 +135,24 @@ fn timer_ticks(ms: i32) -> u64 {
     (ms * 1000).div_ceil(tick_us) + 1
 }
 
+/// 4.x's kqueue_register attaches a new read, write or vnode note through the
+/// descriptor's vnode, and a device whose cdevsw lacks D_KQFILTER (mem.c's null, zero,
+/// random, mem and kmem; the log device) answers spec_kqfilter's 1, which comes back
+/// as EPERM. Terminals (the console, /dev/tty, a pseudo-terminal's either side) have
+/// filters. A descriptor that is not open is the core's to refuse (EBADF).
+fn filterable(task: &Task, c: &Change) -> Result<(), i32> {
+    if !c.add || !matches!(c.filter, Some(Filter::Read | Filter::Write | Filter::Vnode)) {
+        return Ok(());
+    }
+    let Ok(file) = calls::file(task, c.ident as i64) else {
+        return Ok(());
+    };
+    if file.kind() == FileKind::Device && file.terminal().is_none() {
+        return Err(errno::EPERM);
+    }
+    Ok(())
+}
+
 fn change_errno(e: ChangeError) -> i32 {
     match e {
         ChangeError::NoSuchProcess => errno::ESRCH,
@@ -207,8 +226,9 @@ pub(crate) fn sys_kevent(task: &mut Task, a: fb::KeventArgs) -> SysResult {
     let mut written = 0u64;
     for i in 0..u64::try_from(a.nchanges).unwrap_or(0) {
         let k: fb::kevent = task.read_val(changes + i * KEVENT_SIZE).map_err(fault)?;
-        let result =
-            decode(task, &k).and_then(|c| queue.apply(&task.process, &c).map_err(change_errno));
+        let result = decode(task, &k)
+            .and_then(|c| filterable(task, &c).map(|()| c))
+            .and_then(|c| queue.apply(&task.process, &c).map_err(change_errno));
         let Err(e) = result else { continue };
         if written >= room {
             return Err(e);
