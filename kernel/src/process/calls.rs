@@ -201,13 +201,26 @@ fn read_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64,
         .unwrap_or(usize::MAX)
         .min(CHUNK)
         .min(file.read_limit().unwrap_or(usize::MAX));
-    let whole = file.kind() == FileKind::Regular;
-    chunked(task, addr, count, piece, whole, |buf, _| file.read(buf))
+    chunked(task, addr, count, piece, reads_whole(file), |buf, _| {
+        file.read(buf)
+    })
+}
+
+/// Whether a read of `file` moves the whole request, up to the end: a regular file's,
+/// and a device's that is not a terminal (4.x's mmrw loops over the whole uio for
+/// /dev/zero, /dev/mem and the rest, so dd's `bs=1m` reads of /dev/zero are whole
+/// records). A terminal's, a pipe's or a socket's read is one transfer, theirs to cut.
+fn reads_whole(file: &OpenFile) -> bool {
+    match file.kind() {
+        FileKind::Regular => true,
+        FileKind::Device => file.terminal().is_none(),
+        _ => false,
+    }
 }
 
 /// Moves up to `count` bytes from `read` (given a kernel buffer and how much is done)
 /// to user memory at `addr`, a chunk at a time: all of them, up to the end, when
-/// `whole` (a regular file's read is the whole request, as 4.x's uiomove makes it), else
+/// `whole` (see [`reads_whole`]), else
 /// one transfer (a pipe's or a terminal's short read is theirs to make). An error or a
 /// fault after some data reports the data.
 fn chunked(
@@ -927,8 +940,7 @@ pub fn stat_file(file: &OpenFile) -> Stat {
 pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let piece = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
-    let whole = file.kind() == FileKind::Regular;
-    chunked(task, addr, count, piece, whole, |buf, done| {
+    chunked(task, addr, count, piece, reads_whole(&file), |buf, done| {
         let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
         file.read_at(at, buf)
     })
