@@ -10,15 +10,18 @@ use crate::convert::{FREEBSD4, type_bits};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Jail, Ret, SysResult, fault, suser};
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use nymph_abi::rt::{Out, UserCStr, UserPtr};
+use nymph_kernel::file::pipe::Pipe;
+use nymph_kernel::file::socket::{Domain, Socket, SocketType};
 use nymph_kernel::file::{FileKind, OpenFile, Whence};
 use nymph_kernel::process::Task;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::creds::IdKind;
 use nymph_kernel::process::uaccess::UserFault;
-use nymph_kernel::vfs::{self, Access, Follow, FsContext, Inode, OpenFlags, Stat};
+use nymph_kernel::sync::Mutex;
+use nymph_kernel::vfs::{self, Access, Follow, FsContext, Inode, NodeType, OpenFlags, Stat};
 use zerocopy::{FromZeros, IntoBytes};
 
 /// Where a 4.x userland installed beside the native one lives.
@@ -290,7 +293,120 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
     if file.ops().revoked() {
         return Err(errno::EBADF);
     }
+    if file.node().is_none() {
+        if let Some((pipe, reading)) = file.ops().pipe() {
+            return Ok(pipe_stat(file, pipe, reading));
+        }
+        if let Some(socket) = file.socket() {
+            return Ok(socket_stat(file, socket));
+        }
+    }
     Ok(calls::stat_file(file))
+}
+
+/// 4.x's `PIPE_SIZE`: a pipe end's buffer until a big write grows it.
+const PIPE_SIZE: usize = 16384;
+
+/// A pipe end as 4.x's pipe_stat fills struct stat: S_IFIFO with no permission bits,
+/// the end's buffer size as st_blksize (stdio's buffer for it), the bytes waiting in
+/// it as st_size and st_blocks = ceil(size / blksize); ids, links and device 0. 4.x's
+/// pipes are two-way, each end reading from its own buffer: here data flows one way,
+/// so the write end's is an empty PIPE_SIZE one.
+fn pipe_stat(file: &OpenFile, pipe: &Pipe, reading: bool) -> Stat {
+    let (size, block_size) = if reading {
+        (pipe.queued(), pipe.buffer_size())
+    } else {
+        (0, PIPE_SIZE)
+    };
+    let times = calls::stat_file(file);
+    Stat {
+        device: 0,
+        inode: 0,
+        kind: NodeType::Fifo,
+        mode: 0,
+        links: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        size: size as u64,
+        blocks: size.div_ceil(block_size) as u64,
+        block_size: block_size as u32,
+        ..times
+    }
+}
+
+/// 4.x's NOUDEV, a Unix-domain socket's st_dev.
+const NOUDEV: u64 = 0xffff_ffff;
+
+/// A socket as 4.x's soo_stat and the protocol's pru_sense fill struct stat:
+/// S_IFSOCK, readable by all while it can receive or holds bytes, writable by all
+/// while it can send; st_size the bytes waiting; the creator's effective ids
+/// (so_cred); st_blksize the send buffer's size (a connected Unix stream's plus what
+/// its peer has not read, uipc_sense); times, links and blocks 0. A Unix-domain
+/// socket's st_dev is NOUDEV and its st_ino [`unp_ino`]'s.
+fn socket_stat(file: &OpenFile, socket: &Socket) -> Stat {
+    let (cannot_receive, cannot_send) = socket.shut_states();
+    let queued = if socket.is_listening() {
+        0
+    } else {
+        file.ops().readable_bytes().unwrap_or(0)
+    };
+    let mut mode = 0;
+    if !cannot_receive || queued != 0 {
+        mode |= 0o444;
+    }
+    if !cannot_send {
+        mode |= 0o222;
+    }
+    let local = socket.domain() == Domain::Local;
+    let mut block_size = socket.buffer_sizes().0;
+    if local && socket.socket_type() == SocketType::Stream {
+        block_size += socket.sent_unread();
+    }
+    let (uid, gid) = socket.creator();
+    let zero = vfs::Timestamp {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    Stat {
+        device: if local { NOUDEV } else { 0 },
+        inode: if local { u64::from(unp_ino(socket)) } else { 0 },
+        kind: NodeType::Socket,
+        mode,
+        links: 0,
+        uid,
+        gid,
+        rdev: 0,
+        size: queued,
+        blocks: 0,
+        block_size: u32::try_from(block_size).unwrap_or(u32::MAX),
+        atime: zero,
+        mtime: zero,
+        ctime: zero,
+    }
+}
+
+/// uipc_sense's st_ino, with its quirk: a socket without a number takes the next of
+/// a counter that starts at 0 and keeps it unless that was 0 (so the first socket
+/// fstat sees gets 0, then a new number at its next fstat). The sockets numbered,
+/// with their numbers.
+static UNP_INO: Mutex<(u32, Vec<(Weak<Socket>, u32)>)> = Mutex::new((0, Vec::new()));
+
+fn unp_ino(socket: &Socket) -> u32 {
+    let mut table = UNP_INO.lock();
+    let me: *const Socket = socket;
+    if let Some(&(_, ino)) = table.1.iter().find(|(w, _)| core::ptr::eq(w.as_ptr(), me)) {
+        return ino;
+    }
+    let ino = table.0;
+    table.0 = ino.wrapping_add(1);
+    if ino != 0
+        && let Some(arc) = socket.arc()
+    {
+        table.1.retain(|(w, _)| w.strong_count() > 0);
+        table.1.push((Arc::downgrade(&arc), ino));
+    }
+    ino
 }
 
 /// revoke (56) as 4.x's vfs_syscalls.c `revoke`: the lookup's errors (links followed);

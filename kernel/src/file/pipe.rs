@@ -334,6 +334,12 @@ impl Pipe {
         self.ends().1 > 0
     }
 
+    /// The bytes its ring holds now (it starts small and grows as writes need room,
+    /// as BSD's pipes grow to a big pipe's buffer).
+    pub fn buffer_size(&self) -> usize {
+        self.state.lock().capacity()
+    }
+
     /// Bytes queued.
     pub fn queued(&self) -> usize {
         self.state.lock().len

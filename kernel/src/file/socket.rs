@@ -749,6 +749,9 @@ pub struct Socket {
     /// Whom SIGURG goes to when urgent data arrives (F_SETOWN, SIOCSPGRP), and SIGIO
     /// when asked for (BSD's so_sigio and SS_ASYNC).
     signals: AsyncSignals,
+    /// The effective user and group ids of the process that made it (BSD's so_cred;
+    /// an accepted connection's are its listener's, as sonewconn copies them).
+    creator: (u32, u32),
 }
 
 /// What a receive got.
@@ -769,7 +772,7 @@ pub fn open(kind: SocketType) -> Result<Arc<OpenFile>> {
 
 /// A new unconnected socket of `domain`, as an open file.
 pub fn open_in(domain: Domain, kind: SocketType) -> Result<Arc<OpenFile>> {
-    file(Socket::new(domain, kind)?)
+    file(Socket::new(domain, kind, caller_ids())?)
 }
 
 /// An open file for `socket` (a new one, or one that accept took).
@@ -779,9 +782,10 @@ pub fn file(socket: Arc<Socket>) -> Result<Arc<OpenFile>> {
 
 /// Two sockets connected to each other (socketpair), as open files.
 pub fn pair(kind: SocketType) -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
+    let creator = caller_ids();
     let (a, b) = (
-        Socket::new(Domain::Local, kind)?,
-        Socket::new(Domain::Local, kind)?,
+        Socket::new(Domain::Local, kind, creator)?,
+        Socket::new(Domain::Local, kind, creator)?,
     );
     match kind {
         SocketType::Stream => join(&a, &b)?,
@@ -863,8 +867,17 @@ impl Drop for Socket {
     }
 }
 
+/// The effective user and group ids of the calling process (root's for the kernel's
+/// own calls), a new socket's [`Socket::creator`].
+fn caller_ids() -> (u32, u32) {
+    crate::process::current().map_or((0, 0), |p| {
+        let creds = p.fs().creds;
+        (creds.euid, creds.egid)
+    })
+}
+
 impl Socket {
-    fn new(domain: Domain, kind: SocketType) -> Result<Arc<Socket>> {
+    fn new(domain: Domain, kind: SocketType, creator: (u32, u32)) -> Result<Arc<Socket>> {
         if crate::mm::heap::under_pressure() {
             return Err(Error::NoBufferSpace);
         }
@@ -901,6 +914,7 @@ impl Socket {
             connection: Once::new(),
             changed: WaitQueue::new(),
             signals: AsyncSignals::new(),
+            creator,
         });
         let mut table = match domain {
             Domain::Local => LOCAL_SOCKETS.lock(),
@@ -1324,7 +1338,7 @@ impl Socket {
             self.state.lock().peer = Some((Arc::downgrade(&target), server_name));
             return Ok(());
         }
-        let server = Socket::new(self.domain, SocketType::Stream)?;
+        let server = Socket::new(self.domain, SocketType::Stream, target.creator)?;
         {
             let t = target.state.lock();
             let Some(backlog) = t.backlog else {
@@ -1901,6 +1915,17 @@ impl Socket {
     }
 
     /// The send and receive buffer sizes.
+    /// The effective user and group ids of the process that made it (BSD's so_cred).
+    pub fn creator(&self) -> (u32, u32) {
+        self.creator
+    }
+
+    /// Bytes a connected stream has sent that its peer has not read (BSD's peer's
+    /// so_rcv.sb_cc); 0 for anything else.
+    pub fn sent_unread(&self) -> usize {
+        self.connection.get().map_or(0, |c| c.tx.queued())
+    }
+
     pub fn buffer_sizes(&self) -> (usize, usize) {
         let s = self.state.lock();
         (s.send_buffer, s.receive_buffer)
