@@ -14,8 +14,10 @@
  *    or in parts for a short buffer; the master's next write waits until it has
  *    been read (EAGAIN non-blocking, no POLLOUT); a write past 1023 bytes is cut
  *    there; FIONREAD on the slave counts the record and its 0 byte; a write of
- *    nothing is an empty record, which the slave reads as end of file; a slave read
- *    with no record waits (EAGAIN non-blocking); off again, input is typed;
+ *    nothing is an empty record, which the slave reads as end of file; writev's
+ *    pieces make one record, which readv takes into its pieces; a slave read
+ *    with no record waits (EAGAIN non-blocking); off again, input is typed, and a
+ *    line that fills readv's first piece ends the read;
  *  - TIOCSIG: the master sends the signal its argument names to the foreground
  *    group, 0 and 32 up being EINVAL, and flushes typed input unless NOFLSH.
  */
@@ -84,6 +86,18 @@ static void user_control(void)
 	CHECK_OK(ioctl(m, TIOCPKT, &off));
 }
 
+struct iov32 {
+	void *base;
+	size_t len;
+};
+
+/* setitimer's struct itimerval. */
+struct itv {
+	struct timeval interval, value;
+};
+
+static void on_alarm(int sig) { (void)sig; }
+
 static void remote(void)
 {
 	int on = 1, off = 0;
@@ -122,6 +136,15 @@ static void remote(void)
 	CHECK_ERRNO(read(s, buf, 1), EAGAIN);
 	CHECK_OK(fcntl(s, F_SETFL, flags));
 
+	/* writev makes one record of its pieces (ptcwrite takes the whole uio), and
+	 * readv takes one record into its pieces. */
+	struct iov32 out[2] = {{"ab", 2}, {"cd", 2}};
+	CHECK_EQ(__sys_writev(m, out, 2), 4);
+	char a[3], b[8];
+	struct iov32 in[2] = {{a, 3}, {b, 8}};
+	CHECK_EQ(__sys_readv(s, in, 2), 4);
+	CHECK(memcmp(a, "abc", 3) == 0 && b[0] == 'd');
+
 	/* A write of nothing is an empty record: the slave reads end of file. */
 	CHECK_EQ(write(m, "", 0), 0);
 	CHECK_EQ(pending(s), 1);
@@ -134,6 +157,25 @@ static void remote(void)
 	CHECK_EQ(read(s, buf, sizeof(buf)), 2);
 	CHECK(memcmp(buf, "x\n", 2) == 0);
 	expect_master("x\r\n", 3);
+
+	/* A line that fills readv's first piece ends the read: ttread fills the uio
+	 * once, it does not wait for another line for the second piece (an alarm ends
+	 * the wait if it does). */
+	CHECK_EQ(write(m, "abc\n", 4), 4);
+	expect_master("abc\r\n", 5);
+	char l1[4], l2[16];
+	struct iov32 lines[2] = {{l1, sizeof(l1)}, {l2, sizeof(l2)}};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: the alarm ends a wait */
+	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
+	struct itv one_second = {{0, 0}, {1, 0}}, off_timer = {{0, 0}, {0, 0}};
+	CHECK_OK(__sys_setitimer(0, &one_second, NULL));
+	long start = nt_now_ms();
+	CHECK_EQ(__sys_readv(s, lines, 2), 4);
+	CHECK(nt_now_ms() - start < 500);
+	CHECK_OK(__sys_setitimer(0, &off_timer, NULL));
+	CHECK(memcmp(l1, "abc\n", 4) == 0);
 }
 
 static void signals(void)

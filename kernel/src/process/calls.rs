@@ -306,27 +306,38 @@ fn write_source(task: &Task, file: &OpenFile, from: &dyn Source) -> Option<Resul
 }
 
 /// Moves `count` bytes from user memory at `addr` to `write` (given them and how many
-/// went before), a chunk at a time, until one is taken short; small writes go in one
-/// piece, so a pipe keeps them atomic. An error or a fault after some data reports the
-/// data. A write of nothing still asks the object, as 4.x's does (a terminal's
-/// background check, a device that takes no writes, a pseudo-terminal's empty record),
-/// unless it is a `regular` file's: that changes nothing (ffs_write's loop never runs).
+/// went before), a chunk at a time: [`chunked_write_from`] of the one buffer.
 fn chunked_write(
     task: &Task,
     addr: u64,
     count: u64,
     regular: bool,
+    write: impl FnMut(&[u8], u64) -> Result<usize, Error>,
+) -> Result<u64, Error> {
+    let len = usize::try_from(count).unwrap_or(usize::MAX);
+    chunked_write_from(&UserBuffer { task, addr, len }, regular, write)
+}
+
+/// Moves the bytes of `from` to `write` (given them and how many went before), a
+/// chunk at a time, until one is taken short; small writes go in one piece, so a pipe
+/// keeps them atomic. An error or a fault after some data reports the data. A write
+/// of nothing still asks the object, as 4.x's does (a terminal's background check, a
+/// device that takes no writes, a pseudo-terminal's empty record), unless it is a
+/// `regular` file's: that changes nothing (ffs_write's loop never runs).
+fn chunked_write_from(
+    from: &dyn Source,
+    regular: bool,
     mut write: impl FnMut(&[u8], u64) -> Result<usize, Error>,
 ) -> Result<u64, Error> {
+    let count = from.len() as u64;
     if count == 0 && !regular {
         return write(&[], 0).map(|n| n as u64);
     }
     let mut done = 0u64;
-    let mut buf = vec![0u8; usize::try_from(count).unwrap_or(CHUNK).min(CHUNK)];
+    let mut buf = vec![0u8; from.len().min(CHUNK)];
     while done < count {
         let n = (count - done).min(buf.len() as u64) as usize;
-        let from = addr.checked_add(done).ok_or(Error::BadAddress)?;
-        if task.read_bytes(from, &mut buf[..n]).is_err() {
+        if from.copy_out(done as usize, &mut buf[..n]).is_err() {
             return if done > 0 {
                 Ok(done)
             } else {
@@ -375,12 +386,22 @@ fn vector(
 }
 
 /// readv(2) over (address, length) pairs: one transfer into all the pieces where the
-/// object reads straight to user memory (a datagram is one, whatever the pieces),
-/// else stops at the first short read. One message, however many pieces.
+/// object reads straight to user memory (a datagram is one, whatever the pieces) or is
+/// a terminal, else stops at the first short read. One message, however many pieces.
 pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
     let file = file(task, fd)?;
-    let n = match file.read_to(&mut UserPieces::new(task, iov)) {
+    let mut pieces = UserPieces::new(task, iov);
+    let n = match file.read_to(&mut pieces) {
         Some(n) => n? as u64,
+        // A terminal's read is one line (or one VMIN/VTIME read, or one remote
+        // record), whatever the pieces: one read, spread over them (bytes that then
+        // fault are lost, as ttread's uiomove loses them).
+        None if file.terminal().is_some() => {
+            let mut buf = vec![0u8; pieces.total().min(CHUNK)];
+            let n = file.read(&mut buf)?;
+            pieces.copy_in(0, &buf[..n])?;
+            n as u64
+        }
         None => vector(task, &file, iov, read_file)?,
     };
     count_received(task, &file, n);
@@ -388,8 +409,9 @@ pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Erro
 }
 
 /// writev(2) over (address, length) pairs: one transfer from all the pieces where the
-/// object can take one (a datagram, a pipe's atomic write), else stops at the first
-/// short write. One past the file-size limit is refused whole, as one write would be.
+/// object can take one (a datagram, a pipe's atomic write, a terminal's write), else
+/// stops at the first short write. One past the file-size limit is refused whole, as
+/// one write would be.
 pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Error> {
     let file = file(task, fd)?;
     if file.carries_messages() {
@@ -399,8 +421,14 @@ pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Err
         let total = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
         within_size_limit(task, &file, None, total)?;
     }
-    if let Some(n) = write_source(task, &file, &UserPieces::new(task, iov)) {
+    let pieces = UserPieces::new(task, iov);
+    if let Some(n) = write_source(task, &file, &pieces) {
         return n;
+    }
+    // A terminal takes the pieces as one write (a remote-mode pseudo-terminal master
+    // makes them one record).
+    if file.terminal().is_some() {
+        return chunked_write_from(&pieces, false, |buf, _| file.write(buf));
     }
     vector(task, &file, iov, write_file)
 }
