@@ -390,21 +390,33 @@ fn socket_stat(file: &OpenFile, socket: &Socket) -> Stat {
 /// a counter that starts at 0 and keeps it unless that was 0 (so the first socket
 /// fstat sees gets 0, then a new number at its next fstat). The sockets numbered,
 /// with their numbers.
-static UNP_INO: Mutex<(u32, Vec<(Weak<Socket>, u32)>)> = Mutex::new((0, Vec::new()));
+static UNP_INO: Mutex<SocketNumbers> = Mutex::new(SocketNumbers {
+    next: 0,
+    given: Vec::new(),
+});
+
+struct SocketNumbers {
+    next: u32,
+    given: Vec<(Weak<Socket>, u32)>,
+}
 
 fn unp_ino(socket: &Socket) -> u32 {
     let mut table = UNP_INO.lock();
     let me: *const Socket = socket;
-    if let Some(&(_, ino)) = table.1.iter().find(|(w, _)| core::ptr::eq(w.as_ptr(), me)) {
+    if let Some(&(_, ino)) = table
+        .given
+        .iter()
+        .find(|(w, _)| core::ptr::eq(w.as_ptr(), me))
+    {
         return ino;
     }
-    let ino = table.0;
-    table.0 = ino.wrapping_add(1);
+    let ino = table.next;
+    table.next = ino.wrapping_add(1);
     if ino != 0
         && let Some(arc) = socket.arc()
     {
-        table.1.retain(|(w, _)| w.strong_count() > 0);
-        table.1.push((Arc::downgrade(&arc), ino));
+        table.given.retain(|(w, _)| w.strong_count() > 0);
+        table.given.push((Arc::downgrade(&arc), ino));
     }
     ino
 }
