@@ -10509,7 +10509,7 @@ impl ShmsysArgs {
 
 /// Arguments of `pread(fd_t fd, ptr<u8, Out> buf, size_t nbyte, off_t offset)`, slot 173 (6 words); returns `ssize_t`.
 ///
-/// 4.x sys_generic.c pread: ESPIPE only for what is not a vnode (pipes, sockets); a device, a terminal or a FIFO is served as read(2) serves it, the offset ignored. The offset is not checked: a negative one on a regular file is EFBIG (ffs_read).
+/// 4.x sys_generic.c pread: ESPIPE for what is not DTYPE_VNODE (pipes, sockets, event queues, and FIFOs, which open makes DTYPE_FIFO); a device or a terminal is served as read(2) serves it, the offset ignored. The offset is not checked: a negative one on a regular file is EFBIG (ffs_read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PreadArgs {
     pub fd: fd_t,
@@ -10546,7 +10546,7 @@ impl PreadArgs {
 
 /// Arguments of `pwrite(fd_t fd, ptr<u8, In> buf, size_t nbyte, off_t offset)`, slot 174 (6 words); returns `ssize_t`.
 ///
-/// 4.x sys_generic.c pwrite: ESPIPE only for what is not a vnode (pipes, sockets); a device, a terminal or a FIFO is served as write(2) serves it, the offset ignored. The offset is not checked: a negative one on a regular file is EFBIG (ffs_write).
+/// 4.x sys_generic.c pwrite: ESPIPE for what is not DTYPE_VNODE (pipes, sockets, event queues, and FIFOs, which open makes DTYPE_FIFO); a device or a terminal is served as write(2) serves it, the offset ignored. The offset is not checked: a negative one on a regular file is EFBIG (ffs_write).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PwriteArgs {
     pub fd: fd_t,
@@ -10984,7 +10984,7 @@ impl Syscall198Args {
 
 /// Arguments of `lseek(fd_t fd, off_t offset, whence whence)`, slot 199 (5 words); returns `off_t`.
 ///
-/// 4.x vfs_syscalls.c lseek: ESPIPE for what is not a vnode (pipes, sockets, event queues); a device, a FIFO or a terminal takes the offset like a file, and its reads and writes ignore it. Nothing is checked: the offset may go negative (returned as it is; a regular file's reads and writes there are EFBIG, as ffs_read and ffs_write say, before RLIMIT_FSIZE is looked at) and wraps as an off_t.
+/// 4.x vfs_syscalls.c lseek: ESPIPE for what is not DTYPE_VNODE (pipes, sockets, event queues, and FIFOs, which open makes DTYPE_FIFO); a device or a terminal takes the offset like a file, and its reads and writes ignore it. Nothing is checked: the offset may go negative (returned as it is; a regular file's reads and writes there are EFBIG, as ffs_read and ffs_write say, before RLIMIT_FSIZE is looked at) and wraps as an off_t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LseekArgs {
     pub fd: fd_t,

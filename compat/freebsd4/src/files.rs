@@ -2,6 +2,7 @@
 //! flock, poll and select, on the core's `calls` with 4.x numbers and structs.
 
 use crate::fb::{self, errno};
+use crate::fs::Dtype;
 use crate::sys::{Ret, SysResult, fault};
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
@@ -347,8 +348,14 @@ pub(crate) fn owner_ioctl(
     Ok(Some(Ret::word(0)))
 }
 
-/// fcntl F_GETLK, F_SETLK and F_SETLKW on a 4.x `struct flock` at `arg`.
+/// fcntl F_GETLK, F_SETLK and F_SETLKW on a 4.x `struct flock` at `arg`: only a
+/// DTYPE_VNODE takes them (EBADF, before the struct is read: a FIFO, pipe, socket or
+/// event queue).
 fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResult {
+    let file = calls::file(task, fd.into()).map_err(file_errno)?;
+    if Dtype::of(&file) != Dtype::Vnode {
+        return Err(errno::EBADF);
+    }
     let mut fl: fb::flock = task.read_val(arg).map_err(fault)?;
     let kind = match fb::lock_type::from_raw(fl.l_type).ok_or(errno::EINVAL)? {
         fb::lock_type::F_RDLCK => Some(LockKind::Shared),
@@ -398,10 +405,14 @@ fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResu
     Ok(Ret::word(0))
 }
 
-/// flock as 4.x reads `how`: LOCK_UN first, then LOCK_EX over LOCK_SH; none of them
-/// is EBADF.
+/// flock as 4.x's: only a DTYPE_VNODE (EOPNOTSUPP for a FIFO, pipe, socket or event
+/// queue), then `how` read LOCK_UN first, LOCK_EX over LOCK_SH; none of them is EBADF.
 pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     use fb::flock_op as op;
+    let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
+    if Dtype::of(&file) != Dtype::Vnode {
+        return Err(errno::EOPNOTSUPP);
+    }
     let kind = if a.how.contains(op::LOCK_UN) {
         None
     } else if a.how.contains(op::LOCK_EX) {
@@ -409,7 +420,6 @@ pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     } else if a.how.contains(op::LOCK_SH) {
         Some(LockKind::Shared)
     } else {
-        calls::file(task, a.fd.into()).map_err(file_errno)?;
         return Err(errno::EBADF);
     };
     calls::flock(task, a.fd.into(), kind, a.how.contains(op::LOCK_NB)).map_err(file_errno)?;

@@ -470,10 +470,55 @@ pub(crate) fn seek(file: &OpenFile, offset: i64, whence: fb::whence) -> Result<u
     file.seek(offset, whence).map_err(file_errno)
 }
 
-/// Whether `file` is what 4.x keeps as a vnode (DTYPE_VNODE): a file of the name
-/// space, the console included; not a pipe, socket or event queue.
+/// What a descriptor is to 4.x (struct file's f_type), which the calls that want a
+/// vnode check: lseek, pread and pwrite, F_GETLK and F_SETLK, flock take only
+/// DTYPE_VNODE; fsync and the f* calls on a node (getvnode) a FIFO too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dtype {
+    /// A file of the name space but a FIFO (the console included).
+    Vnode,
+    /// A FIFO opened by name: 4.x's open makes it DTYPE_FIFO.
+    Fifo,
+    Pipe,
+    Socket,
+    Kqueue,
+}
+
+impl Dtype {
+    pub(crate) fn of(file: &OpenFile) -> Dtype {
+        if let Some(node) = file.node() {
+            return if node.kind() == NodeType::Fifo {
+                Dtype::Fifo
+            } else {
+                Dtype::Vnode
+            };
+        }
+        if file.ops().pipe().is_some() {
+            Dtype::Pipe
+        } else if file.socket().is_some() {
+            Dtype::Socket
+        } else if file.event_queue().is_some() {
+            Dtype::Kqueue
+        } else {
+            Dtype::Vnode
+        }
+    }
+
+    /// sys/file.h's DTYPE_* number.
+    pub(crate) fn number(self) -> u16 {
+        match self {
+            Dtype::Vnode => 1,
+            Dtype::Socket => 2,
+            Dtype::Pipe => 3,
+            Dtype::Fifo => 4,
+            Dtype::Kqueue => 5,
+        }
+    }
+}
+
+/// Whether `file` is what 4.x keeps as DTYPE_VNODE.
 fn is_vnode(file: &OpenFile) -> bool {
-    file.node().is_some() || file.kind() == FileKind::Console
+    Dtype::of(file) == Dtype::Vnode
 }
 
 /// Whether `file` is a vnode without an offset of its own (a device, a terminal, a
@@ -742,8 +787,8 @@ pub(crate) fn sys_chdir(task: &mut Task, a: fb::ChdirArgs) -> SysResult {
 }
 
 pub(crate) fn sys_fchdir(task: &mut Task, a: fb::FchdirArgs) -> SysResult {
-    let file = file_arg(task, a.fd)?;
-    let node = file.node().cloned().ok_or(errno::ENOTDIR)?;
+    // getvnode first (EINVAL for what is not a vnode), then the directory check.
+    let node = fd_node(task, a.fd)?;
     task.process
         .with_fs(|ctx| vfs::set_cwd(ctx, node))
         .map_err(file_errno)?;
@@ -861,9 +906,21 @@ pub(crate) fn sys_pathconf(task: &mut Task, a: fb::PathconfArgs) -> SysResult {
     pathconf(a.name)
 }
 
+/// `_PC_PIPE_BUF`, and 4.x's PIPE_BUF (sys/syslimits.h).
+const PC_PIPE_BUF: i32 = 6;
+const PIPE_BUF: u64 = 512;
+
+/// fpathconf as 4.x's kern_descrip.c: a pipe or socket answers only _PC_PIPE_BUF
+/// (PIPE_BUF; EINVAL for the rest), a vnode or FIFO its file system's pathconf, an
+/// event queue EOPNOTSUPP.
 pub(crate) fn sys_fpathconf(task: &mut Task, a: fb::FpathconfArgs) -> SysResult {
-    file_arg(task, a.fd)?;
-    pathconf(a.name)
+    let file = file_arg(task, a.fd)?;
+    match Dtype::of(&file) {
+        Dtype::Pipe | Dtype::Socket if a.name == PC_PIPE_BUF => Ok(Ret::word(PIPE_BUF)),
+        Dtype::Pipe | Dtype::Socket => Err(errno::EINVAL),
+        Dtype::Kqueue => Err(errno::EOPNOTSUPP),
+        Dtype::Vnode | Dtype::Fifo => pathconf(a.name),
+    }
 }
 
 /// chown with -1 keeping an id.
@@ -937,8 +994,13 @@ pub(crate) fn sys_umask(task: &mut Task, a: fb::UmaskArgs) -> SysResult {
 }
 
 /// tmpfs keeps everything in memory: nothing to write back.
+/// fsync: nothing is buffered on its way to a disk; getvnode refuses what is not a
+/// vnode or a FIFO (EINVAL).
 pub(crate) fn sys_fsync(task: &mut Task, a: fb::FsyncArgs) -> SysResult {
-    file_arg(task, a.fd)?;
+    let file = file_arg(task, a.fd)?;
+    if !matches!(Dtype::of(&file), Dtype::Vnode | Dtype::Fifo) {
+        return Err(errno::EINVAL);
+    }
     ok()
 }
 

@@ -16,6 +16,7 @@
 //! any path (init's) is /dev/console's node.
 
 use crate::fb;
+use crate::fs::Dtype;
 use crate::kmem::put;
 use crate::pcblist::{INPCB_SIZE, TCPCB_SIZE};
 use alloc::sync::{Arc, Weak};
@@ -461,46 +462,34 @@ pub(crate) fn file_table(size_only: bool) -> Vec<u8> {
     out
 }
 
-/// DTYPE_* (sys/file.h).
-const DTYPE_VNODE: u16 = 1;
-const DTYPE_SOCKET: u16 = 2;
-const DTYPE_PIPE: u16 = 3;
-const DTYPE_FIFO: u16 = 4;
-const DTYPE_KQUEUE: u16 = 5;
-
 /// What a file is to 4.x: its DTYPE and f_data.
 fn file_data(file: &OpenFile) -> (u16, u32) {
-    let ops = file.ops();
-    if let Some(node) = file.node() {
-        let kind = if node.kind() == NodeType::Fifo {
-            DTYPE_FIFO
-        } else {
-            DTYPE_VNODE
-        };
-        return (kind, vnode_address(node));
-    }
-    if let Some((pipe, reading)) = ops.pipe() {
-        return (DTYPE_PIPE, pipe_address(pipe, reading));
-    }
-    if let Some(socket) = file.socket().and_then(Socket::arc) {
-        return (DTYPE_SOCKET, socket_address(&socket));
-    }
-    if file.event_queue().is_some() {
+    let dtype = Dtype::of(file);
+    let data = match dtype {
+        Dtype::Vnode | Dtype::Fifo => match file.node() {
+            Some(node) => vnode_address(node),
+            // The console is /dev/console's vnode.
+            None if file.kind() == FileKind::Console => vfs::lookup(
+                &vfs::FsContext::initial(),
+                None,
+                b"/dev/console",
+                vfs::Follow::Yes,
+            )
+            .map_or(0, |node| vnode_address(&node)),
+            None => 0,
+        },
+        Dtype::Pipe => file
+            .ops()
+            .pipe()
+            .map_or(0, |(pipe, reading)| pipe_address(pipe, reading)),
+        Dtype::Socket => file
+            .socket()
+            .and_then(Socket::arc)
+            .map_or(0, |socket| socket_address(&socket)),
         // A struct kqueue, which fstat does not read.
-        return (DTYPE_KQUEUE, STATICS_END);
-    }
-    if file.kind() == FileKind::Console {
-        let console = vfs::lookup(
-            &vfs::FsContext::initial(),
-            None,
-            b"/dev/console",
-            vfs::Follow::Yes,
-        );
-        if let Ok(node) = console {
-            return (DTYPE_VNODE, vnode_address(&node));
-        }
-    }
-    (DTYPE_VNODE, 0)
+        Dtype::Kqueue => STATICS_END,
+    };
+    (dtype.number(), data)
 }
 
 /// struct file: f_type, f_flag (FREAD, FWRITE, FNONBLOCK, FAPPEND, FASYNC), f_offset,
