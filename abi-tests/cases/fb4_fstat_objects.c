@@ -10,7 +10,9 @@
  *    its creator's effective ids, an accepted connection its listener's; st_blksize
  *    the send buffer (a connected Unix stream's plus what its peer has not read);
  *    times 0; a Unix-domain socket's st_dev NOUDEV (0xffffffff) and an st_ino that,
- *    once not 0, stays.
+ *    once not 0, stays;
+ *  - a kqueue (kqueue_stat): S_IFIFO, st_size the events waiting, st_blksize
+ *    sizeof(struct kevent), 20; the rest 0.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -47,6 +49,22 @@ int main(void)
 	CHECK_EQ(s.st_mode, S_IFIFO);
 	CHECK_EQ(s.st_size, 0);
 	CHECK_EQ(s.st_blksize, 16384);
+	close(p[0]);
+	close(p[1]);
+
+	/* A kqueue (kqueue_stat): S_IFIFO, the events waiting, sizeof(struct kevent). */
+	int kq = CHECK_OK(__sys_kqueue());
+	s = st(kq);
+	CHECK_EQ(s.st_mode, S_IFIFO);
+	CHECK_EQ(s.st_size, 0);
+	CHECK_EQ(s.st_blksize, 20);
+	CHECK_EQ(s.st_mtime, 0);
+	CHECK_OK(pipe(p));
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	struct kevent k = {(uint32_t)p[0], EVFILT_READ, EV_ADD, 0, 0, 0};
+	CHECK_OK(__sys_kevent(kq, &k, 1, NULL, 0, NULL));
+	CHECK_EQ(st(kq).st_size, 1);
+	close(kq);
 	close(p[0]);
 	close(p[1]);
 

@@ -300,8 +300,36 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
         if let Some(socket) = file.socket() {
             return Ok(socket_stat(file, socket));
         }
+        if let Some(queue) = file.event_queue() {
+            return Ok(kqueue_stat(queue.pending_count()));
+        }
     }
     Ok(calls::stat_file(file))
+}
+
+/// An event queue as 4.x's kqueue_stat fills struct stat: S_IFIFO with no permission
+/// bits, st_size the events waiting, st_blksize sizeof(struct kevent); the rest 0.
+fn kqueue_stat(pending: usize) -> Stat {
+    let zero = vfs::Timestamp {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    Stat {
+        device: 0,
+        inode: 0,
+        kind: NodeType::Fifo,
+        mode: 0,
+        links: 0,
+        uid: 0,
+        gid: 0,
+        rdev: 0,
+        size: pending as u64,
+        blocks: 0,
+        block_size: core::mem::size_of::<fb::kevent>() as u32,
+        atime: zero,
+        mtime: zero,
+        ctime: zero,
+    }
 }
 
 /// 4.x's `PIPE_SIZE`: a pipe end's buffer until a big write grows it.

@@ -755,6 +755,20 @@ impl EventQueue {
             .any(|(&(ident, _), n)| n.enabled && matches!(n.look(ident, None), Look::Fires(..)))
     }
 
+    /// How many enabled notes would fire now (BSD's kq_count, which fstat reports as
+    /// the queue's size); 0 while the queue is busy elsewhere.
+    pub fn pending_count(&self) -> usize {
+        let Some(mut notes) = self.notes.try_lock() else {
+            return 0;
+        };
+        notes
+            .iter_mut()
+            .filter_map(|(&(ident, _), n)| {
+                (n.enabled && matches!(n.look(ident, None), Look::Fires(..))).then_some(())
+            })
+            .count()
+    }
+
     /// The open files the notes watch (for their wait queues), and the tick the first
     /// timer is due.
     fn watched(&self) -> (Vec<Arc<OpenFile>>, Option<u64>) {
