@@ -293,16 +293,26 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
     if file.ops().revoked() {
         return Err(errno::EBADF);
     }
-    if file.node().is_none() {
-        if let Some((pipe, reading)) = file.ops().pipe() {
-            return Ok(pipe_stat(file, pipe, reading));
+    if let Some(node) = file.node() {
+        return Ok(node.stat());
+    }
+    match file.kind() {
+        FileKind::PipeRead | FileKind::PipeWrite => {
+            if let Some((pipe, reading)) = file.ops().pipe() {
+                return Ok(pipe_stat(file, pipe, reading));
+            }
         }
-        if let Some(socket) = file.socket() {
-            return Ok(socket_stat(file, socket));
+        FileKind::Socket => {
+            if let Some(socket) = file.socket() {
+                return Ok(socket_stat(file, socket));
+            }
         }
-        if let Some(queue) = file.event_queue() {
-            return Ok(kqueue_stat(queue.pending_count()));
+        FileKind::EventQueue => {
+            if let Some(queue) = file.event_queue() {
+                return Ok(kqueue_stat(queue.pending_count()));
+            }
         }
+        _ => {}
     }
     Ok(calls::stat_file(file))
 }
