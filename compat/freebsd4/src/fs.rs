@@ -317,9 +317,9 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
     Ok(calls::stat_file(file))
 }
 
-/// An event queue as 4.x's kqueue_stat fills struct stat: S_IFIFO with no permission
-/// bits, st_size the events waiting, st_blksize sizeof(struct kevent); the rest 0.
-fn kqueue_stat(pending: usize) -> Stat {
+/// A struct stat as 4.x's pipe_stat, soo_stat and kqueue_stat start it (bzero):
+/// every field 0 but the type.
+fn zeroed_stat(kind: NodeType) -> Stat {
     let zero = vfs::Timestamp {
         seconds: 0,
         nanoseconds: 0,
@@ -327,18 +327,28 @@ fn kqueue_stat(pending: usize) -> Stat {
     Stat {
         device: 0,
         inode: 0,
-        kind: NodeType::Fifo,
+        kind,
         mode: 0,
         links: 0,
         uid: 0,
         gid: 0,
         rdev: 0,
-        size: pending as u64,
+        size: 0,
         blocks: 0,
-        block_size: core::mem::size_of::<fb::kevent>() as u32,
+        block_size: 0,
         atime: zero,
         mtime: zero,
         ctime: zero,
+    }
+}
+
+/// An event queue as 4.x's kqueue_stat fills struct stat: S_IFIFO with no permission
+/// bits, st_size the events waiting, st_blksize sizeof(struct kevent); the rest 0.
+fn kqueue_stat(pending: usize) -> Stat {
+    Stat {
+        size: pending as u64,
+        block_size: core::mem::size_of::<fb::kevent>() as u32,
+        ..zeroed_stat(NodeType::Fifo)
     }
 }
 
@@ -358,18 +368,13 @@ fn pipe_stat(file: &OpenFile, pipe: &Pipe, reading: bool) -> Stat {
     };
     let times = calls::stat_file(file);
     Stat {
-        device: 0,
-        inode: 0,
-        kind: NodeType::Fifo,
-        mode: 0,
-        links: 0,
-        uid: 0,
-        gid: 0,
-        rdev: 0,
         size: size as u64,
         blocks: size.div_ceil(block_size) as u64,
         block_size: block_size as u32,
-        ..times
+        atime: times.atime,
+        mtime: times.mtime,
+        ctime: times.ctime,
+        ..zeroed_stat(NodeType::Fifo)
     }
 }
 
@@ -402,25 +407,15 @@ fn socket_stat(file: &OpenFile, socket: &Socket) -> Stat {
         block_size += socket.sent_unread();
     }
     let (uid, gid) = socket.creator();
-    let zero = vfs::Timestamp {
-        seconds: 0,
-        nanoseconds: 0,
-    };
     Stat {
         device: if local { NOUDEV } else { 0 },
         inode: if local { u64::from(unp_ino(socket)) } else { 0 },
-        kind: NodeType::Socket,
         mode,
-        links: 0,
         uid,
         gid,
-        rdev: 0,
         size: queued,
-        blocks: 0,
         block_size: u32::try_from(block_size).unwrap_or(u32::MAX),
-        atime: zero,
-        mtime: zero,
-        ctime: zero,
+        ..zeroed_stat(NodeType::Socket)
     }
 }
 
