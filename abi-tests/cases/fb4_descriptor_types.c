@@ -9,7 +9,8 @@
  *  - flock: EOPNOTSUPP for all but a vnode; with no operation EBADF;
  *  - fpathconf: a pipe or socket knows only _PC_PIPE_BUF (PIPE_BUF, 512), EINVAL for
  *    the rest; a kqueue EOPNOTSUPP; a FIFO its file system's answers;
- *  - fchdir and fchmod (getvnode): EINVAL for a pipe; fchdir of a file ENOTDIR.
+ *  - fchdir, fchmod and getdirentries (getvnode): EINVAL for a pipe; then fchdir of
+ *    a file ENOTDIR, getdirentries EBADF unless open for reading, EINVAL for a file.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -67,7 +68,15 @@ int main(void)
 	CHECK_EQ(__sys_fpathconf(fifo, PC_NAME_MAX), 255);
 	CHECK_EQ(__sys_fpathconf(file, PC_NAME_MAX), 255);
 
-	/* getvnode before the node's own checks. */
+	/* getvnode before the node's own checks (getdirentries: then FREAD, EBADF,
+	 * then the directory, EINVAL). */
+	char dirbuf[512];
+	long base;
+	CHECK_ERRNO(__sys_getdirentries(p[1], dirbuf, sizeof(dirbuf), &base), EINVAL);
+	int wronly = CHECK_OK(open("fb4_descriptor_types.file", O_WRONLY));
+	CHECK_ERRNO(__sys_getdirentries(wronly, dirbuf, sizeof(dirbuf), &base), EBADF);
+	close(wronly);
+	CHECK_ERRNO(__sys_getdirentries(file, dirbuf, sizeof(dirbuf), &base), EINVAL);
 	CHECK_ERRNO(fchdir(p[0]), EINVAL);
 	CHECK_ERRNO(fchmod(p[0], 0600), EINVAL);
 	CHECK_ERRNO(fchdir(file), ENOTDIR);

@@ -623,6 +623,11 @@ fn gather_dirents(
     count: usize,
 ) -> Result<(Vec<u8>, u64, u64, Arc<OpenFile>), i32> {
     let file = file_arg(task, fd)?;
+    // getvnode first (EINVAL for what is not a vnode), then FREAD (EBADF), then the
+    // directory check.
+    if !matches!(Dtype::of(&file), Dtype::Vnode | Dtype::Fifo) {
+        return Err(errno::EINVAL);
+    }
     if !file.readable {
         return Err(errno::EBADF);
     }
