@@ -202,6 +202,16 @@ static void zeroing(void)
 	CHECK_OK(sysctlbyname("net.inet.udp.stats", NULL, NULL, longer, sizeof(longer)));
 	nt_sysctl_by_name("net.inet.udp.stats", now, sizeof(now));
 	CHECK(memcmp(now, back, sizeof(now)) == 0);
+	/* A bad new value: userland_sysctl's useracc looks at none of it (req.newlen is
+	 * still 0 then), so the old struct goes out and the copy-in faults after. */
+	memset(out, 0xa5, sizeof(out));
+	len = sizeof(out);
+	CHECK_ERRNO(sysctlbyname("net.inet.udp.stats", out, &len, nt_page_before_hole() + 4096,
+				 sizeof(out)),
+		    EFAULT);
+	CHECK(memcmp(out, back, sizeof(out)) == 0);
+	nt_sysctl_by_name("net.inet.udp.stats", now, sizeof(now));
+	CHECK(memcmp(now, back, sizeof(now)) == 0);
 	/* igmp's, which nothing counts, keeps what it is given. */
 	uint32_t igmp[9], got[9];
 	for (int i = 0; i < 9; i++)

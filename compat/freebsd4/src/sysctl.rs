@@ -677,7 +677,10 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
     if !a.old.is_null() && !user_range_accessible(task, a.old.addr(), u64::from(room), true) {
         return Err(errno::EFAULT);
     }
-    if a.new.addr() != 0 && !user_range_accessible(task, a.new.addr(), u64::from(a.newlen), false) {
+    // The new value's useracc runs before req.newlen is set, so it checks no bytes:
+    // only an address past the user's is refused here; a bad one within faults when
+    // the node reads it, after the old value went out.
+    if a.new.addr() != 0 && !user_range_accessible(task, a.new.addr(), 0, false) {
         return Err(errno::EFAULT);
     }
     let (node, used) = find_oid(&oid).inspect_err(|_| {
