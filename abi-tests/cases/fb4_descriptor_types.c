@@ -7,6 +7,8 @@
  *  - fcntl F_GETLK/F_SETLK: EBADF for all but a vnode, before the struct flock is
  *    read (a bad pointer on a regular file is EFAULT);
  *  - flock: EOPNOTSUPP for all but a vnode; with no operation EBADF;
+ *  - a device's or FIFO's vnode takes no advisory locks: flock and open's
+ *    O_EXLOCK/O_SHLOCK EOPNOTSUPP, fcntl F_GETLK/F_SETLK EINVAL on a device;
  *  - fpathconf: a pipe or socket knows only _PC_PIPE_BUF (PIPE_BUF, 512), EINVAL for
  *    the rest; a kqueue EOPNOTSUPP; a FIFO its file system's answers;
  *  - fchdir, fchmod and getdirentries (getvnode): EINVAL for a pipe; then fchdir of
@@ -58,6 +60,29 @@ int main(void)
 	CHECK_OK(flock(file, LOCK_UN));
 	CHECK_OK(fsync(file));
 	CHECK_OK(fsync(null));
+
+	/* A device's vnode takes no advisory locks (spec_advlock): flock-style ones
+	 * (flock, open's O_EXLOCK) EOPNOTSUPP, fcntl's EINVAL after the mode check. */
+	struct flock fl;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	CHECK_ERRNO(fcntl(null, F_SETLK, &fl), EINVAL);
+	CHECK_ERRNO(fcntl(null, F_GETLK, &fl), EINVAL);
+	CHECK_ERRNO(flock(null, LOCK_EX), EOPNOTSUPP);
+	CHECK_ERRNO(flock(null, LOCK_UN), EOPNOTSUPP);
+	CHECK_ERRNO(flock(null, 0), EBADF);
+	CHECK_ERRNO(open("/dev/null", O_RDONLY | O_EXLOCK | O_NONBLOCK), EOPNOTSUPP);
+	int null_ro = CHECK_OK(open("/dev/null", O_RDONLY));
+	CHECK_ERRNO(fcntl(null_ro, F_SETLK, &fl), EBADF);
+	close(null_ro);
+	int tty = open("/dev/tty", O_RDWR);
+	if (tty >= 0) {
+		CHECK_ERRNO(flock(tty, LOCK_SH | LOCK_NB), EOPNOTSUPP);
+		close(tty);
+	}
+	/* A FIFO opened with O_SHLOCK: fifo_advlock refuses too. */
+	CHECK_ERRNO(open("fb4_descriptor_types.fifo", O_RDONLY | O_SHLOCK | O_NONBLOCK),
+		    EOPNOTSUPP);
 
 	/* fpathconf by what the descriptor is. */
 	CHECK_EQ(__sys_fpathconf(p[0], PC_PIPE_BUF), 512);

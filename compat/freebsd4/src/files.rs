@@ -2,7 +2,7 @@
 //! flock, poll and select, on the core's `calls` with 4.x numbers and structs.
 
 use crate::fb::{self, errno};
-use crate::fs::Dtype;
+use crate::fs::{Dtype, refuses_locks};
 use crate::sys::{Ret, SysResult, fault};
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
@@ -372,6 +372,16 @@ fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResu
         fb::fcntl_cmd::F_SETLKW => RangeCommand::SetWait,
         _ => RangeCommand::Set,
     };
+    // A device's vnode (spec_advlock) refuses POSIX locks with EINVAL, after fcntl's
+    // own check that the descriptor's mode allows the lock asked for.
+    if refuses_locks(&file) {
+        let mode_ok = match (command, kind) {
+            (RangeCommand::Test, _) | (_, None) => true,
+            (_, Some(LockKind::Shared)) => file.readable,
+            (_, Some(LockKind::Exclusive)) => file.writable,
+        };
+        return Err(if mode_ok { errno::EINVAL } else { errno::EBADF });
+    }
     let request = RangeRequest {
         kind,
         whence,
@@ -406,13 +416,15 @@ fn range_lock(task: &mut Task, fd: i32, cmd: fb::fcntl_cmd, arg: u64) -> SysResu
 }
 
 /// flock as 4.x's: only a DTYPE_VNODE (EOPNOTSUPP for a FIFO, pipe, socket or event
-/// queue), then `how` read LOCK_UN first, LOCK_EX over LOCK_SH; none of them is EBADF.
+/// queue), then `how` read LOCK_UN first, LOCK_EX over LOCK_SH (none of them is EBADF),
+/// then the vnode's advlock: a device's refuses (EOPNOTSUPP).
 pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     use fb::flock_op as op;
     let file = calls::file(task, a.fd.into()).map_err(file_errno)?;
     if Dtype::of(&file) != Dtype::Vnode {
         return Err(errno::EOPNOTSUPP);
     }
+    let refused = refuses_locks(&file);
     let kind = if a.how.contains(op::LOCK_UN) {
         None
     } else if a.how.contains(op::LOCK_EX) {
@@ -422,6 +434,10 @@ pub(crate) fn sys_flock(task: &mut Task, a: fb::FlockArgs) -> SysResult {
     } else {
         return Err(errno::EBADF);
     };
+    // A device's or the console's vnode takes no flock locks (spec_advlock).
+    if refused {
+        return Err(errno::EOPNOTSUPP);
+    }
     calls::flock(task, a.fd.into(), kind, a.how.contains(op::LOCK_NB)).map_err(file_errno)?;
     Ok(Ret::word(0))
 }

@@ -120,7 +120,7 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
 
 /// The descriptor for a file open(2) or fhopen(2) just opened with `flags`; O_SHLOCK
 /// and O_EXLOCK take a flock lock as part of the open (waiting unless O_NONBLOCK), and
-/// when that fails the descriptor goes again.
+/// when that fails the descriptor goes again (a device or FIFO refuses: EOPNOTSUPP).
 pub(crate) fn install_opened(
     task: &mut Task,
     file: Arc<OpenFile>,
@@ -134,10 +134,15 @@ pub(crate) fn install_opened(
     } else {
         None
     };
+    let refused = lock.is_some() && refuses_locks(&file);
     let fd = task
         .process
         .with_files(|t| t.install(file, false, 0))
         .map_err(file_errno)?;
+    if refused {
+        let _ = calls::close(task, fd as i64);
+        return Err(errno::EOPNOTSUPP);
+    }
     if lock.is_some()
         && let Err(e) = calls::flock(task, fd as i64, lock, flags.contains(o::O_NONBLOCK))
     {
@@ -546,6 +551,17 @@ impl Dtype {
             Dtype::Fifo => 4,
             Dtype::Kqueue => 5,
         }
+    }
+}
+
+/// Whether `file`'s vnode refuses advisory locks, as 4.x's spec_advlock and
+/// fifo_advlock do for a character device (the console and terminals included) or a
+/// FIFO: flock-style requests (flock, open's O_EXLOCK/O_SHLOCK) are EOPNOTSUPP, fcntl's
+/// EINVAL.
+pub(crate) fn refuses_locks(file: &OpenFile) -> bool {
+    match file.node() {
+        Some(node) => matches!(node.kind(), NodeType::CharDevice | NodeType::Fifo),
+        None => file.kind() == FileKind::Console,
     }
 }
 
