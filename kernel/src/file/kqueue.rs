@@ -282,7 +282,12 @@ enum Look {
 /// node's modify counter (a regular file's "new change" for `clear`). A socket's
 /// note with a low-water mark of its own is ready by that mark (filt_soread and
 /// filt_sowrite with NOTE_LOWAT); other files have none.
-fn io_state(file: &OpenFile, write: bool, low_water: Option<i64>) -> (bool, i64, bool, u32) {
+fn io_state(
+    file: &OpenFile,
+    write: bool,
+    low_water: Option<i64>,
+    depth: usize,
+) -> (bool, i64, bool, u32) {
     if file.ops.seekable() {
         if write {
             return (true, 0, false, 0);
@@ -294,7 +299,15 @@ fn io_state(file: &OpenFile, write: bool, low_water: Option<i64>) -> (bool, i64,
         let modify = file.node().map_or(0, |n| n.change_counts().0);
         return (data != 0, data, false, modify);
     }
-    let mut r: Readiness = file.poll();
+    // A queue watching a queue asks it directly, one level deeper, so that a chain of
+    // queues cannot take the kernel stack (each level is a few frames).
+    let mut r: Readiness = match file.event_queue() {
+        Some(queue) => Readiness {
+            read: queue.any_pending_at(depth + 1),
+            ..Readiness::default()
+        },
+        None => file.poll(),
+    };
     if let (Some(mark), Some(socket)) = (low_water, file.socket()) {
         let mark = usize::try_from(mark).unwrap_or(0);
         let at = socket.readiness_at(mark, mark);
@@ -317,7 +330,7 @@ fn io_state(file: &OpenFile, write: bool, low_water: Option<i64>) -> (bool, i64,
 impl Note {
     /// Looks at what the note watches; `fds` is the descriptor table the idents are in,
     /// when the caller has it (a note whose descriptor no longer names its file goes).
-    fn look(&mut self, ident: u64, fds: Option<&Process>) -> Look {
+    fn look(&mut self, ident: u64, fds: Option<&Process>, depth: usize) -> Look {
         let mut event = Event {
             ident,
             filter: self.filter,
@@ -361,7 +374,7 @@ impl Note {
                     return Look::Fires(event, None);
                 }
                 let (ready, data, eof, modify) =
-                    io_state(&file, self.filter == Filter::Write, self.low_water);
+                    io_state(&file, self.filter == Filter::Write, self.low_water, depth);
                 let state = (data, eof, modify);
                 if !ready || (self.clear && *reported == Some(state)) {
                     return Look::Quiet;
@@ -479,6 +492,10 @@ impl Note {
         }
     }
 }
+
+/// How deep a question about a queue follows notes on other queues (a queue watching
+/// a queue watching ...): each level costs a few kernel stack frames.
+const MAX_NESTING: usize = 16;
 
 /// An event queue: its notes, keyed by (ident, filter).
 #[derive(Debug)]
@@ -725,7 +742,7 @@ impl EventQueue {
             if !note.enabled {
                 continue;
             }
-            match note.look(ident, fds) {
+            match note.look(ident, fds, 0) {
                 Look::Gone => gone.push((ident, filter)),
                 Look::Quiet => {}
                 Look::Fires(event, state) => {
@@ -747,12 +764,21 @@ impl EventQueue {
     /// select on the queue). A queue busy elsewhere, or being asked about itself
     /// through a note on its own descriptor, says no: the caller looks again.
     fn any_pending(&self) -> bool {
+        self.any_pending_at(0)
+    }
+
+    /// [`EventQueue::any_pending`] asked through `depth` queues watching queues; past
+    /// [`MAX_NESTING`] it says no (as a busy queue does).
+    fn any_pending_at(&self, depth: usize) -> bool {
+        if depth > MAX_NESTING {
+            return false;
+        }
         let Some(mut notes) = self.notes.try_lock() else {
             return false;
         };
-        notes
-            .iter_mut()
-            .any(|(&(ident, _), n)| n.enabled && matches!(n.look(ident, None), Look::Fires(..)))
+        notes.iter_mut().any(|(&(ident, _), n)| {
+            n.enabled && matches!(n.look(ident, None, depth), Look::Fires(..))
+        })
     }
 
     /// How many enabled notes would fire now (BSD's kq_count, which fstat reports as
@@ -764,7 +790,7 @@ impl EventQueue {
         notes
             .iter_mut()
             .filter_map(|(&(ident, _), n)| {
-                (n.enabled && matches!(n.look(ident, None), Look::Fires(..))).then_some(())
+                (n.enabled && matches!(n.look(ident, None, 0), Look::Fires(..))).then_some(())
             })
             .count()
     }
