@@ -16669,7 +16669,7 @@ pub static SYSCALLS: [SyscallInfo; SLOT_COUNT] = [
         name: "kevent",
         kind: "standard",
         status: Status::Partial(
-            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space",
+            "EVFILT_AIO: registration is refused with EPERM, as 4.x refuses it from user space; a queue watching queues (EVFILT_READ on a kqueue's descriptor) is followed 16 deep: the head of a longer chain reads as quiet, where 4.x's pushed events reach the head of any chain (this kernel asks the notes when asked, and a deeper walk would take the kernel stack)",
         ),
         arg_words: 6,
     },
