@@ -304,7 +304,7 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
     match file.kind() {
         FileKind::PipeRead | FileKind::PipeWrite => {
             if let Some((pipe, reading)) = file.ops().pipe() {
-                return Ok(pipe_stat(file, pipe, reading));
+                return Ok(pipe_stat(pipe, reading));
             }
         }
         FileKind::Socket => {
@@ -364,21 +364,22 @@ const PIPE_SIZE: usize = 16384;
 /// the end's buffer size as st_blksize (stdio's buffer for it), the bytes waiting in
 /// it as st_size and st_blocks = ceil(size / blksize); ids, links and device 0. 4.x's
 /// pipes are two-way, each end reading from its own buffer: here data flows one way,
-/// so the write end's is an empty PIPE_SIZE one.
-fn pipe_stat(file: &OpenFile, pipe: &Pipe, reading: bool) -> Stat {
+/// so the write end's is an empty PIPE_SIZE one. The times are now, as for any file
+/// without a node ([`calls::stat_file`]).
+fn pipe_stat(pipe: &Pipe, reading: bool) -> Stat {
     let (size, block_size) = if reading {
         (pipe.queued(), pipe.buffer_size())
     } else {
         (0, PIPE_SIZE)
     };
-    let times = calls::stat_file(file);
+    let now = vfs::Timestamp::now();
     Stat {
         size: size as u64,
         blocks: size.div_ceil(block_size) as u64,
         block_size: block_size as u32,
-        atime: times.atime,
-        mtime: times.mtime,
-        ctime: times.ctime,
+        atime: now,
+        mtime: now,
+        ctime: now,
         ..zeroed_stat(NodeType::Fifo)
     }
 }
