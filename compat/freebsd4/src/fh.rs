@@ -87,7 +87,7 @@ pub(crate) fn sys_getfh(task: &mut Task, a: fb::GetfhArgs) -> SysResult {
 pub(crate) fn sys_fhstat(task: &mut Task, a: fb::FhstatArgs) -> SysResult {
     suser(task, Jail::Refused)?;
     let node = handle_node(task, a.u_fhp.addr())?;
-    crate::fs::write_stat(task, a.sb.addr(), &node.stat())?;
+    crate::fs::write_stat(task, a.sb.addr(), &crate::ufsdir::node_stat(&node))?;
     Ok(Ret::word(0))
 }
 

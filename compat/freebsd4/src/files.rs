@@ -66,11 +66,26 @@ fn word(r: Result<u64, Error>) -> SysResult {
 }
 
 pub(crate) fn sys_read(task: &mut Task, a: fb::ReadArgs) -> SysResult {
-    let r = calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into());
-    if let Ok(n) = r {
-        record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
-    }
-    word(r)
+    let n = match calls::read(task, a.fd.into(), a.buf.addr(), a.nbyte.into()) {
+        Err(Error::IsADirectory) => {
+            read_directory(task, a.fd.into(), &[(a.buf.addr(), a.nbyte.into())], None)?
+        }
+        r => r.map_err(file_errno)?,
+    };
+    record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
+    Ok(Ret::word(n))
+}
+
+/// A read of the directory open on `fd`, which the core refuses: 4.x reads its blocks
+/// ([`crate::ufsdir::read`]), from `offset` or the file's.
+pub(crate) fn read_directory(
+    task: &Task,
+    fd: i64,
+    pieces: &[(u64, u64)],
+    offset: Option<u64>,
+) -> Result<u64, i32> {
+    let file = calls::file(task, fd).map_err(file_errno)?;
+    crate::ufsdir::read(task, &file, pieces, offset)
 }
 
 /// A KTR_GENIO record of `n` bytes moved at `addr`, if the process is traced.
@@ -120,11 +135,12 @@ pub(crate) fn iovec(task: &Task, addr: u64, count: u32) -> Result<Vec<(u64, u64)
 
 pub(crate) fn sys_readv(task: &mut Task, a: fb::ReadvArgs) -> SysResult {
     let iov = iovec(task, a.iovp.addr(), a.iovcnt)?;
-    let r = calls::read_vector(task, a.fd.into(), &iov);
-    if let Ok(n) = r {
-        record_iov(task, a.fd.into(), crate::ktrace::UIO_READ, &iov, n);
-    }
-    word(r)
+    let n = match calls::read_vector(task, a.fd.into(), &iov) {
+        Err(Error::IsADirectory) => read_directory(task, a.fd.into(), &iov, None)?,
+        r => r.map_err(file_errno)?,
+    };
+    record_iov(task, a.fd.into(), crate::ktrace::UIO_READ, &iov, n);
+    Ok(Ret::word(n))
 }
 
 pub(crate) fn sys_writev(task: &mut Task, a: fb::WritevArgs) -> SysResult {

@@ -10,6 +10,7 @@ use crate::convert::{FREEBSD4, type_bits};
 use crate::fb::{self, errno, neutral};
 use crate::files::file_errno;
 use crate::sys::{Jail, Ret, SysResult, fault, suser};
+use crate::ufsdir::record_len;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use nymph_abi::rt::{Out, UserCStr, UserPtr};
@@ -195,8 +196,8 @@ pub(crate) fn stat_path(
     write: StatWriter,
 ) -> SysResult {
     let path = path_arg(task, p)?;
-    let st = vfs::stat(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
-    write(task, out, &st)?;
+    let node = vfs::lookup(&task.process.fs(), None, &path, follow).map_err(file_errno)?;
+    write(task, out, &crate::ufsdir::node_stat(&node))?;
     ok()
 }
 
@@ -299,7 +300,7 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
         return Err(errno::EBADF);
     }
     if let Some(node) = file.node() {
-        return Ok(node.stat());
+        return Ok(crate::ufsdir::node_stat(node));
     }
     match file.kind() {
         FileKind::PipeRead | FileKind::PipeWrite => {
@@ -586,8 +587,13 @@ pub(crate) fn sys_pread(task: &mut Task, a: fb::PreadArgs) -> SysResult {
         return crate::files::sys_read(task, fb::ReadArgs { fd, buf, nbyte });
     }
     let offset = a.offset as u64;
-    let n = calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset)
-        .map_err(file_errno)?;
+    let n = match calls::pread(task, a.fd.into(), a.buf.addr(), a.nbyte.into(), offset) {
+        Err(vfs::Error::IsADirectory) => {
+            let piece = [(a.buf.addr(), u64::from(a.nbyte))];
+            crate::files::read_directory(task, a.fd.into(), &piece, Some(offset))?
+        }
+        r => r.map_err(file_errno)?,
+    };
     crate::files::record_io(task, a.fd.into(), crate::ktrace::UIO_READ, a.buf.addr(), n);
     Ok(Ret::word(n))
 }
@@ -616,11 +622,6 @@ pub(crate) fn sys_ftruncate(task: &mut Task, a: fb::FtruncateArgs) -> SysResult 
     let size = u64::try_from(a.length).map_err(|_| errno::EINVAL)?;
     calls::ftruncate(task, a.fd.into(), size).map_err(file_errno)?;
     ok()
-}
-
-/// One 4.x dirent record: 8 bytes of header and the name with its NUL, padded to 4.
-fn dirent_len(name_len: usize) -> usize {
-    8 + (name_len + 1).next_multiple_of(4)
 }
 
 /// Fills `count` bytes of 4.x dirents from the directory open on `fd`; returns the
@@ -656,27 +657,15 @@ fn gather_dirents(
     let start = file.offset();
     let ctx = task.process.fs();
     let entries =
-        vfs::read_dir(&ctx, &node, start, room / dirent_len(1) + 1).map_err(file_errno)?;
+        vfs::read_dir(&ctx, &node, start, room / record_len(1) + 1).map_err(file_errno)?;
     let mut out = Vec::new();
     let mut next = start;
     for e in &entries {
-        let len = dirent_len(e.name.len());
+        let len = record_len(e.name.len());
         if out.len() + len > room {
             break;
         }
-        let d = neutral::Dirent {
-            ino: e.inode,
-            kind: crate::convert::neutral_kind(e.kind),
-            name: {
-                let mut n = [0u8; 256];
-                n[..e.name.len()].copy_from_slice(&e.name);
-                n
-            },
-            name_len: e.name.len() as u64,
-        };
-        let mut rec = fb::dirent::from_neutral(&d, &FREEBSD4).map_err(|_| errno::EOVERFLOW)?;
-        rec.d_reclen = len as u16;
-        out.extend_from_slice(&rec.as_bytes()[..len]);
+        out.extend_from_slice(&crate::ufsdir::record(e, len)?.as_bytes()[..len]);
         next = e.next_cookie;
     }
     if out.is_empty() && !entries.is_empty() {

@@ -525,7 +525,7 @@ const VT_PROCFS: u32 = 12;
 /// specinfo), i_number, i_effnlink and the dinode: mode with its type, links, size,
 /// di_db[0] a device node's udev, uid and gid.
 fn vnode_and_inode(me: u32, node: &Inode) -> Vec<u8> {
-    let st = node.stat();
+    let st = crate::ufsdir::node_stat(node);
     let (vtype, ifmt) = match st.kind {
         NodeType::Regular => (1, 0o100_000),
         NodeType::Directory => (2, 0o040_000),

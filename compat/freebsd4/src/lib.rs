@@ -50,6 +50,7 @@ mod thr;
 mod tty;
 mod tty_compat;
 mod ttys;
+mod ufsdir;
 
 use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;

@@ -1278,6 +1278,17 @@ fn read_more(
     Ok(out)
 }
 
+/// Calls `f` with the name of each entry of `dir` but "." and "..", in [`read_dir`]'s
+/// order, without marking the directory read: what a personality needs to give a
+/// directory the size its own file system's layout would (stat must not change the
+/// access time). A procfs directory's generated entries are not brought up to date.
+pub fn for_each_entry_name(dir: &Inode, mut f: impl FnMut(&[u8])) -> Result<()> {
+    for (name, _) in dir.dir()?.lock().entries.values() {
+        f(name);
+    }
+    Ok(())
+}
+
 /// What statfs reports of the file system a node is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FsInfo {
