@@ -3,7 +3,8 @@
  * /compat/freebsd4 first, a native one does not; both share everything else. The
  * parent makes one name with two contents (native /tmp/x and /compat/freebsd4/tmp/x)
  * and one name only natively, and each ABI's child reports what it sees. "/" itself
- * is the real root for all.
+ * is the real root for all, and ".." at the root stays there ("/..", "/tmp/../..",
+ * "/../tmp/x" is "/tmp/x").
  */
 #include <nymph_cross.h>
 #include <fcntl.h>
@@ -57,6 +58,14 @@ int main(int argc, char **argv)
 	CHECK_OK(stat("/", &root));
 	CHECK_OK(stat("/compat/..", &up));
 	CHECK(root.st_dev == up.st_dev && root.st_ino == up.st_ino);
+	/* ".." never climbs above the root, for a FreeBSD-4 process either (whose lookup
+	 * under the prefix would reach /compat): "/.." and "/tmp/../.." are "/". */
+	const char *climbs[] = {"/..", "/./..", "/../..", "/tmp/../..", "/tmp/../../.."};
+	for (unsigned i = 0; i < sizeof(climbs) / sizeof(climbs[0]); i++) {
+		CHECK_OK(stat(climbs[i], &up));
+		if (root.st_dev != up.st_dev || root.st_ino != up.st_ino)
+			FAIL("%s is not the root", climbs[i]);
+	}
 	char both[64], native_only[64], shadow[96];
 	snprintf(both, sizeof(both), "/tmp/cross_view_%d", getpid());
 	snprintf(native_only, sizeof(native_only), "/tmp/cross_only_%d", getpid());
@@ -71,6 +80,11 @@ int main(int argc, char **argv)
 	CHECK(strcmp(mine, nc_is_freebsd(self.abi) ? "freebsd4 view" : "native view") == 0);
 	see(native_only, mine, sizeof(mine));
 	CHECK(strcmp(mine, "shared") == 0);
+	/* "/../tmp/x" is "/tmp/x", the compat tree's for a FreeBSD-4 process. */
+	char above[96];
+	snprintf(above, sizeof(above), "/..%s", both);
+	see(above, mine, sizeof(mine));
+	CHECK(strcmp(mine, nc_is_freebsd(self.abi) ? "freebsd4 view" : "native view") == 0);
 
 	for (int i = 0; i < n; i++) {
 		const char *other = others[i];

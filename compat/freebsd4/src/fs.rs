@@ -58,21 +58,51 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     if path.first() != Some(&b'/') {
         return path;
     }
+    let path = without_root_climbs(path);
     let mut prefixed = COMPAT_PREFIX.to_vec();
     prefixed.extend_from_slice(&path);
     let Ok(found) = vfs::lookup(ctx, None, &prefixed, Follow::No) else {
         return path;
     };
     // The prefix's own directory is never the answer, as in BSD's emulation lookup:
-    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree. Only a
-    // directory can be it: files (most lookups) skip the second walk.
+    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree. Nor is
+    // its parent, which only a ".." climbing out of the prefix reaches ("/etc/../..",
+    // the root in 4.x). Only a directory can be either: files (most lookups) skip
+    // the second walk.
     if !found.is_dir() {
         return prefixed;
     }
-    match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
-        Ok(top) if Arc::ptr_eq(&top, &found) => path,
-        _ => prefixed,
+    let is =
+        |dir: &[u8]| vfs::lookup(ctx, None, dir, Follow::No).is_ok_and(|d| Arc::ptr_eq(&d, &found));
+    let parent = &COMPAT_PREFIX[..COMPAT_PREFIX.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+    let climbs = path.split(|&b| b == b'/').any(|c| c == b"..");
+    if is(COMPAT_PREFIX) || (climbs && is(parent)) {
+        path
+    } else {
+        prefixed
     }
+}
+
+/// `path` without the "." and ".." components it starts with, which name the root
+/// where they stand (4.x's lookup stays at the root on ".."): "/../etc" is "/etc", so
+/// the prefix's etc answers it as it answers "/etc", not the prefix's parent's.
+fn without_root_climbs(path: Vec<u8>) -> Vec<u8> {
+    let mut rest = &path[..];
+    loop {
+        let name_at = rest.iter().position(|&b| b != b'/').unwrap_or(rest.len());
+        let name = &rest[name_at..];
+        let end = name.iter().position(|&b| b == b'/').unwrap_or(name.len());
+        if !matches!(&name[..end], b"." | b"..") {
+            break;
+        }
+        rest = &name[end..];
+    }
+    if rest.len() == path.len() {
+        return path;
+    }
+    let mut out = alloc::vec![b'/'];
+    out.extend_from_slice(&rest[rest.iter().position(|&b| b != b'/').unwrap_or(rest.len())..]);
+    out
 }
 
 fn file_arg(task: &Task, fd: i32) -> Result<Arc<OpenFile>, i32> {
@@ -1210,4 +1240,25 @@ pub(crate) fn sys_getresgid(task: &mut Task, a: fb::GetresgidArgs) -> SysResult 
 /// issetugid: whether the process is tainted by an id change or a set-id exec.
 pub(crate) fn sys_issetugid(task: &mut Task, _: fb::IssetugidArgs) -> SysResult {
     Ok(Ret::word(u64::from(task.process.fs().creds.tainted)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_root_climbs;
+
+    #[test]
+    fn dots_at_the_root_are_the_root() {
+        let cut = |p: &str| String::from_utf8(without_root_climbs(p.as_bytes().to_vec())).unwrap();
+        assert_eq!(cut("/.."), "/");
+        assert_eq!(cut("/../"), "/");
+        assert_eq!(cut("/./../etc/passwd"), "/etc/passwd");
+        assert_eq!(cut("//..//etc/"), "/etc/");
+        assert_eq!(
+            cut("/etc/../.."),
+            "/etc/../..",
+            "only leading ones are lexical"
+        );
+        assert_eq!(cut("/..x"), "/..x");
+        assert_eq!(cut("/"), "/");
+    }
 }
