@@ -13,7 +13,7 @@ static int longform, all;
 
 static char kind(mode_t m)
 {
-	return S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' : S_ISFIFO(m) ? 'p' : '-';
+	return S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's' : '-';
 }
 
 /* The name of uid (or gid with `group`), remembered for the next entry (most share it). */
@@ -58,6 +58,16 @@ static int show(const char *path, const char *name)
 	for (int i = 0; i < 9; i++)
 		if (st.st_mode & (0400 >> i))
 			mode[i + 1] = rwx[i];
+	/* set-id and sticky bits over the execute columns, as strmode(3) shows them */
+	static const struct {
+		mode_t bit;
+		int at;
+		char with_x, without_x;
+	} special[] = {{S_ISUID, 3, 's', 'S'}, {S_ISGID, 6, 's', 'S'}, {S_ISVTX, 9, 't', 'T'}};
+	for (int i = 0; i < 3; i++)
+		if (st.st_mode & special[i].bit)
+			mode[special[i].at] =
+			    mode[special[i].at] == 'x' ? special[i].with_x : special[i].without_x;
 	char target[256] = "";
 	if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlink(path, target + 4, sizeof(target) - 5);

@@ -110,6 +110,10 @@ mode_t umask(mode_t mask);
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
+#define S_ISUID 04000 /* the same bits in every ABI here, as POSIX has them */
+#define S_ISGID 02000
+#define S_ISVTX 01000
 
 #ifdef AT_FDCWD /* the *at calls and nanosecond times: not in every ABI (not FreeBSD 4.x) */
 int openat(int dirfd, const char *path, int flags, ...);
