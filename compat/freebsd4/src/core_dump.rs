@@ -41,6 +41,7 @@
 //!   (176 bytes: `struct save87`, whose first 108 bytes are the FNSAVE image).
 
 use crate::fb;
+use crate::fs::MAXPATHLEN;
 use crate::signals::{signal_to_fb, trap_words};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -60,8 +61,7 @@ pub(crate) fn p_comm(process: &Process) -> Vec<u8> {
     comm.truncate(MAXCOMLEN);
     comm
 }
-/// `MAXPATHLEN`: the longest name `expand_name` makes.
-const MAXPATHLEN: usize = 1024;
+
 /// kern.corefile's default.
 const DEFAULT_CORE_FILE: &[u8] = b"%N.core";
 

@@ -28,6 +28,9 @@ use zerocopy::{FromZeros, IntoBytes};
 /// Where a 4.x userland installed beside the native one lives.
 pub(crate) const COMPAT_PREFIX: &[u8] = b"/compat/freebsd4";
 
+/// 4.x's MAXPATHLEN (sys/syslimits.h PATH_MAX): the longest path, its NUL included.
+pub(crate) const MAXPATHLEN: usize = 1024;
+
 /// Reads a path argument (MAXPATHLEN with its NUL) and applies the compat prefix.
 pub(crate) fn path_arg(task: &Task, p: UserCStr) -> Result<Vec<u8>, i32> {
     Ok(compat_path(task, raw_path_arg(task, p)?))
@@ -65,21 +68,16 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
         return path;
     };
     // The prefix's own directory is never the answer, as in BSD's emulation lookup:
-    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree. Nor is
-    // its parent, which only a ".." climbing out of the prefix reaches ("/etc/../..",
-    // the root in 4.x). Only a directory can be either: files (most lookups) skip
-    // the second walk.
+    // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree (a ".."
+    // climbing out of the prefix, "/etc/../..", reaches the root: the process's
+    // emulation root). Only a directory can be it: files (most lookups) skip the
+    // second walk.
     if !found.is_dir() {
         return prefixed;
     }
-    let is =
-        |dir: &[u8]| vfs::lookup(ctx, None, dir, Follow::No).is_ok_and(|d| Arc::ptr_eq(&d, &found));
-    let parent = &COMPAT_PREFIX[..COMPAT_PREFIX.iter().rposition(|&b| b == b'/').unwrap_or(0)];
-    let climbs = path.split(|&b| b == b'/').any(|c| c == b"..");
-    if is(COMPAT_PREFIX) || (climbs && is(parent)) {
-        path
-    } else {
-        prefixed
+    match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
+        Ok(top) if Arc::ptr_eq(&top, &found) => path,
+        _ => prefixed,
     }
 }
 
@@ -853,9 +851,9 @@ pub(crate) fn sys_access(task: &mut Task, a: fb::AccessArgs) -> SysResult {
 }
 
 pub(crate) fn sys_chdir(task: &mut Task, a: fb::ChdirArgs) -> SysResult {
-    let path = path_arg(task, a.path)?;
+    let node = node_at(task, a.path, Follow::Yes)?;
     task.process
-        .with_fs(|ctx| vfs::chdir(ctx, None, &path))
+        .with_fs(|ctx| vfs::set_cwd(ctx, node))
         .map_err(file_errno)?;
     ok()
 }
@@ -885,9 +883,9 @@ pub(crate) fn chroot(task: &Task, path: UserCStr) -> Result<Arc<Inode>, i32> {
     if !Arc::ptr_eq(&task.process.fs().root, &vfs::root()) && has_open_directory(task) {
         return Err(errno::EPERM);
     }
-    let path = path_arg(task, path)?;
+    let node = node_at(task, path, Follow::Yes)?;
     task.process
-        .with_fs(|ctx| vfs::chroot(ctx, None, &path).map(|()| ctx.root.clone()))
+        .with_fs(|ctx| vfs::chroot_to(ctx, node).map(|()| ctx.root.clone()))
         .map_err(file_errno)
 }
 
@@ -898,12 +896,31 @@ fn has_open_directory(task: &Task) -> bool {
     })
 }
 
-/// `__getcwd`: the path with its NUL; ERANGE if it does not fit.
+/// `__getcwd` (4.x vfs_cache.c): EINVAL for a buffer under 2 bytes; the path with
+/// its NUL in at most MAXPATHLEN of it, else ENOMEM. A directory of the compat tree
+/// is named as the process names it ("/etc", not "/compat/freebsd4/etc"), when that
+/// name leads back to it.
 pub(crate) fn sys_getcwd(task: &mut Task, a: fb::GetcwdArgs) -> SysResult {
-    let mut path = vfs::getcwd(&task.process.fs()).map_err(file_errno)?;
+    if a.buflen < 2 {
+        return Err(errno::EINVAL);
+    }
+    let ctx = task.process.fs();
+    let mut path = vfs::getcwd(&ctx).map_err(file_errno)?;
+    if let Some(inside) = path.strip_prefix(COMPAT_PREFIX)
+        && inside.first() == Some(&b'/')
+        && vfs::lookup(
+            &ctx,
+            None,
+            &compat_path_in(&ctx, inside.to_vec()),
+            Follow::Yes,
+        )
+        .is_ok_and(|d| Arc::ptr_eq(&d, &ctx.cwd))
+    {
+        path = inside.to_vec();
+    }
     path.push(0);
-    if (a.buflen as usize) < path.len() {
-        return Err(errno::ERANGE);
+    if (a.buflen as usize).min(MAXPATHLEN) < path.len() {
+        return Err(errno::ENOMEM);
     }
     task.write_bytes(a.buf.addr(), &path).map_err(fault)?;
     ok()

@@ -61,7 +61,7 @@ use nymph_kernel::process::{
     CatchAction, ExecError, ExecRequest, Fault, Personality, Process, Signal, SignalOrigin, Task,
     Trap,
 };
-use nymph_kernel::vfs::FsContext;
+use nymph_kernel::vfs::{self, FsContext, Inode};
 
 const EM_386: u16 = 3;
 const EM_486: u16 = 6;
@@ -126,6 +126,12 @@ impl Personality for FreeBsd4 {
     fn interpreter_path(&self, ctx: &FsContext, path: &str) -> String {
         let mapped = fs::compat_path_in(ctx, path.as_bytes().to_vec());
         String::from_utf8(mapped).unwrap_or_else(|_| String::from(path))
+    }
+
+    /// /compat/freebsd4, where a 4.x program's absolute paths look first: ".." out of
+    /// it leads to the root, so the two views stay one tree.
+    fn emulation_root(&self, ctx: &FsContext) -> Option<alloc::sync::Arc<Inode>> {
+        vfs::lookup(ctx, None, fs::COMPAT_PREFIX, vfs::Follow::No).ok()
     }
 
     /// Resource limits outlive exec, as a 4.x process's `p_limit` does.

@@ -332,8 +332,9 @@ fn dtype(kind: NodeType) -> u8 {
 
 pub(crate) fn sys_chdir(task: &mut Task, a: v1::ChdirArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
+    let node = vfs::lookup(&task.process.fs(), None, &path, Follow::Yes).map_err(file_errno)?;
     task.process
-        .with_fs(|ctx| vfs::chdir(ctx, None, &path))
+        .with_fs(|ctx| vfs::set_cwd(ctx, node))
         .map_err(file_errno)?;
     Ok(0)
 }
@@ -594,8 +595,13 @@ pub(crate) fn sys_utimensat(task: &mut Task, a: v1::UtimensatArgs) -> SysResult 
 
 pub(crate) fn sys_chroot(task: &mut Task, a: v1::ChrootArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
+    let ctx = task.process.fs();
+    if !ctx.creds.is_root() {
+        return Err(errno::EPERM);
+    }
+    let node = vfs::lookup(&ctx, None, &path, Follow::Yes).map_err(file_errno)?;
     task.process
-        .with_fs(|ctx| vfs::chroot(ctx, None, &path))
+        .with_fs(|ctx| vfs::chroot_to(ctx, node))
         .map_err(file_errno)?;
     Ok(0)
 }

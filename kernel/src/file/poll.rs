@@ -184,6 +184,7 @@ mod tests {
             creds: crate::vfs::Credentials::root(),
             umask: 0,
             top: None,
+            emulation_root: None,
         };
         let flags = crate::vfs::OpenFlags {
             read: true,

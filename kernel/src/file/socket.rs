@@ -2220,6 +2220,7 @@ mod tests {
             creds: Credentials::root(),
             umask: 0o022,
             top: None,
+            emulation_root: None,
         }
     }
 

@@ -208,6 +208,13 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         String::from(path)
     }
 
+    /// The directory this personality lays over the root for its processes, if its
+    /// view of the file system has one ([`FsContext::emulation_root`]); looked up in
+    /// `ctx` when a program of this personality starts. None by default.
+    fn emulation_root(&self, _ctx: &FsContext) -> Option<Arc<crate::vfs::Inode>> {
+        None
+    }
+
     /// Where the ELF interpreter (PT_INTERP) `image` names is loaded, if this
     /// personality runs interpreters: exec then opens it (looked up through
     /// [`Personality::interpreter_path`]), checks it ([`check_interpreter`]) and maps it
@@ -2276,8 +2283,9 @@ pub fn spawn_with_files(
     envp: &[Vec<u8>],
     files: FdTable,
 ) -> Result<Pid, ExecError> {
-    let fs = FsContext::initial();
+    let mut fs = FsContext::initial();
     let loaded = load(&fs, path, argv, envp, &|p| String::from(p), None)?;
+    fs.emulation_root = loaded.personality.emulation_root(&fs);
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
     let process = Arc::new(Process {
@@ -2368,6 +2376,7 @@ pub fn exec(
         &|p| caller.interpreter_path(&fs, p),
         Some(task.process.pid),
     )?;
+    let emulation_root = loaded.personality.emulation_root(&fs);
     let closed;
     let memory = shared(Memory {
         space: loaded.space,
@@ -2383,6 +2392,7 @@ pub fn exec(
         inner.debug_registers = None;
         debugreg::load(None);
         inner.personality = loaded.personality;
+        inner.fs.emulation_root = emulation_root;
         let registered = personalities();
         inner
             .personality_state

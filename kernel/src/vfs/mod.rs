@@ -150,6 +150,11 @@ pub struct FsContext {
     /// root (4.x vfs_lookup.c `lookup`: ni_topdir; vfs_syscalls.c `chroot` sets it
     /// once). Kept by fork and exec.
     pub top: Option<Arc<Inode>>,
+    /// The directory its personality lays over the root (BSD's emulation root, such
+    /// as /compat/freebsd4), if any: a ".." that would reach it from below reaches
+    /// the root instead, so a walk up from a directory found there ("cd /etc; ls ..")
+    /// comes back to the root the process's paths start from. Set at exec.
+    pub emulation_root: Option<Arc<Inode>>,
 }
 
 impl FsContext {
@@ -162,6 +167,7 @@ impl FsContext {
             creds: Credentials::root(),
             umask: 0o022,
             top: None,
+            emulation_root: None,
         }
     }
 }
@@ -546,19 +552,31 @@ fn parent_of(dir: &Arc<Inode>) -> Option<Arc<Inode>> {
 /// chroot was `ctx.top` (".." stays at either, as 4.x's lookup does at ni_rootdir and
 /// ni_topdir).
 fn dot_dot(ctx: &FsContext, dir: &Arc<Inode>) -> Result<Arc<Inode>> {
+    dot_dot_crossing(ctx, dir).map(|(up, _)| up)
+}
+
+/// [`dot_dot`], and whether it came out of the emulation root to the root.
+fn dot_dot_crossing(ctx: &FsContext, dir: &Arc<Inode>) -> Result<(Arc<Inode>, bool)> {
     let mut at = dir.clone();
     loop {
         if Arc::ptr_eq(&at, &ctx.root) || ctx.top.as_ref().is_some_and(|t| Arc::ptr_eq(&at, t)) {
-            return Ok(at);
+            return Ok((at, false));
         }
         if let Some(p) = parent_of(&at) {
-            return Ok(p);
+            if ctx
+                .emulation_root
+                .as_ref()
+                .is_some_and(|e| Arc::ptr_eq(e, &p))
+            {
+                return Ok((ctx.root.clone(), true));
+            }
+            return Ok((p, false));
         }
         // A file system's root: step onto the directory it covers, and up from there.
         match covered_by(&at) {
             Some(covered) => at = covered,
             None if at.links() == 0 => return Err(Error::NotFound),
-            None => return Ok(at),
+            None => return Ok((at, false)),
         }
     }
 }
@@ -597,6 +615,9 @@ pub struct Parent {
     pub name: Vec<u8>,
     /// The path ended in '/' (the last component must then be a directory).
     pub trailing_slash: bool,
+    /// `dir` is the root, reached by a ".." out of the emulation root: the last
+    /// component is looked for there first (see [`step_out`]).
+    pub out_of_emulation: bool,
 }
 
 /// Resolves every component but the last, following symlinks on the way.
@@ -614,7 +635,7 @@ pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> R
         return Err(Error::NameTooLong);
     }
     let mut links = 0;
-    let dir = walk(ctx, start_dir(ctx, path, at), comps, &mut links)?;
+    let (dir, out_of_emulation) = walk_from(ctx, start_dir(ctx, path, at), comps, &mut links)?;
     if !dir.is_dir() {
         return Err(Error::NotADirectory);
     }
@@ -622,6 +643,7 @@ pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> R
         dir,
         name,
         trailing_slash,
+        out_of_emulation,
     })
 }
 
@@ -634,7 +656,7 @@ pub fn lookup(
 ) -> Result<Arc<Inode>> {
     let parent = lookup_parent(ctx, at, path)?;
     let mut links = 0;
-    let node = step(ctx, &parent.dir, &parent.name)?;
+    let node = step_out(ctx, &parent.dir, &parent.name, parent.out_of_emulation)?;
     let node = match node.symlink_target() {
         Some(target) if follow == Follow::Yes || parent.trailing_slash => {
             follow_link(ctx, &parent.dir, &target, &mut links)?
@@ -650,6 +672,11 @@ pub fn lookup(
 /// One step from directory `dir` by `name` (with search permission on `dir`), crossing
 /// mount points.
 fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
+    step_crossing(ctx, dir, name).map(|(node, _)| node)
+}
+
+/// [`step`], and whether it was a ".." out of the emulation root to the root.
+fn step_crossing(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<(Arc<Inode>, bool)> {
     crate::stats::NAME_LOOKUPS.inc();
     if !dir.is_dir() {
         return Err(Error::NotADirectory);
@@ -659,8 +686,8 @@ fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
         return Err(Error::NameTooLong);
     }
     match name {
-        b"." => Ok(dir.clone()),
-        b".." => dot_dot(ctx, dir),
+        b"." => Ok((dir.clone(), false)),
+        b".." => dot_dot_crossing(ctx, dir),
         _ => {
             procfs::refresh(dir);
             if procfs::hidden(dir, ctx.creds.jailed)
@@ -670,7 +697,7 @@ fn step(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>> {
                 return Err(Error::NotFound);
             }
             let child = dir.dir()?.lock().get(name).ok_or(Error::NotFound)?;
-            Ok(mounted_on(&child).unwrap_or(child))
+            Ok((mounted_on(&child).unwrap_or(child), false))
         }
     }
 }
@@ -700,12 +727,49 @@ fn follow_link(
 fn walk(
     ctx: &FsContext,
     start: Arc<Inode>,
-    mut comps: VecDeque<Vec<u8>>,
+    comps: VecDeque<Vec<u8>>,
     links: &mut usize,
 ) -> Result<Arc<Inode>> {
+    walk_from(ctx, start, comps, links).map(|(at, _)| at)
+}
+
+/// [`step`], from the root reached by a ".." out of the emulation root (`out`): a
+/// name the emulation root has is its, so the walk goes on in the tree it came from
+/// ("../usr/share" from its etc, a relative link there); other names are the root's.
+fn step_out(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8], out: bool) -> Result<Arc<Inode>> {
+    if out
+        && !matches!(name, b"." | b"..")
+        && let Some(found) = ctx
+            .emulation_root
+            .as_ref()
+            .and_then(|e| step(ctx, e, name).ok())
+    {
+        return Ok(found);
+    }
+    step(ctx, dir, name)
+}
+
+/// [`walk`], and whether it ends at the root reached by a ".." out of the emulation
+/// root (with only "." and ".." after).
+fn walk_from(
+    ctx: &FsContext,
+    start: Arc<Inode>,
+    mut comps: VecDeque<Vec<u8>>,
+    links: &mut usize,
+) -> Result<(Arc<Inode>, bool)> {
     let mut at = start;
+    let mut out = false;
     while let Some(name) = comps.pop_front() {
-        let next = step(ctx, &at, &name)?;
+        let next = if name == b".." {
+            let (next, crossed) = step_crossing(ctx, &at, &name)?;
+            // Out when this ".." left the emulation root, or stayed at the root after.
+            out = crossed || (out && Arc::ptr_eq(&next, &ctx.root));
+            next
+        } else {
+            let next = step_out(ctx, &at, &name, out)?;
+            out = out && name == b".";
+            next
+        };
         if let Some(target) = next.symlink_target() {
             *links += 1;
             if *links > MAX_SYMLINKS {
@@ -724,7 +788,7 @@ fn walk(
         }
         at = next;
     }
-    Ok(at)
+    Ok((at, out))
 }
 
 /// Checks that `creds` may add or remove entries of `dir` (write and search), and, for
@@ -1133,6 +1197,10 @@ pub fn truncate(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], size: u64
 }
 
 /// Changes the working directory.
+///
+/// A system call looks the directory up first ([`lookup`]) and makes it the working
+/// directory with [`set_cwd`] under the process's lock after: the lookup may follow
+/// a procfs link, which reads the process.
 pub fn chdir(ctx: &mut FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()> {
     let node = lookup(ctx, at, path, Follow::Yes)?;
     set_cwd(ctx, node)
@@ -1154,6 +1222,16 @@ pub fn chroot(ctx: &mut FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Resu
         return Err(Error::NotPermitted);
     }
     let node = lookup(ctx, at, path, Follow::Yes)?;
+    chroot_to(ctx, node)
+}
+
+/// [`chroot`] to a directory found already. A system call looks the directory up
+/// first and changes its context under the process's lock after: the lookup may
+/// follow a procfs link, which reads the process.
+pub fn chroot_to(ctx: &mut FsContext, node: Arc<Inode>) -> Result<()> {
+    if !ctx.creds.is_root() {
+        return Err(Error::NotPermitted);
+    }
     if !node.is_dir() {
         return Err(Error::NotADirectory);
     }

@@ -11,6 +11,7 @@ fn fresh() -> FsContext {
         creds: Credentials::root(),
         umask: 0o022,
         top: None,
+        emulation_root: None,
     }
 }
 

@@ -1,0 +1,81 @@
+// abi: freebsd4-i386
+/*
+ * A 4.x process's working directory in the compat tree (/compat/freebsd4, which its
+ * absolute paths try first) is one tree with the root, as a FreeBSD box's is:
+ *  - after chdir("/etc") (the compat tree's etc), __getcwd and getcwd(3) say "/etc",
+ *    ".." is the root, and a name after it is looked up in the compat tree first, as
+ *    an absolute path is: "../etc" is that etc again, "../dev" the root's /dev (the
+ *    compat tree has none); the same for /proc, 4.x's procfs mounted in the compat
+ *    tree;
+ *  - a directory only the real root has keeps its own name ("/dev");
+ *  - the prefix named whole is the directory itself, and keeps its name;
+ *  - __getcwd as 4.x's vfs_cache.c answers: EINVAL for a buffer under 2 bytes, ENOMEM
+ *    when the path and its NUL do not fit, EFAULT for a bad buffer.
+ */
+#include <nymph_fb4.h>
+#include <sys/stat.h>
+
+static void same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	CHECK_OK(stat(a, &sa));
+	CHECK_OK(stat(b, &sb));
+	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+		FAIL("%s and %s are different files", a, b);
+}
+
+static void cwd_is(const char *want)
+{
+	char buf[1024];
+	memset(buf, 'x', sizeof(buf));
+	CHECK_OK(__sys___getcwd(buf, sizeof(buf)));
+	if (strcmp(buf, want) != 0)
+		FAIL("__getcwd says \"%s\", wanted \"%s\"", buf, want);
+	char *got = getcwd(buf, sizeof(buf));
+	if (!got || strcmp(got, want) != 0)
+		FAIL("getcwd says \"%s\", wanted \"%s\"", got ? got : "(null)", want);
+}
+
+int main(void)
+{
+	struct stat st;
+	/* The compat tree has etc: /etc is it for a 4.x process. */
+	CHECK_OK(stat("/compat/freebsd4/etc/pwd.db", &st));
+	CHECK_OK(chdir("/etc"));
+	same(".", "/compat/freebsd4/etc");
+	cwd_is("/etc");
+	same("..", "/");
+	same("../..", "/");
+	same("../etc", "/etc");
+	same("../../etc/pwd.db", "/etc/pwd.db");
+	same("../dev", "/dev");
+	CHECK_OK(chdir(".."));
+	cwd_is("/");
+
+	CHECK_OK(chdir("/proc"));
+	cwd_is("/proc");
+	same("..", "/");
+	CHECK_OK(chdir("curproc"));
+	same("..", "/proc");
+	same("../..", "/");
+
+	CHECK_OK(chdir("/dev"));
+	cwd_is("/dev");
+	same("..", "/");
+
+	CHECK_OK(chdir("/compat/freebsd4"));
+	cwd_is("/compat/freebsd4");
+	same(".", "/compat/freebsd4");
+	same("..", "/compat");
+
+	/* __getcwd's own errors, in /tmp (5 bytes with its NUL). */
+	CHECK_OK(chdir("/tmp"));
+	char buf[8];
+	CHECK_ERRNO(__sys___getcwd(buf, 0), EINVAL);
+	CHECK_ERRNO(__sys___getcwd(buf, 1), EINVAL);
+	CHECK_ERRNO(__sys___getcwd(buf, 4), ENOMEM);
+	CHECK_OK(__sys___getcwd(buf, 5));
+	CHECK(strcmp(buf, "/tmp") == 0);
+	CHECK_ERRNO(__sys___getcwd(nt_page_before_hole() + 4096, 5), EFAULT);
+	return 0;
+}
