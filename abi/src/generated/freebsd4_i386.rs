@@ -13307,10 +13307,11 @@ impl JailArgs {
     }
 }
 
-/// Arguments of `sigprocmask(sigprocmask_how how, ptr<sigset_t, In> set, ptr<sigset_t, Out> oset)`, slot 340 (3 words); returns `int`.
+/// Arguments of `sigprocmask(int how, ptr<sigset_t, In> set, ptr<sigset_t, Out> oset)`, slot 340 (3 words); returns `int`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SigprocmaskArgs {
-    pub how: sigprocmask_how,
+    /// SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK (sigprocmask_how), read only when set is given: with a NULL set any value returns the mask (4.x kern_sig.c)
+    pub how: int,
     pub set: UserPtr<sigset_t, In>,
     pub oset: UserPtr<sigset_t, Out>,
 }
@@ -13331,12 +13332,7 @@ impl SigprocmaskArgs {
         let w1 = rt::word(words, 1, "set")?;
         let w2 = rt::word(words, 2, "oset")?;
         Ok(Self {
-            how: sigprocmask_how::from_raw(rt::low_u32(w0).cast_signed()).ok_or(
-                DecodeError::BadEnum {
-                    arg: "how",
-                    value: rt::widen(w0),
-                },
-            )?,
+            how: rt::low_u32(w0).cast_signed(),
             set: UserPtr::new(rt::widen(w1)),
             oset: UserPtr::new(rt::widen(w2)),
         })
@@ -24661,14 +24657,7 @@ static TRACE_CALLS: [Option<tr::Call>; 394] = [
     Some(tr::Call {
         name: "sigprocmask",
         args: &[
-            tr::Arg::new(
-                "how",
-                tr::Kind::Enum(TRACE_ENUM_sigprocmask_how),
-                32,
-                true,
-                0,
-                1,
-            ),
+            tr::Arg::new("how", tr::Kind::Int, 32, true, 0, 1),
             tr::Arg::new("set", tr::Kind::Ptr, 32, false, 1, 1),
             tr::Arg::new("oset", tr::Kind::Ptr, 32, false, 2, 1),
         ],
@@ -25011,9 +25000,6 @@ static TRACE_ENUM_rlimit_resource: &[(&str, i64)] = &[
 ];
 
 static TRACE_ENUM_rusage_who: &[(&str, i64)] = &[("RUSAGE_SELF", 0), ("RUSAGE_CHILDREN", -1)];
-
-static TRACE_ENUM_sigprocmask_how: &[(&str, i64)] =
-    &[("SIG_BLOCK", 1), ("SIG_UNBLOCK", 2), ("SIG_SETMASK", 3)];
 
 static TRACE_ENUM_whence: &[(&str, i64)] = &[("SEEK_SET", 0), ("SEEK_CUR", 1), ("SEEK_END", 2)];
 

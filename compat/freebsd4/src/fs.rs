@@ -839,14 +839,18 @@ pub(crate) fn sys_readlink(task: &mut Task, a: fb::ReadlinkArgs) -> SysResult {
     Ok(Ret::word(n as u64))
 }
 
+/// access: the real ids' permission. A real uid of 0 passes X_OK whatever the mode
+/// bits, as 4.x's vaccess lets "user id 0 always" through (test -x says true for a
+/// file root cannot execute; execve still refuses it).
 pub(crate) fn sys_access(task: &mut Task, a: fb::AccessArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
+    let ctx = task.process.fs();
     let want = Access {
         read: a.flags.contains(fb::access_mode::R_OK),
         write: a.flags.contains(fb::access_mode::W_OK),
-        execute: a.flags.contains(fb::access_mode::X_OK),
+        execute: a.flags.contains(fb::access_mode::X_OK) && ctx.creds.uid != 0,
     };
-    vfs::access(&task.process.fs(), None, &path, want, Follow::Yes).map_err(file_errno)?;
+    vfs::access(&ctx, None, &path, want, Follow::Yes).map_err(file_errno)?;
     ok()
 }
 

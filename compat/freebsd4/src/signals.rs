@@ -517,11 +517,14 @@ fn change_mask(task: &Task, how: fb::sigprocmask_how, set: SignalSet) {
     task.process.set_blocked(blocked);
 }
 
+/// sigprocmask: `how` is read only with a set (4.x's switch on it sits under `if
+/// (set != NULL)`), and a bad one then is EINVAL with the old mask not copied out.
 pub(crate) fn sys_sigprocmask(task: &mut Task, a: fb::SigprocmaskArgs) -> SysResult {
     let old = task.process.blocked();
     if !a.set.is_null() {
         let set: fb::sigset_t = task.read_val(a.set.addr()).map_err(fault)?;
-        change_mask(task, a.how, from_sigset(&set));
+        let how = fb::sigprocmask_how::from_raw(a.how).ok_or(errno::EINVAL)?;
+        change_mask(task, how, from_sigset(&set));
     }
     if !a.oset.is_null() {
         task.write_val(a.oset.addr(), &to_sigset(old))

@@ -1217,10 +1217,23 @@ fn sys_getsid(task: &mut Task, a: fb::GetsidArgs) -> SysResult {
     Ok(Ret::word(u64::from(target(task, a.pid)?.sid().0)))
 }
 
+/// nanosleep (4.x kern_time.c): the request copied in, then `rmtp` checked for
+/// writing before any sleep (useracc: EFAULT at once); a nanosecond count out of range
+/// is EINVAL, and a negative or zero time returns at once. The time left goes to
+/// `rmtp` only when a signal ends the sleep.
 fn sys_nanosleep(task: &mut Task, a: fb::NanosleepArgs) -> SysResult {
     let req: fb::timespec = task.read_val(a.rqtp.addr()).map_err(fault)?;
-    if req.tv_sec < 0 || !(0..1_000_000_000).contains(&req.tv_nsec) {
+    let rem_size = core::mem::size_of::<fb::timespec>() as u64;
+    if !a.rmtp.is_null()
+        && !crate::sysctl::user_range_accessible(task, a.rmtp.addr(), rem_size, true)
+    {
+        return Err(errno::EFAULT);
+    }
+    if !(0..1_000_000_000).contains(&req.tv_nsec) {
         return Err(errno::EINVAL);
+    }
+    if req.tv_sec < 0 {
+        return Ok(Ret::word(0));
     }
     let ns = (req.tv_sec as u64)
         .saturating_mul(1_000_000_000)
@@ -1371,10 +1384,13 @@ fn timer_which(which: u32) -> Result<timer::Which, i32> {
 /// up to it.
 const TICK_US: i64 = 10_000;
 
-/// A timeval as nanoseconds, as `itimerfix` accepts it (EINVAL when negative or with
-/// a microsecond field out of range).
+/// The longest time `itimerfix` takes, in seconds.
+const MAX_TIMER_SECONDS: i32 = 100_000_000;
+
+/// A timeval as nanoseconds, as `itimerfix` accepts it (EINVAL when negative, past
+/// 100,000,000 seconds, or with a microsecond field out of range).
 fn timer_ns(tv: &fb::timeval) -> Result<u64, i32> {
-    if tv.tv_sec < 0 || !(0..1_000_000).contains(&tv.tv_usec) {
+    if !(0..=MAX_TIMER_SECONDS).contains(&tv.tv_sec) || !(0..1_000_000).contains(&tv.tv_usec) {
         return Err(errno::EINVAL);
     }
     let mut usec = i64::from(tv.tv_sec) * 1_000_000 + i64::from(tv.tv_usec);
@@ -1403,22 +1419,35 @@ fn sys_getitimer(task: &mut Task, a: fb::GetitimerArgs) -> SysResult {
     Ok(Ret::word(0))
 }
 
-/// setitimer: a NULL new value only reads the old one (as 4.x's setitimer does by
-/// calling getitimer).
+/// setitimer in 4.x's order (kern_time.c): the new value copied in; the old one
+/// written out (its getitimer: EFAULT with nothing set); with no new value, done; then
+/// the new value checked (EINVAL with the old one written already), its interval only
+/// when the value is set (a zero value clears the interval, whatever it holds).
 fn sys_setitimer(task: &mut Task, a: fb::SetitimerArgs) -> SysResult {
     let which = timer_which(a.which)?;
-    if a.itv.is_null() {
-        if !a.oitv.is_null() {
-            let now = timer::get(&task.process, which);
-            task.write_val(a.oitv.addr(), &itimerval(now))
-                .map_err(fault)?;
-        }
-        return Ok(Ret::word(0));
+    let new = if a.itv.is_null() {
+        None
+    } else {
+        Some(
+            task.read_val::<fb::itimerval>(a.itv.addr())
+                .map_err(fault)?,
+        )
+    };
+    if !a.oitv.is_null() {
+        let now = timer::get(&task.process, which);
+        task.write_val(a.oitv.addr(), &itimerval(now))
+            .map_err(fault)?;
     }
-    let new: fb::itimerval = task.read_val(a.itv.addr()).map_err(fault)?;
+    let Some(new) = new else {
+        return Ok(Ret::word(0));
+    };
     let value_ns = timer_ns(&new.it_value)?;
-    let interval_ns = timer_ns(&new.it_interval)?;
-    let old = timer::set(
+    let interval_ns = if value_ns == 0 {
+        0
+    } else {
+        timer_ns(&new.it_interval)?
+    };
+    timer::set(
         &task.process,
         which,
         timer::Setting {
@@ -1426,10 +1455,6 @@ fn sys_setitimer(task: &mut Task, a: fb::SetitimerArgs) -> SysResult {
             interval_ns,
         },
     );
-    if !a.oitv.is_null() {
-        task.write_val(a.oitv.addr(), &itimerval(old))
-            .map_err(fault)?;
-    }
     Ok(Ret::word(0))
 }
 

@@ -770,7 +770,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
 /// 4.x's useracc: `[addr, addr + len)` ends below VM_MAXUSER_ADDRESS (USRSTACK) and
 /// every page of it is mapped for writing (or reading); none need be in memory, and
 /// an empty range needs only its address below the limit.
-fn user_range_accessible(task: &Task, addr: u64, len: u64, write: bool) -> bool {
+pub(crate) fn user_range_accessible(task: &Task, addr: u64, len: u64, write: bool) -> bool {
     const PAGE: u64 = 4096;
     let Some(end) = addr.checked_add(len) else {
         return false;

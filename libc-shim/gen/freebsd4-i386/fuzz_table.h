@@ -58,7 +58,6 @@ static const long long fz_v_minherit_inherit[] = { 0ULL, 1ULL, 2ULL };
 static const long long fz_v_rfork_flags[] = { 0ULL, 4ULL, 32ULL, 36ULL, 16ULL, 20ULL, 48ULL, 52ULL, 4112ULL, 8208ULL, 8244ULL, 16404ULL, 16432ULL, 24624ULL, 24628ULL, 65552ULL };
 static const long long fz_v_openbsd_poll_timeout[] = { 0ULL, 1ULL, 5ULL };
 static const long long fz_v_fhopen_flags[] = { 0ULL, 1ULL, 2ULL, 4ULL, 5ULL, 6ULL, 8ULL, 1025ULL, 20ULL, 36ULL };
-static const long long fz_v_sigprocmask_how[] = { 1ULL, 2ULL, 3ULL };
 
 /* Calls the fuzzer never makes (the spec's fuzz.skip):
  *   exit (1): ends the worker
@@ -1051,7 +1050,7 @@ static const struct fz_call fz_calls[FZ_NCALLS] = {
 		{ "jail", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 0, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
 	} },
 	{ 340, "sigprocmask", 3, 0, {
-		{ "how", FZ_ENUM, 32, 1, 0, 0x0ULL, fz_v_sigprocmask_how, 3, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
+		{ "how", FZ_INT, 32, 1, 1, 0x0ULL, 0, 0, 0, FZ_DIR_NONE, 0, 0, -1, 0, -1, 0, 0, 0x0ULL, 0, 0 },
 		{ "set", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_IN, 1, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
 		{ "oset", FZ_PTR, 32, 1, 0, 0x0ULL, 0, 0, 0, FZ_DIR_OUT, 1, 16, -1, 0, -1, 0, 16, 0x0ULL, 0, 0 },
 	} },
