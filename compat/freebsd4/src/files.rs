@@ -2,7 +2,7 @@
 //! flock, poll and select, on the core's `calls` with 4.x numbers and structs.
 
 use crate::fb::{self, errno};
-use crate::fs::{Dtype, refuses_locks};
+use crate::fs::{Dtype, PIPE_BUF, refuses_locks};
 use crate::sys::{Ret, SysResult, fault};
 use alloc::vec::Vec;
 use nymph_kernel::error::Error;
@@ -182,7 +182,7 @@ pub(crate) fn sys_dup2(task: &mut Task, a: fb::Dup2Args) -> SysResult {
 
 /// pipe: the read end in eax, the write end in edx.
 pub(crate) fn sys_pipe(task: &mut Task, _: fb::PipeArgs) -> SysResult {
-    let (r, w) = calls::pipe(task, false, false).map_err(file_errno)?;
+    let (r, w) = calls::pipe(task, false, false, PIPE_BUF).map_err(file_errno)?;
     Ok(Ret::Pair(r | w << 32))
 }
 

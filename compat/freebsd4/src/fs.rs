@@ -1001,9 +1001,9 @@ pub(crate) fn sys_pathconf(task: &mut Task, a: fb::PathconfArgs) -> SysResult {
     pathconf(a.name)
 }
 
-/// `_PC_PIPE_BUF`, and 4.x's PIPE_BUF (sys/syslimits.h).
+/// `_PC_PIPE_BUF`, and 4.x's PIPE_BUF (sys/syslimits.h): its pipes' atomic writes.
 const PC_PIPE_BUF: i32 = 6;
-const PIPE_BUF: u64 = 512;
+pub(crate) const PIPE_BUF: usize = 512;
 
 /// fpathconf as 4.x's kern_descrip.c: a pipe or socket answers only _PC_PIPE_BUF
 /// (PIPE_BUF; EINVAL for the rest), a vnode or FIFO its file system's pathconf, an
@@ -1011,7 +1011,7 @@ const PIPE_BUF: u64 = 512;
 pub(crate) fn sys_fpathconf(task: &mut Task, a: fb::FpathconfArgs) -> SysResult {
     let file = file_arg(task, a.fd)?;
     match Dtype::of(&file) {
-        Dtype::Pipe | Dtype::Socket if a.name == PC_PIPE_BUF => Ok(Ret::word(PIPE_BUF)),
+        Dtype::Pipe | Dtype::Socket if a.name == PC_PIPE_BUF => Ok(Ret::word(PIPE_BUF as u64)),
         Dtype::Pipe | Dtype::Socket => Err(errno::EINVAL),
         Dtype::Kqueue => Err(errno::EOPNOTSUPP),
         Dtype::Vnode | Dtype::Fifo => pathconf(a.name),

@@ -94,7 +94,8 @@ pub(crate) fn sys_pipe2(task: &mut Task, a: v1::Pipe2Args) -> SysResult {
     }
     let cloexec = a.flags.contains(v1::open_flags::O_CLOEXEC);
     let nonblock = a.flags.contains(v1::open_flags::O_NONBLOCK);
-    let (r, w) = calls::pipe(task, nonblock, cloexec).map_err(file_errno)?;
+    let pipe_buf = v1::consts::PIPE_BUF as usize;
+    let (r, w) = calls::pipe(task, nonblock, cloexec, pipe_buf).map_err(file_errno)?;
     let pair = v1::pipe_fds {
         fd0: r as i32,
         fd1: w as i32,

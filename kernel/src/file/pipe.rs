@@ -1,7 +1,14 @@
 //! Pipes: a bounded byte queue between a read end and a write end. Reads block while the
 //! pipe is empty and a writer exists (end of file once none does); writes block while
-//! there is no room, and a write of at most `PIPE_BUF` bytes is never interleaved with
-//! another; writing with no reader left is `BrokenPipe`.
+//! there is no room, and a write of at most `PIPE_BUF` bytes (the pipe's own limit, see
+//! [`with_atomic_writes`]) is never interleaved with another; writing with no reader
+//! left is `BrokenPipe`.
+//!
+//! A pipe(2) pipe keeps BSD's buffer policy (4.x's sys_pipe.c pipe_write): it holds
+//! `PIPE_SIZE` bytes, and grows to `CAPACITY` only for a write of more than that into
+//! it empty, while fewer than `MAX_BIG_PIPES` are grown; writes put bytes in only while
+//! fewer than `PIPE_SIZE` are queued. A FIFO's and a socket stream's ring grows to
+//! `CAPACITY` whenever a write needs the room (see [`Buffering`]).
 //!
 //! Bytes move between the caller's memory and the queue in one copy each way: a user
 //! buffer is copied straight into the queue's free space and out of its filled part
@@ -22,15 +29,21 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
-/// Bytes a pipe holds at most (as Linux's default: a 64 KiB write goes in without a
+/// Bytes a pipe holds at most (BSD's BIG_PIPE_SIZE; a 64 KiB write goes in without a
 /// switch).
 pub const CAPACITY: usize = 64 * 1024;
-/// Bytes a new pipe holds: its ring grows to `CAPACITY` when a write needs the room,
-/// so the many pipes that carry little cost a quarter of the heap.
-const INITIAL_CAPACITY: usize = 16 * 1024;
-/// Writes up to this size are atomic.
+/// Bytes a new pipe holds (BSD's PIPE_SIZE): the many pipes that carry little cost a
+/// quarter of the heap.
+const PIPE_SIZE: usize = 16 * 1024;
+/// Writes up to this size are atomic, unless the pipe was made with its own limit.
 pub const PIPE_BUF: usize = 4096;
+/// Pipe(2) pipes grown to `CAPACITY` at once, system-wide, at most (4.x's
+/// LIMITBIGPIPES): past that a big write goes into `PIPE_SIZE` bytes.
+const MAX_BIG_PIPES: usize = 32;
+/// Pipe(2) pipes grown to `CAPACITY` now.
+static BIG_PIPES: AtomicUsize = AtomicUsize::new(0);
 /// The most an urgent send may run past [`CAPACITY`], whatever its [`UrgentSlack`]
 /// asks: the ring grows by that much at most.
 pub const MAX_URGENT_SLACK: usize = 4096;
@@ -55,9 +68,45 @@ impl UrgentSlack {
     };
 }
 
+/// A grown pipe(2) pipe's place among the `MAX_BIG_PIPES` its counter counts, given
+/// back when the pipe goes (4.x's nbigpipe, counted down in pipe_free_kmem).
+#[derive(Debug)]
+struct BigPipe(&'static AtomicUsize);
+
+impl BigPipe {
+    /// A place, if fewer than `MAX_BIG_PIPES` are taken.
+    fn take(count: &'static AtomicUsize) -> Option<BigPipe> {
+        count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_BIG_PIPES).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| BigPipe(count))
+    }
+}
+
+impl Drop for BigPipe {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How a pipe's ring grows, and how full its writes fill it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Buffering {
+    /// A FIFO's or a socket stream's: the ring grows to `CAPACITY` whenever a write
+    /// needs the room, and writes fill it.
+    AsNeeded,
+    /// A pipe(2) pipe's, as 4.x's pipe_write: the ring grows to `CAPACITY` only for a
+    /// write of more than `PIPE_SIZE` bytes finding it empty and not grown (and a
+    /// place among the `MAX_BIG_PIPES`), and writes put bytes in only while fewer than
+    /// `PIPE_SIZE` are queued (so a grown ring takes a big write, not more small ones).
+    Bsd,
+}
+
 #[derive(Debug)]
 struct State {
-    /// A ring of `INITIAL_CAPACITY` or `CAPACITY` bytes: `len` bytes from `head` on
+    /// A ring of `PIPE_SIZE` or `CAPACITY` bytes: `len` bytes from `head` on
     /// (wrapping) are queued.
     ring: Box<[u8]>,
     head: usize,
@@ -72,6 +121,8 @@ struct State {
     marks: VecDeque<Mark>,
     /// A socket stream's urgent data.
     urgent: Urgent,
+    /// A grown pipe(2) pipe's place among the `MAX_BIG_PIPES`.
+    big: Option<BigPipe>,
 }
 
 /// TCP's urgent data in a socket's stream: the position reads stop at, whether they
@@ -140,16 +191,39 @@ impl State {
         self.len >= least || (self.len > 0 && (self.writers == 0 || !self.marks.is_empty()))
     }
 
+    /// Room for a pipe(2) pipe's write ([`Buffering::Bsd`]): none once `PIPE_SIZE`
+    /// bytes are queued, whatever the ring's size (4.x's pipe_write copies only while
+    /// `cnt < PIPE_SIZE`).
+    fn bsd_room(&self) -> usize {
+        if self.len < PIPE_SIZE { self.room() } else { 0 }
+    }
+
     /// Grows the ring to `CAPACITY`, unless it is there already or the heap is down to
     /// its reserve (the pipe then goes on at the size it has).
     fn grow(&mut self) {
         self.grow_to(CAPACITY);
     }
 
-    /// Grows the ring to `size` bytes, as [`State::grow`].
-    fn grow_to(&mut self, size: usize) {
-        if self.capacity() >= size || crate::mm::heap::under_pressure() {
+    /// Before a pipe(2) pipe's write of `total` bytes: 4.x's pipe_write grows the
+    /// buffer to BIG_PIPE_SIZE for a write of more than PIPE_SIZE finding it empty and
+    /// not grown, while fewer than LIMITBIGPIPES pipes are (a place taken here goes
+    /// back if the heap refuses the ring).
+    fn grow_for_big_write(&mut self, total: usize) {
+        if total <= PIPE_SIZE || self.len != 0 || self.capacity() > PIPE_SIZE {
             return;
+        }
+        let Some(place) = BigPipe::take(&BIG_PIPES) else {
+            return;
+        };
+        if self.grow_to(CAPACITY) {
+            self.big = Some(place);
+        }
+    }
+
+    /// Grows the ring to `size` bytes, as [`State::grow`]; whether it grew.
+    fn grow_to(&mut self, size: usize) -> bool {
+        if self.capacity() >= size || crate::mm::heap::under_pressure() {
+            return false;
         }
         let mut ring = vec![0u8; size].into_boxed_slice();
         let first = self.len.min(self.capacity() - self.head);
@@ -157,6 +231,7 @@ impl State {
         ring[first..self.len].copy_from_slice(&self.ring[..self.len - first]);
         self.ring = ring;
         self.head = 0;
+        true
     }
 
     /// Copies the oldest `n` queued bytes to `to` from its offset `at` on, leaving them
@@ -260,6 +335,11 @@ pub struct Pipe {
     writing: AsyncSignals,
     /// A FIFO's, which signals as 4.x's FIFOs (sockets inside) do, not as its pipes.
     fifo: bool,
+    /// How its ring grows, and how full its writes fill it.
+    buffering: Buffering,
+    /// Writes of at most this many bytes go in whole; the write end is ready with
+    /// this much room (the PIPE_BUF of the ABI that made a pipe(2) pipe).
+    atomic_write_max: usize,
     /// What a reader and a writer wait for, as ^T names it: a pipe's "piperd" and
     /// "pipewr", a socket's (and a FIFO's) "sbwait".
     wait_messages: [&'static str; 2],
@@ -271,37 +351,56 @@ struct ReadEnd(Arc<Pipe>);
 #[derive(Debug)]
 struct WriteEnd(Arc<Pipe>);
 
-/// A new pipe: its read end and its write end, as open files.
+/// A new pipe whose writes of up to `PIPE_BUF` bytes are atomic: its read end and its
+/// write end, as open files.
 pub fn new() -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
-    let pipe = Arc::new(Pipe::empty());
+    with_atomic_writes(PIPE_BUF)
+}
+
+/// A new pipe whose writes of up to `atomic_write_max` bytes are atomic (the PIPE_BUF
+/// of the ABI whose pipe(2) makes it; it stays the pipe's whoever writes later).
+pub fn with_atomic_writes(atomic_write_max: usize) -> Result<(Arc<OpenFile>, Arc<OpenFile>)> {
+    let pipe = Arc::new(Pipe::unnamed(atomic_write_max));
     let read_end = OpenFile::new(ReadEnd::open(&pipe), true, false)?;
     let write_end = OpenFile::new(WriteEnd::open(&pipe), false, true)?;
     Ok((read_end, write_end))
 }
 
 impl Pipe {
-    /// A pipe with no ends open yet (a FIFO's, until someone opens it). Its first
-    /// buffer is taken now, while making the pipe, where the heap's reserve is checked;
-    /// a write grows it only while the heap is above that reserve.
-    pub fn empty() -> Pipe {
-        Pipe::new(false, ["piperd", "pipewr"])
+    /// A pipe(2) pipe with no ends open yet. Its first buffer is taken now, while
+    /// making the pipe, where the heap's reserve is checked; a write grows it only
+    /// while the heap is above that reserve.
+    fn unnamed(atomic_write_max: usize) -> Pipe {
+        Pipe::new(
+            false,
+            ["piperd", "pipewr"],
+            Buffering::Bsd,
+            atomic_write_max,
+        )
     }
 
     /// A FIFO's pipe, with no ends open yet.
     pub fn fifo() -> Pipe {
-        Pipe::new(true, ["sbwait"; 2])
+        Pipe::new(true, ["sbwait"; 2], Buffering::AsNeeded, PIPE_BUF)
     }
 
     /// One direction of a stream socket's connection.
     pub fn for_socket() -> Pipe {
-        Pipe::new(false, ["sbwait"; 2])
+        Pipe::new(false, ["sbwait"; 2], Buffering::AsNeeded, PIPE_BUF)
     }
 
-    fn new(fifo: bool, wait_messages: [&'static str; 2]) -> Pipe {
+    fn new(
+        fifo: bool,
+        wait_messages: [&'static str; 2],
+        buffering: Buffering,
+        atomic_write_max: usize,
+    ) -> Pipe {
         Pipe {
             wait_messages,
+            buffering,
+            atomic_write_max,
             state: Mutex::new(State {
-                ring: vec![0u8; INITIAL_CAPACITY].into_boxed_slice(),
+                ring: vec![0u8; PIPE_SIZE].into_boxed_slice(),
                 head: 0,
                 len: 0,
                 readers: 0,
@@ -310,11 +409,20 @@ impl Pipe {
                 taken: 0,
                 marks: VecDeque::new(),
                 urgent: Urgent::default(),
+                big: None,
             }),
             changed: WaitQueue::new(),
             reading: AsyncSignals::new(),
             writing: AsyncSignals::new(),
             fifo,
+        }
+    }
+
+    /// Room for a write now, as this pipe's buffering allows.
+    fn write_room(&self, s: &State) -> usize {
+        match self.buffering {
+            Buffering::AsNeeded => s.room(),
+            Buffering::Bsd => s.bsd_room(),
         }
     }
 
@@ -334,8 +442,8 @@ impl Pipe {
         self.ends().1 > 0
     }
 
-    /// The bytes its ring holds now (it starts small and grows as writes need room,
-    /// as BSD's pipes grow to a big pipe's buffer).
+    /// The bytes its ring holds now (it starts at `PIPE_SIZE` and may grow to
+    /// `CAPACITY`, as BSD's pipes grow to a big pipe's buffer; see [`Buffering`]).
     pub fn buffer_size(&self) -> usize {
         self.state.lock().capacity()
     }
@@ -498,7 +606,7 @@ fn receive<S: Sink + ?Sized>(
                 }
                 s.take_into(to, 0, n)?;
                 s.moved_on(true);
-                let roomy = s.room() >= PIPE_BUF;
+                let roomy = s.room() >= pipe.atomic_write_max;
                 drop(s);
                 pipe.changed.wake_all();
                 pipe.read_signals(roomy);
@@ -515,9 +623,9 @@ fn receive<S: Sink + ?Sized>(
     }
 }
 
-/// Queues all of `from`, waiting for room unless `nonblock`: at most `PIPE_BUF` bytes go
-/// in whole, more in pieces as room appears. Returns how much went in; a signal, a
-/// reader going away or a failing copy after some bytes ends it short.
+/// Queues all of `from`, waiting for room unless `nonblock`: at most the pipe's
+/// `PIPE_BUF` bytes go in whole, more in pieces as room appears. Returns how much went
+/// in; a signal, a reader going away or a failing copy after some bytes ends it short.
 pub fn write<S: Source + ?Sized>(
     pipe: &Arc<Pipe>,
     from: &S,
@@ -541,7 +649,7 @@ pub fn write_marked<S: Source + ?Sized>(
     put(pipe, from, wait.into(), control, Some(low_water.max(1)))
 }
 
-/// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to
+/// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to its
 /// `PIPE_BUF` bytes in whole, more as room appears).
 fn put<S: Source + ?Sized>(
     pipe: &Arc<Pipe>,
@@ -564,7 +672,10 @@ fn put<S: Source + ?Sized>(
         }
         return Ok(0);
     }
-    let atomic = total <= PIPE_BUF;
+    let atomic = total <= pipe.atomic_write_max;
+    // A pipe(2) pipe's growth is decided once, before any bytes go, as 4.x's
+    // pipe_write decides it.
+    let mut may_grow = pipe.buffering == Buffering::Bsd;
     let mut written = 0;
     let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
     while written < total {
@@ -574,10 +685,13 @@ fn put<S: Source + ?Sized>(
                 return short(written, FileError::BrokenPipe);
             }
             let left = total - written;
-            if s.room() < left {
+            if may_grow {
+                s.grow_for_big_write(total);
+                may_grow = false;
+            } else if pipe.buffering == Buffering::AsNeeded && s.room() < left {
                 s.grow();
             }
-            let room = s.room();
+            let room = pipe.write_room(&s);
             let enough = match low_water {
                 None => (atomic && room >= left) || (!atomic && room > 0),
                 Some(low) => room >= left.min(low),
@@ -607,7 +721,7 @@ fn put<S: Source + ?Sized>(
         };
         let slept = wait.sleep(pipe.wait_messages[1], &pipe.changed, || {
             let s = pipe.state.lock();
-            s.room() >= need || s.readers == 0
+            pipe.write_room(&s) >= need || s.readers == 0
         });
         if let Err(e) = slept {
             // What went in stays in; a signal or the timeout ends the write with
@@ -723,8 +837,8 @@ pub fn take_out_of_band(pipe: &Pipe, peek: bool) -> Result<u8> {
 
 impl Pipe {
     /// SIGIO after a read took bytes: a FIFO's writers have room (uipc_rcvd's
-    /// sowwakeup); a pipe's readers hear it, once PIPE_BUF bytes are free, as 4.x's
-    /// pipe_read calls pipeselwakeup on its own end.
+    /// sowwakeup); a pipe's readers hear it, once its PIPE_BUF bytes are free, as
+    /// 4.x's pipe_read calls pipeselwakeup on its own end.
     fn read_signals(&self, roomy: bool) {
         if self.fifo {
             self.writing.notify();
@@ -876,7 +990,10 @@ impl FileOps for WriteEnd {
         let s = self.0.state.lock();
         Readiness {
             read: false,
-            write: s.room() >= PIPE_BUF || s.readers == 0,
+            // 4.x's pipe_poll and filt_pipewrite: PIPE_BUF bytes of room. For a grown
+            // pipe holding PIPE_SIZE or more, the room a write can fill (none), not
+            // the ring's: 4.x says writable there though its write takes nothing.
+            write: self.0.write_room(&s) >= self.0.atomic_write_max || s.readers == 0,
             hangup: s.readers == 0,
             urgent: false,
         }
@@ -887,7 +1004,8 @@ impl FileOps for WriteEnd {
     }
 
     fn writable_bytes(&self) -> Option<u64> {
-        Some(self.0.state.lock().room() as u64)
+        let s = self.0.state.lock();
+        Some(self.0.write_room(&s) as u64)
     }
 
     fn read(&self, _buf: &mut [u8], _nonblock: bool) -> Result<usize> {
@@ -972,7 +1090,7 @@ mod tests {
 
     #[test]
     fn reads_stop_at_the_urgent_mark_and_the_byte_is_taken_once() {
-        let pipe = Arc::new(Pipe::empty());
+        let pipe = Arc::new(Pipe::for_socket());
         let (_r, _w) = (open_end(&pipe, true), open_end(&pipe, false));
         assert_eq!(
             take_out_of_band(&pipe, false),
@@ -1118,14 +1236,14 @@ mod tests {
     }
 
     #[test]
-    fn a_pipe_starts_small_and_grows_keeping_wrapped_bytes_in_order() {
-        let pipe = Arc::new(Pipe::empty());
+    fn a_fifo_starts_small_and_grows_keeping_wrapped_bytes_in_order() {
+        let pipe = Arc::new(Pipe::fifo());
         {
             let mut s = pipe.state.lock();
             (s.readers, s.writers) = (1, 1);
         }
         let capacity = || pipe.state.lock().capacity();
-        assert_eq!(capacity(), INITIAL_CAPACITY);
+        assert_eq!(capacity(), PIPE_SIZE);
         let (a, b, c) = (bytes(10_000, 1), bytes(9_000, 2), bytes(10_000, 3));
         let mut sink = vec![0u8; 8_000];
         assert_eq!(write(&pipe, &a[..], true).ok(), Some(10_000));
@@ -1133,7 +1251,7 @@ mod tests {
         assert_eq!(sink[..], a[..8_000]);
         // Fits without growing, and wraps around the end of the small ring.
         assert_eq!(write(&pipe, &b[..], true).ok(), Some(9_000));
-        assert_eq!(capacity(), INITIAL_CAPACITY);
+        assert_eq!(capacity(), PIPE_SIZE);
         // Needs more room than the small ring has: it grows, the queue unwrapped.
         assert_eq!(write(&pipe, &c[..], true).ok(), Some(10_000));
         assert_eq!(capacity(), CAPACITY);
@@ -1148,5 +1266,133 @@ mod tests {
             write(&pipe, &big[..1], true),
             Err(FileError::WouldBlock)
         ));
+    }
+
+    /// A pipe(2) pipe with both ends open, writes of up to `atomic` bytes atomic.
+    fn bsd_pipe(atomic: usize) -> (Arc<Pipe>, [Arc<dyn FileOps>; 2]) {
+        let pipe = Arc::new(Pipe::unnamed(atomic));
+        let ends = [open_end(&pipe, true), open_end(&pipe, false)];
+        (pipe, ends)
+    }
+
+    /// Writes `size`-byte pieces until `WouldBlock`: the total, and what the last
+    /// write that took any took.
+    fn fill(pipe: &Arc<Pipe>, size: usize) -> (usize, usize) {
+        let piece = bytes(size, 9);
+        let (mut total, mut last) = (0, 0);
+        loop {
+            match write(pipe, &piece[..], Wait::Never) {
+                Ok(n) => {
+                    assert!(last == 0 || last == size, "a short write before another");
+                    (total, last) = (total + n, n);
+                }
+                Err(e) => {
+                    assert_eq!(e, FileError::WouldBlock);
+                    return (total, last);
+                }
+            }
+        }
+    }
+
+    fn drain(pipe: &Arc<Pipe>) -> usize {
+        let mut sink = vec![0u8; CAPACITY];
+        read(pipe, &mut sink[..], Wait::Never).unwrap_or(0)
+    }
+
+    #[test]
+    fn a_pipe_grows_only_for_a_big_write_finding_it_empty() {
+        let (pipe, _ends) = bsd_pipe(512);
+        assert_eq!(fill(&pipe, 1), (PIPE_SIZE, 1));
+        assert_eq!(pipe.buffer_size(), PIPE_SIZE);
+        assert_eq!(drain(&pipe), PIPE_SIZE);
+        // PIPE_SIZE is not more than PIPE_SIZE.
+        assert_eq!(
+            write(&pipe, &bytes(PIPE_SIZE, 1)[..], Wait::Never),
+            Ok(PIPE_SIZE)
+        );
+        assert_eq!(pipe.buffer_size(), PIPE_SIZE);
+        assert_eq!(drain(&pipe), PIPE_SIZE);
+        // Not empty: the write takes the room there is.
+        assert_eq!(write(&pipe, &b"x"[..], Wait::Never), Ok(1));
+        let big = bytes(20_000, 2);
+        assert_eq!(write(&pipe, &big[..], Wait::Never), Ok(PIPE_SIZE - 1));
+        assert_eq!(pipe.buffer_size(), PIPE_SIZE);
+        assert_eq!(drain(&pipe), PIPE_SIZE);
+        // Empty: grown first, the write goes whole, and the bytes come back in order.
+        assert_eq!(write(&pipe, &big[..], Wait::Never), Ok(20_000));
+        assert_eq!(pipe.buffer_size(), CAPACITY);
+        assert!(pipe.state.lock().big.is_some());
+        // PIPE_SIZE or more queued: no write goes in, whatever the ring's room.
+        assert_eq!(
+            write(&pipe, &b"x"[..], Wait::Never),
+            Err(FileError::WouldBlock)
+        );
+        let mut all = vec![0u8; CAPACITY];
+        assert_eq!(read(&pipe, &mut all[..], Wait::Never), Ok(20_000));
+        assert_eq!(all[..20_000], big[..]);
+        // Grown for good; small writes stop at PIPE_SIZE, one starting short of it
+        // goes whole.
+        assert_eq!(fill(&pipe, 1), (PIPE_SIZE, 1));
+        assert_eq!(pipe.buffer_size(), CAPACITY);
+        let mut sink = [0u8; 384];
+        assert_eq!(read(&pipe, &mut sink[..], Wait::Never), Ok(384));
+        assert_eq!(fill(&pipe, 1000), (1000, 1000));
+        assert_eq!(drain(&pipe), PIPE_SIZE + 616);
+        assert_eq!(
+            write(&pipe, &bytes(CAPACITY + 1, 3)[..], Wait::Never),
+            Ok(CAPACITY)
+        );
+    }
+
+    #[test]
+    fn a_pipe_keeps_its_own_atomic_write_limit() {
+        // 4.x's 512: 500-byte writes are whole or nothing, 1000-byte ones take the
+        // room left.
+        let (pipe, _ends) = bsd_pipe(512);
+        assert_eq!(fill(&pipe, 500), (16_000, 500));
+        assert_eq!(
+            write(&pipe, &[0u8; 512][..], Wait::Never),
+            Err(FileError::WouldBlock)
+        );
+        assert_eq!(write(&pipe, &[0u8; 513][..], Wait::Never), Ok(384));
+        let (pipe, _ends) = bsd_pipe(512);
+        assert_eq!(fill(&pipe, 1000), (PIPE_SIZE, 384));
+        // 4096: 1000 bytes are atomic.
+        let (pipe, _ends) = bsd_pipe(4096);
+        assert_eq!(fill(&pipe, 1000), (16_000, 1000));
+    }
+
+    #[test]
+    fn the_write_end_is_ready_with_its_pipe_buf_of_room() {
+        let (pipe, [_r, w]) = bsd_pipe(512);
+        assert_eq!(w.writable_bytes(), Some(PIPE_SIZE as u64));
+        let fill = bytes(PIPE_SIZE - 512, 1);
+        assert_eq!(write(&pipe, &fill[..], Wait::Never), Ok(fill.len()));
+        assert!(w.poll().write);
+        assert_eq!(w.writable_bytes(), Some(512));
+        assert_eq!(write(&pipe, &b"x"[..], Wait::Never), Ok(1));
+        assert!(!w.poll().write);
+        assert_eq!(w.writable_bytes(), Some(511));
+        // Grown and holding PIPE_SIZE or more: no room for a write, none shown.
+        drain(&pipe);
+        assert_eq!(write(&pipe, &bytes(20_000, 1)[..], Wait::Never), Ok(20_000));
+        assert!(!w.poll().write);
+        assert_eq!(w.writable_bytes(), Some(0));
+        drain(&pipe);
+        assert!(w.poll().write);
+        assert_eq!(w.writable_bytes(), Some(CAPACITY as u64));
+    }
+
+    #[test]
+    fn big_pipes_are_counted_and_their_places_come_back() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let mut places: Vec<BigPipe> = (0..MAX_BIG_PIPES)
+            .map(|_| BigPipe::take(&COUNT).expect("a place"))
+            .collect();
+        assert!(BigPipe::take(&COUNT).is_none());
+        places.pop();
+        assert!(BigPipe::take(&COUNT).is_some());
+        drop(places);
+        assert_eq!(COUNT.load(Ordering::Relaxed), 0);
     }
 }

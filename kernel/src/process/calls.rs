@@ -475,9 +475,15 @@ pub fn dup_to(task: &Task, old: i64, new: i64, cloexec: bool) -> Result<u64, Err
     Ok(fd as u64)
 }
 
-/// pipe(2): the read and write descriptors.
-pub fn pipe(task: &Task, nonblock: bool, cloexec: bool) -> Result<(u64, u64), Error> {
-    let (read_end, write_end) = pipe::new()?;
+/// pipe(2): the read and write descriptors. Writes of at most `pipe_buf` bytes (the
+/// calling ABI's PIPE_BUF) are atomic.
+pub fn pipe(
+    task: &Task,
+    nonblock: bool,
+    cloexec: bool,
+    pipe_buf: usize,
+) -> Result<(u64, u64), Error> {
+    let (read_end, write_end) = pipe::with_atomic_writes(pipe_buf)?;
     if nonblock {
         let nb = StatusFlags {
             nonblock: true,
