@@ -327,8 +327,8 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
     if file.ops().revoked() {
         return Err(errno::EBADF);
     }
-    if let Some(node) = file.node() {
-        return Ok(crate::ufsdir::node_stat(node));
+    if let Some(node) = vnode_of(file) {
+        return Ok(crate::ufsdir::node_stat(&node));
     }
     match file.kind() {
         FileKind::PipeRead | FileKind::PipeWrite => {
@@ -349,6 +349,19 @@ pub(crate) fn open_file_stat(file: &OpenFile) -> Result<Stat, i32> {
         _ => {}
     }
     Ok(calls::stat_file(file))
+}
+
+/// The node a file is open on, as 4.x's f_data vnode: the console the kernel opened
+/// for init (by no path) is /dev/console's, as 4.x's init opens it by name; so its
+/// fstat matches that node, which ttyname's scan of /dev looks for.
+pub(crate) fn vnode_of(file: &OpenFile) -> Option<Arc<Inode>> {
+    match file.node() {
+        Some(node) => Some(node.clone()),
+        None if file.kind() == FileKind::Console => {
+            vfs::lookup(&FsContext::initial(), None, b"/dev/console", Follow::Yes).ok()
+        }
+        None => None,
+    }
 }
 
 /// A struct stat as 4.x's pipe_stat, soo_stat and kqueue_stat start it (bzero):

@@ -24,7 +24,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::file::pipe::Pipe;
 use nymph_kernel::file::socket::{Domain, Socket, SocketType};
-use nymph_kernel::file::{FileKind, MAX_DESCRIPTORS, OpenFile};
+use nymph_kernel::file::{MAX_DESCRIPTORS, OpenFile};
 use nymph_kernel::mm::uspace::{Inheritance, Protection};
 use nymph_kernel::process::{self, Pid};
 use nymph_kernel::sync::Mutex;
@@ -466,18 +466,9 @@ pub(crate) fn file_table(size_only: bool) -> Vec<u8> {
 fn file_data(file: &OpenFile) -> (u16, u32) {
     let dtype = Dtype::of(file);
     let data = match dtype {
-        Dtype::Vnode | Dtype::Fifo => match file.node() {
-            Some(node) => vnode_address(node),
-            // The console is /dev/console's vnode.
-            None if file.kind() == FileKind::Console => vfs::lookup(
-                &vfs::FsContext::initial(),
-                None,
-                b"/dev/console",
-                vfs::Follow::Yes,
-            )
-            .map_or(0, |node| vnode_address(&node)),
-            None => 0,
-        },
+        Dtype::Vnode | Dtype::Fifo => {
+            crate::fs::vnode_of(file).map_or(0, |node| vnode_address(&node))
+        }
         Dtype::Pipe => file
             .ops()
             .pipe()
