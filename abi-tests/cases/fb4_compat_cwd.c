@@ -6,7 +6,7 @@
  *    ".." is the root, and a name after it is looked up in the compat tree first, as
  *    an absolute path is: "../etc" is that etc again, "../dev" the root's /dev (the
  *    compat tree has none); the same for /proc, 4.x's procfs mounted in the compat
- *    tree;
+ *    tree; from the root itself, "etc" is "/etc" too;
  *  - a directory only the real root has keeps its own name ("/dev");
  *  - the prefix named whole is the directory itself, and keeps its name;
  *  - __getcwd as 4.x's vfs_cache.c answers: EINVAL for a buffer under 2 bytes, ENOMEM
@@ -51,6 +51,11 @@ int main(void)
 	same("../dev", "/dev");
 	CHECK_OK(chdir(".."));
 	cwd_is("/");
+	/* From the root itself, a relative name is the compat tree's first too. */
+	same("etc", "/etc");
+	same("./etc/pwd.db", "/etc/pwd.db");
+	same("dev", "/dev");
+	same(".", "/");
 
 	CHECK_OK(chdir("/proc"));
 	cwd_is("/proc");

@@ -635,7 +635,13 @@ pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> R
         return Err(Error::NameTooLong);
     }
     let mut links = 0;
-    let (dir, out_of_emulation) = walk_from(ctx, start_dir(ctx, path, at), comps, &mut links)?;
+    let start = start_dir(ctx, path, at);
+    // A relative path from the root itself is looked up as from the root a ".." out
+    // of the emulation root reached: "etc" from "/" is "/etc", the compat tree's.
+    let from_root = path.first() != Some(&b'/')
+        && ctx.emulation_root.is_some()
+        && Arc::ptr_eq(&start, &ctx.root);
+    let (dir, out_of_emulation) = walk_from(ctx, start, comps, &mut links, from_root)?;
     if !dir.is_dir() {
         return Err(Error::NotADirectory);
     }
@@ -730,7 +736,7 @@ fn walk(
     comps: VecDeque<Vec<u8>>,
     links: &mut usize,
 ) -> Result<Arc<Inode>> {
-    walk_from(ctx, start, comps, links).map(|(at, _)| at)
+    walk_from(ctx, start, comps, links, false).map(|(at, _)| at)
 }
 
 /// [`step`], from the root reached by a ".." out of the emulation root (`out`): a
@@ -749,16 +755,17 @@ fn step_out(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8], out: bool) -> Result
     step(ctx, dir, name)
 }
 
-/// [`walk`], and whether it ends at the root reached by a ".." out of the emulation
-/// root (with only "." and ".." after).
+/// [`walk`] from `start`, which is the root reached out of the emulation root when
+/// `out`; and whether the walk ends at such a root (by a ".." out of the emulation
+/// root, with only "." and ".." after).
 fn walk_from(
     ctx: &FsContext,
     start: Arc<Inode>,
     mut comps: VecDeque<Vec<u8>>,
     links: &mut usize,
+    mut out: bool,
 ) -> Result<(Arc<Inode>, bool)> {
     let mut at = start;
-    let mut out = false;
     while let Some(name) = comps.pop_front() {
         let next = if name == b".." {
             let (next, crossed) = step_crossing(ctx, &at, &name)?;
