@@ -25,13 +25,6 @@
 
 static char buf[65536];
 
-static void pipe_nonblock(int p[2])
-{
-	CHECK_OK(pipe(p));
-	for (int i = 0; i < 2; i++)
-		CHECK_OK(fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK));
-}
-
 static void close_pipe(int p[2])
 {
 	close(p[0]);
@@ -52,64 +45,28 @@ static long queued(int fd)
 	return (long)s.st_size;
 }
 
-/* Writes `size`-byte pieces until EAGAIN; the total that went in. Every write but the
- * last that took any is whole; *last gets what that one took. */
-static long fill(int fd, size_t size, long *last)
-{
-	long total = 0;
-	*last = 0;
-	for (;;) {
-		ssize_t n = write(fd, buf, size);
-		if (n < 0) {
-			CHECK_EQ(errno, EAGAIN);
-			return total;
-		}
-		CHECK(n > 0);
-		if (*last != 0 && (size_t)*last != size)
-			FAIL("a %zu-byte write took %ld, then another took %zd", size, *last, n);
-		*last = n;
-		total += n;
-		if (total > 1024 * 1024)
-			FAIL("the pipe took 1 MiB without EAGAIN");
-	}
-}
-
-static void drain(int fd, long want)
-{
-	long got = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0) {
-			CHECK_EQ(errno, EAGAIN);
-			break;
-		}
-		got += n;
-	}
-	CHECK_EQ(got, want);
-}
-
 static void small_writes(void)
 {
 	int p[2];
 	long last;
 
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(blksize(p[0]), 16384);
-	CHECK_EQ(fill(p[1], 1, &last), 16384);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 1, &last), 16384);
 	CHECK_EQ(queued(p[0]), 16384);
 	CHECK_EQ(blksize(p[0]), 16384);
 	close_pipe(p);
 
 	/* Not atomic: the 17th takes the 384 bytes left. */
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], 1000, &last), 16384);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 1000, &last), 16384);
 	CHECK_EQ(last, 384);
 	CHECK_EQ(blksize(p[0]), 16384);
 	close_pipe(p);
 
 	/* Atomic: the 33rd finds 384 bytes of room and waits for 500. */
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], 500, &last), 16000);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 500, &last), 16000);
 	CHECK_EQ(last, 500);
 	CHECK_ERRNO(write(p[1], buf, 512), EAGAIN);
 	CHECK_EQ(write(p[1], buf, 513), 384);
@@ -124,7 +81,7 @@ static void big_writes(void)
 	long last;
 
 	/* Empty: grown first, so all 20000 go. */
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(write(p[1], buf, 20000), 20000);
 	CHECK_EQ(blksize(p[0]), 65536);
 	CHECK_EQ(blksize(p[1]), 16384);
@@ -132,37 +89,37 @@ static void big_writes(void)
 	/* Holding PIPE_SIZE or more, it takes nothing, whatever its room. */
 	CHECK_ERRNO(write(p[1], buf, 1), EAGAIN);
 	CHECK_ERRNO(write(p[1], buf, 20000), EAGAIN);
-	drain(p[0], 20000);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 20000);
 	/* Grown for good; small writes still stop at PIPE_SIZE... */
 	CHECK_EQ(blksize(p[0]), 65536);
-	CHECK_EQ(fill(p[1], 1, &last), 16384);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 1, &last), 16384);
 	CHECK_ERRNO(write(p[1], buf, 1000), EAGAIN);
 	/* ...but one that starts below it goes in whole. */
 	CHECK_EQ(read(p[0], buf, 384), 384);
 	CHECK_EQ(write(p[1], buf, 1000), 1000);
 	CHECK_EQ(queued(p[0]), 17000);
 	CHECK_ERRNO(write(p[1], buf, 1), EAGAIN);
-	drain(p[0], 17000);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 17000);
 	CHECK_EQ(write(p[1], buf, 65536), 65536);
 	CHECK_ERRNO(write(p[1], buf, 1), EAGAIN);
-	drain(p[0], 65536);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 65536);
 	CHECK_EQ(blksize(p[0]), 65536);
 	close_pipe(p);
 
 	/* Not empty: no growth, and the write takes the room there is. */
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(write(p[1], buf, 1), 1);
 	CHECK_EQ(write(p[1], buf, 20000), 16383);
 	CHECK_EQ(blksize(p[0]), 16384);
 	CHECK_ERRNO(write(p[1], buf, 20000), EAGAIN);
-	drain(p[0], 16384);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 16384);
 	/* Empty again, the next big write grows it. */
 	CHECK_EQ(write(p[1], buf, 16385), 16385);
 	CHECK_EQ(blksize(p[0]), 65536);
 	close_pipe(p);
 
 	/* Exactly PIPE_SIZE is not more than it: no growth. */
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(write(p[1], buf, 16384), 16384);
 	CHECK_EQ(blksize(p[0]), 16384);
 	close_pipe(p);
@@ -175,7 +132,7 @@ static void big_writes(void)
 static int try_big(int *read_end)
 {
 	int p[2];
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	ssize_t n = write(p[1], buf, 20000);
 	long size = blksize(p[0]);
 	if (size == 65536)
@@ -243,7 +200,7 @@ static void check_writable(int kq, int w, int want, long room)
 static void readiness(void)
 {
 	int p[2];
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	int kq = CHECK_OK(__sys_kqueue());
 	struct kevent k;
 	memset(&k, 0, sizeof(k));
@@ -260,11 +217,11 @@ static void readiness(void)
 	char c;
 	CHECK_EQ(read(p[0], &c, 1), 1);
 	check_writable(kq, p[1], 1, 512);
-	drain(p[0], 16384 - 512);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 16384 - 512);
 
 	/* Grown: the room is the big buffer's. */
 	CHECK_EQ(write(p[1], buf, 20000), 20000);
-	drain(p[0], 20000);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 20000);
 	check_writable(kq, p[1], 1, 65536);
 	close(kq);
 	close_pipe(p);

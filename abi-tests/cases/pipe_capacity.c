@@ -19,57 +19,10 @@
 
 static char buf[65536];
 
-static void pipe_nonblock(int p[2])
-{
-#ifdef O_CLOEXEC
-	CHECK_OK(pipe2(p, O_NONBLOCK));
-#else
-	CHECK_OK(pipe(p));
-	for (int i = 0; i < 2; i++)
-		CHECK_OK(fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK));
-#endif
-}
-
 static void close_pipe(int p[2])
 {
 	close(p[0]);
 	close(p[1]);
-}
-
-/* Writes `size`-byte pieces until EAGAIN; the total. *last gets what the last write
- * that took any took; all before it were whole. */
-static long fill(int fd, size_t size, long *last)
-{
-	long total = 0;
-	*last = 0;
-	for (;;) {
-		ssize_t n = write(fd, buf, size);
-		if (n < 0) {
-			CHECK_EQ(errno, EAGAIN);
-			return total;
-		}
-		CHECK(n > 0);
-		if (*last != 0 && (size_t)*last != size)
-			FAIL("a %zu-byte write took %ld, then another took %zd", size, *last, n);
-		*last = n;
-		total += n;
-		if (total > 1024 * 1024)
-			FAIL("the pipe took 1 MiB without EAGAIN");
-	}
-}
-
-static void drain(int fd, long want)
-{
-	long got = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0) {
-			CHECK_EQ(errno, EAGAIN);
-			break;
-		}
-		got += n;
-	}
-	CHECK_EQ(got, want);
 }
 
 static int writable(int w)
@@ -86,19 +39,19 @@ int main(void)
 	long last;
 	memset(buf, 'q', sizeof(buf));
 
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], 1, &last), 16384);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 1, &last), 16384);
 	close_pipe(p);
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], PIPE_BUF, &last), 16384);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, PIPE_BUF, &last), 16384);
 	CHECK_EQ(last, PIPE_BUF);
 	close_pipe(p);
 
 	/* Atomic: stops short of 16384 with less room than the write. */
 	size_t atomic = PIPE_BUF - 12;
 	long whole = 16384 / atomic * atomic;
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], atomic, &last), whole);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, atomic, &last), whole);
 	CHECK_EQ(last, atomic);
 	CHECK_ERRNO(write(p[1], buf, PIPE_BUF), EAGAIN);
 	CHECK_EQ(write(p[1], buf, PIPE_BUF + 1), 16384 - whole);
@@ -106,28 +59,28 @@ int main(void)
 
 	/* Not atomic: the last takes what room is left. */
 	size_t partial = PIPE_BUF + 488;
-	pipe_nonblock(p);
-	CHECK_EQ(fill(p[1], partial, &last), 16384);
+	nt_pipe_nonblock(p);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, partial, &last), 16384);
 	CHECK_EQ(last, 16384 % partial);
 	close_pipe(p);
 
 	/* Big writes. */
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(write(p[1], buf, 20000), 20000);
 	CHECK_ERRNO(write(p[1], buf, 1), EAGAIN);
-	drain(p[0], 20000);
-	CHECK_EQ(fill(p[1], 1, &last), 16384);
-	drain(p[0], 16384);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 20000);
+	CHECK_EQ(nt_fill_pipe(p[1], buf, 1, &last), 16384);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 16384);
 	CHECK_EQ(write(p[1], buf, 65536), 65536);
-	drain(p[0], 65536);
+	nt_drain_pipe(p[0], buf, sizeof(buf), 65536);
 	close_pipe(p);
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_EQ(write(p[1], buf, 1), 1);
 	CHECK_EQ(write(p[1], buf, 20000), 16383);
 	close_pipe(p);
 
 	/* Readiness at PIPE_BUF bytes of room. */
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK(writable(p[1]));
 	CHECK_EQ(write(p[1], buf, 16384 - PIPE_BUF), 16384 - PIPE_BUF);
 	CHECK(writable(p[1]));

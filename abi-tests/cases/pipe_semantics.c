@@ -95,24 +95,12 @@ static void sigpipe_default_kills(void)
 	CHECK_EQ(WTERMSIG(status), SIGPIPE);
 }
 
-/* A pipe with O_NONBLOCK on both ends: pipe2, or (FreeBSD 4.x has none) pipe and F_SETFL. */
-static void pipe_nonblock(int p[2])
-{
-#ifdef O_CLOEXEC
-	CHECK_OK(pipe2(p, O_NONBLOCK));
-#else
-	CHECK_OK(pipe(p));
-	for (int i = 0; i < 2; i++)
-		CHECK_OK(fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK));
-#endif
-}
-
 static void nonblocking(void)
 {
 	int p[2];
 	static char block[PIPE_BUF];
 	char c;
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK(fcntl(p[0], F_GETFL) & O_NONBLOCK);
 	CHECK_ERRNO(read(p[0], &c, 1), EAGAIN);
 	long total = 0;
@@ -164,7 +152,7 @@ static void bad_buffers(void)
 {
 	int p[2];
 	char buf[4];
-	pipe_nonblock(p);
+	nt_pipe_nonblock(p);
 	CHECK_ERRNO(write(p[1], (void *)8, 3), EFAULT);
 	CHECK_EQ(write(p[1], "abc", 3), 3);
 	CHECK_ERRNO(read(p[0], (void *)8, 3), EFAULT);

@@ -145,4 +145,56 @@ static inline long nt_now_ms(void)
 #endif
 }
 
+/* A pipe with O_NONBLOCK on both ends: pipe2, or (FreeBSD 4.x has none) pipe and
+ * F_SETFL. */
+#include <fcntl.h>
+static inline void nt_pipe_nonblock(int p[2])
+{
+#ifdef O_CLOEXEC
+	CHECK_OK(pipe2(p, O_NONBLOCK));
+#else
+	CHECK_OK(pipe(p));
+	for (int i = 0; i < 2; i++)
+		CHECK_OK(fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK));
+#endif
+}
+
+/* Writes `size` bytes of `buf` at a time to the non-blocking `fd` until EAGAIN; the
+ * total. *last gets what the last write that took any took; all before it were whole. */
+static inline long nt_fill_pipe(int fd, const void *buf, size_t size, long *last)
+{
+	long total = 0;
+	*last = 0;
+	for (;;) {
+		ssize_t n = write(fd, buf, size);
+		if (n < 0) {
+			CHECK_EQ(errno, EAGAIN);
+			return total;
+		}
+		CHECK(n > 0);
+		if (*last != 0 && (size_t)*last != size)
+			FAIL("a %zu-byte write took %ld, then another took %zd", size, *last, n);
+		*last = n;
+		total += n;
+		if (total > 1024 * 1024)
+			FAIL("the pipe took 1 MiB without EAGAIN");
+	}
+}
+
+/* Reads the non-blocking `fd` into `buf` (`len` bytes at a time) until EAGAIN, and
+ * checks that `want` bytes came. */
+static inline void nt_drain_pipe(int fd, void *buf, size_t len, long want)
+{
+	long got = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+		if (n < 0) {
+			CHECK_EQ(errno, EAGAIN);
+			break;
+		}
+		got += n;
+	}
+	CHECK_EQ(got, want);
+}
+
 #endif
