@@ -132,7 +132,8 @@ pub(crate) fn sys_open(task: &mut Task, a: fb::OpenArgs) -> SysResult {
         no_follow: a.flags.contains(o::O_NOFOLLOW),
     };
     let ctx = task.process.fs();
-    let mode = (a.mode as u32) & 0o7777;
+    // ALLPERMS less S_ISTXT: a new file is never sticky (4.x's open).
+    let mode = (a.mode as u32) & 0o6777;
     let file = vfs::open(&ctx, None, &path, flags, mode).map_err(|e| match e {
         // 4.x's O_NOFOLLOW on a symbolic link is EMLINK (`vn_open`), not ELOOP.
         nymph_kernel::error::Error::Loop
@@ -185,7 +186,7 @@ pub(crate) fn install_opened(
 /// file flags or generation numbers here).
 fn neutral_stat(st: &Stat) -> neutral::Stat {
     let ts = |t: vfs::Timestamp| neutral::Timespec {
-        sec: t.seconds as i64,
+        sec: t.seconds,
         nsec: i64::from(t.nanoseconds),
     };
     neutral::Stat {
@@ -756,9 +757,24 @@ pub(crate) fn sys_getdents(task: &mut Task, a: fb::GetdentsArgs) -> SysResult {
     Ok(Ret::word(n as u64))
 }
 
+/// Refuses a path of nothing but slashes as what a call makes, removes or renames:
+/// 4.x's lookup answers EISDIR for "/" in any operation but a plain lookup.
+fn not_root(path: &[u8]) -> Result<(), i32> {
+    if !path.is_empty() && path.iter().all(|&b| b == b'/') {
+        return Err(errno::EISDIR);
+    }
+    Ok(())
+}
+
+/// link: the existing file first (its lookup's errors), then the new name ("/" is
+/// EISDIR).
 pub(crate) fn sys_link(task: &mut Task, a: fb::LinkArgs) -> SysResult {
     let old = path_arg(task, a.path)?;
     let new = path_arg(task, a.link)?;
+    if not_root(&new).is_err() {
+        vfs::lookup(&task.process.fs(), None, &old, Follow::Yes).map_err(file_errno)?;
+        return Err(errno::EISDIR);
+    }
     vfs::link(&task.process.fs(), None, &old, Follow::Yes, None, &new).map_err(file_errno)?;
     ok()
 }
@@ -766,6 +782,7 @@ pub(crate) fn sys_link(task: &mut Task, a: fb::LinkArgs) -> SysResult {
 /// unlink of a directory is EPERM in 4.x (`ufs_remove`), not EISDIR.
 pub(crate) fn sys_unlink(task: &mut Task, a: fb::UnlinkArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
+    not_root(&path)?;
     vfs::unlink(&task.process.fs(), None, &path).map_err(|e| match e {
         nymph_kernel::error::Error::IsADirectory => errno::EPERM,
         e => file_errno(e),
@@ -776,23 +793,32 @@ pub(crate) fn sys_unlink(task: &mut Task, a: fb::UnlinkArgs) -> SysResult {
 pub(crate) fn sys_rename(task: &mut Task, a: fb::RenameArgs) -> SysResult {
     let from = path_arg(task, a.from)?;
     let to = path_arg(task, a.to)?;
+    not_root(&from)?;
+    if not_root(&to).is_err() {
+        vfs::lookup(&task.process.fs(), None, &from, Follow::No).map_err(file_errno)?;
+        return Err(errno::EISDIR);
+    }
     vfs::rename(&task.process.fs(), None, &from, None, &to).map_err(file_errno)?;
     ok()
 }
 
 pub(crate) fn sys_mkdir(task: &mut Task, a: fb::MkdirArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
-    vfs::mkdir(&task.process.fs(), None, &path, a.mode as u32 & 0o7777).map_err(file_errno)?;
+    not_root(&path)?;
+    // ACCESSPERMS: a new directory takes no set-id or sticky bit from the mode.
+    vfs::mkdir(&task.process.fs(), None, &path, a.mode as u32 & 0o777).map_err(file_errno)?;
     ok()
 }
 
 pub(crate) fn sys_rmdir(task: &mut Task, a: fb::RmdirArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
+    not_root(&path)?;
     vfs::rmdir(&task.process.fs(), None, &path).map_err(file_errno)?;
     ok()
 }
 
 fn make_fifo(task: &Task, path: &[u8], mode: u32) -> SysResult {
+    not_root(path)?;
     vfs::mknod(
         &task.process.fs(),
         None,
@@ -839,6 +865,7 @@ pub(crate) fn sys_symlink(task: &mut Task, a: fb::SymlinkArgs) -> SysResult {
             UserFault::BadAddress(_) => errno::EFAULT,
         })?;
     let link = path_arg(task, a.link)?;
+    not_root(&link)?;
     vfs::symlink(&task.process.fs(), &target, None, &link).map_err(file_errno)?;
     ok()
 }
@@ -952,8 +979,22 @@ pub(crate) fn fd_node(task: &Task, fd: i32) -> Result<Arc<Inode>, i32> {
     file_arg(task, fd)?.node().cloned().ok_or(errno::EINVAL)
 }
 
+/// chmod as 4.x's ufs_chmod: the owner or root; then an owner who is not root is
+/// refused, not quietly given less, the sticky bit on a file (EFTYPE) and set-group-id
+/// on a file of a group it is not in (EPERM).
 fn chmod(task: &Task, node: &Arc<Inode>, mode: i32) -> SysResult {
-    vfs::chmod(&task.process.fs(), node, mode as u32 & 0o7777).map_err(file_errno)?;
+    let ctx = task.process.fs();
+    let mode = mode as u32 & 0o7777;
+    let (uid, gid) = node.owner();
+    if !ctx.creds.is_root() && ctx.creds.euid == uid {
+        if !node.is_dir() && mode & 0o1000 != 0 {
+            return Err(errno::EFTYPE);
+        }
+        if !ctx.creds.in_group(gid) && mode & 0o2000 != 0 {
+            return Err(errno::EPERM);
+        }
+    }
+    vfs::chmod(&ctx, node, mode).map_err(file_errno)?;
     ok()
 }
 
@@ -1061,17 +1102,27 @@ pub(crate) fn sys_fchown(task: &mut Task, a: fb::FchownArgs) -> SysResult {
 }
 
 /// utimes/futimes: NULL means now; otherwise two timevals.
+/// VNOVAL: a vattr field not to change (sys/vnode.h).
+const VNOVAL: i32 = -1;
+
 fn utimes(task: &Task, node: &Arc<Inode>, tptr: u64) -> SysResult {
     let (atime, mtime) = if tptr == 0 {
         (vfs::TimeSet::Now, vfs::TimeSet::Now)
     } else {
         let tv: [fb::timeval; 2] = task.read_val(tptr).map_err(fault)?;
+        // 4.x's getutimes takes the times as they come, and ufs_setattr stores any but
+        // VNOVAL (-1 seconds), which leaves that time alone: a time before 1970 is
+        // kept (touch -t 196001010000). A microsecond count out of range, which it
+        // would store as garbage nanoseconds, is refused.
         let at = |t: &fb::timeval| -> Result<vfs::TimeSet, i32> {
-            if t.tv_sec < 0 || !(0..1_000_000).contains(&t.tv_usec) {
+            if t.tv_sec == VNOVAL {
+                return Ok(vfs::TimeSet::Omit);
+            }
+            if !(0..1_000_000).contains(&t.tv_usec) {
                 return Err(errno::EINVAL);
             }
             Ok(vfs::TimeSet::At(vfs::Timestamp {
-                seconds: t.tv_sec as u64,
+                seconds: i64::from(t.tv_sec),
                 nanoseconds: t.tv_usec as u32 * 1000,
             }))
         };

@@ -147,7 +147,7 @@ fn type_bits(kind: NodeType) -> u32 {
 
 fn timespec(t: vfs::Timestamp) -> neutral::Timespec {
     neutral::Timespec {
-        sec: t.seconds as i64,
+        sec: t.seconds,
         nsec: i64::from(t.nanoseconds),
     }
 }
@@ -571,7 +571,7 @@ fn time_set(t: &v1::timespec) -> Result<vfs::TimeSet, i32> {
         n if n == i64::from(v1::consts::UTIME_OMIT) => Ok(vfs::TimeSet::Omit),
         n if (0..1_000_000_000).contains(&n) && t.tv_sec >= 0 => {
             Ok(vfs::TimeSet::At(vfs::Timestamp {
-                seconds: t.tv_sec as u64,
+                seconds: t.tv_sec,
                 nanoseconds: n as u32,
             }))
         }

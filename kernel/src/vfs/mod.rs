@@ -74,7 +74,8 @@ impl Credentials {
         self.euid == 0 && !self.jailed
     }
 
-    fn in_group(&self, gid: u32) -> bool {
+    /// Whether `gid` is the effective group or a supplementary one.
+    pub fn in_group(&self, gid: u32) -> bool {
         self.egid == gid || self.groups.contains(&gid)
     }
 }
@@ -1149,7 +1150,9 @@ pub fn chown(ctx: &FsContext, node: &Inode, uid: Option<u32>, gid: Option<u32>) 
     let mut meta = node.meta.lock();
     meta.uid = uid.unwrap_or(cur_uid);
     meta.gid = gid.unwrap_or(cur_gid);
-    if !ctx.creds.is_root() {
+    // The set-id bits go when a user who is not root changes an id (BSD's ufs_chown;
+    // giving the file the ids it has keeps them).
+    if !ctx.creds.is_root() && (meta.uid, meta.gid) != (cur_uid, cur_gid) {
         meta.mode &= !0o6000;
     }
     drop(meta);

@@ -31,7 +31,8 @@ pub enum NodeType {
 /// A point in wall-clock time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
-    pub seconds: u64,
+    /// Seconds since 1970; before it, negative (utimes may set such a time).
+    pub seconds: i64,
     pub nanoseconds: u32,
 }
 
@@ -42,7 +43,7 @@ impl Timestamp {
         #[cfg(test)]
         let (seconds, nanoseconds) = test_clock();
         Timestamp {
-            seconds,
+            seconds: seconds as i64,
             nanoseconds,
         }
     }
