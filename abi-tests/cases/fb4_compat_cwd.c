@@ -49,6 +49,12 @@ int main(void)
 	same("../etc", "/etc");
 	same("../../etc/pwd.db", "/etc/pwd.db");
 	same("../dev", "/dev");
+	/* A relative link at the compat tree's top starts there, not at the root. */
+	unlink("/compat/freebsd4/fb4_compat_cwd.link");
+	CHECK_OK(symlink("etc/pwd.db", "/compat/freebsd4/fb4_compat_cwd.link"));
+	same("../fb4_compat_cwd.link", "/etc/pwd.db");
+	same("../fb4_compat_cwd.link", "/compat/freebsd4/etc/pwd.db");
+	CHECK_OK(unlink("/compat/freebsd4/fb4_compat_cwd.link"));
 	CHECK_OK(chdir(".."));
 	cwd_is("/");
 	/* From the root itself, a relative name is the compat tree's first too. */

@@ -663,11 +663,14 @@ pub fn lookup(
 ) -> Result<Arc<Inode>> {
     let parent = lookup_parent(ctx, at, path)?;
     let mut links = 0;
-    let node = step_out(ctx, &parent.dir, &parent.name, parent.out_of_emulation)?;
+    let (node, found_in) = step_out(ctx, &parent.dir, &parent.name, parent.out_of_emulation)?;
     let node = match node.symlink_target() {
-        Some(target) if follow == Follow::Yes || parent.trailing_slash => {
-            follow_link(ctx, &parent.dir, &target, &mut links)?
-        }
+        Some(target) if follow == Follow::Yes || parent.trailing_slash => follow_link(
+            ctx,
+            found_in.as_ref().unwrap_or(&parent.dir),
+            &target,
+            &mut links,
+        )?,
         _ => node,
     };
     if parent.trailing_slash && !node.is_dir() {
@@ -743,17 +746,22 @@ fn walk(
 /// [`step`], from the root reached by a ".." out of the emulation root (`out`): a
 /// name the emulation root has is its, so the walk goes on in the tree it came from
 /// ("../usr/share" from its etc, a relative link there); other names are the root's.
-fn step_out(ctx: &FsContext, dir: &Arc<Inode>, name: &[u8], out: bool) -> Result<Arc<Inode>> {
+/// Also the emulation root when the name was found there (a relative link in it
+/// starts there, not at `dir`).
+fn step_out(
+    ctx: &FsContext,
+    dir: &Arc<Inode>,
+    name: &[u8],
+    out: bool,
+) -> Result<(Arc<Inode>, Option<Arc<Inode>>)> {
     if out
         && !matches!(name, b"." | b"..")
-        && let Some(found) = ctx
-            .emulation_root
-            .as_ref()
-            .and_then(|e| step(ctx, e, name).ok())
+        && let Some(emulation_root) = ctx.emulation_root.as_ref()
+        && let Ok(found) = step(ctx, emulation_root, name)
     {
-        return Ok(found);
+        return Ok((found, Some(emulation_root.clone())));
     }
-    step(ctx, dir, name)
+    Ok((step(ctx, dir, name)?, None))
 }
 
 /// [`walk`] from `start`, which is the root reached out of the emulation root when
@@ -774,8 +782,11 @@ fn walk_from(
             out = crossed || (out && Arc::ptr_eq(&next, &ctx.root));
             next
         } else {
-            let next = step_out(ctx, &at, &name, out)?;
+            let (next, found_in) = step_out(ctx, &at, &name, out)?;
             out = out && name == b".";
+            if let Some(dir) = found_in {
+                at = dir;
+            }
             next
         };
         if let Some(target) = next.symlink_target() {
