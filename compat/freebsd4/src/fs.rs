@@ -928,8 +928,17 @@ pub(crate) fn chroot(task: &Task, path: UserCStr) -> Result<Arc<Inode>, i32> {
         return Err(errno::EPERM);
     }
     let node = node_at(task, path, Follow::Yes)?;
+    // The emulation root as the new root sees it (exec would find it so), looked up
+    // before the process's lock is taken, as the directory is.
+    let mut probe = task.process.fs();
+    probe.root = node.clone();
+    let emulation_root = vfs::lookup(&probe, None, COMPAT_PREFIX, Follow::No).ok();
     task.process
-        .with_fs(|ctx| vfs::chroot_to(ctx, node).map(|()| ctx.root.clone()))
+        .with_fs(|ctx| {
+            vfs::chroot_to(ctx, node)?;
+            ctx.emulation_root = emulation_root;
+            Ok(ctx.root.clone())
+        })
         .map_err(file_errno)
 }
 

@@ -15,7 +15,6 @@
 use crate::convert::FREEBSD4;
 use crate::fb::{self, errno, neutral};
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 use nymph_kernel::file::OpenFile;
 use nymph_kernel::process::Task;
@@ -37,28 +36,55 @@ pub(crate) fn record_len(name_len: usize) -> usize {
     8 + (name_len + 1).next_multiple_of(4)
 }
 
-/// Where UFS puts records of `lens` bytes added in order to a new directory: each
-/// after the one before unless it would cross a block, when the one before takes the
-/// rest of its block (its d_reclen grows) and the record starts the next; the last
-/// takes the rest of its block. Each record's offset and d_reclen, and the size.
-fn layout(lens: &[usize]) -> (Vec<(usize, usize)>, usize) {
-    let mut placed: Vec<(usize, usize)> = Vec::with_capacity(lens.len());
-    let mut end = 0;
-    for &len in lens {
-        let used = end % DIRBLKSIZ;
+/// Where UFS puts records added in order to a new directory, worked out a record at
+/// a time (no memory per record): each goes after the one before unless it would
+/// cross a block, when the one before takes the rest of its block (its d_reclen
+/// grows) and the record starts the next; the last takes the rest of its block.
+#[derive(Default)]
+struct Layout {
+    /// Where the next record would start if it fits.
+    end: usize,
+    /// The last record placed (offset, d_reclen), its d_reclen not final yet.
+    pending: Option<(usize, usize)>,
+}
+
+impl Layout {
+    /// Places a record of `len` bytes; the record before it, now final, if any.
+    fn push(&mut self, len: usize) -> Option<(usize, usize)> {
+        let mut done = self.pending.take();
+        let used = self.end % DIRBLKSIZ;
         if used != 0 && used + len > DIRBLKSIZ {
-            if let Some(last) = placed.last_mut() {
+            if let Some(last) = done.as_mut() {
                 last.1 += DIRBLKSIZ - used;
             }
-            end += DIRBLKSIZ - used;
+            self.end += DIRBLKSIZ - used;
         }
-        placed.push((end, len));
-        end += len;
+        self.pending = Some((self.end, len));
+        self.end += len;
+        done
     }
-    let size = end.next_multiple_of(DIRBLKSIZ);
-    if let Some(last) = placed.last_mut() {
-        last.1 += size - end;
+
+    /// The last record, made final, and the directory's size.
+    fn finish(mut self) -> (Option<(usize, usize)>, usize) {
+        let size = self.end.next_multiple_of(DIRBLKSIZ);
+        let mut last = self.pending.take();
+        if let Some(l) = last.as_mut() {
+            l.1 += size - self.end;
+        }
+        (last, size)
     }
+}
+
+/// Each record's offset and d_reclen for records of `lens` bytes, and the size.
+#[cfg(test)]
+fn layout(lens: &[usize]) -> (Vec<(usize, usize)>, usize) {
+    let mut lay = Layout::default();
+    let mut placed = Vec::new();
+    for &len in lens {
+        placed.extend(lay.push(len));
+    }
+    let (last, size) = lay.finish();
+    placed.extend(last);
     (placed, size)
 }
 
@@ -80,9 +106,15 @@ pub(crate) fn node_stat(node: &Inode) -> Stat {
         };
         return st;
     }
-    let mut lens = vec![record_len(1), record_len(2)];
-    if vfs::for_each_entry_name(node, |name| lens.push(record_len(name.len()))).is_ok() {
-        st.size = layout(&lens).1 as u64;
+    let mut lay = Layout::default();
+    lay.push(record_len(1));
+    lay.push(record_len(2));
+    if vfs::for_each_entry_name(node, |name| {
+        lay.push(record_len(name.len()));
+    })
+    .is_ok()
+    {
+        st.size = lay.finish().1 as u64;
         let block = u64::from(st.block_size.max(512));
         st.blocks = st.size.div_ceil(block) * (block / 512);
     }
@@ -107,17 +139,50 @@ pub(crate) fn record(e: &DirEntry, len: usize) -> Result<fb::dirent, i32> {
     Ok(rec)
 }
 
-/// The directory's blocks as UFS would hold them ("." and ".." first, with the
-/// inode numbers `task` sees), marking it read.
-fn image(task: &Task, node: &Arc<Inode>) -> Result<Vec<u8>, i32> {
-    let entries =
-        vfs::read_dir(&task.process.fs(), node, 0, usize::MAX).map_err(crate::files::file_errno)?;
-    let lens: Vec<usize> = entries.iter().map(|e| record_len(e.name.len())).collect();
-    let (placed, size) = layout(&lens);
-    let mut out = vec![0u8; size];
-    for (e, &(at, reclen)) in entries.iter().zip(&placed) {
+/// Entries read from the core at a time while making a directory's blocks.
+const BATCH: usize = 64;
+
+/// Bytes `start..start + want` of the directory's blocks as UFS would hold them ("."
+/// and ".." first, with the inode numbers `task` sees), marking it read: made from
+/// the entries a batch at a time, so the kernel holds the part asked for (and one
+/// batch), never the whole directory.
+fn image(task: &Task, node: &Arc<Inode>, start: usize, want: usize) -> Result<Vec<u8>, i32> {
+    let ctx = task.process.fs();
+    let stop = start.saturating_add(want);
+    let mut out = Vec::new();
+    // One record's bytes, padded to its d_reclen, where they meet the range.
+    let emit = |out: &mut Vec<u8>, e: &DirEntry, (at, reclen): (usize, usize)| -> Result<(), i32> {
+        let (lo, hi) = (at.max(start), (at + reclen).min(stop));
+        if lo >= hi {
+            return Ok(());
+        }
         let len = record_len(e.name.len());
-        out[at..at + len].copy_from_slice(&record(e, reclen)?.as_bytes()[..len]);
+        let rec = record(e, reclen)?;
+        let bytes = &rec.as_bytes()[..len];
+        for p in lo..hi {
+            out.push(bytes.get(p - at).copied().unwrap_or(0));
+        }
+        Ok(())
+    };
+    let mut lay = Layout::default();
+    let mut pending: Option<DirEntry> = None;
+    let mut cookie = 0;
+    'batches: loop {
+        let entries = vfs::read_dir(&ctx, node, cookie, BATCH).map_err(crate::files::file_errno)?;
+        let Some(last) = entries.last() else { break };
+        cookie = last.next_cookie;
+        for e in entries {
+            if let (Some(done), Some(prev)) = (lay.push(record_len(e.name.len())), pending.take()) {
+                emit(&mut out, &prev, done)?;
+                if done.0 + done.1 >= stop {
+                    break 'batches;
+                }
+            }
+            pending = Some(e);
+        }
+    }
+    if let (Some(prev), (Some(done), _)) = (pending, lay.finish()) {
+        emit(&mut out, &prev, done)?;
     }
     Ok(out)
 }
@@ -143,10 +208,16 @@ pub(crate) fn read(
     if i64::try_from(start).is_err() {
         return Err(errno::EFBIG);
     }
-    let image = image(task, node)?;
-    let mut at = usize::try_from(start)
-        .unwrap_or(usize::MAX)
-        .min(image.len());
+    let want = pieces.iter().fold(0usize, |t, &(_, len)| {
+        t.saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+    });
+    let image = image(
+        task,
+        node,
+        usize::try_from(start).unwrap_or(usize::MAX),
+        want,
+    )?;
+    let mut at = 0;
     let mut done = 0u64;
     for &(addr, len) in pieces {
         let n = usize::try_from(len)

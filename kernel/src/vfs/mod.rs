@@ -616,9 +616,6 @@ pub struct Parent {
     pub name: Vec<u8>,
     /// The path ended in '/' (the last component must then be a directory).
     pub trailing_slash: bool,
-    /// `dir` is the root, reached by a ".." out of the emulation root: the last
-    /// component is looked for there first (see [`step_out`]).
-    pub out_of_emulation: bool,
 }
 
 /// Resolves every component but the last, following symlinks on the way.
@@ -642,15 +639,20 @@ pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> R
     let from_root = path.first() != Some(&b'/')
         && ctx.emulation_root.is_some()
         && Arc::ptr_eq(&start, &ctx.root);
-    let (dir, out_of_emulation) = walk_from(ctx, start, comps, &mut links, from_root)?;
+    let (mut dir, out_of_emulation) = walk_from(ctx, start, comps, &mut links, from_root)?;
     if !dir.is_dir() {
         return Err(Error::NotADirectory);
+    }
+    // Out of the emulation root, a last name it has is its: the parent is then the
+    // emulation root, so lookup, unlink, rmdir, rename and a relative link's target
+    // all act where the name was found (as an absolute path's compat prefix does).
+    if out_of_emulation && let Ok((_, Some(emulation_root))) = step_out(ctx, &dir, &name, true) {
+        dir = emulation_root;
     }
     Ok(Parent {
         dir,
         name,
         trailing_slash,
-        out_of_emulation,
     })
 }
 
@@ -663,14 +665,11 @@ pub fn lookup(
 ) -> Result<Arc<Inode>> {
     let parent = lookup_parent(ctx, at, path)?;
     let mut links = 0;
-    let (node, found_in) = step_out(ctx, &parent.dir, &parent.name, parent.out_of_emulation)?;
+    let node = step(ctx, &parent.dir, &parent.name)?;
     let node = match node.symlink_target() {
-        Some(target) if follow == Follow::Yes || parent.trailing_slash => follow_link(
-            ctx,
-            found_in.as_ref().unwrap_or(&parent.dir),
-            &target,
-            &mut links,
-        )?,
+        Some(target) if follow == Follow::Yes || parent.trailing_slash => {
+            follow_link(ctx, &parent.dir, &target, &mut links)?
+        }
         _ => node,
     };
     if parent.trailing_slash && !node.is_dir() {
@@ -962,6 +961,11 @@ pub fn link(
     }
     if parent.dir.device != node.device {
         return Err(Error::CrossDevice);
+    }
+    // A new name takes heap as a new node does (tmpfs::new_node's check): past the
+    // reserve, ENOSPC rather than the heap running dry under the kernel.
+    if crate::mm::heap::under_pressure() {
+        return Err(Error::NoSpace);
     }
     link_new(ctx, &parent, &node)?;
     node.touch_change();
