@@ -43,7 +43,7 @@ const EPROC_SLEADER: u32 = 0x2;
 
 /// No device (NOUDEV), and no foreground group (NO_PID).
 const NOUDEV: u32 = 0xffff_ffff;
-const NO_PID: u32 = 100_000;
+pub(crate) const NO_PID: u32 = 100_000;
 
 /// 4.x's PUSER: the priority user processes start from.
 const PUSER: i32 = 50;

@@ -274,7 +274,9 @@ fn terminal_ioctl(
         ioctl::TIOCGPGRP => {
             let group = tty.foreground(&task.process).map_err(tty_errno)?;
             // No foreground group: 4.x's NO_PID.
-            let pgid = group.map_or(99999, |g| i32::try_from(g.0).unwrap_or(i32::MAX));
+            let pgid = group.map_or(crate::kinfo::NO_PID as i32, |g| {
+                i32::try_from(g.0).unwrap_or(i32::MAX)
+            });
             task.write_val(arg, &pgid).map_err(fault)?;
         }
         ioctl::TIOCSPGRP => {

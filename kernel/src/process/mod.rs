@@ -1652,6 +1652,7 @@ pub fn wait_child_usage(
                     p.children_usage.add(used);
                 }
                 TABLE.lock().remove(&pid);
+                left_group(child.pgid());
                 return Ok(Some((pid, ChildEvent::Exited(status), used)));
             }
             if options.untraced || traced {
@@ -2861,8 +2862,17 @@ pub fn set_process_limit(process: &Process, limit: Option<usize>) {
 /// leaves orphaned with a stopped member is woken, as on exit (BSD's fixjobc).
 pub fn set_pgid(process: &Arc<Process>, pgid: Pid) {
     let groups = groups_at_stake(process, Some(pgid));
-    process.inner.lock().pgid = pgid;
+    let left = core::mem::replace(&mut process.inner.lock().pgid, pgid);
     settle_orphaned(groups);
+    left_group(left);
+}
+
+/// A process left group `pgid` (reaped, or moved by setpgid or setsid): if no process
+/// is in it now, it is gone (BSD's pgdelete), and no terminal keeps it in front.
+fn left_group(pgid: Pid) {
+    if !all().iter().any(|p| p.pgid() == pgid) {
+        crate::tty::group_gone(pgid);
+    }
 }
 
 /// The range of nice values (BSD's PRIO_MIN and PRIO_MAX): lower runs first.
@@ -2915,12 +2925,13 @@ pub fn has_execed(process: &Process) -> bool {
 /// Starts a new session led by the process (setsid).
 pub fn set_sid(process: &Arc<Process>) -> Pid {
     let groups = groups_at_stake(process, Some(process.pid));
-    {
+    let left = {
         let mut inner = process.inner.lock();
         inner.sid = process.pid;
-        inner.pgid = process.pid;
-    }
+        core::mem::replace(&mut inner.pgid, process.pid)
+    };
     settle_orphaned(groups);
+    left_group(left);
     process.pid
 }
 

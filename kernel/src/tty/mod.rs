@@ -1190,6 +1190,18 @@ pub fn terminals() -> impl Iterator<Item = &'static Terminal> {
     core::iter::once(console()).chain(pty::slaves())
 }
 
+/// Process group `pgid` is gone (its last member reaped or moved away): a terminal it
+/// was the foreground group of has none now, as 4.x's pgdelete clears t_pgrp, so a
+/// later group given the same number is not in front by accident.
+pub fn group_gone(pgid: Pid) {
+    for terminal in terminals() {
+        let mut s = terminal.state.lock();
+        if s.foreground == Some(pgid) {
+            s.foreground = None;
+        }
+    }
+}
+
 /// The controlling terminal of session `sid`, if it has one.
 pub fn controlling(sid: Pid) -> Option<&'static Terminal> {
     terminals().find(|t| t.session() == Some(sid))
