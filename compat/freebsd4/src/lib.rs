@@ -128,6 +128,11 @@ impl Personality for FreeBsd4 {
         String::from_utf8(mapped).unwrap_or_else(|_| String::from(path))
     }
 
+    /// 4.x's MAXSHELLCMDLEN since 4.5 (sys/imgact.h): a `#!` line may take 128 bytes.
+    fn script_line_max(&self) -> usize {
+        128
+    }
+
     /// /compat/freebsd4, where a 4.x program's absolute paths look first: ".." out of
     /// it leads to the root, so the two views stay one tree.
     fn emulation_root(&self, ctx: &FsContext) -> Option<alloc::sync::Arc<Inode>> {

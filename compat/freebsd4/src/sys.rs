@@ -12,6 +12,7 @@ use nymph_abi::rt::Dispatch;
 use nymph_abi::trace::Outcome;
 use nymph_hal::user::UserContext;
 use nymph_kernel::error::Error as FsError;
+use nymph_kernel::exec::script::ScriptError;
 use nymph_kernel::mm::uspace::Protection;
 use nymph_kernel::process::calls::{self, GroupError, MapError, MapRequest};
 use nymph_kernel::process::uaccess::UserFault;
@@ -771,6 +772,8 @@ fn exec_errno(e: &ExecError) -> i32 {
     match e {
         ExecError::File(FsError::IsADirectory) => errno::EACCES,
         ExecError::File(e) => file_errno(*e),
+        // imgact_shell: a #! line that does not end in MAXSHELLCMDLEN bytes.
+        ExecError::BadScript(ScriptError::LineTooLong) => errno::ENAMETOOLONG,
         ExecError::BadImage(_)
         | ExecError::BadScript(_)
         | ExecError::NoPersonality { .. }

@@ -2,7 +2,8 @@
 //!
 //! The rules are FreeBSD 4.x's (imgact_shell), which DragonFly keeps:
 //! - the line ends at the first newline or `#`, and must end within the first
-//!   [`LINE_MAX`] bytes of the file (a script with no newline there is refused);
+//!   bytes of the file, as many as the calling ABI allows ([`LINE_MAX`] unless it
+//!   says otherwise; a script with no newline there is refused);
 //! - it splits at spaces and tabs into words: the interpreter's path, then its
 //!   arguments, each its own argv entry;
 //! - the interpreter runs with those words, then the script's path as exec was given
@@ -11,13 +12,14 @@
 
 use alloc::vec::Vec;
 
-/// How far into the file the `#!` line must end (4.x's MAXSHELLCMDLEN).
+/// How far into the file the `#!` line must end, unless the calling ABI says
+/// otherwise (4.x's MAXSHELLCMDLEN before 4.5).
 pub const LINE_MAX: usize = 64;
 
 /// Why a `#!` line cannot be used (exec fails with the ABI's ENOEXEC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScriptError {
-    /// The line does not end within [`LINE_MAX`] bytes.
+    /// The line does not end within the bytes allowed.
     LineTooLong,
     /// The line names no interpreter.
     NoInterpreter,
@@ -30,9 +32,9 @@ pub fn is_script(bytes: &[u8]) -> bool {
     bytes.starts_with(b"#!")
 }
 
-/// The words of a script's `#!` line: the interpreter first, then its arguments. None
-/// when `bytes` is not a script.
-pub fn interpreter_words(bytes: &[u8]) -> Option<Result<Vec<&[u8]>, ScriptError>> {
+/// The words of a script's `#!` line, which must end within `line_max` bytes: the
+/// interpreter first, then its arguments. None when `bytes` is not a script.
+pub fn interpreter_words(bytes: &[u8], line_max: usize) -> Option<Result<Vec<&[u8]>, ScriptError>> {
     if !is_script(bytes) {
         return None;
     }
@@ -40,7 +42,7 @@ pub fn interpreter_words(bytes: &[u8]) -> Option<Result<Vec<&[u8]>, ScriptError>
     let byte_at = |i: usize| bytes.get(i).copied().unwrap_or(0);
     let mut end = 2;
     while !matches!(byte_at(end), b'\n' | b'#') {
-        if end >= LINE_MAX {
+        if end >= line_max {
             return Some(Err(ScriptError::LineTooLong));
         }
         end += 1;
@@ -71,7 +73,8 @@ mod tests {
     use alloc::vec;
 
     fn words(text: &[u8]) -> Option<Result<Vec<Vec<u8>>, ScriptError>> {
-        interpreter_words(text).map(|r| r.map(|ws| ws.iter().map(|w| w.to_vec()).collect()))
+        interpreter_words(text, LINE_MAX)
+            .map(|r| r.map(|ws| ws.iter().map(|w| w.to_vec()).collect()))
     }
 
     #[test]

@@ -208,6 +208,12 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         String::from(path)
     }
 
+    /// How far into a script its `#!` line must end when a program of this
+    /// personality runs it ([`script::LINE_MAX`] by default).
+    fn script_line_max(&self) -> usize {
+        script::LINE_MAX
+    }
+
     /// The directory this personality lays over the root for its processes, if its
     /// view of the file system has one ([`FsContext::emulation_root`]); looked up in
     /// `ctx` when a program of this personality starts. None by default.
@@ -2121,10 +2127,11 @@ fn resolve_program(
     ctx: &FsContext,
     path: &str,
     argv: &[Vec<u8>],
-    interpreter_path: &dyn Fn(&str) -> String,
+    caller: Option<&dyn Personality>,
 ) -> Result<Program, ExecError> {
     let file = read_program(ctx, path)?;
-    let Some(words) = script::interpreter_words(&file.bytes) else {
+    let line_max = caller.map_or(script::LINE_MAX, |c| c.script_line_max());
+    let Some(words) = script::interpreter_words(&file.bytes, line_max) else {
         return Ok(Program {
             path: String::from(path),
             node: file.node,
@@ -2136,7 +2143,10 @@ fn resolve_program(
     let words = words.map_err(ExecError::BadScript)?;
     let interpreter =
         core::str::from_utf8(words[0]).map_err(|_| ExecError::File(FsError::NotFound))?;
-    let interpreter = interpreter_path(interpreter);
+    let interpreter = caller.map_or_else(
+        || String::from(interpreter),
+        |c| c.interpreter_path(ctx, interpreter),
+    );
     let program = read_program(ctx, &interpreter)?;
     if script::is_script(&program.bytes) {
         return Err(ExecError::BadScript(script::ScriptError::NestedInterpreter));
@@ -2156,10 +2166,10 @@ fn load(
     path: &str,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
-    interpreter_path: &dyn Fn(&str) -> String,
+    personality: Option<&dyn Personality>,
     caller: Option<Pid>,
 ) -> Result<Loaded, ExecError> {
-    let program = resolve_program(ctx, path, argv, interpreter_path)?;
+    let program = resolve_program(ctx, path, argv, personality)?;
     let path = program.path.as_str();
     let argv = program.argv.as_deref().unwrap_or(argv);
     let bytes = program.contents.as_slice();
@@ -2285,7 +2295,7 @@ pub fn spawn_with_files(
     files: FdTable,
 ) -> Result<Pid, ExecError> {
     let mut fs = FsContext::initial();
-    let loaded = load(&fs, path, argv, envp, &|p| String::from(p), None)?;
+    let loaded = load(&fs, path, argv, envp, None, None)?;
     fs.emulation_root = loaded.personality.emulation_root(&fs);
     let mut table = TABLE.lock();
     let pid = allocate_pid(&table).ok_or(ExecError::OutOfMemory)?;
@@ -2369,14 +2379,7 @@ pub fn exec(
 ) -> Result<(), ExecError> {
     let fs = task.process.fs();
     let caller = task.process.personality();
-    let loaded = load(
-        &fs,
-        path,
-        argv,
-        envp,
-        &|p| caller.interpreter_path(&fs, p),
-        Some(task.process.pid),
-    )?;
+    let loaded = load(&fs, path, argv, envp, Some(caller), Some(task.process.pid))?;
     let emulation_root = loaded.personality.emulation_root(&fs);
     let closed;
     let memory = shared(Memory {
