@@ -59,6 +59,9 @@ pub enum Error {
     Interrupted,
     /// A lock request would deadlock.
     Deadlock,
+    /// A running program's file opened for writing or truncated, or a file open for
+    /// writing run (ETXTBSY).
+    TextBusy,
     /// An input/output error (a terminal read from an orphaned background group).
     Io,
     /// The boot archive is malformed.

@@ -44,6 +44,7 @@ pub(crate) fn file_errno(e: Error) -> i32 {
         Error::Interrupted => errno::EINTR,
         Error::Deadlock => errno::EDEADLK,
         Error::Io | Error::InvalidArchive => errno::EIO,
+        Error::TextBusy => errno::ETXTBSY,
         Error::BadAddress => errno::EFAULT,
         Error::OperationNotSupported => errno::EOPNOTSUPP,
         Error::NotASocket => errno::ENOTSOCK,

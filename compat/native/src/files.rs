@@ -40,6 +40,7 @@ pub(crate) fn file_errno(e: FileError) -> i32 {
         FileError::Interrupted => errno::EINTR,
         FileError::Deadlock => errno::EDEADLK,
         FileError::Io | FileError::InvalidArchive => errno::EIO,
+        FileError::TextBusy => errno::ETXTBSY,
         FileError::BadAddress => errno::EFAULT,
         FileError::OperationNotSupported => errno::ENOTSUP,
         // The native ABI has no socket calls: these cannot reach it.

@@ -272,6 +272,9 @@ impl OpenFile {
             return Err(FileError::TooManyOpenSystem);
         }
         let messages = ops.socket().is_some() || ops.fifo();
+        if let Some(n) = node.as_ref().filter(|_| writable) {
+            n.count_writer(true);
+        }
         Ok(Arc::new(OpenFile {
             ops,
             node,
@@ -508,6 +511,9 @@ impl OpenFile {
 impl Drop for OpenFile {
     fn drop(&mut self) {
         OPEN_FILES.fetch_sub(1, Ordering::Relaxed);
+        if let Some(node) = self.node.as_ref().filter(|_| self.writable) {
+            node.count_writer(false);
+        }
         // The last descriptor is gone: so is the open file's flock lock.
         if let Some(node) = &self.node {
             crate::vfs::lock::release_open_file(crate::vfs::lock::key(node), self.id);

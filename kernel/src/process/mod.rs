@@ -487,6 +487,9 @@ struct Memory {
     /// Program break: start (end of the image) and current end.
     brk_start: u64,
     brk: u64,
+    /// The file the image was made from, held as a running program's (ETXTBSY for
+    /// writing it) while this memory lives.
+    text: Option<vfs::TextHold>,
 }
 
 type SharedMemory = Arc<Mutex<Memory>>;
@@ -2032,6 +2035,8 @@ fn read_program(ctx: &FsContext, path: &str) -> Result<ProgramFile, ExecError> {
         return Err(ExecError::File(FsError::AccessDenied));
     }
     vfs::check_access(&node, &ctx.creds, vfs::Access::EXECUTE).map_err(ExecError::File)?;
+    // A file open for writing is not run (BSD's exec_check_permissions: ETXTBSY).
+    node.check_not_written().map_err(ExecError::File)?;
     node.touch_access();
     let set_ids = creds::SetIds::of_file(node.mode(), node.owner());
     let bytes = node.read_all().map_err(ExecError::File)?;
@@ -2310,6 +2315,7 @@ pub fn spawn_with_files(
                 space: loaded.space,
                 brk_start: loaded.image_end,
                 brk: loaded.image_end,
+                text: Some(vfs::TextHold::new(&loaded.image)),
             })),
             exit: None,
             children: Vec::new(),
@@ -2386,6 +2392,7 @@ pub fn exec(
         space: loaded.space,
         brk_start: loaded.image_end,
         brk: loaded.image_end,
+        text: Some(vfs::TextHold::new(&loaded.image)),
     });
     let (old_memory, lender) = {
         let mut inner = task.process.inner.lock();
@@ -2549,6 +2556,7 @@ pub fn unshare_memory(process: &Process) -> Result<(), MemError> {
             space: m.space.fork()?,
             brk_start: m.brk_start,
             brk: m.brk,
+            text: m.text.clone(),
         })
     })?;
     // The caller (the process itself) runs on the shared tables still: its own copy
@@ -2697,6 +2705,7 @@ fn fork_with(
                     space,
                     brk_start: m.brk_start,
                     brk: m.brk,
+                    text: m.text.clone(),
                 })
             }
         };

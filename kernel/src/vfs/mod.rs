@@ -20,7 +20,7 @@ mod tests;
 pub mod tmpfs;
 
 pub use crate::error::{Error, Result};
-pub use node::{Device, Inode, NodeType, Stat, Timestamp};
+pub use node::{Device, Inode, NodeType, Stat, TextHold, Timestamp};
 pub use open::{OpenFlags, open};
 pub use revoke::revoke_device;
 
@@ -1218,6 +1218,7 @@ pub fn truncate(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], size: u64
         return Err(Error::IsADirectory);
     }
     check_access(&node, &ctx.creds, Access::WRITE)?;
+    node.check_not_running()?;
     node.truncate(size)
 }
 

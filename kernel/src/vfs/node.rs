@@ -12,7 +12,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// The largest regular file (pages are indexed by u64; this keeps offsets sane).
 pub const MAX_FILE_SIZE: u64 = 1 << 40;
@@ -337,6 +337,11 @@ pub struct Inode {
     /// Made by a process (creat, mkdir, mknod, ...), so counted against the bound on
     /// such nodes until it goes.
     pub(crate) counted: core::sync::atomic::AtomicBool,
+    /// Open files writing it (BSD's v_writecount): exec refuses it while any is.
+    writers: AtomicUsize,
+    /// Process images made from it (BSD's VTEXT, held while a vmspace maps it): it is
+    /// not opened for writing or truncated while any is.
+    texts: AtomicUsize,
 }
 
 /// A regular file's pages, for the mappings that touch them past where its end was.
@@ -391,7 +396,56 @@ impl Drop for Inode {
     }
 }
 
+/// A process image's hold on the file it was made from ([`Inode::texts`]), given back
+/// when the image goes (exec of another, exit); a copied address space takes its own.
+#[derive(Debug)]
+pub struct TextHold(Arc<Inode>);
+
+impl TextHold {
+    pub fn new(node: &Arc<Inode>) -> TextHold {
+        node.texts.fetch_add(1, Ordering::Relaxed);
+        TextHold(node.clone())
+    }
+}
+
+impl Clone for TextHold {
+    fn clone(&self) -> TextHold {
+        TextHold::new(&self.0)
+    }
+}
+
+impl Drop for TextHold {
+    fn drop(&mut self) {
+        self.0.texts.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 impl Inode {
+    /// An open file writing it came or went ([`Inode::writers`]).
+    pub(crate) fn count_writer(&self, opened: bool) {
+        if opened {
+            self.writers.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.writers.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Refuses to run a file some open file is writing (ETXTBSY).
+    pub fn check_not_written(&self) -> Result<()> {
+        if self.writers.load(Ordering::Relaxed) > 0 {
+            return Err(Error::TextBusy);
+        }
+        Ok(())
+    }
+
+    /// Refuses to write or truncate a file a process image is made from (ETXTBSY).
+    pub fn check_not_running(&self) -> Result<()> {
+        if self.texts.load(Ordering::Relaxed) > 0 {
+            return Err(Error::TextBusy);
+        }
+        Ok(())
+    }
+
     pub(crate) fn new(
         device: u64,
         number: u64,
@@ -417,6 +471,8 @@ impl Inode {
             body,
             changes: Default::default(),
             counted: core::sync::atomic::AtomicBool::new(false),
+            writers: AtomicUsize::new(0),
+            texts: AtomicUsize::new(0),
         })
     }
 

@@ -3,7 +3,8 @@
 
 use super::node::Body;
 use super::{
-    Access, Error, Follow, FsContext, Inode, Result, check_access, lookup, lookup_parent, tmpfs,
+    Access, Error, Follow, FsContext, Inode, NodeType, Result, check_access, lookup, lookup_parent,
+    tmpfs,
 };
 use crate::file::{FileKind, FileOps, OpenFile, StatusFlags, pipe};
 use alloc::sync::Arc;
@@ -83,6 +84,10 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
         execute: false,
     };
     check_access(node, &ctx.creds, want)?;
+    // A running program's file is not written (BSD's vn_writechk: ETXTBSY).
+    if want.write && node.kind() == NodeType::Regular {
+        node.check_not_running()?;
+    }
     let ops: Arc<dyn FileOps> = match &node.body {
         Body::Regular(_) | Body::Generated(_) => {
             if flags.truncate && flags.write {
