@@ -30,6 +30,21 @@ static long copy_self(const char *self, const char *to, int keep_open)
 	return n;
 }
 
+/* Runs prog2 in a child that exits at once: its wait status (100 + errno when the
+ * exec fails). */
+static int run_prog2(void)
+{
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		char *args[] = {"prog2", "wait", "-1", "-1", NULL};
+		execve("prog2", args, NULL);
+		_exit(100 + errno);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "wait") == 0) {
@@ -80,23 +95,11 @@ int main(int argc, char **argv)
 
 	/* A file open for writing is not run. */
 	int fd = (int)copy_self(argv[0], "prog2", 1);
-	pid = CHECK_OK(fork());
-	if (pid == 0) {
-		char *args[] = {"prog2", "wait", "-1", "-1", NULL};
-		execve("prog2", args, NULL);
-		_exit(100 + errno);
-	}
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	status = run_prog2();
 	CHECK(WIFEXITED(status));
 	CHECK_EQ(WEXITSTATUS(status), 100 + ETXTBSY);
 	CHECK_OK(close(fd));
-	pid = CHECK_OK(fork());
-	if (pid == 0) {
-		char *args[] = {"prog2", "wait", "-1", "-1", NULL};
-		execve("prog2", args, NULL);
-		_exit(100 + errno);
-	}
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	status = run_prog2();
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
 	return 0;
 }
