@@ -2127,7 +2127,9 @@ struct Program {
 }
 
 /// What exec runs for `path`: the program itself, or the interpreter a script names
-/// (looked up through `interpreter_path`), with the interpreter's argument vector.
+/// (by the rules of the `caller`'s personality, the kernel's own for None: its
+/// `#!` line's limit, and where it looks the interpreter up), with the interpreter's
+/// argument vector.
 fn resolve_program(
     ctx: &FsContext,
     path: &str,
@@ -2165,7 +2167,9 @@ fn resolve_program(
     })
 }
 
-/// `caller` is the process that execs (None for a new one), for the log.
+/// `personality` is the calling program's, whose rules a script's `#!` line follows
+/// (None for a new process); `caller` the process that execs (None for a new one), for
+/// the log.
 fn load(
     ctx: &FsContext,
     path: &str,
