@@ -1,5 +1,5 @@
 //! devfs: the device nodes at /dev (console, klog, tty, mem, kmem, null, zero, random,
-//! urandom, trace, fd/0..63 with stdin, stdout and stderr linked to the first three,
+//! urandom, trace, fd/0..63 with stdin, stdout and stderr the same devices as the first three,
 //! and the pseudo-terminals ptyp0..ptypf and ttyp0..ttypf, as 4.x's MAKEDEV makes
 //! them), an in-memory file system of its own mounted over the root's /dev.
 
@@ -355,14 +355,12 @@ pub fn root() -> Arc<Inode> {
         for (name, device) in crate::tty::pty::devices() {
             add(&root, &name, 0o666, device);
         }
-        let links: [(&[u8], &[u8]); 3] = [
-            (b"stdin", b"fd/0"),
-            (b"stdout", b"fd/1"),
-            (b"stderr", b"fd/2"),
-        ];
-        for (name, target) in links {
-            let link = tmpfs::make(DEVICE, 0o755, 0, 0, Kind::Symlink(target.to_vec()));
-            attach_node(&root, name, &link);
+        // MAKEDEV std's: the same character devices as fd/0..2 (22,0..2), not links.
+        for (n, name) in [b"stdin" as &[u8], b"stdout", b"stderr"]
+            .into_iter()
+            .enumerate()
+        {
+            add(&root, name, 0o666, Arc::new(DescriptorDevice(n)));
         }
         root
     })
