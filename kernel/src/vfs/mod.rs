@@ -646,8 +646,8 @@ pub fn lookup_parent(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> R
     // Out of the emulation root, a last name it has is its: the parent is then the
     // emulation root, so lookup, unlink, rmdir, rename and a relative link's target
     // all act where the name was found (as an absolute path's compat prefix does).
-    if out_of_emulation && let Ok((_, Some(emulation_root))) = step_out(ctx, &dir, &name, true) {
-        dir = emulation_root;
+    if out_of_emulation && let Some((_, emulation_root)) = in_emulation_root(ctx, &name) {
+        dir = emulation_root.clone();
     }
     Ok(Parent {
         dir,
@@ -753,14 +753,20 @@ fn step_out(
     name: &[u8],
     out: bool,
 ) -> Result<(Arc<Inode>, Option<Arc<Inode>>)> {
-    if out
-        && !matches!(name, b"." | b"..")
-        && let Some(emulation_root) = ctx.emulation_root.as_ref()
-        && let Ok(found) = step(ctx, emulation_root, name)
-    {
+    if out && let Some((found, emulation_root)) = in_emulation_root(ctx, name) {
         return Ok((found, Some(emulation_root.clone())));
     }
     Ok((step(ctx, dir, name)?, None))
+}
+
+/// What `name` is in the emulation root, if it has it (never "." or ".."), and that
+/// root.
+fn in_emulation_root<'a>(ctx: &'a FsContext, name: &[u8]) -> Option<(Arc<Inode>, &'a Arc<Inode>)> {
+    if matches!(name, b"." | b"..") {
+        return None;
+    }
+    let emulation_root = ctx.emulation_root.as_ref()?;
+    Some((step(ctx, emulation_root, name).ok()?, emulation_root))
 }
 
 /// [`walk`] from `start`, which is the root reached out of the emulation root when
