@@ -4,10 +4,13 @@
  * sees them (reference §4 "struct dirent and getdirentries", "Other structs";
  * vfs_syscalls.c getdirentries/fstatfs, sys_generic.c select):
  *  - getdirentries (196): records u32 d_fileno, u16 d_reclen, u8 d_type, u8 d_namlen,
- *    the name NUL-terminated; d_reclen = 8 + roundup(namlen + 1, 4); every record
- *    4-byte aligned and the lengths adding up to the count returned; d_fileno the
- *    entry's st_ino and d_type IFTODT of its mode ("." and ".." included); *basep the
- *    directory offset before the read, which lseek can go back to; 0 at the end; a
+ *    the name NUL-terminated; d_reclen = 8 + roundup(namlen + 1, 4), or more for a
+ *    block's last record, which runs to the block's end (ufs_readdir reads the
+ *    directory's UFS blocks as they are); every record 4-byte aligned, none across a
+ *    512-byte block, the lengths adding up to the count returned, a whole number of
+ *    blocks; d_fileno the entry's st_ino and d_type IFTODT of its mode ("." and ".."
+ *    included); *basep the directory offset before the read, which lseek can go back
+ *    to; 0 at the end; a count that ends before the first block's end EINVAL, a
  *    regular file EINVAL, a closed descriptor EBADF;
  *  - select (93) on pipes: an empty pipe's write end is writable and its read end not
  *    (timeout {0,0}: at once), data makes both ready; a timeout runs out with 0 and
@@ -44,10 +47,14 @@ static void make_entries(void)
 	nt_write_file(longname, "long");
 }
 
-/* Checks every record of one getdirentries result; marks the names seen. */
-static int check_records(const char *buf, int n, int *seen, int *seen_long, int *dots)
+/* Checks every record of one getdirentries result, read from directory offset
+ * `base`; marks the names seen. */
+static int check_records(const char *buf, int n, long base, int *seen, int *seen_long,
+			 int *dots)
 {
 	int off = 0, count = 0;
+	if ((base + n) % 512 != 0)
+		FAIL("a read from %ld gave %d bytes: not to a block's end", base, n);
 	while (off < n) {
 		if (off % 4 != 0)
 			FAIL("record at offset %d: not 4-byte aligned", off);
@@ -56,9 +63,14 @@ static int check_records(const char *buf, int n, int *seen, int *seen_long, int 
 		const struct dirent *d = (const struct dirent *)(buf + off);
 		unsigned namlen = d->d_namlen;
 		unsigned want = 8 + ((namlen + 1 + 3) & ~3u);
-		if (d->d_reclen != want)
-			FAIL("\"%.*s\": d_reclen %u, wanted 8 + roundup(%u + 1, 4) = %u", (int)namlen,
-			     (const char *)d->d_name, d->d_reclen, namlen, want);
+		int block_end = (base + off + d->d_reclen) % 512 == 0;
+		if (d->d_reclen % 4 != 0 || d->d_reclen < want ||
+		    (d->d_reclen != want && !block_end))
+			FAIL("\"%.*s\": d_reclen %u, wanted 8 + roundup(%u + 1, 4) = %u or to the "
+			     "block's end",
+			     (int)namlen, (const char *)d->d_name, d->d_reclen, namlen, want);
+		if ((base + off) / 512 != (base + off + d->d_reclen - 1) / 512)
+			FAIL("record at offset %ld crosses a block", base + off);
 		if (off + d->d_reclen > n)
 			FAIL("record at offset %d runs past the %d bytes returned", off, n);
 		const char *name = (const char *)d->d_name;
@@ -76,7 +88,7 @@ static int check_records(const char *buf, int n, int *seen, int *seen_long, int 
 			CHECK_EQ(d->d_type, DT_DIR);
 			(*dots)++;
 		} else if (strcmp(name, longname) == 0) {
-			CHECK_EQ(d->d_reclen, 264);
+			CHECK(d->d_reclen >= 264);
 			(*seen_long)++;
 		} else {
 			int i = 0;
@@ -115,12 +127,12 @@ static void check_getdirentries(void)
 	int n = CHECK_OK(getdirentries(fd, buf, sizeof(buf), &base));
 	CHECK_EQ(base, 0);
 	CHECK(n > 0);
-	check_records(buf, n, seen, &seen_long, &dots);
+	check_records(buf, n, base, seen, &seen_long, &dots);
 	long end = (long)CHECK_OK(lseek(fd, 0, SEEK_CUR));
 	int more;
 	while ((more = CHECK_OK(getdirentries(fd, buf, sizeof(buf), &base))) > 0) {
 		CHECK_EQ(base, end);
-		check_records(buf, more, seen, &seen_long, &dots);
+		check_records(buf, more, base, seen, &seen_long, &dots);
 		end = (long)CHECK_OK(lseek(fd, 0, SEEK_CUR));
 	}
 	CHECK_EQ(base, end); /* the offset the empty read started from */
@@ -141,7 +153,8 @@ static void check_getdirentries(void)
 		CHECK(got <= 512);
 		CHECK(reads < 32);
 		bases[reads++] = base;
-		check_records(buf, got, seen, &seen_long, &dots);
+		CHECK_EQ(got, 512);
+		check_records(buf, got, base, seen, &seen_long, &dots);
 	}
 	check_all_seen(seen, seen_long, dots);
 	if (reads > 1) {
@@ -155,6 +168,20 @@ static void check_getdirentries(void)
 		CHECK_EQ(a, b);
 		CHECK_EQ(memcmp(first, again, (size_t)a), 0);
 	}
+	/* ufs_readdir reads whole blocks: a count short of the first block's end is
+	 * EINVAL, and one past a block's end reads to it. */
+	CHECK_OK(lseek(fd, 0, SEEK_SET));
+	CHECK_ERRNO(getdirentries(fd, buf, 511, &base), EINVAL);
+	CHECK_EQ(CHECK_OK(getdirentries(fd, buf, 700, &base)), 512);
+	CHECK_OK(lseek(fd, 100, SEEK_SET));
+	CHECK_ERRNO(getdirentries(fd, buf, 400, &base), EINVAL);
+	CHECK_EQ(CHECK_OK(getdirentries(fd, buf, 412, &base)), 412);
+	/* They are the bytes read(2) gives. */
+	static char raw[4096], got[4096];
+	CHECK_OK(lseek(fd, 0, SEEK_SET));
+	int whole = CHECK_OK(getdirentries(fd, got, sizeof(got), &base));
+	CHECK_EQ(pread(fd, raw, sizeof(raw), 0), whole);
+	CHECK_EQ(memcmp(raw, got, (size_t)whole), 0);
 	close(fd);
 
 	int file = CHECK_OK(open("a", O_RDONLY));

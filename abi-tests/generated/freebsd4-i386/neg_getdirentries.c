@@ -7,47 +7,47 @@
 
 static long check_0(void)
 {
-	return (long)__sys_getdirentries(nt_neg_closed, nt_neg_buf, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_closed, nt_neg_buf, 4096, nt_neg_buf);
 }
 
 static long check_1(void)
 {
-	return (long)__sys_getdirentries(1 << 20, nt_neg_buf, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(1 << 20, nt_neg_buf, 4096, nt_neg_buf);
 }
 
 static long check_2(void)
 {
-	return (long)__sys_getdirentries(-5, nt_neg_buf, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(-5, nt_neg_buf, 4096, nt_neg_buf);
 }
 
 static long check_3(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, NULL, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_dirfd, NULL, 4096, nt_neg_buf);
 }
 
 static long check_4(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_unmapped, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_unmapped, 4096, nt_neg_buf);
 }
 
 static long check_5(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, NT_NEG_KERNEL, 256, nt_neg_buf);
+	return (long)__sys_getdirentries(nt_neg_dirfd, NT_NEG_KERNEL, 4096, nt_neg_buf);
 }
 
 static long check_6(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 256, NULL);
+	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 4096, NULL);
 }
 
 static long check_7(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 256, nt_neg_unmapped);
+	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 4096, nt_neg_unmapped);
 }
 
 static long check_8(void)
 {
-	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 256, NT_NEG_KERNEL);
+	return (long)__sys_getdirentries(nt_neg_dirfd, nt_neg_buf, 4096, NT_NEG_KERNEL);
 }
 
 static const struct nt_neg_check checks[] = {

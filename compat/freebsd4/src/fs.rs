@@ -695,8 +695,14 @@ fn gather_dirents(
         (FileKind::Directory, Some(node)) => node.clone(),
         _ => return Err(errno::EINVAL),
     };
-    let room = count.min(64 * 1024);
     let start = file.offset();
+    if !vfs::procfs::is_procfs(node.device) {
+        let out = crate::ufsdir::read_blocks(task, &node, start, count)?;
+        let next = start + out.len() as u64;
+        return Ok((out, start, next, file));
+    }
+    // procfs_readdir makes its records as it goes, each its name's length.
+    let room = count.min(64 * 1024);
     let ctx = task.process.fs();
     let entries =
         vfs::read_dir(&ctx, &node, start, room / record_len(1) + 1).map_err(file_errno)?;

@@ -1,12 +1,13 @@
 //! Directories as 4.x's UFS keeps them: a file of DIRBLKSIZ blocks of `struct direct`
-//! records, which stat sizes and read(2) reads.
+//! records, which stat sizes, read(2) reads and getdirentries(2) returns.
 //!
 //! 4.x's ffs_read serves a directory as any file, so `cat dir` prints its raw blocks
-//! and `ls -ld dir` shows a multiple of 512 (a new directory's one block). The core's
-//! directories have no layout of their own: the blocks are made from the entries when
-//! asked, records in read_dir's order, packed as UFS packs a directory whose entries
-//! were added in that order (removals leave no gaps here). getdirentries goes on by
-//! the core's cookies, so its offsets are not these byte offsets.
+//! and `ls -ld dir` shows a multiple of 512 (a new directory's one block); ufs_readdir
+//! is that same read, cut to whole blocks. The core lays its directories out as UFS
+//! does ([`vfs::dirblocks`]); the records are made from that layout when asked, each
+//! with the length UFS gives it (to the next record, a block's last to the block's
+//! end), a block whose first entry went starting with an unused record (d_fileno 0).
+//! Bytes past a record's name are zeros, where a disk would keep what was there.
 //!
 //! procfs's directories are 4.x's procfs_getattr's: DEV_BSIZE bytes in one block, the
 //! root with one link ("we don't actually know", for fts) and a process's directory
@@ -19,10 +20,10 @@ use alloc::vec::Vec;
 use nymph_kernel::file::OpenFile;
 use nymph_kernel::process::Task;
 use nymph_kernel::vfs::{self, DirEntry, Inode, NodeType, Stat};
-use zerocopy::IntoBytes;
+use zerocopy::{FromZeros, IntoBytes};
 
 /// UFS's DIRBLKSIZ: the unit a directory grows by, which no record crosses.
-const DIRBLKSIZ: usize = 512;
+const DIRBLKSIZ: usize = vfs::dirblocks::DIRBLKSIZ as usize;
 
 /// DEV_BSIZE, a procfs directory's size.
 const DEV_BSIZE: u64 = 512;
@@ -33,91 +34,24 @@ const PROCFS_TARGETS: u32 = 15;
 /// One record's length (UFS's DIRSIZ): 8 bytes of header and the name with its NUL,
 /// padded to 4.
 pub(crate) fn record_len(name_len: usize) -> usize {
-    8 + (name_len + 1).next_multiple_of(4)
+    vfs::dirblocks::record_len(name_len) as usize
 }
 
-/// Where UFS puts records added in order to a new directory, worked out a record at
-/// a time (no memory per record): each goes after the one before unless it would
-/// cross a block, when the one before takes the rest of its block (its d_reclen
-/// grows) and the record starts the next; the last takes the rest of its block.
-#[derive(Default)]
-struct Layout {
-    /// Where the next record would start if it fits.
-    end: usize,
-    /// The last record placed (offset, d_reclen), its d_reclen not final yet.
-    pending: Option<(usize, usize)>,
-}
-
-impl Layout {
-    /// Places a record of `len` bytes; the record before it, now final, if any.
-    fn push(&mut self, len: usize) -> Option<(usize, usize)> {
-        let mut done = self.pending.take();
-        let used = self.end % DIRBLKSIZ;
-        if used != 0 && used + len > DIRBLKSIZ {
-            if let Some(last) = done.as_mut() {
-                last.1 += DIRBLKSIZ - used;
-            }
-            self.end += DIRBLKSIZ - used;
-        }
-        self.pending = Some((self.end, len));
-        self.end += len;
-        done
-    }
-
-    /// The last record, made final, and the directory's size.
-    fn finish(mut self) -> (Option<(usize, usize)>, usize) {
-        let size = self.end.next_multiple_of(DIRBLKSIZ);
-        let mut last = self.pending.take();
-        if let Some(l) = last.as_mut() {
-            l.1 += size - self.end;
-        }
-        (last, size)
-    }
-}
-
-/// Each record's offset and d_reclen for records of `lens` bytes, and the size.
-#[cfg(test)]
-fn layout(lens: &[usize]) -> (Vec<(usize, usize)>, usize) {
-    let mut lay = Layout::default();
-    let mut placed = Vec::new();
-    for &len in lens {
-        placed.extend(lay.push(len));
-    }
-    let (last, size) = lay.finish();
-    placed.extend(last);
-    (placed, size)
-}
-
-/// What stat reports of `node` to a 4.x process: the core's answer, with a
-/// directory's size and blocks its UFS layout's (or procfs's).
+/// What stat reports of `node` to a 4.x process: the core's answer (whose directories
+/// are sized as UFS lays them out), a procfs directory procfs's.
 pub(crate) fn node_stat(node: &Inode) -> Stat {
     let mut st = node.stat();
-    if st.kind != NodeType::Directory {
+    if st.kind != NodeType::Directory || !vfs::procfs::is_procfs(node.device) {
         return st;
     }
-    if vfs::procfs::is_procfs(node.device) {
-        st.size = DEV_BSIZE;
-        st.blocks = 1;
-        let root = vfs::fs_root_of(node.device);
-        st.links = if root.is_some_and(|r| core::ptr::eq(Arc::as_ptr(&r), node)) {
-            1
-        } else {
-            PROCFS_TARGETS
-        };
-        return st;
-    }
-    let mut lay = Layout::default();
-    lay.push(record_len(1));
-    lay.push(record_len(2));
-    if vfs::for_each_entry_name(node, |name| {
-        lay.push(record_len(name.len()));
-    })
-    .is_ok()
-    {
-        st.size = lay.finish().1 as u64;
-        let block = u64::from(st.block_size.max(512));
-        st.blocks = st.size.div_ceil(block) * (block / 512);
-    }
+    st.size = DEV_BSIZE;
+    st.blocks = 1;
+    let root = vfs::fs_root_of(node.device);
+    st.links = if root.is_some_and(|r| core::ptr::eq(Arc::as_ptr(&r), node)) {
+        1
+    } else {
+        PROCFS_TARGETS
+    };
     st
 }
 
@@ -139,52 +73,64 @@ pub(crate) fn record(e: &DirEntry, len: usize) -> Result<fb::dirent, i32> {
     Ok(rec)
 }
 
-/// Entries read from the core at a time while making a directory's blocks.
-const BATCH: usize = 64;
+/// An unused record of `reclen` bytes (d_fileno 0): a block whose first entry went.
+fn unused_record(reclen: usize) -> fb::dirent {
+    let mut rec = fb::dirent::new_zeroed();
+    rec.d_reclen = reclen as u16;
+    rec
+}
 
-/// Bytes `start..start + want` of the directory's blocks as UFS would hold them ("."
-/// and ".." first, with the inode numbers `task` sees), marking it read: made from
-/// the entries a batch at a time, so the kernel holds the part asked for (and one
-/// batch), never the whole directory.
+/// Bytes `start..start + want` of the directory's blocks as UFS holds them ("." and
+/// ".." first, with the inode numbers `task` sees), marking it read. Only the records
+/// that meet the range are made.
 fn image(task: &Task, node: &Arc<Inode>, start: usize, want: usize) -> Result<Vec<u8>, i32> {
     let ctx = task.process.fs();
     let stop = start.saturating_add(want);
     let mut out = Vec::new();
-    // One record's bytes, padded to its d_reclen, where they meet the range.
-    let emit = |out: &mut Vec<u8>, e: &DirEntry, (at, reclen): (usize, usize)| -> Result<(), i32> {
-        let (lo, hi) = (at.max(start), (at + reclen).min(stop));
-        if lo >= hi {
-            return Ok(());
+    let mut failed = None;
+    vfs::for_each_record(&ctx, node, start as u64, |r| {
+        let (at, reclen) = (r.offset as usize, r.reclen as usize);
+        if at >= stop {
+            return false;
         }
-        let len = record_len(e.name.len());
-        let rec = record(e, reclen)?;
-        let bytes = &rec.as_bytes()[..len];
-        for p in lo..hi {
+        let rec = match &r.entry {
+            Some(e) => match record(e, reclen) {
+                Ok(rec) => rec,
+                Err(e) => {
+                    failed = Some(e);
+                    return false;
+                }
+            },
+            None => unused_record(reclen),
+        };
+        let used = r.entry.as_ref().map_or(8, |e| record_len(e.name.len()));
+        let bytes = &rec.as_bytes()[..used];
+        for p in at.max(start)..(at + reclen).min(stop) {
             out.push(bytes.get(p - at).copied().unwrap_or(0));
         }
-        Ok(())
-    };
-    let mut lay = Layout::default();
-    let mut pending: Option<DirEntry> = None;
-    let mut cookie = 0;
-    'batches: loop {
-        let entries = vfs::read_dir(&ctx, node, cookie, BATCH).map_err(crate::files::file_errno)?;
-        let Some(last) = entries.last() else { break };
-        cookie = last.next_cookie;
-        for e in entries {
-            if let (Some(done), Some(prev)) = (lay.push(record_len(e.name.len())), pending.take()) {
-                emit(&mut out, &prev, done)?;
-                if done.0 + done.1 >= stop {
-                    break 'batches;
-                }
-            }
-            pending = Some(e);
-        }
+        true
+    })
+    .map_err(crate::files::file_errno)?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
     }
-    if let (Some(prev), (Some(done), _)) = (pending, lay.finish()) {
-        emit(&mut out, &prev, done)?;
+}
+
+/// What getdirentries(2) reads of the UFS directory `node` from byte `start` for a
+/// buffer of `count` bytes: ufs_readdir's VOP_READ, ended at a block boundary (EINVAL
+/// when that leaves nothing).
+pub(crate) fn read_blocks(
+    task: &Task,
+    node: &Arc<Inode>,
+    start: u64,
+    count: usize,
+) -> Result<Vec<u8>, i32> {
+    let partial = (start as usize).wrapping_add(count) % DIRBLKSIZ;
+    if count <= partial {
+        return Err(errno::EINVAL);
     }
-    Ok(out)
+    image(task, node, start as usize, count - partial)
 }
 
 /// read(2), readv(2) or pread(2) of a directory open on `file`: its blocks from
@@ -239,56 +185,4 @@ pub(crate) fn read(
         file.set_offset(start + done);
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_new_directory_is_one_block_of_dot_and_dot_dot() {
-        let (placed, size) = layout(&[record_len(1), record_len(2)]);
-        // ufs_mkdir's template: "." 12 bytes, ".." the rest of the block.
-        assert_eq!(placed, vec![(0, 12), (12, 500)]);
-        assert_eq!(size, 512);
-    }
-
-    #[test]
-    fn a_record_that_would_cross_a_block_starts_the_next() {
-        // 12 + 12 + 40 * 12 = 504 bytes; a 16-byte record does not fit in the 8 left.
-        let mut lens = vec![record_len(1), record_len(2)];
-        lens.extend([record_len(3); 40]);
-        lens.push(record_len(5));
-        let (placed, size) = layout(&lens);
-        assert_eq!(
-            placed[41],
-            (492, 20),
-            "the block's last record takes the rest"
-        );
-        assert_eq!(
-            placed[42],
-            (512, 512),
-            "alone in its block, it takes all of it"
-        );
-        assert_eq!(size, 1024);
-    }
-
-    #[test]
-    fn a_record_ending_a_block_exactly_leaves_it_full() {
-        // "." and ".." (12 bytes each), a 255-byte name (264) and a 215-byte one (224)
-        // fill the block exactly; a record after them starts the next.
-        let lens = [
-            record_len(1),
-            record_len(2),
-            record_len(255),
-            record_len(215),
-        ];
-        assert_eq!(lens[3], 224);
-        let (placed, size) = layout(&lens);
-        assert_eq!(placed[3], (288, 224));
-        assert_eq!(size, 512);
-        let (placed, size) = layout(&[lens[0], lens[1], lens[2], lens[3], record_len(1)]);
-        assert_eq!(placed[4], (512, 512));
-        assert_eq!(size, 1024);
-    }
 }

@@ -9,6 +9,7 @@
 //! holds a node of it.
 
 pub mod devfs;
+pub mod dirblocks;
 pub mod lock;
 pub mod node;
 pub mod open;
@@ -1092,13 +1093,29 @@ pub fn rename(
     if node.is_dir() && !Arc::ptr_eq(&from.dir, &to.dir) {
         check_access(&node, &ctx.creds, Access::WRITE)?;
     }
-    let replaced = to.dir.dir()?.lock().remove(&to.name);
+    // ufs_rename's order: the new name is entered (over the target where it was, else
+    // where there is room while the old name still holds its place), then the old
+    // name goes; the order decides where names land in the directory.
+    let moved = from
+        .dir
+        .dir()?
+        .lock()
+        .get(&from.name)
+        .ok_or(Error::NotFound)?;
+    let replaced = {
+        let mut to_data = to.dir.dir()?.lock();
+        match to_data.replace(&to.name, moved.clone()) {
+            Some(old) => Some(old),
+            None => {
+                to_data.insert(&to.name, moved.clone());
+                None
+            }
+        }
+    };
     if let Some(t) = replaced {
         tmpfs::detach(&to.dir, &t);
     }
-    let moved = from.dir.dir()?.lock().remove(&from.name);
-    let moved = moved.ok_or(Error::NotFound)?;
-    to.dir.dir()?.lock().insert(&to.name, moved.clone());
+    from.dir.dir()?.lock().remove(&from.name);
     tmpfs::moved(&from.dir, &to.dir, &moved);
     moved.note_rename();
     from.dir.touch_modify();
@@ -1325,78 +1342,100 @@ pub struct DirEntry {
     pub inode: u64,
     pub kind: NodeType,
     pub name: Vec<u8>,
-    /// Where the next read resumes.
+    /// Where the next read resumes: the offset of the record after this one.
     pub next_cookie: u64,
 }
 
-/// Entries of `dir` from `cookie` on ("." and ".." first), at most `max`.
+/// One record of a directory as UFS lays it out ([`dirblocks`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirRecord {
+    pub offset: u64,
+    pub reclen: u64,
+    /// What it names; `None` for an unused record (a block whose first entry went).
+    pub entry: Option<DirEntry>,
+}
+
+/// Calls `f` with each record of `dir` that ends past byte `from`, in order, until
+/// it returns false; marks the directory read.
+pub fn for_each_record(
+    ctx: &FsContext,
+    dir: &Arc<Inode>,
+    from: u64,
+    mut f: impl FnMut(DirRecord) -> bool,
+) -> Result<()> {
+    dir.dir()?;
+    let up = if from < dirblocks::FIRST_ENTRY_OFFSET {
+        dot_dot(ctx, dir).unwrap_or_else(|_| dir.clone())
+    } else {
+        dir.clone()
+    };
+    procfs::refresh(dir);
+    let data = dir.dir()?.lock();
+    'blocks: for block in from / dirblocks::DIRBLKSIZ..data.size() / dirblocks::DIRBLKSIZ {
+        for slot in data.block_slots(block) {
+            if slot.offset + slot.reclen <= from {
+                continue;
+            }
+            let entry = (slot.used > 0).then(|| {
+                let (inode, kind, name) = match slot.offset {
+                    dirblocks::DOT_OFFSET => (dir.number, NodeType::Directory, b".".to_vec()),
+                    dirblocks::DOT_DOT_OFFSET => (up.number, NodeType::Directory, b"..".to_vec()),
+                    at => {
+                        let (name, node) = &data.entries[&at];
+                        (node.number, node.kind(), name.clone())
+                    }
+                };
+                DirEntry {
+                    inode,
+                    kind,
+                    name,
+                    next_cookie: slot.offset + slot.reclen,
+                }
+            });
+            let record = DirRecord {
+                offset: slot.offset,
+                reclen: slot.reclen,
+                entry,
+            };
+            if !f(record) {
+                break 'blocks;
+            }
+        }
+    }
+    drop(data);
+    dir.touch_access();
+    Ok(())
+}
+
+/// Entries of `dir` whose records start at `cookie` or later ("." and ".." first), at
+/// most `max`.
 pub fn read_dir(
     ctx: &FsContext,
     dir: &Arc<Inode>,
     cookie: u64,
     max: usize,
 ) -> Result<Vec<DirEntry>> {
-    dir.dir()?;
-    let mut out = Vec::new();
-    if cookie == 0 && max > 0 {
-        out.push(DirEntry {
-            inode: dir.number,
-            kind: NodeType::Directory,
-            name: b".".to_vec(),
-            next_cookie: 1,
-        });
-    }
-    if cookie <= 1 && out.len() < max {
-        let up = dot_dot(ctx, dir).unwrap_or_else(|_| dir.clone());
-        out.push(DirEntry {
-            inode: up.number,
-            kind: NodeType::Directory,
-            name: b"..".to_vec(),
-            next_cookie: node::FIRST_ENTRY_COOKIE,
-        });
-    }
     let hidden = procfs::hidden(dir, ctx.creds.jailed);
-    read_more(dir, cookie.max(node::FIRST_ENTRY_COOKIE), max, out, &hidden)
-}
-
-/// The entries of `dir` from cookie `from` on, less the `hidden` names.
-fn read_more(
-    dir: &Arc<Inode>,
-    from: u64,
-    max: usize,
-    mut out: Vec<DirEntry>,
-    hidden: &[Vec<u8>],
-) -> Result<Vec<DirEntry>> {
-    procfs::refresh(dir);
-    let data = dir.dir()?.lock();
-    for (&c, (name, node)) in data.entries.range(from..) {
-        if out.len() >= max {
-            break;
-        }
-        if hidden.contains(name) {
-            continue;
-        }
-        out.push(DirEntry {
-            inode: node.number,
-            kind: node.kind(),
-            name: name.clone(),
-            next_cookie: c + 1,
-        });
+    let mut out = Vec::new();
+    if max == 0 {
+        dir.dir()?;
+        return Ok(out);
     }
-    drop(data);
-    dir.touch_access();
+    for_each_record(ctx, dir, cookie, |record| {
+        if let Some(e) = record.entry
+            && record.offset >= cookie
+            && !hidden.contains(&e.name)
+        {
+            out.push(e);
+        }
+        out.len() < max
+    })?;
     Ok(out)
 }
 
-/// Calls `f` with the name of each entry of `dir` but "." and "..", in [`read_dir`]'s
-/// order, without marking the directory read: what a personality needs to give a
-/// directory the size its own file system's layout would (stat must not change the
-/// access time). A procfs directory's generated entries are not brought up to date.
-pub fn for_each_entry_name(dir: &Inode, mut f: impl FnMut(&[u8])) -> Result<()> {
-    for (name, _) in dir.dir()?.lock().entries.values() {
-        f(name);
-    }
-    Ok(())
+/// A directory's length in bytes as UFS would have it (whole DIRBLKSIZ blocks).
+pub fn dir_size(dir: &Inode) -> Result<u64> {
+    Ok(dir.dir()?.lock().size())
 }
 
 /// What statfs reports of the file system a node is on.

@@ -1,5 +1,5 @@
 //! In-memory nodes, as tmpfs and devfs keep them: metadata, and per kind the data of a
-//! regular file (pages, sparse), the entries of a directory (with stable cookies), a
+//! regular file (pages, sparse), the entries of a directory (laid out as UFS does), a
 //! symlink's target, a FIFO's pipe or a device.
 
 use super::page::{PAGE_SIZE, Page};
@@ -245,40 +245,7 @@ impl FileData {
     }
 }
 
-/// A directory's entries. Each gets a cookie when linked, larger than every earlier one,
-/// so a reader resuming at a cookie sees every entry that stayed, exactly once.
-#[derive(Debug, Default)]
-pub(crate) struct DirData {
-    pub entries: BTreeMap<u64, (Vec<u8>, Arc<Inode>)>,
-    pub names: BTreeMap<Vec<u8>, u64>,
-    pub next_cookie: u64,
-    pub parent: Weak<Inode>,
-}
-
-/// Cookies 0 and 1 are "." and ".."; entries start here.
-pub const FIRST_ENTRY_COOKIE: u64 = 2;
-
-impl DirData {
-    pub fn get(&self, name: &[u8]) -> Option<Arc<Inode>> {
-        self.names.get(name).map(|c| self.entries[c].1.clone())
-    }
-
-    pub fn insert(&mut self, name: &[u8], node: Arc<Inode>) {
-        let cookie = self.next_cookie.max(FIRST_ENTRY_COOKIE);
-        self.next_cookie = cookie + 1;
-        self.names.insert(name.to_vec(), cookie);
-        self.entries.insert(cookie, (name.to_vec(), node));
-    }
-
-    pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
-        let cookie = self.names.remove(name)?;
-        self.entries.remove(&cookie).map(|(_, n)| n)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
+pub(crate) use super::dirblocks::DirData;
 
 pub(crate) enum Body {
     Regular(Mutex<FileData>),
@@ -513,7 +480,14 @@ impl Inode {
                 let d = d.lock();
                 (d.size, d.blocks(), 0)
             }
-            Body::Directory(d) => ((d.lock().entries.len() as u64 + 2) * 32, 8, 0),
+            Body::Directory(d) => {
+                let size = d.lock().size();
+                (
+                    size,
+                    size.div_ceil(PAGE_SIZE as u64) * (PAGE_SIZE as u64 / 512),
+                    0,
+                )
+            }
             Body::Symlink(t) => (t.len() as u64, 0, 0),
             Body::ComputedLink(f) => ((f.0)().len() as u64, 0, 0),
             Body::Special(dev) => (dev.size(), 0, 0),

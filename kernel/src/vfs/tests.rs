@@ -291,7 +291,7 @@ fn sparse_files_and_truncate() {
 }
 
 #[test]
-fn readdir_cookies_are_stable() {
+fn readdir_resumes_at_the_next_record() {
     let ctx = fresh();
     mkdir(&ctx, None, b"/d", 0o755).unwrap();
     for name in ["a", "b", "c"] {
@@ -306,14 +306,141 @@ fn readdir_cookies_are_stable() {
     let first = open::read_dir(&ctx, &dir, 3).unwrap();
     let names: Vec<&[u8]> = first.iter().map(|e| e.name.as_slice()).collect();
     assert_eq!(names, [&b"."[..], b"..", b"a"]);
-    // Removing a seen and an unseen entry and adding one: the rest appear once each.
+    assert_eq!(first[2].next_cookie, 36, "b's record follows a's 12 bytes");
+    // Removing a seen and an unseen entry and adding one: the new name takes the room
+    // before the reader (UFS's first fit), the one left after it appears once.
     unlink(&ctx, None, b"/d/a").unwrap();
     unlink(&ctx, None, b"/d/b").unwrap();
     write_file(&ctx, b"/d/z", b"");
     let rest = open::read_dir(&ctx, &dir, 10).unwrap();
     let names: Vec<&[u8]> = rest.iter().map(|e| e.name.as_slice()).collect();
-    assert_eq!(names, [&b"c"[..], b"z"]);
+    assert_eq!(names, [&b"c"[..]]);
     assert!(open::read_dir(&ctx, &dir, 10).unwrap().is_empty());
+    assert_eq!(names_in_order(&ctx, b"/d"), ["z", "c"]);
+}
+
+/// Each record of `path` as (offset, reclen, name), "" for an unused one.
+fn records(ctx: &FsContext, path: &[u8]) -> Vec<(u64, u64, alloc::string::String)> {
+    let dir = lookup(ctx, None, path, Follow::Yes).unwrap();
+    let mut out = Vec::new();
+    for_each_record(ctx, &dir, 0, |r| {
+        let name = r.entry.map_or(Vec::new(), |e| e.name);
+        out.push((
+            r.offset,
+            r.reclen,
+            alloc::string::String::from_utf8(name).unwrap(),
+        ));
+        true
+    })
+    .unwrap();
+    out
+}
+
+/// The names of `path` in directory order, "." and ".." left out.
+fn names_in_order(ctx: &FsContext, path: &[u8]) -> Vec<alloc::string::String> {
+    records(ctx, path)
+        .into_iter()
+        .map(|(_, _, n)| n)
+        .filter(|n| !n.is_empty() && n != "." && n != "..")
+        .collect()
+}
+
+/// Where `name` is in directory `path`.
+fn offset_of(ctx: &FsContext, path: &[u8], name: &str) -> u64 {
+    let all = records(ctx, path);
+    all.iter().find(|(_, _, n)| n == name).unwrap().0
+}
+
+/// Makes files 000.. in `path`, three-letter names: 12-byte records, 40 of them
+/// filling a directory's first block to 8 bytes short, 42 each later block.
+fn fill(ctx: &FsContext, path: &str, names: core::ops::Range<u32>) {
+    for i in names {
+        write_file(ctx, alloc::format!("{path}/{i:03}").as_bytes(), b"");
+    }
+}
+
+#[test]
+fn directories_are_laid_out_as_ufs_lays_them_out() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    // ufs_mkdir's block: "." 12 bytes, ".." the rest.
+    let new: Vec<(u64, u64)> = records(&ctx, b"/d").iter().map(|r| (r.0, r.1)).collect();
+    assert_eq!(new, [(0, 12), (12, 500)]);
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 512);
+    fill(&ctx, "/d", 0..40);
+    let all = records(&ctx, b"/d");
+    assert_eq!(all.last().unwrap(), &(492, 20, "039".into()));
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 512);
+
+    // Two removals leave 12 bytes after 009 and after 019, and 8 after 039: an 8-letter
+    // name (20 bytes) fits in no one record, so 010..019 are packed down to make room
+    // after 019 (ufs_direnter's compaction).
+    unlink(&ctx, None, b"/d/010").unwrap();
+    unlink(&ctx, None, b"/d/020").unwrap();
+    write_file(&ctx, b"/d/abcdefgh", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "011"), 144);
+    assert_eq!(offset_of(&ctx, b"/d", "019"), 240);
+    let r = records(&ctx, b"/d");
+    assert!(r.contains(&(252, 24, "abcdefgh".into())));
+    assert_eq!(offset_of(&ctx, b"/d", "021"), 276);
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 512);
+
+    // abcdefgh's 4 spare bytes and 039's 8 make 12: 021..039 move down for n40.
+    write_file(&ctx, b"/d/n40", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "039"), 488);
+    assert_eq!(offset_of(&ctx, b"/d", "n40"), 500);
+    // No room: a new block. Its first entry removed leaves an unused record, which the
+    // next name that fits takes.
+    write_file(&ctx, b"/d/n41", b"");
+    write_file(&ctx, b"/d/n42", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "n41"), 512);
+    unlink(&ctx, None, b"/d/n41").unwrap();
+    assert!(records(&ctx, b"/d").contains(&(512, 12, "".into())));
+    write_file(&ctx, b"/d/x", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "x"), 512);
+
+    // An emptied last block stays until the next name is entered elsewhere.
+    unlink(&ctx, None, b"/d/x").unwrap();
+    unlink(&ctx, None, b"/d/n42").unwrap();
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 1024);
+    unlink(&ctx, None, b"/d/005").unwrap();
+    write_file(&ctx, b"/d/y", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "y"), 84);
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 512);
+}
+
+#[test]
+fn rename_enters_the_new_name_before_the_old_goes() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    fill(&ctx, "/d", 0..3);
+    // 000's own room is taken while it is still there: the new name lands after 002.
+    rename(&ctx, None, b"/d/000", None, b"/d/new").unwrap();
+    assert_eq!(names_in_order(&ctx, b"/d"), ["001", "002", "new"]);
+    // Over an existing name, the record stays where it was (ufs_dirrewrite).
+    let moved = lookup(&ctx, None, b"/d/new", Follow::Yes).unwrap();
+    rename(&ctx, None, b"/d/new", None, b"/d/001").unwrap();
+    assert_eq!(names_in_order(&ctx, b"/d"), ["001", "002"]);
+    let now = lookup(&ctx, None, b"/d/001", Follow::Yes).unwrap();
+    assert!(Arc::ptr_eq(&moved, &now));
+}
+
+#[test]
+fn a_large_directory_finds_room_by_4x_dirhash() {
+    let ctx = fresh();
+    mkdir(&ctx, None, b"/d", 0o755).unwrap();
+    // 40 + 4 * 42 names fill five blocks (each 8 bytes short): the dirhash's size.
+    fill(&ctx, "/d", 0..208);
+    assert_eq!(stat(&ctx, None, b"/d", Follow::Yes).unwrap().size, 2560);
+    write_file(&ctx, b"/d/208", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "208"), 2560);
+    // Block 0 gets 32 bytes free, block 1 20: the dirhash takes the smaller that fits
+    // (a linear search would take block 0's).
+    unlink(&ctx, None, b"/d/010").unwrap();
+    unlink(&ctx, None, b"/d/011").unwrap();
+    unlink(&ctx, None, b"/d/050").unwrap();
+    write_file(&ctx, b"/d/zz", b"");
+    assert_eq!(offset_of(&ctx, b"/d", "zz"), 632);
 }
 
 #[test]

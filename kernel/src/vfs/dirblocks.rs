@@ -1,0 +1,296 @@
+//! A directory's entries laid out as UFS lays them out: records in DIRBLKSIZ blocks,
+//! "." and ".." first, each record's offset its readdir cookie.
+//!
+//! The layout decides the order a reader sees, and a real FreeBSD 4.x (or any BSD)
+//! program sees UFS's: a new name takes the first hole that fits (on a directory of
+//! five blocks or more, 4.x's dirhash picks the block whose free space fits best),
+//! a block's records are packed together to make room, and the blocks left empty at
+//! the end go the next time a name is added. Only the offsets of live records are
+//! kept; a record's length runs to the next live record of its block (or the block's
+//! end), and a block whose first record was removed starts with an unused one, as
+//! ufs_dirremove leaves them. Facts from FreeBSD 4.8's ufs_lookup.c (the slot search
+//! and `i_endoff`), ufs_direnter, ufs_dirremove and ufs_dirhash.c (findfree,
+//! enduseful).
+
+use super::node::Inode;
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+/// UFS's DIRBLKSIZ: the unit a directory grows by, which no record crosses.
+pub const DIRBLKSIZ: u64 = 512;
+
+/// Where "." and ".." are (they never move: "." fills its record exactly).
+pub const DOT_OFFSET: u64 = 0;
+pub const DOT_DOT_OFFSET: u64 = 12;
+
+/// Where the first entry after "." and ".." goes in a new directory.
+pub const FIRST_ENTRY_OFFSET: u64 = 24;
+
+/// From this size on 4.x looks for room through its dirhash (vfs.ufs.dirhash_minsize).
+const DIRHASH_MIN_SIZE: u64 = 5 * DIRBLKSIZ;
+
+/// The dirhash's free-space classes: a block's free 4-byte words, those past the
+/// longest record (DIRECTSIZ(MAXNAMLEN + 1) / DIRALIGN) in one class (DH_NFSTATS).
+const FREE_CLASSES: u64 = 67;
+
+/// A record's length for a name of `name_len` bytes (UFS's DIRSIZ): 8 bytes of header
+/// and the name with its NUL, padded to 4.
+pub const fn record_len(name_len: usize) -> u64 {
+    8 + (name_len as u64 + 4) / 4 * 4
+}
+
+/// One record of the layout: where, how long, and how much of it is used (0 for an
+/// unused record, which only starts a block).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub offset: u64,
+    pub reclen: u64,
+    pub used: u64,
+}
+
+/// A directory's entries.
+#[derive(Debug)]
+pub(crate) struct DirData {
+    /// Each live entry but "." and "..", by its record's offset.
+    pub entries: BTreeMap<u64, (Vec<u8>, Arc<Inode>)>,
+    pub names: BTreeMap<Vec<u8>, u64>,
+    /// Each block's free bytes (records' room past their names, unused records).
+    free: Vec<u64>,
+    pub parent: Weak<Inode>,
+}
+
+impl Default for DirData {
+    fn default() -> DirData {
+        DirData {
+            entries: BTreeMap::new(),
+            names: BTreeMap::new(),
+            free: alloc::vec![DIRBLKSIZ - FIRST_ENTRY_OFFSET],
+            parent: Weak::new(),
+        }
+    }
+}
+
+/// Where a new record goes: a range of records to pack, the new one after them.
+struct Room {
+    start: u64,
+    span: u64,
+    /// Where the directory ends once the record is in (trailing empty blocks go).
+    end: u64,
+}
+
+impl DirData {
+    pub fn get(&self, name: &[u8]) -> Option<Arc<Inode>> {
+        self.names.get(name).map(|c| self.entries[c].1.clone())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The directory's length in bytes.
+    pub fn size(&self) -> u64 {
+        self.free.len() as u64 * DIRBLKSIZ
+    }
+
+    /// The records of block `block` in order, "." and ".." in the first.
+    pub fn block_slots(&self, block: u64) -> Vec<Slot> {
+        let start = block * DIRBLKSIZ;
+        let end = start + DIRBLKSIZ;
+        let mut live: Vec<(u64, u64)> = Vec::new();
+        if block == 0 {
+            live.push((DOT_OFFSET, record_len(1)));
+            live.push((DOT_DOT_OFFSET, record_len(2)));
+        }
+        live.extend(
+            self.entries
+                .range(start..end)
+                .map(|(&at, (name, _))| (at, record_len(name.len()))),
+        );
+        let mut slots = Vec::with_capacity(live.len() + 1);
+        match live.first() {
+            Some(&(first, _)) if first == start => {}
+            Some(&(first, _)) => slots.push(Slot {
+                offset: start,
+                reclen: first - start,
+                used: 0,
+            }),
+            None => slots.push(Slot {
+                offset: start,
+                reclen: DIRBLKSIZ,
+                used: 0,
+            }),
+        }
+        for (i, &(at, used)) in live.iter().enumerate() {
+            let next = live.get(i + 1).map_or(end, |&(n, _)| n);
+            slots.push(Slot {
+                offset: at,
+                reclen: next - at,
+                used,
+            });
+        }
+        slots
+    }
+
+    /// Enters `name` for `node` where UFS would put it.
+    pub fn insert(&mut self, name: &[u8], node: Arc<Inode>) {
+        let needed = record_len(name.len());
+        let room = if self.size() >= DIRHASH_MIN_SIZE {
+            self.room_by_dirhash(needed)
+        } else {
+            self.room_by_scan(needed)
+        };
+        let at = match room {
+            Some(room) => {
+                let at = self.pack(room.start, room.span);
+                self.free[(at / DIRBLKSIZ) as usize] -= needed;
+                if room.end < self.size() {
+                    self.free.truncate((room.end / DIRBLKSIZ) as usize);
+                }
+                at
+            }
+            None => {
+                let at = self.size();
+                self.free.push(DIRBLKSIZ - needed);
+                at
+            }
+        };
+        self.names.insert(name.to_vec(), at);
+        self.entries.insert(at, (name.to_vec(), node));
+    }
+
+    /// Points `name`'s record at `node` where it is (ufs_dirrewrite): the target of a
+    /// rename keeps its place.
+    pub fn replace(&mut self, name: &[u8], node: Arc<Inode>) -> Option<Arc<Inode>> {
+        let at = *self.names.get(name)?;
+        let entry = self.entries.get_mut(&at)?;
+        Some(core::mem::replace(&mut entry.1, node))
+    }
+
+    /// Takes `name` out: its room joins the record before it, or its block's unused
+    /// first record.
+    pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
+        let at = self.names.remove(name)?;
+        let (name, node) = self.entries.remove(&at)?;
+        self.free[(at / DIRBLKSIZ) as usize] += record_len(name.len());
+        Some(node)
+    }
+
+    /// Moves the live records of `start..start + span` (all in one block) together from
+    /// `start` on, as ufs_direnter compacts them; where the new record goes.
+    fn pack(&mut self, start: u64, span: u64) -> u64 {
+        let moving: Vec<u64> = self
+            .entries
+            .range(start..start + span)
+            .map(|(&at, _)| at)
+            .collect();
+        // ".." may lead the range (never "."); it is where it belongs and stays.
+        let mut next = if start == DOT_DOT_OFFSET {
+            FIRST_ENTRY_OFFSET
+        } else {
+            start
+        };
+        for at in moving {
+            let (name, node) = self.entries.remove(&at).expect("listed just now");
+            let len = record_len(name.len());
+            self.names.insert(name.clone(), next);
+            self.entries.insert(next, (name, node));
+            next += len;
+        }
+        next
+    }
+
+    /// ufs_lookup's linear search for room: the first record with room enough on its
+    /// own, or else the first run of records in one block whose rooms add up.
+    fn room_by_scan(&self, needed: u64) -> Option<Room> {
+        #[derive(PartialEq)]
+        enum Found {
+            None,
+            Compact,
+            Whole,
+        }
+        let mut found = Found::None;
+        let (mut start, mut span, mut gathered) = (None, 0, 0);
+        let mut end_useful = 0;
+        for block in 0..self.free.len() as u64 {
+            if found == Found::None {
+                start = None;
+                gathered = 0;
+            }
+            for slot in self.block_slots(block) {
+                let room = slot.reclen - slot.used;
+                if found != Found::Whole && room > 0 {
+                    if room >= needed {
+                        found = Found::Whole;
+                        start = Some(slot.offset);
+                        span = slot.reclen;
+                    } else if found == Found::None {
+                        gathered += room;
+                        let first = *start.get_or_insert(slot.offset);
+                        if gathered >= needed {
+                            found = Found::Compact;
+                            span = slot.offset + slot.reclen - first;
+                        }
+                    }
+                }
+                if slot.used > 0 {
+                    end_useful = slot.offset + slot.reclen;
+                }
+            }
+        }
+        if found == Found::None {
+            return None;
+        }
+        let start = start?;
+        Some(Room {
+            start,
+            span,
+            end: end_useful.max(start + span).next_multiple_of(DIRBLKSIZ),
+        })
+    }
+
+    /// 4.x's dirhash search (ufsdirhash_findfree): the block in the smallest class of
+    /// free space that fits (the first such block), its records from the first with
+    /// room until they have enough.
+    fn room_by_dirhash(&self, needed: u64) -> Option<Room> {
+        let words = needed.div_ceil(4);
+        let (_, block) = self
+            .free
+            .iter()
+            .enumerate()
+            .map(|(b, &free)| ((free / 4).min(FREE_CLASSES), b as u64))
+            .filter(|&(class, _)| class >= words)
+            .min()?;
+        let slots = self.block_slots(block);
+        let first = slots
+            .iter()
+            .position(|s| s.used == 0 || s.reclen > s.used)?;
+        let start = slots[first].offset;
+        let mut gathered = 0;
+        let mut stop = start;
+        for slot in &slots[first..] {
+            if gathered >= needed {
+                break;
+            }
+            gathered += slot.reclen - slot.used;
+            stop = slot.offset + slot.reclen;
+        }
+        // ufsdirhash_enduseful: past the last block with anything in it, when the last
+        // block is empty; else the whole directory.
+        let end_useful = if self.free.last() == Some(&DIRBLKSIZ) {
+            let kept = self
+                .free
+                .iter()
+                .rposition(|&f| f != DIRBLKSIZ)
+                .map_or(0, |i| i + 1);
+            kept as u64 * DIRBLKSIZ
+        } else {
+            self.size()
+        };
+        Some(Room {
+            start,
+            span: stop - start,
+            end: end_useful.max(stop).next_multiple_of(DIRBLKSIZ),
+        })
+    }
+}
