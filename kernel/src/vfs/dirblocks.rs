@@ -294,3 +294,297 @@ impl DirData {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::tmpfs::{self, Kind};
+
+    /// A directory as raw UFS blocks, changed byte by byte as 4.x's ufs_lookup,
+    /// ufs_direnter, ufs_dirremove and ufs_dirhash.c change theirs: what DirData's
+    /// offsets and free counts must agree with.
+    struct Raw {
+        bytes: Vec<u8>,
+    }
+
+    impl Raw {
+        fn new() -> Raw {
+            let mut raw = Raw {
+                bytes: alloc::vec![0; DIRBLKSIZ as usize],
+            };
+            raw.put(0, 1, 12, b".");
+            raw.put(12, 1, 500, b"..");
+            raw
+        }
+
+        fn ino(&self, at: usize) -> u32 {
+            u32::from_le_bytes(self.bytes[at..at + 4].try_into().unwrap())
+        }
+
+        fn reclen(&self, at: usize) -> usize {
+            usize::from(u16::from_le_bytes([self.bytes[at + 4], self.bytes[at + 5]]))
+        }
+
+        fn set_reclen(&mut self, at: usize, len: usize) {
+            self.bytes[at + 4..at + 6].copy_from_slice(&(len as u16).to_le_bytes());
+        }
+
+        fn name(&self, at: usize) -> &[u8] {
+            let len = usize::from(self.bytes[at + 7]);
+            &self.bytes[at + 8..at + 8 + len]
+        }
+
+        /// DIRSIZ of the record at `at`.
+        fn dirsiz(&self, at: usize) -> usize {
+            record_len(self.name(at).len()) as usize
+        }
+
+        fn put(&mut self, at: usize, ino: u32, reclen: usize, name: &[u8]) {
+            self.bytes[at..at + 4].copy_from_slice(&ino.to_le_bytes());
+            self.set_reclen(at, reclen);
+            self.bytes[at + 7] = name.len() as u8;
+            self.bytes[at + 8..at + 8 + name.len()].copy_from_slice(name);
+        }
+
+        /// The records of the block at `start`.
+        fn block(&self, start: usize) -> Vec<usize> {
+            let mut out = Vec::new();
+            let mut at = start;
+            while at < start + DIRBLKSIZ as usize {
+                out.push(at);
+                at += self.reclen(at);
+            }
+            out
+        }
+
+        fn free_of_block(&self, start: usize) -> usize {
+            let used: usize = self
+                .block(start)
+                .into_iter()
+                .filter(|&r| self.ino(r) != 0)
+                .map(|r| self.dirsiz(r))
+                .sum();
+            DIRBLKSIZ as usize - used
+        }
+
+        /// ufs_lookup's answer for a create: (slot offset, slot size, i_endoff), or
+        /// None for "append a block".
+        fn slot(&self, needed: usize) -> Option<(usize, usize, usize)> {
+            let size = self.bytes.len();
+            let blk = DIRBLKSIZ as usize;
+            if size >= DIRHASH_MIN_SIZE as usize {
+                let words = needed.div_ceil(4);
+                let mut best: Option<(usize, usize)> = None;
+                for b in 0..size / blk {
+                    let class = (self.free_of_block(b * blk) / 4).min(FREE_CLASSES as usize);
+                    if class >= words && best.is_none_or(|(c, _)| class < c) {
+                        best = Some((class, b));
+                    }
+                }
+                let (_, b) = best?;
+                let recs = self.block(b * blk);
+                let first = recs
+                    .iter()
+                    .position(|&r| self.ino(r) == 0 || self.reclen(r) > self.dirsiz(r))
+                    .unwrap();
+                let start = recs[first];
+                let (mut free, mut i) = (0, first);
+                while i < recs.len() && free < needed {
+                    let r = recs[i];
+                    free += self.reclen(r) - if self.ino(r) != 0 { self.dirsiz(r) } else { 0 };
+                    i += 1;
+                }
+                let stop = recs.get(i).copied().unwrap_or((b + 1) * blk);
+                let last = size / blk - 1;
+                let useful = if self.free_of_block(last * blk) == blk {
+                    let kept = (0..size / blk)
+                        .rev()
+                        .find(|&k| self.free_of_block(k * blk) != blk)
+                        .map_or(0, |k| k + 1);
+                    kept * blk
+                } else {
+                    size
+                };
+                return Some((start, stop - start, useful.max(stop).next_multiple_of(blk)));
+            }
+            let (mut status, mut slotoffset, mut slotsize, mut freespace) = (0, None, 0, 0);
+            let mut enduseful = 0;
+            let mut at = 0;
+            while at < size {
+                if status == 0 && at % blk == 0 {
+                    slotoffset = None;
+                    freespace = 0;
+                }
+                let reclen = self.reclen(at);
+                if status != 2 {
+                    let room = reclen
+                        - if self.ino(at) != 0 {
+                            self.dirsiz(at)
+                        } else {
+                            0
+                        };
+                    if room > 0 {
+                        if room >= needed {
+                            status = 2;
+                            slotoffset = Some(at);
+                            slotsize = reclen;
+                        } else if status == 0 {
+                            freespace += room;
+                            let first = *slotoffset.get_or_insert(at);
+                            if freespace >= needed {
+                                status = 1;
+                                slotsize = at + reclen - first;
+                            }
+                        }
+                    }
+                }
+                at += reclen;
+                if self.ino(at - reclen) != 0 {
+                    enduseful = at;
+                }
+            }
+            if status == 0 {
+                return None;
+            }
+            let start = slotoffset.unwrap();
+            Some((
+                start,
+                slotsize,
+                enduseful.max(start + slotsize).next_multiple_of(blk),
+            ))
+        }
+
+        fn enter(&mut self, name: &[u8]) {
+            let needed = record_len(name.len()) as usize;
+            let Some((start, span, endoff)) = self.slot(needed) else {
+                let at = self.bytes.len();
+                self.bytes.resize(at + DIRBLKSIZ as usize, 0);
+                self.put(at, 7, DIRBLKSIZ as usize, name);
+                return;
+            };
+            let mut ep = start;
+            let mut dsize = if self.ino(ep) != 0 {
+                self.dirsiz(ep)
+            } else {
+                0
+            };
+            let mut spacefree = self.reclen(ep) - dsize;
+            let mut loc = self.reclen(ep);
+            while loc < span {
+                let nep = start + loc;
+                let (nreclen, nsize) = (self.reclen(nep), self.dirsiz(nep));
+                self.set_reclen(ep, dsize);
+                ep += dsize;
+                loc += nreclen;
+                spacefree += nreclen - nsize;
+                self.bytes.copy_within(nep..nep + nsize, ep);
+                dsize = nsize;
+            }
+            if self.ino(ep) == 0 {
+                self.put(ep, 7, spacefree + dsize, name);
+            } else {
+                self.set_reclen(ep, dsize);
+                self.put(ep + dsize, 7, spacefree, name);
+            }
+            if endoff < self.bytes.len() {
+                self.bytes.truncate(endoff);
+            }
+        }
+
+        fn remove(&mut self, name: &[u8]) {
+            let blk = DIRBLKSIZ as usize;
+            for b in 0..self.bytes.len() / blk {
+                let recs = self.block(b * blk);
+                for (i, &r) in recs.iter().enumerate() {
+                    if self.ino(r) != 0 && self.name(r) == name {
+                        if i == 0 {
+                            self.bytes[r..r + 4].fill(0);
+                        } else {
+                            let prev = recs[i - 1];
+                            let grown = self.reclen(prev) + self.reclen(r);
+                            self.set_reclen(prev, grown);
+                        }
+                        return;
+                    }
+                }
+            }
+            panic!("no {name:?} to remove");
+        }
+
+        /// Every live entry but "." and "..", by offset.
+        fn live(&self) -> Vec<(u64, Vec<u8>)> {
+            let mut out = Vec::new();
+            for b in 0..self.bytes.len() / DIRBLKSIZ as usize {
+                for r in self.block(b * DIRBLKSIZ as usize) {
+                    if self.ino(r) != 0 && r >= FIRST_ENTRY_OFFSET as usize {
+                        out.push((r as u64, self.name(r).to_vec()));
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    fn live(d: &DirData) -> Vec<(u64, Vec<u8>)> {
+        d.entries
+            .iter()
+            .map(|(&at, (n, _))| (at, n.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn random_creates_and_removes_agree_with_raw_blocks() {
+        let node = tmpfs::make(1, 0o644, 0, 0, Kind::Regular);
+        // Names of lengths 1 to 40, and a few of 255, so records of every size meet.
+        let pool: Vec<Vec<u8>> = (0..400u32)
+            .map(|i| {
+                let len = if i % 97 == 0 {
+                    255
+                } else {
+                    1 + (i * 7 % 40) as usize
+                };
+                let mut n = alloc::format!("{i}").into_bytes();
+                n.resize(len.max(n.len()), b'a' + (i % 26) as u8);
+                n
+            })
+            .collect();
+        let mut d = DirData::default();
+        let mut raw = Raw::new();
+        let mut present: Vec<usize> = Vec::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut grew_past_dirhash = false;
+        for step in 0..6000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let r = (seed >> 33) as usize;
+            // Grow for a while, then shrink, then grow again.
+            let grow = match step / 1500 {
+                0 | 2 => r % 10 < 7,
+                _ => r % 10 < 3,
+            };
+            if grow || present.is_empty() {
+                let Some(i) = (0..pool.len())
+                    .map(|k| (r / 10 + k) % pool.len())
+                    .find(|i| !present.contains(i))
+                else {
+                    continue;
+                };
+                d.insert(&pool[i], node.clone());
+                raw.enter(&pool[i]);
+                present.push(i);
+            } else {
+                let i = present.swap_remove(r / 10 % present.len());
+                d.remove(&pool[i]);
+                raw.remove(&pool[i]);
+            }
+            grew_past_dirhash |= d.size() >= DIRHASH_MIN_SIZE;
+            assert_eq!(live(&d), raw.live(), "after step {step}");
+            assert_eq!(d.size(), raw.bytes.len() as u64, "after step {step}");
+            for b in 0..d.free.len() {
+                assert_eq!(d.free[b] as usize, raw.free_of_block(b * 512), "block {b}");
+            }
+        }
+        assert!(grew_past_dirhash);
+    }
+}
