@@ -28,8 +28,8 @@ pub(crate) fn key(file_type: u16, number: u32) -> [u8; 8] {
 /// stored with its terminating NUL (dev_mkdb stores it so that callers need not add
 /// one). A number a 4.x `dev_t` cannot hold is left out; for a number with two names
 /// the first is kept, the name kern.devname gives. dev_mkdb opens the table with the
-/// library's defaults, whose bucket size is the new file's st_blksize (a page on the
-/// memory file system). Written at every boot, so without an allocation per device
+/// library's defaults, whose bucket size is the new file's st_blksize (a UFS block,
+/// crate::ufsgeom). Written at every boot, so without an allocation per device
 /// (each costs the kernel heap some 300 instructions): the names and their NULs go
 /// into one buffer the pairs point into.
 pub(crate) fn table(devices: &[(Vec<u8>, u64)]) -> Result<Vec<u8>, dbhash::Error> {
@@ -54,7 +54,7 @@ pub(crate) fn table(devices: &[(Vec<u8>, u64)]) -> Result<Vec<u8>, dbhash::Error
         .collect();
     dbhash::write(
         &pairs,
-        vfs::page::PAGE_SIZE as u32,
+        crate::ufsgeom::BLOCK as u32,
         dbhash::DEFAULT_FFACTOR,
         dbhash::DEFAULT_NELEM,
     )

@@ -281,11 +281,20 @@ pub(crate) fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i
 pub(crate) fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     let mut s = fb::statfs::new_zeroed();
     let long = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
-    s.f_bsize = info.block_size as i32;
-    s.f_iosize = info.block_size as i32;
-    s.f_blocks = long(info.blocks);
-    s.f_bfree = long(info.free_blocks);
-    s.f_bavail = long(info.free_blocks);
+    // The memory file systems in the units of the UFS their files' blocks are counted
+    // in (crate::ufsgeom): fragments, and the block as the I/O size.
+    let (bsize, iosize, per) = if info.mount.type_name == "procfs" {
+        (info.block_size, info.block_size, 1)
+    } else {
+        let per = u64::from(info.block_size) / crate::ufsgeom::FRAGMENT;
+        let (f, b) = (crate::ufsgeom::FRAGMENT, crate::ufsgeom::BLOCK);
+        (f as u32, b as u32, per.max(1))
+    };
+    s.f_bsize = bsize as i32;
+    s.f_iosize = iosize as i32;
+    s.f_blocks = long(info.blocks * per);
+    s.f_bfree = long(info.free_blocks * per);
+    s.f_bavail = long(info.free_blocks * per);
     s.f_files = long(info.blocks);
     s.f_ffree = long(info.free_blocks);
     s.f_fsid.val = [info.device as i32, 0];

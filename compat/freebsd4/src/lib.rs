@@ -51,6 +51,7 @@ mod tty;
 mod tty_compat;
 mod ttys;
 mod ufsdir;
+mod ufsgeom;
 
 use alloc::string::String;
 use nymph_abi::freebsd4_i386 as fb;

@@ -38,10 +38,15 @@ pub(crate) fn record_len(name_len: usize) -> usize {
 }
 
 /// What stat reports of `node` to a 4.x process: the core's answer (whose directories
-/// are sized as UFS lays them out), a procfs directory procfs's.
+/// are sized as UFS lays them out) with a UFS's blocks ([`crate::ufsgeom`]), a procfs
+/// directory procfs's.
 pub(crate) fn node_stat(node: &Inode) -> Stat {
     let mut st = node.stat();
-    if st.kind != NodeType::Directory || !vfs::procfs::is_procfs(node.device) {
+    if !vfs::procfs::is_procfs(node.device) {
+        crate::ufsgeom::apply(node, &mut st);
+        return st;
+    }
+    if st.kind != NodeType::Directory {
         return st;
     }
     st.size = DEV_BSIZE;

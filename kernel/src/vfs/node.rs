@@ -565,6 +565,19 @@ impl Inode {
         Ok(n)
     }
 
+    /// Calls `f` with the index of each page of a regular file that holds data
+    /// (written, or still the boot archive's), in order; nothing for other kinds. What
+    /// a personality needs to say how many blocks its own file system would use.
+    pub fn for_each_data_page(&self, mut f: impl FnMut(u64)) {
+        let Body::Regular(d) = &self.body else {
+            return;
+        };
+        let d = d.lock();
+        let backed = d.backing.len().div_ceil(PAGE_SIZE) as u64;
+        (0..backed).for_each(&mut f);
+        d.pages.range(backed..).for_each(|(&i, _)| f(i));
+    }
+
     pub fn size(&self) -> u64 {
         match &self.body {
             Body::Regular(d) => d.lock().size,
