@@ -195,7 +195,7 @@ fn neutral_stat(st: &Stat) -> neutral::Stat {
         blocks: st.blocks as i64,
         ctime: ts(st.ctime),
         dev: st.device,
-        flags: 0,
+        flags: u64::from(st.flags),
         gen_: 0,
         gid: u64::from(st.gid),
         ino: st.inode,
@@ -396,6 +396,7 @@ fn zeroed_stat(kind: NodeType) -> Stat {
         atime: zero,
         mtime: zero,
         ctime: zero,
+        flags: 0,
     }
 }
 
@@ -1010,6 +1011,8 @@ fn chmod(task: &Task, node: &Arc<Inode>, mode: i32) -> SysResult {
     let ctx = task.process.fs();
     let mode = mode as u32 & 0o7777;
     let (uid, gid) = node.owner();
+    // ufs_setattr refuses an immutable or append-only file before ufs_chmod's checks.
+    vfs::check_attributes_changeable(node).map_err(file_errno)?;
     if !ctx.creds.is_root() && ctx.creds.euid == uid {
         if !node.is_dir() && mode & 0o1000 != 0 {
             return Err(errno::EFTYPE);
@@ -1035,17 +1038,13 @@ pub(crate) fn sys_fchmod(task: &mut Task, a: fb::FchmodArgs) -> SysResult {
     chmod(task, &fd_node(task, a.fd)?, a.mode)
 }
 
-/// chflags/fchflags: the memory file systems keep no file flags (st_flags reads 0), so
-/// clearing them is a no-op the owner or root may do, and setting any is EOPNOTSUPP,
-/// as 4.x says for a file system without flags. (cp -p and install clear them.)
+/// chflags/fchflags: ufs_setattr's va_flags ([`vfs::set_flags`]); procfs keeps no
+/// flags (procfs_setattr: EOPNOTSUPP).
 fn chflags(task: &Task, node: &Arc<Inode>, flags: i32) -> SysResult {
-    let creds = task.process.fs().creds;
-    if !creds.is_root() && creds.euid != node.owner().0 {
-        return Err(errno::EPERM);
-    }
-    if flags != 0 {
+    if vfs::procfs::is_procfs(node.device) {
         return Err(errno::EOPNOTSUPP);
     }
+    vfs::set_flags(&task.process.fs(), node, flags as u32).map_err(file_errno)?;
     ok()
 }
 

@@ -967,6 +967,7 @@ pub fn stat_file(file: &OpenFile) -> Stat {
         atime: now,
         mtime: now,
         ctime: now,
+        flags: 0,
     }
 }
 
@@ -998,7 +999,10 @@ pub fn ftruncate(task: &Task, fd: i64, size: u64) -> Result<(), Error> {
         return Err(Error::InvalidArgument);
     }
     match (file.kind(), file.node()) {
-        (FileKind::Regular, Some(node)) => node.truncate(size),
+        (FileKind::Regular, Some(node)) => {
+            crate::vfs::check_attributes_changeable(node)?;
+            node.truncate(size)
+        }
         _ => Err(Error::InvalidArgument),
     }
 }

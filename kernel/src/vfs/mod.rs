@@ -107,12 +107,84 @@ impl Access {
     };
 }
 
+/// BSD's file flags (chflags(2), st_flags), kept by every node: the user's, which the
+/// owner may change, and the system's, which only root may, and which once set keep
+/// even the owner from changing the user's. DragonFly's and FreeBSD 4.x's values.
+pub mod file_flags {
+    pub const UF_NODUMP: u32 = 0x1;
+    pub const UF_IMMUTABLE: u32 = 0x2;
+    pub const UF_APPEND: u32 = 0x4;
+    pub const UF_OPAQUE: u32 = 0x8;
+    pub const UF_NOUNLINK: u32 = 0x10;
+    /// The flags an owner may change.
+    pub const UF_SETTABLE: u32 = 0x0000_ffff;
+    pub const SF_ARCHIVED: u32 = 0x1_0000;
+    pub const SF_IMMUTABLE: u32 = 0x2_0000;
+    pub const SF_APPEND: u32 = 0x4_0000;
+    pub const SF_NOUNLINK: u32 = 0x10_0000;
+    /// The flags only root may change.
+    pub const SF_SETTABLE: u32 = 0xffff_0000;
+    /// Nothing changes the file (its data, attributes or names).
+    pub const IMMUTABLE: u32 = UF_IMMUTABLE | SF_IMMUTABLE;
+    /// Data may only be added at the end; nothing else changes.
+    pub const APPEND: u32 = UF_APPEND | SF_APPEND;
+    /// Its names may not be removed.
+    pub const NOUNLINK: u32 = UF_NOUNLINK | SF_NOUNLINK;
+}
+
+/// Refuses a change of attributes (mode, owner, times, size) of a file that is
+/// immutable or append-only (ufs_setattr).
+pub fn check_attributes_changeable(node: &Inode) -> Result<()> {
+    if node.flags() & (file_flags::IMMUTABLE | file_flags::APPEND) != 0 {
+        return Err(Error::NotPermitted);
+    }
+    Ok(())
+}
+
+/// Refuses removing (or renaming away) `node`'s name in `dir`: a file that may not be
+/// unlinked, is immutable or append-only, or a directory that is append-only
+/// (ufs_remove, ufs_rmdir, ufs_rename).
+fn check_name_removable(dir: &Inode, node: &Inode) -> Result<()> {
+    let fixed = file_flags::NOUNLINK | file_flags::IMMUTABLE | file_flags::APPEND;
+    if node.flags() & fixed != 0 || dir.flags() & file_flags::APPEND != 0 {
+        return Err(Error::NotPermitted);
+    }
+    Ok(())
+}
+
+/// Sets `node`'s file flags (ufs_setattr's va_flags): its owner or root; root not in a
+/// jail sets any (the security level is never raised here); anyone else only the
+/// user's flags, and not while a system flag that forbids change is set.
+pub fn set_flags(ctx: &FsContext, node: &Inode, flags: u32) -> Result<()> {
+    writable_fs(node)?;
+    let creds = &ctx.creds;
+    if !creds.is_root() && creds.euid != node.owner().0 {
+        return Err(Error::NotPermitted);
+    }
+    let mut meta = node.meta.lock();
+    if creds.is_host_root() {
+        meta.flags = flags;
+    } else {
+        let fixed = file_flags::SF_NOUNLINK | file_flags::SF_IMMUTABLE | file_flags::SF_APPEND;
+        if meta.flags & fixed != 0 || flags & !file_flags::UF_SETTABLE != 0 {
+            return Err(Error::NotPermitted);
+        }
+        meta.flags = (meta.flags & file_flags::SF_SETTABLE) | flags;
+    }
+    drop(meta);
+    node.touch_change();
+    Ok(())
+}
+
 /// Checks the permission bits of `node` for `creds` (root passes, except that executing
-/// needs some execute bit on a non-directory).
+/// needs some execute bit on a non-directory). Nobody writes an immutable file.
 pub fn check_access(node: &Inode, creds: &Credentials, want: Access) -> Result<()> {
     // A special file's object takes writes on a read-only file system (procfs's mem).
     if want.write && !node.is_special() {
         writable_fs(node)?;
+    }
+    if want.write && node.flags() & file_flags::IMMUTABLE != 0 {
+        return Err(Error::NotPermitted);
     }
     let mode = node.mode();
     if creds.is_root() {
@@ -974,6 +1046,10 @@ pub fn link(
     if crate::mm::heap::under_pressure() {
         return Err(Error::NoSpace);
     }
+    // ufs_link: no new names for an immutable or append-only file.
+    if node.flags() & (file_flags::IMMUTABLE | file_flags::APPEND) != 0 {
+        return Err(Error::NotPermitted);
+    }
     link_new(ctx, &parent, &node)?;
     node.touch_change();
     Ok(())
@@ -994,6 +1070,7 @@ pub fn unlink(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<(
         return Err(Error::NotADirectory);
     }
     check_dir_change(&parent.dir, &ctx.creds, Some(&node))?;
+    check_name_removable(&parent.dir, &node)?;
     let mut dir = parent.dir.dir()?.lock();
     let removed = dir.remove(name).ok_or(Error::NotFound)?;
     drop(dir);
@@ -1023,6 +1100,7 @@ pub fn rmdir(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8]) -> Result<()
     if !node.dir()?.lock().is_empty() {
         return Err(Error::NotEmpty);
     }
+    check_name_removable(&parent.dir, &node)?;
     parent.dir.dir()?.lock().remove(&parent.name);
     tmpfs::detach(&parent.dir, &node);
     parent.dir.touch_modify();
@@ -1076,13 +1154,17 @@ pub fn rename(
         match (node.is_dir(), t.is_dir()) {
             (true, false) => return Err(Error::NotADirectory),
             (false, true) => return Err(Error::IsADirectory),
-            (true, true) if !t.dir()?.lock().is_empty() => return Err(Error::NotEmpty),
             _ => {}
+        }
+        check_name_removable(&to.dir, t)?;
+        if t.is_dir() && !t.dir()?.lock().is_empty() {
+            return Err(Error::NotEmpty);
         }
         if is_mount_point(t) {
             return Err(Error::Busy);
         }
     }
+    check_name_removable(&from.dir, &node)?;
     // A directory cannot move under itself.
     if node.is_dir() && is_ancestor(&node, &to.dir) {
         return Err(Error::InvalidArgument);
@@ -1154,6 +1236,7 @@ fn writable_fs(node: &Inode) -> Result<()> {
 /// Changes the permission bits (owner or root).
 pub fn chmod(ctx: &FsContext, node: &Inode, mode: u32) -> Result<()> {
     writable_fs(node)?;
+    check_attributes_changeable(node)?;
     let (uid, gid) = node.owner();
     if !ctx.creds.is_root() && ctx.creds.euid != uid {
         return Err(Error::NotPermitted);
@@ -1177,6 +1260,7 @@ pub fn chmod(ctx: &FsContext, node: &Inode, mode: u32) -> Result<()> {
 /// give the file to one of its own groups.
 pub fn chown(ctx: &FsContext, node: &Inode, uid: Option<u32>, gid: Option<u32>) -> Result<()> {
     writable_fs(node)?;
+    check_attributes_changeable(node)?;
     let (cur_uid, cur_gid) = node.owner();
     if !ctx.creds.is_root() {
         let uid_ok = uid.is_none_or(|u| u == cur_uid);
@@ -1213,6 +1297,7 @@ pub fn utimes(ctx: &FsContext, node: &Inode, atime: TimeSet, mtime: TimeSet) -> 
         return Ok(());
     }
     writable_fs(node)?;
+    check_attributes_changeable(node)?;
     let owner = ctx.creds.is_root() || ctx.creds.euid == node.owner().0;
     if !owner {
         let explicit = |t| matches!(t, TimeSet::At(_));
@@ -1242,6 +1327,7 @@ pub fn truncate(ctx: &FsContext, at: Option<&Arc<Inode>>, path: &[u8], size: u64
     }
     check_access(&node, &ctx.creds, Access::WRITE)?;
     node.check_not_running()?;
+    check_attributes_changeable(&node)?;
     node.truncate(size)
 }
 

@@ -76,11 +76,15 @@ pub struct Stat {
     pub atime: Timestamp,
     pub mtime: Timestamp,
     pub ctime: Timestamp,
+    /// BSD's file flags (chflags(2), [`super::file_flags`]).
+    pub flags: u32,
 }
 
 #[derive(Debug)]
 pub(crate) struct Meta {
     pub mode: u32,
+    /// BSD's file flags ([`super::file_flags`]).
+    pub flags: u32,
     pub uid: u32,
     pub gid: u32,
     pub links: u32,
@@ -428,6 +432,7 @@ impl Inode {
             number,
             meta: Mutex::new(Meta {
                 mode: mode & 0o7777,
+                flags: 0,
                 uid,
                 gid,
                 links: 0,
@@ -510,6 +515,7 @@ impl Inode {
             atime: meta.atime,
             mtime: meta.mtime,
             ctime: meta.ctime,
+            flags: meta.flags,
         }
     }
 
@@ -558,6 +564,11 @@ impl Inode {
     }
 
     pub fn write_at(&self, offset: u64, bytes: &[u8]) -> Result<usize> {
+        // ffs_write: an append-only file takes data at its end only (a descriptor opened
+        // before the flag was set may still try elsewhere).
+        if self.flags() & super::file_flags::APPEND != 0 && offset != self.size() {
+            return Err(Error::NotPermitted);
+        }
         let n = self.data()?.lock().write(offset, bytes)?;
         self.touch_modify();
         stats::FILE_WRITES.inc();
@@ -576,6 +587,11 @@ impl Inode {
         let backed = d.backing.len().div_ceil(PAGE_SIZE) as u64;
         (0..backed).for_each(&mut f);
         d.pages.range(backed..).for_each(|(&i, _)| f(i));
+    }
+
+    /// Its file flags ([`super::file_flags`]).
+    pub fn flags(&self) -> u32 {
+        self.meta.lock().flags
     }
 
     pub fn size(&self) -> u64 {

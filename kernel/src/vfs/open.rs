@@ -88,6 +88,11 @@ pub fn open_node(ctx: &FsContext, node: &Arc<Inode>, flags: OpenFlags) -> Result
     if want.write && node.kind() == NodeType::Regular {
         node.check_not_running()?;
     }
+    // ufs_open: an append-only file opens for writing only to append, and is not cut.
+    let append_only = node.flags() & super::file_flags::APPEND != 0;
+    if append_only && (flags.truncate || (flags.write && !flags.append)) {
+        return Err(Error::NotPermitted);
+    }
     let ops: Arc<dyn FileOps> = match &node.body {
         Body::Regular(_) | Body::Generated(_) => {
             if flags.truncate && flags.write {

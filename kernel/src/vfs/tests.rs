@@ -529,3 +529,54 @@ fn linked_nodes_are_found_by_number() {
     assert!(linked_node_by_number(&ctx.root, st.inode).is_none());
     drop(found);
 }
+
+#[test]
+fn file_flags_hold_for_every_caller() {
+    use file_flags::*;
+    let ctx = fresh();
+    write_file(&ctx, b"/f", b"data");
+    let node = lookup(&ctx, None, b"/f", Follow::Yes).unwrap();
+    set_flags(&ctx, &node, SF_IMMUTABLE).unwrap();
+    assert_eq!(node.stat().flags, SF_IMMUTABLE);
+    assert_eq!(unlink(&ctx, None, b"/f"), Err(Error::NotPermitted));
+    let write = OpenFlags {
+        write: true,
+        ..OpenFlags::default()
+    };
+    assert_eq!(
+        open(&ctx, None, b"/f", write, 0).err(),
+        Some(Error::NotPermitted)
+    );
+    assert_eq!(chmod(&ctx, &node, 0o600), Err(Error::NotPermitted));
+    // A user owning the file may not clear a system flag, nor set one.
+    let mut user = ctx.clone();
+    user.creds = Credentials {
+        uid: 1000,
+        euid: 1000,
+        gid: 1000,
+        egid: 1000,
+        svuid: 1000,
+        svgid: 1000,
+        ..Credentials::default()
+    };
+    chown(&ctx, &node, Some(1000), None).unwrap_err();
+    set_flags(&ctx, &node, 0).unwrap();
+    chown(&ctx, &node, Some(1000), None).unwrap();
+    set_flags(&ctx, &node, SF_NOUNLINK).unwrap();
+    assert_eq!(set_flags(&user, &node, UF_NODUMP), Err(Error::NotPermitted));
+    set_flags(&ctx, &node, 0).unwrap();
+    assert_eq!(
+        set_flags(&user, &node, SF_ARCHIVED),
+        Err(Error::NotPermitted)
+    );
+    set_flags(&user, &node, UF_APPEND).unwrap();
+    let append = OpenFlags {
+        write: true,
+        append: true,
+        ..OpenFlags::default()
+    };
+    let f = open(&ctx, None, b"/f", append, 0).unwrap();
+    f.write(b"+").unwrap();
+    assert_eq!(read_file(&ctx, b"/f"), b"data+");
+    assert_eq!(node.write_at(0, b"x"), Err(Error::NotPermitted));
+}
