@@ -49,6 +49,57 @@ pub struct Slot {
     pub used: u64,
 }
 
+/// "." and "..": the first two records of a directory's first block.
+const DOTS: [(u64, u64); 2] = [(DOT_OFFSET, record_len(1)), (DOT_DOT_OFFSET, record_len(2))];
+
+/// The records of one block ([`DirData::block_slots`]), made as they are walked.
+#[derive(Debug)]
+pub struct BlockSlots<'a> {
+    start: u64,
+    end: u64,
+    /// The length of an unused first record still to give.
+    unused: Option<u64>,
+    /// The next live record (offset, bytes used).
+    next: Option<(u64, u64)>,
+    dots: &'static [(u64, u64)],
+    range: alloc::collections::btree_map::Range<'a, u64, (Vec<u8>, Arc<Inode>)>,
+}
+
+impl BlockSlots<'_> {
+    /// The live record after those given: "." and ".." first, then the entries.
+    fn pull(&mut self) -> Option<(u64, u64)> {
+        if let Some((&first, rest)) = self.dots.split_first() {
+            self.dots = rest;
+            return Some(first);
+        }
+        self.range
+            .next()
+            .map(|(&at, (name, _))| (at, record_len(name.len())))
+    }
+}
+
+impl Iterator for BlockSlots<'_> {
+    type Item = Slot;
+
+    fn next(&mut self) -> Option<Slot> {
+        if let Some(reclen) = self.unused.take() {
+            return Some(Slot {
+                offset: self.start,
+                reclen,
+                used: 0,
+            });
+        }
+        let (at, used) = self.next.take()?;
+        self.next = self.pull();
+        let until = self.next.map_or(self.end, |(n, _)| n);
+        Some(Slot {
+            offset: at,
+            reclen: until - at,
+            used,
+        })
+    }
+}
+
 /// A directory's entries.
 #[derive(Debug)]
 pub(crate) struct DirData {
@@ -94,41 +145,24 @@ impl DirData {
     }
 
     /// The records of block `block` in order, "." and ".." in the first.
-    pub fn block_slots(&self, block: u64) -> Vec<Slot> {
+    pub fn block_slots(&self, block: u64) -> BlockSlots<'_> {
         let start = block * DIRBLKSIZ;
         let end = start + DIRBLKSIZ;
-        let mut live: Vec<(u64, u64)> = Vec::new();
-        if block == 0 {
-            live.push((DOT_OFFSET, record_len(1)));
-            live.push((DOT_DOT_OFFSET, record_len(2)));
-        }
-        live.extend(
-            self.entries
-                .range(start..end)
-                .map(|(&at, (name, _))| (at, record_len(name.len()))),
-        );
-        let mut slots = Vec::with_capacity(live.len() + 1);
-        match live.first() {
-            Some(&(first, _)) if first == start => {}
-            Some(&(first, _)) => slots.push(Slot {
-                offset: start,
-                reclen: first - start,
-                used: 0,
-            }),
-            None => slots.push(Slot {
-                offset: start,
-                reclen: DIRBLKSIZ,
-                used: 0,
-            }),
-        }
-        for (i, &(at, used)) in live.iter().enumerate() {
-            let next = live.get(i + 1).map_or(end, |&(n, _)| n);
-            slots.push(Slot {
-                offset: at,
-                reclen: next - at,
-                used,
-            });
-        }
+        let mut slots = BlockSlots {
+            start,
+            end,
+            unused: None,
+            next: None,
+            dots: if block == 0 { &DOTS } else { &[] },
+            range: self.entries.range(start..end),
+        };
+        slots.next = slots.pull();
+        // A block whose first record is not live starts with an unused one.
+        slots.unused = match slots.next {
+            Some((at, _)) if at == start => None,
+            Some((at, _)) => Some(at - start),
+            None => Some(DIRBLKSIZ),
+        };
         slots
     }
 
@@ -179,25 +213,42 @@ impl DirData {
     /// Moves the live records of `start..start + span` (all in one block) together from
     /// `start` on, as ufs_direnter compacts them; where the new record goes.
     fn pack(&mut self, start: u64, span: u64) -> u64 {
-        let moving: Vec<u64> = self
-            .entries
-            .range(start..start + span)
-            .map(|(&at, _)| at)
-            .collect();
         // ".." may lead the range (never "."); it is where it belongs and stays.
         let mut next = if start == DOT_DOT_OFFSET {
             FIRST_ENTRY_OFFSET
         } else {
             start
         };
+        // Records already packed stay (the common case: the room is the first record's).
+        for (&at, (name, _)) in self.entries.range(start..start + span) {
+            if at != next {
+                break;
+            }
+            next += record_len(name.len());
+        }
+        let moving: Vec<u64> = self
+            .entries
+            .range(next..start + span)
+            .map(|(&at, _)| at)
+            .collect();
         for at in moving {
             let (name, node) = self.entries.remove(&at).expect("listed just now");
             let len = record_len(name.len());
-            self.names.insert(name.clone(), next);
+            *self.names.get_mut(&name).expect("every entry is named") = next;
             self.entries.insert(next, (name, node));
             next += len;
         }
         next
+    }
+
+    /// Where the last block with a live record ends (block 0 always has ".").
+    fn end_of_used_blocks(&self) -> u64 {
+        let kept = self
+            .free
+            .iter()
+            .rposition(|&f| f != DIRBLKSIZ)
+            .map_or(1, |i| i + 1);
+        kept as u64 * DIRBLKSIZ
     }
 
     /// ufs_lookup's linear search for room: the first record with room enough on its
@@ -211,11 +262,15 @@ impl DirData {
         }
         let mut found = Found::None;
         let (mut start, mut span, mut gathered) = (None, 0, 0);
-        let mut end_useful = 0;
         for block in 0..self.free.len() as u64 {
             if found == Found::None {
                 start = None;
                 gathered = 0;
+            }
+            // A block with less room than that has no record or run of records with
+            // enough: the search finds nothing in it (and restarts after it).
+            if self.free[block as usize] < needed {
+                continue;
             }
             for slot in self.block_slots(block) {
                 let room = slot.reclen - slot.used;
@@ -233,11 +288,11 @@ impl DirData {
                         }
                     }
                 }
-                if slot.used > 0 {
-                    end_useful = slot.offset + slot.reclen;
-                }
             }
         }
+        // Past the last live record: a block's last record runs to its end, so that is
+        // the end of the last block with anything in it.
+        let end_useful = self.end_of_used_blocks();
         if found == Found::None {
             return None;
         }
@@ -261,20 +316,20 @@ impl DirData {
             .map(|(b, &free)| ((free / 4).min(FREE_CLASSES), b as u64))
             .filter(|&(class, _)| class >= words)
             .min()?;
-        let slots = self.block_slots(block);
-        let first = slots
-            .iter()
-            .position(|s| s.used == 0 || s.reclen > s.used)?;
-        let start = slots[first].offset;
-        let mut gathered = 0;
-        let mut stop = start;
-        for slot in &slots[first..] {
+        let mut slots = self
+            .block_slots(block)
+            .skip_while(|s| s.used != 0 && s.reclen == s.used);
+        let start = slots.next()?;
+        let mut gathered = start.reclen - start.used;
+        let mut stop = start.offset + start.reclen;
+        for slot in slots {
             if gathered >= needed {
                 break;
             }
             gathered += slot.reclen - slot.used;
             stop = slot.offset + slot.reclen;
         }
+        let start = start.offset;
         // ufsdirhash_enduseful: past the last block with anything in it, when the last
         // block is empty; else the whole directory.
         let end_useful = if self.free.last() == Some(&DIRBLKSIZ) {
