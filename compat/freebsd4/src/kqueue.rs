@@ -13,6 +13,7 @@ use nymph_kernel::file::kqueue::{self, Change, ChangeError, Changes, Event, Filt
 use nymph_kernel::file::poll::Timeout;
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{ChildEvent, Task};
+use nymph_kernel::vfs;
 
 pub(crate) fn sys_kqueue(task: &mut Task, _: fb::KqueueArgs) -> SysResult {
     let file = kqueue::new().map_err(file_errno)?;
@@ -135,19 +136,45 @@ fn timer_ticks(ms: i32) -> u64 {
     (ms * 1000).div_ceil(tick_us) + 1
 }
 
-/// 4.x's kqueue_register attaches a new read, write or vnode note through the
-/// descriptor's vnode, and a device whose cdevsw lacks D_KQFILTER (mem.c's null, zero,
-/// random, mem and kmem; the log device) answers spec_kqfilter's 1, which comes back
-/// as EPERM. Terminals (the console, /dev/tty, a pseudo-terminal's either side) have
-/// filters. A descriptor that is not open is the core's to refuse (EBADF).
+/// 4.x's kqueue_register attaches a new read, write or vnode note through the object's
+/// kqfilter, and each refuses what it has no filter for:
+///  - a device whose cdevsw lacks D_KQFILTER (mem.c's null, zero, random, mem and kmem;
+///    the log device) answers spec_kqfilter's 1, which comes back as EPERM; terminals
+///    (the console, /dev/tty, a pseudo-terminal's either side) have read and write
+///    filters only;
+///  - only a UFS vnode (a regular file or a directory) has a vnode filter: the fifo,
+///    terminal, pipe, socket and kqueue kqfilters answer 1 (EPERM) for it, so tail -F
+///    on a FIFO or a terminal falls back to polling;
+///  - a kqueue has a read filter only (kqueue_kqfilter: 1);
+///  - procfs has no VOP_KQFILTER, and the default vnode op says EOPNOTSUPP.
+///
+/// A descriptor that is not open is the core's to refuse (EBADF).
 fn filterable(task: &Task, c: &Change) -> Result<(), i32> {
-    if !c.add || !matches!(c.filter, Some(Filter::Read | Filter::Write | Filter::Vnode)) {
+    let Some(filter @ (Filter::Read | Filter::Write | Filter::Vnode)) = c.filter else {
+        return Ok(());
+    };
+    if !c.add {
         return Ok(());
     }
     let Ok(file) = calls::file(task, c.ident as i64) else {
         return Ok(());
     };
-    if file.kind() == FileKind::Device && file.terminal().is_none() {
+    if file
+        .node()
+        .is_some_and(|n| vfs::procfs::is_procfs(n.device))
+    {
+        return Err(errno::EOPNOTSUPP);
+    }
+    let kind = file.kind();
+    if kind == FileKind::Device && file.terminal().is_none() {
+        return Err(errno::EPERM);
+    }
+    let ufs_vnode =
+        matches!(kind, FileKind::Regular | FileKind::Directory) && file.node().is_some();
+    if filter == Filter::Vnode && !ufs_vnode {
+        return Err(errno::EPERM);
+    }
+    if filter == Filter::Write && kind == FileKind::EventQueue {
         return Err(errno::EPERM);
     }
     Ok(())
