@@ -39,11 +39,19 @@ pub(crate) fn record_len(name_len: usize) -> usize {
 
 /// What stat reports of `node` to a 4.x process: the core's answer (whose directories
 /// are sized as UFS lays them out) with a UFS's blocks ([`crate::ufsgeom`]), a procfs
-/// directory procfs's.
+/// directory procfs's, and procfs's text files empty.
 pub(crate) fn node_stat(node: &Inode) -> Stat {
     let mut st = node.stat();
     if !vfs::procfs::is_procfs(node.device) {
         crate::ufsgeom::apply(node, &mut st);
+        return st;
+    }
+    // 4.x's procfs_getattr gives only the register files a size: status, cmdline,
+    // etype and rlimit say 0 bytes, so wc -c counts 0, and tail and cp (which map a
+    // regular file of st_size bytes) print and copy nothing rather than map procfs.
+    if st.kind == NodeType::Regular && !node.is_special() {
+        st.size = 0;
+        st.blocks = 0;
         return st;
     }
     if st.kind != NodeType::Directory {
