@@ -5,7 +5,7 @@
  *  - status, cmdline, etype, rlimit, map, ctl, note, notepg and mem are 0 bytes with
  *    0 blocks, by path and by descriptor; regs, fpregs and dbregs are i386's struct
  *    reg (76), struct fpreg (176) and struct dbreg (32); curproc's link is as long as
- *    the pid's digits;
+ *    the pid's digits, and lr--r--r-- (procfs_allocvp), file's lr-xr-xr-x;
  *  - read(2) still gives status's text;
  *  - cp's copy of a regular file of st_size 0: mmap of length 0, a write of 0 bytes and
  *    munmap of length 0 all succeed (so 4.x cp copies an empty file and tail prints
@@ -49,6 +49,10 @@ int main(void)
 	CHECK_OK(lstat("/proc/curproc", &st));
 	CHECK(S_ISLNK(st.st_mode));
 	CHECK_EQ(st.st_size, snprintf(pid, sizeof(pid), "%d", (int)getpid()));
+	CHECK_EQ(st.st_mode & 07777, 0444);
+	CHECK_OK(lstat("/proc/curproc/file", &st));
+	CHECK(S_ISLNK(st.st_mode));
+	CHECK_EQ(st.st_mode & 07777, 0555);
 
 	/* The text is there all the same. */
 	char buf[256];

@@ -92,6 +92,11 @@ impl Flavour for Fb4Procfs {
         b"curproc"
     }
 
+    /// procfs_allocvp makes curproc "lr--r--r--", so ls -l /proc shows it so.
+    fn self_link_mode(&self) -> u32 {
+        0o444
+    }
+
     fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode> {
         let (uid, gid) = process::find(pid).map_or((0, 0), |p| {
             let c = p.fs().creds;

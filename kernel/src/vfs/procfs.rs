@@ -32,6 +32,10 @@ static NEXT_DEVICE: AtomicU64 = AtomicU64::new(FIRST_MOUNTED_DEVICE);
 pub trait Flavour: Send + Sync + core::fmt::Debug {
     /// The name of the root's link to the caller's own directory.
     fn self_link(&self) -> &'static [u8];
+    /// The permission bits lstat shows of that link.
+    fn self_link_mode(&self) -> u32 {
+        0o777
+    }
     /// The directory of process `pid` (its entries made on `device`), made when the
     /// process first appears in the root.
     fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode>;
@@ -88,7 +92,7 @@ fn make_instance(device: u64, flavour: &'static dyn Flavour) -> Arc<Inode> {
     let root = tmpfs::new_fs_root(device, 0o555);
     let link = tmpfs::make(
         device,
-        0o777,
+        flavour.self_link_mode(),
         0,
         0,
         Kind::ComputedLink(Generator(Arc::new(self_target))),
