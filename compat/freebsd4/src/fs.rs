@@ -886,9 +886,19 @@ pub(crate) fn sys_symlink(task: &mut Task, a: fb::SymlinkArgs) -> SysResult {
     ok()
 }
 
+/// UFS1's fs_maxsymlinklen: a link target shorter than this lives in the inode itself.
+const UFS_MAXSYMLINKLEN: usize = 60;
+
+/// readlink: ufs_readlink copies a short target out of the inode, and reads a longer
+/// one from its block with VOP_READ, which alone marks the link accessed; so only a
+/// target of 60 bytes or more moves the link's access time (ls -lu).
 pub(crate) fn sys_readlink(task: &mut Task, a: fb::ReadlinkArgs) -> SysResult {
     let path = path_arg(task, a.path)?;
-    let target = vfs::readlink(&task.process.fs(), None, &path).map_err(file_errno)?;
+    let node = vfs::lookup(&task.process.fs(), None, &path, Follow::No).map_err(file_errno)?;
+    let target = node.symlink_target().ok_or(errno::EINVAL)?.to_vec();
+    if target.len() >= UFS_MAXSYMLINKLEN {
+        node.touch_access();
+    }
     let n = target.len().min(a.count.max(0) as usize);
     task.write_bytes(a.buf.addr(), &target[..n])
         .map_err(fault)?;
