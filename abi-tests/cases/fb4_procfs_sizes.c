@@ -6,6 +6,8 @@
  *    0 blocks, by path and by descriptor; regs, fpregs and dbregs are i386's struct
  *    reg (76), struct fpreg (176) and struct dbreg (32); curproc's link is as long as
  *    the pid's digits, and lr--r--r-- (procfs_allocvp), file's lr-xr-xr-x;
+ *  - every node's three times are the time of day when stat asks (procfs_getattr),
+ *    not when the node was made;
  *  - read(2) still gives status's text;
  *  - cp's copy of a regular file of st_size 0: mmap of length 0, a write of 0 bytes and
  *    munmap of length 0 all succeed (so 4.x cp copies an empty file and tail prints
@@ -15,6 +17,8 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 
 static void check_size(const char *name, long long want)
 {
@@ -53,6 +57,25 @@ int main(void)
 	CHECK_OK(lstat("/proc/curproc/file", &st));
 	CHECK(S_ISLNK(st.st_mode));
 	CHECK_EQ(st.st_mode & 07777, 0555);
+
+	/* The times are now's, whenever one looks. */
+	const char *nodes[] = {"/proc", "/proc/curproc", "/proc/curproc/", "/proc/curproc/status",
+			       "/proc/curproc/regs"};
+	for (unsigned i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		CHECK_OK(lstat(nodes[i], &st));
+	struct timespec pause = {1, 100000000};
+	while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
+		;
+	struct timeval before;
+	CHECK_OK(gettimeofday(&before, NULL));
+	for (unsigned i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		CHECK_OK(lstat(nodes[i], &st));
+		if (st.st_atime < before.tv_sec || st.st_mtime < before.tv_sec ||
+		    st.st_ctime < before.tv_sec)
+			FAIL("%s: times %ld %ld %ld, before the stat's time %ld", nodes[i],
+			     (long)st.st_atime, (long)st.st_mtime, (long)st.st_ctime,
+			     (long)before.tv_sec);
+	}
 
 	/* The text is there all the same. */
 	char buf[256];

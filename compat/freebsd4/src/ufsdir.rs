@@ -19,7 +19,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_kernel::file::OpenFile;
 use nymph_kernel::process::Task;
-use nymph_kernel::vfs::{self, DirEntry, Inode, NodeType, Stat};
+use nymph_kernel::vfs::{self, DirEntry, Inode, NodeType, Stat, Timestamp};
 use zerocopy::{FromZeros, IntoBytes};
 
 /// UFS's DIRBLKSIZ: the unit a directory grows by, which no record crosses.
@@ -39,13 +39,17 @@ pub(crate) fn record_len(name_len: usize) -> usize {
 
 /// What stat reports of `node` to a 4.x process: the core's answer (whose directories
 /// are sized as UFS lays them out) with a UFS's blocks ([`crate::ufsgeom`]), a procfs
-/// directory procfs's, and procfs's text files empty.
+/// directory procfs's, procfs's text files empty, and procfs's times now.
 pub(crate) fn node_stat(node: &Inode) -> Stat {
     let mut st = node.stat();
     if !vfs::procfs::is_procfs(node.device) {
         crate::ufsgeom::apply(node, &mut st);
         return st;
     }
+    // procfs_getattr gives every node the time of day as all three times (ls -l /proc
+    // shows now), not when the node was made.
+    let now = Timestamp::now();
+    (st.atime, st.mtime, st.ctime) = (now, now, now);
     // 4.x's procfs_getattr gives only the register files a size: status, cmdline,
     // etype and rlimit say 0 bytes, so wc -c counts 0, and tail and cp (which map a
     // regular file of st_size bytes) print and copy nothing rather than map procfs.
