@@ -6,6 +6,9 @@
  *    (fifo_kqfilter), a terminal (ttykqfilter), a pipe (pipe_kqfilter), a socket
  *    (soo_kqfilter) and a kqueue (kqueue_kqfilter) answer EPERM;
  *  - a kqueue has only EVFILT_READ (EVFILT_WRITE is EPERM);
+ *  - EVFILT_WRITE on a pipe whose other end is closed is EBADF (pipe_kqfilter), on
+ *    either end, but a note registered before only takes the change, and a FIFO
+ *    (fifo_kqfilter) has no such check;
  *  - procfs has no kqfilter at all: the default vnode op's EOPNOTSUPP, read included;
  *  - tail -F's change list (vnode note, then read note, no room for events) on a FIFO
  *    fails whole with EPERM and registers nothing, so 4.x tail polls instead.
@@ -72,6 +75,30 @@ int main(void)
 	EXPECT("pipe", p[0], EVFILT_VNODE, EPERM);
 	EXPECT("pipe", p[1], EVFILT_VNODE, EPERM);
 
+	/* Write notes once the other end is gone. */
+	int w[2];
+	CHECK_OK(pipe(w));
+	EXPECT("pipe, reader open", w[1], EVFILT_WRITE, 0);
+	int kqw = CHECK_OK(__sys_kqueue());
+	struct kevent wk = kev(w[1], EVFILT_WRITE);
+	CHECK_OK(__sys_kevent(kqw, &wk, 1, NULL, 0, &zero));
+	close(w[0]);
+	EXPECT("pipe, reader closed", w[1], EVFILT_WRITE, EBADF);
+	CHECK_EQ(__sys_kevent(kqw, &wk, 1, NULL, 0, &zero), 0);
+	close(kqw);
+	close(w[1]);
+	CHECK_OK(pipe(w));
+	close(w[1]);
+	EXPECT("pipe, writer closed", w[0], EVFILT_WRITE, EBADF);
+	EXPECT("pipe, writer closed", w[0], EVFILT_READ, 0);
+	close(w[0]);
+	int fw = CHECK_OK(open("fifo", O_WRONLY));
+	int fr2 = CHECK_OK(open("fifo", O_RDONLY | O_NONBLOCK));
+	close(fr);
+	close(fr2);
+	EXPECT("fifo, reader closed", fw, EVFILT_WRITE, 0);
+	close(fw);
+
 	int s = CHECK_OK(__sys_socket(AF_UNIX, SOCK_STREAM, 0));
 	EXPECT("socket", s, EVFILT_READ, 0);
 	EXPECT("socket", s, EVFILT_VNODE, EPERM);
@@ -97,6 +124,7 @@ int main(void)
 
 	/* tail -F on a FIFO: the vnode note's refusal ends the call; the read note after
 	 * it is not registered either. */
+	fr = CHECK_OK(open("fifo", O_RDONLY | O_NONBLOCK));
 	int kq = CHECK_OK(__sys_kqueue());
 	struct kevent ch[2] = {kev(fr, EVFILT_VNODE), kev(fr, EVFILT_READ)};
 	CHECK_ERRNO(__sys_kevent(kq, ch, 2, NULL, 0, &zero), EPERM);

@@ -146,10 +146,13 @@ fn timer_ticks(ms: i32) -> u64 {
 ///    terminal, pipe, socket and kqueue kqfilters answer 1 (EPERM) for it, so tail -F
 ///    on a FIFO or a terminal falls back to polling;
 ///  - a kqueue has a read filter only (kqueue_kqfilter: 1);
+///  - a write note on a pipe whose other end is closed is EBADF (pipe_kqfilter; a
+///    FIFO's fifo_kqfilter has no such check);
 ///  - procfs has no VOP_KQFILTER, and the default vnode op says EOPNOTSUPP.
 ///
-/// A descriptor that is not open is the core's to refuse (EBADF).
-fn filterable(task: &Task, c: &Change) -> Result<(), i32> {
+/// A note already registered is only updated (nothing is attached), and a descriptor
+/// that is not open is the core's to refuse (EBADF).
+fn filterable(task: &Task, queue: &kqueue::EventQueue, c: &Change) -> Result<(), i32> {
     let Some(filter @ (Filter::Read | Filter::Write | Filter::Vnode)) = c.filter else {
         return Ok(());
     };
@@ -159,6 +162,9 @@ fn filterable(task: &Task, c: &Change) -> Result<(), i32> {
     let Ok(file) = calls::file(task, c.ident as i64) else {
         return Ok(());
     };
+    if queue.has_file_note(c.ident, filter, &file) {
+        return Ok(());
+    }
     if file
         .node()
         .is_some_and(|n| vfs::procfs::is_procfs(n.device))
@@ -176,6 +182,10 @@ fn filterable(task: &Task, c: &Change) -> Result<(), i32> {
     }
     if filter == Filter::Write && kind == FileKind::EventQueue {
         return Err(errno::EPERM);
+    }
+    let pipe = matches!(kind, FileKind::PipeRead | FileKind::PipeWrite) && !file.ops().fifo();
+    if filter == Filter::Write && pipe && file.poll().hangup {
+        return Err(errno::EBADF);
     }
     Ok(())
 }
@@ -254,7 +264,7 @@ pub(crate) fn sys_kevent(task: &mut Task, a: fb::KeventArgs) -> SysResult {
     for i in 0..u64::try_from(a.nchanges).unwrap_or(0) {
         let k: fb::kevent = task.read_val(changes + i * KEVENT_SIZE).map_err(fault)?;
         let result = decode(task, &k)
-            .and_then(|c| filterable(task, &c).map(|()| c))
+            .and_then(|c| filterable(task, queue, &c).map(|()| c))
             .and_then(|c| queue.apply(&task.process, &c).map_err(change_errno));
         let Err(e) = result else { continue };
         if written >= room {

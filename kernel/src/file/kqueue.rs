@@ -566,6 +566,15 @@ impl EventQueue {
         })
     }
 
+    /// Whether the note (`ident`, `filter`) on `file` is registered: an EV_ADD of it
+    /// then only updates the note, and attaches nothing.
+    pub fn has_file_note(&self, ident: u64, filter: Filter, file: &OpenFile) -> bool {
+        self.notes
+            .lock()
+            .get(&(ident, filter))
+            .is_some_and(|n| matches!(&n.target, Target::File { id, .. } if *id == file.id()))
+    }
+
     /// Applies a change to a read, write or vnode note on `file` (named `c.ident`).
     pub fn apply_to_file(
         &self,
