@@ -1073,7 +1073,8 @@ pub fn target_process(task: &Task, pid: u32) -> Result<Arc<super::Process>, Grou
 
 /// setpgid(2): `pid` (0: the caller) joins or starts group `pgid` (0: its own pid);
 /// only the caller or its children that have not exec'd, within the caller's session,
-/// never a session leader; a group other than its own pid must exist in the session.
+/// never a session leader; a group other than its own pid must exist in the session
+/// (a member not yet reaped counts).
 pub fn set_pgid(task: &Task, pid: u32, pgid: u32) -> Result<(), GroupError> {
     let p = target_process(task, pid)?;
     if p.pid != task.process.pid {
@@ -1089,8 +1090,10 @@ pub fn set_pgid(task: &Task, pid: u32, pgid: u32) -> Result<(), GroupError> {
         return Err(GroupError::NotPermitted);
     }
     let pgid = if pgid == 0 { p.pid } else { super::Pid(pgid) };
+    // A group lasts until its last member is reaped: a pipeline's later process joins
+    // the group of its first even when that one has exited (BSD's pgfind).
     if pgid != p.pid
-        && !super::live()
+        && !super::all()
             .iter()
             .any(|q| q.pgid() == pgid && q.sid() == sid)
     {

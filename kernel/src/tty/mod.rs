@@ -1241,9 +1241,10 @@ fn session_alive(sid: Pid) -> bool {
     process::live().iter().any(|p| p.sid() == sid)
 }
 
-/// Whether a live process of session `sid` is in group `pgid`.
+/// Whether group `pgid` is one of session `sid`: a member not yet reaped keeps it
+/// (BSD's pgfind), so a pipeline's first process may have exited.
 fn group_in_session(pgid: Pid, sid: Pid) -> bool {
-    process::live()
+    process::all()
         .iter()
         .any(|p| p.pgid() == pgid && p.sid() == sid)
 }
