@@ -13,7 +13,8 @@
  * struct pgrp (pg_id at 20, what pstat prints) and struct session (s_sid at 16), the
  * same session address kinfo_proc's e_sess gives, t_termios, t_winsize, t_column, and
  * the watermarks ttsetwater sets (a pty at 9600: 512, 448, 1296, 256; the console at
- * 115200: output high water 2052).
+ * 115200: output high water 2052). A session leader's exit revokes its controlling
+ * terminal (exit1), closing the slave under the descriptors still open.
  */
 #include <nymph_fb4.h>
 #include <fcntl.h>
@@ -201,6 +202,13 @@ int main(void)
 	CHECK_EQ(waitpid(leader, &status, 0), leader);
 	/* The session is gone: its struct reads no more. */
 	CHECK_ERRNO(pread(kmem, b, 4, (off_t)sess), EFAULT);
+	/* Its leader's exit revoked the slave (exit1): closed, our descriptor dead; a
+	 * new open brings it back. */
+	t = now(rdev);
+	CHECK_EQ(nt_word(t, 92) & TS_ISOPEN, 0);
+	CHECK_ERRNO(write(s, "x", 1), EIO);
+	close(s);
+	s = CHECK_OK(open("/dev/ttypc", O_RDWR));
 
 	/* The master's close leaves the slave a zombie without carrier; once closed
 	 * too, the terminal stays registered, not open. */

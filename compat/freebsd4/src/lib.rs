@@ -250,6 +250,11 @@ impl Personality for FreeBsd4 {
         ktrace::first_return(&task.process);
     }
 
+    /// exit1 revokes a controlling terminal its session leader leaves.
+    fn revokes_terminal_at_leader_exit(&self) -> bool {
+        true
+    }
+
     fn signal_discarded(&self, task: &mut Task) {
         sys::restart_if_discarded(task);
     }

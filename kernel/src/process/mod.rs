@@ -262,6 +262,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         false
     }
 
+    /// Whether a session leader of this personality, exiting, revokes its controlling
+    /// terminal after hanging up the foreground group (4.4BSD's exit1: background
+    /// jobs left holding it read end of file and fail to write, and a pty's master
+    /// sees end of file though they still have the slave open).
+    fn revokes_terminal_at_leader_exit(&self) -> bool {
+        false
+    }
+
     /// The personality's own per-process values (see [`Process::personality_value`]) a
     /// fresh image starts with, for facts about the image its calls need later (a
     /// FreeBSD process's data segment start, which its break and mmap placement count
@@ -1730,7 +1738,8 @@ pub fn exit(process: &Arc<Process>, status: ExitStatus) {
     }
     end_peers(process);
     if process.pid == process.sid() {
-        crate::tty::session_leader_exited(process.pid);
+        let revoke = process.personality().revokes_terminal_at_leader_exit();
+        crate::tty::session_leader_exited(process.pid, revoke);
     }
     // The groups this exit can orphan (its own and its children's), and whether each
     // was orphaned before it.

@@ -1224,17 +1224,36 @@ pub fn revoked(terminal: &Terminal) {
     }
 }
 
+/// How long an exiting session leader waits for its pseudo-terminal's output to be
+/// read before revoking it (4.x's ttywait here has no bound; one keeps a master that
+/// never reads from holding the exit forever).
+const LEADER_EXIT_DRAIN_SECONDS: u64 = 2;
+
 /// A session leader has exited (4.x's exit1): its controlling terminal's foreground
-/// group gets SIGHUP, and the terminal is the session's no more.
-pub fn session_leader_exited(sid: Pid) {
+/// group gets SIGHUP, and the terminal is the session's no more. With `revoke` a
+/// pseudo-terminal's output is left to drain, then every open file of it is revoked,
+/// so background jobs still holding it are cut off and its master reads end of file
+/// (VOP_REVOKE(REVOKEALL)). The console is not revoked: its other opens are the
+/// system's own.
+pub fn session_leader_exited(sid: Pid, revoke: bool) {
     let Some(terminal) = controlling(sid) else {
         return;
     };
     let foreground = terminal.state.lock().foreground;
-    terminal.set_session(None, None);
     if let Some(group) = foreground {
         let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Hup));
     }
+    if revoke && pty::slave_index(terminal).is_some() {
+        let deadline =
+            crate::time::ticks() + LEADER_EXIT_DRAIN_SECONDS * u64::from(crate::time::hz());
+        let _ = terminal.output_room.wait_until_deadline(
+            || terminal.state.lock().hung_up || terminal.queued_output() == 0,
+            || false,
+            Some(deadline),
+        );
+        crate::vfs::revoke_device(device_number(terminal));
+    }
+    terminal.set_session(None, None);
 }
 
 fn session_alive(sid: Pid) -> bool {
