@@ -255,6 +255,11 @@ impl Personality for FreeBsd4 {
         true
     }
 
+    /// isbackground: a group is never a null t_pgrp.
+    fn background_without_foreground(&self) -> bool {
+        true
+    }
+
     fn signal_discarded(&self, task: &mut Task) {
         sys::restart_if_discarded(task);
     }

@@ -270,6 +270,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         false
     }
 
+    /// Whether a process of this personality is in the background of its controlling
+    /// terminal while the terminal has no foreground group (4.4BSD's isbackground
+    /// compares its group with a null t_pgrp): its reads, and with TOSTOP its
+    /// writes, stop it then as a background job's do.
+    fn background_without_foreground(&self) -> bool {
+        false
+    }
+
     /// The personality's own per-process values (see [`Process::personality_value`]) a
     /// fresh image starts with, for facts about the image its calls need later (a
     /// FreeBSD process's data segment start, which its break and mmap placement count

@@ -723,10 +723,20 @@ impl Terminal {
         self.input_bytes(&[byte]);
     }
 
-    /// Whether `p` is in a background group of the session this terminal controls.
+    /// Whether `p` is in a background group of the session this terminal controls:
+    /// not the foreground group, or, when there is none, as its personality says.
     fn is_background(&self, p: &Process) -> bool {
-        let s = self.state.lock();
-        s.session == Some(p.sid()) && s.foreground.is_some_and(|fg| fg != p.pgid())
+        let (session, foreground) = {
+            let s = self.state.lock();
+            (s.session, s.foreground)
+        };
+        if session != Some(p.sid()) {
+            return false;
+        }
+        match foreground {
+            Some(group) => group != p.pgid(),
+            None => p.personality().background_without_foreground(),
+        }
     }
 
     /// Job control for a process touching the terminal: a background caller gets
