@@ -294,7 +294,7 @@ fn terminal_ioctl(
             task.write_val(arg, &id).map_err(fault)?;
         }
         ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
-        ioctl::TIOCNOTTY => tty.release(&task.process).map_err(tty_errno)?,
+        ioctl::TIOCNOTTY => give_up_terminal(task, file, tty)?,
         ioctl::TIOCFLUSH => {
             // FREAD, FWRITE or both; 0 means both (ttioctl).
             let which: i32 = task.read_val(arg).map_err(fault)?;
@@ -395,6 +395,24 @@ fn terminal_ioctl(
         }
     }
     Ok(Ret::word(0))
+}
+
+/// TIOCNOTTY, which only /dev/tty answers (4.x's cttyioctl; ttioctl has no such
+/// request: ENOTTY on the terminal itself): EIO for a caller whose terminal it is
+/// not, EINVAL for the session leader, which keeps it, 0 for another process (which
+/// 4.x also stops counting as the terminal's, P_CONTROLT, not kept here).
+fn give_up_terminal(task: &Task, file: &OpenFile, tty: &Terminal) -> Result<(), i32> {
+    let through_dev_tty = file
+        .node()
+        .is_some_and(|n| n.stat().rdev == nymph_kernel::vfs::devfs::number::TTY);
+    if !through_dev_tty {
+        return Err(errno::ENOTTY);
+    }
+    tty.session_of(&task.process).map_err(|_| errno::EIO)?;
+    if task.process.pid == task.process.sid() {
+        return Err(errno::EINVAL);
+    }
+    Ok(())
 }
 
 /// `UIOCCMD(0)`, `_IO('u', 0)`: a user-control command's request, n in its low byte.
