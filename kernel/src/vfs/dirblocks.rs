@@ -332,16 +332,7 @@ impl DirData {
         let start = start.offset;
         // ufsdirhash_enduseful: past the last block with anything in it, when the last
         // block is empty; else the whole directory.
-        let end_useful = if self.free.last() == Some(&DIRBLKSIZ) {
-            let kept = self
-                .free
-                .iter()
-                .rposition(|&f| f != DIRBLKSIZ)
-                .map_or(0, |i| i + 1);
-            kept as u64 * DIRBLKSIZ
-        } else {
-            self.size()
-        };
+        let end_useful = self.end_of_used_blocks();
         Some(Room {
             start,
             span: stop - start,
