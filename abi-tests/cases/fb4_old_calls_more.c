@@ -17,7 +17,8 @@
  *    byte-exact after; EINVAL past MLEN, EBADF, ENOTSOCK, EFAULT;
  *  - ogetdirentries (156): struct odirect records, each the getdirentries record with
  *    its d_type/d_namlen bytes made a 16-bit name length, *basep, end of directory,
- *    EFAULT for basep, EINVAL for a file, EBADF;
+ *    EFAULT for basep, from any offset inside the first block, EINVAL for a file,
+ *    EBADF;
  *  - oquota (149): ENOSYS, and no SIGSYS;
  *  - ogetkerninfo (63): KINFO_CLOCKRATE and KINFO_LOADAVG as kern.clockrate and
  *    vm.loadavg with the size/where protocol (size asked, returned, ENOMEM when
@@ -379,6 +380,20 @@ static void check_odirents(void)
 	CHECK_OK(lseek(d, 0, SEEK_SET));
 	CHECK_ERRNO(syscall(156, d, obuf, sizeof obuf, NULL), EFAULT);
 	CHECK_EQ(lseek(d, 0, SEEK_CUR), after);
+	/* From inside a record the walk goes by whatever bytes it finds there, as 4.x's:
+	 * the count getdirentries gives, or EIO for a 0 length; the offset moves either
+	 * way (a walk ending inside the last 8 bytes stopped the kernel). */
+	for (int off = 1; off < 512; off++) {
+		CHECK_EQ(lseek(d, off, SEEK_SET), off);
+		int want = CHECK_OK(__sys_getdirentries(d, nbuf, 512, &base));
+		CHECK_EQ(lseek(d, off, SEEK_SET), off);
+		long r = syscall(156, d, obuf, 512, &obase);
+		if (r < 0)
+			CHECK_EQ(errno, EIO);
+		else
+			CHECK_EQ(r, want);
+		CHECK_EQ(lseek(d, 0, SEEK_CUR), off + want);
+	}
 	int f = CHECK_OK(open("d/a", O_RDONLY));
 	CHECK_ERRNO(syscall(156, f, obuf, sizeof obuf, &obase), EINVAL);
 	CHECK_ERRNO(syscall(156, 99, obuf, sizeof obuf, &obase), EBADF);

@@ -676,22 +676,29 @@ pub(crate) fn sys_ftruncate(task: &mut Task, a: fb::FtruncateArgs) -> SysResult 
     ok()
 }
 
-/// Fills `count` bytes of 4.x dirents from the directory open on `fd`; returns the
-/// bytes and the offset the read started from.
+/// Fills `count` bytes at `addr` with 4.x dirents from the directory open on `fd`;
+/// returns how many bytes and the offset the read started from.
 fn read_dirents(task: &Task, fd: i32, addr: u64, count: usize) -> Result<(usize, u64), i32> {
-    let (out, start, next, file) = gather_dirents(task, fd, count)?;
-    task.write_bytes(addr, &out).map_err(fault)?;
+    let mut at = addr;
+    let (n, start, next, file) = gather_dirents(task, fd, count, |bytes, _| {
+        task.write_bytes(at, bytes).map_err(fault)?;
+        at += bytes.len() as u64;
+        Ok((bytes.len(), true))
+    })?;
     file.set_offset(next);
-    Ok((out.len(), start))
+    Ok((n, start))
 }
 
-/// The 4.x dirents that fit in `count` bytes from the directory open on `fd`, the
-/// offset they start at, the offset after them and the open file.
+/// The 4.x dirents that fit in `count` bytes from the directory open on `fd`, handed
+/// to `sink` a piece at a time as [`crate::ufsdir::pieces`] does (a large directory's
+/// are never made whole); the offset they start at, the offset after them and the
+/// open file, with how many bytes there were.
 fn gather_dirents(
     task: &Task,
     fd: i32,
     count: usize,
-) -> Result<(Vec<u8>, u64, u64, Arc<OpenFile>), i32> {
+    mut sink: impl FnMut(&mut [u8], bool) -> Result<(usize, bool), i32>,
+) -> Result<(usize, u64, u64, Arc<OpenFile>), i32> {
     let file = file_arg(task, fd)?;
     // getvnode first (EINVAL for what is not a vnode), then FREAD (EBADF), then the
     // directory check.
@@ -707,9 +714,8 @@ fn gather_dirents(
     };
     let start = file.offset();
     if !vfs::procfs::is_procfs(node.device) {
-        let out = crate::ufsdir::read_blocks(task, &node, start, count)?;
-        let next = start + out.len() as u64;
-        return Ok((out, start, next, file));
+        let n = crate::ufsdir::read_blocks(task, &node, start, count, sink)?;
+        return Ok((n, start, start + n as u64, file));
     }
     // procfs_readdir makes its records as it goes, each its name's length.
     let room = count.min(64 * 1024);
@@ -729,7 +735,8 @@ fn gather_dirents(
     if out.is_empty() && !entries.is_empty() {
         return Err(errno::EINVAL);
     }
-    Ok((out, start, next, file))
+    sink(&mut out, true)?;
+    Ok((out.len(), start, next, file))
 }
 
 /// `ogetdirentries` (vfs_syscalls.c, COMPAT_43): the 4.x dirents read into a kernel
@@ -742,22 +749,41 @@ fn gather_dirents(
 /// 4.x puts no bound on `count` here (later FreeBSD refuses one past 64 KiB); it gets
 /// what getdirentries would give.
 pub(crate) fn sys_ogetdirentries(task: &mut Task, a: fb::OgetdirentriesArgs) -> SysResult {
-    let (mut out, start, next, file) = gather_dirents(task, a.fd, a.count as usize)?;
-    file.set_offset(next);
-    let mut at = 0;
-    while let Some(&mut [_, _, _, _, r0, r1, ref mut ty, ref mut namlen]) = out.get_mut(at..at + 8)
-    {
-        let reclen = usize::from(u16::from_le_bytes([r0, r1]));
-        if reclen == 0 {
-            return Err(errno::EIO);
+    // Made and copied a piece at a time: `walk` is where the next record starts in
+    // this piece (a header cut by the piece's end comes again in the next one).
+    let (mut walk, mut at) = (0, a.buf.addr());
+    let (mut failed, mut copied) = (None, 0);
+    let (_, start, next, file) = gather_dirents(task, a.fd, a.count as usize, |out, last| {
+        if failed.is_some() {
+            return Ok((out.len(), true));
         }
-        (*ty, *namlen) = (*namlen, 0);
-        at += reclen;
+        while let Some(&mut [_, _, _, _, r0, r1, ref mut ty, ref mut namlen]) =
+            out.get_mut(walk..walk + 8)
+        {
+            let reclen = usize::from(u16::from_le_bytes([r0, r1]));
+            if reclen == 0 {
+                failed = Some(errno::EIO);
+                return Ok((out.len(), true));
+            }
+            (*ty, *namlen) = (*namlen, 0);
+            walk += reclen;
+        }
+        let took = if last { out.len() } else { walk.min(out.len()) };
+        walk = walk.saturating_sub(took);
+        if task.write_bytes(at, &out[..took]).is_err() {
+            failed = Some(errno::EFAULT);
+        }
+        at += took as u64;
+        copied += took;
+        Ok((took, true))
+    })?;
+    file.set_offset(next);
+    if let Some(e) = failed {
+        return Err(e);
     }
-    task.write_bytes(a.buf.addr(), &out).map_err(fault)?;
     task.write_val(a.basep.addr(), &(start as i32))
         .map_err(fault)?;
-    Ok(Ret::word(out.len() as u64))
+    Ok(Ret::word(copied as u64))
 }
 
 /// 4.x copies the base out unconditionally: a NULL `basep` is EFAULT (after the read).

@@ -134,20 +134,54 @@ fn image(task: &Task, node: &Arc<Inode>, start: usize, want: usize) -> Result<Ve
     }
 }
 
+/// The most of a directory's blocks made at once: a larger read is made and copied
+/// out a piece at a time, so a large directory read whole never asks the kernel heap
+/// for its size at once (a failed allocation stops the kernel).
+const PIECE: usize = 64 * 1024;
+
+/// Bytes `start..start + want` of the directory (fewer at its end), handed to `sink` a
+/// piece at a time with whether it is the last; `sink` answers how many it took (the
+/// rest come again at the start of the next piece; all of the last) and whether to go
+/// on. How many were taken.
+pub(crate) fn pieces(
+    task: &Task,
+    node: &Arc<Inode>,
+    start: usize,
+    want: usize,
+    mut sink: impl FnMut(&mut [u8], bool) -> Result<(usize, bool), i32>,
+) -> Result<usize, i32> {
+    let mut done = 0;
+    while done < want {
+        let ask = (want - done).min(PIECE);
+        let mut piece = image(task, node, start.saturating_add(done), ask)?;
+        let last = piece.len() < ask || done + ask == want;
+        if piece.is_empty() {
+            break;
+        }
+        let (took, go_on) = sink(&mut piece, last)?;
+        done += took;
+        if last || !go_on || took == 0 {
+            break;
+        }
+    }
+    Ok(done)
+}
+
 /// What getdirentries(2) reads of the UFS directory `node` from byte `start` for a
-/// buffer of `count` bytes: ufs_readdir's VOP_READ, ended at a block boundary (EINVAL
-/// when that leaves nothing).
+/// buffer of `count` bytes, handed to `sink` as [`pieces`] does: ufs_readdir's
+/// VOP_READ, ended at a block boundary (EINVAL when that leaves nothing).
 pub(crate) fn read_blocks(
     task: &Task,
     node: &Arc<Inode>,
     start: u64,
     count: usize,
-) -> Result<Vec<u8>, i32> {
+    sink: impl FnMut(&mut [u8], bool) -> Result<(usize, bool), i32>,
+) -> Result<usize, i32> {
     let partial = (start as usize).wrapping_add(count) % DIRBLKSIZ;
     if count <= partial {
         return Err(errno::EINVAL);
     }
-    image(task, node, start as usize, count - partial)
+    pieces(task, node, start as usize, count - partial, sink)
 }
 
 /// read(2), readv(2) or pread(2) of a directory open on `file`: its blocks from
@@ -174,32 +208,43 @@ pub(crate) fn read(
     let want = pieces.iter().fold(0usize, |t, &(_, len)| {
         t.saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
     });
-    let image = image(
+    // Where in the caller's pieces the next byte goes.
+    let (mut piece, mut into) = (0, 0u64);
+    let mut faulted = false;
+    let done = self::pieces(
         task,
         node,
         usize::try_from(start).unwrap_or(usize::MAX),
         want,
-    )?;
-    let mut at = 0;
-    let mut done = 0u64;
-    for &(addr, len) in pieces {
-        let n = usize::try_from(len)
-            .unwrap_or(usize::MAX)
-            .min(image.len() - at);
-        if n == 0 {
-            continue;
-        }
-        if task.write_bytes(addr, &image[at..at + n]).is_err() {
-            if done == 0 {
-                return Err(errno::EFAULT);
+        |mut bytes, _| {
+            let mut took = 0;
+            while !bytes.is_empty() {
+                let Some(&(addr, len)) = pieces.get(piece) else {
+                    break;
+                };
+                let n = usize::try_from(len - into)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                if n == 0 {
+                    (piece, into) = (piece + 1, 0);
+                    continue;
+                }
+                if task.write_bytes(addr + into, &bytes[..n]).is_err() {
+                    faulted = true;
+                    return Ok((took, false));
+                }
+                took += n;
+                into += n as u64;
+                bytes = &mut bytes[n..];
             }
-            break;
-        }
-        at += n;
-        done += n as u64;
+            Ok((took, true))
+        },
+    )?;
+    if done == 0 && faulted {
+        return Err(errno::EFAULT);
     }
     if offset.is_none() {
-        file.set_offset(start + done);
+        file.set_offset(start + done as u64);
     }
-    Ok(done)
+    Ok(done as u64)
 }
