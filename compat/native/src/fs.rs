@@ -299,8 +299,10 @@ pub(crate) fn sys_getdents(task: &mut Task, a: v1::GetdentsArgs) -> SysResult {
         .unwrap_or(usize::MAX)
         .min(64 * 1024);
     let ctx = task.process.fs();
-    let entries =
-        vfs::read_dir(&ctx, &node, file.offset(), room / dirent_len(1)).map_err(file_errno)?;
+    // At least one entry, so a buffer too small for it is EINVAL rather than an early 0
+    // (the end).
+    let max = (room / dirent_len(1)).max(1);
+    let entries = vfs::read_dir(&ctx, &node, file.offset(), max).map_err(file_errno)?;
     let mut out = Vec::new();
     let mut next = file.offset();
     for e in &entries {
