@@ -166,8 +166,20 @@ impl DirData {
         slots
     }
 
+    /// Empties a directory that has been removed (ufs_rmdir truncates it to nothing):
+    /// its size is 0 and it lists no records, not even "." and "..". Only an empty
+    /// directory is removed, and nothing enters one that is gone.
+    pub fn truncate_removed(&mut self) {
+        self.free.clear();
+    }
+
     /// Enters `name` for `node` where UFS would put it.
     pub fn insert(&mut self, name: &[u8], node: Arc<Inode>) {
+        if self.free.is_empty() {
+            // Callers refuse names in a removed directory; should one come, the layout
+            // starts again rather than put a record over ".".
+            self.free.push(DIRBLKSIZ - FIRST_ENTRY_OFFSET);
+        }
         let needed = record_len(name.len());
         let room = if self.size() >= DIRHASH_MIN_SIZE {
             self.room_by_dirhash(needed)

@@ -1146,6 +1146,10 @@ pub fn rename(
     if from.dir.device != to.dir.device {
         return Err(Error::CrossDevice);
     }
+    // A removed directory takes no new names (ufs_lookup's i_effnlink check).
+    if to.dir.links() == 0 {
+        return Err(Error::NotFound);
+    }
     let target = to.dir.dir()?.lock().get(&to.name);
     if let Some(t) = &target {
         if Arc::ptr_eq(t, &node) {

@@ -126,7 +126,10 @@ pub(crate) fn attach(parent: &Arc<Inode>, data: &mut DirData, name: &[u8], node:
 /// Accounts for `node`'s entry in `parent` having been removed.
 pub(crate) fn detach(parent: &Arc<Inode>, node: &Arc<Inode>) {
     if let Ok(d) = node.dir() {
-        d.lock().parent = alloc::sync::Weak::new();
+        let mut d = d.lock();
+        d.parent = alloc::sync::Weak::new();
+        d.truncate_removed();
+        drop(d);
         node.meta.lock().links = 0;
         let mut p = parent.meta.lock();
         p.links = p.links.saturating_sub(1);
