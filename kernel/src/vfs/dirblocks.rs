@@ -106,8 +106,9 @@ pub(crate) struct DirData {
     /// Each live entry but "." and "..", by its record's offset.
     pub entries: BTreeMap<u64, (Vec<u8>, Arc<Inode>)>,
     pub names: BTreeMap<Vec<u8>, u64>,
-    /// Each block's free bytes (records' room past their names, unused records).
-    free: Vec<u64>,
+    /// Each block's free bytes (records' room past their names, unused records): two
+    /// bytes a block, so a directory of tens of megabytes keeps a small vector.
+    free: Vec<u16>,
     pub parent: Weak<Inode>,
 }
 
@@ -116,7 +117,7 @@ impl Default for DirData {
         DirData {
             entries: BTreeMap::new(),
             names: BTreeMap::new(),
-            free: alloc::vec![DIRBLKSIZ - FIRST_ENTRY_OFFSET],
+            free: alloc::vec![(DIRBLKSIZ - FIRST_ENTRY_OFFSET) as u16],
             parent: Weak::new(),
         }
     }
@@ -178,7 +179,7 @@ impl DirData {
         if self.free.is_empty() {
             // Callers refuse names in a removed directory; should one come, the layout
             // starts again rather than put a record over ".".
-            self.free.push(DIRBLKSIZ - FIRST_ENTRY_OFFSET);
+            self.free.push((DIRBLKSIZ - FIRST_ENTRY_OFFSET) as u16);
         }
         let needed = record_len(name.len());
         let room = if self.size() >= DIRHASH_MIN_SIZE {
@@ -189,7 +190,7 @@ impl DirData {
         let at = match room {
             Some(room) => {
                 let at = self.pack(room.start, room.span);
-                self.free[(at / DIRBLKSIZ) as usize] -= needed;
+                self.free[(at / DIRBLKSIZ) as usize] -= needed as u16;
                 if room.end < self.size() {
                     self.free.truncate((room.end / DIRBLKSIZ) as usize);
                 }
@@ -197,7 +198,7 @@ impl DirData {
             }
             None => {
                 let at = self.size();
-                self.free.push(DIRBLKSIZ - needed);
+                self.free.push((DIRBLKSIZ - needed) as u16);
                 at
             }
         };
@@ -218,7 +219,7 @@ impl DirData {
     pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
         let at = self.names.remove(name)?;
         let (name, node) = self.entries.remove(&at)?;
-        self.free[(at / DIRBLKSIZ) as usize] += record_len(name.len());
+        self.free[(at / DIRBLKSIZ) as usize] += record_len(name.len()) as u16;
         Some(node)
     }
 
@@ -258,7 +259,7 @@ impl DirData {
         let kept = self
             .free
             .iter()
-            .rposition(|&f| f != DIRBLKSIZ)
+            .rposition(|&f| u64::from(f) != DIRBLKSIZ)
             .map_or(1, |i| i + 1);
         kept as u64 * DIRBLKSIZ
     }
@@ -281,7 +282,7 @@ impl DirData {
             }
             // A block with less room than that has no record or run of records with
             // enough: the search finds nothing in it (and restarts after it).
-            if self.free[block as usize] < needed {
+            if u64::from(self.free[block as usize]) < needed {
                 continue;
             }
             for slot in self.block_slots(block) {
@@ -325,7 +326,7 @@ impl DirData {
             .free
             .iter()
             .enumerate()
-            .map(|(b, &free)| ((free / 4).min(FREE_CLASSES), b as u64))
+            .map(|(b, &free)| ((u64::from(free) / 4).min(FREE_CLASSES), b as u64))
             .filter(|&(class, _)| class >= words)
             .min()?;
         let mut slots = self
