@@ -399,8 +399,9 @@ fn terminal_ioctl(
 
 /// TIOCNOTTY, which only /dev/tty answers (4.x's cttyioctl; ttioctl has no such
 /// request: ENOTTY on the terminal itself): EIO for a caller whose terminal it is
-/// not, EINVAL for the session leader, which keeps it, 0 for another process (which
-/// 4.x also stops counting as the terminal's, P_CONTROLT, not kept here).
+/// not, EINVAL for the session leader, which keeps it, 0 for another process, which
+/// is then the terminal's no more (P_CONTROLT cleared: no /dev/tty, no signals from
+/// the terminal, no job control).
 fn give_up_terminal(task: &Task, file: &OpenFile, tty: &Terminal) -> Result<(), i32> {
     let through_dev_tty = file
         .node()
@@ -412,6 +413,7 @@ fn give_up_terminal(task: &Task, file: &OpenFile, tty: &Terminal) -> Result<(), 
     if task.process.pid == task.process.sid() {
         return Err(errno::EINVAL);
     }
+    nymph_kernel::process::leave_terminal(&task.process);
     Ok(())
 }
 
@@ -435,7 +437,7 @@ fn signal_foreground(tty: &Terminal, arg: u64) -> SysResult {
     }
     if let Some(group) = tty.foreground_group() {
         let _ = nymph_kernel::process::kill_many(
-            nymph_kernel::process::KillTarget::Group(group),
+            nymph_kernel::process::KillTarget::TerminalGroup(group),
             Some(signal),
         );
     }

@@ -426,6 +426,11 @@ struct Inner {
     /// It has exec'd since it was forked: its parent may no longer move it to another
     /// process group (POSIX; BSD's P_EXEC).
     execed: bool,
+    /// It gave up its session's controlling terminal without leaving the session (4.x's
+    /// TIOCNOTTY by a non-leader clearing P_CONTROLT): the terminal's signals pass it
+    /// by, /dev/tty is not its, and job control does not apply to it. Kept by fork,
+    /// cleared by setsid.
+    left_terminal: bool,
     /// What its parent is sent when it exits: SIGCHLD, unless the personality asked for
     /// another at fork (BSD's p_sigparent); a child with another is waited for only by
     /// a wait that asks for such children ([`WaitOptions::clone_children`]).
@@ -1904,6 +1909,9 @@ pub enum KillError {
 pub enum KillTarget {
     /// Every member of a process group.
     Group(Pid),
+    /// The members of a process group that have not given up their controlling
+    /// terminal: the terminal's own signals (4.x's pgsignal with checkctty).
+    TerminalGroup(Pid),
     /// Every process but init and the sender (kill(-1)).
     All { sender: Pid },
 }
@@ -1965,6 +1973,7 @@ pub fn kill_many_from(
         }
         let hit = match target {
             KillTarget::Group(g) => p.pgid() == g,
+            KillTarget::TerminalGroup(g) => p.pgid() == g && !left_terminal(&p),
             KillTarget::All { sender } => p.pid != INIT && p.pid != sender,
         };
         let unseen = |s: &Process| {
@@ -2349,6 +2358,7 @@ pub fn spawn_with_files(
             debug_registers: None,
             lender: None,
             execed: false,
+            left_terminal: false,
             exit_signal: Signal::Chld,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
@@ -2757,8 +2767,10 @@ fn fork_with(
     };
     let (pgid, sid, personality, blocked, dispositions, personality_state, command, files, fs) =
         inner_copy;
+    let left_terminal;
     let (cpu_limit, process_limit, nice, class, profile, argv, names, debug_registers) = {
         let inner = parent.inner.lock();
+        left_terminal = inner.left_terminal;
         (
             inner.cpu_limit,
             inner.process_limit,
@@ -2802,6 +2814,7 @@ fn fork_with(
             debug_registers,
             lender: lent.then(|| Arc::downgrade(parent)),
             execed: false,
+            left_terminal,
             exit_signal: Signal::Chld,
             user_ns: 0,
             cpu_timers: BTreeMap::new(),
@@ -2955,12 +2968,25 @@ pub fn has_execed(process: &Process) -> bool {
     process.inner.lock().execed
 }
 
+/// Whether the process gave up its session's controlling terminal (see
+/// [`leave_terminal`]).
+pub fn left_terminal(process: &Process) -> bool {
+    process.inner.lock().left_terminal
+}
+
+/// The process stops counting as its session's terminal's own (4.x's TIOCNOTTY by a
+/// non-leader), until it starts a session.
+pub fn leave_terminal(process: &Process) {
+    process.inner.lock().left_terminal = true;
+}
+
 /// Starts a new session led by the process (setsid).
 pub fn set_sid(process: &Arc<Process>) -> Pid {
     let groups = groups_at_stake(process, Some(process.pid));
     let left = {
         let mut inner = process.inner.lock();
         inner.sid = process.pid;
+        inner.left_terminal = false;
         core::mem::replace(&mut inner.pgid, process.pid)
     };
     settle_orphaned(groups);

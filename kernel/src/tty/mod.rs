@@ -369,7 +369,7 @@ impl Terminal {
         let status = effects.status.then(|| self.status_line());
         if let Some(group) = foreground {
             for signal in effects.signals {
-                let _ = process::kill_many(KillTarget::Group(group), Some(signal));
+                let _ = process::kill_many(KillTarget::TerminalGroup(group), Some(signal));
             }
         }
         if let Some(line) = status {
@@ -696,12 +696,13 @@ impl Terminal {
     }
 
     /// SIGIO for the owner, when asked for (ttwakeup, ttwwakeup): to a group's members
-    /// that have a controlling terminal, while the terminal has a session
+    /// that have it as controlling terminal, while the terminal has a session
     /// (pgsigio's checkctty).
     fn notify_io(&self) {
         let checked = self.session().is_some();
-        self.signals
-            .notify_members(|p| !checked || self.session() == Some(p.sid()));
+        self.signals.notify_members(|p| {
+            !checked || (self.session() == Some(p.sid()) && !process::left_terminal(p))
+        });
     }
 
     /// Asks for SIGIO on input and drained output, or stops it (FIOASYNC).
@@ -730,7 +731,7 @@ impl Terminal {
             let s = self.state.lock();
             (s.session, s.foreground)
         };
-        if session != Some(p.sid()) {
+        if session != Some(p.sid()) || process::left_terminal(p) {
             return false;
         }
         match foreground {
@@ -757,7 +758,7 @@ impl Terminal {
         if process::group_orphaned(p.pgid()) {
             return Err(TtyError::Io);
         }
-        let _ = process::kill_many(KillTarget::Group(p.pgid()), Some(signal));
+        let _ = process::kill_many(KillTarget::TerminalGroup(p.pgid()), Some(signal));
         if process::signal_pending(p) {
             return Err(TtyError::Interrupted);
         }
@@ -844,7 +845,10 @@ impl Terminal {
                 // met first, the reader waits a moment (ttread's lbolt) and reads on.
                 Some((ReadOutcome::Suspend(n), foreground)) => {
                     if let Some(group) = foreground {
-                        let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Tstp));
+                        let _ = process::kill_many(
+                            KillTarget::TerminalGroup(group),
+                            Some(Signal::Tstp),
+                        );
                     }
                     if n > 0 {
                         return Ok(n);
@@ -1059,7 +1063,7 @@ impl Terminal {
             s.foreground
         };
         if let Some(group) = foreground {
-            let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Winch));
+            let _ = process::kill_many(KillTarget::TerminalGroup(group), Some(Signal::Winch));
         }
     }
 
@@ -1072,7 +1076,7 @@ impl Terminal {
     pub fn session_of(&self, caller: &Process) -> Result<Pid, TtyError> {
         let s = self.state.lock();
         match s.session {
-            Some(sid) if sid == caller.sid() => Ok(sid),
+            Some(sid) if sid == caller.sid() && !process::left_terminal(caller) => Ok(sid),
             _ => Err(TtyError::NotControllingTerminal),
         }
     }
@@ -1251,7 +1255,7 @@ pub fn session_leader_exited(sid: Pid, revoke: bool) {
     };
     let foreground = terminal.state.lock().foreground;
     if let Some(group) = foreground {
-        let _ = process::kill_many(KillTarget::Group(group), Some(Signal::Hup));
+        let _ = process::kill_many(KillTarget::TerminalGroup(group), Some(Signal::Hup));
     }
     if revoke && pty::slave_index(terminal).is_some() {
         let deadline =

@@ -271,7 +271,7 @@ fn open_console_device() -> Result<Arc<dyn FileOps>> {
 }
 
 /// /dev/tty: the caller's controlling terminal (the console or a pseudo-terminal's
-/// slave), or ENXIO for a process whose session has none. The kernel's own opens get
+/// slave), or ENXIO for a process whose session has none or that gave it up. The kernel's own opens get
 /// the console. The instance is kept under the terminal's own number too, so that
 /// revoking the terminal cuts it off (4.x's cttyread goes through the session's
 /// terminal vnode, dead after a revoke).
@@ -279,6 +279,9 @@ fn open_controlling_tty() -> Result<Arc<dyn FileOps>> {
     let Some(process) = crate::process::current() else {
         return Ok(crate::file::console());
     };
+    if crate::process::left_terminal(&process) {
+        return Err(Error::NoDevice);
+    }
     let terminal = crate::tty::controlling(process.sid()).ok_or(Error::NoDevice)?;
     let ops = match crate::tty::pty::slave_index(terminal) {
         Some(index) => crate::tty::pty::open_slave(index, true)?,
