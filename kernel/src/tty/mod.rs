@@ -895,6 +895,11 @@ impl Terminal {
     /// it is held, and writers wait once much is; while it is discarded (FLUSHO)
     /// writes succeed and go nowhere (4.x's ttwrite).
     pub fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize, FileError> {
+        // The line first (4.x's ttwrite): a background writer is not stopped for a
+        // terminal no one reads any more.
+        if self.state.lock().hung_up {
+            return Err(FileError::Io);
+        }
         let me = process::current();
         self.check_output(me.as_ref(), false)?;
         if self.state.lock().hung_up {
