@@ -260,6 +260,10 @@ impl Personality for FreeBsd4 {
         true
     }
 
+    fn dev_tty_needs_terminal(&self) -> bool {
+        true
+    }
+
     fn signal_discarded(&self, task: &mut Task) {
         sys::restart_if_discarded(task);
     }

@@ -78,6 +78,23 @@ pub(crate) fn sys_ioctl(task: &mut Task, a: fb::IoctlArgs) -> SysResult {
                 .map_err(file_errno)?;
             return Ok(Ret::word(0));
         }
+        // /dev/tty stands for the caller's controlling terminal: with none (its
+        // session's went away, or it gave it up), cttyioctl says EIO, after
+        // `ioctl` has set FIONBIO's flag.
+        _ if through_dev_tty(&file)
+            && nymph_kernel::tty::lacks_controlling_terminal(
+                &task.process,
+                file.ops().revoked(),
+            ) =>
+        {
+            if cmd == ioctl::FIONBIO {
+                let on: i32 = task.read_val(arg).map_err(fault)?;
+                let mut status = file.status();
+                status.nonblock = on != 0;
+                file.set_status(status);
+            }
+            return Err(errno::EIO);
+        }
         // 4.x `ioctl` sets FIONBIO's flag, then asks the file, whose answer for a
         // revoked device is deadfs's dead_ioctl: ENOTTY, as for any other command.
         _ if file.ops().revoked() => {
@@ -403,10 +420,7 @@ fn terminal_ioctl(
 /// is then the terminal's no more (P_CONTROLT cleared: no /dev/tty, no signals from
 /// the terminal, no job control).
 fn give_up_terminal(task: &Task, file: &OpenFile, tty: &Terminal) -> Result<(), i32> {
-    let through_dev_tty = file
-        .node()
-        .is_some_and(|n| n.stat().rdev == nymph_kernel::vfs::devfs::number::TTY);
-    if !through_dev_tty {
+    if !through_dev_tty(file) {
         return Err(errno::ENOTTY);
     }
     tty.session_of(&task.process).map_err(|_| errno::EIO)?;
@@ -415,6 +429,12 @@ fn give_up_terminal(task: &Task, file: &OpenFile, tty: &Terminal) -> Result<(), 
     }
     nymph_kernel::process::leave_terminal(&task.process);
     Ok(())
+}
+
+/// Whether `file` was opened through /dev/tty (4.x's ctty device, 1,0).
+fn through_dev_tty(file: &OpenFile) -> bool {
+    file.node()
+        .is_some_and(|n| n.stat().rdev == nymph_kernel::vfs::devfs::number::TTY)
 }
 
 /// `UIOCCMD(0)`, `_IO('u', 0)`: a user-control command's request, n in its low byte.

@@ -278,6 +278,15 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         false
     }
 
+    /// Whether a /dev/tty descriptor fails (EIO) for a caller of this personality
+    /// that has no controlling terminal (its session's went away, or it gave it up):
+    /// 4.4BSD's cttyread, cttywrite and cttyioctl find no terminal vnode then.
+    /// Otherwise it reads and writes the terminal it was opened on, or its revoked
+    /// end.
+    fn dev_tty_needs_terminal(&self) -> bool {
+        false
+    }
+
     /// The personality's own per-process values (see [`Process::personality_value`]) a
     /// fresh image starts with, for facts about the image its calls need later (a
     /// FreeBSD process's data segment start, which its break and mmap placement count

@@ -1221,6 +1221,16 @@ pub fn group_gone(pgid: Pid) {
     }
 }
 
+/// Whether `p`'s /dev/tty leads nowhere (4.x's cttyvp is NULL): it gave its terminal
+/// up, or its session has none. A terminal revoked (`revoked`) while the session's
+/// leader lives is still the session's, dead (s_ttyvp is cleared only by the
+/// leader's exit).
+pub fn lacks_controlling_terminal(p: &Process, revoked: bool) -> bool {
+    let sid = p.sid();
+    let leader_lives = || process::find(sid).is_some_and(|l| !l.has_exited() && l.sid() == sid);
+    process::left_terminal(p) || (controlling(sid).is_none() && !(revoked && leader_lives()))
+}
+
 /// The controlling terminal of session `sid`, if it has one.
 pub fn controlling(sid: Pid) -> Option<&'static Terminal> {
     terminals().find(|t| t.session() == Some(sid))

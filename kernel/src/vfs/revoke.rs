@@ -22,6 +22,8 @@ pub(crate) struct Revocable {
     /// A terminal (BSD's VISTTY), as it was when opened: a dead one reads as end of
     /// file.
     tty: bool,
+    /// Opened through /dev/tty: it stands for the caller's controlling terminal.
+    controlling: bool,
 }
 
 /// The revocable instances, with their device numbers: the live ones, and those
@@ -35,6 +37,7 @@ pub(crate) fn track(number: u64, inner: Arc<dyn FileOps>) -> Arc<dyn FileOps> {
         inner,
         revoked: AtomicBool::new(false),
         tty,
+        controlling: number == super::devfs::number::TTY,
     });
     let mut open = OPEN.lock();
     // Closed instances go before a new one comes: the sweep costs the live entries
@@ -87,6 +90,16 @@ impl Revocable {
         self.revoked.load(Ordering::Acquire) || self.inner.revoked()
     }
 
+    /// A /dev/tty instance used by a process with no controlling terminal, whose
+    /// personality fails it then (see `Personality::dev_tty_needs_terminal`).
+    fn leads_nowhere(&self) -> bool {
+        self.controlling
+            && crate::process::current().is_some_and(|p| {
+                p.personality().dev_tty_needs_terminal()
+                    && crate::tty::lacks_controlling_terminal(&p, self.dead())
+            })
+    }
+
     fn dead_read(&self) -> Result<usize> {
         if self.tty { Ok(0) } else { Err(Error::Io) }
     }
@@ -97,6 +110,9 @@ impl FileOps for Revocable {
         self.inner.kind()
     }
     fn read(&self, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        if self.leads_nowhere() {
+            return Err(Error::Io);
+        }
         if self.dead() {
             return self.dead_read();
         }
@@ -106,19 +122,22 @@ impl FileOps for Revocable {
         self.inner.read_limit()
     }
     fn write(&self, buf: &[u8], nonblock: bool) -> Result<usize> {
-        if self.dead() {
+        if self.dead() || self.leads_nowhere() {
             return Err(Error::Io);
         }
         self.inner.write(buf, nonblock)
     }
     fn read_to(&self, to: &mut dyn Sink, nonblock: bool) -> Option<Result<usize>> {
+        if self.leads_nowhere() {
+            return Some(Err(Error::Io));
+        }
         if self.dead() {
             return Some(self.dead_read());
         }
         self.inner.read_to(to, nonblock)
     }
     fn write_from(&self, from: &dyn Source, nonblock: bool) -> Option<Result<usize>> {
-        if self.dead() {
+        if self.dead() || self.leads_nowhere() {
             return Some(Err(Error::Io));
         }
         self.inner.write_from(from, nonblock)
@@ -127,13 +146,16 @@ impl FileOps for Revocable {
         self.inner.seekable()
     }
     fn read_at(&self, offset: u64, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        if self.leads_nowhere() {
+            return Err(Error::Io);
+        }
         if self.dead() {
             return self.dead_read();
         }
         self.inner.read_at(offset, buf, nonblock)
     }
     fn write_at(&self, offset: u64, buf: &[u8], nonblock: bool) -> Result<usize> {
-        if self.dead() {
+        if self.dead() || self.leads_nowhere() {
             return Err(Error::Io);
         }
         self.inner.write_at(offset, buf, nonblock)
