@@ -752,7 +752,9 @@ impl Terminal {
         if !self.is_background(p) {
             return Ok(Access::Allowed);
         }
-        if p.blocks_or_ignores(signal) {
+        // A vfork child is not stopped, which would hold its waiting parent too, nor
+        // is its group signalled for it (BSD's P_PPWAIT): as if it ignored the signal.
+        if p.blocks_or_ignores(signal) || p.is_vfork_child() {
             return if_unreachable;
         }
         if process::group_orphaned(p.pgid()) {
