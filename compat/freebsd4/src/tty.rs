@@ -310,7 +310,12 @@ fn terminal_ioctl(
             let id = crate::files::owner_of(task, file)?;
             task.write_val(arg, &id).map_err(fault)?;
         }
-        ioctl::TIOCSCTTY => tty.acquire(&task.process).map_err(tty_errno)?,
+        // cttyioctl refuses it on /dev/tty; ttioctl stops a background caller first.
+        ioctl::TIOCSCTTY if through_dev_tty(file) => return Err(errno::EINVAL),
+        ioctl::TIOCSCTTY => {
+            tty.check_control(&task.process).map_err(tty_errno)?;
+            tty.acquire(&task.process).map_err(tty_errno)?;
+        }
         ioctl::TIOCNOTTY => give_up_terminal(task, file, tty)?,
         ioctl::TIOCFLUSH => {
             // FREAD, FWRITE or both; 0 means both (ttioctl).
@@ -374,9 +379,11 @@ fn terminal_ioctl(
         }
         // The terminal takes what is written to /dev/console (constty): EBUSY while
         // another whose line is up has it, then root's privilege (suser); 0 gives it
-        // back if it has it. Kernel messages still go to the console.
+        // back if it has it. Kernel messages still go to the console. A background
+        // caller is stopped first, as ttioctl does.
         ioctl::TIOCCONS => {
             let on: i32 = task.read_val(arg).map_err(fault)?;
+            tty.check_control(&task.process).map_err(tty_errno)?;
             if on != 0 {
                 if nymph_kernel::tty::console_output_held_by_other(tty) {
                     return Err(errno::EBUSY);
