@@ -888,13 +888,13 @@ impl Process {
     pub fn is_traced(&self) -> bool {
         self.inner.lock().tracer.is_some()
     }
-    #[inline]
     /// Whether it runs in its vfork parent's memory while the parent waits (BSD's
     /// P_PPWAIT).
     pub fn is_vfork_child(&self) -> bool {
         self.inner.lock().lender.is_some()
     }
 
+    #[inline]
     pub fn has_exited(&self) -> bool {
         self.exited.load(Ordering::Relaxed)
     }
