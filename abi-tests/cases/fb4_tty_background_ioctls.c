@@ -24,34 +24,8 @@ static void job_asks_status(void) { (void)!ioctl(tty, TIOCSTAT, 0); }
 
 static void job_sets_ctty(void) { (void)!ioctl(tty, TIOCSCTTY, 0); }
 
-/* In the session leader: a job in its own group, not in front, doing `what`; it must
- * stop by SIGTTOU (within 2 s). */
-static void stops(void (*what)(void))
-{
-	pid_t job = CHECK_OK(fork());
-	if (job == 0) {
-		setpgid(0, 0);
-		signal(SIGTTOU, SIG_DFL);
-		what();
-		_exit(0);
-	}
-	setpgid(job, job);
-	int status = 0;
-	pid_t r = 0;
-	for (int i = 0; i < 200 && r == 0; i++) {
-		r = CHECK_OK(waitpid(job, &status, WUNTRACED | WNOHANG));
-		if (r == 0)
-			usleep(10000);
-	}
-	kill(job, SIGKILL);
-	if (r == 0) {
-		waitpid(job, &status, 0);
-		FAIL("job neither stopped nor ended");
-	}
-	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTTOU)
-		FAIL("job status %#x, wanted a stop by SIGTTOU", status);
-	CHECK_EQ(waitpid(job, &status, 0), job);
-}
+/* A job doing `what` must stop by SIGTTOU. */
+static void stops(void (*what)(void)) { nt_job_stops_by(what, SIGTTOU); }
 
 int main(void)
 {

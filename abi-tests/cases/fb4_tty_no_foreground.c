@@ -28,36 +28,6 @@ static void job_writes(void) { (void)!write(tty, "w", 1); }
 
 static void job_takes_terminal(void) { (void)!tcsetpgrp(tty, getpgrp()); }
 
-/* In the session leader: a job in its own group, not in front, doing `what`; it must
- * stop by `sig` (within 2 s). */
-static void stops_by(void (*what)(void), int sig)
-{
-	pid_t job = CHECK_OK(fork());
-	if (job == 0) {
-		setpgid(0, 0);
-		signal(SIGTTIN, SIG_DFL);
-		signal(SIGTTOU, SIG_DFL);
-		what();
-		_exit(0);
-	}
-	setpgid(job, job);
-	int status = 0;
-	pid_t r = 0;
-	for (int i = 0; i < 200 && r == 0; i++) {
-		r = CHECK_OK(waitpid(job, &status, WUNTRACED | WNOHANG));
-		if (r == 0)
-			usleep(10000);
-	}
-	kill(job, SIGKILL);
-	if (r == 0) {
-		waitpid(job, &status, 0);
-		FAIL("job neither stopped nor ended (wanted a stop by %d)", sig);
-	}
-	if (!WIFSTOPPED(status) || WSTOPSIG(status) != sig)
-		FAIL("job status %#x, wanted a stop by %d", status, sig);
-	CHECK_EQ(waitpid(job, &status, 0), job);
-}
-
 int main(void)
 {
 	int m = CHECK_OK(open("/dev/ptypb", O_RDWR));
@@ -82,13 +52,13 @@ int main(void)
 		CHECK_CHILD_OK(status);
 		CHECK_EQ(tcgetpgrp(tty), 100000);
 
-		stops_by(job_reads, SIGTTIN);
+		nt_job_stops_by(job_reads, SIGTTIN);
 		struct termios t;
 		CHECK_OK(tcgetattr(tty, &t));
 		t.c_lflag |= TOSTOP;
 		CHECK_OK(tcsetattr(tty, TCSANOW, &t));
-		stops_by(job_writes, SIGTTOU);
-		stops_by(job_takes_terminal, SIGTTOU);
+		nt_job_stops_by(job_writes, SIGTTOU);
+		nt_job_stops_by(job_takes_terminal, SIGTTOU);
 		CHECK_EQ(tcgetpgrp(tty), 100000);
 
 		/* The leader itself: background, its group orphaned: EIO. */

@@ -6,7 +6,9 @@
 #define NYMPH_FB4_H
 
 #include <nymph_test.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 /* A zeroed page of memory followed by an unmapped one, so that the returned address
  * + 4096 faults: for EFAULT part way through what a call copies. */
@@ -164,6 +166,37 @@ static inline pid_t nt_pty_session(int m, int s, int sig, void (*handler)(int))
 	CHECK_EQ(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	return child;
+}
+
+/* In a session leader with job control: forks a job into a group of its own, not in
+ * front, with SIGTTIN and SIGTTOU at their defaults, doing `what`; fails unless it
+ * stops by `sig` within 2 s (then kills and reaps it). */
+static inline void nt_job_stops_by(void (*what)(void), int sig)
+{
+	pid_t job = CHECK_OK(fork());
+	if (job == 0) {
+		setpgid(0, 0);
+		signal(SIGTTIN, SIG_DFL);
+		signal(SIGTTOU, SIG_DFL);
+		what();
+		_exit(0);
+	}
+	setpgid(job, job);
+	int status = 0;
+	pid_t r = 0;
+	for (int i = 0; i < 200 && r == 0; i++) {
+		r = CHECK_OK(waitpid(job, &status, WUNTRACED | WNOHANG));
+		if (r == 0)
+			usleep(10000);
+	}
+	kill(job, SIGKILL);
+	if (r == 0) {
+		waitpid(job, &status, 0);
+		FAIL("job neither stopped nor ended (wanted a stop by %d)", sig);
+	}
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != sig)
+		FAIL("job status %#x, wanted a stop by %d", status, sig);
+	CHECK_EQ(waitpid(job, &status, 0), job);
 }
 
 /* libkvm's live path: kvm_nlist asks kldsym(2) for a kernel variable by name (the
