@@ -33,6 +33,8 @@ commands:
            --stdio tty|pipe     its descriptors 1 and 2: the console (a terminal), or
                                 pipes whose bytes become our stdout and stderr; the
                                 default is pipe when our stdout is not a terminal
+           --memory MIB         the guest's memory (default 256, or the image and 192
+                                more when the roots are large; at most 2815)
   abi-test  build libc-shim and the conformance cases (abi-tests/cases), run them in
          one guest and write target/abi-report/report.{md,json}:
          cargo xtask abi-test [options] [FILTER]  (FILTER: part of a case name)
@@ -134,6 +136,8 @@ pub struct ExecArgs {
     /// Where the program's standard output and error go (None: pipes when our own
     /// standard output is not a terminal, else the console).
     pub stdio: Option<crate::cmd_exec::Stdio>,
+    /// The guest's memory in MiB (None: sized to the image).
+    pub memory_mib: Option<u32>,
     /// The guest path and its arguments.
     pub argv: Vec<String>,
 }
@@ -256,6 +260,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 verbose: false,
                 trace: false,
                 stdio: None,
+                memory_mib: None,
                 argv: Vec::new(),
             };
             while let Some(flag) = args.next_flag()? {
@@ -280,6 +285,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "--root" => a.roots.push(args.value(&flag)?.into()),
                     "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
                     "--stdio" => a.stdio = Some(args.value(&flag)?.parse()?),
+                    "--memory" => {
+                        let mib = number(&args.value(&flag)?)?;
+                        a.memory_mib = Some(u32::try_from(mib).map_err(|_| "--memory: too large")?);
+                    }
                     "-h" | "--help" => return Ok(Command::Help),
                     path if path.starts_with('/') => {
                         a.argv.push(path.to_string());
@@ -489,6 +498,7 @@ mod tests {
             "--trace",
             "--root=/r2",
             "--stdio=pipe",
+            "--memory=1024",
             "--",
             "/bin/echo",
             "a b",
@@ -500,6 +510,9 @@ mod tests {
         assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
         assert!(a.trace && !a.verbose);
         assert_eq!(a.stdio, Some(crate::cmd_exec::Stdio::Pipes));
+        assert_eq!(a.memory_mib, Some(1024));
+        assert!(p(&["exec", "--memory", "lots", "/bin/x"]).is_err());
+        assert!(p(&["exec", "--memory", "99999999999", "/bin/x"]).is_err());
         assert!(p(&["exec", "--stdio", "file", "/bin/x"]).is_err());
         assert!(p(&["exec"]).is_err());
         assert!(p(&["exec", "--"]).is_err());

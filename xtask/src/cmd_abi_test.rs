@@ -40,6 +40,7 @@ pub fn main(a: &AbiTestArgs) -> crate::Result<ExitCode> {
             qemu: &qemu,
             accel: a.accel,
             timeout: a.timeout,
+            memory_mib: None,
         },
         case_timeout: a.timeout,
         selection,

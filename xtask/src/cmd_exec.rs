@@ -39,6 +39,14 @@ const ENVIRONMENT: [&str; 3] = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/", 
 const STATUS_HARNESS: u8 = 125;
 const STATUS_NOT_EXECUTABLE: u8 = 126;
 const STATUS_NOT_FOUND: u8 = 127;
+/// Guest memory when the image is small: what every other boot gets.
+const MEMORY_MIB: u64 = 256;
+/// The least memory left beside the image: the initrd stays in memory for the whole
+/// run (its files are the root's), and the kernel and the program need the rest.
+const MEMORY_BESIDE_IMAGE_MIB: u64 = 192;
+/// The most memory the kernel uses: it runs in memory below 4 GiB, and QEMU's q35
+/// puts no more than this there (more goes above 4 GiB, where it lies unused).
+const MEMORY_MAX_MIB: u64 = 2815;
 
 /// Where the program's descriptors 1 and 2 go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +241,36 @@ pub struct Guest<'a> {
     pub qemu: &'a Path,
     pub accel: Accel,
     pub timeout: Duration,
+    /// The guest's memory in MiB (None: [`guest_memory_mib`]'s choice for the image).
+    pub memory_mib: Option<u32>,
+}
+
+/// The memory to boot an image of `image_bytes` with: `requested` if given, else
+/// 256 MiB or, for a large image (a whole 4.x root given with `--root`), the image and
+/// 192 MiB beside it. Refused when the image leaves too little of it, or needs more
+/// than the kernel can use.
+pub fn guest_memory_mib(image_bytes: u64, requested: Option<u32>) -> crate::Result<u32> {
+    let image_mib = image_bytes.div_ceil(1 << 20);
+    let least = image_mib + 64;
+    let memory = match requested {
+        Some(m) if u64::from(m) < least => {
+            return Err(format!(
+                "--memory {m}: the image (the base, images/rootfs and every --root) takes \
+                 {image_mib} MiB of guest memory for the whole run; give at least {least}"
+            )
+            .into());
+        }
+        Some(m) => u64::from(m),
+        None => MEMORY_MIB.max(image_mib + MEMORY_BESIDE_IMAGE_MIB),
+    };
+    if memory > MEMORY_MAX_MIB {
+        return Err(format!(
+            "the guest would need {memory} MiB (the image is {image_mib} MiB and stays in \
+             memory); Nymph uses at most {MEMORY_MAX_MIB} MiB: give --root a smaller tree"
+        )
+        .into());
+    }
+    Ok(memory as u32)
 }
 
 /// Runs `argv` (argv[0] is the guest path) in a freshly booted Nymph.
@@ -273,6 +311,7 @@ pub fn run_program_with(
         qemu,
         accel,
         timeout,
+        memory_mib,
     } = *guest;
     let path = argv.first().ok_or("no program given")?;
     if !path.starts_with('/') {
@@ -290,7 +329,9 @@ pub fn run_program_with(
         lock.lock()?;
     }
     let initrd = dir.join("initrd.cpio");
-    std::fs::write(&initrd, image.to_cpio())?;
+    let cpio = image.to_cpio();
+    let memory_mib = guest_memory_mib(cpio.len() as u64, memory_mib)?;
+    std::fs::write(&initrd, cpio)?;
     let log_path = dir.join("kernel.log");
     let _ = std::fs::remove_file(&log_path);
     let mut cmdline =
@@ -310,6 +351,7 @@ pub fn run_program_with(
     }
     let mut cmd = QemuCommand::new(qemu, elf)
         .accel(accel)
+        .memory_mib(memory_mib)
         .cmdline(cmdline)
         .initrd(&initrd)
         .arg("-serial")
@@ -337,6 +379,13 @@ pub fn run_program_with(
                 None => match outcome.exit {
                     ExitKind::Timeout(after) => {
                         format!("the program did not finish within {} s", after.as_secs())
+                    }
+                    // QEMU refusing to start says why only on its stderr.
+                    other if kernel_log.is_empty() && !outcome.stderr.is_empty() => {
+                        format!(
+                            "QEMU did not boot the kernel ({other}): {}",
+                            outcome.stderr.join("; ")
+                        )
                     }
                     other => {
                         format!("the kernel stopped without reporting how init ended ({other})")
@@ -372,6 +421,7 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
         qemu: &qemu,
         accel: a.accel,
         timeout: a.timeout,
+        memory_mib: a.memory_mib,
     };
     let stdio = a.stdio.unwrap_or(if std::io::stdout().is_terminal() {
         Stdio::Console
@@ -440,6 +490,22 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_grows_with_a_large_image_only() {
+        const MIB: u64 = 1 << 20;
+        // Every image of the suite and the tests is small: they all get 256 MiB.
+        assert_eq!(guest_memory_mib(11 * MIB, None).unwrap(), 256);
+        assert_eq!(guest_memory_mib(64 * MIB, None).unwrap(), 256);
+        // A whole 4.x tree: the image stays in memory, with 192 MiB beside it.
+        assert_eq!(guest_memory_mib(400 * MIB + 1, None).unwrap(), 401 + 192);
+        assert_eq!(guest_memory_mib(11 * MIB, Some(1024)).unwrap(), 1024);
+        // Too little beside the image, or more than the kernel uses below 4 GiB.
+        assert!(guest_memory_mib(400 * MIB, Some(256)).is_err());
+        assert_eq!(guest_memory_mib(400 * MIB, Some(464)).unwrap(), 464);
+        assert!(guest_memory_mib(11 * MIB, Some(4096)).is_err());
+        assert!(guest_memory_mib(2700 * MIB, None).is_err());
+    }
 
     #[test]
     fn statuses_come_from_the_structured_line() {

@@ -163,6 +163,7 @@ pub fn fuzz(ws: &Workspace, elf: &Path, accel: Accel, a: &FuzzArgs) -> crate::Re
         qemu: &qemu,
         accel,
         timeout,
+        memory_mib: None,
     };
     let base = boot(&guest, &root, a, 0)?;
     let run = boot(&guest, &root, a, a.iterations)?;

@@ -440,6 +440,7 @@ pub fn fuzz_exec(
         qemu: &qemu,
         accel,
         timeout,
+        memory_mib: None,
     };
     let base = boot(&guest, &roots, 0, false)?;
     let run = boot(&guest, &roots, plan.len(), a.verbose)?;

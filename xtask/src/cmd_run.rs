@@ -25,7 +25,12 @@ pub fn main(args: &RunArgs) -> crate::Result<ExitCode> {
         Some(initrd) => initrd.clone(),
         None => crate::default_image::build(&ws)?,
     };
-    cmd = cmd.initrd(initrd);
+    let image_bytes = std::fs::metadata(&initrd)
+        .map_err(|e| format!("{}: {e}", initrd.display()))?
+        .len();
+    cmd = cmd
+        .memory_mib(crate::cmd_exec::guest_memory_mib(image_bytes, None)?)
+        .initrd(initrd);
     eprintln!("xtask: {}", cmd.display(Console::Interactive));
     eprintln!("xtask: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor");
     // KVM may hang here without a word; it gets a first-output limit, TCG does not.

@@ -311,6 +311,7 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
         qemu,
         accel: args.accel,
         timeout: args.timeout,
+        memory_mib: None,
     };
     let roots = [root];
     for case in &EXEC_CASES {
@@ -735,6 +736,7 @@ fn abi_suite_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, ta
             qemu,
             accel: args.accel,
             timeout: args.timeout,
+            memory_mib: None,
         },
         case_timeout: ABI_CASE_TIMEOUT,
         selection: Selection::default(),
