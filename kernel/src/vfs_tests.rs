@@ -14,6 +14,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(the_system_table_of_open_files_is_bounded),
     ktest!(procfs_shows_each_process_and_refuses_changes),
     ktest!(a_mounted_procfs_unmounts_only_when_unused),
+    ktest!(an_archive_keeps_hard_links_and_times),
 ];
 
 fn rw_create() -> OpenFlags {
@@ -364,5 +365,54 @@ fn a_mounted_procfs_unmounts_only_when_unused() -> TestResult {
         Some(Error::NotFound)
     );
     kassert_eq!(vfs::rmdir(&ctx, None, b"/tmp/ktest-mnt"), Ok(()));
+    Ok(())
+}
+
+/// A root given to `cargo xtask exec --root` keeps its hard links (`ls -l`'s link
+/// count, one file under two names) and its modification times.
+fn an_archive_keeps_hard_links_and_times() -> TestResult {
+    use nymph_cpio::{Meta, S_IFDIR, S_IFREG, Writer};
+    let mut w = Writer::new();
+    let dir = Meta {
+        mode: S_IFDIR | 0o755,
+        uid: 0,
+        gid: 0,
+        mtime: 1_040_000_000,
+    };
+    let file = Meta {
+        mode: S_IFREG | 0o555,
+        uid: 0,
+        gid: 7,
+        mtime: 1_050_000_000,
+    };
+    w.add_member("ktest-archive", &dir, b"");
+    w.add_hard_links(&["ktest-archive/[", "ktest-archive/test"], &file, b"body");
+    w.add("ktest-archive/plain", S_IFREG | 0o644, 0, 0, b"p");
+    let archive: &'static [u8] = alloc::vec::Vec::leak(w.finish());
+    kassert_eq!(crate::vfs::tmpfs::load_archive(archive), Ok(4));
+    let ctx = FsContext::initial();
+    let stat = |path: &[u8]| vfs::stat(&ctx, None, path, Follow::No);
+    let (Ok(a), Ok(b), Ok(plain), Ok(d)) = (
+        stat(b"/ktest-archive/["),
+        stat(b"/ktest-archive/test"),
+        stat(b"/ktest-archive/plain"),
+        stat(b"/ktest-archive"),
+    ) else {
+        kfail!("a member of the archive is missing")
+    };
+    kassert_eq!((a.inode, a.links, a.size, a.gid), (b.inode, 2, 4, 7));
+    kassert_eq!(
+        (a.mtime.seconds, a.atime.seconds),
+        (1_050_000_000, 1_050_000_000)
+    );
+    kassert_eq!(read_path(&ctx, b"/ktest-archive/["), b"body".to_vec());
+    // No time in the member: the boot's stands; the directory's is its own after its
+    // members were entered.
+    kassert!(plain.mtime.seconds > 1_050_000_000 && plain.links == 1);
+    kassert_eq!(d.mtime.seconds, 1_040_000_000);
+    // Removing one name leaves the other with the data.
+    kassert_eq!(vfs::unlink(&ctx, None, b"/ktest-archive/["), Ok(()));
+    kassert_eq!(stat(b"/ktest-archive/test").map(|s| s.links), Ok(1));
+    kassert_eq!(read_path(&ctx, b"/ktest-archive/test"), b"body".to_vec());
     Ok(())
 }

@@ -3,8 +3,12 @@
 //! tree replaces the same path in an earlier one), which is how `cargo xtask exec
 //! --root DIR` adds a user's programs to the default image.
 //!
-//! The archive is deterministic: entries sorted by path, owner root, times zero, so
-//! the same trees always give the same bytes.
+//! The archive is deterministic: entries sorted by path, so the same trees always give
+//! the same bytes. A member added by path is root's with no time (the kernel gives it
+//! the boot's); one taken from a host tree keeps what `ls -l` shows of it there: its
+//! modification time, its hard links (one file under each of its names in the tree),
+//! and its owner, except that the owner of the tree's top directory (whoever unpacked
+//! it, usually) stands for root (uid and gid 0).
 //!
 //! Also here: the default `/etc` every guest starts with ([`etc`]), made of 4.x's
 //! password databases ([`passwd`]) in the Berkeley DB 1.85 hash format (`nymph_dbhash`).
@@ -13,11 +17,11 @@
 pub mod etc;
 pub mod passwd;
 
-use nymph_cpio::{S_IFDIR, S_IFLNK, S_IFREG, Writer};
-use std::collections::BTreeMap;
+use nymph_cpio::{Meta, S_IFDIR, S_IFLNK, S_IFREG, Writer};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// One member of the image, by its path inside the guest (no leading slash).
@@ -28,10 +32,23 @@ pub enum Member {
     Symlink { target: String },
 }
 
+/// What a member taken from a host tree keeps of its host file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct HostAttrs {
+    uid: u32,
+    gid: u32,
+    /// Seconds since 1970; 0 for none (a time before 1970 or past 2106).
+    mtime: u32,
+    /// The host file (device, inode) of a file with more than one name.
+    link: Option<(u64, u64)>,
+}
+
 /// A guest root file system being assembled.
 #[derive(Clone, Debug, Default)]
 pub struct Image {
     members: BTreeMap<String, Member>,
+    /// Attributes of the members taken from host trees (see the module's comment).
+    host: BTreeMap<String, HostAttrs>,
 }
 
 fn guest_path(path: &str) -> String {
@@ -49,6 +66,7 @@ impl Image {
     pub fn add_file(&mut self, path: &str, mode: u32, data: Vec<u8>) {
         let path = guest_path(path);
         self.add_parents(&path);
+        self.host.remove(&path);
         self.members.insert(
             path,
             Member::File {
@@ -62,6 +80,7 @@ impl Image {
     pub fn add_dir(&mut self, path: &str, mode: u32) {
         let path = guest_path(path);
         self.add_parents(&path);
+        self.host.remove(&path);
         self.members.insert(
             path,
             Member::Directory {
@@ -88,6 +107,7 @@ impl Image {
     pub fn add_symlink(&mut self, path: &str, target: &str) {
         let path = guest_path(path);
         self.add_parents(&path);
+        self.host.remove(&path);
         self.members.insert(
             path,
             Member::Symlink {
@@ -104,6 +124,7 @@ impl Image {
                 format!("{} is not a directory", root.display()),
             ));
         }
+        let top = fs::metadata(root)?;
         let mut stack = vec![PathBuf::new()];
         while let Some(relative) = stack.pop() {
             let dir = root.join(&relative);
@@ -119,11 +140,30 @@ impl Image {
                     self.add_symlink(&name, &target);
                 } else if meta.is_dir() {
                     self.add_parents(&name);
-                    self.members.insert(name, Member::Directory { mode });
+                    self.members
+                        .insert(name.clone(), Member::Directory { mode });
                     stack.push(rel);
                 } else if meta.is_file() {
                     self.add_file(&name, mode, fs::read(entry.path())?);
+                } else {
+                    // Devices, FIFOs and sockets: the guest makes its own /dev.
+                    continue;
                 }
+                let attrs = HostAttrs {
+                    uid: if meta.uid() == top.uid() {
+                        0
+                    } else {
+                        meta.uid()
+                    },
+                    gid: if meta.gid() == top.gid() {
+                        0
+                    } else {
+                        meta.gid()
+                    },
+                    mtime: u32::try_from(meta.mtime()).unwrap_or(0),
+                    link: (meta.is_file() && meta.nlink() > 1).then(|| (meta.dev(), meta.ino())),
+                };
+                self.host.insert(guest_path(&name), attrs);
             }
         }
         Ok(())
@@ -136,12 +176,35 @@ impl Image {
 
     /// The archive.
     pub fn to_cpio(&self) -> Vec<u8> {
+        // The names of each host file with more than one of them in the image.
+        let mut names_of: BTreeMap<(u64, u64), Vec<&str>> = BTreeMap::new();
+        for (path, attrs) in &self.host {
+            if let Some(link) = attrs.link {
+                names_of.entry(link).or_default().push(path);
+            }
+        }
+        let mut linked_done = BTreeSet::new();
         let mut w = Writer::new();
         for (path, member) in &self.members {
-            match member {
-                Member::Directory { mode } => w.add(path, S_IFDIR | mode, 0, 0, b""),
-                Member::File { mode, data } => w.add(path, S_IFREG | mode, 0, 0, data),
-                Member::Symlink { target } => w.add(path, S_IFLNK | 0o777, 0, 0, target.as_bytes()),
+            let attrs = self.host.get(path);
+            let (kind, mode, data) = match member {
+                Member::Directory { mode } => (S_IFDIR, *mode, &b""[..]),
+                Member::File { mode, data } => (S_IFREG, *mode, &data[..]),
+                Member::Symlink { target } => (S_IFLNK, 0o777, target.as_bytes()),
+            };
+            let meta = Meta {
+                mode: kind | mode,
+                uid: attrs.map_or(0, |a| a.uid),
+                gid: attrs.map_or(0, |a| a.gid),
+                mtime: attrs.map_or(0, |a| a.mtime),
+            };
+            match attrs.and_then(|a| a.link).map(|l| (l, &names_of[&l])) {
+                Some((link, names)) if names.len() > 1 => {
+                    if linked_done.insert(link) {
+                        w.add_hard_links(names, &meta, data);
+                    }
+                }
+                _ => w.add_member(path, &meta, data),
             }
         }
         w.finish()
@@ -240,5 +303,47 @@ mod tests {
                 .add_tree(Path::new("/nonexistent/nymph/root"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_tree_keeps_hard_links_times_and_other_owners() {
+        let t = scratch("links");
+        fs::create_dir_all(t.join("bin")).unwrap();
+        fs::write(t.join("bin/test"), b"test body").unwrap();
+        fs::hard_link(t.join("bin/test"), t.join("bin/[")).unwrap();
+        fs::write(t.join("bin/echo"), b"echo").unwrap();
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_050_000_000);
+        for name in ["bin/test", "bin/echo"] {
+            let f = fs::File::options().write(true).open(t.join(name)).unwrap();
+            f.set_modified(when).unwrap();
+        }
+        let mut image = Image::new();
+        image.add_tree(&t).unwrap();
+        let archive = image.to_cpio();
+        let entries: Vec<_> = Reader::new(&archive).collect::<Result<_, _>>().unwrap();
+        let by_name = |n: &str| entries.iter().find(|e| e.name == n).unwrap();
+        let (bracket, test, echo) = (by_name("bin/["), by_name("bin/test"), by_name("bin/echo"));
+        // One file under two names: one inode, two links, the data once (last name).
+        assert_eq!((bracket.ino, bracket.nlink), (test.ino, 2));
+        assert_eq!(bracket.data.len() + test.data.len(), b"test body".len());
+        assert_eq!(
+            (echo.nlink, echo.data, echo.mtime),
+            (1, &b"echo"[..], 1_050_000_000)
+        );
+        assert_eq!(test.mtime, 1_050_000_000);
+        // The tree's own owner (whoever made this scratch tree) stands for root.
+        assert_eq!((echo.uid, echo.gid), (0, 0));
+        // A file replaced by path loses the tree's attributes and its link.
+        image.add_file("/bin/[", 0o755, b"own".to_vec());
+        let archive = image.to_cpio();
+        let entries: Vec<_> = Reader::new(&archive).collect::<Result<_, _>>().unwrap();
+        let bracket = entries.iter().find(|e| e.name == "bin/[").unwrap();
+        let test = entries.iter().find(|e| e.name == "bin/test").unwrap();
+        assert_eq!(
+            (bracket.nlink, bracket.mtime, bracket.data),
+            (1, 0, &b"own"[..])
+        );
+        assert_eq!((test.nlink, test.data), (1, &b"test body"[..]));
+        fs::remove_dir_all(&t).unwrap();
     }
 }

@@ -33,6 +33,10 @@ pub struct Entry<'a> {
     pub uid: u32,
     pub gid: u32,
     pub mtime: u32,
+    /// The member's inode number: hard links to one file share it (and `nlink` > 1),
+    /// their data carried by one of them (the last, as GNU cpio writes them).
+    pub ino: u32,
+    pub nlink: u32,
     /// File contents, or the target of a symlink.
     pub data: &'a [u8],
 }
@@ -124,9 +128,11 @@ impl<'a> Reader<'a> {
         if &header[..6] != MAGIC {
             return Err(Error::BadMagic(at));
         }
+        let ino = hex_field(header, 0, at)?;
         let mode = hex_field(header, 1, at)?;
         let uid = hex_field(header, 2, at)?;
         let gid = hex_field(header, 3, at)?;
+        let nlink = hex_field(header, 4, at)?;
         let mtime = hex_field(header, 5, at)?;
         let file_size = hex_field(header, 6, at)? as usize;
         let name_size = hex_field(header, 11, at)? as usize;
@@ -162,9 +168,22 @@ impl<'a> Reader<'a> {
             uid,
             gid,
             mtime,
+            ino,
+            nlink,
             data,
         }))
     }
+}
+
+/// A member's attributes as the writer stores them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Including the file type bits.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Seconds since 1970; 0 for none.
+    pub mtime: u32,
 }
 
 /// Builds an archive in memory.
@@ -182,16 +201,16 @@ impl Writer {
         }
     }
 
-    fn header(&mut self, name: &str, mode: u32, uid: u32, gid: u32, nlink: u32, size: usize) {
+    fn header(&mut self, name: &str, meta: &Meta, ino: u32, nlink: u32, size: usize) {
         use core::fmt::Write;
         let mut h = String::with_capacity(HEADER_LEN);
         let fields = [
-            self.next_ino,
-            mode,
-            uid,
-            gid,
+            ino,
+            meta.mode,
+            meta.uid,
+            meta.gid,
             nlink,
-            0,
+            meta.mtime,
             size as u32,
             0,
             0,
@@ -204,7 +223,6 @@ impl Writer {
         for f in fields {
             let _ = write!(h, "{f:08x}");
         }
-        self.next_ino += 1;
         self.out.extend_from_slice(h.as_bytes());
         self.out.extend_from_slice(name.as_bytes());
         self.out.push(0);
@@ -217,18 +235,50 @@ impl Writer {
         }
     }
 
-    /// Adds a member. `mode` includes the file type bits.
+    /// Adds a member with no modification time (the loader's own time stands).
+    /// `mode` includes the file type bits.
     pub fn add(&mut self, name: &str, mode: u32, uid: u32, gid: u32, data: &[u8]) {
-        let nlink = if mode & S_IFMT == S_IFDIR { 2 } else { 1 };
-        self.header(name, mode, uid, gid, nlink, data.len());
+        let meta = Meta {
+            mode,
+            uid,
+            gid,
+            mtime: 0,
+        };
+        self.add_member(name, &meta, data);
+    }
+
+    /// Adds a member with the attributes in `meta`.
+    pub fn add_member(&mut self, name: &str, meta: &Meta, data: &[u8]) {
+        let nlink = if meta.mode & S_IFMT == S_IFDIR { 2 } else { 1 };
+        let ino = self.take_ino();
+        self.header(name, meta, ino, nlink, data.len());
         self.out.extend_from_slice(data);
         self.pad();
     }
 
+    /// Adds one file under several names (hard links): one inode number and link
+    /// count for all, the data with the last name, as GNU cpio writes them.
+    pub fn add_hard_links(&mut self, names: &[&str], meta: &Meta, data: &[u8]) {
+        let ino = self.take_ino();
+        let nlink = names.len() as u32;
+        for (i, name) in names.iter().enumerate() {
+            let carried: &[u8] = if i + 1 == names.len() { data } else { b"" };
+            self.header(name, meta, ino, nlink, carried.len());
+            self.out.extend_from_slice(carried);
+            self.pad();
+        }
+    }
+
+    fn take_ino(&mut self) -> u32 {
+        let ino = self.next_ino;
+        self.next_ino += 1;
+        ino
+    }
+
     /// Writes the trailer and returns the archive.
     pub fn finish(mut self) -> Vec<u8> {
-        self.next_ino = 0;
-        self.header("TRAILER!!!", 0, 0, 0, 1, 0);
+        let meta = Meta::default();
+        self.header("TRAILER!!!", &meta, 0, 1, 0);
         self.out
     }
 }
@@ -311,6 +361,58 @@ mod tests {
             listing.lines().collect::<Vec<_>>(),
             ["bin", "bin/echo", "etc/motd", "bin/sh"]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn hard_links_share_an_inode_and_standard_cpio_links_them() {
+        let mut w = Writer::new();
+        let meta = Meta {
+            mode: S_IFREG | 0o555,
+            uid: 0,
+            gid: 7,
+            mtime: 1_050_000_000,
+        };
+        w.add("bin", S_IFDIR | 0o755, 0, 0, b"");
+        w.add_hard_links(&["bin/[", "bin/test"], &meta, b"test body");
+        w.add_member("bin/other", &meta, b"x");
+        let archive = w.finish();
+        let entries: Vec<Entry<'_>> = Reader::new(&archive).collect::<Result<_, _>>().unwrap();
+        let (bracket, test, other) = (&entries[1], &entries[2], &entries[3]);
+        assert_eq!(
+            (bracket.ino, bracket.nlink, bracket.data),
+            (test.ino, 2, &b""[..])
+        );
+        assert_eq!(
+            (test.nlink, test.data, test.mtime),
+            (2, &b"test body"[..], 1_050_000_000)
+        );
+        assert_ne!(other.ino, test.ino);
+        assert_eq!((other.nlink, other.gid), (1, 7));
+
+        let dir = std::env::temp_dir().join(format!("nymph-cpio-links-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let Ok(out) = std::process::Command::new("cpio")
+            .args(["-idm", "--quiet"])
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(&archive)?;
+                child.wait_with_output()
+            })
+        else {
+            assert!(std::env::var_os("CI").is_none(), "cpio(1) is missing in CI");
+            eprintln!("cpio(1) not installed; extraction check skipped");
+            return;
+        };
+        assert!(out.status.success());
+        use std::os::unix::fs::MetadataExt;
+        let a = std::fs::metadata(dir.join("bin/[")).unwrap();
+        let b = std::fs::metadata(dir.join("bin/test")).unwrap();
+        assert_eq!((a.ino(), a.nlink(), a.mtime()), (b.ino(), 2, 1_050_000_000));
+        assert_eq!(std::fs::read(dir.join("bin/[")).unwrap(), b"test body");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,9 +1,10 @@
 //! tmpfs: the in-memory file system the root lives on. Nodes and their link counts,
 //! and the loading of the boot archive into it.
 
-use super::node::{Body, DirData, FileData, Inode};
+use super::node::{Body, DirData, FileData, Inode, Timestamp};
 use super::{Credentials, Device, Error, FsContext, Result};
 use crate::sync::Mutex;
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -159,6 +160,10 @@ pub(crate) fn moved(from: &Arc<Inode>, to: &Arc<Inode>, node: &Arc<Inode>) {
 pub fn load_archive(archive: &'static [u8]) -> Result<usize> {
     let ctx = FsContext::initial();
     let mut count = 0;
+    // Files with more than one name, by their inode number in the archive.
+    let mut linked: BTreeMap<u32, Arc<Inode>> = BTreeMap::new();
+    // Directories' times are set last: entering their members would move them.
+    let mut dir_times = Vec::new();
     for entry in Reader::new(archive) {
         let entry = entry.map_err(|_| Error::InvalidArchive)?;
         let path = entry.name.as_bytes();
@@ -183,14 +188,32 @@ pub fn load_archive(archive: &'static [u8]) -> Result<usize> {
             meta.mode = mode;
             meta.uid = entry.uid;
             meta.gid = entry.gid;
+            drop(meta);
+            if entry.mtime != 0 {
+                dir_times.push((d, entry.mtime));
+            }
         } else {
-            let kind = if entry.is_symlink() {
-                Kind::Symlink(entry.data.to_vec())
-            } else {
-                Kind::Regular
+            let hard_linked = entry.is_file() && entry.nlink > 1;
+            let node = match linked.get(&entry.ino) {
+                Some(node) if hard_linked => node.clone(),
+                _ => {
+                    let kind = if entry.is_symlink() {
+                        Kind::Symlink(entry.data.to_vec())
+                    } else {
+                        Kind::Regular
+                    };
+                    let node = make(dir.device, mode, entry.uid, entry.gid, kind);
+                    set_archive_time(&node, entry.mtime);
+                    if hard_linked {
+                        linked.insert(entry.ino, node.clone());
+                    }
+                    node
+                }
             };
-            let node = make(dir.device, mode, entry.uid, entry.gid, kind);
-            if let Ok(data) = node.data() {
+            // One of a file's names carries its data (GNU cpio: the last).
+            if let Ok(data) = node.data()
+                && !entry.data.is_empty()
+            {
                 let mut data = data.lock();
                 data.backing = entry.data;
                 data.size = entry.data.len() as u64;
@@ -203,7 +226,24 @@ pub fn load_archive(archive: &'static [u8]) -> Result<usize> {
         }
         count += 1;
     }
+    for (dir, mtime) in dir_times {
+        set_archive_time(&dir, mtime);
+    }
     Ok(count)
+}
+
+/// Gives `node` the modification time an archive member has (also as its access
+/// time, as `cpio -m` and `tar` leave them); 0, a member with none, keeps the boot's.
+fn set_archive_time(node: &Inode, mtime: u32) {
+    if mtime != 0 {
+        let time = Timestamp {
+            seconds: i64::from(mtime),
+            nanoseconds: 0,
+        };
+        let mut meta = node.meta.lock();
+        meta.mtime = time;
+        meta.atime = time;
+    }
 }
 
 /// The directory `name` in `dir`, made if missing.
