@@ -23,7 +23,10 @@ commands:
            --verbose            echo every serial line
   exec   run one program in Nymph: cargo xtask exec [options] -- /guest/path ARGS...
          its output on stdout, its exit status as ours (128+signal if killed)
-           --root DIR           lay DIR over the guest's root (repeatable)
+           --root DIR[:/GUEST]  lay DIR over the guest's root, or at the guest
+                                directory GUEST (repeatable); a 4.x system's tree
+                                goes at /compat/freebsd4, and a program missing at
+                                its path starts from there as a 4.x exec finds it
            --accel tcg|kvm      accelerator (default tcg)
            --release            build the kernel with the release profile
            --timeout SECS       limit for the run (default 60)
@@ -128,7 +131,7 @@ pub struct TestArgs {
 pub struct ExecArgs {
     pub release: bool,
     pub accel: Accel,
-    pub roots: Vec<PathBuf>,
+    pub roots: Vec<crate::cmd_exec::RootSpec>,
     pub timeout: Duration,
     pub verbose: bool,
     /// Trace the program's system calls (`nymph.trace=init`), printed on stderr.
@@ -282,7 +285,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                         a.trace = true;
                     }
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
-                    "--root" => a.roots.push(args.value(&flag)?.into()),
+                    "--root" => a.roots.push(args.value(&flag)?.parse()?),
                     "--timeout" => a.timeout = seconds(&args.value(&flag)?)?,
                     "--stdio" => a.stdio = Some(args.value(&flag)?.parse()?),
                     "--memory" => {
@@ -506,7 +509,11 @@ mod tests {
         ]) else {
             panic!()
         };
-        assert_eq!(a.roots, [PathBuf::from("/r1"), PathBuf::from("/r2")]);
+        let top = |d: &str| crate::cmd_exec::RootSpec {
+            dir: d.into(),
+            at: "/".into(),
+        };
+        assert_eq!(a.roots, [top("/r1"), top("/r2")]);
         assert_eq!(a.argv, ["/bin/echo", "a b", "--root"]);
         assert!(a.trace && !a.verbose);
         assert_eq!(a.stdio, Some(crate::cmd_exec::Stdio::Pipes));

@@ -207,10 +207,79 @@ fn status_from_log(log: &str) -> Option<ExecStatus> {
     })
 }
 
+/// A host tree to lay over the guest's root: `--root DIR` (at "/") or
+/// `--root DIR:/guest/dir`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootSpec {
+    pub dir: PathBuf,
+    /// The guest directory the tree's top becomes.
+    pub at: String,
+}
+
+impl std::str::FromStr for RootSpec {
+    type Err = String;
+    /// `DIR`, or `DIR:/guest/dir` (split at the last colon followed by a slash, so a
+    /// host path may hold colons of its own).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (dir, at) = match s.rfind(":/") {
+            Some(i) if i > 0 => (&s[..i], &s[i + 1..]),
+            _ => (s, "/"),
+        };
+        if at.split('/').any(|c| c == "..") {
+            return Err(format!(
+                "--root {s}: the guest directory may not contain .."
+            ));
+        }
+        Ok(RootSpec {
+            dir: dir.into(),
+            at: at.to_string(),
+        })
+    }
+}
+
+/// What [`run_program`] and its kin take as roots: plain directories (laid at "/")
+/// or [`RootSpec`]s.
+pub trait Root {
+    fn dir(&self) -> &Path;
+    fn at(&self) -> &str {
+        "/"
+    }
+}
+
+impl Root for PathBuf {
+    fn dir(&self) -> &Path {
+        self
+    }
+}
+
+impl Root for RootSpec {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+    fn at(&self) -> &str {
+        &self.at
+    }
+}
+
+/// Where FreeBSD-4 programs look up absolute paths first (the personality's prefix).
+const FB4_PREFIX: &str = "/compat/freebsd4";
+
+/// The path to start `path` from: itself, or, when the image has nothing there but has
+/// it under the FreeBSD-4 prefix, that file, as a 4.x shell's exec of the same path
+/// would find it (argv[0] stays as given).
+fn init_path(image: &Image, path: &str) -> String {
+    let prefixed = format!("{FB4_PREFIX}{path}");
+    if image.get(path).is_none() && image.get(&prefixed).is_some() {
+        prefixed
+    } else {
+        path.to_string()
+    }
+}
+
 /// Assembles the guest root for `argv` from `roots`, with `input` for a piped stdin.
 pub fn build_image(
     workspace_root: &Path,
-    roots: &[PathBuf],
+    roots: &[impl Root],
     argv: &[String],
     input: Option<&[u8]>,
 ) -> crate::Result<Image> {
@@ -222,8 +291,8 @@ pub fn build_image(
     }
     for root in roots {
         image
-            .add_tree(root)
-            .map_err(|e| format!("--root {}: {e}", root.display()))?;
+            .add_tree_at(root.dir(), root.at())
+            .map_err(|e| format!("--root {}: {e}", root.dir().display()))?;
     }
     let env: Vec<String> = ENVIRONMENT.iter().map(|s| s.to_string()).collect();
     image.add_file(ARGS_FILE, 0o644, init_args(argv, &env));
@@ -276,7 +345,7 @@ pub fn guest_memory_mib(image_bytes: u64, requested: Option<u32>) -> crate::Resu
 /// Runs `argv` (argv[0] is the guest path) in a freshly booted Nymph.
 pub fn run_program(
     guest: &Guest<'_>,
-    roots: &[PathBuf],
+    roots: &[impl Root],
     argv: &[String],
     on_output: &mut dyn FnMut(&str),
 ) -> crate::Result<ExecOutcome> {
@@ -286,7 +355,7 @@ pub fn run_program(
 /// [`run_program`], with the program's system calls traced when `trace` is set.
 pub fn run_program_traced(
     guest: &Guest<'_>,
-    roots: &[PathBuf],
+    roots: &[impl Root],
     argv: &[String],
     trace: bool,
     on_output: &mut dyn FnMut(&str),
@@ -298,7 +367,7 @@ pub fn run_program_traced(
 /// and descriptor 0 a pipe carrying `input` (then its end) when given.
 pub fn run_program_with(
     guest: &Guest<'_>,
-    roots: &[PathBuf],
+    roots: &[impl Root],
     argv: &[String],
     trace: bool,
     stdio: Stdio,
@@ -318,6 +387,7 @@ pub fn run_program_with(
         return Err(format!("the program must be an absolute guest path, not `{path}`").into());
     }
     let image = build_image(&ws.root, roots, argv, input)?;
+    let path = &init_path(&image, path);
     let dir = ws.target_dir.join("nymph-exec");
     std::fs::create_dir_all(&dir)?;
     // Two runs at once (a fuzz run and an abi-test, say) would overwrite each other's
@@ -490,6 +560,35 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roots_go_at_the_top_or_at_a_guest_directory() {
+        let spec = |s: &str| s.parse::<RootSpec>();
+        let root = |dir: &str, at: &str| RootSpec {
+            dir: dir.into(),
+            at: at.into(),
+        };
+        assert_eq!(spec("/home/u/fb4"), Ok(root("/home/u/fb4", "/")));
+        assert_eq!(
+            spec("/home/u/fb4:/compat/freebsd4"),
+            Ok(root("/home/u/fb4", "/compat/freebsd4"))
+        );
+        // A colon of the host path's own, not followed by a slash, stays in it.
+        assert_eq!(spec("/a:b/c:/opt"), Ok(root("/a:b/c", "/opt")));
+        assert_eq!(spec("rel:x"), Ok(root("rel:x", "/")));
+        assert!(spec("/t:/compat/../etc").is_err());
+    }
+
+    #[test]
+    fn a_program_missing_at_its_path_starts_from_the_4x_tree() {
+        let mut image = Image::new();
+        image.add_file("/compat/freebsd4/bin/ls", 0o555, b"4.x".to_vec());
+        image.add_file("/compat/freebsd4/bin/sh", 0o555, b"4.x".to_vec());
+        image.add_file("/bin/sh", 0o555, b"native".to_vec());
+        assert_eq!(init_path(&image, "/bin/ls"), "/compat/freebsd4/bin/ls");
+        assert_eq!(init_path(&image, "/bin/sh"), "/bin/sh");
+        assert_eq!(init_path(&image, "/bin/none"), "/bin/none");
+    }
 
     #[test]
     fn memory_grows_with_a_large_image_only() {

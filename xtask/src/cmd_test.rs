@@ -244,6 +244,7 @@ fn exec_check_names() -> impl Iterator<Item = &'static str> {
             STDIO_CHECK,
             SIGNAL_STATUS_CHECK,
             REBOOT_CHECK,
+            FB4_TREE_CHECK,
             DYNAMIC_CHECK,
         ])
 }
@@ -368,6 +369,7 @@ fn exec_checks(ws: &Workspace, elf: &Path, qemu: &Path, args: &TestArgs, tally: 
     stdio_check(&guest, &roots[0], tally);
     signal_status_check(&guest, &roots[0], tally);
     reboot_check(&guest, &roots[0], tally);
+    fb4_tree_check(&guest, tally);
     dynamic_check(&guest, tally);
 }
 
@@ -528,6 +530,50 @@ fn signal_status_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &
         Ok(out) => tally.fail(
             what,
             &format!("{:?}, status {}; wanted 138", out.status, out.status.code()),
+        ),
+        Err(e) => tally.fail(what, &e.to_string()),
+    }
+}
+
+const FB4_TREE_CHECK: &str = "xtask exec --root DIR:/compat/freebsd4 lays a 4.x tree where 4.x \
+     programs look first: a program missing at its path starts from the tree with argv[0] as \
+     given, and reads the tree's /etc while the guest's own /tmp stays";
+
+/// Runs images/programs/fb4-tree-probe.c from a tree laid at /compat/freebsd4.
+fn fb4_tree_check(guest: &crate::cmd_exec::Guest<'_>, tally: &mut Tally) {
+    use crate::cmd_exec::RootSpec;
+    let what = FB4_TREE_CHECK;
+    let tree = guest.ws.target_dir.join("nymph-exec-check/fb4-tree");
+    let _ = std::fs::remove_dir_all(&tree);
+    let made = std::fs::create_dir_all(tree.join("etc"))
+        .and_then(|()| std::fs::create_dir_all(tree.join("bin")))
+        .and_then(|()| std::fs::write(tree.join("etc/motd"), "from the 4.x tree\nmore\n"));
+    if let Err(e) = made {
+        return tally.fail(what, &format!("{}: {e}", tree.display()));
+    }
+    if let Err(e) = build_fb4_program(guest.ws, &tree, "fb4-tree-probe") {
+        return tally.fail(what, &format!("fb4-tree-probe: {e}"));
+    }
+    let roots = [RootSpec {
+        dir: tree,
+        at: "/compat/freebsd4".into(),
+    }];
+    let argv = vec!["/bin/fb4-tree-probe".to_string(), "arg".to_string()];
+    let wanted = [
+        "argc=2 argv0=/bin/fb4-tree-probe",
+        "motd=from the 4.x tree",
+        "tmp=1",
+    ];
+    match crate::cmd_exec::run_program(guest, &roots, &argv, &mut |_| {}) {
+        Ok(out) if out.stdout == wanted && out.status.code() == 3 => {
+            tally.pass(what, &format!("{:?}, status 3", out.stdout));
+        }
+        Ok(out) => tally.fail(
+            what,
+            &format!(
+                "stdout {:?}, status {:?}; wanted {wanted:?}, status 3",
+                out.stdout, out.status
+            ),
         ),
         Err(e) => tally.fail(what, &e.to_string()),
     }

@@ -118,6 +118,12 @@ impl Image {
 
     /// Lays the tree under `root` over the image.
     pub fn add_tree(&mut self, root: &Path) -> io::Result<()> {
+        self.add_tree_at(root, "/")
+    }
+
+    /// Lays the tree under `root` over the image at the guest directory `at` (made
+    /// with the tree's top directory's mode and time when it is not "/").
+    pub fn add_tree_at(&mut self, root: &Path, at: &str) -> io::Result<()> {
         if !root.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -125,6 +131,18 @@ impl Image {
             ));
         }
         let top = fs::metadata(root)?;
+        let at = guest_path(at);
+        if !at.is_empty() {
+            self.add_dir(&at, top.permissions().mode());
+            let mtime = u32::try_from(top.mtime()).unwrap_or(0);
+            let attrs = HostAttrs {
+                uid: 0,
+                gid: 0,
+                mtime,
+                link: None,
+            };
+            self.host.insert(at.clone(), attrs);
+        }
         let mut stack = vec![PathBuf::new()];
         while let Some(relative) = stack.pop() {
             let dir = root.join(&relative);
@@ -132,7 +150,7 @@ impl Image {
             entries.sort_by_key(|e| e.file_name());
             for entry in entries {
                 let rel = relative.join(entry.file_name());
-                let name = rel.to_string_lossy().into_owned();
+                let name = Path::new(&at).join(&rel).to_string_lossy().into_owned();
                 let meta = fs::symlink_metadata(entry.path())?;
                 let mode = meta.permissions().mode() & 0o7777;
                 if meta.file_type().is_symlink() {
@@ -344,6 +362,29 @@ mod tests {
             (1, 0, &b"own"[..])
         );
         assert_eq!((test.nlink, test.data), (1, &b"test body"[..]));
+        fs::remove_dir_all(&t).unwrap();
+    }
+
+    #[test]
+    fn a_tree_can_be_laid_at_a_directory() {
+        let t = scratch("at");
+        fs::create_dir_all(t.join("bin")).unwrap();
+        fs::write(t.join("bin/ls"), b"4.x ls").unwrap();
+        let mut image = Image::new();
+        image.add_tree_at(&t, "/compat/freebsd4/").unwrap();
+        assert!(matches!(
+            image.get("/compat"),
+            Some(Member::Directory { .. })
+        ));
+        assert!(matches!(
+            image.get("/compat/freebsd4"),
+            Some(Member::Directory { .. })
+        ));
+        assert!(matches!(
+            image.get("/compat/freebsd4/bin/ls"),
+            Some(Member::File { data, .. }) if data == b"4.x ls"
+        ));
+        assert_eq!(image.get("/bin/ls"), None);
         fs::remove_dir_all(&t).unwrap();
     }
 }
