@@ -15,6 +15,8 @@ commands:
            --accel tcg|kvm      accelerator (default tcg; kvm does not work on these machines)
            --append \"ARGS\"      kernel command line
            --initrd FILE        pass FILE as the initrd
+           --root DIR[:/GUEST]  lay DIR over the default image's root, or at the
+                                guest directory GUEST (a 4.x tree: /compat/freebsd4)
   test   run every test: host tests, in-guest kernel tests, harness self-checks;
          ends with `N passed, M failed`
            --release            build the kernel with the release profile
@@ -117,6 +119,8 @@ pub struct RunArgs {
     pub accel: Accel,
     pub append: String,
     pub initrd: Option<PathBuf>,
+    /// Trees laid over the default image.
+    pub roots: Vec<crate::cmd_exec::RootSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,9 +227,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "--accel" => a.accel = args.value(&flag)?.parse()?,
                     "--append" => a.append = args.value(&flag)?,
                     "--initrd" => a.initrd = Some(args.value(&flag)?.into()),
+                    "--root" => a.roots.push(args.value(&flag)?.parse()?),
                     "-h" | "--help" => return Ok(Command::Help),
                     other => return Err(format!("unknown option `{other}` for run")),
                 }
+            }
+            if a.initrd.is_some() && !a.roots.is_empty() {
+                return Err(
+                    "run takes --initrd or --root (laid over the default image), not both".into(),
+                );
             }
             Ok(Command::Run(a))
         }
@@ -466,8 +476,14 @@ mod tests {
                 accel: Accel::Kvm,
                 append: "nymph.test=all x".into(),
                 initrd: Some("/i".into()),
+                roots: Vec::new(),
             }))
         );
+        let Ok(Command::Run(a)) = p(&["run", "--root", "/t:/compat/freebsd4"]) else {
+            panic!()
+        };
+        assert_eq!(a.roots[0].at, "/compat/freebsd4");
+        assert!(p(&["run", "--root", "/t", "--initrd", "/i"]).is_err());
         assert_eq!(
             p(&["run", "--append=a=b"]),
             Ok(Command::Run(RunArgs {

@@ -20,10 +20,11 @@ pub fn main(args: &RunArgs) -> crate::Result<ExitCode> {
     let mut cmd = QemuCommand::new(qemu, &elf)
         .accel(args.accel)
         .cmdline(args.append.as_str());
-    // Without --initrd, the default image: nsh as init and a few programs.
+    // Without --initrd, the default image: nsh as init and a few programs, with the
+    // --root trees laid over it.
     let initrd = match &args.initrd {
         Some(initrd) => initrd.clone(),
-        None => crate::default_image::build(&ws)?,
+        None => crate::default_image::build_with(&ws, &args.roots)?,
     };
     let image_bytes = std::fs::metadata(&initrd)
         .map_err(|e| format!("{}: {e}", initrd.display()))?

@@ -39,6 +39,11 @@ pub fn add_base(image: &mut Image) -> crate::Result<()> {
 
 /// Builds the default image and returns the path of its archive.
 pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
+    build_with(ws, &[])
+}
+
+/// [`build`], with `roots` laid over the image (`cargo xtask run --root`).
+pub fn build_with(ws: &Workspace, roots: &[crate::cmd_exec::RootSpec]) -> crate::Result<PathBuf> {
     let out = ws.target_dir.join("default-image");
     let bin = out.join("bin");
     let fb4_bin = out.join("fb4-bin");
@@ -97,6 +102,11 @@ pub fn build(ws: &Workspace) -> crate::Result<PathBuf> {
         0o644,
         b"Welcome to Nymph. This root is a tmpfs: changes last until shutdown.\n".to_vec(),
     );
+    for root in roots {
+        image
+            .add_tree_at(&root.dir, &root.at)
+            .map_err(|e| format!("--root {}: {e}", root.dir.display()))?;
+    }
     let archive = out.join("initrd.cpio");
     fs::write(&archive, image.to_cpio())?;
     Ok(archive)
