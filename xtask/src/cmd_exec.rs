@@ -39,8 +39,6 @@ const ENVIRONMENT: [&str; 3] = ["PATH=/bin:/usr/bin:/sbin:/usr/sbin", "HOME=/", 
 const STATUS_HARNESS: u8 = 125;
 const STATUS_NOT_EXECUTABLE: u8 = 126;
 const STATUS_NOT_FOUND: u8 = 127;
-/// Guest memory when the image is small: what every other boot gets.
-const MEMORY_MIB: u64 = 256;
 /// The least memory left beside the image: the initrd stays in memory for the whole
 /// run (its files are the root's), and the kernel and the program need the rest.
 const MEMORY_BESIDE_IMAGE_MIB: u64 = 192;
@@ -330,7 +328,9 @@ pub fn guest_memory_mib(image_bytes: u64, requested: Option<u32>) -> crate::Resu
             .into());
         }
         Some(m) => u64::from(m),
-        None => MEMORY_MIB.max(image_mib + MEMORY_BESIDE_IMAGE_MIB),
+        // A small image gets what every other boot gets.
+        None => u64::from(nymph_harness::qemu::DEFAULT_MEMORY_MIB)
+            .max(image_mib + MEMORY_BESIDE_IMAGE_MIB),
     };
     if memory > MEMORY_MAX_MIB {
         return Err(format!(
