@@ -274,6 +274,27 @@ fn init_path(image: &Image, path: &str) -> String {
     }
 }
 
+/// The scratch directories both userlands share: a 4.x tree laid at the 4.x prefix
+/// leaves its own out, or a 4.x program's new /tmp file would be made in the tree's
+/// (the personality makes a new name in the prefix's directory when there is one) and
+/// a native program would not find it.
+const SHARED_SCRATCH: [&str; 2] = ["tmp", "var/tmp"];
+
+/// Lays `roots` over `image`, each where it says.
+pub fn add_roots(image: &mut Image, roots: &[impl Root]) -> crate::Result<()> {
+    for root in roots {
+        image
+            .add_tree_at(root.dir(), root.at())
+            .map_err(|e| format!("--root {}: {e}", root.dir().display()))?;
+        if root.at().trim_end_matches('/') == FB4_PREFIX {
+            for dir in SHARED_SCRATCH {
+                image.remove_tree(&format!("{FB4_PREFIX}/{dir}"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Assembles the guest root for `argv` from `roots`, with `input` for a piped stdin.
 pub fn build_image(
     workspace_root: &Path,
@@ -287,11 +308,7 @@ pub fn build_image(
     if default_root.is_dir() {
         image.add_tree(&default_root)?;
     }
-    for root in roots {
-        image
-            .add_tree_at(root.dir(), root.at())
-            .map_err(|e| format!("--root {}: {e}", root.dir().display()))?;
-    }
+    add_roots(&mut image, roots)?;
     let env: Vec<String> = ENVIRONMENT.iter().map(|s| s.to_string()).collect();
     image.add_file(ARGS_FILE, 0o644, init_args(argv, &env));
     if let Some(bytes) = input {
@@ -577,6 +594,29 @@ mod tests {
         assert_eq!(spec("/a:b/c:/opt"), Ok(root("/a:b/c", "/opt")));
         assert_eq!(spec("rel:x"), Ok(root("rel:x", "/")));
         assert!(spec("/t:/compat/../etc").is_err());
+    }
+
+    #[test]
+    fn a_4x_tree_leaves_the_shared_scratch_directories_out() {
+        let t = std::env::temp_dir().join(format!("nymph-exec-scratch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&t);
+        for d in ["tmp/old", "var/tmp", "var/run", "etc"] {
+            std::fs::create_dir_all(t.join(d)).unwrap();
+        }
+        let mut image = Image::new();
+        let at = |at: &str| RootSpec {
+            dir: t.clone(),
+            at: at.into(),
+        };
+        add_roots(&mut image, &[at("/compat/freebsd4")]).unwrap();
+        assert_eq!(image.get("/compat/freebsd4/tmp"), None);
+        assert_eq!(image.get("/compat/freebsd4/tmp/old"), None);
+        assert_eq!(image.get("/compat/freebsd4/var/tmp"), None);
+        assert!(image.get("/compat/freebsd4/var/run").is_some());
+        // Anywhere else a tree is laid whole.
+        add_roots(&mut image, &[at("/")]).unwrap();
+        assert!(image.get("/tmp/old").is_some());
+        std::fs::remove_dir_all(&t).unwrap();
     }
 
     #[test]

@@ -102,11 +102,7 @@ pub fn build_with(ws: &Workspace, roots: &[crate::cmd_exec::RootSpec]) -> crate:
         0o644,
         b"Welcome to Nymph. This root is a tmpfs: changes last until shutdown.\n".to_vec(),
     );
-    for root in roots {
-        image
-            .add_tree_at(&root.dir, &root.at)
-            .map_err(|e| format!("--root {}: {e}", root.dir.display()))?;
-    }
+    crate::cmd_exec::add_roots(&mut image, roots)?;
     let archive = out.join("initrd.cpio");
     fs::write(&archive, image.to_cpio())?;
     Ok(archive)

@@ -187,6 +187,16 @@ impl Image {
         Ok(())
     }
 
+    /// Takes `path` and everything under it out of the image.
+    pub fn remove_tree(&mut self, path: &str) {
+        let path = guest_path(path);
+        let below = format!("{path}/");
+        self.members
+            .retain(|p, _| *p != path && !p.starts_with(&below));
+        self.host
+            .retain(|p, _| *p != path && !p.starts_with(&below));
+    }
+
     /// The member at `path`, if any.
     pub fn get(&self, path: &str) -> Option<&Member> {
         self.members.get(&guest_path(path))
@@ -385,6 +395,10 @@ mod tests {
             Some(Member::File { data, .. }) if data == b"4.x ls"
         ));
         assert_eq!(image.get("/bin/ls"), None);
+        image.remove_tree("/compat/freebsd4/bin");
+        assert_eq!(image.get("/compat/freebsd4/bin/ls"), None);
+        assert_eq!(image.get("/compat/freebsd4/bin"), None);
+        assert!(image.get("/compat/freebsd4").is_some());
         fs::remove_dir_all(&t).unwrap();
     }
 }
