@@ -13,7 +13,8 @@
 //! enduseful).
 
 use super::node::Inode;
-use alloc::collections::BTreeMap;
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
@@ -107,9 +108,21 @@ pub(crate) struct DirData {
     pub entries: BTreeMap<u64, (Vec<u8>, Arc<Inode>)>,
     pub names: BTreeMap<Vec<u8>, u64>,
     /// Each block's free bytes (records' room past their names, unused records): two
-    /// bytes a block, so a directory of tens of megabytes keeps a small vector.
+    /// bytes a block, so a directory of tens of megabytes keeps a small vector. Changed
+    /// only through [`DirData::set_free`] and its kin, which keep `classes` in step.
     free: Vec<u16>,
+    /// The blocks of each dirhash free-space class, made when the directory first
+    /// grows to dirhash size: the search then takes the smallest class's lowest block
+    /// at once, where a walk over `free` made each new name cost the directory's size
+    /// (4.x's dirhash keeps its first free block per class for the same reason).
+    classes: Option<Box<[BTreeSet<u32>]>>,
     pub parent: Weak<Inode>,
+}
+
+/// The dirhash class of a block with `free` bytes free: its free 4-byte words, the
+/// last class holding every block with room for the longest record.
+fn class_of(free: u16) -> usize {
+    (u64::from(free) / 4).min(FREE_CLASSES) as usize
 }
 
 impl Default for DirData {
@@ -118,6 +131,7 @@ impl Default for DirData {
             entries: BTreeMap::new(),
             names: BTreeMap::new(),
             free: alloc::vec![(DIRBLKSIZ - FIRST_ENTRY_OFFSET) as u16],
+            classes: None,
             parent: Weak::new(),
         }
     }
@@ -172,6 +186,48 @@ impl DirData {
     /// directory is removed, and nothing enters one that is gone.
     pub fn truncate_removed(&mut self) {
         self.free.clear();
+        self.classes = None;
+    }
+
+    /// Sets block `block`'s free bytes, moving it between classes.
+    fn set_free(&mut self, block: usize, free: u16) {
+        let old = core::mem::replace(&mut self.free[block], free);
+        if let Some(classes) = self.classes.as_mut()
+            && class_of(old) != class_of(free)
+        {
+            classes[class_of(old)].remove(&(block as u32));
+            classes[class_of(free)].insert(block as u32);
+        }
+    }
+
+    /// Adds a block with `free` bytes free at the end.
+    fn push_free(&mut self, free: u16) {
+        if let Some(classes) = self.classes.as_mut() {
+            classes[class_of(free)].insert(self.free.len() as u32);
+        }
+        self.free.push(free);
+    }
+
+    /// Drops the blocks from `blocks` on.
+    fn truncate_free(&mut self, blocks: usize) {
+        if let Some(classes) = self.classes.as_mut() {
+            for (b, &free) in self.free.iter().enumerate().skip(blocks) {
+                classes[class_of(free)].remove(&(b as u32));
+            }
+        }
+        self.free.truncate(blocks);
+    }
+
+    /// Makes the class index, once the directory is big enough to search by it.
+    fn index_classes(&mut self) {
+        if self.classes.is_none() {
+            let mut classes: Box<[BTreeSet<u32>]> =
+                (0..=FREE_CLASSES).map(|_| BTreeSet::new()).collect();
+            for (b, &free) in self.free.iter().enumerate() {
+                classes[class_of(free)].insert(b as u32);
+            }
+            self.classes = Some(classes);
+        }
     }
 
     /// Enters `name` for `node` where UFS would put it.
@@ -179,10 +235,11 @@ impl DirData {
         if self.free.is_empty() {
             // Callers refuse names in a removed directory; should one come, the layout
             // starts again rather than put a record over ".".
-            self.free.push((DIRBLKSIZ - FIRST_ENTRY_OFFSET) as u16);
+            self.push_free((DIRBLKSIZ - FIRST_ENTRY_OFFSET) as u16);
         }
         let needed = record_len(name.len());
         let room = if self.size() >= DIRHASH_MIN_SIZE {
+            self.index_classes();
             self.room_by_dirhash(needed)
         } else {
             self.room_by_scan(needed)
@@ -190,15 +247,16 @@ impl DirData {
         let at = match room {
             Some(room) => {
                 let at = self.pack(room.start, room.span);
-                self.free[(at / DIRBLKSIZ) as usize] -= needed as u16;
+                let block = (at / DIRBLKSIZ) as usize;
+                self.set_free(block, self.free[block] - needed as u16);
                 if room.end < self.size() {
-                    self.free.truncate((room.end / DIRBLKSIZ) as usize);
+                    self.truncate_free((room.end / DIRBLKSIZ) as usize);
                 }
                 at
             }
             None => {
                 let at = self.size();
-                self.free.push((DIRBLKSIZ - needed) as u16);
+                self.push_free((DIRBLKSIZ - needed) as u16);
                 at
             }
         };
@@ -219,7 +277,11 @@ impl DirData {
     pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
         let at = self.names.remove(name)?;
         let (name, node) = self.entries.remove(&at)?;
-        self.free[(at / DIRBLKSIZ) as usize] += record_len(name.len()) as u16;
+        let block = (at / DIRBLKSIZ) as usize;
+        // A removed directory has no blocks (and refuses changes before this).
+        if let Some(&free) = self.free.get(block) {
+            self.set_free(block, free + record_len(name.len()) as u16);
+        }
         Some(node)
     }
 
@@ -321,14 +383,10 @@ impl DirData {
     /// free space that fits (the first such block), its records from the first with
     /// room until they have enough.
     fn room_by_dirhash(&self, needed: u64) -> Option<Room> {
-        let words = needed.div_ceil(4);
-        let (_, block) = self
-            .free
-            .iter()
-            .enumerate()
-            .map(|(b, &free)| ((u64::from(free) / 4).min(FREE_CLASSES), b as u64))
-            .filter(|&(class, _)| class >= words)
-            .min()?;
+        let words = needed.div_ceil(4) as usize;
+        // The smallest class that fits, and its lowest block (`insert` made the index).
+        let classes = self.classes.as_ref()?;
+        let block = u64::from(classes[words..].iter().find_map(|c| c.first().copied())?);
         let mut slots = self
             .block_slots(block)
             .skip_while(|s| s.used != 0 && s.reclen == s.used);
@@ -642,6 +700,19 @@ mod tests {
             assert_eq!(d.size(), raw.bytes.len() as u64, "after step {step}");
             for b in 0..d.free.len() {
                 assert_eq!(d.free[b] as usize, raw.free_of_block(b * 512), "block {b}");
+            }
+            // The class index, once made, holds each block once, in its class.
+            if let Some(classes) = &d.classes {
+                let mut indexed: Vec<(u32, usize)> = classes
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(c, blocks)| blocks.iter().map(move |&b| (b, c)))
+                    .collect();
+                indexed.sort();
+                let wanted: Vec<(u32, usize)> = (0..d.free.len())
+                    .map(|b| (b as u32, class_of(d.free[b])))
+                    .collect();
+                assert_eq!(indexed, wanted, "after step {step}");
             }
         }
         assert!(grew_past_dirhash);
