@@ -51,7 +51,11 @@ int main(int argc, char **argv)
 	mkdir_ok("/tmp");
 	mkdir_ok("/compat");
 	mkdir_ok("/compat/freebsd4");
-	mkdir_ok("/compat/freebsd4/tmp");
+	/* Removed at the end when made here: while it exists, a FreeBSD-4 process makes
+	 * its new /tmp names in it, which later cases sharing /tmp across ABIs would miss. */
+	int made_tmp = mkdir("/compat/freebsd4/tmp", 0755) == 0;
+	if (!made_tmp && errno != EEXIST)
+		FAIL("mkdir /compat/freebsd4/tmp: %s", strerror(errno));
 	/* "/" is the real root for every ABI: as in BSD's emulation lookup, the prefix's
 	 * own directory is never what a path names. "/compat/.." exists in no compat tree. */
 	struct stat root, up;
@@ -70,10 +74,15 @@ int main(int argc, char **argv)
 	snprintf(both, sizeof(both), "/tmp/cross_view_%d", getpid());
 	snprintf(native_only, sizeof(native_only), "/tmp/cross_only_%d", getpid());
 	snprintf(shadow, sizeof(shadow), "/compat/freebsd4%s", both);
-	/* Made by full paths that exist in no compat tree, so they land where they say. */
-	put(both, "native view");
+	/* Made by full paths that exist in no compat tree, so they land where they say: a
+	 * FreeBSD-4 process makes a new /tmp/x in the compat tree's tmp when there is one,
+	 * so the native names are spelled through "/compat/..", which no compat tree has. */
+	char native_both[96], native_only_path[96];
+	snprintf(native_both, sizeof(native_both), "/compat/..%s", both);
+	snprintf(native_only_path, sizeof(native_only_path), "/compat/..%s", native_only);
+	put(native_both, "native view");
 	put(shadow, "freebsd4 view");
-	put(native_only, "shared");
+	put(native_only_path, "shared");
 
 	char mine[64];
 	see(both, mine, sizeof(mine));
@@ -109,7 +118,9 @@ int main(int argc, char **argv)
 		}
 	}
 	CHECK_OK(unlink(shadow));
-	CHECK_OK(unlink(both));
-	CHECK_OK(unlink(native_only));
+	CHECK_OK(unlink(native_both));
+	CHECK_OK(unlink(native_only_path));
+	if (made_tmp)
+		CHECK_OK(rmdir("/compat/freebsd4/tmp"));
 	PASS();
 }

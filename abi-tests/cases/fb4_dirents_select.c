@@ -346,8 +346,12 @@ static void check_compat_prefix(void)
 	snprintf(pref, sizeof(pref), "/compat/freebsd4%s", real);
 	snprintf(pref_both, sizeof(pref_both), "/compat/freebsd4%s", real_both);
 
-	/* Outside the prefix first (nothing under it yet), then under it. */
-	nt_write_file(real_both, "outside");
+	/* Outside the prefix first (nothing under it yet), then under it. A new name
+	 * whose directory the compat tree has is made there, so the one outside is
+	 * spelled through "/compat/..", which no compat tree has. */
+	char outside[96];
+	snprintf(outside, sizeof(outside), "/compat/..%s", real_both);
+	nt_write_file(outside, "outside");
 	nt_write_file(pref, "inside");
 	nt_write_file(pref_both, "inside both");
 

@@ -3,7 +3,8 @@
 //!
 //! A 4.x process sees the tree through `/compat/freebsd4` first: an absolute path that
 //! exists under that prefix names the file there (so `/etc/...` or `/usr/lib/...` of a
-//! 4.x userland can sit beside the native one); otherwise it names the file itself.
+//! 4.x userland can sit beside the native one); otherwise it names the file itself,
+//! or, when no file has that name, the name under the prefix if its directory is there.
 //! A path naming the prefix's own directory ("/", "//.") names the real root.
 
 use crate::convert::{FREEBSD4, type_bits};
@@ -65,7 +66,7 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     let mut prefixed = COMPAT_PREFIX.to_vec();
     prefixed.extend_from_slice(&path);
     let Ok(found) = vfs::lookup(ctx, None, &prefixed, Follow::No) else {
-        return path;
+        return new_name_path(ctx, path, prefixed);
     };
     // The prefix's own directory is never the answer, as in BSD's emulation lookup:
     // "/" stays the real root, so "cd /; ls" and a walk up with ".." agree (a ".."
@@ -78,6 +79,30 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
         Ok(top) if Arc::ptr_eq(&top, &found) => path,
         _ => prefixed,
+    }
+}
+
+/// An absolute `path` the prefix's tree does not have: the file itself if it exists;
+/// otherwise, when its parent directory is in the prefix's tree (and is not the
+/// prefix's own directory, which stands for the real root), the name there. So a new
+/// file is made where the 4.x process then finds it and its siblings: syslogd's
+/// /var/run/log, a daemon's /var/run/NAME.pid, pwd_mkdb's /etc/pwd.db.tmp (4.x has
+/// one tree; its linux_emul_find makes a new name in the emulation tree the same way).
+fn new_name_path(ctx: &FsContext, path: Vec<u8>, prefixed: Vec<u8>) -> Vec<u8> {
+    if vfs::lookup(ctx, None, &path, Follow::No).is_ok() {
+        return path;
+    }
+    let trimmed = prefixed.len() - prefixed.iter().rev().take_while(|&&b| b == b'/').count();
+    let Some(slash) = prefixed[..trimmed].iter().rposition(|&b| b == b'/') else {
+        return path;
+    };
+    let parent = &prefixed[..slash];
+    match vfs::lookup(ctx, None, parent, Follow::Yes) {
+        Ok(dir) if dir.is_dir() => match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
+            Ok(top) if !Arc::ptr_eq(&top, &dir) => prefixed,
+            _ => path,
+        },
+        _ => path,
     }
 }
 
