@@ -10,13 +10,43 @@
  *  - a pid no process has reads as nothing, with success (not ENOENT); a name without
  *    the pid, or with more, is EINVAL;
  *  - a new value (setproctitle) replaces the caller's own arguments, after returning
- *    the old ones; for another process it is EPERM.
+ *    the old ones; for another process it is EPERM;
+ *  - the native ps's command line (/proc/PID/status) follows the title, as 4.x's ps
+ *    shows it (kern.proc.args, or ps_strings for one too long to keep).
  */
 #include <nymph_test.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/wait.h>
 
 static int mib[5] = {1, 14, 7, 0, 0};
+
+/* The command line the native ps shows for us: "command" in the native procfs's
+ * /proc/PID/status (reached as /compat/../proc, which only the native tree has). */
+static const char *status_command(void)
+{
+	static char text[1024];
+	char path[64];
+	snprintf(path, sizeof(path), "/compat/../proc/%d/status", (int)getpid());
+	int fd = CHECK_OK(open(path, O_RDONLY));
+	int n = CHECK_OK(read(fd, text, sizeof(text) - 1));
+	close(fd);
+	text[n] = 0;
+	char *c = strstr(text, "\ncommand ");
+	CHECK(c != NULL);
+	c += 9;
+	char *end = strchr(c, '\n');
+	if (end)
+		*end = 0;
+	return c;
+}
+
+static void command_is(const char *want)
+{
+	const char *got = status_command();
+	if (strcmp(got, want) != 0)
+		FAIL("ps's command line '%s', want '%s'", got, want);
+}
 
 /* Reads the arguments of `pid` into `buf` (room `room`); returns the length. */
 static size_t args_of(pid_t pid, char *buf, size_t room)
@@ -118,8 +148,16 @@ int main(int argc, char **argv)
 	CHECK(memcmp(got, want, n) == 0);
 	CHECK_EQ(args_of(getpid(), got, sizeof(got)), sizeof(title));
 	CHECK(memcmp(got, title, sizeof(title)) == 0);
-	/* Too long to keep: none are left. */
+	/* The native ps shows it too. */
+	command_is("fb4_proc_args: a title second");
+	/* Too long to keep: none are left; the native ps shows its start (4.x's ps finds
+	 * the title through ps_strings, which setproctitle points at it). */
 	CHECK_OK(sysctl(mib, 4, NULL, NULL, longarg, sizeof(longarg)));
 	CHECK_EQ(args_of(getpid(), got, sizeof(got)), 0);
+	CHECK(strncmp(status_command(), "xxxxxxxxxx", 10) == 0);
+	/* One that cannot be read is EFAULT (userland_sysctl's useracc) and leaves the
+	 * line as it was. */
+	CHECK_ERRNO(sysctl(mib, 4, NULL, NULL, (void *)16, 400), EFAULT);
+	CHECK(strncmp(status_command(), "xxxxxxxxxx", 10) == 0);
 	PASS();
 }

@@ -527,6 +527,9 @@ fn devname(task: &Task, a: &fb::SysctlArgs) -> Result<Vec<u8>, i32> {
 /// bytes and that header pass the limit are not kept, and read as nothing.
 const PS_ARG_CACHE_LIMIT: usize = 256;
 const PARGS_HEADER: usize = 8;
+/// How much of a title too long to keep is read for ps's command line (which is
+/// shorter).
+const TITLE_HEAD: usize = 128;
 
 /// kern.proc.args as 4.x's `sysctl_kern_proc_args` serves it: the process's arguments,
 /// each with its NUL, for any process (`ps_argsopen` is 1); nothing (and success) for a
@@ -558,15 +561,28 @@ fn proc_args(task: &Task, a: &fb::SysctlArgs, pid: &[i32]) -> Result<Vec<u8>, i3
         // The old ones go first, whatever becomes of the new ones.
         process.set_argv(&[]);
         let len = a.newlen as usize;
+        // Kept as a vector: a value without a final NUL reads back with one.
+        let split = |new: &[u8]| -> Vec<Vec<u8>> {
+            match new.strip_suffix(&[0]).unwrap_or(new) {
+                [] if new.is_empty() => Vec::new(),
+                body => body.split(|&b| b == 0).map(<[u8]>::to_vec).collect(),
+            }
+        };
         if len + PARGS_HEADER <= PS_ARG_CACHE_LIMIT {
             let mut new = alloc::vec![0u8; len];
             task.read_bytes(a.new.addr(), &mut new).map_err(fault)?;
-            // Kept as a vector: a value without a final NUL reads back with one.
-            let args: Vec<Vec<u8>> = match new.strip_suffix(&[0]).unwrap_or(&new) {
-                [] if new.is_empty() => Vec::new(),
-                body => body.split(|&b| b == 0).map(<[u8]>::to_vec).collect(),
-            };
+            let args = split(&new);
             process.set_argv(&args);
+            process.set_command(&args);
+        } else {
+            // Too long to keep, and 4.x never reads it; but setproctitle has also
+            // pointed ps_strings at it, where 4.x's ps (kvm_getargv) then finds the
+            // title. The native ps shows the command line: its start, when readable.
+            let mut head = alloc::vec![0u8; TITLE_HEAD];
+            if task.read_bytes(a.new.addr(), &mut head).is_ok() {
+                let end = head.iter().position(|&b| b == 0).unwrap_or(head.len());
+                process.set_command(&split(&head[..end]));
+            }
         }
     }
     Ok(old)

@@ -884,6 +884,13 @@ impl Process {
     pub fn set_argv(&self, argv: &[Vec<u8>]) {
         self.inner.lock().argv = kept_argv(argv);
     }
+    /// Replaces the command line ps shows (a title the process set, as BSD's
+    /// setproctitle does); an empty `argv` leaves it as it was.
+    pub fn set_command(&self, argv: &[Vec<u8>]) {
+        if argv.iter().any(|a| !a.is_empty()) {
+            self.inner.lock().command = command_line("", argv);
+        }
+    }
     /// Whether a debugger traces it.
     pub fn is_traced(&self) -> bool {
         self.inner.lock().tracer.is_some()
