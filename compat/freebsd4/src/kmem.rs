@@ -314,6 +314,14 @@ const MSGBUF_AREA_OFFSET: u32 = 0x1000;
 /// `MSG_MAGIC` of sys/msgbuf.h (1.14.2.1).
 const MSG_MAGIC: u32 = 0x063062;
 
+/// Every named variable as /kernel's symbol table lists it: name, address, size.
+pub(crate) fn symbols() -> Vec<(&'static [u8], u32, u32)> {
+    variables()
+        .filter(|v| !v.name.is_empty())
+        .map(|v| (v.name, BASE + v.offset, v.size))
+        .collect()
+}
+
 /// The address and size of the variable kldsym is asked for by `name`.
 pub(crate) fn lookup(name: &[u8]) -> Option<(u32, u32)> {
     variables()

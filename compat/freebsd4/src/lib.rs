@@ -22,6 +22,7 @@ mod fsfeatures;
 mod fstat;
 mod ifnet;
 mod jail;
+mod kernfile;
 mod kinfo;
 mod kld;
 mod kmem;
@@ -273,11 +274,13 @@ impl Personality for FreeBsd4 {
         Some(kmem::KernelMemory::open())
     }
 
-    /// 4.x programs find 4.x's procfs at their /proc, and the device names
-    /// devname(3) reads first at their /var/run/dev.db.
+    /// 4.x programs find 4.x's procfs at their /proc, the device names
+    /// devname(3) reads first at their /var/run/dev.db, and the kernel's symbols
+    /// nlist(3) reads at their /kernel.
     fn started(&self) {
         procfs::mount_view();
         devdb::write_at_boot();
+        kernfile::write_at_boot();
     }
 
     /// KTR_CSW, as 4.x's tsleep writes it on the way to sleep and back.
