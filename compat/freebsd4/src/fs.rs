@@ -298,30 +298,90 @@ pub(crate) fn sys_nfstat(task: &mut Task, a: fb::NfstatArgs) -> SysResult {
 }
 
 pub(crate) fn write_statfs(task: &Task, node: &Inode, addr: u64) -> Result<(), i32> {
-    task.write_val(addr, &statfs(&vfs::fs_info(node)))
-        .map_err(fault)
+    let ctx = task.process.fs();
+    let mut info = vfs::fs_info(node);
+    if let Some(viewed) = as_viewed(&ctx, &info) {
+        info = viewed;
+    }
+    task.write_val(addr, &statfs(&info)).map_err(fault)
+}
+
+/// A file system as the caller's 4.x view names it (f_mntonname): one mounted inside
+/// the compat tree by the name that reaches it there ("/compat/freebsd4/proc" is the
+/// "/proc" a 4.x `df` or `mount` must show, as getcwd names the tree's directories);
+/// None for one the tree hides (the native "/proc", which the 4.x procfs covers in
+/// this view), so getfsstat lists what the view's names reach, as on a 4.x box.
+fn as_viewed(ctx: &FsContext, info: &vfs::FsInfo) -> Option<vfs::FsInfo> {
+    let reaches = |name: &[u8], translate: bool| {
+        let path = if translate {
+            compat_path_in(ctx, name.to_vec())
+        } else {
+            name.to_vec()
+        };
+        vfs::lookup(ctx, None, &path, Follow::Yes).is_ok_and(|n| n.stat().device == info.device)
+    };
+    let on = &info.mount.on;
+    if let Some(inside) = on.strip_prefix(COMPAT_PREFIX)
+        && inside.first() == Some(&b'/')
+        && reaches(inside, true)
+    {
+        let mut shown = info.clone();
+        shown.mount.on = inside.to_vec();
+        return Some(shown);
+    }
+    // Hidden only when the tree is what takes its name (so a chroot's view, which
+    // reaches neither, still lists every mount by its recorded name, as 4.x does).
+    if !reaches(on, true) && reaches(on, false) {
+        return None;
+    }
+    Some(info.clone())
+}
+
+/// The mounted file systems as the 4.x view lists them ([`as_viewed`]): getfsstat's
+/// list, and what vfs.generic's reference counts count.
+pub(crate) fn viewed_mounts(ctx: &FsContext) -> Vec<vfs::FsInfo> {
+    vfs::mounted()
+        .iter()
+        .filter_map(|info| as_viewed(ctx, info))
+        .collect()
 }
 
 /// 4.x's `struct statfs` for a file system.
 pub(crate) fn statfs(info: &vfs::FsInfo) -> fb::statfs {
     let mut s = fb::statfs::new_zeroed();
     let long = |v: u64| i32::try_from(v).unwrap_or(i32::MAX);
-    // The memory file systems in the units of the UFS their files' blocks are counted
-    // in (crate::ufsgeom): fragments, and the block as the I/O size.
-    let (bsize, iosize, per) = if info.mount.type_name == "procfs" {
-        (info.block_size, info.block_size, 1)
+    // 4.x's synthetic file systems hold no data: procfs_statfs (procfs_vfsops.c) says
+    // one page-sized block, none free, and maxproc files of which the processes use
+    // some; devfs, which 4.x lacks, as the synthetic ones it has (fdesc_statfs, later
+    // devfs_statfs): 1K, none free, no files. So `df` shows "procfs 4 4 0 100% /proc"
+    // and "devfs 1 1 0 100% /dev", not the root's space again.
+    if info.mount.type_name == "procfs" || info.mount.type_name == "devfs" {
+        let procfs = info.mount.type_name == "procfs";
+        let (size, files, used) = if procfs {
+            let maxproc = crate::sysctl::fixed_int(&[1, 6]);
+            let used = i32::try_from(nymph_kernel::process::count()).unwrap_or(maxproc);
+            (4096, maxproc, used.min(maxproc))
+        } else {
+            (512, 0, 0)
+        };
+        s.f_bsize = size;
+        s.f_iosize = size;
+        s.f_blocks = if procfs { 1 } else { 2 };
+        s.f_files = files;
+        s.f_ffree = files - used;
     } else {
-        let per = u64::from(info.block_size) / crate::ufsgeom::FRAGMENT;
         let (f, b) = (crate::ufsgeom::FRAGMENT, crate::ufsgeom::BLOCK);
-        (f as u32, b as u32, per.max(1))
-    };
-    s.f_bsize = bsize as i32;
-    s.f_iosize = iosize as i32;
-    s.f_blocks = long(info.blocks * per);
-    s.f_bfree = long(info.free_blocks * per);
-    s.f_bavail = long(info.free_blocks * per);
-    s.f_files = long(info.blocks);
-    s.f_ffree = long(info.free_blocks);
+        // The memory file systems in the units of the UFS their files' blocks are
+        // counted in (crate::ufsgeom): fragments, and the block as the I/O size.
+        let per = (u64::from(info.block_size) / f).max(1);
+        s.f_bsize = f as i32;
+        s.f_iosize = b as i32;
+        s.f_blocks = long(info.blocks * per);
+        s.f_bfree = long(info.free_blocks * per);
+        s.f_bavail = long(info.free_blocks * per);
+        s.f_files = long(info.blocks);
+        s.f_ffree = long(info.free_blocks);
+    }
     s.f_fsid.val = [info.device as i32, 0];
     // vfs_syscalls.c mount: f_type is the type's vfc_typenum, what vfs.generic reports.
     s.f_type = vfs::fs_type(info.mount.type_name).map_or(0, |t| t.number as i32);
@@ -342,7 +402,7 @@ pub(crate) fn statfs(info: &vfs::FsInfo) -> fb::statfs {
 /// bytes, and how many were written; with no buffer, how many are mounted. 4.x
 /// accepts any `flags` (MNT_WAIT or MNT_NOWAIT only choose whether to refresh).
 pub(crate) fn sys_getfsstat(task: &mut Task, a: fb::GetfsstatArgs) -> SysResult {
-    let all = vfs::mounted();
+    let all = viewed_mounts(&task.process.fs());
     if a.buf.addr() == 0 {
         return Ok(Ret::word(all.len() as u64));
     }

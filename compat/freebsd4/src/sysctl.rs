@@ -618,14 +618,21 @@ fn name_field<const N: usize>(name: &str) -> [u8; N] {
 /// VFS_MAXTYPENUM, maxvfsconf (one past the highest typenum; ENOTDIR with more
 /// numbers); VFS_CONF and a typenum, that type's struct vfsconf (EOPNOTSUPP for a
 /// number no type has; ENOTDIR unless exactly one number follows); else EOPNOTSUPP.
-/// vfc_refcount is how many of the type are mounted now. The kernel addresses 4.x puts
+/// vfc_refcount is how many of the type are mounted now, as the caller's view lists
+/// them (getfsstat's list: `lsvfs` and `mount` agree). The kernel addresses 4.x puts
 /// in vfc_vfsops and vfc_next would mean nothing to a 4.x program and none follows
 /// them: 0 (later FreeBSD's vfsconf2x zeroes them too); in the ovfsconf table
 /// vfc_vfsops is "used as flag" (libc's getvfsent skips entries where it is 0): 1.
-fn vfs_generic(rest: &[i32]) -> Result<Vec<u8>, i32> {
-    use nymph_kernel::vfs::{FS_TYPES, mounted_of_type};
-    let refcount =
-        |t: &nymph_kernel::vfs::FsType| i32::try_from(mounted_of_type(t.name)).unwrap_or(i32::MAX);
+fn vfs_generic(task: &Task, rest: &[i32]) -> Result<Vec<u8>, i32> {
+    use nymph_kernel::vfs::FS_TYPES;
+    let listed = crate::fs::viewed_mounts(&task.process.fs());
+    let refcount = |t: &nymph_kernel::vfs::FsType| {
+        let n = listed
+            .iter()
+            .filter(|m| m.mount.type_name == t.name)
+            .count();
+        i32::try_from(n).unwrap_or(i32::MAX)
+    };
     match rest {
         [] => Ok(FS_TYPES
             .iter()
@@ -744,7 +751,7 @@ pub(crate) fn sys_sysctl(task: &mut Task, a: fb::SysctlArgs) -> SysResult {
                 let op = oid.get(2).copied().unwrap_or(0);
                 crate::kinfo::proc_table(task, a.old.is_null(), op, rest)?
             }
-            SysctlHandler::VfsGeneric => vfs_generic(rest)?,
+            SysctlHandler::VfsGeneric => vfs_generic(task, rest)?,
             SysctlHandler::Route => crate::ifnet::route_sysctl(task, rest)?,
             SysctlHandler::InetPcblist => {
                 let protocol = if oid.get(2) == Some(&6) {
