@@ -188,7 +188,28 @@ pub fn read(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let n = read_file(task, &file, addr, count)?;
     count_received(task, &file, n);
+    device_times(&file, n, count, false);
     Ok(n)
+}
+
+/// A device's node keeps the times of its use, as BSD's ufsspec_read and
+/// ufsspec_write mark them (IN_ACCESS; IN_CHANGE|IN_UPDATE) after any transfer that
+/// moved bytes or asked for some: a terminal's access time is when its user last
+/// typed (w's and finger's idle time), its modification time when it last printed.
+fn device_times(file: &OpenFile, moved: u64, asked: u64, write: bool) {
+    if moved == 0 && asked == 0 {
+        return;
+    }
+    if !matches!(file.kind(), FileKind::Device | FileKind::Console) {
+        return;
+    }
+    if let Some(node) = file.node() {
+        if write {
+            node.touch_modify();
+        } else {
+            node.touch_access();
+        }
+    }
 }
 
 /// [`read`] on the open file, not counted.
@@ -275,7 +296,9 @@ pub fn write(task: &Task, fd: i64, addr: u64, count: u64) -> Result<u64, Error> 
     if file.carries_messages() {
         task.process.count_message(true);
     }
-    write_file(task, &file, addr, count)
+    let n = write_file(task, &file, addr, count)?;
+    device_times(&file, n, count, true);
+    Ok(n)
 }
 
 /// [`write`] on the open file, not counted.
@@ -405,6 +428,8 @@ pub fn read_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Erro
         None => vector(task, &file, iov, read_file)?,
     };
     count_received(task, &file, n);
+    let asked = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
+    device_times(&file, n, asked, false);
     Ok(n)
 }
 
@@ -425,12 +450,16 @@ pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Err
     if let Some(n) = write_source(task, &file, &pieces) {
         return n;
     }
+    let asked = iov.iter().fold(0u64, |sum, v| sum.saturating_add(v.1));
     // A terminal takes the pieces as one write (a remote-mode pseudo-terminal master
     // makes them one record).
-    if file.terminal().is_some() {
-        return chunked_write_from(&pieces, false, |buf, _| file.write(buf));
-    }
-    vector(task, &file, iov, write_file)
+    let n = if file.terminal().is_some() {
+        chunked_write_from(&pieces, false, |buf, _| file.write(buf))?
+    } else {
+        vector(task, &file, iov, write_file)?
+    };
+    device_times(&file, n, asked, true);
+    Ok(n)
 }
 
 /// close(2). The file may be the last reference to a pipe end: it goes outside the
