@@ -7,7 +7,9 @@
  *   less st_atime of the user's tty), not its modification time;
  * - a write to it moves the modification and change times, not the access time;
  * - readv and writev as read and write; /dev/null's times move too;
- * - a read or write of nothing leaves them.
+ * - a read or write of nothing leaves them;
+ * - the console descriptors the kernel opened for init (by no path) are
+ *   /dev/console's node, whose times they move (as 4.x's init opens it by name).
  */
 #include <nymph_test.h>
 #include <nymph_fb4.h>
@@ -93,5 +95,17 @@ int main(void)
 	CHECK_OK(fstat(n, &b));
 	CHECK(later(a.st_atimespec, b.st_atimespec));
 	close(n);
+
+	/* The runner's standard input, when it is the kernel's console. */
+	struct stat c;
+	CHECK_OK(stat("/dev/console", &c));
+	if (fstat(0, &a) == 0 && a.st_ino == c.st_ino && a.st_dev == c.st_dev) {
+		pause_a_little();
+		CHECK_EQ(write(0, "\n", 1), 1);
+		CHECK_OK(stat("/dev/console", &b));
+		CHECK(later(a.st_mtimespec, b.st_mtimespec));
+	} else {
+		dprintf(1, "# standard input is not the kernel's console\n");
+	}
 	PASS();
 }

@@ -203,7 +203,12 @@ fn device_times(file: &OpenFile, moved: u64, asked: u64, write: bool) {
     if !matches!(file.kind(), FileKind::Device | FileKind::Console) {
         return;
     }
-    if let Some(node) = file.node() {
+    let node = match file.node() {
+        Some(node) => Some(node.clone()),
+        None if file.kind() == FileKind::Console => crate::vfs::devfs::console_node(),
+        None => None,
+    };
+    if let Some(node) = node {
         if write {
             node.touch_modify();
         } else {

@@ -322,6 +322,12 @@ pub fn character_devices() -> Vec<(Vec<u8>, u64)> {
 
 static ROOT: spin::Once<Arc<Inode>> = spin::Once::new();
 
+/// /dev/console's node: what the console descriptors the kernel opened for init (by
+/// no path) stand for, as 4.x's init opens the console by that name.
+pub fn console_node() -> Option<Arc<Inode>> {
+    root().dir().ok()?.lock().get(b"console")
+}
+
 /// The root of devfs, with its standard nodes.
 pub fn root() -> Arc<Inode> {
     ROOT.call_once(|| {
