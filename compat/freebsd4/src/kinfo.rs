@@ -345,6 +345,30 @@ pub(crate) fn p_stat(p: &Process) -> u8 {
     }
 }
 
+/// vm_tsize, vm_dsize and vm_ssize of `p` in pages: text to the data's start, data
+/// to the break, and the `stack` pages given (the mapped pages under USRSTACK).
+fn segment_pages(p: &Process, stack: u64) -> [u64; 3] {
+    const PAGE: u64 = 4096;
+    let taddr = p.personality_value(crate::sys::TEXT_START);
+    let daddr = p.personality_value(crate::sys::DATA_START);
+    let (_, brk) = p.brk();
+    [
+        daddr.saturating_sub(taddr) / PAGE,
+        brk.saturating_sub(daddr).div_ceil(PAGE),
+        stack,
+    ]
+}
+
+/// [`segment_pages`] as statclock adds them to a running process's getrusage
+/// integrals each tick (kern_clock.c). The stack is 4.x's first grant, sgrowsiz
+/// (128 KiB, vm_ssize after exec), which a program grows past only with a deep
+/// stack; here the stack's whole reservation is mapped at once, so the map cannot say
+/// how deep it went.
+pub(crate) fn segment_sizes(p: &Process) -> [u64; 3] {
+    const SGROWSIZ_PAGES: u64 = 128 * 1024 / 4096;
+    segment_pages(p, SGROWSIZ_PAGES)
+}
+
 /// sizeof(struct vmspace) on 4.8 i386.
 pub(crate) const VMSPACE_SIZE: usize = 192;
 
@@ -373,9 +397,7 @@ pub(crate) fn vmspace(p: &Process) -> [u8; VMSPACE_SIZE] {
     }
     let taddr = p.personality_value(crate::sys::TEXT_START);
     let daddr = p.personality_value(crate::sys::DATA_START);
-    let (_, brk) = p.brk();
-    let tsize = daddr.saturating_sub(taddr) / PAGE;
-    let dsize = brk.saturating_sub(daddr).div_ceil(PAGE);
+    let [tsize, dsize, _] = segment_pages(p, stack);
     put(84, &(mapped as u32).to_le_bytes()); // vm_map.size
     put(132, &(resident as u32).to_le_bytes()); // pm_stats.resident_count
     put(144, &1u32.to_le_bytes()); // vm_refcnt

@@ -141,6 +141,12 @@ impl Personality for FreeBsd4 {
         vfs::lookup(ctx, None, fs::COMPAT_PREFIX, vfs::Follow::No).ok()
     }
 
+    /// vm_tsize, vm_dsize and vm_ssize, which 4.x's statclock adds to ru_ixrss,
+    /// ru_idrss and ru_isrss each tick (`time -l`'s average sizes).
+    fn segment_pages(&self, process: &nymph_kernel::process::Process) -> Option<[u64; 3]> {
+        Some(kinfo::segment_sizes(process))
+    }
+
     /// Resource limits outlive exec, as a 4.x process's `p_limit` does.
     fn keeps_across_exec(&self, key: &str) -> bool {
         sysctl::is_limit_key(key)

@@ -1343,7 +1343,8 @@ fn timeval(ns: u64) -> fb::neutral::Timeval {
 }
 
 /// A 4.x `struct rusage`: CPU times, minor faults, the largest resident set in KiB, the
-/// context switches, the socket messages and the signals caught. The counters of what
+/// size integrals (KiB-ticks), the context switches, the socket messages and the
+/// signals caught. The counters of what
 /// is not here (disk blocks, swaps, System V shared memory) read 0.
 pub(crate) fn rusage_of(used: process::Usage) -> fb::rusage {
     let n = fb::neutral::Rusage {
@@ -1356,6 +1357,9 @@ pub(crate) fn rusage_of(used: process::Usage) -> fb::rusage {
         nvcsw: used.voluntary_switches as i64,
         nivcsw: used.involuntary_switches as i64,
         nsignals: used.signals as i64,
+        ixrss: used.size_integrals[0] as i64,
+        idrss: used.size_integrals[1] as i64,
+        isrss: used.size_integrals[2] as i64,
         ..fb::neutral::Rusage::ZERO
     };
     fb::rusage::from_neutral(&n, &crate::convert::FREEBSD4)

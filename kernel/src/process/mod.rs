@@ -295,6 +295,13 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         Vec::new()
     }
 
+    /// The process's text, data and stack in pages, as the ABI lays them out (BSD's
+    /// vm_tsize, vm_dsize and vm_ssize), which each clock tick adds to its
+    /// getrusage integrals; None (no integrals) by default.
+    fn segment_pages(&self, _process: &Process) -> Option<[u64; 3]> {
+        None
+    }
+
     /// Whether the per-process value under `key` outlives exec (BSD's resource limits
     /// do). Values any registered personality keeps pass through every image, whatever
     /// its ABI, so a 4.x process's limits survive an exec through a native program;
@@ -464,6 +471,8 @@ struct Inner {
     /// Page faults resolved, and the most pages it had at once (kept across exec).
     faults: u64,
     max_pages: u64,
+    /// [`Usage::size_integrals`] so far (zero for a forked child, kept across exec).
+    size_integrals: [u64; 3],
     /// What its reaped children (and theirs) used.
     children_usage: Usage,
     /// The CPU fault behind the last signal the process's own instruction raised, kept
@@ -635,6 +644,10 @@ pub struct Usage {
     /// [`Process::count_message`]).
     pub messages_sent: u64,
     pub messages_received: u64,
+    /// KiB of text, data and stack summed over the clock ticks that found it
+    /// running its code (BSD's ru_ixrss, ru_idrss and ru_isrss, statclock's
+    /// integrals; see [`Personality::segment_pages`]).
+    pub size_integrals: [u64; 3],
 }
 
 impl Usage {
@@ -648,6 +661,7 @@ impl Usage {
         signals: 0,
         messages_sent: 0,
         messages_received: 0,
+        size_integrals: [0; 3],
     };
 
     /// Adds a descendant's use: sums, and the larger resident set (as BSD's ruadd).
@@ -661,6 +675,9 @@ impl Usage {
         self.involuntary_switches += other.involuntary_switches;
         self.messages_sent += other.messages_sent;
         self.messages_received += other.messages_received;
+        for (mine, theirs) in self.size_integrals.iter_mut().zip(other.size_integrals) {
+            *mine += theirs;
+        }
     }
 }
 
@@ -1144,14 +1161,14 @@ impl Process {
 
     /// What this process has used (getrusage RUSAGE_SELF).
     pub fn usage(&self) -> Usage {
-        let (user, faults, max_pages) = {
+        let (user, faults, max_pages, size_integrals) = {
             let inner = self.inner.lock();
             if let Some(u) = inner.final_usage {
                 return u;
             }
             let uncharged = self.user_cycles.load(Ordering::Relaxed);
             let user = inner.user_ns + crate::time::cycles_to_ns(uncharged).unwrap_or(0);
-            (user, inner.faults, inner.max_pages)
+            (user, inner.faults, inner.max_pages, inner.size_integrals)
         };
         let thread = self.job.lock().thread;
         let cpu = thread.and_then(sched::cpu_ns).unwrap_or(0);
@@ -1166,6 +1183,18 @@ impl Process {
             signals: self.signals_caught.load(Ordering::Relaxed),
             messages_sent: self.messages[0].load(Ordering::Relaxed),
             messages_received: self.messages[1].load(Ordering::Relaxed),
+            size_integrals,
+        }
+    }
+
+    /// A clock tick found the process running its code: its text, data and stack
+    /// sizes (in KiB) join the integrals, as BSD's statclock adds them each tick.
+    fn sample_sizes(&self, personality: &'static dyn Personality) {
+        if let Some(pages) = personality.segment_pages(self) {
+            let mut inner = self.inner.lock();
+            for (sum, pages) in inner.size_integrals.iter_mut().zip(pages) {
+                *sum += pages * (PAGE_SIZE / 1024);
+            }
         }
     }
 
@@ -2392,6 +2421,7 @@ pub fn spawn_with_files(
             final_usage: None,
             faults: 0,
             max_pages: 0,
+            size_integrals: [0; 3],
             children_usage: Usage::ZERO,
             dispositions: shared(Dispositions::default()),
             personality_state: loaded.personality_state,
@@ -2848,6 +2878,7 @@ fn fork_with(
             final_usage: None,
             faults: 0,
             max_pages: 0,
+            size_integrals: [0; 3],
             children_usage: Usage::ZERO,
             dispositions,
             personality_state,
@@ -3069,7 +3100,10 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
             // Served, with everything a return to user mode needs left to this loop.
             UserExit::SyscallServed => {}
             // The clock (IRQ 0) ticked while the process ran its own code.
-            UserExit::Interrupt(0) => profile::tick(&task),
+            UserExit::Interrupt(0) => {
+                profile::tick(&task);
+                task.process.sample_sizes(personality);
+            }
             UserExit::Interrupt(_) => {}
             // `run` serves these through the Runner; this is how `execute` reports them.
             UserExit::Syscall | UserExit::SoftwareInterrupt(_) | UserExit::CallGate => {
