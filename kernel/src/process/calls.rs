@@ -669,6 +669,12 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
         Some((fd, offset)) => Some((mapped_file(task, fd, offset, &req)?, offset)),
         None => None,
     };
+    // A file the kernel makes on demand (procfs) has no pages to share: BSD's vm_mmap
+    // finds no VM object for it (VOP_GETVOBJECT fails, EINVAL). Only a mapping of
+    // something is refused: a zero length returns before that lookup.
+    if file.as_ref().is_some_and(|(node, _)| node.0.is_read_only()) {
+        return Err(MapError::NotMappable);
+    }
     let process = &task.process;
     let start = if req.fixed {
         let (start, end) = page_range(req.addr, len, req.ceiling).ok_or(MapError::Invalid)?;
