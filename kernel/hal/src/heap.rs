@@ -154,6 +154,30 @@ pub fn usage() -> (usize, usize) {
     (size - heap.talc.counters().available_bytes, size)
 }
 
+/// Whether one block of `bytes` can be allocated now (tried, and given back at once):
+/// the free bytes [`usage`] counts may all lie in pieces too small for it. True before
+/// `init` (the host's tests, which use the host's allocator).
+pub fn has_room(bytes: usize) -> bool {
+    let Ok(layout) = Layout::from_size_align(bytes.max(1), 8) else {
+        return false;
+    };
+    let mut heap = HEAP.0.lock();
+    if heap.end == 0 {
+        return true;
+    }
+    // SAFETY: a non-zero size; the block, if given, goes back at once with the layout
+    // it was allocated with, and nothing else sees it.
+    unsafe {
+        match heap.talc.allocate(layout) {
+            Some(block) => {
+                heap.talc.deallocate(block.as_ptr(), layout);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// What the allocations on the heap come to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AllocationStats {

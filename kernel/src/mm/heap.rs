@@ -23,6 +23,13 @@ static HEAP_LIMIT: spin::Once<u64> = spin::Once::new();
 /// ENFILE / ENOSPC / EAGAIN instead of the heap running dry under the kernel.
 pub const HEAP_RESERVE: usize = 2 * 1024 * 1024;
 
+/// A block the heap must hold in one piece besides its reserve's count: the free bytes
+/// counted may all be holes between live objects (short names given up for long ones,
+/// say) too small for the next record, and a failed kernel allocation stops the
+/// kernel. Larger than one allocation a call makes between checks (a directory's 64 KiB
+/// piece, an LDT).
+const RESERVE_BLOCK: usize = 128 * 1024;
+
 /// Whether the heap is down to its reserve, after growing it if it still may grow
 /// (never on the host, where unit tests use the host's allocator and the kernel heap is
 /// not set up).
@@ -38,7 +45,9 @@ pub fn can_spare(bytes: usize) -> bool {
     let wanted = bytes.saturating_add(HEAP_RESERVE);
     loop {
         let (used, size) = nymph_hal::heap::usage();
-        if size == 0 || size.saturating_sub(used) >= wanted {
+        if size == 0
+            || (size.saturating_sub(used) >= wanted && nymph_hal::heap::has_room(RESERVE_BLOCK))
+        {
             return true;
         }
         if !grow() {
@@ -134,6 +143,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(large_and_aligned_allocations),
     ktest!(freed_memory_is_returned),
     ktest!(the_heap_grows_at_its_reserve),
+    ktest!(free_bytes_in_small_holes_are_no_reserve),
 ];
 
 fn box_and_vec_work() -> TestResult {
@@ -215,5 +225,50 @@ fn the_heap_grows_at_its_reserve() -> TestResult {
     let big = core::hint::black_box(alloc::vec![0x5au8; HEAP_RESERVE / 2]);
     kassert!(big.iter().all(|&b| b == 0x5a), "corrupted");
     drop(held);
+    Ok(())
+}
+
+/// Free bytes left as holes between small live blocks count in the heap's usage but
+/// hold nothing larger: with only those left, the check grows the heap (or refuses),
+/// and a 64 KiB block can then be had.
+fn free_bytes_in_small_holes_are_no_reserve() -> TestResult {
+    const SMALL: usize = 64;
+    if !can_spare(4 * HEAP_RESERVE) {
+        return Ok(());
+    }
+    let (used, size) = nymph_hal::heap::usage();
+    if size as u64 + 2 * HEAP_STEP > limit() {
+        return Ok(());
+    }
+    let mut held: Vec<Option<Box<[u8]>>> = Vec::with_capacity((size - used) / SMALL);
+    // Small blocks until what is left in one piece is less than the check's block.
+    loop {
+        let (used, size) = nymph_hal::heap::usage();
+        if size - used < RESERVE_BLOCK / 4 || held.len() == held.capacity() {
+            break;
+        }
+        held.push(Some(core::hint::black_box(
+            alloc::vec![0u8; SMALL].into_boxed_slice(),
+        )));
+    }
+    // Every other one goes: holes, each between two live blocks.
+    for slot in held.iter_mut().step_by(2) {
+        *slot = None;
+    }
+    let (used, size) = nymph_hal::heap::usage();
+    kassert!(size - used >= HEAP_RESERVE, "holes {} bytes", size - used);
+    let spare = !under_pressure();
+    let mut big: Vec<u8> = Vec::new();
+    let got = big.try_reserve_exact(64 * 1024).is_ok();
+    drop(big);
+    drop(held);
+    kassert!(
+        spare,
+        "the heap did not grow with its free bytes all in holes"
+    );
+    kassert!(
+        got,
+        "no 64 KiB block after the check said the heap had room"
+    );
     Ok(())
 }
