@@ -1,8 +1,8 @@
 /*
  * Exhaustion of the file system and of kernel objects: tmpfs data stops at its limit
  * with ENOSPC (not a dead kernel, not a killed writer), file-system nodes stop with
- * ENOSPC at their bound and pipes with ENFILE/EMFILE when the kernel heap, grown to its
- * limit, is down to its reserve;
+ * ENOSPC at their bound, and pipes with ENFILE/EMFILE and renames to longer names with
+ * ENOSPC when the kernel heap, grown to its limit, is down to its reserve;
  * while full, other processes still run; removing what was made gives it all back.
  */
 #include <nymph_test.h>
@@ -90,11 +90,20 @@ static void fill_with_nodes(void)
  * ENOMEM when memory for its address space runs out first). */
 static void fill_with_pipes(void)
 {
-	enum { CHILDREN = 96 };
+	enum { CHILDREN = 96, NAMES = 6000 };
+	/* Short names now, to be made long (each taking a few hundred bytes more of the
+	 * heap) once it is down to its reserve. */
+	CHECK_OK(mkdir("/tmp/fs_full.n", 0700));
+	nt_write_file("/tmp/fs_full.n/f", "x");
+	char name[320];
+	for (int i = 0; i < NAMES; i++) {
+		snprintf(name, sizeof(name), "/tmp/fs_full.n/%d", i);
+		CHECK_OK(link("/tmp/fs_full.n/f", name));
+	}
 	int report[2];
 	CHECK_OK(pipe(report));
 	pid_t kids[CHILDREN];
-	int n = 0, system_full = 0;
+	int n = 0, system_full = 0, heap_full = 0;
 	while (n < CHILDREN && !system_full) {
 		pid_t pid = fork();
 		if (pid < 0) {
@@ -102,6 +111,7 @@ static void fill_with_pipes(void)
 			 * from run out first, the new address space (ENOMEM): which comes
 			 * first depends on what earlier cases left in memory. */
 			CHECK(errno == EAGAIN || errno == ENOMEM);
+			heap_full = errno == EAGAIN;
 			CHECK(n > 0);
 			system_full = 1;
 			break;
@@ -123,11 +133,25 @@ static void fill_with_pipes(void)
 		CHECK_EQ(read(report[0], &why, 1), 1);
 		if (why == '?')
 			FAIL("pipe() failed with an errno other than EMFILE/ENFILE");
-		system_full = why == 'N';
+		system_full = heap_full = why == 'N';
 	}
 	/* Each child may hold 128 pipes (2 MiB of buffers): 96 cannot all fit in a heap of
 	 * at most a quarter of the machine's 256 MiB. */
 	CHECK(system_full);
+	/* A rename to a longer name is a new name too: at the heap's reserve, ENOSPC (a
+	 * full UFS's ufs_direnter), not the kernel out of memory part way. */
+	char longer[320];
+	int renamed = 0;
+	for (; renamed < NAMES; renamed++) {
+		snprintf(name, sizeof(name), "/tmp/fs_full.n/%d", renamed);
+		snprintf(longer, sizeof(longer), "/tmp/fs_full.n/%0240d", renamed);
+		if (rename(name, longer) != 0) {
+			CHECK_EQ(errno, ENOSPC);
+			break;
+		}
+	}
+	if (heap_full)
+		CHECK(renamed < NAMES);
 	for (int k = 0; k < n; k++)
 		CHECK_OK(kill(kids[k], SIGKILL));
 	for (int k = 0; k < n; k++) {
@@ -139,6 +163,13 @@ static void fill_with_pipes(void)
 	CHECK_OK(pipe(fds));
 	close(fds[0]);
 	close(fds[1]);
+	for (int i = 0; i < NAMES; i++) {
+		const char *form = i < renamed ? "/tmp/fs_full.n/%0240d" : "/tmp/fs_full.n/%d";
+		snprintf(name, sizeof(name), form, i);
+		CHECK_OK(unlink(name));
+	}
+	CHECK_OK(unlink("/tmp/fs_full.n/f"));
+	CHECK_OK(rmdir("/tmp/fs_full.n"));
 }
 
 int main(void)

@@ -1179,6 +1179,12 @@ pub fn rename(
     if node.is_dir() && !Arc::ptr_eq(&from.dir, &to.dir) {
         check_access(&node, &ctx.creds, Access::WRITE)?;
     }
+    // A new name takes heap as link's does (its name may be longer than the one it
+    // replaces): past the reserve, ENOSPC (ufs_direnter's full disk) rather than the
+    // heap running dry under the kernel. Over an existing name it takes none.
+    if target.is_none() && crate::mm::heap::under_pressure() {
+        return Err(Error::NoSpace);
+    }
     // ufs_rename's order: the new name is entered (over the target where it was, else
     // where there is room while the old name still holds its place), then the old
     // name goes; the order decides where names land in the directory.
