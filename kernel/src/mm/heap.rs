@@ -27,8 +27,9 @@ pub const HEAP_RESERVE: usize = 2 * 1024 * 1024;
 /// counted may all be holes between live objects (short names given up for long ones,
 /// say) too small for the next record, and a failed kernel allocation stops the
 /// kernel. Larger than one allocation a call makes between checks (a directory's 64 KiB
-/// piece, an LDT).
-const RESERVE_BLOCK: usize = 128 * 1024;
+/// piece, an LDT, the free counts of the largest directory the heap can hold doubling
+/// past 65 536 blocks to 256 KiB).
+const RESERVE_BLOCK: usize = 256 * 1024;
 
 /// Whether the heap is down to its reserve, after growing it if it still may grow
 /// (never on the host, where unit tests use the host's allocator and the kernel heap is
