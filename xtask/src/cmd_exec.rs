@@ -23,6 +23,7 @@ use std::time::Duration;
 use nymph_harness::{
     Accel, Echo, ExitKind, Profile, QemuCommand, RunOptions, Workspace, check_kvm, ensure_qemu,
 };
+use nymph_images::etc::FREEBSD4_ROOT;
 use nymph_images::{Image, init_args};
 
 use crate::args::ExecArgs;
@@ -259,14 +260,11 @@ impl Root for RootSpec {
     }
 }
 
-/// Where FreeBSD-4 programs look up absolute paths first (the personality's prefix).
-const FB4_PREFIX: &str = "/compat/freebsd4";
-
 /// The path to start `path` from: itself, or, when the image has nothing there but has
 /// it under the FreeBSD-4 prefix, that file, as a 4.x shell's exec of the same path
 /// would find it (argv[0] stays as given).
 fn init_path(image: &Image, path: &str) -> String {
-    let prefixed = format!("{FB4_PREFIX}{path}");
+    let prefixed = format!("{FREEBSD4_ROOT}{path}");
     if image.get(path).is_none() && image.get(&prefixed).is_some() {
         prefixed
     } else {
@@ -286,9 +284,9 @@ pub fn add_roots(image: &mut Image, roots: &[impl Root]) -> crate::Result<()> {
         image
             .add_tree_at(root.dir(), root.at())
             .map_err(|e| format!("--root {}: {e}", root.dir().display()))?;
-        if root.at().trim_end_matches('/') == FB4_PREFIX {
+        if root.at().trim_end_matches('/') == FREEBSD4_ROOT {
             for dir in SHARED_SCRATCH {
-                image.remove_tree(&format!("{FB4_PREFIX}/{dir}"));
+                image.remove_tree(&format!("{FREEBSD4_ROOT}/{dir}"));
             }
         }
     }

@@ -556,7 +556,7 @@ fn fb4_tree_check(guest: &crate::cmd_exec::Guest<'_>, tally: &mut Tally) {
     }
     let roots = [RootSpec {
         dir: tree,
-        at: "/compat/freebsd4".into(),
+        at: nymph_images::etc::FREEBSD4_ROOT.into(),
     }];
     let argv = vec!["/bin/fb4-tree-probe".to_string(), "arg".to_string()];
     let wanted = [

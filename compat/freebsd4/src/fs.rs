@@ -73,13 +73,16 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     // climbing out of the prefix, "/etc/../..", reaches the root: the process's
     // emulation root). Only a directory can be it: files (most lookups) skip the
     // second walk.
-    if !found.is_dir() {
-        return prefixed;
+    if found.is_dir() && is_prefix_top(ctx, &found) {
+        path
+    } else {
+        prefixed
     }
-    match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
-        Ok(top) if Arc::ptr_eq(&top, &found) => path,
-        _ => prefixed,
-    }
+}
+
+/// Whether `node` is the prefix's own directory, which stands for the real root.
+fn is_prefix_top(ctx: &FsContext, node: &Arc<Inode>) -> bool {
+    vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No).is_ok_and(|top| Arc::ptr_eq(&top, node))
 }
 
 /// An absolute `path` the prefix's tree does not have: the file itself if it exists;
@@ -98,10 +101,7 @@ fn new_name_path(ctx: &FsContext, path: Vec<u8>, prefixed: Vec<u8>) -> Vec<u8> {
     };
     let parent = &prefixed[..slash];
     match vfs::lookup(ctx, None, parent, Follow::Yes) {
-        Ok(dir) if dir.is_dir() => match vfs::lookup(ctx, None, COMPAT_PREFIX, Follow::No) {
-            Ok(top) if !Arc::ptr_eq(&top, &dir) => prefixed,
-            _ => path,
-        },
+        Ok(dir) if dir.is_dir() && !is_prefix_top(ctx, &dir) => prefixed,
         _ => path,
     }
 }
