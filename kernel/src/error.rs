@@ -96,4 +96,14 @@ pub enum Error {
     NetworkUnreachable,
 }
 
+impl Error {
+    /// Whether this error, met after a transfer moved some bytes, ends it with the
+    /// count moved: only a signal and having to wait (4.x's dofileread and
+    /// dofilewrite keep EINTR, ERESTART and EWOULDBLOCK so). Any other, a fault in
+    /// the user's buffer among them, is the call's error.
+    pub fn ends_transfer_short(self) -> bool {
+        matches!(self, Error::WouldBlock | Error::Interrupted)
+    }
+}
+
 pub type Result<T> = core::result::Result<T, Error>;

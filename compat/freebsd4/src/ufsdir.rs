@@ -186,8 +186,8 @@ pub(crate) fn read_blocks(
 
 /// read(2), readv(2) or pread(2) of a directory open on `file`: its blocks from
 /// `offset` (the file's, which moves, when `None`) into the `pieces` of user memory
-/// in turn. A fault after some bytes ends the read with those (uiomove's partial
-/// count is kept, as for a regular file's).
+/// in turn. A fault is EFAULT, the offset after the bytes copied before it (as for a
+/// regular file's: vn_read keeps uiomove's progress, dofileread the error).
 pub(crate) fn read(
     task: &Task,
     file: &OpenFile,
@@ -240,11 +240,11 @@ pub(crate) fn read(
             Ok((took, true))
         },
     )?;
-    if done == 0 && faulted {
-        return Err(errno::EFAULT);
-    }
     if offset.is_none() {
         file.set_offset(start + done as u64);
+    }
+    if faulted {
+        return Err(errno::EFAULT);
     }
     Ok(done as u64)
 }

@@ -625,7 +625,9 @@ fn receive<S: Sink + ?Sized>(
 
 /// Queues all of `from`, waiting for room unless `nonblock`: at most the pipe's
 /// `PIPE_BUF` bytes go in whole, more in pieces as room appears. Returns how much went
-/// in; a signal, a reader going away or a failing copy after some bytes ends it short.
+/// in; after some bytes, a signal or having to wait ends it short, while a reader
+/// going away or a failing copy is the call's error, what went in staying in (4.x's
+/// pipe_write and sosend, under dofilewrite).
 pub fn write<S: Source + ?Sized>(
     pipe: &Arc<Pipe>,
     from: &S,
@@ -647,6 +649,16 @@ pub fn write_marked<S: Source + ?Sized>(
     low_water: usize,
 ) -> Result<usize> {
     put(pipe, from, wait.into(), control, Some(low_water.max(1)))
+}
+
+/// How a send that stopped with `e` after `written` bytes ends (see
+/// [`FileError::ends_transfer_short`]).
+fn short(written: usize, e: FileError) -> Result<usize> {
+    if written > 0 && e.ends_transfer_short() {
+        Ok(written)
+    } else {
+        Err(e)
+    }
 }
 
 /// [`write`] and [`write_marked`]: with no `low_water`, a pipe's rule (up to its
@@ -677,7 +689,6 @@ fn put<S: Source + ?Sized>(
     // pipe_write decides it.
     let mut may_grow = pipe.buffering == Buffering::Bsd;
     let mut written = 0;
-    let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
     while written < total {
         {
             let mut s = pipe.state.lock();
@@ -756,7 +767,6 @@ pub fn write_urgent<S: Source + ?Sized>(
     let limit = CAPACITY + slack.beyond.min(MAX_URGENT_SLACK);
     let low_water = low_water.max(1);
     let refused_past = CAPACITY.saturating_add(slack.refused_past);
-    let short = |written: usize, e: FileError| if written > 0 { Ok(written) } else { Err(e) };
     let mut written = 0;
     while written < total {
         let left = total - written;

@@ -227,9 +227,22 @@ fn read_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64,
         .unwrap_or(usize::MAX)
         .min(CHUNK)
         .min(file.read_limit().unwrap_or(usize::MAX));
-    chunked(task, addr, count, piece, reads_whole(file), |buf, _| {
-        file.read(buf)
-    })
+    let regular = file.kind() == FileKind::Regular;
+    chunked(
+        task,
+        addr,
+        count,
+        piece,
+        reads_whole(file),
+        |buf, _| file.read(buf),
+        // What was read but could not be copied is read again next time (the offset
+        // stays after what was, as 4.x's vn_read keeps uiomove's).
+        |n| {
+            if regular {
+                file.set_offset(file.offset().saturating_sub(n as u64));
+            }
+        },
+    )
 }
 
 /// Whether a read of `file` moves the whole request, up to the end: a regular file's,
@@ -247,8 +260,10 @@ fn reads_whole(file: &OpenFile) -> bool {
 /// Moves up to `count` bytes from `read` (given a kernel buffer and how much is done)
 /// to user memory at `addr`, a chunk at a time: all of them, up to the end, when
 /// `whole` (see [`reads_whole`]), else
-/// one transfer (a pipe's or a terminal's short read is theirs to make). An error or a
-/// fault after some data reports the data.
+/// one transfer (a pipe's or a terminal's short read is theirs to make). A signal or
+/// having to wait after some data reports the data; a fault in the user's buffer is
+/// EFAULT, with `unread` given how many bytes were read that could not be copied;
+/// any other error is the call's (4.x's dofileread).
 fn chunked(
     task: &Task,
     addr: u64,
@@ -256,6 +271,7 @@ fn chunked(
     piece: usize,
     whole: bool,
     mut read: impl FnMut(&mut [u8], u64) -> Result<usize, Error>,
+    unread: impl FnOnce(usize),
 ) -> Result<u64, Error> {
     let mut buf = vec![0u8; piece];
     let mut done = 0u64;
@@ -265,18 +281,15 @@ fn chunked(
             .min(piece);
         let n = match read(&mut buf[..want], done) {
             Ok(n) => n,
-            Err(_) if done > 0 => return Ok(done),
+            Err(e) if done > 0 && e.ends_transfer_short() => return Ok(done),
             Err(e) => return Err(e),
         };
         let copied = addr
             .checked_add(done)
             .is_some_and(|to| task.write_bytes(to, &buf[..n]).is_ok());
         if !copied {
-            return if done > 0 {
-                Ok(done)
-            } else {
-                Err(Error::BadAddress)
-            };
+            unread(n);
+            return Err(Error::BadAddress);
         }
         done += n as u64;
         if !whole || n < want || done >= count {
@@ -314,13 +327,41 @@ fn write_file(task: &Task, file: &OpenFile, addr: u64, count: u64) -> Result<u64
         return n;
     }
     let regular = file.kind() == FileKind::Regular;
-    chunked_write(task, addr, count, regular, |buf, _| {
-        let taken = file.write(buf);
-        if taken == Err(Error::BrokenPipe) {
-            task.process.post(Signal::Pipe);
-        }
-        taken
+    undone_on_failure(file, true, || {
+        chunked_write(task, addr, count, regular, |buf, _| {
+            let taken = file.write(buf);
+            if taken == Err(Error::BrokenPipe) {
+                task.process.post(Signal::Pipe);
+            }
+            taken
+        })
     })
+}
+
+/// Runs `write`, a write to `file` that may fail part way. A regular file's failed
+/// write is undone as 4.x's ffs_write undoes one (IO_UNIT): the file's size as it was
+/// (what the write overwrote stays overwritten), and for a write at the descriptor's
+/// offset (`at_offset`) the offset too.
+fn undone_on_failure(
+    file: &OpenFile,
+    at_offset: bool,
+    write: impl FnOnce() -> Result<u64, Error>,
+) -> Result<u64, Error> {
+    let Some(node) = file.node().filter(|_| file.kind() == FileKind::Regular) else {
+        return write();
+    };
+    let (size, offset) = (node.size(), file.offset());
+    let result = write();
+    if result.is_err() {
+        if node.size() > size {
+            // Only shrinking, of a file the write grew: nothing to refuse.
+            let _ = node.truncate(size);
+        }
+        if at_offset {
+            file.set_offset(offset);
+        }
+    }
+    result
 }
 
 /// Writes from `from` in one transfer where the object can ([`OpenFile::write_from`]:
@@ -348,7 +389,9 @@ fn chunked_write(
 
 /// Moves the bytes of `from` to `write` (given them and how many went before), a
 /// chunk at a time, until one is taken short; small writes go in one piece, so a pipe
-/// keeps them atomic. An error or a fault after some data reports the data. A write
+/// keeps them atomic. A signal or having to wait after some data reports the data;
+/// a fault in the buffer is EFAULT, any other error the call's (4.x's dofilewrite;
+/// the caller undoes what it must, see [`undone_on_failure`]). A write
 /// of nothing still asks the object, as 4.x's does (a terminal's background check, a
 /// device that takes no writes, a pseudo-terminal's empty record), unless it is a
 /// `regular` file's: that changes nothing (ffs_write's loop never runs).
@@ -366,11 +409,7 @@ fn chunked_write_from(
     while done < count {
         let n = (count - done).min(buf.len() as u64) as usize;
         if from.copy_out(done as usize, &mut buf[..n]).is_err() {
-            return if done > 0 {
-                Ok(done)
-            } else {
-                Err(Error::BadAddress)
-            };
+            return Err(Error::BadAddress);
         }
         match write(&buf[..n], done) {
             Ok(taken) => {
@@ -379,15 +418,16 @@ fn chunked_write_from(
                     break;
                 }
             }
-            Err(_) if done > 0 => return Ok(done),
+            Err(e) if done > 0 && e.ends_transfer_short() => return Ok(done),
             Err(e) => return Err(e),
         }
     }
     Ok(done)
 }
 
-/// Moves each (address, length) piece with `op` until one comes up short; an error
-/// after some data reports the data. Empty pieces are passed over; with nothing in
+/// Moves each (address, length) piece with `op` until one comes up short; a signal or
+/// having to wait after some data reports the data, any other error (a fault among
+/// them) is the call's. Empty pieces are passed over; with nothing in
 /// any, `op` is asked for nothing once, as read and write would be.
 fn vector(
     task: &Task,
@@ -402,7 +442,7 @@ fn vector(
     for &(addr, len) in iov.iter().filter(|v| v.1 != 0) {
         let n = match op(task, file, addr, len) {
             Ok(n) => n,
-            Err(_) if total > 0 => return Ok(total),
+            Err(e) if total > 0 && e.ends_transfer_short() => return Ok(total),
             Err(e) => return Err(e),
         };
         total += n;
@@ -461,7 +501,7 @@ pub fn write_vector(task: &Task, fd: i64, iov: &[(u64, u64)]) -> Result<u64, Err
     let n = if file.terminal().is_some() {
         chunked_write_from(&pieces, false, |buf, _| file.write(buf))?
     } else {
-        vector(task, &file, iov, write_file)?
+        undone_on_failure(&file, true, || vector(task, &file, iov, write_file))?
     };
     device_times(&file, n, asked, true);
     Ok(n)
@@ -1015,10 +1055,18 @@ pub fn stat_file(file: &OpenFile) -> Stat {
 pub fn pread(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Result<u64, Error> {
     let file = file(task, fd)?;
     let piece = usize::try_from(count).unwrap_or(usize::MAX).min(CHUNK);
-    chunked(task, addr, count, piece, reads_whole(&file), |buf, done| {
-        let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
-        file.read_at(at, buf)
-    })
+    chunked(
+        task,
+        addr,
+        count,
+        piece,
+        reads_whole(&file),
+        |buf, done| {
+            let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
+            file.read_at(at, buf)
+        },
+        |_| {},
+    )
 }
 
 /// pwrite(2): `count` bytes from user memory at `offset`, the file offset unmoved.
@@ -1026,9 +1074,11 @@ pub fn pwrite(task: &Task, fd: i64, addr: u64, count: u64, offset: u64) -> Resul
     let file = file(task, fd)?;
     within_size_limit(task, &file, Some(offset), count)?;
     let regular = file.kind() == FileKind::Regular;
-    chunked_write(task, addr, count, regular, |buf, done| {
-        let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
-        file.write_at(at, buf)
+    undone_on_failure(&file, false, || {
+        chunked_write(task, addr, count, regular, |buf, done| {
+            let at = offset.checked_add(done).ok_or(Error::InvalidArgument)?;
+            file.write_at(at, buf)
+        })
     })
 }
 

@@ -922,7 +922,16 @@ impl Terminal {
                 Err(e) => Err(e),
             };
             if let Err(e) = ready {
-                return if written > 0 { Ok(written) } else { Err(e) };
+                // What went before still goes out: ttwrite's error after some
+                // output is the call's all the same, but for a signal or a wait.
+                if written > 0 {
+                    self.notify_io();
+                }
+                return if written > 0 && e.ends_transfer_short() {
+                    Ok(written)
+                } else {
+                    Err(e)
+                };
             }
             self.state.lock().ldisc.write(piece, &mut |b| self.emit(b));
             written += piece.len();
