@@ -4,7 +4,8 @@
 //! its bytes untranslated; end of file on its input).
 //!
 //! - `nymph.stdio=ports`: descriptors 1 and 2 are the write ends of two pipes that the
-//!   boot thread empties, byte for byte, to COM3 and COM4.
+//!   boot thread empties, byte for byte, to the machine's first two virtio consoles
+//!   (many kilobytes a request), or without them to COM3 and COM4 (a byte at a time).
 //! - `nymph.stdin=FILE`: descriptor 0 is the read end of a pipe the boot thread fills
 //!   with FILE's bytes (a file of the initrd), then closes.
 //!
@@ -15,10 +16,31 @@ use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use nymph_hal::serial::{COM3, COM4, open_port, write_raw};
+use nymph_hal::virtio_console;
 use spin::Once;
 
+/// Where a drained pipe's bytes go.
+#[derive(Clone, Copy)]
+enum Port {
+    Virtio(usize),
+    Serial(u16),
+}
+
+impl Port {
+    fn write(self, bytes: &[u8]) {
+        match self {
+            Port::Virtio(index) => {
+                if !virtio_console::write(index, bytes) {
+                    log::error!("virtio console {index} stopped taking output; dropped");
+                }
+            }
+            Port::Serial(port) => write_raw(port, bytes),
+        }
+    }
+}
+
 /// The read ends being emptied, each with its port.
-static DRAINS: Once<Vec<(Arc<OpenFile>, u16)>> = Once::new();
+static DRAINS: Once<Vec<(Arc<OpenFile>, Port)>> = Once::new();
 
 /// The input still to go into descriptor 0's pipe.
 struct Feed {
@@ -54,16 +76,24 @@ pub fn init_files(ports: bool, stdin_file: Option<&str>) -> Option<FdTable> {
         changed = true;
     }
     if ports {
-        if open_port(COM3) && open_port(COM4) {
+        let targets = if virtio_console::open_all() >= 2 {
+            Some([Port::Virtio(0), Port::Virtio(1)])
+        } else if open_port(COM3) && open_port(COM4) {
+            Some([Port::Serial(COM3), Port::Serial(COM4)])
+        } else {
+            None
+        };
+        if let Some([out, err]) = targets {
             let (out_read, out_write) = pipe::new().ok()?;
             let (err_read, err_write) = pipe::new().ok()?;
             files[1] = out_write;
             files[2] = err_write;
-            DRAINS.call_once(|| alloc::vec![(out_read, COM3), (err_read, COM4)]);
+            DRAINS.call_once(|| alloc::vec![(out_read, out), (err_read, err)]);
             changed = true;
         } else {
             log::warn!(
-                "nymph.stdio=ports: no COM3 and COM4 here; init's output stays on the console"
+                "nymph.stdio=ports: no virtio consoles nor COM3 and COM4 here; init's output \
+                 stays on the console"
             );
         }
     }
@@ -98,15 +128,15 @@ fn feed() -> bool {
 /// `wait`, goes on, sleeping when there is nothing to move, until the input is all in
 /// and every writer of the output pipes is gone; else returns once nothing moves.
 pub fn pump(wait: bool) {
-    let drains: &[(Arc<OpenFile>, u16)] = DRAINS.get().map_or(&[], |d| d.as_slice());
-    let mut buf = [0u8; 512];
+    let drains: &[(Arc<OpenFile>, Port)] = DRAINS.get().map_or(&[], |d| d.as_slice());
+    let mut buf = alloc::vec![0u8; virtio_console::REQUEST_BYTES];
     loop {
         let mut busy = feed();
         for (read, port) in drains {
             loop {
                 match read.ops().read(&mut buf, true) {
                     Ok(0) => break,
-                    Ok(n) => write_raw(*port, &buf[..n]),
+                    Ok(n) => port.write(&buf[..n]),
                     Err(_) => {
                         // Empty, with a writer left.
                         busy = true;

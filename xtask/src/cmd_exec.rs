@@ -3,7 +3,7 @@
 //! file), and its exit status as ours (128 + the signal's number in its ABI when it was
 //! killed). Its
 //! descriptors 1 and 2 are a terminal (the console) when our stdout is one, else pipes
-//! the kernel empties to COM3 and COM4, whose bytes become our stdout and stderr; its
+//! the kernel empties to two virtio consoles, whose bytes become our stdout and stderr; its
 //! descriptor 0 is the console when our stdin is a terminal, else a pipe carrying all
 //! of our input, then end of file.
 //!
@@ -46,13 +46,16 @@ const MEMORY_BESIDE_IMAGE_MIB: u64 = 192;
 /// The most memory the kernel uses: it runs in memory below 4 GiB, and QEMU's q35
 /// puts no more than this there (more goes above 4 GiB, where it lies unused).
 const MEMORY_MAX_MIB: u64 = 2815;
+/// The PCI slot of the first virtio console (init's standard output), the next one
+/// the second (its standard error): past the slots q35 and QEMU fill themselves.
+const VIRTIO_CONSOLE_SLOT: usize = 0x10;
 
 /// Where the program's descriptors 1 and 2 go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stdio {
     /// The console, a terminal (its output is read line by line).
     Console,
-    /// Pipes the kernel empties to COM3 and COM4 (`nymph.stdio=ports`), whose bytes
+    /// Pipes the kernel empties to two virtio consoles (`nymph.stdio=ports`), whose bytes
     /// become the run's stdout and stderr exactly: what a program sees under a shell's
     /// pipe, as when a harness captures its output.
     Pipes,
@@ -442,8 +445,8 @@ pub fn run_program_with(
         .arg("-serial")
         .arg(format!("file:{}", log_path.display()));
     if stdio == Stdio::Pipes {
-        for p in &piped_paths {
-            cmd = cmd.arg("-serial").arg(format!("file:{}", p.display()));
+        for (i, p) in piped_paths.iter().enumerate() {
+            cmd = cmd.args(virtio_console_args(i, p));
         }
     }
     let opts = RunOptions::for_accel(accel, timeout).echo(Echo::Quiet);
@@ -491,6 +494,25 @@ pub fn run_program_with(
         kernel_log,
         status,
     })
+}
+
+/// QEMU arguments for virtio console `index` writing to the file `path`: a legacy
+/// virtio-serial function (the kernel drives the legacy interface) with a console on
+/// its port 0. The kernel takes them in slot order, so they get slots of their own.
+fn virtio_console_args(index: usize, path: &Path) -> Vec<String> {
+    let bus = format!("nymphout{index}");
+    let chardev = format!("nymphoutc{index}");
+    vec![
+        "-device".into(),
+        format!(
+            "virtio-serial-pci,id={bus},disable-legacy=off,disable-modern=on,addr={:#x}",
+            VIRTIO_CONSOLE_SLOT + index
+        ),
+        "-chardev".into(),
+        format!("file,id={chardev},path={}", path.display()),
+        "-device".into(),
+        format!("virtconsole,chardev={chardev},bus={bus}.0"),
+    ]
 }
 
 pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {

@@ -622,7 +622,8 @@ fn reboot_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tal
 }
 
 const STDIO_CHECK: &str = "xtask exec --stdio pipe gives a program pipes on descriptors 0, 1 and \
-     2, input then end of file, output untranslated and apart; --stdio tty the console";
+     2, input then end of file, output untranslated and apart (2 MiB of every byte value \
+     through both ways); --stdio tty the console";
 
 /// Runs images/programs/stdio-probe.c (a FreeBSD-4 program) both ways.
 fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tally) {
@@ -633,14 +634,16 @@ fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tall
     }
     let argv = vec!["/bin/stdio-probe".to_string()];
     let roots = [root.to_path_buf()];
-    let input: &[u8] = b"in\x00put\n";
+    // Past one request of the virtio consoles many times over, every byte value.
+    let mut input = b"in\x00put\n".to_vec();
+    input.extend((0..2u32 << 20).map(|i| (i ^ (i >> 9)) as u8));
     let piped = run_program_with(
         guest,
         &roots,
         &argv,
         false,
         Stdio::Pipes,
-        Some(input),
+        Some(&input),
         &mut |_| {},
     );
     let console = run_program_with(
@@ -656,7 +659,9 @@ fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tall
         (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return tally.fail(what, &e.to_string()),
     };
-    let want_out: &[u8] = b"stdout tty=0 fifo=1\nstdin<in\x00put\n>7\na\r\nb\n\x01";
+    let mut want_out = b"stdout tty=0 fifo=1\nstdin<".to_vec();
+    want_out.extend_from_slice(&input);
+    want_out.extend_from_slice(format!(">{}\na\r\nb\n\x01", input.len()).as_bytes());
     let want_err: &[u8] = b"stderr tty=0 fifo=1\n";
     let want_console = ["stdout tty=1 fifo=0", "stderr tty=1 fifo=0", "a", "b"];
     let piped_ok = piped.piped.0 == want_out
@@ -670,8 +675,9 @@ fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tall
         tally.pass(
             what,
             &format!(
-                "pipes: stdout {:?}, stderr {:?}; console: {:?}",
-                String::from_utf8_lossy(&piped.piped.0),
+                "pipes: stdout {:?}... ({} bytes, as sent), stderr {:?}; console: {:?}",
+                String::from_utf8_lossy(&piped.piped.0[..30]),
+                piped.piped.0.len(),
                 String::from_utf8_lossy(&piped.piped.1),
                 console.stdout
             ),
@@ -680,9 +686,17 @@ fn stdio_check(guest: &crate::cmd_exec::Guest<'_>, root: &Path, tally: &mut Tall
         tally.fail(
             what,
             &format!(
-                "pipes: stdout {:?}, stderr {:?}, console {:?}, status {:?}; \
-                 console: {:?}, status {:?}",
-                String::from_utf8_lossy(&piped.piped.0),
+                "pipes: stdout {:?}... ({} bytes, {} wanted; first difference at {:?}), \
+                 stderr {:?}, console {:?}, status {:?}; console: {:?}, status {:?}",
+                String::from_utf8_lossy(&piped.piped.0[..piped.piped.0.len().min(30)]),
+                piped.piped.0.len(),
+                want_out.len(),
+                piped
+                    .piped
+                    .0
+                    .iter()
+                    .zip(&want_out)
+                    .position(|(a, b)| a != b),
                 String::from_utf8_lossy(&piped.piped.1),
                 piped.stdout,
                 piped.status,

@@ -25,6 +25,7 @@ pub mod ioports;
 pub mod layout;
 pub mod ldt;
 pub mod paging;
+pub mod pci;
 mod port;
 #[cfg(feature = "bare-metal")]
 mod rt;
@@ -33,5 +34,6 @@ pub mod serial;
 pub mod timer;
 pub mod trap;
 pub mod user;
+pub mod virtio_console;
 
 pub use x86_64::{PhysAddr, VirtAddr};

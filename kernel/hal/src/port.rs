@@ -17,3 +17,19 @@ pub(crate) fn outl(port: u16, value: u32) {
     // SAFETY: as for `outb`.
     unsafe { Port::new(port).write(value) }
 }
+
+pub(crate) fn outw(port: u16, value: u16) {
+    // SAFETY: as for `outb`; also the I/O registers of PCI functions this crate found
+    // and owns (a virtio console's).
+    unsafe { Port::new(port).write(value) }
+}
+
+pub(crate) fn inw(port: u16) -> u16 {
+    // SAFETY: as for `outw`.
+    unsafe { Port::new(port).read() }
+}
+
+pub(crate) fn inl(port: u16) -> u32 {
+    // SAFETY: as for `outw`: PCI configuration data and owned devices' registers.
+    unsafe { Port::new(port).read() }
+}
