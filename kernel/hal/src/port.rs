@@ -14,7 +14,8 @@ pub(crate) fn inb(port: u16) -> u8 {
 }
 
 pub(crate) fn outl(port: u16, value: u32) {
-    // SAFETY: as for `outb`.
+    // SAFETY: as for `outb`; also PCI configuration addresses and data (0xcf8, 0xcfc)
+    // and the registers of functions this crate found and owns.
     unsafe { Port::new(port).write(value) }
 }
 
