@@ -227,7 +227,30 @@ pub fn shutdown(by: crate::process::Pid, how: Shutdown) -> ! {
     exit_qemu(ExitStatus::Success)
 }
 
+/// `nymph.winsize=ROWSxCOLS`: the console's window, when it is a terminal of that
+/// size on the host (`cargo xtask run` and `exec` pass their terminal's), so full-screen
+/// and column-formatting programs fit it; otherwise the console stays 24x80.
+pub(crate) fn console_window(line: &str) {
+    let Some(size) = cmdline::get(line, "nymph.winsize") else {
+        return;
+    };
+    let parsed = size
+        .split_once('x')
+        .and_then(|(rows, cols)| Some((rows.parse::<u16>().ok()?, cols.parse::<u16>().ok()?)))
+        .filter(|&(rows, cols)| rows > 0 && cols > 0);
+    match parsed {
+        Some((rows, cols)) => crate::tty::console().set_winsize(crate::tty::WinSize {
+            rows,
+            cols,
+            xpixel: 0,
+            ypixel: 0,
+        }),
+        None => log::warn!("nymph.winsize={size}: not ROWSxCOLS; the console stays 24x80"),
+    }
+}
+
 fn start_init(line: &str) -> ! {
+    console_window(line);
     let (path, argv, envp) = init_request(line);
     crate::process::on_init_exit(init_exited);
     let files = crate::stdio_ports::init_files(

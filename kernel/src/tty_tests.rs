@@ -20,6 +20,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(interrupt_character_signals_the_foreground_group),
     ktest!(background_read_stops_with_sigttin_until_continued),
     ktest!(background_read_that_cannot_stop_gets_eio),
+    ktest!(a_winsize_argument_sets_the_console_window),
 ];
 
 mod code {
@@ -318,5 +319,21 @@ fn background_read_that_cannot_stop_gets_eio() -> TestResult {
         process::wait_detached(p.pid),
         Some(ExitStatus::Exited(0xfb))
     );
+    Ok(())
+}
+
+/// `nymph.winsize=ROWSxCOLS` (what xtask passes from its terminal) sizes the console;
+/// a size that is not two non-zero numbers leaves it.
+fn a_winsize_argument_sets_the_console_window() -> TestResult {
+    let console = crate::tty::console();
+    let before = console.winsize();
+    crate::boot::console_window("init=/bin/x nymph.winsize=30x100 loglevel=info");
+    let set = console.winsize();
+    crate::boot::console_window("nymph.winsize=0x100");
+    crate::boot::console_window("nymph.winsize=30");
+    let kept = console.winsize();
+    console.set_winsize(before);
+    kassert_eq!((set.rows, set.cols), (30, 100));
+    kassert_eq!((kept.rows, kept.cols), (30, 100));
     Ok(())
 }

@@ -431,6 +431,9 @@ pub fn run_program_with(
     if input.is_some() {
         cmdline.push_str(&format!(" nymph.stdin={STDIN_FILE}"));
     }
+    if stdio == Stdio::Console {
+        cmdline.push_str(&terminal_window_arg());
+    }
     if stdio == Stdio::Pipes {
         cmdline.push_str(" nymph.stdio=ports");
         for p in &piped_paths {
@@ -494,6 +497,31 @@ pub fn run_program_with(
         kernel_log,
         status,
     })
+}
+
+/// ` nymph.winsize=ROWSxCOLS` for the kernel command line when we have a controlling
+/// terminal that knows its size (`stty size` on /dev/tty), so the guest's console has
+/// the window its output lands in; else nothing (the console stays 24x80).
+pub fn terminal_window_arg() -> String {
+    let window = std::fs::File::open("/dev/tty").ok().and_then(|tty| {
+        let out = std::process::Command::new("stty")
+            .arg("size")
+            .stdin(tty)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        parse_window(std::str::from_utf8(&out.stdout).ok()?)
+    });
+    window.map_or_else(String::new, |(rows, cols)| {
+        format!(" nymph.winsize={rows}x{cols}")
+    })
+}
+
+/// `stty size`'s "ROWS COLS", unless either is 0 (a terminal that does not know).
+fn parse_window(text: &str) -> Option<(u16, u16)> {
+    let mut words = text.split_whitespace().map(|w| w.parse::<u16>().ok());
+    let (rows, cols) = (words.next()??, words.next()??);
+    (rows > 0 && cols > 0 && words.next().is_none()).then_some((rows, cols))
 }
 
 /// QEMU arguments for virtio console `index` writing to the file `path`: a legacy
@@ -597,6 +625,15 @@ pub fn main(a: &ExecArgs) -> crate::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_terminal_window_is_rows_then_columns_both_known() {
+        assert_eq!(parse_window("50 132\n"), Some((50, 132)));
+        assert_eq!(parse_window("0 0\n"), None);
+        assert_eq!(parse_window("24\n"), None);
+        assert_eq!(parse_window("24 80 1\n"), None);
+        assert_eq!(parse_window("stty: not a tty"), None);
+    }
 
     #[test]
     fn roots_go_at_the_top_or_at_a_guest_directory() {

@@ -17,9 +17,14 @@ pub fn main(args: &RunArgs) -> crate::Result<ExitCode> {
     let ws = Workspace::locate()?;
     let elf = ws.build_kernel(Profile::from_release_flag(args.release))?;
     let qemu = ensure_qemu()?;
+    // The console gets our terminal's window unless --append sets one.
+    let mut cmdline = args.append.clone();
+    if !cmdline.contains("nymph.winsize=") {
+        cmdline.push_str(&crate::cmd_exec::terminal_window_arg());
+    }
     let mut cmd = QemuCommand::new(qemu, &elf)
         .accel(args.accel)
-        .cmdline(args.append.as_str());
+        .cmdline(cmdline.trim_start());
     // Without --initrd, the default image: nsh as init and a few programs, with the
     // --root trees laid over it.
     let initrd = match &args.initrd {
