@@ -7,7 +7,7 @@ use super::{ExitStatus, Process, Usage};
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// What accounting knows of a process that exited.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,13 +101,19 @@ pub(super) fn emit(process: &Arc<Process>, record: &ExitRecord) {
 pub(super) struct Started {
     pub(super) monotonic_ns: u64,
     pub(super) realtime: (u64, u32),
+    /// Its place among all processes ever made: the clocks may tie, this never does.
+    pub(super) serial: u64,
 }
+
+/// The serial the next process made takes.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 impl Started {
     pub(super) fn now() -> Started {
         Started {
             monotonic_ns: crate::time::monotonic_ns(),
             realtime: crate::time::realtime(),
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
         }
     }
 }

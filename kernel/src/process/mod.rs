@@ -848,6 +848,14 @@ pub fn all() -> Vec<Arc<Process>> {
     TABLE.lock().values().cloned().collect()
 }
 
+/// The processes that have not exited, the newest made first: BSD's allproc, where
+/// fork puts each at the head and exit moves it off (to zombproc).
+pub fn newest_first() -> Vec<Arc<Process>> {
+    let mut live = live();
+    live.sort_by_key(|p| core::cmp::Reverse(p.started.serial));
+    live
+}
+
 /// Takes a truncated file's pages out of every address space that maps them (see
 /// `AddressSpace::detach_file_frames`); `frames` maps each page's frame to its index in
 /// the file. Called with no lock held: it takes each process's and each space's.

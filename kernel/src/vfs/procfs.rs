@@ -28,8 +28,9 @@ const FIRST_MOUNTED_DEVICE: u64 = 0x100;
 
 static NEXT_DEVICE: AtomicU64 = AtomicU64::new(FIRST_MOUNTED_DEVICE);
 
-/// What one procfs instance shows.
-pub trait Flavour: Send + Sync + core::fmt::Debug {
+/// What one procfs instance shows. `Any`, so a personality can tell its own flavour's
+/// instances from others ([`instance_of`]).
+pub trait Flavour: core::any::Any + Send + Sync + core::fmt::Debug {
     /// The name of the root's link to the caller's own directory.
     fn self_link(&self) -> &'static [u8];
     /// The permission bits lstat shows of that link.
@@ -123,6 +124,14 @@ pub fn new_instance_of(flavour: &'static dyn Flavour) -> Arc<Inode> {
 pub fn is_procfs(device: u64) -> bool {
     device == DEVICE
         || (FIRST_MOUNTED_DEVICE..NEXT_DEVICE.load(Ordering::Relaxed)).contains(&device)
+}
+
+/// The flavour and the root of the procfs instance on `device`, if one is there.
+pub fn instance_of(device: u64) -> Option<(&'static dyn Flavour, Arc<Inode>)> {
+    INSTANCES.lock().iter().find_map(|i| {
+        let root = i.root.upgrade()?;
+        (root.device == device).then_some((i.flavour, root))
+    })
 }
 
 /// Mounts procfs at /proc of the system root, making /proc if it is missing.
