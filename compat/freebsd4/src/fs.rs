@@ -802,7 +802,21 @@ fn gather_dirents(
         let n = crate::ufsdir::read_blocks(task, &node, start, count, sink)?;
         return Ok((n, start, start + n as u64, file));
     }
-    // procfs_readdir makes its records as it goes, each its name's length.
+    if let Some(records) = crate::procfs_dir::records(&task.process, &node, start, count) {
+        // Handed over one at a time: a fault at one leaves the offset at it, as
+        // procfs_readdir's uiomove of each record does.
+        let records = records?;
+        for (k, rec) in records.iter().enumerate() {
+            let mut bytes = *rec;
+            if let Err(e) = sink(&mut bytes, k + 1 == records.len()) {
+                file.set_offset(start + (k * crate::procfs_dir::DELEN) as u64);
+                return Err(e);
+            }
+        }
+        let n = records.len() * crate::procfs_dir::DELEN;
+        return Ok((n, start, start + n as u64, file));
+    }
+    // Another procfs (the native one): records made as they go, each its name's length.
     let room = count.min(64 * 1024);
     let ctx = task.process.fs();
     let entries =

@@ -37,6 +37,7 @@ mod ntp;
 mod old;
 mod pcblist;
 mod procfs;
+mod procfs_dir;
 mod ptrace;
 mod sched;
 mod sendfile;

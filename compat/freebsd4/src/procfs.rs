@@ -151,6 +151,7 @@ impl Flavour for Fb4Procfs {
         for (name, node) in &entries {
             core_procfs::add_entry(&dir, name, node);
         }
+        crate::procfs_dir::register(&dir, pid);
         dir
     }
 }
