@@ -17,6 +17,7 @@
  *  - a read starting past slot 0 walks allproc from its head as many steps as its
  *    slot number, so the root read a few records at a time skips processes (3 once
  *    past "curproc"), as 4.x's does;
+ *  - stat's st_ino is the record's d_fileno;
  *  - getdents gives the same records; ogetdirentries the same with d_namlen widened;
  *  - opendir/readdir see the same names.
  */
@@ -239,6 +240,23 @@ int main(void)
 	CHECK_EQ(lseek(pd, 0, SEEK_CUR), 7 * DELEN);
 	CHECK_EQ(lseek(pd, 3, SEEK_SET), 3);
 	CHECK_ERRNO(__sys_getdirentries(pd, (char *)buf, sizeof buf, &base), EINVAL);
+
+	/* stat's st_ino is the same number (procfs_getattr's pfs_fileno). */
+	struct stat st;
+	CHECK_OK(stat("/proc", &st));
+	CHECK_EQ(st.st_ino, 2);
+	CHECK_OK(lstat("/proc/curproc", &st));
+	CHECK_EQ(st.st_ino, 3);
+	CHECK_OK(stat("/proc/curproc", &st));
+	CHECK_EQ(st.st_ino, fileno_of(getpid(), 2));
+	CHECK_OK(stat(path, &st));
+	CHECK_EQ(st.st_ino, fileno_of(kids[0], 2));
+	for (int i = 2; i < 15; i++) {
+		char file[80];
+		snprintf(file, sizeof file, "%s/%s", path, targets[i].name);
+		CHECK_OK(lstat(file, &st));
+		CHECK_EQ(st.st_ino, fileno_of(kids[0], targets[i].type));
+	}
 
 	/* curproc's directory is this process's. */
 	int cd = CHECK_OK(open("/proc/curproc", O_RDONLY));

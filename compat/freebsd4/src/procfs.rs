@@ -151,7 +151,7 @@ impl Flavour for Fb4Procfs {
         for (name, node) in &entries {
             core_procfs::add_entry(&dir, name, node);
         }
-        crate::procfs_dir::register(&dir, pid);
+        crate::procfs_dir::register(&dir, pid, &entries);
         dir
     }
 }

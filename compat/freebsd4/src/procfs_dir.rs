@@ -15,6 +15,7 @@
 //!   records at a time misses processes: 4.x does, and so does this;
 //! - a process's directory lists its proc_targets in their fixed order, nothing for a
 //!   process gone (or a zombie: pfind no longer finds it) or outside the reader's jail;
+//! - stat's st_ino is the same number (procfs_getattr's va_fileid is pfs_fileno);
 //! - the root zeroes each record; a process's directory does not, so the bytes past a
 //!   name's NUL are the previous record's of the same read (the first record's are the
 //!   kernel stack's on 4.x; zeros here).
@@ -70,24 +71,49 @@ fn fileno(pid: u32, pfstype: u32) -> u32 {
     }
 }
 
-/// The process directories of 4.x procfs instances, with the pid each stands for (a
-/// node of procfs is a pid and a type, as 4.x's pfsnode is).
-static DIRS: Mutex<Vec<(Weak<Inode>, Pid)>> = Mutex::new(Vec::new());
+/// The nodes of the process directories of 4.x procfs instances, each with the pid
+/// and pfstype it stands for (4.x's pfsnode is that pair).
+static NODES: Mutex<Vec<(Weak<Inode>, Pid, u32)>> = Mutex::new(Vec::new());
 
-/// Notes `dir` as process `pid`'s directory (the 4.x flavour made it), forgetting
-/// directories gone.
-pub(crate) fn register(dir: &Arc<Inode>, pid: Pid) {
-    let mut dirs = DIRS.lock();
-    dirs.retain(|(d, _)| d.strong_count() > 0);
-    dirs.push((Arc::downgrade(dir), pid));
+/// Notes `dir` as process `pid`'s directory (the 4.x flavour made it) and `entries` as
+/// its nodes by name, forgetting nodes gone.
+pub(crate) fn register(dir: &Arc<Inode>, pid: Pid, entries: &[(&[u8], Arc<Inode>)]) {
+    let mut nodes = NODES.lock();
+    nodes.retain(|(n, _, _)| n.strong_count() > 0);
+    nodes.push((Arc::downgrade(dir), pid, PPROC));
+    for (name, node) in entries {
+        if let Some(&(_, _, pfstype)) = TARGETS.iter().find(|(n, _, _)| n == name) {
+            nodes.push((Arc::downgrade(node), pid, pfstype));
+        }
+    }
 }
 
-/// The pid whose directory `node` is, if it is one.
-fn pid_of_dir(node: &Arc<Inode>) -> Option<Pid> {
-    DIRS.lock()
+/// The pid and pfstype `node` stands for, if it is a process's directory or one of its
+/// nodes.
+fn registered(node: &Inode) -> Option<(Pid, u32)> {
+    NODES
+        .lock()
         .iter()
-        .find(|(d, _)| core::ptr::eq(d.as_ptr(), Arc::as_ptr(node)))
-        .map(|&(_, pid)| pid)
+        .find(|(n, _, _)| core::ptr::eq(n.as_ptr(), node))
+        .map(|&(_, pid, pfstype)| (pid, pfstype))
+}
+
+/// The inode number procfs_getattr gives a node of a 4.x procfs (its pfs_fileno,
+/// PROCFS_FILENO of its pid and type), so stat agrees with getdirentries; None for a
+/// node of any other file system.
+pub(crate) fn inode_number(node: &Inode) -> Option<u64> {
+    let (flavour, root) = core_procfs::instance_of(node.device)?;
+    if !(flavour as &dyn Any).is::<Fb4Procfs>() {
+        return None;
+    }
+    if core::ptr::eq(Arc::as_ptr(&root), node) {
+        return Some(u64::from(fileno(0, PROOT)));
+    }
+    match registered(node) {
+        Some((pid, pfstype)) => Some(u64::from(fileno(pid.0, pfstype))),
+        // The root's one other node: curproc.
+        None => Some(u64::from(fileno(0, PCURPROC))),
+    }
 }
 
 /// Which 4.x procfs directory a node is.
@@ -106,7 +132,10 @@ fn dir_of(node: &Arc<Inode>) -> Option<Dir> {
     if Arc::ptr_eq(&root, node) {
         return Some(Dir::Root);
     }
-    pid_of_dir(node).map(Dir::Process)
+    match registered(node)? {
+        (pid, PPROC) => Some(Dir::Process(pid)),
+        _ => None,
+    }
 }
 
 /// Writes one record into `rec` over what it held (only the header and the name with

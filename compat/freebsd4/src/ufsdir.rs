@@ -50,6 +50,10 @@ pub(crate) fn node_stat(node: &Inode) -> Stat {
     // shows now), not when the node was made.
     let now = Timestamp::now();
     (st.atime, st.mtime, st.ctime) = (now, now, now);
+    // Its fileid is PROCFS_FILENO, the d_fileno getdirentries gives it.
+    if let Some(number) = crate::procfs_dir::inode_number(node) {
+        st.inode = number;
+    }
     // 4.x's procfs_getattr gives only the register files a size: status, cmdline,
     // etype and rlimit say 0 bytes, so wc -c counts 0, and tail and cp (which map a
     // regular file of st_size bytes) print and copy nothing rather than map procfs.
