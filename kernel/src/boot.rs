@@ -265,6 +265,10 @@ fn start_init(line: &str) -> ! {
         Ok(pid) => {
             // Init's session owns the console: init leads it and is its foreground.
             crate::tty::console().set_session(Some(pid), Some(pid));
+            // Init opens the console first: it starts in the modes of init's ABI.
+            if let Some(init) = crate::process::find(pid) {
+                crate::tty::console_opened_by_init(&init);
+            }
             log::info!("init: {path} is pid {}", pid.0);
         }
         Err(crate::process::ExecError::File(crate::error::Error::NotFound))

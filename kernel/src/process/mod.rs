@@ -278,6 +278,14 @@ pub trait Personality: Send + Sync + core::fmt::Debug {
         false
     }
 
+    /// The modes a line of kind `line` starts with when a process of this
+    /// personality opens it first (the console as init, a pseudo-terminal's slave
+    /// through the master it opened): its system's defaults. The kernel's own by
+    /// default ([`crate::tty::Line::default_modes`]).
+    fn first_terminal_modes(&self, line: crate::tty::Line) -> crate::tty::Termios {
+        line.default_modes()
+    }
+
     /// Whether a /dev/tty descriptor fails (EIO) for a caller of this personality
     /// that has no controlling terminal (its session's went away, or it gave it up):
     /// 4.4BSD's cttyread, cttywrite and cttyioctl find no terminal vnode then.

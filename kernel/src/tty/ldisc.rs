@@ -389,6 +389,28 @@ impl Default for Termios {
     }
 }
 
+/// The kinds of line a terminal is, for the modes it starts with at its first open
+/// (each personality may start them as its own system does: see
+/// `Personality::first_terminal_modes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// The console's serial line.
+    Console,
+    /// A pseudo-terminal's slave.
+    Pseudo,
+}
+
+impl Line {
+    /// The kernel's own first modes for the line: [`Termios::console`] or
+    /// [`Termios::sane`].
+    pub const fn default_modes(self) -> Termios {
+        match self {
+            Line::Console => Termios::console(),
+            Line::Pseudo => Termios::sane(),
+        }
+    }
+}
+
 /// Where the line discipline's effects go.
 pub trait Hooks {
     /// Bytes for the device (echo), output processing already applied.

@@ -17,9 +17,10 @@ use crate::sched::WaitQueue;
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 pub use ldisc::{
-    Cc, CcMap, FlagMap, InputFlags, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome, Termios,
+    Cc, CcMap, FlagMap, InputFlags, Line, LineDiscipline, LocalFlags, OutputFlags, ReadOutcome,
+    Termios,
 };
 use ldisc::{OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER};
 
@@ -245,6 +246,28 @@ pub fn registered_terminals() -> Vec<&'static Terminal> {
     all
 }
 
+/// The console's first modes were chosen (see [`console_opened_by_init`]).
+static CONSOLE_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// The modes a line of kind `line` starts with when the calling process opens it
+/// first: what its personality gives, or the kernel's own for an open with no process.
+pub fn first_modes(line: Line) -> Termios {
+    process::current().map_or(line.default_modes(), |p| {
+        p.personality().first_terminal_modes(line)
+    })
+}
+
+/// Init starts on the console: as its first opener (4.x's init opens /dev/console
+/// before anything else does), it gives the console the first modes of init's
+/// personality. Only the first call counts.
+pub fn console_opened_by_init(init: &Process) {
+    if CONSOLE_STARTED.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let modes = init.personality().first_terminal_modes(Line::Console);
+    CONSOLE.state.lock().ldisc.set_termios(modes, false);
+}
+
 /// Turns console input on: the serial receive interrupt (IRQ 4) feeds the console.
 pub fn init() {
     nymph_hal::serial::enable_input_interrupt();
@@ -279,8 +302,8 @@ impl Terminal {
 
     const fn with_output(device: Output) -> Self {
         let modes = match device {
-            Output::Device(_) => Termios::console(),
-            Output::Pty(_) => Termios::sane(),
+            Output::Device(_) => Line::Console.default_modes(),
+            Output::Pty(_) => Line::Pseudo.default_modes(),
         };
         Terminal {
             state: Mutex::new(State {
@@ -640,12 +663,11 @@ impl Terminal {
     }
 
     /// Readies the terminal for its first open (a pseudo-terminal's slave, as 4.x's
-    /// ptsopen and ttyopen: default modes, an empty window size, the line up; what
-    /// was typed before stays); no session yet.
-    fn start(&self) {
+    /// ptsopen and ttyopen: the first modes `modes`, an empty window size, the line
+    /// up; what was typed before stays); no session yet.
+    fn start(&self, modes: Termios) {
         let mut s = self.state.lock();
-        let defaults = LineDiscipline::new().termios();
-        s.ldisc.set_termios(defaults, false);
+        s.ldisc.set_termios(modes, false);
         s.ldisc.discard_output();
         s.winsize = WinSize::default();
         s.hung_up = false;

@@ -4,11 +4,12 @@
 //! signal characters); what the slave's side writes (and echoes) the master reads.
 //!
 //! A master is opened by one file at a time (EIO for a second, as ptcopen). The
-//! slave's first open gives it default modes; opening it waits for a master, or
-//! with O_NONBLOCK finds the line down until one opens (ptsopen). When the master
-//! closes, the line hangs up: the slave's session leader gets SIGHUP, its readers end
-//! of file, its writers EIO. When the slave's last open closes, the terminal has no
-//! session left and the master reads end of file (ttyclose clears the line's state).
+//! slave's first open gives it default modes (those of the ABI of the process that
+//! opened the master); opening it waits for a master, or with O_NONBLOCK finds the
+//! line down until one opens (ptsopen). When the master closes, the line hangs up:
+//! the slave's session leader gets SIGHUP, its readers end of file, its writers EIO.
+//! When the slave's last open closes, the terminal has no session left and the
+//! master reads end of file (ttyclose clears the line's state).
 //!
 //! In packet mode (TIOCPKT, which telnetd and rlogind use) each read of the master
 //! starts with a control byte: 0 before data, or alone the [`packet`] bits of what
@@ -101,6 +102,9 @@ struct MasterState {
     /// How the personality that turned packet mode on lays out the modes that
     /// follow a TIOCPKT_IOCTL byte (none: the byte comes alone).
     modes_layout: Option<ModesLayout>,
+    /// The modes the slave starts with at its next first open: those of the ABI of
+    /// the process that opened the master last.
+    first_modes: super::Termios,
 }
 
 #[derive(Debug)]
@@ -131,6 +135,7 @@ impl Pty {
                 remote: false,
                 record: VecDeque::new(),
                 modes_layout: None,
+                first_modes: super::Line::Pseudo.default_modes(),
             }),
             readable: WaitQueue::new(),
             drained: WaitQueue::new(),
@@ -529,11 +534,14 @@ impl Device for PtyDevice {
 
 fn open_master(index: usize) -> Result<Arc<dyn FileOps>, FileError> {
     register(index);
+    // Who allocates the pair says how its slave starts (ptsopen's defaults).
+    let first_modes = super::first_modes(super::Line::Pseudo);
     let mut s = PTYS[index].state.lock();
     if s.open {
         return Err(FileError::Io);
     }
     s.open = true;
+    s.first_modes = first_modes;
     s.connected = true;
     s.output.clear();
     // ptcopen: no packet, user-control or remote mode, nothing to announce.
@@ -570,14 +578,17 @@ pub fn open_slave(index: usize, nonblock: bool) -> Result<Arc<dyn FileOps>, File
         crate::process::sleep_interruptible(&pty.readable, || pty.state.lock().open)
             .map_err(|_| FileError::Interrupted)?;
     }
-    let (first, up, generation) = {
+    // With no master open, the slave's opener says how it starts.
+    let own_modes = super::first_modes(super::Line::Pseudo);
+    let (first, up, generation, modes) = {
         let mut s = pty.state.lock();
         s.slaves += 1;
         s.connected |= s.open;
-        (s.slaves == 1, s.open, s.slave_generation)
+        let modes = if s.open { s.first_modes } else { own_modes };
+        (s.slaves == 1, s.open, s.slave_generation, modes)
     };
     if first {
-        SLAVES[index].start();
+        SLAVES[index].start(modes);
         if !up {
             SLAVES[index].line_down();
         }
