@@ -64,7 +64,13 @@ int main(void)
 	s = CHECK_OK(open("/dev/ttyp7", O_RDWR));
 	int on = 1;
 	CHECK_ERRNO(ioctl(s, TIOCPKT, &on), ENOTTY);
-	/* That request reached the terminal: flow control is off (no IXON here). */
+	/* The slave starts with IXON (ttydefaults.h): flow control goes off, which the
+	 * master hears as NOSTOP once in packet mode. */
+	struct termios t;
+	CHECK_OK(tcgetattr(s, &t));
+	CHECK(t.c_iflag & IXON);
+	t.c_iflag &= ~IXON;
+	CHECK_OK(tcsetattr(s, TCSANOW, &t));
 	CHECK_OK(ioctl(m, TIOCPKT, &on));
 	CHECK(exceptional());
 	CHECK_EQ(write(s, "hi", 2), 2);
@@ -73,7 +79,6 @@ int main(void)
 	expect_packet("\0hi", 3);
 
 	/* IXON on: DOSTOP. */
-	struct termios t;
 	CHECK_OK(tcgetattr(s, &t));
 	t.c_iflag |= IXON;
 	t.c_lflag &= ~ECHO;

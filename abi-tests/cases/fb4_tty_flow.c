@@ -238,10 +238,13 @@ int main(void)
 	s = CHECK_OK(open("/dev/ttyp6", O_RDWR));
 	struct termios t;
 	CHECK_OK(tcgetattr(s, &t));
-	/* ^S and ^Q are data without IXON. */
-	CHECK(!(t.c_iflag & IXON));
+	/* ttydefaults.h's flow control: IXON and IXANY. */
+	CHECK(t.c_iflag & IXON);
+	CHECK(t.c_iflag & IXANY);
 	CHECK(t.c_lflag & ECHOKE);
-	set_modes(IXON, 0, 0);
+	/* Without IXANY until stop_start turns it back on. */
+	t.c_iflag &= ~IXANY;
+	CHECK_OK(tcsetattr(s, TCSANOW, &t));
 	stop_start();
 	writers_wait();
 	flushes();

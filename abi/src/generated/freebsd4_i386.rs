@@ -144,7 +144,7 @@ impl c_cc_index {
 }
 
 bitflags::bitflags! {
-/// Kept and reported as TIOCSETA gives them (CIGNORE keeps the ones there, with the speeds); nothing here applies them: no line has a rate, parity or modem lines. A pseudo-terminal starts with CREAD|CS8|HUPCL at 9600 (TTYDEF_CFLAG, TTYDEF_SPEED), the serial console with CLOCAL too, at 115200.
+/// Kept and reported as TIOCSETA gives them (CIGNORE keeps the ones there, with the speeds); nothing here applies them: no line has a rate, parity or modem lines. A pseudo-terminal a 4.x process allocated starts with CREAD|CS8|HUPCL at 9600 (TTYDEF_CFLAG, TTYDEF_SPEED: ptsopen), and with TTYDEF_IFLAG, TTYDEF_OFLAG and TTYDEF_LFLAG; the serial console, when a 4.x init started on it, the same with CLOCAL (sioattach, at comdefaultrate 9600); lines a native process started have the native defaults (no IXON, IXANY or BRKINT, ECHOK on; the console at 115200).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub struct c_cflag: u32 {
         const CIGNORE = 1;

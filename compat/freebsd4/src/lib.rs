@@ -272,6 +272,11 @@ impl Personality for FreeBsd4 {
         true
     }
 
+    /// ttydefaults.h's modes, as ptsopen and sioattach start a line.
+    fn first_terminal_modes(&self, line: nymph_kernel::tty::Line) -> nymph_kernel::tty::Termios {
+        tty::first_modes(line)
+    }
+
     fn signal_discarded(&self, task: &mut Task) {
         sys::restart_if_discarded(task);
     }

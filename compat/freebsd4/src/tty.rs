@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use nymph_kernel::file::{FileKind, OpenFile};
 use nymph_kernel::process::calls;
 use nymph_kernel::process::{Pid, Signal, Task};
-use nymph_kernel::tty::{LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
+use nymph_kernel::tty::{Line, LocalFlags, SetWhen, Terminal, Termios, TtyError, WinSize, pty};
 use zerocopy::IntoBytes;
 
 /// The `d_flags` types `FIODTYPE` reports (`sys/conf.h`): terminals are D_TTY, the
@@ -41,6 +41,38 @@ pub(crate) fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
         ospeed: u64::from(t.ospeed),
     };
     fb::termios::from_neutral(&n, &FREEBSD4).map_err(|_| errno::EINVAL)
+}
+
+/// The modes 4.x starts a line with (ttydefaults.h: TTYDEF_IFLAG, TTYDEF_OFLAG,
+/// TTYDEF_LFLAG, TTYDEF_CFLAG at TTYDEF_SPEED, and ttydefchars), as ptsopen gives a
+/// pseudo-terminal's slave at its first open; the console is sio's comconsole,
+/// which sioattach starts the same but with CLOCAL, at comdefaultrate (CONSPEED,
+/// 9600 in a GENERIC kernel). Unlike the kernel's defaults, flow control (IXON,
+/// IXANY) and BRKINT are on and ECHOK off: 4.x programs can turn each off.
+pub(crate) fn first_modes(line: Line) -> Termios {
+    use nymph_kernel::tty::{InputFlags as I, LocalFlags as L, OutputFlags as O, ldisc::cflag};
+    const SPEED: u32 = 9600;
+    let mut modes = Termios::sane();
+    modes.input = I::BRKINT
+        .union(I::ICRNL)
+        .union(I::IMAXBEL)
+        .union(I::IXON)
+        .union(I::IXANY);
+    modes.output = O::OPOST.union(O::ONLCR);
+    modes.local = L::ECHO
+        .union(L::ICANON)
+        .union(L::ISIG)
+        .union(L::IEXTEN)
+        .union(L::ECHOE)
+        .union(L::ECHOKE)
+        .union(L::ECHOCTL);
+    modes.control = cflag::CREAD | cflag::CS8 | cflag::HUPCL;
+    if line == Line::Console {
+        modes.control |= cflag::CLOCAL;
+    }
+    modes.ispeed = SPEED;
+    modes.ospeed = SPEED;
+    modes
 }
 
 /// 4.x's CIGNORE: the control modes and speeds given are ignored.
@@ -512,3 +544,38 @@ const FWRITE: i32 = 0x2;
 const TTYDISC: i32 = 0;
 /// Slots in 4.x's line-discipline switch (tty_conf.c `MAXLDISC`, `nlinesw`).
 const MAXLDISC: u32 = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sys/sys/ttydefaults.h and sys/sys/termios.h of 4.8, as numbers.
+    const TTYDEF_IFLAG: u32 = 0x2 | 0x100 | 0x2000 | 0x200 | 0x800;
+    const TTYDEF_OFLAG: u32 = 0x1 | 0x2;
+    const TTYDEF_LFLAG: u32 = 0x8 | 0x100 | 0x80 | 0x400 | 0x2 | 0x1 | 0x40;
+    const TTYDEF_CFLAG: u32 = 0x800 | 0x300 | 0x4000;
+    const CLOCAL: u32 = 0x8000;
+
+    #[test]
+    fn lines_start_as_ttydefaults_has_them() {
+        for (line, cflag) in [
+            (Line::Pseudo, TTYDEF_CFLAG),
+            (Line::Console, TTYDEF_CFLAG | CLOCAL),
+        ] {
+            let t = to_fb(&first_modes(line)).unwrap();
+            assert_eq!(t.c_iflag, TTYDEF_IFLAG, "{line:?}");
+            assert_eq!(t.c_oflag, TTYDEF_OFLAG, "{line:?}");
+            assert_eq!(t.c_cflag, cflag, "{line:?}");
+            assert_eq!(t.c_lflag, TTYDEF_LFLAG, "{line:?}");
+            assert_eq!((t.c_ispeed, t.c_ospeed), (9600, 9600), "{line:?}");
+            // ttydefchars, VERASE2 (not kept) aside.
+            assert_eq!(
+                t.c_cc,
+                [
+                    4, 0xff, 0xff, 0x7f, 0x17, 0x15, 0x12, 0xff, 3, 0x1c, 0x1a, 0x19, 0x11, 0x13,
+                    0x16, 0x0f, 1, 0, 0x14, 0xff
+                ]
+            );
+        }
+    }
+}
