@@ -7,6 +7,7 @@
  *  - c_iflag BRKINT|ICRNL|IXON|IXANY|IMAXBEL, c_oflag OPOST|ONLCR, c_cflag
  *    CREAD|CS8|HUPCL (no CLOCAL), c_lflag ECHOKE|ECHOE|ECHO|ECHOCTL|ISIG|ICANON|IEXTEN
  *    (no ECHOK), 9600 both ways;
+ *  - VERASE2 (c_cc[7]) ^H beside VERASE's DEL, both erasing (ttydefchars);
  *  - with IXON on from the start, ^S typed at the master stops the slave's output
  *    and ^Q starts it again, neither being input; with IXANY any key starts it;
  *  - after a program changed them, the next first open starts from them again.
@@ -67,6 +68,8 @@ static void expect_first_modes(const char *when)
 	CHECK_EQ(t.c_ospeed, B9600);
 	CHECK_EQ(t.c_cc[VSTOP], 0x13);
 	CHECK_EQ(t.c_cc[VSTART], 0x11);
+	CHECK_EQ(t.c_cc[VERASE], 0x7f);
+	CHECK_EQ(t.c_cc[7 /* VERASE2 */], 0x08);
 }
 
 static void type(const char *keys) { CHECK_EQ(write(m, keys, strlen(keys)), (int)strlen(keys)); }
@@ -119,6 +122,12 @@ int main(void)
 	char line[8];
 	CHECK_EQ(read(s, line, sizeof(line)), 2);
 	CHECK(memcmp(line, "k\n", 2) == 0);
+
+	/* VERASE2 (^H) erases as VERASE (DEL) does, each echoed as ECHOE rubs out. */
+	type("ab\bc\177d\n");
+	expect_out("ab\b \bc\b \bd\r\n");
+	CHECK_EQ(read(s, line, sizeof(line)), 3);
+	CHECK(memcmp(line, "ad\n", 3) == 0);
 
 	/* IXANY: any key starts output (its echo follows what waited). */
 	type("\023");

@@ -17,7 +17,7 @@ pub(crate) const VDISABLE: u8 = 0xff;
 /// VDISCARD 15, VDSUSP 11; reference §4 termios). VERASE2 (7) is not kept.
 const CC: CcMap = CcMap {
     index: [
-        0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, 2, 18, 12, 13, 15, 11,
+        0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, 2, 18, 12, 13, 15, 11, 7,
     ],
     disabled: VDISABLE,
 };

@@ -50,7 +50,10 @@ pub(crate) fn to_fb(t: &Termios) -> Result<fb::termios, i32> {
 /// 9600 in a GENERIC kernel). Unlike the kernel's defaults, flow control (IXON,
 /// IXANY) and BRKINT are on and ECHOK off: 4.x programs can turn each off.
 pub(crate) fn first_modes(line: Line) -> Termios {
-    use nymph_kernel::tty::{InputFlags as I, LocalFlags as L, OutputFlags as O, ldisc::cflag};
+    use nymph_kernel::tty::{
+        InputFlags as I, LocalFlags as L, OutputFlags as O,
+        ldisc::{Cc, cflag},
+    };
     const SPEED: u32 = 9600;
     let mut modes = Termios::sane();
     modes.input = I::BRKINT
@@ -67,6 +70,8 @@ pub(crate) fn first_modes(line: Line) -> Termios {
         .union(L::ECHOKE)
         .union(L::ECHOCTL);
     modes.control = cflag::CREAD | cflag::CS8 | cflag::HUPCL;
+    // ttydefchars' CERASE2: backspace erases too.
+    modes.cc[Cc::Erase2 as usize] = 0x08;
     if line == Line::Console {
         modes.control |= cflag::CLOCAL;
     }
@@ -568,11 +573,11 @@ mod tests {
             assert_eq!(t.c_cflag, cflag, "{line:?}");
             assert_eq!(t.c_lflag, TTYDEF_LFLAG, "{line:?}");
             assert_eq!((t.c_ispeed, t.c_ospeed), (9600, 9600), "{line:?}");
-            // ttydefchars, VERASE2 (not kept) aside.
+            // ttydefchars, VERASE2's ^H at 7.
             assert_eq!(
                 t.c_cc,
                 [
-                    4, 0xff, 0xff, 0x7f, 0x17, 0x15, 0x12, 0xff, 3, 0x1c, 0x1a, 0x19, 0x11, 0x13,
+                    4, 0xff, 0xff, 0x7f, 0x17, 0x15, 0x12, 0x08, 3, 0x1c, 0x1a, 0x19, 0x11, 0x13,
                     0x16, 0x0f, 1, 0, 0x14, 0xff
                 ]
             );

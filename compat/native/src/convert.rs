@@ -22,7 +22,9 @@ pub(crate) const CC: CcMap = CcMap {
         c::VLNEXT as usize,
         c::VMIN as usize,
         c::VTIME as usize,
-        // VEOL2, VSTATUS, VSTART, VSTOP, VDISCARD, VDSUSP: not in the native array.
+        // VEOL2, VSTATUS, VSTART, VSTOP, VDISCARD, VDSUSP, VERASE2: not in the native
+        // array.
+        usize::MAX,
         usize::MAX,
         usize::MAX,
         usize::MAX,

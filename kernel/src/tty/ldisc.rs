@@ -167,10 +167,13 @@ pub enum Cc {
     Discard,
     /// With IEXTEN and ISIG: SIGTSTP for the foreground group when a read reaches it.
     Dsusp,
+    /// With ICANON: a second erase character (4.x's VERASE2, ^H in its defaults; off
+    /// in the kernel's own).
+    Erase2,
 }
 
 impl Cc {
-    pub const COUNT: usize = 18;
+    pub const COUNT: usize = 19;
 }
 
 /// A terminal's modes, in neutral terms (each personality converts its own termios).
@@ -1037,7 +1040,7 @@ impl LineDiscipline {
             c = b'\r';
         }
         if t.canonical() {
-            if t.is(Cc::Erase, c) {
+            if t.is(Cc::Erase, c) || t.is(Cc::Erase2, c) {
                 self.rub_out(hooks);
                 return Next::End;
             }

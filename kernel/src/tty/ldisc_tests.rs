@@ -7,7 +7,7 @@ fn flag_and_cc_maps_translate_both_ways_and_drop_unknown_bits() {
     const NONE: usize = usize::MAX;
     let cc = CcMap {
         index: [
-            0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, NONE, NONE, NONE, NONE, NONE, NONE,
+            0, 1, 3, 4, 5, 6, 8, 9, 10, 14, 16, 17, NONE, NONE, NONE, NONE, NONE, NONE, NONE,
         ],
         disabled: 0xff,
     };
@@ -77,6 +77,21 @@ fn canonical_lines_are_edited_echoed_and_read_one_at_a_time() {
     feed(&mut l, b"part");
     assert!(!l.readable(1));
     assert_eq!(read_all(&mut l, 64), None);
+}
+
+#[test]
+fn a_second_erase_character_erases_only_when_set() {
+    let mut l = LineDiscipline::new();
+    // Off in the kernel's defaults: backspace is data (echoed as ^H).
+    let r = feed(&mut l, b"ab\x08\n");
+    assert_eq!(r.out, b"ab^H\r\n");
+    assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ab\x08\n"[..]));
+    let mut t = l.termios();
+    t.cc[Cc::Erase2 as usize] = 0x08;
+    l.set_termios(t, true);
+    let r = feed(&mut l, b"ab\x08c\x7fd\n");
+    assert_eq!(r.out, b"ab\x08 \x08c\x08 \x08d\r\n");
+    assert_eq!(read_all(&mut l, 64).as_deref(), Some(&b"ad\n"[..]));
 }
 
 #[test]
