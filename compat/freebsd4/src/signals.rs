@@ -74,6 +74,11 @@ const T_XMMFLT: i32 = 29;
 /// error code for SIGBUS.
 const FPE_INTOVF: i32 = 1;
 const FPE_INTDIV: i32 = 2;
+const FPE_FLTDIV: i32 = 3;
+const FPE_FLTOVF: i32 = 4;
+const FPE_FLTUND: i32 = 5;
+const FPE_FLTRES: i32 = 6;
+const FPE_FLTINV: i32 = 7;
 const FPE_FLTSUB: i32 = 8;
 const BUS_SEGM_FAULT: i32 = 30;
 /// `tf_err` of a system call: the length of `int $0x80` (exception.s).
@@ -143,9 +148,7 @@ pub(crate) fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords 
             code: T_PAGEFLT,
             err: f.address as u32,
         },
-        // 4.x passes the x87 exception as an FPE_* code from its npx tables; the
-        // status is not decoded here.
-        16 => simple(T_ARITHTRAP, 0),
+        16 => simple(T_ARITHTRAP, x87_code(f.error_code)),
         17 => segment(T_ALIGNFLT),
         19 => simple(T_XMMFLT, 0),
         v => TrapWords {
@@ -154,6 +157,29 @@ pub(crate) fn trap_words(fault: Option<&Fault>, entry_vector: u64) -> TrapWords 
             err,
         },
     }
+}
+
+/// The FPE_* code 4.x's npx_intr gives an x87 exception (its fpetable), from the
+/// control word (bits 16-31) and status word (bits 0-15) the kernel kept in the fault:
+/// of the unmasked exceptions (and a stack fault), invalid operation first (a stack
+/// fault's FPE_FLTSUB then), then divide by zero, denormal (as underflow), overflow,
+/// underflow, inexact, a stack fault alone.
+fn x87_code(words: u64) -> i32 {
+    let (cw, sw) = (words >> 16, words & 0xffff);
+    let raised = (sw & !cw & 0x3f) | (sw & 0x40);
+    let stack = raised & 0x40 != 0;
+    [
+        (0x01, if stack { FPE_FLTSUB } else { FPE_FLTINV }),
+        (0x04, FPE_FLTDIV),
+        (0x02, FPE_FLTUND),
+        (0x08, FPE_FLTOVF),
+        (0x10, FPE_FLTUND),
+        (0x20, FPE_FLTRES),
+        (0x40, FPE_FLTSUB),
+    ]
+    .iter()
+    .find(|&&(bit, _)| raised & bit != 0)
+    .map_or(0, |&(_, code)| code)
 }
 
 /// The neutral signal of a 4.x signal number: 1..=31 are the named ones (4.x numbers
@@ -1008,6 +1034,23 @@ fn old_sigreturn(task: &mut Task, sc: &fb::osigcontext) -> SysResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x87_codes_follow_npx_fpetable() {
+        // (status, control) -> code, rows of 4.x's fpetable; masked bits do not count.
+        let code = |sw: u64, cw: u64| x87_code(cw << 16 | sw);
+        assert_eq!(code(0x04, 0x127b), FPE_FLTDIV);
+        assert_eq!(code(0x01, 0x127e), FPE_FLTINV);
+        assert_eq!(code(0x41, 0x127e), FPE_FLTSUB);
+        assert_eq!(code(0x06, 0x1240), FPE_FLTDIV);
+        assert_eq!(code(0x0a, 0x1240), FPE_FLTUND);
+        assert_eq!(code(0x18, 0x1240), FPE_FLTOVF);
+        assert_eq!(code(0x30, 0x1240), FPE_FLTUND);
+        assert_eq!(code(0x20, 0x1240), FPE_FLTRES);
+        assert_eq!(code(0x60, 0x1240), FPE_FLTRES);
+        assert_eq!(code(0x40, 0x127f), FPE_FLTSUB);
+        assert_eq!(code(0x04, 0x127f), 0);
+    }
 
     #[test]
     fn signal_numbers_are_the_4x_ones() {

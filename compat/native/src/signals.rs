@@ -400,7 +400,7 @@ fn fault_code(signal: Signal, fault: &Fault, fpu: &FpuState) -> i32 {
         6 => ILL_ILLOPC,
         14 if fault.mapped => SEGV_ACCERR,
         14 => SEGV_MAPERR,
-        16 | 19 => float_code(fault.vector, fpu),
+        16 | 19 => float_code(fault, fpu),
         17 => BUS_ADRALN,
         // A general-protection fault and the rest name no cause a code describes.
         _ => SI_KERNEL,
@@ -410,12 +410,12 @@ fn fault_code(signal: Signal, fault: &Fault, fpu: &FpuState) -> i32 {
 /// The si_code of an x87 (#MF) or SSE (#XM) exception: the first unmasked exception
 /// flag raised, in Linux's order (invalid, divide, overflow, underflow or denormal,
 /// precision); SI_NOINFO if none is.
-fn float_code(vector: u8, fpu: &FpuState) -> i32 {
+fn float_code(fault: &Fault, fpu: &FpuState) -> i32 {
     use v1::consts::*;
-    let raised = if vector == 16 {
-        let fcw = u16::from_le_bytes([fpu.0[0], fpu.0[1]]);
-        let fsw = u16::from_le_bytes([fpu.0[2], fpu.0[3]]);
-        u32::from(fsw & !fcw & 0x3f)
+    let raised = if fault.vector == 16 {
+        // The kernel cleared the status at the trap and kept the words in the fault.
+        let (fcw, fsw) = (fault.error_code >> 16, fault.error_code & 0xffff);
+        (fsw & !fcw & 0x3f) as u32
     } else {
         let mxcsr = fpu.mxcsr();
         mxcsr & !(mxcsr >> 7) & 0x3f

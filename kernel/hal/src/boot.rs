@@ -34,9 +34,11 @@ pvh_start32:
     mov %ebx, %esi
 
     # SSE on before any Rust runs: CR0.EM and TS off, MP on; CR4.OSFXSR, OSXMMEXCPT, PAE.
+    # CR0.NE on: an unmasked x87 exception is #MF (vector 16) in the process that
+    # raised it, not the legacy FERR# line, which nothing here listens to.
     mov %cr0, %eax
     and $0xfffffff3, %eax
-    or $0x2, %eax
+    or $0x22, %eax
     mov %eax, %cr0
     mov %cr4, %eax
     or $0x620, %eax

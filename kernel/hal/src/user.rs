@@ -69,6 +69,18 @@ impl FpuState {
     pub fn mxcsr(&self) -> u32 {
         u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]])
     }
+
+    /// After an x87 exception (#MF): the control word (bits 16-31) and status word
+    /// (bits 0-15) it was raised with, the status's exception flags then cleared as
+    /// FNCLEX clears them, so that the process's next x87 instruction (a signal
+    /// handler's) does not raise it again.
+    pub fn take_x87_exceptions(&mut self) -> u64 {
+        let fcw = u16::from_le_bytes([self.0[0], self.0[1]]);
+        let fsw = u16::from_le_bytes([self.0[2], self.0[3]]);
+        // PE, UE, OE, ZE, DE, IE, SF, ES and B.
+        self.0[2..4].copy_from_slice(&(fsw & !0x80ff).to_le_bytes());
+        u64::from(fcw) << 16 | u64::from(fsw)
+    }
 }
 
 /// Which instruction set the user code runs in.

@@ -3134,6 +3134,13 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
                 address,
             } => {
                 crate::stats::TRAPS.inc();
+                // #MF has no error code: the x87 words it was raised with stand in
+                // for one, and its exceptions are cleared (4.x's npx_intr fnclex).
+                let error_code = if vector == MATH_FAULT_VECTOR {
+                    task.context.fpu.take_x87_exceptions()
+                } else {
+                    error_code
+                };
                 let resolution = if vector == 14 {
                     task.process.resolve_fault(address, error_code & 2 != 0)
                 } else {
@@ -3206,6 +3213,9 @@ fn run_user(process: Arc<Process>, context: Box<UserContext>) {
 
 /// The debug exception (#DB): a single step ends with it.
 const DEBUG_VECTOR: u8 = 1;
+
+/// The x87 floating-point error (#MF).
+const MATH_FAULT_VECTOR: u8 = 16;
 
 /// A process's thread as the hal runs it: its system calls are served from the entry
 /// path, and one after which nothing else is due (no signal, no exit, no other thread
