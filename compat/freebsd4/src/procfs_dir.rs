@@ -20,7 +20,7 @@
 //!   name's NUL are the previous record's of the same read (the first record's are the
 //!   kernel stack's on 4.x; zeros here).
 
-use crate::fb::errno;
+use crate::fb::{self, errno};
 use crate::procfs::Fb4Procfs;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -33,10 +33,10 @@ use nymph_kernel::vfs::procfs as core_procfs;
 /// One record's length: GENERIC_DIRSIZ with d_namlen PROCFS_NAMELEN (8).
 pub(crate) const DELEN: usize = 20;
 
-/// sys/dirent.h's d_type values.
-const DT_DIR: u8 = 4;
-const DT_REG: u8 = 8;
-const DT_LNK: u8 = 10;
+/// sys/dirent.h's d_type values, as the spec names them.
+const DT_DIR: u8 = fb::d_type::DT_DIR as u8;
+const DT_REG: u8 = fb::d_type::DT_REG as u8;
+const DT_LNK: u8 = fb::d_type::DT_LNK as u8;
 
 /// procfs.h's pfstype values PROCFS_FILENO numbers nodes by.
 const PROOT: u32 = 0;
