@@ -737,6 +737,14 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     };
     let end = start + len;
     let prot = req.prot;
+    // Shared memory takes its frames now: more than are free would fail only after
+    // zeroing all there are (and then giving them back), with nothing else running.
+    if file.is_none()
+        && req.shared
+        && len / PAGE > crate::mm::frame::FRAMES.lock().free_count() as u64
+    {
+        return Err(MapError::NoMemory);
+    }
     let mapped = match file {
         // Private anonymous memory is promised and mapped page by page as it is
         // touched; shared memory needs its frames now, to share them at fork.
