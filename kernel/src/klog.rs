@@ -218,13 +218,13 @@ static LOG_SIGNALS: AsyncSignals = AsyncSignals::new();
 /// Called on every tick: while /dev/klog is open, wakes its readers (and sends its
 /// owner SIGIO, if asked) when something was kept since they were last woken, at most
 /// [`WAKEUPS_PER_SECOND`] times a second, as 4.x's logtimeout polls.
-pub fn on_tick(now: u64) {
+pub fn on_tick(before: u64, now: u64) {
     if !LOG_OPEN.load(Ordering::Relaxed) {
         return;
     }
     let per_second = WAKEUPS_PER_SECOND.load(Ordering::Relaxed).max(1);
     let period = u64::from((crate::time::hz() / per_second).max(1));
-    if !now.is_multiple_of(period) || !KEPT_SINCE_WAKE.swap(false, Ordering::Relaxed) {
+    if before / period == now / period || !KEPT_SINCE_WAKE.swap(false, Ordering::Relaxed) {
         return;
     }
     LOG_READERS.wake_all();

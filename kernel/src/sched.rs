@@ -645,7 +645,9 @@ const CPU_SHARE_DECAY: u64 = 1948;
 /// ticks it ran since; a thread running all the time tends to [`LOAD_SCALE`].
 fn decay_cpu_shares(s: &mut Scheduler, hz: u64) {
     for t in s.threads.values_mut() {
-        t.cpu_share = ((t.cpu_share * CPU_SHARE_DECAY) >> LOAD_SHIFT) + 100 * t.cpu_ticks / hz;
+        // At most a second's worth: ticks a stall lost are counted when it ends.
+        t.cpu_share =
+            ((t.cpu_share * CPU_SHARE_DECAY) >> LOAD_SHIFT) + 100 * t.cpu_ticks.min(hz) / hz;
         t.cpu_ticks = 0;
         if matches!(
             t.state,
@@ -713,10 +715,12 @@ pub fn wait_message(id: ThreadId) -> Option<&'static str> {
     })
 }
 
-/// Called on every tick (from the interrupt): wakes sleepers whose time has come,
-/// samples the load every [`LOAD_SAMPLE_SECONDS`], and asks for a switch when the
-/// running thread's slice is used up.
-pub fn on_tick(now: u64) {
+/// Called on every tick (from the interrupt), with the tick count before it and now
+/// (more than one apart after ticks were lost with interrupts off: the running thread
+/// had them): wakes sleepers whose time has come, samples the load every
+/// [`LOAD_SAMPLE_SECONDS`], and asks for a switch when the running thread's slice is
+/// used up.
+pub fn on_tick(before: u64, now: u64) {
     let mut guard = SCHED.lock();
     let Some(s) = guard.as_mut() else { return };
     let mut woken = Vec::new();
@@ -732,13 +736,14 @@ pub fn on_tick(now: u64) {
     s.run_queue.extend(woken);
     let current = s.current;
     if let Some(t) = s.threads.get_mut(&current) {
-        t.cpu_ticks += 1;
+        t.cpu_ticks += now - before;
     }
     let hz = u64::from(crate::time::hz().max(1));
-    if now.is_multiple_of(hz) {
+    let crossed = |period: u64| before / period != now / period;
+    if crossed(hz) {
         decay_cpu_shares(s, hz);
     }
-    if now.is_multiple_of(LOAD_SAMPLE_SECONDS * hz) {
+    if crossed(LOAD_SAMPLE_SECONDS * hz) {
         let queued = s
             .run_queue
             .iter()

@@ -10,15 +10,33 @@ static ACTUAL_HZ: AtomicU32 = AtomicU32::new(HZ);
 /// Nanoseconds since the Unix epoch when the timer started: from the RTC, moved when
 /// the clock is set.
 static BOOT_REALTIME_NS: AtomicU64 = AtomicU64::new(0);
-/// TSC at the last tick, and the TSC cycles a tick lasts, for interpolating between
-/// ticks and turning cycles into time.
+/// The TSC at the last tick's edge (when the PIT made it, not when its interrupt was
+/// taken), and the TSC cycles a tick lasts: for interpolating between ticks, turning
+/// cycles into time and counting the ticks a stall lost.
 static TSC_AT_TICK: AtomicU64 = AtomicU64::new(0);
 static TSC_PER_TICK: AtomicU64 = AtomicU64::new(0);
-/// TSC when the timer started: the cycles a tick lasts are averaged over every tick
-/// since. One tick's interval alone swings whenever a tick is taken late (the kernel
-/// runs with interrupts off; a loaded host delays the guest), and user time converted
-/// at that rate came out larger than the elapsed time it was part of.
-static TSC_AT_START: AtomicU64 = AtomicU64::new(0);
+
+/// Where the rate is measured from: a tick, the TSC when its interrupt was taken and
+/// the PIT counts it was late by. The cycles a tick lasts are averaged over every tick
+/// since (one interval alone swings with the host's delays). Not the timer's start:
+/// the kernel boots with interrupts off, and the ticks that passed before the first
+/// one was taken would count as one.
+#[derive(Clone, Copy)]
+struct RateBase {
+    tick: u64,
+    tsc: u64,
+    late: u32,
+}
+
+static RATE_BASE: crate::sync::Mutex<RateBase> = crate::sync::Mutex::new(RateBase {
+    tick: 0,
+    tsc: 0,
+    late: 0,
+});
+
+/// Intervals measured before lost ticks are counted from the rate: before that the
+/// rate is not known well enough to count them.
+const CALIBRATION_TICKS: u64 = 4;
 
 /// A correction of the wall clock being applied a little at each tick (adjtime(2)):
 /// the signed nanoseconds still to apply and the step each tick applies.
@@ -36,37 +54,87 @@ static SLEW: crate::sync::Mutex<Slew> = crate::sync::Mutex::new(Slew {
 pub fn init() {
     let rtc = nymph_hal::rtc::read_time();
     BOOT_REALTIME_NS.store(unix_seconds(&rtc) * NS_PER_SEC, Ordering::Relaxed);
-    let tsc = nymph_hal::cpu::rdtsc();
-    TSC_AT_TICK.store(tsc, Ordering::Relaxed);
-    TSC_AT_START.store(tsc, Ordering::Relaxed);
     let hz = nymph_hal::timer::start_periodic(HZ);
     ACTUAL_HZ.store(hz, Ordering::Relaxed);
 }
 
 /// Called from the timer interrupt: counts, wakes sleepers, asks for preemption.
+///
+/// The PIT's interrupts are edges the PIC keeps one of: while the kernel runs with
+/// interrupts off longer than a tick (a long system call, a core dump), the ticks in
+/// between are lost, and the clock fell behind by all of them. The TSC ran on, so the
+/// tick that ends such a stall counts the ticks between its edge and the last one.
+/// Edges, not interrupts: the PIT's count says how late each interrupt is taken, and
+/// a tick taken late then one taken on time are two ticks, not three.
 pub fn tick() {
     let tsc = nymph_hal::cpu::rdtsc();
-    TSC_AT_TICK.store(tsc, Ordering::Relaxed);
-    let now = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
-    let elapsed = tsc.saturating_sub(TSC_AT_START.load(Ordering::Relaxed));
-    TSC_PER_TICK.store(elapsed / now, Ordering::Relaxed);
-    apply_slew();
-    crate::klog::on_tick(now);
-    crate::sched::on_tick(now);
+    let late = nymph_hal::timer::counts_since_tick();
+    let divisor = u64::from(nymph_hal::timer::counts_per_tick().max(1));
+    let before = TICKS.load(Ordering::Relaxed);
+    let per_tick = TSC_PER_TICK.load(Ordering::Relaxed);
+    let edge = tsc.saturating_sub(u64::from(late) * per_tick / divisor);
+    let mut base = RATE_BASE.lock();
+    let calibrated = per_tick != 0 && before.saturating_sub(base.tick) >= CALIBRATION_TICKS;
+    let gap = edge.saturating_sub(TSC_AT_TICK.load(Ordering::Relaxed));
+    let counted = match ticks_between_edges(gap, per_tick) {
+        // An interrupt for an edge already counted (a hypervisor that re-delivers the
+        // ones it held back): nothing has passed.
+        0 if calibrated => return,
+        n if calibrated => n,
+        _ => 1,
+    };
+    let now = before.saturating_add(counted);
+    TICKS.store(now, Ordering::Relaxed);
+    TSC_AT_TICK.store(edge, Ordering::Relaxed);
+    let restart = before == 0 || (!calibrated && per_tick != 0 && gap > per_tick * 3 / 2);
+    if restart {
+        // The first tick, or one after a stall while the rate is being measured (which
+        // would count the stall as one tick): measure from here.
+        *base = RateBase {
+            tick: now,
+            tsc,
+            late,
+        };
+    } else {
+        // Between the base's edge and this one lie whole ticks.
+        let cycles = u128::from(tsc.saturating_sub(base.tsc)) * u128::from(divisor);
+        let counts = u128::from(now - base.tick) * u128::from(divisor) + u128::from(late);
+        let counts = counts.saturating_sub(u128::from(base.late)).max(1);
+        TSC_PER_TICK.store(
+            u64::try_from(cycles / counts).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+    drop(base);
+    apply_slew(now - before);
+    crate::klog::on_tick(before, now);
+    crate::sched::on_tick(before, now);
 }
 
-/// One tick's step of the correction under way, never past what is left of it, nor
-/// past what the wall clock's unsigned base can hold (a clock set near the epoch and
-/// slewed back: the correction ends there).
-fn apply_slew() {
+/// The ticks between two edges `gap` TSC cycles apart, at `per_tick` cycles a tick (0:
+/// not known, one): as many as fit, rounded, for the edges are whole ticks apart.
+fn ticks_between_edges(gap: u64, per_tick: u64) -> u64 {
+    if per_tick == 0 {
+        return 1;
+    }
+    (gap / per_tick).saturating_add(u64::from(gap % per_tick >= per_tick.div_ceil(2)))
+}
+
+/// `ticks` ticks' steps of the correction under way, never past what is left of it,
+/// nor past what the wall clock's unsigned base can hold (a clock set near the epoch
+/// and slewed back: the correction ends there).
+fn apply_slew(ticks: u64) {
     let mut slew = SLEW.lock();
     if slew.remaining == 0 {
         return;
     }
-    let step = if slew.step.unsigned_abs() >= slew.remaining.unsigned_abs() {
+    let steps = slew
+        .step
+        .saturating_mul(i64::try_from(ticks).unwrap_or(i64::MAX));
+    let step = if steps.unsigned_abs() >= slew.remaining.unsigned_abs() {
         slew.remaining
     } else {
-        slew.step
+        steps
     };
     let boot = BOOT_REALTIME_NS.load(Ordering::Relaxed);
     match boot.checked_add_signed(step) {
@@ -243,7 +311,36 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(sleep_is_accurate_within_a_tick),
     ktest!(clocks_are_sane),
     ktest!(a_slew_moves_the_wall_clock_a_step_a_tick),
+    ktest!(ticks_lost_with_interrupts_off_are_counted),
 ];
+
+fn ticks_lost_with_interrupts_off_are_counted() -> TestResult {
+    let calibrated = || ticks().saturating_sub(RATE_BASE.lock().tick) > CALIBRATION_TICKS;
+    kassert!(wait_until(50, calibrated), "the TSC rate was not measured");
+    let per_tick = TSC_PER_TICK.load(Ordering::Relaxed);
+    let (start, start_ns) = (ticks(), monotonic_ns());
+    let start_tsc = nymph_hal::cpu::rdtsc();
+    // Kernel code runs with interrupts off: eight ticks pass and none is taken.
+    while nymph_hal::cpu::rdtsc() - start_tsc < 8 * per_tick {}
+    kassert_eq!(ticks(), start);
+    kassert!(wait_until(5, || ticks() > start), "no tick after the stall");
+    let counted = ticks() - start;
+    kassert!((8..=10).contains(&counted), "counted {counted} ticks");
+    // The clock kept the time the TSC measured, within the tick it interpolates.
+    let elapsed = monotonic_ns() - start_ns;
+    let measured = cycles_to_ns(nymph_hal::cpu::rdtsc() - start_tsc).unwrap_or(0);
+    kassert!(
+        elapsed.abs_diff(measured) <= tick_ns(),
+        "the clock moved {elapsed} ns in {measured} ns"
+    );
+    // The rate stayed what it was: the stall was counted, not averaged in.
+    let rate = TSC_PER_TICK.load(Ordering::Relaxed);
+    kassert!(
+        rate.abs_diff(per_tick) <= per_tick / 20,
+        "rate {per_tick} became {rate}"
+    );
+    Ok(())
+}
 
 fn a_slew_moves_the_wall_clock_a_step_a_tick() -> TestResult {
     // The wall clock's offset from the monotonic one.
@@ -327,4 +424,26 @@ fn timer_ticks_advance() -> TestResult {
         "the TSC did not advance across three ticks"
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ticks_between_edges;
+
+    #[test]
+    fn edges_are_whole_ticks_apart() {
+        // Unknown rate: one.
+        assert_eq!(ticks_between_edges(5_000, 0), 1);
+        // The same edge again: none; then the ticks that fit, rounded.
+        assert_eq!(ticks_between_edges(0, 1_000), 0);
+        assert_eq!(ticks_between_edges(499, 1_000), 0);
+        for gap in [500, 1_000, 1_499] {
+            assert_eq!(ticks_between_edges(gap, 1_000), 1, "gap {gap}");
+        }
+        assert_eq!(ticks_between_edges(1_500, 1_000), 2);
+        assert_eq!(ticks_between_edges(15_200_000, 1_000), 15_200);
+        assert_eq!(ticks_between_edges(u64::MAX, 1), u64::MAX);
+        assert_eq!(ticks_between_edges(7, 3), 2);
+        assert_eq!(ticks_between_edges(8, 3), 3);
+    }
 }

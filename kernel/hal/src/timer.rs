@@ -3,6 +3,7 @@
 //! a 100 Hz tick make the PIT the simpler choice until SMP.)
 
 use crate::port::{inb, outb};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 const PIC1_CMD: u16 = 0x20;
 const PIC1_DATA: u16 = 0x21;
@@ -11,6 +12,9 @@ const PIC2_DATA: u16 = 0xa1;
 const PIT_CH0: u16 = 0x40;
 const PIT_CMD: u16 = 0x43;
 const PIT_HZ: u32 = 1_193_182;
+
+/// Channel 0's divisor: the PIT counts a tick lasts (0 until it is started).
+static DIVISOR: AtomicU32 = AtomicU32::new(0);
 
 /// Remaps both PICs to vectors 32-47 and masks every line.
 pub fn pic_init() {
@@ -63,6 +67,27 @@ pub fn start_periodic(hz: u32) -> u32 {
     outb(PIT_CMD, 0x34);
     outb(PIT_CH0, divisor as u8);
     outb(PIT_CH0, (divisor >> 8) as u8);
+    DIVISOR.store(divisor, Ordering::Relaxed);
     unmask_irq(0);
     PIT_HZ / divisor
+}
+
+/// The PIT counts a tick lasts (0 before [`start_periodic`]).
+pub fn counts_per_tick() -> u32 {
+    DIVISOR.load(Ordering::Relaxed)
+}
+
+/// The PIT counts since channel 0's last tick began (0 up to [`counts_per_tick`]):
+/// how late, within a tick, the interrupt for it is being taken.
+pub fn counts_since_tick() -> u32 {
+    let divisor = counts_per_tick();
+    if divisor == 0 {
+        return 0;
+    }
+    // Latch channel 0's count, then read it low byte first. In mode 2 it runs from the
+    // divisor down to 1 and reloads as the tick's edge is made.
+    outb(PIT_CMD, 0x00);
+    let low = u32::from(inb(PIT_CH0));
+    let high = u32::from(inb(PIT_CH0));
+    divisor.saturating_sub((high << 8) | low) % divisor
 }
