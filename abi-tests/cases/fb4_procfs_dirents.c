@@ -10,7 +10,7 @@
  *    newest first (allproc), zombies left out; its records are zeroed past the name;
  *  - a process's directory lists its fifteen entries in 4.x's order, each record
  *    written over the last one, so past a shorter name's NUL is the previous name's
- *    rest; the directory of a zombie lists nothing;
+ *    rest; the directory of a zombie lists nothing, and lookup does not find it;
  *  - the offset counts 20-byte slots: a buffer under 20 bytes or an offset not a
  *    multiple of 20 is EINVAL; a read at the end gives 0 and leaves the offset; a
  *    fault at a record leaves the offset at it (EFAULT);
@@ -288,6 +288,11 @@ int main(void)
 	snprintf(name, sizeof name, "%d", (int)kids[0]);
 	for (int i = 3; i < n / DELEN; i++)
 		CHECK(strcmp((const char *)buf + i * DELEN + 8, name) != 0);
+	/* Nor found by name: procfs_lookup's pfind does not see zombies. */
+	snprintf(path, sizeof path, "/proc/%d", (int)kids[0]);
+	CHECK_ERRNO(stat(path, &st), ENOENT);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)kids[0]);
+	CHECK_ERRNO(open(path, O_RDONLY), ENOENT);
 	CHECK_EQ(waitpid(kids[0], NULL, 0), kids[0]);
 	close(pd);
 

@@ -5,7 +5,9 @@
 //! exists under that prefix names the file there (so `/etc/...` or `/usr/lib/...` of a
 //! 4.x userland can sit beside the native one); otherwise it names the file itself,
 //! or, when no file has that name, the name under the prefix if its directory is there.
-//! A path naming the prefix's own directory ("/", "//.") names the real root.
+//! A path naming the prefix's own directory ("/", "//.") names the real root. Under
+//! /proc, while the 4.x procfs is mounted at the prefix's /proc, that view is all
+//! there is: 4.x has one /proc.
 
 use crate::convert::{FREEBSD4, type_bits};
 use crate::fb::{self, errno, neutral};
@@ -66,6 +68,9 @@ pub(crate) fn compat_path_in(ctx: &FsContext, path: Vec<u8>) -> Vec<u8> {
     let mut prefixed = COMPAT_PREFIX.to_vec();
     prefixed.extend_from_slice(&path);
     let Ok(found) = vfs::lookup(ctx, None, &prefixed, Follow::No) else {
+        if crate::procfs::within_view(ctx, &prefixed) {
+            return prefixed;
+        }
         return new_name_path(ctx, path, prefixed);
     };
     // The prefix's own directory is never the answer, as in BSD's emulation lookup:

@@ -48,6 +48,22 @@ pub(crate) struct Fb4Procfs;
 
 pub(crate) static FLAVOUR: Fb4Procfs = Fb4Procfs;
 
+/// Whether `prefixed` (a path under the compat prefix) names something in the 4.x
+/// /proc view while a 4.x procfs is mounted there: then the view is the whole of /proc
+/// to a 4.x program, as 4.x has one /proc. A name it lacks (a zombie's pid, "self") is
+/// ENOENT, not the native /proc's.
+pub(crate) fn within_view(ctx: &FsContext, prefixed: &[u8]) -> bool {
+    let below = prefixed
+        .strip_prefix(VIEW)
+        .is_some_and(|rest| rest.first() == Some(&b'/'));
+    below
+        && vfs::lookup(ctx, None, VIEW, Follow::Yes).is_ok_and(|root| {
+            core_procfs::instance_of(root.device).is_some_and(|(flavour, top)| {
+                Arc::ptr_eq(&top, &root) && (flavour as &dyn Any).is::<Fb4Procfs>()
+            })
+        })
+}
+
 /// Mounts the 4.x procfs where 4.x programs look for /proc (at boot; a missing
 /// /compat/freebsd4 is made).
 pub(crate) fn mount_view() {
@@ -95,6 +111,12 @@ impl Flavour for Fb4Procfs {
     /// procfs_allocvp makes curproc "lr--r--r--", so ls -l /proc shows it so.
     fn self_link_mode(&self) -> u32 {
         0o444
+    }
+
+    /// procfs_lookup finds a process with pfind, which searches allproc: a zombie is on
+    /// zombproc, so /proc/PID of one is ENOENT (procfs_vnops.c 1.76.2.7).
+    fn shows(&self, p: &Process) -> bool {
+        !p.has_exited()
     }
 
     fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode> {

@@ -40,6 +40,12 @@ pub trait Flavour: core::any::Any + Send + Sync + core::fmt::Debug {
     /// The directory of process `pid` (its entries made on `device`), made when the
     /// process first appears in the root.
     fn process_dir(&self, device: u64, pid: Pid) -> Arc<Inode>;
+    /// Whether process `p` has a directory in the root (all in the table, zombies too,
+    /// unless the flavour says otherwise).
+    fn shows(&self, p: &process::Process) -> bool {
+        let _ = p;
+        true
+    }
 }
 
 /// The boot's /proc: `status` in each directory, and `self`.
@@ -171,7 +177,7 @@ pub fn hidden(dir: &Arc<Inode>, jailed: bool) -> Vec<Vec<u8>> {
 }
 
 /// Brings procfs's root up to date with the process table when `dir` is that root: a
-/// directory for every process in the table (zombies too), none for a pid gone.
+/// directory for every process in the table the flavour shows, none for a pid gone.
 pub fn refresh(dir: &Arc<Inode>) {
     // The common case, a tmpfs or devfs directory, without taking the lock.
     if !is_procfs(dir.device) {
@@ -186,7 +192,11 @@ pub fn refresh(dir: &Arc<Inode>) {
         return;
     };
     let (root, device) = (dir, dir.device);
-    let pids: Vec<u32> = process::all().iter().map(|p| p.pid.0).collect();
+    let pids: Vec<u32> = process::all()
+        .iter()
+        .filter(|p| flavour.shows(p))
+        .map(|p| p.pid.0)
+        .collect();
     let Ok(entries) = root.dir() else { return };
     let missing: Vec<u32> = {
         let mut data = entries.lock();
