@@ -15,6 +15,7 @@ use crate::file::{FdTable, OpenFile, pipe};
 use crate::sync::Mutex;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 use nymph_hal::serial::{COM3, COM4, open_port, write_raw};
 use nymph_hal::virtio_console;
 use spin::Once;
@@ -30,14 +31,23 @@ impl Port {
     fn write(self, bytes: &[u8]) {
         match self {
             Port::Virtio(index) => {
-                if !virtio_console::write(index, bytes) {
-                    log::error!("virtio console {index} stopped taking output; dropped");
+                // Said once: a console that stopped answering drops every later chunk.
+                let bit = 1u32 << (index % 32);
+                if !virtio_console::write(index, bytes)
+                    && SILENT_CONSOLES.fetch_or(bit, Ordering::Relaxed) & bit == 0
+                {
+                    log::error!(
+                        "virtio console {index} stopped taking output; what it is given is dropped"
+                    );
                 }
             }
             Port::Serial(port) => write_raw(port, bytes),
         }
     }
 }
+
+/// The virtio consoles found to take no more output (bit per index), logged once.
+static SILENT_CONSOLES: AtomicU32 = AtomicU32::new(0);
 
 /// The read ends being emptied, each with its port.
 static DRAINS: Once<Vec<(Arc<OpenFile>, Port)>> = Once::new();
