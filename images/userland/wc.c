@@ -8,11 +8,13 @@
 static long total[3];
 static int want[3] = {1, 1, 1};
 
+/* As 4.x's wc.c prints them: a space before each count, so counts of eight digits
+ * and more stay apart. */
 static void print_counts(const long *counts, const char *name)
 {
 	for (int k = 0; k < 3; k++)
 		if (want[k])
-			printf("%8ld", counts[k]);
+			printf(" %7ld", counts[k]);
 	printf("%s%s\n", name ? " " : "", name ? name : "");
 }
 

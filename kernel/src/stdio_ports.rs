@@ -52,13 +52,22 @@ static SILENT_CONSOLES: AtomicU32 = AtomicU32::new(0);
 /// The read ends being emptied, each with its port.
 static DRAINS: Once<Vec<(Arc<OpenFile>, Port)>> = Once::new();
 
-/// The input still to go into descriptor 0's pipe.
+/// The input still to go into descriptor 0's pipe: the file it comes from, read a
+/// chunk at a time (it may be larger than the kernel heap: `cargo xtask exec` takes up
+/// to 64 MiB of input), and the chunk going in.
 struct Feed {
     write: Arc<OpenFile>,
-    bytes: Vec<u8>,
-    /// How many went in.
+    /// None for an unreadable file: the input is empty.
+    source: Option<Arc<crate::vfs::Inode>>,
+    /// Where the next chunk starts in the file.
+    offset: u64,
+    chunk: Vec<u8>,
+    /// How much of the chunk went in.
     done: usize,
 }
+
+/// The most of the input file read at once.
+const FEED_CHUNK: usize = 64 * 1024;
 
 /// None once all went in (the write end closed: end of file) or nobody reads.
 static FEED: Mutex<Option<Feed>> = Mutex::new(None);
@@ -72,15 +81,17 @@ pub fn init_files(ports: bool, stdin_file: Option<&str>) -> Option<FdTable> {
     let mut files = [console.clone(), console.clone(), console];
     let mut changed = false;
     if let Some(path) = stdin_file {
-        let bytes = crate::vfs::read_file(path).unwrap_or_else(|e| {
-            log::error!("nymph.stdin={path}: {e:?}; init's input is empty");
-            Vec::new()
-        });
+        let ctx = crate::vfs::FsContext::initial();
+        let source = crate::vfs::lookup(&ctx, None, path.as_bytes(), crate::vfs::Follow::Yes)
+            .map_err(|e| log::error!("nymph.stdin={path}: {e:?}; init's input is empty"))
+            .ok();
         let (read, write) = pipe::new().ok()?;
         files[0] = read;
         *FEED.lock() = Some(Feed {
             write,
-            bytes,
+            source,
+            offset: 0,
+            chunk: Vec::new(),
             done: 0,
         });
         changed = true;
@@ -117,12 +128,32 @@ pub fn init_files(ports: bool, stdin_file: Option<&str>) -> Option<FdTable> {
 /// still to go.
 fn feed() -> bool {
     let mut feed = FEED.lock();
-    let Some(Feed { write, bytes, done }) = feed.as_mut() else {
+    let Some(f) = feed.as_mut() else {
         return false;
     };
-    while *done < bytes.len() {
-        match write.ops().write(&bytes[*done..], true) {
-            Ok(n) if n > 0 => *done += n,
+    loop {
+        if f.done == f.chunk.len() {
+            f.chunk.resize(FEED_CHUNK, 0);
+            let read = f
+                .source
+                .as_ref()
+                .map_or(Ok(0), |node| node.read_at(f.offset, &mut f.chunk));
+            let n = read.unwrap_or_else(|e| {
+                log::error!(
+                    "nymph.stdin: {e:?} at byte {}; the input ends there",
+                    f.offset
+                );
+                0
+            });
+            f.chunk.truncate(n);
+            f.offset += n as u64;
+            f.done = 0;
+            if n == 0 {
+                break;
+            }
+        }
+        match f.write.ops().write(&f.chunk[f.done..], true) {
+            Ok(n) if n > 0 => f.done += n,
             // Full: the rest waits for the reader.
             Ok(_) | Err(crate::file::FileError::WouldBlock) => return true,
             // Nobody reads any more: the rest is dropped, as a shell's pipe drops it.
