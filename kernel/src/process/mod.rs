@@ -2120,6 +2120,25 @@ struct ProgramFile {
     set_ids: creds::SetIds,
 }
 
+/// What exec reads of a program file before it knows the file is one it can run: 4.x's
+/// image activators look at its first page.
+const PROGRAM_HEAD: usize = PAGE_SIZE as usize;
+
+/// The bytes of a program file exec looks at: all of an ELF file's (its notes may lie
+/// anywhere in it), the first page of anything else (a `#!` line is shorter; a file in
+/// no format is refused from it), so that exec of a large data file is ENOEXEC and not
+/// a copy of the whole. An ELF file the kernel heap cannot hold is OutOfMemory.
+fn read_program_bytes(node: &vfs::Inode) -> Result<Vec<u8>, ExecError> {
+    let head = node.read_head(PROGRAM_HEAD).map_err(ExecError::File)?;
+    if head.len() < PROGRAM_HEAD || !head.starts_with(goblin::elf::header::ELFMAG) {
+        return Ok(head);
+    }
+    node.read_all().map_err(|e| match e {
+        FsError::OutOfMemory => ExecError::OutOfMemory,
+        e => ExecError::File(e),
+    })
+}
+
 /// The program at `path`, if `ctx` may execute it.
 fn read_program(ctx: &FsContext, path: &str) -> Result<ProgramFile, ExecError> {
     let node =
@@ -2132,7 +2151,7 @@ fn read_program(ctx: &FsContext, path: &str) -> Result<ProgramFile, ExecError> {
     node.check_not_written().map_err(ExecError::File)?;
     node.touch_access();
     let set_ids = creds::SetIds::of_file(node.mode(), node.owner());
-    let bytes = node.read_all().map_err(ExecError::File)?;
+    let bytes = read_program_bytes(&node)?;
     Ok(ProgramFile {
         node,
         bytes,

@@ -650,9 +650,24 @@ impl Inode {
 
     /// The whole contents of a regular file (for exec).
     pub fn read_all(&self) -> Result<Vec<u8>> {
+        self.read_head(usize::MAX)
+    }
+
+    /// The first `most` bytes of a regular file (all of it if it is shorter), read
+    /// into the kernel heap: OutOfMemory when the heap cannot spare them (a file is a
+    /// user's to make as large as memory allows, and a failed allocation would stop
+    /// the kernel).
+    pub fn read_head(&self, most: usize) -> Result<Vec<u8>> {
         let data = self.data()?.lock();
-        let len = usize::try_from(data.size).map_err(|_| Error::FileTooBig)?;
-        let mut out = alloc::vec![0u8; len];
+        let len = usize::try_from(data.size)
+            .map_err(|_| Error::FileTooBig)?
+            .min(most);
+        if !crate::mm::heap::can_spare(len) {
+            return Err(Error::OutOfMemory);
+        }
+        let mut out = Vec::new();
+        out.try_reserve_exact(len).map_err(|_| Error::OutOfMemory)?;
+        out.resize(len, 0);
         data.read(0, &mut out);
         Ok(out)
     }
