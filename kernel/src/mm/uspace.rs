@@ -10,10 +10,12 @@ use nymph_hal::layout::{PAGE_SIZE, USER_END};
 use nymph_hal::ldt::UserLdt;
 use nymph_hal::paging::{self, FrameSource, MapError, PageFlags, PageTableRoot};
 
+mod anon;
 mod inherit;
 mod ranges;
 mod regions;
 mod wired;
+pub use anon::AnonObject;
 pub use inherit::Inheritance;
 pub use regions::{Backing, Region};
 pub use wired::{WireError, wired_pages};
@@ -217,6 +219,10 @@ pub struct AddressSpace {
     /// end, protection): the first access maps a zeroed page. Stacks and large
     /// anonymous mappings cost frames only for what is used.
     demand: ranges::Ranges<Protection>,
+    /// Shared anonymous memory this space has not touched, as page ranges: the first
+    /// access maps the object's page (made then if no sharer has touched it), which
+    /// every space sharing the object sees.
+    anon: ranges::Ranges<anon::SharedAnon>,
     /// The frames of the user page tables below the root, noted as they are made, so
     /// that teardown frees them without walking every table's 512 entries.
     tables: Vec<u64>,
@@ -276,6 +282,7 @@ impl AddressSpace {
             pages: BTreeMap::new(),
             beyond: BTreeMap::new(),
             demand: BTreeMap::new(),
+            anon: BTreeMap::new(),
             tables: Vec::new(),
             sysv_shm: Default::default(),
             wired: Default::default(),
@@ -396,7 +403,9 @@ impl AddressSpace {
         Ok(())
     }
 
-    fn map_fresh(&mut self, virt: u64, prot: Protection, shared: bool) -> Result<(), MemError> {
+    /// Maps a fresh zeroed private page at `virt` (page-aligned, in the user half, not
+    /// page 0).
+    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
         Self::check(virt)?;
         if self.pages.contains_key(&virt) || self.is_beyond(virt) {
             return Err(MemError::AlreadyMapped);
@@ -406,7 +415,7 @@ impl AddressSpace {
         let page = Page {
             phys,
             prot,
-            shared,
+            shared: false,
             may_write: true,
             file: false,
         };
@@ -415,17 +424,6 @@ impl AddressSpace {
             return Err(e);
         }
         Ok(())
-    }
-
-    /// Maps a fresh zeroed page at `virt` (page-aligned, in the user half, not page 0).
-    pub fn map_zeroed(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
-        self.map_fresh(virt, prot, false)
-    }
-
-    /// Maps a fresh zeroed page at `virt` that stays shared with forked children
-    /// (anonymous MAP_SHARED memory).
-    pub fn map_zeroed_shared(&mut self, virt: u64, prot: Protection) -> Result<(), MemError> {
-        self.map_fresh(virt, prot, true)
     }
 
     /// Maps the frame `phys` at `virt`, adopting one reference to it that the caller
@@ -512,7 +510,8 @@ impl AddressSpace {
         Self::check(end - PAGE_SIZE)?;
         let busy = self.pages.range(start..end).next().is_some()
             || ranges::overlaps(&self.beyond, start, end)
-            || ranges::overlaps(&self.demand, start, end);
+            || ranges::overlaps(&self.demand, start, end)
+            || ranges::overlaps(&self.anon, start, end);
         if busy {
             return Err(MemError::AlreadyMapped);
         }
@@ -558,6 +557,9 @@ impl AddressSpace {
             reserved += (e - s) / PAGE_SIZE
         });
         ranges::carve(&mut self.demand, start, end, |s, e, _| {
+            reserved += (e - s) / PAGE_SIZE
+        });
+        ranges::carve(&mut self.anon, start, end, |s, e, _| {
             reserved += (e - s) / PAGE_SIZE
         });
         ranges::carve(&mut self.files, start, end, |_, _, _| {});
@@ -607,6 +609,7 @@ impl AddressSpace {
         }
         drop(source);
         ranges::set(&mut self.demand, start, end, prot);
+        ranges::modify(&mut self.anon, start, end, |a| a.with_prot(prot));
         ranges::modify(&mut self.beyond, start, end, |b| Beyond { prot, ..b });
         Ok(())
     }
@@ -621,6 +624,7 @@ impl AddressSpace {
             .collect();
         pieces.extend(ranges::within(&self.beyond, start, end));
         pieces.extend(ranges::within(&self.demand, start, end));
+        pieces.extend(ranges::within(&self.anon, start, end));
         pieces.sort_unstable();
         let mut runs: Vec<(u64, u64)> = Vec::new();
         for (a, b) in pieces {
@@ -632,9 +636,26 @@ impl AddressSpace {
         runs
     }
 
-    /// Whether `virt`'s page is in memory now (mapped and touched, not merely promised).
+    /// The lowest address at or above `from` (page-aligned) with `len` bytes free below
+    /// `ceiling`, if there is one: a first fit that steps over each mapped piece in
+    /// its way at once, however large (a huge promise is one step, not a step a page).
+    pub fn first_free(&self, from: u64, len: u64, ceiling: u64) -> Option<u64> {
+        let mut next = from;
+        loop {
+            let end = next.checked_add(len).filter(|&e| e <= ceiling)?;
+            match self.next_region(next) {
+                Some(r) if r.start < end => next = r.end,
+                _ => return Some(next),
+            }
+        }
+    }
+
+    /// Whether `virt`'s page is in memory now (mapped and touched, not merely
+    /// promised): a shared anonymous page is once any of its sharers has touched it,
+    /// as 4.x's mincore finds the page in the entry's object.
     pub fn resident(&self, virt: u64) -> bool {
-        self.pages.contains_key(&(virt & !(PAGE_SIZE - 1)))
+        let page = virt & !(PAGE_SIZE - 1);
+        self.pages.contains_key(&page) || self.shared_frame(page).is_some()
     }
 
     /// Whether `virt`'s page is mapped, and with what protection.
@@ -645,6 +666,7 @@ impl AddressSpace {
             .map(|p| p.prot)
             .or_else(|| ranges::at(&self.beyond, page).map(|(_, _, b)| b.prot))
             .or_else(|| self.demand_at(page).map(|(_, _, prot)| prot))
+            .or_else(|| self.shared_at(page).map(|(_, _, a)| a.prot))
     }
 
     /// The untouched demand range holding `page`: (start, end, protection).
@@ -666,8 +688,12 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Maps the promised page `page` now, zeroed, with its promised protection.
+    /// Maps the promised page `page` now, with its promised protection: zeroed
+    /// private memory, or the shared anonymous object's page.
     fn materialise(&mut self, page: u64) -> Result<(), MemError> {
+        if self.shared_at(page).is_some() {
+            return self.touch_shared(page);
+        }
         let (_, _, prot) = self.demand_at(page).ok_or(MemError::BadAddress)?;
         ranges::carve(&mut self.demand, page, page + PAGE_SIZE, |_, _, _| {});
         self.map_zeroed(page, prot).inspect_err(|_| {
@@ -707,6 +733,10 @@ impl AddressSpace {
             match self.pages.get(&page) {
                 Some(p) => paging::read_frame(p.phys, offset, out),
                 None if self.demand_at(page).is_some() => out.fill(0),
+                None if self.shared_at(page).is_some() => match self.shared_frame(page) {
+                    Some(phys) => paging::read_frame(phys, offset, out),
+                    None => out.fill(0),
+                },
                 None => return Err(MemError::BadAddress),
             }
             done += n;
@@ -726,7 +756,10 @@ impl AddressSpace {
         while page <= last {
             let ok = match self.pages.get(&page) {
                 Some(p) => !p.shared || p.prot.write,
-                None => self.demand_at(page).is_some(),
+                None => {
+                    self.demand_at(page).is_some()
+                        || self.shared_at(page).is_some_and(|(_, _, a)| a.prot.write)
+                }
             };
             if !ok {
                 return Err(MemError::BadAddress);
@@ -739,7 +772,9 @@ impl AddressSpace {
     /// The frame behind `page`, made private to this space if it was shared
     /// copy-on-write (a shared mapping's frame is written in place).
     fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {
-        if !self.pages.contains_key(&page) && self.demand_at(page).is_some() {
+        if !self.pages.contains_key(&page)
+            && (self.demand_at(page).is_some() || self.shared_at(page).is_some())
+        {
             self.materialise(page)?;
         }
         let entry = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
@@ -776,9 +811,14 @@ impl AddressSpace {
             return self.fault_beyond(page, write, beyond);
         }
         let Some(entry) = self.pages.get(&page).copied() else {
-            // A promised page: its first touch maps it, if the access is allowed.
-            return match self.demand_at(page) {
-                Some((_, _, prot)) if prot.accessible() && (prot.write || !write) => {
+            // A promised page (private, or shared anonymous memory this space has
+            // not touched): its first touch maps it, if the access is allowed.
+            let promised = self
+                .demand_at(page)
+                .map(|(_, _, prot)| prot)
+                .or_else(|| self.shared_at(page).map(|(_, _, a)| a.prot));
+            return match promised {
+                Some(prot) if prot.accessible() && (prot.write || !write) => {
                     match self.materialise(page) {
                         Ok(()) => {
                             crate::stats::ZERO_FILLS.inc();
@@ -846,7 +886,7 @@ impl AddressSpace {
         let mut none = Vec::new();
         if !self.inherit.is_empty() {
             self.prepare_shared()?;
-            self.unshare_copied();
+            self.unshare_copied()?;
             none = self.inherited(Inheritance::None);
         }
         // The child's records are kernel heap, made in one go: a space whose records
@@ -861,6 +901,7 @@ impl AddressSpace {
         child.pages = self.pages.clone();
         child.beyond = self.beyond.clone();
         child.demand = self.demand.clone();
+        child.anon = self.anon.clone();
         child.files = self.files.clone();
         if !self.inherit.is_empty() {
             child.inherit = self.inherit.clone();
@@ -933,6 +974,7 @@ impl AddressSpace {
         bound::<u64, Page>(self.pages.len())
             .saturating_add(bound::<u64, (u64, Beyond)>(self.beyond.len()))
             .saturating_add(bound::<u64, (u64, Protection)>(self.demand.len()))
+            .saturating_add(bound::<u64, (u64, anon::SharedAnon)>(self.anon.len()))
             .saturating_add(bound::<u64, (u64, Inheritance)>(self.inherit.len()))
             .saturating_add(bound::<u64, (u64, MappedRange)>(self.files.len()))
             .saturating_add(self.ldt.as_ref().map_or(0, |l| l.len() * 8))

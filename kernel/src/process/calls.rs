@@ -636,13 +636,16 @@ pub fn page_range(addr: u64, len: u64, limit: u64) -> Option<(u64, u64)> {
     Some((addr, end))
 }
 
+/// The file a mapping of descriptor `fd` maps, and whether it is open for writing;
+/// None for /dev/zero, whose mappings are anonymous memory (4.x's mmap maps the zero
+/// device as MAP_ANON, whatever the descriptor's access).
 #[cfg(not(test))]
 fn mapped_file(
     task: &Task,
     fd: i64,
     offset: u64,
     req: &MapRequest,
-) -> Result<(Arc<crate::vfs::Inode>, bool), MapError> {
+) -> Result<Option<(Arc<crate::vfs::Inode>, bool)>, MapError> {
     // The offset of every page mapped must be a u64 too.
     if !offset.is_multiple_of(PAGE) || offset.checked_add(req.len).is_none() {
         return Err(MapError::Invalid);
@@ -650,35 +653,30 @@ fn mapped_file(
     let file = file(task, fd).map_err(|_| MapError::BadDescriptor)?;
     let node = match (file.kind(), file.node()) {
         (FileKind::Regular, Some(node)) => node.clone(),
+        (FileKind::Device, Some(node)) if is_zero_device(node) => return Ok(None),
         _ => return Err(MapError::NotMappable),
     };
     if !file.readable || (req.shared && req.prot.write && !file.writable) {
         return Err(MapError::AccessDenied);
     }
-    Ok((node, file.writable))
+    Ok(Some((node, file.writable)))
+}
+
+/// Whether `node` is the zero device (4.x's iszerodev: by its number, wherever the
+/// node is).
+#[cfg(not(test))]
+fn is_zero_device(node: &crate::vfs::Inode) -> bool {
+    node.kind() == crate::vfs::NodeType::CharDevice
+        && node.stat().rdev == crate::vfs::devfs::number::ZERO
 }
 
 #[cfg(not(test))]
 /// The first free range of `len` bytes at or above `from`, below `ceiling`.
 fn first_fit(process: &super::Process, from: u64, len: u64, ceiling: u64) -> Result<u64, MapError> {
-    let mut next = from;
-    loop {
-        let end = next.checked_add(len).ok_or(MapError::NoMemory)?;
-        if end > ceiling {
-            return Err(MapError::NoMemory);
-        }
-        let busy = process
-            .with_space(|s| {
-                (next..end)
-                    .step_by(PAGE as usize)
-                    .find(|&p| s.protection(p).is_some())
-            })
-            .flatten();
-        match busy {
-            Some(page) => next = page + PAGE,
-            None => return Ok(next),
-        }
-    }
+    process
+        .with_space(|s| s.first_free(from, len, ceiling))
+        .flatten()
+        .ok_or(MapError::NoMemory)
 }
 
 /// The checks mmap(2) makes of a file mapping's descriptor (open, a regular file, its
@@ -696,8 +694,9 @@ pub fn check_file_mapping(task: &Task, req: &MapRequest) -> Result<(), MapError>
 /// file's own page-cache frames (materialised now, not on demand), so read/write and
 /// the mapping always agree; a private one copies a page on its first write. Pages
 /// wholly past the end of the file are reserved: touched, they are the file's if it
-/// has grown over them since, and SIGBUS otherwise. (Not in host tests: file mappings
-/// need page frames.)
+/// has grown over them since, and SIGBUS otherwise. Anonymous memory (and /dev/zero,
+/// which is mapped as anonymous memory) costs frames only for the pages touched.
+/// (Not in host tests: file mappings need page frames.)
 #[cfg(not(test))]
 pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     let len = req
@@ -706,7 +705,7 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
         .filter(|&l| l != 0)
         .ok_or(MapError::Invalid)?;
     let file = match req.file {
-        Some((fd, offset)) => Some((mapped_file(task, fd, offset, &req)?, offset)),
+        Some((fd, offset)) => mapped_file(task, fd, offset, &req)?.map(|f| (f, offset)),
         None => None,
     };
     // A file the kernel makes on demand (procfs) has no pages to share: BSD's vm_mmap
@@ -719,11 +718,7 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     let start = if req.fixed {
         let (start, end) = page_range(req.addr, len, req.ceiling).ok_or(MapError::Invalid)?;
         let occupied = process
-            .with_space(|s| {
-                (start..end)
-                    .step_by(PAGE as usize)
-                    .any(|p| s.protection(p).is_some())
-            })
+            .with_space(|s| !s.mapped_runs(start, end).is_empty())
             .unwrap_or(false);
         if occupied && req.no_replace {
             return Err(MapError::Exists);
@@ -737,23 +732,12 @@ pub fn mmap(task: &Task, req: MapRequest) -> Result<u64, MapError> {
     };
     let end = start + len;
     let prot = req.prot;
-    // Shared memory takes its frames now: more than are free would fail only after
-    // zeroing all there are (and then giving them back), with nothing else running.
-    if file.is_none()
-        && req.shared
-        && len / PAGE > crate::mm::frame::FRAMES.lock().free_count() as u64
-    {
-        return Err(MapError::NoMemory);
-    }
     let mapped = match file {
-        // Private anonymous memory is promised and mapped page by page as it is
-        // touched; shared memory needs its frames now, to share them at fork.
+        // Anonymous memory is promised and mapped page by page as it is touched:
+        // private, or one object's pages that every sharer (a fork child too) maps,
+        // as 4.x's vm_mmap gives anonymous memory an OBJT_DEFAULT object.
         None if !req.shared => process.with_space(|s| s.reserve_zeroed(start, end, prot)),
-        None => process.with_space(|s| {
-            (start..end)
-                .step_by(PAGE as usize)
-                .try_for_each(|virt| s.map_zeroed_shared(virt, prot))
-        }),
+        None => process.with_space(|s| s.reserve_shared_zeroed(start, end, prot)),
         Some(((node, writable), offset)) => {
             let frames = node
                 .share_frames(offset / PAGE, len / PAGE)
@@ -802,11 +786,7 @@ pub fn munmap(task: &Task, addr: u64, len: u64, limit: u64) -> Result<(), MapErr
 /// Whether every page of [start, end) is mapped.
 pub fn all_mapped(task: &Task, start: u64, end: u64) -> bool {
     task.process
-        .with_space(|s| {
-            (start..end)
-                .step_by(PAGE as usize)
-                .all(|p| s.protection(p).is_some())
-        })
+        .with_space(|s| start >= end || s.mapped_runs(start, end) == [(start, end)])
         .unwrap_or(false)
 }
 

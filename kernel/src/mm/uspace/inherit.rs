@@ -43,6 +43,7 @@ impl AddressSpace {
                 Inheritance::Copy => {
                     self.pages.get(&page).is_some_and(|p| p.shared)
                         || ranges::at(&self.beyond, page).is_some_and(|(_, _, b)| b.view.shared)
+                        || self.shared_at(page).is_some()
                 }
                 _ => self.protection(page).is_some(),
             };
@@ -84,36 +85,22 @@ impl AddressSpace {
             .collect()
     }
 
-    /// Before a fork: makes every page of the shared ranges a shared page with a frame
-    /// of its own (promised pages made, copy-on-write ones copied), so that the child
-    /// maps the same frame and writes are seen both ways.
+    /// Before a fork: makes every page of the shared ranges a shared page: one in
+    /// memory gets a frame of its own (a copy-on-write one is copied) that the child
+    /// maps too; private memory promised and not touched becomes shared anonymous
+    /// memory, which costs no frame until touched.
     pub(crate) fn prepare_shared(&mut self) -> Result<(), MemError> {
-        let shared = self.inherited(Inheritance::Share);
-        // Each untouched (promised) page needs a frame of its own: when there are not
-        // that many free, fail at once rather than make pages until the frames run out
-        // (a 2 GiB promise took seconds per fork before failing).
-        let untouched: u64 = shared
-            .iter()
-            .map(|&(s, e)| {
-                self.demand
-                    .range(..e)
-                    .map(|(&ds, &(de, _))| de.min(e).saturating_sub(ds.max(s)))
-                    .sum::<u64>()
-                    / PAGE_SIZE
-            })
-            .sum();
-        if untouched > crate::mm::frame::FRAMES.lock().free_count() as u64 {
-            return Err(MemError::OutOfMemory);
-        }
-        for (start, end) in shared {
-            for page in (start..end).step_by(PAGE_SIZE as usize) {
-                if self.is_beyond(page) || self.protection(page).is_none() {
-                    continue;
-                }
+        for (start, end) in self.inherited(Inheritance::Share) {
+            self.share_promised(start, end);
+            let touched: Vec<u64> = self
+                .pages
+                .range(start..end)
+                .filter(|(_, p)| !p.shared)
+                .map(|(&v, _)| v)
+                .collect();
+            for page in touched {
                 self.private_frame(page)?;
-                if let Some(entry) = self.pages.get_mut(&page)
-                    && !entry.shared
-                {
+                if let Some(entry) = self.pages.get_mut(&page) {
                     entry.shared = true;
                     let entry = *entry;
                     if let Some(flags) = Self::hw_flags(&entry) {
@@ -131,8 +118,10 @@ impl AddressSpace {
     /// write to such a page gives it a copy, no longer seen by the mapping's other
     /// sharers (or, for a file, written back to it). A locked page is treated alike
     /// (4.x copied those for the child at once and left the parent's shared).
-    pub(crate) fn unshare_copied(&mut self) {
+    pub(crate) fn unshare_copied(&mut self) -> Result<(), MemError> {
         for (start, end) in self.inherited(Inheritance::Copy) {
+            // Shared anonymous pages this space has not touched: private from here on.
+            self.privatise_shared(start, end)?;
             for (&virt, page) in self.pages.range_mut(start..end) {
                 page.shared = false;
                 // Read-only now wherever another mapping holds the frame, so that
@@ -158,6 +147,7 @@ impl AddressSpace {
             });
             carve(&mut self.inherit, start, end);
         }
+        Ok(())
     }
 
     /// After a fork: the child has nothing of the ranges not inherited, and keeps the
@@ -167,6 +157,7 @@ impl AddressSpace {
             self.pages.retain(|&v, _| !(s..e).contains(&v));
             ranges::carve(&mut self.beyond, s, e, |_, _, _| {});
             ranges::carve(&mut self.demand, s, e, |_, _, _| {});
+            ranges::carve(&mut self.anon, s, e, |_, _, _| {});
             ranges::carve(&mut self.files, s, e, |_, _, _| {});
             carve(&mut self.inherit, s, e);
         }

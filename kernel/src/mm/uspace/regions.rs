@@ -42,6 +42,11 @@ impl AddressSpace {
         if let Some((_, end, beyond)) = ranges::at(&self.beyond, addr) {
             return Some((beyond.prot, Backing::File, false, end));
         }
+        if let Some((_, end, run)) = self.shared_at(addr) {
+            // In memory if some sharer has touched a page of it.
+            let touched = self.first_shared_made(addr, end).is_some();
+            return Some((run.prot, Backing::Anonymous, touched, end));
+        }
         self.demand_at(addr)
             .map(|(_, end, prot)| (prot, Backing::Anonymous, false, end))
     }
@@ -56,6 +61,7 @@ impl AddressSpace {
             self.pages.range(from..).next().map(|(&a, _)| a),
             ranges::first_from(&self.beyond, from),
             ranges::first_from(&self.demand, from),
+            ranges::first_from(&self.anon, from),
         ]
         .into_iter()
         .flatten()
@@ -77,20 +83,29 @@ impl AddressSpace {
         })
     }
 
-    /// The first page in memory in `[from, end)`.
+    /// The first page in memory in `[from, end)` (a shared anonymous page another
+    /// sharer has touched included).
     pub fn next_resident(&self, from: u64, end: u64) -> Option<u64> {
-        self.pages.range(from..end).next().map(|(&a, _)| a)
+        let mapped = self.pages.range(from..end).next().map(|(&a, _)| a);
+        let shared = self.first_shared_made(from, mapped.unwrap_or(end));
+        shared.map(|(a, _)| a).or(mapped)
     }
 
     /// Copies the page at `page` (a page address) into `buf` if it is in memory,
     /// whatever its protection; false (and `buf` untouched) if it is not.
     pub fn read_page(&self, page: u64, buf: &mut [u8; PAGE_SIZE as usize]) -> bool {
-        match self.pages.get(&page) {
-            Some(p) => {
-                paging::read_frame(p.phys, 0, buf);
+        match self.pages.get(&page).map(|p| p.phys) {
+            Some(phys) => {
+                paging::read_frame(phys, 0, buf);
                 true
             }
-            None => false,
+            None => match self.shared_frame(page) {
+                Some(phys) => {
+                    paging::read_frame(phys, 0, buf);
+                    true
+                }
+                None => false,
+            },
         }
     }
 }

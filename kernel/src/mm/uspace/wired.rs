@@ -108,7 +108,7 @@ impl AddressSpace {
     /// Brings in every page of `range` (all mapped) and locks them.
     fn bring_in(&mut self, range: &[u64]) -> Result<(), WireError> {
         for &page in range {
-            if !self.resident(page) {
+            if !self.pages.contains_key(&page) {
                 self.materialise(page).map_err(|_| WireError::OutOfMemory)?;
             }
         }
@@ -139,6 +139,9 @@ impl AddressSpace {
             let mut range: Vec<u64> = self.pages.keys().copied().collect();
             for (&s, &(e, _)) in &self.demand {
                 range.extend((s..e).step_by(PAGE_SIZE as usize));
+            }
+            for (&s, (e, _)) in &self.anon {
+                range.extend((s..*e).step_by(PAGE_SIZE as usize));
             }
             let new = range
                 .iter()
