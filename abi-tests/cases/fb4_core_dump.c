@@ -20,7 +20,10 @@
  *    that changed ids (kern.sugid_coredump is 0);
  *  - kern.corefile (root) names the file: "%N-%P.core" gives NAME-PID.core;
  *  - a 1 GiB anonymous mapping with one page touched is dumped as a sparse PT_LOAD of
- *    1 GiB in bounded time, the touched byte in place.
+ *    1 GiB in bounded time, the touched byte in place;
+ *  - so is a 1 GiB shared anonymous one, with the page it touched and the one only a
+ *    child of it touched (the page is in the mapping's object, as 4.x's dump reads
+ *    it through the entry's object).
  */
 #include <nymph_test.h>
 #include <nymph_fb4.h>
@@ -132,6 +135,26 @@ static void child_huge(void)
 	if (huge == MAP_FAILED)
 		_exit(5);
 	huge[1000 * 4096 + 7] = 0x77;
+	marker = (uint32_t)huge;
+	segv_now();
+}
+
+static void child_huge_shared(void)
+{
+	huge = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_ANON | MAP_SHARED, -1, 0);
+	if (huge == MAP_FAILED)
+		_exit(5);
+	huge[5 * 4096 + 7] = 0x55;
+	pid_t made_by = fork();
+	if (made_by < 0)
+		_exit(6);
+	if (made_by == 0) {
+		huge[2000 * 4096 + 7] = 0x66;
+		_exit(0);
+	}
+	int st;
+	if (waitpid(made_by, &st, 0) != made_by)
+		_exit(7);
 	marker = (uint32_t)huge;
 	segv_now();
 }
@@ -334,6 +357,17 @@ int main(int argc, char **argv)
 	CHECK_EQ(check_core(core_name, SIGSEGV, last_child, 1, at + 1000 * 4096 + 4, &memsz),
 		 0x77000000u);
 	CHECK(memsz >= GIB);
+	CHECK_OK(unlink(core_name));
+
+	status = run_child(NULL, child_huge_shared);
+	expect_signal(status, SIGSEGV, 1);
+	at = check_core(core_name, SIGSEGV, last_child, 1, (uintptr_t)&marker, NULL);
+	memsz = 0;
+	CHECK_EQ(check_core(core_name, SIGSEGV, last_child, 1, at + 5 * 4096 + 4, &memsz),
+		 0x55000000u);
+	CHECK(memsz >= GIB);
+	CHECK_EQ(check_core(core_name, SIGSEGV, last_child, 1, at + 2000 * 4096 + 4, NULL),
+		 0x66000000u);
 	CHECK_OK(unlink(core_name));
 
 	if (getuid() != 0) {

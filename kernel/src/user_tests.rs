@@ -17,6 +17,7 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(user_faults_come_back_as_exceptions),
     ktest!(address_space_frames_are_returned),
     ktest!(promised_pages_cost_frames_only_when_touched),
+    ktest!(shared_anonymous_pages_come_on_touch_and_go_once),
     ktest!(regions_for_a_core_dump),
     ktest!(kernel_reaches_user_memory_only_through_the_copy_routine),
     ktest!(kernel_cannot_execute_user_pages),
@@ -302,6 +303,112 @@ fn promised_pages_cost_frames_only_when_touched() -> TestResult {
             child.protection(BASE + 0x12000),
             Some(Protection::READ_WRITE)
         );
+        drop(child);
+    }
+    kassert_eq!(free(), before);
+    Ok(())
+}
+
+/// Shared anonymous memory: a huge mapping takes no frame; a page touched first by a
+/// fork child after the fork is the parent's too (resident there, read by a core dump's
+/// walk and the debugger, mapped to the same frame by the parent's own touch); a
+/// partial unmap in one leaves the rest shared; minherit COPY gives a child its own
+/// copy of the pages made and zeros for the rest; NONE nothing; dropping the spaces in
+/// any order frees every frame once.
+fn shared_anonymous_pages_come_on_touch_and_go_once() -> TestResult {
+    use crate::mm::uspace::{FaultResolution, Inheritance};
+    const BASE: u64 = 0x4000_0000;
+    const SIZE: u64 = 1 << 30;
+    const PAGE: u64 = 0x1000;
+    let free = || crate::mm::frame::FRAMES.lock().free_count();
+    let before = free();
+    {
+        let mut parent = space_with(programs::SPIN64)?;
+        let pages = parent.page_count();
+        let made = free();
+        kassert_eq!(
+            parent.reserve_shared_zeroed(BASE, BASE + SIZE, Protection::READ_WRITE),
+            Ok(())
+        );
+        kassert_eq!(free(), made);
+        kassert!(
+            parent
+                .reserve_zeroed(BASE + SIZE - PAGE, BASE + SIZE + PAGE, Protection::READ)
+                .is_err()
+        );
+        kassert_eq!(parent.write_bytes(BASE, b"before"), Ok(()));
+        let mut child = match parent.fork() {
+            Ok(child) => child,
+            Err(e) => kfail!("fork: {e:?}"),
+        };
+        // The child touches a page neither touched before the fork.
+        let late = BASE + SIZE / 2;
+        kassert!(!parent.resident(late), "untouched page resident");
+        kassert_eq!(child.handle_fault(late, true), FaultResolution::Resolved);
+        kassert_eq!(child.write_bytes(late + 8, b"child"), Ok(()));
+        kassert!(
+            parent.resident(late),
+            "the child's page is not the parent's"
+        );
+        let mut seen = [0u8; 5];
+        kassert_eq!(parent.peek(late + 8, &mut seen), Ok(()));
+        kassert_eq!(&seen, b"child");
+        kassert_eq!(parent.next_resident(BASE + PAGE, BASE + SIZE), Some(late));
+        let mut page = [0u8; 4096];
+        kassert!(parent.read_page(late, &mut page));
+        kassert_eq!(&page[8..13], b"child");
+        kassert!(
+            parent.next_region(BASE).is_some_and(|r| r.touched),
+            "region not touched"
+        );
+        // The parent's own touch maps the same page: its write shows in the child.
+        kassert_eq!(parent.handle_fault(late, false), FaultResolution::Resolved);
+        kassert_eq!(parent.page_count(), pages + 2);
+        kassert_eq!(parent.write_bytes(late, b"P"), Ok(()));
+        kassert_eq!(child.peek(late, &mut seen[..1]), Ok(()));
+        kassert_eq!(seen[0], b'P');
+        kassert_eq!(child.peek(BASE, &mut seen[..1]), Ok(()));
+        kassert_eq!(seen[0], b'b');
+        // A debugger's write to a page neither touched reaches both.
+        let poked = BASE + 3 * SIZE / 4;
+        kassert_eq!(child.poke(poked, b"dbg"), Ok(()));
+        kassert_eq!(parent.peek(poked, &mut seen[..3]), Ok(()));
+        kassert_eq!(&seen[..3], b"dbg");
+        // A hole in the parent: the child keeps all; the rest stays shared.
+        kassert_eq!(parent.unmap_range(BASE + PAGE, BASE + 3 * PAGE), 2);
+        kassert_eq!(child.protection(BASE + PAGE), Some(Protection::READ_WRITE));
+        kassert_eq!(child.write_bytes(BASE + 5 * PAGE, b"after"), Ok(()));
+        kassert_eq!(parent.peek(BASE + 5 * PAGE, &mut seen), Ok(()));
+        kassert_eq!(&seen, b"after");
+        // A fork with the range inherited by copy: the made pages copied on write,
+        // the rest private zeros; the parent's pages are its own from then on too.
+        parent.set_inheritance(BASE, BASE + SIZE, Inheritance::Copy);
+        let mut copy = match parent.fork() {
+            Ok(copy) => copy,
+            Err(e) => kfail!("fork (copy): {e:?}"),
+        };
+        kassert_eq!(copy.peek(late + 8, &mut seen), Ok(()));
+        kassert_eq!(&seen, b"child");
+        kassert_eq!(copy.write_bytes(late + 8, b"copy!"), Ok(()));
+        kassert_eq!(copy.write_bytes(BASE + 9 * PAGE, b"mine"), Ok(()));
+        kassert_eq!(parent.peek(late + 8, &mut seen), Ok(()));
+        kassert_eq!(&seen, b"child");
+        kassert_eq!(child.peek(BASE + 9 * PAGE, &mut seen[..4]), Ok(()));
+        kassert_eq!(&seen[..4], &[0; 4]);
+        // None: the next child has nothing there.
+        parent.set_inheritance(BASE, BASE + SIZE, Inheritance::None);
+        let none = match parent.fork() {
+            Ok(none) => none,
+            Err(e) => kfail!("fork (none): {e:?}"),
+        };
+        kassert_eq!(none.protection(BASE + 5 * PAGE), None);
+        kassert_eq!(none.protection(late), None);
+        drop(none);
+        drop(parent);
+        // The pages the child shares outlive the parent.
+        kassert_eq!(child.peek(late, &mut seen[..1]), Ok(()));
+        kassert_eq!(seen[0], b'P');
+        drop(copy);
         drop(child);
     }
     kassert_eq!(free(), before);
