@@ -333,21 +333,6 @@ pub enum Place {
     Anywhere { floor: u64 },
 }
 
-/// The first free range of `len` bytes at or above `from`, below `ceiling`.
-fn first_fit(space: &AddressSpace, from: u64, len: u64, ceiling: u64) -> Option<u64> {
-    let mut next = from;
-    loop {
-        let end = next.checked_add(len).filter(|&e| e <= ceiling)?;
-        match (next..end)
-            .step_by(PAGE_SIZE as usize)
-            .find(|&p| space.protection(p).is_some())
-        {
-            Some(busy) => next = busy + PAGE_SIZE,
-            None => return Some(next),
-        }
-    }
-}
-
 /// shmat on `space`: needs read access (and write unless `read_only`), a free
 /// attachment (`TooManyOpen`), then an aligned place (`InvalidArgument`) with room
 /// (`OutOfMemory`, as 4.x's failed `vm_map_find`); `ceiling` bounds the user
@@ -396,8 +381,9 @@ pub fn attach_to(
             }
             at
         }
-        Place::Anywhere { floor } => first_fit(space, floor.max(PAGE_SIZE), len, ceiling)
-            .or_else(|| first_fit(space, PAGE_SIZE, len, ceiling))
+        Place::Anywhere { floor } => space
+            .first_free(floor.max(PAGE_SIZE), len, ceiling)
+            .or_else(|| space.first_free(PAGE_SIZE, len, ceiling))
             .ok_or(Error::OutOfMemory)?,
     };
     let end = start + len;

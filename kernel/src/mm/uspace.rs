@@ -15,7 +15,6 @@ mod inherit;
 mod ranges;
 mod regions;
 mod wired;
-pub use anon::AnonObject;
 pub use inherit::Inheritance;
 pub use regions::{Backing, Region};
 pub use wired::{WireError, wired_pages};

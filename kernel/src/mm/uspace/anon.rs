@@ -67,11 +67,6 @@ impl AnonObject {
         let frames = self.frames.lock();
         frames.range(first..end).map(|(&i, &p)| (i, p)).collect()
     }
-
-    /// Pages made so far.
-    pub fn page_count(&self) -> usize {
-        self.frames.lock().len()
-    }
 }
 
 impl Drop for AnonObject {
