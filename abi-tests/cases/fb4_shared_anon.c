@@ -7,7 +7,7 @@
  *  - minherit INHERIT_NONE: the child has nothing there (SIGSEGV, mincore 0);
  *  - minherit INHERIT_COPY: the child gets a copy of the pages made (its writes stay
  *    its own) and zeros for the others; the parent's writes after that fork stay its
- *    own too, unseen by a sharer forked before;
+ *    own too, unseen by a sharer forked before; over a whole 1 GiB mapping as well;
  *  - mlock brings untouched pages in (resident in a sharer too) and they stay shared;
  *  - procfs's map shows the mapping as anonymous ("default") memory, with no page
  *    resident while untouched.
@@ -143,6 +143,26 @@ int main(void)
 	CHECK_CHILD_OK(reap(child));
 	CHECK_EQ(m[9 * PAGE], 'w');
 	CHECK_OK(__sys_munlock(m + 8 * PAGE, 4 * PAGE));
+
+	/* A 1 GiB mapping inherited by copy: its two made pages copied, the rest zeros. */
+	size_t gib = (size_t)1 << 30;
+	char *big = mmap(NULL, gib, PROT_READ | PROT_WRITE, MAP_ANON | MAP_SHARED, -1, 0);
+	CHECK(big != MAP_FAILED);
+	big[0] = 'f';
+	big[gib - 1] = 'l';
+	CHECK_OK(__sys_minherit(big, gib, INHERIT_COPY));
+	child = CHECK_OK(fork());
+	if (child == 0) {
+		if (big[0] != 'f' || big[gib - 1] != 'l' || big[gib / 2] != 0)
+			_exit(1);
+		big[0] = 'c';
+		big[gib / 2] = 'c';
+		_exit(0);
+	}
+	CHECK_CHILD_OK(reap(child));
+	CHECK_EQ(big[0], 'f');
+	CHECK_EQ(big[gib / 2], 0);
+	CHECK_OK(munmap(big, gib));
 
 	/* procfs's map: anonymous memory, nothing resident while untouched (read-only,
 	 * so that it is a line of its own beside the mapping before it). */

@@ -25,6 +25,19 @@ pub(crate) fn carve(ranges: &mut Ranges, start: u64, end: u64) {
     ranges::carve(ranges, start, end, |_, _, _| {});
 }
 
+/// `pieces` (not overlapping) sorted, adjacent ones joined.
+fn merged(mut pieces: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    pieces.sort_unstable();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for (s, e) in pieces {
+        match runs.last_mut() {
+            Some((_, end)) if *end == s => *end = e,
+            _ => runs.push((s, e)),
+        }
+    }
+    runs
+}
+
 /// Whether `page` lies in one of `runs` (sorted, not overlapping).
 pub(crate) fn within(runs: &[(u64, u64)], page: u64) -> bool {
     runs.iter().any(|&(s, e)| (s..e).contains(&page))
@@ -37,28 +50,33 @@ impl AddressSpace {
     /// too): private ones are copied anyway.
     pub fn set_inheritance(&mut self, start: u64, end: u64, how: Inheritance) {
         carve(&mut self.inherit, start, end);
-        let mut run: Option<u64> = None;
-        for page in (start..end).step_by(PAGE_SIZE as usize) {
-            let mapped = match how {
-                Inheritance::Copy => {
-                    self.pages.get(&page).is_some_and(|p| p.shared)
-                        || ranges::at(&self.beyond, page).is_some_and(|(_, _, b)| b.view.shared)
-                        || self.shared_at(page).is_some()
-                }
-                _ => self.protection(page).is_some(),
-            };
-            match (run, mapped) {
-                (None, true) => run = Some(page),
-                (Some(s), false) => {
-                    self.inherit.insert(s, (page, how));
-                    run = None;
-                }
-                _ => {}
+        // By runs, not pages: a huge untouched mapping is one step.
+        let runs = match how {
+            Inheritance::Copy => {
+                let mut pieces: Vec<(u64, u64)> = self
+                    .pages
+                    .range(start..end)
+                    .filter(|(_, p)| p.shared)
+                    .map(|(&v, _)| (v, v + PAGE_SIZE))
+                    .collect();
+                pieces.extend(
+                    ranges::within(&self.beyond, start, end)
+                        .into_iter()
+                        .filter(|&(s, _)| self.shared_beyond(s)),
+                );
+                pieces.extend(ranges::within(&self.anon, start, end));
+                merged(pieces)
             }
+            _ => self.mapped_runs(start, end),
+        };
+        for (s, e) in runs {
+            self.inherit.insert(s, (e, how));
         }
-        if let Some(s) = run {
-            self.inherit.insert(s, (end, how));
-        }
+    }
+
+    /// Whether `page` lies past the end of a shared file mapping's file.
+    fn shared_beyond(&self, page: u64) -> bool {
+        ranges::at(&self.beyond, page).is_some_and(|(_, _, b)| b.view.shared)
     }
 
     /// How minherit set fork to treat the page `addr` (None: its default, by copy
