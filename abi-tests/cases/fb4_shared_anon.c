@@ -9,6 +9,8 @@
  *    its own) and zeros for the others; the parent's writes after that fork stay its
  *    own too, unseen by a sharer forked before; over a whole 1 GiB mapping as well;
  *  - mlock brings untouched pages in (resident in a sharer too) and they stay shared;
+ *  - procfs's mem reads an untouched page as zeros without bringing it in, and a
+ *    write to one reaches every sharer;
  *  - procfs's map shows the mapping as anonymous ("default") memory, with no page
  *    resident while untouched.
  */
@@ -143,6 +145,27 @@ int main(void)
 	CHECK_CHILD_OK(reap(child));
 	CHECK_EQ(m[9 * PAGE], 'w');
 	CHECK_OK(__sys_munlock(m + 8 * PAGE, 4 * PAGE));
+
+	/* procfs's mem: an untouched page reads as zeros and stays untouched; a write to
+	 * one reaches the mapping, seen by a sharer. */
+	char *u = shared(4);
+	int memfd = CHECK_OK(open("/proc/curproc/mem", O_RDWR));
+	char buf[4] = "xxx";
+	CHECK_EQ(pread(memfd, buf, 4, (off_t)(uintptr_t)(u + PAGE)), 4);
+	CHECK(memcmp(buf, "\0\0\0\0", 4) == 0);
+	CHECK_EQ(resident(u, 4), 0);
+	child = CHECK_OK(fork());
+	if (child == 0) {
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(u[2 * PAGE] == 'M' ? 0 : 2);
+	}
+	CHECK_EQ(pwrite(memfd, "M", 1, (off_t)(uintptr_t)(u + 2 * PAGE)), 1);
+	CHECK_EQ(u[2 * PAGE], 'M');
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	CHECK_CHILD_OK(reap(child));
+	close(memfd);
 
 	/* A 1 GiB mapping inherited by copy: its two made pages copied, the rest zeros. */
 	size_t gib = (size_t)1 << 30;
