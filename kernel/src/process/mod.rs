@@ -2129,14 +2129,11 @@ const PROGRAM_HEAD: usize = PAGE_SIZE as usize;
 /// no format is refused from it), so that exec of a large data file is ENOEXEC and not
 /// a copy of the whole. An ELF file the kernel heap cannot hold is OutOfMemory.
 fn read_program_bytes(node: &vfs::Inode) -> Result<Vec<u8>, ExecError> {
-    let head = node.read_head(PROGRAM_HEAD).map_err(ExecError::File)?;
-    if head.len() < PROGRAM_HEAD || !head.starts_with(goblin::elf::header::ELFMAG) {
-        return Ok(head);
-    }
-    node.read_all().map_err(|e| match e {
-        FsError::OutOfMemory => ExecError::OutOfMemory,
-        e => ExecError::File(e),
-    })
+    node.read_head_with(PROGRAM_HEAD, |first| first == goblin::elf::header::ELFMAG)
+        .map_err(|e| match e {
+            FsError::OutOfMemory => ExecError::OutOfMemory,
+            e => ExecError::File(e),
+        })
 }
 
 /// The program at `path`, if `ctx` may execute it.

@@ -648,17 +648,28 @@ impl Inode {
         Ok(frames)
     }
 
-    /// The whole contents of a regular file (for exec).
+    /// The whole contents of a regular file.
     pub fn read_all(&self) -> Result<Vec<u8>> {
-        self.read_head(usize::MAX)
+        self.read_head_with(usize::MAX, |_| true)
     }
 
-    /// The first `most` bytes of a regular file (all of it if it is shorter), read
-    /// into the kernel heap: OutOfMemory when the heap cannot spare them (a file is a
-    /// user's to make as large as memory allows, and a failed allocation would stop
-    /// the kernel).
-    pub fn read_head(&self, most: usize) -> Result<Vec<u8>> {
+    /// The first `most` bytes of a regular file (all of it if it is shorter), or all of
+    /// it when its first bytes (up to four, given to `whole_if`) say so, read under one
+    /// hold of the file's lock into the kernel heap: OutOfMemory when the heap cannot
+    /// spare them (a file is a user's to make as large as memory allows, and a failed
+    /// allocation would stop the kernel).
+    pub fn read_head_with(&self, most: usize, whole_if: impl Fn(&[u8]) -> bool) -> Result<Vec<u8>> {
         let data = self.data()?.lock();
+        let mut first = [0u8; 4];
+        let seen = usize::try_from(data.size)
+            .unwrap_or(usize::MAX)
+            .min(first.len());
+        data.read(0, &mut first[..seen]);
+        let most = if whole_if(&first[..seen]) {
+            usize::MAX
+        } else {
+            most
+        };
         let len = usize::try_from(data.size)
             .map_err(|_| Error::FileTooBig)?
             .min(most);
