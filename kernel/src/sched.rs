@@ -818,6 +818,17 @@ pub fn preempt_point() {
     }
 }
 
+/// Where a long stretch of kernel work (a core dump of a large process) lets the
+/// machine go on: takes the interrupts that came meanwhile (the tick among them, which
+/// ends the turn) and switches away if the turn is over and someone else can run.
+/// Kernel code runs with interrupts off and is otherwise never preempted, so the
+/// caller must hold no lock: a thread that ran meanwhile and asked for it would find it
+/// taken, which on one CPU is a deadlock.
+pub fn let_others_run() {
+    nymph_hal::cpu::take_pending_interrupts();
+    preempt_point();
+}
+
 /// Threads blocked until someone wakes them.
 #[derive(Debug, Default)]
 pub struct WaitQueue {

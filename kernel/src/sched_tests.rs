@@ -16,7 +16,42 @@ pub(crate) const KTESTS: &[KernelTest] = &[
     ktest!(sleep_wakes_after_its_deadline),
     ktest!(user_threads_are_preempted_round_robin),
     ktest!(finished_threads_give_back_their_stacks),
+    ktest!(long_kernel_work_lets_others_run),
 ];
+
+/// Kernel work that calls `let_others_run` as it goes lets a thread that became
+/// runnable meanwhile run before it ends: the tick that ends its turn is taken there.
+fn long_kernel_work_lets_others_run() -> TestResult {
+    let ran = Arc::new(AtomicBool::new(false));
+    let other = ran.clone();
+    let spawned = sched::spawn("other", move || other.store(true, Ordering::SeqCst));
+    kassert!(spawned.is_ok(), "spawn: {spawned:?}");
+    // With interrupts off throughout, nothing else runs however long this spins.
+    let start = crate::time::ticks();
+    let tsc = nymph_hal::cpu::rdtsc();
+    while nymph_hal::cpu::rdtsc() - tsc < 2_000_000 {}
+    kassert!(
+        !ran.load(Ordering::SeqCst),
+        "the other thread ran during the stall"
+    );
+    // Working with the points in between: the other thread runs within a few ticks
+    // (bounded by the TSC too: without the points' interrupts no tick would come).
+    let mut points = 0u64;
+    let bound = nymph_hal::cpu::rdtsc();
+    while !ran.load(Ordering::SeqCst)
+        && crate::time::ticks() < start + 50
+        && nymph_hal::cpu::rdtsc() - bound < 1 << 34
+    {
+        sched::let_others_run();
+        points += 1;
+    }
+    kassert!(
+        ran.load(Ordering::SeqCst),
+        "the other thread did not run in {points} points over {} ticks",
+        crate::time::ticks() - start
+    );
+    Ok(())
+}
 
 /// Waits (as the boot thread) until `count` reaches `n`, with a deadline in ticks.
 fn wait_for(queue: &WaitQueue, count: &AtomicUsize, n: usize) -> bool {

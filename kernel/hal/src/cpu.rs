@@ -121,6 +121,16 @@ pub fn halt_forever() -> ! {
     }
 }
 
+/// Enables interrupts for one instruction, so that those pending (a tick due during a
+/// long stretch of kernel work) are taken now, then disables them again.
+pub fn take_pending_interrupts() {
+    // SAFETY: `sti; nop; cli` only changes the interrupt flag: pending interrupts are
+    // taken after the `nop` (STI's one-instruction shadow). As in `wait_for_interrupt`,
+    // the block is not marked `nostack`, so the compiler keeps nothing in the red zone
+    // across it and the interrupt frame overwrites nothing live.
+    unsafe { core::arch::asm!("sti", "nop", "cli") }
+}
+
 /// Enables interrupts just long enough to wait for the next one, then disables them again.
 /// Kernel code otherwise runs with interrupts off: the prebuilt `core` uses the red zone,
 /// which an interrupt on the same stack would overwrite.

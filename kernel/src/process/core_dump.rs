@@ -36,6 +36,9 @@ impl From<FsError> for CoreError {
 /// Mode of a new core file: owner read and write (S_IRUSR | S_IWUSR), umask not applied.
 const CORE_MODE: u32 = 0o600;
 
+/// The pages a core dump copies between its chances to let other threads run.
+const PAGES_BETWEEN_TURNS: u64 = 64;
+
 /// A core file open for writing; closed when dropped.
 #[derive(Debug)]
 pub struct CoreFile {
@@ -94,9 +97,16 @@ impl CoreFile {
     ) -> Result<(), CoreError> {
         let mut page = start;
         let mut buf: Option<Box<[u8; PAGE_SIZE as usize]>> = None;
+        let mut copied = 0u64;
         while let Some(next) = process.with_space(|s| s.next_resident(page, end)).flatten() {
             if crate::mm::heap::under_pressure() {
                 return Err(CoreError::NoMemory);
+            }
+            // A large process's dump takes long: the machine goes on meanwhile (no lock
+            // is held between pages).
+            copied += 1;
+            if copied.is_multiple_of(PAGES_BETWEEN_TURNS) {
+                crate::sched::let_others_run();
             }
             let buf = buf.get_or_insert_with(|| Box::new([0; PAGE_SIZE as usize]));
             // The lock is held for the copy only: the file write may take others.
