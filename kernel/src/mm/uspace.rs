@@ -664,13 +664,20 @@ impl AddressSpace {
             .get(&page)
             .map(|p| p.prot)
             .or_else(|| ranges::at(&self.beyond, page).map(|(_, _, b)| b.prot))
-            .or_else(|| self.demand_at(page).map(|(_, _, prot)| prot))
-            .or_else(|| self.shared_at(page).map(|(_, _, a)| a.prot))
+            .or_else(|| self.promised(page))
     }
 
     /// The untouched demand range holding `page`: (start, end, protection).
     fn demand_at(&self, page: u64) -> Option<(u64, u64, Protection)> {
         ranges::at(&self.demand, page)
+    }
+
+    /// The protection of `page` if it is promised and not yet touched by this space:
+    /// private memory, or shared anonymous memory (which another sharer may have made).
+    fn promised(&self, page: u64) -> Option<Protection> {
+        self.demand_at(page)
+            .map(|(_, _, prot)| prot)
+            .or_else(|| self.shared_at(page).map(|(_, _, a)| a.prot))
     }
 
     /// Promises zeroed private memory over `[start, end)` (page-aligned) without
@@ -771,9 +778,7 @@ impl AddressSpace {
     /// The frame behind `page`, made private to this space if it was shared
     /// copy-on-write (a shared mapping's frame is written in place).
     fn private_frame(&mut self, page: u64) -> Result<u64, MemError> {
-        if !self.pages.contains_key(&page)
-            && (self.demand_at(page).is_some() || self.shared_at(page).is_some())
-        {
+        if !self.pages.contains_key(&page) && self.promised(page).is_some() {
             self.materialise(page)?;
         }
         let entry = *self.pages.get(&page).ok_or(MemError::BadAddress)?;
@@ -812,11 +817,7 @@ impl AddressSpace {
         let Some(entry) = self.pages.get(&page).copied() else {
             // A promised page (private, or shared anonymous memory this space has
             // not touched): its first touch maps it, if the access is allowed.
-            let promised = self
-                .demand_at(page)
-                .map(|(_, _, prot)| prot)
-                .or_else(|| self.shared_at(page).map(|(_, _, a)| a.prot));
-            return match promised {
+            return match self.promised(page) {
                 Some(prot) if prot.accessible() && (prot.write || !write) => {
                     match self.materialise(page) {
                         Ok(()) => {
